@@ -1,0 +1,74 @@
+"""GPUs through NVML: name, memory, driver and CUDA driver version; ``[]`` without a driver.
+
+NVML is the one thing tests fake: ``RUNLEDGER_FAKE_NVML`` may name a JSON file holding the
+list this module would return (or ``{"error": "..."}`` to act as a machine without a driver).
+The real path runs on any machine with an NVIDIA driver.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+FAKE_NVML_ENV = "RUNLEDGER_FAKE_NVML"
+
+
+def _fake_gpus(path: str) -> list[dict[str, Any]]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return []
+    return [dict(gpu) for gpu in data] if isinstance(data, list) else []
+
+
+def _text(value: Any) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+def _cuda_version(raw: int) -> str:
+    return f"{raw // 1000}.{(raw % 1000) // 10}"
+
+
+def query_gpus() -> list[dict[str, Any]]:
+    """One dict per visible NVIDIA GPU; ``[]`` (silently) when NVML or a driver is missing."""
+    fake = os.environ.get(FAKE_NVML_ENV)
+    if fake:
+        return _fake_gpus(fake)
+    try:
+        import pynvml
+    except ImportError:
+        return []
+    try:
+        pynvml.nvmlInit()
+    except Exception:  # NVMLError_LibraryNotFound, DriverNotLoaded, ...: no usable GPU here
+        return []
+    try:
+        driver = _text(pynvml.nvmlSystemGetDriverVersion())
+        try:
+            cuda = _cuda_version(pynvml.nvmlSystemGetCudaDriverVersion_v2())
+        except Exception:
+            cuda = None
+        gpus = []
+        for index in range(pynvml.nvmlDeviceGetCount()):
+            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
+            memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
+            gpu: dict[str, Any] = {
+                "index": index,
+                "name": _text(pynvml.nvmlDeviceGetName(handle)),
+                "uuid": _text(pynvml.nvmlDeviceGetUUID(handle)),
+                "memory_total_mib": int(memory.total) // (1024 * 1024),
+                "driver_version": driver,
+            }
+            if cuda is not None:
+                gpu["cuda_driver_version"] = cuda
+            gpus.append(gpu)
+        return gpus
+    except Exception:
+        return []
+    finally:
+        try:
+            pynvml.nvmlShutdown()
+        except Exception:
+            pass

@@ -1,0 +1,72 @@
+"""The command line: each command parses its options, calls the core, and renders.
+
+``runledger exec`` has a fast path (``main``) that skips importing typer and rich, because
+it sits in front of every training run; ``runledger exec --help`` still goes through typer.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from runledger.errors import RunledgerError
+
+EXEC_HELP_FLAGS = frozenset({"-h", "--help"})
+
+
+def _report_error(error: RunledgerError) -> int:
+    print(f"runledger: error: {error}", file=sys.stderr)
+    return error.exit_code
+
+
+def _report_bug(error: BaseException) -> int:
+    """An unexpected exception: one line on stderr, the traceback in a file."""
+    import tempfile
+    import traceback
+
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "w", prefix="runledger-crash-", suffix=".log", delete=False
+        )
+        with handle:
+            traceback.print_exception(error, file=handle)
+        where = f"details in {handle.name}"
+    except OSError:
+        where = "no crash log could be written"
+    print(
+        f"runledger: internal error: {type(error).__name__}: {error} ({where}; please report it)",
+        file=sys.stderr,
+    )
+    return 3
+
+
+def _exec_fast_path(args: Sequence[str]) -> int | None:
+    """Run ``exec`` without typer when no help was asked for; None to fall back to typer."""
+    if not args or args[0] != "exec":
+        return None
+    rest = list(args[1:])
+    for arg in rest:
+        if arg in EXEC_HELP_FLAGS:
+            return None
+        if not arg.startswith("-") or arg == "--":
+            break
+    from runledger.commands.exec_ import exec_command, parse_exec_args
+
+    try:
+        return exec_command(parse_exec_args(rest))
+    except RunledgerError as error:
+        return _report_error(error)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:  # noqa: BLE001 - a bug: reported, never a traceback on screen
+        return _report_bug(error)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    code = _exec_fast_path(args)
+    if code is not None:
+        sys.exit(code)
+    from runledger.app import app
+
+    app(args=args, prog_name="runledger")

@@ -1,0 +1,1 @@
+"""One module per command: each returns data or an exit code; cli/app.py renders it."""

@@ -1,0 +1,266 @@
+"""``runledger exec``: run a command exactly as if bare, and record the run.
+
+This module is on every training run's path: it imports nothing heavy (no typer, rich or
+pandas), refuses bad states before starting anything, starts the command first, and captures
+the environment in a thread while the command runs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from runledger import __version__, git, ids
+from runledger.capture import params as params_capture
+from runledger.capture.environment import capture_environment
+from runledger.capture.metrics import MetricsCollector
+from runledger.errors import DirtyTreeError, UserError
+from runledger.ledger import Ledger
+from runledger.record import GitInfo, MetricSummary, Run
+from runledger.redact import DEFAULT_ENV_ALLOWLIST, Redactor, safe_env, strip_url_credentials
+from runledger.runner import LogCapture, resolve_executable, run_command
+
+LOG_LIMIT_BYTES = 4 * 1024 * 1024
+DIRTY_PATHS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ExecOptions:
+    command: tuple[str, ...]
+    params: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    name: str | None = None
+    tags: tuple[str, ...] = ()
+    note: str | None = None
+
+
+# Options of exec, for the fast parser; the typer command in cli.py declares the same ones.
+VALUE_OPTIONS = {
+    "-p": "params",
+    "--param": "params",
+    "--input": "inputs",
+    "--output": "outputs",
+    "--name": "name",
+    "--tag": "tags",
+    "--note": "note",
+}
+
+
+def parse_exec_args(args: Sequence[str]) -> ExecOptions:
+    """Parse ``exec``'s own options; everything from the first non-option on is the command."""
+    values: dict[str, list[str]] = {"params": [], "inputs": [], "outputs": [], "tags": []}
+    single: dict[str, str] = {}
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            index += 1
+            break
+        if not arg.startswith("-") or arg == "-":
+            break
+        name, eq, inline = arg.partition("=")
+        if name.startswith("-p") and name != "-p" and not name.startswith("--"):
+            name, inline, eq = "-p", arg[2:], "="
+        if name not in VALUE_OPTIONS:
+            raise UserError(
+                f"exec: no such option: {arg} (options go before the command; put '--' before "
+                "a command that starts with '-'; see 'runledger exec --help')"
+            )
+        if eq:
+            value = inline
+        else:
+            index += 1
+            if index >= len(args):
+                raise UserError(f"exec: option {name} needs a value")
+            value = args[index]
+        field_name = VALUE_OPTIONS[name]
+        if field_name in values:
+            values[field_name].append(value)
+        else:
+            single[field_name] = value
+        index += 1
+    command = tuple(args[index:])
+    if not command:
+        raise UserError(
+            "exec: no command given: write the command after exec, "
+            "e.g. 'runledger exec python train.py --lr 0.01'"
+        )
+    return ExecOptions(
+        command=command,
+        params=tuple(values["params"]),
+        inputs=tuple(values["inputs"]),
+        outputs=tuple(values["outputs"]),
+        name=single.get("name"),
+        tags=tuple(values["tags"]),
+        note=single.get("note"),
+    )
+
+
+def _iso(timestamp: float) -> str:
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _refuse_dirty(paths: list[str]) -> None:
+    shown = ", ".join(paths[:DIRTY_PATHS_SHOWN])
+    more = f" and {len(paths) - DIRTY_PATHS_SHOWN} more" if len(paths) > DIRTY_PATHS_SHOWN else ""
+    raise DirtyTreeError(
+        f"the work tree has uncommitted changes ({shown}{more}): commit or stash them, or add "
+        "untracked files to .gitignore, so the run's code is a commit"
+    )
+
+
+@dataclass
+class _Capture:
+    """Facts gathered in a thread while the command runs."""
+
+    environment: dict[str, Any] = field(default_factory=dict)
+    config: git.RepoConfig | None = None
+    error: BaseException | None = None
+
+
+def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
+    """Run and record; return the exit code runledger should exit with."""
+    cwd = Path.cwd() if cwd is None else cwd
+    repo = git.discover(cwd)
+    head = git.head_state(repo)
+    if head.commit is None:
+        raise UserError(
+            "the repository has no commit yet: commit your code first "
+            "(git add -A && git commit -m 'first commit'), so runs can point at it"
+        )
+    dirty = git.dirty_paths(repo)
+    if dirty:
+        _refuse_dirty(dirty)
+    cli_params = [params_capture.parse_param_assignment(text) for text in options.params]
+    env = dict(os.environ)
+    executable = resolve_executable(options.command[0], env)
+
+    run_id = ids.new_run_id()
+    work_dir = repo.runledger_dir / "in-progress" / run_id
+    work_dir.mkdir(parents=True, exist_ok=True)
+    metrics_file = work_dir / "metrics.jsonl"
+    metrics_file.touch()
+    child_env = dict(env)
+    child_env["RUNLEDGER_RUN_ID"] = run_id
+    child_env["RUNLEDGER_METRICS_FILE"] = str(metrics_file)
+
+    collector = MetricsCollector()
+    log = LogCapture(LOG_LIMIT_BYTES)
+    capture = _Capture()
+
+    def capture_in_background() -> None:
+        try:
+            capture.config = git.read_config(repo)
+            capture.environment = capture_environment(
+                executable,
+                env,
+                safe_env(env, DEFAULT_ENV_ALLOWLIST),
+                repo.runledger_dir / "cache",
+            )
+        except BaseException as exc:  # reported with the run, never fatal to it
+            capture.error = exc
+
+    capturer = threading.Thread(target=capture_in_background, daemon=True)
+
+    def on_output(data: bytes, stream: str) -> None:
+        log.add(data)
+        collector.feed_output(data, stream)
+
+    result = run_command(
+        options.command,
+        child_env,
+        on_output=on_output,
+        on_tick=lambda: collector.poll_metrics_file(metrics_file),
+        on_started=lambda _pid: capturer.start(),
+    )
+    capturer.join()
+    collector.poll_metrics_file(metrics_file)
+
+    if result.interrupted:
+        status = "interrupted"
+    elif result.returncode != 0:
+        status = "failed"
+    else:
+        status = "ok"
+    redactor = Redactor(env)
+    params, sources = params_capture.merge_params(
+        [
+            ("argv", params_capture.params_from_argv(options.command)),
+            ("log_params", collector.logged_params),
+            ("cli", params_capture.unflatten(dict(cli_params))),
+        ]
+    )
+    config = capture.config or git.RepoConfig({}, None, None, {})
+    series = {name: (list(s.steps), list(s.values)) for name, s in collector.series().items()}
+    metrics = {
+        name: MetricSummary(
+            last=summary.last,
+            min=summary.min,
+            max=summary.max,
+            last_step=summary.last_step,
+            min_step=summary.min_step,
+            max_step=summary.max_step,
+            count=summary.count,
+        )
+        for name, summary in collector.summaries().items()
+    }
+    run = Run(
+        id=run_id,
+        name=options.name,
+        status=status,
+        exit_code=result.returncode,
+        signal=result.signal or result.received_signal,
+        started_at=_iso(result.started_at),
+        ended_at=_iso(result.ended_at),
+        duration_s=round(result.monotonic_duration_s, 3),
+        command=tuple(redactor.mask_argv(options.command)),
+        cwd=repo.relative_cwd(cwd),
+        user=_user(),
+        host=socket.gethostname(),
+        git=GitInfo(
+            commit=head.commit,
+            branch=head.branch,
+            remotes={name: strip_url_credentials(url) for name, url in config.remotes.items()},
+        ),
+        params=redactor.mask_params(params),
+        param_sources=sources,
+        metrics=metrics,
+        tags=tuple(dict.fromkeys(options.tags)),
+        note=redactor.mask_text(options.note) if options.note else None,
+        runledger_version=__version__,
+        series=series,
+        environment=capture.environment,
+        log=redactor.mask_bytes(log.content()),
+    )
+    ident = git.format_ident(
+        config.user_name or _user() or "runledger",
+        config.user_email or f"{_user()}@{socket.gethostname()}",
+    )
+    Ledger(repo).write(run, ident, int(time.time()))
+    _cleanup(work_dir)
+    print(f"runledger: recorded run {ids.short_id(run_id)} ({status})", file=sys.stderr)
+    return result.exit_code
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _cleanup(work_dir: Path) -> None:
+    for child in work_dir.iterdir():
+        child.unlink(missing_ok=True)
+    work_dir.rmdir()

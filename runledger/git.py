@@ -1,0 +1,392 @@
+"""The only module that talks to git.
+
+Plumbing goes through the ``git`` binary (so the user's config, credentials and hooks apply);
+objects that runledger writes (blobs, one tree, one commit per run) are written as loose objects
+directly, because a training run must not pay for several git processes on its way out.
+Refs are only ever changed through ``git update-ref`` with compare-and-swap semantics.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from runledger.errors import GitError, NotARepositoryError, UserError
+
+RUNLEDGER_REF_ROOT = "refs/runledger/"
+ZERO_OID_SHA1 = "0" * 40
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Keep git's output machine-stable whatever the user's locale or pager settings are.
+    env["LC_ALL"] = "C"
+    env["GIT_PAGER"] = "cat"
+    return env
+
+
+def run_git(
+    args: Sequence[str],
+    cwd: Path | str,
+    *,
+    stdin: bytes | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``git ARGS`` in ``cwd``; raise GitError with git's own message when it fails."""
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            input=stdin,
+            capture_output=True,
+            env=_git_env(),
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise UserError("git is not installed or not on PATH: install git first") from exc
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode(errors="replace").strip().splitlines()
+        detail = message[-1] if message else f"exit code {proc.returncode}"
+        raise GitError(f"git {args[0]} failed: {detail}")
+    return proc
+
+
+def zsplit(data: bytes) -> list[str]:
+    """Split NUL-separated git output into strings (dropping the trailing empty field)."""
+    return [part.decode("utf-8", "surrogateescape") for part in data.split(b"\0") if part]
+
+
+@dataclass(frozen=True)
+class Repo:
+    """A git repository as runledger sees it."""
+
+    root: Path
+    git_dir: Path
+    common_dir: Path
+    object_format: str  # "sha1" or "sha256"
+
+    @property
+    def runledger_dir(self) -> Path:
+        """Where runledger keeps rebuildable state (caches, journal) inside the git directory."""
+        return self.common_dir / "runledger"
+
+    @property
+    def objects_dir(self) -> Path:
+        override = os.environ.get("GIT_OBJECT_DIRECTORY")
+        return Path(override) if override else self.common_dir / "objects"
+
+    def git(
+        self, *args: str, stdin: bytes | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[bytes]:
+        return run_git(args, self.root, stdin=stdin, check=check)
+
+    def relative_cwd(self, cwd: Path) -> str:
+        """``cwd`` relative to the work tree root, as a posix path ('.' for the root)."""
+        try:
+            rel = Path(os.path.realpath(cwd)).relative_to(os.path.realpath(self.root))
+        except ValueError:
+            return "."
+        return rel.as_posix() or "."
+
+
+def discover(cwd: Path | str) -> Repo:
+    """Find the repository containing ``cwd``; raise NotARepositoryError outside one."""
+    proc = run_git(
+        [
+            "rev-parse",
+            "--show-toplevel",
+            "--absolute-git-dir",
+            "--git-common-dir",
+            "--show-object-format",
+        ],
+        cwd,
+        check=False,
+    )
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode(errors="replace")
+        if "not a git repository" in stderr:
+            raise NotARepositoryError(
+                f"not a git repository: {Path(cwd).resolve()} (run runledger inside your "
+                "project's git repository, or create one with 'git init')"
+            )
+        if "must be run in a work tree" in stderr or "bare repository" in stderr:
+            raise NotARepositoryError(
+                "this is a bare git repository: run runledger inside a clone with a work tree"
+            )
+        raise GitError(f"git rev-parse failed: {stderr.strip()}")
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    root, git_dir, common_dir, object_format = lines[:4]
+    common = Path(common_dir)
+    if not common.is_absolute():
+        common = (Path(cwd) / common).resolve()
+    return Repo(
+        root=Path(root),
+        git_dir=Path(git_dir),
+        common_dir=common,
+        object_format=object_format.strip() or "sha1",
+    )
+
+
+@dataclass(frozen=True)
+class HeadState:
+    """Where HEAD is: the commit (None in an empty repository) and the branch (None if detached)."""
+
+    commit: str | None
+    branch: str | None
+
+
+def head_state(repo: Repo) -> HeadState:
+    proc = repo.git("rev-parse", "--verify", "-q", "HEAD", check=False)
+    commit = proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+    branch_proc = repo.git("symbolic-ref", "-q", "--short", "HEAD", check=False)
+    branch = branch_proc.stdout.decode().strip() or None if branch_proc.returncode == 0 else None
+    return HeadState(commit=commit, branch=branch)
+
+
+def dirty_paths(repo: Repo) -> list[str]:
+    """Paths that make the tree dirty: staged, unstaged, or untracked and not ignored."""
+    proc = repo.git("status", "--porcelain=v1", "-z", "--untracked-files=normal")
+    entries = proc.stdout.split(b"\0")
+    paths: list[str] = []
+    skip_next = False
+    for entry in entries:
+        if skip_next:  # the source path of a rename or copy
+            skip_next = False
+            continue
+        if len(entry) < 4:
+            continue
+        status = entry[:2].decode()
+        paths.append(entry[3:].decode("utf-8", "surrogateescape"))
+        skip_next = status[0] in "RC"
+    return paths
+
+
+@dataclass(frozen=True)
+class RepoConfig:
+    """The few config values a run records: remote URLs and the committer identity."""
+
+    remotes: dict[str, str]
+    user_name: str | None
+    user_email: str | None
+    branch_remote: dict[str, str]
+
+
+def read_config(repo: Repo) -> RepoConfig:
+    proc = repo.git(
+        "config",
+        "-z",
+        "--get-regexp",
+        r"^(remote\..*\.url|user\.name|user\.email|branch\..*\.remote)$",
+        check=False,
+    )
+    remotes: dict[str, str] = {}
+    branch_remote: dict[str, str] = {}
+    name = email = None
+    for item in zsplit(proc.stdout):
+        key, _, value = item.partition("\n")
+        if key.startswith("remote.") and key.endswith(".url"):
+            remotes.setdefault(key[len("remote.") : -len(".url")], value)
+        elif key.startswith("branch.") and key.endswith(".remote"):
+            branch_remote[key[len("branch.") : -len(".remote")]] = value
+        elif key == "user.name":
+            name = value
+        elif key == "user.email":
+            email = value
+    return RepoConfig(
+        remotes=remotes, user_name=name, user_email=email, branch_remote=branch_remote
+    )
+
+
+# --- objects -------------------------------------------------------------------------------
+
+
+class ObjectWriter:
+    """Writes loose objects into the repository's object store, as git itself would."""
+
+    def __init__(self, repo: Repo) -> None:
+        self._dir = repo.objects_dir
+        self._hash = hashlib.sha256 if repo.object_format == "sha256" else hashlib.sha1
+        self._made_dirs: set[str] = set()
+
+    def write(self, kind: str, payload: bytes) -> str:
+        header = f"{kind} {len(payload)}\0".encode()
+        oid = self._hash(header + payload).hexdigest()
+        subdir = self._dir / oid[:2]
+        target = subdir / oid[2:]
+        if target.exists():
+            return oid
+        if oid[:2] not in self._made_dirs:
+            subdir.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(oid[:2])
+        data = zlib.compress(header + payload, 1)
+        fd, tmp = tempfile.mkstemp(dir=subdir, prefix="tmp_obj_")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.chmod(tmp, 0o444)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return oid
+
+    def blob(self, content: bytes) -> str:
+        return self.write("blob", content)
+
+    def flat_tree(self, blobs: Mapping[str, str]) -> str:
+        """A tree of regular files only: name -> blob id."""
+        entries = b"".join(
+            b"100644 " + name.encode() + b"\0" + bytes.fromhex(oid)
+            for name, oid in sorted(blobs.items(), key=lambda item: item[0].encode())
+        )
+        return self.write("tree", entries)
+
+    def commit(
+        self,
+        tree: str,
+        parents: Sequence[str],
+        ident: str,
+        timestamp: int,
+        message: str,
+    ) -> str:
+        lines = [f"tree {tree}"]
+        lines += [f"parent {parent}" for parent in parents]
+        lines.append(f"author {ident} {timestamp} +0000")
+        lines.append(f"committer {ident} {timestamp} +0000")
+        body = "\n".join(lines) + "\n\n" + message
+        if not body.endswith("\n"):
+            body += "\n"
+        return self.write("commit", body.encode())
+
+
+def format_ident(name: str, email: str) -> str:
+    """A git identity line, with the characters git forbids in names removed."""
+    clean_name = "".join(ch for ch in name if ch not in "<>\n") or "runledger"
+    clean_email = "".join(ch for ch in email if ch not in "<>\n ")
+    return f"{clean_name} <{clean_email}>"
+
+
+# --- refs ----------------------------------------------------------------------------------
+
+
+class RefExistsError(GitError):
+    """A create-only ref update found the ref already there."""
+
+
+def create_refs(repo: Repo, refs: Mapping[str, str]) -> None:
+    """Create every ref in one transaction; fail (changing nothing) if any already exists."""
+    if not refs:
+        return
+    payload = (
+        b"start\0"
+        + b"".join(
+            b"create " + ref.encode() + b"\0" + oid.encode() + b"\0" for ref, oid in refs.items()
+        )
+        + b"prepare\0commit\0"
+    )
+    proc = repo.git("update-ref", "--stdin", "-z", stdin=payload, check=False)
+    if proc.returncode != 0:
+        stderr = proc.stderr.decode(errors="replace").strip()
+        if "reference already exists" in stderr or "already exists" in stderr:
+            raise RefExistsError(stderr)
+        raise GitError(f"git update-ref failed: {stderr}")
+
+
+def update_ref(repo: Repo, ref: str, new: str, old: str | None) -> None:
+    """Move ``ref`` to ``new`` only if it is still at ``old`` (None: only if it does not exist)."""
+    zero = "0" * (64 if repo.object_format == "sha256" else 40)
+    proc = repo.git("update-ref", ref, new, old or zero, check=False)
+    if proc.returncode != 0:
+        raise RefExistsError(proc.stderr.decode(errors="replace").strip())
+
+
+def delete_ref(repo: Repo, ref: str, old: str) -> None:
+    repo.git("update-ref", "-d", ref, old)
+
+
+def list_refs(repo: Repo, prefix: str) -> list[tuple[str, str]]:
+    """(refname, object id) for every ref under ``prefix``, in refname order."""
+    proc = repo.git("for-each-ref", "--format=%(refname) %(objectname)", prefix)
+    pairs = []
+    for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+        ref, _, oid = line.rpartition(" ")
+        pairs.append((ref, oid))
+    return pairs
+
+
+def pack_refs(repo: Repo) -> None:
+    """Pack loose refs (runledger's too): listing 100,000 packed refs is 20x faster than loose."""
+    repo.git("pack-refs", "--all", check=False)
+
+
+class CatFile:
+    """Reads many objects through one ``git cat-file --batch`` process."""
+
+    def __init__(self, repo: Repo) -> None:
+        self._proc = subprocess.Popen(
+            ["git", "cat-file", "--batch"],
+            cwd=repo.root,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_git_env(),
+        )
+
+    def read(self, spec: str) -> bytes | None:
+        """The content of ``spec`` (e.g. ``<commit>:run.toml``), or None when it is missing."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+        self._proc.stdin.flush()
+        return self._read_one()
+
+    def read_many(self, specs: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
+        """Pipelined reads: writes requests from a thread so large batches never deadlock."""
+        import threading
+
+        assert self._proc.stdin is not None
+        spec_list = list(specs)
+        stdin = self._proc.stdin
+
+        def feed() -> None:
+            for spec in spec_list:
+                stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+            stdin.flush()
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        for spec in spec_list:
+            yield spec, self._read_one()
+        writer.join()
+
+    def _read_one(self) -> bytes | None:
+        assert self._proc.stdout is not None
+        header = self._proc.stdout.readline()
+        if not header:
+            raise GitError("git cat-file stopped unexpectedly")
+        parts = header.split()
+        if len(parts) < 3 or parts[-1] == b"missing" or parts[1] == b"missing":
+            return None
+        size = int(parts[2])
+        data = self._proc.stdout.read(size)
+        self._proc.stdout.read(1)  # the newline after each object
+        return data
+
+    def close(self) -> None:
+        if self._proc.stdin:
+            self._proc.stdin.close()
+        self._proc.wait()
+
+    def __enter__(self) -> CatFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def object_exists(repo: Repo, oid: str) -> bool:
+    return repo.git("cat-file", "-e", f"{oid}^{{commit}}", check=False).returncode == 0

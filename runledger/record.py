@@ -1,0 +1,310 @@
+"""The Run record: what a run's commit holds, its TOML files, and its JSON view.
+
+A run's tree holds:
+
+- ``run.toml``: everything ``ls`` needs (kept small so thousands read fast);
+- ``metrics.toml``: each metric's step series;
+- ``environment.toml``: interpreter, packages, OS, CPU, GPUs, selected variables;
+- ``files.toml``: inputs and artifacts, as pointers (path, size, sha256);
+- ``output.log``: the command's output as the user saw it, secrets masked, size-capped.
+
+``schema`` in run.toml is the record's version. A reader accepts every version up to its own
+and refuses newer ones with a clear message, so an old runledger never misreads a new record.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from runledger import tomlcodec
+from runledger.errors import CorruptRecordError
+
+SCHEMA_VERSION = 1
+STATUSES = ("ok", "failed", "interrupted")
+
+RUN_FILE = "run.toml"
+METRICS_FILE = "metrics.toml"
+ENVIRONMENT_FILE = "environment.toml"
+FILES_FILE = "files.toml"
+LOG_FILE = "output.log"
+DETAIL_FILES = (METRICS_FILE, ENVIRONMENT_FILE, FILES_FILE, LOG_FILE)
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """A metric at a glance: last, min and max value, with the step of each."""
+
+    last: float
+    min: float
+    max: float
+    last_step: float | None = None
+    min_step: float | None = None
+    max_step: float | None = None
+    count: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MetricSummary:
+        return cls(
+            last=float(data["last"]),
+            min=float(data.get("min", data["last"])),
+            max=float(data.get("max", data["last"])),
+            last_step=data.get("last_step"),
+            min_step=data.get("min_step"),
+            max_step=data.get("max_step"),
+            count=int(data.get("count", 1)),
+        )
+
+
+@dataclass(frozen=True)
+class GitInfo:
+    commit: str
+    branch: str | None = None
+    remotes: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"commit": self.commit, "remotes": dict(self.remotes)}
+        if self.branch is not None:
+            data["branch"] = self.branch
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GitInfo:
+        return cls(
+            commit=str(data["commit"]),
+            branch=data.get("branch"),
+            remotes=dict(data.get("remotes", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Run:
+    """One recorded run. Detail fields are None until the run is read in full."""
+
+    id: str
+    status: str
+    started_at: str
+    ended_at: str
+    duration_s: float
+    command: tuple[str, ...]
+    git: GitInfo
+    exit_code: int | None = None
+    signal: int | None = None
+    name: str | None = None
+    cwd: str = "."
+    user: str | None = None
+    host: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    param_sources: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, MetricSummary] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    note: str | None = None
+    reproduces: str | None = None
+    runledger_version: str | None = None
+    schema: int = SCHEMA_VERSION
+    # detail, read on demand
+    series: dict[str, tuple[list[float], list[float]]] | None = None
+    environment: dict[str, Any] | None = None
+    inputs: list[dict[str, Any]] | None = None
+    artifacts: list[dict[str, Any]] | None = None
+    log: bytes | None = None
+    # facts that live outside the run's own commit (team tags), merged in when read
+    team_tags: tuple[str, ...] = ()
+
+    @property
+    def all_tags(self) -> list[str]:
+        return sorted(set(self.tags) | set(self.team_tags))
+
+    def with_detail(self, **changes: Any) -> Run:
+        return replace(self, **changes)
+
+    # --- TOML ---------------------------------------------------------------------------
+
+    def run_toml(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema": self.schema,
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "signal": self.signal,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "duration_s": self.duration_s,
+            "command": list(self.command),
+            "cwd": self.cwd,
+            "user": self.user,
+            "host": self.host,
+            "tags": list(self.tags),
+            "note": self.note,
+            "reproduces": self.reproduces,
+            "runledger_version": self.runledger_version,
+            "git": self.git.to_dict(),
+            "params": self.params,
+            "param_sources": self.param_sources,
+            "metrics": {name: summary.to_dict() for name, summary in self.metrics.items()},
+        }
+        return {key: value for key, value in data.items() if value is not None}
+
+    def to_files(self) -> dict[str, bytes]:
+        """The files of the run's tree, by name."""
+        files = {RUN_FILE: tomlcodec.dumps(self.run_toml()).encode()}
+        if self.series:
+            series = {
+                name: {"step": list(steps), "value": list(values)}
+                for name, (steps, values) in self.series.items()
+            }
+            files[METRICS_FILE] = tomlcodec.dumps(
+                {"schema": self.schema, "series": series}
+            ).encode()
+        if self.environment is not None:
+            files[ENVIRONMENT_FILE] = tomlcodec.dumps(
+                {"schema": self.schema, **self.environment}
+            ).encode()
+        if self.inputs or self.artifacts:
+            files[FILES_FILE] = tomlcodec.dumps(
+                {
+                    "schema": self.schema,
+                    "inputs": self.inputs or [],
+                    "artifacts": self.artifacts or [],
+                }
+            ).encode()
+        if self.log is not None:
+            files[LOG_FILE] = self.log
+        return files
+
+    @classmethod
+    def from_run_toml(cls, text: bytes | str, where: str = "") -> Run:
+        try:
+            raw = text.decode() if isinstance(text, bytes) else text
+            data = tomlcodec.loads(raw)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise CorruptRecordError(f"{where}: run.toml is not valid TOML ({exc})") from exc
+        schema = data.get("schema")
+        if not isinstance(schema, int):
+            raise CorruptRecordError(f"{where}: run.toml has no schema version")
+        if schema > SCHEMA_VERSION:
+            raise CorruptRecordError(
+                f"{where}: written by a newer runledger (schema {schema}; this one reads up "
+                f"to {SCHEMA_VERSION}): upgrade runledger to read it"
+            )
+        try:
+            return cls(
+                id=str(data["id"]),
+                name=data.get("name"),
+                status=str(data["status"]),
+                exit_code=data.get("exit_code"),
+                signal=data.get("signal"),
+                started_at=str(data["started_at"]),
+                ended_at=str(data.get("ended_at", data["started_at"])),
+                duration_s=float(data.get("duration_s", 0.0)),
+                command=tuple(str(arg) for arg in data.get("command", [])),
+                cwd=str(data.get("cwd", ".")),
+                user=data.get("user"),
+                host=data.get("host"),
+                git=GitInfo.from_dict(data["git"]),
+                params=dict(data.get("params", {})),
+                param_sources=dict(data.get("param_sources", {})),
+                metrics={
+                    name: MetricSummary.from_dict(summary)
+                    for name, summary in data.get("metrics", {}).items()
+                },
+                tags=tuple(data.get("tags", ())),
+                note=data.get("note"),
+                reproduces=data.get("reproduces"),
+                runledger_version=data.get("runledger_version"),
+                schema=schema,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptRecordError(f"{where}: run.toml is missing or has a bad {exc}") from exc
+
+    def with_files(self, files: Mapping[str, bytes | None]) -> Run:
+        """This run with the detail files read from its tree."""
+        series: dict[str, tuple[list[float], list[float]]] = {}
+        environment: dict[str, Any] = {}
+        inputs: list[dict[str, Any]] = []
+        artifacts: list[dict[str, Any]] = []
+        if files.get(METRICS_FILE):
+            data = tomlcodec.loads(files[METRICS_FILE].decode())  # type: ignore[union-attr]
+            for name, points in data.get("series", {}).items():
+                series[name] = (list(points.get("step", [])), list(points.get("value", [])))
+        if files.get(ENVIRONMENT_FILE):
+            environment = tomlcodec.loads(files[ENVIRONMENT_FILE].decode())  # type: ignore[union-attr]
+            environment.pop("schema", None)
+        if files.get(FILES_FILE):
+            data = tomlcodec.loads(files[FILES_FILE].decode())  # type: ignore[union-attr]
+            inputs = list(data.get("inputs", []))
+            artifacts = list(data.get("artifacts", []))
+        return replace(
+            self,
+            series=series,
+            environment=environment,
+            inputs=inputs,
+            artifacts=artifacts,
+            log=files.get(LOG_FILE) or b"",
+        )
+
+    # --- JSON ---------------------------------------------------------------------------
+
+    def summary_json(self) -> dict[str, Any]:
+        """The fields every JSON view carries (CONTRACT.md)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "commit": self.git.commit,
+            "branch": self.git.branch,
+            "command": list(self.command),
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "duration_s": self.duration_s,
+            "cwd": self.cwd,
+            "user": self.user,
+            "host": self.host,
+            "params": json_safe(self.params),
+            "metrics": {name: json_number(s.last) for name, s in self.metrics.items()},
+            "tags": self.all_tags,
+            "note": self.note,
+            "reproduces": self.reproduces,
+        }
+
+    def detail_json(self) -> dict[str, Any]:
+        """``show --json``: the summary plus everything else recorded."""
+        data = self.summary_json()
+        data["git"] = self.git.to_dict() | {"branch": self.git.branch}
+        data["signal"] = self.signal
+        data["param_sources"] = dict(self.param_sources)
+        data["metric_summaries"] = {
+            name: json_safe(summary.to_dict()) for name, summary in self.metrics.items()
+        }
+        data["environment"] = json_safe(self.environment or {})
+        data["series"] = {
+            name: [[json_number(s), json_number(v)] for s, v in zip(steps, values, strict=False)]
+            for name, (steps, values) in (self.series or {}).items()
+        }
+        data["inputs"] = json_safe(self.inputs or [])
+        data["artifacts"] = json_safe(self.artifacts or [])
+        data["schema"] = self.schema
+        data["runledger_version"] = self.runledger_version
+        return data
+
+
+def json_number(value: Any) -> Any:
+    """JSON has no NaN or infinity: they become null (documented in the reference)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return json_number(value)

@@ -1,0 +1,272 @@
+"""Rich rendering of runs for people: tables and panels. Data views live in record.py."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from runledger import ids
+from runledger.record import Run
+
+STATUS_STYLE = {"ok": "green", "failed": "red", "interrupted": "yellow"}
+HEADLINE_METRICS = 4
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def console() -> Console:
+    """A console for tables: full width on a terminal, wide enough not to cut when piped."""
+    probe = Console()
+    if probe.is_terminal or os.environ.get("COLUMNS"):
+        return Console(highlight=False, soft_wrap=False)
+    return Console(highlight=False, soft_wrap=False, width=200)
+
+
+def format_number(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value).lower()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+            return f"{value:.4g}"
+        return f"{value:.4f}".rstrip("0").rstrip(".") if "." in f"{value:.4f}" else str(value)
+    return str(value)
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def format_when(iso: str, now: datetime | None = None) -> str:
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    now = now or datetime.now(UTC)
+    delta = (now - moment).total_seconds()
+    if 0 <= delta < 60:
+        return "just now"
+    if 0 <= delta < 3600:
+        return f"{int(delta // 60)}m ago"
+    if 0 <= delta < 86400:
+        return f"{int(delta // 3600)}h ago"
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def headline_metrics(runs: Sequence[Run], limit: int = HEADLINE_METRICS) -> list[str]:
+    """The metrics that most runs share, most common first."""
+    counts = Counter(name for run in runs for name in run.metrics)
+    return [name for name, _ in counts.most_common(limit)]
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
+    out = out or console()
+    if not runs:
+        out.print(
+            "No runs recorded yet. Record one with: runledger exec python train.py", style="dim"
+        )
+        return
+    metrics = headline_metrics(runs)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("id", style="cyan", no_wrap=True)
+    table.add_column("when", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("time", justify="right", no_wrap=True)
+    table.add_column("commit", style="magenta", no_wrap=True)
+    table.add_column("branch", no_wrap=True)
+    for name in metrics:
+        table.add_column(name, justify="right", no_wrap=True)
+    table.add_column("command", overflow="ellipsis", no_wrap=True, max_width=60)
+    for run in runs:
+        label = ids.short_id(run.id)
+        if run.name:
+            label += f" {run.name}"
+        row: list[Any] = [
+            label,
+            format_when(run.started_at),
+            Text(run.status, style=STATUS_STYLE.get(run.status, "")),
+            format_duration(run.duration_s),
+            run.git.commit[:8],
+            run.git.branch or "",
+        ]
+        row += [format_number(run.metrics[m].last) if m in run.metrics else "" for m in metrics]
+        row.append(_shorten(" ".join(run.command), 80))
+        table.add_row(*row)
+    out.print(table)
+
+
+def sparkline(values: Iterable[float], width: int = 24) -> str:
+    points = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
+    if not points:
+        return ""
+    if len(points) > width:
+        stride = len(points) / width
+        points = [points[int(i * stride)] for i in range(width - 1)] + [points[-1]]
+    low, high = min(points), max(points)
+    span = high - low
+    if span == 0:
+        return SPARK[3] * len(points)
+    return "".join(SPARK[min(len(SPARK) - 1, int((p - low) / span * len(SPARK)))] for p in points)
+
+
+def _kv_table() -> Table:
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
+
+
+def _flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in params.items():
+        if isinstance(value, Mapping) and value:
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def render_run(run: Run, out: Console | None = None) -> None:
+    out = out or console()
+    head = _kv_table()
+    head.add_row("run", Text(run.id, style="cyan"))
+    if run.name:
+        head.add_row("name", run.name)
+    status = Text(run.status, style=STATUS_STYLE.get(run.status, ""))
+    if run.exit_code is not None:
+        status.append(f" (exit code {run.exit_code})", style="dim")
+    head.add_row("status", status)
+    head.add_row("started", f"{run.started_at}  ({format_when(run.started_at)})")
+    head.add_row("duration", format_duration(run.duration_s))
+    head.add_row("command", " ".join(run.command))
+    head.add_row("directory", run.cwd)
+    head.add_row("by", f"{run.user or '?'}@{run.host or '?'}")
+    head.add_row("commit", Text(run.git.commit, style="magenta"))
+    head.add_row("branch", run.git.branch or "(detached HEAD)")
+    for remote, url in sorted(run.git.remotes.items()):
+        head.add_row(f"remote {remote}", url)
+    if run.all_tags:
+        head.add_row("tags", ", ".join(run.all_tags))
+    if run.reproduces:
+        head.add_row("reproduces", run.reproduces)
+    if run.note:
+        head.add_row("note", run.note)
+    out.print(head)
+
+    if run.params:
+        out.print(Text("\nparams", style="bold underline"))
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("param")
+        table.add_column("value", overflow="fold")
+        table.add_column("from", style="dim")
+        for key, value in sorted(
+            _flatten(run.params).items(), key=lambda kv: (run.param_sources.get(kv[0], ""), kv[0])
+        ):
+            table.add_row(
+                key,
+                format_number(value) if not isinstance(value, str) else value,
+                run.param_sources.get(key, ""),
+            )
+        out.print(table)
+
+    if run.metrics:
+        out.print(Text("\nmetrics", style="bold underline"))
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        for column in ("metric", "last", "min", "max", "steps", "trend"):
+            table.add_column(column, justify="left" if column in ("metric", "trend") else "right")
+        for name, summary in sorted(run.metrics.items()):
+            series = (run.series or {}).get(name)
+            table.add_row(
+                name,
+                format_number(summary.last),
+                format_number(summary.min),
+                format_number(summary.max),
+                str(summary.count),
+                sparkline(series[1]) if series else "",
+            )
+        out.print(table)
+
+    _render_environment(run, out)
+    _render_files(run, out)
+    if run.log:
+        lines = run.log.decode(errors="replace").splitlines()
+        out.print(
+            Text(
+                f"\noutput (last {min(10, len(lines))} of {len(lines)} lines)",
+                style="bold underline",
+            )
+        )
+        for line in lines[-10:]:
+            out.print(Text(line.split("\r")[-1]), style="dim")
+
+
+def _render_environment(run: Run, out: Console) -> None:
+    env = run.environment or {}
+    if not env:
+        return
+    out.print(Text("\nenvironment", style="bold underline"))
+    table = _kv_table()
+    python = env.get("python")
+    if isinstance(python, Mapping):
+        table.add_row("python", f"{python.get('version')} ({python.get('executable')})")
+    packages = env.get("packages")
+    if isinstance(packages, Mapping):
+        table.add_row("packages", f"{len(packages)} installed (show --json lists them)")
+    os_info = env.get("os")
+    if isinstance(os_info, Mapping):
+        table.add_row("os", str(os_info.get("platform", "")))
+    cpu = env.get("cpu")
+    if isinstance(cpu, Mapping):
+        table.add_row("cpu", f"{cpu.get('model')} × {cpu.get('count')}")
+    memory = env.get("memory_total_bytes")
+    if isinstance(memory, int):
+        table.add_row("memory", f"{memory / 2**30:.1f} GiB")
+    gpus = env.get("gpus") or []
+    if gpus:
+        for gpu in gpus:
+            table.add_row(
+                f"gpu {gpu.get('index', '')}",
+                f"{gpu.get('name')}, {gpu.get('memory_total_mib')} MiB, driver "
+                f"{gpu.get('driver_version')}, CUDA {gpu.get('cuda_driver_version', '?')}",
+            )
+    else:
+        table.add_row("gpus", "none")
+    for key, value in sorted((env.get("variables") or {}).items()):
+        table.add_row(key, str(value))
+    out.print(table)
+
+
+def _render_files(run: Run, out: Console) -> None:
+    for title, records in (("inputs", run.inputs), ("artifacts", run.artifacts)):
+        if not records:
+            continue
+        out.print(Text(f"\n{title}", style="bold underline"))
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("path")
+        table.add_column("size", justify="right")
+        table.add_column("sha256")
+        for record in records:
+            digest = record.get("sha256") or record.get("git_blob") or ""
+            table.add_row(str(record.get("path")), str(record.get("size", "")), str(digest)[:16])
+        out.print(table)
