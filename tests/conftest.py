@@ -1,0 +1,181 @@
+"""Shared fixtures: real temporary git repositories, an isolated HOME, a pinned identity.
+
+Git is never mocked. Every test that uses ``repo`` gets ``git fsck --strict`` checked clean
+when it ends, so no test can leave a broken object or ref behind unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from runledger.app import app
+
+PINNED_GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Author",
+    "GIT_AUTHOR_EMAIL": "author@example.com",
+    "GIT_COMMITTER_NAME": "Test Author",
+    "GIT_COMMITTER_EMAIL": "author@example.com",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the real HOME or the user's gitconfig."""
+    home = tmp_path_factory.mktemp("home")
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Test User\n\temail = test@example.com\n"
+        "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    for key, value in PINNED_GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_WORK_TREE", raising=False)
+    monkeypatch.delenv("RUNLEDGER_RUN_ID", raising=False)
+    monkeypatch.delenv("RUNLEDGER_METRICS_FILE", raising=False)
+    monkeypatch.setenv("COLUMNS", "200")
+    return home
+
+
+def git(cwd: Path, *args: str, check: bool = True) -> str:
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
+    return proc.stdout
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+class Repo:
+    """A real temporary git repository with one commit, and ways to run runledger in it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def git(self, *args: str, check: bool = True) -> str:
+        return git(self.path, *args, check=check)
+
+    def show_bytes(self, spec: str) -> bytes:
+        return subprocess.run(
+            ["git", "show", spec], cwd=self.path, capture_output=True, check=True
+        ).stdout
+
+    def write(self, name: str, content: str) -> Path:
+        target = self.path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+        return target
+
+    def commit_all(self, message: str = "change") -> str:
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
+
+    def cli(self, *args: str, cwd: Path | None = None) -> Result:
+        """Run runledger in-process through typer's CliRunner (stdout and stderr separate)."""
+        old = Path.cwd()
+        os.chdir(cwd or self.path)
+        try:
+            result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        finally:
+            os.chdir(old)
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    def run(
+        self,
+        *args: str,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        input: bytes | None = None,
+        timeout: float = 60,
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run ``python -m runledger ARGS`` as a real subprocess."""
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "runledger", *args],
+            cwd=cwd or self.path,
+            env=full_env,
+            capture_output=True,
+            input=input,
+            timeout=timeout,
+            check=False,
+        )
+
+    def run_ids(self) -> list[str]:
+        refs = self.git("for-each-ref", "--format=%(refname)", "refs/runledger/runs/")
+        return [line.rsplit("/", 1)[1] for line in refs.splitlines()]
+
+    def runs_json(self) -> list[dict[str, Any]]:
+        result = self.cli("ls", "--json")
+        assert result.exit_code == 0, result.stderr
+        return list(result.json())
+
+    def state(self) -> dict[str, str]:
+        """What runledger must never change: HEAD, branches, tags, index, work tree."""
+        index = self.path / ".git" / "index"
+        return {
+            "head": self.git("rev-parse", "HEAD"),
+            "symbolic": self.git("symbolic-ref", "-q", "HEAD", check=False),
+            "refs": self.git("for-each-ref", "--format=%(refname) %(objectname)",
+                             "refs/heads", "refs/tags", "refs/remotes"),
+            "index": index.read_bytes().hex() if index.exists() else "",
+            "status": self.git("status", "--porcelain=v1", "--ignored"),
+            "files": "\n".join(
+                f"{p.relative_to(self.path)}:{p.stat().st_size}:{p.read_bytes().hex()[:64]}"
+                for p in sorted(self.path.rglob("*"))
+                if p.is_file() and ".git" not in p.relative_to(self.path).parts
+            ),
+        }
+
+    def fsck(self) -> None:
+        proc = subprocess.run(
+            ["git", "fsck", "--strict", "--no-progress"],
+            cwd=self.path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, f"git fsck failed:\n{proc.stdout}\n{proc.stderr}"
+        assert "error" not in proc.stderr.lower(), proc.stderr
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Repo]:
+    path = tmp_path / "project"
+    path.mkdir()
+    git(path, "init", "-q")
+    (path / ".gitignore").write_text("data/\n*.ckpt\n")
+    (path / "README.md").write_text("# project\n")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "initial")
+    handle = Repo(path)
+    yield handle
+    handle.fsck()
+
+
+def python_command(code: str) -> Sequence[str]:
+    """A command line that runs ``code`` with this interpreter."""
+    return [sys.executable, "-c", code]
