@@ -3,7 +3,7 @@
 Every file runledger stores (run.toml, metrics.toml, environment.toml, files.toml) goes through
 :func:`dumps` and :func:`loads`, so that any JSON-like value survives the round trip exactly.
 
-TOML cannot say everything JSON can, so three values are written as *marker tables*: inline
+TOML cannot say everything a Python value can, so these are written as *marker tables*: inline
 tables whose key ``__runledger__`` names what they stand for. Plain ``tomllib`` (or
 ``git show REF:run.toml``) reads them as ordinary tables::
 
@@ -11,6 +11,12 @@ tables whose key ``__runledger__`` names what they stand for. Plain ``tomllib`` 
     seed = { __runledger__ = "bigint", value = "18446744073709551616" }  # int outside int64
     odd = { __runledger__ = "dict", value = { __runledger__ = 1 } }     # a user's dict whose
                                                                          # keys include the marker
+    arg = { __runledger__ = "str", hex = "2d2d78eda0bf" }   # a string with lone surrogates
+
+The last one exists because command lines and file names that are not valid UTF-8 reach Python
+as strings with lone surrogates, which a UTF-8 TOML file cannot hold: ``hex`` is the string's
+UTF-8 bytes with each surrogate written as Python's ``surrogatepass`` does, so it comes back
+exactly. Keys must be valid UTF-8 (``ValueError`` otherwise): callers clean user-typed keys.
 
 Everything else is native TOML:
 
@@ -20,7 +26,6 @@ Everything else is native TOML:
 - lists and tuples become arrays (tuples come back as lists); TOML 1.0 allows mixed arrays;
 - ``datetime``, ``date`` and ``time`` stay TOML dates and times.
 
-Strings must be encodable as UTF-8 (no lone surrogates), as TOML files are UTF-8.
 Any other type raises ``TypeError``: a bug in the caller, not something to store silently.
 """
 
@@ -37,11 +42,12 @@ MARKER: Final = "__runledger__"
 NULL: Final = "null"
 BIGINT: Final = "bigint"
 DICT: Final = "dict"
+STR: Final = "str"
 
 INT64_MIN: Final = -(2**63)
 INT64_MAX: Final = 2**63 - 1
 
-_NATIVE_SCALARS: Final = (bool, str, float, datetime.datetime, datetime.date, datetime.time)
+_NATIVE_SCALARS: Final = (bool, float, datetime.datetime, datetime.date, datetime.time)
 
 
 class MarkerError(ValueError):
@@ -68,6 +74,8 @@ def encode(value: Any) -> Any:
     """``value`` with None, huge ints and marker-like dicts replaced by marker tables."""
     if value is None:
         return {MARKER: NULL}
+    if isinstance(value, str):
+        return value if _is_utf8(value) else {MARKER: STR, "hex": _surrogate_hex(value)}
     if isinstance(value, _NATIVE_SCALARS):
         return value
     if isinstance(value, int):
@@ -97,6 +105,8 @@ def _encode_mapping(mapping: Mapping[Any, Any]) -> dict[str, Any]:
     for key, item in mapping.items():
         if not isinstance(key, str):
             raise TypeError(f"TOML keys must be strings, got {type(key).__name__}: {key!r}")
+        if not _is_utf8(key):
+            raise ValueError(f"TOML keys must be valid UTF-8 text: {key!r}")
         table[key] = encode(item)
     if MARKER in table:
         return {MARKER: DICT, "value": table}
@@ -113,6 +123,25 @@ def _decode_marker(table: dict[str, Any]) -> Any:
             return int(table["value"])
         except ValueError as exc:
             raise MarkerError(f"bigint marker holds no integer: {table['value']!r}") from exc
+    if kind == STR and fields == {"hex"} and isinstance(table["hex"], str):
+        try:
+            return bytes.fromhex(table["hex"]).decode("utf-8", "surrogatepass")
+        except ValueError as exc:
+            raise MarkerError(f"str marker holds no UTF-8 hex: {table['hex']!r}") from exc
     if kind == DICT and fields == {"value"} and isinstance(table["value"], dict):
         return {key: decode(item) for key, item in table["value"].items()}
     raise MarkerError(f"malformed {MARKER} marker table: {table!r}")
+
+
+def _is_utf8(text: str) -> bool:
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _surrogate_hex(text: str) -> str:
+    return text.encode("utf-8", "surrogatepass").hex()

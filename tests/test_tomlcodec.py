@@ -42,6 +42,7 @@ scalars = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(),
     st.text(alphabet=st.characters(max_codepoint=0x9F), max_size=20),
+    st.text(alphabet=st.characters(categories=["Cs", "Ll"]), max_size=5),
 )
 json_like = st.recursive(
     scalars,
@@ -119,6 +120,19 @@ def test_tuples_become_lists_and_mixed_arrays_survive() -> None:
     }
 
 
+def test_strings_with_lone_surrogates_survive_as_a_str_marker() -> None:
+    arg = b"--x\xff".decode("utf-8", "surrogateescape")
+    text = tomlcodec.dumps({"command": ["python", arg]})
+    text.encode("utf-8")  # the file can be written
+    assert tomllib.loads(text)["command"][1] == {"__runledger__": "str", "hex": "2d2d78edb3bf"}
+    assert tomlcodec.loads(text) == {"command": ["python", arg]}
+
+
+def test_keys_that_are_not_utf8_are_refused() -> None:
+    with pytest.raises(ValueError, match="UTF-8"):
+        tomlcodec.dumps({"\udcff": 1})
+
+
 def test_dates_and_times_are_native_toml() -> None:
     when = datetime.datetime(2024, 5, 1, 12, 30, tzinfo=datetime.UTC)
     text = tomlcodec.dumps({"started_at": when})
@@ -149,6 +163,8 @@ def test_non_string_keys_are_refused() -> None:
         'x = { __runledger__ = "bigint", value = 12 }',
         'x = { __runledger__ = "null", extra = 1 }',
         'x = { __runledger__ = "dict", value = 3 }',
+        'x = { __runledger__ = "str", hex = "zz" }',
+        'x = { __runledger__ = "str", hex = "ff" }',
     ],
 )
 def test_a_hand_broken_marker_is_reported(text: str) -> None:
