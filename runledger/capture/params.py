@@ -69,8 +69,9 @@ MAX_PARENT_STEPS: Final = 6
 _PYTHON_NAME: Final = re.compile(r"(?:python|pypy|py)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)
 _INT: Final = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 _FLOAT: Final = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?")
-_BOOLS: Final = {"true": True, "True": True, "TRUE": True}
-_BOOLS_FALSE: Final = {"false": False, "False": False, "FALSE": False}
+_BOOLS: Final = {
+    word: word.lower() == "true" for word in ("true", "True", "TRUE", "false", "False", "FALSE")
+}
 _OVERRIDE: Final = re.compile(
     r"(?P<prefix>\+\+|\+|~)?(?P<key>[\w@][\w@/-]*(?:\.[\w@/-]+)*)(?:=(?P<value>.*))?", re.S
 )
@@ -99,11 +100,7 @@ def parse_value(text: str) -> Any:
             return text
     if _FLOAT.fullmatch(text):
         return float(text)
-    if text in _BOOLS:
-        return True
-    if text in _BOOLS_FALSE:
-        return False
-    return text
+    return _BOOLS.get(text, text)
 
 
 def normalize_key(key: str) -> str:
