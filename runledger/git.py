@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runledger.errors import GitError, NotARepositoryError, UserError
+from runledger.errors import GitError, NotARepositoryError, RunledgerError, UserError
 
 RUNLEDGER_REF_ROOT = "refs/runledger/"
 ZERO_OID_SHA1 = "0" * 40
@@ -95,44 +95,6 @@ class Repo:
         return rel.as_posix() or "."
 
 
-def discover(cwd: Path | str) -> Repo:
-    """Find the repository containing ``cwd``; raise NotARepositoryError outside one."""
-    proc = run_git(
-        [
-            "rev-parse",
-            "--show-toplevel",
-            "--absolute-git-dir",
-            "--git-common-dir",
-            "--show-object-format",
-        ],
-        cwd,
-        check=False,
-    )
-    if proc.returncode != 0:
-        stderr = proc.stderr.decode(errors="replace")
-        if "not a git repository" in stderr:
-            raise NotARepositoryError(
-                f"not a git repository: {Path(cwd).resolve()} (run runledger inside your "
-                "project's git repository, or create one with 'git init')"
-            )
-        if "must be run in a work tree" in stderr or "bare repository" in stderr:
-            raise NotARepositoryError(
-                "this is a bare git repository: run runledger inside a clone with a work tree"
-            )
-        raise GitError(f"git rev-parse failed: {stderr.strip()}")
-    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    root, git_dir, common_dir, object_format = lines[:4]
-    common = Path(common_dir)
-    if not common.is_absolute():
-        common = (Path(cwd) / common).resolve()
-    return Repo(
-        root=Path(root),
-        git_dir=Path(git_dir),
-        common_dir=common,
-        object_format=object_format.strip() or "sha1",
-    )
-
-
 @dataclass(frozen=True)
 class HeadState:
     """Where HEAD is: the commit (None in an empty repository) and the branch (None if detached)."""
@@ -141,12 +103,63 @@ class HeadState:
     branch: str | None
 
 
+def _not_a_repository(cwd: Path | str, stderr: str) -> RunledgerError:
+    if "not a git repository" in stderr:
+        return NotARepositoryError(
+            f"not a git repository: {Path(cwd).resolve()} (run runledger inside your "
+            "project's git repository, or create one with 'git init')"
+        )
+    if "must be run in a work tree" in stderr or "bare repository" in stderr:
+        return NotARepositoryError(
+            "this is a bare git repository: run runledger inside a clone with a work tree"
+        )
+    return GitError(f"git rev-parse failed: {stderr.strip()}")
+
+
+def discover_with_head(cwd: Path | str) -> tuple[Repo, HeadState]:
+    """The repository containing ``cwd`` and its HEAD, in one git call (exec's start-up path)."""
+    proc = run_git(
+        [
+            "rev-parse",
+            "--show-toplevel",
+            "--absolute-git-dir",
+            "--git-common-dir",
+            "--show-object-format",
+            "HEAD",
+            "--symbolic-full-name",
+            "HEAD",
+        ],
+        cwd,
+        check=False,
+    )
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    stderr = proc.stderr.decode(errors="replace")
+    if len(lines) < 4:
+        raise _not_a_repository(cwd, stderr)
+    root, git_dir, common_dir, object_format = lines[:4]
+    common = Path(common_dir)
+    if not common.is_absolute():
+        common = (Path(cwd) / common).resolve()
+    repo = Repo(
+        root=Path(root),
+        git_dir=Path(git_dir),
+        common_dir=common,
+        object_format=object_format.strip() or "sha1",
+    )
+    if proc.returncode != 0 or len(lines) < 6:
+        return repo, HeadState(commit=None, branch=None)
+    commit, symbolic = lines[4], lines[5]
+    branch = symbolic[len("refs/heads/") :] if symbolic.startswith("refs/heads/") else None
+    return repo, HeadState(commit=commit, branch=branch)
+
+
+def discover(cwd: Path | str) -> Repo:
+    """Find the repository containing ``cwd``; raise NotARepositoryError outside one."""
+    return discover_with_head(cwd)[0]
+
+
 def head_state(repo: Repo) -> HeadState:
-    proc = repo.git("rev-parse", "--verify", "-q", "HEAD", check=False)
-    commit = proc.stdout.decode().strip() or None if proc.returncode == 0 else None
-    branch_proc = repo.git("symbolic-ref", "-q", "--short", "HEAD", check=False)
-    branch = branch_proc.stdout.decode().strip() or None if branch_proc.returncode == 0 else None
-    return HeadState(commit=commit, branch=branch)
+    return discover_with_head(repo.root)[1]
 
 
 def dirty_paths(repo: Repo) -> list[str]:

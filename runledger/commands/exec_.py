@@ -132,8 +132,7 @@ class _Capture:
 def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
     """Run and record; return the exit code runledger should exit with."""
     cwd = Path.cwd() if cwd is None else cwd
-    repo = git.discover(cwd)
-    head = git.head_state(repo)
+    repo, head = git.discover_with_head(cwd)
     if head.commit is None:
         raise UserError(
             "the repository has no commit yet: commit your code first "
