@@ -1,0 +1,1 @@
+"""One module per source of facts about a run: params, metrics, environment, gpu, files."""
