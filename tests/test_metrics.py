@@ -296,7 +296,7 @@ def test_chunk_boundaries_do_not_matter(lines: list[str], line_end: str, cuts: l
     )
 
 
-def _comparable(series: dict[str, MetricSeries]) -> dict[str, tuple[list[object], list[str]]]:
+def _comparable(series: dict[str, MetricSeries]) -> dict[str, tuple[list[int | float], list[str]]]:
     # NaN != NaN, so compare reprs of the values.
     return {name: (s.steps, [repr(v) for v in s.values]) for name, s in series.items()}
 

@@ -73,11 +73,12 @@ _ANSI_RE: Final = re.compile(
     r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
     r"|\x1b[@-Z\\-_]"  # two-byte escapes
 )
-_TOKEN_SEPARATOR_RE: Final = re.compile(r"[\s,]+")
-_NAME_RE: Final = re.compile(r"[^\W\d][\w./-]*")
-_NUMBER_RE: Final = re.compile(
-    r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)", re.IGNORECASE
-)
+_NAME = r"[^\W\d][\w./-]*"
+_NUMBER = r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|infinity|inf)"
+_PAIR = rf"{_NAME}=(?i:{_NUMBER})"
+# One pass in C decides whether the whole line is name=number tokens; a second picks them out.
+_KEY_VALUE_LINE_RE: Final = re.compile(rf"[\s,]*{_PAIR}(?:[\s,]+{_PAIR})*[\s,]*")
+_KEY_VALUE_PAIR_RE: Final = re.compile(rf"({_NAME})=((?i:{_NUMBER}))")
 _INTEGER_RE: Final = re.compile(r"[+-]?[0-9]+")
 _LINE_END_RE: Final = re.compile(rb"[\r\n]")
 
@@ -140,15 +141,9 @@ def _visible_text(line: str) -> str:
 
 
 def _key_value_fields(text: str) -> dict[str, Step] | None:
-    fields: dict[str, Step] = {}
-    for token in _TOKEN_SEPARATOR_RE.split(text):
-        if not token:
-            continue
-        name, equals, raw = token.partition("=")
-        if not equals or not _NAME_RE.fullmatch(name) or not _NUMBER_RE.fullmatch(raw):
-            return None
-        fields[name] = _parse_number(raw)
-    return fields
+    if not _KEY_VALUE_LINE_RE.fullmatch(text):
+        return None
+    return {name: _parse_number(raw) for name, raw in _KEY_VALUE_PAIR_RE.findall(text)}
 
 
 def _parse_number(raw: str) -> Step:
