@@ -1,77 +1,565 @@
-"""Placeholder until the full metrics capture lands (same API, name=value lines only)."""
+"""Metrics of a run, read from its output and from its metrics file.
+
+What counts as a metric line in the command's output (CONTRACT.md, "What is read from the
+command's output"):
+
+* A line made only of ``name=value`` tokens, separated by whitespace and/or commas, every
+  value a number: ``epoch=3 loss=0.25 acc=0.91`` or ``loss=0.25, acc=0.9``. Names start with
+  a letter (any script) or ``_`` and go on with letters, digits, ``_ . / -`` (``val/loss``,
+  ``train.acc``). Values are integers, decimals, scientific notation, ``nan``, ``inf``,
+  ``-inf`` (any case). One token that is not ``name=number`` (a word, ``12s``, ``91%``) makes
+  the whole line prose, not metrics: ``Setting lr=0.01 for the run`` records nothing. So does
+  a tqdm bar (``50%|#####| 5/10 [00:01<00:01, loss=0.3]``): its postfix sits inside prose.
+* A line that is a JSON object whose values are all scalars (number, string, boolean, null)
+  with at least one number: the numbers are metrics; strings, booleans and nulls are ignored
+  (``{"phase": "train", "loss": 0.3}`` records loss). A nested object or array makes the line
+  a data dump, not metrics, and it is ignored whole. Booleans are never metrics.
+* The step: a ``step``, ``iteration`` or ``epoch`` field (any case) on the line, in that order
+  of priority. The one chosen is the step and not a metric; the others on the same line are
+  recorded as metrics (``step=100 epoch=2 loss=0.3`` gives ``epoch`` as a metric at step 100).
+  A step that is not a finite number is dropped. Without a step the point's step is the
+  number of values that metric had before (0, 1, 2, ...).
+* Only the text after the last carriage return counts (progress bars redraw with ``\\r``);
+  a trailing ``\\r`` as in ``\\r\\n`` line ends is not a redraw. ANSI escapes are removed.
+  Lines longer than 64 KiB are skipped unread; undecodable bytes become U+FFFD.
+
+Lines of the metrics file (``RUNLEDGER_METRICS_FILE``, written by ``runledger.log`` or by any
+program) are JSON objects read the same way, except that non-numeric values of any kind,
+nested ones included, are ignored rather than disqualifying. ``{"__params__": {...}}`` lines
+carry params from ``runledger.log_params``. A line that is not a JSON object is skipped.
+
+When a metric arrives both from the output and from the metrics file or :meth:`add` (a script
+that prints ``loss=...`` and calls ``runledger.log``), the explicit source wins and the
+printed values of that metric are not used, so the series is not doubled.
+"""
 
 from __future__ import annotations
 
+import copy
+import json
 import math
+import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import threading
+from array import array
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-_TOKEN = re.compile(r"^([A-Za-z_][\w./-]*)=([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|nan|inf|-inf)$")
+from runledger.api import PARAMS_KEY
+
+Step = int | float
+
+MAX_LINE_BYTES: Final = 64 * 1024
+# Params lines (a whole config) can be far longer than any metric line.
+MAX_FILE_LINE_BYTES: Final = 16 * 1024 * 1024
+# Per metric and source: 3.2 MB of memory and a few MB of metrics.toml at most.
+# Beyond it the series is thinned to every other point, then every fourth, and so on.
+DEFAULT_MAX_POINTS: Final = 200_000
+# A program printing a new name on every line must not grow the run without bound.
+DEFAULT_MAX_METRICS: Final = 1_000
+
+STEP_KEYS: Final = ("step", "iteration", "epoch")
+OUTPUT_SOURCE: Final = "output"
+FILE_SOURCE: Final = "file"
+
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+_FILE_READ_CHUNK: Final = 1024 * 1024
+
+_ANSI_RE: Final = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC: window titles, hyperlinks
+    r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
+    r"|\x1b[@-Z\\-_]"  # two-byte escapes
+)
+_NAME = r"[^\W\d][\w./-]*"
+_NUMBER = r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|infinity|inf)"
+_PAIR = rf"{_NAME}=(?i:{_NUMBER})"
+# One pass in C decides whether the whole line is name=number tokens; a second picks them out.
+_KEY_VALUE_LINE_RE: Final = re.compile(rf"[\s,]*{_PAIR}(?:[\s,]+{_PAIR})*[\s,]*")
+_KEY_VALUE_PAIR_RE: Final = re.compile(rf"({_NAME})=((?i:{_NUMBER}))")
+_INTEGER_RE: Final = re.compile(r"[+-]?[0-9]+")
+_LINE_END_RE: Final = re.compile(rb"[\r\n]")
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    """The metrics of one line: its step (None: by order) and metric name -> value."""
+
+    step: Step | None
+    values: dict[str, float]
 
 
 @dataclass(frozen=True)
 class MetricSeries:
-    steps: list[float]
+    """One metric over a run, in arrival order."""
+
+    steps: list[Step]
     values: list[float]
 
 
 @dataclass(frozen=True)
 class MetricSummary:
+    """Last, lowest and highest value of a metric, each with its step.
+
+    NaN is ignored by min and max; when every value is NaN they are NaN too, at the last
+    step. Ties go to the earliest point. ``count`` is every value received, thinned or not.
+    """
+
     last: float
     min: float
     max: float
-    last_step: float | None
-    min_step: float | None
-    max_step: float | None
+    last_step: Step
+    min_step: Step
+    max_step: Step
     count: int
 
 
-@dataclass
+# --- one line -------------------------------------------------------------------------------
+
+
+def parse_metric_line(line: str) -> ParsedLine | None:
+    """The metrics a line of output carries, or None when it is not a metric line."""
+    text = _visible_text(line)
+    if len(text) > MAX_LINE_BYTES:
+        return None
+    text = _ANSI_RE.sub("", text).strip()
+    if text.startswith("{"):
+        fields = _json_object_fields(text)
+        return None if fields is None else _to_parsed_line(fields)
+    if "=" not in text:
+        return None
+    fields = _key_value_fields(text)
+    return None if fields is None else _to_parsed_line(fields)
+
+
+def _visible_text(line: str) -> str:
+    """What a terminal shows of the line: the text after the last carriage return."""
+    line = line.rstrip("\r\n")
+    return line[line.rfind("\r") + 1 :]
+
+
+def _key_value_fields(text: str) -> dict[str, Step] | None:
+    if not _KEY_VALUE_LINE_RE.fullmatch(text):
+        return None
+    return {name: _parse_number(raw) for name, raw in _KEY_VALUE_PAIR_RE.findall(text)}
+
+
+def _parse_number(raw: str) -> Step:
+    if _INTEGER_RE.fullmatch(raw):
+        try:
+            return int(raw)
+        except ValueError:  # beyond Python's limit on digits in int()
+            pass
+    return float(raw)
+
+
+def _json_object_fields(text: str) -> dict[str, Step] | None:
+    decoded = _decode_json_object(text)
+    if decoded is None:
+        return None
+    if any(isinstance(value, (dict, list)) for value in decoded.values()):
+        return None
+    return _numeric_json_fields(decoded)
+
+
+def _decode_json_object(text: str) -> dict[str, Any] | None:
+    try:
+        decoded = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return decoded if isinstance(decoded, dict) else None
+
+
+def _numeric_json_fields(decoded: Mapping[str, Any]) -> dict[str, Step]:
+    return {
+        key: value
+        for key, value in decoded.items()
+        if key and isinstance(value, (int, float)) and not isinstance(value, bool)
+    }
+
+
+def _to_parsed_line(fields: dict[str, Step]) -> ParsedLine | None:
+    step_key = _step_key(fields)
+    step = _normalize_step(fields.pop(step_key)) if step_key is not None else None
+    values = {name: _as_float(value) for name, value in fields.items()}
+    return ParsedLine(step=step, values=values) if values else None
+
+
+def _step_key(fields: Mapping[str, Step]) -> str | None:
+    by_lower = {name.lower(): name for name in fields}
+    for candidate in STEP_KEYS:
+        if candidate in by_lower:
+            return by_lower[candidate]
+    return None
+
+
+def _normalize_step(step: Step) -> Step | None:
+    """Finite steps only; integers past TOML's 64 bits become floats."""
+    if isinstance(step, int):
+        return step if _INT64_MIN <= step <= _INT64_MAX else _normalize_step(_as_float(step))
+    return step if math.isfinite(step) else None
+
+
+def _as_float(value: Step) -> float:
+    try:
+        return float(value)
+    except OverflowError:  # an integer past 1e308
+        return math.inf if value > 0 else -math.inf
+
+
+# --- a stream of bytes into lines -----------------------------------------------------------
+
+
+class _LineSplitter:
+    """Cuts a byte stream into lines, keeping of each only the text after its last ``\\r``.
+
+    Works segment by segment (between ``\\r`` and ``\\n``), so memory stays bounded by
+    ``max_bytes`` even when a progress bar redraws for hours without a newline. A segment
+    longer than ``max_bytes`` is dropped, and with it the line if it is the visible text.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._segment = bytearray()
+        self._segment_too_long = False
+        self._visible: bytes | None = None  # last non-empty segment; b"" when too long
+
+    def feed(self, data: bytes) -> list[bytes]:
+        lines: list[bytes] = []
+        start = 0
+        for match in _LINE_END_RE.finditer(data):
+            self._extend_segment(data[start : match.start()])
+            self._end_segment()
+            if match.group() == b"\n":
+                lines.extend(self._end_line())
+            start = match.end()
+        self._extend_segment(data[start:])
+        return lines
+
+    def flush(self) -> list[bytes]:
+        """The unfinished last line, as if a newline had come."""
+        self._end_segment()
+        return self._end_line()
+
+    def _extend_segment(self, data: bytes) -> None:
+        if self._segment_too_long or not data:
+            return
+        if len(self._segment) + len(data) > self._max_bytes:
+            self._segment_too_long = True
+            self._segment.clear()
+            return
+        self._segment += data
+
+    def _end_segment(self) -> None:
+        if self._segment_too_long:
+            self._visible = b""
+        elif self._segment:
+            self._visible = bytes(self._segment)
+        self._segment.clear()
+        self._segment_too_long = False
+
+    def _end_line(self) -> list[bytes]:
+        visible, self._visible = self._visible, None
+        return [visible] if visible else []
+
+
+# --- one metric's points --------------------------------------------------------------------
+
+
+class _PointStore:
+    """One metric's points, compact (8 bytes per number) and capped at ``max_points``.
+
+    When full, every other stored point is dropped and from then on only every
+    ``stride``-th point arrives in storage, so the kept points stay evenly spread. The
+    latest point is always kept, and the summary is computed over every point.
+    """
+
+    def __init__(self, max_points: int) -> None:
+        self._max_points = max(2, max_points)
+        self._steps: array[int] | array[float] = array("q")
+        self._values: array[float] = array("d")
+        self._stride = 1
+        self._received = 0
+        self._latest_unstored: tuple[Step, float] | None = None
+        self._summary = _RunningSummary()
+
+    @property
+    def received(self) -> int:
+        return self._received
+
+    def append(self, step: Step | None, value: float) -> None:
+        point_step: Step = self._received if step is None else step
+        index = self._received
+        self._received += 1
+        self._summary.add(point_step, value)
+        if index % self._stride == 0 and len(self._values) >= self._max_points:
+            self._thin()
+        if index % self._stride != 0:
+            self._latest_unstored = (point_step, value)
+            return
+        self._store(point_step, value)
+        self._latest_unstored = None
+
+    def series(self) -> MetricSeries:
+        steps: list[Step] = list(self._steps)
+        values = list(self._values)
+        if self._latest_unstored is not None:
+            steps.append(self._latest_unstored[0])
+            values.append(self._latest_unstored[1])
+        return MetricSeries(steps=steps, values=values)
+
+    def summary(self) -> MetricSummary:
+        return self._summary.result()
+
+    def _store(self, step: Step, value: float) -> None:
+        if isinstance(step, float) and self._steps.typecode == "q":
+            self._steps = array("d", self._steps)
+        self._steps.append(step)  # type: ignore[arg-type]
+        self._values.append(value)
+
+    def _thin(self) -> None:
+        self._steps = self._steps[::2]
+        self._values = self._values[::2]
+        self._stride *= 2
+
+
+class _RunningSummary:
+    def __init__(self) -> None:
+        self._count = 0
+        self._last = math.nan
+        self._last_step: Step = 0
+        self._min: tuple[float, Step] | None = None
+        self._max: tuple[float, Step] | None = None
+
+    def add(self, step: Step, value: float) -> None:
+        self._count += 1
+        self._last, self._last_step = value, step
+        if math.isnan(value):
+            return
+        if self._min is None or value < self._min[0]:
+            self._min = (value, step)
+        if self._max is None or value > self._max[0]:
+            self._max = (value, step)
+
+    def result(self) -> MetricSummary:
+        if self._count == 0:
+            raise ValueError("a metric with no values has no summary")
+        all_nan = (math.nan, self._last_step)
+        low, low_step = self._min or all_nan
+        high, high_step = self._max or all_nan
+        return MetricSummary(
+            last=self._last,
+            min=low,
+            max=high,
+            last_step=self._last_step,
+            min_step=low_step,
+            max_step=high_step,
+            count=self._count,
+        )
+
+
+def summarize(series: MetricSeries) -> MetricSummary:
+    """The summary of a stored series (over the points it holds)."""
+    running = _RunningSummary()
+    for step, value in zip(series.steps, series.values, strict=True):
+        running.add(step, value)
+    return running.result()
+
+
+# --- the collector --------------------------------------------------------------------------
+
+
 class MetricsCollector:
-    _series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
-    _buffers: dict[str, bytes] = field(default_factory=dict)
-    logged_params: dict[str, Any] = field(default_factory=dict)
+    """Gathers a run's metrics from its output, its metrics file and direct calls.
+
+    Thread-safe: the runner may feed stdout and stderr from two threads and poll the
+    metrics file from a third.
+    """
+
+    def __init__(
+        self, max_points: int = DEFAULT_MAX_POINTS, max_metrics: int = DEFAULT_MAX_METRICS
+    ) -> None:
+        self._max_points = max_points
+        self._max_metrics = max_metrics
+        self._lock = threading.Lock()
+        self._splitters: dict[str, _LineSplitter] = {}
+        self._file_tails: dict[Path, _FileTail] = {}
+        # Two tiers: printed values ("output") give way to explicit ones (file, add()).
+        self._explicit: dict[str, _PointStore] = {}
+        self._printed: dict[str, _PointStore] = {}
+        self._logged_params: dict[str, Any] = {}
+
+    @property
+    def logged_params(self) -> dict[str, Any]:
+        """Params from ``runledger.log_params`` calls, deep-merged, later values winning."""
+        with self._lock:
+            return _deep_copy(self._logged_params)
 
     def feed_output(self, data: bytes, stream: str = "stdout") -> None:
-        buffer = self._buffers.get(stream, b"") + data
-        *lines, rest = buffer.split(b"\n")
-        self._buffers[stream] = rest
-        for line in lines:
-            self._parse(line.decode(errors="replace").split("\r")[-1])
+        """Read metric lines from a chunk of the command's output, cut anywhere."""
+        with self._lock:
+            splitter = self._splitters.setdefault(stream, _LineSplitter(MAX_LINE_BYTES))
+            self._add_output_lines(splitter.feed(data))
 
-    def _parse(self, line: str) -> None:
-        tokens = line.split()
-        if not tokens:
-            return
-        values = {}
-        for token in tokens:
-            match = _TOKEN.match(token)
-            if not match:
-                return
-            values[match.group(1)] = float(match.group(2))
-        step = values.get("step", values.get("epoch"))
-        self.add(values, step)
+    def flush_output(self) -> None:
+        """Read the unfinished last line of every stream; call once the command has ended."""
+        with self._lock:
+            for splitter in self._splitters.values():
+                self._add_output_lines(splitter.flush())
 
-    def add(self, values: Mapping[str, float], step: float | None = None) -> None:
-        for name, value in values.items():
-            steps, vals = self._series.setdefault(name, ([], []))
-            steps.append(step if step is not None else len(steps))
-            vals.append(value)
+    def add(
+        self, values: Mapping[str, float], step: Step | None = None, source: str = OUTPUT_SOURCE
+    ) -> None:
+        """Record values at a step (None: by order, per metric).
 
-    def poll_metrics_file(self, path: Path) -> None:
-        return None
+        ``source`` is ``"output"`` for values read from what the command printed; any other
+        source (``"file"``) is explicit, and an explicit metric hides the printed one of the
+        same name.
+        """
+        normalized = None if step is None else _normalize_step(step)
+        with self._lock:
+            self._add_locked(values, normalized, source)
+
+    def poll_metrics_file(self, path: Path, *, final: bool = False) -> None:
+        """Read the lines appended to the metrics file since the last poll.
+
+        A last line without its newline waits for the next poll, unless ``final``. A file
+        that has shrunk is read again from its start.
+        """
+        with self._lock:
+            tail = self._file_tails.setdefault(path, _FileTail())
+            for line in tail.read_new_lines(path, final=final):
+                self._add_file_line(line)
 
     def series(self) -> dict[str, MetricSeries]:
-        return {k: MetricSeries(list(s), list(v)) for k, (s, v) in self._series.items()}
+        with self._lock:
+            return {name: store.series() for name, store in self._chosen_stores()}
 
     def summaries(self) -> dict[str, MetricSummary]:
-        out = {}
-        for name, (steps, values) in self._series.items():
-            finite = [v for v in values if not math.isnan(v)] or [math.nan]
-            out[name] = MetricSummary(
-                values[-1], min(finite), max(finite), steps[-1], None, None, len(values)
-            )
-        return out
+        with self._lock:
+            return {name: store.summary() for name, store in self._chosen_stores()}
+
+    def _chosen_stores(self) -> Iterator[tuple[str, _PointStore]]:
+        yield from self._explicit.items()
+        for name, store in self._printed.items():
+            if name not in self._explicit:
+                yield name, store
+
+    def _add_output_lines(self, lines: list[bytes]) -> None:
+        for line in lines:
+            parsed = parse_metric_line(line.decode("utf-8", errors="replace"))
+            if parsed is not None:
+                self._add_locked(parsed.values, parsed.step, OUTPUT_SOURCE)
+
+    def _add_file_line(self, line: bytes) -> None:
+        decoded = _decode_json_object(line.decode("utf-8", errors="replace"))
+        if decoded is None:
+            return
+        params = decoded.pop(PARAMS_KEY, None)
+        if isinstance(params, dict):
+            _deep_merge(self._logged_params, params)
+        parsed = _to_parsed_line(_numeric_json_fields(decoded))
+        if parsed is not None:
+            self._add_locked(parsed.values, parsed.step, FILE_SOURCE)
+
+    def _add_locked(self, values: Mapping[str, float], step: Step | None, source: str) -> None:
+        stores = self._printed if source == OUTPUT_SOURCE else self._explicit
+        for name, value in values.items():
+            store = stores.get(name)
+            if store is None:
+                if len(stores) >= self._max_metrics:
+                    continue
+                store = stores[name] = _PointStore(self._max_points)
+            store.append(step, _as_float(value))
+
+
+class _FileTail:
+    """Where the last poll of a metrics file stopped."""
+
+    def __init__(self) -> None:
+        self._offset = 0
+        self._splitter = _LineSplitter(MAX_FILE_LINE_BYTES)
+
+    def read_new_lines(self, path: Path, *, final: bool) -> list[bytes]:
+        try:
+            with open(path, "rb") as file:
+                size = os.fstat(file.fileno()).st_size
+                if size < self._offset:
+                    self._offset = 0
+                    self._splitter = _LineSplitter(MAX_FILE_LINE_BYTES)
+                file.seek(self._offset)
+                lines = self._read_to_end(file)
+        except FileNotFoundError:
+            lines = []
+        if final:
+            lines.extend(self._splitter.flush())
+        return lines
+
+    def _read_to_end(self, file: Any) -> list[bytes]:
+        lines: list[bytes] = []
+        while chunk := file.read(_FILE_READ_CHUNK):
+            self._offset += len(chunk)
+            lines.extend(self._splitter.feed(chunk))
+        return lines
+
+
+def _deep_merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for key, value in new.items():
+        current = into.get(key)
+        if isinstance(current, dict) and isinstance(value, dict):
+            _deep_merge(current, value)
+        else:
+            into[key] = _deep_copy(value) if isinstance(value, dict) else value
+
+
+def _deep_copy(value: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(value)
+
+
+# --- metrics.toml ---------------------------------------------------------------------------
+
+
+def series_to_toml_dict(series: Mapping[str, MetricSeries]) -> dict[str, Any]:
+    """The content of metrics.toml: ``{"series": {name: {"step": [...], "value": [...]}}}``.
+
+    Steps stay integers when every step of the series is one; values are always floats
+    (NaN and infinities are TOML floats).
+    """
+    return {
+        "series": {
+            name: {"step": _toml_steps(one.steps), "value": [float(v) for v in one.values]}
+            for name, one in series.items()
+        }
+    }
+
+
+def series_from_toml_dict(document: Mapping[str, Any]) -> dict[str, MetricSeries]:
+    """The series of a metrics.toml document; ValueError when one is malformed."""
+    tables = document.get("series", {})
+    if not isinstance(tables, Mapping):
+        raise ValueError("metrics.toml: 'series' must be a table")
+    return {name: _series_from_table(name, table) for name, table in tables.items()}
+
+
+def _toml_steps(steps: list[Step]) -> list[Step]:
+    if all(isinstance(step, int) and _INT64_MIN <= step <= _INT64_MAX for step in steps):
+        return [int(step) for step in steps]
+    return [_as_float(step) for step in steps]
+
+
+def _series_from_table(name: str, table: Any) -> MetricSeries:
+    steps = table.get("step") if isinstance(table, Mapping) else None
+    values = table.get("value") if isinstance(table, Mapping) else None
+    if not isinstance(steps, list) or not isinstance(values, list) or len(steps) != len(values):
+        raise ValueError(
+            f"metrics.toml: series {name!r} needs 'step' and 'value' arrays of one length"
+        )
+    if not all(_is_number(item) for item in steps + values):
+        raise ValueError(f"metrics.toml: series {name!r} holds something that is not a number")
+    return MetricSeries(steps=list(steps), values=[float(value) for value in values])
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

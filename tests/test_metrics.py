@@ -1,0 +1,594 @@
+from __future__ import annotations
+
+import json
+import math
+import threading
+import tomllib
+from pathlib import Path
+
+import pytest
+import tomli_w
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runledger.capture.metrics import (
+    MAX_LINE_BYTES,
+    MetricsCollector,
+    MetricSeries,
+    MetricSummary,
+    ParsedLine,
+    parse_metric_line,
+    series_from_toml_dict,
+    series_to_toml_dict,
+    summarize,
+)
+
+# --- parse_metric_line: what is a metric line ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("epoch=3 loss=0.25 acc=0.91", ParsedLine(3, {"loss": 0.25, "acc": 0.91})),
+        ("loss=0.25", ParsedLine(None, {"loss": 0.25})),
+        ("loss=0.25, acc=0.9", ParsedLine(None, {"loss": 0.25, "acc": 0.9})),
+        ("loss=0.25,acc=0.9,", ParsedLine(None, {"loss": 0.25, "acc": 0.9})),
+        ("  step=7\tloss=1  \n", ParsedLine(7, {"loss": 1.0})),
+        ("delta=-0.5 gain=+2", ParsedLine(None, {"delta": -0.5, "gain": 2.0})),
+        ("iteration=10 loss=0.1", ParsedLine(10, {"loss": 0.1})),
+        ("Epoch=2 loss=0.1", ParsedLine(2, {"loss": 0.1})),
+        ("epoch=1.5 loss=0.1", ParsedLine(1.5, {"loss": 0.1})),
+        ('{"loss": 0.25}', ParsedLine(None, {"loss": 0.25})),
+        ('{"step": 3, "loss": 0.25, "acc": 0.91}', ParsedLine(3, {"loss": 0.25, "acc": 0.91})),
+    ],
+)
+def test_metric_lines_are_read(line: str, expected: ParsedLine) -> None:
+    assert parse_metric_line(line) == expected
+
+
+def test_number_forms() -> None:
+    parsed = parse_metric_line("lr=1e-3 big=6.02E+23 half=.5 one=1. neg=-2.5e-2")
+    assert parsed == ParsedLine(
+        None, {"lr": 0.001, "big": 6.02e23, "half": 0.5, "one": 1.0, "neg": -0.025}
+    )
+
+
+def test_nan_and_infinities_any_case() -> None:
+    parsed = parse_metric_line("a=nan b=NaN c=inf d=-INF e=+Infinity")
+    assert parsed is not None
+    assert math.isnan(parsed.values["a"]) and math.isnan(parsed.values["b"])
+    assert parsed.values["c"] == math.inf
+    assert parsed.values["d"] == -math.inf
+    assert parsed.values["e"] == math.inf
+
+
+def test_names_with_slash_dot_hyphen_and_unicode() -> None:
+    parsed = parse_metric_line("val/loss=0.3 train.acc=0.8 top-5=0.9 précision=0.7 损失=1.5")
+    assert parsed == ParsedLine(
+        None,
+        {"val/loss": 0.3, "train.acc": 0.8, "top-5": 0.9, "précision": 0.7, "损失": 1.5},
+    )
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "   ",
+        "Setting lr=0.01 for the run",
+        "lr=0.01 is good",
+        'print("a=b") x=1',
+        'msg="x=1"',
+        "loss=0.25 time=3.2s",
+        "acc=91%",
+        "loss=",
+        "=0.3",
+        "loss = 0.25",
+        "a=b=1",
+        "1st=3",
+        "loss=0x1f",
+        "loss=1_000",
+        "epoch=3",  # a step and nothing else
+        "50%|#####     | 5/10 [00:01<00:01, loss=0.3]",
+        "loss: 0.25",
+        '{"config": {"lr": 0.1}, "loss": 0.2}',  # nested: a data dump
+        '{"losses": [0.1, 0.2]}',
+        '{"done": true}',  # booleans are not metrics
+        '{"name": "resnet"}',
+        "[1, 2, 3]",
+        '{"loss": 0.2',
+        "{not json}",
+    ],
+)
+def test_not_metric_lines(line: str) -> None:
+    assert parse_metric_line(line) is None
+
+
+def test_json_line_keeps_numbers_and_ignores_strings_bools_nulls() -> None:
+    line = '{"phase": "train", "loss": 0.3, "ok": true, "note": null, "epoch": 2}'
+    assert parse_metric_line(line) == ParsedLine(2, {"loss": 0.3})
+
+
+def test_json_nan_and_infinity() -> None:
+    parsed = parse_metric_line('{"loss": NaN, "gap": -Infinity}')
+    assert parsed is not None
+    assert math.isnan(parsed.values["loss"])
+    assert parsed.values["gap"] == -math.inf
+
+
+def test_step_priority_is_step_then_iteration_then_epoch() -> None:
+    parsed = parse_metric_line("epoch=2 iteration=50 step=100 loss=0.3")
+    assert parsed == ParsedLine(100, {"epoch": 2.0, "iteration": 50.0, "loss": 0.3})
+    parsed = parse_metric_line("epoch=2 iteration=50 loss=0.3")
+    assert parsed == ParsedLine(50, {"epoch": 2.0, "loss": 0.3})
+
+
+def test_non_finite_step_is_dropped() -> None:
+    assert parse_metric_line("step=nan loss=0.3") == ParsedLine(None, {"loss": 0.3})
+
+
+def test_step_beyond_64_bits_becomes_float() -> None:
+    parsed = parse_metric_line(f"step={2**70} loss=1")
+    assert parsed == ParsedLine(float(2**70), {"loss": 1.0})
+    assert isinstance(parsed.step, float)
+
+
+def test_only_text_after_last_carriage_return_counts() -> None:
+    assert parse_metric_line("Training 10%|#   |\rloss=0.5") == ParsedLine(None, {"loss": 0.5})
+    assert parse_metric_line("loss=0.5\rTraining 10%|#   |") is None
+    # A \r\n line end is not a redraw.
+    assert parse_metric_line("loss=0.5\r\n") == ParsedLine(None, {"loss": 0.5})
+
+
+def test_ansi_colours_are_stripped() -> None:
+    line = "\x1b[1m\x1b[32mepoch\x1b[0m=3 \x1b[31mloss=0.25\x1b[0m\x1b]0;title\x07"
+    assert parse_metric_line(line) == ParsedLine(3, {"loss": 0.25})
+
+
+def test_very_long_line_is_skipped() -> None:
+    many = " ".join(f"m{i}=1" for i in range(MAX_LINE_BYTES // 4))
+    assert len(many) > MAX_LINE_BYTES
+    assert parse_metric_line(many) is None
+
+
+def test_very_long_prose_line_is_rejected() -> None:
+    assert parse_metric_line("x" * 10_000_000) is None
+
+
+@given(st.text(max_size=300))
+@settings(deadline=None)
+def test_any_text_never_crashes(text: str) -> None:
+    parsed = parse_metric_line(text)
+    assert parsed is None or parsed.values
+
+
+# --- the collector: output ------------------------------------------------------------------
+
+
+def _feed_whole(data: bytes) -> dict[str, MetricSeries]:
+    collector = MetricsCollector()
+    collector.feed_output(data)
+    collector.flush_output()
+    return collector.series()
+
+
+def test_collector_reads_lines_and_numbers_steps_per_metric() -> None:
+    output = b"starting\nloss=1.0\nloss=0.5 acc=0.1\nstep=10 acc=0.2\nprose x=1 here\n"
+    series = _feed_whole(output)
+    assert series == {
+        "loss": MetricSeries([0, 1], [1.0, 0.5]),
+        "acc": MetricSeries([0, 10], [0.1, 0.2]),
+    }
+
+
+def test_collector_keeps_arrival_order_not_step_order() -> None:
+    series = _feed_whole(b"step=5 loss=1\nstep=2 loss=2\n")
+    assert series["loss"] == MetricSeries([5, 2], [1.0, 2.0])
+
+
+def test_binary_noise_never_crashes() -> None:
+    noise = bytes(range(256)) * 50 + b"\xff\xfe\x00loss=\xff\n\x80\x81\nloss=0.5\n"
+    assert _feed_whole(noise) == {"loss": MetricSeries([0], [0.5])}
+
+
+def test_invalid_utf8_in_a_name_does_not_poison_the_line_after() -> None:
+    series = _feed_whole(b"l\xffss=1\nloss=2\n")
+    assert series["loss"] == MetricSeries([0], [2.0])
+    assert "l\ufffdss" not in series  # U+FFFD is not a letter
+
+
+def test_utf8_character_split_between_chunks() -> None:
+    data = "损失=1.5\n".encode()
+    collector = MetricsCollector()
+    collector.feed_output(data[:1])
+    collector.feed_output(data[1:])
+    assert collector.series() == {"损失": MetricSeries([0], [1.5])}
+
+
+def test_tqdm_progress_bar_then_metric_line() -> None:
+    bar = "".join(f"\r{p:3d}%|{'#' * (p // 10):10s}| {p}/100" for p in range(101))
+    # tqdm.write clears the bar with \r, prints the message, and redraws.
+    output = (bar + "\r" + " " * 40 + "\rloss=0.25\n" + bar + "\n").encode()
+    assert _feed_whole(output) == {"loss": MetricSeries([0], [0.25])}
+
+
+def test_text_overwritten_by_a_carriage_return_is_not_read() -> None:
+    series = _feed_whole(b"loss=0.5\r 10%|#         |\nacc=0.5\r\nstep=3 acc=0.6\r\r\n")
+    assert series == {"acc": MetricSeries([0, 3], [0.5, 0.6])}
+
+
+def test_overlong_redraw_hides_the_metric_it_overwrote() -> None:
+    # The visible text is the last redraw, too long to read: the earlier one must not count.
+    assert _feed_whole(b"loss=0.1\r" + b"#" * (MAX_LINE_BYTES + 1) + b"\n") == {}
+
+
+def test_endless_progress_bar_does_not_hide_the_metric_after_it() -> None:
+    # Megabytes of redraws without a newline: memory stays bounded, the line still counts.
+    redraws = b"\r 50%|#####     | 5/10" * 200_000
+    assert _feed_whole(redraws + b"\repoch=1 loss=0.5\n") == {"loss": MetricSeries([1], [0.5])}
+
+
+def test_partial_line_over_the_cap_is_dropped_until_newline() -> None:
+    collector = MetricsCollector()
+    collector.feed_output(b"loss=1 " * (MAX_LINE_BYTES // 7 + 10))
+    collector.feed_output(b"loss=2 " * 10)
+    collector.feed_output(b"\nloss=3\n")
+    assert collector.series() == {"loss": MetricSeries([0], [3.0])}
+
+
+def test_streams_have_their_own_line_buffers() -> None:
+    collector = MetricsCollector()
+    collector.feed_output(b"loss=", stream="stdout")
+    collector.feed_output(b"warning: slow\n", stream="stderr")
+    collector.feed_output(b"0.5\n", stream="stdout")
+    assert collector.series() == {"loss": MetricSeries([0], [0.5])}
+
+
+def test_last_line_without_newline_is_read_on_flush() -> None:
+    collector = MetricsCollector()
+    collector.feed_output(b"loss=0.1\nloss=0.2")
+    assert collector.series()["loss"].values == [0.1]
+    collector.flush_output()
+    assert collector.series()["loss"].values == [0.1, 0.2]
+
+
+_OUTPUT_LINES = st.sampled_from(
+    [
+        "epoch=1 loss=0.5",
+        "loss=0.25, acc=0.9",
+        '{"step": 4, "loss": 0.1}',
+        "\x1b[32mval/loss=1e-3\x1b[0m",
+        "  10%|#         | 1/10\r 20%|##        | 2/10\rstep=2 loss=0.4",
+        "Setting lr=0.01 for the run",
+        "损失=2.5",
+        "loss=nan",
+        "\r",
+        "",
+        "x" * 300,
+    ]
+)
+
+
+@given(
+    lines=st.lists(_OUTPUT_LINES, max_size=20),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+    cuts=st.lists(st.integers(min_value=0, max_value=5000), max_size=30),
+)
+@settings(deadline=None, max_examples=200)
+def test_chunk_boundaries_do_not_matter(lines: list[str], line_end: str, cuts: list[int]) -> None:
+    data = line_end.join(lines).encode()
+    whole = MetricsCollector()
+    whole.feed_output(data)
+    whole.flush_output()
+
+    pieces = MetricsCollector()
+    start = 0
+    for cut in sorted(c % (len(data) + 1) for c in cuts):
+        pieces.feed_output(data[start:cut])
+        start = cut
+    pieces.feed_output(data[start:])
+    pieces.flush_output()
+
+    assert _comparable(pieces.series()) == _comparable(whole.series())
+    expected = [parse_metric_line(line) for line in lines]
+    assert sum(len(p.values) for p in expected if p) == sum(
+        len(s.values) for s in whole.series().values()
+    )
+
+
+def _comparable(series: dict[str, MetricSeries]) -> dict[str, tuple[list[int | float], list[str]]]:
+    # NaN != NaN, so compare reprs of the values.
+    return {name: (s.steps, [repr(v) for v in s.values]) for name, s in series.items()}
+
+
+# --- the collector: metrics file ------------------------------------------------------------
+
+
+def test_metrics_file_is_tailed_across_partial_lines(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    collector = MetricsCollector()
+    collector.poll_metrics_file(path)  # not there yet: nothing, no error
+    assert collector.series() == {}
+
+    with path.open("ab") as file:
+        file.write(b'{"step": 1, "loss": 0.5, "acc": 0.8}\n{"step": 2, "lo')
+    collector.poll_metrics_file(path)
+    assert collector.series() == {
+        "loss": MetricSeries([1], [0.5]),
+        "acc": MetricSeries([1], [0.8]),
+    }
+
+    with path.open("ab") as file:
+        file.write(b'ss": 0.4}\n')
+    collector.poll_metrics_file(path)
+    collector.poll_metrics_file(path)  # nothing new: nothing read twice
+    assert collector.series()["loss"] == MetricSeries([1, 2], [0.5, 0.4])
+
+
+def test_metrics_file_skips_bad_lines(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    path.write_bytes(
+        b"not json\n"
+        b"[1, 2]\n"
+        b'{"loss": "high"}\n'
+        b"\xff\xfe\n"
+        b'{"loss": 0.3, "config": {"lr": 1}, "tags": ["a"], "ok": true}\n'
+        b'{"loss": NaN}\n'
+    )
+    collector = MetricsCollector()
+    collector.poll_metrics_file(path)
+    loss = collector.series()["loss"]
+    assert loss.steps == [0, 1]
+    assert loss.values[0] == 0.3 and math.isnan(loss.values[1])
+
+
+def test_final_poll_reads_a_last_line_without_newline(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    path.write_bytes(b'{"loss": 0.1}\n{"loss": 0.2}')
+    collector = MetricsCollector()
+    collector.poll_metrics_file(path)
+    assert collector.series()["loss"].values == [0.1]
+    collector.poll_metrics_file(path, final=True)
+    assert collector.series()["loss"].values == [0.1, 0.2]
+
+
+def test_truncated_metrics_file_is_read_from_the_start(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    path.write_bytes(b'{"loss": 0.1}\n{"loss": 0.2}\n')
+    collector = MetricsCollector()
+    collector.poll_metrics_file(path)
+    path.write_bytes(b'{"loss": 0.3}\n')
+    collector.poll_metrics_file(path)
+    assert collector.series()["loss"].values == [0.1, 0.2, 0.3]
+
+
+def test_logged_params_are_deep_merged_later_wins(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    lines = [
+        {"__params__": {"lr": 0.1, "model": {"depth": 12, "width": 256}}},
+        {"__params__": {"lr": 0.01, "model": {"depth": 24}, "seed": 1}},
+    ]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    collector = MetricsCollector()
+    collector.poll_metrics_file(path)
+    assert collector.logged_params == {
+        "lr": 0.01,
+        "model": {"depth": 24, "width": 256},
+        "seed": 1,
+    }
+    assert collector.series() == {}
+    collector.logged_params["lr"] = 5  # a copy: the collector's own stays
+    assert collector.logged_params["lr"] == 0.01
+
+
+def test_explicit_metric_hides_the_printed_one(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 1, "loss": 0.5}\n{"step": 2, "loss": 0.4}\n')
+    collector = MetricsCollector()
+    collector.feed_output(b"loss=0.5\nacc=0.7\nloss=0.4\n")
+    collector.poll_metrics_file(path)
+    assert collector.series() == {
+        "loss": MetricSeries([1, 2], [0.5, 0.4]),
+        "acc": MetricSeries([0], [0.7]),
+    }
+    assert collector.summaries()["loss"].last_step == 2
+
+
+def test_add_records_values_at_steps() -> None:
+    collector = MetricsCollector()
+    collector.add({"loss": 1.0}, step=10, source="file")
+    collector.add({"loss": 0.5})
+    assert collector.series()["loss"] == MetricSeries([10], [1.0])  # explicit hides printed
+    collector.add({"acc": 0.5})
+    collector.add({"acc": 0.6})
+    assert collector.series()["acc"] == MetricSeries([0, 1], [0.5, 0.6])
+
+
+def test_feeding_from_several_threads() -> None:
+    collector = MetricsCollector()
+
+    def feed(stream: str) -> None:
+        for i in range(2000):
+            collector.feed_output(f"{stream}_loss={i}\n".encode(), stream=stream)
+
+    threads = [threading.Thread(target=feed, args=(name,)) for name in ("stdout", "stderr")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    series = collector.series()
+    assert series["stdout_loss"].values == [float(i) for i in range(2000)]
+    assert series["stderr_loss"].values == [float(i) for i in range(2000)]
+
+
+def test_number_of_metric_names_is_capped() -> None:
+    collector = MetricsCollector(max_metrics=3)
+    collector.feed_output(b"".join(f"m{i}=1\n".encode() for i in range(10)))
+    assert sorted(collector.series()) == ["m0", "m1", "m2"]
+
+
+# --- size and thinning ----------------------------------------------------------------------
+
+
+def test_hundred_thousand_points_of_one_metric() -> None:
+    collector = MetricsCollector()
+    output = b"".join(f"step={i} loss={1 / (i + 1)!r}\n".encode() for i in range(100_000))
+    collector.feed_output(output)
+    loss = collector.series()["loss"]
+    assert loss.steps == list(range(100_000))
+    assert loss.values == [1 / (i + 1) for i in range(100_000)]
+    summary = collector.summaries()["loss"]
+    assert summary == MetricSummary(
+        last=1 / 100_000,
+        min=1 / 100_000,
+        max=1.0,
+        last_step=99_999,
+        min_step=99_999,
+        max_step=0,
+        count=100_000,
+    )
+    stored = series_from_toml_dict(
+        tomllib.loads(tomli_w.dumps(series_to_toml_dict({"loss": loss})))
+    )
+    assert stored["loss"] == loss
+
+
+@pytest.mark.parametrize("points", [1, 9, 10, 11, 37, 100, 1001])
+def test_thinning_keeps_points_evenly_spread_and_the_last(points: int) -> None:
+    collector = MetricsCollector(max_points=10)
+    for i in range(points):
+        collector.add({"loss": float(i)}, step=i)
+    loss = collector.series()["loss"]
+    assert len(loss.values) <= 11
+    assert loss.steps[0] == 0
+    assert loss.steps[-1] == points - 1  # the last point is always kept
+    assert loss.values == [float(step) for step in loss.steps]
+    gaps = {b - a for a, b in zip(loss.steps[:-1], loss.steps[1:], strict=True)}
+    stored_gaps = {b - a for a, b in zip(loss.steps[:-2], loss.steps[1:-1], strict=True)}
+    assert len(stored_gaps) <= 1  # evenly spread, except the final kept point
+    assert all(gap > 0 for gap in gaps)
+    if points <= 10:
+        assert loss.steps == list(range(points))
+
+
+def test_summary_is_exact_even_when_series_is_thinned() -> None:
+    collector = MetricsCollector(max_points=10)
+    values = [5.0, 3.0, 8.0, -1.0, 4.0] + [2.0] * 200 + [9.5, 0.5]
+    for value in values:
+        collector.add({"loss": value})
+    summary = collector.summaries()["loss"]
+    assert summary == MetricSummary(
+        last=0.5, min=-1.0, max=9.5, last_step=206, min_step=3, max_step=205, count=207
+    )
+
+
+# --- summaries ------------------------------------------------------------------------------
+
+
+def test_summary_ignores_nan_and_ties_go_to_the_earliest() -> None:
+    series = MetricSeries([0, 1, 2, 3, 4], [math.nan, 2.0, 1.0, 1.0, math.nan])
+    summary = summarize(series)
+    assert summary.min == 1.0 and summary.min_step == 2
+    assert summary.max == 2.0 and summary.max_step == 1
+    assert math.isnan(summary.last) and summary.last_step == 4
+    assert summary.count == 5
+
+
+def test_summary_of_all_nan_is_nan_at_the_last_step() -> None:
+    summary = summarize(MetricSeries([0, 7], [math.nan, math.nan]))
+    assert math.isnan(summary.min) and math.isnan(summary.max)
+    assert summary.min_step == summary.max_step == summary.last_step == 7
+
+
+def test_summary_counts_infinities() -> None:
+    summary = summarize(MetricSeries([0, 1, 2], [1.0, math.inf, -math.inf]))
+    assert (summary.min, summary.min_step, summary.max, summary.max_step) == (
+        -math.inf,
+        2,
+        math.inf,
+        1,
+    )
+
+
+def test_summary_of_empty_series_is_an_error() -> None:
+    with pytest.raises(ValueError, match="no values"):
+        summarize(MetricSeries([], []))
+
+
+def test_collector_summary_matches_summarize_of_its_series() -> None:
+    collector = MetricsCollector()
+    collector.feed_output(b"loss=3\nloss=nan\nloss=1\nloss=2\n")
+    assert collector.summaries()["loss"] == summarize(collector.series()["loss"])
+
+
+# --- metrics.toml ---------------------------------------------------------------------------
+
+
+def test_toml_layout_matches_the_design() -> None:
+    document = series_to_toml_dict({"loss": MetricSeries([0, 1], [0.5, 0.25])})
+    text = tomli_w.dumps(document)
+    assert "[series.loss]" in text
+    assert tomllib.loads(text) == {"series": {"loss": {"step": [0, 1], "value": [0.5, 0.25]}}}
+
+
+def test_integer_steps_stay_integers_and_mixed_become_floats() -> None:
+    document = series_to_toml_dict(
+        {"a": MetricSeries([0, 1], [1.0, 2.0]), "b": MetricSeries([0, 0.5], [1.0, 2.0])}
+    )
+    assert document["series"]["a"]["step"] == [0, 1]
+    assert all(isinstance(step, int) for step in document["series"]["a"]["step"])
+    assert all(isinstance(step, float) for step in document["series"]["b"]["step"])
+
+
+def test_names_that_need_quoting_in_toml() -> None:
+    series = {"val/loss": MetricSeries([0], [1.0]), "top-5 acc.": MetricSeries([1], [2.0])}
+    text = tomli_w.dumps(series_to_toml_dict(series))
+    assert series_from_toml_dict(tomllib.loads(text)) == series
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"series": []},
+        {"series": {"loss": {"step": [0, 1], "value": [1.0]}}},
+        {"series": {"loss": {"step": [0]}}},
+        {"series": {"loss": {"step": ["a"], "value": [1.0]}}},
+        {"series": {"loss": 3}},
+    ],
+)
+def test_malformed_metrics_toml_is_refused(document: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="metrics.toml"):
+        series_from_toml_dict(document)
+
+
+def test_document_without_series_has_none() -> None:
+    assert series_from_toml_dict({}) == {}
+
+
+_floats = st.floats(allow_nan=True, allow_infinity=True)
+_steps = st.one_of(
+    st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), max_size=20),
+    st.lists(st.floats(allow_nan=False, allow_infinity=False), max_size=20),
+)
+
+
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=20),
+        st.tuples(_steps, st.lists(_floats, max_size=20)),
+        max_size=5,
+    )
+)
+@settings(deadline=None)
+def test_toml_round_trip(raw: dict[str, tuple[list[int | float], list[float]]]) -> None:
+    series = {}
+    for name, (steps, values) in raw.items():
+        length = min(len(steps), len(values))
+        series[name] = MetricSeries(steps[:length], values[:length])
+    text = tomli_w.dumps(series_to_toml_dict(series))
+    restored = series_from_toml_dict(tomllib.loads(text))
+    assert restored.keys() == series.keys()
+    for name, one in series.items():
+        assert restored[name].steps == one.steps
+        assert [type(step) for step in restored[name].steps] == [type(s) for s in one.steps]
+        assert [repr(v) for v in restored[name].values] == [repr(v) for v in one.values]
