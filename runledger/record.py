@@ -106,9 +106,12 @@ class Run:
     note: str | None = None
     reproduces: str | None = None
     runledger_version: str | None = None
+    config_files: tuple[dict[str, Any], ...] = ()
+    system: dict[str, Any] = field(default_factory=dict)
     schema: int = SCHEMA_VERSION
     # detail, read on demand
     series: dict[str, tuple[list[float], list[float]]] | None = None
+    system_series: dict[str, tuple[list[float], list[float]]] | None = None
     environment: dict[str, Any] | None = None
     inputs: list[dict[str, Any]] | None = None
     artifacts: list[dict[str, Any]] | None = None
@@ -148,20 +151,21 @@ class Run:
             "params": self.params,
             "param_sources": self.param_sources,
             "metrics": {name: summary.to_dict() for name, summary in self.metrics.items()},
+            "config_files": [dict(item) for item in self.config_files],
+            "system": self.system,
         }
         return {key: value for key, value in data.items() if value is not None}
 
     def to_files(self) -> dict[str, bytes]:
         """The files of the run's tree, by name."""
         files = {RUN_FILE: tomlcodec.dumps(self.run_toml()).encode()}
-        if self.series:
-            series = {
-                name: {"step": list(steps), "value": list(values)}
-                for name, (steps, values) in self.series.items()
-            }
-            files[METRICS_FILE] = tomlcodec.dumps(
-                {"schema": self.schema, "series": series}
-            ).encode()
+        if self.series or self.system_series:
+            document: dict[str, Any] = {"schema": self.schema}
+            if self.series:
+                document["series"] = _series_tables(self.series)
+            if self.system_series:
+                document["system_series"] = _series_tables(self.system_series)
+            files[METRICS_FILE] = tomlcodec.dumps(document).encode()
         if self.environment is not None:
             files[ENVIRONMENT_FILE] = tomlcodec.dumps(
                 {"schema": self.schema, **self.environment}
@@ -218,6 +222,8 @@ class Run:
                 note=data.get("note"),
                 reproduces=data.get("reproduces"),
                 runledger_version=data.get("runledger_version"),
+                config_files=tuple(dict(item) for item in data.get("config_files", ())),
+                system=dict(data.get("system", {})),
                 schema=schema,
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -226,13 +232,14 @@ class Run:
     def with_files(self, files: Mapping[str, bytes | None]) -> Run:
         """This run with the detail files read from its tree."""
         series: dict[str, tuple[list[float], list[float]]] = {}
+        system_series: dict[str, tuple[list[float], list[float]]] = {}
         environment: dict[str, Any] = {}
         inputs: list[dict[str, Any]] = []
         artifacts: list[dict[str, Any]] = []
         if files.get(METRICS_FILE):
             data = tomlcodec.loads(files[METRICS_FILE].decode())  # type: ignore[union-attr]
-            for name, points in data.get("series", {}).items():
-                series[name] = (list(points.get("step", [])), list(points.get("value", [])))
+            series = _series_from_tables(data.get("series", {}))
+            system_series = _series_from_tables(data.get("system_series", {}))
         if files.get(ENVIRONMENT_FILE):
             environment = tomlcodec.loads(files[ENVIRONMENT_FILE].decode())  # type: ignore[union-attr]
             environment.pop("schema", None)
@@ -243,6 +250,7 @@ class Run:
         return replace(
             self,
             series=series,
+            system_series=system_series,
             environment=environment,
             inputs=inputs,
             artifacts=artifacts,
@@ -288,11 +296,33 @@ class Run:
             name: [[json_number(s), json_number(v)] for s, v in zip(steps, values, strict=False)]
             for name, (steps, values) in (self.series or {}).items()
         }
+        data["system"] = json_safe(self.system)
+        data["system_series"] = {
+            name: [[json_number(s), json_number(v)] for s, v in zip(steps, values, strict=False)]
+            for name, (steps, values) in (self.system_series or {}).items()
+        }
+        data["config_files"] = json_safe(list(self.config_files))
         data["inputs"] = json_safe(self.inputs or [])
         data["artifacts"] = json_safe(self.artifacts or [])
         data["schema"] = self.schema
         data["runledger_version"] = self.runledger_version
         return data
+
+
+def _series_tables(
+    series: Mapping[str, tuple[list[float], list[float]]],
+) -> dict[str, dict[str, list[float]]]:
+    return {
+        name: {"step": list(steps), "value": list(values)}
+        for name, (steps, values) in series.items()
+    }
+
+
+def _series_from_tables(tables: Mapping[str, Any]) -> dict[str, tuple[list[float], list[float]]]:
+    return {
+        name: (list(points.get("step", [])), list(points.get("value", [])))
+        for name, points in tables.items()
+    }
 
 
 def json_number(value: Any) -> Any:

@@ -207,6 +207,7 @@ def render_run(run: Run, out: Console | None = None) -> None:
             )
         out.print(table)
 
+    _render_system(run, out)
     _render_environment(run, out)
     _render_files(run, out)
     if run.log:
@@ -219,6 +220,28 @@ def render_run(run: Run, out: Console | None = None) -> None:
         )
         for line in lines[-10:]:
             out.print(Text(line.split("\r")[-1]), style="dim")
+
+
+def _render_system(run: Run, out: Console) -> None:
+    system = run.system or {}
+    if not system:
+        return
+    out.print(Text("\nresources", style="bold underline"))
+    table = _kv_table()
+    if "cpu_time_s" in system:
+        table.add_row("cpu time", format_duration(float(system["cpu_time_s"])))
+    if "peak_tree_rss_bytes" in system:
+        table.add_row(
+            "peak memory", f"{system['peak_tree_rss_bytes'] / 2**20:.0f} MiB (all processes)"
+        )
+    elif "max_process_rss_bytes" in system:
+        table.add_row("peak memory", f"{system['max_process_rss_bytes'] / 2**20:.0f} MiB")
+    for gpu in system.get("gpus", []):
+        table.add_row(
+            f"gpu {gpu.get('index')}",
+            f"peak {gpu.get('peak_util_pct')}% busy, {gpu.get('peak_mem_mib')} MiB",
+        )
+    out.print(table)
 
 
 def _render_environment(run: Run, out: Console) -> None:

@@ -25,6 +25,7 @@ import termios
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from runledger.errors import CommandNotFoundError
 
@@ -48,6 +49,8 @@ class CommandResult:
     started_at: float  # epoch seconds
     ended_at: float
     monotonic_duration_s: float
+    cpu_time_s: float | None = None  # user + system time of the command and its children
+    max_rss_bytes: int | None = None  # peak resident memory of its largest process
 
     @property
     def interrupted(self) -> bool:
@@ -294,7 +297,7 @@ def run_command(
                 os.killpg(child_pid, received[-1])
         if on_started is not None:
             on_started(child_pid)
-        status = _pump(
+        status, usage = _pump(
             proc, read_fds, wake_read, stdout_sink, stderr_sink, on_output, on_tick, foreground
         )
     finally:
@@ -324,7 +327,14 @@ def run_command(
         started_at=started_at,
         ended_at=ended_at,
         monotonic_duration_s=duration,
+        cpu_time_s=round(usage.ru_utime + usage.ru_stime, 3) if usage else None,
+        max_rss_bytes=_rss_bytes(usage.ru_maxrss) if usage else None,
     )
+
+
+def _rss_bytes(maxrss: int) -> int:
+    # getrusage reports kilobytes on Linux and bytes on macOS.
+    return maxrss if sys.platform == "darwin" else maxrss * 1024
 
 
 def _in_main_thread() -> bool:
@@ -342,7 +352,7 @@ def _pump(
     on_output: OutputCallback,
     on_tick: Callable[[], None] | None,
     foreground: _Foreground,
-) -> int:
+) -> tuple[int, Any]:
     """Pass output through until the child has exited and its output is drained."""
     selector = selectors.DefaultSelector()
     for fd in read_fds:
@@ -352,19 +362,21 @@ def _pump(
     open_fds = set(read_fds)
     sinks = {"stdout": stdout_sink, "stderr": stderr_sink}
     exit_status: int | None = None
+    usage: Any = None
     exited_at = 0.0
     next_tick = time.monotonic() + POLL_INTERVAL_S
     try:
         while True:
             if exit_status is None:
-                exit_status = _reap(proc, foreground)
-                if exit_status is not None:
+                reaped = _reap(proc, foreground)
+                if reaped is not None:
+                    exit_status, usage = reaped
                     exited_at = time.monotonic()
             if not open_fds and exit_status is not None:
-                return exit_status
+                return exit_status, usage
             if exit_status is not None and time.monotonic() - exited_at > DRAIN_AFTER_EXIT_S:
                 # A background grandchild still holds the output open: stop waiting for it.
-                return exit_status
+                return exit_status, usage
             timeout = max(0.0, next_tick - time.monotonic())
             if exit_status is not None:
                 timeout = min(timeout, DRAIN_AFTER_EXIT_S)
@@ -397,16 +409,16 @@ def _pump(
         selector.close()
 
 
-def _reap(proc: subprocess.Popen[bytes], foreground: _Foreground) -> int | None:
+def _reap(proc: subprocess.Popen[bytes], foreground: _Foreground) -> tuple[int, Any] | None:
     """The child's wait status as Popen reports it (negative: signal), or None if running.
 
     A child stopped by Ctrl-Z stops runledger too, so the shell gets the terminal back;
     on ``fg`` the child is continued in the foreground.
     """
     try:
-        pid, status = os.waitpid(proc.pid, os.WNOHANG | os.WUNTRACED)
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG | os.WUNTRACED)
     except ChildProcessError:
-        return proc.returncode if proc.returncode is not None else 0
+        return (proc.returncode if proc.returncode is not None else 0), None
     if pid == 0:
         return None
     if os.WIFSTOPPED(status):
@@ -418,4 +430,4 @@ def _reap(proc: subprocess.Popen[bytes], foreground: _Foreground) -> int | None:
         return None
     code = os.waitstatus_to_exitcode(status)
     proc.returncode = code
-    return code
+    return code, usage

@@ -30,7 +30,9 @@ PINNED_GIT_ENV = {
 
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """No test reads or writes the real HOME or the user's gitconfig."""
     home = tmp_path_factory.mktemp("home")
     (home / ".gitconfig").write_text(
@@ -50,9 +52,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
-    )
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(f"git {' '.join(args)} failed: {proc.stderr}")
     return proc.stdout
@@ -139,8 +139,13 @@ class Repo:
         return {
             "head": self.git("rev-parse", "HEAD"),
             "symbolic": self.git("symbolic-ref", "-q", "HEAD", check=False),
-            "refs": self.git("for-each-ref", "--format=%(refname) %(objectname)",
-                             "refs/heads", "refs/tags", "refs/remotes"),
+            "refs": self.git(
+                "for-each-ref",
+                "--format=%(refname) %(objectname)",
+                "refs/heads",
+                "refs/tags",
+                "refs/remotes",
+            ),
             "index": index.read_bytes().hex() if index.exists() else "",
             "status": self.git("status", "--porcelain=v1", "--ignored"),
             "files": "\n".join(

@@ -17,7 +17,9 @@ PY = sys.executable
 
 
 def test_records_a_run_that_looks_bare(repo: Repo) -> None:
-    repo.write("train.py", "import sys\nprint('epoch=1 loss=0.5')\nprint('warn', file=sys.stderr)\n")
+    repo.write(
+        "train.py", "import sys\nprint('epoch=1 loss=0.5')\nprint('warn', file=sys.stderr)\n"
+    )
     repo.commit_all("train")
     before = repo.state()
     proc = repo.run("exec", PY, "train.py", "--lr", "0.01")
@@ -106,8 +108,7 @@ def test_missing_program_is_one_clear_line(repo: Repo) -> None:
     proc = repo.run("exec", "no-such-program-xyz", "--flag")
     assert proc.returncode == 127
     assert proc.stderr.decode() == (
-        "runledger: error: command not found: no-such-program-xyz "
-        "(is it installed and on PATH?)\n"
+        "runledger: error: command not found: no-such-program-xyz (is it installed and on PATH?)\n"
     )
     assert repo.run_ids() == []
 
@@ -161,8 +162,18 @@ def test_command_gets_run_id_and_metrics_file(repo: Repo) -> None:
 
 
 def test_options_after_the_command_belong_to_the_command(repo: Repo) -> None:
-    proc = repo.run("exec", "--name", "baseline", "--tag", "exp", PY, "-c",
-                    "import sys; print(sys.argv[1:])", "--name", "x")
+    proc = repo.run(
+        "exec",
+        "--name",
+        "baseline",
+        "--tag",
+        "exp",
+        PY,
+        "-c",
+        "import sys; print(sys.argv[1:])",
+        "--name",
+        "x",
+    )
     assert proc.stdout == b"['--name', 'x']\n"
     [run] = repo.runs_json()
     assert run["name"] == "baseline"
@@ -214,7 +225,9 @@ def test_sigterm_reaches_the_command_and_run_is_interrupted(repo: Repo) -> None:
     )
     proc = subprocess.Popen(
         [PY, "-m", "runledger", "exec", PY, "-c", code],
-        cwd=repo.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=repo.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None
     first = proc.stdout.readline()
@@ -232,7 +245,9 @@ def test_sigint_kills_a_command_that_does_not_handle_it(repo: Repo) -> None:
     code = "import time\nprint('started', flush=True)\ntime.sleep(30)\n"
     proc = subprocess.Popen(
         [PY, "-m", "runledger", "exec", PY, "-c", code],
-        cwd=repo.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=repo.path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None
     assert proc.stdout.readline() == b"started\n"
@@ -265,9 +280,16 @@ def test_runs_from_a_subdirectory_record_the_relative_cwd(repo: Repo) -> None:
 
 def test_environment_is_recorded_without_secrets(repo: Repo) -> None:
     proc = repo.run(
-        "exec", PY, "-c", "pass",
-        env={"CUDA_VISIBLE_DEVICES": "0,1", "PYTHONHASHSEED": "42", "MY_API_TOKEN": "abc123456",
-             "RUNLEDGER_FAKE_NVML": ""},
+        "exec",
+        PY,
+        "-c",
+        "pass",
+        env={
+            "CUDA_VISIBLE_DEVICES": "0,1",
+            "PYTHONHASHSEED": "42",
+            "MY_API_TOKEN": "abc123456",
+            "RUNLEDGER_FAKE_NVML": "",
+        },
     )
     assert proc.returncode == 0
     detail = repo.cli("show", repo.run_ids()[0], "--json").json()
@@ -286,7 +308,9 @@ def test_gpus_come_from_nvml(repo: Repo, tmp_path: Path) -> None:
         '[{"index": 0, "name": "NVIDIA H100 80GB HBM3", "memory_total_mib": 81559,'
         ' "driver_version": "550.54.15", "cuda_driver_version": "12.4"}]'
     )
-    assert repo.run("exec", PY, "-c", "pass", env={"RUNLEDGER_FAKE_NVML": str(fake)}).returncode == 0
+    assert (
+        repo.run("exec", PY, "-c", "pass", env={"RUNLEDGER_FAKE_NVML": str(fake)}).returncode == 0
+    )
     detail = repo.cli("show", repo.run_ids()[0], "--json").json()
     [gpu] = detail["environment"]["gpus"]
     assert gpu["name"] == "NVIDIA H100 80GB HBM3"

@@ -39,15 +39,35 @@ def test_ls_on_an_empty_ledger(repo: Repo) -> None:
 
 
 def test_ls_lists_newest_first_with_contract_fields(repo: Repo) -> None:
-    record(repo, "6g00000000aaaaaa", "2026-01-01T10:00:00.000Z", metrics={
-        "acc": MetricSummary(last=0.8, min=0.1, max=0.8)})
+    record(
+        repo,
+        "6g00000000aaaaaa",
+        "2026-01-01T10:00:00.000Z",
+        metrics={"acc": MetricSummary(last=0.8, min=0.1, max=0.8)},
+    )
     record(repo, "6g00000001bbbbbb", "2026-01-02T10:00:00.000Z", status="failed")
     record(repo, "6g00000002cccccc", "2026-01-03T10:00:00.000Z")
     runs = repo.cli("ls", "--json").json()
-    assert [run["id"] for run in runs] == ["6g00000002cccccc", "6g00000001bbbbbb",
-                                            "6g00000000aaaaaa"]
-    required = {"id", "name", "status", "exit_code", "commit", "branch", "command", "started_at",
-                "duration_s", "params", "metrics", "tags", "reproduces"}
+    assert [run["id"] for run in runs] == [
+        "6g00000002cccccc",
+        "6g00000001bbbbbb",
+        "6g00000000aaaaaa",
+    ]
+    required = {
+        "id",
+        "name",
+        "status",
+        "exit_code",
+        "commit",
+        "branch",
+        "command",
+        "started_at",
+        "duration_s",
+        "params",
+        "metrics",
+        "tags",
+        "reproduces",
+    }
     assert required <= set(runs[0])
     assert runs[2]["metrics"] == {"acc": 0.8}
 
@@ -57,17 +77,23 @@ def test_ls_limit_and_status(repo: Repo) -> None:
     record(repo, "6g00000001bbbbbb", "2026-01-02T10:00:00.000Z", status="failed")
     record(repo, "6g00000002cccccc", "2026-01-03T10:00:00.000Z")
     assert [r["id"] for r in repo.cli("ls", "--json", "--limit", "1").json()] == [
-        "6g00000002cccccc"]
+        "6g00000002cccccc"
+    ]
     assert [r["id"] for r in repo.cli("ls", "--json", "--status", "failed").json()] == [
-        "6g00000001bbbbbb"]
+        "6g00000001bbbbbb"
+    ]
     bad = repo.cli("ls", "--status", "weird")
     assert bad.exit_code == 1
-    assert bad.stderr == "runledger: error: unknown --status 'weird': use one of ok, failed, " \
-                         "interrupted\n"
+    assert (
+        bad.stderr == "runledger: error: unknown --status 'weird': use one of ok, failed, "
+        "interrupted\n"
+    )
 
 
 def test_ls_table_shows_short_ids_status_and_headline_metrics(repo: Repo) -> None:
-    assert repo.run("exec", "--name", "base", PY, "-c", "print('auc=0.91 loss=0.2')").returncode == 0
+    assert (
+        repo.run("exec", "--name", "base", PY, "-c", "print('auc=0.91 loss=0.2')").returncode == 0
+    )
     out = repo.cli("ls").stdout
     [run_id] = repo.run_ids()
     assert run_id[:10] in out
@@ -99,8 +125,10 @@ def test_unknown_run_is_one_line(repo: Repo, spec: str) -> None:
     record(repo, "6g00000000aaaaaa", "2026-01-01T10:00:00.000Z")
     result = repo.cli("show", spec)
     assert result.exit_code == 1
-    assert result.stderr == f"runledger: error: no run matches {spec!r}: see 'runledger ls' " \
-                            "for run ids\n"
+    assert (
+        result.stderr == f"runledger: error: no run matches {spec!r}: see 'runledger ls' "
+        "for run ids\n"
+    )
 
 
 def test_show_prints_every_recorded_fact(repo: Repo) -> None:
@@ -108,8 +136,20 @@ def test_show_prints_every_recorded_fact(repo: Repo) -> None:
     repo.run("exec", "--note", "first try", PY, "-c", code, "--lr", "0.1")
     [run_id] = repo.run_ids()
     out = repo.cli("show", run_id[:8]).stdout
-    for expected in (run_id, "ok", "first try", "--lr 0.1", "lr", "0.1", "argv", "loss",
-                     "environment", "python", "packages", "output"):
+    for expected in (
+        run_id,
+        "ok",
+        "first try",
+        "--lr 0.1",
+        "lr",
+        "0.1",
+        "argv",
+        "loss",
+        "environment",
+        "python",
+        "packages",
+        "output",
+    ):
         assert expected in out, expected
     detail = repo.cli("show", run_id, "--json").json()
     assert detail["series"]["loss"][0] == [0, 1.0]
@@ -146,8 +186,14 @@ def test_a_corrupt_record_is_reported_and_the_rest_still_list(repo: Repo) -> Non
     tree_input = f"100644 blob {blob.strip()}\trun.toml\n"
     import subprocess
 
-    tree = subprocess.run(["git", "mktree"], cwd=repo.path, input=tree_input, text=True,
-                          capture_output=True, check=True).stdout.strip()
+    tree = subprocess.run(
+        ["git", "mktree"],
+        cwd=repo.path,
+        input=tree_input,
+        text=True,
+        capture_output=True,
+        check=True,
+    ).stdout.strip()
     commit = repo.git("commit-tree", tree, "-m", "broken").strip()
     repo.git("update-ref", "refs/runledger/runs/6g00000005broken", commit)
     result = repo.cli("ls", "--json")

@@ -31,11 +31,24 @@ def _cuda_version(raw: int) -> str:
     return f"{raw // 1000}.{(raw % 1000) // 10}"
 
 
+def _nvml_possible() -> bool:
+    """Cheap check before importing pynvml: Linux without the NVIDIA driver has no NVML."""
+    import sys
+
+    if sys.platform == "darwin":
+        return False
+    if sys.platform.startswith("linux"):
+        return os.path.exists("/proc/driver/nvidia") or os.path.exists("/usr/lib/wsl/lib")
+    return True
+
+
 def query_gpus() -> list[dict[str, Any]]:
     """One dict per visible NVIDIA GPU; ``[]`` (silently) when NVML or a driver is missing."""
     fake = os.environ.get(FAKE_NVML_ENV)
     if fake:
         return _fake_gpus(fake)
+    if not _nvml_possible():
+        return []
     try:
         import pynvml
     except ImportError:
@@ -72,3 +85,58 @@ def query_gpus() -> list[dict[str, Any]]:
             pynvml.nvmlShutdown()
         except Exception:
             pass
+
+
+class GpuSampler:
+    """Reads utilisation and memory of every GPU, for sampling while a command runs."""
+
+    def __init__(self) -> None:
+        self._fake: list[dict[str, Any]] | None = None
+        self._handles: list[tuple[int, Any]] = []
+        self._nvml: Any = None
+        fake = os.environ.get(FAKE_NVML_ENV)
+        if fake:
+            self._fake = _fake_gpus(fake)
+            return
+        if not _nvml_possible():
+            return
+        try:
+            import pynvml
+
+            pynvml.nvmlInit()
+            self._nvml = pynvml
+            self._handles = [
+                (index, pynvml.nvmlDeviceGetHandleByIndex(index))
+                for index in range(pynvml.nvmlDeviceGetCount())
+            ]
+        except Exception:
+            self._handles = []
+
+    def sample(self) -> list[tuple[int, float, float]]:
+        """(index, utilisation %, memory used MiB) per GPU."""
+        if self._fake is not None:
+            return [
+                (
+                    int(gpu.get("index", i)),
+                    float(gpu.get("utilization_pct", 0.0)),
+                    float(gpu.get("memory_used_mib", 0.0)),
+                )
+                for i, gpu in enumerate(self._fake)
+            ]
+        samples = []
+        for index, handle in self._handles:
+            try:
+                util = self._nvml.nvmlDeviceGetUtilizationRates(handle)
+                memory = self._nvml.nvmlDeviceGetMemoryInfo(handle)
+            except Exception:
+                continue
+            samples.append((index, float(util.gpu), round(int(memory.used) / 2**20, 1)))
+        return samples
+
+    def close(self) -> None:
+        if self._nvml is not None:
+            try:
+                self._nvml.nvmlShutdown()
+            except Exception:
+                pass
+            self._nvml = None

@@ -23,11 +23,12 @@ from runledger import __version__, git, ids
 from runledger.capture import params as params_capture
 from runledger.capture.environment import capture_environment
 from runledger.capture.metrics import MetricsCollector
+from runledger.capture.system import SystemSampler
 from runledger.errors import DirtyTreeError, UserError
 from runledger.ledger import Ledger
 from runledger.record import GitInfo, MetricSummary, Run
 from runledger.redact import DEFAULT_ENV_ALLOWLIST, Redactor, safe_env, strip_url_credentials
-from runledger.runner import LogCapture, resolve_executable, run_command
+from runledger.runner import CommandResult, LogCapture, resolve_executable, run_command
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
 DIRTY_PATHS_SHOWN = 10
@@ -129,9 +130,27 @@ class _Capture:
     error: BaseException | None = None
 
 
-def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
-    """Run and record; return the exit code runledger should exit with."""
-    cwd = Path.cwd() if cwd is None else cwd
+@dataclass(frozen=True)
+class _Prepared:
+    """What exec knows before the command starts."""
+
+    options: ExecOptions
+    cwd: Path
+    repo: git.Repo
+    head: git.HeadState
+    executable: str
+    env: dict[str, str]
+    cli_params: dict[str, Any]
+    run_id: str
+    work_dir: Path
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.work_dir / "metrics.jsonl"
+
+
+def prepare(options: ExecOptions, cwd: Path) -> _Prepared:
+    """Every check that can refuse the run, before anything starts."""
     repo, head = git.discover_with_head(cwd)
     if head.commit is None:
         raise UserError(
@@ -141,67 +160,115 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
     dirty = git.dirty_paths(repo)
     if dirty:
         _refuse_dirty(dirty)
-    cli_params = [params_capture.parse_param_assignment(text) for text in options.params]
+    cli_params = params_capture.unflatten(
+        dict(params_capture.parse_param_assignment(text) for text in options.params)
+    )
     env = dict(os.environ)
     executable = resolve_executable(options.command[0], env)
-
     run_id = ids.new_run_id()
     work_dir = repo.runledger_dir / "in-progress" / run_id
     work_dir.mkdir(parents=True, exist_ok=True)
-    metrics_file = work_dir / "metrics.jsonl"
-    metrics_file.touch()
-    child_env = dict(env)
-    child_env["RUNLEDGER_RUN_ID"] = run_id
-    child_env["RUNLEDGER_METRICS_FILE"] = str(metrics_file)
+    (work_dir / "metrics.jsonl").touch()
+    return _Prepared(options, cwd, repo, head, executable, env, cli_params, run_id, work_dir)
 
+
+@dataclass
+class _Outcome:
+    """What running the command produced."""
+
+    result: CommandResult
+    collector: MetricsCollector
+    log: LogCapture
+    capture: _Capture
+    sampler: SystemSampler
+
+
+def run_and_capture(prepared: _Prepared) -> _Outcome:
+    """Run the command with output pass-through; capture everything else alongside."""
+    child_env = dict(prepared.env)
+    child_env["RUNLEDGER_RUN_ID"] = prepared.run_id
+    child_env["RUNLEDGER_METRICS_FILE"] = str(prepared.metrics_file)
     collector = MetricsCollector()
     log = LogCapture(LOG_LIMIT_BYTES)
     capture = _Capture()
+    sampler = SystemSampler()
+    repo = prepared.repo
 
     def capture_in_background() -> None:
         try:
             capture.config = git.read_config(repo)
             capture.environment = capture_environment(
-                executable,
-                env,
-                safe_env(env, DEFAULT_ENV_ALLOWLIST),
+                prepared.executable,
+                prepared.env,
+                safe_env(prepared.env, DEFAULT_ENV_ALLOWLIST),
                 repo.runledger_dir / "cache",
             )
-        except BaseException as exc:  # reported with the run, never fatal to it
+        except Exception as exc:  # reported with the run, never fatal to it
             capture.error = exc
 
     capturer = threading.Thread(target=capture_in_background, daemon=True)
+
+    def on_started(pid: int) -> None:
+        capturer.start()
+        sampler.start(pid)
 
     def on_output(data: bytes, stream: str) -> None:
         log.add(data)
         collector.feed_output(data, stream)
 
-    result = run_command(
-        options.command,
-        child_env,
-        on_output=on_output,
-        on_tick=lambda: collector.poll_metrics_file(metrics_file),
-        on_started=lambda _pid: capturer.start(),
-    )
-    capturer.join()
-    collector.poll_metrics_file(metrics_file)
+    try:
+        result = run_command(
+            prepared.options.command,
+            child_env,
+            on_output=on_output,
+            on_tick=lambda: collector.poll_metrics_file(prepared.metrics_file),
+            on_started=on_started,
+        )
+    finally:
+        sampler.stop()
+    if capturer.is_alive() or capturer.ident is not None:
+        capturer.join()
+    collector.flush_output()
+    collector.poll_metrics_file(prepared.metrics_file, final=True)
+    return _Outcome(result, collector, log, capture, sampler)
 
+
+def _status(result: CommandResult) -> str:
     if result.interrupted:
-        status = "interrupted"
-    elif result.returncode != 0:
-        status = "failed"
-    else:
-        status = "ok"
-    redactor = Redactor(env)
-    params, sources = params_capture.merge_params(
-        [
-            ("argv", params_capture.params_from_argv(options.command)),
-            ("log_params", collector.logged_params),
-            ("cli", params_capture.unflatten(dict(cli_params))),
-        ]
+        return "interrupted"
+    return "failed" if result.returncode != 0 else "ok"
+
+
+def _params(
+    prepared: _Prepared, outcome: _Outcome
+) -> tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]:
+    """Params from every source, least specific first; and the config files read."""
+    command = prepared.options.command
+    sources: list[tuple[str, Any]] = []
+    config_files = []
+    for config in params_capture.config_files_from_argv(command, prepared.cwd):
+        sources.append((f"config:{config.path}", config.params))
+        entry: dict[str, Any] = {"path": config.path, "sha256": config.sha256}
+        if config.error:
+            entry["error"] = config.error
+        config_files.append(entry)
+    hydra = params_capture.hydra_config(
+        prepared.cwd, outcome.log.content().decode(errors="replace"), outcome.result.started_at
     )
-    config = capture.config or git.RepoConfig({}, None, None, {})
-    series = {name: (list(s.steps), list(s.values)) for name, s in collector.series().items()}
+    if hydra:
+        sources.append(("hydra", hydra))
+    sources.append(("argv", params_capture.params_from_argv(command)))
+    sources.append(("log_params", outcome.collector.logged_params))
+    sources.append(("cli", prepared.cli_params))
+    params, origin = params_capture.merge_params(sources)
+    return params, origin, config_files
+
+
+def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
+    result = outcome.result
+    redactor = Redactor(prepared.env)
+    params, sources, config_files = _params(prepared, outcome)
+    config = outcome.capture.config or git.RepoConfig({}, None, None, {})
     metrics = {
         name: MetricSummary(
             last=summary.last,
@@ -212,44 +279,73 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
             max_step=summary.max_step,
             count=summary.count,
         )
-        for name, summary in collector.summaries().items()
+        for name, summary in outcome.collector.summaries().items()
     }
-    run = Run(
-        id=run_id,
-        name=options.name,
-        status=status,
+    system: dict[str, Any] = {}
+    if result.cpu_time_s is not None:
+        system["cpu_time_s"] = result.cpu_time_s
+    if result.max_rss_bytes is not None:
+        system["max_process_rss_bytes"] = result.max_rss_bytes
+    system.update(outcome.sampler.summary())
+    sampled = outcome.sampler.series
+    environment = dict(outcome.capture.environment)
+    if outcome.capture.error is not None:
+        environment["capture_error"] = redactor.mask_text(repr(outcome.capture.error))
+    return Run(
+        id=prepared.run_id,
+        name=prepared.options.name,
+        status=_status(result),
         exit_code=result.returncode,
         signal=result.signal or result.received_signal,
         started_at=_iso(result.started_at),
         ended_at=_iso(result.ended_at),
         duration_s=round(result.monotonic_duration_s, 3),
-        command=tuple(redactor.mask_argv(options.command)),
-        cwd=repo.relative_cwd(cwd),
+        command=tuple(redactor.mask_argv(prepared.options.command)),
+        cwd=prepared.repo.relative_cwd(prepared.cwd),
         user=_user(),
         host=socket.gethostname(),
         git=GitInfo(
-            commit=head.commit,
-            branch=head.branch,
+            commit=prepared.head.commit or "",
+            branch=prepared.head.branch,
             remotes={name: strip_url_credentials(url) for name, url in config.remotes.items()},
         ),
         params=redactor.mask_params(params),
         param_sources=sources,
         metrics=metrics,
-        tags=tuple(dict.fromkeys(options.tags)),
-        note=redactor.mask_text(options.note) if options.note else None,
+        tags=tuple(dict.fromkeys(prepared.options.tags)),
+        note=redactor.mask_text(prepared.options.note) if prepared.options.note else None,
         runledger_version=__version__,
-        series=series,
-        environment=capture.environment,
-        log=redactor.mask_bytes(log.content()),
+        config_files=tuple(config_files),
+        system=system,
+        series={
+            name: (list(s.steps), list(s.values)) for name, s in outcome.collector.series().items()
+        },
+        system_series={
+            name: (list(sampled.seconds), values) for name, values in sampled.values.items()
+        },
+        environment=redactor.mask_params(environment),
+        log=redactor.mask_bytes(outcome.log.content()),
     )
+
+
+def record(prepared: _Prepared, run: Run, config: git.RepoConfig | None) -> None:
+    user = _user()
     ident = git.format_ident(
-        config.user_name or _user() or "runledger",
-        config.user_email or f"{_user()}@{socket.gethostname()}",
+        (config.user_name if config else None) or user,
+        (config.user_email if config else None) or f"{user}@{socket.gethostname()}",
     )
-    Ledger(repo).write(run, ident, int(time.time()))
-    _cleanup(work_dir)
-    print(f"runledger: recorded run {ids.short_id(run_id)} ({status})", file=sys.stderr)
-    return result.exit_code
+    Ledger(prepared.repo).write(run, ident, int(time.time()))
+    _cleanup(prepared.work_dir)
+
+
+def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
+    """Run and record; return the exit code runledger should exit with."""
+    prepared = prepare(options, Path.cwd() if cwd is None else cwd)
+    outcome = run_and_capture(prepared)
+    run = build_run(prepared, outcome)
+    record(prepared, run, outcome.capture.config)
+    print(f"runledger: recorded run {ids.short_id(run.id)} ({run.status})", file=sys.stderr)
+    return outcome.result.exit_code
 
 
 def _user() -> str:

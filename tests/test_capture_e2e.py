@@ -1,0 +1,170 @@
+"""Params and metrics reach the ledger through exec with no change to the training code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+from pathlib import Path
+
+from tests.conftest import Repo
+
+PY = sys.executable
+SRC = str(Path(__file__).resolve().parents[1])
+
+
+def show(repo: Repo) -> dict:  # type: ignore[type-arg]
+    [run_id] = repo.run_ids()
+    return dict(repo.cli("show", run_id, "--json").json())
+
+
+def test_params_from_every_source_with_precedence(repo: Repo) -> None:
+    repo.write("conf.yaml", "lr: 0.1\nbatch_size: 32\nmodel:\n  depth: 6\n  width: 128\nseed: 1\n")
+    repo.write(
+        "train.py",
+        "import runledger\n"
+        "runledger.log_params({'seed': 2, 'optimizer': {'name': 'adam'}})\n"
+        "print('loss=0.5')\n",
+    )
+    repo.commit_all("conf")
+    proc = repo.run(
+        "exec",
+        "-p",
+        "seed=3",
+        "--",
+        PY,
+        "train.py",
+        "--config",
+        "conf.yaml",
+        "--lr",
+        "0.01",
+        "model.depth=12",
+        "--amp",
+        env={"PYTHONPATH": SRC},
+    )
+    assert proc.returncode == 0, proc.stderr
+    run = show(repo)
+    params = run["params"]
+    assert params["lr"] == 0.01  # command line beats the config file
+    assert params["batch_size"] == 32  # only in the config file
+    assert params["model"] == {"depth": 12, "width": 128}
+    assert params["amp"] is True
+    assert params["seed"] == 3  # -p beats log_params beats the config file
+    assert params["optimizer"] == {"name": "adam"}
+    sources = run["param_sources"]
+    assert sources["lr"] == "argv"
+    assert sources["batch_size"] == "config:conf.yaml"
+    assert sources["seed"] == "cli"
+    assert sources["optimizer.name"] == "log_params"
+    [config] = run["config_files"]
+    assert config["path"] == "conf.yaml"
+    digest = hashlib.sha256((repo.path / "conf.yaml").read_bytes()).hexdigest()
+    assert config["sha256"] == digest
+    shown = repo.cli("show", run["id"]).stdout
+    assert "config:conf.yaml" in shown and "log_params" in shown and "cli" in shown
+
+
+def test_toml_and_json_configs_and_a_broken_one(repo: Repo) -> None:
+    repo.write("a.toml", "[optim]\nlr = 0.3\n")
+    repo.write("b.json", json.dumps({"dropout": 0.1}))
+    repo.write("broken.yaml", "a: [1, 2\n")
+    repo.commit_all("configs")
+    proc = repo.run("exec", PY, "-c", "pass", "a.toml", "--extra", "b.json", "--c", "broken.yaml")
+    assert proc.returncode == 0
+    run = show(repo)
+    assert run["params"]["optim"] == {"lr": 0.3}
+    assert run["params"]["dropout"] == 0.1
+    errors = {c["path"]: c.get("error") for c in run["config_files"]}
+    assert errors["a.toml"] is None and errors["b.json"] is None
+    assert errors["broken.yaml"]
+
+
+def test_hydra_composed_config_is_recorded(repo: Repo) -> None:
+    repo.write(".gitignore", "outputs/\n")
+    repo.write(
+        "app.py",
+        "import os, time\n"
+        "d = time.strftime('outputs/%Y-%m-%d/%H-%M-%S')\n"
+        "os.makedirs(d + '/.hydra', exist_ok=True)\n"
+        "open(d + '/.hydra/config.yaml', 'w').write('trainer:\\n  max_epochs: 20\\nlr: 0.001\\n')\n"
+        "print('val_loss=0.7')\n",
+    )
+    repo.commit_all("hydra app")
+    assert repo.run("exec", PY, "app.py", "lr=0.002").returncode == 0
+    run = show(repo)
+    assert run["params"]["trainer"] == {"max_epochs": 20}
+    assert run["params"]["lr"] == 0.002
+    assert run["param_sources"]["trainer.max_epochs"] == "hydra"
+
+
+def test_metrics_from_output_file_and_log_api(repo: Repo) -> None:
+    repo.write(
+        "train.py",
+        "import json, os, runledger\n"
+        "for step in range(3):\n"
+        "    print(f'step={step} train_loss={1.0 / (step + 1)}')\n"
+        "    print(json.dumps({'epoch': step, 'val_acc': 0.5 + step / 10}))\n"
+        "    runledger.log({'auc': 0.7 + step / 100}, step=step * 10)\n"
+        "with open(os.environ['RUNLEDGER_METRICS_FILE'], 'a') as f:\n"
+        "    f.write(json.dumps({'step': 99, 'grad_norm': float('nan')}) + '\\n')\n"
+        "print('Setting lr=0.01 for the run')\n",
+    )
+    repo.commit_all("train")
+    assert repo.run("exec", PY, "train.py", env={"PYTHONPATH": SRC}).returncode == 0
+    run = show(repo)
+    assert run["series"]["train_loss"] == [[0, 1.0], [1, 0.5], [2, 1 / 3]]
+    assert run["series"]["val_acc"] == [[0, 0.5], [1, 0.6], [2, 0.7]]
+    assert run["series"]["auc"] == [[0, 0.7], [10, 0.71], [20, 0.72]]
+    assert run["metrics"]["grad_norm"] is None  # NaN is kept in TOML, null in JSON
+    assert "lr" not in run["metrics"]
+    summary = run["metric_summaries"]["train_loss"]
+    assert summary["min"] == 1 / 3 and summary["max"] == 1.0 and summary["count"] == 3
+    [run_id] = repo.run_ids()
+    assert "nan" in repo.git("show", f"refs/runledger/runs/{run_id}:metrics.toml")
+
+
+def test_metrics_survive_a_crash(repo: Repo) -> None:
+    code = "import runledger\nrunledger.log({'loss': 0.9}, step=1)\nprint('loss=0.8')\n1/0\n"
+    proc = repo.run("exec", PY, "-c", code, env={"PYTHONPATH": SRC})
+    assert proc.returncode == 1
+    run = show(repo)
+    assert run["status"] == "failed"
+    assert run["metrics"]["loss"] == 0.9
+
+
+def test_hundred_thousand_points_of_one_metric(repo: Repo) -> None:
+    code = "import sys\nsys.stdout.write(''.join(f'step={i} loss={1/(i+1)}\\n' for i in range(100000)))\n"
+    assert repo.run("exec", PY, "-c", code, timeout=120).returncode == 0
+    run = show(repo)
+    assert len(run["series"]["loss"]) == 100000
+    assert run["series"]["loss"][-1] == [99999, 1 / 100000]
+    assert math.isclose(run["metric_summaries"]["loss"]["min"], 1e-5)
+
+
+def test_system_metrics_are_recorded(repo: Repo, tmp_path: Path) -> None:
+    fake = tmp_path / "gpus.json"
+    fake.write_text(
+        json.dumps(
+            [
+                {
+                    "index": 0,
+                    "name": "Fake GPU",
+                    "memory_total_mib": 1000,
+                    "driver_version": "1",
+                    "utilization_pct": 87.0,
+                    "memory_used_mib": 512.0,
+                }
+            ]
+        )
+    )
+    code = "import time\nx = bytearray(50 * 2**20)\nt = time.time()\nwhile time.time() - t < 1.6: pass\n"
+    assert repo.run("exec", PY, "-c", code, env={"RUNLEDGER_FAKE_NVML": str(fake)}).returncode == 0
+    run = show(repo)
+    system = run["system"]
+    assert system["cpu_time_s"] >= 1.0
+    assert system["max_process_rss_bytes"] >= 50 * 2**20
+    assert system["peak_tree_rss_bytes"] >= 50 * 2**20
+    assert system["gpus"] == [{"index": 0, "peak_util_pct": 87.0, "peak_mem_mib": 512.0}]
+    assert run["system_series"]["gpu0_util_pct"][0][1] == 87.0
+    assert "system" not in run["metrics"]
