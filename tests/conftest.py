@@ -113,6 +113,9 @@ class Repo:
     ) -> subprocess.CompletedProcess[bytes]:
         """Run ``python -m runledger ARGS`` as a real subprocess."""
         full_env = dict(os.environ)
+        full_env["PYTHONPATH"] = (
+            str(Path(__file__).resolve().parents[1]) + os.pathsep + full_env.get("PYTHONPATH", "")
+        )
         full_env.update(env or {})
         return subprocess.run(
             [sys.executable, "-m", "runledger", *args],
