@@ -100,7 +100,12 @@ def test_the_cache_returns_the_stored_hash_without_reading(
     with HashCache(cache_file) as cache:
         first = cache.hash_file(data, os.stat(data))
     reads: list[Path] = []
-    monkeypatch.setattr(hashcache, "sha256_file", lambda path: reads.append(path) or "")
+
+    def counting_sha256_file(path: Path) -> str:
+        reads.append(path)
+        return ""
+
+    monkeypatch.setattr(hashcache, "sha256_file", counting_sha256_file)
     with HashCache(cache_file) as cache:
         assert cache.hash_file(data, os.stat(data)) == first
     assert reads == []
