@@ -156,7 +156,7 @@ def test_a_missing_input_is_named(repo: Path) -> None:
         hash_inputs(["data/nope.csv"], repo, repo, cache=None)
 
 
-def refuse_to_read(path: Path) -> str:
+def refuse_to_read(path: str | Path) -> str:
     # chmod 0 does not stop root (the CI containers run as root), so the refusal is simulated.
     raise PermissionError(13, "Permission denied", str(path))
 
@@ -366,7 +366,7 @@ def test_an_unreadable_artifact_is_reported_not_fatal(
     monkeypatch.setattr(
         files,
         "sha256_file",
-        lambda p: refuse_to_read(p) if p.name == "secret.pt" else sha256_file(p),
+        lambda p: refuse_to_read(p) if os.path.basename(p) == "secret.pt" else sha256_file(p),
     )
     skipped: list[tuple[str, str]] = []
     artifacts = collect_artifacts(taken, None, on_skip=lambda p, why: skipped.append((p, why)))

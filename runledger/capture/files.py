@@ -30,10 +30,10 @@ import stat
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 from runledger.errors import UserError
-from runledger.hashcache import CHUNK_SIZE, HashCache, StatKey, sha256_file
+from runledger.hashcache import CHUNK_SIZE, HashCache, StatKey, StrPath, sha256_file
 
 Kind = Literal["file", "symlink"]
 Verdict = Literal["same", "changed", "missing"]
@@ -115,6 +115,14 @@ class FileRecord:
         )
 
 
+class _Found(NamedTuple):
+    """A file or link met while walking: absolute path, path as recorded, lstat."""
+
+    path: str
+    recorded: str
+    st: os.stat_result
+
+
 @dataclass(frozen=True)
 class InputSet:
     """The files a run read, sorted by path, and one digest over all of them."""
@@ -173,8 +181,7 @@ def hash_inputs(
         except FileNotFoundError as error:
             raise UserError(f"--input {given}: no such file or folder") from error
         try:
-            for path, st in _walk(start, start_stat):
-                recorded = _recorded_path(path, root)
+            for path, recorded, st in _walk(start, _recorded_path(start, root), start_stat):
                 if recorded not in records:
                     records[recorded] = _input_record(path, recorded, st, cache, known)
         except OSError as error:
@@ -197,8 +204,8 @@ def snapshot(
     )
     before: dict[str, StatKey] = {}
     for output in roots:
-        for path, st in _walk_existing(output.absolute, on_skip=None):
-            before[os.fspath(path)] = StatKey.of(st)
+        for path, _, st in _walk_existing(output.absolute, root, on_skip=None):
+            before[path] = StatKey.of(st)
     return Snapshot(root, roots, before)
 
 
@@ -213,11 +220,8 @@ def collect_artifacts(
     """
     records: dict[str, FileRecord] = {}
     for output in taken.roots:
-        for path, st in _walk_existing(output.absolute, on_skip):
-            if taken.before.get(os.fspath(path)) == StatKey.of(st):
-                continue
-            recorded = _recorded_path(path, taken.repo_root)
-            if recorded in records:
+        for path, recorded, st in _walk_existing(output.absolute, taken.repo_root, on_skip):
+            if taken.before.get(path) == StatKey.of(st) or recorded in records:
                 continue
             try:
                 records[recorded] = _artifact_record(path, recorded, st, cache)
@@ -287,39 +291,43 @@ def _recorded_path(path: Path, root: Path) -> str:
     return path.as_posix()
 
 
-def _walk(start: Path, start_stat: os.stat_result) -> Iterator[tuple[Path, os.stat_result]]:
-    """Regular files and links at or under start, in sorted order; .git and links not entered."""
-    pending: list[tuple[Path, os.stat_result]] = [(start, start_stat)]
+def _walk(start: Path, recorded: str, start_stat: os.stat_result) -> Iterator[_Found]:
+    """Regular files and links at or under start, in sorted order; .git and links not entered.
+
+    Plain strings rather than Path objects: pathlib's parsing was half the time of a warm
+    scan over ten thousand files.
+    """
+    pending = [_Found(os.fspath(start), recorded, start_stat)]
     while pending:
-        path, st = pending.pop()
-        if stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode):
-            yield path, st
-        elif stat.S_ISDIR(st.st_mode):
-            with os.scandir(path) as entries:
-                children = sorted(
-                    (Path(entry.path), entry.stat(follow_symlinks=False))
+        found = pending.pop()
+        mode = found.st.st_mode
+        if stat.S_ISREG(mode) or stat.S_ISLNK(mode):
+            yield found
+        elif stat.S_ISDIR(mode):
+            prefix = "" if found.recorded == "." else f"{found.recorded}/"
+            with os.scandir(found.path) as scan:
+                entries = sorted((entry for entry in scan if entry.name != ".git"),
+                                 key=lambda entry: entry.name, reverse=True)
+                pending.extend(
+                    _Found(entry.path, prefix + entry.name, entry.stat(follow_symlinks=False))
                     for entry in entries
-                    if entry.name != ".git"
                 )
-            pending.extend(reversed(children))
 
 
-def _walk_existing(
-    start: Path, on_skip: SkipReporter | None
-) -> Iterator[tuple[Path, os.stat_result]]:
+def _walk_existing(start: Path, root: Path, on_skip: SkipReporter | None) -> Iterator[_Found]:
     """Like _walk, but a start that does not exist yields nothing and errors are reported."""
     try:
         start_stat = os.lstat(start)
     except FileNotFoundError:
         return
     try:
-        yield from _walk(start, start_stat)
+        yield from _walk(start, _recorded_path(start, root), start_stat)
     except OSError as error:
         _report(on_skip, os.fspath(error.filename or start), error)
 
 
 def _input_record(
-    path: Path,
+    path: str,
     recorded: str,
     st: os.stat_result,
     cache: HashCache | None,
@@ -334,7 +342,7 @@ def _input_record(
 
 
 def _artifact_record(
-    path: Path, recorded: str, st: os.stat_result, cache: HashCache | None
+    path: str, recorded: str, st: os.stat_result, cache: HashCache | None
 ) -> FileRecord:
     mtime = st.st_mtime_ns / 1e9
     if stat.S_ISLNK(st.st_mode):
@@ -343,7 +351,7 @@ def _artifact_record(
 
 
 def _link_record(
-    path: Path, recorded: str, st: os.stat_result, mtime: float | None, git_blob: str | None
+    path: str, recorded: str, st: os.stat_result, mtime: float | None, git_blob: str | None
 ) -> FileRecord:
     return FileRecord(
         recorded,
@@ -355,7 +363,7 @@ def _link_record(
     )
 
 
-def _hash(path: Path, st: os.stat_result, cache: HashCache | None) -> str:
+def _hash(path: StrPath, st: os.stat_result, cache: HashCache | None) -> str:
     if cache is None:
         return sha256_file(path)
     return cache.hash_file(path, st)
