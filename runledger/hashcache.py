@@ -195,13 +195,27 @@ class HashCache:
         connection = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
         try:
             connection.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
-            connection.execute("PRAGMA journal_mode = WAL")
+            self._use_wal(connection)
             connection.execute("PRAGMA synchronous = NORMAL")
             self._migrate(connection)
         except BaseException:
             connection.close()
             raise
         return connection
+
+    def _use_wal(self, connection: sqlite3.Connection) -> None:
+        # Switching a new database to WAL can fail at once with "locked" while another
+        # process does the same: sqlite does not wait on the busy timeout there, so we do.
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            try:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    connection.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     @staticmethod
     def _migrate(connection: sqlite3.Connection) -> None:
@@ -240,6 +254,11 @@ class HashCache:
 
 def _schema_version(connection: sqlite3.Connection) -> int:
     return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def _is_corruption(error: sqlite3.Error) -> bool:

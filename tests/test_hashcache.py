@@ -173,11 +173,12 @@ def hash_into_cache(cache_file: str, paths: list[str]) -> None:
 
 
 @pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="needs fork")
-def test_two_processes_hash_into_one_cache(tmp_path: Path, cache_file: Path) -> None:
+def test_concurrent_processes_hash_into_one_new_cache(tmp_path: Path, cache_file: Path) -> None:
+    # Four processes open a cache that does not exist yet: creating it races too.
     shared = [write_old(tmp_path / "shared" / f"{i}.txt", f"s{i}".encode()) for i in range(50)]
     own = [
-        [write_old(tmp_path / f"p{p}" / f"{i}.txt", f"{p}-{i}".encode()) for i in range(200)]
-        for p in range(2)
+        [write_old(tmp_path / f"p{p}" / f"{i}.txt", f"{p}-{i}".encode()) for i in range(100)]
+        for p in range(4)
     ]
     context = multiprocessing.get_context("fork")
     workers = [
@@ -190,9 +191,9 @@ def test_two_processes_hash_into_one_cache(tmp_path: Path, cache_file: Path) -> 
         worker.start()
     for worker in workers:
         worker.join(timeout=60)
-    assert [worker.exitcode for worker in workers] == [0, 0]
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
     with HashCache(cache_file) as cache:
-        for path in [*shared, *own[0], *own[1]]:
+        for path in [*shared, *(path for files in own for path in files)]:
             expected = hashlib.sha256(path.read_bytes()).hexdigest()
             assert cache.get(os.stat(path), path) == expected
 
