@@ -258,7 +258,7 @@ def run_command(
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     os.set_blocking(wake_read, False)
-    previous_handlers: dict[int, object] = {}
+    previous_handlers: dict[int, Any] = {}
     previous_wakeup = -1
     in_main_thread = _in_main_thread()
     if in_main_thread:
@@ -304,8 +304,8 @@ def run_command(
         foreground.take_back()
         if in_main_thread:
             signal.set_wakeup_fd(previous_wakeup)
-            for signum, handler in previous_handlers.items():
-                signal.signal(signum, handler)  # type: ignore[arg-type]
+            for previous_signum, handler in previous_handlers.items():
+                signal.signal(previous_signum, handler)
         for fd in (*read_fds, wake_read, wake_write):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -381,7 +381,7 @@ def _pump(
             if exit_status is not None:
                 timeout = min(timeout, DRAIN_AFTER_EXIT_S)
             for key, _ in selector.select(timeout):
-                fd = int(key.fd)  # type: ignore[call-overload]
+                fd = int(key.fd)
                 if fd == wake_fd:
                     with contextlib.suppress(BlockingIOError, OSError):
                         while os.read(wake_fd, 512):
