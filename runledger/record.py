@@ -116,8 +116,9 @@ class Run:
     inputs: list[dict[str, Any]] | None = None
     artifacts: list[dict[str, Any]] | None = None
     log: bytes | None = None
-    # facts that live outside the run's own commit (team tags), merged in when read
+    # facts that live outside the run's own commit (team tags, notes), merged in when read
     team_tags: tuple[str, ...] = ()
+    notes: tuple[dict[str, str], ...] = ()  # runledger note: id, by, at, text; oldest first
 
     @property
     def all_tags(self) -> list[str]:
@@ -306,6 +307,7 @@ class Run:
         data["artifacts"] = json_safe(self.artifacts or [])
         data["schema"] = self.schema
         data["runledger_version"] = self.runledger_version
+        data["notes"] = [dict(note) for note in self.notes]
         return data
 
 
