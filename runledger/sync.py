@@ -212,11 +212,11 @@ def _integrate_tag(repo: git.Repo, name: str, ours: str | None, theirs: str) -> 
         try:
             if ours is None or git.is_ancestor(repo, ours, theirs):
                 git.update_ref(repo, ref, theirs, ours)
+                was_live = ours is not None and not _is_deleted(repo, ref, ours)
                 if their_state.deleted:
-                    kind = "deleted"
-                else:
-                    kind = "new" if ours is None or _is_deleted(repo, ref, ours) else "moved"
-                return TagUpdate(name, kind, their_state)
+                    # A tag deleted before this clone ever saw it is history, not news.
+                    return TagUpdate(name, "deleted", their_state) if was_live else None
+                return TagUpdate(name, "moved" if was_live else "new", their_state)
             our_state = tags.read_states(repo, [(ref, ours)])[0]
             merged = tags.merge(repo, our_state, their_state)
             git.update_ref(repo, ref, merged.oid, ours)

@@ -473,7 +473,26 @@ def test_pull_leaves_the_ledger_refs_packed(team: Team) -> None:
 
 def test_init_lets_plain_git_carry_the_ledger(team: Team) -> None:
     alice, bob = team.clone("alice"), team.clone("bob")
+    config = (alice.path / ".git" / "config").read_text()
+    before = outside_ledger(alice.path)
     out = alice.ok("init")
+    added = (alice.path / ".git" / "config").read_text()
+    assert set(config.splitlines()) <= set(added.splitlines())
+    new_lines = sorted(set(added.splitlines()) - set(config.splitlines()))
+    assert new_lines == sorted(
+        [
+            "\tfetch = +refs/runledger/runs/*:refs/runledger/remotes/origin/runs/*",
+            "\tfetch = +refs/runledger/tags/*:refs/runledger/remotes/origin/tags/*",
+            "\tfetch = +refs/runledger/notes/*:refs/runledger/remotes/origin/notes/*",
+            "\tpush = HEAD",
+            "\tpush = refs/runledger/runs/*:refs/runledger/runs/*",
+            "\tpush = refs/runledger/tags/*:refs/runledger/tags/*",
+            "\tpush = refs/runledger/notes/*:refs/runledger/notes/*",
+        ]
+    )
+    assert {k: v for k, v in outside_ledger(alice.path).items() if k != "config"} == {
+        k: v for k, v in before.items() if k != "config"
+    }
     mirror = "+refs/runledger/runs/*:refs/runledger/remotes/origin/runs/*"
     assert f"added remote.origin.fetch = {mirror}" in out
     assert "added remote.origin.push = HEAD" in out
