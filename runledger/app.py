@@ -177,7 +177,7 @@ def _print_sync(report: Any, mirror: str, as_json: bool) -> None:
 
 @app.command("push")
 def push(
-    remote: Annotated[str | None, typer.Argument(help=_REMOTE_HELP)] = None,
+    remote: Annotated[str | None, typer.Argument(help=_REMOTE_HELP, metavar="REMOTE")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what was sent and received as JSON.")
     ] = False,
@@ -195,7 +195,7 @@ def push(
 
 @app.command("pull")
 def pull(
-    remote: Annotated[str | None, typer.Argument(help=_REMOTE_HELP)] = None,
+    remote: Annotated[str | None, typer.Argument(help=_REMOTE_HELP, metavar="REMOTE")] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what was received as JSON.")
     ] = False,
@@ -216,7 +216,8 @@ def init(
     remote: Annotated[
         str | None,
         typer.Argument(
-            help="A configured remote's name (default: the branch's remote, else origin)."
+            help="A configured remote's name (default: the branch's remote, else origin).",
+            metavar="REMOTE",
         ),
     ] = None,
 ) -> None:
@@ -312,8 +313,10 @@ def tags_(
 
 @app.command("note")
 def note(
-    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
-    text: Annotated[str, typer.Argument(help="The note's text (quote it).")],
+    run: Annotated[
+        str, typer.Argument(help="A run id, a unique prefix of one, or a tag.", metavar="RUN")
+    ],
+    text: Annotated[str, typer.Argument(help="The note's text (quote it).", metavar="TEXT")],
 ) -> None:
     """Attach a note to a run; shown by 'show', synced by push and pull.
 

@@ -9,14 +9,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import git
+from tests.conftest import Repo, git
 from tests.team import Clone, clone, fsck, ledger_of, make_remote, outside_ledger
 
 
@@ -257,6 +257,9 @@ def test_a_deletion_syncs_and_a_later_move_beats_it(team: Team) -> None:
     alice.ok("tag", "--delete", "candidate")
     alice.ok("push")
     assert "tag candidate: deleted" in bob.ok("pull")
+    carol = team.clone("carol")  # never saw it: the deletion is history, not news
+    assert "candidate" not in carol.ok("pull")
+    assert len(json.loads(carol.ok("tags", "--history", "candidate", "--json"))) == 2
     assert bob.cli("show", "candidate").exit_code == 1
     bob.ok("tag", run_b, "candidate")  # recreated after the deletion
     bob.ok("push")
@@ -432,8 +435,8 @@ def test_the_current_branchs_remote_is_the_default(team: Team) -> None:
     assert alice.ok("push") == "pushed to origin: 1 run sent\n"
 
 
-def test_no_remote_at_all_is_a_clear_error(repo: Callable[..., object]) -> None:
-    result = repo.cli("push")  # type: ignore[attr-defined]
+def test_no_remote_at_all_is_a_clear_error(repo: Repo) -> None:
+    result = repo.cli("push")
     assert result.exit_code == 1
     assert result.stderr == (
         "runledger: error: no remote to sync with: the current branch tracks none and there "
