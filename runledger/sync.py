@@ -407,11 +407,8 @@ def push(repo: git.Repo, given: str | None) -> tuple[SyncReport, Remote]:
         _fetch(repo, remote)
         integration.extend(_integrate(repo, remote))
         here, there = _snapshot(repo, remote)
-        pending = [
-            run_id
-            for run_id, oid in here.runs.items()
-            if run_id not in there.runs  # a conflicting run is never pushed over theirs
-        ]
+        # A run the remote has (even with other content: a conflict) is never sent again.
+        pending = [run_id for run_id in here.runs if run_id not in there.runs]
         pending_tags = [name for name, oid in here.tags.items() if there.tags.get(name) != oid]
         pending_notes = [key for key, oid in here.notes.items() if there.notes.get(key) != oid]
         if not (pending or pending_tags or pending_notes):
@@ -463,7 +460,8 @@ def _push_failure(
     remote: Remote, result: git.PushResult, refused: list[git.PushedRef], atomic: bool
 ) -> str:
     if refused:
-        first = refused[0]
+        # With --atomic the other refs only say "atomic transaction failed": name the cause.
+        first = next((ref for ref in refused if "atomic" not in ref.reason), refused[0])
         detail = f"{first.dst} {first.summary.strip('[]')}"
         if first.reason:
             detail += f" ({first.reason})"

@@ -401,6 +401,35 @@ def test_a_push_refused_by_the_remote_changes_nothing_and_a_rerun_completes(team
     assert runs <= team.remote_run_ids()
 
 
+def test_one_refused_ref_names_its_cause_and_nothing_lands(team: Team) -> None:
+    alice = team.clone("alice")
+    run = alice.record()
+    alice.ok("tag", run, "production")
+    hook = team.remote / "hooks" / "update"
+    hook.write_text(
+        '#!/bin/sh\ncase "$1" in refs/runledger/tags/*) echo "tags are frozen" >&2; exit 1;; '
+        "esac\nexit 0\n"
+    )
+    hook.chmod(0o755)
+    result = alice.cli("push")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "runledger: error: push to origin failed: refs/runledger/tags/production remote "
+        "rejected (hook declined); the remote said: "
+    )
+    assert "tags are frozen" in result.stderr and "nothing was changed there" in result.stderr
+    assert team.remote_refs() == {}
+
+
+def test_a_remote_without_atomic_pushes_still_gets_everything(team: Team) -> None:
+    git(team.remote, "config", "receive.advertiseAtomic", "false")
+    alice = team.clone("alice")
+    runs = {alice.record(), alice.record()}
+    alice.ok("tag", sorted(runs)[0], "production")
+    assert alice.ok("push") == "pushed to origin: 2 runs, 1 tag (production) sent\n"
+    assert team.remote_run_ids() == runs
+
+
 def test_an_unreachable_remote_is_one_line_and_a_rerun_completes(team: Team) -> None:
     alice = team.clone("alice")
     run = alice.record()
