@@ -255,10 +255,12 @@ def run_command(
             previous_handlers[signum] = signal.signal(signum, forward)
         previous_handlers[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, lambda *_: None)
         if resizable:  # a resized terminal resizes the command's pty, which tells the command
-            previous_handlers[signal.SIGWINCH] = signal.signal(
-                signal.SIGWINCH,
-                lambda *_: [_copy_window_size(ours, master) for ours, master in resizable],
-            )
+
+            def resize(_signum: int, _frame: object) -> None:
+                for ours, master in resizable:
+                    _copy_window_size(ours, master)
+
+            previous_handlers[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, resize)
         previous_wakeup = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
 
     started_at = time.time()
