@@ -361,3 +361,19 @@ def test_pty_when_stdout_is_a_terminal(repo: Repo) -> None:
     [run_id] = repo.run_ids()
     log = repo.show_bytes(f"refs/runledger/runs/{run_id}:output.log")
     assert log == b"True True\na\r\nb\n"
+
+
+def test_exec_help_lists_every_option_the_fast_parser_knows(repo: Repo) -> None:
+    from runledger.commands.exec_ import VALUE_OPTIONS
+
+    proc = repo.run("exec", "--help")
+    assert proc.returncode == 0
+    help_text = proc.stdout.decode()
+    for option in VALUE_OPTIONS:
+        assert option in help_text, option
+
+
+def test_exec_without_a_repository_change_leaves_no_in_progress_state(repo: Repo) -> None:
+    assert repo.run("exec", PY, "-c", "pass").returncode == 0
+    in_progress = repo.path / ".git" / "runledger" / "in-progress"
+    assert not in_progress.exists() or list(in_progress.iterdir()) == []
