@@ -15,7 +15,7 @@ from runledger.errors import RunledgerError
 try:  # typer >= 0.2x vendors click; older typer uses the click package
     from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover - depends on the installed typer
-    from click import exceptions as click_exceptions  # type: ignore[no-redef]
+    from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found]
 
 
 class RunledgerGroup(TyperGroup):
@@ -26,7 +26,8 @@ class RunledgerGroup(TyperGroup):
         from runledger.cli import _report_bug, _report_error
 
         try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
+            kwargs["standalone_mode"] = False
+            result = super().main(*args, **kwargs)
         except RunledgerError as error:
             code = _report_error(error)
         except click_exceptions.NoArgsIsHelpError as error:
@@ -38,10 +39,10 @@ class RunledgerGroup(TyperGroup):
                 hint = f" (see '{error.ctx.command_path} --help')"
             print(f"runledger: error: {error.format_message()}{hint}", file=sys.stderr)
             code = 2
-        except click_exceptions.Abort:
+        except typer.Abort:
             print("runledger: aborted", file=sys.stderr)
             code = 130
-        except click_exceptions.Exit as exit_:
+        except typer.Exit as exit_:
             code = exit_.exit_code
         except KeyboardInterrupt:
             code = 130
