@@ -228,8 +228,10 @@ def compare(
 
 @app.command("diff")
 def diff(
-    run_a: Annotated[str, typer.Argument(help="The first run (id, unique prefix or tag).")],
-    run_b: Annotated[str, typer.Argument(help="The second run.")],
+    run_a: Annotated[
+        str, typer.Argument(help="The first run (id, unique prefix or tag).", metavar="RUN_A")
+    ],
+    run_b: Annotated[str, typer.Argument(help="The second run.", metavar="RUN_B")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     code: Annotated[
         bool, typer.Option("--code", help="Show the whole code patch, not only --stat.")

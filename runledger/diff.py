@@ -252,6 +252,14 @@ def _same(a: Any, b: Any) -> bool:
     return a == b and type(a) is type(b)
 
 
+KIND_ORDER: tuple[ChangeKind, ...] = ("changed", "added", "removed")
+
+
+def _by_kind(changes: list[Change]) -> list[Change]:
+    """Changed values first (what was tuned), then new ones, then gone ones; stable within."""
+    return sorted(changes, key=lambda change: KIND_ORDER.index(change.kind))
+
+
 def diff_params(a: Run, b: Run) -> list[ParamChange]:
     return [
         ParamChange(
@@ -261,7 +269,7 @@ def diff_params(a: Run, b: Run) -> list[ParamChange]:
             a.param_sources.get(change.key) if change.a is not None else None,
             b.param_sources.get(change.key) if change.b is not None else None,
         )
-        for change in _changes(flatten(a.params), flatten(b.params))
+        for change in _by_kind(_changes(flatten(a.params), flatten(b.params)))
     ]
 
 
@@ -359,8 +367,7 @@ def diff_environment(a: Mapping[str, Any], b: Mapping[str, Any]) -> EnvironmentD
         name_b, version_b = packages_b.get(key, (None, None))
         if version_a != version_b:
             packages.append(Change(str(name_b or name_a), version_a, version_b))
-    # Upgrades and downgrades matter most, so they come first; then new, then gone.
-    packages.sort(key=lambda change: ("changed", "added", "removed").index(change.kind))
+    packages = _by_kind(packages)
     return EnvironmentDiff(
         system=tuple(_changes(_system_facts(a), _system_facts(b))),
         packages=tuple(packages),

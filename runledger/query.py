@@ -133,11 +133,19 @@ def field_value(run: Run, key: SortKey) -> Any:
 
 
 def _rank(value: Any) -> tuple[int, Any]:
-    """Values of different kinds still order: numbers (and booleans), then text, then others."""
+    """Values of different kinds still order: numbers (and booleans), then text, then others.
+
+    Text that spells a number sorts as that number, as ``--where`` compares it: older runs
+    recorded some params as strings ("0.01").
+    """
     if isinstance(value, bool | int | float):
         return (0, value)
     if isinstance(value, str):
-        return (1, value)
+        try:
+            number = float(value)
+        except ValueError:
+            return (1, value)
+        return (0, number) if math.isfinite(number) else (1, value)
     return (2, repr(value))
 
 
