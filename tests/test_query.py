@@ -164,3 +164,36 @@ def test_order_is_a_permutation_with_missing_last(values: list[object], descendi
     assert sorted(positions) == list(range(len(values)))
     missing = [i for i, v in enumerate(values) if v is None or (isinstance(v, float) and v != v)]
     assert positions[len(positions) - len(missing) :] == missing
+
+
+def test_the_where_view_is_the_json_view_field_by_field() -> None:
+    from runledger.query import RunView
+    from runledger.record import GitInfo, MetricSummary, Run
+
+    run = Run(
+        id=A,
+        status="failed",
+        started_at="2026-01-01T10:00:00.000Z",
+        ended_at="2026-01-01T10:01:00.000Z",
+        duration_s=60.0,
+        command=("python", "train.py", "--lr", "0.1"),
+        git=GitInfo(commit="a" * 40, branch=None),
+        exit_code=2,
+        name="n",
+        user="u",
+        host="h",
+        params={"lr": 0.1, "model": {"depth": 3}, "bad": float("nan"), "xs": [1, 2]},
+        metrics={
+            "acc": MetricSummary(last=0.5, min=0.1, max=0.5),
+            "nan": MetricSummary(last=float("nan"), min=0.0, max=1.0),
+        },
+        tags=("t1",),
+        team_tags=("production",),
+        note="note",
+        reproduces=B,
+    )
+    summary = run.summary_json()
+    view = RunView(run)
+    assert {key: view[key] for key in summary} == summary
+    assert dict(view) == summary
+    assert view.get("nothing") is None
