@@ -139,7 +139,9 @@ def ls(
         str | None,
         typer.Option("--status", help="Only runs with this status: ok, failed, interrupted."),
     ] = None,
-    where: Annotated[str | None, typer.Option("--where", "-w", help=WHERE_HELP)] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
     sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
 ) -> None:
     """List runs, newest first."""
@@ -149,8 +151,11 @@ def ls(
     if as_json:
         _print_json([run.summary_json() for run in runs])
         return
-    from runledger.render import render_run_table
+    from runledger.render import console, render_run_table
 
+    if not runs and (where is not None or status is not None):
+        console().print("No runs match.", style="dim")
+        return
     render_run_table(runs)
 
 
@@ -175,15 +180,20 @@ def show(
 def compare(
     runs: Annotated[
         list[str] | None,
-        typer.Argument(help="Runs to compare (ids, prefixes or tags); default: every run."),
+        typer.Argument(
+            help="Runs to compare (ids, prefixes or tags); default: every run.", metavar="RUN"
+        ),
     ] = None,
-    where: Annotated[str | None, typer.Option("--where", "-w", help=WHERE_HELP)] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
     metric: Annotated[
         str | None,
         typer.Option(
             "--metric",
             "-m",
             help="Mark the best run by this metric and order by it, best first.",
+            metavar="NAME",
         ),
     ] = None,
     maximize: Annotated[

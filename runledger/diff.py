@@ -359,6 +359,11 @@ def _system_facts(environment: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def diff_environment(a: Mapping[str, Any], b: Mapping[str, Any]) -> EnvironmentDiff:
+    # A run with no package list (not a Python command, or an older record) says nothing
+    # about packages: listing all of the other run's packages as "added" would bury the rest.
+    if "packages" not in a or "packages" not in b:
+        a = {key: value for key, value in a.items() if key != "packages"}
+        b = {key: value for key, value in b.items() if key != "packages"}
     packages_a = {_package_key(n): (n, v) for n, v in (a.get("packages") or {}).items()}
     packages_b = {_package_key(n): (n, v) for n, v in (b.get("packages") or {}).items()}
     packages = []

@@ -328,3 +328,16 @@ def test_diff_needs_two_runs(repo: Repo) -> None:
     result = repo.cli("diff", A)
     assert result.exit_code == 2
     assert result.stderr.startswith("runledger: error: Missing argument 'RUN_B'.")
+
+
+def test_a_run_without_a_package_list_does_not_list_every_package(repo: Repo) -> None:
+    no_python = {k: v for k, v in environment().items() if k not in ("python", "packages")}
+    make_run(repo, A, "2026-01-01T10:00:00.000Z", environment=no_python)
+    make_run(repo, B, "2026-01-02T10:00:00.000Z", environment=environment())
+    env = repo.cli("diff", A, B, "--json").json()["environment"]
+    assert env["packages"] == []
+    assert [c["key"] for c in env["system"]] == [
+        "python.version",
+        "python.implementation",
+        "python.executable",
+    ]

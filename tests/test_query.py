@@ -197,3 +197,9 @@ def test_the_where_view_is_the_json_view_field_by_field() -> None:
     assert {key: view[key] for key in summary} == summary
     assert dict(view) == summary
     assert view.get("nothing") is None
+
+
+def test_ls_table_says_when_nothing_matches(four: Repo) -> None:
+    result = four.cli("ls", "--where", "metrics.acc > 2")
+    assert result.exit_code == 0
+    assert result.stdout == "No runs match.\n"
