@@ -119,6 +119,16 @@ def exec_(
     return exec_command(options)
 
 
+WHERE_HELP = (
+    'Only runs for which EXPR holds, e.g. "params.lr < 0.01 and metrics.acc >= 0.9" '
+    "(fields: params.*, metrics.*, status, branch, tag, commit, name, started_at, ...)."
+)
+SORT_HELP = (
+    "Order by KEY (params.NAME, metrics.NAME, started_at, duration_s, name, ...), "
+    "ascending; -KEY for descending (e.g. -metrics.acc). Runs without KEY come last."
+)
+
+
 @app.command("ls")
 def ls(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
@@ -129,16 +139,23 @@ def ls(
         str | None,
         typer.Option("--status", help="Only runs with this status: ok, failed, interrupted."),
     ] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
 ) -> None:
     """List runs, newest first."""
     from runledger.commands.ls import list_runs
 
-    runs = list_runs(Path.cwd(), status=status, limit=limit)
+    runs = list_runs(Path.cwd(), status=status, limit=limit, where=where, sort=sort)
     if as_json:
         _print_json([run.summary_json() for run in runs])
         return
-    from runledger.render import render_run_table
+    from runledger.render import console, render_run_table
 
+    if not runs and (where is not None or status is not None):
+        console().print("No runs match.", style="dim")
+        return
     render_run_table(runs)
 
 
@@ -157,3 +174,86 @@ def show(
     from runledger.render import render_run
 
     render_run(record)
+
+
+@app.command("compare")
+def compare(
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Runs to compare (ids, prefixes or tags); default: every run.", metavar="RUN"
+        ),
+    ] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="Mark the best run by this metric and order by it, best first.",
+            metavar="NAME",
+        ),
+    ] = None,
+    maximize: Annotated[
+        bool | None,
+        typer.Option(
+            "--maximize/--minimize",
+            help="Whether higher or lower --metric is better (default: lower for names like "
+            "loss, error, mse, mae, rmse, perplexity, time; higher otherwise).",
+            show_default=False,
+        ),
+    ] = None,
+    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="table, csv, json or markdown.", metavar="FORMAT"),
+    ] = "table",
+    all_columns: Annotated[
+        bool,
+        typer.Option("--all-columns", help="Show params that are the same in every run too."),
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
+    ] = None,
+) -> None:
+    """Runs side by side: the params that differ, the metrics, and which run is best."""
+    from runledger.commands.compare import compare_runs, parse_format, print_comparison
+
+    output_format = parse_format(fmt)
+    comparison = compare_runs(
+        Path.cwd(),
+        runs or [],
+        where=where,
+        metric=metric,
+        maximize=maximize,
+        sort=sort,
+        all_columns=all_columns,
+        limit=limit,
+    )
+    empty = "No runs match --where." if where else "No runs recorded yet."
+    print_comparison(comparison, output_format, empty)
+
+
+@app.command("diff")
+def diff(
+    run_a: Annotated[
+        str, typer.Argument(help="The first run (id, unique prefix or tag).", metavar="RUN_A")
+    ],
+    run_b: Annotated[str, typer.Argument(help="The second run.", metavar="RUN_B")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    code: Annotated[
+        bool, typer.Option("--code", help="Show the whole code patch, not only --stat.")
+    ] = False,
+) -> None:
+    """What changed from RUN_A to RUN_B: command, params, metrics, code, files, environment."""
+    from runledger.commands.diff import diff_two
+
+    result = diff_two(Path.cwd(), run_a, run_b, patch=code)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    from runledger.render_diff import render_diff
+
+    render_diff(result)
