@@ -156,3 +156,61 @@ def show(
     from runledger.render import render_run
 
     render_run(record)
+
+
+@app.command("which")
+def which(
+    file: Annotated[
+        str, typer.Argument(help="The file to look up: a model, a checkpoint, a data file.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Which runs produced FILE (an artifact) or read it (an input).
+
+    FILE is known by its content (sha256, or git blob id), so a renamed copy found on another
+    machine is found too. Exits 0 when a run knows FILE, 1 when none does.
+    """
+    from runledger.commands.which import which as find_runs
+
+    found = find_runs(Path.cwd(), file)
+    if as_json:
+        _print_json(found.to_json())
+    elif found.matches:
+        from runledger.render import render_which
+
+        render_which(found)
+    if not found.matches:
+        print(
+            f"runledger: no run produced or read {file} (sha256 {found.sha256[:16]})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+@app.command("verify")
+def verify(
+    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Re-hash RUN's recorded inputs and artifacts: same, changed or missing.
+
+    Paths are looked up in this work tree (relative to the repository root). Exits 0 when
+    every file is the same, 1 when any changed or is missing.
+    """
+    from runledger.commands.verify import verify_run
+
+    verification = verify_run(Path.cwd(), run)
+    if as_json:
+        _print_json(verification.to_json())
+    elif verification.checks:
+        from runledger.render import render_verification
+
+        render_verification(verification)
+    else:
+        print(
+            f"runledger: run {verification.run.id} recorded no inputs or artifacts "
+            "(exec --input PATH / --output PATH record them)",
+            file=sys.stderr,
+        )
+    return verification.exit_code
