@@ -18,7 +18,6 @@ the file and the key: a team's typo must not silently drop the data a run reads.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import posixpath
@@ -101,6 +100,8 @@ def _refuse_unknown(table: Mapping[str, Any], known: tuple[str, ...], prefix: st
     for key in table:
         if key in known:
             continue
+        import difflib  # ~10 ms, paid only on a mistake
+
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
         hint = (
             f"did you mean '{prefix}{close[0]}'?"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,55 @@ def test_which_names_readers_and_producers_newest_first(repo: Repo) -> None:
         ]
     )
     assert matches[-1][0] == first
+
+
+def test_which_finds_one_file_of_a_dataset_every_run_read(repo: Repo) -> None:
+    for index in range(40):
+        repo.write(f"data/shard-{index:02d}.csv", f"rows of shard {index}\n")
+    runs = [exec_(repo, "--input", "data", PY, "-c", "pass") for _ in range(3)]
+    found = repo.cli("which", "data/shard-17.csv", "--json").json()
+    assert sorted((m["run"], m["role"], m["path"]) for m in found["matches"]) == sorted(
+        (run_id, "input", "data/shard-17.csv") for run_id in runs
+    )
+
+
+def test_which_reads_a_files_toml_laid_out_by_another_writer(repo: Repo) -> None:
+    repo.write("data/a.csv", "a")
+    record(repo, "6g00000000dddddd", [], [])
+    ref = "refs/runledger/runs/6g00000000dddddd"
+    inline = (
+        "schema = 1\nartifacts = []\n"
+        f'inputs = [{{ path = "data/a.csv", size = 1, sha256 = "{sha(b"a")}" }}]\n'
+    )
+    blob = (
+        subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"],
+            cwd=repo.path,
+            input=inline.encode(),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    entries = repo.git("ls-tree", ref) + f"100644 blob {blob}\tfiles.toml\n"
+    tree = (
+        subprocess.run(
+            ["git", "mktree"],
+            cwd=repo.path,
+            input=entries.encode(),
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    old = repo.git("rev-parse", ref).strip()
+    parent = repo.git("rev-parse", f"{ref}^").strip()
+    commit = repo.git("commit-tree", tree, "-p", parent, "-m", "hand-written").strip()
+    repo.git("update-ref", ref, commit, old)
+    found = repo.cli("which", "data/a.csv", "--json").json()
+    assert [(m["run"], m["path"]) for m in found["matches"]] == [("6g00000000dddddd", "data/a.csv")]
 
 
 def test_which_of_a_file_no_run_knows_exits_1(repo: Repo, tmp_path: Path) -> None:

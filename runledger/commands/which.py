@@ -1,10 +1,11 @@
 """``runledger which FILE``: every run that produced a file (artifact) or read it (input).
 
 The file is known by its content, not its name: a model copied to a server and renamed is
-still found. Each run's files.toml is read through one ``cat-file --batch`` process, and only
-those whose raw bytes contain the file's sha256 (or, since a large tracked file may be recorded
-by its git blob id alone, a git blob id and the file's size) are parsed as TOML: a byte search
-costs far less than a parse, and nearly every run's files.toml is one that does not match.
+still found. Each run's files.toml is read through one ``cat-file --batch`` process (no
+process per run), and only the runs whose raw bytes contain the file's sha256 (or, since a
+large tracked file may be recorded by its git blob id alone, a git blob id and the file's size
+line) are looked at further, and then only the records around those bytes are parsed: a byte
+search costs far less than a TOML parse of a dataset's thousands of records.
 """
 
 from __future__ import annotations
@@ -99,7 +100,6 @@ def _scan(
     ledger: Ledger, path: Path, sha256: str, size: int
 ) -> list[tuple[RunRef, Role, FileRecord]]:
     needle = sha256.encode()
-    size_text = str(size).encode()
     digests: list[FileDigests] = []  # the git blob ids, computed once if ever needed
 
     def matches(record: FileRecord) -> bool:
@@ -112,25 +112,62 @@ def _scan(
         return record.matches(digests[0])
 
     hits: list[tuple[RunRef, Role, FileRecord]] = []
+    size_line = f"size = {size}\n".encode()
     for ref, content in ledger.read_each(ledger.run_refs(), FILES_FILE):
-        if not content or (
-            needle not in content and (b"git_blob" not in content or size_text not in content)
-        ):
+        if not content:
+            continue
+        # Records known by a git blob id alone are found by their size line.
+        needles = [needle, size_line] if b"git_blob" in content else [needle]
+        if not any(text in content for text in needles):
             continue
         try:
-            for role, records in _records(content, ref):
-                hits.extend((ref, role, record) for record in records if matches(record))
+            records = _tables_holding(content, needles)
+            if records is None:
+                records = _records(content, ref)
+            hits.extend((ref, role, record) for role, record in records if matches(record))
         except CorruptRecordError as error:
             ledger.warn_corrupt(ref.ref, error)
     return hits
 
 
-def _records(content: bytes, ref: RunRef) -> list[tuple[Role, list[FileRecord]]]:
+def _tables_holding(content: bytes, needles: list[bytes]) -> list[tuple[Role, FileRecord]] | None:
+    """The ``[[inputs]]``/``[[artifacts]]`` tables whose text holds a needle, each parsed alone.
+
+    A file that every run read (the training set) puts the needle in every run's files.toml:
+    parsing only the table around it, not thousands of records, is what keeps ``which`` on
+    such a file as fast as on an artifact. None when the text is not laid out the way
+    runledger writes it; the caller then parses the whole file.
+    """
+    spans: set[tuple[int, int]] = set()
+    for needle in needles:
+        at = content.find(needle)
+        while at != -1:
+            start = content.rfind(b"\n[[", 0, at)
+            end = content.find(b"\n[[", at)
+            if start == -1:
+                return None
+            spans.add((start + 1, len(content) if end == -1 else end + 1))
+            at = content.find(needle, at + len(needle))
+    keys = dict((key, role) for role, key in ROLES)
+    found: list[tuple[Role, FileRecord]] = []
+    try:
+        for start, end in sorted(spans):
+            data = tomlcodec.loads(content[start:end].decode())
+            [(key, tables)] = data.items()
+            [table] = tables
+            found.append((keys[key], FileRecord.from_dict(table)))
+    except (ValueError, UnicodeDecodeError, TypeError, KeyError, AttributeError):
+        return None
+    return found
+
+
+def _records(content: bytes, ref: RunRef) -> list[tuple[Role, FileRecord]]:
     try:
         data = tomlcodec.loads(content.decode())
         return [
-            (role, [FileRecord.from_dict(table) for table in data.get(key, [])])
+            (role, FileRecord.from_dict(table))
             for role, key in ROLES
+            for table in data.get(key, [])
         ]
     except (ValueError, UnicodeDecodeError, TypeError, AttributeError) as error:
         raise CorruptRecordError(f"{ref.ref}: {FILES_FILE} cannot be read ({error})") from error
