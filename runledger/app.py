@@ -87,11 +87,20 @@ def exec_(
     ] = None,
     input_: Annotated[
         list[str] | None,
-        typer.Option("--input", help="A file or folder the run reads (repeatable)."),
+        typer.Option(
+            "--input",
+            help="A file or folder the run reads (repeatable): each file's path, size and "
+            "sha256 are recorded before the command starts. Outside the repository, give it "
+            "as an absolute path.",
+        ),
     ] = None,
     output: Annotated[
         list[str] | None,
-        typer.Option("--output", help="A file or folder the run writes (repeatable)."),
+        typer.Option(
+            "--output",
+            help="A file or folder the run writes (repeatable): files created or changed "
+            "during the run are recorded (path, size, sha256) after it ends, never copied.",
+        ),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="A name for the run.")] = None,
     tag: Annotated[
@@ -102,7 +111,8 @@ def exec_(
     """Run COMMAND exactly as if bare and record the run.
 
     Refuses a dirty work tree, so the run's code is always a commit. Options go before the
-    command; use '--' before a command that starts with '-'.
+    command; use '--' before a command that starts with '-'. Default inputs, outputs and
+    more come from .runledger.toml at the repository root.
     """
     from runledger.commands.exec_ import ExecOptions, exec_command
 

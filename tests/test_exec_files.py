@@ -98,6 +98,21 @@ def test_a_tracked_input_gets_its_git_blob_id(repo: Repo) -> None:
     assert record["sha256"] == sha(b"lr: 0.1\n")
 
 
+def test_a_tracked_file_whose_bytes_are_not_its_blob_is_hashed_instead(repo: Repo) -> None:
+    # With eol=crlf the work tree holds CRLF while git's blob holds LF, as a git-lfs file
+    # holds the data while the blob is a pointer: the blob id would not name the bytes read.
+    repo.write(".gitattributes", "*.txt text eol=crlf\n")
+    repo.write("labels.txt", "cat\ndog\n")
+    repo.commit_all("labels")
+    (repo.path / "labels.txt").unlink()
+    repo.git("checkout", "--", "labels.txt")
+    assert (repo.path / "labels.txt").read_bytes() == b"cat\r\ndog\r\n"
+    exec_(repo, "--input", "labels.txt", PY, "-c", "pass")
+    assert latest(repo)["inputs"] == [
+        {"path": "labels.txt", "size": 10, "sha256": sha(b"cat\r\ndog\r\n"), "kind": "file"}
+    ]
+
+
 def test_a_moderately_sized_input_end_to_end(repo: Repo) -> None:
     content = os.urandom(3 << 20) * 3  # 9 MiB: several hashing chunks
     put(repo, "data/shard.bin", content)
