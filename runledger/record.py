@@ -110,6 +110,9 @@ class Run:
     system: dict[str, Any] = field(default_factory=dict)
     # sha256 over every --input file record (capture.files.input_digest); None: none declared
     inputs_digest: str | None = None
+    # the --input / --output paths as declared (repo-relative), so a re-run can declare them
+    input_paths: tuple[str, ...] = ()
+    output_paths: tuple[str, ...] = ()
     schema: int = SCHEMA_VERSION
     # detail, read on demand
     series: dict[str, tuple[list[float], list[float]]] | None = None
@@ -156,6 +159,8 @@ class Run:
             "config_files": [dict(item) for item in self.config_files],
             "system": self.system,
             "inputs_digest": self.inputs_digest,
+            "input_paths": list(self.input_paths) or None,
+            "output_paths": list(self.output_paths) or None,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -228,6 +233,8 @@ class Run:
                 config_files=tuple(dict(item) for item in data.get("config_files", ())),
                 system=dict(data.get("system", {})),
                 inputs_digest=data.get("inputs_digest"),
+                input_paths=tuple(str(path) for path in data.get("input_paths", ())),
+                output_paths=tuple(str(path) for path in data.get("output_paths", ())),
                 schema=schema,
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -309,6 +316,8 @@ class Run:
         data["config_files"] = json_safe(list(self.config_files))
         data["inputs"] = [_file_json(entry) for entry in self.inputs or []]
         data["artifacts"] = [_file_json(entry) for entry in self.artifacts or []]
+        data["input_paths"] = list(self.input_paths)
+        data["output_paths"] = list(self.output_paths)
         data["schema"] = self.schema
         data["runledger_version"] = self.runledger_version
         return data

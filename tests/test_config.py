@@ -40,6 +40,7 @@ def test_default_inputs_and_outputs_are_relative_to_the_root(repo: Repo) -> None
     run = latest(repo)
     assert [r["path"] for r in run["inputs"]] == ["data/train/a.csv", "extra/vocab.txt"]
     assert [r["path"] for r in run["artifacts"]] == ["checkpoints/m.pt"]
+    assert (run["input_paths"], run["output_paths"]) == (["extra", "data/train"], ["checkpoints"])
 
 
 def test_a_default_input_missing_on_this_machine_is_a_warning(repo: Repo) -> None:

@@ -62,6 +62,7 @@ def test_an_ignored_data_folder_is_recorded_file_by_file(repo: Repo) -> None:
         {"path": "data/train/part/b.csv", "size": 8, "sha256": sha(b"x,y\n3,4\n"), "kind": "file"},
     ]
     assert run["artifacts"] == []
+    assert (run["input_paths"], run["output_paths"]) == (["data"], [])
     assert len(run["inputs_digest"]) == 64
     assert repo.runs_json()[0]["inputs_digest"] == run["inputs_digest"]
     ref = f"refs/runledger/runs/{run['id']}"
@@ -128,8 +129,10 @@ def test_paths_are_relative_to_the_working_directory_and_recorded_from_the_root(
 ) -> None:
     put(repo, "data/a.csv", b"a")
     (repo.path / "src").mkdir()
-    exec_(repo, "--input", "../data", PY, "-c", "pass", cwd=repo.path / "src")
-    assert [r["path"] for r in latest(repo)["inputs"]] == ["data/a.csv"]
+    exec_(repo, "--input", "../data", "--input", ".", PY, "-c", "pass", cwd=repo.path / "src")
+    run = latest(repo)
+    assert [r["path"] for r in run["inputs"]] == ["data/a.csv"]
+    assert run["input_paths"] == ["data", "src"]
 
 
 def test_symlinks_are_recorded_as_links_and_never_followed(repo: Repo, tmp_path: Path) -> None:
@@ -258,6 +261,7 @@ def test_outputs_created_or_changed_during_the_run_are_recorded(repo: Repo) -> N
     assert artifacts["out/latest"]["kind"] == "symlink"
     assert artifacts["out/latest"]["link_target"] == "ckpt/model.pt"
     assert run["inputs"] == [] and run["inputs_digest"] is None
+    assert (run["input_paths"], run["output_paths"]) == ([], ["out"])
     ref = f"refs/runledger/runs/{run['id']}"
     tree = repo.git("ls-tree", "-r", "--name-only", ref)
     assert "model.pt" not in tree and "weights" not in repo.git("show", f"{ref}:files.toml")

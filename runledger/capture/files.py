@@ -192,16 +192,13 @@ def hash_inputs(
     return InputSet(files, input_digest(files))
 
 
-def repo_relative(paths: Sequence[str], cwd: Path, repo_root: Path) -> list[str]:
-    """The repo-relative posix form of each path that lies inside the repository ('.' for
-    its root), as git names them; paths outside it are left out."""
+def recorded_paths(paths: Sequence[str], cwd: Path, repo_root: Path) -> list[str]:
+    """Each path as a record names it: relative to the repository root in posix form ('.'
+    for the root itself), absolute when outside. Duplicates are dropped; nothing is checked.
+    """
     root = repo_root.resolve()
-    relative = []
-    for given in paths:
-        absolute = _locate(given, cwd, root, allow_outside=True, option="--input")
-        if absolute.is_relative_to(root):
-            relative.append(_recorded_path(absolute, root))
-    return relative
+    located = (_locate(given, cwd, root, allow_outside=True, option="") for given in paths)
+    return list(dict.fromkeys(_recorded_path(absolute, root) for absolute in located))
 
 
 def snapshot(

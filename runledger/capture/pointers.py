@@ -21,7 +21,7 @@ from runledger.capture.files import (
     Snapshot,
     collect_artifacts,
     hash_inputs,
-    repo_relative,
+    recorded_paths,
     snapshot,
 )
 from runledger.config import CONFIG_FILE, ProjectConfig
@@ -38,6 +38,10 @@ class FilePlan:
     snapshot: Snapshot | None  # None: no output declared
     cache_path: Path
     cache_problem: str | None = None
+    # the declared paths as recorded (repo-relative, or absolute outside it), so that a
+    # reproduction can declare the same ones
+    input_paths: tuple[str, ...] = ()
+    output_paths: tuple[str, ...] = ()
 
 
 def plan_files(
@@ -60,12 +64,15 @@ def plan_files(
     cache_path = cache_path_for(repo.common_dir)
     input_set = None
     problem = None
+    input_paths = recorded_paths(inputs, cwd, root)
     if inputs:
-        tracked = git.tracked_blobs(repo, commit, repo_relative(inputs, cwd, root))
+        inside = [path for path in input_paths if not os.path.isabs(path)]
+        tracked = git.tracked_blobs(repo, commit, inside)
         with optional_cache(cache_path) as cache:
             input_set = hash_inputs(inputs, cwd, root, cache, tracked)
         problem = _cache_problem(cache, warn, None)
-    return FilePlan(input_set, taken, cache_path, problem)
+    output_paths = recorded_paths(outputs, cwd, root)
+    return FilePlan(input_set, taken, cache_path, problem, tuple(input_paths), tuple(output_paths))
 
 
 def collect(plan: FilePlan, warn: Warn) -> list[FileRecord]:

@@ -372,6 +372,8 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         inputs=[record.to_dict() for record in inputs.files] if inputs else [],
         artifacts=outcome.artifacts,
         inputs_digest=inputs.digest if inputs else None,
+        input_paths=prepared.files.input_paths if prepared.files else (),
+        output_paths=prepared.files.output_paths if prepared.files else (),
     )
 
 
