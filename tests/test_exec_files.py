@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from runledger.capture import pointers
 from tests.conftest import Repo
 
 PY = sys.executable
@@ -234,6 +237,7 @@ def test_a_broken_cache_is_one_warning_and_the_run_goes_on(repo: Repo) -> None:
 
 # --- outputs --------------------------------------------------------------------------------
 
+WRITE_MODEL_CODE = "open('model.ckpt', 'w').write('weights')"
 WRITE_OUTPUTS = """
 import os, sys
 os.makedirs('out/ckpt', exist_ok=True)
@@ -288,6 +292,23 @@ def test_a_run_killed_by_a_signal_still_records_its_artifacts(repo: Repo) -> Non
     assert proc.returncode == 128 + 9
     [artifact] = latest(repo)["artifacts"]
     assert (artifact["path"], artifact["sha256"]) == ("model.ckpt", sha(b"partial"))
+
+
+def test_ctrl_c_while_outputs_are_hashed_still_records_the_run(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pointers, "collect_artifacts", interrupted)
+    result = repo.cli("exec", "--output", "model.ckpt", PY, "-c", WRITE_MODEL_CODE)
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == (
+        "runledger: warning: interrupted while hashing the outputs; "
+        "the run is recorded without artifacts"
+    )
+    run = latest(repo)
+    assert (run["status"], run["artifacts"], run["output_paths"]) == ("ok", [], ["model.ckpt"])
 
 
 def test_an_output_outside_the_repository_is_refused_unless_absolute(

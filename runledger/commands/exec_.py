@@ -273,7 +273,12 @@ def _collect_artifacts(prepared: _Prepared) -> list[dict[str, Any]]:
         return []
     from runledger.capture.pointers import collect
 
-    return [record.to_dict() for record in collect(prepared.files, _warn)]
+    try:
+        return [record.to_dict() for record in collect(prepared.files, _warn)]
+    except KeyboardInterrupt:
+        # Ctrl-C while large checkpoints are hashed: skip them, but still record the run.
+        _warn("interrupted while hashing the outputs; the run is recorded without artifacts")
+        return []
 
 
 def _status(result: CommandResult) -> str:
