@@ -6,7 +6,7 @@ Writes --runs runs into a temporary repository through Ledger.write_many (the co
 records with), each with --inputs input files (a dataset shared by every run, as in real
 projects) and 3 artifacts of its own, then times `python -m runledger which` (the whole
 command, start-up included) for an artifact of one run, for a file no run knows and for an
-input file every run read, median of --repeats.
+input file every run read, median of --repeats; and `ls --json` over the same ledger, for scale.
 """
 
 from __future__ import annotations
@@ -70,14 +70,14 @@ def make_runs(count: int, inputs: int, commit: str) -> list[Run]:
     return runs
 
 
-def timed_which(repo_dir: Path, target: Path, repeats: int) -> tuple[float, int]:
+def timed(repo_dir: Path, args: list[str], repeats: int) -> tuple[float, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     seconds = []
     code = 0
     for _ in range(repeats):
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "runledger", "which", str(target), "--json"],
+            [sys.executable, "-m", "runledger", *args],
             cwd=repo_dir,
             env=env,
             capture_output=True,
@@ -131,8 +131,10 @@ def main() -> None:
             ("a file every run read", vocab),
         )
         for label, target in cases:
-            median, code = timed_which(repo_dir, target, args.repeats)
+            median, code = timed(repo_dir, ["which", str(target), "--json"], args.repeats)
             print(f"which, {label}: {median * 1000:.0f} ms (exit {code}), median of {args.repeats}")
+        median, code = timed(repo_dir, ["ls", "--json"], args.repeats)
+        print(f"for scale, ls --json: {median * 1000:.0f} ms, median of {args.repeats}")
 
 
 if __name__ == "__main__":
