@@ -88,11 +88,20 @@ def exec_(
     ] = None,
     input_: Annotated[
         list[str] | None,
-        typer.Option("--input", help="A file or folder the run reads (repeatable)."),
+        typer.Option(
+            "--input",
+            help="A file or folder the run reads (repeatable): each file's path, size and "
+            "sha256 are recorded before the command starts. Outside the repository, give it "
+            "as an absolute path.",
+        ),
     ] = None,
     output: Annotated[
         list[str] | None,
-        typer.Option("--output", help="A file or folder the run writes (repeatable)."),
+        typer.Option(
+            "--output",
+            help="A file or folder the run writes (repeatable): files created or changed "
+            "during the run are recorded (path, size, sha256) after it ends, never copied.",
+        ),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="A name for the run.")] = None,
     tag: Annotated[
@@ -103,7 +112,8 @@ def exec_(
     """Run COMMAND exactly as if bare and record the run.
 
     Refuses a dirty work tree, so the run's code is always a commit. Options go before the
-    command; use '--' before a command that starts with '-'.
+    command; use '--' before a command that starts with '-'. Default inputs, outputs and
+    more come from .runledger.toml at the repository root.
     """
     from runledger.commands.exec_ import ExecOptions, exec_command
 
@@ -257,3 +267,61 @@ def diff(
     from runledger.render_diff import render_diff
 
     render_diff(result)
+
+
+@app.command("which")
+def which(
+    file: Annotated[
+        str, typer.Argument(help="The file to look up: a model, a checkpoint, a data file.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Which runs produced FILE (an artifact) or read it (an input).
+
+    FILE is known by its content (sha256, or git blob id), so a renamed copy found on another
+    machine is found too. Exits 0 when a run knows FILE, 1 when none does.
+    """
+    from runledger.commands.which import which as find_runs
+
+    found = find_runs(Path.cwd(), file)
+    if as_json:
+        _print_json(found.to_json())
+    elif found.matches:
+        from runledger.render import render_which
+
+        render_which(found)
+    if not found.matches:
+        print(
+            f"runledger: no run produced or read {file} (sha256 {found.sha256[:16]})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+@app.command("verify")
+def verify(
+    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Re-hash RUN's recorded inputs and artifacts: same, changed or missing.
+
+    Paths are looked up in this work tree (relative to the repository root). Exits 0 when
+    every file is the same, 1 when any changed or is missing.
+    """
+    from runledger.commands.verify import verify_run
+
+    verification = verify_run(Path.cwd(), run)
+    if as_json:
+        _print_json(verification.to_json())
+    elif verification.checks:
+        from runledger.render import render_verification
+
+        render_verification(verification)
+    else:
+        print(
+            f"runledger: run {verification.run.id} recorded no inputs or artifacts "
+            "(exec --input PATH / --output PATH record them)",
+            file=sys.stderr,
+        )
+    return verification.exit_code

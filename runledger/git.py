@@ -401,6 +401,32 @@ class CatFile:
         self.close()
 
 
+def tracked_blobs(repo: Repo, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Blob id and size of each file git tracks at ``commit`` at or under ``paths``.
+
+    ``paths`` are posix paths relative to the work tree root ('.' for all of it). One
+    ``ls-tree`` over the commit rather than ``ls-files`` over the index: what a run read is
+    the commit's content, and the blob's size lets a caller notice a file whose bytes on disk
+    are not the blob's (a git-lfs pointer, an eol conversion). Any git failure gives {}:
+    this only saves hashing, the caller hashes what is not here.
+    """
+    if not paths:
+        return {}
+    pathspecs = [] if "." in paths else ["--", *paths]
+    proc = repo.git(
+        "--literal-pathspecs", "ls-tree", "-r", "-l", "-z", commit, *pathspecs, check=False
+    )
+    if proc.returncode != 0:
+        return {}
+    blobs: dict[str, tuple[str, int]] = {}
+    for entry in zsplit(proc.stdout):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
+            blobs[path] = (fields[2], int(fields[3]))
+    return blobs
+
+
 def object_exists(repo: Repo, oid: str) -> bool:
     return repo.git("cat-file", "-e", f"{oid}^{{commit}}", check=False).returncode == 0
 
