@@ -68,6 +68,29 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from runledger import __version__
+
+        print(f"runledger {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print runledger's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """A Git-native run ledger: every run recorded in your own repository."""
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
@@ -88,11 +111,20 @@ def exec_(
     ] = None,
     input_: Annotated[
         list[str] | None,
-        typer.Option("--input", help="A file or folder the run reads (repeatable)."),
+        typer.Option(
+            "--input",
+            help="A file or folder the run reads (repeatable): each file's path, size and "
+            "sha256 are recorded before the command starts. Outside the repository, give it "
+            "as an absolute path.",
+        ),
     ] = None,
     output: Annotated[
         list[str] | None,
-        typer.Option("--output", help="A file or folder the run writes (repeatable)."),
+        typer.Option(
+            "--output",
+            help="A file or folder the run writes (repeatable): files created or changed "
+            "during the run are recorded (path, size, sha256) after it ends, never copied.",
+        ),
     ] = None,
     name: Annotated[str | None, typer.Option("--name", help="A name for the run.")] = None,
     tag: Annotated[
@@ -103,7 +135,8 @@ def exec_(
     """Run COMMAND exactly as if bare and record the run.
 
     Refuses a dirty work tree, so the run's code is always a commit. Options go before the
-    command; use '--' before a command that starts with '-'.
+    command; use '--' before a command that starts with '-'. Default inputs, outputs and
+    more come from .runledger.toml at the repository root.
     """
     from runledger.commands.exec_ import ExecOptions, exec_command
 
@@ -117,6 +150,16 @@ def exec_(
         note=note,
     )
     return exec_command(options)
+
+
+WHERE_HELP = (
+    'Only runs for which EXPR holds, e.g. "params.lr < 0.01 and metrics.acc >= 0.9" '
+    "(fields: params.*, metrics.*, status, branch, tag, commit, name, started_at, ...)."
+)
+SORT_HELP = (
+    "Order by KEY (params.NAME, metrics.NAME, started_at, duration_s, name, ...), "
+    "ascending; -KEY for descending (e.g. -metrics.acc). Runs without KEY come last."
+)
 
 
 @app.command("ls")
@@ -133,16 +176,23 @@ def ls(
         str | None,
         typer.Option("--tag", help="Only runs with this tag (a team tag, or one given at exec)."),
     ] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
 ) -> None:
     """List runs, newest first."""
     from runledger.commands.ls import list_runs
 
-    runs = list_runs(Path.cwd(), status=status, limit=limit, tag=tag)
+    runs = list_runs(Path.cwd(), status=status, limit=limit, where=where, sort=sort, tag=tag)
     if as_json:
         _print_json([run.summary_json() for run in runs])
         return
-    from runledger.render import render_run_table
+    from runledger.render import console, render_run_table
 
+    if not runs and (where is not None or status is not None or tag is not None):
+        console().print("No runs match.", style="dim")
+        return
     render_run_table(runs)
 
 
@@ -327,3 +377,144 @@ def note(
 
     run_id, _ = add_note(Path.cwd(), run, text)
     print(f"added a note to run {ids.short_id(run_id)}")
+
+
+@app.command("compare")
+def compare(
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Runs to compare (ids, prefixes or tags); default: every run.", metavar="RUN"
+        ),
+    ] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="Mark the best run by this metric and order by it, best first.",
+            metavar="NAME",
+        ),
+    ] = None,
+    maximize: Annotated[
+        bool | None,
+        typer.Option(
+            "--maximize/--minimize",
+            help="Whether higher or lower --metric is better (default: lower for names like "
+            "loss, error, mse, mae, rmse, perplexity, time; higher otherwise).",
+            show_default=False,
+        ),
+    ] = None,
+    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="table, csv, json or markdown.", metavar="FORMAT"),
+    ] = "table",
+    all_columns: Annotated[
+        bool,
+        typer.Option("--all-columns", help="Show params that are the same in every run too."),
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
+    ] = None,
+) -> None:
+    """Runs side by side: the params that differ, the metrics, and which run is best."""
+    from runledger.commands.compare import compare_runs, parse_format, print_comparison
+
+    output_format = parse_format(fmt)
+    comparison = compare_runs(
+        Path.cwd(),
+        runs or [],
+        where=where,
+        metric=metric,
+        maximize=maximize,
+        sort=sort,
+        all_columns=all_columns,
+        limit=limit,
+    )
+    empty = "No runs match --where." if where else "No runs recorded yet."
+    print_comparison(comparison, output_format, empty)
+
+
+@app.command("diff")
+def diff(
+    run_a: Annotated[
+        str, typer.Argument(help="The first run (id, unique prefix or tag).", metavar="RUN_A")
+    ],
+    run_b: Annotated[str, typer.Argument(help="The second run.", metavar="RUN_B")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    code: Annotated[
+        bool, typer.Option("--code", help="Show the whole code patch, not only --stat.")
+    ] = False,
+) -> None:
+    """What changed from RUN_A to RUN_B: command, params, metrics, code, files, environment."""
+    from runledger.commands.diff import diff_two
+
+    result = diff_two(Path.cwd(), run_a, run_b, patch=code)
+    if as_json:
+        _print_json(result.to_json())
+        return
+    from runledger.render_diff import render_diff
+
+    render_diff(result)
+
+
+@app.command("which")
+def which(
+    file: Annotated[
+        str, typer.Argument(help="The file to look up: a model, a checkpoint, a data file.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Which runs produced FILE (an artifact) or read it (an input).
+
+    FILE is known by its content (sha256, or git blob id), so a renamed copy found on another
+    machine is found too. Exits 0 when a run knows FILE, 1 when none does.
+    """
+    from runledger.commands.which import which as find_runs
+
+    found = find_runs(Path.cwd(), file)
+    if as_json:
+        _print_json(found.to_json())
+    elif found.matches:
+        from runledger.render import render_which
+
+        render_which(found)
+    if not found.matches:
+        print(
+            f"runledger: no run produced or read {file} (sha256 {found.sha256[:16]})",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+@app.command("verify")
+def verify(
+    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Re-hash RUN's recorded inputs and artifacts: same, changed or missing.
+
+    Paths are looked up in this work tree (relative to the repository root). Exits 0 when
+    every file is the same, 1 when any changed or is missing.
+    """
+    from runledger.commands.verify import verify_run
+
+    verification = verify_run(Path.cwd(), run)
+    if as_json:
+        _print_json(verification.to_json())
+    elif verification.checks:
+        from runledger.render import render_verification
+
+        render_verification(verification)
+    else:
+        print(
+            f"runledger: run {verification.run.id} recorded no inputs or artifacts "
+            "(exec --input PATH / --output PATH record them)",
+            file=sys.stderr,
+        )
+    return verification.exit_code

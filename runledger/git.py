@@ -447,6 +447,32 @@ class CatFile:
         self.close()
 
 
+def tracked_blobs(repo: Repo, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Blob id and size of each file git tracks at ``commit`` at or under ``paths``.
+
+    ``paths`` are posix paths relative to the work tree root ('.' for all of it). One
+    ``ls-tree`` over the commit rather than ``ls-files`` over the index: what a run read is
+    the commit's content, and the blob's size lets a caller notice a file whose bytes on disk
+    are not the blob's (a git-lfs pointer, an eol conversion). Any git failure gives {}:
+    this only saves hashing, the caller hashes what is not here.
+    """
+    if not paths:
+        return {}
+    pathspecs = [] if "." in paths else ["--", *paths]
+    proc = repo.git(
+        "--literal-pathspecs", "ls-tree", "-r", "-l", "-z", commit, *pathspecs, check=False
+    )
+    if proc.returncode != 0:
+        return {}
+    blobs: dict[str, tuple[str, int]] = {}
+    for entry in zsplit(proc.stdout):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
+            blobs[path] = (fields[2], int(fields[3]))
+    return blobs
+
+
 def object_exists(repo: Repo, oid: str) -> bool:
     return repo.git("cat-file", "-e", f"{oid}^{{commit}}", check=False).returncode == 0
 
@@ -591,3 +617,59 @@ def push(repo: Repo, remote: str, refspecs: Sequence[str], *, atomic: bool) -> P
         if line.startswith("remote:") and line[len("remote:") :].strip()
     )
     return PushResult(ok=proc.returncode == 0, refs=refs, error=error, remote_says=said)
+
+
+# --- code diffs between two commits (runledger diff) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """One file of ``git diff --numstat``: lines added and deleted (None for binary files)."""
+
+    path: str
+    added: int | None
+    deleted: int | None
+    old_path: str | None = None  # set when the file was renamed
+
+
+_DIFF_OPTIONS = ("--no-ext-diff", "--no-textconv", "--no-color", "-M")
+
+
+def diff_numstat(repo: Repo, a: str, b: str) -> list[FileStat]:
+    """The files that differ between commits ``a`` and ``b``, with their line counts."""
+    proc = repo.git("diff", *_DIFF_OPTIONS, "--numstat", "-z", a, b, "--")
+    fields = proc.stdout.split(b"\0")
+    stats: list[FileStat] = []
+    i = 0
+    while i < len(fields):
+        head = fields[i]
+        i += 1
+        if not head:
+            continue
+        added, deleted, path = head.split(b"\t", 2)
+        old_path: str | None = None
+        if not path:  # a rename: "added\tdeleted\t\0old\0new\0"
+            old_path = fields[i].decode("utf-8", "surrogateescape")
+            path = fields[i + 1]
+            i += 2
+        stats.append(
+            FileStat(
+                path=path.decode("utf-8", "surrogateescape"),
+                added=None if added == b"-" else int(added),
+                deleted=None if deleted == b"-" else int(deleted),
+                old_path=old_path,
+            )
+        )
+    return stats
+
+
+def diff_stat(repo: Repo, a: str, b: str, width: int = 80) -> str:
+    """``git diff --stat`` between commits ``a`` and ``b``, as git prints it."""
+    proc = repo.git("diff", *_DIFF_OPTIONS, f"--stat={width}", a, b, "--")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def diff_patch(repo: Repo, a: str, b: str) -> str:
+    """The whole patch from commit ``a`` to commit ``b``."""
+    proc = repo.git("diff", *_DIFF_OPTIONS, "--patch", a, b, "--")
+    return proc.stdout.decode("utf-8", "replace")

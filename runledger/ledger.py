@@ -8,7 +8,7 @@ two writers can never overwrite each other, and nothing recorded is ever rewritt
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from runledger import git, ids, notes, tags
@@ -121,6 +121,19 @@ class Ledger:
             if state.run:
                 by_run.setdefault(state.run, []).append(name)
         return by_run
+
+    def read_each(self, refs: Sequence[RunRef], name: str) -> Iterator[tuple[RunRef, bytes | None]]:
+        """One file of every run (e.g. files.toml), read through one cat-file process."""
+        if not refs:
+            return
+        with git.CatFile(self.repo) as cat:
+            specs = [f"{ref.oid}:{name}" for ref in refs]
+            for ref, (_, content) in zip(refs, cat.read_many(specs), strict=True):
+                yield ref, content
+
+    def summaries(self, refs: list[RunRef]) -> list[Run]:
+        """The run.toml of each of ``refs`` that can be read; unreadable ones are reported."""
+        return list(self._read_summaries(refs))
 
     def _read_summaries(self, refs: list[RunRef]) -> Iterator[Run]:
         if not refs:

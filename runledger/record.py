@@ -108,6 +108,11 @@ class Run:
     runledger_version: str | None = None
     config_files: tuple[dict[str, Any], ...] = ()
     system: dict[str, Any] = field(default_factory=dict)
+    # sha256 over every --input file record (capture.files.input_digest); None: none declared
+    inputs_digest: str | None = None
+    # the --input / --output paths as declared (repo-relative), so a re-run can declare them
+    input_paths: tuple[str, ...] = ()
+    output_paths: tuple[str, ...] = ()
     schema: int = SCHEMA_VERSION
     # detail, read on demand
     series: dict[str, tuple[list[float], list[float]]] | None = None
@@ -154,6 +159,9 @@ class Run:
             "metrics": {name: summary.to_dict() for name, summary in self.metrics.items()},
             "config_files": [dict(item) for item in self.config_files],
             "system": self.system,
+            "inputs_digest": self.inputs_digest,
+            "input_paths": list(self.input_paths) or None,
+            "output_paths": list(self.output_paths) or None,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -225,6 +233,9 @@ class Run:
                 runledger_version=data.get("runledger_version"),
                 config_files=tuple(dict(item) for item in data.get("config_files", ())),
                 system=dict(data.get("system", {})),
+                inputs_digest=data.get("inputs_digest"),
+                input_paths=tuple(str(path) for path in data.get("input_paths", ())),
+                output_paths=tuple(str(path) for path in data.get("output_paths", ())),
                 schema=schema,
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -281,6 +292,7 @@ class Run:
             "tags": self.all_tags,
             "note": self.note,
             "reproduces": self.reproduces,
+            "inputs_digest": self.inputs_digest,
         }
 
     def detail_json(self) -> dict[str, Any]:
@@ -303,12 +315,21 @@ class Run:
             for name, (steps, values) in (self.system_series or {}).items()
         }
         data["config_files"] = json_safe(list(self.config_files))
-        data["inputs"] = json_safe(self.inputs or [])
-        data["artifacts"] = json_safe(self.artifacts or [])
+        data["inputs"] = [_file_json(entry) for entry in self.inputs or []]
+        data["artifacts"] = [_file_json(entry) for entry in self.artifacts or []]
+        data["input_paths"] = list(self.input_paths)
+        data["output_paths"] = list(self.output_paths)
         data["schema"] = self.schema
         data["runledger_version"] = self.runledger_version
         data["notes"] = [dict(note) for note in self.notes]
         return data
+
+
+def _file_json(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A file pointer with path, size and sha256 always present (null for a link, or for a
+    large tracked file known by its git blob id)."""
+    pointer: dict[str, Any] = json_safe({"path": None, "size": None, "sha256": None, **entry})
+    return pointer
 
 
 def _series_tables(

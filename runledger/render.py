@@ -7,7 +7,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -16,6 +16,10 @@ from rich.text import Text
 
 from runledger import ids
 from runledger.record import Run
+
+if TYPE_CHECKING:
+    from runledger.commands.verify import Verification
+    from runledger.commands.which import Found
 
 STATUS_STYLE = {"ok": "green", "failed": "red", "interrupted": "yellow"}
 HEADLINE_METRICS = 4
@@ -292,8 +296,80 @@ def _render_files(run: Run, out: Console) -> None:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("path")
         table.add_column("size", justify="right")
-        table.add_column("sha256")
+        table.add_column("content")
         for record in records:
-            digest = record.get("sha256") or record.get("git_blob") or ""
-            table.add_row(str(record.get("path")), str(record.get("size", "")), str(digest)[:16])
+            content = _content_id(
+                record.get("sha256"), record.get("git_blob"), record.get("link_target")
+            )
+            table.add_row(str(record.get("path")), str(record.get("size", "")), content)
         out.print(table)
+        if title == "inputs" and run.inputs_digest:
+            out.print(Text(f"inputs digest {run.inputs_digest}", style="dim"))
+
+
+VERDICT_STYLE = {"same": "green", "changed": "red", "missing": "yellow"}
+
+
+def format_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def _content_id(sha256: str | None, git_blob: str | None, link_target: str | None) -> str:
+    if link_target is not None:
+        return f"-> {link_target}"
+    if sha256:
+        return sha256[:16]
+    return f"git {git_blob[:12]}" if git_blob else ""
+
+
+def render_which(found: Found, out: Console | None = None) -> None:
+    """``which``: the runs that produced or read a file (a commands.which.Found)."""
+    out = out or console()
+    out.print(
+        Text(f"{found.path}  {format_size(found.size)}  sha256 {found.sha256[:16]}", style="bold")
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("run", "when", "status", "as", "recorded path", "commit"):
+        table.add_column(column, no_wrap=column != "recorded path", overflow="fold")
+    for match in found.matches:
+        run = match.run
+        label = ids.short_id(run.id) + (f" {run.name}" if run.name else "")
+        table.add_row(
+            Text(label, style="cyan"),
+            format_when(run.started_at),
+            Text(run.status, style=STATUS_STYLE.get(run.status, "")),
+            match.role,
+            match.record.path,
+            Text(run.git.commit[:8], style="magenta"),
+        )
+    out.print(table)
+
+
+def render_verification(verification: Verification, out: Console | None = None) -> None:
+    """``verify``: each recorded file of a run, same / changed / missing."""
+    out = out or console()
+    checks = verification.checks
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("as", no_wrap=True)
+    table.add_column("path", overflow="fold")
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("recorded", no_wrap=True)
+    for check in checks:
+        record = check.record
+        table.add_row(
+            Text(check.verdict, style=VERDICT_STYLE.get(check.verdict, "")),
+            check.role,
+            record.path,
+            format_size(record.size),
+            _content_id(record.sha256, record.git_blob, record.link_target),
+        )
+    out.print(table)
+    counts = Counter(check.verdict for check in checks)
+    summary = ", ".join(f"{counts[v]} {v}" for v in ("same", "changed", "missing") if counts[v])
+    out.print(f"run {ids.short_id(verification.run.id)}: {summary}")

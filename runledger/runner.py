@@ -209,32 +209,24 @@ def run_command(
     """
     stdout_sink = _Sink.for_stream(sys.stdout, 1)
     stderr_sink = _Sink.for_stream(sys.stderr, 2)
-    stdout_tty = _stream_is_tty(sys.stdout)
-    stderr_tty = _stream_is_tty(sys.stderr)
-
-    read_fds: dict[int, str] = {}
-    child_fds: list[int] = []
+    read_fds: dict[int, str] = {}  # our read end -> the stream it carries
+    child_fds: list[int] = []  # the child's write ends, closed here once it is spawned
     resizable: list[tuple[int, int]] = []  # (our terminal, the child's pty master)
-    stdout_target: int
-    stderr_target: int
-    if stdout_tty is not None:
-        master, slave = _open_output_pty(stdout_tty)
-        read_fds[master], stdout_target = "stdout", slave
-        child_fds.append(slave)
-        resizable.append((stdout_tty, master))
-    else:
-        read_end, write_end = os.pipe()
-        read_fds[read_end], stdout_target = "stdout", write_end
+
+    def child_end(stream: object, name: str) -> int:
+        """A pty like our terminal when ``stream`` is one, else a pipe; returns the write end."""
+        tty = _stream_is_tty(stream)
+        if tty is not None:
+            read_end, write_end = _open_output_pty(tty)
+            resizable.append((tty, read_end))
+        else:
+            read_end, write_end = os.pipe()
+        read_fds[read_end] = name
         child_fds.append(write_end)
-    if stderr_tty is not None:
-        master, slave = _open_output_pty(stderr_tty)
-        read_fds[master], stderr_target = "stderr", slave
-        child_fds.append(slave)
-        resizable.append((stderr_tty, master))
-    else:
-        read_end, write_end = os.pipe()
-        read_fds[read_end], stderr_target = "stderr", write_end
-        child_fds.append(write_end)
+        return write_end
+
+    stdout_target = child_end(sys.stdout, "stdout")
+    stderr_target = child_end(sys.stderr, "stderr")
 
     interactive = _on_interactive_terminal()
     received: list[int] = []
@@ -263,10 +255,12 @@ def run_command(
             previous_handlers[signum] = signal.signal(signum, forward)
         previous_handlers[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, lambda *_: None)
         if resizable:  # a resized terminal resizes the command's pty, which tells the command
-            previous_handlers[signal.SIGWINCH] = signal.signal(
-                signal.SIGWINCH,
-                lambda *_: [_copy_window_size(ours, master) for ours, master in resizable],
-            )
+
+            def resize(_signum: int, _frame: object) -> None:
+                for ours, master in resizable:
+                    _copy_window_size(ours, master)
+
+            previous_handlers[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, resize)
         previous_wakeup = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
 
     started_at = time.time()

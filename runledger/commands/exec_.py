@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runledger import __version__, git, ids
+from runledger import config as project_config
 from runledger.capture import params as params_capture
 from runledger.capture.environment import capture_environment
 from runledger.capture.metrics import MetricsCollector
@@ -29,6 +30,9 @@ from runledger.ledger import Ledger
 from runledger.record import GitInfo, MetricSummary, Run
 from runledger.redact import DEFAULT_ENV_ALLOWLIST, Redactor, safe_env, strip_url_credentials
 from runledger.runner import CommandResult, LogCapture, resolve_executable, run_command
+
+if TYPE_CHECKING:
+    from runledger.capture.pointers import FilePlan
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
 DIRTY_PATHS_SHOWN = 10
@@ -143,6 +147,8 @@ class _Prepared:
     cli_params: dict[str, Any]
     run_id: str
     work_dir: Path
+    config: project_config.ProjectConfig = field(default_factory=project_config.ProjectConfig)
+    files: FilePlan | None = None
 
     @property
     def metrics_file(self) -> Path:
@@ -165,11 +171,34 @@ def prepare(options: ExecOptions, cwd: Path) -> _Prepared:
     )
     env = dict(os.environ)
     executable = resolve_executable(options.command[0], env)
+    config = project_config.load(repo.root)
+    files = _plan_files(options, cwd, repo, head.commit, config)
     run_id = ids.new_run_id()
     work_dir = repo.runledger_dir / "in-progress" / run_id
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / "metrics.jsonl").touch()
-    return _Prepared(options, cwd, repo, head, executable, env, cli_params, run_id, work_dir)
+    return _Prepared(
+        options, cwd, repo, head, executable, env, cli_params, run_id, work_dir, config, files
+    )
+
+
+def _plan_files(
+    options: ExecOptions,
+    cwd: Path,
+    repo: git.Repo,
+    commit: str,
+    config: project_config.ProjectConfig,
+) -> FilePlan | None:
+    """Hash the inputs and stat the outputs, before the command starts (see capture.pointers)."""
+    if not (options.inputs or options.outputs or config.inputs or config.outputs):
+        return None  # hashing's imports (sqlite3) stay off the path of runs without files
+    from runledger.capture.pointers import plan_files
+
+    return plan_files(repo, commit, cwd, options.inputs, options.outputs, config, _warn)
+
+
+def _warn(message: str) -> None:
+    print(f"runledger: warning: {message}", file=sys.stderr)
 
 
 @dataclass
@@ -181,6 +210,7 @@ class _Outcome:
     log: LogCapture
     capture: _Capture
     sampler: SystemSampler
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_and_capture(prepared: _Prepared) -> _Outcome:
@@ -200,7 +230,11 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
             capture.environment = capture_environment(
                 prepared.executable,
                 prepared.env,
-                safe_env(prepared.env, DEFAULT_ENV_ALLOWLIST),
+                safe_env(
+                    prepared.env,
+                    (*DEFAULT_ENV_ALLOWLIST, *prepared.config.env),
+                    prepared.config.secret_patterns,
+                ),
                 repo.runledger_dir / "cache",
             )
         except Exception as exc:  # reported with the run, never fatal to it
@@ -230,7 +264,21 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
         capturer.join()
     collector.flush_output()
     collector.poll_metrics_file(prepared.metrics_file, final=True)
-    return _Outcome(result, collector, log, capture, sampler)
+    return _Outcome(result, collector, log, capture, sampler, _collect_artifacts(prepared))
+
+
+def _collect_artifacts(prepared: _Prepared) -> list[dict[str, Any]]:
+    """After the command ended, whatever its status: the outputs it created or changed."""
+    if prepared.files is None:
+        return []
+    from runledger.capture.pointers import collect
+
+    try:
+        return [record.to_dict() for record in collect(prepared.files, _warn)]
+    except KeyboardInterrupt:
+        # Ctrl-C while large checkpoints are hashed: skip them, but still record the run.
+        _warn("interrupted while hashing the outputs; the run is recorded without artifacts")
+        return []
 
 
 def _status(result: CommandResult) -> str:
@@ -266,7 +314,8 @@ def _params(
 
 def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     result = outcome.result
-    redactor = Redactor(prepared.env)
+    inputs = prepared.files.inputs if prepared.files else None
+    redactor = Redactor(prepared.env, prepared.config.secret_patterns)
     params, sources, config_files = _params(prepared, outcome)
     config = outcome.capture.config or git.RepoConfig({}, None, None, {})
     metrics = {
@@ -325,6 +374,11 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         },
         environment=redactor.mask_params(environment),
         log=redactor.mask_bytes(outcome.log.content()),
+        inputs=[record.to_dict() for record in inputs.files] if inputs else [],
+        artifacts=outcome.artifacts,
+        inputs_digest=inputs.digest if inputs else None,
+        input_paths=prepared.files.input_paths if prepared.files else (),
+        output_paths=prepared.files.output_paths if prepared.files else (),
     )
 
 

@@ -7,17 +7,29 @@ from pathlib import Path
 from runledger import git
 from runledger.errors import UserError
 from runledger.ledger import Ledger
+from runledger.query import parse_sort, run_filter, select, sort_runs
 from runledger.record import STATUSES, Run
 
 
 def list_runs(
-    cwd: Path, *, status: str | None = None, limit: int | None = None, tag: str | None = None
+    cwd: Path,
+    *,
+    status: str | None = None,
+    limit: int | None = None,
+    where: str | None = None,
+    sort: str | None = None,
+    tag: str | None = None,
 ) -> list[Run]:
     if status is not None and status not in STATUSES:
         raise UserError(f"unknown --status {status!r}: use one of {', '.join(STATUSES)}")
+    keep = run_filter(where)
+    sort_key = parse_sort(sort) if sort is not None else None
     runs = Ledger(git.discover(cwd)).runs()
     if status is not None:
         runs = [run for run in runs if run.status == status]
     if tag is not None:
         runs = [run for run in runs if tag in run.all_tags]
+    runs = select(runs, keep)
+    if sort_key is not None:
+        runs = sort_runs(runs, sort_key)
     return runs[:limit] if limit is not None else runs
