@@ -121,28 +121,6 @@ def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
     out.print(table)
 
 
-MIN_LAST_COLUMN = 12
-
-
-def _fit_last_column(out: Console, table: Table) -> None:
-    """Let the last column (the command) give up width first, so that a narrow terminal
-    shortens the command rather than cutting every column to a few characters; when not
-    even a short command fits, leave it out."""
-    from rich.measure import Measurement
-
-    wide = out.options.update(width=10_000, max_width=10_000)
-    last = table.columns[-1]
-    need = max(Measurement.get(out, wide, cell).maximum for cell in [last.header, *last.cells])
-    need = min(need, last.max_width or need)
-    room = out.width - (Measurement.get(out, wide, table).maximum - need)
-    if room >= need:
-        return
-    if room < MIN_LAST_COLUMN:
-        table.columns.pop()
-    else:
-        last.max_width = room
-
-
 def sparkline(values: Iterable[float], width: int = 24) -> str:
     points = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v)]
     if not points:
@@ -396,3 +374,25 @@ def render_verification(verification: Verification, out: Console | None = None) 
     counts = Counter(check.verdict for check in checks)
     summary = ", ".join(f"{counts[v]} {v}" for v in ("same", "changed", "missing") if counts[v])
     out.print(f"run {ids.short_id(verification.run.id)}: {summary}")
+
+
+MIN_LAST_COLUMN = 12
+
+
+def _fit_last_column(out: Console, table: Table) -> None:
+    """Let the last column (the command) give up width first, so that a narrow terminal
+    shortens the command rather than cutting every column to a few characters; when not
+    even a short command fits, leave it out."""
+    from rich.measure import Measurement
+
+    wide = out.options.update(width=10_000, max_width=10_000)
+    last = table.columns[-1]
+    need = max(Measurement.get(out, wide, cell).maximum for cell in [last.header, *last.cells])
+    need = min(need, last.max_width or need)
+    room = out.width - (Measurement.get(out, wide, table).maximum - need)
+    if room >= need:
+        return
+    if room < MIN_LAST_COLUMN:
+        table.columns.pop()
+    else:
+        last.max_width = room
