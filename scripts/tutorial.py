@@ -11,7 +11,7 @@ checkout and ``python`` to the interpreter running this script. Blocks fenced an
 
 A ```text block that follows a ```sh block (with only blank lines between) is that block's
 output: --update replaces it with what the block printed, stdout and stderr together as a
-terminal shows them, 100 columns wide, trailing spaces stripped, the scratch directory
+terminal shows them, 110 columns wide, trailing spaces stripped, the scratch directory
 written as ``~``. tests/test_docs.py runs the same blocks and checks that they succeed.
 """
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TUTORIAL = ROOT / "docs" / "tutorial.md"
 RUN_FENCE = "sh"
 OUTPUT_FENCE = "text"
-COLUMNS = "100"
+COLUMNS = "110"
 MARKER = "@@runledger-tutorial-block"
 # The tutorial's own clones set their git identity; one pinned in the environment would win.
 UNSET = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
