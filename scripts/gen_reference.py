@@ -139,12 +139,28 @@ def _usage(name: str, params: tuple[Param, ...]) -> str:
     return " ".join(words)
 
 
+def _registration_order() -> list[str]:
+    """Command names in the order app.py registers them (click itself may sort them)."""
+    from runledger.app import app
+
+    return [
+        info.name or info.callback.__name__.strip("_").replace("_", "-")
+        for info in app.registered_commands
+        if info.callback is not None
+    ]
+
+
 def commands() -> list[Command]:
-    """Every visible command of the CLI, in the order ``runledger --help`` lists them."""
+    """Every visible command of the CLI, in the order app.py registers them."""
     group = _click_command()
     root = _context(group, "runledger")
+    order = _registration_order()
+    names = sorted(
+        group.list_commands(root),
+        key=lambda name: (order.index(name) if name in order else len(order), name),
+    )
     found = []
-    for name in group.list_commands(root):
+    for name in names:
         command = group.get_command(root, name)
         if command is None or command.hidden:
             continue
