@@ -345,7 +345,7 @@ def reproduce(
             "--tolerance",
             "-t",
             help="Relative tolerance for the metrics (0.01 or 1%; default: exact, or "
-            ".runledger.toml's [reproduce] tolerance), or METRIC=X for one metric "
+            "the tolerance in .runledger.toml's reproduce table), or METRIC=X for one metric "
             "(repeatable). Given here, it takes precedence over the config.",
             metavar="X|METRIC=X",
         ),

@@ -24,9 +24,9 @@ from runledger.record import MetricSummary
 
 VerdictName = Literal["reproduced", "not-reproduced", "failed", "interrupted"]
 
-# Slack for a difference that is exactly at the tolerance: 0.505 vs 0.5 at 1% is a match,
-# although 0.505 - 0.5 is 0.005000000000000004 in floating point.
-_FLOAT_SLACK = 1e-9
+# Slack, in units in the last place of the values, for a difference exactly at a non-zero
+# tolerance: 0.505 vs 0.5 at 1% is a match, although 0.505 - 0.5 is 0.005000000000000004.
+_ULPS_OF_SLACK = 4
 
 
 def parse_tolerances(texts: Sequence[str]) -> Tolerance:
@@ -105,9 +105,9 @@ class MetricCheck:
             both_nan = math.isnan(self.original) and math.isnan(self.new)
             return both_nan or self.original == self.new
         allowed = self.tolerance * (abs(self.original) if self.original != 0 else 1.0)
-        if diff <= allowed:
-            return True
-        return self.tolerance > 0 and math.isclose(diff, allowed, rel_tol=_FLOAT_SLACK)
+        if self.tolerance > 0:
+            allowed += _ULPS_OF_SLACK * math.ulp(max(abs(self.original), abs(self.new)))
+        return diff <= allowed
 
 
 @dataclass(frozen=True)

@@ -63,9 +63,7 @@ def assert_cleaned_up(repo: Repo) -> None:
 
 def verdict_row(result: Result, metric: str) -> list[str]:
     """The cells of the verdict table's row for ``metric``."""
-    return next(
-        line.split() for line in result.stdout.splitlines() if line.split()[:1] == [metric]
-    )
+    return next(line.split() for line in result.stdout.splitlines() if line.split()[:1] == [metric])
 
 
 def run_json(repo: Repo, run_id: str) -> dict[str, Any]:
@@ -242,6 +240,72 @@ def test_allow_input_drift_runs_and_notes_it_in_the_new_run(trained: tuple[Repo,
     assert new["inputs"][0]["sha256"] != run_json(repo, original)["inputs"][0]["sha256"]
     shown = repo.cli("show", new["id"]).stdout
     assert "input drift: data/train.csv (changed)" in shown
+
+
+def test_a_tracked_input_is_read_at_the_recorded_commit(repo: Repo) -> None:
+    repo.write("config.txt", "0.5")
+    repo.write("train.py", "print('acc=' + open('config.txt').read())\n")
+    repo.commit_all("config")
+    original = exec_(repo, "--input", "config.txt", PY, "train.py")
+    repo.write("config.txt", "0.9")
+    repo.commit_all("new config")
+    edited = repo.write("config.txt", "0.7")  # uncommitted: neither is what the run read
+    # An edit as old as the index makes every `git status` (repo.state() too) rewrite the
+    # index; one older than it does not.
+    os.utime(edited, (edited.stat().st_mtime - 10, edited.stat().st_mtime - 10))
+    repo.git("status")
+    result = reproduce(repo, original, "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "inputs        1 file as recorded" in result.stderr
+    assert "acc=0.5" in result.stdout
+
+
+def test_a_partly_tracked_input_folder_links_only_the_untracked_files(repo: Repo) -> None:
+    repo.write("assets/labels.txt", "cat dog")
+    repo.write("train.py", "print('acc=' + str(len(open('assets/model.ckpt').read())))\n")
+    repo.commit_all("assets")
+    repo.write("assets/model.ckpt", "weights")  # *.ckpt is ignored
+    original = exec_(repo, "--input", "assets", PY, "train.py")
+    before = set(repo.run_ids())
+    result = reproduce(repo, original, "--yes")
+    assert result.exit_code == 0, result.stderr
+    assert "assets/model.ckpt linked from your work tree (git does not track it)" in result.stderr
+    [new] = new_runs(repo, before)
+    first = run_json(repo, original)
+    assert [record["path"] for record in new["inputs"]] == [
+        "assets/labels.txt",
+        "assets/model.ckpt",
+    ]
+    assert new["inputs"] == first["inputs"]
+    assert new["inputs_digest"] == first["inputs_digest"]
+    assert (repo.path / "assets" / "model.ckpt").read_text() == "weights"
+
+
+def test_an_input_outside_the_repository_is_checked_where_it_is(repo: Repo, tmp_path: Path) -> None:
+    shared = tmp_path / "shared.csv"
+    shared.write_text("1 2")
+    repo.write("train.py", f"print('acc=' + str(len(open({str(shared)!r}).read())))\n")
+    repo.commit_all("train")
+    original = exec_(repo, "--input", str(shared), PY, "train.py")
+    assert reproduce(repo, original, "--yes").exit_code == 0
+    shared.write_text("1 2 3")
+    result = reproduce(repo, original, "--yes")
+    assert result.exit_code == 1
+    assert f"the inputs differ from the recorded ones: {shared.as_posix()} (changed)" in (
+        result.stderr
+    )
+
+
+def test_an_output_outside_the_work_tree_is_a_warning(repo: Repo, tmp_path: Path) -> None:
+    model = tmp_path / "models" / "prod.bin"
+    model.parent.mkdir()
+    repo.write("train.py", f"open({str(model)!r}, 'w').write('w'); print('acc=1')\n")
+    repo.commit_all("train")
+    original = exec_(repo, "--output", str(model), PY, "train.py")
+    result = reproduce(repo, original)  # refused off a terminal: the plan is what matters
+    assert f"{model.as_posix()} is outside the work tree: the re-run writes there" in (
+        result.stderr
+    )
 
 
 # --- the commit -------------------------------------------------------------------------------
