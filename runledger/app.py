@@ -68,6 +68,29 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from runledger import __version__
+
+        print(f"runledger {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print runledger's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """A Git-native run ledger: every run recorded in your own repository."""
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
@@ -149,6 +172,10 @@ def ls(
         str | None,
         typer.Option("--status", help="Only runs with this status: ok, failed, interrupted."),
     ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Only runs with this tag (a team tag, or one given at exec)."),
+    ] = None,
     where: Annotated[
         str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
     ] = None,
@@ -157,13 +184,13 @@ def ls(
     """List runs, newest first."""
     from runledger.commands.ls import list_runs
 
-    runs = list_runs(Path.cwd(), status=status, limit=limit, where=where, sort=sort)
+    runs = list_runs(Path.cwd(), status=status, limit=limit, where=where, sort=sort, tag=tag)
     if as_json:
         _print_json([run.summary_json() for run in runs])
         return
     from runledger.render import console, render_run_table
 
-    if not runs and (where is not None or status is not None):
+    if not runs and (where is not None or status is not None or tag is not None):
         console().print("No runs match.", style="dim")
         return
     render_run_table(runs)
@@ -184,6 +211,172 @@ def show(
     from runledger.render import render_run
 
     render_run(record)
+
+
+_REMOTE_HELP = "A remote's name or any git URL (default: the current branch's remote, else origin)."
+
+
+def _print_sync(report: Any, mirror: str, as_json: bool) -> None:
+    for warning in report.warnings(mirror):
+        print(f"runledger: warning: {warning}", file=sys.stderr)
+    if as_json:
+        _print_json(report.json())
+    else:
+        sys.stdout.write("".join(line + "\n" for line in report.lines()))
+
+
+@app.command("push")
+def push(
+    remote: Annotated[str | None, typer.Argument(help=_REMOTE_HELP, metavar="REMOTE")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what was sent and received as JSON.")
+    ] = False,
+) -> None:
+    """Send this repository's runs, tags and notes to a git remote.
+
+    Each run's code commit goes with it. Tags the remote changed meanwhile are merged first
+    (the later change wins; both stay in the tag's history). Nothing is ever forced.
+    """
+    from runledger.commands.sync import push as push_command
+
+    report, target = push_command(Path.cwd(), remote)
+    _print_sync(report, target.mirror, as_json)
+
+
+@app.command("pull")
+def pull(
+    remote: Annotated[str | None, typer.Argument(help=_REMOTE_HELP, metavar="REMOTE")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print what was received as JSON.")
+    ] = False,
+) -> None:
+    """Bring a git remote's runs, tags and notes into this repository.
+
+    Runs merge by union and are never overwritten; a tag changed on both sides keeps the
+    later change, with both in its history. Branches, HEAD and the work tree are untouched.
+    """
+    from runledger.commands.sync import pull as pull_command
+
+    report, target = pull_command(Path.cwd(), remote)
+    _print_sync(report, target.mirror, as_json)
+
+
+@app.command("init")
+def init(
+    remote: Annotated[
+        str | None,
+        typer.Argument(
+            help="A configured remote's name (default: the branch's remote, else origin).",
+            metavar="REMOTE",
+        ),
+    ] = None,
+) -> None:
+    """Configure a remote so plain 'git fetch' and 'git push' carry the ledger too.
+
+    Fetched runs go to a mirror under refs/runledger/remotes/, so a forced update or
+    'git fetch --prune' can never drop a run of this repository.
+    """
+    from runledger.commands.sync import init as init_command
+
+    result = init_command(Path.cwd(), remote)
+    for warning in result.warnings:
+        print(f"runledger: warning: {warning}", file=sys.stderr)
+    if not result.added:
+        print(f"{result.remote} is already set up: 'git fetch' and 'git push' carry the ledger")
+        return
+    for key, value in result.added:
+        print(f"added {key} = {value}")
+    print(f"plain 'git fetch' and 'git push' with {result.remote} now carry the ledger")
+
+
+@app.command("tag")
+def tag(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="RUN NAME: the run (id, prefix or tag) and the tag's name; "
+            "with --delete, just NAME.",
+            metavar="RUN NAME",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Move NAME to RUN if it names another run.")
+    ] = False,
+    delete: Annotated[
+        bool,
+        typer.Option("--delete", "-d", help="Delete tag NAME (its history is kept)."),
+    ] = False,
+) -> None:
+    """Give a run a team-visible name such as 'production' (runledger tag RUN NAME).
+
+    An existing name is refused unless --force moves it. Every change is kept: see
+    'runledger tags --history NAME'. Tags travel with push and pull.
+    """
+    from runledger import ids
+    from runledger.commands.tag import delete_tag, tag_run
+
+    given = list(args or ())
+    if delete:
+        if len(given) != 1 or force:
+            raise click_exceptions.UsageError("--delete takes just the tag's NAME")
+        change = delete_tag(Path.cwd(), given[0])
+        was = change.before.run if change.before else None
+        print(f"deleted tag {given[0]} (it named run {ids.short_id(was or '')})")
+        return
+    if len(given) != 2:
+        raise click_exceptions.UsageError("give the RUN and the tag's NAME: runledger tag RUN NAME")
+    change = tag_run(Path.cwd(), given[0], given[1], force=force)
+    run = ids.short_id(change.after.run or "")
+    if not change.changed:
+        print(f"tag {given[1]} already names run {run}")
+    elif change.before is not None:
+        before = ids.short_id(change.before.run or "")
+        print(f"moved tag {given[1]} from run {before} to run {run}")
+    else:
+        print(f"tagged run {run} as {given[1]}")
+
+
+@app.command("tags")
+def tags_(
+    history: Annotated[
+        str | None,
+        typer.Option(
+            "--history",
+            metavar="NAME",
+            help="Every change of tag NAME: when, by whom, from which run to which.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """List team tags and the runs they name."""
+    from runledger.commands.tag import list_tags, tag_history
+
+    states = tag_history(Path.cwd(), history) if history else list_tags(Path.cwd())
+    if as_json:
+        _print_json([state.json() for state in states])
+        return
+    from runledger.render_team import render_history, render_tags
+
+    (render_history if history else render_tags)(states)
+
+
+@app.command("note")
+def note(
+    run: Annotated[
+        str, typer.Argument(help="A run id, a unique prefix of one, or a tag.", metavar="RUN")
+    ],
+    text: Annotated[str, typer.Argument(help="The note's text (quote it).", metavar="TEXT")],
+) -> None:
+    """Attach a note to a run; shown by 'show', synced by push and pull.
+
+    A run may have several notes; each keeps its author and time. Secrets are masked.
+    """
+    from runledger import ids
+    from runledger.commands.tag import add_note
+
+    run_id, _ = add_note(Path.cwd(), run, text)
+    print(f"added a note to run {ids.short_id(run_id)}")
 
 
 @app.command("compare")

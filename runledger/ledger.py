@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from runledger import git, ids
+from runledger import git, ids, notes, tags
 from runledger.errors import AmbiguousRunError, CorruptRecordError, RunNotFoundError, UserError
 from runledger.record import DETAIL_FILES, RUN_FILE, Run
 
 RUNS_PREFIX = "refs/runledger/runs/"
+# Runs fetched by plain `git fetch` (after `runledger init`) or by push/pull, not yet adopted
+# into RUNS_PREFIX: refs/runledger/remotes/<remote>/runs/<id> (see sync.py).
+MIRROR_PREFIX = "refs/runledger/remotes/"
 PACK_EVERY = 256  # pack loose run refs once this many have piled up
 
 
@@ -23,10 +26,11 @@ PACK_EVERY = 256  # pack loose run refs once this many have piled up
 class RunRef:
     id: str
     oid: str
+    refname: str = ""  # where it was found, when not under RUNS_PREFIX (a remote's mirror)
 
     @property
     def ref(self) -> str:
-        return RUNS_PREFIX + self.id
+        return self.refname or RUNS_PREFIX + self.id
 
 
 class Ledger:
@@ -76,10 +80,21 @@ class Ledger:
     # --- reading ------------------------------------------------------------------------
 
     def run_refs(self) -> list[RunRef]:
-        return [
-            RunRef(ref[len(RUNS_PREFIX) :], oid)
-            for ref, oid in git.list_refs(self.repo, RUNS_PREFIX)
-        ]
+        """This repository's runs, and those only in a remote's mirror (fetched, not pulled)."""
+        local: list[RunRef] = []
+        mirrored: dict[str, RunRef] = {}
+        for ref, oid in git.list_refs(self.repo, RUNS_PREFIX, MIRROR_PREFIX):
+            if ref.startswith(RUNS_PREFIX):
+                local.append(RunRef(ref[len(RUNS_PREFIX) :], oid))
+                continue
+            parts = ref[len(MIRROR_PREFIX) :].split("/")
+            if len(parts) == 3 and parts[1] == "runs" and len(parts[2]) == ids.ID_LENGTH:
+                mirrored.setdefault(parts[2], RunRef(parts[2], oid, ref))
+        if mirrored:
+            for run in local:
+                mirrored.pop(run.id, None)
+            local.extend(mirrored.values())
+        return local
 
     def warn_corrupt(self, ref: str, error: CorruptRecordError) -> None:
         if ref not in self._warned:
@@ -91,7 +106,21 @@ class Ledger:
         refs = self.run_refs()
         runs = list(self._read_summaries(refs))
         runs.sort(key=lambda run: (run.started_at, run.id), reverse=True)
+        by_run = self.team_tags()
+        if by_run:
+            runs = [
+                replace(run, team_tags=tuple(by_run[run.id])) if run.id in by_run else run
+                for run in runs
+            ]
         return runs
+
+    def team_tags(self) -> dict[str, list[str]]:
+        """Run id -> the team tags (``runledger tag``) that name it now."""
+        by_run: dict[str, list[str]] = {}
+        for name, state in tags.live_tags(self.repo).items():
+            if state.run:
+                by_run.setdefault(state.run, []).append(name)
+        return by_run
 
     def read_each(self, refs: Sequence[RunRef], name: str) -> Iterator[tuple[RunRef, bytes | None]]:
         """One file of every run (e.g. files.toml), read through one cat-file process."""
@@ -120,11 +149,23 @@ class Ledger:
                     self.warn_corrupt(ref.ref, exc)
 
     def resolve(self, spec: str) -> RunRef:
-        """A full id, a unique id prefix, or (later) a tag name -> the run's ref."""
+        """A RUN argument -> the run's ref.
+
+        In this order: a full run id; a team tag (``runledger tag``) of exactly that name;
+        a unique prefix of a run id; a tag given at exec (``exec --tag``) that one run has.
+        A tag therefore wins over an id prefix that happens to spell the same word, and a
+        full id always means that run.
+        """
         spec = spec.strip()
         if not spec:
             raise UserError("no run given: pass a run id, a unique prefix of one, or a tag")
         refs = self.run_refs()
+        exact = [ref for ref in refs if ref.id == spec.lower()]
+        if exact:
+            return exact[0]
+        tagged = self._resolve_team_tag(spec, refs)
+        if tagged is not None:
+            return tagged
         if ids.is_run_id_prefix(spec.lower()):
             prefix = spec.lower()
             matches = [ref for ref in refs if ref.id.startswith(prefix)]
@@ -139,7 +180,34 @@ class Ledger:
                     f"run prefix {spec!r} is ambiguous: it matches {len(matches)} runs "
                     f"({shown}{more}); type more characters"
                 )
+        labelled = self._resolve_exec_tag(spec, refs)
+        if labelled is not None:
+            return labelled
         raise RunNotFoundError(f"no run matches {spec!r}: see 'runledger ls' for run ids")
+
+    def _resolve_team_tag(self, spec: str, refs: list[RunRef]) -> RunRef | None:
+        state = tags.tips(self.repo, spec).get(spec) if "/" not in spec else None
+        if state is None or state.deleted:
+            return None
+        for ref in refs:
+            if ref.id == state.run:
+                return ref
+        raise RunNotFoundError(
+            f"tag {spec!r} names run {state.run}, which is not in this repository: "
+            "run 'runledger pull' to fetch it"
+        )
+
+    def _resolve_exec_tag(self, spec: str, refs: list[RunRef]) -> RunRef | None:
+        by_id = {ref.id: ref for ref in refs}
+        matches = [run.id for run in self._read_summaries(refs) if spec in run.tags]
+        if len(matches) == 1:
+            return by_id[matches[0]]
+        if len(matches) > 1:
+            shown = ", ".join(ids.short_id(run_id) for run_id in sorted(matches)[:10])
+            raise AmbiguousRunError(
+                f"tag {spec!r} is on {len(matches)} runs ({shown}): name one run by its id"
+            )
+        return None
 
     def read(self, spec: str) -> Run:
         """Everything recorded for the run that ``spec`` names."""
@@ -150,7 +218,14 @@ class Ledger:
                 raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
             run = Run.from_run_toml(content, ref.ref)
             files = {name: cat.read(f"{ref.oid}:{name}") for name in DETAIL_FILES}
+            where = notes.notes_ref(ref.id)
+            note_list = notes.from_content(cat.read(f"{where}:{notes.NOTES_FILE}"), where)
         try:
-            return run.with_files(files)
+            run = run.with_files(files)
         except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
             raise CorruptRecordError(f"{ref.ref}: a detail file cannot be read ({exc})") from exc
+        return replace(
+            run,
+            team_tags=tuple(self.team_tags().get(run.id, ())),
+            notes=tuple(note.json() for note in note_list),
+        )

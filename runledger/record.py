@@ -173,10 +173,11 @@ class Run:
     inputs: list[dict[str, Any]] | None = None
     artifacts: list[dict[str, Any]] | None = None
     log: bytes | None = None
-    # facts that live outside the run's own commit (team tags), merged in when read
+    # facts that live outside the run's own commit (team tags, notes), merged in when read
     team_tags: tuple[str, ...] = ()
     # the runs whose ``reproduces`` names this one (link_reproductions), oldest first
     reproduced_by: tuple[ReproducedBy, ...] = ()
+    notes: tuple[dict[str, str], ...] = ()  # runledger note: id, by, at, text; oldest first
 
     @property
     def all_tags(self) -> list[str]:
@@ -380,6 +381,7 @@ class Run:
         data["output_paths"] = list(self.output_paths)
         data["schema"] = self.schema
         data["runledger_version"] = self.runledger_version
+        data["notes"] = [dict(note) for note in self.notes]
         return data
 
 

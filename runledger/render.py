@@ -211,6 +211,10 @@ def render_run(run: Run, out: Console | None = None) -> None:
         head.add_row("reproduction", _reproduction_text(run.reproduction))
     if run.note:
         head.add_row("note", run.note)
+    for note in run.notes:
+        text = Text(note["text"])
+        text.append(f"  ({note['by']}, {note['at']})", style="dim")
+        head.add_row("note", text)
     out.print(head)
 
     if run.params:

@@ -134,7 +134,10 @@ def test_metrics_survive_a_crash(repo: Repo) -> None:
 
 
 def test_hundred_thousand_points_of_one_metric(repo: Repo) -> None:
-    code = "import sys\nsys.stdout.write(''.join(f'step={i} loss={1/(i+1)}\\n' for i in range(100000)))\n"
+    code = (
+        "import sys\n"
+        "sys.stdout.write(''.join(f'step={i} loss={1/(i+1)}\\n' for i in range(100000)))\n"
+    )
     assert repo.run("exec", PY, "-c", code, timeout=120).returncode == 0
     run = show(repo)
     assert len(run["series"]["loss"]) == 100000

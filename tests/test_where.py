@@ -291,7 +291,16 @@ def test_arbitrary_text_only_ever_raises_where_error(text: str) -> None:
 
 
 _ALPHABET = list("()[],.'\"=!<>-+0123456789 \\") + [
-    " and ", " or ", " not ", " in ", " matches ", "params", "metrics", "tags", "true", "null",
+    " and ",
+    " or ",
+    " not ",
+    " in ",
+    " matches ",
+    "params",
+    "metrics",
+    "tags",
+    "true",
+    "null",
 ]
 
 
@@ -306,11 +315,22 @@ def test_grammar_soup_only_ever_raises_where_error(text: str) -> None:
 
 
 _FIELDS = st.sampled_from(
-    ["params.lr", "params.batch-size", "params.model.depth", "metrics.acc", "status", "tags",
-     "name", "exit_code", "duration_s", "params.opt", "metrics.missing"]
+    [
+        "params.lr",
+        "params.batch-size",
+        "params.model.depth",
+        "metrics.acc",
+        "status",
+        "tags",
+        "name",
+        "exit_code",
+        "duration_s",
+        "params.opt",
+        "metrics.missing",
+    ]
 )
 _LITERALS = st.one_of(
-    st.integers(-10**6, 10**6).map(str),
+    st.integers(-(10**6), 10**6).map(str),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
     st.text(max_size=8).map(lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'),
     st.sampled_from(["true", "false", "null"]),
@@ -319,12 +339,16 @@ _LITERALS = st.one_of(
 
 def _condition() -> st.SearchStrategy[str]:
     compare = st.builds(
-        lambda f, op, v: f"{f} {op} {v}", _FIELDS, st.sampled_from(["==", "!=", "<", ">=", "="]),
+        lambda f, op, v: f"{f} {op} {v}",
+        _FIELDS,
+        st.sampled_from(["==", "!=", "<", ">=", "="]),
         _LITERALS,
     )
     membership = st.builds(
         lambda f, neg, vs: f"{f} {'not in' if neg else 'in'} ({', '.join(vs)},)",
-        _FIELDS, st.booleans(), st.lists(_LITERALS, min_size=1, max_size=3),
+        _FIELDS,
+        st.booleans(),
+        st.lists(_LITERALS, min_size=1, max_size=3),
     )
     glob = st.builds(lambda f: f'{f} matches "*a?[bc]*"', _FIELDS)
     return st.one_of(compare, membership, glob, _FIELDS)
@@ -350,7 +374,11 @@ _ROWS = st.fixed_dictionaries(
         "params": st.dictionaries(
             st.sampled_from(["lr", "batch_size", "opt", "model"]),
             st.one_of(
-                st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5),
+                st.none(),
+                st.booleans(),
+                st.integers(),
+                st.floats(),
+                st.text(max_size=5),
                 st.dictionaries(st.just("depth"), st.integers()),
             ),
         ),

@@ -18,6 +18,7 @@ def list_runs(
     limit: int | None = None,
     where: str | None = None,
     sort: str | None = None,
+    tag: str | None = None,
 ) -> list[Run]:
     if status is not None and status not in STATUSES:
         raise UserError(f"unknown --status {status!r}: use one of {', '.join(STATUSES)}")
@@ -26,6 +27,8 @@ def list_runs(
     runs = link_reproductions(Ledger(git.discover(cwd)).runs())
     if status is not None:
         runs = [run for run in runs if run.status == status]
+    if tag is not None:
+        runs = [run for run in runs if tag in run.all_tags]
     runs = select(runs, keep)
     if sort_key is not None:
         runs = sort_runs(runs, sort_key)
