@@ -763,3 +763,14 @@ def test_help_documents_every_option(repo: Repo) -> None:
     assert result.exit_code == 0
     for option in ("--yes", "--tolerance", "--strict", "--allow-input-drift", "--keep"):
         assert option in result.stdout
+
+
+def test_the_production_model_is_reproduced_by_its_tag(trained: tuple[Repo, str]) -> None:
+    repo, original = trained
+    assert repo.cli("tag", original, "production").exit_code == 0
+    before = set(repo.run_ids())
+    result = reproduce(repo, "production", "--yes")
+    assert result.exit_code == 0, result.stderr
+    [new] = new_runs(repo, before)
+    assert new["reproduces"] == original
+    assert "production" not in new["tags"]  # the tag stays on the original
