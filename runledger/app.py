@@ -518,3 +518,83 @@ def verify(
             file=sys.stderr,
         )
     return verification.exit_code
+
+
+@app.command("reproduce")
+def reproduce(
+    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Run without asking. Without it, the plan is shown and confirmed on a "
+            "terminal, and refused when stdin is not one.",
+        ),
+    ] = False,
+    tolerance: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--tolerance",
+            "-t",
+            help="Relative tolerance for the metrics (0.01 or 1%; default: exact, or "
+            "the tolerance in .runledger.toml's reproduce table), or METRIC=X for one metric "
+            "(repeatable). Given here, it takes precedence over the config.",
+            metavar="X|METRIC=X",
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Stop before running when the environment differs from the recorded one "
+            "(Python, packages, GPU, driver, CUDA); by default that is a warning.",
+        ),
+    ] = False,
+    allow_input_drift: Annotated[
+        bool,
+        typer.Option(
+            "--allow-input-drift",
+            help="Run even when declared inputs changed or are missing (noted in the new run); "
+            "by default that stops the reproduction.",
+        ),
+    ] = False,
+    keep: Annotated[
+        bool,
+        typer.Option(
+            "--keep",
+            help="Keep the work tree the run was re-run in (with its outputs) and print its "
+            "path; by default it is removed.",
+        ),
+    ] = False,
+) -> int:
+    """Re-run RUN at its recorded commit and say whether it reproduced.
+
+    The recorded command runs in a separate work tree checked out at the run's commit, in the
+    recorded directory, with the recorded environment variables; your own work tree, HEAD,
+    branch and index are not touched. Declared inputs are checked against their recorded
+    hashes first. The re-run is recorded as a new run that reproduces RUN. Exits 0 when every
+    recorded metric matched within tolerance, 1 when one did not, and the command's own exit
+    code when the re-run failed.
+    """
+    from runledger.commands.reproduce import reproduce_command
+    from runledger.reproduce import ReproduceOptions
+
+    options = ReproduceOptions(
+        spec=run,
+        yes=yes,
+        tolerances=tuple(tolerance or ()),
+        strict=strict,
+        allow_input_drift=allow_input_drift,
+        keep=keep,
+    )
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    return reproduce_command(Path.cwd(), options, _ask_to_run if interactive else None)
+
+
+def _ask_to_run() -> bool:
+    # Not typer.confirm: it turns SIGTERM's exception into a plain abort, and reproduce must
+    # exit 128 + the signal like any command ended by one.
+    sys.stderr.write("Run it? [y/N]: ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")

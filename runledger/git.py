@@ -477,6 +477,34 @@ def object_exists(repo: Repo, oid: str) -> bool:
     return repo.git("cat-file", "-e", f"{oid}^{{commit}}", check=False).returncode == 0
 
 
+# --- worktrees (runledger reproduce) -------------------------------------------------------
+
+
+def add_worktree(repo: Repo, path: Path, commit: str) -> None:
+    """Check ``commit`` out, detached, in a new work tree at ``path``.
+
+    The new work tree shares the repository's objects and refs (so a run recorded from it
+    lands in the same ledger) and has its own HEAD and index: the user's are not touched.
+    """
+    repo.git("worktree", "add", "--detach", "--quiet", os.fspath(path), commit)
+
+
+def remove_worktree(repo: Repo, path: Path) -> bool:
+    """Remove the work tree at ``path`` and git's record of it; whether git removed it.
+
+    ``--force`` because the re-run leaves untracked and ignored files (outputs, caches)
+    behind; the prune drops the record of a work tree whose folder is already gone.
+    """
+    removed = repo.git("worktree", "remove", "--force", os.fspath(path), check=False)
+    prune_worktrees(repo)
+    return removed.returncode == 0
+
+
+def prune_worktrees(repo: Repo) -> None:
+    """Forget work trees whose folders are gone."""
+    repo.git("worktree", "prune", check=False)
+
+
 def is_ancestor(repo: Repo, ancestor: str, descendant: str) -> bool:
     """Whether commit ``ancestor`` is reachable from ``descendant`` (or is it)."""
     proc = repo.git("merge-base", "--is-ancestor", ancestor, descendant, check=False)

@@ -15,7 +15,7 @@ and refuses newer ones with a clear message, so an old runledger never misreads 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -83,6 +83,57 @@ class GitInfo:
 
 
 @dataclass(frozen=True)
+class Reproduction:
+    """How a reproduction (a run whose ``reproduces`` names another) compared to the original.
+
+    ``verdict`` is "reproduced", "not-reproduced", "failed" (the re-run exited non-zero) or
+    "interrupted". ``tolerance`` is the relative tolerance each original metric was judged
+    with; the drift lists say what differed from the original before the re-run started.
+    """
+
+    verdict: str
+    mismatched: tuple[str, ...] = ()
+    tolerance: dict[str, float] = field(default_factory=dict)
+    input_drift: tuple[str, ...] = ()
+    environment_drift: tuple[str, ...] = ()
+
+    @property
+    def reproduced(self) -> bool:
+        return self.verdict == "reproduced"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "mismatched": list(self.mismatched),
+            "tolerance": dict(self.tolerance),
+            "input_drift": list(self.input_drift),
+            "environment_drift": list(self.environment_drift),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reproduction:
+        return cls(
+            verdict=str(data["verdict"]),
+            mismatched=tuple(str(name) for name in data.get("mismatched", ())),
+            tolerance={str(k): float(v) for k, v in data.get("tolerance", {}).items()},
+            input_drift=tuple(str(path) for path in data.get("input_drift", ())),
+            environment_drift=tuple(str(item) for item in data.get("environment_drift", ())),
+        )
+
+
+@dataclass(frozen=True)
+class ReproducedBy:
+    """A later run that re-ran this one, as ``ls`` and ``show`` of the original list it."""
+
+    id: str
+    started_at: str
+    verdict: str | None  # None: a reproduction recorded without a verdict
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "started_at": self.started_at, "verdict": self.verdict}
+
+
+@dataclass(frozen=True)
 class Run:
     """One recorded run. Detail fields are None until the run is read in full."""
 
@@ -105,6 +156,7 @@ class Run:
     tags: tuple[str, ...] = ()
     note: str | None = None
     reproduces: str | None = None
+    reproduction: Reproduction | None = None
     runledger_version: str | None = None
     config_files: tuple[dict[str, Any], ...] = ()
     system: dict[str, Any] = field(default_factory=dict)
@@ -123,6 +175,8 @@ class Run:
     log: bytes | None = None
     # facts that live outside the run's own commit (team tags, notes), merged in when read
     team_tags: tuple[str, ...] = ()
+    # the runs whose ``reproduces`` names this one (link_reproductions), oldest first
+    reproduced_by: tuple[ReproducedBy, ...] = ()
     notes: tuple[dict[str, str], ...] = ()  # runledger note: id, by, at, text; oldest first
 
     @property
@@ -162,6 +216,7 @@ class Run:
             "inputs_digest": self.inputs_digest,
             "input_paths": list(self.input_paths) or None,
             "output_paths": list(self.output_paths) or None,
+            "reproduction": self.reproduction.to_dict() if self.reproduction else None,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -230,6 +285,9 @@ class Run:
                 tags=tuple(data.get("tags", ())),
                 note=data.get("note"),
                 reproduces=data.get("reproduces"),
+                reproduction=(
+                    Reproduction.from_dict(data["reproduction"]) if "reproduction" in data else None
+                ),
                 runledger_version=data.get("runledger_version"),
                 config_files=tuple(dict(item) for item in data.get("config_files", ())),
                 system=dict(data.get("system", {})),
@@ -292,6 +350,8 @@ class Run:
             "tags": self.all_tags,
             "note": self.note,
             "reproduces": self.reproduces,
+            "reproduction": self.reproduction.to_dict() if self.reproduction else None,
+            "reproduced_by": [item.to_json() for item in self.reproduced_by],
             "inputs_digest": self.inputs_digest,
         }
 
@@ -323,6 +383,28 @@ class Run:
         data["runledger_version"] = self.runledger_version
         data["notes"] = [dict(note) for note in self.notes]
         return data
+
+
+def link_reproductions(runs: Sequence[Run], originals: Sequence[Run] | None = None) -> list[Run]:
+    """``originals`` (default: ``runs``) with ``reproduced_by`` filled in from ``runs``.
+
+    One pass over run.toml facts already read: ``ls`` and ``show`` pay no git call for it.
+    """
+    found: dict[str, list[ReproducedBy]] = {}
+    for run in runs:
+        if run.reproduces:
+            verdict = run.reproduction.verdict if run.reproduction else None
+            found.setdefault(run.reproduces, []).append(
+                ReproducedBy(run.id, run.started_at, verdict)
+            )
+    linked = []
+    for run in runs if originals is None else originals:
+        mine = found.get(run.id)
+        if mine:
+            mine.sort(key=lambda item: (item.started_at, item.id))
+            run = replace(run, reproduced_by=tuple(mine))
+        linked.append(run)
+    return linked
 
 
 def _file_json(entry: Mapping[str, Any]) -> dict[str, Any]:

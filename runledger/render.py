@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from runledger import ids
-from runledger.record import Run
+from runledger.record import Reproduction, Run
 
 if TYPE_CHECKING:
     from runledger.commands.verify import Verification
@@ -92,10 +92,13 @@ def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
         )
         return
     metrics = headline_metrics(runs)
+    reproductions = any(run.reproduces or run.reproduced_by for run in runs)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("id", style="cyan", no_wrap=True)
     table.add_column("when", no_wrap=True)
     table.add_column("status", no_wrap=True)
+    if reproductions:
+        table.add_column("reproduced", no_wrap=True)
     table.add_column("time", justify="right", no_wrap=True)
     table.add_column("commit", style="magenta", no_wrap=True)
     table.add_column("branch", no_wrap=True)
@@ -110,6 +113,10 @@ def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
             label,
             format_when(run.started_at),
             Text(run.status, style=STATUS_STYLE.get(run.status, "")),
+        ]
+        if reproductions:
+            row.append(reproduction_cell(run))
+        row += [
             format_duration(run.duration_s),
             run.git.commit[:8],
             run.git.branch or "",
@@ -119,6 +126,32 @@ def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
         table.add_row(*row)
     _fit_last_column(out, table)
     out.print(table)
+
+
+VERDICT_MARK = {
+    "reproduced": ("✓", "green"),
+    "not-reproduced": ("✗", "red"),
+    "failed": ("✗", "red"),
+    "interrupted": ("?", "yellow"),
+    None: ("?", "yellow"),
+}
+
+
+def reproduction_cell(run: Run) -> Text:
+    """``ls``: how often a run was reproduced (2✓ 1✗), or which run it reproduces (↻ id ✓)."""
+    cell = Text()
+    if run.reproduced_by:
+        counts = Counter(
+            VERDICT_MARK.get(item.verdict, VERDICT_MARK[None]) for item in run.reproduced_by
+        )
+        for position, ((mark, style), count) in enumerate(counts.items()):
+            cell.append(("" if position == 0 else " ") + f"{count}{mark}", style=style)
+    if run.reproduces:
+        verdict = run.reproduction.verdict if run.reproduction else None
+        mark, style = VERDICT_MARK.get(verdict, VERDICT_MARK[None])
+        cell.append(("  " if cell else "") + f"↻ {ids.short_id(run.reproduces)} ")
+        cell.append(mark, style=style)
+    return cell
 
 
 def sparkline(values: Iterable[float], width: int = 24) -> str:
@@ -175,6 +208,8 @@ def render_run(run: Run, out: Console | None = None) -> None:
         head.add_row("tags", ", ".join(run.all_tags))
     if run.reproduces:
         head.add_row("reproduces", run.reproduces)
+    if run.reproduction:
+        head.add_row("reproduction", _reproduction_text(run.reproduction))
     if run.note:
         head.add_row("note", run.note)
     for note in run.notes:
@@ -216,6 +251,7 @@ def render_run(run: Run, out: Console | None = None) -> None:
             )
         out.print(table)
 
+    _render_reproductions(run, out)
     _render_system(run, out)
     _render_environment(run, out)
     _render_files(run, out)
@@ -229,6 +265,43 @@ def render_run(run: Run, out: Console | None = None) -> None:
         )
         for line in lines[-10:]:
             out.print(Text(line.split("\r")[-1]), style="dim")
+
+
+def _reproduction_text(reproduction: Reproduction) -> Text:
+    mark, style = VERDICT_MARK.get(reproduction.verdict, VERDICT_MARK[None])
+    text = Text(f"{mark} {reproduction.verdict}", style=style)
+    if reproduction.mismatched:
+        text.append(f"  (differs: {', '.join(reproduction.mismatched)})")
+    tolerances = set(reproduction.tolerance.values())
+    if tolerances and tolerances != {0.0}:
+        shown = ", ".join(f"{name} {value:g}" for name, value in reproduction.tolerance.items())
+        text.append(f"  tolerance {shown}", style="dim")
+    for path in reproduction.input_drift:
+        text.append(f"\ninput drift: {path}", style="yellow")
+    for line in reproduction.environment_drift:
+        text.append(f"\nenvironment drift: {line}", style="yellow")
+    return text
+
+
+def _render_reproductions(run: Run, out: Console) -> None:
+    if not run.reproduced_by:
+        return
+    counts = Counter(item.verdict for item in run.reproduced_by)
+    summary = ", ".join(f"{count} {verdict or 'no verdict'}" for verdict, count in counts.items())
+    out.print(
+        Text(f"\nreproductions ({len(run.reproduced_by)}: {summary})", style="bold underline")
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("run", "when", "verdict"):
+        table.add_column(column, no_wrap=True)
+    for item in run.reproduced_by:
+        mark, style = VERDICT_MARK.get(item.verdict, VERDICT_MARK[None])
+        table.add_row(
+            Text(ids.short_id(item.id), style="cyan"),
+            format_when(item.started_at),
+            Text(f"{mark} {item.verdict or 'no verdict'}", style=style),
+        )
+    out.print(table)
 
 
 def _render_system(run: Run, out: Console) -> None:

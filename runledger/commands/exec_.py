@@ -13,7 +13,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +47,7 @@ class ExecOptions:
     name: str | None = None
     tags: tuple[str, ...] = ()
     note: str | None = None
+    reproduces: str | None = None  # set by ``runledger reproduce``: the run this one re-runs
 
 
 # Options of exec, for the fast parser; the typer command in cli.py declares the same ones.
@@ -155,21 +156,31 @@ class _Prepared:
         return self.work_dir / "metrics.jsonl"
 
 
-def prepare(options: ExecOptions, cwd: Path) -> _Prepared:
-    """Every check that can refuse the run, before anything starts."""
+def prepare(
+    options: ExecOptions,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    require_clean: bool = True,
+) -> _Prepared:
+    """Every check that can refuse the run, before anything starts.
+
+    ``env`` is the command's environment (default: runledger's own). ``require_clean`` is
+    off only for a work tree runledger has just checked out itself (reproduce), where the
+    links it placed to ignored inputs are the only untracked paths.
+    """
     repo, head = git.discover_with_head(cwd)
     if head.commit is None:
         raise UserError(
             "the repository has no commit yet: commit your code first "
             "(git add -A && git commit -m 'first commit'), so runs can point at it"
         )
-    dirty = git.dirty_paths(repo)
+    dirty = git.dirty_paths(repo) if require_clean else []
     if dirty:
         _refuse_dirty(dirty)
     cli_params = params_capture.unflatten(
         dict(params_capture.parse_param_assignment(text) for text in options.params)
     )
-    env = dict(os.environ)
+    env = dict(os.environ if env is None else env)
     executable = resolve_executable(options.command[0], env)
     config = project_config.load(repo.root)
     files = _plan_files(options, cwd, repo, head.commit, config)
@@ -363,6 +374,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         metrics=metrics,
         tags=tuple(dict.fromkeys(prepared.options.tags)),
         note=redactor.mask_text(prepared.options.note) if prepared.options.note else None,
+        reproduces=prepared.options.reproduces,
         runledger_version=__version__,
         config_files=tuple(config_files),
         system=system,

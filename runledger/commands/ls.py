@@ -8,7 +8,7 @@ from runledger import git
 from runledger.errors import UserError
 from runledger.ledger import Ledger
 from runledger.query import parse_sort, run_filter, select, sort_runs
-from runledger.record import STATUSES, Run
+from runledger.record import STATUSES, Run, link_reproductions
 
 
 def list_runs(
@@ -24,7 +24,7 @@ def list_runs(
         raise UserError(f"unknown --status {status!r}: use one of {', '.join(STATUSES)}")
     keep = run_filter(where)
     sort_key = parse_sort(sort) if sort is not None else None
-    runs = Ledger(git.discover(cwd)).runs()
+    runs = link_reproductions(Ledger(git.discover(cwd)).runs())
     if status is not None:
         runs = [run for run in runs if run.status == status]
     if tag is not None:
