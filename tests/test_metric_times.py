@@ -60,7 +60,7 @@ def test_metrics_toml_round_trips_times_and_reads_runs_without_them() -> None:
     assert series_from_toml_dict(old)["loss"].times == []
     broken = {"series": {"loss": {"step": [0, 1], "value": [0.5, 0.25], "time": [1.0]}}}
     assert series_from_toml_dict(broken)["loss"].times == []  # ignored, never fatal
-    parsed = MetricsFile.parse(b'schema = 1\n[series.loss]\nstep = [0, 1]\nvalue = [1.0, 2.0]\n')
+    parsed = MetricsFile.parse(b"schema = 1\n[series.loss]\nstep = [0, 1]\nvalue = [1.0, 2.0]\n")
     assert parsed.series == {"loss": ([0, 1], [1.0, 2.0])} and parsed.times == {}
 
 
