@@ -335,7 +335,9 @@ MAXIMIZE_HELP = (
 
 @app.command("plot")
 def plot(
-    metric: Annotated[str, typer.Argument(help="The metric to plot, e.g. val_loss.")],
+    metric: Annotated[
+        str, typer.Argument(help="The metric to plot, e.g. val_loss.", metavar="METRIC")
+    ],
     runs: Annotated[
         list[str] | None,
         typer.Argument(
@@ -405,7 +407,9 @@ def plot(
 
 @app.command("importance")
 def importance(
-    metric: Annotated[str, typer.Argument(help="The metric to explain, e.g. val_loss.")],
+    metric: Annotated[
+        str, typer.Argument(help="The metric to explain, e.g. val_loss.", metavar="METRIC")
+    ],
     where: Annotated[
         str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
     ] = None,

@@ -70,8 +70,13 @@ def render_chart(chart: Chart, out: Console | None = None) -> None:
         if len(curve.xs) > 1:
             signal.lines()
         figure.draw(signal)
+    notes = chart.notes()
     if chart.log_y:
-        figure.ruler("y").scale("log")
+        ys = {y for curve in chart.curves for y in curve.ys}
+        if len(ys) > 1:
+            figure.ruler("y").scale("log")
+        else:  # plotext pads a flat range below zero, where a log scale has nothing to show
+            notes.append("every value drawn is the same: the y axis is linear, not log")
     figure.title(chart.title)
     figure.label(chart.x_label)
     text = figure.build().string(colorless=not colour)
@@ -80,7 +85,7 @@ def render_chart(chart: Chart, out: Console | None = None) -> None:
     if chart.constant:
         same = " ".join(f"{key}={_short(value)}" for key, value in chart.constant.items())
         out.print(Text(f"same in every run drawn: {same}", style="dim"), overflow="fold")
-    print_notes(chart.notes())
+    print_notes(notes)
 
 
 def _short(value: Any) -> str:

@@ -131,7 +131,7 @@ def render(report: Report) -> str:
 
 
 def _header(report: Report) -> str:
-    count = len(report.runs)
+    count = len(report.comparison.rows)
     facts = [f"{count} run{'s' if count != 1 else ''}"]
     if report.metric is not None and report.comparison.direction is not None:
         facts.append(

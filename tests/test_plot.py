@@ -72,8 +72,10 @@ def three_runs(repo: Repo) -> list[str]:
 
 def test_each_run_is_drawn_with_a_legend_of_ids_and_differing_params(repo: Repo) -> None:
     best, middle, worst = three_runs(repo)
+    before = repo.state()
     result = repo.cli("plot", "loss")
     assert result.exit_code == 0, result.stderr
+    assert repo.state() == before
     assert "loss (lower is better)" in result.stdout
     assert legend(result.stdout) == [
         f"*  {ids.short_id(best)}  lr=0.1",
@@ -302,3 +304,55 @@ def test_listing_runs_never_imports_the_chart_libraries(repo: Repo) -> None:
         check=False,
     )
     assert "HEAVY []" in proc.stderr, proc.stderr
+
+
+def test_an_unreadable_metrics_file_is_reported_and_skipped(repo: Repo) -> None:
+    good, bad, worst = three_runs(repo)
+    # Rewrite one run's commit with a broken metrics.toml (the ledger never does this).
+    ref = f"refs/runledger/runs/{bad}"
+    blob = (
+        subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"],
+            cwd=repo.path,
+            input=b"[series.loss\nstep = ",
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    entries = [
+        line if not line.endswith("\tmetrics.toml") else f"100644 blob {blob}\tmetrics.toml"
+        for line in repo.git("ls-tree", ref).splitlines()
+    ]
+    tree = (
+        subprocess.run(
+            ["git", "mktree"],
+            cwd=repo.path,
+            input="\n".join(entries).encode() + b"\n",
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    parent = repo.git("rev-parse", f"{ref}^").strip()
+    commit = repo.git("commit-tree", tree, "-p", parent, "-m", "broken").strip()
+    repo.git("update-ref", ref, commit)
+    result = repo.cli("plot", "loss")
+    assert result.exit_code == 0, result.stderr
+    assert f"runledger: warning: skipping {ref}: metrics.toml cannot be read" in result.stderr
+    assert f"with no recorded series of loss (a final value only): {ids.short_id(bad)}" in (
+        result.stderr
+    )
+    assert [entry.split()[1] for entry in legend(result.stdout)] == [
+        ids.short_id(good),
+        ids.short_id(worst),
+    ]
+
+
+def test_log_scale_of_a_single_value_falls_back_to_linear(repo: Repo) -> None:
+    write(repo, [series_run(repo, 0, series={"loss": ([5], [0.5])})])
+    result = repo.cli("plot", "loss", "--log-y", "--x", "time")
+    assert result.exit_code == 0, result.stderr
+    assert "every value drawn is the same: the y axis is linear, not log" in result.stderr

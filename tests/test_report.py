@@ -222,3 +222,25 @@ def test_chromium_renders_the_charts_without_console_errors(repo: Repo, tmp_path
     # matplotlib drew lines in every chart (paths), and the table and runs are there
     assert dom.stdout.count("<path") > 50
     assert dom.stdout.count('<details id="run-') == 12
+
+
+def test_spread_keeps_the_ends_and_spaces_the_rest() -> None:
+    from runledger.commands.report import spread
+
+    runs = list(range(10))
+    assert spread(runs, 4) == [0, 3, 6, 9]  # type: ignore[arg-type]
+    assert spread(runs, 20) == runs  # type: ignore[arg-type]
+    assert spread(runs, 1) == [0]  # type: ignore[arg-type]
+
+
+def test_every_option_of_the_chart_commands_has_help() -> None:
+    import typer
+
+    from runledger.app import app
+
+    group = typer.main.get_command(app)
+    for name in ("plot", "importance", "report"):
+        command = group.commands[name]  # type: ignore[attr-defined]
+        assert command.help, name
+        for param in command.params:
+            assert getattr(param, "help", None), f"{name} {param.name}"

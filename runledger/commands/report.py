@@ -30,6 +30,17 @@ from runledger.record import ENVIRONMENT_FILE, Run
 
 MAX_CURVE_CHARTS = 4  # the chosen metric and the next most recorded ones
 OPEN_RUNS = 10  # up to this many runs, each run's details are shown unfolded
+MAX_PARALLEL_LINES = 1000  # beyond, a page of SVG lines gets slow to draw and to open
+MAX_DETAILS = 200  # runs whose commit, command and environment the page lists
+
+
+def spread(runs: Sequence[Run], count: int) -> list[Run]:
+    """At most ``count`` of ``runs``, evenly spaced through them, first and last included."""
+    if len(runs) <= count:
+        return list(runs)
+    if count == 1:
+        return [runs[0]]
+    return [runs[round(i * (len(runs) - 1) / (count - 1))] for i in range(count)]
 
 
 @dataclass(frozen=True)
@@ -131,19 +142,28 @@ def build_report(
         else:
             direction = comparison.direction or "max"
             shown = params[: figures.MAX_AXES]
-            svg = figures.parallel_svg(having, shown, metric, direction == "max", "parallel")
-            left = (
-                []
-                if len(params) <= len(shown)
-                else [
+            drawn = spread(having, MAX_PARALLEL_LINES)
+            svg = figures.parallel_svg(drawn, shown, metric, direction == "max", "parallel")
+            left: list[str] = []
+            if len(drawn) < len(having):
+                left.append(
+                    f"{len(drawn)} of {len(having)} runs drawn, evenly across the ranking by "
+                    f"{metric} (the best and the worst included)"
+                )
+            if len(params) > len(shown):
+                left.append(
                     f"{len(params) - len(shown)} more params that differ are not drawn: "
                     + ", ".join(params[len(shown) :])
-                ]
-            )
+                )
             parallel = Figure(svg, tuple(left))
+    if len(ordered) > MAX_DETAILS:
+        notes.append(
+            f"each run's commit, command and environment: the first {MAX_DETAILS} of "
+            f"{len(ordered)} runs in the table's order (choose runs with RUN... or --where)"
+        )
     report = Report(
         comparison=comparison,
-        runs=tuple(_with_environment(ledger, ordered)),
+        runs=tuple(_with_environment(ledger, ordered[:MAX_DETAILS])),
         generated_at=datetime.now(UTC),
         version=__version__,
         title=title or (f"Run report: {metric}" if metric else "Run report"),
