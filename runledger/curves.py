@@ -25,7 +25,6 @@ from runledger import ids
 from runledger.compare import Comparison, Direction, build, describe_direction
 from runledger.errors import UserError
 from runledger.ledger import Ledger
-from runledger.query import flatten
 from runledger.record import MetricsFile, Run
 
 XAxis = Literal["step", "time"]
@@ -325,8 +324,3 @@ def chart(
         left_out=left_out,
         constant=constant_params(comparison),
     )
-
-
-def param_table(runs: Sequence[Run]) -> list[dict[str, Any]]:
-    """Each run's params, flattened (``model.depth``), for the report and importance."""
-    return [flatten(run.params) for run in runs]

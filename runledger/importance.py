@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from runledger.compare import Direction, describe_direction, metric_direction, require_metric
+from runledger.compare import Direction, metric_direction, require_metric
 from runledger.query import flatten, metric_values
 from runledger.record import Run
 
@@ -350,11 +350,4 @@ def importance(runs: Sequence[Run], metric: str, *, maximize: bool | None = None
         tuple(unscored),
         problem,
         tuple(_confounded(columns, scored)),
-    )
-
-
-def describe(result: Importance) -> str:
-    """One line: the metric, its direction, the runs."""
-    return (
-        f"{result.metric} ({describe_direction(result.direction)}), {result.runs} runs with a value"
     )

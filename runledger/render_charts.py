@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from runledger.curves import Chart
+from runledger.curves import Chart, format_value
 from runledger.importance import Importance
 from runledger.render import console, format_number
 
@@ -25,6 +25,7 @@ from runledger.render import console, format_number
 PALETTE = (33, 208, 34, 160, 99, 130, 170, 244, 142, 37)
 # Without colour, one character per run: distinct at a glance, plain ASCII first.
 MARKERS = "*x+o#@%&=~^$"
+WEAK = 244  # grey: a score that could be chance
 MIN_WIDTH, MAX_HEIGHT, MIN_HEIGHT = 40, 30, 12
 MAX_BARS = 15  # params in the importance chart; the table below lists them all
 
@@ -83,15 +84,9 @@ def render_chart(chart: Chart, out: Console | None = None) -> None:
     out.file.write(text.rstrip("\n") + "\n")
     out.file.write(_legend(chart, colour, width))
     if chart.constant:
-        same = " ".join(f"{key}={_short(value)}" for key, value in chart.constant.items())
+        same = " ".join(f"{key}={format_value(value)}" for key, value in chart.constant.items())
         out.print(Text(f"same in every run drawn: {same}", style="dim"), overflow="fold")
     print_notes(notes)
-
-
-def _short(value: Any) -> str:
-    from runledger.curves import format_value
-
-    return format_value(value)
 
 
 def _legend(chart: Chart, colour: bool, width: int) -> str:
@@ -165,8 +160,14 @@ def render_importance(result: Importance, out: Console | None = None) -> None:
     figure = _figure(width, height)
     names = [score.param for score in reversed(scores)]  # best at the top
     values = [round(score.score, 3) for score in reversed(scores)]
-    marker = plotext.marker("full", plotext.pixel(PALETTE[0])) if colour else "#"
-    bars = figure.bar(names, values, orientation="horizontal", marker=marker, labeled=True)
+    if colour:  # weak scores (could be chance) in grey; the values are in the table below
+        markers: Any = [
+            plotext.marker("full", plotext.pixel(WEAK if score.weak else PALETTE[0]))
+            for score in reversed(scores)
+        ]
+    else:
+        markers = ["." if score.weak else "#" for score in reversed(scores)]
+    bars = figure.bar(names, values, orientation="horizontal", marker=markers, labeled=not colour)
     figure.draw(bars)
     figure.ruler("x").lim(0, 1)
     more = len(result.scores) - len(scores)
@@ -177,7 +178,8 @@ def render_importance(result: Importance, out: Console | None = None) -> None:
     figure.label("score: |Spearman ρ| (numeric), correlation ratio η (categorical)")
     text = figure.build().string(colorless=not colour)
     out.file.write(text.rstrip("\n") + "\n")
-    out.print(Text(result.method_text(), style="dim"), overflow="fold")
+    shown = "grey" if colour else "dotted"
+    out.print(Text(f"{result.method_text()} Weak bars are {shown}.", style="dim"), overflow="fold")
     out.print(_importance_table(result))
     notes = [f"{item.param}: not scored, {item.reason}" for item in result.unscored]
     notes += result.caveats()

@@ -76,6 +76,8 @@ def test_terminal_chart_names_the_method(repo: Repo) -> None:
     assert "what matters for loss across 30 runs" in out
     assert "Spearman" in out and "correlation ratio" in out
     assert out.index("lr┤") < out.index("optimizer┤") < out.index("seed┤")  # ranked bars
+    assert "lr┤###" in out  # a strong score: a solid bar; a weak one is dotted
+    assert "Weak bars are dotted." in " ".join(out.split())
     assert "note: model.depth: not scored, the same value in every run (4)" in result.stderr
 
 

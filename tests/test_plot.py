@@ -356,3 +356,13 @@ def test_log_scale_of_a_single_value_falls_back_to_linear(repo: Repo) -> None:
     result = repo.cli("plot", "loss", "--log-y", "--x", "time")
     assert result.exit_code == 0, result.stderr
     assert "every value drawn is the same: the y axis is linear, not log" in result.stderr
+
+
+def test_nothing_finite_to_draw(repo: Repo) -> None:
+    write(repo, [series_run(repo, 0, series={"loss": ([0, 1], [math.nan, -1.0])})])
+    result = repo.cli("plot", "loss", "--log-y")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "runledger: error: nothing to plot: no point of 'loss' in the chosen runs is a finite "
+        "number above zero (--log-y)\n"
+    )

@@ -53,4 +53,7 @@ def plot_chart(
             f"nothing to plot: no chosen run recorded a series of {metric!r} "
             "(only a final value); 'runledger show RUN' lists what a run recorded"
         )
+    if not any(curve.xs for curve in result.curves):
+        drawable = "a finite number above zero (--log-y)" if log_y else "a finite number"
+        raise UserError(f"nothing to plot: no point of {metric!r} in the chosen runs is {drawable}")
     return result

@@ -127,7 +127,7 @@ def build_report(
             )
             for curve in chart.curves:  # a run keeps its colour from chart to chart
                 slots.setdefault(curve.run_id, len(slots))
-            if chart.curves:
+            if any(curve.xs for curve in chart.curves):
                 svg = figures.curves_svg(chart, f"curves{index}", slots)
                 curves.append(Figure(svg, tuple(chart.notes()), chart))
         result = importance(runs, metric, maximize=maximize)
