@@ -598,3 +598,185 @@ def _ask_to_run() -> bool:
     sys.stderr.write("Run it? [y/N]: ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+MAXIMIZE_HELP = (
+    "Whether higher or lower METRIC is better (default: lower for names like loss, error, "
+    "mse, mae, rmse, perplexity, time; higher otherwise)."
+)
+
+
+@app.command("plot")
+def plot(
+    metric: Annotated[
+        str, typer.Argument(help="The metric to plot, e.g. val_loss.", metavar="METRIC")
+    ],
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Runs to plot (ids, prefixes or tags); default: every run.", metavar="RUN"
+        ),
+    ] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    x_axis: Annotated[
+        str,
+        typer.Option(
+            "--x",
+            help="The x axis: step, or time (seconds since each run started; spread over the "
+            "run's duration, and marked approximate, for runs recorded before per-point times).",
+            metavar="step|time",
+        ),
+    ] = "step",
+    log_y: Annotated[bool, typer.Option("--log-y", help="A logarithmic y axis.")] = False,
+    smooth: Annotated[
+        int,
+        typer.Option(
+            "--smooth",
+            min=1,
+            help="Average each point with the N-1 before it (a trailing moving average).",
+            metavar="N",
+        ),
+    ] = 1,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top",
+            "-n",
+            min=0,
+            help="Draw at most N runs, the best by the metric's last value; 0 draws all.",
+            metavar="N",
+        ),
+    ] = 10,
+    maximize: Annotated[
+        bool | None,
+        typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
+    ] = None,
+) -> None:
+    """METRIC's step series of several runs as one chart in the terminal.
+
+    One colour per run (one character when not on a colour terminal), with a legend of short
+    ids and the params that differ. Runs without METRIC are listed on stderr, not drawn.
+    """
+    from runledger.commands.plot import plot_chart
+    from runledger.curves import parse_x_axis
+
+    chart = plot_chart(
+        Path.cwd(),
+        metric,
+        runs or [],
+        where=where,
+        x_axis=parse_x_axis(x_axis),
+        log_y=log_y,
+        smooth=smooth,
+        top=top,
+        maximize=maximize,
+    )
+    from runledger.render_charts import render_chart
+
+    render_chart(chart)
+
+
+@app.command("importance")
+def importance(
+    metric: Annotated[
+        str, typer.Argument(help="The metric to explain, e.g. val_loss.", metavar="METRIC")
+    ],
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    maximize: Annotated[
+        bool | None,
+        typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Which params matter for METRIC across runs, as a ranked bar chart.
+
+    Numeric params are scored by Spearman rank correlation, categorical ones by the
+    correlation ratio (variance explained), both on the ranks of each run's last METRIC.
+    Exits 1 when there are too few runs (fewer than 5 with METRIC) or no param varies.
+    """
+    from runledger.commands.importance import param_importance
+
+    result = param_importance(Path.cwd(), metric, where=where, maximize=maximize)
+    if as_json:
+        _print_json(result.to_json())
+    elif result.problem is None:
+        from runledger.render_charts import render_importance
+
+        render_importance(result)
+    if result.problem is not None:
+        print(f"runledger: {result.problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+@app.command("report")
+def report(
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Runs to report on (ids, prefixes or tags); default: every run.", metavar="RUN"
+        ),
+    ] = None,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The HTML file to write (replaced if it exists); - writes to stdout.",
+            metavar="FILE",
+        ),
+    ] = ...,  # type: ignore[assignment]
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="The metric the page is about: best run, order, curves, importance "
+            "(default: the metric most runs recorded).",
+            metavar="NAME",
+        ),
+    ] = None,
+    maximize: Annotated[
+        bool | None,
+        typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
+    ] = None,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top",
+            "-n",
+            min=0,
+            help="Curves of at most N runs per metric, the best; 0 draws all.",
+            metavar="N",
+        ),
+    ] = 10,
+    title: Annotated[
+        str | None, typer.Option("--title", help="The page's title.", metavar="TEXT")
+    ] = None,
+) -> None:
+    """One self-contained HTML page to share: compare table, curves, importance, runs.
+
+    The page needs no network to open (no scripts, charts inlined as SVG): the compare
+    table, metric curves, params against the metric (parallel coordinates), which params
+    matter, and each run's commit, command and environment.
+    """
+    from runledger.commands.report import build_report, write_report
+
+    page, count, chosen = build_report(
+        Path.cwd(), runs or [], where=where, metric=metric, maximize=maximize, top=top, title=title
+    )
+    size = write_report(page, output)
+    if output != "-":
+        about = f" about {chosen}" if chosen else ""
+        print(
+            f"runledger: wrote {output} ({count} run{'s' if count != 1 else ''}{about}, "
+            f"{size / 1024:.0f} KiB)",
+            file=sys.stderr,
+        )

@@ -162,6 +162,14 @@ def _is_constant(values: Sequence[Any]) -> bool:
     )
 
 
+def require_metric(runs: Sequence[Run], metric: str) -> None:
+    """UserError naming the known metrics when none of ``runs`` (if any) has ``metric``."""
+    if runs and not any(metric in run.metrics for run in runs):
+        known = sorted({name for run in runs for name in run.metrics})
+        hint = f"; metrics: {', '.join(known)}" if known else "; these runs have none"
+        raise UserError(f"no run has a metric named {metric!r}{hint}")
+
+
 def build(
     runs: Sequence[Run],
     *,
@@ -176,10 +184,7 @@ def build(
         raise UserError("--maximize/--minimize need --metric NAME: the metric to optimise")
     direction: Direction | None = None
     if metric is not None:
-        if runs and not any(metric in run.metrics for run in runs):
-            known = sorted({name for run in runs for name in run.metrics})
-            hint = f"; metrics: {', '.join(known)}" if known else "; these runs have none"
-            raise UserError(f"no run has a metric named {metric!r}{hint}")
+        require_metric(runs, metric)
         if maximize is None:
             direction = metric_direction(metric)
         else:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from runledger import git, ids, notes, tags
 from runledger.errors import AmbiguousRunError, CorruptRecordError, RunNotFoundError, UserError
-from runledger.record import DETAIL_FILES, RUN_FILE, Run
+from runledger.record import DETAIL_FILES, METRICS_FILE, RUN_FILE, MetricsFile, Run
 
 RUNS_PREFIX = "refs/runledger/runs/"
 # Runs fetched by plain `git fetch` (after `runledger init`) or by push/pull, not yet adopted
@@ -130,6 +130,24 @@ class Ledger:
             specs = [f"{ref.oid}:{name}" for ref in refs]
             for ref, (_, content) in zip(refs, cat.read_many(specs), strict=True):
                 yield ref, content
+
+    def read_series(self, run_ids: Sequence[str]) -> dict[str, MetricsFile]:
+        """The metrics.toml of each run in ``run_ids``, through one cat-file process.
+
+        A run without series maps to an empty MetricsFile; an unreadable one is reported
+        and left out.
+        """
+        wanted = set(run_ids)
+        refs = [ref for ref in self.run_refs() if ref.id in wanted]
+        found: dict[str, MetricsFile] = {}
+        for ref, content in self.read_each(refs, METRICS_FILE):
+            try:
+                found[ref.id] = MetricsFile.parse(content) if content else MetricsFile()
+            except (ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:
+                self.warn_corrupt(
+                    ref.ref, CorruptRecordError(f"{METRICS_FILE} cannot be read ({exc})")
+                )
+        return found
 
     def summaries(self, refs: list[RunRef]) -> list[Run]:
         """The run.toml of each of ``refs`` that can be read; unreadable ones are reported."""

@@ -168,6 +168,8 @@ class Run:
     schema: int = SCHEMA_VERSION
     # detail, read on demand
     series: dict[str, tuple[list[float], list[float]]] | None = None
+    # seconds since the start at which each point of a series arrived; older runs have none
+    series_times: dict[str, list[float]] | None = None
     system_series: dict[str, tuple[list[float], list[float]]] | None = None
     environment: dict[str, Any] | None = None
     inputs: list[dict[str, Any]] | None = None
@@ -226,7 +228,7 @@ class Run:
         if self.series or self.system_series:
             document: dict[str, Any] = {"schema": self.schema}
             if self.series:
-                document["series"] = _series_tables(self.series)
+                document["series"] = _series_tables(self.series, self.series_times)
             if self.system_series:
                 document["system_series"] = _series_tables(self.system_series)
             files[METRICS_FILE] = tomlcodec.dumps(document).encode()
@@ -301,15 +303,12 @@ class Run:
 
     def with_files(self, files: Mapping[str, bytes | None]) -> Run:
         """This run with the detail files read from its tree."""
-        series: dict[str, tuple[list[float], list[float]]] = {}
-        system_series: dict[str, tuple[list[float], list[float]]] = {}
+        metrics = MetricsFile()
         environment: dict[str, Any] = {}
         inputs: list[dict[str, Any]] = []
         artifacts: list[dict[str, Any]] = []
         if files.get(METRICS_FILE):
-            data = tomlcodec.loads(files[METRICS_FILE].decode())  # type: ignore[union-attr]
-            series = _series_from_tables(data.get("series", {}))
-            system_series = _series_from_tables(data.get("system_series", {}))
+            metrics = MetricsFile.parse(files[METRICS_FILE])  # type: ignore[arg-type]
         if files.get(ENVIRONMENT_FILE):
             environment = tomlcodec.loads(files[ENVIRONMENT_FILE].decode())  # type: ignore[union-attr]
             environment.pop("schema", None)
@@ -319,8 +318,9 @@ class Run:
             artifacts = list(data.get("artifacts", []))
         return replace(
             self,
-            series=series,
-            system_series=system_series,
+            series=metrics.series,
+            series_times=metrics.times,
+            system_series=metrics.system_series,
             environment=environment,
             inputs=inputs,
             artifacts=artifacts,
@@ -414,13 +414,47 @@ def _file_json(entry: Mapping[str, Any]) -> dict[str, Any]:
     return pointer
 
 
+@dataclass(frozen=True)
+class MetricsFile:
+    """What metrics.toml holds: step series, their per-point times, the system series."""
+
+    series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(default_factory=dict)
+    system_series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, content: bytes) -> MetricsFile:
+        """ValueError (or UnicodeDecodeError) when the file cannot be read."""
+        data = tomlcodec.loads(content.decode())
+        tables = data.get("series", {})
+        return cls(
+            series=_series_from_tables(tables),
+            times=_times_from_tables(tables),
+            system_series=_series_from_tables(data.get("system_series", {})),
+        )
+
+
 def _series_tables(
     series: Mapping[str, tuple[list[float], list[float]]],
+    times: Mapping[str, list[float]] | None = None,
 ) -> dict[str, dict[str, list[float]]]:
-    return {
-        name: {"step": list(steps), "value": list(values)}
-        for name, (steps, values) in series.items()
-    }
+    tables: dict[str, dict[str, list[float]]] = {}
+    for name, (steps, values) in series.items():
+        table = {"step": list(steps), "value": list(values)}
+        point_times = (times or {}).get(name)
+        if point_times and len(point_times) == len(steps):
+            table["time"] = list(point_times)
+        tables[name] = table
+    return tables
+
+
+def _times_from_tables(tables: Mapping[str, Any]) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+    for name, points in tables.items():
+        point_times = points.get("time")
+        if isinstance(point_times, list) and len(point_times) == len(points.get("step", [])):
+            times[name] = [float(t) for t in point_times]
+    return times
 
 
 def _series_from_tables(tables: Mapping[str, Any]) -> dict[str, tuple[list[float], list[float]]]:

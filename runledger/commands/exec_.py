@@ -348,6 +348,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         system["max_process_rss_bytes"] = result.max_rss_bytes
     system.update(outcome.sampler.summary())
     sampled = outcome.sampler.series
+    series = outcome.collector.series()
     environment = dict(outcome.capture.environment)
     if outcome.capture.error is not None:
         environment["capture_error"] = redactor.mask_text(repr(outcome.capture.error))
@@ -378,9 +379,8 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         runledger_version=__version__,
         config_files=tuple(config_files),
         system=system,
-        series={
-            name: (list(s.steps), list(s.values)) for name, s in outcome.collector.series().items()
-        },
+        series={name: (list(s.steps), list(s.values)) for name, s in series.items()},
+        series_times={name: list(s.times) for name, s in series.items() if s.times},
         system_series={
             name: (list(sampled.seconds), values) for name, values in sampled.values.items()
         },
