@@ -295,7 +295,9 @@ def test_environment_is_recorded_without_secrets(repo: Repo) -> None:
     detail = repo.cli("show", repo.run_ids()[0], "--json").json()
     environment = detail["environment"]
     variables = dict(environment["variables"])
-    variables.pop("PYTHONPATH", None)  # allow-listed, and set by the test harness
+    # allow-listed, and set by the test harness or an activated virtualenv (.ci/run)
+    for harness in ("PYTHONPATH", "VIRTUAL_ENV", "CONDA_DEFAULT_ENV"):
+        variables.pop(harness, None)
     assert variables == {"CUDA_VISIBLE_DEVICES": "0,1", "PYTHONHASHSEED": "42"}
     assert environment["python"]["version"] == ".".join(map(str, sys.version_info[:3]))
     assert "pytest" in {name.lower() for name in environment["packages"]}
