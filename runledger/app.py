@@ -23,8 +23,9 @@ class RunledgerGroup(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         standalone = kwargs.pop("standalone_mode", True)
-        from runledger.cli import _report_bug, _report_error
+        from runledger.cli import _report_bug, _report_error, recover_runs
 
+        recover_runs(kwargs.get("args") if kwargs.get("args") is not None else sys.argv[1:])
         try:
             kwargs["standalone_mode"] = False
             result = super().main(*args, **kwargs)

@@ -8,8 +8,9 @@ A run's tree holds:
 - ``files.toml``: inputs and artifacts, as pointers (path, size, sha256);
 - ``output.log``: the command's output as the user saw it, secrets masked, size-capped.
 
-``schema`` in run.toml is the record's version. A reader accepts every version up to its own
-and refuses newer ones with a clear message, so an old runledger never misreads a new record.
+``schema`` in each file is the record's version. A reader accepts every version up to its own
+(older ones are migrated in memory, see schema.py) and refuses newer ones with a clear message,
+so an old runledger never misreads a new record.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from runledger import schema as schema_
 from runledger import tomlcodec
 from runledger.errors import CorruptRecordError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = schema_.SCHEMA_VERSION
 STATUSES = ("ok", "failed", "interrupted")
 
 RUN_FILE = "run.toml"
@@ -108,6 +110,8 @@ class Run:
     runledger_version: str | None = None
     config_files: tuple[dict[str, Any], ...] = ()
     system: dict[str, Any] = field(default_factory=dict)
+    # set when a later runledger recorded the run from its journal (journal.py): why, and when
+    recovered: dict[str, str] | None = None
     schema: int = SCHEMA_VERSION
     # detail, read on demand
     series: dict[str, tuple[list[float], list[float]]] | None = None
@@ -153,6 +157,7 @@ class Run:
             "metrics": {name: summary.to_dict() for name, summary in self.metrics.items()},
             "config_files": [dict(item) for item in self.config_files],
             "system": self.system,
+            "recovered": self.recovered,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -189,14 +194,12 @@ class Run:
             data = tomlcodec.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
             raise CorruptRecordError(f"{where}: run.toml is not valid TOML ({exc})") from exc
-        schema = data.get("schema")
-        if not isinstance(schema, int):
-            raise CorruptRecordError(f"{where}: run.toml has no schema version")
-        if schema > SCHEMA_VERSION:
-            raise CorruptRecordError(
-                f"{where}: written by a newer runledger (schema {schema}; this one reads up "
-                f"to {SCHEMA_VERSION}): upgrade runledger to read it"
-            )
+        try:
+            data = schema_.upgrade(RUN_FILE, data)
+            schema_.check_run_toml(data)
+        except schema_.SchemaError as exc:
+            raise CorruptRecordError(f"{where}: {exc}", newer=exc.newer) from exc
+        schema = data["schema"]
         try:
             return cls(
                 id=str(data["id"]),
@@ -224,9 +227,10 @@ class Run:
                 runledger_version=data.get("runledger_version"),
                 config_files=tuple(dict(item) for item in data.get("config_files", ())),
                 system=dict(data.get("system", {})),
+                recovered=data.get("recovered"),
                 schema=schema,
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise CorruptRecordError(f"{where}: run.toml is missing or has a bad {exc}") from exc
 
     def with_files(self, files: Mapping[str, bytes | None]) -> Run:
@@ -237,14 +241,14 @@ class Run:
         inputs: list[dict[str, Any]] = []
         artifacts: list[dict[str, Any]] = []
         if files.get(METRICS_FILE):
-            data = tomlcodec.loads(files[METRICS_FILE].decode())  # type: ignore[union-attr]
+            data = _detail(files, METRICS_FILE, ("series", "system_series"))
             series = _series_from_tables(data.get("series", {}))
             system_series = _series_from_tables(data.get("system_series", {}))
         if files.get(ENVIRONMENT_FILE):
-            environment = tomlcodec.loads(files[ENVIRONMENT_FILE].decode())  # type: ignore[union-attr]
+            environment = _detail(files, ENVIRONMENT_FILE, ())
             environment.pop("schema", None)
         if files.get(FILES_FILE):
-            data = tomlcodec.loads(files[FILES_FILE].decode())  # type: ignore[union-attr]
+            data = _detail(files, FILES_FILE, ())
             inputs = list(data.get("inputs", []))
             artifacts = list(data.get("artifacts", []))
         return replace(
@@ -306,7 +310,22 @@ class Run:
         data["artifacts"] = json_safe(self.artifacts or [])
         data["schema"] = self.schema
         data["runledger_version"] = self.runledger_version
+        data["recovered"] = self.recovered
         return data
+
+
+def _detail(
+    files: Mapping[str, bytes | None], name: str, tables: tuple[str, ...]
+) -> dict[str, Any]:
+    """A detail file, in the current layout; CorruptRecordError when it cannot be read."""
+    content = files.get(name) or b""
+    data = tomlcodec.loads(content.decode())
+    try:
+        data = schema_.upgrade(name, data)
+        schema_.check_detail(name, data, tables)
+    except schema_.SchemaError as exc:
+        raise CorruptRecordError(str(exc), newer=exc.newer) from exc
+    return data
 
 
 def _series_tables(

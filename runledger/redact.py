@@ -320,11 +320,18 @@ class Redactor:
         return [self.mask_text(_mask_assignment_arg(arg, self.is_secret_name)) for arg in masked]
 
     def mask_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """``params`` (nested) with secret-looking keys' values and secret shapes masked."""
-        return {
-            key: MASK if self.is_secret_name(str(key)) else self._mask_value(value)
-            for key, value in params.items()
-        }
+        """``params`` (nested) with secret-looking keys' values and secret shapes masked.
+
+        Keys are masked too (a Hydra override ``ghp_...=1`` makes a token a key); when two
+        keys become the same, the first one's value is kept.
+        """
+        masked: dict[str, Any] = {}
+        for key, value in params.items():
+            new_key = self.mask_text(key) if isinstance(key, str) else key
+            if new_key in masked:
+                continue
+            masked[new_key] = MASK if self.is_secret_name(str(key)) else self._mask_value(value)
+        return masked
 
     def _mask_value(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -334,6 +341,20 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self._mask_value(item) for item in value]
         return value
+
+
+def usable_patterns(patterns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``patterns`` split into those that compile and those that do not (configuration)."""
+    good: list[str] = []
+    bad: list[str] = []
+    for pattern in patterns:
+        try:
+            _compile_extra(pattern)
+        except UserError:
+            bad.append(pattern)
+        else:
+            good.append(pattern)
+    return good, bad
 
 
 def _shape_mask(found: re.Match[str]) -> str:

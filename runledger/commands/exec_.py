@@ -19,15 +19,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from runledger import __version__, git, ids
+from runledger import __version__, git, ids, journal
 from runledger.capture import params as params_capture
 from runledger.capture.environment import capture_environment
 from runledger.capture.metrics import MetricsCollector
 from runledger.capture.system import SystemSampler
-from runledger.errors import DirtyTreeError, UserError
+from runledger.errors import DirtyTreeError, RunledgerError, UserError
+from runledger.journal import Journal
 from runledger.ledger import Ledger
 from runledger.record import GitInfo, MetricSummary, Run
-from runledger.redact import DEFAULT_ENV_ALLOWLIST, Redactor, safe_env, strip_url_credentials
+from runledger.redact import (
+    DEFAULT_ENV_ALLOWLIST,
+    Redactor,
+    safe_env,
+    strip_url_credentials,
+    usable_patterns,
+)
 from runledger.runner import CommandResult, LogCapture, resolve_executable, run_command
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
@@ -152,6 +159,7 @@ class _Prepared:
 def prepare(options: ExecOptions, cwd: Path) -> _Prepared:
     """Every check that can refuse the run, before anything starts."""
     repo, head = git.discover_with_head(cwd)
+    journal.recover_abandoned(repo.common_dir, lambda: repo)
     if head.commit is None:
         raise UserError(
             "the repository has no commit yet: commit your code first "
@@ -183,7 +191,7 @@ class _Outcome:
     sampler: SystemSampler
 
 
-def run_and_capture(prepared: _Prepared) -> _Outcome:
+def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> _Outcome:
     """Run the command with output pass-through; capture everything else alongside."""
     child_env = dict(prepared.env)
     child_env["RUNLEDGER_RUN_ID"] = prepared.run_id
@@ -197,10 +205,11 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
     def capture_in_background() -> None:
         try:
             capture.config = git.read_config(repo)
+            patterns, _ = usable_patterns(capture.config.secret_patterns)
             capture.environment = capture_environment(
                 prepared.executable,
                 prepared.env,
-                safe_env(prepared.env, DEFAULT_ENV_ALLOWLIST),
+                safe_env(prepared.env, DEFAULT_ENV_ALLOWLIST, patterns),
                 repo.runledger_dir / "cache",
             )
         except Exception as exc:  # reported with the run, never fatal to it
@@ -211,17 +220,26 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
     def on_started(pid: int) -> None:
         capturer.start()
         sampler.start(pid)
+        if run_journal is not None:
+            _journal_started(prepared, run_journal, pid)
 
     def on_output(data: bytes, stream: str) -> None:
         log.add(data)
         collector.feed_output(data, stream)
+        if run_journal is not None:
+            run_journal.feed(data)
+
+    def on_tick() -> None:
+        collector.poll_metrics_file(prepared.metrics_file)
+        if run_journal is not None:
+            run_journal.tick()
 
     try:
         result = run_command(
             prepared.options.command,
             child_env,
             on_output=on_output,
-            on_tick=lambda: collector.poll_metrics_file(prepared.metrics_file),
+            on_tick=on_tick,
             on_started=on_started,
         )
     finally:
@@ -264,11 +282,50 @@ def _params(
     return params, origin, config_files
 
 
+def _journal_started(prepared: _Prepared, run_journal: Journal, pid: int) -> None:
+    """What recovery needs if runledger dies, written while the command starts (masked)."""
+    redactor = Redactor(prepared.env)
+    options = prepared.options
+    run_journal.started(
+        pid,
+        time.time(),
+        redactor,
+        {
+            "command": redactor.mask_argv(options.command),
+            "name": redactor.mask_text(options.name) if options.name else None,
+            "tags": [redactor.mask_text(tag) for tag in dict.fromkeys(options.tags)],
+            "note": redactor.mask_text(options.note) if options.note else None,
+            "params": redactor.mask_params(prepared.cli_params),
+            "user": _user(),
+            "runledger_version": __version__,
+        },
+    )
+
+
+def _redactor(env: dict[str, str], config: git.RepoConfig) -> Redactor:
+    patterns, broken = usable_patterns(config.secret_patterns)
+    for pattern in broken:
+        print(
+            f"runledger: warning: ignoring runledger.secretPattern {pattern!r}: not a valid "
+            "regular expression",
+            file=sys.stderr,
+        )
+    return Redactor(env, patterns)
+
+
+def _masked_names(redactor: Redactor, named: dict[str, Any]) -> dict[str, Any]:
+    """Metric names can hold a secret too (a JSON key); the first of two equal names wins."""
+    masked: dict[str, Any] = {}
+    for name, value in named.items():
+        masked.setdefault(redactor.mask_text(name), value)
+    return masked
+
+
 def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     result = outcome.result
-    redactor = Redactor(prepared.env)
     params, sources, config_files = _params(prepared, outcome)
     config = outcome.capture.config or git.RepoConfig({}, None, None, {})
+    redactor = _redactor(prepared.env, config)
     metrics = {
         name: MetricSummary(
             last=summary.last,
@@ -288,12 +345,13 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         system["max_process_rss_bytes"] = result.max_rss_bytes
     system.update(outcome.sampler.summary())
     sampled = outcome.sampler.series
+    series = outcome.collector.series()
     environment = dict(outcome.capture.environment)
     if outcome.capture.error is not None:
         environment["capture_error"] = redactor.mask_text(repr(outcome.capture.error))
     return Run(
         id=prepared.run_id,
-        name=prepared.options.name,
+        name=redactor.mask_text(prepared.options.name) if prepared.options.name else None,
         status=_status(result),
         exit_code=result.returncode,
         signal=result.signal or result.received_signal,
@@ -301,7 +359,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         ended_at=_iso(result.ended_at),
         duration_s=round(result.monotonic_duration_s, 3),
         command=tuple(redactor.mask_argv(prepared.options.command)),
-        cwd=prepared.repo.relative_cwd(prepared.cwd),
+        cwd=redactor.mask_text(prepared.repo.relative_cwd(prepared.cwd)),
         user=_user(),
         host=socket.gethostname(),
         git=GitInfo(
@@ -310,16 +368,17 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
             remotes={name: strip_url_credentials(url) for name, url in config.remotes.items()},
         ),
         params=redactor.mask_params(params),
-        param_sources=sources,
-        metrics=metrics,
-        tags=tuple(dict.fromkeys(prepared.options.tags)),
+        param_sources=redactor.mask_params(sources),
+        metrics=_masked_names(redactor, metrics),
+        tags=tuple(dict.fromkeys(redactor.mask_text(tag) for tag in prepared.options.tags)),
         note=redactor.mask_text(prepared.options.note) if prepared.options.note else None,
         runledger_version=__version__,
-        config_files=tuple(config_files),
-        system=system,
-        series={
-            name: (list(s.steps), list(s.values)) for name, s in outcome.collector.series().items()
-        },
+        config_files=tuple(redactor.mask_params(entry) for entry in config_files),
+        system=redactor.mask_params(system),
+        series=_masked_names(
+            redactor,
+            {name: (list(s.steps), list(s.values)) for name, s in series.items()},
+        ),
         system_series={
             name: (list(sampled.seconds), values) for name, values in sampled.values.items()
         },
@@ -339,13 +398,70 @@ def record(prepared: _Prepared, run: Run, config: git.RepoConfig | None) -> None
 
 
 def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
-    """Run and record; return the exit code runledger should exit with."""
+    """Run and record; return the exit code runledger should exit with.
+
+    Once the command has run, its exit code is what runledger exits with, whatever happens
+    while recording: a run that cannot be recorded stays in its journal for the next command.
+    """
     prepared = prepare(options, Path.cwd() if cwd is None else cwd)
-    outcome = run_and_capture(prepared)
-    run = build_run(prepared, outcome)
-    record(prepared, run, outcome.capture.config)
+    run_journal = Journal.begin(
+        prepared.work_dir,
+        prepared.run_id,
+        commit=prepared.head.commit,
+        branch=prepared.head.branch,
+        cwd=prepared.repo.relative_cwd(prepared.cwd),
+    )
+    try:
+        outcome = run_and_capture(prepared, run_journal)
+    except BaseException:
+        if run_journal.facts.get("child_pid") is None:  # nothing ran: nothing to recover
+            run_journal.close()
+        raise
+    result = outcome.result
+    run_journal.finish(
+        {
+            "status": _status(result),
+            "exit_code": result.returncode,
+            "signal": result.signal or result.received_signal,
+            "ended_at": result.ended_at,
+            "duration_s": round(result.monotonic_duration_s, 3),
+        }
+    )
+    run: Run | None = None
+    try:
+        run = build_run(prepared, outcome)
+        record(prepared, run, outcome.capture.config)
+    except (RunledgerError, OSError) as exc:
+        _not_recorded(prepared, run_journal, run, _cause(exc))
+        return result.exit_code
+    except Exception as exc:  # noqa: BLE001 - a bug must not change the command's exit code
+        from runledger.cli import _report_bug
+
+        run_journal.hand_over(run.to_files() if run else {}, f"{type(exc).__name__}: {exc}")
+        _report_bug(exc)
+        return result.exit_code
     print(f"runledger: recorded run {ids.short_id(run.id)} ({run.status})", file=sys.stderr)
-    return outcome.result.exit_code
+    return result.exit_code
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _not_recorded(prepared: _Prepared, run_journal: Journal, run: Run | None, cause: str) -> None:
+    kept = run_journal.hand_over(run.to_files() if run else {}, cause)
+    short = ids.short_id(prepared.run_id)
+    if kept:
+        where = (
+            f"it is kept in {prepared.work_dir} and the next runledger command in this "
+            "repository records it"
+        )
+    else:
+        where = f"it could not be kept either ({run_journal.write_error or 'unknown error'})"
+    print(f"runledger: error: run {short} was not recorded: {cause}; {where}", file=sys.stderr)
 
 
 def _user() -> str:
@@ -356,6 +472,6 @@ def _user() -> str:
 
 
 def _cleanup(work_dir: Path) -> None:
-    for child in work_dir.iterdir():
-        child.unlink(missing_ok=True)
-    work_dir.rmdir()
+    import shutil
+
+    shutil.rmtree(work_dir, ignore_errors=True)

@@ -1,0 +1,370 @@
+"""The journal of a run in progress: a run is never silently lost (issue 8).
+
+``runledger exec`` keeps a small folder per run under
+``<git-common-dir>/runledger/in-progress/<run-id>/`` while the command runs:
+
+- ``journal.json``: what is known of the run (id, host, runledger's pid and the command's, the
+  code commit, the masked command...), rewritten atomically (temp file + ``os.replace``) when
+  something changes; its modification time is the heartbeat, touched about every half second.
+  Once the command has ended, its result (status, exit code, times) is stored here *before*
+  runledger tries to record the run.
+- ``metrics.jsonl``: the metrics file the command appends to (``RUNLEDGER_METRICS_FILE``).
+- ``output.*.log``: the output, secrets masked, size-capped: the first segment is kept, then
+  two rolling segments keep the latest output (at most ``3 * SEGMENT_BYTES`` on disk).
+- ``record/``: the run's files, when recording them into git failed.
+
+A run that is recorded removes its folder. Any other runledger command starts by looking at
+this folder (one ``os.scandir``): a journal whose runledger process has died on this host, or
+that its runledger handed over after failing to record it, is recorded by
+:mod:`runledger.recovery` through the normal write path. This module stays light: it is on
+exec's path and on every command's start-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import socket
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from runledger.git import Repo
+    from runledger.redact import Redactor
+
+JOURNAL_FILE: Final = "journal.json"
+METRICS_FILE: Final = "metrics.jsonl"
+RECORD_DIR: Final = "record"
+HEAD_LOG: Final = "output.head.log"
+TAIL_LOGS: Final = ("output.tail.0.log", "output.tail.1.log")
+JOURNAL_VERSION: Final = 1
+SEGMENT_BYTES: Final = 512 * 1024
+# What one tick masks at most: when output floods faster, the middle is dropped (marked), so a
+# tick never stalls the pass-through for long.
+PENDING_BYTES: Final = 128 * 1024
+# A folder with no journal file is a runledger between mkdir and its first write (microseconds),
+# or debris of an old version; only the latter is old.
+ORPHAN_AGE_S: Final = 24 * 3600
+
+
+def in_progress_dir(common_dir: Path) -> Path:
+    return common_dir / "runledger" / "in-progress"
+
+
+# --- processes ------------------------------------------------------------------------------
+
+
+def process_start(pid: int) -> int | None:
+    """When process ``pid`` started (clock ticks since boot, Linux), or None when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rpartition(b")")[2].split()
+        return int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def process_alive(pid: int | None, start: int | None) -> bool:
+    """Whether ``pid`` still runs and is the process that started at ``start``.
+
+    A zombie is dead (nobody may ever reap it in a container); a pid reused by another
+    process is dead.
+    """
+    if not pid or pid <= 0:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rpartition(b")")[2].split()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        fields = []
+    if fields:
+        if fields[0] in (b"Z", b"X", b"x"):
+            return False
+        with contextlib.suppress(IndexError, ValueError):
+            if start is not None and int(fields[19]) != start:
+                return False
+        return True
+    try:  # no /proc (macOS): signal 0 asks whether the pid exists
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old content or the new, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def read_journal(folder: Path) -> dict[str, Any] | None:
+    """The journal in ``folder``, or None when it is missing or unreadable."""
+    try:
+        data = json.loads((folder / JOURNAL_FILE).read_bytes())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("id"), str) else None
+
+
+def iso_time(timestamp: float) -> str:
+    from datetime import UTC, datetime
+
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+# --- the writer (exec) ----------------------------------------------------------------------
+
+
+class Journal:
+    """The in-progress folder of one run, written by the runledger that runs it.
+
+    Every method is best effort: a journal that cannot be written (full disk) must never stop
+    the command or change its exit code.
+    """
+
+    def __init__(self, folder: Path, facts: dict[str, Any]) -> None:
+        self.folder = folder
+        self.facts = facts
+        self._redactor: Redactor | None = None
+        self._pending = bytearray()
+        self._omitted = 0
+        self._segment = HEAD_LOG
+        self._segment_size = 0
+        self._tail_index = 1
+        self.write_error: str | None = None
+
+    @classmethod
+    def begin(
+        cls,
+        folder: Path,
+        run_id: str,
+        *,
+        commit: str | None,
+        branch: str | None,
+        cwd: str,
+    ) -> Journal:
+        """Create the folder and write the first journal, before the command starts."""
+        folder.mkdir(parents=True, exist_ok=True)
+        pid = os.getpid()
+        journal = cls(
+            folder,
+            {
+                "version": JOURNAL_VERSION,
+                "id": run_id,
+                "host": socket.gethostname(),
+                "pid": pid,
+                "pid_start": process_start(pid),
+                "child_pid": None,
+                "child_start": None,
+                "started_at": time.time(),
+                "commit": commit,
+                "branch": branch,
+                "cwd": cwd,
+                "final": None,
+                "handed_over": False,
+            },
+        )
+        (folder / METRICS_FILE).touch()
+        journal.save()
+        return journal
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.folder / METRICS_FILE
+
+    def save(self) -> None:
+        try:
+            data = json.dumps(self.facts, ensure_ascii=True, allow_nan=True)
+            write_atomic(self.folder / JOURNAL_FILE, data.encode())
+        except (OSError, TypeError, ValueError) as exc:
+            self.write_error = str(exc)
+
+    def started(
+        self,
+        child_pid: int,
+        started_at: float,
+        redactor: Redactor,
+        facts: Mapping[str, Any],
+    ) -> None:
+        """The command runs: record its pid and what recovery would need (already masked)."""
+        self._redactor = redactor
+        self.facts.update(facts)
+        self.facts["child_pid"] = child_pid
+        self.facts["child_start"] = process_start(child_pid)
+        self.facts["started_at"] = started_at
+        self.save()
+
+    def feed(self, data: bytes) -> None:
+        """Output as it passes through; cheap: it is only queued for the next tick."""
+        self._pending += data
+        if len(self._pending) > PENDING_BYTES:
+            drop = len(self._pending) - PENDING_BYTES
+            del self._pending[:drop]
+            self._omitted += drop
+
+    def tick(self) -> None:
+        """About every half second: write the queued output (masked) and touch the heartbeat."""
+        self.flush_output(final=False)
+        with contextlib.suppress(OSError):
+            os.utime(self.folder / JOURNAL_FILE)
+
+    def flush_output(self, *, final: bool) -> None:
+        if self._redactor is None:
+            return
+        pending = self._pending
+        end = len(pending) if final else pending.rfind(b"\n") + 1
+        if end == 0 and len(pending) >= PENDING_BYTES:  # one endless line: write what we have
+            end = len(pending)
+        chunk = bytes(pending[:end])
+        del pending[:end]
+        if self._omitted and chunk:
+            marker = f"[runledger: {self._omitted} bytes of output omitted here]\n".encode()
+            chunk = marker + chunk[chunk.find(b"\n") + 1 :]
+            self._omitted = 0
+        if chunk:
+            self._append(self._redactor.mask_bytes(chunk))
+
+    def _append(self, data: bytes) -> None:
+        try:
+            mode = "ab"
+            if self._segment_size >= SEGMENT_BYTES:  # the head is kept; the tails take turns
+                self._tail_index = 0 if self._segment == HEAD_LOG else 1 - self._tail_index
+                self._segment = TAIL_LOGS[self._tail_index]
+                self._segment_size = 0
+                mode = "wb"
+            with open(self.folder / self._segment, mode) as handle:
+                handle.write(data)
+            self._segment_size += len(data)
+        except OSError as exc:
+            self.write_error = str(exc)
+
+    def finish(self, final: Mapping[str, Any]) -> None:
+        """The command has ended: store its result before runledger tries to record it."""
+        self.flush_output(final=True)
+        self.facts["final"] = dict(final)
+        self.save()
+
+    def hand_over(self, files: Mapping[str, bytes], error: str) -> bool:
+        """Recording failed: keep the run's files for the next runledger command to record.
+
+        Returns whether they were kept; the journal alone (result, metrics, output) is kept in
+        any case when it could be written.
+        """
+        self.facts["handed_over"] = True
+        self.facts["record_error"] = error
+        kept = True
+        staging = self.folder / (RECORD_DIR + ".tmp")
+        try:
+            shutil.rmtree(staging, ignore_errors=True)
+            staging.mkdir()
+            for name, content in files.items():
+                (staging / name).write_bytes(content)
+            os.replace(staging, self.folder / RECORD_DIR)
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            kept = False
+        self.save()
+        return kept and self.write_error is None
+
+    def close(self) -> None:
+        """The run is recorded: the journal has done its job."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+# --- the reader (every command) -------------------------------------------------------------
+
+
+def log_segments(folder: Path) -> list[Path]:
+    """The journal's output segments that exist, in the order they were written."""
+    tails = []
+    for name in TAIL_LOGS:
+        with contextlib.suppress(OSError):
+            tails.append(((folder / name).stat().st_mtime_ns, folder / name))
+    head = [folder / HEAD_LOG] if (folder / HEAD_LOG).exists() else []
+    return head + [path for _, path in sorted(tails)]
+
+
+def needs_recovery(journal: Mapping[str, Any], host: str) -> bool:
+    """Whether the run of ``journal`` is abandoned: nobody else will ever record it."""
+    if journal.get("handed_over") is True:
+        return True
+    if journal.get("host") != host:
+        return False  # another machine sharing this git directory: its pids mean nothing here
+    pid = journal.get("pid")
+    start = journal.get("pid_start")
+    return not process_alive(
+        pid if isinstance(pid, int) else None, start if isinstance(start, int) else None
+    )
+
+
+def abandoned(common_dir: Path) -> list[Path]:
+    """Folders of runs to recover; one ``os.scandir`` when there is nothing to do."""
+    try:
+        entries = list(os.scandir(in_progress_dir(common_dir)))
+    except OSError:
+        return []
+    if not entries:
+        return []
+    host = socket.gethostname()
+    found = []
+    for entry in entries:
+        folder = Path(entry.path)
+        journal = read_journal(folder)
+        if journal is None:
+            _remove_if_orphaned(folder)
+        elif needs_recovery(journal, host):
+            found.append(folder)
+    return found
+
+
+def _remove_if_orphaned(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        if time.time() - folder.stat().st_mtime > ORPHAN_AGE_S:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def recover_abandoned(common_dir: Path, open_repo: Callable[[], Repo]) -> None:
+    """Record every abandoned run of this repository; never raises.
+
+    ``open_repo`` is called only when there is something to recover.
+    """
+    try:
+        folders = abandoned(common_dir)
+        if not folders:
+            return
+        from runledger.recovery import recover
+
+        recover(open_repo(), folders)
+    except Exception as exc:  # noqa: BLE001 - recovery must never stop the user's command
+        import sys
+
+        print(f"runledger: warning: could not recover interrupted runs: {exc}", file=sys.stderr)
+
+
+def recover_here(cwd: Path) -> None:
+    """Recovery at the start of a command, for the repository around ``cwd`` (if any)."""
+    from runledger import git
+
+    common_dir = git.find_common_dir(cwd)
+    if common_dir is not None:
+        recover_abandoned(common_dir, lambda: git.discover(cwd))
