@@ -10,7 +10,8 @@
   runledger tries to record the run.
 - ``metrics.jsonl``: the metrics file the command appends to (``RUNLEDGER_METRICS_FILE``).
 - ``output.*.log``: the output, secrets masked, size-capped: the first segment is kept, then
-  two rolling segments keep the latest output (at most ``3 * SEGMENT_BYTES`` on disk).
+  numbered segments keep the latest output, the oldest removed when a third one starts (at
+  most ``3 * SEGMENT_BYTES`` on disk).
 - ``record/``: the run's files, when recording them into git failed.
 
 A run that is recorded removes its folder. Any other runledger command starts by looking at
@@ -29,7 +30,7 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -41,7 +42,7 @@ JOURNAL_FILE: Final = "journal.json"
 METRICS_FILE: Final = "metrics.jsonl"
 RECORD_DIR: Final = "record"
 HEAD_LOG: Final = "output.head.log"
-TAIL_LOGS: Final = ("output.tail.0.log", "output.tail.1.log")
+TAIL_LOG: Final = "output.tail.{:06d}.log"
 JOURNAL_VERSION: Final = 1
 SEGMENT_BYTES: Final = 512 * 1024
 # What one tick masks at most: when output floods faster, the middle is dropped (marked), so a
@@ -146,11 +147,12 @@ class Journal:
         self.folder = folder
         self.facts = facts
         self._redactor: Redactor | None = None
+        self._pending_head = bytearray()
         self._pending = bytearray()
         self._omitted = 0
         self._segment = HEAD_LOG
         self._segment_size = 0
-        self._tail_index = 1
+        self._tail_number = 0
         self.write_error: str | None = None
 
     @classmethod
@@ -215,10 +217,18 @@ class Journal:
         self.save()
 
     def feed(self, data: bytes) -> None:
-        """Output as it passes through; cheap: it is only queued for the next tick."""
+        """Output as it passes through; cheap: it is only queued for the next tick.
+
+        What waits is bounded: when output floods faster than ticks write it, the first and
+        the last ``PENDING_BYTES / 2`` since the last tick are kept, the middle is dropped.
+        """
+        room = PENDING_BYTES // 2 - len(self._pending_head)
+        if room > 0 and not self._omitted and not self._pending:
+            self._pending_head += data[:room]
+            data = data[room:]
         self._pending += data
-        if len(self._pending) > PENDING_BYTES:
-            drop = len(self._pending) - PENDING_BYTES
+        if len(self._pending) > PENDING_BYTES // 2:
+            drop = len(self._pending) - PENDING_BYTES // 2
             del self._pending[:drop]
             self._omitted += drop
 
@@ -231,28 +241,41 @@ class Journal:
     def flush_output(self, *, final: bool) -> None:
         if self._redactor is None:
             return
+        if self._omitted:
+            # A gap: the head goes out whole, then a marker, then the tail from its first
+            # full line on.
+            head, tail = self._pending_head, self._pending
+            end = head.rfind(b"\n") + 1 or len(head)
+            start = tail.find(b"\n") + 1
+            omitted = len(head) - end + self._omitted + start
+            marker = f"[runledger: {omitted} bytes of output omitted here]\n"
+            self._pending = tail[start:]
+            kept = bytes(head[:end])
+            chunk = kept + (b"" if kept.endswith(b"\n") or not kept else b"\n") + marker.encode()
+            self._pending_head = bytearray()
+            self._omitted = 0
+        else:
+            chunk = b""
+            self._pending = self._pending_head + self._pending
+            self._pending_head = bytearray()
         pending = self._pending
         end = len(pending) if final else pending.rfind(b"\n") + 1
-        if end == 0 and len(pending) >= PENDING_BYTES:  # one endless line: write what we have
+        if end == 0 and len(pending) >= PENDING_BYTES // 2:  # one endless line
             end = len(pending)
-        chunk = bytes(pending[:end])
+        chunk += bytes(pending[:end])
         del pending[:end]
-        if self._omitted and chunk:
-            marker = f"[runledger: {self._omitted} bytes of output omitted here]\n".encode()
-            chunk = marker + chunk[chunk.find(b"\n") + 1 :]
-            self._omitted = 0
         if chunk:
             self._append(self._redactor.mask_bytes(chunk))
 
     def _append(self, data: bytes) -> None:
         try:
-            mode = "ab"
-            if self._segment_size >= SEGMENT_BYTES:  # the head is kept; the tails take turns
-                self._tail_index = 0 if self._segment == HEAD_LOG else 1 - self._tail_index
-                self._segment = TAIL_LOGS[self._tail_index]
+            if self._segment_size >= SEGMENT_BYTES:  # the head is kept; two tails at most
+                self._tail_number += 1
+                self._segment = TAIL_LOG.format(self._tail_number)
                 self._segment_size = 0
-                mode = "wb"
-            with open(self.folder / self._segment, mode) as handle:
+                if self._tail_number > 2:
+                    (self.folder / TAIL_LOG.format(self._tail_number - 2)).unlink(missing_ok=True)
+            with open(self.folder / self._segment, "ab") as handle:
                 handle.write(data)
             self._segment_size += len(data)
         except OSError as exc:
@@ -264,27 +287,30 @@ class Journal:
         self.facts["final"] = dict(final)
         self.save()
 
-    def hand_over(self, files: Mapping[str, bytes], error: str) -> bool:
-        """Recording failed: keep the run's files for the next runledger command to record.
+    def hand_over(self, files: Mapping[str, bytes], error: str) -> str | None:
+        """Recording failed: keep the run for the next runledger command to record.
 
-        Returns whether they were kept; the journal alone (result, metrics, output) is kept in
-        any case when it could be written.
+        Returns what was kept: ``"run"`` (the run's own files), ``"journal"`` (what the journal
+        knows: result, metrics, part of the output), or None when nothing could be written.
         """
         self.facts["handed_over"] = True
         self.facts["record_error"] = error
-        kept = True
+        kept: str | None = "run" if files else "journal"
         staging = self.folder / (RECORD_DIR + ".tmp")
-        try:
-            shutil.rmtree(staging, ignore_errors=True)
-            staging.mkdir()
-            for name, content in files.items():
-                (staging / name).write_bytes(content)
-            os.replace(staging, self.folder / RECORD_DIR)
-        except OSError:
-            shutil.rmtree(staging, ignore_errors=True)
-            kept = False
+        if files:
+            try:
+                shutil.rmtree(staging, ignore_errors=True)
+                staging.mkdir()
+                for name, content in files.items():
+                    (staging / name).write_bytes(content)
+                os.replace(staging, self.folder / RECORD_DIR)
+            except OSError as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                self.write_error = str(exc)
+                kept = "journal"
+        self.write_error = None
         self.save()
-        return kept and self.write_error is None
+        return kept if self.write_error is None else None
 
     def close(self) -> None:
         """The run is recorded: the journal has done its job."""
@@ -296,12 +322,21 @@ class Journal:
 
 def log_segments(folder: Path) -> list[Path]:
     """The journal's output segments that exist, in the order they were written."""
-    tails = []
-    for name in TAIL_LOGS:
-        with contextlib.suppress(OSError):
-            tails.append(((folder / name).stat().st_mtime_ns, folder / name))
+    tails = sorted(folder.glob("output.tail.*.log"))
     head = [folder / HEAD_LOG] if (folder / HEAD_LOG).exists() else []
-    return head + [path for _, path in sorted(tails)]
+    return head + tails
+
+
+def read_log(folder: Path, chunk_bytes: int = 1024 * 1024) -> Iterator[bytes]:
+    """The journal's copy of the output, in chunks, with a marker where segments were dropped."""
+    segments = log_segments(folder)
+    for index, path in enumerate(segments):
+        first_tail = path.name != HEAD_LOG and (index == 0 or segments[index - 1].name == HEAD_LOG)
+        if first_tail and path.name != TAIL_LOG.format(1):
+            yield b"\n[runledger: output omitted here]\n"
+        with open(path, "rb") as handle:
+            while chunk := handle.read(chunk_bytes):
+                yield chunk
 
 
 def needs_recovery(journal: Mapping[str, Any], host: str) -> bool:

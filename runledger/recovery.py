@@ -182,15 +182,14 @@ def _run_from_journal(
     command = redactor.mask_argv(command)
     collector = MetricsCollector()
     log = LogCapture(LOG_LIMIT_BYTES)
-    for segment in journal.log_segments(folder):
-        with open(segment, "rb") as handle:
-            while chunk := handle.read(READ_CHUNK):
-                log.add(chunk)
-                collector.feed_output(chunk)
+    for chunk in journal.read_log(folder, READ_CHUNK):
+        log.add(chunk)
+        collector.feed_output(chunk)
     collector.flush_output()
     collector.poll_metrics_file(folder / journal.METRICS_FILE, final=True)
 
-    cli_params = facts.get("params") if isinstance(facts.get("params"), dict) else {}
+    given = facts.get("params")
+    cli_params: dict[str, Any] = given if isinstance(given, dict) else {}
     params, sources = params_capture.merge_params(
         [
             ("argv", params_capture.params_from_argv(command)),

@@ -157,6 +157,8 @@ def render_run(run: Run, out: Console | None = None) -> None:
     if run.exit_code is not None:
         status.append(f" (exit code {run.exit_code})", style="dim")
     head.add_row("status", status)
+    if run.recovered:
+        head.add_row("recovered", Text(f"{run.recovered.get('reason', '')} (recorded later)"))
     head.add_row("started", f"{run.started_at}  ({format_when(run.started_at)})")
     head.add_row("duration", format_duration(run.duration_s))
     head.add_row("command", " ".join(run.command))

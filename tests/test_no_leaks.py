@@ -34,7 +34,9 @@ JWT = (
     "s3cr3tSignatureValue_QwErTy-12345"
 )
 PEM_BODY = "MIIEpAIBAAKCAQEAx7Y9nS3cr3tK3yB0dyLineOne+abcdefghijklmnopqrstuv"
-PEM = f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\nQm9keUxpbmVUd28=\n-----END RSA PRIVATE KEY-----"
+PEM = (
+    f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\nQm9keUxpbmVUd28=\n-----END RSA PRIVATE KEY-----"
+)
 DB_PASSWORD = "Tr0ub4dor&3-horse"  # no recognisable shape: masked because of where it comes from
 PLAIN_PASSWORD = "correct-horse-battery-staple"
 WANDB_KEY = "0123456789abcdef0123456789abcdef01234567"
@@ -187,7 +189,9 @@ def test_no_secret_reaches_any_object_of_the_ledger(repo: Repo) -> None:
     assert train["params"]["password"] == "***" and train["params"]["api-key"] == "***"
     assert train["git"]["remotes"] == {"origin": "https://github.com/team/proj.git"}
     assert runs["login"]["command"][-1] == "***"
-    assert b"connecting with ***" in repo.show_bytes(f"refs/runledger/runs/{train['id']}:output.log")
+    assert b"connecting with ***" in repo.show_bytes(
+        f"refs/runledger/runs/{train['id']}:output.log"
+    )
 
     objects = _objects_reachable_from_the_ledger(repo)
     leaks = {

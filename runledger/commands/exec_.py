@@ -453,15 +453,21 @@ def _cause(exc: BaseException) -> str:
 
 def _not_recorded(prepared: _Prepared, run_journal: Journal, run: Run | None, cause: str) -> None:
     kept = run_journal.hand_over(run.to_files() if run else {}, cause)
-    short = ids.short_id(prepared.run_id)
-    if kept:
+    if kept == "run":
+        where = f"it is kept in {prepared.work_dir}"
+    elif kept == "journal":
         where = (
-            f"it is kept in {prepared.work_dir} and the next runledger command in this "
-            "repository records it"
+            "what is known of it (result, metrics, part of the output) is kept in "
+            f"{prepared.work_dir}"
         )
     else:
         where = f"it could not be kept either ({run_journal.write_error or 'unknown error'})"
-    print(f"runledger: error: run {short} was not recorded: {cause}; {where}", file=sys.stderr)
+    if kept:
+        where += ", and the next runledger command in this repository records it"
+    print(
+        f"runledger: error: run {ids.short_id(prepared.run_id)} was not recorded: {cause}; {where}",
+        file=sys.stderr,
+    )
 
 
 def _user() -> str:
