@@ -25,7 +25,8 @@ class RunledgerGroup(TyperGroup):
         standalone = kwargs.pop("standalone_mode", True)
         from runledger.cli import _report_bug, _report_error, recover_runs
 
-        recover_runs(kwargs.get("args") if kwargs.get("args") is not None else sys.argv[1:])
+        given = kwargs.get("args", args[0] if args else None)
+        recover_runs(list(given) if given is not None else sys.argv[1:])
         try:
             kwargs["standalone_mode"] = False
             result = super().main(*args, **kwargs)
