@@ -65,16 +65,17 @@ def upgrade(
             f"{target}): upgrade runledger to read it",
             newer=True,
         )
+    if version == target:
+        return data
+    data = dict(data)  # the record read is never changed in place
     while version < target:
-        step = next((s for s in steps if s.from_schema == version and s.file == file), None)
-        if step is None:
-            if not any(s.from_schema == version for s in steps):
-                raise SchemaError(f"{file} has schema {version}, which no runledger wrote")
-            version += 1  # this step changed other files only
-            continue
-        data = step.apply(dict(data))
+        if not any(s.from_schema == version for s in steps):
+            raise SchemaError(f"{file} has schema {version}, which no runledger wrote")
+        for step in steps:  # none when this version's steps changed other files only
+            if step.from_schema == version and step.file == file:
+                data = step.apply(data)
         version += 1
-        data["schema"] = version
+    data["schema"] = version
     return data
 
 
