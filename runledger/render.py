@@ -25,9 +25,10 @@ SPARK = "▁▂▃▄▅▆▇█"
 def console() -> Console:
     """A console for tables: full width on a terminal, wide enough not to cut when piped."""
     probe = Console()
-    if probe.is_terminal or os.environ.get("COLUMNS"):
-        return Console(highlight=False, soft_wrap=False)
-    return Console(highlight=False, soft_wrap=False, width=200)
+    # Names, commands, params and metric names come from records anyone can push: they are
+    # shown as written, never read as rich markup ("[/]" crashed show) or emoji codes.
+    width = None if probe.is_terminal or os.environ.get("COLUMNS") else 200
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False, width=width)
 
 
 def format_number(value: Any) -> str:
