@@ -51,6 +51,7 @@ PENDING_BYTES: Final = 128 * 1024
 # A folder with no journal file is a runledger between mkdir and its first write (microseconds),
 # or debris of an old version; only the latter is old.
 ORPHAN_AGE_S: Final = 24 * 3600
+STAGING_PREFIX: Final = ".new-"
 
 
 def in_progress_dir(common_dir: Path) -> Path:
@@ -164,12 +165,20 @@ class Journal:
         commit: str | None,
         branch: str | None,
         cwd: str,
+        redactor: Redactor,
+        facts: Mapping[str, Any],
     ) -> Journal:
-        """Create the folder and write the first journal, before the command starts."""
-        folder.mkdir(parents=True, exist_ok=True)
+        """Create the folder, journal inside, before the command starts.
+
+        ``facts`` (the command, name, tags...) must be masked already; ``redactor`` masks the
+        output the journal keeps. The folder appears whole (built under a temporary name, then
+        renamed), so a folder named after a run always has its journal.
+        """
         pid = os.getpid()
+        staging = folder.with_name(f"{STAGING_PREFIX}{folder.name}-{pid}")
+        staging.mkdir(parents=True, exist_ok=True)
         journal = cls(
-            folder,
+            staging,
             {
                 "version": JOURNAL_VERSION,
                 "id": run_id,
@@ -184,10 +193,17 @@ class Journal:
                 "cwd": cwd,
                 "final": None,
                 "handed_over": False,
+                **facts,
             },
         )
-        (folder / METRICS_FILE).touch()
+        journal._redactor = redactor
+        (staging / METRICS_FILE).touch()
         journal.save()
+        if journal.write_error is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise OSError(journal.write_error)
+        os.replace(staging, folder)
+        journal.folder = folder
         return journal
 
     @property
@@ -201,16 +217,8 @@ class Journal:
         except (OSError, TypeError, ValueError) as exc:
             self.write_error = str(exc)
 
-    def started(
-        self,
-        child_pid: int,
-        started_at: float,
-        redactor: Redactor,
-        facts: Mapping[str, Any],
-    ) -> None:
-        """The command runs: record its pid and what recovery would need (already masked)."""
-        self._redactor = redactor
-        self.facts.update(facts)
+    def started(self, child_pid: int, started_at: float) -> None:
+        """The command runs: record its pid, so that recovery waits while it runs."""
         self.facts["child_pid"] = child_pid
         self.facts["child_start"] = process_start(child_pid)
         self.facts["started_at"] = started_at
@@ -364,12 +372,22 @@ def abandoned(common_dir: Path) -> list[Path]:
     found = []
     for entry in entries:
         folder = Path(entry.path)
+        if entry.name.startswith(STAGING_PREFIX):
+            _remove_if_abandoned_staging(folder)
+            continue
         journal = read_journal(folder)
         if journal is None:
             _remove_if_orphaned(folder)
         elif needs_recovery(journal, host):
             found.append(folder)
     return found
+
+
+def _remove_if_abandoned_staging(folder: Path) -> None:
+    """A journal folder its runledger was killed while making: the command never started."""
+    pid = folder.name.rpartition("-")[2]
+    if pid.isdigit() and not process_alive(int(pid), None):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove_if_orphaned(folder: Path) -> None:

@@ -376,8 +376,11 @@ def test_the_journals_copy_of_the_output_is_bounded_masked_and_in_order(tmp_path
     from runledger.journal import PENDING_BYTES, SEGMENT_BYTES, Journal, log_segments, read_log
     from runledger.redact import Redactor
 
-    journal = Journal.begin(tmp_path / "run", rid(1), commit="0" * 40, branch=None, cwd=".")
-    journal.started(os.getpid(), time.time(), Redactor({"HF_TOKEN": "hf_secretvalue123"}), {})
+    redactor = Redactor({"HF_TOKEN": "hf_secretvalue123"})
+    journal = Journal.begin(
+        tmp_path / "run", rid(1), commit="0" * 40, branch=None, cwd=".", redactor=redactor, facts={}
+    )
+    journal.started(os.getpid(), time.time())
     journal.feed(b"first line hf_secretvalue123\n")
     journal.tick()
     line = b"x" * 99 + b"\n"
@@ -403,3 +406,37 @@ def test_the_journals_copy_of_the_output_is_bounded_masked_and_in_order(tmp_path
         b"",
         *(line for line in text.split(b"\n") if line.startswith(b"[runledger: ")),
     }
+
+
+def _tiny_files_only() -> None:
+    # git's own small writes (the index) fit; a journal holding an 8 KB note does not.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+def test_no_room_for_the_journal_refuses_before_starting_the_command(repo: Repo) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "runledger", "exec", "--note", "n" * 8000, PY, "-c", "print('ran')"],
+        cwd=repo.path,
+        env=env_with_src(),
+        capture_output=True,
+        preexec_fn=_tiny_files_only,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1 and proc.stdout == b""
+    [line] = proc.stderr.decode().splitlines()
+    assert line.startswith(
+        f"runledger: error: cannot write the run's journal in {in_progress(repo)}"
+    )
+    assert "File too large" in line and "so the command was not started" in line
+    assert list(in_progress(repo).iterdir()) == []
+
+
+def test_a_journal_folder_whose_runledger_died_while_making_it_is_removed(repo: Repo) -> None:
+    debris = in_progress(repo) / f".new-{rid(1)}-{dead_pid()}"
+    making = in_progress(repo) / f".new-{rid(2)}-{os.getpid()}"
+    for folder in (debris, making):
+        folder.mkdir(parents=True)
+        (folder / "metrics.jsonl").touch()
+    assert repo.run("ls").returncode == 0
+    assert not debris.exists() and making.exists()

@@ -174,9 +174,7 @@ def prepare(options: ExecOptions, cwd: Path) -> _Prepared:
     env = dict(os.environ)
     executable = resolve_executable(options.command[0], env)
     run_id = ids.new_run_id()
-    work_dir = repo.runledger_dir / "in-progress" / run_id
-    work_dir.mkdir(parents=True, exist_ok=True)
-    (work_dir / "metrics.jsonl").touch()
+    work_dir = repo.runledger_dir / "in-progress" / run_id  # made by begin_journal
     return _Prepared(options, cwd, repo, head, executable, env, cli_params, run_id, work_dir)
 
 
@@ -221,7 +219,7 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
         capturer.start()
         sampler.start(pid)
         if run_journal is not None:
-            _journal_started(prepared, run_journal, pid)
+            run_journal.started(pid, time.time())
 
     def on_output(data: bytes, stream: str) -> None:
         log.add(data)
@@ -282,15 +280,33 @@ def _params(
     return params, origin, config_files
 
 
-def _journal_started(prepared: _Prepared, run_journal: Journal, pid: int) -> None:
-    """What recovery needs if runledger dies, written while the command starts (masked)."""
+def begin_journal(prepared: _Prepared) -> Journal:
+    """The run's journal, with what recovery needs if runledger dies (masked), before it starts.
+
+    Written before the command starts: a runledger killed a millisecond later still leaves the
+    run's command and name behind.
+    """
     redactor = Redactor(prepared.env)
     options = prepared.options
-    run_journal.started(
-        pid,
-        time.time(),
-        redactor,
-        {
+    try:
+        return _begin_journal(prepared, redactor, options)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write the run's journal in {prepared.work_dir.parent} ({_cause(exc)}): "
+            "the run could not be recorded, so the command was not started; free some space "
+            "or fix the permissions of the git directory"
+        ) from exc
+
+
+def _begin_journal(prepared: _Prepared, redactor: Redactor, options: ExecOptions) -> Journal:
+    return Journal.begin(
+        prepared.work_dir,
+        prepared.run_id,
+        commit=prepared.head.commit,
+        branch=prepared.head.branch,
+        cwd=prepared.repo.relative_cwd(prepared.cwd),
+        redactor=redactor,
+        facts={
             "command": redactor.mask_argv(options.command),
             "name": redactor.mask_text(options.name) if options.name else None,
             "tags": [redactor.mask_text(tag) for tag in dict.fromkeys(options.tags)],
@@ -404,13 +420,7 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
     while recording: a run that cannot be recorded stays in its journal for the next command.
     """
     prepared = prepare(options, Path.cwd() if cwd is None else cwd)
-    run_journal = Journal.begin(
-        prepared.work_dir,
-        prepared.run_id,
-        commit=prepared.head.commit,
-        branch=prepared.head.branch,
-        cwd=prepared.repo.relative_cwd(prepared.cwd),
-    )
+    run_journal = begin_journal(prepared)
     try:
         outcome = run_and_capture(prepared, run_journal)
     except BaseException:
