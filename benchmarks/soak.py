@@ -4,8 +4,9 @@ Run from the repository root:  python benchmarks/soak.py [--runs 1000] [--parall
 
 Each run is ``runledger exec --name soak-N -- python child.py N`` in a fresh repository (DIR, or
 a temporary one), a few at a time. The child marks that it started, prints and logs metrics for
-a random fraction of a second and exits with a random code. A random share of runs get, after a
-random delay, SIGTERM or SIGKILL sent to the wrapper (runledger) or to the child.
+a random fraction of a second and exits with a random code. A random share of runs get SIGTERM
+or SIGKILL sent to the wrapper (runledger) or to the child, after a random delay: mostly once
+the child has started, sometimes from the launch (runledger's own start-up).
 
 Afterwards (one ``runledger ls`` recovers what the killed wrappers left), it checks that:
 - every run whose command started is in the ledger exactly once (recorded by its runledger,
@@ -91,7 +92,7 @@ def make_repo(path: Path) -> None:
     (path / "marks").mkdir()
 
 
-def one_run(repo: Path, number: int, action: str, delay: float) -> Outcome:
+def one_run(repo: Path, number: int, action: str, late: bool, delay: float) -> Outcome:
     marks = repo / "marks"
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -107,6 +108,13 @@ def one_run(repo: Path, number: int, action: str, delay: float) -> Outcome:
         stderr=subprocess.PIPE,
     )
     if action != "none":
+        if late:  # aim at the command's run, not at runledger's start-up
+            pid_file = marks / f"{number}.pid"
+            deadline = time.monotonic() + 20
+            while not pid_file.exists() and wrapper.poll() is None:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.01)
         time.sleep(delay)
         signum = signal.SIGKILL if action.startswith("KILL") else signal.SIGTERM
         if action.endswith("wrapper"):
@@ -131,11 +139,10 @@ def expected_exit(outcome: Outcome, child_code: int | None) -> int | None:
     """What the wrapper must exit with, when that is certain."""
     if not outcome.acted:
         return child_code
-    if outcome.action == "KILL child":
-        return 128 + signal.SIGKILL
-    if outcome.action in ("TERM child", "TERM wrapper"):
-        return None  # the child may have ended on its own just before the signal
-    return None  # a killed wrapper exits -9
+    # A signal to the child may reach it as it exits (a zombie): its own code stands then;
+    # a killed wrapper exits -9; a wrapper sent SIGTERM exits with the command's code, which
+    # depends on whether the command had ended.
+    return None
 
 
 def main() -> int:
@@ -155,7 +162,8 @@ def main() -> int:
     plan = []
     for number in range(args.runs):
         action = "none" if rng.random() >= args.kill_share else rng.choice(kinds)
-        plan.append((number, action, rng.random() * 0.6))
+        late = rng.random() < 0.7
+        plan.append((number, action, late, rng.random() * (0.3 if late else 0.8)))
 
     started = time.monotonic()
     outcomes: list[Outcome] = []
@@ -183,7 +191,10 @@ def main() -> int:
         capture_output=True,
         check=False,
     )
-    recovered_lines = [line for line in recover.stderr.decode().splitlines() if line]
+    said = [recover.stderr.decode(), *(outcome.stderr for outcome in outcomes)]
+    recovered_lines = [
+        line for text in said for line in text.splitlines() if "recovered run" in line
+    ]
 
     repo_handle = git.discover(repo)
     runs = Ledger(repo_handle).runs()
@@ -208,6 +219,8 @@ def main() -> int:
         code_file = marks / f"{outcome.number}.code"
         child_code = int(code_file.read_text()) if code_file.exists() else None
         expected = expected_exit(outcome, child_code)
+        if outcome.action == "KILL child" and outcome.wrapper_code not in (child_code, 137):
+            problems.append(f"soak-{outcome.number} (KILL child): exit {outcome.wrapper_code}")
         if expected is not None and outcome.wrapper_code != expected:
             problems.append(
                 f"soak-{outcome.number} ({outcome.action}): exit {outcome.wrapper_code}, "
@@ -234,6 +247,10 @@ def main() -> int:
 
     statuses = Counter(run.status for run in runs)
     recovered = [run for run in runs if run.recovered]
+    if len(recovered_lines) != len(recovered):
+        problems.append(
+            f"{len(recovered)} runs recovered, but {len(recovered_lines)} messages said so"
+        )
     acted = Counter(outcome.action for outcome in outcomes if outcome.acted)
     summary = {
         "runs": args.runs,

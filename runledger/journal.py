@@ -322,7 +322,56 @@ class Journal:
 
     def close(self) -> None:
         """The run is recorded: the journal has done its job."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        remove_folder(self.folder)
+
+
+def remove_folder(folder: Path) -> None:
+    """Remove a journal folder, its journal last: a runledger killed halfway leaves a journal
+    that recovery finds recorded already and removes, never a folder nobody can explain."""
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name != JOURNAL_FILE:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+    with contextlib.suppress(OSError):
+        os.unlink(folder / JOURNAL_FILE)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def shielded() -> Iterator[None]:
+    """While the run is written: the first SIGINT, SIGTERM or SIGHUP waits for the write to end.
+
+    A scheduler stopping a job signals runledger and its command together; the command ends
+    and the record is written in a moment. A second signal stops runledger at once (the
+    journal keeps the run for the next command).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous: dict[int, Any] = {}
+    received: list[int] = []
+
+    def hold(signum: int, _frame: object) -> None:
+        if received:  # asked twice: stop now, as if unshielded
+            signal.signal(signum, previous[signum])
+            os.kill(os.getpid(), signum)
+            return
+        received.append(signum)
+
+    for signum in signals:
+        previous[signum] = signal.signal(signum, hold)
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 # --- the reader (every command) -------------------------------------------------------------

@@ -440,3 +440,19 @@ def test_a_journal_folder_whose_runledger_died_while_making_it_is_removed(repo: 
         (folder / "metrics.jsonl").touch()
     assert repo.run("ls").returncode == 0
     assert not debris.exists() and making.exists()
+
+
+def test_writing_the_run_waits_out_one_signal_but_not_two() -> None:
+    from runledger.journal import shielded
+
+    before = signal.getsignal(signal.SIGTERM)
+    with shielded():
+        os.kill(os.getpid(), signal.SIGTERM)  # a scheduler stopping the job: held
+        time.sleep(0.05)
+    assert signal.getsignal(signal.SIGTERM) == before
+    with pytest.raises(KeyboardInterrupt), shielded():
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGINT)  # asked twice: stop now
+        time.sleep(0.05)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

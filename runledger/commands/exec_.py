@@ -439,8 +439,9 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
     )
     run: Run | None = None
     try:
-        run = build_run(prepared, outcome)
-        record(prepared, run, outcome.capture.config)
+        with journal.shielded():
+            run = build_run(prepared, outcome)
+            record(prepared, run, outcome.capture.config)
     except (RunledgerError, OSError) as exc:
         _not_recorded(prepared, run_journal, run, _cause(exc))
         return result.exit_code
@@ -488,6 +489,4 @@ def _user() -> str:
 
 
 def _cleanup(work_dir: Path) -> None:
-    import shutil
-
-    shutil.rmtree(work_dir, ignore_errors=True)
+    journal.remove_folder(work_dir)
