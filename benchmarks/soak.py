@@ -47,7 +47,8 @@ import json, os, random, sys, time
 from pathlib import Path
 n, marks = sys.argv[1], Path(sys.argv[2])
 (marks / f"{n}.id").write_text(os.environ["RUNLEDGER_RUN_ID"])
-(marks / f"{n}.pid").write_text(str(os.getpid()))
+(marks / f"{n}.pid.tmp").write_text(str(os.getpid()))
+os.replace(marks / f"{n}.pid.tmp", marks / f"{n}.pid")  # never seen half-written
 rng = random.Random(int(n))
 code = rng.choice([0, 0, 0, 0, 1, 2])
 (marks / f"{n}.code").write_text(str(code))
@@ -123,11 +124,12 @@ def one_run(repo: Path, number: int, action: str, late: bool, delay: float) -> O
                 outcome.acted = True
         else:
             pid_file = marks / f"{number}.pid"
-            if pid_file.exists():
+            pid = int(pid_file.read_text()) if pid_file.exists() else 0
+            if pid > 0:  # os.kill(0) would signal this whole process group
                 try:
-                    os.kill(int(pid_file.read_text() or 0), signum)
+                    os.kill(pid, signum)
                     outcome.acted = True
-                except (ProcessLookupError, ValueError):
+                except ProcessLookupError:
                     pass
     _, err = wrapper.communicate(timeout=120)
     outcome.wrapper_code = wrapper.returncode
@@ -180,7 +182,7 @@ def main() -> int:
     marks = repo / "marks"
     deadline = time.monotonic() + 30
     for pid_file in marks.glob("*.pid"):
-        pid = int(pid_file.read_text() or 0)
+        pid = int(pid_file.read_text())
         while pid and process_alive(pid, None) and time.monotonic() < deadline:
             time.sleep(0.05)
     env = dict(os.environ, PYTHONPATH=str(ROOT))

@@ -212,7 +212,7 @@ class Journal:
 
     def save(self) -> None:
         try:
-            data = json.dumps(self.facts, ensure_ascii=True, allow_nan=True)
+            data = json.dumps(self.facts, ensure_ascii=True, allow_nan=True, default=str)
             write_atomic(self.folder / JOURNAL_FILE, data.encode())
         except (OSError, TypeError, ValueError) as exc:
             self.write_error = str(exc)
