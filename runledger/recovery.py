@@ -33,7 +33,7 @@ from typing import Any
 from runledger import git, ids, journal
 from runledger.capture import params as params_capture
 from runledger.capture.metrics import MetricsCollector
-from runledger.errors import CorruptRecordError
+from runledger.errors import CorruptRecordError, RunledgerError
 from runledger.ledger import Ledger
 from runledger.record import DETAIL_FILES, RUN_FILE, STATUSES, GitInfo, MetricSummary, Run
 from runledger.redact import Redactor, strip_url_credentials, usable_patterns
@@ -73,6 +73,12 @@ def recover(repo: git.Repo, folders: list[Path]) -> None:
             ledger.write(run, ident, int(time.time()))
         except git.RefExistsError:
             pass  # recorded already: by its own runledger just before it died, or by another
+        except (RunledgerError, OSError) as exc:  # kept for the next command to try again
+            print(
+                f"runledger: warning: run {ids.short_id(run.id)} is still not recorded: {exc}",
+                file=sys.stderr,
+            )
+            continue
         else:
             reason = (run.recovered or {}).get("reason", "")
             print(

@@ -293,6 +293,9 @@ def test_a_failing_git_keeps_the_exit_code_and_the_run(repo: Repo) -> None:
     # still broken: the next command tries, fails, keeps it, and the user's command is unaffected
     listed = repo.run("ls", "--json")
     assert listed.returncode == 0 and folder.exists()
+    assert listed.stderr.decode().startswith(
+        f"runledger: warning: run {short} is still not recorded: git update-ref failed"
+    )
     blocker.unlink()
     listed = repo.run("ls", "--json")
     assert listed.stderr.decode().startswith(
