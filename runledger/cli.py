@@ -89,8 +89,22 @@ def _exec_fast_path(args: Sequence[str]) -> int | None:
         return _report_bug(error)
 
 
+def tolerant_output() -> None:
+    """Never crash on printing: text from records and arguments can hold lone surrogates
+    (undecodable bytes of a command line); they are written as backslash escapes, which keeps
+    JSON output valid too."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or unusual stream: leave it alone
+                pass
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    tolerant_output()
     code = _exec_fast_path(args)
     if code is not None:
         sys.exit(code)

@@ -316,7 +316,9 @@ class ObjectWriter:
         body = "\n".join(lines) + "\n\n" + message
         if not body.endswith("\n"):
             body += "\n"
-        return self.write("commit", body.encode())
+        # A command line may hold undecodable bytes (lone surrogates); the message only
+        # describes the run (run.toml keeps it exactly), so they are written as escapes.
+        return self.write("commit", body.encode("utf-8", "backslashreplace"))
 
 
 def format_ident(name: str, email: str) -> str:

@@ -8,7 +8,9 @@ values hold no ``/`` or ``~``: a fuzzed ``-o FILE`` must not write outside the t
 from __future__ import annotations
 
 import json
+import os
 import string
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,7 @@ from runledger.where import WhereError, evaluate, parse
 from tests.conftest import Repo
 
 PY = sys.executable
+SRC = str(Path(__file__).resolve().parents[1])
 FUZZ = settings(
     deadline=None,
     max_examples=60,
@@ -65,6 +68,7 @@ _VALUES = st.one_of(
             "[bold]x[/]",
             "[/]",
             ":smile:",
+            "caf\udce9",  # an undecodable byte of a command line
             "json",
             "csv",
             "markdown",
@@ -418,5 +422,23 @@ def test_any_text_in_a_record_is_shown_as_written(repo: Repo, field: str, text: 
         assert result.exit_code == 0, (args, result.stderr)
     if "\x00" not in text and "\x1b" not in text and "\r" not in text and text.strip() == text:
         if field in ("name", "note") and "\n" not in text and text:
-            assert text in repo.cli("show", run_id).stdout
+            shown = text.encode("utf-8", "backslashreplace").decode()  # lone surrogates
+            assert shown in repo.cli("show", run_id).stdout
     repo.git("update-ref", "-d", f"refs/runledger/runs/{run_id}")
+
+
+def test_undecodable_arguments_list_and_show(repo: Repo) -> None:
+    # A command line holding bytes that are not UTF-8 reaches Python as lone surrogates.
+    proc = subprocess.run(
+        [PY, "-m", "runledger", "exec", "--name", b"r\xff".decode("utf-8", "surrogateescape"),
+         PY, "-c", "pass", b"caf\xe9.txt".decode("utf-8", "surrogateescape")],
+        cwd=repo.path, env={**os.environ, "PYTHONPATH": SRC}, capture_output=True, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    [run_id] = repo.run_ids()
+    for args in (["ls"], ["ls", "--json"], ["show", run_id], ["show", run_id, "--json"]):
+        shown = repo.run(*args)
+        assert shown.returncode == 0, shown.stderr
+        assert b"\\udcff" in shown.stdout or b"\\\\udcff" in shown.stdout
+    [run] = json.loads(repo.run("ls", "--json").stdout)
+    assert run["name"] == "r\udcff"

@@ -77,7 +77,7 @@ def test_a_ten_megabyte_line_passes_through_and_the_metrics_around_it_count(
     proc, passed, rss, _ = exec_measured(repo, tmp_path, PY, "-c", code)
     assert proc.returncode == 0
     assert passed == 10 * 2**20 + len("loss=0.5\n\nloss=0.25\n")
-    assert rss < RSS_BOUND
+    assert rss < RSS_BOUND, rss
     run = recorded(repo)
     assert run["series"]["loss"] == [[0, 0.5], [1, 0.25]]
     log = repo.show_bytes(f"refs/runledger/runs/{run['id']}:output.log")
@@ -109,7 +109,7 @@ def test_a_million_metric_lines_keep_a_bounded_series(repo: Repo, tmp_path: Path
     )
     proc, passed, rss, _ = exec_measured(repo, tmp_path, PY, "-c", code)
     assert proc.returncode == 0 and passed > 20_000_000
-    assert rss < RSS_BOUND
+    assert rss < RSS_BOUND, rss
     run = recorded(repo)
     series = run["series"]["loss"]
     assert 100_000 <= len(series) <= 200_001  # thinned evenly once past 200,000 points
@@ -128,7 +128,7 @@ def test_a_gigabyte_of_output_streams_through_in_bounded_memory(repo: Repo, tmp_
     proc, passed, rss, stderr = exec_measured(repo, tmp_path, PY, "-c", code)
     assert proc.returncode == 0, stderr
     assert passed == 2**30 + len("acc=0.5\n")
-    assert rss < RSS_BOUND
+    assert rss < RSS_BOUND, rss
     run = recorded(repo)
     assert run["metrics"] == {"acc": 0.5}
     log = repo.show_bytes(f"refs/runledger/runs/{run['id']}:output.log")
