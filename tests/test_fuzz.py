@@ -131,12 +131,17 @@ def test_every_command_survives_any_arguments(ledger: Repo, name: str) -> None:
             _VALUES,
         ),
         max_size=4,
-    )
+    ),
+    st.lists(_VALUES, max_size=3),
 )
-def test_exec_survives_any_options(repo: Repo, options: list[tuple[str, str]]) -> None:
-    # The command itself is fixed and harmless; everything exec reads of its own is fuzzed.
+@example([("--name", "[/]")], ["caf\udce9"])  # markup; undecodable bytes broke the commit
+def test_exec_survives_any_options(
+    repo: Repo, options: list[tuple[str, str]], extra: list[str]
+) -> None:
+    # The program is fixed and harmless (python -c pass ignores its arguments); exec's own
+    # options and the arguments it records are fuzzed.
     args = [token for pair in options for token in pair]
-    result = repo.cli("exec", *args, "--", PY, "-c", "pass")
+    result = repo.cli("exec", *args, "--", PY, "-c", "pass", *extra)
     _check(result)
     if result.exit_code == 0:  # and what it recorded lists and shows
         [run_id] = repo.run_ids()
