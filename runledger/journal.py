@@ -312,11 +312,10 @@ class Journal:
                 for name, content in files.items():
                     (staging / name).write_bytes(content)
                 os.replace(staging, self.folder / RECORD_DIR)
-            except OSError as exc:
+            except OSError:
                 shutil.rmtree(staging, ignore_errors=True)
-                self.write_error = str(exc)
                 kept = "journal"
-        self.write_error = None
+        self.write_error = None  # only whether the journal itself is saved matters now
         self.save()
         return kept if self.write_error is None else None
 
