@@ -23,8 +23,12 @@ class RunledgerGroup(TyperGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         standalone = kwargs.pop("standalone_mode", True)
-        from runledger.cli import _report_bug, _report_error
+        from runledger.cli import _report_bug, _report_error, recover_runs, tolerant_output
 
+        tolerant_output()
+
+        given = kwargs.get("args", args[0] if args else None)
+        recover_runs(list(given) if given is not None else sys.argv[1:])
         try:
             kwargs["standalone_mode"] = False
             result = super().main(*args, **kwargs)

@@ -45,3 +45,7 @@ class GitError(RunledgerError):
 
 class CorruptRecordError(RunledgerError):
     """A record in the ledger cannot be read (broken, or written by a newer runledger)."""
+
+    def __init__(self, message: str, *, newer: bool = False) -> None:
+        super().__init__(message)
+        self.newer = newer  # written by a newer runledger, not damaged

@@ -158,6 +158,38 @@ def discover(cwd: Path | str) -> Repo:
     return discover_with_head(cwd)[0]
 
 
+def find_common_dir(cwd: Path | str) -> Path | None:
+    """The git common directory around ``cwd``, found by reading files, not by running git.
+
+    Best effort and cheap, for work every command does at start-up (journal recovery): a
+    wrong or missing answer only postpones that work to a later command.
+    """
+    try:
+        explicit = os.environ.get("GIT_COMMON_DIR") or os.environ.get("GIT_DIR")
+        if explicit:
+            git_dir: Path | None = Path(cwd, explicit)
+        else:
+            git_dir = None
+            for folder in (Path(os.path.abspath(cwd)), *Path(os.path.abspath(cwd)).parents):
+                dot_git = folder / ".git"
+                if dot_git.is_dir():
+                    git_dir = dot_git
+                elif dot_git.is_file():
+                    text = dot_git.read_text(errors="replace").strip()
+                    if text.startswith("gitdir:"):
+                        git_dir = folder / text[len("gitdir:") :].strip()
+                if git_dir is not None:
+                    break
+        if git_dir is None:
+            return None
+        commondir = git_dir / "commondir"
+        if commondir.is_file():
+            return (git_dir / commondir.read_text(errors="replace").strip()).resolve()
+        return git_dir.resolve()
+    except OSError:
+        return None
+
+
 def head_state(repo: Repo) -> HeadState:
     return discover_with_head(repo.root)[1]
 
@@ -188,6 +220,8 @@ class RepoConfig:
     user_name: str | None
     user_email: str | None
     branch_remote: dict[str, str]
+    # runledger.secretPattern (repeatable): more names to treat as secrets (redact.py)
+    secret_patterns: tuple[str, ...] = ()
 
 
 def read_config(repo: Repo) -> RepoConfig:
@@ -195,12 +229,13 @@ def read_config(repo: Repo) -> RepoConfig:
         "config",
         "-z",
         "--get-regexp",
-        r"^(remote\..*\.url|user\.name|user\.email|branch\..*\.remote)$",
+        r"^(remote\..*\.url|user\.name|user\.email|branch\..*\.remote|runledger\.secretpattern)$",
         check=False,
     )
     remotes: dict[str, str] = {}
     branch_remote: dict[str, str] = {}
     name = email = None
+    secret_patterns: list[str] = []
     for item in zsplit(proc.stdout):
         key, _, value = item.partition("\n")
         if key.startswith("remote.") and key.endswith(".url"):
@@ -211,8 +246,14 @@ def read_config(repo: Repo) -> RepoConfig:
             name = value
         elif key == "user.email":
             email = value
+        elif key == "runledger.secretpattern" and value.strip():
+            secret_patterns.append(value.strip())
     return RepoConfig(
-        remotes=remotes, user_name=name, user_email=email, branch_remote=branch_remote
+        remotes=remotes,
+        user_name=name,
+        user_email=email,
+        branch_remote=branch_remote,
+        secret_patterns=tuple(secret_patterns),
     )
 
 
@@ -275,7 +316,9 @@ class ObjectWriter:
         body = "\n".join(lines) + "\n\n" + message
         if not body.endswith("\n"):
             body += "\n"
-        return self.write("commit", body.encode())
+        # A command line may hold undecodable bytes (lone surrogates); the message only
+        # describes the run (run.toml keeps it exactly), so they are written as escapes.
+        return self.write("commit", body.encode("utf-8", "backslashreplace"))
 
 
 def format_ident(name: str, email: str) -> str:

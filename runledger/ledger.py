@@ -99,7 +99,8 @@ class Ledger:
     def warn_corrupt(self, ref: str, error: CorruptRecordError) -> None:
         if ref not in self._warned:
             self._warned.add(ref)
-            print(f"runledger: warning: skipping {ref}: {error}", file=sys.stderr)
+            reason = _reason(ref, error)
+            print(f"runledger: warning: skipping {ref}: {reason}", file=sys.stderr)
 
     def runs(self) -> list[Run]:
         """Every readable run (run.toml only), newest first; unreadable ones are reported."""
@@ -230,6 +231,17 @@ class Ledger:
     def read(self, spec: str) -> Run:
         """Everything recorded for the run that ``spec`` names."""
         ref = self.resolve(spec)
+        try:
+            return self._read(ref)
+        except CorruptRecordError as exc:
+            what = "" if exc.newer else "; the record is damaged, every other run still reads"
+            short = ids.short_id(ref.id)
+            raise CorruptRecordError(
+                f"cannot read run {short} ({ref.ref}): {_reason(ref.ref, exc)}{what}",
+                newer=exc.newer,
+            ) from exc
+
+    def _read(self, ref: RunRef) -> Run:
         with git.CatFile(self.repo) as cat:
             content = cat.read(f"{ref.oid}:{RUN_FILE}")
             if content is None:
@@ -240,10 +252,18 @@ class Ledger:
             note_list = notes.from_content(cat.read(f"{where}:{notes.NOTES_FILE}"), where)
         try:
             run = run.with_files(files)
-        except (ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
+        except CorruptRecordError:
+            raise
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise CorruptRecordError(f"{ref.ref}: a detail file cannot be read ({exc})") from exc
         return replace(
             run,
             team_tags=tuple(self.team_tags().get(run.id, ())),
             notes=tuple(note.json() for note in note_list),
         )
+
+
+def _reason(ref: str, error: CorruptRecordError) -> str:
+    """The error's text without the ref it starts with, on one line."""
+    text = " ".join(str(error).split())
+    return text[len(ref) + 2 :] if text.startswith(ref + ": ") else text

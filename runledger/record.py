@@ -8,8 +8,9 @@ A run's tree holds:
 - ``files.toml``: inputs and artifacts, as pointers (path, size, sha256);
 - ``output.log``: the command's output as the user saw it, secrets masked, size-capped.
 
-``schema`` in run.toml is the record's version. A reader accepts every version up to its own
-and refuses newer ones with a clear message, so an old runledger never misreads a new record.
+``schema`` in each file is the record's version. A reader accepts every version up to its own
+(older ones are migrated in memory, see schema.py) and refuses newer ones with a clear message,
+so an old runledger never misreads a new record.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from runledger import schema as schema_
 from runledger import tomlcodec
 from runledger.errors import CorruptRecordError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = schema_.SCHEMA_VERSION
 STATUSES = ("ok", "failed", "interrupted")
 
 RUN_FILE = "run.toml"
@@ -165,6 +167,8 @@ class Run:
     # the --input / --output paths as declared (repo-relative), so a re-run can declare them
     input_paths: tuple[str, ...] = ()
     output_paths: tuple[str, ...] = ()
+    # set when a later runledger recorded the run from its journal (journal.py): why, and when
+    recovered: dict[str, str] | None = None
     schema: int = SCHEMA_VERSION
     # detail, read on demand
     series: dict[str, tuple[list[float], list[float]]] | None = None
@@ -219,6 +223,7 @@ class Run:
             "input_paths": list(self.input_paths) or None,
             "output_paths": list(self.output_paths) or None,
             "reproduction": self.reproduction.to_dict() if self.reproduction else None,
+            "recovered": self.recovered,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -255,14 +260,12 @@ class Run:
             data = tomlcodec.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
             raise CorruptRecordError(f"{where}: run.toml is not valid TOML ({exc})") from exc
-        schema = data.get("schema")
-        if not isinstance(schema, int):
-            raise CorruptRecordError(f"{where}: run.toml has no schema version")
-        if schema > SCHEMA_VERSION:
-            raise CorruptRecordError(
-                f"{where}: written by a newer runledger (schema {schema}; this one reads up "
-                f"to {SCHEMA_VERSION}): upgrade runledger to read it"
-            )
+        try:
+            data = schema_.upgrade(RUN_FILE, data)
+            schema_.check_run_toml(data)
+        except schema_.SchemaError as exc:
+            raise CorruptRecordError(f"{where}: {exc}", newer=exc.newer) from exc
+        schema = data["schema"]
         try:
             return cls(
                 id=str(data["id"]),
@@ -296,9 +299,10 @@ class Run:
                 inputs_digest=data.get("inputs_digest"),
                 input_paths=tuple(str(path) for path in data.get("input_paths", ())),
                 output_paths=tuple(str(path) for path in data.get("output_paths", ())),
+                recovered=data.get("recovered"),
                 schema=schema,
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise CorruptRecordError(f"{where}: run.toml is missing or has a bad {exc}") from exc
 
     def with_files(self, files: Mapping[str, bytes | None]) -> Run:
@@ -308,12 +312,13 @@ class Run:
         inputs: list[dict[str, Any]] = []
         artifacts: list[dict[str, Any]] = []
         if files.get(METRICS_FILE):
+            _detail(files, METRICS_FILE, ("series", "system_series"))  # validates
             metrics = MetricsFile.parse(files[METRICS_FILE])  # type: ignore[arg-type]
         if files.get(ENVIRONMENT_FILE):
-            environment = tomlcodec.loads(files[ENVIRONMENT_FILE].decode())  # type: ignore[union-attr]
+            environment = _detail(files, ENVIRONMENT_FILE, ())
             environment.pop("schema", None)
         if files.get(FILES_FILE):
-            data = tomlcodec.loads(files[FILES_FILE].decode())  # type: ignore[union-attr]
+            data = _detail(files, FILES_FILE, ())
             inputs = list(data.get("inputs", []))
             artifacts = list(data.get("artifacts", []))
         return replace(
@@ -382,6 +387,7 @@ class Run:
         data["schema"] = self.schema
         data["runledger_version"] = self.runledger_version
         data["notes"] = [dict(note) for note in self.notes]
+        data["recovered"] = self.recovered
         return data
 
 
@@ -432,6 +438,20 @@ class MetricsFile:
             times=_times_from_tables(tables),
             system_series=_series_from_tables(data.get("system_series", {})),
         )
+
+
+def _detail(
+    files: Mapping[str, bytes | None], name: str, tables: tuple[str, ...]
+) -> dict[str, Any]:
+    """A detail file, in the current layout; CorruptRecordError when it cannot be read."""
+    content = files.get(name) or b""
+    data = tomlcodec.loads(content.decode())
+    try:
+        data = schema_.upgrade(name, data)
+        schema_.check_detail(name, data, tables)
+    except schema_.SchemaError as exc:
+        raise CorruptRecordError(str(exc), newer=exc.newer) from exc
+    return data
 
 
 def _series_tables(

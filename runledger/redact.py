@@ -84,33 +84,107 @@ DEFAULT_ENV_ALLOWLIST: tuple[str, ...] = (
 
 _STRONG_WORDS = frozenset(
     {
-        "password", "passwords", "passwd", "passphrase", "secret", "secrets", "credential",
-        "credentials", "cookie", "cookies", "authorization", "pwd", "apikey", "apikeys",
+        "password",
+        "passwords",
+        "passwd",
+        "passphrase",
+        "secret",
+        "secrets",
+        "credential",
+        "credentials",
+        "cookie",
+        "cookies",
+        "authorization",
+        "pwd",
+        "apikey",
+        "apikeys",
     }
 )
 _STRONG_INFIXES = ("password", "passwd", "passphrase", "secret", "credential", "apikey")
 _GLUED_SUFFIXES = (
-    "apikey", "accesskey", "secretkey", "privatekey", "authtoken", "apitoken", "accesstoken",
-    "refreshtoken", "sessiontoken", "bearertoken", "authkey",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "authtoken",
+    "apitoken",
+    "accesstoken",
+    "refreshtoken",
+    "sessiontoken",
+    "bearertoken",
+    "authkey",
 )
 _WEAK_WORDS = frozenset({"key", "token", "auth", "session", "pass", "dsn"})
 _QUALIFIERS = frozenset(
     {
-        "id", "value", "val", "str", "string", "b64", "base64", "hex", "raw", "text", "data",
-        "json", "secret", "key", "token",
+        "id",
+        "value",
+        "val",
+        "str",
+        "string",
+        "b64",
+        "base64",
+        "hex",
+        "raw",
+        "text",
+        "data",
+        "json",
+        "secret",
+        "key",
+        "token",
     }
 )
 _BENIGN_BEFORE = frozenset(
     {
         # counts and limits: max_token, num_key
-        "max", "min", "num", "n", "total", "count", "top",
+        "max",
+        "min",
+        "num",
+        "n",
+        "total",
+        "count",
+        "top",
         # tokenizer vocabulary: pad_token_id, eos_token
-        "bos", "eos", "pad", "unk", "sep", "cls", "mask", "start", "end", "special", "stop",
+        "bos",
+        "eos",
+        "pad",
+        "unk",
+        "sep",
+        "cls",
+        "mask",
+        "start",
+        "end",
+        "special",
+        "stop",
         # PRNG keys (JAX) and data-structure keys
-        "rng", "prng", "random", "seed", "sort", "metric", "monitor", "dict", "cache", "hash",
-        "primary", "foreign", "partition", "group", "lookup", "index", "map", "join", "shard",
+        "rng",
+        "prng",
+        "random",
+        "seed",
+        "sort",
+        "metric",
+        "monitor",
+        "dict",
+        "cache",
+        "hash",
+        "primary",
+        "foreign",
+        "partition",
+        "group",
+        "lookup",
+        "index",
+        "map",
+        "join",
+        "shard",
         # public halves and multi-pass algorithms
-        "public", "first", "second", "single", "two", "multi", "forward", "backward",
+        "public",
+        "first",
+        "second",
+        "single",
+        "two",
+        "multi",
+        "forward",
+        "backward",
     }
 )
 _NOT_SECRET_NAMES = frozenset({"pwd", "oldpwd"})
@@ -121,9 +195,7 @@ _CAMEL_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 def _words(name: str) -> list[str]:
     return [
-        word.lower()
-        for chunk in _NAME_CHUNKS.findall(name)
-        for word in _CAMEL_WORDS.findall(chunk)
+        word.lower() for chunk in _NAME_CHUNKS.findall(name) for word in _CAMEL_WORDS.findall(chunk)
     ]
 
 
@@ -320,11 +392,18 @@ class Redactor:
         return [self.mask_text(_mask_assignment_arg(arg, self.is_secret_name)) for arg in masked]
 
     def mask_params(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        """``params`` (nested) with secret-looking keys' values and secret shapes masked."""
-        return {
-            key: MASK if self.is_secret_name(str(key)) else self._mask_value(value)
-            for key, value in params.items()
-        }
+        """``params`` (nested) with secret-looking keys' values and secret shapes masked.
+
+        Keys are masked too (a Hydra override ``ghp_...=1`` makes a token a key); when two
+        keys become the same, the first one's value is kept.
+        """
+        masked: dict[str, Any] = {}
+        for key, value in params.items():
+            new_key = self.mask_text(key) if isinstance(key, str) else key
+            if new_key in masked:
+                continue
+            masked[new_key] = MASK if self.is_secret_name(str(key)) else self._mask_value(value)
+        return masked
 
     def _mask_value(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -334,6 +413,20 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self._mask_value(item) for item in value]
         return value
+
+
+def usable_patterns(patterns: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``patterns`` split into those that compile and those that do not (configuration)."""
+    good: list[str] = []
+    bad: list[str] = []
+    for pattern in patterns:
+        try:
+            _compile_extra(pattern)
+        except UserError:
+            bad.append(pattern)
+        else:
+            good.append(pattern)
+    return good, bad
 
 
 def _shape_mask(found: re.Match[str]) -> str:

@@ -29,9 +29,10 @@ SPARK = "▁▂▃▄▅▆▇█"
 def console() -> Console:
     """A console for tables: full width on a terminal, wide enough not to cut when piped."""
     probe = Console()
-    if probe.is_terminal or os.environ.get("COLUMNS"):
-        return Console(highlight=False, soft_wrap=False)
-    return Console(highlight=False, soft_wrap=False, width=200)
+    # Names, commands, params and metric names come from records anyone can push: they are
+    # shown as written, never read as rich markup ("[/]" crashed show) or emoji codes.
+    width = None if probe.is_terminal or os.environ.get("COLUMNS") else 200
+    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False, width=width)
 
 
 def format_number(value: Any) -> str:
@@ -195,6 +196,8 @@ def render_run(run: Run, out: Console | None = None) -> None:
     if run.exit_code is not None:
         status.append(f" (exit code {run.exit_code})", style="dim")
     head.add_row("status", status)
+    if run.recovered:
+        head.add_row("recovered", Text(f"{run.recovered.get('reason', '')} (recorded later)"))
     head.add_row("started", f"{run.started_at}  ({format_when(run.started_at)})")
     head.add_row("duration", format_duration(run.duration_s))
     head.add_row("command", " ".join(run.command))

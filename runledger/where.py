@@ -53,8 +53,21 @@ MIN_PREFIX = 4
 CONTAINER_FIELDS = frozenset({"params", "metrics", "environment", "git"})
 SCALAR_FIELDS = frozenset(
     {
-        "id", "name", "status", "commit", "branch", "tag", "tags", "command", "started_at",
-        "duration_s", "exit_code", "user", "host", "reproduces", "note",
+        "id",
+        "name",
+        "status",
+        "commit",
+        "branch",
+        "tag",
+        "tags",
+        "command",
+        "started_at",
+        "duration_s",
+        "exit_code",
+        "user",
+        "host",
+        "reproduces",
+        "note",
     }
 )
 PREFIX_FIELDS = frozenset({"id", "commit", "reproduces"})
@@ -168,10 +181,21 @@ _WORD = re.compile(r"[^\W\d][\w\-/]*")
 _SEGMENT = re.compile(r"\w[\w\-/]*")
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "=")
 _COMPARE_OPS: dict[str, CompareOp] = {
-    "==": "==", "=": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">", ">=": ">=",
+    "==": "==",
+    "=": "==",
+    "!=": "!=",
+    "<": "<",
+    "<=": "<=",
+    ">": ">",
+    ">=": ">=",
 }
 _FLIPPED: dict[CompareOp, CompareOp] = {
-    "==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<=",
+    "==": "==",
+    "!=": "!=",
+    "<": ">",
+    "<=": ">=",
+    ">": "<",
+    ">=": "<=",
 }
 _PUNCT = "().,[]"
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0"}
@@ -212,7 +236,7 @@ def _next_token(expr: str, pos: int, after_dot: bool) -> Token:
         end = number.end()
         if end < len(expr) and (expr[end].isalnum() or expr[end] == "_"):
             run = _SEGMENT.match(expr, end)
-            bad = expr[pos:run.end() if run else end + 1]
+            bad = expr[pos : run.end() if run else end + 1]
             raise WhereError(f"'{bad}' is neither a number nor a field", pos + 1, expr)
         text = number.group()
         number_value = float(text) if any(c in text for c in ".eE") else int(text)
@@ -238,7 +262,7 @@ def _read_string(expr: str, start: int) -> tuple[str, str]:
     while pos < len(expr):
         char = expr[pos]
         if char == quote:
-            return expr[start:pos + 1], "".join(chars)
+            return expr[start : pos + 1], "".join(chars)
         if char == "\\" and pos + 1 < len(expr):
             escaped = expr[pos + 1]
             chars.append(_ESCAPES.get(escaped, "\\" + escaped))
@@ -374,10 +398,10 @@ class _Parser:
             options = self.parse_list()
             kind = _kind_for(item, options, self, list_token)
             return InList(item, options, negated, kind)
-        wanted = f"a list like (\"a\", \"b\") or a field after '{keyword.text}'"
+        wanted = f'a list like ("a", "b") or a field after \'{keyword.text}\''
         container = self.parse_operand(wanted, bare_container_ok=True)
         if not isinstance(container, Field):
-            raise self.fail("expected a list like (\"a\", \"b\") or a field after 'in'")
+            raise self.fail('expected a list like ("a", "b") or a field after \'in\'')
         return InField(item, container, negated)
 
     def parse_list(self) -> tuple[Const, ...]:
@@ -387,7 +411,7 @@ class _Parser:
         while not (self.token.kind == "punct" and self.token.text == closing):
             value = self.parse_operand(f"a value or '{closing}' in the list")
             if not isinstance(value, Const):
-                raise self.fail("a list holds only literal values such as 1 or \"adam\"", None)
+                raise self.fail('a list holds only literal values such as 1 or "adam"', None)
             items.append(value)
             if self.token.kind == "punct" and self.token.text == ",":
                 self.advance()
@@ -456,9 +480,7 @@ class _Parser:
         return Compare(op, left, right, kind)
 
 
-def _kind_for(
-    field: Operand, values: tuple[Const, ...], parser: _Parser, at: Token
-) -> MatchKind:
+def _kind_for(field: Operand, values: tuple[Const, ...], parser: _Parser, at: Token) -> MatchKind:
     if not isinstance(field, Field) or len(field.path) != 1:
         return "plain"
     name = field.path[0]
@@ -467,7 +489,7 @@ def _kind_for(
             if const.value is not None and _as_datetime(const.value) is None:
                 raise parser.fail(
                     f"{const.value!r} is not an ISO 8601 date or time, "
-                    "as in \"2026-03-01\" or \"2026-03-01T12:00:00Z\"",
+                    'as in "2026-03-01" or "2026-03-01T12:00:00Z"',
                     at,
                 )
         return "datetime"

@@ -75,7 +75,9 @@ _BOOLS: Final = {
 _OVERRIDE: Final = re.compile(
     r"(?P<prefix>\+\+|\+|~)?(?P<key>[\w@][\w@/-]*(?:\.[\w@/-]+)*)(?:=(?P<value>.*))?", re.S
 )
-_PATH_IN_TEXT: Final = re.compile(r"[^\s'\"`<>|,;:=()\[\]{}]*/[^\s'\"`<>|,;:=()\[\]{}]*")
+# Words of the output, of which those with a "/" are paths. Matching "a word with a slash"
+# directly costs time quadratic in a word's length (a 4 MB line without one hung exec).
+_WORD_IN_TEXT: Final = re.compile(r"[^\s'\"`<>|,;:=()\[\]{}]+")
 
 
 @dataclass(frozen=True)
@@ -439,7 +441,8 @@ def _default_hydra_configs(cwd: Path) -> Iterator[Path]:
 
 
 def _hydra_configs_named_in(text: str, cwd: Path) -> Iterator[Path]:
-    named = list(dict.fromkeys(_PATH_IN_TEXT.findall(text)))[-MAX_OUTPUT_PATHS:]
+    words = (found.group() for found in _WORD_IN_TEXT.finditer(text))
+    named = list(dict.fromkeys(word for word in words if "/" in word))[-MAX_OUTPUT_PATHS:]
     for token in named:
         try:
             folder = cwd / token.rstrip(".")

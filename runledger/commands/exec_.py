@@ -19,16 +19,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runledger import __version__, git, ids
+from runledger import __version__, git, ids, journal
 from runledger import config as project_config
 from runledger.capture import params as params_capture
 from runledger.capture.environment import capture_environment
 from runledger.capture.metrics import MetricsCollector
 from runledger.capture.system import SystemSampler
-from runledger.errors import DirtyTreeError, UserError
+from runledger.errors import DirtyTreeError, RunledgerError, UserError
+from runledger.journal import Journal
 from runledger.ledger import Ledger
 from runledger.record import GitInfo, MetricSummary, Run
-from runledger.redact import DEFAULT_ENV_ALLOWLIST, Redactor, safe_env, strip_url_credentials
+from runledger.redact import (
+    DEFAULT_ENV_ALLOWLIST,
+    Redactor,
+    safe_env,
+    strip_url_credentials,
+    usable_patterns,
+)
 from runledger.runner import CommandResult, LogCapture, resolve_executable, run_command
 
 if TYPE_CHECKING:
@@ -169,6 +176,7 @@ def prepare(
     links it placed to ignored inputs are the only untracked paths.
     """
     repo, head = git.discover_with_head(cwd)
+    journal.recover_abandoned(repo.common_dir, lambda: repo)
     if head.commit is None:
         raise UserError(
             "the repository has no commit yet: commit your code first "
@@ -185,9 +193,7 @@ def prepare(
     config = project_config.load(repo.root)
     files = _plan_files(options, cwd, repo, head.commit, config)
     run_id = ids.new_run_id()
-    work_dir = repo.runledger_dir / "in-progress" / run_id
-    work_dir.mkdir(parents=True, exist_ok=True)
-    (work_dir / "metrics.jsonl").touch()
+    work_dir = repo.runledger_dir / "in-progress" / run_id  # made by begin_journal
     return _Prepared(
         options, cwd, repo, head, executable, env, cli_params, run_id, work_dir, config, files
     )
@@ -224,7 +230,7 @@ class _Outcome:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_and_capture(prepared: _Prepared) -> _Outcome:
+def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> _Outcome:
     """Run the command with output pass-through; capture everything else alongside."""
     child_env = dict(prepared.env)
     child_env["RUNLEDGER_RUN_ID"] = prepared.run_id
@@ -238,13 +244,14 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
     def capture_in_background() -> None:
         try:
             capture.config = git.read_config(repo)
+            patterns, _ = usable_patterns(capture.config.secret_patterns)
             capture.environment = capture_environment(
                 prepared.executable,
                 prepared.env,
                 safe_env(
                     prepared.env,
                     (*DEFAULT_ENV_ALLOWLIST, *prepared.config.env),
-                    prepared.config.secret_patterns,
+                    (*patterns, *prepared.config.secret_patterns),
                 ),
                 repo.runledger_dir / "cache",
             )
@@ -256,17 +263,26 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
     def on_started(pid: int) -> None:
         capturer.start()
         sampler.start(pid)
+        if run_journal is not None:
+            run_journal.started(pid, time.time())
 
     def on_output(data: bytes, stream: str) -> None:
         log.add(data)
         collector.feed_output(data, stream)
+        if run_journal is not None:
+            run_journal.feed(data)
+
+    def on_tick() -> None:
+        collector.poll_metrics_file(prepared.metrics_file)
+        if run_journal is not None:
+            run_journal.tick()
 
     try:
         result = run_command(
             prepared.options.command,
             child_env,
             on_output=on_output,
-            on_tick=lambda: collector.poll_metrics_file(prepared.metrics_file),
+            on_tick=on_tick,
             on_started=on_started,
         )
     finally:
@@ -323,12 +339,72 @@ def _params(
     return params, origin, config_files
 
 
+def begin_journal(prepared: _Prepared) -> Journal:
+    """The run's journal, with what recovery needs if runledger dies (masked), before it starts.
+
+    Written before the command starts: a runledger killed a millisecond later still leaves the
+    run's command and name behind.
+    """
+    redactor = Redactor(prepared.env)
+    options = prepared.options
+    try:
+        return _begin_journal(prepared, redactor, options)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write the run's journal in {prepared.work_dir.parent} ({_cause(exc)}): "
+            "the run could not be recorded, so the command was not started; free some space "
+            "or fix the permissions of the git directory"
+        ) from exc
+
+
+def _begin_journal(prepared: _Prepared, redactor: Redactor, options: ExecOptions) -> Journal:
+    return Journal.begin(
+        prepared.work_dir,
+        prepared.run_id,
+        commit=prepared.head.commit,
+        branch=prepared.head.branch,
+        cwd=prepared.repo.relative_cwd(prepared.cwd),
+        redactor=redactor,
+        facts={
+            "command": redactor.mask_argv(options.command),
+            "name": redactor.mask_text(options.name) if options.name else None,
+            "tags": [redactor.mask_text(tag) for tag in dict.fromkeys(options.tags)],
+            "note": redactor.mask_text(options.note) if options.note else None,
+            "params": redactor.mask_params(prepared.cli_params),
+            "user": _user(),
+            "runledger_version": __version__,
+        },
+    )
+
+
+def _redactor(
+    env: dict[str, str], config: git.RepoConfig, project: project_config.ProjectConfig
+) -> Redactor:
+    """Masks with the built-in rules plus git config's and .runledger.toml's secret patterns."""
+    patterns, broken = usable_patterns((*config.secret_patterns, *project.secret_patterns))
+    for pattern in broken:
+        print(
+            f"runledger: warning: ignoring secret pattern {pattern!r}: not a valid "
+            "regular expression",
+            file=sys.stderr,
+        )
+    return Redactor(env, patterns)
+
+
+def _masked_names(redactor: Redactor, named: dict[str, Any]) -> dict[str, Any]:
+    """Metric names can hold a secret too (a JSON key); the first of two equal names wins."""
+    masked: dict[str, Any] = {}
+    for name, value in named.items():
+        masked.setdefault(redactor.mask_text(name), value)
+    return masked
+
+
 def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     result = outcome.result
     inputs = prepared.files.inputs if prepared.files else None
-    redactor = Redactor(prepared.env, prepared.config.secret_patterns)
     params, sources, config_files = _params(prepared, outcome)
     config = outcome.capture.config or git.RepoConfig({}, None, None, {})
+    redactor = _redactor(prepared.env, config, prepared.config)
     metrics = {
         name: MetricSummary(
             last=summary.last,
@@ -354,7 +430,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         environment["capture_error"] = redactor.mask_text(repr(outcome.capture.error))
     return Run(
         id=prepared.run_id,
-        name=prepared.options.name,
+        name=redactor.mask_text(prepared.options.name) if prepared.options.name else None,
         status=_status(result),
         exit_code=result.returncode,
         signal=result.signal or result.received_signal,
@@ -362,7 +438,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         ended_at=_iso(result.ended_at),
         duration_s=round(result.monotonic_duration_s, 3),
         command=tuple(redactor.mask_argv(prepared.options.command)),
-        cwd=prepared.repo.relative_cwd(prepared.cwd),
+        cwd=redactor.mask_text(prepared.repo.relative_cwd(prepared.cwd)),
         user=_user(),
         host=socket.gethostname(),
         git=GitInfo(
@@ -371,23 +447,30 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
             remotes={name: strip_url_credentials(url) for name, url in config.remotes.items()},
         ),
         params=redactor.mask_params(params),
-        param_sources=sources,
-        metrics=metrics,
-        tags=tuple(dict.fromkeys(prepared.options.tags)),
+        param_sources=redactor.mask_params(sources),
+        metrics=_masked_names(redactor, metrics),
+        tags=tuple(dict.fromkeys(redactor.mask_text(tag) for tag in prepared.options.tags)),
         note=redactor.mask_text(prepared.options.note) if prepared.options.note else None,
         reproduces=prepared.options.reproduces,
         runledger_version=__version__,
-        config_files=tuple(config_files),
-        system=system,
-        series={name: (list(s.steps), list(s.values)) for name, s in series.items()},
-        series_times={name: list(s.times) for name, s in series.items() if s.times},
+        config_files=tuple(redactor.mask_params(entry) for entry in config_files),
+        system=redactor.mask_params(system),
+        series=_masked_names(
+            redactor,
+            {name: (list(s.steps), list(s.values)) for name, s in series.items()},
+        ),
+        series_times=_masked_names(
+            redactor, {name: list(s.times) for name, s in series.items() if s.times}
+        ),
         system_series={
             name: (list(sampled.seconds), values) for name, values in sampled.values.items()
         },
         environment=redactor.mask_params(environment),
         log=redactor.mask_bytes(outcome.log.content()),
-        inputs=[record.to_dict() for record in inputs.files] if inputs else [],
-        artifacts=outcome.artifacts,
+        inputs=[redactor.mask_params(record.to_dict()) for record in inputs.files]
+        if inputs
+        else [],
+        artifacts=[redactor.mask_params(entry) for entry in outcome.artifacts],
         inputs_digest=inputs.digest if inputs else None,
         input_paths=prepared.files.input_paths if prepared.files else (),
         output_paths=prepared.files.output_paths if prepared.files else (),
@@ -405,13 +488,71 @@ def record(prepared: _Prepared, run: Run, config: git.RepoConfig | None) -> None
 
 
 def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
-    """Run and record; return the exit code runledger should exit with."""
+    """Run and record; return the exit code runledger should exit with.
+
+    Once the command has run, its exit code is what runledger exits with, whatever happens
+    while recording: a run that cannot be recorded stays in its journal for the next command.
+    """
     prepared = prepare(options, Path.cwd() if cwd is None else cwd)
-    outcome = run_and_capture(prepared)
-    run = build_run(prepared, outcome)
-    record(prepared, run, outcome.capture.config)
+    run_journal = begin_journal(prepared)
+    try:
+        outcome = run_and_capture(prepared, run_journal)
+    except BaseException:
+        if run_journal.facts.get("child_pid") is None:  # nothing ran: nothing to recover
+            run_journal.close()
+        raise
+    result = outcome.result
+    run_journal.finish(
+        {
+            "status": _status(result),
+            "exit_code": result.returncode,
+            "signal": result.signal or result.received_signal,
+            "ended_at": result.ended_at,
+            "duration_s": round(result.monotonic_duration_s, 3),
+        }
+    )
+    run: Run | None = None
+    try:
+        with journal.shielded():
+            run = build_run(prepared, outcome)
+            record(prepared, run, outcome.capture.config)
+    except (RunledgerError, OSError) as exc:
+        _not_recorded(prepared, run_journal, run, _cause(exc))
+        return result.exit_code
+    except Exception as exc:  # noqa: BLE001 - a bug must not change the command's exit code
+        from runledger.cli import _report_bug
+
+        run_journal.hand_over(run.to_files() if run else {}, f"{type(exc).__name__}: {exc}")
+        _report_bug(exc)
+        return result.exit_code
     print(f"runledger: recorded run {ids.short_id(run.id)} ({run.status})", file=sys.stderr)
-    return outcome.result.exit_code
+    return result.exit_code
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _not_recorded(prepared: _Prepared, run_journal: Journal, run: Run | None, cause: str) -> None:
+    kept = run_journal.hand_over(run.to_files() if run else {}, cause)
+    if kept == "run":
+        where = f"it is kept in {prepared.work_dir}"
+    elif kept == "journal":
+        where = (
+            "what is known of it (result, metrics, part of the output) is kept in "
+            f"{prepared.work_dir}"
+        )
+    else:
+        where = f"it could not be kept either ({run_journal.write_error or 'unknown error'})"
+    if kept:
+        where += ", and the next runledger command in this repository records it"
+    print(
+        f"runledger: error: run {ids.short_id(prepared.run_id)} was not recorded: {cause}; {where}",
+        file=sys.stderr,
+    )
 
 
 def _user() -> str:
@@ -422,6 +563,4 @@ def _user() -> str:
 
 
 def _cleanup(work_dir: Path) -> None:
-    for child in work_dir.iterdir():
-        child.unlink(missing_ok=True)
-    work_dir.rmdir()
+    journal.remove_folder(work_dir)

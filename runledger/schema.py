@@ -1,0 +1,177 @@
+"""The record's schema version: migrations of older records, checks of every record read.
+
+Every TOML file of a run carries ``schema``, the version of the layout it was written in. A
+reader accepts every version up to :data:`SCHEMA_VERSION`: an older file is brought up to date
+in memory by named, ordered steps (``MIGRATIONS``), one version at a time, and is never
+rewritten in git (records are immutable). A newer file is refused with a message that says to
+upgrade, so an old runledger never misreads a record written by a newer one.
+
+How to change the layout: bump ``SCHEMA_VERSION`` and add a :class:`Migration` from the old
+version for each file whose layout changed; the old records keep reading.
+
+Records come from other people's pushes and hand edits, so run.toml is also checked field by
+field (:func:`check_run_toml`): a wrong type is reported as a damaged record naming the field,
+never a crash later in ``ls`` or ``show``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+SCHEMA_VERSION: Final = 1
+
+
+class SchemaError(ValueError):
+    """A record that cannot be read: damaged, or written by a newer runledger."""
+
+    def __init__(self, message: str, *, newer: bool = False) -> None:
+        super().__init__(message)
+        self.newer = newer
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One step: ``file`` in layout ``from_schema`` becomes layout ``from_schema + 1``."""
+
+    from_schema: int
+    file: str
+    name: str
+    apply: Callable[[dict[str, Any]], dict[str, Any]]
+
+
+# Schema 1 is the first published layout, so there is nothing to migrate yet. A step is
+# written as, e.g.:
+#   Migration(1, "run.toml", "split host into host and os", _split_host)
+MIGRATIONS: list[Migration] = []
+
+
+def upgrade(
+    file: str,
+    data: dict[str, Any],
+    migrations: Sequence[Migration] | None = None,
+    current: int | None = None,
+) -> dict[str, Any]:
+    """``data`` (one TOML file of a run) in the current layout; SchemaError when impossible."""
+    steps = MIGRATIONS if migrations is None else migrations
+    target = SCHEMA_VERSION if current is None else current
+    version = data.get("schema")
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise SchemaError(f"{file} has no schema version")
+    if version > target:
+        raise SchemaError(
+            f"it was written by a newer runledger (schema {version}; this one reads up to "
+            f"{target}): upgrade runledger to read it",
+            newer=True,
+        )
+    if version == target:
+        return data
+    data = dict(data)  # the record read is never changed in place
+    while version < target:
+        if not any(s.from_schema == version for s in steps):
+            raise SchemaError(f"{file} has schema {version}, which no runledger wrote")
+        for step in steps:  # none when this version's steps changed other files only
+            if step.from_schema == version and step.file == file:
+                data = step.apply(data)
+        version += 1
+    data["schema"] = version
+    return data
+
+
+# --- checks of run.toml ---------------------------------------------------------------------
+
+_Check = Callable[[Any], bool]
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, Mapping)
+
+
+def _optional(check: _Check) -> _Check:
+    return lambda value: value is None or check(value)
+
+
+def _list_of(check: _Check) -> _Check:
+    return lambda value: isinstance(value, list) and all(check(item) for item in value)
+
+
+def _table_of(check: _Check) -> _Check:
+    return lambda value: (
+        _is_table(value)
+        and all(isinstance(key, str) and check(item) for key, item in value.items())
+    )
+
+
+def _metric_summary(value: Any) -> bool:
+    if not _is_table(value) or not _is_number(value.get("last")):
+        return False
+    numbers = ("min", "max", "last_step", "min_step", "max_step", "count")
+    return all(value.get(key) is None or _is_number(value[key]) for key in numbers)
+
+
+def _git_table(value: Any) -> bool:
+    return (
+        _is_table(value)
+        and _is_str(value.get("commit"))
+        and _optional(_is_str)(value.get("branch"))
+        and _optional(_table_of(_is_str))(value.get("remotes"))
+    )
+
+
+# field -> (required, check, what it must be)
+_RUN_FIELDS: Final[dict[str, tuple[bool, _Check, str]]] = {
+    "id": (True, _is_str, "a string"),
+    "status": (True, _is_str, "a string"),
+    "started_at": (True, _is_str, "a string"),
+    "git": (True, _git_table, "a table with a commit"),
+    "ended_at": (False, _is_str, "a string"),
+    "duration_s": (False, _is_number, "a number"),
+    "exit_code": (False, _optional(_is_int), "an integer"),
+    "signal": (False, _optional(_is_int), "an integer"),
+    "name": (False, _optional(_is_str), "a string"),
+    "note": (False, _optional(_is_str), "a string"),
+    "user": (False, _optional(_is_str), "a string"),
+    "host": (False, _optional(_is_str), "a string"),
+    "cwd": (False, _is_str, "a string"),
+    "reproduces": (False, _optional(_is_str), "a string"),
+    "runledger_version": (False, _optional(_is_str), "a string"),
+    "command": (False, _list_of(_is_str), "a list of strings"),
+    "tags": (False, _list_of(_is_str), "a list of strings"),
+    "params": (False, _is_table, "a table"),
+    "param_sources": (False, _table_of(_is_str), "a table of strings"),
+    "metrics": (False, _table_of(_metric_summary), "a table of metric summaries"),
+    "config_files": (False, _list_of(_is_table), "a list of tables"),
+    "system": (False, _is_table, "a table"),
+    "recovered": (False, _optional(_table_of(_is_str)), "a table of strings"),
+}
+
+
+def check_run_toml(data: Mapping[str, Any]) -> None:
+    """SchemaError naming the first field of run.toml that is missing or of the wrong type."""
+    for key, (required, check, what) in _RUN_FIELDS.items():
+        if key not in data:
+            if required:
+                raise SchemaError(f"run.toml has no {key}")
+            continue
+        if not check(data[key]):
+            raise SchemaError(f"run.toml: {key} must be {what}")
+
+
+def check_detail(file: str, data: Mapping[str, Any], tables: Sequence[str]) -> None:
+    """SchemaError when one of ``tables`` of a detail file is there but not a table."""
+    for key in tables:
+        if key in data and not _is_table(data[key]):
+            raise SchemaError(f"{file}: {key} must be a table")
