@@ -50,6 +50,8 @@ def run_git(
         )
     except FileNotFoundError as exc:
         raise UserError("git is not installed or not on PATH: install git first") from exc
+    except ValueError as exc:  # a NUL byte in an argument: no git object or ref can be named so
+        raise UserError(f"bad argument for git ({exc}): names cannot contain NUL bytes") from exc
     if check and proc.returncode != 0:
         message = proc.stderr.decode(errors="replace").strip().splitlines()
         detail = message[-1] if message else f"exit code {proc.returncode}"

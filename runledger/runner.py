@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from runledger.errors import CommandNotFoundError
+from runledger.errors import CommandNotFoundError, UserError
 
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 INTERRUPT_SIGNALS = frozenset(FORWARDED_SIGNALS)
@@ -281,6 +281,8 @@ def run_command(
             raise CommandNotFoundError(f"cannot run {argv[0]!r}: permission denied") from exc
         except OSError as exc:
             raise CommandNotFoundError(f"cannot run {argv[0]!r}: {exc.strerror}") from exc
+        except ValueError as exc:  # e.g. a NUL byte in an argument, which no program can get
+            raise UserError(f"cannot run {argv[0]!r}: {exc}") from exc
         finally:
             for fd in child_fds:
                 os.close(fd)

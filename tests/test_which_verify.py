@@ -206,7 +206,7 @@ def test_which_skips_a_run_with_an_unreadable_files_toml(repo: Repo) -> None:
     [warning] = result.stderr.splitlines()
     assert warning.startswith(
         "runledger: warning: skipping refs/runledger/runs/6g00000000bbbbbb: "
-        "refs/runledger/runs/6g00000000bbbbbb: files.toml cannot be read"
+        "files.toml cannot be read"
     )
 
 

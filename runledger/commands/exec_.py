@@ -381,14 +381,15 @@ def _redactor(
     env: dict[str, str], config: git.RepoConfig, project: project_config.ProjectConfig
 ) -> Redactor:
     """Masks with the built-in rules plus git config's and .runledger.toml's secret patterns."""
-    patterns, broken = usable_patterns((*config.secret_patterns, *project.secret_patterns))
+    # .runledger.toml's patterns were checked when it was read; git config's are checked here.
+    patterns, broken = usable_patterns(config.secret_patterns)
     for pattern in broken:
         print(
-            f"runledger: warning: ignoring secret pattern {pattern!r}: not a valid "
+            f"runledger: warning: ignoring runledger.secretPattern {pattern!r}: not a valid "
             "regular expression",
             file=sys.stderr,
         )
-    return Redactor(env, patterns)
+    return Redactor(env, (*patterns, *project.secret_patterns))
 
 
 def _masked_names(redactor: Redactor, named: dict[str, Any]) -> dict[str, Any]:
