@@ -77,6 +77,8 @@ def which(cwd: Path, given: str) -> Found:
         raise UserError(f"{given}: no such file") from error
     except OSError as error:
         raise UserError(f"{given}: cannot be read: {error.strerror}") from error
+    except ValueError as error:  # a NUL byte: no file can have such a name
+        raise UserError(f"{given!r}: no such file ({error})") from error
     if stat.S_ISDIR(st.st_mode):
         raise UserError(f"{given} is a folder; give a file (a model, a dataset file)")
     if not stat.S_ISREG(st.st_mode):
