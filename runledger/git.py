@@ -333,6 +333,92 @@ def list_refs(repo: Repo, prefix: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def list_named_refs(repo: Repo, refs: Sequence[str]) -> list[tuple[str, str]]:
+    """(refname, object id) of those of ``refs`` (full names) that exist: one git call."""
+    if not refs:
+        return []
+    proc = repo.git("for-each-ref", "--format=%(refname) %(objectname)", *refs)
+    wanted = set(refs)
+    pairs = []
+    for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+        ref, _, oid = line.rpartition(" ")
+        if ref in wanted:  # a pattern also matches the refs below it (refs/x matches refs/x/y)
+            pairs.append((ref, oid))
+    return pairs
+
+
+@dataclass(frozen=True)
+class RefsStamp:
+    """What the files holding the refs under a prefix look like now, without reading them.
+
+    Git changes a ref by writing a lock file and renaming it, so creating, moving or deleting
+    a loose ref under the prefix changes the folder's mtime, and packing or deleting a packed
+    one replaces packed-refs (a new inode). Comparing stamps tells whether anything may have
+    changed since the last look, at the cost of two ``stat`` calls. ``packed`` or ``loose`` is
+    None when it cannot be trusted: the reftable backend, or a change so recent that another
+    one could still land within the same mtime tick (git's "racy" case).
+    """
+
+    packed: str | None
+    loose: str | None
+
+    @property
+    def trusted(self) -> bool:
+        return self.packed is not None and self.loose is not None
+
+
+# Filesystems keep mtimes at 1 s (HFS+) or 2 s (FAT) granularity: a stamp this recent may not
+# show a change made right after it was taken.
+RACY_WINDOW_NS = 2_000_000_000
+
+
+def _file_stamp(path: Path, now_ns: int, with_size: bool) -> str | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return None
+    if st.st_mtime_ns > now_ns - RACY_WINDOW_NS:
+        return None
+    size = f":{st.st_size}" if with_size else ""
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}{size}"
+
+
+def refs_stamp(repo: Repo, prefix: str) -> RefsStamp:
+    """The current stamp of the refs under ``prefix`` (a folder name ending in '/')."""
+    import time
+
+    if (repo.common_dir / "reftable").is_dir():
+        return RefsStamp(None, None)
+    now = time.time_ns()
+    return RefsStamp(
+        packed=_file_stamp(repo.common_dir / "packed-refs", now, with_size=True),
+        loose=_file_stamp(repo.common_dir / prefix, now, with_size=False),
+    )
+
+
+def loose_ref_names(repo: Repo, prefix: str) -> list[str] | None:
+    """Names of the loose refs directly under ``prefix``; None when there are folders too.
+
+    Only names are read, never the files: git itself says where they point
+    (:func:`list_named_refs`). Lock files of updates in progress are left out.
+    """
+    names = []
+    try:
+        with os.scandir(repo.common_dir / prefix) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    return None
+                if not entry.name.endswith(".lock"):
+                    names.append(entry.name)
+    except FileNotFoundError:
+        return []
+    except OSError:
+        return None
+    return names
+
+
 def pack_refs(repo: Repo) -> None:
     """Pack loose refs (runledger's too): listing 100,000 packed refs is 20x faster than loose."""
     repo.git("pack-refs", "--all", check=False)

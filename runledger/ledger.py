@@ -75,10 +75,17 @@ class Ledger:
 
     # --- reading ------------------------------------------------------------------------
 
-    def run_refs(self) -> list[RunRef]:
+    def run_refs(self, prefix: str = "") -> list[RunRef]:
+        """The run refs whose id starts with ``prefix``, in id order (from the index if it can)."""
+        from runledger.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is not None:
+                return [RunRef(run_id, oid) for run_id, oid in index.refs(prefix)]
         return [
             RunRef(ref[len(RUNS_PREFIX) :], oid)
             for ref, oid in git.list_refs(self.repo, RUNS_PREFIX)
+            if ref.startswith(RUNS_PREFIX + prefix)
         ]
 
     def warn_corrupt(self, ref: str, error: CorruptRecordError) -> None:
@@ -88,10 +95,33 @@ class Ledger:
 
     def runs(self) -> list[Run]:
         """Every readable run (run.toml only), newest first; unreadable ones are reported."""
+        from runledger.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is not None:
+                for ref, error in index.errors():
+                    self.warn_corrupt(ref, CorruptRecordError(error))
+                return list(index.runs())
         refs = self.run_refs()
         runs = list(self._read_summaries(refs))
         runs.sort(key=lambda run: (run.started_at, run.id), reverse=True)
         return runs
+
+    def summaries_json(self, status: str | None = None, limit: int | None = None) -> list[str]:
+        """``ls --json``'s object of each run, one line each, newest first.
+
+        From the index, the objects are printed as stored, without building a ``Run``: at
+        100,000 runs that is the difference between a second and most of a minute.
+        """
+        from runledger.index import current_index, summary_text
+
+        with current_index(self.repo) as index:
+            if index is not None:
+                for ref, error in index.errors():
+                    self.warn_corrupt(ref, CorruptRecordError(error))
+                return list(index.summaries(status, limit))
+        runs = [run for run in self.runs() if status is None or run.status == status]
+        return [summary_text(run) for run in (runs if limit is None else runs[:limit])]
 
     def _read_summaries(self, refs: list[RunRef]) -> Iterator[Run]:
         if not refs:
@@ -111,10 +141,9 @@ class Ledger:
         spec = spec.strip()
         if not spec:
             raise UserError("no run given: pass a run id, a unique prefix of one, or a tag")
-        refs = self.run_refs()
         if ids.is_run_id_prefix(spec.lower()):
             prefix = spec.lower()
-            matches = [ref for ref in refs if ref.id.startswith(prefix)]
+            matches = self.run_refs(prefix)
             if len(matches) == 1:
                 return matches[0]
             if len(matches) > 1:

@@ -189,6 +189,11 @@ class Run:
             data = tomlcodec.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
             raise CorruptRecordError(f"{where}: run.toml is not valid TOML ({exc})") from exc
+        return cls.from_run_dict(data, where)
+
+    @classmethod
+    def from_run_dict(cls, data: Mapping[str, Any], where: str = "") -> Run:
+        """The run that a decoded run.toml describes (the index keeps them decoded)."""
         schema = data.get("schema")
         if not isinstance(schema, int):
             raise CorruptRecordError(f"{where}: run.toml has no schema version")

@@ -64,7 +64,10 @@ def dumps(data: Mapping[str, Any]) -> str:
 
 def loads(text: str) -> dict[str, Any]:
     """The dict that :func:`dumps` wrote as ``text``."""
-    decoded = decode(tomllib.loads(text))
+    parsed = tomllib.loads(text)
+    if MARKER not in text and "\\u" not in text and "\\U" not in text:
+        return parsed  # no marker table can be in it: skip the walk over every value
+    decoded = decode(parsed)
     if not isinstance(decoded, dict):
         raise MarkerError("top-level marker table does not stand for a table")
     return decoded
