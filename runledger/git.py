@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
-import tempfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from runledger.errors import GitError, NotARepositoryError, RunledgerError, UserError
 
 RUNLEDGER_REF_ROOT = "refs/runledger/"
+_O_BINARY = getattr(os, "O_BINARY", 0)
 ZERO_OID_SHA1 = "0" * 40
 
 
@@ -162,10 +162,41 @@ def head_state(repo: Repo) -> HeadState:
     return discover_with_head(repo.root)[1]
 
 
+STATUS_ARGS = ("status", "--porcelain=v1", "-z", "--untracked-files=normal")
+
+
 def dirty_paths(repo: Repo) -> list[str]:
     """Paths that make the tree dirty: staged, unstaged, or untracked and not ignored."""
-    proc = repo.git("status", "--porcelain=v1", "-z", "--untracked-files=normal")
-    entries = proc.stdout.split(b"\0")
+    return _dirty_paths_from(repo.git(*STATUS_ARGS).stdout)
+
+
+def discover_with_status(cwd: Path | str) -> tuple[Repo, HeadState, list[str]]:
+    """:func:`discover_with_head` and :func:`dirty_paths` with their two git processes
+    running side by side (exec's start-up path; porcelain paths are relative to the root
+    whatever the cwd)."""
+    try:
+        status = subprocess.Popen(
+            ["git", *STATUS_ARGS],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_git_env(),
+        )
+    except FileNotFoundError as exc:
+        raise UserError("git is not installed or not on PATH: install git first") from exc
+    try:
+        repo, head = discover_with_head(cwd)
+    finally:
+        out, err = status.communicate()
+    if status.returncode != 0:
+        message = err.decode(errors="replace").strip().splitlines()
+        detail = message[-1] if message else f"exit code {status.returncode}"
+        raise GitError(f"git status failed: {detail}")
+    return repo, head, _dirty_paths_from(out)
+
+
+def _dirty_paths_from(status_output: bytes) -> list[str]:
+    entries = status_output.split(b"\0")
     paths: list[str] = []
     skip_next = False
     for entry in entries:
@@ -238,14 +269,16 @@ class ObjectWriter:
             subdir.mkdir(parents=True, exist_ok=True)
             self._made_dirs.add(oid[:2])
         data = zlib.compress(header + payload, 1)
-        fd, tmp = tempfile.mkstemp(dir=subdir, prefix="tmp_obj_")
+        # A unique temporary name made here rather than by tempfile, whose import (with
+        # shutil, random, bz2 and lzma) costs exec's start-up more than the write itself.
+        tmp = subdir / f"tmp_obj_{os.getpid()}_{os.urandom(6).hex()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o444)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.chmod(tmp, 0o444)
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
         return oid
 

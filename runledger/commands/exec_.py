@@ -2,14 +2,14 @@
 
 This module is on every training run's path: it imports nothing heavy (no typer, rich or
 pandas), refuses bad states before starting anything, starts the command first, and captures
-the environment in a thread while the command runs.
+the environment in a thread while the command runs. What is only needed once the command has
+ended (the record, the ledger, secret masking) is imported in that thread too, so its import
+time overlaps the command instead of delaying its start.
 """
 
 from __future__ import annotations
 
-import getpass
 import os
-import socket
 import sys
 import threading
 import time
@@ -17,18 +17,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runledger import __version__, git, ids
 from runledger.capture import params as params_capture
-from runledger.capture.environment import capture_environment
 from runledger.capture.metrics import MetricsCollector
 from runledger.capture.system import SystemSampler
 from runledger.errors import DirtyTreeError, UserError
-from runledger.ledger import Ledger
-from runledger.record import GitInfo, MetricSummary, Run
-from runledger.redact import DEFAULT_ENV_ALLOWLIST, Redactor, safe_env, strip_url_credentials
 from runledger.runner import CommandResult, LogCapture, resolve_executable, run_command
+
+if TYPE_CHECKING:
+    from runledger.record import Run
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
 DIRTY_PATHS_SHOWN = 10
@@ -151,13 +150,12 @@ class _Prepared:
 
 def prepare(options: ExecOptions, cwd: Path) -> _Prepared:
     """Every check that can refuse the run, before anything starts."""
-    repo, head = git.discover_with_head(cwd)
+    repo, head, dirty = git.discover_with_status(cwd)
     if head.commit is None:
         raise UserError(
             "the repository has no commit yet: commit your code first "
             "(git add -A && git commit -m 'first commit'), so runs can point at it"
         )
-    dirty = git.dirty_paths(repo)
     if dirty:
         _refuse_dirty(dirty)
     cli_params = params_capture.unflatten(
@@ -196,6 +194,9 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
 
     def capture_in_background() -> None:
         try:
+            from runledger.capture.environment import capture_environment
+            from runledger.redact import DEFAULT_ENV_ALLOWLIST, safe_env
+
             capture.config = git.read_config(repo)
             capture.environment = capture_environment(
                 prepared.executable,
@@ -205,6 +206,7 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
             )
         except Exception as exc:  # reported with the run, never fatal to it
             capture.error = exc
+        _import_recording_modules()
 
     capturer = threading.Thread(target=capture_in_background, daemon=True)
 
@@ -264,7 +266,22 @@ def _params(
     return params, origin, config_files
 
 
+def _import_recording_modules() -> None:
+    """Import what recording needs while the command runs (see the module docstring)."""
+    import getpass  # noqa: F401
+    import socket  # noqa: F401
+
+    import runledger.ledger  # noqa: F401
+    import runledger.record  # noqa: F401
+    import runledger.redact  # noqa: F401
+
+
 def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
+    import socket
+
+    from runledger.record import GitInfo, MetricSummary, Run
+    from runledger.redact import Redactor, strip_url_credentials
+
     result = outcome.result
     redactor = Redactor(prepared.env)
     params, sources, config_files = _params(prepared, outcome)
@@ -329,6 +346,10 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
 
 
 def record(prepared: _Prepared, run: Run, config: git.RepoConfig | None) -> None:
+    import socket
+
+    from runledger.ledger import Ledger
+
     user = _user()
     ident = git.format_ident(
         (config.user_name if config else None) or user,
@@ -349,6 +370,8 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
 
 
 def _user() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
