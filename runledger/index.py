@@ -333,9 +333,11 @@ class RunIndex:
         """Read and parse run.toml of ``refs``; parsing spreads over the cores when many."""
         if not refs:
             return []
+        from concurrent.futures import BrokenExecutor
+
         pool = _parsing_pool(len(refs))
         rows: list[_Row] = []
-        pending: list[Future[list[_Row]]] = []
+        pending: list[tuple[Future[list[_Row]], list[tuple[str, str, bytes | None]]]] = []
         try:
             with git.CatFile(self.repo) as cat:
                 for start in range(0, len(refs), _READ_CHUNK):
@@ -347,12 +349,18 @@ class RunIndex:
                             chunk, cat.read_many(specs), strict=True
                         )
                     ]
-                    if pool is None:
-                        rows.extend(_rows_of(items))
-                    else:
-                        pending.append(pool.submit(_rows_of, items))
-            for future in pending:
-                rows.extend(future.result())
+                    try:
+                        if pool is not None:
+                            pending.append((pool.submit(_rows_of, items), items))
+                            continue
+                    except BrokenExecutor:
+                        pass
+                    rows.extend(_rows_of(items))
+            for future, items in pending:
+                try:
+                    rows.extend(future.result())
+                except BrokenExecutor:  # a worker died (out of memory?): parse here instead
+                    rows.extend(_rows_of(items))
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
