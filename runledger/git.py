@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from runledger.errors import GitError, NotARepositoryError, RunledgerError, UserError
 
@@ -380,8 +381,7 @@ def list_named_refs(repo: Repo, refs: Sequence[str]) -> list[tuple[str, str]]:
     return pairs
 
 
-@dataclass(frozen=True)
-class RefsStamp:
+class RefsStamp(NamedTuple):  # a NamedTuple, not a dataclass: git.py is on exec's start-up path
     """What the files holding the refs under a prefix look like now, without reading them.
 
     Git changes a ref by writing a lock file and renaming it, so creating, moving or deleting
