@@ -57,6 +57,7 @@ NAMED_REFS_LIMIT = 2_000
 # Below this many run.toml files to parse, starting worker processes costs more than it saves.
 PARALLEL_MIN = 1_000
 _READ_CHUNK = 1_000
+_IN_FLIGHT = 8  # chunks handed to workers and not collected yet: bounds memory
 _INSERT_CHUNK = 500
 
 _LAYOUT = """
@@ -73,6 +74,18 @@ CREATE TABLE runs (
 CREATE INDEX runs_newest ON runs (started_at DESC, id DESC);
 CREATE TABLE loose_refs (id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+"""
+_INCOMING = """
+CREATE TEMP TABLE IF NOT EXISTS incoming (
+    id TEXT PRIMARY KEY,
+    oid TEXT NOT NULL,
+    started_at TEXT,
+    status TEXT,
+    record TEXT,
+    record_toml TEXT,
+    summary TEXT,
+    error TEXT
+) WITHOUT ROWID
 """
 
 
@@ -106,6 +119,14 @@ def index_path(repo: git.Repo) -> Path:
 def summary_text(run: Run) -> str:
     """One run's ``ls --json`` object on one line."""
     return json.dumps(run.summary_json(), ensure_ascii=False, allow_nan=False)
+
+
+def with_tags(summary: str, tags: Iterable[str]) -> str:
+    """A stored ``ls --json`` object with more tags (team tags live outside the run's commit,
+    so they are merged in when listed, as ``Run.all_tags`` does)."""
+    data = json.loads(summary)
+    data["tags"] = sorted(set(data.get("tags", [])) | set(tags))
+    return json.dumps(data, ensure_ascii=False, allow_nan=False)
 
 
 @dataclass(frozen=True)
@@ -159,6 +180,17 @@ def row_for(run_id: str, oid: str, content: bytes | None) -> _Row:
     except (ValueError, UnicodeEncodeError):
         summary = None  # built when printed, where the same error reaches the user
     return _Row(run_id, oid, run.started_at, run.status, record, record_toml, summary)
+
+
+def _result(
+    future: Future[list[_Row]], items: Sequence[tuple[str, str, bytes | None]]
+) -> list[_Row]:
+    from concurrent.futures import BrokenExecutor
+
+    try:
+        return future.result()
+    except BrokenExecutor:  # a worker died (out of memory?): parse here instead
+        return _rows_of(items)
 
 
 def _rows_of(items: Sequence[tuple[str, str, bytes | None]]) -> list[_Row]:
@@ -316,9 +348,17 @@ class RunIndex:
         changed = [(run_id, oid) for run_id, oid in current.items() if known.get(run_id) != oid]
         looked_at = known if scope is None else scope
         vanished = [run_id for run_id in looked_at if run_id not in current]
-        rows = self._read_rows(changed)
-        self._apply(rows, vanished, loose, stamp)
-        return len(rows)
+        # Parsed rows wait in a temporary table (memory stays flat at 100,000 new runs) and
+        # join the index in one short transaction.
+        db.execute(_INCOMING)
+        db.execute("DELETE FROM temp.incoming")
+        for rows in self._parsed_rows(changed):
+            db.executemany(
+                "INSERT OR REPLACE INTO temp.incoming VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (row.values() for row in rows),
+            )
+        self._apply(vanished, loose, stamp)
+        return len(changed)
 
     def _oids_of(self, ids: Iterable[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -329,14 +369,13 @@ class RunIndex:
             found.update(self.db.execute(f"SELECT id, oid FROM runs WHERE id IN ({marks})", chunk))
         return found
 
-    def _read_rows(self, refs: Sequence[tuple[str, str]]) -> list[_Row]:
-        """Read and parse run.toml of ``refs``; parsing spreads over the cores when many."""
+    def _parsed_rows(self, refs: Sequence[tuple[str, str]]) -> Iterator[list[_Row]]:
+        """The rows of ``refs``, a chunk at a time; parsing spreads over the cores when many."""
         if not refs:
-            return []
+            return
         from concurrent.futures import BrokenExecutor
 
         pool = _parsing_pool(len(refs))
-        rows: list[_Row] = []
         pending: list[tuple[Future[list[_Row]], list[tuple[str, str, bytes | None]]]] = []
         try:
             with git.CatFile(self.repo) as cat:
@@ -349,26 +388,23 @@ class RunIndex:
                             chunk, cat.read_many(specs), strict=True
                         )
                     ]
+                    if pool is None:
+                        yield _rows_of(items)
+                        continue
                     try:
-                        if pool is not None:
-                            pending.append((pool.submit(_rows_of, items), items))
-                            continue
+                        pending.append((pool.submit(_rows_of, items), items))
                     except BrokenExecutor:
-                        pass
-                    rows.extend(_rows_of(items))
-            for future, items in pending:
-                try:
-                    rows.extend(future.result())
-                except BrokenExecutor:  # a worker died (out of memory?): parse here instead
-                    rows.extend(_rows_of(items))
+                        yield _rows_of(items)
+                    while pending and (pending[0][0].done() or len(pending) > _IN_FLIGHT):
+                        yield _result(*pending.pop(0))
+            while pending:
+                yield _result(*pending.pop(0))
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
-        return rows
 
     def _apply(
         self,
-        rows: Sequence[_Row],
         vanished: Sequence[str],
         loose: Sequence[str] | None,
         stamp: git.RefsStamp,
@@ -380,10 +416,7 @@ class RunIndex:
                 db.execute("ROLLBACK")  # rebuilt meanwhile by another runledger: leave it be
                 return
             db.executemany("DELETE FROM runs WHERE id = ?", ((run_id,) for run_id in vanished))
-            db.executemany(
-                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (row.values() for row in rows),
-            )
+            db.execute("INSERT OR REPLACE INTO runs SELECT * FROM temp.incoming")
             db.execute("DELETE FROM loose_refs")
             # Without the loose names, the next refresh cannot take the short way: forget
             # the packed stamp so it lists every ref.
@@ -398,6 +431,9 @@ class RunIndex:
             with contextlib.suppress(sqlite3.Error):
                 db.execute("ROLLBACK")
             raise
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("DELETE FROM temp.incoming")
 
     # --- reading ------------------------------------------------------------------------
 
@@ -419,8 +455,10 @@ class RunIndex:
             )
         ]
 
-    def summaries(self, status: str | None = None, limit: int | None = None) -> Iterator[str]:
-        """The ``ls --json`` object of each readable run, newest first, one line each."""
+    def summaries(
+        self, status: str | None = None, limit: int | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """(id, ``ls --json`` object on one line) of each readable run, newest first."""
         query = "SELECT id, summary, record, record_toml FROM runs WHERE error IS NULL"
         args: list[Any] = []
         if status is not None:
@@ -433,7 +471,7 @@ class RunIndex:
         for run_id, summary, record, record_toml in self.db.execute(query, args):
             if summary is None:
                 summary = summary_text(_decode_record(record, record_toml, RUNS_PREFIX + run_id))
-            yield summary
+            yield run_id, summary
 
     def refs(self, prefix: str = "") -> list[tuple[str, str]]:
         """(id, oid) of every run whose id starts with ``prefix``, in id order."""

@@ -377,3 +377,14 @@ def test_show_resolves_prefixes_through_the_index(repo: Repo, tmp_path: Path) ->
     assert result.exit_code == 1
     assert result.stderr.startswith("runledger: error: run prefix '6g0000000' is ambiguous")
     assert repo.cli("show", ids[1][:11], "--json").json()["id"] == ids[1]
+
+
+def test_tags_kept_outside_the_runs_are_merged_into_the_stored_json(repo: Repo) -> None:
+    ids = add_runs(repo, range(3), tags=("sweep",))
+    extra = {ids[1]: ["production", "sweep"]}
+    listed = [json.loads(text) for text in ledger(repo).summaries_json(extra_tags=extra)]
+    assert [run["tags"] for run in listed] == [["sweep"], ["production", "sweep"], ["sweep"]]
+    index_path(rgit.discover(repo.path)).parent.joinpath("index.sqlite").unlink()
+    index_path(rgit.discover(repo.path)).mkdir()
+    from_refs = [json.loads(text) for text in ledger(repo).summaries_json(extra_tags=extra)]
+    assert from_refs == listed
