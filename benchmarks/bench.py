@@ -299,9 +299,38 @@ def bench_size(
     else:
         rows["load_runs(), warm"] = Cell()
         repeated(rows["load_runs(), warm"], repeat, lambda: measure(load, repo_dir))
-    rows["index update after one new run"] = index_update_after_one_run(repo_dir, repeat)
-    rows["exec overhead"] = exec_overhead(repo_dir, exec_repeat)
+    before = set(
+        subprocess.run(
+            ["git", "for-each-ref", "--format=%(refname)", "refs/runledger/runs/"],
+            cwd=repo_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    )
+    try:
+        rows["index update after one new run"] = index_update_after_one_run(repo_dir, repeat)
+        rows["exec overhead"] = exec_overhead(repo_dir, exec_repeat)
+    finally:
+        forget_new_runs(repo_dir, before)
     return rows, populated
+
+
+def forget_new_runs(repo_dir: Path, keep: set[str]) -> None:
+    """Delete the runs this benchmark added, so the repository holds exactly N runs again."""
+    now = subprocess.run(
+        ["git", "for-each-ref", "--format=%(refname)", "refs/runledger/runs/"],
+        cwd=repo_dir,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    extra = [ref for ref in now if ref not in keep]
+    if extra:
+        stdin = "".join(f"delete {ref}\n" for ref in extra)
+        subprocess.run(
+            ["git", "update-ref", "--stdin"], cwd=repo_dir, input=stdin, text=True, check=True
+        )
 
 
 def machine() -> str:
