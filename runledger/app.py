@@ -153,9 +153,7 @@ def ls(
     from runledger.commands.ls import list_runs
     from runledger.render import render_run_table
 
-    runs = list_runs(Path.cwd(), status=status, limit=limit)
-
-    render_run_table(runs)
+    render_run_table(list_runs(Path.cwd(), status=status, limit=limit))
 
 
 @app.command("show")
