@@ -337,29 +337,53 @@ def create_refs(repo: Repo, refs: Mapping[str, str]) -> None:
         )
         + b"prepare\0commit\0"
     )
-    proc = repo.git("update-ref", "--stdin", "-z", stdin=payload, check=False)
-    if proc.returncode != 0:
+    for attempt in range(LOCK_RETRIES + 1):
+        proc = repo.git("update-ref", "--stdin", "-z", stdin=payload, check=False)
+        if proc.returncode == 0:
+            return
         stderr = proc.stderr.decode(errors="replace").strip()
         if "reference already exists" in stderr or "already exists" in stderr:
             raise RefExistsError(stderr)
-        raise GitError(f"git update-ref failed: {stderr}")
+        if not _lock_contention(stderr) or attempt == LOCK_RETRIES:
+            raise GitError(f"git update-ref failed: {stderr}")
+        _lock_backoff(attempt)
+
+
+LOCK_RETRIES = 8
+
+
+def _lock_contention(stderr: str) -> bool:
+    """A ref or packed-refs lock held by another git process (a concurrent pack-refs, say)."""
+    return "Unable to create" in stderr and ".lock" in stderr
+
+
+def _lock_backoff(attempt: int) -> None:
+    import random
+    import time
+
+    time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
 
 def update_ref(repo: Repo, ref: str, new: str, old: str | None) -> None:
     """Move ``ref`` to ``new`` only if it is still at ``old`` (None: only if it does not exist)."""
     zero = "0" * (64 if repo.object_format == "sha256" else 40)
-    proc = repo.git("update-ref", ref, new, old or zero, check=False)
-    if proc.returncode != 0:
-        raise RefExistsError(proc.stderr.decode(errors="replace").strip())
+    for attempt in range(LOCK_RETRIES + 1):
+        proc = repo.git("update-ref", ref, new, old or zero, check=False)
+        if proc.returncode == 0:
+            return
+        stderr = proc.stderr.decode(errors="replace").strip()
+        if not _lock_contention(stderr) or attempt == LOCK_RETRIES:
+            raise RefExistsError(stderr)
+        _lock_backoff(attempt)
 
 
 def delete_ref(repo: Repo, ref: str, old: str) -> None:
     repo.git("update-ref", "-d", ref, old)
 
 
-def list_refs(repo: Repo, prefix: str) -> list[tuple[str, str]]:
-    """(refname, object id) for every ref under ``prefix``, in refname order."""
-    proc = repo.git("for-each-ref", "--format=%(refname) %(objectname)", prefix)
+def list_refs(repo: Repo, prefix: str, *more: str) -> list[tuple[str, str]]:
+    """(refname, object id) for every ref under ``prefix`` (and ``more``), in refname order."""
+    proc = repo.git("for-each-ref", "--format=%(refname) %(objectname)", prefix, *more)
     pairs = []
     for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
         ref, _, oid = line.rpartition(" ")
@@ -382,14 +406,14 @@ def list_named_refs(repo: Repo, refs: Sequence[str]) -> list[tuple[str, str]]:
 
 
 class RefsStamp(NamedTuple):  # a NamedTuple, not a dataclass: git.py is on exec's start-up path
-    """What the files holding the refs under a prefix look like now, without reading them.
+    """What the files holding some refs look like now, without reading them.
 
     Git changes a ref by writing a lock file and renaming it, so creating, moving or deleting
-    a loose ref under the prefix changes the folder's mtime, and packing or deleting a packed
-    one replaces packed-refs (a new inode). Comparing stamps tells whether anything may have
-    changed since the last look, at the cost of two ``stat`` calls. ``packed`` or ``loose`` is
-    None when it cannot be trusted: the reftable backend, or a change so recent that another
-    one could still land within the same mtime tick (git's "racy" case).
+    a loose ref changes its folder's mtime, and packing or deleting a packed one replaces
+    packed-refs (a new inode). Comparing stamps tells whether anything may have changed since
+    the last look, at the cost of a few ``stat`` calls. ``packed`` or ``loose`` is None when
+    it cannot be trusted: the reftable backend, or a change so recent that another one could
+    still land within the same mtime tick (git's "racy" case).
     """
 
     packed: str | None
@@ -418,43 +442,84 @@ def _file_stamp(path: Path, now_ns: int, with_size: bool) -> str | None:
     return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}{size}"
 
 
-def refs_stamp(repo: Repo, prefix: str) -> RefsStamp:
-    """The current stamp of the refs under ``prefix`` (a folder name ending in '/')."""
+def ref_subfolders(repo: Repo, prefix: str) -> list[str]:
+    """The folders of loose refs directly under ``prefix`` (e.g. one per remote), as prefixes."""
+    try:
+        with os.scandir(repo.common_dir / prefix) as entries:
+            return sorted(
+                f"{prefix}{entry.name}/" for entry in entries if entry.is_dir(follow_symlinks=False)
+            )
+    except OSError:
+        return []
+
+
+def loose_refs_state(
+    repo: Repo, ref_folders: Sequence[str], other_folders: Sequence[str] = ()
+) -> tuple[RefsStamp, list[str] | None]:
+    """The stamp of packed-refs and of the given folders, and the loose refs in ``ref_folders``.
+
+    ``ref_folders`` (prefixes such as ``refs/runledger/runs/``) are read for the names of the
+    refs directly in them; ``other_folders`` are only stamped (a parent whose mtime changes
+    when a ref folder appears in it). The names are None when a ref folder holds a folder:
+    then only a listing of every ref says what is there. Files are never read: git says where
+    the refs point (:func:`list_named_refs`). Lock files of updates in progress are left out.
+    """
     import time
 
     if (repo.common_dir / "reftable").is_dir():
-        return RefsStamp(None, None)
+        return RefsStamp(None, None), None
     now = time.time_ns()
-    return RefsStamp(
-        packed=_file_stamp(repo.common_dir / "packed-refs", now, with_size=True),
-        loose=_file_stamp(repo.common_dir / prefix, now, with_size=False),
-    )
-
-
-def loose_ref_names(repo: Repo, prefix: str) -> list[str] | None:
-    """Names of the loose refs directly under ``prefix``; None when there are folders too.
-
-    Only names are read, never the files: git itself says where they point
-    (:func:`list_named_refs`). Lock files of updates in progress are left out.
-    """
-    names = []
-    try:
-        with os.scandir(repo.common_dir / prefix) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    return None
-                if not entry.name.endswith(".lock"):
-                    names.append(entry.name)
-    except FileNotFoundError:
-        return []
-    except OSError:
-        return None
-    return names
+    packed = _file_stamp(repo.common_dir / "packed-refs", now, with_size=True)
+    stamps: list[str] = []
+    names: list[str] | None = []
+    for folder in sorted(other_folders):
+        stamps.append(f"{folder}={_file_stamp(repo.common_dir / folder, now, with_size=False)}")
+    for folder in sorted(ref_folders):
+        stamp = _file_stamp(repo.common_dir / folder, now, with_size=False)
+        stamps.append(f"{folder}={stamp}")
+        if names is None or stamp == "missing":
+            continue
+        try:
+            with os.scandir(repo.common_dir / folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        names = None
+                        break
+                    if not entry.name.endswith(".lock"):
+                        names.append(folder + entry.name)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            names = None
+    racy = any(stamp.endswith("=None") for stamp in stamps)
+    return RefsStamp(packed, None if racy else "\n".join(stamps)), names
 
 
 def pack_refs(repo: Repo) -> None:
-    """Pack loose refs (runledger's too): listing 100,000 packed refs is 20x faster than loose."""
-    repo.git("pack-refs", "--all", check=False)
+    """Pack loose refs (runledger's too): listing 100,000 packed refs is 20x faster than loose.
+
+    Best effort, and never two at once from runledger: with git 2.39, two `git pack-refs`
+    running together can undo a ref update made meanwhile (measured: 18 of 480 tag moves
+    lost with two packers and eight writers, none with one packer), so a runledger process
+    that finds another one packing leaves the packing to it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock (Windows): pack unguarded
+        repo.git("pack-refs", "--all", check=False)
+        return
+    lock_path = repo.runledger_dir / "pack-refs.lock"
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a")  # noqa: SIM115 - held across the git call below
+    except OSError:
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # another runledger process is packing right now
+        repo.git("pack-refs", "--all", check=False)
 
 
 class CatFile:
@@ -520,5 +585,257 @@ class CatFile:
         self.close()
 
 
+def tracked_blobs(repo: Repo, commit: str, paths: Sequence[str]) -> dict[str, tuple[str, int]]:
+    """Blob id and size of each file git tracks at ``commit`` at or under ``paths``.
+
+    ``paths`` are posix paths relative to the work tree root ('.' for all of it). One
+    ``ls-tree`` over the commit rather than ``ls-files`` over the index: what a run read is
+    the commit's content, and the blob's size lets a caller notice a file whose bytes on disk
+    are not the blob's (a git-lfs pointer, an eol conversion). Any git failure gives {}:
+    this only saves hashing, the caller hashes what is not here.
+    """
+    if not paths:
+        return {}
+    pathspecs = [] if "." in paths else ["--", *paths]
+    proc = repo.git(
+        "--literal-pathspecs", "ls-tree", "-r", "-l", "-z", commit, *pathspecs, check=False
+    )
+    if proc.returncode != 0:
+        return {}
+    blobs: dict[str, tuple[str, int]] = {}
+    for entry in zsplit(proc.stdout):
+        meta, _, path = entry.partition("\t")
+        fields = meta.split()
+        if len(fields) == 4 and fields[1] == "blob" and fields[3].isdigit():
+            blobs[path] = (fields[2], int(fields[3]))
+    return blobs
+
+
 def object_exists(repo: Repo, oid: str) -> bool:
     return repo.git("cat-file", "-e", f"{oid}^{{commit}}", check=False).returncode == 0
+
+
+# --- worktrees (runledger reproduce) -------------------------------------------------------
+
+
+def add_worktree(repo: Repo, path: Path, commit: str) -> None:
+    """Check ``commit`` out, detached, in a new work tree at ``path``.
+
+    The new work tree shares the repository's objects and refs (so a run recorded from it
+    lands in the same ledger) and has its own HEAD and index: the user's are not touched.
+    """
+    repo.git("worktree", "add", "--detach", "--quiet", os.fspath(path), commit)
+
+
+def remove_worktree(repo: Repo, path: Path) -> bool:
+    """Remove the work tree at ``path`` and git's record of it; whether git removed it.
+
+    ``--force`` because the re-run leaves untracked and ignored files (outputs, caches)
+    behind; the prune drops the record of a work tree whose folder is already gone.
+    """
+    removed = repo.git("worktree", "remove", "--force", os.fspath(path), check=False)
+    prune_worktrees(repo)
+    return removed.returncode == 0
+
+
+def prune_worktrees(repo: Repo) -> None:
+    """Forget work trees whose folders are gone."""
+    repo.git("worktree", "prune", check=False)
+
+
+def is_ancestor(repo: Repo, ancestor: str, descendant: str) -> bool:
+    """Whether commit ``ancestor`` is reachable from ``descendant`` (or is it)."""
+    proc = repo.git("merge-base", "--is-ancestor", ancestor, descendant, check=False)
+    if proc.returncode in (0, 1):
+        return proc.returncode == 0
+    raise GitError(f"git merge-base failed: {proc.stderr.decode(errors='replace').strip()}")
+
+
+def rev_list(repo: Repo, start: str) -> list[str]:
+    """Every commit reachable from ``start``, children before parents."""
+    return repo.git("rev-list", "--topo-order", start).stdout.decode().split()
+
+
+def committer_ident(repo: Repo) -> str | None:
+    """``Name <email>`` as git would write it for a commit (config and GIT_* variables)."""
+    proc = repo.git("var", "GIT_COMMITTER_IDENT", check=False)
+    line = proc.stdout.decode("utf-8", "replace").strip()
+    if proc.returncode != 0 or ">" not in line:
+        return None
+    return line[: line.rindex(">") + 1]
+
+
+# --- config --------------------------------------------------------------------------------
+
+
+def config_get_all(repo: Repo, key: str) -> list[str]:
+    """Every value of a multi-valued config ``key`` (none when it is unset)."""
+    proc = repo.git("config", "-z", "--get-all", key, check=False)
+    if proc.returncode not in (0, 1):
+        raise GitError(f"git config failed: {proc.stderr.decode(errors='replace').strip()}")
+    return zsplit(proc.stdout)
+
+
+def config_add(repo: Repo, key: str, value: str) -> None:
+    """Add one value to a multi-valued key in the repository's own config."""
+    repo.git("config", "--local", "--add", key, value)
+
+
+# --- remotes -------------------------------------------------------------------------------
+
+
+class RemoteError(GitError):
+    """A remote could not be reached, or refused what was sent to it."""
+
+
+def _git_failure(stderr: bytes) -> str:
+    """The line of git's stderr that says what went wrong (the first fatal/error line)."""
+    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines()]
+    lines = [line for line in lines if line and not line.startswith("hint:")]
+    for line in lines:
+        for prefix in ("fatal: ", "error: "):
+            if line.startswith(prefix):
+                return line[len(prefix) :]
+    return lines[-1] if lines else "no message from git"
+
+
+def fetch(repo: Repo, remote: str, refspecs: Sequence[str]) -> None:
+    """Fetch exactly ``refspecs`` from ``remote`` through the git binary (user's credentials).
+
+    Nothing else changes: no tags, no FETCH_HEAD, no remote-tracking branches (``--refmap=``),
+    and pruning is limited to the destinations of ``refspecs``, which must therefore only ever
+    be runledger's own mirror of the remote (fetch.prune and fetch.pruneTags are overridden).
+    """
+    proc = repo.git(
+        "fetch",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--refmap=",
+        "--prune",
+        "--no-prune-tags",
+        "--recurse-submodules=no",
+        # A background gc would pack refs while runledger packs them: see pack_refs.
+        "--no-auto-maintenance",
+        "--",
+        remote,
+        *refspecs,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RemoteError(f"cannot fetch from {remote}: {_git_failure(proc.stderr)}")
+
+
+@dataclass(frozen=True)
+class PushedRef:
+    """One line of ``git push --porcelain``: what happened to one ref."""
+
+    flag: str  # '*' new, ' ' fast-forward, '=' up to date, '!' rejected, '+' forced, '-' deleted
+    src: str
+    dst: str
+    summary: str
+    reason: str
+
+    @property
+    def sent(self) -> bool:
+        return self.flag in ("*", " ", "+")
+
+
+@dataclass(frozen=True)
+class PushResult:
+    ok: bool
+    refs: tuple[PushedRef, ...]
+    error: str  # git's own message when not ok
+    remote_says: tuple[str, ...] = ()  # "remote:" lines, e.g. from the remote's hooks
+
+    @property
+    def atomic_unsupported(self) -> bool:
+        return "does not support --atomic" in self.error
+
+
+def _parse_push_porcelain(stdout: bytes) -> list[PushedRef]:
+    refs = []
+    for line in stdout.decode("utf-8", "surrogateescape").splitlines():
+        parts = line.split("\t")
+        if len(parts) != 3 or len(parts[0]) != 1:
+            continue
+        src, _, dst = parts[1].partition(":")
+        summary, _, reason = parts[2].partition(" (")
+        refs.append(PushedRef(parts[0], src, dst, summary, reason.rstrip(")")))
+    return refs
+
+
+def push(repo: Repo, remote: str, refspecs: Sequence[str], *, atomic: bool) -> PushResult:
+    """Push ``refspecs`` (never forced) to ``remote`` through the git binary.
+
+    The user's hooks and credentials apply; followed tags and submodules are not pushed,
+    whatever the user's push.* config says, so nothing but the given refs changes there.
+    """
+    args = ["push", "--porcelain", "--no-follow-tags", "--recurse-submodules=no"]
+    if atomic:
+        args.append("--atomic")
+    proc = repo.git(*args, "--", remote, *refspecs, check=False)
+    refs = tuple(_parse_push_porcelain(proc.stdout))
+    error = "" if proc.returncode == 0 else _git_failure(proc.stderr)
+    said = tuple(
+        line[len("remote:") :].strip()
+        for line in proc.stderr.decode(errors="replace").splitlines()
+        if line.startswith("remote:") and line[len("remote:") :].strip()
+    )
+    return PushResult(ok=proc.returncode == 0, refs=refs, error=error, remote_says=said)
+
+
+# --- code diffs between two commits (runledger diff) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class FileStat:
+    """One file of ``git diff --numstat``: lines added and deleted (None for binary files)."""
+
+    path: str
+    added: int | None
+    deleted: int | None
+    old_path: str | None = None  # set when the file was renamed
+
+
+_DIFF_OPTIONS = ("--no-ext-diff", "--no-textconv", "--no-color", "-M")
+
+
+def diff_numstat(repo: Repo, a: str, b: str) -> list[FileStat]:
+    """The files that differ between commits ``a`` and ``b``, with their line counts."""
+    proc = repo.git("diff", *_DIFF_OPTIONS, "--numstat", "-z", a, b, "--")
+    fields = proc.stdout.split(b"\0")
+    stats: list[FileStat] = []
+    i = 0
+    while i < len(fields):
+        head = fields[i]
+        i += 1
+        if not head:
+            continue
+        added, deleted, path = head.split(b"\t", 2)
+        old_path: str | None = None
+        if not path:  # a rename: "added\tdeleted\t\0old\0new\0"
+            old_path = fields[i].decode("utf-8", "surrogateescape")
+            path = fields[i + 1]
+            i += 2
+        stats.append(
+            FileStat(
+                path=path.decode("utf-8", "surrogateescape"),
+                added=None if added == b"-" else int(added),
+                deleted=None if deleted == b"-" else int(deleted),
+                old_path=old_path,
+            )
+        )
+    return stats
+
+
+def diff_stat(repo: Repo, a: str, b: str, width: int = 80) -> str:
+    """``git diff --stat`` between commits ``a`` and ``b``, as git prints it."""
+    proc = repo.git("diff", *_DIFF_OPTIONS, f"--stat={width}", a, b, "--")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def diff_patch(repo: Repo, a: str, b: str) -> str:
+    """The whole patch from commit ``a`` to commit ``b``."""
+    proc = repo.git("diff", *_DIFF_OPTIONS, "--patch", a, b, "--")
+    return proc.stdout.decode("utf-8", "replace")

@@ -42,3 +42,18 @@ def is_run_id_prefix(text: str) -> bool:
 
 def short_id(run_id: str) -> str:
     return run_id[:SHORT_LENGTH]
+
+
+def started(run_id: str) -> int:
+    """The start second (epoch) an id encodes; 0 for text that is not an id."""
+    seconds = 0
+    for char in run_id[:TIME_CHARS].lower():
+        if char not in _VALID:
+            return 0
+        seconds = seconds * 32 + ALPHABET.index(char)
+    return EPOCH + seconds
+
+
+def time_prefix(epoch_seconds: float) -> str:
+    """The first characters of every id started at ``epoch_seconds``: ids sort by it."""
+    return _encode(max(0, int(epoch_seconds - EPOCH)), TIME_CHARS)

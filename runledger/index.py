@@ -1,28 +1,31 @@
 """The run index: every run's run.toml, decoded, in SQLite under the git directory.
 
 Listing 100,000 runs by reading 100,000 run.toml blobs through git and parsing their TOML
-takes minutes; reading them from one SQLite file takes a second. The index is only a cache
-derived from the refs under ``refs/runledger/runs/`` (CONTRACT.md, Storage): deleting it loses
+takes a minute; reading them from one SQLite file takes a second. The index is only a cache
+derived from the run refs (CONTRACT.md, Storage): ``refs/runledger/runs/<id>`` and the
+remotes' mirrors ``refs/runledger/remotes/<remote>/runs/<id>`` (sync.py). Deleting it loses
 nothing, and it rebuilds itself silently when it is missing, corrupt, or written by another
 version of runledger (its format stamp names the index layout, runledger's version, the
 record schema, and the JSON that ``ls --json`` prints).
 
 Keeping it current costs what changed, not what is there:
 
-- Nothing changed (the common case): two ``stat`` calls show that packed-refs and the folder
-  of loose run refs are as they were at the last update (:func:`git.refs_stamp`); no git
-  process runs at all.
-- New runs since (exec writes loose refs): the loose ref names are listed from the folder
-  and git says where they point (one ``for-each-ref`` naming them); only their run.toml is
-  read (one ``cat-file --batch``).
-- Anything else (refs packed, a pull, a deletion): one ``for-each-ref`` over every run ref,
-  compared with the index by object id; again only new or changed run.toml blobs are read.
+- Nothing changed (the common case): a few ``stat`` calls show that packed-refs and the
+  folders of loose run refs are as they were at the last update; no git process runs.
+- New runs since (exec writes loose refs, fetch writes loose mirror refs): the loose ref
+  names are listed from their folders and git says where they point (one ``for-each-ref``
+  naming them); only their run.toml is read (one ``cat-file --batch``).
+- Anything else (refs packed, a deletion, a big fetch): one ``for-each-ref`` over every run
+  ref, compared with the index by object id; again only new or changed run.toml is read.
+
+Every ref has a row; the row that stands for a run id (``effective``) is the local ref when
+there is one, else the first mirror by name, as ``Ledger.run_refs`` has always chosen.
 
 Concurrent readers and writers are safe: SQLite in WAL mode, every update one transaction
-(a reader sees the index before or after it, never half of it), blobs read before the write
-lock is taken so writers hold it for milliseconds. An index whose refs were listed before
-the stamp it carries was taken can never claim to be current, because the stamp is taken
-first. A corrupt record is remembered with its error, so it is reported on every listing
+(a reader sees the index before or after it, never half of it), run.toml read and parsed
+before the write lock is taken, so writers hold it for milliseconds. The refs' stamp is
+taken before they are listed, so an index can never claim to be more current than its
+listing. A corrupt record is remembered with its error: it is reported on every listing
 without its blob being read again.
 """
 
@@ -35,13 +38,14 @@ import os
 import sqlite3
 import sys
 import time
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from runledger import __version__, git, tomlcodec
+from runledger import __version__, git, ids, tomlcodec
 from runledger.errors import CorruptRecordError
 from runledger.record import RUN_FILE, SCHEMA_VERSION, GitInfo, MetricSummary, Run
 
@@ -49,8 +53,9 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 INDEX_FILE_NAME = "index.sqlite"
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 RUNS_PREFIX = "refs/runledger/runs/"
+MIRROR_PREFIX = "refs/runledger/remotes/"
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -58,35 +63,36 @@ NAMED_REFS_LIMIT = 2_000
 PARALLEL_MIN = 1_000
 _READ_CHUNK = 1_000
 _IN_FLIGHT = 8  # chunks handed to workers and not collected yet: bounds memory
-_INSERT_CHUNK = 500
+_QUERY_CHUNK = 500
 
-_LAYOUT = """
-CREATE TABLE runs (
-    id TEXT PRIMARY KEY,
+# A rowid table: rows of 1-2 KB would spill into overflow pages in a WITHOUT ROWID table
+# (measured: 4.7 KB a run instead of 1.5). ``record`` is the decoded run.toml as JSON,
+# zlib-compressed (a third of the size; decompressing costs microseconds).
+_COLUMNS = """
+    ref TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    mirror INTEGER NOT NULL,
+    effective INTEGER NOT NULL,
     oid TEXT NOT NULL,
     started_at TEXT,
     status TEXT,
-    record TEXT,
+    reproduces TEXT,
+    record BLOB,
     record_toml TEXT,
     summary TEXT,
     error TEXT
-) WITHOUT ROWID;
-CREATE INDEX runs_newest ON runs (started_at DESC, id DESC);
-CREATE TABLE loose_refs (id TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
+_LAYOUT = f"""
+CREATE TABLE runs ({_COLUMNS});
+CREATE INDEX runs_id ON runs (id);
+CREATE INDEX runs_newest ON runs (effective, started_at DESC, id DESC);
+CREATE TABLE loose_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
-_INCOMING = """
-CREATE TEMP TABLE IF NOT EXISTS incoming (
-    id TEXT PRIMARY KEY,
-    oid TEXT NOT NULL,
-    started_at TEXT,
-    status TEXT,
-    record TEXT,
-    record_toml TEXT,
-    summary TEXT,
-    error TEXT
-) WITHOUT ROWID
-"""
+_TEMP_TABLES = (
+    f"CREATE TEMP TABLE IF NOT EXISTS incoming ({_COLUMNS})",
+    "CREATE TEMP TABLE IF NOT EXISTS affected (id TEXT PRIMARY KEY)",
+)
 
 
 def _format_stamp() -> str:
@@ -121,31 +127,41 @@ def summary_text(run: Run) -> str:
     return json.dumps(run.summary_json(), ensure_ascii=False, allow_nan=False)
 
 
-def with_tags(summary: str, tags: Iterable[str]) -> str:
-    """A stored ``ls --json`` object with more tags (team tags live outside the run's commit,
-    so they are merged in when listed, as ``Run.all_tags`` does)."""
-    data = json.loads(summary)
-    data["tags"] = sorted(set(data.get("tags", [])) | set(tags))
-    return json.dumps(data, ensure_ascii=False, allow_nan=False)
+def run_ref_id(ref: str) -> tuple[str, bool] | None:
+    """(run id, whether it is a remote's mirror) of a run ref; None for any other ref."""
+    if ref.startswith(RUNS_PREFIX):
+        return ref[len(RUNS_PREFIX) :], False
+    if ref.startswith(MIRROR_PREFIX):
+        parts = ref[len(MIRROR_PREFIX) :].split("/")
+        if len(parts) == 3 and parts[1] == "runs" and len(parts[2]) == ids.ID_LENGTH:
+            return parts[2], True
+    return None
 
 
 @dataclass(frozen=True)
 class _Row:
+    ref: str
     id: str
+    mirror: bool
     oid: str
     started_at: str | None = None
     status: str | None = None
-    record: str | None = None
+    reproduces: str | None = None
+    record: bytes | None = None
     record_toml: str | None = None
     summary: str | None = None
     error: str | None = None
 
-    def values(self) -> tuple[str | None, ...]:
+    def values(self) -> tuple[Any, ...]:
         return (
+            self.ref,
             self.id,
+            int(self.mirror),
+            0,
             self.oid,
             self.started_at,
             self.status,
+            self.reproduces,
             self.record,
             self.record_toml,
             self.summary,
@@ -153,24 +169,25 @@ class _Row:
         )
 
 
-def row_for(run_id: str, oid: str, content: bytes | None) -> _Row:
-    """The index row of one run, from its run.toml (None: the tree has no run.toml)."""
-    where = RUNS_PREFIX + run_id
+def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
+    """The index row of one run ref, from its run.toml (None: the tree has no run.toml)."""
+    run_id, mirror = run_ref_id(ref) or (ref, False)
     try:
         if content is None:
-            raise CorruptRecordError(f"{where}: has no {RUN_FILE}")
+            raise CorruptRecordError(f"{ref}: has no {RUN_FILE}")
         try:
             text = content.decode()
             data = tomlcodec.loads(text)
         except (UnicodeDecodeError, ValueError) as exc:
-            raise CorruptRecordError(f"{where}: run.toml is not valid TOML ({exc})") from exc
-        run = Run.from_run_dict(data, where)
+            raise CorruptRecordError(f"{ref}: run.toml is not valid TOML ({exc})") from exc
+        run = Run.from_run_dict(data, ref)
     except CorruptRecordError as exc:
-        return _Row(run_id, oid, error=str(exc))
+        return _Row(ref, run_id, mirror, oid, error=str(exc))
+    record: bytes | None
     try:
         # JSON keeps every value run.toml can hold (NaN, big ints, lone surrogates) except
         # TOML dates, which only a config file could bring: those rows keep the TOML text.
-        record, record_toml = json.dumps(data, allow_nan=True), None
+        record, record_toml = zlib.compress(_compact(data).encode(), 1), None
     except TypeError:
         record, record_toml = None, text
     summary: str | None
@@ -179,49 +196,20 @@ def row_for(run_id: str, oid: str, content: bytes | None) -> _Row:
         summary.encode()
     except (ValueError, UnicodeEncodeError):
         summary = None  # built when printed, where the same error reaches the user
-    return _Row(run_id, oid, run.started_at, run.status, record, record_toml, summary)
+    return _Row(
+        ref, run_id, mirror, oid, run.started_at, run.status, run.reproduces, record,
+        record_toml, summary,
+    )  # fmt: skip
 
 
-def _result(
-    future: Future[list[_Row]], items: Sequence[tuple[str, str, bytes | None]]
-) -> list[_Row]:
-    from concurrent.futures import BrokenExecutor
-
-    try:
-        return future.result()
-    except BrokenExecutor:  # a worker died (out of memory?): parse here instead
-        return _rows_of(items)
+def _compact(data: Any) -> str:
+    return json.dumps(data, allow_nan=True, separators=(",", ":"))
 
 
-def _rows_of(items: Sequence[tuple[str, str, bytes | None]]) -> list[_Row]:
-    return [row_for(run_id, oid, content) for run_id, oid, content in items]
-
-
-def _parsing_pool(count: int) -> ProcessPoolExecutor | None:
-    """Worker processes for parsing ``count`` run.toml files, when that pays.
-
-    tomllib parses about 1,500 run.toml files a second on one core, so a first listing of
-    10,000 runs is mostly parsing. Workers are forked (Linux only: fork is the cheap way, and
-    only safe before any thread starts, so the pool is started before git's reader thread).
-    """
-    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
-    if count < PARALLEL_MIN or workers < 2 or sys.platform != "linux":
-        return None
-    import multiprocessing
-    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
-
-    try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-        pool.submit(int).result()  # forks every worker now, while this process has one thread
-    except (OSError, BrokenExecutor):
-        return None
-    return pool
-
-
-def _decode_record(record: str | None, record_toml: str | None, where: str) -> Run:
+def _decode_record(record: bytes | None, record_toml: str | None, where: str) -> Run:
     data: dict[str, Any]
     if record is not None:
-        data = json.loads(record)
+        data = json.loads(zlib.decompress(record))
     else:
         data = tomlcodec.loads(record_toml or "")
     return Run.from_run_dict(data, where)
@@ -273,6 +261,12 @@ class RunIndex:
             self._db.close()
             self._db = None
 
+    def delete(self) -> None:
+        """Remove the index files (it is rebuilt on the next listing)."""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(f"{self.path}{suffix}")
+
     @property
     def db(self) -> sqlite3.Connection:
         if self._db is None:
@@ -287,6 +281,8 @@ class RunIndex:
             _use_wal(db)
             db.execute("PRAGMA synchronous = NORMAL")
             self._prepare_layout(db)
+            for statement in _TEMP_TABLES:
+                db.execute(statement)
         except BaseException:
             db.close()
             raise
@@ -317,56 +313,54 @@ class RunIndex:
                 db.execute("ROLLBACK")
             raise
 
-    def delete(self) -> None:
-        """Remove the index files (it is rebuilt on the next listing)."""
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(f"{self.path}{suffix}")
-
     # --- keeping it current -------------------------------------------------------------
 
     def refresh(self) -> int:
         """Bring the index up to the refs; return how many run.toml blobs were read."""
         db = self.db
-        stamp = git.refs_stamp(self.repo, RUNS_PREFIX)
+        mirrors = git.ref_subfolders(self.repo, MIRROR_PREFIX)
+        stamp, loose = git.loose_refs_state(
+            self.repo,
+            [RUNS_PREFIX, *(f"{folder}runs/" for folder in mirrors)],
+            [MIRROR_PREFIX, *mirrors],
+        )
         stored = git.RefsStamp(_meta(db, "packed"), _meta(db, "loose"))
         if stamp.trusted and stamp == stored:
             return 0
-        loose = git.loose_ref_names(self.repo, RUNS_PREFIX)
-        scope: set[str] | None = None  # the ids looked at; None: every run
+        scope: set[str] | None = None  # the refs looked at; None: every run ref
         if stamp.packed is not None and stamp.packed == stored.packed and loose is not None:
-            names = set(loose) | {row[0] for row in db.execute("SELECT id FROM loose_refs")}
+            names = set(loose) | {row[0] for row in db.execute("SELECT ref FROM loose_refs")}
             if len(names) <= NAMED_REFS_LIMIT:
                 scope = names
         if scope is None:
-            listed = git.list_refs(self.repo, RUNS_PREFIX)
-            known = dict(db.execute("SELECT id, oid FROM runs").fetchall())
+            listed = git.list_refs(self.repo, RUNS_PREFIX, MIRROR_PREFIX)
+            known = dict(db.execute("SELECT ref, oid FROM runs").fetchall())
         else:
-            listed = git.list_named_refs(self.repo, sorted(RUNS_PREFIX + name for name in scope))
+            listed = git.list_named_refs(self.repo, sorted(scope))
             known = self._oids_of(scope)
-        current = {ref[len(RUNS_PREFIX) :]: oid for ref, oid in listed}
-        changed = [(run_id, oid) for run_id, oid in current.items() if known.get(run_id) != oid]
-        looked_at = known if scope is None else scope
-        vanished = [run_id for run_id in looked_at if run_id not in current]
+        current = {ref: oid for ref, oid in listed if run_ref_id(ref) is not None}
+        changed = [(ref, oid) for ref, oid in current.items() if known.get(ref) != oid]
+        vanished = [ref for ref in (known if scope is None else scope) if ref not in current]
         # Parsed rows wait in a temporary table (memory stays flat at 100,000 new runs) and
         # join the index in one short transaction.
-        db.execute(_INCOMING)
         db.execute("DELETE FROM temp.incoming")
         for rows in self._parsed_rows(changed):
             db.executemany(
-                "INSERT OR REPLACE INTO temp.incoming VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * 12)})",
                 (row.values() for row in rows),
             )
         self._apply(vanished, loose, stamp)
         return len(changed)
 
-    def _oids_of(self, ids: Iterable[str]) -> dict[str, str]:
+    def _oids_of(self, refs: Iterable[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        wanted = list(ids)
-        for start in range(0, len(wanted), _INSERT_CHUNK):
-            chunk = wanted[start : start + _INSERT_CHUNK]
+        wanted = list(refs)
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
             marks = ",".join("?" * len(chunk))
-            found.update(self.db.execute(f"SELECT id, oid FROM runs WHERE id IN ({marks})", chunk))
+            found.update(
+                self.db.execute(f"SELECT ref, oid FROM runs WHERE ref IN ({marks})", chunk)
+            )
         return found
 
     def _parsed_rows(self, refs: Sequence[tuple[str, str]]) -> Iterator[list[_Row]]:
@@ -383,8 +377,8 @@ class RunIndex:
                     chunk = refs[start : start + _READ_CHUNK]
                     specs = [f"{oid}:{RUN_FILE}" for _, oid in chunk]
                     items = [
-                        (run_id, oid, content)
-                        for (run_id, oid), (_, content) in zip(
+                        (ref, oid, content)
+                        for (ref, oid), (_, content) in zip(
                             chunk, cat.read_many(specs), strict=True
                         )
                     ]
@@ -404,10 +398,7 @@ class RunIndex:
                 pool.shutdown(cancel_futures=True)
 
     def _apply(
-        self,
-        vanished: Sequence[str],
-        loose: Sequence[str] | None,
-        stamp: git.RefsStamp,
+        self, vanished: Sequence[str], loose: Sequence[str] | None, stamp: git.RefsStamp
     ) -> None:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
@@ -415,13 +406,29 @@ class RunIndex:
             if _meta(db, "format") != _format_stamp():
                 db.execute("ROLLBACK")  # rebuilt meanwhile by another runledger: leave it be
                 return
-            db.executemany("DELETE FROM runs WHERE id = ?", ((run_id,) for run_id in vanished))
+            db.execute("DELETE FROM temp.affected")
+            db.execute("INSERT OR IGNORE INTO temp.affected SELECT id FROM temp.incoming")
+            for start in range(0, len(vanished), _QUERY_CHUNK):
+                chunk = list(vanished[start : start + _QUERY_CHUNK])
+                marks = ",".join("?" * len(chunk))
+                db.execute(
+                    "INSERT OR IGNORE INTO temp.affected "
+                    f"SELECT id FROM runs WHERE ref IN ({marks})",
+                    chunk,
+                )
+                db.execute(f"DELETE FROM runs WHERE ref IN ({marks})", chunk)
             db.execute("INSERT OR REPLACE INTO runs SELECT * FROM temp.incoming")
+            # The row standing for each touched id: its local ref, else its first mirror.
+            db.execute(
+                "UPDATE runs SET effective = (rowid = (SELECT r.rowid FROM runs r "
+                "WHERE r.id = runs.id ORDER BY r.mirror, r.ref LIMIT 1)) "
+                "WHERE id IN (SELECT id FROM temp.affected)"
+            )
             db.execute("DELETE FROM loose_refs")
-            # Without the loose names, the next refresh cannot take the short way: forget
-            # the packed stamp so it lists every ref.
-            packed = stamp.packed if loose is not None else None
             db.executemany("INSERT INTO loose_refs VALUES (?)", ((name,) for name in loose or ()))
+            # Without the loose names the next refresh cannot take the short way: forget the
+            # packed stamp so that it lists every ref.
+            packed = stamp.packed if loose is not None else None
             db.executemany(
                 "INSERT OR REPLACE INTO meta VALUES (?, ?)",
                 [("packed", packed), ("loose", stamp.loose)],
@@ -440,26 +447,44 @@ class RunIndex:
     def runs(self) -> Iterator[Run]:
         """Every readable run, newest first (by start time, then id)."""
         query = (
-            "SELECT id, record, record_toml FROM runs WHERE error IS NULL "
+            "SELECT ref, record, record_toml FROM runs WHERE effective = 1 AND error IS NULL "
             "ORDER BY started_at DESC, id DESC"
         )
-        for run_id, record, record_toml in self.db.execute(query):
-            yield _decode_record(record, record_toml, RUNS_PREFIX + run_id)
+        for ref, record, record_toml in self.db.execute(query):
+            yield _decode_record(record, record_toml, ref)
+
+    def runs_for(self, refs: Sequence[str]) -> Iterator[tuple[str, Run | None, str | None]]:
+        """(ref, run or None, error) for each of ``refs`` the index holds, in that order."""
+        found: dict[str, tuple[bytes | None, str | None, str | None]] = {}
+        for start in range(0, len(refs), _QUERY_CHUNK):
+            chunk = list(refs[start : start + _QUERY_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            for ref, record, record_toml, error in self.db.execute(
+                f"SELECT ref, record, record_toml, error FROM runs WHERE ref IN ({marks})", chunk
+            ):
+                found[ref] = (record, record_toml, error)
+        for ref in refs:
+            if ref in found:
+                record, record_toml, error = found[ref]
+                if error is not None:
+                    yield ref, None, error
+                else:
+                    yield ref, _decode_record(record, record_toml, ref), None
 
     def errors(self) -> list[tuple[str, str]]:
         """(ref, error) of every run whose record cannot be read."""
-        return [
-            (RUNS_PREFIX + run_id, error)
-            for run_id, error in self.db.execute(
-                "SELECT id, error FROM runs WHERE error IS NOT NULL ORDER BY id"
+        return list(
+            self.db.execute(
+                "SELECT ref, error FROM runs WHERE effective = 1 AND error IS NOT NULL ORDER BY ref"
             )
-        ]
+        )
 
     def summaries(
         self, status: str | None = None, limit: int | None = None
     ) -> Iterator[tuple[str, str]]:
         """(id, ``ls --json`` object on one line) of each readable run, newest first."""
-        query = "SELECT id, summary, record, record_toml FROM runs WHERE error IS NULL"
+        query = "SELECT ref, id, summary, record, record_toml FROM runs "
+        query += "WHERE effective = 1 AND error IS NULL"
         args: list[Any] = []
         if status is not None:
             query += " AND status = ?"
@@ -468,21 +493,82 @@ class RunIndex:
         if limit is not None:
             query += " LIMIT ?"
             args.append(limit)
-        for run_id, summary, record, record_toml in self.db.execute(query, args):
+        for ref, run_id, summary, record, record_toml in self.db.execute(query, args):
             if summary is None:
-                summary = summary_text(_decode_record(record, record_toml, RUNS_PREFIX + run_id))
+                summary = summary_text(_decode_record(record, record_toml, ref))
             yield run_id, summary
 
-    def refs(self, prefix: str = "") -> list[tuple[str, str]]:
-        """(id, oid) of every run whose id starts with ``prefix``, in id order."""
-        if not prefix:
-            return list(self.db.execute("SELECT id, oid FROM runs ORDER BY id"))
-        upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return list(
-            self.db.execute(
-                "SELECT id, oid FROM runs WHERE id >= ? AND id < ? ORDER BY id", (prefix, upper)
+    def refs(self, prefix: str = "") -> list[tuple[str, str, str, bool]]:
+        """(id, oid, ref, is a mirror) of each run whose id starts with ``prefix``: local refs
+        first, then mirrored ones, each in ref order."""
+        query = "SELECT id, oid, ref, mirror FROM runs WHERE effective = 1"
+        args: list[str] = []
+        if prefix:
+            query += " AND id >= ? AND id < ?"
+            args += [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+        query += " ORDER BY mirror, ref"
+        return [
+            (run_id, oid, ref, bool(mirror))
+            for run_id, oid, ref, mirror in self.db.execute(query, args)
+        ]
+
+    def reproduced(self) -> dict[str, list[str]]:
+        """Run id -> the refs of the readable runs that reproduce it."""
+        found: dict[str, list[str]] = {}
+        for original, ref in self.db.execute(
+            "SELECT reproduces, ref FROM runs WHERE effective = 1 AND error IS NULL "
+            "AND reproduces IS NOT NULL"
+        ):
+            found.setdefault(original, []).append(ref)
+        return found
+
+    def refs_mentioning(self, text: str) -> list[str]:
+        """Refs of the readable runs whose ``ls --json`` object contains ``text`` (a quick
+        first pass: callers check the runs themselves)."""
+        return [
+            ref
+            for (ref,) in self.db.execute(
+                "SELECT ref FROM runs WHERE effective = 1 AND error IS NULL "
+                "AND (summary IS NULL OR instr(summary, ?) > 0) ORDER BY mirror, ref",
+                (text,),
             )
-        )
+        ]
+
+
+def _result(
+    future: Future[list[_Row]], items: Sequence[tuple[str, str, bytes | None]]
+) -> list[_Row]:
+    from concurrent.futures import BrokenExecutor
+
+    try:
+        return future.result()
+    except BrokenExecutor:  # a worker died (out of memory?): parse here instead
+        return _rows_of(items)
+
+
+def _rows_of(items: Sequence[tuple[str, str, bytes | None]]) -> list[_Row]:
+    return [row_for(ref, oid, content) for ref, oid, content in items]
+
+
+def _parsing_pool(count: int) -> ProcessPoolExecutor | None:
+    """Worker processes for parsing ``count`` run.toml files, when that pays.
+
+    tomllib parses about 1,500 run.toml files a second on one core, so a first listing of
+    10,000 runs is mostly parsing. Workers are forked (Linux only: fork is the cheap way, and
+    only safe before any thread starts, so the pool is started before git's reader thread).
+    """
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
+    if count < PARALLEL_MIN or workers < 2 or sys.platform != "linux":
+        return None
+    import multiprocessing
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        pool.submit(int).result()  # forks every worker now, while this process has one thread
+    except (OSError, BrokenExecutor):
+        return None
+    return pool
 
 
 @contextlib.contextmanager

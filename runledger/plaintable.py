@@ -103,11 +103,22 @@ def print_plain_table(
         for index, value in enumerate(row):
             if index:
                 styled.append(" " * GAP)
-            style = styles[index]
             cell = raw[index]
+            fitted = _fit(value, widths[index])
+            if isinstance(cell, Text) and fitted == value:
+                # keep the cell's own spans (several colours in one cell), under the column's
+                room = widths[index] - _width(value)
+                left = room if justify[index] == "right" else 0
+                piece = cell.copy()
+                piece.style = f"{styles[index]} {cell.style}".strip()  # the base, under spans
+                styled.append(" " * left)
+                styled.append_text(piece)
+                styled.append(" " * (room - left))
+                continue
+            style = styles[index]
             if isinstance(cell, Text) and cell.style:
                 style = f"{style} {cell.style}".strip()
-            styled.append(_pad(_fit(value, widths[index]), widths[index], justify[index]), style)
+            styled.append(_pad(fitted, widths[index], justify[index]), style)
         styled.append(" ")
         if len(styled) > out.width:
             styled.truncate(out.width - 1)

@@ -15,7 +15,7 @@ and refuses newer ones with a clear message, so an old runledger never misreads 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -83,6 +83,57 @@ class GitInfo:
 
 
 @dataclass(frozen=True)
+class Reproduction:
+    """How a reproduction (a run whose ``reproduces`` names another) compared to the original.
+
+    ``verdict`` is "reproduced", "not-reproduced", "failed" (the re-run exited non-zero) or
+    "interrupted". ``tolerance`` is the relative tolerance each original metric was judged
+    with; the drift lists say what differed from the original before the re-run started.
+    """
+
+    verdict: str
+    mismatched: tuple[str, ...] = ()
+    tolerance: dict[str, float] = field(default_factory=dict)
+    input_drift: tuple[str, ...] = ()
+    environment_drift: tuple[str, ...] = ()
+
+    @property
+    def reproduced(self) -> bool:
+        return self.verdict == "reproduced"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "mismatched": list(self.mismatched),
+            "tolerance": dict(self.tolerance),
+            "input_drift": list(self.input_drift),
+            "environment_drift": list(self.environment_drift),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reproduction:
+        return cls(
+            verdict=str(data["verdict"]),
+            mismatched=tuple(str(name) for name in data.get("mismatched", ())),
+            tolerance={str(k): float(v) for k, v in data.get("tolerance", {}).items()},
+            input_drift=tuple(str(path) for path in data.get("input_drift", ())),
+            environment_drift=tuple(str(item) for item in data.get("environment_drift", ())),
+        )
+
+
+@dataclass(frozen=True)
+class ReproducedBy:
+    """A later run that re-ran this one, as ``ls`` and ``show`` of the original list it."""
+
+    id: str
+    started_at: str
+    verdict: str | None  # None: a reproduction recorded without a verdict
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "started_at": self.started_at, "verdict": self.verdict}
+
+
+@dataclass(frozen=True)
 class Run:
     """One recorded run. Detail fields are None until the run is read in full."""
 
@@ -105,19 +156,30 @@ class Run:
     tags: tuple[str, ...] = ()
     note: str | None = None
     reproduces: str | None = None
+    reproduction: Reproduction | None = None
     runledger_version: str | None = None
     config_files: tuple[dict[str, Any], ...] = ()
     system: dict[str, Any] = field(default_factory=dict)
+    # sha256 over every --input file record (capture.files.input_digest); None: none declared
+    inputs_digest: str | None = None
+    # the --input / --output paths as declared (repo-relative), so a re-run can declare them
+    input_paths: tuple[str, ...] = ()
+    output_paths: tuple[str, ...] = ()
     schema: int = SCHEMA_VERSION
     # detail, read on demand
     series: dict[str, tuple[list[float], list[float]]] | None = None
+    # seconds since the start at which each point of a series arrived; older runs have none
+    series_times: dict[str, list[float]] | None = None
     system_series: dict[str, tuple[list[float], list[float]]] | None = None
     environment: dict[str, Any] | None = None
     inputs: list[dict[str, Any]] | None = None
     artifacts: list[dict[str, Any]] | None = None
     log: bytes | None = None
-    # facts that live outside the run's own commit (team tags), merged in when read
+    # facts that live outside the run's own commit (team tags, notes), merged in when read
     team_tags: tuple[str, ...] = ()
+    # the runs whose ``reproduces`` names this one (link_reproductions), oldest first
+    reproduced_by: tuple[ReproducedBy, ...] = ()
+    notes: tuple[dict[str, str], ...] = ()  # runledger note: id, by, at, text; oldest first
 
     @property
     def all_tags(self) -> list[str]:
@@ -153,6 +215,10 @@ class Run:
             "metrics": {name: summary.to_dict() for name, summary in self.metrics.items()},
             "config_files": [dict(item) for item in self.config_files],
             "system": self.system,
+            "inputs_digest": self.inputs_digest,
+            "input_paths": list(self.input_paths) or None,
+            "output_paths": list(self.output_paths) or None,
+            "reproduction": self.reproduction.to_dict() if self.reproduction else None,
         }
         return {key: value for key, value in data.items() if value is not None}
 
@@ -162,7 +228,7 @@ class Run:
         if self.series or self.system_series:
             document: dict[str, Any] = {"schema": self.schema}
             if self.series:
-                document["series"] = _series_tables(self.series)
+                document["series"] = _series_tables(self.series, self.series_times)
             if self.system_series:
                 document["system_series"] = _series_tables(self.system_series)
             files[METRICS_FILE] = tomlcodec.dumps(document).encode()
@@ -226,9 +292,15 @@ class Run:
                 tags=tuple(data.get("tags", ())),
                 note=data.get("note"),
                 reproduces=data.get("reproduces"),
+                reproduction=(
+                    Reproduction.from_dict(data["reproduction"]) if "reproduction" in data else None
+                ),
                 runledger_version=data.get("runledger_version"),
                 config_files=tuple(dict(item) for item in data.get("config_files", ())),
                 system=dict(data.get("system", {})),
+                inputs_digest=data.get("inputs_digest"),
+                input_paths=tuple(str(path) for path in data.get("input_paths", ())),
+                output_paths=tuple(str(path) for path in data.get("output_paths", ())),
                 schema=schema,
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -236,15 +308,12 @@ class Run:
 
     def with_files(self, files: Mapping[str, bytes | None]) -> Run:
         """This run with the detail files read from its tree."""
-        series: dict[str, tuple[list[float], list[float]]] = {}
-        system_series: dict[str, tuple[list[float], list[float]]] = {}
+        metrics = MetricsFile()
         environment: dict[str, Any] = {}
         inputs: list[dict[str, Any]] = []
         artifacts: list[dict[str, Any]] = []
         if files.get(METRICS_FILE):
-            data = tomlcodec.loads(files[METRICS_FILE].decode())  # type: ignore[union-attr]
-            series = _series_from_tables(data.get("series", {}))
-            system_series = _series_from_tables(data.get("system_series", {}))
+            metrics = MetricsFile.parse(files[METRICS_FILE])  # type: ignore[arg-type]
         if files.get(ENVIRONMENT_FILE):
             environment = tomlcodec.loads(files[ENVIRONMENT_FILE].decode())  # type: ignore[union-attr]
             environment.pop("schema", None)
@@ -254,8 +323,9 @@ class Run:
             artifacts = list(data.get("artifacts", []))
         return replace(
             self,
-            series=series,
-            system_series=system_series,
+            series=metrics.series,
+            series_times=metrics.times,
+            system_series=metrics.system_series,
             environment=environment,
             inputs=inputs,
             artifacts=artifacts,
@@ -285,6 +355,9 @@ class Run:
             "tags": self.all_tags,
             "note": self.note,
             "reproduces": self.reproduces,
+            "reproduction": self.reproduction.to_dict() if self.reproduction else None,
+            "reproduced_by": [item.to_json() for item in self.reproduced_by],
+            "inputs_digest": self.inputs_digest,
         }
 
     def detail_json(self) -> dict[str, Any]:
@@ -307,20 +380,86 @@ class Run:
             for name, (steps, values) in (self.system_series or {}).items()
         }
         data["config_files"] = json_safe(list(self.config_files))
-        data["inputs"] = json_safe(self.inputs or [])
-        data["artifacts"] = json_safe(self.artifacts or [])
+        data["inputs"] = [_file_json(entry) for entry in self.inputs or []]
+        data["artifacts"] = [_file_json(entry) for entry in self.artifacts or []]
+        data["input_paths"] = list(self.input_paths)
+        data["output_paths"] = list(self.output_paths)
         data["schema"] = self.schema
         data["runledger_version"] = self.runledger_version
+        data["notes"] = [dict(note) for note in self.notes]
         return data
+
+
+def link_reproductions(runs: Sequence[Run], originals: Sequence[Run] | None = None) -> list[Run]:
+    """``originals`` (default: ``runs``) with ``reproduced_by`` filled in from ``runs``.
+
+    One pass over run.toml facts already read: ``ls`` and ``show`` pay no git call for it.
+    """
+    found: dict[str, list[ReproducedBy]] = {}
+    for run in runs:
+        if run.reproduces:
+            verdict = run.reproduction.verdict if run.reproduction else None
+            found.setdefault(run.reproduces, []).append(
+                ReproducedBy(run.id, run.started_at, verdict)
+            )
+    linked = []
+    for run in runs if originals is None else originals:
+        mine = found.get(run.id)
+        if mine:
+            mine.sort(key=lambda item: (item.started_at, item.id))
+            run = replace(run, reproduced_by=tuple(mine))
+        linked.append(run)
+    return linked
+
+
+def _file_json(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A file pointer with path, size and sha256 always present (null for a link, or for a
+    large tracked file known by its git blob id)."""
+    pointer: dict[str, Any] = json_safe({"path": None, "size": None, "sha256": None, **entry})
+    return pointer
+
+
+@dataclass(frozen=True)
+class MetricsFile:
+    """What metrics.toml holds: step series, their per-point times, the system series."""
+
+    series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(default_factory=dict)
+    system_series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, content: bytes) -> MetricsFile:
+        """ValueError (or UnicodeDecodeError) when the file cannot be read."""
+        data = tomlcodec.loads(content.decode())
+        tables = data.get("series", {})
+        return cls(
+            series=_series_from_tables(tables),
+            times=_times_from_tables(tables),
+            system_series=_series_from_tables(data.get("system_series", {})),
+        )
 
 
 def _series_tables(
     series: Mapping[str, tuple[list[float], list[float]]],
+    times: Mapping[str, list[float]] | None = None,
 ) -> dict[str, dict[str, list[float]]]:
-    return {
-        name: {"step": list(steps), "value": list(values)}
-        for name, (steps, values) in series.items()
-    }
+    tables: dict[str, dict[str, list[float]]] = {}
+    for name, (steps, values) in series.items():
+        table = {"step": list(steps), "value": list(values)}
+        point_times = (times or {}).get(name)
+        if point_times and len(point_times) == len(steps):
+            table["time"] = list(point_times)
+        tables[name] = table
+    return tables
+
+
+def _times_from_tables(tables: Mapping[str, Any]) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+    for name, points in tables.items():
+        point_times = points.get("time")
+        if isinstance(point_times, list) and len(point_times) == len(points.get("step", [])):
+            times[name] = [float(t) for t in point_times]
+    return times
 
 
 def _series_from_tables(tables: Mapping[str, Any]) -> dict[str, tuple[list[float], list[float]]]:

@@ -7,7 +7,7 @@ import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
@@ -15,7 +15,11 @@ from rich.table import Table
 from rich.text import Text
 
 from runledger import ids
-from runledger.record import Run
+from runledger.record import Reproduction, Run
+
+if TYPE_CHECKING:
+    from runledger.commands.verify import Verification
+    from runledger.commands.which import Found
 
 STATUS_STYLE = {"ok": "green", "failed": "red", "interrupted": "yellow"}
 HEADLINE_METRICS = 4
@@ -88,10 +92,15 @@ PLAIN_TABLE_ROWS = 1_000
 def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
     """The run table's columns (rich ``add_column`` arguments) and rows."""
     metrics = headline_metrics(runs)
+    reproductions = any(run.reproduces or run.reproduced_by for run in runs)
     columns: list[dict[str, Any]] = [
         {"header": "id", "style": "cyan", "no_wrap": True},
         {"header": "when", "no_wrap": True},
         {"header": "status", "no_wrap": True},
+    ]
+    if reproductions:
+        columns.append({"header": "reproduced", "no_wrap": True})
+    columns += [
         {"header": "time", "justify": "right", "no_wrap": True},
         {"header": "commit", "style": "magenta", "no_wrap": True},
         {"header": "branch", "no_wrap": True},
@@ -107,6 +116,10 @@ def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any
             label,
             format_when(run.started_at),
             Text(run.status, style=STATUS_STYLE.get(run.status, "")),
+        ]
+        if reproductions:
+            row.append(reproduction_cell(run))
+        row += [
             format_duration(run.duration_s),
             run.git.commit[:8],
             run.git.branch or "",
@@ -136,6 +149,32 @@ def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
     for row in rows:
         table.add_row(*row)
     out.print(table)
+
+
+VERDICT_MARK = {
+    "reproduced": ("✓", "green"),
+    "not-reproduced": ("✗", "red"),
+    "failed": ("✗", "red"),
+    "interrupted": ("?", "yellow"),
+    None: ("?", "yellow"),
+}
+
+
+def reproduction_cell(run: Run) -> Text:
+    """``ls``: how often a run was reproduced (2✓ 1✗), or which run it reproduces (↻ id ✓)."""
+    cell = Text()
+    if run.reproduced_by:
+        counts = Counter(
+            VERDICT_MARK.get(item.verdict, VERDICT_MARK[None]) for item in run.reproduced_by
+        )
+        for position, ((mark, style), count) in enumerate(counts.items()):
+            cell.append(("" if position == 0 else " ") + f"{count}{mark}", style=style)
+    if run.reproduces:
+        verdict = run.reproduction.verdict if run.reproduction else None
+        mark, style = VERDICT_MARK.get(verdict, VERDICT_MARK[None])
+        cell.append(("  " if cell else "") + f"↻ {ids.short_id(run.reproduces)} ")
+        cell.append(mark, style=style)
+    return cell
 
 
 def sparkline(values: Iterable[float], width: int = 24) -> str:
@@ -192,8 +231,14 @@ def render_run(run: Run, out: Console | None = None) -> None:
         head.add_row("tags", ", ".join(run.all_tags))
     if run.reproduces:
         head.add_row("reproduces", run.reproduces)
+    if run.reproduction:
+        head.add_row("reproduction", _reproduction_text(run.reproduction))
     if run.note:
         head.add_row("note", run.note)
+    for note in run.notes:
+        text = Text(note["text"])
+        text.append(f"  ({note['by']}, {note['at']})", style="dim")
+        head.add_row("note", text)
     out.print(head)
 
     if run.params:
@@ -229,6 +274,7 @@ def render_run(run: Run, out: Console | None = None) -> None:
             )
         out.print(table)
 
+    _render_reproductions(run, out)
     _render_system(run, out)
     _render_environment(run, out)
     _render_files(run, out)
@@ -242,6 +288,43 @@ def render_run(run: Run, out: Console | None = None) -> None:
         )
         for line in lines[-10:]:
             out.print(Text(line.split("\r")[-1]), style="dim")
+
+
+def _reproduction_text(reproduction: Reproduction) -> Text:
+    mark, style = VERDICT_MARK.get(reproduction.verdict, VERDICT_MARK[None])
+    text = Text(f"{mark} {reproduction.verdict}", style=style)
+    if reproduction.mismatched:
+        text.append(f"  (differs: {', '.join(reproduction.mismatched)})")
+    tolerances = set(reproduction.tolerance.values())
+    if tolerances and tolerances != {0.0}:
+        shown = ", ".join(f"{name} {value:g}" for name, value in reproduction.tolerance.items())
+        text.append(f"  tolerance {shown}", style="dim")
+    for path in reproduction.input_drift:
+        text.append(f"\ninput drift: {path}", style="yellow")
+    for line in reproduction.environment_drift:
+        text.append(f"\nenvironment drift: {line}", style="yellow")
+    return text
+
+
+def _render_reproductions(run: Run, out: Console) -> None:
+    if not run.reproduced_by:
+        return
+    counts = Counter(item.verdict for item in run.reproduced_by)
+    summary = ", ".join(f"{count} {verdict or 'no verdict'}" for verdict, count in counts.items())
+    out.print(
+        Text(f"\nreproductions ({len(run.reproduced_by)}: {summary})", style="bold underline")
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("run", "when", "verdict"):
+        table.add_column(column, no_wrap=True)
+    for item in run.reproduced_by:
+        mark, style = VERDICT_MARK.get(item.verdict, VERDICT_MARK[None])
+        table.add_row(
+            Text(ids.short_id(item.id), style="cyan"),
+            format_when(item.started_at),
+            Text(f"{mark} {item.verdict or 'no verdict'}", style=style),
+        )
+    out.print(table)
 
 
 def _render_system(run: Run, out: Console) -> None:
@@ -310,8 +393,80 @@ def _render_files(run: Run, out: Console) -> None:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         table.add_column("path")
         table.add_column("size", justify="right")
-        table.add_column("sha256")
+        table.add_column("content")
         for record in records:
-            digest = record.get("sha256") or record.get("git_blob") or ""
-            table.add_row(str(record.get("path")), str(record.get("size", "")), str(digest)[:16])
+            content = _content_id(
+                record.get("sha256"), record.get("git_blob"), record.get("link_target")
+            )
+            table.add_row(str(record.get("path")), str(record.get("size", "")), content)
         out.print(table)
+        if title == "inputs" and run.inputs_digest:
+            out.print(Text(f"inputs digest {run.inputs_digest}", style="dim"))
+
+
+VERDICT_STYLE = {"same": "green", "changed": "red", "missing": "yellow"}
+
+
+def format_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def _content_id(sha256: str | None, git_blob: str | None, link_target: str | None) -> str:
+    if link_target is not None:
+        return f"-> {link_target}"
+    if sha256:
+        return sha256[:16]
+    return f"git {git_blob[:12]}" if git_blob else ""
+
+
+def render_which(found: Found, out: Console | None = None) -> None:
+    """``which``: the runs that produced or read a file (a commands.which.Found)."""
+    out = out or console()
+    out.print(
+        Text(f"{found.path}  {format_size(found.size)}  sha256 {found.sha256[:16]}", style="bold")
+    )
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("run", "when", "status", "as", "recorded path", "commit"):
+        table.add_column(column, no_wrap=column != "recorded path", overflow="fold")
+    for match in found.matches:
+        run = match.run
+        label = ids.short_id(run.id) + (f" {run.name}" if run.name else "")
+        table.add_row(
+            Text(label, style="cyan"),
+            format_when(run.started_at),
+            Text(run.status, style=STATUS_STYLE.get(run.status, "")),
+            match.role,
+            match.record.path,
+            Text(run.git.commit[:8], style="magenta"),
+        )
+    out.print(table)
+
+
+def render_verification(verification: Verification, out: Console | None = None) -> None:
+    """``verify``: each recorded file of a run, same / changed / missing."""
+    out = out or console()
+    checks = verification.checks
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("verdict", no_wrap=True)
+    table.add_column("as", no_wrap=True)
+    table.add_column("path", overflow="fold")
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("recorded", no_wrap=True)
+    for check in checks:
+        record = check.record
+        table.add_row(
+            Text(check.verdict, style=VERDICT_STYLE.get(check.verdict, "")),
+            check.role,
+            record.path,
+            format_size(record.size),
+            _content_id(record.sha256, record.git_blob, record.link_target),
+        )
+    out.print(table)
+    counts = Counter(check.verdict for check in checks)
+    summary = ", ".join(f"{counts[v]} {v}" for v in ("same", "changed", "missing") if counts[v])
+    out.print(f"run {ids.short_id(verification.run.id)}: {summary}")

@@ -4,9 +4,12 @@ The command must behave exactly as if it had been started bare:
 - When runledger's stdout or stderr is a terminal, the child writes to a pseudo-terminal of the
   same size (so colours, tqdm bars and line buffering behave as on the terminal), switched to raw
   output so every byte passes through unchanged. Otherwise it writes to a pipe.
-- stdin is inherited. The child runs in its own process group; on a terminal that group is made
-  the foreground group, so Ctrl-C and Ctrl-Z reach the command (and its workers) as they would
-  bare. Signals sent to runledger itself (SIGINT, SIGTERM, SIGHUP) are forwarded to the group.
+- stdin is inherited. On an interactive terminal the child stays in runledger's process group,
+  so Ctrl-C, Ctrl-\\ and Ctrl-Z reach the command and runledger together, exactly as for a
+  pipeline in a shell: runledger notes the interrupt and lets the command decide what to do.
+  Otherwise (scripts, schedulers, CI) the child gets its own process group, and SIGINT,
+  SIGTERM, SIGHUP and SIGQUIT sent to runledger are forwarded to that whole group, so data
+  loader workers and other grandchildren get them too.
 - Output is read continuously by one loop, so megabytes of output never deadlock.
 """
 
@@ -160,49 +163,34 @@ def _stream_is_tty(stream: object) -> int | None:
     return fd if os.isatty(fd) else None
 
 
+def _copy_window_size(from_fd: int, to_fd: int) -> None:
+    with contextlib.suppress(OSError):
+        size = fcntl.ioctl(from_fd, termios.TIOCGWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
+        fcntl.ioctl(to_fd, termios.TIOCSWINSZ, size)
+
+
 def _open_output_pty(like_fd: int) -> tuple[int, int]:
     """A pty whose slave passes bytes through unchanged and has the size of ``like_fd``."""
     master, slave = os.openpty()
     attrs = termios.tcgetattr(slave)
     attrs[1] &= ~termios.OPOST  # no "\n" -> "\r\n": bytes pass through as written
     termios.tcsetattr(slave, termios.TCSANOW, attrs)
-    with contextlib.suppress(OSError):
-        size = fcntl.ioctl(like_fd, termios.TIOCGWINSZ, struct.pack("HHHH", 0, 0, 0, 0))
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, size)
+    _copy_window_size(like_fd, slave)
     return master, slave
 
 
-class _Foreground:
-    """Gives the terminal to the child's process group while it runs, as a shell does."""
+def _on_interactive_terminal() -> bool:
+    """Whether runledger runs in the foreground of an interactive terminal."""
+    try:
+        fd = sys.stdin.fileno()
+        return os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp()
+    except (AttributeError, OSError, ValueError):
+        return False
 
-    def __init__(self) -> None:
-        self.tty_fd: int | None = None
-        try:
-            fd = sys.stdin.fileno()
-            if os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp():
-                self.tty_fd = fd
-        except (AttributeError, OSError, ValueError):
-            self.tty_fd = None
 
-    def give(self, pgid: int) -> None:
-        if self.tty_fd is None:
-            return
-        self._set(pgid)
-
-    def take_back(self) -> None:
-        if self.tty_fd is None:
-            return
-        self._set(os.getpgrp())
-
-    def _set(self, pgid: int) -> None:
-        assert self.tty_fd is not None
-        previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
-        try:
-            os.tcsetpgrp(self.tty_fd, pgid)
-        except OSError:
-            pass
-        finally:
-            signal.signal(signal.SIGTTOU, previous)
+# Signals a terminal sends to its whole foreground process group: on a terminal the command
+# received them already, so forwarding them would deliver them twice.
+TERMINAL_SIGNALS = frozenset({signal.SIGINT, signal.SIGQUIT})
 
 
 def run_command(
@@ -221,50 +209,58 @@ def run_command(
     """
     stdout_sink = _Sink.for_stream(sys.stdout, 1)
     stderr_sink = _Sink.for_stream(sys.stderr, 2)
-    stdout_tty = _stream_is_tty(sys.stdout)
-    stderr_tty = _stream_is_tty(sys.stderr)
+    read_fds: dict[int, str] = {}  # our read end -> the stream it carries
+    child_fds: list[int] = []  # the child's write ends, closed here once it is spawned
+    resizable: list[tuple[int, int]] = []  # (our terminal, the child's pty master)
 
-    read_fds: dict[int, str] = {}
-    child_fds: list[int] = []
-    stdout_target: int
-    stderr_target: int
-    if stdout_tty is not None:
-        master, slave = _open_output_pty(stdout_tty)
-        read_fds[master], stdout_target = "stdout", slave
-        child_fds.append(slave)
-    else:
-        read_end, write_end = os.pipe()
-        read_fds[read_end], stdout_target = "stdout", write_end
+    def child_end(stream: object, name: str) -> int:
+        """A pty like our terminal when ``stream`` is one, else a pipe; returns the write end."""
+        tty = _stream_is_tty(stream)
+        if tty is not None:
+            read_end, write_end = _open_output_pty(tty)
+            resizable.append((tty, read_end))
+        else:
+            read_end, write_end = os.pipe()
+        read_fds[read_end] = name
         child_fds.append(write_end)
-    if stderr_tty is not None:
-        master, slave = _open_output_pty(stderr_tty)
-        read_fds[master], stderr_target = "stderr", slave
-        child_fds.append(slave)
-    else:
-        read_end, write_end = os.pipe()
-        read_fds[read_end], stderr_target = "stderr", write_end
-        child_fds.append(write_end)
+        return write_end
 
-    foreground = _Foreground()
+    stdout_target = child_end(sys.stdout, "stdout")
+    stderr_target = child_end(sys.stderr, "stderr")
+
+    interactive = _on_interactive_terminal()
     received: list[int] = []
     child_pid = 0
 
+    def send(signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            if interactive:
+                os.kill(child_pid, signum)
+            else:
+                os.killpg(child_pid, signum)
+
     def forward(signum: int, _frame: object) -> None:
         received.append(signum)
-        if child_pid:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child_pid, signum)
+        if child_pid and not (interactive and signum in TERMINAL_SIGNALS):
+            send(signum)
 
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     os.set_blocking(wake_read, False)
-    previous_handlers: dict[int, object] = {}
+    previous_handlers: dict[int, Any] = {}
     previous_wakeup = -1
     in_main_thread = _in_main_thread()
     if in_main_thread:
         for signum in FORWARDED_SIGNALS:
             previous_handlers[signum] = signal.signal(signum, forward)
         previous_handlers[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, lambda *_: None)
+        if resizable:  # a resized terminal resizes the command's pty, which tells the command
+
+            def resize(_signum: int, _frame: object) -> None:
+                for ours, master in resizable:
+                    _copy_window_size(ours, master)
+
+            previous_handlers[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, resize)
         previous_wakeup = signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
 
     started_at = time.time()
@@ -276,7 +272,7 @@ def run_command(
                 env=dict(env),
                 stdout=stdout_target,
                 stderr=stderr_target,
-                process_group=0,
+                process_group=None if interactive else 0,
                 close_fds=True,
             )
         except FileNotFoundError as exc:
@@ -289,23 +285,18 @@ def run_command(
             for fd in child_fds:
                 os.close(fd)
         child_pid = proc.pid
-        foreground.give(child_pid)
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(child_pid, signal.SIGCONT)  # in case it read the tty before it was given
         if received:  # a signal arrived while spawning
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child_pid, received[-1])
+            send(received[-1])
         if on_started is not None:
             on_started(child_pid)
         status, usage = _pump(
-            proc, read_fds, wake_read, stdout_sink, stderr_sink, on_output, on_tick, foreground
+            proc, read_fds, wake_read, stdout_sink, stderr_sink, on_output, on_tick
         )
     finally:
-        foreground.take_back()
         if in_main_thread:
             signal.set_wakeup_fd(previous_wakeup)
-            for signum, handler in previous_handlers.items():
-                signal.signal(signum, handler)  # type: ignore[arg-type]
+            for previous_signum, handler in previous_handlers.items():
+                signal.signal(previous_signum, handler)
         for fd in (*read_fds, wake_read, wake_write):
             with contextlib.suppress(OSError):
                 os.close(fd)
@@ -351,7 +342,6 @@ def _pump(
     stderr_sink: _Sink,
     on_output: OutputCallback,
     on_tick: Callable[[], None] | None,
-    foreground: _Foreground,
 ) -> tuple[int, Any]:
     """Pass output through until the child has exited and its output is drained."""
     selector = selectors.DefaultSelector()
@@ -368,7 +358,7 @@ def _pump(
     try:
         while True:
             if exit_status is None:
-                reaped = _reap(proc, foreground)
+                reaped = _reap(proc)
                 if reaped is not None:
                     exit_status, usage = reaped
                     exited_at = time.monotonic()
@@ -381,7 +371,7 @@ def _pump(
             if exit_status is not None:
                 timeout = min(timeout, DRAIN_AFTER_EXIT_S)
             for key, _ in selector.select(timeout):
-                fd = int(key.fd)  # type: ignore[call-overload]
+                fd = int(key.fd)
                 if fd == wake_fd:
                     with contextlib.suppress(BlockingIOError, OSError):
                         while os.read(wake_fd, 512):
@@ -409,24 +399,14 @@ def _pump(
         selector.close()
 
 
-def _reap(proc: subprocess.Popen[bytes], foreground: _Foreground) -> tuple[int, Any] | None:
-    """The child's wait status as Popen reports it (negative: signal), or None if running.
-
-    A child stopped by Ctrl-Z stops runledger too, so the shell gets the terminal back;
-    on ``fg`` the child is continued in the foreground.
-    """
+def _reap(proc: subprocess.Popen[bytes]) -> tuple[int, Any] | None:
+    """The child's exit code as Popen reports it (negative: signal) and its resource usage,
+    or None while it runs."""
     try:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG | os.WUNTRACED)
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
     except ChildProcessError:
         return (proc.returncode if proc.returncode is not None else 0), None
     if pid == 0:
-        return None
-    if os.WIFSTOPPED(status):
-        foreground.take_back()
-        os.kill(os.getpid(), signal.SIGSTOP)
-        foreground.give(proc.pid)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGCONT)
         return None
     code = os.waitstatus_to_exitcode(status)
     proc.returncode = code

@@ -294,7 +294,9 @@ def test_environment_is_recorded_without_secrets(repo: Repo) -> None:
     assert proc.returncode == 0
     detail = repo.cli("show", repo.run_ids()[0], "--json").json()
     environment = detail["environment"]
-    assert environment["variables"] == {"CUDA_VISIBLE_DEVICES": "0,1", "PYTHONHASHSEED": "42"}
+    variables = dict(environment["variables"])
+    variables.pop("PYTHONPATH", None)  # allow-listed, and set by the test harness
+    assert variables == {"CUDA_VISIBLE_DEVICES": "0,1", "PYTHONHASHSEED": "42"}
     assert environment["python"]["version"] == ".".join(map(str, sys.version_info[:3]))
     assert "pytest" in {name.lower() for name in environment["packages"]}
     assert environment["cpu"]["count"] == os.cpu_count()
@@ -359,3 +361,19 @@ def test_pty_when_stdout_is_a_terminal(repo: Repo) -> None:
     [run_id] = repo.run_ids()
     log = repo.show_bytes(f"refs/runledger/runs/{run_id}:output.log")
     assert log == b"True True\na\r\nb\n"
+
+
+def test_exec_help_lists_every_option_the_fast_parser_knows(repo: Repo) -> None:
+    from runledger.commands.exec_ import VALUE_OPTIONS
+
+    proc = repo.run("exec", "--help")
+    assert proc.returncode == 0
+    help_text = proc.stdout.decode()
+    for option in VALUE_OPTIONS:
+        assert option in help_text, option
+
+
+def test_exec_without_a_repository_change_leaves_no_in_progress_state(repo: Repo) -> None:
+    assert repo.run("exec", PY, "-c", "pass").returncode == 0
+    in_progress = repo.path / ".git" / "runledger" / "in-progress"
+    assert not in_progress.exists() or list(in_progress.iterdir()) == []

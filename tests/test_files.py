@@ -122,9 +122,7 @@ def test_a_relative_path_outside_the_repository_is_refused(repo: Path, tmp_path:
     assert str(tmp_path / "other" / "data.csv") in message
 
 
-def test_a_path_through_a_link_out_of_the_repository_is_refused(
-    repo: Path, tmp_path: Path
-) -> None:
+def test_a_path_through_a_link_out_of_the_repository_is_refused(repo: Path, tmp_path: Path) -> None:
     write(tmp_path / "other" / "data.csv", b"d")
     (repo / "mnt").symlink_to(tmp_path / "other")
     with pytest.raises(UserError, match="outside the repository"):
@@ -233,19 +231,27 @@ def git_blob_of(repo: Path, relative: str) -> str:
 def test_a_small_tracked_file_gets_both_its_git_blob_and_sha256(repo: Path) -> None:
     write(repo / "configs" / "base.yaml", b"lr: 0.1\n")
     blob = git_blob_of(repo, "configs/base.yaml")
-    inputs = hash_inputs(["configs"], repo, repo, None, tracked={"configs/base.yaml": blob})
+    inputs = hash_inputs(["configs"], repo, repo, None, tracked={"configs/base.yaml": (blob, 8)})
     assert inputs.files == (FileRecord("configs/base.yaml", 8, sha(b"lr: 0.1\n"), git_blob=blob),)
 
 
-def test_a_large_tracked_file_is_not_read(
-    repo: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_large_tracked_file_is_not_read(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(repo / "data.bin", b"d" * 1000)
     blob = git_blob_of(repo, "data.bin")
     monkeypatch.setattr(files, "TRACKED_HASH_LIMIT", 999)
     monkeypatch.setattr(files, "sha256_file", lambda path: pytest.fail(f"read {path}"))
-    inputs = hash_inputs(["data.bin"], repo, repo, None, tracked={"data.bin": blob})
+    inputs = hash_inputs(["data.bin"], repo, repo, None, tracked={"data.bin": (blob, 1000)})
     assert inputs.files == (FileRecord("data.bin", 1000, git_blob=blob),)
+
+
+def test_a_tracked_file_of_another_size_than_its_blob_is_hashed(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A git-lfs file: git's blob is the small pointer, the work tree holds the real bytes.
+    write(repo / "model.bin", b"w" * 1000)
+    monkeypatch.setattr(files, "TRACKED_HASH_LIMIT", 999)
+    inputs = hash_inputs(["model.bin"], repo, repo, None, tracked={"model.bin": ("ab" * 20, 130)})
+    assert inputs.files == (FileRecord("model.bin", 1000, sha(b"w" * 1000)),)
 
 
 def test_a_record_with_only_a_git_blob_verifies_and_is_found(repo: Path) -> None:

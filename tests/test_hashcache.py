@@ -43,8 +43,9 @@ def test_sha256_file_matches_hashlib_at_chunk_boundaries(tmp_path: Path, size: i
 
 @settings(deadline=None, max_examples=50)
 @given(content=st.binary(max_size=4096))
-def test_sha256_file_matches_hashlib_for_any_content(tmp_path_factory: pytest.TempPathFactory,
-                                                     content: bytes) -> None:
+def test_sha256_file_matches_hashlib_for_any_content(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes
+) -> None:
     path = tmp_path_factory.mktemp("h") / "f.bin"
     path.write_bytes(content)
     assert sha256_file(path) == hashlib.sha256(content).hexdigest()

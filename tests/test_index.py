@@ -86,6 +86,17 @@ def age_refs(repo: Repo) -> None:
             os.utime(path, ns=(stamp, stamp))
 
 
+def current_stamp(repo: Repo) -> rgit.RefsStamp:
+    handle = rgit.discover(repo.path)
+    mirrors = rgit.ref_subfolders(handle, rindex.MIRROR_PREFIX)
+    stamp, _ = rgit.loose_refs_state(
+        handle,
+        [rindex.RUNS_PREFIX, *(f"{folder}runs/" for folder in mirrors)],
+        [rindex.MIRROR_PREFIX, *mirrors],
+    )
+    return stamp
+
+
 def test_index_is_built_on_first_listing_and_deleting_it_loses_nothing(repo: Repo) -> None:
     ids = add_runs(repo, range(5))
     assert not index_path(rgit.discover(repo.path)).exists()
@@ -115,7 +126,7 @@ def test_unchanged_refs_are_not_listed_again(repo: Repo) -> None:
     age_refs(repo)
     listed_ids(repo)
     repo_handle = rgit.discover(repo.path)
-    stamp = rgit.refs_stamp(repo_handle, rindex.RUNS_PREFIX)
+    stamp = current_stamp(repo)
     assert stamp.trusted
     with RunIndex(repo_handle) as index:
         assert (
@@ -127,7 +138,7 @@ def test_unchanged_refs_are_not_listed_again(repo: Repo) -> None:
 
 def test_a_fresh_change_is_never_trusted_to_show_in_the_stamp(repo: Repo) -> None:
     add_runs(repo, range(2))
-    stamp = rgit.refs_stamp(rgit.discover(repo.path), rindex.RUNS_PREFIX)
+    stamp = current_stamp(repo)
     assert stamp.loose is None  # written just now: a second change could keep the same mtime
     assert not stamp.trusted
 
@@ -224,7 +235,10 @@ def test_an_index_from_another_runledger_is_rebuilt(repo: Repo) -> None:
     with db:
         db.execute("UPDATE meta SET value = 'written by runledger 0.0.1' WHERE key = 'format'")
         # a row the refs do not back: an index is never a source of truth
-        db.execute("INSERT INTO runs (id, oid, started_at, error) VALUES ('ghost', 'x', 'z', NULL)")
+        db.execute(
+            "INSERT INTO runs (ref, id, mirror, effective, oid, started_at) "
+            "VALUES ('refs/runledger/runs/ghost', 'ghost', 0, 1, 'x', 'z')"
+        )
     db.close()
     assert listed_ids(repo) == newest_first(ids)
     db = sqlite3.connect(path)
@@ -358,7 +372,7 @@ def test_a_run_read_back_from_the_index_is_the_run_read_from_its_toml(
 ) -> None:
     run = make_run("a" * 40, 7, params=params, name=name)
     content = run.to_files()[RUN_FILE]
-    row = rindex.row_for(run.id, "b" * 40, content)
+    row = rindex.row_for(rindex.RUNS_PREFIX + run.id, "b" * 40, content)
     assert row.error is None
     from_index = rindex._decode_record(row.record, row.record_toml, "where")
     from_toml = Run.from_run_toml(content, "where")
@@ -379,12 +393,60 @@ def test_show_resolves_prefixes_through_the_index(repo: Repo, tmp_path: Path) ->
     assert repo.cli("show", ids[1][:11], "--json").json()["id"] == ids[1]
 
 
-def test_tags_kept_outside_the_runs_are_merged_into_the_stored_json(repo: Repo) -> None:
+def test_team_tags_and_reproductions_are_in_the_listed_json(repo: Repo) -> None:
     ids = add_runs(repo, range(3), tags=("sweep",))
-    extra = {ids[1]: ["production", "sweep"]}
-    listed = [json.loads(text) for text in ledger(repo).summaries_json(extra_tags=extra)]
-    assert [run["tags"] for run in listed] == [["sweep"], ["production", "sweep"], ["sweep"]]
-    index_path(rgit.discover(repo.path)).parent.joinpath("index.sqlite").unlink()
+    head = repo.git("rev-parse", "HEAD").strip()
+    again = make_run(head, 9, reproduces=ids[0])
+    ledger(repo).write(again, IDENT, 1)
+    tagged = repo.cli("tag", ids[1], "production")
+    assert tagged.exit_code == 0, tagged.stderr
+    from_index = repo.cli("ls", "--json")
+    listed = {run["id"]: run for run in from_index.json()}
+    assert listed[ids[1]]["tags"] == ["production", "sweep"]
+    assert listed[ids[2]]["tags"] == ["sweep"]
+    assert [item["id"] for item in listed[ids[0]]["reproduced_by"]] == [again.id]
+    assert listed[again.id]["reproduces"] == ids[0]
+    for path in index_path(rgit.discover(repo.path)).parent.glob("index.sqlite*"):
+        path.unlink()
     index_path(rgit.discover(repo.path)).mkdir()
-    from_refs = [json.loads(text) for text in ledger(repo).summaries_json(extra_tags=extra)]
-    assert from_refs == listed
+    assert repo.cli("ls", "--json").stdout == from_index.stdout
+    assert repo.cli("ls", "--json", "--tag", "production").json() == [listed[ids[1]]]
+
+
+def test_runs_only_in_a_remotes_mirror_are_listed_once(repo: Repo) -> None:
+    ids = add_runs(repo, range(3))
+    oid = {run_id: repo.git("rev-parse", f"refs/runledger/runs/{run_id}").strip() for run_id in ids}
+    # a run fetched from a remote and not adopted: only under the mirror
+    repo.git("update-ref", f"refs/runledger/remotes/origin/runs/{ids[0]}", oid[ids[0]])
+    repo.git("update-ref", "-d", f"refs/runledger/runs/{ids[0]}")
+    # a run both here and in two mirrors, whose copies say something else: the local one wins
+    head = repo.git("rev-parse", "HEAD").strip()
+    handle = rgit.discover(repo.path)
+    other = Ledger(handle).build_commit(
+        make_run(head, 1, status="failed", exit_code=3), rgit.ObjectWriter(handle), IDENT, 1
+    )
+    for remote in ("origin", "backup"):
+        repo.git("update-ref", f"refs/runledger/remotes/{remote}/runs/{ids[1]}", other)
+    repo.git("update-ref", "refs/runledger/remotes/origin/tags/x", oid[ids[2]])  # not a run
+    assert listed_ids(repo) == newest_first(ids)
+    statuses = {run["id"]: run["status"] for run in repo.cli("ls", "--json").json()}
+    assert statuses[ids[1]] == "ok"
+    shown = repo.cli("show", ids[0], "--json")
+    assert shown.exit_code == 0, shown.stderr
+    age_refs(repo)
+    for folder in ("origin", "backup", "origin/runs", "backup/runs", ""):
+        path = repo.path / ".git" / "refs" / "runledger" / "remotes" / folder
+        stamp = os.stat(path).st_mtime_ns - AN_HOUR_NS
+        os.utime(path, ns=(stamp, stamp))
+    assert refresh(repo) == 0
+    # adopted: the local ref stands for it; the mirror's copy is not listed twice
+    repo.git("update-ref", f"refs/runledger/runs/{ids[0]}", oid[ids[0]])
+    assert listed_ids(repo) == newest_first(ids)
+    # gone from here and from one mirror: the other mirror's copy stands for it
+    repo.git("update-ref", "-d", f"refs/runledger/runs/{ids[1]}")
+    repo.git("update-ref", "-d", f"refs/runledger/remotes/origin/runs/{ids[1]}")
+    assert listed_ids(repo) == newest_first(ids)
+    statuses = {run["id"]: run["status"] for run in repo.cli("ls", "--json").json()}
+    assert statuses[ids[1]] == "failed"
+    repo.git("update-ref", "-d", f"refs/runledger/remotes/backup/runs/{ids[1]}")
+    assert listed_ids(repo) == newest_first([ids[0], ids[2]])

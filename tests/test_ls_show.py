@@ -200,3 +200,11 @@ def test_a_corrupt_record_is_reported_and_the_rest_still_list(repo: Repo) -> Non
     assert result.exit_code == 0
     assert [run["id"] for run in result.json()] == ["6g00000000aaaaaa"]
     assert "refs/runledger/runs/6g00000005broken" in result.stderr
+
+
+def test_version(repo: Repo) -> None:
+    from runledger import __version__
+
+    result = repo.cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"runledger {__version__}\n"

@@ -12,9 +12,11 @@ Decisions (see the closing notes of each function for the details):
   folder outside the repository must not pull a dataset of unknown size into the record.
 - A file git tracks unchanged at the run's commit is recorded with its git object id. Its
   sha256 is taken too when it is at most ``TRACKED_HASH_LIMIT`` bytes (cheap, and it keeps
-  ``which`` and the JSON view uniform); a larger one (a git-lfs dataset, say) is not read:
-  its git object id identifies it. Which records get a sha256 depends only on size and
-  tracking, never on the state of the cache, so two runs over the same data agree.
+  ``which`` and the JSON view uniform); a larger one is not read: its git object id
+  identifies it. A tracked file whose size on disk is not its blob's size (a git-lfs pointer,
+  an eol conversion) is not the blob's bytes, so it is hashed like an untracked file. Which
+  records get a sha256 depends only on size and tracking, never on the state of the cache,
+  so two runs over the same data agree.
 - Empty folders record nothing and do not enter the digest, as git does not track them: the
   digest of an input set is a function of its file records alone and can be recomputed
   from files.toml.
@@ -151,8 +153,7 @@ class Snapshot:
 def input_digest(records: Sequence[FileRecord]) -> str:
     """A sha256 over (path, kind, size, content) of each record, independent of their order."""
     lines = sorted(
-        json.dumps([record.path, record.kind, record.size, record.content_id])
-        for record in records
+        json.dumps([record.path, record.kind, record.size, record.content_id]) for record in records
     )
     return hashlib.sha256("".join(f"{line}\n" for line in lines).encode()).hexdigest()
 
@@ -162,14 +163,14 @@ def hash_inputs(
     cwd: Path,
     repo_root: Path,
     cache: HashCache | None,
-    tracked: Mapping[str, str] | None = None,
+    tracked: Mapping[str, tuple[str, int]] | None = None,
     allow_outside: bool = False,
 ) -> InputSet:
     """Record every file under the given --input paths (files or folders, recursively).
 
-    ``tracked`` maps repo-relative posix paths to their git object id, for the files git
-    tracks unchanged at the run's commit. A missing path, or a relative one that leaves the
-    repository, raises UserError naming it.
+    ``tracked`` maps repo-relative posix paths to their git object id and size, for the files
+    git tracks unchanged at the run's commit (``git.tracked_blobs``). A missing path, or a
+    relative one that leaves the repository, raises UserError naming it.
     """
     root = repo_root.resolve()
     known = tracked or {}
@@ -189,6 +190,15 @@ def hash_inputs(
             raise UserError(message) from error
     files = tuple(sorted(records.values(), key=lambda record: record.path))
     return InputSet(files, input_digest(files))
+
+
+def recorded_paths(paths: Sequence[str], cwd: Path, repo_root: Path) -> list[str]:
+    """Each path as a record names it: relative to the repository root in posix form ('.'
+    for the root itself), absolute when outside. Duplicates are dropped; nothing is checked.
+    """
+    root = repo_root.resolve()
+    located = (_locate(given, cwd, root, allow_outside=True, option="") for given in paths)
+    return list(dict.fromkeys(_recorded_path(absolute, root) for absolute in located))
 
 
 def snapshot(
@@ -306,8 +316,11 @@ def _walk(start: Path, recorded: str, start_stat: os.stat_result) -> Iterator[_F
         elif stat.S_ISDIR(mode):
             prefix = "" if found.recorded == "." else f"{found.recorded}/"
             with os.scandir(found.path) as scan:
-                entries = sorted((entry for entry in scan if entry.name != ".git"),
-                                 key=lambda entry: entry.name, reverse=True)
+                entries = sorted(
+                    (entry for entry in scan if entry.name != ".git"),
+                    key=lambda entry: entry.name,
+                    reverse=True,
+                )
                 pending.extend(
                     _Found(entry.path, prefix + entry.name, entry.stat(follow_symlinks=False))
                     for entry in entries
@@ -331,9 +344,10 @@ def _input_record(
     recorded: str,
     st: os.stat_result,
     cache: HashCache | None,
-    tracked: Mapping[str, str],
+    tracked: Mapping[str, tuple[str, int]],
 ) -> FileRecord:
-    blob = tracked.get(recorded)
+    entry = tracked.get(recorded)
+    blob = entry[0] if entry is not None and entry[1] == st.st_size else None
     if stat.S_ISLNK(st.st_mode):
         return _link_record(path, recorded, st, mtime=None, git_blob=blob)
     if blob is not None and st.st_size > TRACKED_HASH_LIMIT:
@@ -383,9 +397,7 @@ def _verify_one(record: FileRecord, repo_root: Path, cache: HashCache | None) ->
         raise UserError(f"cannot read {record.path}: {error.strerror}") from error
 
 
-def _unchanged(
-    record: FileRecord, path: Path, st: os.stat_result, cache: HashCache | None
-) -> bool:
+def _unchanged(record: FileRecord, path: Path, st: os.stat_result, cache: HashCache | None) -> bool:
     if record.kind == "symlink":
         return stat.S_ISLNK(st.st_mode) and os.readlink(path) == record.link_target
     if not stat.S_ISREG(st.st_mode) or st.st_size != record.size:

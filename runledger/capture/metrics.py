@@ -41,9 +41,10 @@ import math
 import os
 import re
 import threading
+import time
 from array import array
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -93,10 +94,15 @@ class ParsedLine:
 
 @dataclass(frozen=True)
 class MetricSeries:
-    """One metric over a run, in arrival order."""
+    """One metric over a run, in arrival order.
+
+    ``times``: seconds since the run started at which each point arrived (empty when not
+    known); points from the metrics file are seen when it is polled, up to half a second late.
+    """
 
     steps: list[Step]
     values: list[float]
+    times: list[float] = field(default_factory=list, compare=False)
 
 
 @dataclass(frozen=True)
@@ -280,16 +286,17 @@ class _PointStore:
         self._max_points = max(2, max_points)
         self._steps: array[int] | array[float] = array("q")
         self._values: array[float] = array("d")
+        self._times: array[float] = array("d")
         self._stride = 1
         self._received = 0
-        self._latest_unstored: tuple[Step, float] | None = None
+        self._latest_unstored: tuple[Step, float, float] | None = None
         self._summary = _RunningSummary()
 
     @property
     def received(self) -> int:
         return self._received
 
-    def append(self, step: Step | None, value: float) -> None:
+    def append(self, step: Step | None, value: float, at: float = 0.0) -> None:
         point_step: Step = self._received if step is None else step
         index = self._received
         self._received += 1
@@ -297,31 +304,35 @@ class _PointStore:
         if index % self._stride == 0 and len(self._values) >= self._max_points:
             self._thin()
         if index % self._stride != 0:
-            self._latest_unstored = (point_step, value)
+            self._latest_unstored = (point_step, value, at)
             return
-        self._store(point_step, value)
+        self._store(point_step, value, at)
         self._latest_unstored = None
 
     def series(self) -> MetricSeries:
         steps: list[Step] = list(self._steps)
         values = list(self._values)
+        times = list(self._times)
         if self._latest_unstored is not None:
             steps.append(self._latest_unstored[0])
             values.append(self._latest_unstored[1])
-        return MetricSeries(steps=steps, values=values)
+            times.append(self._latest_unstored[2])
+        return MetricSeries(steps=steps, values=values, times=times)
 
     def summary(self) -> MetricSummary:
         return self._summary.result()
 
-    def _store(self, step: Step, value: float) -> None:
+    def _store(self, step: Step, value: float, at: float) -> None:
         if isinstance(step, float) and self._steps.typecode == "q":
             self._steps = array("d", self._steps)
         self._steps.append(step)  # type: ignore[arg-type]
         self._values.append(value)
+        self._times.append(at)
 
     def _thin(self) -> None:
         self._steps = self._steps[::2]
         self._values = self._values[::2]
+        self._times = self._times[::2]
         self._stride *= 2
 
 
@@ -379,8 +390,14 @@ class MetricsCollector:
     """
 
     def __init__(
-        self, max_points: int = DEFAULT_MAX_POINTS, max_metrics: int = DEFAULT_MAX_METRICS
+        self,
+        max_points: int = DEFAULT_MAX_POINTS,
+        max_metrics: int = DEFAULT_MAX_METRICS,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``clock``: seconds since the run started; default, since this collector was made."""
+        started = time.monotonic()
+        self._clock = clock or (lambda: time.monotonic() - started)
         self._max_points = max_points
         self._max_metrics = max_metrics
         self._lock = threading.Lock()
@@ -466,13 +483,14 @@ class MetricsCollector:
 
     def _add_locked(self, values: Mapping[str, float], step: Step | None, source: str) -> None:
         stores = self._printed if source == OUTPUT_SOURCE else self._explicit
+        at = round(self._clock(), 3)
         for name, value in values.items():
             store = stores.get(name)
             if store is None:
                 if len(stores) >= self._max_metrics:
                     continue
                 store = stores[name] = _PointStore(self._max_points)
-            store.append(step, _as_float(value))
+            store.append(step, _as_float(value), at)
 
 
 class _FileTail:
@@ -525,14 +543,19 @@ def series_to_toml_dict(series: Mapping[str, MetricSeries]) -> dict[str, Any]:
     """The content of metrics.toml: ``{"series": {name: {"step": [...], "value": [...]}}}``.
 
     Steps stay integers when every step of the series is one; values are always floats
-    (NaN and infinities are TOML floats).
+    (NaN and infinities are TOML floats). ``time`` (seconds since the start) is written
+    when the series knows it.
     """
-    return {
-        "series": {
-            name: {"step": _toml_steps(one.steps), "value": [float(v) for v in one.values]}
-            for name, one in series.items()
+    tables: dict[str, Any] = {}
+    for name, one in series.items():
+        table: dict[str, Any] = {
+            "step": _toml_steps(one.steps),
+            "value": [float(v) for v in one.values],
         }
-    }
+        if one.times and len(one.times) == len(one.steps):
+            table["time"] = [float(t) for t in one.times]
+        tables[name] = table
+    return {"series": tables}
 
 
 def series_from_toml_dict(document: Mapping[str, Any]) -> dict[str, MetricSeries]:
@@ -558,7 +581,19 @@ def _series_from_table(name: str, table: Any) -> MetricSeries:
         )
     if not all(_is_number(item) for item in steps + values):
         raise ValueError(f"metrics.toml: series {name!r} holds something that is not a number")
-    return MetricSeries(steps=list(steps), values=[float(value) for value in values])
+    times = table.get("time")
+    # Runs recorded before per-point times have none; a malformed one is ignored, not fatal.
+    if not (
+        isinstance(times, list)
+        and len(times) == len(steps)
+        and all(_is_number(item) for item in times)
+    ):
+        times = []
+    return MetricSeries(
+        steps=list(steps),
+        values=[float(value) for value in values],
+        times=[float(t) for t in times],
+    )
 
 
 def _is_number(value: object) -> bool:

@@ -13,13 +13,14 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runledger import __version__, git, ids
+from runledger import config as project_config
 from runledger.capture import params as params_capture
 from runledger.capture.metrics import MetricsCollector
 from runledger.capture.system import SystemSampler
@@ -27,6 +28,7 @@ from runledger.errors import DirtyTreeError, UserError
 from runledger.runner import CommandResult, LogCapture, resolve_executable, run_command
 
 if TYPE_CHECKING:
+    from runledger.capture.pointers import FilePlan
     from runledger.record import Run
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
@@ -42,6 +44,7 @@ class ExecOptions:
     name: str | None = None
     tags: tuple[str, ...] = ()
     note: str | None = None
+    reproduces: str | None = None  # set by ``runledger reproduce``: the run this one re-runs
 
 
 # Options of exec, for the fast parser; the typer command in cli.py declares the same ones.
@@ -142,15 +145,30 @@ class _Prepared:
     cli_params: dict[str, Any]
     run_id: str
     work_dir: Path
+    config: project_config.ProjectConfig = field(default_factory=project_config.ProjectConfig)
+    files: FilePlan | None = None
 
     @property
     def metrics_file(self) -> Path:
         return self.work_dir / "metrics.jsonl"
 
 
-def prepare(options: ExecOptions, cwd: Path) -> _Prepared:
-    """Every check that can refuse the run, before anything starts."""
-    repo, head, dirty = git.discover_with_status(cwd)
+def prepare(
+    options: ExecOptions,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    require_clean: bool = True,
+) -> _Prepared:
+    """Every check that can refuse the run, before anything starts.
+
+    ``env`` is the command's environment (default: runledger's own). ``require_clean`` is
+    off only for a work tree runledger has just checked out itself (reproduce), where the
+    links it placed to ignored inputs are the only untracked paths.
+    """
+    if require_clean:
+        repo, head, dirty = git.discover_with_status(cwd)
+    else:
+        (repo, head), dirty = git.discover_with_head(cwd), []
     if head.commit is None:
         raise UserError(
             "the repository has no commit yet: commit your code first "
@@ -161,13 +179,36 @@ def prepare(options: ExecOptions, cwd: Path) -> _Prepared:
     cli_params = params_capture.unflatten(
         dict(params_capture.parse_param_assignment(text) for text in options.params)
     )
-    env = dict(os.environ)
+    env = dict(os.environ if env is None else env)
     executable = resolve_executable(options.command[0], env)
+    config = project_config.load(repo.root)
+    files = _plan_files(options, cwd, repo, head.commit, config)
     run_id = ids.new_run_id()
     work_dir = repo.runledger_dir / "in-progress" / run_id
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / "metrics.jsonl").touch()
-    return _Prepared(options, cwd, repo, head, executable, env, cli_params, run_id, work_dir)
+    return _Prepared(
+        options, cwd, repo, head, executable, env, cli_params, run_id, work_dir, config, files
+    )
+
+
+def _plan_files(
+    options: ExecOptions,
+    cwd: Path,
+    repo: git.Repo,
+    commit: str,
+    config: project_config.ProjectConfig,
+) -> FilePlan | None:
+    """Hash the inputs and stat the outputs, before the command starts (see capture.pointers)."""
+    if not (options.inputs or options.outputs or config.inputs or config.outputs):
+        return None  # hashing's imports (sqlite3) stay off the path of runs without files
+    from runledger.capture.pointers import plan_files
+
+    return plan_files(repo, commit, cwd, options.inputs, options.outputs, config, _warn)
+
+
+def _warn(message: str) -> None:
+    print(f"runledger: warning: {message}", file=sys.stderr)
 
 
 @dataclass
@@ -179,6 +220,7 @@ class _Outcome:
     log: LogCapture
     capture: _Capture
     sampler: SystemSampler
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
 
 
 def run_and_capture(prepared: _Prepared) -> _Outcome:
@@ -201,7 +243,11 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
             capture.environment = capture_environment(
                 prepared.executable,
                 prepared.env,
-                safe_env(prepared.env, DEFAULT_ENV_ALLOWLIST),
+                safe_env(
+                    prepared.env,
+                    (*DEFAULT_ENV_ALLOWLIST, *prepared.config.env),
+                    prepared.config.secret_patterns,
+                ),
                 repo.runledger_dir / "cache",
             )
         except Exception as exc:  # reported with the run, never fatal to it
@@ -232,7 +278,21 @@ def run_and_capture(prepared: _Prepared) -> _Outcome:
         capturer.join()
     collector.flush_output()
     collector.poll_metrics_file(prepared.metrics_file, final=True)
-    return _Outcome(result, collector, log, capture, sampler)
+    return _Outcome(result, collector, log, capture, sampler, _collect_artifacts(prepared))
+
+
+def _collect_artifacts(prepared: _Prepared) -> list[dict[str, Any]]:
+    """After the command ended, whatever its status: the outputs it created or changed."""
+    if prepared.files is None:
+        return []
+    from runledger.capture.pointers import collect
+
+    try:
+        return [record.to_dict() for record in collect(prepared.files, _warn)]
+    except KeyboardInterrupt:
+        # Ctrl-C while large checkpoints are hashed: skip them, but still record the run.
+        _warn("interrupted while hashing the outputs; the run is recorded without artifacts")
+        return []
 
 
 def _status(result: CommandResult) -> str:
@@ -283,7 +343,8 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     from runledger.redact import Redactor, strip_url_credentials
 
     result = outcome.result
-    redactor = Redactor(prepared.env)
+    inputs = prepared.files.inputs if prepared.files else None
+    redactor = Redactor(prepared.env, prepared.config.secret_patterns)
     params, sources, config_files = _params(prepared, outcome)
     config = outcome.capture.config or git.RepoConfig({}, None, None, {})
     metrics = {
@@ -305,6 +366,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         system["max_process_rss_bytes"] = result.max_rss_bytes
     system.update(outcome.sampler.summary())
     sampled = outcome.sampler.series
+    series = outcome.collector.series()
     environment = dict(outcome.capture.environment)
     if outcome.capture.error is not None:
         environment["capture_error"] = redactor.mask_text(repr(outcome.capture.error))
@@ -331,17 +393,22 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         metrics=metrics,
         tags=tuple(dict.fromkeys(prepared.options.tags)),
         note=redactor.mask_text(prepared.options.note) if prepared.options.note else None,
+        reproduces=prepared.options.reproduces,
         runledger_version=__version__,
         config_files=tuple(config_files),
         system=system,
-        series={
-            name: (list(s.steps), list(s.values)) for name, s in outcome.collector.series().items()
-        },
+        series={name: (list(s.steps), list(s.values)) for name, s in series.items()},
+        series_times={name: list(s.times) for name, s in series.items() if s.times},
         system_series={
             name: (list(sampled.seconds), values) for name, values in sampled.values.items()
         },
         environment=redactor.mask_params(environment),
         log=redactor.mask_bytes(outcome.log.content()),
+        inputs=[record.to_dict() for record in inputs.files] if inputs else [],
+        artifacts=outcome.artifacts,
+        inputs_digest=inputs.digest if inputs else None,
+        input_paths=prepared.files.input_paths if prepared.files else (),
+        output_paths=prepared.files.output_paths if prepared.files else (),
     )
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from runledger import git
 from runledger.errors import UserError
 from runledger.ledger import Ledger
-from runledger.record import STATUSES, Run
+from runledger.query import parse_sort, run_filter, select, sort_runs
+from runledger.record import STATUSES, Run, link_reproductions
 
 
 def _check_status(status: str | None) -> None:
@@ -15,11 +16,26 @@ def _check_status(status: str | None) -> None:
         raise UserError(f"unknown --status {status!r}: use one of {', '.join(STATUSES)}")
 
 
-def list_runs(cwd: Path, *, status: str | None = None, limit: int | None = None) -> list[Run]:
+def list_runs(
+    cwd: Path,
+    *,
+    status: str | None = None,
+    limit: int | None = None,
+    where: str | None = None,
+    sort: str | None = None,
+    tag: str | None = None,
+) -> list[Run]:
     _check_status(status)
-    runs = Ledger(git.discover(cwd)).runs()
+    keep = run_filter(where)
+    sort_key = parse_sort(sort) if sort is not None else None
+    runs = link_reproductions(Ledger(git.discover(cwd)).runs())
     if status is not None:
         runs = [run for run in runs if run.status == status]
+    if tag is not None:
+        runs = [run for run in runs if tag in run.all_tags]
+    runs = select(runs, keep)
+    if sort_key is not None:
+        runs = sort_runs(runs, sort_key)
     return runs[:limit] if limit is not None else runs
 
 

@@ -1,0 +1,101 @@
+"""runledger.load_runs: one DataFrame row per run, for notebooks."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import runledger
+from runledger.errors import NotARepositoryError, UserError
+from runledger.frames import RUN_COLUMNS
+from runledger.where import WhereError
+from tests.conftest import Repo
+from tests.synthetic import make_run
+
+A, B = "6g00000000aaaaaa", "6g00000001bbbbbb"
+
+
+def test_load_runs_has_the_documented_columns(repo: Repo) -> None:
+    make_run(
+        repo,
+        A,
+        "2026-01-01T10:00:00.000Z",
+        name="base",
+        params={"lr": 0.1, "model": {"depth": 3}},
+        metrics={"acc": 0.8},
+        tags=("baseline",),
+    )
+    make_run(
+        repo,
+        B,
+        "2026-01-02T10:00:00.000Z",
+        params={"lr": 0.01, "dropout": 0.5},
+        metrics={"acc": 0.9, "loss": 0.2},
+    )
+    frame = runledger.load_runs(str(repo.path))
+    assert list(frame.columns) == [
+        *RUN_COLUMNS,
+        "params.lr",
+        "params.dropout",
+        "params.model.depth",
+        "metrics.acc",
+        "metrics.loss",
+    ]
+    assert RUN_COLUMNS == (
+        "id",
+        "name",
+        "status",
+        "exit_code",
+        "commit",
+        "branch",
+        "started_at",
+        "duration_s",
+        "user",
+        "host",
+        "command",
+        "tags",
+        "reproduces",
+    )
+    assert list(frame["id"]) == [B, A]  # newest first
+    assert frame.loc[1, "params.model.depth"] == 3
+    assert math.isnan(frame.loc[1, "params.dropout"])  # missing is missing, not an error
+    assert math.isnan(frame.loc[1, "metrics.loss"])
+    assert list(frame["metrics.acc"]) == [0.9, 0.8]
+    assert frame.loc[1, "tags"] == ["baseline"]
+    assert frame.loc[0, "command"] == "python train.py"
+    assert frame.loc[0, "commit"] == repo.git("rev-parse", "HEAD").strip()
+    assert str(frame["started_at"].dtype).startswith("datetime64")
+    assert frame.loc[0, "started_at"] == pd.Timestamp("2026-01-02T10:00:00", tz="UTC")
+
+
+def test_load_runs_where_and_default_path(repo: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_run(repo, A, "2026-01-01T10:00:00.000Z", params={"lr": 0.1})
+    make_run(repo, B, "2026-01-02T10:00:00.000Z", params={"lr": 0.01})
+    monkeypatch.chdir(repo.path)
+    assert list(runledger.load_runs(where="params.lr < 0.05")["id"]) == [B]
+    with pytest.raises(WhereError, match="bad --where at column"):
+        runledger.load_runs(where="params.lr <")
+
+
+def test_load_runs_on_an_empty_ledger(repo: Repo) -> None:
+    frame = runledger.load_runs(repo.path)  # type: ignore[arg-type]
+    assert frame.empty
+    assert list(frame.columns) == list(RUN_COLUMNS)
+
+
+def test_load_runs_outside_a_repository_or_folder(tmp_path: Path) -> None:
+    with pytest.raises(NotARepositoryError):
+        runledger.load_runs(str(tmp_path))
+    with pytest.raises(UserError, match="no such folder"):
+        runledger.load_runs(str(tmp_path / "nowhere"))
+
+
+def test_importing_runledger_does_not_import_pandas() -> None:
+    code = "import sys, runledger; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
