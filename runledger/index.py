@@ -522,6 +522,17 @@ class RunIndex:
             found.setdefault(original, []).append(ref)
         return found
 
+    def reproducers(self, run_id: str) -> list[str]:
+        """Refs of the readable runs that reproduce ``run_id``."""
+        return [
+            ref
+            for (ref,) in self.db.execute(
+                "SELECT ref FROM runs WHERE effective = 1 AND error IS NULL AND reproduces = ? "
+                "ORDER BY ref",
+                (run_id,),
+            )
+        ]
+
     def refs_mentioning(self, text: str) -> list[str]:
         """Refs of the readable runs whose ``ls --json`` object contains ``text`` (a quick
         first pass: callers check the runs themselves)."""

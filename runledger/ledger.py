@@ -185,6 +185,16 @@ class Ledger:
         original = replace(runs[0], team_tags=tuple(team.get(run_id, ())))
         return link_reproductions(runs, [original])[0]
 
+    def reproductions_of(self, run_id: str) -> list[Run] | None:
+        """The readable runs that reproduce ``run_id``, from the index; None without one."""
+        from runledger.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is None:
+                return None
+            refs = index.reproducers(run_id)
+            return [run for _, run, _ in index.runs_for(refs) if run is not None]
+
     def team_tags(self) -> dict[str, list[str]]:
         """Run id -> the team tags (``runledger tag``) that name it now."""
         by_run: dict[str, list[str]] = {}
