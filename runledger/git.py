@@ -8,7 +8,6 @@ Refs are only ever changed through ``git update-ref`` with compare-and-swap sema
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import zlib
@@ -256,6 +255,8 @@ class ObjectWriter:
 
     def __init__(self, repo: Repo) -> None:
         self._dir = repo.objects_dir
+        import hashlib  # here, not at the top: loading OpenSSL costs exec's start-up ~5 ms
+
         self._hash = hashlib.sha256 if repo.object_format == "sha256" else hashlib.sha1
         self._made_dirs: set[str] = set()
 
