@@ -99,6 +99,21 @@ def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 
+def _print_json_lines(objects: list[str]) -> None:
+    """A JSON array with one object per line: valid JSON, greppable, and written at C speed
+    (json.dumps with indent runs in pure Python: seconds at 100,000 runs)."""
+    if not objects:
+        sys.stdout.write("[]\n")
+        return
+    write = sys.stdout.write
+    write("[\n  ")
+    for start in range(0, len(objects), 1000):
+        write(",\n  ".join(objects[start : start + 1000]))
+        if start + 1000 < len(objects):
+            write(",\n  ")
+    write("\n]\n")
+
+
 @app.command(
     "exec",
     context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
@@ -186,11 +201,17 @@ def ls(
     sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
 ) -> None:
     """List runs, newest first."""
-    from runledger.commands.ls import list_runs
+    from runledger.commands.ls import list_runs, list_runs_json
 
+    if as_json and where is None and sort is None and tag is None:
+        # The common case, served from the run index without building a Run per run.
+        _print_json_lines(list_runs_json(Path.cwd(), status=status, limit=limit))
+        return
     runs = list_runs(Path.cwd(), status=status, limit=limit, where=where, sort=sort, tag=tag)
     if as_json:
-        _print_json([run.summary_json() for run in runs])
+        from runledger.index import summary_text
+
+        _print_json_lines([summary_text(run) for run in runs])
         return
     from runledger.render import console, render_run_table
 

@@ -8,18 +8,18 @@ Refs are only ever changed through ``git update-ref`` with compare-and-swap sema
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
-import tempfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from runledger.errors import GitError, NotARepositoryError, RunledgerError, UserError
 
 RUNLEDGER_REF_ROOT = "refs/runledger/"
+_O_BINARY = getattr(os, "O_BINARY", 0)
 ZERO_OID_SHA1 = "0" * 40
 
 
@@ -196,10 +196,41 @@ def head_state(repo: Repo) -> HeadState:
     return discover_with_head(repo.root)[1]
 
 
+STATUS_ARGS = ("status", "--porcelain=v1", "-z", "--untracked-files=normal")
+
+
 def dirty_paths(repo: Repo) -> list[str]:
     """Paths that make the tree dirty: staged, unstaged, or untracked and not ignored."""
-    proc = repo.git("status", "--porcelain=v1", "-z", "--untracked-files=normal")
-    entries = proc.stdout.split(b"\0")
+    return _dirty_paths_from(repo.git(*STATUS_ARGS).stdout)
+
+
+def discover_with_status(cwd: Path | str) -> tuple[Repo, HeadState, list[str]]:
+    """:func:`discover_with_head` and :func:`dirty_paths` with their two git processes
+    running side by side (exec's start-up path; porcelain paths are relative to the root
+    whatever the cwd)."""
+    try:
+        status = subprocess.Popen(
+            ["git", *STATUS_ARGS],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_git_env(),
+        )
+    except FileNotFoundError as exc:
+        raise UserError("git is not installed or not on PATH: install git first") from exc
+    try:
+        repo, head = discover_with_head(cwd)
+    finally:
+        out, err = status.communicate()
+    if status.returncode != 0:
+        message = err.decode(errors="replace").strip().splitlines()
+        detail = message[-1] if message else f"exit code {status.returncode}"
+        raise GitError(f"git status failed: {detail}")
+    return repo, head, _dirty_paths_from(out)
+
+
+def _dirty_paths_from(status_output: bytes) -> list[str]:
+    entries = status_output.split(b"\0")
     paths: list[str] = []
     skip_next = False
     for entry in entries:
@@ -267,6 +298,8 @@ class ObjectWriter:
 
     def __init__(self, repo: Repo) -> None:
         self._dir = repo.objects_dir
+        import hashlib  # here, not at the top: loading OpenSSL costs exec's start-up ~5 ms
+
         self._hash = hashlib.sha256 if repo.object_format == "sha256" else hashlib.sha1
         self._made_dirs: set[str] = set()
 
@@ -281,14 +314,16 @@ class ObjectWriter:
             subdir.mkdir(parents=True, exist_ok=True)
             self._made_dirs.add(oid[:2])
         data = zlib.compress(header + payload, 1)
-        fd, tmp = tempfile.mkstemp(dir=subdir, prefix="tmp_obj_")
+        # A unique temporary name made here rather than by tempfile, whose import (with
+        # shutil, random, bz2 and lzma) costs exec's start-up more than the write itself.
+        tmp = subdir / f"tmp_obj_{os.getpid()}_{os.urandom(6).hex()}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_BINARY, 0o444)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-            os.chmod(tmp, 0o444)
             os.replace(tmp, target)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
         return oid
 
@@ -400,6 +435,110 @@ def list_refs(repo: Repo, prefix: str, *more: str) -> list[tuple[str, str]]:
         ref, _, oid = line.rpartition(" ")
         pairs.append((ref, oid))
     return pairs
+
+
+def list_named_refs(repo: Repo, refs: Sequence[str]) -> list[tuple[str, str]]:
+    """(refname, object id) of those of ``refs`` (full names) that exist: one git call."""
+    if not refs:
+        return []
+    proc = repo.git("for-each-ref", "--format=%(refname) %(objectname)", *refs)
+    wanted = set(refs)
+    pairs = []
+    for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+        ref, _, oid = line.rpartition(" ")
+        if ref in wanted:  # a pattern also matches the refs below it (refs/x matches refs/x/y)
+            pairs.append((ref, oid))
+    return pairs
+
+
+class RefsStamp(NamedTuple):  # a NamedTuple, not a dataclass: git.py is on exec's start-up path
+    """What the files holding some refs look like now, without reading them.
+
+    Git changes a ref by writing a lock file and renaming it, so creating, moving or deleting
+    a loose ref changes its folder's mtime, and packing or deleting a packed one replaces
+    packed-refs (a new inode). Comparing stamps tells whether anything may have changed since
+    the last look, at the cost of a few ``stat`` calls. ``packed`` or ``loose`` is None when
+    it cannot be trusted: the reftable backend, or a change so recent that another one could
+    still land within the same mtime tick (git's "racy" case).
+    """
+
+    packed: str | None
+    loose: str | None
+
+    @property
+    def trusted(self) -> bool:
+        return self.packed is not None and self.loose is not None
+
+
+# Filesystems keep mtimes at 1 s (HFS+) or 2 s (FAT) granularity: a stamp this recent may not
+# show a change made right after it was taken.
+RACY_WINDOW_NS = 2_000_000_000
+
+
+def _file_stamp(path: Path, now_ns: int, with_size: bool) -> str | None:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    except OSError:
+        return None
+    if st.st_mtime_ns > now_ns - RACY_WINDOW_NS:
+        return None
+    size = f":{st.st_size}" if with_size else ""
+    return f"{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}{size}"
+
+
+def ref_subfolders(repo: Repo, prefix: str) -> list[str]:
+    """The folders of loose refs directly under ``prefix`` (e.g. one per remote), as prefixes."""
+    try:
+        with os.scandir(repo.common_dir / prefix) as entries:
+            return sorted(
+                f"{prefix}{entry.name}/" for entry in entries if entry.is_dir(follow_symlinks=False)
+            )
+    except OSError:
+        return []
+
+
+def loose_refs_state(
+    repo: Repo, ref_folders: Sequence[str], other_folders: Sequence[str] = ()
+) -> tuple[RefsStamp, list[str] | None]:
+    """The stamp of packed-refs and of the given folders, and the loose refs in ``ref_folders``.
+
+    ``ref_folders`` (prefixes such as ``refs/runledger/runs/``) are read for the names of the
+    refs directly in them; ``other_folders`` are only stamped (a parent whose mtime changes
+    when a ref folder appears in it). The names are None when a ref folder holds a folder:
+    then only a listing of every ref says what is there. Files are never read: git says where
+    the refs point (:func:`list_named_refs`). Lock files of updates in progress are left out.
+    """
+    import time
+
+    if (repo.common_dir / "reftable").is_dir():
+        return RefsStamp(None, None), None
+    now = time.time_ns()
+    packed = _file_stamp(repo.common_dir / "packed-refs", now, with_size=True)
+    stamps: list[str] = []
+    names: list[str] | None = []
+    for folder in sorted(other_folders):
+        stamps.append(f"{folder}={_file_stamp(repo.common_dir / folder, now, with_size=False)}")
+    for folder in sorted(ref_folders):
+        stamp = _file_stamp(repo.common_dir / folder, now, with_size=False)
+        stamps.append(f"{folder}={stamp}")
+        if names is None or stamp == "missing":
+            continue
+        try:
+            with os.scandir(repo.common_dir / folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        names = None
+                        break
+                    if not entry.name.endswith(".lock"):
+                        names.append(folder + entry.name)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            names = None
+    racy = any(stamp.endswith("=None") for stamp in stamps)
+    return RefsStamp(packed, None if racy else "\n".join(stamps)), names
 
 
 def pack_refs(repo: Repo) -> None:

@@ -7,7 +7,7 @@ second, and two runs started in the same second on different machines still diff
 
 from __future__ import annotations
 
-import secrets
+import os
 import time
 
 ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
@@ -29,7 +29,10 @@ def _encode(number: int, width: int) -> str:
 
 def new_run_id(now: float | None = None) -> str:
     seconds = max(0, int((time.time() if now is None else now) - EPOCH))
-    return _encode(seconds, TIME_CHARS) + _encode(secrets.randbits(5 * RANDOM_CHARS), RANDOM_CHARS)
+    # os.urandom rather than secrets: the same kernel randomness, without importing secrets
+    # (and random, hmac, base64) on exec's start-up path.
+    random_bits = int.from_bytes(os.urandom(8), "big") >> (64 - 5 * RANDOM_CHARS)
+    return _encode(seconds, TIME_CHARS) + _encode(random_bits, RANDOM_CHARS)
 
 
 def is_run_id_prefix(text: str) -> bool:

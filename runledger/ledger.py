@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from runledger import git, ids, notes, tags
 from runledger.errors import AmbiguousRunError, CorruptRecordError, RunNotFoundError, UserError
-from runledger.record import DETAIL_FILES, METRICS_FILE, RUN_FILE, MetricsFile, Run
+from runledger.record import (
+    DETAIL_FILES,
+    METRICS_FILE,
+    RUN_FILE,
+    MetricsFile,
+    Run,
+    link_reproductions,
+)
+
+if TYPE_CHECKING:
+    from runledger.index import RunIndex
 
 RUNS_PREFIX = "refs/runledger/runs/"
 # Runs fetched by plain `git fetch` (after `runledger init`) or by push/pull, not yet adopted
@@ -79,8 +91,31 @@ class Ledger:
 
     # --- reading ------------------------------------------------------------------------
 
-    def run_refs(self) -> list[RunRef]:
-        """This repository's runs, and those only in a remote's mirror (fetched, not pulled)."""
+    @contextmanager
+    def _index(self) -> Iterator[RunIndex | None]:
+        """The run index, current, with its unreadable records reported; None without one."""
+        from runledger.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is not None:
+                for ref, error in index.errors():
+                    self.warn_corrupt(ref, CorruptRecordError(error))
+            yield index
+
+    def run_refs(self, prefix: str = "") -> list[RunRef]:
+        """This repository's runs, and those only in a remote's mirror (fetched, not pulled);
+        only those whose id starts with ``prefix`` when one is given."""
+        from runledger.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is not None:
+                return [
+                    RunRef(run_id, oid, ref if mirror else "")
+                    for run_id, oid, ref, mirror in index.refs(prefix)
+                ]
+        return [ref for ref in self._listed_run_refs() if ref.id.startswith(prefix)]
+
+    def _listed_run_refs(self) -> list[RunRef]:
         local: list[RunRef] = []
         mirrored: dict[str, RunRef] = {}
         for ref, oid in git.list_refs(self.repo, RUNS_PREFIX, MIRROR_PREFIX):
@@ -104,9 +139,12 @@ class Ledger:
 
     def runs(self) -> list[Run]:
         """Every readable run (run.toml only), newest first; unreadable ones are reported."""
-        refs = self.run_refs()
-        runs = list(self._read_summaries(refs))
-        runs.sort(key=lambda run: (run.started_at, run.id), reverse=True)
+        with self._index() as index:
+            if index is not None:
+                runs = list(index.runs())
+            else:
+                runs = list(self._read_summaries(self._listed_run_refs()))
+                runs.sort(key=lambda run: (run.started_at, run.id), reverse=True)
         by_run = self.team_tags()
         if by_run:
             runs = [
@@ -114,6 +152,49 @@ class Ledger:
                 for run in runs
             ]
         return runs
+
+    def summaries_json(self, status: str | None = None, limit: int | None = None) -> list[str]:
+        """``ls --json``'s object of each run (one line each), newest first, as ``ls`` lists
+        them: team tags merged in and reproductions linked.
+
+        From the index the objects are printed as stored, without building a ``Run``: at
+        100,000 runs that is the difference between a second and most of a minute. Only the
+        few runs with team tags or reproductions are built, to fill those in.
+        """
+        from runledger.index import summary_text
+
+        with self._index() as index:
+            if index is not None:
+                team = self.team_tags()
+                reproduced = index.reproduced()
+                lines = []
+                for run_id, text in index.summaries(status, limit):
+                    if run_id in team or run_id in reproduced:
+                        text = summary_text(self._linked(index, run_id, team, reproduced))
+                    lines.append(text)
+                return lines
+        runs = [run for run in link_reproductions(self.runs()) if status in (None, run.status)]
+        return [summary_text(run) for run in (runs if limit is None else runs[:limit])]
+
+    @staticmethod
+    def _linked(
+        index: RunIndex, run_id: str, team: dict[str, list[str]], reproduced: dict[str, list[str]]
+    ) -> Run:
+        """One run from the index with its team tags and the runs that reproduce it."""
+        ref = next(ref for found, _, ref, _ in index.refs(run_id) if found == run_id)
+        runs = [run for _, run, _ in index.runs_for([ref, *reproduced.get(run_id, [])]) if run]
+        original = replace(runs[0], team_tags=tuple(team.get(run_id, ())))
+        return link_reproductions(runs, [original])[0]
+
+    def reproductions_of(self, run_id: str) -> list[Run] | None:
+        """The readable runs that reproduce ``run_id``, from the index; None without one."""
+        from runledger.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is None:
+                return None
+            refs = index.reproducers(run_id)
+            return [run for _, run, _ in index.runs_for(refs) if run is not None]
 
     def team_tags(self) -> dict[str, list[str]]:
         """Run id -> the team tags (``runledger tag``) that name it now."""
@@ -152,7 +233,30 @@ class Ledger:
 
     def summaries(self, refs: list[RunRef]) -> list[Run]:
         """The run.toml of each of ``refs`` that can be read; unreadable ones are reported."""
-        return list(self._read_summaries(refs))
+        from runledger.index import current_index
+
+        found: dict[str, Run | None] = {}
+        with current_index(self.repo) as index:
+            if index is not None:
+                for name, run, error in index.runs_for([ref.ref for ref in refs]):
+                    if run is None:
+                        self.warn_corrupt(name, CorruptRecordError(error or "cannot be read"))
+                    found[name] = run
+        unindexed = [ref for ref in refs if ref.ref not in found]
+        for ref, read in zip(unindexed, self._read_each_summary(unindexed), strict=True):
+            found[ref.ref] = read
+        return [run for run in (found[ref.ref] for ref in refs) if run is not None]
+
+    def _read_each_summary(self, refs: list[RunRef]) -> Iterator[Run | None]:
+        """The run.toml of each of ``refs``, None (reported) where it cannot be read."""
+        for ref, content in self.read_each(refs, RUN_FILE):
+            try:
+                if content is None:
+                    raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
+                yield Run.from_run_toml(content, ref.ref)
+            except CorruptRecordError as exc:
+                self.warn_corrupt(ref.ref, exc)
+                yield None
 
     def _read_summaries(self, refs: list[RunRef]) -> Iterator[Run]:
         if not refs:
@@ -178,16 +282,19 @@ class Ledger:
         spec = spec.strip()
         if not spec:
             raise UserError("no run given: pass a run id, a unique prefix of one, or a tag")
-        refs = self.run_refs()
-        exact = [ref for ref in refs if ref.id == spec.lower()]
+        # Each step asks for the few refs it needs (the index answers by id range), rather
+        # than listing 100,000 refs to find one.
+        lowered = spec.lower()
+        starting = self.run_refs(lowered)
+        exact = [ref for ref in starting if ref.id == lowered]
         if exact:
             return exact[0]
-        tagged = self._resolve_team_tag(spec, refs)
+        tagged = self._resolve_team_tag(spec)
         if tagged is not None:
             return tagged
-        if ids.is_run_id_prefix(spec.lower()):
-            prefix = spec.lower()
-            matches = [ref for ref in refs if ref.id.startswith(prefix)]
+        if ids.is_run_id_prefix(lowered):
+            prefix = lowered
+            matches = starting
             if len(matches) == 1:
                 return matches[0]
             if len(matches) > 1:
@@ -199,16 +306,16 @@ class Ledger:
                     f"run prefix {spec!r} is ambiguous: it matches {len(matches)} runs "
                     f"({shown}{more}); type more characters"
                 )
-        labelled = self._resolve_exec_tag(spec, refs)
+        labelled = self._resolve_exec_tag(spec)
         if labelled is not None:
             return labelled
         raise RunNotFoundError(f"no run matches {spec!r}: see 'runledger ls' for run ids")
 
-    def _resolve_team_tag(self, spec: str, refs: list[RunRef]) -> RunRef | None:
+    def _resolve_team_tag(self, spec: str) -> RunRef | None:
         state = tags.tips(self.repo, spec).get(spec) if "/" not in spec else None
         if state is None or state.deleted:
             return None
-        for ref in refs:
+        for ref in self.run_refs(state.run or ""):
             if ref.id == state.run:
                 return ref
         raise RunNotFoundError(
@@ -216,9 +323,10 @@ class Ledger:
             "run 'runledger pull' to fetch it"
         )
 
-    def _resolve_exec_tag(self, spec: str, refs: list[RunRef]) -> RunRef | None:
+    def _resolve_exec_tag(self, spec: str) -> RunRef | None:
+        refs = self._refs_maybe_tagged(spec)
         by_id = {ref.id: ref for ref in refs}
-        matches = [run.id for run in self._read_summaries(refs) if spec in run.tags]
+        matches = [run.id for run in self.summaries(refs) if spec in run.tags]
         if len(matches) == 1:
             return by_id[matches[0]]
         if len(matches) > 1:
@@ -227,6 +335,19 @@ class Ledger:
                 f"tag {spec!r} is on {len(matches)} runs ({shown}): name one run by its id"
             )
         return None
+
+    def _refs_maybe_tagged(self, tag: str) -> list[RunRef]:
+        """The runs that may have ``tag`` among their exec tags: from the index, only those
+        whose stored JSON mentions it (then checked on the runs themselves)."""
+        import json
+
+        from runledger.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is not None:
+                mentioned = set(index.refs_mentioning(json.dumps(tag, ensure_ascii=False)))
+                return [ref for ref in self.run_refs() if ref.ref in mentioned]
+        return self.run_refs()
 
     def read(self, spec: str) -> Run:
         """Everything recorded for the run that ``spec`` names."""

@@ -260,8 +260,13 @@ class Run:
             data = tomlcodec.loads(raw)
         except (UnicodeDecodeError, ValueError) as exc:
             raise CorruptRecordError(f"{where}: run.toml is not valid TOML ({exc})") from exc
+        return cls.from_run_dict(data, where)
+
+    @classmethod
+    def from_run_dict(cls, data: Mapping[str, Any], where: str = "") -> Run:
+        """The run that a decoded run.toml describes (the index keeps them decoded)."""
         try:
-            data = schema_.upgrade(RUN_FILE, data)
+            data = schema_.upgrade(RUN_FILE, dict(data))
             schema_.check_run_toml(data)
         except schema_.SchemaError as exc:
             raise CorruptRecordError(f"{where}: {exc}", newer=exc.newer) from exc

@@ -85,27 +85,30 @@ def _shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
-    out = out or console()
-    if not runs:
-        out.print(
-            "No runs recorded yet. Record one with: runledger exec python train.py", style="dim"
-        )
-        return
+# Above this many rows rich's per-cell layout takes seconds (18 s for 10,000 runs on a
+# 2-core machine): the same table is then laid out in plain text (plaintable.py).
+PLAIN_TABLE_ROWS = 1_000
+
+
+def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """The run table's columns (rich ``add_column`` arguments) and rows."""
     metrics = headline_metrics(runs)
     reproductions = any(run.reproduces or run.reproduced_by for run in runs)
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("id", style="cyan", no_wrap=True)
-    table.add_column("when", no_wrap=True)
-    table.add_column("status", no_wrap=True)
+    columns: list[dict[str, Any]] = [
+        {"header": "id", "style": "cyan", "no_wrap": True},
+        {"header": "when", "no_wrap": True},
+        {"header": "status", "no_wrap": True},
+    ]
     if reproductions:
-        table.add_column("reproduced", no_wrap=True)
-    table.add_column("time", justify="right", no_wrap=True)
-    table.add_column("commit", style="magenta", no_wrap=True)
-    table.add_column("branch", no_wrap=True)
-    for name in metrics:
-        table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("command", overflow="ellipsis", no_wrap=True, max_width=60)
+        columns.append({"header": "reproduced", "no_wrap": True})
+    columns += [
+        {"header": "time", "justify": "right", "no_wrap": True},
+        {"header": "commit", "style": "magenta", "no_wrap": True},
+        {"header": "branch", "no_wrap": True},
+    ]
+    columns += [{"header": name, "justify": "right", "no_wrap": True} for name in metrics]
+    columns.append({"header": "command", "overflow": "ellipsis", "no_wrap": True, "max_width": 60})
+    rows = []
     for run in runs:
         label = ids.short_id(run.id)
         if run.name:
@@ -124,6 +127,27 @@ def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
         ]
         row += [format_number(run.metrics[m].last) if m in run.metrics else "" for m in metrics]
         row.append(_shorten(" ".join(run.command), 80))
+        rows.append(row)
+    return columns, rows
+
+
+def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
+    out = out or console()
+    if not runs:
+        out.print(
+            "No runs recorded yet. Record one with: runledger exec python train.py", style="dim"
+        )
+        return
+    columns, rows = _run_table(runs)
+    if len(rows) > PLAIN_TABLE_ROWS:
+        from runledger.plaintable import print_plain_table
+
+        print_plain_table(out, columns, rows)
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in columns:
+        table.add_column(**column)
+    for row in rows:
         table.add_row(*row)
     _fit_last_column(out, table)
     out.print(table)

@@ -32,7 +32,6 @@ Any other type raises ``TypeError``: a bug in the caller, not something to store
 from __future__ import annotations
 
 import datetime
-import tomllib
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -64,7 +63,12 @@ def dumps(data: Mapping[str, Any]) -> str:
 
 def loads(text: str) -> dict[str, Any]:
     """The dict that :func:`dumps` wrote as ``text``."""
-    decoded = decode(tomllib.loads(text))
+    import tomllib  # only readers need it: exec writes and never parses
+
+    parsed = tomllib.loads(text)
+    if MARKER not in text and "\\u" not in text and "\\U" not in text:
+        return parsed  # no marker table can be in it: skip the walk over every value
+    decoded = decode(parsed)
     if not isinstance(decoded, dict):
         raise MarkerError("top-level marker table does not stand for a table")
     return decoded

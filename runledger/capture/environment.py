@@ -15,6 +15,7 @@ import platform
 import re
 import socket
 import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -150,16 +151,46 @@ def _memory_total_bytes() -> int | None:
         return None
 
 
-def system_info() -> dict[str, Any]:
-    uname = platform.uname()
-    info: dict[str, Any] = {
-        "os": {
-            "system": uname.system,
+def _platform_string(*parts: str) -> str:
+    """``platform.platform()``'s text from its parts, cleaned as the standard library does."""
+    text = "-".join(part.strip() for part in parts if part)
+    for char in ' /\\:;"()':
+        text = text.replace(char, "_" if char == " " else "-")
+    text = text.replace("unknown", "")
+    while "--" in text:
+        text = text.replace("--", "-")
+    return text.rstrip("-")
+
+
+def _os_info() -> dict[str, Any]:
+    if sys.platform.startswith("linux"):
+        # platform.uname() and platform.platform() run `uname -p` in a subprocess for the
+        # processor field, which Linux leaves out of platform() anyway ('unknown' or the
+        # machine): os.uname() gives the same answer without a process.
+        uname = os.uname()
+        libc, libc_version = platform.libc_ver()
+        return {
+            "system": uname.sysname,
             "release": uname.release,
             "version": uname.version,
-            "platform": platform.platform(),
+            "platform": _platform_string(
+                uname.sysname, uname.release, uname.machine, "with", libc + libc_version
+            ),
             "machine": uname.machine,
-        },
+        }
+    info = platform.uname()
+    return {
+        "system": info.system,
+        "release": info.release,
+        "version": info.version,
+        "platform": platform.platform(),
+        "machine": info.machine,
+    }
+
+
+def system_info() -> dict[str, Any]:
+    info: dict[str, Any] = {
+        "os": _os_info(),
         "cpu": {"model": _cpu_model(), "count": os.cpu_count()},
         "hostname": socket.gethostname(),
     }

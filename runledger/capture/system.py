@@ -58,6 +58,10 @@ class SystemSampler:
             self._thread.join(timeout=5)
 
     def _loop(self, pid: int) -> None:
+        # Nothing is sampled before the first interval has passed: a command that ends sooner
+        # must not wait for psutil and NVML to load (exec's overhead on short commands).
+        if self._stop.wait(self._interval):
+            return
         try:
             import psutil
         except ImportError:  # pragma: no cover - psutil is a dependency
@@ -65,12 +69,14 @@ class SystemSampler:
         root = None
         gpus = GpuSampler()
         try:
+            first = True
             if psutil is not None:
                 try:
                     root = psutil.Process(pid)
                 except psutil.Error:
                     root = None
-            while not self._stop.wait(self._interval):
+            while first or not self._stop.wait(self._interval):
+                first = False
                 sample: dict[str, float] = {}
                 if root is not None:
                     rss = _tree_rss(root)

@@ -2,14 +2,14 @@
 
 This module is on every training run's path: it imports nothing heavy (no typer, rich or
 pandas), refuses bad states before starting anything, starts the command first, and captures
-the environment in a thread while the command runs.
+the environment in a thread while the command runs. What is only needed once the command has
+ended (the record, the ledger, secret masking) is imported in that thread too, so its import
+time overlaps the command instead of delaying its start.
 """
 
 from __future__ import annotations
 
-import getpass
 import os
-import socket
 import sys
 import threading
 import time
@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 from runledger import __version__, git, ids, journal
 from runledger import config as project_config
 from runledger.capture import params as params_capture
-from runledger.capture.environment import capture_environment
 from runledger.capture.metrics import MetricsCollector
 from runledger.capture.system import SystemSampler
 from runledger.errors import DirtyTreeError, RunledgerError, UserError
@@ -30,9 +29,7 @@ from runledger.journal import Journal
 from runledger.ledger import Ledger
 from runledger.record import GitInfo, MetricSummary, Run
 from runledger.redact import (
-    DEFAULT_ENV_ALLOWLIST,
     Redactor,
-    safe_env,
     strip_url_credentials,
     usable_patterns,
 )
@@ -40,6 +37,7 @@ from runledger.runner import CommandResult, LogCapture, resolve_executable, run_
 
 if TYPE_CHECKING:
     from runledger.capture.pointers import FilePlan
+    from runledger.record import Run
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
 DIRTY_PATHS_SHOWN = 10
@@ -175,14 +173,16 @@ def prepare(
     off only for a work tree runledger has just checked out itself (reproduce), where the
     links it placed to ignored inputs are the only untracked paths.
     """
-    repo, head = git.discover_with_head(cwd)
+    if require_clean:
+        repo, head, dirty = git.discover_with_status(cwd)
+    else:
+        (repo, head), dirty = git.discover_with_head(cwd), []
     journal.recover_abandoned(repo.common_dir, lambda: repo)
     if head.commit is None:
         raise UserError(
             "the repository has no commit yet: commit your code first "
             "(git add -A && git commit -m 'first commit'), so runs can point at it"
         )
-    dirty = git.dirty_paths(repo) if require_clean else []
     if dirty:
         _refuse_dirty(dirty)
     cli_params = params_capture.unflatten(
@@ -243,6 +243,9 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
 
     def capture_in_background() -> None:
         try:
+            from runledger.capture.environment import capture_environment
+            from runledger.redact import DEFAULT_ENV_ALLOWLIST, safe_env
+
             capture.config = git.read_config(repo)
             patterns, _ = usable_patterns(capture.config.secret_patterns)
             capture.environment = capture_environment(
@@ -257,6 +260,7 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
             )
         except Exception as exc:  # reported with the run, never fatal to it
             capture.error = exc
+        _import_recording_modules()
 
     capturer = threading.Thread(target=capture_in_background, daemon=True)
 
@@ -400,7 +404,21 @@ def _masked_names(redactor: Redactor, named: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
+def _import_recording_modules() -> None:
+    """Import what recording needs while the command runs (see the module docstring)."""
+    import getpass  # noqa: F401
+    import socket  # noqa: F401
+
+    import runledger.ledger  # noqa: F401
+    import runledger.record  # noqa: F401
+    import runledger.redact  # noqa: F401
+
+
 def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
+    import socket
+
+    from runledger.record import Run
+
     result = outcome.result
     inputs = prepared.files.inputs if prepared.files else None
     params, sources, config_files = _params(prepared, outcome)
@@ -479,6 +497,8 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
 
 
 def record(prepared: _Prepared, run: Run, config: git.RepoConfig | None) -> None:
+    import socket
+
     user = _user()
     ident = git.format_ident(
         (config.user_name if config else None) or user,
@@ -557,6 +577,8 @@ def _not_recorded(prepared: _Prepared, run_journal: Journal, run: Run | None, ca
 
 
 def _user() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

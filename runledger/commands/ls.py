@@ -11,6 +11,11 @@ from runledger.query import parse_sort, run_filter, select, sort_runs
 from runledger.record import STATUSES, Run, link_reproductions
 
 
+def _check_status(status: str | None) -> None:
+    if status is not None and status not in STATUSES:
+        raise UserError(f"unknown --status {status!r}: use one of {', '.join(STATUSES)}")
+
+
 def list_runs(
     cwd: Path,
     *,
@@ -20,8 +25,7 @@ def list_runs(
     sort: str | None = None,
     tag: str | None = None,
 ) -> list[Run]:
-    if status is not None and status not in STATUSES:
-        raise UserError(f"unknown --status {status!r}: use one of {', '.join(STATUSES)}")
+    _check_status(status)
     keep = run_filter(where)
     sort_key = parse_sort(sort) if sort is not None else None
     runs = link_reproductions(Ledger(git.discover(cwd)).runs())
@@ -33,3 +37,9 @@ def list_runs(
     if sort_key is not None:
         runs = sort_runs(runs, sort_key)
     return runs[:limit] if limit is not None else runs
+
+
+def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = None) -> list[str]:
+    """``ls --json``: each run's JSON object as one line, newest first."""
+    _check_status(status)
+    return Ledger(git.discover(cwd)).summaries_json(status, limit)

@@ -25,6 +25,9 @@ def _naming(ledger: Ledger, run_id: str) -> list[Run]:
     so only later ids are read (less a day, for clocks that disagree between machines):
     showing a recent run reads few records, however large the ledger.
     """
+    indexed = ledger.reproductions_of(run_id)
+    if indexed is not None:
+        return indexed  # the run index knows what each run reproduces: no record is read
     earliest = ids.time_prefix(ids.started(run_id) - CLOCK_SKEW_S)
     later = [ref for ref in ledger.run_refs() if ref.id >= earliest and ref.id != run_id]
     needle = run_id.encode()
