@@ -63,7 +63,7 @@ def push_refspecs() -> list[str]:
 
 
 def _url_key(url: str) -> str:
-    return "url-" + hashlib.sha1(url.encode()).hexdigest()[:12]
+    return "url-" + hashlib.sha1(url.encode("utf-8", "surrogateescape")).hexdigest()[:12]
 
 
 def resolve_remote(repo: git.Repo, given: str | None) -> Remote:
