@@ -115,7 +115,12 @@ def _format_stamp() -> str:
     )
     view = json.dumps(sample.summary_json(), sort_keys=True)
     digest = hashlib.sha256(view.encode()).hexdigest()[:16]
-    return f"{LAYOUT_VERSION}/{__version__}/{SCHEMA_VERSION}/{digest}"
+    # A runledger that learned a migration reads records it once reported as unreadable.
+    from runledger import schema as schema_
+
+    steps = ";".join(f"{m.from_schema}:{m.file}:{m.name}" for m in schema_.MIGRATIONS)
+    migrations = hashlib.sha256(steps.encode()).hexdigest()[:8]
+    return f"{LAYOUT_VERSION}/{__version__}/{SCHEMA_VERSION}/{migrations}/{digest}"
 
 
 def index_path(repo: git.Repo) -> Path:
@@ -503,6 +508,8 @@ class RunIndex:
         first, then mirrored ones, each in ref order."""
         query = "SELECT id, oid, ref, mirror FROM runs WHERE effective = 1"
         args: list[str] = []
+        if not prefix.isascii():  # run ids are ascii: nothing matches (and sqlite wants UTF-8)
+            return []
         if prefix:
             query += " AND id >= ? AND id < ?"
             args += [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
