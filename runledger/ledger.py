@@ -282,6 +282,12 @@ class Ledger:
         spec = spec.strip()
         if not spec:
             raise UserError("no run given: pass a run id, a unique prefix of one, or a tag")
+        try:
+            spec.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes: no id or tag can be spelt so
+            raise RunNotFoundError(
+                f"no run matches {spec!r}: see 'runledger ls' for run ids"
+            ) from None
         # Each step asks for the few refs it needs (the index answers by id range), rather
         # than listing 100,000 refs to find one.
         lowered = spec.lower()
