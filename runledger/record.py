@@ -51,6 +51,19 @@ class MetricSummary:
         return {key: value for key, value in self.__dict__.items() if value is not None}
 
     @classmethod
+    def of(cls, summary: Any) -> MetricSummary:
+        """The record's copy of a collector's summary (capture.metrics.MetricSummary)."""
+        return cls(
+            last=summary.last,
+            min=summary.min,
+            max=summary.max,
+            last_step=summary.last_step,
+            min_step=summary.min_step,
+            max_step=summary.max_step,
+            count=summary.count,
+        )
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MetricSummary:
         return cls(
             last=float(data["last"]),

@@ -226,15 +226,7 @@ def _run_from_journal(
         params=redactor.mask_params(params),
         param_sources=redactor.mask_params(sources),
         metrics={
-            redactor.mask_text(name): MetricSummary(
-                last=s.last,
-                min=s.min,
-                max=s.max,
-                last_step=s.last_step,
-                min_step=s.min_step,
-                max_step=s.max_step,
-                count=s.count,
-            )
+            redactor.mask_text(name): MetricSummary.of(s)
             for name, s in collector.summaries().items()
         },
         tags=tuple(dict.fromkeys(tags)),

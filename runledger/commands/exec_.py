@@ -425,16 +425,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     config = outcome.capture.config or git.RepoConfig({}, None, None, {})
     redactor = _redactor(prepared.env, config, prepared.config)
     metrics = {
-        name: MetricSummary(
-            last=summary.last,
-            min=summary.min,
-            max=summary.max,
-            last_step=summary.last_step,
-            min_step=summary.min_step,
-            max_step=summary.max_step,
-            count=summary.count,
-        )
-        for name, summary in outcome.collector.summaries().items()
+        name: MetricSummary.of(summary) for name, summary in outcome.collector.summaries().items()
     }
     system: dict[str, Any] = {}
     if result.cpu_time_s is not None:
