@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import populate  # noqa: E402
 
-from runledger import git  # noqa: E402
-from runledger.index import RunIndex, index_path  # noqa: E402
-from runledger.ledger import Ledger  # noqa: E402
+from runledger.store import git  # noqa: E402
+from runledger.store.index import RunIndex, index_path  # noqa: E402
+from runledger.store.ledger import Ledger  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -183,9 +183,9 @@ def index_update_after_one_run(repo_dir: Path, times: int) -> Cell:
 def hashing(folder: Path, size_mib: int, times: int) -> tuple[Cell, Cell, str]:
     """sha256 of one file of random bytes (in the page cache): runledger vs sha256sum."""
     try:
-        from runledger.hashcache import sha256_file
+        from runledger.store.hashcache import sha256_file
     except ImportError:
-        note = "n/a (runledger.hashcache not in this checkout)"
+        note = "n/a (runledger.store.hashcache not in this checkout)"
         return Cell(note=note), Cell(note=note), ""
     path = folder / "hash-input.bin"
     if not path.exists() or path.stat().st_size != size_mib << 20:
@@ -288,7 +288,7 @@ def bench_size(
         repeated(rows[label], repeat, lambda args=args: measure(runledger(*args), repo_dir))
     load = [PYTHON, "-c", "import runledger; print(len(runledger.load_runs('.')))"]
     probe = subprocess.run(
-        [PYTHON, "-c", "import runledger.frames"],
+        [PYTHON, "-c", "import runledger.analysis.frames"],
         cwd=repo_dir,
         env=bench_env(),
         capture_output=True,

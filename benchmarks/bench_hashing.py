@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from runledger.capture.files import hash_inputs  # noqa: E402
-from runledger.hashcache import HashCache, cache_path_for, sha256_file  # noqa: E402
+from runledger.recording.capture.files import hash_inputs  # noqa: E402
+from runledger.store.hashcache import HashCache, cache_path_for, sha256_file  # noqa: E402
 
 AN_HOUR_NS = 3_600 * 10**9
 

@@ -24,9 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runledger import git, ids  # noqa: E402
-from runledger.ledger import Ledger  # noqa: E402
-from runledger.record import GitInfo, MetricSummary, Reproduction, Run  # noqa: E402
+from runledger import ids
+from runledger.model.record import GitInfo, MetricSummary, Reproduction, Run  # noqa: E402
+from runledger.store import git  # noqa: E402
+from runledger.store.ledger import Ledger  # noqa: E402
 
 
 def make_runs(count: int, commit: str) -> list[Run]:

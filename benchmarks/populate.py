@@ -2,7 +2,7 @@
 
 Usage:  python benchmarks/populate.py --runs 10000 DIR
 
-Each run is a ``runledger.record.Run`` written by ``Ledger.write_many`` (the objects, then one
+Each run is a ``runledger.model.record.Run`` written by ``Ledger.write_many`` (the objects, then one
 create-only ref transaction per batch, refs packed as ``exec`` packs them): params that vary
 (learning rate, batch size, optimizer, a nested model table, seed), three metrics with a
 100-step series each, a full environment (interpreter, ~150 packages, OS, CPU, variables),
@@ -27,9 +27,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from runledger import __version__, git, ids  # noqa: E402
-from runledger.ledger import Ledger  # noqa: E402
-from runledger.record import GitInfo, MetricSummary, Run  # noqa: E402
+from runledger import __version__, ids  # noqa: E402
+from runledger.model.record import GitInfo, MetricSummary, Run  # noqa: E402
+from runledger.store import git
+from runledger.store.ledger import Ledger  # noqa: E402
 
 BATCH = 1_000
 STEPS = 100

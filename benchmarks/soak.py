@@ -38,9 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runledger import git  # noqa: E402
-from runledger.journal import in_progress_dir, process_alive  # noqa: E402
-from runledger.ledger import Ledger  # noqa: E402
+from runledger.recording.journal import in_progress_dir, process_alive  # noqa: E402
+from runledger.store import git  # noqa: E402
+from runledger.store.ledger import Ledger  # noqa: E402
 
 CHILD = """\
 import json, os, random, sys, time

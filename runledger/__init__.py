@@ -33,6 +33,6 @@ def log_params(params: Any) -> None:
 
 def load_runs(path: str = ".", where: str | None = None) -> pandas.DataFrame:
     """Every run of the repository at ``path`` as a DataFrame (pandas is imported here)."""
-    from runledger.frames import load_runs as _load_runs
+    from runledger.analysis.frames import load_runs as _load_runs
 
     return _load_runs(path, where)

@@ -1,3 +1,3 @@
-from runledger.cli import main
+from runledger.cli.main import main
 
 main()

@@ -55,7 +55,7 @@ class Command:
 def _click_command() -> Any:
     import typer.main
 
-    from runledger.app import app
+    from runledger.cli.app import app
 
     return typer.main.get_command(app)
 
@@ -142,7 +142,7 @@ def _usage(name: str, params: tuple[Param, ...]) -> str:
 
 def _registration_order() -> list[str]:
     """Command names in the order app.py registers them (click itself may sort them)."""
-    from runledger.app import app
+    from runledger.cli.app import app
 
     return [
         info.name or info.callback.__name__.strip("_").replace("_", "-")
@@ -235,7 +235,7 @@ def render_commands() -> str:
 
 def json_keys() -> tuple[list[str], list[str]]:
     """The keys of every run in ``ls --json``, and the ones ``show --json`` adds."""
-    from runledger.record import GitInfo, Run
+    from runledger.model.record import GitInfo, Run
 
     run = Run(
         id="0" * 16,
@@ -255,7 +255,7 @@ def _code_list(words: list[str]) -> str:
 
 
 def render() -> str:
-    from runledger.record import SCHEMA_VERSION
+    from runledger.model.record import SCHEMA_VERSION
 
     summary, detail = json_keys()
     text = TEMPLATE.read_text(encoding="utf-8")

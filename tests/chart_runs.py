@@ -6,10 +6,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from runledger import git as rgit
 from runledger import ids
-from runledger.ledger import Ledger
-from runledger.record import GitInfo, MetricSummary, Run
+from runledger.model.record import GitInfo, MetricSummary, Run
+from runledger.store import git as rgit
+from runledger.store.ledger import Ledger
 from tests.conftest import Repo
 
 BASE = 1_700_000_000

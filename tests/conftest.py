@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from runledger.app import app
+from runledger.cli.app import app
 
 PINNED_GIT_ENV = {
     "GIT_AUTHOR_NAME": "Test Author",

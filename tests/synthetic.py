@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from runledger import git as rgit
-from runledger.ledger import Ledger
-from runledger.record import GitInfo, MetricSummary, Run
+from runledger.model.record import GitInfo, MetricSummary, Run
+from runledger.store import git as rgit
+from runledger.store.ledger import Ledger
 from tests.conftest import Repo
 
 

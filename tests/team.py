@@ -6,10 +6,10 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from runledger import git as rgit
 from runledger import ids
-from runledger.ledger import Ledger
-from runledger.record import GitInfo, Run
+from runledger.model.record import GitInfo, Run
+from runledger.store import git as rgit
+from runledger.store.ledger import Ledger
 from tests.conftest import Repo, git
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import runledger.api as api
-from runledger.capture.metrics import MetricsCollector, MetricSeries
+from runledger.recording.capture.metrics import MetricsCollector, MetricSeries
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

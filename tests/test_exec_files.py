@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from runledger.capture import pointers
+from runledger.recording.capture import pointers
 from tests.conftest import Repo
 
 PY = sys.executable

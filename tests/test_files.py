@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runledger import hashcache
-from runledger.capture import files
-from runledger.capture.files import (
+from runledger.errors import UserError
+from runledger.recording.capture import files
+from runledger.recording.capture.files import (
     FileRecord,
     collect_artifacts,
     hash_file_for_lookup,
@@ -21,8 +21,8 @@ from runledger.capture.files import (
     snapshot,
     verify,
 )
-from runledger.errors import UserError
-from runledger.hashcache import HashCache, cache_path_for, sha256_file
+from runledger.store import hashcache
+from runledger.store.hashcache import HashCache, cache_path_for, sha256_file
 
 AN_HOUR_NS = 3_600 * 10**9
 

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import runledger
+from runledger.analysis.frames import RUN_COLUMNS
 from runledger.errors import NotARepositoryError, UserError
-from runledger.frames import RUN_COLUMNS
-from runledger.where import WhereError
+from runledger.query.where import WhereError
 from tests.conftest import Repo
 from tests.synthetic import make_run
 

@@ -20,12 +20,12 @@ import typer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from runledger import tomlcodec
-from runledger.app import app
-from runledger.capture import params as params_capture
-from runledger.capture.metrics import MetricsCollector
+from runledger.cli.app import app
+from runledger.model import tomlcodec
+from runledger.query.where import WhereError, evaluate, parse
+from runledger.recording.capture import params as params_capture
+from runledger.recording.capture.metrics import MetricsCollector
 from runledger.redact import Redactor
-from runledger.where import WhereError, evaluate, parse
 from tests.conftest import Repo
 
 PY = sys.executable

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runledger import hashcache
-from runledger.hashcache import CHUNK_SIZE, HashCache, cache_path_for, sha256_file
+from runledger.store import hashcache
+from runledger.store.hashcache import CHUNK_SIZE, HashCache, cache_path_for, sha256_file
 
 # sha256 of 1 GiB of zero bytes, as printed by both `sha256sum` and `openssl dgst -sha256`.
 ONE_GIB_OF_ZEROS = "49bc20df15e412a64472421e13fe86ff1c5165e18b2afccf160d4dc19fe68a14"

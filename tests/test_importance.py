@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runledger.importance import chi2_95, eta_squared, ranks, spearman
+from runledger.analysis.importance import chi2_95, eta_squared, ranks, spearman
 from tests.chart_runs import series_run, write
 from tests.conftest import Repo
 

@@ -20,11 +20,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runledger import git as rgit
-from runledger import index as rindex
-from runledger.index import RunIndex, index_path
-from runledger.ledger import Ledger
-from runledger.record import RUN_FILE, GitInfo, MetricSummary, Run
+from runledger.model.record import RUN_FILE, GitInfo, MetricSummary, Run
+from runledger.store import git as rgit
+from runledger.store import index as rindex
+from runledger.store.index import RunIndex, index_path
+from runledger.store.ledger import Ledger
 from tests.conftest import Repo
 
 IDENT = "Test <t@example.com>"
@@ -377,7 +377,7 @@ def test_a_run_read_back_from_the_index_is_the_run_read_from_its_toml(
     from_index = rindex._decode_record(row.record, row.record_toml, "where")
     from_toml = Run.from_run_toml(content, "where")
     # tomlcodec's text of both is equal exactly when they are (NaN, -0.0 and types included)
-    from runledger import tomlcodec
+    from runledger.model import tomlcodec
 
     assert tomlcodec.dumps(from_index.run_toml()) == tomlcodec.dumps(from_toml.run_toml())
     assert row.summary is None or json.loads(row.summary) == json.loads(

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from runledger.journal import process_start
+from runledger.recording.journal import process_start
 from tests.conftest import Repo
 
 PY = sys.executable
@@ -134,7 +134,7 @@ def test_runledger_killed_while_the_command_runs_is_recorded_as_interrupted(
     assert (in_progress(repo) / facts["id"]).exists()
 
     flag.touch()
-    from runledger.journal import process_alive
+    from runledger.recording.journal import process_alive
 
     wait_for(lambda: not process_alive(facts["child_pid"], facts["child_start"]), what="child")
     listed = repo.run("ls", "--json")
@@ -349,7 +349,7 @@ def test_a_full_disk_keeps_the_exit_code_and_what_is_known(repo: Repo) -> None:
 def test_a_bug_while_recording_keeps_the_exit_code(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runledger.commands import exec_
+    from runledger.cli.commands import exec_
 
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
@@ -376,7 +376,13 @@ def test_a_command_that_cannot_start_leaves_no_journal(repo: Repo) -> None:
 
 
 def test_the_journals_copy_of_the_output_is_bounded_masked_and_in_order(tmp_path: Path) -> None:
-    from runledger.journal import PENDING_BYTES, SEGMENT_BYTES, Journal, log_segments, read_log
+    from runledger.recording.journal import (
+        PENDING_BYTES,
+        SEGMENT_BYTES,
+        Journal,
+        log_segments,
+        read_log,
+    )
     from runledger.redact import Redactor
 
     redactor = Redactor({"HF_TOKEN": "hf_secretvalue123"})
@@ -446,7 +452,7 @@ def test_a_journal_folder_whose_runledger_died_while_making_it_is_removed(repo: 
 
 
 def test_writing_the_run_waits_out_one_signal_but_not_two() -> None:
-    from runledger.journal import shielded
+    from runledger.recording.journal import shielded
 
     before = signal.getsignal(signal.SIGTERM)
     with shielded():

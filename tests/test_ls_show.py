@@ -6,9 +6,9 @@ import sys
 
 import pytest
 
-from runledger import git as rgit
-from runledger.ledger import Ledger
-from runledger.record import GitInfo, MetricSummary, Run
+from runledger.model.record import GitInfo, MetricSummary, Run
+from runledger.store import git as rgit
+from runledger.store.ledger import Ledger
 from tests.conftest import Repo
 
 PY = sys.executable
@@ -172,7 +172,7 @@ def test_usage_errors_are_one_line(repo: Repo) -> None:
 def test_outside_a_repository_ls_is_one_line(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from runledger.app import app
+    from runledger.cli.app import app
 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["ls"])

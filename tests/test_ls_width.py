@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from runledger import git as rgit
-from runledger.ledger import Ledger
-from runledger.record import GitInfo, MetricSummary, Run
+from runledger.model.record import GitInfo, MetricSummary, Run
+from runledger.store import git as rgit
+from runledger.store.ledger import Ledger
 from tests.conftest import Repo
 
 LONG_COMMAND = ("python", "train.py", "--learning-rate", "0.001", "--epochs", "300", "--seed", "7")

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import tomli_w
 
-from runledger.capture.metrics import (
+from runledger.model.record import MetricsFile
+from runledger.recording.capture.metrics import (
     MetricsCollector,
     MetricSeries,
     series_from_toml_dict,
     series_to_toml_dict,
 )
-from runledger.record import MetricsFile
 from tests.conftest import Repo
 
 PY = sys.executable

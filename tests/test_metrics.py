@@ -11,7 +11,7 @@ import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runledger.capture.metrics import (
+from runledger.recording.capture.metrics import (
     MAX_LINE_BYTES,
     MetricsCollector,
     MetricSeries,

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runledger import tomlcodec
-from runledger.capture.params import (
+from runledger.errors import UserError
+from runledger.model import tomlcodec
+from runledger.recording.capture.params import (
     MAX_CONFIG_BYTES,
     ConfigFile,
     config_files_from_argv,
@@ -24,7 +25,6 @@ from runledger.capture.params import (
     parse_value,
     unflatten,
 )
-from runledger.errors import UserError
 
 # ---------------------------------------------------------------- argv
 
@@ -330,7 +330,7 @@ def test_folders_and_weird_names_with_config_suffixes_are_ignored(tmp_path: Path
 
 def test_importing_params_loads_no_heavy_or_yaml_module() -> None:
     code = (
-        "import sys, runledger.capture.params; "
+        "import sys, runledger.recording.capture.params; "
         "print([m for m in ('yaml', 'pandas', 'rich', 'typer') if m in sys.modules])"
     )
     out = subprocess.run(

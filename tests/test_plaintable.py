@@ -7,10 +7,10 @@ import io
 import pytest
 from rich.console import Console
 
-from runledger import git as rgit
-from runledger import render
-from runledger.ledger import Ledger
-from runledger.record import MetricSummary
+from runledger.model.record import MetricSummary
+from runledger.store import git as rgit
+from runledger.store.ledger import Ledger
+from runledger.views import runs as render
 from tests.conftest import Repo
 from tests.test_index import add_runs
 

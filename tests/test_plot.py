@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from runledger import ids
-from runledger.curves import approximate_times, smooth_values, time_unit
+from runledger.analysis.curves import approximate_times, smooth_values, time_unit
 from tests.chart_runs import decay, series_run, write
 from tests.conftest import Repo
 
@@ -290,7 +290,7 @@ def test_listing_runs_never_imports_the_chart_libraries(repo: Repo) -> None:
     three_runs(repo)
     code = (
         "import sys\n"
-        "from runledger.cli import main\n"
+        "from runledger.cli.main import main\n"
         "try:\n    main(['ls'])\nexcept SystemExit:\n    pass\n"
         "heavy = [m for m in ('plotext', 'matplotlib', 'numpy', 'pandas') if m in sys.modules]\n"
         "print('HEAVY', heavy, file=sys.stderr)\n"

@@ -1,4 +1,4 @@
-"""ls --where and --sort (runledger.query), through the real CLI."""
+"""ls --where and --sort (runledger.query.select), through the real CLI."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runledger.query import order
+from runledger.query.select import order
 from tests.conftest import Repo
 from tests.synthetic import make_run
 
@@ -167,8 +167,8 @@ def test_order_is_a_permutation_with_missing_last(values: list[object], descendi
 
 
 def test_the_where_view_is_the_json_view_field_by_field() -> None:
-    from runledger.query import RunView
-    from runledger.record import GitInfo, MetricSummary, Run
+    from runledger.model.record import GitInfo, MetricSummary, Run
+    from runledger.query.select import RunView
 
     run = Run(
         id=A,

@@ -225,7 +225,7 @@ def test_chromium_renders_the_charts_without_console_errors(repo: Repo, tmp_path
 
 
 def test_spread_keeps_the_ends_and_spaces_the_rest() -> None:
-    from runledger.commands.report import spread
+    from runledger.cli.commands.report import spread
 
     runs = list(range(10))
     assert spread(runs, 4) == [0, 3, 6, 9]  # type: ignore[arg-type]
@@ -236,7 +236,7 @@ def test_spread_keeps_the_ends_and_spaces_the_rest() -> None:
 def test_every_option_of_the_chart_commands_has_help() -> None:
     import typer
 
-    from runledger.app import app
+    from runledger.cli.app import app
 
     group = typer.main.get_command(app)
     for name in ("plot", "importance", "report"):

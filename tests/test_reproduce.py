@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from runledger import git as rgit
-from runledger.capture.environment import capture_environment
-from runledger.ledger import Ledger
-from runledger.record import GitInfo, MetricSummary, Run
+from runledger.model.record import GitInfo, MetricSummary, Run
+from runledger.recording.capture.environment import capture_environment
+from runledger.store import git as rgit
+from runledger.store.ledger import Ledger
 from tests.conftest import Repo, Result
 
 PY = sys.executable

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from runledger import schema
-from runledger.schema import Migration, SchemaError, upgrade
+from runledger.model import schema
+from runledger.model.schema import Migration, SchemaError, upgrade
 from tests.conftest import Repo
 
 RUN_ID = "6fh0000000000001"

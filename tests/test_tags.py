@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from runledger.app import app
+from runledger.cli.app import app
 from tests.conftest import Repo
 from tests.team import Clone
 

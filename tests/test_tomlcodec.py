@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runledger import tomlcodec
+from runledger.model import tomlcodec
 
 
 def same(a: Any, b: Any) -> bool:

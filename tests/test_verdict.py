@@ -8,10 +8,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from runledger.analysis.verdict import (
+    MetricCheck,
+    check_metrics,
+    judge,
+    parse_tolerances,
+    tolerance_for,
+)
 from runledger.config import Tolerance
 from runledger.errors import UserError
-from runledger.record import MetricSummary
-from runledger.verdict import MetricCheck, check_metrics, judge, parse_tolerances, tolerance_for
+from runledger.model.record import MetricSummary
 
 
 def summary(value: float) -> MetricSummary:

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runledger.errors import UserError
-from runledger.where import WhereError, compile_where, evaluate, fields, parse
+from runledger.query.where import WhereError, compile_where, evaluate, fields, parse
 
 ROW: dict[str, Any] = {
     "id": "0k3fq7m2abcdefgh",

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from runledger import git as rgit
-from runledger.capture.files import FileRecord
-from runledger.ledger import Ledger
-from runledger.record import GitInfo, Run
+from runledger.model.record import GitInfo, Run
+from runledger.recording.capture.files import FileRecord
+from runledger.store import git as rgit
+from runledger.store.ledger import Ledger
 from tests.conftest import Repo
 
 PY = sys.executable
@@ -327,7 +327,7 @@ def test_verify_checks_a_record_known_by_git_blob_only(repo: Repo) -> None:
 def test_help_describes_every_option() -> None:
     from typer.testing import CliRunner
 
-    from runledger.app import app
+    from runledger.cli.app import app
 
     for command in ("which", "verify"):
         result = CliRunner().invoke(app, [command, "--help"])

@@ -1,0 +1,1 @@
+"""What runs mean together: compare, diff, curves, importance, lineage, reproduce's verdict."""

@@ -1,0 +1,349 @@
+"""``runledger compare``: runs side by side, as one table that every output format shares.
+
+Rows are runs; columns are the params that differ between them and the metrics. Params (and
+the commit and branch) that are the same in every run are kept apart in ``constant`` and
+shown once above the table, unless ``all_columns`` asks for them as columns. Each metric
+column knows its best value; ``--metric`` also picks the best run and orders by that metric.
+
+The table is plain Python (no pandas): importing pandas alone takes longer than reading
+10,000 runs, and csv/json/markdown need nothing it offers. Rich rendering lives in
+``render_compare``; this module only builds the table and its text formats.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from runledger.errors import UserError
+from runledger.model.record import Run, json_safe
+from runledger.query.select import SortKey, flatten, metric_values, order, sort_runs
+
+Direction = Literal["min", "max"]
+ColumnKind = Literal["best", "run", "context", "param", "metric"]
+
+# A metric whose name contains one of these words is better when lower (val_loss, test/error,
+# rmse, time_per_step); every other metric is better when higher (acc, auc, f1, bleu, ...).
+LOWER_IS_BETTER = frozenset(
+    {
+        "loss",
+        "error",
+        "err",
+        "mse",
+        "mae",
+        "rmse",
+        "mape",
+        "nll",
+        "perplexity",
+        "ppl",
+        "wer",
+        "cer",
+        "time",
+        "latency",
+        "duration",
+        "seconds",
+        "regret",
+    }
+)
+_WORDS = re.compile(r"[a-z]+|[A-Z][a-z]*|\d+")
+
+
+def metric_direction(name: str) -> Direction:
+    """ "min" for metrics named like a loss or an error or a time, "max" for the rest."""
+    words = {word.lower() for word in _WORDS.findall(name)}
+    if words & LOWER_IS_BETTER:
+        return "min"
+    # Glued names (trainloss, runtime); short words only as whole words (not "power").
+    lowered = name.lower()
+    if any(lowered.endswith(word) for word in LOWER_IS_BETTER if len(word) >= 4):
+        return "min"
+    return "max"
+
+
+def describe_direction(direction: Direction) -> str:
+    return "lower is better" if direction == "min" else "higher is better"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # as csv/json/markdown name it: "id", "params.lr", "metrics.acc", "best"
+    kind: ColumnKind
+    direction: Direction | None = None  # metrics only
+
+    @property
+    def label(self) -> str:
+        """The key without its ``params.``/``metrics.`` prefix, for tables people read."""
+        if self.kind in ("param", "metric"):
+            return self.key.split(".", 1)[1]
+        return self.key
+
+
+@dataclass(frozen=True)
+class BestValue:
+    """The best value of one metric column, and the runs that reached it."""
+
+    column: str
+    direction: Direction
+    value: float
+    runs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]  # one per run, aligned with columns; None is blank
+    constant: Mapping[str, Any] = field(default_factory=dict)  # same in every run
+    best: Mapping[str, BestValue] = field(default_factory=dict)  # by metric column key
+    metric: str | None = None  # --metric, as a column key ("metrics.acc")
+    direction: Direction | None = None  # of --metric
+    best_run: str | None = None  # the run --metric picks
+
+    @property
+    def keys(self) -> list[str]:
+        return [column.key for column in self.columns]
+
+    @property
+    def run_ids(self) -> list[str]:
+        index = self.keys.index("id")
+        return [row[index] for row in self.rows]
+
+    def is_best(self, column: Column, value: Any) -> bool:
+        best = self.best.get(column.key)
+        return best is not None and _number(value) == best.value
+
+    def records(self) -> list[dict[str, Any]]:
+        keys = self.keys
+        return [dict(zip(keys, row, strict=True)) for row in self.rows]
+
+    def to_json(self) -> dict[str, Any]:
+        best_run: dict[str, Any] | None = None
+        if self.metric is not None and self.direction is not None:
+            value = self.best.get(self.metric)
+            best_run = {
+                "metric": self.metric,
+                "direction": self.direction,
+                "run": self.best_run,
+                "value": value.value if value else None,
+            }
+        return {
+            "columns": self.keys,
+            "rows": [json_safe(record) for record in self.records()],
+            "constant": json_safe(dict(self.constant)),
+            "best": best_run,
+            "best_values": {
+                key: {
+                    "direction": best.direction,
+                    "value": json_safe(best.value),
+                    "runs": list(best.runs),
+                }
+                for key, best in self.best.items()
+            },
+        }
+
+
+def _number(value: Any) -> float | None:
+    """A finite number, or None (missing, NaN, text, booleans are not compared)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _is_constant(values: Sequence[Any]) -> bool:
+    first = values[0]
+    return first is not None and all(
+        value == first and type(value) is type(first) for value in values
+    )
+
+
+def require_metric(runs: Sequence[Run], metric: str) -> None:
+    """UserError naming the known metrics when none of ``runs`` (if any) has ``metric``."""
+    if runs and not any(metric in run.metrics for run in runs):
+        known = sorted({name for run in runs for name in run.metrics})
+        hint = f"; metrics: {', '.join(known)}" if known else "; these runs have none"
+        raise UserError(f"no run has a metric named {metric!r}{hint}")
+
+
+def build(
+    runs: Sequence[Run],
+    *,
+    metric: str | None = None,
+    maximize: bool | None = None,
+    sort: SortKey | None = None,
+    all_columns: bool = False,
+    limit: int | None = None,
+) -> Comparison:
+    """The comparison of ``runs`` (already filtered), in their order unless asked otherwise."""
+    if maximize is not None and metric is None:
+        raise UserError("--maximize/--minimize need --metric NAME: the metric to optimise")
+    direction: Direction | None = None
+    if metric is not None:
+        require_metric(runs, metric)
+        if maximize is None:
+            direction = metric_direction(metric)
+        else:
+            direction = "max" if maximize else "min"
+    ordered: Sequence[Run] = runs
+    if sort is not None:
+        ordered = sort_runs(runs, sort)
+    elif metric is not None and direction is not None:
+        values = [_number(metric_values(run).get(metric)) for run in runs]
+        ordered = [runs[i] for i in order(values, descending=direction == "max")]
+    if limit is not None:
+        ordered = ordered[:limit]
+    return _table(ordered, metric, direction, all_columns)
+
+
+def _table(
+    runs: Sequence[Run], metric: str | None, direction: Direction | None, all_columns: bool
+) -> Comparison:
+    # Column-major: each column's values are gathered once, then zipped into rows.
+    params = [flatten(run.params) for run in runs]
+    metrics = [metric_values(run) for run in runs]
+    run_ids = [run.id for run in runs]
+
+    constant: dict[str, Any] = {}
+    columns: list[Column] = [Column("id", "run")]
+    values: list[list[Any]] = [run_ids]
+    names = [run.name for run in runs]
+    if any(names):
+        columns.append(Column("name", "run"))
+        values.append(names)
+    columns += [Column("status", "run"), Column("started_at", "run")]
+    values += [[run.status for run in runs], [run.started_at for run in runs]]
+
+    def place(key: str, kind: ColumnKind, column: list[Any]) -> None:
+        if runs and not all_columns and _is_constant(column):
+            constant[key] = column[0]
+        elif all_columns or any(value is not None for value in column):
+            columns.append(Column(key, kind))
+            values.append(column)
+
+    place("commit", "context", [run.git.commit for run in runs])
+    place("branch", "context", [run.git.branch for run in runs])
+    for key in dict.fromkeys(key for row in params for key in row):
+        place(f"params.{key}", "param", [row.get(key) for row in params])
+
+    best: dict[str, BestValue] = {}
+    counts = Counter(name for row in metrics for name in row)
+    for name in sorted(counts, key=lambda name: (name != metric, -counts[name], name)):
+        wanted = direction if name == metric and direction else metric_direction(name)
+        column = Column(f"metrics.{name}", "metric", wanted)
+        columns.append(column)
+        values.append([row.get(name) for row in metrics])
+        found = _best_value(column, wanted, run_ids, values[-1])
+        if found is not None:
+            best[column.key] = found
+
+    metric_key = f"metrics.{metric}" if metric is not None else None
+    best_run: str | None = None
+    if metric_key is not None:
+        if metric_key in best:
+            best_run = best[metric_key].runs[0]
+        columns.insert(0, Column("best", "best"))
+        values.insert(0, [run_id == best_run for run_id in run_ids])
+    return Comparison(
+        columns=tuple(columns),
+        rows=tuple(zip(*values, strict=True)) if runs else (),
+        constant=constant,
+        best=best,
+        metric=metric_key,
+        direction=direction,
+        best_run=best_run,
+    )
+
+
+def _best_value(
+    column: Column, direction: Direction, run_ids: Sequence[str], values: Sequence[Any]
+) -> BestValue | None:
+    numbers = [_number(value) for value in values]
+    present = [number for number in numbers if number is not None]
+    if not present:
+        return None
+    top = min(present) if direction == "min" else max(present)
+    winners = tuple(
+        run_id for run_id, number in zip(run_ids, numbers, strict=True) if number == top
+    )
+    return BestValue(column.key, direction, top, winners)
+
+
+# --- text formats: csv, json, markdown share the columns and the values ----------------
+
+
+def cell_text(value: Any) -> str:
+    """A value as csv and markdown write it: full precision, blank when missing."""
+    if isinstance(value, float):  # the common cases first: this runs once per cell
+        return repr(value)
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(json_safe(value), ensure_ascii=False, sort_keys=True)
+
+
+def to_csv(comparison: Comparison) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(comparison.keys)
+    # csv writes None as "" and floats as repr already; only booleans and the odd list or
+    # table (params, the best mark) need cell_text. Converting just those halves the time.
+    convert = [i for i, c in enumerate(comparison.columns) if c.kind in ("param", "best")]
+    for row in comparison.rows:
+        if convert:
+            cells = list(row)
+            for i in convert:
+                cells[i] = cell_text(cells[i])
+            writer.writerow(cells)
+        else:
+            writer.writerow(row)
+    return buffer.getvalue()
+
+
+def to_json_text(comparison: Comparison) -> str:
+    return json.dumps(comparison.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _markdown_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def to_markdown(comparison: Comparison) -> str:
+    """A GitHub-flavoured markdown table, with the constant params and the winner above it."""
+    lines: list[str] = []
+    if comparison.constant:
+        same = ", ".join(
+            f"`{_markdown_escape(key)}={_markdown_escape(cell_text(value))}`"
+            for key, value in comparison.constant.items()
+        )
+        count = len(comparison.rows)
+        lines.append(f"Same in {'the run' if count == 1 else f'all {count} runs'}: {same}")
+        lines.append("")
+    if comparison.metric is not None and comparison.direction is not None:
+        winner = f"`{comparison.best_run}`" if comparison.best_run else "no run has a value"
+        lines.append(
+            f"Best by `{comparison.metric}` ({describe_direction(comparison.direction)}): {winner}"
+        )
+        lines.append("")
+    lines.append("| " + " | ".join(_markdown_escape(key) for key in comparison.keys) + " |")
+    aligns = ["---:" if column.kind == "metric" else "---" for column in comparison.columns]
+    lines.append("| " + " | ".join(aligns) + " |")
+    for row in comparison.rows:
+        cells = []
+        for column, value in zip(comparison.columns, row, strict=True):
+            if column.kind == "best":
+                cells.append("★" if value else "")
+                continue
+            text = _markdown_escape(cell_text(value))
+            cells.append(f"**{text}**" if comparison.is_best(column, value) else text)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

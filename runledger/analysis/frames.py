@@ -1,0 +1,93 @@
+"""``runledger.load_runs``: every run as a pandas DataFrame, for notebooks.
+
+The only module that imports pandas (it takes about a second to import), so no command pays
+for it. One row per run, newest first, with these columns in this order:
+
+- ``id``, ``name``, ``status``, ``exit_code``, ``commit``, ``branch``, ``started_at``
+  (a UTC ``Timestamp``), ``duration_s``, ``user``, ``host``, ``command`` (one string),
+  ``tags`` (a list), ``reproduces``;
+- ``params.NAME`` for every param of any run (nested params flattened with dots:
+  ``params.model.depth``), in the order they first appear;
+- ``metrics.NAME`` for every metric of any run: its last value, as a float.
+
+A run without a param or metric has a missing value (NaN/None) there.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from runledger.errors import UserError
+from runledger.model.record import Run
+from runledger.query.select import flatten, metric_values, run_filter, select
+from runledger.store import git
+from runledger.store.ledger import Ledger
+
+RUN_COLUMNS = (
+    "id",
+    "name",
+    "status",
+    "exit_code",
+    "commit",
+    "branch",
+    "started_at",
+    "duration_s",
+    "user",
+    "host",
+    "command",
+    "tags",
+    "reproduces",
+)
+
+
+def _row(run: Run) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": run.id,
+        "name": run.name,
+        "status": run.status,
+        "exit_code": run.exit_code,
+        "commit": run.git.commit,
+        "branch": run.git.branch,
+        "started_at": run.started_at,
+        "duration_s": run.duration_s,
+        "user": run.user,
+        "host": run.host,
+        "command": shlex.join(run.command),
+        "tags": run.all_tags,
+        "reproduces": run.reproduces,
+    }
+    return row
+
+
+def runs_frame(runs: list[Run]) -> pd.DataFrame:
+    params = [flatten(run.params) for run in runs]
+    metrics = [metric_values(run) for run in runs]
+    param_keys = list(dict.fromkeys(key for row in params for key in row))
+    metric_keys = list(dict.fromkeys(key for row in metrics for key in row))
+    columns: dict[str, list[Any]] = {key: [] for key in RUN_COLUMNS}
+    for run in runs:
+        for key, value in _row(run).items():
+            columns[key].append(value)
+    for key in param_keys:
+        columns[f"params.{key}"] = [row.get(key) for row in params]
+    for key in metric_keys:
+        columns[f"metrics.{key}"] = [
+            float("nan") if row.get(key) is None else row[key] for row in metrics
+        ]
+    frame = pd.DataFrame(columns)
+    frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True, format="ISO8601")
+    return frame
+
+
+def load_runs(path: str | Path = ".", where: str | None = None) -> pd.DataFrame:
+    """Every run of the repository at ``path`` that passes ``where``, newest first."""
+    folder = Path(path)
+    if not folder.is_dir():
+        raise UserError(f"no such folder: {folder}")
+    keep = run_filter(where)
+    runs = select(Ledger(git.discover(folder)).runs(), keep)
+    return runs_frame(runs)

@@ -1,0 +1,656 @@
+"""``runledger reproduce``: re-run a recorded run at its commit, and say whether it reproduced.
+
+``open_reproduction`` prepares everything the user is shown before anything runs:
+
+- the run's code commit must be in this repository (else: fetch it);
+- the commit is checked out, detached, in a work tree of its own under the git directory
+  (``.git/runledger/worktrees/``): the user's HEAD, branch, index and files are never touched,
+  and since the work tree shares the repository's objects and refs, the re-run is recorded in
+  the same ledger;
+- declared inputs that git does not track at that commit (ignored data folders) are linked
+  at the same relative paths from the user's work tree;
+- checks: the inputs the re-run will read against the recorded hashes, the command, and the
+  environment (Python, packages, GPU, driver, CUDA) against the recorded one;
+- the command's environment: runledger's own, with the recorded result-affecting variables
+  set again and the allow-listed ones the original did not have unset.
+
+Leaving the context removes the links and the work tree (unless ``keep``), however the
+reproduction ends: a refusal, an error, Ctrl-C, or SIGTERM/SIGHUP (see ``signals_interrupt``).
+
+``execute`` then runs the recorded command through exec's own phases (prepare,
+run_and_capture, build_run, record) in the recorded directory of that work tree, and records
+the new run with ``reproduces`` and the verdict (``record.Reproduction``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import signal
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+from runledger import config as project_config
+from runledger import ids
+from runledger.analysis.diff import COMMIT_ID, FileChange, diff_environment, diff_files
+from runledger.analysis.verdict import (
+    Verdict,
+    check_metrics,
+    judge,
+    parse_tolerances,
+    tolerance_for,
+)
+from runledger.errors import CommandNotFoundError, CorruptRecordError, RunledgerError, UserError
+from runledger.model.record import Reproduction, Run
+from runledger.query.select import flatten
+from runledger.recording.capture.environment import capture_environment
+from runledger.recording.capture.files import FileRecord, hash_inputs, input_digest
+from runledger.recording.capture.params import unflatten
+from runledger.recording.recorder import ExecOptions, build_run, prepare, record, run_and_capture
+from runledger.recording.runner import resolve_executable
+from runledger.redact import DEFAULT_ENV_ALLOWLIST, MASK, safe_env
+from runledger.store import git
+from runledger.store.hashcache import HashCache, cache_path_for, optional_cache
+from runledger.store.ledger import Ledger
+
+WORKTREES_DIR = "worktrees"
+# Recorded to say which interpreter environment ran, not to be set again: setting
+# VIRTUAL_ENV without its PATH would describe an environment the command does not run in.
+INTERPRETER_VARIABLES = frozenset({"VIRTUAL_ENV", "CONDA_DEFAULT_ENV"})
+# runledger's own version is not part of what the command computes.
+NOT_DRIFT_PACKAGES = frozenset({"runledger"})
+DRIFT_RECORDED = 50
+INTERRUPTING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_DRIFT_FACT = re.compile(
+    r"^(python\.version|python\.implementation|gpus\.count"
+    r"|gpus\[(?P<gpu>[^\]]*)\]\.(?P<field>name|driver_version|cuda_driver_version))$"
+)
+_GPU_FIELD_LABEL = {"name": "", "driver_version": " driver", "cuda_driver_version": " CUDA"}
+
+CheckState = Literal["ok", "warn", "fail"]
+
+
+@dataclass(frozen=True)
+class ReproduceOptions:
+    spec: str
+    yes: bool = False
+    tolerances: tuple[str, ...] = ()
+    strict: bool = False
+    allow_input_drift: bool = False
+    keep: bool = False
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the checks table."""
+
+    what: str
+    state: CheckState
+    detail: str
+
+
+@dataclass(frozen=True)
+class Variables:
+    """How the re-run's environment differs from runledger's own."""
+
+    set: dict[str, str]
+    unset: tuple[str, ...] = ()  # allow-listed here now, but not set in the original run
+    kept: tuple[str, ...] = ()  # masked in the record: whatever is set here now is used
+    rewritten: tuple[str, ...] = ()  # named the user's work tree: now name the re-run's
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything decided before the re-run starts, as the user is shown it."""
+
+    original: Run
+    repo: git.Repo  # the user's repository
+    head: git.HeadState  # the user's HEAD, for the plan's header
+    worktree: Path
+    cwd: Path  # the recorded directory, inside the work tree
+    env: dict[str, str]  # the command's whole environment
+    variables: Variables
+    inputs: tuple[str, ...]  # the paths to declare as --input (absolute)
+    outputs: tuple[str, ...]  # the paths to declare as --output
+    linked: tuple[str, ...]  # inputs linked from the user's work tree (repo-relative)
+    linked_records: dict[str, tuple[FileRecord, ...]]  # what each linked path holds
+    input_drift: tuple[str, ...]
+    environment_drift: tuple[str, ...]
+    tolerances: dict[str, float]  # the relative tolerance of each recorded metric
+    cli_params: dict[str, Any]  # the original's ``-p`` params, given again
+    checks: tuple[Check, ...]
+    blocker: RunledgerError | None  # why the re-run must not start, if it must not
+
+
+@dataclass(frozen=True)
+class Outcome:
+    run: Run  # the new run, as recorded
+    verdict: Verdict
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived outside the re-run's own command (see signals_interrupt)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+# --- signals ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise ``Interrupted`` (as Ctrl-C raises KeyboardInterrupt).
+
+    Their default action ends the process on the spot, which would leave the work tree and
+    its links behind. While the command runs, the runner's own handlers forward them to it
+    instead (and put these back afterwards), so the run ends and is recorded as interrupted.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, _frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {signum: signal.signal(signum, interrupt) for signum in INTERRUPTING_SIGNALS[1:]}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Cleanup is not itself cut short by a second Ctrl-C; a held signal arrives after it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, INTERRUPTING_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+# --- preparing -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def open_reproduction(cwd: Path, options: ReproduceOptions) -> Iterator[Plan]:
+    """The plan of a reproduction of ``options.spec``; the work tree is removed on exit."""
+    given = parse_tolerances(options.tolerances)  # a bad option is refused before any work
+    repo, head = git.discover_with_head(cwd)
+    configured = project_config.load(repo.root).tolerance
+    original = Ledger(repo).read(options.spec)
+    _require_commit(repo, original)
+    name = f"{ids.short_id(original.id)}-{secrets.token_hex(3)}"
+    worktree = repo.runledger_dir / WORKTREES_DIR / name
+    linked: list[str] = []
+    try:
+        worktree.parent.mkdir(parents=True, exist_ok=True)
+        git.add_worktree(repo, worktree, original.git.commit)
+        worktree = worktree.resolve()
+        tolerances = {name: tolerance_for(name, given, configured) for name in original.metrics}
+        yield _plan(original, repo, head, worktree, linked, tolerances, options)
+    finally:
+        if not options.keep:
+            with _signals_held():
+                remove_worktree(repo, worktree, linked)
+
+
+def remove_worktree(repo: git.Repo, worktree: Path, linked: Sequence[str]) -> None:
+    """The links first, so nothing can follow them into the user's data; then the tree."""
+    for path in linked:
+        with contextlib.suppress(OSError):
+            if (worktree / path).is_symlink():
+                (worktree / path).unlink()
+    if not git.remove_worktree(repo, worktree) and os.path.lexists(worktree):
+        shutil.rmtree(worktree, ignore_errors=True)
+        git.prune_worktrees(repo)
+
+
+def _require_commit(repo: git.Repo, run: Run) -> None:
+    commit = run.git.commit
+    if not COMMIT_ID.match(commit) or not git.object_exists(repo, commit):
+        raise UserError(
+            f"run {ids.short_id(run.id)} ran on commit {commit[:12]}, which is not in this "
+            "repository: fetch it with 'runledger pull' (or 'git fetch'), then try again"
+        )
+
+
+def _plan(
+    original: Run,
+    repo: git.Repo,
+    head: git.HeadState,
+    worktree: Path,
+    linked: list[str],
+    tolerances: dict[str, float],
+    options: ReproduceOptions,
+) -> Plan:
+    user_root = repo.root.resolve()
+    config = project_config.load(worktree)  # the commit's own, as exec read it then
+    checks = [Check("commit", "ok", f"{original.git.commit[:12]} checked out in {worktree}")]
+    records = _input_records(original)
+    paths = tuple(original.input_paths) or tuple(record.path for record in records)
+    _link_inputs(paths, records, worktree, user_root, linked)
+    run_cwd = _run_directory(worktree, original.cwd, checks)
+
+    with optional_cache(cache_path_for(repo.common_dir)) as cache:
+        found, declared, linked_records = _inputs_now(
+            paths, linked, git.discover(worktree), original.git.commit, user_root, cache
+        )
+    drift = tuple(_describe_input(change) for change in diff_files(original.inputs, found))
+    checks += _input_checks(records, linked, worktree, drift, options.allow_input_drift)
+
+    variables = _variables(original.environment, os.environ, config, user_root, worktree)
+    env = dict(os.environ)
+    env.update(variables.set)
+    for name in variables.unset:
+        env.pop(name, None)
+
+    blocker: RunledgerError | None = None
+    executable = _find_command(original.command[0], run_cwd, env) if original.command else None
+    if executable is None:
+        program = original.command[0] if original.command else "(none)"
+        checks.append(Check("command", "fail", f"{program} is not found here"))
+        blocker = CommandNotFoundError(
+            f"the recorded command's program {program!r} is not found on this machine "
+            "(is it installed and on PATH?)"
+        )
+    else:
+        checks.append(Check("command", "ok", executable))
+    if any(MASK in arg for arg in original.command):
+        checks.append(
+            Check("command", "warn", f"has values masked as secrets ({MASK}): they run as recorded")
+        )
+
+    environment_drift: tuple[str, ...] = ()
+    if executable is not None:
+        current = capture_environment(executable, env, {}, repo.runledger_dir / "cache")
+        environment_drift = tuple(environment_differences(original.environment or {}, current))
+        checks.append(_environment_check(original.environment or {}, environment_drift, options))
+    outputs = _outputs(original.output_paths, worktree, checks)
+
+    if blocker is None and drift and not options.allow_input_drift:
+        blocker = UserError(
+            f"the inputs differ from the recorded ones: {_listed(drift)}; restore them, or "
+            "pass --allow-input-drift to reproduce anyway"
+        )
+    if blocker is None and environment_drift and options.strict:
+        blocker = UserError(
+            "the environment differs from the recorded one (--strict): "
+            + _listed(environment_drift)
+        )
+    return Plan(
+        original=original,
+        repo=repo,
+        head=head,
+        worktree=worktree,
+        cwd=run_cwd,
+        env=env,
+        variables=variables,
+        inputs=declared,
+        outputs=outputs,
+        linked=tuple(linked),
+        linked_records=linked_records,
+        input_drift=drift,
+        environment_drift=environment_drift[:DRIFT_RECORDED],
+        tolerances=tolerances,
+        cli_params=_cli_params(original),
+        checks=tuple(checks),
+        blocker=blocker,
+    )
+
+
+def _listed(items: Sequence[str], shown: int = 5) -> str:
+    more = f" and {len(items) - shown} more" if len(items) > shown else ""
+    return ", ".join(items[:shown]) + more
+
+
+def _run_directory(worktree: Path, recorded: str, checks: list[Check]) -> Path:
+    parts = PurePosixPath(recorded).parts
+    if PurePosixPath(recorded).is_absolute() or ".." in parts:
+        raise CorruptRecordError(f"the run's directory {recorded!r} is not inside the repository")
+    directory = worktree.joinpath(*parts)
+    if not directory.is_dir():
+        # An ignored or empty folder at the time of the run: git did not check it out.
+        directory.mkdir(parents=True, exist_ok=True)
+        checks.append(Check("directory", "warn", f"{recorded} is not in the commit: created empty"))
+    return directory
+
+
+def _find_command(program: str, cwd: Path, env: Mapping[str, str]) -> str | None:
+    """The path the recorded program resolves to, run from ``cwd``; None when not found."""
+    if os.sep in program and not os.path.isabs(program):
+        program = os.fspath(cwd / program)
+    try:
+        return resolve_executable(program, env)
+    except CommandNotFoundError:
+        return None
+
+
+def _cli_params(run: Run) -> dict[str, Any]:
+    """The params the original was given with ``exec -p``, to be given again."""
+    flat = flatten(run.params)
+    return unflatten(
+        {key: value for key, value in flat.items() if run.param_sources.get(key) == "cli"}
+    )
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+
+def _input_records(run: Run) -> list[FileRecord]:
+    try:
+        return [FileRecord.from_dict(table) for table in run.inputs or []]
+    except (ValueError, TypeError, AttributeError) as error:
+        raise CorruptRecordError(
+            f"run {run.id}: its files.toml cannot be read ({error})"
+        ) from error
+
+
+def _is_under(path: str, base: str) -> bool:
+    return base == "." or path == base or path.startswith(base + "/")
+
+
+def _covered(path: str, linked: Sequence[str], strictly: bool = False) -> bool:
+    return any(path.startswith(link + "/") or (not strictly and path == link) for link in linked)
+
+
+def _link_inputs(
+    paths: Sequence[str],
+    records: Sequence[FileRecord],
+    worktree: Path,
+    user_root: Path,
+    linked: list[str],
+) -> None:
+    """Link what the commit lacks of each declared input from the user's work tree.
+
+    Each link is made at the highest missing path at or below the declared one, so an
+    ignored folder is one link (not one per file), and the files of a partly tracked folder
+    that git does have come from the commit. Folders above a declared path are made real
+    folders, so only what was declared is reachable. ``linked`` grows as links are made, so
+    the caller removes them whatever happens here.
+    """
+    for given in paths:
+        if os.path.isabs(given) or ".." in PurePosixPath(given).parts:
+            continue  # outside the repository: read where it is
+        under = [record.path for record in records if _is_under(record.path, given)]
+        for path in under or [given]:
+            target = _first_missing(worktree, given, path)
+            if target is None or _covered(target, linked):
+                continue
+            source = user_root / target
+            if not os.path.lexists(source):
+                continue  # missing here too: the input check names it
+            place = worktree / target
+            place.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(source, place, target_is_directory=source.is_dir())
+            linked.append(target)
+
+
+def _first_missing(worktree: Path, base: str, path: str) -> str | None:
+    parts = PurePosixPath(path).parts
+    if ".." in parts:
+        return None
+    start = 0 if base == "." else len(PurePosixPath(base).parts)
+    for end in range(max(start, 1), len(parts) + 1):
+        candidate = "/".join(parts[:end])
+        if not os.path.lexists(worktree / candidate):
+            return candidate
+    return None
+
+
+def _inputs_now(
+    paths: Sequence[str],
+    linked: Sequence[str],
+    worktree_repo: git.Repo,
+    commit: str,
+    user_root: Path,
+    cache: HashCache | None,
+) -> tuple[list[dict[str, Any]], tuple[str, ...], dict[str, tuple[FileRecord, ...]]]:
+    """What the re-run will read: the file records, the paths to declare, the linked files.
+
+    Hashed as exec hashes them, so they compare with the recorded records: in the work tree
+    (with the commit's blob ids), except that what a link points to is hashed in the user's
+    work tree under the same relative path (exec would record the link itself).
+    """
+    worktree = worktree_repo.root
+    declared: list[str] = []
+    for given in paths:
+        if _covered(given, linked, strictly=True):
+            continue  # inside a linked folder: read through the link's own records
+        located = given if os.path.isabs(given) else os.fspath(worktree / given)
+        if os.path.lexists(located):
+            declared.append(located)
+    inside = [given for given in paths if not os.path.isabs(given)]
+    tracked = git.tracked_blobs(worktree_repo, commit, inside)
+    found = hash_inputs(declared, worktree, worktree, cache, tracked).files if declared else ()
+    linked_records = {
+        path: hash_inputs([os.fspath(user_root / path)], user_root, user_root, cache).files
+        for path in linked
+    }
+    records = {record.path: record for record in found if record.path not in linked_records}
+    for files in linked_records.values():
+        records.update((record.path, record) for record in files)
+    tables = [records[path].to_dict() for path in sorted(records)]
+    return tables, tuple(declared), linked_records
+
+
+def _describe_input(change: FileChange) -> str:
+    kind = {"added": "new", "removed": "missing", "changed": "changed"}[change.kind]
+    return f"{change.path} ({kind})"
+
+
+def _input_checks(
+    records: Sequence[FileRecord],
+    linked: Sequence[str],
+    worktree: Path,
+    drift: Sequence[str],
+    allowed: bool,
+) -> list[Check]:
+    checks = [
+        Check(
+            "input",
+            "ok",
+            f"{path}{'/' if (worktree / path).is_dir() else ''} linked from your work tree "
+            "(git does not track it)",
+        )
+        for path in linked
+    ]
+    if drift:
+        state: CheckState = "warn" if allowed else "fail"
+        note = " (--allow-input-drift: going on)" if allowed else ""
+        checks.append(Check("inputs", state, f"differ: {_listed(drift)}{note}"))
+    elif records:
+        count = len(records)
+        checks.append(Check("inputs", "ok", f"{count} file{'s' * (count != 1)} as recorded"))
+    else:
+        checks.append(Check("inputs", "ok", "none declared"))
+    return checks
+
+
+def with_linked_inputs(run: Run, plan: Plan) -> Run:
+    """The new run with the records of what its links pointed to, not of the links."""
+    if not plan.linked or run.inputs is None:
+        return run
+    records: dict[str, FileRecord] = {}
+    for table in run.inputs:
+        path = str(table.get("path"))
+        if path in plan.linked_records:
+            records.update((record.path, record) for record in plan.linked_records[path])
+        else:
+            records[path] = FileRecord.from_dict(table)
+    files = [records[path] for path in sorted(records)]
+    return replace(
+        run, inputs=[record.to_dict() for record in files], inputs_digest=input_digest(files)
+    )
+
+
+def _outputs(paths: Sequence[str], worktree: Path, checks: list[Check]) -> tuple[str, ...]:
+    outputs = []
+    for path in paths:
+        if os.path.isabs(path):
+            outputs.append(path)
+            checks.append(
+                Check("output", "warn", f"{path} is outside the work tree: the re-run writes there")
+            )
+        else:
+            outputs.append(os.fspath(worktree / path))
+            checks.append(
+                Check("output", "ok", f"{path} (in the work tree: gone with it, unless --keep)")
+            )
+    return tuple(outputs)
+
+
+# --- environment -----------------------------------------------------------------------------
+
+
+def _variables(
+    environment: Mapping[str, Any] | None,
+    current: Mapping[str, str],
+    config: project_config.ProjectConfig,
+    user_root: Path,
+    worktree: Path,
+) -> Variables:
+    recorded = (environment or {}).get("variables")
+    if not isinstance(recorded, Mapping):
+        return Variables({})  # not recorded (an older record, a failed capture): leave as is
+    to_set: dict[str, str] = {}
+    kept: list[str] = []
+    rewritten: list[str] = []
+    roots = dict.fromkeys([os.fspath(user_root), os.path.realpath(user_root)])
+    for name, value in recorded.items():
+        value = str(value)
+        if name in INTERPRETER_VARIABLES:
+            continue
+        if MASK in value:
+            kept.append(name)
+            continue
+        for root in roots:
+            if root in value:
+                value = value.replace(root, os.fspath(worktree))
+                rewritten.append(name)
+                break
+        to_set[name] = value
+    allowed_now = safe_env(current, (*DEFAULT_ENV_ALLOWLIST, *config.env), config.secret_patterns)
+    unset = tuple(
+        name for name in allowed_now if name not in recorded and name not in INTERPRETER_VARIABLES
+    )
+    return Variables(to_set, unset, tuple(kept), tuple(dict.fromkeys(rewritten)))
+
+
+def environment_differences(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
+    """Python, packages, GPU model, driver and CUDA that differ, one line each."""
+    changes = diff_environment(recorded, current)
+    lines = []
+    for change in changes.system:
+        match = _DRIFT_FACT.match(change.key)
+        if match is None or change.a is None:
+            continue  # not recorded then: nothing to compare with
+        if match["gpu"] is not None:
+            label = f"GPU {match['gpu']}{_GPU_FIELD_LABEL[match['field']]}"
+        else:
+            label = {"python.version": "Python", "gpus.count": "GPUs"}.get(
+                change.key, change.key.replace(".", " ")
+            )
+        lines.append(f"{label} {change.a} -> {change.b if change.b is not None else 'none'}")
+    for change in changes.packages:
+        if change.key.lower() in NOT_DRIFT_PACKAGES:
+            continue
+        if change.kind == "added":
+            lines.append(f"{change.key} {change.b} (not in the original)")
+        elif change.kind == "removed":
+            lines.append(f"{change.key} {change.a} (not installed here)")
+        else:
+            lines.append(f"{change.key} {change.a} -> {change.b}")
+    return lines
+
+
+def _environment_check(
+    recorded: Mapping[str, Any], drift: Sequence[str], options: ReproduceOptions
+) -> Check:
+    if drift:
+        count = len(drift)
+        detail = f"{count} difference{'s' * (count != 1)}: {_listed(drift, 4)}"
+        if options.strict:
+            return Check("environment", "fail", detail + " (--strict)")
+        return Check("environment", "warn", detail + " (--strict stops on drift)")
+    python = recorded.get("python")
+    if not isinstance(python, Mapping):
+        return Check("environment", "ok", "no Python environment recorded: nothing to compare")
+    packages = recorded.get("packages") or {}
+    gpus = recorded.get("gpus") or []
+    gpu_text = f"{len(gpus)} GPU{'s' * (len(gpus) != 1)}" if gpus else "no GPU"
+    return Check(
+        "environment",
+        "ok",
+        f"Python {python.get('version')}, {len(packages)} packages, {gpu_text}: as recorded",
+    )
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    """exec runs its command in the current directory (as the user's shell would)."""
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def execute(plan: Plan) -> Outcome:
+    """Run the recorded command in the work tree and record it with its verdict."""
+    original = plan.original
+    options = ExecOptions(
+        command=original.command,
+        inputs=plan.inputs,
+        outputs=plan.outputs,
+        name=original.name,
+        reproduces=original.id,
+    )
+    with _working_directory(plan.cwd):
+        prepared = prepare(options, plan.cwd, env=plan.env, require_clean=False)
+        recorded = False
+        try:
+            prepared = replace(prepared, cli_params=plan.cli_params)
+            outcome = run_and_capture(prepared)
+            run = with_linked_inputs(build_run(prepared, outcome), plan)
+            checks = check_metrics(original.metrics, run.metrics, plan.tolerances)
+            result = outcome.result
+            verdict = judge(checks, result.exit_code, result.interrupted, original.exit_code)
+            run = replace(
+                run,
+                reproduction=Reproduction(
+                    verdict=verdict.name,
+                    mismatched=verdict.mismatched,
+                    tolerance=dict(plan.tolerances),
+                    input_drift=plan.input_drift,
+                    environment_drift=plan.environment_drift,
+                ),
+            )
+            record(prepared, run, outcome.capture.config)
+            recorded = True
+        finally:
+            if not recorded:  # nothing half-recorded: the run is in the ledger or nowhere
+                shutil.rmtree(prepared.work_dir, ignore_errors=True)
+    print(
+        f"runledger: recorded run {ids.short_id(run.id)} ({run.status}), "
+        f"a reproduction of {ids.short_id(original.id)}",
+        file=sys.stderr,
+    )
+    return Outcome(run, verdict)

@@ -1,0 +1,1 @@
+"""The command line: ``main`` (the fast exec path), the typer ``app``, one module per verb."""

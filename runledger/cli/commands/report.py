@@ -1,0 +1,229 @@
+"""``runledger report``: one self-contained HTML page about the chosen runs, to share.
+
+The compare table comes from ``compare`` (the same columns, best values and winner as
+``runledger compare``), the curves from ``curves`` (the same choice of runs as ``plot``), the
+importance from ``importance``; this module gathers them, has matplotlib draw the charts,
+and writes the page atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from runledger import __version__
+from runledger.analysis.compare import Comparison, build, cell_text, require_metric
+from runledger.analysis.curves import DEFAULT_TOP, choose
+from runledger.analysis.curves import chart as make_chart
+from runledger.analysis.importance import Importance, importance
+from runledger.cli.commands.plot import chosen_runs
+from runledger.errors import UserError
+from runledger.model.record import ENVIRONMENT_FILE, Run
+from runledger.query.select import flatten
+from runledger.store.ledger import Ledger
+
+MAX_CURVE_CHARTS = 4  # the chosen metric and the next most recorded ones
+OPEN_RUNS = 10  # up to this many runs, each run's details are shown unfolded
+MAX_PARALLEL_LINES = 1000  # beyond, a page of SVG lines gets slow to draw and to open
+MAX_DETAILS = 200  # runs whose commit, command and environment the page lists
+
+
+def spread(runs: Sequence[Run], count: int) -> list[Run]:
+    """At most ``count`` of ``runs``, evenly spaced through them, first and last included."""
+    if len(runs) <= count:
+        return list(runs)
+    if count == 1:
+        return [runs[0]]
+    return [runs[round(i * (len(runs) - 1) / (count - 1))] for i in range(count)]
+
+
+@dataclass(frozen=True)
+class Written:
+    path: str  # "-" for stdout
+    runs: int
+    metric: str | None
+    size: int
+
+
+def default_metric(runs: Sequence[Run]) -> str | None:
+    """The metric most runs recorded (ties: by name), or None when none has any."""
+    counts = Counter(name for run in runs for name in run.metrics)
+    if not counts:
+        return None
+    return min(counts, key=lambda name: (-counts[name], name))
+
+
+def _with_environment(ledger: Ledger, runs: Sequence[Run]) -> list[Run]:
+    """``runs`` with their environment.toml read, through one cat-file process."""
+    wanted = {run.id for run in runs}
+    refs = [ref for ref in ledger.run_refs() if ref.id in wanted]
+    found: dict[str, Run] = {}
+    by_id = {run.id: run for run in runs}
+    for ref, content in ledger.read_each(refs, ENVIRONMENT_FILE):
+        run = by_id[ref.id]
+        try:
+            found[ref.id] = run.with_files({ENVIRONMENT_FILE: content})
+        except (ValueError, UnicodeDecodeError, TypeError, KeyError):
+            found[ref.id] = run  # the page still shows everything else of the run
+    return [found.get(run.id, run) for run in runs]
+
+
+def build_report(
+    cwd: Path,
+    specs: Sequence[str],
+    *,
+    where: str | None = None,
+    metric: str | None = None,
+    maximize: bool | None = None,
+    top: int = DEFAULT_TOP,
+    title: str | None = None,
+) -> tuple[str, int, str | None]:
+    """The page's HTML, the number of runs in it, and the metric it is about."""
+    from runledger.views.report import figures
+    from runledger.views.report.html import Figure, Report, render
+
+    ledger, runs = chosen_runs(cwd, specs, where, "report on")
+    if metric is not None:
+        require_metric(runs, metric)
+    else:
+        metric = default_metric(runs)
+    comparison = build(runs, metric=metric, maximize=maximize)
+    order = {run_id: i for i, run_id in enumerate(comparison.run_ids)}
+    ordered = sorted(runs, key=lambda run: order[run.id])
+    notes: list[str] = []
+    slots: dict[str, int] = {}
+    curves: list[Figure] = []
+    parallel = None
+    parallel_note = None
+    result = None
+    importance_figure = None
+    if metric is not None:
+        counts = Counter(name for run in runs for name in run.metrics)
+        others = sorted((name for name in counts if name != metric), key=lambda n: (-counts[n], n))
+        charted = [metric, *others[: MAX_CURVE_CHARTS - 1]]
+        if len(counts) > len(charted):
+            notes.append(
+                f"curves of {len(charted)} of {len(counts)} metrics: {metric} (chosen with "
+                "--metric) and the ones most runs recorded"
+            )
+        wanted: set[str] = set()
+        for name in charted:
+            wanted.update(run.id for run in choose(runs, name, maximize=None, top=top)[1])
+        series = ledger.read_series(sorted(wanted))
+        for index, name in enumerate(charted):
+            chart = make_chart(
+                ledger,
+                runs,
+                name,
+                top=top,
+                maximize=maximize if name == metric else None,
+                series=series,
+            )
+            for curve in chart.curves:  # a run keeps its colour from chart to chart
+                slots.setdefault(curve.run_id, len(slots))
+            if any(curve.xs for curve in chart.curves):
+                svg = figures.curves_svg(chart, f"curves{index}", slots)
+                curves.append(Figure(svg, tuple(chart.notes()), chart))
+        result = importance(runs, metric, maximize=maximize)
+        if result.problem is None:
+            importance_figure = Figure(figures.importance_svg(result, "importance"))
+        having = [run for run in ordered if metric in run.metrics]
+        params = _parallel_params(comparison, result, having)
+        if len(having) < 2:
+            parallel_note = f"Needs at least two runs with {metric}."
+        elif not params:
+            parallel_note = "No param differs between the runs: nothing to set against the metric."
+        else:
+            direction = comparison.direction or "max"
+            shown = params[: figures.MAX_AXES]
+            drawn = spread(having, MAX_PARALLEL_LINES)
+            svg = figures.parallel_svg(drawn, shown, metric, direction == "max", "parallel")
+            left: list[str] = []
+            if len(drawn) < len(having):
+                left.append(
+                    f"{len(drawn)} of {len(having)} runs drawn, evenly across the ranking by "
+                    f"{metric} (the best and the worst included)"
+                )
+            if len(params) > len(shown):
+                left.append(
+                    f"{len(params) - len(shown)} more params that differ are not drawn: "
+                    + ", ".join(params[len(shown) :])
+                )
+            parallel = Figure(svg, tuple(left))
+    if len(ordered) > MAX_DETAILS:
+        notes.append(
+            f"each run's commit, command and environment: the first {MAX_DETAILS} of "
+            f"{len(ordered)} runs in the table's order (choose runs with RUN... or --where)"
+        )
+    report = Report(
+        comparison=comparison,
+        runs=tuple(_with_environment(ledger, ordered[:MAX_DETAILS])),
+        generated_at=datetime.now(UTC),
+        version=__version__,
+        title=title or (f"Run report: {metric}" if metric else "Run report"),
+        where=where,
+        metric=metric,
+        curves=tuple(curves),
+        parallel=parallel,
+        parallel_note=parallel_note,
+        importance=result,
+        importance_figure=importance_figure,
+        notes=tuple(notes),
+        open_runs=len(runs) <= OPEN_RUNS,
+        slots=slots,
+    )
+    return render(report), len(runs), metric
+
+
+def _parallel_params(
+    comparison: Comparison, result: Importance, having: Sequence[Run]
+) -> list[str]:
+    """The params that differ between the runs with the metric, the most important first."""
+    flat = [flatten(run.params) for run in having]
+    differing = [
+        name
+        for name in (c.key.split(".", 1)[1] for c in comparison.columns if c.kind == "param")
+        if len({cell_text(row.get(name)) for row in flat}) > 1
+    ]
+    ranked = [score.param for score in result.scores if score.param in differing]
+    return ranked + [name for name in differing if name not in ranked]
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def write_report(page: str, output: str) -> int:
+    """Write ``page`` to ``output`` (``-``: stdout), atomically; return its size in bytes."""
+    data = page.encode("utf-8")
+    if output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return len(data)
+    target = Path(output)
+    folder = target.parent
+    if not folder.is_dir():
+        raise UserError(f"cannot write the report to {output}: no folder {folder}")
+    if target.is_dir():
+        raise UserError(f"cannot write the report to {output}: it is a folder; name a file")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
+            os.chmod(temporary, 0o666 & ~_umask())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise UserError(f"cannot write the report to {output}: {exc.strerror or exc}") from exc
+    return len(data)

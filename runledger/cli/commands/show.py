@@ -1,0 +1,40 @@
+"""``runledger show``: one run, everything recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runledger import ids
+from runledger.model.record import RUN_FILE, Run, link_reproductions
+from runledger.store import git
+from runledger.store.ledger import Ledger
+
+CLOCK_SKEW_S = 86_400
+
+
+def read_run(cwd: Path, spec: str) -> Run:
+    """The run in full, with the later runs that reproduced it."""
+    ledger = Ledger(git.discover(cwd))
+    run = ledger.read(spec)
+    return link_reproductions(_naming(ledger, run.id), [run])[0]
+
+
+def _naming(ledger: Ledger, run_id: str) -> list[Run]:
+    """Runs started after ``run_id`` whose run.toml mentions it: only those few are parsed.
+
+    A reproduction starts after the run it reproduces, and ids begin with their start time,
+    so only later ids are read (less a day, for clocks that disagree between machines):
+    showing a recent run reads few records, however large the ledger.
+    """
+    indexed = ledger.reproductions_of(run_id)
+    if indexed is not None:
+        return indexed  # the run index knows what each run reproduces: no record is read
+    earliest = ids.time_prefix(ids.started(run_id) - CLOCK_SKEW_S)
+    later = [ref for ref in ledger.run_refs() if ref.id >= earliest and ref.id != run_id]
+    needle = run_id.encode()
+    refs = [
+        ref
+        for ref, content in ledger.read_each(later, RUN_FILE)
+        if content is not None and needle in content
+    ]
+    return ledger.summaries(refs)

@@ -1,0 +1,517 @@
+"""The Run record: what a run's commit holds, its TOML files, and its JSON view.
+
+A run's tree holds:
+
+- ``run.toml``: everything ``ls`` needs (kept small so thousands read fast);
+- ``metrics.toml``: each metric's step series;
+- ``environment.toml``: interpreter, packages, OS, CPU, GPUs, selected variables;
+- ``files.toml``: inputs and artifacts, as pointers (path, size, sha256);
+- ``output.log``: the command's output as the user saw it, secrets masked, size-capped.
+
+``schema`` in each file is the record's version. A reader accepts every version up to its own
+(older ones are migrated in memory, see schema.py) and refuses newer ones with a clear message,
+so an old runledger never misreads a new record.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from runledger.errors import CorruptRecordError
+from runledger.model import schema as schema_
+from runledger.model import tomlcodec
+
+SCHEMA_VERSION = schema_.SCHEMA_VERSION
+STATUSES = ("ok", "failed", "interrupted")
+
+RUN_FILE = "run.toml"
+METRICS_FILE = "metrics.toml"
+ENVIRONMENT_FILE = "environment.toml"
+FILES_FILE = "files.toml"
+LOG_FILE = "output.log"
+DETAIL_FILES = (METRICS_FILE, ENVIRONMENT_FILE, FILES_FILE, LOG_FILE)
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """A metric at a glance: last, min and max value, with the step of each."""
+
+    last: float
+    min: float
+    max: float
+    last_step: float | None = None
+    min_step: float | None = None
+    max_step: float | None = None
+    count: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in self.__dict__.items() if value is not None}
+
+    @classmethod
+    def of(cls, summary: Any) -> MetricSummary:
+        """The record's copy of a collector's summary (capture.metrics.MetricSummary)."""
+        return cls(
+            last=summary.last,
+            min=summary.min,
+            max=summary.max,
+            last_step=summary.last_step,
+            min_step=summary.min_step,
+            max_step=summary.max_step,
+            count=summary.count,
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MetricSummary:
+        return cls(
+            last=float(data["last"]),
+            min=float(data.get("min", data["last"])),
+            max=float(data.get("max", data["last"])),
+            last_step=data.get("last_step"),
+            min_step=data.get("min_step"),
+            max_step=data.get("max_step"),
+            count=int(data.get("count", 1)),
+        )
+
+
+@dataclass(frozen=True)
+class GitInfo:
+    commit: str
+    branch: str | None = None
+    remotes: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"commit": self.commit, "remotes": dict(self.remotes)}
+        if self.branch is not None:
+            data["branch"] = self.branch
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GitInfo:
+        return cls(
+            commit=str(data["commit"]),
+            branch=data.get("branch"),
+            remotes=dict(data.get("remotes", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """How a reproduction (a run whose ``reproduces`` names another) compared to the original.
+
+    ``verdict`` is "reproduced", "not-reproduced", "failed" (the re-run exited non-zero) or
+    "interrupted". ``tolerance`` is the relative tolerance each original metric was judged
+    with; the drift lists say what differed from the original before the re-run started.
+    """
+
+    verdict: str
+    mismatched: tuple[str, ...] = ()
+    tolerance: dict[str, float] = field(default_factory=dict)
+    input_drift: tuple[str, ...] = ()
+    environment_drift: tuple[str, ...] = ()
+
+    @property
+    def reproduced(self) -> bool:
+        return self.verdict == "reproduced"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "mismatched": list(self.mismatched),
+            "tolerance": dict(self.tolerance),
+            "input_drift": list(self.input_drift),
+            "environment_drift": list(self.environment_drift),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reproduction:
+        return cls(
+            verdict=str(data["verdict"]),
+            mismatched=tuple(str(name) for name in data.get("mismatched", ())),
+            tolerance={str(k): float(v) for k, v in data.get("tolerance", {}).items()},
+            input_drift=tuple(str(path) for path in data.get("input_drift", ())),
+            environment_drift=tuple(str(item) for item in data.get("environment_drift", ())),
+        )
+
+
+@dataclass(frozen=True)
+class ReproducedBy:
+    """A later run that re-ran this one, as ``ls`` and ``show`` of the original list it."""
+
+    id: str
+    started_at: str
+    verdict: str | None  # None: a reproduction recorded without a verdict
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "started_at": self.started_at, "verdict": self.verdict}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One recorded run. Detail fields are None until the run is read in full."""
+
+    id: str
+    status: str
+    started_at: str
+    ended_at: str
+    duration_s: float
+    command: tuple[str, ...]
+    git: GitInfo
+    exit_code: int | None = None
+    signal: int | None = None
+    name: str | None = None
+    cwd: str = "."
+    user: str | None = None
+    host: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    param_sources: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, MetricSummary] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    note: str | None = None
+    reproduces: str | None = None
+    reproduction: Reproduction | None = None
+    runledger_version: str | None = None
+    config_files: tuple[dict[str, Any], ...] = ()
+    system: dict[str, Any] = field(default_factory=dict)
+    # sha256 over every --input file record (capture.files.input_digest); None: none declared
+    inputs_digest: str | None = None
+    # the --input / --output paths as declared (repo-relative), so a re-run can declare them
+    input_paths: tuple[str, ...] = ()
+    output_paths: tuple[str, ...] = ()
+    # set when a later runledger recorded the run from its journal (journal.py): why, and when
+    recovered: dict[str, str] | None = None
+    schema: int = SCHEMA_VERSION
+    # detail, read on demand
+    series: dict[str, tuple[list[float], list[float]]] | None = None
+    # seconds since the start at which each point of a series arrived; older runs have none
+    series_times: dict[str, list[float]] | None = None
+    system_series: dict[str, tuple[list[float], list[float]]] | None = None
+    environment: dict[str, Any] | None = None
+    inputs: list[dict[str, Any]] | None = None
+    artifacts: list[dict[str, Any]] | None = None
+    log: bytes | None = None
+    # facts that live outside the run's own commit (team tags, notes), merged in when read
+    team_tags: tuple[str, ...] = ()
+    # the runs whose ``reproduces`` names this one (link_reproductions), oldest first
+    reproduced_by: tuple[ReproducedBy, ...] = ()
+    notes: tuple[dict[str, str], ...] = ()  # runledger note: id, by, at, text; oldest first
+
+    @property
+    def all_tags(self) -> list[str]:
+        return sorted(set(self.tags) | set(self.team_tags))
+
+    def with_detail(self, **changes: Any) -> Run:
+        return replace(self, **changes)
+
+    # --- TOML ---------------------------------------------------------------------------
+
+    def run_toml(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema": self.schema,
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "signal": self.signal,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "duration_s": self.duration_s,
+            "command": list(self.command),
+            "cwd": self.cwd,
+            "user": self.user,
+            "host": self.host,
+            "tags": list(self.tags),
+            "note": self.note,
+            "reproduces": self.reproduces,
+            "runledger_version": self.runledger_version,
+            "git": self.git.to_dict(),
+            "params": self.params,
+            "param_sources": self.param_sources,
+            "metrics": {name: summary.to_dict() for name, summary in self.metrics.items()},
+            "config_files": [dict(item) for item in self.config_files],
+            "system": self.system,
+            "inputs_digest": self.inputs_digest,
+            "input_paths": list(self.input_paths) or None,
+            "output_paths": list(self.output_paths) or None,
+            "reproduction": self.reproduction.to_dict() if self.reproduction else None,
+            "recovered": self.recovered,
+        }
+        return {key: value for key, value in data.items() if value is not None}
+
+    def to_files(self) -> dict[str, bytes]:
+        """The files of the run's tree, by name."""
+        files = {RUN_FILE: tomlcodec.dumps(self.run_toml()).encode()}
+        if self.series or self.system_series:
+            document: dict[str, Any] = {"schema": self.schema}
+            if self.series:
+                document["series"] = _series_tables(self.series, self.series_times)
+            if self.system_series:
+                document["system_series"] = _series_tables(self.system_series)
+            files[METRICS_FILE] = tomlcodec.dumps(document).encode()
+        if self.environment is not None:
+            files[ENVIRONMENT_FILE] = tomlcodec.dumps(
+                {"schema": self.schema, **self.environment}
+            ).encode()
+        if self.inputs or self.artifacts:
+            files[FILES_FILE] = tomlcodec.dumps(
+                {
+                    "schema": self.schema,
+                    "inputs": self.inputs or [],
+                    "artifacts": self.artifacts or [],
+                }
+            ).encode()
+        if self.log is not None:
+            files[LOG_FILE] = self.log
+        return files
+
+    @classmethod
+    def from_run_toml(cls, text: bytes | str, where: str = "") -> Run:
+        try:
+            raw = text.decode() if isinstance(text, bytes) else text
+            data = tomlcodec.loads(raw)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise CorruptRecordError(f"{where}: run.toml is not valid TOML ({exc})") from exc
+        return cls.from_run_dict(data, where)
+
+    @classmethod
+    def from_run_dict(cls, data: Mapping[str, Any], where: str = "") -> Run:
+        """The run that a decoded run.toml describes (the index keeps them decoded)."""
+        try:
+            data = schema_.upgrade(RUN_FILE, dict(data))
+            schema_.check_run_toml(data)
+        except schema_.SchemaError as exc:
+            raise CorruptRecordError(f"{where}: {exc}", newer=exc.newer) from exc
+        schema = data["schema"]
+        try:
+            return cls(
+                id=str(data["id"]),
+                name=data.get("name"),
+                status=str(data["status"]),
+                exit_code=data.get("exit_code"),
+                signal=data.get("signal"),
+                started_at=str(data["started_at"]),
+                ended_at=str(data.get("ended_at", data["started_at"])),
+                duration_s=float(data.get("duration_s", 0.0)),
+                command=tuple(str(arg) for arg in data.get("command", [])),
+                cwd=str(data.get("cwd", ".")),
+                user=data.get("user"),
+                host=data.get("host"),
+                git=GitInfo.from_dict(data["git"]),
+                params=dict(data.get("params", {})),
+                param_sources=dict(data.get("param_sources", {})),
+                metrics={
+                    name: MetricSummary.from_dict(summary)
+                    for name, summary in data.get("metrics", {}).items()
+                },
+                tags=tuple(data.get("tags", ())),
+                note=data.get("note"),
+                reproduces=data.get("reproduces"),
+                reproduction=(
+                    Reproduction.from_dict(data["reproduction"]) if "reproduction" in data else None
+                ),
+                runledger_version=data.get("runledger_version"),
+                config_files=tuple(dict(item) for item in data.get("config_files", ())),
+                system=dict(data.get("system", {})),
+                inputs_digest=data.get("inputs_digest"),
+                input_paths=tuple(str(path) for path in data.get("input_paths", ())),
+                output_paths=tuple(str(path) for path in data.get("output_paths", ())),
+                recovered=data.get("recovered"),
+                schema=schema,
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CorruptRecordError(f"{where}: run.toml is missing or has a bad {exc}") from exc
+
+    def with_files(self, files: Mapping[str, bytes | None]) -> Run:
+        """This run with the detail files read from its tree."""
+        metrics = MetricsFile()
+        environment: dict[str, Any] = {}
+        inputs: list[dict[str, Any]] = []
+        artifacts: list[dict[str, Any]] = []
+        if files.get(METRICS_FILE):
+            _detail(files, METRICS_FILE, ("series", "system_series"))  # validates
+            metrics = MetricsFile.parse(files[METRICS_FILE])  # type: ignore[arg-type]
+        if files.get(ENVIRONMENT_FILE):
+            environment = _detail(files, ENVIRONMENT_FILE, ())
+            environment.pop("schema", None)
+        if files.get(FILES_FILE):
+            data = _detail(files, FILES_FILE, ())
+            inputs = list(data.get("inputs", []))
+            artifacts = list(data.get("artifacts", []))
+        return replace(
+            self,
+            series=metrics.series,
+            series_times=metrics.times,
+            system_series=metrics.system_series,
+            environment=environment,
+            inputs=inputs,
+            artifacts=artifacts,
+            log=files.get(LOG_FILE) or b"",
+        )
+
+    # --- JSON ---------------------------------------------------------------------------
+
+    def summary_json(self) -> dict[str, Any]:
+        """The fields every JSON view carries (CONTRACT.md)."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "status": self.status,
+            "exit_code": self.exit_code,
+            "commit": self.git.commit,
+            "branch": self.git.branch,
+            "command": list(self.command),
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "duration_s": self.duration_s,
+            "cwd": self.cwd,
+            "user": self.user,
+            "host": self.host,
+            "params": json_safe(self.params),
+            "metrics": {name: json_number(s.last) for name, s in self.metrics.items()},
+            "tags": self.all_tags,
+            "note": self.note,
+            "reproduces": self.reproduces,
+            "reproduction": self.reproduction.to_dict() if self.reproduction else None,
+            "reproduced_by": [item.to_json() for item in self.reproduced_by],
+            "inputs_digest": self.inputs_digest,
+        }
+
+    def detail_json(self) -> dict[str, Any]:
+        """``show --json``: the summary plus everything else recorded."""
+        data = self.summary_json()
+        data["git"] = self.git.to_dict() | {"branch": self.git.branch}
+        data["signal"] = self.signal
+        data["param_sources"] = dict(self.param_sources)
+        data["metric_summaries"] = {
+            name: json_safe(summary.to_dict()) for name, summary in self.metrics.items()
+        }
+        data["environment"] = json_safe(self.environment or {})
+        data["series"] = {
+            name: [[json_number(s), json_number(v)] for s, v in zip(steps, values, strict=False)]
+            for name, (steps, values) in (self.series or {}).items()
+        }
+        data["system"] = json_safe(self.system)
+        data["system_series"] = {
+            name: [[json_number(s), json_number(v)] for s, v in zip(steps, values, strict=False)]
+            for name, (steps, values) in (self.system_series or {}).items()
+        }
+        data["config_files"] = json_safe(list(self.config_files))
+        data["inputs"] = [_file_json(entry) for entry in self.inputs or []]
+        data["artifacts"] = [_file_json(entry) for entry in self.artifacts or []]
+        data["input_paths"] = list(self.input_paths)
+        data["output_paths"] = list(self.output_paths)
+        data["schema"] = self.schema
+        data["runledger_version"] = self.runledger_version
+        data["notes"] = [dict(note) for note in self.notes]
+        data["recovered"] = self.recovered
+        return data
+
+
+def link_reproductions(runs: Sequence[Run], originals: Sequence[Run] | None = None) -> list[Run]:
+    """``originals`` (default: ``runs``) with ``reproduced_by`` filled in from ``runs``.
+
+    One pass over run.toml facts already read: ``ls`` and ``show`` pay no git call for it.
+    """
+    found: dict[str, list[ReproducedBy]] = {}
+    for run in runs:
+        if run.reproduces:
+            verdict = run.reproduction.verdict if run.reproduction else None
+            found.setdefault(run.reproduces, []).append(
+                ReproducedBy(run.id, run.started_at, verdict)
+            )
+    linked = []
+    for run in runs if originals is None else originals:
+        mine = found.get(run.id)
+        if mine:
+            mine.sort(key=lambda item: (item.started_at, item.id))
+            run = replace(run, reproduced_by=tuple(mine))
+        linked.append(run)
+    return linked
+
+
+def _file_json(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """A file pointer with path, size and sha256 always present (null for a link, or for a
+    large tracked file known by its git blob id)."""
+    pointer: dict[str, Any] = json_safe({"path": None, "size": None, "sha256": None, **entry})
+    return pointer
+
+
+@dataclass(frozen=True)
+class MetricsFile:
+    """What metrics.toml holds: step series, their per-point times, the system series."""
+
+    series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(default_factory=dict)
+    system_series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, content: bytes) -> MetricsFile:
+        """ValueError (or UnicodeDecodeError) when the file cannot be read."""
+        data = tomlcodec.loads(content.decode())
+        tables = data.get("series", {})
+        return cls(
+            series=_series_from_tables(tables),
+            times=_times_from_tables(tables),
+            system_series=_series_from_tables(data.get("system_series", {})),
+        )
+
+
+def _detail(
+    files: Mapping[str, bytes | None], name: str, tables: tuple[str, ...]
+) -> dict[str, Any]:
+    """A detail file, in the current layout; CorruptRecordError when it cannot be read."""
+    content = files.get(name) or b""
+    data = tomlcodec.loads(content.decode())
+    try:
+        data = schema_.upgrade(name, data)
+        schema_.check_detail(name, data, tables)
+    except schema_.SchemaError as exc:
+        raise CorruptRecordError(str(exc), newer=exc.newer) from exc
+    return data
+
+
+def _series_tables(
+    series: Mapping[str, tuple[list[float], list[float]]],
+    times: Mapping[str, list[float]] | None = None,
+) -> dict[str, dict[str, list[float]]]:
+    tables: dict[str, dict[str, list[float]]] = {}
+    for name, (steps, values) in series.items():
+        table = {"step": list(steps), "value": list(values)}
+        point_times = (times or {}).get(name)
+        if point_times and len(point_times) == len(steps):
+            table["time"] = list(point_times)
+        tables[name] = table
+    return tables
+
+
+def _times_from_tables(tables: Mapping[str, Any]) -> dict[str, list[float]]:
+    times: dict[str, list[float]] = {}
+    for name, points in tables.items():
+        point_times = points.get("time")
+        if isinstance(point_times, list) and len(point_times) == len(points.get("step", [])):
+            times[name] = [float(t) for t in point_times]
+    return times
+
+
+def _series_from_tables(tables: Mapping[str, Any]) -> dict[str, tuple[list[float], list[float]]]:
+    return {
+        name: (list(points.get("step", [])), list(points.get("value", [])))
+        for name, points in tables.items()
+    }
+
+
+def json_number(value: Any) -> Any:
+    """JSON has no NaN or infinity: they become null (documented in the reference)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_safe(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    return json_number(value)

@@ -1,0 +1,1 @@
+"""Choosing and ordering runs: the ``--where`` language and the ``--sort`` keys."""

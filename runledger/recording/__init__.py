@@ -1,0 +1,1 @@
+"""Recording a run: prepare, run the command, capture what it did, build and write the record."""

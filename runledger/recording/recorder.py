@@ -1,0 +1,582 @@
+"""``runledger exec``: run a command exactly as if bare, and record the run.
+
+This module is on every training run's path: it imports nothing heavy (no typer, rich or
+pandas), refuses bad states before starting anything, starts the command first, and captures
+the environment in a thread while the command runs. What is only needed once the command has
+ended (the record, the ledger, secret masking) is imported in that thread too, so its import
+time overlaps the command instead of delaying its start.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from runledger import __version__, ids
+from runledger import config as project_config
+from runledger.errors import DirtyTreeError, RunledgerError, UserError
+from runledger.model.record import GitInfo, MetricSummary, Run
+from runledger.recording import journal
+from runledger.recording.capture import params as params_capture
+from runledger.recording.capture.metrics import MetricsCollector
+from runledger.recording.capture.system import SystemSampler
+from runledger.recording.journal import Journal
+from runledger.recording.runner import CommandResult, LogCapture, resolve_executable, run_command
+from runledger.redact import (
+    Redactor,
+    strip_url_credentials,
+    usable_patterns,
+)
+from runledger.store import git
+from runledger.store.ledger import Ledger
+
+if TYPE_CHECKING:
+    from runledger.model.record import Run
+    from runledger.recording.capture.pointers import FilePlan
+
+LOG_LIMIT_BYTES = 4 * 1024 * 1024
+DIRTY_PATHS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ExecOptions:
+    command: tuple[str, ...]
+    params: tuple[str, ...] = ()
+    inputs: tuple[str, ...] = ()
+    outputs: tuple[str, ...] = ()
+    name: str | None = None
+    tags: tuple[str, ...] = ()
+    note: str | None = None
+    reproduces: str | None = None  # set by ``runledger reproduce``: the run this one re-runs
+
+
+# Options of exec, for the fast parser; the typer command in cli.py declares the same ones.
+VALUE_OPTIONS = {
+    "-p": "params",
+    "--param": "params",
+    "--input": "inputs",
+    "--output": "outputs",
+    "--name": "name",
+    "--tag": "tags",
+    "--note": "note",
+}
+
+
+def parse_exec_args(args: Sequence[str]) -> ExecOptions:
+    """Parse ``exec``'s own options; everything from the first non-option on is the command."""
+    values: dict[str, list[str]] = {"params": [], "inputs": [], "outputs": [], "tags": []}
+    single: dict[str, str] = {}
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            index += 1
+            break
+        if not arg.startswith("-") or arg == "-":
+            break
+        name, eq, inline = arg.partition("=")
+        if name.startswith("-p") and name != "-p" and not name.startswith("--"):
+            name, inline, eq = "-p", arg[2:], "="
+        if name not in VALUE_OPTIONS:
+            raise UserError(
+                f"exec: no such option: {arg} (options go before the command; put '--' before "
+                "a command that starts with '-'; see 'runledger exec --help')"
+            )
+        if eq:
+            value = inline
+        else:
+            index += 1
+            if index >= len(args):
+                raise UserError(f"exec: option {name} needs a value")
+            value = args[index]
+        field_name = VALUE_OPTIONS[name]
+        if field_name in values:
+            values[field_name].append(value)
+        else:
+            single[field_name] = value
+        index += 1
+    command = tuple(args[index:])
+    if not command:
+        raise UserError(
+            "exec: no command given: write the command after exec, "
+            "e.g. 'runledger exec python train.py --lr 0.01'"
+        )
+    return ExecOptions(
+        command=command,
+        params=tuple(values["params"]),
+        inputs=tuple(values["inputs"]),
+        outputs=tuple(values["outputs"]),
+        name=single.get("name"),
+        tags=tuple(values["tags"]),
+        note=single.get("note"),
+    )
+
+
+def _iso(timestamp: float) -> str:
+    moment = datetime.fromtimestamp(timestamp, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def _refuse_dirty(paths: list[str]) -> None:
+    shown = ", ".join(paths[:DIRTY_PATHS_SHOWN])
+    more = f" and {len(paths) - DIRTY_PATHS_SHOWN} more" if len(paths) > DIRTY_PATHS_SHOWN else ""
+    raise DirtyTreeError(
+        f"the work tree has uncommitted changes ({shown}{more}): commit or stash them, or add "
+        "untracked files to .gitignore, so the run's code is a commit"
+    )
+
+
+@dataclass
+class _Capture:
+    """Facts gathered in a thread while the command runs."""
+
+    environment: dict[str, Any] = field(default_factory=dict)
+    config: git.RepoConfig | None = None
+    error: BaseException | None = None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What exec knows before the command starts."""
+
+    options: ExecOptions
+    cwd: Path
+    repo: git.Repo
+    head: git.HeadState
+    executable: str
+    env: dict[str, str]
+    cli_params: dict[str, Any]
+    run_id: str
+    work_dir: Path
+    config: project_config.ProjectConfig = field(default_factory=project_config.ProjectConfig)
+    files: FilePlan | None = None
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.work_dir / "metrics.jsonl"
+
+
+def prepare(
+    options: ExecOptions,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    require_clean: bool = True,
+) -> _Prepared:
+    """Every check that can refuse the run, before anything starts.
+
+    ``env`` is the command's environment (default: runledger's own). ``require_clean`` is
+    off only for a work tree runledger has just checked out itself (reproduce), where the
+    links it placed to ignored inputs are the only untracked paths.
+    """
+    if require_clean:
+        repo, head, dirty = git.discover_with_status(cwd)
+    else:
+        (repo, head), dirty = git.discover_with_head(cwd), []
+    journal.recover_abandoned(repo.common_dir, lambda: repo)
+    if head.commit is None:
+        raise UserError(
+            "the repository has no commit yet: commit your code first "
+            "(git add -A && git commit -m 'first commit'), so runs can point at it"
+        )
+    if dirty:
+        _refuse_dirty(dirty)
+    cli_params = params_capture.unflatten(
+        dict(params_capture.parse_param_assignment(text) for text in options.params)
+    )
+    env = dict(os.environ if env is None else env)
+    executable = resolve_executable(options.command[0], env)
+    config = project_config.load(repo.root)
+    files = _plan_files(options, cwd, repo, head.commit, config)
+    run_id = ids.new_run_id()
+    work_dir = repo.runledger_dir / "in-progress" / run_id  # made by begin_journal
+    return _Prepared(
+        options, cwd, repo, head, executable, env, cli_params, run_id, work_dir, config, files
+    )
+
+
+def _plan_files(
+    options: ExecOptions,
+    cwd: Path,
+    repo: git.Repo,
+    commit: str,
+    config: project_config.ProjectConfig,
+) -> FilePlan | None:
+    """Hash the inputs and stat the outputs, before the command starts (see capture.pointers)."""
+    if not (options.inputs or options.outputs or config.inputs or config.outputs):
+        return None  # hashing's imports (sqlite3) stay off the path of runs without files
+    from runledger.recording.capture.pointers import plan_files
+
+    return plan_files(repo, commit, cwd, options.inputs, options.outputs, config, _warn)
+
+
+def _warn(message: str) -> None:
+    print(f"runledger: warning: {message}", file=sys.stderr)
+
+
+@dataclass
+class _Outcome:
+    """What running the command produced."""
+
+    result: CommandResult
+    collector: MetricsCollector
+    log: LogCapture
+    capture: _Capture
+    sampler: SystemSampler
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> _Outcome:
+    """Run the command with output pass-through; capture everything else alongside."""
+    child_env = dict(prepared.env)
+    child_env["RUNLEDGER_RUN_ID"] = prepared.run_id
+    child_env["RUNLEDGER_METRICS_FILE"] = str(prepared.metrics_file)
+    collector = MetricsCollector()
+    log = LogCapture(LOG_LIMIT_BYTES)
+    capture = _Capture()
+    sampler = SystemSampler()
+    repo = prepared.repo
+
+    def capture_in_background() -> None:
+        try:
+            from runledger.recording.capture.environment import capture_environment
+            from runledger.redact import DEFAULT_ENV_ALLOWLIST, safe_env
+
+            capture.config = git.read_config(repo)
+            patterns, _ = usable_patterns(capture.config.secret_patterns)
+            capture.environment = capture_environment(
+                prepared.executable,
+                prepared.env,
+                safe_env(
+                    prepared.env,
+                    (*DEFAULT_ENV_ALLOWLIST, *prepared.config.env),
+                    (*patterns, *prepared.config.secret_patterns),
+                ),
+                repo.runledger_dir / "cache",
+            )
+        except Exception as exc:  # reported with the run, never fatal to it
+            capture.error = exc
+        _import_recording_modules()
+
+    capturer = threading.Thread(target=capture_in_background, daemon=True)
+
+    def on_started(pid: int) -> None:
+        capturer.start()
+        sampler.start(pid)
+        if run_journal is not None:
+            run_journal.started(pid, time.time())
+
+    def on_output(data: bytes, stream: str) -> None:
+        log.add(data)
+        collector.feed_output(data, stream)
+        if run_journal is not None:
+            run_journal.feed(data)
+
+    def on_tick() -> None:
+        collector.poll_metrics_file(prepared.metrics_file)
+        if run_journal is not None:
+            run_journal.tick()
+
+    try:
+        result = run_command(
+            prepared.options.command,
+            child_env,
+            on_output=on_output,
+            on_tick=on_tick,
+            on_started=on_started,
+        )
+    finally:
+        sampler.stop()
+    if capturer.is_alive() or capturer.ident is not None:
+        capturer.join()
+    collector.flush_output()
+    collector.poll_metrics_file(prepared.metrics_file, final=True)
+    return _Outcome(result, collector, log, capture, sampler, _collect_artifacts(prepared))
+
+
+def _collect_artifacts(prepared: _Prepared) -> list[dict[str, Any]]:
+    """After the command ended, whatever its status: the outputs it created or changed."""
+    if prepared.files is None:
+        return []
+    from runledger.recording.capture.pointers import collect
+
+    try:
+        return [record.to_dict() for record in collect(prepared.files, _warn)]
+    except KeyboardInterrupt:
+        # Ctrl-C while large checkpoints are hashed: skip them, but still record the run.
+        _warn("interrupted while hashing the outputs; the run is recorded without artifacts")
+        return []
+
+
+def _status(result: CommandResult) -> str:
+    if result.interrupted:
+        return "interrupted"
+    return "failed" if result.returncode != 0 else "ok"
+
+
+def _params(
+    prepared: _Prepared, outcome: _Outcome
+) -> tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]:
+    """Params from every source, least specific first; and the config files read."""
+    command = prepared.options.command
+    sources: list[tuple[str, Any]] = []
+    config_files = []
+    for config in params_capture.config_files_from_argv(command, prepared.cwd):
+        sources.append((f"config:{config.path}", config.params))
+        entry: dict[str, Any] = {"path": config.path, "sha256": config.sha256}
+        if config.error:
+            entry["error"] = config.error
+        config_files.append(entry)
+    hydra = params_capture.hydra_config(
+        prepared.cwd, outcome.log.content().decode(errors="replace"), outcome.result.started_at
+    )
+    if hydra:
+        sources.append(("hydra", hydra))
+    sources.append(("argv", params_capture.params_from_argv(command)))
+    sources.append(("log_params", outcome.collector.logged_params))
+    sources.append(("cli", prepared.cli_params))
+    params, origin = params_capture.merge_params(sources)
+    return params, origin, config_files
+
+
+def begin_journal(prepared: _Prepared) -> Journal:
+    """The run's journal, with what recovery needs if runledger dies (masked), before it starts.
+
+    Written before the command starts: a runledger killed a millisecond later still leaves the
+    run's command and name behind.
+    """
+    redactor = Redactor(prepared.env)
+    options = prepared.options
+    try:
+        return _begin_journal(prepared, redactor, options)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write the run's journal in {prepared.work_dir.parent} ({_cause(exc)}): "
+            "the run could not be recorded, so the command was not started; free some space "
+            "or fix the permissions of the git directory"
+        ) from exc
+
+
+def _begin_journal(prepared: _Prepared, redactor: Redactor, options: ExecOptions) -> Journal:
+    return Journal.begin(
+        prepared.work_dir,
+        prepared.run_id,
+        commit=prepared.head.commit,
+        branch=prepared.head.branch,
+        cwd=prepared.repo.relative_cwd(prepared.cwd),
+        redactor=redactor,
+        facts={
+            "command": redactor.mask_argv(options.command),
+            "name": redactor.mask_text(options.name) if options.name else None,
+            "tags": [redactor.mask_text(tag) for tag in dict.fromkeys(options.tags)],
+            "note": redactor.mask_text(options.note) if options.note else None,
+            "params": redactor.mask_params(prepared.cli_params),
+            "user": _user(),
+            "runledger_version": __version__,
+        },
+    )
+
+
+def _redactor(
+    env: dict[str, str], config: git.RepoConfig, project: project_config.ProjectConfig
+) -> Redactor:
+    """Masks with the built-in rules plus git config's and .runledger.toml's secret patterns."""
+    # .runledger.toml's patterns were checked when it was read; git config's are checked here.
+    patterns, broken = usable_patterns(config.secret_patterns)
+    for pattern in broken:
+        print(
+            f"runledger: warning: ignoring runledger.secretPattern {pattern!r}: not a valid "
+            "regular expression",
+            file=sys.stderr,
+        )
+    return Redactor(env, (*patterns, *project.secret_patterns))
+
+
+def _masked_names(redactor: Redactor, named: dict[str, Any]) -> dict[str, Any]:
+    """Metric names can hold a secret too (a JSON key); the first of two equal names wins."""
+    masked: dict[str, Any] = {}
+    for name, value in named.items():
+        masked.setdefault(redactor.mask_text(name), value)
+    return masked
+
+
+def _import_recording_modules() -> None:
+    """Import what recording needs while the command runs (see the module docstring)."""
+    import getpass  # noqa: F401
+    import socket  # noqa: F401
+
+    import runledger.model.record  # noqa: F401
+    import runledger.redact  # noqa: F401
+    import runledger.store.ledger  # noqa: F401
+
+
+def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
+    import socket
+
+    from runledger.model.record import Run
+
+    result = outcome.result
+    inputs = prepared.files.inputs if prepared.files else None
+    params, sources, config_files = _params(prepared, outcome)
+    config = outcome.capture.config or git.RepoConfig({}, None, None, {})
+    redactor = _redactor(prepared.env, config, prepared.config)
+    metrics = {
+        name: MetricSummary.of(summary) for name, summary in outcome.collector.summaries().items()
+    }
+    system: dict[str, Any] = {}
+    if result.cpu_time_s is not None:
+        system["cpu_time_s"] = result.cpu_time_s
+    if result.max_rss_bytes is not None:
+        system["max_process_rss_bytes"] = result.max_rss_bytes
+    system.update(outcome.sampler.summary())
+    sampled = outcome.sampler.series
+    series = outcome.collector.series()
+    environment = dict(outcome.capture.environment)
+    if outcome.capture.error is not None:
+        environment["capture_error"] = redactor.mask_text(repr(outcome.capture.error))
+    return Run(
+        id=prepared.run_id,
+        name=redactor.mask_text(prepared.options.name) if prepared.options.name else None,
+        status=_status(result),
+        exit_code=result.returncode,
+        signal=result.signal or result.received_signal,
+        started_at=_iso(result.started_at),
+        ended_at=_iso(result.ended_at),
+        duration_s=round(result.monotonic_duration_s, 3),
+        command=tuple(redactor.mask_argv(prepared.options.command)),
+        cwd=redactor.mask_text(prepared.repo.relative_cwd(prepared.cwd)),
+        user=_user(),
+        host=socket.gethostname(),
+        git=GitInfo(
+            commit=prepared.head.commit or "",
+            branch=prepared.head.branch,
+            remotes={name: strip_url_credentials(url) for name, url in config.remotes.items()},
+        ),
+        params=redactor.mask_params(params),
+        param_sources=redactor.mask_params(sources),
+        metrics=_masked_names(redactor, metrics),
+        tags=tuple(dict.fromkeys(redactor.mask_text(tag) for tag in prepared.options.tags)),
+        note=redactor.mask_text(prepared.options.note) if prepared.options.note else None,
+        reproduces=prepared.options.reproduces,
+        runledger_version=__version__,
+        config_files=tuple(redactor.mask_params(entry) for entry in config_files),
+        system=redactor.mask_params(system),
+        series=_masked_names(
+            redactor,
+            {name: (list(s.steps), list(s.values)) for name, s in series.items()},
+        ),
+        series_times=_masked_names(
+            redactor, {name: list(s.times) for name, s in series.items() if s.times}
+        ),
+        system_series={
+            name: (list(sampled.seconds), values) for name, values in sampled.values.items()
+        },
+        environment=redactor.mask_params(environment),
+        log=redactor.mask_bytes(outcome.log.content()),
+        inputs=[redactor.mask_params(record.to_dict()) for record in inputs.files]
+        if inputs
+        else [],
+        artifacts=[redactor.mask_params(entry) for entry in outcome.artifacts],
+        inputs_digest=inputs.digest if inputs else None,
+        input_paths=prepared.files.input_paths if prepared.files else (),
+        output_paths=prepared.files.output_paths if prepared.files else (),
+    )
+
+
+def record(prepared: _Prepared, run: Run, config: git.RepoConfig | None) -> None:
+    import socket
+
+    user = _user()
+    ident = git.format_ident(
+        (config.user_name if config else None) or user,
+        (config.user_email if config else None) or f"{user}@{socket.gethostname()}",
+    )
+    Ledger(prepared.repo).write(run, ident, int(time.time()))
+    _cleanup(prepared.work_dir)
+
+
+def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
+    """Run and record; return the exit code runledger should exit with.
+
+    Once the command has run, its exit code is what runledger exits with, whatever happens
+    while recording: a run that cannot be recorded stays in its journal for the next command.
+    """
+    prepared = prepare(options, Path.cwd() if cwd is None else cwd)
+    run_journal = begin_journal(prepared)
+    try:
+        outcome = run_and_capture(prepared, run_journal)
+    except BaseException:
+        if run_journal.facts.get("child_pid") is None:  # nothing ran: nothing to recover
+            run_journal.close()
+        raise
+    result = outcome.result
+    run_journal.finish(
+        {
+            "status": _status(result),
+            "exit_code": result.returncode,
+            "signal": result.signal or result.received_signal,
+            "ended_at": result.ended_at,
+            "duration_s": round(result.monotonic_duration_s, 3),
+        }
+    )
+    run: Run | None = None
+    try:
+        with journal.shielded():
+            run = build_run(prepared, outcome)
+            record(prepared, run, outcome.capture.config)
+    except (RunledgerError, OSError) as exc:
+        _not_recorded(prepared, run_journal, run, _cause(exc))
+        return result.exit_code
+    except Exception as exc:  # noqa: BLE001 - a bug must not change the command's exit code
+        from runledger.cli.main import _report_bug
+
+        run_journal.hand_over(run.to_files() if run else {}, f"{type(exc).__name__}: {exc}")
+        _report_bug(exc)
+        return result.exit_code
+    print(f"runledger: recorded run {ids.short_id(run.id)} ({run.status})", file=sys.stderr)
+    return result.exit_code
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _not_recorded(prepared: _Prepared, run_journal: Journal, run: Run | None, cause: str) -> None:
+    kept = run_journal.hand_over(run.to_files() if run else {}, cause)
+    if kept == "run":
+        where = f"it is kept in {prepared.work_dir}"
+    elif kept == "journal":
+        where = (
+            "what is known of it (result, metrics, part of the output) is kept in "
+            f"{prepared.work_dir}"
+        )
+    else:
+        where = f"it could not be kept either ({run_journal.write_error or 'unknown error'})"
+    if kept:
+        where += ", and the next runledger command in this repository records it"
+    print(
+        f"runledger: error: run {ids.short_id(prepared.run_id)} was not recorded: {cause}; {where}",
+        file=sys.stderr,
+    )
+
+
+def _user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _cleanup(work_dir: Path) -> None:
+    journal.remove_folder(work_dir)

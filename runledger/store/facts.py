@@ -1,0 +1,89 @@
+"""Mutable facts about runs (team tags, notes) as small commit chains under refs/runledger/.
+
+Runs never change; what people say about them does. Each such fact has its own ref whose
+commits form a chain: every change is a commit holding one TOML file (the new state) whose
+parent is the previous state, so the whole history stays readable with plain git
+(``git log refs/runledger/tags/production``). When two clones changed the same fact, merging
+is a choice between two chains, made by a merge commit that keeps both as parents.
+
+Merge commits are deterministic (a fixed identity and a time taken from the facts themselves),
+so two clones that merge the same two chains independently write the very same commit and
+their next sync has nothing left to merge.
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from runledger.errors import CorruptRecordError
+from runledger.model import tomlcodec
+from runledger.store import git
+
+SCHEMA_VERSION = 1
+MERGE_IDENT = "runledger <runledger@localhost>"
+CAS_ATTEMPTS = 5
+
+
+def now_iso(timestamp: float | None = None) -> str:
+    """UTC time as ISO 8601 with milliseconds, the format runs use."""
+    moment = datetime.fromtimestamp(time.time() if timestamp is None else timestamp, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def iso_seconds(iso: str) -> int:
+    """Seconds since the epoch of an ISO time written by :func:`now_iso` (0 if unreadable)."""
+    try:
+        return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return 0
+
+
+def current_ident(repo: git.Repo) -> str:
+    """Who is changing a fact: git's committer identity, else user@host."""
+    ident = git.committer_ident(repo)
+    if ident:
+        return ident
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return git.format_ident(user, f"{user}@{socket.gethostname()}")
+
+
+def write_commit(
+    repo: git.Repo,
+    filename: str,
+    document: Mapping[str, Any],
+    parents: Sequence[str],
+    ident: str,
+    timestamp: int,
+    message: str,
+) -> str:
+    """One commit of a chain: a tree with ``filename`` holding ``document`` as TOML."""
+    writer = git.ObjectWriter(repo)
+    blob = writer.blob(tomlcodec.dumps({"schema": SCHEMA_VERSION, **document}).encode())
+    tree = writer.flat_tree({filename: blob})
+    return writer.commit(tree, parents, ident, timestamp, message)
+
+
+def parse(content: bytes | None, where: str) -> dict[str, Any]:
+    """The TOML document of one chain commit; CorruptRecordError when it cannot be read."""
+    if content is None:
+        raise CorruptRecordError(f"{where}: the file is missing")
+    try:
+        data = tomlcodec.loads(content.decode())
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CorruptRecordError(f"{where}: not valid TOML ({exc})") from exc
+    schema = data.get("schema")
+    if not isinstance(schema, int):
+        raise CorruptRecordError(f"{where}: no schema version")
+    if schema > SCHEMA_VERSION:
+        raise CorruptRecordError(
+            f"{where}: written by a newer runledger (schema {schema}): upgrade runledger"
+        )
+    return data

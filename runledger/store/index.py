@@ -1,0 +1,653 @@
+"""The run index: every run's run.toml, decoded, in SQLite under the git directory.
+
+Listing 100,000 runs by reading 100,000 run.toml blobs through git and parsing their TOML
+takes a minute; reading them from one SQLite file takes a second. The index is only a cache
+derived from the run refs (CONTRACT.md, Storage): ``refs/runledger/runs/<id>`` and the
+remotes' mirrors ``refs/runledger/remotes/<remote>/runs/<id>`` (sync.py). Deleting it loses
+nothing, and it rebuilds itself silently when it is missing, corrupt, or written by another
+version of runledger (its format stamp names the index layout, runledger's version, the
+record schema, and the JSON that ``ls --json`` prints).
+
+Keeping it current costs what changed, not what is there:
+
+- Nothing changed (the common case): a few ``stat`` calls show that packed-refs and the
+  folders of loose run refs are as they were at the last update; no git process runs.
+- New runs since (exec writes loose refs, fetch writes loose mirror refs): the loose ref
+  names are listed from their folders and git says where they point (one ``for-each-ref``
+  naming them); only their run.toml is read (one ``cat-file --batch``).
+- Anything else (refs packed, a deletion, a big fetch): one ``for-each-ref`` over every run
+  ref, compared with the index by object id; again only new or changed run.toml is read.
+
+Every ref has a row; the row that stands for a run id (``effective``) is the local ref when
+there is one, else the first mirror by name, as ``Ledger.run_refs`` has always chosen.
+
+Concurrent readers and writers are safe: SQLite in WAL mode, every update one transaction
+(a reader sees the index before or after it, never half of it), run.toml read and parsed
+before the write lock is taken, so writers hold it for milliseconds. The refs' stamp is
+taken before they are listed, so an index can never claim to be more current than its
+listing. A corrupt record is remembered with its error: it is reported on every listing
+without its blob being read again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from runledger import __version__, ids
+from runledger.errors import CorruptRecordError
+from runledger.model import tomlcodec
+from runledger.model.record import RUN_FILE, SCHEMA_VERSION, GitInfo, MetricSummary, Run
+from runledger.store import git
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+INDEX_FILE_NAME = "index.sqlite"
+LAYOUT_VERSION = 2
+RUNS_PREFIX = "refs/runledger/runs/"
+MIRROR_PREFIX = "refs/runledger/remotes/"
+BUSY_TIMEOUT_S = 30.0
+# Above this many loose refs, one listing of every ref is cheaper than naming them all.
+NAMED_REFS_LIMIT = 2_000
+# Below this many run.toml files to parse, starting worker processes costs more than it saves.
+PARALLEL_MIN = 1_000
+_READ_CHUNK = 1_000
+_IN_FLIGHT = 8  # chunks handed to workers and not collected yet: bounds memory
+_QUERY_CHUNK = 500
+
+# A rowid table: rows of 1-2 KB would spill into overflow pages in a WITHOUT ROWID table
+# (measured: 4.7 KB a run instead of 1.5). ``record`` is the decoded run.toml as JSON,
+# zlib-compressed (a third of the size; decompressing costs microseconds).
+_COLUMNS = """
+    ref TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    mirror INTEGER NOT NULL,
+    effective INTEGER NOT NULL,
+    oid TEXT NOT NULL,
+    started_at TEXT,
+    status TEXT,
+    reproduces TEXT,
+    record BLOB,
+    record_toml TEXT,
+    summary TEXT,
+    error TEXT
+"""
+_LAYOUT = f"""
+CREATE TABLE runs ({_COLUMNS});
+CREATE INDEX runs_id ON runs (id);
+CREATE INDEX runs_newest ON runs (effective, started_at DESC, id DESC);
+CREATE TABLE loose_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+"""
+_TEMP_TABLES = (
+    f"CREATE TEMP TABLE IF NOT EXISTS incoming ({_COLUMNS})",
+    "CREATE TEMP TABLE IF NOT EXISTS affected (id TEXT PRIMARY KEY)",
+)
+
+
+def _format_stamp() -> str:
+    """What the rows were derived with: a change to any of it rebuilds the index.
+
+    The ``ls --json`` objects are stored ready to print, so a sample run's JSON is part of
+    the stamp: a runledger that prints them differently does not reuse old ones.
+    """
+    sample = Run(
+        id="0" * 16,
+        status="ok",
+        started_at="2020-01-01T00:00:00.000Z",
+        ended_at="2020-01-01T00:00:01.000Z",
+        duration_s=1.0,
+        command=("python", "x.py"),
+        git=GitInfo(commit="0" * 40, branch="main", remotes={"origin": "u"}),
+        params={"a": 1, "b": {"c": None}},
+        metrics={"m": MetricSummary(last=1.0, min=0.5, max=2.0)},
+        tags=("t",),
+    )
+    view = json.dumps(sample.summary_json(), sort_keys=True)
+    digest = hashlib.sha256(view.encode()).hexdigest()[:16]
+    # A runledger that learned a migration reads records it once reported as unreadable.
+    from runledger.model import schema as schema_
+
+    steps = ";".join(f"{m.from_schema}:{m.file}:{m.name}" for m in schema_.MIGRATIONS)
+    migrations = hashlib.sha256(steps.encode()).hexdigest()[:8]
+    return f"{LAYOUT_VERSION}/{__version__}/{SCHEMA_VERSION}/{migrations}/{digest}"
+
+
+def index_path(repo: git.Repo) -> Path:
+    return repo.runledger_dir / INDEX_FILE_NAME
+
+
+def summary_text(run: Run) -> str:
+    """One run's ``ls --json`` object on one line."""
+    return json.dumps(run.summary_json(), ensure_ascii=False, allow_nan=False)
+
+
+def run_ref_id(ref: str) -> tuple[str, bool] | None:
+    """(run id, whether it is a remote's mirror) of a run ref; None for any other ref."""
+    if ref.startswith(RUNS_PREFIX):
+        return ref[len(RUNS_PREFIX) :], False
+    if ref.startswith(MIRROR_PREFIX):
+        parts = ref[len(MIRROR_PREFIX) :].split("/")
+        if len(parts) == 3 and parts[1] == "runs" and len(parts[2]) == ids.ID_LENGTH:
+            return parts[2], True
+    return None
+
+
+@dataclass(frozen=True)
+class _Row:
+    ref: str
+    id: str
+    mirror: bool
+    oid: str
+    started_at: str | None = None
+    status: str | None = None
+    reproduces: str | None = None
+    record: bytes | None = None
+    record_toml: str | None = None
+    summary: str | None = None
+    error: str | None = None
+
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.ref,
+            self.id,
+            int(self.mirror),
+            0,
+            self.oid,
+            self.started_at,
+            self.status,
+            self.reproduces,
+            self.record,
+            self.record_toml,
+            self.summary,
+            self.error,
+        )
+
+
+def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
+    """The index row of one run ref, from its run.toml (None: the tree has no run.toml)."""
+    run_id, mirror = run_ref_id(ref) or (ref, False)
+    try:
+        if content is None:
+            raise CorruptRecordError(f"{ref}: has no {RUN_FILE}")
+        try:
+            text = content.decode()
+            data = tomlcodec.loads(text)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise CorruptRecordError(f"{ref}: run.toml is not valid TOML ({exc})") from exc
+        run = Run.from_run_dict(data, ref)
+    except CorruptRecordError as exc:
+        return _Row(ref, run_id, mirror, oid, error=str(exc))
+    record: bytes | None
+    try:
+        # JSON keeps every value run.toml can hold (NaN, big ints, lone surrogates) except
+        # TOML dates, which only a config file could bring: those rows keep the TOML text.
+        record, record_toml = zlib.compress(_compact(data).encode(), 1), None
+    except TypeError:
+        record, record_toml = None, text
+    summary: str | None
+    try:
+        summary = summary_text(run)
+        summary.encode()
+    except (ValueError, UnicodeEncodeError):
+        summary = None  # built when printed, where the same error reaches the user
+    return _Row(
+        ref, run_id, mirror, oid, run.started_at, run.status, run.reproduces, record,
+        record_toml, summary,
+    )  # fmt: skip
+
+
+def _compact(data: Any) -> str:
+    return json.dumps(data, allow_nan=True, separators=(",", ":"))
+
+
+def _decode_record(record: bytes | None, record_toml: str | None, where: str) -> Run:
+    data: dict[str, Any]
+    if record is not None:
+        data = json.loads(zlib.decompress(record))
+    else:
+        data = tomlcodec.loads(record_toml or "")
+    return Run.from_run_dict(data, where)
+
+
+class IndexUnavailable(Exception):
+    """The index cannot be used here (read-only git directory, locked for too long...)."""
+
+
+class RunIndex:
+    """The index of one repository, opened for one command."""
+
+    def __init__(self, repo: git.Repo, path: Path | None = None) -> None:
+        self.repo = repo
+        self.path = path or index_path(repo)
+        self._db: sqlite3.Connection | None = None
+
+    # --- opening ------------------------------------------------------------------------
+
+    def __enter__(self) -> RunIndex:
+        self.open()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def open(self) -> None:
+        """Open or create the index; a corrupt or foreign file is replaced."""
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError as error:
+            if not _is_corruption(error):
+                raise IndexUnavailable(str(error)) from error
+            self.delete()
+            try:
+                self._db = self._connect()
+            except (sqlite3.Error, OSError) as second:
+                raise IndexUnavailable(str(second)) from second
+        except OSError as error:
+            raise IndexUnavailable(str(error)) from error
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    def delete(self) -> None:
+        """Remove the index files (it is rebuilt on the next listing)."""
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(f"{self.path}{suffix}")
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise IndexUnavailable("the index is not open")
+        return self._db
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            _use_wal(db)
+            db.execute("PRAGMA synchronous = NORMAL")
+            self._prepare_layout(db)
+            for statement in _TEMP_TABLES:
+                db.execute(statement)
+        except BaseException:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _prepare_layout(db: sqlite3.Connection) -> None:
+        stamp = _format_stamp()
+        if _user_version(db) == LAYOUT_VERSION and _meta(db, "format") == stamp:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Checked again under the write lock: another process may have just rebuilt it.
+            if _user_version(db) != LAYOUT_VERSION or _meta(db, "format") != stamp:
+                # Derived data: an index of another layout or version is dropped, not migrated.
+                for (table,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                ).fetchall():
+                    db.execute(f'DROP TABLE IF EXISTS "{table}"')
+                for statement in _LAYOUT.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT INTO meta VALUES ('format', ?)", (stamp,))
+                db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+            db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
+
+    # --- keeping it current -------------------------------------------------------------
+
+    def refresh(self) -> int:
+        """Bring the index up to the refs; return how many run.toml blobs were read."""
+        db = self.db
+        mirrors = git.ref_subfolders(self.repo, MIRROR_PREFIX)
+        stamp, loose = git.loose_refs_state(
+            self.repo,
+            [RUNS_PREFIX, *(f"{folder}runs/" for folder in mirrors)],
+            [MIRROR_PREFIX, *mirrors],
+        )
+        stored = git.RefsStamp(_meta(db, "packed"), _meta(db, "loose"))
+        if stamp.trusted and stamp == stored:
+            return 0
+        scope: set[str] | None = None  # the refs looked at; None: every run ref
+        if stamp.packed is not None and stamp.packed == stored.packed and loose is not None:
+            names = set(loose) | {row[0] for row in db.execute("SELECT ref FROM loose_refs")}
+            if len(names) <= NAMED_REFS_LIMIT:
+                scope = names
+        if scope is None:
+            listed = git.list_refs(self.repo, RUNS_PREFIX, MIRROR_PREFIX)
+            known = dict(db.execute("SELECT ref, oid FROM runs").fetchall())
+        else:
+            listed = git.list_named_refs(self.repo, sorted(scope))
+            known = self._oids_of(scope)
+        current = {ref: oid for ref, oid in listed if run_ref_id(ref) is not None}
+        changed = [(ref, oid) for ref, oid in current.items() if known.get(ref) != oid]
+        vanished = [ref for ref in (known if scope is None else scope) if ref not in current]
+        # Parsed rows wait in a temporary table (memory stays flat at 100,000 new runs) and
+        # join the index in one short transaction.
+        db.execute("DELETE FROM temp.incoming")
+        for rows in self._parsed_rows(changed):
+            db.executemany(
+                f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * 12)})",
+                (row.values() for row in rows),
+            )
+        self._apply(vanished, loose, stamp)
+        return len(changed)
+
+    def _oids_of(self, refs: Iterable[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        wanted = list(refs)
+        for start in range(0, len(wanted), _QUERY_CHUNK):
+            chunk = wanted[start : start + _QUERY_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.db.execute(f"SELECT ref, oid FROM runs WHERE ref IN ({marks})", chunk)
+            )
+        return found
+
+    def _parsed_rows(self, refs: Sequence[tuple[str, str]]) -> Iterator[list[_Row]]:
+        """The rows of ``refs``, a chunk at a time; parsing spreads over the cores when many."""
+        if not refs:
+            return
+        from concurrent.futures import BrokenExecutor
+
+        pool = _parsing_pool(len(refs))
+        pending: list[tuple[Future[list[_Row]], list[tuple[str, str, bytes | None]]]] = []
+        try:
+            with git.CatFile(self.repo) as cat:
+                for start in range(0, len(refs), _READ_CHUNK):
+                    chunk = refs[start : start + _READ_CHUNK]
+                    specs = [f"{oid}:{RUN_FILE}" for _, oid in chunk]
+                    items = [
+                        (ref, oid, content)
+                        for (ref, oid), (_, content) in zip(
+                            chunk, cat.read_many(specs), strict=True
+                        )
+                    ]
+                    if pool is None:
+                        yield _rows_of(items)
+                        continue
+                    try:
+                        pending.append((pool.submit(_rows_of, items), items))
+                    except BrokenExecutor:
+                        yield _rows_of(items)
+                    while pending and (pending[0][0].done() or len(pending) > _IN_FLIGHT):
+                        yield _result(*pending.pop(0))
+            while pending:
+                yield _result(*pending.pop(0))
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+
+    def _apply(
+        self, vanished: Sequence[str], loose: Sequence[str] | None, stamp: git.RefsStamp
+    ) -> None:
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if _meta(db, "format") != _format_stamp():
+                db.execute("ROLLBACK")  # rebuilt meanwhile by another runledger: leave it be
+                return
+            db.execute("DELETE FROM temp.affected")
+            db.execute("INSERT OR IGNORE INTO temp.affected SELECT id FROM temp.incoming")
+            for start in range(0, len(vanished), _QUERY_CHUNK):
+                chunk = list(vanished[start : start + _QUERY_CHUNK])
+                marks = ",".join("?" * len(chunk))
+                db.execute(
+                    "INSERT OR IGNORE INTO temp.affected "
+                    f"SELECT id FROM runs WHERE ref IN ({marks})",
+                    chunk,
+                )
+                db.execute(f"DELETE FROM runs WHERE ref IN ({marks})", chunk)
+            db.execute("INSERT OR REPLACE INTO runs SELECT * FROM temp.incoming")
+            # The row standing for each touched id: its local ref, else its first mirror.
+            db.execute(
+                "UPDATE runs SET effective = (rowid = (SELECT r.rowid FROM runs r "
+                "WHERE r.id = runs.id ORDER BY r.mirror, r.ref LIMIT 1)) "
+                "WHERE id IN (SELECT id FROM temp.affected)"
+            )
+            db.execute("DELETE FROM loose_refs")
+            db.executemany("INSERT INTO loose_refs VALUES (?)", ((name,) for name in loose or ()))
+            # Without the loose names the next refresh cannot take the short way: forget the
+            # packed stamp so that it lists every ref.
+            packed = stamp.packed if loose is not None else None
+            db.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [("packed", packed), ("loose", stamp.loose)],
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("DELETE FROM temp.incoming")
+
+    # --- reading ------------------------------------------------------------------------
+
+    def runs(self) -> Iterator[Run]:
+        """Every readable run, newest first (by start time, then id)."""
+        query = (
+            "SELECT ref, record, record_toml FROM runs WHERE effective = 1 AND error IS NULL "
+            "ORDER BY started_at DESC, id DESC"
+        )
+        for ref, record, record_toml in self.db.execute(query):
+            yield _decode_record(record, record_toml, ref)
+
+    def runs_for(self, refs: Sequence[str]) -> Iterator[tuple[str, Run | None, str | None]]:
+        """(ref, run or None, error) for each of ``refs`` the index holds, in that order."""
+        found: dict[str, tuple[bytes | None, str | None, str | None]] = {}
+        for start in range(0, len(refs), _QUERY_CHUNK):
+            chunk = list(refs[start : start + _QUERY_CHUNK])
+            marks = ",".join("?" * len(chunk))
+            for ref, record, record_toml, error in self.db.execute(
+                f"SELECT ref, record, record_toml, error FROM runs WHERE ref IN ({marks})", chunk
+            ):
+                found[ref] = (record, record_toml, error)
+        for ref in refs:
+            if ref in found:
+                record, record_toml, error = found[ref]
+                if error is not None:
+                    yield ref, None, error
+                else:
+                    yield ref, _decode_record(record, record_toml, ref), None
+
+    def errors(self) -> list[tuple[str, str]]:
+        """(ref, error) of every run whose record cannot be read."""
+        return list(
+            self.db.execute(
+                "SELECT ref, error FROM runs WHERE effective = 1 AND error IS NOT NULL ORDER BY ref"
+            )
+        )
+
+    def summaries(
+        self, status: str | None = None, limit: int | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """(id, ``ls --json`` object on one line) of each readable run, newest first."""
+        query = "SELECT ref, id, summary, record, record_toml FROM runs "
+        query += "WHERE effective = 1 AND error IS NULL"
+        args: list[Any] = []
+        if status is not None:
+            query += " AND status = ?"
+            args.append(status)
+        query += " ORDER BY started_at DESC, id DESC"
+        if limit is not None:
+            query += " LIMIT ?"
+            args.append(limit)
+        for ref, run_id, summary, record, record_toml in self.db.execute(query, args):
+            if summary is None:
+                summary = summary_text(_decode_record(record, record_toml, ref))
+            yield run_id, summary
+
+    def refs(self, prefix: str = "") -> list[tuple[str, str, str, bool]]:
+        """(id, oid, ref, is a mirror) of each run whose id starts with ``prefix``: local refs
+        first, then mirrored ones, each in ref order."""
+        query = "SELECT id, oid, ref, mirror FROM runs WHERE effective = 1"
+        args: list[str] = []
+        if not prefix.isascii():  # run ids are ascii: nothing matches (and sqlite wants UTF-8)
+            return []
+        if prefix:
+            query += " AND id >= ? AND id < ?"
+            args += [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)]
+        query += " ORDER BY mirror, ref"
+        return [
+            (run_id, oid, ref, bool(mirror))
+            for run_id, oid, ref, mirror in self.db.execute(query, args)
+        ]
+
+    def reproduced(self) -> dict[str, list[str]]:
+        """Run id -> the refs of the readable runs that reproduce it."""
+        found: dict[str, list[str]] = {}
+        for original, ref in self.db.execute(
+            "SELECT reproduces, ref FROM runs WHERE effective = 1 AND error IS NULL "
+            "AND reproduces IS NOT NULL"
+        ):
+            found.setdefault(original, []).append(ref)
+        return found
+
+    def reproducers(self, run_id: str) -> list[str]:
+        """Refs of the readable runs that reproduce ``run_id``."""
+        return [
+            ref
+            for (ref,) in self.db.execute(
+                "SELECT ref FROM runs WHERE effective = 1 AND error IS NULL AND reproduces = ? "
+                "ORDER BY ref",
+                (run_id,),
+            )
+        ]
+
+    def refs_mentioning(self, text: str) -> list[str]:
+        """Refs of the readable runs whose ``ls --json`` object contains ``text`` (a quick
+        first pass: callers check the runs themselves)."""
+        return [
+            ref
+            for (ref,) in self.db.execute(
+                "SELECT ref FROM runs WHERE effective = 1 AND error IS NULL "
+                "AND (summary IS NULL OR instr(summary, ?) > 0) ORDER BY mirror, ref",
+                (text,),
+            )
+        ]
+
+
+def _result(
+    future: Future[list[_Row]], items: Sequence[tuple[str, str, bytes | None]]
+) -> list[_Row]:
+    from concurrent.futures import BrokenExecutor
+
+    try:
+        return future.result()
+    except BrokenExecutor:  # a worker died (out of memory?): parse here instead
+        return _rows_of(items)
+
+
+def _rows_of(items: Sequence[tuple[str, str, bytes | None]]) -> list[_Row]:
+    return [row_for(ref, oid, content) for ref, oid, content in items]
+
+
+def _parsing_pool(count: int) -> ProcessPoolExecutor | None:
+    """Worker processes for parsing ``count`` run.toml files, when that pays.
+
+    tomllib parses about 1,500 run.toml files a second on one core, so a first listing of
+    10,000 runs is mostly parsing. Workers are forked (Linux only: fork is the cheap way, and
+    only safe before any thread starts, so the pool is started before git's reader thread).
+    """
+    workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
+    if count < PARALLEL_MIN or workers < 2 or sys.platform != "linux":
+        return None
+    import multiprocessing
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
+
+    try:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        pool.submit(int).result()  # forks every worker now, while this process has one thread
+    except (OSError, BrokenExecutor):
+        return None
+    return pool
+
+
+@contextlib.contextmanager
+def current_index(repo: git.Repo) -> Iterator[RunIndex | None]:
+    """The repository's index brought up to date, or None when it cannot be used here.
+
+    Every problem with the index (a read-only git directory, a full disk, a lock held for
+    too long) makes the caller read the refs directly: the index is never a reason to fail.
+    """
+    index = RunIndex(repo)
+    try:
+        index.open()
+        index.refresh()
+    except (IndexUnavailable, sqlite3.Error, OSError) as error:
+        index.close()
+        if isinstance(error, sqlite3.Error) and _is_corruption(error):
+            # Found corrupt after opening: this command reads the refs, the next rebuilds it.
+            with contextlib.suppress(OSError):
+                index.delete()
+        yield None
+        return
+    try:
+        yield index
+    finally:
+        index.close()
+
+
+def _use_wal(db: sqlite3.Connection) -> None:
+    # Switching a new database to WAL fails at once with "locked" while another process does
+    # the same: sqlite does not wait on the busy timeout there, so we do.
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def _user_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _meta(db: sqlite3.Connection, key: str) -> str | None:
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.OperationalError:  # no meta table yet
+        return None
+    return None if row is None else row[0]
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _is_corruption(error: sqlite3.Error) -> bool:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)

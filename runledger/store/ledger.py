@@ -1,0 +1,397 @@
+"""The ledger: write a run, list and read runs, resolve a RUN argument.
+
+A run is a commit whose parent is the code commit it ran on and whose tree holds the run's
+TOML files; ``refs/runledger/runs/<id>`` points at it. Runs are written once, create-only:
+two writers can never overwrite each other, and nothing recorded is ever rewritten.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from runledger import ids
+from runledger.errors import AmbiguousRunError, CorruptRecordError, RunNotFoundError, UserError
+from runledger.model.record import (
+    DETAIL_FILES,
+    METRICS_FILE,
+    RUN_FILE,
+    MetricsFile,
+    Run,
+    link_reproductions,
+)
+from runledger.store import git, notes, tags
+
+if TYPE_CHECKING:
+    from runledger.store.index import RunIndex
+
+RUNS_PREFIX = "refs/runledger/runs/"
+# Runs fetched by plain `git fetch` (after `runledger init`) or by push/pull, not yet adopted
+# into RUNS_PREFIX: refs/runledger/remotes/<remote>/runs/<id> (see sync.py).
+MIRROR_PREFIX = "refs/runledger/remotes/"
+PACK_EVERY = 256  # pack loose run refs once this many have piled up
+
+
+@dataclass(frozen=True)
+class RunRef:
+    id: str
+    oid: str
+    refname: str = ""  # where it was found, when not under RUNS_PREFIX (a remote's mirror)
+
+    @property
+    def ref(self) -> str:
+        return self.refname or RUNS_PREFIX + self.id
+
+
+class Ledger:
+    """The runs recorded in one repository."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        self._warned: set[str] = set()
+
+    # --- writing ------------------------------------------------------------------------
+
+    def build_commit(self, run: Run, writer: git.ObjectWriter, ident: str, timestamp: int) -> str:
+        """Write the run's objects (blobs, tree, commit) and return the commit id."""
+        blobs = {name: writer.blob(content) for name, content in run.to_files().items()}
+        tree = writer.flat_tree(blobs)
+        title = f"runledger run {run.id}: {run.status}"
+        body = " ".join(run.command)[:1000]
+        return writer.commit(tree, [run.git.commit], ident, timestamp, f"{title}\n\n{body}\n")
+
+    def write(self, run: Run, ident: str, timestamp: int) -> str:
+        """Record ``run``; return its ref. Fails, changing nothing, if the id already exists."""
+        writer = git.ObjectWriter(self.repo)
+        commit = self.build_commit(run, writer, ident, timestamp)
+        ref = RUNS_PREFIX + run.id
+        git.create_refs(self.repo, {ref: commit})
+        self._maybe_pack()
+        return ref
+
+    def write_many(self, runs: list[Run], ident: str, timestamp: int) -> None:
+        """Record several runs in one ref transaction (benchmarks, imports)."""
+        writer = git.ObjectWriter(self.repo)
+        refs = {
+            RUNS_PREFIX + run.id: self.build_commit(run, writer, ident, timestamp) for run in runs
+        }
+        git.create_refs(self.repo, refs)
+        self._maybe_pack()
+
+    def _maybe_pack(self) -> None:
+        loose = self.repo.common_dir / "refs" / "runledger" / "runs"
+        try:
+            count = sum(1 for _ in loose.iterdir())
+        except OSError:
+            return
+        if count >= PACK_EVERY:
+            git.pack_refs(self.repo)
+
+    # --- reading ------------------------------------------------------------------------
+
+    @contextmanager
+    def _index(self) -> Iterator[RunIndex | None]:
+        """The run index, current, with its unreadable records reported; None without one."""
+        from runledger.store.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is not None:
+                for ref, error in index.errors():
+                    self.warn_corrupt(ref, CorruptRecordError(error))
+            yield index
+
+    def run_refs(self, prefix: str = "") -> list[RunRef]:
+        """This repository's runs, and those only in a remote's mirror (fetched, not pulled);
+        only those whose id starts with ``prefix`` when one is given."""
+        from runledger.store.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is not None:
+                return [
+                    RunRef(run_id, oid, ref if mirror else "")
+                    for run_id, oid, ref, mirror in index.refs(prefix)
+                ]
+        return [ref for ref in self._listed_run_refs() if ref.id.startswith(prefix)]
+
+    def _listed_run_refs(self) -> list[RunRef]:
+        local: list[RunRef] = []
+        mirrored: dict[str, RunRef] = {}
+        for ref, oid in git.list_refs(self.repo, RUNS_PREFIX, MIRROR_PREFIX):
+            if ref.startswith(RUNS_PREFIX):
+                local.append(RunRef(ref[len(RUNS_PREFIX) :], oid))
+                continue
+            parts = ref[len(MIRROR_PREFIX) :].split("/")
+            if len(parts) == 3 and parts[1] == "runs" and len(parts[2]) == ids.ID_LENGTH:
+                mirrored.setdefault(parts[2], RunRef(parts[2], oid, ref))
+        if mirrored:
+            for run in local:
+                mirrored.pop(run.id, None)
+            local.extend(mirrored.values())
+        return local
+
+    def warn_corrupt(self, ref: str, error: CorruptRecordError) -> None:
+        if ref not in self._warned:
+            self._warned.add(ref)
+            reason = _reason(ref, error)
+            print(f"runledger: warning: skipping {ref}: {reason}", file=sys.stderr)
+
+    def runs(self) -> list[Run]:
+        """Every readable run (run.toml only), newest first; unreadable ones are reported."""
+        with self._index() as index:
+            if index is not None:
+                runs = list(index.runs())
+            else:
+                runs = list(self._read_summaries(self._listed_run_refs()))
+                runs.sort(key=lambda run: (run.started_at, run.id), reverse=True)
+        by_run = self.team_tags()
+        if by_run:
+            runs = [
+                replace(run, team_tags=tuple(by_run[run.id])) if run.id in by_run else run
+                for run in runs
+            ]
+        return runs
+
+    def summaries_json(self, status: str | None = None, limit: int | None = None) -> list[str]:
+        """``ls --json``'s object of each run (one line each), newest first, as ``ls`` lists
+        them: team tags merged in and reproductions linked.
+
+        From the index the objects are printed as stored, without building a ``Run``: at
+        100,000 runs that is the difference between a second and most of a minute. Only the
+        few runs with team tags or reproductions are built, to fill those in.
+        """
+        from runledger.store.index import summary_text
+
+        with self._index() as index:
+            if index is not None:
+                team = self.team_tags()
+                reproduced = index.reproduced()
+                lines = []
+                for run_id, text in index.summaries(status, limit):
+                    if run_id in team or run_id in reproduced:
+                        text = summary_text(self._linked(index, run_id, team, reproduced))
+                    lines.append(text)
+                return lines
+        runs = [run for run in link_reproductions(self.runs()) if status in (None, run.status)]
+        return [summary_text(run) for run in (runs if limit is None else runs[:limit])]
+
+    @staticmethod
+    def _linked(
+        index: RunIndex, run_id: str, team: dict[str, list[str]], reproduced: dict[str, list[str]]
+    ) -> Run:
+        """One run from the index with its team tags and the runs that reproduce it."""
+        ref = next(ref for found, _, ref, _ in index.refs(run_id) if found == run_id)
+        runs = [run for _, run, _ in index.runs_for([ref, *reproduced.get(run_id, [])]) if run]
+        original = replace(runs[0], team_tags=tuple(team.get(run_id, ())))
+        return link_reproductions(runs, [original])[0]
+
+    def reproductions_of(self, run_id: str) -> list[Run] | None:
+        """The readable runs that reproduce ``run_id``, from the index; None without one."""
+        from runledger.store.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is None:
+                return None
+            refs = index.reproducers(run_id)
+            return [run for _, run, _ in index.runs_for(refs) if run is not None]
+
+    def team_tags(self) -> dict[str, list[str]]:
+        """Run id -> the team tags (``runledger tag``) that name it now."""
+        by_run: dict[str, list[str]] = {}
+        for name, state in tags.live_tags(self.repo).items():
+            if state.run:
+                by_run.setdefault(state.run, []).append(name)
+        return by_run
+
+    def read_each(self, refs: Sequence[RunRef], name: str) -> Iterator[tuple[RunRef, bytes | None]]:
+        """One file of every run (e.g. files.toml), read through one cat-file process."""
+        if not refs:
+            return
+        with git.CatFile(self.repo) as cat:
+            specs = [f"{ref.oid}:{name}" for ref in refs]
+            for ref, (_, content) in zip(refs, cat.read_many(specs), strict=True):
+                yield ref, content
+
+    def read_series(self, run_ids: Sequence[str]) -> dict[str, MetricsFile]:
+        """The metrics.toml of each run in ``run_ids``, through one cat-file process.
+
+        A run without series maps to an empty MetricsFile; an unreadable one is reported
+        and left out.
+        """
+        wanted = set(run_ids)
+        refs = [ref for ref in self.run_refs() if ref.id in wanted]
+        found: dict[str, MetricsFile] = {}
+        for ref, content in self.read_each(refs, METRICS_FILE):
+            try:
+                found[ref.id] = MetricsFile.parse(content) if content else MetricsFile()
+            except (ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:
+                self.warn_corrupt(
+                    ref.ref, CorruptRecordError(f"{METRICS_FILE} cannot be read ({exc})")
+                )
+        return found
+
+    def summaries(self, refs: list[RunRef]) -> list[Run]:
+        """The run.toml of each of ``refs`` that can be read; unreadable ones are reported."""
+        from runledger.store.index import current_index
+
+        found: dict[str, Run | None] = {}
+        with current_index(self.repo) as index:
+            if index is not None:
+                for name, run, error in index.runs_for([ref.ref for ref in refs]):
+                    if run is None:
+                        self.warn_corrupt(name, CorruptRecordError(error or "cannot be read"))
+                    found[name] = run
+        unindexed = [ref for ref in refs if ref.ref not in found]
+        for ref, read in zip(unindexed, self._read_each_summary(unindexed), strict=True):
+            found[ref.ref] = read
+        return [run for run in (found[ref.ref] for ref in refs) if run is not None]
+
+    def _read_each_summary(self, refs: list[RunRef]) -> Iterator[Run | None]:
+        """The run.toml of each of ``refs``, None (reported) where it cannot be read."""
+        for ref, content in self.read_each(refs, RUN_FILE):
+            try:
+                if content is None:
+                    raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
+                yield Run.from_run_toml(content, ref.ref)
+            except CorruptRecordError as exc:
+                self.warn_corrupt(ref.ref, exc)
+                yield None
+
+    def _read_summaries(self, refs: list[RunRef]) -> Iterator[Run]:
+        if not refs:
+            return
+        with git.CatFile(self.repo) as cat:
+            specs = [f"{ref.oid}:{RUN_FILE}" for ref in refs]
+            for ref, (_, content) in zip(refs, cat.read_many(specs), strict=True):
+                try:
+                    if content is None:
+                        raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
+                    yield Run.from_run_toml(content, ref.ref)
+                except CorruptRecordError as exc:
+                    self.warn_corrupt(ref.ref, exc)
+
+    def resolve(self, spec: str) -> RunRef:
+        """A RUN argument -> the run's ref.
+
+        In this order: a full run id; a team tag (``runledger tag``) of exactly that name;
+        a unique prefix of a run id; a tag given at exec (``exec --tag``) that one run has.
+        A tag therefore wins over an id prefix that happens to spell the same word, and a
+        full id always means that run.
+        """
+        spec = spec.strip()
+        if not spec:
+            raise UserError("no run given: pass a run id, a unique prefix of one, or a tag")
+        try:
+            spec.encode("utf-8")
+        except UnicodeEncodeError:  # undecodable bytes: no id or tag can be spelt so
+            raise RunNotFoundError(
+                f"no run matches {spec!r}: see 'runledger ls' for run ids"
+            ) from None
+        # Each step asks for the few refs it needs (the index answers by id range), rather
+        # than listing 100,000 refs to find one.
+        lowered = spec.lower()
+        starting = self.run_refs(lowered)
+        exact = [ref for ref in starting if ref.id == lowered]
+        if exact:
+            return exact[0]
+        tagged = self._resolve_team_tag(spec)
+        if tagged is not None:
+            return tagged
+        if ids.is_run_id_prefix(lowered):
+            prefix = lowered
+            matches = starting
+            if len(matches) == 1:
+                return matches[0]
+            if len(matches) > 1:
+                shown = ", ".join(
+                    ref.id[: max(len(prefix) + 2, ids.SHORT_LENGTH)] for ref in matches[:10]
+                )
+                more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+                raise AmbiguousRunError(
+                    f"run prefix {spec!r} is ambiguous: it matches {len(matches)} runs "
+                    f"({shown}{more}); type more characters"
+                )
+        labelled = self._resolve_exec_tag(spec)
+        if labelled is not None:
+            return labelled
+        raise RunNotFoundError(f"no run matches {spec!r}: see 'runledger ls' for run ids")
+
+    def _resolve_team_tag(self, spec: str) -> RunRef | None:
+        state = tags.tips(self.repo, spec).get(spec) if "/" not in spec else None
+        if state is None or state.deleted:
+            return None
+        for ref in self.run_refs(state.run or ""):
+            if ref.id == state.run:
+                return ref
+        raise RunNotFoundError(
+            f"tag {spec!r} names run {state.run}, which is not in this repository: "
+            "run 'runledger pull' to fetch it"
+        )
+
+    def _resolve_exec_tag(self, spec: str) -> RunRef | None:
+        refs = self._refs_maybe_tagged(spec)
+        by_id = {ref.id: ref for ref in refs}
+        matches = [run.id for run in self.summaries(refs) if spec in run.tags]
+        if len(matches) == 1:
+            return by_id[matches[0]]
+        if len(matches) > 1:
+            shown = ", ".join(ids.short_id(run_id) for run_id in sorted(matches)[:10])
+            raise AmbiguousRunError(
+                f"tag {spec!r} is on {len(matches)} runs ({shown}): name one run by its id"
+            )
+        return None
+
+    def _refs_maybe_tagged(self, tag: str) -> list[RunRef]:
+        """The runs that may have ``tag`` among their exec tags: from the index, only those
+        whose stored JSON mentions it (then checked on the runs themselves)."""
+        import json
+
+        from runledger.store.index import current_index
+
+        with current_index(self.repo) as index:
+            if index is not None:
+                mentioned = set(index.refs_mentioning(json.dumps(tag, ensure_ascii=False)))
+                return [ref for ref in self.run_refs() if ref.ref in mentioned]
+        return self.run_refs()
+
+    def read(self, spec: str) -> Run:
+        """Everything recorded for the run that ``spec`` names."""
+        ref = self.resolve(spec)
+        try:
+            return self._read(ref)
+        except CorruptRecordError as exc:
+            what = "" if exc.newer else "; the record is damaged, every other run still reads"
+            short = ids.short_id(ref.id)
+            raise CorruptRecordError(
+                f"cannot read run {short} ({ref.ref}): {_reason(ref.ref, exc)}{what}",
+                newer=exc.newer,
+            ) from exc
+
+    def _read(self, ref: RunRef) -> Run:
+        with git.CatFile(self.repo) as cat:
+            content = cat.read(f"{ref.oid}:{RUN_FILE}")
+            if content is None:
+                raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
+            run = Run.from_run_toml(content, ref.ref)
+            files = {name: cat.read(f"{ref.oid}:{name}") for name in DETAIL_FILES}
+            where = notes.notes_ref(ref.id)
+            note_list = notes.from_content(cat.read(f"{where}:{notes.NOTES_FILE}"), where)
+        try:
+            run = run.with_files(files)
+        except CorruptRecordError:
+            raise
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise CorruptRecordError(f"{ref.ref}: a detail file cannot be read ({exc})") from exc
+        return replace(
+            run,
+            team_tags=tuple(self.team_tags().get(run.id, ())),
+            notes=tuple(note.json() for note in note_list),
+        )
+
+
+def _reason(ref: str, error: CorruptRecordError) -> str:
+    """The error's text without the ref it starts with, on one line."""
+    text = " ".join(str(error).split())
+    return text[len(ref) + 2 :] if text.startswith(ref + ": ") else text

@@ -1,0 +1,1 @@
+"""What people see: terminal renderers and the HTML report. Views never read the store."""

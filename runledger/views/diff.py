@@ -1,0 +1,206 @@
+"""``diff`` for people: one coloured section per kind of change, in the order of RunDiff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from runledger.analysis.compare import cell_text
+from runledger.analysis.diff import Change, CodeDiff, FileChange, MetricChange, RunDiff, Side
+from runledger.views.runs import STATUS_STYLE, console, format_number, format_when
+
+MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
+VERDICT_STYLE = {"better": "green", "worse": "red", "same": "dim"}
+PATCH_STYLES = (
+    ("+++", "bold"),
+    ("---", "bold"),
+    ("+", "green"),
+    ("-", "red"),
+    ("@@", "cyan"),
+    ("diff ", "bold"),
+)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return format_number(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return " ".join(value)
+    return cell_text(value)
+
+
+def _title(out: Console, text: str, detail: str = "") -> None:
+    line = Text(f"\n{text}", style="bold underline")
+    if detail:
+        line.append(f"  {detail}", style="dim")
+    out.print(line)
+
+
+def _side(label: str, side: Side) -> Text:
+    line = Text(f"{label}  ", style="bold")
+    line.append(side.id, style="cyan")
+    if side.name:
+        line.append(f"  {side.name}")
+    line.append("  ")
+    line.append(side.status, style=STATUS_STYLE.get(side.status, ""))
+    line.append(f"  {format_when(side.started_at)}", style="dim")
+    line.append(f"  {side.commit[:8]}", style="magenta")
+    if side.branch:
+        line.append(f" ({side.branch})", style="dim")
+    return line
+
+
+def _change_table(changes: tuple[Change, ...] | list[Change], sources: bool = False) -> Table:
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    if sources:
+        table.add_column(style="dim")
+    for change in changes:
+        mark, style = MARK[change.kind]
+        if change.kind == "added":
+            shown = Text(_value(change.b), style="green")
+        elif change.kind == "removed":
+            shown = Text(_value(change.a), style="red")
+        else:
+            shown = Text(_value(change.a), style="red")
+            shown.append(" → ", style="dim")
+            shown.append(_value(change.b), style="green")
+        row: list[str | Text] = [Text(mark, style=style), change.key, shown]
+        if sources:
+            source_a = getattr(change, "source_a", None)
+            source_b = getattr(change, "source_b", None)
+            if source_a and source_b and source_a != source_b:
+                row.append(f"{source_a} → {source_b}")
+            else:
+                row.append(source_b or source_a or "")
+        table.add_row(*row)
+    return table
+
+
+def _percent(relative: float | None) -> str:
+    return "" if relative is None else f"{relative * 100:+.1f}%"
+
+
+def _metric_table(metrics: tuple[MetricChange, ...]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("metric")
+    for column in ("a", "b", "delta", "change"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("", style="dim")
+    for change in metrics:
+        style = VERDICT_STYLE.get(change.verdict or "", "")
+        delta = change.delta
+        table.add_row(
+            change.name,
+            format_number(change.a),
+            format_number(change.b),
+            Text("" if delta is None else ("+" if delta > 0 else "") + format_number(delta), style),
+            Text(_percent(change.relative), style),
+            "lower is better" if change.direction == "min" else "higher is better",
+        )
+    return table
+
+
+def _render_code(out: Console, code: CodeDiff) -> None:
+    _title(out, "code", f"{code.commit_a[:8]} → {code.commit_b[:8]}")
+    if code.error:
+        out.print(Text(code.error, style="yellow"))
+        return
+    if not code.files:
+        out.print(Text("the two commits have the same files", style="dim"))
+    for line in code.stat.rstrip("\n").splitlines():
+        text = Text(line)
+        text.highlight_regex(r"\++", "green")
+        text.highlight_regex(r"-+$", "red")
+        out.print(text)
+    if code.patch:
+        out.print()
+        for line in code.patch.rstrip("\n").splitlines():
+            style = next((s for prefix, s in PATCH_STYLES if line.startswith(prefix)), "")
+            out.print(Text(line, style=style))
+
+
+def _file_table(changes: tuple[FileChange, ...]) -> Table:
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    table.add_column(overflow="fold")
+    for change in changes:
+        mark, style = MARK[change.kind]
+        if change.kind == "changed" and change.a is not None and change.b is not None:
+            detail = Text(_identity(change.a), style="red")
+            detail.append(" → ", style="dim")
+            detail.append(_identity(change.b), style="green")
+        else:
+            record = change.b if change.b is not None else change.a
+            detail = Text(_identity(record or {}), style=style)
+        table.add_row(Text(mark, style=style), change.path, detail)
+    return table
+
+
+def _identity(record: Any) -> str:
+    if record.get("kind") == "symlink":
+        return f"link to {record.get('link_target')}"
+    digest = record.get("sha256") or record.get("git_blob") or "?"
+    return f"{str(digest)[:12]} ({_size(record.get('size'))})"
+
+
+def _size(size: Any) -> str:
+    if not isinstance(size, int):
+        return "?"
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
+
+
+def render_diff(diff: RunDiff, out: Console | None = None) -> None:
+    out = out or console()
+    out.print(_side("a", diff.a))
+    out.print(_side("b", diff.b))
+    anything = False
+    if diff.command is not None:
+        anything = True
+        _title(out, "command")
+        out.print(Text("- " + _value(diff.command.a), style="red"))
+        out.print(Text("+ " + _value(diff.command.b), style="green"))
+    if diff.run:
+        anything = True
+        _title(out, "run")
+        out.print(_change_table(diff.run))
+    if diff.params:
+        anything = True
+        _title(out, "params", f"{len(diff.params)} differ")
+        out.print(_change_table(list(diff.params), sources=True))
+    if diff.metrics:
+        anything = True
+        _title(out, "metrics", "delta = b - a")
+        out.print(_metric_table(diff.metrics))
+    if diff.code is not None:
+        anything = True
+        _render_code(out, diff.code)
+    for title, files in (("inputs", diff.inputs), ("artifacts", diff.artifacts)):
+        if files:
+            anything = True
+            _title(out, title)
+            out.print(_file_table(files))
+    env = diff.environment
+    if env:
+        anything = True
+        _title(out, "environment")
+        if env.system:
+            out.print(_change_table(env.system))
+        if env.packages:
+            out.print(Text(f"packages ({len(env.packages)} differ)", style="bold"))
+            out.print(_change_table(env.packages))
+        if env.variables:
+            out.print(Text("variables", style="bold"))
+            out.print(_change_table(env.variables))
+    if not anything:
+        out.print(Text("\nno differences: same command, params, metrics, code and environment"))

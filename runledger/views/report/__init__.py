@@ -1,0 +1,1 @@
+"""The HTML report: the page (html.py) and its matplotlib figures (figures.py)."""

@@ -1,0 +1,134 @@
+"""``reproduce`` for people: the plan and checks (stderr), the verdict table (stdout)."""
+
+from __future__ import annotations
+
+import math
+import os
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from runledger import ids
+from runledger.analysis.reproduce import CheckState, Outcome, Plan
+from runledger.analysis.verdict import MetricCheck
+from runledger.views.runs import console, format_when
+
+CHECK_MARK: dict[CheckState, tuple[str, str]] = {
+    "ok": ("✓", "green"),
+    "warn": ("!", "yellow"),
+    "fail": ("✗", "red"),
+}
+
+
+def stderr_console() -> Console:
+    """The plan goes to stderr, so the verdict alone can be piped or redirected."""
+    probe = Console(stderr=True)
+    if probe.is_terminal or os.environ.get("COLUMNS"):
+        return Console(stderr=True, highlight=False, soft_wrap=False)
+    return Console(stderr=True, highlight=False, soft_wrap=False, width=200)
+
+
+def render_plan(plan: Plan, out: Console) -> None:
+    original = plan.original
+    title = Text("reproduce run ", style="bold")
+    title.append(original.id, style="cyan")
+    if original.name:
+        title.append(f"  {original.name}")
+    title.append(f"  ({original.status}, {format_when(original.started_at)})", style="dim")
+    out.print(title)
+
+    head = Table(box=None, show_header=False, pad_edge=False)
+    head.add_column(style="bold", no_wrap=True)
+    head.add_column(overflow="fold")
+    head.add_row("command", " ".join(original.command))
+    commit = Text(original.git.commit, style="magenta")
+    where = f"recorded on branch {original.git.branch}" if original.git.branch else "detached"
+    if plan.head.commit and plan.head.commit != original.git.commit:
+        where += f"; your HEAD is {plan.head.commit[:12]}"
+    commit.append(f"  ({where})", style="dim")
+    head.add_row("commit", commit)
+    head.add_row("directory", f"{original.cwd}  (in {plan.worktree})")
+    variables = plan.variables
+    if variables.set:
+        head.add_row(
+            "sets", "  ".join(f"{name}={value}" for name, value in sorted(variables.set.items()))
+        )
+    if variables.rewritten:
+        head.add_row(
+            "", Text(f"{', '.join(variables.rewritten)}: your work tree -> the re-run's", "dim")
+        )
+    if variables.unset:
+        head.add_row("unsets", f"{' '.join(variables.unset)}  (not set in the original run)")
+    if variables.kept:
+        head.add_row("keeps", f"{' '.join(variables.kept)}  (masked in the record: yours is used)")
+    out.print(head)
+
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+    table.add_column("", no_wrap=True)
+    table.add_column("check", no_wrap=True)
+    table.add_column("", overflow="fold")
+    for check in plan.checks:
+        mark, style = CHECK_MARK[check.state]
+        table.add_row(Text(mark, style=style), check.what, check.detail)
+    out.print(table)
+
+
+def _value(value: float | None) -> str:
+    if value is None:
+        return "missing"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    return f"{value:.10g}"
+
+
+def _diff(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}"
+
+
+def _relative(check: MetricCheck) -> str:
+    return "" if check.rel_diff is None else f"{check.rel_diff * 100:.3g}%"
+
+
+def _tolerance(check: MetricCheck) -> str:
+    return "exact" if check.tolerance == 0 else f"{check.tolerance * 100:.3g}%"
+
+
+def render_verdict(outcome: Outcome, out: Console | None = None) -> None:
+    out = out or console()
+    verdict = outcome.verdict
+    if verdict.metrics:
+        table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("metric", no_wrap=True)
+        for column in ("original", "reproduced", "abs diff", "rel diff", "tolerance"):
+            table.add_column(column, justify="right", no_wrap=True)
+        table.add_column("", no_wrap=True)
+        for check in verdict.metrics:
+            mark = Text("✓", style="green") if check.matched else Text("✗", style="red")
+            table.add_row(
+                check.name,
+                _value(check.original),
+                _value(check.new),
+                _diff(check.abs_diff),
+                _relative(check),
+                _tolerance(check),
+                mark,
+            )
+        out.print(table)
+    reproduction = outcome.run.reproduction
+    notes = []
+    if reproduction is not None and reproduction.input_drift:
+        notes.append("the inputs differed from the original's (--allow-input-drift)")
+    if reproduction is not None and reproduction.environment_drift:
+        count = len(reproduction.environment_drift)
+        notes.append(f"the environment differed ({count} difference{'s' * (count != 1)})")
+    line = Text(
+        verdict.headline.split(":", 1)[0],
+        style="bold green" if verdict.name == "reproduced" else "bold red",
+    )
+    line.append(":" + verdict.headline.split(":", 1)[1])
+    if notes:
+        line.append(f" ({'; '.join(notes)})", style="yellow")
+    line.append(f"  [run {ids.short_id(outcome.run.id)}]", style="dim")
+    out.print(line)

@@ -1,0 +1,62 @@
+"""Rich rendering of team tags and their history (``runledger tags``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from runledger import ids
+from runledger.store.tags import TagState
+from runledger.views.runs import console, format_when
+
+
+def _run(run_id: str | None) -> Text:
+    return Text(ids.short_id(run_id), style="cyan") if run_id else Text("-", style="dim")
+
+
+def render_tags(states: Sequence[TagState], out: Console | None = None) -> None:
+    out = out or console()
+    if not states:
+        out.print("No tags yet. Name a run with: runledger tag RUN production", style="dim")
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("tag", "run", "by", "when"):
+        table.add_column(column, no_wrap=True)
+    for state in states:
+        table.add_row(
+            Text(state.name, style="bold"),
+            _run(state.run),
+            Text(state.by),
+            Text(f"{format_when(state.at)}  {state.at}"),
+        )
+    out.print(table)
+
+
+def render_history(states: Sequence[TagState], out: Console | None = None) -> None:
+    """Every change of one tag, newest first: what it named before and after."""
+    out = out or console()
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("when", "change", "run", "before", "by"):
+        table.add_column(column, no_wrap=column != "change")
+    for state in states:
+        change = Text(state.action)
+        if state.action == "merge" and state.overruled:
+            lost = state.overruled
+            lost_run = ids.short_id(str(lost["run"])) if lost.get("run") else "deleted"
+            change.append(
+                f": changed in two clones; the later change was kept over {lost_run} "
+                f"({lost.get('by', '?')}, {lost.get('at', '?')})",
+                style="dim",
+            )
+        table.add_row(
+            Text(state.at),
+            change,
+            _run(state.run),
+            _run(state.previous),
+            Text(state.by),
+        )
+    out.print(table)
