@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from runledger import ids
+from runledger import ids  # noqa: E402
 from runledger.model.record import GitInfo, MetricSummary, Run  # noqa: E402
 from runledger.store import git  # noqa: E402
 from runledger.store.ledger import Ledger  # noqa: E402

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from runledger.version import __version__
 
 __all__ = ["__version__", "load_runs", "log", "log_params"]
 

@@ -120,7 +120,10 @@ def make_tools(bin_dir: Path, root: Path = ROOT) -> None:
     """
     bin_dir.mkdir(parents=True, exist_ok=True)
     wrapper = bin_dir / "runledger"
-    code = f"import sys; sys.path.insert(0, {str(root)!r}); from runledger.cli.main import main; main()"
+    code = (
+        f"import sys; sys.path.insert(0, {str(root)!r}); "
+        "from runledger.cli.main import main; main()"
+    )
     wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c "{code}" "$@"\n')
     wrapper.chmod(0o755)
 

@@ -366,7 +366,7 @@ def test_pty_when_stdout_is_a_terminal(repo: Repo) -> None:
 
 
 def test_exec_help_lists_every_option_the_fast_parser_knows(repo: Repo) -> None:
-    from runledger.recording.recorder import VALUE_OPTIONS
+    from runledger.cli.commands.exec_ import VALUE_OPTIONS
 
     proc = repo.run("exec", "--help")
     assert proc.returncode == 0

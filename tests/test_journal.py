@@ -349,7 +349,7 @@ def test_a_full_disk_keeps_the_exit_code_and_what_is_known(repo: Repo) -> None:
 def test_a_bug_while_recording_keeps_the_exit_code(
     repo: Repo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from runledger.cli.commands import exec_
+    from runledger.recording import recorder as exec_
 
     def broken(*_: object) -> None:
         raise RuntimeError("boom")

@@ -205,9 +205,9 @@ def test_no_secret_reaches_any_object_of_the_ledger(repo: Repo) -> None:
 
 def test_crash_line_on_screen_and_crash_log_are_masked(capsys) -> None:  # type: ignore[no-untyped-def]
     # A bug's message can quote user data, and crash logs get pasted into public reports.
-    from runledger.cli.main import _report_bug
+    from runledger.crash import report_bug
 
-    assert _report_bug(ValueError(f"bad value {GITHUB}\nin --token")) == 3
+    assert report_bug(ValueError(f"bad value {GITHUB}\nin --token")) == 3
     line = capsys.readouterr().err
     assert line.count("\n") == 1
     assert GITHUB not in line and "bad value *** in --token" in line

@@ -1,4 +1,7 @@
-"""``runledger which FILE``: every run that produced a file (artifact) or read it (input).
+"""Lineage of files: ``which`` (every run that produced or read a file) and ``verify`` (are a
+run's recorded files still what they were?).
+
+``which FILE`` finds every run that produced a file (artifact) or read it (input).
 
 The file is known by its content, not its name: a model copied to a server and renamed is
 still found. Each run's files.toml is read through one ``cat-file --batch`` process (no
@@ -20,7 +23,13 @@ from typing import Any, Literal
 from runledger.errors import CorruptRecordError, UserError
 from runledger.model import tomlcodec
 from runledger.model.record import FILES_FILE, Run
-from runledger.recording.capture.files import FileDigests, FileRecord, lookup_digests
+from runledger.recording.capture.files import (
+    FileDigests,
+    FileRecord,
+    Verdict,
+    lookup_digests,
+    verify,
+)
 from runledger.store import git
 from runledger.store.hashcache import HashCache, cache_path_for
 from runledger.store.ledger import Ledger, RunRef
@@ -174,3 +183,71 @@ def _records(content: bytes, ref: RunRef) -> list[tuple[Role, FileRecord]]:
         ]
     except (ValueError, UnicodeDecodeError, TypeError, AttributeError) as error:
         raise CorruptRecordError(f"{ref.ref}: {FILES_FILE} cannot be read ({error})") from error
+
+
+# verify: are a run's recorded files still what they were?
+
+
+@dataclass(frozen=True)
+class Check:
+    role: Role
+    record: FileRecord
+    verdict: Verdict
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "path": self.record.path,
+            "kind": self.record.kind,
+            "size": self.record.size,
+            "sha256": self.record.sha256,
+            "git_blob": self.record.git_blob,
+            "verdict": self.verdict,
+        }
+
+
+@dataclass(frozen=True)
+class Verification:
+    run: Run
+    checks: tuple[Check, ...]
+
+    @property
+    def all_same(self) -> bool:
+        return all(check.verdict == "same" for check in self.checks)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.all_same else 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run": self.run.id,
+            "same": self.all_same,
+            "files": [check.to_json() for check in self.checks],
+        }
+
+
+def verify_run(cwd: Path, spec: str) -> Verification:
+    repo = git.discover(cwd)
+    run = Ledger(repo).read(spec)
+    recorded: list[tuple[Role, FileRecord]] = []
+    sources: tuple[tuple[Role, list[dict[str, Any]] | None], ...] = (
+        ("input", run.inputs),
+        ("artifact", run.artifacts),
+    )
+    try:
+        for role, tables in sources:
+            recorded += [(role, FileRecord.from_dict(table)) for table in tables or []]
+    except (ValueError, TypeError, AttributeError) as error:
+        raise CorruptRecordError(
+            f"run {run.id}: its files.toml cannot be read ({error})"
+        ) from error
+    with HashCache(cache_path_for(repo.common_dir)) as cache:
+        verdicts = verify([record for _, record in recorded], repo.root, cache)
+    if cache.disabled_reason:
+        print(f"runledger: warning: {cache.disabled_reason}", file=sys.stderr)
+    checks = tuple(
+        Check(role, record, verdict)
+        for (role, _), (record, verdict) in zip(recorded, verdicts, strict=True)
+    )
+    return Verification(run, checks)

@@ -30,13 +30,12 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
     from runledger.redact import Redactor
-    from runledger.store.git import Repo
 
 JOURNAL_FILE: Final = "journal.json"
 METRICS_FILE: Final = "metrics.jsonl"
@@ -442,30 +441,3 @@ def _remove_if_orphaned(folder: Path) -> None:
     with contextlib.suppress(OSError):
         if time.time() - folder.stat().st_mtime > ORPHAN_AGE_S:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def recover_abandoned(common_dir: Path, open_repo: Callable[[], Repo]) -> None:
-    """Record every abandoned run of this repository; never raises.
-
-    ``open_repo`` is called only when there is something to recover.
-    """
-    try:
-        folders = abandoned(common_dir)
-        if not folders:
-            return
-        from runledger.recording.recovery import recover
-
-        recover(open_repo(), folders)
-    except Exception as exc:  # noqa: BLE001 - recovery must never stop the user's command
-        import sys
-
-        print(f"runledger: warning: could not recover interrupted runs: {exc}", file=sys.stderr)
-
-
-def recover_here(cwd: Path) -> None:
-    """Recovery at the start of a command, for the repository around ``cwd`` (if any)."""
-    from runledger.store import git
-
-    common_dir = git.find_common_dir(cwd)
-    if common_dir is not None:
-        recover_abandoned(common_dir, lambda: git.discover(cwd))

@@ -13,17 +13,17 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from runledger import __version__, ids
 from runledger import config as project_config
+from runledger import ids
 from runledger.errors import DirtyTreeError, RunledgerError, UserError
 from runledger.model.record import GitInfo, MetricSummary, Run
-from runledger.recording import journal
+from runledger.recording import journal, recovery
 from runledger.recording.capture import params as params_capture
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.recording.capture.system import SystemSampler
@@ -36,6 +36,7 @@ from runledger.redact import (
 )
 from runledger.store import git
 from runledger.store.ledger import Ledger
+from runledger.version import __version__
 
 if TYPE_CHECKING:
     from runledger.model.record import Run
@@ -55,68 +56,6 @@ class ExecOptions:
     tags: tuple[str, ...] = ()
     note: str | None = None
     reproduces: str | None = None  # set by ``runledger reproduce``: the run this one re-runs
-
-
-# Options of exec, for the fast parser; the typer command in cli.py declares the same ones.
-VALUE_OPTIONS = {
-    "-p": "params",
-    "--param": "params",
-    "--input": "inputs",
-    "--output": "outputs",
-    "--name": "name",
-    "--tag": "tags",
-    "--note": "note",
-}
-
-
-def parse_exec_args(args: Sequence[str]) -> ExecOptions:
-    """Parse ``exec``'s own options; everything from the first non-option on is the command."""
-    values: dict[str, list[str]] = {"params": [], "inputs": [], "outputs": [], "tags": []}
-    single: dict[str, str] = {}
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            index += 1
-            break
-        if not arg.startswith("-") or arg == "-":
-            break
-        name, eq, inline = arg.partition("=")
-        if name.startswith("-p") and name != "-p" and not name.startswith("--"):
-            name, inline, eq = "-p", arg[2:], "="
-        if name not in VALUE_OPTIONS:
-            raise UserError(
-                f"exec: no such option: {arg} (options go before the command; put '--' before "
-                "a command that starts with '-'; see 'runledger exec --help')"
-            )
-        if eq:
-            value = inline
-        else:
-            index += 1
-            if index >= len(args):
-                raise UserError(f"exec: option {name} needs a value")
-            value = args[index]
-        field_name = VALUE_OPTIONS[name]
-        if field_name in values:
-            values[field_name].append(value)
-        else:
-            single[field_name] = value
-        index += 1
-    command = tuple(args[index:])
-    if not command:
-        raise UserError(
-            "exec: no command given: write the command after exec, "
-            "e.g. 'runledger exec python train.py --lr 0.01'"
-        )
-    return ExecOptions(
-        command=command,
-        params=tuple(values["params"]),
-        inputs=tuple(values["inputs"]),
-        outputs=tuple(values["outputs"]),
-        name=single.get("name"),
-        tags=tuple(values["tags"]),
-        note=single.get("note"),
-    )
 
 
 def _iso(timestamp: float) -> str:
@@ -179,7 +118,7 @@ def prepare(
         repo, head, dirty = git.discover_with_status(cwd)
     else:
         (repo, head), dirty = git.discover_with_head(cwd), []
-    journal.recover_abandoned(repo.common_dir, lambda: repo)
+    recovery.recover_abandoned(repo.common_dir, lambda: repo)
     if head.commit is None:
         raise UserError(
             "the repository has no commit yet: commit your code first "
@@ -534,10 +473,10 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
         _not_recorded(prepared, run_journal, run, _cause(exc))
         return result.exit_code
     except Exception as exc:  # noqa: BLE001 - a bug must not change the command's exit code
-        from runledger.cli.main import _report_bug
+        from runledger.crash import report_bug
 
         run_journal.hand_over(run.to_files() if run else {}, f"{type(exc).__name__}: {exc}")
-        _report_bug(exc)
+        report_bug(exc)
         return result.exit_code
     print(f"runledger: recorded run {ids.short_id(run.id)} ({run.status})", file=sys.stderr)
     return result.exit_code

@@ -1,7 +1,7 @@
 """Record the runs whose runledger could not: killed while the command ran, or failing to write.
 
-:mod:`runledger.recording.journal` finds them (cheaply, at the start of every command); this module,
-imported only when there is one, turns each journal into a run and records it through the
+:mod:`runledger.recording.journal` knows the journals; this module finds the abandoned ones
+(cheaply, at the start of every command) and turns each into a run, recorded through the
 normal write path (:meth:`Ledger.write`, a create-only ref). Two runledger processes
 recovering the same journal at once are safe: the second finds the ref already there and
 treats the run as recorded.
@@ -25,7 +25,7 @@ import shutil
 import socket
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -264,3 +264,28 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def recover_abandoned(common_dir: Path, open_repo: Callable[[], git.Repo]) -> None:
+    """Record every abandoned run of this repository; never raises.
+
+    ``open_repo`` is called only when there is something to recover.
+    """
+    try:
+        folders = journal.abandoned(common_dir)
+        if not folders:
+            return
+        recover(open_repo(), folders)
+    except Exception as exc:  # noqa: BLE001 - recovery must never stop the user's command
+        import sys
+
+        print(f"runledger: warning: could not recover interrupted runs: {exc}", file=sys.stderr)
+
+
+def recover_here(cwd: Path) -> None:
+    """Recovery at the start of a command, for the repository around ``cwd`` (if any)."""
+    from runledger.store import git
+
+    common_dir = git.find_common_dir(cwd)
+    if common_dir is not None:
+        recover_abandoned(common_dir, lambda: git.discover(cwd))

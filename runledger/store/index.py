@@ -45,11 +45,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from runledger import __version__, ids
+from runledger import ids
 from runledger.errors import CorruptRecordError
 from runledger.model import tomlcodec
 from runledger.model.record import RUN_FILE, SCHEMA_VERSION, GitInfo, MetricSummary, Run
 from runledger.store import git
+from runledger.version import __version__
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor

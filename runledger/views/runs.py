@@ -18,8 +18,7 @@ from runledger import ids
 from runledger.model.record import Reproduction, Run
 
 if TYPE_CHECKING:
-    from runledger.analysis.lineage import Found
-    from runledger.cli.commands.verify import Verification
+    from runledger.analysis.lineage import Found, Verification
 
 STATUS_STYLE = {"ok": "green", "failed": "red", "interrupted": "yellow"}
 HEADLINE_METRICS = 4

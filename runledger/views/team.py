@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from runledger import ids
-from runledger.store.tags import TagState
+from runledger.model.tag import TagState
 from runledger.views.runs import console, format_when
 
 

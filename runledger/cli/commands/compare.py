@@ -5,9 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+
+import typer
 
 from runledger.analysis.compare import Comparison, build, to_csv, to_json_text, to_markdown
+from runledger.cli.options import (
+    SORT_HELP,
+    WHERE_HELP,
+)
 from runledger.errors import UserError
 from runledger.model.record import Run
 from runledger.query.select import RunFilter, parse_sort, run_filter, select
@@ -75,3 +81,60 @@ def print_comparison(comparison: Comparison, fmt: Format, empty: str) -> None:
         from runledger.views.compare import render_comparison
 
         render_comparison(comparison, empty=empty)
+
+
+def compare_command(
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Runs to compare (ids, prefixes or tags); default: every run.", metavar="RUN"
+        ),
+    ] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="Mark the best run by this metric and order by it, best first.",
+            metavar="NAME",
+        ),
+    ] = None,
+    maximize: Annotated[
+        bool | None,
+        typer.Option(
+            "--maximize/--minimize",
+            help="Whether higher or lower --metric is better (default: lower for names like "
+            "loss, error, mse, mae, rmse, perplexity, time; higher otherwise).",
+            show_default=False,
+        ),
+    ] = None,
+    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", help="table, csv, json or markdown.", metavar="FORMAT"),
+    ] = "table",
+    all_columns: Annotated[
+        bool,
+        typer.Option("--all-columns", help="Show params that are the same in every run too."),
+    ] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
+    ] = None,
+) -> None:
+    """Runs side by side: the params that differ, the metrics, and which run is best."""
+    output_format = parse_format(fmt)
+    comparison = compare_runs(
+        Path.cwd(),
+        runs or [],
+        where=where,
+        metric=metric,
+        maximize=maximize,
+        sort=sort,
+        all_columns=all_columns,
+        limit=limit,
+    )
+    empty = "No runs match --where." if where else "No runs recorded yet."
+    print_comparison(comparison, output_format, empty)

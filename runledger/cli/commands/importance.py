@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from runledger.analysis.importance import Importance, importance
 from runledger.cli.commands.plot import chosen_runs
+from runledger.cli.options import (
+    MAXIMIZE_HELP,
+    WHERE_HELP,
+    print_json,
+)
 
 
 def param_importance(
@@ -13,3 +22,35 @@ def param_importance(
 ) -> Importance:
     _, runs = chosen_runs(cwd, [], where, "score")
     return importance(runs, metric, maximize=maximize)
+
+
+def importance_command(
+    metric: Annotated[
+        str, typer.Argument(help="The metric to explain, e.g. val_loss.", metavar="METRIC")
+    ],
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    maximize: Annotated[
+        bool | None,
+        typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> int:
+    """Which params matter for METRIC across runs, as a ranked bar chart.
+
+    Numeric params are scored by Spearman rank correlation, categorical ones by the
+    correlation ratio (variance explained), both on the ranks of each run's last METRIC.
+    Exits 1 when there are too few runs (fewer than 5 with METRIC) or no param varies.
+    """
+    result = param_importance(Path.cwd(), metric, where=where, maximize=maximize)
+    if as_json:
+        print_json(result.to_json())
+    elif result.problem is None:
+        from runledger.views.charts import render_importance
+
+        render_importance(result)
+    if result.problem is not None:
+        print(f"runledger: {result.problem}", file=sys.stderr)
+        return 1
+    return 0

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from runledger.cli.options import (
+    SORT_HELP,
+    WHERE_HELP,
+    print_json_lines,
+)
 from runledger.errors import UserError
 from runledger.model.record import STATUSES, Run, link_reproductions
 from runledger.query.select import parse_sort, run_filter, select, sort_runs
@@ -43,3 +51,40 @@ def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = 
     """``ls --json``: each run's JSON object as one line, newest first."""
     _check_status(status)
     return Ledger(git.discover(cwd)).summaries_json(status, limit)
+
+
+def ls_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    limit: Annotated[
+        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", help="Only runs with this status: ok, failed, interrupted."),
+    ] = None,
+    tag: Annotated[
+        str | None,
+        typer.Option("--tag", help="Only runs with this tag (a team tag, or one given at exec)."),
+    ] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
+) -> None:
+    """List runs, newest first."""
+    if as_json and where is None and sort is None and tag is None:
+        # The common case, served from the run index without building a Run per run.
+        print_json_lines(list_runs_json(Path.cwd(), status=status, limit=limit))
+        return
+    runs = list_runs(Path.cwd(), status=status, limit=limit, where=where, sort=sort, tag=tag)
+    if as_json:
+        from runledger.store.index import summary_text
+
+        print_json_lines([summary_text(run) for run in runs])
+        return
+    from runledger.views.runs import console, render_run_table
+
+    if not runs and (where is not None or status is not None or tag is not None):
+        console().print("No runs match.", style="dim")
+        return
+    render_run_table(runs)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from runledger.analysis.curves import Chart, XAxis, chart
 from runledger.cli.commands.compare import choose_runs
+from runledger.cli.options import (
+    MAXIMIZE_HELP,
+    WHERE_HELP,
+)
 from runledger.errors import UserError
 from runledger.model.record import Run
 from runledger.query.select import run_filter
@@ -57,3 +64,73 @@ def plot_chart(
         drawable = "a finite number above zero (--log-y)" if log_y else "a finite number"
         raise UserError(f"nothing to plot: no point of {metric!r} in the chosen runs is {drawable}")
     return result
+
+
+def plot_command(
+    metric: Annotated[
+        str, typer.Argument(help="The metric to plot, e.g. val_loss.", metavar="METRIC")
+    ],
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Runs to plot (ids, prefixes or tags); default: every run.", metavar="RUN"
+        ),
+    ] = None,
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    x_axis: Annotated[
+        str,
+        typer.Option(
+            "--x",
+            help="The x axis: step, or time (seconds since each run started; spread over the "
+            "run's duration, and marked approximate, for runs recorded before per-point times).",
+            metavar="step|time",
+        ),
+    ] = "step",
+    log_y: Annotated[bool, typer.Option("--log-y", help="A logarithmic y axis.")] = False,
+    smooth: Annotated[
+        int,
+        typer.Option(
+            "--smooth",
+            min=1,
+            help="Average each point with the N-1 before it (a trailing moving average).",
+            metavar="N",
+        ),
+    ] = 1,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top",
+            "-n",
+            min=0,
+            help="Draw at most N runs, the best by the metric's last value; 0 draws all.",
+            metavar="N",
+        ),
+    ] = 10,
+    maximize: Annotated[
+        bool | None,
+        typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
+    ] = None,
+) -> None:
+    """METRIC's step series of several runs as one chart in the terminal.
+
+    One colour per run (one character when not on a colour terminal), with a legend of short
+    ids and the params that differ. Runs without METRIC are listed on stderr, not drawn.
+    """
+    from runledger.analysis.curves import parse_x_axis
+
+    chart = plot_chart(
+        Path.cwd(),
+        metric,
+        runs or [],
+        where=where,
+        x_axis=parse_x_axis(x_axis),
+        log_y=log_y,
+        smooth=smooth,
+        top=top,
+        maximize=maximize,
+    )
+    from runledger.views.charts import render_chart
+
+    render_chart(chart)

@@ -16,17 +16,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
-from runledger import __version__
+import typer
+
 from runledger.analysis.compare import Comparison, build, cell_text, require_metric
 from runledger.analysis.curves import DEFAULT_TOP, choose
 from runledger.analysis.curves import chart as make_chart
 from runledger.analysis.importance import Importance, importance
 from runledger.cli.commands.plot import chosen_runs
+from runledger.cli.options import (
+    MAXIMIZE_HELP,
+    WHERE_HELP,
+)
 from runledger.errors import UserError
 from runledger.model.record import ENVIRONMENT_FILE, Run
 from runledger.query.select import flatten
 from runledger.store.ledger import Ledger
+from runledger.version import __version__
 
 MAX_CURVE_CHARTS = 4  # the chosen metric and the next most recorded ones
 OPEN_RUNS = 10  # up to this many runs, each run's details are shown unfolded
@@ -227,3 +234,69 @@ def write_report(page: str, output: str) -> int:
     except OSError as exc:
         raise UserError(f"cannot write the report to {output}: {exc.strerror or exc}") from exc
     return len(data)
+
+
+def report_command(
+    runs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Runs to report on (ids, prefixes or tags); default: every run.", metavar="RUN"
+        ),
+    ] = None,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--output",
+            "-o",
+            help="The HTML file to write (replaced if it exists); - writes to stdout.",
+            metavar="FILE",
+        ),
+    ] = ...,  # type: ignore[assignment]
+    where: Annotated[
+        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
+    ] = None,
+    metric: Annotated[
+        str | None,
+        typer.Option(
+            "--metric",
+            "-m",
+            help="The metric the page is about: best run, order, curves, importance "
+            "(default: the metric most runs recorded).",
+            metavar="NAME",
+        ),
+    ] = None,
+    maximize: Annotated[
+        bool | None,
+        typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
+    ] = None,
+    top: Annotated[
+        int,
+        typer.Option(
+            "--top",
+            "-n",
+            min=0,
+            help="Curves of at most N runs per metric, the best; 0 draws all.",
+            metavar="N",
+        ),
+    ] = 10,
+    title: Annotated[
+        str | None, typer.Option("--title", help="The page's title.", metavar="TEXT")
+    ] = None,
+) -> None:
+    """One self-contained HTML page to share: compare table, curves, importance, runs.
+
+    The page needs no network to open (no scripts, charts inlined as SVG): the compare
+    table, metric curves, params against the metric (parallel coordinates), which params
+    matter, and each run's commit, command and environment.
+    """
+    page, count, chosen = build_report(
+        Path.cwd(), runs or [], where=where, metric=metric, maximize=maximize, top=top, title=title
+    )
+    size = write_report(page, output)
+    if output != "-":
+        about = f" about {chosen}" if chosen else ""
+        print(
+            f"runledger: wrote {output} ({count} run{'s' if count != 1 else ''}{about}, "
+            f"{size / 1024:.0f} KiB)",
+            file=sys.stderr,
+        )

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from runledger import ids
+from runledger.cli.options import (
+    print_json,
+)
 from runledger.model.record import RUN_FILE, Run, link_reproductions
 from runledger.store import git
 from runledger.store.ledger import Ledger
@@ -38,3 +44,17 @@ def _naming(ledger: Ledger, run_id: str) -> list[Run]:
         if content is not None and needle in content
     ]
     return ledger.summaries(refs)
+
+
+def show_command(
+    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Everything recorded for one run."""
+    record = read_run(Path.cwd(), run)
+    if as_json:
+        print_json(record.detail_json())
+        return
+    from runledger.views.runs import render_run
+
+    render_run(record)

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+import typer
+
+from runledger.cli.options import (
+    click_exceptions,
+    print_json,
+)
 from runledger.store import git, notes, tags
 from runledger.store.ledger import Ledger
 
@@ -31,3 +38,86 @@ def add_note(cwd: Path, spec: str, text: str) -> tuple[str, notes.Note]:
     ledger = Ledger(git.discover(cwd))
     run = ledger.resolve(spec)
     return run.id, notes.add_note(ledger.repo, run.id, text)
+
+
+def tag_command(
+    args: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="RUN NAME: the run (id, prefix or tag) and the tag's name; "
+            "with --delete, just NAME.",
+            metavar="RUN NAME",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", "-f", help="Move NAME to RUN if it names another run.")
+    ] = False,
+    delete: Annotated[
+        bool,
+        typer.Option("--delete", "-d", help="Delete tag NAME (its history is kept)."),
+    ] = False,
+) -> None:
+    """Give a run a team-visible name such as 'production' (runledger tag RUN NAME).
+
+    An existing name is refused unless --force moves it. Every change is kept: see
+    'runledger tags --history NAME'. Tags travel with push and pull.
+    """
+    from runledger import ids
+
+    given = list(args or ())
+    if delete:
+        if len(given) != 1 or force:
+            raise click_exceptions.UsageError("--delete takes just the tag's NAME")
+        change = delete_tag(Path.cwd(), given[0])
+        was = change.before.run if change.before else None
+        print(f"deleted tag {given[0]} (it named run {ids.short_id(was or '')})")
+        return
+    if len(given) != 2:
+        raise click_exceptions.UsageError("give the RUN and the tag's NAME: runledger tag RUN NAME")
+    change = tag_run(Path.cwd(), given[0], given[1], force=force)
+    run = ids.short_id(change.after.run or "")
+    if not change.changed:
+        print(f"tag {given[1]} already names run {run}")
+    elif change.before is not None:
+        before = ids.short_id(change.before.run or "")
+        print(f"moved tag {given[1]} from run {before} to run {run}")
+    else:
+        print(f"tagged run {run} as {given[1]}")
+
+
+def tags_command(
+    history: Annotated[
+        str | None,
+        typer.Option(
+            "--history",
+            metavar="NAME",
+            help="Every change of tag NAME: when, by whom, from which run to which.",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+) -> None:
+    """List team tags and the runs they name."""
+    states = tag_history(Path.cwd(), history) if history else list_tags(Path.cwd())
+    if as_json:
+        print_json([state.json() for state in states])
+        return
+    from runledger.views.team import render_history, render_tags
+
+    (render_history if history else render_tags)(states)
+
+
+def note_command(
+    run: Annotated[
+        str, typer.Argument(help="A run id, a unique prefix of one, or a tag.", metavar="RUN")
+    ],
+    text: Annotated[str, typer.Argument(help="The note's text (quote it).", metavar="TEXT")],
+) -> None:
+    """Attach a note to a run; shown by 'show', synced by push and pull.
+
+    A run may have several notes; each keeps its author and time. Secrets are masked.
+    """
+    from runledger import ids
+
+    run_id, _ = add_note(Path.cwd(), run, text)
+    print(f"added a note to run {ids.short_id(run_id)}")

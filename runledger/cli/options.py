@@ -1,0 +1,79 @@
+"""What several commands share: option help texts, JSON printing, the reproduce prompt."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+try:  # typer >= 0.2x vendors click; older typer uses the click package
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found]
+
+__all__ = [
+    "MAXIMIZE_HELP",
+    "REMOTE_HELP",
+    "SORT_HELP",
+    "WHERE_HELP",
+    "ask_to_run",
+    "click_exceptions",
+    "print_json",
+    "print_json_lines",
+    "print_sync",
+]
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def print_json_lines(objects: list[str]) -> None:
+    """A JSON array with one object per line: valid JSON, greppable, and written at C speed
+    (json.dumps with indent runs in pure Python: seconds at 100,000 runs)."""
+    if not objects:
+        sys.stdout.write("[]\n")
+        return
+    write = sys.stdout.write
+    write("[\n  ")
+    for start in range(0, len(objects), 1000):
+        write(",\n  ".join(objects[start : start + 1000]))
+        if start + 1000 < len(objects):
+            write(",\n  ")
+    write("\n]\n")
+
+
+WHERE_HELP = (
+    'Only runs for which EXPR holds, e.g. "params.lr < 0.01 and metrics.acc >= 0.9" '
+    "(fields: params.*, metrics.*, status, branch, tag, commit, name, started_at, ...)."
+)
+SORT_HELP = (
+    "Order by KEY (params.NAME, metrics.NAME, started_at, duration_s, name, ...), "
+    "ascending; -KEY for descending (e.g. -metrics.acc). Runs without KEY come last."
+)
+
+
+REMOTE_HELP = "A remote's name or any git URL (default: the current branch's remote, else origin)."
+
+
+def print_sync(report: Any, mirror: str, as_json: bool) -> None:
+    for warning in report.warnings(mirror):
+        print(f"runledger: warning: {warning}", file=sys.stderr)
+    if as_json:
+        print_json(report.json())
+    else:
+        sys.stdout.write("".join(line + "\n" for line in report.lines()))
+
+
+def ask_to_run() -> bool:
+    # Not typer.confirm: it turns SIGTERM's exception into a plain abort, and reproduce must
+    # exit 128 + the signal like any command ended by one.
+    sys.stderr.write("Run it? [y/N]: ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+
+MAXIMIZE_HELP = (
+    "Whether higher or lower METRIC is better (default: lower for names like loss, error, "
+    "mse, mae, rmse, perplexity, time; higher otherwise)."
+)
