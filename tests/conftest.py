@@ -187,3 +187,33 @@ def repo(tmp_path: Path) -> Iterator[Repo]:
 def python_command(code: str) -> Sequence[str]:
     """A command line that runs ``code`` with this interpreter."""
     return [sys.executable, "-c", code]
+
+
+def _daily_seed() -> int:
+    """CI's seed for property tests: a new search each day (or CI run), printed so it replays."""
+    run_number = os.environ.get("GITHUB_RUN_NUMBER", "")
+    if run_number.isdigit():
+        return int(run_number)
+    import datetime
+
+    return int(datetime.date.today().strftime("%Y%m%d"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """CI derandomizes per run, not forever: Hypothesis's own ``ci`` profile fixes the seed and
+    drops the database, so it could never find anything new."""
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=False, database=None, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+        if config.getoption("hypothesis_seed", None) is None:
+            config.option.hypothesis_seed = str(_daily_seed())
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is None:
+        return None
+    return f"property tests: --hypothesis-seed={seed} (replay a failure with the same seed)"
