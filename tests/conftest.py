@@ -212,8 +212,9 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.hypothesis_seed = str(_daily_seed())
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     seed = config.getoption("hypothesis_seed", None)
-    if seed is None:
-        return None
-    return f"property tests: --hypothesis-seed={seed} (replay a failure with the same seed)"
+    if seed is not None:
+        terminalreporter.write_line(
+            f"property tests ran with --hypothesis-seed={seed} (the same seed replays a failure)"
+        )
