@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,11 @@ PINNED_GIT_ENV = {
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """No test reads or writes the real HOME or the user's gitconfig."""
+    """No test reads or writes the real HOME, the user's gitconfig or the real temp folder."""
     home = tmp_path_factory.mktemp("home")
+    temp = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
         "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
@@ -218,3 +222,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(
             f"property tests ran with --hypothesis-seed={seed} (the same seed replays a failure)"
         )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``linux`` need /proc: skipped, and said so, on other systems."""
+    if sys.platform.startswith("linux"):
+        return
+    skip = pytest.mark.skip(reason="Linux only: reads /proc")
+    for item in items:
+        if "linux" in item.keywords:
+            item.add_marker(skip)
