@@ -43,12 +43,17 @@ import re
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from runledger.api import PARAMS_KEY
+from runledger.recording.capture.output_formats import (
+    parse_shaped_line,
+    python_dict_fields,
+    strip_logging_prefix,
+)
 
 Step = int | float
 
@@ -81,6 +86,8 @@ _PAIR = rf"{_NAME}=(?i:{_NUMBER})"
 _KEY_VALUE_LINE_RE: Final = re.compile(rf"[\s,]*{_PAIR}(?:[\s,]+{_PAIR})*[\s,]*")
 _KEY_VALUE_PAIR_RE: Final = re.compile(rf"({_NAME})=((?i:{_NUMBER}))")
 _INTEGER_RE: Final = re.compile(r"[+-]?[0-9]+")
+_NUMBER_RE: Final = re.compile(_NUMBER, re.IGNORECASE)
+_DIGIT_RE: Final = re.compile(r"[0-9]")
 _LINE_END_RE: Final = re.compile(rb"[\r\n]")
 
 
@@ -125,19 +132,63 @@ class MetricSummary:
 # --- one line -------------------------------------------------------------------------------
 
 
-def parse_metric_line(line: str) -> ParsedLine | None:
-    """The metrics a line of output carries, or None when it is not a metric line."""
+def parse_metric_line(line: str, patterns: Sequence[re.Pattern[str]] = ()) -> ParsedLine | None:
+    """The metrics a line of output carries, or None when it is not a metric line.
+
+    ``patterns``: the user's own (``.runledger.toml [metrics] patterns``), tried first; their
+    named groups are metric names (a group named ``step`` gives the step).
+    """
     text = _visible_text(line)
     if len(text) > MAX_LINE_BYTES:
         return None
-    text = _ANSI_RE.sub("", text).strip()
-    if text.startswith("{"):
-        fields = _json_object_fields(text)
-        return None if fields is None else _to_parsed_line(fields)
-    if "=" not in text:
+    if "\x1b" in text:
+        text = _ANSI_RE.sub("", text)
+    text = text.strip()
+    if patterns:
+        found = _user_pattern_fields(text, patterns)
+        if found is not None:
+            return _to_parsed_line(found)
+    if not text or (not _DIGIT_RE.search(text) and "=" not in text and text[0] != "{"):
+        return None  # most prose: no number at all
+    return _builtin_line(strip_logging_prefix(text))
+
+
+def _builtin_line(text: str) -> ParsedLine | None:
+    if not text:
         return None
-    fields = _key_value_fields(text)
-    return None if fields is None else _to_parsed_line(fields)
+    if text[0] == "{":
+        fields = _json_object_fields(text)
+        if fields is None and text.startswith("{'"):
+            fields = python_dict_fields(text)
+        return None if fields is None else _to_parsed_line(fields)
+    if "=" in text:
+        fields = _key_value_fields(text)
+        if fields is not None:  # the classic shape: a whole line of name=number tokens
+            return _to_parsed_line(fields)
+    return _shaped(text)
+
+
+def _shaped(text: str) -> ParsedLine | None:
+    shaped = parse_shaped_line(text)
+    if shaped is None:
+        return None
+    step, values = shaped
+    floats = {name: _as_float(value) for name, value in values.items()}
+    return ParsedLine(step=None if step is None else _normalize_step(step), values=floats)
+
+
+def _user_pattern_fields(text: str, patterns: Sequence[re.Pattern[str]]) -> dict[str, Step] | None:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        fields: dict[str, Step] = {}
+        for name, raw in match.groupdict().items():
+            if raw is not None and _NUMBER_RE.fullmatch(raw.strip()):
+                fields[name] = _parse_number(raw.strip())
+        if fields:
+            return fields
+    return None
 
 
 def _visible_text(line: str) -> str:
