@@ -36,7 +36,12 @@ from typing import Final
 Number = int | float
 Fields = dict[str, Number]
 
-STEP_WORDS: Final = {"step": "step", "iter": "iteration", "iteration": "iteration", "it": "iteration"}
+STEP_WORDS: Final = {
+    "step": "step",
+    "iter": "iteration",
+    "iteration": "iteration",
+    "it": "iteration",
+}
 PHASES: Final = {
     "train": "train",
     "training": "train",
@@ -50,14 +55,13 @@ PHASES: Final = {
     "dev": "dev",
 }
 # A name holding one of these is a metric in a `Name: value` line; others (Seed: 42) are not.
-METRIC_WORDS: Final = re.compile(
-    r"(?:^|[_\W\d])(?:loss|losses|acc|accuracy|err|error|errors|f1|f1_score|auc|roc_auc|"
-    r"precision|recall|prec|score|ppl|perplexity|bleu|rouge\w*|mse|mae|rmse|mape|r2|iou|miou|"
-    r"map|dice|reward|rewards|return|logloss|nll|kl|elbo|top1|top5|wer|cer|psnr|ssim|fid|"
-    r"l1|l2|huber|entropy|correct|mrr|ndcg|hit|hits|auprc|aupr|fscore|kappa|mcc)"
-    r"(?:$|[_\W\d])",
-    re.IGNORECASE,
+METRIC_WORDS: Final = frozenset(
+    "loss losses acc accuracy err error errors f1 auc roc precision recall prec score ppl "
+    "perplexity bleu rouge rougel mse mae rmse mape r2 iou miou map dice reward rewards return "
+    "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
+    "hit hits auprc aupr fscore kappa mcc".split()
 )
+_NAME_WORD_SPLIT_RE: Final = re.compile(r"[\W_]+")
 MAX_PY_DICT_CHARS: Final = 8192
 
 _NUM: Final = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|inf|-inf)"
@@ -79,7 +83,12 @@ _EQUALS_PAIR_RE: Final = re.compile(rf"({_WORD})=({_NUM})")
 _COLON_RUN_RE: Final = re.compile(rf"(?:{_WORD}:\s*(?:{_NUM})%?\s+)+{_WORD}:\s*(?:{_NUM})%?")
 _COLON_PAIR_RE: Final = re.compile(rf"({_WORD}):\s*({_NUM})(%?)")
 
-_STEP_NAMES: Final = {"step": "step", "iteration": "iteration", "iter": "iteration", "epoch": "epoch"}
+_STEP_NAMES: Final = {
+    "step": "step",
+    "iteration": "iteration",
+    "iter": "iteration",
+    "epoch": "epoch",
+}
 _STEP_PIECE_RE: Final = re.compile(
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\s*:?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*[0-9]+)?\s*[\])]?",
@@ -106,7 +115,7 @@ _HEAD_RE: Final = re.compile(
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
     re.IGNORECASE,
 )
-_PIECE_SPLIT_RE: Final = re.compile(r"\s*(?:[,;|\t\u2502]|\s-\s)\s*")
+_PIECE_SPLIT_RE: Final = re.compile(r"[,;|\t\u2502]| +- +")
 _POSSESSIVE_RE: Final = re.compile(r"'s\b")
 _NAME_CLEAN_RE: Final = re.compile(r"[^\w./]+")
 _LABEL_RE: Final = re.compile(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
@@ -115,6 +124,8 @@ _TWO_CELL_ROW_RE: Final = re.compile(
 )
 _KERAS_PROGRESS_RE: Final = re.compile(r"[0-9]+/[0-9]+\s*(?:\[[=>.]*\]|━)")
 
+_PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF")
+_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdD")
 _PREFIX_RE: Final = re.compile(
     r"(?:"
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
@@ -130,8 +141,16 @@ _PREFIX_RE: Final = re.compile(
 )
 
 
+def has_metric_word(name: str) -> bool:
+    """Whether a word of ``name`` (cut at ``_``, blanks, punctuation, digits) is a metric's."""
+    words = _NAME_WORD_SPLIT_RE.split(name.lower())
+    return any(word.rstrip("0123456789") in METRIC_WORDS or word in METRIC_WORDS for word in words)
+
+
 def strip_logging_prefix(text: str) -> str:
     """``text`` without the logging prefixes it starts with (at most three)."""
+    if text[:1] not in _PREFIX_STARTS:
+        return text
     for _ in range(3):
         match = _PREFIX_RE.match(text)
         if match is None or match.end() == 0:
@@ -142,7 +161,7 @@ def strip_logging_prefix(text: str) -> str:
 
 def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
     """``(step, metrics)`` of a line in one of the known shapes, or None for prose."""
-    head = _HEAD_RE.match(text)
+    head = _HEAD_RE.match(text) if text[:1] in _HEAD_STARTS else None
     steps: dict[str, Number] = {}
     phase = ""
     has_step = False
@@ -160,7 +179,7 @@ def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
 
 
 def _two_cell_row(row: re.Match[str]) -> tuple[Number | None, Fields] | None:
-    if METRIC_WORDS.search(row["name"]) is None:
+    if not has_metric_word(row["name"]):
         return None  # | lr | 0.1 | is a config table
     return None, {_clean_name(row["name"]): _number(row["value"])}
 
@@ -185,9 +204,11 @@ def _read_pieces(
 ) -> tuple[Number | None, Fields] | None:
     values: Fields = {}
     spaced_only = True  # every metric was "name value": needs a step or a table to count
-    words_hit = False
+    names: list[str] = []  # as written, to look for a metric word only when that decides
     keras = False
+    trusted_run = False  # name=number tokens: trusted as they always were
     for piece in _PIECE_SPLIT_RE.split(rest):
+        piece = piece.strip()
         if not piece:
             continue
         step = _STEP_PIECE_RE.fullmatch(piece)
@@ -195,10 +216,10 @@ def _read_pieces(
             steps.setdefault(_step_name(step["word"]), int(step["n"]))
             has_step = True
             continue
-        read = _read_metric_piece(piece, values, phase)
-        if read is not None:
-            spaced_only = spaced_only and read[0]
-            words_hit = words_hit or read[1]
+        kind = _read_metric_piece(piece, values, phase, names)
+        if kind is not None:
+            spaced_only = spaced_only and kind == _SPACED
+            trusted_run = trusted_run or kind == _EQUALS_RUN
             continue
         if _NOISE_RE.fullmatch(piece) or (table and _LABEL_RE.fullmatch(piece)):
             keras = keras or _KERAS_PROGRESS_RE.match(piece) is not None
@@ -209,34 +230,44 @@ def _read_pieces(
         steps.setdefault(_STEP_NAMES[name.lower()], values.pop(name))
     if not values:
         return None
-    if table or keras:
-        trusted = True
-    elif has_step:
-        trusted = not spaced_only or words_hit or len(values) >= 2
-    else:
-        trusted = words_hit and not spaced_only
-    if not trusted:
+    if not (table or keras or trusted_run or _trusted(has_step, spaced_only, names, len(values))):
         return None
     return _choose_step(steps, values), values
 
 
-def _read_metric_piece(piece: str, values: Fields, phase: str) -> tuple[bool, bool] | None:
-    """Adds the piece's metrics; returns (only spaced pairs, a name has a metric word)."""
+def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) -> bool:
+    """Whether pieces that read as metrics are not prose ("Epoch 3 took 12.5s", "Seed: 42")."""
+    if has_step and (not spaced_only or count >= 2):
+        return True
+    if not has_step and spaced_only:
+        return False
+    return any(has_metric_word(name) for name in names)
+
+
+_SPACED, _PAIRED, _EQUALS_RUN = "spaced", "paired", "equals"
+
+
+def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str]) -> str | None:
+    """Adds the piece's metrics and their names; returns the piece's kind, None if no metric.
+
+    Kinds: ``name value`` (spaced), ``name: value`` or one ``name=value`` (paired), several
+    ``name=value`` tokens (equals).
+    """
     match = _PIECE_RE.fullmatch(piece)
     if match is not None:
         name, value = _piece_metric(match, phase)
         values[name] = value
-        return match["sep"] == "", METRIC_WORDS.search(match["name"]) is not None
+        names.append(match["name"])
+        return _PAIRED if match["sep"] else _SPACED
     if "=" in piece and _EQUALS_RUN_RE.fullmatch(piece):
         for name, raw in _EQUALS_PAIR_RE.findall(piece):
             values[_prefixed(name, phase)] = _number(raw)
-        return False, True
+        return _EQUALS_RUN
     if ":" in piece and _COLON_RUN_RE.fullmatch(piece):
-        hit = False
         for name, raw, _ in _COLON_PAIR_RE.findall(piece):
             values[_prefixed(_clean_name(name), phase)] = _number(raw)
-            hit = hit or METRIC_WORDS.search(name) is not None
-        return False, hit
+            names.append(name)
+        return _PAIRED
     return None
 
 
@@ -273,6 +304,8 @@ def _choose_step(steps: dict[str, Number], values: Fields) -> Number | None:
 
 
 def _number(raw: str) -> Number:
+    if raw.isdigit():
+        return int(raw)
     try:
         return int(raw)
     except ValueError:
