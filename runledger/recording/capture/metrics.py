@@ -445,8 +445,13 @@ class MetricsCollector:
         max_points: int = DEFAULT_MAX_POINTS,
         max_metrics: int = DEFAULT_MAX_METRICS,
         clock: Callable[[], float] | None = None,
+        patterns: Sequence[re.Pattern[str]] = (),
     ) -> None:
-        """``clock``: seconds since the run started; default, since this collector was made."""
+        """``clock``: seconds since the run started; default, since this collector was made.
+
+        ``patterns``: the user's own line patterns (``.runledger.toml [metrics] patterns``).
+        """
+        self._patterns = tuple(patterns)
         started = time.monotonic()
         self._clock = clock or (lambda: time.monotonic() - started)
         self._max_points = max_points
@@ -517,7 +522,7 @@ class MetricsCollector:
 
     def _add_output_lines(self, lines: list[bytes]) -> None:
         for line in lines:
-            parsed = parse_metric_line(line.decode("utf-8", errors="replace"))
+            parsed = parse_metric_line(line.decode("utf-8", errors="replace"), self._patterns)
             if parsed is not None:
                 self._add_locked(parsed.values, parsed.step, OUTPUT_SOURCE)
 
