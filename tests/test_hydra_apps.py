@@ -34,8 +34,7 @@ main()
 FILES = {
     "app.py": APP,
     "conf/config.yaml": (
-        "defaults:\n  - db: mysql\n  - _self_\n"
-        "lr: 0.01\nrun_name: ${db.driver}-${lr}\n"
+        "defaults:\n  - db: mysql\n  - _self_\nlr: 0.01\nrun_name: ${db.driver}-${lr}\n"
     ),
     "conf/db/mysql.yaml": "driver: mysql\nuser: omry\ntimeout: 10\n",
     "conf/db/postgresql.yaml": "driver: postgresql\nuser: postgres\ntimeout: 20\n",

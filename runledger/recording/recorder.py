@@ -218,7 +218,7 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
             run_journal.started(pid, time.time())
 
     def on_output(data: bytes, stream: str) -> None:
-        log.add(data)
+        log.add(data, stream)
         collector.feed_output(data, stream)
         if run_journal is not None:
             run_journal.feed(data)
