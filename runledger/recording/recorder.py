@@ -242,7 +242,21 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
         capturer.join()
     collector.flush_output()
     collector.poll_metrics_file(prepared.metrics_file, final=True)
+    _read_metric_files(prepared, collector, result.started_at)
     return _Outcome(result, collector, log, capture, sampler, _collect_artifacts(prepared))
+
+
+def _read_metric_files(prepared: _Prepared, collector: MetricsCollector, started: float) -> None:
+    """Series from the CSV logs and TensorBoard event files the run wrote (metric_files)."""
+    from runledger.recording.capture.metric_files import series_from_written_files
+
+    try:
+        found = series_from_written_files(prepared.repo.root, started, _warn)
+    except KeyboardInterrupt:
+        _warn("interrupted while reading the metric files the run wrote; recording without them")
+        return
+    for series in found:
+        collector.add_series(series.name, series.steps, series.values, series.source)
 
 
 def _collect_artifacts(prepared: _Prepared) -> list[dict[str, Any]]:
@@ -444,6 +458,10 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         ),
         series_times=_masked_names(
             redactor, {name: list(s.times) for name, s in series.items() if s.times}
+        ),
+        series_sources=_masked_names(
+            redactor,
+            {name: redactor.mask_text(s.source) for name, s in series.items() if s.source},
         ),
         system_series={
             name: (list(sampled.seconds), values) for name, values in sampled.values.items()

@@ -44,7 +44,7 @@ import threading
 import time
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -110,6 +110,7 @@ class MetricSeries:
     steps: list[Step]
     values: list[float]
     times: list[float] = field(default_factory=list, compare=False)
+    source: str | None = field(default=None, compare=False)  # the file it was read from
 
 
 @dataclass(frozen=True)
@@ -463,6 +464,7 @@ class MetricsCollector:
         self._explicit: dict[str, _PointStore] = {}
         self._printed: dict[str, _PointStore] = {}
         self._logged_params: dict[str, Any] = {}
+        self._sources: dict[str, str] = {}
 
     @property
     def logged_params(self) -> dict[str, Any]:
@@ -506,9 +508,29 @@ class MetricsCollector:
             for line in tail.read_new_lines(path, final=final):
                 self._add_file_line(line)
 
+    def add_series(
+        self, name: str, steps: Sequence[Step], values: Sequence[float], source: str
+    ) -> bool:
+        """Record a whole series read from a file the run wrote (``source``: its path).
+
+        A metric already given explicitly (metrics file, ``runledger.log``) keeps its values:
+        False then. Otherwise the series hides a printed metric of the same name.
+        """
+        with self._lock:
+            if name in self._explicit or len(self._explicit) >= self._max_metrics:
+                return False
+            store = self._explicit[name] = _PointStore(self._max_points)
+            for step, value in zip(steps, values, strict=True):
+                store.append(_normalize_step(step), _as_float(value))
+            self._sources[name] = source
+            return True
+
     def series(self) -> dict[str, MetricSeries]:
         with self._lock:
-            return {name: store.series() for name, store in self._chosen_stores()}
+            return {
+                name: replace(store.series(), source=self._sources.get(name))
+                for name, store in self._chosen_stores()
+            }
 
     def summaries(self) -> dict[str, MetricSummary]:
         with self._lock:
@@ -610,6 +632,8 @@ def series_to_toml_dict(series: Mapping[str, MetricSeries]) -> dict[str, Any]:
         }
         if one.times and len(one.times) == len(one.steps):
             table["time"] = [float(t) for t in one.times]
+        if one.source:
+            table["source"] = one.source
         tables[name] = table
     return {"series": tables}
 
@@ -645,10 +669,12 @@ def _series_from_table(name: str, table: Any) -> MetricSeries:
         and all(_is_number(item) for item in times)
     ):
         times = []
+    source = table.get("source")
     return MetricSeries(
         steps=list(steps),
         values=[float(value) for value in values],
         times=[float(t) for t in times],
+        source=source if isinstance(source, str) else None,
     )
 
 
