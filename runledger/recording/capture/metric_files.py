@@ -21,6 +21,7 @@ Each series keeps the path of the file it was read from.
 from __future__ import annotations
 
 import csv
+import importlib
 import math
 import os
 from collections.abc import Callable, Iterator
@@ -35,6 +36,8 @@ MAX_EVENT_BYTES: Final = 512 * 1024 * 1024
 MTIME_SLACK_S: Final = 2.0
 STEP_COLUMNS: Final = ("step", "global_step", "iteration", "iter", "epoch")
 EVENT_FILE_PREFIX: Final = "events.out.tfevents."
+# Imported by name: the tensorboard extra is optional, and its typing with it.
+_ACCUMULATOR: Final = "tensorboard.backend.event_processing.event_accumulator"
 SKIPPED_FOLDERS: Final = frozenset(
     {
         ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "env",
@@ -177,7 +180,7 @@ def _number(cell: str) -> int | float | None:
 
 def tensorboard_available() -> bool:
     try:
-        from tensorboard.backend.event_processing import event_accumulator  # type: ignore # noqa: F401
+        importlib.import_module(_ACCUMULATOR)
     except Exception:  # noqa: BLE001 - missing, or broken: either way it cannot read
         return False
     return True
@@ -208,8 +211,7 @@ def event_series(files: list[Path], root: Path) -> list[FileSeries]:
 
 
 def _scalars(path: Path) -> Iterator[tuple[str, list[int | float], list[float]]]:
-    from tensorboard.backend.event_processing import event_accumulator  # type: ignore
-
+    event_accumulator = importlib.import_module(_ACCUMULATOR)
     accumulator = event_accumulator.EventAccumulator(
         str(path), size_guidance={event_accumulator.SCALARS: 0, event_accumulator.TENSORS: 0}
     )
@@ -231,10 +233,8 @@ def _scalars(path: Path) -> Iterator[tuple[str, list[int | float], list[float]]]
 
 
 def _scalar_tensor(proto: Any) -> float | None:
-    from tensorboard.util import tensor_util  # type: ignore
-
     try:
-        array = tensor_util.make_ndarray(proto)
+        array = importlib.import_module("tensorboard.util.tensor_util").make_ndarray(proto)
     except Exception:  # noqa: BLE001 - not a numeric tensor
         return None
     if getattr(array, "ndim", None) != 0 or array.dtype.kind not in "fiu":
