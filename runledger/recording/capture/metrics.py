@@ -1,15 +1,17 @@
 """Metrics of a run, read from its output and from its metrics file.
 
-What counts as a metric line in the command's output (CONTRACT.md, "What is read from the
-command's output"):
+What counts as a metric line in the command's output (docs/reference.md, "What is read from
+the output"). A line is read, after ANSI escapes and a logging prefix are removed, as the
+user's own ``[metrics] patterns`` first, then as one of these, then as one of the shapes real
+programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_formats``):
 
 * A line made only of ``name=value`` tokens, separated by whitespace and/or commas, every
   value a number: ``epoch=3 loss=0.25 acc=0.91`` or ``loss=0.25, acc=0.9``. Names start with
   a letter (any script) or ``_`` and go on with letters, digits, ``_ . / -`` (``val/loss``,
   ``train.acc``). Values are integers, decimals, scientific notation, ``nan``, ``inf``,
-  ``-inf`` (any case). One token that is not ``name=number`` (a word, ``12s``, ``91%``) makes
-  the whole line prose, not metrics: ``Setting lr=0.01 for the run`` records nothing. So does
-  a tqdm bar (``50%|#####| 5/10 [00:01<00:01, loss=0.3]``): its postfix sits inside prose.
+  ``-inf`` (any case). A token that is not ``name=number`` (a word, ``12s``) makes the line
+  prose, not metrics: ``Setting lr=0.01 for the run`` records nothing. So does a tqdm bar
+  (``50%|#####| 5/10 [00:01<00:01, loss=0.3]``): its postfix sits inside prose.
 * A line that is a JSON object whose values are all scalars (number, string, boolean, null)
   with at least one number: the numbers are metrics; strings, booleans and nulls are ignored
   (``{"phase": "train", "loss": 0.3}`` records loss). A nested object or array makes the line

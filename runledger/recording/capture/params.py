@@ -14,7 +14,8 @@ parser, so the rules are simple and predictable:
   ``--nproc_per_node 2`` are recorded too (they often change results). ``--`` ends options:
   what follows is positional.
 - ``--name VALUE`` and ``--name=VALUE`` record ``name``, the key exactly as written
-  (``batch-size``; :func:`normalize_key` gives ``batch_size``). ``-n 5`` and single-dash long
+  (``batch-size``); :func:`merge_params` normalizes every source's keys (``batch_size``), so
+  that one param has one name. ``-n 5`` and single-dash long
   names (``-epochs 10``) work the same way; ``-abc`` is one name, ``abc``, not three flags.
 - A flag takes the following tokens that are not themselves an option, a ``key=value``
   override, ``--`` or a script (a name ending in ``.py``): none gives ``True`` (``--amp``), one
@@ -23,8 +24,9 @@ parser, so the rules are simple and predictable:
   ``accelerate launch --multi_gpu train.py`` records ``multi_gpu = true``, but a positional
   right after a flag (``--epochs 3 data/`` is fine, ``--name run data/`` is not) is read as
   its value: the program's parser alone knows.
-- ``--no-amp`` is recorded as written (``no-amp = true``): argparse and click disagree on what
-  it means, and the name the script uses is what a user searches for.
+- ``--no-amp`` alone is ``amp = false`` (``--no-x 3``, with a value, stays ``no-x``).
+- Flags that only name a config file (``--config conf.yaml``, ``--cfg``, ``-c``, Hydra's
+  ``--config-name``) are not params: :func:`config_files_from_argv` records the file.
 - A negative number (``-0.5``, ``-1e-4``) is a value, never a flag. ``--flag=`` gives ``""``.
 - A repeated flag gives the list of its values in order.
 - Hydra/OmegaConf overrides ``a.b=1``, ``+a.b=1`` and ``++a.b=1`` record ``a.b``; ``~a.b``
