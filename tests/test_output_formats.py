@@ -114,3 +114,18 @@ def test_text_without_a_digit_is_never_a_metric_line(text: str) -> None:
 @given(st.text(max_size=300))
 def test_any_text_parses_without_error(text: str) -> None:
     parse_metric_line(text)
+
+
+def test_a_header_line_alone_gives_its_step_to_the_steps_less_lines_after_it() -> None:
+    keras = (
+        "Epoch 1/2\n"
+        "469/469 ━━━━━━━━━━━━━━━━━━━━ 3s 5ms/step - accuracy: 0.85 - loss: 0.47\n"
+        "Epoch 2/2\n"
+        "469/469 ━━━━━━━━━━━━━━━━━━━━ 3s 5ms/step - accuracy: 0.9 - loss: 0.3\n"
+        "step=7 loss=0.2\n"  # a step of its own wins
+    )
+    collector = MetricsCollector()
+    collector.feed_output(keras.encode())
+    collector.flush_output()
+    series = collector.series()
+    assert (series["loss"].steps, series["accuracy"].steps) == ([1, 2, 7], [1, 2])

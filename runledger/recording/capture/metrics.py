@@ -52,6 +52,7 @@ from typing import Any, Final
 
 from runledger.api import PARAMS_KEY
 from runledger.recording.capture.output_formats import (
+    header_step,
     parse_shaped_line,
     python_dict_fields,
     strip_logging_prefix,
@@ -154,6 +155,17 @@ def parse_metric_line(line: str, patterns: Sequence[re.Pattern[str]] = ()) -> Pa
     if not text or (not _DIGIT_RE.search(text) and "=" not in text and text[0] != "{"):
         return None  # most prose: no number at all
     return _builtin_line(strip_logging_prefix(text))
+
+
+def parse_header_step(line: str) -> Step | None:
+    """The step a header line alone gives (``Epoch 2/10``) to the step-less lines after it."""
+    text = _visible_text(line)
+    if len(text) > MAX_LINE_BYTES or not _DIGIT_RE.search(text):
+        return None
+    if "\x1b" in text:
+        text = _ANSI_RE.sub("", text)
+    step = header_step(strip_logging_prefix(text.strip()))
+    return None if step is None else _normalize_step(step)
 
 
 def _builtin_line(text: str) -> ParsedLine | None:
@@ -467,6 +479,8 @@ class MetricsCollector:
         self._printed: dict[str, _PointStore] = {}
         self._logged_params: dict[str, Any] = {}
         self._sources: dict[str, str] = {}
+        # The step of the last header line alone (Keras' "Epoch 2/10"), by stream.
+        self._header_steps: dict[str, Step] = {}
 
     @property
     def logged_params(self) -> dict[str, Any]:
@@ -478,13 +492,13 @@ class MetricsCollector:
         """Read metric lines from a chunk of the command's output, cut anywhere."""
         with self._lock:
             splitter = self._splitters.setdefault(stream, _LineSplitter(MAX_LINE_BYTES))
-            self._add_output_lines(splitter.feed(data))
+            self._add_output_lines(splitter.feed(data), stream)
 
     def flush_output(self) -> None:
         """Read the unfinished last line of every stream; call once the command has ended."""
         with self._lock:
-            for splitter in self._splitters.values():
-                self._add_output_lines(splitter.flush())
+            for stream, splitter in self._splitters.items():
+                self._add_output_lines(splitter.flush(), stream)
 
     def add(
         self, values: Mapping[str, float], step: Step | None = None, source: str = OUTPUT_SOURCE
@@ -544,11 +558,17 @@ class MetricsCollector:
             if name not in self._explicit:
                 yield name, store
 
-    def _add_output_lines(self, lines: list[bytes]) -> None:
+    def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
-            parsed = parse_metric_line(line.decode("utf-8", errors="replace"), self._patterns)
-            if parsed is not None:
-                self._add_locked(parsed.values, parsed.step, OUTPUT_SOURCE)
+            text = line.decode("utf-8", errors="replace")
+            parsed = parse_metric_line(text, self._patterns)
+            if parsed is None:
+                header = parse_header_step(text)
+                if header is not None:
+                    self._header_steps[stream] = header
+                continue
+            step = parsed.step if parsed.step is not None else self._header_steps.get(stream)
+            self._add_locked(parsed.values, step, OUTPUT_SOURCE)
 
     def _add_file_line(self, line: bytes) -> None:
         decoded = _decode_json_object(line.decode("utf-8", errors="replace"))

@@ -178,6 +178,20 @@ def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
     return _read_pieces(rest, steps, phase, has_step, text[:1] in ("|", "\u2502"))
 
 
+def header_step(text: str) -> Number | None:
+    """The step of a line that is only a step header (``Epoch 2/10``, ``[epoch 3]``), else None.
+
+    Keras prints ``Epoch 2/10`` on a line of its own, then the epoch's metrics without a step.
+    """
+    if text[:1] not in _HEAD_STARTS:
+        return None
+    head = _HEAD_RE.match(text)
+    if head is None or head.end() != len(text) or head["section"] is not None:
+        return None
+    steps: dict[str, Number] = {}
+    return _choose_step(steps, {}) if _read_head(head, steps) else None
+
+
 def _two_cell_row(row: re.Match[str]) -> tuple[Number | None, Fields] | None:
     if not has_metric_word(row["name"]):
         return None  # | lr | 0.1 | is a config table
