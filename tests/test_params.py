@@ -96,8 +96,11 @@ def test_bare_flags_are_true_whether_followed_by_a_flag_an_override_or_nothing()
     }
 
 
-def test_no_prefixed_flags_are_recorded_as_written() -> None:
-    assert params_from_argv(["python", "t.py", "--no-amp"]) == {"no-amp": True}
+def test_no_prefixed_flags_are_the_flag_set_false() -> None:
+    assert params_from_argv(["python", "t.py", "--no-amp"]) == {"amp": False}
+    argv = ["python", "t.py", "--no-early-stopping", "--no_shuffle", "--notes", "x"]
+    assert params_from_argv(argv) == {"early-stopping": False, "shuffle": False, "notes": "x"}
+    assert params_from_argv(["python", "t.py", "--no-x", "3"]) == {"no-x": 3}  # takes a value
 
 
 def test_empty_inline_value_and_equals_inside_values_are_kept() -> None:

@@ -158,6 +158,21 @@ def test_default_allowlist_holds_nothing_secret_looking() -> None:
     assert not [name for name in DEFAULT_ENV_ALLOWLIST if looks_secret(name)]
 
 
+def test_variables_that_change_results_are_kept_by_default() -> None:
+    changing = {
+        "KERAS_BACKEND": "torch",
+        "TF_USE_LEGACY_KERAS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "TORCH_DETERMINISTIC_ALGORITHMS": "1",
+        "TORCHINDUCTOR_MAX_AUTOTUNE": "1",
+        "TORCH_COMPILE_DISABLE": "1",
+        "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
+        "JAX_PLATFORMS": "cpu",
+    }
+    assert safe_env({**changing, "HOME": "/home/u", "TERM": "xterm"}) == changing
+
+
 # ---------------------------------------------------------------------------- text
 
 
