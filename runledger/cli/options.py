@@ -9,7 +9,7 @@ from typing import Any
 try:  # typer >= 0.2x vendors click; older typer uses the click package
     from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover - depends on the installed typer
-    from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found]
+    from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 __all__ = [
     "MAXIMIZE_HELP",

@@ -24,6 +24,7 @@ from runledger import ids
 from runledger.errors import DirtyTreeError, RunledgerError, UserError
 from runledger.model.record import GitInfo, MetricSummary, Run
 from runledger.recording import journal, recovery
+from runledger.recording.capture import inprocess
 from runledger.recording.capture import params as params_capture
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.recording.capture.system import SystemSampler
@@ -56,6 +57,7 @@ class ExecOptions:
     tags: tuple[str, ...] = ()
     note: str | None = None
     reproduces: str | None = None  # set by ``runledger reproduce``: the run this one re-runs
+    autocapture: bool = True  # off: --no-autocapture
 
 
 def _iso(timestamp: float) -> str:
@@ -176,6 +178,13 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
     child_env = dict(prepared.env)
     child_env["RUNLEDGER_RUN_ID"] = prepared.run_id
     child_env["RUNLEDGER_METRICS_FILE"] = str(prepared.metrics_file)
+    if inprocess.enabled(
+        prepared.executable,
+        child_env,
+        option=prepared.options.autocapture,
+        config=prepared.config.autocapture,
+    ):
+        inprocess.add_to_environment(child_env)
     collector = MetricsCollector()
     log = LogCapture(LOG_LIMIT_BYTES)
     capture = _Capture()
@@ -277,11 +286,51 @@ def _params(
     )
     if hydra:
         sources.append(("hydra", hydra))
-    sources.append(("argv", params_capture.params_from_argv(command)))
+    argv = params_capture.params_from_argv(command)
+    reported = outcome.collector.inprocess.params
+    in_process = [(name, reported[name]) for name in reported if name in inprocess.PARAM_SOURCES]
+    sources.append(("argv", _without_keys_of(argv, in_process)))
+    # The values the program itself used win over what its command line and files say.
+    sources.extend(in_process)
     sources.append(("log_params", outcome.collector.logged_params))
     sources.append(("cli", prepared.cli_params))
     params, origin = params_capture.merge_params(sources)
     return params, origin, config_files
+
+
+def _without_keys_of(
+    argv: dict[str, Any], in_process: list[tuple[str, dict[str, Any]]]
+) -> dict[str, Any]:
+    """argv's params minus those the program's own parser reported (``--batch-size`` is
+    argparse's ``batch_size``): one name per param, with the value the program used."""
+    if not in_process:
+        return argv
+    known = {
+        params_capture.normalize_key(key)
+        for _, params in in_process
+        for key in params_capture.flatten(params)
+    }
+    flat = params_capture.flatten(argv)
+    return params_capture.unflatten(
+        {
+            key: value
+            for key, value in flat.items()
+            if params_capture.normalize_key(key) not in known
+        }
+    )
+
+
+def _inprocess_environment(outcome: _Outcome) -> dict[str, Any]:
+    """environment.toml's part from the in-process capture: ``used`` packages and facts."""
+    report = outcome.collector.inprocess
+    extra: dict[str, Any] = {}
+    if report.used:
+        extra["used"] = dict(sorted(report.used.items(), key=lambda item: item[0].lower()))
+    if report.facts:
+        extra["distributed"] = dict(report.facts)
+    if report.errors or report.params:
+        extra["autocapture"] = {"sources": sorted(report.params), "errors": report.errors}
+    return extra
 
 
 def begin_journal(prepared: _Prepared) -> Journal:
@@ -377,6 +426,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     sampled = outcome.sampler.series
     series = outcome.collector.series()
     environment = dict(outcome.capture.environment)
+    environment.update(_inprocess_environment(outcome))
     if outcome.capture.error is not None:
         environment["capture_error"] = redactor.mask_text(repr(outcome.capture.error))
     return Run(

@@ -21,12 +21,15 @@ VALUE_OPTIONS = {
     "--tag": "tags",
     "--note": "note",
 }
+# Options of exec that take no value.
+FLAG_OPTIONS = {"--no-autocapture": "no_autocapture"}
 
 
 def parse_exec_args(args: Sequence[str]) -> ExecOptions:
     """Parse ``exec``'s own options; everything from the first non-option on is the command."""
     values: dict[str, list[str]] = {"params": [], "inputs": [], "outputs": [], "tags": []}
     single: dict[str, str] = {}
+    flags: set[str] = set()
     index = 0
     while index < len(args):
         arg = args[index]
@@ -35,6 +38,10 @@ def parse_exec_args(args: Sequence[str]) -> ExecOptions:
             break
         if not arg.startswith("-") or arg == "-":
             break
+        if arg in FLAG_OPTIONS:
+            flags.add(FLAG_OPTIONS[arg])
+            index += 1
+            continue
         name, eq, inline = arg.partition("=")
         if name.startswith("-p") and name != "-p" and not name.startswith("--"):
             name, inline, eq = "-p", arg[2:], "="
@@ -70,6 +77,7 @@ def parse_exec_args(args: Sequence[str]) -> ExecOptions:
         name=single.get("name"),
         tags=tuple(values["tags"]),
         note=single.get("note"),
+        autocapture="no_autocapture" not in flags,
     )
 
 
@@ -105,6 +113,15 @@ def exec_command(
         list[str] | None, typer.Option("--tag", help="Tag the run (repeatable).")
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note on the run.")] = None,
+    no_autocapture: Annotated[
+        bool,
+        typer.Option(
+            "--no-autocapture",
+            help="No in-process capture for a Python command: params and metrics come only "
+            "from the command line, its output and the metrics file. Also off with "
+            ".runledger.toml autocapture = false or RUNLEDGER_AUTOCAPTURE=0.",
+        ),
+    ] = False,
 ) -> int:
     """Run COMMAND exactly as if bare and record the run.
 
@@ -122,5 +139,6 @@ def exec_command(
         name=name,
         tags=tuple(tag or ()),
         note=note,
+        autocapture=not no_autocapture,
     )
     return recorder.exec_command(options)

@@ -1,0 +1,237 @@
+"""runledger's in-process capture, loaded by the program's own interpreter at start-up.
+
+``runledger exec`` puts this folder first on a Python command's PYTHONPATH, so the
+interpreter's ``site`` imports this module as ``sitecustomize``. It must cost almost nothing
+(the README's Performance table quotes the figure from benchmarks/bench_autocapture.py) and it
+runs under whatever Python the program uses, 3.8 and later, with the standard library only:
+
+1. It installs one ``sys.meta_path`` finder that answers for the hooked module names alone.
+   Nothing is imported or patched until the program itself imports one of those libraries;
+   then the library runs as usual and the hooks in ``_runledger_autocapture.py`` (loaded from
+   this folder by path, at that moment) wrap a few of its functions.
+2. It takes its folder off ``sys.path``, so the program sees the path it would have bare.
+3. It runs the ``sitecustomize`` that this one hides (conda's, Debian's, the user's), last and
+   unguarded, so that one behaves exactly as without runledger, errors included.
+
+Off when RUNLEDGER_AUTOCAPTURE is 0 or when there is no RUNLEDGER_METRICS_FILE to report to.
+"""
+
+import os
+import sys
+
+MYPY = False
+if MYPY:
+    from collections.abc import Sequence
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
+    from typing import Any
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_HOOKS_FILE = os.path.join(_HERE, "_runledger_autocapture.py")
+_OWNER_ENV = "RUNLEDGER_AUTOCAPTURE_OWNER"
+
+# Module name -> the hook in _runledger_autocapture that patches it once it has run.
+HOOKED = {
+    "argparse": "argparse",
+    "click.core": "click",
+    "hydra.core.utils": "hydra",
+    "jsonargparse": "jsonargparse",
+    "absl.flags": "absl",
+    "keras": "keras",
+    "tf_keras": "keras",
+    "lightning.pytorch.trainer.connectors.logger_connector.logger_connector": "lightning",
+    "pytorch_lightning.trainer.connectors.logger_connector.logger_connector": "lightning",
+    "transformers.trainer": "transformers",
+    "torch.utils.tensorboard.writer": "tensorboard",
+    "tensorboardX.writer": "tensorboard",
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+    "optuna": "optuna",
+}
+
+# Launchers start the real program as child processes: they are not the program.
+_LAUNCHER_SCRIPTS = ("torchrun", "accelerate", "deepspeed")
+_LAUNCHER_MODULES = (
+    "torch.distributed.run",
+    "torch.distributed.launch",
+    "accelerate.commands.launch",
+    "accelerate.commands.accelerate_cli",
+    "deepspeed.launcher.launch",
+    "deepspeed.launcher.runner",
+)
+
+_hooks: "Any | None" = None  # the hooks module, once loaded
+_hooks_failed = False
+
+
+def _load_hooks() -> "Any | None":
+    global _hooks, _hooks_failed
+    if _hooks is None and not _hooks_failed:
+        try:
+            import importlib.util
+
+            spec = importlib.util.spec_from_file_location("_runledger_autocapture", _HOOKS_FILE)
+            if spec is None or spec.loader is None:
+                raise ImportError(_HOOKS_FILE)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            module.configure(owner=_IS_OWNER, preloaded=_PRELOADED)
+            _hooks = module
+        except Exception:  # noqa: BLE001 - the program must run whatever happens here
+            _hooks_failed = True
+    return _hooks
+
+
+def _patch(name: str, module: object) -> None:
+    hooks = _load_hooks()
+    if hooks is not None:
+        hooks.patch(HOOKED[name], name, module)
+
+
+class _Finder:
+    """Finds hooked modules through the finders after it, and patches them once they ran."""
+
+    def __init__(self) -> None:
+        self._busy = set()  # type: set[str]
+
+    def find_spec(
+        self,
+        fullname: str,
+        path: "Sequence[str] | None" = None,
+        target: "ModuleType | None" = None,
+    ) -> "ModuleSpec | None":
+        if fullname not in HOOKED or fullname in self._busy:
+            return None
+        self._busy.add(fullname)
+        try:
+            spec = self._find_after_self(fullname, path, target)
+        except Exception:  # noqa: BLE001 - let the import system report it as it would bare
+            return None
+        finally:
+            self._busy.discard(fullname)
+        loader = getattr(spec, "loader", None)
+        if loader is None or isinstance(loader, type) or not hasattr(loader, "exec_module"):
+            return spec
+        try:
+            _wrap_exec_module(loader, fullname)
+        except Exception:  # noqa: BLE001 - a loader we cannot wrap: no capture, same import
+            pass
+        return spec
+
+    def _find_after_self(
+        self,
+        fullname: str,
+        path: "Sequence[str] | None",
+        target: "ModuleType | None",
+    ) -> "ModuleSpec | None":
+        finders = list(sys.meta_path)
+        start = finders.index(self) + 1 if self in finders else 0
+        for finder in finders[start:]:
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                continue
+            spec = find(fullname, path, target)
+            if spec is not None:
+                return spec  # type: ignore[no-any-return]
+        return None
+
+
+def _wrap_exec_module(loader: "Any", fullname: str) -> None:
+    original = loader.exec_module
+
+    def exec_module(module: "ModuleType") -> None:
+        try:
+            del loader.exec_module  # the next import (a reload) runs unpatched
+        except AttributeError:
+            pass
+        original(module)
+        try:
+            _patch(fullname, module)
+        except Exception:  # noqa: BLE001
+            pass
+
+    loader.exec_module = exec_module
+
+
+def _is_launcher() -> bool:
+    argv = getattr(sys, "orig_argv", None) or sys.argv or [""]
+    if os.path.basename(sys.argv[0] if sys.argv else "") in _LAUNCHER_SCRIPTS:
+        return True
+    for index, word in enumerate(argv[:-1]):
+        if word == "-m":
+            return argv[index + 1] in _LAUNCHER_MODULES
+    return any(os.path.basename(word) in _LAUNCHER_SCRIPTS for word in argv[1:2])
+
+
+def _claim_ownership() -> bool:
+    """Whether this process is the program whose params are the run's.
+
+    The first Python process of the run claims it for itself (a script it starts with
+    subprocess is not the program); a launcher (torchrun) leaves it to its workers.
+    """
+    if os.environ.get(_OWNER_ENV):
+        return False
+    if _is_launcher():
+        return False
+    os.environ[_OWNER_ENV] = str(os.getpid())
+    return True
+
+
+def _at_exit() -> None:
+    hooks = _load_hooks()
+    if hooks is not None:
+        hooks.report_used_packages()
+
+
+def _install() -> None:
+    sys.meta_path.insert(0, _Finder())
+    for name in HOOKED:
+        if name in sys.modules:  # imported before us (by a .pth file)
+            _patch(name, sys.modules[name])
+    import atexit
+
+    atexit.register(_at_exit)
+
+
+def _forget_own_folder() -> None:
+    here = os.path.normcase(_HERE)
+    sys.path[:] = [p for p in sys.path if os.path.normcase(os.path.abspath(p or ".")) != here]
+
+
+def _run_hidden_sitecustomize() -> None:
+    """Run the sitecustomize this module hides, as ``site`` would have run it."""
+    import importlib.machinery
+
+    spec = importlib.machinery.PathFinder.find_spec("sitecustomize", sys.path)
+    if spec is None or spec.loader is None:
+        return
+    module = type(sys)("sitecustomize")
+    module.__spec__ = spec
+    module.__loader__ = spec.loader
+    module.__file__ = spec.origin
+    mine = sys.modules.get("sitecustomize")
+    sys.modules["sitecustomize"] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        # As bare: site prints "Error in sitecustomize ..." and the module is not kept.
+        if mine is not None:
+            sys.modules["sitecustomize"] = mine
+        else:
+            sys.modules.pop("sitecustomize", None)
+        raise
+
+
+_ENABLED = os.environ.get("RUNLEDGER_AUTOCAPTURE", "1") != "0" and bool(
+    os.environ.get("RUNLEDGER_METRICS_FILE")
+)
+_IS_OWNER = _claim_ownership() if _ENABLED else False
+# What site imported before the program (.pth files): not "used" by the program.
+_PRELOADED = frozenset(name.partition(".")[0] for name in list(sys.modules)) if _ENABLED else ()
+_forget_own_folder()
+if _ENABLED:
+    try:
+        _install()
+    except Exception:  # noqa: BLE001
+        pass
+_run_hidden_sitecustomize()

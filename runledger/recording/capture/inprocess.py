@@ -1,0 +1,56 @@
+"""When ``runledger exec`` turns on in-process capture, and the child environment that does it.
+
+The capture itself lives in :mod:`runledger.recording.autocapture` and runs inside the
+program; this side only chooses Python commands and puts that folder first on PYTHONPATH.
+Nothing of runledger's own environment (its site-packages) goes on the program's path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Final
+
+AUTOCAPTURE_ENV: Final = "RUNLEDGER_AUTOCAPTURE"
+OWNER_ENV: Final = "RUNLEDGER_AUTOCAPTURE_OWNER"
+FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
+# The sources the in-process hooks report params under, in the order they are merged.
+PARAM_SOURCES: Final = ("argparse", "click", "jsonargparse", "absl", "hydra")
+
+_PYTHON_NAME: Final = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)
+_SHEBANG_BYTES: Final = 512
+
+
+def is_python_command(executable: str) -> bool:
+    """Whether ``executable`` is a Python interpreter or a script run by one (torchrun too)."""
+    if _PYTHON_NAME.fullmatch(os.path.basename(executable)):
+        return True
+    try:
+        with open(executable, "rb") as handle:
+            first = handle.readline(_SHEBANG_BYTES)
+    except OSError:
+        return False
+    if not first.startswith(b"#!"):
+        return False
+    words = first[2:].decode(errors="replace").split()
+    if words and os.path.basename(words[0]) == "env":
+        words = [word for word in words[1:] if not word.startswith("-")]
+    if not words:
+        return False
+    return bool(_PYTHON_NAME.fullmatch(os.path.basename(words[0])))
+
+
+def enabled(executable: str, env: Mapping[str, str], *, option: bool, config: bool) -> bool:
+    """In-process capture is on unless an off switch says otherwise, for Python commands."""
+    if not option or not config or env.get(AUTOCAPTURE_ENV, "").strip() == "0":
+        return False
+    return is_python_command(executable)
+
+
+def add_to_environment(env: dict[str, str]) -> None:
+    """Put the capture folder first on the child's PYTHONPATH."""
+    existing = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(FOLDER) + (os.pathsep + existing if existing else "")
+    env.pop(OWNER_ENV, None)
