@@ -40,14 +40,14 @@ _MAX_ERRORS = 20
 _MAX_DEPTH = 12
 _MAX_ITEMS = 2000
 
-_state: dict[str, Any] = {"owner": False, "errors": 0, "world_size_reported": False}
+_state: dict[str, Any] = {"owner": None, "errors": 0, "world_size_reported": False}
 _local = threading.local()
 
 
 def configure(owner: bool, preloaded: Any = ()) -> None:
     """``owner``: this process is the program (not a launcher or a subprocess of it);
     ``preloaded``: top-level modules imported before the program started (by .pth files)."""
-    _state["owner"] = owner
+    _state["owner"] = os.getpid() if owner else None
     _state["preloaded"] = frozenset(preloaded)
 
 
@@ -130,7 +130,7 @@ def _safely(hook: str, action: Callable[[], None]) -> None:
 
 
 def report_params(source: str, params: Any) -> None:
-    if not _state["owner"]:
+    if _state["owner"] != os.getpid():  # a forked worker is not the program
         return
     plain = _plain(params, 0)
     if isinstance(plain, dict):
