@@ -376,7 +376,10 @@ def test_a_working_sitecustomize_still_runs(repo: Repo, tmp_path: Path) -> None:
 
 
 def test_the_program_sees_its_sys_path_as_bare(repo: Repo) -> None:
-    repo.write("train.py", "import sys\nprint([p for p in sys.path if p.endswith('recording/autocapture')])\n")
+    repo.write(
+        "train.py",
+        "import sys\nprint([p for p in sys.path if p.endswith('recording/autocapture')])\n",
+    )
     repo.commit_all("train")
 
     proc, _ = exec_run(repo, sys.executable, "train.py")

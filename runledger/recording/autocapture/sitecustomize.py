@@ -61,6 +61,7 @@ _LAUNCHER_MODULES = (
     "deepspeed.launcher.runner",
 )
 
+_NOT_PACKAGES = ("sitecustomize", "__main__", "__mp_main__", "_runledger_autocapture")
 _hooks: "Any | None" = None  # the hooks module, once loaded
 _hooks_failed = False
 
@@ -179,9 +180,18 @@ def _claim_ownership() -> bool:
 
 
 def _at_exit() -> None:
-    hooks = _load_hooks()
-    if hooks is not None:
-        hooks.report_used_packages()
+    # Loading the hooks (json, importlib.metadata) only pays when there is something to say:
+    # a module the program imported beyond the standard library.
+    stdlib = getattr(sys, "stdlib_module_names", None)  # Python 3.10+
+    if stdlib is None:
+        return
+    for name in list(sys.modules):
+        top = name.partition(".")[0]
+        if top not in stdlib and top not in _PRELOADED and top not in _NOT_PACKAGES:
+            hooks = _load_hooks()
+            if hooks is not None:
+                hooks.report_used_packages()
+            return
 
 
 def _install() -> None:
