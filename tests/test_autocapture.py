@@ -13,7 +13,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-
 from tests.conftest import Repo
 
 ROOT = Path(__file__).resolve().parents[1]  # this checkout, as runledger's own path
