@@ -7,11 +7,14 @@ was captured is read back with ``runledger show --json`` as a user would.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import Repo
 
@@ -382,3 +385,50 @@ def test_the_program_sees_its_sys_path_as_bare(repo: Repo) -> None:
     proc, _ = exec_run(repo, sys.executable, "train.py")
 
     assert proc.stdout == b"[]\n"
+
+
+def _interpreter(name: str) -> str | None:
+    """The real executable of ``name`` (python3.8): on PATH, or one of pyenv's versions."""
+    candidates = [shutil.which(name)]
+    pyenv = os.environ.get("PYENV_ROOT")
+    if pyenv:
+        version = name[len("python") :]
+        candidates += sorted(Path(pyenv).glob(f"versions/{version}.*/bin/{name}"))
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        proc = subprocess.run(
+            [str(candidate), "-c", "import sys; print(sys.executable)"],
+            capture_output=True,
+            timeout=60,
+        )
+        if proc.returncode == 0 and proc.stdout.strip():
+            return proc.stdout.decode().strip()
+    return None
+
+
+@pytest.mark.parametrize("name", ["python3.8", "python3.13"])
+def test_argparse_capture_on_other_pythons(repo: Repo, name: str) -> None:
+    python = _interpreter(name)
+    if python is None:
+        pytest.skip(f"{name} is not installed here")
+    repo.write("train.py", ARGPARSE_PROGRAM)
+    repo.commit_all("train")
+
+    _, run = exec_run(repo, python, "train.py", "--lr", "0.2", "fit")
+
+    assert run["params"]["lr"] == 0.2
+    assert run["params"]["epochs"] == 3
+    assert run["environment"]["python"]["version"].startswith(name[len("python") :])
+
+
+def test_a_python_2_program_runs_as_bare(repo: Repo) -> None:
+    python = _interpreter("python2.7")
+    if python is None:
+        pytest.skip("python2.7 is not installed here")
+    repo.write("old.py", "import sys\nprint 'old', len(sys.argv)\n")
+    repo.commit_all("old")
+
+    run = assert_same_as_bare(repo, python, "old.py", "--lr", "1")
+
+    assert run["params"] == {"lr": 1}

@@ -13,18 +13,20 @@ runs under whatever Python the program uses, 3.8 and later, with the standard li
 3. It runs the ``sitecustomize`` that this one hides (conda's, Debian's, the user's), last and
    unguarded, so that one behaves exactly as without runledger, errors included.
 
-Off when RUNLEDGER_AUTOCAPTURE is 0 or when there is no RUNLEDGER_METRICS_FILE to report to.
+Off when RUNLEDGER_AUTOCAPTURE is 0, when there is no RUNLEDGER_METRICS_FILE to report to, and
+on Pythons before 3.8, where it only runs the hidden sitecustomize. The syntax stays Python 2's
+(type comments, no annotations), so even a Python 2 program runs exactly as bare.
 """
 
 import os
 import sys
 
 MYPY = False
-if MYPY:
-    from collections.abc import Sequence
-    from importlib.machinery import ModuleSpec
-    from types import ModuleType
-    from typing import Any
+if MYPY:  # used in type comments, which keep the file Python 2 syntax
+    from collections.abc import Sequence  # noqa: F401
+    from importlib.machinery import ModuleSpec  # noqa: F401
+    from types import ModuleType  # noqa: F401
+    from typing import Any  # noqa: F401
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _HOOKS_FILE = os.path.join(_HERE, "_runledger_autocapture.py")
@@ -62,11 +64,13 @@ _LAUNCHER_MODULES = (
 )
 
 _NOT_PACKAGES = ("sitecustomize", "__main__", "__mp_main__", "_runledger_autocapture")
-_hooks: "Any | None" = None  # the hooks module, once loaded
+_hooks = None  # type: Any
 _hooks_failed = False
 
 
-def _load_hooks() -> "Any | None":
+def _load_hooks():
+    # type: () -> Any
+    """The hooks module, loaded by path on first use; None when it cannot be."""
     global _hooks, _hooks_failed
     if _hooks is None and not _hooks_failed:
         try:
@@ -84,24 +88,22 @@ def _load_hooks() -> "Any | None":
     return _hooks
 
 
-def _patch(name: str, module: object) -> None:
+def _patch(name, module):
+    # type: (str, object) -> None
     hooks = _load_hooks()
     if hooks is not None:
         hooks.patch(HOOKED[name], name, module)
 
 
-class _Finder:
+class _Finder(object):  # noqa: UP004 - Python 2 syntax
     """Finds hooked modules through the finders after it, and patches them once they ran."""
 
-    def __init__(self) -> None:
+    def __init__(self):
+        # type: () -> None
         self._busy = set()  # type: set[str]
 
-    def find_spec(
-        self,
-        fullname: str,
-        path: "Sequence[str] | None" = None,
-        target: "ModuleType | None" = None,
-    ) -> "ModuleSpec | None":
+    def find_spec(self, fullname, path=None, target=None):
+        # type: (str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
         if fullname not in HOOKED or fullname in self._busy:
             return None
         self._busy.add(fullname)
@@ -120,12 +122,8 @@ class _Finder:
             pass
         return spec
 
-    def _find_after_self(
-        self,
-        fullname: str,
-        path: "Sequence[str] | None",
-        target: "ModuleType | None",
-    ) -> "ModuleSpec | None":
+    def _find_after_self(self, fullname, path, target):
+        # type: (str, Sequence[str] | None, ModuleType | None) -> ModuleSpec | None
         finders = list(sys.meta_path)
         start = finders.index(self) + 1 if self in finders else 0
         for finder in finders[start:]:
@@ -138,10 +136,12 @@ class _Finder:
         return None
 
 
-def _wrap_exec_module(loader: "Any", fullname: str) -> None:
+def _wrap_exec_module(loader, fullname):
+    # type: (Any, str) -> None
     original = loader.exec_module
 
-    def exec_module(module: "ModuleType") -> None:
+    def exec_module(module):
+        # type: (ModuleType) -> None
         try:
             del loader.exec_module  # the next import (a reload) runs unpatched
         except AttributeError:
@@ -155,17 +155,20 @@ def _wrap_exec_module(loader: "Any", fullname: str) -> None:
     loader.exec_module = exec_module
 
 
-def _is_launcher() -> bool:
-    argv = getattr(sys, "orig_argv", None) or sys.argv or [""]
-    if os.path.basename(sys.argv[0] if sys.argv else "") in _LAUNCHER_SCRIPTS:
+def _is_launcher():
+    # type: () -> bool
+    argv = getattr(sys, "argv", None) or [""]  # Python 3.6 has no sys.argv here yet
+    if os.path.basename(argv[0]) in _LAUNCHER_SCRIPTS:
         return True
-    for index, word in enumerate(argv[:-1]):
+    full = getattr(sys, "orig_argv", None) or argv
+    for index, word in enumerate(full[:-1]):
         if word == "-m":
-            return argv[index + 1] in _LAUNCHER_MODULES
-    return any(os.path.basename(word) in _LAUNCHER_SCRIPTS for word in argv[1:2])
+            return full[index + 1] in _LAUNCHER_MODULES
+    return False
 
 
-def _claim_ownership() -> bool:
+def _claim_ownership():
+    # type: () -> bool
     """Whether this process is the program whose params are the run's.
 
     The first Python process of the run claims it for itself (a script it starts with
@@ -179,7 +182,8 @@ def _claim_ownership() -> bool:
     return True
 
 
-def _at_exit() -> None:
+def _at_exit():
+    # type: () -> None
     # Loading the hooks (json, importlib.metadata) only pays when there is something to say:
     # a module the program imported beyond the standard library.
     stdlib = getattr(sys, "stdlib_module_names", None)  # Python 3.10+
@@ -194,7 +198,8 @@ def _at_exit() -> None:
             return
 
 
-def _install() -> None:
+def _install():
+    # type: () -> None
     sys.meta_path.insert(0, _Finder())
     for name in HOOKED:
         if name in sys.modules:  # imported before us (by a .pth file)
@@ -204,13 +209,18 @@ def _install() -> None:
     atexit.register(_at_exit)
 
 
-def _forget_own_folder() -> None:
+def _forget_own_folder():
+    # type: () -> None
     here = os.path.normcase(_HERE)
     sys.path[:] = [p for p in sys.path if os.path.normcase(os.path.abspath(p or ".")) != here]
 
 
-def _run_hidden_sitecustomize() -> None:
+def _run_hidden_sitecustomize():
+    # type: () -> None
     """Run the sitecustomize this module hides, as ``site`` would have run it."""
+    if sys.version_info < (3, 4):  # noqa: UP036 - Python 2 programs too
+        _run_hidden_sitecustomize_file()
+        return
     import importlib.machinery
 
     spec = importlib.machinery.PathFinder.find_spec("sitecustomize", sys.path)
@@ -220,29 +230,43 @@ def _run_hidden_sitecustomize() -> None:
     module.__spec__ = spec
     module.__loader__ = spec.loader
     module.__file__ = spec.origin
-    mine = sys.modules.get("sitecustomize")
     sys.modules["sitecustomize"] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        # As bare: site prints "Error in sitecustomize ..." and the module is not kept.
-        if mine is not None:
-            sys.modules["sitecustomize"] = mine
-        else:
-            sys.modules.pop("sitecustomize", None)
-        raise
+    # Unguarded: an error propagates to site, which prints "Error in sitecustomize ..." and
+    # drops the module, exactly as it does bare.
+    spec.loader.exec_module(module)
 
 
-_ENABLED = os.environ.get("RUNLEDGER_AUTOCAPTURE", "1") != "0" and bool(
-    os.environ.get("RUNLEDGER_METRICS_FILE")
-)
-_IS_OWNER = _claim_ownership() if _ENABLED else False
-# What site imported before the program (.pth files): not "used" by the program.
-_PRELOADED = frozenset(name.partition(".")[0] for name in list(sys.modules)) if _ENABLED else ()
-_forget_own_folder()
-if _ENABLED:
-    try:
+def _run_hidden_sitecustomize_file():
+    # type: () -> None
+    """Python 2 (no capture there): run a hidden ``sitecustomize.py`` all the same."""
+    for folder in sys.path:
+        path = os.path.join(folder or ".", "sitecustomize.py")
+        if os.path.isfile(path):
+            module = type(sys)("sitecustomize")
+            module.__file__ = path
+            sys.modules["sitecustomize"] = module
+            with open(path) as source:
+                code = compile(source.read(), path, "exec")
+            exec(code, module.__dict__)
+            return
+
+
+_ENABLED = False
+_IS_OWNER = False
+_PRELOADED = frozenset()  # type: frozenset[str]
+try:
+    _ENABLED = (
+        sys.version_info >= (3, 8)
+        and os.environ.get("RUNLEDGER_AUTOCAPTURE", "1") != "0"
+        and bool(os.environ.get("RUNLEDGER_METRICS_FILE"))
+    )
+    if _ENABLED:
+        _IS_OWNER = _claim_ownership()
+        # What site imported before the program (.pth files): not "used" by the program.
+        _PRELOADED = frozenset(name.partition(".")[0] for name in list(sys.modules))
+    _forget_own_folder()
+    if _ENABLED:
         _install()
-    except Exception:  # noqa: BLE001
-        pass
+except Exception:  # noqa: BLE001 - whatever happens here, the program runs as bare
+    pass
 _run_hidden_sitecustomize()
