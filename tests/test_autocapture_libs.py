@@ -472,3 +472,35 @@ def test_optuna_trial_lines_are_not_metrics(repo: Repo) -> None:
     _, run = exec_run(repo, sys.executable, "train.py")
 
     assert run["metrics"] == {}
+
+
+@needs("torch", "tensorboardX")
+def test_torchrun_workers_rank_zero_reports_and_the_launcher_does_not(repo: Repo) -> None:
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists():
+        pytest.skip("torchrun is not installed beside this interpreter")
+    program(
+        repo,
+        """\
+        import argparse, os
+        from tensorboardX import SummaryWriter
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default=0.1)
+        parser.parse_args()
+        rank = int(os.environ["RANK"])
+        writer = SummaryWriter(f"runs/{rank}")
+        for step in range(3):
+            writer.add_scalar("loss", 10 * rank + step, step)
+        writer.close()
+        """,
+    )
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
+
+    _, run = exec_run(repo, str(torchrun), "--nproc_per_node", "2", "train.py", "--lr", "0.3")
+
+    assert run["params"] == {"nproc_per_node": 2, "lr": 0.3}
+    assert run["param_sources"] == {"nproc_per_node": "argv", "lr": "argparse"}
+    assert series(run, "loss") == [[0, 0.0], [1, 1.0], [2, 2.0]]
+    assert run["environment"]["distributed"] == {"world_size": 2}
