@@ -133,9 +133,12 @@ def test_hydra_resolved_job_config(repo: Repo) -> None:
 
     _, run = exec_run(repo, sys.executable, "train.py", "model=big", "lr=0.01")
 
-    assert run["params"]["model"] == {"name": "big", "depth": 24}
-    assert run["params"]["lr"] == 0.01
-    assert run["params"]["run_name"] == "big-lr0.01"
+    # Hydra's own argparse command line (overrides, --multirun, ...) is not a param.
+    assert run["params"] == {
+        "model": {"name": "big", "depth": 24},
+        "lr": 0.01,
+        "run_name": "big-lr0.01",
+    }
     assert run["param_sources"]["run_name"] == "hydra"
 
 

@@ -269,7 +269,7 @@ def _patch_argparse(_name: str, module: Any) -> None:
             with _NestedCalls("argparse") as depth:
                 result = original(self, *args, **kwargs)
             if depth == 0 and not type(self).__module__.startswith("jsonargparse"):
-                _safely("argparse", lambda: report_params("argparse", _namespace(result)))
+                _safely("argparse", lambda: _report_argparse(result))
             return result
 
         return wrapper
@@ -277,6 +277,28 @@ def _patch_argparse(_name: str, module: Any) -> None:
     found = _wrap(parser_class, "parse_known_args", make)
     _wrap(parser_class, "parse_known_intermixed_args", make)
     _need(found, "ArgumentParser.parse_known_args")
+
+
+# Libraries that parse a command line of their own with argparse: not the program's params.
+_ARGPARSE_CALLERS_SKIPPED = frozenset(
+    {"hydra", "torch", "accelerate", "deepspeed", "jsonargparse", "absl", "pytest", "_pytest"}
+)
+
+
+def _report_argparse(result: Any) -> None:
+    if _calling_package() not in _ARGPARSE_CALLERS_SKIPPED:
+        report_params("argparse", _namespace(result))
+
+
+def _calling_package() -> str:
+    """The top-level package of the code that called argparse (past argparse and this file)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if name not in ("argparse", __name__):
+            return name.partition(".")[0]
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""
 
 
 def _namespace(result: Any) -> Any:
