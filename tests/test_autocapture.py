@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from runledger.recording.capture import inprocess
 from tests.conftest import Repo
 
 ROOT = Path(__file__).resolve().parents[1]  # this checkout, as runledger's own path
@@ -432,3 +433,19 @@ def test_a_python_2_program_runs_as_bare(repo: Repo) -> None:
     run = assert_same_as_bare(repo, python, "old.py", "--lr", "1")
 
     assert run["params"] == {"lr": 1}
+
+
+@pytest.mark.parametrize(
+    ("command", "captured"),
+    [
+        (["uv", "run", "train.py"], True),
+        (["/usr/bin/poetry", "run", "python", "train.py"], True),
+        (["conda", "run", "-n", "ml", "python", "train.py"], True),
+        (["uv", "pip", "install", "x"], False),
+        (["make", "run", "train"], False),
+    ],
+)
+def test_environment_runners_pass_the_capture_on(command: list[str], captured: bool) -> None:
+    assert inprocess.enabled("/no/such/program", {}, option=True, config=True, command=command) is (
+        captured
+    )

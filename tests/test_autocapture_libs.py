@@ -507,3 +507,65 @@ def test_torchrun_workers_rank_zero_reports_and_the_launcher_does_not(repo: Repo
     assert run["param_sources"] == {"nproc_per_node": "argv", "lr": "argparse"}
     assert series(run, "loss") == [[0, 0.0], [1, 1.0], [2, 2.0]]
     assert run["environment"]["distributed"] == {"world_size": 2}
+
+
+@needs("torch", "lightning", "jsonargparse")
+def test_lightning_cli_config_and_metrics(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import torch
+        import lightning as L
+        from lightning.pytorch.cli import LightningCLI
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Model(L.LightningModule):
+            def __init__(self, hidden: int = 4, lr: float = 0.1):
+                super().__init__()
+                self.save_hyperparameters()
+                self.net = torch.nn.Sequential(
+                    torch.nn.Linear(2, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1)
+                )
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                loss = torch.nn.functional.mse_loss(self.net(x), y)
+                self.log("loss", loss)
+                return loss
+
+            def train_dataloader(self):
+                torch.manual_seed(0)
+                return DataLoader(TensorDataset(torch.randn(8, 2), torch.randn(8, 1)), batch_size=4)
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=self.hparams.lr)
+
+        LightningCLI(Model, save_config_kwargs={"overwrite": True})
+        """,
+    )
+    repo.write(".gitignore", "lightning_logs/\n")
+    repo.commit_all("ignore")
+
+    _, run = exec_run(
+        repo,
+        sys.executable,
+        "train.py",
+        "fit",
+        "--model.hidden",
+        "8",
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.log_every_n_steps",
+        "1",
+        "--trainer.enable_progress_bar",
+        "false",
+    )
+
+    # One name per param: argv's "model.hidden" is the program's "fit.model.hidden".
+    assert set(run["params"]) == {"fit", "subcommand"}
+    fit = run["params"]["fit"]
+    assert fit["model"] == {"hidden": 8, "lr": 0.1}
+    assert fit["trainer"]["max_epochs"] == 1
+    assert run["params"]["subcommand"] == "fit"
+    assert run["param_sources"]["fit.model.hidden"] == "jsonargparse"
+    assert [step for step, _ in series(run, "loss")] == [0, 1]

@@ -183,6 +183,7 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
         child_env,
         option=prepared.options.autocapture,
         config=prepared.config.autocapture,
+        command=prepared.options.command,
     ):
         inprocess.add_to_environment(child_env)
     collector = MetricsCollector()
@@ -302,14 +303,15 @@ def _without_keys_of(
     argv: dict[str, Any], in_process: list[tuple[str, dict[str, Any]]]
 ) -> dict[str, Any]:
     """argv's params minus those the program's own parser reported (``--batch-size`` is
-    argparse's ``batch_size``): one name per param, with the value the program used."""
+    argparse's ``batch_size``; LightningCLI's ``fit --model.depth`` is ``fit.model.depth``):
+    one name per param, with the value the program used."""
     if not in_process:
         return argv
-    known = {
-        params_capture.normalize_key(key)
-        for _, params in in_process
-        for key in params_capture.flatten(params)
-    }
+    known: set[str] = set()
+    for _, params in in_process:
+        for key in params_capture.flatten(params):
+            parts = params_capture.normalize_key(key).split(".")
+            known.update(".".join(parts[start:]) for start in range(len(parts)))
     flat = params_capture.flatten(argv)
     return params_capture.unflatten(
         {

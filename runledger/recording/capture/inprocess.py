@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -21,6 +21,7 @@ PARAM_SOURCES: Final = ("argparse", "click", "jsonargparse", "absl", "hydra")
 
 _PYTHON_NAME: Final = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)
 _SHEBANG_BYTES: Final = 512
+_ENVIRONMENT_RUNNERS: Final = frozenset({"uv", "poetry", "pipenv", "pdm", "hatch", "conda"})
 
 
 def is_python_command(executable: str) -> bool:
@@ -42,11 +43,28 @@ def is_python_command(executable: str) -> bool:
     return bool(_PYTHON_NAME.fullmatch(os.path.basename(words[0])))
 
 
-def enabled(executable: str, env: Mapping[str, str], *, option: bool, config: bool) -> bool:
+def runs_python_through(command: Sequence[str]) -> bool:
+    """``uv run ...``, ``poetry run ...``, ``conda run ...``: a tool that runs a Python
+    environment's command, passing PYTHONPATH on."""
+    return (
+        len(command) > 2
+        and os.path.basename(command[0]) in _ENVIRONMENT_RUNNERS
+        and command[1] == "run"
+    )
+
+
+def enabled(
+    executable: str,
+    env: Mapping[str, str],
+    *,
+    option: bool,
+    config: bool,
+    command: Sequence[str] = (),
+) -> bool:
     """In-process capture is on unless an off switch says otherwise, for Python commands."""
     if not option or not config or env.get(AUTOCAPTURE_ENV, "").strip() == "0":
         return False
-    return is_python_command(executable)
+    return is_python_command(executable) or runs_python_through(command)
 
 
 def add_to_environment(env: dict[str, str]) -> None:
