@@ -449,3 +449,23 @@ def test_environment_runners_pass_the_capture_on(command: list[str], captured: b
     assert inprocess.enabled("/no/such/program", {}, option=True, config=True, command=command) is (
         captured
     )
+
+
+def test_a_recovered_run_keeps_the_in_process_params(repo: Repo) -> None:
+    from tests.test_journal import rid, write_journal
+
+    folder = write_journal(repo, rid(1))
+    with (folder / "metrics.jsonl").open("a") as lines:
+        lines.write('{"_runledger":"params","source":"argparse","params":{"lr":0.1,"seed":7}}\n')
+        lines.write('{"_runledger":"trial","number":0,"value":0.5}\n')
+
+    listed = repo.cli("ls", "--json")
+
+    [run] = listed.json()
+    # argv said "--lr 0.1"; the program's parser says the same and adds its default seed,
+    # which -p's "seed = 3" overrides.
+    assert run["params"]["lr"] == 0.1
+    assert run["params"]["seed"] == 3
+    assert "number" not in run["metrics"] and "value" not in run["metrics"]
+    shown = repo.cli("show", run["id"], "--json").json()
+    assert shown["param_sources"]["lr"] == "argparse"

@@ -288,38 +288,11 @@ def _params(
     if hydra:
         sources.append(("hydra", hydra))
     argv = params_capture.params_from_argv(command)
-    reported = outcome.collector.inprocess.params
-    in_process = [(name, reported[name]) for name in reported if name in inprocess.PARAM_SOURCES]
-    sources.append(("argv", _without_keys_of(argv, in_process)))
-    # The values the program itself used win over what its command line and files say.
-    sources.extend(in_process)
+    sources.extend(inprocess.argv_and_inprocess_sources(argv, outcome.collector.inprocess.params))
     sources.append(("log_params", outcome.collector.logged_params))
     sources.append(("cli", prepared.cli_params))
     params, origin = params_capture.merge_params(sources)
     return params, origin, config_files
-
-
-def _without_keys_of(
-    argv: dict[str, Any], in_process: list[tuple[str, dict[str, Any]]]
-) -> dict[str, Any]:
-    """argv's params minus those the program's own parser reported (``--batch-size`` is
-    argparse's ``batch_size``; LightningCLI's ``fit --model.depth`` is ``fit.model.depth``):
-    one name per param, with the value the program used."""
-    if not in_process:
-        return argv
-    known: set[str] = set()
-    for _, params in in_process:
-        for key in params_capture.flatten(params):
-            parts = params_capture.normalize_key(key).split(".")
-            known.update(".".join(parts[start:]) for start in range(len(parts)))
-    flat = params_capture.flatten(argv)
-    return params_capture.unflatten(
-        {
-            key: value
-            for key, value in flat.items()
-            if params_capture.normalize_key(key) not in known
-        }
-    )
 
 
 def _inprocess_environment(outcome: _Outcome) -> dict[str, Any]:

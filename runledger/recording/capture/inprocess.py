@@ -11,7 +11,9 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
+
+from runledger.recording.capture import params as params_capture
 
 AUTOCAPTURE_ENV: Final = "RUNLEDGER_AUTOCAPTURE"
 OWNER_ENV: Final = "RUNLEDGER_AUTOCAPTURE_OWNER"
@@ -72,3 +74,27 @@ def add_to_environment(env: dict[str, str]) -> None:
     existing = env.get("PYTHONPATH", "")
     env["PYTHONPATH"] = str(FOLDER) + (os.pathsep + existing if existing else "")
     env.pop(OWNER_ENV, None)
+
+
+def argv_and_inprocess_sources(
+    argv: dict[str, Any], reported: Mapping[str, dict[str, Any]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The param sources ``argv`` and the in-process ones, least specific first.
+
+    The values the program itself used win over its command line's text, and a name the
+    program's parser reported is not kept a second time as argv spelled it (``--batch-size``
+    is argparse's ``batch_size``; LightningCLI's ``fit --model.depth`` is ``fit.model.depth``).
+    """
+    in_process = [(name, reported[name]) for name in PARAM_SOURCES if name in reported]
+    if not in_process:
+        return [("argv", argv)]
+    known: set[str] = set()
+    for _, params in in_process:
+        for key in params_capture.flatten(params):
+            parts = params_capture.normalize_key(key).split(".")
+            known.update(".".join(parts[start:]) for start in range(len(parts)))
+    flat = params_capture.flatten(argv)
+    kept = {
+        key: value for key, value in flat.items() if params_capture.normalize_key(key) not in known
+    }
+    return [("argv", params_capture.unflatten(kept)), *in_process]
