@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from runledger.errors import UserError
 from runledger.recording.recorder import ExecOptions
 
-# Options of exec, for the fast parser; the typer command in cli.py declares the same ones.
+# Options of exec, for the fast parser; cli/commands/exec_.py declares the same ones for typer.
 VALUE_OPTIONS = {
     "-p": "params",
     "--param": "params",
@@ -19,12 +19,15 @@ VALUE_OPTIONS = {
     "--tag": "tags",
     "--note": "note",
 }
+# Options of exec that take no value.
+FLAG_OPTIONS = {"--no-autocapture": "no_autocapture"}
 
 
 def parse_exec_args(args: Sequence[str]) -> ExecOptions:
     """Parse ``exec``'s own options; everything from the first non-option on is the command."""
     values: dict[str, list[str]] = {"params": [], "inputs": [], "outputs": [], "tags": []}
     single: dict[str, str] = {}
+    flags: set[str] = set()
     index = 0
     while index < len(args):
         arg = args[index]
@@ -33,6 +36,10 @@ def parse_exec_args(args: Sequence[str]) -> ExecOptions:
             break
         if not arg.startswith("-") or arg == "-":
             break
+        if arg in FLAG_OPTIONS:
+            flags.add(FLAG_OPTIONS[arg])
+            index += 1
+            continue
         name, eq, inline = arg.partition("=")
         if name.startswith("-p") and name != "-p" and not name.startswith("--"):
             name, inline, eq = "-p", arg[2:], "="
@@ -68,4 +75,5 @@ def parse_exec_args(args: Sequence[str]) -> ExecOptions:
         name=single.get("name"),
         tags=tuple(values["tags"]),
         note=single.get("note"),
+        autocapture="no_autocapture" not in flags,
     )

@@ -34,6 +34,7 @@ from runledger import ids
 from runledger.errors import CorruptRecordError, RunledgerError
 from runledger.model.record import DETAIL_FILES, RUN_FILE, STATUSES, GitInfo, MetricSummary, Run
 from runledger.recording import journal
+from runledger.recording.capture import inprocess
 from runledger.recording.capture import params as params_capture
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.recording.runner import LogCapture
@@ -201,7 +202,9 @@ def _run_from_journal(
     cli_params: dict[str, Any] = given if isinstance(given, dict) else {}
     params, sources = params_capture.merge_params(
         [
-            ("argv", params_capture.params_from_argv(command)),
+            *inprocess.argv_and_inprocess_sources(
+                params_capture.params_from_argv(command), collector.inprocess.params
+            ),
             ("log_params", collector.logged_params),
             ("cli", cli_params),
         ]

@@ -42,6 +42,15 @@ def exec_command(
         list[str] | None, typer.Option("--tag", help="Tag the run (repeatable).")
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note on the run.")] = None,
+    no_autocapture: Annotated[
+        bool,
+        typer.Option(
+            "--no-autocapture",
+            help="No in-process capture for a Python command: params and metrics come only "
+            "from the command line, its output and the metrics file. Also off with "
+            ".runledger.toml autocapture = false or RUNLEDGER_AUTOCAPTURE=0.",
+        ),
+    ] = False,
 ) -> int:
     """Run COMMAND exactly as if bare and record the run.
 
@@ -59,5 +68,6 @@ def exec_command(
         name=name,
         tags=tuple(tag or ()),
         note=note,
+        autocapture=not no_autocapture,
     )
     return recorder.exec_command(options)
