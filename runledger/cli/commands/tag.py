@@ -11,6 +11,7 @@ from runledger.cli.options import (
     click_exceptions,
     print_json,
 )
+from runledger.safetext import safe
 from runledger.store import git, notes, tags
 from runledger.store.ledger import Ledger
 
@@ -71,19 +72,20 @@ def tag_command(
             raise click_exceptions.UsageError("--delete takes just the tag's NAME")
         change = delete_tag(Path.cwd(), given[0])
         was = change.before.run if change.before else None
-        print(f"deleted tag {given[0]} (it named run {ids.short_id(was or '')})")
+        print(f"deleted tag {safe(given[0])} (it named run {safe(ids.short_id(was or ''))})")
         return
     if len(given) != 2:
         raise click_exceptions.UsageError("give the RUN and the tag's NAME: runledger tag RUN NAME")
     change = tag_run(Path.cwd(), given[0], given[1], force=force)
-    run = ids.short_id(change.after.run or "")
+    run = safe(ids.short_id(change.after.run or ""))
+    name = safe(given[1])
     if not change.changed:
-        print(f"tag {given[1]} already names run {run}")
+        print(f"tag {name} already names run {run}")
     elif change.before is not None:
-        before = ids.short_id(change.before.run or "")
-        print(f"moved tag {given[1]} from run {before} to run {run}")
+        before = safe(ids.short_id(change.before.run or ""))
+        print(f"moved tag {name} from run {before} to run {run}")
     else:
-        print(f"tagged run {run} as {given[1]}")
+        print(f"tagged run {run} as {name}")
 
 
 def tags_command(

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from runledger.cli.options import print_json
+from runledger.safetext import safe
 
 
 def verify_command(
@@ -35,7 +36,7 @@ def verify_command(
         render_verification(verification)
     else:
         print(
-            f"runledger: run {verification.run.id} recorded no inputs or artifacts "
+            f"runledger: run {safe(verification.run.id)} recorded no inputs or artifacts "
             "(exec --input PATH / --output PATH record them)",
             file=sys.stderr,
         )
