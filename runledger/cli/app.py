@@ -97,6 +97,7 @@ def _register() -> None:
     from runledger.cli.commands import (
         compare,
         diff,
+        doctor,
         exec_,
         importance,
         ls,
@@ -130,6 +131,7 @@ def _register() -> None:
     app.command("plot")(plot.plot_command)
     app.command("importance")(importance.importance_command)
     app.command("report")(report.report_command)
+    app.command("doctor")(doctor.doctor_command)
 
 
 _register()

@@ -657,6 +657,25 @@ def tracked_blobs(repo: Repo, commit: str, paths: Sequence[str]) -> dict[str, tu
     return blobs
 
 
+def object_types(repo: Repo, oids: Sequence[str]) -> dict[str, str | None]:
+    """The type of each object (commit, tree, blob, tag), None for one missing: one call."""
+    if not oids:
+        return {}
+    unique = list(dict.fromkeys(oids))
+    proc = repo.git(
+        "cat-file",
+        "--batch-check=%(objectname) %(objecttype)",
+        stdin="".join(f"{oid}\n" for oid in unique).encode(),
+        check=False,
+    )
+    found: dict[str, str | None] = dict.fromkeys(unique)
+    for line, oid in zip(proc.stdout.decode(errors="replace").splitlines(), unique, strict=False):
+        parts = line.split()
+        if len(parts) == 2 and parts[1] != "missing":
+            found[oid] = parts[1]
+    return found
+
+
 def object_exists(repo: Repo, oid: str) -> bool:
     return repo.git("cat-file", "-e", f"{oid}^{{commit}}", check=False).returncode == 0
 
