@@ -328,6 +328,49 @@ _ASSIGNED_VALUE = re.compile(
 )
 
 
+# Where a stream of output may be cut so that masking each piece alone masks what masking the
+# whole would (issue #17: a private key split by the 2 MiB cut of output.log, or by two of the
+# journal's batches, was stored unmasked from the split on). Every other shape is shorter than
+# a line; a PEM block spans lines, so no cut goes between its BEGIN and its END.
+_PEM_BEGIN = re.compile(rb"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----")
+_PEM_END = re.compile(rb"-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----")
+PEM_HOLD_LIMIT = 65536 + 4096  # a block this long is masked by its unterminated shape anyway
+
+
+def _open_block(data: bytes | bytearray, end: int) -> int | None:
+    """Where the private key block still open at ``end`` begins, if one is."""
+    window = max(0, end - PEM_HOLD_LIMIT)
+    begin = None
+    for found in _PEM_BEGIN.finditer(data, window, end):
+        begin = found.start()
+    if begin is None or _PEM_END.search(data, begin, end) is not None:
+        return None
+    return begin
+
+
+def stream_cut(data: bytes | bytearray) -> int:
+    """How much of pending output can be masked and let go now: up to its last line end, but
+    not into a private key block that has not ended yet (it is masked whole once it does)."""
+    end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+    if end == 0:
+        return 0
+    begin = _open_block(data, end)
+    return end if begin is None else begin
+
+
+def safe_start(data: bytes | bytearray, begin: int, limit: int) -> int:
+    """Where, between ``begin`` and ``begin + limit``, the kept tail of an output may start:
+    at a line start, and not inside a private key block that began before it."""
+    start = begin
+    first_end = _PEM_END.search(data, begin, min(len(data), begin + limit + PEM_HOLD_LIMIT))
+    if first_end is not None and _PEM_BEGIN.search(data, begin, first_end.start()) is None:
+        start = first_end.end()  # inside a block whose BEGIN is cut off: after its END
+    following = [data.find(mark, start) for mark in (b"\n", b"\r")]
+    nearest = min((found for found in following if found >= 0), default=-1)
+    position = nearest + 1 if nearest >= 0 else start
+    return min(position, begin + limit, len(data))
+
+
 class Redactor:
     """Masks secrets in text, argv, params and logs, knowing the secret values of ``env``."""
 

@@ -248,12 +248,14 @@ class Journal:
     def flush_output(self, *, final: bool) -> None:
         if self._redactor is None:
             return
+        from runledger.redact import safe_start, stream_cut
+
         if self._omitted:
             # A gap: the head goes out whole, then a marker, then the tail from its first
             # full line on.
             head, tail = self._pending_head, self._pending
-            end = head.rfind(b"\n") + 1 or len(head)
-            start = tail.find(b"\n") + 1
+            end = stream_cut(head) or len(head)
+            start = safe_start(tail, 0, len(tail))
             omitted = len(head) - end + self._omitted + start
             marker = f"[runledger: {omitted} bytes of output omitted here]\n"
             self._pending = tail[start:]
@@ -266,7 +268,9 @@ class Journal:
             self._pending = self._pending_head + self._pending
             self._pending_head = bytearray()
         pending = self._pending
-        end = len(pending) if final else pending.rfind(b"\n") + 1
+        # Up to the last line end, but never into a private key block that has not ended:
+        # it goes out whole with a later batch, so it is masked whole (issue #17).
+        end = len(pending) if final else stream_cut(pending)
         if end == 0 and len(pending) >= PENDING_BYTES // 2:  # one endless line
             end = len(pending)
         chunk += bytes(pending[:end])
