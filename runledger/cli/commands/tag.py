@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -11,14 +12,32 @@ from runledger.cli.options import (
     click_exceptions,
     print_json,
 )
+from runledger.errors import UserError
+from runledger.redact import Redactor, usable_patterns
 from runledger.safetext import safe
 from runledger.store import git, notes, tags
 from runledger.store.ledger import Ledger
 
 
+def exec_redactor(repo: git.Repo) -> Redactor:
+    """The masking exec applies, with this repository's own secret patterns."""
+    from runledger import config as project_config
+
+    patterns, _ = usable_patterns(git.read_config(repo).secret_patterns)
+    extra = (*patterns, *project_config.load(repo.root).secret_patterns)
+    return Redactor(dict(os.environ), extra)
+
+
 def tag_run(cwd: Path, spec: str, name: str, *, force: bool) -> tags.TagChange:
     tags.validate_name(name)
-    ledger = Ledger(git.discover(cwd))
+    repo = git.discover(cwd)
+    if exec_redactor(repo).mask_text(name) != name:
+        # A tag name becomes a ref name, pushed to the team's remote and never masked there.
+        raise UserError(
+            "that tag name looks like a secret (a token or key): it would become a ref name "
+            "that push sends to the team's remote; choose another name"
+        )
+    ledger = Ledger(repo)
     run = ledger.resolve(spec)
     return tags.set_tag(ledger.repo, name, run.id, run.oid, force=force)
 
@@ -38,7 +57,8 @@ def tag_history(cwd: Path, name: str) -> list[tags.TagState]:
 def add_note(cwd: Path, spec: str, text: str) -> tuple[str, notes.Note]:
     ledger = Ledger(git.discover(cwd))
     run = ledger.resolve(spec)
-    return run.id, notes.add_note(ledger.repo, run.id, text)
+    masked = exec_redactor(ledger.repo).mask_text(text)
+    return run.id, notes.add_note(ledger.repo, run.id, masked)
 
 
 def tag_command(
