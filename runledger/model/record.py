@@ -320,7 +320,8 @@ class Run:
                 recovered=data.get("recovered"),
                 schema=schema,
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            # OverflowError: a pulled record's metric of 10**400 is no float (issue #17)
             raise CorruptRecordError(f"{where}: run.toml is missing or has a bad {exc}") from exc
 
     def with_files(self, files: Mapping[str, bytes | None]) -> Run:

@@ -812,6 +812,7 @@ class PushResult:
     refs: tuple[PushedRef, ...]
     error: str  # git's own message when not ok
     remote_says: tuple[str, ...] = ()  # "remote:" lines, e.g. from the remote's hooks
+    hook_says: tuple[str, ...] = ()  # other lines: what a local pre-push hook printed
 
     @property
     def atomic_unsupported(self) -> bool:
@@ -842,12 +843,17 @@ def push(repo: Repo, remote: str, refspecs: Sequence[str], *, atomic: bool) -> P
     proc = repo.git(*args, "--", remote, *refspecs, check=False)
     refs = tuple(_parse_push_porcelain(proc.stdout))
     error = "" if proc.returncode == 0 else _git_failure(proc.stderr)
+    lines = proc.stderr.decode(errors="replace").splitlines()
     said = tuple(
         line[len("remote:") :].strip()
-        for line in proc.stderr.decode(errors="replace").splitlines()
+        for line in lines
         if line.startswith("remote:") and line[len("remote:") :].strip()
     )
-    return PushResult(ok=proc.returncode == 0, refs=refs, error=error, remote_says=said)
+    own = ("remote:", "error:", "fatal:", "hint:", "warning:", "To ", "Everything up-to-date")
+    hook = tuple(line.strip() for line in lines if line.strip() and not line.startswith(own))
+    return PushResult(
+        ok=proc.returncode == 0, refs=refs, error=error, remote_says=said, hook_says=hook[:20]
+    )
 
 
 # --- code diffs between two commits (runledger diff) ---------------------------------------

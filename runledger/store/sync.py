@@ -522,6 +522,8 @@ def _push_failure(
             detail += f" ({first.reason})"
     else:
         detail = result.error
+    if result.hook_says:  # a pre-push hook's own reason, passed through (issue #17)
+        detail += f"; the pre-push hook said: {' / '.join(result.hook_says)}"
     said = "; ".join(result.remote_says)
     if said:
         detail += f"; the remote said: {said}"

@@ -48,9 +48,19 @@ def console(stderr: bool = False) -> Console:
     )
 
 
+# Past this many digits an integer is shown in scientific form: a pulled record's 10**400
+# must not widen a column past the screen (issue #17).
+MAX_INT_DIGITS = 12
+MAX_DURATION_S = 100 * 365 * 86400  # a century: anything longer is not a real duration
+
+
 def format_number(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return "" if value is None else str(value).lower()
+    if isinstance(value, int) and len(str(abs(value))) > MAX_INT_DIGITS:
+        digits = str(abs(value))
+        sign = "-" if value < 0 else ""
+        return f"{sign}{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
     if isinstance(value, float):
         if math.isnan(value):
             return "nan"
@@ -63,6 +73,10 @@ def format_number(value: Any) -> str:
 
 
 def format_duration(seconds: float) -> str:
+    if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
+        return "?"
+    if seconds > MAX_DURATION_S:
+        return f"{seconds:.3g}s"
     if seconds < 60:
         return f"{seconds:.1f}s"
     minutes, secs = divmod(int(seconds), 60)

@@ -19,6 +19,14 @@ from runledger.safetext import safe
 def verify_command(
     run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            "--fast",
+            help="Trust the hash cache for files whose size, mtime and inode are unchanged "
+            "(quicker on large data; a change with its mtime put back goes unseen).",
+        ),
+    ] = False,
 ) -> int:
     """Re-hash RUN's recorded inputs and artifacts: same, changed or missing.
 
@@ -27,7 +35,7 @@ def verify_command(
     """
     from runledger.analysis.lineage import verify_run
 
-    verification = verify_run(Path.cwd(), run)
+    verification = verify_run(Path.cwd(), run, fast=fast)
     if as_json:
         print_json(verification.to_json())
     elif verification.checks:
