@@ -4,12 +4,14 @@ re-hashes, and a failing pre-push hook's own message."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import Repo
+from tests.conftest import Repo, git
 from tests.crafted import craft
 from tests.team import clone, make_remote
 
@@ -83,3 +85,53 @@ def test_a_failing_pre_push_hooks_own_message_is_passed_through(tmp_path: Path) 
     assert result.exit_code != 0
     assert "the pre-push hook said: pre-push: run make check first" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 3 MiB file system of its own (root only), so a run can really fill its disk."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3M", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True, check=False)
+
+
+FILL = """
+import sys
+print('acc=0.5', flush=True)
+with open(sys.argv[1], 'wb') as fill:
+    try:
+        while True:
+            fill.write(b'x' * 65536)
+            fill.flush()
+    except OSError as error:
+        print('disk full:', error.strerror, flush=True)
+raise SystemExit(7)
+"""
+
+
+def test_a_run_that_fills_the_disk_is_recorded_with_its_real_status(tiny_disk: Path) -> None:
+    path = tiny_disk / "project"
+    path.mkdir()
+    git(path, "init", "-q")
+    (path / "README.md").write_text("# project\n")
+    (path / "fill.py").write_text(FILL)
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "initial")
+    repo = Repo(path)
+    filler = tiny_disk / "fill"
+
+    result = repo.run("exec", PY, "fill.py", str(filler))
+
+    assert result.returncode == 7, result.stderr
+    filler.unlink()  # the user frees space; the next command records what was kept
+    [run] = repo.runs_json()
+    assert (run["status"], run["exit_code"]) == ("failed", 7)
+    assert b"runledger was killed" not in result.stderr
