@@ -43,6 +43,8 @@ def safe(text: object, *, newlines: bool = False) -> str:
     ``newlines=True`` keeps line feeds where a layout wants several lines (a note, a log).
     """
     value = text if isinstance(text, str) else str(text)
+    if value.isprintable():  # the common case, in C: no control, format or surrogate char
+        return value
     if newlines:
         return "\n".join(_UNSAFE.sub(_escape, line) for line in value.split("\n"))
     return _UNSAFE.sub(_escape, value)
