@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 
 from rich import box
@@ -26,11 +25,7 @@ CHECK_MARK: dict[CheckState, tuple[str, str]] = {
 
 def stderr_console() -> Console:
     """The plan goes to stderr, so the verdict alone can be piped or redirected."""
-    probe = Console(stderr=True)
-    options: dict[str, object] = {"highlight": False, "soft_wrap": False, "markup": False}
-    if probe.is_terminal or os.environ.get("COLUMNS"):
-        return Console(stderr=True, emoji=False, **options)  # type: ignore[arg-type]
-    return Console(stderr=True, emoji=False, width=200, **options)  # type: ignore[arg-type]
+    return console(stderr=True)
 
 
 def argv_text(argv: Sequence[str]) -> str:
