@@ -67,7 +67,7 @@ def render_plan(plan: Plan, out: Console) -> None:
     if origin.foreign:
         who = f"{safe(origin.user or '?')}@{safe(origin.host or '?')}"
         source = f"pulled from {', '.join(map(safe, origin.remotes))}" if origin.remotes else ""
-        head.add_row("recorded by", Text(f"{who}  {source}".rstrip(), style="yellow"))
+        head.add_row("by", Text(f"{who}  {source}".rstrip(), style="yellow"))
     variables = plan.variables
     if variables.set:
         head.add_row(
