@@ -1,15 +1,17 @@
 """How runledger reports what went wrong: a user's error as one line, a bug as one line plus a
-crash log. Every layer may call it; it imports nothing of runledger's but errors and redact."""
+crash log. Every layer may call it; it imports nothing of runledger's but errors, redact and
+safetext (an error can quote a ref name or a record's text: no control character goes out raw)."""
 
 from __future__ import annotations
 
 import sys
 
 from runledger.errors import RunledgerError
+from runledger.safetext import safe
 
 
 def one_line(text: str) -> str:
-    return " ".join(text.split())
+    return safe(" ".join(text.split()))
 
 
 def report_error(error: RunledgerError) -> int:

@@ -40,6 +40,11 @@ def is_run_id_prefix(text: str) -> bool:
     return 0 < len(text) <= ID_LENGTH and set(text) <= _VALID
 
 
+def is_run_id(text: str) -> bool:
+    """Whether ``text`` is a whole run id (a ref named otherwise is not a run)."""
+    return len(text) == ID_LENGTH and set(text) <= _VALID
+
+
 def short_id(run_id: str) -> str:
     return run_id[:SHORT_LENGTH]
 

@@ -153,6 +153,15 @@ _QUALIFIERS = frozenset(
         "secret",
         "key",
         "token",
+        # which environment a key is for: --key-prod, API_KEY_STAGING
+        "prod",
+        "production",
+        "staging",
+        "stage",
+        "dev",
+        "test",
+        "live",
+        "sandbox",
     }
 )
 _BENIGN_BEFORE = frozenset(
@@ -295,6 +304,27 @@ def _shape(first: str, rest: str, not_after: str = "") -> str:
 
 _ALNUM = "[A-Za-z0-9]"
 _WORDISH = "[A-Za-z0-9_-]"
+
+# Provider token shapes, as data: (provider, literal prefix, the rest as a bounded regex).
+# Ported from the shapes gitleaks' rules describe (cmd/generate/config/rules/*.go), as
+# prefixes and lengths rather than its code; each one has a test in tests/test_redact.py.
+PROVIDER_TOKENS: tuple[tuple[str, str, str], ...] = (
+    ("PyPI upload token", "pypi-AgE", r"[A-Za-z0-9_-]{50,4096}+"),
+    ("npm access token", "npm_", r"[A-Za-z0-9]{36}(?![A-Za-z0-9])"),
+    ("Replicate API token", "r8_", r"[A-Za-z0-9]{37}(?![A-Za-z0-9])"),
+    ("Databricks API token", "dapi", r"[a-h0-9]{32}(?:-[0-9])?(?![A-Za-z0-9])"),
+    ("SendGrid API key", "SG.", r"[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])"),
+    ("HashiCorp Vault token", "hvs.", r"[A-Za-z0-9_-]{24,512}+"),
+    ("Doppler token", "dp.", r"(?:pt|st|ct|scim|audit)\.[A-Za-z0-9]{40,44}(?![A-Za-z0-9])"),
+    ("Groq API key", "gsk_", r"[A-Za-z0-9]{52}(?![A-Za-z0-9])"),
+    ("Perplexity API key", "pplx-", r"[A-Za-z0-9]{48}(?![A-Za-z0-9])"),
+    ("LangSmith API key", "lsv2_", r"(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}(?![A-Za-z0-9])"),
+    ("DigitalOcean token", "do", r"[por]_v1_[a-f0-9]{64}(?![A-Za-z0-9])"),
+    ("Linear API key", "lin_api_", r"[A-Za-z0-9]{40}(?![A-Za-z0-9])"),
+    ("Grafana service account token", "glsa_", r"[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"),
+    ("Heroku API key", "HRKU-", r"[A-Za-z0-9_-]{58,64}+"),
+    ("Twilio API key", "SK", r"[0-9a-f]{32}(?![A-Za-z0-9])"),
+)
 # Every shape is bounded or anchored on a literal, so a scan stays linear on hostile input.
 _SHAPES: tuple[str, ...] = (
     # PEM private key blocks; an unterminated one masks its base64 body. The body stops at the
@@ -334,6 +364,10 @@ _SHAPES: tuple[str, ...] = (
         r"yJ[A-Za-z0-9_-]{5,8192}+\.eyJ[A-Za-z0-9_-]{5,8192}+\.[A-Za-z0-9_-]{0,8192}+",
         _WORDISH,
     ),
+    *(
+        _shape(prefix[0], re.escape(prefix[1:]) + body, _WORDISH)
+        for _, prefix, body in PROVIDER_TOKENS
+    ),
 )
 
 # name=value, name: value, "name": "value", Namespace(name='value'): the value is masked when
@@ -347,6 +381,62 @@ _ASSIGNED_VALUE = re.compile(
     r"[\"'](?P<quoted>[^\"'\n]{1,1024})"
     r"|(?P<bare>(?:[Bb]earer\s{1,4}|[Bb]asic\s{1,4})?[^\s\"',;)}\]]{1,1024})"
 )
+
+
+# Where a stream of output may be cut so that masking each piece alone masks what masking the
+# whole would (issue #17: a private key split by the 2 MiB cut of output.log, or by two of the
+# journal's batches, was stored unmasked from the split on). Every other shape is shorter than
+# a line; a PEM block spans lines, so no cut goes between its BEGIN and its END.
+_PEM_BEGIN = re.compile(rb"-----BEGIN (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----")
+_PEM_END = re.compile(rb"-----END (?:[A-Z0-9]{1,20} ){0,3}PRIVATE KEY-----")
+PEM_HOLD_LIMIT = 65536 + 4096  # a block this long is masked by its unterminated shape anyway
+
+
+def _open_block(data: bytes | bytearray, end: int) -> int | None:
+    """Where the private key block still open at ``end`` begins, if one is."""
+    window = max(0, end - PEM_HOLD_LIMIT)
+    begin = None
+    for found in _PEM_BEGIN.finditer(data, window, end):
+        begin = found.start()
+    if begin is None or _PEM_END.search(data, begin, end) is not None:
+        return None
+    return begin
+
+
+def stream_cut(data: bytes | bytearray) -> int:
+    """How much of pending output can be masked and let go now: up to its last line end, but
+    not into a private key block that has not ended yet (it is masked whole once it does)."""
+    end = max(data.rfind(b"\n"), data.rfind(b"\r")) + 1
+    if end == 0:
+        return 0
+    begin = _open_block(data, end)
+    return end if begin is None else begin
+
+
+def safe_start(data: bytes | bytearray, begin: int, limit: int) -> int:
+    """Where, between ``begin`` and ``begin + limit``, the kept tail of an output may start:
+    at a line start, and not inside a private key block that began before it."""
+    start = begin
+    first_end = _PEM_END.search(data, begin, min(len(data), begin + limit + PEM_HOLD_LIMIT))
+    if first_end is not None and _PEM_BEGIN.search(data, begin, first_end.start()) is None:
+        start = first_end.end()  # inside a block whose BEGIN is cut off: after its END
+    following = [data.find(mark, start) for mark in (b"\n", b"\r")]
+    nearest = min((found for found in following if found >= 0), default=-1)
+    position = nearest + 1 if nearest >= 0 else start
+    return min(position, begin + limit, len(data))
+
+
+# A secret said in words: "the password is hunter2", "API key was sk...". Only the value is
+# masked; a harmless word caught here ("the token is valid") costs nothing.
+_PROSE = re.compile(
+    r"(?i)\b(?P<lead>(?:password|passwd|passphrase|secret|api[ _-]?key|access[ _-]?key|token)"
+    r"\s{1,3}(?:is|was|are)\s{1,3})(?P<value>[^\s,;\"']{3,256})"
+)
+
+
+def _prose_mask(found: re.Match[str]) -> str:
+    value = found.group("value")
+    return found.group("lead") + (value if value == MASK else MASK)
 
 
 class Redactor:
@@ -385,6 +475,7 @@ class Redactor:
 
     def _mask_once(self, text: str) -> str:
         text = self._shapes.sub(_shape_mask, text)
+        text = _PROSE.sub(_prose_mask, text)
         pieces: list[str] = []
         cursor = 0
         for match in self._assignments.finditer(text):
@@ -490,6 +581,23 @@ def _is_long_flag(arg: str) -> bool:
     return arg.startswith("--") or (arg.startswith("-") and len(arg) > 2)
 
 
+# Programs whose -k is not a key: pytest's expression, curl's --insecure, make's keep-going,
+# sizes in kilobytes. Elsewhere (openssl enc -k PASS, tools' --key shorthand) it is masked,
+# unless its value is a number (a top-k): that is a hyperparameter, never a secret.
+_K_IS_NOT_A_KEY = frozenset(
+    {"pytest", "py.test", "curl", "make", "gmake", "ninja", "sort", "df", "du", "ls", "ps"}
+)
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+def _short_k_is_a_key(argv: Sequence[str], index: int) -> bool:
+    value = argv[index + 1]
+    if value.startswith("-") or _NUMBER.fullmatch(value):
+        return False
+    before = [_program(arg) for arg in argv[:index]]
+    return not any(name in _K_IS_NOT_A_KEY for name in before)
+
+
 def _secret_argument_indexes(argv: Sequence[str], is_secret: Callable[[str], bool]) -> set[int]:
     """Indexes of arguments that are secret because of what comes before them."""
     secret: set[int] = set()
@@ -507,6 +615,8 @@ def _secret_argument_indexes(argv: Sequence[str], is_secret: Callable[[str], boo
         elif _is_long_flag(arg) and "=" not in arg and is_secret(arg):
             if has_next and not argv[index + 1].startswith("-"):
                 secret.add(index + 1)
+        elif arg == "-k" and has_next and _short_k_is_a_key(argv, index):
+            secret.add(index + 1)
         elif login_tool in _LOGIN_POSITIONAL_SECRET and not arg.startswith("-"):
             # wandb login's only positional is the API key; a flag's value caught here
             # (--host URL) is masked too, which costs nothing.

@@ -26,6 +26,7 @@ from runledger.query.where import WhereError, evaluate, parse
 from runledger.recording.capture import params as params_capture
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.redact import Redactor
+from runledger.safetext import safe
 from tests.conftest import Repo
 from tests.fuzzing import examples
 
@@ -435,7 +436,7 @@ def test_any_text_in_a_record_is_shown_as_written(repo: Repo, field: str, text: 
     # Printable text is shown as written; rich drops control characters (\x08, \x1b...).
     if field in ("name", "note") and text.strip() == text and text:
         if all(char.isprintable() or 0xD800 <= ord(char) <= 0xDFFF for char in text):
-            shown = text.encode("utf-8", "backslashreplace").decode()  # lone surrogates
+            shown = safe(text)  # lone surrogates as the bytes they stand for
             assert shown in repo.cli("show", run_id).stdout
     repo.git("update-ref", "-d", f"refs/runledger/runs/{run_id}")
 
@@ -452,6 +453,7 @@ def test_undecodable_arguments_list_and_show(repo: Repo) -> None:
     for args in (["ls"], ["ls", "--json"], ["show", run_id], ["show", run_id, "--json"]):
         shown = repo.run(*args)
         assert shown.returncode == 0, shown.stderr
-        assert b"\\udcff" in shown.stdout or b"\\\\udcff" in shown.stdout
+        # JSON escapes the lone surrogate; the terminal views show the byte (issue #17)
+        assert (b"\\udcff" if "--json" in args else b"r\\xff") in shown.stdout
     [run] = json.loads(repo.run("ls", "--json").stdout)
     assert run["name"] == "r\udcff"

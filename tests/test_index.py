@@ -221,7 +221,10 @@ def test_a_corrupt_record_is_reported_by_every_listing_but_read_once(repo: Repo)
         assert [run["id"] for run in result.json()] == newest_first(ids)
         lines = result.stderr.splitlines()
         assert len(lines) == 2
-        assert lines[0] == f"runledger: warning: skipping {no_toml}: has no run.toml"
+        assert lines[0] == (
+            f"runledger: warning: skipping {no_toml}: has no run.toml (remove it with "
+            f"'git update-ref -d {no_toml}', or move it aside: 'runledger doctor --fix')"
+        )
         assert lines[1].startswith(
             f"runledger: warning: skipping {bad_toml}: run.toml is not valid TOML"
         )

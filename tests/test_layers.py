@@ -140,6 +140,7 @@ def test_every_layer_is_a_folder() -> None:
         "runledger.errors",
         "runledger.ids",
         "runledger.redact",
+        "runledger.safetext",
         "runledger.version",
     ]
 

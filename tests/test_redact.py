@@ -501,3 +501,78 @@ def test_no_shaped_secret_survives_between_separators(before: str, secret: str, 
     masked = Redactor({}).mask_text(f"{before} {secret}\n{after}")
     body = secret[-16:]
     assert body not in masked
+
+
+# --- provider token shapes (issue #17), one test each --------------------------------------
+
+PROVIDER_SAMPLES = {
+    "PyPI upload token": "pypi-AgEIcHlwaS5vcmc" + "CJDI0YjYyYWEzLWZlZWEtNDA1Ny04ZGNiLWQ2" * 2,
+    "npm access token": "npm_" + "a1B2c3D4e5" * 3 + "f6G7h8",
+    "Replicate API token": "r8_" + "Ab3dE6gH9j" * 3 + "KlMnOpQ",
+    "Databricks API token": "dapi" + "0a1b2c3d4e5f6a7b" * 2,
+    "SendGrid API key": "SG." + "a" * 22 + "." + "B" * 43,
+    "HashiCorp Vault token": "hvs." + "CAESIJ" * 5,
+    "Doppler token": "dp.pt." + "a1b2c3d4" * 5 + "xyz",
+    "Groq API key": "gsk_" + "a1B2" * 13,
+    "Perplexity API key": "pplx-" + "a1B2" * 12,
+    "LangSmith API key": "lsv2_pt_" + "0123456789abcdef" * 2 + "_0123456789",
+    "DigitalOcean token": "dop_v1_" + "0123456789abcdef" * 4,
+    "Linear API key": "lin_api_" + "a1B2" * 10,
+    "Grafana service account token": "glsa_" + "a1B2" * 8 + "_0123abcd",
+    "Heroku API key": "HRKU-AA" + "a1B2c3" * 10,
+    "Twilio API key": "SK" + "0123456789abcdef" * 2,
+}
+
+
+def test_every_provider_shape_has_a_sample() -> None:
+    from runledger.redact import PROVIDER_TOKENS
+
+    assert {name for name, _, _ in PROVIDER_TOKENS} == set(PROVIDER_SAMPLES)
+
+
+@pytest.mark.parametrize("provider", sorted(PROVIDER_SAMPLES))
+def test_provider_token_shapes_are_masked(provider: str) -> None:
+    token = PROVIDER_SAMPLES[provider]
+    redactor = Redactor({})
+    assert redactor.mask_text(f"using {token} now") == "using *** now"
+    assert redactor.mask_argv(["train.py", token]) == ["train.py", "***"]
+    assert redactor.mask_text(f"xx{token}") == f"xx{token}"  # not inside a longer word
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["npm_install_package", "dapi_version=3", "SG.total", "r8_short", "task-pypi-AgE"],
+)
+def test_provider_prefixes_in_ordinary_words_are_left(text: str) -> None:
+    assert Redactor({}).mask_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("argv", "masked"),
+    [
+        (["openssl", "enc", "-k", "s3cretpass"], ["openssl", "enc", "-k", "***"]),
+        (["deploy", "--key-prod", "abcd1234"], ["deploy", "--key-prod", "***"]),
+        (["deploy", "--api-key-staging", "abcd1234"], ["deploy", "--api-key-staging", "***"]),
+        (["python", "rank.py", "-k", "5"], ["python", "rank.py", "-k", "5"]),
+        (["pytest", "-k", "test_slow"], ["pytest", "-k", "test_slow"]),
+        (["python", "-m", "pytest", "-k", "slow"], ["python", "-m", "pytest", "-k", "slow"]),
+        (["curl", "-k", "https://x"], ["curl", "-k", "https://x"]),
+    ],
+)
+def test_key_flags(argv: list[str], masked: list[str]) -> None:
+    assert Redactor({}).mask_argv(argv) == masked
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("the password is hunter22", "the password is ***"),
+        ("Password was Tr0ub4dor&3 yesterday", "Password was *** yesterday"),
+        ("your API key is abcdef123456.", "your API key is ***"),
+        ("the secret is out", "the secret is ***"),
+    ],
+)
+def test_secrets_said_in_prose(text: str, masked: str) -> None:
+    redactor = Redactor({})
+    assert redactor.mask_text(text) == masked
+    assert redactor.mask_text(masked) == masked

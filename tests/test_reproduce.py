@@ -119,7 +119,8 @@ def test_the_plan_names_command_commit_directory_and_checks(trained: tuple[Repo,
     result = reproduce(repo, original, "--yes")
     plan = result.stderr
     assert f"reproduce run {original}" in plan
-    assert f"command    {PY} train.py" in plan
+    assert f'command    ["{PY}", "train.py"]' in plan
+    assert f"program    {PY}" in plan
     assert f"commit     {commit}  (recorded on branch main)" in plan
     assert "directory  .  (in " in plan
     assert "data/ linked from your work tree (git does not track it)" in plan
@@ -183,7 +184,7 @@ def test_recorded_environment_variables_are_set_again(repo: Repo) -> None:
     assert "SEED" not in os.environ
     result = reproduce(repo, original, "--yes")
     assert result.exit_code == 0, result.stderr
-    assert "SEED=7" in result.stderr  # the plan says it will be set
+    assert 'SEED="7"' in result.stderr  # the plan says it will be set
     assert "seed=7" in result.stdout
 
 
@@ -570,7 +571,7 @@ def test_without_yes_off_a_terminal_nothing_runs(repo: Repo, tmp_path: Path) -> 
         "runledger: error: not running a command from the ledger unconfirmed: stdin is not a "
         "terminal; review the plan above and pass --yes to run it"
     )
-    assert f"command    {PY} mark.py" in result.stderr  # but the plan was shown
+    assert f'command    ["{PY}", "mark.py"]' in result.stderr  # but the plan was shown
     assert not (tmp_path / "ran-it").exists()
     assert repo.run_ids() == [original]
 

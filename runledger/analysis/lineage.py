@@ -227,7 +227,10 @@ class Verification:
         }
 
 
-def verify_run(cwd: Path, spec: str) -> Verification:
+def verify_run(cwd: Path, spec: str, fast: bool = False) -> Verification:
+    """Each recorded file of ``spec``: same, changed or missing. Every file is re-hashed:
+    content changed with its size and mtime put back must read as changed (issue #17).
+    ``fast`` trusts the stat-keyed hash cache instead, as exec does."""
     repo = git.discover(cwd)
     run = Ledger(repo).read(spec)
     recorded: list[tuple[Role, FileRecord]] = []
@@ -242,10 +245,14 @@ def verify_run(cwd: Path, spec: str) -> Verification:
         raise CorruptRecordError(
             f"run {run.id}: its files.toml cannot be read ({error})"
         ) from error
-    with HashCache(cache_path_for(repo.common_dir)) as cache:
-        verdicts = verify([record for _, record in recorded], repo.root, cache)
-    if cache.disabled_reason:
-        print(f"runledger: warning: {cache.disabled_reason}", file=sys.stderr)
+    files = [record for _, record in recorded]
+    if not fast:
+        verdicts = verify(files, repo.root, None)
+    else:
+        with HashCache(cache_path_for(repo.common_dir)) as cache:
+            verdicts = verify(files, repo.root, cache)
+        if cache.disabled_reason:
+            print(f"runledger: warning: {cache.disabled_reason}", file=sys.stderr)
     checks = tuple(
         Check(role, record, verdict)
         for (role, _), (record, verdict) in zip(recorded, verdicts, strict=True)

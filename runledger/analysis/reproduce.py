@@ -25,6 +25,7 @@ the new run with ``reproduces`` and the verdict (``record.Reproduction``).
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import os
 import re
 import secrets
@@ -40,6 +41,13 @@ from typing import Any, Literal
 from runledger import config as project_config
 from runledger import ids
 from runledger.analysis.diff import COMMIT_ID, FileChange, diff_environment, diff_files
+from runledger.analysis.provenance import (
+    Provenance,
+    ScriptCall,
+    never_from_a_record,
+    provenance,
+    script_call,
+)
 from runledger.analysis.verdict import (
     Verdict,
     check_metrics,
@@ -55,7 +63,7 @@ from runledger.recording.capture.files import FileRecord, hash_inputs, input_dig
 from runledger.recording.capture.params import unflatten
 from runledger.recording.recorder import ExecOptions, build_run, prepare, record, run_and_capture
 from runledger.recording.runner import resolve_executable
-from runledger.redact import DEFAULT_ENV_ALLOWLIST, MASK, safe_env
+from runledger.redact import DEFAULT_ENV_ALLOWLIST, MASK, looks_secret, safe_env
 from runledger.store import git
 from runledger.store.hashcache import HashCache, cache_path_for, optional_cache
 from runledger.store.ledger import Ledger
@@ -104,6 +112,7 @@ class Variables:
     unset: tuple[str, ...] = ()  # allow-listed here now, but not set in the original run
     kept: tuple[str, ...] = ()  # masked in the record: whatever is set here now is used
     rewritten: tuple[str, ...] = ()  # named the user's work tree: now name the re-run's
+    not_applied: tuple[str, ...] = ()  # in the record, outside the allow-list in force here
 
 
 @dataclass(frozen=True)
@@ -117,6 +126,9 @@ class Plan:
     cwd: Path  # the recorded directory, inside the work tree
     env: dict[str, str]  # the command's whole environment
     variables: Variables
+    executable: str | None  # the program the command resolves to here
+    script: ScriptCall | None  # a shell -c or interpreter -c/-e: its script is the command
+    provenance: Provenance
     inputs: tuple[str, ...]  # the paths to declare as --input (absolute)
     outputs: tuple[str, ...]  # the paths to declare as --output
     linked: tuple[str, ...]  # inputs linked from the user's work tree (repo-relative)
@@ -238,7 +250,9 @@ def _plan(
     options: ReproduceOptions,
 ) -> Plan:
     user_root = repo.root.resolve()
-    config = project_config.load(worktree)  # the commit's own, as exec read it then
+    # The allow-list in force here, in the user's own work tree: the commit's config came
+    # with the pulled run, so it cannot widen what a record may set (issue #17).
+    config = project_config.load(repo.root)
     checks = [Check("commit", "ok", f"{original.git.commit[:12]} checked out in {worktree}")]
     records = _input_records(original)
     paths = tuple(original.input_paths) or tuple(record.path for record in records)
@@ -269,6 +283,28 @@ def _plan(
         )
     else:
         checks.append(Check("command", "ok", executable))
+    script = script_call(original.command)
+    if script is not None:
+        kind = "a shell" if script.shell else "an interpreter"
+        checks.append(
+            Check(
+                "command",
+                "warn",
+                f"runs {kind} ({script.program} {script.flag}): the script it is given is the "
+                "real command; read the argv above in full",
+            )
+        )
+    origin = provenance(repo, original.id, original.user, original.host)
+    if origin.foreign:
+        checks.append(Check("recorded by", "warn", _origin_detail(origin)))
+    if variables.not_applied:
+        checks.append(
+            Check(
+                "environment",
+                "warn",
+                f"not applied (outside the allow-list here): {', '.join(variables.not_applied)}",
+            )
+        )
     if any(MASK in arg for arg in original.command):
         checks.append(
             Check("command", "warn", f"has values masked as secrets ({MASK}): they run as recorded")
@@ -299,6 +335,9 @@ def _plan(
         cwd=run_cwd,
         env=env,
         variables=variables,
+        executable=executable,
+        script=script,
+        provenance=origin,
         inputs=declared,
         outputs=outputs,
         linked=tuple(linked),
@@ -310,6 +349,13 @@ def _plan(
         checks=tuple(checks),
         blocker=blocker,
     )
+
+
+def _origin_detail(origin: Provenance) -> str:
+    who = f"{origin.user or 'an unknown user'} on {origin.host or 'an unknown host'}"
+    if origin.remotes:
+        return f"{who}; pulled from {', '.join(origin.remotes)}, not recorded in this clone"
+    return f"{who}, not this user on this machine"
 
 
 def _listed(items: Sequence[str], shown: int = 5) -> str:
@@ -529,10 +575,15 @@ def _variables(
     to_set: dict[str, str] = {}
     kept: list[str] = []
     rewritten: list[str] = []
+    not_applied: list[str] = []
+    allow = (*DEFAULT_ENV_ALLOWLIST, *config.env)
     roots = dict.fromkeys([os.fspath(user_root), os.path.realpath(user_root)])
-    for name, value in recorded.items():
-        value = str(value)
+    for name, raw in recorded.items():
+        name, value = str(name), str(raw)
         if name in INTERPRETER_VARIABLES:
+            continue
+        if not _applicable(name, allow, config.secret_patterns):
+            not_applied.append(name)
             continue
         if MASK in value:
             kept.append(name)
@@ -547,7 +598,16 @@ def _variables(
     unset = tuple(
         name for name in allowed_now if name not in recorded and name not in INTERPRETER_VARIABLES
     )
-    return Variables(to_set, unset, tuple(kept), tuple(dict.fromkeys(rewritten)))
+    return Variables(
+        to_set, unset, tuple(kept), tuple(dict.fromkeys(rewritten)), tuple(sorted(not_applied))
+    )
+
+
+def _applicable(name: str, allow: Sequence[str], secret_patterns: Sequence[str]) -> bool:
+    """Whether a recorded variable may be set again: allow-listed here, and harmless."""
+    if never_from_a_record(name) or looks_secret(name, secret_patterns):
+        return False
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in allow)
 
 
 def environment_differences(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:

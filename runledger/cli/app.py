@@ -19,7 +19,7 @@ class RunledgerGroup(TyperGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         standalone = kwargs.pop("standalone_mode", True)
         from runledger.cli.startup import recover_runs, tolerant_output
-        from runledger.crash import report_bug, report_error
+        from runledger.crash import one_line, report_bug, report_error
 
         tolerant_output()
 
@@ -37,7 +37,8 @@ class RunledgerGroup(TyperGroup):
             hint = ""
             if error.ctx is not None:
                 hint = f" (see '{error.ctx.command_path} --help')"
-            print(f"runledger: error: {error.format_message()}{hint}", file=sys.stderr)
+            message = one_line(error.format_message())
+            print(f"runledger: error: {message}{hint}", file=sys.stderr)
             code = 2
         except typer.Abort:
             print("runledger: aborted", file=sys.stderr)
@@ -96,6 +97,7 @@ def _register() -> None:
     from runledger.cli.commands import (
         compare,
         diff,
+        doctor,
         exec_,
         importance,
         ls,
@@ -129,6 +131,7 @@ def _register() -> None:
     app.command("plot")(plot.plot_command)
     app.command("importance")(importance.importance_command)
     app.command("report")(report.report_command)
+    app.command("doctor")(doctor.doctor_command)
 
 
 _register()

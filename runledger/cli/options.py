@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
+from runledger.safetext import safe
+
 try:  # typer >= 0.2x vendors click; older typer uses the click package
     from typer._click import exceptions as click_exceptions
 except ImportError:  # pragma: no cover - depends on the installed typer
@@ -68,13 +70,18 @@ SORT_HELP = (
 REMOTE_HELP = "A remote's name or any git URL (default: the current branch's remote, else origin)."
 
 
+def warn(text: str) -> None:
+    """One warning line on stderr, through the output boundary (it may name a ref or a run)."""
+    print(f"runledger: warning: {safe(text)}", file=sys.stderr)
+
+
 def print_sync(report: Any, mirror: str, as_json: bool) -> None:
     for warning in report.warnings(mirror):
-        print(f"runledger: warning: {warning}", file=sys.stderr)
+        warn(warning)
     if as_json:
         print_json(report.json())
     else:
-        sys.stdout.write("".join(line + "\n" for line in report.lines()))
+        sys.stdout.write("".join(safe(line) + "\n" for line in report.lines()))
 
 
 def ask_to_run() -> bool:

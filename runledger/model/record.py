@@ -321,7 +321,8 @@ class Run:
                 recovered=data.get("recovered"),
                 schema=schema,
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            # OverflowError: a pulled record's metric of 10**400 is no float (issue #17)
             raise CorruptRecordError(f"{where}: run.toml is missing or has a bad {exc}") from exc
 
     def with_files(self, files: Mapping[str, bytes | None]) -> Run:
@@ -438,7 +439,22 @@ def _file_json(entry: Mapping[str, Any]) -> dict[str, Any]:
     """A file pointer with path, size and sha256 always present (null for a link, or for a
     large tracked file known by its git blob id)."""
     pointer: dict[str, Any] = json_safe({"path": None, "size": None, "sha256": None, **entry})
+    for key in ("path", "link_target"):
+        raw = pointer.get(key)
+        if isinstance(raw, str) and not _is_utf8(raw):
+            # A file name that is not UTF-8: readable text (\xNN for each such byte) plus its
+            # exact bytes, so a strict JSON reader sees no lone surrogate and loses nothing.
+            pointer[key] = tomlcodec.escaped_bytes(raw)
+            pointer[f"{key}_bytes"] = tomlcodec.fs_bytes(raw).hex()
     return pointer
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

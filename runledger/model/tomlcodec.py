@@ -11,12 +11,15 @@ tables whose key ``__runledger__`` names what they stand for. Plain ``tomllib`` 
     seed = { __runledger__ = "bigint", value = "18446744073709551616" }  # int outside int64
     odd = { __runledger__ = "dict", value = { __runledger__ = 1 } }     # a user's dict whose
                                                                          # keys include the marker
-    arg = { __runledger__ = "str", hex = "2d2d78eda0bf" }   # a string with lone surrogates
+    arg = { __runledger__ = "str", text = "bad\\xff.pt", hex = "626164eda0bf2e7074" }
+                                              # a string with lone surrogates (bytes not UTF-8)
 
 The last one exists because command lines and file names that are not valid UTF-8 reach Python
 as strings with lone surrogates, which a UTF-8 TOML file cannot hold: ``hex`` is the string's
 UTF-8 bytes with each surrogate written as Python's ``surrogatepass`` does, so it comes back
-exactly. Keys must be valid UTF-8 (``ValueError`` otherwise): callers clean user-typed keys.
+exactly; ``text`` is the same string with each byte that was not UTF-8 written ``\\xNN``, for
+people reading the file with plain git (readers use ``hex``; older files lack ``text``).
+Keys must be valid UTF-8 (``ValueError`` otherwise): callers clean user-typed keys.
 
 Everything else is native TOML:
 
@@ -79,7 +82,9 @@ def encode(value: Any) -> Any:
     if value is None:
         return {MARKER: NULL}
     if isinstance(value, str):
-        return value if _is_utf8(value) else {MARKER: STR, "hex": _surrogate_hex(value)}
+        if _is_utf8(value):
+            return value
+        return {MARKER: STR, "text": escaped_bytes(value), "hex": _surrogate_hex(value)}
     if isinstance(value, _NATIVE_SCALARS):
         return value
     if isinstance(value, int):
@@ -127,7 +132,7 @@ def _decode_marker(table: dict[str, Any]) -> Any:
             return int(table["value"])
         except ValueError as exc:
             raise MarkerError(f"bigint marker holds no integer: {table['value']!r}") from exc
-    if kind == STR and fields == {"hex"} and isinstance(table["hex"], str):
+    if kind == STR and fields in ({"hex"}, {"hex", "text"}) and isinstance(table["hex"], str):
         try:
             return bytes.fromhex(table["hex"]).decode("utf-8", "surrogatepass")
         except ValueError as exc:
@@ -145,6 +150,25 @@ def _is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def escaped_bytes(text: str) -> str:
+    """Each byte a file name held that was not UTF-8 (surrogateescape) as ``\\xNN``."""
+    return "".join(
+        f"\\x{code - 0xDC00:02x}"
+        if 0xDC80 <= (code := ord(char)) <= 0xDCFF
+        else (f"\\u{code:04x}" if 0xD800 <= code <= 0xDFFF else char)
+        for char in text
+    )
+
+
+def fs_bytes(text: str) -> bytes:
+    """The bytes a file name held (os.fsencode), or for any other lone surrogate its
+    ``surrogatepass`` encoding: never an error."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def _surrogate_hex(text: str) -> str:

@@ -38,6 +38,11 @@ if TYPE_CHECKING:
     from runledger.redact import Redactor
 
 JOURNAL_FILE: Final = "journal.json"
+# Space set aside when the run starts and given back if the disk fills up meanwhile, so the
+# run's final facts can still be saved (journal.json is a few KiB; its atomic rewrite needs
+# room for a second copy).
+RESERVE_FILE: Final = "reserve"
+RESERVE_BYTES: Final = 128 * 1024
 METRICS_FILE: Final = "metrics.jsonl"
 RECORD_DIR: Final = "record"
 HEAD_LOG: Final = "output.head.log"
@@ -187,6 +192,11 @@ class Journal:
         )
         journal._redactor = redactor
         (staging / METRICS_FILE).touch()
+        try:
+            with open(staging / RESERVE_FILE, "wb") as reserve:
+                reserve.write(bytes(RESERVE_BYTES))
+        except OSError as exc:
+            journal.write_error = str(exc)
         journal.save()
         if journal.write_error is not None:
             shutil.rmtree(staging, ignore_errors=True)
@@ -202,9 +212,29 @@ class Journal:
     def save(self) -> None:
         try:
             data = json.dumps(self.facts, ensure_ascii=True, allow_nan=True, default=str)
-            write_atomic(self.folder / JOURNAL_FILE, data.encode())
-        except (OSError, TypeError, ValueError) as exc:
+        except (TypeError, ValueError) as exc:
             self.write_error = str(exc)
+            return
+        try:
+            write_atomic(self.folder / JOURNAL_FILE, data.encode())
+        except OSError as exc:
+            # The disk filled up while the command ran: give back the space kept for this
+            # moment, so the run's result is saved and recovery records its real status
+            # rather than "runledger was killed" (issue #17).
+            if not self._release_reserve():
+                self.write_error = str(exc)
+                return
+            try:
+                write_atomic(self.folder / JOURNAL_FILE, data.encode())
+            except OSError as again:
+                self.write_error = str(again)
+
+    def _release_reserve(self) -> bool:
+        try:
+            os.unlink(self.folder / RESERVE_FILE)
+        except OSError:
+            return False
+        return True
 
     def started(self, child_pid: int, started_at: float) -> None:
         """The command runs: record its pid, so that recovery waits while it runs."""
@@ -238,12 +268,14 @@ class Journal:
     def flush_output(self, *, final: bool) -> None:
         if self._redactor is None:
             return
+        from runledger.redact import safe_start, stream_cut
+
         if self._omitted:
             # A gap: the head goes out whole, then a marker, then the tail from its first
             # full line on.
             head, tail = self._pending_head, self._pending
-            end = head.rfind(b"\n") + 1 or len(head)
-            start = tail.find(b"\n") + 1
+            end = stream_cut(head) or len(head)
+            start = safe_start(tail, 0, len(tail))
             omitted = len(head) - end + self._omitted + start
             marker = f"[runledger: {omitted} bytes of output omitted here]\n"
             self._pending = tail[start:]
@@ -256,7 +288,9 @@ class Journal:
             self._pending = self._pending_head + self._pending
             self._pending_head = bytearray()
         pending = self._pending
-        end = len(pending) if final else pending.rfind(b"\n") + 1
+        # Up to the last line end, but never into a private key block that has not ended:
+        # it goes out whole with a later batch, so it is masked whole (issue #17).
+        end = len(pending) if final else stream_cut(pending)
         if end == 0 and len(pending) >= PENDING_BYTES // 2:  # one endless line
             end = len(pending)
         chunk += bytes(pending[:end])

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runledger.errors import CommandNotFoundError, UserError
+from runledger.redact import PEM_HOLD_LIMIT, safe_start, stream_cut
 
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 INTERRUPT_SIGNALS = frozenset(FORWARDED_SIGNALS)
@@ -71,13 +72,21 @@ class LogCapture:
     Output of two streams (stdout and stderr to different places) is kept line by line in
     arrival order: a stream's unfinished line waits for its newline (or PARTIAL_LINE_LIMIT
     bytes) so that a line of the other stream never lands inside it.
+
+    The output is masked after it is cut (masking every byte of a chatty program's output as
+    it streams costs more than the program), so the cuts are placed where masking each piece
+    alone masks what masking the whole would: the head ends, and the tail starts, at a line
+    end outside any private key block (redact.stream_cut, redact.safe_start), up to
+    ``MARGIN`` bytes past the halves (issue #17).
     """
 
     PARTIAL_LINE_LIMIT = 64 * 1024
+    MARGIN = PEM_HOLD_LIMIT
 
     def __init__(self, limit: int) -> None:
         self._half = max(1, limit // 2)
         self._head = bytearray()
+        self._head_done = False
         self._tail = bytearray()
         self._pending: dict[str, bytes] = {}
         self.total = 0
@@ -94,26 +103,37 @@ class LogCapture:
 
     def _append(self, data: bytes) -> None:
         self.total += len(data)
-        room = self._half - len(self._head)
-        if room > 0:
-            self._head += data[:room]
-            data = data[room:]
+        if not self._head_done:
+            self._head += data
+            if len(self._head) <= self._half:
+                return
+            limit = self._half + self.MARGIN
+            cut = stream_cut(bytes(self._head[:limit]))
+            if cut < self._half:
+                if len(self._head) < limit:
+                    return  # wait for a line end past the half
+                cut = limit
+            data = bytes(self._head[cut:])
+            del self._head[cut:]
+            self._head_done = True
         if data:
             self._tail += data
-            if len(self._tail) > 2 * self._half:
-                del self._tail[: len(self._tail) - self._half]
+            keep = self._half + self.MARGIN
+            if len(self._tail) > 2 * keep:
+                del self._tail[: len(self._tail) - keep]
 
     def content(self) -> bytes:
         for stream in list(self._pending):
             self._append(self._pending.pop(stream))
-        if len(self._tail) > self._half:
-            del self._tail[: len(self._tail) - self._half]
         kept = len(self._head) + len(self._tail)
-        if kept == self.total:
+        if kept == self.total and len(self._tail) <= self._half:
             return bytes(self._head + self._tail)
-        omitted = self.total - kept
+        excess = max(0, len(self._tail) - self._half)
+        start = safe_start(self._tail, excess, self.MARGIN)
+        tail = bytes(self._tail[start:])
+        omitted = self.total - len(self._head) - len(tail)
         marker = f"\n[runledger: {omitted} bytes of output omitted here]\n".encode()
-        return bytes(self._head) + marker + bytes(self._tail)
+        return bytes(self._head) + marker + tail
 
 
 def resolve_executable(program: str, env: Mapping[str, str]) -> str:

@@ -416,6 +416,11 @@ def update_ref(repo: Repo, ref: str, new: str, old: str | None) -> None:
         _lock_backoff(attempt)
 
 
+def delete_ref(repo: Repo, ref: str, old: str) -> None:
+    """Delete ``ref`` if it still points at ``old`` (compare-and-swap; ``old`` may be missing)."""
+    repo.git("update-ref", "-d", ref, old)
+
+
 def list_refs(repo: Repo, prefix: str, *more: str) -> list[tuple[str, str]]:
     """(refname, object id) for every ref under ``prefix`` (and ``more``), in refname order."""
     proc = repo.git("for-each-ref", "--format=%(refname) %(objectname)", prefix, *more)
@@ -646,6 +651,25 @@ def tracked_blobs(repo: Repo, commit: str, paths: Sequence[str]) -> dict[str, tu
     return blobs
 
 
+def object_types(repo: Repo, oids: Sequence[str]) -> dict[str, str | None]:
+    """The type of each object (commit, tree, blob, tag), None for one missing: one call."""
+    if not oids:
+        return {}
+    unique = list(dict.fromkeys(oids))
+    proc = repo.git(
+        "cat-file",
+        "--batch-check=%(objectname) %(objecttype)",
+        stdin="".join(f"{oid}\n" for oid in unique).encode(),
+        check=False,
+    )
+    found: dict[str, str | None] = dict.fromkeys(unique)
+    for line, oid in zip(proc.stdout.decode(errors="replace").splitlines(), unique, strict=False):
+        parts = line.split()
+        if len(parts) == 2 and parts[1] != "missing":
+            found[oid] = parts[1]
+    return found
+
+
 def object_exists(repo: Repo, oid: str) -> bool:
     return repo.git("cat-file", "-e", f"{oid}^{{commit}}", check=False).returncode == 0
 
@@ -782,6 +806,7 @@ class PushResult:
     refs: tuple[PushedRef, ...]
     error: str  # git's own message when not ok
     remote_says: tuple[str, ...] = ()  # "remote:" lines, e.g. from the remote's hooks
+    hook_says: tuple[str, ...] = ()  # other lines: what a local pre-push hook printed
 
     @property
     def atomic_unsupported(self) -> bool:
@@ -812,12 +837,17 @@ def push(repo: Repo, remote: str, refspecs: Sequence[str], *, atomic: bool) -> P
     proc = repo.git(*args, "--", remote, *refspecs, check=False)
     refs = tuple(_parse_push_porcelain(proc.stdout))
     error = "" if proc.returncode == 0 else _git_failure(proc.stderr)
+    lines = proc.stderr.decode(errors="replace").splitlines()
     said = tuple(
         line[len("remote:") :].strip()
-        for line in proc.stderr.decode(errors="replace").splitlines()
+        for line in lines
         if line.startswith("remote:") and line[len("remote:") :].strip()
     )
-    return PushResult(ok=proc.returncode == 0, refs=refs, error=error, remote_says=said)
+    own = ("remote:", "error:", "fatal:", "hint:", "warning:", "To ", "Everything up-to-date")
+    hook = tuple(line.strip() for line in lines if line.strip() and not line.startswith(own))
+    return PushResult(
+        ok=proc.returncode == 0, refs=refs, error=error, remote_says=said, hook_says=hook[:20]
+    )
 
 
 # --- code diffs between two commits (runledger diff) ---------------------------------------

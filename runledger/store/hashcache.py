@@ -83,6 +83,19 @@ def is_racily_clean(st: os.stat_result, now_ns: int | None = None) -> bool:
     return st.st_mtime_ns > now - RACY_WINDOW_NS
 
 
+def cache_key(abspath: StrPath) -> str:
+    """The cache's key for a path: the path itself, or for a file name that is not UTF-8
+    (a lone surrogate, which sqlite cannot store) a NUL, which no path holds, and its bytes."""
+    path = os.fspath(abspath)
+    if path.isascii():
+        return path
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "\0" + os.fsencode(path).hex()
+    return path
+
+
 class HashCache:
     """A sqlite cache of file hashes, opened as a context manager for one scan.
 
@@ -140,7 +153,7 @@ class HashCache:
     def get(self, st: os.stat_result, abspath: StrPath) -> str | None:
         """The cached sha256 of the file at abspath if its stat is unchanged, else None."""
         key = StatKey.of(st)
-        path = os.fspath(abspath)
+        path = cache_key(abspath)
         pending = self._pending.get(path)
         if pending is not None:
             return pending[1] if pending[0] == key else None
@@ -162,7 +175,7 @@ class HashCache:
         """Remember a hash; written at the next flush. Racily clean files are not kept."""
         if self._connection is None or is_racily_clean(st):
             return
-        self._pending[os.fspath(abspath)] = (StatKey.of(st), sha256)
+        self._pending[cache_key(abspath)] = (StatKey.of(st), sha256)
 
     def flush(self) -> None:
         """Write the remembered hashes in one transaction; on failure, drop them."""

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 INDEX_FILE_NAME = "index.sqlite"
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3  # 3: bad refs (name, id, object) are error rows
 RUNS_PREFIX = "refs/runledger/runs/"
 MIRROR_PREFIX = "refs/runledger/remotes/"
 BUSY_TIMEOUT_S = 30.0
@@ -181,6 +181,8 @@ def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
     """The index row of one run ref, from its run.toml (None: the tree has no run.toml)."""
     run_id, mirror = run_ref_id(ref) or (ref, False)
     try:
+        if not ids.is_run_id(run_id):
+            raise CorruptRecordError(f"{ref}: its name is not a run id")
         if content is None:
             raise CorruptRecordError(f"{ref}: has no {RUN_FILE}")
         try:
@@ -189,6 +191,9 @@ def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
         except (UnicodeDecodeError, ValueError) as exc:
             raise CorruptRecordError(f"{ref}: run.toml is not valid TOML ({exc})") from exc
         run = Run.from_run_dict(data, ref)
+        if run.id != run_id:
+            # A pulled ref runs/B whose record says A would list A twice, under two names.
+            raise CorruptRecordError(f"{ref}: its {RUN_FILE} says it is run {run.id}")
     except CorruptRecordError as exc:
         return _Row(ref, run_id, mirror, oid, error=str(exc))
     record: bytes | None
@@ -208,6 +213,24 @@ def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
         ref, run_id, mirror, oid, run.started_at, run.status, run.reproduces, record,
         record_toml, summary,
     )  # fmt: skip
+
+
+def explain_missing(repo: git.Repo, rows: list[_Row]) -> list[_Row]:
+    """Say why a ref has no run.toml: its object is missing, or is not a commit at all."""
+    lacking = [row for row in rows if row.error is not None and row.error.endswith(RUN_FILE)]
+    if not lacking:
+        return rows
+    from dataclasses import replace
+
+    types = git.object_types(repo, [row.oid for row in lacking])
+    explained = {}
+    for row in lacking:
+        kind = types.get(row.oid)
+        if kind is None:
+            explained[row.ref] = f"{row.ref}: points at {row.oid[:12]}, a missing object"
+        elif kind != "commit":
+            explained[row.ref] = f"{row.ref}: points at a {kind}, not a run commit"
+    return [replace(row, error=explained[row.ref]) if row.ref in explained else row for row in rows]
 
 
 def _compact(data: Any) -> str:
@@ -353,6 +376,7 @@ class RunIndex:
         # join the index in one short transaction.
         db.execute("DELETE FROM temp.incoming")
         for rows in self._parsed_rows(changed):
+            rows = explain_missing(self.repo, rows)
             db.executemany(
                 f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * 12)})",
                 (row.values() for row in rows),
@@ -478,6 +502,12 @@ class RunIndex:
                     yield ref, None, error
                 else:
                     yield ref, _decode_record(record, record_toml, ref), None
+
+    def bad_refs(self) -> list[tuple[str, str, str]]:
+        """(ref, oid, error) of every run ref, effective or not, that is not a readable run."""
+        return list(
+            self.db.execute("SELECT ref, oid, error FROM runs WHERE error IS NOT NULL ORDER BY ref")
+        )
 
     def errors(self) -> list[tuple[str, str]]:
         """(ref, error) of every run whose record cannot be read."""

@@ -23,6 +23,7 @@ from runledger.model.record import (
     Run,
     link_reproductions,
 )
+from runledger.safetext import safe
 from runledger.store import git, notes, tags
 
 if TYPE_CHECKING:
@@ -121,7 +122,11 @@ class Ledger:
         mirrored: dict[str, RunRef] = {}
         for ref, oid in git.list_refs(self.repo, RUNS_PREFIX, MIRROR_PREFIX):
             if ref.startswith(RUNS_PREFIX):
-                local.append(RunRef(ref[len(RUNS_PREFIX) :], oid))
+                name = ref[len(RUNS_PREFIX) :]
+                if ids.is_run_id(name):
+                    local.append(RunRef(name, oid))
+                else:
+                    self.warn_corrupt(ref, CorruptRecordError(f"{ref}: its name is not a run id"))
                 continue
             parts = ref[len(MIRROR_PREFIX) :].split("/")
             if len(parts) == 3 and parts[1] == "runs" and len(parts[2]) == ids.ID_LENGTH:
@@ -136,7 +141,10 @@ class Ledger:
         if ref not in self._warned:
             self._warned.add(ref)
             reason = _reason(ref, error)
-            print(f"runledger: warning: skipping {ref}: {reason}", file=sys.stderr)
+            print(
+                f"runledger: warning: skipping {safe(ref)}: {safe(reason)} ({fix_hint(ref)})",
+                file=sys.stderr,
+            )
 
     def runs(self) -> list[Run]:
         """Every readable run (run.toml only), newest first; unreadable ones are reported."""
@@ -389,6 +397,16 @@ class Ledger:
             team_tags=tuple(self.team_tags().get(run.id, ())),
             notes=tuple(note.json() for note in note_list),
         )
+
+
+def fix_hint(ref: str) -> str:
+    """How to get a bad run ref out of the way, for a warning that names it."""
+    if ref.startswith(MIRROR_PREFIX):
+        return "a copy of the remote's ref: fix it there; 'runledger doctor' explains"
+    quoted = ref if all(char.isalnum() or char in "/-_." for char in ref) else repr(ref)
+    return (
+        f"remove it with 'git update-ref -d {quoted}', or move it aside: 'runledger doctor --fix'"
+    )
 
 
 def _reason(ref: str, error: CorruptRecordError) -> str:

@@ -30,8 +30,10 @@ from typing import Any
 from runledger import ids
 from runledger.errors import UserError
 from runledger.redact import strip_url_credentials
+from runledger.safetext import safe
 from runledger.store import git, notes, tags
-from runledger.store.ledger import MIRROR_PREFIX, RUNS_PREFIX
+from runledger.store.doctor import BadRef, bad_local_run_refs, dangling_refs, quarantine_ref
+from runledger.store.ledger import MIRROR_PREFIX, RUNS_PREFIX, fix_hint
 
 NAMESPACES = {"runs": RUNS_PREFIX, "tags": tags.TAGS_PREFIX, "notes": notes.NOTES_PREFIX}
 PUSH_ATTEMPTS = 6
@@ -176,7 +178,22 @@ class _Integration:
 
 
 def _adopt_runs(repo: git.Repo, runs: dict[str, str]) -> list[str]:
-    """Create the refs of runs new to this repository; never touches an existing one."""
+    """Create the refs of runs new to this repository; never touches an existing one.
+
+    A mirrored ref that is not a commit (a blob pushed by a broken or hostile clone) is left
+    in the mirror with a warning: adopting it would only pass it on."""
+    if not runs:
+        return []
+    types = git.object_types(repo, list(runs.values()))
+    for run_id, oid in list(runs.items()):
+        if types.get(oid) != "commit":
+            kind = types.get(oid) or "missing object"
+            print(
+                f"runledger: warning: not taking run {run_id} from the remote: it points at a "
+                f"{kind}, not a run commit ('runledger doctor' lists it)",
+                file=sys.stderr,
+            )
+            del runs[run_id]
     if not runs:
         return []
     try:
@@ -368,7 +385,23 @@ def _fetch(repo: git.Repo, remote: Remote) -> None:
     try:
         git.fetch(repo, remote.target, remote.fetch_refspecs())
     except git.RemoteError as error:
-        raise git.RemoteError(strip_url_credentials(str(error))) from error
+        # A ledger ref whose object is gone (a 'git gc --prune=now' racing an exec) fails
+        # git's connectivity check, so every fetch. It holds nothing (its object is gone):
+        # moved aside, its old value kept in a note, and the fetch goes on (issue #17).
+        dangling = dangling_refs(repo)
+        if not dangling:
+            raise git.RemoteError(strip_url_credentials(str(error))) from error
+        for bad in dangling:
+            moved = quarantine_ref(repo, bad)
+            print(
+                f"runledger: warning: {safe(bad.ref)} {bad.problem}, which stops git from "
+                f"fetching: moved it aside to {safe(moved)}",
+                file=sys.stderr,
+            )
+        try:
+            git.fetch(repo, remote.target, remote.fetch_refspecs())
+        except git.RemoteError as again:
+            raise git.RemoteError(strip_url_credentials(str(again))) from again
 
 
 def _report(
@@ -403,18 +436,26 @@ def push(repo: git.Repo, given: str | None) -> tuple[SyncReport, Remote]:
     sent: dict[str, list[str]] = {"runs": [], "tags": [], "notes": []}
     atomic = True
     attempt = 0
+    warned: set[str] = set()
     while attempt < PUSH_ATTEMPTS:
         attempt += 1
         _fetch(repo, remote)
         integration.extend(_integrate(repo, remote))
         here, there = _snapshot(repo, remote)
+        # One bad ref (dangling, a blob, a record of another id) must not block every other
+        # run: it stays here, named by the listing's warning and by runledger doctor.
+        bad = [found.ref for found in _bad_refs_warned(repo, warned)]
+        skipped = {ref[len(RUNS_PREFIX) :] for ref in bad}
         # A run the remote has (even with other content: a conflict) is never sent again.
-        pending = [run_id for run_id in here.runs if run_id not in there.runs]
+        pending = [
+            run_id for run_id in here.runs if run_id not in there.runs and run_id not in skipped
+        ]
         pending_tags = [name for name, oid in here.tags.items() if there.tags.get(name) != oid]
         pending_notes = [key for key, oid in here.notes.items() if there.notes.get(key) != oid]
         if not (pending or pending_tags or pending_notes):
             break
         refspecs = push_refspecs() + [f"^{RUNS_PREFIX}{run_id}" for run_id in integration.conflicts]
+        refspecs += [f"^{ref}" for ref in bad]
         result = git.push(repo, remote.target, refspecs, atomic=atomic)
         for ref in result.refs:
             if ref.sent:
@@ -449,6 +490,19 @@ def push(repo: git.Repo, given: str | None) -> tuple[SyncReport, Remote]:
     return report, remote
 
 
+def _bad_refs_warned(repo: git.Repo, warned: set[str]) -> list[BadRef]:
+    bad = bad_local_run_refs(repo)
+    for found in bad:
+        if found.ref not in warned:
+            warned.add(found.ref)
+            print(
+                f"runledger: warning: not pushing {safe(found.ref)}: {safe(found.problem)} "
+                f"({fix_hint(found.ref)}); every other run is pushed",
+                file=sys.stderr,
+            )
+    return bad
+
+
 def _lost_race(ref: git.PushedRef, result: git.PushResult) -> bool:
     """Whether a rejected ref only means another push landed first (so fetch, merge, retry)."""
     if ref.summary == "[rejected]":
@@ -468,6 +522,8 @@ def _push_failure(
             detail += f" ({first.reason})"
     else:
         detail = result.error
+    if result.hook_says:  # a pre-push hook's own reason, passed through (issue #17)
+        detail += f"; the pre-push hook said: {' / '.join(result.hook_says)}"
     said = "; ".join(result.remote_says)
     if said:
         detail += f"; the remote said: {said}"

@@ -20,6 +20,7 @@ from rich.text import Text
 from runledger.analysis.curves import Chart, format_value
 from runledger.analysis.importance import Importance
 from runledger.views.runs import console, format_number
+from runledger.views.text import safe
 
 # xterm-256 colours close to matplotlib's tab10, readable on dark and light terminals alike.
 PALETTE = (33, 208, 34, 160, 99, 130, 170, 244, 142, 37)
@@ -78,13 +79,15 @@ def render_chart(chart: Chart, out: Console | None = None) -> None:
             figure.ruler("y").scale("log")
         else:  # plotext pads a flat range below zero, where a log scale has nothing to show
             notes.append("every value drawn is the same: the y axis is linear, not log")
-    figure.title(chart.title)
-    figure.label(chart.x_label)
+    figure.title(safe(chart.title))
+    figure.label(safe(chart.x_label))
     text = figure.build().string(colorless=not colour)
     out.file.write(text.rstrip("\n") + "\n")
     out.file.write(_legend(chart, colour, width))
     if chart.constant:
-        same = " ".join(f"{key}={format_value(value)}" for key, value in chart.constant.items())
+        same = " ".join(
+            f"{safe(key)}={safe(format_value(value))}" for key, value in chart.constant.items()
+        )
         out.print(Text(f"same in every run drawn: {same}", style="dim"), overflow="fold")
     print_notes(notes)
 
@@ -101,7 +104,7 @@ def _legend(chart: Chart, colour: bool, width: int) -> str:
             swatch = f"\x1b[38;5;{PALETTE[index % len(PALETTE)]}m━━\x1b[0m "
         else:
             swatch = f"{MARKERS[index % len(MARKERS)]}  "
-        short, _, rest = curve.label.partition(" ")
+        short, _, rest = safe(curve.label).partition(" ")
         entries.append((swatch, short, rest.strip()))
     plain = [f"{short}  {rest}".rstrip() for _, short, rest in entries]
     cell = max((len(text) for text in plain), default=0) + 3 + 3  # swatch and a gap
@@ -142,7 +145,7 @@ def print_notes(notes: Sequence[str]) -> None:
         return
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for note in notes:
-        err.print(Text(f"note: {note}", style="dim"))
+        err.print(Text(f"note: {safe(note)}", style="dim"))
 
 
 # --- importance ------------------------------------------------------------------------------
@@ -158,7 +161,7 @@ def render_importance(result: Importance, out: Console | None = None) -> None:
     scores = result.scores[:MAX_BARS]
     height = max(MIN_HEIGHT, 2 * len(scores) + 6)
     figure = _figure(width, height)
-    names = [score.param for score in reversed(scores)]  # best at the top
+    names = [safe(score.param) for score in reversed(scores)]  # best at the top
     values = [round(score.score, 3) for score in reversed(scores)]
     if colour:  # weak scores (could be chance) in grey; the values are in the table below
         markers: Any = [
@@ -172,14 +175,15 @@ def render_importance(result: Importance, out: Console | None = None) -> None:
     figure.ruler("x").lim(0, 1)
     more = len(result.scores) - len(scores)
     figure.title(
-        f"what matters for {result.metric} across {result.runs} runs"
+        f"what matters for {safe(result.metric)} across {result.runs} runs"
         + (f" (top {len(scores)} params; the table lists {more} more)" if more else "")
     )
     figure.label("score: |Spearman ρ| (numeric), correlation ratio η (categorical)")
     text = figure.build().string(colorless=not colour)
     out.file.write(text.rstrip("\n") + "\n")
     shown = "grey" if colour else "dotted"
-    out.print(Text(f"{result.method_text()} Weak bars are {shown}.", style="dim"), overflow="fold")
+    method = safe(result.method_text())
+    out.print(Text(f"{method} Weak bars are {shown}.", style="dim"), overflow="fold")
     out.print(_importance_table(result))
     notes = [f"{item.param}: not scored, {item.reason}" for item in result.unscored]
     notes += result.caveats()
@@ -195,11 +199,11 @@ def _importance_table(result: Importance) -> Table:
     for score in result.scores:
         style = "dim" if score.weak else ""
         table.add_row(
-            Text(score.param, style="bold yellow"),
+            Text(safe(score.param), style="bold yellow"),
             score.method_label,
             Text(format_number(round(score.score, 3)), style=style),
             str(score.runs),
             str(score.distinct),
-            Text(score.reading(result.metric, result.direction), style=style),
+            Text(safe(score.reading(result.metric, result.direction)), style=style),
         )
     return table

@@ -13,6 +13,7 @@ from rich.text import Text
 from runledger import ids
 from runledger.analysis.compare import Column, Comparison, cell_text, describe_direction
 from runledger.views.runs import STATUS_STYLE, console, format_number, format_when
+from runledger.views.text import safe
 
 BEST_STYLE = "bold green"
 STAR = "★"
@@ -22,22 +23,22 @@ def _value_text(column: Column, value: Any) -> str | Text:
     if value is None:
         return ""
     if column.key == "id":
-        return Text(ids.short_id(value), style="cyan")
+        return Text(safe(ids.short_id(value)), style="cyan")
     if column.key == "status":
-        return Text(value, style=STATUS_STYLE.get(value, ""))
+        return Text(safe(value), style=STATUS_STYLE.get(value, ""))
     if column.key == "started_at":
-        return format_when(value)
+        return safe(format_when(value))
     if column.key == "commit":
-        return Text(value[:8], style="magenta")
+        return Text(safe(value[:8]), style="magenta")
     if isinstance(value, int | float) and not isinstance(value, bool):
         return format_number(value)
-    return cell_text(value)
+    return safe(cell_text(value))
 
 
 def _labels(columns: tuple[Column, ...]) -> list[str]:
     """Short headers (``lr``, ``acc``), with the prefix kept where two would read the same."""
     counts = Counter(column.label for column in columns)
-    return [column.label if counts[column.label] == 1 else column.key for column in columns]
+    return [safe(column.label if counts[column.label] == 1 else column.key) for column in columns]
 
 
 def _constant_line(comparison: Comparison) -> Text:
@@ -50,22 +51,22 @@ def _constant_line(comparison: Comparison) -> Text:
         shown = value[:8] if key == "commit" else cell_text(value)
         if isinstance(value, float):
             shown = format_number(value)
-        line.append(f"{label}=", style="dim")
-        line.append(shown)
+        line.append(f"{safe(label)}=", style="dim")
+        line.append(safe(shown))
     return line
 
 
 def _winner_line(comparison: Comparison) -> Text | None:
     if comparison.metric is None or comparison.direction is None:
         return None
-    name = comparison.metric.split(".", 1)[1]
+    name = safe(comparison.metric.split(".", 1)[1])
     line = Text(f"best by {name} ({describe_direction(comparison.direction)}): ", style="dim")
     best = comparison.best.get(comparison.metric)
     if comparison.best_run is None or best is None:
         line.append("no run has a value")
         return line
     line.append(f"{STAR} ", style=BEST_STYLE)
-    line.append(comparison.best_run, style="cyan")
+    line.append(safe(comparison.best_run), style="cyan")
     line.append(f"  {name}={format_number(best.value)}", style=BEST_STYLE)
     return line
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from runledger.analysis.compare import cell_text
 from runledger.analysis.diff import Change, CodeDiff, FileChange, MetricChange, RunDiff, Side
 from runledger.views.runs import STATUS_STYLE, console, format_number, format_size, format_when
+from runledger.views.text import safe
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
 VERDICT_STYLE = {"better": "green", "worse": "red", "same": "dim"}
@@ -29,8 +30,8 @@ def _value(value: Any) -> str:
     if isinstance(value, float):
         return format_number(value)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return " ".join(value)
-    return cell_text(value)
+        return safe(" ".join(value))
+    return safe(cell_text(value))
 
 
 def _title(out: Console, text: str, detail: str = "") -> None:
@@ -42,15 +43,15 @@ def _title(out: Console, text: str, detail: str = "") -> None:
 
 def _side(label: str, side: Side) -> Text:
     line = Text(f"{label}  ", style="bold")
-    line.append(side.id, style="cyan")
+    line.append(safe(side.id), style="cyan")
     if side.name:
-        line.append(f"  {side.name}")
+        line.append(f"  {safe(side.name)}")
     line.append("  ")
-    line.append(side.status, style=STATUS_STYLE.get(side.status, ""))
-    line.append(f"  {format_when(side.started_at)}", style="dim")
-    line.append(f"  {side.commit[:8]}", style="magenta")
+    line.append(safe(side.status), style=STATUS_STYLE.get(side.status, ""))
+    line.append(f"  {safe(format_when(side.started_at))}", style="dim")
+    line.append(f"  {safe(side.commit[:8])}", style="magenta")
     if side.branch:
-        line.append(f" ({side.branch})", style="dim")
+        line.append(f" ({safe(side.branch)})", style="dim")
     return line
 
 
@@ -71,14 +72,14 @@ def _change_table(changes: tuple[Change, ...] | list[Change], sources: bool = Fa
             shown = Text(_value(change.a), style="red")
             shown.append(" → ", style="dim")
             shown.append(_value(change.b), style="green")
-        row: list[str | Text] = [Text(mark, style=style), change.key, shown]
+        row: list[str | Text] = [Text(mark, style=style), safe(change.key), shown]
         if sources:
             source_a = getattr(change, "source_a", None)
             source_b = getattr(change, "source_b", None)
             if source_a and source_b and source_a != source_b:
-                row.append(f"{source_a} → {source_b}")
+                row.append(f"{safe(source_a)} → {safe(source_b)}")
             else:
-                row.append(source_b or source_a or "")
+                row.append(safe(source_b or source_a or ""))
         table.add_row(*row)
     return table
 
@@ -97,7 +98,7 @@ def _metric_table(metrics: tuple[MetricChange, ...]) -> Table:
         style = VERDICT_STYLE.get(change.verdict or "", "")
         delta = change.delta
         table.add_row(
-            change.name,
+            safe(change.name),
             format_number(change.a),
             format_number(change.b),
             Text("" if delta is None else ("+" if delta > 0 else "") + format_number(delta), style),
@@ -110,12 +111,12 @@ def _metric_table(metrics: tuple[MetricChange, ...]) -> Table:
 def _render_code(out: Console, code: CodeDiff) -> None:
     _title(out, "code", f"{code.commit_a[:8]} → {code.commit_b[:8]}")
     if code.error:
-        out.print(Text(code.error, style="yellow"))
+        out.print(Text(safe(code.error), style="yellow"))
         return
     if not code.files:
         out.print(Text("the two commits have the same files", style="dim"))
     for line in code.stat.rstrip("\n").splitlines():
-        text = Text(line)
+        text = Text(safe(line))
         text.highlight_regex(r"\++", "green")
         text.highlight_regex(r"-+$", "red")
         out.print(text)
@@ -123,7 +124,7 @@ def _render_code(out: Console, code: CodeDiff) -> None:
         out.print()
         for line in code.patch.rstrip("\n").splitlines():
             style = next((s for prefix, s in PATCH_STYLES if line.startswith(prefix)), "")
-            out.print(Text(line, style=style))
+            out.print(Text(safe(line), style=style))
 
 
 def _file_table(changes: tuple[FileChange, ...]) -> Table:
@@ -140,15 +141,15 @@ def _file_table(changes: tuple[FileChange, ...]) -> Table:
         else:
             record = change.b if change.b is not None else change.a
             detail = Text(_identity(record or {}), style=style)
-        table.add_row(Text(mark, style=style), change.path, detail)
+        table.add_row(Text(mark, style=style), safe(change.path), detail)
     return table
 
 
 def _identity(record: Any) -> str:
     if record.get("kind") == "symlink":
-        return f"link to {record.get('link_target')}"
+        return f"link to {safe(record.get('link_target'))}"
     digest = record.get("sha256") or record.get("git_blob") or "?"
-    return f"{str(digest)[:12]} ({_size(record.get('size'))})"
+    return f"{safe(str(digest)[:12])} ({_size(record.get('size'))})"
 
 
 def _size(size: Any) -> str:

@@ -18,6 +18,8 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
+from runledger.views.text import safe
+
 GAP = 3  # one space of padding on each side of a cell and the column divider
 EDGE = 1
 MIN_WIDTH = 8
@@ -51,7 +53,9 @@ def print_plain_table(
     out: Console, columns: Sequence[Mapping[str, Any]], rows: Sequence[Sequence[Any]]
 ) -> None:
     """Print ``rows`` under ``columns`` (rich ``add_column`` arguments) as rich would."""
-    cells = [[cell.plain if isinstance(cell, Text) else str(cell) for cell in row] for row in rows]
+    cells = [
+        [safe(cell.plain if isinstance(cell, Text) else str(cell)) for cell in row] for row in rows
+    ]
     headers = [str(column.get("header", "")) for column in columns]
     widths = [_width(header) for header in headers]
     for row in cells:

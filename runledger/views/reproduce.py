@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-import os
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console
@@ -14,6 +14,7 @@ from runledger import ids
 from runledger.analysis.reproduce import CheckState, Outcome, Plan
 from runledger.analysis.verdict import MetricCheck
 from runledger.views.runs import console, format_when
+from runledger.views.text import quoted, safe
 
 CHECK_MARK: dict[CheckState, tuple[str, str]] = {
     "ok": ("✓", "green"),
@@ -24,45 +25,78 @@ CHECK_MARK: dict[CheckState, tuple[str, str]] = {
 
 def stderr_console() -> Console:
     """The plan goes to stderr, so the verdict alone can be piped or redirected."""
-    probe = Console(stderr=True)
-    if probe.is_terminal or os.environ.get("COLUMNS"):
-        return Console(stderr=True, highlight=False, soft_wrap=False)
-    return Console(stderr=True, highlight=False, soft_wrap=False, width=200)
+    return console(stderr=True)
+
+
+def argv_text(argv: Sequence[str]) -> str:
+    """The command as the argv list it runs as, each argument quoted and escaped."""
+    return "[" + ", ".join(quoted(arg) for arg in argv) + "]"
 
 
 def render_plan(plan: Plan, out: Console) -> None:
     original = plan.original
     title = Text("reproduce run ", style="bold")
-    title.append(original.id, style="cyan")
+    title.append(safe(original.id), style="cyan")
     if original.name:
-        title.append(f"  {original.name}")
-    title.append(f"  ({original.status}, {format_when(original.started_at)})", style="dim")
+        title.append(f"  {safe(original.name)}")
+    title.append(
+        f"  ({safe(original.status)}, {safe(format_when(original.started_at))})", style="dim"
+    )
     out.print(title)
 
     head = Table(box=None, show_header=False, pad_edge=False)
     head.add_column(style="bold", no_wrap=True)
     head.add_column(overflow="fold")
-    head.add_row("command", " ".join(original.command))
-    commit = Text(original.git.commit, style="magenta")
-    where = f"recorded on branch {original.git.branch}" if original.git.branch else "detached"
+    head.add_row("command", Text(argv_text(original.command)))
+    if plan.executable is not None:
+        head.add_row("program", Text(safe(plan.executable)))
+    if plan.script is not None:
+        kind = "shell" if plan.script.shell else "interpreter"
+        call = Text(f"{kind} script ({safe(plan.script.program)} {safe(plan.script.flag)}): ")
+        call.append(quoted(plan.script.script), style="bold yellow")
+        head.add_row("runs", call)
+    commit = Text(safe(original.git.commit), style="magenta")
+    branch = original.git.branch
+    where = f"recorded on branch {safe(branch)}" if branch else "detached"
     if plan.head.commit and plan.head.commit != original.git.commit:
         where += f"; your HEAD is {plan.head.commit[:12]}"
     commit.append(f"  ({where})", style="dim")
     head.add_row("commit", commit)
-    head.add_row("directory", f"{original.cwd}  (in {plan.worktree})")
+    head.add_row("directory", Text(f"{safe(original.cwd)}  (in {safe(plan.worktree)})"))
+    origin = plan.provenance
+    if origin.foreign:
+        who = f"{safe(origin.user or '?')}@{safe(origin.host or '?')}"
+        source = f"pulled from {', '.join(map(safe, origin.remotes))}" if origin.remotes else ""
+        head.add_row("by", Text(f"{who}  {source}".rstrip(), style="yellow"))
     variables = plan.variables
     if variables.set:
         head.add_row(
-            "sets", "  ".join(f"{name}={value}" for name, value in sorted(variables.set.items()))
+            "sets",
+            Text(
+                "  ".join(
+                    f"{safe(name)}={quoted(value)}" for name, value in sorted(variables.set.items())
+                )
+            ),
         )
     if variables.rewritten:
-        head.add_row(
-            "", Text(f"{', '.join(variables.rewritten)}: your work tree -> the re-run's", "dim")
-        )
+        names = ", ".join(map(safe, variables.rewritten))
+        head.add_row("", Text(f"{names}: your work tree -> the re-run's", "dim"))
     if variables.unset:
-        head.add_row("unsets", f"{' '.join(variables.unset)}  (not set in the original run)")
+        head.add_row("unsets", Text(f"{' '.join(variables.unset)}  (not set in the original run)"))
     if variables.kept:
-        head.add_row("keeps", f"{' '.join(variables.kept)}  (masked in the record: yours is used)")
+        head.add_row(
+            "keeps",
+            Text(f"{' '.join(map(safe, variables.kept))}  (masked in the record: yours is used)"),
+        )
+    if variables.not_applied:
+        head.add_row(
+            "not applied",
+            Text(
+                f"{' '.join(map(safe, variables.not_applied))}  (in the record, outside the "
+                "allow-list in force here)",
+                style="yellow",
+            ),
+        )
     out.print(head)
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
@@ -71,7 +105,7 @@ def render_plan(plan: Plan, out: Console) -> None:
     table.add_column("", overflow="fold")
     for check in plan.checks:
         mark, style = CHECK_MARK[check.state]
-        table.add_row(Text(mark, style=style), check.what, check.detail)
+        table.add_row(Text(mark, style=style), Text(check.what), Text(safe(check.detail)))
     out.print(table)
 
 
@@ -107,7 +141,7 @@ def render_verdict(outcome: Outcome, out: Console | None = None) -> None:
         for check in verdict.metrics:
             mark = Text("✓", style="green") if check.matched else Text("✗", style="red")
             table.add_row(
-                check.name,
+                Text(safe(check.name)),
                 _value(check.original),
                 _value(check.new),
                 _diff(check.abs_diff),
@@ -123,11 +157,12 @@ def render_verdict(outcome: Outcome, out: Console | None = None) -> None:
     if reproduction is not None and reproduction.environment_drift:
         count = len(reproduction.environment_drift)
         notes.append(f"the environment differed ({count} difference{'s' * (count != 1)})")
+    headline = safe(verdict.headline)
     line = Text(
-        verdict.headline.split(":", 1)[0],
+        headline.split(":", 1)[0],
         style="bold green" if verdict.name == "reproduced" else "bold red",
     )
-    line.append(":" + verdict.headline.split(":", 1)[1])
+    line.append(":" + headline.split(":", 1)[1])
     if notes:
         line.append(f" ({'; '.join(notes)})", style="yellow")
     line.append(f"  [run {ids.short_id(outcome.run.id)}]", style="dim")

@@ -17,6 +17,7 @@ from rich.text import Text
 from runledger import ids
 from runledger.model.record import Reproduction, Run
 from runledger.query.select import flatten
+from runledger.views.text import safe
 
 if TYPE_CHECKING:
     from runledger.analysis.lineage import Found, Verification
@@ -26,18 +27,41 @@ HEADLINE_METRICS = 4
 SPARK = "▁▂▃▄▅▆▇█"
 
 
-def console() -> Console:
+class SafeConsole(Console):
+    """A console whose every plain string goes through the output boundary (views/text.py).
+
+    Names, commands, params and metric names come from records anyone can push: they are
+    shown as written, never read as rich markup ("[/]" crashed show) or emoji codes, and no
+    control character in them reaches the terminal raw. ``Text`` objects do not pass through
+    here: the renderers build those from :func:`safe` strings.
+    """
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        return super().render_str(safe(text, newlines=True), **options)
+
+
+def console(stderr: bool = False) -> Console:
     """A console for tables: full width on a terminal, wide enough not to cut when piped."""
-    probe = Console()
-    # Names, commands, params and metric names come from records anyone can push: they are
-    # shown as written, never read as rich markup ("[/]" crashed show) or emoji codes.
+    probe = Console(stderr=stderr)
     width = None if probe.is_terminal or os.environ.get("COLUMNS") else 200
-    return Console(highlight=False, soft_wrap=False, markup=False, emoji=False, width=width)
+    return SafeConsole(
+        stderr=stderr, highlight=False, soft_wrap=False, markup=False, emoji=False, width=width
+    )
+
+
+# Past this many digits an integer is shown in scientific form: a pulled record's 10**400
+# must not widen a column past the screen (issue #17).
+MAX_INT_DIGITS = 12
+MAX_DURATION_S = 100 * 365 * 86400  # a century: anything longer is not a real duration
 
 
 def format_number(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return "" if value is None else str(value).lower()
+    if isinstance(value, int) and len(str(abs(value))) > MAX_INT_DIGITS:
+        digits = str(abs(value))
+        sign = "-" if value < 0 else ""
+        return f"{sign}{digits[0]}.{digits[1:4]}e+{len(digits) - 1}"
     if isinstance(value, float):
         if math.isnan(value):
             return "nan"
@@ -50,6 +74,10 @@ def format_number(value: Any) -> str:
 
 
 def format_duration(seconds: float) -> str:
+    if not isinstance(seconds, int | float) or not math.isfinite(seconds) or seconds < 0:
+        return "?"
+    if seconds > MAX_DURATION_S:
+        return f"{seconds:.3g}s"
     if seconds < 60:
         return f"{seconds:.1f}s"
     minutes, secs = divmod(int(seconds), 60)
@@ -110,23 +138,23 @@ def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any
     columns.append({"header": "command", "overflow": "ellipsis", "no_wrap": True, "max_width": 60})
     rows = []
     for run in runs:
-        label = ids.short_id(run.id)
+        label = safe(ids.short_id(run.id))
         if run.name:
-            label += f" {run.name}"
+            label += f" {safe(run.name)}"
         row: list[Any] = [
             label,
-            format_when(run.started_at),
-            Text(run.status, style=STATUS_STYLE.get(run.status, "")),
+            safe(format_when(run.started_at)),
+            Text(safe(run.status), style=STATUS_STYLE.get(run.status, "")),
         ]
         if reproductions:
             row.append(reproduction_cell(run))
         row += [
             format_duration(run.duration_s),
-            run.git.commit[:8],
-            run.git.branch or "",
+            safe(run.git.commit[:8]),
+            safe(run.git.branch or ""),
         ]
         row += [format_number(run.metrics[m].last) if m in run.metrics else "" for m in metrics]
-        row.append(_shorten(" ".join(run.command), 80))
+        row.append(_shorten(safe(" ".join(run.command)), 80))
         rows.append(row)
     return columns, rows
 
@@ -174,7 +202,7 @@ def reproduction_cell(run: Run) -> Text:
     if run.reproduces:
         verdict = run.reproduction.verdict if run.reproduction else None
         mark, style = VERDICT_MARK.get(verdict, VERDICT_MARK[None])
-        cell.append(("  " if cell else "") + f"↻ {ids.short_id(run.reproduces)} ")
+        cell.append(("  " if cell else "") + f"↻ {safe(ids.short_id(run.reproduces))} ")
         cell.append(mark, style=style)
     return cell
 
@@ -203,35 +231,36 @@ def _kv_table() -> Table:
 def render_run(run: Run, out: Console | None = None) -> None:
     out = out or console()
     head = _kv_table()
-    head.add_row("run", Text(run.id, style="cyan"))
+    head.add_row("run", Text(safe(run.id), style="cyan"))
     if run.name:
-        head.add_row("name", run.name)
-    status = Text(run.status, style=STATUS_STYLE.get(run.status, ""))
+        head.add_row("name", safe(run.name))
+    status = Text(safe(run.status), style=STATUS_STYLE.get(run.status, ""))
     if run.exit_code is not None:
         status.append(f" (exit code {run.exit_code})", style="dim")
     head.add_row("status", status)
     if run.recovered:
-        head.add_row("recovered", Text(f"{run.recovered.get('reason', '')} (recorded later)"))
-    head.add_row("started", f"{run.started_at}  ({format_when(run.started_at)})")
+        reason = safe(run.recovered.get("reason", ""))
+        head.add_row("recovered", Text(f"{reason} (recorded later)"))
+    head.add_row("started", f"{safe(run.started_at)}  ({safe(format_when(run.started_at))})")
     head.add_row("duration", format_duration(run.duration_s))
-    head.add_row("command", " ".join(run.command))
-    head.add_row("directory", run.cwd)
-    head.add_row("by", f"{run.user or '?'}@{run.host or '?'}")
-    head.add_row("commit", Text(run.git.commit, style="magenta"))
-    head.add_row("branch", run.git.branch or "(detached HEAD)")
+    head.add_row("command", safe(" ".join(run.command)))
+    head.add_row("directory", safe(run.cwd))
+    head.add_row("by", f"{safe(run.user or '?')}@{safe(run.host or '?')}")
+    head.add_row("commit", Text(safe(run.git.commit), style="magenta"))
+    head.add_row("branch", safe(run.git.branch or "(detached HEAD)"))
     for remote, url in sorted(run.git.remotes.items()):
-        head.add_row(f"remote {remote}", url)
+        head.add_row(f"remote {safe(remote)}", safe(url))
     if run.all_tags:
-        head.add_row("tags", ", ".join(run.all_tags))
+        head.add_row("tags", ", ".join(map(safe, run.all_tags)))
     if run.reproduces:
-        head.add_row("reproduces", run.reproduces)
+        head.add_row("reproduces", safe(run.reproduces))
     if run.reproduction:
         head.add_row("reproduction", _reproduction_text(run.reproduction))
     if run.note:
-        head.add_row("note", run.note)
+        head.add_row("note", safe(run.note, newlines=True))
     for note in run.notes:
-        text = Text(note["text"])
-        text.append(f"  ({note['by']}, {note['at']})", style="dim")
+        text = Text(safe(note.get("text", ""), newlines=True))
+        text.append(f"  ({safe(note.get('by', ''))}, {safe(note.get('at', ''))})", style="dim")
         head.add_row("note", text)
     out.print(head)
 
@@ -245,9 +274,9 @@ def render_run(run: Run, out: Console | None = None) -> None:
             flatten(run.params).items(), key=lambda kv: (run.param_sources.get(kv[0], ""), kv[0])
         ):
             table.add_row(
-                key,
-                format_number(value) if not isinstance(value, str) else value,
-                run.param_sources.get(key, ""),
+                safe(key),
+                safe(format_number(value) if not isinstance(value, str) else value),
+                safe(run.param_sources.get(key, "")),
             )
         out.print(table)
 
@@ -259,7 +288,7 @@ def render_run(run: Run, out: Console | None = None) -> None:
         for name, summary in sorted(run.metrics.items()):
             series = (run.series or {}).get(name)
             table.add_row(
-                name,
+                safe(name),
                 format_number(summary.last),
                 format_number(summary.min),
                 format_number(summary.max),
@@ -281,22 +310,24 @@ def render_run(run: Run, out: Console | None = None) -> None:
             )
         )
         for line in lines[-10:]:
-            out.print(Text(line.split("\r")[-1]), style="dim")
+            out.print(Text(safe(line.split("\r")[-1])), style="dim")
 
 
 def _reproduction_text(reproduction: Reproduction) -> Text:
     mark, style = VERDICT_MARK.get(reproduction.verdict, VERDICT_MARK[None])
-    text = Text(f"{mark} {reproduction.verdict}", style=style)
+    text = Text(f"{mark} {safe(reproduction.verdict)}", style=style)
     if reproduction.mismatched:
-        text.append(f"  (differs: {', '.join(reproduction.mismatched)})")
+        text.append(f"  (differs: {', '.join(map(safe, reproduction.mismatched))})")
     tolerances = set(reproduction.tolerance.values())
     if tolerances and tolerances != {0.0}:
-        shown = ", ".join(f"{name} {value:g}" for name, value in reproduction.tolerance.items())
+        shown = ", ".join(
+            f"{safe(name)} {value:g}" for name, value in reproduction.tolerance.items()
+        )
         text.append(f"  tolerance {shown}", style="dim")
     for path in reproduction.input_drift:
-        text.append(f"\ninput drift: {path}", style="yellow")
+        text.append(f"\ninput drift: {safe(path)}", style="yellow")
     for line in reproduction.environment_drift:
-        text.append(f"\nenvironment drift: {line}", style="yellow")
+        text.append(f"\nenvironment drift: {safe(line)}", style="yellow")
     return text
 
 
@@ -304,7 +335,9 @@ def _render_reproductions(run: Run, out: Console) -> None:
     if not run.reproduced_by:
         return
     counts = Counter(item.verdict for item in run.reproduced_by)
-    summary = ", ".join(f"{count} {verdict or 'no verdict'}" for verdict, count in counts.items())
+    summary = ", ".join(
+        f"{count} {safe(verdict or 'no verdict')}" for verdict, count in counts.items()
+    )
     out.print(
         Text(f"\nreproductions ({len(run.reproduced_by)}: {summary})", style="bold underline")
     )
@@ -314,9 +347,9 @@ def _render_reproductions(run: Run, out: Console) -> None:
     for item in run.reproduced_by:
         mark, style = VERDICT_MARK.get(item.verdict, VERDICT_MARK[None])
         table.add_row(
-            Text(ids.short_id(item.id), style="cyan"),
-            format_when(item.started_at),
-            Text(f"{mark} {item.verdict or 'no verdict'}", style=style),
+            Text(safe(ids.short_id(item.id)), style="cyan"),
+            safe(format_when(item.started_at)),
+            Text(f"{mark} {safe(item.verdict or 'no verdict')}", style=style),
         )
     out.print(table)
 
@@ -375,7 +408,7 @@ def _render_environment(run: Run, out: Console) -> None:
     else:
         table.add_row("gpus", "none")
     for key, value in sorted((env.get("variables") or {}).items()):
-        table.add_row(key, str(value))
+        table.add_row(safe(key), safe(value))
     out.print(table)
 
 
@@ -392,10 +425,10 @@ def _render_files(run: Run, out: Console) -> None:
             content = _content_id(
                 record.get("sha256"), record.get("git_blob"), record.get("link_target")
             )
-            table.add_row(str(record.get("path")), str(record.get("size", "")), content)
+            table.add_row(safe(record.get("path")), safe(record.get("size", "")), safe(content))
         out.print(table)
         if title == "inputs" and run.inputs_digest:
-            out.print(Text(f"inputs digest {run.inputs_digest}", style="dim"))
+            out.print(Text(f"inputs digest {safe(run.inputs_digest)}", style="dim"))
 
 
 VERDICT_STYLE = {"same": "green", "changed": "red", "missing": "yellow"}
@@ -422,7 +455,10 @@ def render_which(found: Found, out: Console | None = None) -> None:
     """``which``: the runs that produced or read a file (a commands.which.Found)."""
     out = out or console()
     out.print(
-        Text(f"{found.path}  {format_size(found.size)}  sha256 {found.sha256[:16]}", style="bold")
+        Text(
+            f"{safe(found.path)}  {format_size(found.size)}  sha256 {safe(found.sha256[:16])}",
+            style="bold",
+        )
     )
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for column in ("run", "when", "status", "as", "recorded path", "commit"):
@@ -431,12 +467,12 @@ def render_which(found: Found, out: Console | None = None) -> None:
         run = match.run
         label = ids.short_id(run.id) + (f" {run.name}" if run.name else "")
         table.add_row(
-            Text(label, style="cyan"),
-            format_when(run.started_at),
-            Text(run.status, style=STATUS_STYLE.get(run.status, "")),
+            Text(safe(label), style="cyan"),
+            safe(format_when(run.started_at)),
+            Text(safe(run.status), style=STATUS_STYLE.get(run.status, "")),
             match.role,
-            match.record.path,
-            Text(run.git.commit[:8], style="magenta"),
+            safe(match.record.path),
+            Text(safe(run.git.commit[:8]), style="magenta"),
         )
     out.print(table)
 
@@ -456,14 +492,14 @@ def render_verification(verification: Verification, out: Console | None = None) 
         table.add_row(
             Text(check.verdict, style=VERDICT_STYLE.get(check.verdict, "")),
             check.role,
-            record.path,
+            safe(record.path),
             format_size(record.size),
-            _content_id(record.sha256, record.git_blob, record.link_target),
+            safe(_content_id(record.sha256, record.git_blob, record.link_target)),
         )
     out.print(table)
     counts = Counter(check.verdict for check in checks)
     summary = ", ".join(f"{counts[v]} {v}" for v in ("same", "changed", "missing") if counts[v])
-    out.print(f"run {ids.short_id(verification.run.id)}: {summary}")
+    out.print(f"run {safe(ids.short_id(verification.run.id))}: {summary}")
 
 
 MIN_LAST_COLUMN = 12

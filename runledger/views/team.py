@@ -12,10 +12,11 @@ from rich.text import Text
 from runledger import ids
 from runledger.model.tag import TagState
 from runledger.views.runs import console, format_when
+from runledger.views.text import safe
 
 
 def _run(run_id: str | None) -> Text:
-    return Text(ids.short_id(run_id), style="cyan") if run_id else Text("-", style="dim")
+    return Text(safe(ids.short_id(run_id)), style="cyan") if run_id else Text("-", style="dim")
 
 
 def render_tags(states: Sequence[TagState], out: Console | None = None) -> None:
@@ -28,10 +29,10 @@ def render_tags(states: Sequence[TagState], out: Console | None = None) -> None:
         table.add_column(column, no_wrap=True)
     for state in states:
         table.add_row(
-            Text(state.name, style="bold"),
+            Text(safe(state.name), style="bold"),
             _run(state.run),
-            Text(state.by),
-            Text(f"{format_when(state.at)}  {state.at}"),
+            Text(safe(state.by)),
+            Text(f"{safe(format_when(state.at))}  {safe(state.at)}"),
         )
     out.print(table)
 
@@ -43,20 +44,20 @@ def render_history(states: Sequence[TagState], out: Console | None = None) -> No
     for column in ("when", "change", "run", "before", "by"):
         table.add_column(column, no_wrap=column != "change")
     for state in states:
-        change = Text(state.action)
+        change = Text(safe(state.action))
         if state.action == "merge" and state.overruled:
             lost = state.overruled
             lost_run = ids.short_id(str(lost["run"])) if lost.get("run") else "deleted"
             change.append(
-                f": changed in two clones; the later change was kept over {lost_run} "
-                f"({lost.get('by', '?')}, {lost.get('at', '?')})",
+                f": changed in two clones; the later change was kept over {safe(lost_run)} "
+                f"({safe(lost.get('by', '?'))}, {safe(lost.get('at', '?'))})",
                 style="dim",
             )
         table.add_row(
-            Text(state.at),
+            Text(safe(state.at)),
             change,
             _run(state.run),
             _run(state.previous),
-            Text(state.by),
+            Text(safe(state.by)),
         )
     out.print(table)

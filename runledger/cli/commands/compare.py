@@ -21,6 +21,7 @@ from runledger.cli.options import (
 from runledger.errors import UserError
 from runledger.model.record import Run
 from runledger.query.select import RunFilter, parse_sort, run_filter, select
+from runledger.safetext import safe
 from runledger.store import git
 from runledger.store.ledger import Ledger
 
@@ -76,11 +77,12 @@ def compare_runs(
 
 def print_comparison(comparison: Comparison, fmt: Format, empty: str) -> None:
     if fmt == "csv":
-        sys.stdout.write(to_csv(comparison))
+        # csv and markdown are read on terminals too: through the boundary, line feeds kept
+        sys.stdout.write(safe(to_csv(comparison), newlines=True))
     elif fmt == "json":
         sys.stdout.write(to_json_text(comparison))
     elif fmt == "markdown":
-        sys.stdout.write(to_markdown(comparison))
+        sys.stdout.write(safe(to_markdown(comparison), newlines=True))
     else:
         from runledger.views.compare import render_comparison
 

@@ -112,7 +112,8 @@ def reproduce_command(
     """Re-run RUN at its recorded commit and say whether it reproduced.
 
     The recorded command runs in a separate work tree checked out at the run's commit, in the
-    recorded directory, with the recorded environment variables; your own work tree, HEAD,
+    recorded directory, with those recorded environment variables that the allow-list in force
+    here permits (the others are listed as not applied); your own work tree, HEAD,
     branch and index are not touched. Declared inputs are checked against their recorded
     hashes first. The re-run is recorded as a new run that reproduces RUN. Exits 0 when every
     recorded metric matched within tolerance, 1 when one did not, and the command's own exit

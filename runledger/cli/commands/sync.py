@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +10,9 @@ import typer
 from runledger.cli.options import (
     REMOTE_HELP,
     print_sync,
+    warn,
 )
+from runledger.safetext import safe
 from runledger.store import git, sync
 
 
@@ -73,10 +74,10 @@ def init_command(
     """
     result = init(Path.cwd(), remote)
     for warning in result.warnings:
-        print(f"runledger: warning: {warning}", file=sys.stderr)
+        warn(warning)
     if not result.added:
         print(f"{result.remote} is already set up: 'git fetch' and 'git push' carry the ledger")
         return
     for key, value in result.added:
-        print(f"added {key} = {value}")
+        print(f"added {safe(key)} = {safe(value)}")
     print(f"plain 'git fetch' and 'git push' with {result.remote} now carry the ledger")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -13,13 +14,32 @@ from runledger.cli.options import (
     click_exceptions,
     print_json,
 )
+from runledger.errors import UserError
+from runledger.redact import Redactor, usable_patterns
+from runledger.safetext import safe
 from runledger.store import git, notes, tags
 from runledger.store.ledger import Ledger
 
 
+def exec_redactor(repo: git.Repo) -> Redactor:
+    """The masking exec applies, with this repository's own secret patterns."""
+    from runledger import config as project_config
+
+    patterns, _ = usable_patterns(git.read_config(repo).secret_patterns)
+    extra = (*patterns, *project_config.load(repo.root).secret_patterns)
+    return Redactor(dict(os.environ), extra)
+
+
 def tag_run(cwd: Path, spec: str, name: str, *, force: bool) -> tags.TagChange:
     tags.validate_name(name)
-    ledger = Ledger(git.discover(cwd))
+    repo = git.discover(cwd)
+    if exec_redactor(repo).mask_text(name) != name:
+        # A tag name becomes a ref name, pushed to the team's remote and never masked there.
+        raise UserError(
+            "that tag name looks like a secret (a token or key): it would become a ref name "
+            "that push sends to the team's remote; choose another name"
+        )
+    ledger = Ledger(repo)
     run = ledger.resolve(spec)
     return tags.set_tag(ledger.repo, name, run.id, run.oid, force=force)
 
@@ -39,7 +59,8 @@ def tag_history(cwd: Path, name: str) -> list[tags.TagState]:
 def add_note(cwd: Path, spec: str, text: str) -> tuple[str, notes.Note]:
     ledger = Ledger(git.discover(cwd))
     run = ledger.resolve(spec)
-    return run.id, notes.add_note(ledger.repo, run.id, text)
+    masked = exec_redactor(ledger.repo).mask_text(text)
+    return run.id, notes.add_note(ledger.repo, run.id, masked)
 
 
 def tag_command(
@@ -73,19 +94,20 @@ def tag_command(
             raise click_exceptions.UsageError("--delete takes just the tag's NAME")
         change = delete_tag(Path.cwd(), given[0])
         was = change.before.run if change.before else None
-        print(f"deleted tag {given[0]} (it named run {ids.short_id(was or '')})")
+        print(f"deleted tag {safe(given[0])} (it named run {safe(ids.short_id(was or ''))})")
         return
     if len(given) != 2:
         raise click_exceptions.UsageError("give the RUN and the tag's NAME: runledger tag RUN NAME")
     change = tag_run(Path.cwd(), given[0], given[1], force=force)
-    run = ids.short_id(change.after.run or "")
+    run = safe(ids.short_id(change.after.run or ""))
+    name = safe(given[1])
     if not change.changed:
-        print(f"tag {given[1]} already names run {run}")
+        print(f"tag {name} already names run {run}")
     elif change.before is not None:
-        before = ids.short_id(change.before.run or "")
-        print(f"moved tag {given[1]} from run {before} to run {run}")
+        before = safe(ids.short_id(change.before.run or ""))
+        print(f"moved tag {name} from run {before} to run {run}")
     else:
-        print(f"tagged run {run} as {given[1]}")
+        print(f"tagged run {run} as {name}")
 
 
 def tags_command(

@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from runledger.cli.options import JsonObjectOption, RunArgument, print_json
+from runledger.safetext import safe
 
 
 def verify_command(
     run: RunArgument,
     as_json: JsonObjectOption = False,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            "--fast",
+            help="Trust the hash cache for files whose size, mtime and inode are unchanged "
+            "(quicker on large data; a change with its mtime put back goes unseen).",
+        ),
+    ] = False,
 ) -> int:
     """Re-hash RUN's recorded inputs and artifacts: same, changed or missing.
 
@@ -23,7 +35,7 @@ def verify_command(
     """
     from runledger.analysis.lineage import verify_run
 
-    verification = verify_run(Path.cwd(), run)
+    verification = verify_run(Path.cwd(), run, fast=fast)
     if as_json:
         print_json(verification.to_json())
     elif verification.checks:
@@ -32,7 +44,7 @@ def verify_command(
         render_verification(verification)
     else:
         print(
-            f"runledger: run {verification.run.id} recorded no inputs or artifacts "
+            f"runledger: run {safe(verification.run.id)} recorded no inputs or artifacts "
             "(exec --input PATH / --output PATH record them)",
             file=sys.stderr,
         )

@@ -12,6 +12,7 @@ from runledger.cli.options import (
     JsonObjectOption,
     print_json,
 )
+from runledger.safetext import safe
 
 
 def which_command(
@@ -36,7 +37,7 @@ def which_command(
         render_which(found)
     if not found.matches:
         print(
-            f"runledger: no run produced or read {file} (sha256 {found.sha256[:16]})",
+            f"runledger: no run produced or read {safe(file)} (sha256 {found.sha256[:16]})",
             file=sys.stderr,
         )
         return 1

@@ -1,0 +1,60 @@
+"""The escaping behind the one output boundary (``views/text.py``) for text from records.
+
+A foundation module so that error lines (crash.py) and warnings use it too.
+
+Records are written by everyone who can push to the team's remote, so their strings are
+untrusted: a raw ESC can clear the screen, move the cursor over an earlier line, set the
+window title or (OSC 52) write the clipboard, and a carriage return can hide the start of a
+command behind its end. :func:`safe` shows every such character as an escape instead:
+C0 controls, DEL, C1 controls, ESC, the bidirectional overrides (which reorder what is shown)
+and the lone surrogates that stand for bytes that were not UTF-8 (``\\xff``). JSON output
+does not come through here: ``json.dumps`` escapes controls itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t", "\x1b": "\\x1b", "\\": "\\\\"}
+# C0, DEL, C1, the bidi embeddings/overrides/isolates and marks, line/paragraph separators,
+# and the surrogates of os.fsdecode's surrogateescape.
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_UNSAFE_OR_BACKSLASH = re.compile(_UNSAFE.pattern[:-1] + "\\\\]")
+
+
+def _escape(found: re.Match[str]) -> str:
+    char = found.group(0)
+    named = _NAMED.get(char)
+    if named is not None:
+        return named
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, as surrogateescape keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}"
+
+
+def safe(text: object, *, newlines: bool = False) -> str:
+    """``text`` with every control character shown as an escape (``\\r``, ``\\x1b``).
+
+    ``newlines=True`` keeps line feeds where a layout wants several lines (a note, a log).
+    """
+    value = text if isinstance(text, str) else str(text)
+    if value.isprintable():  # the common case, in C: no control, format or surrogate char
+        return value
+    if newlines:
+        return "\n".join(_UNSAFE.sub(_escape, line) for line in value.split("\n"))
+    return _UNSAFE.sub(_escape, value)
+
+
+def quoted(text: str) -> str:
+    """``text`` in double quotes, unambiguous: backslashes and quotes escaped as well."""
+    return '"' + _UNSAFE_OR_BACKSLASH.sub(_escape, text).replace('"', '\\"') + '"'
+
+
+def has_unsafe(text: str) -> bool:
+    """Whether :func:`safe` would change ``text`` (tests and checks)."""
+    return _UNSAFE.search(text) is not None
