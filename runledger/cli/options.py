@@ -15,6 +15,7 @@ __all__ = [
     "MAXIMIZE_HELP",
     "REMOTE_HELP",
     "SORT_HELP",
+    "SWEEP_HELP",
     "WHERE_HELP",
     "ask_to_run",
     "click_exceptions",
@@ -52,6 +53,8 @@ SORT_HELP = (
     "ascending; -KEY for descending (e.g. -metrics.acc). Runs without KEY come last."
 )
 
+
+SWEEP_HELP = "Only the trials of this search: a sweep id, or a parent RUN (its children's sweep)."
 
 REMOTE_HELP = "A remote's name or any git URL (default: the current branch's remote, else origin)."
 

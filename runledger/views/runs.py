@@ -89,8 +89,12 @@ def _shorten(text: str, width: int) -> str:
 PLAIN_TABLE_ROWS = 1_000
 
 
-def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
-    """The run table's columns (rich ``add_column`` arguments) and rows."""
+def _run_table(
+    runs: Sequence[Run], children: Mapping[str, int] | None = None
+) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """The run table's columns (rich ``add_column`` arguments) and rows; ``children``: how
+    many child runs (trials, jobs) each parent run has, shown beside its status."""
+    children = children or {}
     metrics = headline_metrics(runs)
     reproductions = any(run.reproduces or run.reproduced_by for run in runs)
     columns: list[dict[str, Any]] = [
@@ -112,11 +116,11 @@ def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any
         label = ids.short_id(run.id)
         if run.name:
             label += f" {run.name}"
-        row: list[Any] = [
-            label,
-            format_when(run.started_at),
-            Text(run.status, style=STATUS_STYLE.get(run.status, "")),
-        ]
+        status = Text(run.status, style=STATUS_STYLE.get(run.status, ""))
+        if children.get(run.id):
+            count = children[run.id]
+            status.append(f" +{count} child{'ren' if count != 1 else ''}", style="dim")
+        row: list[Any] = [label, format_when(run.started_at), status]
         if reproductions:
             row.append(reproduction_cell(run))
         row += [
@@ -130,14 +134,16 @@ def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any
     return columns, rows
 
 
-def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
+def render_run_table(
+    runs: Sequence[Run], out: Console | None = None, children: Mapping[str, int] | None = None
+) -> None:
     out = out or console()
     if not runs:
         out.print(
             "No runs recorded yet. Record one with: runledger exec python train.py", style="dim"
         )
         return
-    columns, rows = _run_table(runs)
+    columns, rows = _run_table(runs, children)
     if len(rows) > PLAIN_TABLE_ROWS:
         from runledger.views.plaintable import print_plain_table
 

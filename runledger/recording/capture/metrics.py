@@ -170,6 +170,12 @@ def _json_object_fields(text: str) -> dict[str, Step] | None:
     return _numeric_json_fields(decoded)
 
 
+# A metrics-file line with this key is a record of its own kind (e.g. an in-process search's
+# trial, see recording/children.py), not metrics.
+RECORD_KEY = "_runledger"
+MAX_RECORDS = 100_000
+
+
 def _decode_json_object(text: str) -> dict[str, Any] | None:
     try:
         decoded = json.loads(text)
@@ -407,6 +413,15 @@ class MetricsCollector:
         self._explicit: dict[str, _PointStore] = {}
         self._printed: dict[str, _PointStore] = {}
         self._logged_params: dict[str, Any] = {}
+        self._records: list[dict[str, Any]] = []
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The metrics file's lines that describe something other than metrics: objects
+        with a ``_runledger`` key naming what they are (an Optuna trial: ``"trial"``), in the
+        order they came. They never become metrics."""
+        with self._lock:
+            return list(self._records)
 
     @property
     def logged_params(self) -> dict[str, Any]:
@@ -473,6 +488,10 @@ class MetricsCollector:
     def _add_file_line(self, line: bytes) -> None:
         decoded = _decode_json_object(line.decode("utf-8", errors="replace"))
         if decoded is None:
+            return
+        if isinstance(decoded.get(RECORD_KEY), str):
+            if len(self._records) < MAX_RECORDS:
+                self._records.append(decoded)
             return
         params = decoded.pop(PARAMS_KEY, None)
         if isinstance(params, dict):
