@@ -78,6 +78,7 @@ def _refuse_dirty(paths: list[str]) -> None:
 PARENT_ENV = "RUNLEDGER_PARENT_RUN"
 SWEEP_ENV = "RUNLEDGER_SWEEP_ID"
 TRIAL_ENV = "RUNLEDGER_TRIAL_NUMBER"
+CHILD_ID_ENV = "RUNLEDGER_CHILD_RUN_ID"  # the id the trial's run must have (the sweep reads it)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Family:
     parent: str
     sweep: str
     trial: int | None = None
+    run_id: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> Family | None:
@@ -94,10 +96,15 @@ class Family:
         parent = env.pop(PARENT_ENV, None)
         sweep = env.pop(SWEEP_ENV, None)
         trial = env.pop(TRIAL_ENV, None)
+        run_id = env.pop(CHILD_ID_ENV, None)
         if not parent:
             return None
         number = int(trial) if trial and trial.isdigit() else None
-        return cls(parent, sweep or parent, number)
+        if run_id is not None and not (
+            len(run_id) == ids.ID_LENGTH and ids.is_run_id_prefix(run_id)
+        ):
+            raise UserError(f"{CHILD_ID_ENV}={run_id!r} is not a run id")
+        return cls(parent, sweep or parent, number, run_id)
 
 
 @dataclass
@@ -163,7 +170,7 @@ def prepare(
     executable = resolve_executable(options.command[0], env)
     config = project_config.load(repo.root)
     files = _plan_files(options, cwd, repo, head.commit, config)
-    run_id = ids.new_run_id()
+    run_id = family.run_id if family and family.run_id else ids.new_run_id()
     work_dir = repo.runledger_dir / "in-progress" / run_id  # made by begin_journal
     return _Prepared(
         options, cwd, repo, head, executable, env, cli_params, run_id, work_dir, config, files,

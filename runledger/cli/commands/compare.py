@@ -12,6 +12,7 @@ import typer
 from runledger.analysis.compare import Comparison, build, to_csv, to_json_text, to_markdown
 from runledger.cli.options import (
     SORT_HELP,
+    SWEEP_HELP,
     WHERE_HELP,
 )
 from runledger.errors import UserError
@@ -31,9 +32,16 @@ def parse_format(text: str) -> Format:
     raise UserError(f"unknown --format {text!r}: use one of {', '.join(FORMATS)}")
 
 
-def choose_runs(ledger: Ledger, specs: Sequence[str], keep: RunFilter | None) -> list[Run]:
-    """The runs named (in the order given, each once), or every run newest first; filtered."""
+def choose_runs(
+    ledger: Ledger, specs: Sequence[str], keep: RunFilter | None, sweep: str | None = None
+) -> list[Run]:
+    """The runs named (in the order given, each once), or every run newest first; filtered.
+    ``sweep``: only the children (trials, jobs) of that sweep or parent run."""
     runs = ledger.runs()
+    if sweep is not None:
+        from runledger.analysis.family import sweep_children
+
+        runs = sweep_children(ledger, sweep, runs)
     if specs:
         by_id = {run.id: run for run in runs}
         chosen: dict[str, Run] = {}
@@ -55,11 +63,12 @@ def compare_runs(
     sort: str | None = None,
     all_columns: bool = False,
     limit: int | None = None,
+    sweep: str | None = None,
 ) -> Comparison:
     sort_key = parse_sort(sort) if sort is not None else None
     keep = run_filter(where)
     ledger = Ledger(git.discover(cwd))
-    runs = choose_runs(ledger, specs, keep)
+    runs = choose_runs(ledger, specs, keep, sweep)
     return build(
         runs,
         metric=metric,
@@ -123,6 +132,7 @@ def compare_command(
     limit: Annotated[
         int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
     ] = None,
+    sweep: Annotated[str | None, typer.Option("--sweep", help=SWEEP_HELP, metavar="ID")] = None,
 ) -> None:
     """Runs side by side: the params that differ, the metrics, and which run is best."""
     output_format = parse_format(fmt)
@@ -135,6 +145,7 @@ def compare_command(
         sort=sort,
         all_columns=all_columns,
         limit=limit,
+        sweep=sweep,
     )
     empty = "No runs match --where." if where else "No runs recorded yet."
     print_comparison(comparison, output_format, empty)

@@ -12,15 +12,21 @@ from runledger.analysis.importance import Importance, importance
 from runledger.cli.commands.plot import chosen_runs
 from runledger.cli.options import (
     MAXIMIZE_HELP,
+    SWEEP_HELP,
     WHERE_HELP,
     print_json,
 )
 
 
 def param_importance(
-    cwd: Path, metric: str, *, where: str | None = None, maximize: bool | None = None
+    cwd: Path,
+    metric: str,
+    *,
+    where: str | None = None,
+    maximize: bool | None = None,
+    sweep: str | None = None,
 ) -> Importance:
-    _, runs = chosen_runs(cwd, [], where, "score")
+    _, runs = chosen_runs(cwd, [], where, "score", sweep)
     return importance(runs, metric, maximize=maximize)
 
 
@@ -36,6 +42,7 @@ def importance_command(
         typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    sweep: Annotated[str | None, typer.Option("--sweep", help=SWEEP_HELP, metavar="ID")] = None,
 ) -> int:
     """Which params matter for METRIC across runs, as a ranked bar chart.
 
@@ -43,7 +50,7 @@ def importance_command(
     correlation ratio (variance explained), both on the ranks of each run's last METRIC.
     Exits 1 when there are too few runs (fewer than 5 with METRIC) or no param varies.
     """
-    result = param_importance(Path.cwd(), metric, where=where, maximize=maximize)
+    result = param_importance(Path.cwd(), metric, where=where, maximize=maximize, sweep=sweep)
     if as_json:
         print_json(result.to_json())
     elif result.problem is None:
