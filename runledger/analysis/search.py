@@ -414,3 +414,78 @@ class SweepEngine:
                 return
             except KeyboardInterrupt:  # a second Ctrl-C: the trials still get recorded
                 deadline = time.monotonic()
+
+
+def parent_run(repo: git.Repo, head: git.HeadState, result: SweepResult, *, name: str) -> Run:
+    """The sweep's parent run: the best params and value over the whole study, the number of
+    finished trials, and how the search was defined (its ``trial`` table)."""
+    import getpass
+    import os
+    import socket
+
+    from runledger.model.record import GitInfo, MetricSummary
+    from runledger.recording.children import iso_utc
+    from runledger.redact import Redactor, strip_url_credentials
+    from runledger.version import __version__
+
+    settings = result.settings
+    ended = time.time()
+    config = git.read_config(repo)
+    redactor = Redactor(dict(os.environ))
+    best = result.best[0] if result.best else None
+    metrics = {}
+    metrics["trials"] = MetricSummary(
+        last=float(result.finished_trials),
+        min=float(result.finished_trials),
+        max=float(result.finished_trials),
+    )
+    if best is not None:
+        metrics[settings.metric] = MetricSummary(last=best.value, min=best.value, max=best.value)
+    search: dict[str, Any] = {
+        "role": "sweep",
+        "spaces": list(settings.spaces),
+        "metric": settings.metric,
+        "direction": settings.direction,
+        "objective": settings.objective,
+        "sampler": settings.sampler,
+        "trials": settings.trials,
+        "trials_here": len(result.outcomes),
+    }
+    if best is not None:
+        search["best_trial"] = best.number
+        if best.run_id:
+            search["best_run"] = best.run_id
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Run(
+        id=result.parent_id,
+        status="interrupted" if result.interrupted else "ok",
+        started_at=iso_utc(_utc(result.started_at)) or "",
+        ended_at=iso_utc(_utc(ended)) or "",
+        duration_s=round(ended - result.started_at, 3),
+        command=tuple(redactor.mask_argv(settings.command)),
+        git=GitInfo(
+            commit=head.commit or "",
+            branch=head.branch,
+            remotes={name: strip_url_credentials(url) for name, url in config.remotes.items()},
+        ),
+        exit_code=130 if result.interrupted else 0,
+        name=name,
+        cwd=".",
+        user=user,
+        host=socket.gethostname(),
+        params=redactor.mask_params(dict(best.params)) if best is not None else {},
+        param_sources={key: "best trial" for key in (best.params if best else {})},
+        metrics=metrics,
+        sweep=result.sweep_id,
+        trial=redactor.mask_params(search),
+        runledger_version=__version__,
+    )
+
+
+def _utc(timestamp: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(timestamp, UTC).isoformat()

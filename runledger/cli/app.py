@@ -103,6 +103,7 @@ def _register() -> None:
         report,
         reproduce,
         show,
+        sweep,
         sync,
         tag,
         verify,
@@ -129,6 +130,10 @@ def _register() -> None:
     app.command("plot")(plot.plot_command)
     app.command("importance")(importance.importance_command)
     app.command("report")(report.report_command)
+    app.command(
+        "sweep",
+        context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
+    )(sweep.sweep_command)
 
 
 _register()

@@ -78,15 +78,24 @@ def record_children(parent: Run, children: Sequence[ChildSpec], *, repo: git.Rep
 def write_family(
     repo: git.Repo, parent: Run, children: Sequence[Run], *, with_parent: bool
 ) -> None:
+    ledger = Ledger(repo)
+    ledger.write_family(parent, children, _ident(repo), int(time.time()), with_parent=with_parent)
+
+
+def write_run(repo: git.Repo, run: Run) -> None:
+    """Record one run built outside exec (a sweep's parent)."""
+    Ledger(repo).write(run, _ident(repo), int(time.time()))
+
+
+def _ident(repo: git.Repo) -> str:
     import getpass
     import socket
 
     config = git.read_config(repo)
     user = _user(getpass)
-    ident = git.format_ident(
+    return git.format_ident(
         config.user_name or user, config.user_email or f"{user}@{socket.gethostname()}"
     )
-    Ledger(repo).write_family(parent, children, ident, int(time.time()), with_parent=with_parent)
 
 
 def _user(getpass: Any) -> str:
