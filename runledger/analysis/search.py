@@ -160,9 +160,10 @@ def sampler_for(settings: SweepSettings, spaces: list[Space]) -> Any:
                 f"--sampler grid needs lists of values, but {', '.join(unlisted)} "
                 "is a range: write it as a list (lr=0.1,0.01) or choice(...)"
             )
-        return optuna.samplers.GridSampler(
-            {space.name: list(space.choices) for space in spaces}, seed=seed
-        )
+        # Every grid point is queued in the study (create_study), where any worker takes the
+        # next one: Optuna's GridSampler stops the study from inside tell(), which only an
+        # optimize() loop allows.
+        return optuna.samplers.RandomSampler(seed=seed)
     if settings.sampler == "cmaes":
         import importlib.util
 
@@ -195,7 +196,21 @@ def create_study(storage: Any, sweep_id: str, settings: SweepSettings) -> Any:
         pruner=_pruner(settings),
     )
     study.set_user_attr(ATTRS_KEY, settings.to_attrs())
+    if settings.sampler == "grid":
+        for point in grid_points(spaces)[: settings.trials]:
+            study.enqueue_trial(point)
     return study
+
+
+def grid_points(spaces: list[Space]) -> list[dict[str, Any]]:
+    """Every combination of the spaces' values, the first space varying slowest."""
+    import itertools
+
+    names = [space.name for space in spaces]
+    return [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product(*(space.choices for space in spaces))
+    ]
 
 
 def load_study(storage: Any, sweep_id: str) -> tuple[Any, SweepSettings]:
@@ -246,8 +261,14 @@ def fail_stale_trials(study: Any) -> int:
 
 
 def counted_trials(study: Any) -> int:
-    """Trials that use up the budget: finished ones (not those interrupted) and running ones."""
-    return sum(1 for frozen in study.get_trials(deepcopy=False) if _counts(frozen))
+    """Trials that use up the budget: finished ones (not those interrupted) and running ones;
+    not the grid points queued and waiting."""
+    waiting = optuna_module().trial.TrialState.WAITING
+    return sum(
+        1
+        for frozen in study.get_trials(deepcopy=False)
+        if frozen.state != waiting and _counts(frozen)
+    )
 
 
 def _counts(frozen: Any) -> bool:
