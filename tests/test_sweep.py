@@ -39,13 +39,13 @@ TRAIN = textwrap.dedent(
         sys.exit("diverged")
     for step in range(3):
         time.sleep(args.sleep / 3)
-        print(f"step={step} loss={(args.x - 0.3) ** 2 + args.depth / 100 + (2 - step) * 0.5}")
+        print(f"step={step} loss={(args.x + 0.3) ** 2 + args.depth / 100 + (2 - step) * 0.5}")
     """
 )
 
 
 def _loss(params: dict[str, Any]) -> float:
-    return float((params["x"] - 0.3) ** 2 + params.get("depth", 1) / 100)
+    return float((params["x"] + 0.3) ** 2 + params.get("depth", 1) / 100)
 
 
 @pytest.fixture
