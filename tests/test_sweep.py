@@ -293,3 +293,35 @@ def test_trial_command_replaces_and_appends() -> None:
     assert argv == ["python", "t.py", "--lr", "0.01", "--out=run-32", "--model=mlp"]
     hydra = trial_command(["python", "app.py"], {"optimizer.lr": 0.1}, "hydra")
     assert hydra == ["python", "app.py", "optimizer.lr=0.1"]
+
+
+def test_prune_stops_unpromising_trials_on_their_intermediate_values(project: Repo) -> None:
+    project.write(
+        "slow.py",
+        textwrap.dedent(
+            """
+            import sys, time
+            x = float(sys.argv[1])
+            for step in range(6):
+                print(f"step={step} loss={x * (10 - step)}", flush=True)
+                time.sleep(0.4)
+            """
+        ),
+    )
+    project.commit_all("slow")
+    proc = project.run(
+        "sweep", "-s", "x=uniform(0,1)", "--metric", "loss", "--trials", "10", "--prune",
+        "--sampler", "random", "--seed", "0", "--", sys.executable, "slow.py", "{x}",
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    sweep = _sweep_id(proc.stderr)
+    parents, children = _family(project, sweep)
+    pruned = [child for child in children if child["status"] == "interrupted"]
+    assert pruned, proc.stderr
+    assert b"pruned" in proc.stderr
+    for child in pruned:
+        shown = project.cli("show", child["id"], "--json").json()
+        assert shown["trial"]["number"] >= 3  # the first trials are never pruned
+        assert len(shown["series"]["loss"]) < 6
+    assert parents[0]["metrics"]["trials"] == 10

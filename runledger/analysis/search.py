@@ -352,7 +352,7 @@ class SweepEngine:
         process = start_trial(
             self.repo, self.cwd, argv,
             parent=self.result.parent_id, sweep=self.result.sweep_id, number=trial.number,
-            name=f"trial {trial.number}", echo=self.echo,
+            name=f"trial {trial.number}", echo=self.echo, live=self.settings.prune,
         )  # fmt: skip
         trial.set_user_attr("run_id", process.run_id)
         self._running[trial.number] = (trial, process)

@@ -77,10 +77,17 @@ def start_trial(
     number: int,
     name: str,
     echo: bool = False,
+    live: bool = False,
 ) -> TrialProcess:
-    """Start ``runledger exec`` of ``argv`` as trial ``number`` of ``sweep``."""
+    """Start ``runledger exec`` of ``argv`` as trial ``number`` of ``sweep``.
+
+    ``live`` (pruning needs the values as they come): a Python command writes its output
+    unbuffered, as it does on a terminal, rather than in blocks to the pipe.
+    """
     run_id = ids.new_run_id()
     env = dict(os.environ)
+    if live:
+        env.setdefault("PYTHONUNBUFFERED", "1")
     env.update({PARENT_ENV: parent, SWEEP_ENV: sweep, TRIAL_ENV: str(number), CHILD_ID_ENV: run_id})
     command = [sys.executable, "-m", "runledger", "exec", "--name", name, "--", *argv]
     # Same process group as the sweep: Ctrl-C on the terminal reaches every trial at once,

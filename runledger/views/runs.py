@@ -240,6 +240,13 @@ def render_run(run: Run, out: Console | None = None) -> None:
         head.add_row("tags", ", ".join(run.all_tags))
     if run.reproduces:
         head.add_row("reproduces", run.reproduces)
+    if run.parent:
+        head.add_row("parent", f"{run.parent}  (sweep {run.sweep})" if run.sweep else run.parent)
+    elif run.sweep:
+        head.add_row("sweep", f"{run.sweep}  (list its trials: runledger ls --children {run.id})")
+    if run.parent and run.trial and "number" in run.trial:
+        state = f" ({run.trial['state']})" if "state" in run.trial else ""
+        head.add_row("trial", f"{run.trial['number']}{state}")
     if run.reproduction:
         head.add_row("reproduction", _reproduction_text(run.reproduction))
     if run.note:
