@@ -89,7 +89,7 @@ def start_trial(
     if live:
         env.setdefault("PYTHONUNBUFFERED", "1")
     env.update({PARENT_ENV: parent, SWEEP_ENV: sweep, TRIAL_ENV: str(number), CHILD_ID_ENV: run_id})
-    command = [sys.executable, "-m", "runledger", "exec", "--name", name, "--", *argv]
+    command = [*runledger_command(), "exec", "--name", name, "--", *argv]
     # Same process group as the sweep: Ctrl-C on the terminal reaches every trial at once,
     # as it reaches every command of a shell pipeline.
     process = subprocess.Popen(
@@ -102,6 +102,15 @@ def start_trial(
     trial._reader = reader
     reader.start()
     return trial
+
+
+def runledger_command() -> list[str]:
+    """This very runledger (the code running now, wherever it was imported from), run by this
+    interpreter: on sys.path through ``-c``, not PYTHONPATH, so the trial's command sees the
+    environment it would see bare."""
+    root = str(Path(__file__).resolve().parents[2])
+    code = f"import sys; sys.path.insert(0, {root!r}); from runledger.cli.main import main; main()"
+    return [sys.executable, "-c", code]
 
 
 def _read_output(trial: TrialProcess, echo: bool) -> None:
