@@ -148,9 +148,22 @@ def test_a_failing_trial_is_a_failed_run_and_the_search_goes_on(project: Repo) -
     by_x = {child["params"]["x"]: child for child in children}
     assert by_x[0.9]["status"] == "failed"
     assert by_x[0.1]["status"] == by_x[0.5]["status"] == "ok"
-    assert b"trial 2 failed" in proc.stderr or b"failed" in proc.stderr
+    assert b"trial 2 failed" in proc.stderr and b"(diverged)" in proc.stderr
     assert parents[0]["metrics"]["trials"] == 3
     assert parents[0]["metrics"]["loss"] == pytest.approx(_loss({"x": 0.1}))
+
+
+def test_a_sweep_where_no_trial_recorded_the_metric_exits_1(project: Repo) -> None:
+    proc = project.run(
+        "sweep", "-s", "x=0.8,0.9", "--metric", "loss",
+        "--", sys.executable, "train.py", "--x", "{x}", "--fail-above", "0.5",
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.decode().rstrip().endswith("runledger: error: no trial recorded loss")
+    parents, children = _family(project, _sweep_id(proc.stderr))
+    assert [child["status"] for child in children] == ["failed", "failed"]
+    assert parents[0]["metrics"] == {"trials": 2}
 
 
 def test_ctrl_c_stops_cleanly_and_resume_finishes_the_sweep(project: Repo) -> None:

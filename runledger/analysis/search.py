@@ -392,7 +392,8 @@ class SweepEngine:
             trial.set_user_attr("interrupted", True)
         elif run is None or run.status != "ok":
             state = states.FAIL
-            detail = process.tail[-1] if process.tail else ""
+            said = [line for line in process.tail if line and not line.startswith("runledger: ")]
+            detail = said[-1] if said else ""
         else:
             value = objective_value(run, self.settings.metric, self.settings.objective)  # type: ignore[arg-type]
             state = states.COMPLETE if value is not None else states.FAIL

@@ -206,4 +206,7 @@ def sweep_command(
     render_sweep_end(result, parent.id)
     if result.interrupted:
         return 130
+    if not result.best:
+        print(f"runledger: error: no trial recorded {settings.metric}", file=sys.stderr)
+        return 1
     return 0
