@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -167,3 +168,55 @@ def test_hydra_multirun_of_4_jobs_becomes_4_children(repo: Repo) -> None:
     assert all(child["params"]["model"]["name"] == "mlp" for child in children)
     shown = repo.cli("show", children[0]["id"], "--json").json()
     assert any(item.startswith("lr=") for item in shown["trial"]["overrides"])
+
+
+def test_parent_sweep_and_trial_round_trip_through_run_toml() -> None:
+    from runledger.model.record import RUN_FILE, GitInfo, Run
+
+    run = Run(
+        id="6gj0000000aaaaaa",
+        status="interrupted",
+        started_at="2026-01-01T00:00:00.000Z",
+        ended_at="2026-01-01T00:00:01.000Z",
+        duration_s=1.0,
+        command=("python", "t.py"),
+        git=GitInfo(commit="0" * 40),
+        parent="6gj0000000bbbbbb",
+        sweep="6gj0000000bbbbbb",
+        trial={"number": 7, "state": "PRUNED"},
+    )
+    back = Run.from_run_toml(run.to_files()[RUN_FILE])
+    assert (back.parent, back.sweep, back.trial) == (run.parent, run.sweep, run.trial)
+    assert back.summary_json()["parent"] == "6gj0000000bbbbbb"
+    plain = Run.from_run_toml(
+        replace(run, parent=None, sweep=None, trial=None).to_files()[RUN_FILE]
+    )
+    assert plain.summary_json()["parent"] is None and plain.summary_json()["sweep"] is None
+    assert "parent" not in plain.run_toml()  # absent, not written as a null marker
+
+
+def test_trial_lines_map_states_and_keep_the_last_report() -> None:
+    from runledger.recording.children import specs_from_trial_lines
+
+    lines = [
+        {"_runledger": "trial", "number": 1, "params": {"x": 1}, "value": None,
+         "state": "PRUNED", "intermediate": {"0": 5.0, "1": 4.0}},
+        {"_runledger": "trial", "number": 0, "params": {"x": 0}, "value": 2.0,
+         "state": "RUNNING"},
+        {"_runledger": "trial", "number": 0, "params": {"x": 0}, "value": 1.5,
+         "state": "COMPLETE", "datetime_start": "2026-01-01T10:00:00",
+         "datetime_complete": "2026-01-01T10:00:02"},
+        {"_runledger": "trial", "number": 2, "params": {}, "values": [0.1, 0.2],
+         "state": "COMPLETE"},
+        {"_runledger": "other", "number": 3},
+    ]  # fmt: skip
+    specs = specs_from_trial_lines(lines)
+    assert [spec.trial for spec in specs] == [
+        {"state": "COMPLETE", "number": 0},
+        {"state": "PRUNED", "number": 1},
+        {"state": "COMPLETE", "number": 2},
+    ]
+    assert [spec.status for spec in specs] == ["ok", "interrupted", "ok"]
+    assert specs[0].final == {"value": 1.5}
+    assert specs[1].series == {"value": [(0.0, 5.0), (1.0, 4.0)]} and specs[1].final == {}
+    assert specs[2].final == {"value_0": 0.1, "value_1": 0.2}
