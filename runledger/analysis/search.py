@@ -446,8 +446,8 @@ def parent_run(repo: git.Repo, head: git.HeadState, result: SweepResult, *, name
     import socket
 
     from runledger.model.record import GitInfo, MetricSummary
-    from runledger.recording.children import iso_utc
     from runledger.redact import Redactor, strip_url_credentials
+    from runledger.store.facts import now_iso
     from runledger.version import __version__
 
     settings = result.settings
@@ -484,8 +484,8 @@ def parent_run(repo: git.Repo, head: git.HeadState, result: SweepResult, *, name
     return Run(
         id=result.parent_id,
         status="interrupted" if result.interrupted else "ok",
-        started_at=iso_utc(_utc(result.started_at)) or "",
-        ended_at=iso_utc(_utc(ended)) or "",
+        started_at=now_iso(result.started_at),
+        ended_at=now_iso(ended),
         duration_s=round(ended - result.started_at, 3),
         command=tuple(redactor.mask_argv(settings.command)),
         git=GitInfo(
@@ -505,9 +505,3 @@ def parent_run(repo: git.Repo, head: git.HeadState, result: SweepResult, *, name
         trial=redactor.mask_params(search),
         runledger_version=__version__,
     )
-
-
-def _utc(timestamp: float) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(timestamp, UTC).isoformat()

@@ -25,13 +25,14 @@ import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from runledger import ids
 from runledger.model.record import MetricSummary, Run
 from runledger.store import git
+from runledger.store.facts import now_iso
 from runledger.store.ledger import Ledger
 
 TRIAL_RECORD = "trial"
@@ -181,8 +182,7 @@ def iso_utc(text: Any) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.astimezone()
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return now_iso(moment.timestamp())
 
 
 # --- Optuna trials written by the in-process capture -----------------------------------------

@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from runledger.cli.options import (
-    SORT_HELP,
-    SWEEP_HELP,
-    WHERE_HELP,
+    JsonArrayOption,
+    LimitOption,
+    SortOption,
+    SweepOption,
+    WhereOption,
     print_json_lines,
 )
 from runledger.errors import UserError
@@ -65,10 +67,8 @@ def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = 
 
 
 def ls_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
-    limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
-    ] = None,
+    as_json: JsonArrayOption = False,
+    limit: LimitOption = None,
     status: Annotated[
         str | None,
         typer.Option("--status", help="Only runs with this status: ok, failed, interrupted."),
@@ -77,20 +77,15 @@ def ls_command(
         str | None,
         typer.Option("--tag", help="Only runs with this tag (a team tag, or one given at exec)."),
     ] = None,
-    where: Annotated[
-        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
-    ] = None,
-    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
+    where: WhereOption = None,
+    sort: SortOption = None,
     children: Annotated[
         str | None,
         typer.Option(
             "--children", help="Only the child runs (trials, jobs) of this RUN.", metavar="RUN"
         ),
     ] = None,
-    sweep: Annotated[
-        str | None,
-        typer.Option("--sweep", help=SWEEP_HELP, metavar="ID"),
-    ] = None,
+    sweep: SweepOption = None,
 ) -> None:
     """List runs, newest first. A search's trials are counted on its parent's row; list them
     with --children RUN."""
