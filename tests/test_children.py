@@ -220,3 +220,28 @@ def test_trial_lines_map_states_and_keep_the_last_report() -> None:
     assert specs[0].final == {"value": 1.5}
     assert specs[1].series == {"value": [(0.0, 5.0), (1.0, 4.0)]} and specs[1].final == {}
     assert specs[2].final == {"value_0": 0.1, "value_1": 0.2}
+
+
+def test_record_children_adds_children_to_a_recorded_run(repo: Repo) -> None:
+    from runledger.recording.children import ChildSpec, record_children
+    from runledger.store import git as rgit
+    from runledger.store.ledger import Ledger
+
+    proc = repo.run("exec", sys.executable, "-c", "print('loss=0.5')")
+    assert proc.returncode == 0, proc.stderr
+    (parent_id,) = repo.run_ids()
+    store = rgit.discover(repo.path)
+    parent = Ledger(store).read(parent_id)
+    specs = [
+        ChildSpec(params={"fold": fold}, series={"loss": [(0, 1.0), (1, 0.5 + fold)]})
+        for fold in range(3)
+    ]
+    children = record_children(parent, specs, repo=store)
+    listed = repo.cli("ls", "--children", parent_id, "--json").json()
+    assert sorted(run["params"]["fold"] for run in listed) == [0, 1, 2]
+    assert {run["id"] for run in listed} == {child.id for child in children}
+    assert {run["metrics"]["loss"] for run in listed} == {0.5, 1.5, 2.5}
+    blob = repo.git("rev-parse", f"refs/runledger/runs/{parent_id}:environment.toml").strip()
+    for child in children:
+        ref = f"refs/runledger/runs/{child.id}:environment.toml"
+        assert repo.git("rev-parse", ref).strip() == blob

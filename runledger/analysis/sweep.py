@@ -47,19 +47,6 @@ class Space:
         """Whether the space is a finite list of values (grid-searchable)."""
         return self.kind in ("choice", "grid")
 
-    def describe(self) -> str:
-        if self.is_listed:
-            shown = ",".join(str(value) for value in self.choices)
-            return (
-                f"{self.name}=choice({shown})" if self.kind == "choice" else f"{self.name}={shown}"
-            )
-        low, high = _shown(self.low), _shown(self.high)
-        return f"{self.name}={self.kind}({low},{high})"
-
-
-def _shown(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(value)
-
 
 def parse_space(text: str) -> Space:
     """One ``-s NAME=EXPR``; UserError naming what is wrong."""
