@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from populate import ensure_repo, environment, make_run, package_versions  # noqa: E402
+from timing import time_cli  # noqa: E402
 
 from runledger.recording.children import ChildSpec, build_children, write_family  # noqa: E402
 from runledger.store import git  # noqa: E402
@@ -79,17 +80,7 @@ def bench_children(root: Path, count: int) -> None:
         f"({elapsed / count * 1000:.2f} ms a child), {processes} processes started, "
         f"{written} run refs"
     )
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    (path / ".gitignore").write_text("*.log\n")
-    times = []
-    for _ in range(3):
-        begin = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "runledger", "exec", sys.executable, "-c", "print('loss=1')"],
-            cwd=path, env=env, check=False, capture_output=True,
-        )  # fmt: skip
-        times.append(time.perf_counter() - begin)
-    one = sorted(times)[1]
+    one = time_cli(path, ["exec", sys.executable, "-c", "print('loss=1')"]).median_s
     print(
         f"children: one 'runledger exec' of a trivial command takes {one:.3f} s; "
         f"{count} of them would take ~{one * count:.0f} s"
