@@ -133,6 +133,18 @@ def default_storage_path(repo: git.Repo, sweep_id: str) -> Path:
     return repo.runledger_dir / "sweeps" / f"{sweep_id}.journal"
 
 
+def local_sweep_id(repo: git.Repo, spec: str) -> str:
+    """The full id of a sweep kept in this repository's default storage that ``spec`` (an
+    id or a unique prefix of one) names; ``spec`` itself when none or several match."""
+    folder = repo.runledger_dir / "sweeps"
+    try:
+        found = sorted(path.stem for path in folder.glob("*.journal"))
+    except OSError:
+        return spec
+    matches = [name for name in found if name.startswith(spec)]
+    return matches[0] if len(matches) == 1 else spec
+
+
 def open_storage(url: str | None, repo: git.Repo, sweep_id: str) -> Any:
     """An Optuna storage: an RDB URL, else a journal file (default: in the git directory)."""
     optuna = optuna_module()

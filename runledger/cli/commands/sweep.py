@@ -178,6 +178,8 @@ def sweep_command(
                 "a resumed or joined sweep keeps its own command and spaces: give only its id"
             )
         sweep_id = existing.strip().lower()
+        if storage is None:
+            sweep_id = search.local_sweep_id(repo, sweep_id)
         study, settings = search.load_study(search.open_storage(storage, repo, sweep_id), sweep_id)
         sweep_id = study.study_name
         if trials is not None:
