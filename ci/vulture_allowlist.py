@@ -2,3 +2,4 @@
 
 main_options  # typer: the app's callback (runledger/cli/app.py)
 write_many  # store/ledger.py: used by benchmarks/populate.py and the tests
+record_children  # recording/children.py: for the in-process capture and Hydra helpers (and tests)

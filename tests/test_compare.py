@@ -212,6 +212,7 @@ def test_limit(three: Repo) -> None:
             ("--sort", "colour"),
             "unknown --sort key 'colour': use params.NAME, metrics.NAME or one of id, name, "
             "status, exit_code, commit, branch, started_at, ended_at, duration_s, user, host, "
+            "parent, sweep, "
             "with a leading '-' for descending (e.g. -metrics.acc)",
         ),
         (("zzzz",), "no run matches 'zzzz': see 'runledger ls' for run ids"),

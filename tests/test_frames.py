@@ -60,6 +60,8 @@ def test_load_runs_has_the_documented_columns(repo: Repo) -> None:
         "command",
         "tags",
         "reproduces",
+        "parent",
+        "sweep",
     )
     assert list(frame["id"]) == [B, A]  # newest first
     assert frame.loc[1, "params.model.depth"] == 3

@@ -192,6 +192,9 @@ def test_a_damaged_record_is_explained_by_show_and_skipped_by_ls(
         ("param_sources", "{lr = 1}", "param_sources must be a table of strings"),
         ("system", '"fast"', "system must be a table"),
         ("recovered", "7", "recovered must be a table of strings"),
+        ("parent", "12", "parent must be a string"),
+        ("sweep", "[1]", "sweep must be a string"),
+        ("trial", '"3"', "trial must be a table"),
     ],
 )
 def test_a_field_of_the_wrong_type_is_named(

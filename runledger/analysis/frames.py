@@ -5,7 +5,7 @@ for it. One row per run, newest first, with these columns in this order:
 
 - ``id``, ``name``, ``status``, ``exit_code``, ``commit``, ``branch``, ``started_at``
   (a UTC ``Timestamp``), ``duration_s``, ``user``, ``host``, ``command`` (one string),
-  ``tags`` (a list), ``reproduces``;
+  ``tags`` (a list), ``reproduces``, ``parent``, ``sweep`` (a search's trials: group by it);
 - ``params.NAME`` for every param of any run (nested params flattened with dots:
   ``params.model.depth``), in the order they first appear;
 - ``metrics.NAME`` for every metric of any run: its last value, as a float.
@@ -41,6 +41,8 @@ RUN_COLUMNS = (
     "command",
     "tags",
     "reproduces",
+    "parent",
+    "sweep",
 )
 
 
@@ -59,6 +61,8 @@ def _row(run: Run) -> dict[str, Any]:
         "command": shlex.join(run.command),
         "tags": run.all_tags,
         "reproduces": run.reproduces,
+        "parent": run.parent,
+        "sweep": run.sweep,
     }
     return row
 

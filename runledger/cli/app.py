@@ -105,6 +105,7 @@ def _register() -> None:
         report,
         reproduce,
         show,
+        sweep,
         sync,
         tag,
         verify,
@@ -132,6 +133,10 @@ def _register() -> None:
     app.command("importance")(importance.importance_command)
     app.command("report")(report.report_command)
     app.command("doctor")(doctor.doctor_command)
+    app.command(
+        "sweep",
+        context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
+    )(sweep.sweep_command)
 
 
 _register()

@@ -25,10 +25,12 @@ __all__ = [
     "MaximizeOption",
     "RunArgument",
     "SortOption",
+    "SweepOption",
     "WhereOption",
     "MAXIMIZE_HELP",
     "REMOTE_HELP",
     "SORT_HELP",
+    "SWEEP_HELP",
     "WHERE_HELP",
     "ask_to_run",
     "click_exceptions",
@@ -66,6 +68,8 @@ SORT_HELP = (
     "ascending; -KEY for descending (e.g. -metrics.acc). Runs without KEY come last."
 )
 
+
+SWEEP_HELP = "Only the trials of this search: a sweep id, or a parent RUN (its children's sweep)."
 
 REMOTE_HELP = "A remote's name or any git URL (default: the current branch's remote, else origin)."
 
@@ -118,3 +122,4 @@ AllColumnsOption = Annotated[
 JsonObjectOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 JsonArrayOption = Annotated[bool, typer.Option("--json", help="Print a JSON array.")]
 RunArgument = Annotated[str, typer.Argument(help=RUN_HELP, metavar="RUN")]
+SweepOption = Annotated[str | None, typer.Option("--sweep", help=SWEEP_HELP, metavar="ID")]

@@ -172,6 +172,13 @@ class Run:
     note: str | None = None
     reproduces: str | None = None
     reproduction: Reproduction | None = None
+    # a child run (a search's trial or a multirun's job): the run it belongs to, and the id
+    # every trial of the same search shares (the parent carries it too)
+    parent: str | None = None
+    sweep: str | None = None
+    # a child from a search: the trial's number and the engine's own state for it
+    # (Optuna's COMPLETE, PRUNED, FAIL), which ``status`` can only approximate
+    trial: dict[str, Any] | None = None
     runledger_version: str | None = None
     config_files: tuple[dict[str, Any], ...] = ()
     system: dict[str, Any] = field(default_factory=dict)
@@ -224,6 +231,9 @@ class Run:
             "tags": list(self.tags),
             "note": self.note,
             "reproduces": self.reproduces,
+            "parent": self.parent,
+            "sweep": self.sweep,
+            "trial": self.trial,
             "runledger_version": self.runledger_version,
             "git": self.git.to_dict(),
             "params": self.params,
@@ -251,10 +261,9 @@ class Run:
             if self.system_series:
                 document["system_series"] = _series_tables(self.system_series)
             files[METRICS_FILE] = tomlcodec.dumps(document).encode()
-        if self.environment is not None:
-            files[ENVIRONMENT_FILE] = tomlcodec.dumps(
-                {"schema": self.schema, **self.environment}
-            ).encode()
+        environment = self.environment_file()
+        if environment is not None:
+            files[ENVIRONMENT_FILE] = environment
         if self.inputs or self.artifacts:
             files[FILES_FILE] = tomlcodec.dumps(
                 {
@@ -266,6 +275,12 @@ class Run:
         if self.log is not None:
             files[LOG_FILE] = self.log
         return files
+
+    def environment_file(self) -> bytes | None:
+        """environment.toml's content; None when the environment is not known."""
+        if self.environment is None:
+            return None
+        return tomlcodec.dumps({"schema": self.schema, **self.environment}).encode()
 
     @classmethod
     def from_run_toml(cls, text: bytes | str, where: str = "") -> Run:
@@ -309,6 +324,9 @@ class Run:
                 tags=tuple(data.get("tags", ())),
                 note=data.get("note"),
                 reproduces=data.get("reproduces"),
+                parent=data.get("parent"),
+                sweep=data.get("sweep"),
+                trial=dict(data["trial"]) if "trial" in data else None,
                 reproduction=(
                     Reproduction.from_dict(data["reproduction"]) if "reproduction" in data else None
                 ),
@@ -378,6 +396,8 @@ class Run:
             "reproduces": self.reproduces,
             "reproduction": self.reproduction.to_dict() if self.reproduction else None,
             "reproduced_by": [item.to_json() for item in self.reproduced_by],
+            "parent": self.parent,
+            "sweep": self.sweep,
             "inputs_digest": self.inputs_digest,
         }
 
@@ -410,6 +430,7 @@ class Run:
         data["runledger_version"] = self.runledger_version
         data["notes"] = [dict(note) for note in self.notes]
         data["recovered"] = self.recovered
+        data["trial"] = json_safe(self.trial)
         return data
 
 

@@ -31,6 +31,8 @@ SORT_FIELDS = (
     "duration_s",
     "user",
     "host",
+    "parent",
+    "sweep",
 )
 CONTAINERS = ("params", "metrics")
 
@@ -76,6 +78,8 @@ _VIEW_FIELDS: dict[str, Callable[[Run], Any]] = {
     "tags": lambda run: run.all_tags,
     "note": lambda run: run.note,
     "reproduces": lambda run: run.reproduces,
+    "parent": lambda run: run.parent,
+    "sweep": lambda run: run.sweep,
 }
 
 

@@ -67,10 +67,12 @@ SCALAR_FIELDS = frozenset(
         "user",
         "host",
         "reproduces",
+        "parent",
+        "sweep",
         "note",
     }
 )
-PREFIX_FIELDS = frozenset({"id", "commit", "reproduces"})
+PREFIX_FIELDS = frozenset({"id", "commit", "reproduces", "parent", "sweep"})
 DATETIME_FIELDS = frozenset({"started_at"})
 FIELD_ALIASES = {"tag": "tags"}
 FALSE_STRINGS = frozenset({"", "0", "false", "no", "off"})

@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,6 +42,7 @@ from runledger.version import __version__
 if TYPE_CHECKING:
     from runledger.model.record import Run
     from runledger.recording.capture.pointers import FilePlan
+    from runledger.recording.children import ChildSpec
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
 MAX_HYDRA_ENTRIES = 100
@@ -75,6 +76,40 @@ def _refuse_dirty(paths: list[str]) -> None:
     )
 
 
+# Set by ``runledger sweep`` on the ``runledger exec`` of each trial (never passed on to the
+# command): the run is a child of the sweep's parent run.
+PARENT_ENV = "RUNLEDGER_PARENT_RUN"
+SWEEP_ENV = "RUNLEDGER_SWEEP_ID"
+TRIAL_ENV = "RUNLEDGER_TRIAL_NUMBER"
+CHILD_ID_ENV = "RUNLEDGER_CHILD_RUN_ID"  # the id the trial's run must have (the sweep reads it)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A trial's place in a search: its parent run, the sweep id, its trial number."""
+
+    parent: str
+    sweep: str
+    trial: int | None = None
+    run_id: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> Family | None:
+        """The family named by ``env`` (and removed from it), or None."""
+        parent = env.pop(PARENT_ENV, None)
+        sweep = env.pop(SWEEP_ENV, None)
+        trial = env.pop(TRIAL_ENV, None)
+        run_id = env.pop(CHILD_ID_ENV, None)
+        if not parent:
+            return None
+        number = int(trial) if trial and trial.isdigit() else None
+        if run_id is not None and not (
+            len(run_id) == ids.ID_LENGTH and ids.is_run_id_prefix(run_id)
+        ):
+            raise UserError(f"{CHILD_ID_ENV}={run_id!r} is not a run id")
+        return cls(parent, sweep or parent, number, run_id)
+
+
 @dataclass
 class _Capture:
     """Facts gathered in a thread while the command runs."""
@@ -99,6 +134,7 @@ class _Prepared:
     work_dir: Path
     config: project_config.ProjectConfig = field(default_factory=project_config.ProjectConfig)
     files: FilePlan | None = None
+    family: Family | None = None
 
     @property
     def metrics_file(self) -> Path:
@@ -133,14 +169,16 @@ def prepare(
         dict(params_capture.parse_param_assignment(text) for text in options.params)
     )
     env = dict(os.environ if env is None else env)
+    family = Family.from_env(env)
     executable = resolve_executable(options.command[0], env)
     config = project_config.load(repo.root)
     files = _plan_files(options, cwd, repo, head.commit, config)
-    run_id = ids.new_run_id()
+    run_id = family.run_id if family and family.run_id else ids.new_run_id()
     work_dir = repo.runledger_dir / "in-progress" / run_id  # made by begin_journal
     return _Prepared(
-        options, cwd, repo, head, executable, env, cli_params, run_id, work_dir, config, files
-    )
+        options, cwd, repo, head, executable, env, cli_params, run_id, work_dir, config, files,
+        family,
+    )  # fmt: skip
 
 
 def _plan_files(
@@ -470,6 +508,9 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         tags=tuple(dict.fromkeys(redactor.mask_text(tag) for tag in prepared.options.tags)),
         note=redactor.mask_text(prepared.options.note) if prepared.options.note else None,
         reproduces=prepared.options.reproduces,
+        parent=prepared.family.parent if prepared.family else None,
+        sweep=prepared.family.sweep if prepared.family else None,
+        trial=_trial(prepared.family),
         runledger_version=__version__,
         config_files=tuple(redactor.mask_params(entry) for entry in config_files),
         system=redactor.mask_params(system),
@@ -499,7 +540,33 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     )
 
 
-def record(prepared: _Prepared, run: Run, config: git.RepoConfig | None) -> None:
+def _trial(family: Family | None) -> dict[str, Any] | None:
+    if family is None or family.trial is None:
+        return None
+    return {"number": family.trial}
+
+
+def child_specs(prepared: _Prepared, outcome: _Outcome, status: str) -> list[ChildSpec]:
+    """The children of a run that searched itself: one per trial of an in-process Optuna
+    study (the trial lines of its metrics file), else one per job of a Hydra multirun."""
+    from runledger.recording import children
+
+    specs = children.specs_from_trial_lines(outcome.collector.records)
+    if specs:
+        return specs
+    jobs = params_capture.hydra_multirun_folders(prepared.cwd, outcome.result.started_at)
+    if len(jobs) < 2 and not any(arg in ("-m", "--multirun") for arg in prepared.options.command):
+        return []
+    return [replace(spec, status=status) for spec in children.specs_from_hydra(jobs)]
+
+
+def record(
+    prepared: _Prepared,
+    run: Run,
+    config: git.RepoConfig | None,
+    specs: list[ChildSpec] | None = None,
+) -> list[Run]:
+    """Write the run, and its children (in the same batch) when it has some; return them."""
     import socket
 
     user = _user()
@@ -507,8 +574,17 @@ def record(prepared: _Prepared, run: Run, config: git.RepoConfig | None) -> None
         (config.user_name if config else None) or user,
         (config.user_email if config else None) or f"{user}@{socket.gethostname()}",
     )
-    Ledger(prepared.repo).write(run, ident, int(time.time()))
+    ledger = Ledger(prepared.repo)
+    children: list[Run] = []
+    if specs:
+        from runledger.recording.children import build_children
+
+        children = build_children(run, specs)
+        ledger.write_family(run, children, ident, int(time.time()), with_parent=True)
+    else:
+        ledger.write(run, ident, int(time.time()))
     _cleanup(prepared.work_dir)
+    return children
 
 
 def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
@@ -536,10 +612,14 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
         }
     )
     run: Run | None = None
+    children: list[Run] = []
     try:
         with journal.shielded():
             run = build_run(prepared, outcome)
-            record(prepared, run, outcome.capture.config)
+            specs = child_specs(prepared, outcome, run.status)
+            if specs:
+                run = replace(run, sweep=run.sweep or run.id)
+            children = record(prepared, run, outcome.capture.config, specs)
     except (RunledgerError, OSError) as exc:
         _not_recorded(prepared, run_journal, run, _cause(exc))
         return result.exit_code
@@ -549,9 +629,10 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
         run_journal.hand_over(run.to_files() if run else {}, f"{type(exc).__name__}: {exc}")
         report_bug(exc)
         return result.exit_code
-    if not run.metrics:
+    if not run.metrics and not children:
         print(NO_METRICS_MESSAGE, file=sys.stderr)
-    print(f"runledger: recorded run {ids.short_id(run.id)} ({run.status})", file=sys.stderr)
+    told = f" with {len(children)} child runs" if children else ""
+    print(f"runledger: recorded run {ids.short_id(run.id)} ({run.status}){told}", file=sys.stderr)
     return result.exit_code
 
 

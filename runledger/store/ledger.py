@@ -8,7 +8,7 @@ two writers can never overwrite each other, and nothing recorded is ever rewritt
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -17,6 +17,7 @@ from runledger import ids
 from runledger.errors import AmbiguousRunError, CorruptRecordError, RunNotFoundError, UserError
 from runledger.model.record import (
     DETAIL_FILES,
+    ENVIRONMENT_FILE,
     METRICS_FILE,
     RUN_FILE,
     MetricsFile,
@@ -56,9 +57,21 @@ class Ledger:
 
     # --- writing ------------------------------------------------------------------------
 
-    def build_commit(self, run: Run, writer: git.ObjectWriter, ident: str, timestamp: int) -> str:
-        """Write the run's objects (blobs, tree, commit) and return the commit id."""
+    def build_commit(
+        self,
+        run: Run,
+        writer: git.ObjectWriter,
+        ident: str,
+        timestamp: int,
+        shared: Mapping[str, str] | None = None,
+    ) -> str:
+        """Write the run's objects (blobs, tree, commit) and return the commit id.
+
+        ``shared``: files of the tree that are blobs already written (file name -> blob id),
+        such as a parent's environment.toml that its children share.
+        """
         blobs = {name: writer.blob(content) for name, content in run.to_files().items()}
+        blobs.update(shared or {})
         tree = writer.flat_tree(blobs)
         title = f"runledger run {run.id}: {run.status}"
         body = " ".join(run.command)[:1000]
@@ -79,6 +92,31 @@ class Ledger:
         refs = {
             RUNS_PREFIX + run.id: self.build_commit(run, writer, ident, timestamp) for run in runs
         }
+        git.create_refs(self.repo, refs)
+        self._maybe_pack()
+
+    def write_family(
+        self, parent: Run, children: Sequence[Run], ident: str, timestamp: int, *, with_parent: bool
+    ) -> None:
+        """Record a search's child runs, and its parent too when ``with_parent``, in one ref
+        transaction: one git process however many children.
+
+        Each child's tree holds its parent's environment.toml as the very same blob (the
+        environment is captured once, by the parent): nothing is copied, and plain
+        ``git show CHILD:environment.toml`` still reads it. ``parent`` must carry its
+        environment (as recorded, or read back in full).
+        """
+        writer = git.ObjectWriter(self.repo)
+        refs: dict[str, str] = {}
+        if with_parent:
+            refs[RUNS_PREFIX + parent.id] = self.build_commit(parent, writer, ident, timestamp)
+        environment = parent.environment_file()
+        shared = {ENVIRONMENT_FILE: writer.blob(environment)} if environment is not None else {}
+        for child in children:
+            child = replace(child, environment=None)
+            refs[RUNS_PREFIX + child.id] = self.build_commit(
+                child, writer, ident, timestamp, shared
+            )
         git.create_refs(self.repo, refs)
         self._maybe_pack()
 

@@ -118,8 +118,12 @@ def _shorten(text: str, width: int) -> str:
 PLAIN_TABLE_ROWS = 1_000
 
 
-def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
-    """The run table's columns (rich ``add_column`` arguments) and rows."""
+def _run_table(
+    runs: Sequence[Run], children: Mapping[str, int] | None = None
+) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """The run table's columns (rich ``add_column`` arguments) and rows; ``children``: how
+    many child runs (trials, jobs) each parent run has, shown beside its status."""
+    children = children or {}
     metrics = headline_metrics(runs)
     reproductions = any(run.reproduces or run.reproduced_by for run in runs)
     columns: list[dict[str, Any]] = [
@@ -141,11 +145,11 @@ def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any
         label = safe(ids.short_id(run.id))
         if run.name:
             label += f" {safe(run.name)}"
-        row: list[Any] = [
-            label,
-            safe(format_when(run.started_at)),
-            Text(safe(run.status), style=STATUS_STYLE.get(run.status, "")),
-        ]
+        status = Text(safe(run.status), style=STATUS_STYLE.get(run.status, ""))
+        if children.get(run.id):
+            count = children[run.id]
+            status.append(f" +{count} child{'ren' if count != 1 else ''}", style="dim")
+        row: list[Any] = [label, safe(format_when(run.started_at)), status]
         if reproductions:
             row.append(reproduction_cell(run))
         row += [
@@ -159,14 +163,16 @@ def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any
     return columns, rows
 
 
-def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
+def render_run_table(
+    runs: Sequence[Run], out: Console | None = None, children: Mapping[str, int] | None = None
+) -> None:
     out = out or console()
     if not runs:
         out.print(
             "No runs recorded yet. Record one with: runledger exec python train.py", style="dim"
         )
         return
-    columns, rows = _run_table(runs)
+    columns, rows = _run_table(runs, children)
     if len(rows) > PLAIN_TABLE_ROWS:
         from runledger.views.plaintable import print_plain_table
 
@@ -254,6 +260,16 @@ def render_run(run: Run, out: Console | None = None) -> None:
         head.add_row("tags", ", ".join(map(safe, run.all_tags)))
     if run.reproduces:
         head.add_row("reproduces", safe(run.reproduces))
+    if run.parent:
+        parent = safe(run.parent)
+        head.add_row("parent", f"{parent}  (sweep {safe(run.sweep)})" if run.sweep else parent)
+    elif run.sweep:
+        head.add_row(
+            "sweep", f"{safe(run.sweep)}  (list its trials: runledger ls --children {run.id})"
+        )
+    if run.parent and run.trial and "number" in run.trial:
+        state = f" ({safe(str(run.trial['state']))})" if "state" in run.trial else ""
+        head.add_row("trial", f"{safe(str(run.trial['number']))}{state}")
     if run.reproduction:
         head.add_row("reproduction", _reproduction_text(run.reproduction))
     if run.note:

@@ -16,6 +16,7 @@ from runledger.cli.options import (
     LimitOption,
     MaximizeOption,
     SortOption,
+    SweepOption,
     WhereOption,
 )
 from runledger.errors import UserError
@@ -36,9 +37,16 @@ def parse_format(text: str) -> Format:
     raise UserError(f"unknown --format {text!r}: use one of {', '.join(FORMATS)}")
 
 
-def choose_runs(ledger: Ledger, specs: Sequence[str], keep: RunFilter | None) -> list[Run]:
-    """The runs named (in the order given, each once), or every run newest first; filtered."""
+def choose_runs(
+    ledger: Ledger, specs: Sequence[str], keep: RunFilter | None, sweep: str | None = None
+) -> list[Run]:
+    """The runs named (in the order given, each once), or every run newest first; filtered.
+    ``sweep``: only the children (trials, jobs) of that sweep or parent run."""
     runs = ledger.runs()
+    if sweep is not None:
+        from runledger.analysis.family import sweep_children
+
+        runs = sweep_children(ledger, sweep, runs)
     if specs:
         by_id = {run.id: run for run in runs}
         chosen: dict[str, Run] = {}
@@ -60,11 +68,12 @@ def compare_runs(
     sort: str | None = None,
     all_columns: bool = False,
     limit: int | None = None,
+    sweep: str | None = None,
 ) -> Comparison:
     sort_key = parse_sort(sort) if sort is not None else None
     keep = run_filter(where)
     ledger = Ledger(git.discover(cwd))
-    runs = choose_runs(ledger, specs, keep)
+    runs = choose_runs(ledger, specs, keep, sweep)
     return build(
         runs,
         metric=metric,
@@ -111,6 +120,7 @@ def compare_command(
     fmt: FormatOption = "table",
     all_columns: AllColumnsOption = False,
     limit: LimitOption = None,
+    sweep: SweepOption = None,
 ) -> None:
     """Runs side by side: the params that differ, the metrics, and which run is best."""
     output_format = parse_format(fmt)
@@ -123,6 +133,7 @@ def compare_command(
         sort=sort,
         all_columns=all_columns,
         limit=limit,
+        sweep=sweep,
     )
     empty = "No runs match --where." if where else "No runs recorded yet."
     print_comparison(comparison, output_format, empty)

@@ -13,15 +13,21 @@ from runledger.cli.commands.plot import chosen_runs
 from runledger.cli.options import (
     JsonObjectOption,
     MaximizeOption,
+    SweepOption,
     WhereOption,
     print_json,
 )
 
 
 def param_importance(
-    cwd: Path, metric: str, *, where: str | None = None, maximize: bool | None = None
+    cwd: Path,
+    metric: str,
+    *,
+    where: str | None = None,
+    maximize: bool | None = None,
+    sweep: str | None = None,
 ) -> Importance:
-    _, runs = chosen_runs(cwd, [], where, "score")
+    _, runs = chosen_runs(cwd, [], where, "score", sweep)
     return importance(runs, metric, maximize=maximize)
 
 
@@ -32,6 +38,7 @@ def importance_command(
     where: WhereOption = None,
     maximize: MaximizeOption = None,
     as_json: JsonObjectOption = False,
+    sweep: SweepOption = None,
 ) -> int:
     """Which params matter for METRIC across runs, as a ranked bar chart.
 
@@ -39,7 +46,7 @@ def importance_command(
     correlation ratio (variance explained), both on the ranks of each run's last METRIC.
     Exits 1 when there are too few runs (fewer than 5 with METRIC) or no param varies.
     """
-    result = param_importance(Path.cwd(), metric, where=where, maximize=maximize)
+    result = param_importance(Path.cwd(), metric, where=where, maximize=maximize, sweep=sweep)
     if as_json:
         print_json(result.to_json())
     elif result.problem is None:

@@ -11,6 +11,7 @@ from runledger.cli.options import (
     JsonArrayOption,
     LimitOption,
     SortOption,
+    SweepOption,
     WhereOption,
     print_json_lines,
 )
@@ -34,11 +35,21 @@ def list_runs(
     where: str | None = None,
     sort: str | None = None,
     tag: str | None = None,
+    children_of: str | None = None,
+    sweep: str | None = None,
 ) -> list[Run]:
     _check_status(status)
     keep = run_filter(where)
     sort_key = parse_sort(sort) if sort is not None else None
-    runs = link_reproductions(Ledger(git.discover(cwd)).runs())
+    ledger = Ledger(git.discover(cwd))
+    runs = link_reproductions(ledger.runs())
+    if children_of is not None:
+        parent = ledger.resolve(children_of).id
+        runs = [run for run in runs if run.parent == parent]
+    if sweep is not None:
+        from runledger.analysis.family import sweep_children
+
+        runs = sweep_children(ledger, sweep, runs)
     if status is not None:
         runs = [run for run in runs if run.status == status]
     if tag is not None:
@@ -68,13 +79,31 @@ def ls_command(
     ] = None,
     where: WhereOption = None,
     sort: SortOption = None,
+    children: Annotated[
+        str | None,
+        typer.Option(
+            "--children", help="Only the child runs (trials, jobs) of this RUN.", metavar="RUN"
+        ),
+    ] = None,
+    sweep: SweepOption = None,
 ) -> None:
-    """List runs, newest first."""
-    if as_json and where is None and sort is None and tag is None:
+    """List runs, newest first. A search's trials are counted on its parent's row; list them
+    with --children RUN."""
+    filtered = where is not None or sort is not None or tag is not None
+    if as_json and not filtered and children is None and sweep is None:
         # The common case, served from the run index without building a Run per run.
         print_json_lines(list_runs_json(Path.cwd(), status=status, limit=limit))
         return
-    runs = list_runs(Path.cwd(), status=status, limit=limit, where=where, sort=sort, tag=tag)
+    runs = list_runs(
+        Path.cwd(),
+        status=status,
+        limit=None if children is None and sweep is None and not filtered else limit,
+        where=where,
+        sort=sort,
+        tag=tag,
+        children_of=children,
+        sweep=sweep,
+    )
     if as_json:
         from runledger.store.index import summary_text
 
@@ -82,7 +111,13 @@ def ls_command(
         return
     from runledger.views.runs import console, render_run_table
 
-    if not runs and (where is not None or status is not None or tag is not None):
+    if not runs and (filtered or status is not None or children or sweep):
         console().print("No runs match.", style="dim")
         return
-    render_run_table(runs)
+    counts: dict[str, int] = {}
+    if children is None and sweep is None and not filtered:
+        from runledger.analysis.family import fold_children
+
+        runs, counts = fold_children(runs)
+        runs = runs[:limit] if limit is not None else runs
+    render_run_table(runs, children=counts)

@@ -12,6 +12,7 @@ from runledger.analysis.curves import Chart, XAxis, chart
 from runledger.cli.commands.compare import choose_runs
 from runledger.cli.options import (
     MaximizeOption,
+    SweepOption,
     WhereOption,
 )
 from runledger.errors import UserError
@@ -28,12 +29,13 @@ def no_runs(where: str | None, what: str) -> UserError:
 
 
 def chosen_runs(
-    cwd: Path, specs: Sequence[str], where: str | None, what: str
+    cwd: Path, specs: Sequence[str], where: str | None, what: str, sweep: str | None = None
 ) -> tuple[Ledger, list[Run]]:
-    """The ledger and the runs named (or all), filtered; UserError when none is left."""
+    """The ledger and the runs named (or all, or a sweep's children), filtered; UserError
+    when none is left."""
     keep = run_filter(where)
     ledger = Ledger(git.discover(cwd))
-    runs = choose_runs(ledger, specs, keep)
+    runs = choose_runs(ledger, specs, keep, sweep)
     if not runs:
         raise no_runs(where, what)
     return ledger, runs
@@ -50,8 +52,9 @@ def plot_chart(
     smooth: int = 1,
     top: int | None = None,
     maximize: bool | None = None,
+    sweep: str | None = None,
 ) -> Chart:
-    ledger, runs = chosen_runs(cwd, specs, where, "plot")
+    ledger, runs = chosen_runs(cwd, specs, where, "plot", sweep)
     result = chart(
         ledger, runs, metric, x_axis=x_axis, log_y=log_y, smooth=smooth, top=top, maximize=maximize
     )
@@ -107,6 +110,7 @@ def plot_command(
         ),
     ] = 10,
     maximize: MaximizeOption = None,
+    sweep: SweepOption = None,
 ) -> None:
     """METRIC's step series of several runs as one chart in the terminal.
 
@@ -125,6 +129,7 @@ def plot_command(
         smooth=smooth,
         top=top,
         maximize=maximize,
+        sweep=sweep,
     )
     from runledger.views.charts import render_chart
 

@@ -26,6 +26,7 @@ from runledger.analysis.importance import Importance, importance
 from runledger.cli.commands.plot import chosen_runs
 from runledger.cli.options import (
     MaximizeOption,
+    SweepOption,
     WhereOption,
 )
 from runledger.errors import UserError
@@ -81,12 +82,13 @@ def build_report(
     maximize: bool | None = None,
     top: int = DEFAULT_TOP,
     title: str | None = None,
+    sweep: str | None = None,
 ) -> tuple[str, int, str | None]:
     """The page's HTML, the number of runs in it, and the metric it is about."""
     from runledger.views.report import figures
     from runledger.views.report.html import Figure, Report, render
 
-    ledger, runs = chosen_runs(cwd, specs, where, "report on")
+    ledger, runs = chosen_runs(cwd, specs, where, "report on", sweep)
     if metric is not None:
         require_metric(runs, metric)
     else:
@@ -268,6 +270,7 @@ def report_command(
     title: Annotated[
         str | None, typer.Option("--title", help="The page's title.", metavar="TEXT")
     ] = None,
+    sweep: SweepOption = None,
 ) -> None:
     """One self-contained HTML page to share: compare table, curves, importance, runs.
 
@@ -276,7 +279,14 @@ def report_command(
     matter, and each run's commit, command and environment.
     """
     page, count, chosen = build_report(
-        Path.cwd(), runs or [], where=where, metric=metric, maximize=maximize, top=top, title=title
+        Path.cwd(),
+        runs or [],
+        where=where,
+        metric=metric,
+        maximize=maximize,
+        top=top,
+        title=title,
+        sweep=sweep,
     )
     size = write_report(page, output)
     if output != "-":

@@ -243,6 +243,12 @@ def _json_object_fields(text: str) -> dict[str, Step] | None:
     return _numeric_json_fields(decoded)
 
 
+# A metrics-file line with this key is a record of its own kind (e.g. an in-process search's
+# trial, see recording/children.py), not metrics.
+RECORD_KEY = "_runledger"
+MAX_RECORDS = 100_000
+
+
 def _decode_json_object(text: str) -> dict[str, Any] | None:
     try:
         decoded = json.loads(text)
@@ -489,6 +495,15 @@ class MetricsCollector:
         # The step of the last header line alone (Keras' "Epoch 2/10"), by stream.
         self._header_steps: dict[str, Step] = {}
         self._inprocess = InProcessReport()
+        self._records: list[dict[str, Any]] = []
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The metrics file's lines that describe something other than metrics: objects
+        with a ``_runledger`` key naming what they are (an Optuna trial: ``"trial"``), in the
+        order they came. They never become metrics."""
+        with self._lock:
+            return list(self._records)
 
     @property
     def logged_params(self) -> dict[str, Any]:
@@ -591,6 +606,8 @@ class MetricsCollector:
         kind = decoded.pop(INPROCESS_KEY, None)
         if kind is not None and kind != "metrics":
             self._inprocess.add(kind, decoded)
+            if isinstance(kind, str) and len(self._records) < MAX_RECORDS:
+                self._records.append({RECORD_KEY: kind, **decoded})
             return
         params = decoded.pop(PARAMS_KEY, None)
         if isinstance(params, dict):

@@ -580,6 +580,37 @@ def _job_number(folder: Path) -> tuple[int, str]:
     return (int(folder.name), "") if folder.name.isdigit() else (1 << 62, folder.name)
 
 
+def hydra_multirun_folders(cwd: Path, started_after: float) -> list[Path]:
+    """The job folders (``multirun/DATE/TIME/N``) of the Hydra multirun that the run wrote,
+    in job order: those of the newest sweep folder written since the run started."""
+    by_sweep: dict[Path, list[Path]] = {}
+    try:
+        found = list(cwd.glob(HYDRA_DEFAULT_GLOBS[1]))
+    except OSError:
+        return []
+    for config in found:
+        mtime = _mtime(config)
+        if mtime is None or mtime < started_after - MTIME_SLACK_S:
+            continue
+        job = config.parent.parent
+        if job.name.isdigit():
+            by_sweep.setdefault(job.parent, []).append(job)
+    if not by_sweep:
+        return []
+    newest = max(by_sweep, key=lambda sweep: max(_mtime(j) or 0.0 for j in by_sweep[sweep]))
+    return sorted(by_sweep[newest], key=lambda job: int(job.name))
+
+
+def read_hydra_file(path: Path) -> Any:
+    """A file of Hydra's ``.hydra`` folder as plain data; None when it cannot be read."""
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            return None
+        return to_plain(_load_yaml(path.read_text(encoding="utf-8")))
+    except Exception:  # noqa: BLE001 - a broken Hydra file means no params, not a failed run
+        return None
+
+
 def _default_hydra_configs(cwd: Path) -> Iterator[Path]:
     for pattern in HYDRA_DEFAULT_GLOBS:
         try:

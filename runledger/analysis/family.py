@@ -1,0 +1,63 @@
+"""Parents and children: a search's trials (or a multirun's jobs) are child runs of one run.
+
+A child carries ``parent`` (its parent's run id) and ``sweep`` (an id every trial of the
+same search shares: the id of the search's first parent run, so a resumed or joined search
+that wrote more parents still gathers under one id). The parent carries ``sweep`` too.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from runledger.errors import UserError
+from runledger.model.record import Run
+from runledger.store.ledger import Ledger
+
+
+def fold_children(runs: Sequence[Run]) -> tuple[list[Run], dict[str, int]]:
+    """``runs`` without the children whose parent is among them, and each parent's count.
+
+    A child whose parent is not listed (a search still running, whose parent is written when
+    it ends; a worker's trials pulled before its parent) stays in the list.
+    """
+    present = {run.id for run in runs}
+    counts = Counter(run.parent for run in runs if run.parent in present)
+    kept = [run for run in runs if run.parent is None or run.parent not in present]
+    return kept, {parent: count for parent, count in counts.items() if parent is not None}
+
+
+def sweep_id(ledger: Ledger, spec: str, runs: Sequence[Run] | None = None) -> str:
+    """The sweep id that ``spec`` names: a sweep id (or a unique prefix of one), or a parent
+    RUN (a run id, prefix or tag) whose children form a sweep."""
+    runs = ledger.runs() if runs is None else runs
+    wanted = spec.strip().lower()
+    sweeps = {run.sweep for run in runs if run.sweep}
+    if wanted in sweeps:
+        return wanted
+    matching = sorted(found for found in sweeps if len(wanted) >= 4 and found.startswith(wanted))
+    if len(matching) == 1:
+        return matching[0]
+    if len(matching) > 1:
+        raise UserError(f"sweep {spec!r} is ambiguous: it matches {len(matching)} sweeps")
+    run_id = ledger.resolve(spec).id
+    by_id = {run.id: run for run in runs}
+    found = by_id.get(run_id)
+    if found is not None and found.sweep:
+        return found.sweep
+    if any(run.parent == run_id for run in runs):
+        return run_id
+    raise UserError(
+        f"run {run_id[:8]} has no child runs: pass a sweep id or the parent run of a search"
+    )
+
+
+def sweep_children(ledger: Ledger, spec: str, runs: Sequence[Run] | None = None) -> list[Run]:
+    """The child runs (trials, jobs) of the sweep or parent run that ``spec`` names."""
+    runs = ledger.runs() if runs is None else runs
+    wanted = sweep_id(ledger, spec, runs)
+    return [
+        run
+        for run in runs
+        if run.parent is not None and (run.sweep == wanted or run.parent == wanted)
+    ]

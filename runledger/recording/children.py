@@ -1,0 +1,298 @@
+"""Child runs: one run per trial of a search (or job of a multirun) that a program ran itself.
+
+A child is a full run (its own params, metrics, series and status) that shares its parent's
+commit, command and environment: the environment by reference, as the parent's very blob
+(Ledger.write_family). Children are written in one batch, so a study of 1,000 trials costs
+one ref transaction, not 1,000 execs (benchmarks/bench_sweep.py measures it).
+
+Sources:
+
+- an Optuna study run in-process under ``runledger exec``: the in-process capture writes one
+  line per finished trial into the metrics file, ``{"_runledger": "trial", "number": n,
+  "params": {...}, "value": v | null, "values": [...] | null, "state": "COMPLETE" |
+  "PRUNED" | "FAIL", "intermediate": {"step": value}, "datetime_start": iso,
+  "datetime_complete": iso}`` (:func:`specs_from_trial_lines`);
+- a Hydra multirun: one job per folder of ``multirun/…/N/.hydra`` (:func:`specs_from_hydra`).
+
+Optuna's trial states map onto run statuses as: COMPLETE -> ok, FAIL -> failed, PRUNED ->
+interrupted (the pruner stopped it before the end). The engine's own state is kept exactly in
+the child's ``trial`` table (``trial.state``), beside the trial number.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from runledger import ids
+from runledger.model.record import MetricSummary, Run
+from runledger.store import git
+from runledger.store.facts import now_iso
+from runledger.store.ledger import Ledger
+
+TRIAL_RECORD = "trial"
+STATE_STATUS = {"COMPLETE": "ok", "FAIL": "failed", "PRUNED": "interrupted"}
+OBJECTIVE_METRIC = "value"
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """What is known of one child before it becomes a run.
+
+    ``series``: metric name -> [(step, value), ...]; ``final``: metric name -> the value the
+    child ended with when it is not the series' last point (Optuna's objective value after
+    its intermediate values).
+    """
+
+    params: dict[str, Any]
+    status: str = "ok"
+    series: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    final: dict[str, float] = field(default_factory=dict)
+    started_at: str | None = None
+    ended_at: str | None = None
+    name: str | None = None
+    trial: dict[str, Any] | None = None
+    config_files: tuple[dict[str, Any], ...] = ()
+    output_paths: tuple[str, ...] = ()
+
+
+def build_children(parent: Run, specs: Sequence[ChildSpec]) -> list[Run]:
+    """The child runs of ``parent`` (not written); the sweep id is the parent's, else its id."""
+    sweep = parent.sweep or parent.id
+    now = time.time()
+    return [_child(parent, spec, sweep, now) for spec in specs]
+
+
+def record_children(parent: Run, children: Sequence[ChildSpec], *, repo: git.Repo) -> list[Run]:
+    """Write ``children`` of an already recorded ``parent`` (read in full, so that its
+    environment is known) in one batch; return them."""
+    runs = build_children(parent, children)
+    write_family(repo, parent, runs, with_parent=False)
+    return runs
+
+
+def write_family(
+    repo: git.Repo, parent: Run, children: Sequence[Run], *, with_parent: bool
+) -> None:
+    ledger = Ledger(repo)
+    ledger.write_family(parent, children, _ident(repo), int(time.time()), with_parent=with_parent)
+
+
+def write_run(repo: git.Repo, run: Run) -> None:
+    """Record one run built outside exec (a sweep's parent)."""
+    Ledger(repo).write(run, _ident(repo), int(time.time()))
+
+
+def _ident(repo: git.Repo) -> str:
+    import getpass
+    import socket
+
+    config = git.read_config(repo)
+    user = _user(getpass)
+    return git.format_ident(
+        config.user_name or user, config.user_email or f"{user}@{socket.gethostname()}"
+    )
+
+
+def _user(getpass: Any) -> str:
+    try:
+        return str(getpass.getuser())
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _child(parent: Run, spec: ChildSpec, sweep: str, now: float) -> Run:
+    started = spec.started_at or parent.started_at
+    ended = spec.ended_at or started
+    return Run(
+        id=ids.new_run_id(now),
+        status=spec.status,
+        started_at=started,
+        ended_at=ended,
+        duration_s=_seconds_between(started, ended),
+        command=parent.command,
+        git=parent.git,
+        exit_code=None,
+        name=spec.name,
+        cwd=parent.cwd,
+        user=parent.user,
+        host=parent.host,
+        params=dict(spec.params),
+        param_sources={name: "child" for name in spec.params},
+        metrics=_summaries(spec),
+        parent=parent.id,
+        sweep=sweep,
+        trial=dict(spec.trial) if spec.trial is not None else None,
+        runledger_version=parent.runledger_version,
+        config_files=spec.config_files,
+        output_paths=spec.output_paths,
+        series={
+            name: ([float(step) for step, _ in points], [float(value) for _, value in points])
+            for name, points in spec.series.items()
+            if points
+        },
+    )
+
+
+def _summaries(spec: ChildSpec) -> dict[str, MetricSummary]:
+    summaries: dict[str, MetricSummary] = {}
+    for name in {*spec.series, *spec.final}:
+        points = list(spec.series.get(name, ()))
+        values = [value for _, value in points]
+        last_step: float | None = points[-1][0] if points else None
+        last = values[-1] if values else math.nan
+        if name in spec.final:
+            last, last_step = spec.final[name], None
+            values.append(last)
+        if not values:
+            continue
+        finite = [value for value in values if math.isfinite(value)] or values
+        summaries[name] = MetricSummary(
+            last=last,
+            min=min(finite),
+            max=max(finite),
+            last_step=last_step,
+            count=len(values),
+        )
+    return summaries
+
+
+def _seconds_between(start: str, end: str) -> float:
+    try:
+        begun = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        ended = datetime.fromisoformat(end.replace("Z", "+00:00"))
+    except ValueError:
+        return 0.0
+    return max(0.0, round((ended - begun).total_seconds(), 3))
+
+
+def iso_utc(text: Any) -> str | None:
+    """A timestamp as run.toml writes them (UTC, milliseconds, Z); None when unreadable.
+    A time without a zone is Optuna's local time."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.astimezone()
+    return now_iso(moment.timestamp())
+
+
+# --- Optuna trials written by the in-process capture -----------------------------------------
+
+
+def specs_from_trial_lines(records: Iterable[Mapping[str, Any]]) -> list[ChildSpec]:
+    """One child per finished trial among the metrics file's ``_runledger`` records, in trial
+    order; a trial reported twice counts once (its last report)."""
+    by_number: dict[Any, Mapping[str, Any]] = {}
+    for record in records:
+        if record.get("_runledger") != TRIAL_RECORD:
+            continue
+        if str(record.get("state", "")).upper() not in STATE_STATUS:
+            continue  # RUNNING or WAITING: not finished
+        by_number[record.get("number", len(by_number))] = record
+    return [_trial_spec(record) for _, record in sorted(by_number.items(), key=_number_order)]
+
+
+def _number_order(item: tuple[Any, Any]) -> tuple[int, Any]:
+    number = item[0]
+    return (0, number) if isinstance(number, int) else (1, str(number))
+
+
+def _trial_spec(record: Mapping[str, Any]) -> ChildSpec:
+    state = str(record.get("state", "")).upper()
+    params = record.get("params")
+    number = record.get("number")
+    intermediate = record.get("intermediate")
+    points: list[tuple[float, float]] = []
+    if isinstance(intermediate, Mapping):
+        for step, value in intermediate.items():
+            step_number = _number(step)
+            number_value = _number(value)
+            if step_number is not None and number_value is not None:
+                points.append((step_number, number_value))
+        points.sort()
+    final: dict[str, float] = {}
+    values = record.get("values")
+    names = record.get("metric_names")
+    if isinstance(values, list) and len(values) > 1:
+        for position, value in enumerate(values):
+            name = _metric_name(names, position, f"{OBJECTIVE_METRIC}_{position}")
+            if _number(value) is not None:
+                final[name] = float(value)
+    else:
+        value = record.get("value")
+        if value is None and isinstance(values, list) and values:
+            value = values[0]
+        if _number(value) is not None:
+            final[_metric_name(names, 0, OBJECTIVE_METRIC)] = float(value)
+    objective = next(iter(final), _metric_name(names, 0, OBJECTIVE_METRIC))
+    trial: dict[str, Any] = {"state": state}
+    if isinstance(number, int) and not isinstance(number, bool):
+        trial["number"] = number
+    return ChildSpec(
+        params=dict(params) if isinstance(params, Mapping) else {},
+        status=STATE_STATUS[state],
+        series={objective: points} if points else {},
+        final=final,
+        started_at=iso_utc(record.get("datetime_start")),
+        ended_at=iso_utc(record.get("datetime_complete")),
+        name=f"trial {number}" if number is not None else None,
+        trial=trial,
+    )
+
+
+def _metric_name(names: Any, position: int, default: str) -> str:
+    if isinstance(names, list) and position < len(names) and isinstance(names[position], str):
+        return names[position] or default
+    return default
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    return None
+
+
+# --- Hydra multirun ---------------------------------------------------------------------------
+
+
+def specs_from_hydra(jobs: Iterable[Path]) -> list[ChildSpec]:
+    """One child per Hydra job folder (``multirun/DATE/TIME/N``, see
+    ``params.hydra_multirun_folders``): its composed config (``.hydra/config.yaml``) as params,
+    its overrides in ``trial.overrides``, in job order."""
+    from runledger.recording.capture.params import read_hydra_file
+
+    specs = []
+    for folder in jobs:
+        config = read_hydra_file(folder / ".hydra" / "config.yaml")
+        if not isinstance(config, dict):
+            continue
+        overrides = read_hydra_file(folder / ".hydra" / "overrides.yaml")
+        specs.append(
+            ChildSpec(
+                params=config,
+                name=f"job {folder.name}",
+                trial={
+                    "job": int(folder.name) if folder.name.isdigit() else folder.name,
+                    "overrides": [str(item) for item in overrides]
+                    if isinstance(overrides, list)
+                    else [],
+                },
+            )
+        )
+    return specs
