@@ -29,7 +29,7 @@ Verdict = Literal["better", "worse", "same"]
 COMMIT_ID = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 # Recorded with every GPU but different on every card, so a diff of them would be noise.
 GPU_NOISE = frozenset({"uuid", "index"})
-ENVIRONMENT_SECTIONS = ("python", "os", "cpu")
+ENVIRONMENT_SECTIONS = ("python", "torch", "os", "cpu")
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,7 @@ VERDICT_MARK = {
     "reproduced": ("✓", "green"),
     "not-reproduced": ("✗", "red"),
     "failed": ("✗", "red"),
+    "not-verified": ("?", "yellow"),
     "interrupted": ("?", "yellow"),
     None: ("?", "yellow"),
 }

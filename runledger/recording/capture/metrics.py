@@ -50,6 +50,8 @@ from typing import Any, Final
 
 from runledger.api import PARAMS_KEY
 
+FACT_KEY = "_runledger"  # {"_runledger": "used", ...}: a fact about the run, never a metric
+
 Step = int | float
 
 MAX_LINE_BYTES: Final = 64 * 1024
@@ -407,6 +409,14 @@ class MetricsCollector:
         self._explicit: dict[str, _PointStore] = {}
         self._printed: dict[str, _PointStore] = {}
         self._logged_params: dict[str, Any] = {}
+        self._facts: list[dict[str, Any]] = []
+
+    @property
+    def facts(self) -> list[dict[str, Any]]:
+        """The metrics file's ``{"_runledger": KIND, ...}`` lines: facts about the run, not
+        metrics (read by ``recording.capture.inprocess``)."""
+        with self._lock:
+            return [dict(line) for line in self._facts]
 
     @property
     def logged_params(self) -> dict[str, Any]:
@@ -473,6 +483,9 @@ class MetricsCollector:
     def _add_file_line(self, line: bytes) -> None:
         decoded = _decode_json_object(line.decode("utf-8", errors="replace"))
         if decoded is None:
+            return
+        if isinstance(decoded.get(FACT_KEY), str):
+            self._facts.append(decoded)
             return
         params = decoded.pop(PARAMS_KEY, None)
         if isinstance(params, dict):
