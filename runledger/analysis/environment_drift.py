@@ -14,19 +14,14 @@ packages only the other side has.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from runledger.analysis.diff import Change, diff_environment
+from runledger.analysis.diff import PLATFORM_FACT, Change, diff_environment, package_key
 
 # runledger's own version is not part of what the command computes.
 NOT_DRIFT_PACKAGES = frozenset({"runledger"})
-_PLATFORM_FACT = re.compile(
-    r"^(python\.version|python\.implementation|torch\.cuda|torch\.cudnn|gpus\.count"
-    r"|gpus\[(?P<gpu>[^\]]*)\]\.(?P<field>name|driver_version|cuda_driver_version))$"
-)
 _GPU_FIELD_LABEL = {"name": "", "driver_version": " driver", "cuda_driver_version": " CUDA"}
 _FACT_LABEL = {
     "python.version": "Python",
@@ -35,11 +30,6 @@ _FACT_LABEL = {
     "torch.cudnn": "torch cuDNN",
     "gpus.count": "GPUs",
 }
-
-
-def package_key(name: str) -> str:
-    """PEP 503's normalized name: ``Scikit_Learn`` and ``scikit-learn`` are one package."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def used_packages(environment: Mapping[str, Any]) -> dict[str, str] | None:
@@ -117,7 +107,7 @@ def environment_drift(recorded: Mapping[str, Any], current: Mapping[str, Any]) -
     changes = diff_environment(recorded, current)
     platform: list[str] = []
     for change in changes.system:
-        match = _PLATFORM_FACT.match(change.key)
+        match = PLATFORM_FACT.match(change.key)
         if match is None or change.a is None:
             continue  # not recorded then: nothing to compare with
         if match["gpu"] is not None:

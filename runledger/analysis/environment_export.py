@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from runledger import ids
-from runledger.analysis.environment_drift import NOT_DRIFT_PACKAGES, package_key, used_packages
+from runledger.analysis.diff import package_key
+from runledger.analysis.environment_drift import NOT_DRIFT_PACKAGES, used_packages
 from runledger.errors import CorruptRecordError, UserError
 from runledger.model.record import Run
 

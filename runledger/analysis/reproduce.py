@@ -156,6 +156,7 @@ class Outcome:
     run: Run  # the new run, as recorded
     verdict: Verdict
     kept_outputs: Path | None = None  # where the re-run's declared outputs were copied
+    environment_differences: int = 0  # before the re-run, from the recorded environment
 
 
 class Interrupted(KeyboardInterrupt):
@@ -592,8 +593,11 @@ def environment_differences(recorded: Mapping[str, Any], current: Mapping[str, A
 
 
 def _recorded_drift(drift: EnvironmentDrift) -> tuple[str, ...]:
-    """What the reproduction records: what matters first, then the rest, capped."""
-    return tuple([*drift.leading(), *drift.other][:DRIFT_RECORDED])
+    """What the reproduction records: what matters first, the rest collapsed into a count.
+
+    Both runs' environments are recorded in full, so ``diff`` can still list every one.
+    """
+    return tuple(drift.lines()[:DRIFT_RECORDED])
 
 
 def _missing_packages(original: Run, drift: EnvironmentDrift) -> UserError:
@@ -730,6 +734,8 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
         prepared = prepare(options, plan.cwd, env=plan.env, require_clean=False)
         recorded = False
         try:
+            # exec makes it with the journal: the command's RUNLEDGER_METRICS_FILE lives here
+            prepared.work_dir.mkdir(parents=True, exist_ok=True)
             prepared = replace(prepared, cli_params=plan.cli_params)
             outcome = run_and_capture(prepared)
             run = with_linked_inputs(build_run(prepared, outcome), plan)
@@ -767,7 +773,7 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
         file=sys.stderr,
     )
     kept = keep_outputs(plan, run, outputs_dir)
-    return Outcome(run, verdict, kept)
+    return Outcome(run, verdict, kept, plan.drift.count())
 
 
 def keep_outputs(plan: Plan, run: Run, outputs_dir: Path | None) -> Path | None:

@@ -120,8 +120,8 @@ def render_verdict(outcome: Outcome, out: Console | None = None) -> None:
     notes = []
     if reproduction is not None and reproduction.input_drift:
         notes.append("the inputs differed from the original's (--allow-input-drift)")
-    if reproduction is not None and reproduction.environment_drift:
-        count = len(reproduction.environment_drift)
+    if outcome.environment_differences:
+        count = outcome.environment_differences
         notes.append(f"the environment differed ({count} difference{'s' * (count != 1)})")
     if reproduction is not None and reproduction.relaxed:
         notes.append(f"--relax installed other versions: {', '.join(reproduction.relaxed)}")
