@@ -602,7 +602,7 @@ def _recorded_drift(drift: EnvironmentDrift) -> tuple[str, ...]:
 
 def _missing_packages(original: Run, drift: EnvironmentDrift) -> UserError:
     names = ", ".join(f"{change.key} {change.a}" for change in drift.missing_used)
-    short = ids.short_id(original.id)
+    short = original.id  # in full: the fix line is copied, and a prefix may grow ambiguous
     verb = "is" if len(drift.missing_used) == 1 else "are"
     return UserError(
         f"the run used {names}, which {verb} not installed here; install the recorded "
@@ -773,7 +773,9 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
         file=sys.stderr,
     )
     kept = keep_outputs(plan, run, outputs_dir)
-    return Outcome(run, verdict, kept, plan.drift.count())
+    # In a rebuilt virtualenv the packages the run did not import are left out on purpose.
+    differences = len(plan.drift.leading()) if plan.built else plan.drift.count()
+    return Outcome(run, verdict, kept, differences)
 
 
 def keep_outputs(plan: Plan, run: Run, outputs_dir: Path | None) -> Path | None:

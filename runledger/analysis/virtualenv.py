@@ -125,7 +125,9 @@ def find_python(version: str) -> PythonFound:
     minor = minor_version(version)
     current = f"{sys.version_info.major}.{sys.version_info.minor}"
     if minor == current:
-        return PythonFound(minor, sys.executable)
+        # runledger's own interpreter, or the one its virtualenv was made from
+        base = getattr(sys, "_base_executable", None) or sys.executable
+        return PythonFound(minor, base if os.path.exists(base) else sys.executable)
     found = available_pythons()
     if minor in found:
         return PythonFound(minor, found[minor])
@@ -221,8 +223,8 @@ def _not_installable(
     return failing
 
 
-def available_versions(name: str, python: str, uv: str | None, log: list[str]) -> list[str]:
-    """The versions of ``name`` the index offers (pip index versions), newest first."""
+def available_versions(name: str, python: str, log: list[str]) -> list[str]:
+    """The versions of ``name`` the index offers (``pip index versions``), newest first."""
     pip = [python, "-m", "pip"]
     proc = subprocess.run(
         [*pip, "index", "versions", name, "--disable-pip-version-check"],
@@ -301,10 +303,14 @@ def build_virtualenv(
         )
     replaced = {}
     for item in failing:
-        versions = available_versions(item.name, sys.executable, uv, log)
+        # pip answers which versions the index has: the venv's own pip, else runledger's
+        versions = available_versions(item.name, venv_python if uv is None else sys.executable, log)
         nearest = nearest_version(item.version, versions)
         if nearest is None:
-            raise VirtualenvError(f"{item.name}: the package index has no version of it")
+            raise VirtualenvError(
+                f"{item.name}=={item.version} can no longer be installed, and no other "
+                "version of it was found ('pip index versions' listed none)"
+            )
         replaced[item.name] = f"{item.name}=={nearest}"
         built.relaxed.append(f"{item.name} {item.version} -> {nearest}")
         progress(f"--relax: {item.name} {item.version} is not available; installing {nearest}")
