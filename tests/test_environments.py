@@ -433,3 +433,58 @@ def test_a_version_no_longer_installable_needs_relax(repo: Repo, six_venv: Path)
     assert "--relax installed other versions: six 1.16.99 -> 1.16.0" in relaxed.stdout
     [new] = [i for i in repo.run_ids() if i != "00000000000env07"]
     assert show(repo, new)["reproduction"]["relaxed"] == ["six 1.16.99 -> 1.16.0"]
+
+
+@pytest.mark.network
+def test_a_package_from_a_local_folder_is_written_as_pip_freeze_would(
+    repo: Repo, six_venv: Path, tmp_path: Path
+) -> None:
+    package = tmp_path / "localpkg"
+    (package / "localpkg").mkdir(parents=True)
+    (package / "localpkg" / "__init__.py").write_text("VALUE = 7\n")
+    (package / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n'
+        '[project]\nname = "localpkg"\nversion = "0.3"\n'
+    )
+    python = str(six_venv / "bin" / "python")
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", str(package)], check=True, capture_output=True
+    )
+    repo.write("train.py", REPORTS_USED.format(names=["localpkg", "six"]) + "print('acc=1')\n")
+    repo.commit_all("train")
+    run_id = exec_(repo, python, "train.py")
+    sources = show(repo, run_id)["environment"]["package_sources"]
+    assert sources["localpkg"]["url"] == package.as_uri()
+    assert "localpkg" in repo.git("show", f"refs/runledger/runs/{run_id}:environment.toml")
+    lines = repo.cli("env", run_id).stdout.splitlines()
+    assert lines[2:] == [
+        "# localpkg 0.3 was installed from a local folder: its content is not pinned",
+        f"localpkg @ {package.as_uri()}",
+        "six==1.16.0",
+    ]
+
+
+def test_torch_cuda_and_the_driver_come_before_other_packages() -> None:
+    from runledger.analysis.environment_drift import environment_drift
+
+    gpu = {"index": 0, "name": "A100", "driver_version": "535.1", "cuda_driver_version": "12.2"}
+    recorded = {
+        "python": {"version": "3.11.7"},
+        "packages": {"torch": "2.3.0", "tqdm": "4.0"},
+        "used": {"torch": "2.3.0"},
+        "torch": {"version": "2.3.0", "cuda": "12.1", "cudnn": 8902},
+        "gpus": [gpu],
+    }
+    current = {
+        "python": {"version": "3.11.7"},
+        "packages": {"torch": "2.3.0", "tqdm": "4.1"},
+        "torch": {"version": "2.3.0", "cuda": "11.8", "cudnn": 8700},
+        "gpus": [{**gpu, "driver_version": "550.2"}],
+    }
+    drift = environment_drift(recorded, current)
+    assert drift.lines() == [
+        "torch CUDA 12.1 -> 11.8",
+        "torch cuDNN 8902 -> 8700",
+        "GPU 0 driver 535.1 -> 550.2",
+        "1 other difference (packages the run did not import): tqdm 4.0 -> 4.1",
+    ]
