@@ -298,7 +298,7 @@ def test_a_run_against_itself_has_nothing_to_say(repo: Repo) -> None:
         "system": [],
         "packages": [],
         "variables": [],
-        "used": [],
+        "used": None,
     }
 
 

@@ -112,7 +112,15 @@ def test_a_non_python_program_records_no_used_table(repo: Repo) -> None:
     result = repo.cli("env", run_id)
     assert result.exit_code == 1
     assert "did not record which packages it imported" in result.stderr
-    assert "pass --all" in result.stderr
+    assert "pass --all for the interpreter's whole package list" in result.stderr
+    repo.write("train.py", "print('acc=1')\n")
+    repo.commit_all("train")
+    crafted_run(repo, "00000000000env09", this_environment())  # no [used]
+    refused = reproduce(repo, "00000000000env09", "--venv")
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1].endswith(
+        "pass --all-packages for the interpreter's whole package list"
+    )
 
 
 # --- env ---------------------------------------------------------------------------------------
@@ -333,6 +341,22 @@ def test_venv_refuses_a_python_that_is_not_here(repo: Repo) -> None:
     assert last.startswith("runledger: error: the run used Python 2.5.1, and no Python 2.5 is here")
     assert current in last.split("found: ", 1)[1]
     assert repo.run_ids() == ["00000000000env06"]
+
+
+def test_venv_refuses_a_folder_that_is_not_empty(repo: Repo, tmp_path: Path) -> None:
+    repo.write("train.py", "print('acc=1')\n")
+    repo.commit_all("train")
+    crafted_run(repo, "00000000000env08", this_environment(used={"six": "1.16.0"}))
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine")
+    result = reproduce(repo, "00000000000env08", "--venv", str(busy))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"runledger: error: --venv {busy}: it exists and is not an empty folder; name a new one"
+    )
+    assert (busy / "notes.txt").read_text() == "mine"
+    assert repo.run_ids() == ["00000000000env08"]
 
 
 def test_venv_options_need_venv(repo: Repo) -> None:

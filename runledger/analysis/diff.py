@@ -201,13 +201,14 @@ class EnvironmentDiff:
     system: tuple[Change, ...] = ()  # python.*, os.*, cpu.*, memory, gpus[i].*
     packages: tuple[Change, ...] = ()
     variables: tuple[Change, ...] = ()
-    used: frozenset[str] = frozenset()  # normalized names of the packages either run imported
+    # normalized names of the packages either run imported; None: neither run recorded them
+    used: frozenset[str] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.system or self.packages or self.variables)
 
     def is_used(self, change: Change) -> bool:
-        return package_key(change.key) in self.used
+        return self.used is not None and package_key(change.key) in self.used
 
     @property
     def used_missing(self) -> tuple[Change, ...]:
@@ -235,7 +236,7 @@ class EnvironmentDiff:
             "system": [change.to_json() for change in self.system],
             "packages": [change.to_json() for change in self.packages],
             "variables": [change.to_json() for change in self.variables],
-            "used": sorted(self.used),
+            "used": sorted(self.used) if self.used is not None else None,
         }
 
 
@@ -406,17 +407,13 @@ def diff_environment(a: Mapping[str, Any], b: Mapping[str, Any]) -> EnvironmentD
         if version_a != version_b:
             packages.append(Change(str(name_b or name_a), version_a, version_b))
     packages = _by_kind(packages)
-    used = {
-        package_key(str(name))
-        for side in (a, b)
-        if isinstance(side.get("used"), Mapping)
-        for name in side["used"]
-    }
+    recorded = [side["used"] for side in (a, b) if isinstance(side.get("used"), Mapping)]
+    used = {package_key(str(name)) for table in recorded for name in table}
     return EnvironmentDiff(
         system=tuple(_changes(_system_facts(a), _system_facts(b))),
         packages=tuple(packages),
         variables=tuple(_changes(a.get("variables") or {}, b.get("variables") or {})),
-        used=frozenset(used),
+        used=frozenset(used) if recorded else None,
     )
 
 

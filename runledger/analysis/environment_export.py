@@ -99,8 +99,13 @@ def requirement_for(name: str, version: str, source: Mapping[str, Any] | None) -
     return Requirement(name, version, f"{name} @ {url}{fragment}", note)
 
 
-def requirements(run: Run, all_packages: bool = False) -> list[Requirement]:
-    """The packages to install to run ``run`` again, in name order."""
+def requirements(
+    run: Run, all_packages: bool = False, all_flag: str = "--all"
+) -> list[Requirement]:
+    """The packages to install to run ``run`` again, in name order.
+
+    ``all_flag`` is the option that asks for every package, named when only that can help.
+    """
     environment = run.environment or {}
     installed = environment.get("packages")
     used = used_packages(environment)
@@ -116,7 +121,7 @@ def requirements(run: Run, all_packages: bool = False) -> list[Requirement]:
     else:
         raise UserError(
             f"run {ids.short_id(run.id)} did not record which packages it imported (not a "
-            "Python program, an older record, or --no-autocapture): pass --all for the "
+            f"Python program, an older record, or --no-autocapture): pass {all_flag} for the "
             "interpreter's whole package list"
         )
     sources = environment.get("package_sources")

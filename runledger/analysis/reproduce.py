@@ -648,12 +648,16 @@ def _rebuild_plan(
                 "the environment of Python programs only"
             )
         python = find_python(version)
-        wanted = tuple(requirements(original, options.all_packages))
+        wanted = tuple(requirements(original, options.all_packages, "--all-packages"))
     except UserError as error:
         checks.append(Check("virtualenv", "fail", str(error)))
         return None, error
     if options.venv_dir is not None:
         path, remove = options.venv_dir.expanduser().absolute(), False
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            busy = UserError(f"--venv {path}: it exists and is not an empty folder; name a new one")
+            checks.append(Check("virtualenv", "fail", str(busy)))
+            return None, busy
     else:
         name = f"{ids.short_id(original.id)}-{secrets.token_hex(3)}"
         path, remove = repo.runledger_dir / VENVS_DIR / name, True

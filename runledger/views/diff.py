@@ -76,7 +76,7 @@ def _render_environment(out: Console, env: EnvironmentDiff) -> None:
     rest = env.rest
     if not rest:
         return
-    if not env.used:
+    if env.used is None:
         # Which packages the programs imported is unknown: any of them may matter.
         system = [change for change in rest if change not in env.packages]
         if system:

@@ -52,6 +52,12 @@ def run_reproduction(cwd: Path, options: ReproduceOptions, confirm: Confirm | No
                     return 1
             if plan.rebuild is not None:
                 plan = build_environment(plan, options.relax, _progress)
+                if plan.drift.leading():
+                    print(
+                        "runledger: warning: the virtualenv differs from the recorded "
+                        f"environment: {', '.join(plan.drift.leading())}",
+                        file=sys.stderr,
+                    )
             outcome = execute(plan, options.outputs_dir)
             render_verdict(outcome)
             return outcome.verdict.exit_code
