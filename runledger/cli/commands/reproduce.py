@@ -23,6 +23,7 @@ from runledger.analysis.reproduce import (
     signals_interrupt,
 )
 from runledger.cli.options import (
+    RunArgument,
     ask_to_run,
 )
 from runledger.errors import UserError
@@ -76,7 +77,7 @@ def _progress(line: str) -> None:
 
 
 def reproduce_command(
-    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
+    run: RunArgument,
     venv_dir: Annotated[
         Path | None,
         typer.Argument(
