@@ -212,6 +212,8 @@ _VARYING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\S*/bin/python[\d.]*", "<python>"),
         (r"(?m)^(\s*)(os|cpu|python)\s{2,}.*$", r"\1\2 <machine>"),
         (r"\b\d+ more\b", "<n> more"),
+        # reproduce's work tree is named after the run and six random hex digits
+        (r"<id>-[0-9a-f]{6}\b", "<id>-<random>"),
         (r"[─━═]+", "─"),
         (r"[ \t]+", " "),
     )

@@ -232,3 +232,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "linux" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def _package_index_answer(tmp_path_factory: pytest.TempPathFactory) -> str | None:
+    """Whether pip reaches the package index, asked once per session: None, or why not."""
+    dest = tmp_path_factory.mktemp("index-check")
+    command = [sys.executable, "-m", "pip", "index", "versions", "six"]
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+        if proc.returncode == 0:
+            command = [sys.executable, "-m", "pip", "download", "--no-deps", "-q"]
+            command += ["--dest", str(dest), "six==1.16.0"]
+            proc = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return str(error)
+    return None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["?"])[-1]
+
+
+@pytest.fixture
+def package_index(_package_index_answer: str | None) -> None:
+    """Skip (saying so) on a machine where the package index does not answer."""
+    if _package_index_answer is not None:
+        pytest.skip(f"the package index is not reachable: {_package_index_answer}")

@@ -294,7 +294,12 @@ def test_a_run_against_itself_has_nothing_to_say(repo: Repo) -> None:
     assert "no differences" in out
     data = repo.cli("diff", A, A, "--json").json()
     assert data["params"] == [] and data["code"] is None and data["command"] is None
-    assert data["environment"] == {"system": [], "packages": [], "variables": []}
+    assert data["environment"] == {
+        "system": [],
+        "packages": [],
+        "variables": [],
+        "used": None,
+    }
 
 
 def test_status_and_name_changes(repo: Repo) -> None:

@@ -387,7 +387,11 @@ def test_package_and_python_drift_is_a_warning(repo: Repo) -> None:
     assert "REPRODUCED" in result.stdout
     assert "the environment differed (3 differences)" in result.stdout
     new = run_json(repo, [i for i in repo.run_ids() if i != "0000000000dr0ft1"][0])
-    assert f"pytest 0.0.1 -> {real_pytest}" in new["reproduction"]["environment_drift"]
+    assert new["reproduction"]["environment_drift"] == [
+        f"Python 3.0.1 -> {platform.python_version()}",
+        "2 other differences (packages): left-over-package 1.0 (not installed here), "
+        f"pytest 0.0.1 -> {real_pytest}",
+    ]
 
 
 def test_strict_stops_on_package_drift_before_running(repo: Repo) -> None:

@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runledger.analysis.verdict import (
+    NOT_VERIFIED_EXIT,
     MetricCheck,
     check_metrics,
+    check_outputs,
     judge,
     parse_tolerances,
     tolerance_for,
@@ -67,10 +69,53 @@ def test_failure_and_interruption_decide_before_metrics() -> None:
     assert (interrupted.name, interrupted.exit_code) == ("interrupted", 143)
 
 
-def test_no_metrics_recorded() -> None:
+def test_neither_metrics_nor_outputs_is_not_verified() -> None:
     verdict = judge((), 0, False, 0)
+    assert verdict.name == "not-verified"
+    assert verdict.exit_code == NOT_VERIFIED_EXIT == 4
     assert verdict.headline == (
-        "REPRODUCED: the command succeeded; the original recorded no metrics"
+        "NOT VERIFIED: the command succeeded, but the original recorded no metrics and no "
+        "declared outputs to compare it with"
+    )
+
+
+def _artifact(path: str, digest: str) -> dict[str, object]:
+    return {"path": path, "size": 1, "sha256": digest}
+
+
+def test_identical_outputs_are_the_evidence_without_metrics() -> None:
+    outputs = check_outputs([_artifact("model.pt", "a" * 64)], [_artifact("model.pt", "a" * 64)])
+    verdict = judge((), 0, False, 0, outputs)
+    assert (verdict.name, verdict.exit_code) == ("reproduced", 0)
+    assert verdict.headline == (
+        "REPRODUCED: the declared output is byte-identical; the original recorded no metrics"
+    )
+
+
+def test_outputs_that_differ_without_metrics_claim_only_success() -> None:
+    outputs = check_outputs(
+        [_artifact("model.pt", "a" * 64), _artifact("log.txt", "c" * 64)],
+        [_artifact("model.pt", "b" * 64)],
+    )
+    assert [(check.path, check.identical) for check in outputs] == [
+        ("log.txt", False),
+        ("model.pt", False),
+    ]
+    verdict = judge((), 0, False, 0, outputs)
+    assert verdict.exit_code == 0
+    assert verdict.headline == (
+        "REPRODUCED: the command succeeded; the original recorded no metrics (declared "
+        "outputs differ in bytes: log.txt, model.pt)"
+    )
+    assert verdict.outputs_differ == ("log.txt", "model.pt")
+
+
+def test_outputs_add_to_matching_metrics() -> None:
+    checks = check_metrics({"acc": summary(1.0)}, {"acc": summary(1.0)}, {})
+    files = [_artifact("m.bin", "a" * 64), _artifact("w.bin", "b" * 64)]
+    same = check_outputs(files, list(reversed(files)))
+    assert judge(checks, 0, False, 0, same).headline == (
+        "REPRODUCED: the metric matched exactly; all 2 declared outputs are byte-identical"
     )
 
 

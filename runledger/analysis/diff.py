@@ -29,7 +29,13 @@ Verdict = Literal["better", "worse", "same"]
 COMMIT_ID = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 # Recorded with every GPU but different on every card, so a diff of them would be noise.
 GPU_NOISE = frozenset({"uuid", "index"})
-ENVIRONMENT_SECTIONS = ("python", "os", "cpu")
+ENVIRONMENT_SECTIONS = ("python", "torch", "os", "cpu")
+# The facts that decide whether the same code computes the same thing: the interpreter, the
+# CUDA torch was built with and the driver's, the GPU model and its driver.
+PLATFORM_FACT = re.compile(
+    r"^(python\.version|python\.implementation|torch\.cuda|torch\.cudnn|gpus\.count"
+    r"|gpus\[(?P<gpu>[^\]]*)\]\.(?P<field>name|driver_version|cuda_driver_version))$"
+)
 
 
 @dataclass(frozen=True)
@@ -195,15 +201,42 @@ class EnvironmentDiff:
     system: tuple[Change, ...] = ()  # python.*, os.*, cpu.*, memory, gpus[i].*
     packages: tuple[Change, ...] = ()
     variables: tuple[Change, ...] = ()
+    # normalized names of the packages either run imported; None: neither run recorded them
+    used: frozenset[str] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.system or self.packages or self.variables)
+
+    def is_used(self, change: Change) -> bool:
+        return self.used is not None and package_key(change.key) in self.used
+
+    @property
+    def used_missing(self) -> tuple[Change, ...]:
+        """1. packages a run imported that the other run did not have."""
+        return tuple(c for c in self.packages if self.is_used(c) and c.kind != "changed")
+
+    @property
+    def used_versions(self) -> tuple[Change, ...]:
+        """2. packages a run imported, at another version in the other run."""
+        return tuple(c for c in self.packages if self.is_used(c) and c.kind == "changed")
+
+    @property
+    def platform(self) -> tuple[Change, ...]:
+        """3. Python, CUDA, the GPU and its driver."""
+        return tuple(c for c in self.system if PLATFORM_FACT.match(c.key))
+
+    @property
+    def rest(self) -> tuple[Change, ...]:
+        """4. everything else: other system facts, packages neither run imported."""
+        system = tuple(c for c in self.system if not PLATFORM_FACT.match(c.key))
+        return system + tuple(c for c in self.packages if not self.is_used(c))
 
     def to_json(self) -> dict[str, Any]:
         return {
             "system": [change.to_json() for change in self.system],
             "packages": [change.to_json() for change in self.packages],
             "variables": [change.to_json() for change in self.variables],
+            "used": sorted(self.used) if self.used is not None else None,
         }
 
 
@@ -333,7 +366,8 @@ def diff_files(
     return changes
 
 
-def _package_key(name: str) -> str:
+def package_key(name: str) -> str:
+    """PEP 503's normalized name: ``Scikit_Learn`` and ``scikit-learn`` are one package."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
@@ -364,8 +398,8 @@ def diff_environment(a: Mapping[str, Any], b: Mapping[str, Any]) -> EnvironmentD
     if "packages" not in a or "packages" not in b:
         a = {key: value for key, value in a.items() if key != "packages"}
         b = {key: value for key, value in b.items() if key != "packages"}
-    packages_a = {_package_key(n): (n, v) for n, v in (a.get("packages") or {}).items()}
-    packages_b = {_package_key(n): (n, v) for n, v in (b.get("packages") or {}).items()}
+    packages_a = {package_key(n): (n, v) for n, v in (a.get("packages") or {}).items()}
+    packages_b = {package_key(n): (n, v) for n, v in (b.get("packages") or {}).items()}
     packages = []
     for key in sorted(set(packages_a) | set(packages_b)):
         name_a, version_a = packages_a.get(key, (None, None))
@@ -373,10 +407,13 @@ def diff_environment(a: Mapping[str, Any], b: Mapping[str, Any]) -> EnvironmentD
         if version_a != version_b:
             packages.append(Change(str(name_b or name_a), version_a, version_b))
     packages = _by_kind(packages)
+    recorded = [side["used"] for side in (a, b) if isinstance(side.get("used"), Mapping)]
+    used = {package_key(str(name)) for table in recorded for name in table}
     return EnvironmentDiff(
         system=tuple(_changes(_system_facts(a), _system_facts(b))),
         packages=tuple(packages),
         variables=tuple(_changes(a.get("variables") or {}, b.get("variables") or {})),
+        used=frozenset(used) if recorded else None,
     )
 
 

@@ -27,20 +27,21 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import os
-import re
 import secrets
 import shutil
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from runledger import config as project_config
 from runledger import ids
-from runledger.analysis.diff import COMMIT_ID, FileChange, diff_environment, diff_files
+from runledger.analysis.diff import COMMIT_ID, FileChange, diff_files
+from runledger.analysis.environment_drift import EnvironmentDrift, environment_drift
+from runledger.analysis.environment_export import Requirement, python_version, requirements
 from runledger.analysis.provenance import (
     Provenance,
     ScriptCall,
@@ -51,9 +52,17 @@ from runledger.analysis.provenance import (
 from runledger.analysis.verdict import (
     Verdict,
     check_metrics,
+    check_outputs,
     judge,
     parse_tolerances,
     tolerance_for,
+)
+from runledger.analysis.virtualenv import (
+    BuiltVirtualenv,
+    Progress,
+    PythonFound,
+    build_virtualenv,
+    find_python,
 )
 from runledger.errors import CommandNotFoundError, CorruptRecordError, RunledgerError, UserError
 from runledger.model.record import Reproduction, Run
@@ -72,15 +81,10 @@ WORKTREES_DIR = "worktrees"
 # Recorded to say which interpreter environment ran, not to be set again: setting
 # VIRTUAL_ENV without its PATH would describe an environment the command does not run in.
 INTERPRETER_VARIABLES = frozenset({"VIRTUAL_ENV", "CONDA_DEFAULT_ENV"})
-# runledger's own version is not part of what the command computes.
-NOT_DRIFT_PACKAGES = frozenset({"runledger"})
 DRIFT_RECORDED = 50
+VENVS_DIR = "venvs"
+KEPT_OUTPUTS_DIR = "reproductions"
 INTERRUPTING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-_DRIFT_FACT = re.compile(
-    r"^(python\.version|python\.implementation|gpus\.count"
-    r"|gpus\[(?P<gpu>[^\]]*)\]\.(?P<field>name|driver_version|cuda_driver_version))$"
-)
-_GPU_FIELD_LABEL = {"name": "", "driver_version": " driver", "cuda_driver_version": " CUDA"}
 
 CheckState = Literal["ok", "warn", "fail"]
 
@@ -93,6 +97,11 @@ class ReproduceOptions:
     strict: bool = False
     allow_input_drift: bool = False
     keep: bool = False
+    venv: bool = False  # rebuild the recorded packages in a fresh virtualenv, run there
+    venv_dir: Path | None = None  # where (default: under the git directory, removed after)
+    relax: bool = False  # a pinned version no longer installable: take the nearest
+    all_packages: bool = False  # the whole recorded package list, not only the used ones
+    outputs_dir: Path | None = None  # where the re-run's declared outputs are kept
 
 
 @dataclass(frozen=True)
@@ -139,12 +148,27 @@ class Plan:
     cli_params: dict[str, Any]  # the original's ``-p`` params, given again
     checks: tuple[Check, ...]
     blocker: RunledgerError | None  # why the re-run must not start, if it must not
+    drift: EnvironmentDrift = field(default_factory=EnvironmentDrift)
+    rebuild: Rebuild | None = None  # --venv: what will be built, once confirmed
+    built: BuiltVirtualenv | None = None  # --venv: what was built
+
+
+@dataclass(frozen=True)
+class Rebuild:
+    """``--venv``: the virtualenv to build before the re-run."""
+
+    path: Path
+    python: PythonFound
+    requirements: tuple[Requirement, ...]
+    remove: bool  # made under the git directory: removed with the work tree
 
 
 @dataclass(frozen=True)
 class Outcome:
     run: Run  # the new run, as recorded
     verdict: Verdict
+    kept_outputs: Path | None = None  # where the re-run's declared outputs were copied
+    environment_differences: int = 0  # before the re-run, from the recorded environment
 
 
 class Interrupted(KeyboardInterrupt):
@@ -208,16 +232,20 @@ def open_reproduction(cwd: Path, options: ReproduceOptions) -> Iterator[Plan]:
     name = f"{ids.short_id(original.id)}-{secrets.token_hex(3)}"
     worktree = repo.runledger_dir / WORKTREES_DIR / name
     linked: list[str] = []
+    plan: Plan | None = None
     try:
         worktree.parent.mkdir(parents=True, exist_ok=True)
         git.add_worktree(repo, worktree, original.git.commit)
         worktree = worktree.resolve()
         tolerances = {name: tolerance_for(name, given, configured) for name in original.metrics}
-        yield _plan(original, repo, head, worktree, linked, tolerances, options)
+        plan = _plan(original, repo, head, worktree, linked, tolerances, options)
+        yield plan
     finally:
         if not options.keep:
             with _signals_held():
                 remove_worktree(repo, worktree, linked)
+                if plan is not None and plan.rebuild is not None and plan.rebuild.remove:
+                    shutil.rmtree(plan.rebuild.path, ignore_errors=True)
 
 
 def remove_worktree(repo: git.Repo, worktree: Path, linked: Sequence[str]) -> None:
@@ -263,8 +291,8 @@ def _plan(
         found, declared, linked_records = _inputs_now(
             paths, linked, git.discover(worktree), original.git.commit, user_root, cache
         )
-    drift = tuple(_describe_input(change) for change in diff_files(original.inputs, found))
-    checks += _input_checks(records, linked, worktree, drift, options.allow_input_drift)
+    found_drift = tuple(_describe_input(change) for change in diff_files(original.inputs, found))
+    checks += _input_checks(records, linked, worktree, found_drift, options.allow_input_drift)
 
     variables = _variables(original.environment, os.environ, config, user_root, worktree)
     env = dict(os.environ)
@@ -310,22 +338,28 @@ def _plan(
             Check("command", "warn", f"has values masked as secrets ({MASK}): they run as recorded")
         )
 
-    environment_drift: tuple[str, ...] = ()
-    if executable is not None:
+    drift = EnvironmentDrift()
+    rebuild: Rebuild | None = None
+    if options.venv:
+        rebuild, problem = _rebuild_plan(original, repo, options, checks)
+        blocker = blocker or problem
+    elif executable is not None:
         current = capture_environment(executable, env, {}, repo.runledger_dir / "cache")
-        environment_drift = tuple(environment_differences(original.environment or {}, current))
-        checks.append(_environment_check(original.environment or {}, environment_drift, options))
+        drift = environment_drift(original.environment or {}, current)
+        checks.append(_environment_check(original.environment or {}, drift, options))
     outputs = _outputs(original.output_paths, worktree, checks)
 
-    if blocker is None and drift and not options.allow_input_drift:
+    if blocker is None and found_drift and not options.allow_input_drift:
         blocker = UserError(
-            f"the inputs differ from the recorded ones: {_listed(drift)}; restore them, or "
-            "pass --allow-input-drift to reproduce anyway"
+            f"the inputs differ from the recorded ones: {_listed(found_drift)}; restore them, "
+            "or pass --allow-input-drift to reproduce anyway"
         )
-    if blocker is None and environment_drift and options.strict:
+    if blocker is None and drift.missing_used:
+        blocker = _missing_packages(original, drift)
+    if blocker is None and drift and options.strict:
         blocker = UserError(
             "the environment differs from the recorded one (--strict): "
-            + _listed(environment_drift)
+            + _listed([*drift.leading(), *drift.other])
         )
     return Plan(
         original=original,
@@ -342,12 +376,14 @@ def _plan(
         outputs=outputs,
         linked=tuple(linked),
         linked_records=linked_records,
-        input_drift=drift,
-        environment_drift=environment_drift[:DRIFT_RECORDED],
+        input_drift=found_drift,
+        environment_drift=_recorded_drift(drift),
         tolerances=tolerances,
         cli_params=_cli_params(original),
         checks=tuple(checks),
         blocker=blocker,
+        drift=drift,
+        rebuild=rebuild,
     )
 
 
@@ -554,7 +590,7 @@ def _outputs(paths: Sequence[str], worktree: Path, checks: list[Check]) -> tuple
         else:
             outputs.append(os.fspath(worktree / path))
             checks.append(
-                Check("output", "ok", f"{path} (in the work tree: gone with it, unless --keep)")
+                Check("output", "ok", f"{path} (copied out of the work tree after the run)")
             )
     return tuple(outputs)
 
@@ -611,38 +647,39 @@ def _applicable(name: str, allow: Sequence[str], secret_patterns: Sequence[str])
 
 
 def environment_differences(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> list[str]:
-    """Python, packages, GPU model, driver and CUDA that differ, one line each."""
-    changes = diff_environment(recorded, current)
-    lines = []
-    for change in changes.system:
-        match = _DRIFT_FACT.match(change.key)
-        if match is None or change.a is None:
-            continue  # not recorded then: nothing to compare with
-        if match["gpu"] is not None:
-            label = f"GPU {match['gpu']}{_GPU_FIELD_LABEL[match['field']]}"
-        else:
-            label = {"python.version": "Python", "gpus.count": "GPUs"}.get(
-                change.key, change.key.replace(".", " ")
-            )
-        lines.append(f"{label} {change.a} -> {change.b if change.b is not None else 'none'}")
-    for change in changes.packages:
-        if change.key.lower() in NOT_DRIFT_PACKAGES:
-            continue
-        if change.kind == "added":
-            lines.append(f"{change.key} {change.b} (not in the original)")
-        elif change.kind == "removed":
-            lines.append(f"{change.key} {change.a} (not installed here)")
-        else:
-            lines.append(f"{change.key} {change.a} -> {change.b}")
-    return lines
+    """Every difference that matters, one line each, in order (environment_drift)."""
+    drift = environment_drift(recorded, current)
+    return drift.leading() + list(drift.other)
+
+
+def _recorded_drift(drift: EnvironmentDrift) -> tuple[str, ...]:
+    """What the reproduction records: what matters first, the rest collapsed into a count.
+
+    Both runs' environments are recorded in full, so ``diff`` can still list every one.
+    """
+    return tuple(drift.lines()[:DRIFT_RECORDED])
+
+
+def _missing_packages(original: Run, drift: EnvironmentDrift) -> UserError:
+    names = ", ".join(f"{change.key} {change.a}" for change in drift.missing_used)
+    short = original.id  # in full: the fix line is copied, and a prefix may grow ambiguous
+    verb = "is" if len(drift.missing_used) == 1 else "are"
+    return UserError(
+        f"the run used {names}, which {verb} not installed here; install the recorded "
+        f"packages with 'runledger env {short} --format requirements > req.txt && pip install "
+        f"-r req.txt', or rebuild them in a fresh virtualenv with "
+        f"'runledger reproduce {short} --venv'"
+    )
 
 
 def _environment_check(
-    recorded: Mapping[str, Any], drift: Sequence[str], options: ReproduceOptions
+    recorded: Mapping[str, Any], drift: EnvironmentDrift, options: ReproduceOptions
 ) -> Check:
     if drift:
-        count = len(drift)
-        detail = f"{count} difference{'s' * (count != 1)}: {_listed(drift, 4)}"
+        count = drift.count()
+        detail = f"{count} difference{'s' * (count != 1)}: {_listed(drift.lines(), 5)}"
+        if drift.missing_used:
+            return Check("environment", "fail", detail)
         if options.strict:
             return Check("environment", "fail", detail + " (--strict)")
         return Check("environment", "warn", detail + " (--strict stops on drift)")
@@ -656,6 +693,76 @@ def _environment_check(
         "environment",
         "ok",
         f"Python {python.get('version')}, {len(packages)} packages, {gpu_text}: as recorded",
+    )
+
+
+def _rebuild_plan(
+    original: Run, repo: git.Repo, options: ReproduceOptions, checks: list[Check]
+) -> tuple[Rebuild | None, RunledgerError | None]:
+    """What ``--venv`` will build, shown in the plan; or why it cannot."""
+    version = python_version(original)
+    try:
+        if version is None:
+            raise UserError(
+                f"run {ids.short_id(original.id)} recorded no Python version: --venv rebuilds "
+                "the environment of Python programs only"
+            )
+        python = find_python(version)
+        wanted = tuple(requirements(original, options.all_packages, "--all-packages"))
+    except UserError as error:
+        checks.append(Check("virtualenv", "fail", str(error)))
+        return None, error
+    if options.venv_dir is not None:
+        path, remove = options.venv_dir.expanduser().absolute(), False
+        if path.exists() and (not path.is_dir() or any(path.iterdir())):
+            busy = UserError(f"--venv {path}: it exists and is not an empty folder; name a new one")
+            checks.append(Check("virtualenv", "fail", str(busy)))
+            return None, busy
+    else:
+        name = f"{ids.short_id(original.id)}-{secrets.token_hex(3)}"
+        path, remove = repo.runledger_dir / VENVS_DIR / name, True
+    which = "every recorded package" if options.all_packages else "the packages it imported"
+    count = len(wanted)
+    listed = _listed([requirement.line for requirement in wanted], 6)
+    checks.append(
+        Check(
+            "virtualenv",
+            "ok",
+            f"built first at {path} with Python {version} ({python.executable}); installs "
+            f"{which}: {count} package{'s' * (count != 1)}{': ' + listed if wanted else ''}",
+        )
+    )
+    for requirement in wanted:
+        if requirement.note:
+            checks.append(Check("package", "warn", requirement.note))
+    return Rebuild(path, python, wanted, remove), None
+
+
+def build_environment(plan: Plan, relax: bool, progress: Progress) -> Plan:
+    """``--venv``: build the planned virtualenv; the plan that runs in it."""
+    rebuild = plan.rebuild
+    if rebuild is None:
+        return plan
+    used = (plan.original.environment or {}).get("used")
+    # A program that imported runledger (runledger.log) finds this runledger in the venv.
+    extra = (
+        [os.fspath(Path(__file__).resolve().parents[2])]
+        if isinstance(used, Mapping) and "runledger" in used
+        else []
+    )
+    built = build_virtualenv(
+        rebuild.path,
+        rebuild.python,
+        rebuild.requirements,
+        relax=relax,
+        progress=progress,
+        extra_paths=extra,
+    )
+    env = built.env(plan.env)
+    current = capture_environment(built.python, env, {}, None)
+    drift = environment_drift(plan.original.environment or {}, current)
+    return replace(
+        plan, env=env, built=built, drift=drift, environment_drift=_recorded_drift(drift)
     )
 
 
@@ -673,11 +780,15 @@ def _working_directory(path: Path) -> Iterator[None]:
         os.chdir(previous)
 
 
-def execute(plan: Plan) -> Outcome:
+def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
     """Run the recorded command in the work tree and record it with its verdict."""
     original = plan.original
+    command = original.command
+    if plan.built is not None:
+        python = (original.environment or {}).get("python")
+        command = plan.built.command(command, "python" if python else None)
     options = ExecOptions(
-        command=original.command,
+        command=command,
         inputs=plan.inputs,
         outputs=plan.outputs,
         name=original.name,
@@ -687,12 +798,20 @@ def execute(plan: Plan) -> Outcome:
         prepared = prepare(options, plan.cwd, env=plan.env, require_clean=False)
         recorded = False
         try:
+            # exec makes it with the journal: the command's RUNLEDGER_METRICS_FILE lives here
+            prepared.work_dir.mkdir(parents=True, exist_ok=True)
             prepared = replace(prepared, cli_params=plan.cli_params)
             outcome = run_and_capture(prepared)
             run = with_linked_inputs(build_run(prepared, outcome), plan)
             checks = check_metrics(original.metrics, run.metrics, plan.tolerances)
+            outputs = check_outputs(original.artifacts, run.artifacts)
             result = outcome.result
-            verdict = judge(checks, result.exit_code, result.interrupted, original.exit_code)
+            verdict = judge(
+                checks, result.exit_code, result.interrupted, original.exit_code, outputs
+            )
+            built = plan.built
+            if built is not None and run.environment is not None:
+                run = replace(run, environment={**run.environment, "virtualenv": built.to_record()})
             run = replace(
                 run,
                 reproduction=Reproduction(
@@ -701,6 +820,10 @@ def execute(plan: Plan) -> Outcome:
                     tolerance=dict(plan.tolerances),
                     input_drift=plan.input_drift,
                     environment_drift=plan.environment_drift,
+                    outputs_compared=len(outputs),
+                    outputs_differ=verdict.outputs_differ,
+                    virtualenv=built.tool if built is not None else None,
+                    relaxed=tuple(built.relaxed) if built is not None else (),
                 ),
             )
             record(prepared, run, outcome.capture.config)
@@ -713,4 +836,33 @@ def execute(plan: Plan) -> Outcome:
         f"a reproduction of {ids.short_id(original.id)}",
         file=sys.stderr,
     )
-    return Outcome(run, verdict)
+    kept = keep_outputs(plan, run, outputs_dir)
+    # In a rebuilt virtualenv the packages the run did not import are left out on purpose.
+    differences = len(plan.drift.leading()) if plan.built else plan.drift.count()
+    return Outcome(run, verdict, kept, differences)
+
+
+def keep_outputs(plan: Plan, run: Run, outputs_dir: Path | None) -> Path | None:
+    """Copy the re-run's declared outputs out of the work tree before it is removed.
+
+    Into ``outputs_dir``, or ``.git/runledger/reproductions/<run>/`` (never the user's work
+    tree), at their paths relative to the repository. Outputs outside the work tree were
+    written where they are and stay there. None when there was nothing to copy.
+    """
+    inside = [
+        Path(path)
+        for path in plan.outputs
+        if Path(path).is_relative_to(plan.worktree) and os.path.lexists(path)
+    ]
+    if not inside:
+        return None
+    target = outputs_dir or plan.repo.runledger_dir / KEPT_OUTPUTS_DIR / ids.short_id(run.id)
+    target = target.expanduser().absolute()
+    for source in inside:
+        place = target / source.relative_to(plan.worktree)
+        place.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir() and not source.is_symlink():
+            shutil.copytree(source, place, symlinks=True, dirs_exist_ok=True)
+        else:
+            shutil.copy2(source, place, follow_symlinks=False)
+    return target

@@ -16,13 +16,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from runledger.config import Tolerance
 from runledger.errors import UserError
 from runledger.model.record import MetricSummary
 
-VerdictName = Literal["reproduced", "not-reproduced", "failed", "interrupted"]
+VerdictName = Literal["reproduced", "not-reproduced", "not-verified", "failed", "interrupted"]
+# The re-run succeeded, but the original recorded nothing to compare it with (no metric, no
+# declared output): not a reproduction, not a failure either (docs/reference.md, exit codes).
+NOT_VERIFIED_EXIT = 4
 
 # Slack, in units in the last place of the values, for a difference exactly at a non-zero
 # tolerance: 0.505 vs 0.5 at 1% is a match, although 0.505 - 0.5 is 0.005000000000000004.
@@ -111,6 +114,54 @@ class MetricCheck:
 
 
 @dataclass(frozen=True)
+class OutputCheck:
+    """One declared output of the original: its sha256 then and in the re-run."""
+
+    path: str
+    original: str
+    new: str | None  # None: the re-run did not write it
+
+    @property
+    def identical(self) -> bool:
+        return self.new == self.original
+
+
+def check_outputs(
+    original: Sequence[Mapping[str, Any]] | None, new: Sequence[Mapping[str, Any]] | None
+) -> tuple[OutputCheck, ...]:
+    """Every output file the original recorded (with its sha256), in path order."""
+    new_by_path = {
+        str(record.get("path")): record.get("sha256")
+        for record in new or ()
+        if isinstance(record, Mapping)
+    }
+    checks = []
+    for record in original or ():
+        if not isinstance(record, Mapping) or not isinstance(record.get("sha256"), str):
+            continue
+        path = str(record.get("path"))
+        found = new_by_path.get(path)
+        checks.append(
+            OutputCheck(path, record["sha256"], found if isinstance(found, str) else None)
+        )
+    return tuple(sorted(checks, key=lambda check: check.path))
+
+
+def _outputs_text(outputs: Sequence[OutputCheck]) -> str:
+    """ "the declared output is byte-identical", or which differ."""
+    differ = [check.path for check in outputs if not check.identical]
+    if not differ:
+        count = len(outputs)
+        return (
+            "the declared output is byte-identical"
+            if count == 1
+            else f"all {count} declared outputs are byte-identical"
+        )
+    shown = ", ".join(differ[:3]) + (f" and {len(differ) - 3} more" if len(differ) > 3 else "")
+    return f"declared outputs differ in bytes: {shown}"
+
+
+@dataclass(frozen=True)
 class Verdict:
     """The outcome of a reproduction, and the one line that says it."""
 
@@ -118,6 +169,7 @@ class Verdict:
     metrics: tuple[MetricCheck, ...]
     exit_code: int
     reason: str
+    outputs: tuple[OutputCheck, ...] = ()
 
     @property
     def mismatched(self) -> tuple[str, ...]:
@@ -125,8 +177,14 @@ class Verdict:
 
     @property
     def headline(self) -> str:
-        label = "REPRODUCED" if self.name == "reproduced" else "NOT REPRODUCED"
+        label = {"reproduced": "REPRODUCED", "not-verified": "NOT VERIFIED"}.get(
+            self.name, "NOT REPRODUCED"
+        )
         return f"{label}: {self.reason}"
+
+    @property
+    def outputs_differ(self) -> tuple[str, ...]:
+        return tuple(check.path for check in self.outputs if not check.identical)
 
 
 def check_metrics(
@@ -151,32 +209,57 @@ def judge(
     exit_code: int,
     interrupted: bool,
     original_exit_code: int | None,
+    outputs: tuple[OutputCheck, ...] = (),
 ) -> Verdict:
-    """The verdict: a failed or interrupted re-run decides it before any metric does."""
+    """The verdict: a failed or interrupted re-run decides it before any metric does.
+
+    It claims only what was compared: the metrics, then the declared outputs' bytes (sha256)
+    as further evidence; with neither, the re-run is NOT VERIFIED (``NOT_VERIFIED_EXIT``).
+    """
     if interrupted:
-        return Verdict("interrupted", checks, exit_code, "the re-run was interrupted")
+        return Verdict("interrupted", checks, exit_code, "the re-run was interrupted", outputs)
     if exit_code != 0:
         same = " (as the original did)" if original_exit_code == exit_code else ""
         return Verdict(
-            "failed", checks, exit_code, f"the re-run failed with exit code {exit_code}{same}"
+            "failed",
+            checks,
+            exit_code,
+            f"the re-run failed with exit code {exit_code}{same}",
+            outputs,
+        )
+    if not checks and not outputs:
+        return Verdict(
+            "not-verified",
+            checks,
+            NOT_VERIFIED_EXIT,
+            "the command succeeded, but the original recorded no metrics and no declared "
+            "outputs to compare it with",
         )
     if not checks:
-        return Verdict(
-            "reproduced", checks, 0, "the command succeeded; the original recorded no metrics"
-        )
+        if all(check.identical for check in outputs):
+            reason = f"{_outputs_text(outputs)}; the original recorded no metrics"
+        else:
+            reason = (
+                "the command succeeded; the original recorded no metrics "
+                f"({_outputs_text(outputs)})"
+            )
+        return Verdict("reproduced", checks, 0, reason, outputs)
     missing = [check.name for check in checks if check.new is None]
     differ = [check for check in checks if check.new is not None and not check.matched]
     if not missing and not differ:
         exact = all(check.tolerance == 0 for check in checks)
         how = "exactly" if exact else "within tolerance"
         count = "the metric" if len(checks) == 1 else f"all {len(checks)} metrics"
-        return Verdict("reproduced", checks, 0, f"{count} matched {how}")
+        evidence = f"; {_outputs_text(outputs)}" if outputs else ""
+        return Verdict("reproduced", checks, 0, f"{count} matched {how}{evidence}", outputs)
     reasons = [_differs(check) for check in differ[:3]]
     if len(differ) > 3:
         reasons.append(f"{len(differ) - 3} more differ")
     if missing:
         reasons.append(f"not reported by the re-run: {', '.join(missing)}")
-    return Verdict("not-reproduced", checks, 1, "; ".join(reasons))
+    if outputs and any(not check.identical for check in outputs):
+        reasons.append(_outputs_text(outputs))
+    return Verdict("not-reproduced", checks, 1, "; ".join(reasons), outputs)
 
 
 def _differs(check: MetricCheck) -> str:

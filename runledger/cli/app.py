@@ -98,6 +98,7 @@ def _register() -> None:
         compare,
         diff,
         doctor,
+        env,
         exec_,
         importance,
         ls,
@@ -129,6 +130,7 @@ def _register() -> None:
     app.command("which")(which.which_command)
     app.command("verify")(verify.verify_command)
     app.command("reproduce")(reproduce.reproduce_command)
+    app.command("env")(env.env_command)
     app.command("plot")(plot.plot_command)
     app.command("importance")(importance.importance_command)
     app.command("report")(report.report_command)

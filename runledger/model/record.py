@@ -111,19 +111,33 @@ class Reproduction:
     tolerance: dict[str, float] = field(default_factory=dict)
     input_drift: tuple[str, ...] = ()
     environment_drift: tuple[str, ...] = ()
+    # the original's declared outputs compared by sha256, and those whose bytes differed
+    outputs_compared: int = 0
+    outputs_differ: tuple[str, ...] = ()
+    # reproduce --venv: how the environment was built ("uv", "venv+pip"), and the packages
+    # installed at another version than recorded (--relax), "six 1.0 -> 1.16.0"
+    virtualenv: str | None = None
+    relaxed: tuple[str, ...] = ()
 
     @property
     def reproduced(self) -> bool:
         return self.verdict == "reproduced"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "verdict": self.verdict,
             "mismatched": list(self.mismatched),
             "tolerance": dict(self.tolerance),
             "input_drift": list(self.input_drift),
             "environment_drift": list(self.environment_drift),
         }
+        if self.outputs_compared:
+            data["outputs_compared"] = self.outputs_compared
+            data["outputs_differ"] = list(self.outputs_differ)
+        if self.virtualenv is not None:
+            data["virtualenv"] = self.virtualenv
+            data["relaxed"] = list(self.relaxed)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Reproduction:
@@ -133,6 +147,10 @@ class Reproduction:
             tolerance={str(k): float(v) for k, v in data.get("tolerance", {}).items()},
             input_drift=tuple(str(path) for path in data.get("input_drift", ())),
             environment_drift=tuple(str(item) for item in data.get("environment_drift", ())),
+            outputs_compared=int(data.get("outputs_compared", 0)),
+            outputs_differ=tuple(str(path) for path in data.get("outputs_differ", ())),
+            virtualenv=str(data["virtualenv"]) if data.get("virtualenv") is not None else None,
+            relaxed=tuple(str(item) for item in data.get("relaxed", ())),
         )
 
 

@@ -463,6 +463,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     import socket
 
     from runledger.model.record import Run
+    from runledger.recording.capture.inprocess import environment_facts
 
     result = outcome.result
     inputs = prepared.files.inputs if prepared.files else None
@@ -481,6 +482,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     sampled = outcome.sampler.series
     series = outcome.collector.series()
     environment = dict(outcome.capture.environment)
+    environment.update(environment_facts(outcome.collector.facts))
     environment.update(_inprocess_environment(outcome))
     if outcome.capture.error is not None:
         environment["capture_error"] = redactor.mask_text(repr(outcome.capture.error))

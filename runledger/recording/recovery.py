@@ -36,6 +36,7 @@ from runledger.model.record import DETAIL_FILES, RUN_FILE, STATUSES, GitInfo, Me
 from runledger.recording import journal
 from runledger.recording.capture import inprocess
 from runledger.recording.capture import params as params_capture
+from runledger.recording.capture.inprocess import environment_facts
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.recording.runner import LogCapture
 from runledger.redact import Redactor, strip_url_credentials, usable_patterns
@@ -211,6 +212,8 @@ def _run_from_journal(
     )
     tags = [redactor.mask_text(tag) for tag in facts.get("tags") or [] if isinstance(tag, str)]
     name, note = _text(facts, "name"), _text(facts, "note")
+    # what the program reported about itself ([used], [torch]) survives a lost runledger
+    reported = redactor.mask_params(environment_facts(collector.facts))
     return Run(
         id=run_id,
         name=redactor.mask_text(name) if name else None,
@@ -244,6 +247,7 @@ def _run_from_journal(
             for name, s in collector.series().items()
         },
         log=redactor.mask_bytes(log.content()),
+        environment=reported or None,
     )
 
 

@@ -10,7 +10,15 @@ from rich.table import Table
 from rich.text import Text
 
 from runledger.analysis.compare import cell_text
-from runledger.analysis.diff import Change, CodeDiff, FileChange, MetricChange, RunDiff, Side
+from runledger.analysis.diff import (
+    Change,
+    CodeDiff,
+    EnvironmentDiff,
+    FileChange,
+    MetricChange,
+    RunDiff,
+    Side,
+)
 from runledger.views.runs import STATUS_STYLE, console, format_number, format_size, format_when
 from runledger.views.text import safe
 
@@ -53,6 +61,40 @@ def _side(label: str, side: Side) -> Text:
     if side.branch:
         line.append(f" ({safe(side.branch)})", style="dim")
     return line
+
+
+def _render_environment(out: Console, env: EnvironmentDiff) -> None:
+    """What matters first: the packages the runs imported, then Python, CUDA, GPU, driver."""
+    if env.used_missing:
+        out.print(Text("packages a run imported, missing in the other", style="bold"))
+        out.print(_change_table(env.used_missing))
+    if env.used_versions:
+        out.print(Text("packages a run imported, at another version", style="bold"))
+        out.print(_change_table(env.used_versions))
+    if env.platform:
+        out.print(Text("Python, CUDA, GPU and driver", style="bold"))
+        out.print(_change_table(env.platform))
+    rest = env.rest
+    if not rest:
+        return
+    if env.used is None:
+        # Which packages the programs imported is unknown: any of them may matter.
+        system = [change for change in rest if change not in env.packages]
+        if system:
+            out.print(_change_table(system))
+        packages = [change for change in rest if change in env.packages]
+        if packages:
+            out.print(Text(f"packages ({len(packages)} differ)", style="bold"))
+            out.print(_change_table(packages))
+        return
+    names = ", ".join(change.key for change in rest[:4]) + (", …" if len(rest) > 4 else "")
+    out.print(
+        Text(
+            f"{len(rest)} other difference{'s' * (len(rest) != 1)} ({names}); "
+            "diff --json lists them",
+            style="dim",
+        )
+    )
 
 
 def _change_table(changes: tuple[Change, ...] | list[Change], sources: bool = False) -> Table:
@@ -190,11 +232,7 @@ def render_diff(diff: RunDiff, out: Console | None = None) -> None:
     if env:
         anything = True
         _title(out, "environment")
-        if env.system:
-            out.print(_change_table(env.system))
-        if env.packages:
-            out.print(Text(f"packages ({len(env.packages)} differ)", style="bold"))
-            out.print(_change_table(env.packages))
+        _render_environment(out, env)
         if env.variables:
             out.print(Text("variables", style="bold"))
             out.print(_change_table(env.variables))

@@ -154,16 +154,20 @@ def render_verdict(outcome: Outcome, out: Console | None = None) -> None:
     notes = []
     if reproduction is not None and reproduction.input_drift:
         notes.append("the inputs differed from the original's (--allow-input-drift)")
-    if reproduction is not None and reproduction.environment_drift:
-        count = len(reproduction.environment_drift)
+    if outcome.environment_differences:
+        count = outcome.environment_differences
         notes.append(f"the environment differed ({count} difference{'s' * (count != 1)})")
-    headline = safe(verdict.headline)
-    line = Text(
-        headline.split(":", 1)[0],
-        style="bold green" if verdict.name == "reproduced" else "bold red",
+    if reproduction is not None and reproduction.relaxed:
+        notes.append(f"--relax installed other versions: {', '.join(reproduction.relaxed)}")
+    style = {"reproduced": "bold green", "not-verified": "bold yellow"}.get(
+        verdict.name, "bold red"
     )
+    headline = safe(verdict.headline)
+    line = Text(headline.split(":", 1)[0], style=style)
     line.append(":" + headline.split(":", 1)[1])
     if notes:
         line.append(f" ({'; '.join(notes)})", style="yellow")
     line.append(f"  [run {ids.short_id(outcome.run.id)}]", style="dim")
     out.print(line)
+    if outcome.kept_outputs is not None:
+        out.print(Text(f"outputs of the re-run kept in {outcome.kept_outputs}", style="dim"))

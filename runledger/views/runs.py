@@ -191,6 +191,7 @@ VERDICT_MARK = {
     "reproduced": ("✓", "green"),
     "not-reproduced": ("✗", "red"),
     "failed": ("✗", "red"),
+    "not-verified": ("?", "yellow"),
     "interrupted": ("?", "yellow"),
     None: ("?", "yellow"),
 }
@@ -340,6 +341,17 @@ def _reproduction_text(reproduction: Reproduction) -> Text:
             f"{safe(name)} {value:g}" for name, value in reproduction.tolerance.items()
         )
         text.append(f"  tolerance {shown}", style="dim")
+    if reproduction.outputs_compared:
+        same = reproduction.outputs_compared - len(reproduction.outputs_differ)
+        text.append(
+            f"\noutputs: {same} of {reproduction.outputs_compared} byte-identical", style="dim"
+        )
+        if reproduction.outputs_differ:
+            text.append(f" (differ: {', '.join(reproduction.outputs_differ)})", style="yellow")
+    if reproduction.virtualenv:
+        text.append(f"\nre-run in a fresh virtualenv ({reproduction.virtualenv})", style="dim")
+    for line in reproduction.relaxed:
+        text.append(f"\n--relax: {line}", style="yellow")
     for path in reproduction.input_drift:
         text.append(f"\ninput drift: {safe(path)}", style="yellow")
     for line in reproduction.environment_drift:
@@ -400,10 +412,35 @@ def _render_environment(run: Run, out: Console) -> None:
     table = _kv_table()
     python = env.get("python")
     if isinstance(python, Mapping):
-        table.add_row("python", f"{python.get('version')} ({python.get('executable')})")
+        implementation = python.get("implementation")
+        name = f"{implementation} " if implementation and implementation != "CPython" else ""
+        table.add_row("python", f"{name}{python.get('version')} ({python.get('executable')})")
+        if python.get("build") or python.get("compiler"):
+            built = ", ".join(str(python[key]) for key in ("build", "compiler") if python.get(key))
+            table.add_row("", Text(f"build {built}", style="dim"))
+    torch = env.get("torch")
+    if isinstance(torch, Mapping):
+        table.add_row(
+            "torch",
+            f"{torch.get('version', '?')}, built with CUDA {torch.get('cuda') or 'none'}, "
+            f"cuDNN {torch.get('cudnn') or 'none'}",
+        )
+    used = env.get("used")
+    if isinstance(used, Mapping):
+        listed = ", ".join(f"{name} {version}" for name, version in list(used.items())[:8])
+        more = f", and {len(used) - 8} more" if len(used) > 8 else ""
+        table.add_row("imported", f"{listed}{more}" if used else "no installed package")
     packages = env.get("packages")
     if isinstance(packages, Mapping):
-        table.add_row("packages", f"{len(packages)} installed (show --json lists them)")
+        table.add_row("packages", f"{len(packages)} installed (runledger env RUN --all lists them)")
+    venv = env.get("virtualenv")
+    if isinstance(venv, Mapping):
+        relaxed = venv.get("relaxed") or []
+        note = f"; --relax: {', '.join(map(str, relaxed))}" if relaxed else ""
+        table.add_row(
+            "virtualenv",
+            f"built by reproduce --venv with {venv.get('tool')} at {venv.get('path')}{note}",
+        )
     os_info = env.get("os")
     if isinstance(os_info, Mapping):
         table.add_row("os", str(os_info.get("platform", "")))

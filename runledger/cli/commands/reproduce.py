@@ -17,6 +17,7 @@ import typer
 from runledger.analysis.reproduce import (
     Interrupted,
     ReproduceOptions,
+    build_environment,
     execute,
     open_reproduction,
     signals_interrupt,
@@ -50,7 +51,15 @@ def run_reproduction(cwd: Path, options: ReproduceOptions, confirm: Confirm | No
                 if not confirm():
                     print("runledger: reproduction cancelled; nothing was run", file=sys.stderr)
                     return 1
-            outcome = execute(plan)
+            if plan.rebuild is not None:
+                plan = build_environment(plan, options.relax, _progress)
+                if plan.drift.leading():
+                    print(
+                        "runledger: warning: the virtualenv differs from the recorded "
+                        f"environment: {', '.join(plan.drift.leading())}",
+                        file=sys.stderr,
+                    )
+            outcome = execute(plan, options.outputs_dir)
             render_verdict(outcome)
             return outcome.verdict.exit_code
     except KeyboardInterrupt as interrupt:  # Ctrl-C, or SIGTERM/SIGHUP (Interrupted)
@@ -62,8 +71,22 @@ def run_reproduction(cwd: Path, options: ReproduceOptions, confirm: Confirm | No
             print(f"runledger: kept the work tree at {kept}", file=sys.stderr)
 
 
+def _progress(line: str) -> None:
+    """The virtualenv's build, line by line, as the installer prints it."""
+    print(f"  | {line}", file=sys.stderr, flush=True)
+
+
 def reproduce_command(
     run: RunArgument,
+    venv_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="With --venv: the folder to build the virtualenv in (new or empty; kept). "
+            "Default: a temporary one under the git directory, removed afterwards.",
+            metavar="[DIR]",
+            show_default=False,
+        ),
+    ] = None,
     yes: Annotated[
         bool,
         typer.Option(
@@ -108,6 +131,41 @@ def reproduce_command(
             "path; by default it is removed.",
         ),
     ] = False,
+    venv: Annotated[
+        bool,
+        typer.Option(
+            "--venv",
+            help="Build a fresh virtualenv (the recorded Python minor version, uv when on "
+            "PATH, else venv + pip), install the packages the run imported at their recorded "
+            "versions, and re-run in it. 'reproduce RUN --venv DIR' builds it in DIR.",
+        ),
+    ] = False,
+    all_packages: Annotated[
+        bool,
+        typer.Option(
+            "--all-packages",
+            help="With --venv: install every recorded package of the interpreter, not only "
+            "those the program imported.",
+        ),
+    ] = False,
+    relax: Annotated[
+        bool,
+        typer.Option(
+            "--relax",
+            help="With --venv: when a recorded version can no longer be installed, install "
+            "the nearest one the index has (the verdict says so); by default that stops.",
+        ),
+    ] = False,
+    outputs_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--outputs",
+            "-o",
+            help="Copy the re-run's declared outputs here (default: "
+            ".git/runledger/reproductions/RUN/, named in the verdict).",
+            metavar="DIR",
+        ),
+    ] = None,
 ) -> int:
     """Re-run RUN at its recorded commit and say whether it reproduced.
 
@@ -116,10 +174,24 @@ def reproduce_command(
     here permits (the others are listed as not applied); your own work tree, HEAD,
     branch and index are not touched. Declared inputs are checked against their recorded
     hashes first. The re-run is recorded as a new run that reproduces RUN. Exits 0 when every
-    recorded metric matched within tolerance, 1 when one did not, and the command's own exit
-    code when the re-run failed.
+    recorded metric matched within tolerance (or, with no metrics, the declared outputs
+    compared), 1 when one did not, 4 (NOT VERIFIED) when the original recorded neither metrics
+    nor outputs to compare, and the command's own exit code when the re-run failed. The
+    re-run's declared outputs are copied out of the work tree (-o DIR).
+
+    A package the run imported that is not installed here stops the reproduction before it
+    runs; --venv rebuilds the recorded packages in a fresh virtualenv and re-runs there.
     """
     from runledger.analysis.reproduce import ReproduceOptions
+
+    if venv_dir is not None and not venv:
+        raise UserError(
+            f"unexpected argument {str(venv_dir)!r}: a folder after RUN is where --venv builds "
+            "the virtualenv; add --venv, or drop it"
+        )
+    if (all_packages or relax) and not venv:
+        flag = "--all-packages" if all_packages else "--relax"
+        raise UserError(f"{flag} is an option of --venv: add --venv")
 
     options = ReproduceOptions(
         spec=run,
@@ -128,6 +200,11 @@ def reproduce_command(
         strict=strict,
         allow_input_drift=allow_input_drift,
         keep=keep,
+        venv=venv,
+        venv_dir=venv_dir,
+        relax=relax,
+        all_packages=all_packages,
+        outputs_dir=outputs_dir,
     )
     interactive = sys.stdin is not None and sys.stdin.isatty()
     return run_reproduction(Path.cwd(), options, ask_to_run if interactive else None)

@@ -25,22 +25,33 @@ from runledger.recording.capture.gpu import query_gpus
 PYTHON_NAME = re.compile(r"^(python|pypy)(\d+(\.\d+)*)?(\.exe)?$")
 _PROBE = r"""
 import json, sys, platform
+packages, sources = {}, {}
 try:
     from importlib import metadata
-    packages = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]
-        if name and name not in packages:
-            packages[name] = dist.version
+        if not name or name in packages:
+            continue
+        packages[name] = dist.version
+        # PEP 610: how a package installed from a path, an archive URL or VCS came here.
+        direct = dist.read_text("direct_url.json")
+        if direct:
+            try:
+                sources[name] = json.loads(direct)
+            except ValueError:
+                pass
 except Exception:
-    packages = {}
+    pass
 print(json.dumps({
     "version": platform.python_version(),
     "implementation": platform.python_implementation(),
+    "build": list(platform.python_build()),
+    "compiler": platform.python_compiler(),
     "executable": sys.executable,
     "prefix": sys.prefix,
     "path": [p for p in sys.path if p],
     "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower())),
+    "sources": sources,
 }))
 """
 
@@ -87,7 +98,7 @@ def python_info(
     key = hashlib.sha1(
         (os.path.realpath(interpreter) + "\0" + env.get("PYTHONPATH", "")).encode()
     ).hexdigest()
-    cache_file = cache_dir / f"python-{key}.json" if cache_dir else None
+    cache_file = cache_dir / f"python2-{key}.json" if cache_dir else None
     if cache_file is not None:
         try:
             cached = json.loads(cache_file.read_text())
@@ -112,6 +123,51 @@ def python_info(
         fingerprint = _fingerprint(interpreter, info["path"], env.get("PYTHONPATH", ""))
         _write_atomic(cache_file, json.dumps({"fingerprint": fingerprint, "info": info}))
     return dict(info)
+
+
+def python_facts(info: Mapping[str, Any]) -> dict[str, Any]:
+    """environment.toml ``[python]``: which interpreter, exactly (version, build, compiler)."""
+    facts = {
+        "version": info["version"],
+        "implementation": info["implementation"],
+        "executable": info["executable"],
+        "prefix": info["prefix"],
+    }
+    build = info.get("build")
+    if isinstance(build, list) and len(build) == 2:
+        facts["build"] = f"{build[0]}, {build[1]}"
+    if info.get("compiler"):
+        facts["compiler"] = str(info["compiler"])
+    return facts
+
+
+def package_sources(direct_urls: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """environment.toml ``[package_sources]``: where each package not from an index came from.
+
+    From each distribution's PEP 610 ``direct_url.json``: the URL (a local folder is a
+    ``file://`` URL), and for VCS its tool, commit and requested revision; editable installs
+    say so. Credentials in a URL are removed by the recorder's masking of the environment.
+    """
+    sources: dict[str, dict[str, Any]] = {}
+    for name, direct in direct_urls.items():
+        if not isinstance(direct, Mapping) or not isinstance(direct.get("url"), str):
+            continue
+        source: dict[str, Any] = {"url": direct["url"]}
+        vcs = direct.get("vcs_info")
+        if isinstance(vcs, Mapping) and isinstance(vcs.get("vcs"), str):
+            source["vcs"] = vcs["vcs"]
+            for key in ("commit_id", "requested_revision"):
+                if isinstance(vcs.get(key), str):
+                    source[key] = vcs[key]
+        elif isinstance(direct.get("dir_info"), Mapping):
+            source["editable"] = bool(direct["dir_info"].get("editable", False))
+            source["kind"] = "directory"
+        elif isinstance(direct.get("archive_info"), Mapping):
+            source["kind"] = "archive"
+        if isinstance(direct.get("subdirectory"), str):
+            source["subdirectory"] = direct["subdirectory"]
+        sources[str(name)] = source
+    return dict(sorted(sources.items(), key=lambda item: item[0].lower()))
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -212,13 +268,11 @@ def capture_environment(
     if interpreter is not None:
         info = python_info(interpreter, env, cache_dir)
         if info is not None:
-            environment["python"] = {
-                "version": info["version"],
-                "implementation": info["implementation"],
-                "executable": info["executable"],
-                "prefix": info["prefix"],
-            }
+            environment["python"] = python_facts(info)
             environment["packages"] = info["packages"]
+            sources = package_sources(info.get("sources") or {})
+            if sources:
+                environment["package_sources"] = sources
     environment["gpus"] = query_gpus()
     environment["variables"] = dict(sorted(recorded_env.items()))
     return environment

@@ -3,13 +3,18 @@
 The capture itself lives in :mod:`runledger.recording.autocapture` and runs inside the
 program; this side only chooses Python commands and puts that folder first on PYTHONPATH.
 Nothing of runledger's own environment (its site-packages) goes on the program's path.
+
+Facts the program reports about itself come back through its metrics file as lines such as
+``{"_runledger": "used", "packages": {...}}`` and ``{"_runledger": "torch", "cuda": "12.1",
+"cudnn": 8902}``: :func:`environment_facts` turns them into environment.toml's ``[used]`` and
+``[torch]``, checked and capped like any other input (any program may write them).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -98,3 +103,62 @@ def argv_and_inprocess_sources(
         key: value for key, value in flat.items() if params_capture.normalize_key(key) not in known
     }
     return [("argv", params_capture.unflatten(kept)), *in_process]
+
+
+MAX_USED_PACKAGES = 5000
+MAX_TEXT = 200
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        text = str(value)
+        return text if 0 < len(text) <= MAX_TEXT else None
+    return None
+
+
+def used_packages_from_lines(lines: Iterable[Mapping[str, Any]]) -> dict[str, str] | None:
+    """Distribution name -> version from the ``used`` lines (later lines add to earlier)."""
+    used: dict[str, str] | None = None
+    for line in lines:
+        if line.get("_runledger") != "used" or not isinstance(line.get("packages"), Mapping):
+            continue
+        used = used if used is not None else {}
+        for name, version in line["packages"].items():
+            name_text, version_text = _text(name), _text(version)
+            if name_text and version_text and len(used) < MAX_USED_PACKAGES:
+                used[name_text] = version_text
+    return (
+        dict(sorted(used.items(), key=lambda item: item[0].lower())) if used is not None else None
+    )
+
+
+def torch_from_lines(lines: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """torch's version and the CUDA / cuDNN versions it was built with (the last line)."""
+    found: dict[str, Any] | None = None
+    for line in lines:
+        if line.get("_runledger") != "torch":
+            continue
+        found = {}
+        for key in ("version", "cuda"):
+            text = _text(line.get(key))
+            if text is not None:
+                found[key] = text
+        cudnn = line.get("cudnn")
+        if isinstance(cudnn, int) and not isinstance(cudnn, bool):
+            found["cudnn"] = cudnn
+        elif _text(cudnn) is not None:
+            found["cudnn"] = _text(cudnn)
+    return found
+
+
+def environment_facts(lines: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The environment.toml tables the program's own report adds: ``used``, ``torch``."""
+    lines = list(lines)
+    facts: dict[str, Any] = {}
+    used = used_packages_from_lines(lines)
+    if used is not None:
+        facts["used"] = used
+    torch = torch_from_lines(lines)
+    if torch is not None:
+        facts["torch"] = torch
+    return facts

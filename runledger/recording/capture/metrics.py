@@ -63,6 +63,8 @@ from runledger.recording.capture.output_formats import (
     strip_logging_prefix,
 )
 
+FACT_KEY = "_runledger"  # {"_runledger": "used", ...}: a fact about the run, never a metric
+
 Step = int | float
 
 MAX_LINE_BYTES: Final = 64 * 1024
@@ -504,6 +506,11 @@ class MetricsCollector:
         order they came. They never become metrics."""
         with self._lock:
             return list(self._records)
+
+    @property
+    def facts(self) -> list[dict[str, Any]]:
+        """The same lines as :attr:`records`: facts about the run, never metrics."""
+        return self.records
 
     @property
     def logged_params(self) -> dict[str, Any]:
