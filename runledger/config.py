@@ -10,6 +10,9 @@ Every key is optional::
     [reproduce]
     tolerance = 0.001                     # relative; or per metric: { "*" = 0.001, acc = 0.005 }
 
+    [store]
+    url = "s3://team-bucket/runledger"    # any fsspec URL: gs://, az://, file:///mnt/..., ssh://
+
 Paths are relative to the repository root (where this file is), whatever directory exec runs
 in; an absolute path (a shared dataset mount) is taken as it is. Since exec refuses a dirty
 tree, the file on disk is the one at the run's commit. Any mistake is one UserError that names
@@ -32,8 +35,9 @@ from runledger.errors import UserError
 CONFIG_FILE = ".runledger.toml"
 ALL_METRICS = "*"
 
-_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "reproduce")
+_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "reproduce", "store")
 _REPRODUCE_KEYS = ("tolerance",)
+_STORE_KEYS = ("url",)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class ProjectConfig:
     env: tuple[str, ...] = ()
     secret_patterns: tuple[str, ...] = ()
     tolerance: Tolerance = field(default_factory=Tolerance)
+    store_url: str | None = None
     path: Path | None = None
 
 
@@ -86,12 +91,17 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
     if not isinstance(reproduce, dict):
         raise _type_error("reproduce", "a table ([reproduce])", reproduce)
     _refuse_unknown(reproduce, _REPRODUCE_KEYS, "reproduce.")
+    store = data.get("store", {})
+    if not isinstance(store, dict):
+        raise _type_error("store", 'a table ([store] with url = "s3://bucket/prefix")', store)
+    _refuse_unknown(store, _STORE_KEYS, "store.")
     return ProjectConfig(
         inputs=_paths(data, "inputs"),
         outputs=_paths(data, "outputs"),
         env=_names(data, "env"),
         secret_patterns=_patterns(data, "secret_patterns"),
         tolerance=_tolerance(reproduce.get("tolerance")),
+        store_url=_store_url(store.get("url")),
         path=path,
     )
 
@@ -171,6 +181,14 @@ def _patterns(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
                     f"({error})"
                 ) from error
     return patterns
+
+
+def _store_url(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _type_error("store.url", 'a URL such as "s3://bucket/prefix"', value)
+    return value.strip()
 
 
 def _tolerance(value: object) -> Tolerance:

@@ -97,12 +97,14 @@ def _register() -> None:
         compare,
         diff,
         exec_,
+        get,
         importance,
         ls,
         plot,
         report,
         reproduce,
         show,
+        store,
         sync,
         tag,
         verify,
@@ -129,6 +131,8 @@ def _register() -> None:
     app.command("plot")(plot.plot_command)
     app.command("importance")(importance.importance_command)
     app.command("report")(report.report_command)
+    app.command("get")(get.get_command)
+    app.add_typer(store.store_app, name="store")
 
 
 _register()
