@@ -359,3 +359,66 @@ def train_with(repo: Repo, code: str) -> str:
     result = repo.cli("exec", "--output", "models", "--", PY, "-c", code)
     assert result.exit_code == 0, result.stderr
     return str(repo.runs_json()[0]["id"])
+
+
+READ_DATA = (
+    "import pathlib; total = sum(len(p.read_bytes()) for p in sorted(pathlib.Path('data')"
+    ".iterdir())); print(f'size={total}')"
+)
+
+
+def test_reproduce_fetches_missing_and_changed_inputs_from_the_store(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.git("config", "runledger.store", (tmp_path / "store").as_uri())
+    repo.write("data/a.csv", "x,y\n" * 100)
+    repo.write("data/b.csv", "x,y\n" * 300)
+    result = repo.cli("exec", "--input", "data", "--", PY, "-c", READ_DATA)
+    assert result.exit_code == 0, result.stderr
+    run_id = repo.runs_json()[0]["id"]
+    assert repo.cli("store", "push", run_id, "--inputs").exit_code == 0
+    (repo.path / "data/b.csv").write_text("changed\n")  # b changed here
+    before = repo.state()
+
+    proc = repo.run("reproduce", run_id, "--yes")
+
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 0, stderr
+    assert "data/b.csv missing or changed here: fetched from the store" in stderr
+    assert stderr.index("fetched from the store") < stderr.index("fetched 1 input")
+    assert repo.state() == before  # the user's changed file stays as it is
+    rerun = repo.cli("show", repo.runs_json()[0]["id"], "--json").json()
+    assert rerun["reproduces"] == run_id
+    assert rerun["metrics"]["size"] == 1600
+
+
+def test_reproduce_without_the_input_in_the_store_still_refuses(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.git("config", "runledger.store", (tmp_path / "store").as_uri())
+    repo.write("data/a.csv", "x,y\n" * 100)
+    assert repo.cli("exec", "--input", "data", "--", PY, "-c", READ_DATA).exit_code == 0
+    run_id = repo.runs_json()[0]["id"]
+    (repo.path / "data/a.csv").unlink()
+
+    proc = repo.run("reproduce", run_id, "--yes")
+
+    assert proc.returncode != 0
+    assert "data/a.csv (missing)" in proc.stderr.decode()
+
+
+def test_reproduce_fetches_a_declared_file_that_is_gone_here(repo: Repo, tmp_path: Path) -> None:
+    repo.git("config", "runledger.store", (tmp_path / "store").as_uri())
+    repo.write("data/a.csv", "x,y\n" * 100)
+    code = "print(f\"size={len(open('data/a.csv').read())}\")"
+    assert repo.cli("exec", "--input", "data/a.csv", "--", PY, "-c", code).exit_code == 0
+    run_id = repo.runs_json()[0]["id"]
+    assert repo.cli("store", "push", run_id, "--inputs").exit_code == 0
+    (repo.path / "data/a.csv").unlink()
+
+    proc = repo.run("reproduce", run_id, "--yes")
+
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert not (repo.path / "data/a.csv").exists()
+    rerun = repo.cli("show", repo.runs_json()[0]["id"], "--json").json()
+    assert [item["path"] for item in rerun["inputs"]] == ["data/a.csv"]

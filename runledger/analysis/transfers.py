@@ -523,3 +523,52 @@ def _size(size: float) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1000
     return f"{size:.1f} TB"
+
+
+# --- inputs for a reproduction -----------------------------------------------------------------
+
+
+def fetchable_inputs(
+    repo: git.Repo, records: Sequence[FileRecord], worktree: Path
+) -> tuple[list[FileRecord], str | None, str | None]:
+    """The recorded inputs a reproduction must take from the store: files the commit does
+    not hold, missing or changed in the user's work tree, whose object the store has.
+
+    Returns (records, the store as shown, a warning); no store configured is no warning.
+    """
+    from runledger.recording.capture.files import verify
+    from runledger.store import artifacts
+
+    candidates = [
+        record
+        for record in records
+        if record.kind == "file"
+        and record.sha256 is not None
+        and not os.path.isabs(record.path)
+        and not os.path.lexists(worktree / record.path)
+    ]
+    if not candidates or artifacts.configured_url(repo) is None:
+        return [], None, None
+    with HashCache(cache_path_for(repo.common_dir)) as cache:
+        verdicts = verify(candidates, repo.root, cache)
+    wanted = [record for record, verdict in verdicts if verdict != "same"]
+    if not wanted:
+        return [], None, None
+    try:
+        store = artifacts.open_configured(repo)
+        there = object_presence(store, [record.sha256 or "" for record in wanted])
+    except UserError as error:
+        return [], None, f"not fetched from the store: {error}"
+    return [record for record in wanted if there[record.sha256 or ""]], store.shown, None
+
+
+def fetch_inputs(repo: git.Repo, records: Sequence[FileRecord], worktree: Path) -> GetReport:
+    """Download recorded inputs into a reproduction's work tree, each sha256-checked."""
+    from runledger.store import artifacts
+
+    store = artifacts.open_configured(repo)
+    wanted = [
+        Wanted(Pointer("", "input", record), worktree.joinpath(*PurePosixPath(record.path).parts))
+        for record in records
+    ]
+    return get_files(repo, store, wanted, force=False)
