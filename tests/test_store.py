@@ -422,3 +422,35 @@ def test_reproduce_fetches_a_declared_file_that_is_gone_here(repo: Repo, tmp_pat
     assert not (repo.path / "data/a.csv").exists()
     rerun = repo.cli("show", repo.runs_json()[0]["id"], "--json").json()
     assert [item["path"] for item in rerun["inputs"]] == ["data/a.csv"]
+
+
+def test_which_and_verify_say_whether_the_bytes_are_in_the_store(
+    team: tuple[Clone, Clone, str],
+) -> None:
+    alice, _, _ = team
+    stored = train(alice, "kept")
+    alice.ok("push")
+    unstored = train(alice, "kept", "--name", "local-only")
+
+    found = alice.cli("which", "models/model.joblib", "--json")
+    assert found.exit_code == 0, found.stderr
+    by_run = {match["run"]: match["store"] for match in found.json()["matches"]}
+    assert by_run == {stored: "stored", unstored: "stored"}  # the same bytes: deduplicated
+
+    table = alice.cli("which", "models/model.joblib")
+    assert "store" in table.stdout and "stored" in table.stdout
+
+    assert alice.cli("verify", stored, "--store").exit_code == 0
+    checked = alice.cli("verify", stored, "--store", "--json").json()
+    assert {item["verdict"] for item in checked["files"]} == {"stored"}
+
+
+def test_verify_store_names_what_is_not_stored(team: tuple[Clone, Clone, str]) -> None:
+    alice, _, _ = team
+    run_id = train(alice, "never pushed")
+
+    result = alice.cli("verify", run_id, "--store")
+
+    assert result.exit_code == 1
+    assert "not stored" in result.stdout
+    assert "in the store" in result.stdout
