@@ -392,9 +392,7 @@ def test_reproduce_fetches_missing_and_changed_inputs_from_the_store(
     assert rerun["metrics"]["size"] == 1600
 
 
-def test_reproduce_without_the_input_in_the_store_still_refuses(
-    repo: Repo, tmp_path: Path
-) -> None:
+def test_reproduce_without_the_input_in_the_store_still_refuses(repo: Repo, tmp_path: Path) -> None:
     repo.git("config", "runledger.store", (tmp_path / "store").as_uri())
     repo.write("data/a.csv", "x,y\n" * 100)
     assert repo.cli("exec", "--input", "data", "--", PY, "-c", READ_DATA).exit_code == 0

@@ -214,8 +214,14 @@ def push_runs(
 def _local_sources(
     repo: git.Repo, wanted: Sequence[tuple[str, list[Pointer]]]
 ) -> tuple[dict[str, Path], list[tuple[Pointer, str]]]:
-    """For each object, a local file that still has its bytes (checked through the hash
-    cache); the pointers whose file is gone or changed since the run."""
+    """For each object, a local file that still has its bytes; the pointers whose file is gone
+    or changed since the run.
+
+    An artifact whose size and modification time (to the nanosecond) are still the ones the
+    run recorded is taken as unchanged, the identity the hash cache itself trusts: a file
+    just written by a run is too recent for the cache, and reading it again would double the
+    push's disk reads. Anything else is hashed (through the cache).
+    """
     sources: dict[str, Path] = {}
     lost: list[tuple[Pointer, str]] = []
     with HashCache(cache_path_for(repo.common_dir)) as cache:
@@ -225,7 +231,9 @@ def _local_sources(
                 path = local_path(repo, pointer.record)
                 try:
                     st = os.stat(path)
-                    if st.st_size == pointer.record.size and cache.hash_file(path, st) == sha:
+                    if st.st_size == pointer.record.size and (
+                        _as_recorded(st, pointer.record) or cache.hash_file(path, st) == sha
+                    ):
                         sources[sha] = path
                         break
                     why = "changed here since the run"
@@ -236,6 +244,11 @@ def _local_sources(
             if sha not in sources:
                 lost.extend((pointer, why) for pointer in pointers)
     return sources, lost
+
+
+def _as_recorded(st: os.stat_result, record: FileRecord) -> bool:
+    """Whether the file's modification time is the one recorded for it (artifacts only)."""
+    return record.mtime is not None and record.mtime == st.st_mtime_ns / 1e9
 
 
 def _write_manifest(

@@ -15,10 +15,13 @@ Decisions:
   multipart upload on an error; a killed process leaves only an invisible incomplete upload
   (a bucket lifecycle rule clears those). Elsewhere (a mounted drive, ssh) the bytes go to
   ``<url>/tmp/<random>`` and are renamed into place.
-- Reads are streamed and hashed on the way: an object whose bytes do not hash to its name is
-  refused (``CorruptObjectError``) and never written where the user asked.
-- Memory is bounded by ``CHUNK_SIZE`` per transfer (s3fs reads a file below two chunks whole,
-  and uploads larger ones in parts of one chunk), whatever the file size.
+- Downloads use the provider's own streamed copy (one GET, as a plain fsspec copy does) into
+  a temporary file beside the destination, which is hashed before it is renamed into place:
+  an object whose bytes do not hash to its name is refused (``CorruptObjectError``) and
+  nothing is written where the user asked.
+- Memory is bounded by ``CHUNK_SIZE`` per transfer whatever the file size: s3fs sends a file
+  below two chunks in one put and a larger one in parts of one chunk (16 MiB: smaller parts
+  cost a fifth of the throughput against a local S3 in benchmarks/bench_store.py).
 - fsspec and the provider package are optional (extras ``runledger[s3]``, ``[gcs]``,
   ``[azure]``, ``[ssh]``), imported only here and only when a store is used.
 """
@@ -41,7 +44,7 @@ from runledger.store import git
 from runledger.store.hashcache import sha256_file
 
 GIT_CONFIG_KEY = "runledger.store"
-CHUNK_SIZE = 8 * 1024 * 1024
+CHUNK_SIZE = 16 * 1024 * 1024
 OBJECTS_DIR = "sha256"
 MANIFESTS_DIR = "runs"
 TEMP_DIR = "tmp"
