@@ -4,10 +4,11 @@ copy of the same files to and from the same store.
 Run from the repository root:  python benchmarks/bench_store.py [--files 16] [--size-mib 16]
 
 One run records --files artifacts of --size-mib each (random bytes, so nothing deduplicates).
-For each store (S3 through moto's server, in a process of its own, on 127.0.0.1, and a file:// folder), each trial
-copies the files to a fresh prefix: plain ``fs.put(files, prefix)`` / ``fs.get(prefix, dir)``
-against ``push_runs`` / ``get_files`` (sha256 checks, manifest and all), interleaved; the
-medians of --repeats trials are printed with runledger's share of the plain throughput.
+For each store (S3 through moto's server, in a process of its own on 127.0.0.1, and a file://
+folder), each trial copies the files to a fresh prefix: plain ``fs.put(files, prefix)`` /
+``fs.get(prefix, dir)`` against ``push_runs`` / ``get_files`` (sha256 checks, manifest and
+all), interleaved; the medians of --repeats trials are printed with runledger's share of
+the plain throughput.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -72,9 +74,9 @@ def wait_for(port: int) -> None:
     raise SystemExit(f"moto's server did not start on port {port}")
 
 
-def timed(action: Callable[[], object]) -> float:
+def timed(action: Callable[..., object], *args: Any, **kwargs: Any) -> float:
     start = time.perf_counter()
-    action()
+    action(*args, **kwargs)
     return time.perf_counter() - start
 
 
@@ -94,15 +96,15 @@ def measure(
     for trial in range(repeats):
         prefix = f"{base}/plain-{trial}"
         fs.makedirs(prefix, exist_ok=True)  # a local folder must exist; a no-op on S3
-        plain_up.append(timed(lambda: fs.put(files, prefix + "/")))
+        plain_up.append(timed(fs.put, files, prefix + "/"))
         out = scratch / f"plain-{trial}"
         out.mkdir()
-        plain_down.append(timed(lambda: fs.get(prefix + "/", str(out) + "/", recursive=True)))
+        plain_down.append(timed(fs.get, prefix + "/", f"{out}/", recursive=True))
 
         store = ObjectStore.open(f"{base_url}/ours-{trial}")
-        ours_up.append(timed(lambda: push_runs(repo, store, [run_id], jobs=8)))
+        ours_up.append(timed(push_runs, repo, store, [run_id], jobs=8))
         wanted = plan_get(run, [], scratch / f"ours-{trial}", include_inputs=False)
-        ours_down.append(timed(lambda: get_files(repo, store, wanted, jobs=8)))
+        ours_down.append(timed(get_files, repo, store, wanted, jobs=8))
         shutil.rmtree(scratch / f"plain-{trial}")
         shutil.rmtree(scratch / f"ours-{trial}")
     shutil.rmtree(scratch)
