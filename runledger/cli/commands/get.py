@@ -18,7 +18,7 @@ def get_command(
         typer.Argument(
             help="Recorded files or folders to get, by full recorded path or by their last "
             "parts (model.joblib for models/model.joblib); default: all of them.",
-            metavar="[PATH]...",
+            metavar="PATH",
         ),
     ] = None,
     output: Annotated[

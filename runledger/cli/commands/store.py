@@ -41,7 +41,7 @@ def upload(cwd: Path, specs: list[str], inputs: bool, jobs: int) -> object:
 def store_push_command(
     runs: Annotated[
         list[str],
-        typer.Argument(help="Run ids, unique prefixes of them, or tags.", metavar="RUN..."),
+        typer.Argument(help="Run ids, unique prefixes of them, or tags.", metavar="RUN"),
     ],
     inputs: Annotated[bool, typer.Option("--inputs", help=INPUTS_HELP)] = False,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help=JOBS_HELP)] = 8,
