@@ -494,7 +494,7 @@ def _local_state(item: Wanted, cache: HashCache) -> Literal["absent", "same", "d
 
 @dataclass(frozen=True)
 class Presence:
-    """How many of a run's pointers have their object in the store."""
+    """How many of a run's artifacts have their object in the store."""
 
     stored: int
     total: int
@@ -502,7 +502,7 @@ class Presence:
     @property
     def label(self) -> str:
         if self.total == 0:
-            return "no files"
+            return "no artifacts"
         if self.stored == self.total:
             return "stored"
         if self.stored == 0:
@@ -511,9 +511,10 @@ class Presence:
 
 
 def presence(
-    store: ObjectStore, runs: Sequence[Run], include_inputs: bool = True, jobs: int = DEFAULT_JOBS
+    store: ObjectStore, runs: Sequence[Run], include_inputs: bool = False, jobs: int = DEFAULT_JOBS
 ) -> dict[str, Presence]:
-    """Each run's count of stored objects, asking the store once per distinct object."""
+    """Each run's count of stored artifacts (what push uploads; with ``include_inputs``, its
+    inputs too), asking the store once per distinct object."""
     by_run = {run.id: pointers_of(run, include_inputs) for run in runs}
     shas = sorted({pointer.sha256 for found in by_run.values() for pointer in found})
     there = dict(zip(shas, _parallel(jobs, shas, store.has), strict=True))

@@ -82,11 +82,15 @@ class NoStoreError(UserError):
 
 def configured_url(repo: git.Repo) -> str | None:
     """The store's URL: ``git config runledger.store`` first (personal), then the repository's
-    ``.runledger.toml [store] url`` (shared); None when neither is set."""
+    ``.runledger.toml [store] url`` (shared); None when neither is set. A plain relative path
+    is taken from the repository's root."""
     personal = [value.strip() for value in git.config_get_all(repo, GIT_CONFIG_KEY)]
-    if personal and personal[-1]:
-        return personal[-1]
-    return project_config.load(repo.root).store_url
+    url = personal[-1] if personal and personal[-1] else project_config.load(repo.root).store_url
+    if url is not None and "://" not in url and not os.path.isabs(url):
+        # A plain folder (a shared drive beside the clones) is relative to the repository's
+        # root, as every path in .runledger.toml is, not to wherever the command runs.
+        url = os.path.normpath(repo.root / url)
+    return url
 
 
 def open_configured(repo: git.Repo) -> ObjectStore:
