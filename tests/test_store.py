@@ -452,3 +452,46 @@ def test_verify_store_names_what_is_not_stored(team: tuple[Clone, Clone, str]) -
     assert result.exit_code == 1
     assert "not stored" in result.stdout
     assert "in the store" in result.stdout
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_one_summary_line(
+    repo: Repo, tmp_path: Path
+) -> None:
+    import pty
+
+    repo.git("config", "runledger.store", (tmp_path / "store").as_uri())
+    code = "import os; os.makedirs('models'); open('models/w.bin', 'wb').write(os.urandom(1 << 22))"
+    run_id = train_with(repo, code)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("COLUMNS", None)
+
+    main, secondary = pty.openpty()
+    upload = subprocess.Popen(
+        [PY, "-m", "runledger", "store", "push", run_id],
+        cwd=repo.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout, _ = upload.communicate(timeout=60)
+    os.close(main)
+
+    assert upload.returncode == 0
+    assert b"uploading 1 file" in shown  # the bar, drawn on the terminal (stderr)
+    assert b"4.2/4.2 MB" in shown  # bytes done of bytes to do (and a rate column)
+    assert stdout.decode().startswith(f"store {(tmp_path / 'store').as_uri()}: uploaded 1 object")
+
+    piped = repo.run("store", "push", run_id)
+    assert piped.returncode == 0
+    assert piped.stderr == b""
+    assert piped.stdout.decode().count("\n") == 1 and "0 objects" in piped.stdout.decode()
