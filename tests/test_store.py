@@ -495,3 +495,40 @@ def test_a_terminal_gets_a_progress_bar_and_a_pipe_one_summary_line(
     assert piped.returncode == 0
     assert piped.stderr == b""
     assert piped.stdout.decode().count("\n") == 1 and "0 objects" in piped.stdout.decode()
+
+
+def test_a_multipart_upload_killed_midway_leaves_no_object_on_s3(
+    repo: Repo, s3_url: str, moto_endpoint: str
+) -> None:
+    import boto3
+
+    repo.git("config", "runledger.store", s3_url)
+    code = (
+        "import os; os.makedirs('models'); open('models/big.bin', 'wb').write(os.urandom(56 << 20))"
+    )
+    run_id = train_with(repo, code)
+    bucket = s3_url.split("/")[2]
+    s3 = boto3.client("s3")
+
+    upload = subprocess.Popen(
+        [PY, "-m", "runledger", "store", "push", run_id],
+        cwd=repo.path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not s3.list_multipart_uploads(Bucket=bucket).get(
+        "Uploads"
+    ):
+        time.sleep(0.01)
+    upload.send_signal(signal.SIGKILL)
+    upload.wait()
+
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), "not caught midway"
+    assert list_objects(s3_url) == {}  # the incomplete upload is invisible
+    resumed = repo.cli("store", "push", run_id, "--json")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.json()["uploaded"] == 1
+    [(name, content)] = list_objects(s3_url).items()
+    assert sha(content) == name.replace("/", "")[6:]

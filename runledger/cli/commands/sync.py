@@ -80,7 +80,14 @@ def push_command(
     if not as_json:
         print_sync(report, target.mirror, as_json)
     # The runs are in git now, whatever happens to their bytes below.
-    stored = upload_after_push(cwd, report.sent, inputs, jobs)
+    from runledger.errors import UserError
+
+    try:
+        stored = upload_after_push(cwd, report.sent, inputs, jobs)
+    except UserError:
+        if as_json:  # what reached git is still printed; the error follows on stderr
+            print_sync(report, target.mirror, as_json)
+        raise
     if as_json:
         for warning in report.warnings(target.mirror):
             print(f"runledger: warning: {warning}", file=sys.stderr)
