@@ -89,6 +89,7 @@ def put_object(url: str, key: str, content: bytes) -> None:
     import fsspec
 
     fs, root = fsspec.core.url_to_fs(url, skip_instance_cache=True)
+    fs.makedirs(f"{root}/{key}".rsplit("/", 1)[0], exist_ok=True)  # a folder, on file://
     fs.pipe_file(f"{root}/{key}", content)
 
 
@@ -532,3 +533,24 @@ def test_a_multipart_upload_killed_midway_leaves_no_object_on_s3(
     assert resumed.json()["uploaded"] == 1
     [(name, content)] = list_objects(s3_url).items()
     assert sha(content) == name.replace("/", "")[6:]
+
+
+def test_a_pulled_record_cannot_make_get_write_outside_the_folder(
+    tmp_path: Path, store_url: str
+) -> None:
+    remote = make_remote(tmp_path)
+    mallory = clone(tmp_path, remote, "mallory")
+    content = b"payload"
+    run_id = mallory.record(
+        artifacts=[{"path": "../../escaped.txt", "size": len(content), "sha256": sha(content)}]
+    )
+    mallory.git("config", "runledger.store", store_url)
+    put_object(store_url, f"sha256/{sha(content)[:2]}/{sha(content)[2:]}", content)
+
+    got = mallory.cli("get", run_id, "-o", "out")
+
+    assert got.exit_code != 0
+    assert "leaves its folder" in got.stderr and got.stderr.count("\n") == 1
+    assert (
+        not (tmp_path / "escaped.txt").exists() and not (tmp_path.parent / "escaped.txt").exists()
+    )

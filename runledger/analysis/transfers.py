@@ -33,7 +33,7 @@ from runledger.model import tomlcodec
 from runledger.model.record import Run
 from runledger.recording.capture.files import FileRecord
 from runledger.store import git
-from runledger.store.artifacts import CorruptObjectError, ObjectStore, StoreError
+from runledger.store.artifacts import CorruptObjectError, ObjectStore, StoreError, is_sha256
 from runledger.store.hashcache import HashCache, cache_path_for
 from runledger.store.ledger import Ledger
 
@@ -93,12 +93,24 @@ def pointers_of(run: Run, include_inputs: bool) -> list[Pointer]:
             for table in records:
                 record = FileRecord.from_dict(table)
                 if record.kind == "file" and record.sha256 is not None:
+                    # Pulled records are untrusted: the sha256 names a key in the store.
+                    if not is_sha256(record.sha256):
+                        raise ValueError(f"{record.path}: sha256 {record.sha256[:70]!r}")
                     found.append(Pointer(run.id, role, record))
     except (ValueError, TypeError, AttributeError) as error:
         raise CorruptRecordError(
             f"run {run.id}: its files.toml cannot be read ({error})"
         ) from error
     return found
+
+
+def _inside(path: str) -> PurePosixPath | None:
+    """A recorded path as a relative one (an absolute path loses its root); None when it
+    climbs out with '..' (a pulled record must not make get write outside DIR)."""
+    relative = PurePosixPath(path.lstrip("/"))
+    if ".." in relative.parts or not relative.parts:
+        return None
+    return relative
 
 
 def local_path(repo: git.Repo, record: FileRecord) -> Path:
@@ -364,10 +376,16 @@ def plan_get(run: Run, given: Sequence[str], out_dir: Path, include_inputs: bool
     if not pointers:
         hint = "" if include_inputs else " (--inputs gets its inputs)"
         raise UserError(f"run {ids.short_id(run.id)} recorded no {what} with bytes to get{hint}")
+    unsafe = [pointer.record.path for pointer in pointers if _inside(pointer.record.path) is None]
+    if unsafe:
+        raise CorruptRecordError(
+            f"run {ids.short_id(run.id)} records a path that leaves its folder "
+            f"({unsafe[0][:80]!r}): refused, nothing written"
+        )
     chosen: dict[str, Wanted] = {}
     if not given:
         for pointer in pointers:
-            relative = PurePosixPath(pointer.record.path.lstrip("/"))
+            relative = _inside(pointer.record.path) or PurePosixPath()
             chosen.setdefault(
                 pointer.record.path, Wanted(pointer, out_dir.joinpath(*relative.parts))
             )
@@ -559,6 +577,7 @@ def fetchable_inputs(
         if record.kind == "file"
         and record.sha256 is not None
         and not os.path.isabs(record.path)
+        and ".." not in PurePosixPath(record.path).parts
         and not os.path.lexists(worktree / record.path)
     ]
     if not candidates or artifacts.configured_url(repo) is None:
