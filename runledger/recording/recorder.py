@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +34,7 @@ from runledger.redact import (
     usable_patterns,
 )
 from runledger.store import git
+from runledger.store.facts import now_iso
 from runledger.store.ledger import Ledger
 from runledger.version import __version__
 
@@ -56,11 +56,6 @@ class ExecOptions:
     tags: tuple[str, ...] = ()
     note: str | None = None
     reproduces: str | None = None  # set by ``runledger reproduce``: the run this one re-runs
-
-
-def _iso(timestamp: float) -> str:
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _refuse_dirty(paths: list[str]) -> None:
@@ -385,8 +380,8 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         status=_status(result),
         exit_code=result.returncode,
         signal=result.signal or result.received_signal,
-        started_at=_iso(result.started_at),
-        ended_at=_iso(result.ended_at),
+        started_at=now_iso(result.started_at),
+        ended_at=now_iso(result.ended_at),
         duration_s=round(result.monotonic_duration_s, 3),
         command=tuple(redactor.mask_argv(prepared.options.command)),
         cwd=redactor.mask_text(prepared.repo.relative_cwd(prepared.cwd)),
