@@ -212,6 +212,7 @@ _VARYING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\S*/bin/python[\d.]*", "<python>"),
         (r"(?m)^(\s*)(os|cpu|python)\s{2,}.*$", r"\1\2 <machine>"),
         (r"\b\d+ more\b", "<n> more"),
+        (r"(worktrees/<id>)-[0-9a-f]{6}\b", r"\1-<random>"),  # a reproduction's work tree
         (r"[─━═]+", "─"),
         (r"[ \t]+", " "),
     )
