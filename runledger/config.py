@@ -13,6 +13,8 @@ Every key is optional::
 
     [metrics]
     patterns = ['^Val\\s+F1\\s*=\\s*(?P<val_f1>[-\\d.eE]+)']   # named groups are metric names
+    [store]
+    url = "s3://team-bucket/runledger"    # any fsspec URL: gs://, az://, file:///mnt/..., ssh://
 
 Paths are relative to the repository root (where this file is), whatever directory exec runs
 in; an absolute path (a shared dataset mount) is taken as it is. Since exec refuses a dirty
@@ -36,9 +38,19 @@ from runledger.errors import UserError
 CONFIG_FILE = ".runledger.toml"
 ALL_METRICS = "*"
 
-_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "autocapture", "reproduce", "metrics")
+_TOP_KEYS = (
+    "inputs",
+    "outputs",
+    "env",
+    "secret_patterns",
+    "autocapture",
+    "reproduce",
+    "metrics",
+    "store",
+)
 _REPRODUCE_KEYS = ("tolerance",)
 _METRICS_KEYS = ("patterns",)
+_STORE_KEYS = ("url",)
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,7 @@ class ProjectConfig:
     env: tuple[str, ...] = ()
     secret_patterns: tuple[str, ...] = ()
     tolerance: Tolerance = field(default_factory=Tolerance)
+    store_url: str | None = None
     path: Path | None = None
     metric_patterns: tuple[re.Pattern[str], ...] = ()
     autocapture: bool = True
@@ -97,12 +110,17 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
     if not isinstance(metrics, dict):
         raise _type_error("metrics", "a table ([metrics])", metrics)
     _refuse_unknown(metrics, _METRICS_KEYS, "metrics.")
+    store = data.get("store", {})
+    if not isinstance(store, dict):
+        raise _type_error("store", 'a table ([store] with url = "s3://bucket/prefix")', store)
+    _refuse_unknown(store, _STORE_KEYS, "store.")
     return ProjectConfig(
         inputs=_paths(data, "inputs"),
         outputs=_paths(data, "outputs"),
         env=_names(data, "env"),
         secret_patterns=_patterns(data, "secret_patterns"),
         tolerance=_tolerance(reproduce.get("tolerance")),
+        store_url=_store_url(store.get("url")),
         path=path,
         metric_patterns=_metric_patterns(metrics),
         autocapture=_boolean(data, "autocapture"),
@@ -212,6 +230,14 @@ def _metric_patterns(metrics: Mapping[str, Any]) -> tuple[re.Pattern[str], ...]:
             )
         compiled.append(pattern)
     return tuple(compiled)
+
+
+def _store_url(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _type_error("store.url", 'a URL such as "s3://bucket/prefix"', value)
+    return value.strip()
 
 
 def _tolerance(value: object) -> Tolerance:

@@ -165,9 +165,22 @@ def commands() -> list[Command]:
         command = group.get_command(root, name)
         if command is None or command.hidden:
             continue
-        params = tuple(_param(param) for param in command.params if not param.hidden)
-        found.append(Command(name, _usage(name, params), (command.help or "").strip(), params))
+        # A verb group (``runledger store push``): each of its commands, as "store push".
+        subcommands = getattr(command, "commands", None)
+        if subcommands:
+            for sub_name in sorted(subcommands):
+                sub = subcommands[sub_name]
+                if sub.hidden:
+                    continue
+                found.append(_command(f"{name} {sub_name}", sub))
+            continue
+        found.append(_command(name, command))
     return found
+
+
+def _command(name: str, command: Any) -> Command:
+    params = tuple(_param(param) for param in command.params if not param.hidden)
+    return Command(name, _usage(name, params), (command.help or "").strip(), params)
 
 
 def global_options() -> tuple[Param, ...]:
@@ -220,7 +233,8 @@ def render_commands() -> str:
     found = commands()
     for command in found:
         summary = _inline(command.help.split("\n\n")[0])
-        lines.append(f"| [`{command.name}`](#runledger-{command.name}) | {summary} |")
+        anchor = command.name.replace(" ", "-")
+        lines.append(f"| [`{command.name}`](#runledger-{anchor}) | {summary} |")
     for command in found:
         lines += ["", f"### runledger {command.name}", "", "```text", command.usage, "```", ""]
         lines.append(_paragraphs(command.help))

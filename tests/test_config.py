@@ -134,7 +134,21 @@ def test_a_tolerance_per_metric(tmp_path: Path) -> None:
         (
             "colour = 1\n",
             ".runledger.toml: unknown key 'colour' (known keys: inputs, outputs, env, "
-            "secret_patterns, autocapture, reproduce, metrics)",
+            "secret_patterns, autocapture, reproduce, metrics, store)",
+        ),
+        (
+            "[store]\nurl = 3\n",
+            ".runledger.toml: 'store.url' must be a URL such as \"s3://bucket/prefix\", "
+            "not a number (3)",
+        ),
+        (
+            'store = "s3://bucket"\n',
+            ".runledger.toml: 'store' must be a table ([store] with url = "
+            "\"s3://bucket/prefix\"), not a string ('s3://bucket')",
+        ),
+        (
+            "[store]\nurll = 'x'\n",
+            ".runledger.toml: unknown key 'store.urll' (did you mean 'store.url'?)",
         ),
         (
             "[reproduce]\ntolerence = 0.1\n",

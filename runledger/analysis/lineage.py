@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import stat
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +35,9 @@ from runledger.store.hashcache import HashCache, cache_path_for
 from runledger.store.ledger import Ledger, RunRef
 
 Role = Literal["artifact", "input"]
+# verify --store: each pointer's object in the store, or why it has none (a link; a large
+# tracked file recorded by its git blob, whose bytes are in git).
+StoreVerdict = Literal["stored", "not stored", "link", "in git"]
 ROLES: tuple[tuple[Role, str], ...] = (("artifact", "artifacts"), ("input", "inputs"))
 
 
@@ -67,14 +70,39 @@ class Found:
     size: int
     sha256: str
     matches: tuple[Match, ...]
+    # With a store configured: each matching run's "stored" / "2/3 stored" / "not stored".
+    stored: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "file": self.path,
             "size": self.size,
             "sha256": self.sha256,
-            "matches": [match.to_json() for match in self.matches],
+            "matches": [
+                {**match.to_json(), "store": (self.stored or {}).get(match.run.id)}
+                for match in self.matches
+            ],
         }
+
+
+def with_store_presence(cwd: Path, found: Found) -> tuple[Found, str | None]:
+    """``found`` with each run's bytes looked up in the configured store (none configured:
+    unchanged); the warning to show when the store cannot be asked."""
+    from runledger.store import artifacts
+
+    repo = git.discover(cwd)
+    if not found.matches or artifacts.configured_url(repo) is None:
+        return found, None
+    from runledger.analysis.transfers import presence
+
+    ledger = Ledger(repo)
+    runs = [ledger.read(run_id) for run_id in dict.fromkeys(m.run.id for m in found.matches)]
+    try:
+        store = artifacts.open_configured(repo)
+        counts = presence(store, runs)
+    except UserError as error:
+        return found, f"{error}; the store column is left out"
+    return replace(found, stored={run_id: count.label for run_id, count in counts.items()}), None
 
 
 def which(cwd: Path, given: str) -> Found:
@@ -192,7 +220,7 @@ def _records(content: bytes, ref: RunRef) -> list[tuple[Role, FileRecord]]:
 class Check:
     role: Role
     record: FileRecord
-    verdict: Verdict
+    verdict: Verdict | StoreVerdict
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -210,24 +238,27 @@ class Check:
 class Verification:
     run: Run
     checks: tuple[Check, ...]
+    store: str | None = None  # verify --store: the store that was asked
 
     @property
     def all_same(self) -> bool:
-        return all(check.verdict == "same" for check in self.checks)
+        fine = ("stored", "link", "in git") if self.store else ("same",)
+        return all(check.verdict in fine for check in self.checks)
 
     @property
     def exit_code(self) -> int:
         return 0 if self.all_same else 1
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "run": self.run.id,
-            "same": self.all_same,
-            "files": [check.to_json() for check in self.checks],
-        }
+        data: dict[str, Any] = {"run": self.run.id}
+        if self.store:
+            data |= {"store": self.store, "stored": self.all_same}
+        else:
+            data["same"] = self.all_same
+        return data | {"files": [check.to_json() for check in self.checks]}
 
 
-def verify_run(cwd: Path, spec: str, fast: bool = False) -> Verification:
+def verify_run(cwd: Path, spec: str, fast: bool = False, in_store: bool = False) -> Verification:
     """Each recorded file of ``spec``: same, changed or missing. Every file is re-hashed:
     content changed with its size and mtime put back must read as changed (issue #17).
     ``fast`` trusts the stat-keyed hash cache instead, as exec does."""
@@ -245,6 +276,8 @@ def verify_run(cwd: Path, spec: str, fast: bool = False) -> Verification:
         raise CorruptRecordError(
             f"run {run.id}: its files.toml cannot be read ({error})"
         ) from error
+    if in_store:
+        return _verify_in_store(repo, run, recorded)
     files = [record for _, record in recorded]
     if not fast:
         verdicts = verify(files, repo.root, None)
@@ -258,3 +291,26 @@ def verify_run(cwd: Path, spec: str, fast: bool = False) -> Verification:
         for (role, _), (record, verdict) in zip(recorded, verdicts, strict=True)
     )
     return Verification(run, checks)
+
+
+def _verify_in_store(
+    repo: git.Repo, run: Run, recorded: list[tuple[Role, FileRecord]]
+) -> Verification:
+    """Whether the store holds an object for each pointer (asked once per distinct object)."""
+    from runledger.analysis.transfers import object_presence
+    from runledger.store import artifacts
+
+    store = artifacts.open_configured(repo)
+    shas = [record.sha256 for _, record in recorded if record.kind == "file" and record.sha256]
+    there = object_presence(store, [sha for sha in shas if sha])
+    checks = []
+    for role, record in recorded:
+        verdict: StoreVerdict
+        if record.kind == "symlink":
+            verdict = "link"
+        elif record.sha256 is None:
+            verdict = "in git"
+        else:
+            verdict = "stored" if there[record.sha256] else "not stored"
+        checks.append(Check(role, record, verdict))
+    return Verification(run, tuple(checks), store.shown)

@@ -32,7 +32,7 @@ import shutil
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
@@ -151,6 +151,7 @@ class Plan:
     drift: EnvironmentDrift = field(default_factory=EnvironmentDrift)
     rebuild: Rebuild | None = None  # --venv: what will be built, once confirmed
     built: BuiltVirtualenv | None = None  # --venv: what was built
+    fetched: tuple[FileRecord, ...] = ()  # inputs to take from the store before the run
 
 
 @dataclass(frozen=True)
@@ -284,12 +285,13 @@ def _plan(
     checks = [Check("commit", "ok", f"{original.git.commit[:12]} checked out in {worktree}")]
     records = _input_records(original)
     paths = tuple(original.input_paths) or tuple(record.path for record in records)
-    _link_inputs(paths, records, worktree, user_root, linked)
+    fetched = _from_store(repo, records, worktree, checks)
+    _link_inputs(paths, records, worktree, user_root, linked, {r.path for r in fetched})
     run_cwd = _run_directory(worktree, original.cwd, checks)
 
     with optional_cache(cache_path_for(repo.common_dir)) as cache:
         found, declared, linked_records = _inputs_now(
-            paths, linked, git.discover(worktree), original.git.commit, user_root, cache
+            paths, linked, git.discover(worktree), original.git.commit, user_root, cache, fetched
         )
     found_drift = tuple(_describe_input(change) for change in diff_files(original.inputs, found))
     checks += _input_checks(records, linked, worktree, found_drift, options.allow_input_drift)
@@ -384,6 +386,7 @@ def _plan(
         blocker=blocker,
         drift=drift,
         rebuild=rebuild,
+        fetched=tuple(fetched),
     )
 
 
@@ -449,12 +452,37 @@ def _covered(path: str, linked: Sequence[str], strictly: bool = False) -> bool:
     return any(path.startswith(link + "/") or (not strictly and path == link) for link in linked)
 
 
+def _from_store(
+    repo: git.Repo, records: Sequence[FileRecord], worktree: Path, checks: list[Check]
+) -> list[FileRecord]:
+    """Inputs missing or changed here that the store has: fetched into the work tree before
+    the run, instead of a refusal (issue #20)."""
+    from runledger.analysis.transfers import fetchable_inputs
+
+    fetched, store, warning = fetchable_inputs(repo, records, worktree)
+    if warning is not None:
+        checks.append(Check("inputs", "warn", warning))
+    if fetched:
+        size = sum(record.size for record in fetched)
+        checks.append(
+            Check(
+                "inputs",
+                "ok",
+                f"{_listed([record.path for record in fetched])} missing or changed here: "
+                f"fetched from the store {store} ({size:,} bytes, sha256-checked) into the "
+                "work tree before the run",
+            )
+        )
+    return fetched
+
+
 def _link_inputs(
     paths: Sequence[str],
     records: Sequence[FileRecord],
     worktree: Path,
     user_root: Path,
     linked: list[str],
+    fetched: Set[str] = frozenset(),
 ) -> None:
     """Link what the commit lacks of each declared input from the user's work tree.
 
@@ -462,16 +490,21 @@ def _link_inputs(
     ignored folder is one link (not one per file), and the files of a partly tracked folder
     that git does have come from the commit. Folders above a declared path are made real
     folders, so only what was declared is reachable. ``linked`` grows as links are made, so
-    the caller removes them whatever happens here.
+    the caller removes them whatever happens here. A folder holding a file ``fetched`` from
+    the store is linked file by file around it.
     """
     for given in paths:
         if os.path.isabs(given) or ".." in PurePosixPath(given).parts:
             continue  # outside the repository: read where it is
         under = [record.path for record in records if _is_under(record.path, given)]
         for path in under or [given]:
+            if path in fetched:
+                continue
             target = _first_missing(worktree, given, path)
             if target is None or _covered(target, linked):
                 continue
+            if any(_is_under(other, target) for other in fetched):
+                target = path
             source = user_root / target
             if not os.path.lexists(source):
                 continue  # missing here too: the input check names it
@@ -500,12 +533,14 @@ def _inputs_now(
     commit: str,
     user_root: Path,
     cache: HashCache | None,
+    fetched: Sequence[FileRecord] = (),
 ) -> tuple[list[dict[str, Any]], tuple[str, ...], dict[str, tuple[FileRecord, ...]]]:
     """What the re-run will read: the file records, the paths to declare, the linked files.
 
     Hashed as exec hashes them, so they compare with the recorded records: in the work tree
     (with the commit's blob ids), except that what a link points to is hashed in the user's
-    work tree under the same relative path (exec would record the link itself).
+    work tree under the same relative path (exec would record the link itself). Inputs to be
+    fetched from the store count as their records: the download is checked against them.
     """
     worktree = worktree_repo.root
     declared: list[str] = []
@@ -513,11 +548,12 @@ def _inputs_now(
         if _covered(given, linked, strictly=True):
             continue  # inside a linked folder: read through the link's own records
         located = given if os.path.isabs(given) else os.fspath(worktree / given)
-        if os.path.lexists(located):
+        if os.path.lexists(located) or any(_is_under(r.path, given) for r in fetched):
             declared.append(located)
     inside = [given for given in paths if not os.path.isabs(given)]
     tracked = git.tracked_blobs(worktree_repo, commit, inside)
-    found = hash_inputs(declared, worktree, worktree, cache, tracked).files if declared else ()
+    present = [path for path in declared if os.path.lexists(path)]
+    found = hash_inputs(present, worktree, worktree, cache, tracked).files if present else ()
     linked_records = {
         path: hash_inputs([os.fspath(user_root / path)], user_root, user_root, cache).files
         for path in linked
@@ -525,6 +561,7 @@ def _inputs_now(
     records = {record.path: record for record in found if record.path not in linked_records}
     for files in linked_records.values():
         records.update((record.path, record) for record in files)
+    records.update((record.path, record) for record in fetched)
     tables = [records[path].to_dict() for path in sorted(records)]
     return tables, tuple(declared), linked_records
 
@@ -794,6 +831,16 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
         name=original.name,
         reproduces=original.id,
     )
+    if plan.fetched:
+        from runledger.analysis.transfers import fetch_inputs
+
+        got = fetch_inputs(plan.repo, plan.fetched, plan.worktree)
+        count = len(got.written)
+        print(
+            f"runledger: fetched {count} input{'s' * (count != 1)} from the store {got.store} "
+            "(sha256-checked)",
+            file=sys.stderr,
+        )
     with _working_directory(plan.cwd):
         prepared = prepare(options, plan.cwd, env=plan.env, require_clean=False)
         recorded = False

@@ -100,12 +100,14 @@ def _register() -> None:
         doctor,
         env,
         exec_,
+        get,
         importance,
         ls,
         plot,
         report,
         reproduce,
         show,
+        store,
         sweep,
         sync,
         tag,
@@ -139,6 +141,8 @@ def _register() -> None:
         "sweep",
         context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
     )(sweep.sweep_command)
+    app.command("get")(get.get_command)
+    app.add_typer(store.store_app, name="store")
 
 
 _register()

@@ -484,7 +484,13 @@ def _render_files(run: Run, out: Console) -> None:
             out.print(Text(f"inputs digest {safe(run.inputs_digest)}", style="dim"))
 
 
-VERDICT_STYLE = {"same": "green", "changed": "red", "missing": "yellow"}
+VERDICT_STYLE = {
+    "same": "green",
+    "changed": "red",
+    "missing": "yellow",
+    "stored": "green",
+    "not stored": "red",
+}
 
 
 def format_size(size: int) -> str:
@@ -514,19 +520,26 @@ def render_which(found: Found, out: Console | None = None) -> None:
         )
     )
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("run", "when", "status", "as", "recorded path", "commit"):
+    columns = ["run", "when", "status", "as", "recorded path", "commit"]
+    if found.stored is not None:
+        columns.append("store")
+    for column in columns:
         table.add_column(column, no_wrap=column != "recorded path", overflow="fold")
     for match in found.matches:
         run = match.run
         label = ids.short_id(run.id) + (f" {run.name}" if run.name else "")
-        table.add_row(
+        cells: list[Text | str] = [
             Text(safe(label), style="cyan"),
             safe(format_when(run.started_at)),
             Text(safe(run.status), style=STATUS_STYLE.get(run.status, "")),
             match.role,
             safe(match.record.path),
             Text(safe(run.git.commit[:8]), style="magenta"),
-        )
+        ]
+        if found.stored is not None:
+            stored = found.stored.get(run.id, "")
+            cells.append(Text(stored, style=VERDICT_STYLE.get(stored, "yellow")))
+        table.add_row(*cells)
     out.print(table)
 
 
@@ -550,9 +563,11 @@ def render_verification(verification: Verification, out: Console | None = None) 
             safe(_content_id(record.sha256, record.git_blob, record.link_target)),
         )
     out.print(table)
-    counts = Counter(check.verdict for check in checks)
-    summary = ", ".join(f"{counts[v]} {v}" for v in ("same", "changed", "missing") if counts[v])
-    out.print(f"run {safe(ids.short_id(verification.run.id))}: {summary}")
+    counts: Counter[str] = Counter(check.verdict for check in checks)
+    order = ("same", "changed", "missing", "stored", "not stored", "link", "in git")
+    summary = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
+    where = f" in the store {verification.store}" if verification.store else ""
+    out.print(f"run {safe(ids.short_id(verification.run.id))}{safe(where)}: {summary}")
 
 
 MIN_LAST_COLUMN = 12

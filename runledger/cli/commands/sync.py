@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from runledger.cli.options import (
     REMOTE_HELP,
+    print_json,
     print_sync,
     warn,
 )
@@ -28,8 +30,43 @@ def init(cwd: Path, remote: str | None) -> sync.InitResult:
     return sync.init(git.discover(cwd), remote)
 
 
+def upload_after_push(
+    cwd: Path, sent: tuple[str, ...], inputs: bool, jobs: int
+) -> dict[str, Any] | None:
+    """Upload the bytes of the runs just sent (and of runs whose upload an earlier push did
+    not finish) when a store is configured; None when none is."""
+    from runledger.store import artifacts
+
+    repo = git.discover(cwd)
+    if artifacts.configured_url(repo) is None:
+        return None
+    from runledger.analysis.transfers import pending_runs, push_runs, set_pending
+    from runledger.views.transfer import transfer_progress
+
+    candidates = list(dict.fromkeys([*pending_runs(repo), *sent]))
+    if not candidates:
+        return None
+    # Until the upload ends, every candidate is pending: a killed push resumes next time.
+    set_pending(repo, candidates)
+    store = artifacts.open_configured(repo)
+    report = push_runs(repo, store, candidates, inputs, jobs, transfer_progress())
+    # Runs with files lost here cannot be completed by trying again: they are warned about.
+    set_pending(repo, [])
+    for lost in report.lost:
+        print(f"runledger: warning: not uploaded: {lost}", file=sys.stderr)
+    print(report.line(), file=sys.stderr)
+    return report.json()
+
+
 def push_command(
     remote: Annotated[str | None, typer.Argument(help=REMOTE_HELP, metavar="REMOTE")] = None,
+    inputs: Annotated[
+        bool,
+        typer.Option("--inputs", help="Upload the sent runs' declared inputs to the store too."),
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, max=64, help="Files uploaded at once.")
+    ] = 8,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what was sent and received as JSON.")
     ] = False,
@@ -37,10 +74,26 @@ def push_command(
     """Send this repository's runs, tags and notes to a git remote.
 
     Each run's code commit goes with it. Tags the remote changed meanwhile are merged first
-    (the later change wins; both stay in the tag's history). Nothing is ever forced.
+    (the later change wins; both stay in the tag's history). Nothing is ever forced. With a
+    store configured ([store] url in .runledger.toml), the sent runs' artifacts go to it too.
     """
-    report, target = push(Path.cwd(), remote)
-    print_sync(report, target.mirror, as_json)
+    cwd = Path.cwd()
+    report, target = push(cwd, remote)
+    if not as_json:
+        print_sync(report, target.mirror, as_json)
+    # The runs are in git now, whatever happens to their bytes below.
+    from runledger.errors import UserError
+
+    try:
+        stored = upload_after_push(cwd, report.sent, inputs, jobs)
+    except UserError:
+        if as_json:  # what reached git is still printed; the error follows on stderr
+            print_sync(report, target.mirror, as_json)
+        raise
+    if as_json:
+        for warning in report.warnings(target.mirror):
+            print(f"runledger: warning: {warning}", file=sys.stderr)
+        print_json({**report.json(), "store": stored})
 
 
 def pull_command(

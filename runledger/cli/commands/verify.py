@@ -27,15 +27,24 @@ def verify_command(
             "(quicker on large data; a change with its mtime put back goes unseen).",
         ),
     ] = False,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store",
+            help="Check the configured store instead: does every file of RUN have its "
+            "object there (stored / not stored)?",
+        ),
+    ] = False,
 ) -> int:
     """Re-hash RUN's recorded inputs and artifacts: same, changed or missing.
 
     Paths are looked up in this work tree (relative to the repository root). Exits 0 when
-    every file is the same, 1 when any changed or is missing.
+    every file is the same, 1 when any changed or is missing. With --store, exits 0 when the
+    store holds the bytes of every file, 1 when any is not stored.
     """
     from runledger.analysis.lineage import verify_run
 
-    verification = verify_run(Path.cwd(), run, fast=fast)
+    verification = verify_run(Path.cwd(), run, fast=fast, in_store=store)
     if as_json:
         print_json(verification.to_json())
     elif verification.checks:

@@ -24,11 +24,16 @@ def which_command(
     """Which runs produced FILE (an artifact) or read it (an input).
 
     FILE is known by its content (sha256, or git blob id), so a renamed copy found on another
-    machine is found too. Exits 0 when a run knows FILE, 1 when none does.
+    machine is found too. With a store configured, a column says whether each run's bytes are
+    in it. Exits 0 when a run knows FILE, 1 when none does.
     """
     from runledger.analysis.lineage import which as find_runs
+    from runledger.analysis.lineage import with_store_presence
 
     found = find_runs(Path.cwd(), file)
+    found, warning = with_store_presence(Path.cwd(), found)
+    if warning:
+        print(f"runledger: warning: {warning}", file=sys.stderr)
     if as_json:
         print_json(found.to_json())
     elif found.matches:

@@ -1,0 +1,607 @@
+"""Moving a run's bytes between this machine and the object store: push, get, presence.
+
+- ``push_runs`` uploads the objects of the runs' pointers (artifacts; inputs on request) that
+  the store lacks, in parallel, each streamed, then writes each run's manifest
+  (``<url>/runs/<run-id>.toml``: what of the run is stored). A push that is cut short resumes
+  where it stopped: objects already stored are skipped, and runs whose push did not finish
+  stay on a pending list under the git directory for the next ``runledger push``.
+- ``plan_get`` / ``get_files`` download a run's objects into a folder, each sha256-checked,
+  never replacing a different local file unless forced.
+- ``presence`` says how many of each run's pointers have their object in the store.
+
+Why a manifest in the store and no git ref: the store is the truth about which bytes it
+holds. A ref pushed through git would say "stored" for a store that a teammate cannot see
+(a personal ``runledger.store`` override), or that was emptied since; a manifest is beside
+the objects it names, written only after they are complete, and every ``get`` re-checks the
+objects themselves anyway.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal, Protocol
+
+from runledger import ids
+from runledger.errors import CorruptRecordError, UserError
+from runledger.model import tomlcodec
+from runledger.model.record import Run
+from runledger.recording.capture.files import FileRecord
+from runledger.store import git
+from runledger.store.artifacts import CorruptObjectError, ObjectStore, StoreError, is_sha256
+from runledger.store.hashcache import HashCache, cache_path_for
+from runledger.store.ledger import Ledger
+
+Role = Literal["artifact", "input"]
+DEFAULT_JOBS = 8
+PENDING_FILE = "store-pending"
+MANIFEST_VERSION = 1
+
+
+class Progress(Protocol):
+    """What a transfer reports as it goes (a terminal bar, or nothing)."""
+
+    def start(self, description: str, total_bytes: int, count: int) -> None: ...
+
+    def advance(self, nbytes: int) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class NoProgress:
+    def start(self, description: str, total_bytes: int, count: int) -> None:
+        pass
+
+    def advance(self, nbytes: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """One file a run recorded, that the store can hold: a regular file with a sha256."""
+
+    run_id: str
+    role: Role
+    record: FileRecord
+
+    @property
+    def sha256(self) -> str:
+        assert self.record.sha256 is not None
+        return self.record.sha256
+
+
+def pointers_of(run: Run, include_inputs: bool) -> list[Pointer]:
+    """The run's artifacts (and inputs) that have bytes of their own to store.
+
+    Links are recorded by their target, and a large tracked input by its git blob alone (its
+    bytes are in git): neither has an object.
+    """
+    tables: list[tuple[Role, list[dict[str, Any]]]] = [("artifact", run.artifacts or [])]
+    if include_inputs:
+        tables.append(("input", run.inputs or []))
+    found = []
+    try:
+        for role, records in tables:
+            for table in records:
+                record = FileRecord.from_dict(table)
+                if record.kind == "file" and record.sha256 is not None:
+                    # Pulled records are untrusted: the sha256 names a key in the store.
+                    if not is_sha256(record.sha256):
+                        raise ValueError(f"{record.path}: sha256 {record.sha256[:70]!r}")
+                    found.append(Pointer(run.id, role, record))
+    except (ValueError, TypeError, AttributeError) as error:
+        raise CorruptRecordError(
+            f"run {run.id}: its files.toml cannot be read ({error})"
+        ) from error
+    return found
+
+
+def _inside(path: str) -> PurePosixPath | None:
+    """A recorded path as a relative one (an absolute path loses its root); None when it
+    climbs out with '..' (a pulled record must not make get write outside DIR)."""
+    relative = PurePosixPath(path.lstrip("/"))
+    if ".." in relative.parts or not relative.parts:
+        return None
+    return relative
+
+
+def local_path(repo: git.Repo, record: FileRecord) -> Path:
+    path = Path(record.path)
+    return path if path.is_absolute() else repo.root / path
+
+
+def _parallel(jobs: int, work: Sequence[Any], task: Any) -> list[Any]:
+    """``task(item)`` for each item on ``jobs`` threads, in order; the first error is raised
+    once the running tasks end (the others are cancelled)."""
+    if not work:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures: list[Future[Any]] = [pool.submit(task, item) for item in work]
+        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [future for future in futures if future.done() and future.exception()]
+        if failed:
+            for future in futures:
+                future.cancel()
+            raise failed[0].exception()  # type: ignore[misc]
+        return [future.result() for future in futures]
+
+
+# --- push ------------------------------------------------------------------------------------
+
+
+@dataclass
+class PushReport:
+    store: str
+    runs: list[str] = field(default_factory=list)  # runs whose pointers are all stored now
+    uploaded: int = 0
+    uploaded_bytes: int = 0
+    present: int = 0  # objects the store already had
+    lost: list[str] = field(default_factory=list)  # pointers whose bytes are nowhere here
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        rate = self.uploaded_bytes / self.seconds if self.seconds > 0 else 0.0
+        sent = f"{self.uploaded} object{'s' * (self.uploaded != 1)} ({_size(self.uploaded_bytes)}"
+        sent += f", {_size(rate)}/s)" if self.uploaded else ")"
+        return (
+            f"store {self.store}: uploaded {sent}, {self.present} already there; "
+            f"{len(self.runs)} run{'s' * (len(self.runs) != 1)} fully stored"
+        )
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "runs_stored": self.runs,
+            "uploaded": self.uploaded,
+            "uploaded_bytes": self.uploaded_bytes,
+            "already_stored": self.present,
+            "not_uploaded": self.lost,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def push_runs(
+    repo: git.Repo,
+    store: ObjectStore,
+    run_ids: Iterable[str],
+    include_inputs: bool = False,
+    jobs: int = DEFAULT_JOBS,
+    progress: Progress | None = None,
+) -> PushReport:
+    """Upload what the runs point to and the store lacks; write their manifests."""
+    progress = progress or NoProgress()
+    started = time.monotonic()
+    report = PushReport(store.shown)
+    ledger = Ledger(repo)
+    runs = [ledger.read(run_id) for run_id in dict.fromkeys(run_ids)]
+    by_run = {run.id: pointers_of(run, include_inputs) for run in runs}
+    objects: dict[str, list[Pointer]] = {}
+    for found in by_run.values():
+        for pointer in found:
+            objects.setdefault(pointer.sha256, []).append(pointer)
+
+    shas = sorted(objects)
+    present = dict(zip(shas, _parallel(jobs, shas, store.has), strict=True))
+    missing = [sha for sha in shas if not present[sha]]
+    report.present = len(shas) - len(missing)
+
+    sources, lost = _local_sources(repo, [(sha, objects[sha]) for sha in missing])
+    for pointer, why in lost:
+        report.lost.append(f"{ids.short_id(pointer.run_id)} {pointer.record.path}: {why}")
+    total = sum(os.stat(path).st_size for path in sources.values())
+    lock = threading.Lock()
+
+    def upload(sha: str) -> str:
+        store.upload(sources[sha], sha, progress.advance)
+        with lock:
+            report.uploaded += 1
+            report.uploaded_bytes += objects[sha][0].record.size
+            present[sha] = True
+        return sha
+
+    progress.start("uploading", total, len(sources))
+    try:
+        _parallel(jobs, sorted(sources), upload)
+    finally:
+        progress.stop()
+        report.seconds = time.monotonic() - started
+        # Whatever finished is recorded, even when another upload failed.
+        for run in runs:
+            stored = [pointer for pointer in by_run[run.id] if present.get(pointer.sha256)]
+            if stored or not by_run[run.id]:
+                _write_manifest(store, repo, run, stored, by_run[run.id])
+            if len(stored) == len(by_run[run.id]):
+                report.runs.append(run.id)
+    return report
+
+
+def _local_sources(
+    repo: git.Repo, wanted: Sequence[tuple[str, list[Pointer]]]
+) -> tuple[dict[str, Path], list[tuple[Pointer, str]]]:
+    """For each object, a local file that still has its bytes; the pointers whose file is gone
+    or changed since the run.
+
+    An artifact whose size and modification time (to the nanosecond) are still the ones the
+    run recorded is taken as unchanged, the identity the hash cache itself trusts: a file
+    just written by a run is too recent for the cache, and reading it again would double the
+    push's disk reads. Anything else is hashed (through the cache).
+    """
+    sources: dict[str, Path] = {}
+    lost: list[tuple[Pointer, str]] = []
+    with HashCache(cache_path_for(repo.common_dir)) as cache:
+        for sha, pointers in wanted:
+            why = "missing here"
+            for pointer in pointers:
+                path = local_path(repo, pointer.record)
+                try:
+                    st = os.stat(path)
+                    if st.st_size == pointer.record.size and (
+                        _as_recorded(st, pointer.record) or cache.hash_file(path, st) == sha
+                    ):
+                        sources[sha] = path
+                        break
+                    why = "changed here since the run"
+                except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                    continue
+                except OSError as error:
+                    why = f"cannot be read ({error.strerror})"
+            if sha not in sources:
+                lost.extend((pointer, why) for pointer in pointers)
+    return sources, lost
+
+
+def _as_recorded(st: os.stat_result, record: FileRecord) -> bool:
+    """Whether the file's modification time is the one recorded for it (artifacts only)."""
+    return record.mtime is not None and record.mtime == st.st_mtime_ns / 1e9
+
+
+def _write_manifest(
+    store: ObjectStore, repo: git.Repo, run: Run, stored: list[Pointer], wanted: list[Pointer]
+) -> None:
+    """The run's manifest: what of it the store holds, merged with an earlier manifest."""
+    entries: dict[tuple[str, str], dict[str, Any]] = {}
+    earlier = store.read_manifest(run.id)
+    if earlier is not None:
+        try:
+            for entry in tomlcodec.loads(earlier.decode()).get("objects", []):
+                entries[(str(entry["role"]), str(entry["path"]))] = dict(entry)
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
+            entries = {}  # a damaged manifest is rewritten from what is known now
+    for pointer in stored:
+        entries[(pointer.role, pointer.record.path)] = {
+            "role": pointer.role,
+            "path": pointer.record.path,
+            "size": pointer.record.size,
+            "sha256": pointer.sha256,
+        }
+    if earlier is not None and len(stored) == 0:
+        return
+    missing = [
+        pointer.record.path
+        for pointer in wanted
+        if (pointer.role, pointer.record.path) not in entries
+    ]
+    document: dict[str, Any] = {
+        "version": MANIFEST_VERSION,
+        "run": run.id,
+        "pushed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "pushed_by": git.committer_ident(repo) or "",
+        "objects": [entries[key] for key in sorted(entries)],
+    }
+    if missing:
+        document["not_stored"] = missing
+    store.write_manifest(run.id, tomlcodec.dumps(document).encode())
+
+
+# --- pending runs ----------------------------------------------------------------------------
+
+
+def pending_runs(repo: git.Repo) -> list[str]:
+    """Runs pushed to git whose bytes did not all reach the store (the push stopped)."""
+    try:
+        text = (repo.runledger_dir / PENDING_FILE).read_text()
+    except FileNotFoundError:
+        return []
+    return [line for line in text.split() if line and ids.is_run_id_prefix(line)]
+
+
+def set_pending(repo: git.Repo, run_ids: Iterable[str]) -> None:
+    path = repo.runledger_dir / PENDING_FILE
+    wanted = sorted(set(run_ids))
+    if not wanted:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("".join(f"{run_id}\n" for run_id in wanted))
+    os.replace(temporary, path)
+
+
+# --- get -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Wanted:
+    pointer: Pointer
+    destination: Path
+
+
+@dataclass
+class GetReport:
+    store: str
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)  # already there with the same bytes
+    bytes: int = 0
+    seconds: float = 0.0
+
+    def line(self, run_id: str) -> str:
+        rate = self.bytes / self.seconds if self.seconds > 0 and self.bytes else 0.0
+        text = (
+            f"run {ids.short_id(run_id)}: {len(self.written)} file"
+            f"{'s' * (len(self.written) != 1)} written ({_size(self.bytes)}"
+        )
+        text += f", {_size(rate)}/s)" if rate else ")"
+        if self.unchanged:
+            text += f", {len(self.unchanged)} already there"
+        return text + f", sha256-checked, from {self.store}"
+
+    def json(self) -> dict[str, Any]:
+        return {
+            "store": self.store,
+            "written": self.written,
+            "already_there": self.unchanged,
+            "bytes": self.bytes,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def plan_get(run: Run, given: Sequence[str], out_dir: Path, include_inputs: bool) -> list[Wanted]:
+    """Where each of the run's files asked for goes.
+
+    Without PATHs, every artifact (and input) goes to DIR/<recorded path>. A PATH names a
+    recorded file or folder by its full recorded path or by its last parts
+    (``model.joblib`` for ``models/model.joblib``), and lands in DIR as ``cp -r`` would put
+    it: DIR/model.joblib, DIR/checkpoints/...
+    """
+    pointers = pointers_of(run, include_inputs)
+    what = "artifacts or inputs" if include_inputs else "artifacts"
+    if not pointers:
+        hint = "" if include_inputs else " (--inputs gets its inputs)"
+        raise UserError(f"run {ids.short_id(run.id)} recorded no {what} with bytes to get{hint}")
+    unsafe = [pointer.record.path for pointer in pointers if _inside(pointer.record.path) is None]
+    if unsafe:
+        raise CorruptRecordError(
+            f"run {ids.short_id(run.id)} records a path that leaves its folder "
+            f"({unsafe[0][:80]!r}): refused, nothing written"
+        )
+    chosen: dict[str, Wanted] = {}
+    if not given:
+        for pointer in pointers:
+            relative = _inside(pointer.record.path) or PurePosixPath()
+            chosen.setdefault(
+                pointer.record.path, Wanted(pointer, out_dir.joinpath(*relative.parts))
+            )
+    for name in given:
+        parts = PurePosixPath(name.replace(os.sep, "/").strip("/")).parts
+        matched = [
+            (pointer, tail)
+            for pointer in pointers
+            if (tail := _tail_after(PurePosixPath(pointer.record.path).parts, parts)) is not None
+        ]
+        if not matched:
+            listed = ", ".join(pointer.record.path for pointer in pointers[:5])
+            more = f" and {len(pointers) - 5} more" if len(pointers) > 5 else ""
+            one = "artifact or input" if include_inputs else "artifact"
+            raise UserError(
+                f"run {ids.short_id(run.id)} has no {one} at {name} (it has: {listed}{more})"
+            )
+        for pointer, tail in matched:
+            chosen.setdefault(pointer.record.path, Wanted(pointer, out_dir.joinpath(*tail)))
+    destinations: dict[Path, str] = {}
+    for wanted in chosen.values():
+        other = destinations.setdefault(wanted.destination, wanted.pointer.record.path)
+        if other != wanted.pointer.record.path:
+            raise UserError(
+                f"{other} and {wanted.pointer.record.path} would both be written to "
+                f"{wanted.destination}: name the one you want by its full recorded path"
+            )
+    return sorted(chosen.values(), key=lambda wanted: wanted.pointer.record.path)
+
+
+def _tail_after(path: tuple[str, ...], name: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The parts from ``name``'s last part on, where ``name`` matches ``path``'s parts."""
+    if not name:
+        return path
+    size = len(name)
+    for start in range(len(path) - size + 1):
+        if path[start : start + size] == name:
+            return path[start + size - 1 :]
+    return None
+
+
+def get_files(
+    repo: git.Repo,
+    store: ObjectStore,
+    wanted: Sequence[Wanted],
+    force: bool = False,
+    jobs: int = DEFAULT_JOBS,
+    progress: Progress | None = None,
+) -> GetReport:
+    """Download, check and place each wanted file; nothing is downloaded when any would
+    replace a different file without ``force``, or when the store lacks any of them."""
+    progress = progress or NoProgress()
+    started = time.monotonic()
+    report = GetReport(store.shown)
+    todo: list[Wanted] = []
+    conflicts: list[str] = []
+    with HashCache(cache_path_for(repo.common_dir)) as cache:
+        for item in wanted:
+            state = _local_state(item, cache)
+            if state == "same":
+                report.unchanged.append(os.fspath(item.destination))
+                continue
+            if state == "different" and not force:
+                conflicts.append(os.fspath(item.destination))
+            todo.append(item)
+    if conflicts:
+        more = f" and {len(conflicts) - 3} more" if len(conflicts) > 3 else ""
+        raise UserError(
+            f"{', '.join(conflicts[:3])}{more} already exist{'s' * (len(conflicts) == 1)} with "
+            "other content: nothing was written; pass --force to replace"
+        )
+    shas = sorted({item.pointer.sha256 for item in todo})
+    sizes = dict(zip(shas, _parallel(jobs, shas, store.size_of), strict=True))
+    absent = [item.pointer.record.path for item in todo if sizes[item.pointer.sha256] is None]
+    if absent:
+        more = f" and {len(absent) - 3} more" if len(absent) > 3 else ""
+        run_id = todo[0].pointer.run_id
+        raise StoreError(
+            f"the store {store.shown} does not have {', '.join(absent[:3])}{more}: push it "
+            f"with 'runledger store push {ids.short_id(run_id)}' where the file is"
+        )
+    corrupt: list[str] = []
+    lock = threading.Lock()
+
+    def fetch(item: Wanted) -> None:
+        record = item.pointer.record
+        try:
+            store.download(item.pointer.sha256, record.size, item.destination, progress.advance)
+        except CorruptObjectError as error:
+            with lock:
+                corrupt.append(str(error))
+            return
+        with lock:
+            report.written.append(os.fspath(item.destination))
+            report.bytes += record.size
+
+    progress.start("downloading", sum(item.pointer.record.size for item in todo), len(todo))
+    try:
+        _parallel(jobs, todo, fetch)
+    finally:
+        progress.stop()
+    report.seconds = time.monotonic() - started
+    report.written.sort()
+    if corrupt:
+        extra = f" ({len(corrupt) - 1} more objects too)" if len(corrupt) > 1 else ""
+        raise CorruptObjectError(corrupt[0] + extra)
+    return report
+
+
+def _local_state(item: Wanted, cache: HashCache) -> Literal["absent", "same", "different"]:
+    try:
+        st = os.stat(item.destination)
+    except FileNotFoundError:
+        return "absent"
+    except NotADirectoryError:
+        return "different"
+    if not os.path.isfile(item.destination) or st.st_size != item.pointer.record.size:
+        return "different"
+    return "same" if cache.hash_file(item.destination, st) == item.pointer.sha256 else "different"
+
+
+# --- presence ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Presence:
+    """How many of a run's artifacts have their object in the store."""
+
+    stored: int
+    total: int
+
+    @property
+    def label(self) -> str:
+        if self.total == 0:
+            return "no artifacts"
+        if self.stored == self.total:
+            return "stored"
+        if self.stored == 0:
+            return "not stored"
+        return f"{self.stored}/{self.total} stored"
+
+
+def presence(
+    store: ObjectStore, runs: Sequence[Run], include_inputs: bool = False, jobs: int = DEFAULT_JOBS
+) -> dict[str, Presence]:
+    """Each run's count of stored artifacts (what push uploads; with ``include_inputs``, its
+    inputs too), asking the store once per distinct object."""
+    by_run = {run.id: pointers_of(run, include_inputs) for run in runs}
+    shas = sorted({pointer.sha256 for found in by_run.values() for pointer in found})
+    there = dict(zip(shas, _parallel(jobs, shas, store.has), strict=True))
+    return {
+        run_id: Presence(sum(1 for pointer in found if there[pointer.sha256]), len(found))
+        for run_id, found in by_run.items()
+    }
+
+
+def object_presence(
+    store: ObjectStore, shas: Sequence[str], jobs: int = DEFAULT_JOBS
+) -> dict[str, bool]:
+    unique = sorted(set(shas))
+    return dict(zip(unique, _parallel(jobs, unique, store.has), strict=True))
+
+
+def _size(size: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} TB"
+
+
+# --- inputs for a reproduction -----------------------------------------------------------------
+
+
+def fetchable_inputs(
+    repo: git.Repo, records: Sequence[FileRecord], worktree: Path
+) -> tuple[list[FileRecord], str | None, str | None]:
+    """The recorded inputs a reproduction must take from the store: files the commit does
+    not hold, missing or changed in the user's work tree, whose object the store has.
+
+    Returns (records, the store as shown, a warning); no store configured is no warning.
+    """
+    from runledger.recording.capture.files import verify
+    from runledger.store import artifacts
+
+    candidates = [
+        record
+        for record in records
+        if record.kind == "file"
+        and record.sha256 is not None
+        and not os.path.isabs(record.path)
+        and ".." not in PurePosixPath(record.path).parts
+        and not os.path.lexists(worktree / record.path)
+    ]
+    if not candidates or artifacts.configured_url(repo) is None:
+        return [], None, None
+    with HashCache(cache_path_for(repo.common_dir)) as cache:
+        verdicts = verify(candidates, repo.root, cache)
+    wanted = [record for record, verdict in verdicts if verdict != "same"]
+    if not wanted:
+        return [], None, None
+    try:
+        store = artifacts.open_configured(repo)
+        there = object_presence(store, [record.sha256 or "" for record in wanted])
+    except UserError as error:
+        return [], None, f"not fetched from the store: {error}"
+    return [record for record in wanted if there[record.sha256 or ""]], store.shown, None
+
+
+def fetch_inputs(repo: git.Repo, records: Sequence[FileRecord], worktree: Path) -> GetReport:
+    """Download recorded inputs into a reproduction's work tree, each sha256-checked."""
+    from runledger.store import artifacts
+
+    store = artifacts.open_configured(repo)
+    wanted = [
+        Wanted(Pointer("", "input", record), worktree.joinpath(*PurePosixPath(record.path).parts))
+        for record in records
+    ]
+    return get_files(repo, store, wanted, force=False)

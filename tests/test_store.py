@@ -1,0 +1,556 @@
+"""The object store through the real CLI: against a real S3 API (moto's server on localhost)
+and a ``file://`` store; real git remotes, real clones, real subprocesses."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Repo, git
+from tests.team import Clone, clone, make_remote
+
+PY = sys.executable
+MODEL_CODE = (
+    "import os, sys; os.makedirs('models', exist_ok=True); "
+    "open('models/model.joblib', 'wb').write(sys.argv[1].encode() * 1000); "
+    "open('models/config.json', 'w').write('{}'); print('acc=0.9')"
+)
+
+
+def sha(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+def s3_env(endpoint: str) -> dict[str, str]:
+    """What a user's provider chain would hold: credentials and (for moto) the endpoint."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+    }
+
+
+@pytest.fixture
+def s3_url(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    import boto3
+
+    for key, value in s3_env(moto_endpoint).items():
+        monkeypatch.setenv(key, value)
+    bucket = f"team-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    return f"s3://{bucket}/ledger"
+
+
+@pytest.fixture(params=["file", "s3"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "s3":
+        return str(request.getfixturevalue("s3_url"))
+    return (tmp_path / "shared-drive" / "runledger").as_uri()
+
+
+def list_objects(url: str) -> dict[str, bytes]:
+    """Every object under <url>/sha256/, read with fsspec directly (not through runledger)."""
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(url, skip_instance_cache=True)
+    found = fs.find(f"{root}/sha256") if fs.exists(f"{root}/sha256") else []
+    return {path[len(root) + 1 :]: fs.cat_file(path) for path in found}
+
+
+def put_object(url: str, key: str, content: bytes) -> None:
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(url, skip_instance_cache=True)
+    fs.makedirs(f"{root}/{key}".rsplit("/", 1)[0], exist_ok=True)  # a folder, on file://
+    fs.pipe_file(f"{root}/{key}", content)
+
+
+@pytest.fixture
+def team(tmp_path: Path, store_url: str) -> tuple[Clone, Clone, str]:
+    """Alice and Bob share a git remote and a store (configured in .runledger.toml)."""
+    remote = make_remote(tmp_path)
+    alice = clone(tmp_path, remote, "alice")
+    alice.write(".runledger.toml", f'[store]\nurl = "{store_url}"\n')
+    alice.write(".gitignore", "data/\nmodels/\ndeploy/\n")
+    alice.commit_all("store")
+    alice.git("push", "-q", "origin", "HEAD:main")
+    bob = clone(tmp_path, remote, "bob")
+    return alice, bob, store_url
+
+
+def train(repo: Repo, seed: str = "a", *extra: str) -> str:
+    result = repo.cli("exec", "--output", "models", *extra, "--", PY, "-c", MODEL_CODE, seed)
+    assert result.exit_code == 0, result.stderr
+    return str(repo.runs_json()[0]["id"])
+
+
+def test_push_uploads_artifacts_and_a_clone_gets_them_checked(
+    team: tuple[Clone, Clone, str],
+) -> None:
+    alice, bob, url = team
+    run_id = train(alice)
+    model = (alice.path / "models/model.joblib").read_bytes()
+
+    pushed = alice.cli("push")
+
+    assert pushed.exit_code == 0, pushed.stderr
+    assert "pushed to origin: 1 run" in pushed.stdout
+    assert "uploaded 2 objects" in pushed.stderr
+    objects = list_objects(url)
+    key = f"sha256/{sha(model)[:2]}/{sha(model)[2:]}"
+    assert objects[key] == model
+    assert all(sha(content) == name.replace("/", "")[6:] for name, content in objects.items())
+
+    bob.ok("pull")
+    got = bob.cli("get", run_id, "model.joblib", "-o", "deploy")
+    assert got.exit_code == 0, got.stderr
+    assert (bob.path / "deploy/model.joblib").read_bytes() == model
+    assert not (bob.path / "deploy/config.json").exists()
+    assert "1 file written" in got.stdout and "sha256-checked" in got.stdout
+
+
+def test_get_by_tag_restores_every_artifact_at_its_recorded_path(
+    team: tuple[Clone, Clone, str],
+) -> None:
+    alice, bob, _ = team
+    run_id = train(alice, "first")
+    alice.ok("tag", run_id, "production")
+    alice.ok("push")
+    train(alice, "second")  # overwrites models/model.joblib: the tagged bytes are gone here
+    alice.ok("push")
+
+    bob.ok("pull")
+    got = bob.cli("get", "production")
+    assert got.exit_code == 0, got.stderr
+    assert (bob.path / "models/model.joblib").read_bytes() == b"first" * 1000
+    assert bob.cli("verify", "production").exit_code == 0
+
+    again = bob.cli("get", "production", "--json")
+    assert again.exit_code == 0
+    assert again.json()["written"] == [] and len(again.json()["already_there"]) == 2
+
+
+def test_bytes_overwritten_before_the_push_are_named_as_not_uploaded(
+    team: tuple[Clone, Clone, str],
+) -> None:
+    alice, _, _ = team
+    first = train(alice, "first")
+    train(alice, "second")
+
+    pushed = alice.cli("push")
+
+    assert pushed.exit_code == 0, pushed.stderr
+    assert (
+        f"not uploaded: {first[:10]} models/model.joblib: changed here since the run"
+        in pushed.stderr
+    )
+
+
+def test_get_never_replaces_a_different_local_file_without_force(
+    team: tuple[Clone, Clone, str],
+) -> None:
+    alice, _, _ = team
+    run_id = train(alice, "good")
+    alice.ok("push")
+    (alice.path / "deploy").mkdir()
+    (alice.path / "deploy/model.joblib").write_bytes(b"someone else's model")
+
+    refused = alice.cli("get", run_id, "model.joblib", "-o", "deploy")
+    assert refused.exit_code == 1
+    assert "already exists with other content" in refused.stderr
+    assert "--force" in refused.stderr
+    assert (alice.path / "deploy/model.joblib").read_bytes() == b"someone else's model"
+
+    forced = alice.cli("get", run_id, "model.joblib", "-o", "deploy", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert (alice.path / "deploy/model.joblib").read_bytes() == b"good" * 1000
+
+
+def test_identical_bytes_are_stored_once(team: tuple[Clone, Clone, str]) -> None:
+    alice, _, url = team
+    train(alice, "same")
+    alice.ok("push")
+    before = list_objects(url)
+    train(alice, "same")  # the same model bytes from a second run
+
+    pushed = alice.cli("push", "--json")
+
+    assert pushed.exit_code == 0, pushed.stderr
+    store = pushed.json()["store"]
+    assert store["uploaded"] == 0 and store["already_stored"] == 2
+    assert list_objects(url) == before
+
+
+def test_a_corrupt_object_is_refused_and_nothing_is_written(
+    team: tuple[Clone, Clone, str],
+) -> None:
+    alice, bob, url = team
+    run_id = train(alice, "intact")
+    alice.ok("push")
+    model = sha(b"intact" * 1000)
+    put_object(url, f"sha256/{model[:2]}/{model[2:]}", b"bit rot" * 1000)
+
+    bob.ok("pull")
+    got = bob.cli("get", run_id, "-o", "deploy")
+
+    assert got.exit_code == 1
+    assert "does not match its name" in got.stderr and "refused" in got.stderr
+    assert "Traceback" not in got.stderr
+    assert not (bob.path / "deploy/models/model.joblib").exists()
+    leftovers = [p.name for p in (bob.path / "deploy").rglob("*") if p.is_file()]
+    assert leftovers == ["config.json"]  # the intact one is there, no temporary file
+
+
+def test_no_store_configured_is_one_line_and_push_still_works(repo: Repo, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    repo.git("remote", "add", "origin", str(remote))
+    run_id = train(repo)
+    assert repo.cli("push").exit_code == 0
+
+    got = repo.cli("get", run_id)
+    assert got.exit_code == 1
+    assert got.stderr.count("\n") == 1 and "no store is configured" in got.stderr
+
+
+def test_a_missing_provider_package_names_the_extra(repo: Repo) -> None:
+    pytest.importorskip("fsspec")
+    if __import__("importlib").util.find_spec("gcsfs") is not None:
+        pytest.skip("gcsfs is installed here")
+    run_id = train(repo)
+    repo.git("config", "runledger.store", "gs://team-bucket/runs")
+
+    pushed = repo.cli("store", "push", run_id)
+
+    assert pushed.exit_code == 1
+    assert "pip install 'runledger[gcs]'" in pushed.stderr
+    assert pushed.stderr.count("\n") == 1
+
+
+def test_git_config_overrides_the_shared_store(
+    team: tuple[Clone, Clone, str], tmp_path: Path
+) -> None:
+    alice, _, url = team
+    personal = (tmp_path / "my-store").as_uri()
+    alice.git("config", "runledger.store", personal)
+    train(alice)
+    alice.ok("push")
+    assert len(list_objects(personal)) == 2
+    assert list_objects(url) == {}
+
+
+def test_an_unreachable_store_fails_in_one_line_after_the_runs_reached_git(
+    team: tuple[Clone, Clone, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob, url = team
+    if not url.startswith("s3://"):
+        pytest.skip("a file store is always reachable")
+    good = os.environ["AWS_ENDPOINT_URL"]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    run_id = train(alice)
+
+    pushed = alice.cli("push")
+
+    assert pushed.exit_code == 1
+    errors = [line for line in pushed.stderr.splitlines() if line.startswith("runledger:")]
+    assert len(errors) == 1 and "the store s3://" in errors[0], pushed.stderr
+    assert "Traceback" not in pushed.stderr
+    bob.ok("pull")
+    assert run_id in bob.ids()  # the run reached git all the same
+
+    # Once the store is back, the next push uploads what the failed one could not.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", good)
+    again = alice.cli("push")
+    assert again.exit_code == 0, again.stderr
+    assert "uploaded 2 objects" in again.stderr
+    assert len(list_objects(url)) == 2
+
+
+def test_store_push_of_chosen_runs_writes_their_manifest(
+    team: tuple[Clone, Clone, str],
+) -> None:
+    alice, _, url = team
+    run_id = train(alice)
+
+    pushed = alice.cli("store", "push", run_id, "--json")
+
+    assert pushed.exit_code == 0, pushed.stderr
+    assert pushed.json()["runs_stored"] == [run_id]
+    import fsspec
+
+    fs, root = fsspec.core.url_to_fs(url, skip_instance_cache=True)
+    manifest = fs.cat_file(f"{root}/runs/{run_id}.toml").decode()
+    assert 'path = "models/model.joblib"' in manifest
+    assert sha(b"a" * 1000) in manifest
+    assert alice.git("ls-remote", "origin", "refs/runledger/*") == ""  # git untouched
+
+
+def test_resume_after_a_killed_upload_skips_what_finished(repo: Repo, tmp_path: Path) -> None:
+    store_root = tmp_path / "store"
+    repo.git("config", "runledger.store", store_root.as_uri())
+    code = (
+        "import os\n"
+        "os.makedirs('models', exist_ok=True)\n"
+        "for i in range(24):\n"
+        "    open(f'models/shard-{i:02d}.bin', 'wb').write(os.urandom(6 * 1024 * 1024))\n"
+    )
+    run_id = train_with(repo, code)
+    objects_dir = store_root / "sha256"
+
+    upload = subprocess.Popen(
+        [PY, "-m", "runledger", "store", "push", run_id, "--jobs", "1"],
+        cwd=repo.path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not stored_objects(objects_dir):
+        time.sleep(0.005)
+    upload.send_signal(signal.SIGKILL)
+    upload.wait()
+    finished = stored_objects(objects_dir)
+    assert 0 < len(finished) < 24, "the upload was not caught midway"
+    for path in finished:  # a partial upload never leaves a visible object
+        assert sha(path.read_bytes()) == path.parent.name + path.name
+
+    resumed = repo.cli("store", "push", run_id, "--json")
+
+    assert resumed.exit_code == 0, resumed.stderr
+    report = resumed.json()
+    assert report["already_stored"] == len(finished)
+    assert report["uploaded"] == 24 - len(finished)
+    assert len(stored_objects(objects_dir)) == 24
+
+
+def stored_objects(objects_dir: Path) -> list[Path]:
+    return sorted(path for path in objects_dir.rglob("*") if path.is_file())
+
+
+def train_with(repo: Repo, code: str) -> str:
+    result = repo.cli("exec", "--output", "models", "--", PY, "-c", code)
+    assert result.exit_code == 0, result.stderr
+    return str(repo.runs_json()[0]["id"])
+
+
+READ_DATA = (
+    "import pathlib; total = sum(len(p.read_bytes()) for p in sorted(pathlib.Path('data')"
+    ".iterdir())); print(f'size={total}')"
+)
+
+
+def test_reproduce_fetches_missing_and_changed_inputs_from_the_store(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.git("config", "runledger.store", (tmp_path / "store").as_uri())
+    repo.write("data/a.csv", "x,y\n" * 100)
+    repo.write("data/b.csv", "x,y\n" * 300)
+    result = repo.cli("exec", "--input", "data", "--", PY, "-c", READ_DATA)
+    assert result.exit_code == 0, result.stderr
+    run_id = repo.runs_json()[0]["id"]
+    assert repo.cli("store", "push", run_id, "--inputs").exit_code == 0
+    (repo.path / "data/b.csv").write_text("changed\n")  # b changed here
+    before = repo.state()
+
+    proc = repo.run("reproduce", run_id, "--yes")
+
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 0, stderr
+    assert "data/b.csv missing or changed here: fetched from the store" in stderr
+    assert stderr.index("fetched from the store") < stderr.index("fetched 1 input")
+    assert repo.state() == before  # the user's changed file stays as it is
+    rerun = repo.cli("show", repo.runs_json()[0]["id"], "--json").json()
+    assert rerun["reproduces"] == run_id
+    assert rerun["metrics"]["size"] == 1600
+
+
+def test_reproduce_without_the_input_in_the_store_still_refuses(repo: Repo, tmp_path: Path) -> None:
+    repo.git("config", "runledger.store", (tmp_path / "store").as_uri())
+    repo.write("data/a.csv", "x,y\n" * 100)
+    assert repo.cli("exec", "--input", "data", "--", PY, "-c", READ_DATA).exit_code == 0
+    run_id = repo.runs_json()[0]["id"]
+    (repo.path / "data/a.csv").unlink()
+
+    proc = repo.run("reproduce", run_id, "--yes")
+
+    assert proc.returncode != 0
+    assert "data/a.csv (missing)" in proc.stderr.decode()
+
+
+def test_reproduce_fetches_a_declared_file_that_is_gone_here(repo: Repo, tmp_path: Path) -> None:
+    repo.git("config", "runledger.store", (tmp_path / "store").as_uri())
+    repo.write("data/a.csv", "x,y\n" * 100)
+    code = "print(f\"size={len(open('data/a.csv').read())}\")"
+    assert repo.cli("exec", "--input", "data/a.csv", "--", PY, "-c", code).exit_code == 0
+    run_id = repo.runs_json()[0]["id"]
+    assert repo.cli("store", "push", run_id, "--inputs").exit_code == 0
+    (repo.path / "data/a.csv").unlink()
+
+    proc = repo.run("reproduce", run_id, "--yes")
+
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert not (repo.path / "data/a.csv").exists()
+    rerun = repo.cli("show", repo.runs_json()[0]["id"], "--json").json()
+    assert [item["path"] for item in rerun["inputs"]] == ["data/a.csv"]
+
+
+def test_which_and_verify_say_whether_the_bytes_are_in_the_store(
+    team: tuple[Clone, Clone, str],
+) -> None:
+    alice, _, _ = team
+    stored = train(alice, "kept")
+    alice.ok("push")
+    unstored = train(alice, "kept", "--name", "local-only")
+
+    found = alice.cli("which", "models/model.joblib", "--json")
+    assert found.exit_code == 0, found.stderr
+    by_run = {match["run"]: match["store"] for match in found.json()["matches"]}
+    assert by_run == {stored: "stored", unstored: "stored"}  # the same bytes: deduplicated
+
+    table = alice.cli("which", "models/model.joblib")
+    assert "store" in table.stdout and "stored" in table.stdout
+
+    assert alice.cli("verify", stored, "--store").exit_code == 0
+    checked = alice.cli("verify", stored, "--store", "--json").json()
+    assert {item["verdict"] for item in checked["files"]} == {"stored"}
+
+
+def test_verify_store_names_what_is_not_stored(team: tuple[Clone, Clone, str]) -> None:
+    alice, _, _ = team
+    run_id = train(alice, "never pushed")
+
+    result = alice.cli("verify", run_id, "--store")
+
+    assert result.exit_code == 1
+    assert "not stored" in result.stdout
+    assert "in the store" in result.stdout
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_one_summary_line(
+    repo: Repo, tmp_path: Path
+) -> None:
+    import pty
+
+    repo.git("config", "runledger.store", (tmp_path / "store").as_uri())
+    code = "import os; os.makedirs('models'); open('models/w.bin', 'wb').write(os.urandom(1 << 22))"
+    run_id = train_with(repo, code)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("COLUMNS", None)
+
+    main, secondary = pty.openpty()
+    upload = subprocess.Popen(
+        [PY, "-m", "runledger", "store", "push", run_id],
+        cwd=repo.path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+    )
+    os.close(secondary)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout, _ = upload.communicate(timeout=60)
+    os.close(main)
+
+    assert upload.returncode == 0
+    assert b"uploading 1 file" in shown  # the bar, drawn on the terminal (stderr)
+    assert b"4.2/4.2 MB" in shown  # bytes done of bytes to do (and a rate column)
+    assert stdout.decode().startswith(f"store {(tmp_path / 'store').as_uri()}: uploaded 1 object")
+
+    piped = repo.run("store", "push", run_id)
+    assert piped.returncode == 0
+    assert piped.stderr == b""
+    assert piped.stdout.decode().count("\n") == 1 and "0 objects" in piped.stdout.decode()
+
+
+def test_a_multipart_upload_killed_midway_leaves_no_object_on_s3(
+    repo: Repo, s3_url: str, moto_endpoint: str
+) -> None:
+    import boto3
+
+    repo.git("config", "runledger.store", s3_url)
+    code = (
+        "import os; os.makedirs('models'); open('models/big.bin', 'wb').write(os.urandom(56 << 20))"
+    )
+    run_id = train_with(repo, code)
+    bucket = s3_url.split("/")[2]
+    s3 = boto3.client("s3")
+
+    upload = subprocess.Popen(
+        [PY, "-m", "runledger", "store", "push", run_id],
+        cwd=repo.path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not s3.list_multipart_uploads(Bucket=bucket).get(
+        "Uploads"
+    ):
+        time.sleep(0.01)
+    upload.send_signal(signal.SIGKILL)
+    upload.wait()
+
+    assert s3.list_multipart_uploads(Bucket=bucket).get("Uploads"), "not caught midway"
+    assert list_objects(s3_url) == {}  # the incomplete upload is invisible
+    resumed = repo.cli("store", "push", run_id, "--json")
+    assert resumed.exit_code == 0, resumed.stderr
+    assert resumed.json()["uploaded"] == 1
+    [(name, content)] = list_objects(s3_url).items()
+    assert sha(content) == name.replace("/", "")[6:]
+
+
+def test_a_pulled_record_cannot_make_get_write_outside_the_folder(
+    tmp_path: Path, store_url: str
+) -> None:
+    remote = make_remote(tmp_path)
+    mallory = clone(tmp_path, remote, "mallory")
+    content = b"payload"
+    run_id = mallory.record(
+        artifacts=[{"path": "../../escaped.txt", "size": len(content), "sha256": sha(content)}]
+    )
+    mallory.git("config", "runledger.store", store_url)
+    put_object(store_url, f"sha256/{sha(content)[:2]}/{sha(content)[2:]}", content)
+
+    got = mallory.cli("get", run_id, "-o", "out")
+
+    assert got.exit_code != 0
+    assert "leaves its folder" in got.stderr and got.stderr.count("\n") == 1
+    assert (
+        not (tmp_path / "escaped.txt").exists() and not (tmp_path.parent / "escaped.txt").exists()
+    )
