@@ -10,6 +10,9 @@ Every key is optional::
     [reproduce]
     tolerance = 0.001                     # relative; or per metric: { "*" = 0.001, acc = 0.005 }
 
+    [metrics]
+    direction = { val_auc = "max", wall = "none" }   # better when higher/lower, or neither
+
 Paths are relative to the repository root (where this file is), whatever directory exec runs
 in; an absolute path (a shared dataset mount) is taken as it is. Since exec refuses a dirty
 tree, the file on disk is the one at the run's commit. Any mistake is one UserError that names
@@ -32,8 +35,10 @@ from runledger.errors import UserError
 CONFIG_FILE = ".runledger.toml"
 ALL_METRICS = "*"
 
-_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "reproduce")
+_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "reproduce", "metrics")
 _REPRODUCE_KEYS = ("tolerance",)
+_METRICS_KEYS = ("direction",)
+DIRECTIONS = ("max", "min", "none")
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,7 @@ class ProjectConfig:
     env: tuple[str, ...] = ()
     secret_patterns: tuple[str, ...] = ()
     tolerance: Tolerance = field(default_factory=Tolerance)
+    directions: Mapping[str, str] = field(default_factory=dict)  # metric name -> max|min|none
     path: Path | None = None
 
 
@@ -86,12 +92,17 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
     if not isinstance(reproduce, dict):
         raise _type_error("reproduce", "a table ([reproduce])", reproduce)
     _refuse_unknown(reproduce, _REPRODUCE_KEYS, "reproduce.")
+    metrics = data.get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise _type_error("metrics", "a table ([metrics])", metrics)
+    _refuse_unknown(metrics, _METRICS_KEYS, "metrics.")
     return ProjectConfig(
         inputs=_paths(data, "inputs"),
         outputs=_paths(data, "outputs"),
         env=_names(data, "env"),
         secret_patterns=_patterns(data, "secret_patterns"),
         tolerance=_tolerance(reproduce.get("tolerance")),
+        directions=_directions(metrics.get("direction")),
         path=path,
     )
 
@@ -200,3 +211,15 @@ def _is_fraction(value: object) -> bool:
         and math.isfinite(value)
         and value >= 0
     )
+
+
+def _directions(value: object) -> dict[str, str]:
+    key = "metrics.direction"
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _type_error(key, 'a table such as { val_auc = "max", val_loss = "min" }', value)
+    for name, direction in value.items():
+        if direction not in DIRECTIONS:
+            raise _type_error(f"{key}.{name}", '"max", "min" or "none"', direction)
+    return dict(value)

@@ -134,7 +134,16 @@ def test_a_tolerance_per_metric(tmp_path: Path) -> None:
         (
             "colour = 1\n",
             ".runledger.toml: unknown key 'colour' (known keys: inputs, outputs, env, "
-            "secret_patterns, reproduce)",
+            "secret_patterns, reproduce, metrics)",
+        ),
+        (
+            '[metrics]\ndirection = { auc = "best" }\n',
+            ".runledger.toml: 'metrics.direction.auc' must be \"max\", \"min\" or \"none\", "
+            "not a string ('best')",
+        ),
+        (
+            "[metrics]\ndirections = 1\n",
+            ".runledger.toml: unknown key 'metrics.directions' (did you mean 'metrics.direction'?)",
         ),
         (
             "[reproduce]\ntolerence = 0.1\n",
