@@ -138,7 +138,7 @@ def test_a_tolerance_per_metric(tmp_path: Path) -> None:
         ),
         (
             '[metrics]\ndirection = { auc = "best" }\n',
-            ".runledger.toml: 'metrics.direction.auc' must be \"max\", \"min\" or \"none\", "
+            '.runledger.toml: \'metrics.direction.auc\' must be "max", "min" or "none", '
             "not a string ('best')",
         ),
         (

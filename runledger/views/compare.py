@@ -18,7 +18,6 @@ from runledger import ids
 from runledger.analysis.compare import (
     Column,
     Comparison,
-    Direction,
     cell_text,
     describe_direction,
 )
@@ -82,46 +81,43 @@ def constant_line(comparison: Comparison, width: int) -> str:
             shown = format_number(value)
         items.append(layout.elide(f"{record_text(label)}={shown}", 40))
     who = "the run" if count == 1 else f"all {count} runs"
-    return layout.one_line(
-        f"same in {who}: ", items, width, "+{n} more (--all-columns)"
-    )
+    return layout.one_line(f"same in {who}: ", items, width, "+{n} more (--all-columns)")
 
 
-def _winner_line(comparison: Comparison) -> Text | None:
+def _winner_line(comparison: Comparison, width: int) -> Text | None:
     if comparison.metric is None or comparison.direction is None:
         return None
     name = record_text(comparison.metric.split(".", 1)[1])
-    line = Text(f"best by {name} ({describe_direction(comparison.direction)}): ", style="dim")
     best = comparison.best.get(comparison.metric)
+    how = describe_direction(comparison.direction)
     if comparison.direction == "none":
-        line.append("none: use --maximize or --minimize to choose one")
-        return line
+        text = f"best by {name} ({how}): none; --maximize or --minimize chooses one"
+        return Text(layout.first_fitting([text, f"best by {name}: none ({how})"], width), "dim")
     if comparison.best_run is None or best is None:
-        line.append("no run has a value")
-        return line
+        return Text(layout.elide(f"best by {name} ({how}): no run has a value", width), "dim")
+    run = ids.short_id(comparison.best_run)
+    value = f"{name}={format_number(best.value)}"
+    heads = [f"best by {name} ({how}): ", f"best by {name}{ARROW[comparison.direction]}: "]
+    head = layout.first_fitting(heads + [""], width - layout.width_of(f"{STAR} {run}  {value}"))
+    line = Text(head, style="dim")
     line.append(f"{STAR} ", style=BEST_STYLE)
-    line.append(comparison.best_run, style="cyan")
-    line.append(f"  {name}={format_number(best.value)}", style=BEST_STYLE)
+    line.append(run, style="cyan")
+    line.append(f"  {layout.elide(value, max(8, width - line.cell_len - 2))}", style=BEST_STYLE)
     return line
 
 
-def _directions_line(comparison: Comparison) -> str | None:
-    used: set[Direction] = {
-        column.direction
-        for column in comparison.columns
-        if column.kind == "metric"
-        if column.direction is not None
-    }
-    if not used:
+def _directions_line(comparison: Comparison, width: int) -> str | None:
+    used = {column.direction for column in comparison.columns if column.kind == "metric"}
+    long = {"max": "↑ higher is better", "min": "↓ lower is better"}
+    long["none"] = "no arrow: a counter or setting"
+    short = {"max": "↑ higher better", "min": "↓ lower better", "none": "no arrow: neither"}
+    order = [key for key in ("max", "min", "none") if key in used]
+    if not order:
         return None
-    parts = []
-    if "max" in used:
-        parts.append("↑ higher is better")
-    if "min" in used:
-        parts.append("↓ lower is better")
-    if "none" in used:
-        parts.append("no arrow: a counter or setting")
-    return ", ".join(parts) + " (set in .runledger.toml [metrics] direction)"
+    line = ", ".join(long[key] for key in order)
+    brief = ", ".join(short[key] for key in order)
+    where = " (.runledger.toml [metrics] direction)"
+    return layout.first_fitting([line + where, line, brief], width)
 
 
 def _priority(column: Column, distinct: int, rank: int) -> int:
@@ -188,22 +184,29 @@ def _table_columns(
 
 
 def _left_out_line(left_out: Sequence[layout.Column], width: int, transpose: bool) -> str:
+    """One line: how many columns did not fit, which, and how to see them."""
     names = [column.key for column in left_out]
+    count = len(names)
     if transpose:
-        return layout.one_line(
-            f"{len(names)} runs left out to fit {width} columns: ",
-            [layout.elide(name, 20) for name in names],
-            width,
-            "+{n} more (--limit N, --columns, or -f csv)",
-        )
-    params = [name for name in names if name.startswith("params.")]
-    example = ",".join(params[:2] or names[:2])
-    hint = f"; see them with --columns '{example}', --transpose or -f csv"
+        hints = [" (--limit N, --columns or -f csv)"]
+        what = f"{layout.plural(count, 'run')} left out to fit {width} columns"
+    else:
+        params = [name for name in names if name.startswith("params.")]
+        example = ",".join(params[:2] or names[:2])
+        hints = [
+            f" (see them with --columns '{example}', --transpose or -f csv)",
+            " (--columns, --transpose or -f csv)",
+        ]
+        what = f"{layout.plural(count, 'column')} left out to fit {width}"
     listed = [layout.elide(name.removeprefix("params."), 24) for name in names]
-    line = layout.one_line(
-        f"{len(names)} columns left out to fit {width}: ", listed, width - len(hint), "+{n}"
-    )
-    return line + hint if layout.width_of(line + hint) <= width else line
+    candidates = [
+        layout.one_line(what + ": ", listed, width - layout.width_of(hint), "+{n}") + hint
+        for hint in hints
+    ]
+    candidates = [line for line in candidates if not line.startswith(what + ":  +")]
+    short = f"{layout.plural(count, 'run' if transpose else 'column')} left out"
+    candidates += [what + hint for hint in hints] + [short + hint for hint in hints] + [short]
+    return layout.first_fitting(candidates, width)
 
 
 def _transposed(comparison: Comparison, rows: Sequence[Sequence[Any]]) -> list[layout.Column]:
@@ -257,7 +260,7 @@ def comparison_lines(
     """The terminal view of ``comparison``, line by line, every line at most ``width`` wide."""
     if comparison.constant:
         yield Text(constant_line(comparison, width), style="dim")
-    winner = _winner_line(comparison)
+    winner = _winner_line(comparison, width)
     if winner is not None:
         yield winner
     rows = comparison.rows
@@ -282,9 +285,9 @@ def comparison_lines(
         )
     if table.left_out:
         yield Text(_left_out_line(table.left_out, width, transpose), style="dim")
-    directions = _directions_line(comparison)
+    directions = _directions_line(comparison, width)
     if directions is not None and not transpose:
-        yield Text(layout.elide(directions, width), style="dim")
+        yield Text(directions, style="dim")
 
 
 def render_comparison(

@@ -13,7 +13,7 @@ cell texts before they reach ``Cell``.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,13 +42,15 @@ def width_of(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
-def elide(text: str, width: int) -> str:
-    """``text`` in at most ``width`` cells, its middle replaced by ``…`` when too long."""
+def elide(text: str, width: int, at: Literal["middle", "end"] = "middle") -> str:
+    """``text`` in at most ``width`` cells, its middle (or end) replaced by ``…`` when too long."""
     text = " ".join(text.split()) if ("\n" in text or "\r" in text or "\t" in text) else text
     if width_of(text) <= width:
         return text
     if width <= 1:
         return ELLIPSIS[:width]
+    if at == "end":
+        return _take(text, width - 1) + ELLIPSIS
     keep = width - 1
     head_cells = (keep + 1) // 2
     tail_cells = keep - head_cells
@@ -87,6 +89,7 @@ class Column:
     max_width: int = 40  # longer values are elided in the middle
     style: str = ""
     header_style: str = "bold"
+    elide_at: Literal["middle", "end"] = "middle"  # a command reads best cut at its end
     width: int = field(default=0, init=False)
 
     def natural_width(self) -> int:
@@ -108,12 +111,34 @@ class Layout:
         for index in range(rows):
             yield self._line([column.cells[index] for column in self.shown], color)
 
+    def plain_lines(self) -> Iterator[str]:
+        """The same lines without styles: fast enough for 100,000 rows."""
+        shown = self.shown
+        widths = [column.width for column in shown]
+        right = [column.justify == "right" for column in shown]
+        at = [column.elide_at for column in shown]
+        gap = " " * GAP
+
+        def line(texts: Sequence[str]) -> str:
+            parts = []
+            for text, size, is_right, where in zip(texts, widths, right, at, strict=True):
+                fitted = elide(text, size, where)
+                pad = " " * (size - width_of(fitted))
+                parts.append(pad + fitted if is_right else fitted + pad)
+            return gap.join(parts).rstrip()
+
+        yield line([column.header for column in shown])
+        yield gap.join("─" * size for size in widths)
+        rows = len(shown[0].cells) if shown else 0
+        for index in range(rows):
+            yield line([column.cells[index].text for column in shown])
+
     def _line(self, cells: Sequence[Cell], color: bool) -> Text:
         line = Text(no_wrap=True, overflow="ignore")
         for position, (column, cell) in enumerate(zip(self.shown, cells, strict=True)):
             if position:
                 line.append(" " * GAP)
-            text = elide(cell.text, column.width)
+            text = elide(cell.text, column.width, column.elide_at)
             room = column.width - width_of(text)
             if position == len(self.shown) - 1 and column.justify == "left":
                 room = 0  # no trailing spaces
@@ -165,6 +190,21 @@ def _shrink_to(shown: list[Column], width: int) -> None:
         total -= 1
 
 
+def print_table(out: Console, table: Layout) -> None:
+    if out.color_system is None:
+        write = out.file.write
+        chunk: list[str] = []
+        for line in table.plain_lines():
+            chunk.append(line)
+            if len(chunk) >= 1000:
+                write("\n".join(chunk) + "\n")
+                chunk = []
+        if chunk:
+            write("\n".join(chunk) + "\n")
+        return
+    print_lines(out, table.lines(color=True), table.width)
+
+
 def print_lines(out: Console, lines: Iterable[Text], width: int) -> None:
     """Each line as one line: nothing wraps, and a line still too wide is cut at ``width``."""
     color = out.color_system is not None
@@ -190,3 +230,15 @@ def one_line(prefix: str, items: Sequence[str], width: int, more: str = "+{n} mo
             return line + " " + more.format(n=len(items) - position)
         line = candidate
     return line
+
+
+def first_fitting(candidates: Sequence[str], width: int) -> str:
+    """The first of ``candidates`` (richest first) that fits ``width``; else the last, elided."""
+    for candidate in candidates:
+        if width_of(candidate) <= width:
+            return candidate
+    return elide(candidates[-1], width)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
