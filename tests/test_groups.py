@@ -109,3 +109,39 @@ def test_group_by_an_unknown_key_is_one_line(seeds: Repo) -> None:
     result = seeds.cli("compare", "-g", "params.nope")
     assert result.exit_code == 1
     assert result.stderr.strip() == "runledger: error: no run has params.nope to group by"
+
+
+def test_plot_group_by_draws_each_groups_mean_with_a_band(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runledger.analysis.curves import group_chart
+    from runledger.store import git as rgit
+    from runledger.store.ledger import Ledger
+    from tests.chart_runs import series_run, write
+
+    monkeypatch.setenv("COLUMNS", "100")
+    steps = [0.0, 1.0, 2.0, 3.0]
+    runs = []
+    for index, (model, offset) in enumerate([("a", 0.0), ("a", 0.2), ("a", 0.4), ("b", 1.0)]):
+        values = [10.0 - step + offset for step in steps]
+        runs.append(
+            series_run(
+                repo,
+                index,
+                params={"model": model, "seed": index},
+                series={"loss": (steps, values)},
+            )
+        )
+    write(repo, runs)
+    result = repo.run("plot", "loss", "--group-by", "params.model", env={"COLUMNS": "100"})
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode()
+    assert "model=a  n=3, mean ± std" in out and "model=b  n=1, mean ± std" in out
+    assert "·" in out  # the band's edges
+    ledger = Ledger(rgit.discover(repo.path))
+    chart = group_chart(ledger, ledger.runs(), "loss", ["model"])
+    group_a = next(curve for curve in chart.curves if curve.label.startswith("model=a"))
+    frame = pd.DataFrame([[10.0 - s + o for s in steps] for o in (0.0, 0.2, 0.4)])
+    assert list(group_a.ys) == pytest.approx(list(frame.mean()))
+    spread = [h - m for h, m in zip(group_a.high, group_a.ys, strict=True)]
+    assert spread == pytest.approx(list(frame.std()))
