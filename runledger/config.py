@@ -12,6 +12,7 @@ Every key is optional::
 
     [metrics]
     direction = { val_auc = "max", wall = "none" }   # better when higher/lower, or neither
+    subject = "val_auc"                   # the metric a report is about (default: guessed)
 
 Paths are relative to the repository root (where this file is), whatever directory exec runs
 in; an absolute path (a shared dataset mount) is taken as it is. Since exec refuses a dirty
@@ -37,7 +38,7 @@ ALL_METRICS = "*"
 
 _TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "reproduce", "metrics")
 _REPRODUCE_KEYS = ("tolerance",)
-_METRICS_KEYS = ("direction",)
+_METRICS_KEYS = ("direction", "subject")
 DIRECTIONS = ("max", "min", "none")
 
 
@@ -62,6 +63,7 @@ class ProjectConfig:
     secret_patterns: tuple[str, ...] = ()
     tolerance: Tolerance = field(default_factory=Tolerance)
     directions: Mapping[str, str] = field(default_factory=dict)  # metric name -> max|min|none
+    subject: str | None = None  # [metrics] subject: the metric reports are about
     path: Path | None = None
 
 
@@ -103,6 +105,7 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
         secret_patterns=_patterns(data, "secret_patterns"),
         tolerance=_tolerance(reproduce.get("tolerance")),
         directions=_directions(metrics.get("direction")),
+        subject=_subject(metrics.get("subject")),
         path=path,
     )
 
@@ -223,3 +226,11 @@ def _directions(value: object) -> dict[str, str]:
         if direction not in DIRECTIONS:
             raise _type_error(f"{key}.{name}", '"max", "min" or "none"', direction)
     return dict(value)
+
+
+def _subject(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _type_error("metrics.subject", 'a metric name (e.g. subject = "val_auc")', value)
+    return value

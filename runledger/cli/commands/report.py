@@ -20,6 +20,7 @@ from typing import Annotated
 
 import typer
 
+from runledger import ids
 from runledger.analysis.compare import Comparison, build, cell_text, require_metric
 from runledger.analysis.curves import DEFAULT_TOP, choose
 from runledger.analysis.curves import chart as make_chart
@@ -58,14 +59,6 @@ class Written:
     size: int
 
 
-def default_metric(runs: Sequence[Run]) -> str | None:
-    """The metric most runs recorded (ties: by name), or None when none has any."""
-    counts = Counter(name for run in runs for name in run.metrics)
-    if not counts:
-        return None
-    return min(counts, key=lambda name: (-counts[name], name))
-
-
 def _with_environment(ledger: Ledger, runs: Sequence[Run]) -> list[Run]:
     """``runs`` with their environment.toml read, through one cat-file process."""
     wanted = {run.id for run in runs}
@@ -90,17 +83,29 @@ def build_report(
     maximize: bool | None = None,
     top: int = DEFAULT_TOP,
     title: str | None = None,
+    group_by: Sequence[str] = (),
 ) -> tuple[str, int, str | None]:
     """The page's HTML, the number of runs in it, and the metric it is about."""
+    from runledger import config
+    from runledger.analysis.answer import answer, subject_metric
+    from runledger.analysis.groups import group_runs
     from runledger.views.report import figures
     from runledger.views.report.html import Figure, Report, render
 
     ledger, runs = chosen_runs(cwd, specs, where, "report on")
+    project = config.load(ledger.repo.root)
+    declared = dict(project.directions)
     if metric is not None:
         require_metric(runs, metric)
     else:
-        metric = default_metric(runs)
-    comparison = build(runs, metric=metric, maximize=maximize)
+        metric = subject_metric(runs, declared, project.subject)
+    comparison = build(runs, metric=metric, maximize=maximize, declared=declared)
+    grouping = None
+    groups_figure = None
+    if group_by:
+        grouping = group_runs(runs, group_by, metric=metric, maximize=maximize, declared=declared)
+        if metric is not None and any(metric in g.stats for g in grouping.groups):
+            groups_figure = Figure(figures.group_bars_svg(grouping, metric, "groups"))
     order = {run_id: i for i, run_id in enumerate(comparison.run_ids)}
     ordered = sorted(runs, key=lambda run: order[run.id])
     notes: list[str] = []
@@ -134,7 +139,13 @@ def build_report(
             )
             for curve in chart.curves:  # a run keeps its colour from chart to chart
                 slots.setdefault(curve.run_id, len(slots))
-            if any(curve.xs for curve in chart.curves):
+            if not any(len(curve.xs) > 1 for curve in chart.curves):
+                # One value per run (a final score): dots with the runs on the axis, not a
+                # "curve" of one point on a made-up step axis.
+                dots = _dots(runs, name, maximize if name == metric else None, declared, top)
+                if dots is not None:
+                    curves.append(Figure(dots, title=name))
+            elif any(curve.xs for curve in chart.curves):
                 svg = figures.curves_svg(chart, f"curves{index}", slots)
                 curves.append(Figure(svg, tuple(chart.notes()), chart))
         result = importance(runs, metric, maximize=maximize)
@@ -184,8 +195,38 @@ def build_report(
         notes=tuple(notes),
         open_runs=len(runs) <= OPEN_RUNS,
         slots=slots,
+        answer=answer(comparison, grouping),
+        grouping=grouping,
+        groups_figure=groups_figure,
     )
     return render(report), len(runs), metric
+
+
+def _dots(
+    runs: Sequence[Run],
+    metric: str,
+    maximize: bool | None,
+    declared: dict[str, str],
+    top: int,
+) -> str | None:
+    from runledger.views.report import figures
+
+    having = [run for run in runs if metric in run.metrics]
+    if not having:
+        return None
+    shown = build(having, metric=metric, maximize=maximize, declared=declared, limit=top or None)
+    index = shown.keys.index(f"metrics.{metric}")
+    names = {run.id: run.name for run in having}
+    pairs = [
+        (row[0] if shown.keys[0] == "id" else row[shown.keys.index("id")], row[index])
+        for row in shown.rows
+        if isinstance(row[index], int | float)
+    ]
+    labels = [
+        ids.short_id(run_id) + (f" {names[run_id]}" if names.get(run_id) else "")
+        for run_id, _ in pairs
+    ]
+    return figures.dots_svg(labels, [float(v) for _, v in pairs], metric, f"dots-{metric}")
 
 
 def _parallel_params(
@@ -282,6 +323,16 @@ def report_command(
     title: Annotated[
         str | None, typer.Option("--title", help="The page's title.", metavar="TEXT")
     ] = None,
+    group_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group-by",
+            "-g",
+            help="Add a table of groups of runs with these values (repeatable): the count and "
+            "each metric's mean ± std, with error bars.",
+            metavar="KEY",
+        ),
+    ] = None,
 ) -> None:
     """One self-contained HTML page to share: compare table, curves, importance, runs.
 
@@ -290,7 +341,14 @@ def report_command(
     matter, and each run's commit, command and environment.
     """
     page, count, chosen = build_report(
-        Path.cwd(), runs or [], where=where, metric=metric, maximize=maximize, top=top, title=title
+        Path.cwd(),
+        runs or [],
+        where=where,
+        metric=metric,
+        maximize=maximize,
+        top=top,
+        title=title,
+        group_by=group_by or (),
     )
     size = write_report(page, output)
     if output != "-":
