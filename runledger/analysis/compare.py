@@ -277,6 +277,7 @@ def _table(
 
     place("commit", "context", [run.git.commit for run in runs])
     place("branch", "context", [run.git.branch for run in runs])
+    place("author", "context", [run.author for run in runs])
     for key in dict.fromkeys(key for row in params for key in row):
         place(f"params.{key}", "param", [row.get(key) for row in params])
 

@@ -239,7 +239,9 @@ def render_run(run: Run, out: Console | None = None) -> None:
     head.add_row("duration", format_duration(run.duration_s))
     head.add_row("command", " ".join(run.command))
     head.add_row("directory", run.cwd)
-    head.add_row("by", f"{run.user or '?'}@{run.host or '?'}")
+    if run.author:
+        head.add_row("by", run.author)
+    head.add_row("on", f"{run.user or '?'}@{run.host or '?'}")
     head.add_row("commit", Text(run.git.commit, style="magenta"))
     head.add_row("branch", run.git.branch or "(detached HEAD)")
     for remote, url in sorted(run.git.remotes.items()):
