@@ -195,6 +195,7 @@ def compare_command(
             "--limit",
             "-n",
             min=0,
+            metavar="N",
             help="Show at most N runs (the table shows the best or newest 50 by default).",
         ),
     ] = None,

@@ -56,15 +56,23 @@ def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = 
 def ls_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
     limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
+        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.", metavar="N")
     ] = None,
     status: Annotated[
         str | None,
-        typer.Option("--status", help="Only runs with this status: ok, failed, interrupted."),
+        typer.Option(
+            "--status",
+            help="Only runs with this status: ok, failed, interrupted, running.",
+            metavar="STATUS",
+        ),
     ] = None,
     tag: Annotated[
         str | None,
-        typer.Option("--tag", help="Only runs with this tag (a team tag, or one given at exec)."),
+        typer.Option(
+            "--tag",
+            help="Only runs with this tag (a team tag, or one given at exec).",
+            metavar="NAME",
+        ),
     ] = None,
     where: Annotated[
         str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
