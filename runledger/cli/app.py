@@ -124,6 +124,7 @@ def _register() -> None:
         sync,
         tag,
         verify,
+        watch,
         which,
     )
 
@@ -147,6 +148,7 @@ def _register() -> None:
     app.command("plot")(plot.plot_command)
     app.command("importance")(importance.importance_command)
     app.command("report")(report.report_command)
+    app.command("watch")(watch.watch_command)
 
 
 _register()

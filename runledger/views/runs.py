@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from runledger.analysis.lineage import Found, Verification
     from runledger.views.layout import Column
 
-STATUS_STYLE = {"ok": "green", "failed": "red", "interrupted": "yellow"}
+STATUS_STYLE = {"ok": "green", "failed": "red", "interrupted": "yellow", "running": "blue"}
 HEADLINE_METRICS = 4
 SPARK = "▁▂▃▄▅▆▇█"
 

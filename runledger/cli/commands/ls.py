@@ -18,10 +18,21 @@ from runledger.query.select import parse_sort, run_filter, select, sort_runs
 from runledger.store import git
 from runledger.store.ledger import Ledger
 
+LS_STATUSES = (*STATUSES, "running")
+
 
 def _check_status(status: str | None) -> None:
-    if status is not None and status not in STATUSES:
-        raise UserError(f"unknown --status {status!r}: use one of {', '.join(STATUSES)}")
+    if status is not None and status not in LS_STATUSES:
+        raise UserError(f"unknown --status {status!r}: use one of {', '.join(LS_STATUSES)}")
+
+
+def running_runs(repo: git.Repo, status: str | None) -> list[Run]:
+    """Runs in progress (from their journals), newest first; none when --status excludes."""
+    if status is not None and status != "running":
+        return []
+    from runledger.recording.live import live_runs
+
+    return [live.run for live in live_runs(repo)]
 
 
 def list_runs(
@@ -36,7 +47,8 @@ def list_runs(
     _check_status(status)
     keep = run_filter(where)
     sort_key = parse_sort(sort) if sort is not None else None
-    runs = link_reproductions(Ledger(git.discover(cwd)).runs())
+    repo = git.discover(cwd)
+    runs = running_runs(repo, status) + link_reproductions(Ledger(repo).runs())
     if status is not None:
         runs = [run for run in runs if run.status == status]
     if tag is not None:
@@ -50,7 +62,14 @@ def list_runs(
 def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = None) -> list[str]:
     """``ls --json``: each run's JSON object as one line, newest first."""
     _check_status(status)
-    return Ledger(git.discover(cwd)).summaries_json(status, limit)
+    from runledger.store.index import summary_text
+
+    repo = git.discover(cwd)
+    running = [summary_text(run) for run in running_runs(repo, status)]
+    if status == "running":
+        return running[:limit] if limit is not None else running
+    left = None if limit is None else max(0, limit - len(running))
+    return (running + Ledger(repo).summaries_json(status, left))[:limit]
 
 
 def ls_command(
