@@ -86,7 +86,7 @@ def test_ls_limit_and_status(repo: Repo) -> None:
     assert bad.exit_code == 1
     assert (
         bad.stderr == "runledger: error: unknown --status 'weird': use one of ok, failed, "
-        "interrupted\n"
+        "interrupted, running\n"
     )
 
 
