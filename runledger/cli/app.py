@@ -77,7 +77,7 @@ app = typer.Typer(
     name="runledger",
     help="A Git-native run ledger: every run recorded in your own repository.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (cli/completion.py)
     pretty_exceptions_enable=False,
     # Plain help, as git and click print it: wrapped to the terminal (80 columns fit), with
     # metavars such as N and EXPR, never Python types such as <list[str]> or <bool>.
