@@ -115,3 +115,22 @@ def ls_command(
         console().print("No runs match.", style="dim")
         return
     render_run_table(runs)
+    if not runs:
+        hint = pull_hint(Path.cwd())
+        if hint:
+            console().print(hint, style="dim")
+
+
+def pull_hint(cwd: Path) -> str | None:
+    """In a clone with a remote and no runs: where the team's runs may be. Cheap and honest:
+    no network is asked (a fresh clone cannot know whether the remote has a ledger), so the
+    hint says "if"."""
+    repo = git.discover(cwd)
+    remotes = sorted(git.read_config(repo).remotes)
+    if not remotes:
+        return None
+    remote = "origin" if "origin" in remotes else remotes[0]
+    return (
+        f"This repository has a remote ({remote}): if your team shares runs there, "
+        f"bring them here with: runledger pull {remote}"
+    )
