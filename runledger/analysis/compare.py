@@ -19,7 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from runledger.errors import UserError
@@ -148,6 +148,7 @@ class Comparison:
     metric: str | None = None  # --metric, as a column key ("metrics.acc")
     direction: Direction | None = None  # of --metric
     best_run: str | None = None  # the run --metric picks
+    caveats: tuple[str, ...] = ()  # why the best run may not be comparable with those it beat
 
     @property
     def keys(self) -> list[str]:
@@ -181,6 +182,7 @@ class Comparison:
             "rows": [json_safe(record) for record in self.records()],
             "constant": json_safe(dict(self.constant)),
             "best": best_run,
+            "caveats": list(self.caveats),
             "best_values": {
                 key: {
                     "direction": best.direction,
@@ -241,9 +243,50 @@ def build(
     elif metric is not None and direction is not None and direction != "none":
         values = [_number(metric_values(run).get(metric)) for run in runs]
         ordered = [runs[i] for i in order(values, descending=direction == "max")]
+    caveats: tuple[str, ...] = ()
+    if metric is not None and direction in ("min", "max") and sort is None and ordered:
+        caveats = not_comparable(ordered[0], ordered[1:], metric)
     if limit is not None:
         ordered = ordered[:limit]
-    return _table(ordered, metric, direction, all_columns, declared or {})
+    table = _table(ordered, metric, direction, all_columns, declared or {})
+    return replace(table, caveats=caveats) if caveats else table
+
+
+# Params that choose the data a metric is measured on, or its randomness: a best run that
+# differs in one of them may have won on an easier split or a lucky seed.
+_SPLIT_OR_SEED = re.compile(
+    r"(^|[._/-])(seed|random_state|split|fold|val_split|data_split)"
+    r"($|[._/-])|seed$|split$|fold$",
+    re.IGNORECASE,
+)
+
+
+def not_comparable(best: Run, beaten: Sequence[Run], metric: str) -> tuple[str, ...]:
+    """One line for each way the best run is not like-for-like with the runs it beat: other
+    declared inputs (their hashes), or another split or seed param."""
+    others = [run for run in beaten if metric in run.metrics]
+    if not others:
+        return ()
+    short = best.id[:10]
+    lines: list[str] = []
+    if best.inputs_digest is not None:
+        differing = [run for run in others if run.inputs_digest not in (None, best.inputs_digest)]
+        if differing:
+            lines.append(
+                f"the best run {short} read other inputs (data hashes) than "
+                f"{len(differing)} of the {len(others)} runs it beat; compare like with like "
+                "(runledger diff)"
+            )
+    params = flatten(best.params)
+    for key in sorted(key for key in params if _SPLIT_OR_SEED.search(key)):
+        differing = [run for run in others if flatten(run.params).get(key) != params[key]]
+        if differing:
+            lines.append(
+                f"the best run {short} used {key}={params[key]!r}, unlike {len(differing)} of "
+                f"the {len(others)} runs it beat: its lead may be that {key}'s luck "
+                "(--group-by the other params to see mean ± std)"
+            )
+    return tuple(lines)
 
 
 def _table(

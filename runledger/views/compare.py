@@ -263,6 +263,13 @@ def comparison_lines(
     winner = _winner_line(comparison, width)
     if winner is not None:
         yield winner
+    for caveat in comparison.caveats:
+        yield Text(
+            layout.first_fitting(
+                [f"warning: {caveat}", "warning: " + caveat.split(";")[0].split(":")[0]], width
+            ),
+            style="yellow",
+        )
     rows = comparison.rows
     hidden = 0
     if max_rows is not None and len(rows) > max_rows:

@@ -140,6 +140,9 @@ def print_comparison(
     transpose: bool = False,
     max_rows: int | None = None,
 ) -> None:
+    if fmt in ("csv", "json", "markdown"):
+        for caveat in comparison.caveats:
+            print(f"runledger: warning: {caveat}", file=sys.stderr)
     if fmt == "csv":
         sys.stdout.write(to_csv(comparison))
     elif fmt == "json":
