@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shlex
 import shutil
@@ -75,7 +76,10 @@ def report(repo: Repo, *args: str, name: str = "report.html") -> tuple[str, str]
 def test_the_page_has_every_part_and_no_outside_reference(repo: Repo) -> None:
     run_ids = sweep(repo)
     page, stderr = report(repo, "--metric", "loss")
-    assert re.fullmatch(r"runledger: wrote report\.html \(8 runs about loss, \d+ KiB\)\n", stderr)
+    wrote, sentence = stderr.splitlines()
+    assert re.fullmatch(r"runledger: wrote report\.html \(8 runs about loss, \d+ KiB\)", wrote)
+    assert sentence.startswith("Run ") and " is best on loss (lower is better) with " in sentence
+    assert html.escape(sentence) in page  # the page's first section says the same
     assert page.startswith("<!DOCTYPE html>")
     for section in ("compare", "curves", "params", "importance", "runs"):
         assert f'<section id="{section}">' in page

@@ -84,8 +84,9 @@ def build_report(
     top: int = DEFAULT_TOP,
     title: str | None = None,
     group_by: Sequence[str] = (),
-) -> tuple[str, int, str | None]:
-    """The page's HTML, the number of runs in it, and the metric it is about."""
+) -> tuple[str, int, str | None, str | None]:
+    """The page's HTML, the number of runs in it, the metric it is about, and its first
+    sentence (which run is best, by how much)."""
     from runledger import config
     from runledger.analysis.answer import answer, subject_metric
     from runledger.analysis.groups import group_runs
@@ -179,6 +180,7 @@ def build_report(
             f"each run's commit, command and environment: the first {MAX_DETAILS} of "
             f"{len(ordered)} runs in the table's order (choose runs with RUN... or --where)"
         )
+    first_sentence = answer(comparison, grouping)
     report = Report(
         comparison=comparison,
         runs=tuple(_with_environment(ledger, ordered[:MAX_DETAILS])),
@@ -195,11 +197,11 @@ def build_report(
         notes=tuple(notes),
         open_runs=len(runs) <= OPEN_RUNS,
         slots=slots,
-        answer=answer(comparison, grouping),
+        answer=first_sentence,
         grouping=grouping,
         groups_figure=groups_figure,
     )
-    return render(report), len(runs), metric
+    return render(report), len(runs), metric, first_sentence
 
 
 def _dots(
@@ -340,7 +342,7 @@ def report_command(
     table, metric curves, params against the metric (parallel coordinates), which params
     matter, and each run's commit, command and environment.
     """
-    page, count, chosen = build_report(
+    page, count, chosen, sentence = build_report(
         Path.cwd(),
         runs or [],
         where=where,
@@ -358,3 +360,5 @@ def report_command(
             f"{size / 1024:.0f} KiB)",
             file=sys.stderr,
         )
+        if sentence:
+            print(sentence, file=sys.stderr)
