@@ -45,7 +45,8 @@ def print_json_lines(objects: list[str]) -> None:
 
 WHERE_HELP = (
     'Only runs for which EXPR holds, e.g. "params.lr < 0.01 and metrics.acc >= 0.9" '
-    "(fields: params.*, metrics.*, status, branch, tag, commit, name, started_at, ...)."
+    "(fields: params.*, metrics.*, status, branch, tag, commit, name, started_at, ...; "
+    "FIELD matches REGEX, FIELD glob PATTERN)."
 )
 SORT_HELP = (
     "Order by KEY (params.NAME, metrics.NAME, started_at, duration_s, name, ...), "
