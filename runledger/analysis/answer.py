@@ -32,9 +32,16 @@ def _number(value: float) -> str:
     return f"{value:.4g}"
 
 
+def _lead(value: float) -> str:
+    """A difference, to two significant digits: 0.00093, 0.012, 1.5."""
+    return f"{value:.2g}"
+
+
 def _group_text(grouping: Grouping, group: Group, metric: str) -> str:
     key = ", ".join(
         f"{name.removeprefix('params.')}={value}"
+        if value is not None
+        else f"no {name.removeprefix('params.')}"
         for name, value in zip(grouping.keys, group.values, strict=True)
     )
     stats = group.stats[metric]
@@ -65,10 +72,16 @@ def answer(comparison: Comparison, grouping: Grouping | None = None) -> str | No
         (run_id, value) for run_id, value in values if run_id != comparison.best_run
     )
     lead = abs(best.value - runner_value)
-    sentence = (
-        f"Run {winner} is best on {name} ({better} is better) with {_number(best.value)}, "
-        f"{_number(lead)} ahead of run {ids.short_id(runner_id)} ({_number(runner_value)})"
-    )
+    if lead == 0:
+        sentence = (
+            f"Runs {winner} and {ids.short_id(runner_id)} tie for best on {name} "
+            f"({better} is better) at {_number(best.value)}"
+        )
+    else:
+        sentence = (
+            f"Run {winner} is best on {name} ({better} is better) with {_number(best.value)}, "
+            f"{_lead(lead)} ahead of run {ids.short_id(runner_id)} ({_number(runner_value)})"
+        )
     return sentence + _noise(grouping, name) + "."
 
 
@@ -83,7 +96,7 @@ def _noise(grouping: Grouping | None, metric: str) -> str:
     spreads = [group.stats[metric].std for group in (first, second)]
     head = (
         f"; the best group {_group_text(grouping, first, metric)} leads "
-        f"{_group_text(grouping, second, metric)} by {_number(gap)}"
+        f"{_group_text(grouping, second, metric)} by {_lead(gap)}"
     )
     if any(spread is None for spread in spreads):
         return head + ", too few runs per group to tell the noise"
