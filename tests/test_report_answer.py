@@ -179,3 +179,28 @@ def test_in_chromium_at_1400px_the_best_row_is_in_view_without_scrolling(
     *edges, width = numbers
     assert width <= 1400
     assert all(0 <= edge <= width for edge in edges), title.group(1)
+
+
+def test_a_tie_is_called_a_tie() -> None:
+    from runledger.analysis.answer import answer
+    from runledger.analysis.compare import build
+    from runledger.model.record import GitInfo, MetricSummary, Run
+
+    def run(index: int, auc: float) -> Run:
+        return Run(
+            id=f"6g{index:08d}cccccc",
+            status="ok",
+            started_at="2026-01-01T10:00:00.000Z",
+            ended_at="2026-01-01T10:00:00.000Z",
+            duration_s=1.0,
+            command=("python", "train.py"),
+            git=GitInfo(commit="a" * 40, branch="main"),
+            metrics={"auc": MetricSummary(last=auc, min=auc, max=auc)},
+        )
+
+    comparison = build([run(0, 0.9), run(1, 0.95), run(2, 0.95)], metric="auc")
+    sentence = answer(comparison)
+    assert sentence is not None
+    assert sentence.startswith(
+        "Runs 6g00000001 and 6g00000002 tie for best on auc (higher is better) at 0.95"
+    )
