@@ -6,11 +6,13 @@ Every key is optional::
     outputs = ["checkpoints"]                            # added to every exec's --output
     env = ["WANDB_PROJECT", "HF_*"]                      # more environment variables to record
     secret_patterns = ["MYCORP_*", "re:VAULT"]           # more names that are secrets
+    autocapture = false                                  # no in-process capture for Python
 
     [reproduce]
     tolerance = 0.001                     # relative; or per metric: { "*" = 0.001, acc = 0.005 }
 
     [metrics]
+    patterns = ['^Val\\s+F1\\s*=\\s*(?P<val_f1>[-\\d.eE]+)']   # named groups are metric names
     direction = { val_auc = "max", wall = "none" }   # better when higher/lower, or neither
     subject = "val_auc"                   # the metric a report is about (default: guessed)
 
@@ -36,9 +38,9 @@ from runledger.errors import UserError
 CONFIG_FILE = ".runledger.toml"
 ALL_METRICS = "*"
 
-_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "reproduce", "metrics")
+_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "autocapture", "reproduce", "metrics")
 _REPRODUCE_KEYS = ("tolerance",)
-_METRICS_KEYS = ("direction", "subject")
+_METRICS_KEYS = ("patterns", "direction", "subject")
 DIRECTIONS = ("max", "min", "none")
 
 
@@ -65,6 +67,8 @@ class ProjectConfig:
     directions: Mapping[str, str] = field(default_factory=dict)  # metric name -> max|min|none
     subject: str | None = None  # [metrics] subject: the metric reports are about
     path: Path | None = None
+    metric_patterns: tuple[re.Pattern[str], ...] = ()
+    autocapture: bool = True
 
 
 def load(repo_root: Path) -> ProjectConfig:
@@ -107,7 +111,16 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
         directions=_directions(metrics.get("direction")),
         subject=_subject(metrics.get("subject")),
         path=path,
+        metric_patterns=_metric_patterns(metrics),
+        autocapture=_boolean(data, "autocapture"),
     )
+
+
+def _boolean(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key, True)
+    if not isinstance(value, bool):
+        raise _type_error(key, f"true or false (e.g. {key} = false)", value)
+    return value
 
 
 def _refuse_unknown(table: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:
@@ -185,6 +198,27 @@ def _patterns(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
                     f"({error})"
                 ) from error
     return patterns
+
+
+def _metric_patterns(metrics: Mapping[str, Any]) -> tuple[re.Pattern[str], ...]:
+    """``[metrics] patterns``: regexes whose named groups are metric names (``step``: the step)."""
+    key = "metrics.patterns"
+    example = "'^Val F1 = (?P<val_f1>[-\\d.eE]+)'"
+    compiled = []
+    for text in _strings(metrics, "patterns", example):
+        try:
+            pattern = re.compile(text)
+        except re.error as error:
+            raise UserError(
+                f"{CONFIG_FILE}: '{key}': {text!r} is not a valid regular expression ({error})"
+            ) from error
+        if not pattern.groupindex:
+            raise UserError(
+                f"{CONFIG_FILE}: '{key}': {text!r} has no named group; name each metric's "
+                f"group, e.g. {example}"
+            )
+        compiled.append(pattern)
+    return tuple(compiled)
 
 
 def _tolerance(value: object) -> Tolerance:

@@ -20,6 +20,7 @@ from typing import Any
 from runledger.model.record import Run
 from runledger.recording import journal
 from runledger.store import git
+from runledger.store.facts import now_iso
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def read_live(repo: git.Repo, folder: Path) -> LiveRun | None:
     patterns, _ = usable_patterns(config.secret_patterns)
     redactor = Redactor(dict(os.environ), patterns)
     try:
-        run = _run_from_journal(folder, facts, config, redactor, journal.iso_time(time.time()))
+        run = _run_from_journal(folder, facts, config, redactor, now_iso(time.time()))
     except (OSError, ValueError):
         return None
     running = replace(run, status="running", exit_code=None, signal=None, recovered=None)

@@ -20,8 +20,11 @@ from runledger.analysis.compare import (
 )
 from runledger.analysis.groups import Grouping
 from runledger.cli.options import (
-    SORT_HELP,
-    WHERE_HELP,
+    AllColumnsOption,
+    FormatOption,
+    MaximizeOption,
+    SortOption,
+    WhereOption,
 )
 from runledger.errors import UserError
 from runledger.model.record import Run
@@ -162,9 +165,7 @@ def compare_command(
             help="Runs to compare (ids, prefixes or tags); default: every run.", metavar="RUN"
         ),
     ] = None,
-    where: Annotated[
-        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
-    ] = None,
+    where: WhereOption = None,
     metric: Annotated[
         str | None,
         typer.Option(
@@ -174,24 +175,10 @@ def compare_command(
             metavar="NAME",
         ),
     ] = None,
-    maximize: Annotated[
-        bool | None,
-        typer.Option(
-            "--maximize/--minimize",
-            help="Whether higher or lower --metric is better (default: lower for names like "
-            "loss, error, mse, mae, rmse, perplexity, time; higher otherwise).",
-            show_default=False,
-        ),
-    ] = None,
-    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
-    fmt: Annotated[
-        str,
-        typer.Option("--format", "-f", help="table, csv, json or markdown.", metavar="FORMAT"),
-    ] = "table",
-    all_columns: Annotated[
-        bool,
-        typer.Option("--all-columns", help="Show params that are the same in every run too."),
-    ] = False,
+    maximize: MaximizeOption = None,
+    sort: SortOption = None,
+    fmt: FormatOption = "table",
+    all_columns: AllColumnsOption = False,
     limit: Annotated[
         int | None,
         typer.Option(

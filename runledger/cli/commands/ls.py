@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from runledger.cli.options import (
-    SORT_HELP,
-    WHERE_HELP,
+    JsonArrayOption,
+    LimitOption,
+    SortOption,
+    WhereOption,
     print_json_lines,
 )
 from runledger.errors import UserError
@@ -73,10 +75,8 @@ def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = 
 
 
 def ls_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
-    limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.", metavar="N")
-    ] = None,
+    as_json: JsonArrayOption = False,
+    limit: LimitOption = None,
     status: Annotated[
         str | None,
         typer.Option(
@@ -93,10 +93,8 @@ def ls_command(
             metavar="NAME",
         ),
     ] = None,
-    where: Annotated[
-        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
-    ] = None,
-    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
+    where: WhereOption = None,
+    sort: SortOption = None,
 ) -> None:
     """List runs, newest first."""
     if as_json and where is None and sort is None and tag is None:
