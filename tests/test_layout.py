@@ -65,7 +65,7 @@ def assert_no_token_split(lines: list[str], width: int, tokens: set[str]) -> Non
     """Every line fits; every word of the table that belongs to a cell is whole or elided."""
     for line in lines:
         assert layout.width_of(line) <= width, (width, line)
-    header_at = next(i for i, line in enumerate(lines) if line.startswith(("   id", "id")))
+    header_at = next(i for i, line in enumerate(lines) if line.lstrip().startswith("id "))
     table = lines[header_at:]
     for line in table:
         if line.startswith(("─", "+", "…", "↑", "↓", "no arrow")) or " left out" in line:

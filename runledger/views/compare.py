@@ -157,6 +157,8 @@ def _table_columns(
     built: list[layout.Column] = []
     for index in _display_order(comparison.columns):
         column = comparison.columns[index]
+        if column.kind == "best" and comparison.best_run is None:
+            continue  # no run is best (a counter, or no values): no empty star column
         cells: list[Cell] = []
         for row in rows:
             value = row[index]
