@@ -15,6 +15,8 @@ Every key is optional::
     patterns = ['^Val\\s+F1\\s*=\\s*(?P<val_f1>[-\\d.eE]+)']   # named groups are metric names
     [store]
     url = "s3://team-bucket/runledger"    # any fsspec URL: gs://, az://, file:///mnt/..., ssh://
+    direction = { val_auc = "max", wall = "none" }   # better when higher/lower, or neither
+    subject = "val_auc"                   # the metric a report is about (default: guessed)
 
 Paths are relative to the repository root (where this file is), whatever directory exec runs
 in; an absolute path (a shared dataset mount) is taken as it is. Since exec refuses a dirty
@@ -49,8 +51,9 @@ _TOP_KEYS = (
     "store",
 )
 _REPRODUCE_KEYS = ("tolerance",)
-_METRICS_KEYS = ("patterns",)
+_METRICS_KEYS = ("patterns", "direction", "subject")
 _STORE_KEYS = ("url",)
+DIRECTIONS = ("max", "min", "none")
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class ProjectConfig:
     secret_patterns: tuple[str, ...] = ()
     tolerance: Tolerance = field(default_factory=Tolerance)
     store_url: str | None = None
+    directions: Mapping[str, str] = field(default_factory=dict)  # metric name -> max|min|none
+    subject: str | None = None  # [metrics] subject: the metric reports are about
     path: Path | None = None
     metric_patterns: tuple[re.Pattern[str], ...] = ()
     autocapture: bool = True
@@ -121,6 +126,8 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
         secret_patterns=_patterns(data, "secret_patterns"),
         tolerance=_tolerance(reproduce.get("tolerance")),
         store_url=_store_url(store.get("url")),
+        directions=_directions(metrics.get("direction")),
+        subject=_subject(metrics.get("subject")),
         path=path,
         metric_patterns=_metric_patterns(metrics),
         autocapture=_boolean(data, "autocapture"),
@@ -267,3 +274,23 @@ def _is_fraction(value: object) -> bool:
         and math.isfinite(value)
         and value >= 0
     )
+
+
+def _directions(value: object) -> dict[str, str]:
+    key = "metrics.direction"
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _type_error(key, 'a table such as { val_auc = "max", val_loss = "min" }', value)
+    for name, direction in value.items():
+        if direction not in DIRECTIONS:
+            raise _type_error(f"{key}.{name}", '"max", "min" or "none"', direction)
+    return dict(value)
+
+
+def _subject(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _type_error("metrics.subject", 'a metric name (e.g. subject = "val_auc")', value)
+    return value

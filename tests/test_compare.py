@@ -145,7 +145,7 @@ def test_maximize_and_minimize_override_the_direction(three: Repo) -> None:
 
 def test_table_marks_the_winner_and_best_values(three: Repo) -> None:
     out = three.cli("compare", "--metric", "val_loss").stdout
-    assert f"best by val_loss (lower is better): ★ {B}  val_loss=0.2" in out
+    assert f"best by val_loss (lower is better): ★ {B[:10]}  val_loss=0.2" in out
     winner = next(line for line in out.splitlines()[2:] if B[:10] in line)
     assert winner.lstrip().startswith("★")
     assert "0.2 *" in winner and "0.91 *" in winner  # best values, marked without colour
@@ -309,9 +309,21 @@ def test_real_runs_compare_end_to_end(repo: Repo) -> None:
         ("rmse", "min"),
         ("mae", "min"),
         ("perplexity", "min"),
-        ("time", "min"),
+        ("time", "none"),
         ("step_time", "min"),
-        ("runtime", "min"),
+        ("runtime", "none"),
+        ("latency", "min"),
+        ("epoch", "none"),
+        ("step", "none"),
+        ("best_epoch", "none"),
+        ("lr", "none"),
+        ("train/lr", "none"),
+        ("learning_rate", "none"),
+        ("sample_count", "none"),
+        ("n_params", "none"),
+        ("duration", "none"),
+        ("throughput", "none"),
+        ("val_auc", "max"),
         ("acc", "max"),
         ("accuracy", "max"),
         ("auc", "max"),
@@ -333,3 +345,24 @@ def test_csv_quotes_text_and_writes_lists_as_json(repo: Repo) -> None:
     md = repo.cli("compare", "-f", "markdown").stdout
     assert "x\\|y" in md
     assert json.loads(repo.cli("compare", "-f", "json").stdout)["rows"][0]["params.layers"] == [3]
+
+
+def test_a_best_run_with_another_seed_or_inputs_is_flagged_in_one_line(repo: Repo) -> None:
+    make_run(repo, A, "2026-01-01T10:00:00.000Z", params={"lr": 0.1, "seed": 1},
+             metrics={"acc": 0.80}, inputs_digest="a" * 64)  # fmt: skip
+    make_run(repo, B, "2026-01-02T10:00:00.000Z", params={"lr": 0.2, "seed": 1},
+             metrics={"acc": 0.82}, inputs_digest="a" * 64)  # fmt: skip
+    make_run(repo, C, "2026-01-03T10:00:00.000Z", params={"lr": 0.3, "seed": 7},
+             metrics={"acc": 0.90}, inputs_digest="b" * 64)  # fmt: skip
+    result = repo.cli("compare", "--metric", "acc")
+    warnings = [line for line in result.stdout.splitlines() if line.startswith("warning: ")]
+    assert warnings == [
+        f"warning: the best run {C[:10]} read other inputs (data hashes) than 2 of the 2 runs "
+        "it beat; compare like with like (runledger diff)",
+        f"warning: the best run {C[:10]} used seed=7, unlike 2 of the 2 runs it beat: its lead "
+        "may be that seed's luck (--group-by the other params to see mean ± std)",
+    ]
+    data = repo.cli("compare", "--metric", "acc", "-f", "json")
+    assert len(data.json()["caveats"]) == 2 and "runledger: warning: the best run" in data.stderr
+    fair = repo.cli("compare", A, B, "--metric", "acc").stdout
+    assert "warning:" not in fair

@@ -151,6 +151,15 @@ def test_a_tolerance_per_metric(tmp_path: Path) -> None:
             ".runledger.toml: unknown key 'store.urll' (did you mean 'store.url'?)",
         ),
         (
+            '[metrics]\ndirection = { auc = "best" }\n',
+            '.runledger.toml: \'metrics.direction.auc\' must be "max", "min" or "none", '
+            "not a string ('best')",
+        ),
+        (
+            "[metrics]\ndirections = 1\n",
+            ".runledger.toml: unknown key 'metrics.directions' (did you mean 'metrics.direction'?)",
+        ),
+        (
             "[reproduce]\ntolerence = 0.1\n",
             ".runledger.toml: unknown key 'reproduce.tolerence' "
             "(did you mean 'reproduce.tolerance'?)",

@@ -163,7 +163,11 @@ def test_a_run_whose_runledger_lives_is_never_recovered(repo: Repo) -> None:
     elsewhere = write_journal(repo, rid(2), host="another-machine")
     result = repo.run("ls", "--json")
     assert result.returncode == 0 and result.stderr == b""
-    assert json.loads(result.stdout) == []
+    # Listed as running (issue 18), never recorded while their runledger lives.
+    listed = json.loads(result.stdout)
+    assert {run["id"] for run in listed} == {rid(1), rid(2)}
+    assert {run["status"] for run in listed} == {"running"}
+    assert repo.run_ids() == []
     assert alive.exists() and elsewhere.exists()
 
 

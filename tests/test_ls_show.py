@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -86,7 +88,7 @@ def test_ls_limit_and_status(repo: Repo) -> None:
     assert bad.exit_code == 1
     assert (
         bad.stderr == "runledger: error: unknown --status 'weird': use one of ok, failed, "
-        "interrupted\n"
+        "interrupted, running\n"
     )
 
 
@@ -208,3 +210,16 @@ def test_version(repo: Repo) -> None:
     result = repo.cli("--version")
     assert result.exit_code == 0
     assert result.stdout == f"runledger {__version__}\n"
+
+
+def test_ls_in_a_clone_without_runs_suggests_pull(repo: Repo, tmp_path: Path) -> None:
+    alone = repo.cli("ls").stdout
+    assert "runledger pull" not in alone  # no remote: nothing to pull from
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(repo.path), str(clone)], check=True)
+    out = repo.cli("ls", cwd=clone).stdout
+    assert "No runs recorded yet." in out
+    assert (
+        "This repository has a remote (origin): if your team shares runs there, bring them "
+        "here with: runledger pull origin" in out
+    )

@@ -49,9 +49,10 @@ def test_a_terminal_too_narrow_for_the_command_shortens_it_and_nothing_else(
 
 
 def test_no_room_for_a_readable_command_leaves_it_out(one_run: Repo) -> None:
-    header, _, row = _table(one_run, 90)
+    header, _, row, left_out = _table(one_run, 80)
     assert header.split()[-1] == "acc"
     assert "6fh0000000" in row and " main " in row and "python" not in row
+    assert left_out == "1 column left out to fit 80: command (a wider terminal, or --json)"
 
 
 def test_a_wide_terminal_shows_the_whole_command(one_run: Repo) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shlex
 import shutil
@@ -75,7 +76,10 @@ def report(repo: Repo, *args: str, name: str = "report.html") -> tuple[str, str]
 def test_the_page_has_every_part_and_no_outside_reference(repo: Repo) -> None:
     run_ids = sweep(repo)
     page, stderr = report(repo, "--metric", "loss")
-    assert re.fullmatch(r"runledger: wrote report\.html \(8 runs about loss, \d+ KiB\)\n", stderr)
+    wrote, sentence = stderr.splitlines()
+    assert re.fullmatch(r"runledger: wrote report\.html \(8 runs about loss, \d+ KiB\)", wrote)
+    assert sentence.startswith("Run ") and " is best on loss (lower is better) with " in sentence
+    assert html.escape(sentence) in page  # the page's first section says the same
     assert page.startswith("<!DOCTYPE html>")
     for section in ("compare", "curves", "params", "importance", "runs"):
         assert f'<section id="{section}">' in page
@@ -108,15 +112,24 @@ def test_the_compare_table_is_compares(repo: Repo) -> None:
     sweep(repo)
     compared = repo.cli("compare", "--metric", "loss", "--format", "json").json()
     page, _ = report(repo, "--metric", "loss")
-    table = page[page.index('<section id="compare">') : page.index("</section>")]
+    start = page.index('<section id="compare">')
+    table = page[start : page.index("</section>", start)]
     headers = re.findall(r'<th class="(\w+)">([^<]*)</th>', table)
-    assert [label for _, label in headers] == [
+    columns = [
         key.split(".", 1)[1] if key.startswith(("params.", "metrics.")) else key
         for key in compared["columns"]
+        if key != "best"
+    ]
+    metrics = [key.split(".", 1)[1] for key in compared["columns"] if key.startswith("metrics.")]
+    # the run first (it stays in view when the table scrolls), then the metrics
+    assert [label for _, label in headers] == [
+        "id",
+        *metrics,
+        *[c for c in columns if c != "id" and c not in metrics],
     ]
     assert "Same in every run: " in table and "<code>depth=4</code>" in table
     best = compared["best"]["run"]
-    assert '<tr class="winner"><td class="best" title="best run">★</td>' in table
+    assert '<tr class="winner"><td class="mono">★ <a' in table
     assert f'href="#run-{best}">{ids.short_id(best)}</a>' in table
     rows = re.findall(r'<a href="#run-(\w+)">', table)
     assert rows == [row["id"] for row in compared["rows"]]  # same order: best first

@@ -68,9 +68,12 @@ def holds(expr: str, row: dict[str, Any] = ROW) -> bool:
         'started_at >= "2026-03-01"',
         'started_at < "2026-03-05T11:00:00Z"',
         'started_at > "2026-03-05T09:00:00"',
-        'name matches "resnet*"',
-        'tags matches "prod*"',
-        'command matches "train.py"',
+        'name matches "^resnet"',
+        'name matches "res.et(18|50)?"',
+        'name glob "resnet*"',
+        'tags glob "prod*"',
+        'tags matches "^prod"',
+        'command matches "train\\.py$"',
         '"resnet" in name',
         '"lr" in params',
         '"batch-size" in params',
@@ -104,8 +107,10 @@ def test_expressions_that_hold(expr: str) -> None:
         'commit == "abc2"',
         'id == "0k3g"',
         'started_at < "2026-03-01"',
-        'name matches "vit*"',
-        'name matches "RESNET*"',
+        'name matches "^vit"',
+        'name matches "RESNET"',
+        'name glob "RESNET*"',
+        'name glob "esnet*"',  # a glob covers the whole value
         "params.use_amp",
         # Any comparison with a missing value is false, as in SQL, even !=.
         "params.missing != 1",
@@ -113,7 +118,8 @@ def test_expressions_that_hold(expr: str) -> None:
         "params.missing < 1",
         "params.missing in (1, 2)",
         "params.missing not in (1, 2)",
-        "metrics.missing matches '*'",
+        "metrics.missing matches '.*'",
+        "metrics.missing glob '*'",
         "params.nothing == 0",
         "params.missing",
         "params.opt == null",
@@ -351,8 +357,9 @@ def _condition() -> st.SearchStrategy[str]:
         st.booleans(),
         st.lists(_LITERALS, min_size=1, max_size=3),
     )
-    glob = st.builds(lambda f: f'{f} matches "*a?[bc]*"', _FIELDS)
-    return st.one_of(compare, membership, glob, _FIELDS)
+    glob = st.builds(lambda f: f'{f} glob "*a?[bc]*"', _FIELDS)
+    regex = st.builds(lambda f: f'{f} matches "^.*a.[bc]"', _FIELDS)
+    return st.one_of(compare, membership, glob, regex, _FIELDS)
 
 
 _EXPRESSIONS = st.recursive(
@@ -395,3 +402,10 @@ def test_generated_valid_expressions_parse_and_evaluate(expr: str, row: dict[str
     result = evaluate(tree, row)
     assert isinstance(result, bool)
     assert evaluate(parse(f"not ({expr})"), row) is (not result)
+
+
+def test_matches_is_a_regular_expression_and_a_bad_one_is_one_line() -> None:
+    from runledger.query.where import WhereError, compile_where
+
+    with pytest.raises(WhereError, match="not a valid regular expression after 'matches'"):
+        compile_where('name matches "*resnet"')

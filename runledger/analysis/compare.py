@@ -19,18 +19,18 @@ import math
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from runledger.errors import UserError
 from runledger.model.record import Run, json_safe
 from runledger.query.select import SortKey, flatten, metric_values, order, sort_runs
 
-Direction = Literal["min", "max"]
+Direction = Literal["min", "max", "none"]
 ColumnKind = Literal["best", "run", "context", "param", "metric"]
 
 # A metric whose name contains one of these words is better when lower (val_loss, test/error,
-# rmse, time_per_step); every other metric is better when higher (acc, auc, f1, bleu, ...).
+# rmse, latency); every other metric is better when higher (acc, auc, f1, bleu, ...).
 LOWER_IS_BETTER = frozenset(
     {
         "loss",
@@ -45,29 +45,73 @@ LOWER_IS_BETTER = frozenset(
         "ppl",
         "wer",
         "cer",
-        "time",
         "latency",
-        "duration",
+        "time",
         "seconds",
         "regret",
+    }
+)
+# Counters and settings: logged beside the metrics, but neither higher nor lower is better, so
+# they are never starred and never a report's subject (issue 18: best_epoch and lr were).
+NO_DIRECTION = frozenset(
+    {
+        "epoch",
+        "epochs",
+        "step",
+        "steps",
+        "global_step",
+        "best_epoch",
+        "iteration",
+        "iter",
+        "lr",
+        "learning_rate",
+        "time",
+        "duration",
+        "throughput",
+        "runtime",
+        "elapsed",
+        "wall",
+        "timestamp",
+        "samples_per_second",
+        "steps_per_second",
+        "momentum",
+        "weight_decay",
     }
 )
 _WORDS = re.compile(r"[a-z]+|[A-Z][a-z]*|\d+")
 
 
-def metric_direction(name: str) -> Direction:
-    """ "min" for metrics named like a loss or an error or a time, "max" for the rest."""
+def metric_direction(name: str, declared: Mapping[str, str] | None = None) -> Direction:
+    """The direction ``.runledger.toml [metrics] direction`` declares for ``name``, else a
+    guess from the name: "none" for counters and settings, "min" for losses and errors, "max"
+    for the rest."""
+    if declared:
+        for candidate in (name, name.rsplit("/", 1)[-1]):
+            found = declared.get(candidate)
+            if found in ("min", "max", "none"):
+                return found  # type: ignore[return-value]
+    lowered = name.lower()
+    base = re.split(r"[/.]", lowered)[-1]
+    if (
+        base in NO_DIRECTION
+        or base.endswith("_count")
+        or base.startswith("n_")
+        or base.startswith("num_")
+        or base.endswith(("_lr", "_throughput"))
+    ):
+        return "none"
     words = {word.lower() for word in _WORDS.findall(name)}
     if words & LOWER_IS_BETTER:
         return "min"
-    # Glued names (trainloss, runtime); short words only as whole words (not "power").
-    lowered = name.lower()
+    # Glued names (trainloss, valerror); short words only as whole words (not "power").
     if any(lowered.endswith(word) for word in LOWER_IS_BETTER if len(word) >= 4):
         return "min"
     return "max"
 
 
 def describe_direction(direction: Direction) -> str:
+    if direction == "none":
+        return "no direction: a counter or setting"
     return "lower is better" if direction == "min" else "higher is better"
 
 
@@ -104,6 +148,7 @@ class Comparison:
     metric: str | None = None  # --metric, as a column key ("metrics.acc")
     direction: Direction | None = None  # of --metric
     best_run: str | None = None  # the run --metric picks
+    caveats: tuple[str, ...] = ()  # why the best run may not be comparable with those it beat
 
     @property
     def keys(self) -> list[str]:
@@ -137,6 +182,7 @@ class Comparison:
             "rows": [json_safe(record) for record in self.records()],
             "constant": json_safe(dict(self.constant)),
             "best": best_run,
+            "caveats": list(self.caveats),
             "best_values": {
                 key: {
                     "direction": best.direction,
@@ -178,30 +224,77 @@ def build(
     sort: SortKey | None = None,
     all_columns: bool = False,
     limit: int | None = None,
+    declared: Mapping[str, str] | None = None,
 ) -> Comparison:
-    """The comparison of ``runs`` (already filtered), in their order unless asked otherwise."""
+    """The comparison of ``runs`` (already filtered), in their order unless asked otherwise.
+    ``declared`` is ``.runledger.toml``'s metric directions."""
     if maximize is not None and metric is None:
         raise UserError("--maximize/--minimize need --metric NAME: the metric to optimise")
     direction: Direction | None = None
     if metric is not None:
         require_metric(runs, metric)
         if maximize is None:
-            direction = metric_direction(metric)
+            direction = metric_direction(metric, declared)
         else:
             direction = "max" if maximize else "min"
     ordered: Sequence[Run] = runs
     if sort is not None:
         ordered = sort_runs(runs, sort)
-    elif metric is not None and direction is not None:
+    elif metric is not None and direction is not None and direction != "none":
         values = [_number(metric_values(run).get(metric)) for run in runs]
         ordered = [runs[i] for i in order(values, descending=direction == "max")]
+    caveats: tuple[str, ...] = ()
+    if metric is not None and direction in ("min", "max") and sort is None and ordered:
+        caveats = not_comparable(ordered[0], ordered[1:], metric)
     if limit is not None:
         ordered = ordered[:limit]
-    return _table(ordered, metric, direction, all_columns)
+    table = _table(ordered, metric, direction, all_columns, declared or {})
+    return replace(table, caveats=caveats) if caveats else table
+
+
+# Params that choose the data a metric is measured on, or its randomness: a best run that
+# differs in one of them may have won on an easier split or a lucky seed.
+_SPLIT_OR_SEED = re.compile(
+    r"(^|[._/-])(seed|random_state|split|fold|val_split|data_split)"
+    r"($|[._/-])|seed$|split$|fold$",
+    re.IGNORECASE,
+)
+
+
+def not_comparable(best: Run, beaten: Sequence[Run], metric: str) -> tuple[str, ...]:
+    """One line for each way the best run is not like-for-like with the runs it beat: other
+    declared inputs (their hashes), or another split or seed param."""
+    others = [run for run in beaten if metric in run.metrics]
+    if not others:
+        return ()
+    short = best.id[:10]
+    lines: list[str] = []
+    if best.inputs_digest is not None:
+        differing = [run for run in others if run.inputs_digest not in (None, best.inputs_digest)]
+        if differing:
+            lines.append(
+                f"the best run {short} read other inputs (data hashes) than "
+                f"{len(differing)} of the {len(others)} runs it beat; compare like with like "
+                "(runledger diff)"
+            )
+    params = flatten(best.params)
+    for key in sorted(key for key in params if _SPLIT_OR_SEED.search(key)):
+        differing = [run for run in others if flatten(run.params).get(key) != params[key]]
+        if differing:
+            lines.append(
+                f"the best run {short} used {key}={params[key]!r}, unlike {len(differing)} of "
+                f"the {len(others)} runs it beat: its lead may be that {key}'s luck "
+                "(--group-by the other params to see mean ± std)"
+            )
+    return tuple(lines)
 
 
 def _table(
-    runs: Sequence[Run], metric: str | None, direction: Direction | None, all_columns: bool
+    runs: Sequence[Run],
+    metric: str | None,
+    direction: Direction | None,
+    all_columns: bool,
+    declared: Mapping[str, str],
 ) -> Comparison:
     # Column-major: each column's values are gathered once, then zipped into rows.
     params = [flatten(run.params) for run in runs]
@@ -227,13 +320,14 @@ def _table(
 
     place("commit", "context", [run.git.commit for run in runs])
     place("branch", "context", [run.git.branch for run in runs])
+    place("author", "context", [run.author for run in runs])
     for key in dict.fromkeys(key for row in params for key in row):
         place(f"params.{key}", "param", [row.get(key) for row in params])
 
     best: dict[str, BestValue] = {}
     counts = Counter(name for row in metrics for name in row)
     for name in sorted(counts, key=lambda name: (name != metric, -counts[name], name)):
-        wanted = direction if name == metric and direction else metric_direction(name)
+        wanted = direction if name == metric and direction else metric_direction(name, declared)
         column = Column(f"metrics.{name}", "metric", wanted)
         columns.append(column)
         values.append([row.get(name) for row in metrics])
@@ -262,6 +356,8 @@ def _table(
 def _best_value(
     column: Column, direction: Direction, run_ids: Sequence[str], values: Sequence[Any]
 ) -> BestValue | None:
+    if direction == "none":
+        return None  # a counter or a setting: no value of it is "best"
     numbers = [_number(value) for value in values]
     present = [number for number in numbers if number is not None]
     if not present:
@@ -313,7 +409,7 @@ def to_json_text(comparison: Comparison) -> str:
     return json.dumps(comparison.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _markdown_escape(text: str) -> str:
+def markdown_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
 
 
@@ -322,7 +418,7 @@ def to_markdown(comparison: Comparison) -> str:
     lines: list[str] = []
     if comparison.constant:
         same = ", ".join(
-            f"`{_markdown_escape(key)}={_markdown_escape(cell_text(value))}`"
+            f"`{markdown_escape(key)}={markdown_escape(cell_text(value))}`"
             for key, value in comparison.constant.items()
         )
         count = len(comparison.rows)
@@ -334,7 +430,7 @@ def to_markdown(comparison: Comparison) -> str:
             f"Best by `{comparison.metric}` ({describe_direction(comparison.direction)}): {winner}"
         )
         lines.append("")
-    lines.append("| " + " | ".join(_markdown_escape(key) for key in comparison.keys) + " |")
+    lines.append("| " + " | ".join(markdown_escape(key) for key in comparison.keys) + " |")
     aligns = ["---:" if column.kind == "metric" else "---" for column in comparison.columns]
     lines.append("| " + " | ".join(aligns) + " |")
     for row in comparison.rows:
@@ -343,7 +439,49 @@ def to_markdown(comparison: Comparison) -> str:
             if column.kind == "best":
                 cells.append("★" if value else "")
                 continue
-            text = _markdown_escape(cell_text(value))
+            text = markdown_escape(cell_text(value))
             cells.append(f"**{text}**" if comparison.is_best(column, value) else text)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def select_columns(comparison: Comparison, patterns: Sequence[str]) -> Comparison:
+    """Only the columns whose key (``params.lr``) or short name (``lr``) matches one of the
+    globs; the run id and the best mark stay. UserError when a glob matches nothing."""
+    from fnmatch import fnmatchcase
+
+    def wanted(column: Column, pattern: str) -> bool:
+        return fnmatchcase(column.key, pattern) or fnmatchcase(column.label, pattern)
+
+    for pattern in patterns:
+        if not any(wanted(column, pattern) for column in comparison.columns):
+            known = ", ".join(c.key for c in comparison.columns if c.kind in ("param", "metric"))
+            raise UserError(f"--columns {pattern!r} matches no column; columns: {known}")
+    keep = [
+        index
+        for index, column in enumerate(comparison.columns)
+        if column.kind == "best"
+        or column.key == "id"
+        or any(wanted(column, pattern) for pattern in patterns)
+    ]
+    return Comparison(
+        columns=tuple(comparison.columns[i] for i in keep),
+        rows=tuple(tuple(row[i] for i in keep) for row in comparison.rows),
+        constant={},
+        best={
+            key: best
+            for key, best in comparison.best.items()
+            if key in {comparison.columns[i].key for i in keep}
+        },
+        metric=comparison.metric,
+        direction=comparison.direction,
+        best_run=comparison.best_run,
+    )
+
+
+def parse_columns(text: str) -> list[str]:
+    """``'params.lr,metrics.val_*'`` -> the globs, without blanks."""
+    globs = [part.strip() for part in text.split(",") if part.strip()]
+    if not globs:
+        raise UserError("--columns needs globs such as 'params.lr,metrics.val_*'")
+    return globs

@@ -49,6 +49,8 @@ class Curve:
     ys: tuple[float, ...]
     hidden: int = 0  # points not drawn: NaN or infinite values, or <= 0 on a log scale
     approximate: bool = False  # time axis estimated from the steps and the run's duration
+    low: tuple[float, ...] = ()  # a group's mean - std at each x (--group-by), else empty
+    high: tuple[float, ...] = ()  # mean + std
 
     @property
     def short_id(self) -> str:
@@ -323,4 +325,76 @@ def chart(
         without_series=tuple(without),
         left_out=left_out,
         constant=constant_params(comparison),
+    )
+
+
+def group_chart(
+    ledger: Ledger,
+    runs: Sequence[Run],
+    metric: str,
+    group_by: Sequence[str],
+    *,
+    smooth: int = 1,
+    maximize: bool | None = None,
+    declared: Mapping[str, str] | None = None,
+) -> Chart:
+    """``plot --group-by``: one curve per group, the mean of its runs' series at each step,
+    with a band of one (sample) standard deviation either side."""
+    from runledger.analysis.compare import metric_direction, require_metric
+    from runledger.analysis.groups import group_runs
+
+    require_metric(runs, metric)
+    having = [run for run in runs if metric in run.metrics]
+    grouping = group_runs(having, group_by, metric=metric, maximize=maximize, declared=declared)
+    files = ledger.read_series([run.id for run in having])
+    curves: list[Curve] = []
+    without: list[str] = []
+    for group in grouping.groups:
+        at_step: dict[float, list[float]] = {}
+        for run_id in group.runs:
+            points = files.get(run_id, MetricsFile()).series.get(metric)
+            if points is None or not points[0]:
+                without.append(run_id)
+                continue
+            for step, value in zip(points[0], smooth_values(points[1], smooth), strict=True):
+                if math.isfinite(step) and math.isfinite(value):
+                    at_step.setdefault(float(step), []).append(value)
+        if not at_step:
+            continue
+        xs = sorted(at_step)
+        means, lows, highs = [], [], []
+        for x in xs:
+            values = at_step[x]
+            mean = math.fsum(values) / len(values)
+            spread = 0.0
+            if len(values) > 1:
+                spread = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1))
+            means.append(mean)
+            lows.append(mean - spread)
+            highs.append(mean + spread)
+        key = " ".join(
+            f"{name.removeprefix('params.')}={format_value(value)}"
+            for name, value in zip(grouping.keys, group.values, strict=True)
+        )
+        curves.append(
+            Curve(
+                group.runs[0],
+                f"{key}  n={len(group.runs)}, mean ± std",
+                tuple(xs),
+                tuple(means),
+                low=tuple(lows),
+                high=tuple(highs),
+            )
+        )
+    direction = grouping.directions.get(metric) or metric_direction(metric, declared)
+    if maximize is not None:
+        direction = "max" if maximize else "min"
+    return Chart(
+        metric=metric,
+        direction=direction,
+        x_axis="step",
+        curves=tuple(curves),
+        smooth=smooth,
+        missing=tuple(run.id for run in runs if metric not in run.metrics),
+        without_series=tuple(without),
     )

@@ -124,6 +124,8 @@ class MetricChange:
             return None
         if delta == 0:
             return "same"
+        if self.direction == "none":
+            return None  # a counter or setting changed: neither better nor worse
         return "better" if (delta < 0) == (self.direction == "min") else "worse"
 
     def to_json(self) -> dict[str, Any]:

@@ -292,7 +292,9 @@ def importance(runs: Sequence[Run], metric: str, *, maximize: bool | None = None
     """The importance of every param of ``runs`` for ``metric``."""
     require_metric(runs, metric)
     if maximize is None:
-        direction = metric_direction(metric)
+        guessed = metric_direction(metric)
+        # A counter or a setting has no goal; importance still ranks by it, higher first.
+        direction: Direction = "max" if guessed == "none" else guessed
     else:
         direction = "max" if maximize else "min"
     having: list[tuple[Run, float]] = []

@@ -7,14 +7,29 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperGroup, TyperOption
 
 from runledger.cli.options import click_exceptions
 from runledger.errors import RunledgerError
 
 
+def _no_type_label(ctx: Any) -> None:
+    return None
+
+
 class RunledgerGroup(TyperGroup):
     """Turns runledger's errors and click's usage errors into one line on stderr."""
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        # typer writes an argument's Python type beside it in help ("RUN <list[str]>"); the
+        # metavar (RUN, METRIC) already says what to type.
+        for param in getattr(command, "params", ()):
+            if isinstance(param, TyperArgument):
+                param.display_type_rich = _no_type_label  # type: ignore[method-assign]
+            elif isinstance(param, TyperOption) and param.metavar is None and param.name:
+                param.metavar = param.name.rstrip("_").upper()
+        return command
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         standalone = kwargs.pop("standalone_mode", True)
@@ -63,8 +78,11 @@ app = typer.Typer(
     name="runledger",
     help="A Git-native run ledger: every run recorded in your own repository.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (cli/completion.py)
     pretty_exceptions_enable=False,
+    # Plain help, as git and click print it: wrapped to the terminal (80 columns fit), with
+    # metavars such as N and EXPR, never Python types such as <list[str]> or <bool>.
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -112,6 +130,7 @@ def _register() -> None:
         sync,
         tag,
         verify,
+        watch,
         which,
     )
 
@@ -143,6 +162,7 @@ def _register() -> None:
     )(sweep.sweep_command)
     app.command("get")(get.get_command)
     app.add_typer(store.store_app, name="store")
+    app.command("watch")(watch.watch_command)
 
 
 _register()

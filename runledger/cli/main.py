@@ -39,9 +39,31 @@ def _exec_fast_path(args: Sequence[str]) -> int | None:
         return report_bug(error)
 
 
+def _completion_fast_path() -> bool:
+    """Answer a shell's request to complete a RUN, METRIC or tag without importing typer."""
+    import os
+
+    if "_RUNLEDGER_COMPLETE" not in os.environ:
+        return False
+    from pathlib import Path
+
+    from runledger.cli.completion import answer
+
+    try:
+        reply = answer(os.environ, Path.cwd())
+    except Exception:  # noqa: BLE001 - completion must never print a traceback into a prompt
+        reply = ""
+    if reply is None:
+        return False
+    sys.stdout.write(reply + ("\n" if reply else ""))
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     tolerant_output()
+    if argv is None and _completion_fast_path():
+        sys.exit(0)
     code = _exec_fast_path(args)
     if code is not None:
         sys.exit(code)

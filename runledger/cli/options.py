@@ -61,7 +61,8 @@ def print_json_lines(objects: list[str]) -> None:
 
 WHERE_HELP = (
     'Only runs for which EXPR holds, e.g. "params.lr < 0.01 and metrics.acc >= 0.9" '
-    "(fields: params.*, metrics.*, status, branch, tag, commit, name, started_at, ...)."
+    "(fields: params.*, metrics.*, status, branch, tag, commit, name, started_at, ...; "
+    "FIELD matches REGEX, FIELD glob PATTERN)."
 )
 SORT_HELP = (
     "Order by KEY (params.NAME, metrics.NAME, started_at, duration_s, name, ...), "
@@ -111,7 +112,7 @@ MaximizeOption = Annotated[
     typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
 ]
 LimitOption = Annotated[
-    int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
+    int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.", metavar="N")
 ]
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help="table, csv, json or markdown.", metavar="FORMAT")

@@ -181,8 +181,9 @@ class Run:
     signal: int | None = None
     name: str | None = None
     cwd: str = "."
-    user: str | None = None
+    user: str | None = None  # the OS user and host: where it ran
     host: str | None = None
+    author: str | None = None  # git's "user.name <user.email>": who ran it
     params: dict[str, Any] = field(default_factory=dict)
     param_sources: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, MetricSummary] = field(default_factory=dict)
@@ -246,6 +247,7 @@ class Run:
             "cwd": self.cwd,
             "user": self.user,
             "host": self.host,
+            "author": self.author,
             "tags": list(self.tags),
             "note": self.note,
             "reproduces": self.reproduces,
@@ -332,6 +334,7 @@ class Run:
                 cwd=str(data.get("cwd", ".")),
                 user=data.get("user"),
                 host=data.get("host"),
+                author=data.get("author"),
                 git=GitInfo.from_dict(data["git"]),
                 params=dict(data.get("params", {})),
                 param_sources=dict(data.get("param_sources", {})),
@@ -407,6 +410,7 @@ class Run:
             "cwd": self.cwd,
             "user": self.user,
             "host": self.host,
+            "author": self.author,
             "params": json_safe(self.params),
             "metrics": {name: json_number(s.last) for name, s in self.metrics.items()},
             "tags": self.all_tags,

@@ -145,6 +145,7 @@ _RUN_FIELDS: Final[dict[str, tuple[bool, _Check, str]]] = {
     "note": (False, _optional(_is_str), "a string"),
     "user": (False, _optional(_is_str), "a string"),
     "host": (False, _optional(_is_str), "a string"),
+    "author": (False, _optional(_is_str), "a string"),
     "cwd": (False, _is_str, "a string"),
     "reproduces": (False, _optional(_is_str), "a string"),
     "parent": (False, _optional(_is_str), "a string"),

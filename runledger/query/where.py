@@ -8,7 +8,8 @@ Grammar (keywords are case-insensitive)::
     expr       := and_expr ("or" and_expr)*
     and_expr   := not_expr ("and" not_expr)*
     not_expr   := "not" not_expr | "(" expr ")" | condition
-    condition  := operand (CMP operand | ["not"] "in" (list | operand) | "matches" STRING)?
+    condition  := operand (CMP operand | ["not"] "in" (list | operand)
+                           | "matches" STRING | "glob" STRING)?
     CMP        := "==" | "=" | "!=" | "<" | "<=" | ">" | ">="
     list       := "(" [literal ("," literal)* [","]] ")"  |  "[" ... "]"
     operand    := field | literal
@@ -26,10 +27,11 @@ A field alone is a truth test (``params.use_amp``). Semantics, chosen to be unsu
 * ``commit == "abc1"`` and ``id == "0k3f"`` match a prefix of at least 4 characters, as git and
   ``RUN`` arguments accept short forms (case-insensitive).
 * A list field (``tags``, ``tag``, ``command``) compared to a single value holds when any element
-  does: ``tag == "production"``, ``"production" in tags``, ``tags matches "prod*"``.
+  does: ``tag == "production"``, ``"production" in tags``, ``tags glob "prod*"``.
 * ``"resnet" in name`` is a substring test; ``"lr" in params`` tests that a param exists.
-* ``matches`` is a shell-style glob over the whole value, case-sensitive:
-  ``name matches "resnet*"``.
+* ``matches`` is a regular expression (Python's syntax) found anywhere in the value, as grep
+  finds it, case-sensitive: ``name matches "^resnet(18|50)$"``, ``command matches "lr[ =]0\\.1"``.
+  ``glob`` is a shell-style glob over the whole value: ``name glob "resnet*"``.
 * Keys under ``params``/``metrics`` match whatever their spelling of ``-`` and ``_``:
   ``params.batch-size`` finds ``batch_size``; flat dotted keys (``{"model.depth": 3}``) are found
   by ``params.model.depth`` as well as nested ones.
@@ -139,6 +141,7 @@ class InField:
 class Matches:
     subject: Operand
     pattern: str
+    kind: Literal["regex", "glob"] = "regex"
 
 
 @dataclass(frozen=True)
@@ -278,7 +281,7 @@ def _read_string(expr: str, start: int) -> tuple[str, str]:
 # ---------------------------------------------------------------------------- parser
 
 _KEYWORD_VALUES: dict[str, Scalar] = {"true": True, "false": False, "null": None, "none": None}
-_RESERVED = frozenset({"and", "or", "not", "in", "matches", *_KEYWORD_VALUES})
+_RESERVED = frozenset({"and", "or", "not", "in", "matches", "glob", *_KEYWORD_VALUES})
 
 
 def _is_word(token: Token, word: str) -> bool:
@@ -386,9 +389,24 @@ class _Parser:
             self.advance()
             pattern = self.token
             if pattern.kind != "str":
-                raise self.fail("expected a quoted glob pattern after 'matches', as in \"resnet*\"")
+                raise self.fail(
+                    "expected a quoted regular expression after 'matches', as in \"^resnet\""
+                )
+            try:
+                _regex(str(pattern.value))
+            except re.error as error:
+                raise self.fail(
+                    f"not a valid regular expression after 'matches': {error}"
+                ) from None
             self.advance()
-            return Matches(left, str(pattern.value))
+            return Matches(left, str(pattern.value), "regex")
+        if _is_word(token, "glob"):
+            self.advance()
+            pattern = self.token
+            if pattern.kind != "str":
+                raise self.fail("expected a quoted glob pattern after 'glob', as in \"resnet*\"")
+            self.advance()
+            return Matches(left, str(pattern.value), "glob")
         if isinstance(left, Field):
             return Truthy(left)
         raise self.fail(f"expected a comparison such as '==' or 'in' after {left.value!r}")
@@ -698,6 +716,11 @@ def _glob(pattern: str) -> re.Pattern[str]:
     return re.compile(fnmatch.translate(pattern))
 
 
+@lru_cache(maxsize=256)
+def _regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
 def _glob_subject(value: Any) -> str | None:
     if isinstance(value, str):
         return value
@@ -708,11 +731,14 @@ def _glob_subject(value: Any) -> str | None:
 
 def _matches(node: Matches, row: Mapping[str, Any]) -> bool:
     value = _resolve(node.subject, row)
-    glob = _glob(node.pattern)
+    if node.kind == "glob":
+        test = _glob(node.pattern).match
+    else:
+        test = _regex(node.pattern).search
     values = value if isinstance(value, list | tuple) else [value]
     for element in values:
         subject = _glob_subject(element)
-        if subject is not None and glob.match(subject):
+        if subject is not None and test(subject):
             return True
     return False
 

@@ -499,6 +499,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         cwd=redactor.mask_text(prepared.repo.relative_cwd(prepared.cwd)),
         user=_user(),
         host=socket.gethostname(),
+        author=git.author_ident(config),
         git=GitInfo(
             commit=prepared.head.commit or "",
             branch=prepared.head.branch,

@@ -226,6 +226,7 @@ def _run_from_journal(
         command=tuple(command),
         cwd=redactor.mask_text(_text(facts, "cwd") or "."),
         user=_text(facts, "user"),
+        author=git.author_ident(config),
         host=_text(facts, "host"),
         git=GitInfo(
             commit=commit,

@@ -351,6 +351,16 @@ class ObjectWriter:
         return self.write("commit", body.encode("utf-8", "backslashreplace"))
 
 
+def author_ident(config: RepoConfig | None) -> str | None:
+    """git's ``user.name <user.email>`` (GIT_AUTHOR_NAME/EMAIL win, as in git commit); None
+    when git has no identity configured."""
+    name = os.environ.get("GIT_AUTHOR_NAME") or (config.user_name if config else None)
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or (config.user_email if config else None)
+    if not name and not email:
+        return None
+    return format_ident(name or "", email or "")
+
+
 def format_ident(name: str, email: str) -> str:
     """A git identity line, with the characters git forbids in names removed."""
     clean_name = "".join(ch for ch in name if ch not in "<>\n") or "runledger"

@@ -45,6 +45,12 @@ def _marker(plotext: Any, index: int, colour: bool) -> Any:
     return MARKERS[index % len(MARKERS)]
 
 
+def _band(plotext: Any, index: int, colour: bool) -> Any:
+    if colour:
+        return plotext.marker("·", plotext.pixel(PALETTE[index % len(PALETTE)]))
+    return "·"
+
+
 def _figure(width: int, height: int) -> Any:
     import plotext
 
@@ -66,6 +72,12 @@ def render_chart(chart: Chart, out: Console | None = None) -> None:
     for index, curve in enumerate(chart.curves):
         if not curve.xs:
             continue
+        if curve.low:  # a group's band: its edges, dotted, in the group's colour
+            for edge in (curve.low, curve.high):
+                band = figure.signal(
+                    list(curve.xs), list(edge), marker=_band(plotext, index, colour)
+                )
+                figure.draw(band)
         signal = figure.signal(
             list(curve.xs), list(curve.ys), marker=_marker(plotext, index, colour)
         )
@@ -104,7 +116,9 @@ def _legend(chart: Chart, colour: bool, width: int) -> str:
             swatch = f"\x1b[38;5;{PALETTE[index % len(PALETTE)]}m━━\x1b[0m "
         else:
             swatch = f"{MARKERS[index % len(MARKERS)]}  "
-        short, _, rest = safe(curve.label).partition(" ")
+        short, _, rest = (
+            safe(curve.label).partition(" ") if not curve.low else (safe(curve.label), "", "")
+        )
         entries.append((swatch, short, rest.strip()))
     plain = [f"{short}  {rest}".rstrip() for _, short, rest in entries]
     cell = max((len(text) for text in plain), default=0) + 3 + 3  # swatch and a gap

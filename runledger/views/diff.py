@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from runledger.analysis.compare import cell_text
+from runledger.analysis.compare import cell_text, describe_direction
 from runledger.analysis.diff import (
     Change,
     CodeDiff,
@@ -145,7 +145,7 @@ def _metric_table(metrics: tuple[MetricChange, ...]) -> Table:
             format_number(change.b),
             Text("" if delta is None else ("+" if delta > 0 else "") + format_number(delta), style),
             Text(_percent(change.relative), style),
-            "lower is better" if change.direction == "min" else "higher is better",
+            describe_direction(change.direction),
         )
     return table
 

@@ -21,8 +21,9 @@ from runledger.views.text import safe
 
 if TYPE_CHECKING:
     from runledger.analysis.lineage import Found, Verification
+    from runledger.views.layout import Column
 
-STATUS_STYLE = {"ok": "green", "failed": "red", "interrupted": "yellow"}
+STATUS_STYLE = {"ok": "green", "failed": "red", "interrupted": "yellow", "running": "blue"}
 HEADLINE_METRICS = 4
 SPARK = "▁▂▃▄▅▆▇█"
 
@@ -109,82 +110,101 @@ def headline_metrics(runs: Sequence[Run], limit: int = HEADLINE_METRICS) -> list
     return [name for name, _ in counts.most_common(limit)]
 
 
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def _run_table(runs: Sequence[Run], children: Mapping[str, int] | None = None) -> list[Column]:
+    """The run table's columns, most important first when the terminal is narrow; ``children``:
+    how many child runs (trials, jobs) each parent run has, shown beside its status."""
+    from runledger.views.layout import Cell, Column
 
-
-# Above this many rows rich's per-cell layout takes seconds (18 s for 10,000 runs on a
-# 2-core machine): the same table is then laid out in plain text (plaintable.py).
-PLAIN_TABLE_ROWS = 1_000
-
-
-def _run_table(
-    runs: Sequence[Run], children: Mapping[str, int] | None = None
-) -> tuple[list[dict[str, Any]], list[list[Any]]]:
-    """The run table's columns (rich ``add_column`` arguments) and rows; ``children``: how
-    many child runs (trials, jobs) each parent run has, shown beside its status."""
-    children = children or {}
     metrics = headline_metrics(runs)
     reproductions = any(run.reproduces or run.reproduced_by for run in runs)
-    columns: list[dict[str, Any]] = [
-        {"header": "id", "style": "cyan", "no_wrap": True},
-        {"header": "when", "no_wrap": True},
-        {"header": "status", "no_wrap": True},
-    ]
-    if reproductions:
-        columns.append({"header": "reproduced", "no_wrap": True})
-    columns += [
-        {"header": "time", "justify": "right", "no_wrap": True},
-        {"header": "commit", "style": "magenta", "no_wrap": True},
-        {"header": "branch", "no_wrap": True},
-    ]
-    columns += [{"header": name, "justify": "right", "no_wrap": True} for name in metrics]
-    columns.append({"header": "command", "overflow": "ellipsis", "no_wrap": True, "max_width": 60})
-    rows = []
+    children = children or {}
+    labels = []
     for run in runs:
         label = safe(ids.short_id(run.id))
         if run.name:
             label += f" {safe(run.name)}"
-        status = Text(safe(run.status), style=STATUS_STYLE.get(run.status, ""))
-        if children.get(run.id):
-            count = children[run.id]
-            status.append(f" +{count} child{'ren' if count != 1 else ''}", style="dim")
-        row: list[Any] = [label, safe(format_when(run.started_at)), status]
-        if reproductions:
-            row.append(reproduction_cell(run))
-        row += [
-            format_duration(run.duration_s),
-            safe(run.git.commit[:8]),
-            safe(run.git.branch or ""),
+        labels.append(Cell(label))
+
+    def status(run: Run) -> str:
+        count = children.get(run.id, 0)
+        more = f" +{count} child{'ren' if count != 1 else ''}" if count else ""
+        return safe(run.status) + more
+
+    columns = [
+        Column("id", "id", labels, priority=0, style="cyan", max_width=40),
+        Column(
+            "when", "when", [Cell(safe(format_when(run.started_at))) for run in runs], priority=3
+        ),
+        Column(
+            "status",
+            "status",
+            [Cell(status(run), STATUS_STYLE.get(run.status, "")) for run in runs],
+            priority=1,
+        ),
+    ]
+    if reproductions:
+        cells = [Cell(reproduction_cell(run).plain) for run in runs]
+        columns.append(Column("reproduced", "reproduced", cells, priority=4))
+    columns += [
+        Column(
+            "time",
+            "time",
+            [Cell(format_duration(run.duration_s)) for run in runs],
+            "right",
+            priority=5,
+        ),
+        Column(
+            "commit",
+            "commit",
+            [Cell(safe(run.git.commit[:8])) for run in runs],
+            priority=6,
+            style="magenta",
+        ),
+        Column("branch", "branch", [Cell(safe(run.git.branch or "")) for run in runs], priority=7),
+    ]
+    for name in metrics:
+        cells = [
+            Cell(format_number(run.metrics[name].last) if name in run.metrics else "")
+            for run in runs
         ]
-        row += [format_number(run.metrics[m].last) if m in run.metrics else "" for m in metrics]
-        row.append(_shorten(safe(" ".join(run.command)), 80))
-        rows.append(row)
-    return columns, rows
+        columns.append(Column(f"metrics.{name}", name, cells, "right", priority=2))
+    columns.append(
+        Column(
+            "command",
+            "command",
+            [Cell(safe(" ".join(run.command))) for run in runs],
+            priority=8,
+            max_width=60,
+            elide_at="end",
+        )
+    )
+    return columns
 
 
 def render_run_table(
     runs: Sequence[Run], out: Console | None = None, children: Mapping[str, int] | None = None
 ) -> None:
+    from runledger.views import layout
+
     out = out or console()
     if not runs:
         out.print(
             "No runs recorded yet. Record one with: runledger exec python train.py", style="dim"
         )
         return
-    columns, rows = _run_table(runs, children)
-    if len(rows) > PLAIN_TABLE_ROWS:
-        from runledger.views.plaintable import print_plain_table
-
-        print_plain_table(out, columns, rows)
-        return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in columns:
-        table.add_column(**column)
-    for row in rows:
-        table.add_row(*row)
-    _fit_last_column(out, table)
-    out.print(table)
+    width = layout.table_width(out)
+    table = layout.lay_out(_run_table(runs, children), width)
+    layout.print_table(out, table)
+    if table.left_out:
+        names = [column.header for column in table.left_out]
+        hint = " (a wider terminal, or --json)"
+        line = layout.one_line(
+            f"{layout.plural(len(names), 'column')} left out to fit {width}: ",
+            names,
+            width - len(hint),
+            "+{n}",
+        )
+        out.print(layout.first_fitting([line + hint, line], width), style="dim", soft_wrap=True)
 
 
 VERDICT_MARK = {
@@ -252,7 +272,9 @@ def render_run(run: Run, out: Console | None = None) -> None:
     head.add_row("duration", format_duration(run.duration_s))
     head.add_row("command", safe(" ".join(run.command)))
     head.add_row("directory", safe(run.cwd))
-    head.add_row("by", f"{safe(run.user or '?')}@{safe(run.host or '?')}")
+    if run.author:
+        head.add_row("by", safe(run.author))
+    head.add_row("on", f"{safe(run.user or '?')}@{safe(run.host or '?')}")
     head.add_row("commit", Text(safe(run.git.commit), style="magenta"))
     head.add_row("branch", safe(run.git.branch or "(detached HEAD)"))
     for remote, url in sorted(run.git.remotes.items()):
@@ -568,25 +590,3 @@ def render_verification(verification: Verification, out: Console | None = None) 
     summary = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
     where = f" in the store {verification.store}" if verification.store else ""
     out.print(f"run {safe(ids.short_id(verification.run.id))}{safe(where)}: {summary}")
-
-
-MIN_LAST_COLUMN = 12
-
-
-def _fit_last_column(out: Console, table: Table) -> None:
-    """Let the last column (the command) give up width first, so that a narrow terminal
-    shortens the command rather than cutting every column to a few characters; when not
-    even a short command fits, leave it out."""
-    from rich.measure import Measurement
-
-    wide = out.options.update(width=10_000, max_width=10_000)
-    last = table.columns[-1]
-    need = max(Measurement.get(out, wide, cell).maximum for cell in [last.header, *last.cells])
-    need = min(need, last.max_width or need)
-    room = out.width - (Measurement.get(out, wide, table).maximum - need)
-    if room >= need:
-        return
-    if room < MIN_LAST_COLUMN:
-        table.columns.pop()
-    else:
-        last.max_width = room

@@ -9,11 +9,19 @@ from typing import Annotated, Literal
 
 import typer
 
-from runledger.analysis.compare import Comparison, build, to_csv, to_json_text, to_markdown
+from runledger.analysis.compare import (
+    Comparison,
+    build,
+    parse_columns,
+    select_columns,
+    to_csv,
+    to_json_text,
+    to_markdown,
+)
+from runledger.analysis.groups import Grouping
 from runledger.cli.options import (
     AllColumnsOption,
     FormatOption,
-    LimitOption,
     MaximizeOption,
     SortOption,
     SweepOption,
@@ -25,6 +33,8 @@ from runledger.query.select import RunFilter, parse_sort, run_filter, select
 from runledger.safetext import safe
 from runledger.store import git
 from runledger.store.ledger import Ledger
+
+DEFAULT_ROWS = 50  # the terminal table shows this many runs unless --limit or --all
 
 Format = Literal["table", "csv", "json", "markdown"]
 FORMATS: tuple[Format, ...] = ("table", "csv", "json", "markdown")
@@ -58,6 +68,13 @@ def choose_runs(
     return select(runs, keep)
 
 
+def declared_directions(repo_root: Path) -> dict[str, str]:
+    """``.runledger.toml [metrics] direction``: what the team declared better."""
+    from runledger import config
+
+    return dict(config.load(repo_root).directions)
+
+
 def compare_runs(
     cwd: Path,
     specs: Sequence[str],
@@ -69,22 +86,76 @@ def compare_runs(
     all_columns: bool = False,
     limit: int | None = None,
     sweep: str | None = None,
+    columns: Sequence[str] = (),
 ) -> Comparison:
     sort_key = parse_sort(sort) if sort is not None else None
     keep = run_filter(where)
-    ledger = Ledger(git.discover(cwd))
+    repo = git.discover(cwd)
+    ledger = Ledger(repo)
     runs = choose_runs(ledger, specs, keep, sweep)
-    return build(
+    comparison = build(
         runs,
         metric=metric,
         maximize=maximize,
         sort=sort_key,
-        all_columns=all_columns,
+        all_columns=all_columns or bool(columns),
         limit=limit,
+        declared=declared_directions(repo.root),
+    )
+    return select_columns(comparison, columns) if columns else comparison
+
+
+def group_compare(
+    cwd: Path,
+    specs: Sequence[str],
+    group_by: Sequence[str],
+    *,
+    where: str | None = None,
+    metric: str | None = None,
+    maximize: bool | None = None,
+) -> Grouping:
+    from runledger.analysis.compare import require_metric
+    from runledger.analysis.groups import group_runs
+
+    repo = git.discover(cwd)
+    runs = choose_runs(Ledger(repo), specs, run_filter(where))
+    if metric is not None:
+        require_metric(runs, metric)
+    return group_runs(
+        runs,
+        group_by,
+        metric=metric,
+        maximize=maximize,
+        declared=declared_directions(repo.root),
     )
 
 
-def print_comparison(comparison: Comparison, fmt: Format, empty: str) -> None:
+def print_grouping(grouping: Grouping, fmt: Format) -> None:
+    from runledger.analysis import groups
+
+    if fmt == "csv":
+        sys.stdout.write(groups.to_csv(grouping))
+    elif fmt == "json":
+        sys.stdout.write(groups.to_json_text(grouping))
+    elif fmt == "markdown":
+        sys.stdout.write(groups.to_markdown(grouping))
+    else:
+        from runledger.views.compare import render_grouping
+
+        render_grouping(grouping)
+
+
+def print_comparison(
+    comparison: Comparison,
+    fmt: Format,
+    empty: str,
+    *,
+    transpose: bool = False,
+    max_rows: int | None = None,
+) -> None:
+    if fmt in ("csv", "json", "markdown"):
+        for caveat in comparison.caveats:
+            print(f"runledger: warning: {caveat}", file=sys.stderr)
     if fmt == "csv":
         # csv and markdown are read on terminals too: through the boundary, line feeds kept
         sys.stdout.write(safe(to_csv(comparison), newlines=True))
@@ -95,7 +166,7 @@ def print_comparison(comparison: Comparison, fmt: Format, empty: str) -> None:
     else:
         from runledger.views.compare import render_comparison
 
-        render_comparison(comparison, empty=empty)
+        render_comparison(comparison, empty=empty, transpose=transpose, max_rows=max_rows)
 
 
 def compare_command(
@@ -119,11 +190,52 @@ def compare_command(
     sort: SortOption = None,
     fmt: FormatOption = "table",
     all_columns: AllColumnsOption = False,
-    limit: LimitOption = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=0,
+            metavar="N",
+            help="Show at most N runs (the table shows the best or newest 50 by default).",
+        ),
+    ] = None,
+    every_run: Annotated[
+        bool, typer.Option("--all", "-a", help="Show every run in the table, not just 50.")
+    ] = False,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            "-c",
+            help="Only these columns: comma-separated globs, e.g. 'params.lr,metrics.val_*'.",
+            metavar="GLOBS",
+        ),
+    ] = None,
+    transpose: Annotated[
+        bool,
+        typer.Option("--transpose", "-t", help="Runs as columns and keys as rows."),
+    ] = False,
+    group_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group-by",
+            "-g",
+            help="One row per group of runs with these values (repeatable), e.g. "
+            "params.model: the count and each metric's mean ± std.",
+            metavar="KEY",
+        ),
+    ] = None,
     sweep: SweepOption = None,
 ) -> None:
     """Runs side by side: the params that differ, the metrics, and which run is best."""
     output_format = parse_format(fmt)
+    if group_by:
+        grouping = group_compare(
+            Path.cwd(), runs or [], group_by, where=where, metric=metric, maximize=maximize
+        )
+        print_grouping(grouping, output_format)
+        return
     comparison = compare_runs(
         Path.cwd(),
         runs or [],
@@ -134,6 +246,8 @@ def compare_command(
         all_columns=all_columns,
         limit=limit,
         sweep=sweep,
+        columns=parse_columns(columns) if columns is not None else (),
     )
     empty = "No runs match --where." if where else "No runs recorded yet."
-    print_comparison(comparison, output_format, empty)
+    rows = None if every_run or limit is not None else DEFAULT_ROWS
+    print_comparison(comparison, output_format, empty, transpose=transpose, max_rows=rows)

@@ -12,7 +12,8 @@ from runledger.recording.recorder import ExecOptions
 
 def exec_command(
     command: Annotated[
-        list[str], typer.Argument(help="The command to run and its arguments (no shell).")
+        list[str],
+        typer.Argument(help="The command to run and its arguments (no shell).", metavar="COMMAND"),
     ],
     param: Annotated[
         list[str] | None,
@@ -27,6 +28,7 @@ def exec_command(
             help="A file or folder the run reads (repeatable): each file's path, size and "
             "sha256 are recorded before the command starts. Outside the repository, give it "
             "as an absolute path.",
+            metavar="PATH",
         ),
     ] = None,
     output: Annotated[
@@ -35,13 +37,18 @@ def exec_command(
             "--output",
             help="A file or folder the run writes (repeatable): files created or changed "
             "during the run are recorded (path, size, sha256) after it ends, never copied.",
+            metavar="PATH",
         ),
     ] = None,
-    name: Annotated[str | None, typer.Option("--name", help="A name for the run.")] = None,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", help="Tag the run (repeatable).")
+    name: Annotated[
+        str | None, typer.Option("--name", help="A name for the run.", metavar="TEXT")
     ] = None,
-    note: Annotated[str | None, typer.Option("--note", help="A note on the run.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Tag the run (repeatable).", metavar="NAME")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="A note on the run.", metavar="TEXT")
+    ] = None,
     no_autocapture: Annotated[
         bool,
         typer.Option(

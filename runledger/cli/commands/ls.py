@@ -21,10 +21,21 @@ from runledger.query.select import parse_sort, run_filter, select, sort_runs
 from runledger.store import git
 from runledger.store.ledger import Ledger
 
+LS_STATUSES = (*STATUSES, "running")
+
 
 def _check_status(status: str | None) -> None:
-    if status is not None and status not in STATUSES:
-        raise UserError(f"unknown --status {status!r}: use one of {', '.join(STATUSES)}")
+    if status is not None and status not in LS_STATUSES:
+        raise UserError(f"unknown --status {status!r}: use one of {', '.join(LS_STATUSES)}")
+
+
+def running_runs(repo: git.Repo, status: str | None) -> list[Run]:
+    """Runs in progress (from their journals), newest first; none when --status excludes."""
+    if status is not None and status != "running":
+        return []
+    from runledger.recording.live import live_runs
+
+    return [live.run for live in live_runs(repo)]
 
 
 def list_runs(
@@ -41,8 +52,9 @@ def list_runs(
     _check_status(status)
     keep = run_filter(where)
     sort_key = parse_sort(sort) if sort is not None else None
-    ledger = Ledger(git.discover(cwd))
-    runs = link_reproductions(ledger.runs())
+    repo = git.discover(cwd)
+    ledger = Ledger(repo)
+    runs = running_runs(repo, status) + link_reproductions(ledger.runs())
     if children_of is not None:
         parent = ledger.resolve(children_of).id
         runs = [run for run in runs if run.parent == parent]
@@ -63,7 +75,14 @@ def list_runs(
 def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = None) -> list[str]:
     """``ls --json``: each run's JSON object as one line, newest first."""
     _check_status(status)
-    return Ledger(git.discover(cwd)).summaries_json(status, limit)
+    from runledger.store.index import summary_text
+
+    repo = git.discover(cwd)
+    running = [summary_text(run) for run in running_runs(repo, status)]
+    if status == "running":
+        return running[:limit] if limit is not None else running
+    left = None if limit is None else max(0, limit - len(running))
+    return (running + Ledger(repo).summaries_json(status, left))[:limit]
 
 
 def ls_command(
@@ -71,11 +90,19 @@ def ls_command(
     limit: LimitOption = None,
     status: Annotated[
         str | None,
-        typer.Option("--status", help="Only runs with this status: ok, failed, interrupted."),
+        typer.Option(
+            "--status",
+            help="Only runs with this status: ok, failed, interrupted, running.",
+            metavar="STATUS",
+        ),
     ] = None,
     tag: Annotated[
         str | None,
-        typer.Option("--tag", help="Only runs with this tag (a team tag, or one given at exec)."),
+        typer.Option(
+            "--tag",
+            help="Only runs with this tag (a team tag, or one given at exec).",
+            metavar="NAME",
+        ),
     ] = None,
     where: WhereOption = None,
     sort: SortOption = None,
@@ -121,3 +148,22 @@ def ls_command(
         runs, counts = fold_children(runs)
         runs = runs[:limit] if limit is not None else runs
     render_run_table(runs, children=counts)
+    if not runs:
+        hint = pull_hint(Path.cwd())
+        if hint:
+            console().print(hint, style="dim")
+
+
+def pull_hint(cwd: Path) -> str | None:
+    """In a clone with a remote and no runs: where the team's runs may be. Cheap and honest:
+    no network is asked (a fresh clone cannot know whether the remote has a ledger), so the
+    hint says "if"."""
+    repo = git.discover(cwd)
+    remotes = sorted(git.read_config(repo).remotes)
+    if not remotes:
+        return None
+    remote = "origin" if "origin" in remotes else remotes[0]
+    return (
+        f"This repository has a remote ({remote}): if your team shares runs there, "
+        f"bring them here with: runledger pull {remote}"
+    )

@@ -69,6 +69,33 @@ def plot_chart(
     return result
 
 
+def group_plot(
+    cwd: Path,
+    metric: str,
+    specs: Sequence[str],
+    group_by: Sequence[str],
+    where: str | None,
+    smooth: int,
+    maximize: bool | None,
+) -> Chart:
+    from runledger.analysis.curves import group_chart
+    from runledger.cli.commands.compare import declared_directions
+
+    ledger, runs = chosen_runs(cwd, specs, where, "plot")
+    result = group_chart(
+        ledger,
+        runs,
+        metric,
+        group_by,
+        smooth=smooth,
+        maximize=maximize,
+        declared=declared_directions(ledger.repo.root),
+    )
+    if not result.curves:
+        raise UserError(f"nothing to plot: no chosen run recorded a series of {metric!r}")
+    return result
+
+
 def plot_command(
     metric: Annotated[
         str, typer.Argument(help="The metric to plot, e.g. val_loss.", metavar="METRIC")
@@ -111,6 +138,16 @@ def plot_command(
     ] = 10,
     maximize: MaximizeOption = None,
     sweep: SweepOption = None,
+    group_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group-by",
+            "-g",
+            help="One curve per group of runs with these values (repeatable): the mean at "
+            "each step, with a band of one standard deviation.",
+            metavar="KEY",
+        ),
+    ] = None,
 ) -> None:
     """METRIC's step series of several runs as one chart in the terminal.
 
@@ -119,6 +156,11 @@ def plot_command(
     """
     from runledger.analysis.curves import parse_x_axis
 
+    if group_by:
+        from runledger.views.charts import render_chart
+
+        render_chart(group_plot(Path.cwd(), metric, runs or [], group_by, where, smooth, maximize))
+        return
     chart = plot_chart(
         Path.cwd(),
         metric,

@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 
+from runledger import ids
 from runledger.analysis.compare import Comparison, build, cell_text, require_metric
 from runledger.analysis.curves import DEFAULT_TOP, choose
 from runledger.analysis.curves import chart as make_chart
@@ -50,14 +51,6 @@ def spread(runs: Sequence[Run], count: int) -> list[Run]:
     return [runs[round(i * (len(runs) - 1) / (count - 1))] for i in range(count)]
 
 
-def default_metric(runs: Sequence[Run]) -> str | None:
-    """The metric most runs recorded (ties: by name), or None when none has any."""
-    counts = Counter(name for run in runs for name in run.metrics)
-    if not counts:
-        return None
-    return min(counts, key=lambda name: (-counts[name], name))
-
-
 def _with_environment(ledger: Ledger, runs: Sequence[Run]) -> list[Run]:
     """``runs`` with their environment.toml read, through one cat-file process."""
     wanted = {run.id for run in runs}
@@ -83,17 +76,30 @@ def build_report(
     top: int = DEFAULT_TOP,
     title: str | None = None,
     sweep: str | None = None,
-) -> tuple[str, int, str | None]:
-    """The page's HTML, the number of runs in it, and the metric it is about."""
+    group_by: Sequence[str] = (),
+) -> tuple[str, int, str | None, str | None]:
+    """The page's HTML, the number of runs in it, the metric it is about, and its first
+    sentence (which run is best, by how much)."""
+    from runledger import config
+    from runledger.analysis.answer import answer, subject_metric
+    from runledger.analysis.groups import group_runs
     from runledger.views.report import figures
     from runledger.views.report.html import Figure, Report, render
 
     ledger, runs = chosen_runs(cwd, specs, where, "report on", sweep)
+    project = config.load(ledger.repo.root)
+    declared = dict(project.directions)
     if metric is not None:
         require_metric(runs, metric)
     else:
-        metric = default_metric(runs)
-    comparison = build(runs, metric=metric, maximize=maximize)
+        metric = subject_metric(runs, declared, project.subject)
+    comparison = build(runs, metric=metric, maximize=maximize, declared=declared)
+    grouping = None
+    groups_figure = None
+    if group_by:
+        grouping = group_runs(runs, group_by, metric=metric, maximize=maximize, declared=declared)
+        if metric is not None and any(metric in g.stats for g in grouping.groups):
+            groups_figure = Figure(figures.group_bars_svg(grouping, metric, "groups"))
     order = {run_id: i for i, run_id in enumerate(comparison.run_ids)}
     ordered = sorted(runs, key=lambda run: order[run.id])
     notes: list[str] = []
@@ -127,7 +133,13 @@ def build_report(
             )
             for curve in chart.curves:  # a run keeps its colour from chart to chart
                 slots.setdefault(curve.run_id, len(slots))
-            if any(curve.xs for curve in chart.curves):
+            if not any(len(curve.xs) > 1 for curve in chart.curves):
+                # One value per run (a final score): dots with the runs on the axis, not a
+                # "curve" of one point on a made-up step axis.
+                dots = _dots(runs, name, maximize if name == metric else None, declared, top)
+                if dots is not None:
+                    curves.append(Figure(dots, title=name))
+            elif any(curve.xs for curve in chart.curves):
                 svg = figures.curves_svg(chart, f"curves{index}", slots)
                 curves.append(Figure(svg, tuple(chart.notes()), chart))
         result = importance(runs, metric, maximize=maximize)
@@ -161,6 +173,7 @@ def build_report(
             f"each run's commit, command and environment: the first {MAX_DETAILS} of "
             f"{len(ordered)} runs in the table's order (choose runs with RUN... or --where)"
         )
+    first_sentence = answer(comparison, grouping)
     report = Report(
         comparison=comparison,
         runs=tuple(_with_environment(ledger, ordered[:MAX_DETAILS])),
@@ -177,8 +190,38 @@ def build_report(
         notes=tuple(notes),
         open_runs=len(runs) <= OPEN_RUNS,
         slots=slots,
+        answer=first_sentence,
+        grouping=grouping,
+        groups_figure=groups_figure,
     )
-    return render(report), len(runs), metric
+    return render(report), len(runs), metric, first_sentence
+
+
+def _dots(
+    runs: Sequence[Run],
+    metric: str,
+    maximize: bool | None,
+    declared: dict[str, str],
+    top: int,
+) -> str | None:
+    from runledger.views.report import figures
+
+    having = [run for run in runs if metric in run.metrics]
+    if not having:
+        return None
+    shown = build(having, metric=metric, maximize=maximize, declared=declared, limit=top or None)
+    index = shown.keys.index(f"metrics.{metric}")
+    names = {run.id: run.name for run in having}
+    pairs = [
+        (row[0] if shown.keys[0] == "id" else row[shown.keys.index("id")], row[index])
+        for row in shown.rows
+        if isinstance(row[index], int | float)
+    ]
+    labels = [
+        ids.short_id(run_id) + (f" {names[run_id]}" if names.get(run_id) else "")
+        for run_id, _ in pairs
+    ]
+    return figures.dots_svg(labels, [float(v) for _, v in pairs], metric, f"dots-{metric}")
 
 
 def _parallel_params(
@@ -271,6 +314,16 @@ def report_command(
         str | None, typer.Option("--title", help="The page's title.", metavar="TEXT")
     ] = None,
     sweep: SweepOption = None,
+    group_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--group-by",
+            "-g",
+            help="Add a table of groups of runs with these values (repeatable): the count and "
+            "each metric's mean ± std, with error bars.",
+            metavar="KEY",
+        ),
+    ] = None,
 ) -> None:
     """One self-contained HTML page to share: compare table, curves, importance, runs.
 
@@ -278,7 +331,7 @@ def report_command(
     table, metric curves, params against the metric (parallel coordinates), which params
     matter, and each run's commit, command and environment.
     """
-    page, count, chosen = build_report(
+    page, count, chosen, sentence = build_report(
         Path.cwd(),
         runs or [],
         where=where,
@@ -287,6 +340,7 @@ def report_command(
         top=top,
         title=title,
         sweep=sweep,
+        group_by=group_by or (),
     )
     size = write_report(page, output)
     if output != "-":
@@ -296,3 +350,5 @@ def report_command(
             f"{size / 1024:.0f} KiB)",
             file=sys.stderr,
         )
+        if sentence:
+            print(sentence, file=sys.stderr)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from runledger.analysis.curves import Chart, format_value
+from runledger.analysis.groups import Grouping
 from runledger.analysis.importance import Importance
 from runledger.model.record import Run
 from runledger.query.select import flatten, metric_values
@@ -257,5 +258,43 @@ def importance_svg(result: Importance, salt: str) -> str:
         fontsize=8,
         frameon=False,
     )
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure, salt)
+
+
+def dots_svg(labels: Sequence[str], values: Sequence[float], metric: str, salt: str) -> str:
+    """A metric with one value per run: a dot per run, the runs on the y axis, best on top."""
+    figure = _figure(11, max(1.6, 0.28 * len(labels) + 0.8))
+    axes = figure.add_subplot()
+    positions = list(range(len(labels)))[::-1]
+    axes.hlines(positions, min(values), values, color="#d9d9de", linewidth=1)
+    axes.plot(values, positions, "o", color=colour(0))
+    axes.set_yticks(positions, [_text(label) for label in labels], fontsize=8)
+    axes.set_xlabel(_text(metric))
+    axes.grid(True, axis="x", alpha=0.3)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure, salt)
+
+
+def group_bars_svg(grouping: Grouping, metric: str, salt: str) -> str:
+    """Each group's mean of ``metric`` as a dot with an error bar of one standard deviation."""
+    having = [group for group in grouping.groups if metric in group.stats]
+    labels = [
+        ", ".join(
+            f"{key.removeprefix('params.')}={format_value(value)}"
+            for key, value in zip(grouping.keys, group.values, strict=True)
+        )
+        + f" (n={group.stats[metric].count})"
+        for group in having
+    ]
+    means = [group.stats[metric].mean for group in having]
+    errors = [group.stats[metric].std or 0.0 for group in having]
+    figure = _figure(11, max(1.6, 0.32 * len(labels) + 0.8))
+    axes = figure.add_subplot()
+    positions = list(range(len(labels)))[::-1]
+    axes.errorbar(means, positions, xerr=errors, fmt="o", color=colour(0), capsize=4)
+    axes.set_yticks(positions, [_text(label) for label in labels], fontsize=8)
+    axes.set_xlabel(_text(f"{metric}: mean ± std"))
+    axes.grid(True, axis="x", alpha=0.3)
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure, salt)

@@ -17,6 +17,7 @@ from typing import Any
 from runledger import ids
 from runledger.analysis.compare import Column, Comparison, cell_text, describe_direction
 from runledger.analysis.curves import Chart, format_value
+from runledger.analysis.groups import Grouping
 from runledger.analysis.importance import Importance
 from runledger.model.record import Run
 from runledger.query.select import flatten
@@ -48,6 +49,7 @@ class Figure:
     svg: str
     notes: tuple[str, ...] = ()
     chart: Chart | None = None  # metric curves: the legend is written beside them
+    title: str = ""  # a chart without curves (one value per run): its metric
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class Report:
     notes: tuple[str, ...] = field(default_factory=tuple)
     open_runs: bool = False  # each run's details unfolded (few runs)
     slots: Mapping[str, int] = field(default_factory=dict)  # run id -> its colour in curves
+    answer: str | None = None  # the first sentence: which run is best, by how much
+    grouping: Grouping | None = None  # --group-by
+    groups_figure: Figure | None = None
 
 
 def e(value: Any) -> str:
@@ -92,6 +97,13 @@ code, .mono { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; 
 table { border-collapse: collapse; width: 100%; }
 th, td { padding: 4px 10px; text-align: left; white-space: nowrap; border-bottom: 1px solid #eee; }
 th { position: sticky; top: 0; background: #f6f6f8; font-weight: 600; }
+/* The run column stays in view while the table scrolls sideways (40 params do not fit). */
+.scroll th:first-child, .scroll td:first-child { position: sticky; left: 0; z-index: 1;
+       background: #fff; box-shadow: 1px 0 0 var(--line); }
+.scroll th:first-child { z-index: 2; background: #f6f6f8; }
+.scroll tr.winner td:first-child { background: #eef8f0; }
+.answer { font-size: 16px; margin: 16px 0; padding: 10px 14px; border-left: 4px solid var(--best);
+          background: #f4faf5; }
 th.param { color: #8a5a00; } th.metric { color: var(--best); }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.best { font-weight: 700; color: var(--best); }
@@ -120,6 +132,8 @@ def render(report: Report) -> str:
         f"<title>{e(report.title)}</title>",
         f"<style>{STYLE}</style></head><body>",
         _header(report),
+        _answer(report),
+        _groups(report),
         _compare(report),
         _curves(report),
         _parallel(report),
@@ -143,7 +157,8 @@ def _header(report: Report) -> str:
         f"generated {e(report.generated_at.strftime('%Y-%m-%d %H:%M UTC'))} "
         f"by runledger {e(report.version)}"
     )
-    sections = [("compare", "Compare")]
+    sections = [("groups", "Groups")] if report.grouping is not None else []
+    sections.append(("compare", "Compare"))
     if report.curves:
         sections.append(("curves", "Curves"))
     if report.metric is not None:
@@ -179,7 +194,8 @@ def _cell(comparison: Comparison, column: Column, value: Any) -> str:
     if value is None:
         return "<td></td>"
     if column.key == "id":
-        return f'<td class="mono"><a href="#run-{e(value)}">{e(ids.short_id(value))}</a></td>'
+        star = "★ " if value == comparison.best_run else ""
+        return f'<td class="mono">{star}<a href="#run-{e(value)}">{e(ids.short_id(value))}</a></td>'
     if column.key == "status":
         return f'<td class="status-{e(value)}">{e(value)}</td>'
     if column.key == "started_at":
@@ -213,18 +229,64 @@ def _compare(report: Report) -> str:
             )
         else:
             out.append(f"<p>Best by <b>{e(name)}</b>: no run has a value.</p>")
-    head = "".join(
-        f'<th class="{column.kind}">{e(label)}</th>'
-        for column, label in zip(comparison.columns, _labels(comparison.columns), strict=True)
-    )
+    labels = _labels(comparison.columns)
+    order = _metrics_first(comparison.columns)
+    head = "".join(f'<th class="{comparison.columns[i].kind}">{e(labels[i])}</th>' for i in order)
     rows = []
     for row in comparison.rows:
         record = dict(zip(comparison.keys, row, strict=True))
         winner = ' class="winner"' if record.get("id") == comparison.best_run else ""
-        cells = "".join(
-            _cell(comparison, column, value)
-            for column, value in zip(comparison.columns, row, strict=True)
-        )
+        cells = "".join(_cell(comparison, comparison.columns[i], row[i]) for i in order)
+        rows.append(f"<tr{winner}>{cells}</tr>")
+    out.append(
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div></section>"
+    )
+    return "".join(out)
+
+
+def _metrics_first(columns: Sequence[Column]) -> list[int]:
+    """The run id first (it stays in view), then the metrics, then everything else; the best
+    mark is written inside the id cell."""
+    first = [i for i, c in enumerate(columns) if c.key == "id"]
+    metrics = [i for i, c in enumerate(columns) if c.kind == "metric"]
+    rest = [i for i, c in enumerate(columns) if c.kind not in ("metric", "best") and c.key != "id"]
+    return first + metrics + rest
+
+
+def _answer(report: Report) -> str:
+    if report.answer is None:
+        return ""
+    return f'<section id="answer"><p class="answer">{e(report.answer)}</p></section>'
+
+
+def _groups(report: Report) -> str:
+    grouping = report.grouping
+    if grouping is None:
+        return ""
+    out = [f'<section id="groups"><h2>Groups by {e(", ".join(grouping.keys))}</h2>']
+    out.append('<p class="dim">Mean ± standard deviation (sample) over each group\'s runs.</p>')
+    if report.groups_figure is not None:
+        out.append(f"<figure>{report.groups_figure.svg}</figure>")
+    head = "".join(
+        f'<th class="param">{e(key.removeprefix("params."))}</th>' for key in grouping.keys
+    )
+    head += "<th>n</th>" + "".join(
+        f'<th class="metric">{e(name)}</th>' for name in grouping.metrics
+    )
+    rows = []
+    best = grouping.best_group
+    for group in grouping.groups:
+        cells = "".join(f"<td>{e(format_value(value))}</td>" for value in group.values)
+        cells += f'<td class="num">{len(group.runs)}</td>'
+        for name in grouping.metrics:
+            stats = group.stats.get(name)
+            text = "" if stats is None else format_number(stats.mean)
+            if stats is not None and stats.std is not None:
+                text += f" ± {format_number(stats.std)}"
+            mark = " best" if group is best and name == grouping.metric else ""
+            cells += f'<td class="num{mark}">{e(text)}</td>'
+        winner = ' class="winner"' if group is best else ""
         rows.append(f"<tr{winner}>{cells}</tr>")
     out.append(
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
@@ -265,6 +327,8 @@ def _curves(report: Report) -> str:
     for figure in report.curves:
         chart = figure.chart
         if chart is None:
+            out.append(f"<h3>{e(figure.title)}</h3><figure>{figure.svg}</figure>")
+            out.append('<p class="note">One value per run (no series): the best on top.</p>')
             continue
         out.append(f"<h3>{e(chart.metric)}</h3><figure>{figure.svg}</figure>")
         out.append(_legend(chart, report.slots))

@@ -1,0 +1,186 @@
+"""Shell completion of run ids, tags and metric names, fast enough to feel instant.
+
+typer's completion imports the whole command line (typer, click, rich: a few hundred
+milliseconds) before it can answer. Values that come from the ledger (a RUN, a --metric NAME,
+a --tag NAME) are answered here instead, by ``cli/main.py`` before anything heavy is imported:
+the run index (sqlite) is read directly and the refs of team tags are read as files. Anything
+else (command and option names) falls back to typer's own completion.
+
+The protocol is typer's: bash sets COMP_WORDS/COMP_CWORD and reads one value a line; zsh
+sets _TYPER_COMPLETE_ARGS and reads an ``_arguments`` spec.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["run", "metric", "tag"]
+COMPLETE_VAR = "_RUNLEDGER_COMPLETE"
+RUN_COMMANDS = frozenset(
+    {"show", "diff", "compare", "reproduce", "note", "verify", "report", "watch", "env", "get"}
+)
+METRIC_FIRST = frozenset({"plot", "importance"})  # METRIC, then RUN...
+METRIC_OPTIONS = frozenset({"--metric", "-m"})
+TAG_OPTIONS = frozenset({"--tag"})
+RECENT_RUNS = 500  # metric names and tags come from the newest runs
+# Options that take a value: the word after one of them is that value, not a RUN.
+VALUE_OPTIONS = frozenset(
+    {
+        "--where", "-w", "--sort", "--format", "-f", "--limit", "-n", "--columns", "-c",
+        "--group-by", "-g", "--status", "--top", "--title", "--output", "-o", "--x",
+        "--smooth", "--interval", "--tolerance", "--param", "-p", "--input", "--name",
+        "--note", "--sweep",
+    }
+)  # fmt: skip
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def completion_request(environ: Mapping[str, str]) -> tuple[str, list[str], str] | None:
+    """(shell, words before the cursor, the word being completed), or None when this is not
+    a completion request this module answers."""
+    instruction = environ.get(COMPLETE_VAR, "")
+    if instruction == "complete_bash":
+        words = _split(environ.get("COMP_WORDS", ""))
+        try:
+            cword = int(environ.get("COMP_CWORD", ""))
+        except ValueError:
+            return None
+        incomplete = words[cword] if cword < len(words) else ""
+        return "bash", words[1:cword], incomplete
+    if instruction == "complete_zsh":
+        text = environ.get("_TYPER_COMPLETE_ARGS", "")
+        args = _split(text)[1:]
+        incomplete = ""
+        if args and not text.endswith(" "):
+            incomplete = args.pop()
+        return "zsh", args, incomplete
+    return None
+
+
+def kind_of(args: Sequence[str]) -> Kind | None:
+    """What the next word is: a run, a metric, a tag, or something this module leaves alone."""
+    if not args:
+        return None
+    previous = args[-1]
+    if previous in METRIC_OPTIONS:
+        return "metric"
+    if previous in TAG_OPTIONS:
+        return "tag"
+    if previous in VALUE_OPTIONS:
+        return None
+    command = next((arg for arg in args if not arg.startswith("-")), None)
+    if command is None:
+        return None
+    positionals = 0
+    after = args[args.index(command) + 1 :]
+    skip = False
+    for arg in after:
+        if skip:
+            skip = False
+        elif arg.startswith("-"):
+            skip = arg in VALUE_OPTIONS | METRIC_OPTIONS | TAG_OPTIONS
+        else:
+            positionals += 1
+    if command in METRIC_FIRST:
+        return "metric" if positionals == 0 else "run"
+    if command == "tag":
+        return "run" if positionals == 0 else "tag"
+    if command in RUN_COMMANDS:
+        return "run"
+    return None
+
+
+def candidates(common_dir: Path, kind: Kind) -> list[str]:
+    """Values of ``kind`` from the run index and the tag refs; empty when there is no index."""
+    import sqlite3
+
+    index = common_dir / "runledger" / "index.sqlite"
+    values: list[str] = []
+    if kind == "tag":
+        values += _team_tags(common_dir)
+    if not index.exists():
+        return values
+    try:
+        db = sqlite3.connect(f"{index.as_uri()}?mode=ro", uri=True, timeout=0.05)
+        try:
+            if kind == "run":
+                rows = db.execute(
+                    "SELECT id FROM runs WHERE effective = 1 ORDER BY started_at DESC"
+                ).fetchall()
+                return [row[0] for row in rows] + _team_tags(common_dir)
+            rows = db.execute(
+                "SELECT summary FROM runs WHERE effective = 1 AND summary IS NOT NULL "
+                "ORDER BY started_at DESC LIMIT ?",
+                (RECENT_RUNS,),
+            ).fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return values
+    for (summary,) in rows:
+        try:
+            data = json.loads(summary)
+        except ValueError:
+            continue
+        if kind == "metric":
+            values += list(data.get("metrics") or {})
+        else:
+            values += [tag for tag in data.get("tags") or [] if isinstance(tag, str)]
+    return list(dict.fromkeys(values))
+
+
+def _team_tags(common_dir: Path) -> list[str]:
+    prefix = "refs/runledger/tags/"
+    names: list[str] = []
+    folder = common_dir / prefix
+    if folder.is_dir():
+        names += [path.name for path in folder.iterdir() if path.is_file()]
+    try:
+        packed = (common_dir / "packed-refs").read_text(errors="replace")
+    except OSError:
+        packed = ""
+    for line in packed.splitlines():
+        ref = line.partition(" ")[2]
+        if ref.startswith(prefix):
+            names.append(ref[len(prefix) :])
+    return sorted(set(names))
+
+
+def answer(environ: Mapping[str, str], cwd: Path) -> str | None:
+    """The completion reply, or None to let typer answer."""
+    request = completion_request(environ)
+    if request is None:
+        return None
+    shell, args, incomplete = request
+    if incomplete.startswith("-"):
+        return None
+    kind = kind_of(args)
+    if kind is None:
+        return None
+    from runledger.store.git import find_common_dir
+
+    common_dir = find_common_dir(cwd)
+    if common_dir is None:
+        return ""
+    wanted = incomplete.lower() if kind == "run" else incomplete
+    found = [
+        value
+        for value in candidates(common_dir, kind)
+        if (value.lower() if kind == "run" else value).startswith(wanted)
+    ]
+    if shell == "bash":
+        return "\n".join(found)
+    if not found:
+        return "_files"
+    quoted = "\n".join('"' + value.replace('"', '\\"').replace(":", r"\:") + '"' for value in found)
+    return f"_arguments '*: :(({quoted}))'"

@@ -1,0 +1,67 @@
+"""Shell completion: --install-completion/--show-completion, and RUN, METRIC and tag values
+answered from the index through the real command, as bash and zsh ask for them."""
+
+from __future__ import annotations
+
+from tests.conftest import Repo
+from tests.synthetic import make_run
+
+A, B = "6g00000000aaaaaa", "6g00000001bbbbbb"
+
+
+def _ledger(repo: Repo) -> None:
+    make_run(repo, A, "2026-01-01T10:00:00.000Z", metrics={"val_auc": 0.9, "loss": 0.1})
+    make_run(repo, B, "2026-01-02T10:00:00.000Z", metrics={"val_auc": 0.8}, tags=("nightly",))
+    assert repo.cli("tag", A, "production").exit_code == 0
+    assert repo.cli("ls").exit_code == 0  # the index exists, as after any command
+
+
+def bash(repo: Repo, line: str) -> list[str]:
+    words = line.split(" ")
+    env = {
+        "_RUNLEDGER_COMPLETE": "complete_bash",
+        "COMP_WORDS": line,
+        "COMP_CWORD": str(len(words) - 1),
+    }
+    result = repo.run(env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.decode().split()
+
+
+def test_run_ids_and_team_tags_complete_a_run(repo: Repo) -> None:
+    _ledger(repo)
+    assert bash(repo, "runledger show ") == [B, A, "production"]
+    assert bash(repo, "runledger show 6g00000001") == [B]
+    assert bash(repo, "runledger diff 6g00000001bbbbbb 6g0000000") == [B, A]
+
+
+def test_metric_names_complete_metric(repo: Repo) -> None:
+    _ledger(repo)
+    assert bash(repo, "runledger compare --metric ") == ["val_auc", "loss"]
+    assert bash(repo, "runledger plot v") == ["val_auc"]
+    assert bash(repo, "runledger plot val_auc ") == [B, A, "production"]
+
+
+def test_tags_complete_tag(repo: Repo) -> None:
+    _ledger(repo)
+    assert bash(repo, "runledger ls --tag ") == ["production", "nightly"]
+
+
+def test_zsh_gets_an_arguments_spec(repo: Repo) -> None:
+    _ledger(repo)
+    env = {"_RUNLEDGER_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": "runledger report -m "}
+    out = repo.run(env=env).stdout.decode()
+    assert out.startswith("_arguments '*: :((") and '"val_auc"' in out and '"loss"' in out
+
+
+def test_commands_and_options_fall_back_to_typer(repo: Repo) -> None:
+    assert "compare" in bash(repo, "runledger comp")
+    assert "--metric" in bash(repo, "runledger compare --met")
+
+
+def test_show_completion_prints_the_script(repo: Repo) -> None:
+    result = repo.run("--show-completion", "bash")
+    assert result.returncode == 0, result.stderr
+    assert "_RUNLEDGER_COMPLETE=complete_bash" in result.stdout.decode()
+    help_text = repo.run("--help", env={"COLUMNS": "80"}).stdout.decode()
+    assert "--install-completion" in help_text
