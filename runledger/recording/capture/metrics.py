@@ -372,13 +372,21 @@ class _PointStore:
         self._received = 0
         self._latest_unstored: tuple[Step, float, float] | None = None
         self._summary = _RunningSummary()
+        self._last: tuple[Step, float] | None = None
 
     @property
     def received(self) -> int:
         return self._received
 
+    def repeats_last(self, step: Step | None, value: float) -> bool:
+        """Whether (step, value) is the point just received: two in-process sources (a
+        framework's own hook and the TensorBoard writer it calls) report one value once."""
+        last = self._last
+        return step is not None and last is not None and last == (step, value)
+
     def append(self, step: Step | None, value: float, at: float = 0.0) -> None:
         point_step: Step = self._received if step is None else step
+        self._last = (point_step, value)
         index = self._received
         self._received += 1
         self._summary.add(point_step, value)
@@ -632,7 +640,10 @@ class MetricsCollector:
                 if len(stores) >= self._max_metrics:
                     continue
                 store = stores[name] = _PointStore(self._max_points)
-            store.append(step, _as_float(value), at)
+            number = _as_float(value)
+            if source != OUTPUT_SOURCE and store.repeats_last(step, number):
+                continue
+            store.append(step, number, at)
 
 
 @dataclass
