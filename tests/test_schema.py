@@ -14,6 +14,8 @@ from tests.conftest import Repo
 RUN_ID = "6fh0000000000001"
 OTHER_ID = "6fh0000000000002"
 REF = f"refs/runledger/runs/{RUN_ID}"
+# Every skipped ref names its fix (issue 17).
+FIX = f" (remove it with 'git update-ref -d {REF}', or move it aside: 'runledger doctor --fix')"
 
 
 def run_toml(repo: Repo, run_id: str = RUN_ID, **fields: Any) -> str:
@@ -142,7 +144,7 @@ def test_a_newer_record_says_to_upgrade(repo: Repo) -> None:
     assert [run["id"] for run in listed.json()] == [OTHER_ID]
     assert listed.stderr == (
         f"runledger: warning: skipping {REF}: it was written by a newer runledger "
-        "(schema 2; this one reads up to 1): upgrade runledger to read it\n"
+        f"(schema 2; this one reads up to 1): upgrade runledger to read it{FIX}\n"
     )
     shown = repo.cli("show", RUN_ID)
     assert shown.exit_code == 1 and shown.stdout == ""
@@ -203,7 +205,7 @@ def test_a_field_of_the_wrong_type_is_named(
     record(repo, {"run.toml": run_toml(repo, **{field: value})})
     listed = repo.cli("ls", "--json")
     assert listed.json() == []
-    assert listed.stderr == f"runledger: warning: skipping {REF}: run.toml: {reason}\n"
+    assert listed.stderr == f"runledger: warning: skipping {REF}: run.toml: {reason}{FIX}\n"
     shown = repo.cli("show", RUN_ID)
     assert shown.exit_code == 1 and f"run.toml: {reason}; the record is damaged" in shown.stderr
 
