@@ -69,8 +69,10 @@ def bench_cold(folder: Path, size_mib: int, repeats: int) -> None:
     for name, values in seconds.items():
         median = statistics.median(values)
         ratio = reference / median
-        print(f"  {name:32s} {size_mib * 1.048576 / median:8.0f} MB/s   "
-              f"{median:6.2f} s   {ratio:5.2f}x sha256sum")
+        print(
+            f"  {name:32s} {size_mib * 1.048576 / median:8.0f} MB/s   "
+            f"{median:6.2f} s   {ratio:5.2f}x sha256sum"
+        )
 
 
 def bench_warm(folder: Path, count: int, repeats: int) -> None:

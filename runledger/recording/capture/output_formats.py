@@ -125,6 +125,9 @@ _TWO_CELL_ROW_RE: Final = re.compile(
 _KERAS_PROGRESS_RE: Final = re.compile(r"[0-9]+/[0-9]+\s*(?:\[[=>.]*\]|━)")
 
 _PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF")
+_STEP_STARTS: Final = frozenset("eEsSiI")
+_SEPARATOR_RE: Final = re.compile(r"[:=|\t\u2502\[]")
+_NUMBER_HINT_RE: Final = re.compile(r"[0-9]|nan|inf", re.IGNORECASE)
 _HEAD_STARTS: Final = frozenset("[eEsStTiIvVdD")
 _PREFIX_RE: Final = re.compile(
     r"(?:"
@@ -161,7 +164,10 @@ def strip_logging_prefix(text: str) -> str:
 
 def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
     """``(step, metrics)`` of a line in one of the known shapes, or None for prose."""
-    head = _HEAD_RE.match(text) if text[:1] in _HEAD_STARTS else None
+    starts_a_head = text[:1] in _HEAD_STARTS
+    if not starts_a_head and _SEPARATOR_RE.search(text) is None:
+        return None  # no step head, no ":", "=", "|", tab: prose ("Loading shard 3 of 12")
+    head = _HEAD_RE.match(text) if starts_a_head else None
     steps: dict[str, Number] = {}
     phase = ""
     has_step = False
@@ -225,7 +231,11 @@ def _read_pieces(
         piece = piece.strip()
         if not piece:
             continue
-        step = _STEP_PIECE_RE.fullmatch(piece)
+        if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
+            if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
+                continue
+            return None
+        step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
         if step is not None:
             steps.setdefault(_step_name(step["word"]), int(step["n"]))
             has_step = True
@@ -298,6 +308,8 @@ def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
 
 
 def _clean_name(name: str) -> str:
+    if name.isidentifier() and name.islower():
+        return name  # val_loss: already clean
     return _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
 
 
@@ -320,6 +332,8 @@ def _choose_step(steps: dict[str, Number], values: Fields) -> Number | None:
 def _number(raw: str) -> Number:
     if raw.isdigit():
         return int(raw)
+    if "." in raw or "e" in raw or "E" in raw or raw[-1:] in "nNfF":
+        return float(raw)
     try:
         return int(raw)
     except ValueError:
