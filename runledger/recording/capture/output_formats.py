@@ -62,6 +62,12 @@ METRIC_WORDS: Final = frozenset(
     "hit hits auprc aupr fscore kappa mcc".split()
 )
 _NAME_WORD_SPLIT_RE: Final = re.compile(r"[\W_]+")
+# Words of sentences, never of a metric's name: "loss improved from 0.5 to 0.4".
+PROSE_WORDS: Final = frozenset(
+    "from to improved improve did does not is was are were be been has have had with at "
+    "took takes after before than then saving saved loading loaded reached reaches found "
+    "using use set setting into".split()
+)
 MAX_PY_DICT_CHARS: Final = 8192
 
 _NUM: Final = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|inf|-inf)"
@@ -99,7 +105,7 @@ _NOISE_RE: Final = re.compile(
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
     r"|[0-9]+\s*/\s*[0-9]+\s*batches"  # 10/ 29 batches
     r"|ETA:?\s*[0-9:.]+\s*(?:s|ms|min)?"
-    r"|lr:?\s*\[[^\]]*\]",
+    r"|batch\s*:?\s*[0-9]+\s*/\s*[0-9]+",  # [Batch 100/938]
     re.IGNORECASE,
 )
 
@@ -115,7 +121,11 @@ _HEAD_RE: Final = re.compile(
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
     re.IGNORECASE,
 )
-_PIECE_SPLIT_RE: Final = re.compile(r"[,;|\t\u2502]| +- +")
+_BRACKETED_STEP_RE: Final = re.compile(
+    r"\b(epoch|step|iter|iteration|it|batch)\s*:?\s*\[\s*([0-9]+(?:\s*/\s*[0-9]+)?)\s*\]",
+    re.IGNORECASE,
+)
+_PIECE_SPLIT_RE: Final = re.compile(r"[,;|\t\u2502\[\]]| +- +")
 _POSSESSIVE_RE: Final = re.compile(r"'s\b")
 _NAME_CLEAN_RE: Final = re.compile(r"[^\w./]+")
 _LABEL_RE: Final = re.compile(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
@@ -222,6 +232,8 @@ def _step_name(word: str) -> str:
 def _read_pieces(
     rest: str, steps: dict[str, Number], phase: str, has_step: bool, table: bool
 ) -> tuple[Number | None, Fields] | None:
+    if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
+        rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
     values: Fields = {}
     spaced_only = True  # every metric was "name value": needs a step or a table to count
     names: list[str] = []  # as written, to look for a metric word only when that decides
@@ -279,6 +291,8 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
     """
     match = _PIECE_RE.fullmatch(piece)
     if match is not None:
+        if " " in match["name"] and _is_prose_name(match["name"]):
+            return None  # "val_loss improved from inf to 0.12": a sentence, not a name
         name, value = _piece_metric(match, phase)
         values[name] = value
         names.append(match["name"])
@@ -293,6 +307,10 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
             names.append(name)
         return _PAIRED
     return None
+
+
+def _is_prose_name(name: str) -> bool:
+    return any(word in PROSE_WORDS for word in name.lower().split())
 
 
 def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
