@@ -29,7 +29,6 @@ so a line costs a few microseconds.
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import Final
 
@@ -362,6 +361,8 @@ def python_dict_fields(text: str) -> Fields | None:
     """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers."""
     if len(text) > MAX_PY_DICT_CHARS:
         return None
+    import ast  # only for the rare line that looks like a dict
+
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
