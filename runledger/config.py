@@ -6,6 +6,7 @@ Every key is optional::
     outputs = ["checkpoints"]                            # added to every exec's --output
     env = ["WANDB_PROJECT", "HF_*"]                      # more environment variables to record
     secret_patterns = ["MYCORP_*", "re:VAULT"]           # more names that are secrets
+    autocapture = false                                  # no in-process capture for Python
 
     [reproduce]
     tolerance = 0.001                     # relative; or per metric: { "*" = 0.001, acc = 0.005 }
@@ -35,7 +36,7 @@ from runledger.errors import UserError
 CONFIG_FILE = ".runledger.toml"
 ALL_METRICS = "*"
 
-_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "reproduce", "metrics")
+_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "autocapture", "reproduce", "metrics")
 _REPRODUCE_KEYS = ("tolerance",)
 _METRICS_KEYS = ("patterns",)
 
@@ -62,6 +63,7 @@ class ProjectConfig:
     tolerance: Tolerance = field(default_factory=Tolerance)
     path: Path | None = None
     metric_patterns: tuple[re.Pattern[str], ...] = ()
+    autocapture: bool = True
 
 
 def load(repo_root: Path) -> ProjectConfig:
@@ -103,7 +105,15 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
         tolerance=_tolerance(reproduce.get("tolerance")),
         path=path,
         metric_patterns=_metric_patterns(metrics),
+        autocapture=_boolean(data, "autocapture"),
     )
+
+
+def _boolean(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key, True)
+    if not isinstance(value, bool):
+        raise _type_error(key, f"true or false (e.g. {key} = false)", value)
+    return value
 
 
 def _refuse_unknown(table: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:

@@ -22,6 +22,7 @@ from runledger.recording.capture.metrics import (
     series_to_toml_dict,
     summarize,
 )
+from tests.fuzzing import examples
 
 # --- parse_metric_line: what is a metric line ----------------------------------------------
 
@@ -275,7 +276,7 @@ _OUTPUT_LINES = st.sampled_from(
     line_end=st.sampled_from(["\n", "\r\n"]),
     cuts=st.lists(st.integers(min_value=0, max_value=5000), max_size=30),
 )
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=examples(200))
 def test_chunk_boundaries_do_not_matter(lines: list[str], line_end: str, cuts: list[int]) -> None:
     data = line_end.join(lines).encode()
     whole = MetricsCollector()

@@ -25,6 +25,7 @@ from runledger.recording.capture.params import (
     parse_value,
     unflatten,
 )
+from tests.fuzzing import examples
 
 # ---------------------------------------------------------------- argv
 
@@ -208,7 +209,7 @@ def test_binary_noise_gives_storable_params() -> None:
     assert tomlcodec.loads(tomlcodec.dumps(params)) == params
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(
     st.lists(
         st.one_of(
@@ -452,7 +453,7 @@ def test_unflatten_keeps_keys_flat_rather_than_losing_a_value() -> None:
 keys = st.text(alphabet="abc.", min_size=1, max_size=4)
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=examples(200))
 @given(st.dictionaries(keys, st.integers(), max_size=8))
 def test_unflatten_never_loses_a_value(flat: dict[str, int]) -> None:
     nested = unflatten(flat)

@@ -204,9 +204,6 @@ class Run:
     def all_tags(self) -> list[str]:
         return sorted(set(self.tags) | set(self.team_tags))
 
-    def with_detail(self, **changes: Any) -> Run:
-        return replace(self, **changes)
-
     # --- TOML ---------------------------------------------------------------------------
 
     def run_toml(self) -> dict[str, Any]:

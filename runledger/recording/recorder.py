@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from runledger import ids
 from runledger.errors import DirtyTreeError, RunledgerError, UserError
 from runledger.model.record import GitInfo, MetricSummary, Run
 from runledger.recording import journal, recovery
+from runledger.recording.capture import inprocess
 from runledger.recording.capture import params as params_capture
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.recording.capture.system import SystemSampler
@@ -35,6 +35,7 @@ from runledger.redact import (
     usable_patterns,
 )
 from runledger.store import git
+from runledger.store.facts import now_iso
 from runledger.store.ledger import Ledger
 from runledger.version import __version__
 
@@ -62,11 +63,7 @@ class ExecOptions:
     tags: tuple[str, ...] = ()
     note: str | None = None
     reproduces: str | None = None  # set by ``runledger reproduce``: the run this one re-runs
-
-
-def _iso(timestamp: float) -> str:
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    autocapture: bool = True  # off: --no-autocapture
 
 
 def _refuse_dirty(paths: list[str]) -> None:
@@ -182,6 +179,14 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
     child_env = dict(prepared.env)
     child_env["RUNLEDGER_RUN_ID"] = prepared.run_id
     child_env["RUNLEDGER_METRICS_FILE"] = str(prepared.metrics_file)
+    if inprocess.enabled(
+        prepared.executable,
+        child_env,
+        option=prepared.options.autocapture,
+        config=prepared.config.autocapture,
+        command=prepared.options.command,
+    ):
+        inprocess.add_to_environment(child_env)
     collector = MetricsCollector(patterns=prepared.config.metric_patterns)
     log = LogCapture(LOG_LIMIT_BYTES)
     capture = _Capture()
@@ -302,11 +307,13 @@ def _params(
         outcome.result.started_at,
         command,
     )
+    argv: dict[str, Any] = {}
     if jobs:
         sources.append(("hydra", params_capture.hydra_params(jobs)))
         config_files.extend(_hydra_entries(prepared.cwd, jobs))
     else:
-        sources.append(("argv", params_capture.params_from_argv(command)))
+        argv = params_capture.params_from_argv(command)
+    sources.extend(inprocess.argv_and_inprocess_sources(argv, outcome.collector.inprocess.params))
     sources.append(("log_params", outcome.collector.logged_params))
     sources.append(("cli", prepared.cli_params))
     params, origin = params_capture.merge_params(sources)
@@ -328,6 +335,19 @@ def _hydra_entries(cwd: Path, jobs: list[params_capture.HydraJob]) -> list[dict[
             {"path": shown, "sha256": job.sha256, "kind": "hydra", "overrides": job.overrides}
         )
     return entries
+
+
+def _inprocess_environment(outcome: _Outcome) -> dict[str, Any]:
+    """environment.toml's part from the in-process capture: ``used`` packages and facts."""
+    report = outcome.collector.inprocess
+    extra: dict[str, Any] = {}
+    if report.used:
+        extra["used"] = dict(sorted(report.used.items(), key=lambda item: item[0].lower()))
+    if report.facts:
+        extra["distributed"] = dict(report.facts)
+    if report.errors or report.params:
+        extra["autocapture"] = {"sources": sorted(report.params), "errors": report.errors}
+    return extra
 
 
 def begin_journal(prepared: _Prepared) -> Journal:
@@ -423,6 +443,7 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
     sampled = outcome.sampler.series
     series = outcome.collector.series()
     environment = dict(outcome.capture.environment)
+    environment.update(_inprocess_environment(outcome))
     if outcome.capture.error is not None:
         environment["capture_error"] = redactor.mask_text(repr(outcome.capture.error))
     return Run(
@@ -431,8 +452,8 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         status=_status(result),
         exit_code=result.returncode,
         signal=result.signal or result.received_signal,
-        started_at=_iso(result.started_at),
-        ended_at=_iso(result.ended_at),
+        started_at=now_iso(result.started_at),
+        ended_at=now_iso(result.ended_at),
         duration_s=round(result.monotonic_duration_s, 3),
         command=tuple(redactor.mask_argv(prepared.options.command)),
         cwd=redactor.mask_text(prepared.repo.relative_cwd(prepared.cwd)),

@@ -34,11 +34,13 @@ from runledger import ids
 from runledger.errors import CorruptRecordError, RunledgerError
 from runledger.model.record import DETAIL_FILES, RUN_FILE, STATUSES, GitInfo, MetricSummary, Run
 from runledger.recording import journal
+from runledger.recording.capture import inprocess
 from runledger.recording.capture import params as params_capture
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.recording.runner import LogCapture
 from runledger.redact import Redactor, strip_url_credentials, usable_patterns
 from runledger.store import git
+from runledger.store.facts import now_iso
 from runledger.store.ledger import Ledger
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
@@ -102,7 +104,7 @@ def _run_of(repo: git.Repo, folder: Path, config: git.RepoConfig, redactor: Reda
         and journal.process_alive(child_pid, child_start if isinstance(child_start, int) else None)
     ):
         raise _Skip()  # runledger died but its command still runs: record it once it ends
-    now = journal.iso_time(time.time())
+    now = now_iso(time.time())
     saved = _saved_run(folder)
     if saved is not None:
         run = replace(saved, recovered={"reason": _reason(facts), "at": now})
@@ -200,7 +202,9 @@ def _run_from_journal(
     cli_params: dict[str, Any] = given if isinstance(given, dict) else {}
     params, sources = params_capture.merge_params(
         [
-            ("argv", params_capture.params_from_argv(command)),
+            *inprocess.argv_and_inprocess_sources(
+                params_capture.params_from_argv(command), collector.inprocess.params
+            ),
             ("log_params", collector.logged_params),
             ("cli", cli_params),
         ]
@@ -213,8 +217,8 @@ def _run_from_journal(
         status=status,
         exit_code=exit_code,
         signal=signal,
-        started_at=journal.iso_time(started),
-        ended_at=journal.iso_time(ended),
+        started_at=now_iso(started),
+        ended_at=now_iso(ended),
         duration_s=round(duration, 3),
         command=tuple(command),
         cwd=redactor.mask_text(_text(facts, "cwd") or "."),

@@ -22,6 +22,7 @@ import errno
 import fcntl
 import os
 import selectors
+import shutil
 import signal
 import struct
 import subprocess
@@ -127,20 +128,10 @@ def resolve_executable(program: str, env: Mapping[str, str]) -> str:
                 f"cannot run {program!r}: it is not executable (chmod +x {program})"
             )
         return program
-    found = _which(program, env.get("PATH", os.defpath))
+    found = shutil.which(program, path=env.get("PATH", os.defpath))
     if found is None:
         raise CommandNotFoundError(f"command not found: {program} (is it installed and on PATH?)")
     return found
-
-
-def _which(program: str, path: str) -> str | None:
-    """``shutil.which`` for POSIX, without importing shutil (and bz2, lzma) at exec's start."""
-    for folder in path.split(os.pathsep):
-        candidate = os.path.join(folder, program)
-        if os.path.exists(candidate) and os.access(candidate, os.X_OK):
-            if not os.path.isdir(candidate):
-                return candidate
-    return None
 
 
 class _Sink:

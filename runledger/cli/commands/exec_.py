@@ -1,76 +1,13 @@
-"""``runledger exec``'s options: a fast parser that skips typer (it is on every training run's
-path), and the typer command that declares the same options for ``--help``."""
+"""``runledger exec`` for typer: the same options as the fast parser (cli/exec_args.py), so that
+``runledger exec --help`` documents them; a test checks the two agree."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Annotated
 
 import typer
 
-from runledger.errors import UserError
 from runledger.recording.recorder import ExecOptions
-
-# Options of exec, for the fast parser; the typer command in cli.py declares the same ones.
-VALUE_OPTIONS = {
-    "-p": "params",
-    "--param": "params",
-    "--input": "inputs",
-    "--output": "outputs",
-    "--name": "name",
-    "--tag": "tags",
-    "--note": "note",
-}
-
-
-def parse_exec_args(args: Sequence[str]) -> ExecOptions:
-    """Parse ``exec``'s own options; everything from the first non-option on is the command."""
-    values: dict[str, list[str]] = {"params": [], "inputs": [], "outputs": [], "tags": []}
-    single: dict[str, str] = {}
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            index += 1
-            break
-        if not arg.startswith("-") or arg == "-":
-            break
-        name, eq, inline = arg.partition("=")
-        if name.startswith("-p") and name != "-p" and not name.startswith("--"):
-            name, inline, eq = "-p", arg[2:], "="
-        if name not in VALUE_OPTIONS:
-            raise UserError(
-                f"exec: no such option: {arg} (options go before the command; put '--' before "
-                "a command that starts with '-'; see 'runledger exec --help')"
-            )
-        if eq:
-            value = inline
-        else:
-            index += 1
-            if index >= len(args):
-                raise UserError(f"exec: option {name} needs a value")
-            value = args[index]
-        field_name = VALUE_OPTIONS[name]
-        if field_name in values:
-            values[field_name].append(value)
-        else:
-            single[field_name] = value
-        index += 1
-    command = tuple(args[index:])
-    if not command:
-        raise UserError(
-            "exec: no command given: write the command after exec, "
-            "e.g. 'runledger exec python train.py --lr 0.01'"
-        )
-    return ExecOptions(
-        command=command,
-        params=tuple(values["params"]),
-        inputs=tuple(values["inputs"]),
-        outputs=tuple(values["outputs"]),
-        name=single.get("name"),
-        tags=tuple(values["tags"]),
-        note=single.get("note"),
-    )
 
 
 def exec_command(
@@ -105,6 +42,15 @@ def exec_command(
         list[str] | None, typer.Option("--tag", help="Tag the run (repeatable).")
     ] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note on the run.")] = None,
+    no_autocapture: Annotated[
+        bool,
+        typer.Option(
+            "--no-autocapture",
+            help="No in-process capture for a Python command: params and metrics come only "
+            "from the command line, its output and the metrics file. Also off with "
+            ".runledger.toml autocapture = false or RUNLEDGER_AUTOCAPTURE=0.",
+        ),
+    ] = False,
 ) -> int:
     """Run COMMAND exactly as if bare and record the run.
 
@@ -122,5 +68,6 @@ def exec_command(
         name=name,
         tags=tuple(tag or ()),
         note=note,
+        autocapture=not no_autocapture,
     )
     return recorder.exec_command(options)

@@ -29,6 +29,11 @@ Lines of the metrics file (``RUNLEDGER_METRICS_FILE``, written by ``runledger.lo
 program) are JSON objects read the same way, except that non-numeric values of any kind,
 nested ones included, are ignored rather than disqualifying. ``{"__params__": {...}}`` lines
 carry params from ``runledger.log_params``. A line that is not a JSON object is skipped.
+Lines with a ``_runledger`` key come from the in-process capture (runledger/recording/
+autocapture): ``"metrics"`` lines are read as metrics; ``"params"`` lines give a source's
+params (a later line of one source replaces the earlier); ``"used"`` lines name the packages
+the program imported; ``"fact"`` and ``"capture_error"`` lines are kept for the record; any
+other kind (``"trial"``) is not a metric and is left to whoever reads it.
 
 When a metric arrives both from the output and from the metrics file or :meth:`add` (a script
 that prints ``loss=...`` and calls ``runledger.log``), the explicit source wins and the
@@ -70,6 +75,8 @@ DEFAULT_MAX_POINTS: Final = 200_000
 DEFAULT_MAX_METRICS: Final = 1_000
 
 STEP_KEYS: Final = ("step", "iteration", "epoch")
+INPROCESS_KEY: Final = "_runledger"
+MAX_CAPTURE_ERRORS: Final = 20
 OUTPUT_SOURCE: Final = "output"
 FILE_SOURCE: Final = "file"
 
@@ -485,12 +492,19 @@ class MetricsCollector:
         self._sources: dict[str, str] = {}
         # The step of the last header line alone (Keras' "Epoch 2/10"), by stream.
         self._header_steps: dict[str, Step] = {}
+        self._inprocess = InProcessReport()
 
     @property
     def logged_params(self) -> dict[str, Any]:
         """Params from ``runledger.log_params`` calls, deep-merged, later values winning."""
         with self._lock:
             return _deep_copy(self._logged_params)
+
+    @property
+    def inprocess(self) -> InProcessReport:
+        """What the in-process capture reported besides metrics (a copy)."""
+        with self._lock:
+            return copy.deepcopy(self._inprocess)
 
     def feed_output(self, data: bytes, stream: str = "stdout") -> None:
         """Read metric lines from a chunk of the command's output, cut anywhere."""
@@ -578,6 +592,10 @@ class MetricsCollector:
         decoded = _decode_json_object(line.decode("utf-8", errors="replace"))
         if decoded is None:
             return
+        kind = decoded.pop(INPROCESS_KEY, None)
+        if kind is not None and kind != "metrics":
+            self._inprocess.add(kind, decoded)
+            return
         params = decoded.pop(PARAMS_KEY, None)
         if isinstance(params, dict):
             _deep_merge(self._logged_params, params)
@@ -595,6 +613,38 @@ class MetricsCollector:
                     continue
                 store = stores[name] = _PointStore(self._max_points)
             store.append(step, _as_float(value), at)
+
+
+@dataclass
+class InProcessReport:
+    """The in-process capture's lines other than metrics, as the recorder needs them.
+
+    ``params``: source name -> that source's last params; ``used``: distribution -> version
+    of the packages the program imported; ``facts`` such as ``world_size``; ``errors``: what
+    went wrong inside the capture (the program ran on regardless).
+    """
+
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    used: dict[str, str] = field(default_factory=dict)
+    facts: dict[str, Any] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, kind: object, line: dict[str, Any]) -> None:
+        if kind == "params":
+            source, params = line.get("source"), line.get("params")
+            if isinstance(source, str) and source and isinstance(params, dict):
+                self.params.pop(source, None)  # the latest parse decides the order too
+                self.params[source] = params
+        elif kind == "used" and isinstance(line.get("packages"), dict):
+            for name, version in line["packages"].items():
+                if isinstance(name, str) and isinstance(version, str):
+                    self.used[name] = version
+        elif kind == "fact":
+            self.facts.update(
+                (key, value) for key, value in line.items() if isinstance(value, (int, str))
+            )
+        elif kind == "capture_error" and len(self.errors) < MAX_CAPTURE_ERRORS:
+            self.errors.append(f"{line.get('hook', '?')}: {line.get('error', '')}"[:500])
 
 
 class _FileTail:

@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from runledger.errors import UserError
+from runledger.query.select import flatten as flatten  # one flatten for records and capture
 
 CONFIG_SUFFIXES: Final = frozenset({".yaml", ".yml", ".toml", ".json"})
 PYTHON_CONFIG_SUFFIX: Final = ".py"
@@ -727,18 +728,6 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
         else:
             merged[key] = value
     return merged
-
-
-def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested tables as one level of dotted keys; an empty table stays a ``{}`` value."""
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, path))
-        else:
-            flat[path] = value
-    return flat
 
 
 def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:

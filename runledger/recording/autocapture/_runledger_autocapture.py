@@ -1,0 +1,733 @@
+"""The hooks of runledger's in-process capture; loaded by ``sitecustomize`` when first needed.
+
+Runs inside the user's program, under its interpreter (Python 3.8+, standard library only).
+Each hook wraps a library function so that the original runs exactly as before (same
+arguments, return value, exceptions) and then, inside ``_safely``, the values are reported as
+one JSON line appended to RUNLEDGER_METRICS_FILE. An error in runledger's part is written as a
+``capture_error`` line and never reaches the program. A library version without the expected
+function is simply not captured (and noted).
+
+Lines written (``_runledger`` names the kind; the recorder reads them, see
+runledger/recording/capture/metrics.py):
+
+- ``{"_runledger": "params", "source": "argparse", "params": {...}}``: the source's params;
+  a later line of one source replaces the earlier one (the last parse wins).
+- ``{"_runledger": "metrics", "_source": "tensorboard", "step": 3, "loss": 0.25}``: metric
+  values, read like any metrics-file line.
+- ``{"_runledger": "trial", ...}``: one finished Optuna trial.
+- ``{"_runledger": "used", "packages": {"numpy": "2.1.0"}}``: distributions the program
+  imported, written at exit.
+- ``{"_runledger": "fact", "world_size": 8}``: facts of the process tree.
+- ``{"_runledger": "capture_error", "hook": "keras", "error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import os
+import sys
+import threading
+
+MYPY = False
+if MYPY:
+    from collections.abc import Callable
+    from typing import Any
+
+_METRICS_FILE_ENV = "RUNLEDGER_METRICS_FILE"
+_MAX_ERRORS = 20
+_MAX_DEPTH = 12
+_MAX_ITEMS = 2000
+
+_state: dict[str, Any] = {"owner": None, "errors": 0, "world_size_reported": False}
+_local = threading.local()
+
+
+def configure(owner: bool, preloaded: Any = ()) -> None:
+    """``owner``: this process is the program (not a launcher or a subprocess of it);
+    ``preloaded``: top-level modules imported before the program started (by .pth files)."""
+    _state["owner"] = os.getpid() if owner else None
+    _state["preloaded"] = frozenset(preloaded)
+
+
+# ------------------------------------------------------------------------- writing lines
+
+
+def _is_rank_zero() -> bool:
+    for name in ("RANK", "LOCAL_RANK"):
+        value = os.environ.get(name)
+        if value is not None and value.strip():
+            return value.strip() == "0"
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None:
+        try:
+            if dist.is_available() and dist.is_initialized():
+                return int(dist.get_rank()) == 0
+        except Exception:  # noqa: BLE001
+            pass
+    return True
+
+
+def _world_size() -> int | None:
+    dist = sys.modules.get("torch.distributed")
+    if dist is not None:
+        try:
+            if dist.is_available() and dist.is_initialized():
+                return int(dist.get_world_size())
+        except Exception:  # noqa: BLE001
+            pass
+    try:
+        return int(os.environ["WORLD_SIZE"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _write(record: dict[str, Any]) -> None:
+    path = os.environ.get(_METRICS_FILE_ENV)
+    if not path:
+        return
+    line = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=_fallback)
+    data = (line + "\n").encode("utf-8", errors="replace")
+    # One O_APPEND write per line: lines of several processes never interleave.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+
+
+def _write_reported(record: dict[str, Any]) -> None:
+    """Write a params or metrics line from rank 0 only, with the world size once."""
+    if not _is_rank_zero():
+        return
+    if not _state["world_size_reported"]:
+        size = _world_size()
+        if size is not None:
+            _state["world_size_reported"] = True
+            _write({"_runledger": "fact", "world_size": size})
+    _write(record)
+
+
+def _note_error(hook: str, error: BaseException) -> None:
+    if _state["errors"] >= _MAX_ERRORS:
+        return
+    _state["errors"] += 1
+    try:
+        text = f"{type(error).__name__}: {error}"[:500]
+        _write({"_runledger": "capture_error", "hook": hook, "error": text})
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def _safely(hook: str, action: Callable[[], None]) -> None:
+    try:
+        action()
+    except Exception as error:  # noqa: BLE001 - never into the user's program
+        _note_error(hook, error)
+
+
+def report_params(source: str, params: Any) -> None:
+    if _state["owner"] != os.getpid():  # a forked worker is not the program
+        return
+    plain = _plain(params, 0)
+    if isinstance(plain, dict):
+        _write_reported({"_runledger": "params", "source": source, "params": plain})
+
+
+def report_metrics(source: str, values: dict[str, Any], step: Any = None) -> None:
+    numbers: dict[str, Any] = {}
+    for name, value in values.items():
+        number = _number(value)
+        if number is not None and name not in ("step", "_runledger", "_source"):
+            numbers[str(name)] = number
+    if not numbers:
+        return
+    record: dict[str, Any] = {"_runledger": "metrics", "_source": source}
+    step_number = _number(step)
+    if step_number is not None:
+        record["step"] = step_number
+    record.update(numbers)
+    _write_reported(record)
+
+
+# ------------------------------------------------------------------------- plain values
+
+
+def _fallback(value: Any) -> Any:
+    return str(value)
+
+
+def _number(value: Any) -> Any:
+    """A finite or non-finite number from ints, floats, numpy and torch scalars; else None."""
+    if value is None or isinstance(value, bool) or type(value).__name__ == "bool_":
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    if hasattr(value, "item") and callable(value.item):
+        try:
+            if getattr(value, "numel", None) is not None and value.numel() != 1:
+                return None
+            return _number(value.item())
+        except Exception:  # noqa: BLE001
+            return None
+    if hasattr(value, "__float__") and not isinstance(value, (str, bytes)):
+        try:
+            number = float(value)
+        except Exception:  # noqa: BLE001
+            return None
+        return number
+    return None
+
+
+def _plain(value: Any, depth: int) -> Any:
+    """JSON-able params: mappings, lists and scalars kept; anything else its name or text."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if depth > _MAX_DEPTH:
+        return str(value)
+    if isinstance(value, dict) or (hasattr(value, "items") and hasattr(value, "keys")):
+        try:
+            items = list(value.items())[:_MAX_ITEMS]
+        except Exception:  # noqa: BLE001
+            return str(value)
+        return {str(key): _plain(item, depth + 1) for key, item in items}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(item, depth + 1) for item in list(value)[:_MAX_ITEMS]]
+    if isinstance(value, enum.Enum):
+        return _plain(value.value, depth + 1)
+    number = _number(value)
+    if number is not None:
+        return number
+    if callable(value) and hasattr(value, "__qualname__"):
+        return "{}.{}".format(getattr(value, "__module__", "?"), value.__qualname__)
+    name = getattr(value, "name", None)  # argparse.FileType gives open files
+    if hasattr(value, "read") and isinstance(name, str):
+        return name
+    return str(value)
+
+
+# ------------------------------------------------------------------------- patching
+
+
+def _wrap(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
+    """Replace ``owner.name`` by ``make(original)``, keeping the original's name and signature."""
+    original = getattr(owner, name, None)
+    if original is None or getattr(original, "__runledger_wrapped__", False):
+        return False
+    raw = owner.__dict__.get(name) if isinstance(owner, type) else original
+    if isinstance(raw, (staticmethod, classmethod)):
+        return False
+    wrapper = make(original)
+    functools.update_wrapper(wrapper, original)
+    wrapper.__runledger_wrapped__ = True
+    setattr(owner, name, wrapper)
+    return True
+
+
+class _NestedCalls:
+    """Depth of nested calls of one kind in this thread (a parser calling its subparsers)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __enter__(self) -> int:
+        depth = int(getattr(_local, self._name, 0))
+        setattr(_local, self._name, depth + 1)
+        return depth
+
+    def __exit__(self, *exc: Any) -> None:
+        setattr(_local, self._name, int(getattr(_local, self._name, 1)) - 1)
+
+
+def patch(hook: str, module_name: str, module: Any) -> None:
+    """Patch ``module`` (just imported) with the hook named ``hook``."""
+    patcher = _PATCHERS.get(hook)
+    if patcher is not None:
+        _safely(hook, lambda: patcher(module_name, module))
+
+
+class _Unsupported(Exception):
+    """A library version whose functions are not where the hook expects them."""
+
+
+def _need(found: bool, what: str) -> None:
+    if not found:
+        raise _Unsupported(f"not captured: {what} not found in this version")
+
+
+# --- params -------------------------------------------------------------------------------
+
+
+def _patch_argparse(_name: str, module: Any) -> None:
+    parser_class = module.ArgumentParser
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with _NestedCalls("argparse") as depth:
+                result = original(self, *args, **kwargs)
+            if depth == 0 and not type(self).__module__.startswith("jsonargparse"):
+                _safely("argparse", lambda: _report_argparse(result))
+            return result
+
+        return wrapper
+
+    found = _wrap(parser_class, "parse_known_args", make)
+    _wrap(parser_class, "parse_known_intermixed_args", make)
+    _need(found, "ArgumentParser.parse_known_args")
+
+
+# Libraries that parse a command line of their own with argparse: not the program's params.
+_ARGPARSE_CALLERS_SKIPPED = frozenset(
+    {"hydra", "torch", "accelerate", "deepspeed", "jsonargparse", "absl", "pytest", "_pytest"}
+)
+
+
+def _report_argparse(result: Any) -> None:
+    if _calling_package() not in _ARGPARSE_CALLERS_SKIPPED:
+        report_params("argparse", _namespace(result))
+
+
+def _calling_package() -> str:
+    """The top-level package of the code that called argparse (past argparse and this file)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if name not in ("argparse", __name__):
+            return name.partition(".")[0]
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""
+
+
+def _namespace(result: Any) -> Any:
+    namespace = result[0] if isinstance(result, tuple) else result
+    return dict(getattr(namespace, "__dict__", {}))
+
+
+def _patch_click(_name: str, module: Any) -> None:
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+            _safely("click", lambda: _report_click(ctx))
+            return original(self, ctx, *args, **kwargs)
+
+        return wrapper
+
+    _need(_wrap(module.Command, "invoke", make), "click.Command.invoke")
+
+
+def _report_click(ctx: Any) -> None:
+    # A group's params, then its subcommand's: every context from the root down.
+    chain = []
+    node = ctx
+    while node is not None:
+        chain.append(node)
+        node = getattr(node, "parent", None)
+    params: dict[str, Any] = {}
+    for node in reversed(chain):
+        params.update(getattr(node, "params", None) or {})
+    report_params("click", params)
+
+
+def _patch_hydra(_name: str, module: Any) -> None:
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if args:
+                args = (_hydra_task(args[0]),) + tuple(args[1:])
+            elif "task_function" in kwargs:
+                kwargs["task_function"] = _hydra_task(kwargs["task_function"])
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    _need(_wrap(module, "run_job", make), "hydra.core.utils.run_job")
+
+
+def _hydra_task(task: Any) -> Any:
+    if not callable(task):
+        return task
+
+    @functools.wraps(task)
+    def task_with_capture(cfg: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("hydra", lambda: _report_hydra(cfg))
+        return task(cfg, *args, **kwargs)
+
+    return task_with_capture
+
+
+def _report_hydra(cfg: Any) -> None:
+    from omegaconf import OmegaConf
+
+    try:
+        params = OmegaConf.to_container(cfg, resolve=True)
+    except Exception:  # noqa: BLE001 - a value that cannot be resolved: keep the text
+        params = OmegaConf.to_container(cfg, resolve=False)
+    report_params("hydra", params)
+
+
+def _patch_jsonargparse(_name: str, module: Any) -> None:
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with _NestedCalls("jsonargparse") as depth:
+                result = original(self, *args, **kwargs)
+            if depth == 0:
+                _safely("jsonargparse", lambda: _report_jsonargparse(result))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module.ArgumentParser, "parse_args", make), "jsonargparse.ArgumentParser")
+
+
+def _report_jsonargparse(config: Any) -> None:
+    as_dict = getattr(config, "as_dict", None)
+    params = as_dict() if callable(as_dict) else dict(getattr(config, "__dict__", {}))
+    if isinstance(params, dict):
+        params.pop("__path__", None)
+        params.pop("config", None)  # the config files, already recorded by their contents
+    report_params("jsonargparse", params)
+
+
+def _patch_absl(_name: str, module: Any) -> None:
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            _safely("absl", lambda: _report_absl(self))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module.FlagValues, "__call__", make), "absl.flags.FlagValues.__call__")
+
+
+def _report_absl(flag_values: Any) -> None:
+    params: dict[str, Any] = {}
+    for module_name, flags in flag_values.flags_by_module_dict().items():
+        if module_name.startswith("absl.") or module_name == "absl":
+            continue
+        for flag in flags:
+            params[flag.name] = flag.value
+    report_params("absl", params)
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+def _patch_keras(name: str, module: Any) -> None:
+    model_class = getattr(module, "Model", None)
+    callback_base = getattr(getattr(module, "callbacks", None), "Callback", None)
+    _need(model_class is not None and callback_base is not None, "keras.Model.fit")
+
+    class RunledgerCallback(callback_base):  # type: ignore[misc,valid-type]
+        def on_epoch_end(self, epoch: Any, logs: Any = None) -> None:
+            _safely("keras", lambda: report_metrics("keras", dict(logs or {}), step=epoch))
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            # fit(x, y, batch_size, epochs, verbose, callbacks, ...): callbacks 6th positional
+            if len(args) < 6:
+                callbacks = list(kwargs.get("callbacks") or [])
+                callbacks.append(RunledgerCallback())
+                kwargs["callbacks"] = callbacks
+            return original(self, *args, **kwargs)
+
+        return wrapper
+
+    _need(_wrap(model_class, "fit", make), "keras.Model.fit")
+
+
+def _patch_lightning(_name: str, module: Any) -> None:
+    connector = getattr(module, "_LoggerConnector", None) or getattr(
+        module, "LoggerConnector", None
+    )
+    _need(connector is not None, "the trainer's logger connector")
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, metrics: Any, step: Any = None, *args: Any, **kwargs: Any) -> Any:
+            _safely("lightning", lambda: _report_lightning(self, metrics, step))
+            return original(self, metrics, step, *args, **kwargs)
+
+        return wrapper
+
+    _need(_wrap(connector, "log_metrics", make), "LoggerConnector.log_metrics")
+
+
+def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
+    values = dict(metrics or {})
+    if step is None:
+        step = values.pop("step", None)
+    if step is None:
+        trainer = connector.trainer
+        step = getattr(trainer.fit_loop.epoch_loop, "_batches_that_stepped", None)
+        if step is None:
+            step = getattr(trainer, "global_step", None)
+    report_metrics("lightning", values, step=step)
+
+
+def _patch_transformers(_name: str, module: Any) -> None:
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, logs: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, logs, *args, **kwargs)
+            _safely("transformers", lambda: _report_hf(self, logs))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module.Trainer, "log", make), "transformers.Trainer.log")
+
+
+def _report_hf(trainer: Any, logs: Any) -> None:
+    is_zero = getattr(trainer, "is_world_process_zero", None)
+    if callable(is_zero) and not is_zero():
+        return
+    report_metrics("transformers", dict(logs or {}), step=trainer.state.global_step)
+
+
+def _patch_tensorboard(_name: str, module: Any) -> None:
+    writer = module.SummaryWriter
+
+    def make_scalar(original: Any) -> Any:
+        def wrapper(
+            self: Any, tag: Any, scalar_value: Any, global_step: Any = None, *args: Any, **kw: Any
+        ) -> Any:
+            result = original(self, tag, scalar_value, global_step, *args, **kw)
+            _safely(
+                "tensorboard",
+                lambda: report_metrics("tensorboard", {tag: scalar_value}, step=global_step),
+            )
+            return result
+
+        return wrapper
+
+    def make_scalars(original: Any) -> Any:
+        def wrapper(
+            self: Any, main_tag: Any, values: Any, global_step: Any = None, *args: Any, **kw: Any
+        ) -> Any:
+            result = original(self, main_tag, values, global_step, *args, **kw)
+            _safely(
+                "tensorboard",
+                lambda: report_metrics(
+                    "tensorboard",
+                    {f"{main_tag}/{key}": value for key, value in values.items()},
+                    step=global_step,
+                ),
+            )
+            return result
+
+        return wrapper
+
+    _need(_wrap(writer, "add_scalar", make_scalar), "SummaryWriter.add_scalar")
+    _wrap(writer, "add_scalars", make_scalars)
+
+
+def _patch_xgboost(_name: str, module: Any) -> None:
+    training = sys.modules.get("xgboost.training")
+    callback_module = sys.modules.get("xgboost.callback")
+    base = getattr(callback_module, "TrainingCallback", None)
+    original = getattr(training, "train", None)
+    _need(base is not None and original is not None, "xgboost.training.train")
+
+    class RunledgerCallback(base):  # type: ignore[misc,valid-type]
+        def after_iteration(self, model: Any, epoch: Any, evals_log: Any) -> bool:
+            _safely("xgboost", lambda: _report_boosting("xgboost", evals_log, epoch))
+            return False
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if len(args) <= 3:  # callbacks is keyword-only since xgboost 1.6
+                callbacks = list(kwargs.get("callbacks") or [])
+                callbacks.append(RunledgerCallback())
+                kwargs["callbacks"] = callbacks
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    _patch_function_everywhere(original, make, ("xgboost.training", "xgboost", "xgboost.sklearn"))
+
+
+def _report_boosting(source: str, evals_log: Any, step: Any) -> None:
+    values: dict[str, Any] = {}
+    for data_name, metrics in evals_log.items():
+        for metric_name, history in metrics.items():
+            if history:
+                last = history[-1]
+                values[f"{data_name}-{metric_name}"] = last[0] if isinstance(last, tuple) else last
+    report_metrics(source, values, step=step)
+
+
+def _patch_lightgbm(_name: str, module: Any) -> None:
+    engine = sys.modules.get("lightgbm.engine")
+    original = getattr(engine, "train", None)
+    _need(original is not None, "lightgbm.engine.train")
+
+    def on_iteration(env: Any) -> None:
+        def report() -> None:
+            values: dict[str, Any] = {}
+            for entry in env.evaluation_result_list or ():
+                values[f"{entry[0]}-{entry[1]}"] = entry[2]
+            report_metrics("lightgbm", values, step=env.iteration)
+
+        _safely("lightgbm", report)
+
+    on_iteration.order = 100  # type: ignore[attr-defined]  # after the user's callbacks
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            callbacks = kwargs.get("callbacks")
+            if callbacks is None or isinstance(callbacks, (list, tuple)):
+                kwargs["callbacks"] = list(callbacks or []) + [on_iteration]
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    _patch_function_everywhere(original, make, ("lightgbm.engine", "lightgbm", "lightgbm.sklearn"))
+
+
+def _patch_function_everywhere(original: Any, make: Callable[[Any], Any], modules: Any) -> None:
+    """One wrapper for a function, set wherever a module holds it under its own name."""
+    wrapper = make(original)
+    functools.update_wrapper(wrapper, original)
+    wrapper.__runledger_wrapped__ = True
+    for module_name in modules:
+        holder = sys.modules.get(module_name)
+        name = original.__name__
+        if holder is not None and getattr(holder, name, None) is original:
+            setattr(holder, name, wrapper)
+
+
+# --- optuna -------------------------------------------------------------------------------
+
+
+def _patch_optuna(_name: str, module: Any) -> None:
+    study_class = module.study.Study
+    reported: set[Any] = set()
+
+    def report_finished(study: Any, known_before: Any) -> None:
+        for trial in study.get_trials(deepcopy=False):
+            if trial.number not in known_before:
+                _report_trial(study, trial, reported)
+
+    def make_optimize(original: Any) -> Any:
+        def wrapper(self: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+            if len(args) < 5:  # optimize(func, n_trials, timeout, n_jobs, catch, callbacks)
+                callbacks = list(kwargs.get("callbacks") or [])
+                callbacks.append(lambda study, trial: _report_trial(study, trial, reported))
+                kwargs["callbacks"] = callbacks
+            known: set[Any] = set()
+            _safely("optuna", lambda: known.update(_trial_numbers(self)))
+            try:
+                return original(self, func, *args, **kwargs)
+            finally:
+                # A trial that raised ends optimize before the callbacks run.
+                _safely("optuna", lambda: report_finished(self, known))
+
+        return wrapper
+
+    def make_tell(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            if hasattr(result, "number") and hasattr(result, "state"):
+                _report_trial(self, result, reported)
+            return result
+
+        return wrapper
+
+    _need(_wrap(study_class, "optimize", make_optimize), "optuna.study.Study.optimize")
+    _wrap(study_class, "tell", make_tell)
+
+
+def _trial_numbers(study: Any) -> Any:
+    return [trial.number for trial in study.get_trials(deepcopy=False)]
+
+
+_trial_lock = threading.Lock()
+
+
+def _report_trial(study: Any, trial: Any, reported: Any) -> None:
+    def report() -> None:
+        state = getattr(trial.state, "name", str(trial.state))
+        if state not in ("COMPLETE", "PRUNED", "FAIL"):
+            return
+        key = (id(study), trial.number)
+        with _trial_lock:
+            if key in reported:
+                return
+            reported.add(key)
+        values = trial.values
+        _write_reported(
+            {
+                "_runledger": "trial",
+                "study": getattr(study, "study_name", None),
+                "number": trial.number,
+                "params": _plain(trial.params, 0),
+                "value": values[0] if values and len(values) == 1 else None,
+                "values": list(values) if values else None,
+                "state": state,
+                "intermediate": {
+                    str(step): value for step, value in sorted(trial.intermediate_values.items())
+                },
+                "datetime_start": _iso(trial.datetime_start),
+                "datetime_complete": _iso(trial.datetime_complete),
+            }
+        )
+
+    _safely("optuna", report)
+
+
+def _iso(moment: Any) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+# --- the packages the program used --------------------------------------------------------
+
+
+def report_used_packages() -> None:
+    _safely("used", _report_used_packages)
+
+
+def _report_used_packages() -> None:
+    stdlib = getattr(sys, "stdlib_module_names", None)
+    if stdlib is None or not _is_rank_zero():
+        return  # Python 3.8 and 3.9 cannot tell the standard library apart cheaply
+    top_level = set()
+    for name in list(sys.modules):
+        top = name.partition(".")[0]
+        if top and top not in stdlib and not top.startswith("_runledger"):
+            top_level.add(top)
+    top_level.discard("sitecustomize")
+    top_level.discard("__main__")
+    top_level.discard("__mp_main__")
+    top_level -= set(sys.builtin_module_names)
+    top_level -= _state.get("preloaded", frozenset())
+    if not top_level:
+        return
+    from importlib import metadata
+
+    by_module = metadata.packages_distributions()
+    packages: dict[str, str] = {}
+    for top in sorted(top_level):
+        for dist_name in by_module.get(top, ()):
+            if dist_name not in packages:
+                try:
+                    packages[dist_name] = metadata.version(dist_name)
+                except Exception:  # noqa: BLE001
+                    continue
+    if packages:
+        _write({"_runledger": "used", "packages": packages})
+
+
+_PATCHERS = {
+    "argparse": _patch_argparse,
+    "click": _patch_click,
+    "hydra": _patch_hydra,
+    "jsonargparse": _patch_jsonargparse,
+    "absl": _patch_absl,
+    "keras": _patch_keras,
+    "lightning": _patch_lightning,
+    "transformers": _patch_transformers,
+    "tensorboard": _patch_tensorboard,
+    "xgboost": _patch_xgboost,
+    "lightgbm": _patch_lightgbm,
+    "optuna": _patch_optuna,
+}  # type: dict[str, Callable[[str, Any], None]]

@@ -1,0 +1,100 @@
+"""When ``runledger exec`` turns on in-process capture, and the child environment that does it.
+
+The capture itself lives in :mod:`runledger.recording.autocapture` and runs inside the
+program; this side only chooses Python commands and puts that folder first on PYTHONPATH.
+Nothing of runledger's own environment (its site-packages) goes on the program's path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from runledger.recording.capture import params as params_capture
+
+AUTOCAPTURE_ENV: Final = "RUNLEDGER_AUTOCAPTURE"
+OWNER_ENV: Final = "RUNLEDGER_AUTOCAPTURE_OWNER"
+FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
+# The sources the in-process hooks report params under, in the order they are merged.
+PARAM_SOURCES: Final = ("argparse", "click", "jsonargparse", "absl", "hydra")
+
+_PYTHON_NAME: Final = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)
+_SHEBANG_BYTES: Final = 512
+_ENVIRONMENT_RUNNERS: Final = frozenset({"uv", "poetry", "pipenv", "pdm", "hatch", "conda"})
+
+
+def is_python_command(executable: str) -> bool:
+    """Whether ``executable`` is a Python interpreter or a script run by one (torchrun too)."""
+    if _PYTHON_NAME.fullmatch(os.path.basename(executable)):
+        return True
+    try:
+        with open(executable, "rb") as handle:
+            first = handle.readline(_SHEBANG_BYTES)
+    except OSError:
+        return False
+    if not first.startswith(b"#!"):
+        return False
+    words = first[2:].decode(errors="replace").split()
+    if words and os.path.basename(words[0]) == "env":
+        words = [word for word in words[1:] if not word.startswith("-")]
+    if not words:
+        return False
+    return bool(_PYTHON_NAME.fullmatch(os.path.basename(words[0])))
+
+
+def runs_python_through(command: Sequence[str]) -> bool:
+    """``uv run ...``, ``poetry run ...``, ``conda run ...``: a tool that runs a Python
+    environment's command, passing PYTHONPATH on."""
+    return (
+        len(command) > 2
+        and os.path.basename(command[0]) in _ENVIRONMENT_RUNNERS
+        and command[1] == "run"
+    )
+
+
+def enabled(
+    executable: str,
+    env: Mapping[str, str],
+    *,
+    option: bool,
+    config: bool,
+    command: Sequence[str] = (),
+) -> bool:
+    """In-process capture is on unless an off switch says otherwise, for Python commands."""
+    if not option or not config or env.get(AUTOCAPTURE_ENV, "").strip() == "0":
+        return False
+    return is_python_command(executable) or runs_python_through(command)
+
+
+def add_to_environment(env: dict[str, str]) -> None:
+    """Put the capture folder first on the child's PYTHONPATH."""
+    existing = env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(FOLDER) + (os.pathsep + existing if existing else "")
+    env.pop(OWNER_ENV, None)
+
+
+def argv_and_inprocess_sources(
+    argv: dict[str, Any], reported: Mapping[str, dict[str, Any]]
+) -> list[tuple[str, dict[str, Any]]]:
+    """The param sources ``argv`` and the in-process ones, least specific first.
+
+    The values the program itself used win over its command line's text, and a name the
+    program's parser reported is not kept a second time as argv spelled it (``--batch-size``
+    is argparse's ``batch_size``; LightningCLI's ``fit --model.depth`` is ``fit.model.depth``).
+    """
+    in_process = [(name, reported[name]) for name in PARAM_SOURCES if name in reported]
+    if not in_process:
+        return [("argv", argv)]
+    known: set[str] = set()
+    for _, params in in_process:
+        for key in params_capture.flatten(params):
+            parts = params_capture.normalize_key(key).split(".")
+            known.update(".".join(parts[start:]) for start in range(len(parts)))
+    flat = params_capture.flatten(argv)
+    kept = {
+        key: value for key, value in flat.items() if params_capture.normalize_key(key) not in known
+    }
+    return [("argv", params_capture.unflatten(kept)), *in_process]

@@ -1,0 +1,571 @@
+"""In-process capture of real libraries' params and metrics, through the real ``runledger exec``.
+
+Each test writes a small real program using the library as its users do, runs it unchanged
+under ``runledger exec`` and reads ``runledger show --json``. The libraries are the test
+extras; torch, lightning and keras are optional (a test skips, saying why, without them).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Repo
+from tests.test_autocapture import exec_run
+
+AUTOCAPTURE = Path(__file__).resolve().parents[1] / "runledger" / "recording" / "autocapture"
+
+
+def needs(*modules: str) -> pytest.MarkDecorator:
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    return pytest.mark.skipif(
+        bool(missing),
+        reason=f"{', '.join(missing)} not installed (pip install 'runledger[test]' and "
+        "torch/lightning/keras, which CI installs only where they fit its time)",
+    )
+
+
+def program(repo: Repo, source: str, name: str = "train.py") -> None:
+    repo.write(name, textwrap.dedent(source))
+    repo.commit_all(name)
+
+
+def series(run: dict[str, Any], name: str) -> list[list[float]]:
+    return [list(point) for point in run["series"][name]]
+
+
+# --- params -------------------------------------------------------------------------------
+
+
+@needs("click")
+def test_click_group_and_command_params(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import click
+
+        @click.group()
+        @click.option("--seed", type=int, default=0)
+        def cli(seed):
+            pass
+
+        @cli.command()
+        @click.option("--lr", type=float, default=0.01)
+        @click.option("--layers", type=int, multiple=True, default=[64, 32])
+        @click.option("--amp/--no-amp", default=False)
+        def train(lr, layers, amp):
+            print("training", lr, layers, amp)
+
+        if __name__ == "__main__":
+            cli()
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--seed", "3", "train", "--amp")
+
+    assert run["params"] == {"seed": 3, "lr": 0.01, "layers": [64, 32], "amp": True}
+    assert run["param_sources"]["lr"] == "click"
+
+
+@needs("typer")
+def test_typer_params(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import enum
+        import typer
+
+        class Optimizer(str, enum.Enum):
+            adam = "adam"
+            sgd = "sgd"
+
+        def main(epochs: int = 5, dropout: float = 0.1, optimizer: Optimizer = Optimizer.adam):
+            print(epochs, dropout, optimizer)
+
+        if __name__ == "__main__":
+            typer.run(main)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--optimizer", "sgd")
+
+    assert run["params"] == {"epochs": 5, "dropout": 0.1, "optimizer": "sgd"}
+    assert run["param_sources"]["epochs"] == "click"
+
+
+@needs("hydra", "omegaconf")
+def test_hydra_resolved_job_config(repo: Repo) -> None:
+    repo.write(
+        "conf/config.yaml",
+        textwrap.dedent(
+            """\
+            defaults:
+              - model: small
+            lr: 0.001
+            run_name: ${model.name}-lr${lr}
+            """
+        ),
+    )
+    repo.write("conf/model/small.yaml", "name: small\ndepth: 4\n")
+    repo.write("conf/model/big.yaml", "name: big\ndepth: 24\n")
+    repo.write(".gitignore", "outputs/\nmultirun/\n")
+    program(
+        repo,
+        """\
+        import hydra
+
+        @hydra.main(version_base=None, config_path="conf", config_name="config")
+        def main(cfg):
+            print(cfg.run_name)
+
+        if __name__ == "__main__":
+            main()
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "model=big", "lr=0.01")
+
+    # Hydra's own argparse command line (overrides, --multirun, ...) is not a param.
+    assert run["params"] == {
+        "model": {"name": "big", "depth": 24},
+        "lr": 0.01,
+        "run_name": "big-lr0.01",
+    }
+    assert run["param_sources"]["run_name"] == "hydra"
+
+
+@needs("jsonargparse")
+def test_jsonargparse_parsed_config(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        from jsonargparse import ArgumentParser
+
+        parser = ArgumentParser()
+        parser.add_argument("--config", action="config")
+        parser.add_argument("--model.depth", type=int, default=12)
+        parser.add_argument("--model.width", type=int, default=256)
+        parser.add_argument("--lr", type=float, default=3e-4)
+        cfg = parser.parse_args()
+        print(cfg.model.depth, cfg.lr)
+        """,
+    )
+    repo.write("cfg.yaml", "model:\n  depth: 6\n")
+    repo.commit_all("config")
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--config", "cfg.yaml", "--lr", "0.1")
+
+    assert run["params"]["model"] == {"depth": 6, "width": 256}
+    assert run["params"]["lr"] == 0.1
+    assert run["param_sources"]["model.width"] == "jsonargparse"
+
+
+@needs("absl")
+def test_absl_flags_without_absls_own(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        from absl import app, flags
+
+        FLAGS = flags.FLAGS
+        flags.DEFINE_integer("batch_size", 128, "batch size")
+        flags.DEFINE_float("learning_rate", 0.1, "lr")
+        flags.DEFINE_string("dataset", "mnist", "data")
+
+        def main(argv):
+            print(FLAGS.batch_size, FLAGS.learning_rate)
+
+        if __name__ == "__main__":
+            app.run(main)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--learning_rate", "0.5")
+
+    assert run["params"] == {"batch_size": 128, "learning_rate": 0.5, "dataset": "mnist"}
+    assert run["param_sources"]["dataset"] == "absl"
+
+
+@needs("sklearn")
+def test_sklearn_program_params_and_used_packages(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import argparse
+        from sklearn.datasets import load_iris
+        from sklearn.linear_model import LogisticRegression
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--C", type=float, default=1.0)
+        parser.add_argument("--max-iter", type=int, default=200)
+        args = parser.parse_args()
+        X, y = load_iris(return_X_y=True)
+        model = LogisticRegression(C=args.C, max_iter=args.max_iter).fit(X, y)
+        print(f"accuracy={model.score(X, y):.4f}")
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--C", "0.5")
+
+    import sklearn
+
+    assert run["params"] == {"C": 0.5, "max_iter": 200}
+    assert run["environment"]["used"]["scikit-learn"] == sklearn.__version__
+    assert "numpy" in run["environment"]["used"]
+    assert run["metrics"]["accuracy"] > 0.9
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+
+@needs("xgboost", "sklearn")
+def test_xgboost_train_evals_with_steps(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import xgboost as xgb
+        from sklearn.datasets import load_breast_cancer
+
+        X, y = load_breast_cancer(return_X_y=True)
+        train = xgb.DMatrix(X[:400], label=y[:400])
+        valid = xgb.DMatrix(X[400:], label=y[400:])
+        params = {"objective": "binary:logistic", "eval_metric": "logloss", "max_depth": 2}
+        xgb.train(params, train, 4, evals=[(train, "train"), (valid, "eval")], verbose_eval=False)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    steps = [step for step, _ in series(run, "eval-logloss")]
+    values = [value for _, value in series(run, "eval-logloss")]
+    assert steps == [0, 1, 2, 3]
+    assert values == sorted(values, reverse=True)
+    assert set(run["metrics"]) == {"train-logloss", "eval-logloss"}
+
+
+@needs("xgboost", "sklearn")
+def test_xgboost_sklearn_api(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        from sklearn.datasets import load_breast_cancer
+        from xgboost import XGBClassifier
+
+        X, y = load_breast_cancer(return_X_y=True)
+        model = XGBClassifier(n_estimators=3, max_depth=2, eval_metric="error")
+        model.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])], verbose=False)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert [step for step, _ in series(run, "validation_0-error")] == [0, 1, 2]
+
+
+@needs("lightgbm", "sklearn")
+def test_lightgbm_eval_results_with_steps(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import lightgbm as lgb
+        from sklearn.datasets import load_breast_cancer
+
+        X, y = load_breast_cancer(return_X_y=True)
+        train = lgb.Dataset(X[:400], y[:400])
+        valid = lgb.Dataset(X[400:], y[400:], reference=train)
+        params = {"objective": "binary", "metric": "binary_logloss", "verbose": -1}
+        lgb.train(params, train, num_boost_round=3, valid_sets=[valid], valid_names=["valid"])
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert [step for step, _ in series(run, "valid-binary_logloss")] == [0, 1, 2]
+
+
+@needs("tensorboardX")
+def test_tensorboardx_scalars(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        from tensorboardX import SummaryWriter
+
+        writer = SummaryWriter("runs")
+        for step in range(3):
+            writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+            writer.add_scalars("acc", {"train": 0.5 + step / 10, "val": 0.4}, step)
+        writer.close()
+        """,
+    )
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert series(run, "train/loss") == [[0, 1.0], [1, 0.5], [2, 1 / 3]]
+    assert series(run, "acc/val") == [[0, 0.4], [1, 0.4], [2, 0.4]]
+    assert run["metrics"]["acc/train"] == pytest.approx(0.7)
+
+
+@needs("torch", "tensorboard")
+def test_torch_tensorboard_scalars_and_rank_zero_only(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import torch
+        from torch.utils.tensorboard import SummaryWriter
+
+        writer = SummaryWriter("runs")
+        for step in range(3):
+            writer.add_scalar("loss", torch.tensor(2.0 - step), global_step=step)
+        writer.close()
+        """,
+    )
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
+
+    _, run = exec_run(repo, sys.executable, "train.py", env={"RANK": "0", "WORLD_SIZE": "2"})
+    assert series(run, "loss") == [[0, 2.0], [1, 1.0], [2, 0.0]]
+    assert run["environment"]["distributed"] == {"world_size": 2}
+
+    _, run = exec_run(repo, sys.executable, "train.py", env={"RANK": "1", "WORLD_SIZE": "2"})
+    assert run["series"] == {}
+
+
+@needs("torch", "lightning")
+def test_lightning_self_log_with_global_step(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import torch
+        import lightning as L
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Model(L.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.layer = torch.nn.Linear(2, 1)
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                loss = torch.nn.functional.mse_loss(self.layer(x), y)
+                self.log("train_loss", loss)
+                self.log_dict({"lr_seen": 0.1})
+                return loss
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        torch.manual_seed(0)
+        data = TensorDataset(torch.randn(8, 2), torch.randn(8, 1))
+        trainer = L.Trainer(
+            max_epochs=2, log_every_n_steps=1, logger=False, enable_checkpointing=False,
+            enable_progress_bar=False, enable_model_summary=False,
+        )
+        trainer.fit(Model(), DataLoader(data, batch_size=4))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # The step Lightning's own loggers get: batches stepped before this one.
+    assert [step for step, _ in series(run, "train_loss")] == [0, 1, 2, 3]
+    assert run["metrics"]["lr_seen"] == pytest.approx(0.1)
+
+
+@needs("keras", "torch")
+def test_keras_fit_history_per_epoch(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import os
+        os.environ["KERAS_BACKEND"] = "torch"
+        import numpy as np
+        import keras
+
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        x = np.random.default_rng(0).normal(size=(32, 3))
+        model.fit(x, x.sum(axis=1), epochs=3, validation_split=0.25, verbose=0)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert [step for step, _ in series(run, "loss")] == [0, 1, 2]
+    assert {"loss", "mae", "val_loss", "val_mae"} <= set(run["metrics"])
+
+
+@needs("transformers")
+def test_hugging_face_trainer_log() -> None:
+    pytest.skip("transformers' Trainer needs a model download; covered by the hook's own code")
+
+
+# --- optuna trials: lines for the sweep recorder ------------------------------------------
+
+
+@needs("optuna")
+def test_optuna_writes_one_trial_line_per_finished_trial(tmp_path: Path) -> None:
+    script = tmp_path / "search.py"
+    script.write_text(
+        textwrap.dedent(
+            """\
+            import optuna
+            optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+            def objective(trial):
+                x = trial.suggest_float("x", -1, 1)
+                trial.report(x * 2, step=1)
+                if trial.number == 1:
+                    raise optuna.TrialPruned()
+                return x ** 2
+
+            study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+            study.optimize(objective, n_trials=3)
+            """
+        )
+    )
+    metrics_file = tmp_path / "metrics.jsonl"
+    env = {
+        **os.environ,
+        "RUNLEDGER_METRICS_FILE": str(metrics_file),
+        "PYTHONPATH": str(AUTOCAPTURE),
+    }
+    env.pop("RUNLEDGER_AUTOCAPTURE_OWNER", None)
+
+    subprocess.run([sys.executable, str(script)], env=env, check=True, timeout=120)
+
+    lines = [json.loads(line) for line in metrics_file.read_text().splitlines()]
+    trials = [line for line in lines if line["_runledger"] == "trial"]
+    assert [(t["number"], t["state"]) for t in trials] == [
+        (0, "COMPLETE"),
+        (1, "PRUNED"),
+        (2, "COMPLETE"),
+    ]
+    first = trials[0]
+    assert set(first["params"]) == {"x"}
+    assert first["value"] == pytest.approx(first["params"]["x"] ** 2)
+    assert first["values"] == [first["value"]]
+    assert first["intermediate"] == {"1": pytest.approx(first["params"]["x"] * 2)}
+    # Optuna keeps a pruned trial's last intermediate value as its value.
+    assert trials[1]["value"] == pytest.approx(trials[1]["params"]["x"] * 2)
+    assert first["datetime_start"] <= first["datetime_complete"]
+
+
+@needs("optuna")
+def test_optuna_trial_lines_are_not_metrics(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import optuna
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study()
+        study.optimize(lambda t: t.suggest_int("n", 1, 3), n_trials=2)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["metrics"] == {}
+
+
+@needs("torch", "tensorboardX")
+def test_torchrun_workers_rank_zero_reports_and_the_launcher_does_not(repo: Repo) -> None:
+    torchrun = Path(sys.executable).with_name("torchrun")
+    if not torchrun.exists():
+        pytest.skip("torchrun is not installed beside this interpreter")
+    program(
+        repo,
+        """\
+        import argparse, os
+        from tensorboardX import SummaryWriter
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default=0.1)
+        parser.parse_args()
+        rank = int(os.environ["RANK"])
+        writer = SummaryWriter(f"runs/{rank}")
+        for step in range(3):
+            writer.add_scalar("loss", 10 * rank + step, step)
+        writer.close()
+        """,
+    )
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
+
+    _, run = exec_run(repo, str(torchrun), "--nproc_per_node", "2", "train.py", "--lr", "0.3")
+
+    assert run["params"] == {"nproc_per_node": 2, "lr": 0.3}
+    assert run["param_sources"] == {"nproc_per_node": "argv", "lr": "argparse"}
+    assert series(run, "loss") == [[0, 0.0], [1, 1.0], [2, 2.0]]
+    assert run["environment"]["distributed"] == {"world_size": 2}
+
+
+@needs("torch", "lightning", "jsonargparse")
+def test_lightning_cli_config_and_metrics(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import torch
+        import lightning as L
+        from lightning.pytorch.cli import LightningCLI
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Model(L.LightningModule):
+            def __init__(self, hidden: int = 4, lr: float = 0.1):
+                super().__init__()
+                self.save_hyperparameters()
+                self.net = torch.nn.Sequential(
+                    torch.nn.Linear(2, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 1)
+                )
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                loss = torch.nn.functional.mse_loss(self.net(x), y)
+                self.log("loss", loss)
+                return loss
+
+            def train_dataloader(self):
+                torch.manual_seed(0)
+                return DataLoader(TensorDataset(torch.randn(8, 2), torch.randn(8, 1)), batch_size=4)
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=self.hparams.lr)
+
+        LightningCLI(Model, save_config_kwargs={"overwrite": True})
+        """,
+    )
+    repo.write(".gitignore", "lightning_logs/\n")
+    repo.commit_all("ignore")
+
+    _, run = exec_run(
+        repo,
+        sys.executable,
+        "train.py",
+        "fit",
+        "--model.hidden",
+        "8",
+        "--trainer.max_epochs",
+        "1",
+        "--trainer.log_every_n_steps",
+        "1",
+        "--trainer.enable_progress_bar",
+        "false",
+    )
+
+    # One name per param: argv's "model.hidden" is the program's "fit.model.hidden".
+    assert set(run["params"]) == {"fit", "subcommand"}
+    fit = run["params"]["fit"]
+    assert fit["model"] == {"hidden": 8, "lr": 0.1}
+    assert fit["trainer"]["max_epochs"] == 1
+    assert run["params"]["subcommand"] == "fit"
+    assert run["param_sources"]["fit.model.hidden"] == "jsonargparse"
+    assert [step for step, _ in series(run, "loss")] == [0, 1]
