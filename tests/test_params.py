@@ -546,3 +546,21 @@ def test_python_config_files_give_their_literal_assignments_and_never_run(
     assert config.path == "cfg.py" and config.params["batch_size"] == 64
     assert config.sha256 == hashlib.sha256(source.encode()).hexdigest()
     assert not marker.exists()
+
+
+def test_a_parsers_unset_option_does_not_hide_a_config_value() -> None:
+    merged, origin = merge_params(
+        [
+            ("config:conf.yaml", {"batch_size": 32, "lr": 0.1}),
+            ("argv", {"config": "conf.yaml"}),
+            ("argparse", {"batch_size": None, "lr": 0.5, "config": "conf.yaml", "resume": None}),
+        ]
+    )
+    assert merged == {"batch_size": 32, "lr": 0.5, "resume": None}
+    assert origin["lr"] == "argparse" and origin["batch_size"] == "config:conf.yaml"
+
+
+def test_the_composed_hydra_config_outranks_argvs_text_of_a_group_override() -> None:
+    db = {"driver": "postgresql", "user": "postgres"}
+    merged, origin = merge_params([("hydra", {"db": db}), ("argv", {"db": "postgresql"})])
+    assert merged == {"db": db} and origin["db.user"] == "hydra"
