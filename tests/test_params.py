@@ -552,7 +552,7 @@ def test_a_parsers_unset_option_does_not_hide_a_config_value() -> None:
     merged, origin = merge_params(
         [
             ("config:conf.yaml", {"batch_size": 32, "lr": 0.1}),
-            ("argv", {"config": "conf.yaml"}),
+            ("argv", {"lr": 0.5}),
             ("argparse", {"batch_size": None, "lr": 0.5, "config": "conf.yaml", "resume": None}),
         ]
     )
