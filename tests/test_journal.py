@@ -184,7 +184,7 @@ def test_what_a_dead_journal_knew_is_recorded(repo: Repo) -> None:
     [run] = result.json()
     assert run["name"] == "lost one" and run["tags"] == ["nightly"]
     assert run["command"] == ["python", "train.py", "--lr", "0.1", "--api-key", "***"]
-    assert run["params"] == {"lr": 0.1, "api-key": "***", "seed": 3}
+    assert run["params"] == {"lr": 0.1, "api_key": "***", "seed": 3}  # one name per param
     assert run["metrics"] == {"loss": 0.25, "acc": 0.75}
     assert run["duration_s"] >= 9
 
