@@ -98,7 +98,7 @@ def test_tensorboard_event_files_are_read_with_their_folders_when_tags_repeat(
     pytest.importorskip("tensorboardX")
     pytest.importorskip("tensorboard")
     commit_script(repo, "train.py", TENSORBOARD)
-    proc = repo.run("exec", PY, "train.py")
+    proc = repo.run("exec", "--no-autocapture", PY, "train.py")  # the event files alone
     assert proc.returncode == 0, proc.stderr
     run = recorded(repo)
     assert run["series"]["train/epoch_loss"] == [[0, 1.0], [1, 0.5], [2, pytest.approx(1 / 3)]]
@@ -116,7 +116,8 @@ def test_without_the_tensorboard_extra_one_line_says_event_files_were_not_read(
     shadow.mkdir(parents=True)
     (shadow / "__init__.py").write_text("raise ImportError('no tensorboard')\n")
     src = Path(__file__).resolve().parents[1]
-    proc = repo.run("exec", PY, "train.py", env={"PYTHONPATH": f"{shadow.parent}{os.pathsep}{src}"})
+    env = {"PYTHONPATH": f"{shadow.parent}{os.pathsep}{src}"}
+    proc = repo.run("exec", "--no-autocapture", PY, "train.py", env=env)  # files only
     assert proc.returncode == 0, proc.stderr
     warnings = [line for line in proc.stderr.decode().splitlines() if "TensorBoard" in line]
     assert warnings == [

@@ -79,8 +79,8 @@ def test_the_corpus_as_a_program_prints_it_gives_each_metric_its_series() -> Non
     series = collector.series()
     assert series["eval_logloss"].values == [0.22646]
     assert series["test_accuracy"].values == [89.0, 0.8999]
-    assert "seed" not in series and "lr" in series  # lr from the pipe table only
-    assert series["lr"].values == [10.0]
+    assert "seed" not in series and "learning_rate" in series  # from the HF dict only
+    assert series["lr"].values == [10.0, 0.0003]  # pipe tables, not "Learning rate: 0.001"
 
 
 _NAMES = st.sampled_from(["loss", "val loss", "accuracy", "val_auc", "eval-logloss", "f1"])

@@ -43,11 +43,11 @@ def test_a_flag_overrides_the_config_key_of_the_same_name(repo: Repo) -> None:
     run = recorded(repo, runs[0]["id"])
     assert run["params"] == {
         "split_seed": 9,
-        "batch_size": 32,
+        "batch_size": 32,  # argparse's unset None does not hide the config file's value
         "lr": 0.1,
-        "early_stopping": False,
+        "no_early_stopping": True,  # the name and value argparse gave the program
     }
-    assert run["param_sources"]["split_seed"] == "argv"
+    assert run["param_sources"]["split_seed"] == "argparse"
     assert run["param_sources"]["batch_size"] == "config:conf.yaml"
     # --config only names the file: not a param; the file is recorded with its hash.
     digest = hashlib.sha256(config.read_bytes()).hexdigest()
@@ -89,3 +89,18 @@ def test_a_python_config_file_is_hashed_and_its_literals_are_params(repo: Repo) 
     [entry] = run["config_files"]
     assert entry["path"] == "config/train_shakespeare_char.py" and len(entry["sha256"]) == 64
     assert run["metrics"] == {"train_loss": 4.2, "val_loss": 4.3}
+
+
+def test_a_parser_that_keeps_no_cuda_is_not_contradicted_by_argv(repo: Repo) -> None:
+    repo.write(
+        "train.py",
+        "import argparse\np = argparse.ArgumentParser()\n"
+        "p.add_argument('--no-cuda', action='store_true')\np.add_argument('--lr', type=float)\n"
+        "a = p.parse_args()\nprint(f'Test accuracy: {0.9 if a.no_cuda else 0.8}')\n",
+    )
+    repo.commit_all("train")
+    assert repo.run("exec", PY, "train.py", "--no-cuda", "--lr", "0.1").returncode == 0
+    assert repo.run("exec", "--no-autocapture", PY, "train.py", "--no-cuda").returncode == 0
+    runs = repo.runs_json()  # newest first
+    assert runs[1]["params"] == {"no_cuda": True, "lr": 0.1}  # what argparse parsed
+    assert runs[0]["params"] == {"cuda": False}  # the command line alone

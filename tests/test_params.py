@@ -458,3 +458,109 @@ keys = st.text(alphabet="abc.", min_size=1, max_size=4)
 def test_unflatten_never_loses_a_value(flat: dict[str, int]) -> None:
     nested = unflatten(flat)
     assert sorted(flatten(nested).values()) == sorted(flat.values())
+
+
+# ---------------------------------------------------------------- one name per param (issue 15)
+
+
+def test_sources_merge_by_precedence_whatever_their_order() -> None:
+    from runledger.recording.capture.params import PRECEDENCE
+
+    sources = [
+        ("cli", {"a": 1}),
+        ("inprocess:argparse", {"a": 4, "b": 4, "c": 4}),
+        ("argv", {"a": 2, "b": 2, "d": 2}),
+        ("config:conf.yaml", {"a": 3, "b": 3, "c": 3, "d": 3, "e": 3}),
+    ]
+    merged, origin = merge_params(sources)
+    assert merged == {"a": 1, "b": 4, "c": 4, "d": 2, "e": 3}
+    assert origin == {
+        "a": "cli",
+        "b": "inprocess:argparse",
+        "c": "inprocess:argparse",
+        "d": "argv",
+        "e": "config:conf.yaml",
+    }
+    assert PRECEDENCE.index("inprocess") > PRECEDENCE.index("argv") > PRECEDENCE.index("config")
+
+
+def test_dash_and_underscore_are_one_name_in_every_source_and_depth() -> None:
+    merged, origin = merge_params(
+        [
+            ("config:c.yaml", {"split_seed": 42, "model": {"hidden-size": 8, "depth": 2}}),
+            ("argv", {"split-seed": 7, "model": {"hidden_size": 16}}),
+        ]
+    )
+    assert merged == {"split_seed": 7, "model": {"hidden_size": 16, "depth": 2}}
+    assert origin["split_seed"] == "argv" and origin["model.depth"] == "config:c.yaml"
+
+
+@given(st.lists(st.sampled_from(["a", "b", "-", "_"]), min_size=1, max_size=6).map("".join))
+def test_any_spelling_of_a_name_merges_into_one(name: str) -> None:
+    dashed, underscored = name.replace("_", "-"), name.replace("-", "_")
+    merged, _ = merge_params([("config:x", {dashed: 1}), ("argv", {underscored: 2})])
+    assert merged == {underscored: 2}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["python", "t.py", "--config", "conf.yaml", "--lr", "1"],
+        ["python", "t.py", "-c", "conf.yaml", "--lr", "1"],
+        ["python", "t.py", "--cfg=conf.toml", "--lr", "1"],
+        ["python", "t.py", "--config-file", "conf.json", "--lr", "1"],
+        ["python", "app.py", "--config-name", "train", "--lr", "1"],
+    ],
+)
+def test_flags_that_only_name_a_config_file_are_not_params(argv: list[str]) -> None:
+    assert params_from_argv(argv) == {"lr": 1}
+
+
+def test_a_config_flag_with_a_number_is_a_param() -> None:
+    assert params_from_argv(["python", "t.py", "-c", "3"]) == {"c": 3}
+
+
+def test_python_config_files_give_their_literal_assignments_and_never_run(
+    tmp_path: Path,
+) -> None:
+    from runledger.recording.capture.params import python_literal_assignments
+
+    marker = tmp_path / "ran"
+    source = (
+        f"import os\nos.system('touch {marker}')\n"
+        "batch_size = 12\nlearning_rate: float = 6e-4\nbetas = (0.9, 0.95)\n"
+        "dataset = 'shakespeare_char'\nn = batch_size * 2\nbatch_size = 64\n"
+        "__all__ = ['x']\na, b = 1, 2\n"
+    )
+    assert python_literal_assignments(source) == {
+        "batch_size": 64,
+        "learning_rate": 6e-4,
+        "betas": [0.9, 0.95],
+        "dataset": "shakespeare_char",
+    }
+    assert not marker.exists()
+    (tmp_path / "train.py").write_text("print(1)\n")
+    (tmp_path / "cfg.py").write_text(source)
+    argv = ["python", "train.py", "cfg.py", "--batch_size=32"]
+    [config] = config_files_from_argv(argv, tmp_path)
+    assert config.path == "cfg.py" and config.params["batch_size"] == 64
+    assert config.sha256 == hashlib.sha256(source.encode()).hexdigest()
+    assert not marker.exists()
+
+
+def test_a_parsers_unset_option_does_not_hide_a_config_value() -> None:
+    merged, origin = merge_params(
+        [
+            ("config:conf.yaml", {"batch_size": 32, "lr": 0.1}),
+            ("argv", {"lr": 0.5}),
+            ("argparse", {"batch_size": None, "lr": 0.5, "config": "conf.yaml", "resume": None}),
+        ]
+    )
+    assert merged == {"batch_size": 32, "lr": 0.5, "resume": None}
+    assert origin["lr"] == "argparse" and origin["batch_size"] == "config:conf.yaml"
+
+
+def test_the_composed_hydra_config_outranks_argvs_text_of_a_group_override() -> None:
+    db = {"driver": "postgresql", "user": "postgres"}
+    merged, origin = merge_params([("hydra", {"db": db}), ("argv", {"db": "postgresql"})])
+    assert merged == {"db": db} and origin["db.user"] == "hydra"

@@ -100,7 +100,11 @@ def argv_and_inprocess_sources(
             known.update(".".join(parts[start:]) for start in range(len(parts)))
     flat = params_capture.flatten(argv)
     kept = {
-        key: value for key, value in flat.items() if params_capture.normalize_key(key) not in known
+        key: value
+        for key, value in flat.items()
+        if params_capture.normalize_key(key) not in known
+        # argv reads --no-cuda as cuda = false; a parser that kept no_cuda = true said it first
+        and not (value is False and "no_" + params_capture.normalize_key(key) in known)
     }
     return [("argv", params_capture.unflatten(kept)), *in_process]
 

@@ -100,6 +100,7 @@ _KEY_VALUE_PAIR_RE: Final = re.compile(rf"({_NAME})=((?i:{_NUMBER}))")
 _INTEGER_RE: Final = re.compile(r"[+-]?[0-9]+")
 _NUMBER_RE: Final = re.compile(_NUMBER, re.IGNORECASE)
 _DIGIT_RE: Final = re.compile(r"[0-9]")
+_NAN_INF_RE: Final = re.compile(r"\b(?:nan|inf)", re.IGNORECASE)
 _LINE_END_RE: Final = re.compile(rb"[\r\n]")
 
 
@@ -161,8 +162,11 @@ def parse_metric_line(line: str, patterns: Sequence[re.Pattern[str]] = ()) -> Pa
         found = _user_pattern_fields(text, patterns)
         if found is not None:
             return _to_parsed_line(found)
-    if not text or (not _DIGIT_RE.search(text) and "=" not in text and text[0] != "{"):
-        return None  # most prose: no number at all
+    if not text:
+        return None
+    if not _DIGIT_RE.search(text) and "=" not in text and text[0] != "{":
+        if not _NAN_INF_RE.search(text):
+            return None  # most prose: no number at all
     return _builtin_line(strip_logging_prefix(text))
 
 

@@ -29,7 +29,6 @@ so a line costs a few microseconds.
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import Final
 
@@ -62,6 +61,12 @@ METRIC_WORDS: Final = frozenset(
     "hit hits auprc aupr fscore kappa mcc".split()
 )
 _NAME_WORD_SPLIT_RE: Final = re.compile(r"[\W_]+")
+# Words of sentences, never of a metric's name: "loss improved from 0.5 to 0.4".
+PROSE_WORDS: Final = frozenset(
+    "from to improved improve did does not is was are were be been has have had with at "
+    "took takes after before than then saving saved loading loaded reached reaches found "
+    "using use set setting into".split()
+)
 MAX_PY_DICT_CHARS: Final = 8192
 
 _NUM: Final = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|inf|-inf)"
@@ -99,7 +104,7 @@ _NOISE_RE: Final = re.compile(
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
     r"|[0-9]+\s*/\s*[0-9]+\s*batches"  # 10/ 29 batches
     r"|ETA:?\s*[0-9:.]+\s*(?:s|ms|min)?"
-    r"|lr:?\s*\[[^\]]*\]",
+    r"|batch\s*:?\s*[0-9]+\s*/\s*[0-9]+",  # [Batch 100/938]
     re.IGNORECASE,
 )
 
@@ -115,7 +120,11 @@ _HEAD_RE: Final = re.compile(
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
     re.IGNORECASE,
 )
-_PIECE_SPLIT_RE: Final = re.compile(r"[,;|\t\u2502]| +- +")
+_BRACKETED_STEP_RE: Final = re.compile(
+    r"\b(epoch|step|iter|iteration|it|batch)\s*:?\s*\[\s*([0-9]+(?:\s*/\s*[0-9]+)?)\s*\]",
+    re.IGNORECASE,
+)
+_PIECE_SPLIT_RE: Final = re.compile(r"[,;|\t\u2502\[\]]| +- +")
 _POSSESSIVE_RE: Final = re.compile(r"'s\b")
 _NAME_CLEAN_RE: Final = re.compile(r"[^\w./]+")
 _LABEL_RE: Final = re.compile(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
@@ -125,6 +134,9 @@ _TWO_CELL_ROW_RE: Final = re.compile(
 _KERAS_PROGRESS_RE: Final = re.compile(r"[0-9]+/[0-9]+\s*(?:\[[=>.]*\]|━)")
 
 _PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF")
+_STEP_STARTS: Final = frozenset("eEsSiI")
+_SEPARATOR_RE: Final = re.compile(r"[:=|\t\u2502\[]")
+_NUMBER_HINT_RE: Final = re.compile(r"[0-9]|nan|inf", re.IGNORECASE)
 _HEAD_STARTS: Final = frozenset("[eEsStTiIvVdD")
 _PREFIX_RE: Final = re.compile(
     r"(?:"
@@ -161,7 +173,10 @@ def strip_logging_prefix(text: str) -> str:
 
 def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
     """``(step, metrics)`` of a line in one of the known shapes, or None for prose."""
-    head = _HEAD_RE.match(text) if text[:1] in _HEAD_STARTS else None
+    starts_a_head = text[:1] in _HEAD_STARTS
+    if not starts_a_head and _SEPARATOR_RE.search(text) is None:
+        return None  # no step head, no ":", "=", "|", tab: prose ("Loading shard 3 of 12")
+    head = _HEAD_RE.match(text) if starts_a_head else None
     steps: dict[str, Number] = {}
     phase = ""
     has_step = False
@@ -216,6 +231,8 @@ def _step_name(word: str) -> str:
 def _read_pieces(
     rest: str, steps: dict[str, Number], phase: str, has_step: bool, table: bool
 ) -> tuple[Number | None, Fields] | None:
+    if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
+        rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
     values: Fields = {}
     spaced_only = True  # every metric was "name value": needs a step or a table to count
     names: list[str] = []  # as written, to look for a metric word only when that decides
@@ -225,7 +242,11 @@ def _read_pieces(
         piece = piece.strip()
         if not piece:
             continue
-        step = _STEP_PIECE_RE.fullmatch(piece)
+        if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
+            if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
+                continue
+            return None
+        step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
         if step is not None:
             steps.setdefault(_step_name(step["word"]), int(step["n"]))
             has_step = True
@@ -269,6 +290,8 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
     """
     match = _PIECE_RE.fullmatch(piece)
     if match is not None:
+        if " " in match["name"] and _is_prose_name(match["name"]):
+            return None  # "val_loss improved from inf to 0.12": a sentence, not a name
         name, value = _piece_metric(match, phase)
         values[name] = value
         names.append(match["name"])
@@ -285,6 +308,10 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
     return None
 
 
+def _is_prose_name(name: str) -> bool:
+    return any(word in PROSE_WORDS for word in name.lower().split())
+
+
 def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
     raw_name = match["name"]
     as_written = match["sep"] == "=" and " " not in raw_name  # loss=0.3, val/acc=0.9
@@ -298,6 +325,8 @@ def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
 
 
 def _clean_name(name: str) -> str:
+    if name.isidentifier() and name.islower():
+        return name  # val_loss: already clean
     return _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
 
 
@@ -320,6 +349,8 @@ def _choose_step(steps: dict[str, Number], values: Fields) -> Number | None:
 def _number(raw: str) -> Number:
     if raw.isdigit():
         return int(raw)
+    if "." in raw or "e" in raw or "E" in raw or raw[-1:] in "nNfF":
+        return float(raw)
     try:
         return int(raw)
     except ValueError:
@@ -330,6 +361,8 @@ def python_dict_fields(text: str) -> Fields | None:
     """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers."""
     if len(text) > MAX_PY_DICT_CHARS:
         return None
+    import ast  # only for the rare line that looks like a dict
+
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):

@@ -65,8 +65,11 @@ CONFIG_FLAGS: Final = frozenset(
     }
 )  # fmt: skip
 # Where a param's value came from, least to most specific: a later source wins a key.
-# "inprocess" is what the program itself parsed (argparse, click, ...): the value it used.
-PRECEDENCE: Final = ("default", "config", "hydra", "argv", "inprocess", "log_params", "cli")
+# "hydra" (the composed config, read from .hydra/ or in-process) is the command line already
+# applied, so it outranks argv's text; "inprocess" is what the program's own parser gave.
+PRECEDENCE: Final = ("default", "config", "argv", "hydra", "inprocess", "log_params", "cli")
+# Source names of the in-process capture (capture/inprocess.py), ranked as "inprocess".
+INPROCESS_SOURCES: Final = frozenset({"argparse", "click", "typer", "jsonargparse", "absl"})
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
 # A YAML file of a few KB can alias itself into billions of values; stop long before that.
 MAX_CONFIG_VALUES: Final = 100_000
@@ -724,6 +727,8 @@ def source_rank(source: str) -> int:
     """Where a source (``"argv"``, ``"config:conf.yaml"``, ``"inprocess:argparse"``) stands in
     PRECEDENCE; an unknown kind ranks with ``argv``."""
     kind = source.partition(":")[0]
+    if kind in INPROCESS_SOURCES:
+        kind = "inprocess"
     return PRECEDENCE.index(kind) if kind in PRECEDENCE else PRECEDENCE.index("argv")
 
 
@@ -739,12 +744,34 @@ def merge_params(
     """
     merged: dict[str, Any] = {}
     setter: dict[str, str] = {}
+    inprocess = PRECEDENCE.index("inprocess")
     for name, params in sorted(sources, key=lambda source: source_rank(source[0])):
         normalized = normalize_keys(params)
+        if source_rank(name) == inprocess:
+            normalized = _parsed_values_that_count(normalized, flatten(merged))
         merged = deep_merge(merged, normalized)
         for key in flatten(normalized):
             setter[key] = name
     return merged, {key: setter[key] for key in flatten(merged) if key in setter}
+
+
+def _parsed_values_that_count(parsed: dict[str, Any], known: Mapping[str, Any]) -> dict[str, Any]:
+    """A parser's values, less its unset options (None) where another source has a value
+    (``--batch-size`` defaulting to None, the config file's ``batch_size: 32`` used instead),
+    and less the option that only named a config file (``--config conf.yaml``)."""
+    kept = {}
+    for key, value in flatten(parsed).items():
+        if value is None and known.get(key) is not None:
+            continue
+        if "." not in key and _names_a_config_file(key, value) and _looks_like_a_file(value):
+            continue
+        kept[key] = value
+    return unflatten(kept)
+
+
+def _looks_like_a_file(value: str) -> bool:
+    suffix = Path(value).suffix.lower()
+    return suffix in CONFIG_SUFFIXES or suffix == PYTHON_CONFIG_SUFFIX
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
