@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import time_cli  # noqa: E402
 from runledger import ids  # noqa: E402
 from runledger.model.record import GitInfo, MetricSummary, Run  # noqa: E402
 from runledger.store import git  # noqa: E402
@@ -109,21 +110,7 @@ def make_runs(path: Path, count: int) -> None:
 
 
 def time_command(path: Path, args: list[str]) -> float:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), COLUMNS="120", LINES="40")
-    best = float("inf")
-    for attempt in range(4):
-        began = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "runledger", *args],
-            cwd=path,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
-        if attempt:  # the first run warms caches (the OS's and runledger's)
-            best = min(best, time.perf_counter() - began)
-    return best
+    return time_cli(path, args, repeats=3, env={"COLUMNS": "120", "LINES": "40"}).median_s
 
 
 def main() -> None:

@@ -13,8 +13,6 @@ reproduce), times the same commands with that code too, for the cost of the scan
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import time_cli  # noqa: E402
 from runledger import ids  # noqa: E402
 from runledger.model.record import GitInfo, MetricSummary, Reproduction, Run  # noqa: E402
 from runledger.store import git  # noqa: E402
@@ -57,21 +56,10 @@ def make_runs(count: int, commit: str) -> list[Run]:
 
 
 def timed(code: Path, repo_dir: Path, args: list[str], repeats: int) -> float:
-    env = dict(os.environ, PYTHONPATH=str(code))
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "runledger", *args],
-            cwd=repo_dir,
-            env=env,
-            capture_output=True,
-            check=False,
-        )
-        seconds.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            raise SystemExit(proc.stderr.decode())
-    return statistics.median(seconds)
+    timing = time_cli(repo_dir, args, repeats, code=code, warmup=False)
+    if timing.exit_code != 0:
+        raise SystemExit(timing.stderr)
+    return timing.median_s
 
 
 def main() -> None:

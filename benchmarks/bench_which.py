@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import time_cli  # noqa: E402
 from runledger import ids  # noqa: E402
 from runledger.model.record import GitInfo, Run  # noqa: E402
 from runledger.recording.capture.files import FileRecord  # noqa: E402
@@ -72,21 +71,8 @@ def make_runs(count: int, inputs: int, commit: str) -> list[Run]:
 
 
 def timed(repo_dir: Path, args: list[str], repeats: int) -> tuple[float, int]:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    seconds = []
-    code = 0
-    for _ in range(repeats):
-        start = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-m", "runledger", *args],
-            cwd=repo_dir,
-            env=env,
-            capture_output=True,
-            check=False,
-        )
-        seconds.append(time.perf_counter() - start)
-        code = proc.returncode
-    return statistics.median(seconds), code
+    timing = time_cli(repo_dir, args, repeats, warmup=False)
+    return timing.median_s, timing.exit_code
 
 
 def main() -> None:

@@ -11,6 +11,9 @@ Every key is optional::
     [reproduce]
     tolerance = 0.001                     # relative; or per metric: { "*" = 0.001, acc = 0.005 }
 
+    [metrics]
+    patterns = ['^Val\\s+F1\\s*=\\s*(?P<val_f1>[-\\d.eE]+)']   # named groups are metric names
+
 Paths are relative to the repository root (where this file is), whatever directory exec runs
 in; an absolute path (a shared dataset mount) is taken as it is. Since exec refuses a dirty
 tree, the file on disk is the one at the run's commit. Any mistake is one UserError that names
@@ -33,8 +36,9 @@ from runledger.errors import UserError
 CONFIG_FILE = ".runledger.toml"
 ALL_METRICS = "*"
 
-_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "autocapture", "reproduce")
+_TOP_KEYS = ("inputs", "outputs", "env", "secret_patterns", "autocapture", "reproduce", "metrics")
 _REPRODUCE_KEYS = ("tolerance",)
+_METRICS_KEYS = ("patterns",)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,7 @@ class ProjectConfig:
     secret_patterns: tuple[str, ...] = ()
     tolerance: Tolerance = field(default_factory=Tolerance)
     path: Path | None = None
+    metric_patterns: tuple[re.Pattern[str], ...] = ()
     autocapture: bool = True
 
 
@@ -88,6 +93,10 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
     if not isinstance(reproduce, dict):
         raise _type_error("reproduce", "a table ([reproduce])", reproduce)
     _refuse_unknown(reproduce, _REPRODUCE_KEYS, "reproduce.")
+    metrics = data.get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise _type_error("metrics", "a table ([metrics])", metrics)
+    _refuse_unknown(metrics, _METRICS_KEYS, "metrics.")
     return ProjectConfig(
         inputs=_paths(data, "inputs"),
         outputs=_paths(data, "outputs"),
@@ -95,6 +104,7 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
         secret_patterns=_patterns(data, "secret_patterns"),
         tolerance=_tolerance(reproduce.get("tolerance")),
         path=path,
+        metric_patterns=_metric_patterns(metrics),
         autocapture=_boolean(data, "autocapture"),
     )
 
@@ -181,6 +191,27 @@ def _patterns(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
                     f"({error})"
                 ) from error
     return patterns
+
+
+def _metric_patterns(metrics: Mapping[str, Any]) -> tuple[re.Pattern[str], ...]:
+    """``[metrics] patterns``: regexes whose named groups are metric names (``step``: the step)."""
+    key = "metrics.patterns"
+    example = "'^Val F1 = (?P<val_f1>[-\\d.eE]+)'"
+    compiled = []
+    for text in _strings(metrics, "patterns", example):
+        try:
+            pattern = re.compile(text)
+        except re.error as error:
+            raise UserError(
+                f"{CONFIG_FILE}: '{key}': {text!r} is not a valid regular expression ({error})"
+            ) from error
+        if not pattern.groupindex:
+            raise UserError(
+                f"{CONFIG_FILE}: '{key}': {text!r} has no named group; name each metric's "
+                f"group, e.g. {example}"
+            )
+        compiled.append(pattern)
+    return tuple(compiled)
 
 
 def _tolerance(value: object) -> Tolerance:

@@ -76,6 +76,27 @@ DEFAULT_ENV_ALLOWLIST: tuple[str, ...] = (
     # seeds read by common training scripts
     "SEED",
     "RANDOM_SEED",
+    # Keras 3 runs on TensorFlow, JAX or PyTorch: a different backend gives other numbers
+    "KERAS_BACKEND",
+    # tf.keras 2 instead of Keras 3: other defaults, other layers, other results
+    "TF_USE_LEGACY_KERAS",
+    # oneDNN's fused kernels change TensorFlow's floating-point rounding
+    "TF_ENABLE_ONEDNN_OPTS",
+    # Hugging Face tokenizers' threads: on/off changes speed and, with forked loaders, hangs
+    "TOKENIZERS_PARALLELISM",
+    # which JAX backend (cpu, gpu, tpu) ran the computation
+    "JAX_PLATFORMS",
+    # PyTorch's determinism and debug switches (TORCH_DETERMINISTIC, TORCH_USE_CUDA_DSA, ...)
+    "TORCH_DETERMINISTIC*",
+    "TORCH_USE_CUDA_DSA",
+    "TORCH_ALLOW_TF32*",
+    "TORCH_CUDNN_*",
+    # torch.compile on or off, and Inductor's choices, change kernels and their rounding
+    "TORCH_COMPILE_DISABLE",
+    "TORCHDYNAMO_DISABLE",
+    "TORCHINDUCTOR_*",
+    # the CUDA matmul path PyTorch may take (e.g. cuBLASLt): other kernels, other rounding
+    "TORCH_BLAS_PREFER_CUBLASLT",
     # which code and which interpreter environment ran
     "PYTHONPATH",
     "VIRTUAL_ENV",

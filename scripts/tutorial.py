@@ -12,7 +12,9 @@ checkout and ``python`` to the interpreter running this script. Blocks fenced an
 A ```text block that follows a ```sh block (with only blank lines between) is that block's
 output: --update replaces it with what the block printed, stdout and stderr together as a
 terminal shows them, 110 columns wide, trailing spaces stripped, the scratch directory
-written as ``~``. tests/test_docs.py runs the same blocks and checks that they succeed.
+written as ``~``. tests/test_docs.py runs the same blocks, checks that they succeed, and compares
+each output block with what its block printed, after :func:`normalise` has replaced what must
+vary from run to run (ids, commits, times, durations, sizes, versions, package counts).
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ COLUMNS = "110"
 MARKER = "@@runledger-tutorial-block"
 # The tutorial's own clones set their git identity; one pinned in the environment would win.
 UNSET = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
+# The caller's own environment must not show in the output (a reader has none of it).
+CALLER_ONLY = (
+    "VIRTUAL_ENV",
+    "VIRTUAL_ENV_PROMPT",
+    "CONDA_PREFIX",
+    "CONDA_DEFAULT_ENV",
+    "PYTHONPATH",
+)
 
 _FENCE = re.compile(r"^(```+|~~~+)\s*([\w+-]*)")
 
@@ -134,12 +144,11 @@ def environment(bin_dir: Path) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in UNSET and not key.startswith("RUNLEDGER_")
+        if key not in UNSET and key not in CALLER_ONLY and not key.startswith("RUNLEDGER_")
     }
     python_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([str(bin_dir), python_dir, env.get("PATH", "")])
     env["COLUMNS"] = COLUMNS
-    env.pop("PYTHONPATH", None)
     return env
 
 
@@ -187,6 +196,70 @@ def tidy(output: str, workdir: Path) -> str:
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
+
+
+_VARYING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), replacement)
+    for pattern, replacement in (
+        (r"\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?", "<time>"),
+        (r"\b(?:just now|\d+ ?(?:s|m|h|d|min|seconds?|minutes?|hours?|days?) ago)\b", "<when>"),
+        (r"\b[\w.+-]+@[\w.-]+\b", "<who>"),
+        (r"\b\d+(?:\.\d+){2,}\S*", "<version>"),
+        (r"\b\d+(?:\.\d+)? ?(?:B|KiB|MiB|GiB|kB|KB|MB|GB)\b", "<size>"),
+        (r"\b\d+(?:\.\d+)?(?:ms|s|m|h)\b", "<duration>"),
+        (r"\b\d+ packages\b", "<n> packages"),
+        (r"\b\d+ installed\b", "<n> installed"),
+        (r"\S*/bin/python[\d.]*", "<python>"),
+        (r"(?m)^(\s*)(os|cpu|python)\s{2,}.*$", r"\1\2 <machine>"),
+        (r"\b\d+ more\b", "<n> more"),
+        (r"[─━═]+", "─"),
+        (r"[ \t]+", " "),
+    )
+)
+
+
+def _is_id_or_hash(word: str) -> bool:
+    """A run id (16 or 10 base32 characters) or a git object name (7-40 hex digits)."""
+    digits = sum(char.isdigit() for char in word)
+    letters = len(word) - digits
+    if re.fullmatch(r"[0-9a-f]{7,40}", word):
+        return letters > 0 or len(word) == 8  # a short commit can be all digits
+    return len(word) in (10, 16) and digits >= 1 and letters >= 2
+
+
+def normalise(output: str) -> str:
+    """What an output block says once what varies between two runs of it is replaced."""
+    output = re.sub(
+        r"\b[0-9a-z]{7,40}\b",
+        lambda match: "<id>" if _is_id_or_hash(match.group(0)) else match.group(0),
+        output,
+    )
+    for pattern, replacement in _VARYING:
+        output = pattern.sub(replacement, output)
+    return "\n".join(line.strip() for line in output.split("\n") if line.strip())
+
+
+def differences(markdown: str, outcome: Outcome, workdir: Path) -> list[str]:
+    """One unified diff per output block that no longer says what its block prints."""
+    import difflib
+
+    found = []
+    for step in steps(markdown):
+        if step.output is None or step.number not in outcome.outputs:
+            continue
+        shown = normalise(step.output.text)
+        printed = normalise(tidy(outcome.outputs[step.number], workdir))
+        # Where a line wraps depends on the scratch directory's length: compare the text alone.
+        if re.sub(r"\s+", "", shown) != re.sub(r"\s+", "", printed):
+            diff = difflib.unified_diff(
+                shown.split("\n"),
+                printed.split("\n"),
+                f"docs/tutorial.md line {step.output.start + 1}",
+                "printed now",
+                lineterm="",
+            )
+            found.append("\n".join(diff))
+    return found
 
 
 def update(markdown: str, outcome: Outcome, workdir: Path) -> str:

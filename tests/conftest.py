@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,8 +34,11 @@ PINNED_GIT_ENV = {
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    """No test reads or writes the real HOME or the user's gitconfig."""
+    """No test reads or writes the real HOME, the user's gitconfig or the real temp folder."""
     home = tmp_path_factory.mktemp("home")
+    temp = tmp_path_factory.mktemp("tmp")
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
     (home / ".gitconfig").write_text(
         "[user]\n\tname = Test User\n\temail = test@example.com\n"
         "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n"
@@ -187,3 +191,44 @@ def repo(tmp_path: Path) -> Iterator[Repo]:
 def python_command(code: str) -> Sequence[str]:
     """A command line that runs ``code`` with this interpreter."""
     return [sys.executable, "-c", code]
+
+
+def _daily_seed() -> int:
+    """CI's seed for property tests: a new search each day (or CI run), printed so it replays."""
+    run_number = os.environ.get("GITHUB_RUN_NUMBER", "")
+    if run_number.isdigit():
+        return int(run_number)
+    import datetime
+
+    return int(datetime.date.today().strftime("%Y%m%d"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """CI derandomizes per run, not forever: Hypothesis's own ``ci`` profile fixes the seed and
+    drops the database, so it could never find anything new."""
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=False, database=None, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+        if config.getoption("hypothesis_seed", None) is None:
+            config.option.hypothesis_seed = str(_daily_seed())
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is not None:
+        terminalreporter.write_line(
+            f"property tests ran with --hypothesis-seed={seed} (the same seed replays a failure)"
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``linux`` need /proc: skipped, and said so, on other systems."""
+    if sys.platform.startswith("linux"):
+        return
+    skip = pytest.mark.skip(reason="Linux only: reads /proc")
+    for item in items:
+        if "linux" in item.keywords:
+            item.add_marker(skip)

@@ -87,7 +87,7 @@ def test_hydra_composed_config_is_recorded(repo: Repo) -> None:
         "import os, time\n"
         "d = time.strftime('outputs/%Y-%m-%d/%H-%M-%S')\n"
         "os.makedirs(d + '/.hydra', exist_ok=True)\n"
-        "open(d + '/.hydra/config.yaml', 'w').write('trainer:\\n  max_epochs: 20\\nlr: 0.001\\n')\n"
+        "open(d + '/.hydra/config.yaml', 'w').write('trainer:\\n  max_epochs: 20\\nlr: 0.002\\n')\n"
         "print('val_loss=0.7')\n",
     )
     repo.commit_all("hydra app")
@@ -95,7 +95,9 @@ def test_hydra_composed_config_is_recorded(repo: Repo) -> None:
     run = show(repo)
     assert run["params"]["trainer"] == {"max_epochs": 20}
     assert run["params"]["lr"] == 0.002
+    # The composed config is the truth: the override is in it, argv is not read again.
     assert run["param_sources"]["trainer.max_epochs"] == "hydra"
+    assert run["param_sources"]["lr"] == "hydra"
 
 
 def test_metrics_from_output_file_and_log_api(repo: Repo) -> None:

@@ -134,7 +134,7 @@ def test_a_tolerance_per_metric(tmp_path: Path) -> None:
         (
             "colour = 1\n",
             ".runledger.toml: unknown key 'colour' (known keys: inputs, outputs, env, "
-            "secret_patterns, autocapture, reproduce)",
+            "secret_patterns, autocapture, reproduce, metrics)",
         ),
         (
             "[reproduce]\ntolerence = 0.1\n",

@@ -45,6 +45,12 @@ def test_every_shell_block_of_the_tutorial_runs(tmp_path: Path) -> None:
     outcome = tutorial.run(markdown, workdir, tutorial.environment(tmp_path / "bin"))
     assert outcome.returncode == 0, tutorial.describe_failure(outcome, workdir)
     assert set(outcome.outputs) == {step.number for step in tutorial.steps(markdown)}
+    stale = tutorial.differences(markdown, outcome, workdir)
+    assert not stale, (
+        f"{len(stale)} output block(s) of docs/tutorial.md no longer match what their blocks "
+        "print; if the change is meant, run: python scripts/tutorial.py --update\n\n"
+        + "\n\n".join(stale)
+    )
 
 
 def test_a_failing_block_is_named_with_its_line_and_output(tmp_path: Path) -> None:
@@ -140,3 +146,36 @@ def test_the_docs_mention_only_real_commands() -> None:
     unknown = {word: sorted(files) for word, files in documented.items() if word not in real}
     assert not unknown, f"the docs name commands that do not exist: {unknown}"
     assert {"exec", "ls", "show"} <= set(documented)
+
+
+def test_what_varies_between_two_runs_is_not_a_difference() -> None:
+    first = (
+        "runledger: recorded run 6fh4j5dmt3 (ok)\n"
+        " 6fh4j5dmt3   just now   ok   0.1s   81b5e7a7   main   0.3151\n"
+        "started 2026-11-23T17:09:25.650Z, Python 3.11.7, 203 packages, peak 41.2 MiB"
+    )
+    second = (
+        "runledger: recorded run 6gk2m0ax9q (ok)\n"
+        " 6gk2m0ax9q   3 minutes ago   ok   12.4s   0c1d2e3f   main   0.3151\n"
+        "started 2026-12-06T04:10:00.001Z, Python 3.12.1, 87 packages, peak 39 MiB"
+    )
+    assert tutorial.normalise(first) == tutorial.normalise(second)
+
+
+def test_a_real_difference_in_an_output_block_is_named_with_a_diff(tmp_path: Path) -> None:
+    markdown = "```sh\necho 'loss=0.25 acc=0.91'\n```\n\n```text\nloss=0.25 acc=0.90\n```\n"
+    tutorial.make_tools(tmp_path / "bin")
+    outcome = tutorial.run(markdown, tmp_path, tutorial.environment(tmp_path / "bin"))
+    [diff] = tutorial.differences(markdown, outcome, tmp_path)
+    assert "-loss=0.25 acc=0.90" in diff and "+loss=0.25 acc=0.91" in diff
+    assert (
+        tutorial.differences(tutorial.update(markdown, outcome, tmp_path), outcome, tmp_path) == []
+    )
+
+
+def test_the_tutorial_runs_without_the_callers_virtualenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIRTUAL_ENV", "/somewhere/.venv")
+    env = tutorial.environment(tmp_path / "bin")
+    assert "VIRTUAL_ENV" not in env and "PYTHONPATH" not in env

@@ -288,7 +288,7 @@ def test_environment_is_recorded_without_secrets(repo: Repo) -> None:
             "CUDA_VISIBLE_DEVICES": "0,1",
             "PYTHONHASHSEED": "42",
             "MY_API_TOKEN": "abc123456",
-            "RUNLEDGER_FAKE_NVML": "",
+            "RUNLEDGER_FAKE_NVML": "",  # set, naming no file: a machine without a GPU
         },
     )
     assert proc.returncode == 0
@@ -366,7 +366,7 @@ def test_pty_when_stdout_is_a_terminal(repo: Repo) -> None:
 
 
 def test_exec_help_lists_every_option_the_fast_parser_knows(repo: Repo) -> None:
-    from runledger.cli.commands.exec_ import VALUE_OPTIONS
+    from runledger.cli.exec_args import VALUE_OPTIONS
 
     proc = repo.run("exec", "--help")
     assert proc.returncode == 0

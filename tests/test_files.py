@@ -23,6 +23,7 @@ from runledger.recording.capture.files import (
 )
 from runledger.store import hashcache
 from runledger.store.hashcache import HashCache, cache_path_for, sha256_file
+from tests.fuzzing import examples
 
 AN_HOUR_NS = 3_600 * 10**9
 
@@ -182,7 +183,7 @@ def test_fifos_are_skipped(repo: Path) -> None:
     assert paths_of(inputs.files) == ["data/a.csv"]
 
 
-@settings(deadline=None, max_examples=25)
+@settings(deadline=None, max_examples=examples(25))
 @given(
     contents=st.dictionaries(
         st.from_regex(r"[a-z]{1,6}(/[a-z]{1,6}){0,2}", fullmatch=True),

@@ -27,12 +27,13 @@ from runledger.recording.capture import params as params_capture
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.redact import Redactor
 from tests.conftest import Repo
+from tests.fuzzing import examples
 
 PY = sys.executable
 SRC = str(Path(__file__).resolve().parents[1])
 FUZZ = settings(
     deadline=None,
-    max_examples=60,
+    max_examples=examples(60),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 ALLOWED_EXIT_CODES = {0, 1, 2}
@@ -122,7 +123,9 @@ def test_every_command_survives_any_arguments(ledger: Repo, name: str) -> None:
 
 
 @settings(
-    deadline=None, max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    deadline=None,
+    max_examples=examples(12),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     st.lists(
@@ -184,7 +187,7 @@ _WHERE_SOUP = st.lists(
 ).map("".join)
 
 
-@settings(deadline=None, max_examples=400)
+@settings(deadline=None, max_examples=examples(400))
 @given(st.one_of(_WHERE_SOUP, st.text(max_size=40)), st.lists(_ROWS, max_size=4))
 def test_where_evaluates_any_expression_on_any_run(expr: str, rows: list[dict[str, Any]]) -> None:
     try:
@@ -225,7 +228,7 @@ _METRIC_BYTES = st.one_of(
 )
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(st.lists(_METRIC_BYTES, max_size=8), st.lists(_METRIC_BYTES, max_size=8))
 def test_any_output_and_metrics_file_give_storable_metrics(
     chunks: list[bytes], file_lines: list[bytes]
@@ -283,7 +286,7 @@ _YAML_BOMB = (
 )
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=examples(200))
 @given(
     st.sampled_from([".json", ".yaml", ".yml", ".toml"]),
     st.one_of(
@@ -336,7 +339,9 @@ _RUN_FIELDS = [
 
 
 @settings(
-    deadline=None, max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    deadline=None,
+    max_examples=examples(60),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.dictionaries(st.sampled_from(_RUN_FIELDS), _TOML_VALUES, min_size=1, max_size=3))
 def test_any_pushed_run_toml_lists_and_shows_or_is_explained(
@@ -395,7 +400,9 @@ def _with_text(document: dict[str, Any], field: str, text: str) -> None:
 
 
 @settings(
-    deadline=None, max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    deadline=None,
+    max_examples=examples(40),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.sampled_from(_TEXT_FIELDS), _TRICKY_TEXT)
 @example("name", "[/]")  # rich markup crashed show (found by hand, kept here)

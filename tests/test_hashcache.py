@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from runledger.store import hashcache
 from runledger.store.hashcache import CHUNK_SIZE, HashCache, cache_path_for, sha256_file
+from tests.fuzzing import examples
 
 # sha256 of 1 GiB of zero bytes, as printed by both `sha256sum` and `openssl dgst -sha256`.
 ONE_GIB_OF_ZEROS = "49bc20df15e412a64472421e13fe86ff1c5165e18b2afccf160d4dc19fe68a14"
@@ -41,7 +42,7 @@ def test_sha256_file_matches_hashlib_at_chunk_boundaries(tmp_path: Path, size: i
     assert sha256_file(path) == hashlib.sha256(content).hexdigest()
 
 
-@settings(deadline=None, max_examples=50)
+@settings(deadline=None, max_examples=examples(50))
 @given(content=st.binary(max_size=4096))
 def test_sha256_file_matches_hashlib_for_any_content(
     tmp_path_factory: pytest.TempPathFactory, content: bytes

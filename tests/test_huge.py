@@ -20,6 +20,8 @@ import pytest
 
 from tests.conftest import Repo
 
+pytestmark = pytest.mark.linux  # peak memory is read from /proc/<pid>/status
+
 PY = sys.executable
 SRC = str(Path(__file__).resolve().parents[1])
 RSS_BOUND = 100 * 2**20

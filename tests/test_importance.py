@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from runledger.analysis.importance import chi2_95, eta_squared, ranks, spearman
 from tests.chart_runs import series_run, write
 from tests.conftest import Repo
+from tests.fuzzing import examples
 
 
 @pytest.fixture(autouse=True)
@@ -144,7 +145,7 @@ def test_ranks_share_ties() -> None:
     assert ranks([10.0, 30.0, 20.0, 30.0]) == [1.0, 3.5, 2.0, 3.5]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(st.integers(-5, 5), st.floats(-1e6, 1e6, allow_nan=False)),
@@ -164,7 +165,7 @@ def test_spearman_matches_pandas(pairs: list[tuple[int, float]]) -> None:
         assert got == pytest.approx(expected, abs=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.tuples(st.sampled_from("abc"), st.floats(-1e3, 1e3, allow_nan=False)),

@@ -26,6 +26,7 @@ from runledger.store import index as rindex
 from runledger.store.index import RunIndex, index_path
 from runledger.store.ledger import Ledger
 from tests.conftest import Repo
+from tests.fuzzing import examples
 
 IDENT = "Test <t@example.com>"
 AN_HOUR_NS = 3_600 * 10**9
@@ -362,7 +363,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     params=st.dictionaries(st.text(max_size=8), json_values, max_size=4),
     name=st.none() | st.text(max_size=10),

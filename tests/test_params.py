@@ -25,6 +25,7 @@ from runledger.recording.capture.params import (
     parse_value,
     unflatten,
 )
+from tests.fuzzing import examples
 
 # ---------------------------------------------------------------- argv
 
@@ -95,8 +96,11 @@ def test_bare_flags_are_true_whether_followed_by_a_flag_an_override_or_nothing()
     }
 
 
-def test_no_prefixed_flags_are_recorded_as_written() -> None:
-    assert params_from_argv(["python", "t.py", "--no-amp"]) == {"no-amp": True}
+def test_no_prefixed_flags_are_the_flag_set_false() -> None:
+    assert params_from_argv(["python", "t.py", "--no-amp"]) == {"amp": False}
+    argv = ["python", "t.py", "--no-early-stopping", "--no_shuffle", "--notes", "x"]
+    assert params_from_argv(argv) == {"early-stopping": False, "shuffle": False, "notes": "x"}
+    assert params_from_argv(["python", "t.py", "--no-x", "3"]) == {"no-x": 3}  # takes a value
 
 
 def test_empty_inline_value_and_equals_inside_values_are_kept() -> None:
@@ -205,7 +209,7 @@ def test_binary_noise_gives_storable_params() -> None:
     assert tomlcodec.loads(tomlcodec.dumps(params)) == params
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(
     st.lists(
         st.one_of(
@@ -449,7 +453,7 @@ def test_unflatten_keeps_keys_flat_rather_than_losing_a_value() -> None:
 keys = st.text(alphabet="abc.", min_size=1, max_size=4)
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=examples(200))
 @given(st.dictionaries(keys, st.integers(), max_size=8))
 def test_unflatten_never_loses_a_value(flat: dict[str, int]) -> None:
     nested = unflatten(flat)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from runledger.query.select import order
 from tests.conftest import Repo
+from tests.fuzzing import examples
 from tests.synthetic import make_run
 
 A, B, C, D = "6g00000000aaaaaa", "6g00000001bbbbbb", "6g00000002cccccc", "6g00000003dddddd"
@@ -145,7 +146,7 @@ def test_ls_where_through_a_real_subprocess(four: Repo) -> None:
     assert b"Traceback" not in bad.stderr
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(
     st.lists(
         st.one_of(

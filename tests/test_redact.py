@@ -15,6 +15,7 @@ from runledger.redact import (
     safe_env,
     strip_url_credentials,
 )
+from tests.fuzzing import examples
 
 # One of each kind of credential shape; all fake.
 SHAPED_SECRETS = {
@@ -155,6 +156,21 @@ def test_a_broken_extra_regex_is_a_user_error() -> None:
 
 def test_default_allowlist_holds_nothing_secret_looking() -> None:
     assert not [name for name in DEFAULT_ENV_ALLOWLIST if looks_secret(name)]
+
+
+def test_variables_that_change_results_are_kept_by_default() -> None:
+    changing = {
+        "KERAS_BACKEND": "torch",
+        "TF_USE_LEGACY_KERAS": "1",
+        "TOKENIZERS_PARALLELISM": "false",
+        "TF_ENABLE_ONEDNN_OPTS": "0",
+        "TORCH_DETERMINISTIC_ALGORITHMS": "1",
+        "TORCHINDUCTOR_MAX_AUTOTUNE": "1",
+        "TORCH_COMPILE_DISABLE": "1",
+        "CUBLAS_WORKSPACE_CONFIG": ":4096:8",
+        "JAX_PLATFORMS": "cpu",
+    }
+    assert safe_env({**changing, "HOME": "/home/u", "TERM": "xterm"}) == changing
 
 
 # ---------------------------------------------------------------------------- text
@@ -427,7 +443,7 @@ _SECRET_VALUE = st.text(
 )
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(st.text(max_size=300))
 def test_mask_text_is_idempotent_and_never_raises(text: str) -> None:
     redactor = Redactor(ENV)
@@ -463,7 +479,7 @@ _PIECES = st.lists(
 ).map("".join)
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(_PIECES)
 def test_mask_text_is_idempotent_on_secret_laden_text(text: str) -> None:
     redactor = Redactor(ENV)
@@ -471,7 +487,7 @@ def test_mask_text_is_idempotent_on_secret_laden_text(text: str) -> None:
     assert redactor.mask_text(once) == once
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(st.text(max_size=50), _SECRET_VALUE, st.text(max_size=50))
 def test_no_env_secret_survives_in_any_surroundings(before: str, secret: str, after: str) -> None:
     redactor = Redactor({**ENV, "SOME_TOKEN": secret})
@@ -479,7 +495,7 @@ def test_no_env_secret_survives_in_any_surroundings(before: str, secret: str, af
     assert secret not in redactor.mask_bytes((before + secret + after).encode()).decode()
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=examples(200))
 @given(st.text(max_size=50), st.sampled_from(sorted(SHAPED_SECRETS.values())), st.text(max_size=50))
 def test_no_shaped_secret_survives_between_separators(before: str, secret: str, after: str) -> None:
     masked = Redactor({}).mask_text(f"{before} {secret}\n{after}")

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Repo, git
+from tests.fuzzing import examples
 from tests.team import Clone, clone, fsck, ledger_of, make_remote, outside_ledger
 
 
@@ -158,7 +159,9 @@ STEPS = [(who, what) for who in range(3) for what in ("push", "pull", "record")]
 
 
 @settings(
-    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(3),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(order=st.permutations(STEPS))
 def test_push_and_pull_in_any_order_lose_nothing(order: list[tuple[int, str]]) -> None:

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runledger.model import tomlcodec
+from tests.fuzzing import examples
 
 
 def same(a: Any, b: Any) -> bool:
@@ -54,7 +55,7 @@ json_like = st.recursive(
 )
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(st.dictionaries(keys, json_like, max_size=6))
 def test_any_json_like_dict_round_trips_exactly(data: dict[str, Any]) -> None:
     back = tomlcodec.loads(tomlcodec.dumps(data))

@@ -18,6 +18,7 @@ from runledger.analysis.verdict import (
 from runledger.config import Tolerance
 from runledger.errors import UserError
 from runledger.model.record import MetricSummary
+from tests.fuzzing import examples
 
 
 def summary(value: float) -> MetricSummary:
@@ -95,7 +96,7 @@ def test_the_command_line_takes_precedence_over_the_config() -> None:
     assert tolerance_for("acc", Tolerance(), Tolerance()) == 0.0
 
 
-@settings(deadline=None, max_examples=200)
+@settings(deadline=None, max_examples=examples(200))
 @given(
     original=st.floats(allow_nan=False, allow_infinity=False, min_value=-1e9, max_value=1e9),
     tolerance=st.floats(min_value=0, max_value=1),

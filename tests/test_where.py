@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from runledger.errors import UserError
 from runledger.query.where import WhereError, compile_where, evaluate, fields, parse
+from tests.fuzzing import examples
 
 ROW: dict[str, Any] = {
     "id": "0k3fq7m2abcdefgh",
@@ -280,7 +281,7 @@ def test_fields_lists_the_paths_used() -> None:
 # ---------------------------------------------------------------------------- properties
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(st.text(max_size=80))
 def test_arbitrary_text_only_ever_raises_where_error(text: str) -> None:
     try:
@@ -304,7 +305,7 @@ _ALPHABET = list("()[],.'\"=!<>-+0123456789 \\") + [
 ]
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(st.lists(st.sampled_from(_ALPHABET), max_size=40).map("".join))
 def test_grammar_soup_only_ever_raises_where_error(text: str) -> None:
     try:
@@ -387,7 +388,7 @@ _ROWS = st.fixed_dictionaries(
 )
 
 
-@settings(deadline=None, max_examples=300)
+@settings(deadline=None, max_examples=examples(300))
 @given(_EXPRESSIONS, _ROWS)
 def test_generated_valid_expressions_parse_and_evaluate(expr: str, row: dict[str, Any]) -> None:
     tree = parse(expr)

@@ -26,7 +26,7 @@ def _exec_fast_path(args: Sequence[str]) -> int | None:
             return None
         if not arg.startswith("-") or arg == "--":
             break
-    from runledger.cli.commands.exec_ import parse_exec_args
+    from runledger.cli.exec_args import parse_exec_args
     from runledger.recording.recorder import exec_command
 
     try:

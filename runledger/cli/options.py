@@ -1,10 +1,13 @@
-"""What several commands share: option help texts, JSON printing, the reproduce prompt."""
+"""What several commands share: their common options (declared once, as Annotated types),
+JSON printing, and the reproduce prompt."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import Annotated, Any
+
+import typer
 
 try:  # typer >= 0.2x vendors click; older typer uses the click package
     from typer._click import exceptions as click_exceptions
@@ -12,6 +15,15 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_exceptions  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 __all__ = [
+    "AllColumnsOption",
+    "FormatOption",
+    "JsonArrayOption",
+    "JsonObjectOption",
+    "LimitOption",
+    "MaximizeOption",
+    "RunArgument",
+    "SortOption",
+    "WhereOption",
     "MAXIMIZE_HELP",
     "REMOTE_HELP",
     "SORT_HELP",
@@ -77,3 +89,25 @@ MAXIMIZE_HELP = (
     "Whether higher or lower METRIC is better (default: lower for names like loss, error, "
     "mse, mae, rmse, perplexity, time; higher otherwise)."
 )
+
+
+RUN_HELP = "A run id, a unique prefix of one, or a tag."
+
+WhereOption = Annotated[str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")]
+SortOption = Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")]
+MaximizeOption = Annotated[
+    bool | None,
+    typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
+]
+LimitOption = Annotated[
+    int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", "-f", help="table, csv, json or markdown.", metavar="FORMAT")
+]
+AllColumnsOption = Annotated[
+    bool, typer.Option("--all-columns", help="Show params that are the same in every run too.")
+]
+JsonObjectOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+JsonArrayOption = Annotated[bool, typer.Option("--json", help="Print a JSON array.")]
+RunArgument = Annotated[str, typer.Argument(help=RUN_HELP, metavar="RUN")]

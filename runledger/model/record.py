@@ -187,6 +187,8 @@ class Run:
     series: dict[str, tuple[list[float], list[float]]] | None = None
     # seconds since the start at which each point of a series arrived; older runs have none
     series_times: dict[str, list[float]] | None = None
+    # the file a series was read from (a CSV log, a TensorBoard event file), by metric
+    series_sources: dict[str, str] | None = None
     system_series: dict[str, tuple[list[float], list[float]]] | None = None
     environment: dict[str, Any] | None = None
     inputs: list[dict[str, Any]] | None = None
@@ -201,9 +203,6 @@ class Run:
     @property
     def all_tags(self) -> list[str]:
         return sorted(set(self.tags) | set(self.team_tags))
-
-    def with_detail(self, **changes: Any) -> Run:
-        return replace(self, **changes)
 
     # --- TOML ---------------------------------------------------------------------------
 
@@ -246,7 +245,9 @@ class Run:
         if self.series or self.system_series:
             document: dict[str, Any] = {"schema": self.schema}
             if self.series:
-                document["series"] = _series_tables(self.series, self.series_times)
+                document["series"] = _series_tables(
+                    self.series, self.series_times, self.series_sources
+                )
             if self.system_series:
                 document["system_series"] = _series_tables(self.system_series)
             files[METRICS_FILE] = tomlcodec.dumps(document).encode()
@@ -343,6 +344,7 @@ class Run:
             self,
             series=metrics.series,
             series_times=metrics.times,
+            series_sources=metrics.sources or None,
             system_series=metrics.system_series,
             environment=environment,
             inputs=inputs,
@@ -392,6 +394,7 @@ class Run:
             name: [[json_number(s), json_number(v)] for s, v in zip(steps, values, strict=False)]
             for name, (steps, values) in (self.series or {}).items()
         }
+        data["series_sources"] = dict(self.series_sources or {})
         data["system"] = json_safe(self.system)
         data["system_series"] = {
             name: [[json_number(s), json_number(v)] for s, v in zip(steps, values, strict=False)]
@@ -445,6 +448,7 @@ class MetricsFile:
     series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
     times: dict[str, list[float]] = field(default_factory=dict)
     system_series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, content: bytes) -> MetricsFile:
@@ -455,6 +459,11 @@ class MetricsFile:
             series=_series_from_tables(tables),
             times=_times_from_tables(tables),
             system_series=_series_from_tables(data.get("system_series", {})),
+            sources={
+                name: points["source"]
+                for name, points in tables.items()
+                if isinstance(points, Mapping) and isinstance(points.get("source"), str)
+            },
         )
 
 
@@ -475,13 +484,17 @@ def _detail(
 def _series_tables(
     series: Mapping[str, tuple[list[float], list[float]]],
     times: Mapping[str, list[float]] | None = None,
-) -> dict[str, dict[str, list[float]]]:
-    tables: dict[str, dict[str, list[float]]] = {}
+    sources: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
+    tables: dict[str, dict[str, Any]] = {}
     for name, (steps, values) in series.items():
-        table = {"step": list(steps), "value": list(values)}
+        table: dict[str, Any] = {"step": list(steps), "value": list(values)}
         point_times = (times or {}).get(name)
         if point_times and len(point_times) == len(steps):
             table["time"] = list(point_times)
+        source = (sources or {}).get(name)
+        if source:
+            table["source"] = source
         tables[name] = table
     return tables
 

@@ -126,16 +126,6 @@ def read_journal(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and isinstance(data.get("id"), str) else None
 
 
-def iso_time(timestamp: float) -> str:
-    from datetime import UTC, datetime
-
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-# --- the writer (exec) ----------------------------------------------------------------------
-
-
 class Journal:
     """The in-progress folder of one run, written by the runledger that runs it.
 

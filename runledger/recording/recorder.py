@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +35,7 @@ from runledger.redact import (
     usable_patterns,
 )
 from runledger.store import git
+from runledger.store.facts import now_iso
 from runledger.store.ledger import Ledger
 from runledger.version import __version__
 
@@ -44,6 +44,12 @@ if TYPE_CHECKING:
     from runledger.recording.capture.pointers import FilePlan
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
+MAX_HYDRA_ENTRIES = 100
+NO_METRICS_MESSAGE = (
+    "runledger: no metric was recognised in the output or the files the run wrote; the formats "
+    "read are listed in docs/reference.md, 'What is read from the output' (add your own with "
+    ".runledger.toml [metrics] patterns)"
+)
 DIRTY_PATHS_SHOWN = 10
 
 
@@ -58,11 +64,6 @@ class ExecOptions:
     note: str | None = None
     reproduces: str | None = None  # set by ``runledger reproduce``: the run this one re-runs
     autocapture: bool = True  # off: --no-autocapture
-
-
-def _iso(timestamp: float) -> str:
-    moment = datetime.fromtimestamp(timestamp, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def _refuse_dirty(paths: list[str]) -> None:
@@ -186,7 +187,7 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
         command=prepared.options.command,
     ):
         inprocess.add_to_environment(child_env)
-    collector = MetricsCollector()
+    collector = MetricsCollector(patterns=prepared.config.metric_patterns)
     log = LogCapture(LOG_LIMIT_BYTES)
     capture = _Capture()
     sampler = SystemSampler()
@@ -222,7 +223,7 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
             run_journal.started(pid, time.time())
 
     def on_output(data: bytes, stream: str) -> None:
-        log.add(data)
+        log.add(data, stream)
         collector.feed_output(data, stream)
         if run_journal is not None:
             run_journal.feed(data)
@@ -246,7 +247,21 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
         capturer.join()
     collector.flush_output()
     collector.poll_metrics_file(prepared.metrics_file, final=True)
+    _read_metric_files(prepared, collector, result.started_at)
     return _Outcome(result, collector, log, capture, sampler, _collect_artifacts(prepared))
+
+
+def _read_metric_files(prepared: _Prepared, collector: MetricsCollector, started: float) -> None:
+    """Series from the CSV logs and TensorBoard event files the run wrote (metric_files)."""
+    from runledger.recording.capture.metric_files import series_from_written_files
+
+    try:
+        found = series_from_written_files(prepared.repo.root, started, _warn)
+    except KeyboardInterrupt:
+        _warn("interrupted while reading the metric files the run wrote; recording without them")
+        return
+    for series in found:
+        collector.add_series(series.name, series.steps, series.values, series.source)
 
 
 def _collect_artifacts(prepared: _Prepared) -> list[dict[str, Any]]:
@@ -272,7 +287,11 @@ def _status(result: CommandResult) -> str:
 def _params(
     prepared: _Prepared, outcome: _Outcome
 ) -> tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]:
-    """Params from every source, least specific first; and the config files read."""
+    """Params from every source, merged by params.PRECEDENCE; and the config files read.
+
+    A Hydra app's composed config is the truth: its command line (overrides such as
+    ``db=postgresql``, flags such as ``-m``) is already in it, so argv is not read again.
+    """
     command = prepared.options.command
     sources: list[tuple[str, Any]] = []
     config_files = []
@@ -282,17 +301,40 @@ def _params(
         if config.error:
             entry["error"] = config.error
         config_files.append(entry)
-    hydra = params_capture.hydra_config(
-        prepared.cwd, outcome.log.content().decode(errors="replace"), outcome.result.started_at
+    jobs = params_capture.hydra_jobs(
+        prepared.cwd,
+        outcome.log.content().decode(errors="replace"),
+        outcome.result.started_at,
+        command,
     )
-    if hydra:
-        sources.append(("hydra", hydra))
-    argv = params_capture.params_from_argv(command)
+    argv: dict[str, Any] = {}
+    if jobs:
+        sources.append(("hydra", params_capture.hydra_params(jobs)))
+        config_files.extend(_hydra_entries(prepared.cwd, jobs))
+    else:
+        argv = params_capture.params_from_argv(command)
     sources.extend(inprocess.argv_and_inprocess_sources(argv, outcome.collector.inprocess.params))
     sources.append(("log_params", outcome.collector.logged_params))
     sources.append(("cli", prepared.cli_params))
     params, origin = params_capture.merge_params(sources)
     return params, origin, config_files
+
+
+def _hydra_entries(cwd: Path, jobs: list[params_capture.HydraJob]) -> list[dict[str, Any]]:
+    """config_files entries of the Hydra jobs: the last one of a single run, every job of a
+    multirun (up to MAX_HYDRA_ENTRIES), each with the overrides it was composed from."""
+    chosen = jobs if any(job.multirun for job in jobs) else jobs[-1:]
+    entries = []
+    for job in chosen[:MAX_HYDRA_ENTRIES]:
+        path = job.folder / params_capture.HYDRA_CONFIG
+        try:
+            shown = str(path.relative_to(cwd.resolve()))
+        except ValueError:
+            shown = str(path)
+        entries.append(
+            {"path": shown, "sha256": job.sha256, "kind": "hydra", "overrides": job.overrides}
+        )
+    return entries
 
 
 def _inprocess_environment(outcome: _Outcome) -> dict[str, Any]:
@@ -410,8 +452,8 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         status=_status(result),
         exit_code=result.returncode,
         signal=result.signal or result.received_signal,
-        started_at=_iso(result.started_at),
-        ended_at=_iso(result.ended_at),
+        started_at=now_iso(result.started_at),
+        ended_at=now_iso(result.ended_at),
         duration_s=round(result.monotonic_duration_s, 3),
         command=tuple(redactor.mask_argv(prepared.options.command)),
         cwd=redactor.mask_text(prepared.repo.relative_cwd(prepared.cwd)),
@@ -437,6 +479,10 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
         ),
         series_times=_masked_names(
             redactor, {name: list(s.times) for name, s in series.items() if s.times}
+        ),
+        series_sources=_masked_names(
+            redactor,
+            {name: redactor.mask_text(s.source) for name, s in series.items() if s.source},
         ),
         system_series={
             name: (list(sampled.seconds), values) for name, values in sampled.values.items()
@@ -503,6 +549,8 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
         run_journal.hand_over(run.to_files() if run else {}, f"{type(exc).__name__}: {exc}")
         report_bug(exc)
         return result.exit_code
+    if not run.metrics:
+        print(NO_METRICS_MESSAGE, file=sys.stderr)
     print(f"runledger: recorded run {ids.short_id(run.id)} ({run.status})", file=sys.stderr)
     return result.exit_code
 

@@ -40,6 +40,7 @@ from runledger.recording.capture.metrics import MetricsCollector
 from runledger.recording.runner import LogCapture
 from runledger.redact import Redactor, strip_url_credentials, usable_patterns
 from runledger.store import git
+from runledger.store.facts import now_iso
 from runledger.store.ledger import Ledger
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
@@ -103,7 +104,7 @@ def _run_of(repo: git.Repo, folder: Path, config: git.RepoConfig, redactor: Reda
         and journal.process_alive(child_pid, child_start if isinstance(child_start, int) else None)
     ):
         raise _Skip()  # runledger died but its command still runs: record it once it ends
-    now = journal.iso_time(time.time())
+    now = now_iso(time.time())
     saved = _saved_run(folder)
     if saved is not None:
         run = replace(saved, recovered={"reason": _reason(facts), "at": now})
@@ -216,8 +217,8 @@ def _run_from_journal(
         status=status,
         exit_code=exit_code,
         signal=signal,
-        started_at=journal.iso_time(started),
-        ended_at=journal.iso_time(ended),
+        started_at=now_iso(started),
+        ended_at=now_iso(ended),
         duration_s=round(duration, 3),
         command=tuple(command),
         cwd=redactor.mask_text(_text(facts, "cwd") or "."),

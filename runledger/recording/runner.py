@@ -4,6 +4,8 @@ The command must behave exactly as if it had been started bare:
 - When runledger's stdout or stderr is a terminal, the child writes to a pseudo-terminal of the
   same size (so colours, tqdm bars and line buffering behave as on the terminal), switched to raw
   output so every byte passes through unchanged. Otherwise it writes to a pipe.
+- When runledger's stdout and stderr are the same terminal, file or pipe (``> log 2>&1``), the
+  command gets one pty or pipe for both, so its lines keep their order exactly; otherwise two.
 - stdin is inherited. On an interactive terminal the child stays in runledger's process group,
   so Ctrl-C, Ctrl-\\ and Ctrl-Z reach the command and runledger together, exactly as for a
   pipeline in a shell: runledger notes the interrupt and lets the command decide what to do.
@@ -20,6 +22,7 @@ import errno
 import fcntl
 import os
 import selectors
+import shutil
 import signal
 import struct
 import subprocess
@@ -63,15 +66,33 @@ class CommandResult:
 
 
 class LogCapture:
-    """Keeps the start and the end of the output when it exceeds ``limit`` bytes."""
+    """Keeps the start and the end of the output when it exceeds ``limit`` bytes.
+
+    Output of two streams (stdout and stderr to different places) is kept line by line in
+    arrival order: a stream's unfinished line waits for its newline (or PARTIAL_LINE_LIMIT
+    bytes) so that a line of the other stream never lands inside it.
+    """
+
+    PARTIAL_LINE_LIMIT = 64 * 1024
 
     def __init__(self, limit: int) -> None:
         self._half = max(1, limit // 2)
         self._head = bytearray()
         self._tail = bytearray()
+        self._pending: dict[str, bytes] = {}
         self.total = 0
 
-    def add(self, data: bytes) -> None:
+    def add(self, data: bytes, stream: str = "stdout") -> None:
+        pending = self._pending.pop(stream, b"") + data
+        cut = pending.rfind(b"\n") + 1
+        if len(pending) - cut > self.PARTIAL_LINE_LIMIT:
+            cut = len(pending)
+        if cut:
+            self._append(pending[:cut])
+        if cut < len(pending):
+            self._pending[stream] = pending[cut:]
+
+    def _append(self, data: bytes) -> None:
         self.total += len(data)
         room = self._half - len(self._head)
         if room > 0:
@@ -83,6 +104,8 @@ class LogCapture:
                 del self._tail[: len(self._tail) - self._half]
 
     def content(self) -> bytes:
+        for stream in list(self._pending):
+            self._append(self._pending.pop(stream))
         if len(self._tail) > self._half:
             del self._tail[: len(self._tail) - self._half]
         kept = len(self._head) + len(self._tail)
@@ -105,20 +128,10 @@ def resolve_executable(program: str, env: Mapping[str, str]) -> str:
                 f"cannot run {program!r}: it is not executable (chmod +x {program})"
             )
         return program
-    found = _which(program, env.get("PATH", os.defpath))
+    found = shutil.which(program, path=env.get("PATH", os.defpath))
     if found is None:
         raise CommandNotFoundError(f"command not found: {program} (is it installed and on PATH?)")
     return found
-
-
-def _which(program: str, path: str) -> str | None:
-    """``shutil.which`` for POSIX, without importing shutil (and bz2, lzma) at exec's start."""
-    for folder in path.split(os.pathsep):
-        candidate = os.path.join(folder, program)
-        if os.path.exists(candidate) and os.access(candidate, os.X_OK):
-            if not os.path.isdir(candidate):
-                return candidate
-    return None
 
 
 class _Sink:
@@ -169,6 +182,16 @@ def _stream_is_tty(stream: object) -> int | None:
     except (AttributeError, OSError, ValueError):
         return None
     return fd if os.isatty(fd) else None
+
+
+def _same_destination(first: object, second: object) -> bool:
+    """Whether two streams write to the same terminal, file or pipe (device and inode)."""
+    try:
+        one = os.fstat(first.fileno())  # type: ignore[attr-defined]
+        other = os.fstat(second.fileno())  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+    return (one.st_dev, one.st_ino) == (other.st_dev, other.st_ino)
 
 
 def _copy_window_size(from_fd: int, to_fd: int) -> None:
@@ -234,7 +257,12 @@ def run_command(
         return write_end
 
     stdout_target = child_end(sys.stdout, "stdout")
-    stderr_target = child_end(sys.stderr, "stderr")
+    if _same_destination(sys.stdout, sys.stderr):
+        # One terminal or one file for both (``> log 2>&1``): one pty or pipe for both, so the
+        # kernel keeps the command's own order of lines, exactly as when it runs bare.
+        stderr_target = stdout_target
+    else:
+        stderr_target = child_end(sys.stderr, "stderr")
 
     interactive = _on_interactive_terminal()
     received: list[int] = []

@@ -18,9 +18,7 @@ from typing import NamedTuple
 
 from runledger.errors import GitError, NotARepositoryError, RunledgerError, UserError
 
-RUNLEDGER_REF_ROOT = "refs/runledger/"
 _O_BINARY = getattr(os, "O_BINARY", 0)
-ZERO_OID_SHA1 = "0" * 40
 
 
 def _git_env() -> dict[str, str]:
@@ -199,13 +197,8 @@ def head_state(repo: Repo) -> HeadState:
 STATUS_ARGS = ("status", "--porcelain=v1", "-z", "--untracked-files=normal")
 
 
-def dirty_paths(repo: Repo) -> list[str]:
-    """Paths that make the tree dirty: staged, unstaged, or untracked and not ignored."""
-    return _dirty_paths_from(repo.git(*STATUS_ARGS).stdout)
-
-
 def discover_with_status(cwd: Path | str) -> tuple[Repo, HeadState, list[str]]:
-    """:func:`discover_with_head` and :func:`dirty_paths` with their two git processes
+    """:func:`discover_with_head` and the dirty paths, with their two git processes
     running side by side (exec's start-up path; porcelain paths are relative to the root
     whatever the cwd)."""
     try:
@@ -421,10 +414,6 @@ def update_ref(repo: Repo, ref: str, new: str, old: str | None) -> None:
         if not _lock_contention(stderr) or attempt == LOCK_RETRIES:
             raise RefExistsError(stderr)
         _lock_backoff(attempt)
-
-
-def delete_ref(repo: Repo, ref: str, old: str) -> None:
-    repo.git("update-ref", "-d", ref, old)
 
 
 def list_refs(repo: Repo, prefix: str, *more: str) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from runledger.analysis.compare import cell_text
 from runledger.analysis.diff import Change, CodeDiff, FileChange, MetricChange, RunDiff, Side
-from runledger.views.runs import STATUS_STYLE, console, format_number, format_when
+from runledger.views.runs import STATUS_STYLE, console, format_number, format_size, format_when
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
 VERDICT_STYLE = {"better": "green", "worse": "red", "same": "dim"}
@@ -152,12 +152,7 @@ def _identity(record: Any) -> str:
 
 
 def _size(size: Any) -> str:
-    if not isinstance(size, int):
-        return "?"
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if size >= scale:
-            return f"{size / scale:.1f} {unit}"
-    return f"{size} B"
+    return format_size(size) if isinstance(size, int) else "?"
 
 
 def render_diff(diff: RunDiff, out: Console | None = None) -> None:

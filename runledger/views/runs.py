@@ -16,6 +16,7 @@ from rich.text import Text
 
 from runledger import ids
 from runledger.model.record import Reproduction, Run
+from runledger.query.select import flatten
 
 if TYPE_CHECKING:
     from runledger.analysis.lineage import Found, Verification
@@ -199,16 +200,6 @@ def _kv_table() -> Table:
     return table
 
 
-def _flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        if isinstance(value, Mapping) and value:
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 def render_run(run: Run, out: Console | None = None) -> None:
     out = out or console()
     head = _kv_table()
@@ -251,7 +242,7 @@ def render_run(run: Run, out: Console | None = None) -> None:
         table.add_column("value", overflow="fold")
         table.add_column("from", style="dim")
         for key, value in sorted(
-            _flatten(run.params).items(), key=lambda kv: (run.param_sources.get(kv[0], ""), kv[0])
+            flatten(run.params).items(), key=lambda kv: (run.param_sources.get(kv[0], ""), kv[0])
         ):
             table.add_row(
                 key,

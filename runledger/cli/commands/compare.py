@@ -11,8 +11,12 @@ import typer
 
 from runledger.analysis.compare import Comparison, build, to_csv, to_json_text, to_markdown
 from runledger.cli.options import (
-    SORT_HELP,
-    WHERE_HELP,
+    AllColumnsOption,
+    FormatOption,
+    LimitOption,
+    MaximizeOption,
+    SortOption,
+    WhereOption,
 )
 from runledger.errors import UserError
 from runledger.model.record import Run
@@ -90,9 +94,7 @@ def compare_command(
             help="Runs to compare (ids, prefixes or tags); default: every run.", metavar="RUN"
         ),
     ] = None,
-    where: Annotated[
-        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
-    ] = None,
+    where: WhereOption = None,
     metric: Annotated[
         str | None,
         typer.Option(
@@ -102,27 +104,11 @@ def compare_command(
             metavar="NAME",
         ),
     ] = None,
-    maximize: Annotated[
-        bool | None,
-        typer.Option(
-            "--maximize/--minimize",
-            help="Whether higher or lower --metric is better (default: lower for names like "
-            "loss, error, mse, mae, rmse, perplexity, time; higher otherwise).",
-            show_default=False,
-        ),
-    ] = None,
-    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
-    fmt: Annotated[
-        str,
-        typer.Option("--format", "-f", help="table, csv, json or markdown.", metavar="FORMAT"),
-    ] = "table",
-    all_columns: Annotated[
-        bool,
-        typer.Option("--all-columns", help="Show params that are the same in every run too."),
-    ] = False,
-    limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
-    ] = None,
+    maximize: MaximizeOption = None,
+    sort: SortOption = None,
+    fmt: FormatOption = "table",
+    all_columns: AllColumnsOption = False,
+    limit: LimitOption = None,
 ) -> None:
     """Runs side by side: the params that differ, the metrics, and which run is best."""
     output_format = parse_format(fmt)

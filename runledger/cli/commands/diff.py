@@ -9,6 +9,7 @@ import typer
 
 from runledger.analysis.diff import RunDiff, diff_runs
 from runledger.cli.options import (
+    JsonObjectOption,
     print_json,
 )
 from runledger.store import git
@@ -26,7 +27,7 @@ def diff_command(
         str, typer.Argument(help="The first run (id, unique prefix or tag).", metavar="RUN_A")
     ],
     run_b: Annotated[str, typer.Argument(help="The second run.", metavar="RUN_B")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonObjectOption = False,
     code: Annotated[
         bool, typer.Option("--code", help="Show the whole code patch, not only --stat.")
     ] = False,

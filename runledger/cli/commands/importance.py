@@ -11,8 +11,9 @@ import typer
 from runledger.analysis.importance import Importance, importance
 from runledger.cli.commands.plot import chosen_runs
 from runledger.cli.options import (
-    MAXIMIZE_HELP,
-    WHERE_HELP,
+    JsonObjectOption,
+    MaximizeOption,
+    WhereOption,
     print_json,
 )
 
@@ -28,14 +29,9 @@ def importance_command(
     metric: Annotated[
         str, typer.Argument(help="The metric to explain, e.g. val_loss.", metavar="METRIC")
     ],
-    where: Annotated[
-        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
-    ] = None,
-    maximize: Annotated[
-        bool | None,
-        typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    where: WhereOption = None,
+    maximize: MaximizeOption = None,
+    as_json: JsonObjectOption = False,
 ) -> int:
     """Which params matter for METRIC across runs, as a ranked bar chart.
 

@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 
 from runledger.cli.options import (
-    SORT_HELP,
-    WHERE_HELP,
+    JsonArrayOption,
+    LimitOption,
+    SortOption,
+    WhereOption,
     print_json_lines,
 )
 from runledger.errors import UserError
@@ -54,10 +56,8 @@ def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = 
 
 
 def ls_command(
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
-    limit: Annotated[
-        int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.")
-    ] = None,
+    as_json: JsonArrayOption = False,
+    limit: LimitOption = None,
     status: Annotated[
         str | None,
         typer.Option("--status", help="Only runs with this status: ok, failed, interrupted."),
@@ -66,10 +66,8 @@ def ls_command(
         str | None,
         typer.Option("--tag", help="Only runs with this tag (a team tag, or one given at exec)."),
     ] = None,
-    where: Annotated[
-        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
-    ] = None,
-    sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
+    where: WhereOption = None,
+    sort: SortOption = None,
 ) -> None:
     """List runs, newest first."""
     if as_json and where is None and sort is None and tag is None:

@@ -11,8 +11,8 @@ import typer
 from runledger.analysis.curves import Chart, XAxis, chart
 from runledger.cli.commands.compare import choose_runs
 from runledger.cli.options import (
-    MAXIMIZE_HELP,
-    WHERE_HELP,
+    MaximizeOption,
+    WhereOption,
 )
 from runledger.errors import UserError
 from runledger.model.record import Run
@@ -76,9 +76,7 @@ def plot_command(
             help="Runs to plot (ids, prefixes or tags); default: every run.", metavar="RUN"
         ),
     ] = None,
-    where: Annotated[
-        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
-    ] = None,
+    where: WhereOption = None,
     x_axis: Annotated[
         str,
         typer.Option(
@@ -108,10 +106,7 @@ def plot_command(
             metavar="N",
         ),
     ] = 10,
-    maximize: Annotated[
-        bool | None,
-        typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
-    ] = None,
+    maximize: MaximizeOption = None,
 ) -> None:
     """METRIC's step series of several runs as one chart in the terminal.
 

@@ -13,7 +13,6 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -26,8 +25,8 @@ from runledger.analysis.curves import chart as make_chart
 from runledger.analysis.importance import Importance, importance
 from runledger.cli.commands.plot import chosen_runs
 from runledger.cli.options import (
-    MAXIMIZE_HELP,
-    WHERE_HELP,
+    MaximizeOption,
+    WhereOption,
 )
 from runledger.errors import UserError
 from runledger.model.record import ENVIRONMENT_FILE, Run
@@ -48,14 +47,6 @@ def spread(runs: Sequence[Run], count: int) -> list[Run]:
     if count == 1:
         return [runs[0]]
     return [runs[round(i * (len(runs) - 1) / (count - 1))] for i in range(count)]
-
-
-@dataclass(frozen=True)
-class Written:
-    path: str  # "-" for stdout
-    runs: int
-    metric: str | None
-    size: int
 
 
 def default_metric(runs: Sequence[Run]) -> str | None:
@@ -252,9 +243,7 @@ def report_command(
             metavar="FILE",
         ),
     ] = ...,  # type: ignore[assignment]
-    where: Annotated[
-        str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
-    ] = None,
+    where: WhereOption = None,
     metric: Annotated[
         str | None,
         typer.Option(
@@ -265,10 +254,7 @@ def report_command(
             metavar="NAME",
         ),
     ] = None,
-    maximize: Annotated[
-        bool | None,
-        typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
-    ] = None,
+    maximize: MaximizeOption = None,
     top: Annotated[
         int,
         typer.Option(

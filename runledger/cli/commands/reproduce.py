@@ -22,6 +22,7 @@ from runledger.analysis.reproduce import (
     signals_interrupt,
 )
 from runledger.cli.options import (
+    RunArgument,
     ask_to_run,
 )
 from runledger.errors import UserError
@@ -62,7 +63,7 @@ def run_reproduction(cwd: Path, options: ReproduceOptions, confirm: Confirm | No
 
 
 def reproduce_command(
-    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
+    run: RunArgument,
     yes: Annotated[
         bool,
         typer.Option(

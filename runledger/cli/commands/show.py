@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
-
-import typer
 
 from runledger import ids
 from runledger.cli.options import (
+    JsonObjectOption,
+    RunArgument,
     print_json,
 )
 from runledger.model.record import RUN_FILE, Run, link_reproductions
@@ -47,8 +46,8 @@ def _naming(ledger: Ledger, run_id: str) -> list[Run]:
 
 
 def show_command(
-    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    run: RunArgument,
+    as_json: JsonObjectOption = False,
 ) -> None:
     """Everything recorded for one run."""
     record = read_run(Path.cwd(), run)

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from runledger.cli.options import (
+    JsonArrayOption,
+    RunArgument,
     click_exceptions,
     print_json,
 )
@@ -95,7 +97,7 @@ def tags_command(
             help="Every change of tag NAME: when, by whom, from which run to which.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
+    as_json: JsonArrayOption = False,
 ) -> None:
     """List team tags and the runs they name."""
     states = tag_history(Path.cwd(), history) if history else list_tags(Path.cwd())
@@ -108,9 +110,7 @@ def tags_command(
 
 
 def note_command(
-    run: Annotated[
-        str, typer.Argument(help="A run id, a unique prefix of one, or a tag.", metavar="RUN")
-    ],
+    run: RunArgument,
     text: Annotated[str, typer.Argument(help="The note's text (quote it).", metavar="TEXT")],
 ) -> None:
     """Attach a note to a run; shown by 'show', synced by push and pull.

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
 
-import typer
-
-from runledger.cli.options import print_json
+from runledger.cli.options import JsonObjectOption, RunArgument, print_json
 
 
 def verify_command(
-    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    run: RunArgument,
+    as_json: JsonObjectOption = False,
 ) -> int:
     """Re-hash RUN's recorded inputs and artifacts: same, changed or missing.
 

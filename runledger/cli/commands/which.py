@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from runledger.cli.options import (
+    JsonObjectOption,
     print_json,
 )
 
@@ -17,7 +18,7 @@ def which_command(
     file: Annotated[
         str, typer.Argument(help="The file to look up: a model, a checkpoint, a data file.")
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonObjectOption = False,
 ) -> int:
     """Which runs produced FILE (an artifact) or read it (an input).
 

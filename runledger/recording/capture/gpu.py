@@ -1,8 +1,9 @@
 """GPUs through NVML: name, memory, driver and CUDA driver version; ``[]`` without a driver.
 
-NVML is the one thing tests fake: ``RUNLEDGER_FAKE_NVML`` may name a JSON file holding the
-list this module would return (or ``{"error": "..."}`` to act as a machine without a driver).
-The real path runs on any machine with an NVIDIA driver.
+NVML is the one thing tests fake, behind one explicit seam: when ``RUNLEDGER_FAKE_NVML`` is set,
+its value names a JSON file holding the list this module would return, and anything else (an
+empty value, a missing file, ``{"error": "..."}``) acts as a machine without a driver. When it
+is unset, the real path runs (on any machine with an NVIDIA driver).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _nvml_possible() -> bool:
 def query_gpus() -> list[dict[str, Any]]:
     """One dict per visible NVIDIA GPU; ``[]`` (silently) when NVML or a driver is missing."""
     fake = os.environ.get(FAKE_NVML_ENV)
-    if fake:
+    if fake is not None:
         return _fake_gpus(fake)
     if not _nvml_possible():
         return []
@@ -95,7 +96,7 @@ class GpuSampler:
         self._handles: list[tuple[int, Any]] = []
         self._nvml: Any = None
         fake = os.environ.get(FAKE_NVML_ENV)
-        if fake:
+        if fake is not None:
             self._fake = _fake_gpus(fake)
             return
         if not _nvml_possible():

@@ -1,15 +1,17 @@
 """Metrics of a run, read from its output and from its metrics file.
 
-What counts as a metric line in the command's output (CONTRACT.md, "What is read from the
-command's output"):
+What counts as a metric line in the command's output (docs/reference.md, "What is read from
+the output"). A line is read, after ANSI escapes and a logging prefix are removed, as the
+user's own ``[metrics] patterns`` first, then as one of these, then as one of the shapes real
+programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_formats``):
 
 * A line made only of ``name=value`` tokens, separated by whitespace and/or commas, every
   value a number: ``epoch=3 loss=0.25 acc=0.91`` or ``loss=0.25, acc=0.9``. Names start with
   a letter (any script) or ``_`` and go on with letters, digits, ``_ . / -`` (``val/loss``,
   ``train.acc``). Values are integers, decimals, scientific notation, ``nan``, ``inf``,
-  ``-inf`` (any case). One token that is not ``name=number`` (a word, ``12s``, ``91%``) makes
-  the whole line prose, not metrics: ``Setting lr=0.01 for the run`` records nothing. So does
-  a tqdm bar (``50%|#####| 5/10 [00:01<00:01, loss=0.3]``): its postfix sits inside prose.
+  ``-inf`` (any case). A token that is not ``name=number`` (a word, ``12s``) makes the line
+  prose, not metrics: ``Setting lr=0.01 for the run`` records nothing. So does a tqdm bar
+  (``50%|#####| 5/10 [00:01<00:01, loss=0.3]``): its postfix sits inside prose.
 * A line that is a JSON object whose values are all scalars (number, string, boolean, null)
   with at least one number: the numbers are metrics; strings, booleans and nulls are ignored
   (``{"phase": "train", "loss": 0.3}`` records loss). A nested object or array makes the line
@@ -48,12 +50,18 @@ import re
 import threading
 import time
 from array import array
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
 from runledger.api import PARAMS_KEY
+from runledger.recording.capture.output_formats import (
+    header_step,
+    parse_shaped_line,
+    python_dict_fields,
+    strip_logging_prefix,
+)
 
 Step = int | float
 
@@ -88,6 +96,8 @@ _PAIR = rf"{_NAME}=(?i:{_NUMBER})"
 _KEY_VALUE_LINE_RE: Final = re.compile(rf"[\s,]*{_PAIR}(?:[\s,]+{_PAIR})*[\s,]*")
 _KEY_VALUE_PAIR_RE: Final = re.compile(rf"({_NAME})=((?i:{_NUMBER}))")
 _INTEGER_RE: Final = re.compile(r"[+-]?[0-9]+")
+_NUMBER_RE: Final = re.compile(_NUMBER, re.IGNORECASE)
+_DIGIT_RE: Final = re.compile(r"[0-9]")
 _LINE_END_RE: Final = re.compile(rb"[\r\n]")
 
 
@@ -110,6 +120,7 @@ class MetricSeries:
     steps: list[Step]
     values: list[float]
     times: list[float] = field(default_factory=list, compare=False)
+    source: str | None = field(default=None, compare=False)  # the file it was read from
 
 
 @dataclass(frozen=True)
@@ -132,19 +143,74 @@ class MetricSummary:
 # --- one line -------------------------------------------------------------------------------
 
 
-def parse_metric_line(line: str) -> ParsedLine | None:
-    """The metrics a line of output carries, or None when it is not a metric line."""
+def parse_metric_line(line: str, patterns: Sequence[re.Pattern[str]] = ()) -> ParsedLine | None:
+    """The metrics a line of output carries, or None when it is not a metric line.
+
+    ``patterns``: the user's own (``.runledger.toml [metrics] patterns``), tried first; their
+    named groups are metric names (a group named ``step`` gives the step).
+    """
     text = _visible_text(line)
     if len(text) > MAX_LINE_BYTES:
         return None
-    text = _ANSI_RE.sub("", text).strip()
-    if text.startswith("{"):
-        fields = _json_object_fields(text)
-        return None if fields is None else _to_parsed_line(fields)
-    if "=" not in text:
+    if "\x1b" in text:
+        text = _ANSI_RE.sub("", text)
+    text = text.strip()
+    if patterns:
+        found = _user_pattern_fields(text, patterns)
+        if found is not None:
+            return _to_parsed_line(found)
+    if not text or (not _DIGIT_RE.search(text) and "=" not in text and text[0] != "{"):
+        return None  # most prose: no number at all
+    return _builtin_line(strip_logging_prefix(text))
+
+
+def parse_header_step(line: str) -> Step | None:
+    """The step a header line alone gives (``Epoch 2/10``) to the step-less lines after it."""
+    text = _visible_text(line)
+    if len(text) > MAX_LINE_BYTES or not _DIGIT_RE.search(text):
         return None
-    fields = _key_value_fields(text)
-    return None if fields is None else _to_parsed_line(fields)
+    if "\x1b" in text:
+        text = _ANSI_RE.sub("", text)
+    step = header_step(strip_logging_prefix(text.strip()))
+    return None if step is None else _normalize_step(step)
+
+
+def _builtin_line(text: str) -> ParsedLine | None:
+    if not text:
+        return None
+    if text[0] == "{":
+        fields = _json_object_fields(text)
+        if fields is None and text.startswith("{'"):
+            fields = python_dict_fields(text)
+        return None if fields is None else _to_parsed_line(fields)
+    if "=" in text:
+        fields = _key_value_fields(text)
+        if fields is not None:  # the classic shape: a whole line of name=number tokens
+            return _to_parsed_line(fields)
+    return _shaped(text)
+
+
+def _shaped(text: str) -> ParsedLine | None:
+    shaped = parse_shaped_line(text)
+    if shaped is None:
+        return None
+    step, values = shaped
+    floats = {name: _as_float(value) for name, value in values.items()}
+    return ParsedLine(step=None if step is None else _normalize_step(step), values=floats)
+
+
+def _user_pattern_fields(text: str, patterns: Sequence[re.Pattern[str]]) -> dict[str, Step] | None:
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match is None:
+            continue
+        fields: dict[str, Step] = {}
+        for name, raw in match.groupdict().items():
+            if raw is not None and _NUMBER_RE.fullmatch(raw.strip()):
+                fields[name] = _parse_number(raw.strip())
+        if fields:
+            return fields
+    return None
 
 
 def _visible_text(line: str) -> str:
@@ -401,8 +467,13 @@ class MetricsCollector:
         max_points: int = DEFAULT_MAX_POINTS,
         max_metrics: int = DEFAULT_MAX_METRICS,
         clock: Callable[[], float] | None = None,
+        patterns: Sequence[re.Pattern[str]] = (),
     ) -> None:
-        """``clock``: seconds since the run started; default, since this collector was made."""
+        """``clock``: seconds since the run started; default, since this collector was made.
+
+        ``patterns``: the user's own line patterns (``.runledger.toml [metrics] patterns``).
+        """
+        self._patterns = tuple(patterns)
         started = time.monotonic()
         self._clock = clock or (lambda: time.monotonic() - started)
         self._max_points = max_points
@@ -414,6 +485,9 @@ class MetricsCollector:
         self._explicit: dict[str, _PointStore] = {}
         self._printed: dict[str, _PointStore] = {}
         self._logged_params: dict[str, Any] = {}
+        self._sources: dict[str, str] = {}
+        # The step of the last header line alone (Keras' "Epoch 2/10"), by stream.
+        self._header_steps: dict[str, Step] = {}
         self._inprocess = InProcessReport()
 
     @property
@@ -432,13 +506,13 @@ class MetricsCollector:
         """Read metric lines from a chunk of the command's output, cut anywhere."""
         with self._lock:
             splitter = self._splitters.setdefault(stream, _LineSplitter(MAX_LINE_BYTES))
-            self._add_output_lines(splitter.feed(data))
+            self._add_output_lines(splitter.feed(data), stream)
 
     def flush_output(self) -> None:
         """Read the unfinished last line of every stream; call once the command has ended."""
         with self._lock:
-            for splitter in self._splitters.values():
-                self._add_output_lines(splitter.flush())
+            for stream, splitter in self._splitters.items():
+                self._add_output_lines(splitter.flush(), stream)
 
     def add(
         self, values: Mapping[str, float], step: Step | None = None, source: str = OUTPUT_SOURCE
@@ -464,9 +538,29 @@ class MetricsCollector:
             for line in tail.read_new_lines(path, final=final):
                 self._add_file_line(line)
 
+    def add_series(
+        self, name: str, steps: Sequence[Step], values: Sequence[float], source: str
+    ) -> bool:
+        """Record a whole series read from a file the run wrote (``source``: its path).
+
+        A metric already given explicitly (metrics file, ``runledger.log``) keeps its values:
+        False then. Otherwise the series hides a printed metric of the same name.
+        """
+        with self._lock:
+            if name in self._explicit or len(self._explicit) >= self._max_metrics:
+                return False
+            store = self._explicit[name] = _PointStore(self._max_points)
+            for step, value in zip(steps, values, strict=True):
+                store.append(_normalize_step(step), _as_float(value))
+            self._sources[name] = source
+            return True
+
     def series(self) -> dict[str, MetricSeries]:
         with self._lock:
-            return {name: store.series() for name, store in self._chosen_stores()}
+            return {
+                name: replace(store.series(), source=self._sources.get(name))
+                for name, store in self._chosen_stores()
+            }
 
     def summaries(self) -> dict[str, MetricSummary]:
         with self._lock:
@@ -478,11 +572,17 @@ class MetricsCollector:
             if name not in self._explicit:
                 yield name, store
 
-    def _add_output_lines(self, lines: list[bytes]) -> None:
+    def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
-            parsed = parse_metric_line(line.decode("utf-8", errors="replace"))
-            if parsed is not None:
-                self._add_locked(parsed.values, parsed.step, OUTPUT_SOURCE)
+            text = line.decode("utf-8", errors="replace")
+            parsed = parse_metric_line(text, self._patterns)
+            if parsed is None:
+                header = parse_header_step(text)
+                if header is not None:
+                    self._header_steps[stream] = header
+                continue
+            step = parsed.step if parsed.step is not None else self._header_steps.get(stream)
+            self._add_locked(parsed.values, step, OUTPUT_SOURCE)
 
     def _add_file_line(self, line: bytes) -> None:
         decoded = _decode_json_object(line.decode("utf-8", errors="replace"))
@@ -604,6 +704,8 @@ def series_to_toml_dict(series: Mapping[str, MetricSeries]) -> dict[str, Any]:
         }
         if one.times and len(one.times) == len(one.steps):
             table["time"] = [float(t) for t in one.times]
+        if one.source:
+            table["source"] = one.source
         tables[name] = table
     return {"series": tables}
 
@@ -639,10 +741,12 @@ def _series_from_table(name: str, table: Any) -> MetricSeries:
         and all(_is_number(item) for item in times)
     ):
         times = []
+    source = table.get("source")
     return MetricSeries(
         steps=list(steps),
         values=[float(value) for value in values],
         times=[float(t) for t in times],
+        source=source if isinstance(source, str) else None,
     )
 
 

@@ -14,7 +14,8 @@ parser, so the rules are simple and predictable:
   ``--nproc_per_node 2`` are recorded too (they often change results). ``--`` ends options:
   what follows is positional.
 - ``--name VALUE`` and ``--name=VALUE`` record ``name``, the key exactly as written
-  (``batch-size``; :func:`normalize_key` gives ``batch_size``). ``-n 5`` and single-dash long
+  (``batch-size``); :func:`merge_params` normalizes every source's keys (``batch_size``), so
+  that one param has one name. ``-n 5`` and single-dash long
   names (``-epochs 10``) work the same way; ``-abc`` is one name, ``abc``, not three flags.
 - A flag takes the following tokens that are not themselves an option, a ``key=value``
   override, ``--`` or a script (a name ending in ``.py``): none gives ``True`` (``--amp``), one
@@ -23,8 +24,9 @@ parser, so the rules are simple and predictable:
   ``accelerate launch --multi_gpu train.py`` records ``multi_gpu = true``, but a positional
   right after a flag (``--epochs 3 data/`` is fine, ``--name run data/`` is not) is read as
   its value: the program's parser alone knows.
-- ``--no-amp`` is recorded as written (``no-amp = true``): argparse and click disagree on what
-  it means, and the name the script uses is what a user searches for.
+- ``--no-amp`` alone is ``amp = false`` (``--no-x 3``, with a value, stays ``no-x``).
+- Flags that only name a config file (``--config conf.yaml``, ``--cfg``, ``-c``, Hydra's
+  ``--config-name``) are not params: :func:`config_files_from_argv` records the file.
 - A negative number (``-0.5``, ``-1e-4``) is a value, never a flag. ``--flag=`` gives ``""``.
 - A repeated flag gives the list of its values in order.
 - Hydra/OmegaConf overrides ``a.b=1``, ``+a.b=1`` and ``++a.b=1`` record ``a.b``; ``~a.b``
@@ -51,8 +53,20 @@ from pathlib import Path
 from typing import Any, Final
 
 from runledger.errors import UserError
+from runledger.query.select import flatten as flatten  # one flatten for records and capture
 
 CONFIG_SUFFIXES: Final = frozenset({".yaml", ".yml", ".toml", ".json"})
+PYTHON_CONFIG_SUFFIX: Final = ".py"
+# Flags whose value only names a config file (or Hydra's config folder and name): not params.
+CONFIG_FLAGS: Final = frozenset(
+    {
+        "config", "configs", "cfg", "c", "conf", "config_file", "configfile", "cfg_file",
+        "config_path", "config_name", "config_dir", "cp", "cn",
+    }
+)  # fmt: skip
+# Where a param's value came from, least to most specific: a later source wins a key.
+# "inprocess" is what the program itself parsed (argparse, click, ...): the value it used.
+PRECEDENCE: Final = ("default", "config", "hydra", "argv", "inprocess", "log_params", "cli")
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
 # A YAML file of a few KB can alias itself into billions of values; stop long before that.
 MAX_CONFIG_VALUES: Final = 100_000
@@ -77,6 +91,7 @@ _OVERRIDE: Final = re.compile(
 )
 # Words of the output, of which those with a "/" are paths. Matching "a word with a slash"
 # directly costs time quadratic in a word's length (a 4 MB line without one hung exec).
+_ANSI_RE: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _WORD_IN_TEXT: Final = re.compile(r"[^\s'\"`<>|,;:=()\[\]{}]+")
 
 
@@ -108,6 +123,23 @@ def parse_value(text: str) -> Any:
 def normalize_key(key: str) -> str:
     """The key with dashes as underscores, as argparse names its attributes."""
     return key.replace("-", "_")
+
+
+def normalize_keys(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with every key, at every depth, normalized (``split-seed`` -> ``split_seed``).
+
+    When two keys become one (``a-b`` and ``a_b`` in one source), the later one wins.
+    """
+    normalized: dict[str, Any] = {}
+    for key, value in params.items():
+        name = normalize_key(key)
+        if isinstance(value, Mapping):
+            value = normalize_keys(value)
+            current = normalized.get(name)
+            if isinstance(current, dict):
+                value = deep_merge(current, value)
+        normalized[name] = value
+    return normalized
 
 
 def parse_param_assignment(text: str) -> tuple[str, Any]:
@@ -206,15 +238,25 @@ def _assignments(argv: Sequence[str], start: int) -> Iterator[tuple[str, Any]]:
         if option is not None:
             name, inline = option
             if inline is not None:
-                yield name, parse_value(inline)
+                value = parse_value(inline)
+            else:
+                taken = _values_after(argv, index)
+                index += len(taken)
+                value = _one_or_many(taken)
+            if _names_a_config_file(name, value):
+                continue  # the file itself is recorded, hashed, with its keys
+            if value is True and name[:3].lower() in ("no-", "no_") and len(name) > 3:
+                yield name[3:], False  # --no-early-stopping: early_stopping = false
                 continue
-            taken = _values_after(argv, index)
-            index += len(taken)
-            yield name, _one_or_many(taken)
+            yield name, value
             continue
         override = _as_override(token)
         if override is not None:
             yield override
+
+
+def _names_a_config_file(name: str, value: Any) -> bool:
+    return normalize_key(name).lower() in CONFIG_FLAGS and isinstance(value, str)
 
 
 def _values_after(argv: Sequence[str], index: int) -> list[Any]:
@@ -289,10 +331,15 @@ def _has_nesting(text: str) -> bool:
 
 
 def config_files_from_argv(argv: Sequence[str], cwd: Path) -> list[ConfigFile]:
-    """Each existing .yaml/.yml/.toml/.json file an argument names, hashed and parsed."""
+    """Each existing config file an argument names, hashed and parsed.
+
+    .yaml/.yml/.toml/.json files, and .py files after the script (nanoGPT's
+    ``train.py config/train_shakespeare_char.py``): of those only the simple top-level
+    assignments of literals are read (with ``ast``; the file is never run).
+    """
     found: list[ConfigFile] = []
     seen: set[Path] = set()
-    for given in _config_candidates(argv[1:]):
+    for given in _config_candidates(_after_the_script(argv[1:])):
         path = _existing_config(cwd, given)
         if path is None or path in seen:
             continue
@@ -301,10 +348,20 @@ def config_files_from_argv(argv: Sequence[str], cwd: Path) -> list[ConfigFile]:
     return found
 
 
-def _config_candidates(args: Iterable[str]) -> Iterator[str]:
+def _after_the_script(args: Sequence[str]) -> Iterator[tuple[str, bool]]:
+    """Each argument, and whether a .py file it names may be a config (not the script)."""
+    script_seen = False
     for arg in args:
+        yield arg, script_seen
+        if not script_seen and _names_script(arg) and not arg.startswith("-"):
+            script_seen = True
+
+
+def _config_candidates(args: Iterable[tuple[str, bool]]) -> Iterator[str]:
+    for arg, python_allowed in args:
         for text in (arg, arg.partition("=")[2]):
-            if text and Path(text).suffix.lower() in CONFIG_SUFFIXES:
+            suffix = Path(text).suffix.lower() if text else ""
+            if suffix in CONFIG_SUFFIXES or (python_allowed and suffix == PYTHON_CONFIG_SUFFIX):
                 yield text
 
 
@@ -343,11 +400,38 @@ def _parse_config(content: bytes, suffix: str) -> Any:
     import tomllib
 
     text = content.decode("utf-8-sig")
+    if suffix == PYTHON_CONFIG_SUFFIX:
+        return python_literal_assignments(text)
     if suffix == ".json":
         return to_plain(json.loads(text))
     if suffix == ".toml":
         return to_plain(tomllib.loads(text))
     return to_plain(_load_yaml(text))
+
+
+def python_literal_assignments(source: str) -> dict[str, Any]:
+    """``name = literal`` statements at the top level of Python source; never executed.
+
+    ``batch_size = 64``, ``betas = (0.9, 0.95)`` and ``wandb_log = False`` are read; anything
+    computed (``n = 2 * 64``, imports, calls) is skipped. Later assignments win, as in Python.
+    """
+    import ast
+
+    found: dict[str, Any] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if not isinstance(target, ast.Name) or target.id.startswith("__"):
+            continue
+        try:
+            found[target.id] = to_plain(ast.literal_eval(value))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            continue
+    return found
 
 
 def _load_yaml(text: str) -> Any:
@@ -410,6 +494,23 @@ def _key_text(key: Any) -> str:
 # ---------------------------------------------------------------- Hydra
 
 
+@dataclass(frozen=True)
+class HydraJob:
+    """One Hydra job the run made: its output folder and what Hydra wrote in ``.hydra/``.
+
+    ``config``: the composed config (``.hydra/config.yaml``), interpolations resolved where
+    they can be (``${now:...}`` and other resolvers of a running Hydra stay as written).
+    ``overrides``: ``.hydra/overrides.yaml``, as the user typed them (``db=postgresql``).
+    ``multirun``: the job is one of a ``-m`` sweep (its parent folder holds multirun.yaml).
+    """
+
+    folder: Path
+    config: dict[str, Any]
+    overrides: list[str]
+    sha256: str
+    multirun: bool
+
+
 def hydra_config(cwd: Path, output_text: str | None, started_after: float) -> dict[str, Any] | None:
     """The config a Hydra run composed (``.hydra/config.yaml``) written since the run started.
 
@@ -417,19 +518,66 @@ def hydra_config(cwd: Path, output_text: str | None, started_after: float) -> di
     output; the newest one wins (for a multirun, the last job's). None when there is none.
     Safe to call for any run: without Hydra nothing fresh is found.
     """
+    jobs = hydra_jobs(cwd, output_text, started_after)
+    return jobs[-1].config if jobs else None
+
+
+def hydra_jobs(
+    cwd: Path, output_text: str | None, started_after: float, argv: Sequence[str] = ()
+) -> list[HydraJob]:
+    """Every Hydra job folder written since the run started, oldest first.
+
+    Found in Hydra's default folders (``outputs/``, ``multirun/``), in ``hydra.run.dir=`` and
+    ``hydra.sweep.dir=`` overrides of ``argv``, and in folders the output names (ANSI colours
+    removed first: Hydra colours its log lines on a terminal).
+    """
     candidates = set(_default_hydra_configs(cwd))
+    candidates.update(_hydra_configs_in_argv(argv, cwd))
     if output_text:
-        candidates.update(_hydra_configs_named_in(output_text, cwd))
-    fresh = [
+        candidates.update(_hydra_configs_named_in(_ANSI_RE.sub("", output_text), cwd))
+    fresh = sorted(
         (mtime, path)
         for path in candidates
         if (mtime := _mtime(path)) is not None and mtime >= started_after - MTIME_SLACK_S
-    ]
-    for _, path in sorted(fresh, reverse=True):
-        parsed = _read_hydra_config(path)
-        if parsed is not None:
-            return parsed
-    return None
+    )
+    jobs = []
+    for _, path in fresh:
+        job = _read_hydra_job(path)
+        if job is not None:
+            jobs.append(job)
+    return jobs
+
+
+def hydra_multirun_jobs(
+    cwd: Path, output_text: str | None, started_after: float, argv: Sequence[str] = ()
+) -> list[HydraJob]:
+    """The jobs of a Hydra multirun (``-m``) the run made, by job number; [] for a single run.
+
+    Each has the job's overrides, its composed config and its output folder: what a child
+    run of the multirun records.
+    """
+    jobs = [job for job in hydra_jobs(cwd, output_text, started_after, argv) if job.multirun]
+    return sorted(jobs, key=lambda job: (str(job.folder.parent), _job_number(job.folder)))
+
+
+def hydra_params(jobs: Sequence[HydraJob]) -> dict[str, Any]:
+    """The params a run with these Hydra jobs records: a single run's composed config; for a
+    multirun, the values every job shares (each job's own values belong to its child run)."""
+    if not jobs:
+        return {}
+    if not any(job.multirun for job in jobs):
+        return jobs[-1].config
+    flats = [flatten(job.config) for job in jobs if job.multirun]
+    shared = {
+        key: value
+        for key, value in flats[0].items()
+        if all(key in other and other[key] == value for other in flats[1:])
+    }
+    return unflatten(shared)
+
+
+def _job_number(folder: Path) -> tuple[int, str]:
+    return (int(folder.name), "") if folder.name.isdigit() else (1 << 62, folder.name)
 
 
 def _default_hydra_configs(cwd: Path) -> Iterator[Path]:
@@ -437,6 +585,20 @@ def _default_hydra_configs(cwd: Path) -> Iterator[Path]:
         try:
             yield from (path.resolve() for path in cwd.glob(pattern))
         except OSError:
+            continue
+
+
+def _hydra_configs_in_argv(argv: Sequence[str], cwd: Path) -> Iterator[Path]:
+    for arg in argv:
+        key, sep, value = arg.lstrip("+").partition("=")
+        if not sep or key not in ("hydra.run.dir", "hydra.sweep.dir") or not value:
+            continue
+        try:
+            folder = cwd / value.strip("'\"")
+            for config in (folder / HYDRA_CONFIG, *folder.glob(f"*/{HYDRA_CONFIG}")):
+                if config.is_file():
+                    yield config.resolve()
+        except (OSError, ValueError):
             continue
 
 
@@ -462,32 +624,94 @@ def _mtime(path: Path) -> float | None:
         return None
 
 
-def _read_hydra_config(path: Path) -> dict[str, Any] | None:
+def _read_hydra_job(path: Path) -> HydraJob | None:
+    import hashlib
+
     try:
         if path.stat().st_size > MAX_CONFIG_BYTES:
             return None
-        parsed = to_plain(_load_yaml(path.read_text(encoding="utf-8")))
+        content = path.read_bytes()
+        config = _resolved_hydra_config(content.decode("utf-8"))
     except Exception:  # noqa: BLE001 - a broken Hydra file means no params, not a failed run
         return None
-    return parsed if isinstance(parsed, dict) else None
+    if not isinstance(config, dict):
+        return None
+    folder = path.parent.parent
+    return HydraJob(
+        folder=folder,
+        config=config,
+        overrides=_hydra_overrides(path.parent / "overrides.yaml"),
+        sha256=hashlib.sha256(content).hexdigest(),
+        multirun=(folder.parent / "multirun.yaml").is_file(),
+    )
+
+
+def _hydra_overrides(path: Path) -> list[str]:
+    try:
+        if path.stat().st_size > MAX_CONFIG_BYTES:
+            return []
+        loaded = _load_yaml(path.read_text(encoding="utf-8"))
+    except Exception:  # noqa: BLE001 - overrides are a detail; the config is what counts
+        return []
+    return [str(item) for item in loaded] if isinstance(loaded, list) else []
+
+
+def _resolved_hydra_config(text: str) -> Any:
+    """The YAML with OmegaConf interpolations (``${db.user}``) resolved where they can be.
+
+    Without omegaconf installed (it comes with Hydra) the values stay as written.
+    """
+    try:
+        omegaconf = importlib.import_module("omegaconf")
+    except ImportError:
+        return to_plain(_load_yaml(text))
+    conf = omegaconf.OmegaConf
+    try:
+        loaded = conf.create(_load_yaml(text))
+    except Exception:  # noqa: BLE001 - not something OmegaConf reads: plain YAML then
+        return to_plain(_load_yaml(text))
+    try:
+        return to_plain(conf.to_container(loaded, resolve=True))
+    except Exception:  # noqa: BLE001 - one unresolvable value (${now:...}): resolve the others
+        raw = to_plain(conf.to_container(loaded, resolve=False))
+    if not isinstance(raw, dict):
+        return raw
+    flat = flatten(raw)
+    for key, value in flat.items():
+        if isinstance(value, str) and "${" in value:
+            try:
+                flat[key] = to_plain(conf.select(loaded, key, throw_on_missing=True))
+            except Exception:  # noqa: BLE001,S112 - kept as written
+                continue
+    return unflatten(flat)
 
 
 # ---------------------------------------------------------------- merging
 
 
+def source_rank(source: str) -> int:
+    """Where a source (``"argv"``, ``"config:conf.yaml"``, ``"inprocess:argparse"``) stands in
+    PRECEDENCE; an unknown kind ranks with ``argv``."""
+    kind = source.partition(":")[0]
+    return PRECEDENCE.index(kind) if kind in PRECEDENCE else PRECEDENCE.index("argv")
+
+
 def merge_params(
     sources: Sequence[tuple[str, Mapping[str, Any]]],
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Deep-merge ``sources`` (least to most specific; later wins) and say who set what.
+    """Deep-merge ``sources`` by PRECEDENCE (the more specific wins) and say who set what.
 
-    Returns the merged params and, for each flattened dotted key of the result, the name of
-    the source whose value won.
+    Keys are normalized first (``split-seed`` and ``split_seed`` are one param), so a flag
+    overrides the config file's key of the same name. Sources of one kind keep their order
+    (a later config file wins over an earlier one). Returns the merged params and, for each
+    flattened dotted key of the result, the name of the source whose value won.
     """
     merged: dict[str, Any] = {}
     setter: dict[str, str] = {}
-    for name, params in sources:
-        merged = deep_merge(merged, params)
-        for key in flatten(params):
+    for name, params in sorted(sources, key=lambda source: source_rank(source[0])):
+        normalized = normalize_keys(params)
+        merged = deep_merge(merged, normalized)
+        for key in flatten(normalized):
             setter[key] = name
     return merged, {key: setter[key] for key in flatten(merged) if key in setter}
 
@@ -504,18 +728,6 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
         else:
             merged[key] = value
     return merged
-
-
-def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested tables as one level of dotted keys; an empty table stays a ``{}`` value."""
-    flat: dict[str, Any] = {}
-    for key, value in params.items():
-        path = f"{prefix}.{key}" if prefix else key
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, path))
-        else:
-            flat[path] = value
-    return flat
 
 
 def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,271 @@
+"""Metrics from files the run wrote: CSV logs and TensorBoard event files.
+
+Looked for once the command has ended, under the work tree, among files modified since the run
+started (folders such as ``.git``, virtual environments and ``node_modules`` are skipped, and
+at most MAX_ENTRIES entries are looked at):
+
+- A ``.csv`` file whose header has a step-like column (``step``, ``global_step``,
+  ``iteration``, ``iter``, ``epoch``; any case) and at least one column of numbers. Each such
+  column is a series; empty cells are skipped (Lightning's CSVLogger ``metrics.csv`` writes
+  sparse rows: ``train_loss`` on some, ``val_loss`` on others). The step is the first step-like
+  column of that order that has a value on the row; the other step-like columns are metrics.
+  A column with a cell that is not a number (a model name) is not a metric.
+- A TensorBoard event file (``events.out.tfevents.*``), read with the ``tensorboard`` package
+  (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. A tag written by
+  several event files (Keras writes ``epoch_loss`` under ``train/`` and ``validation/``) is
+  named after its folder too: ``validation/epoch_loss``.
+
+Each series keeps the path of the file it was read from.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import math
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+MAX_ENTRIES: Final = 20_000
+MAX_DEPTH: Final = 8
+MAX_CSV_BYTES: Final = 64 * 1024 * 1024
+MAX_EVENT_BYTES: Final = 512 * 1024 * 1024
+MTIME_SLACK_S: Final = 2.0
+STEP_COLUMNS: Final = ("step", "global_step", "iteration", "iter", "epoch")
+EVENT_FILE_PREFIX: Final = "events.out.tfevents."
+# Imported by name: the tensorboard extra is optional, and its typing with it.
+_ACCUMULATOR: Final = "tensorboard.backend.event_processing.event_accumulator"
+SKIPPED_FOLDERS: Final = frozenset(
+    {
+        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "env",
+        "site-packages", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+        ".ipynb_checkpoints", "wandb", "mlruns",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FileSeries:
+    """One metric read from a file: its points in file order, and the file (relative path)."""
+
+    name: str
+    steps: list[int | float]
+    values: list[float]
+    source: str
+
+
+@dataclass(frozen=True)
+class WrittenFiles:
+    """The metric files a run wrote."""
+
+    csv_files: list[Path]
+    event_files: list[Path]
+
+
+def find_written_files(root: Path, started_after: float) -> WrittenFiles:
+    """CSV and TensorBoard event files under ``root`` modified since ``started_after``."""
+    csv_files: list[Path] = []
+    event_files: list[Path] = []
+    for entry in _walk(root):
+        name = entry.name
+        is_csv = name.lower().endswith(".csv")
+        is_event = name.startswith(EVENT_FILE_PREFIX)
+        if not (is_csv or is_event):
+            continue
+        try:
+            if entry.stat().st_mtime < started_after - MTIME_SLACK_S:
+                continue
+        except OSError:
+            continue
+        (csv_files if is_csv else event_files).append(Path(entry.path))
+    return WrittenFiles(sorted(csv_files), sorted(event_files))
+
+
+def _walk(root: Path) -> Iterator[os.DirEntry[str]]:
+    seen = 0
+    folders: list[tuple[str, int]] = [(str(root), 0)]
+    while folders:
+        folder, depth = folders.pop()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > MAX_ENTRIES:
+                        return
+                    if entry.is_dir(follow_symlinks=False):
+                        if depth < MAX_DEPTH and entry.name not in SKIPPED_FOLDERS:
+                            folders.append((entry.path, depth + 1))
+                    elif entry.is_file(follow_symlinks=False):
+                        yield entry
+        except OSError:
+            continue
+
+
+# --------------------------------------------------------------------------------- CSV
+
+
+def csv_series(path: Path, source: str) -> list[FileSeries]:
+    """The series of a metrics CSV file; [] when it is not one (see the module docstring)."""
+    try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            return []
+        with open(path, newline="", encoding="utf-8", errors="replace") as file:
+            rows = csv.reader(file)
+            header = next(rows, None)
+            if not header:
+                return []
+            return _csv_columns(header, rows, source)
+    except (OSError, csv.Error):
+        return []
+
+
+def _csv_columns(header: list[str], rows: Iterator[list[str]], source: str) -> list[FileSeries]:
+    names = [name.strip() for name in header]
+    lowered = [name.lower() for name in names]
+    step_columns = [lowered.index(word) for word in STEP_COLUMNS if word in lowered]
+    if not step_columns:
+        return []
+    points: dict[int, tuple[list[int | float], list[float]]] = {
+        index: ([], []) for index, name in enumerate(names) if name
+    }
+    broken: set[int] = set()
+    for row in rows:
+        step = _row_step(row, step_columns)
+        if step is None:
+            continue
+        for index, cell in enumerate(row[: len(names)]):
+            if index not in points or index in broken or not cell.strip():
+                continue
+            if index == step[1]:
+                continue
+            number = _number(cell)
+            if number is None:
+                broken.add(index)
+                continue
+            points[index][0].append(step[0])
+            points[index][1].append(float(number))
+    return [
+        FileSeries(names[index], steps, values, source)
+        for index, (steps, values) in points.items()
+        if values and index not in broken
+    ]
+
+
+def _row_step(row: list[str], step_columns: list[int]) -> tuple[int | float, int] | None:
+    for index in step_columns:
+        if index < len(row):
+            number = _number(row[index])
+            if number is not None and math.isfinite(number):
+                return number, index
+    return None
+
+
+def _number(cell: str) -> int | float | None:
+    text = cell.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+# ------------------------------------------------------------------------- TensorBoard
+
+
+def tensorboard_available() -> bool:
+    try:
+        importlib.import_module(_ACCUMULATOR)
+    except Exception:  # noqa: BLE001 - missing, or broken: either way it cannot read
+        return False
+    return True
+
+
+def event_series(files: list[Path], root: Path) -> list[FileSeries]:
+    """The scalar series of TensorBoard event files (needs the ``tensorboard`` package)."""
+    read: list[tuple[Path, str, list[int | float], list[float]]] = []
+    for path in files:
+        try:
+            if path.stat().st_size > MAX_EVENT_BYTES:
+                continue
+            read.extend((path, tag, steps, values) for tag, steps, values in _scalars(path))
+        except Exception:  # noqa: BLE001, S112 - a corrupt event file must not fail the run
+            continue
+    counts: dict[str, int] = {}
+    for _, tag, _, _ in read:
+        counts[tag] = counts.get(tag, 0) + 1
+    return [
+        FileSeries(
+            f"{path.parent.name}/{tag}" if counts[tag] > 1 else tag,
+            steps,
+            values,
+            _relative(path, root),
+        )
+        for path, tag, steps, values in read
+    ]
+
+
+def _scalars(path: Path) -> Iterator[tuple[str, list[int | float], list[float]]]:
+    event_accumulator = importlib.import_module(_ACCUMULATOR)
+    accumulator = event_accumulator.EventAccumulator(
+        str(path), size_guidance={event_accumulator.SCALARS: 0, event_accumulator.TENSORS: 0}
+    )
+    accumulator.Reload()
+    tags = accumulator.Tags()
+    for tag in tags.get("scalars", []):
+        events = accumulator.Scalars(tag)
+        yield tag, [event.step for event in events], [float(event.value) for event in events]
+    for tag in tags.get("tensors", []):  # tf.summary.scalar in TF 2 (Keras' callback)
+        steps: list[int | float] = []
+        values: list[float] = []
+        for event in accumulator.Tensors(tag):
+            value = _scalar_tensor(event.tensor_proto)
+            if value is not None:
+                steps.append(event.step)
+                values.append(value)
+        if values:
+            yield tag, steps, values
+
+
+def _scalar_tensor(proto: Any) -> float | None:
+    try:
+        array = importlib.import_module("tensorboard.util.tensor_util").make_ndarray(proto)
+    except Exception:  # noqa: BLE001 - not a numeric tensor
+        return None
+    if getattr(array, "ndim", None) != 0 or array.dtype.kind not in "fiu":
+        return None
+    return float(array)
+
+
+# ---------------------------------------------------------------------------- together
+
+
+def series_from_written_files(
+    root: Path, started_after: float, warn: Callable[[str], None]
+) -> list[FileSeries]:
+    """Every series of the CSV and event files written under ``root`` since the start."""
+    written = find_written_files(root, started_after)
+    found: list[FileSeries] = []
+    for path in written.csv_files:
+        found.extend(csv_series(path, _relative(path, root)))
+    if written.event_files:
+        if tensorboard_available():
+            found.extend(event_series(written.event_files, root))
+        else:
+            warn(
+                f"{len(written.event_files)} TensorBoard event file(s) were written but not "
+                "read: pip install 'runledger[tensorboard]' to record their scalars"
+            )
+    return found
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,346 @@
+"""The shapes real training programs print their metrics in, read line by line.
+
+:func:`parse_shaped_line` reads one line (already without ANSI escapes and surrounding blanks)
+into ``(step, {name: value})`` or None. The line is read in three steps:
+
+1. Logging prefixes are stripped: ``INFO:root:``, ``[I 2026-01-02 10:00:00,123]`` (Optuna),
+   ``2026-01-02 10:00:00,123 - INFO - name -``, ``[2026-01-02 10:00:00][__main__][INFO] -``
+   (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``I0102 10:00:00.1 1 f.py:1]``
+   (absl), ``[INFO]``.
+2. A head that names the step: ``epoch 3:``, ``Epoch 2/10 -``, ``[epoch 3]``, ``step 10:``,
+   ``iter 5:``, ``Train Epoch: 1 [320/1437 (22%)]``, ``[0]`` (XGBoost, LightGBM), or a phase
+   section such as ``Test set:``. A phase word before the step word (``Train Epoch``) or as
+   the section (``Test set:``) prefixes the metric names (``train_loss``).
+3. The rest is cut at ``,`` ``;`` ``|`` tabs and `` - ``; every piece must be a metric
+   (``name: value``, ``name value``, ``name=value``), a step (``Step [100/600]``) or
+   progress/timing noise (``11/11 ━━━━ 6s 507ms/step``, ``10/ 29 batches``, ``ETA: 3s``).
+   One piece that is none of these makes the whole line prose.
+
+A line is accepted only when it is unmistakable: it has a step head, is a Keras progress line
+or a pipe-table row, or (for ``name: value`` pieces) one of its names holds a metric word such
+as ``loss``, ``acc`` or ``f1`` (``Test accuracy: 0.8999``, not ``Seed: 42``). Names keep their
+words: lower case, joined by ``_`` (``valid loss`` -> ``valid_loss``, ``eval-logloss`` ->
+``eval_logloss``, ``valid_0's l2`` -> ``valid_0_l2``). A percentage keeps its number
+(``91%`` -> 91; ``320/360 (89%)`` -> 89); a time unit joins the name (``time 653.87ms`` ->
+``time_ms``). Python dict lines (``{'loss': 0.5, 'epoch': 1.0}``, as Hugging Face's Trainer
+prints them) are read like JSON objects. Each regex is anchored and tried on one short piece,
+so a line costs a few microseconds.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Final
+
+Number = int | float
+Fields = dict[str, Number]
+
+STEP_WORDS: Final = {
+    "step": "step",
+    "iter": "iteration",
+    "iteration": "iteration",
+    "it": "iteration",
+}
+PHASES: Final = {
+    "train": "train",
+    "training": "train",
+    "val": "val",
+    "valid": "valid",
+    "validation": "val",
+    "test": "test",
+    "testing": "test",
+    "eval": "eval",
+    "evaluation": "eval",
+    "dev": "dev",
+}
+# A name holding one of these is a metric in a `Name: value` line; others (Seed: 42) are not.
+METRIC_WORDS: Final = frozenset(
+    "loss losses acc accuracy err error errors f1 auc roc precision recall prec score ppl "
+    "perplexity bleu rouge rougel mse mae rmse mape r2 iou miou map dice reward rewards return "
+    "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
+    "hit hits auprc aupr fscore kappa mcc".split()
+)
+_NAME_WORD_SPLIT_RE: Final = re.compile(r"[\W_]+")
+MAX_PY_DICT_CHARS: Final = 8192
+
+_NUM: Final = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|inf|-inf)"
+_TIME_UNIT: Final = r"ms|us|µs|s|sec|secs|min|h"
+_VALUE: Final = (
+    rf"(?:(?P<done>[0-9]+)\s*/\s*[0-9]+\s*\(\s*(?P<pct>{_NUM})\s*%\s*\)"  # 320/360 (89%)
+    rf"|(?P<num>{_NUM})(?:\s*(?P<percent>%)|(?P<unit>{_TIME_UNIT})(?![\w/]))?)"
+)
+# A word of a name: starts with a letter, may hold digits, _ . / - and a possessive 's.
+_WORD: Final = r"[^\W\d][\w./'-]*"
+_NAME_WORDS: Final = rf"{_WORD}(?: {_WORD}){{0,4}}"
+
+# name=value (names as written), name: value, name value (names of words).
+_PIECE_RE: Final = re.compile(
+    rf"(?P<name>{_NAME_WORDS})\s*(?P<sep>[:=]|(?= ))\s*{_VALUE}",
+)
+_EQUALS_RUN_RE: Final = re.compile(rf"(?:{_WORD}=(?:{_NUM})\s+)+{_WORD}=(?:{_NUM})")
+_EQUALS_PAIR_RE: Final = re.compile(rf"({_WORD})=({_NUM})")
+_COLON_RUN_RE: Final = re.compile(rf"(?:{_WORD}:\s*(?:{_NUM})%?\s+)+{_WORD}:\s*(?:{_NUM})%?")
+_COLON_PAIR_RE: Final = re.compile(rf"({_WORD}):\s*({_NUM})(%?)")
+
+_STEP_NAMES: Final = {
+    "step": "step",
+    "iteration": "iteration",
+    "iter": "iteration",
+    "epoch": "epoch",
+}
+_STEP_PIECE_RE: Final = re.compile(
+    r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\s*:?\s*[\[(]?\s*(?P<n>[0-9]+)"
+    r"(?:\s*/\s*[0-9]+)?\s*[\])]?",
+    re.IGNORECASE,
+)
+_NOISE_RE: Final = re.compile(
+    rf"(?:[0-9]+\s*/\s*[0-9]+\s*)?(?:\[[=>.\s]*\]|[━─═=>.\s]+)?\s*"  # 11/11 ━━━━ or [====]
+    rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
+    r"|[0-9]+\s*/\s*[0-9]+\s*batches"  # 10/ 29 batches
+    r"|ETA:?\s*[0-9:.]+\s*(?:s|ms|min)?"
+    r"|lr:?\s*\[[^\]]*\]",
+    re.IGNORECASE,
+)
+
+_HEAD_RE: Final = re.compile(
+    r"(?:\[\s*(?P<bracket>[0-9]+)\s*\]"  # [0] (XGBoost, LightGBM)
+    r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)(?:\s*/\s*[0-9]+)?\s*\]"
+    r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+)?"
+    r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\b\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
+    r"(?:\s*/\s*[0-9]+)?\s*[\])]?"
+    r"(?:\s*\[\s*[0-9]+\s*/\s*[0-9]+\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"  # [320/1437 (22%)]
+    r"|(?P<section>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"(?:\s+(?:set|results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d]))"
+    r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
+    re.IGNORECASE,
+)
+_PIECE_SPLIT_RE: Final = re.compile(r"[,;|\t\u2502]| +- +")
+_POSSESSIVE_RE: Final = re.compile(r"'s\b")
+_NAME_CLEAN_RE: Final = re.compile(r"[^\w./]+")
+_LABEL_RE: Final = re.compile(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
+_TWO_CELL_ROW_RE: Final = re.compile(
+    rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
+)
+_KERAS_PROGRESS_RE: Final = re.compile(r"[0-9]+/[0-9]+\s*(?:\[[=>.]*\]|━)")
+
+_PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF")
+_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdD")
+_PREFIX_RE: Final = re.compile(
+    r"(?:"
+    r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
+    r"|\[[DIWEC] \d{4}-\d\d-\d\d[ T][\d:.,]+\]\s*"  # [I 2026-01-02 10:00:00,123] (Optuna)
+    r"|[DIWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\]\s*"  # I0102 10:00:00.123 1 f.py:1] (absl)
+    r"|\[?\d{4}-\d\d-\d\d[ T][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?"  # a timestamp
+    r"(?:\s*(?:\[[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
+    r"(?:\s*(?:\||-|:)?\s*(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|SUCCESS)\b)?"
+    r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s))?"  # - logger.name - / | mod:fn:1 -
+    r"\s*(?:\||-|:)?\s*"
+    r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
+    r")"
+)
+
+
+def has_metric_word(name: str) -> bool:
+    """Whether a word of ``name`` (cut at ``_``, blanks, punctuation, digits) is a metric's."""
+    words = _NAME_WORD_SPLIT_RE.split(name.lower())
+    return any(word.rstrip("0123456789") in METRIC_WORDS or word in METRIC_WORDS for word in words)
+
+
+def strip_logging_prefix(text: str) -> str:
+    """``text`` without the logging prefixes it starts with (at most three)."""
+    if text[:1] not in _PREFIX_STARTS:
+        return text
+    for _ in range(3):
+        match = _PREFIX_RE.match(text)
+        if match is None or match.end() == 0:
+            return text
+        text = text[match.end() :]
+    return text
+
+
+def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
+    """``(step, metrics)`` of a line in one of the known shapes, or None for prose."""
+    head = _HEAD_RE.match(text) if text[:1] in _HEAD_STARTS else None
+    steps: dict[str, Number] = {}
+    phase = ""
+    has_step = False
+    rest = text
+    if head is not None and head.end() > 0:
+        rest = text[head.end() :]
+        has_step = _read_head(head, steps)
+        phase = PHASES.get((head["phase"] or head["section"] or "").lower(), "")
+    elif text[:1] in ("|", "\u2502"):
+        rest = text.strip("|\u2502 ")
+        row = _TWO_CELL_ROW_RE.fullmatch(rest)
+        if row is not None:  # | test_acc | 0.96 | (Lightning's results table)
+            return _two_cell_row(row)
+    return _read_pieces(rest, steps, phase, has_step, text[:1] in ("|", "\u2502"))
+
+
+def header_step(text: str) -> Number | None:
+    """The step of a line that is only a step header (``Epoch 2/10``, ``[epoch 3]``), else None.
+
+    Keras prints ``Epoch 2/10`` on a line of its own, then the epoch's metrics without a step.
+    """
+    if text[:1] not in _HEAD_STARTS:
+        return None
+    head = _HEAD_RE.match(text)
+    if head is None or head.end() != len(text) or head["section"] is not None:
+        return None
+    steps: dict[str, Number] = {}
+    return _choose_step(steps, {}) if _read_head(head, steps) else None
+
+
+def _two_cell_row(row: re.Match[str]) -> tuple[Number | None, Fields] | None:
+    if not has_metric_word(row["name"]):
+        return None  # | lr | 0.1 | is a config table
+    return None, {_clean_name(row["name"]): _number(row["value"])}
+
+
+def _read_head(head: re.Match[str], steps: dict[str, Number]) -> bool:
+    if head["bracket"] is not None:
+        steps["step"] = int(head["bracket"])
+        return True
+    word, number = head["bword"] or head["word"], head["bn"] or head["n"]
+    if word is None or number is None:
+        return False
+    steps[_step_name(word)] = int(number)
+    return True
+
+
+def _step_name(word: str) -> str:
+    return STEP_WORDS.get(word.lower(), "epoch")
+
+
+def _read_pieces(
+    rest: str, steps: dict[str, Number], phase: str, has_step: bool, table: bool
+) -> tuple[Number | None, Fields] | None:
+    values: Fields = {}
+    spaced_only = True  # every metric was "name value": needs a step or a table to count
+    names: list[str] = []  # as written, to look for a metric word only when that decides
+    keras = False
+    trusted_run = False  # name=number tokens: trusted as they always were
+    for piece in _PIECE_SPLIT_RE.split(rest):
+        piece = piece.strip()
+        if not piece:
+            continue
+        step = _STEP_PIECE_RE.fullmatch(piece)
+        if step is not None:
+            steps.setdefault(_step_name(step["word"]), int(step["n"]))
+            has_step = True
+            continue
+        kind = _read_metric_piece(piece, values, phase, names)
+        if kind is not None:
+            spaced_only = spaced_only and kind == _SPACED
+            trusted_run = trusted_run or kind == _EQUALS_RUN
+            continue
+        if _NOISE_RE.fullmatch(piece) or (table and _LABEL_RE.fullmatch(piece)):
+            keras = keras or _KERAS_PROGRESS_RE.match(piece) is not None
+            continue
+        return None
+    for name in [name for name in values if name.lower() in _STEP_NAMES]:
+        has_step = True
+        steps.setdefault(_STEP_NAMES[name.lower()], values.pop(name))
+    if not values:
+        return None
+    if not (table or keras or trusted_run or _trusted(has_step, spaced_only, names, len(values))):
+        return None
+    return _choose_step(steps, values), values
+
+
+def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) -> bool:
+    """Whether pieces that read as metrics are not prose ("Epoch 3 took 12.5s", "Seed: 42")."""
+    if has_step and (not spaced_only or count >= 2):
+        return True
+    if not has_step and spaced_only:
+        return False
+    return any(has_metric_word(name) for name in names)
+
+
+_SPACED, _PAIRED, _EQUALS_RUN = "spaced", "paired", "equals"
+
+
+def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str]) -> str | None:
+    """Adds the piece's metrics and their names; returns the piece's kind, None if no metric.
+
+    Kinds: ``name value`` (spaced), ``name: value`` or one ``name=value`` (paired), several
+    ``name=value`` tokens (equals).
+    """
+    match = _PIECE_RE.fullmatch(piece)
+    if match is not None:
+        name, value = _piece_metric(match, phase)
+        values[name] = value
+        names.append(match["name"])
+        return _PAIRED if match["sep"] else _SPACED
+    if "=" in piece and _EQUALS_RUN_RE.fullmatch(piece):
+        for name, raw in _EQUALS_PAIR_RE.findall(piece):
+            values[_prefixed(name, phase)] = _number(raw)
+        return _EQUALS_RUN
+    if ":" in piece and _COLON_RUN_RE.fullmatch(piece):
+        for name, raw, _ in _COLON_PAIR_RE.findall(piece):
+            values[_prefixed(_clean_name(name), phase)] = _number(raw)
+            names.append(name)
+        return _PAIRED
+    return None
+
+
+def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
+    raw_name = match["name"]
+    as_written = match["sep"] == "=" and " " not in raw_name  # loss=0.3, val/acc=0.9
+    name = raw_name if as_written else _clean_name(raw_name)
+    if match["pct"] is not None:
+        return _prefixed(name, phase), _number(match["pct"])
+    unit = match["unit"]
+    if unit and not name.endswith("_" + unit):
+        name = f"{name}_{unit}"
+    return _prefixed(name, phase), _number(match["num"])
+
+
+def _clean_name(name: str) -> str:
+    return _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
+
+
+def _prefixed(name: str, phase: str) -> str:
+    if not phase or name.startswith(phase) or name.split("_", 1)[0] in PHASES:
+        return name
+    return f"{phase}_{name}"
+
+
+def _choose_step(steps: dict[str, Number], values: Fields) -> Number | None:
+    for key in ("step", "iteration", "epoch"):
+        if key in steps:
+            chosen = steps.pop(key)
+            for other, number in steps.items():
+                values.setdefault(other, number)
+            return chosen
+    return None
+
+
+def _number(raw: str) -> Number:
+    if raw.isdigit():
+        return int(raw)
+    try:
+        return int(raw)
+    except ValueError:
+        return float(raw)
+
+
+def python_dict_fields(text: str) -> Fields | None:
+    """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers."""
+    if len(text) > MAX_PY_DICT_CHARS:
+        return None
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
+        return None
+    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+        return None
+    if any(isinstance(item, (dict, list, tuple, set)) for item in value.values()):
+        return None
+    fields: Fields = {
+        key: item
+        for key, item in value.items()
+        if isinstance(item, (int, float)) and not isinstance(item, bool) and key
+    }
+    return fields or None

@@ -1,0 +1,106 @@
+"""Real Hydra apps (hydra-core, a test extra) under ``runledger exec``: the composed config is
+what is recorded, config-group overrides never replace a group by a string, and multirun jobs
+are found with their overrides, configs and folders."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+import pytest
+
+from runledger.recording.capture.params import hydra_multirun_jobs
+from tests.conftest import Repo
+
+pytest.importorskip("hydra")
+
+PY = sys.executable
+
+APP = """\
+import hydra
+from hydra.core.hydra_config import HydraConfig
+
+
+@hydra.main(version_base=None, config_path="conf", config_name="config")
+def main(cfg):
+    out = HydraConfig.get().runtime.output_dir
+    print(f"Output folder: \\x1b[1;32m{out}\\x1b[0m")
+    print(f"loss={cfg.lr * 10}")
+
+
+main()
+"""
+FILES = {
+    "app.py": APP,
+    "conf/config.yaml": (
+        "defaults:\n  - db: mysql\n  - _self_\nlr: 0.01\nrun_name: ${db.driver}-${lr}\n"
+    ),
+    "conf/db/mysql.yaml": "driver: mysql\nuser: omry\ntimeout: 10\n",
+    "conf/db/postgresql.yaml": "driver: postgresql\nuser: postgres\ntimeout: 20\n",
+    "conf/optim/adam.yaml": "name: adam\nbeta1: 0.9\n",
+    ".gitignore": "outputs/\nmultirun/\nelsewhere/\n",
+}
+
+
+@pytest.fixture
+def app(repo: Repo) -> Repo:
+    for name, content in FILES.items():
+        repo.write(name, content)
+    repo.commit_all("a hydra app")
+    return repo
+
+
+def recorded(repo: Repo) -> dict[str, Any]:
+    runs = repo.runs_json()
+    return dict(repo.cli("show", runs[0]["id"], "--json").json())
+
+
+def test_a_group_override_records_the_composed_group_not_its_name(app: Repo) -> None:
+    proc = app.run("exec", PY, "app.py", "db=postgresql", "lr=0.1")
+    assert proc.returncode == 0, proc.stderr
+    run = recorded(app)
+    assert run["params"]["db"] == {"driver": "postgresql", "user": "postgres", "timeout": 20}
+    assert run["params"]["lr"] == 0.1
+    assert run["params"]["run_name"] == "postgresql-0.1"  # interpolation resolved
+    assert run["param_sources"]["db.user"] == "hydra"
+    [hydra] = [entry for entry in run["config_files"] if entry.get("kind") == "hydra"]
+    assert hydra["overrides"] == ["db=postgresql", "lr=0.1"]
+    assert hydra["path"].endswith(".hydra/config.yaml") and len(hydra["sha256"]) == 64
+    assert run["metrics"]["loss"] == 1.0
+
+
+def test_plus_and_tilde_overrides_add_and_remove_groups(app: Repo) -> None:
+    proc = app.run("exec", PY, "app.py", "+optim=adam", "~db", "run_name=plain")
+    assert proc.returncode == 0, proc.stderr
+    run = recorded(app)
+    assert run["params"]["optim"] == {"name": "adam", "beta1": 0.9}
+    assert "db" not in run["params"]
+    assert run["params"]["run_name"] == "plain"
+
+
+def test_a_run_folder_outside_the_defaults_is_found_through_the_coloured_log(app: Repo) -> None:
+    app.write(
+        "conf/config.yaml",
+        FILES["conf/config.yaml"] + "hydra:\n  run:\n    dir: elsewhere/${now:%H%M%S%f}\n",
+    )
+    app.commit_all("custom run dir")
+    proc = app.run("exec", PY, "app.py", "db=postgresql")
+    assert proc.returncode == 0, proc.stderr
+    assert b"\x1b[1;32m" in proc.stdout  # the folder is only named in a coloured line
+    run = recorded(app)
+    assert run["params"]["db"]["driver"] == "postgresql"
+
+
+def test_a_multirun_lists_each_job_with_its_overrides_config_and_folder(app: Repo) -> None:
+    started = time.time()
+    proc = app.run("exec", PY, "app.py", "-m", "db=mysql,postgresql", "lr=0.5")
+    assert proc.returncode == 0, proc.stderr
+    jobs = hydra_multirun_jobs(app.path, None, started)
+    assert [job.overrides for job in jobs] == [["db=mysql", "lr=0.5"], ["db=postgresql", "lr=0.5"]]
+    assert [job.config["db"]["driver"] for job in jobs] == ["mysql", "postgresql"]
+    assert [job.folder.name for job in jobs] == ["0", "1"]
+    run = recorded(app)
+    # The parent records what every job shares; each job's own values are its child's.
+    assert run["params"]["lr"] == 0.5
+    assert "driver" not in run["params"].get("db", {})

@@ -1,0 +1,126 @@
+"""Metrics from the files a run writes (issue 15): CSV logs such as Lightning's CSVLogger
+metrics.csv (written here with pandas) and TensorBoard event files (written with tensorboardX's
+SummaryWriter, read with the tensorboard extra). Each series records its source file."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runledger.recording.capture.metric_files import csv_series
+from tests.conftest import Repo
+
+PY = sys.executable
+
+LIGHTNING_CSV = """\
+import pandas as pd
+rows = [
+    {"epoch": 0, "step": 49, "train_loss": 0.9},
+    {"epoch": 0, "step": 99, "train_loss": 0.7},
+    {"epoch": 0, "step": 99, "val_loss": 0.8, "val_acc": 0.6},
+    {"epoch": 1, "step": 149, "train_loss": 0.5},
+    {"epoch": 1, "step": 199, "val_loss": 0.6, "val_acc": 0.75},
+]
+import os
+os.makedirs("lightning_logs/version_0", exist_ok=True)
+pd.DataFrame(rows).to_csv("lightning_logs/version_0/metrics.csv", index=False)
+"""
+
+TENSORBOARD = """\
+from tensorboardX import SummaryWriter
+for phase, base in (("train", 1.0), ("validation", 1.2)):
+    writer = SummaryWriter(f"runs/exp1/{phase}")
+    for step in range(3):
+        writer.add_scalar("epoch_loss", base / (step + 1), step)
+    writer.close()
+writer = SummaryWriter("runs/exp1")
+writer.add_scalar("lr", 0.1, 0)
+writer.close()
+"""
+
+
+def recorded(repo: Repo) -> dict[str, Any]:
+    [run_id] = repo.run_ids()
+    return dict(repo.cli("show", run_id, "--json").json())
+
+
+def commit_script(repo: Repo, name: str, code: str) -> None:
+    repo.write(".gitignore", "lightning_logs/\nruns/\n*.csv\n")
+    repo.write(name, code)
+    repo.commit_all(name)
+
+
+def test_a_lightning_style_metrics_csv_is_read_as_sparse_series(repo: Repo) -> None:
+    pytest.importorskip("pandas")
+    commit_script(repo, "train.py", LIGHTNING_CSV)
+    proc = repo.run("exec", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    run = recorded(repo)
+    assert run["series"]["train_loss"] == [[49, 0.9], [99, 0.7], [149, 0.5]]
+    assert run["series"]["val_loss"] == [[99, 0.8], [199, 0.6]]
+    assert run["metrics"]["val_acc"] == 0.75
+    source = "lightning_logs/version_0/metrics.csv"
+    assert run["series_sources"]["val_loss"] == source
+    assert b"no metric was recognised" not in proc.stderr
+    metrics_toml = repo.show_bytes(f"refs/runledger/runs/{run['id']}:metrics.toml").decode()
+    assert f'source = "{source}"' in metrics_toml
+
+
+def test_a_csv_without_a_step_column_or_written_before_the_run_is_not_read(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.write(".gitignore", "*.csv\n")
+    old = repo.write("old.csv", "step,loss\n1,0.5\n")
+    os.utime(old, (time.time() - 60, time.time() - 60))  # written a minute before the run
+    repo.write("train.py", "open('preds.csv', 'w').write('id,score\\n1,0.5\\n')\n")
+    repo.commit_all("train")
+    proc = repo.run("exec", PY, "train.py")
+    assert proc.returncode == 0
+    assert recorded(repo)["series"] == {}
+    assert b"no metric was recognised" in proc.stderr
+
+
+def test_csv_columns_of_text_are_not_metrics(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("Epoch,model,loss\n1,resnet,0.5\n2,resnet,0.25\n")
+    [series] = csv_series(path, "m.csv")
+    assert (series.name, series.steps, series.values) == ("loss", [1, 2], [0.5, 0.25])
+
+
+def test_tensorboard_event_files_are_read_with_their_folders_when_tags_repeat(
+    repo: Repo,
+) -> None:
+    pytest.importorskip("tensorboardX")
+    pytest.importorskip("tensorboard")
+    commit_script(repo, "train.py", TENSORBOARD)
+    proc = repo.run("exec", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    run = recorded(repo)
+    assert run["series"]["train/epoch_loss"] == [[0, 1.0], [1, 0.5], [2, pytest.approx(1 / 3)]]
+    assert run["metrics"]["validation/epoch_loss"] == pytest.approx(0.4)
+    assert run["series"]["lr"] == [[0, pytest.approx(0.1)]]
+    assert run["series_sources"]["lr"].startswith("runs/exp1/events.out.tfevents.")
+
+
+def test_without_the_tensorboard_extra_one_line_says_event_files_were_not_read(
+    repo: Repo, tmp_path: Path
+) -> None:
+    pytest.importorskip("tensorboardX")
+    commit_script(repo, "train.py", TENSORBOARD + "print('loss=0.3')\n")
+    shadow = tmp_path / "shadow" / "tensorboard"  # as if the package were not installed
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('no tensorboard')\n")
+    src = Path(__file__).resolve().parents[1]
+    proc = repo.run("exec", PY, "train.py", env={"PYTHONPATH": f"{shadow.parent}{os.pathsep}{src}"})
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.decode().splitlines() if "TensorBoard" in line]
+    assert warnings == [
+        "runledger: warning: 3 TensorBoard event file(s) were written but not read: "
+        "pip install 'runledger[tensorboard]' to record their scalars"
+    ]
+    assert recorded(repo)["metrics"] == {"loss": 0.3}

@@ -1,0 +1,131 @@
+"""Every line of tests/corpus/output_formats.txt is read exactly as its "=" line says.
+
+The corpus holds what real programs print (Keras, PyTorch examples, nanoGPT, XGBoost,
+LightGBM, Hugging Face, Lightning, logging prefixes) and prose that must stay prose.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from runledger.recording.capture.metrics import MetricsCollector, ParsedLine, parse_metric_line
+
+CORPUS = Path(__file__).parent / "corpus" / "output_formats.txt"
+
+
+@dataclass(frozen=True)
+class Case:
+    style: str
+    line: str
+    expected: ParsedLine | None
+
+
+def _decode(text: str) -> str:
+    return text.replace("\\t", "\t").replace("\\e", "\x1b")
+
+
+def _expected(text: str) -> ParsedLine | None:
+    if text == "none":
+        return None
+    tokens = dict(token.split("=", 1) for token in text.split())
+    raw_step = tokens.pop("step")
+    step = None if raw_step == "-" else (float(raw_step) if "." in raw_step else int(raw_step))
+    return ParsedLine(step, {name: float(value) for name, value in tokens.items()})
+
+
+def _cases() -> list[Case]:
+    cases: list[Case] = []
+    style, line = "", None
+    for raw in CORPUS.read_text(encoding="utf-8").splitlines():
+        if raw.startswith("## "):
+            style = raw[3:]
+        elif raw.startswith("> "):
+            line = _decode(raw[2:])
+        elif raw.startswith("= "):
+            assert line is not None, f"an '=' line without its '>' line: {raw}"
+            cases.append(Case(style, line, _expected(raw[2:])))
+            line = None
+    return cases
+
+
+CASES = _cases()
+
+
+def test_the_corpus_is_broad() -> None:
+    styles = {case.style for case in CASES if case.expected is not None}
+    prose = [case for case in CASES if case.expected is None]
+    assert len(styles) >= 15
+    assert len(prose) >= 40
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.style}: {case.line[:60]}")
+def test_each_corpus_line_gives_exactly_its_metrics(case: Case) -> None:
+    assert parse_metric_line(case.line) == case.expected
+
+
+def test_the_corpus_as_a_program_prints_it_gives_each_metric_its_series() -> None:
+    collector = MetricsCollector()
+    output = "".join(case.line + "\n" for case in CASES).encode()
+    collector.feed_output(output[:1000])
+    collector.feed_output(output[1000:])
+    collector.flush_output()
+    series = collector.series()
+    assert series["eval_logloss"].values == [0.22646]
+    assert series["test_accuracy"].values == [89.0, 0.8999]
+    assert "seed" not in series and "lr" in series  # lr from the pipe table only
+    assert series["lr"].values == [10.0]
+
+
+_NAMES = st.sampled_from(["loss", "val loss", "accuracy", "val_auc", "eval-logloss", "f1"])
+_VALUES = st.floats(min_value=0, max_value=1e6, allow_nan=False).map(lambda v: round(v, 4))
+
+
+@given(
+    step=st.integers(min_value=0, max_value=10**6),
+    pairs=st.dictionaries(_NAMES, _VALUES, min_size=1, max_size=4),
+    shape=st.sampled_from(["step {s}: {p}", "[{s}]\t{p}", "Epoch {s}/99 - {p}", "iter {s}: {p}"]),
+)
+def test_any_step_and_values_round_trip_through_each_shape(
+    step: int, pairs: dict[str, float], shape: str
+) -> None:
+    separator = "\t" if shape.startswith("[") else (" - " if "Epoch" in shape else ", ")
+    body = separator.join(f"{name}: {value}" for name, value in pairs.items())
+    parsed = parse_metric_line(shape.format(s=step, p=body))
+    expected = {re.sub(r"[^\w./]+", "_", name): value for name, value in pairs.items()}
+    assert parsed == ParsedLine(step, expected)
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=("Nd",)), max_size=200))
+def test_text_without_a_digit_is_never_a_metric_line(text: str) -> None:
+    parsed = parse_metric_line(text)
+    # Only NaN and infinities are numbers without a digit.
+    assert parsed is None or all(
+        math.isnan(value) or math.isinf(value) for value in parsed.values.values()
+    )
+
+
+@given(st.text(max_size=300))
+def test_any_text_parses_without_error(text: str) -> None:
+    parse_metric_line(text)
+
+
+def test_a_header_line_alone_gives_its_step_to_the_steps_less_lines_after_it() -> None:
+    keras = (
+        "Epoch 1/2\n"
+        "469/469 ━━━━━━━━━━━━━━━━━━━━ 3s 5ms/step - accuracy: 0.85 - loss: 0.47\n"
+        "Epoch 2/2\n"
+        "469/469 ━━━━━━━━━━━━━━━━━━━━ 3s 5ms/step - accuracy: 0.9 - loss: 0.3\n"
+        "step=7 loss=0.2\n"  # a step of its own wins
+    )
+    collector = MetricsCollector()
+    collector.feed_output(keras.encode())
+    collector.flush_output()
+    series = collector.series()
+    assert (series["loss"].steps, series["accuracy"].steps) == ([1, 2, 7], [1, 2])
