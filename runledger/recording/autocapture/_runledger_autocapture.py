@@ -286,16 +286,17 @@ _ARGPARSE_CALLERS_SKIPPED = frozenset(
 
 
 def _report_argparse(result: Any) -> None:
-    if _calling_package() not in _ARGPARSE_CALLERS_SKIPPED:
+    if _calling_package(("argparse",)) not in _ARGPARSE_CALLERS_SKIPPED:
         report_params("argparse", _namespace(result))
 
 
-def _calling_package() -> str:
-    """The top-level package of the code that called argparse (past argparse and this file)."""
+def _calling_package(skipped: Any) -> str:
+    """The top-level package of the code that called the hooked function: the first frame
+    outside this file and the ``skipped`` modules (the library's own)."""
     frame = sys._getframe(1)
     while frame is not None:
         name = str(frame.f_globals.get("__name__", ""))
-        if name not in ("argparse", __name__):
+        if name != __name__ and name not in skipped:
             return name.partition(".")[0]
         frame = frame.f_back  # type: ignore[assignment]
     return ""
@@ -484,7 +485,18 @@ def _report_hf(trainer: Any, logs: Any) -> None:
     report_metrics("transformers", dict(logs or {}), step=trainer.state.global_step)
 
 
-def _patch_tensorboard(_name: str, module: Any) -> None:
+# Frameworks captured directly whose own TensorBoard logging would report each value twice.
+_TENSORBOARD_CALLERS_SKIPPED = frozenset(
+    {"lightning", "pytorch_lightning", "lightning_fabric", "transformers", "keras", "tf_keras"}
+)
+
+
+def _report_tensorboard(module_name: str, values: dict[str, Any], step: Any) -> None:
+    if _calling_package((module_name,)) not in _TENSORBOARD_CALLERS_SKIPPED:
+        report_metrics("tensorboard", values, step=step)
+
+
+def _patch_tensorboard(module_name: str, module: Any) -> None:
     writer = module.SummaryWriter
 
     def make_scalar(original: Any) -> Any:
@@ -494,7 +506,7 @@ def _patch_tensorboard(_name: str, module: Any) -> None:
             result = original(self, tag, scalar_value, global_step, *args, **kw)
             _safely(
                 "tensorboard",
-                lambda: report_metrics("tensorboard", {tag: scalar_value}, step=global_step),
+                lambda: _report_tensorboard(module_name, {tag: scalar_value}, global_step),
             )
             return result
 
@@ -507,10 +519,10 @@ def _patch_tensorboard(_name: str, module: Any) -> None:
             result = original(self, main_tag, values, global_step, *args, **kw)
             _safely(
                 "tensorboard",
-                lambda: report_metrics(
-                    "tensorboard",
+                lambda: _report_tensorboard(
+                    module_name,
                     {f"{main_tag}/{key}": value for key, value in values.items()},
-                    step=global_step,
+                    global_step,
                 ),
             )
             return result
