@@ -480,7 +480,9 @@ def test_optuna_trial_lines_are_not_metrics(repo: Repo) -> None:
 
     _, run = exec_run(repo, sys.executable, "train.py")
 
-    assert run["metrics"] == {}
+    # The trial lines are no metrics of the run itself: the study's run is the parent of one
+    # child run per trial, and its only metric is the best value (issue 16).
+    assert set(run["metrics"]) <= {"value", "trials"}
 
 
 @needs("torch", "tensorboardX")

@@ -167,7 +167,7 @@ def _run_table(runs: Sequence[Run], children: Mapping[str, int] | None = None) -
             Cell(format_number(run.metrics[name].last) if name in run.metrics else "")
             for run in runs
         ]
-        columns.append(Column(f"metrics.{name}", name, cells, "right", priority=2))
+        columns.append(Column(f"metrics.{name}", safe(name), cells, "right", priority=2))
     columns.append(
         Column(
             "command",
