@@ -34,6 +34,8 @@ TUTORIAL = ROOT / "docs" / "tutorial.md"
 RUN_FENCE = "sh"
 OUTPUT_FENCE = "text"
 COLUMNS = "110"
+# Charts take their height from LINES: pinned, or a CI terminal would redraw every plot.
+LINES = "34"
 MARKER = "@@runledger-tutorial-block"
 # The tutorial's own clones set their git identity; one pinned in the environment would win.
 UNSET = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL")
@@ -149,6 +151,7 @@ def environment(bin_dir: Path) -> dict[str, str]:
     python_dir = str(Path(sys.executable).parent)
     env["PATH"] = os.pathsep.join([str(bin_dir), python_dir, env.get("PATH", "")])
     env["COLUMNS"] = COLUMNS
+    env["LINES"] = LINES
     return env
 
 
