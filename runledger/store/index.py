@@ -37,7 +37,6 @@ import json
 import os
 import sqlite3
 import sys
-import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -49,14 +48,16 @@ from runledger import ids
 from runledger.errors import CorruptRecordError
 from runledger.model import tomlcodec
 from runledger.model.record import RUN_FILE, SCHEMA_VERSION, GitInfo, MetricSummary, Run
+from runledger.model.row import RunRow
 from runledger.store import git
+from runledger.store import sqlite as sqlite_
 from runledger.version import __version__
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 INDEX_FILE_NAME = "index.sqlite"
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 RUNS_PREFIX = "refs/runledger/runs/"
 MIRROR_PREFIX = "refs/runledger/remotes/"
 BUSY_TIMEOUT_S = 30.0
@@ -83,12 +84,35 @@ _COLUMNS = """
     record BLOB,
     record_toml TEXT,
     summary TEXT,
-    error TEXT
+    error TEXT,
+    name TEXT,
+    exit_code INTEGER,
+    git_commit TEXT,
+    branch TEXT,
+    ended_at TEXT,
+    duration_s REAL,
+    user TEXT,
+    host TEXT,
+    note TEXT,
+    parent TEXT,
+    sweep TEXT,
+    command TEXT,
+    tags TEXT,
+    params TEXT,
+    metrics TEXT,
+    plain INTEGER
 """
+# The listing columns (after ``error``) are what ``ls``, ``compare`` and ``load_runs`` read:
+# each run's scalars, and its params, last metric values, exec tags and command as small JSON
+# texts that SQLite's JSON functions filter and sort on (query/where_sql.py). ``plain`` is 0
+# where ``params`` holds what SQL's JSON cannot (NaN): such rows are filtered in Python.
+COLUMN_COUNT = 28
 _LAYOUT = f"""
 CREATE TABLE runs ({_COLUMNS});
 CREATE INDEX runs_id ON runs (id);
 CREATE INDEX runs_newest ON runs (effective, started_at DESC, id DESC);
+CREATE INDEX runs_sweep ON runs (sweep) WHERE sweep IS NOT NULL;
+CREATE INDEX runs_parent ON runs (parent) WHERE parent IS NOT NULL;
 CREATE TABLE loose_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
@@ -159,6 +183,7 @@ class _Row:
     record_toml: str | None = None
     summary: str | None = None
     error: str | None = None
+    listing: tuple[Any, ...] = (None,) * (COLUMN_COUNT - 12)
 
     def values(self) -> tuple[Any, ...]:
         return (
@@ -174,6 +199,7 @@ class _Row:
             self.record_toml,
             self.summary,
             self.error,
+            *self.listing,
         )
 
 
@@ -206,8 +232,36 @@ def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
         summary = None  # built when printed, where the same error reaches the user
     return _Row(
         ref, run_id, mirror, oid, run.started_at, run.status, run.reproduces, record,
-        record_toml, summary,
+        record_toml, summary, None, _listing(run),
     )  # fmt: skip
+
+
+def _listing(run: Run) -> tuple[Any, ...]:
+    """The listing columns of a readable run (see _COLUMNS)."""
+    row = RunRow.of(run)
+    params: str | None
+    try:
+        params = _strict(row.params)
+        plain = 1
+    except ValueError:  # NaN or infinity: kept for compare, filtered in Python
+        params, plain = _compact(row.params), 0
+    except (TypeError, UnicodeEncodeError):  # TOML dates, lone surrogates: read the record
+        params, plain = None, 0
+    try:
+        texts: tuple[str | None, ...] = (_strict(list(row.command)), _strict(list(row.tags)))
+        metrics: str | None = _strict(row.metrics)
+    except (TypeError, ValueError, UnicodeEncodeError):
+        texts, metrics, params, plain = (None, None), None, None, 0
+    return (
+        row.name, row.exit_code, row.commit, row.branch, row.ended_at, row.duration_s,
+        row.user, row.host, row.note, row.parent, row.sweep, *texts, params, metrics, plain,
+    )  # fmt: skip
+
+
+def _strict(data: Any) -> str:
+    text = json.dumps(data, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    text.encode()
+    return text
 
 
 def _compact(data: Any) -> str:
@@ -254,7 +308,7 @@ class RunIndex:
         try:
             self._db = self._connect()
         except sqlite3.DatabaseError as error:
-            if not _is_corruption(error):
+            if not sqlite_.is_corruption(error):
                 raise IndexUnavailable(str(error)) from error
             self.delete()
             try:
@@ -271,9 +325,7 @@ class RunIndex:
 
     def delete(self) -> None:
         """Remove the index files (it is rebuilt on the next listing)."""
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(f"{self.path}{suffix}")
+        sqlite_.delete_files(self.path)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -282,44 +334,7 @@ class RunIndex:
         return self._db
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        try:
-            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            _use_wal(db)
-            db.execute("PRAGMA synchronous = NORMAL")
-            self._prepare_layout(db)
-            for statement in _TEMP_TABLES:
-                db.execute(statement)
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    @staticmethod
-    def _prepare_layout(db: sqlite3.Connection) -> None:
-        stamp = _format_stamp()
-        if _user_version(db) == LAYOUT_VERSION and _meta(db, "format") == stamp:
-            return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            # Checked again under the write lock: another process may have just rebuilt it.
-            if _user_version(db) != LAYOUT_VERSION or _meta(db, "format") != stamp:
-                # Derived data: an index of another layout or version is dropped, not migrated.
-                for (table,) in db.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'"
-                ).fetchall():
-                    db.execute(f'DROP TABLE IF EXISTS "{table}"')
-                for statement in _LAYOUT.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute("INSERT INTO meta VALUES ('format', ?)", (stamp,))
-                db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
-            db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-            raise
+        return sqlite_.connect(self.path, BUSY_TIMEOUT_S, _prepare)
 
     # --- keeping it current -------------------------------------------------------------
 
@@ -354,7 +369,7 @@ class RunIndex:
         db.execute("DELETE FROM temp.incoming")
         for rows in self._parsed_rows(changed):
             db.executemany(
-                f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * 12)})",
+                f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * COLUMN_COUNT)})",
                 (row.values() for row in rows),
             )
         self._apply(vanished, loose, stamp)
@@ -592,6 +607,25 @@ def _parsing_pool(count: int) -> ProcessPoolExecutor | None:
     return pool
 
 
+def _prepare(db: sqlite3.Connection) -> None:
+    stamp = _format_stamp()
+
+    def stale(db: sqlite3.Connection) -> bool:
+        return sqlite_.user_version(db) != LAYOUT_VERSION or _meta(db, "format") != stamp
+
+    def create(db: sqlite3.Connection) -> None:
+        # Derived data: an index of another layout or version is dropped, not migrated.
+        for statement in _LAYOUT.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute("INSERT INTO meta VALUES ('format', ?)", (stamp,))
+        db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+
+    sqlite_.rebuild_if(db, stale, create)
+    for statement in _TEMP_TABLES:
+        db.execute(statement)
+
+
 @contextlib.contextmanager
 def current_index(repo: git.Repo) -> Iterator[RunIndex | None]:
     """The repository's index brought up to date, or None when it cannot be used here.
@@ -605,7 +639,7 @@ def current_index(repo: git.Repo) -> Iterator[RunIndex | None]:
         index.refresh()
     except (IndexUnavailable, sqlite3.Error, OSError) as error:
         index.close()
-        if isinstance(error, sqlite3.Error) and _is_corruption(error):
+        if isinstance(error, sqlite3.Error) and sqlite_.is_corruption(error):
             # Found corrupt after opening: this command reads the refs, the next rebuilds it.
             with contextlib.suppress(OSError):
                 index.delete()
@@ -617,38 +651,9 @@ def current_index(repo: git.Repo) -> Iterator[RunIndex | None]:
         index.close()
 
 
-def _use_wal(db: sqlite3.Connection) -> None:
-    # Switching a new database to WAL fails at once with "locked" while another process does
-    # the same: sqlite does not wait on the busy timeout there, so we do.
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
-    while True:
-        try:
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if not _is_busy(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
-
-
-def _user_version(db: sqlite3.Connection) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
 def _meta(db: sqlite3.Connection, key: str) -> str | None:
     try:
         row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     except sqlite3.OperationalError:  # no meta table yet
         return None
     return None if row is None else row[0]
-
-
-def _is_busy(error: sqlite3.Error) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-
-
-def _is_corruption(error: sqlite3.Error) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
