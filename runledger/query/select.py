@@ -17,6 +17,7 @@ from typing import Any
 
 from runledger.errors import UserError
 from runledger.model.record import Run, json_safe
+from runledger.model.row import RowView, RunRow
 
 # Fields a run can be sorted by besides params.* and metrics.*: scalars of the JSON view.
 SORT_FIELDS = (
@@ -113,6 +114,26 @@ def run_filter(where: str | None) -> RunFilter | None:
 
     keep = compile_where(where)
     return lambda run: keep(RunView(run))
+
+
+@dataclass(frozen=True)
+class RowFilter:
+    """A ``--where`` over listing rows: ``sql`` for the index (1, 0 or NULL, where_sql.py),
+    ``keep`` for the rows SQL left undecided, or every row when there is no index."""
+
+    sql: str | None
+    keep: Callable[[RunRow], bool]
+
+
+def row_filter(where: str | None) -> RowFilter | None:
+    """The ``--where`` filter over rows (None: keep all); a bad expression fails here."""
+    if where is None:
+        return None
+    from runledger.query.where import evaluate, parse
+    from runledger.query.where_sql import compile_sql
+
+    tree = parse(where)
+    return RowFilter(compile_sql(tree).sql, lambda row: evaluate(tree, RowView(row)))
 
 
 def select(runs: Iterable[Run], keep: RunFilter | None) -> list[Run]:

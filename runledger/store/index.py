@@ -39,18 +39,18 @@ import sqlite3
 import sys
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from runledger import ids
 from runledger.errors import CorruptRecordError
 from runledger.model import tomlcodec
 from runledger.model.record import RUN_FILE, SCHEMA_VERSION, GitInfo, MetricSummary, Run
 from runledger.model.row import RunRow
 from runledger.store import git
 from runledger.store import sqlite as sqlite_
+from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, run_ref_id
 from runledger.version import __version__
 
 if TYPE_CHECKING:
@@ -58,8 +58,6 @@ if TYPE_CHECKING:
 
 INDEX_FILE_NAME = "index.sqlite"
 LAYOUT_VERSION = 3
-RUNS_PREFIX = "refs/runledger/runs/"
-MIRROR_PREFIX = "refs/runledger/remotes/"
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -85,27 +83,29 @@ _COLUMNS = """
     record_toml TEXT,
     summary TEXT,
     error TEXT,
-    name TEXT,
-    exit_code INTEGER,
-    git_commit TEXT,
-    branch TEXT,
-    ended_at TEXT,
-    duration_s REAL,
-    user TEXT,
-    host TEXT,
-    note TEXT,
-    parent TEXT,
-    sweep TEXT,
-    command TEXT,
-    tags TEXT,
-    params TEXT,
-    metrics TEXT,
-    plain INTEGER
+    name,
+    exit_code,
+    git_commit,
+    branch,
+    ended_at,
+    duration_s,
+    user,
+    host,
+    note,
+    parent,
+    sweep,
+    command,
+    tags,
+    params,
+    metrics,
+    plain
 """
 # The listing columns (after ``error``) are what ``ls``, ``compare`` and ``load_runs`` read:
 # each run's scalars, and its params, last metric values, exec tags and command as small JSON
 # texts that SQLite's JSON functions filter and sort on (query/where_sql.py). ``plain`` is 0
 # where ``params`` holds what SQL's JSON cannot (NaN): such rows are filtered in Python.
+# They have no declared type, so SQLite stores each value as it comes (a name that is a
+# number stays a number, as ``--where`` sees it in Python).
 COLUMN_COUNT = 28
 _LAYOUT = f"""
 CREATE TABLE runs ({_COLUMNS});
@@ -119,6 +119,15 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 _TEMP_TABLES = (
     f"CREATE TEMP TABLE IF NOT EXISTS incoming ({_COLUMNS})",
     "CREATE TEMP TABLE IF NOT EXISTS affected (id TEXT PRIMARY KEY)",
+    "CREATE TEMP TABLE IF NOT EXISTS team_tags (id TEXT, tag TEXT)",
+)
+# One JSON text per row for what a RunRow needs beyond scalars: one json.loads, not four.
+_ROW_JSON = "'[' || command || ',' || tags || ',' || params || ',' || metrics || ']'"
+_ROW_COLUMNS = (
+    "id, status, started_at, ended_at, duration_s, git_commit, branch, exit_code, name, user, "
+    f"host, note, reproduces, parent, sweep, {_ROW_JSON}, ref, "
+    f"CASE WHEN ({_ROW_JSON}) IS NULL THEN record END, "
+    f"CASE WHEN ({_ROW_JSON}) IS NULL THEN record_toml END"
 )
 
 
@@ -157,17 +166,6 @@ def index_path(repo: git.Repo) -> Path:
 def summary_text(run: Run) -> str:
     """One run's ``ls --json`` object on one line."""
     return json.dumps(run.summary_json(), ensure_ascii=False, allow_nan=False)
-
-
-def run_ref_id(ref: str) -> tuple[str, bool] | None:
-    """(run id, whether it is a remote's mirror) of a run ref; None for any other ref."""
-    if ref.startswith(RUNS_PREFIX):
-        return ref[len(RUNS_PREFIX) :], False
-    if ref.startswith(MIRROR_PREFIX):
-        parts = ref[len(MIRROR_PREFIX) :].split("/")
-        if len(parts) == 3 and parts[1] == "runs" and len(parts[2]) == ids.ID_LENGTH:
-            return parts[2], True
-    return None
 
 
 @dataclass(frozen=True)
@@ -537,6 +535,48 @@ class RunIndex:
             for run_id, oid, ref, mirror in self.db.execute(query, args)
         ]
 
+    def rows(
+        self,
+        where: str | None = None,
+        team_tags: dict[str, list[str]] | None = None,
+        limit: int | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> Iterator[tuple[RunRow, bool]]:
+        """(row, decided) of each readable run, newest first: those for which the SQL
+        condition ``where`` (query/where_sql.py) is 1 (decided) or NULL (not decided: the
+        caller filters in Python); only the runs ``ids`` names when given."""
+        self._fill_team_tags(team_tags if where is not None and "team_tags" in where else None)
+        decided = "1" if where is None else f"({where})"
+        query = f"SELECT {_ROW_COLUMNS}, {decided} FROM runs WHERE effective = 1 AND error IS NULL"
+        if where is not None:
+            query += f" AND {decided} IS NOT 0"
+        args: list[Any] = []
+        if ids is not None:
+            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)")
+            self.db.execute("DELETE FROM temp.wanted")
+            self.db.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", ((i,) for i in ids))
+            query += " AND id IN (SELECT id FROM temp.wanted)"
+        query += " ORDER BY started_at DESC, id DESC"
+        if limit is not None:
+            query += " LIMIT ?"
+            args.append(limit)
+        team = team_tags or {}
+        for found in self.db.execute(query, args):
+            yield _row_of(found, team), found[-1] == 1
+
+    def count(self) -> int:
+        """How many readable runs there are."""
+        query = "SELECT count(*) FROM runs WHERE effective = 1 AND error IS NULL"
+        return int(self.db.execute(query).fetchone()[0])
+
+    def _fill_team_tags(self, team_tags: dict[str, list[str]] | None) -> None:
+        self.db.execute("DELETE FROM temp.team_tags")
+        if team_tags:
+            self.db.executemany(
+                "INSERT INTO temp.team_tags VALUES (?, ?)",
+                ((run_id, tag) for run_id, names in team_tags.items() for tag in names),
+            )
+
     def reproduced(self) -> dict[str, list[str]]:
         """Run id -> the refs of the readable runs that reproduce it."""
         found: dict[str, list[str]] = {}
@@ -569,6 +609,22 @@ class RunIndex:
                 (text,),
             )
         ]
+
+
+def _row_of(found: tuple[Any, ...], team_tags: dict[str, list[str]]) -> RunRow:
+    """A RunRow from the columns of ``_ROW_COLUMNS``."""
+    team = tuple(team_tags.get(found[0], ()))
+    if found[15] is None:  # values JSON cannot hold (TOML dates): from the record
+        run = _decode_record(found[17], found[18], found[16])
+        return replace(RunRow.of(run), team_tags=team)
+    command, tags, params, metrics = json.loads(found[15])
+    return RunRow(
+        id=found[0], status=found[1], started_at=found[2], ended_at=found[3],
+        duration_s=found[4], commit=found[5], branch=found[6], exit_code=found[7],
+        name=found[8], user=found[9], host=found[10], note=found[11], reproduces=found[12],
+        parent=found[13], sweep=found[14], command=tuple(command), tags=tuple(tags),
+        params=params, metrics=metrics, team_tags=team,
+    )  # fmt: skip
 
 
 def _result(
