@@ -9,11 +9,11 @@ only where a command shows one run's detail (``show``, ``diff``, ``reproduce``).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from runledger.model.record import Run, json_safe
+from runledger.model.record import ReproducedBy, Run, json_safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,9 @@ class RunRow:
     reproduces: str | None = None
     parent: str | None = None
     sweep: str | None = None
+    verdict: str | None = None  # of its own reproduction, when it reproduces a run
+    # the runs whose ``reproduces`` names this one, oldest first (link_reproductions)
+    reproduced_by: tuple[ReproducedBy, ...] = ()
 
     @property
     def all_tags(self) -> list[str]:
@@ -72,7 +75,23 @@ class RunRow:
             reproduces=run.reproduces,
             parent=_optional_text(getattr(run, "parent", None)),
             sweep=_optional_text(getattr(run, "sweep", None)),
+            verdict=run.reproduction.verdict if run.reproduction else None,
+            reproduced_by=run.reproduced_by,
         )
+
+
+def link_reproductions(rows: Sequence[RunRow], reproducers: Iterable[RunRow]) -> list[RunRow]:
+    """``rows`` with ``reproduced_by`` filled in from ``reproducers`` (as record.py's
+    link_reproductions does for runs)."""
+    found: dict[str, list[ReproducedBy]] = {}
+    for row in sorted(reproducers, key=lambda row: (row.started_at, row.id)):
+        if row.reproduces:
+            found.setdefault(row.reproduces, []).append(
+                ReproducedBy(row.id, row.started_at, row.verdict)
+            )
+    return [
+        replace(row, reproduced_by=tuple(found[row.id])) if row.id in found else row for row in rows
+    ]
 
 
 def _optional_text(value: object) -> str | None:

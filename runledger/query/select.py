@@ -125,15 +125,25 @@ class RowFilter:
     keep: Callable[[RunRow], bool]
 
 
-def row_filter(where: str | None) -> RowFilter | None:
-    """The ``--where`` filter over rows (None: keep all); a bad expression fails here."""
-    if where is None:
-        return None
-    from runledger.query.where import evaluate, parse
+def row_filter(
+    where: str | None, *, status: str | None = None, tag: str | None = None
+) -> RowFilter | None:
+    """The ``--where`` filter over rows, and ``--status``/``--tag`` with it (None: keep
+    all); a bad expression fails here."""
+    from runledger.query import where as where_
     from runledger.query.where_sql import compile_sql
 
-    tree = parse(where)
-    return RowFilter(compile_sql(tree).sql, lambda row: evaluate(tree, RowView(row)))
+    parts: list[where_.Expr] = []
+    if where is not None:
+        parts.append(where_.parse(where))
+    if status is not None:
+        parts.append(where_.Compare("==", where_.Field(("status",)), where_.Const(status)))
+    if tag is not None:  # a team tag or an exec tag: the view's ``tags`` holds both
+        parts.append(where_.Compare("==", where_.Field(("tags",)), where_.Const(tag)))
+    if not parts:
+        return None
+    tree = parts[0] if len(parts) == 1 else where_.And(tuple(parts))
+    return RowFilter(compile_sql(tree).sql, lambda row: where_.evaluate(tree, RowView(row)))
 
 
 def select(runs: Iterable[Run], keep: RunFilter | None) -> list[Run]:
@@ -188,17 +198,13 @@ def lookup(flat: Mapping[str, Any], key: str) -> Any:
     return None
 
 
-def field_value(run: Run, key: SortKey) -> Any:
-    """The value ``key`` names in ``run``, or None when the run has none."""
+def field_value(row: RunRow, key: SortKey) -> Any:
+    """The value ``key`` names in ``row``, or None when the run has none."""
     if key.head == "params":
-        return lookup(flatten(run.params), key.rest)
+        return lookup(flatten(row.params), key.rest)
     if key.head == "metrics":
-        return lookup(metric_values(run), key.rest)
-    if key.head == "commit":
-        return run.git.commit
-    if key.head == "branch":
-        return run.git.branch
-    return getattr(run, key.head)
+        return lookup(row.metrics, key.rest)
+    return getattr(row, key.head)
 
 
 def _rank(value: Any) -> tuple[int, Any]:
@@ -230,11 +236,11 @@ def order(values: Sequence[Any], descending: bool) -> list[int]:
     return present + missing
 
 
-def _names(run: Run, container: str) -> Iterable[str]:
-    return flatten(run.params) if container == "params" else run.metrics
+def _names(row: RunRow, container: str) -> Iterable[str]:
+    return flatten(row.params) if container == "params" else row.metrics
 
 
-def sort_runs(runs: Sequence[Run], key: SortKey) -> list[Run]:
+def sort_runs(runs: Sequence[RunRow], key: SortKey) -> list[RunRow]:
     """``runs`` ordered by ``key``; UserError when no run has the field at all (a typo)."""
     values = [field_value(run, key) for run in runs]
     if runs and key.head in CONTAINERS and all(value is None for value in values):

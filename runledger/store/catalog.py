@@ -38,18 +38,24 @@ class Catalog(Protocol):
         team_tags: dict[str, list[str]] | None = None,
         limit: int | None = None,
         ids: Sequence[str] | None = None,
+        reproducing: bool = False,
     ) -> Iterator[tuple[RunRow, bool]]:
         """(row, decided) of each readable run, newest first: the SQL ``where`` (1, 0 or
-        NULL; query/where_sql.py) decides where it can, the caller where it could not."""
+        NULL; query/where_sql.py) decides where it can, the caller where it could not.
+        Only the runs ``ids`` names, or with ``reproducing`` those that reproduce one."""
 
     def count(self) -> int:
         """How many readable runs there are."""
 
     def summaries_json(
-        self, status: str | None, limit: int | None, team_tags: dict[str, list[str]]
+        self,
+        status: str | None,
+        limit: int | None,
+        team_tags: dict[str, list[str]],
+        ids: Sequence[str] | None = None,
     ) -> list[str]:
         """``ls --json``'s object of each run (one line each), newest first, with team tags
-        merged in and reproductions linked."""
+        merged in and reproductions linked; with ``ids``, those runs in that order."""
 
     def runs_for(self, refs: Sequence[str]) -> dict[str, Run | None]:
         """Ref -> its run (None, reported, when unreadable), for those of ``refs`` it holds."""
@@ -87,25 +93,32 @@ class IndexCatalog:
         team_tags: dict[str, list[str]] | None = None,
         limit: int | None = None,
         ids: Sequence[str] | None = None,
+        reproducing: bool = False,
     ) -> Iterator[tuple[RunRow, bool]]:
-        return self.index.rows(where, team_tags, limit, ids)
+        return self.index.rows(where, team_tags, limit, ids, reproducing)
 
     def count(self) -> int:
         return self.index.count()
 
     def summaries_json(
-        self, status: str | None, limit: int | None, team_tags: dict[str, list[str]]
+        self,
+        status: str | None,
+        limit: int | None,
+        team_tags: dict[str, list[str]],
+        ids: Sequence[str] | None = None,
     ) -> list[str]:
         # The objects are printed as stored, without building a ``Run``: at 100,000 runs
         # that is the difference between a second and most of a minute. Only the few runs
         # with team tags or reproductions are built, to fill those in.
         reproduced = self.index.reproduced()
-        lines = []
-        for run_id, text in self.index.summaries(status, limit):
+        lines: dict[str, str] = {}
+        for run_id, text in self.index.summaries(status, limit, ids):
             if run_id in team_tags or run_id in reproduced:
                 text = summary_text(self._linked(run_id, team_tags, reproduced))
-            lines.append(text)
-        return lines
+            lines[run_id] = text
+        if ids is None:
+            return list(lines.values())
+        return [lines[run_id] for run_id in ids if run_id in lines]
 
     def _linked(
         self, run_id: str, team: dict[str, list[str]], reproduced: dict[str, list[str]]
@@ -196,10 +209,15 @@ class RefsCatalog:
         team_tags: dict[str, list[str]] | None = None,
         limit: int | None = None,
         ids: Sequence[str] | None = None,
+        reproducing: bool = False,
     ) -> Iterator[tuple[RunRow, bool]]:
         team = team_tags or {}
         wanted = None if ids is None else set(ids)
-        runs = [run for run in self.runs() if wanted is None or run.id in wanted]
+        runs = [
+            run
+            for run in self.runs()
+            if wanted is None or (run.reproduces if reproducing else run.id) in wanted
+        ]
         for run in runs if limit is None else runs[:limit]:
             row = RunRow.of(run)
             if run.id in team:
@@ -210,13 +228,20 @@ class RefsCatalog:
         return len(self.runs())
 
     def summaries_json(
-        self, status: str | None, limit: int | None, team_tags: dict[str, list[str]]
+        self,
+        status: str | None,
+        limit: int | None,
+        team_tags: dict[str, list[str]],
+        ids: Sequence[str] | None = None,
     ) -> list[str]:
         runs = [
             replace(run, team_tags=tuple(team_tags[run.id])) if run.id in team_tags else run
             for run in self.runs()
         ]
         runs = [run for run in link_reproductions(runs) if status in (None, run.status)]
+        if ids is not None:
+            by_id = {run.id: run for run in runs}
+            runs = [by_id[run_id] for run_id in ids if run_id in by_id]
         return [summary_text(run) for run in (runs if limit is None else runs[:limit])]
 
     def runs_for(self, refs: Sequence[str]) -> dict[str, Run | None]:

@@ -98,7 +98,8 @@ _COLUMNS = """
     tags,
     params,
     metrics,
-    plain
+    plain,
+    verdict
 """
 # The listing columns (after ``error``) are what ``ls``, ``compare`` and ``load_runs`` read:
 # each run's scalars, and its params, last metric values, exec tags and command as small JSON
@@ -106,7 +107,7 @@ _COLUMNS = """
 # where ``params`` holds what SQL's JSON cannot (NaN): such rows are filtered in Python.
 # They have no declared type, so SQLite stores each value as it comes (a name that is a
 # number stays a number, as ``--where`` sees it in Python).
-COLUMN_COUNT = 28
+COLUMN_COUNT = 29
 _LAYOUT = f"""
 CREATE TABLE runs ({_COLUMNS});
 CREATE INDEX runs_id ON runs (id);
@@ -120,12 +121,13 @@ _TEMP_TABLES = (
     f"CREATE TEMP TABLE IF NOT EXISTS incoming ({_COLUMNS})",
     "CREATE TEMP TABLE IF NOT EXISTS affected (id TEXT PRIMARY KEY)",
     "CREATE TEMP TABLE IF NOT EXISTS team_tags (id TEXT, tag TEXT)",
+    "CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)",
 )
 # One JSON text per row for what a RunRow needs beyond scalars: one json.loads, not four.
 _ROW_JSON = "'[' || command || ',' || tags || ',' || params || ',' || metrics || ']'"
 _ROW_COLUMNS = (
     "id, status, started_at, ended_at, duration_s, git_commit, branch, exit_code, name, user, "
-    f"host, note, reproduces, parent, sweep, {_ROW_JSON}, ref, "
+    f"host, note, reproduces, parent, sweep, verdict, {_ROW_JSON}, ref, "
     f"CASE WHEN ({_ROW_JSON}) IS NULL THEN record END, "
     f"CASE WHEN ({_ROW_JSON}) IS NULL THEN record_toml END"
 )
@@ -253,6 +255,7 @@ def _listing(run: Run) -> tuple[Any, ...]:
     return (
         row.name, row.exit_code, row.commit, row.branch, row.ended_at, row.duration_s,
         row.user, row.host, row.note, row.parent, row.sweep, *texts, params, metrics, plain,
+        row.verdict,
     )  # fmt: skip
 
 
@@ -501,12 +504,16 @@ class RunIndex:
         )
 
     def summaries(
-        self, status: str | None = None, limit: int | None = None
+        self, status: str | None = None, limit: int | None = None, ids: Sequence[str] | None = None
     ) -> Iterator[tuple[str, str]]:
-        """(id, ``ls --json`` object on one line) of each readable run, newest first."""
+        """(id, ``ls --json`` object on one line) of each readable run, newest first; only
+        those ``ids`` names when given."""
         query = "SELECT ref, id, summary, record, record_toml FROM runs "
         query += "WHERE effective = 1 AND error IS NULL"
         args: list[Any] = []
+        if ids is not None:
+            self._want(ids)
+            query += " AND id IN (SELECT id FROM temp.wanted)"
         if status is not None:
             query += " AND status = ?"
             args.append(status)
@@ -541,10 +548,12 @@ class RunIndex:
         team_tags: dict[str, list[str]] | None = None,
         limit: int | None = None,
         ids: Sequence[str] | None = None,
+        reproducing: bool = False,
     ) -> Iterator[tuple[RunRow, bool]]:
         """(row, decided) of each readable run, newest first: those for which the SQL
         condition ``where`` (query/where_sql.py) is 1 (decided) or NULL (not decided: the
-        caller filters in Python); only the runs ``ids`` names when given."""
+        caller filters in Python); only the runs ``ids`` names when given, or with
+        ``reproducing`` those that reproduce one of them."""
         self._fill_team_tags(team_tags if where is not None and "team_tags" in where else None)
         decided = "1" if where is None else f"({where})"
         query = f"SELECT {_ROW_COLUMNS}, {decided} FROM runs WHERE effective = 1 AND error IS NULL"
@@ -552,10 +561,9 @@ class RunIndex:
             query += f" AND {decided} IS NOT 0"
         args: list[Any] = []
         if ids is not None:
-            self.db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)")
-            self.db.execute("DELETE FROM temp.wanted")
-            self.db.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", ((i,) for i in ids))
-            query += " AND id IN (SELECT id FROM temp.wanted)"
+            self._want(ids)
+            column = "reproduces" if reproducing else "id"
+            query += f" AND {column} IN (SELECT id FROM temp.wanted)"
         query += " ORDER BY started_at DESC, id DESC"
         if limit is not None:
             query += " LIMIT ?"
@@ -563,6 +571,11 @@ class RunIndex:
         team = team_tags or {}
         for found in self.db.execute(query, args):
             yield _row_of(found, team), found[-1] == 1
+
+    def _want(self, ids: Sequence[str]) -> None:
+        """Fill the temporary table ``wanted`` with ``ids`` (a query then joins it)."""
+        self.db.execute("DELETE FROM temp.wanted")
+        self.db.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", ((i,) for i in ids))
 
     def count(self) -> int:
         """How many readable runs there are."""
@@ -614,16 +627,16 @@ class RunIndex:
 def _row_of(found: tuple[Any, ...], team_tags: dict[str, list[str]]) -> RunRow:
     """A RunRow from the columns of ``_ROW_COLUMNS``."""
     team = tuple(team_tags.get(found[0], ()))
-    if found[15] is None:  # values JSON cannot hold (TOML dates): from the record
-        run = _decode_record(found[17], found[18], found[16])
+    if found[16] is None:  # values JSON cannot hold (TOML dates): from the record
+        run = _decode_record(found[18], found[19], found[17])
         return replace(RunRow.of(run), team_tags=team)
-    command, tags, params, metrics = json.loads(found[15])
+    command, tags, params, metrics = json.loads(found[16])
     return RunRow(
         id=found[0], status=found[1], started_at=found[2], ended_at=found[3],
         duration_s=found[4], commit=found[5], branch=found[6], exit_code=found[7],
         name=found[8], user=found[9], host=found[10], note=found[11], reproduces=found[12],
-        parent=found[13], sweep=found[14], command=tuple(command), tags=tuple(tags),
-        params=params, metrics=metrics, team_tags=team,
+        parent=found[13], sweep=found[14], verdict=found[15], command=tuple(command),
+        tags=tuple(tags), params=params, metrics=metrics, team_tags=team,
     )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ from runledger.model.record import (
     Run,
 )
 from runledger.model.row import RunRow
+from runledger.model.row import link_reproductions as link_row_reproductions
 from runledger.store import git, notes, tags
 from runledger.store.refs import MIRROR_PREFIX as MIRROR_PREFIX
 from runledger.store.refs import RUNS_PREFIX as RUNS_PREFIX
@@ -147,14 +148,38 @@ class Ledger:
                     break
         return kept
 
+    def runs_of(self, run_ids: Sequence[str]) -> list[Run]:
+        """The run.toml of each readable run of ``run_ids``, in that order, team tags merged."""
+        wanted = set(run_ids)
+        refs = [ref for ref in self.run_refs() if ref.id in wanted]
+        team = self.team_tags()
+        by_id = {
+            run.id: replace(run, team_tags=tuple(team[run.id])) if run.id in team else run
+            for run in self.summaries(refs)
+        }
+        return [by_id[run_id] for run_id in run_ids if run_id in by_id]
+
+    def with_reproductions(self, rows: list[RunRow]) -> list[RunRow]:
+        """``rows`` with ``reproduced_by`` filled in: the runs that reproduce them."""
+        if not rows:
+            return rows
+        reproducers = self.catalog.rows(None, None, None, [row.id for row in rows], True)
+        return link_row_reproductions(rows, (row for row, _ in reproducers))
+
     def count(self) -> int:
         """How many readable runs there are."""
         return self.catalog.count()
 
-    def summaries_json(self, status: str | None = None, limit: int | None = None) -> list[str]:
+    def summaries_json(
+        self,
+        status: str | None = None,
+        limit: int | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[str]:
         """``ls --json``'s object of each run (one line each), newest first, as ``ls`` lists
-        them: team tags merged in and reproductions linked."""
-        return self.catalog.summaries_json(status, limit, self.team_tags())
+        them: team tags merged in and reproductions linked; with ``ids``, those runs in
+        that order."""
+        return self.catalog.summaries_json(status, limit, self.team_tags(), ids)
 
     def reproductions_of(self, run_id: str) -> list[Run] | None:
         """The readable runs that reproduce ``run_id``, from the index; None without one."""

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from runledger import ids
 from runledger.model.record import Reproduction, Run
+from runledger.model.row import RunRow
 
 if TYPE_CHECKING:
     from runledger.analysis.lineage import Found, Verification
@@ -74,7 +75,7 @@ def format_when(iso: str, now: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def headline_metrics(runs: Sequence[Run], limit: int = HEADLINE_METRICS) -> list[str]:
+def headline_metrics(runs: Sequence[Run | RunRow], limit: int = HEADLINE_METRICS) -> list[str]:
     """The metrics that most runs share, most common first."""
     counts = Counter(name for run in runs for name in run.metrics)
     return [name for name, _ in counts.most_common(limit)]
@@ -89,7 +90,7 @@ def _shorten(text: str, width: int) -> str:
 PLAIN_TABLE_ROWS = 1_000
 
 
-def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+def _run_table(runs: Sequence[RunRow]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
     """The run table's columns (rich ``add_column`` arguments) and rows."""
     metrics = headline_metrics(runs)
     reproductions = any(run.reproduces or run.reproduced_by for run in runs)
@@ -121,23 +122,32 @@ def _run_table(runs: Sequence[Run]) -> tuple[list[dict[str, Any]], list[list[Any
             row.append(reproduction_cell(run))
         row += [
             format_duration(run.duration_s),
-            run.git.commit[:8],
-            run.git.branch or "",
+            run.commit[:8],
+            run.branch or "",
         ]
-        row += [format_number(run.metrics[m].last) if m in run.metrics else "" for m in metrics]
+        row += [format_number(run.metrics[m]) if m in run.metrics else "" for m in metrics]
         row.append(_shorten(" ".join(run.command), 80))
         rows.append(row)
     return columns, rows
 
 
-def render_run_table(runs: Sequence[Run], out: Console | None = None) -> None:
+def render_run_table(
+    runs: Sequence[Run | RunRow], out: Console | None = None, more: int = 0
+) -> None:
+    """The run table; ``more``: how many runs matched beyond these (a last line says so)."""
     out = out or console()
     if not runs:
         out.print(
             "No runs recorded yet. Record one with: runledger exec python train.py", style="dim"
         )
         return
-    columns, rows = _run_table(runs)
+    columns, rows = _run_table([RunRow.of(run) if isinstance(run, Run) else run for run in runs])
+    _print_table(out, columns, rows)
+    if more > 0:
+        out.print(f"… and {more} more (--limit, --all)", style="dim")
+
+
+def _print_table(out: Console, columns: list[dict[str, Any]], rows: list[list[Any]]) -> None:
     if len(rows) > PLAIN_TABLE_ROWS:
         from runledger.views.plaintable import print_plain_table
 
@@ -161,7 +171,7 @@ VERDICT_MARK = {
 }
 
 
-def reproduction_cell(run: Run) -> Text:
+def reproduction_cell(run: RunRow) -> Text:
     """``ls``: how often a run was reproduced (2✓ 1✗), or which run it reproduces (↻ id ✓)."""
     cell = Text()
     if run.reproduced_by:
@@ -171,8 +181,7 @@ def reproduction_cell(run: Run) -> Text:
         for position, ((mark, style), count) in enumerate(counts.items()):
             cell.append(("" if position == 0 else " ") + f"{count}{mark}", style=style)
     if run.reproduces:
-        verdict = run.reproduction.verdict if run.reproduction else None
-        mark, style = VERDICT_MARK.get(verdict, VERDICT_MARK[None])
+        mark, style = VERDICT_MARK.get(run.verdict, VERDICT_MARK[None])
         cell.append(("  " if cell else "") + f"↻ {ids.short_id(run.reproduces)} ")
         cell.append(mark, style=style)
     return cell

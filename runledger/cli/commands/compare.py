@@ -15,8 +15,8 @@ from runledger.cli.options import (
     WHERE_HELP,
 )
 from runledger.errors import UserError
-from runledger.model.record import Run
-from runledger.query.select import RunFilter, parse_sort, run_filter, select
+from runledger.model.row import RunRow
+from runledger.query.select import RowFilter, parse_sort, row_filter
 from runledger.store import git
 from runledger.store.ledger import Ledger
 
@@ -31,18 +31,18 @@ def parse_format(text: str) -> Format:
     raise UserError(f"unknown --format {text!r}: use one of {', '.join(FORMATS)}")
 
 
-def choose_runs(ledger: Ledger, specs: Sequence[str], keep: RunFilter | None) -> list[Run]:
-    """The runs named (in the order given, each once), or every run newest first; filtered."""
-    runs = ledger.runs()
+def choose_runs(ledger: Ledger, specs: Sequence[str], keep: RowFilter | None) -> list[RunRow]:
+    """The runs named (in the order given, each once), or every run newest first; filtered.
+
+    Rows from the index's columns: no run's record is read."""
+    ids: list[str] | None = None
     if specs:
-        by_id = {run.id: run for run in runs}
-        chosen: dict[str, Run] = {}
-        for spec in specs:
-            ref = ledger.resolve(spec)
-            if ref.id in by_id:
-                chosen.setdefault(ref.id, by_id[ref.id])
-        runs = list(chosen.values())
-    return select(runs, keep)
+        ids = list(dict.fromkeys(ledger.resolve(spec).id for spec in specs))
+    rows = ledger.rows(keep.sql if keep else None, keep.keep if keep else None, ids=ids)
+    if ids is not None:
+        by_id = {row.id: row for row in rows}
+        rows = [by_id[run_id] for run_id in ids if run_id in by_id]
+    return rows
 
 
 def compare_runs(
@@ -57,7 +57,7 @@ def compare_runs(
     limit: int | None = None,
 ) -> Comparison:
     sort_key = parse_sort(sort) if sort is not None else None
-    keep = run_filter(where)
+    keep = row_filter(where)
     ledger = Ledger(git.discover(cwd))
     runs = choose_runs(ledger, specs, keep)
     return build(

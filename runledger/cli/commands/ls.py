@@ -13,10 +13,14 @@ from runledger.cli.options import (
     print_json_lines,
 )
 from runledger.errors import UserError
-from runledger.model.record import STATUSES, Run, link_reproductions
-from runledger.query.select import parse_sort, run_filter, select, sort_runs
+from runledger.model.record import STATUSES
+from runledger.model.row import RunRow
+from runledger.query.select import parse_sort, row_filter, sort_runs
 from runledger.store import git
 from runledger.store.ledger import Ledger
+
+# A terminal shows the newest PAGE runs, as ``git log`` pages; --limit and --all show more.
+PAGE = 50
 
 
 def _check_status(status: str | None) -> None:
@@ -32,25 +36,46 @@ def list_runs(
     where: str | None = None,
     sort: str | None = None,
     tag: str | None = None,
-) -> list[Run]:
+    page: int | None = None,
+) -> tuple[list[RunRow], int]:
+    """The runs ``ls`` lists, newest first or by ``sort``, and how many more matched beyond
+    ``limit`` (or ``page``, when no limit is given). Built from the index's rows: a full
+    record is read only for the runs shown."""
     _check_status(status)
-    keep = run_filter(where)
+    keep = row_filter(where, status=status, tag=tag)
     sort_key = parse_sort(sort) if sort is not None else None
-    runs = link_reproductions(Ledger(git.discover(cwd)).runs())
-    if status is not None:
-        runs = [run for run in runs if run.status == status]
-    if tag is not None:
-        runs = [run for run in runs if tag in run.all_tags]
-    runs = select(runs, keep)
-    if sort_key is not None:
-        runs = sort_runs(runs, sort_key)
-    return runs[:limit] if limit is not None else runs
+    ledger = Ledger(git.discover(cwd))
+    shown = limit if limit is not None else page
+    if keep is None and sort_key is None:
+        rows = ledger.rows(limit=shown)
+        total = ledger.count() if shown is not None else len(rows)
+    else:
+        rows = ledger.rows(keep.sql if keep else None, keep.keep if keep else None)
+        if sort_key is not None:
+            rows = sort_runs(rows, sort_key)
+        total = len(rows)
+        rows = rows if shown is None else rows[:shown]
+    more = total - len(rows) if limit is None else 0
+    return ledger.with_reproductions(rows), more
 
 
-def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = None) -> list[str]:
-    """``ls --json``: each run's JSON object as one line, newest first."""
+def list_runs_json(
+    cwd: Path,
+    *,
+    status: str | None = None,
+    limit: int | None = None,
+    where: str | None = None,
+    sort: str | None = None,
+    tag: str | None = None,
+) -> list[str]:
+    """``ls --json``: each run's JSON object as one line, newest first (or by ``sort``)."""
     _check_status(status)
-    return Ledger(git.discover(cwd)).summaries_json(status, limit)
+    ledger = Ledger(git.discover(cwd))
+    if where is None and sort is None and tag is None:
+        # The common case, printed as the index stores it.
+        return ledger.summaries_json(status, limit)
+    rows, _ = list_runs(cwd, status=status, limit=limit, where=where, sort=sort, tag=tag)
+    return ledger.summaries_json(ids=[row.id for row in rows])
 
 
 def ls_command(
@@ -70,21 +95,24 @@ def ls_command(
         str | None, typer.Option("--where", "-w", help=WHERE_HELP, metavar="EXPR")
     ] = None,
     sort: Annotated[str | None, typer.Option("--sort", help=SORT_HELP, metavar="KEY")] = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", "-a", help="Show every run, not only the newest 50.")
+    ] = False,
 ) -> None:
-    """List runs, newest first."""
-    if as_json and where is None and sort is None and tag is None:
-        # The common case, served from the run index without building a Run per run.
-        print_json_lines(list_runs_json(Path.cwd(), status=status, limit=limit))
-        return
-    runs = list_runs(Path.cwd(), status=status, limit=limit, where=where, sort=sort, tag=tag)
+    """List runs, newest first: the newest 50 unless --limit or --all says otherwise."""
     if as_json:
-        from runledger.store.index import summary_text
-
-        print_json_lines([summary_text(run) for run in runs])
+        lines = list_runs_json(
+            Path.cwd(), status=status, limit=limit, where=where, sort=sort, tag=tag
+        )
+        print_json_lines(lines)
         return
+    page = None if show_all else PAGE
+    rows, more = list_runs(
+        Path.cwd(), status=status, limit=limit, where=where, sort=sort, tag=tag, page=page
+    )
     from runledger.views.runs import console, render_run_table
 
-    if not runs and (where is not None or status is not None or tag is not None):
+    if not rows and (where is not None or status is not None or tag is not None):
         console().print("No runs match.", style="dim")
         return
-    render_run_table(runs)
+    render_run_table(rows, more=more)

@@ -31,6 +31,7 @@ from runledger.cli.options import (
 )
 from runledger.errors import UserError
 from runledger.model.record import ENVIRONMENT_FILE, Run
+from runledger.model.row import RunRow
 from runledger.query.select import flatten
 from runledger.store.ledger import Ledger
 from runledger.version import __version__
@@ -100,7 +101,7 @@ def build_report(
         require_metric(runs, metric)
     else:
         metric = default_metric(runs)
-    comparison = build(runs, metric=metric, maximize=maximize)
+    comparison = build([RunRow.of(run) for run in runs], metric=metric, maximize=maximize)
     order = {run_id: i for i, run_id in enumerate(comparison.run_ids)}
     ordered = sorted(runs, key=lambda run: order[run.id])
     notes: list[str] = []
