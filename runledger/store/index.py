@@ -37,6 +37,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -66,6 +67,7 @@ PARALLEL_MIN = 1_000
 _READ_CHUNK = 1_000
 _IN_FLIGHT = 8  # chunks handed to workers and not collected yet: bounds memory
 _QUERY_CHUNK = 500
+PROGRESS_AFTER_S = 2.0
 
 # A rowid table: rows of 1-2 KB would spill into overflow pages in a WITHOUT ROWID table
 # (measured: 4.7 KB a run instead of 1.5). ``record`` is the decoded run.toml as JSON,
@@ -368,12 +370,15 @@ class RunIndex:
         # Parsed rows wait in a temporary table (memory stays flat at 100,000 new runs) and
         # join the index in one short transaction.
         db.execute("DELETE FROM temp.incoming")
+        progress = _Progress(len(changed))
         for rows in self._parsed_rows(changed):
+            progress.advance(len(rows))
             db.executemany(
                 f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * COLUMN_COUNT)})",
                 (row.values() for row in rows),
             )
         self._apply(vanished, loose, stamp)
+        progress.done()
         return len(changed)
 
     def _oids_of(self, refs: Iterable[str]) -> dict[str, str]:
@@ -655,6 +660,51 @@ def _rows_of(items: Sequence[tuple[str, str, bytes | None]]) -> list[_Row]:
     return [row_for(ref, oid, content) for ref, oid, content in items]
 
 
+def _die_with_parent() -> None:
+    """Have the kernel end this worker when the process that forked it dies, even by
+    SIGKILL: a parser blocked on its queue would otherwise wait forever."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+class _Progress:
+    """``indexing runs: 41% (41,000 of 100,000)`` on a terminal's stderr, once building the
+    index has taken more than PROGRESS_AFTER_S; cleared when done."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+        self.start = time.monotonic()
+        self.shown = False
+        self.enabled = total > 0 and sys.stderr.isatty()
+
+    def advance(self, count: int) -> None:
+        self.count += count
+        if not self.enabled or time.monotonic() - self.start < PROGRESS_AFTER_S:
+            return
+        share = self.count / self.total
+        width = 30
+        bar = "█" * int(share * width) + "░" * (width - int(share * width))
+        sys.stderr.write(
+            f"\rrunledger: indexing runs {bar} {share:4.0%} ({self.count:,} of {self.total:,})"
+        )
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
 def _parsing_pool(count: int) -> ProcessPoolExecutor | None:
     """Worker processes for parsing ``count`` run.toml files, when that pays.
 
@@ -669,7 +719,9 @@ def _parsing_pool(count: int) -> ProcessPoolExecutor | None:
     from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent
+        )
         pool.submit(int).result()  # forks every worker now, while this process has one thread
     except (OSError, BrokenExecutor):
         return None
