@@ -39,12 +39,25 @@ def list_runs(
     page: int | None = None,
 ) -> tuple[list[RunRow], int]:
     """The runs ``ls`` lists, newest first or by ``sort``, and how many more matched beyond
-    ``limit`` (or ``page``, when no limit is given). Built from the index's rows: a full
-    record is read only for the runs shown."""
+    ``limit`` (or ``page``, when no limit is given). Built from the index's rows: no run's
+    record is read."""
+    ledger = Ledger(git.discover(cwd))
+    rows, more = _matching(ledger, status, limit, where, sort, tag, page)
+    return ledger.with_reproductions(rows), more
+
+
+def _matching(
+    ledger: Ledger,
+    status: str | None,
+    limit: int | None,
+    where: str | None,
+    sort: str | None,
+    tag: str | None,
+    page: int | None = None,
+) -> tuple[list[RunRow], int]:
     _check_status(status)
     keep = row_filter(where, status=status, tag=tag)
     sort_key = parse_sort(sort) if sort is not None else None
-    ledger = Ledger(git.discover(cwd))
     shown = limit if limit is not None else page
     if keep is None and sort_key is None:
         rows = ledger.rows(limit=shown)
@@ -55,8 +68,7 @@ def list_runs(
             rows = sort_runs(rows, sort_key)
         total = len(rows)
         rows = rows if shown is None else rows[:shown]
-    more = total - len(rows) if limit is None else 0
-    return ledger.with_reproductions(rows), more
+    return rows, (total - len(rows) if limit is None else 0)
 
 
 def list_runs_json(
@@ -74,7 +86,7 @@ def list_runs_json(
     if where is None and sort is None and tag is None:
         # The common case, printed as the index stores it.
         return ledger.summaries_json(status, limit)
-    rows, _ = list_runs(cwd, status=status, limit=limit, where=where, sort=sort, tag=tag)
+    rows, _ = _matching(ledger, status, limit, where, sort, tag)
     return ledger.summaries_json(ids=[row.id for row in rows])
 
 
