@@ -56,9 +56,6 @@ def metric_values(run: Run) -> dict[str, float | None]:
     }
 
 
-RunFilter = Callable[[Run], bool]
-
-
 _VIEW_FIELDS: dict[str, Callable[[Run], Any]] = {
     "id": lambda run: run.id,
     "name": lambda run: run.name,
@@ -81,11 +78,10 @@ _VIEW_FIELDS: dict[str, Callable[[Run], Any]] = {
 
 
 class RunView(Mapping[str, Any]):
-    """``run.summary_json()`` computed one field at a time, as ``--where`` reads it.
-
-    A filter reads one or two fields of each run; building the whole JSON view of 10,000
-    runs to read them took longer than the filtering. Fields not listed above fall back to
-    the full view, so the two never disagree.
+    """``run.summary_json()`` of a full record, computed one field at a time, as ``--where``
+    reads it; model/row.py's RowView is the same over a listing row (tests/test_where_sql.py
+    holds the two to the same answers). Fields not listed above fall back to the full view,
+    so the two never disagree.
     """
 
     __slots__ = ("_run",)
@@ -104,16 +100,6 @@ class RunView(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._run.summary_json())
-
-
-def run_filter(where: str | None) -> RunFilter | None:
-    """The ``--where`` predicate over runs (None: keep all); a bad expression fails here."""
-    if where is None:
-        return None
-    from runledger.query.where import compile_where
-
-    keep = compile_where(where)
-    return lambda run: keep(RunView(run))
 
 
 @dataclass(frozen=True)
@@ -144,11 +130,6 @@ def row_filter(
         return None
     tree = parts[0] if len(parts) == 1 else where_.And(tuple(parts))
     return RowFilter(compile_sql(tree).sql, lambda row: where_.evaluate(tree, RowView(row)))
-
-
-def select(runs: Iterable[Run], keep: RunFilter | None) -> list[Run]:
-    """The runs that ``keep`` keeps, in their order."""
-    return list(runs) if keep is None else [run for run in runs if keep(run)]
 
 
 @dataclass(frozen=True)

@@ -747,31 +747,6 @@ def _prepare(db: sqlite3.Connection) -> None:
         db.execute(statement)
 
 
-@contextlib.contextmanager
-def current_index(repo: git.Repo) -> Iterator[RunIndex | None]:
-    """The repository's index brought up to date, or None when it cannot be used here.
-
-    Every problem with the index (a read-only git directory, a full disk, a lock held for
-    too long) makes the caller read the refs directly: the index is never a reason to fail.
-    """
-    index = RunIndex(repo)
-    try:
-        index.open()
-        index.refresh()
-    except (IndexUnavailable, sqlite3.Error, OSError) as error:
-        index.close()
-        if isinstance(error, sqlite3.Error) and sqlite_.is_corruption(error):
-            # Found corrupt after opening: this command reads the refs, the next rebuilds it.
-            with contextlib.suppress(OSError):
-                index.delete()
-        yield None
-        return
-    try:
-        yield index
-    finally:
-        index.close()
-
-
 def _meta(db: sqlite3.Connection, key: str) -> str | None:
     try:
         row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
