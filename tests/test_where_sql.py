@@ -29,9 +29,11 @@ NUMBERS = st.one_of(
     st.integers(-5, 5),
     st.sampled_from([0.0, 0.01, 0.5, 1.0, -2.5, 1e-3, 100.0]),
 )
+PARAM_NUMBERS = st.one_of(NUMBERS, st.just(float("nan")))
 SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, st.sampled_from(TEXTS))
 VALUES = st.one_of(
     SCALARS,
+    PARAM_NUMBERS,
     st.dictionaries(st.sampled_from(["depth", "width", "dropout", "de-pth"]), SCALARS, max_size=3),
     st.lists(st.sampled_from(TEXTS[:4]), max_size=2),
 )
@@ -52,7 +54,7 @@ def runs(draw: st.DrawFn, number: int) -> Run:
         command=("python", "train.py"),
         git=GitInfo(commit="a" * 40, branch=draw(st.sampled_from(["main", "dev", None]))),
         exit_code=draw(st.sampled_from([0, 1, None])),
-        name=draw(st.sampled_from([None, "resnet", "0.5", "true", ""])),
+        name=draw(st.sampled_from([None, "resnet", "0.5", "true", "", "r\udcff"])),
         user=draw(st.sampled_from([None, "ada", "grace"])),
         params=params,
         metrics={name: MetricSummary(last=v, min=v, max=v) for name, v in metrics.items()},

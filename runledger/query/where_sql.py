@@ -209,7 +209,7 @@ def _source(field: Field) -> _Value | None:
     head, rest = field.path[0], field.path[1:]
     if head in _COLUMNS and not rest:
         column = f"runs.{_COLUMNS[head]}"
-        return _Value(column, f"typeof({column})")
+        return _Value(column, f"typeof({column})", "runs.plain = 1")
     if head in _JSON_COLUMNS and rest:
         return _json_source(f"runs.{head}", rest)
     return None

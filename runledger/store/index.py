@@ -106,7 +106,8 @@ _COLUMNS = """
 # The listing columns (after ``error``) are what ``ls``, ``compare`` and ``load_runs`` read:
 # each run's scalars, and its params, last metric values, exec tags and command as small JSON
 # texts that SQLite's JSON functions filter and sort on (query/where_sql.py). ``plain`` is 0
-# where ``params`` holds what SQL's JSON cannot (NaN): such rows are filtered in Python.
+# where the row holds what SQL cannot (NaN in params, text with lone surrogates): such rows
+# are filtered in Python.
 # They have no declared type, so SQLite stores each value as it comes (a name that is a
 # number stays a number, as ``--where`` sees it in Python).
 COLUMN_COUNT = 29
@@ -254,11 +255,25 @@ def _listing(run: Run) -> tuple[Any, ...]:
         metrics: str | None = _strict(row.metrics)
     except (TypeError, ValueError, UnicodeEncodeError):
         texts, metrics, params, plain = (None, None), None, None, 0
-    return (
+    scalars = (
         row.name, row.exit_code, row.commit, row.branch, row.ended_at, row.duration_s,
-        row.user, row.host, row.note, row.parent, row.sweep, *texts, params, metrics, plain,
-        row.verdict,
+        row.user, row.host, row.note, row.parent, row.sweep,
     )  # fmt: skip
+    if not all(_storable(value) for value in (*scalars, row.verdict)):
+        # Text SQLite cannot hold (lone surrogates from undecodable bytes): the row is read
+        # from its record and filtered in Python.
+        return (None,) * (COLUMN_COUNT - 14) + (0, None)
+    return (*scalars, *texts, params, metrics, plain, row.verdict)
+
+
+def _storable(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _strict(data: Any) -> str:
