@@ -24,7 +24,8 @@ from typing import Any, Literal
 
 from runledger.errors import UserError
 from runledger.model.record import Run, json_safe
-from runledger.query.select import SortKey, flatten, metric_values, order, sort_runs
+from runledger.model.row import RunRow
+from runledger.query.select import SortKey, flatten, order, sort_runs
 
 Direction = Literal["min", "max", "none"]
 ColumnKind = Literal["best", "run", "context", "param", "metric"]
@@ -208,7 +209,7 @@ def _is_constant(values: Sequence[Any]) -> bool:
     )
 
 
-def require_metric(runs: Sequence[Run], metric: str) -> None:
+def require_metric(runs: Sequence[Run | RunRow], metric: str) -> None:
     """UserError naming the known metrics when none of ``runs`` (if any) has ``metric``."""
     if runs and not any(metric in run.metrics for run in runs):
         known = sorted({name for run in runs for name in run.metrics})
@@ -217,7 +218,7 @@ def require_metric(runs: Sequence[Run], metric: str) -> None:
 
 
 def build(
-    runs: Sequence[Run],
+    runs: Sequence[RunRow],
     *,
     metric: str | None = None,
     maximize: bool | None = None,
@@ -237,11 +238,11 @@ def build(
             direction = metric_direction(metric, declared)
         else:
             direction = "max" if maximize else "min"
-    ordered: Sequence[Run] = runs
+    ordered: Sequence[RunRow] = runs
     if sort is not None:
         ordered = sort_runs(runs, sort)
     elif metric is not None and direction is not None and direction != "none":
-        values = [_number(metric_values(run).get(metric)) for run in runs]
+        values = [_number(run.metrics.get(metric)) for run in runs]
         ordered = [runs[i] for i in order(values, descending=direction == "max")]
     caveats: tuple[str, ...] = ()
     if metric is not None and direction in ("min", "max") and sort is None and ordered:
@@ -261,7 +262,7 @@ _SPLIT_OR_SEED = re.compile(
 )
 
 
-def not_comparable(best: Run, beaten: Sequence[Run], metric: str) -> tuple[str, ...]:
+def not_comparable(best: RunRow, beaten: Sequence[RunRow], metric: str) -> tuple[str, ...]:
     """One line for each way the best run is not like-for-like with the runs it beat: other
     declared inputs (their hashes), or another split or seed param."""
     others = [run for run in beaten if metric in run.metrics]
@@ -290,7 +291,7 @@ def not_comparable(best: Run, beaten: Sequence[Run], metric: str) -> tuple[str, 
 
 
 def _table(
-    runs: Sequence[Run],
+    runs: Sequence[RunRow],
     metric: str | None,
     direction: Direction | None,
     all_columns: bool,
@@ -298,7 +299,7 @@ def _table(
 ) -> Comparison:
     # Column-major: each column's values are gathered once, then zipped into rows.
     params = [flatten(run.params) for run in runs]
-    metrics = [metric_values(run) for run in runs]
+    metrics = [run.metrics for run in runs]
     run_ids = [run.id for run in runs]
 
     constant: dict[str, Any] = {}
@@ -318,8 +319,8 @@ def _table(
             columns.append(Column(key, kind))
             values.append(column)
 
-    place("commit", "context", [run.git.commit for run in runs])
-    place("branch", "context", [run.git.branch for run in runs])
+    place("commit", "context", [run.commit for run in runs])
+    place("branch", "context", [run.branch for run in runs])
     place("author", "context", [run.author for run in runs])
     for key in dict.fromkeys(key for row in params for key in row):
         place(f"params.{key}", "param", [row.get(key) for row in params])

@@ -25,6 +25,7 @@ from runledger import ids
 from runledger.analysis.compare import Comparison, Direction, build, describe_direction
 from runledger.errors import UserError
 from runledger.model.record import MetricsFile, Run
+from runledger.model.row import RunRow
 from runledger.store.ledger import Ledger
 
 XAxis = Literal["step", "time"]
@@ -138,7 +139,8 @@ def choose(
     """
     having = [run for run in runs if metric in run.metrics]
     limit = top if top else None
-    comparison = build(having or runs, metric=metric, maximize=maximize, limit=limit)
+    rows = [RunRow.of(run) for run in having or runs]
+    comparison = build(rows, metric=metric, maximize=maximize, limit=limit)
     by_id = {run.id: run for run in having}
     chosen = [by_id[run_id] for run_id in comparison.run_ids]
     return comparison, chosen, len(having) - len(chosen)
@@ -345,7 +347,10 @@ def group_chart(
 
     require_metric(runs, metric)
     having = [run for run in runs if metric in run.metrics]
-    grouping = group_runs(having, group_by, metric=metric, maximize=maximize, declared=declared)
+    from runledger.model.row import RunRow
+
+    rows = [RunRow.of(run) for run in having]
+    grouping = group_runs(rows, group_by, metric=metric, maximize=maximize, declared=declared)
     files = ledger.read_series([run.id for run in having])
     curves: list[Curve] = []
     without: list[str] = []

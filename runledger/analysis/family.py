@@ -7,30 +7,31 @@ that wrote more parents still gathers under one id). The parent carries ``sweep`
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
+from typing import Protocol, TypeVar
 
 from runledger.errors import UserError
-from runledger.model.record import Run
 from runledger.store.ledger import Ledger
 
 
-def fold_children(runs: Sequence[Run]) -> tuple[list[Run], dict[str, int]]:
-    """``runs`` without the children whose parent is among them, and each parent's count.
+class Member(Protocol):
+    """What a run or a listing row tells of its family."""
 
-    A child whose parent is not listed (a search still running, whose parent is written when
-    it ends; a worker's trials pulled before its parent) stays in the list.
-    """
-    present = {run.id for run in runs}
-    counts = Counter(run.parent for run in runs if run.parent in present)
-    kept = [run for run in runs if run.parent is None or run.parent not in present]
-    return kept, {parent: count for parent, count in counts.items() if parent is not None}
+    @property
+    def id(self) -> str: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def sweep(self) -> str | None: ...
 
 
-def sweep_id(ledger: Ledger, spec: str, runs: Sequence[Run] | None = None) -> str:
+M = TypeVar("M", bound=Member)
+
+
+def sweep_id(ledger: Ledger, spec: str, runs: Sequence[Member] | None = None) -> str:
     """The sweep id that ``spec`` names: a sweep id (or a unique prefix of one), or a parent
     RUN (a run id, prefix or tag) whose children form a sweep."""
-    runs = ledger.runs() if runs is None else runs
+    runs = ledger.rows() if runs is None else runs
     wanted = spec.strip().lower()
     sweeps = {run.sweep for run in runs if run.sweep}
     if wanted in sweeps:
@@ -52,9 +53,8 @@ def sweep_id(ledger: Ledger, spec: str, runs: Sequence[Run] | None = None) -> st
     )
 
 
-def sweep_children(ledger: Ledger, spec: str, runs: Sequence[Run] | None = None) -> list[Run]:
+def sweep_children(ledger: Ledger, spec: str, runs: Sequence[M]) -> list[M]:
     """The child runs (trials, jobs) of the sweep or parent run that ``spec`` names."""
-    runs = ledger.runs() if runs is None else runs
     wanted = sweep_id(ledger, spec, runs)
     return [
         run

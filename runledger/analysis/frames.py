@@ -16,6 +16,7 @@ A run without a param or metric has a missing value (NaN/None) there.
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ import pandas as pd
 
 from runledger.errors import UserError
 from runledger.model.record import Run
-from runledger.query.select import flatten, metric_values, run_filter, select
+from runledger.model.row import RunRow
+from runledger.query.select import flatten, row_filter
 from runledger.store import git
 from runledger.store.ledger import Ledger
 
@@ -46,14 +48,14 @@ RUN_COLUMNS = (
 )
 
 
-def _row(run: Run) -> dict[str, Any]:
+def _row(run: RunRow) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": run.id,
         "name": run.name,
         "status": run.status,
         "exit_code": run.exit_code,
-        "commit": run.git.commit,
-        "branch": run.git.branch,
+        "commit": run.commit,
+        "branch": run.branch,
         "started_at": run.started_at,
         "duration_s": run.duration_s,
         "user": run.user,
@@ -67,14 +69,15 @@ def _row(run: Run) -> dict[str, Any]:
     return row
 
 
-def runs_frame(runs: list[Run]) -> pd.DataFrame:
-    params = [flatten(run.params) for run in runs]
-    metrics = [metric_values(run) for run in runs]
+def runs_frame(runs: Sequence[Run | RunRow]) -> pd.DataFrame:
+    rows = [RunRow.of(run) if isinstance(run, Run) else run for run in runs]
+    params = [flatten(row.params) for row in rows]
+    metrics = [row.metrics for row in rows]
     param_keys = list(dict.fromkeys(key for row in params for key in row))
     metric_keys = list(dict.fromkeys(key for row in metrics for key in row))
     columns: dict[str, list[Any]] = {key: [] for key in RUN_COLUMNS}
-    for run in runs:
-        for key, value in _row(run).items():
+    for row in rows:
+        for key, value in _row(row).items():
             columns[key].append(value)
     for key in param_keys:
         columns[f"params.{key}"] = [row.get(key) for row in params]
@@ -92,6 +95,6 @@ def load_runs(path: str | Path = ".", where: str | None = None) -> pd.DataFrame:
     folder = Path(path)
     if not folder.is_dir():
         raise UserError(f"no such folder: {folder}")
-    keep = run_filter(where)
-    runs = select(Ledger(git.discover(folder)).runs(), keep)
-    return runs_frame(runs)
+    keep = row_filter(where)
+    ledger = Ledger(git.discover(folder))
+    return runs_frame(ledger.rows(keep.sql if keep else None, keep.keep if keep else None))

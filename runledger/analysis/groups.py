@@ -18,8 +18,9 @@ from typing import Any
 
 from runledger.analysis.compare import Direction, cell_text, describe_direction, metric_direction
 from runledger.errors import UserError
-from runledger.model.record import Run, json_safe
-from runledger.query.select import SORT_FIELDS, SortKey, field_value, metric_values, parse_sort
+from runledger.model.record import json_safe
+from runledger.model.row import RunRow
+from runledger.query.select import SORT_FIELDS, SortKey, field_value, parse_sort
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def group_key(text: str) -> SortKey:
 
 
 def group_runs(
-    runs: Sequence[Run],
+    runs: Sequence[RunRow],
     keys: Sequence[str],
     *,
     metric: str | None = None,
@@ -120,7 +121,7 @@ def group_runs(
     parsed = [group_key(key) for key in keys]
     if runs and not any(field_value(run, key) is not None for run in runs for key in parsed):
         raise UserError(f"no run has {', '.join(key.field for key in parsed)} to group by")
-    members: dict[tuple[Any, ...], list[Run]] = {}
+    members: dict[tuple[Any, ...], list[RunRow]] = {}
     for run in runs:
         value = tuple(_hashable(field_value(run, key)) for key in parsed)
         members.setdefault(value, []).append(run)
@@ -147,9 +148,9 @@ def _hashable(value: Any) -> Any:
     return value
 
 
-def _group(value: tuple[Any, ...], runs: Sequence[Run], names: Sequence[str]) -> Group:
+def _group(value: tuple[Any, ...], runs: Sequence[RunRow], names: Sequence[str]) -> Group:
     stats: dict[str, Stats] = {}
-    values = [metric_values(run) for run in runs]
+    values = [run.metrics for run in runs]
     for name in names:
         numbers = [
             float(v)

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from runledger.errors import UserError
-from runledger.model.record import Run, json_safe
+from runledger.model.record import Run
+from runledger.model.row import VIEW_FIELDS, RowView, RunRow
 
 # Fields a run can be sorted by besides params.* and metrics.*: scalars of the JSON view.
 SORT_FIELDS = (
@@ -57,49 +58,24 @@ def metric_values(run: Run) -> dict[str, float | None]:
     }
 
 
-RunFilter = Callable[[Run], bool]
-
-
-_VIEW_FIELDS: dict[str, Callable[[Run], Any]] = {
-    "id": lambda run: run.id,
-    "name": lambda run: run.name,
-    "status": lambda run: run.status,
-    "exit_code": lambda run: run.exit_code,
-    "commit": lambda run: run.git.commit,
-    "branch": lambda run: run.git.branch,
-    "command": lambda run: list(run.command),
-    "started_at": lambda run: run.started_at,
-    "ended_at": lambda run: run.ended_at,
-    "duration_s": lambda run: run.duration_s,
-    "user": lambda run: run.user,
-    "host": lambda run: run.host,
-    "params": lambda run: json_safe(run.params),
-    "metrics": metric_values,
-    "tags": lambda run: run.all_tags,
-    "note": lambda run: run.note,
-    "reproduces": lambda run: run.reproduces,
-    "parent": lambda run: run.parent,
-    "sweep": lambda run: run.sweep,
-}
-
-
 class RunView(Mapping[str, Any]):
-    """``run.summary_json()`` computed one field at a time, as ``--where`` reads it.
-
-    A filter reads one or two fields of each run; building the whole JSON view of 10,000
-    runs to read them took longer than the filtering. Fields not listed above fall back to
-    the full view, so the two never disagree.
+    """``run.summary_json()`` of a full record, computed one field at a time, as ``--where``
+    reads it: the fields a listing row holds come from model/row.py's VIEW_FIELDS (one
+    definition for both views), the others from the full view, so the two never disagree.
     """
 
-    __slots__ = ("_run",)
+    __slots__ = ("_run", "_row")
 
     def __init__(self, run: Run) -> None:
         self._run = run
+        self._row: RunRow | None = None
 
     def __getitem__(self, key: str) -> Any:
-        getter = _VIEW_FIELDS.get(key)
+        getter = VIEW_FIELDS.get(key)
         if getter is not None:
-            return getter(self._run)
+            if self._row is None:
+                self._row = RunRow.of(self._run)
+            return getter(self._row)
         return self._run.summary_json()[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -109,19 +85,34 @@ class RunView(Mapping[str, Any]):
         return len(self._run.summary_json())
 
 
-def run_filter(where: str | None) -> RunFilter | None:
-    """The ``--where`` predicate over runs (None: keep all); a bad expression fails here."""
-    if where is None:
+@dataclass(frozen=True)
+class RowFilter:
+    """A ``--where`` over listing rows: ``sql`` for the index (1, 0 or NULL, where_sql.py),
+    ``keep`` for the rows SQL left undecided, or every row when there is no index."""
+
+    sql: str | None
+    keep: Callable[[RunRow], bool]
+
+
+def row_filter(
+    where: str | None, *, status: str | None = None, tag: str | None = None
+) -> RowFilter | None:
+    """The ``--where`` filter over rows, and ``--status``/``--tag`` with it (None: keep
+    all); a bad expression fails here."""
+    from runledger.query import where as where_
+    from runledger.query.where_sql import compile_sql
+
+    parts: list[where_.Expr] = []
+    if where is not None:
+        parts.append(where_.parse(where))
+    if status is not None:
+        parts.append(where_.Compare("==", where_.Field(("status",)), where_.Const(status)))
+    if tag is not None:  # a team tag or an exec tag: the view's ``tags`` holds both
+        parts.append(where_.Compare("==", where_.Field(("tags",)), where_.Const(tag)))
+    if not parts:
         return None
-    from runledger.query.where import compile_where
-
-    keep = compile_where(where)
-    return lambda run: keep(RunView(run))
-
-
-def select(runs: Iterable[Run], keep: RunFilter | None) -> list[Run]:
-    """The runs that ``keep`` keeps, in their order."""
-    return list(runs) if keep is None else [run for run in runs if keep(run)]
+    tree = parts[0] if len(parts) == 1 else where_.And(tuple(parts))
+    return RowFilter(compile_sql(tree).sql, lambda row: where_.evaluate(tree, RowView(row)))
 
 
 @dataclass(frozen=True)
@@ -171,17 +162,13 @@ def lookup(flat: Mapping[str, Any], key: str) -> Any:
     return None
 
 
-def field_value(run: Run, key: SortKey) -> Any:
-    """The value ``key`` names in ``run``, or None when the run has none."""
+def field_value(row: RunRow, key: SortKey) -> Any:
+    """The value ``key`` names in ``row``, or None when the run has none."""
     if key.head == "params":
-        return lookup(flatten(run.params), key.rest)
+        return lookup(flatten(row.params), key.rest)
     if key.head == "metrics":
-        return lookup(metric_values(run), key.rest)
-    if key.head == "commit":
-        return run.git.commit
-    if key.head == "branch":
-        return run.git.branch
-    return getattr(run, key.head)
+        return lookup(row.metrics, key.rest)
+    return getattr(row, key.head)
 
 
 def _rank(value: Any) -> tuple[int, Any]:
@@ -213,11 +200,11 @@ def order(values: Sequence[Any], descending: bool) -> list[int]:
     return present + missing
 
 
-def _names(run: Run, container: str) -> Iterable[str]:
-    return flatten(run.params) if container == "params" else run.metrics
+def _names(row: RunRow, container: str) -> Iterable[str]:
+    return flatten(row.params) if container == "params" else row.metrics
 
 
-def sort_runs(runs: Sequence[Run], key: SortKey) -> list[Run]:
+def sort_runs(runs: Sequence[RunRow], key: SortKey) -> list[RunRow]:
     """``runs`` ordered by ``key``; UserError when no run has the field at all (a typo)."""
     values = [field_value(run, key) for run in runs]
     if runs and key.head in CONTAINERS and all(value is None for value in values):

@@ -21,15 +21,8 @@ from dataclasses import dataclass
 
 from runledger.model.record import RUN_FILE
 from runledger.store import git
-from runledger.store.index import (
-    RUNS_PREFIX,
-    RunIndex,
-    current_index,
-    explain_missing,
-    row_for,
-    run_ref_id,
-)
-from runledger.store.ledger import MIRROR_PREFIX
+from runledger.store.index import RunIndex, current_index, explain_missing, row_for
+from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, run_ref_id
 
 QUARANTINE_PREFIX = "refs/runledger/quarantine/"
 LEDGER_PREFIX = "refs/runledger/"

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from runledger.store import sqlite as sqlite_
+
 CACHE_FILE_NAME = "hashcache.sqlite"
 SCHEMA_VERSION = 1
 
@@ -133,7 +135,7 @@ class HashCache:
         try:
             self._connection = self._connect()
         except sqlite3.DatabaseError as first_error:
-            if not _is_corruption(first_error):
+            if not sqlite_.is_corruption(first_error):
                 self._disable(first_error)
                 return
             try:
@@ -204,53 +206,10 @@ class HashCache:
         return sha256
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level=None)
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
-            self._use_wal(connection)
-            connection.execute("PRAGMA synchronous = NORMAL")
-            self._migrate(connection)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
-
-    def _use_wal(self, connection: sqlite3.Connection) -> None:
-        # Switching a new database to WAL can fail at once with "locked" while another
-        # process does the same: sqlite does not wait on the busy timeout there, so we do.
-        deadline = time.monotonic() + self.timeout_s
-        while True:
-            try:
-                if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    connection.execute("PRAGMA journal_mode = WAL")
-                return
-            except sqlite3.OperationalError as error:
-                if not _is_busy(error) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
-
-    @staticmethod
-    def _migrate(connection: sqlite3.Connection) -> None:
-        if _schema_version(connection) == SCHEMA_VERSION:
-            return
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            # Checked again under the write lock: another process may have just created it.
-            if _schema_version(connection) != SCHEMA_VERSION:
-                # The cache is rebuilt at will: an unknown layout is dropped, not migrated.
-                connection.execute("DROP TABLE IF EXISTS file_hashes")
-                connection.execute(_CREATE_TABLE)
-                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
+        return sqlite_.connect(self.path, self.timeout_s, _prepare)
 
     def _delete_files(self) -> None:
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(f"{self.path}{suffix}")
+        sqlite_.delete_files(self.path)
 
     def _disable(self, error: BaseException) -> None:
         self.disabled_reason = f"hash cache {self.path} not used: {error}"
@@ -259,26 +218,19 @@ class HashCache:
             with contextlib.suppress(sqlite3.Error):
                 self._connection.close()
             self._connection = None
-        if isinstance(error, sqlite3.Error) and _is_corruption(error):
+        if isinstance(error, sqlite3.Error) and sqlite_.is_corruption(error):
             # Found corrupt mid-scan: this scan goes on without it, the next one recreates it.
             with contextlib.suppress(OSError):
                 self._delete_files()
 
 
-def _schema_version(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("PRAGMA user_version").fetchone()[0])
+def _prepare(db: sqlite3.Connection) -> None:
+    # The cache is rebuilt at will: an unknown layout is dropped, not migrated.
+    def create(db: sqlite3.Connection) -> None:
+        db.execute(_CREATE_TABLE)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
-
-def _is_busy(error: sqlite3.Error) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-
-
-def _is_corruption(error: sqlite3.Error) -> bool:
-    # Only "not a database" and "malformed" justify deleting the file; locked, read-only or
-    # unable to open say nothing about its content.
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    sqlite_.rebuild_if(db, lambda db: sqlite_.user_version(db) != SCHEMA_VERSION, create)
 
 
 @contextlib.contextmanager

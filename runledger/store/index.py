@@ -40,7 +40,7 @@ import sys
 import time
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -49,16 +49,17 @@ from runledger import ids
 from runledger.errors import CorruptRecordError
 from runledger.model import tomlcodec
 from runledger.model.record import RUN_FILE, SCHEMA_VERSION, GitInfo, MetricSummary, Run
+from runledger.model.row import RunRow
 from runledger.store import git
+from runledger.store import sqlite as sqlite_
+from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, run_ref_id
 from runledger.version import __version__
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 INDEX_FILE_NAME = "index.sqlite"
-LAYOUT_VERSION = 3  # 3: bad refs (name, id, object) are error rows
-RUNS_PREFIX = "refs/runledger/runs/"
-MIRROR_PREFIX = "refs/runledger/remotes/"
+LAYOUT_VERSION = 4  # 3: bad refs (name, id, object) are error rows; 4: listing columns
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -67,6 +68,7 @@ PARALLEL_MIN = 1_000
 _READ_CHUNK = 1_000
 _IN_FLIGHT = 8  # chunks handed to workers and not collected yet: bounds memory
 _QUERY_CHUNK = 500
+PROGRESS_AFTER_S = 2.0
 
 # A rowid table: rows of 1-2 KB would spill into overflow pages in a WITHOUT ROWID table
 # (measured: 4.7 KB a run instead of 1.5). ``record`` is the decoded run.toml as JSON,
@@ -83,18 +85,63 @@ _COLUMNS = """
     record BLOB,
     record_toml TEXT,
     summary TEXT,
-    error TEXT
+    error TEXT,
+    name,
+    exit_code,
+    git_commit,
+    branch,
+    ended_at,
+    duration_s,
+    user,
+    host,
+    note,
+    parent,
+    sweep,
+    command,
+    tags,
+    params,
+    metrics,
+    plain,
+    verdict,
+    author,
+    inputs_digest
 """
+# The listing columns (after ``error``) are what ``ls``, ``compare`` and ``load_runs`` read:
+# each run's scalars, and its params, last metric values, exec tags and command as small JSON
+# texts that SQLite's JSON functions filter and sort on (query/where_sql.py). ``plain`` is 0
+# where the row holds what SQL cannot (NaN in params, text with lone surrogates): such rows
+# are filtered in Python.
+# They have no declared type, so SQLite stores each value as it comes (a name that is a
+# number stays a number, as ``--where`` sees it in Python).
+COLUMN_COUNT = 31
 _LAYOUT = f"""
 CREATE TABLE runs ({_COLUMNS});
 CREATE INDEX runs_id ON runs (id);
 CREATE INDEX runs_newest ON runs (effective, started_at DESC, id DESC);
+CREATE INDEX runs_sweep ON runs (sweep) WHERE sweep IS NOT NULL;
+CREATE INDEX runs_parent ON runs (parent) WHERE parent IS NOT NULL;
 CREATE TABLE loose_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 _TEMP_TABLES = (
     f"CREATE TEMP TABLE IF NOT EXISTS incoming ({_COLUMNS})",
     "CREATE TEMP TABLE IF NOT EXISTS affected (id TEXT PRIMARY KEY)",
+    "CREATE TEMP TABLE IF NOT EXISTS team_tags (id TEXT, tag TEXT)",
+    "CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)",
+)
+# A run that is not a child of a run held here (a child whose parent is missing, as a
+# worker's trials pulled before their parent, is listed on its own).
+_TOP_LEVEL = (
+    "(parent IS NULL OR parent NOT IN "
+    "(SELECT id FROM runs AS parents WHERE parents.effective = 1 AND parents.error IS NULL))"
+)
+# One JSON text per row for what a RunRow needs beyond scalars: one json.loads, not four.
+_ROW_JSON = "'[' || command || ',' || tags || ',' || params || ',' || metrics || ']'"
+_ROW_COLUMNS = (
+    "id, status, started_at, ended_at, duration_s, git_commit, branch, exit_code, name, user, "
+    f"host, note, reproduces, parent, sweep, verdict, {_ROW_JSON}, ref, "
+    f"CASE WHEN ({_ROW_JSON}) IS NULL THEN record END, "
+    f"CASE WHEN ({_ROW_JSON}) IS NULL THEN record_toml END, author, inputs_digest"
 )
 
 
@@ -135,17 +182,6 @@ def summary_text(run: Run) -> str:
     return json.dumps(run.summary_json(), ensure_ascii=False, allow_nan=False)
 
 
-def run_ref_id(ref: str) -> tuple[str, bool] | None:
-    """(run id, whether it is a remote's mirror) of a run ref; None for any other ref."""
-    if ref.startswith(RUNS_PREFIX):
-        return ref[len(RUNS_PREFIX) :], False
-    if ref.startswith(MIRROR_PREFIX):
-        parts = ref[len(MIRROR_PREFIX) :].split("/")
-        if len(parts) == 3 and parts[1] == "runs" and len(parts[2]) == ids.ID_LENGTH:
-            return parts[2], True
-    return None
-
-
 @dataclass(frozen=True)
 class _Row:
     ref: str
@@ -159,6 +195,7 @@ class _Row:
     record_toml: str | None = None
     summary: str | None = None
     error: str | None = None
+    listing: tuple[Any, ...] = (None,) * (COLUMN_COUNT - 12)
 
     def values(self) -> tuple[Any, ...]:
         return (
@@ -174,6 +211,7 @@ class _Row:
             self.record_toml,
             self.summary,
             self.error,
+            *self.listing,
         )
 
 
@@ -211,7 +249,7 @@ def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
         summary = None  # built when printed, where the same error reaches the user
     return _Row(
         ref, run_id, mirror, oid, run.started_at, run.status, run.reproduces, record,
-        record_toml, summary,
+        record_toml, summary, None, _listing(run),
     )  # fmt: skip
 
 
@@ -231,6 +269,50 @@ def explain_missing(repo: git.Repo, rows: list[_Row]) -> list[_Row]:
         elif kind != "commit":
             explained[row.ref] = f"{row.ref}: points at a {kind}, not a run commit"
     return [replace(row, error=explained[row.ref]) if row.ref in explained else row for row in rows]
+
+
+def _listing(run: Run) -> tuple[Any, ...]:
+    """The listing columns of a readable run (see _COLUMNS)."""
+    row = RunRow.of(run)
+    params: str | None
+    try:
+        params = _strict(row.params)
+        plain = 1
+    except ValueError:  # NaN or infinity: kept for compare, filtered in Python
+        params, plain = _compact(row.params), 0
+    except (TypeError, UnicodeEncodeError):  # TOML dates, lone surrogates: read the record
+        params, plain = None, 0
+    try:
+        texts: tuple[str | None, ...] = (_strict(list(row.command)), _strict(list(row.tags)))
+        metrics: str | None = _strict(row.metrics)
+    except (TypeError, ValueError, UnicodeEncodeError):
+        texts, metrics, params, plain = (None, None), None, None, 0
+    scalars = (
+        row.name, row.exit_code, row.commit, row.branch, row.ended_at, row.duration_s,
+        row.user, row.host, row.note, row.parent, row.sweep,
+    )  # fmt: skip
+    provenance = (row.verdict, row.author, row.inputs_digest)
+    if not all(_storable(value) for value in (*scalars, *provenance)):
+        # Text SQLite cannot hold (lone surrogates from undecodable bytes): the row is read
+        # from its record and filtered in Python.
+        return (None,) * (COLUMN_COUNT - 16) + (0, None, None, None)
+    return (*scalars, *texts, params, metrics, plain, *provenance)
+
+
+def _storable(value: Any) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _strict(data: Any) -> str:
+    text = json.dumps(data, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    text.encode()
+    return text
 
 
 def _compact(data: Any) -> str:
@@ -277,7 +359,7 @@ class RunIndex:
         try:
             self._db = self._connect()
         except sqlite3.DatabaseError as error:
-            if not _is_corruption(error):
+            if not sqlite_.is_corruption(error):
                 raise IndexUnavailable(str(error)) from error
             self.delete()
             try:
@@ -294,9 +376,7 @@ class RunIndex:
 
     def delete(self) -> None:
         """Remove the index files (it is rebuilt on the next listing)."""
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(f"{self.path}{suffix}")
+        sqlite_.delete_files(self.path)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -305,44 +385,7 @@ class RunIndex:
         return self._db
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        try:
-            db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            _use_wal(db)
-            db.execute("PRAGMA synchronous = NORMAL")
-            self._prepare_layout(db)
-            for statement in _TEMP_TABLES:
-                db.execute(statement)
-        except BaseException:
-            db.close()
-            raise
-        return db
-
-    @staticmethod
-    def _prepare_layout(db: sqlite3.Connection) -> None:
-        stamp = _format_stamp()
-        if _user_version(db) == LAYOUT_VERSION and _meta(db, "format") == stamp:
-            return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            # Checked again under the write lock: another process may have just rebuilt it.
-            if _user_version(db) != LAYOUT_VERSION or _meta(db, "format") != stamp:
-                # Derived data: an index of another layout or version is dropped, not migrated.
-                for (table,) in db.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'"
-                ).fetchall():
-                    db.execute(f'DROP TABLE IF EXISTS "{table}"')
-                for statement in _LAYOUT.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
-                db.execute("INSERT INTO meta VALUES ('format', ?)", (stamp,))
-                db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
-            db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
-            raise
+        return sqlite_.connect(self.path, BUSY_TIMEOUT_S, _prepare)
 
     # --- keeping it current -------------------------------------------------------------
 
@@ -375,13 +418,16 @@ class RunIndex:
         # Parsed rows wait in a temporary table (memory stays flat at 100,000 new runs) and
         # join the index in one short transaction.
         db.execute("DELETE FROM temp.incoming")
+        progress = _Progress(len(changed))
         for rows in self._parsed_rows(changed):
             rows = explain_missing(self.repo, rows)
+            progress.advance(len(rows))
             db.executemany(
-                f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * 12)})",
+                f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * COLUMN_COUNT)})",
                 (row.values() for row in rows),
             )
         self._apply(vanished, loose, stamp)
+        progress.done()
         return len(changed)
 
     def _oids_of(self, refs: Iterable[str]) -> dict[str, str]:
@@ -518,12 +564,16 @@ class RunIndex:
         )
 
     def summaries(
-        self, status: str | None = None, limit: int | None = None
+        self, status: str | None = None, limit: int | None = None, ids: Sequence[str] | None = None
     ) -> Iterator[tuple[str, str]]:
-        """(id, ``ls --json`` object on one line) of each readable run, newest first."""
+        """(id, ``ls --json`` object on one line) of each readable run, newest first; only
+        those ``ids`` names when given."""
         query = "SELECT ref, id, summary, record, record_toml FROM runs "
         query += "WHERE effective = 1 AND error IS NULL"
         args: list[Any] = []
+        if ids is not None:
+            self._want(ids)
+            query += " AND id IN (SELECT id FROM temp.wanted)"
         if status is not None:
             query += " AND status = ?"
             args.append(status)
@@ -551,6 +601,69 @@ class RunIndex:
             (run_id, oid, ref, bool(mirror))
             for run_id, oid, ref, mirror in self.db.execute(query, args)
         ]
+
+    def rows(
+        self,
+        where: str | None = None,
+        team_tags: dict[str, list[str]] | None = None,
+        limit: int | None = None,
+        ids: Sequence[str] | None = None,
+        reproducing: bool = False,
+        top_level: bool = False,
+    ) -> Iterator[tuple[RunRow, bool]]:
+        """(row, decided) of each readable run, newest first: those for which the SQL
+        condition ``where`` (query/where_sql.py) is 1 (decided) or NULL (not decided: the
+        caller filters in Python); only the runs ``ids`` names when given, or with
+        ``reproducing`` those that reproduce one of them; with ``top_level``, not the child
+        runs whose parent is here (``ls`` counts them on their parent's row)."""
+        self._fill_team_tags(team_tags if where is not None and "team_tags" in where else None)
+        decided = "1" if where is None else f"({where})"
+        query = f"SELECT {_ROW_COLUMNS}, {decided} FROM runs WHERE effective = 1 AND error IS NULL"
+        if top_level:
+            query += f" AND {_TOP_LEVEL}"
+        if where is not None:
+            query += f" AND {decided} IS NOT 0"
+        args: list[Any] = []
+        if ids is not None:
+            self._want(ids)
+            column = "reproduces" if reproducing else "id"
+            query += f" AND {column} IN (SELECT id FROM temp.wanted)"
+        query += " ORDER BY started_at DESC, id DESC"
+        if limit is not None:
+            query += " LIMIT ?"
+            args.append(limit)
+        team = team_tags or {}
+        for found in self.db.execute(query, args):
+            yield _row_of(found, team), found[-1] == 1
+
+    def _want(self, ids: Sequence[str]) -> None:
+        """Fill the temporary table ``wanted`` with ``ids`` (a query then joins it)."""
+        self.db.execute("DELETE FROM temp.wanted")
+        self.db.executemany("INSERT OR IGNORE INTO temp.wanted VALUES (?)", ((i,) for i in ids))
+
+    def count(self, top_level: bool = False) -> int:
+        """How many readable runs there are (with ``top_level``, as :meth:`rows` says)."""
+        query = "SELECT count(*) FROM runs WHERE effective = 1 AND error IS NULL"
+        if top_level:
+            query += f" AND {_TOP_LEVEL}"
+        return int(self.db.execute(query).fetchone()[0])
+
+    def child_counts(self, parents: Sequence[str]) -> dict[str, int]:
+        """Parent id -> how many readable child runs name it, for those of ``parents`` with any."""
+        self._want(parents)
+        query = (
+            "SELECT parent, count(*) FROM runs WHERE effective = 1 AND error IS NULL "
+            "AND parent IN (SELECT id FROM temp.wanted) GROUP BY parent"
+        )
+        return {parent: int(count) for parent, count in self.db.execute(query)}
+
+    def _fill_team_tags(self, team_tags: dict[str, list[str]] | None) -> None:
+        self.db.execute("DELETE FROM temp.team_tags")
+        if team_tags:
+            self.db.executemany(
+                "INSERT INTO temp.team_tags VALUES (?, ?)",
+                ((run_id, tag) for run_id, names in team_tags.items() for tag in names),
+            )
 
     def reproduced(self) -> dict[str, list[str]]:
         """Run id -> the refs of the readable runs that reproduce it."""
@@ -586,6 +699,55 @@ class RunIndex:
         ]
 
 
+def open_current(repo: git.Repo) -> RunIndex | None:
+    """The repository's index, open and brought up to date, or None when it cannot be used
+    here.
+
+    Every problem with the index (a read-only git directory, a full disk, a lock held for
+    too long) makes the caller read the refs directly: the index is never a reason to fail.
+    """
+    index = RunIndex(repo)
+    try:
+        index.open()
+        index.refresh()
+    except (IndexUnavailable, sqlite3.Error, OSError) as error:
+        index.close()
+        if isinstance(error, sqlite3.Error) and sqlite_.is_corruption(error):
+            # Found corrupt after opening: this command reads the refs, the next rebuilds it.
+            with contextlib.suppress(OSError):
+                index.delete()
+        return None
+    return index
+
+
+@contextlib.contextmanager
+def current_index(repo: git.Repo) -> Iterator[RunIndex | None]:
+    """:func:`open_current` for one block: the index is closed after it."""
+    index = open_current(repo)
+    try:
+        yield index
+    finally:
+        if index is not None:
+            index.close()
+
+
+def _row_of(found: tuple[Any, ...], team_tags: dict[str, list[str]]) -> RunRow:
+    """A RunRow from the columns of ``_ROW_COLUMNS``."""
+    team = tuple(team_tags.get(found[0], ()))
+    if found[16] is None:  # values JSON cannot hold (TOML dates): from the record
+        run = _decode_record(found[18], found[19], found[17])
+        return replace(RunRow.of(run), team_tags=team)
+    command, tags, params, metrics = json.loads(found[16])
+    return RunRow(
+        id=found[0], status=found[1], started_at=found[2], ended_at=found[3],
+        duration_s=found[4], commit=found[5], branch=found[6], exit_code=found[7],
+        name=found[8], user=found[9], host=found[10], note=found[11], reproduces=found[12],
+        parent=found[13], sweep=found[14], verdict=found[15], command=tuple(command),
+        tags=tuple(tags), params=params, metrics=metrics, team_tags=team, author=found[20],
+        inputs_digest=found[21],
+    )  # fmt: skip
+
+
 def _result(
     future: Future[list[_Row]], items: Sequence[tuple[str, str, bytes | None]]
 ) -> list[_Row]:
@@ -599,6 +761,51 @@ def _result(
 
 def _rows_of(items: Sequence[tuple[str, str, bytes | None]]) -> list[_Row]:
     return [row_for(ref, oid, content) for ref, oid, content in items]
+
+
+def _die_with_parent() -> None:
+    """Have the kernel end this worker when the process that forked it dies, even by
+    SIGKILL: a parser blocked on its queue would otherwise wait forever."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+class _Progress:
+    """``indexing runs: 41% (41,000 of 100,000)`` on a terminal's stderr, once building the
+    index has taken more than PROGRESS_AFTER_S; cleared when done."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.count = 0
+        self.start = time.monotonic()
+        self.shown = False
+        self.enabled = total > 0 and sys.stderr.isatty()
+
+    def advance(self, count: int) -> None:
+        self.count += count
+        if not self.enabled or time.monotonic() - self.start < PROGRESS_AFTER_S:
+            return
+        share = self.count / self.total
+        width = 30
+        bar = "█" * int(share * width) + "░" * (width - int(share * width))
+        sys.stderr.write(
+            f"\rrunledger: indexing runs {bar} {share:4.0%} ({self.count:,} of {self.total:,})"
+        )
+        sys.stderr.flush()
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 def _parsing_pool(count: int) -> ProcessPoolExecutor | None:
@@ -615,55 +822,32 @@ def _parsing_pool(count: int) -> ProcessPoolExecutor | None:
     from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 
     try:
-        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_parent
+        )
         pool.submit(int).result()  # forks every worker now, while this process has one thread
     except (OSError, BrokenExecutor):
         return None
     return pool
 
 
-@contextlib.contextmanager
-def current_index(repo: git.Repo) -> Iterator[RunIndex | None]:
-    """The repository's index brought up to date, or None when it cannot be used here.
+def _prepare(db: sqlite3.Connection) -> None:
+    stamp = _format_stamp()
 
-    Every problem with the index (a read-only git directory, a full disk, a lock held for
-    too long) makes the caller read the refs directly: the index is never a reason to fail.
-    """
-    index = RunIndex(repo)
-    try:
-        index.open()
-        index.refresh()
-    except (IndexUnavailable, sqlite3.Error, OSError) as error:
-        index.close()
-        if isinstance(error, sqlite3.Error) and _is_corruption(error):
-            # Found corrupt after opening: this command reads the refs, the next rebuilds it.
-            with contextlib.suppress(OSError):
-                index.delete()
-        yield None
-        return
-    try:
-        yield index
-    finally:
-        index.close()
+    def stale(db: sqlite3.Connection) -> bool:
+        return sqlite_.user_version(db) != LAYOUT_VERSION or _meta(db, "format") != stamp
 
+    def create(db: sqlite3.Connection) -> None:
+        # Derived data: an index of another layout or version is dropped, not migrated.
+        for statement in _LAYOUT.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute("INSERT INTO meta VALUES ('format', ?)", (stamp,))
+        db.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
 
-def _use_wal(db: sqlite3.Connection) -> None:
-    # Switching a new database to WAL fails at once with "locked" while another process does
-    # the same: sqlite does not wait on the busy timeout there, so we do.
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
-    while True:
-        try:
-            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                db.execute("PRAGMA journal_mode = WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if not _is_busy(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
-
-
-def _user_version(db: sqlite3.Connection) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
+    sqlite_.rebuild_if(db, stale, create)
+    for statement in _TEMP_TABLES:
+        db.execute(statement)
 
 
 def _meta(db: sqlite3.Connection, key: str) -> str | None:
@@ -672,13 +856,3 @@ def _meta(db: sqlite3.Connection, key: str) -> str | None:
     except sqlite3.OperationalError:  # no meta table yet
         return None
     return None if row is None else row[0]
-
-
-def _is_busy(error: sqlite3.Error) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-
-
-def _is_corruption(error: sqlite3.Error) -> bool:
-    code = getattr(error, "sqlite_errorcode", None)
-    return code is not None and code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)

@@ -8,9 +8,8 @@ two writers can never overwrite each other, and nothing recorded is ever rewritt
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from runledger import ids
@@ -22,30 +21,19 @@ from runledger.model.record import (
     RUN_FILE,
     MetricsFile,
     Run,
-    link_reproductions,
 )
+from runledger.model.row import RunRow
+from runledger.model.row import link_reproductions as link_row_reproductions
 from runledger.safetext import safe
 from runledger.store import git, notes, tags
+from runledger.store.refs import MIRROR_PREFIX as MIRROR_PREFIX
+from runledger.store.refs import RUNS_PREFIX as RUNS_PREFIX
+from runledger.store.refs import RunRef as RunRef
 
 if TYPE_CHECKING:
-    from runledger.store.index import RunIndex
+    from runledger.store.catalog import Catalog
 
-RUNS_PREFIX = "refs/runledger/runs/"
-# Runs fetched by plain `git fetch` (after `runledger init`) or by push/pull, not yet adopted
-# into RUNS_PREFIX: refs/runledger/remotes/<remote>/runs/<id> (see sync.py).
-MIRROR_PREFIX = "refs/runledger/remotes/"
 PACK_EVERY = 256  # pack loose run refs once this many have piled up
-
-
-@dataclass(frozen=True)
-class RunRef:
-    id: str
-    oid: str
-    refname: str = ""  # where it was found, when not under RUNS_PREFIX (a remote's mirror)
-
-    @property
-    def ref(self) -> str:
-        return self.refname or RUNS_PREFIX + self.id
 
 
 class Ledger:
@@ -54,6 +42,28 @@ class Ledger:
     def __init__(self, repo: git.Repo) -> None:
         self.repo = repo
         self._warned: set[str] = set()
+        self._catalog: Catalog | None = None
+        self._team_tags: dict[str, list[str]] | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        """Where runs are looked up, opened on first use and kept (catalog.py)."""
+        if self._catalog is None:
+            from runledger.store.catalog import open_catalog
+
+            self._catalog = open_catalog(self.repo, self.warn_corrupt)
+        return self._catalog
+
+    def close(self) -> None:
+        if self._catalog is not None:
+            self._catalog.close()
+            self._catalog = None
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     # --- writing ------------------------------------------------------------------------
 
@@ -84,6 +94,7 @@ class Ledger:
         ref = RUNS_PREFIX + run.id
         git.create_refs(self.repo, {ref: commit})
         self._maybe_pack()
+        self.close()  # the next question sees the new run
         return ref
 
     def write_many(self, runs: list[Run], ident: str, timestamp: int) -> None:
@@ -94,6 +105,7 @@ class Ledger:
         }
         git.create_refs(self.repo, refs)
         self._maybe_pack()
+        self.close()
 
     def write_family(
         self, parent: Run, children: Sequence[Run], ident: str, timestamp: int, *, with_parent: bool
@@ -131,49 +143,10 @@ class Ledger:
 
     # --- reading ------------------------------------------------------------------------
 
-    @contextmanager
-    def _index(self) -> Iterator[RunIndex | None]:
-        """The run index, current, with its unreadable records reported; None without one."""
-        from runledger.store.index import current_index
-
-        with current_index(self.repo) as index:
-            if index is not None:
-                for ref, error in index.errors():
-                    self.warn_corrupt(ref, CorruptRecordError(error))
-            yield index
-
     def run_refs(self, prefix: str = "") -> list[RunRef]:
         """This repository's runs, and those only in a remote's mirror (fetched, not pulled);
         only those whose id starts with ``prefix`` when one is given."""
-        from runledger.store.index import current_index
-
-        with current_index(self.repo) as index:
-            if index is not None:
-                return [
-                    RunRef(run_id, oid, ref if mirror else "")
-                    for run_id, oid, ref, mirror in index.refs(prefix)
-                ]
-        return [ref for ref in self._listed_run_refs() if ref.id.startswith(prefix)]
-
-    def _listed_run_refs(self) -> list[RunRef]:
-        local: list[RunRef] = []
-        mirrored: dict[str, RunRef] = {}
-        for ref, oid in git.list_refs(self.repo, RUNS_PREFIX, MIRROR_PREFIX):
-            if ref.startswith(RUNS_PREFIX):
-                name = ref[len(RUNS_PREFIX) :]
-                if ids.is_run_id(name):
-                    local.append(RunRef(name, oid))
-                else:
-                    self.warn_corrupt(ref, CorruptRecordError(f"{ref}: its name is not a run id"))
-                continue
-            parts = ref[len(MIRROR_PREFIX) :].split("/")
-            if len(parts) == 3 and parts[1] == "runs" and len(parts[2]) == ids.ID_LENGTH:
-                mirrored.setdefault(parts[2], RunRef(parts[2], oid, ref))
-        if mirrored:
-            for run in local:
-                mirrored.pop(run.id, None)
-            local.extend(mirrored.values())
-        return local
+        return self.catalog.refs(prefix)
 
     def warn_corrupt(self, ref: str, error: CorruptRecordError) -> None:
         if ref not in self._warned:
@@ -186,12 +159,7 @@ class Ledger:
 
     def runs(self) -> list[Run]:
         """Every readable run (run.toml only), newest first; unreadable ones are reported."""
-        with self._index() as index:
-            if index is not None:
-                runs = list(index.runs())
-            else:
-                runs = list(self._read_summaries(self._listed_run_refs()))
-                runs.sort(key=lambda run: (run.started_at, run.id), reverse=True)
+        runs = self.catalog.runs()
         by_run = self.team_tags()
         if by_run:
             runs = [
@@ -200,56 +168,84 @@ class Ledger:
             ]
         return runs
 
-    def summaries_json(self, status: str | None = None, limit: int | None = None) -> list[str]:
+    def rows(
+        self,
+        sql: str | None = None,
+        keep: Callable[[RunRow], bool] | None = None,
+        limit: int | None = None,
+        ids: Sequence[str] | None = None,
+        top_level: bool = False,
+    ) -> list[RunRow]:
+        """The listing row of each readable run, newest first, that the SQL condition ``sql``
+        keeps (1), or leaves undecided (NULL) and ``keep`` keeps: query/select.py's
+        ``row_filter`` makes both of a ``--where``. ``limit`` counts the runs kept; ``ids``:
+        only these runs; ``top_level``: not the child runs whose parent is here."""
+        team = self.team_tags()
+        if sql is None and keep is None:
+            return [row for row, _ in self.catalog.rows(None, team, limit, ids, False, top_level)]
+        kept: list[RunRow] = []
+        for row, decided in self.catalog.rows(sql, team, None, ids, False, top_level):
+            if decided or keep is None or keep(row):
+                kept.append(row)
+                if limit is not None and len(kept) >= limit:
+                    break
+        return kept
+
+    def runs_of(self, run_ids: Sequence[str]) -> list[Run]:
+        """The run.toml of each readable run of ``run_ids``, in that order, team tags merged."""
+        wanted = set(run_ids)
+        refs = [ref for ref in self.run_refs() if ref.id in wanted]
+        team = self.team_tags()
+        by_id = {
+            run.id: replace(run, team_tags=tuple(team[run.id])) if run.id in team else run
+            for run in self.summaries(refs)
+        }
+        return [by_id[run_id] for run_id in run_ids if run_id in by_id]
+
+    def with_reproductions(self, rows: list[RunRow]) -> list[RunRow]:
+        """``rows`` with ``reproduced_by`` filled in: the runs that reproduce them."""
+        if not rows:
+            return rows
+        reproducers = self.catalog.rows(None, None, None, [row.id for row in rows], True)
+        return link_row_reproductions(rows, (row for row, _ in reproducers))
+
+    def count(self, top_level: bool = False) -> int:
+        """How many readable runs there are; ``top_level``: not counting child runs whose
+        parent is here."""
+        return self.catalog.count(top_level)
+
+    def child_counts(self, parents: Sequence[str]) -> dict[str, int]:
+        """Parent id -> how many child runs (trials, jobs) it has here, for those with any."""
+        return self.catalog.child_counts(parents) if parents else {}
+
+    def summaries_json(
+        self,
+        status: str | None = None,
+        limit: int | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[str]:
         """``ls --json``'s object of each run (one line each), newest first, as ``ls`` lists
-        them: team tags merged in and reproductions linked.
-
-        From the index the objects are printed as stored, without building a ``Run``: at
-        100,000 runs that is the difference between a second and most of a minute. Only the
-        few runs with team tags or reproductions are built, to fill those in.
-        """
-        from runledger.store.index import summary_text
-
-        with self._index() as index:
-            if index is not None:
-                team = self.team_tags()
-                reproduced = index.reproduced()
-                lines = []
-                for run_id, text in index.summaries(status, limit):
-                    if run_id in team or run_id in reproduced:
-                        text = summary_text(self._linked(index, run_id, team, reproduced))
-                    lines.append(text)
-                return lines
-        runs = [run for run in link_reproductions(self.runs()) if status in (None, run.status)]
-        return [summary_text(run) for run in (runs if limit is None else runs[:limit])]
-
-    @staticmethod
-    def _linked(
-        index: RunIndex, run_id: str, team: dict[str, list[str]], reproduced: dict[str, list[str]]
-    ) -> Run:
-        """One run from the index with its team tags and the runs that reproduce it."""
-        ref = next(ref for found, _, ref, _ in index.refs(run_id) if found == run_id)
-        runs = [run for _, run, _ in index.runs_for([ref, *reproduced.get(run_id, [])]) if run]
-        original = replace(runs[0], team_tags=tuple(team.get(run_id, ())))
-        return link_reproductions(runs, [original])[0]
+        them: team tags merged in and reproductions linked; with ``ids``, those runs in
+        that order."""
+        return self.catalog.summaries_json(status, limit, self.team_tags(), ids)
 
     def reproductions_of(self, run_id: str) -> list[Run] | None:
         """The readable runs that reproduce ``run_id``, from the index; None without one."""
-        from runledger.store.index import current_index
-
-        with current_index(self.repo) as index:
-            if index is None:
-                return None
-            refs = index.reproducers(run_id)
-            return [run for _, run, _ in index.runs_for(refs) if run is not None]
+        refs = self.catalog.reproducers(run_id)
+        if refs is None:
+            return None
+        found = self.catalog.runs_for(refs)
+        return [run for run in (found.get(ref) for ref in refs) if run is not None]
 
     def team_tags(self) -> dict[str, list[str]]:
-        """Run id -> the team tags (``runledger tag``) that name it now."""
-        by_run: dict[str, list[str]] = {}
-        for name, state in tags.live_tags(self.repo).items():
-            if state.run:
-                by_run.setdefault(state.run, []).append(name)
-        return by_run
+        """Run id -> the team tags (``runledger tag``) that name it now (read once)."""
+        if self._team_tags is None:
+            by_run: dict[str, list[str]] = {}
+            for name, state in tags.live_tags(self.repo).items():
+                if state.run:
+                    by_run.setdefault(state.run, []).append(name)
+            self._team_tags = by_run
+        return {run_id: list(names) for run_id, names in self._team_tags.items()}
 
     def read_each(self, refs: Sequence[RunRef], name: str) -> Iterator[tuple[RunRef, bytes | None]]:
         """One file of every run (e.g. files.toml), read through one cat-file process."""
@@ -280,15 +276,7 @@ class Ledger:
 
     def summaries(self, refs: list[RunRef]) -> list[Run]:
         """The run.toml of each of ``refs`` that can be read; unreadable ones are reported."""
-        from runledger.store.index import current_index
-
-        found: dict[str, Run | None] = {}
-        with current_index(self.repo) as index:
-            if index is not None:
-                for name, run, error in index.runs_for([ref.ref for ref in refs]):
-                    if run is None:
-                        self.warn_corrupt(name, CorruptRecordError(error or "cannot be read"))
-                    found[name] = run
+        found = self.catalog.runs_for([ref.ref for ref in refs])
         unindexed = [ref for ref in refs if ref.ref not in found]
         for ref, read in zip(unindexed, self._read_each_summary(unindexed), strict=True):
             found[ref.ref] = read
@@ -304,19 +292,6 @@ class Ledger:
             except CorruptRecordError as exc:
                 self.warn_corrupt(ref.ref, exc)
                 yield None
-
-    def _read_summaries(self, refs: list[RunRef]) -> Iterator[Run]:
-        if not refs:
-            return
-        with git.CatFile(self.repo) as cat:
-            specs = [f"{ref.oid}:{RUN_FILE}" for ref in refs]
-            for ref, (_, content) in zip(refs, cat.read_many(specs), strict=True):
-                try:
-                    if content is None:
-                        raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
-                    yield Run.from_run_toml(content, ref.ref)
-                except CorruptRecordError as exc:
-                    self.warn_corrupt(ref.ref, exc)
 
     def resolve(self, spec: str) -> RunRef:
         """A RUN argument -> the run's ref.
@@ -394,13 +369,11 @@ class Ledger:
         whose stored JSON mentions it (then checked on the runs themselves)."""
         import json
 
-        from runledger.store.index import current_index
-
-        with current_index(self.repo) as index:
-            if index is not None:
-                mentioned = set(index.refs_mentioning(json.dumps(tag, ensure_ascii=False)))
-                return [ref for ref in self.run_refs() if ref.ref in mentioned]
-        return self.run_refs()
+        mentioned = self.catalog.refs_mentioning(json.dumps(tag, ensure_ascii=False))
+        if mentioned is None:
+            return self.run_refs()
+        wanted = set(mentioned)
+        return [ref for ref in self.run_refs() if ref.ref in wanted]
 
     def read(self, spec: str) -> Run:
         """Everything recorded for the run that ``spec`` names."""

@@ -17,9 +17,9 @@ from typing import Any
 
 from runledger import ids
 from runledger.errors import CorruptRecordError, UserError
-from runledger.store import facts, git
+from runledger.store import facts, git, refs
 
-NOTES_PREFIX = "refs/runledger/notes/"
+NOTES_PREFIX = refs.NOTES_PREFIX
 NOTES_FILE = "notes.toml"
 MAX_NOTE_CHARS = 10_000
 

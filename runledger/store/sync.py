@@ -31,11 +31,11 @@ from runledger import ids
 from runledger.errors import UserError
 from runledger.redact import strip_url_credentials
 from runledger.safetext import safe
-from runledger.store import git, notes, tags
+from runledger.store import git, notes, refs, tags
 from runledger.store.doctor import BadRef, bad_local_run_refs, dangling_refs, quarantine_ref
-from runledger.store.ledger import MIRROR_PREFIX, RUNS_PREFIX, fix_hint
+from runledger.store.ledger import fix_hint
+from runledger.store.refs import MIRROR_PREFIX, NAMESPACES, ROOT, RUNS_PREFIX
 
-NAMESPACES = {"runs": RUNS_PREFIX, "tags": tags.TAGS_PREFIX, "notes": notes.NOTES_PREFIX}
 PUSH_ATTEMPTS = 6
 MERGE_ATTEMPTS = 5
 # Why git refuses a ref when another push got there first; anything else is a real refusal.
@@ -117,14 +117,13 @@ def _snapshot(repo: git.Repo, remote: Remote) -> tuple[_Side, _Side]:
     here, there = _Side(), _Side()
     prefixes = list(NAMESPACES.values())
     for ref, oid in git.list_refs(repo, *prefixes, remote.mirror):
-        if ref.startswith(remote.mirror):
-            namespace, _, name = ref[len(remote.mirror) :].partition("/")
-            if "/" not in name:
-                there.add(namespace, name, oid)
+        parsed = refs.parse(ref)
+        if parsed is None:
             continue
-        for namespace, prefix in NAMESPACES.items():
-            if ref.startswith(prefix) and "/" not in ref[len(prefix) :]:
-                here.add(namespace, ref[len(prefix) :], oid)
+        if parsed.remote is None:
+            here.add(parsed.namespace, parsed.name, oid)
+        elif ref.startswith(remote.mirror):
+            there.add(parsed.namespace, parsed.name, oid)
     return here, there
 
 
@@ -582,4 +581,4 @@ def init(repo: git.Repo, given: str | None) -> InitResult:
 def _lands_in_ledger(refspec: str) -> bool:
     """Whether a fetch refspec writes into this repository's own runs (prunable there)."""
     _, _, dst = refspec.lstrip("+").partition(":")
-    return dst.startswith("refs/runledger/") and not dst.startswith(MIRROR_PREFIX)
+    return dst.startswith(ROOT) and not dst.startswith(MIRROR_PREFIX)

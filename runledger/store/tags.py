@@ -20,9 +20,9 @@ from dataclasses import dataclass, replace
 from runledger import ids
 from runledger.errors import UserError
 from runledger.model.tag import TagState as TagState  # re-exported: tags.TagState
-from runledger.store import facts, git
+from runledger.store import facts, git, refs
 
-TAGS_PREFIX = "refs/runledger/tags/"
+TAGS_PREFIX = refs.TAGS_PREFIX
 TAG_FILE = "tag.toml"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from runledger import ids
 from runledger.model.record import Reproduction, Run
+from runledger.model.row import RunRow
 from runledger.query.select import flatten
 from runledger.views.text import safe
 
@@ -104,13 +105,13 @@ def format_when(iso: str, now: datetime | None = None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
-def headline_metrics(runs: Sequence[Run], limit: int = HEADLINE_METRICS) -> list[str]:
+def headline_metrics(runs: Sequence[Run | RunRow], limit: int = HEADLINE_METRICS) -> list[str]:
     """The metrics that most runs share, most common first."""
     counts = Counter(name for run in runs for name in run.metrics)
     return [name for name, _ in counts.most_common(limit)]
 
 
-def _run_table(runs: Sequence[Run], children: Mapping[str, int] | None = None) -> list[Column]:
+def _run_table(runs: Sequence[RunRow], children: Mapping[str, int] | None = None) -> list[Column]:
     """The run table's columns, most important first when the terminal is narrow; ``children``:
     how many child runs (trials, jobs) each parent run has, shown beside its status."""
     from runledger.views.layout import Cell, Column
@@ -125,7 +126,7 @@ def _run_table(runs: Sequence[Run], children: Mapping[str, int] | None = None) -
             label += f" {safe(run.name)}"
         labels.append(Cell(label))
 
-    def status(run: Run) -> str:
+    def status(run: RunRow) -> str:
         count = children.get(run.id, 0)
         more = f" +{count} child{'ren' if count != 1 else ''}" if count else ""
         return safe(run.status) + more
@@ -156,15 +157,15 @@ def _run_table(runs: Sequence[Run], children: Mapping[str, int] | None = None) -
         Column(
             "commit",
             "commit",
-            [Cell(safe(run.git.commit[:8])) for run in runs],
+            [Cell(safe(run.commit[:8])) for run in runs],
             priority=6,
             style="magenta",
         ),
-        Column("branch", "branch", [Cell(safe(run.git.branch or "")) for run in runs], priority=7),
+        Column("branch", "branch", [Cell(safe(run.branch or "")) for run in runs], priority=7),
     ]
     for name in metrics:
         cells = [
-            Cell(format_number(run.metrics[name].last) if name in run.metrics else "")
+            Cell(format_number(value) if (value := run.metrics.get(name)) is not None else "")
             for run in runs
         ]
         columns.append(Column(f"metrics.{name}", safe(name), cells, "right", priority=2))
@@ -182,8 +183,13 @@ def _run_table(runs: Sequence[Run], children: Mapping[str, int] | None = None) -
 
 
 def render_run_table(
-    runs: Sequence[Run], out: Console | None = None, children: Mapping[str, int] | None = None
+    runs: Sequence[Run | RunRow],
+    out: Console | None = None,
+    children: Mapping[str, int] | None = None,
+    more: int = 0,
 ) -> None:
+    """The run table; ``children``: each parent's count of child runs; ``more``: how many runs
+    matched beyond these (a last line says so)."""
     from runledger.views import layout
 
     out = out or console()
@@ -193,7 +199,8 @@ def render_run_table(
         )
         return
     width = layout.table_width(out)
-    table = layout.lay_out(_run_table(runs, children), width)
+    rows = [RunRow.of(run) if isinstance(run, Run) else run for run in runs]
+    table = layout.lay_out(_run_table(rows, children), width)
     layout.print_table(out, table)
     if table.left_out:
         names = [column.header for column in table.left_out]
@@ -205,6 +212,8 @@ def render_run_table(
             "+{n}",
         )
         out.print(layout.first_fitting([line + hint, line], width), style="dim", soft_wrap=True)
+    if more > 0:
+        out.print(f"… and {more} more (--limit, --all)", style="dim")
 
 
 VERDICT_MARK = {
@@ -217,7 +226,7 @@ VERDICT_MARK = {
 }
 
 
-def reproduction_cell(run: Run) -> Text:
+def reproduction_cell(run: RunRow) -> Text:
     """``ls``: how often a run was reproduced (2✓ 1✗), or which run it reproduces (↻ id ✓)."""
     cell = Text()
     if run.reproduced_by:
@@ -227,8 +236,7 @@ def reproduction_cell(run: Run) -> Text:
         for position, ((mark, style), count) in enumerate(counts.items()):
             cell.append(("" if position == 0 else " ") + f"{count}{mark}", style=style)
     if run.reproduces:
-        verdict = run.reproduction.verdict if run.reproduction else None
-        mark, style = VERDICT_MARK.get(verdict, VERDICT_MARK[None])
+        mark, style = VERDICT_MARK.get(run.verdict, VERDICT_MARK[None])
         cell.append(("  " if cell else "") + f"↻ {safe(ids.short_id(run.reproduces))} ")
         cell.append(mark, style=style)
     return cell

@@ -28,8 +28,8 @@ from runledger.cli.options import (
     WhereOption,
 )
 from runledger.errors import UserError
-from runledger.model.record import Run
-from runledger.query.select import RunFilter, parse_sort, run_filter, select
+from runledger.model.row import RunRow
+from runledger.query.select import RowFilter, parse_sort, row_filter
 from runledger.safetext import safe
 from runledger.store import git
 from runledger.store.ledger import Ledger
@@ -48,24 +48,25 @@ def parse_format(text: str) -> Format:
 
 
 def choose_runs(
-    ledger: Ledger, specs: Sequence[str], keep: RunFilter | None, sweep: str | None = None
-) -> list[Run]:
+    ledger: Ledger, specs: Sequence[str], keep: RowFilter | None, sweep: str | None = None
+) -> list[RunRow]:
     """The runs named (in the order given, each once), or every run newest first; filtered.
-    ``sweep``: only the children (trials, jobs) of that sweep or parent run."""
-    runs = ledger.runs()
+    ``sweep``: only the children (trials, jobs) of that sweep or parent run.
+
+    Rows from the index's columns: no run's record is read."""
+    ids: list[str] | None = None
+    if specs:
+        ids = list(dict.fromkeys(ledger.resolve(spec).id for spec in specs))
+    rows = ledger.rows(keep.sql if keep else None, keep.keep if keep else None, ids=ids)
     if sweep is not None:
         from runledger.analysis.family import sweep_children
 
-        runs = sweep_children(ledger, sweep, runs)
-    if specs:
-        by_id = {run.id: run for run in runs}
-        chosen: dict[str, Run] = {}
-        for spec in specs:
-            ref = ledger.resolve(spec)
-            if ref.id in by_id:
-                chosen.setdefault(ref.id, by_id[ref.id])
-        runs = list(chosen.values())
-    return select(runs, keep)
+        members = {row.id for row in sweep_children(ledger, sweep, ledger.rows())}
+        rows = [row for row in rows if row.id in members]
+    if ids is not None:
+        by_id = {row.id: row for row in rows}
+        rows = [by_id[run_id] for run_id in ids if run_id in by_id]
+    return rows
 
 
 def declared_directions(repo_root: Path) -> dict[str, str]:
@@ -89,7 +90,7 @@ def compare_runs(
     columns: Sequence[str] = (),
 ) -> Comparison:
     sort_key = parse_sort(sort) if sort is not None else None
-    keep = run_filter(where)
+    keep = row_filter(where)
     repo = git.discover(cwd)
     ledger = Ledger(repo)
     runs = choose_runs(ledger, specs, keep, sweep)
@@ -118,7 +119,7 @@ def group_compare(
     from runledger.analysis.groups import group_runs
 
     repo = git.discover(cwd)
-    runs = choose_runs(Ledger(repo), specs, run_filter(where))
+    runs = choose_runs(Ledger(repo), specs, row_filter(where))
     if metric is not None:
         require_metric(runs, metric)
     return group_runs(

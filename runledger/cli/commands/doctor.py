@@ -88,10 +88,12 @@ def doctor_command(
     (never deletes it). Exits 0 when nothing is wrong (or everything was fixed), 1 otherwise.
     """
     repo = git.discover(Path.cwd())
+    # The index file is checked before anything opens it: opening replaces a damaged one.
+    index = index_findings(repo, fix)
     findings = [
         *ref_findings(repo, fix),
         *code_commit_findings(repo),
-        *index_findings(repo, fix),
+        *index,
         *journal_findings(repo, fix),
     ]
     if as_json:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
@@ -16,12 +18,15 @@ from runledger.cli.options import (
     print_json_lines,
 )
 from runledger.errors import UserError
-from runledger.model.record import STATUSES, Run, link_reproductions
-from runledger.query.select import parse_sort, run_filter, select, sort_runs
+from runledger.model.record import STATUSES, Run
+from runledger.model.row import RunRow
+from runledger.query.select import parse_sort, row_filter, sort_runs
 from runledger.store import git
 from runledger.store.ledger import Ledger
 
 LS_STATUSES = (*STATUSES, "running")
+# A terminal shows the newest PAGE runs, as ``git log`` pages; --limit and --all show more.
+PAGE = 50
 
 
 def _check_status(status: str | None) -> None:
@@ -38,6 +43,16 @@ def running_runs(repo: git.Repo, status: str | None) -> list[Run]:
     return [live.run for live in live_runs(repo)]
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What ``ls`` prints: the rows, how many more matched beyond them, and each parent's
+    count of child runs (trials, jobs) folded into its row."""
+
+    rows: list[RunRow]
+    more: int = 0
+    children: dict[str, int] = field(default_factory=dict)
+
+
 def list_runs(
     cwd: Path,
     *,
@@ -48,41 +63,99 @@ def list_runs(
     tag: str | None = None,
     children_of: str | None = None,
     sweep: str | None = None,
-) -> list[Run]:
+    page: int | None = None,
+) -> Listing:
+    """The runs ``ls`` lists, newest first or by ``sort``: runs in progress first, then
+    the recorded ones from the index's rows (no run's record is read). Unfiltered, a
+    search's children are counted on their parent's row instead of listed; ``page`` cuts
+    the list when no ``limit`` is given, and ``more`` says how many it left out."""
     _check_status(status)
-    keep = run_filter(where)
+    keep = row_filter(where, status=status, tag=tag)
     sort_key = parse_sort(sort) if sort is not None else None
     repo = git.discover(cwd)
     ledger = Ledger(repo)
-    runs = running_runs(repo, status) + link_reproductions(ledger.runs())
+    live = [RunRow.of(run) for run in running_runs(repo, status)]
+    if keep is not None:
+        live = [row for row in live if keep.keep(row)]
+    shown = limit if limit is not None else page
+    if children_of is None and sweep is None and where is None and sort is None and tag is None:
+        # The common case: one page of top-level rows, children counted by the index.
+        wanted = None if shown is None else max(0, shown - len(live))
+        if keep is None:
+            rows = ledger.rows(limit=wanted, top_level=True)
+        else:
+            rows = ledger.rows(keep.sql, keep.keep, limit=wanted, top_level=True)
+        total = len(live) + (
+            ledger.count(top_level=True) if keep is None and wanted is not None else len(rows)
+        )
+        if keep is not None and wanted is not None and len(rows) == wanted:
+            total = len(live) + len(ledger.rows(keep.sql, keep.keep, top_level=True))
+        shown_rows = (live + ledger.with_reproductions(rows))[
+            : shown if shown is not None else None
+        ]
+        counts = ledger.child_counts([row.id for row in shown_rows])
+        more = total - len(shown_rows) if limit is None else 0
+        return Listing(shown_rows, max(0, more), counts)
+    rows = ledger.rows(keep.sql if keep else None, keep.keep if keep else None)
     if children_of is not None:
         parent = ledger.resolve(children_of).id
-        runs = [run for run in runs if run.parent == parent]
+        rows = [row for row in rows if row.parent == parent]
     if sweep is not None:
         from runledger.analysis.family import sweep_children
 
-        runs = sweep_children(ledger, sweep, runs)
-    if status is not None:
-        runs = [run for run in runs if run.status == status]
-    if tag is not None:
-        runs = [run for run in runs if tag in run.all_tags]
-    runs = select(runs, keep)
+        members = {row.id for row in sweep_children(ledger, sweep, ledger.rows())}
+        rows = [row for row in rows if row.id in members]
+    rows = live + rows
     if sort_key is not None:
-        runs = sort_runs(runs, sort_key)
-    return runs[:limit] if limit is not None else runs
+        rows = sort_runs(rows, sort_key)
+    cut = rows if shown is None else rows[:shown]
+    more = len(rows) - len(cut) if limit is None else 0
+    return Listing(ledger.with_reproductions(cut), more)
 
 
-def list_runs_json(cwd: Path, *, status: str | None = None, limit: int | None = None) -> list[str]:
-    """``ls --json``: each run's JSON object as one line, newest first."""
+def list_runs_json(
+    cwd: Path,
+    *,
+    status: str | None = None,
+    limit: int | None = None,
+    where: str | None = None,
+    sort: str | None = None,
+    tag: str | None = None,
+    children_of: str | None = None,
+    sweep: str | None = None,
+) -> list[str]:
+    """``ls --json``: each run's JSON object as one line, newest first (or by ``sort``),
+    children listed like any run."""
     _check_status(status)
     from runledger.store.index import summary_text
 
     repo = git.discover(cwd)
-    running = [summary_text(run) for run in running_runs(repo, status)]
-    if status == "running":
-        return running[:limit] if limit is not None else running
-    left = None if limit is None else max(0, limit - len(running))
-    return (running + Ledger(repo).summaries_json(status, left))[:limit]
+    ledger = Ledger(repo)
+    if where is None and sort is None and tag is None and children_of is None and sweep is None:
+        # The common case, printed as the index stores it.
+        running = [summary_text(run) for run in running_runs(repo, status)]
+        if status == "running":
+            return running[:limit] if limit is not None else running
+        left = None if limit is None else max(0, limit - len(running))
+        return (running + ledger.summaries_json(status, left))[:limit]
+    listing = list_runs(
+        cwd,
+        status=status,
+        limit=limit,
+        where=where,
+        sort=sort,
+        tag=tag,
+        children_of=children_of,
+        sweep=sweep,
+    )
+    live = {run.id: summary_text(run) for run in running_runs(repo, status)}
+    stored = ledger.summaries_json(ids=[row.id for row in listing.rows if row.id not in live])
+    by_id = {json.loads(line)["id"]: line for line in stored}
+    return [
+        live.get(row.id) or by_id[row.id]
+        for row in listing.rows
+        if row.id in live or row.id in by_id
+    ]
 
 
 def ls_command(
@@ -113,42 +186,26 @@ def ls_command(
         ),
     ] = None,
     sweep: SweepOption = None,
+    show_all: Annotated[
+        bool, typer.Option("--all", "-a", help="Show every run, not only the newest 50.")
+    ] = False,
 ) -> None:
-    """List runs, newest first. A search's trials are counted on its parent's row; list them
-    with --children RUN."""
-    filtered = where is not None or sort is not None or tag is not None
-    if as_json and not filtered and children is None and sweep is None:
-        # The common case, served from the run index without building a Run per run.
-        print_json_lines(list_runs_json(Path.cwd(), status=status, limit=limit))
-        return
-    runs = list_runs(
-        Path.cwd(),
-        status=status,
-        limit=None if children is None and sweep is None and not filtered else limit,
-        where=where,
-        sort=sort,
-        tag=tag,
-        children_of=children,
-        sweep=sweep,
+    """List runs, newest first: the newest 50 unless --limit or --all says otherwise. A
+    search's trials are counted on its parent's row; list them with --children RUN."""
+    filters = dict(
+        status=status, where=where, sort=sort, tag=tag, children_of=children, sweep=sweep
     )
     if as_json:
-        from runledger.store.index import summary_text
-
-        print_json_lines([summary_text(run) for run in runs])
+        print_json_lines(list_runs_json(Path.cwd(), limit=limit, **filters))
         return
+    listing = list_runs(Path.cwd(), limit=limit, page=None if show_all else PAGE, **filters)
     from runledger.views.runs import console, render_run_table
 
-    if not runs and (filtered or status is not None or children or sweep):
+    if not listing.rows and any(value is not None for value in filters.values()):
         console().print("No runs match.", style="dim")
         return
-    counts: dict[str, int] = {}
-    if children is None and sweep is None and not filtered:
-        from runledger.analysis.family import fold_children
-
-        runs, counts = fold_children(runs)
-        runs = runs[:limit] if limit is not None else runs
-    render_run_table(runs, children=counts)
-    if not runs:
+    render_run_table(listing.rows, children=listing.children, more=listing.more)
+    if not listing.rows:
         hint = pull_hint(Path.cwd())
         if hint:
             console().print(hint, style="dim")

@@ -17,7 +17,7 @@ from runledger.cli.options import (
 )
 from runledger.errors import UserError
 from runledger.model.record import Run
-from runledger.query.select import run_filter
+from runledger.query.select import row_filter
 from runledger.store import git
 from runledger.store.ledger import Ledger
 
@@ -33,12 +33,12 @@ def chosen_runs(
 ) -> tuple[Ledger, list[Run]]:
     """The ledger and the runs named (or all, or a sweep's children), filtered; UserError
     when none is left."""
-    keep = run_filter(where)
+    keep = row_filter(where)
     ledger = Ledger(git.discover(cwd))
-    runs = choose_runs(ledger, specs, keep, sweep)
-    if not runs:
+    rows = choose_runs(ledger, specs, keep, sweep)
+    if not rows:
         raise no_runs(where, what)
-    return ledger, runs
+    return ledger, ledger.runs_of([row.id for row in rows])
 
 
 def plot_chart(

@@ -32,6 +32,7 @@ from runledger.cli.options import (
 )
 from runledger.errors import UserError
 from runledger.model.record import ENVIRONMENT_FILE, Run
+from runledger.model.row import RunRow
 from runledger.query.select import flatten
 from runledger.store.ledger import Ledger
 from runledger.version import __version__
@@ -93,11 +94,12 @@ def build_report(
         require_metric(runs, metric)
     else:
         metric = subject_metric(runs, declared, project.subject)
-    comparison = build(runs, metric=metric, maximize=maximize, declared=declared)
+    rows = [RunRow.of(run) for run in runs]
+    comparison = build(rows, metric=metric, maximize=maximize, declared=declared)
     grouping = None
     groups_figure = None
     if group_by:
-        grouping = group_runs(runs, group_by, metric=metric, maximize=maximize, declared=declared)
+        grouping = group_runs(rows, group_by, metric=metric, maximize=maximize, declared=declared)
         if metric is not None and any(metric in g.stats for g in grouping.groups):
             groups_figure = Figure(figures.group_bars_svg(grouping, metric, "groups"))
     order = {run_id: i for i, run_id in enumerate(comparison.run_ids)}
@@ -209,7 +211,8 @@ def _dots(
     having = [run for run in runs if metric in run.metrics]
     if not having:
         return None
-    shown = build(having, metric=metric, maximize=maximize, declared=declared, limit=top or None)
+    rows = [RunRow.of(run) for run in having]
+    shown = build(rows, metric=metric, maximize=maximize, declared=declared, limit=top or None)
     index = shown.keys.index(f"metrics.{metric}")
     names = {run.id: run.name for run in having}
     pairs = [
