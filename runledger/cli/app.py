@@ -68,6 +68,10 @@ class RunledgerGroup(TyperGroup):
             code = report_bug(error)
         else:
             code = result if isinstance(result, int) else 0
+        finally:
+            index = sys.modules.get("runledger.store.index")  # not imported: none open
+            if index is not None:
+                index.close_open_indexes()
         if standalone:
             sys.exit(code)
         return code

@@ -38,6 +38,7 @@ import os
 import sqlite3
 import sys
 import time
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -328,6 +329,19 @@ def _decode_record(record: bytes | None, record_toml: str | None, where: str) ->
     return Run.from_run_dict(data, where)
 
 
+# Python's sqlite3 connections sit in a reference cycle (their statement cache) and are
+# freed only by a garbage collection: a command run in-process (the API, a test's CliRunner)
+# would leave its index open, with its WAL file, until then. A RunIndex closes its own when
+# it is freed, and the CLI closes those still held after each command (close_open_indexes).
+_OPEN: weakref.WeakSet[RunIndex] = weakref.WeakSet()
+
+
+def close_open_indexes() -> None:
+    """Close every index this process still has open."""
+    for index in list(_OPEN):
+        index.close()
+
+
 class IndexUnavailable(Exception):
     """The index cannot be used here (read-only git directory, locked for too long...)."""
 
@@ -368,11 +382,18 @@ class RunIndex:
                 raise IndexUnavailable(str(second)) from second
         except OSError as error:
             raise IndexUnavailable(str(error)) from error
+        _OPEN.add(self)
 
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
             self._db = None
+        _OPEN.discard(self)
+
+    def __del__(self) -> None:
+        # Its connection would outlive it, open, until a garbage collection (see _OPEN).
+        if self._db is not None:
+            self._db.close()
 
     def delete(self) -> None:
         """Remove the index files (it is rebuilt on the next listing)."""

@@ -49,9 +49,20 @@ class Ledger:
     def catalog(self) -> Catalog:
         """Where runs are looked up, opened on first use and kept (catalog.py)."""
         if self._catalog is None:
+            import weakref
+
             from runledger.store.catalog import open_catalog
 
-            self._catalog = open_catalog(self.repo, self.warn_corrupt)
+            # Weakly: a catalog holding the ledger would make a cycle, and the index's
+            # connection (with its WAL file) would stay open until a garbage collection.
+            method = weakref.WeakMethod(self.warn_corrupt)
+
+            def warn(ref: str, error: CorruptRecordError) -> None:
+                found = method()
+                if found is not None:
+                    found(ref, error)
+
+            self._catalog = open_catalog(self.repo, warn)
         return self._catalog
 
     def close(self) -> None:
