@@ -249,6 +249,9 @@ TARGETS = {
     "compare --where (100 runs), warm": "≤ 0.3 s at 10k; ≤ 0.5 s at 100k",
     "load_runs(), warm": "≤ 0.6 s at 10k; ≤ 3 s, ≤ 400 MiB at 100k",
     "index update after one new run": "≤ 0.1 s at 100k",
+    "which FILE, warm": "≤ 0.3 s at 10k; ≤ 1 s at 100k",
+    "pull into a fresh clone": "≤ 2 s at 10k; ≤ 15 s at 100k",
+    "push of 1,000 new runs": "≤ 5 s",
     "input hashing (runledger)": "≥ 80% of sha256sum",
 }
 
@@ -339,6 +342,22 @@ def bench_size(
     else:
         rows["load_runs(), warm"] = Cell()
         repeated(rows["load_runs(), warm"], repeat, lambda: measure(load, repo_dir))
+    which_rows(repo_dir, rows, repeat, cold_repeat)
+    rows["pull into a fresh clone"] = Cell()
+    repeated(
+        rows["pull into a fresh clone"],
+        cold_repeat,
+        lambda: measure(runledger("pull", "origin"), workdir / "clone"),
+        lambda: fresh_clone(repo_dir, workdir / "clone"),
+    )
+    if size <= 10_000:
+        rows["push of 1,000 new runs"] = Cell()
+        repeated(
+            rows["push of 1,000 new runs"],
+            cold_repeat,
+            lambda: measure(runledger("push", "origin"), workdir / "pusher"),
+            lambda: clone_with_new_runs(repo_dir, workdir, 1_000),
+        )
     before = set(
         subprocess.run(
             ["git", "for-each-ref", "--format=%(refname)", "refs/runledger/runs/"],
@@ -354,6 +373,60 @@ def bench_size(
     finally:
         forget_new_runs(repo_dir, before)
     return rows, populated
+
+
+def which_rows(repo_dir: Path, rows: dict[str, Cell], repeat: int, cold_repeat: int) -> None:
+    """``which`` of a file: the first one after the index was built reads every run's
+    files.toml once; later ones look the hash up."""
+    probe = repo_dir / ".git" / "bench-which.bin"
+    probe.write_bytes(b"a file no run recorded\n")
+    argv = runledger("which", str(probe))
+
+    def rebuilt_index() -> None:
+        drop_index(repo_dir)
+        measure(runledger("ls", "--json", "--limit", "1"), repo_dir)
+
+    rows["which FILE, first after an index build"] = Cell()
+    repeated(
+        rows["which FILE, first after an index build"],
+        cold_repeat,
+        lambda: _timed(argv, repo_dir),
+        rebuilt_index,
+    )
+    rows["which FILE, warm"] = Cell()
+    repeated(rows["which FILE, warm"], repeat, lambda: _timed(argv, repo_dir))
+
+
+def _timed(argv: Sequence[str], cwd: Path) -> Sample:
+    """Like measure, for a command whose non-zero exit is its answer (``which``: not found)."""
+    start = time.perf_counter()
+    proc = subprocess.run(list(argv), cwd=cwd, env=bench_env(), capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode})")
+    return Sample(elapsed, 0)
+
+
+def fresh_clone(source: Path, target: Path) -> None:
+    """A clone of ``source`` without its ledger (git clone copies branches only)."""
+    shutil.rmtree(target, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", str(source), str(target)], check=True)
+
+
+def clone_with_new_runs(source: Path, workdir: Path, count: int) -> None:
+    """A bare remote holding ``source``'s branches, and a clone of it with ``count`` runs of
+    its own to push."""
+    remote, pusher = workdir / "remote.git", workdir / "pusher"
+    for folder in (remote, pusher):
+        shutil.rmtree(folder, ignore_errors=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(source), str(remote)], check=True)
+    subprocess.run(["git", "clone", "-q", str(remote), str(pusher)], check=True)
+    subprocess.run(
+        [PYTHON, str(ROOT / "benchmarks" / "populate.py"), str(pusher), "--runs", str(count)]
+        + ["--quiet"],
+        env=bench_env(),
+        check=True,
+    )
 
 
 def acc_of_rank(repo_dir: Path, rank: int) -> float:

@@ -582,3 +582,70 @@ def test_init_needs_a_named_remote(team: Team) -> None:
     result = alice.cli("init", str(team.remote))
     assert result.exit_code == 1
     assert "is not a configured remote" in result.stderr
+
+
+def _many_runs(alice: Clone, count: int) -> set[str]:
+    from runledger import ids
+    from runledger.model.record import GitInfo, Run
+    from runledger.store import git as rgit
+    from runledger.store.ledger import Ledger
+
+    head = alice.git("rev-parse", "HEAD").strip()
+    runs = [
+        Run(
+            id=ids.new_run_id(),
+            status="ok",
+            started_at=f"2026-01-01T10:{index // 60:02d}:{index % 60:02d}.000Z",
+            ended_at="2026-01-01T11:00:00.000Z",
+            duration_s=1.0,
+            command=("python", "train.py", str(index)),
+            git=GitInfo(commit=head, branch="main"),
+            exit_code=0,
+        )
+        for index in range(count)
+    ]
+    Ledger(rgit.discover(alice.path)).write_many(runs, "Alice <a@example.com>", 1_700_000_000)
+    return {run.id for run in runs}
+
+
+def test_a_first_pull_of_many_runs_writes_packed_refs_and_keeps_every_other_ref(
+    tmp_path: Path,
+) -> None:
+    remote = make_remote(tmp_path)
+    alice, bob = clone(tmp_path, remote, "alice"), clone(tmp_path, remote, "bob")
+    recorded = _many_runs(alice, 150)
+    alice.ok("push")
+    # Bob's own refs, packed, with an annotated tag whose peeled line must survive.
+    bob.git("tag", "-a", "-m", "release", "v1")
+    bob.git("branch", "feature")
+    bob.git("pack-refs", "--all")
+    mine = bob.record()
+    before = outside_ledger(bob.path)
+    peeled = bob.git("show-ref", "-d", "v1")
+
+    bob.ok("pull")
+
+    assert bob.ids() == recorded | {mine}
+    assert bob.git("show-ref", "-d", "v1") == peeled
+    assert outside_ledger(bob.path) == before
+    fsck(bob.path)
+    # a later small pull still works on top of the rewritten packed-refs
+    more = _many_runs(alice, 3)
+    alice.ok("push")
+    bob.ok("pull")
+    assert bob.ids() == recorded | more | {mine}
+
+
+def test_a_pull_while_git_holds_packed_refs_lock_still_brings_every_run(tmp_path: Path) -> None:
+    remote = make_remote(tmp_path)
+    alice, bob = clone(tmp_path, remote, "alice"), clone(tmp_path, remote, "bob")
+    recorded = _many_runs(alice, 100)
+    alice.ok("push")
+    lock = bob.path / ".git" / "packed-refs.lock"
+    lock.write_text("")  # another git process is packing
+    try:
+        bob.ok("pull")
+    finally:
+        lock.unlink()
+    assert bob.ids() == recorded
+    fsck(bob.path)

@@ -111,6 +111,29 @@ def test_which_finds_one_file_of_a_dataset_every_run_read(repo: Repo) -> None:
     )
 
 
+def test_which_finds_runs_recorded_after_it_last_looked(repo: Repo) -> None:
+    """The index keeps the hashes of the runs it has read: a later run (or a pulled one)
+    is read once, on the next ``which``, and found with the earlier ones."""
+    repo.write("data/train.csv", "x,y\n")
+    first = exec_(repo, "--input", "data", PY, "-c", "pass")
+    assert [m["run"] for m in repo.cli("which", "data/train.csv", "--json").json()["matches"]] == [
+        first
+    ]
+    second = exec_(repo, "--input", "data/train.csv", PY, "-c", "pass")
+    record(
+        repo,
+        "6g00000000eeeeee",
+        [{"path": "elsewhere.csv", "size": 4, "sha256": sha(b"x,y\n")}],
+        [],
+    )
+    found = repo.cli("which", "data/train.csv", "--json").json()
+    assert sorted(m["run"] for m in found["matches"]) == sorted([first, second, "6g00000000eeeeee"])
+    # and the index, rebuilt from nothing, gives the same answer
+    (repo.path / ".git" / "runledger" / "index.sqlite").unlink()
+    again = repo.cli("which", "data/train.csv", "--json").json()
+    assert sorted(m["run"] for m in again["matches"]) == sorted(m["run"] for m in found["matches"])
+
+
 def test_which_reads_a_files_toml_laid_out_by_another_writer(repo: Repo) -> None:
     repo.write("data/a.csv", "a")
     record(repo, "6g00000000dddddd", [], [])

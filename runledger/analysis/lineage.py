@@ -153,7 +153,7 @@ def _scan(
 
     hits: list[tuple[RunRef, Role, FileRecord]] = []
     size_line = f"size = {size}\n".encode()
-    for ref, content in ledger.read_each(ledger.run_refs(), FILES_FILE):
+    for ref, content in ledger.read_each(ledger.file_candidates(sha256, size), FILES_FILE):
         if not content:
             continue
         # Records known by a git blob id alone are found by their size line.

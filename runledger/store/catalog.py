@@ -9,6 +9,7 @@ opened and brought up to date once per process, not once per question.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -71,6 +72,10 @@ class Catalog(Protocol):
 
     def refs_mentioning(self, text: str) -> list[str] | None:
         """Refs whose ``ls --json`` object may contain ``text``; None: not known here."""
+
+    def file_candidates(self, keys: Sequence[str]) -> list[RunRef] | None:
+        """The runs whose files.toml may record a file under one of ``keys``
+        (store/filekeys.py); None: not known here (read every run's)."""
 
     def close(self) -> None: ...
 
@@ -153,6 +158,13 @@ class IndexCatalog:
 
     def refs_mentioning(self, text: str) -> list[str] | None:
         return self.index.refs_mentioning(text)
+
+    def file_candidates(self, keys: Sequence[str]) -> list[RunRef] | None:
+        try:
+            found = self.index.file_candidates(keys)
+        except (sqlite3.Error, OSError):  # a read-only or busy index: every run is read
+            return None
+        return [RunRef(run_id, oid, ref if mirror else "") for run_id, oid, ref, mirror in found]
 
     def close(self) -> None:
         self.index.close()
@@ -275,6 +287,9 @@ class RefsCatalog:
         return None
 
     def refs_mentioning(self, text: str) -> list[str] | None:
+        return None
+
+    def file_candidates(self, keys: Sequence[str]) -> list[RunRef] | None:
         return None
 
     def close(self) -> None:

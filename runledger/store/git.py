@@ -8,6 +8,7 @@ Refs are only ever changed through ``git update-ref`` with compare-and-swap sema
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import zlib
@@ -543,6 +544,90 @@ def loose_refs_state(
             names = None
     racy = any(stamp.endswith("=None") for stamp in stamps)
     return RefsStamp(packed, None if racy else "\n".join(stamps)), names
+
+
+_PACKED_HEADER = b"# pack-refs with: peeled fully-peeled sorted \n"
+
+
+def create_refs_packed(repo: Repo, refs: Mapping[str, str]) -> bool:
+    """Create ``refs`` straight in packed-refs, as ``git clone`` writes its refs: no loose
+    file each. A pull of 100,000 runs otherwise writes 100,000 files and packs them again
+    (most of its time, in the kernel).
+
+    It follows git's own protocol for that file: ``packed-refs.lock`` is created
+    exclusively (git waits on it, or fails, while it is held), the file is written whole,
+    sorted, and renamed into place. False, changing nothing, when it cannot be done that
+    way: the lock is held, a ref of ``refs`` exists already, the file is not laid out as
+    git writes it, or the repository keeps its refs another way (reftable); the caller then
+    creates them with :func:`create_refs`.
+    """
+    if not refs:
+        return True
+    storage = config_get_all(repo, "extensions.refStorage")
+    if any(value.lower() != "files" for value in storage):
+        return False
+    packed = repo.common_dir / "packed-refs"
+    lock = repo.common_dir / "packed-refs.lock"
+    try:
+        descriptor = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError:
+        return False
+    done = False
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            try:
+                current = packed.read_bytes()
+            except FileNotFoundError:
+                current = b""
+            parsed = _packed_entries(current)
+            if parsed is None:
+                return False
+            header, entries = parsed
+            wanted = {name.encode(): oid.encode() for name, oid in refs.items()}
+            if any(name in entries for name in wanted) or any(
+                (repo.common_dir / name).exists() for name in refs
+            ):
+                return False
+            for name, oid in wanted.items():
+                entries[name] = oid + b" " + name + b"\n"
+            handle.write(header + b"".join(entries[name] for name in sorted(entries)))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(lock, packed)
+        done = True
+        return True
+    finally:
+        if not done:
+            with contextlib.suppress(OSError):
+                os.unlink(lock)
+
+
+def _packed_entries(content: bytes) -> tuple[bytes, dict[bytes, bytes]] | None:
+    """packed-refs' header line and each ref's lines (its own, and the peeled line of an
+    annotated tag) by ref name; None for a file not laid out as git writes it."""
+    lines = content.splitlines(keepends=True)
+    # Without a header nothing is known peeled: claim nothing but the order.
+    header = b"# pack-refs with: sorted \n" if lines else _PACKED_HEADER
+    if lines and lines[0].startswith(b"# pack-refs with:"):
+        traits = lines[0][len(b"# pack-refs with:") :].split()
+        # The file is rewritten sorted; "fully-peeled" stays only where it was true.
+        kept = [b"peeled"] if b"peeled" in traits else []
+        if b"fully-peeled" in traits:
+            kept.append(b"fully-peeled")
+        header = b"# pack-refs with: " + b" ".join([*kept, b"sorted"]) + b" \n"
+        lines = lines[1:]
+    entries: dict[bytes, bytes] = {}
+    last: bytes | None = None
+    for line in lines:
+        if line.startswith(b"^") and last is not None:
+            entries[last] += line
+            continue
+        oid, space, name = line.rstrip(b"\n").partition(b" ")
+        if not space or not name or line.startswith(b"#") or not line.endswith(b"\n"):
+            return None
+        entries[name] = line
+        last = name
+    return header, entries
 
 
 def pack_refs(repo: Repo) -> None:

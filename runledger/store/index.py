@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 from runledger import ids
 from runledger.errors import CorruptRecordError
 from runledger.model import tomlcodec
-from runledger.model.record import RUN_FILE, SCHEMA_VERSION, GitInfo, MetricSummary, Run
+from runledger.model.record import FILES_FILE, RUN_FILE, SCHEMA_VERSION, GitInfo, MetricSummary, Run
 from runledger.model.row import RunRow
 from runledger.store import git
 from runledger.store import sqlite as sqlite_
@@ -122,6 +122,9 @@ CREATE INDEX runs_newest ON runs (effective, started_at DESC, id DESC);
 CREATE INDEX runs_sweep ON runs (sweep) WHERE sweep IS NOT NULL;
 CREATE INDEX runs_parent ON runs (parent) WHERE parent IS NOT NULL;
 CREATE TABLE loose_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE file_keys (key TEXT NOT NULL, oid TEXT NOT NULL);
+CREATE INDEX file_keys_key ON file_keys (key);
+CREATE TABLE files_read (oid TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
 """
 _TEMP_TABLES = (
@@ -621,6 +624,42 @@ class RunIndex:
         return [
             (run_id, oid, ref, bool(mirror))
             for run_id, oid, ref, mirror in self.db.execute(query, args)
+        ]
+
+    def file_candidates(self, keys: Sequence[str]) -> list[tuple[str, str, str, bool]]:
+        """(id, oid, ref, is a mirror) of each run whose files.toml holds one of ``keys``
+        (store/filekeys.py); the files.toml of runs not looked at before are read first,
+        once, through one ``git cat-file`` process."""
+        from runledger.store import filekeys
+
+        unread = [
+            oid
+            for (oid,) in self.db.execute(
+                "SELECT DISTINCT oid FROM runs WHERE effective = 1 AND error IS NULL "
+                "AND oid NOT IN (SELECT oid FROM files_read)"
+            )
+        ]
+        if unread:
+            with git.CatFile(self.repo) as cat:
+                found = cat.read_many(f"{oid}:{FILES_FILE}" for oid in unread)
+                pairs = [
+                    (key, oid)
+                    for oid, (_, content) in zip(unread, found, strict=True)
+                    for key in filekeys.keys_of(content)
+                ]
+            with self.db:
+                self.db.executemany("INSERT INTO file_keys VALUES (?, ?)", pairs)
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO files_read VALUES (?)", ((oid,) for oid in unread)
+                )
+        marks = ", ".join("?" * len(keys))
+        query = (
+            "SELECT id, oid, ref, mirror FROM runs WHERE effective = 1 AND oid IN "
+            f"(SELECT oid FROM file_keys WHERE key IN ({marks})) ORDER BY mirror, ref"
+        )
+        return [
+            (run_id, oid, ref, bool(mirror))
+            for run_id, oid, ref, mirror in self.db.execute(query, list(keys))
         ]
 
     def rows(

@@ -220,6 +220,16 @@ class Ledger:
         reproducers = self.catalog.rows(None, None, None, [row.id for row in rows], True)
         return link_row_reproductions(rows, (row for row, _ in reproducers))
 
+    def file_candidates(self, sha256: str, size: int) -> list[RunRef]:
+        """The runs whose files.toml may record a file with this content: its ``sha256``, or
+        its ``size`` for files recorded by git blob id alone. From the index's file keys
+        when it can be used, else every run (the caller checks each record)."""
+        from runledger.store import filekeys
+
+        keys = [filekeys.sha256_key(sha256), filekeys.size_key(size)]
+        found = self.catalog.file_candidates(keys)
+        return self.run_refs() if found is None else found
+
     def count(self, top_level: bool = False) -> int:
         """How many readable runs there are; ``top_level``: not counting child runs whose
         parent is here."""

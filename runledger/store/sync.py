@@ -37,6 +37,8 @@ from runledger.store.ledger import fix_hint
 from runledger.store.refs import MIRROR_PREFIX, NAMESPACES, ROOT, RUNS_PREFIX
 
 PUSH_ATTEMPTS = 6
+# From this many new runs a pull writes their refs into packed-refs directly (git.py).
+PACKED_ADOPTION = 64
 MERGE_ATTEMPTS = 5
 # Why git refuses a ref when another push got there first; anything else is a real refusal.
 # Checked by this side before sending:
@@ -195,8 +197,11 @@ def _adopt_runs(repo: git.Repo, runs: dict[str, str]) -> list[str]:
             del runs[run_id]
     if not runs:
         return []
+    refs = {RUNS_PREFIX + run_id: oid for run_id, oid in runs.items()}
     try:
-        git.create_refs(repo, {RUNS_PREFIX + run_id: oid for run_id, oid in runs.items()})
+        # Many runs (a fresh clone's first pull) go straight into packed-refs.
+        if len(refs) < PACKED_ADOPTION or not git.create_refs_packed(repo, refs):
+            git.create_refs(repo, refs)
         return sorted(runs)
     except git.RefExistsError:
         pass  # one appeared meanwhile (a concurrent pull): create the others one by one
