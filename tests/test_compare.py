@@ -330,6 +330,29 @@ def test_real_runs_compare_end_to_end(repo: Repo) -> None:
         ("f1", "max"),
         ("bleu", "max"),
         ("power", "max"),
+        # rates of time: per-step time is better lower, throughput has no direction
+        ("ms/batch", "min"),
+        ("s/it", "min"),
+        ("sec/step", "min"),
+        ("it/s", "none"),
+        ("samples/sec", "none"),
+        ("train/tokens/s", "none"),
+        # schedules: logged per step, never a result
+        ("lr-Adam", "none"),
+        ("lr-SGD/pg1", "none"),
+        ("lr-Adam-momentum", "none"),
+        ("lr_head", "none"),
+        ("optimizer/lr/group0", "none"),
+        ("momentum", "none"),
+        ("train/momentum", "none"),
+        ("LearningRate", "none"),
+        ("learning_rate_0", "none"),
+        ("lr_auc", "max"),  # logistic regression's AUC: a result
+        ("lr/accuracy", "max"),
+        ("lr_loss", "min"),
+        ("clr", "max"),
+        ("recall@10", "max"),
+        ("mAP@0.5", "max"),
     ],
 )
 def test_metric_direction_by_name(name: str, direction: str) -> None:

@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runledger.errors import UserError
-from runledger.query.where import WhereError, compile_where, evaluate, fields, parse
+from runledger.query.where import (
+    WhereError,
+    compile_where,
+    evaluate,
+    field_text,
+    fields,
+    parse,
+    parse_field,
+)
 from tests.fuzzing import examples
 
 ROW: dict[str, Any] = {
@@ -29,7 +37,16 @@ ROW: dict[str, Any] = {
         "weird key": 7,
         "nothing": None,
     },
-    "metrics": {"acc": 0.91, "train/loss": 0.12},
+    "metrics": {
+        "acc": 0.91,
+        "train/loss": 0.12,
+        "ms/batch": 12.5,
+        "recall@10": 0.4,
+        "mAP@0.5": 0.6,
+        "f1 score": 0.8,
+        "acc%": 91,
+        "val-acc": 0.7,
+    },
     "started_at": "2026-03-05T10:00:00+00:00",
     "duration_s": 12.5,
     "user": "ann",
@@ -81,6 +98,23 @@ def holds(expr: str, row: dict[str, Any] = ROW) -> bool:
         "0.5 < metrics.acc",
         "metrics.train/loss < 0.2",
         'metrics."train/loss" < 0.2',
+        "metrics.ms/batch > 10",
+        "metrics.ms/batch>10",
+        "metrics.`ms/batch` > 10",
+        'metrics["ms/batch"] > 10',
+        "metrics['ms/batch'] > 10",
+        "metrics.recall@10 == 0.4",
+        "metrics.mAP@0.5 == 0.6",
+        "metrics.val-acc == 0.7",
+        "metrics.val_acc == 0.7",
+        'metrics."f1 score" == 0.8',
+        "metrics.`f1 score` == 0.8",
+        'metrics["acc%"] == 91',
+        'params["model"]["depth"] == 3',
+        'params["model"].depth == 3',
+        'params.model["depth"] == 3',
+        'params["data.split"] == "val"',
+        '"depth" in params["model"]',
         'status == "ok" AND (exit_code == 0 OR exit_code == null)',
         'NOT status == "failed"',
         "not params.use_amp",
@@ -188,6 +222,85 @@ def test_errors_name_the_column_and_the_problem(expr: str, message: str) -> None
     with pytest.raises(WhereError) as caught:
         parse(expr)
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    ("expr", "hint"),
+    [
+        ("metrics.acc% > 1", 'quote a name with other characters, as in metrics."acc%"'),
+        ("metrics.acc%>1", 'quote a name with other characters, as in metrics."acc%"'),
+        ("metrics.f1 score > 0.5", 'quote a name that holds spaces, as in metrics."f1 score"'),
+        (
+            "metrics[ms/batch] > 1",
+            "expected a quoted key after 'metrics[', as in metrics[\"ms/batch\"]",
+        ),
+        ('metrics["ms/batch" > 1', "expected ']' to close the '[' at column 8, found '>'"),
+        ("metrics.`ms/batch > 1", "unterminated name starting at column 9"),
+        ("`ms/batch` > 1", "a `quoted` name goes after 'params.' or 'metrics.'"),
+        ('metrics."" > 1', "expected a key after 'metrics.'"),
+        ("metrics.`` > 1", "expected a key after 'metrics.'"),
+    ],
+)
+def test_names_that_need_quotes_say_how(expr: str, hint: str) -> None:
+    with pytest.raises(WhereError) as caught:
+        parse(expr)
+    assert hint in str(caught.value)
+
+
+def test_a_dot_after_a_name_is_a_dot_not_a_number() -> None:
+    assert parse("metrics.mAP@0.5 > 0").left.path == ("metrics", "mAP@0", "5")  # type: ignore[union-attr]
+    with pytest.raises(WhereError):
+        parse("metrics.acc .5")  # a number after a complete name: still an error
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        ("ms/batch", "metrics.ms/batch"),
+        ("train/loss", "metrics.train/loss"),
+        ("recall@10", "metrics.recall@10"),
+        ("mAP@0.5", "metrics.mAP@0.5"),
+        ("val-acc", "metrics.val-acc"),
+        ("f1 score", 'metrics."f1 score"'),
+        ('say "hi"\\', 'metrics."say \\"hi\\"\\\\"'),
+        ("x.", 'metrics."x."'),
+        ("", 'metrics.""'),
+    ],
+)
+def test_field_text_writes_the_shortest_form(name: str, written: str) -> None:
+    assert field_text("metrics", name) == written
+
+
+def test_parse_field_reads_one_field_only() -> None:
+    assert parse_field('metrics["f1 score"]').path == ("metrics", "f1 score")
+    assert parse_field("params.model.depth").path == ("params", "model", "depth")
+    for text in ("metrics.acc > 1", "1", "", "metrics", "lr"):
+        with pytest.raises(WhereError):
+            parse_field(text)
+
+
+_NAMES = st.one_of(
+    st.text(min_size=1, max_size=12),
+    st.text(alphabet="ab1_-/@. ", min_size=1, max_size=8),
+)
+
+
+@settings(deadline=None, max_examples=examples(300))
+@given(_NAMES, st.floats(allow_nan=False, allow_infinity=False))
+def test_every_metric_name_can_be_written_and_found_again(name: str, value: float) -> None:
+    """Whatever a logger calls a metric, --where can name it: field_text's form, and each of
+    the three quoted forms where the name's characters allow it."""
+    row = {"metrics": {name: value}}
+    spellings = [field_text("metrics", name)]
+    if "`" not in name:
+        spellings.append(f"metrics.`{name}`")
+    if "\\" not in name and '"' not in name:
+        spellings += [f'metrics."{name}"', f'metrics["{name}"]']
+    for spelled in spellings:
+        tree = parse(f"{spelled} == {value!r}")
+        assert evaluate(tree, row), spelled
+        assert fields(tree) == {f"metrics.{name}"}, spelled
+        assert parse_field(spelled) == tree.left  # type: ignore[union-attr]
 
 
 def test_error_column_points_at_the_fault_for_a_caret() -> None:
@@ -334,6 +447,10 @@ _FIELDS = st.sampled_from(
         "duration_s",
         "params.opt",
         "metrics.missing",
+        "metrics.train/loss",
+        "metrics.recall@10",
+        'metrics["f1 score"]',
+        "metrics.`ms/batch`",
     ]
 )
 _LITERALS = st.one_of(
@@ -390,7 +507,10 @@ _ROWS = st.fixed_dictionaries(
                 st.dictionaries(st.just("depth"), st.integers()),
             ),
         ),
-        "metrics": st.dictionaries(st.sampled_from(["acc", "loss"]), st.floats()),
+        "metrics": st.dictionaries(
+            st.sampled_from(["acc", "loss", "train/loss", "recall@10", "f1 score", "ms/batch"]),
+            st.floats(),
+        ),
     }
 )
 

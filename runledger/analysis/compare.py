@@ -80,21 +80,71 @@ NO_DIRECTION = frozenset(
     }
 )
 _WORDS = re.compile(r"[a-z]+|[A-Z][a-z]*|\d+")
+# Settings an optimiser or scheduler changes as training goes: recorded as series (plot shows
+# the schedule), judged never. Lightning's LearningRateMonitor logs lr-Adam, lr-SGD/pg1 and
+# lr-Adam-momentum; others log train/lr, optimizer/lr/group0, lr_head.
+SCHEDULES = frozenset(
+    {"lr", "learning_rate", "learningrate", "momentum", "weight_decay", "wd", "beta1", "beta2"}
+)
+_SCHEDULE_AFFIXES = ("lr", "learning_rate")
+# A name holding one of these is a result even beside "lr": lr_auc is logistic regression's.
+RESULT_WORDS = LOWER_IS_BETTER | frozenset(
+    "acc accuracy auc roc f1 precision recall score bleu rouge map iou miou dice reward return "
+    "ndcg mrr top1 top5 r2 correct".split()
+)
+# Time per unit of work (ms/batch, s/it, sec/step) is a step time, better when lower like
+# step_time; work per unit of time (it/s, samples/sec, tokens/s) is a throughput: no direction.
+TIME_UNITS = frozenset(
+    "ms s sec secs second seconds us ns min mins minute minutes h hr hrs hour hours".split()
+)
+
+
+def is_schedule(name: str) -> bool:
+    """Whether ``name`` is a learning rate or another optimiser setting logged per step
+    (``lr``, ``train/lr``, ``lr-Adam``, ``lr_head``, ``momentum``), not a result."""
+    lowered = name.lower()
+    if any(word.lower() in RESULT_WORDS for word in _WORDS.findall(name)):
+        return False
+    for segment in re.split(r"[/.]", lowered):
+        if segment in SCHEDULES:
+            return True
+        for affix in _SCHEDULE_AFFIXES:
+            if segment.startswith((f"{affix}_", f"{affix}-")):
+                return True
+            if segment.endswith((f"_{affix}", f"-{affix}")):
+                return True
+    return False
+
+
+def _rate_direction(lowered: str) -> Direction | None:
+    """``min`` for ms/batch, ``none`` for it/s; None for a name that is no rate of time."""
+    parts = lowered.split("/")
+    if len(parts) < 2:
+        return None
+    if parts[-1] in TIME_UNITS:
+        return "none"
+    if parts[-2] in TIME_UNITS:
+        return "min"
+    return None
 
 
 def metric_direction(name: str, declared: Mapping[str, str] | None = None) -> Direction:
     """The direction ``.runledger.toml [metrics] direction`` declares for ``name``, else a
-    guess from the name: "none" for counters and settings, "min" for losses and errors, "max"
-    for the rest."""
+    guess from the name: "none" for counters, throughputs and settings (learning rates and
+    other schedules), "min" for losses, errors and times ("ms/batch"), "max" for the rest."""
     if declared:
         for candidate in (name, name.rsplit("/", 1)[-1]):
             found = declared.get(candidate)
             if found in ("min", "max", "none"):
                 return found  # type: ignore[return-value]
     lowered = name.lower()
+    rate = _rate_direction(lowered)
+    if rate is not None:
+        return rate
     base = re.split(r"[/.]", lowered)[-1]
     if (
-        base in NO_DIRECTION
+        is_schedule(name)
+        or base in NO_DIRECTION
         or base.endswith("_count")
         or base.startswith("n_")
         or base.startswith("num_")
@@ -213,8 +263,27 @@ def require_metric(runs: Sequence[Run | RunRow], metric: str) -> None:
     """UserError naming the known metrics when none of ``runs`` (if any) has ``metric``."""
     if runs and not any(metric in run.metrics for run in runs):
         known = sorted({name for run in runs for name in run.metrics})
+        bare = _without_container(metric)
+        if bare in known:
+            raise UserError(
+                f"no run has a metric named {metric!r}: the metric is {bare!r} "
+                "(a metric's name goes without 'metrics.' here)"
+            )
         hint = f"; metrics: {', '.join(known)}" if known else "; these runs have none"
         raise UserError(f"no run has a metric named {metric!r}{hint}")
+
+
+def _without_container(metric: str) -> str | None:
+    """``ms/batch`` for ``metrics.ms/batch`` or ``metrics."ms/batch"`` (as --where names it)."""
+    if not metric.startswith(("metrics.", "metrics[")):
+        return None
+    from runledger.query.where import WhereError, parse_field
+
+    try:
+        path = parse_field(metric).path
+    except WhereError:
+        return None
+    return ".".join(path[1:])
 
 
 def build(

@@ -2,7 +2,8 @@
 
 Shared by ``ls``, ``compare`` and ``load_runs``, so a filter or an order means the same
 everywhere. Field names are those of the JSON view and of ``--where``: ``params.NAME``,
-``metrics.NAME``, ``started_at``, ``duration_s``, ``status``, ``name`` and the like.
+``metrics.NAME``, ``started_at``, ``duration_s``, ``status``, ``name`` and the like; a name
+with other characters is quoted as ``--where`` quotes it (``metrics."f1 score"``).
 
 ``--sort KEY`` sorts ascending; ``--sort -KEY`` descending (``-metrics.loss``). Runs without
 a value for KEY always come last, whichever the direction, and keep their relative order.
@@ -136,6 +137,8 @@ def parse_sort(text: str) -> SortKey:
     spec = text.strip()
     descending = spec.startswith("-")
     field = spec[1:].strip() if descending else spec
+    if any(quote in field for quote in "\"'`["):
+        field = _unquoted(field)
     head, _, rest = field.partition(".")
     if head in CONTAINERS and rest:
         return SortKey(field, descending)
@@ -145,6 +148,18 @@ def parse_sort(text: str) -> SortKey:
         f"unknown --sort key {text!r}: use params.NAME, metrics.NAME or one of "
         f"{', '.join(SORT_FIELDS)}, with a leading '-' for descending (e.g. -metrics.acc)"
     )
+
+
+def _unquoted(field: str) -> str:
+    """``metrics."f1 score"`` (or `` metrics.`f1 score` ``, ``metrics["f1 score"]``), as
+    ``--where`` reads it, to the dotted key ``metrics.f1 score``; a key that is not quoted
+    that way (``params.a[0]``) stays as written."""
+    from runledger.query.where import WhereError, parse_field
+
+    try:
+        return ".".join(parse_field(field).path)
+    except WhereError:
+        return field
 
 
 def _normal(key: str) -> str:

@@ -13,8 +13,14 @@ Grammar (keywords are case-insensitive)::
     CMP        := "==" | "=" | "!=" | "<" | "<=" | ">" | ">="
     list       := "(" [literal ("," literal)* [","]] ")"  |  "[" ... "]"
     operand    := field | literal
-    field      := NAME ("." (SEGMENT | STRING))*      e.g. params.lr, params."weird key"
+    field      := NAME ("." (SEGMENT | STRING | BACKTICKED) | "[" STRING "]")*
+    SEGMENT    := a letter, digit or "_", then any of those and "-" "/" "@"
     literal    := NUMBER | STRING | true | false | null | none
+
+A name as loggers write it needs no quotes: ``metrics.train/loss``, ``metrics.ms/batch``,
+``metrics.val-acc``, ``metrics.recall@10``, ``metrics.mAP@0.5``. Any other name is quoted,
+three ways as other tools spell it: ``metrics."f1 score"`` (MLflow), ``metrics.`acc%` ``
+(MLflow, SQL) or ``metrics["f1 score"]`` (Python); :func:`field_text` writes the shortest.
 
 A field alone is a truth test (``params.use_amp``). Semantics, chosen to be unsurprising:
 
@@ -169,7 +175,7 @@ Expr: TypeAlias = Compare | InList | InField | Matches | Truthy | Not | And | Or
 
 # ---------------------------------------------------------------------------- tokens
 
-TokenKind: TypeAlias = Literal["num", "str", "word", "seg", "op", "punct", "end"]
+TokenKind: TypeAlias = Literal["num", "str", "word", "seg", "tick", "op", "punct", "end"]
 
 
 @dataclass(frozen=True)
@@ -183,7 +189,9 @@ class Token:
 _SPACE = re.compile(r"\s+")
 _NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 _WORD = re.compile(r"[^\W\d][\w\-/]*")
-_SEGMENT = re.compile(r"\w[\w\-/]*")
+# What a name after a dot may hold unquoted: the characters loggers put in metric names
+# (train/loss, ms/batch, val-acc, recall@10). Dots split segments; lookups join them again.
+_SEGMENT = re.compile(r"\w[\w\-/@]*")
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "=")
 _COMPARE_OPS: dict[str, CompareOp] = {
     "==": "==",
@@ -222,16 +230,57 @@ def _tokenize(expr: str) -> list[Token]:
             tokens.append(Token("end", "", None, pos))
             return tokens
         after_dot = bool(tokens) and tokens[-1].text == "." and tokens[-1].kind == "punct"
-        token = _next_token(expr, pos, after_dot)
+        previous = tokens[-1] if tokens else None
+        after_name = (
+            previous is not None
+            and previous.kind in ("word", "seg", "tick")
+            and previous.pos + len(previous.text) == pos
+        )
+        try:
+            token = _next_token(expr, pos, after_dot, after_name)
+        except WhereError as error:
+            raise _in_name(error, tokens, pos, expr) from None
         tokens.append(token)
         pos = token.pos + len(token.text)
 
 
-def _next_token(expr: str, pos: int, after_dot: bool) -> Token:
+def _in_name(error: WhereError, tokens: list[Token], pos: int, expr: str) -> WhereError:
+    """A character glued to a name (``metrics.acc%``) gets a hint: quote the whole name."""
+    if not error.detail.startswith("unexpected character") or len(tokens) < 3:
+        return error
+    last, dot = tokens[-1], tokens[-2]
+    if last.kind != "seg" or last.pos + len(last.text) != pos or dot.text != ".":
+        return error
+    start = len(tokens) - 2  # back to the field's head: params.model.acc% -> params.model
+    while start > 0 and (
+        tokens[start].kind in ("seg", "str", "tick")
+        or (tokens[start].kind == "punct" and tokens[start].text in ".[]")
+    ):
+        start -= 1
+    if tokens[start].kind != "word":
+        return error
+    run = re.match(r"[^\s=!<>()\[\],]*", expr[last.pos :])
+    name = run.group() if run else last.text
+    return WhereError(
+        f"{error.detail} in a name; quote a name with other characters, "
+        f"as in {expr[tokens[start].pos : dot.pos]}.{_quoted(name)}",
+        error.column,
+        expr,
+    )
+
+
+def _next_token(expr: str, pos: int, after_dot: bool, after_name: bool = False) -> Token:
     char = expr[pos]
+    if after_name and char == ".":
+        return Token("punct", ".", ".", pos)  # mAP@0.5: a dot, not the number .5
     if char in "\"'":
         text, value = _read_string(expr, pos)
         return Token("str", text, value, pos)
+    if char == "`":
+        end = expr.find("`", pos + 1)
+        if end < 0:
+            raise WhereError(f"unterminated name starting at column {pos + 1}", pos + 1, expr)
+        return Token("tick", expr[pos : end + 1], expr[pos + 1 : end], pos)
     if after_dot:
         segment = _SEGMENT.match(expr, pos)
         if segment:
@@ -375,6 +424,18 @@ class _Parser:
     def parse_condition(self) -> Expr:
         left = self.parse_operand("a field such as params.lr or metrics.acc")
         token = self.token
+        if (
+            isinstance(left, Field)
+            and len(left.path) > 1
+            and token.kind == "word"
+            and token.text.lower() not in _RESERVED
+        ):
+            # metrics.f1 score > 0.5: a name with a space, not two conditions.
+            name = _quoted(f"{left.path[-1]} {token.text}")
+            raise self.fail(
+                f"unexpected {_describe(token)} after {left.dotted}; quote a name that holds "
+                f"spaces, as in {'.'.join(left.path[:-1])}.{name}"
+            )
         if token.kind == "op":
             self.advance()
             value_token = self.token
@@ -453,18 +514,36 @@ class _Parser:
             return Const(_KEYWORD_VALUES[token.text.lower()])
         if token.kind == "word" and token.text.lower() not in _RESERVED:
             return self.parse_field(bare_container_ok)
+        if token.kind == "tick":
+            raise self.fail(
+                f"a `quoted` name goes after 'params.' or 'metrics.', as in metrics.{token.text}"
+            )
         raise self.fail(f"expected {wanted}, found {_describe(token)}")
 
     def parse_field(self, bare_container_ok: bool) -> Field:
         head = self.advance()
         path = [head.text]
-        while self.token.kind == "punct" and self.token.text == ".":
-            dot = self.advance()
-            segment = self.token
-            if segment.kind not in ("seg", "str") or segment.value == "":
-                raise self.fail(f"expected a key after '{'.'.join(path)}.'", dot)
-            self.advance()
-            path.append(str(segment.value))
+        while self.token.kind == "punct" and self.token.text in (".", "["):
+            opening = self.advance()
+            key = self.token
+            if opening.text == "[":
+                if key.kind != "str" or key.value == "":
+                    raise self.fail(
+                        f"expected a quoted key after '{'.'.join(path)}[', as in "
+                        f'{path[0]}["ms/batch"]'
+                    )
+                self.advance()
+                if self.token.kind != "punct" or self.token.text != "]":
+                    raise self.fail(
+                        f"expected ']' to close the '[' at column {opening.pos + 1}, "
+                        f"found {_describe(self.token)}"
+                    )
+                self.advance()
+            elif key.kind not in ("seg", "str", "tick") or key.value == "":
+                raise self.fail(f"expected a key after '{'.'.join(path)}.'", opening)
+            else:
+                self.advance()
+            path.append(str(key.value))
         self.check_field(path, head, bare_container_ok)
         return Field(tuple(path))
 
@@ -527,6 +606,36 @@ def _kind_for(field: Operand, values: tuple[Const, ...], parser: _Parser, at: To
 def parse(expr: str) -> Expr:
     """Parse a ``--where`` expression; raises :class:`WhereError` naming the column at fault."""
     return _Parser(expr).parse()
+
+
+def parse_field(text: str) -> Field:
+    """One field as ``--where`` writes it (``metrics."f1 score"``), for ``--sort`` and
+    ``--group-by``; raises :class:`WhereError` when ``text`` is anything more or less."""
+    parser = _Parser(text)
+    if parser.at_end() or parser.token.kind != "word":
+        raise parser.fail("expected a field such as params.lr or metrics.acc")
+    field = parser.parse_field(bare_container_ok=False)
+    if not parser.at_end():
+        raise parser.fail(f"unexpected {_describe(parser.token)} after {field.dotted}")
+    return field
+
+
+_REVERSE_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
+
+
+def _quoted(name: str) -> str:
+    """``name`` as a double-quoted string that :func:`_read_string` reads back exactly."""
+    return '"' + "".join(_REVERSE_ESCAPES.get(char, char) for char in name) + '"'
+
+
+def field_text(container: str, name: str) -> str:
+    """How ``--where`` and ``--sort`` write the key ``name`` of ``container`` (``params`` or
+    ``metrics``): bare where its characters allow (``metrics.train/loss``), else quoted
+    (``metrics."f1 score"``)."""
+    parts = name.split(".")
+    if all(_SEGMENT.fullmatch(part) for part in parts):
+        return f"{container}.{name}"
+    return f"{container}.{_quoted(name)}"
 
 
 # ---------------------------------------------------------------------------- evaluation

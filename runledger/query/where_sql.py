@@ -222,7 +222,8 @@ def _json_source(column: str, path: tuple[str, ...]) -> _Value | None:
     nested path with every key as written exists and no other spelling or grouping does, that
     is the value; when none exists the value is missing; otherwise Python decides.
     """
-    if any('"' in segment or "\\" in segment for segment in path):
+    if any('"' in segment or "\\" in segment or not segment.isprintable() for segment in path):
+        # SQLite matches JSON keys in their escaped form: such keys are left to Python.
         return None
     routes = _routes(path)
     if len(routes) > MAX_ROUTES:

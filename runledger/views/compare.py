@@ -122,11 +122,12 @@ def _directions_line(comparison: Comparison, width: int) -> str | None:
     return layout.first_fitting([line + where, line, brief], width)
 
 
-def _priority(column: Column, distinct: int, rank: int) -> int:
+def _priority(column: Column, distinct: int, rank: int, subject: str | None = None) -> int:
     if column.kind in ("best",) or column.key == "id":
         return 0
     if column.kind == "metric":
-        return 1
+        # A counter or schedule (metrics.lr) gives way to the params that differ (params.lr).
+        return 1 if column.direction != "none" or column.key == subject else 500
     if column.key == "status":
         return 2
     if column.key == "name":
@@ -136,10 +137,13 @@ def _priority(column: Column, distinct: int, rank: int) -> int:
     return 1000 + rank  # when, commit, branch
 
 
-def _display_order(columns: Sequence[Column]) -> list[int]:
+def _display_order(columns: Sequence[Column], subject: str | None = None) -> list[int]:
     first = [i for i, c in enumerate(columns) if c.kind == "best" or c.key in ("id", "name")]
     status = [i for i, c in enumerate(columns) if c.key == "status"]
-    metrics = [i for i, c in enumerate(columns) if c.kind == "metric"]
+    metrics = sorted(
+        (i for i, c in enumerate(columns) if c.kind == "metric"),
+        key=lambda i: columns[i].direction == "none" and columns[i].key != subject,
+    )
     params = [i for i, c in enumerate(columns) if c.kind == "param"]
     taken = set(first + status + metrics + params)
     rest = [i for i in range(len(columns)) if i not in taken]
@@ -157,7 +161,7 @@ def _table_columns(
     )
     ranks = {index: rank for rank, index in enumerate(param_rank)}
     built: list[layout.Column] = []
-    for index in _display_order(comparison.columns):
+    for index in _display_order(comparison.columns, comparison.metric):
         column = comparison.columns[index]
         if column.kind == "best" and comparison.best_run is None:
             continue  # no run is best (a counter, or no values): no empty star column
@@ -177,7 +181,9 @@ def _table_columns(
                 header="" if column.kind == "best" else _header(column, labels[index]),
                 cells=cells,
                 justify="right" if column.kind == "metric" else "left",
-                priority=_priority(column, distinct[index], ranks.get(index, index)),
+                priority=_priority(
+                    column, distinct[index], ranks.get(index, index), comparison.metric
+                ),
                 max_width=PARAM_WIDTH if column.kind in ("param", "context") else 40,
                 header_style={"metric": "bold green", "param": "bold yellow"}.get(
                     column.kind, "bold"
@@ -217,7 +223,7 @@ def _transposed(comparison: Comparison, rows: Sequence[Sequence[Any]]) -> list[l
     labels = _labels(comparison.columns)
     keys = [
         i
-        for i in _display_order(comparison.columns)
+        for i in _display_order(comparison.columns, comparison.metric)
         if comparison.columns[i].kind != "best" and comparison.columns[i].key != "id"
     ]
     first = layout.Column(
