@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import re
 import shlex
 import shutil
@@ -235,6 +236,65 @@ def test_chromium_renders_the_charts_without_console_errors(repo: Repo, tmp_path
     # matplotlib drew lines in every chart (paths), and the table and runs are there
     assert dom.stdout.count("<path") > 50
     assert dom.stdout.count('<details id="run-') == 12
+
+
+def _pixel_spread(png: Path) -> float:
+    """The standard deviation of a screenshot's grey levels: about 0 for a blank page."""
+    from PIL import Image, ImageStat
+
+    with Image.open(png) as image:
+        return float(ImageStat.Stat(image.convert("L")).stddev[0])
+
+
+def _viewport_boxes(tmp_path: Path, page: Path, selectors: dict[str, str]) -> dict[str, list[int]]:
+    """[top, bottom, left, right] of the first element each selector finds, as Chromium lays
+    the page out in a 1400x1000 window, and the viewport as ``window``."""
+    script = (
+        "<script>const out={window:[0,innerHeight,0,innerWidth]};"
+        + "".join(
+            f"{{const e=document.querySelector({json.dumps(css)});"
+            f"if(e){{const b=e.getBoundingClientRect();"
+            f"out[{json.dumps(name)}]=[b.top,b.bottom,b.left,b.right].map(Math.round);}}}}"
+            for name, css in selectors.items()
+        )
+        + "document.title='BOXES '+JSON.stringify(out);</script></body>"
+    )
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", script), encoding="utf-8")
+    dom = _chromium(tmp_path, probe, "--window-size=1400,1000", "--dump-dom")
+    found = re.search(r"<title>BOXES ([^<]*)</title>", dom.stdout)
+    assert found, dom.stderr[-2000:]
+    return dict(json.loads(html.unescape(found.group(1))))
+
+
+@NEEDS_CHROMIUM
+def test_at_1400px_the_page_shows_its_table_and_a_chart_without_scrolling(
+    repo: Repo, tmp_path: Path
+) -> None:
+    sweep(repo, count=24)  # more rows than a screen holds: the table scrolls within itself
+    report(repo, "--metric", "loss")
+    page = repo.path / "report.html"
+    shot = tmp_path / "shot.png"
+    taken = _chromium(tmp_path, page, "--window-size=1400,1000", f"--screenshot={shot}")
+    assert taken.returncode == 0 and shot.exists(), taken.stderr[-2000:]
+    # The check can fail: a blank page has no spread.
+    blank = tmp_path / "blank.html"
+    blank.write_text("<!DOCTYPE html><title>x</title>")
+    blank_shot = tmp_path / "blank.png"
+    _chromium(tmp_path, blank, "--window-size=1400,1000", f"--screenshot={blank_shot}")
+    assert _pixel_spread(blank_shot) < 1.0
+    assert _pixel_spread(shot) > 10.0  # text, a table and charts were drawn
+
+    boxes = _viewport_boxes(
+        tmp_path, page, {"table": "#compare table", "chart": "svg", "answer": "h1, header p"}
+    )
+    top, bottom, left, right = boxes["window"]
+    for name in ("table", "chart"):
+        assert name in boxes, f"the page has no {name}"
+        box_top, box_bottom, box_left, box_right = boxes[name]
+        # its top is on the first screen, and it is not pushed off to the side
+        assert top <= box_top < bottom, (name, boxes)
+        assert box_bottom > box_top and box_left < right and box_right > left, (name, boxes)
 
 
 def test_spread_keeps_the_ends_and_spaces_the_rest() -> None:

@@ -198,9 +198,12 @@ def test_a_tie_is_called_a_tie() -> None:
             metrics={"auc": MetricSummary(last=auc, min=auc, max=auc)},
         )
 
-    comparison = build([run(0, 0.9), run(1, 0.95), run(2, 0.95)], metric="auc")
+    from runledger.model.row import RunRow
+
+    rows = [RunRow.of(run(0, 0.9)), RunRow.of(run(1, 0.95)), RunRow.of(run(2, 0.95 + 1e-15))]
+    comparison = build(rows, metric="auc")
     sentence = answer(comparison)
     assert sentence is not None
     assert sentence.startswith(
-        "Runs 6g00000001 and 6g00000002 tie for best on auc (higher is better) at 0.95"
+        "Runs 6g00000002 and 6g00000001 tie for best on auc (higher is better) at 0.95"
     )

@@ -72,7 +72,8 @@ def answer(comparison: Comparison, grouping: Grouping | None = None) -> str | No
         (run_id, value) for run_id, value in values if run_id != comparison.best_run
     )
     lead = abs(best.value - runner_value)
-    if lead == 0:
+    # Equal to float noise (0.1 + 0.2 and 0.3): a lead of 1e-14 is no lead.
+    if math.isclose(best.value, runner_value, rel_tol=1e-9, abs_tol=1e-12):
         sentence = (
             f"Runs {winner} and {ids.short_id(runner_id)} tie for best on {name} "
             f"({better} is better) at {_number(best.value)}"

@@ -94,6 +94,8 @@ p, li { margin: 4px 0; }
 nav a { margin-right: 14px; color: #0b57d0; text-decoration: none; }
 code, .mono { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
 .scroll { overflow-x: auto; border: 1px solid var(--line); border-radius: 6px; }
+/* Many runs scroll inside the table, so the first screen still shows the curves below it. */
+.scroll.rows { max-height: 40vh; overflow-y: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { padding: 4px 10px; text-align: left; white-space: nowrap; border-bottom: 1px solid #eee; }
 th { position: sticky; top: 0; background: #f6f6f8; font-weight: 600; }
@@ -239,7 +241,7 @@ def _compare(report: Report) -> str:
         cells = "".join(_cell(comparison, comparison.columns[i], row[i]) for i in order)
         rows.append(f"<tr{winner}>{cells}</tr>")
     out.append(
-        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f'<div class="scroll rows"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div></section>"
     )
     return "".join(out)
