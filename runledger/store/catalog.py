@@ -86,8 +86,15 @@ class IndexCatalog:
     def __init__(self, index: RunIndex, warn: Warn) -> None:
         self.index = index
         self.warn = warn
-        for ref, error in index.errors():
-            warn(ref, CorruptRecordError(error))
+        self._reported = False
+
+    def _report_errors(self) -> None:
+        """Warn once about every unreadable run, when runs are listed (not when one is
+        named: its own error says it)."""
+        if not self._reported:
+            self._reported = True
+            for ref, error in self.index.errors():
+                self.warn(ref, CorruptRecordError(error))
 
     def refs(self, prefix: str = "") -> list[RunRef]:
         return [
@@ -96,6 +103,7 @@ class IndexCatalog:
         ]
 
     def runs(self) -> list[Run]:
+        self._report_errors()
         return list(self.index.runs())
 
     def rows(
@@ -107,6 +115,8 @@ class IndexCatalog:
         reproducing: bool = False,
         top_level: bool = False,
     ) -> Iterator[tuple[RunRow, bool]]:
+        if ids is None:
+            self._report_errors()
         return self.index.rows(where, team_tags, limit, ids, reproducing, top_level)
 
     def count(self, top_level: bool = False) -> int:
@@ -122,6 +132,8 @@ class IndexCatalog:
         team_tags: dict[str, list[str]],
         ids: Sequence[str] | None = None,
     ) -> list[str]:
+        if ids is None:
+            self._report_errors()
         # The objects are printed as stored, without building a ``Run``: at 100,000 runs
         # that is the difference between a second and most of a minute. Only the few runs
         # with team tags or reproductions are built, to fill those in.

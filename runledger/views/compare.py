@@ -20,6 +20,7 @@ from runledger.analysis.compare import (
     Comparison,
     cell_text,
     describe_direction,
+    is_schedule,
 )
 from runledger.analysis.groups import Grouping, mean_std
 from runledger.views import layout
@@ -126,8 +127,11 @@ def _priority(column: Column, distinct: int, rank: int, subject: str | None = No
     if column.kind in ("best",) or column.key == "id":
         return 0
     if column.kind == "metric":
-        # A counter or schedule (metrics.lr) gives way to the params that differ (params.lr).
-        return 1 if column.direction != "none" or column.key == subject else 500
+        # A schedule (metrics.lr) gives way to the params that differ (params.lr); a
+        # counter (best_epoch) is still an outcome of the run, shown after the results.
+        if column.direction == "none" and column.key != f"metrics.{subject}":
+            return 500 if is_schedule(column.key.removeprefix("metrics.")) else 5
+        return 1
     if column.key == "status":
         return 2
     if column.key == "name":
@@ -142,7 +146,7 @@ def _display_order(columns: Sequence[Column], subject: str | None = None) -> lis
     status = [i for i, c in enumerate(columns) if c.key == "status"]
     metrics = sorted(
         (i for i, c in enumerate(columns) if c.kind == "metric"),
-        key=lambda i: columns[i].direction == "none" and columns[i].key != subject,
+        key=lambda i: columns[i].direction == "none" and columns[i].key != f"metrics.{subject}",
     )
     params = [i for i, c in enumerate(columns) if c.kind == "param"]
     taken = set(first + status + metrics + params)
