@@ -649,3 +649,24 @@ def test_a_pull_while_git_holds_packed_refs_lock_still_brings_every_run(tmp_path
         lock.unlink()
     assert bob.ids() == recorded
     fsck(bob.path)
+
+
+def test_recording_many_runs_lets_git_gc_pack_the_loose_objects(tmp_path: Path) -> None:
+    """runledger's plumbing never triggers git's automatic gc; it starts ``gc --auto`` itself
+    every few hundred runs, in the background, so loose objects do not pile up."""
+    remote = make_remote(tmp_path)
+    alice = clone(tmp_path, remote, "alice")
+    alice.git("config", "gc.auto", "100")  # git's default is 6,700 loose objects
+
+    def loose_objects() -> int:
+        counts = dict(line.split(": ") for line in alice.git("count-objects", "-v").splitlines())
+        return int(counts["count"])
+
+    # git samples one of its 256 object folders to decide: enough objects that it cannot miss
+    _many_runs(alice, 600)
+    deadline = time.monotonic() + 120
+    while loose_objects() > 100 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert loose_objects() <= 100
+    assert len(alice.ids()) == 600
+    fsck(alice.path)

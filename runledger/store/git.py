@@ -657,6 +657,46 @@ def pack_refs(repo: Repo) -> None:
         repo.git("pack-refs", "--all", check=False)
 
 
+def gc_auto_in_background(repo: Repo) -> None:
+    """Start ``git gc --auto`` and return at once, as git does after ``commit`` or ``fetch``.
+
+    runledger writes objects with plumbing commands, which never trigger git's own automatic
+    gc: a repository that only records runs (a CI machine, a sweep) would pile up loose
+    objects (24 KiB a run, 2.7 KiB once packed) until a first ``gc`` of minutes. ``--auto``
+    does nothing until about 6,700 objects are loose. gc packs refs too, so it runs holding
+    runledger's packing lock (its process keeps the lock's file open until it ends): no
+    runledger process packs meanwhile (see :func:`pack_refs`). Best effort, silent.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no flock (Windows): left to git
+        return
+    lock_path = repo.runledger_dir / "pack-refs.lock"
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a")  # noqa: SIM115 - handed to the gc process
+    except OSError:
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # packing or collecting already
+        try:
+            subprocess.Popen(
+                ["git", "-c", "gc.autoDetach=false", "gc", "--auto", "--quiet"],
+                cwd=repo.root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=_git_env(),
+                pass_fds=(handle.fileno(),),
+                start_new_session=True,
+            )
+        except OSError:
+            return
+
+
 class CatFile:
     """Reads many objects through one ``git cat-file --batch`` process."""
 

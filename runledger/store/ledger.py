@@ -151,6 +151,7 @@ class Ledger:
             return
         if count >= PACK_EVERY:
             git.pack_refs(self.repo)
+            git.gc_auto_in_background(self.repo)
 
     # --- reading ------------------------------------------------------------------------
 

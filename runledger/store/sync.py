@@ -430,6 +430,7 @@ def pull(repo: git.Repo, given: str | None) -> tuple[SyncReport, Remote]:
     _fetch(repo, remote)
     integration = _integrate(repo, remote)
     git.pack_refs(repo)
+    git.gc_auto_in_background(repo)
     return _report("pull", repo, remote, integration), remote
 
 
