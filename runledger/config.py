@@ -63,9 +63,6 @@ class Tolerance:
     default: float | None = None
     per_metric: Mapping[str, float] = field(default_factory=dict)
 
-    def for_metric(self, name: str) -> float | None:
-        return self.per_metric.get(name, self.default)
-
 
 @dataclass(frozen=True)
 class ProjectConfig:

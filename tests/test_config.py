@@ -120,8 +120,6 @@ def test_a_tolerance_per_metric(tmp_path: Path) -> None:
     )
     tolerance = config.load(tmp_path).tolerance
     assert tolerance == Tolerance(0.001, {"acc": 0.005, "loss": 0.0})
-    assert (tolerance.for_metric("acc"), tolerance.for_metric("f1")) == (0.005, 0.001)
-    assert Tolerance(None, {"acc": 0.1}).for_metric("f1") is None
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ from runledger.recording.capture import files
 from runledger.recording.capture.files import (
     FileRecord,
     collect_artifacts,
-    hash_file_for_lookup,
     hash_inputs,
     input_digest,
     lookup_digests,
@@ -412,15 +411,10 @@ def test_a_file_replaced_by_a_folder_has_changed(repo: Path) -> None:
 
 def test_lookup_gives_sha256_and_size(repo: Path) -> None:
     data = write(repo / "model.pt", b"weights" * 1000)
-    assert hash_file_for_lookup(data) == (sha(b"weights" * 1000), 7000)
     digests = lookup_digests(data)
     assert (digests.sha256, digests.size) == (sha(b"weights" * 1000), 7000)
     assert digests.git_blob_sha1 == git_blob_of(repo, "model.pt")
     assert FileRecord("elsewhere/model.pt", 7000, digests.sha256).matches(digests)
-    with pytest.raises(UserError, match="no such file"):
-        hash_file_for_lookup(repo / "nope.pt")
-    with pytest.raises(UserError, match="is a folder"):
-        hash_file_for_lookup(repo)
 
 
 # --- storage --------------------------------------------------------------------------------

@@ -34,10 +34,6 @@ class Requirement:
     line: str  # "six==1.16.0", "pkg @ git+https://...@abc", "-e /path" ...
     note: str | None = None  # why the line does not pin the content, when it does not
 
-    @property
-    def pinned(self) -> bool:
-        return self.note is None
-
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "line": self.line, "note": self.note}
 

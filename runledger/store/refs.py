@@ -66,9 +66,6 @@ def run_ref_id(ref: str) -> tuple[str, bool] | None:
     return parsed.name, True
 
 
-def run_ref(run_id: str) -> str:
-    return RUNS_PREFIX + run_id
-
 
 @dataclass(frozen=True)
 class RunRef:

@@ -247,17 +247,6 @@ def verify(
     return [(record, _verify_one(record, repo_root, cache)) for record in records]
 
 
-def hash_file_for_lookup(path: Path) -> tuple[str, int]:
-    """(sha256, size) of a file the user asks about, as ``runledger which FILE`` needs."""
-    try:
-        size = os.stat(path).st_size
-        return sha256_file(path), size
-    except FileNotFoundError as error:
-        raise UserError(f"{path}: no such file") from error
-    except IsADirectoryError as error:
-        raise UserError(f"{path} is a folder; give a file") from error
-
-
 def lookup_digests(path: Path) -> FileDigests:
     """sha256 and git object ids of a file in one read, to match records of either kind."""
     try:

@@ -63,8 +63,6 @@ from runledger.recording.capture.output_formats import (
     strip_logging_prefix,
 )
 
-FACT_KEY = "_runledger"  # {"_runledger": "used", ...}: a fact about the run, never a metric
-
 Step = int | float
 
 MAX_LINE_BYTES: Final = 64 * 1024
