@@ -43,3 +43,41 @@ def test_exec_help_still_goes_through_typer(repo: Repo) -> None:
     result = repo.run("exec", "--help")
     assert result.returncode == 0
     assert "--param" in result.stdout.decode()
+
+
+def _loaded_after(repo: Repo, *args: str) -> set[str]:
+    """The modules loaded once ``runledger ARGS`` has run (in a process of its own)."""
+    script = (
+        "import sys\n"
+        "from runledger.cli.main import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "print('\\n'.join(sys.modules), file=sys.stderr)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=repo.path,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        check=True,
+    )
+    return set(proc.stderr.split())
+
+
+def test_a_command_builds_its_own_verb_only(repo: Repo) -> None:
+    """Typer builds the options of every command it is given before it parses: a command
+    line that names its verb loads that verb's module and no other's."""
+    loaded = _loaded_after(repo, "ls")
+    assert "runledger.cli.commands.ls" in loaded
+    others = {"report", "sweep", "compare", "reproduce", "exec_", "store", "plot"}
+    assert sorted(name for name in others if f"runledger.cli.commands.{name}" in loaded) == []
+    assert "pydantic" not in loaded  # typer 0.29 converts options through pydantic
+    assert "runledger.cli.commands.report" in _loaded_after(repo, "--help")
+
+
+def test_help_and_an_unknown_verb_still_know_every_verb(repo: Repo) -> None:
+    helped = repo.run("--help").stdout.decode()
+    assert all(verb in helped for verb in ("exec", "ls", "compare", "report", "store", "sweep"))
+    wrong = repo.run("lss")
+    assert wrong.returncode == 2 and b"No such command" in wrong.stderr

@@ -77,18 +77,19 @@ class RunledgerGroup(TyperGroup):
         return code
 
 
-app = typer.Typer(
-    cls=RunledgerGroup,
-    name="runledger",
-    help="A Git-native run ledger: every run recorded in your own repository.",
-    no_args_is_help=True,
-    add_completion=True,  # --install-completion / --show-completion (cli/completion.py)
-    pretty_exceptions_enable=False,
-    # Plain help, as git and click print it: wrapped to the terminal (80 columns fit), with
-    # metavars such as N and EXPR, never Python types such as <list[str]> or <bool>.
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def _new_app() -> typer.Typer:
+    return typer.Typer(
+        cls=RunledgerGroup,
+        name="runledger",
+        help="A Git-native run ledger: every run recorded in your own repository.",
+        no_args_is_help=True,
+        add_completion=True,  # --install-completion / --show-completion (cli/completion.py)
+        pretty_exceptions_enable=False,
+        # Plain help, as git and click print it: wrapped to the terminal (80 columns fit), with
+        # metavars such as N and EXPR, never Python types such as <list[str]> or <bool>.
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
 
 
 def _print_version(value: bool) -> None:
@@ -99,7 +100,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
-@app.callback()
 def main_options(
     version: Annotated[
         bool,
@@ -114,59 +114,66 @@ def main_options(
     """A Git-native run ledger: every run recorded in your own repository."""
 
 
-def _register() -> None:
-    """Each verb lives in its own module under cli/commands/."""
-    from runledger.cli.commands import (
-        compare,
-        diff,
-        doctor,
-        env,
-        exec_,
-        get,
-        importance,
-        ls,
-        plot,
-        report,
-        reproduce,
-        show,
-        store,
-        sweep,
-        sync,
-        tag,
-        verify,
-        watch,
-        which,
-    )
-
-    app.command(
-        "exec",
-        context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
-    )(exec_.exec_command)
-    app.command("ls")(ls.ls_command)
-    app.command("show")(show.show_command)
-    app.command("push")(sync.push_command)
-    app.command("pull")(sync.pull_command)
-    app.command("init")(sync.init_command)
-    app.command("tag")(tag.tag_command)
-    app.command("tags")(tag.tags_command)
-    app.command("note")(tag.note_command)
-    app.command("compare")(compare.compare_command)
-    app.command("diff")(diff.diff_command)
-    app.command("which")(which.which_command)
-    app.command("verify")(verify.verify_command)
-    app.command("reproduce")(reproduce.reproduce_command)
-    app.command("env")(env.env_command)
-    app.command("plot")(plot.plot_command)
-    app.command("importance")(importance.importance_command)
-    app.command("report")(report.report_command)
-    app.command("doctor")(doctor.doctor_command)
-    app.command(
-        "sweep",
-        context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True},
-    )(sweep.sweep_command)
-    app.command("get")(get.get_command)
-    app.add_typer(store.store_app, name="store")
-    app.command("watch")(watch.watch_command)
+PASS_THROUGH = {"allow_interspersed_args": False, "ignore_unknown_options": True}
+# verb -> (module under cli/commands, its typer function, context settings)
+VERBS: dict[str, tuple[str, str, dict[str, bool]]] = {
+    "exec": ("exec_", "exec_command", PASS_THROUGH),
+    "ls": ("ls", "ls_command", {}),
+    "show": ("show", "show_command", {}),
+    "push": ("sync", "push_command", {}),
+    "pull": ("sync", "pull_command", {}),
+    "init": ("sync", "init_command", {}),
+    "tag": ("tag", "tag_command", {}),
+    "tags": ("tag", "tags_command", {}),
+    "note": ("tag", "note_command", {}),
+    "compare": ("compare", "compare_command", {}),
+    "diff": ("diff", "diff_command", {}),
+    "which": ("which", "which_command", {}),
+    "verify": ("verify", "verify_command", {}),
+    "reproduce": ("reproduce", "reproduce_command", {}),
+    "env": ("env", "env_command", {}),
+    "plot": ("plot", "plot_command", {}),
+    "importance": ("importance", "importance_command", {}),
+    "report": ("report", "report_command", {}),
+    "doctor": ("doctor", "doctor_command", {}),
+    "sweep": ("sweep", "sweep_command", PASS_THROUGH),
+    "get": ("get", "get_command", {}),
+    "store": ("store", "store_app", {}),
+    "watch": ("watch", "watch_command", {}),
+}
 
 
-_register()
+def build_app(verb: str | None = None) -> typer.Typer:
+    """The command line with every verb, or with ``verb`` alone when it is one.
+
+    Each verb lives in its own module under cli/commands/. Typer builds every registered
+    command's parameters (a pydantic adapter each) before it parses anything: for one
+    command that is a few milliseconds, for all of them and their imports about 0.3 s on
+    every call. So a command line that names its verb builds only that verb; ``--help``
+    and anything else build them all.
+    """
+    import importlib
+
+    built = _new_app()
+    built.callback()(main_options)
+    for name in [verb] if verb in VERBS else list(VERBS):
+        module_name, attribute, settings = VERBS[name]
+        module = importlib.import_module(f"runledger.cli.commands.{module_name}")
+        target = getattr(module, attribute)
+        if isinstance(target, typer.Typer):
+            built.add_typer(target, name=name)
+        else:
+            built.command(name, context_settings=settings or None)(target)
+    return built
+
+
+_every_verb: list[typer.Typer] = []
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # ``app``: every verb, built on first use (tests, the reference generator).
+    if name == "app":
+        if not _every_verb:
+            _every_verb.append(build_app())
+        return _every_verb[0]
+    raise AttributeError(name)

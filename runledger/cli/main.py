@@ -67,6 +67,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     code = _exec_fast_path(args)
     if code is not None:
         sys.exit(code)
-    from runledger.cli.app import app
+    from runledger.cli.app import build_app
 
-    app(args=args, prog_name="runledger")
+    verb = next((arg for arg in args if not arg.startswith("-")), None)
+    build_app(verb)(args=args, prog_name="runledger")

@@ -36,7 +36,7 @@ _OWNER_ENV = "RUNLEDGER_AUTOCAPTURE_OWNER"
 HOOKED = {
     "argparse": "argparse",
     "click.core": "click",
-    "typer._click.core": "click",  # typer 0.29 and later vendor click
+    "typer._click.core": "click",  # typer 0.26 and later vendor click
     "hydra.core.utils": "hydra",
     "jsonargparse": "jsonargparse",
     "absl.flags": "absl",
