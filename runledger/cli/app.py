@@ -26,7 +26,7 @@ class RunledgerGroup(TyperGroup):
         # metavar (RUN, METRIC) already says what to type.
         for param in getattr(command, "params", ()):
             if isinstance(param, TyperArgument):
-                param.display_type_rich = _no_type_label  # type: ignore[method-assign]
+                param.display_type_rich = _no_type_label  # type: ignore[attr-defined,method-assign,unused-ignore]
             elif isinstance(param, TyperOption) and param.metavar is None and param.name:
                 param.metavar = param.name.rstrip("_").upper()
         return command

@@ -14,9 +14,13 @@ def recover_runs(args: Sequence[str]) -> None:
         return
     from pathlib import Path
 
-    from runledger.recording.recovery import recover_here
+    from runledger.recording.journal import anything_in_progress
 
     try:
+        if not anything_in_progress(Path.cwd()):
+            return
+        from runledger.recording.recovery import recover_here
+
         recover_here(Path.cwd())
     except Exception:  # noqa: BLE001 - never in the way of the command itself
         pass

@@ -62,6 +62,22 @@ def in_progress_dir(common_dir: Path) -> Path:
     return common_dir / "runledger" / "in-progress"
 
 
+def anything_in_progress(cwd: Path) -> bool:
+    """Whether a run may be in progress or abandoned in the repository around ``cwd``: its
+    in-progress folder has an entry. Cheap, for the start of every command: recovery and
+    what it imports are loaded only when this says so."""
+    from runledger.store import git
+
+    common_dir = git.find_common_dir(cwd)
+    if common_dir is None:
+        return False
+    try:
+        with os.scandir(in_progress_dir(common_dir)) as entries:
+            return any(True for _ in entries)
+    except OSError:
+        return False
+
+
 # --- processes ------------------------------------------------------------------------------
 
 

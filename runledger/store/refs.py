@@ -66,7 +66,6 @@ def run_ref_id(ref: str) -> tuple[str, bool] | None:
     return parsed.name, True
 
 
-
 @dataclass(frozen=True)
 class RunRef:
     id: str
