@@ -170,12 +170,14 @@ class _Integration:
     conflicts: list[str] = field(default_factory=list)
     tags: list[TagUpdate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    runs_here: int = 0  # this repository's runs once integrated
 
     def extend(self, other: _Integration) -> None:
         self.received += other.received
         self.tags += other.tags
         self.notes += other.notes
         self.conflicts = other.conflicts  # the latest view of them
+        self.runs_here = other.runs_here
 
 
 def _adopt_runs(repo: git.Repo, runs: dict[str, str]) -> list[str]:
@@ -279,6 +281,7 @@ def _integrate(repo: git.Repo, remote: Remote) -> _Integration:
         if run_id in here.runs and here.runs[run_id] != oid
     )
     result.received = _adopt_runs(repo, new_runs)
+    result.runs_here = len(here.runs) + len(result.received)
     for name, theirs in sorted(there.tags.items()):
         update = _integrate_tag(repo, name, here.tags.get(name), theirs)
         if update is not None:
@@ -411,7 +414,6 @@ def _fetch(repo: git.Repo, remote: Remote) -> None:
 def _report(
     action: str, repo: git.Repo, remote: Remote, integration: _Integration, **sent: Any
 ) -> SyncReport:
-    here, _ = _snapshot(repo, remote)
     return SyncReport(
         action=action,
         remote=remote.name,
@@ -419,7 +421,7 @@ def _report(
         conflicts=tuple(integration.conflicts),
         tags_received=tuple(integration.tags),
         notes_received=tuple(dict.fromkeys(integration.notes)),
-        runs_here=len(here.runs),
+        runs_here=integration.runs_here,
         **sent,
     )
 
