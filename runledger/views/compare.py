@@ -179,6 +179,7 @@ def _table_columns(
                 justify="right" if column.kind == "metric" else "left",
                 priority=_priority(column, distinct[index], ranks.get(index, index)),
                 max_width=PARAM_WIDTH if column.kind in ("param", "context") else 40,
+                squeeze=column.key != "started_at",
                 header_style={"metric": "bold green", "param": "bold yellow"}.get(
                     column.kind, "bold"
                 ),
