@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,8 +53,16 @@ def app(repo: Repo) -> Repo:
 
 
 def recorded(repo: Repo) -> dict[str, Any]:
-    runs = repo.runs_json()
+    """The run exec recorded: the newest without a parent (a multirun's jobs are its children,
+    listed before it by ``ls --json``: they are written after it)."""
+    runs = [run for run in repo.runs_json() if run["parent"] is None]
     return dict(repo.cli("show", runs[0]["id"], "--json").json())
+
+
+def children(repo: Repo, parent: str) -> list[dict[str, Any]]:
+    runs = [run for run in repo.runs_json() if run["parent"] == parent]
+    shown = [repo.cli("show", run["id"], "--json").json() for run in runs]
+    return sorted(shown, key=lambda run: run["trial"]["job"])
 
 
 def test_a_group_override_records_the_composed_group_not_its_name(app: Repo) -> None:
@@ -92,11 +101,6 @@ def test_a_run_folder_outside_the_defaults_is_found_through_the_coloured_log(app
     assert run["params"]["db"]["driver"] == "postgresql"
 
 
-@pytest.mark.xfail(
-    reason="since child runs landed, a multirun's parent takes its first job's config group "
-    "instead of only what every job shares (outputs and sweeps merged on 2026-12-06)",
-    strict=False,
-)
 def test_a_multirun_lists_each_job_with_its_overrides_config_and_folder(app: Repo) -> None:
     started = time.time()
     proc = app.run("exec", PY, "app.py", "-m", "db=mysql,postgresql", "lr=0.5")
@@ -109,3 +113,42 @@ def test_a_multirun_lists_each_job_with_its_overrides_config_and_folder(app: Rep
     # The parent records what every job shares; each job's own values are its child's.
     assert run["params"]["lr"] == 0.5
     assert "driver" not in run["params"].get("db", {})
+    assert "run_name" not in run["params"]  # mysql-0.5 in one job, postgresql-0.5 in the other
+    jobs_run = children(app, run["id"])
+    assert [child["trial"]["overrides"] for child in jobs_run] == [job.overrides for job in jobs]
+    assert [child["params"]["db"]["driver"] for child in jobs_run] == ["mysql", "postgresql"]
+    # resolved as in a single run, not the text of the interpolation
+    assert [child["params"]["run_name"] for child in jobs_run] == ["mysql-0.5", "postgresql-0.5"]
+    folders = [Path(child["config_files"][0]["path"]).parent.parent for child in jobs_run]
+    assert folders == [job.folder.relative_to(app.path.resolve()) for job in jobs]
+
+
+def test_a_multirun_in_a_sweep_dir_of_its_own_has_its_jobs_as_children(app: Repo) -> None:
+    proc = app.run(
+        "exec", PY, "app.py", "-m", "db=mysql,postgresql", "hydra.sweep.dir=elsewhere/sweep"
+    )
+    assert proc.returncode == 0, proc.stderr
+    run = recorded(app)
+    assert "driver" not in run["params"].get("db", {})
+    jobs_run = children(app, run["id"])
+    assert [child["params"]["db"]["driver"] for child in jobs_run] == ["mysql", "postgresql"]
+    assert [child["config_files"][0]["path"] for child in jobs_run] == [
+        "elsewhere/sweep/0/.hydra/config.yaml",
+        "elsewhere/sweep/1/.hydra/config.yaml",
+    ]
+
+
+def test_a_password_in_a_jobs_config_or_override_is_masked_in_its_child(app: Repo) -> None:
+    app.write("conf/db/mysql.yaml", "driver: mysql\npassword: hydraJobPassw0rd-4242\n")
+    app.commit_all("a password in the config")
+    proc = app.run(
+        "exec", PY, "app.py", "-m", "lr=0.1,0.2", "+db.api_key=sk_live_51HgTyRfEdWsQaZx9Pl0"
+    )
+    assert proc.returncode == 0, proc.stderr
+    # the objects runledger wrote (the user's own commit holds the config file, password and all)
+    objects = app.git("rev-list", "--objects", "--glob=refs/runledger/*", "--not", "--branches")
+    blobs = [line.split(" ", 1)[0] for line in objects.splitlines() if line.strip()]
+    text = "\n".join(app.git("cat-file", "-p", oid) for oid in blobs)
+    assert len(children(app, recorded(app)["id"])) == 2
+    assert "hydraJobPassw0rd-4242" not in text
+    assert "sk_live_51HgTyRfEdWsQaZx9Pl0" not in text

@@ -90,6 +90,38 @@ def test_each_run_is_drawn_with_a_legend_of_ids_and_differing_params(repo: Repo)
     assert result.stderr == ""
 
 
+def test_the_params_every_run_shares_wrap_between_pairs_within_the_width(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    steps = list(range(10))
+    shared = {
+        "data": "datasets/imagenet-subset/train with spaces.tar",
+        "optimizer": "adamw",
+        "scheduler": "cosine-with-a-long-warmup-and-restarts",
+        "batch_size": 256,
+    }
+    write(
+        repo,
+        [
+            series_run(
+                repo, i, params={**shared, "lr": lr}, series={"loss": (steps, decay(lr, steps))}
+            )
+            for i, lr in enumerate((0.1, 0.01))
+        ],
+    )
+    result = repo.cli("plot", "loss")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("same in every run drawn:"))
+    same = lines[start:]
+    assert all(len(line) <= 60 for line in same), same
+    assert len(same) > 1
+    shown = "\n".join(same)
+    for key, value in shared.items():  # each pair whole on one line, never cut at the edge
+        assert f"{key}={value}" in shown, same
+
+
 def test_runs_without_the_metric_are_listed_as_skipped(repo: Repo) -> None:
     three_runs(repo)
     steps = [0, 1]

@@ -12,7 +12,8 @@ Sources:
   "params": {...}, "value": v | null, "values": [...] | null, "state": "COMPLETE" |
   "PRUNED" | "FAIL", "intermediate": {"step": value}, "datetime_start": iso,
   "datetime_complete": iso}`` (:func:`specs_from_trial_lines`);
-- a Hydra multirun: one job per folder of ``multirun/…/N/.hydra`` (:func:`specs_from_hydra`).
+- a Hydra multirun: one child per job (``multirun/…/N/.hydra``, or ``hydra.sweep.dir``)
+  (:func:`specs_from_hydra`).
 
 Optuna's trial states map onto run statuses as: COMPLETE -> ok, FAIL -> failed, PRUNED ->
 interrupted (the pruner stopped it before the end). The engine's own state is kept exactly in
@@ -24,13 +25,15 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from runledger import ids
 from runledger.model.record import MetricSummary, Run
+from runledger.recording.capture.params import HydraJob, hydra_config_entry
+from runledger.redact import Redactor
 from runledger.store import git
 from runledger.store.facts import now_iso
 from runledger.store.ledger import Ledger
@@ -271,28 +274,34 @@ def _number(value: Any) -> float | None:
 # --- Hydra multirun ---------------------------------------------------------------------------
 
 
-def specs_from_hydra(jobs: Iterable[Path]) -> list[ChildSpec]:
-    """One child per Hydra job folder (``multirun/DATE/TIME/N``, see
-    ``params.hydra_multirun_folders``): its composed config (``.hydra/config.yaml``) as params,
-    its overrides in ``trial.overrides``, in job order."""
-    from runledger.recording.capture.params import read_hydra_file
-
-    specs = []
-    for folder in jobs:
-        config = read_hydra_file(folder / ".hydra" / "config.yaml")
-        if not isinstance(config, dict):
-            continue
-        overrides = read_hydra_file(folder / ".hydra" / "overrides.yaml")
-        specs.append(
-            ChildSpec(
-                params=config,
-                name=f"job {folder.name}",
-                trial={
-                    "job": int(folder.name) if folder.name.isdigit() else folder.name,
-                    "overrides": [str(item) for item in overrides]
-                    if isinstance(overrides, list)
-                    else [],
-                },
-            )
+def specs_from_hydra(jobs: Iterable[HydraJob], cwd: Path) -> list[ChildSpec]:
+    """One child per job of a Hydra multirun (``params.multirun_jobs``), in job order: its
+    composed config (interpolations resolved as for a single run) as params, its overrides in
+    ``trial.overrides``, and its ``.hydra/config.yaml`` (naming the job's output folder) in
+    ``config_files``."""
+    return [
+        ChildSpec(
+            params=job.config,
+            name=f"job {job.folder.name}",
+            trial={
+                "job": int(job.folder.name) if job.folder.name.isdigit() else job.folder.name,
+                "overrides": list(job.overrides),
+            },
+            config_files=(hydra_config_entry(job, cwd),),
         )
-    return specs
+        for job in jobs
+    ]
+
+
+def masked(spec: ChildSpec, redactor: Redactor) -> ChildSpec:
+    """``spec`` with secrets masked as in its parent: params, name, trial (a Hydra override
+    can carry a password), metric names and config file entries."""
+    return replace(
+        spec,
+        params=redactor.mask_params(spec.params),
+        name=redactor.mask_text(spec.name) if spec.name is not None else None,
+        trial=redactor.mask_params(spec.trial) if spec.trial is not None else None,
+        series={redactor.mask_text(name): points for name, points in spec.series.items()},
+        final={redactor.mask_text(name): value for name, value in spec.final.items()},
+        config_files=tuple(redactor.mask_params(entry) for entry in spec.config_files),
+    )

@@ -322,8 +322,19 @@ def _status(result: CommandResult) -> str:
     return "failed" if result.returncode != 0 else "ok"
 
 
+def _hydra_jobs(prepared: _Prepared, outcome: _Outcome) -> list[params_capture.HydraJob]:
+    """The Hydra jobs the run made (none without Hydra): the parent's params and the children
+    of a multirun are both read from these, found once."""
+    return params_capture.hydra_jobs(
+        prepared.cwd,
+        outcome.log.content().decode(errors="replace"),
+        outcome.result.started_at,
+        prepared.options.command,
+    )
+
+
 def _params(
-    prepared: _Prepared, outcome: _Outcome
+    prepared: _Prepared, outcome: _Outcome, jobs: list[params_capture.HydraJob]
 ) -> tuple[dict[str, Any], dict[str, str], list[dict[str, Any]]]:
     """Params from every source, merged by params.PRECEDENCE; and the config files read.
 
@@ -339,12 +350,6 @@ def _params(
         if config.error:
             entry["error"] = config.error
         config_files.append(entry)
-    jobs = params_capture.hydra_jobs(
-        prepared.cwd,
-        outcome.log.content().decode(errors="replace"),
-        outcome.result.started_at,
-        command,
-    )
     argv: dict[str, Any] = {}
     if jobs:
         sources.append(("hydra", params_capture.hydra_params(jobs)))
@@ -364,18 +369,8 @@ def _params(
 def _hydra_entries(cwd: Path, jobs: list[params_capture.HydraJob]) -> list[dict[str, Any]]:
     """config_files entries of the Hydra jobs: the last one of a single run, every job of a
     multirun (up to MAX_HYDRA_ENTRIES), each with the overrides it was composed from."""
-    chosen = jobs if any(job.multirun for job in jobs) else jobs[-1:]
-    entries = []
-    for job in chosen[:MAX_HYDRA_ENTRIES]:
-        path = job.folder / params_capture.HYDRA_CONFIG
-        try:
-            shown = str(path.relative_to(cwd.resolve()))
-        except ValueError:
-            shown = str(path)
-        entries.append(
-            {"path": shown, "sha256": job.sha256, "kind": "hydra", "overrides": job.overrides}
-        )
-    return entries
+    chosen = params_capture.multirun_jobs(jobs) or jobs[-1:]
+    return [params_capture.hydra_config_entry(job, cwd) for job in chosen[:MAX_HYDRA_ENTRIES]]
 
 
 def _inprocess_environment(outcome: _Outcome) -> dict[str, Any]:
@@ -462,7 +457,21 @@ def _import_recording_modules() -> None:
     import runledger.store.ledger  # noqa: F401
 
 
-def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
+def run_redactor(prepared: _Prepared, outcome: _Outcome) -> Redactor:
+    """What masks the secrets of the run (and of its children) before they are recorded."""
+    config = outcome.capture.config or git.RepoConfig({}, None, None, {})
+    return _redactor(prepared.env, config, prepared.config)
+
+
+def build_run(
+    prepared: _Prepared,
+    outcome: _Outcome,
+    *,
+    hydra_jobs: list[params_capture.HydraJob] | None = None,
+    redactor: Redactor | None = None,
+) -> Run:
+    """The run's record. ``hydra_jobs`` and ``redactor`` are found here unless the caller,
+    which needs them for the children too, found them already."""
     import socket
 
     from runledger.model.record import Run
@@ -470,9 +479,12 @@ def build_run(prepared: _Prepared, outcome: _Outcome) -> Run:
 
     result = outcome.result
     inputs = prepared.files.inputs if prepared.files else None
-    params, sources, config_files = _params(prepared, outcome)
+    if hydra_jobs is None:
+        hydra_jobs = _hydra_jobs(prepared, outcome)
+    if redactor is None:
+        redactor = run_redactor(prepared, outcome)
     config = outcome.capture.config or git.RepoConfig({}, None, None, {})
-    redactor = _redactor(prepared.env, config, prepared.config)
+    params, sources, config_files = _params(prepared, outcome, hydra_jobs)
     metrics = {
         name: MetricSummary.of(summary) for name, summary in outcome.collector.summaries().items()
     }
@@ -552,18 +564,28 @@ def _trial(family: Family | None) -> dict[str, Any] | None:
     return {"number": family.trial}
 
 
-def child_specs(prepared: _Prepared, outcome: _Outcome, status: str) -> list[ChildSpec]:
+def child_specs(
+    prepared: _Prepared,
+    outcome: _Outcome,
+    status: str,
+    hydra_jobs: list[params_capture.HydraJob],
+    redactor: Redactor,
+) -> list[ChildSpec]:
     """The children of a run that searched itself: one per trial of an in-process Optuna
-    study (the trial lines of its metrics file), else one per job of a Hydra multirun."""
+    study (the trial lines of its metrics file), else one per job of a Hydra multirun (the
+    jobs the parent's params were read from); masked like the parent."""
     from runledger.recording import children
 
     specs = children.specs_from_trial_lines(outcome.collector.records)
-    if specs:
-        return specs
-    jobs = params_capture.hydra_multirun_folders(prepared.cwd, outcome.result.started_at)
-    if len(jobs) < 2 and not any(arg in ("-m", "--multirun") for arg in prepared.options.command):
-        return []
-    return [replace(spec, status=status) for spec in children.specs_from_hydra(jobs)]
+    if not specs:
+        jobs = params_capture.multirun_jobs(hydra_jobs)
+        multirun_flag = any(arg in ("-m", "--multirun") for arg in prepared.options.command)
+        if len(jobs) < 2 and not multirun_flag:
+            return []
+        specs = [
+            replace(spec, status=status) for spec in children.specs_from_hydra(jobs, prepared.cwd)
+        ]
+    return [children.masked(spec, redactor) for spec in specs]
 
 
 def record(
@@ -621,8 +643,10 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
     children: list[Run] = []
     try:
         with journal.shielded():
-            run = build_run(prepared, outcome)
-            specs = child_specs(prepared, outcome, run.status)
+            redactor = run_redactor(prepared, outcome)
+            hydra_jobs = _hydra_jobs(prepared, outcome)
+            run = build_run(prepared, outcome, hydra_jobs=hydra_jobs, redactor=redactor)
+            specs = child_specs(prepared, outcome, run.status, hydra_jobs, redactor)
             if specs:
                 run = replace(run, sweep=run.sweep or run.id)
             children = record(prepared, run, outcome.capture.config, specs)

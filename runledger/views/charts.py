@@ -19,6 +19,7 @@ from rich.text import Text
 
 from runledger.analysis.curves import Chart, format_value
 from runledger.analysis.importance import Importance
+from runledger.views import layout
 from runledger.views.runs import console, format_number
 from runledger.views.text import safe
 
@@ -97,10 +98,11 @@ def render_chart(chart: Chart, out: Console | None = None) -> None:
     out.file.write(text.rstrip("\n") + "\n")
     out.file.write(_legend(chart, colour, width))
     if chart.constant:
-        same = " ".join(
+        items = [
             f"{safe(key)}={safe(format_value(value))}" for key, value in chart.constant.items()
-        )
-        out.print(Text(f"same in every run drawn: {same}", style="dim"), overflow="fold")
+        ]
+        lines = layout.wrapped("same in every run drawn: ", items, width)
+        layout.print_lines(out, [Text(line, style="dim") for line in lines], width)
     print_notes(notes)
 
 

@@ -189,6 +189,7 @@ def _table_columns(
                     column, distinct[index], ranks.get(index, index), comparison.metric
                 ),
                 max_width=PARAM_WIDTH if column.kind in ("param", "context") else 40,
+                squeeze=column.key != "started_at",
                 header_style={"metric": "bold green", "param": "bold yellow"}.get(
                     column.kind, "bold"
                 ),

@@ -90,6 +90,8 @@ class Column:
     style: str = ""
     header_style: str = "bold"
     elide_at: Literal["middle", "end"] = "middle"  # a command reads best cut at its end
+    # False for values that read wrong when cut (a date and time): shown whole or left out.
+    squeeze: bool = True
     width: int = field(default=0, init=False)
 
     def natural_width(self) -> int:
@@ -169,7 +171,8 @@ def lay_out(columns: Sequence[Column], width: int) -> Layout:
         # Squeeze a wide text column into the room that is left rather than drop it.
         gap = GAP if chosen else 0
         room = width - used - gap
-        if column.justify == "left" and room >= max(MIN_WIDTH, width_of(column.header), 12):
+        fits_squeezed = room >= max(MIN_WIDTH, width_of(column.header), 12)
+        if column.squeeze and column.justify == "left" and fits_squeezed:
             column.width = room
             chosen.add(index)
             used += gap + room
@@ -182,8 +185,9 @@ def lay_out(columns: Sequence[Column], width: int) -> Layout:
 def _shrink_to(shown: list[Column], width: int) -> None:
     """Columns that must be shown but do not fit give up width, the widest first."""
     total = sum(column.width for column in shown) + GAP * max(0, len(shown) - 1)
-    while total > width:
-        widest = max(shown, key=lambda column: column.width)
+    squeezable = [column for column in shown if column.squeeze]
+    while total > width and squeezable:
+        widest = max(squeezable, key=lambda column: column.width)
         if widest.width <= MIN_WIDTH:
             break
         widest.width -= 1
@@ -230,6 +234,32 @@ def one_line(prefix: str, items: Sequence[str], width: int, more: str = "+{n} mo
             return line + " " + more.format(n=len(items) - position)
         line = candidate
     return line
+
+
+def wrapped(prefix: str, items: Sequence[str], width: int, sep: str = " ") -> list[str]:
+    """``prefix`` then ``items`` packed onto lines of at most ``width`` cells, broken only
+    between items; later lines indented by two spaces, an item too long for a line elided."""
+    indent = "  "
+    prefix = elide(prefix, width)
+    lines: list[str] = []
+    line = prefix
+    fresh = True  # nothing on ``line`` yet but the prefix or the indent
+    for item in items:
+        if not fresh and width_of(line + sep + item) <= width:
+            line += sep + item
+            continue
+        if not fresh:
+            lines.append(line)
+            line = indent
+        room = max(1, width - width_of(line))
+        if width_of(item) > room and line == prefix and width_of(item) <= width - len(indent):
+            lines.append(line.rstrip())  # the item fits whole on a line of its own
+            line = indent
+            room = width - len(indent)
+        line += elide(item, room)
+        fresh = False
+    lines.append(line.rstrip() if fresh else line)
+    return lines
 
 
 def first_fitting(candidates: Sequence[str], width: int) -> str:

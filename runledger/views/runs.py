@@ -138,7 +138,11 @@ def _run_table(runs: Sequence[RunRow], children: Mapping[str, int] | None = None
     columns = [
         Column("id", "id", labels, priority=0, style="cyan", max_width=40),
         Column(
-            "when", "when", [Cell(safe(format_when(run.started_at))) for run in runs], priority=3
+            "when",
+            "when",
+            [Cell(safe(format_when(run.started_at))) for run in runs],
+            priority=3,
+            squeeze=False,
         ),
         Column(
             "status",

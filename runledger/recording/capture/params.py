@@ -559,8 +559,23 @@ def hydra_multirun_jobs(
     Each has the job's overrides, its composed config and its output folder: what a child
     run of the multirun records.
     """
-    jobs = [job for job in hydra_jobs(cwd, output_text, started_after, argv) if job.multirun]
-    return sorted(jobs, key=lambda job: (str(job.folder.parent), _job_number(job.folder)))
+    return multirun_jobs(hydra_jobs(cwd, output_text, started_after, argv))
+
+
+def multirun_jobs(jobs: Sequence[HydraJob]) -> list[HydraJob]:
+    """The multirun jobs among ``jobs``, of the newest sweep folder only, by job number.
+
+    A sweep folder is named by the second it started in, so an older one written since the
+    run started is another program's (or a second sweep's), not this run's jobs.
+    """
+    sweeps: dict[Path, list[HydraJob]] = {}
+    for job in jobs:
+        if job.multirun:
+            sweeps.setdefault(job.folder.parent, []).append(job)
+    if not sweeps:
+        return []
+    newest = max(sweeps, key=lambda sweep: max(_mtime(job.folder) or 0.0 for job in sweeps[sweep]))
+    return sorted(sweeps[newest], key=lambda job: _job_number(job.folder))
 
 
 def hydra_params(jobs: Sequence[HydraJob]) -> dict[str, Any]:
@@ -568,9 +583,10 @@ def hydra_params(jobs: Sequence[HydraJob]) -> dict[str, Any]:
     multirun, the values every job shares (each job's own values belong to its child run)."""
     if not jobs:
         return {}
-    if not any(job.multirun for job in jobs):
+    multirun = multirun_jobs(jobs)
+    if not multirun:
         return jobs[-1].config
-    flats = [flatten(job.config) for job in jobs if job.multirun]
+    flats = [flatten(job.config) for job in multirun]
     shared = {
         key: value
         for key, value in flats[0].items()
@@ -579,39 +595,19 @@ def hydra_params(jobs: Sequence[HydraJob]) -> dict[str, Any]:
     return unflatten(shared)
 
 
+def hydra_config_entry(job: HydraJob, cwd: Path) -> dict[str, Any]:
+    """A ``config_files`` entry for ``job``: its config's path (relative to ``cwd`` when it is
+    inside), its sha256 and the overrides it was composed from."""
+    path = job.folder / HYDRA_CONFIG
+    try:
+        shown = str(path.relative_to(cwd.resolve()))
+    except ValueError:
+        shown = str(path)
+    return {"path": shown, "sha256": job.sha256, "kind": "hydra", "overrides": job.overrides}
+
+
 def _job_number(folder: Path) -> tuple[int, str]:
     return (int(folder.name), "") if folder.name.isdigit() else (1 << 62, folder.name)
-
-
-def hydra_multirun_folders(cwd: Path, started_after: float) -> list[Path]:
-    """The job folders (``multirun/DATE/TIME/N``) of the Hydra multirun that the run wrote,
-    in job order: those of the newest sweep folder written since the run started."""
-    by_sweep: dict[Path, list[Path]] = {}
-    try:
-        found = list(cwd.glob(HYDRA_DEFAULT_GLOBS[1]))
-    except OSError:
-        return []
-    for config in found:
-        mtime = _mtime(config)
-        if mtime is None or mtime < started_after - MTIME_SLACK_S:
-            continue
-        job = config.parent.parent
-        if job.name.isdigit():
-            by_sweep.setdefault(job.parent, []).append(job)
-    if not by_sweep:
-        return []
-    newest = max(by_sweep, key=lambda sweep: max(_mtime(j) or 0.0 for j in by_sweep[sweep]))
-    return sorted(by_sweep[newest], key=lambda job: int(job.name))
-
-
-def read_hydra_file(path: Path) -> Any:
-    """A file of Hydra's ``.hydra`` folder as plain data; None when it cannot be read."""
-    try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            return None
-        return to_plain(_load_yaml(path.read_text(encoding="utf-8")))
-    except Exception:  # noqa: BLE001 - a broken Hydra file means no params, not a failed run
-        return None
 
 
 def _default_hydra_configs(cwd: Path) -> Iterator[Path]:
