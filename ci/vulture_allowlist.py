@@ -4,7 +4,6 @@ main_options  # typer: the app's callback (runledger/cli/app.py)
 write_many  # store/ledger.py: used by benchmarks/populate.py and the tests
 record_children  # recording/children.py: for the in-process capture and Hydra helpers (and tests)
 display_type_rich  # cli/app.py: typer reads it when it prints help
-store_push_command  # cli/commands/store.py: registered by @store_app.command
 on_epoch_end  # recording/autocapture: Keras calls it
 after_iteration  # recording/autocapture: XGBoost calls it
 model  # recording/autocapture: XGBoost passes it to after_iteration
@@ -21,3 +20,4 @@ series_to_toml_dict  # recording/capture/metrics.py: a second metrics.toml codec
 series_from_toml_dict  # recording/capture/metrics.py: its reader (tests)
 hydra_config  # recording/capture/params.py (tests)
 hydra_multirun_jobs  # recording/capture/params.py (tests)
+__getattr__  # cli/app.py: the module attribute `app`, built on first use (PEP 562)

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from runledger.analysis.compare import build
 from runledger.model.record import GitInfo, MetricSummary, Run
+from runledger.model.row import RunRow
 from runledger.views import layout
 from runledger.views.compare import PARAM_WIDTH, comparison_lines
 from tests.conftest import Repo
@@ -91,7 +92,7 @@ def test_no_token_is_ever_split(
     for index in range(3):
         run_params = {f"p{n}_{name}": values[index] for n, (name, values) in enumerate(params)}
         runs.append(_run(index, run_params, {m: 0.5 + index / 7 for m in metrics}))
-    comparison = build(runs, metric=metrics[0])
+    comparison = build([RunRow.of(run) for run in runs], metric=metrics[0])
     lines = [
         line.plain.rstrip() for line in comparison_lines(comparison, width, transpose=transpose)
     ]
@@ -123,7 +124,8 @@ def test_a_start_time_is_shown_whole_or_left_out(width: int) -> None:
     for length in range(1, 2 * PARAM_WIDTH):
         params = [{"a": "x" * length + str(n), "b": "y" * (length // 3) + str(n)} for n in range(3)]
         runs = [_run(index, params[index], {"acc": 0.5 + index / 7}) for index in range(3)]
-        lines = [line.plain for line in comparison_lines(build(runs, metric="acc"), width)]
+        rows = [RunRow.of(run) for run in runs]
+        lines = [line.plain for line in comparison_lines(build(rows, metric="acc"), width)]
         for line in lines[2:]:
             assert "2026-0" not in line or line.endswith("2026-01-01 10:00"), (length, line)
 
