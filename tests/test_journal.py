@@ -355,7 +355,7 @@ def test_a_bug_while_recording_keeps_the_exit_code(
 ) -> None:
     from runledger.recording import recorder as exec_
 
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(exec_, "build_run", broken)
