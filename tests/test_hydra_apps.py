@@ -152,3 +152,17 @@ def test_a_password_in_a_jobs_config_or_override_is_masked_in_its_child(app: Rep
     assert len(children(app, recorded(app)["id"])) == 2
     assert "hydraJobPassw0rd-4242" not in text
     assert "sk_live_51HgTyRfEdWsQaZx9Pl0" not in text
+
+
+def test_a_library_warning_names_the_line_it_names_bare(repo: Repo) -> None:
+    # Hydra's tutorial apps leave version_base out; run_job then warns with stacklevel=2, which
+    # must name Hydra's own caller as bare, not runledger's wrapper of run_job.
+    for name, content in FILES.items():
+        repo.write(name, content.replace("version_base=None, ", ""))
+    repo.commit_all("a hydra app without version_base")
+    proc = repo.run("exec", PY, "app.py")
+    assert proc.returncode == 0, proc.stderr
+    stderr = proc.stderr.decode()
+    assert "change working directory" in stderr
+    assert "_runledger_autocapture" not in stderr
+    assert "hydra.py:" in stderr

@@ -220,11 +220,59 @@ def _wrap(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
     raw = owner.__dict__.get(name) if isinstance(owner, type) else original
     if isinstance(raw, (staticmethod, classmethod)):
         return False
+    _attribute_warnings_past_wrappers()
     wrapper = make(original)
     functools.update_wrapper(wrapper, original)
     wrapper.__runledger_wrapped__ = True
     setattr(owner, name, wrapper)
     return True
+
+
+_WARNINGS_SHIMMED: list[bool] = []
+
+
+def _attribute_warnings_past_wrappers() -> None:
+    """Point a library's ``warnings.warn(..., stacklevel=N)`` at the line it points at bare.
+
+    A wrapper is one more frame, so a warning aimed at its caller would name this file; the shim
+    of ``warnings.showwarning`` moves such a location to the first frame outside this file.
+    """
+    if _WARNINGS_SHIMMED:
+        return
+    _WARNINGS_SHIMMED.append(True)
+    import warnings
+
+    here = _warning_code_file()
+    previous = warnings.showwarning
+
+    def showwarning(
+        message: Any,
+        category: Any,
+        filename: Any,
+        lineno: Any,
+        file: Any = None,
+        line: Any = None,
+    ) -> Any:
+        if filename == here:
+            try:
+                frame: Any = sys._getframe(1)
+                while frame is not None and not (
+                    frame.f_code.co_filename == here and frame.f_lineno == lineno
+                ):
+                    frame = frame.f_back
+                while frame is not None and frame.f_code.co_filename == here:
+                    frame = frame.f_back
+                if frame is not None:
+                    filename, lineno, line = frame.f_code.co_filename, frame.f_lineno, None
+            except Exception:  # noqa: BLE001 - never break the program's warnings
+                pass
+        return previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = showwarning
+
+
+def _warning_code_file() -> str:
+    return _attribute_warnings_past_wrappers.__code__.co_filename
 
 
 class _NestedCalls:
