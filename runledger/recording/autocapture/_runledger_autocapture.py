@@ -743,7 +743,19 @@ def _iso(moment: Any) -> str | None:
 
 
 def report_used_packages() -> None:
+    _safely("world_size", _report_world_size)
     _safely("used", _report_used_packages)
+
+
+def _report_world_size() -> None:
+    """At exit, rank 0 of a distributed run says its world size even when nothing else was
+    reported in process (metrics printed and parsed from the output, as most scripts do)."""
+    if _state["world_size_reported"] or not _is_rank_zero():
+        return
+    size = _world_size()
+    if size is not None:
+        _state["world_size_reported"] = True
+        _write({"_runledger": "fact", "world_size": size})
 
 
 def _report_used_packages() -> None:
