@@ -372,3 +372,24 @@ def test_cmaes_without_its_package_is_one_line(project: Repo) -> None:
     err = proc.stderr.decode().strip().splitlines()
     assert err == ["runledger: error: --sampler cmaes needs the cmaes package: pip install cmaes"]
     assert not project.runs_json()
+
+
+def test_report_of_a_sweep_covers_its_children_and_not_the_parent(
+    project: Repo, tmp_path: Path
+) -> None:
+    proc = project.run(
+        "sweep", "-s", "x=uniform(0,1)", "--metric", "loss", "--trials", "3",
+        "--sampler", "random", "--seed", "1", "--", sys.executable, "train.py", "--x", "{x}",
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    sweep = _sweep_id(proc.stderr)
+    parents, children = _family(project, sweep)
+    page = tmp_path / "sweep.html"
+    report = project.run("report", "--sweep", sweep[:8], "-o", str(page))
+    assert report.returncode == 0, report.stderr
+    assert "(3 runs about loss" in report.stderr.decode()
+    html = page.read_text()
+    for child in children:
+        assert child["id"] in html
+    assert parents[0]["id"] not in html
