@@ -338,3 +338,58 @@ def test_prune_stops_unpromising_trials_on_their_intermediate_values(project: Re
         assert shown["trial"]["number"] >= 3  # the first trials are never pruned
         assert len(shown["series"]["loss"]) < 6
     assert parents[0]["metrics"]["trials"] == 10
+
+
+def test_objective_max_reads_the_largest_value_of_each_trials_series(project: Repo) -> None:
+    # train.py's loss falls by 0.5 a step: the last value is the lowest, the first the highest.
+    proc = project.run(
+        "sweep", "-s", "x=uniform(0,1)", "--metric", "loss", "--objective", "max",
+        "--trials", "3", "--sampler", "random", "--seed", "1",
+        "--", sys.executable, "train.py", "--x", "{x}",
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    sweep = _sweep_id(proc.stderr)
+    parents, children = _family(project, sweep)
+    assert len(children) == 3
+    for child in children:
+        assert child["metrics"]["loss"] == pytest.approx(_loss(child["params"]))
+    # each trial's objective is its step-0 value (last + 1.0); the parent keeps the best of them
+    objectives = [_loss(child["params"]) + 1.0 for child in children]
+    assert parents[0]["metrics"]["loss"] == pytest.approx(min(objectives))
+    assert parents[0]["metrics"]["loss"] != pytest.approx(min(_loss(c["params"]) for c in children))
+
+
+def test_cmaes_without_its_package_is_one_line(project: Repo) -> None:
+    pytest.importorskip("optuna")
+    if __import__("importlib").util.find_spec("cmaes") is not None:
+        pytest.skip("cmaes is installed here")
+    proc = project.run(
+        "sweep", "-s", "x=uniform(0,1)", "--metric", "loss", "--sampler", "cmaes",
+        "--trials", "2", "--", sys.executable, "train.py", "--x", "{x}",
+    )  # fmt: skip
+    assert proc.returncode != 0
+    err = proc.stderr.decode().strip().splitlines()
+    assert err == ["runledger: error: --sampler cmaes needs the cmaes package: pip install cmaes"]
+    assert not project.runs_json()
+
+
+def test_report_of_a_sweep_covers_its_children_and_not_the_parent(
+    project: Repo, tmp_path: Path
+) -> None:
+    proc = project.run(
+        "sweep", "-s", "x=uniform(0,1)", "--metric", "loss", "--trials", "3",
+        "--sampler", "random", "--seed", "1", "--", sys.executable, "train.py", "--x", "{x}",
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    sweep = _sweep_id(proc.stderr)
+    parents, children = _family(project, sweep)
+    page = tmp_path / "sweep.html"
+    report = project.run("report", "--sweep", sweep[:8], "-o", str(page))
+    assert report.returncode == 0, report.stderr
+    assert "(3 runs about loss" in report.stderr.decode()
+    html = page.read_text()
+    for child in children:
+        assert child["id"] in html
+    assert parents[0]["id"] not in html
