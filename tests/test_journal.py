@@ -464,6 +464,9 @@ def test_writing_the_run_waits_out_one_signal_but_not_two() -> None:
     # process, a busy machine may deliver both to another thread at once, and they merge.
     here = threading.main_thread().ident
     assert here is not None
+    # A job started with `&` by a non-interactive shell inherits SIGINT ignored; a user's
+    # terminal does not, and that is the case under test.
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
     with shielded():
         signal.pthread_kill(here, signal.SIGTERM)  # a scheduler stopping the job: held
         time.sleep(0.05)
@@ -474,3 +477,4 @@ def test_writing_the_run_waits_out_one_signal_but_not_two() -> None:
         signal.pthread_kill(here, signal.SIGINT)  # asked twice: stop now
         time.sleep(0.05)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    signal.signal(signal.SIGINT, inherited)

@@ -6,6 +6,7 @@ real Optuna storages (the default journal file, a shared SQLite file).
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -174,6 +175,8 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes_the_sweep(project: Repo) -> No
          sys.executable, "train.py", "--x", "{x}", "--sleep", "3"],
         cwd=project.path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True,
+        # as on a terminal: a job started with `&` by a script inherits SIGINT ignored
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     in_progress = project.path / ".git" / "runledger" / "in-progress"
     deadline = time.monotonic() + 120
@@ -393,3 +396,21 @@ def test_report_of_a_sweep_covers_its_children_and_not_the_parent(
     for child in children:
         assert child["id"] in html
     assert parents[0]["id"] not in html
+
+
+def test_group_by_over_a_sweep_groups_only_its_children(project: Repo) -> None:
+    outside = project.run("exec", sys.executable, "train.py", "--x", "0.5", timeout=600)
+    assert outside.returncode == 0, outside.stderr
+    proc = project.run(
+        "sweep", "-s", "x=0.1,0.2,0.3", "--metric", "loss", "--sampler", "grid",
+        "--", sys.executable, "train.py", "--x", "{x}",
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    sweep = _sweep_id(proc.stderr)
+    grouped = project.run(
+        "compare", "--sweep", sweep[:8], "--group-by", "status", "--format", "json"
+    )
+    assert grouped.returncode == 0, grouped.stderr
+    groups = json.loads(grouped.stdout)["groups"]
+    assert [group["count"] for group in groups] == [3]  # the trials: not the parent, nor x=0.5

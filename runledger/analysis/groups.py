@@ -36,6 +36,9 @@ class Stats:
     @classmethod
     def of(cls, values: Sequence[float]) -> Stats:
         count = len(values)
+        low, high = min(values), max(values)
+        if low == high:  # equal values: exactly that mean and no spread, not rounding noise
+            return cls(count, low, 0.0 if count > 1 else None, low, high)
         mean = math.fsum(values) / count
         std = None
         if count > 1:

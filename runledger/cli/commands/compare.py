@@ -114,12 +114,13 @@ def group_compare(
     where: str | None = None,
     metric: str | None = None,
     maximize: bool | None = None,
+    sweep: str | None = None,
 ) -> Grouping:
     from runledger.analysis.compare import require_metric
     from runledger.analysis.groups import group_runs
 
     repo = git.discover(cwd)
-    runs = choose_runs(Ledger(repo), specs, row_filter(where))
+    runs = choose_runs(Ledger(repo), specs, row_filter(where), sweep)
     if metric is not None:
         require_metric(runs, metric)
     return group_runs(
@@ -233,7 +234,13 @@ def compare_command(
     output_format = parse_format(fmt)
     if group_by:
         grouping = group_compare(
-            Path.cwd(), runs or [], group_by, where=where, metric=metric, maximize=maximize
+            Path.cwd(),
+            runs or [],
+            group_by,
+            where=where,
+            metric=metric,
+            maximize=maximize,
+            sweep=sweep,
         )
         print_grouping(grouping, output_format)
         return
