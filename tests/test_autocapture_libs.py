@@ -249,6 +249,10 @@ def test_xgboost_train_evals_with_steps(repo: Repo) -> None:
     assert steps == [0, 1, 2, 3]
     assert values == sorted(values, reverse=True)
     assert set(run["metrics"]) == {"train-logloss", "eval-logloss"}
+    # the booster's params, which never pass through a command line or a parser
+    assert run["params"]["max_depth"] == 2 and run["params"]["objective"] == "binary:logistic"
+    assert run["params"]["num_boost_round"] == 4
+    assert run["param_sources"]["max_depth"] == "xgboost"
 
 
 @needs("xgboost", "sklearn")
@@ -268,6 +272,8 @@ def test_xgboost_sklearn_api(repo: Repo) -> None:
     _, run = exec_run(repo, sys.executable, "train.py")
 
     assert [step for step, _ in series(run, "validation_0-error")] == [0, 1, 2]
+    assert run["params"]["max_depth"] == 2 and run["params"]["eval_metric"] == "error"
+    assert run["params"]["num_boost_round"] == 3  # n_estimators, as the estimator trains
 
 
 @needs("lightgbm", "sklearn")
@@ -289,6 +295,8 @@ def test_lightgbm_eval_results_with_steps(repo: Repo) -> None:
     _, run = exec_run(repo, sys.executable, "train.py")
 
     assert [step for step, _ in series(run, "valid-binary_logloss")] == [0, 1, 2]
+    assert run["params"]["objective"] == "binary" and run["params"]["num_boost_round"] == 3
+    assert run["param_sources"]["objective"] == "lightgbm"
 
 
 @needs("tensorboardX")

@@ -595,6 +595,7 @@ def _patch_xgboost(_name: str, module: Any) -> None:
 
     def make(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _safely("xgboost", lambda: _report_booster_params("xgboost", original, args, kwargs))
             if len(args) <= 3:  # callbacks is keyword-only since xgboost 1.6
                 callbacks = list(kwargs.get("callbacks") or [])
                 callbacks.append(RunledgerCallback())
@@ -604,6 +605,28 @@ def _patch_xgboost(_name: str, module: Any) -> None:
         return wrapper
 
     _patch_function_everywhere(original, make, ("xgboost.training", "xgboost", "xgboost.sklearn"))
+
+
+def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -> None:
+    """``train(params, data, num_boost_round, ...)``: the booster's params as the program
+    passed them (None meaning "the library's default" is left out) and the number of rounds."""
+    params = args[0] if args else kwargs.get("params")
+    if isinstance(params, (list, tuple)):  # xgboost also takes a list of (name, value) pairs
+        params = dict(pair for pair in params if isinstance(pair, tuple) and len(pair) == 2)
+    if not isinstance(params, dict):
+        return
+    chosen = {str(key): value for key, value in params.items() if value is not None}
+    if len(args) > 2:
+        rounds = args[2]
+    elif "num_boost_round" in kwargs:
+        rounds = kwargs["num_boost_round"]
+    else:
+        import inspect
+
+        rounds = inspect.signature(original).parameters["num_boost_round"].default
+    if isinstance(rounds, int):
+        chosen.setdefault("num_boost_round", rounds)
+    report_params(source, chosen)
 
 
 def _report_boosting(source: str, evals_log: Any, step: Any) -> None:
@@ -634,6 +657,7 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
 
     def make(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _safely("lightgbm", lambda: _report_booster_params("lightgbm", original, args, kwargs))
             callbacks = kwargs.get("callbacks")
             if callbacks is None or isinstance(callbacks, (list, tuple)):
                 kwargs["callbacks"] = list(callbacks or []) + [on_iteration]

@@ -24,7 +24,9 @@ AUTOCAPTURE_ENV: Final = "RUNLEDGER_AUTOCAPTURE"
 OWNER_ENV: Final = "RUNLEDGER_AUTOCAPTURE_OWNER"
 FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 # The sources the in-process hooks report params under, in the order they are merged.
-PARAM_SOURCES: Final = ("argparse", "click", "jsonargparse", "absl", "hydra")
+PARAM_SOURCES: Final = (
+    "argparse", "click", "jsonargparse", "absl", "xgboost", "lightgbm", "hydra"
+)  # fmt: skip
 
 _PYTHON_NAME: Final = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)
 _SHEBANG_BYTES: Final = 512

@@ -69,7 +69,9 @@ CONFIG_FLAGS: Final = frozenset(
 # applied, so it outranks argv's text; "inprocess" is what the program's own parser gave.
 PRECEDENCE: Final = ("default", "config", "argv", "hydra", "inprocess", "log_params", "cli")
 # Source names of the in-process capture (capture/inprocess.py), ranked as "inprocess".
-INPROCESS_SOURCES: Final = frozenset({"argparse", "click", "typer", "jsonargparse", "absl"})
+INPROCESS_SOURCES: Final = frozenset(
+    {"argparse", "click", "typer", "jsonargparse", "absl", "xgboost", "lightgbm"}
+)
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
 # A YAML file of a few KB can alias itself into billions of values; stop long before that.
 MAX_CONFIG_VALUES: Final = 100_000
