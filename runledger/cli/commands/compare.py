@@ -135,12 +135,13 @@ def group_compare(
 def print_grouping(grouping: Grouping, fmt: Format) -> None:
     from runledger.analysis import groups
 
+    # csv and markdown are read on terminals too: through the boundary, as ungrouped ones are
     if fmt == "csv":
-        sys.stdout.write(groups.to_csv(grouping))
+        sys.stdout.write(safe(groups.to_csv(grouping), newlines=True))
     elif fmt == "json":
         sys.stdout.write(groups.to_json_text(grouping))
     elif fmt == "markdown":
-        sys.stdout.write(groups.to_markdown(grouping))
+        sys.stdout.write(safe(groups.to_markdown(grouping), newlines=True))
     else:
         from runledger.views.compare import render_grouping
 
