@@ -244,11 +244,11 @@ def test_xgboost_train_evals_with_steps(repo: Repo) -> None:
 
     _, run = exec_run(repo, sys.executable, "train.py")
 
-    steps = [step for step, _ in series(run, "eval-logloss")]
-    values = [value for _, value in series(run, "eval-logloss")]
+    steps = [step for step, _ in series(run, "eval_logloss")]
+    values = [value for _, value in series(run, "eval_logloss")]
     assert steps == [0, 1, 2, 3]
     assert values == sorted(values, reverse=True)
-    assert set(run["metrics"]) == {"train-logloss", "eval-logloss"}
+    assert set(run["metrics"]) == {"train_logloss", "eval_logloss"}
     # the booster's params, which never pass through a command line or a parser
     assert run["params"]["max_depth"] == 2 and run["params"]["objective"] == "binary:logistic"
     assert run["params"]["num_boost_round"] == 4
@@ -271,7 +271,7 @@ def test_xgboost_sklearn_api(repo: Repo) -> None:
 
     _, run = exec_run(repo, sys.executable, "train.py")
 
-    assert [step for step, _ in series(run, "validation_0-error")] == [0, 1, 2]
+    assert [step for step, _ in series(run, "validation_0_error")] == [0, 1, 2]
     assert run["params"]["max_depth"] == 2 and run["params"]["eval_metric"] == "error"
     assert run["params"]["num_boost_round"] == 3  # n_estimators, as the estimator trains
 
@@ -288,13 +288,19 @@ def test_lightgbm_eval_results_with_steps(repo: Repo) -> None:
         train = lgb.Dataset(X[:400], y[:400])
         valid = lgb.Dataset(X[400:], y[400:], reference=train)
         params = {"objective": "binary", "metric": "binary_logloss", "verbose": -1}
-        lgb.train(params, train, num_boost_round=3, valid_sets=[valid], valid_names=["valid"])
+        lgb.train(
+            params, train, num_boost_round=3, valid_sets=[valid], valid_names=["valid"],
+            callbacks=[lgb.early_stopping(stopping_rounds=5), lgb.log_evaluation(1)],
+        )
         """,
     )
 
     _, run = exec_run(repo, sys.executable, "train.py")
 
-    assert [step for step, _ in series(run, "valid-binary_logloss")] == [0, 1, 2]
+    # every round, the last included (early stopping raises on it), and the printed
+    # "[3]\tvalid's binary_logloss: ..." lines are the same series, not a second one
+    assert [step for step, _ in series(run, "valid_binary_logloss")] == [0, 1, 2]
+    assert set(run["metrics"]) == {"valid_binary_logloss"}
     assert run["params"]["objective"] == "binary" and run["params"]["num_boost_round"] == 3
     assert run["param_sources"]["objective"] == "lightgbm"
 

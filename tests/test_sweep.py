@@ -72,21 +72,25 @@ def _sweep_id(stderr: bytes) -> str:
     raise AssertionError(stderr.decode())
 
 
+def _swept(repo: Repo, *args: str) -> tuple[Any, str, list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run ``runledger sweep ARGS`` to its end: (the process, sweep id, parents, children)."""
+    proc = repo.run("sweep", *args, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    sweep = _sweep_id(proc.stderr)
+    return (proc, sweep, *_family(repo, sweep))
+
+
 # --- the search ---------------------------------------------------------------------------------
 
 
 def test_a_sweep_of_20_trials_records_20_children_and_a_parent_with_the_best(
     project: Repo,
 ) -> None:
-    proc = project.run(
-        "sweep", "-s", "x=uniform(0,1)", "-s", "depth=int(1,4)", "--metric", "loss",
+    proc, sweep, parents, children = _swept(
+        project, "-s", "x=uniform(0,1)", "-s", "depth=int(1,4)", "--metric", "loss",
         "--trials", "20", "--sampler", "random", "--seed", "3",
         "--", sys.executable, "train.py", "--x", "{x}",
-        timeout=600,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    sweep = _sweep_id(proc.stderr)
-    parents, children = _family(project, sweep)
     assert len(children) == 20 and len(parents) == 1
     parent = parents[0]
     assert parent["id"] == sweep
@@ -138,14 +142,10 @@ def _moment(text: str) -> float:
 
 
 def test_a_failing_trial_is_a_failed_run_and_the_search_goes_on(project: Repo) -> None:
-    proc = project.run(
-        "sweep", "-s", "x=0.1,0.5,0.9", "--metric", "loss",
+    proc, sweep, parents, children = _swept(
+        project, "-s", "x=0.1,0.5,0.9", "--metric", "loss",
         "--", sys.executable, "train.py", "--x", "{x}", "--fail-above", "0.7",
-        timeout=600,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    sweep = _sweep_id(proc.stderr)
-    parents, children = _family(project, sweep)
     by_x = {child["params"]["x"]: child for child in children}
     assert by_x[0.9]["status"] == "failed"
     assert by_x[0.1]["status"] == by_x[0.5]["status"] == "ok"
@@ -345,15 +345,11 @@ def test_prune_stops_unpromising_trials_on_their_intermediate_values(project: Re
 
 def test_objective_max_reads_the_largest_value_of_each_trials_series(project: Repo) -> None:
     # train.py's loss falls by 0.5 a step: the last value is the lowest, the first the highest.
-    proc = project.run(
-        "sweep", "-s", "x=uniform(0,1)", "--metric", "loss", "--objective", "max",
+    proc, sweep, parents, children = _swept(
+        project, "-s", "x=uniform(0,1)", "--metric", "loss", "--objective", "max",
         "--trials", "3", "--sampler", "random", "--seed", "1",
         "--", sys.executable, "train.py", "--x", "{x}",
-        timeout=600,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    sweep = _sweep_id(proc.stderr)
-    parents, children = _family(project, sweep)
     assert len(children) == 3
     for child in children:
         assert child["metrics"]["loss"] == pytest.approx(_loss(child["params"]))
@@ -380,14 +376,10 @@ def test_cmaes_without_its_package_is_one_line(project: Repo) -> None:
 def test_report_of_a_sweep_covers_its_children_and_not_the_parent(
     project: Repo, tmp_path: Path
 ) -> None:
-    proc = project.run(
-        "sweep", "-s", "x=uniform(0,1)", "--metric", "loss", "--trials", "3",
+    proc, sweep, parents, children = _swept(
+        project, "-s", "x=uniform(0,1)", "--metric", "loss", "--trials", "3",
         "--sampler", "random", "--seed", "1", "--", sys.executable, "train.py", "--x", "{x}",
-        timeout=600,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    sweep = _sweep_id(proc.stderr)
-    parents, children = _family(project, sweep)
     page = tmp_path / "sweep.html"
     report = project.run("report", "--sweep", sweep[:8], "-o", str(page))
     assert report.returncode == 0, report.stderr

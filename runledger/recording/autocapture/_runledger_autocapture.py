@@ -635,7 +635,10 @@ def _report_boosting(source: str, evals_log: Any, step: Any) -> None:
         for metric_name, history in metrics.items():
             if history:
                 last = history[-1]
-                values[f"{data_name}-{metric_name}"] = last[0] if isinstance(last, tuple) else last
+                # named as the round's printed line is read (eval-logloss -> eval_logloss),
+                # so the printed values and these are one series
+                name = f"{data_name}_{metric_name}".replace("-", "_")
+                values[name] = last[0] if isinstance(last, tuple) else last
     report_metrics(source, values, step=step)
 
 
@@ -648,12 +651,14 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
         def report() -> None:
             values: dict[str, Any] = {}
             for entry in env.evaluation_result_list or ():
-                values[f"{entry[0]}-{entry[1]}"] = entry[2]
+                values[f"{entry[0]}_{entry[1]}".replace("-", "_")] = entry[2]
             report_metrics("lightgbm", values, step=env.iteration)
 
         _safely("lightgbm", report)
 
-    on_iteration.order = 100  # type: ignore[attr-defined]  # after the user's callbacks
+    # Before early_stopping (order 30), which raises on the last round: the round it stops on
+    # is still recorded. The evaluation results are computed before any callback runs.
+    on_iteration.order = 1  # type: ignore[attr-defined]
 
     def make(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
