@@ -40,7 +40,9 @@ _MAX_ERRORS = 20
 _MAX_DEPTH = 12
 _MAX_ITEMS = 2000
 
-_state: dict[str, Any] = {"owner": None, "errors": 0, "world_size_reported": False}
+_state: dict[str, Any] = {
+    "owner": None, "errors": 0, "world_size_reported": False, "warnings_shimmed": False
+}  # fmt: skip
 _local = threading.local()
 
 
@@ -228,21 +230,18 @@ def _wrap(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
     return True
 
 
-_WARNINGS_SHIMMED: list[bool] = []
-
-
 def _attribute_warnings_past_wrappers() -> None:
     """Point a library's ``warnings.warn(..., stacklevel=N)`` at the line it points at bare.
 
     A wrapper is one more frame, so a warning aimed at its caller would name this file; the shim
     of ``warnings.showwarning`` moves such a location to the first frame outside this file.
     """
-    if _WARNINGS_SHIMMED:
+    if _state["warnings_shimmed"]:
         return
-    _WARNINGS_SHIMMED.append(True)
+    _state["warnings_shimmed"] = True
     import warnings
 
-    here = _warning_code_file()
+    here = _attribute_warnings_past_wrappers.__code__.co_filename  # as frames name this file
     previous = warnings.showwarning
 
     def showwarning(
@@ -269,10 +268,6 @@ def _attribute_warnings_past_wrappers() -> None:
         return previous(message, category, filename, lineno, file, line)
 
     warnings.showwarning = showwarning
-
-
-def _warning_code_file() -> str:
-    return _attribute_warnings_past_wrappers.__code__.co_filename
 
 
 class _NestedCalls:
