@@ -123,6 +123,17 @@ def test_every_command_survives_any_arguments(ledger: Repo, name: str) -> None:
     run()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("reproduce", "--outputs", "\x00"), ("report", "--output", "\x00"), ("ls", "\x00")],
+)
+def test_a_nul_byte_in_an_argument_is_a_usage_error(ledger: Repo, args: tuple[str, ...]) -> None:
+    # Hypothesis found this one: a path option holding NUL made os.stat raise in click.
+    result = ledger.cli(*args)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == "runledger: error: an argument contains a NUL byte\n"
+
+
 @settings(
     deadline=None,
     max_examples=examples(12),

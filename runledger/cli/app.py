@@ -39,9 +39,14 @@ class RunledgerGroup(TyperGroup):
         tolerant_output()
 
         given = kwargs.get("args", args[0] if args else None)
-        recover_runs(list(given) if given is not None else sys.argv[1:])
+        argv = list(given) if given is not None else sys.argv[1:]
+        recover_runs(argv)
         try:
             kwargs["standalone_mode"] = False
+            if any("\x00" in str(arg) for arg in argv):
+                # No program can be given a NUL (argv is C strings); only a caller in Python
+                # can. Paths with one make os.stat raise ValueError deep inside click.
+                raise click_exceptions.UsageError("an argument contains a NUL byte")
             result = super().main(*args, **kwargs)
         except RunledgerError as error:
             code = report_error(error)
