@@ -3,13 +3,17 @@
     python benchmarks/populate.py --runs 1000 /tmp/ledger   # once
     python benchmarks/bench_completion.py /tmp/ledger
 
-Each case is a real process, as the shell starts it; the median of 15 runs is printed, next to
-a bare ``python -c pass`` (the interpreter's own start-up, which no completion can beat).
+Each case is a real process, as the shell starts it. The cases are interleaved, round after
+round, so load from other jobs falls on all of them alike; the medians of wall and CPU time
+(user + system, the steadier figure on a shared machine) are printed next to a bare
+``python -c pass`` (the interpreter's own start-up, which no completion can beat).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,26 +39,51 @@ CASES = {
             "COMP_CWORD": "3",
         },
     ),
+    "ls --tag <TAB>": (
+        [sys.executable, "-m", "runledger"],
+        {
+            "_RUNLEDGER_COMPLETE": "complete_bash",
+            "COMP_WORDS": "runledger ls --tag ",
+            "COMP_CWORD": "3",
+        },
+    ),
 }
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
-    repo = Path(sys.argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("repo", type=Path, help="a repository with a ledger (populate.py)")
+    parser.add_argument("--rounds", type=int, default=15)
+    options = parser.parse_args()
     subprocess.run(
         [sys.executable, "-m", "runledger", "ls", "-n", "1"],
-        cwd=repo,
+        cwd=options.repo,
         check=True,
         capture_output=True,
         env=os.environ | {"PYTHONPATH": str(ROOT)},
     )
-    for label, (command, extra) in CASES.items():
-        env = os.environ | {"PYTHONPATH": str(ROOT)} | extra
-        times = []
-        for _ in range(15):
+    wall: dict[str, list[float]] = {label: [] for label in CASES}
+    cpu: dict[str, list[float]] = {label: [] for label in CASES}
+    for _ in range(options.rounds):
+        for label, (command, extra) in CASES.items():
+            env = os.environ | {"PYTHONPATH": str(ROOT)} | extra
+            cpu_before = _children_cpu()
             start = time.perf_counter()
-            subprocess.run(command, cwd=repo, env=env, check=True, capture_output=True)
-            times.append(time.perf_counter() - start)
-        print(f"{label:28s} median {statistics.median(times) * 1000:6.1f} ms")
+            subprocess.run(command, cwd=options.repo, env=env, check=True, capture_output=True)
+            wall[label].append(time.perf_counter() - start)
+            cpu[label].append(_children_cpu() - cpu_before)
+    load = os.getloadavg()[0]
+    print(f"medians of {options.rounds} interleaved rounds, load average {load:.1f}")
+    for label in CASES:
+        print(
+            f"{label:28s} wall {statistics.median(wall[label]) * 1000:6.1f} ms"
+            f"   cpu {statistics.median(cpu[label]) * 1000:6.1f} ms"
+        )
 
 
 if __name__ == "__main__":

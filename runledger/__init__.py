@@ -7,13 +7,15 @@ outside ``runledger exec``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from runledger.version import __version__
+
+TYPE_CHECKING = False  # not typing's: importing typing costs milliseconds on every TAB
 
 __all__ = ["__version__", "load_runs", "log", "log_params"]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     import pandas
 
 

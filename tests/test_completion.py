@@ -68,3 +68,13 @@ def test_show_completion_prints_the_script(repo: Repo) -> None:
     assert "_RUNLEDGER_COMPLETE=complete_bash" in result.stdout.decode()
     help_text = repo.run("--help", env={"COLUMNS": "80"}).stdout.decode()
     assert "--install-completion" in help_text
+
+
+def test_a_pulled_name_with_control_characters_is_not_offered(repo: Repo) -> None:
+    # Completion output lands in the user's prompt: an OSC 52 in a metric name would set the
+    # clipboard there.
+    make_run(
+        repo, A, "2026-01-01T10:00:00.000Z", metrics={"val_auc": 0.9, "x\x1b]52;c;aGk=\x07": 1}
+    )
+    assert repo.cli("ls").exit_code == 0
+    assert bash(repo, "runledger compare --metric ") == ["val_auc"]

@@ -6,12 +6,9 @@ it sits in front of every training run; ``runledger exec --help`` still goes thr
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
-
-from runledger.cli.startup import tolerant_output
-from runledger.crash import report_bug, report_error
-from runledger.errors import RunledgerError
 
 EXEC_HELP_FLAGS = frozenset({"-h", "--help"})
 
@@ -27,6 +24,8 @@ def _exec_fast_path(args: Sequence[str]) -> int | None:
         if not arg.startswith("-") or arg == "--":
             break
     from runledger.cli.exec_args import parse_exec_args
+    from runledger.crash import report_bug, report_error
+    from runledger.errors import RunledgerError
     from runledger.recording.recorder import exec_command
 
     try:
@@ -40,17 +39,14 @@ def _exec_fast_path(args: Sequence[str]) -> int | None:
 
 
 def _completion_fast_path() -> bool:
-    """Answer a shell's request to complete a RUN, METRIC or tag without importing typer."""
-    import os
-
+    """Answer a shell's request to complete a RUN, METRIC or tag without importing typer (or
+    anything this module would otherwise import first: it runs on every TAB)."""
     if "_RUNLEDGER_COMPLETE" not in os.environ:
         return False
-    from pathlib import Path
-
     from runledger.cli.completion import answer
 
     try:
-        reply = answer(os.environ, Path.cwd())
+        reply = answer(os.environ, os.getcwd())
     except Exception:  # noqa: BLE001 - completion must never print a traceback into a prompt
         reply = ""
     if reply is None:
@@ -61,9 +57,11 @@ def _completion_fast_path() -> bool:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    tolerant_output()
     if argv is None and _completion_fast_path():
         sys.exit(0)
+    from runledger.cli.startup import tolerant_output
+
+    tolerant_output()
     code = _exec_fast_path(args)
     if code is not None:
         sys.exit(code)

@@ -66,9 +66,9 @@ def anything_in_progress(cwd: Path) -> bool:
     """Whether a run may be in progress or abandoned in the repository around ``cwd``: its
     in-progress folder has an entry. Cheap, for the start of every command: recovery and
     what it imports are loaded only when this says so."""
-    from runledger.store import git
+    from runledger.store.gitdir import find_common_dir
 
-    common_dir = git.find_common_dir(cwd)
+    common_dir = find_common_dir(cwd)
     if common_dir is None:
         return False
     try:

@@ -293,8 +293,8 @@ def recover_abandoned(common_dir: Path, open_repo: Callable[[], git.Repo]) -> No
 
 def recover_here(cwd: Path) -> None:
     """Recovery at the start of a command, for the repository around ``cwd`` (if any)."""
-    from runledger.store import git
+    from runledger.store.gitdir import find_common_dir
 
-    common_dir = git.find_common_dir(cwd)
+    common_dir = find_common_dir(cwd)
     if common_dir is not None:
         recover_abandoned(common_dir, lambda: git.discover(cwd))

@@ -159,38 +159,6 @@ def discover(cwd: Path | str) -> Repo:
     return discover_with_head(cwd)[0]
 
 
-def find_common_dir(cwd: Path | str) -> Path | None:
-    """The git common directory around ``cwd``, found by reading files, not by running git.
-
-    Best effort and cheap, for work every command does at start-up (journal recovery): a
-    wrong or missing answer only postpones that work to a later command.
-    """
-    try:
-        explicit = os.environ.get("GIT_COMMON_DIR") or os.environ.get("GIT_DIR")
-        if explicit:
-            git_dir: Path | None = Path(cwd, explicit)
-        else:
-            git_dir = None
-            for folder in (Path(os.path.abspath(cwd)), *Path(os.path.abspath(cwd)).parents):
-                dot_git = folder / ".git"
-                if dot_git.is_dir():
-                    git_dir = dot_git
-                elif dot_git.is_file():
-                    text = dot_git.read_text(errors="replace").strip()
-                    if text.startswith("gitdir:"):
-                        git_dir = folder / text[len("gitdir:") :].strip()
-                if git_dir is not None:
-                    break
-        if git_dir is None:
-            return None
-        commondir = git_dir / "commondir"
-        if commondir.is_file():
-            return (git_dir / commondir.read_text(errors="replace").strip()).resolve()
-        return git_dir.resolve()
-    except OSError:
-        return None
-
-
 def head_state(repo: Repo) -> HeadState:
     return discover_with_head(repo.root)[1]
 
