@@ -499,6 +499,53 @@ def test_optuna_trial_lines_are_not_metrics(repo: Repo) -> None:
     assert set(run["metrics"]) <= {"value", "trials"}
 
 
+@needs("optuna")
+def test_an_in_process_study_parent_holds_its_best_value(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import optuna
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        search = optuna.samplers.GridSampler({"n": [1, 3, 2]}, seed=0)
+        study = optuna.create_study(direction="maximize", sampler=search)
+        study.optimize(lambda t: t.suggest_int("n", 1, 3) * 10, n_trials=3)
+        """,
+    )
+    proc = repo.run("exec", sys.executable, "train.py", timeout=120)
+    assert b"with 3 child runs" in proc.stderr, proc.stderr.decode()
+
+    runs = repo.runs_json()
+    parent = next(run for run in runs if run["parent"] is None)
+    best = next(run for run in runs if run["params"].get("n") == 3)
+    # maximized: the largest value, not the last or the smallest
+    assert parent["metrics"]["value"] == 30
+    shown = repo.cli("show", parent["id"], "--json").json()
+    assert shown["trial"]["direction"] == "maximize"
+    assert shown["trial"]["best_run"] == best["id"]
+    best_trial = repo.cli("show", best["id"], "--json").json()["trial"]["number"]
+    assert shown["trial"]["best_trial"] == best_trial
+
+
+@needs("optuna")
+def test_a_multi_objective_study_parent_claims_no_best(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import optuna
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(directions=["minimize", "maximize"])
+        study.optimize(lambda t: (t.suggest_int("n", 1, 3), 1.0), n_trials=2)
+        """,
+    )
+    proc = repo.run("exec", sys.executable, "train.py", timeout=120)
+    assert b"with 2 child runs" in proc.stderr, proc.stderr.decode()
+
+    parent = next(run for run in repo.runs_json() if run["parent"] is None)
+    shown = repo.cli("show", parent["id"], "--json").json()
+    assert shown["trial"] == {"role": "study", "trials": 2, "directions": ["minimize", "maximize"]}
+    assert not {"value", "value_0", "value_1"} & set(parent["metrics"])
+
+
 @needs("torch", "tensorboardX")
 def test_torchrun_workers_rank_zero_reports_and_the_launcher_does_not(repo: Repo) -> None:
     torchrun = Path(sys.executable).with_name("torchrun")

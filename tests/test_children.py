@@ -71,8 +71,6 @@ def test_in_process_optuna_study_of_30_trials_becomes_30_children(repo: Repo) ->
     assert parent["sweep"] == parent["id"]
     assert {child["sweep"] for child in children} == {parent["id"]}
     assert {child["commit"] for child in children} == {parent["commit"]}
-    # the trials' own values, not one metric of the whole study
-    assert "value" not in parent["metrics"]
     failed = [child for child in children if child["status"] == "failed"]
     assert [child["name"] for child in failed] == ["trial 3"]
     assert all(set(child["params"]) == {"x"} for child in children)
@@ -80,6 +78,16 @@ def test_in_process_optuna_study_of_30_trials_becomes_30_children(repo: Repo) ->
     assert len(ok) == 29
     for child in ok:
         assert child["metrics"]["value"] == pytest.approx((child["params"]["x"] - 2) ** 2)
+    # the parent holds the study's result, as a `runledger sweep` parent does: the best value
+    # (a minimized objective) and the trial and child run that reached it
+    best = min(ok, key=lambda child: child["metrics"]["value"])
+    assert parent["metrics"]["value"] == best["metrics"]["value"]
+    shown_parent = repo.cli("show", parent["id"], "--json").json()
+    assert shown_parent["trial"]["role"] == "study"
+    assert shown_parent["trial"]["direction"] == "minimize"
+    assert shown_parent["trial"]["best_run"] == best["id"]
+    assert shown_parent["trial"]["trials"] == 30
+    assert f"run {best['id'][:8]}" in repo.cli("show", parent["id"]).stdout
 
     # show: the intermediate values are the child's series, its trial table is kept
     shown = repo.cli("show", ok[0]["id"], "--json").json()

@@ -252,6 +252,59 @@ def _trial_spec(record: Mapping[str, Any]) -> ChildSpec:
     )
 
 
+def with_study_best(parent: Run, specs: Sequence[ChildSpec], records: Iterable[Any]) -> Run:
+    """``parent`` of an in-process Optuna study with the study's best value as its metric
+    (unless the program reported one of that name itself) and a ``trial`` table saying so
+    (``role = "study"``, ``direction``, ``best_trial``, ``trials``), as a ``runledger sweep``
+    parent has: ``ls`` then shows the result of the search on the parent's row. Only for a
+    single objective whose direction the trial lines name."""
+    directions = next(
+        (
+            record["directions"]
+            for record in records
+            if isinstance(record, Mapping)
+            and record.get("_runledger") == TRIAL_RECORD
+            and isinstance(record.get("directions"), list)
+        ),
+        None,
+    )
+    if parent.trial or not specs or directions is None:
+        return parent
+    table: dict[str, Any] = {"role": "study", "trials": len(specs)}
+    if len(directions) != 1 or directions[0] not in ("minimize", "maximize"):
+        table["directions"] = [str(direction) for direction in directions]
+        return replace(parent, trial=table)
+    direction = directions[0]
+    table["direction"] = direction
+    finished = [
+        (spec, next(iter(spec.final.values())))
+        for spec in specs
+        if spec.status == "ok" and len(spec.final) == 1
+    ]
+    finished = [(spec, value) for spec, value in finished if not math.isnan(value)]
+    if not finished:
+        return replace(parent, trial=table)
+    pick = min if direction == "minimize" else max
+    best_spec, best = pick(finished, key=lambda item: item[1])  # ties: the earliest trial
+    name = next(iter(best_spec.final))
+    metrics = dict(parent.metrics)
+    metrics.setdefault(name, MetricSummary(last=best, min=best, max=best))
+    table["metric"] = name
+    if best_spec.trial and "number" in best_spec.trial:
+        table["best_trial"] = best_spec.trial["number"]
+    return replace(parent, metrics=metrics, trial=table)
+
+
+def with_best_run(parent: Run, children: Sequence[Run]) -> Run:
+    """``parent`` whose study table names the child run of its best trial."""
+    if not parent.trial or parent.trial.get("role") != "study" or "best_trial" not in parent.trial:
+        return parent
+    for child in children:
+        if child.trial and child.trial.get("number") == parent.trial["best_trial"]:
+            return replace(parent, trial={**parent.trial, "best_run": child.id})
+    return parent
+
+
 def _metric_name(names: Any, position: int, default: str) -> str:
     if isinstance(names, list) and position < len(names) and isinstance(names[position], str):
         return names[position] or default

@@ -605,9 +605,10 @@ def record(
     ledger = Ledger(prepared.repo)
     children: list[Run] = []
     if specs:
-        from runledger.recording.children import build_children
+        from runledger.recording.children import build_children, with_best_run
 
         children = build_children(run, specs)
+        run = with_best_run(run, children)
         ledger.write_family(run, children, ident, int(time.time()), with_parent=True)
     else:
         ledger.write(run, ident, int(time.time()))
@@ -648,7 +649,10 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
             run = build_run(prepared, outcome, hydra_jobs=hydra_jobs, redactor=redactor)
             specs = child_specs(prepared, outcome, run.status, hydra_jobs, redactor)
             if specs:
+                from runledger.recording.children import with_study_best
+
                 run = replace(run, sweep=run.sweep or run.id)
+                run = with_study_best(run, specs, outcome.collector.records)
             children = record(prepared, run, outcome.capture.config, specs)
     except (RunledgerError, OSError) as exc:
         _not_recorded(prepared, run_journal, run, _cause(exc))

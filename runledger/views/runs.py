@@ -306,6 +306,8 @@ def render_run(run: Run, out: Console | None = None) -> None:
         head.add_row(
             "sweep", f"{safe(run.sweep)}  (list its trials: runledger ls --children {run.id})"
         )
+    if not run.parent and run.trial and "best_trial" in run.trial:
+        head.add_row("best trial", _best_trial_text(run.trial))
     if run.parent and run.trial and "number" in run.trial:
         state = f" ({safe(str(run.trial['state']))})" if "state" in run.trial else ""
         head.add_row("trial", f"{safe(str(run.trial['number']))}{state}")
@@ -606,3 +608,13 @@ def render_verification(verification: Verification, out: Console | None = None) 
     summary = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
     where = f" in the store {verification.store}" if verification.store else ""
     out.print(f"run {safe(ids.short_id(verification.run.id))}{safe(where)}: {summary}")
+
+
+def _best_trial_text(search: dict[str, Any]) -> str:
+    """'7 (minimize value), run 6g3k…' for a sweep's or an in-process study's parent."""
+    text = safe(str(search["best_trial"]))
+    if "direction" in search and "metric" in search:
+        text += f" ({safe(str(search['direction']))} {safe(str(search['metric']))})"
+    if isinstance(search.get("best_run"), str):
+        text += f", run {safe(ids.short_id(search['best_run']))}"
+    return text

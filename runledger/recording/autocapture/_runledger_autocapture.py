@@ -748,6 +748,7 @@ def _report_trial(study: Any, trial: Any, reported: Any) -> None:
                 "value": values[0] if values and len(values) == 1 else None,
                 "values": list(values) if values else None,
                 "state": state,
+                "directions": _directions(study),
                 "intermediate": {
                     str(step): value for step, value in sorted(trial.intermediate_values.items())
                 },
@@ -757,6 +758,13 @@ def _report_trial(study: Any, trial: Any, reported: Any) -> None:
         )
 
     _safely("optuna", report)
+
+
+def _directions(study: Any) -> Any:
+    try:
+        return [str(getattr(d, "name", d)).lower() for d in study.directions]
+    except Exception:  # an Optuna without ``directions``: the parent just gets no best
+        return None
 
 
 def _iso(moment: Any) -> str | None:
