@@ -95,13 +95,13 @@ def load(repo_root: Path) -> ProjectConfig:
 
 def parse(raw: bytes, path: Path) -> ProjectConfig:
     """The config in ``raw``; UserError naming the key on any mistake."""
-    import tomllib  # only repositories that have a config pay for the import
+    from runledger.model import tomlread  # only repositories that have a config pay for it
 
     try:
-        data = tomllib.loads(raw.decode())
+        data = tomlread.loads(raw.decode())
     except UnicodeDecodeError as error:
         raise UserError(f"{CONFIG_FILE}: not UTF-8 text ({error.reason})") from error
-    except tomllib.TOMLDecodeError as error:
+    except tomlread.TOMLDecodeError as error:
         raise UserError(f"{CONFIG_FILE}: not valid TOML: {error}") from error
     _refuse_unknown(data, _TOP_KEYS, "")
     reproduce = data.get("reproduce", {})

@@ -66,9 +66,9 @@ def dumps(data: Mapping[str, Any]) -> str:
 
 def loads(text: str) -> dict[str, Any]:
     """The dict that :func:`dumps` wrote as ``text``."""
-    import tomllib  # only readers need it: exec writes and never parses
+    from runledger.model import tomlread  # only readers need it: exec writes and never parses
 
-    parsed = tomllib.loads(text)
+    parsed = tomlread.loads(text)
     if MARKER not in text and "\\u" not in text and "\\U" not in text:
         return parsed  # no marker table can be in it: skip the walk over every value
     decoded = decode(parsed)

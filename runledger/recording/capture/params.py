@@ -402,7 +402,8 @@ def _read_config(given: str, path: Path) -> ConfigFile:
 
 def _parse_config(content: bytes, suffix: str) -> Any:
     import json  # parsers load only when a config file is named: exec start-up is precious
-    import tomllib
+
+    from runledger.model import tomlread
 
     text = content.decode("utf-8-sig")
     if suffix == PYTHON_CONFIG_SUFFIX:
@@ -410,7 +411,7 @@ def _parse_config(content: bytes, suffix: str) -> Any:
     if suffix == ".json":
         return to_plain(json.loads(text))
     if suffix == ".toml":
-        return to_plain(tomllib.loads(text))
+        return to_plain(tomlread.loads(text))
     return to_plain(_load_yaml(text))
 
 
