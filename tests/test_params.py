@@ -530,14 +530,19 @@ def test_python_config_files_give_their_literal_assignments_and_never_run(
         f"import os\nos.system('touch {marker}')\n"
         "batch_size = 12\nlearning_rate: float = 6e-4\nbetas = (0.9, 0.95)\n"
         "dataset = 'shakespeare_char'\nn = batch_size * 2\nbatch_size = 64\n"
-        "__all__ = ['x']\na, b = 1, 2\n"
+        "__all__ = ['x']\na, b = 1, 2\nsteps = 5 * 8\nmin_lr = -learning_rate / 10\n"
+        "huge = 10 ** 10 ** 10\nfrom_elsewhere = os.cpu_count() * 2\nunknown = x * 2\n"
+        "run_name = 'gpt2'\nrun_name = 'ft-' + str(n)\ndivided = 1 / 0\n"
     )
     assert python_literal_assignments(source) == {
         "batch_size": 64,
         "learning_rate": 6e-4,
         "betas": [0.9, 0.95],
         "dataset": "shakespeare_char",
-    }
+        "n": 24,  # arithmetic on a name assigned above, as Python saw it then
+        "steps": 40,
+        "min_lr": -6e-4 / 10,
+    }  # computed otherwise: skipped, and a literal it replaces (run_name) with it
     assert not marker.exists()
     (tmp_path / "train.py").write_text("print(1)\n")
     (tmp_path / "cfg.py").write_text(source)

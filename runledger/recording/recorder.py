@@ -344,6 +344,9 @@ def _params(
     command = prepared.options.command
     sources: list[tuple[str, Any]] = []
     config_files = []
+    defaults = params_capture.script_defaults(command, prepared.cwd)
+    if defaults is not None:  # nanoGPT's train.py: its settings before exec(configurator.py)
+        sources.append((f"default:{defaults[0]}", defaults[1]))
     for config in params_capture.config_files_from_argv(command, prepared.cwd):
         sources.append((f"config:{config.path}", config.params))
         entry: dict[str, Any] = {"path": config.path, "sha256": config.sha256}

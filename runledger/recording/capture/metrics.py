@@ -37,12 +37,17 @@ other kind (``"trial"``) is not a metric and is left to whoever reads it.
 
 When a metric arrives both from the output and from the metrics file or :meth:`add` (a script
 that prints ``loss=...`` and calls ``runledger.log``), the explicit source wins and the
-printed values of that metric are not used, so the series is not doubled.
+printed values of that metric are not used, so the series is not doubled. The same holds for
+a printed metric named otherwise than the explicit one when both measure the same thing in
+the same phase with the same values as printed (``Loss: 0.25`` read as ``train_loss``, and
+``add_scalar("Loss/train", ...)``): see ``MetricsCollector._printed_twice``.
 """
 
 from __future__ import annotations
 
 import copy
+import decimal
+import functools
 import json
 import math
 import os
@@ -57,6 +62,8 @@ from typing import Any, Final
 
 from runledger.api import PARAMS_KEY
 from runledger.recording.capture.output_formats import (
+    METRIC_WORDS,
+    PHASES,
     header_step,
     parse_shaped_line,
     python_dict_fields,
@@ -400,6 +407,12 @@ class _PointStore:
         self._store(point_step, value, at)
         self._latest_unstored = None
 
+    def stored_values(self) -> Sequence[float] | None:
+        """Every value received, in order; None once the store has thinned some away."""
+        if self._stride != 1 or self._latest_unstored is not None:
+            return None
+        return self._values
+
     def series(self) -> MetricSeries:
         steps: list[Step] = list(self._steps)
         values = list(self._values)
@@ -601,8 +614,29 @@ class MetricsCollector:
     def _chosen_stores(self) -> Iterator[tuple[str, _PointStore]]:
         yield from self._explicit.items()
         for name, store in self._printed.items():
-            if name not in self._explicit:
+            if name not in self._explicit and not self._printed_twice(name, store):
                 yield name, store
+
+    def _printed_twice(self, name: str, printed: _PointStore) -> bool:
+        """Whether a printed metric is one the program also gave explicitly under a name of
+        its own: ``Loss: 0.25`` read as ``train_loss`` while ``add_scalar("Loss/train", ...)``
+        reported the same values. It is, when the names measure the same thing in the same
+        phase (:func:`_metric_words`) and the printed values are the explicit ones as printed
+        (rounded to the printed digits); the steps may differ (the line's epoch, the
+        writer's batch)."""
+        words = _metric_words(name)
+        if not words[0]:
+            return False
+        printed_values = printed.stored_values()
+        if printed_values is None:
+            return False
+        for other, explicit in self._explicit.items():
+            if _metric_words(other) != words:
+                continue
+            explicit_values = explicit.stored_values()
+            if explicit_values is not None and _printed_within(printed_values, explicit_values):
+                return True
+        return False
 
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
@@ -646,6 +680,46 @@ class MetricsCollector:
             if source != OUTPUT_SOURCE and store.repeats_last(step, number):
                 continue
             store.append(step, number, at)
+
+
+@functools.lru_cache(maxsize=4096)
+def _metric_words(name: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What a name measures: its metric words and its phase other than training.
+
+    ``Loss/train`` and ``train_loss`` are both ``({"loss"}, {})``, ``test_average_loss`` and
+    ``Loss/test`` both ``({"loss"}, {"test"})``; ``val_loss`` is not ``loss``.
+    """
+    words = _NAME_WORD_RE.split(name.lower())
+    measured = frozenset(
+        word for word in words if word in METRIC_WORDS or word.rstrip("0123456789") in METRIC_WORDS
+    )
+    phases = frozenset(PHASES[word] for word in words if PHASES.get(word, "train") != "train")
+    return measured, phases
+
+
+_NAME_WORD_RE: Final = re.compile(r"[\W_]+")
+
+
+def _printed_within(printed: Sequence[float], explicit: Sequence[float]) -> bool:
+    """Whether ``printed`` is ``explicit`` as printed: as many values, each matching the
+    explicit one rounded to as many decimals as the printed one shows. (A subsequence would
+    also match an epoch's printed average against a writer's values of every batch by chance.)
+    """
+    if not printed or len(printed) != len(explicit):
+        return False
+    return all(
+        abs(value - other) <= _print_tolerance(value)
+        for value, other in zip(printed, explicit, strict=True)
+    )
+
+
+def _print_tolerance(value: float) -> float:
+    """Half a unit of the last decimal a printed value shows: 0.05 for 2.3 (printed 2.30 or
+    2.3), 0.0005 for 0.125; 0 for NaN and infinities."""
+    if not math.isfinite(value):
+        return 0.0
+    exponent = decimal.Decimal(repr(value)).as_tuple().exponent
+    return 0.5 * 10.0**exponent if isinstance(exponent, int) else 0.0
 
 
 @dataclass

@@ -14,6 +14,8 @@ into ``(step, {name: value})`` or None. The line is read in three steps:
 3. The rest is cut at ``,`` ``;`` ``|`` tabs and `` - ``; every piece must be a metric
    (``name: value``, ``name value``, ``name=value``), a step (``Step [100/600]``) or
    progress/timing noise (``11/11 ━━━━ 6s 507ms/step``, ``10/ 29 batches``, ``ETA: 3s``).
+   A piece may end in its step (``Loss: 0.000996 after 150 batches``, pytorch/examples
+   regression), taken only when a name holds a metric word.
    One piece that is none of these makes the whole line prose.
 
 A line is accepted only when it is unmistakable: it has a step head, is a Keras progress line
@@ -99,6 +101,14 @@ _STEP_PIECE_RE: Final = re.compile(
     r"(?:\s*/\s*[0-9]+)?\s*[\])]?",
     re.IGNORECASE,
 )
+# "Loss: 0.000996 after 150 batches" (pytorch/examples regression): the step closes the piece.
+_AFTER_STEP_RE: Final = re.compile(
+    r"(?P<piece>.*?[0-9%])\s+after\s+(?:(?P<n>[0-9]+)\s+(?P<unit>batches|batch|steps|step"
+    r"|iterations|iteration|iters|iter|epochs|epoch|updates|update)"
+    r"|(?P<word>epoch|step|iteration|iter|batch)\s+(?P<wn>[0-9]+))",
+    re.IGNORECASE,
+)
+_AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
 _NOISE_RE: Final = re.compile(
     rf"(?:[0-9]+\s*/\s*[0-9]+\s*)?(?:\[[=>.\s]*\]|[━─═=>.\s]+)?\s*"  # 11/11 ━━━━ or [====]
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
@@ -238,10 +248,17 @@ def _read_pieces(
     names: list[str] = []  # as written, to look for a metric word only when that decides
     keras = False
     trusted_run = False  # name=number tokens: trusted as they always were
+    after_step = False  # a step given as "after 150 batches": only with a metric's name
     for piece in _PIECE_SPLIT_RE.split(rest):
         piece = piece.strip()
         if not piece:
             continue
+        after = _AFTER_STEP_RE.fullmatch(piece) if " after " in piece.lower() else None
+        if after is not None:
+            unit = (after["unit"] or after["word"]).lower().rstrip("s")
+            steps.setdefault(_AFTER_UNITS.get(unit, "step"), int(after["n"] or after["wn"]))
+            has_step = after_step = True
+            piece = after["piece"]
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
             if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
                 continue
@@ -263,7 +280,7 @@ def _read_pieces(
     for name in [name for name in values if name.lower() in _STEP_NAMES]:
         has_step = True
         steps.setdefault(_STEP_NAMES[name.lower()], values.pop(name))
-    if not values:
+    if not values or (after_step and not any(has_metric_word(name) for name in names)):
         return None
     if not (table or keras or trusted_run or _trusted(has_step, spaced_only, names, len(values))):
         return None

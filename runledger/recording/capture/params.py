@@ -418,13 +418,29 @@ def _parse_config(content: bytes, suffix: str) -> Any:
 def python_literal_assignments(source: str) -> dict[str, Any]:
     """``name = literal`` statements at the top level of Python source; never executed.
 
-    ``batch_size = 64``, ``betas = (0.9, 0.95)`` and ``wandb_log = False`` are read; anything
-    computed (``n = 2 * 64``, imports, calls) is skipped. Later assignments win, as in Python.
+    ``batch_size = 64``, ``betas = (0.9, 0.95)`` and ``wandb_log = False`` are read, and so is
+    arithmetic on numbers and on names assigned above (``gradient_accumulation_steps = 5 * 8``,
+    ``min_lr = learning_rate / 10``); anything else (imports, calls, names from elsewhere) is
+    skipped. Later assignments win, as in Python.
     """
     import ast
 
+    return _literal_assignments(ast.parse(source).body)
+
+
+def _literal_assignments(
+    body: Iterable[Any], stop_at_exec: bool = False, computed: set[str] | None = None
+) -> dict[str, Any]:
+    """The literal assignments of these statements; with ``stop_at_exec``, only those before
+    the first top-level ``exec(...)`` call, an empty dict when there is none. ``computed``
+    gathers the names whose last assignment could not be read."""
+    import ast
+
     found: dict[str, Any] = {}
-    for node in ast.parse(source).body:
+    computed = set() if computed is None else computed
+    for node in body:
+        if stop_at_exec and _is_exec_call(node):
+            return found
         if isinstance(node, ast.Assign) and len(node.targets) == 1:
             target, value = node.targets[0], node.value
         elif isinstance(node, ast.AnnAssign) and node.value is not None:
@@ -434,10 +450,131 @@ def python_literal_assignments(source: str) -> dict[str, Any]:
         if not isinstance(target, ast.Name) or target.id.startswith("__"):
             continue
         try:
-            found[target.id] = to_plain(ast.literal_eval(value))
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            found[target.id] = to_plain(_literal_value(value, found))
+            computed.discard(target.id)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError, _NotLiteral):
+            found.pop(target.id, None)  # now computed: an earlier literal no longer holds
+            computed.add(target.id)
+    return {} if stop_at_exec else found
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+_MAX_ARITHMETIC_BITS: Final = 64
+
+
+def _literal_value(node: Any, known: Mapping[str, Any]) -> Any:
+    """A literal, or arithmetic (``+ - * / // % **``) on numbers and on ``known`` names."""
+    import ast
+
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        pass
+    return _number_expression(node, known)
+
+
+def _number_expression(node: Any, known: Mapping[str, Any]) -> int | float:
+    import ast
+    import operator
+
+    operators: dict[type, Any] = {
+        ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+        ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod,
+        ast.Pow: operator.pow,
+    }  # fmt: skip
+    if isinstance(node, ast.Constant):
+        value = node.value
+    elif isinstance(node, ast.Name) and node.id in known:
+        value = known[node.id]
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _number_expression(node.operand, known)
+        value = -operand if isinstance(node.op, ast.USub) else operand
+    elif isinstance(node, ast.BinOp) and type(node.op) in operators:
+        left = _number_expression(node.left, known)
+        right = _number_expression(node.right, known)
+        if isinstance(node.op, ast.Pow) and (
+            abs(right) > _MAX_ARITHMETIC_BITS or right < 0 and left == 0
+        ):
+            raise _NotLiteral  # 10 ** 10 ** 10 would never finish
+        try:
+            value = operators[type(node.op)](left, right)
+        except (ArithmeticError, ValueError) as exc:
+            raise _NotLiteral from exc
+    else:
+        raise _NotLiteral
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _NotLiteral
+    if isinstance(value, int) and value.bit_length() > _MAX_ARITHMETIC_BITS:
+        raise _NotLiteral
+    return value
+
+
+def _is_exec_call(node: Any) -> bool:
+    """``exec(...)`` as a statement of its own: nanoGPT's ``exec(open('configurator.py')
+    .read())``, after which the config file and the ``--key=value`` overrides hold."""
+    import ast
+
+    call = node.value if isinstance(node, ast.Expr) else None
+    return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "exec"
+
+
+def _script_of(argv: Sequence[str]) -> str | None:
+    """The .py script a command runs: ``python [options] SCRIPT`` or a launcher's first .py
+    argument (``torchrun --nproc_per_node=8 train.py``); None for ``-m``, ``-c`` and others."""
+    if argv and _is_python(argv[0]):
+        start = _args_start(argv)
+        script = argv[start - 1] if 1 <= start - 1 < len(argv) else ""
+        return script if _names_script(script) and not script.startswith("-") else None
+    return next((arg for arg in argv[1:] if _names_script(arg) and arg[:1] != "-"), None)
+
+
+def script_defaults(argv: Sequence[str], cwd: Path) -> tuple[str, dict[str, Any]] | None:
+    """The defaults of a script configured the nanoGPT way, and the script as named.
+
+    Such a script assigns its settings as top-level literals (``batch_size = 12``), then runs
+    ``exec(open('configurator.py').read())``, which lays a config file and ``--key=value``
+    overrides over them. Its literal assignments before that ``exec`` are its defaults: the
+    lowest-ranked params (``default``), so that the config file and the command line win.
+    Any other script gives None: its top-level names are not known to be settings.
+    """
+    import ast
+
+    given = _script_of(argv)
+    path = None if given is None else _existing_config(cwd, given)
+    if given is None or path is None:
+        return None
+    try:
+        content = path.read_bytes()
+        if b"exec(" not in content:
+            return None  # most scripts: no parse at all
+        body = ast.parse(content.decode("utf-8-sig")).body
+        defaults = _literal_assignments(body, stop_at_exec=True)
+    except Exception:  # noqa: BLE001 - the script is the program's business; never stop the run
+        return None
+    for name in _computed_in_python_configs(argv, cwd):
+        defaults.pop(name, None)  # the config file set it to something not read: unknown
+    return (given, defaults) if defaults else None
+
+
+def _computed_in_python_configs(argv: Sequence[str], cwd: Path) -> set[str]:
+    """Names that the .py config files on the command line assign a computed value
+    (``wandb_run_name = 'ft-' + str(time.time())``): the script's default no longer holds."""
+    import ast
+
+    computed: set[str] = set()
+    for given in _config_candidates(_after_the_script(argv[1:])):
+        path = _existing_config(cwd, given)
+        if path is None or path.suffix.lower() != PYTHON_CONFIG_SUFFIX:
             continue
-    return found
+        try:
+            body = ast.parse(path.read_bytes().decode("utf-8-sig")).body
+        except Exception:  # noqa: BLE001,S112 - a broken config file: nothing known of it
+            continue
+        _literal_assignments(body, computed=computed)
+    return computed
 
 
 def _load_yaml(text: str) -> Any:
