@@ -14,7 +14,9 @@ output: --update replaces it with what the block printed, stdout and stderr toge
 terminal shows them, 110 columns wide, trailing spaces stripped, the scratch directory
 written as ``~``. tests/test_docs.py runs the same blocks, checks that they succeed, and compares
 each output block with what its block printed, after :func:`normalise` has replaced what must
-vary from run to run (ids, commits, times, durations, sizes, versions, package counts).
+vary from run to run (ids, commits, times, durations, sizes, versions, package counts, and
+the lines ``reproduce --venv`` shows from the tool that builds the virtualenv: uv where it is
+on PATH, else venv and pip, each with its own lines).
 """
 
 from __future__ import annotations
@@ -204,6 +206,12 @@ def tidy(output: str, workdir: Path) -> str:
 _VARYING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), replacement)
     for pattern, replacement in (
+        # reproduce --venv's build output, "  | " and a line of uv's or venv's: one marker
+        (r"(?m)^ *\| .*(?:\n *\| .*)*$", "<virtualenv build>"),
+        # an interpreter of this machine, before its version is taken for a <version>; only
+        # an absolute path where it starts: one under ~ (a --venv) is the tutorial's own, and
+        # a path wrapped at the terminal's width must not lose a different part on each side
+        (r"(?<![^\s(])/\S*?/bin/python[\d.]*", "<python>"),
         (r"\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?", "<time>"),
         (r"\b(?:just now|\d+ ?(?:s|m|h|d|min|seconds?|minutes?|hours?|days?) ago)\b", "<when>"),
         (r"\b[\w.+-]+@[\w.-]+\b", "<who>"),
@@ -212,7 +220,6 @@ _VARYING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b\d+(?:\.\d+)?(?:ms|s|m|h)\b", "<duration>"),
         (r"\b\d+ packages\b", "<n> packages"),
         (r"\b\d+ installed\b", "<n> installed"),
-        (r"\S*/bin/python[\d.]*", "<python>"),
         (r"(?m)^(\s*)(os|cpu|python)\s{2,}.*$", r"\1\2 <machine>"),
         (r"\b\d+ more\b", "<n> more"),
         # reproduce's work tree is named after the run and six random hex digits

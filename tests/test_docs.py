@@ -179,3 +179,30 @@ def test_the_tutorial_runs_without_the_callers_virtualenv(
     monkeypatch.setenv("VIRTUAL_ENV", "/somewhere/.venv")
     env = tutorial.environment(tmp_path / "bin")
     assert "VIRTUAL_ENV" not in env and "PYTHONPATH" not in env
+
+
+def test_the_virtualenv_tools_own_lines_are_not_a_difference() -> None:
+    """reproduce --venv shows the build tool's lines: venv's one, or uv's several."""
+    venv = "✓ output models\n\n  | $ /usr/bin/python3.11 -m venv ~/v\nepoch=1 acc=0.9"
+    uv = (
+        "✓ output models\n\n  | $ /opt/uv venv --python /usr/bin/python3.12 ~/v\n"
+        "  | Using CPython 3.12.1\n  | Creating virtual environment at: ~/v\nepoch=1 acc=0.9"
+    )
+    assert tutorial.normalise(venv) == tutorial.normalise(uv)
+    assert tutorial.normalise(venv) != tutorial.normalise(venv.replace("acc=0.9", "acc=0.8"))
+
+
+def test_an_interpreter_path_is_this_machines_but_a_venv_under_the_scratch_is_not() -> None:
+    here = (
+        "python 3.11.7 (/root/.pyenv/versions/3.11.7/bin/python3.11); program /w/.venv/bin/python"
+    )
+    ci = (
+        "python 3.12.1 (/opt/hostedtoolcache/Python/3.12.1/x64/bin/python3.12); "
+        "program /b/bin/python3"
+    )
+    assert tutorial.normalise(here) == tutorial.normalise(ci)
+    shown = "program ~/runledger-tutorial/you/.git/runledger/venvs/abc/bin/python"
+    wrapped = "program ~/runledger-tutorial/you/.git/runl\nedger/venvs/abc/bin/python"  # folded
+    assert re.sub(r"\s+", "", tutorial.normalise(shown)) == re.sub(
+        r"\s+", "", tutorial.normalise(wrapped)
+    )

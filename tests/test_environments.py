@@ -9,6 +9,7 @@ into throw-away virtualenvs; without the index they are skipped, saying so.
 from __future__ import annotations
 
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -357,6 +358,43 @@ def test_venv_refuses_a_folder_that_is_not_empty(repo: Repo, tmp_path: Path) -> 
     )
     assert (busy / "notes.txt").read_text() == "mine"
     assert repo.run_ids() == ["00000000000env08"]
+
+
+def test_a_program_of_the_standard_library_alone_needs_python_alone(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """No installed package imported is an answer (env exits 0, --venv builds Python alone),
+    not "did not record": both with the standard library only and with a module of its own."""
+    repo.write("helpers.py", "def half(x):\n    return x / 2\n")
+    repo.write("own.py", "import argparse, json\nimport helpers\nprint(f'acc={helpers.half(1)}')\n")
+    repo.write("plain.py", "import argparse, json\nprint('acc=0.5')\n")
+    repo.commit_all("train")
+    own, plain = exec_(repo, PY, "own.py"), exec_(repo, PY, "plain.py")
+    for run_id in (own, plain):
+        assert show(repo, run_id)["environment"]["used"] == {}
+        exported = repo.cli("env", run_id)
+        assert exported.exit_code == 0, exported.stderr
+        assert exported.stdout.splitlines()[1:] == [
+            f"# Python {platform.python_version()}",
+            "# none: it imported no installed package, only the standard library",
+        ]
+    conda = repo.cli("env", plain, "--format", "conda").stdout
+    assert "pip" not in conda  # an empty "pip:" is a null that conda refuses
+    assert conda.endswith(
+        f"dependencies:\n  - python={sys.version_info[0]}.{sys.version_info[1]}\n"
+    )
+
+    venv = tmp_path / "rebuilt"  # no package to install: no package index needed
+    result = reproduce(repo, plain, "--venv", str(venv))
+    assert result.exit_code == 0, result.stderr
+    plan = " ".join(result.stderr.split())
+    # the plan names the program that will run: the new virtualenv's python
+    assert f"program {venv / 'bin' / 'python'} " in plan
+    assert "command bin/python of the new virtualenv" in plan
+    assert "nothing to install (the run imported no installed package)" in plan
+    assert "REPRODUCED: the metric matched exactly" in result.stdout
+    [new] = set(repo.run_ids()) - {own, plain}
+    assert show(repo, new)["command"] == [str(venv / "bin" / "python"), "plain.py"]
 
 
 def test_venv_options_need_venv(repo: Repo) -> None:

@@ -174,6 +174,33 @@ def test_bytes_overwritten_before_the_push_are_named_as_not_uploaded(
     )
 
 
+def test_a_reproduction_makes_overwritten_bytes_storable_again(repo: Repo, tmp_path: Path) -> None:
+    """The re-run's outputs are kept under .git/runledger/reproductions/RUN/: push uploads
+    them from there, though the work tree's file has since been overwritten."""
+    store_root = tmp_path / "store"
+    repo.git("config", "runledger.store", store_root.as_uri())
+    repo.write(".gitignore", "models/\n")
+    repo.commit_all("ignore models")
+    first = train(repo, "first")
+    train(repo, "second")  # overwrites models/model.joblib: first's bytes are gone here
+    assert "changed here since the run" in repo.cli("store", "push", first).stderr
+
+    proc = repo.run("reproduce", first, "--yes")
+    assert proc.returncode == 0, proc.stderr.decode()
+    [again] = [run["id"] for run in repo.runs_json() if run["reproduces"] == first]
+    pushed = repo.cli("store", "push", again, "--json")
+
+    assert pushed.exit_code == 0, pushed.stderr
+    assert "not uploaded" not in pushed.stderr
+    assert pushed.json()["runs_stored"] == [again]
+    stored = store_root / "sha256" / sha(b"first" * 1000)[:2] / sha(b"first" * 1000)[2:]
+    assert stored.read_bytes() == b"first" * 1000
+    assert (repo.path / "models/model.joblib").read_bytes() == b"second" * 1000  # untouched
+    got = repo.cli("get", first, "model.joblib", "-o", str(tmp_path / "deploy"))
+    assert got.exit_code == 0, got.stderr
+    assert (tmp_path / "deploy/model.joblib").read_bytes() == b"first" * 1000
+
+
 def test_get_never_replaces_a_different_local_file_without_force(
     team: tuple[Clone, Clone, str],
 ) -> None:

@@ -158,10 +158,21 @@ def _header(run: Run, all_packages: bool) -> list[str]:
     return lines
 
 
+NOTHING_IMPORTED = "none: it imported no installed package, only the standard library"
+NOTHING_INSTALLED = "none: its interpreter had no package installed"
+
+
+def _nothing(all_packages: bool) -> str:
+    return NOTHING_INSTALLED if all_packages else NOTHING_IMPORTED
+
+
 def render_requirements(run: Run, all_packages: bool = False) -> str:
     """A requirements.txt that ``pip install -r`` reads."""
     lines = _header(run, all_packages)
-    for requirement in requirements(run, all_packages):
+    wanted = requirements(run, all_packages)
+    if not wanted:
+        lines.append(f"# {_nothing(all_packages)}")
+    for requirement in wanted:
         if requirement.note:
             lines.append(f"# {requirement.note}")
         lines.append(requirement.line)
@@ -172,11 +183,16 @@ def render_conda(run: Run, all_packages: bool = False) -> str:
     """An environment.yml: the recorded Python from conda, the packages from pip."""
     name = f"runledger-{ids.short_id(run.id)}"
     lines = [f"# {line[2:]}" for line in _header(run, all_packages)]
+    wanted = requirements(run, all_packages)
+    if not wanted:
+        # No pip section: an empty "pip:" is a null that conda refuses.
+        lines.append(f"# {_nothing(all_packages)}")
     lines += [f"name: {name}", "dependencies:"]
     version = python_version(run)
     lines.append(f"  - python={minor_version(version)}" if version else "  - python")
-    lines += ["  - pip", "  - pip:"]
-    for requirement in requirements(run, all_packages):
+    if wanted:
+        lines += ["  - pip", "  - pip:"]
+    for requirement in wanted:
         if requirement.note:
             lines.append(f"    # {requirement.note}")
         lines.append(f"    - {json.dumps(requirement.line)}")

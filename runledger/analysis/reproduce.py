@@ -49,6 +49,7 @@ from runledger.analysis.provenance import (
     provenance,
     script_call,
 )
+from runledger.analysis.transfers import KEPT_OUTPUTS_DIR
 from runledger.analysis.verdict import (
     Verdict,
     check_metrics,
@@ -63,6 +64,7 @@ from runledger.analysis.virtualenv import (
     PythonFound,
     build_virtualenv,
     find_python,
+    venv_python_for,
 )
 from runledger.errors import CommandNotFoundError, CorruptRecordError, RunledgerError, UserError
 from runledger.model.record import Reproduction, Run
@@ -83,7 +85,6 @@ WORKTREES_DIR = "worktrees"
 INTERPRETER_VARIABLES = frozenset({"VIRTUAL_ENV", "CONDA_DEFAULT_ENV"})
 DRIFT_RECORDED = 50
 VENVS_DIR = "venvs"
-KEPT_OUTPUTS_DIR = "reproductions"
 INTERRUPTING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 CheckState = Literal["ok", "warn", "fail"]
@@ -304,9 +305,11 @@ def _plan(
 
     blocker: RunledgerError | None = None
     executable = _find_command(original.command[0], run_cwd, env) if original.command else None
+    not_found = ""
     if executable is None:
         program = original.command[0] if original.command else "(none)"
-        checks.append(Check("command", "fail", f"{program} is not found here"))
+        not_found = f"{program} is not found here"
+        checks.append(Check("command", "fail", not_found))
         blocker = CommandNotFoundError(
             f"the recorded command's program {program!r} is not found on this machine "
             "(is it installed and on PATH?)"
@@ -344,6 +347,24 @@ def _plan(
     rebuild: Rebuild | None = None
     if options.venv:
         rebuild, problem = _rebuild_plan(original, repo, options, checks)
+        in_venv = (
+            venv_python_for(rebuild.path, original.command[0], rebuild.python.version)
+            if rebuild is not None and original.command
+            else None
+        )
+        if rebuild is not None and in_venv is not None:
+            # The plan names the program that will run: the new virtualenv's Python, not
+            # the one the command resolves to here (which may even be missing).
+            detail = f"{os.path.relpath(in_venv, rebuild.path)} of the new virtualenv"
+            checks = [
+                Check("command", "ok", detail)
+                if check.what == "command" and check.detail in (executable, not_found)
+                else check
+                for check in checks
+            ]
+            executable = in_venv
+            if isinstance(blocker, CommandNotFoundError):
+                blocker = None
         blocker = blocker or problem
     elif executable is not None:
         current = capture_environment(executable, env, {}, repo.runledger_dir / "cache")
@@ -761,12 +782,18 @@ def _rebuild_plan(
     which = "every recorded package" if options.all_packages else "the packages it imported"
     count = len(wanted)
     listed = _listed([requirement.line for requirement in wanted], 6)
+    installs = (
+        f"installs {which}: {count} package{'s' * (count != 1)}: {listed}"
+        if wanted
+        else "nothing to install (the run imported no installed package)"
+        if not options.all_packages
+        else "nothing to install (the run recorded no package)"
+    )
     checks.append(
         Check(
             "virtualenv",
             "ok",
-            f"built first at {path} with Python {version} ({python.executable}); installs "
-            f"{which}: {count} package{'s' * (count != 1)}{': ' + listed if wanted else ''}",
+            f"built first at {path} with Python {version} ({python.executable}); {installs}",
         )
     )
     for requirement in wanted:

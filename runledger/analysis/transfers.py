@@ -113,9 +113,24 @@ def _inside(path: str) -> PurePosixPath | None:
     return relative
 
 
+# Where ``reproduce`` keeps a re-run's declared outputs: .git/runledger/reproductions/<run>/
+KEPT_OUTPUTS_DIR = "reproductions"
+
+
 def local_path(repo: git.Repo, record: FileRecord) -> Path:
     path = Path(record.path)
     return path if path.is_absolute() else repo.root / path
+
+
+def local_paths(repo: git.Repo, pointer: Pointer) -> list[Path]:
+    """Where this machine may still hold the pointer's bytes: its recorded path in the work
+    tree and, for a reproduction, the copy ``reproduce`` kept of the re-run's outputs (the
+    re-run wrote them in a work tree of its own, removed since)."""
+    paths = [local_path(repo, pointer.record)]
+    if not Path(pointer.record.path).is_absolute():
+        kept = repo.runledger_dir / KEPT_OUTPUTS_DIR / ids.short_id(pointer.run_id)
+        paths.append(kept / pointer.record.path)
+    return paths
 
 
 def _parallel(jobs: int, work: Sequence[Any], task: Any) -> list[Any]:
@@ -239,8 +254,8 @@ def _local_sources(
     with HashCache(cache_path_for(repo.common_dir)) as cache:
         for sha, pointers in wanted:
             why = "missing here"
-            for pointer in pointers:
-                path = local_path(repo, pointer.record)
+            places = [(path, each) for each in pointers for path in local_paths(repo, each)]
+            for path, pointer in places:
                 try:
                     st = os.stat(path)
                     if st.st_size == pointer.record.size and (

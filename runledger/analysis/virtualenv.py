@@ -74,7 +74,7 @@ class BuiltVirtualenv:
         if not command or interpreter is None or os.sep not in command[0]:
             return tuple(command)
         name = os.path.basename(command[0])
-        if re.match(r"^(python|pypy)(\d+(\.\d+)*)?$", name):
+        if is_python_name(name):
             return (self.python, *command[1:])
         if (self.bin / name).exists():
             return (os.fspath(self.bin / name), *command[1:])
@@ -90,6 +90,27 @@ class BuiltVirtualenv:
             "relaxed": list(self.relaxed),
             "log": "\n".join(self.log[-2000:]),
         }
+
+
+def is_python_name(name: str) -> bool:
+    """``python``, ``python3``, ``python3.11``, ``pypy3``: an interpreter the venv has."""
+    return re.match(r"^(python|pypy)(\d+(\.\d+)*)?$", name) is not None
+
+
+def venv_python_for(path: Path, program: str, minor: str) -> str | None:
+    """The interpreter of the Python ``minor`` virtualenv to be built at ``path`` that will run
+    a recorded ``program``: a path to a Python is replaced by the venv's python, and a bare
+    ``python``, ``python3`` or ``python3.11`` is found in the venv's bin, first on PATH. None
+    for any other program (it resolves as it would without the venv)."""
+    name = os.path.basename(program)
+    folder = path / ("Scripts" if os.name == "nt" else "bin")
+    if os.sep in program:
+        if not is_python_name(name):
+            return None
+        return os.fspath(folder / ("python.exe" if os.name == "nt" else "python"))
+    if name not in ("python", "python3", f"python{minor}"):
+        return None
+    return os.fspath(folder / name)
 
 
 # --- finding a Python ------------------------------------------------------------------------

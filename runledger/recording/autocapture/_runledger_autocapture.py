@@ -804,21 +804,22 @@ def _report_used_packages() -> None:
     top_level.discard("__mp_main__")
     top_level -= set(sys.builtin_module_names)
     top_level -= _state.get("preloaded", frozenset())
-    if not top_level:
-        return
-    from importlib import metadata
+    packages = {}  # type: dict[str, str]
+    if top_level:
+        from importlib import metadata
 
-    by_module = metadata.packages_distributions()
-    packages: dict[str, str] = {}
-    for top in sorted(top_level):
-        for dist_name in by_module.get(top, ()):
-            if dist_name not in packages:
-                try:
-                    packages[dist_name] = metadata.version(dist_name)
-                except Exception:  # noqa: BLE001
-                    continue
-    if packages:
-        _write({"_runledger": "used", "packages": packages})
+        by_module = metadata.packages_distributions()
+        for top in sorted(top_level):
+            for dist_name in by_module.get(top, ()):
+                if dist_name not in packages:
+                    try:
+                        packages[dist_name] = metadata.version(dist_name)
+                    except Exception:  # noqa: BLE001
+                        continue
+    # Written when empty too: a program of the standard library alone (and its own modules)
+    # needs no package installed, which `env` and `reproduce --venv` must be able to tell
+    # from a run that never said.
+    _write({"_runledger": "used", "packages": packages})
 
 
 _PATCHERS = {

@@ -196,6 +196,23 @@ def _at_exit():
             if hooks is not None:
                 hooks.report_used_packages()
             return
+    # The standard library alone: say so (no package to install), without loading the hooks.
+    _append_line(b'{"_runledger":"used","packages":{}}\n')
+
+
+def _append_line(data):
+    # type: (bytes) -> None
+    """One O_APPEND write to the metrics file, as the hooks write theirs; never raises."""
+    try:
+        fd = os.open(
+            os.environ["RUNLEDGER_METRICS_FILE"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644
+        )
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+    except Exception:  # noqa: BLE001 - the program has ended as it would bare
+        pass
 
 
 def _install():
