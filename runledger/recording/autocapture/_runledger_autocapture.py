@@ -18,9 +18,9 @@ runledger/recording/capture/metrics.py):
 - ``{"_runledger": "used", "packages": {"numpy": "2.1.0"}}``: distributions the program
   imported, written at exit.
 - ``{"_runledger": "fact", "world_size": 8}``: facts of the process tree.
-- ``{"_runledger": "tensorboard_covered", "log_dir": "/abs/runs/x"}``: a TensorBoard folder a
-  captured framework (the HF Trainer, Lightning) writes its logged values to; those values are
-  already reported in process, so the recorder does not read that folder's event files again.
+- ``{"_runledger": "tensorboard_covered", "log_dir": "/abs/runs/x"}``: a TensorBoard folder the
+  HF Trainer writes its logged values to, renamed; those values are already reported in
+  process, so the recorder does not read that folder's event files again.
 - ``{"_runledger": "capture_error", "hook": "keras", "error": "..."}``.
 """
 
@@ -537,24 +537,22 @@ def _report_hf(trainer: Any, logs: Any) -> None:
     report_metrics("transformers", dict(logs or {}), step=trainer.state.global_step)
 
 
-# Frameworks captured directly whose own TensorBoard logging would report each value twice
-# (calling package -> the hook that captures its values).
-_TENSORBOARD_CALLERS_SKIPPED = {
-    "lightning": "lightning",
-    "pytorch_lightning": "lightning",
-    "lightning_fabric": "lightning",
-    "transformers": "transformers",
-    "keras": "keras",
-    "tf_keras": "keras",
-}
+# Frameworks captured directly whose own TensorBoard logging would report each value twice.
+_TENSORBOARD_CALLERS_SKIPPED = frozenset(
+    {"lightning", "pytorch_lightning", "lightning_fabric", "transformers", "keras", "tf_keras"}
+)
+# Of those, the ones that write the captured values to event files under other names (the HF
+# Trainer's ``train/loss`` is ``loss``), so that reading their files would record them twice:
+# calling package -> the hook that captures its values. (Lightning writes the names it logs,
+# which the captured ones hide, and ``epoch``, which only its event files give.)
+_TENSORBOARD_RENAMING_CALLERS = {"transformers": "transformers"}
 
 
 def _report_tensorboard(module_name: str, writer: Any, values: dict[str, Any], step: Any) -> None:
     caller = _calling_package((module_name,))
-    hook = _TENSORBOARD_CALLERS_SKIPPED.get(caller)
-    if hook is None:
+    if caller not in _TENSORBOARD_CALLERS_SKIPPED:
         report_metrics("tensorboard", values, step=step)
-    elif hook in _state["patched"]:
+    elif _TENSORBOARD_RENAMING_CALLERS.get(caller) in _state["patched"]:
         _report_covered_log_dir(writer)
 
 

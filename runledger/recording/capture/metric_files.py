@@ -13,9 +13,9 @@ at most MAX_ENTRIES entries are looked at):
 - A TensorBoard event file (``events.out.tfevents.*``), read with the ``tensorboard`` package
   (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. A tag written by
   several event files (Keras writes ``epoch_loss`` under ``train/`` and ``validation/``) is
-  named after its folder too: ``validation/epoch_loss``. Event files under a folder that a
-  framework captured in process wrote (the HF Trainer's ``runs/``, whose ``train/loss`` is the
-  captured ``loss``) are not read: their values are recorded already, under their own names.
+  named after its folder too: ``validation/epoch_loss``. Event files under a folder that the
+  in-process capture names (the HF Trainer's ``runs/``, whose ``train/loss`` is the captured
+  ``loss``) are not read: their values are recorded already, under their own names.
 
 Each series keeps the path of the file it was read from.
 """
