@@ -517,6 +517,15 @@ class Redactor:
             masked[new_key] = MASK if self.is_secret_name(str(key)) else self._mask_value(value)
         return masked
 
+    def mask_sources(self, sources: Mapping[str, str]) -> dict[str, str]:
+        """``param_sources`` (param name -> where its value came from) with secret shapes
+        masked in both; a source is never masked for its param's name (``hub_token`` came
+        from ``argparse``: the value is masked in ``params``, where it came from is not)."""
+        masked: dict[str, str] = {}
+        for name, source in sources.items():
+            masked.setdefault(self.mask_text(str(name)), self.mask_text(str(source)))
+        return masked
+
     def _mask_value(self, value: Any) -> Any:
         if isinstance(value, str):
             return self.mask_text(value)

@@ -294,7 +294,9 @@ def _read_metric_files(prepared: _Prepared, collector: MetricsCollector, started
     from runledger.recording.capture.metric_files import series_from_written_files
 
     try:
-        found = series_from_written_files(prepared.repo.root, started, _warn)
+        found = series_from_written_files(
+            prepared.repo.root, started, _warn, collector.inprocess.covered_log_dirs
+        )
     except KeyboardInterrupt:
         _warn("interrupted while reading the metric files the run wrote; recording without them")
         return
@@ -524,7 +526,7 @@ def build_run(
             remotes={name: strip_url_credentials(url) for name, url in config.remotes.items()},
         ),
         params=redactor.mask_params(params),
-        param_sources=redactor.mask_params(sources),
+        param_sources=redactor.mask_sources(sources),
         metrics=_masked_names(redactor, metrics),
         tags=tuple(dict.fromkeys(redactor.mask_text(tag) for tag in prepared.options.tags)),
         note=redactor.mask_text(prepared.options.note) if prepared.options.note else None,

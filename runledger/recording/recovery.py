@@ -234,7 +234,7 @@ def _run_from_journal(
             remotes={name: strip_url_credentials(url) for name, url in config.remotes.items()},
         ),
         params=redactor.mask_params(params),
-        param_sources=redactor.mask_params(sources),
+        param_sources=redactor.mask_sources(sources),
         metrics={
             redactor.mask_text(name): MetricSummary.of(s)
             for name, s in collector.summaries().items()

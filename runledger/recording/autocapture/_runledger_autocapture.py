@@ -18,6 +18,9 @@ runledger/recording/capture/metrics.py):
 - ``{"_runledger": "used", "packages": {"numpy": "2.1.0"}}``: distributions the program
   imported, written at exit.
 - ``{"_runledger": "fact", "world_size": 8}``: facts of the process tree.
+- ``{"_runledger": "tensorboard_covered", "log_dir": "/abs/runs/x"}``: a TensorBoard folder the
+  HF Trainer writes its logged values to, renamed; those values are already reported in
+  process, so the recorder does not read that folder's event files again.
 - ``{"_runledger": "capture_error", "hook": "keras", "error": "..."}``.
 """
 
@@ -41,7 +44,8 @@ _MAX_DEPTH = 12
 _MAX_ITEMS = 2000
 
 _state: dict[str, Any] = {
-    "owner": None, "errors": 0, "world_size_reported": False, "warnings_shimmed": False
+    "owner": None, "errors": 0, "world_size_reported": False, "warnings_shimmed": False,
+    "patched": set(), "covered_log_dirs": set(),
 }  # fmt: skip
 _local = threading.local()
 
@@ -289,7 +293,12 @@ def patch(hook: str, module_name: str, module: Any) -> None:
     """Patch ``module`` (just imported) with the hook named ``hook``."""
     patcher = _PATCHERS.get(hook)
     if patcher is not None:
-        _safely(hook, lambda: patcher(module_name, module))
+
+        def run() -> None:
+            patcher(module_name, module)
+            _state["patched"].add(hook)
+
+        _safely(hook, run)
 
 
 class _Unsupported(Exception):
@@ -532,11 +541,31 @@ def _report_hf(trainer: Any, logs: Any) -> None:
 _TENSORBOARD_CALLERS_SKIPPED = frozenset(
     {"lightning", "pytorch_lightning", "lightning_fabric", "transformers", "keras", "tf_keras"}
 )
+# Of those, the ones that write the captured values to event files under other names (the HF
+# Trainer's ``train/loss`` is ``loss``), so that reading their files would record them twice:
+# calling package -> the hook that captures its values. (Lightning writes the names it logs,
+# which the captured ones hide, and ``epoch``, which only its event files give.)
+_TENSORBOARD_RENAMING_CALLERS = {"transformers": "transformers"}
 
 
-def _report_tensorboard(module_name: str, values: dict[str, Any], step: Any) -> None:
-    if _calling_package((module_name,)) not in _TENSORBOARD_CALLERS_SKIPPED:
+def _report_tensorboard(module_name: str, writer: Any, values: dict[str, Any], step: Any) -> None:
+    caller = _calling_package((module_name,))
+    if caller not in _TENSORBOARD_CALLERS_SKIPPED:
         report_metrics("tensorboard", values, step=step)
+    elif _TENSORBOARD_RENAMING_CALLERS.get(caller) in _state["patched"]:
+        _report_covered_log_dir(writer)
+
+
+def _report_covered_log_dir(writer: Any) -> None:
+    """Say once that the writer's folder holds values captured in process (the HF Trainer
+    renames them ``train/loss``, ``eval/accuracy``): the recorder reads its files no more."""
+    log_dir = getattr(writer, "log_dir", None) or getattr(writer, "logdir", None)
+    if not isinstance(log_dir, str) or not log_dir:
+        return
+    log_dir = os.path.abspath(log_dir)
+    if log_dir not in _state["covered_log_dirs"]:
+        _state["covered_log_dirs"].add(log_dir)
+        _write_reported({"_runledger": "tensorboard_covered", "log_dir": log_dir})
 
 
 def _patch_tensorboard(module_name: str, module: Any) -> None:
@@ -549,7 +578,7 @@ def _patch_tensorboard(module_name: str, module: Any) -> None:
             result = original(self, tag, scalar_value, global_step, *args, **kw)
             _safely(
                 "tensorboard",
-                lambda: _report_tensorboard(module_name, {tag: scalar_value}, global_step),
+                lambda: _report_tensorboard(module_name, self, {tag: scalar_value}, global_step),
             )
             return result
 
@@ -564,6 +593,7 @@ def _patch_tensorboard(module_name: str, module: Any) -> None:
                 "tensorboard",
                 lambda: _report_tensorboard(
                     module_name,
+                    self,
                     {f"{main_tag}/{key}": value for key, value in values.items()},
                     global_step,
                 ),

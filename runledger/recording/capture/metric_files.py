@@ -13,7 +13,9 @@ at most MAX_ENTRIES entries are looked at):
 - A TensorBoard event file (``events.out.tfevents.*``), read with the ``tensorboard`` package
   (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. A tag written by
   several event files (Keras writes ``epoch_loss`` under ``train/`` and ``validation/``) is
-  named after its folder too: ``validation/epoch_loss``.
+  named after its folder too: ``validation/epoch_loss``. Event files under a folder that the
+  in-process capture names (the HF Trainer's ``runs/``, whose ``train/loss`` is the captured
+  ``loss``) are not read: their values are recorded already, under their own names.
 
 Each series keeps the path of the file it was read from.
 """
@@ -24,7 +26,7 @@ import csv
 import importlib
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -65,8 +67,12 @@ class WrittenFiles:
     event_files: list[Path]
 
 
-def find_written_files(root: Path, started_after: float) -> WrittenFiles:
-    """CSV and TensorBoard event files under ``root`` modified since ``started_after``."""
+def find_written_files(
+    root: Path, started_after: float, covered_dirs: Sequence[str] = ()
+) -> WrittenFiles:
+    """CSV and TensorBoard event files under ``root`` modified since ``started_after``;
+    event files under ``covered_dirs`` (values captured in process) left out."""
+    covered = tuple(os.path.join(os.path.realpath(folder), "") for folder in covered_dirs)
     csv_files: list[Path] = []
     event_files: list[Path] = []
     for entry in _walk(root):
@@ -79,6 +85,8 @@ def find_written_files(root: Path, started_after: float) -> WrittenFiles:
             if entry.stat().st_mtime < started_after - MTIME_SLACK_S:
                 continue
         except OSError:
+            continue
+        if is_event and covered and os.path.realpath(entry.path).startswith(covered):
             continue
         (csv_files if is_csv else event_files).append(Path(entry.path))
     return WrittenFiles(sorted(csv_files), sorted(event_files))
@@ -246,10 +254,14 @@ def _scalar_tensor(proto: Any) -> float | None:
 
 
 def series_from_written_files(
-    root: Path, started_after: float, warn: Callable[[str], None]
+    root: Path,
+    started_after: float,
+    warn: Callable[[str], None],
+    covered_dirs: Sequence[str] = (),
 ) -> list[FileSeries]:
-    """Every series of the CSV and event files written under ``root`` since the start."""
-    written = find_written_files(root, started_after)
+    """Every series of the CSV and event files written under ``root`` since the start (but
+    the event files under ``covered_dirs``, whose values were captured in process)."""
+    written = find_written_files(root, started_after, covered_dirs)
     found: list[FileSeries] = []
     for path in written.csv_files:
         found.extend(csv_series(path, _relative(path, root)))

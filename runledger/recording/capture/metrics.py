@@ -21,6 +21,9 @@ programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_for
   recorded as metrics (``step=100 epoch=2 loss=0.3`` gives ``epoch`` as a metric at step 100).
   A step that is not a finite number is dropped. Without a step the point's step is the
   number of values that metric had before (0, 1, 2, ...).
+* A config object printed one field a line is settings, not metrics: after a line ending in
+  ``Name(`` (Hugging Face's ``TrainingArguments(``), the ``field=value,`` lines up to ``)``
+  are not read.
 * Only the text after the last carriage return counts (progress bars redraw with ``\\r``);
   a trailing ``\\r`` as in ``\\r\\n`` line ends is not a redraw. ANSI escapes are removed.
   Lines longer than 64 KiB are skipped unread; undecodable bytes become U+FFFD.
@@ -107,6 +110,12 @@ _NUMBER_RE: Final = re.compile(_NUMBER, re.IGNORECASE)
 _DIGIT_RE: Final = re.compile(r"[0-9]")
 _NAN_INF_RE: Final = re.compile(r"\b(?:nan|inf)", re.IGNORECASE)
 _LINE_END_RE: Final = re.compile(rb"[\r\n]")
+# A config object printed one field a line, as Hugging Face's TrainingArguments prints itself
+# (``logger.info(f"Training/evaluation parameters {training_args}")``): a line ending in
+# ``Name(``, then ``field=value,`` lines, then ``)``. Its fields are settings, not metrics.
+_LISTING_OPEN_RE: Final = re.compile(r"(?:^|[\s:=])[^\W\d]\w*\($")
+_LISTING_FIELD_RE: Final = re.compile(r"[^\W\d][\w.]*=.*,")
+MAX_LISTING_LINES: Final = 10_000
 
 
 @dataclass(frozen=True)
@@ -519,6 +528,8 @@ class MetricsCollector:
         self._sources: dict[str, str] = {}
         # The step of the last header line alone (Keras' "Epoch 2/10"), by stream.
         self._header_steps: dict[str, Step] = {}
+        # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
+        self._listings: dict[str, int] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
 
@@ -641,6 +652,8 @@ class MetricsCollector:
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
             text = line.decode("utf-8", errors="replace")
+            if self._in_listing(text, stream):
+                continue
             parsed = parse_metric_line(text, self._patterns)
             if parsed is None:
                 header = parse_header_step(text)
@@ -649,6 +662,31 @@ class MetricsCollector:
                 continue
             step = parsed.step if parsed.step is not None else self._header_steps.get(stream)
             self._add_locked(parsed.values, step, OUTPUT_SOURCE)
+
+    def _in_listing(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is a field of a printed config listing (not metrics); follows
+        where each stream is: an opening ``Name(`` line starts one, ``)`` or any line that
+        is not ``field=value,`` ends it."""
+        read = self._listings.get(stream)
+        if read is None and not line.rstrip().endswith("("):
+            return False  # the common case, cheaply
+        text = _visible_text(line)
+        if len(text) > MAX_LINE_BYTES:
+            return False
+        if "\x1b" in text:
+            text = _ANSI_RE.sub("", text)
+        text = text.strip()
+        if read is not None:
+            if text == ")" or read >= MAX_LISTING_LINES:
+                del self._listings[stream]
+                return text == ")"
+            if _LISTING_FIELD_RE.fullmatch(text):
+                self._listings[stream] = read + 1
+                return True
+            del self._listings[stream]
+        if text.endswith("(") and _LISTING_OPEN_RE.search(text):
+            self._listings[stream] = 0
+        return False
 
     def _add_file_line(self, line: bytes) -> None:
         decoded = _decode_json_object(line.decode("utf-8", errors="replace"))
@@ -728,13 +766,15 @@ class InProcessReport:
 
     ``params``: source name -> that source's last params; ``used``: distribution -> version
     of the packages the program imported; ``facts`` such as ``world_size``; ``errors``: what
-    went wrong inside the capture (the program ran on regardless).
+    went wrong inside the capture (the program ran on regardless); ``covered_log_dirs``: the
+    TensorBoard folders whose values were reported in process (absolute paths).
     """
 
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     used: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    covered_log_dirs: list[str] = field(default_factory=list)
 
     def add(self, kind: object, line: dict[str, Any]) -> None:
         if kind == "params":
@@ -750,6 +790,11 @@ class InProcessReport:
             self.facts.update(
                 (key, value) for key, value in line.items() if isinstance(value, (int, str))
             )
+        elif kind == "tensorboard_covered":
+            log_dir = line.get("log_dir")
+            if isinstance(log_dir, str) and log_dir and log_dir not in self.covered_log_dirs:
+                if len(self.covered_log_dirs) < MAX_CAPTURE_ERRORS:
+                    self.covered_log_dirs.append(log_dir)
         elif kind == "capture_error" and len(self.errors) < MAX_CAPTURE_ERRORS:
             self.errors.append(f"{line.get('hook', '?')}: {line.get('error', '')}"[:500])
 

@@ -1,0 +1,168 @@
+"""Hugging Face Trainer programs (run_glue.py, run_clm.py, run_ner.py) as runledger records them.
+
+The real examples parse ``HfArgumentParser`` dataclasses, log ``TrainingArguments`` one field
+a line, train with ``Trainer`` (which logs through ``Trainer.log``, prints the logged dicts and,
+with ``--report_to tensorboard``, also writes them renamed, ``train/loss``, to event files).
+Each test runs a small self-written program of that shape through the real ``runledger exec``;
+the one that needs transformers and torch skips without them (they are not in CI).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from runledger.redact import MASK
+from tests.conftest import Repo
+from tests.test_autocapture import exec_run
+from tests.test_autocapture_libs import needs, program, series
+
+# What run_glue.py's ``logger.info(f"Training/evaluation parameters {training_args}")`` prints:
+# TrainingArguments.__str__ is one ``field=value,`` a line between ``TrainingArguments(`` and
+# ``)``, after a logging prefix on the first line only.
+PRINTS_TRAINING_ARGUMENTS = """\
+import logging, sys
+
+logging.basicConfig(
+    format="%(asctime)s - %(levelname)s - %(name)s - %(message)s",
+    datefmt="%m/%d/%Y %H:%M:%S",
+    handlers=[logging.StreamHandler(sys.stdout)],
+    level=logging.INFO,
+)
+fields = {"_n_gpu": 0, "adam_beta1": 0.9, "learning_rate": 5e-05, "seed": 42,
+          "hub_token": "<HUB_TOKEN>", "logging_steps": 2, "warmup_ratio": 0.0}
+listing = "".join(f"{k}={v},\\n" for k, v in sorted(fields.items()))
+log = logging.getLogger("__main__")
+log.info(f"Training/evaluation parameters TrainingArguments(\\n{listing})")
+for step in (1, 2):
+    print(f"step={step} loss={1.0 / step}")
+print("seed=7")
+"""
+
+
+def test_a_printed_training_arguments_listing_is_not_metrics(repo: Repo) -> None:
+    program(repo, PRINTS_TRAINING_ARGUMENTS)
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert set(run["metrics"]) == {"loss", "seed"}
+    assert series(run, "loss") == [[1, 1.0], [2, 0.5]]
+    # a name=value line after the listing's ")" is read as before
+    assert series(run, "seed") == [[0, 7.0]]
+
+
+def test_a_listing_ends_at_the_first_line_that_is_not_a_field(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        print("Config(")
+        print("depth=3,")
+        print("loss=0.5 acc=0.75")
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert set(run["metrics"]) == {"loss", "acc"}
+
+
+def test_a_secret_params_source_is_named_not_masked(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import argparse
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--hub_token", default=None)
+        parser.add_argument("--lr", type=float, default=0.1)
+        parser.parse_args()
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--hub_token", "hf_" + "x" * 34)
+
+    assert run["params"]["hub_token"] == MASK
+    assert run["param_sources"]["hub_token"] == "argparse"
+    assert run["param_sources"]["lr"] == "argparse"
+
+
+# A run_glue.py in small: HfArgumentParser over its own dataclass and TrainingArguments, a
+# tiny random BERT made here (no Hub), Trainer.train then Trainer.evaluate.
+TRAINER_PROGRAM = """\
+import logging, sys
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from transformers import (
+    BertConfig, BertForSequenceClassification, HfArgumentParser, Trainer, TrainingArguments,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelArguments:
+    hidden_size: int = field(default=16, metadata={"help": "width"})
+    token: str = field(default=None, metadata={"help": "a Hub token"})
+
+
+def main():
+    parser = HfArgumentParser((ModelArguments, TrainingArguments))
+    model_args, training_args = parser.parse_args_into_dataclasses()
+    logging.basicConfig(handlers=[logging.StreamHandler(sys.stdout)], level=logging.INFO,
+                        format="%(asctime)s - %(levelname)s - %(name)s - %(message)s")
+    logger.info(f"Training/evaluation parameters {training_args}")
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=50, hidden_size=model_args.hidden_size, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=32, max_position_embeddings=16)
+    model = BertForSequenceClassification(config)
+    rows = [{"input_ids": [(i * 7 + j) % 50 for j in range(8)], "labels": i % 2} for i in range(32)]
+
+    def accuracy(prediction):
+        right = np.argmax(prediction.predictions, -1) == prediction.label_ids
+        return {"accuracy": float(right.mean())}
+
+    trainer = Trainer(model=model, args=training_args, train_dataset=rows, eval_dataset=rows[:8],
+                      compute_metrics=accuracy)
+    result = trainer.train()
+    trainer.log_metrics("train", result.metrics)
+    metrics = trainer.evaluate()
+    trainer.log_metrics("eval", metrics)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@needs("transformers", "torch")
+def test_hf_trainer_params_metrics_once_and_tensorboard_not_twice(repo: Repo) -> None:
+    pytest.importorskip("tensorboard", reason="reading event files needs runledger[tensorboard]")
+    program(repo, TRAINER_PROGRAM)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("ignore the output folder")
+
+    _, run = exec_run(
+        repo, sys.executable, "train.py", "--output_dir", "out", "--report_to", "tensorboard",
+        "--logging_steps", "2", "--per_device_train_batch_size", "4", "--num_train_epochs", "1",
+        "--learning_rate", "1e-3", "--save_strategy", "no", "--disable_tqdm", "true",
+        "--hub_token", "hf_" + "y" * 34,
+    )  # fmt: skip
+
+    assert run["status"] == "ok"
+    params, sources = run["params"], run["param_sources"]
+    assert params["learning_rate"] == 1e-3 and params["hidden_size"] == 16
+    assert params["per_device_eval_batch_size"] == 8  # a default of TrainingArguments
+    assert params["hub_token"] == MASK and sources["hub_token"] == "argparse"
+    # one series per value Trainer.log logged, at the global step; the event files the
+    # TensorBoard callback wrote (train/loss, eval/accuracy) and the printed TrainingArguments
+    # (adam_beta1=0.9,) are not recorded again
+    metrics = set(run["metrics"])
+    assert {"loss", "grad_norm", "learning_rate", "epoch", "train_loss", "train_runtime"} <= metrics
+    assert {"eval_loss", "eval_accuracy"} <= metrics
+    assert not [name for name in metrics if "/" in name], sorted(metrics)
+    assert not metrics & {"adam_beta1", "seed", "logging_steps", "warmup_ratio"}
+    assert [step for step, _ in series(run, "loss")] == [2, 4, 6, 8]
+    assert [step for step, _ in series(run, "eval_accuracy")] == [8]
+    assert list(repo.path.glob("out/runs/*/events.out.tfevents.*"))  # they were written
