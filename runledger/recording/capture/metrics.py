@@ -37,7 +37,9 @@ other kind (``"trial"``) is not a metric and is left to whoever reads it.
 
 When a metric arrives both from the output and from the metrics file or :meth:`add` (a script
 that prints ``loss=...`` and calls ``runledger.log``), the explicit source wins and the
-printed values of that metric are not used, so the series is not doubled.
+printed values of that metric are not used, so the series is not doubled. Names that differ
+only in case and separators are one metric there (:func:`series_key`): ``train loss 0.31``
+printed and ``train/loss`` logged to wandb, MLflow or TensorBoard keep the logged series.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ STEP_KEYS: Final = ("step", "iteration", "epoch")
 INPROCESS_KEY: Final = "_runledger"
 MAX_CAPTURE_ERRORS: Final = 20
 OUTPUT_SOURCE: Final = "output"
+_SEPARATORS_RE: Final = re.compile(r"[\W_]+")
 FILE_SOURCE: Final = "file"
 
 _INT64_MIN: Final = -(2**63)
@@ -282,6 +285,15 @@ def _step_key(fields: Mapping[str, Step]) -> str | None:
         if candidate in by_lower:
             return by_lower[candidate]
     return None
+
+
+def series_key(name: str) -> str:
+    """What makes two metric names one series: case, and separators as one underscore.
+
+    A program that prints ``train loss 0.31`` (read as ``train_loss``) and logs ``train/loss``
+    to wandb, MLflow or TensorBoard reports one metric: the logged name and values are kept.
+    """
+    return _SEPARATORS_RE.sub("_", name.lower()).strip("_")
 
 
 def _normalize_step(step: Step) -> Step | None:
@@ -600,8 +612,9 @@ class MetricsCollector:
 
     def _chosen_stores(self) -> Iterator[tuple[str, _PointStore]]:
         yield from self._explicit.items()
+        explicit = {series_key(name) for name in self._explicit}
         for name, store in self._printed.items():
-            if name not in self._explicit:
+            if series_key(name) not in explicit:
                 yield name, store
 
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
