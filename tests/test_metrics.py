@@ -396,6 +396,16 @@ def test_explicit_metric_hides_the_printed_one(tmp_path: Path) -> None:
     assert collector.summaries()["loss"].last_step == 2
 
 
+def test_a_logged_name_hides_the_printed_one_spelled_with_other_separators() -> None:
+    """nanoGPT prints "train loss 4.2" and logs train/loss to wandb: one series, the logged."""
+    collector = MetricsCollector()
+    collector.feed_output(b"step 0: train loss 4.2874, val loss 4.2823\nVal-Acc: 0.5\n")
+    collector.add({"train/loss": 4.28741, "val.loss": 4.28233}, step=0, source="wandb")
+    collector.add({"val_acc_top5": 0.9}, step=0, source="wandb")
+    assert set(collector.series()) == {"train/loss", "val.loss", "val_acc", "val_acc_top5"}
+    assert set(collector.summaries()) == set(collector.series())
+
+
 def test_add_records_values_at_steps() -> None:
     collector = MetricsCollector()
     collector.add({"loss": 1.0}, step=10, source="file")

@@ -801,6 +801,287 @@ def _iso(moment: Any) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
+# --- experiment trackers: wandb and MLflow --------------------------------------------------
+# Only observed: the tracker's own function runs first, with the same arguments, and its return
+# value, files and network use are as bare. Values are read from the call, never from the
+# tracker's store. One tracker run per process is recorded: the first wandb run (a sweep
+# agent's later runs are not), the first MLflow run that is not a nested child run.
+
+# Frameworks captured directly: their own wandb/MLflow callbacks would give each value twice.
+_TRACKER_CALLERS_SKIPPED = _TENSORBOARD_CALLERS_SKIPPED | {"xgboost", "lightgbm"}
+_PARENT_RUN_TAG = "mlflow.parentRunId"
+
+
+def _caller_past(library: str) -> str:
+    """The top-level package of the first frame outside this file and ``library``'s own."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if name != __name__ and name.partition(".")[0] != library:
+            return name.partition(".")[0]
+        frame = frame.f_back  # type: ignore[assignment]
+    return ""
+
+
+def _dotted(values: Any, prefix: str = "", depth: int = 0) -> dict[str, Any]:
+    """Nested dicts as dotted names (``{"train": {"acc": 1}}``: ``train.acc``, as wandb's
+    charts name it); other values as they are."""
+    flat: dict[str, Any] = {}
+    for key, value in list(values.items())[:_MAX_ITEMS]:
+        name = prefix + str(key)
+        if isinstance(value, dict) and depth < _MAX_DEPTH:
+            flat.update(_dotted(value, name + ".", depth + 1))
+        else:
+            flat[name] = value
+    return flat
+
+
+_wandb: dict[str, Any] = {"run": None, "step": 0, "logged": set()}
+
+
+def _patch_wandb(module_name: str, module: Any) -> None:
+    if module_name == "wandb.sdk.wandb_run":
+        _need(_wrap(module.Run, "__init__", _wandb_make_init), "wandb Run.__init__")
+        _need(_wrap(module.Run, "log", _wandb_make_log), "wandb Run.log")
+    elif module_name == "wandb.sdk.lib.noop_run":  # mode="disabled"
+        _need(_wrap(module.NoopRun, "log", _wandb_make_log), "wandb NoopRun.log")
+    elif module_name == "wandb.sdk.wandb_config":
+        found = _wrap(module.Config, "update", _wandb_make_config)
+        for name in ("__setitem__", "__setattr__", "setdefaults", "update_locked", "merge_locked"):
+            _wrap(module.Config, name, _wandb_make_config)
+        _need(found, "wandb Config.update")
+    elif module_name == "wandb.sdk.wandb_summary":
+        _wrap(module.Summary, "update", _wandb_make_summary)
+
+
+def _wandb_make_init(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("wandb", lambda: _wandb_new_run(self))
+        result = original(self, *args, **kwargs)
+        if self is _wandb["run"]:  # init(config=...) as the program gave it
+            _safely("wandb", lambda: _report_wandb_config(getattr(self, "_config", None), {}))
+        return result
+
+    return wrapper
+
+
+def _wandb_new_run(run: Any) -> None:
+    if _wandb["run"] is None:
+        _wandb["run"] = run
+    elif _wandb["run"] is not run and not _wandb.get("noted"):
+        _wandb["noted"] = True
+        raise _Unsupported("not captured: a second wandb run in this process (only the first)")
+
+
+def _wandb_make_config(original: Any) -> Any:
+    """A change of the run's config by the program (``config.update``, ``config.x = 1``,
+    ``setdefaults``, a sweep's values). wandb's own reload of the config after ``init`` (JSON
+    from its service, ``1.0`` back as ``1``) goes through ``_update`` and is not one."""
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before = None
+        if _wandb["run"] is not None and _wandb_config() is self:
+            before = dict(self._items)
+        result = original(self, *args, **kwargs)
+        if before is not None:
+            _safely("wandb", lambda: _report_wandb_config(self, before))
+        return result
+
+    return wrapper
+
+
+def _wandb_config() -> Any:
+    return getattr(_wandb["run"], "_config", None)
+
+
+def _report_wandb_config(config: Any, before: dict[str, Any]) -> None:
+    """The run's params: the values the program gave, key by key as they were set."""
+    if config is None:
+        return
+    params = _wandb.setdefault("config", {})
+    for key, value in list(config._items.items()):
+        if not str(key).startswith("_") and (key not in before or before[key] is not value):
+            params[key] = value
+    report_params("wandb", params)
+
+
+def _wandb_make_log(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        before: list[Any] = []
+        if self is _wandb["run"]:
+            _safely("wandb", lambda: before.append(_wandb_step(self)))
+        result = original(self, *args, **kwargs)
+        if before:
+            _safely("wandb", lambda: _report_wandb_log(before[0], args, kwargs))
+        return result
+
+    return wrapper
+
+
+def _wandb_step(run: Any) -> int:
+    """The step of the next ``log`` without ``step=``: wandb's own counter (``run.step``, kept
+    in the process as ``_local_step``), or the same count kept here for a disabled run."""
+    local = getattr(run, "_local_step", None)
+    return local if isinstance(local, int) else int(_wandb["step"])
+
+
+def _report_wandb_log(current: int, args: Any, kwargs: Any) -> None:
+    """``log(data, step=None, commit=None)``: the values at the step wandb gives them."""
+    data = args[0] if args else kwargs.get("data")
+    step = args[1] if len(args) > 1 else kwargs.get("step")
+    commit = args[2] if len(args) > 2 else kwargs.get("commit")
+    if step is not None and step > _wandb["step"]:
+        _wandb["step"] = step
+    if (step is None and commit is None) or commit:
+        _wandb["step"] += 1
+    if step is not None and step < current:
+        return  # wandb drops a step below its current one (with a warning)
+    if not isinstance(data, dict) or _caller_past("wandb") in _TRACKER_CALLERS_SKIPPED:
+        return
+    values = _dotted(data)
+    _wandb["logged"].update(values)
+    report_metrics("wandb", values, step=current if step is None else step)
+
+
+def _wandb_make_summary(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        run = _wandb["run"]
+        if run is not None and getattr(run, "summary", None) is self and args:
+            _safely("wandb", lambda: _report_wandb_summary(args[0]))
+        return result
+
+    return wrapper
+
+
+def _report_wandb_summary(values: Any) -> None:
+    """``summary[name] = value`` of a name never logged (``test_acc``): a metric of one point
+    per assignment. A logged name's summary is its series' last value; it adds nothing."""
+    if isinstance(values, dict) and _caller_past("wandb") not in _TRACKER_CALLERS_SKIPPED:
+        logged = _wandb["logged"]
+        report_metrics("wandb", {k: v for k, v in _dotted(values).items() if k not in logged})
+
+
+_mlflow: dict[str, Any] = {"run": None, "children": set(), "params": {}}
+_signatures: dict[Any, Any] = {}
+
+
+def _patch_mlflow(module_name: str, module: Any) -> None:
+    if module_name == "mlflow.tracking.fluent":
+        found = False
+        for name in ("log_param", "log_params", "log_metric", "log_metrics"):
+            found = _wrap(module, name, functools.partial(_mlflow_make, name, None)) or found
+        _need(found, "mlflow.log_param / log_metric")
+    elif module_name == "mlflow.tracking.client":
+        client = module.MlflowClient
+        for name in ("log_param", "log_metric", "log_batch"):
+            _wrap(client, name, functools.partial(_mlflow_make, name, client))
+        _wrap(client, "create_run", _mlflow_make_create_run)
+
+
+def _mlflow_make(name: str, client: Any, original: Any) -> Any:
+    """A fluent function (``client`` None) or an MlflowClient method, reported when it is not
+    called by another one (the fluent API calls the client; autolog calls either)."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _NestedCalls("mlflow") as depth:
+            result = original(*args, **kwargs)
+        if depth == 0:
+            _safely("mlflow", lambda: _report_mlflow(name, client, original, args, kwargs))
+        return result
+
+    return wrapper
+
+
+def _bound(function: Any, args: Any, kwargs: Any) -> dict[str, Any]:
+    signature = _signatures.get(function)
+    if signature is None:
+        import inspect
+
+        signature = _signatures[function] = inspect.signature(function)
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+def _report_mlflow(name: str, client: Any, original: Any, args: Any, kwargs: Any) -> None:
+    given = _bound(original, args, kwargs)
+    run_id = given.get("run_id")
+    if client is None and run_id is None:
+        active = sys.modules["mlflow.tracking.fluent"].active_run()
+        run_id = active.info.run_id if active is not None else None
+    if not _mlflow_accepts(run_id):
+        return
+    params: dict[str, Any] = {}
+    metrics: dict[Any, dict[str, Any]] = {}  # step -> values
+    if name == "log_param":
+        params[str(given["key"])] = given["value"]
+    elif name == "log_params":
+        params.update((str(key), value) for key, value in dict(given["params"]).items())
+    elif name == "log_metric":
+        metrics[given.get("step")] = {str(given["key"]): given["value"]}
+    elif name == "log_metrics":
+        metrics[given.get("step")] = {str(key): v for key, v in dict(given["metrics"]).items()}
+    else:  # log_batch: entities, params' values already text
+        for param in given.get("params") or ():
+            params[str(param.key)] = _from_text(param.value)
+        for metric in given.get("metrics") or ():
+            metrics.setdefault(metric.step, {})[str(metric.key)] = metric.value
+    if params:
+        _mlflow["params"].update(params)
+        report_params("mlflow", _mlflow["params"])
+    if metrics and _caller_past("mlflow") not in _TRACKER_CALLERS_SKIPPED:
+        for step, values in metrics.items():
+            report_metrics("mlflow", values, step=step)
+
+
+def _mlflow_accepts(run_id: Any) -> bool:
+    """Whether values logged to ``run_id`` are the recorded run's (the first that is not a
+    nested child run: a parent logging its best trial after its children is recorded)."""
+    if run_id is None or run_id in _mlflow["children"]:
+        return False
+    if _mlflow["run"] is None:
+        _mlflow["run"] = run_id
+    if _mlflow["run"] == run_id:
+        return True
+    if not _mlflow.get("noted"):
+        _mlflow["noted"] = True
+        raise _Unsupported("not captured: a second MLflow run in this process (only the first)")
+    return False
+
+
+def _mlflow_make_create_run(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        run = original(self, *args, **kwargs)
+        _safely("mlflow", lambda: _note_mlflow_child(original, self, args, kwargs, run))
+        return run
+
+    return wrapper
+
+
+def _note_mlflow_child(original: Any, client: Any, args: Any, kwargs: Any, run: Any) -> None:
+    tags = _bound(original, (client, *args), kwargs).get("tags")
+    if isinstance(tags, dict) and tags.get(_PARENT_RUN_TAG):
+        _mlflow["children"].add(run.info.run_id)
+
+
+def _from_text(text: Any) -> Any:
+    """A param MLflow has already made text (``str(value)``) as the value it spells."""
+    if not isinstance(text, str):
+        return text
+    if text in ("True", "False"):
+        return text == "True"
+    if text == "None":
+        return None
+    for kind in (int, float):
+        try:
+            value = kind(text)
+        except ValueError:
+            continue
+        return value if str(value) == text else text
+    return text
+
+
 # --- the packages the program used --------------------------------------------------------
 
 
@@ -865,4 +1146,6 @@ _PATCHERS = {
     "xgboost": _patch_xgboost,
     "lightgbm": _patch_lightgbm,
     "optuna": _patch_optuna,
+    "wandb": _patch_wandb,
+    "mlflow": _patch_mlflow,
 }  # type: dict[str, Callable[[str, Any], None]]

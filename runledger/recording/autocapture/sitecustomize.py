@@ -50,6 +50,12 @@ HOOKED = {
     "xgboost": "xgboost",
     "lightgbm": "lightgbm",
     "optuna": "optuna",
+    "wandb.sdk.wandb_run": "wandb",
+    "wandb.sdk.wandb_config": "wandb",
+    "wandb.sdk.wandb_summary": "wandb",
+    "wandb.sdk.lib.noop_run": "wandb",  # mode="disabled"
+    "mlflow.tracking.client": "mlflow",
+    "mlflow.tracking.fluent": "mlflow",
 }
 
 # Launchers start the real program as child processes: they are not the program.

@@ -40,10 +40,13 @@ other kind (``"trial"``) is not a metric and is left to whoever reads it.
 
 When a metric arrives both from the output and from the metrics file or :meth:`add` (a script
 that prints ``loss=...`` and calls ``runledger.log``), the explicit source wins and the
-printed values of that metric are not used, so the series is not doubled. The same holds for
-a printed metric named otherwise than the explicit one when both measure the same thing in
-the same phase with the same values as printed (``Loss: 0.25`` read as ``train_loss``, and
-``add_scalar("Loss/train", ...)``): see ``MetricsCollector._printed_twice``.
+printed values of that metric are not used, so the series is not doubled. Names that differ
+only in case and separators are one metric there (:func:`series_key`): ``train loss 0.31``
+printed and ``train/loss`` logged to wandb, MLflow or TensorBoard keep the logged series. The
+same holds for a printed metric named otherwise than the explicit one when both measure the
+same thing in the same phase with the same values as printed (``Loss: 0.25`` read as
+``train_loss``, and ``add_scalar("Loss/train", ...)``): see
+``MetricsCollector._printed_twice``.
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ STEP_KEYS: Final = ("step", "iteration", "epoch")
 INPROCESS_KEY: Final = "_runledger"
 MAX_CAPTURE_ERRORS: Final = 20
 OUTPUT_SOURCE: Final = "output"
+_SEPARATORS_RE: Final = re.compile(r"[\W_]+")
 FILE_SOURCE: Final = "file"
 
 _INT64_MIN: Final = -(2**63)
@@ -298,6 +302,15 @@ def _step_key(fields: Mapping[str, Step]) -> str | None:
         if candidate in by_lower:
             return by_lower[candidate]
     return None
+
+
+def series_key(name: str) -> str:
+    """What makes two metric names one series: case, and separators as one underscore.
+
+    A program that prints ``train loss 0.31`` (read as ``train_loss``) and logs ``train/loss``
+    to wandb, MLflow or TensorBoard reports one metric: the logged name and values are kept.
+    """
+    return _SEPARATORS_RE.sub("_", name.lower()).strip("_")
 
 
 def _normalize_step(step: Step) -> Step | None:
@@ -624,8 +637,9 @@ class MetricsCollector:
 
     def _chosen_stores(self) -> Iterator[tuple[str, _PointStore]]:
         yield from self._explicit.items()
+        explicit = {series_key(name) for name in self._explicit}
         for name, store in self._printed.items():
-            if name not in self._explicit and not self._printed_twice(name, store):
+            if series_key(name) not in explicit and not self._printed_twice(name, store):
                 yield name, store
 
     def _printed_twice(self, name: str, printed: _PointStore) -> bool:

@@ -1,0 +1,212 @@
+"""wandb and MLflow calls of a real program, recorded by ``runledger exec`` with no change to it.
+
+The trackers run offline (``WANDB_MODE=offline`` or ``disabled``, a file store for MLflow): no
+network. Each program also checks, with the tracker's own API, that the tracker saw what it sees
+bare (its steps, its stored params and metrics): runledger only observes the calls.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from tests.conftest import Repo
+from tests.test_autocapture import exec_run
+from tests.test_autocapture_libs import needs, program, series
+
+SECRET = "sk-live-0123456789abcdef0123456789abcdef"
+
+
+def wandb_env(repo: Repo, mode: str) -> dict[str, str]:
+    return {
+        "WANDB_MODE": mode,
+        "WANDB_SILENT": "true",
+        "WANDB_DIR": str(repo.path),
+        "WANDB_DISABLE_CODE": "true",
+    }
+
+
+def mlflow_env(repo: Repo) -> dict[str, str]:
+    return {
+        "MLFLOW_TRACKING_URI": (repo.path / "mlruns").as_uri(),
+        "MLFLOW_ALLOW_FILE_STORE": "true",  # MLflow 3.7+ asks for a database otherwise
+    }
+
+
+def ignore(repo: Repo, *names: str) -> None:
+    repo.write(".gitignore", "".join(f"{name}\n" for name in names))
+    repo.commit_all("ignore")
+
+
+WANDB_PROGRAM = """\
+import argparse
+import wandb
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--lr", type=float, default=0.1)
+parser.add_argument("--api-key", default=None)
+args = parser.parse_args()
+
+run = wandb.init(project="demo", config=args)
+wandb.config.update({"batch_size": 4, "model": {"depth": 3}})
+wandb.config.epochs = 2
+run.config.setdefaults({"warmup": 5, "lr": 99})
+for step in range(3):
+    loss = 1.0 / (step + 1)
+    print(f"step {step}: train loss {loss:.4f}")
+    wandb.log({"train/loss": loss, "val": {"acc": 0.5 + step / 10}, "sizes": [1, 2]})
+wandb.log({"grad_norm": 2.0}, commit=False)  # joins the next step
+wandb.log({"lr_now": 0.05})
+wandb.log({"late": 0.25}, step=10)
+wandb.summary["test_acc"] = 0.875
+run.summary["train/loss"] = 0.01  # a logged name: its series says it all
+# the tracker saw what it sees bare
+assert run.step == 10, run.step  # step=10 waits for its commit
+assert dict(run.config)["lr"] == 0.1 and dict(run.config)["batch_size"] == 4
+run.finish()
+"""
+
+
+@needs("wandb")
+def test_wandb_offline_config_log_steps_and_summary(repo: Repo) -> None:
+    program(repo, WANDB_PROGRAM)
+    ignore(repo, "wandb/")
+
+    proc, run = exec_run(
+        repo, sys.executable, "train.py", "--api-key", SECRET, env=wandb_env(repo, "offline")
+    )
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    assert run["params"] == {
+        "lr": 0.1,
+        "api_key": "***",  # masked, as every param source is
+        "batch_size": 4,
+        "model": {"depth": 3},
+        "epochs": 2,
+        "warmup": 5,
+    }
+    assert run["param_sources"]["batch_size"] == "wandb"
+    assert run["param_sources"]["model.depth"] == "wandb"
+    # wandb's own step: one per log() without step=, commit=False joins the next one
+    assert series(run, "train/loss") == [[0, 1.0], [1, 0.5], [2, 1 / 3]]
+    assert series(run, "val.acc") == [[0, 0.5], [1, 0.6], [2, 0.7]]  # as wandb's charts name it
+    assert series(run, "grad_norm") == [[3, 2.0]]
+    assert series(run, "lr_now") == [[3, 0.05]]
+    assert series(run, "late") == [[10, 0.25]]
+    assert series(run, "test_acc") == [[0, 0.875]]
+    # "train loss" printed and train/loss logged are one series; a list is not a metric
+    names = {"train/loss", "val.acc", "grad_norm", "lr_now", "late", "test_acc"}
+    assert set(run["series"]) == names
+    assert SECRET not in repo.cli("show", run["id"], "--json").stdout
+    # wandb wrote its offline run as bare
+    assert list((repo.path / "wandb").glob("offline-run-*/run-*.wandb"))
+
+
+@needs("wandb")
+def test_wandb_disabled_and_a_second_run_in_the_process(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import wandb
+
+        for trial, lr in enumerate([0.1, 0.2]):  # a sweep agent's loop: two runs
+            run = wandb.init(config={"lr": lr, "trial": trial})
+            for step in range(2):
+                run.log({"loss": lr * (step + 1)})
+            run.finish()
+        print("done")
+        """,
+    )
+    ignore(repo, "wandb/")
+
+    _, run = exec_run(repo, sys.executable, "train.py", env=wandb_env(repo, "disabled"))
+
+    assert run["params"] == {"lr": 0.1, "trial": 0}  # the first run's only
+    assert series(run, "loss") == [[0, 0.1], [1, 0.2]]
+    errors = run["environment"]["autocapture"]["errors"]
+    assert any("second wandb run" in error for error in errors), errors
+    assert not (repo.path / "wandb").exists()  # disabled stays disabled
+
+
+MLFLOW_PROGRAM = """\
+import mlflow
+from mlflow import MlflowClient
+
+mlflow.set_experiment("demo")
+with mlflow.start_run() as parent:
+    mlflow.log_param("alpha", 0.5)
+    mlflow.log_params({"l1_ratio": 0.1, "solver": "saga", "token": "THE_SECRET"})
+    for epoch in range(3):
+        rmse = 1.0 / (epoch + 1)
+        print(f"epoch {epoch}: val rmse {rmse:.4f}")
+        mlflow.log_metric("val/rmse", rmse, step=epoch)
+    mlflow.log_metrics({"r2": 0.75, "mae": 0.25})
+    with mlflow.start_run(nested=True):  # a trial's child run: not the run's values
+        mlflow.log_param("alpha", 99)
+        mlflow.log_metric("r2", -1.0)
+    MlflowClient().log_metric(parent.info.run_id, "client_metric", 3.0, step=5)
+    MlflowClient().log_batch(parent.info.run_id, params=[mlflow.entities.Param("n", "7")])
+# the store holds what it holds bare: params as text, steps as given (0 without one)
+data = mlflow.get_run(parent.info.run_id).data
+assert data.params["alpha"] == "0.5" and data.params["n"] == "7", data.params
+history = MlflowClient().get_metric_history(parent.info.run_id, "val/rmse")
+assert [m.step for m in history] == [0, 1, 2]
+assert [m.step for m in MlflowClient().get_metric_history(parent.info.run_id, "r2")] == [0]
+""".replace("THE_SECRET", SECRET)
+
+
+@needs("mlflow")
+def test_mlflow_fluent_client_and_nested_runs(repo: Repo) -> None:
+    program(repo, MLFLOW_PROGRAM)
+    ignore(repo, "mlruns/")
+
+    proc, run = exec_run(repo, sys.executable, "train.py", env=mlflow_env(repo))
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    assert run["params"] == {
+        "alpha": 0.5,
+        "l1_ratio": 0.1,
+        "solver": "saga",
+        "token": "***",
+        "n": 7,  # MLflow's text read back as the number it spells
+    }
+    assert run["param_sources"]["alpha"] == "mlflow"
+    assert series(run, "val/rmse") == [[0, 1.0], [1, 0.5], [2, 1 / 3]]
+    assert series(run, "r2") == [[0, 0.75]]  # not the nested child run's -1
+    assert series(run, "client_metric") == [[5, 3.0]]
+    # "val rmse" printed and val/rmse logged are one series
+    assert set(run["series"]) == {"val/rmse", "r2", "mae", "client_metric"}
+    assert SECRET not in repo.cli("show", run["id"], "--json").stdout
+
+
+@needs("mlflow", "sklearn")
+def test_mlflow_sklearn_autolog(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import mlflow
+        from sklearn.datasets import load_diabetes
+        from sklearn.linear_model import ElasticNet
+
+        mlflow.sklearn.autolog(log_models=False, log_datasets=False)
+        X, y = load_diabetes(return_X_y=True)
+        with mlflow.start_run():
+            ElasticNet(alpha=0.3, l1_ratio=0.2).fit(X, y)
+        """,
+    )
+    ignore(repo, "mlruns/")
+
+    _, run = exec_run(repo, sys.executable, "train.py", env=mlflow_env(repo))
+
+    params: dict[str, Any] = run["params"]
+    assert params["alpha"] == 0.3 and params["l1_ratio"] == 0.2 and params["max_iter"] == 1000
+    assert params["fit_intercept"] is True and params["random_state"] is None
+    assert [step for step, _ in series(run, "training_r2_score")] == [0]
+
+
+@pytest.fixture(autouse=True)
+def _no_tracker_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("WANDB_API_KEY", "WANDB_BASE_URL", "MLFLOW_TRACKING_URI"):
+        monkeypatch.delenv(key, raising=False)
