@@ -11,11 +11,15 @@ at most MAX_ENTRIES entries are looked at):
   column of that order that has a value on the row; the other step-like columns are metrics.
   A column with a cell that is not a number (a model name) is not a metric.
 - A TensorBoard event file (``events.out.tfevents.*``), read with the ``tensorboard`` package
-  (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. A tag written by
-  several event files (Keras writes ``epoch_loss`` under ``train/`` and ``validation/``) is
-  named after its folder too: ``validation/epoch_loss``.
+  (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. The event files of
+  one folder are one log (Lightning writes one for fit and another for test): a tag's points
+  in all of them are one series. A tag written in several folders (Keras writes
+  ``epoch_loss`` under ``train/`` and ``validation/``) is named after its folder too:
+  ``validation/epoch_loss``.
 
-Each series keeps the path of the file it was read from.
+Each series keeps the path of the file it was read from. A folder that a framework's own
+logger wrote, whose values the in-process capture already reported (Lightning's
+``lightning_logs/version_0``), is not read: its series would be the same ones again.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import csv
 import importlib
 import math
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -65,11 +69,14 @@ class WrittenFiles:
     event_files: list[Path]
 
 
-def find_written_files(root: Path, started_after: float) -> WrittenFiles:
-    """CSV and TensorBoard event files under ``root`` modified since ``started_after``."""
+def find_written_files(
+    root: Path, started_after: float, skipped: Collection[str] = ()
+) -> WrittenFiles:
+    """CSV and TensorBoard event files under ``root`` modified since ``started_after``, outside
+    the ``skipped`` folders."""
     csv_files: list[Path] = []
     event_files: list[Path] = []
-    for entry in _walk(root):
+    for entry in _walk(root, {os.path.realpath(folder) for folder in skipped}):
         name = entry.name
         is_csv = name.lower().endswith(".csv")
         is_event = name.startswith(EVENT_FILE_PREFIX)
@@ -84,7 +91,7 @@ def find_written_files(root: Path, started_after: float) -> WrittenFiles:
     return WrittenFiles(sorted(csv_files), sorted(event_files))
 
 
-def _walk(root: Path) -> Iterator[os.DirEntry[str]]:
+def _walk(root: Path, skipped: Collection[str] = ()) -> Iterator[os.DirEntry[str]]:
     seen = 0
     folders: list[tuple[str, int]] = [(str(root), 0)]
     while folders:
@@ -96,7 +103,11 @@ def _walk(root: Path) -> Iterator[os.DirEntry[str]]:
                     if seen > MAX_ENTRIES:
                         return
                     if entry.is_dir(follow_symlinks=False):
-                        if depth < MAX_DEPTH and entry.name not in SKIPPED_FOLDERS:
+                        if (
+                            depth < MAX_DEPTH
+                            and entry.name not in SKIPPED_FOLDERS
+                            and not (skipped and os.path.realpath(entry.path) in skipped)
+                        ):
                             folders.append((entry.path, depth + 1))
                     elif entry.is_file(follow_symlinks=False):
                         yield entry
@@ -187,26 +198,34 @@ def tensorboard_available() -> bool:
 
 
 def event_series(files: list[Path], root: Path) -> list[FileSeries]:
-    """The scalar series of TensorBoard event files (needs the ``tensorboard`` package)."""
-    read: list[tuple[Path, str, list[int | float], list[float]]] = []
-    for path in files:
+    """The scalar series of TensorBoard event files (needs the ``tensorboard`` package).
+
+    The event files of one folder are one log (Lightning's logger starts a new file for fit,
+    test and predict): a tag's points of all of them are one series, in file-name order.
+    """
+    merged: dict[tuple[Path, str], tuple[Path, list[int | float], list[float]]] = {}
+    for path in sorted(files):
         try:
             if path.stat().st_size > MAX_EVENT_BYTES:
                 continue
-            read.extend((path, tag, steps, values) for tag, steps, values in _scalars(path))
+            read = list(_scalars(path))
         except Exception:  # noqa: BLE001, S112 - a corrupt event file must not fail the run
             continue
+        for tag, steps, values in read:
+            first, all_steps, all_values = merged.setdefault((path.parent, tag), (path, [], []))
+            all_steps.extend(steps)
+            all_values.extend(values)
     counts: dict[str, int] = {}
-    for _, tag, _, _ in read:
+    for _, tag in merged:
         counts[tag] = counts.get(tag, 0) + 1
     return [
         FileSeries(
-            f"{path.parent.name}/{tag}" if counts[tag] > 1 else tag,
+            f"{folder.name}/{tag}" if counts[tag] > 1 else tag,
             steps,
             values,
-            _relative(path, root),
+            _relative(first, root),
         )
-        for path, tag, steps, values in read
+        for (folder, tag), (first, steps, values) in merged.items()
     ]
 
 
@@ -246,10 +265,14 @@ def _scalar_tensor(proto: Any) -> float | None:
 
 
 def series_from_written_files(
-    root: Path, started_after: float, warn: Callable[[str], None]
+    root: Path,
+    started_after: float,
+    warn: Callable[[str], None],
+    skipped: Collection[str] = (),
 ) -> list[FileSeries]:
-    """Every series of the CSV and event files written under ``root`` since the start."""
-    written = find_written_files(root, started_after)
+    """Every series of the CSV and event files written under ``root`` since the start, but
+    for those in ``skipped``: folders whose values the program reported in process."""
+    written = find_written_files(root, started_after, skipped)
     found: list[FileSeries] = []
     for path in written.csv_files:
         found.extend(csv_series(path, _relative(path, root)))
