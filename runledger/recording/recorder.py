@@ -294,7 +294,9 @@ def _read_metric_files(prepared: _Prepared, collector: MetricsCollector, started
     from runledger.recording.capture.metric_files import series_from_written_files
 
     try:
-        found = series_from_written_files(prepared.repo.root, started, _warn)
+        found = series_from_written_files(
+            prepared.repo.root, started, _warn, collector.inprocess.logged_folders
+        )
     except KeyboardInterrupt:
         _warn("interrupted while reading the metric files the run wrote; recording without them")
         return

@@ -18,6 +18,8 @@ runledger/recording/capture/metrics.py):
 - ``{"_runledger": "used", "packages": {"numpy": "2.1.0"}}``: distributions the program
   imported, written at exit.
 - ``{"_runledger": "fact", "world_size": 8}``: facts of the process tree.
+- ``{"_runledger": "logged_folders", "source": "lightning", "folders": [...]}``: folders the
+  framework's own loggers write, whose values were reported here already.
 - ``{"_runledger": "capture_error", "hook": "keras", "error": "..."}``.
 """
 
@@ -489,8 +491,9 @@ def _patch_lightning(_name: str, module: Any) -> None:
 
     def make(original: Any) -> Any:
         def wrapper(self: Any, metrics: Any, step: Any = None, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, metrics, step, *args, **kwargs)
             _safely("lightning", lambda: _report_lightning(self, metrics, step))
-            return original(self, metrics, step, *args, **kwargs)
+            return result
 
         return wrapper
 
@@ -498,15 +501,57 @@ def _patch_lightning(_name: str, module: Any) -> None:
 
 
 def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
+    """What the trainer's loggers get (with or without a logger): the values, the ``epoch``
+    Lightning adds when it picks the step, at the step it picks."""
     values = dict(metrics or {})
+    trainer = connector.trainer
     if step is None:
         step = values.pop("step", None)
     if step is None:
-        trainer = connector.trainer
+        values.setdefault("epoch", getattr(trainer, "current_epoch", None))
         step = getattr(trainer.fit_loop.epoch_loop, "_batches_that_stepped", None)
         if step is None:
             step = getattr(trainer, "global_step", None)
     report_metrics("lightning", values, step=step)
+    if values:
+        _report_logged_folders("lightning", getattr(trainer, "loggers", None) or ())
+
+
+def _patch_lightning_fabric(_name: str, module: Any) -> None:
+    """``Fabric.log`` / ``log_dict`` (``log`` calls ``log_dict``): the values, at the step given
+    (none: each metric's points in order, as Fabric's loggers count them)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, metrics: Any, step: Any = None, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, metrics, step, *args, **kwargs)
+            _safely("lightning", lambda: _report_fabric(self, metrics, step))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module.Fabric, "log_dict", make), "Fabric.log_dict")
+
+
+def _report_fabric(fabric: Any, metrics: Any, step: Any) -> None:
+    values = dict(metrics or {})
+    report_metrics("lightning", values, step=step)
+    if values:
+        _report_logged_folders("lightning", getattr(fabric, "loggers", None) or ())
+
+
+def _report_logged_folders(source: str, loggers: Any) -> None:
+    """The folders the framework's own loggers write (TensorBoard, CSV): what they hold was
+    reported here, so the recorder does not read it a second time from their files."""
+    folders = []
+    for logger in loggers:
+        folder = getattr(logger, "log_dir", None)
+        if isinstance(folder, str) and folder:
+            folders.append(os.path.abspath(folder))
+    known = _state.setdefault("logged_folders", set())
+    new = [folder for folder in folders if folder not in known]
+    if new and _is_rank_zero():
+        known.update(new)
+        _write({"_runledger": "logged_folders", "source": source, "folders": new})
 
 
 def _patch_transformers(_name: str, module: Any) -> None:
@@ -821,6 +866,7 @@ _PATCHERS = {
     "absl": _patch_absl,
     "keras": _patch_keras,
     "lightning": _patch_lightning,
+    "lightning_fabric": _patch_lightning_fabric,
     "transformers": _patch_transformers,
     "tensorboard": _patch_tensorboard,
     "xgboost": _patch_xgboost,
