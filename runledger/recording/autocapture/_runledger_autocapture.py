@@ -504,6 +504,8 @@ def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
     """What the trainer's loggers get (with or without a logger): the values, the ``epoch``
     Lightning adds when it picks the step, at the step it picks."""
     values = dict(metrics or {})
+    if not values:
+        return  # Lightning logs nothing then, not even the epoch
     trainer = connector.trainer
     if step is None:
         step = values.pop("step", None)
