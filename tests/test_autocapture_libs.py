@@ -436,6 +436,10 @@ def test_lightning_with_its_loggers_gives_each_metric_once(repo: Repo) -> None:
             def validation_step(self, batch, batch_idx):
                 self.step(batch, "val/loss")
 
+            def on_train_epoch_end(self):
+                # Straight to a logger, past self.log: only its file has it.
+                self.loggers[0].log_metrics({"direct": self.current_epoch}, self.global_step)
+
             def test_step(self, batch, batch_idx):
                 self.step(batch, "test/loss")
 
@@ -459,10 +463,13 @@ def test_lightning_with_its_loggers_gives_each_metric_once(repo: Repo) -> None:
 
     _, run = exec_run(repo, sys.executable, "train.py")
 
-    # Not "version_0/epoch" nor "version_0/hp_metric" from the event files, nor a second
-    # "epoch" from metrics.csv: the epoch Lightning adds to what its loggers get, once.
-    assert set(run["series"]) == {"train_loss", "val/loss", "test/loss", "epoch"}
-    assert not run.get("series_sources")
+    # Not "version_0/epoch" nor "version_0/hp_metric" (the TensorBoard logger's placeholder)
+    # from the event files, nor a second "epoch" from metrics.csv: the epoch Lightning adds to
+    # what its loggers get, once. What only the files hold is read from them.
+    assert set(run["series"]) == {"train_loss", "val/loss", "test/loss", "epoch", "direct"}
+    assert set(run["series_sources"]) == {"direct"}
+    assert run["series_sources"]["direct"].startswith("tb_logs/lightning_logs/version_0/events.")
+    assert series(run, "direct") == [[2, 0.0], [4, 1.0]]
     assert [step for step, _ in series(run, "train_loss")] == [1, 3]
     assert [step for step, _ in series(run, "test/loss")] == [4]
     # Lightning's own files are written as bare, and say the same.
@@ -502,7 +509,7 @@ def test_lightning_fabric_log_and_log_dict(repo: Repo) -> None:
         assert set(run["series"]) == {"train/loss", "lr", "acc", "final"}, args
         assert [step for step, _ in series(run, "train/loss")] == [0, 10, 20]
         assert run["metrics"]["acc"] == pytest.approx(0.7)
-        assert not run.get("series_sources")  # in process, not read again from metrics.csv
+        assert not run.get("series_sources")  # in process: one series, not metrics.csv's too
 
 
 @needs("keras", "torch")

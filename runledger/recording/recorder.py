@@ -295,7 +295,7 @@ def _read_metric_files(prepared: _Prepared, collector: MetricsCollector, started
 
     try:
         found = series_from_written_files(
-            prepared.repo.root, started, _warn, collector.inprocess.logged_folders
+            prepared.repo.root, started, _warn, collector.inprocess.logger_folders
         )
     except KeyboardInterrupt:
         _warn("interrupted while reading the metric files the run wrote; recording without them")

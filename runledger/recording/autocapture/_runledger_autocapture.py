@@ -18,8 +18,8 @@ runledger/recording/capture/metrics.py):
 - ``{"_runledger": "used", "packages": {"numpy": "2.1.0"}}``: distributions the program
   imported, written at exit.
 - ``{"_runledger": "fact", "world_size": 8}``: facts of the process tree.
-- ``{"_runledger": "logged_folders", "source": "lightning", "folders": [...]}``: folders the
-  framework's own loggers write, whose values were reported here already.
+- ``{"_runledger": "logger_folders", "source": "lightning", "folders": [...]}``: folders
+  Lightning's own loggers write.
 - ``{"_runledger": "capture_error", "hook": "keras", "error": "..."}``.
 """
 
@@ -516,7 +516,7 @@ def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
             step = getattr(trainer, "global_step", None)
     report_metrics("lightning", values, step=step)
     if values:
-        _report_logged_folders("lightning", getattr(trainer, "loggers", None) or ())
+        _report_logger_folders("lightning", getattr(trainer, "loggers", None) or ())
 
 
 def _patch_lightning_fabric(_name: str, module: Any) -> None:
@@ -538,22 +538,22 @@ def _report_fabric(fabric: Any, metrics: Any, step: Any) -> None:
     values = dict(metrics or {})
     report_metrics("lightning", values, step=step)
     if values:
-        _report_logged_folders("lightning", getattr(fabric, "loggers", None) or ())
+        _report_logger_folders("lightning", getattr(fabric, "loggers", None) or ())
 
 
-def _report_logged_folders(source: str, loggers: Any) -> None:
-    """The folders the framework's own loggers write (TensorBoard, CSV): what they hold was
-    reported here, so the recorder does not read it a second time from their files."""
+def _report_logger_folders(source: str, loggers: Any) -> None:
+    """The folders Lightning's loggers write (TensorBoard, CSV), where its TensorBoard logger
+    puts an ``hp_metric`` placeholder that the recorder then does not take for a metric."""
     folders = []
     for logger in loggers:
         folder = getattr(logger, "log_dir", None)
         if isinstance(folder, str) and folder:
             folders.append(os.path.abspath(folder))
-    known = _state.setdefault("logged_folders", set())
+    known = _state.setdefault("logger_folders", set())
     new = [folder for folder in folders if folder not in known]
     if new and _is_rank_zero():
         known.update(new)
-        _write({"_runledger": "logged_folders", "source": source, "folders": new})
+        _write({"_runledger": "logger_folders", "source": source, "folders": new})
 
 
 def _patch_transformers(_name: str, module: Any) -> None:

@@ -17,9 +17,8 @@ at most MAX_ENTRIES entries are looked at):
   ``epoch_loss`` under ``train/`` and ``validation/``) is named after its folder too:
   ``validation/epoch_loss``.
 
-Each series keeps the path of the file it was read from. A folder that a framework's own
-logger wrote, whose values the in-process capture already reported (Lightning's
-``lightning_logs/version_0``), is not read: its series would be the same ones again.
+Each series keeps the path of the file it was read from. A series that the in-process capture
+also reported is recorded once, as captured (the collector keeps explicit values first).
 """
 
 from __future__ import annotations
@@ -40,6 +39,7 @@ MAX_EVENT_BYTES: Final = 512 * 1024 * 1024
 MTIME_SLACK_S: Final = 2.0
 STEP_COLUMNS: Final = ("step", "global_step", "iteration", "iter", "epoch")
 EVENT_FILE_PREFIX: Final = "events.out.tfevents."
+LIGHTNING_PLACEHOLDER: Final = "hp_metric"
 # Imported by name: the tensorboard extra is optional, and its typing with it.
 _ACCUMULATOR: Final = "tensorboard.backend.event_processing.event_accumulator"
 SKIPPED_FOLDERS: Final = frozenset(
@@ -69,14 +69,11 @@ class WrittenFiles:
     event_files: list[Path]
 
 
-def find_written_files(
-    root: Path, started_after: float, skipped: Collection[str] = ()
-) -> WrittenFiles:
-    """CSV and TensorBoard event files under ``root`` modified since ``started_after``, outside
-    the ``skipped`` folders."""
+def find_written_files(root: Path, started_after: float) -> WrittenFiles:
+    """CSV and TensorBoard event files under ``root`` modified since ``started_after``."""
     csv_files: list[Path] = []
     event_files: list[Path] = []
-    for entry in _walk(root, {os.path.realpath(folder) for folder in skipped}):
+    for entry in _walk(root):
         name = entry.name
         is_csv = name.lower().endswith(".csv")
         is_event = name.startswith(EVENT_FILE_PREFIX)
@@ -91,7 +88,7 @@ def find_written_files(
     return WrittenFiles(sorted(csv_files), sorted(event_files))
 
 
-def _walk(root: Path, skipped: Collection[str] = ()) -> Iterator[os.DirEntry[str]]:
+def _walk(root: Path) -> Iterator[os.DirEntry[str]]:
     seen = 0
     folders: list[tuple[str, int]] = [(str(root), 0)]
     while folders:
@@ -103,11 +100,7 @@ def _walk(root: Path, skipped: Collection[str] = ()) -> Iterator[os.DirEntry[str
                     if seen > MAX_ENTRIES:
                         return
                     if entry.is_dir(follow_symlinks=False):
-                        if (
-                            depth < MAX_DEPTH
-                            and entry.name not in SKIPPED_FOLDERS
-                            and not (skipped and os.path.realpath(entry.path) in skipped)
-                        ):
+                        if depth < MAX_DEPTH and entry.name not in SKIPPED_FOLDERS:
                             folders.append((entry.path, depth + 1))
                     elif entry.is_file(follow_symlinks=False):
                         yield entry
@@ -268,23 +261,40 @@ def series_from_written_files(
     root: Path,
     started_after: float,
     warn: Callable[[str], None],
-    skipped: Collection[str] = (),
+    logger_folders: Collection[str] = (),
 ) -> list[FileSeries]:
-    """Every series of the CSV and event files written under ``root`` since the start, but
-    for those in ``skipped``: folders whose values the program reported in process."""
-    written = find_written_files(root, started_after, skipped)
+    """Every series of the CSV and event files written under ``root`` since the start.
+
+    ``logger_folders``: the folders Lightning's loggers wrote, as its in-process hook reported
+    them; the ``hp_metric`` of -1 that its TensorBoard logger writes there as a placeholder
+    (``default_hp_metric``) is no metric of the run.
+    """
+    written = find_written_files(root, started_after)
     found: list[FileSeries] = []
     for path in written.csv_files:
         found.extend(csv_series(path, _relative(path, root)))
     if written.event_files:
         if tensorboard_available():
-            found.extend(event_series(written.event_files, root))
+            placeholders = {os.path.realpath(folder) for folder in logger_folders}
+            found.extend(
+                series
+                for series in event_series(written.event_files, root)
+                if not _is_hp_metric_placeholder(series, root, placeholders)
+            )
         else:
             warn(
                 f"{len(written.event_files)} TensorBoard event file(s) were written but not "
                 "read: pip install 'runledger[tensorboard]' to record their scalars"
             )
     return found
+
+
+def _is_hp_metric_placeholder(series: FileSeries, root: Path, logger_folders: set[str]) -> bool:
+    return (
+        series.name.rpartition("/")[2] == LIGHTNING_PLACEHOLDER
+        and all(value == -1 for value in series.values)
+        and os.path.realpath(os.path.dirname(root / series.source)) in logger_folders
+    )
 
 
 def _relative(path: Path, root: Path) -> str:

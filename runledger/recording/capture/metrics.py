@@ -77,7 +77,7 @@ DEFAULT_MAX_METRICS: Final = 1_000
 STEP_KEYS: Final = ("step", "iteration", "epoch")
 INPROCESS_KEY: Final = "_runledger"
 MAX_CAPTURE_ERRORS: Final = 20
-MAX_LOGGED_FOLDERS: Final = 1000
+MAX_LOGGER_FOLDERS: Final = 1000
 OUTPUT_SOURCE: Final = "output"
 FILE_SOURCE: Final = "file"
 
@@ -655,16 +655,15 @@ class InProcessReport:
 
     ``params``: source name -> that source's last params; ``used``: distribution -> version
     of the packages the program imported; ``facts`` such as ``world_size``; ``errors``: what
-    went wrong inside the capture (the program ran on regardless); ``logged_folders``: the
-    folders a framework's own loggers wrote (Lightning's ``lightning_logs/version_0``) whose
-    values were captured in process, so their files are not read again.
+    went wrong inside the capture (the program ran on regardless); ``logger_folders``: the
+    folders Lightning's own loggers write (``lightning_logs/version_0``).
     """
 
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     used: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
-    logged_folders: list[str] = field(default_factory=list)
+    logger_folders: list[str] = field(default_factory=list)
 
     def add(self, kind: object, line: dict[str, Any]) -> None:
         if kind == "params":
@@ -680,14 +679,14 @@ class InProcessReport:
             self.facts.update(
                 (key, value) for key, value in line.items() if isinstance(value, (int, str))
             )
-        elif kind == "logged_folders" and isinstance(line.get("folders"), list):
+        elif kind == "logger_folders" and isinstance(line.get("folders"), list):
             for folder in line["folders"]:
                 if (
                     isinstance(folder, str)
-                    and folder not in self.logged_folders
-                    and len(self.logged_folders) < MAX_LOGGED_FOLDERS
+                    and folder not in self.logger_folders
+                    and len(self.logger_folders) < MAX_LOGGER_FOLDERS
                 ):
-                    self.logged_folders.append(folder)
+                    self.logger_folders.append(folder)
         elif kind == "capture_error" and len(self.errors) < MAX_CAPTURE_ERRORS:
             self.errors.append(f"{line.get('hook', '?')}: {line.get('error', '')}"[:500])
 
