@@ -7,6 +7,7 @@ extras; torch, lightning and keras are optional (a test skips, saying why, witho
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
 import os
@@ -399,6 +400,116 @@ def test_lightning_self_log_with_global_step(repo: Repo) -> None:
     # The step Lightning's own loggers get: batches stepped before this one.
     assert [step for step, _ in series(run, "train_loss")] == [0, 1, 2, 3]
     assert run["metrics"]["lr_seen"] == pytest.approx(0.1)
+
+
+@needs("torch", "lightning", "tensorboard")
+def test_lightning_with_its_loggers_gives_each_metric_once(repo: Repo) -> None:
+    """fit then test with Lightning's TensorBoard and CSV loggers: their files (a new event file
+    per stage, hp_metric, metrics.csv) hold what was captured in process; one series each."""
+    program(
+        repo,
+        """\
+        import torch
+        import lightning as L
+        from lightning.pytorch.loggers import CSVLogger, TensorBoardLogger
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Model(L.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.layer = torch.nn.Linear(2, 1)
+
+            def step(self, batch, name):
+                x, y = batch
+                loss = torch.nn.functional.mse_loss(self.layer(x), y)
+                self.log(name, loss)
+                return loss
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                loss = torch.nn.functional.mse_loss(self.layer(x), y)
+                # Per epoch only (as lightning-hydra-template logs): at each step Lightning
+                # has nothing to log and logs nothing, not even the epoch.
+                self.log("train_loss", loss, on_step=False, on_epoch=True)
+                return loss
+
+            def validation_step(self, batch, batch_idx):
+                self.step(batch, "val/loss")
+
+            def on_train_epoch_end(self):
+                # Straight to a logger, past self.log: only its file has it.
+                self.loggers[0].log_metrics({"direct": self.current_epoch}, self.global_step)
+
+            def test_step(self, batch, batch_idx):
+                self.step(batch, "test/loss")
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        torch.manual_seed(0)
+        data = DataLoader(TensorDataset(torch.randn(8, 2), torch.randn(8, 1)), batch_size=4)
+        trainer = L.Trainer(
+            max_epochs=2, log_every_n_steps=1, enable_checkpointing=False,
+            enable_progress_bar=False, enable_model_summary=False,
+            logger=[TensorBoardLogger("tb_logs"), CSVLogger("csv_logs")],
+        )
+        model = Model()
+        trainer.fit(model, data, data)
+        trainer.test(model, data)
+        """,
+    )
+    repo.write(".gitignore", "tb_logs/\ncsv_logs/\n")
+    repo.commit_all("ignore")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # Not "version_0/epoch" nor "version_0/hp_metric" (the TensorBoard logger's placeholder)
+    # from the event files, nor a second "epoch" from metrics.csv: the epoch Lightning adds to
+    # what its loggers get, once. What only the files hold is read from them.
+    assert set(run["series"]) == {"train_loss", "val/loss", "test/loss", "epoch", "direct"}
+    assert set(run["series_sources"]) == {"direct"}
+    assert run["series_sources"]["direct"].startswith("tb_logs/lightning_logs/version_0/events.")
+    assert series(run, "direct") == [[2, 0.0], [4, 1.0]]
+    assert [step for step, _ in series(run, "train_loss")] == [1, 3]
+    assert [step for step, _ in series(run, "test/loss")] == [4]
+    # Lightning's own files are written as bare, and say the same.
+    with open(repo.path / "csv_logs" / "lightning_logs" / "version_0" / "metrics.csv") as file:
+        logged = {(int(row["step"]), float(row["epoch"])) for row in csv.DictReader(file)}
+    assert {(step, value) for step, value in series(run, "epoch")} == logged
+    assert list((repo.path / "tb_logs" / "lightning_logs" / "version_0").glob("events.*"))
+
+
+@needs("torch", "lightning")
+def test_lightning_fabric_log_and_log_dict(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import sys
+        import torch
+        from lightning.fabric import Fabric
+        from lightning.fabric.loggers import CSVLogger
+
+        loggers = [CSVLogger("logs")] if sys.argv[1:] == ["--csv"] else []
+        fabric = Fabric(accelerator="cpu", devices=1, loggers=loggers)
+        model, optimizer = fabric.setup(torch.nn.Linear(2, 1), torch.optim.SGD(
+            torch.nn.Linear(2, 1).parameters(), lr=0.1))
+        for step in range(3):
+            loss = model(torch.ones(1, 2)).sum() ** 2
+            fabric.log("train/loss", loss, step=step * 10)
+            fabric.log_dict({"lr": 0.1, "acc": torch.tensor(0.5 + step / 10)}, step=step * 10)
+        fabric.log("final", 1.5)
+        """,
+    )
+    repo.write(".gitignore", "logs/\n")
+    repo.commit_all("ignore")
+
+    for args in ((), ("--csv",)):
+        _, run = exec_run(repo, sys.executable, "train.py", *args)
+
+        assert set(run["series"]) == {"train/loss", "lr", "acc", "final"}, args
+        assert [step for step, _ in series(run, "train/loss")] == [0, 10, 20]
+        assert run["metrics"]["acc"] == pytest.approx(0.7)
+        assert not run.get("series_sources")  # in process: one series, not metrics.csv's too
 
 
 @needs("keras", "torch")

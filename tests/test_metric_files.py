@@ -107,6 +107,33 @@ def test_tensorboard_event_files_are_read_with_their_folders_when_tags_repeat(
     assert run["series_sources"]["lr"].startswith("runs/exp1/events.out.tfevents.")
 
 
+# Lightning's TensorBoardLogger: one folder, a new event file for fit and another for test,
+# both with hp_metric and epoch.
+TENSORBOARD_ONE_FOLDER_TWO_FILES = """\
+from tensorboardX import SummaryWriter
+for stage, steps in (("fit", (1, 3)), ("test", (5,))):
+    writer = SummaryWriter("lightning_logs/version_0", filename_suffix="." + stage)
+    writer.add_scalar("hp_metric", -1, 0)
+    for step in steps:
+        writer.add_scalar("epoch", 0, step)
+        writer.add_scalar(stage + "_loss", 1.0 / step, step)
+    writer.close()
+"""
+
+
+def test_the_event_files_of_one_folder_are_one_log(repo: Repo) -> None:
+    pytest.importorskip("tensorboardX")
+    pytest.importorskip("tensorboard")
+    commit_script(repo, "train.py", TENSORBOARD_ONE_FOLDER_TWO_FILES)
+    proc = repo.run("exec", "--no-autocapture", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    run = recorded(repo)
+    # Not "version_0/epoch" (the folder is the same), and the test file's points are kept.
+    assert set(run["series"]) == {"hp_metric", "epoch", "fit_loss", "test_loss"}
+    assert [step for step, _ in run["series"]["epoch"]] == [1, 3, 5]
+    assert run["metrics"]["hp_metric"] == -1.0
+
+
 def test_without_the_tensorboard_extra_one_line_says_event_files_were_not_read(
     repo: Repo, tmp_path: Path
 ) -> None:

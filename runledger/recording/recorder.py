@@ -295,7 +295,11 @@ def _read_metric_files(prepared: _Prepared, collector: MetricsCollector, started
 
     try:
         found = series_from_written_files(
-            prepared.repo.root, started, _warn, collector.inprocess.covered_log_dirs
+            prepared.repo.root,
+            started,
+            _warn,
+            covered_dirs=collector.inprocess.covered_log_dirs,
+            logger_folders=collector.inprocess.logger_folders,
         )
     except KeyboardInterrupt:
         _warn("interrupted while reading the metric files the run wrote; recording without them")

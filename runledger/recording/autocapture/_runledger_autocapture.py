@@ -21,6 +21,8 @@ runledger/recording/capture/metrics.py):
 - ``{"_runledger": "tensorboard_covered", "log_dir": "/abs/runs/x"}``: a TensorBoard folder the
   HF Trainer writes its logged values to, renamed; those values are already reported in
   process, so the recorder does not read that folder's event files again.
+- ``{"_runledger": "logger_folders", "source": "lightning", "folders": [...]}``: folders
+  Lightning's own loggers write.
 - ``{"_runledger": "capture_error", "hook": "keras", "error": "..."}``.
 """
 
@@ -498,8 +500,9 @@ def _patch_lightning(_name: str, module: Any) -> None:
 
     def make(original: Any) -> Any:
         def wrapper(self: Any, metrics: Any, step: Any = None, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, metrics, step, *args, **kwargs)
             _safely("lightning", lambda: _report_lightning(self, metrics, step))
-            return original(self, metrics, step, *args, **kwargs)
+            return result
 
         return wrapper
 
@@ -507,15 +510,59 @@ def _patch_lightning(_name: str, module: Any) -> None:
 
 
 def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
+    """What the trainer's loggers get (with or without a logger): the values, the ``epoch``
+    Lightning adds when it picks the step, at the step it picks."""
     values = dict(metrics or {})
+    if not values:
+        return  # Lightning logs nothing then, not even the epoch
+    trainer = connector.trainer
     if step is None:
         step = values.pop("step", None)
     if step is None:
-        trainer = connector.trainer
+        values.setdefault("epoch", getattr(trainer, "current_epoch", None))
         step = getattr(trainer.fit_loop.epoch_loop, "_batches_that_stepped", None)
         if step is None:
             step = getattr(trainer, "global_step", None)
     report_metrics("lightning", values, step=step)
+    if values:
+        _report_logger_folders("lightning", getattr(trainer, "loggers", None) or ())
+
+
+def _patch_lightning_fabric(_name: str, module: Any) -> None:
+    """``Fabric.log`` / ``log_dict`` (``log`` calls ``log_dict``): the values, at the step given
+    (none: each metric's points in order, as Fabric's loggers count them)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, metrics: Any, step: Any = None, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, metrics, step, *args, **kwargs)
+            _safely("lightning", lambda: _report_fabric(self, metrics, step))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module.Fabric, "log_dict", make), "Fabric.log_dict")
+
+
+def _report_fabric(fabric: Any, metrics: Any, step: Any) -> None:
+    values = dict(metrics or {})
+    report_metrics("lightning", values, step=step)
+    if values:
+        _report_logger_folders("lightning", getattr(fabric, "loggers", None) or ())
+
+
+def _report_logger_folders(source: str, loggers: Any) -> None:
+    """The folders Lightning's loggers write (TensorBoard, CSV), where its TensorBoard logger
+    puts an ``hp_metric`` placeholder that the recorder then does not take for a metric."""
+    folders = []
+    for logger in loggers:
+        folder = getattr(logger, "log_dir", None)
+        if isinstance(folder, str) and folder:
+            folders.append(os.path.abspath(folder))
+    known = _state.setdefault("logger_folders", set())
+    new = [folder for folder in folders if folder not in known]
+    if new and _is_rank_zero():
+        known.update(new)
+        _write({"_runledger": "logger_folders", "source": source, "folders": new})
 
 
 def _patch_transformers(_name: str, module: Any) -> None:
@@ -1141,6 +1188,7 @@ _PATCHERS = {
     "absl": _patch_absl,
     "keras": _patch_keras,
     "lightning": _patch_lightning,
+    "lightning_fabric": _patch_lightning_fabric,
     "transformers": _patch_transformers,
     "tensorboard": _patch_tensorboard,
     "xgboost": _patch_xgboost,

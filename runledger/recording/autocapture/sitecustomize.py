@@ -44,6 +44,8 @@ HOOKED = {
     "tf_keras": "keras",
     "lightning.pytorch.trainer.connectors.logger_connector.logger_connector": "lightning",
     "pytorch_lightning.trainer.connectors.logger_connector.logger_connector": "lightning",
+    "lightning.fabric.fabric": "lightning_fabric",
+    "lightning_fabric.fabric": "lightning_fabric",
     "transformers.trainer": "transformers",
     "torch.utils.tensorboard.writer": "tensorboard",
     "tensorboardX.writer": "tensorboard",

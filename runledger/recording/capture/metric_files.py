@@ -11,13 +11,16 @@ at most MAX_ENTRIES entries are looked at):
   column of that order that has a value on the row; the other step-like columns are metrics.
   A column with a cell that is not a number (a model name) is not a metric.
 - A TensorBoard event file (``events.out.tfevents.*``), read with the ``tensorboard`` package
-  (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. A tag written by
-  several event files (Keras writes ``epoch_loss`` under ``train/`` and ``validation/``) is
-  named after its folder too: ``validation/epoch_loss``. Event files under a folder that the
-  in-process capture names (the HF Trainer's ``runs/``, whose ``train/loss`` is the captured
-  ``loss``) are not read: their values are recorded already, under their own names.
+  (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. The event files of
+  one folder are one log (Lightning writes one for fit and another for test): a tag's points
+  in all of them are one series. A tag written in several folders (Keras writes
+  ``epoch_loss`` under ``train/`` and ``validation/``) is named after its folder too:
+  ``validation/epoch_loss``. Event files under a folder that the in-process capture names
+  (the HF Trainer's ``runs/``, whose ``train/loss`` is the captured ``loss``) are not read:
+  their values are recorded already, under their own names.
 
-Each series keeps the path of the file it was read from.
+Each series keeps the path of the file it was read from. A series that the in-process capture
+also reported is recorded once, as captured (the collector keeps explicit values first).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import csv
 import importlib
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -38,6 +41,7 @@ MAX_EVENT_BYTES: Final = 512 * 1024 * 1024
 MTIME_SLACK_S: Final = 2.0
 STEP_COLUMNS: Final = ("step", "global_step", "iteration", "iter", "epoch")
 EVENT_FILE_PREFIX: Final = "events.out.tfevents."
+LIGHTNING_PLACEHOLDER: Final = "hp_metric"
 # Imported by name: the tensorboard extra is optional, and its typing with it.
 _ACCUMULATOR: Final = "tensorboard.backend.event_processing.event_accumulator"
 SKIPPED_FOLDERS: Final = frozenset(
@@ -195,26 +199,34 @@ def tensorboard_available() -> bool:
 
 
 def event_series(files: list[Path], root: Path) -> list[FileSeries]:
-    """The scalar series of TensorBoard event files (needs the ``tensorboard`` package)."""
-    read: list[tuple[Path, str, list[int | float], list[float]]] = []
-    for path in files:
+    """The scalar series of TensorBoard event files (needs the ``tensorboard`` package).
+
+    The event files of one folder are one log (Lightning's logger starts a new file for fit,
+    test and predict): a tag's points of all of them are one series, in file-name order.
+    """
+    merged: dict[tuple[Path, str], tuple[Path, list[int | float], list[float]]] = {}
+    for path in sorted(files):
         try:
             if path.stat().st_size > MAX_EVENT_BYTES:
                 continue
-            read.extend((path, tag, steps, values) for tag, steps, values in _scalars(path))
+            read = list(_scalars(path))
         except Exception:  # noqa: BLE001, S112 - a corrupt event file must not fail the run
             continue
+        for tag, steps, values in read:
+            first, all_steps, all_values = merged.setdefault((path.parent, tag), (path, [], []))
+            all_steps.extend(steps)
+            all_values.extend(values)
     counts: dict[str, int] = {}
-    for _, tag, _, _ in read:
+    for _, tag in merged:
         counts[tag] = counts.get(tag, 0) + 1
     return [
         FileSeries(
-            f"{path.parent.name}/{tag}" if counts[tag] > 1 else tag,
+            f"{folder.name}/{tag}" if counts[tag] > 1 else tag,
             steps,
             values,
-            _relative(path, root),
+            _relative(first, root),
         )
-        for path, tag, steps, values in read
+        for (folder, tag), (first, steps, values) in merged.items()
     ]
 
 
@@ -258,22 +270,41 @@ def series_from_written_files(
     started_after: float,
     warn: Callable[[str], None],
     covered_dirs: Sequence[str] = (),
+    logger_folders: Collection[str] = (),
 ) -> list[FileSeries]:
     """Every series of the CSV and event files written under ``root`` since the start (but
-    the event files under ``covered_dirs``, whose values were captured in process)."""
+    the event files under ``covered_dirs``, whose values were captured in process).
+
+    ``logger_folders``: the folders Lightning's loggers wrote, as its in-process hook reported
+    them; the ``hp_metric`` of -1 that its TensorBoard logger writes there as a placeholder
+    (``default_hp_metric``) is no metric of the run.
+    """
     written = find_written_files(root, started_after, covered_dirs)
     found: list[FileSeries] = []
     for path in written.csv_files:
         found.extend(csv_series(path, _relative(path, root)))
     if written.event_files:
         if tensorboard_available():
-            found.extend(event_series(written.event_files, root))
+            placeholders = {os.path.realpath(folder) for folder in logger_folders}
+            found.extend(
+                series
+                for series in event_series(written.event_files, root)
+                if not _is_hp_metric_placeholder(series, root, placeholders)
+            )
         else:
             warn(
                 f"{len(written.event_files)} TensorBoard event file(s) were written but not "
                 "read: pip install 'runledger[tensorboard]' to record their scalars"
             )
     return found
+
+
+def _is_hp_metric_placeholder(series: FileSeries, root: Path, logger_folders: set[str]) -> bool:
+    return (
+        series.name.rpartition("/")[2] == LIGHTNING_PLACEHOLDER
+        and all(value == -1 for value in series.values)
+        and os.path.realpath(os.path.dirname(root / series.source)) in logger_folders
+    )
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -90,6 +90,7 @@ DEFAULT_MAX_METRICS: Final = 1_000
 STEP_KEYS: Final = ("step", "iteration", "epoch")
 INPROCESS_KEY: Final = "_runledger"
 MAX_CAPTURE_ERRORS: Final = 20
+MAX_LOGGER_FOLDERS: Final = 1000
 OUTPUT_SOURCE: Final = "output"
 _SEPARATORS_RE: Final = re.compile(r"[\W_]+")
 FILE_SOURCE: Final = "file"
@@ -781,7 +782,8 @@ class InProcessReport:
     ``params``: source name -> that source's last params; ``used``: distribution -> version
     of the packages the program imported; ``facts`` such as ``world_size``; ``errors``: what
     went wrong inside the capture (the program ran on regardless); ``covered_log_dirs``: the
-    TensorBoard folders whose values were reported in process (absolute paths).
+    TensorBoard folders whose values were reported in process (absolute paths);
+    ``logger_folders``: the folders Lightning's own loggers write (``lightning_logs/version_0``).
     """
 
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -789,6 +791,7 @@ class InProcessReport:
     facts: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     covered_log_dirs: list[str] = field(default_factory=list)
+    logger_folders: list[str] = field(default_factory=list)
 
     def add(self, kind: object, line: dict[str, Any]) -> None:
         if kind == "params":
@@ -809,6 +812,14 @@ class InProcessReport:
             if isinstance(log_dir, str) and log_dir and log_dir not in self.covered_log_dirs:
                 if len(self.covered_log_dirs) < MAX_CAPTURE_ERRORS:
                     self.covered_log_dirs.append(log_dir)
+        elif kind == "logger_folders" and isinstance(line.get("folders"), list):
+            for folder in line["folders"]:
+                if (
+                    isinstance(folder, str)
+                    and folder not in self.logger_folders
+                    and len(self.logger_folders) < MAX_LOGGER_FOLDERS
+                ):
+                    self.logger_folders.append(folder)
         elif kind == "capture_error" and len(self.errors) < MAX_CAPTURE_ERRORS:
             self.errors.append(f"{line.get('hook', '?')}: {line.get('error', '')}"[:500])
 

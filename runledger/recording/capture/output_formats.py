@@ -142,6 +142,8 @@ _TWO_CELL_ROW_RE: Final = re.compile(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
 )
 _KERAS_PROGRESS_RE: Final = re.compile(r"[0-9]+/[0-9]+\s*(?:\[[=>.]*\]|━)")
+_BORDERS: Final = ("|", "\u2502")
+_GUIDES_RE: Final = re.compile(r"[|\u2502](?:\s+[|\u2502])*")  # "│   │   " of a tree
 
 _PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF")
 _STEP_STARTS: Final = frozenset("eEsSiI")
@@ -195,12 +197,27 @@ def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
         rest = text[head.end() :]
         has_step = _read_head(head, steps)
         phase = PHASES.get((head["phase"] or head["section"] or "").lower(), "")
-    elif text[:1] in ("|", "\u2502"):
+    table = _is_table_row(text)
+    if table and head is None:
         rest = text.strip("|\u2502 ")
         row = _TWO_CELL_ROW_RE.fullmatch(rest)
         if row is not None:  # | test_acc | 0.96 | (Lightning's results table)
             return _two_cell_row(row)
-    return _read_pieces(rest, steps, phase, has_step, text[:1] in ("|", "\u2502"))
+    # A tree's guide line (rich's config tree: "│       lr: 0.001") is no table row: prose
+    # unless its pieces are trusted on their own.
+    return _read_pieces(rest, steps, phase, has_step, table)
+
+
+def _is_table_row(text: str) -> bool:
+    """``| a | 1 |`` or ``| End of training | loss 5.4``: a border opens the line and another
+    one closes it or parts its cells. Guides alone (``│   │   lr: 0.001``, a tree) are not."""
+    if text[:1] not in _BORDERS:
+        return False
+    if text[-1:] in _BORDERS:
+        return True
+    guides = _GUIDES_RE.match(text)
+    cells = text[guides.end() :] if guides is not None else text
+    return "|" in cells or "\u2502" in cells
 
 
 def header_step(text: str) -> Number | None:
