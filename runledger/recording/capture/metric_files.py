@@ -11,9 +11,14 @@ at most MAX_ENTRIES entries are looked at):
   column of that order that has a value on the row; the other step-like columns are metrics.
   A column with a cell that is not a number (a model name) is not a metric.
 - A TensorBoard event file (``events.out.tfevents.*``), read with the ``tensorboard`` package
-  (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. A tag written by
-  several event files (Keras writes ``epoch_loss`` under ``train/`` and ``validation/``) is
-  named after its folder too: ``validation/epoch_loss``.
+  (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. Keras' TensorBoard
+  callback (``epoch_*`` tags under ``train/`` and ``validation/``) is read by the names Keras
+  gives the same values in its logs and printed lines: ``train/epoch_loss`` is ``loss``,
+  ``validation/epoch_loss`` is ``val_loss``, and ``validation/evaluation_loss_vs_iterations``
+  (those values again, at the training step) is left out; so they are the series that ``fit``'s
+  in-process capture and its printed lines give, not a second set. Any other tag written by
+  several event files is named after its folder too: ``runs/a/loss`` and ``runs/b/loss`` are
+  ``a/loss`` and ``b/loss``.
 
 Each series keeps the path of the file it was read from.
 """
@@ -193,7 +198,10 @@ def event_series(files: list[Path], root: Path) -> list[FileSeries]:
         try:
             if path.stat().st_size > MAX_EVENT_BYTES:
                 continue
-            read.extend((path, tag, steps, values) for tag, steps, values in _scalars(path))
+            for tag, steps, values in _scalars(path):
+                name = _keras_callback_name(path.parent.name, tag)
+                if name != _LEFT_OUT:
+                    read.append((path, tag if name is None else name, steps, values))
         except Exception:  # noqa: BLE001, S112 - a corrupt event file must not fail the run
             continue
     counts: dict[str, int] = {}
@@ -208,6 +216,24 @@ def event_series(files: list[Path], root: Path) -> list[FileSeries]:
         )
         for path, tag, steps, values in read
     ]
+
+
+# Keras' TensorBoard callback writes its train and validation logs to these folders.
+_KERAS_CALLBACK_FOLDERS: Final = {"train": "", "validation": "val_"}
+_LEFT_OUT: Final = ""
+
+
+def _keras_callback_name(folder: str, tag: str) -> str | None:
+    """The name Keras gives a value its TensorBoard callback wrote (``loss``, ``val_loss``);
+    ``_LEFT_OUT`` for validation values repeated at the training step; None: not Keras'."""
+    prefix = _KERAS_CALLBACK_FOLDERS.get(folder)
+    if prefix is None:
+        return None
+    if tag.startswith("epoch_") and len(tag) > len("epoch_"):
+        return prefix + tag[len("epoch_") :]
+    if prefix and tag.startswith("evaluation_") and tag.endswith("_vs_iterations"):
+        return _LEFT_OUT
+    return None
 
 
 def _scalars(path: Path) -> Iterator[tuple[str, list[int | float], list[float]]]:
