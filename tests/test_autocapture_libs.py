@@ -535,6 +535,59 @@ def test_keras_fit_history_per_epoch(repo: Repo) -> None:
     assert {"loss", "mae", "val_loss", "val_mae"} <= set(run["metrics"])
 
 
+@needs("keras", "torch")
+def test_keras_fits_go_on_in_steps_evaluate_is_test_and_fit_settings_are_params(
+    repo: Repo,
+) -> None:
+    # As real Keras programs train: a callback of their own, validation_split, a second fit
+    # to fine-tune (epochs counted from 0 again), fit(epochs=1) once per loop turn
+    # (keras-io's addition_rnn), a fit that goes on with initial_epoch, then evaluate.
+    program(
+        repo,
+        """\
+        import os
+        os.environ["KERAS_BACKEND"] = "torch"
+        import numpy as np
+        import keras
+
+        class PrintEpoch(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                print(f"Finished epoch {epoch + 1}")
+
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        x = np.random.default_rng(0).normal(size=(32, 3))
+        y = x.sum(axis=1)
+        model.fit(x, y, batch_size=16, epochs=2, validation_split=0.25, callbacks=[PrintEpoch()])
+        model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse", metrics=["mae"])
+        for turn in range(2):
+            print("Iteration", turn + 1)
+            model.fit(x, y, epochs=1, validation_split=0.25)
+        model.fit(x, y, epochs=5, initial_epoch=4, validation_split=0.25)
+        loss, mae = model.evaluate(x, y)
+        print("Test loss:", loss)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    for name in ("loss", "mae", "val_loss", "val_mae"):
+        assert [step for step, _ in series(run, name)] == [0, 1, 2, 3, 4], name
+    assert [step for step, _ in series(run, "test_loss")] == [4]
+    assert [step for step, _ in series(run, "test_mae")] == [4]
+    # The printed progress lines and "Test loss:" are these series, not a second set.
+    assert set(run["series"]) == {"loss", "mae", "val_loss", "val_mae", "test_loss", "test_mae"}
+    # The first fit's settings; SGD's learning rate as typed, not float32's 0.00999999977.
+    assert run["params"] == {
+        "epochs": 2,
+        "batch_size": 16,
+        "validation_split": 0.25,
+        "optimizer": "sgd",
+        "learning_rate": 0.01,
+    }
+    assert run["param_sources"]["learning_rate"] == "keras"
+
+
 @needs("transformers")
 def test_hugging_face_trainer_log() -> None:
     pytest.skip("transformers' Trainer needs a model download; covered by the hook's own code")

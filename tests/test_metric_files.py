@@ -43,6 +43,28 @@ writer.add_scalar("lr", 0.1, 0)
 writer.close()
 """
 
+# Keras' TensorBoard callback's layout (train/ and validation/, epoch_* tags), and one tag
+# repeated in folders of other names. One writer a folder: two in one second share a file name.
+TENSORBOARD_FOLDERS = """\
+from tensorboardX import SummaryWriter
+for phase, base in (("train", 1.0), ("validation", 1.2)):
+    writer = SummaryWriter(f"runs/exp1/{phase}")
+    for step in range(3):
+        writer.add_scalar("epoch_loss", base / (step + 1), step)
+        if phase == "train":
+            writer.add_scalar("epoch_learning_rate", 0.01, step)
+        else:
+            writer.add_scalar("evaluation_loss_vs_iterations", base / (step + 1), 10 * step)
+    writer.close()
+writer = SummaryWriter("runs/exp1")
+writer.add_scalar("lr", 0.1, 0)
+writer.close()
+for name, acc in (("a", 0.5), ("b", 0.7)):
+    writer = SummaryWriter(f"runs/exp2/{name}")
+    writer.add_scalar("acc", acc, 0)
+    writer.close()
+"""
+
 
 def recorded(repo: Repo) -> dict[str, Any]:
     [run_id] = repo.run_ids()
@@ -92,19 +114,25 @@ def test_csv_columns_of_text_are_not_metrics(tmp_path: Path) -> None:
     assert (series.name, series.steps, series.values) == ("loss", [1, 2], [0.5, 0.25])
 
 
-def test_tensorboard_event_files_are_read_with_their_folders_when_tags_repeat(
+def test_tensorboard_event_files_keras_names_and_folders_when_tags_repeat(
     repo: Repo,
 ) -> None:
     pytest.importorskip("tensorboardX")
     pytest.importorskip("tensorboard")
-    commit_script(repo, "train.py", TENSORBOARD)
+    commit_script(repo, "train.py", TENSORBOARD_FOLDERS)
     proc = repo.run("exec", "--no-autocapture", PY, "train.py")  # the event files alone
     assert proc.returncode == 0, proc.stderr
     run = recorded(repo)
-    assert run["series"]["train/epoch_loss"] == [[0, 1.0], [1, 0.5], [2, pytest.approx(1 / 3)]]
-    assert run["metrics"]["validation/epoch_loss"] == pytest.approx(0.4)
+    # Keras' callback: the names of fit's logs and printed lines, not train/epoch_loss.
+    assert run["series"]["loss"] == [[0, 1.0], [1, 0.5], [2, pytest.approx(1 / 3)]]
+    assert run["metrics"]["val_loss"] == pytest.approx(0.4)
+    assert run["metrics"]["learning_rate"] == pytest.approx(0.01)
     assert run["series"]["lr"] == [[0, pytest.approx(0.1)]]
     assert run["series_sources"]["lr"].startswith("runs/exp1/events.out.tfevents.")
+    # Other folders: a tag written by several files is named after its folder too.
+    assert run["metrics"]["a/acc"] == pytest.approx(0.5)
+    assert run["metrics"]["b/acc"] == pytest.approx(0.7)
+    assert set(run["series"]) == {"loss", "val_loss", "learning_rate", "lr", "a/acc", "b/acc"}
 
 
 # Lightning's TensorBoardLogger: one folder, a new event file for fit and another for test,

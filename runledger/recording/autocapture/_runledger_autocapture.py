@@ -48,6 +48,7 @@ _MAX_ITEMS = 2000
 _state: dict[str, Any] = {
     "owner": None, "errors": 0, "world_size_reported": False, "warnings_shimmed": False,
     "patched": set(), "covered_log_dirs": set(),
+    "keras_step": None, "keras_params_reported": False,
 }  # fmt: skip
 _local = threading.local()
 
@@ -470,26 +471,144 @@ def _report_absl(flag_values: Any) -> None:
 
 
 def _patch_keras(name: str, module: Any) -> None:
+    """``Model.fit``: each epoch's logs, the fit's settings as params; ``Model.evaluate``
+    called by the program (not fit's validation): its results as ``test_*``.
+
+    Epoch steps go on across fits in one process: a second ``fit`` (fine-tuning, or one
+    ``fit(epochs=1)`` per loop turn) starts after the last epoch reported unless its
+    ``initial_epoch`` already does, so no two epochs share a step.
+    """
     model_class = getattr(module, "Model", None)
     callback_base = getattr(getattr(module, "callbacks", None), "Callback", None)
     _need(model_class is not None and callback_base is not None, "keras.Model.fit")
 
     class RunledgerCallback(callback_base):  # type: ignore[misc,valid-type]
-        def on_epoch_end(self, epoch: Any, logs: Any = None) -> None:
-            _safely("keras", lambda: report_metrics("keras", dict(logs or {}), step=epoch))
+        _runledger_offset = None  # type: Any
 
-    def make(original: Any) -> Any:
+        def on_epoch_end(self, epoch: Any, logs: Any = None) -> None:
+            _safely("keras", lambda: self._report_epoch(epoch, logs))
+
+        def _report_epoch(self, epoch: Any, logs: Any) -> None:
+            if not isinstance(epoch, int):
+                report_metrics("keras", dict(logs or {}), step=epoch)
+                return
+            if self._runledger_offset is None:  # this fit's first epoch
+                last = _state.get("keras_step")
+                self._runledger_offset = 0
+                if last is not None and epoch <= last:
+                    self._runledger_offset = last + 1 - epoch
+            step = epoch + self._runledger_offset
+            _state["keras_step"] = step
+            report_metrics("keras", dict(logs or {}), step=step)
+
+    class RunledgerEvaluateCallback(callback_base):  # type: ignore[misc,valid-type]
+        def on_test_end(self, logs: Any = None) -> None:
+            _safely("keras", lambda: _report_keras_evaluate(logs))
+
+    def make_fit(original: Any) -> Any:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            # fit(x, y, batch_size, epochs, verbose, callbacks, ...): callbacks 6th positional
-            if len(args) < 6:
-                callbacks = list(kwargs.get("callbacks") or [])
-                callbacks.append(RunledgerCallback())
-                kwargs["callbacks"] = callbacks
+            with _NestedCalls("keras_fit") as depth:
+                if depth == 0:
+                    _safely("keras", lambda: _report_keras_fit(original, self, args, kwargs))
+                # fit(x, y, batch_size, epochs, verbose, callbacks, ...): callbacks 6th
+                if len(args) < 6:
+                    callbacks = list(kwargs.get("callbacks") or [])
+                    callbacks.append(RunledgerCallback())
+                    kwargs["callbacks"] = callbacks
+                return original(self, *args, **kwargs)
+
+        return wrapper
+
+    def make_evaluate(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            # Inside fit (its validation, or a callback's own evaluate) it is not the
+            # program's evaluation; fit passes its CallbackList, left as it is.
+            inside_fit = int(getattr(_local, "keras_fit", 0)) > 0
+            # evaluate(x, y, batch_size, verbose, sample_weight, steps, callbacks, ...)
+            callbacks = kwargs.get("callbacks")
+            if (
+                not inside_fit
+                and len(args) < 7
+                and (callbacks is None or isinstance(callbacks, (list, tuple)))
+            ):
+                kwargs["callbacks"] = list(callbacks or []) + [RunledgerEvaluateCallback()]
             return original(self, *args, **kwargs)
 
         return wrapper
 
-    _need(_wrap(model_class, "fit", make), "keras.Model.fit")
+    _need(_wrap(model_class, "fit", make_fit), "keras.Model.fit")
+    _wrap(model_class, "evaluate", make_evaluate)
+
+
+def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None:
+    """The first fit's settings: epochs, batch_size, validation_split, steps_per_epoch, and
+    the compiled optimizer's name and learning rate (a later fit, fine-tuning most often,
+    keeps them: they describe the training the run is about)."""
+    if _state.get("keras_params_reported"):
+        return
+    _state["keras_params_reported"] = True
+    import inspect
+
+    bound = inspect.signature(original).bind_partial(model, *args, **kwargs)
+    bound.apply_defaults()
+    given = bound.arguments
+    params: dict[str, Any] = {}
+    for key in ("epochs", "batch_size", "validation_split", "steps_per_epoch"):
+        value = given.get(key)
+        if value is not None and not (key == "validation_split" and not value):
+            params[key] = value
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        optimizer_name = getattr(optimizer, "name", None)
+        params["optimizer"] = (
+            optimizer_name if isinstance(optimizer_name, str) else type(optimizer).__name__
+        )
+        learning_rate = _keras_learning_rate(optimizer)
+        if learning_rate is not None:
+            params["learning_rate"] = learning_rate
+    report_params("keras", params)
+
+
+def _keras_learning_rate(optimizer: Any) -> Any:
+    """The optimizer's configured learning rate: a number as it was typed (Keras keeps it in
+    float32: 0.001 is not 0.0010000000474974513), or a schedule's class and config."""
+    config = optimizer.get_config()
+    value = config.get("learning_rate") if isinstance(config, dict) else None
+    if isinstance(value, dict) and "class_name" in value:
+        inner = value.get("config")
+        schedule = {"class_name": value["class_name"]}
+        if isinstance(inner, dict):
+            schedule.update((k, v) for k, v in inner.items() if k != "name")
+        return schedule
+    number = _number(value)
+    return _float32_as_typed(number) if isinstance(number, float) else number
+
+
+def _float32_as_typed(number: float) -> float:
+    """The shortest decimal that is the same float32 (0.0010000000474974513 -> 0.001);
+    a number that is not a float32 value is returned as it is."""
+    import struct
+
+    try:
+        packed = struct.pack("f", number)
+    except (OverflowError, struct.error):
+        return number
+    if struct.unpack("f", packed)[0] != number:
+        return number
+    for digits in range(1, 10):
+        shorter = float("{:.{}g}".format(number, digits))
+        if struct.pack("f", shorter) == packed:
+            return shorter
+    return number
+
+
+def _report_keras_evaluate(logs: Any) -> None:
+    """``model.evaluate``'s results, at the step of the last epoch trained."""
+    values = {}
+    for key, value in dict(logs or {}).items():
+        key = str(key)
+        values[key if key.startswith("test_") else "test_" + key] = value
+    report_metrics("keras", values, step=_state.get("keras_step"))
 
 
 def _patch_lightning(_name: str, module: Any) -> None:

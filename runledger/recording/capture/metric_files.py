@@ -13,11 +13,15 @@ at most MAX_ENTRIES entries are looked at):
 - A TensorBoard event file (``events.out.tfevents.*``), read with the ``tensorboard`` package
   (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. The event files of
   one folder are one log (Lightning writes one for fit and another for test): a tag's points
-  in all of them are one series. A tag written in several folders (Keras writes
-  ``epoch_loss`` under ``train/`` and ``validation/``) is named after its folder too:
-  ``validation/epoch_loss``. Event files under a folder that the in-process capture names
-  (the HF Trainer's ``runs/``, whose ``train/loss`` is the captured ``loss``) are not read:
-  their values are recorded already, under their own names.
+  in all of them are one series. Keras' TensorBoard callback (``epoch_*`` tags under
+  ``train/`` and ``validation/``) is read by the names Keras gives the same values in its logs
+  and printed lines: ``train/epoch_loss`` is ``loss``, ``validation/epoch_loss`` is
+  ``val_loss``, and ``validation/evaluation_loss_vs_iterations`` (those values again, at the
+  training step) is left out. Any other tag written in several folders is named after its
+  folder too: ``runs/a/loss`` and ``runs/b/loss`` are ``a/loss`` and ``b/loss``. Event files
+  under a folder that the in-process capture names (the HF Trainer's ``runs/``, whose
+  ``train/loss`` is the captured ``loss``) are not read: their values are recorded already,
+  under their own names.
 
 Each series keeps the path of the file it was read from. A series that the in-process capture
 also reported is recorded once, as captured (the collector keeps explicit values first).
@@ -209,7 +213,11 @@ def event_series(files: list[Path], root: Path) -> list[FileSeries]:
         try:
             if path.stat().st_size > MAX_EVENT_BYTES:
                 continue
-            read = list(_scalars(path))
+            read = []
+            for tag, steps, values in _scalars(path):
+                name = _keras_callback_name(path.parent.name, tag)
+                if name != _LEFT_OUT:
+                    read.append((tag if name is None else name, steps, values))
         except Exception:  # noqa: BLE001, S112 - a corrupt event file must not fail the run
             continue
         for tag, steps, values in read:
@@ -228,6 +236,24 @@ def event_series(files: list[Path], root: Path) -> list[FileSeries]:
         )
         for (folder, tag), (first, steps, values) in merged.items()
     ]
+
+
+# Keras' TensorBoard callback writes its train and validation logs to these folders.
+_KERAS_CALLBACK_FOLDERS: Final = {"train": "", "validation": "val_"}
+_LEFT_OUT: Final = ""
+
+
+def _keras_callback_name(folder: str, tag: str) -> str | None:
+    """The name Keras gives a value its TensorBoard callback wrote (``loss``, ``val_loss``);
+    ``_LEFT_OUT`` for validation values repeated at the training step; None: not Keras'."""
+    prefix = _KERAS_CALLBACK_FOLDERS.get(folder)
+    if prefix is None:
+        return None
+    if tag.startswith("epoch_") and len(tag) > len("epoch_"):
+        return prefix + tag[len("epoch_") :]
+    if prefix and tag.startswith("evaluation_") and tag.endswith("_vs_iterations"):
+        return _LEFT_OUT
+    return None
 
 
 def _scalars(path: Path) -> Iterator[tuple[str, list[int | float], list[float]]]:

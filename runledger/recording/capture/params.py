@@ -70,7 +70,18 @@ CONFIG_FLAGS: Final = frozenset(
 PRECEDENCE: Final = ("default", "config", "argv", "hydra", "inprocess", "log_params", "cli")
 # Source names of the in-process capture (capture/inprocess.py), ranked as "inprocess".
 INPROCESS_SOURCES: Final = frozenset(
-    {"argparse", "click", "typer", "jsonargparse", "absl", "xgboost", "lightgbm", "wandb", "mlflow"}
+    {
+        "argparse",
+        "click",
+        "typer",
+        "jsonargparse",
+        "absl",
+        "xgboost",
+        "lightgbm",
+        "wandb",
+        "mlflow",
+        "keras",
+    }
 )
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
 # A YAML file of a few KB can alias itself into billions of values; stop long before that.
