@@ -26,6 +26,8 @@ neither side is favoured:
 
 The medians of --repeats trials are printed with runledger's share of the plain throughput,
 and the lowest and highest share seen, since a shared machine's load moves single trials.
+``--before CHECKOUT`` measures an earlier runledger (a ``git worktree add --detach DIR REV``)
+as a third side of the same trials, so a change is judged under the same load.
 """
 
 from __future__ import annotations
@@ -125,13 +127,35 @@ def fresh_fs(url: str) -> tuple[Any, str]:
     return fsspec.core.url_to_fs(url, skip_instance_cache=True)  # type: ignore[no-any-return]
 
 
+def load_before(checkout: Path) -> Any:
+    """An earlier runledger (``checkout``/runledger, e.g. a ``git worktree`` of main) as a
+    package of its own, ``runledger_before``, so that it runs in this process beside this
+    one: its files are copied to a temporary folder with their imports renamed."""
+    import importlib
+    import re
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-store-before-"))
+    shutil.copytree(checkout / "runledger", folder / "runledger_before")
+    pattern = re.compile(r"\b(from|import) runledger(\.| import)")
+    for path in (folder / "runledger_before").rglob("*.py"):
+        path.write_text(pattern.sub(r"\1 runledger_before\2", path.read_text()))
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("runledger_before.analysis.transfers")
+
+
 def measure(
-    name: str, base_url: str, repo: git.Repo, run_id: str, repeats: int, jobs: int
+    name: str,
+    base_url: str,
+    repo: git.Repo,
+    run_id: str,
+    repeats: int,
+    jobs: int,
+    before: Any = None,
 ) -> list[str]:
     files = sorted(str(path) for path in (repo.root / "models").iterdir())
     total = sum(os.path.getsize(path) for path in files)
     run = Ledger(repo).read(run_id)
-    times: dict[str, list[float]] = {key: [] for key in ("pu", "pd", "ou", "od")}
+    times: dict[str, list[float]] = {key: [] for key in ("pu", "pd", "ou", "od", "bu", "bd")}
     scratch = Path(tempfile.mkdtemp(prefix="bench-store-out-"))
     cleaner, base = fresh_fs(base_url)
     for trial in range(repeats):
@@ -152,9 +176,21 @@ def measure(
             wanted = plan_get(run, [], scratch / f"ours-{trial}", include_inputs=False)
             times["od"].append(timed(get_files, repo, store, wanted, jobs=jobs))
 
-        for side in (plain, ours) if trial % 2 == 0 else (ours, plain):
+        def earlier(trial: int = trial) -> None:
+            old = before
+            old_repo = old.git.discover(repo.root)
+            old_run = old.Ledger(old_repo).read(run_id)
+            store = old.ObjectStore.open(f"{base_url}/before-{trial}")
+            times["bu"].append(timed(old.push_runs, old_repo, store, [run_id]))
+            store = old.ObjectStore.open(f"{base_url}/before-{trial}")
+            wanted = old.plan_get(old_run, [], scratch / f"before-{trial}", include_inputs=False)
+            times["bd"].append(timed(old.get_files, old_repo, store, wanted))
+
+        sides = [plain, ours] + ([earlier] if before is not None else [])
+        shift = trial % len(sides)  # each side goes first, second (third) in turn
+        for side in sides[shift:] + sides[:shift]:
             side()
-        for who in ("plain", "ours"):
+        for who in ("plain", "ours", "before")[: len(sides)]:
             cleaner.rm(f"{base}/{who}-{trial}", recursive=True)
             shutil.rmtree(scratch / f"{who}-{trial}")
     shutil.rmtree(scratch)
@@ -163,16 +199,20 @@ def measure(
         return total / seconds / 1e6
 
     lines = []
-    for label, plain_key, ours_key in (("upload", "pu", "ou"), ("download", "pd", "od")):
-        plain_rate = rate(statistics.median(times[plain_key]))
-        ours_rate = rate(statistics.median(times[ours_key]))
-        shares = [p / o * 100 for p, o in zip(times[plain_key], times[ours_key], strict=True)]
-        lines.append(
+    for label, key in (("upload", "u"), ("download", "d")):
+        plain_rate = rate(statistics.median(times["p" + key]))
+        ours_rate = rate(statistics.median(times["o" + key]))
+        shares = [p / o * 100 for p, o in zip(times["p" + key], times["o" + key], strict=True)]
+        line = (
             f"{name:4} {label:8}  fsspec {plain_rate:7.1f} MB/s   runledger {ours_rate:7.1f} "
             f"MB/s   {ours_rate / plain_rate * 100:5.1f}% of plain "
             f"(single trials {min(shares):.0f}-{max(shares):.0f}%)"
         )
-        print(lines[-1], flush=True)
+        if before is not None:
+            before_rate = rate(statistics.median(times["b" + key]))
+            line += f"   before {before_rate:7.1f} MB/s {before_rate / plain_rate * 100:5.1f}%"
+        lines.append(line)
+        print(line, flush=True)
     return lines
 
 
@@ -203,7 +243,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="runledger's --jobs")
     parser.add_argument("--store", choices=("s3", "file", "both"), default="both")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="CHECKOUT",
+        help="an earlier runledger's checkout, measured in the same trials (its default --jobs)",
+    )
     options = parser.parse_args()
+    before = load_before(options.before) if options.before else None
     mixes = [name.strip() for name in options.mixes.split(",") if name.strip()]
     unknown = [name for name in mixes if name not in MIXES]
     if unknown:
@@ -232,10 +279,10 @@ def main() -> None:
             print(f"-- {mix_name}: {describe(mix)}", flush=True)
             if options.store in ("file", "both"):
                 url = (work / f"store-{mix_name}").as_uri()
-                measure("file", url, repo, run_id, options.repeats, options.jobs)
+                measure("file", url, repo, run_id, options.repeats, options.jobs, before)
             if server is not None:
                 url = f"s3://bench-bucket/{mix_name}"
-                measure("s3", url, repo, run_id, options.repeats, options.jobs)
+                measure("s3", url, repo, run_id, options.repeats, options.jobs, before)
             shutil.rmtree(project)
     finally:
         if server is not None:

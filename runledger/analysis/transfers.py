@@ -52,6 +52,9 @@ DEFAULT_JOBS = 32
 # Bytes of files being uploaded that may be in memory at once, whatever --jobs is: s3fs reads
 # a file below two CHUNK_SIZE parts whole (one put), and a larger one a part at a time.
 UPLOAD_MEMORY = 16 * CHUNK_SIZE
+# A folder of this machine's (file://) is copied by the kernel and hashed by the CPU: threads
+# beyond a few only contend for the CPU.
+LOCAL_JOBS = 8
 LIST_PAGE = 1000  # names a listing request returns (S3, GCS and Azure page at 1,000 or more)
 PREFIXES = 256  # the two-hex-digit folders objects are spread over
 PENDING_FILE = "store-pending"
@@ -257,6 +260,7 @@ def push_runs(
     progress = progress or NoProgress()
     started = time.monotonic()
     report = PushReport(store.shown)
+    jobs = min(jobs, LOCAL_JOBS) if store.local else jobs
     ledger = Ledger(repo)
     runs = [ledger.read(run_id) for run_id in dict.fromkeys(run_ids)]
     by_run = {run.id: pointers_of(run, include_inputs) for run in runs}
@@ -521,6 +525,7 @@ def get_files(
     progress = progress or NoProgress()
     started = time.monotonic()
     report = GetReport(store.shown)
+    jobs = min(jobs, LOCAL_JOBS) if store.local else jobs
     todo: list[Wanted] = []
     conflicts: list[str] = []
     with HashCache(cache_path_for(repo.common_dir)) as cache:

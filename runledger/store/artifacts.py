@@ -314,7 +314,7 @@ class ObjectStore:
                     self.fs.get_file(self.path_of(sha256), temporary, callback=progress)
                 received = os.stat(temporary).st_size
                 advance(received - progress.seen)
-                got = sha256_file(temporary)
+                got = sha256_file(temporary, size)
             if got != sha256 or received != size:
                 raise CorruptObjectError(
                     f"the store's object {object_key(sha256)[:24]}… does not match its name "
