@@ -1,20 +1,40 @@
 """Store throughput: runledger's upload (store push) and download (get) against a plain fsspec
 copy of the same files to and from the same store.
 
-Run from the repository root:  python benchmarks/bench_store.py [--files 16] [--size-mib 16]
+Run from the repository root:
 
-One run records --files artifacts of --size-mib each (random bytes, so nothing deduplicates).
-For each store (S3 through moto's server, in a process of its own on 127.0.0.1, and a file://
-folder), each trial copies the files to a fresh prefix: plain ``fs.put(files, prefix)`` /
-``fs.get(prefix, dir)`` against ``push_runs`` / ``get_files`` (sha256 checks, manifest and
-all), interleaved; the medians of --repeats trials are printed with runledger's share of
-the plain throughput.
+    python benchmarks/bench_store.py [--mixes small,medium,large,mixed] [--repeats 5]
+
+Each file-size mix is one recorded run whose artifacts are random bytes (nothing
+deduplicates): ``small`` many small files, ``medium`` 16 files of 16 MiB, ``large`` a few
+files above s3fs's multipart and ranged-download thresholds, ``mixed`` small ones and large
+ones together. For each store (S3 through moto's server, in a process of its own on
+127.0.0.1, and a file:// folder) each trial times, side by side, a plain
+``fs.put(files, prefix)`` / ``fs.get(prefix, dir)`` and runledger's ``push_runs`` /
+``get_files`` (existence checks, sha256 checks, manifest and all) on the same files. So that
+neither side is favoured:
+
+- both start each trial from a filesystem object of their own made for it (outside the
+  timing): connections, sessions and listing caches are as cold for one as for the other;
+- the order alternates: plain first on even trials, runledger first on odd ones (whichever
+  goes second pays for the first one's dirty pages being written back);
+- both copy to a fresh prefix, and both prefixes and downloaded folders are deleted after
+  each trial (moto keeps objects in memory);
+- page cache: warm for both. The source files were just written, and a download reads
+  objects just uploaded, so a file:// store measures copying through the page cache, not a
+  disk.
+
+The medians of --repeats trials are printed with runledger's share of the plain throughput,
+and the lowest and highest share seen, since a shared machine's load moves single trials.
+``--before CHECKOUT`` measures an earlier runledger (a ``git worktree add --detach DIR REV``)
+as a third side of the same trials, so a change is judged under the same load.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import shutil
 import socket
 import statistics
@@ -28,29 +48,50 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from runledger.analysis.transfers import get_files, plan_get, push_runs  # noqa: E402
+from runledger.analysis.transfers import DEFAULT_JOBS, get_files, plan_get, push_runs  # noqa: E402
 from runledger.store import git  # noqa: E402
 from runledger.store.artifacts import ObjectStore  # noqa: E402
 from runledger.store.ledger import Ledger  # noqa: E402
 
+KIB = 1024
+MIB = 1024 * KIB
+# name -> [(count, size in bytes)]
+MIXES: dict[str, list[tuple[int, int]]] = {
+    "small": [(300, 32 * KIB)],
+    "medium": [(16, 16 * MIB)],
+    "large": [(2, 96 * MIB)],
+    "mixed": [(100, 32 * KIB), (2, 48 * MIB)],
+}
+
 WRITE_FILES = (
     "import os, sys\n"
     "os.makedirs('models', exist_ok=True)\n"
-    "for i in range(int(sys.argv[1])):\n"
-    "    with open(f'models/part-{i:03d}.bin', 'wb') as out:\n"
-    "        for _ in range(int(sys.argv[2])):\n"
-    "            out.write(os.urandom(1 << 20))\n"
+    "for spec in sys.argv[1:]:\n"
+    "    count, size = map(int, spec.split('x'))\n"
+    "    for i in range(count):\n"
+    "        with open(f'models/{size}-{i:04d}.bin', 'wb') as out:\n"
+    "            left = size\n"
+    "            while left:\n"
+    "                out.write(os.urandom(min(left, 1 << 20)))\n"
+    "                left -= min(left, 1 << 20)\n"
 )
 
 
-def record_run(root: Path, files: int, size_mib: int) -> tuple[git.Repo, str]:
+def describe(mix: list[tuple[int, int]]) -> str:
+    def size(n: int) -> str:
+        return f"{n // MIB} MiB" if n >= MIB else f"{n // KIB} KiB"
+
+    return " + ".join(f"{count} x {size(nbytes)}" for count, nbytes in mix)
+
+
+def record_run(root: Path, mix: list[tuple[int, int]]) -> tuple[git.Repo, str]:
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@example.com"}
     env |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@example.com"}
     for args in (["init", "-q"], ["commit", "-q", "--allow-empty", "-m", "init"]):
         subprocess.run(["git", *args], cwd=root, check=True, env=env)
     (root / ".git" / "info" / "exclude").write_text("models/\n")
     command = [sys.executable, "-m", "runledger", "exec", "--output", "models", "--"]
-    command += [sys.executable, "-c", WRITE_FILES, str(files), str(size_mib)]
+    command += [sys.executable, "-c", WRITE_FILES, *(f"{c}x{s}" for c, s in mix)]
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     subprocess.run(command, cwd=root, check=True, env=env, capture_output=True)
     repo = git.discover(root)
@@ -80,87 +121,175 @@ def timed(action: Callable[..., object], *args: Any, **kwargs: Any) -> float:
     return time.perf_counter() - start
 
 
-def measure(
-    name: str, base_url: str, repo: git.Repo, run_id: str, repeats: int, total: int
-) -> None:
+def fresh_fs(url: str) -> tuple[Any, str]:
     import fsspec
 
-    fs, base = fsspec.core.url_to_fs(base_url, skip_instance_cache=True)
-    files = sorted(str(path) for path in (repo.root / "models").iterdir())
-    run = Ledger(repo).read(run_id)
-    plain_up: list[float] = []
-    plain_down: list[float] = []
-    ours_up: list[float] = []
-    ours_down: list[float] = []
-    scratch = Path(tempfile.mkdtemp(prefix="bench-store-out-"))
-    for trial in range(repeats):
-        prefix = f"{base}/plain-{trial}"
-        fs.makedirs(prefix, exist_ok=True)  # a local folder must exist; a no-op on S3
-        plain_up.append(timed(fs.put, files, prefix + "/"))
-        out = scratch / f"plain-{trial}"
-        out.mkdir()
-        plain_down.append(timed(fs.get, prefix + "/", f"{out}/", recursive=True))
+    return fsspec.core.url_to_fs(url, skip_instance_cache=True)  # type: ignore[no-any-return]
 
-        store = ObjectStore.open(f"{base_url}/ours-{trial}")
-        ours_up.append(timed(push_runs, repo, store, [run_id], jobs=8))
-        wanted = plan_get(run, [], scratch / f"ours-{trial}", include_inputs=False)
-        ours_down.append(timed(get_files, repo, store, wanted, jobs=8))
-        shutil.rmtree(scratch / f"plain-{trial}")
-        shutil.rmtree(scratch / f"ours-{trial}")
+
+def load_before(checkout: Path) -> Any:
+    """An earlier runledger (``checkout``/runledger, e.g. a ``git worktree`` of main) as a
+    package of its own, ``runledger_before``, so that it runs in this process beside this
+    one: its files are copied to a temporary folder with their imports renamed."""
+    import importlib
+    import re
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-store-before-"))
+    shutil.copytree(checkout / "runledger", folder / "runledger_before")
+    pattern = re.compile(r"\b(from|import) runledger(\.| import)")
+    for path in (folder / "runledger_before").rglob("*.py"):
+        path.write_text(pattern.sub(r"\1 runledger_before\2", path.read_text()))
+    sys.path.insert(0, str(folder))
+    return importlib.import_module("runledger_before.analysis.transfers")
+
+
+def measure(
+    name: str,
+    base_url: str,
+    repo: git.Repo,
+    run_id: str,
+    repeats: int,
+    jobs: int,
+    before: Any = None,
+) -> list[str]:
+    files = sorted(str(path) for path in (repo.root / "models").iterdir())
+    total = sum(os.path.getsize(path) for path in files)
+    run = Ledger(repo).read(run_id)
+    times: dict[str, list[float]] = {key: [] for key in ("pu", "pd", "ou", "od", "bu", "bd")}
+    scratch = Path(tempfile.mkdtemp(prefix="bench-store-out-"))
+    cleaner, base = fresh_fs(base_url)
+    for trial in range(repeats):
+
+        def plain(trial: int = trial) -> None:
+            fs, prefix = fresh_fs(f"{base_url}/plain-{trial}")
+            fs.makedirs(prefix, exist_ok=True)  # a local folder must exist; a no-op on S3
+            times["pu"].append(timed(fs.put, files, prefix + "/"))
+            out = scratch / f"plain-{trial}"
+            out.mkdir()
+            fs, prefix = fresh_fs(f"{base_url}/plain-{trial}")
+            times["pd"].append(timed(fs.get, prefix + "/", f"{out}/", recursive=True))
+
+        def ours(trial: int = trial) -> None:
+            store = ObjectStore.open(f"{base_url}/ours-{trial}")
+            times["ou"].append(timed(push_runs, repo, store, [run_id], jobs=jobs))
+            store = ObjectStore.open(f"{base_url}/ours-{trial}")
+            wanted = plan_get(run, [], scratch / f"ours-{trial}", include_inputs=False)
+            times["od"].append(timed(get_files, repo, store, wanted, jobs=jobs))
+
+        def earlier(trial: int = trial) -> None:
+            old = before
+            old_repo = old.git.discover(repo.root)
+            old_run = old.Ledger(old_repo).read(run_id)
+            store = old.ObjectStore.open(f"{base_url}/before-{trial}")
+            times["bu"].append(timed(old.push_runs, old_repo, store, [run_id]))
+            store = old.ObjectStore.open(f"{base_url}/before-{trial}")
+            wanted = old.plan_get(old_run, [], scratch / f"before-{trial}", include_inputs=False)
+            times["bd"].append(timed(old.get_files, old_repo, store, wanted))
+
+        sides = [plain, ours] + ([earlier] if before is not None else [])
+        shift = trial % len(sides)  # each side goes first, second (third) in turn
+        for side in sides[shift:] + sides[:shift]:
+            side()
+        for who in ("plain", "ours", "before")[: len(sides)]:
+            cleaner.rm(f"{base}/{who}-{trial}", recursive=True)
+            shutil.rmtree(scratch / f"{who}-{trial}")
     shutil.rmtree(scratch)
 
-    def rate(seconds: list[float]) -> float:
-        return total / statistics.median(seconds) / 1e6
+    def rate(seconds: float) -> float:
+        return total / seconds / 1e6
 
-    for label, plain, ours in (("upload", plain_up, ours_up), ("download", plain_down, ours_down)):
-        share = rate(ours) / rate(plain) * 100
-        print(
-            f"{name:4} {label:8}  fsspec {rate(plain):7.1f} MB/s   runledger {rate(ours):7.1f} "
-            f"MB/s   {share:5.1f}% of plain"
+    lines = []
+    for label, key in (("upload", "u"), ("download", "d")):
+        plain_rate = rate(statistics.median(times["p" + key]))
+        ours_rate = rate(statistics.median(times["o" + key]))
+        shares = [p / o * 100 for p, o in zip(times["p" + key], times["o" + key], strict=True)]
+        line = (
+            f"{name:4} {label:8}  fsspec {plain_rate:7.1f} MB/s   runledger {ours_rate:7.1f} "
+            f"MB/s   {ours_rate / plain_rate * 100:5.1f}% of plain "
+            f"(single trials {min(shares):.0f}-{max(shares):.0f}%)"
         )
+        if before is not None:
+            before_rate = rate(statistics.median(times["b" + key]))
+            line += f"   before {before_rate:7.1f} MB/s {before_rate / plain_rate * 100:5.1f}%"
+        lines.append(line)
+        print(line, flush=True)
+    return lines
+
+
+def start_moto() -> subprocess.Popen[bytes]:
+    import boto3
+
+    # moto in a process of its own, so the server does not share the client's GIL.
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
+    )
+    wait_for(port)
+    boto3.client("s3").create_bucket(Bucket="bench-bucket")
+    return server
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--files", type=int, default=16)
-    parser.add_argument("--size-mib", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--mixes", default="small,medium,large,mixed", help=", ".join(MIXES))
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS, help="runledger's --jobs")
     parser.add_argument("--store", choices=("s3", "file", "both"), default="both")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        metavar="CHECKOUT",
+        help="an earlier runledger's checkout, measured in the same trials (its default --jobs)",
+    )
     options = parser.parse_args()
-    total = options.files * options.size_mib * (1 << 20)
+    before = load_before(options.before) if options.before else None
+    mixes = [name.strip() for name in options.mixes.split(",") if name.strip()]
+    unknown = [name for name in mixes if name not in MIXES]
+    if unknown:
+        parser.error(f"unknown mix {unknown[0]!r}: choose from {', '.join(MIXES)}")
+    import fsspec
+
+    versions = f"fsspec {fsspec.__version__}"
+    if options.store != "file":
+        import moto
+        import s3fs
+
+        versions += f", s3fs {s3fs.__version__}, moto {moto.__version__}"
+    print(
+        f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {versions}; "
+        f"load average {os.getloadavg()[0]:.1f} at the start; runledger --jobs {options.jobs}; "
+        f"median of {options.repeats}"
+    )
+    server = start_moto() if options.store != "file" else None
     work = Path(tempfile.mkdtemp(prefix="bench-store-"))
     try:
-        project = work / "project"
-        project.mkdir()
-        repo, run_id = record_run(project, options.files, options.size_mib)
-        print(f"{options.files} files x {options.size_mib} MiB, median of {options.repeats}")
-        if options.store in ("file", "both"):
-            measure("file", (work / "store").as_uri(), repo, run_id, options.repeats, total)
-        if options.store in ("s3", "both"):
-            import boto3
-
-            # moto in a process of its own, so the server does not share the client's GIL.
-            port = free_port()
-            server = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            os.environ.update(
-                AWS_ACCESS_KEY_ID="bench",
-                AWS_SECRET_ACCESS_KEY="bench",
-                AWS_DEFAULT_REGION="us-east-1",
-                AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
-            )
-            try:
-                wait_for(port)
-                boto3.client("s3").create_bucket(Bucket="bench-bucket")
-                measure("s3", "s3://bench-bucket/runledger", repo, run_id, options.repeats, total)
-            finally:
-                server.terminate()
-                server.wait()
+        for mix_name in mixes:
+            mix = MIXES[mix_name]
+            project = work / mix_name
+            project.mkdir()
+            repo, run_id = record_run(project, mix)
+            print(f"-- {mix_name}: {describe(mix)}", flush=True)
+            if options.store in ("file", "both"):
+                url = (work / f"store-{mix_name}").as_uri()
+                measure("file", url, repo, run_id, options.repeats, options.jobs, before)
+            if server is not None:
+                url = f"s3://bench-bucket/{mix_name}"
+                measure("s3", url, repo, run_id, options.repeats, options.jobs, before)
+            shutil.rmtree(project)
     finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
         shutil.rmtree(work, ignore_errors=True)
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -581,3 +581,156 @@ def test_a_pulled_record_cannot_make_get_write_outside_the_folder(
     assert (
         not (tmp_path / "escaped.txt").exists() and not (tmp_path.parent / "escaped.txt").exists()
     )
+
+
+SMALL_FILES = (
+    "import os\n"
+    "os.makedirs('models', exist_ok=True)\n"
+    "for i in range(40):\n"
+    "    open(f'models/part-{i:02d}.bin', 'wb').write(os.urandom(2000 + i))\n"
+)
+
+
+class Spy:
+    """The store's real fsspec filesystem, counting the calls made through it."""
+
+    def __init__(self, fs: object) -> None:
+        self.fs = fs
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> object:
+        self.calls[name] = self.calls.get(name, 0) + 1
+        return getattr(self.fs, name)
+
+
+def test_push_and_get_ask_the_store_with_listings_not_a_request_per_object(
+    repo: Repo, s3_url: str, tmp_path: Path
+) -> None:
+    from runledger.analysis.transfers import get_files, plan_get, push_runs
+    from runledger.store.artifacts import ObjectStore
+    from runledger.store.git import discover
+    from runledger.store.ledger import Ledger
+
+    run_id = train_with(repo, SMALL_FILES)
+    ledger_repo = discover(repo.path)
+    store = ObjectStore.open(s3_url)
+    spy = Spy(store.fs)
+    store.fs = spy
+
+    report = push_runs(ledger_repo, store, [run_id])
+
+    assert report.uploaded == 40
+    # an empty store: one listing of a folder, then one of everything; no HEAD per object
+    assert spy.calls.get("find") == 2
+    assert "exists" not in spy.calls and "info" not in spy.calls
+    spy.calls.clear()
+    wanted = plan_get(Ledger(ledger_repo).read(run_id), [], tmp_path / "out", False)
+    got = get_files(ledger_repo, store, wanted)
+    assert len(got.written) == 40
+    assert spy.calls.get("find") == 2 and "info" not in spy.calls
+    for i in range(40):
+        name = f"models/part-{i:02d}.bin"
+        assert (tmp_path / "out" / name).read_bytes() == (repo.path / name).read_bytes()
+
+
+def test_stored_sizes_is_right_whichever_way_it_asks(
+    repo: Repo, s3_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runledger.analysis import transfers
+    from runledger.store.artifacts import ObjectStore
+
+    store = ObjectStore.open(s3_url)
+    stored = {sha(bytes([i]) * 100): 100 + i for i in range(30)}
+    for digest, size in stored.items():
+        put_object(s3_url, f"sha256/{digest[:2]}/{digest[2:]}", b"x" * size)
+    put_object(s3_url, "sha256/zz/not-an-object", b"x")  # not a name runledger writes
+    put_object(s3_url, "tmp/0123abcd", b"x")  # an upload in flight
+    absent = [sha(f"absent {i}".encode()) for i in range(30)]
+    asked = [*list(stored)[:20], *absent]
+    truth = {digest: stored.get(digest) for digest in asked}
+
+    assert transfers.stored_sizes(store, asked) == truth  # a small store: listed whole
+    monkeypatch.setattr(transfers, "PREFIXES", 10**6)  # as if the store held many more
+    assert transfers.stored_sizes(store, asked) == truth  # by folder
+    monkeypatch.setattr(transfers, "LIST_PAGE", 1)  # and each folder took many pages
+    assert transfers.stored_sizes(store, asked) == truth  # one request per object
+    assert transfers.stored_sizes(store, []) == {}
+
+
+def test_the_upload_memory_budget_never_lends_more_than_it_has() -> None:
+    import threading
+
+    from runledger.analysis.transfers import _Budget
+
+    budget = _Budget(100)
+    held = [0]
+    peak = [0]
+    lock = threading.Lock()
+
+    def take(amount: int) -> None:
+        with budget.hold(amount):
+            with lock:
+                held[0] += min(amount, 100)
+                peak[0] = max(peak[0], held[0])
+            time.sleep(0.01)
+            with lock:
+                held[0] -= min(amount, 100)
+
+    threads = [threading.Thread(target=take, args=(n,)) for n in [60, 30, 30, 250, 10, 0] * 4]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert not any(thread.is_alive() for thread in threads)  # one above the total still ran
+    assert 0 < peak[0] <= 100 and held[0] == 0 and budget.left == 100
+
+
+PEAK_RSS = (
+    "import atexit, runpy, sys\n"
+    "def report(out=sys.argv[1]):\n"
+    "    for line in open('/proc/self/status'):\n"
+    "        if line.startswith('VmHWM:'):\n"
+    "            open(out, 'w').write(line.split()[1])\n"
+    "atexit.register(report)\n"
+    "sys.argv = ['runledger', *sys.argv[2:]]\n"
+    "runpy.run_module('runledger', run_name='__main__', alter_sys=True)\n"
+)
+
+
+def peak_rss_mib(repo: Repo, tmp_path: Path, *args: str) -> tuple[int, float]:
+    """Run runledger ARGS in a process of its own; its exit status and its peak resident
+    memory (its own VmHWM: ru_maxrss would count the memory of the process that forked it)."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    report = tmp_path / f"peak-{uuid.uuid4().hex[:8]}"
+    done = subprocess.run(
+        [PY, "-c", PEAK_RSS, str(report), *args],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode, int(report.read_text()) / 1024  # kB
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self/status")
+def test_memory_stays_bounded_for_a_large_object_on_s3(
+    repo: Repo, s3_url: str, tmp_path: Path
+) -> None:
+    repo.git("config", "runledger.store", s3_url)
+    code = "import os; os.makedirs('models'); open('models/big.bin','wb').write(os.urandom(15<<23))"
+    run_id = train_with(repo, code)
+
+    status, pushing = peak_rss_mib(repo, tmp_path, "store", "push", run_id)
+    assert status == 0
+    status, getting = peak_rss_mib(repo, tmp_path, "get", run_id, "-o", "back")
+    assert status == 0
+    # the same process with the store and nothing to transfer
+    status, baseline = peak_rss_mib(repo, tmp_path, "store", "push", run_id)
+    assert status == 0
+
+    assert (repo.path / "back/models/big.bin").stat().st_size == 15 << 23  # 120 MiB
+    # one 16 MiB part at a time (and the copies the HTTP client makes of it), not ten parts
+    # or ten 50 MiB ranges of the file at once
+    assert pushing - baseline < 80, (baseline, pushing)
+    assert getting - baseline < 80, (baseline, getting)

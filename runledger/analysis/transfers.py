@@ -18,10 +18,11 @@ objects themselves anyway.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -33,12 +34,29 @@ from runledger.model import tomlcodec
 from runledger.model.record import Run
 from runledger.recording.capture.files import FileRecord
 from runledger.store import git
-from runledger.store.artifacts import CorruptObjectError, ObjectStore, StoreError, is_sha256
+from runledger.store.artifacts import (
+    CHUNK_SIZE,
+    CorruptObjectError,
+    ObjectStore,
+    StoreError,
+    is_sha256,
+)
 from runledger.store.hashcache import HashCache, cache_path_for
 from runledger.store.ledger import Ledger
 
 Role = Literal["artifact", "input"]
-DEFAULT_JOBS = 8
+# Files transferred at once. Waiting on a store costs a thread nothing, and against S3 many
+# small objects move at 70% of a plain fsspec copy's rate with 8 (which sends up to 128 at
+# once) and at 80-90% with 32 (benchmarks/bench_store.py); memory is held to UPLOAD_MEMORY.
+DEFAULT_JOBS = 32
+# Bytes of files being uploaded that may be in memory at once, whatever --jobs is: s3fs reads
+# a file below two CHUNK_SIZE parts whole (one put), and a larger one a part at a time.
+UPLOAD_MEMORY = 16 * CHUNK_SIZE
+# A folder of this machine's (file://) is copied by the kernel and hashed by the CPU: threads
+# beyond a few only contend for the CPU.
+LOCAL_JOBS = 8
+LIST_PAGE = 1000  # names a listing request returns (S3, GCS and Azure page at 1,000 or more)
+PREFIXES = 256  # the two-hex-digit folders objects are spread over
 PENDING_FILE = "store-pending"
 MANIFEST_VERSION = 1
 
@@ -149,6 +167,68 @@ def _parallel(jobs: int, work: Sequence[Any], task: Any) -> list[Any]:
         return [future.result() for future in futures]
 
 
+def stored_sizes(
+    store: ObjectStore, shas: Iterable[str], jobs: int = DEFAULT_JOBS
+) -> dict[str, int | None]:
+    """Each object's stored size (None: not stored), with the fewest requests.
+
+    A local folder is asked with a ``stat`` per object. A remote store is listed: first the
+    two-hex-digit folder of one wanted object, whose count tells about how many objects the
+    store holds (names are hashes, spread evenly); then whichever costs fewer requests of
+    listing the whole store, listing each other folder that a wanted object falls in, or
+    asking for each remaining object on its own (a store of millions asked about a few).
+    An empty store, or a small one, costs two listings where a question per object cost one
+    or two requests each.
+    """
+    unique = sorted(set(shas))
+    if not unique:
+        return {}
+    if store.local:
+        return {sha: store.size_of(sha) for sha in unique}
+    folders = sorted({sha[:2] for sha in unique})
+    found = store.listing(folders[0])
+    rest = folders[1:]
+    if rest:
+        pages_each = max(1, -(-len(found) // LIST_PAGE))
+        whole = max(1, -(-len(found) * PREFIXES // LIST_PAGE))
+        by_folder = len(rest) * pages_each
+        one_by_one = [sha for sha in unique if sha[:2] != folders[0]]
+        if whole <= by_folder and whole <= len(one_by_one):
+            found = store.listing()
+        elif by_folder <= len(one_by_one):
+            for part in _parallel(jobs, rest, store.listing):
+                found.update(part)
+        else:
+            sizes = _parallel(jobs, one_by_one, store.size_of)
+            found.update(
+                (sha, size) for sha, size in zip(one_by_one, sizes, strict=True) if size is not None
+            )
+    return {sha: found.get(sha) for sha in unique}
+
+
+class _Budget:
+    """A count of bytes that threads take from and give back, waiting while too few are
+    left; one taking more than the whole waits until it is alone."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.left = total
+        self.changed = threading.Condition()
+
+    @contextlib.contextmanager
+    def hold(self, amount: int) -> Iterator[None]:
+        amount = min(amount, self.total)
+        with self.changed:
+            self.changed.wait_for(lambda: self.left >= amount)
+            self.left -= amount
+        try:
+            yield
+        finally:
+            with self.changed:
+                self.left += amount
+                self.changed.notify_all()
+
+
 # --- push ------------------------------------------------------------------------------------
 
 
@@ -195,6 +275,7 @@ def push_runs(
     progress = progress or NoProgress()
     started = time.monotonic()
     report = PushReport(store.shown)
+    jobs = min(jobs, LOCAL_JOBS) if store.local else jobs
     ledger = Ledger(repo)
     runs = [ledger.read(run_id) for run_id in dict.fromkeys(run_ids)]
     by_run = {run.id: pointers_of(run, include_inputs) for run in runs}
@@ -204,7 +285,7 @@ def push_runs(
             objects.setdefault(pointer.sha256, []).append(pointer)
 
     shas = sorted(objects)
-    present = dict(zip(shas, _parallel(jobs, shas, store.has), strict=True))
+    present = {sha: size is not None for sha, size in stored_sizes(store, shas, jobs).items()}
     missing = [sha for sha in shas if not present[sha]]
     report.present = len(shas) - len(missing)
 
@@ -213,9 +294,13 @@ def push_runs(
         report.lost.append(f"{ids.short_id(pointer.run_id)} {pointer.record.path}: {why}")
     total = sum(os.stat(path).st_size for path in sources.values())
     lock = threading.Lock()
+    memory = _Budget(UPLOAD_MEMORY)
 
     def upload(sha: str) -> str:
-        store.upload(sources[sha], sha, progress.advance)
+        size = objects[sha][0].record.size
+        # a local folder's copy is the kernel's, through no buffer of ours
+        with memory.hold(0 if store.local else min(size, 2 * CHUNK_SIZE)):
+            store.upload(sources[sha], sha, progress.advance)
         with lock:
             report.uploaded += 1
             report.uploaded_bytes += objects[sha][0].record.size
@@ -455,6 +540,7 @@ def get_files(
     progress = progress or NoProgress()
     started = time.monotonic()
     report = GetReport(store.shown)
+    jobs = min(jobs, LOCAL_JOBS) if store.local else jobs
     todo: list[Wanted] = []
     conflicts: list[str] = []
     with HashCache(cache_path_for(repo.common_dir)) as cache:
@@ -473,7 +559,7 @@ def get_files(
             "other content: nothing was written; pass --force to replace"
         )
     shas = sorted({item.pointer.sha256 for item in todo})
-    sizes = dict(zip(shas, _parallel(jobs, shas, store.size_of), strict=True))
+    sizes = stored_sizes(store, shas, jobs)
     absent = [item.pointer.record.path for item in todo if sizes[item.pointer.sha256] is None]
     if absent:
         more = f" and {len(absent) - 3} more" if len(absent) > 3 else ""
@@ -549,8 +635,8 @@ def presence(
     """Each run's count of stored artifacts (what push uploads; with ``include_inputs``, its
     inputs too), asking the store once per distinct object."""
     by_run = {run.id: pointers_of(run, include_inputs) for run in runs}
-    shas = sorted({pointer.sha256 for found in by_run.values() for pointer in found})
-    there = dict(zip(shas, _parallel(jobs, shas, store.has), strict=True))
+    shas = [pointer.sha256 for found in by_run.values() for pointer in found]
+    there = {sha: size is not None for sha, size in stored_sizes(store, shas, jobs).items()}
     return {
         run_id: Presence(sum(1 for pointer in found if there[pointer.sha256]), len(found))
         for run_id, found in by_run.items()
@@ -560,8 +646,7 @@ def presence(
 def object_presence(
     store: ObjectStore, shas: Sequence[str], jobs: int = DEFAULT_JOBS
 ) -> dict[str, bool]:
-    unique = sorted(set(shas))
-    return dict(zip(unique, _parallel(jobs, unique, store.has), strict=True))
+    return {sha: size is not None for sha, size in stored_sizes(store, shas, jobs).items()}
 
 
 def _size(size: float) -> str:

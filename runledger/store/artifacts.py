@@ -13,15 +13,23 @@ Decisions:
 - A partial upload never leaves a visible object. On object stores (S3, GCS, Azure) an object
   appears only when its single put or its multipart upload completes, and s3fs aborts the
   multipart upload on an error; a killed process leaves only an invisible incomplete upload
-  (a bucket lifecycle rule clears those). Elsewhere (a mounted drive, ssh) the bytes go to
-  ``<url>/tmp/<random>`` and are renamed into place.
-- Downloads use the provider's own streamed copy (one GET, as a plain fsspec copy does) into
-  a temporary file beside the destination, which is hashed before it is renamed into place:
-  an object whose bytes do not hash to its name is refused (``CorruptObjectError``) and
-  nothing is written where the user asked.
+  (a bucket lifecycle rule clears those). Elsewhere (a local or mounted folder, ssh) the bytes
+  go to ``<url>/tmp/<random>`` and are renamed into place.
+- Which objects a store holds is asked with listings, not a request per object: a listing
+  answers for up to a thousand names (S3, GCS and Azure page at 1,000), where asking s3fs
+  about one absent object costs two requests (a HEAD and a listing). ``listing`` reads one
+  two-hex-digit folder, or all of them; ``transfers.stored_sizes`` picks the cheaper.
+- Every downloaded byte is sha256-checked before it lands. From a local folder the bytes are
+  hashed as they are copied (one read of the object). From a remote store the provider's own
+  streamed copy (one GET, as a plain fsspec copy does) writes a temporary file beside the
+  destination, which is hashed once it is complete (from the page cache, while the other
+  transfers run). An object whose bytes do not hash to its name is refused
+  (``CorruptObjectError``) and nothing is written where the user asked.
 - Memory is bounded by ``CHUNK_SIZE`` per transfer whatever the file size: s3fs sends a file
   below two chunks in one put and a larger one in parts of one chunk (16 MiB: smaller parts
-  cost a fifth of the throughput against a local S3 in benchmarks/bench_store.py).
+  cost a fifth of the throughput against a local S3 in benchmarks/bench_store.py), one part
+  at a time (``PART_CONCURRENCY``; recent s3fs would otherwise read ten parts at once, and
+  download a file above 50 MiB as ten 50 MiB ranges held in memory).
 - fsspec and the provider package are optional (extras ``runledger[s3]``, ``[gcs]``,
   ``[azure]``, ``[ssh]``), imported only here and only when a store is used.
 """
@@ -29,8 +37,11 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import secrets
+import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,10 +52,14 @@ from runledger import config as project_config
 from runledger.errors import RunledgerError, UserError
 from runledger.redact import strip_url_credentials
 from runledger.store import git
+from runledger.store.hashcache import CHUNK_SIZE as READ_SIZE
 from runledger.store.hashcache import sha256_file
 
 GIT_CONFIG_KEY = "runledger.store"
 CHUNK_SIZE = 16 * 1024 * 1024
+# Parts of one file in flight at once (s3fs's max_concurrency): memory per transfer is this
+# many CHUNK_SIZE parts. Parallelism comes from transferring several files at once (--jobs).
+PART_CONCURRENCY = 1
 OBJECTS_DIR = "sha256"
 MANIFESTS_DIR = "runs"
 TEMP_DIR = "tmp"
@@ -122,6 +137,7 @@ class ObjectStore:
     fs: Any  # fsspec.AbstractFileSystem (fsspec is optional, so not named in annotations)
     root: str
     atomic_put: bool
+    local: bool = False  # a folder of this machine's: objects are read and written with os calls
 
     @classmethod
     def open(cls, url: str) -> ObjectStore:
@@ -129,6 +145,7 @@ class ObjectStore:
         extra = EXTRAS.get(protocol, "store")
         try:
             import fsspec
+            from fsspec.implementations.local import LocalFileSystem
         except ImportError as error:
             raise UserError(
                 f"the store {strip_url_credentials(url)} needs fsspec: "
@@ -147,7 +164,10 @@ class ObjectStore:
             ) from error
         protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
         atomic = any(name in ATOMIC_PUT_PROTOCOLS for name in protocols)
-        return cls(url, fs, str(root).rstrip("/"), atomic)
+        if hasattr(fs, "max_concurrency"):
+            fs.max_concurrency = PART_CONCURRENCY  # our own instance (skip_instance_cache)
+        local = isinstance(fs, LocalFileSystem)
+        return cls(url, fs, str(root).rstrip("/"), atomic, local)
 
     @property
     def shown(self) -> str:
@@ -173,23 +193,55 @@ class ObjectStore:
     # --- objects ---------------------------------------------------------------------------
 
     def has(self, sha256: str) -> bool:
-        with self.reaching("checking for an object"):
-            return bool(self.fs.exists(self.path_of(sha256)))
+        return self.size_of(sha256) is not None
 
     def size_of(self, sha256: str) -> int | None:
         """The stored object's size; None when it is not there."""
         with self.reaching("checking for an object"):
+            if self.local:
+                try:
+                    st = os.stat(self.path_of(sha256))
+                except (FileNotFoundError, NotADirectoryError):
+                    return None
+                return st.st_size if stat.S_ISREG(st.st_mode) else None
             try:
                 info = self.fs.info(self.path_of(sha256))
             except FileNotFoundError:
                 return None
+        if info.get("type") == "directory":
+            return None
         size = info.get("size")
         return int(size) if size is not None else None
+
+    def listing(self, prefix: str = "") -> dict[str, int]:
+        """The stored objects whose names start with ``prefix`` (two hex digits; "" for all),
+        with their sizes: one listing (a request per thousand objects), however many."""
+        where = f"{self.root}/{OBJECTS_DIR}" + (f"/{prefix}" if prefix else "")
+        with self.reaching("listing its objects"):
+            self.fs.invalidate_cache(where)  # what this process saw earlier may be stale
+            try:
+                found = self.fs.find(where, detail=True)
+            except FileNotFoundError:
+                return {}
+        sizes: dict[str, int] = {}
+        for name, info in found.items():
+            parts = str(name).rstrip("/").rsplit("/", 2)
+            if len(parts) != 3 or len(parts[1]) != 2 or info.get("type", "file") != "file":
+                continue
+            sha256 = parts[1] + parts[2]
+            if is_sha256(sha256) and info.get("size") is not None:
+                sizes[sha256] = int(info["size"])
+        return sizes
 
     def upload(self, path: Path, sha256: str, advance: Advance) -> None:
         """Copy a local file (already checked to hash to ``sha256``) to its object."""
         target = self.path_of(sha256)
         before = os.stat(path)
+        if self.local:
+            with self.reaching(f"uploading {path.name}"):
+                self._upload_local(path, target, before)
+            advance(before.st_size)
+            return
         progress = _progress_callback(advance)
         with self.reaching(f"uploading {path.name}"):
             if self.atomic_put:
@@ -212,26 +264,57 @@ class ObjectStore:
                             self.fs.rm_file(temporary)
         advance(before.st_size - progress.seen)
 
+    def _upload_local(self, path: Path, target: str, before: os.stat_result) -> None:
+        """A kernel copy into ``<root>/tmp/`` and a rename into place (the same folder tree,
+        so the rename is atomic and free): what fsspec's local put and move do, without
+        their checks and globbing per call."""
+        temporary = f"{self.root}/{TEMP_DIR}/{secrets.token_hex(8)}"
+        try:
+            try:
+                shutil.copyfile(path, temporary)
+            except FileNotFoundError:
+                if not os.path.exists(path):
+                    raise
+                os.makedirs(f"{self.root}/{TEMP_DIR}", exist_ok=True)
+                shutil.copyfile(path, temporary)
+            if _changed_since(path, before):
+                raise UserError(f"{path} changed while it was uploaded: run the push again")
+            try:
+                os.replace(temporary, target)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.replace(temporary, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
     def download(self, sha256: str, size: int, destination: Path, advance: Advance) -> None:
         """Copy an object into ``destination`` (atomically) once its sha256 is checked.
 
-        The provider's own streamed copy (one GET, not a range request per chunk) goes to a
-        temporary file beside the destination, which is hashed before it is renamed into
-        place. CorruptObjectError when the bytes are not the ones the name promises; nothing
-        is written then.
+        The bytes go to a temporary file beside the destination, which is renamed into place
+        only when they hash to the object's name: from a local folder hashed as they are
+        copied, from a remote store (the provider's own streamed copy: one GET, not a range
+        request per chunk) once the copy is complete. CorruptObjectError when the bytes are
+        not the ones the name promises; nothing is written then.
         """
         destination.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(
             prefix=f".{destination.name}.", suffix=".runledger-part", dir=destination.parent
         )
-        os.close(handle)
-        progress = _progress_callback(advance)
         try:
-            with self.reaching(f"downloading {destination.name}"):
-                self.fs.get_file(self.path_of(sha256), temporary, callback=progress)
-            received = os.stat(temporary).st_size
-            advance(received - progress.seen)
-            got = sha256_file(temporary)
+            if self.local:
+                owned, handle = handle, -1  # _copy_hashing closes it
+                with self.reaching(f"downloading {destination.name}"):
+                    received, got = self._copy_hashing(self.path_of(sha256), owned, size, advance)
+            else:
+                os.close(handle)
+                handle = -1
+                progress = _progress_callback(advance)
+                with self.reaching(f"downloading {destination.name}"):
+                    self.fs.get_file(self.path_of(sha256), temporary, callback=progress)
+                received = os.stat(temporary).st_size
+                advance(received - progress.seen)
+                got = sha256_file(temporary, size)
             if got != sha256 or received != size:
                 raise CorruptObjectError(
                     f"the store's object {object_key(sha256)[:24]}… does not match its name "
@@ -241,8 +324,33 @@ class ObjectStore:
                 )
             os.replace(temporary, destination)
         finally:
+            if handle >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(handle)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+
+    @staticmethod
+    def _copy_hashing(source: str, handle: int, size: int, advance: Advance) -> tuple[int, str]:
+        """Copy a local object into the open file ``handle`` (which this closes), hashing
+        each chunk between its read and its write: the bytes written are the bytes hashed,
+        read once, in one reused buffer (no larger than the expected ``size`` needs: a
+        megabyte zeroed for each small file would cost more than copying it). Returns
+        (bytes copied, hex sha256)."""
+        digest = hashlib.sha256()
+        buffer = bytearray(min(READ_SIZE, max(size, 0) + 1))
+        view = memoryview(buffer)
+        received = 0
+        with open(handle, "wb", buffering=0) as out, open(source, "rb", buffering=0) as stream:
+            while read := stream.readinto(buffer):
+                chunk = view[:read]
+                digest.update(chunk)
+                written = 0
+                while written < read:
+                    written += out.write(chunk[written:]) or 0
+                received += read
+                advance(read)
+        return received, digest.hexdigest()
 
     # --- manifests -------------------------------------------------------------------------
 

@@ -47,10 +47,12 @@ CREATE TABLE IF NOT EXISTS file_hashes (
 """
 
 
-def sha256_file(path: StrPath) -> str:
-    """The hex sha256 of a file's content, read in large chunks into one reused buffer."""
+def sha256_file(path: StrPath, size_hint: int | None = None) -> str:
+    """The hex sha256 of a file's content, read in large chunks into one reused buffer (no
+    larger than a file of ``size_hint`` bytes needs: zeroing a megabyte for each small file
+    costs more than hashing it)."""
     digest = hashlib.sha256()
-    buffer = bytearray(CHUNK_SIZE)
+    buffer = bytearray(CHUNK_SIZE if size_hint is None else min(CHUNK_SIZE, max(size_hint, 0) + 1))
     view = memoryview(buffer)
     with open(path, "rb", buffering=0) as stream:
         while read := stream.readinto(buffer):

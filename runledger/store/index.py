@@ -388,9 +388,12 @@ class RunIndex:
         _OPEN.discard(self)
 
     def __del__(self) -> None:
-        # Its connection would outlive it, open, until a garbage collection (see _OPEN).
+        # Its connection would outlive it, open, until a garbage collection (see _OPEN). A
+        # collection may run on another thread (a transfer's worker), where sqlite refuses
+        # close(); the connection closes itself when it is freed, right after.
         if self._db is not None:
-            self._db.close()
+            with contextlib.suppress(sqlite3.ProgrammingError):
+                self._db.close()
 
     def delete(self) -> None:
         """Remove the index files (it is rebuilt on the next listing)."""

@@ -44,7 +44,7 @@ def store_push_command(
         typer.Argument(help="Run ids, unique prefixes of them, or tags.", metavar="RUN"),
     ],
     inputs: Annotated[bool, typer.Option("--inputs", help=INPUTS_HELP)] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help=JOBS_HELP)] = 8,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, max=64, help=JOBS_HELP)] = 32,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what was uploaded as JSON.")
     ] = False,

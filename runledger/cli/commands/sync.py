@@ -66,7 +66,7 @@ def push_command(
     ] = False,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, max=64, help="Files uploaded at once.")
-    ] = 8,
+    ] = 32,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print what was sent and received as JSON.")
     ] = False,
