@@ -33,11 +33,13 @@ import fnmatch
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, Final
 
 from runledger.errors import UserError
 
 MASK = "***"
+# environment.toml tables of distribution name -> version (masked by value shape only)
+PACKAGE_TABLES: Final = ("packages", "used")
 MIN_SECRET_VALUE_LENGTH = 4
 MAX_PASSES = 4
 
@@ -515,6 +517,25 @@ class Redactor:
             if new_key in masked:
                 continue
             masked[new_key] = MASK if self.is_secret_name(str(key)) else self._mask_value(value)
+        return masked
+
+    def mask_environment(self, environment: Mapping[str, Any]) -> dict[str, Any]:
+        """environment.toml's tables masked as params are, except the package tables
+        (``packages``, ``used``: distribution name -> version), masked by shape only: a
+        package is not a secret for being named like one (``google-auth``, ``keyring-token``),
+        and a masked version would read as drift on every reproduction."""
+        masked = self.mask_params(
+            {key: value for key, value in environment.items() if key not in PACKAGE_TABLES}
+        )
+        for key in PACKAGE_TABLES:
+            table = environment.get(key)
+            if isinstance(table, Mapping):
+                masked[key] = {
+                    self.mask_text(str(name)): self._mask_value(version)
+                    for name, version in table.items()
+                }
+            elif key in environment:
+                masked[key] = self._mask_value(table)
         return masked
 
     def mask_sources(self, sources: Mapping[str, str]) -> dict[str, str]:

@@ -97,6 +97,25 @@ def test_the_used_and_torch_lines_are_recorded_and_are_not_metrics(repo: Repo) -
     assert python["compiler"] and python["build"]
 
 
+def test_a_package_named_like_a_secret_keeps_its_version(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # google-auth, keyring-token...: a masked version read as drift on every reproduction.
+    site = tmp_path / "site"
+    (site / "fake_auth").mkdir(parents=True)
+    (site / "fake_auth" / "__init__.py").write_text("")
+    info = site / "fake_auth-1.2.3.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fake-auth\nVersion: 1.2.3\n")
+    (info / "top_level.txt").write_text("fake_auth\n")
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    repo.write("train.py", REPORTS_USED.format(names=["fake-auth"]))
+    repo.commit_all("train")
+    environment = show(repo, exec_(repo, PY, "train.py"))["environment"]
+    assert environment["packages"]["fake-auth"] == "1.2.3"
+    assert environment["used"] == {"fake-auth": "1.2.3"}
+
+
 def test_used_lines_are_checked_like_any_input() -> None:
     lines = [
         {"_runledger": "used", "packages": {"six": "1.16.0", "bad": {"x": 1}, "": "1"}},

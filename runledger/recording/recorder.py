@@ -555,7 +555,7 @@ def build_run(
         system_series={
             name: (list(sampled.seconds), values) for name, values in sampled.values.items()
         },
-        environment=redactor.mask_params(environment),
+        environment=redactor.mask_environment(environment),
         log=redactor.mask_bytes(outcome.log.content()),
         inputs=[redactor.mask_params(record.to_dict()) for record in inputs.files]
         if inputs

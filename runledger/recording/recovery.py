@@ -213,7 +213,7 @@ def _run_from_journal(
     tags = [redactor.mask_text(tag) for tag in facts.get("tags") or [] if isinstance(tag, str)]
     name, note = _text(facts, "name"), _text(facts, "note")
     # what the program reported about itself ([used], [torch]) survives a lost runledger
-    reported = redactor.mask_params(environment_facts(collector.facts))
+    reported = redactor.mask_environment(environment_facts(collector.facts))
     return Run(
         id=run_id,
         name=redactor.mask_text(name) if name else None,
