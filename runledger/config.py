@@ -95,7 +95,7 @@ def load(repo_root: Path) -> ProjectConfig:
 
 def parse(raw: bytes, path: Path) -> ProjectConfig:
     """The config in ``raw``; UserError naming the key on any mistake."""
-    from runledger.model import tomlread  # only repositories that have a config pay for it
+    from runledger import tomlread  # only repositories that have a config pay for it
 
     try:
         data = tomlread.loads(raw.decode())

@@ -141,6 +141,7 @@ def test_every_layer_is_a_folder() -> None:
         "runledger.ids",
         "runledger.redact",
         "runledger.safetext",
+        "runledger.tomlread",
         "runledger.version",
     ]
 

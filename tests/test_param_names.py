@@ -85,6 +85,7 @@ def test_a_python_config_file_is_hashed_and_its_literals_are_params(repo: Repo) 
         "block_size": 256,
         "betas": [0.9, 0.99],
         "compile": False,
+        "n": 512,  # block_size * 2: arithmetic on names assigned above is read
     }
     [entry] = run["config_files"]
     assert entry["path"] == "config/train_shakespeare_char.py" and len(entry["sha256"]) == 64

@@ -66,7 +66,7 @@ def dumps(data: Mapping[str, Any]) -> str:
 
 def loads(text: str) -> dict[str, Any]:
     """The dict that :func:`dumps` wrote as ``text``."""
-    from runledger.model import tomlread  # only readers need it: exec writes and never parses
+    from runledger import tomlread  # only readers need it: exec writes and never parses
 
     parsed = tomlread.loads(text)
     if MARKER not in text and "\\u" not in text and "\\U" not in text:

@@ -414,7 +414,7 @@ def _read_config(given: str, path: Path) -> ConfigFile:
 def _parse_config(content: bytes, suffix: str) -> Any:
     import json  # parsers load only when a config file is named: exec start-up is precious
 
-    from runledger.model import tomlread
+    from runledger import tomlread
 
     text = content.decode("utf-8-sig")
     if suffix == PYTHON_CONFIG_SUFFIX:
