@@ -21,3 +21,4 @@ series_from_toml_dict  # recording/capture/metrics.py: its reader (tests)
 hydra_config  # recording/capture/params.py (tests)
 hydra_multirun_jobs  # recording/capture/params.py (tests)
 __getattr__  # cli/app.py: the module attribute `app`, built on first use (PEP 562)
+on_test_end  # recording/autocapture: a Keras callback method, called by Keras

@@ -192,9 +192,6 @@ class ObjectStore:
 
     # --- objects ---------------------------------------------------------------------------
 
-    def has(self, sha256: str) -> bool:
-        return self.size_of(sha256) is not None
-
     def size_of(self, sha256: str) -> int | None:
         """The stored object's size; None when it is not there."""
         with self.reaching("checking for an object"):
