@@ -17,9 +17,15 @@ HEAVY = ("typer", "click", "rich", "pandas", "numpy", "matplotlib", "plotext", "
 
 
 def _imported_by_exec(repo: Repo) -> set[str]:
+    """What ``runledger exec`` imports beyond what this interpreter imports on its own (a
+    site hook such as coverage's subprocess measurement loads sqlite3 in every process)."""
+    return _imported(repo, "-m", "runledger", "exec", "--", "true") - _imported(repo, "-c", "pass")
+
+
+def _imported(repo: Repo, *args: str) -> set[str]:
     root = Path(__file__).resolve().parents[1]
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "runledger", "exec", "--", "true"],
+        [sys.executable, "-X", "importtime", *args],
         cwd=repo.path,
         capture_output=True,
         text=True,
