@@ -516,7 +516,8 @@ class Redactor:
             new_key = self.mask_text(key) if isinstance(key, str) else key
             if new_key in masked:
                 continue
-            masked[new_key] = MASK if self.is_secret_name(str(key)) else self._mask_value(value)
+            secret = self.is_secret_name(str(key)) and not _holds_nothing(value)
+            masked[new_key] = MASK if secret else self._mask_value(value)
         return masked
 
     def mask_environment(self, environment: Mapping[str, Any]) -> dict[str, Any]:
@@ -555,6 +556,12 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self._mask_value(item) for item in value]
         return value
+
+
+def _holds_nothing(value: Any) -> bool:
+    """A value no secret can be in: ``hub_token = None`` (not given) or ``use_auth_token =
+    true`` (use the login's). Masked, it would read as if a token had been recorded."""
+    return value is None or value == "" or isinstance(value, bool)
 
 
 def usable_patterns(patterns: Sequence[str]) -> tuple[list[str], list[str]]:

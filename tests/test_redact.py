@@ -366,6 +366,8 @@ def test_mask_params_nested(redactor: Redactor) -> None:
         "note": f"token {SHAPED_SECRETS['hugging face']}",
         "max_tokens": 512,
         "use_auth": None,
+        "hub_token": "",
+        "use_auth_token": True,
     }
     assert redactor.mask_params(params) == {
         "lr": 0.01,
@@ -374,7 +376,10 @@ def test_mask_params_nested(redactor: Redactor) -> None:
         "callbacks": ["early_stop", MASK, {"wandb_key": MASK}],
         "note": f"token {MASK}",
         "max_tokens": 512,
-        "use_auth": MASK,
+        # nothing secret in them: masked, they would read as if a token had been given
+        "use_auth": None,
+        "hub_token": "",
+        "use_auth_token": True,
     }
 
 
