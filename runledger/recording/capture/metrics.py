@@ -171,12 +171,9 @@ def parse_metric_line(line: str, patterns: Sequence[re.Pattern[str]] = ()) -> Pa
     ``patterns``: the user's own (``.runledger.toml [metrics] patterns``), tried first; their
     named groups are metric names (a group named ``step`` gives the step).
     """
-    text = _visible_text(line)
-    if len(text) > MAX_LINE_BYTES:
+    text = _shown_text(line)
+    if text is None:
         return None
-    if "\x1b" in text:
-        text = _ANSI_RE.sub("", text)
-    text = text.strip()
     if patterns:
         found = _user_pattern_fields(text, patterns)
         if found is not None:
@@ -242,6 +239,17 @@ def _visible_text(line: str) -> str:
     """What a terminal shows of the line: the text after the last carriage return."""
     line = line.rstrip("\r\n")
     return line[line.rfind("\r") + 1 :]
+
+
+def _shown_text(line: str) -> str | None:
+    """The visible text without colour codes and outer blanks; None for a line too long to
+    read (MAX_LINE_BYTES)."""
+    text = _visible_text(line)
+    if len(text) > MAX_LINE_BYTES:
+        return None
+    if "\x1b" in text:
+        text = _ANSI_RE.sub("", text)
+    return text.strip()
 
 
 def _key_value_fields(text: str) -> dict[str, Step] | None:
@@ -685,12 +693,9 @@ class MetricsCollector:
         read = self._listings.get(stream)
         if read is None and not line.rstrip().endswith("("):
             return False  # the common case, cheaply
-        text = _visible_text(line)
-        if len(text) > MAX_LINE_BYTES:
+        text = _shown_text(line)
+        if text is None:
             return False
-        if "\x1b" in text:
-            text = _ANSI_RE.sub("", text)
-        text = text.strip()
         if read is not None:
             if text == ")" or read >= MAX_LISTING_LINES:
                 del self._listings[stream]
