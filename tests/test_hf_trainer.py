@@ -48,8 +48,9 @@ def test_a_printed_training_arguments_listing_is_not_metrics(repo: Repo) -> None
 
     assert set(run["metrics"]) == {"loss", "seed"}
     assert series(run, "loss") == [[1, 1.0], [2, 0.5]]
-    # a name=value line after the listing's ")" is read as before
-    assert series(run, "seed") == [[0, 7.0]]
+    # a name=value line after the listing's ")" is read as before (without a step of its
+    # own, at the last step printed before it)
+    assert series(run, "seed") == [[2, 7.0]]
 
 
 def test_a_listing_ends_at_the_first_line_that_is_not_a_field(repo: Repo) -> None:

@@ -37,7 +37,11 @@ def _expected(text: str) -> ParsedLine | None:
     tokens = dict(token.split("=", 1) for token in text.split())
     raw_step = tokens.pop("step")
     step = None if raw_step == "-" else (float(raw_step) if "." in raw_step else int(raw_step))
-    return ParsedLine(step, {name: float(value) for name, value in tokens.items()})
+    counter = None
+    if "within" in tokens:
+        done, total = tokens.pop("within").split("/")
+        counter = (int(done), int(total))
+    return ParsedLine(step, {name: float(value) for name, value in tokens.items()}, counter)
 
 
 def _cases() -> list[Case]:

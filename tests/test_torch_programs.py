@@ -197,8 +197,9 @@ def test_a_loss_printed_and_written_to_tensorboard_is_one_series(repo: Repo) -> 
     assert [step for step, _ in series(run, "Loss/train")] == [0, 2, 4, 6, 8, 10, 12, 14]
     assert "train_loss" not in run["series"] and "test_average_loss" not in run["series"]
     assert series(run, "Loss/test") == [[1, 0.5], [2, 0.25]]
-    # different values (a percentage, not a fraction): both kept
-    assert series(run, "test_accuracy") == [[0, 91.0], [1, 92.0]]
+    # different values (a percentage, not a fraction): both kept, the printed one at the
+    # epoch whose batches it follows, as the writer's Accuracy/test
+    assert series(run, "test_accuracy") == [[1, 91.0], [2, 92.0]]
     assert run["metrics"]["Accuracy/test"] == 0.92
     # the epoch's printed average is not the writer's per-batch loss: kept as printed
     assert series(run, "average_loss") == [[1, 1.0], [2, 0.5]]

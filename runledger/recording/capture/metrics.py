@@ -19,8 +19,12 @@ programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_for
 * The step: a ``step``, ``iteration`` or ``epoch`` field (any case) on the line, in that order
   of priority. The one chosen is the step and not a metric; the others on the same line are
   recorded as metrics (``step=100 epoch=2 loss=0.3`` gives ``epoch`` as a metric at step 100).
-  A step that is not a finite number is dropped. Without a step the point's step is the
-  number of values that metric had before (0, 1, 2, ...).
+  A step that is not a finite number is dropped. A per-batch line whose step is its epoch
+  (``Train Epoch: 1 [320/60000 (1%)]``, ``| epoch 1 | 200/2983 batches |``) is placed at the
+  fraction of epochs done (``MetricsCollector._position``). A line without a step takes the
+  step of the last header or stepped line printed before it (``MetricsCollector.
+  _add_stepless``); before any, its step is the number of values that metric had before
+  (0, 1, 2, ...).
 * A config object printed one field a line is settings, not metrics: after a line ending in
   ``Name(`` (Hugging Face's ``TrainingArguments(``), the ``field=value,`` lines up to ``)``
   are not read.
@@ -125,10 +129,16 @@ MAX_LISTING_LINES: Final = 10_000
 
 @dataclass(frozen=True)
 class ParsedLine:
-    """The metrics of one line: its step (None: by order) and metric name -> value."""
+    """The metrics of one line: its step (None: by order) and metric name -> value.
+
+    ``within``: for a per-batch line whose step is its epoch, the ``(done, total)`` of its
+    counter (``Train Epoch: 1 [320/60000 (1%)]``, ``| epoch 1 | 200/2983 batches |``); the
+    collector places the point that far into the epoch (:meth:`MetricsCollector._position`).
+    """
 
     step: Step | None
     values: dict[str, float]
+    within: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -216,9 +226,10 @@ def _shaped(text: str) -> ParsedLine | None:
     shaped = parse_shaped_line(text)
     if shaped is None:
         return None
-    step, values = shaped
-    floats = {name: _as_float(value) for name, value in values.items()}
-    return ParsedLine(step=None if step is None else _normalize_step(step), values=floats)
+    floats = {name: _as_float(value) for name, value in shaped.values.items()}
+    step = None if shaped.step is None else _normalize_step(shaped.step)
+    within = shaped.within if step is not None else None
+    return ParsedLine(step=step, values=floats, within=within)
 
 
 def _user_pattern_fields(text: str, patterns: Sequence[re.Pattern[str]]) -> dict[str, Step] | None:
@@ -418,6 +429,11 @@ class _PointStore:
     def received(self) -> int:
         return self._received
 
+    @property
+    def last_step(self) -> Step | None:
+        """The step of the point received last; None before any."""
+        return None if self._last is None else self._last[0]
+
     def repeats_last(self, step: Step | None, value: float) -> bool:
         """Whether (step, value) is the point just received: two in-process sources (a
         framework's own hook and the TensorBoard writer it calls) report one value once."""
@@ -548,8 +564,13 @@ class MetricsCollector:
         self._printed: dict[str, _PointStore] = {}
         self._logged_params: dict[str, Any] = {}
         self._sources: dict[str, str] = {}
-        # The step of the last header line alone (Keras' "Epoch 2/10"), by stream.
-        self._header_steps: dict[str, Step] = {}
+        # The step the step-less lines of a stream take (_add_stepless): that of its last
+        # header line alone (Keras' "Epoch 2/10") or metric line with a step; and the
+        # latest of any stream, for a stream that has none of its own.
+        self._context_steps: dict[str, Step] = {}
+        self._latest_context: Step | None = None
+        # The first epoch a per-batch line counted from (0 or 1): see _position.
+        self._epoch_base: int | None = None
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, int] = {}
         self._inprocess = InProcessReport()
@@ -681,10 +702,48 @@ class MetricsCollector:
             if parsed is None:
                 header = parse_header_step(text)
                 if header is not None:
-                    self._header_steps[stream] = header
+                    self._context_steps[stream] = self._latest_context = header
                 continue
-            step = parsed.step if parsed.step is not None else self._header_steps.get(stream)
-            self._add_locked(parsed.values, step, OUTPUT_SOURCE)
+            if parsed.step is None:
+                self._add_stepless(parsed.values, stream)
+                continue
+            self._context_steps[stream] = self._latest_context = parsed.step
+            self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
+
+    def _position(self, parsed: ParsedLine) -> Step | None:
+        """Where a printed line's point goes: its step, or for a per-batch line (its step the
+        epoch, ``within`` its counter) the fraction of epochs done, as Hugging Face's
+        ``epoch`` counts: ``Train Epoch: 1 [320/60000]`` at 0.0053, ``| epoch 2 | 52/104
+        batches`` at 1.5. The epoch's own lines (``end of epoch 1 | valid loss``, at 1) come
+        after its batches on the same axis. Epochs counted from 0 (``[Epoch 0/200] [Batch
+        469/938]``, the first per-batch line decides) are at 0.5 there."""
+        step, within = parsed.step, parsed.within
+        if within is None or not isinstance(step, int):
+            return step
+        done, total = within
+        if total <= 0 or not 0 <= done <= total:
+            return step
+        if self._epoch_base is None:
+            self._epoch_base = 0 if step == 0 else 1
+        if step < self._epoch_base:
+            return step
+        # as many decimals as tell every counter value apart, and one more
+        return round(step - self._epoch_base + done / total, len(str(total)) + 1)
+
+    def _add_stepless(self, values: Mapping[str, float], stream: str) -> None:
+        """A printed line without a step: at the step of the stream's last header or stepped
+        line (``Test set: Average loss`` after ``Train Epoch: 1 [...]`` lines is at 1,
+        ``| End of training | test loss`` at the last epoch), or just after the metric's last
+        point when it already has one there; by order (0, 1, 2, ...) before any step."""
+        context = self._context_steps.get(stream, self._latest_context)
+        if context is None:
+            self._add_locked(values, None, OUTPUT_SOURCE)
+            return
+        for name, value in values.items():
+            store = self._printed.get(name)
+            last = None if store is None else store.last_step
+            step = context if last is None or last < context else last + 1
+            self._add_locked({name: value}, step, OUTPUT_SOURCE)
 
     def _in_listing(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a field of a printed config listing (not metrics); follows

@@ -32,10 +32,23 @@ so a line costs a few microseconds.
 from __future__ import annotations
 
 import re
-from typing import Final
+from typing import Final, NamedTuple
 
 Number = int | float
 Fields = dict[str, Number]
+
+
+class Shaped(NamedTuple):
+    """A shaped line's step, metrics, and how far into its epoch a per-batch line is.
+
+    ``within``: ``(done, total)`` of the line's counter (``[320/60000 (1%)]``,
+    ``200/2983 batches``, ``[Batch 100/938]``), only when the step is the line's epoch.
+    """
+
+    step: Number | None
+    values: Fields
+    within: tuple[int, int] | None = None
+
 
 STEP_WORDS: Final = {
     "step": "step",
@@ -109,6 +122,12 @@ _AFTER_STEP_RE: Final = re.compile(
     re.IGNORECASE,
 )
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
+# A per-batch line's place in its epoch (word_language_model, PyTorch-GAN); else noise.
+_WITHIN_RE: Final = re.compile(
+    r"(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*batches"  # 200/ 2983 batches
+    r"|batch\s*:?\s*(?P<bdone>[0-9]+)\s*/\s*(?P<btotal>[0-9]+)",  # [Batch 100/938]
+    re.IGNORECASE,
+)
 _NOISE_RE: Final = re.compile(
     rf"(?:[0-9]+\s*/\s*[0-9]+\s*)?(?:\[[=>.\s]*\]|[━─═=>.\s]+)?\s*"  # 11/11 ━━━━ or [====]
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
@@ -124,7 +143,8 @@ _HEAD_RE: Final = re.compile(
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+)?"
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\b\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*[0-9]+)?\s*[\])]?"
-    r"(?:\s*\[\s*[0-9]+\s*/\s*[0-9]+\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"  # [320/1437 (22%)]
+    r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
+    # ^ [320/1437 (22%)]: how far into the epoch
     r"|(?P<section>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
     r"(?:\s+(?:set|results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d]))"
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
@@ -183,8 +203,8 @@ def strip_logging_prefix(text: str) -> str:
     return text
 
 
-def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
-    """``(step, metrics)`` of a line in one of the known shapes, or None for prose."""
+def parse_shaped_line(text: str) -> Shaped | None:
+    """The step and metrics of a line in one of the known shapes, or None for prose."""
     starts_a_head = text[:1] in _HEAD_STARTS
     if not starts_a_head and _SEPARATOR_RE.search(text) is None:
         return None  # no step head, no ":", "=", "|", tab: prose ("Loading shard 3 of 12")
@@ -193,9 +213,12 @@ def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
     phase = ""
     has_step = False
     rest = text
+    within = None
     if head is not None and head.end() > 0:
         rest = text[head.end() :]
         has_step = _read_head(head, steps)
+        if head["done"] is not None:
+            within = (int(head["done"]), int(head["total"]))
         phase = PHASES.get((head["phase"] or head["section"] or "").lower(), "")
     table = _is_table_row(text)
     if table and head is None:
@@ -205,7 +228,7 @@ def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
             return _two_cell_row(row)
     # A tree's guide line (rich's config tree: "│       lr: 0.001") is no table row: prose
     # unless its pieces are trusted on their own.
-    return _read_pieces(rest, steps, phase, has_step, table)
+    return _read_pieces(rest, steps, phase, has_step, table, within)
 
 
 def _is_table_row(text: str) -> bool:
@@ -231,13 +254,13 @@ def header_step(text: str) -> Number | None:
     if head is None or head.end() != len(text) or head["section"] is not None:
         return None
     steps: dict[str, Number] = {}
-    return _choose_step(steps, {}) if _read_head(head, steps) else None
+    return _choose_step(steps, {})[0] if _read_head(head, steps) else None
 
 
-def _two_cell_row(row: re.Match[str]) -> tuple[Number | None, Fields] | None:
+def _two_cell_row(row: re.Match[str]) -> Shaped | None:
     if not has_metric_word(row["name"]):
         return None  # | lr | 0.1 | is a config table
-    return None, {_clean_name(row["name"]): _number(row["value"])}
+    return Shaped(None, {_clean_name(row["name"]): _number(row["value"])})
 
 
 def _read_head(head: re.Match[str], steps: dict[str, Number]) -> bool:
@@ -256,8 +279,13 @@ def _step_name(word: str) -> str:
 
 
 def _read_pieces(
-    rest: str, steps: dict[str, Number], phase: str, has_step: bool, table: bool
-) -> tuple[Number | None, Fields] | None:
+    rest: str,
+    steps: dict[str, Number],
+    phase: str,
+    has_step: bool,
+    table: bool,
+    within: tuple[int, int] | None = None,
+) -> Shaped | None:
     if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
         rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
     values: Fields = {}
@@ -290,6 +318,11 @@ def _read_pieces(
             spaced_only = spaced_only and kind == _SPACED
             trusted_run = trusted_run or kind == _EQUALS_RUN
             continue
+        counter = _WITHIN_RE.fullmatch(piece)
+        if counter is not None:
+            done, total = counter["done"] or counter["bdone"], counter["total"] or counter["btotal"]
+            within = within or (int(done), int(total))
+            continue
         if _NOISE_RE.fullmatch(piece) or (table and _LABEL_RE.fullmatch(piece)):
             keras = keras or _KERAS_PROGRESS_RE.match(piece) is not None
             continue
@@ -301,7 +334,8 @@ def _read_pieces(
         return None
     if not (table or keras or trusted_run or _trusted(has_step, spaced_only, names, len(values))):
         return None
-    return _choose_step(steps, values), values
+    chosen, key = _choose_step(steps, values)
+    return Shaped(chosen, values, within if key == "epoch" else None)
 
 
 def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) -> bool:
@@ -370,14 +404,16 @@ def _prefixed(name: str, phase: str) -> str:
     return f"{phase}_{name}"
 
 
-def _choose_step(steps: dict[str, Number], values: Fields) -> Number | None:
+def _choose_step(steps: dict[str, Number], values: Fields) -> tuple[Number | None, str | None]:
+    """The step (``step`` before ``iteration`` before ``epoch``) and which it is; the others
+    join the values."""
     for key in ("step", "iteration", "epoch"):
         if key in steps:
             chosen = steps.pop(key)
             for other, number in steps.items():
                 values.setdefault(other, number)
-            return chosen
-    return None
+            return chosen, key
+    return None, None
 
 
 def _number(raw: str) -> Number:

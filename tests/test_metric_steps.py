@@ -1,0 +1,169 @@
+"""Where printed points land on the step axis, for the lines pytorch/examples really print.
+
+A per-batch line (``Train Epoch: 1 [320/60000 (1%)]``, ``| epoch 1 | 200/2983 batches |``)
+is placed at the fraction of epochs done, so an epoch's points are a curve, not a stack at
+the epoch; the epoch's own lines (``end of epoch 1 | valid loss``) stay at the epoch, after
+its batches on the same axis. A line without a step after stepped lines (``Test set:``,
+``| End of training |``) is at the last step seen, not at 0. The programs below print with
+the format strings of pytorch/examples' mnist/main.py and word_language_model/main.py,
+copied unchanged; the numbers are made up (no torch, no torchvision needed).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from runledger.recording.capture.metrics import MetricsCollector
+from tests.conftest import Repo
+from tests.test_autocapture import exec_run
+from tests.test_autocapture_libs import program
+
+# pytorch/examples mnist/main.py: train() and test() print these lines, 2 epochs of 10 batches
+# of 64 (a 640-image dataset), --log-interval 2.
+MNIST = """\
+dataset, batch, batches, log_interval = 640, 64, 10, 2
+for epoch in range(1, 3):
+    for batch_idx in range(batches):
+        loss = 2.0 / (epoch * 10 + batch_idx)
+        if batch_idx % log_interval == 0:
+            print('Train Epoch: {} [{}/{} ({:.0f}%)]\\tLoss: {:.6f}'.format(
+                epoch, batch_idx * batch, dataset,
+                100. * batch_idx / batches, loss))
+    test_loss, correct = 0.5 / epoch, 80 + 5 * epoch
+    print('\\nTest set: Average loss: {:.4f}, Accuracy: {}/{} ({:.0f}%)\\n'.format(
+        test_loss, correct, 100,
+        100. * correct / 100))
+"""
+
+# pytorch/examples word_language_model/main.py: 2 epochs of 104 batches, --log-interval 20.
+WORD_LANGUAGE_MODEL = """\
+import math
+lr, batches, log_interval = 20.0, 104, 20
+for epoch in range(1, 3):
+    for batch in range(batches):
+        cur_loss = 7.0 - epoch - batch / 100
+        if batch % log_interval == 0 and batch > 0:
+            print('| epoch {:3d} | {:5d}/{:5d} batches | lr {:02.2f} | ms/batch {:5.2f} | '
+                    'loss {:5.2f} | ppl {:8.2f}'.format(
+                epoch, batch, batches, lr,
+                30.0, cur_loss, math.exp(cur_loss)))
+    val_loss = 6.5 - epoch
+    print('-' * 89)
+    print('| end of epoch {:3d} | time: {:5.2f}s | valid loss {:5.2f} | '
+            'valid ppl {:8.2f}'.format(epoch, 4.5,
+                                       val_loss, math.exp(val_loss)))
+    print('-' * 89)
+test_loss = 4.83
+print('=' * 89)
+print('| End of training | test loss {:5.2f} | test ppl {:8.2f}'.format(
+    test_loss, math.exp(test_loss)))
+print('=' * 89)
+"""
+
+
+def _steps(run: dict[str, Any], name: str) -> list[float]:
+    return [step for step, _ in run["series"][name]]
+
+
+def test_mnist_batches_are_a_curve_and_each_test_line_is_at_its_epoch(repo: Repo) -> None:
+    program(repo, MNIST)
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # [0/640] .. [512/640] of epoch 1 at 0 .. 0.8, of epoch 2 at 1 .. 1.8: distinct, rising
+    assert _steps(run, "train_loss") == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8]
+    # "Test set:" has no step: after epoch 1's batches it is epoch 1's, not 0
+    assert run["series"]["test_average_loss"] == [[1, 0.5], [2, 0.25]]
+    assert run["series"]["test_accuracy"] == [[1, 85.0], [2, 90.0]]
+    assert run["metrics"]["train_loss"] == round(2.0 / 28, 6)
+
+
+def test_word_language_model_batches_epochs_and_the_end_of_training(repo: Repo) -> None:
+    program(repo, WORD_LANGUAGE_MODEL, "main.py")
+
+    _, run = exec_run(repo, sys.executable, "main.py")
+
+    positions = [0.1923, 0.3846, 0.5769, 0.7692, 0.9615]  # 20/104 .. 100/104 (4 decimals)
+    expected = positions + [round(1 + p, 4) for p in positions]
+    for name in ("loss", "ppl", "lr", "ms/batch"):
+        assert _steps(run, name) == expected, name
+    # the epoch's own lines stay at the epoch, after its batches
+    assert _steps(run, "valid_loss") == [1, 2] and _steps(run, "time_s") == [1, 2]
+    # "| End of training |" has no step: at the last epoch, not at 0
+    assert run["series"]["test_loss"] == [[2, 4.83]]
+    assert _steps(run, "test_ppl") == [2]
+
+    for view in (("plot", "loss"), ("compare", "--format", "json"), ("show", run["id"])):
+        assert repo.cli(*view).exit_code == 0, view
+    report = repo.cli("report", "-o", "report.html")
+    assert report.exit_code == 0, report.stderr
+
+
+def test_a_program_printing_only_stepless_lines_keeps_them_in_order(repo: Repo) -> None:
+    program(repo, "print('accuracy: 0.93')\nprint('Test loss: 0.5')\nprint('Test loss: 0.4')\n")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["series"]["accuracy"] == [[0, 0.93]]
+    assert run["series"]["test_loss"] == [[0, 0.5], [1, 0.4]]
+
+
+def test_a_step_from_the_metrics_file_wins_over_the_printed_position(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import json, os
+        with open(os.environ["RUNLEDGER_METRICS_FILE"], "a") as log:
+            for epoch in (1, 2):
+                for batch in (50, 100):
+                    step = (epoch - 1) * 100 + batch
+                    loss = 1.0 / step
+                    log.write(json.dumps({"step": step, "loss": loss}) + "\\n")
+                    print('| epoch {:3d} | {:5d}/{:5d} batches | loss {:5.2f} |'.format(
+                        epoch, batch, 100, loss))
+            print('| End of training | test loss {:5.2f} |'.format(0.25))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert _steps(run, "loss") == [50, 100, 150, 200]  # the file's steps, not 0.5 .. 2.0
+    assert run["series"]["test_loss"] == [[2, 0.25]]  # the printed epochs' last
+
+
+def _collected(text: str) -> dict[str, list[tuple[float, float]]]:
+    collector = MetricsCollector()
+    collector.feed_output(text.encode())
+    collector.flush_output()
+    return {
+        name: list(zip(one.steps, one.values, strict=True))
+        for name, one in collector.series().items()
+    }
+
+
+def test_epochs_counted_from_zero_put_a_batch_line_inside_its_epoch() -> None:
+    # PyTorch-GAN: "[Epoch 0/200] [Batch 0/938] [D loss: ...]"
+    lines = "".join(
+        f"[Epoch {epoch}/2] [Batch {batch}/4] [D loss: 0.{epoch}{batch}] [G loss: 0.5]\n"
+        for epoch in (0, 1)
+        for batch in (0, 2)
+    )
+    series = _collected(lines)
+    assert [step for step, _ in series["d_loss"]] == [0.0, 0.5, 1.0, 1.5]
+
+
+def test_stepless_lines_repeated_after_one_step_go_after_it_not_onto_it() -> None:
+    series = _collected(
+        "step 0: val loss 2.5\n"  # one evaluation before training, with a step
+        "Test loss: 0.5\nTest loss: 0.4\nTest loss: 0.3\n"  # then lines without one
+    )
+    assert series["test_loss"] == [(0, 0.5), (1, 0.4), (2, 0.3)]
+
+
+def test_a_stepless_line_on_another_stream_takes_the_latest_step() -> None:
+    collector = MetricsCollector()
+    collector.feed_output(b"epoch 3: loss=0.2\n", "stderr")  # logging, on stderr
+    collector.feed_output(b"Test accuracy: 0.9\n", "stdout")  # print(), on stdout
+    collector.flush_output()
+    assert collector.series()["test_accuracy"].steps == [3]
