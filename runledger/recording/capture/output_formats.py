@@ -141,7 +141,8 @@ _LABEL_RE: Final = re.compile(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of trainin
 _TWO_CELL_ROW_RE: Final = re.compile(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
 )
-_KERAS_PROGRESS_RE: Final = re.compile(r"[0-9]+/[0-9]+\s*(?:\[[=>.]*\]|━)")
+_KERAS_PROGRESS_RE: Final = re.compile(r"([0-9]+)/([0-9]+)\s*(?:\[[=>.]*\]|━)")
+_BAR_STARTS: Final = frozenset(" 0123456789")
 _BORDERS: Final = ("|", "\u2502")
 _GUIDES_RE: Final = re.compile(r"[|\u2502](?:\s+[|\u2502])*")  # "│   │   " of a tree
 
@@ -258,6 +259,9 @@ def _step_name(word: str) -> str:
 def _read_pieces(
     rest: str, steps: dict[str, Number], phase: str, has_step: bool, table: bool
 ) -> tuple[Number | None, Fields] | None:
+    bar = _KERAS_PROGRESS_RE.match(rest.lstrip()) if rest[:1] in _BAR_STARTS else None
+    if bar is not None and int(bar[1]) < int(bar[2]):
+        return None  # a Keras bar cut short by a print mid-epoch: not the epoch's values
     if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
         rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
     values: Fields = {}
