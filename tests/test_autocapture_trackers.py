@@ -163,6 +163,86 @@ def test_one_wandb_run_per_fold_is_a_child_run_each(repo: Repo, mode: str) -> No
 
 
 @needs("wandb")
+def test_a_wandb_run_per_worker_process_is_a_child_run_each(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import multiprocessing
+        import wandb
+
+        def fold(number):
+            run = wandb.init(project="cv", name=f"fold-{number}", config={"fold": number})
+            run.log({"acc": 0.5 + number / 10})
+            run.finish()
+
+        if __name__ == "__main__":
+            context = multiprocessing.get_context("fork")
+            for number in range(2):  # one worker per fold, one after the other
+                worker = context.Process(target=fold, args=(number,))
+                worker.start()
+                worker.join()
+                assert worker.exitcode == 0
+        """,
+    )
+    ignore(repo, "wandb/")
+
+    proc = repo.run("exec", sys.executable, "train.py", env=wandb_env(repo, "disabled"))
+
+    assert b"with 2 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
+    top = next(run for run in repo.runs_json() if run["parent"] is None)
+    children = repo.cli("ls", "--children", top["id"], "--json").json()
+    shown = sorted(
+        (repo.cli("show", child["id"], "--json").json() for child in children),
+        key=lambda child: child["name"],
+    )
+    assert [child["name"] for child in shown] == ["fold-0", "fold-1"]
+    assert [child["params"] for child in shown] == [{"fold": 0}, {"fold": 1}]
+    assert [series(child, "acc") for child in shown] == [[[0, 0.5]], [[0, 0.6]]]
+
+
+@needs("wandb", "optuna")
+def test_a_wandb_run_per_optuna_trial_is_that_trials_child(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import optuna
+        import wandb
+
+        def objective(trial):
+            x = trial.suggest_float("x", -1.0, 1.0)
+            run = wandb.init(project="study", config={"x": x, "model": "quad"}, reinit=True)
+            for epoch in range(3):
+                run.log({"loss": (x - 0.5) ** 2 + 1.0 / (epoch + 1)})
+            run.finish()
+            return (x - 0.5) ** 2
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+        study.optimize(objective, n_trials=3)
+        """,
+    )
+    ignore(repo, "wandb/")
+
+    proc = repo.run("exec", sys.executable, "train.py", env=wandb_env(repo, "disabled"))
+
+    assert b"with 3 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
+    top = next(run for run in repo.runs_json() if run["parent"] is None)
+    children = repo.cli("ls", "--children", top["id"], "--json").json()
+    trials = sorted(
+        (repo.cli("show", child["id"], "--json").json() for child in children),
+        key=lambda child: child["trial"]["number"],
+    )
+    for number, trial in enumerate(trials):
+        assert trial["trial"]["number"] == number and trial["trial"]["tracker"] == "wandb"
+        assert set(trial["params"]) == {"x", "model"} and trial["params"]["model"] == "quad"
+        x = trial["params"]["x"]
+        assert [step for step, _ in series(trial, "loss")] == [0, 1, 2]
+        assert trial["metrics"]["value"] == pytest.approx((x - 0.5) ** 2)
+    parent = repo.cli("show", top["id"], "--json").json()
+    assert parent["trial"]["trials"] == 3 and parent["params"] == {"model": "quad"}
+
+
+@needs("wandb")
 def test_wandb_steps_of_define_metric_step_and_the_rows_own_counter(repo: Repo) -> None:
     program(
         repo,

@@ -370,7 +370,39 @@ def specs_from_tracker_runs(runs: Iterable[TrackerRun], status: str) -> list[Chi
 
 
 def is_tracker_run(spec: ChildSpec) -> bool:
-    return spec.trial is not None and "tracker" in spec.trial
+    """A child of a tracker run alone (not a trial that a tracker run was merged into)."""
+    return spec.trial is not None and "tracker" in spec.trial and "state" not in spec.trial
+
+
+def with_tracker_runs(
+    trials: Sequence[ChildSpec], runs: Sequence[ChildSpec]
+) -> tuple[list[ChildSpec], list[ChildSpec]]:
+    """The trials of an in-process Optuna study, each with the tracker run it logged to when
+    a tracker ran once per trial (``wandb.init`` in the objective, or Optuna's wandb / MLflow
+    callbacks with a run per trial): the run's params under the trial's own, its series
+    beside the objective's. Matched in order, only when the counts agree; the tracker runs
+    that are no trial's are returned as children of their own."""
+    merged = list(trials)
+    left: list[ChildSpec] = []
+    by_tracker: dict[str, list[ChildSpec]] = {}
+    for run in runs:
+        by_tracker.setdefault(str((run.trial or {}).get("tracker")), []).append(run)
+    for tracker_runs in by_tracker.values():
+        if len(tracker_runs) != len(trials):
+            left.extend(tracker_runs)
+            continue
+        for position, run in enumerate(tracker_runs):
+            trial = merged[position]
+            table = dict(trial.trial or {})
+            table.update((key, value) for key, value in (run.trial or {}).items())
+            table.update((key, value) for key, value in (trial.trial or {}).items())
+            merged[position] = replace(
+                trial,
+                params={**run.params, **trial.params},
+                series={**run.series, **trial.series},
+                trial=table,
+            )
+    return merged, left
 
 
 # --- Hydra multirun ---------------------------------------------------------------------------

@@ -142,8 +142,9 @@ def _safely(hook: str, action: Callable[[], None]) -> None:
 
 
 def report_params(source: str, params: Any, tracker_run: str | None = None) -> None:
-    """``tracker_run``: the tracker run (``wandb:2``) the params are of, when they are one's."""
-    if _state["owner"] != os.getpid():  # a forked worker is not the program
+    """``tracker_run``: the tracker run (``wandb:2``) the params are of, when they are one's
+    (a worker process's own tracker run too)."""
+    if _state["owner"] != os.getpid() and tracker_run is None:  # a forked worker's parser
         return
     plain = _plain(params, 0)
     if isinstance(plain, dict):
@@ -1030,7 +1031,7 @@ def _tracker_run_began(tag: str, name: Any, run_id: Any) -> str:
         record["name"] = name[:200]
     if isinstance(run_id, str) and run_id:
         record["id"] = run_id[:200]
-    if _is_rank_zero() and _state["owner"] == os.getpid():
+    if _is_rank_zero():
         _write(record)
     return tag
 
@@ -1039,7 +1040,7 @@ def _tracker_run_ended(tag: str, exit_code: Any = None) -> None:
     record: dict[str, Any] = {"_runledger": "tracker_run", "tracker_run": tag, "ended": _now()}
     if isinstance(exit_code, int) and not isinstance(exit_code, bool):
         record["exit_code"] = exit_code
-    if _is_rank_zero() and _state["owner"] == os.getpid():
+    if _is_rank_zero():
         _write(record)
 
 
@@ -1102,8 +1103,16 @@ def _wandb_new_run(run: Any) -> bool:
     _wandb.update(_new_wandb_state())
     _wandb["run"] = run
     _wandb_runs["count"] += 1
-    _wandb["tag"] = f"wandb:{_wandb_runs['count']}"
+    _wandb["tag"] = _tracker_tag("wandb", _wandb_runs["count"])
     return True
+
+
+def _tracker_tag(tracker: str, number: int) -> str:
+    """``wandb:2``; in another process than the program (a worker it forked, one per fold),
+    ``wandb:2@4711``: its counts went on from the program's at the fork."""
+    if _state["owner"] == os.getpid():
+        return f"{tracker}:{number}"
+    return f"{tracker}:{number}@{os.getpid()}"
 
 
 def _wandb_run_began(run: Any) -> None:
@@ -1396,7 +1405,8 @@ def _mlflow_tag(run_id: Any) -> str | None:
         active = sys.modules["mlflow.tracking.fluent"].active_run()
         if active is not None and active.info.run_id == run_id:
             name = getattr(active.info, "run_name", None)
-        tag = runs[run_id] = _tracker_run_began(f"mlflow:{len(runs) + 1}", name, run_id)
+        tag = _tracker_tag("mlflow", len(runs) + 1)
+        runs[run_id] = _tracker_run_began(tag, name, run_id)
     return str(tag)
 
 
