@@ -74,6 +74,7 @@ from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
     header_step,
+    is_progress_bar,
     parse_shaped_line,
     python_dict_fields,
     strip_logging_prefix,
@@ -560,6 +561,9 @@ class MetricsCollector:
         self._sources: dict[str, str] = {}
         # The step of the last header line alone (Keras' "Epoch 2/10"), by stream.
         self._header_steps: dict[str, Step] = {}
+        # The last Keras progress bar of each stream, held until it is known to be the
+        # epoch's last (_add_held_bar).
+        self._held_bars: dict[str, tuple[dict[str, float], Step | None]] = {}
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, int] = {}
         self._inprocess = InProcessReport()
@@ -657,6 +661,8 @@ class MetricsCollector:
         with self._lock:
             for stream, splitter in self._splitters.items():
                 self._add_output_lines(splitter.flush(), stream)
+            for stream in list(self._held_bars):
+                self._add_held_bar(stream)
 
     def add(
         self, values: Mapping[str, float], step: Step | None = None, source: str = OUTPUT_SOURCE
@@ -751,10 +757,31 @@ class MetricsCollector:
             if parsed is None:
                 header = parse_header_step(text)
                 if header is not None:
+                    self._add_held_bar(stream)
                     self._header_steps[stream] = header
                 continue
             step = parsed.step if parsed.step is not None else self._header_steps.get(stream)
+            shown = _shown_text(text)
+            if shown is not None and is_progress_bar(shown):
+                held = self._held_bars.get(stream)
+                if held is not None and not (
+                    held[1] == step and held[0].keys() <= parsed.values.keys()
+                ):
+                    self._add_held_bar(stream)
+                self._held_bars[stream] = (parsed.values, step)
+                continue
+            self._add_held_bar(stream)
             self._add_locked(parsed.values, step, OUTPUT_SOURCE)
+
+    def _add_held_bar(self, stream: str) -> None:
+        """Add the Keras bar held back on ``stream``: the epoch's values are its last bar,
+        one that a print at the epoch's end cut before the validation values came
+        (``50/50 ━━ - loss: 0.4`` then ``50/50 ━━ - loss: 0.4 - val_loss: 0.5``) is
+        replaced by the next bar of the same step and names (and more), with no
+        ``Epoch N/M`` between them."""
+        held = self._held_bars.pop(stream, None)
+        if held is not None:
+            self._add_locked(held[0], held[1], OUTPUT_SOURCE)
 
     def _in_listing(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a field of a printed config listing (not metrics); follows

@@ -184,6 +184,12 @@ def strip_logging_prefix(text: str) -> str:
     return text
 
 
+def is_progress_bar(text: str) -> bool:
+    """Whether a line (shown text) is a Keras progress bar: ``12/12 ━━━━ ...``,
+    ``313/313 [=====] ...``."""
+    return text[:1] in _BAR_STARTS and _KERAS_PROGRESS_RE.match(text.lstrip()) is not None
+
+
 def parse_shaped_line(text: str) -> tuple[Number | None, Fields] | None:
     """``(step, metrics)`` of a line in one of the known shapes, or None for prose."""
     starts_a_head = text[:1] in _HEAD_STARTS
