@@ -104,30 +104,188 @@ def test_wandb_offline_config_log_steps_and_summary(repo: Repo) -> None:
     assert list((repo.path / "wandb").glob("offline-run-*/run-*.wandb"))
 
 
+def family(repo: Repo) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The newest top-level run (``show --json``) and its children, in the order they ran."""
+    top = next(run for run in repo.runs_json() if run["parent"] is None)
+    children = repo.cli("ls", "--children", top["id"], "--json").json()
+    shown = [repo.cli("show", child["id"], "--json").json() for child in children]
+    shown.sort(key=lambda child: child["trial"]["run"])
+    return repo.cli("show", top["id"], "--json").json(), shown
+
+
+WANDB_FOLDS_PROGRAM = """\
+import argparse
+import wandb
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--folds", type=int, default=3)
+args = parser.parse_args()
+
+for fold in range(args.folds):  # k-fold cross-validation: one wandb run per fold
+    run = wandb.init(project="cv", name=f"fold-{fold}", config={"lr": 0.1, "fold": fold})
+    for epoch in range(2):
+        run.log({"val_loss": 1.0 / (fold + epoch + 1)})
+    run.summary["test_acc"] = 0.5 + fold / 10
+    run.finish()
+print("done")
+"""
+
+
 @needs("wandb")
-def test_wandb_disabled_and_a_second_run_in_the_process(repo: Repo) -> None:
+@pytest.mark.parametrize("mode", ["offline", "disabled"])
+def test_one_wandb_run_per_fold_is_a_child_run_each(repo: Repo, mode: str) -> None:
+    program(repo, WANDB_FOLDS_PROGRAM)
+    ignore(repo, "wandb/")
+
+    proc = repo.run("exec", sys.executable, "train.py", env=wandb_env(repo, mode), timeout=120)
+
+    assert b"with 3 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
+    parent, children = family(repo)
+    # the parent: the program's own params and what every fold shares; no fold's values
+    assert parent["params"] == {"folds": 3, "lr": 0.1}
+    assert not parent["series"] and not parent["metrics"]
+    assert [child["name"] for child in children] == ["fold-0", "fold-1", "fold-2"]
+    for fold, child in enumerate(children):
+        assert child["status"] == "ok"
+        assert child["params"] == {"lr": 0.1, "fold": fold}
+        assert series(child, "val_loss") == [[0, 1.0 / (fold + 1)], [1, 1.0 / (fold + 2)]]
+        if mode == "offline":  # a disabled run's summary is no wandb Summary
+            assert series(child, "test_acc") == [[0, 0.5 + fold / 10]]
+        assert child["trial"]["tracker"] == "wandb" and child["trial"]["run"] == fold + 1
+        assert child["sweep"] == parent["sweep"] == parent["id"]
+    if mode == "offline":
+        ids = [child["trial"]["id"] for child in children]
+        assert len(set(ids)) == 3
+        for run_id in ids:  # wandb wrote each run as bare
+            assert list((repo.path / "wandb").glob(f"offline-run-*-{run_id}/run-*.wandb"))
+    else:
+        assert not (repo.path / "wandb").exists()  # disabled stays disabled
+
+
+@needs("wandb")
+def test_a_wandb_run_per_worker_process_is_a_child_run_each(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import multiprocessing
+        import wandb
+
+        def fold(number):
+            run = wandb.init(project="cv", name=f"fold-{number}", config={"fold": number})
+            run.log({"acc": 0.5 + number / 10})
+            run.finish()
+
+        if __name__ == "__main__":
+            context = multiprocessing.get_context("fork")
+            for number in range(2):  # one worker per fold, one after the other
+                worker = context.Process(target=fold, args=(number,))
+                worker.start()
+                worker.join()
+                assert worker.exitcode == 0
+        """,
+    )
+    ignore(repo, "wandb/")
+
+    proc = repo.run("exec", sys.executable, "train.py", env=wandb_env(repo, "disabled"))
+
+    assert b"with 2 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
+    top = next(run for run in repo.runs_json() if run["parent"] is None)
+    children = repo.cli("ls", "--children", top["id"], "--json").json()
+    shown = sorted(
+        (repo.cli("show", child["id"], "--json").json() for child in children),
+        key=lambda child: child["name"],
+    )
+    assert [child["name"] for child in shown] == ["fold-0", "fold-1"]
+    assert [child["params"] for child in shown] == [{"fold": 0}, {"fold": 1}]
+    assert [series(child, "acc") for child in shown] == [[[0, 0.5]], [[0, 0.6]]]
+
+
+@needs("wandb", "optuna")
+def test_a_wandb_run_per_optuna_trial_is_that_trials_child(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import optuna
+        import wandb
+
+        def objective(trial):
+            x = trial.suggest_float("x", -1.0, 1.0)
+            run = wandb.init(project="study", config={"x": x, "model": "quad"}, reinit=True)
+            for epoch in range(3):
+                run.log({"loss": (x - 0.5) ** 2 + 1.0 / (epoch + 1)})
+            run.finish()
+            return (x - 0.5) ** 2
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=1))
+        study.optimize(objective, n_trials=3)
+        """,
+    )
+    ignore(repo, "wandb/")
+
+    proc = repo.run("exec", sys.executable, "train.py", env=wandb_env(repo, "disabled"))
+
+    assert b"with 3 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
+    top = next(run for run in repo.runs_json() if run["parent"] is None)
+    children = repo.cli("ls", "--children", top["id"], "--json").json()
+    trials = sorted(
+        (repo.cli("show", child["id"], "--json").json() for child in children),
+        key=lambda child: child["trial"]["number"],
+    )
+    for number, trial in enumerate(trials):
+        assert trial["trial"]["number"] == number and trial["trial"]["tracker"] == "wandb"
+        assert set(trial["params"]) == {"x", "model"} and trial["params"]["model"] == "quad"
+        x = trial["params"]["x"]
+        assert [step for step, _ in series(trial, "loss")] == [0, 1, 2]
+        assert trial["metrics"]["value"] == pytest.approx((x - 0.5) ** 2)
+    parent = repo.cli("show", top["id"], "--json").json()
+    assert parent["trial"]["trials"] == 3 and parent["params"] == {"model": "quad"}
+
+
+@needs("wandb")
+def test_wandb_steps_of_define_metric_step_and_the_rows_own_counter(repo: Repo) -> None:
     program(
         repo,
         """\
         import wandb
 
-        for trial, lr in enumerate([0.1, 0.2]):  # a sweep agent's loop: two runs
-            run = wandb.init(config={"lr": lr, "trial": trial})
-            for step in range(2):
-                run.log({"loss": lr * (step + 1)})
-            run.finish()
-        print("done")
+        run = wandb.init(project="steps")
+        # nanoGPT: the iteration rides along in the row, no step metric named
+        for iter_num in (0, 250, 500):
+            wandb.log({"iter": iter_num, "train/loss": 4.0 - iter_num / 250, "lr": 0.001})
+        wandb.log({"iter": 600, "late": 1.5}, step=7)  # step= wins over the row's counter
+        run.finish()
+
+        run = wandb.init(project="steps")
+        run.define_metric("epoch")
+        run.define_metric("val/*", step_metric="epoch")
+        run.define_metric("lr", step_metric="trainer/step", step_sync=False)
+        for batch in range(4):
+            run.log({"train/loss": 1.0 / (batch + 1)})  # wandb's own step 0..3
+        run.log({"epoch": 10, "val/acc": 0.5, "val/loss": 0.9})
+        run.log({"val/acc": 0.75})  # no epoch in the row: the last one logged (step_sync)
+        run.log({"epoch": 20}, commit=False)
+        run.log({"val/acc": 0.875})  # joins the row with epoch 20
+        run.log({"lr": 0.1})  # its step metric never logged, no sync: wandb's step
+        assert run.step == 8, run.step
+        run.finish()
         """,
     )
     ignore(repo, "wandb/")
 
-    _, run = exec_run(repo, sys.executable, "train.py", env=wandb_env(repo, "disabled"))
+    proc = repo.run("exec", sys.executable, "train.py", env=wandb_env(repo, "offline"))
 
-    assert run["params"] == {"lr": 0.1, "trial": 0}  # the first run's only
-    assert series(run, "loss") == [[0, 0.1], [1, 0.2]]
-    errors = run["environment"]["autocapture"]["errors"]
-    assert any("second wandb run" in error for error in errors), errors
-    assert not (repo.path / "wandb").exists()  # disabled stays disabled
+    assert b"with 2 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
+    _, (nano, defined) = family(repo)
+    assert series(nano, "train/loss") == [[0, 4.0], [250, 3.0], [500, 2.0]]
+    assert series(nano, "lr") == [[0, 0.001], [250, 0.001], [500, 0.001]]
+    assert series(nano, "late") == [[7, 1.5]]
+    assert series(nano, "iter") == [[7, 600]]  # step= is that row's step: iter a value
+    assert series(defined, "train/loss") == [[0, 1.0], [1, 0.5], [2, 1 / 3], [3, 0.25]]
+    assert series(defined, "val/acc") == [[10, 0.5], [10, 0.75], [20, 0.875]]
+    assert series(defined, "val/loss") == [[10, 0.9]]
+    assert "epoch" not in defined["series"]  # the axis of others, not a metric
+    assert series(defined, "lr") == [[7, 0.1]]
 
 
 MLFLOW_PROGRAM = """\
@@ -179,6 +337,43 @@ def test_mlflow_fluent_client_and_nested_runs(repo: Repo) -> None:
     # "val rmse" printed and val/rmse logged are one series
     assert set(run["series"]) == {"val/rmse", "r2", "mae", "client_metric"}
     assert SECRET not in repo.cli("show", run["id"], "--json").stdout
+
+
+@needs("mlflow")
+def test_one_mlflow_run_per_config_is_a_child_run_each(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import mlflow
+
+        mlflow.set_experiment("grid")
+        for alpha in (0.1, 0.5):
+            with mlflow.start_run(run_name=f"alpha-{alpha}"):
+                mlflow.log_params({"alpha": alpha, "solver": "saga"})
+                for epoch in range(2):
+                    mlflow.log_metric("rmse", alpha + epoch, step=epoch)
+                with mlflow.start_run(nested=True):  # a nested child: not the run's values
+                    mlflow.log_metric("rmse", -1.0)
+        with mlflow.start_run(run_name="broken"):
+            mlflow.log_param("alpha", 9)
+            mlflow.end_run(status="FAILED")
+        """,
+    )
+    ignore(repo, "mlruns/")
+
+    proc = repo.run("exec", sys.executable, "train.py", env=mlflow_env(repo), timeout=120)
+
+    assert b"with 3 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
+    parent, children = family(repo)
+    assert parent["params"] == {}  # "solver" is not the failed run's
+    assert not parent["series"]
+    assert [child["name"] for child in children] == ["alpha-0.1", "alpha-0.5", "broken"]
+    assert [child["status"] for child in children] == ["ok", "ok", "failed"]
+    assert children[0]["params"] == {"alpha": 0.1, "solver": "saga"}
+    assert series(children[0], "rmse") == [[0, 0.1], [1, 1.1]]
+    assert series(children[1], "rmse") == [[0, 0.5], [1, 1.5]]
+    assert children[2]["params"] == {"alpha": 9} and not children[2]["series"]
+    assert all(child["trial"]["tracker"] == "mlflow" for child in children)
 
 
 @needs("mlflow", "sklearn")

@@ -13,7 +13,10 @@ Sources:
   "PRUNED" | "FAIL", "intermediate": {"step": value}, "datetime_start": iso,
   "datetime_complete": iso}`` (:func:`specs_from_trial_lines`);
 - a Hydra multirun: one child per job (``multirun/…/N/.hydra``, or ``hydra.sweep.dir``)
-  (:func:`specs_from_hydra`).
+  (:func:`specs_from_hydra`);
+- two or more runs of one experiment tracker in the process (wandb, MLflow), as the
+  in-process capture tells them apart: one child per tracker run
+  (:func:`specs_from_tracker_runs`).
 
 Optuna's trial states map onto run statuses as: COMPLETE -> ok, FAIL -> failed, PRUNED ->
 interrupted (the pruner stopped it before the end). The engine's own state is kept exactly in
@@ -32,6 +35,7 @@ from typing import Any
 
 from runledger import ids
 from runledger.model.record import MetricSummary, Run
+from runledger.recording.capture.metrics import TrackerRun
 from runledger.recording.capture.params import HydraJob, hydra_config_entry
 from runledger.redact import Redactor
 from runledger.store import git
@@ -268,6 +272,7 @@ def with_study_best(parent: Run, specs: Sequence[ChildSpec], records: Iterable[A
         ),
         None,
     )
+    specs = [spec for spec in specs if not is_tracker_run(spec)]
     if parent.trial or not specs or directions is None:
         return parent
     table: dict[str, Any] = {"role": "study", "trials": len(specs)}
@@ -322,6 +327,82 @@ def _number(value: Any) -> float | None:
         except ValueError:
             return None
     return None
+
+
+# --- tracker runs (wandb, MLflow) of the program ------------------------------------------
+
+
+def specs_from_tracker_runs(runs: Iterable[TrackerRun], status: str) -> list[ChildSpec]:
+    """One child per run of a tracker that ran two or more in the process (``wandb.init`` /
+    ``run.finish()`` once per fold or per config, ``with mlflow.start_run():`` in a loop):
+    its own params and series, named as the tracker names it (``fold-2``, else ``wandb run
+    2``). A run that ended with a non-zero exit code failed; one never ended has the
+    process's ``status``. ``trial`` says which: ``{tracker, run, id}``."""
+    specs: list[ChildSpec] = []
+    for run in runs:
+        tracker, _, number = run.tag.rpartition(":")
+        facts = run.facts
+        name = facts.get("name")
+        exit_code = facts.get("exit_code")
+        if isinstance(exit_code, int):
+            run_status = "ok" if exit_code == 0 else "failed"
+        else:
+            run_status = status
+        trial: dict[str, Any] = {"tracker": tracker}
+        trial["run"] = int(number) if number.isdigit() else number
+        if isinstance(facts.get("id"), str):
+            trial["id"] = facts["id"]
+        specs.append(
+            ChildSpec(
+                params=dict(run.params),
+                status=run_status,
+                series={
+                    metric: list(zip(series.steps, series.values, strict=True))
+                    for metric, series in run.series.items()
+                },
+                started_at=iso_utc(facts.get("at")),
+                ended_at=iso_utc(facts.get("ended")),
+                name=name if isinstance(name, str) and name else f"{tracker} run {number}",
+                trial=trial,
+            )
+        )
+    return specs
+
+
+def is_tracker_run(spec: ChildSpec) -> bool:
+    """A child of a tracker run alone (not a trial that a tracker run was merged into)."""
+    return spec.trial is not None and "tracker" in spec.trial and "state" not in spec.trial
+
+
+def with_tracker_runs(
+    trials: Sequence[ChildSpec], runs: Sequence[ChildSpec]
+) -> tuple[list[ChildSpec], list[ChildSpec]]:
+    """The trials of an in-process Optuna study, each with the tracker run it logged to when
+    a tracker ran once per trial (``wandb.init`` in the objective, or Optuna's wandb / MLflow
+    callbacks with a run per trial): the run's params under the trial's own, its series
+    beside the objective's. Matched in order, only when the counts agree; the tracker runs
+    that are no trial's are returned as children of their own."""
+    merged = list(trials)
+    left: list[ChildSpec] = []
+    by_tracker: dict[str, list[ChildSpec]] = {}
+    for run in runs:
+        by_tracker.setdefault(str((run.trial or {}).get("tracker")), []).append(run)
+    for tracker_runs in by_tracker.values():
+        if len(tracker_runs) != len(trials):
+            left.extend(tracker_runs)
+            continue
+        for position, run in enumerate(tracker_runs):
+            trial = merged[position]
+            table = dict(trial.trial or {})
+            table.update((key, value) for key, value in (run.trial or {}).items())
+            table.update((key, value) for key, value in (trial.trial or {}).items())
+            merged[position] = replace(
+                trial,
+                params={**run.params, **trial.params},
+                series={**run.series, **trial.series},
+                trial=table,
+            )
+    return merged, left
 
 
 # --- Hydra multirun ---------------------------------------------------------------------------

@@ -582,18 +582,24 @@ def child_specs(
 ) -> list[ChildSpec]:
     """The children of a run that searched itself: one per trial of an in-process Optuna
     study (the trial lines of its metrics file), else one per job of a Hydra multirun (the
-    jobs the parent's params were read from); masked like the parent."""
+    jobs the parent's params were read from); then one per run of a tracker that ran two or
+    more (wandb, MLflow), merged into the study's trials when it ran once per trial; masked
+    like the parent."""
     from runledger.recording import children
 
     specs = children.specs_from_trial_lines(outcome.collector.records)
-    if not specs:
+    tracker_specs = children.specs_from_tracker_runs(outcome.collector.tracker_runs(), status)
+    if specs:
+        specs, tracker_specs = children.with_tracker_runs(specs, tracker_specs)
+    else:
         jobs = params_capture.multirun_jobs(hydra_jobs)
         multirun_flag = any(arg in ("-m", "--multirun") for arg in prepared.options.command)
-        if len(jobs) < 2 and not multirun_flag:
-            return []
-        specs = [
-            replace(spec, status=status) for spec in children.specs_from_hydra(jobs, prepared.cwd)
-        ]
+        if len(jobs) >= 2 or multirun_flag:
+            specs = [
+                replace(spec, status=status)
+                for spec in children.specs_from_hydra(jobs, prepared.cwd)
+            ]
+    specs += tracker_specs
     return [children.masked(spec, redactor) for spec in specs]
 
 

@@ -15,6 +15,9 @@ runledger/recording/capture/metrics.py):
 - ``{"_runledger": "metrics", "_source": "tensorboard", "step": 3, "loss": 0.25}``: metric
   values, read like any metrics-file line.
 - ``{"_runledger": "trial", ...}``: one finished Optuna trial.
+- ``{"_runledger": "tracker_run", "tracker_run": "wandb:2", "at": iso, "name": ..., "id": ...}``
+  (and ``"ended": iso, "exit_code": 0`` when it ends): a wandb or MLflow run of the program;
+  the params and metrics lines of a tracker run name it as ``"_tracker_run": "wandb:2"``.
 - ``{"_runledger": "used", "packages": {"numpy": "2.1.0"}}``: distributions the program
   imported, written at exit.
 - ``{"_runledger": "fact", "world_size": 8}``: facts of the process tree.
@@ -138,23 +141,36 @@ def _safely(hook: str, action: Callable[[], None]) -> None:
         _note_error(hook, error)
 
 
-def report_params(source: str, params: Any) -> None:
-    if _state["owner"] != os.getpid():  # a forked worker is not the program
+def report_params(source: str, params: Any, tracker_run: str | None = None) -> None:
+    """``tracker_run``: the tracker run (``wandb:2``) the params are of, when they are one's
+    (a worker process's own tracker run too)."""
+    if _state["owner"] != os.getpid() and tracker_run is None:  # a forked worker's parser
         return
     plain = _plain(params, 0)
     if isinstance(plain, dict):
-        _write_reported({"_runledger": "params", "source": source, "params": plain})
+        record = {"_runledger": "params", "source": source, "params": plain}
+        if tracker_run is not None:
+            record[_TRACKER_RUN_KEY] = tracker_run
+        _write_reported(record)
 
 
-def report_metrics(source: str, values: dict[str, Any], step: Any = None) -> None:
+_TRACKER_RUN_KEY = "_tracker_run"
+_NOT_METRICS = ("step", "_runledger", "_source", _TRACKER_RUN_KEY)
+
+
+def report_metrics(
+    source: str, values: dict[str, Any], step: Any = None, tracker_run: str | None = None
+) -> None:
     numbers: dict[str, Any] = {}
     for name, value in values.items():
         number = _number(value)
-        if number is not None and name not in ("step", "_runledger", "_source"):
+        if number is not None and name not in _NOT_METRICS:
             numbers[str(name)] = number
     if not numbers:
         return
     record: dict[str, Any] = {"_runledger": "metrics", "_source": source}
+    if tracker_run is not None:
+        record[_TRACKER_RUN_KEY] = tracker_run
     step_number = _number(step)
     if step_number is not None:
         record["step"] = step_number
@@ -970,12 +986,19 @@ def _iso(moment: Any) -> str | None:
 # --- experiment trackers: wandb and MLflow --------------------------------------------------
 # Only observed: the tracker's own function runs first, with the same arguments, and its return
 # value, files and network use are as bare. Values are read from the call, never from the
-# tracker's store. One tracker run per process is recorded: the first wandb run (a sweep
-# agent's later runs are not), the first MLflow run that is not a nested child run.
+# tracker's store. Each tracker run of the process (a wandb ``Run``; an MLflow run that is not
+# a nested child run) is numbered, ``wandb:1``, ``wandb:2``, ..., and every params and metrics
+# line of it names its number (``_tracker_run``), after a ``tracker_run`` line that says when
+# it began (and one when it ended): one run per fold or per config of a loop keeps its own
+# values. The recorder turns two or more runs of one tracker into child runs.
 
 # Frameworks captured directly: their own wandb/MLflow callbacks would give each value twice.
 _TRACKER_CALLERS_SKIPPED = _TENSORBOARD_CALLERS_SKIPPED | {"xgboost", "lightgbm"}
 _PARENT_RUN_TAG = "mlflow.parentRunId"
+# Row fields that count the program's own steps: the step of the row's other values when the
+# program names no step at all (no ``step=``, no ``define_metric(step_metric=...)``), as in a
+# metrics file (nanoGPT's ``wandb.log({"iter": iter_num, "train/loss": ...})``).
+_ROW_STEP_NAMES = ("global_step", "step", "iteration", "iter")
 
 
 def _caller_past(library: str) -> str:
@@ -1002,13 +1025,50 @@ def _dotted(values: Any, prefix: str = "", depth: int = 0) -> dict[str, Any]:
     return flat
 
 
-_wandb: dict[str, Any] = {"run": None, "step": 0, "logged": set()}
+def _tracker_run_began(tag: str, name: Any, run_id: Any) -> str:
+    record: dict[str, Any] = {"_runledger": "tracker_run", "tracker_run": tag, "at": _now()}
+    if isinstance(name, str) and name:
+        record["name"] = name[:200]
+    if isinstance(run_id, str) and run_id:
+        record["id"] = run_id[:200]
+    if _is_rank_zero():
+        _write(record)
+    return tag
+
+
+def _tracker_run_ended(tag: str, exit_code: Any = None) -> None:
+    record: dict[str, Any] = {"_runledger": "tracker_run", "tracker_run": tag, "ended": _now()}
+    if isinstance(exit_code, int) and not isinstance(exit_code, bool):
+        record["exit_code"] = exit_code
+    if _is_rank_zero():
+        _write(record)
+
+
+def _now() -> str:
+    import time
+
+    moment = time.time()
+    milliseconds = int(moment % 1 * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(moment)) + f".{milliseconds:03d}Z"
+
+
+def _new_wandb_state() -> dict[str, Any]:
+    return {
+        "run": None, "tag": None, "step": 0, "logged": set(), "config": {},
+        "step_metrics": {}, "step_globs": [], "last": {}, "axes": set(),
+    }  # fmt: skip
+
+
+_wandb: dict[str, Any] = _new_wandb_state()
+_wandb_runs = {"count": 0}
 
 
 def _patch_wandb(module_name: str, module: Any) -> None:
     if module_name == "wandb.sdk.wandb_run":
         _need(_wrap(module.Run, "__init__", _wandb_make_init), "wandb Run.__init__")
         _need(_wrap(module.Run, "log", _wandb_make_log), "wandb Run.log")
+        _wrap(module.Run, "define_metric", _wandb_make_define_metric)
+        _wrap(module.Run, "finish", _wandb_make_finish)
     elif module_name == "wandb.sdk.lib.noop_run":  # mode="disabled"
         _need(_wrap(module.NoopRun, "log", _wandb_make_log), "wandb NoopRun.log")
     elif module_name == "wandb.sdk.wandb_config":
@@ -1022,21 +1082,96 @@ def _patch_wandb(module_name: str, module: Any) -> None:
 
 def _wandb_make_init(original: Any) -> Any:
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        _safely("wandb", lambda: _wandb_new_run(self))
+        new = []
+        _safely("wandb", lambda: new.append(_wandb_new_run(self)))
         result = original(self, *args, **kwargs)
         if self is _wandb["run"]:  # init(config=...) as the program gave it
+            if new and new[0]:
+                _safely("wandb", lambda: _wandb_run_began(self))
             _safely("wandb", lambda: _report_wandb_config(getattr(self, "_config", None), {}))
         return result
 
     return wrapper
 
 
-def _wandb_new_run(run: Any) -> None:
-    if _wandb["run"] is None:
-        _wandb["run"] = run
-    elif _wandb["run"] is not run and not _wandb.get("noted"):
-        _wandb["noted"] = True
-        raise _Unsupported("not captured: a second wandb run in this process (only the first)")
+def _wandb_new_run(run: Any) -> bool:
+    """A new wandb run (``wandb.init`` once more, a sweep agent's next run): its values are
+    its own, at steps counted from 0 again."""
+    if _wandb["run"] is run:
+        return False
+    _wandb.clear()
+    _wandb.update(_new_wandb_state())
+    _wandb["run"] = run
+    _wandb_runs["count"] += 1
+    _wandb["tag"] = _tracker_tag("wandb", _wandb_runs["count"])
+    return True
+
+
+def _tracker_tag(tracker: str, number: int) -> str:
+    """``wandb:2``; in another process than the program (a worker it forked, one per fold),
+    ``wandb:2@4711``: its counts went on from the program's at the fork."""
+    if _state["owner"] == os.getpid():
+        return f"{tracker}:{number}"
+    return f"{tracker}:{number}@{os.getpid()}"
+
+
+def _wandb_run_began(run: Any) -> None:
+    settings = getattr(run, "_settings", None)
+    name, run_id = getattr(settings, "run_name", None), getattr(settings, "run_id", None)
+    _tracker_run_began(_wandb["tag"], name, run_id)
+
+
+def _wandb_make_finish(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        tag = _wandb["tag"] if self is _wandb["run"] else None
+        result = original(self, *args, **kwargs)
+        if tag is not None and not _wandb.get("finished"):
+            _wandb["finished"] = True
+            code = args[0] if args else kwargs.get("exit_code")
+            _safely("wandb", lambda: _tracker_run_ended(tag, code))
+        return result
+
+    return wrapper
+
+
+def _wandb_make_define_metric(original: Any) -> Any:
+    """``define_metric(name, step_metric=...)``: the values named (a name, or a ``prefix*``
+    glob) go on that metric's values as their step, as wandb's charts plot them."""
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        if self is _wandb["run"]:
+            _safely("wandb", lambda: _note_wandb_step_metric(original, self, args, kwargs))
+        return result
+
+    return wrapper
+
+
+def _note_wandb_step_metric(original: Any, run: Any, args: Any, kwargs: Any) -> None:
+    given = _bound(original, (run, *args), kwargs)
+    name, step_metric = given.get("name"), given.get("step_metric")
+    step_metric = getattr(step_metric, "name", step_metric)  # a wandb Metric
+    if not isinstance(name, str) or not isinstance(step_metric, str) or not step_metric:
+        return
+    sync = given.get("step_sync") is not False  # wandb's default: on with a step metric
+    _wandb["axes"].add(step_metric)
+    if name.endswith("*"):
+        globs = [item for item in _wandb["step_globs"] if item[0] != name[:-1]]
+        globs.append((name[:-1], step_metric, sync))
+        globs.sort(key=lambda item: -len(item[0]))  # the longest prefix decides
+        _wandb["step_globs"] = globs
+    else:
+        _wandb["step_metrics"][name] = (step_metric, sync)
+
+
+def _wandb_step_metric(name: str) -> Any:
+    found = _wandb["step_metrics"].get(name)
+    if found is not None:
+        return found
+    for prefix, step_metric, sync in _wandb["step_globs"]:
+        if name.startswith(prefix) and name != step_metric:
+            return (step_metric, sync)
+    return None
 
 
 def _wandb_make_config(original: Any) -> Any:
@@ -1064,11 +1199,11 @@ def _report_wandb_config(config: Any, before: dict[str, Any]) -> None:
     """The run's params: the values the program gave, key by key as they were set."""
     if config is None:
         return
-    params = _wandb.setdefault("config", {})
+    params = _wandb["config"]
     for key, value in list(config._items.items()):
         if not str(key).startswith("_") and (key not in before or before[key] is not value):
             params[key] = value
-    report_params("wandb", params)
+    report_params("wandb", params, tracker_run=_wandb["tag"])
 
 
 def _wandb_make_log(original: Any) -> Any:
@@ -1092,7 +1227,10 @@ def _wandb_step(run: Any) -> int:
 
 
 def _report_wandb_log(current: int, args: Any, kwargs: Any) -> None:
-    """``log(data, step=None, commit=None)``: the values at the step wandb gives them."""
+    """``log(data, step=None, commit=None)``: the values at the step wandb gives them (its
+    own count, ``step=``; ``commit=False`` joins the next row), or at the values of the step
+    metric ``define_metric`` named for them (the last one logged when the row has none), or,
+    when the program names no step at all, at the row's own counter (``iter``, ``step``)."""
     data = args[0] if args else kwargs.get("data")
     step = args[1] if len(args) > 1 else kwargs.get("step")
     commit = args[2] if len(args) > 2 else kwargs.get("commit")
@@ -1105,8 +1243,54 @@ def _report_wandb_log(current: int, args: Any, kwargs: Any) -> None:
     if not isinstance(data, dict) or _caller_past("wandb") in _TRACKER_CALLERS_SKIPPED:
         return
     values = _dotted(data)
+    row_step = current if step is None else step
+    last = _wandb["last"]
+    counter = None
+    if step is None and not _wandb["step_metrics"] and not _wandb["step_globs"]:
+        counter = _row_counter(values)
+    by_step: dict[Any, dict[str, Any]] = {}
+    steps_used = set()
+    for name, value in values.items():
+        at = row_step
+        defined = _wandb_step_metric(name)
+        if defined is not None and defined[0] != name:
+            step_value = values.get(defined[0])
+            if step_value is None and defined[1]:
+                step_value = last.get(defined[0])
+            number = _number(step_value)
+            if number is not None:
+                at = number
+                steps_used.add(defined[0])
+        elif counter is not None and name != counter:
+            at = values[counter]
+            steps_used.add(counter)
+        by_step.setdefault(at, {})[name] = value
+    for name, value in values.items():
+        number = _number(value)
+        if number is not None:
+            last[name] = number
     _wandb["logged"].update(values)
-    report_metrics("wandb", values, step=current if step is None else step)
+    axes = _wandb["axes"]  # step metrics named by define_metric: the axis, not a metric
+    for at, group in by_step.items():
+        group = {n: v for n, v in group.items() if n not in steps_used and n not in axes}
+        report_metrics("wandb", group, step=at, tracker_run=_wandb["tag"])
+
+
+def _row_counter(values: dict[str, Any]) -> Any:
+    """The row's field that counts the program's steps (``iter``), when it has one: a whole,
+    non-negative number."""
+    lowered = {name.lower(): name for name in values}
+    for candidate in _ROW_STEP_NAMES:
+        name = lowered.get(candidate)
+        if name is None:
+            continue
+        number = _number(values[name])
+        if isinstance(number, float) and number.is_integer():
+            number = int(number)
+        if isinstance(number, int) and number >= 0:
+            values[name] = number
+            return name
+    return None
 
 
 def _wandb_make_summary(original: Any) -> Any:
@@ -1125,10 +1309,15 @@ def _report_wandb_summary(values: Any) -> None:
     per assignment. A logged name's summary is its series' last value; it adds nothing."""
     if isinstance(values, dict) and _caller_past("wandb") not in _TRACKER_CALLERS_SKIPPED:
         logged = _wandb["logged"]
-        report_metrics("wandb", {k: v for k, v in _dotted(values).items() if k not in logged})
+        report_metrics(
+            "wandb",
+            {k: v for k, v in _dotted(values).items() if k not in logged},
+            tracker_run=_wandb["tag"],
+        )
 
 
-_mlflow: dict[str, Any] = {"run": None, "children": set(), "params": {}}
+# run_id -> its tag; the nested child runs' ids; run_id -> its params so far.
+_mlflow: dict[str, Any] = {"runs": {}, "children": set(), "params": {}, "ended": set()}
 _signatures: dict[Any, Any] = {}
 
 
@@ -1138,6 +1327,7 @@ def _patch_mlflow(module_name: str, module: Any) -> None:
         for name in ("log_param", "log_params", "log_metric", "log_metrics"):
             found = _wrap(module, name, functools.partial(_mlflow_make, name, None)) or found
         _need(found, "mlflow.log_param / log_metric")
+        _wrap(module, "end_run", functools.partial(_mlflow_make_end_run, module))
     elif module_name == "mlflow.tracking.client":
         client = module.MlflowClient
         for name in ("log_param", "log_metric", "log_batch"):
@@ -1176,7 +1366,8 @@ def _report_mlflow(name: str, client: Any, original: Any, args: Any, kwargs: Any
     if client is None and run_id is None:
         active = sys.modules["mlflow.tracking.fluent"].active_run()
         run_id = active.info.run_id if active is not None else None
-    if not _mlflow_accepts(run_id):
+    tag = _mlflow_tag(run_id)
+    if tag is None:
         return
     params: dict[str, Any] = {}
     metrics: dict[Any, dict[str, Any]] = {}  # step -> values
@@ -1194,26 +1385,54 @@ def _report_mlflow(name: str, client: Any, original: Any, args: Any, kwargs: Any
         for metric in given.get("metrics") or ():
             metrics.setdefault(metric.step, {})[str(metric.key)] = metric.value
     if params:
-        _mlflow["params"].update(params)
-        report_params("mlflow", _mlflow["params"])
+        run_params = _mlflow["params"].setdefault(run_id, {})
+        run_params.update(params)
+        report_params("mlflow", run_params, tracker_run=tag)
     if metrics and _caller_past("mlflow") not in _TRACKER_CALLERS_SKIPPED:
         for step, values in metrics.items():
-            report_metrics("mlflow", values, step=step)
+            report_metrics("mlflow", values, step=step, tracker_run=tag)
 
 
-def _mlflow_accepts(run_id: Any) -> bool:
-    """Whether values logged to ``run_id`` are the recorded run's (the first that is not a
-    nested child run: a parent logging its best trial after its children is recorded)."""
+def _mlflow_tag(run_id: Any) -> str | None:
+    """The tag of the tracker run ``run_id`` (numbered as first logged to), None for a nested
+    child run (a trial of a search the program logs itself)."""
     if run_id is None or run_id in _mlflow["children"]:
-        return False
-    if _mlflow["run"] is None:
-        _mlflow["run"] = run_id
-    if _mlflow["run"] == run_id:
-        return True
-    if not _mlflow.get("noted"):
-        _mlflow["noted"] = True
-        raise _Unsupported("not captured: a second MLflow run in this process (only the first)")
-    return False
+        return None
+    runs = _mlflow["runs"]
+    tag = runs.get(run_id)
+    if tag is None:
+        name = None
+        active = sys.modules["mlflow.tracking.fluent"].active_run()
+        if active is not None and active.info.run_id == run_id:
+            name = getattr(active.info, "run_name", None)
+        tag = _tracker_tag("mlflow", len(runs) + 1)
+        runs[run_id] = _tracker_run_began(tag, name, run_id)
+    return str(tag)
+
+
+def _mlflow_make_end_run(fluent: Any, original: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ended: list[Any] = []
+        _safely("mlflow", lambda: ended.append(_mlflow_ending(fluent)))
+        result = original(*args, **kwargs)
+        if ended and ended[0] is not None:
+            status = args[0] if args else kwargs.get("status", "FINISHED")
+            code = 0 if status == "FINISHED" else 1
+            _safely("mlflow", lambda: _tracker_run_ended(ended[0], code))
+        return result
+
+    return wrapper
+
+
+def _mlflow_ending(fluent: Any) -> Any:
+    """The tag of the active run that ``end_run`` ends, if it is a recorded one."""
+    active = fluent.active_run()
+    run_id = active.info.run_id if active is not None else None
+    tag = _mlflow["runs"].get(run_id)
+    if tag is None or run_id in _mlflow["ended"]:
+        return None
+    _mlflow["ended"].add(run_id)
+    return tag
 
 
 def _mlflow_make_create_run(original: Any) -> Any:

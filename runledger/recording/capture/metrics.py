@@ -40,7 +40,10 @@ Lines with a ``_runledger`` key come from the in-process capture (runledger/reco
 autocapture): ``"metrics"`` lines are read as metrics; ``"params"`` lines give a source's
 params (a later line of one source replaces the earlier); ``"used"`` lines name the packages
 the program imported; ``"fact"`` and ``"capture_error"`` lines are kept for the record; any
-other kind (``"trial"``) is not a metric and is left to whoever reads it.
+other kind (``"trial"``) is not a metric and is left to whoever reads it. Metrics and params
+lines of a tracker run (``"_tracker_run": "wandb:2"``, with ``"tracker_run"`` lines about it)
+are kept apart by run: a tracker's only run is the run's own, two or more are its children
+(:meth:`MetricsCollector.tracker_runs`).
 
 When a metric arrives both from the output and from the metrics file or :meth:`add` (a script
 that prints ``loss=...`` and calls ``runledger.log``), the explicit source wins and the
@@ -75,6 +78,7 @@ from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
     header_step,
+    is_progress_bar,
     parse_shaped_line,
     python_dict_fields,
     strip_logging_prefix,
@@ -93,6 +97,9 @@ DEFAULT_MAX_METRICS: Final = 1_000
 
 STEP_KEYS: Final = ("step", "iteration", "epoch")
 INPROCESS_KEY: Final = "_runledger"
+# The tracker run (``wandb:2``) an in-process metrics or params line belongs to.
+TRACKER_RUN_KEY: Final = "_tracker_run"
+MAX_TRACKER_RUNS: Final = 1_000
 MAX_CAPTURE_ERRORS: Final = 20
 MAX_LOGGER_FOLDERS: Final = 1000
 OUTPUT_SOURCE: Final = "output"
@@ -434,6 +441,10 @@ class _PointStore:
         """The step of the point received last; None before any."""
         return None if self._last is None else self._last[0]
 
+    @property
+    def capacity(self) -> int:
+        return self._max_points
+
     def repeats_last(self, step: Step | None, value: float) -> bool:
         """Whether (step, value) is the point just received: two in-process sources (a
         framework's own hook and the TensorBoard writer it calls) report one value once."""
@@ -571,10 +582,16 @@ class MetricsCollector:
         self._latest_context: Step | None = None
         # The first epoch a per-batch line counted from (0 or 1): see _position.
         self._epoch_base: int | None = None
+        # The last Keras progress bar of each stream, held until it is known to be the
+        # epoch's last (_add_held_bar).
+        self._held_bars: dict[str, tuple[dict[str, float], Step | None]] = {}
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, int] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
+        # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
+        # tracker's only run counts as the run's own, two or more are the run's children.
+        self._tracker_stores: dict[str, dict[str, _PointStore]] = {}
 
     @property
     def records(self) -> list[dict[str, Any]]:
@@ -597,9 +614,62 @@ class MetricsCollector:
 
     @property
     def inprocess(self) -> InProcessReport:
-        """What the in-process capture reported besides metrics (a copy)."""
+        """What the in-process capture reported besides metrics (a copy). A tracker with two
+        or more runs gives the run only the params all its runs share."""
         with self._lock:
-            return copy.deepcopy(self._inprocess)
+            report = copy.deepcopy(self._inprocess)
+            for tracker, tags in self._tracker_tags_locked().items():
+                if len(tags) > 1 and tracker in report.params:
+                    shared = _shared_params([report.tracker_params.get(tag, {}) for tag in tags])
+                    del report.params[tracker]
+                    if shared:
+                        report.params[tracker] = shared
+            return report
+
+    def tracker_runs(self) -> list[TrackerRun]:
+        """The runs of each tracker that ran two or more in the process (one per fold or per
+        config of a loop), in the order they began: each with its own params and series. A
+        tracker's only run is not among them: its values are the run's own."""
+        with self._lock:
+            report = self._inprocess
+            found: list[TrackerRun] = []
+            for tags in self._tracker_tags_locked().values():
+                if len(tags) < 2:
+                    continue
+                for tag in tags:
+                    stores = self._tracker_stores.get(tag, {})
+                    found.append(
+                        TrackerRun(
+                            tag=tag,
+                            facts=dict(report.tracker_runs.get(tag, {})),
+                            params=copy.deepcopy(report.tracker_params.get(tag, {})),
+                            series={name: store.series() for name, store in stores.items()},
+                        )
+                    )
+            return found
+
+    def _tracker_tags_locked(self) -> dict[str, list[str]]:
+        """Tracker -> its runs' tags, in the order they were first named."""
+        report = self._inprocess
+        by_tracker: dict[str, list[str]] = {}
+        for tag in [*report.tracker_runs, *report.tracker_params, *self._tracker_stores]:
+            tags = by_tracker.setdefault(tag.rpartition(":")[0], [])
+            if tag not in tags:
+                tags.append(tag)
+        return by_tracker
+
+    def _explicit_view(self) -> dict[str, _PointStore]:
+        """The explicit stores of the run itself: the untagged ones and those of every
+        tracker's only run (a name both give merged, in arrival order)."""
+        if not self._tracker_stores:
+            return self._explicit
+        view = dict(self._explicit)
+        for tags in self._tracker_tags_locked().values():
+            if len(tags) != 1:
+                continue
+            for name, store in self._tracker_stores.get(tags[0], {}).items():
+                view[name] = store if name not in view else _merged(view[name], store)
+        return view
 
     def feed_output(self, data: bytes, stream: str = "stdout") -> None:
         """Read metric lines from a chunk of the command's output, cut anywhere."""
@@ -612,6 +682,8 @@ class MetricsCollector:
         with self._lock:
             for stream, splitter in self._splitters.items():
                 self._add_output_lines(splitter.flush(), stream)
+            for stream in list(self._held_bars):
+                self._add_held_bar(stream)
 
     def add(
         self, values: Mapping[str, float], step: Step | None = None, source: str = OUTPUT_SOURCE
@@ -646,7 +718,8 @@ class MetricsCollector:
         False then. Otherwise the series hides a printed metric of the same name.
         """
         with self._lock:
-            if name in self._explicit or len(self._explicit) >= self._max_metrics:
+            explicit = self._explicit_view()
+            if name in explicit or len(explicit) >= self._max_metrics:
                 return False
             store = self._explicit[name] = _PointStore(self._max_points)
             for step, value in zip(steps, values, strict=True):
@@ -666,13 +739,16 @@ class MetricsCollector:
             return {name: store.summary() for name, store in self._chosen_stores()}
 
     def _chosen_stores(self) -> Iterator[tuple[str, _PointStore]]:
-        yield from self._explicit.items()
-        explicit = {series_key(name) for name in self._explicit}
+        view = self._explicit_view()
+        yield from view.items()
+        explicit = {series_key(name) for name in view}
         for name, store in self._printed.items():
-            if series_key(name) not in explicit and not self._printed_twice(name, store):
+            if series_key(name) not in explicit and not self._printed_twice(name, store, view):
                 yield name, store
 
-    def _printed_twice(self, name: str, printed: _PointStore) -> bool:
+    def _printed_twice(
+        self, name: str, printed: _PointStore, explicit_stores: Mapping[str, _PointStore]
+    ) -> bool:
         """Whether a printed metric is one the program also gave explicitly under a name of
         its own: ``Loss: 0.25`` read as ``train_loss`` while ``add_scalar("Loss/train", ...)``
         reported the same values. It is, when the names measure the same thing in the same
@@ -685,7 +761,7 @@ class MetricsCollector:
         printed_values = printed.stored_values()
         if printed_values is None:
             return False
-        for other, explicit in self._explicit.items():
+        for other, explicit in explicit_stores.items():
             if _metric_words(other) != words:
                 continue
             explicit_values = explicit.stored_values()
@@ -702,8 +778,20 @@ class MetricsCollector:
             if parsed is None:
                 header = parse_header_step(text)
                 if header is not None:
+                    self._add_held_bar(stream)
                     self._context_steps[stream] = self._latest_context = header
                 continue
+            shown = _shown_text(text)
+            if shown is not None and is_progress_bar(shown):
+                step = parsed.step if parsed.step is not None else self._context_steps.get(stream)
+                held = self._held_bars.get(stream)
+                if held is not None and not (
+                    held[1] == step and held[0].keys() <= parsed.values.keys()
+                ):
+                    self._add_held_bar(stream)
+                self._held_bars[stream] = (parsed.values, step)
+                continue
+            self._add_held_bar(stream)
             if parsed.step is None:
                 self._add_stepless(parsed.values, stream)
                 continue
@@ -745,6 +833,16 @@ class MetricsCollector:
             step = context if last is None or last < context else last + 1
             self._add_locked({name: value}, step, OUTPUT_SOURCE)
 
+    def _add_held_bar(self, stream: str) -> None:
+        """Add the Keras bar held back on ``stream``: the epoch's values are its last bar,
+        one that a print at the epoch's end cut before the validation values came
+        (``50/50 ━━ - loss: 0.4`` then ``50/50 ━━ - loss: 0.4 - val_loss: 0.5``) is
+        replaced by the next bar of the same step and names (and more), with no
+        ``Epoch N/M`` between them."""
+        held = self._held_bars.pop(stream, None)
+        if held is not None:
+            self._add_locked(held[0], held[1], OUTPUT_SOURCE)
+
     def _in_listing(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a field of a printed config listing (not metrics); follows
         where each stream is: an opening ``Name(`` line starts one, ``)`` or any line that
@@ -780,12 +878,25 @@ class MetricsCollector:
         params = decoded.pop(PARAMS_KEY, None)
         if isinstance(params, dict):
             _deep_merge(self._logged_params, params)
+        tag = decoded.pop(TRACKER_RUN_KEY, None) if kind == "metrics" else None
         parsed = _to_parsed_line(_numeric_json_fields(decoded))
-        if parsed is not None:
+        if parsed is None:
+            return
+        if isinstance(tag, str) and tag and len(self._tracker_stores) < MAX_TRACKER_RUNS:
+            stores = self._tracker_stores.setdefault(tag, {})
+            self._add_locked(parsed.values, parsed.step, FILE_SOURCE, stores)
+        else:
             self._add_locked(parsed.values, parsed.step, FILE_SOURCE)
 
-    def _add_locked(self, values: Mapping[str, float], step: Step | None, source: str) -> None:
+    def _add_locked(
+        self,
+        values: Mapping[str, float],
+        step: Step | None,
+        source: str,
+        into: dict[str, _PointStore] | None = None,
+    ) -> None:
         stores = self._printed if source == OUTPUT_SOURCE else self._explicit
+        stores = stores if into is None else into
         at = round(self._clock(), 3)
         for name, value in values.items():
             store = stores.get(name)
@@ -839,6 +950,50 @@ def _print_tolerance(value: float) -> float:
     return 0.5 * 10.0**exponent if isinstance(exponent, int) else 0.0
 
 
+def _merged(first: _PointStore, second: _PointStore) -> _PointStore:
+    """One store of two stores' points, in the order they arrived (a point both hold once)."""
+    points: list[tuple[float, int, Step, float]] = []
+    for rank, store in enumerate((first, second)):
+        series = store.series()
+        times = series.times or [0.0] * len(series.steps)
+        points.extend(
+            (at, rank, step, value)
+            for at, step, value in zip(times, series.steps, series.values, strict=False)
+        )
+    points.sort(key=lambda point: (point[0], point[1]))
+    merged = _PointStore(max(first.capacity, second.capacity))
+    for at, _, step, value in points:
+        if not merged.repeats_last(step, value):
+            merged.append(step, value, at)
+    return merged
+
+
+def _shared_params(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The params every run has with the same value (a k-fold loop's config, not its fold)."""
+    if not runs:
+        return {}
+    first, *others = runs
+    return {
+        name: copy.deepcopy(value)
+        for name, value in first.items()
+        if all(name in other and other[name] == value for other in others)
+    }
+
+
+@dataclass(frozen=True)
+class TrackerRun:
+    """One run of an experiment tracker (a wandb run, an MLflow run) of the program.
+
+    ``tag``: ``wandb:2``, its tracker and number; ``facts``: from its ``tracker_run`` lines
+    (``at``: began, ``ended``, ``exit_code``, ``name``, ``id``); ``params``: its own.
+    """
+
+    tag: str
+    facts: dict[str, Any]
+    params: dict[str, Any]
+    series: dict[str, MetricSeries]
+
+
 @dataclass
 class InProcessReport:
     """The in-process capture's lines other than metrics, as the recorder needs them.
@@ -856,6 +1011,9 @@ class InProcessReport:
     errors: list[str] = field(default_factory=list)
     covered_log_dirs: list[str] = field(default_factory=list)
     logger_folders: list[str] = field(default_factory=list)
+    # Tracker run tag (``wandb:2``) -> its params; -> what its ``tracker_run`` lines say.
+    tracker_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tracker_runs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, kind: object, line: dict[str, Any]) -> None:
         if kind == "params":
@@ -863,6 +1021,17 @@ class InProcessReport:
             if isinstance(source, str) and source and isinstance(params, dict):
                 self.params.pop(source, None)  # the latest parse decides the order too
                 self.params[source] = params
+                tag = line.get(TRACKER_RUN_KEY)
+                if isinstance(tag, str) and tag and self._room_for(tag):
+                    self.tracker_params[tag] = params
+        elif kind == "tracker_run":
+            tag = line.get("tracker_run")
+            if isinstance(tag, str) and tag and self._room_for(tag):
+                facts = self.tracker_runs.setdefault(tag, {})
+                for key in ("at", "ended", "name", "id", "exit_code"):
+                    value = line.get(key)
+                    if isinstance(value, (str, int)) and not isinstance(value, bool):
+                        facts[key] = value
         elif kind == "used" and isinstance(line.get("packages"), dict):
             for name, version in line["packages"].items():
                 if isinstance(name, str) and isinstance(version, str):
@@ -886,6 +1055,10 @@ class InProcessReport:
                     self.logger_folders.append(folder)
         elif kind == "capture_error" and len(self.errors) < MAX_CAPTURE_ERRORS:
             self.errors.append(f"{line.get('hook', '?')}: {line.get('error', '')}"[:500])
+
+    def _room_for(self, tag: str) -> bool:
+        known = tag in self.tracker_runs or tag in self.tracker_params
+        return known or len({*self.tracker_runs, *self.tracker_params}) < MAX_TRACKER_RUNS
 
 
 class _FileTail:
