@@ -212,6 +212,9 @@ _VARYING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         # an absolute path where it starts: one under ~ (a --venv) is the tutorial's own, and
         # a path wrapped at the terminal's width must not lose a different part on each side
         (r"(?<![^\s(])/\S*?/bin/python[\d.]*", "<python>"),
+        # a table's last column cut to the terminal's width ("python train.py --lr 0…"):
+        # where it is cut depends on how wide a duration or a count in the row came out
+        (r"(?m) {2,}(?:(?! {2})[^\n])*…$", "  <cut>"),
         (r"\d{4}-\d{2}-\d{2}[T ][\d:.]+Z?", "<time>"),
         (r"\b(?:just now|\d+ ?(?:s|m|h|d|min|seconds?|minutes?|hours?|days?) ago)\b", "<when>"),
         (r"\b[\w.+-]+@[\w.-]+\b", "<who>"),
