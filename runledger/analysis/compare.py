@@ -468,11 +468,17 @@ def to_csv(comparison: Comparison) -> str:
         if convert:
             cells = list(row)
             for i in convert:
-                cells[i] = cell_text(cells[i])
+                # cell_text for the values csv would write otherwise (True, lists, tables)
+                if cells[i].__class__ not in _CSV_AS_IS:
+                    cells[i] = cell_text(cells[i])
             writer.writerow(cells)
         else:
             writer.writerow(row)
     return buffer.getvalue()
+
+
+# Values the csv module writes as cell_text does: text as is, floats as repr, ints as str.
+_CSV_AS_IS = frozenset({str, float, int, type(None)})
 
 
 def to_json_text(comparison: Comparison) -> str:
