@@ -429,12 +429,13 @@ def listing_of_row(run: Run) -> tuple[Any, ...]:
 
 def test_the_index_keeps_each_run_toml_as_written(repo: Repo) -> None:
     """A first listing reads every run.toml once: the index keeps its text as it is (no
-    second encoding of every record), and show reads the run back from it."""
+    second encoding of every record), beside the listing rows, and show reads the run back
+    from it."""
     ids = add_runs(repo, range(3), params={"lr": 0.1, "nested": {"a": [1, 2]}, "none": None})
     assert len(listed_ids(repo)) == 3
     handle = rgit.discover(repo.path)
     with sqlite3.connect(index_path(handle)) as db:
-        stored = dict(db.execute("SELECT id, record_toml FROM runs WHERE record IS NULL"))
+        stored = dict(db.execute("SELECT id, toml FROM runs JOIN records USING (ref)"))
     assert set(stored) == set(ids)
     for run_id in ids:
         blob = repo.git("cat-file", "-p", f"refs/runledger/runs/{run_id}:{RUN_FILE}")

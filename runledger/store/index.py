@@ -73,10 +73,11 @@ _QUERY_CHUNK = 500
 PROGRESS_AFTER_S = 2.0
 
 # A rowid table: rows of 1-2 KB would spill into overflow pages in a WITHOUT ROWID table
-# (measured: 4.7 KB a run instead of 1.5). ``record_toml`` is the run.toml as written, read
-# by the few commands that show whole runs; ``record`` (the decoded run.toml as JSON,
-# zlib-compressed) is what earlier versions wrote: encoding and compressing every record
-# again cost a third of a first listing's time. Either column is read.
+# (measured: 4.7 KB a run instead of 1.5). Each run.toml is kept as written, in the table
+# ``records`` beside it (read by the few commands that show whole runs): encoding and
+# compressing every record again (JSON, zlib: what earlier layouts kept in ``record``) cost
+# a third of a first listing's time, and in the row itself it would leave one row a page
+# where listings read two or three. ``runs.record`` and ``runs.record_toml`` stay empty.
 _COLUMNS = """
     ref TEXT NOT NULL UNIQUE,
     id TEXT NOT NULL,
@@ -122,6 +123,11 @@ _COLUMNS = """
 # They have no declared type, so SQLite stores each value as it comes (a name that is a
 # number stays a number, as ``--where`` sees it in Python).
 COLUMN_COUNT = 31
+# The columns of temp.incoming as ``runs`` keeps them: the run.toml text goes to ``records``.
+_STORED = ", ".join(
+    "NULL" if name == "record_toml" else name
+    for name in (line.split()[0].rstrip(",") for line in _COLUMNS.strip().splitlines())
+)
 _LAYOUT = f"""
 CREATE TABLE runs ({_COLUMNS});
 CREATE INDEX runs_id ON runs (id);
@@ -130,6 +136,7 @@ CREATE INDEX runs_newest ON runs (started_at DESC, id DESC, parent)
 CREATE INDEX runs_bad ON runs (ref) WHERE error IS NOT NULL;
 CREATE INDEX runs_reproducing ON runs (reproduces) WHERE reproduces IS NOT NULL;
 CREATE INDEX runs_oid ON runs (oid);
+CREATE TABLE records (ref TEXT PRIMARY KEY, toml TEXT NOT NULL);
 CREATE INDEX runs_sweep ON runs (sweep) WHERE sweep IS NOT NULL;
 CREATE INDEX runs_parent ON runs (parent) WHERE parent IS NOT NULL;
 CREATE TABLE loose_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -153,11 +160,13 @@ _TOP_LEVEL = (
 # One JSON text per row for what a RunRow needs beyond scalars: one json.loads, not four.
 _ROW_JSON = "'[' || command || ',' || tags || ',' || params || ',' || metrics || ']'"
 _ROW_LACKS = "(command IS NULL OR tags IS NULL OR params IS NULL OR metrics IS NULL)"
+# A run's run.toml text, in a query over ``runs``.
+_RECORD_TOML = "(SELECT toml FROM records WHERE records.ref = runs.ref)"
 _ROW_COLUMNS = (
     "id, status, started_at, ended_at, duration_s, git_commit, branch, exit_code, name, user, "
     f"host, note, reproduces, parent, sweep, verdict, {_ROW_JSON}, ref, "
     f"CASE WHEN {_ROW_LACKS} THEN record END, "
-    f"CASE WHEN {_ROW_LACKS} THEN record_toml END, author, inputs_digest"
+    f"CASE WHEN {_ROW_LACKS} THEN {_RECORD_TOML} END, author, inputs_digest"
 )
 
 
@@ -547,7 +556,13 @@ class RunIndex:
                     chunk,
                 )
                 db.execute(f"DELETE FROM runs WHERE ref IN ({marks})", chunk)
-            db.execute("INSERT OR REPLACE INTO runs SELECT * FROM temp.incoming")
+                db.execute(f"DELETE FROM records WHERE ref IN ({marks})", chunk)
+            db.execute("DELETE FROM records WHERE ref IN (SELECT ref FROM temp.incoming)")
+            db.execute(
+                "INSERT INTO records SELECT ref, record_toml FROM temp.incoming "
+                "WHERE record_toml IS NOT NULL"
+            )
+            db.execute(f"INSERT OR REPLACE INTO runs SELECT {_STORED} FROM temp.incoming")
             # The row standing for each touched id: its local ref, else its first mirror.
             db.execute(
                 "UPDATE runs SET effective = (rowid = (SELECT r.rowid FROM runs r "
@@ -577,7 +592,7 @@ class RunIndex:
     def runs(self) -> Iterator[Run]:
         """Every readable run, newest first (by start time, then id)."""
         query = (
-            "SELECT ref, record, record_toml FROM runs WHERE effective = 1 AND error IS NULL "
+            f"SELECT ref, record, {_RECORD_TOML} FROM runs WHERE effective = 1 AND error IS NULL "
             "ORDER BY started_at DESC, id DESC"
         )
         for ref, record, record_toml in self.db.execute(query):
@@ -590,7 +605,8 @@ class RunIndex:
             chunk = list(refs[start : start + _QUERY_CHUNK])
             marks = ",".join("?" * len(chunk))
             for ref, record, record_toml, error in self.db.execute(
-                f"SELECT ref, record, record_toml, error FROM runs WHERE ref IN ({marks})", chunk
+                f"SELECT ref, record, {_RECORD_TOML}, error FROM runs WHERE ref IN ({marks})",
+                chunk,
             ):
                 found[ref] = (record, record_toml, error)
         for ref in refs:
@@ -620,7 +636,7 @@ class RunIndex:
     ) -> Iterator[tuple[str, str]]:
         """(id, ``ls --json`` object on one line) of each readable run, newest first; only
         those ``ids`` names when given."""
-        query = "SELECT ref, id, summary, record, record_toml FROM runs "
+        query = f"SELECT ref, id, summary, record, {_RECORD_TOML} FROM runs "
         query += "WHERE effective = 1 AND error IS NULL"
         args: list[Any] = []
         if ids is not None:
