@@ -60,7 +60,8 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 INDEX_FILE_NAME = "index.sqlite"
-# 3: bad refs (name, id, object) are error rows; 4: listing columns; 5: partial indexes
+# 3: bad refs (name, id, object) are error rows; 4: listing columns; 5: partial indexes,
+# run.toml as text in ``records``
 LAYOUT_VERSION = 5
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
