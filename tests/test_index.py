@@ -387,6 +387,61 @@ def test_a_run_read_back_from_the_index_is_the_run_read_from_its_toml(
     assert row.summary is None or json.loads(row.summary) == json.loads(
         json.dumps(from_toml.summary_json())
     )
+    # the listing columns are those of the run's RunRow (they are taken from the run directly)
+    assert repr(row.listing) == repr(listing_of_row(from_toml))
+
+
+def listing_of_row(run: Run) -> tuple[Any, ...]:
+    """The index's listing columns as they were first defined: from ``RunRow.of``."""
+    from runledger.model.row import RunRow
+
+    row = RunRow.of(run)
+
+    def strict(data: Any) -> str:
+        text = json.dumps(data, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+        text.encode()
+        return text
+
+    try:
+        params: str | None = strict(row.params)
+        plain = 1
+    except ValueError:
+        params, plain = json.dumps(row.params, allow_nan=True, separators=(",", ":")), 0
+    except (TypeError, UnicodeEncodeError):
+        params, plain = None, 0
+    try:
+        texts: tuple[str | None, ...] = (strict(list(row.command)), strict(list(row.tags)))
+        metrics: str | None = strict(row.metrics)
+    except (TypeError, ValueError, UnicodeEncodeError):
+        texts, metrics, params, plain = (None, None), None, None, 0
+    scalars = (
+        row.name, row.exit_code, row.commit, row.branch, row.ended_at, row.duration_s,
+        row.user, row.host, row.note, row.parent, row.sweep,
+    )  # fmt: skip
+    provenance = (row.verdict, row.author, row.inputs_digest)
+    for value in (*scalars, *provenance):
+        try:
+            value.encode() if isinstance(value, str) else None
+        except UnicodeEncodeError:
+            return (None,) * (rindex.COLUMN_COUNT - 16) + (0, None, None, None)
+    return (*scalars, *texts, params, metrics, plain, *provenance)
+
+
+def test_the_index_keeps_each_run_toml_as_written(repo: Repo) -> None:
+    """A first listing reads every run.toml once: the index keeps its text as it is (no
+    second encoding of every record), beside the listing rows, and show reads the run back
+    from it."""
+    ids = add_runs(repo, range(3), params={"lr": 0.1, "nested": {"a": [1, 2]}, "none": None})
+    assert len(listed_ids(repo)) == 3
+    handle = rgit.discover(repo.path)
+    with sqlite3.connect(index_path(handle)) as db:
+        stored = dict(db.execute("SELECT id, toml FROM runs JOIN records USING (ref)"))
+    assert set(stored) == set(ids)
+    for run_id in ids:
+        blob = repo.git("cat-file", "-p", f"refs/runledger/runs/{run_id}:{RUN_FILE}")
+        assert stored[run_id] == blob
+    shown = repo.cli("show", ids[0], "--json").json()
+    assert shown["params"] == {"lr": 0.1, "nested": {"a": [1, 2]}, "none": None}
 
 
 def test_show_resolves_prefixes_through_the_index(repo: Repo, tmp_path: Path) -> None:

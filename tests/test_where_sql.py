@@ -137,6 +137,7 @@ def expressions() -> st.SearchStrategy[str]:
 def table(records: list[Run]) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:")
     db.execute(f"CREATE TABLE runs ({rindex._COLUMNS})")
+    db.execute("CREATE TABLE records (ref TEXT PRIMARY KEY, toml TEXT NOT NULL)")
     db.execute("CREATE TEMP TABLE team_tags (id TEXT, tag TEXT)")
     for run in records:
         ref = f"refs/runledger/runs/{run.id}"
@@ -144,6 +145,7 @@ def table(records: list[Run]) -> sqlite3.Connection:
         assert row.error is None, row.error
         marks = ", ".join("?" * rindex.COLUMN_COUNT)
         db.execute(f"INSERT INTO runs VALUES ({marks})", row.values())
+        db.execute("INSERT INTO records VALUES (?, ?)", (ref, row.record_toml))
     db.execute("INSERT INTO team_tags VALUES (?, 'prod')", (records[0].id,))
     return db
 

@@ -18,7 +18,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -313,12 +313,21 @@ def build(
     elif metric is not None and direction is not None and direction != "none":
         values = [_number(run.metrics.get(metric)) for run in runs]
         ordered = [runs[i] for i in order(values, descending=direction == "max")]
+    # Each run's params flattened once, for the caveats and the table both.
+    flat: dict[int, dict[str, Any]] = {}
+
+    def flat_params(run: RunRow) -> dict[str, Any]:
+        found = flat.get(id(run))
+        if found is None:
+            found = flat[id(run)] = flatten(run.params)
+        return found
+
     caveats: tuple[str, ...] = ()
     if metric is not None and direction in ("min", "max") and sort is None and ordered:
-        caveats = not_comparable(ordered[0], ordered[1:], metric)
+        caveats = not_comparable(ordered[0], ordered[1:], metric, flat_params)
     if limit is not None:
         ordered = ordered[:limit]
-    table = _table(ordered, metric, direction, all_columns, declared or {})
+    table = _table(ordered, metric, direction, all_columns, declared or {}, flat_params)
     return replace(table, caveats=caveats) if caveats else table
 
 
@@ -331,7 +340,12 @@ _SPLIT_OR_SEED = re.compile(
 )
 
 
-def not_comparable(best: RunRow, beaten: Sequence[RunRow], metric: str) -> tuple[str, ...]:
+def not_comparable(
+    best: RunRow,
+    beaten: Sequence[RunRow],
+    metric: str,
+    flat_params: Callable[[RunRow], Mapping[str, Any]] | None = None,
+) -> tuple[str, ...]:
     """One line for each way the best run is not like-for-like with the runs it beat: other
     declared inputs (their hashes), or another split or seed param."""
     others = [run for run in beaten if metric in run.metrics]
@@ -347,9 +361,10 @@ def not_comparable(best: RunRow, beaten: Sequence[RunRow], metric: str) -> tuple
                 f"{len(differing)} of the {len(others)} runs it beat; compare like with like "
                 "(runledger diff)"
             )
-    params = flatten(best.params)
+    flat_of = flat_params or (lambda run: flatten(run.params))
+    params = flat_of(best)
     for key in sorted(key for key in params if _SPLIT_OR_SEED.search(key)):
-        differing = [run for run in others if flatten(run.params).get(key) != params[key]]
+        differing = [run for run in others if flat_of(run).get(key) != params[key]]
         if differing:
             lines.append(
                 f"the best run {short} used {key}={params[key]!r}, unlike {len(differing)} of "
@@ -365,9 +380,10 @@ def _table(
     direction: Direction | None,
     all_columns: bool,
     declared: Mapping[str, str],
+    flat_params: Callable[[RunRow], Mapping[str, Any]],
 ) -> Comparison:
     # Column-major: each column's values are gathered once, then zipped into rows.
-    params = [flatten(run.params) for run in runs]
+    params = [flat_params(run) for run in runs]
     metrics = [run.metrics for run in runs]
     run_ids = [run.id for run in runs]
 
@@ -468,11 +484,17 @@ def to_csv(comparison: Comparison) -> str:
         if convert:
             cells = list(row)
             for i in convert:
-                cells[i] = cell_text(cells[i])
+                # cell_text for the values csv would write otherwise (True, lists, tables)
+                if cells[i].__class__ not in _CSV_AS_IS:
+                    cells[i] = cell_text(cells[i])
             writer.writerow(cells)
         else:
             writer.writerow(row)
     return buffer.getvalue()
+
+
+# Values the csv module writes as cell_text does: text as is, floats as repr, ints as str.
+_CSV_AS_IS = frozenset({str, float, int, type(None)})
 
 
 def to_json_text(comparison: Comparison) -> str:

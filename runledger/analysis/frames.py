@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -48,25 +49,19 @@ RUN_COLUMNS = (
 )
 
 
-def _row(run: RunRow) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "id": run.id,
-        "name": run.name,
-        "status": run.status,
-        "exit_code": run.exit_code,
-        "commit": run.commit,
-        "branch": run.branch,
-        "started_at": run.started_at,
-        "duration_s": run.duration_s,
-        "user": run.user,
-        "host": run.host,
-        "command": shlex.join(run.command),
-        "tags": run.all_tags,
-        "reproduces": run.reproduces,
-        "parent": run.parent,
-        "sweep": run.sweep,
-    }
-    return row
+def _command_line(command: Sequence[str], quoted: dict[str, str]) -> str:
+    """``shlex.join(command)``, quoting each distinct argument once (sweeps repeat them)."""
+    parts = []
+    for arg in command:
+        text = quoted.get(arg)
+        if text is None:
+            text = quoted[arg] = shlex.quote(arg)
+        parts.append(text)
+    return " ".join(parts)
+
+
+# The RunRow attribute of each of RUN_COLUMNS (the command is joined below).
+_ATTRIBUTES = {"tags": "all_tags"}
 
 
 def runs_frame(runs: Sequence[Run | RunRow]) -> pd.DataFrame:
@@ -75,10 +70,11 @@ def runs_frame(runs: Sequence[Run | RunRow]) -> pd.DataFrame:
     metrics = [row.metrics for row in rows]
     param_keys = list(dict.fromkeys(key for row in params for key in row))
     metric_keys = list(dict.fromkeys(key for row in metrics for key in row))
-    columns: dict[str, list[Any]] = {key: [] for key in RUN_COLUMNS}
-    for row in rows:
-        for key, value in _row(row).items():
-            columns[key].append(value)
+    columns: dict[str, list[Any]] = {
+        key: list(map(attrgetter(_ATTRIBUTES.get(key, key)), rows)) for key in RUN_COLUMNS
+    }
+    quoted: dict[str, str] = {}
+    columns["command"] = [_command_line(command, quoted) for command in columns["command"]]
     for key in param_keys:
         columns[f"params.{key}"] = [row.get(key) for row in params]
     for key in metric_keys:

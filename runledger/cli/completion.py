@@ -122,7 +122,8 @@ def candidates(common_dir: Path | str, kind: Kind) -> list[str]:
         try:
             if kind == "run":
                 rows = db.execute(
-                    "SELECT id FROM runs WHERE effective = 1 ORDER BY started_at DESC"
+                    "SELECT id FROM runs WHERE effective = 1 AND error IS NULL "
+                    "ORDER BY started_at DESC"
                 ).fetchall()
                 return [row[0] for row in rows] + _team_tags(common_dir)
             values += _summary_values(db, "$.metrics" if kind == "metric" else "$.tags", kind)
@@ -145,7 +146,8 @@ def _summary_values(db: sqlite3.Connection, path: str, kind: Kind) -> list[str]:
     field, shape = ("key", "object") if kind == "metric" else ("value", "array")
     rows = db.execute(
         f"SELECT item.{field} FROM (SELECT summary, started_at FROM runs "
-        "WHERE effective = 1 AND json_valid(summary) ORDER BY started_at DESC LIMIT ?) AS recent, "
+        "WHERE effective = 1 AND error IS NULL AND json_valid(summary) "
+        "ORDER BY started_at DESC LIMIT ?) AS recent, "
         "json_each(recent.summary, ?) AS item "
         "WHERE json_type(recent.summary, ?) = ? AND item.type IS NOT 'null' "
         "ORDER BY recent.started_at DESC, item.id",

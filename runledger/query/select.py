@@ -46,8 +46,10 @@ def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         # Records hold plain dicts (from TOML); isinstance(Mapping) costs 10x more per value.
         if isinstance(value, dict) and value:
             flat.update(flatten(value, f"{prefix}{key}."))
-        else:
+        elif prefix or key.__class__ is not str:
             flat[f"{prefix}{key}"] = value
+        else:
+            flat[key] = value
     return flat
 
 

@@ -552,9 +552,7 @@ def create_refs_packed(repo: Repo, refs: Mapping[str, str]) -> bool:
                 return False
             header, entries = parsed
             wanted = {name.encode(): oid.encode() for name, oid in refs.items()}
-            if any(name in entries for name in wanted) or any(
-                (repo.common_dir / name).exists() for name in refs
-            ):
+            if any(name in entries for name in wanted) or _any_loose(repo, refs):
                 return False
             for name, oid in wanted.items():
                 entries[name] = oid + b" " + name + b"\n"
@@ -568,6 +566,25 @@ def create_refs_packed(repo: Repo, refs: Mapping[str, str]) -> bool:
         if not done:
             with contextlib.suppress(OSError):
                 os.unlink(lock)
+
+
+def _any_loose(repo: Repo, refs: Iterable[str]) -> bool:
+    """Whether one of ``refs`` exists as a loose ref file (or a folder of them). Each
+    folder is listed once: a stat per ref (pathlib's) took a second at 10,000 refs."""
+    listed: dict[str, set[str]] = {}
+    root = str(repo.common_dir)
+    for name in refs:
+        folder, _, leaf = name.rpartition("/")
+        names = listed.get(folder)
+        if names is None:
+            try:
+                names = set(os.listdir(os.path.join(root, folder)))
+            except (FileNotFoundError, NotADirectoryError):
+                names = set()
+            listed[folder] = names
+        if leaf in names:
+            return True
+    return False
 
 
 def _packed_entries(content: bytes) -> tuple[bytes, dict[bytes, bytes]] | None:

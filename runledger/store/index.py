@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import sys
@@ -41,9 +42,9 @@ import time
 import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from runledger import ids
 from runledger.errors import CorruptRecordError
@@ -59,7 +60,9 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 INDEX_FILE_NAME = "index.sqlite"
-LAYOUT_VERSION = 4  # 3: bad refs (name, id, object) are error rows; 4: listing columns
+# 3: bad refs (name, id, object) are error rows; 4: listing columns; 5: partial indexes,
+# run.toml as text in ``records``
+LAYOUT_VERSION = 5
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -71,8 +74,11 @@ _QUERY_CHUNK = 500
 PROGRESS_AFTER_S = 2.0
 
 # A rowid table: rows of 1-2 KB would spill into overflow pages in a WITHOUT ROWID table
-# (measured: 4.7 KB a run instead of 1.5). ``record`` is the decoded run.toml as JSON,
-# zlib-compressed (a third of the size; decompressing costs microseconds).
+# (measured: 4.7 KB a run instead of 1.5). Each run.toml is kept as written, in the table
+# ``records`` beside it (read by the few commands that show whole runs): encoding and
+# compressing every record again (JSON, zlib: what earlier layouts kept in ``record``) cost
+# a third of a first listing's time, and in the row itself it would leave one row a page
+# where listings read two or three. ``runs.record`` and ``runs.record_toml`` stay empty.
 _COLUMNS = """
     ref TEXT NOT NULL UNIQUE,
     id TEXT NOT NULL,
@@ -106,6 +112,10 @@ _COLUMNS = """
     author,
     inputs_digest
 """
+# runs_newest holds only the readable runs a listing shows (and their parent, for the top-level
+# test): counting them, or finding the few unreadable or reproducing ones, reads an index
+# instead of every row (each row is 2-3 KB: 20 ms a pass at 10,000 runs); runs_oid finds the
+# runs whose files.toml holds a file (``which``) without a pass over every row.
 # The listing columns (after ``error``) are what ``ls``, ``compare`` and ``load_runs`` read:
 # each run's scalars, and its params, last metric values, exec tags and command as small JSON
 # texts that SQLite's JSON functions filter and sort on (query/where_sql.py). ``plain`` is 0
@@ -114,10 +124,20 @@ _COLUMNS = """
 # They have no declared type, so SQLite stores each value as it comes (a name that is a
 # number stays a number, as ``--where`` sees it in Python).
 COLUMN_COUNT = 31
+# The columns of temp.incoming as ``runs`` keeps them: the run.toml text goes to ``records``.
+_STORED = ", ".join(
+    "NULL" if name == "record_toml" else name
+    for name in (line.split()[0].rstrip(",") for line in _COLUMNS.strip().splitlines())
+)
 _LAYOUT = f"""
 CREATE TABLE runs ({_COLUMNS});
 CREATE INDEX runs_id ON runs (id);
-CREATE INDEX runs_newest ON runs (effective, started_at DESC, id DESC);
+CREATE INDEX runs_newest ON runs (started_at DESC, id DESC, parent)
+    WHERE effective = 1 AND error IS NULL;
+CREATE INDEX runs_bad ON runs (ref) WHERE error IS NOT NULL;
+CREATE INDEX runs_reproducing ON runs (reproduces) WHERE reproduces IS NOT NULL;
+CREATE INDEX runs_oid ON runs (oid);
+CREATE TABLE records (ref TEXT PRIMARY KEY, toml TEXT NOT NULL);
 CREATE INDEX runs_sweep ON runs (sweep) WHERE sweep IS NOT NULL;
 CREATE INDEX runs_parent ON runs (parent) WHERE parent IS NOT NULL;
 CREATE TABLE loose_refs (ref TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -140,11 +160,14 @@ _TOP_LEVEL = (
 )
 # One JSON text per row for what a RunRow needs beyond scalars: one json.loads, not four.
 _ROW_JSON = "'[' || command || ',' || tags || ',' || params || ',' || metrics || ']'"
+_ROW_LACKS = "(command IS NULL OR tags IS NULL OR params IS NULL OR metrics IS NULL)"
+# A run's run.toml text, in a query over ``runs``.
+_RECORD_TOML = "(SELECT toml FROM records WHERE records.ref = runs.ref)"
 _ROW_COLUMNS = (
     "id, status, started_at, ended_at, duration_s, git_commit, branch, exit_code, name, user, "
     f"host, note, reproduces, parent, sweep, verdict, {_ROW_JSON}, ref, "
-    f"CASE WHEN ({_ROW_JSON}) IS NULL THEN record END, "
-    f"CASE WHEN ({_ROW_JSON}) IS NULL THEN record_toml END, author, inputs_digest"
+    f"CASE WHEN {_ROW_LACKS} THEN record END, "
+    f"CASE WHEN {_ROW_LACKS} THEN {_RECORD_TOML} END, author, inputs_digest"
 )
 
 
@@ -182,11 +205,12 @@ def index_path(repo: git.Repo) -> Path:
 
 def summary_text(run: Run) -> str:
     """One run's ``ls --json`` object on one line."""
-    return json.dumps(run.summary_json(), ensure_ascii=False, allow_nan=False)
+    return _SUMMARY.encode(run.summary_json())
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
+    """One ref's row as parsing workers hand it back: a tuple, cheap to pickle."""
+
     ref: str
     id: str
     mirror: bool
@@ -237,22 +261,21 @@ def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
             raise CorruptRecordError(f"{ref}: its {RUN_FILE} says it is run {run.id}")
     except CorruptRecordError as exc:
         return _Row(ref, run_id, mirror, oid, error=str(exc))
-    record: bytes | None
-    try:
-        # JSON keeps every value run.toml can hold (NaN, big ints, lone surrogates) except
-        # TOML dates, which only a config file could bring: those rows keep the TOML text.
-        record, record_toml = zlib.compress(_compact(data).encode(), 1), None
-    except TypeError:
-        record, record_toml = None, text
+    # Lone surrogates (text SQLite and strict JSON cannot hold) only come from runledger's
+    # marker tables: UTF-8 text and TOML's escapes cannot carry them.
+    clean = tomlcodec.MARKER not in text
     summary: str | None
     try:
         summary = summary_text(run)
-        summary.encode()
+        if not clean:
+            summary.encode()
     except (ValueError, UnicodeEncodeError):
         summary = None  # built when printed, where the same error reaches the user
+    # The record is run.toml's text as it is: encoding it again (JSON, zlib) cost a third
+    # of a first listing's time; the few commands that read whole records parse it.
     return _Row(
-        ref, run_id, mirror, oid, run.started_at, run.status, run.reproduces, record,
-        record_toml, summary, None, _listing(run),
+        ref, run_id, mirror, oid, run.started_at, run.status, run.reproduces, None, text,
+        summary, None, _listing(run, clean),
     )  # fmt: skip
 
 
@@ -261,8 +284,6 @@ def explain_missing(repo: git.Repo, rows: list[_Row]) -> list[_Row]:
     lacking = [row for row in rows if row.error is not None and row.error.endswith(RUN_FILE)]
     if not lacking:
         return rows
-    from dataclasses import replace
-
     types = git.object_types(repo, [row.oid for row in lacking])
     explained = {}
     for row in lacking:
@@ -271,35 +292,48 @@ def explain_missing(repo: git.Repo, rows: list[_Row]) -> list[_Row]:
             explained[row.ref] = f"{row.ref}: points at {row.oid[:12]}, a missing object"
         elif kind != "commit":
             explained[row.ref] = f"{row.ref}: points at a {kind}, not a run commit"
-    return [replace(row, error=explained[row.ref]) if row.ref in explained else row for row in rows]
+    return [row._replace(error=explained[row.ref]) if row.ref in explained else row for row in rows]
 
 
-def _listing(run: Run) -> tuple[Any, ...]:
-    """The listing columns of a readable run (see _COLUMNS)."""
-    row = RunRow.of(run)
+def _listing(run: Run, clean: bool = False) -> tuple[Any, ...]:
+    """The listing columns of a readable run (see _COLUMNS); ``clean``: it holds no lone
+    surrogate (so no text needs checking for one)."""
+    # The fields RunRow.of reads, taken straight from the run (no row object per run).
+    metrics_of = {
+        name: summary.last if math.isfinite(summary.last) else None
+        for name, summary in run.metrics.items()
+    }
     params: str | None
     try:
-        params = _strict(row.params)
+        params = _strict(run.params, clean)
         plain = 1
     except ValueError:  # NaN or infinity: kept for compare, filtered in Python
-        params, plain = _compact(row.params), 0
+        params, plain = _compact(run.params), 0
     except (TypeError, UnicodeEncodeError):  # TOML dates, lone surrogates: read the record
         params, plain = None, 0
     try:
-        texts: tuple[str | None, ...] = (_strict(list(row.command)), _strict(list(row.tags)))
-        metrics: str | None = _strict(row.metrics)
+        texts: tuple[str | None, ...] = (
+            _strict(list(run.command), clean),
+            _strict(list(run.tags), clean),
+        )
+        metrics: str | None = _strict(metrics_of, clean)
     except (TypeError, ValueError, UnicodeEncodeError):
         texts, metrics, params, plain = (None, None), None, None, 0
     scalars = (
-        row.name, row.exit_code, row.commit, row.branch, row.ended_at, row.duration_s,
-        row.user, row.host, row.note, row.parent, row.sweep,
+        run.name, run.exit_code, run.git.commit, run.git.branch, run.ended_at, run.duration_s,
+        run.user, run.host, run.note, _text_or_none(run.parent), _text_or_none(run.sweep),
     )  # fmt: skip
-    provenance = (row.verdict, row.author, row.inputs_digest)
-    if not all(_storable(value) for value in (*scalars, *provenance)):
+    verdict = run.reproduction.verdict if run.reproduction else None
+    provenance = (verdict, run.author, run.inputs_digest)
+    if not clean and not all(_storable(value) for value in (*scalars, *provenance)):
         # Text SQLite cannot hold (lone surrogates from undecodable bytes): the row is read
         # from its record and filtered in Python.
         return (None,) * (COLUMN_COUNT - 16) + (0, None, None, None)
     return (*scalars, *texts, params, metrics, plain, *provenance)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None  # as RunRow.of reads parent and sweep
 
 
 def _storable(value: Any) -> bool:
@@ -312,14 +346,21 @@ def _storable(value: Any) -> bool:
     return True
 
 
-def _strict(data: Any) -> str:
-    text = json.dumps(data, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
-    text.encode()
+# Made once: json.dumps with options builds an encoder on every call.
+_STRICT = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+_SUMMARY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
+def _strict(data: Any, clean: bool = False) -> str:
+    text = _STRICT.encode(data)
+    if not clean:
+        text.encode()
     return text
 
 
 def _compact(data: Any) -> str:
-    return json.dumps(data, allow_nan=True, separators=(",", ":"))
+    return _COMPACT.encode(data)
 
 
 def _decode_record(record: bytes | None, record_toml: str | None, where: str) -> Run:
@@ -516,7 +557,13 @@ class RunIndex:
                     chunk,
                 )
                 db.execute(f"DELETE FROM runs WHERE ref IN ({marks})", chunk)
-            db.execute("INSERT OR REPLACE INTO runs SELECT * FROM temp.incoming")
+                db.execute(f"DELETE FROM records WHERE ref IN ({marks})", chunk)
+            db.execute("DELETE FROM records WHERE ref IN (SELECT ref FROM temp.incoming)")
+            db.execute(
+                "INSERT INTO records SELECT ref, record_toml FROM temp.incoming "
+                "WHERE record_toml IS NOT NULL"
+            )
+            db.execute(f"INSERT OR REPLACE INTO runs SELECT {_STORED} FROM temp.incoming")
             # The row standing for each touched id: its local ref, else its first mirror.
             db.execute(
                 "UPDATE runs SET effective = (rowid = (SELECT r.rowid FROM runs r "
@@ -546,7 +593,7 @@ class RunIndex:
     def runs(self) -> Iterator[Run]:
         """Every readable run, newest first (by start time, then id)."""
         query = (
-            "SELECT ref, record, record_toml FROM runs WHERE effective = 1 AND error IS NULL "
+            f"SELECT ref, record, {_RECORD_TOML} FROM runs WHERE effective = 1 AND error IS NULL "
             "ORDER BY started_at DESC, id DESC"
         )
         for ref, record, record_toml in self.db.execute(query):
@@ -559,7 +606,8 @@ class RunIndex:
             chunk = list(refs[start : start + _QUERY_CHUNK])
             marks = ",".join("?" * len(chunk))
             for ref, record, record_toml, error in self.db.execute(
-                f"SELECT ref, record, record_toml, error FROM runs WHERE ref IN ({marks})", chunk
+                f"SELECT ref, record, {_RECORD_TOML}, error FROM runs WHERE ref IN ({marks})",
+                chunk,
             ):
                 found[ref] = (record, record_toml, error)
         for ref in refs:
@@ -589,7 +637,7 @@ class RunIndex:
     ) -> Iterator[tuple[str, str]]:
         """(id, ``ls --json`` object on one line) of each readable run, newest first; only
         those ``ids`` names when given."""
-        query = "SELECT ref, id, summary, record, record_toml FROM runs "
+        query = f"SELECT ref, id, summary, record, {_RECORD_TOML} FROM runs "
         query += "WHERE effective = 1 AND error IS NULL"
         args: list[Any] = []
         if ids is not None:
@@ -794,15 +842,16 @@ def _row_of(found: tuple[Any, ...], team_tags: dict[str, list[str]]) -> RunRow:
     if found[16] is None:  # values JSON cannot hold (TOML dates): from the record
         run = _decode_record(found[18], found[19], found[17])
         return replace(RunRow.of(run), team_tags=team)
-    command, tags, params, metrics = json.loads(found[16])
+    command, tags, params, metrics = _loads(found[16])
+    # Positional, in RunRow's field order (the fastest way to build one).
     return RunRow(
-        id=found[0], status=found[1], started_at=found[2], ended_at=found[3],
-        duration_s=found[4], commit=found[5], branch=found[6], exit_code=found[7],
-        name=found[8], user=found[9], host=found[10], note=found[11], reproduces=found[12],
-        parent=found[13], sweep=found[14], verdict=found[15], command=tuple(command),
-        tags=tuple(tags), params=params, metrics=metrics, team_tags=team, author=found[20],
-        inputs_digest=found[21],
+        found[0], found[1], found[2], found[3], found[4], tuple(command), found[5], found[6],
+        found[7], found[8], found[9], found[10], found[20], params, metrics, tuple(tags), team,
+        found[11], found[12], found[13], found[14], found[21], found[15],
     )  # fmt: skip
+
+
+_loads = json.JSONDecoder().decode
 
 
 def _result(
