@@ -41,6 +41,7 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -488,23 +489,32 @@ def _changed_since(path: Path, before: os.stat_result) -> bool:
 
 
 def _progress_callback(advance: Advance, also: Advance | None = None) -> Any:
-    """An fsspec Callback that forwards each chunk's size to ``advance`` (and ``also``)
-    (fsspec is imported lazily)."""
+    """An fsspec Callback that forwards each chunk's size to ``advance`` (and ``also``)."""
+    return _forwarding_class()(advance, also)
+
+
+@functools.cache
+def _forwarding_class() -> Any:
+    """The Callback class of ``_progress_callback``, made once (fsspec is imported lazily)."""
     from fsspec.callbacks import Callback
 
     class Forward(Callback):  # type: ignore[misc]
-        seen = 0
+        def __init__(self, advance: Advance, also: Advance | None) -> None:
+            super().__init__()
+            self.seen = 0
+            self.advance = advance
+            self.also = also
 
         def relative_update(self, inc: int = 1) -> None:
             self.seen += inc
-            advance(inc)
-            if also is not None:
-                also(inc)
+            self.advance(inc)
+            if self.also is not None:
+                self.also(inc)
 
         def absolute_update(self, value: int) -> None:
             self.relative_update(value - self.seen)
 
-    return Forward()
+    return Forward
 
 
 def _timestamp(value: Any) -> float | None:
@@ -528,7 +538,7 @@ class _Follower:
         self.buffer = bytearray(min(READ_SIZE, max(size, 0) + 1))
         self.hashed = 0
         self.written = 0
-        self.woken = 0
+        self.due = self.STEP  # bytes written at which the hashing thread is next woken
         self.changed = threading.Condition()
 
     def __enter__(self) -> _Follower:
@@ -539,8 +549,7 @@ class _Follower:
 
     def wrote(self, nbytes: int) -> None:
         self.written += nbytes
-        if self.written - self.woken >= self.STEP:
-            self.woken = self.written
+        if self.written >= self.due:
             self.wake()
 
     def wake(self) -> None:
@@ -551,12 +560,12 @@ class _Follower:
         """Until a stretch is written to hash, or ``done()`` (checked under the lock that
         ``wake`` takes, so no wake-up is missed)."""
         with self.changed:
-            self.changed.wait_for(
-                lambda: done() or self.written - self.hashed >= self.STEP, timeout=1.0
-            )
+            self.changed.wait_for(lambda: done() or self.written >= self.due, timeout=1.0)
 
     def catch_up(self, limit: int | None) -> None:
-        """Hash the file's bytes up to ``limit`` (None: to its end) that are written."""
+        """Hash the file's bytes up to ``limit`` (None: to its end) that are written; the
+        next wake-up is due a STEP further on (bytes still in the writer's buffer wait)."""
+        self.due = self.written + self.STEP
         view = memoryview(self.buffer)
         while limit is None or self.hashed < limit:
             room = len(view) if limit is None else min(len(view), limit - self.hashed)
