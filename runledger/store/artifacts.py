@@ -33,8 +33,9 @@ Decisions:
   ``PART_CONCURRENCY`` parts of ``CHUNK_SIZE`` at a time (s3fs would otherwise read ten
   parts at once). The transfers hold all uploads together to a budget
   (``transfers.UPLOAD_MEMORY``); the HTTP client keeps a copy of what it sends, so the
-  process peaks at about twice the bytes held (+192 MiB for one 96 MiB file). A download is one streamed GET (``RANGE_CONCURRENCY``: recent
-  s3fs would otherwise download a file above 50 MiB as ten 50 MiB ranges held in memory).
+  process peaks at about twice the bytes held (+192 MiB for one 96 MiB file). A download is
+  one streamed GET (``RANGE_CONCURRENCY``: recent s3fs would otherwise download a file above
+  50 MiB as ten 50 MiB ranges held in memory).
 - fsspec and the provider package are optional (extras ``runledger[s3]``, ``[gcs]``,
   ``[azure]``, ``[ssh]``), imported only here and only when a store is used.
 """
