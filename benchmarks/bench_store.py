@@ -160,10 +160,12 @@ def load_before(checkout: Path) -> Any:
     """An earlier runledger (``checkout``/runledger, e.g. a ``git worktree`` of main) as a
     package of its own, ``runledger_before``, so that it runs in this process beside this
     one: its files are copied to a temporary folder with their imports renamed."""
+    import atexit
     import importlib
     import re
 
     folder = Path(tempfile.mkdtemp(prefix="bench-store-before-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     shutil.copytree(checkout / "runledger", folder / "runledger_before")
     pattern = re.compile(r"\b(from|import) runledger(\.| import)")
     for path in (folder / "runledger_before").rglob("*.py"):
