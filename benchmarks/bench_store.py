@@ -26,6 +26,10 @@ neither side is favoured:
 
 The medians of --repeats trials are printed with runledger's share of the plain throughput,
 and the lowest and highest share seen, since a shared machine's load moves single trials.
+On a machine shared with other work, wall time measures the load as much as the code: each
+line also gives the median CPU time each side spent (this process's threads, the git
+processes it waited for, and moto's server process on Linux for S3) and runledger's share by
+CPU (plain CPU / runledger CPU).
 ``--before CHECKOUT`` measures an earlier runledger (a ``git worktree add --detach DIR REV``)
 as a third side of the same trials, so a change is judged under the same load.
 """
@@ -115,10 +119,35 @@ def wait_for(port: int) -> None:
     raise SystemExit(f"moto's server did not start on port {port}")
 
 
-def timed(action: Callable[..., object], *args: Any, **kwargs: Any) -> float:
+SERVER_PID: list[int] = []  # moto's server, whose CPU time each transfer also costs
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process (all its threads), of the children it waited for (git), and
+    of moto's server process."""
+    total = time.process_time()
+    if sys.platform != "win32":
+        import resource
+
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        total += children.ru_utime + children.ru_stime
+    for pid in SERVER_PID:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def timed(action: Callable[..., object], cpu: list[float], *args: Any, **kwargs: Any) -> float:
+    """Wall seconds of ``action(*args, **kwargs)``; its CPU seconds are appended to ``cpu``."""
+    used = cpu_seconds()
     start = time.perf_counter()
     action(*args, **kwargs)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    cpu.append(cpu_seconds() - used)
+    return wall
 
 
 def fresh_fs(url: str) -> tuple[Any, str]:
@@ -131,10 +160,12 @@ def load_before(checkout: Path) -> Any:
     """An earlier runledger (``checkout``/runledger, e.g. a ``git worktree`` of main) as a
     package of its own, ``runledger_before``, so that it runs in this process beside this
     one: its files are copied to a temporary folder with their imports renamed."""
+    import atexit
     import importlib
     import re
 
     folder = Path(tempfile.mkdtemp(prefix="bench-store-before-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     shutil.copytree(checkout / "runledger", folder / "runledger_before")
     pattern = re.compile(r"\b(from|import) runledger(\.| import)")
     for path in (folder / "runledger_before").rglob("*.py"):
@@ -156,6 +187,7 @@ def measure(
     total = sum(os.path.getsize(path) for path in files)
     run = Ledger(repo).read(run_id)
     times: dict[str, list[float]] = {key: [] for key in ("pu", "pd", "ou", "od", "bu", "bd")}
+    cpu: dict[str, list[float]] = {key: [] for key in times}
     scratch = Path(tempfile.mkdtemp(prefix="bench-store-out-"))
     cleaner, base = fresh_fs(base_url)
     for trial in range(repeats):
@@ -163,28 +195,28 @@ def measure(
         def plain(trial: int = trial) -> None:
             fs, prefix = fresh_fs(f"{base_url}/plain-{trial}")
             fs.makedirs(prefix, exist_ok=True)  # a local folder must exist; a no-op on S3
-            times["pu"].append(timed(fs.put, files, prefix + "/"))
+            times["pu"].append(timed(fs.put, cpu["pu"], files, prefix + "/"))
             out = scratch / f"plain-{trial}"
             out.mkdir()
             fs, prefix = fresh_fs(f"{base_url}/plain-{trial}")
-            times["pd"].append(timed(fs.get, prefix + "/", f"{out}/", recursive=True))
+            times["pd"].append(timed(fs.get, cpu["pd"], prefix + "/", f"{out}/", recursive=True))
 
         def ours(trial: int = trial) -> None:
             store = ObjectStore.open(f"{base_url}/ours-{trial}")
-            times["ou"].append(timed(push_runs, repo, store, [run_id], jobs=jobs))
+            times["ou"].append(timed(push_runs, cpu["ou"], repo, store, [run_id], jobs=jobs))
             store = ObjectStore.open(f"{base_url}/ours-{trial}")
             wanted = plan_get(run, [], scratch / f"ours-{trial}", include_inputs=False)
-            times["od"].append(timed(get_files, repo, store, wanted, jobs=jobs))
+            times["od"].append(timed(get_files, cpu["od"], repo, store, wanted, jobs=jobs))
 
         def earlier(trial: int = trial) -> None:
             old = before
             old_repo = old.git.discover(repo.root)
             old_run = old.Ledger(old_repo).read(run_id)
             store = old.ObjectStore.open(f"{base_url}/before-{trial}")
-            times["bu"].append(timed(old.push_runs, old_repo, store, [run_id]))
+            times["bu"].append(timed(old.push_runs, cpu["bu"], old_repo, store, [run_id]))
             store = old.ObjectStore.open(f"{base_url}/before-{trial}")
             wanted = old.plan_get(old_run, [], scratch / f"before-{trial}", include_inputs=False)
-            times["bd"].append(timed(old.get_files, old_repo, store, wanted))
+            times["bd"].append(timed(old.get_files, cpu["bd"], old_repo, store, wanted))
 
         sides = [plain, ours] + ([earlier] if before is not None else [])
         shift = trial % len(sides)  # each side goes first, second (third) in turn
@@ -211,6 +243,17 @@ def measure(
         if before is not None:
             before_rate = rate(statistics.median(times["b" + key]))
             line += f"   before {before_rate:7.1f} MB/s {before_rate / plain_rate * 100:5.1f}%"
+        plain_cpu = statistics.median(cpu["p" + key])
+        ours_cpu = statistics.median(cpu["o" + key])
+        line += (
+            f"\n{'':4} {'':8}  cpu: fsspec {plain_cpu * 1e3:6.0f} ms  runledger "
+            f"{ours_cpu * 1e3:6.0f} ms  {plain_cpu / ours_cpu * 100:5.1f}% by CPU"
+        )
+        if before is not None:
+            before_cpu = statistics.median(cpu["b" + key])
+            line += (
+                f"   before {before_cpu * 1e3:6.0f} ms {plain_cpu / before_cpu * 100:5.1f}% by CPU"
+            )
         lines.append(line)
         print(line, flush=True)
     return lines
@@ -234,6 +277,8 @@ def start_moto() -> subprocess.Popen[bytes]:
     )
     wait_for(port)
     boto3.client("s3").create_bucket(Bucket="bench-bucket")
+    if Path(f"/proc/{server.pid}/stat").exists():
+        SERVER_PID.append(server.pid)
     return server
 
 

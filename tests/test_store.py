@@ -379,6 +379,29 @@ def test_resume_after_a_killed_upload_skips_what_finished(repo: Repo, tmp_path: 
     assert len(stored_objects(objects_dir)) == 24
 
 
+def test_a_push_removes_what_a_killed_push_left_in_the_stores_tmp(
+    repo: Repo, tmp_path: Path
+) -> None:
+    store_root = tmp_path / "store"
+    repo.git("config", "runledger.store", store_root.as_uri())
+    run_id = train(repo)
+    (store_root / "tmp").mkdir(parents=True)
+    left = store_root / "tmp" / "0123456789abcdef"  # a killed push's partial copy
+    left.write_bytes(b"partial")
+    two_hours_ago = time.time() - 7200
+    os.utime(left, (two_hours_ago, two_hours_ago))
+    running = store_root / "tmp" / "fedcba9876543210"  # another push's upload, in flight
+    running.write_bytes(b"in flight")
+
+    pushed = repo.cli("store", "push", run_id, "--json")
+
+    assert pushed.exit_code == 0, pushed.stderr
+    assert pushed.json()["uploaded"] == 2
+    assert not left.exists()
+    assert running.read_bytes() == b"in flight"
+    assert sorted(path.name for path in (store_root / "tmp").iterdir()) == [running.name]
+
+
 def stored_objects(objects_dir: Path) -> list[Path]:
     return sorted(path for path in objects_dir.rglob("*") if path.is_file())
 
@@ -531,8 +554,9 @@ def test_a_multipart_upload_killed_midway_leaves_no_object_on_s3(
     import boto3
 
     repo.git("config", "runledger.store", s3_url)
+    # above SINGLE_PUT_LIMIT (100 MiB), so sent in parts (a smaller file is one put)
     code = (
-        "import os; os.makedirs('models'); open('models/big.bin', 'wb').write(os.urandom(56 << 20))"
+        "import os; os.makedirs('models'); open('models/big.bin','wb').write(os.urandom(13 << 23))"
     )
     run_id = train_with(repo, code)
     bucket = s3_url.split("/")[2]
@@ -730,7 +754,64 @@ def test_memory_stays_bounded_for_a_large_object_on_s3(
     assert status == 0
 
     assert (repo.path / "back/models/big.bin").stat().st_size == 15 << 23  # 120 MiB
-    # one 16 MiB part at a time (and the copies the HTTP client makes of it), not ten parts
-    # or ten 50 MiB ranges of the file at once
+    # above SINGLE_PUT_LIMIT: two 16 MiB parts at a time (and the copy the HTTP client makes
+    # of them: 64 MiB measured), not ten parts or ten 50 MiB ranges of the file at once
     assert pushing - baseline < 80, (baseline, pushing)
     assert getting - baseline < 80, (baseline, getting)
+
+
+def test_a_manifest_reads_back_as_written_whatever_its_paths() -> None:
+    from runledger.analysis.transfers import manifest_text
+    from runledger.model import tomlcodec
+
+    def document(*paths: str) -> dict[str, object]:
+        objects = [
+            {
+                "role": "artifact",
+                "path": path,
+                "size": 10**12 + i,
+                "sha256": sha(path.encode(errors="surrogateescape")),
+            }
+            for i, path in enumerate(paths)
+        ]
+        return {
+            "version": 1,
+            "run": "0" * 26,
+            "pushed_at": "2026-12-06T22:00:00Z",
+            "pushed_by": "Ann <ann@example.com>",
+            "objects": objects,
+        }
+
+    plain = document("models/model.joblib", "models/é ü/∂.bin", "a b/c.d")
+    assert tomlcodec.loads(manifest_text(plain)) == plain
+    assert manifest_text(plain).count("[[objects]]") == 3
+    odd = ['say "hi".txt', "back\\slash", "tab\there", "bad\udcff.pt", "new\nline"]
+    for path in odd:  # written through the general writer, read back the same
+        each = document("models/model.joblib", path)
+        assert tomlcodec.loads(manifest_text(each)) == each
+    missing = {**document("a"), "not_stored": ["b", 'c "quoted"']}
+    assert tomlcodec.loads(manifest_text(missing)) == missing
+    assert tomlcodec.loads(manifest_text(document())) == document()
+
+
+def test_parallel_keeps_order_and_stops_at_the_first_error() -> None:
+    import threading
+
+    from runledger.analysis.transfers import _parallel
+
+    assert _parallel(4, list(range(50)), lambda n: n * n) == [n * n for n in range(50)]
+    assert _parallel(4, [], lambda n: n) == []
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def task(n: int) -> int:
+        with lock:
+            started.append(n)
+        if n == 3:
+            raise ValueError("three")
+        time.sleep(0.001)
+        return n
+
+    with pytest.raises(ValueError, match="three"):
+        _parallel(2, list(range(200)), task)
+    assert 3 in started and len(started) < 200  # what was not started is not run

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, Protocol
@@ -49,8 +49,9 @@ Role = Literal["artifact", "input"]
 # small objects move at 70% of a plain fsspec copy's rate with 8 (which sends up to 128 at
 # once) and at 80-90% with 32 (benchmarks/bench_store.py); memory is held to UPLOAD_MEMORY.
 DEFAULT_JOBS = 32
-# Bytes of files being uploaded that may be in memory at once, whatever --jobs is: s3fs reads
-# a file below two CHUNK_SIZE parts whole (one put), and a larger one a part at a time.
+# Bytes of files being uploaded that may be in memory at once, whatever --jobs is: each
+# upload holds ObjectStore.upload_memory(size) (a file below SINGLE_PUT_LIMIT whole, a larger
+# one PART_CONCURRENCY parts).
 UPLOAD_MEMORY = 16 * CHUNK_SIZE
 # A folder of this machine's (file://) is copied by the kernel and hashed by the CPU: threads
 # beyond a few only contend for the CPU.
@@ -140,31 +141,66 @@ def local_path(repo: git.Repo, record: FileRecord) -> Path:
     return path if path.is_absolute() else repo.root / path
 
 
-def local_paths(repo: git.Repo, pointer: Pointer) -> list[Path]:
+def local_paths(repo: git.Repo, pointer: Pointer) -> Iterator[str]:
     """Where this machine may still hold the pointer's bytes: its recorded path in the work
     tree and, for a reproduction, the copy ``reproduce`` kept of the re-run's outputs (the
-    re-run wrote them in a work tree of its own, removed since)."""
-    paths = [local_path(repo, pointer.record)]
-    if not Path(pointer.record.path).is_absolute():
-        kept = repo.runledger_dir / KEPT_OUTPUTS_DIR / ids.short_id(pointer.run_id)
-        paths.append(kept / pointer.record.path)
-    return paths
+    re-run wrote them in a work tree of its own, removed since). Made as they are asked for
+    (the first is almost always the one), as strings (thousands of pathlib joins cost a
+    push of small files more than its manifest)."""
+    recorded = pointer.record.path
+    if os.path.isabs(recorded):
+        yield recorded
+        return
+    yield os.path.join(repo.root, recorded)
+    kept = os.path.join(repo.runledger_dir, KEPT_OUTPUTS_DIR, ids.short_id(pointer.run_id))
+    yield os.path.join(kept, recorded)
 
 
 def _parallel(jobs: int, work: Sequence[Any], task: Any) -> list[Any]:
-    """``task(item)`` for each item on ``jobs`` threads, in order; the first error is raised
-    once the running tasks end (the others are cancelled)."""
+    """``task(item)`` for each item on ``jobs`` threads, results in order; the first error is
+    raised once the running tasks end (the items not started are not run).
+
+    Each thread takes the next item from a shared iterator: no future, queue entry and
+    wake-up per item (for many small files, a thread pool's bookkeeping cost more than
+    copying them).
+    """
     if not work:
         return []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures: list[Future[Any]] = [pool.submit(task, item) for item in work]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = [future for future in futures if future.done() and future.exception()]
-        if failed:
-            for future in futures:
-                future.cancel()
-            raise failed[0].exception()  # type: ignore[misc]
-        return [future.result() for future in futures]
+    results: list[Any] = [None] * len(work)
+    pending = iter(enumerate(work))
+    lock = threading.Lock()
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        while True:
+            with lock:
+                if errors:
+                    return
+                taken = next(pending, None)
+            if taken is None:
+                return
+            try:
+                results[taken[0]] = task(taken[1])
+            except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                with lock:
+                    errors.append(error)
+                return
+
+    threads = [threading.Thread(target=run, daemon=True) for _ in range(min(jobs, len(work)))]
+    try:
+        for thread in threads[1:]:
+            thread.start()
+        run()  # this thread is one of the workers
+    finally:
+        if sys.exc_info()[0] is not None:
+            with lock:  # interrupted: start nothing more
+                errors.append(KeyboardInterrupt())
+        for thread in threads[1:]:
+            if thread.ident is not None:
+                thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 def stored_sizes(
@@ -204,6 +240,28 @@ def stored_sizes(
                 (sha, size) for sha, size in zip(one_by_one, sizes, strict=True) if size is not None
             )
     return {sha: found.get(sha) for sha in unique}
+
+
+class _LazyHashCache:
+    """The hash cache, opened only once a file must be hashed (a push of files unchanged since
+    their run, or a get into an empty folder, hashes none)."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.path = cache_path_for(repo.common_dir)
+        self.cache: HashCache | None = None
+
+    def __enter__(self) -> _LazyHashCache:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.cache is not None:
+            self.cache.close()
+
+    def hash_file(self, path: str | Path, st: os.stat_result) -> str:
+        if self.cache is None:
+            self.cache = HashCache(self.path)
+            self.cache.open()
+        return self.cache.hash_file(path, st)
 
 
 class _Budget:
@@ -277,7 +335,7 @@ def push_runs(
     report = PushReport(store.shown)
     jobs = min(jobs, LOCAL_JOBS) if store.local else jobs
     ledger = Ledger(repo)
-    runs = [ledger.read(run_id) for run_id in dict.fromkeys(run_ids)]
+    runs = [ledger.read_files(run_id) for run_id in dict.fromkeys(run_ids)]
     by_run = {run.id: pointers_of(run, include_inputs) for run in runs}
     objects: dict[str, list[Pointer]] = {}
     for found in by_run.values():
@@ -292,14 +350,14 @@ def push_runs(
     sources, lost = _local_sources(repo, [(sha, objects[sha]) for sha in missing])
     for pointer, why in lost:
         report.lost.append(f"{ids.short_id(pointer.run_id)} {pointer.record.path}: {why}")
-    total = sum(os.stat(path).st_size for path in sources.values())
+    total = sum(objects[sha][0].record.size for sha in sources)
     lock = threading.Lock()
     memory = _Budget(UPLOAD_MEMORY)
+    if sources:
+        store.remove_stale_temporaries()  # what a killed push left in <url>/tmp/
 
     def upload(sha: str) -> str:
-        size = objects[sha][0].record.size
-        # a local folder's copy is the kernel's, through no buffer of ours
-        with memory.hold(0 if store.local else min(size, 2 * CHUNK_SIZE)):
+        with memory.hold(store.upload_memory(objects[sha][0].record.size)):
             store.upload(sources[sha], sha, progress.advance)
         with lock:
             report.uploaded += 1
@@ -336,17 +394,17 @@ def _local_sources(
     """
     sources: dict[str, Path] = {}
     lost: list[tuple[Pointer, str]] = []
-    with HashCache(cache_path_for(repo.common_dir)) as cache:
+    with _LazyHashCache(repo) as cache:
         for sha, pointers in wanted:
             why = "missing here"
-            places = [(path, each) for each in pointers for path in local_paths(repo, each)]
+            places = ((path, each) for each in pointers for path in local_paths(repo, each))
             for path, pointer in places:
                 try:
                     st = os.stat(path)
                     if st.st_size == pointer.record.size and (
                         _as_recorded(st, pointer.record) or cache.hash_file(path, st) == sha
                     ):
-                        sources[sha] = path
+                        sources[sha] = Path(path)
                         break
                     why = "changed here since the run"
                 except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
@@ -398,7 +456,54 @@ def _write_manifest(
     }
     if missing:
         document["not_stored"] = missing
-    store.write_manifest(run.id, tomlcodec.dumps(document).encode())
+    store.write_manifest(run.id, manifest_text(document).encode())
+
+
+def _plain(text: str) -> bool:
+    """Whether ``text`` is a TOML basic string as it is between its quotes."""
+    return text.isprintable() and '"' not in text and "\\" not in text
+
+
+def manifest_text(document: dict[str, Any]) -> str:
+    """The manifest as TOML: written directly when every string is plain text (a manifest of
+    thousands of objects took longer through the general writer than uploading them),
+    through ``tomlcodec`` otherwise (a path with quotes, control characters, or bytes that
+    are not UTF-8). ``tomlcodec.loads`` gives back ``document`` either way."""
+    objects = document["objects"]
+    head = {key: value for key, value in document.items() if key != "objects"}
+    strings = [value for value in head.values() if isinstance(value, str)]
+    strings += [item for value in head.values() if isinstance(value, list) for item in value]
+    plain = all(isinstance(item, str) and _plain(item) for item in strings) and all(
+        set(entry) == {"role", "path", "size", "sha256"}
+        and isinstance(entry["size"], int)
+        and not isinstance(entry["size"], bool)
+        and tomlcodec.INT64_MIN <= entry["size"] <= tomlcodec.INT64_MAX
+        and all(_plain(entry[key]) for key in ("role", "path", "sha256"))
+        for entry in objects
+    )
+    scalars = all(
+        isinstance(value, int | str | list) and not isinstance(value, bool)
+        for value in head.values()
+    )
+    if not plain or not scalars:
+        return tomlcodec.dumps(document)
+    lines = []
+    for key, value in head.items():
+        if isinstance(value, list):
+            shown = ", ".join(f'"{item}"' for item in value)
+            lines.append(f"{key} = [{shown}]")
+        elif isinstance(value, str):
+            lines.append(f'{key} = "{value}"')
+        else:
+            lines.append(f"{key} = {int(value)}")
+    if not objects:
+        lines.append("objects = []")
+    for entry in objects:
+        lines.append(
+            f'\n[[objects]]\nrole = "{entry["role"]}"\npath = "{entry["path"]}"\n'
+            f'size = {entry["size"]}\nsha256 = "{entry["sha256"]}"'
+        )
+    return "\n".join(lines) + "\n"
 
 
 # --- pending runs ----------------------------------------------------------------------------
@@ -543,7 +648,7 @@ def get_files(
     jobs = min(jobs, LOCAL_JOBS) if store.local else jobs
     todo: list[Wanted] = []
     conflicts: list[str] = []
-    with HashCache(cache_path_for(repo.common_dir)) as cache:
+    with _LazyHashCache(repo) as cache:
         for item in wanted:
             state = _local_state(item, cache)
             if state == "same":
@@ -596,7 +701,7 @@ def get_files(
     return report
 
 
-def _local_state(item: Wanted, cache: HashCache) -> Literal["absent", "same", "different"]:
+def _local_state(item: Wanted, cache: _LazyHashCache) -> Literal["absent", "same", "different"]:
     try:
         st = os.stat(item.destination)
     except FileNotFoundError:

@@ -22,14 +22,20 @@ Decisions:
 - Every downloaded byte is sha256-checked before it lands. From a local folder the bytes are
   hashed as they are copied (one read of the object). From a remote store the provider's own
   streamed copy (one GET, as a plain fsspec copy does) writes a temporary file beside the
-  destination, which is hashed once it is complete (from the page cache, while the other
-  transfers run). An object whose bytes do not hash to its name is refused
-  (``CorruptObjectError``) and nothing is written where the user asked.
-- Memory is bounded by ``CHUNK_SIZE`` per transfer whatever the file size: s3fs sends a file
-  below two chunks in one put and a larger one in parts of one chunk (16 MiB: smaller parts
-  cost a fifth of the throughput against a local S3 in benchmarks/bench_store.py), one part
-  at a time (``PART_CONCURRENCY``; recent s3fs would otherwise read ten parts at once, and
-  download a file above 50 MiB as ten 50 MiB ranges held in memory).
+  destination, whose bytes are hashed from the page cache: on S3 while they arrive (the
+  download reports each write; the file is written in order, once), elsewhere once it is
+  complete. An object whose bytes do not hash to its name is refused (``CorruptObjectError``)
+  and nothing is written where the user asked.
+- Memory is bounded whatever the file size. An upload to an object store holds
+  ``upload_memory(size)`` bytes of the file: a file below ``SINGLE_PUT_LIMIT`` whole, sent in
+  one put (the requests a plain s3fs copy makes: s3fs reads such a file whole too; a
+  multipart upload of it costs a local S3 half as much CPU again), a larger one
+  ``PART_CONCURRENCY`` parts of ``CHUNK_SIZE`` at a time (s3fs would otherwise read ten
+  parts at once). The transfers hold all uploads together to a budget
+  (``transfers.UPLOAD_MEMORY``); the HTTP client keeps a copy of what it sends, so the
+  process peaks at about twice the bytes held (+192 MiB for one 96 MiB file). A download is
+  one streamed GET (``RANGE_CONCURRENCY``: recent s3fs would otherwise download a file above
+  50 MiB as ten 50 MiB ranges held in memory).
 - fsspec and the provider package are optional (extras ``runledger[s3]``, ``[gcs]``,
   ``[azure]``, ``[ssh]``), imported only here and only when a store is used.
 """
@@ -37,12 +43,16 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import stat
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +66,18 @@ from runledger.store.hashcache import CHUNK_SIZE as READ_SIZE
 from runledger.store.hashcache import sha256_file
 
 GIT_CONFIG_KEY = "runledger.store"
-CHUNK_SIZE = 16 * 1024 * 1024
-# Parts of one file in flight at once (s3fs's max_concurrency): memory per transfer is this
-# many CHUNK_SIZE parts. Parallelism comes from transferring several files at once (--jobs).
-PART_CONCURRENCY = 1
+MIB = 1024 * 1024
+CHUNK_SIZE = 16 * MIB  # a multipart upload's part (smaller parts cost a local S3 a fifth)
+# A file below this goes to an object store in one put, read whole (s3fs's own threshold:
+# two of its 50 MiB default parts); a larger one in parts.
+SINGLE_PUT_LIMIT = 100 * MIB
+# Parts of one larger file in flight at once (s3fs's max_concurrency for put_file).
+PART_CONCURRENCY = 2
+# Ranges of one file downloaded at once (s3fs's max_concurrency, set on our instance): one
+# streamed GET, written in order. Parallelism comes from several files at once (--jobs).
+RANGE_CONCURRENCY = 1
+# A temporary file under <url>/tmp/ older than this is what a killed push left behind.
+STALE_TEMPORARY_SECONDS = 3600
 OBJECTS_DIR = "sha256"
 MANIFESTS_DIR = "runs"
 TEMP_DIR = "tmp"
@@ -78,7 +96,6 @@ EXTRAS = {
     "ssh": "ssh",
     "sftp": "ssh",
 }
-SHA256_HEX = 64
 
 Advance = Callable[[int], None]
 
@@ -125,8 +142,11 @@ def object_key(sha256: str) -> str:
     return f"{OBJECTS_DIR}/{sha256[:2]}/{sha256[2:]}"
 
 
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
 def is_sha256(text: str) -> bool:
-    return len(text) == SHA256_HEX and all(ch in "0123456789abcdef" for ch in text)
+    return _SHA256.fullmatch(text) is not None
 
 
 @dataclass
@@ -165,7 +185,7 @@ class ObjectStore:
         protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
         atomic = any(name in ATOMIC_PUT_PROTOCOLS for name in protocols)
         if hasattr(fs, "max_concurrency"):
-            fs.max_concurrency = PART_CONCURRENCY  # our own instance (skip_instance_cache)
+            fs.max_concurrency = RANGE_CONCURRENCY  # our own instance (skip_instance_cache)
         local = isinstance(fs, LocalFileSystem)
         return cls(url, fs, str(root).rstrip("/"), atomic, local)
 
@@ -230,6 +250,16 @@ class ObjectStore:
                 sizes[sha256] = int(info["size"])
         return sizes
 
+    def upload_memory(self, size: int) -> int:
+        """The bytes of a file of ``size`` that its upload holds in memory at once."""
+        if self.local:
+            return 0  # the kernel's copy, through no buffer of ours
+        if not self.atomic_put:
+            return min(size, 2 * CHUNK_SIZE)  # the provider's streamed put
+        if size < SINGLE_PUT_LIMIT:
+            return size  # read whole, one put
+        return PART_CONCURRENCY * CHUNK_SIZE
+
     def upload(self, path: Path, sha256: str, advance: Advance) -> None:
         """Copy a local file (already checked to hash to ``sha256``) to its object."""
         target = self.path_of(sha256)
@@ -242,7 +272,13 @@ class ObjectStore:
         progress = _progress_callback(advance)
         with self.reaching(f"uploading {path.name}"):
             if self.atomic_put:
-                self.fs.put_file(os.fspath(path), target, callback=progress, chunksize=CHUNK_SIZE)
+                options: dict[str, int] = {"chunksize": CHUNK_SIZE}
+                if before.st_size < SINGLE_PUT_LIMIT:
+                    # a part larger than the file: one put (s3fs puts below two parts)
+                    options["chunksize"] = max(CHUNK_SIZE, before.st_size + 1)
+                elif hasattr(self.fs, "max_concurrency"):
+                    options["max_concurrency"] = PART_CONCURRENCY
+                self.fs.put_file(os.fspath(path), target, callback=progress, **options)
                 if _changed_since(path, before):
                     self.fs.rm_file(target)
                     raise UserError(f"{path} changed while it was uploaded: run the push again")
@@ -260,6 +296,32 @@ class ObjectStore:
                         if self.fs.exists(temporary):
                             self.fs.rm_file(temporary)
         advance(before.st_size - progress.seen)
+
+    def remove_stale_temporaries(self, now: float | None = None) -> int:
+        """Remove what killed pushes left under ``<url>/tmp/`` (stores that upload through a
+        temporary name): files older than ``STALE_TEMPORARY_SECONDS``. A push still running
+        elsewhere wrote its temporary file more recently. Best effort; returns how many."""
+        if self.atomic_put:
+            return 0
+        oldest = (time.time() if now is None else now) - STALE_TEMPORARY_SECONDS
+        folder = f"{self.root}/{TEMP_DIR}"
+        removed = 0
+        with contextlib.suppress(Exception):
+            if self.local:
+                with os.scandir(folder) as entries:
+                    stale = [e.path for e in entries if e.stat().st_mtime < oldest]
+                for path in stale:
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
+                        removed += 1
+                return removed
+            for info in self.fs.ls(folder, detail=True):
+                when = _timestamp(info.get("mtime", info.get("LastModified")))
+                if info.get("type") == "file" and when is not None and when < oldest:
+                    with contextlib.suppress(Exception):
+                        self.fs.rm_file(info["name"])
+                        removed += 1
+        return removed
 
     def _upload_local(self, path: Path, target: str, before: os.stat_result) -> None:
         """A kernel copy into ``<root>/tmp/`` and a rename into place (the same folder tree,
@@ -291,12 +353,14 @@ class ObjectStore:
         The bytes go to a temporary file beside the destination, which is renamed into place
         only when they hash to the object's name: from a local folder hashed as they are
         copied, from a remote store (the provider's own streamed copy: one GET, not a range
-        request per chunk) once the copy is complete. CorruptObjectError when the bytes are
-        not the ones the name promises; nothing is written then.
+        request per chunk) read back from the page cache, on S3 as they arrive. CorruptObjectError
+        when the bytes are not the ones the name promises; nothing is written then.
         """
-        destination.parent.mkdir(parents=True, exist_ok=True)
+        parent = destination.parent
+        if not parent.is_dir():
+            parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(
-            prefix=f".{destination.name}.", suffix=".runledger-part", dir=destination.parent
+            prefix=f".{destination.name}.", suffix=".runledger-part", dir=parent
         )
         try:
             if self.local:
@@ -306,12 +370,10 @@ class ObjectStore:
             else:
                 os.close(handle)
                 handle = -1
-                progress = _progress_callback(advance)
                 with self.reaching(f"downloading {destination.name}"):
-                    self.fs.get_file(self.path_of(sha256), temporary, callback=progress)
-                received = os.stat(temporary).st_size
-                advance(received - progress.seen)
-                got = sha256_file(temporary, size)
+                    received, got = self._fetch_hashing(sha256, temporary, size, advance)
+                if got != sha256 and self.follows_downloads:
+                    got = sha256_file(temporary, size)  # the whole file, to be sure
             if got != sha256 or received != size:
                 raise CorruptObjectError(
                     f"the store's object {object_key(sha256)[:24]}… does not match its name "
@@ -326,6 +388,50 @@ class ObjectStore:
                     os.close(handle)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+
+    @property
+    def follows_downloads(self) -> bool:
+        """Whether a download's bytes are hashed as they arrive: s3fs, whose streamed GET
+        (one range at a time, ``RANGE_CONCURRENCY``) writes the file in order, each byte
+        once (a retry goes on from the bytes already written), and reports each write."""
+        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
+        return (
+            RANGE_CONCURRENCY == 1
+            and any(name in ("s3", "s3a") for name in protocols)
+            and getattr(self.fs, "loop", None) is not None
+            and hasattr(self.fs, "_get_file")
+        )
+
+    def _fetch_hashing(
+        self, sha256: str, temporary: str, size: int, advance: Advance
+    ) -> tuple[int, str]:
+        """Download an object into the (empty) file ``temporary``; (bytes, hex sha256).
+
+        On S3 the file is hashed while it is written: the download runs on fsspec's event
+        loop, and this thread reads back and hashes each stretch the download reports written
+        (from the page cache, through a descriptor of its own). Elsewhere it is hashed once
+        the provider's copy is complete.
+        """
+        if not self.follows_downloads:
+            progress = _progress_callback(advance)
+            self.fs.get_file(self.path_of(sha256), temporary, callback=progress)
+            received = os.stat(temporary).st_size
+            advance(received - progress.seen)
+            return received, sha256_file(temporary, size)
+        import asyncio
+
+        with _Follower(temporary, size) as follower:
+            progress = _progress_callback(advance, follower.wrote)
+            coroutine = self.fs._get_file(self.path_of(sha256), temporary, callback=progress)
+            future = asyncio.run_coroutine_threadsafe(coroutine, self.fs.loop)
+            future.add_done_callback(lambda _: follower.wake())
+            while not future.done():
+                follower.wait(future.done)
+                follower.catch_up(follower.written)
+            future.result()
+            received = os.stat(temporary).st_size
+            advance(received - progress.seen)
+            return received, follower.finish(temporary)
 
     @staticmethod
     def _copy_hashing(source: str, handle: int, size: int, advance: Advance) -> tuple[int, str]:
@@ -384,18 +490,96 @@ def _changed_since(path: Path, before: os.stat_result) -> bool:
     )
 
 
-def _progress_callback(advance: Advance) -> Any:
-    """An fsspec Callback that forwards each chunk's size (fsspec is imported lazily)."""
+def _progress_callback(advance: Advance, also: Advance | None = None) -> Any:
+    """An fsspec Callback that forwards each chunk's size to ``advance`` (and ``also``)."""
+    return _forwarding_class()(advance, also)
+
+
+@functools.cache
+def _forwarding_class() -> Any:
+    """The Callback class of ``_progress_callback``, made once (fsspec is imported lazily)."""
     from fsspec.callbacks import Callback
 
     class Forward(Callback):  # type: ignore[misc]
-        seen = 0
+        def __init__(self, advance: Advance, also: Advance | None) -> None:
+            super().__init__()
+            self.seen = 0
+            self.advance = advance
+            self.also = also
 
         def relative_update(self, inc: int = 1) -> None:
             self.seen += inc
-            advance(inc)
+            self.advance(inc)
+            if self.also is not None:
+                self.also(inc)
 
         def absolute_update(self, value: int) -> None:
             self.relative_update(value - self.seen)
 
-    return Forward()
+    return Forward
+
+
+def _timestamp(value: Any) -> float | None:
+    """A listing's modification time (seconds, or a datetime) as seconds since the epoch."""
+    if isinstance(value, int | float):
+        return float(value)
+    timestamp = getattr(value, "timestamp", None)
+    return float(timestamp()) if callable(timestamp) else None
+
+
+class _Follower:
+    """Hashes a file that a download writes in order, as it grows: the download reports each
+    write (``wrote``, from its own thread) and the hashing thread reads back what is written
+    (``catch_up``) through a descriptor of its own, in a reused buffer."""
+
+    STEP = 4 * MIB  # bytes written that wake the hashing thread
+
+    def __init__(self, path: str, size: int) -> None:
+        self.stream = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by __exit__
+        self.digest = hashlib.sha256()
+        self.buffer = bytearray(min(READ_SIZE, max(size, 0) + 1))
+        self.hashed = 0
+        self.written = 0
+        self.due = self.STEP  # bytes written at which the hashing thread is next woken
+        self.changed = threading.Condition()
+
+    def __enter__(self) -> _Follower:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stream.close()
+
+    def wrote(self, nbytes: int) -> None:
+        self.written += nbytes
+        if self.written >= self.due:
+            self.wake()
+
+    def wake(self) -> None:
+        with self.changed:
+            self.changed.notify_all()
+
+    def wait(self, done: Callable[[], bool]) -> None:
+        """Until a stretch is written to hash, or ``done()`` (checked under the lock that
+        ``wake`` takes, so no wake-up is missed)."""
+        with self.changed:
+            self.changed.wait_for(lambda: done() or self.written >= self.due, timeout=1.0)
+
+    def catch_up(self, limit: int | None) -> None:
+        """Hash the file's bytes up to ``limit`` (None: to its end) that are written; the
+        next wake-up is due a STEP further on (bytes still in the writer's buffer wait)."""
+        self.due = self.written + self.STEP
+        view = memoryview(self.buffer)
+        while limit is None or self.hashed < limit:
+            room = len(view) if limit is None else min(len(view), limit - self.hashed)
+            read = self.stream.readinto(view[:room])
+            if not read:
+                return  # written but still in the writer's buffer: next time
+            self.digest.update(view[:read])
+            self.hashed += read
+
+    def finish(self, path: str) -> str:
+        """The hex sha256 of the whole file, once the download is complete."""
+        if os.fstat(self.stream.fileno()).st_ino != os.stat(path).st_ino:
+            return sha256_file(path)  # the download replaced the file: hash what is there
+        self.catch_up(None)
+        return self.digest.hexdigest()

@@ -100,7 +100,7 @@ class FileRecord:
     @classmethod
     def from_dict(cls, table: Mapping[str, object]) -> FileRecord:
         """The record a to_dict table describes; ValueError names what is wrong with it."""
-        unknown = set(table) - {item.name for item in fields(cls)}
+        unknown = table.keys() - _RECORD_KEYS
         if unknown:
             raise ValueError(f"unknown keys in a file record: {', '.join(sorted(unknown))}")
         kind = table.get("kind", "file")
@@ -115,6 +115,9 @@ class FileRecord:
             kind=kind,
             link_target=_optional(table, "link_target", str),
         )
+
+
+_RECORD_KEYS = frozenset(item.name for item in fields(FileRecord))
 
 
 class _Found(NamedTuple):
