@@ -10,8 +10,9 @@ function is simply not captured (and noted).
 Lines written (``_runledger`` names the kind; the recorder reads them, see
 runledger/recording/capture/metrics.py):
 
-- ``{"_runledger": "params", "source": "argparse", "params": {...}}``: the source's params;
-  a later line of one source replaces the earlier one (the last parse wins).
+- ``{"_runledger": "params", "source": "argparse", "params": {...}, "aliases": {"b":
+  "batch_size"}}``: the source's params (and the option names that set them under another
+  name); a later line of one source replaces the earlier one (the last parse wins).
 - ``{"_runledger": "metrics", "_source": "tensorboard", "step": 3, "loss": 0.25}``: metric
   values, read like any metrics-file line.
 - ``{"_runledger": "trial", ...}``: one finished Optuna trial.
@@ -138,12 +139,16 @@ def _safely(hook: str, action: Callable[[], None]) -> None:
         _note_error(hook, error)
 
 
-def report_params(source: str, params: Any) -> None:
+def report_params(source: str, params: Any, aliases: Any = None) -> None:
+    """``aliases``: option name -> the param it sets (``{"b": "batch_size"}`` for ``-b``)."""
     if _state["owner"] != os.getpid():  # a forked worker is not the program
         return
     plain = _plain(params, 0)
     if isinstance(plain, dict):
-        _write_reported({"_runledger": "params", "source": source, "params": plain})
+        record = {"_runledger": "params", "source": source, "params": plain}
+        if aliases:
+            record["aliases"] = aliases
+        _write_reported(record)
 
 
 def report_metrics(source: str, values: dict[str, Any], step: Any = None) -> None:
@@ -324,7 +329,7 @@ def _patch_argparse(_name: str, module: Any) -> None:
             with _NestedCalls("argparse") as depth:
                 result = original(self, *args, **kwargs)
             if depth == 0 and not type(self).__module__.startswith("jsonargparse"):
-                _safely("argparse", lambda: _report_argparse(result))
+                _safely("argparse", lambda: _report_argparse(self, result))
             return result
 
         return wrapper
@@ -340,9 +345,35 @@ _ARGPARSE_CALLERS_SKIPPED = frozenset(
 )
 
 
-def _report_argparse(result: Any) -> None:
+def _report_argparse(parser: Any, result: Any) -> None:
     if _calling_package(("argparse",)) not in _ARGPARSE_CALLERS_SKIPPED:
-        report_params("argparse", _namespace(result))
+        report_params("argparse", _namespace(result), _argparse_aliases(parser))
+
+
+def _argparse_aliases(parser: Any) -> dict[str, str]:
+    """The option names that are not their param's name (``-b``, ``--lr`` with
+    ``dest="learning_rate"``) -> that param, for this parser and its subcommands' parsers, so
+    that the command line's ``-b 4`` is not kept as a param ``b`` beside ``batch_size``."""
+    aliases: dict[str, str] = {}
+    parsers = [parser]
+    seen: set[int] = set()
+    while parsers and len(seen) < _MAX_ITEMS:
+        current = parsers.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for action in list(getattr(current, "_actions", ()))[:_MAX_ITEMS]:
+            dest = getattr(action, "dest", None)
+            choices = getattr(action, "choices", None)
+            if isinstance(choices, dict) and hasattr(action, "_name_parser_map"):
+                parsers.extend(list(choices.values())[:_MAX_ITEMS])  # subcommands
+            if not isinstance(dest, str) or dest in ("help", "==SUPPRESS=="):
+                continue
+            for option in getattr(action, "option_strings", ()) or ():
+                name = str(option).lstrip("-+/").replace("-", "_")
+                if name and name != dest and len(aliases) < _MAX_ITEMS:
+                    aliases.setdefault(name, dest)
+    return aliases
 
 
 def _calling_package(skipped: Any) -> str:

@@ -71,6 +71,7 @@ from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
     header_step,
+    is_settings_dump,
     parse_shaped_line,
     python_dict_fields,
     strip_logging_prefix,
@@ -91,6 +92,7 @@ STEP_KEYS: Final = ("step", "iteration", "epoch")
 INPROCESS_KEY: Final = "_runledger"
 MAX_CAPTURE_ERRORS: Final = 20
 MAX_LOGGER_FOLDERS: Final = 1000
+MAX_ALIASES: Final = 2000
 OUTPUT_SOURCE: Final = "output"
 _SEPARATORS_RE: Final = re.compile(r"[\W_]+")
 FILE_SOURCE: Final = "file"
@@ -273,6 +275,8 @@ def _json_object_fields(text: str) -> dict[str, Step] | None:
         return None
     if any(isinstance(value, (dict, list)) for value in decoded.values()):
         return None
+    if is_settings_dump(decoded):
+        return None  # print(json.dumps(vars(args))): the program's settings
     return _numeric_json_fields(decoded)
 
 
@@ -788,10 +792,13 @@ class InProcessReport:
     of the packages the program imported; ``facts`` such as ``world_size``; ``errors``: what
     went wrong inside the capture (the program ran on regardless); ``covered_log_dirs``: the
     TensorBoard folders whose values were reported in process (absolute paths);
-    ``logger_folders``: the folders Lightning's own loggers write (``lightning_logs/version_0``).
+    ``logger_folders``: the folders Lightning's own loggers write (``lightning_logs/version_0``);
+    ``aliases``: option names that set a param under another name (argparse's ``-b`` ->
+    ``batch_size``).
     """
 
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
     used: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -804,6 +811,15 @@ class InProcessReport:
             if isinstance(source, str) and source and isinstance(params, dict):
                 self.params.pop(source, None)  # the latest parse decides the order too
                 self.params[source] = params
+                aliases = line.get("aliases")
+                if isinstance(aliases, dict):
+                    self.aliases.update(
+                        (name, dest)
+                        for name, dest in list(aliases.items())[:MAX_ALIASES]
+                        if isinstance(name, str)
+                        and isinstance(dest, str)
+                        and len(self.aliases) < MAX_ALIASES
+                    )
         elif kind == "used" and isinstance(line.get("packages"), dict):
             for name, version in line["packages"].items():
                 if isinstance(name, str) and isinstance(version, str):
