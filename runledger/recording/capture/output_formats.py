@@ -443,3 +443,57 @@ def python_dict_fields(text: str) -> Fields | None:
         if isinstance(item, (int, float)) and not isinstance(item, bool) and key
     }
     return fields or None
+
+
+# --- logger tables ------------------------------------------------------------------------
+# Reinforcement-learning loggers (Stable-Baselines3, OpenAI baselines, Spinning Up) print each
+# logging round as a table between two lines of dashes, a key and a value a row, SB3's keys
+# under their section:
+#     ------------------------------------
+#     | rollout/              |          |
+#     |    ep_rew_mean        | 22.3     |
+#     | time/                 |          |
+#     |    total_timesteps    | 2048     |
+#     ------------------------------------
+_TABLE_BORDER_RE: Final = re.compile(r"-{10,}")
+_TABLE_ROW_RE: Final = re.compile(r"\|(?P<pad>\s*)(?P<key>[^|]*?)\s*\|\s*(?P<value>[^|]*?)\s*\|")
+_TABLE_KEY_RE: Final = re.compile(r"[^\W\d][\w./-]*")
+_TABLE_NUMBER_RE: Final = re.compile(_NUM)
+# The row that gives the table's step, first found first: SB3's and baselines' timesteps,
+# then the usual step words (Spinning Up's "Epoch").
+TABLE_STEP_KEYS: Final = (
+    "time/total_timesteps", "total_timesteps", "timesteps", "step", "global_step", "epoch",
+    "iteration", "iterations", "iter",
+)  # fmt: skip
+
+
+def is_table_border(text: str) -> bool:
+    """A line of dashes alone: a logger table opens or closes."""
+    return text[:1] == "-" and _TABLE_BORDER_RE.fullmatch(text) is not None
+
+
+def table_row(text: str) -> tuple[str, Number | str | None, bool] | None:
+    """``(key, value, indented)`` of a logger table's row (``|    ep_rew_mean | 22.3 |``):
+    the value a number, None for a section (``| rollout/ | |``), the text for any other
+    value; ``indented``: the key is under the section above it. None when the line is no
+    such row."""
+    if text[:1] != "|":
+        return None
+    row = _TABLE_ROW_RE.fullmatch(text)
+    if row is None or _TABLE_KEY_RE.fullmatch(row["key"]) is None:
+        return None
+    key, value, indented = row["key"], row["value"], len(row["pad"]) > 1
+    if not value:
+        return key, None, indented
+    if _TABLE_NUMBER_RE.fullmatch(value):
+        return key, _number(value), indented
+    return key, value, indented
+
+
+def table_step(values: Fields) -> Number | None:
+    """Takes the table's step out of ``values`` (its timesteps or step row), if it has one."""
+    by_lower = {name.lower(): name for name in values}
+    for key in TABLE_STEP_KEYS:
+        if key in by_lower:
+            return values.pop(by_lower[key])
+    return None
