@@ -367,13 +367,19 @@ def _argparse_aliases(parser: Any) -> dict[str, str]:
             choices = getattr(action, "choices", None)
             if isinstance(choices, dict) and hasattr(action, "_name_parser_map"):
                 parsers.extend(list(choices.values())[:_MAX_ITEMS])  # subcommands
-            if not isinstance(dest, str) or dest in ("help", "==SUPPRESS=="):
-                continue
-            for option in getattr(action, "option_strings", ()) or ():
-                name = str(option).lstrip("-+/").replace("-", "_")
-                if name and name != dest and len(aliases) < _MAX_ITEMS:
-                    aliases.setdefault(name, dest)
+            if dest not in ("help", "==SUPPRESS=="):
+                _add_aliases(aliases, dest, getattr(action, "option_strings", ()))
     return aliases
+
+
+def _add_aliases(aliases: dict[str, str], dest: Any, options: Any) -> None:
+    """Each of ``options`` (``-b``, ``--batch``) that is not ``dest`` -> ``dest``."""
+    if not isinstance(dest, str):
+        return
+    for option in list(options or ())[:_MAX_ITEMS]:
+        name = str(option).lstrip("-+/").replace("-", "_")
+        if name and name != dest and len(aliases) < _MAX_ITEMS:
+            aliases.setdefault(name, dest)
 
 
 def _calling_package(skipped: Any) -> str:
@@ -412,9 +418,13 @@ def _report_click(ctx: Any) -> None:
         chain.append(node)
         node = getattr(node, "parent", None)
     params: dict[str, Any] = {}
+    aliases: dict[str, str] = {}
     for node in reversed(chain):
         params.update(getattr(node, "params", None) or {})
-    report_params("click", params)
+        command = getattr(node, "command", None)
+        for param in list(getattr(command, "params", None) or ())[:_MAX_ITEMS]:
+            _add_aliases(aliases, getattr(param, "name", None), getattr(param, "opts", ()))
+    report_params("click", params, aliases)
 
 
 def _patch_hydra(_name: str, module: Any) -> None:
