@@ -114,6 +114,41 @@ def test_in_process_values_win_over_the_command_line_text(repo: Repo) -> None:
     assert run["param_sources"] == {"lr": "argparse", "batch_size": "argparse", "note": "cli"}
 
 
+def test_short_options_and_other_spellings_are_their_params_once(repo: Repo) -> None:
+    # karpathy/makemore's "-n 0" and timm's "-b 4": argv alone reads them as params "n" and
+    # "b"; the parser says they are num_workers and batch_size.
+    repo.write(
+        "train.py",
+        textwrap.dedent(
+            """\
+            import argparse
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--num-workers", "-n", type=int, default=4)
+            parser.add_argument("-b", "--batch-size", type=int, default=32)
+            parser.add_argument("--lr", "--learning-rate", dest="learning_rate", default=0.1)
+            commands = parser.add_subparsers(dest="command")
+            fit = commands.add_parser("fit")
+            fit.add_argument("-e", "--epochs", type=int, default=3)
+            parser.parse_args()
+            """
+        ),
+    )
+    repo.commit_all("train")
+
+    _, run = exec_run(
+        repo, sys.executable, "train.py", "-n", "0", "-b", "8", "--lr", "0.5", "fit", "-e", "2"
+    )
+
+    assert run["params"] == {
+        "num_workers": 0,
+        "batch_size": 8,
+        "learning_rate": "0.5",
+        "command": "fit",
+        "epochs": 2,
+    }
+    assert set(run["param_sources"].values()) == {"argparse"}
+
+
 def test_off_switches_leave_only_the_command_line(repo: Repo) -> None:
     repo.write("train.py", ARGPARSE_PROGRAM)
     repo.commit_all("train")

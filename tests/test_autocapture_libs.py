@@ -76,6 +76,29 @@ def test_click_group_and_command_params(repo: Repo) -> None:
     assert run["param_sources"]["lr"] == "click"
 
 
+@needs("click")
+def test_click_short_options_are_their_params_once(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import click
+
+        @click.command()
+        @click.option("-e", "--epochs", type=int, default=3)
+        @click.option("--lr", "learning_rate", type=float, default=0.01)
+        def train(epochs, learning_rate):
+            print("training", epochs, learning_rate)
+
+        if __name__ == "__main__":
+            train()
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "-e", "5", "--lr", "0.1")
+
+    assert run["params"] == {"epochs": 5, "learning_rate": 0.1}
+
+
 @needs("typer")
 def test_typer_params(repo: Repo) -> None:
     program(

@@ -174,3 +174,64 @@ def test_system_metrics_are_recorded(repo: Repo, tmp_path: Path) -> None:
     assert system["gpus"] == [{"index": 0, "peak_util_pct": 87.0, "peak_mem_mib": 512.0}]
     assert run["system_series"]["gpu0_util_pct"][0][1] == 87.0
     assert "system" not in run["metrics"]
+
+
+# What Stable-Baselines3's logger prints each round (its HumanOutputFormat, keys sorted, each
+# under its section), what Spinning Up's EpochLogger prints (no sections), a settings table
+# and a line of dashes that opens no table.
+LOGGER_TABLES = """\
+import sys
+
+def sb3_table(values):
+    rows, tag = [], None
+    for key in sorted(values):
+        section, _, name = key.partition("/")
+        if section + "/" != tag:
+            tag = section + "/"
+            rows.append((tag, ""))
+        value = values[key]
+        rows.append(("   " + name, "%-8.3g" % value if isinstance(value, float) else str(value)))
+    width = max(len(k) for k, _ in rows), max(len(v) for _, v in rows)
+    dashes = "-" * (width[0] + width[1] + 7)
+    print(dashes)
+    for key, value in rows:
+        print("| %s | %s |" % (key.ljust(width[0]), value.ljust(width[1])))
+    print(dashes)
+
+print("-" * 80)
+print("2 samples that are new:")
+print("-" * 40)
+print("| data_dir   | /tmp/data |")
+print("| lr         | 0.001     |")
+print("-" * 40)
+for n in (1, 2):
+    sb3_table({
+        "rollout/ep_rew_mean": 20.5 * n, "rollout/ep_len_mean": 20.5 * n,
+        "time/fps": 1200, "time/iterations": n, "time/total_timesteps": 2048 * n,
+        "train/value_loss": 9.41 / n, "train/learning_rate": 0.0007,
+    })
+print("-" * 40)
+print("|             Epoch |               0 |")
+print("|      AverageEpRet |           -10.5 |")
+print("|          LossPi   |           0.125 |")
+print("-" * 40)
+"""
+
+
+def test_logger_tables_of_rl_libraries_are_read_at_their_timestep(repo: Repo) -> None:
+    # rl-baselines3-zoo (Stable-Baselines3) printed 8 values a round; only the 4 named as
+    # metrics were read, under their bare names, at steps 0, 1 instead of the timesteps.
+    repo.write("train.py", LOGGER_TABLES)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    assert series["rollout/ep_rew_mean"] == [[2048, 20.5], [4096, 41.0]]
+    assert series["train/value_loss"] == [[2048, 9.41], [4096, 4.71]]  # as printed
+    assert series["time/fps"] == [[2048, 1200], [4096, 1200]]
+    assert series["AverageEpRet"] == [[0, -10.5]]
+    assert series["LossPi"] == [[0, 0.125]]
+    assert set(series) == {
+        "rollout/ep_rew_mean", "rollout/ep_len_mean", "time/fps", "time/iterations",
+        "train/value_loss", "train/learning_rate", "AverageEpRet", "LossPi",
+    }  # fmt: skip

@@ -365,7 +365,9 @@ def _params(
         config_files.extend(_hydra_entries(prepared.cwd, jobs))
     else:
         argv = params_capture.params_from_argv(command)
-    in_process = inprocess.argv_and_inprocess_sources(argv, outcome.collector.inprocess.params)
+    in_process = inprocess.argv_and_inprocess_sources(
+        argv, outcome.collector.inprocess.params, outcome.collector.inprocess.aliases
+    )
     if any(job.multirun for job in jobs):  # each job's own config belongs to its child run
         in_process = [source for source in in_process if source[0] != "hydra"]
     sources.extend(in_process)

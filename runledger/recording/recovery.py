@@ -204,7 +204,9 @@ def _run_from_journal(
     params, sources = params_capture.merge_params(
         [
             *inprocess.argv_and_inprocess_sources(
-                params_capture.params_from_argv(command), collector.inprocess.params
+                params_capture.params_from_argv(command),
+                collector.inprocess.params,
+                collector.inprocess.aliases,
             ),
             ("log_params", collector.logged_params),
             ("cli", cli_params),

@@ -10,8 +10,9 @@ function is simply not captured (and noted).
 Lines written (``_runledger`` names the kind; the recorder reads them, see
 runledger/recording/capture/metrics.py):
 
-- ``{"_runledger": "params", "source": "argparse", "params": {...}}``: the source's params;
-  a later line of one source replaces the earlier one (the last parse wins).
+- ``{"_runledger": "params", "source": "argparse", "params": {...}, "aliases": {"b":
+  "batch_size"}}``: the source's params (and the option names that set them under another
+  name); a later line of one source replaces the earlier one (the last parse wins).
 - ``{"_runledger": "metrics", "_source": "tensorboard", "step": 3, "loss": 0.25}``: metric
   values, read like any metrics-file line.
 - ``{"_runledger": "trial", ...}``: one finished Optuna trial.
@@ -141,8 +142,11 @@ def _safely(hook: str, action: Callable[[], None]) -> None:
         _note_error(hook, error)
 
 
-def report_params(source: str, params: Any, tracker_run: str | None = None) -> None:
-    """``tracker_run``: the tracker run (``wandb:2``) the params are of, when they are one's
+def report_params(
+    source: str, params: Any, aliases: Any = None, tracker_run: str | None = None
+) -> None:
+    """``aliases``: option name -> the param it sets (``{"b": "batch_size"}`` for ``-b``).
+    ``tracker_run``: the tracker run (``wandb:2``) the params are of, when they are one's
     (a worker process's own tracker run too)."""
     if _state["owner"] != os.getpid() and tracker_run is None:  # a forked worker's parser
         return
@@ -151,6 +155,8 @@ def report_params(source: str, params: Any, tracker_run: str | None = None) -> N
         record = {"_runledger": "params", "source": source, "params": plain}
         if tracker_run is not None:
             record[_TRACKER_RUN_KEY] = tracker_run
+        if aliases:
+            record["aliases"] = aliases
         _write_reported(record)
 
 
@@ -340,7 +346,7 @@ def _patch_argparse(_name: str, module: Any) -> None:
             with _NestedCalls("argparse") as depth:
                 result = original(self, *args, **kwargs)
             if depth == 0 and not type(self).__module__.startswith("jsonargparse"):
-                _safely("argparse", lambda: _report_argparse(result))
+                _safely("argparse", lambda: _report_argparse(self, result))
             return result
 
         return wrapper
@@ -356,9 +362,41 @@ _ARGPARSE_CALLERS_SKIPPED = frozenset(
 )
 
 
-def _report_argparse(result: Any) -> None:
+def _report_argparse(parser: Any, result: Any) -> None:
     if _calling_package(("argparse",)) not in _ARGPARSE_CALLERS_SKIPPED:
-        report_params("argparse", _namespace(result))
+        report_params("argparse", _namespace(result), _argparse_aliases(parser))
+
+
+def _argparse_aliases(parser: Any) -> dict[str, str]:
+    """The option names that are not their param's name (``-b``, ``--lr`` with
+    ``dest="learning_rate"``) -> that param, for this parser and its subcommands' parsers, so
+    that the command line's ``-b 4`` is not kept as a param ``b`` beside ``batch_size``."""
+    aliases: dict[str, str] = {}
+    parsers = [parser]
+    seen: set[int] = set()
+    while parsers and len(seen) < _MAX_ITEMS:
+        current = parsers.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        for action in list(getattr(current, "_actions", ()))[:_MAX_ITEMS]:
+            dest = getattr(action, "dest", None)
+            choices = getattr(action, "choices", None)
+            if isinstance(choices, dict) and hasattr(action, "_name_parser_map"):
+                parsers.extend(list(choices.values())[:_MAX_ITEMS])  # subcommands
+            if dest not in ("help", "==SUPPRESS=="):
+                _add_aliases(aliases, dest, getattr(action, "option_strings", ()))
+    return aliases
+
+
+def _add_aliases(aliases: dict[str, str], dest: Any, options: Any) -> None:
+    """Each of ``options`` (``-b``, ``--batch``) that is not ``dest`` -> ``dest``."""
+    if not isinstance(dest, str):
+        return
+    for option in list(options or ())[:_MAX_ITEMS]:
+        name = str(option).lstrip("-+/").replace("-", "_")
+        if name and name != dest and len(aliases) < _MAX_ITEMS:
+            aliases.setdefault(name, dest)
 
 
 def _calling_package(skipped: Any) -> str:
@@ -397,9 +435,13 @@ def _report_click(ctx: Any) -> None:
         chain.append(node)
         node = getattr(node, "parent", None)
     params: dict[str, Any] = {}
+    aliases: dict[str, str] = {}
     for node in reversed(chain):
         params.update(getattr(node, "params", None) or {})
-    report_params("click", params)
+        command = getattr(node, "command", None)
+        for param in list(getattr(command, "params", None) or ())[:_MAX_ITEMS]:
+            _add_aliases(aliases, getattr(param, "name", None), getattr(param, "opts", ()))
+    report_params("click", params, aliases)
 
 
 def _patch_hydra(_name: str, module: Any) -> None:

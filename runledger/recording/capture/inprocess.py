@@ -85,13 +85,16 @@ def add_to_environment(env: dict[str, str]) -> None:
 
 
 def argv_and_inprocess_sources(
-    argv: dict[str, Any], reported: Mapping[str, dict[str, Any]]
+    argv: dict[str, Any],
+    reported: Mapping[str, dict[str, Any]],
+    aliases: Mapping[str, str] | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
     """The param sources ``argv`` and the in-process ones, least specific first.
 
     The values the program itself used win over its command line's text, and a name the
     program's parser reported is not kept a second time as argv spelled it (``--batch-size``
-    is argparse's ``batch_size``; LightningCLI's ``fit --model.depth`` is ``fit.model.depth``).
+    is argparse's ``batch_size``; LightningCLI's ``fit --model.depth`` is ``fit.model.depth``;
+    ``-b 4`` is ``batch_size`` when the parser's ``aliases`` say so).
     """
     in_process = [(name, reported[name]) for name in PARAM_SOURCES if name in reported]
     if not in_process:
@@ -101,6 +104,9 @@ def argv_and_inprocess_sources(
         for key in params_capture.flatten(params):
             parts = params_capture.normalize_key(key).split(".")
             known.update(".".join(parts[start:]) for start in range(len(parts)))
+    for name, dest in (aliases or {}).items():
+        if params_capture.normalize_key(dest) in known:
+            known.add(params_capture.normalize_key(name))
     flat = params_capture.flatten(argv)
     kept = {
         key: value

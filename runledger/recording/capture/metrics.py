@@ -79,9 +79,13 @@ from runledger.recording.capture.output_formats import (
     PHASES,
     header_step,
     is_progress_bar,
+    is_settings_dump,
+    is_table_border,
     parse_shaped_line,
     python_dict_fields,
     strip_logging_prefix,
+    table_row,
+    table_step,
 )
 
 Step = int | float
@@ -102,6 +106,8 @@ TRACKER_RUN_KEY: Final = "_tracker_run"
 MAX_TRACKER_RUNS: Final = 1_000
 MAX_CAPTURE_ERRORS: Final = 20
 MAX_LOGGER_FOLDERS: Final = 1000
+MAX_ALIASES: Final = 2000
+MAX_TABLE_ROWS: Final = 1000
 OUTPUT_SOURCE: Final = "output"
 _SEPARATORS_RE: Final = re.compile(r"[\W_]+")
 FILE_SOURCE: Final = "file"
@@ -291,6 +297,8 @@ def _json_object_fields(text: str) -> dict[str, Step] | None:
         return None
     if any(isinstance(value, (dict, list)) for value in decoded.values()):
         return None
+    if is_settings_dump(decoded):
+        return None  # print(json.dumps(vars(args))): the program's settings
     return _numeric_json_fields(decoded)
 
 
@@ -587,6 +595,8 @@ class MetricsCollector:
         self._held_bars: dict[str, tuple[dict[str, float], Step | None]] = {}
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, int] = {}
+        # Streams inside a logger table (SB3's): the table read so far.
+        self._tables: dict[str, _LoggerTable] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
@@ -772,7 +782,7 @@ class MetricsCollector:
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
             text = line.decode("utf-8", errors="replace")
-            if self._in_listing(text, stream):
+            if self._in_listing(text, stream) or self._in_table(text, stream):
                 continue
             parsed = parse_metric_line(text, self._patterns)
             if parsed is None:
@@ -865,6 +875,37 @@ class MetricsCollector:
             self._listings[stream] = 0
         return False
 
+    def _in_table(self, line: str, stream: str) -> bool:
+        """Whether ``line`` belongs to a logger table (a border or a row); a closing border
+        adds the table's values at its step. A table holding a value that is not a number is
+        settings, not metrics; a line that is neither a row nor a border ends a table
+        unread."""
+        table = self._tables.get(stream)
+        if table is None and line[:1] not in "-\x1b":
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            self._tables.pop(stream, None)
+            return False
+        if is_table_border(text):
+            if table is not None and table.values and not table.settings:
+                values = dict(table.values)
+                step = table_step(values)
+                if values:
+                    self._add_locked(
+                        values, None if step is None else _normalize_step(step), OUTPUT_SOURCE
+                    )
+            self._tables[stream] = _LoggerTable()  # a border also opens the next table
+            return True
+        if table is None:
+            return False
+        row = table_row(text)
+        if row is None or table.rows >= MAX_TABLE_ROWS:
+            del self._tables[stream]
+            return False
+        table.read(*row)
+        return True
+
     def _add_file_line(self, line: bytes) -> None:
         decoded = _decode_json_object(line.decode("utf-8", errors="replace"))
         if decoded is None:
@@ -908,6 +949,26 @@ class MetricsCollector:
             if source != OUTPUT_SOURCE and store.repeats_last(step, number):
                 continue
             store.append(step, number, at)
+
+
+class _LoggerTable:
+    """A logger table read so far: its values by key (``rollout/ep_rew_mean``, the section
+    before the key), whether it held text (then it is settings)."""
+
+    def __init__(self) -> None:
+        self.section = ""
+        self.values: dict[str, int | float] = {}
+        self.settings = False
+        self.rows = 0
+
+    def read(self, key: str, value: int | float | str | None, indented: bool) -> None:
+        self.rows += 1
+        if value is None:
+            self.section = key if key.endswith("/") else ""
+        elif isinstance(value, str):
+            self.settings = True
+        else:
+            self.values[self.section + key if indented else key] = value
 
 
 @functools.lru_cache(maxsize=4096)
@@ -1002,10 +1063,13 @@ class InProcessReport:
     of the packages the program imported; ``facts`` such as ``world_size``; ``errors``: what
     went wrong inside the capture (the program ran on regardless); ``covered_log_dirs``: the
     TensorBoard folders whose values were reported in process (absolute paths);
-    ``logger_folders``: the folders Lightning's own loggers write (``lightning_logs/version_0``).
+    ``logger_folders``: the folders Lightning's own loggers write (``lightning_logs/version_0``);
+    ``aliases``: option names that set a param under another name (argparse's ``-b`` ->
+    ``batch_size``).
     """
 
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
     used: dict[str, str] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
@@ -1024,6 +1088,15 @@ class InProcessReport:
                 tag = line.get(TRACKER_RUN_KEY)
                 if isinstance(tag, str) and tag and self._room_for(tag):
                     self.tracker_params[tag] = params
+                aliases = line.get("aliases")
+                if isinstance(aliases, dict):
+                    self.aliases.update(
+                        (name, dest)
+                        for name, dest in list(aliases.items())[:MAX_ALIASES]
+                        if isinstance(name, str)
+                        and isinstance(dest, str)
+                        and len(self.aliases) < MAX_ALIASES
+                    )
         elif kind == "tracker_run":
             tag = line.get("tracker_run")
             if isinstance(tag, str) and tag and self._room_for(tag):

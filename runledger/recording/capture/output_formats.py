@@ -32,6 +32,7 @@ so a line costs a few microseconds.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Final, NamedTuple
 
 Number = int | float
@@ -100,8 +101,11 @@ _PIECE_RE: Final = re.compile(
 )
 _EQUALS_RUN_RE: Final = re.compile(rf"(?:{_WORD}=(?:{_NUM})\s+)+{_WORD}=(?:{_NUM})")
 _EQUALS_PAIR_RE: Final = re.compile(rf"({_WORD})=({_NUM})")
-_COLON_RUN_RE: Final = re.compile(rf"(?:{_WORD}:\s*(?:{_NUM})%?\s+)+{_WORD}:\s*(?:{_NUM})%?")
-_COLON_PAIR_RE: Final = re.compile(rf"({_WORD}):\s*({_NUM})(%?)")
+# name: value name: value, names of words (makemore's "train loss: 2.44 test loss: 2.43").
+_COLON_RUN_RE: Final = re.compile(
+    rf"(?:{_NAME_WORDS}:\s*(?:{_NUM})%?\s+)+{_NAME_WORDS}:\s*(?:{_NUM})%?"
+)
+_COLON_PAIR_RE: Final = re.compile(rf"({_NAME_WORDS}):\s*({_NUM})(%?)")
 
 _STEP_NAMES: Final = {
     "step": "step",
@@ -112,6 +116,11 @@ _STEP_NAMES: Final = {
 _STEP_PIECE_RE: Final = re.compile(
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\s*:?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*[0-9]+)?\s*[\])]?",
+    re.IGNORECASE,
+)
+# A step that opens a piece after a separator, then its metrics: "...; iter 10: train loss 2.1".
+_STEP_LEAD_RE: Final = re.compile(
+    r"(?P<word>epoch|step|iter|iteration)\s*[:#]?\s*(?P<n>[0-9]+)(?:\s*/\s*[0-9]+)?\s*:\s+(?=\S)",
     re.IGNORECASE,
 )
 # "Loss: 0.000996 after 150 batches" (pytorch/examples regression): the step closes the piece.
@@ -323,6 +332,11 @@ def _read_pieces(
             steps.setdefault(_step_name(step["word"]), int(step["n"]))
             has_step = True
             continue
+        lead = _STEP_LEAD_RE.match(piece) if piece[:1] in _STEP_STARTS else None
+        if lead is not None:  # "iter_dt 308.55ms; iter 10: train loss 2.1" (minGPT)
+            steps.setdefault(_step_name(lead["word"]), int(lead["n"]))
+            has_step = True
+            piece = piece[lead.end() :]
         kind = _read_metric_piece(piece, values, phase, names)
         if kind is not None:
             spaced_only = spaced_only and kind == _SPACED
@@ -379,7 +393,10 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
             values[_prefixed(name, phase)] = _number(raw)
         return _EQUALS_RUN
     if ":" in piece and _COLON_RUN_RE.fullmatch(piece):
-        for name, raw, _ in _COLON_PAIR_RE.findall(piece):
+        pairs = _COLON_PAIR_RE.findall(piece)
+        if any(" " in name and _is_prose_name(name) for name, _, _ in pairs):
+            return None  # "best at epoch: 3 with loss: 0.2": a sentence
+        for name, raw, _ in pairs:
             values[_prefixed(_clean_name(name), phase)] = _number(raw)
             names.append(name)
         return _PAIRED
@@ -437,6 +454,19 @@ def _number(raw: str) -> Number:
         return float(raw)
 
 
+def is_settings_dump(value: Mapping[str, object]) -> bool:
+    """Whether a printed dict is settings, not metrics: it holds text, a flag or None
+    (``print(vars(args))``: ``{'data': 'names.txt', 'resume': False, 'workers': 4}``) and none
+    of its numbers is named as a metric (``{'mode': 'train', 'loss': 0.5}`` is metrics)."""
+    if not any(item is None or isinstance(item, (str, bool)) for item in value.values()):
+        return False
+    return not any(
+        has_metric_word(key)
+        for key, item in value.items()
+        if isinstance(item, (int, float)) and not isinstance(item, bool)
+    )
+
+
 def python_dict_fields(text: str) -> Fields | None:
     """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers."""
     if len(text) > MAX_PY_DICT_CHARS:
@@ -451,9 +481,65 @@ def python_dict_fields(text: str) -> Fields | None:
         return None
     if any(isinstance(item, (dict, list, tuple, set)) for item in value.values()):
         return None
+    if is_settings_dump(value):
+        return None
     fields: Fields = {
         key: item
         for key, item in value.items()
         if isinstance(item, (int, float)) and not isinstance(item, bool) and key
     }
     return fields or None
+
+
+# --- logger tables ------------------------------------------------------------------------
+# Reinforcement-learning loggers (Stable-Baselines3, OpenAI baselines, Spinning Up) print each
+# logging round as a table between two lines of dashes, a key and a value a row, SB3's keys
+# under their section:
+#     ------------------------------------
+#     | rollout/              |          |
+#     |    ep_rew_mean        | 22.3     |
+#     | time/                 |          |
+#     |    total_timesteps    | 2048     |
+#     ------------------------------------
+_TABLE_BORDER_RE: Final = re.compile(r"-{10,}")
+_TABLE_ROW_RE: Final = re.compile(r"\|(?P<pad>\s*)(?P<key>[^|]*?)\s*\|\s*(?P<value>[^|]*?)\s*\|")
+_TABLE_KEY_RE: Final = re.compile(r"[^\W\d][\w./-]*")
+_TABLE_NUMBER_RE: Final = re.compile(_NUM)
+# The row that gives the table's step, first found first: SB3's and baselines' timesteps,
+# then the usual step words (Spinning Up's "Epoch").
+TABLE_STEP_KEYS: Final = (
+    "time/total_timesteps", "total_timesteps", "timesteps", "step", "global_step", "epoch",
+    "iteration", "iterations", "iter",
+)  # fmt: skip
+
+
+def is_table_border(text: str) -> bool:
+    """A line of dashes alone: a logger table opens or closes."""
+    return text[:1] == "-" and _TABLE_BORDER_RE.fullmatch(text) is not None
+
+
+def table_row(text: str) -> tuple[str, Number | str | None, bool] | None:
+    """``(key, value, indented)`` of a logger table's row (``|    ep_rew_mean | 22.3 |``):
+    the value a number, None for a section (``| rollout/ | |``), the text for any other
+    value; ``indented``: the key is under the section above it. None when the line is no
+    such row."""
+    if text[:1] != "|":
+        return None
+    row = _TABLE_ROW_RE.fullmatch(text)
+    if row is None or _TABLE_KEY_RE.fullmatch(row["key"]) is None:
+        return None
+    key, value, indented = row["key"], row["value"], len(row["pad"]) > 1
+    if not value:
+        return key, None, indented
+    if _TABLE_NUMBER_RE.fullmatch(value):
+        return key, _number(value), indented
+    return key, value, indented
+
+
+def table_step(values: Fields) -> Number | None:
+    """Takes the table's step out of ``values`` (its timesteps or step row), if it has one."""
+    by_lower = {name.lower(): name for name in values}
+    for key in TABLE_STEP_KEYS:
+        if key in by_lower:
+            return values.pop(by_lower[key])
+    return None
