@@ -815,3 +815,31 @@ def test_parallel_keeps_order_and_stops_at_the_first_error() -> None:
     with pytest.raises(ValueError, match="three"):
         _parallel(2, list(range(200)), task)
     assert 3 in started and len(started) < 200  # what was not started is not run
+
+
+def test_a_get_removes_what_a_killed_get_left_beside_its_files(
+    team: tuple[Clone, Clone, str],
+) -> None:
+    alice, bob, _ = team
+    run_id = train(alice, "first")
+    alice.ok("push")
+    bob.ok("pull")
+    models = bob.path / "models"
+    models.mkdir()
+    left = models / ".model.joblib.k1ll3d.runledger-part"  # a killed get's partial download
+    left.write_bytes(b"partial")
+    two_hours_ago = time.time() - 7200
+    os.utime(left, (two_hours_ago, two_hours_ago))
+    running = models / ".model.joblib.4ct1ve.runledger-part"  # another get, in flight
+    running.write_bytes(b"in flight")
+    own = models / ".notes.runledger-part.bak"  # not runledger's: never touched
+    own.write_bytes(b"mine")
+    os.utime(own, (two_hours_ago, two_hours_ago))
+
+    got = bob.cli("get", run_id)
+
+    assert got.exit_code == 0, got.stderr
+    assert (models / "model.joblib").read_bytes() == b"first" * 1000
+    assert not left.exists()
+    assert running.read_bytes() == b"in flight"
+    assert own.read_bytes() == b"mine"

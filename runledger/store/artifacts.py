@@ -54,7 +54,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +78,7 @@ PART_CONCURRENCY = 2
 RANGE_CONCURRENCY = 1
 # A temporary file under <url>/tmp/ older than this is what a killed push left behind.
 STALE_TEMPORARY_SECONDS = 3600
+PART_SUFFIX = ".runledger-part"  # a download's file beside its destination, until it is checked
 OBJECTS_DIR = "sha256"
 MANIFESTS_DIR = "runs"
 TEMP_DIR = "tmp"
@@ -158,6 +159,8 @@ class ObjectStore:
     root: str
     atomic_put: bool
     local: bool = False  # a folder of this machine's: objects are read and written with os calls
+    # Folders a download went to whose stale ``.runledger-part`` files were removed.
+    _swept_folders: set[Path] = field(default_factory=set, repr=False)
 
     @classmethod
     def open(cls, url: str) -> ObjectStore:
@@ -359,8 +362,11 @@ class ObjectStore:
         parent = destination.parent
         if not parent.is_dir():
             parent.mkdir(parents=True, exist_ok=True)
+        elif parent not in self._swept_folders:
+            self._swept_folders.add(parent)
+            remove_stale_parts(parent)
         handle, temporary = tempfile.mkstemp(
-            prefix=f".{destination.name}.", suffix=".runledger-part", dir=parent
+            prefix=f".{destination.name}.", suffix=PART_SUFFIX, dir=parent
         )
         try:
             if self.local:
@@ -525,6 +531,25 @@ def _timestamp(value: Any) -> float | None:
         return float(value)
     timestamp = getattr(value, "timestamp", None)
     return float(timestamp()) if callable(timestamp) else None
+
+
+def remove_stale_parts(folder: Path, now: float | None = None) -> None:
+    """Remove what a killed ``get`` left in ``folder``: its ``.NAME.XXXX.runledger-part``
+    files older than ``STALE_TEMPORARY_SECONDS`` (a download still running writes its part
+    more recently). Any error is ignored: this is tidying, never the download's business."""
+    oldest = (time.time() if now is None else now) - STALE_TEMPORARY_SECONDS
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        stale = [
+            entry.path
+            for entry in entries
+            if entry.name.startswith(".")
+            and entry.name.endswith(PART_SUFFIX)
+            and entry.is_file(follow_symlinks=False)
+            and entry.stat(follow_symlinks=False).st_mtime < oldest
+        ]
+        for path in stale:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
 
 class _Follower:
