@@ -133,3 +133,28 @@ def test_a_header_line_alone_gives_its_step_to_the_steps_less_lines_after_it() -
     collector.flush_output()
     series = collector.series()
     assert (series["loss"].steps, series["accuracy"].steps) == ([1, 2, 7], [1, 2])
+
+
+def test_a_keras_bar_cut_short_by_a_print_mid_epoch_is_not_an_epoch() -> None:
+    """Keras 3's bar redraws itself with \\r and \\b; a callback's print mid-epoch ends the
+    line with the bar where it stood (8/12). Only each epoch's last bar (12/12) is its values."""
+
+    def bar(done: int, accuracy: float, loss: float, tail: str = "") -> str:
+        return (
+            f"\r\x1b[1m{done:>2}/12\x1b[0m \x1b[32m━━━━━━━━━━━━━\x1b[0m\x1b[37m━━━━━━━\x1b[0m "
+            f"\x1b[1m0s\x1b[0m 8ms/step - accuracy: {accuracy:.4f} - loss: {loss:.4f}{tail}"
+        )
+
+    output = ""
+    for epoch in (1, 2):
+        output += f"Epoch {epoch}/2\n" + bar(1, 0.4, 0.9) + "\nbatch 5: halfway\n"
+        output += bar(8, 0.45, 0.8) + "\b" * 40 + bar(8, 0.45, 0.8) + "\n"
+        output += "Epoch 1: val_loss improved from None to 0.72852, saving model to m.keras\n"
+        output += bar(12, 0.5, 0.7, f" - val_loss: {0.7 - epoch / 10:.4f}") + "\n"
+    collector = MetricsCollector()
+    collector.feed_output(output.encode())
+    collector.flush_output()
+    series = collector.series()
+    assert (series["loss"].steps, series["loss"].values) == ([1, 2], [0.7, 0.7])
+    assert series["val_loss"].steps == [1, 2]
+    assert series["accuracy"].steps == [1, 2]

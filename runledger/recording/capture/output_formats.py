@@ -161,7 +161,8 @@ _LABEL_RE: Final = re.compile(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of trainin
 _TWO_CELL_ROW_RE: Final = re.compile(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
 )
-_KERAS_PROGRESS_RE: Final = re.compile(r"[0-9]+/[0-9]+\s*(?:\[[=>.]*\]|━)")
+_KERAS_PROGRESS_RE: Final = re.compile(r"([0-9]+)/([0-9]+)\s*(?:\[[=>.]*\]|━)")
+_BAR_STARTS: Final = frozenset(" 0123456789")
 _BORDERS: Final = ("|", "\u2502")
 _GUIDES_RE: Final = re.compile(r"[|\u2502](?:\s+[|\u2502])*")  # "│   │   " of a tree
 
@@ -286,6 +287,9 @@ def _read_pieces(
     table: bool,
     within: tuple[int, int] | None = None,
 ) -> Shaped | None:
+    bar = _KERAS_PROGRESS_RE.match(rest.lstrip()) if rest[:1] in _BAR_STARTS else None
+    if bar is not None and int(bar[1]) < int(bar[2]):
+        return None  # a Keras bar cut short by a print mid-epoch: not the epoch's values
     if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
         rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
     values: Fields = {}
