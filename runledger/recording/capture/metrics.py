@@ -21,10 +21,12 @@ programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_for
   recorded as metrics (``step=100 epoch=2 loss=0.3`` gives ``epoch`` as a metric at step 100).
   A step that is not a finite number is dropped. A per-batch line whose step is its epoch
   (``Train Epoch: 1 [320/60000 (1%)]``, ``| epoch 1 | 200/2983 batches |``) is placed at the
-  fraction of epochs done (``MetricsCollector._position``). A line without a step takes the
-  step of the last header or stepped line printed before it (``MetricsCollector.
-  _add_stepless``); before any, its step is the number of values that metric had before
-  (0, 1, 2, ...).
+  fraction of epochs done (``MetricsCollector._position``), and so is a line whose step
+  counter restarts every epoch (``Epoch [2/5], Step [100/600]``: ``MetricsCollector._hold``,
+  ``_add_counted``) and a Keras bar under an ``Epoch N/M`` header, by Keras' own counter
+  (``_add_keras_bar``). A line without a step takes the step of the last header or stepped
+  line printed before it (``MetricsCollector._add_stepless``); before any, its step is the
+  number of values that metric had before (0, 1, 2, ...).
 * A config object printed one field a line is settings, not metrics: after a line ending in
   ``Name(`` (Hugging Face's ``TrainingArguments(``), the ``field=value,`` lines up to ``)``
   are not read.
