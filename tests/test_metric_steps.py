@@ -167,3 +167,118 @@ def test_a_stepless_line_on_another_stream_takes_the_latest_step() -> None:
     collector.feed_output(b"Test accuracy: 0.9\n", "stdout")  # print(), on stdout
     collector.flush_output()
     assert collector.series()["test_accuracy"].steps == [3]
+
+
+# yunjey/pytorch-tutorial 01-basics/feedforward_neural_network/main.py (and the CNN, RNN and
+# logistic regression tutorials): the step counter is enumerate(train_loader), restarting
+# every epoch; 3 epochs of 6 batches, printed every 2nd (the upstream prints every 100th).
+YUNJEY = """\
+num_epochs, total_step = 3, 6
+for epoch in range(num_epochs):
+    for i in range(total_step):
+        loss = 2.0 / (epoch * 10 + i + 1)
+        if (i+1) % 2 == 0:
+            print ('Epoch [{}/{}], Step [{}/{}], Loss: {:.4f}'
+                   .format(epoch+1, num_epochs, i+1, total_step, loss))
+print('Test Accuracy of the model on the 10000 test images: {} %'.format(97.5))
+"""
+
+
+def test_a_step_counter_restarting_every_epoch_is_placed_inside_its_epoch(repo: Repo) -> None:
+    program(repo, YUNJEY)
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # Step [2/6] .. [6/6] of epoch 1 at 0.33 .. 1, of epoch 3 at 2.33 .. 3: one rising
+    # curve, not three points at each of 2, 4, 6
+    thirds = [0.33, 0.67, 1.0]
+    assert _steps(run, "loss") == [round(epoch + t, 2) for epoch in range(3) for t in thirds]
+    assert run["series"]["loss"][-1] == [3.0, round(2.0 / 26, 4)]
+    assert "epoch" not in run["series"]  # the epoch is the axis, not a metric
+
+
+# The same line shape with a counter that goes on across epochs: it is the run's step.
+GLOBAL_COUNTER = """\
+num_epochs, per_epoch = 3, 4
+for epoch in range(num_epochs):
+    for i in range(per_epoch):
+        step = epoch * per_epoch + i + 1
+        if step % 2 == 0:
+            print ('Epoch [{}/{}], Step [{}/{}], Loss: {:.4f}'
+                   .format(epoch+1, num_epochs, step, num_epochs * per_epoch, 1.0 / step))
+"""
+
+
+def test_a_step_counter_going_on_across_epochs_stays_the_step(repo: Repo) -> None:
+    program(repo, GLOBAL_COUNTER)
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert _steps(run, "loss") == [2, 4, 6, 8, 10, 12]
+    assert run["series"]["epoch"] == [[2, 1], [4, 1], [6, 2], [8, 2], [10, 3], [12, 3]]
+
+
+def test_restarting_counters_without_a_comma_or_a_total_are_placed_too() -> None:
+    # deep_residual_network/main.py: "Epoch [{}/{}], Step [{}/{}] Loss: {:.4f}" (no comma);
+    # "epoch 1 iter 100 loss ..." prints no total: the largest step of an epoch is its size.
+    lines = "".join(
+        f"Epoch [{epoch}/2], Step [{step}/200] Loss: 0.{epoch}{step}\n"
+        f"epoch {epoch} iter {step} loss 0.{epoch}{step}\n"
+        for epoch in (1, 2)
+        for step in (100, 200)
+    )
+    series = _collected(lines)
+    assert [step for step, _ in series["loss"]] == [0.5, 0.5, 1.0, 1.0, 1.5, 1.5, 2.0, 2.0]
+
+
+def test_a_single_epoch_with_a_printed_total_is_placed_by_its_total() -> None:
+    # nothing restarts in one epoch; its total says the counter is the epoch's, as it is
+    # in the same program run for more epochs
+    series = _collected(
+        "Epoch [1/1], Step [50/100], Loss: 0.5\nEpoch [1/1], Step [100/100], Loss: 0.4\n"
+    )
+    assert series["loss"] == [(0.5, 0.5), (1.0, 0.4)]
+
+
+# Keras 3's progress bar (keras/src/utils/progbar.py, as fit() and evaluate() draw it: \b and
+# \r redraw it in place, "Epoch N/M" above each epoch), and the finetune program's callback
+# printing at the end of an epoch, then the program printing evaluate()'s results.
+KERAS = r"""
+import sys
+def update(current, target, values, finalize=False, prev=[0]):
+    message = "\b" * prev[0] + "\r"
+    bar = ("%2d/%d") % (current, target)
+    bar = f"\x1b[1m{bar}\x1b[0m " + f"\33[32m{'━' * (20 * current // target)}\x1b[0m"
+    info = " \x1b[1m0s\x1b[0m 8ms/step" + "".join(f" - {k}: {v:.4f}" for k, v in values)
+    message += bar + info + ("\n" if finalize else "")
+    prev[0] = len(bar) + len(info)
+    sys.stdout.write(message)
+    sys.stdout.flush()
+for epoch in (1, 2):
+    print(f"Epoch {epoch}/2")
+    for batch in range(1, 5):
+        update(batch, 4, [("loss", 1.0 / (epoch * 10 + batch))])
+        if batch == 2:
+            print()  # a callback's print mid-epoch: the bar stays where it stood
+            print(f"batch {batch}: halfway")
+    print(f"\nLearning rate for epoch {epoch} is 0.00100")
+    update(4, 4, [("loss", 1.0 / (epoch * 10 + 4)), ("val_loss", 0.5 / epoch)], True)
+for batch in range(1, 3):  # evaluate()
+    update(batch, 2, [("loss", 0.25 + batch / 100)], batch == 2)
+print(f"Test loss: {0.27:.4f}")
+"""
+
+
+def test_keras_bars_are_placed_by_their_counter_and_evaluate_is_a_test_metric(
+    repo: Repo,
+) -> None:
+    program(repo, KERAS)
+
+    _, run = exec_run(repo, "--no-autocapture", sys.executable, "train.py")
+
+    # the bar cut short at 2/4 is inside its epoch; the finished one (4/4, drawn again with
+    # val_loss after the callback's print) is the epoch's, once
+    assert run["series"]["loss"] == [[0.5, 0.0833], [1, 0.0714], [1.5, 0.0455], [2, 0.0417]]
+    assert run["series"]["val_loss"] == [[1, 0.5], [2, 0.25]]
+    # evaluate()'s finished bar, and the program printing its result: one point
+    assert run["series"]["test_loss"] == [[2, 0.27]]

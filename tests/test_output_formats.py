@@ -41,7 +41,12 @@ def _expected(text: str) -> ParsedLine | None:
     if "within" in tokens:
         done, total = tokens.pop("within").split("/")
         counter = (int(done), int(total))
-    return ParsedLine(step, {name: float(value) for name, value in tokens.items()}, counter)
+    counted = None
+    if "counted" in tokens:
+        epoch, count, of = tokens.pop("counted").split("/")
+        counted = (int(epoch), int(count), int(of))
+    values = {name: float(value) for name, value in tokens.items()}
+    return ParsedLine(step, values, counter, counted)
 
 
 def _cases() -> list[Case]:
@@ -135,9 +140,10 @@ def test_a_header_line_alone_gives_its_step_to_the_steps_less_lines_after_it() -
     assert (series["loss"].steps, series["accuracy"].steps) == ([1, 2, 7], [1, 2])
 
 
-def test_a_keras_bar_cut_short_by_a_print_mid_epoch_is_not_an_epoch() -> None:
+def test_a_keras_bar_cut_short_by_a_print_mid_epoch_is_inside_its_epoch() -> None:
     """Keras 3's bar redraws itself with \\r and \\b; a callback's print mid-epoch ends the
-    line with the bar where it stood (8/12). Only each epoch's last bar (12/12) is its values."""
+    line with the bar where it stood (8/12). Keras' counter places it inside its epoch (1.667),
+    not on the epoch's step; the epoch's finished bar (12/12) is at the epoch."""
 
     def bar(done: int, accuracy: float, loss: float, tail: str = "") -> str:
         return (
@@ -155,15 +161,17 @@ def test_a_keras_bar_cut_short_by_a_print_mid_epoch_is_not_an_epoch() -> None:
     collector.feed_output(output.encode())
     collector.flush_output()
     series = collector.series()
-    assert (series["loss"].steps, series["loss"].values) == ([1, 2], [0.7, 0.7])
+    inside = [0.083, 0.667, 1.0, 1.083, 1.667, 2.0]
+    assert (series["loss"].steps, series["loss"].values) == (inside, [0.9, 0.8, 0.7] * 2)
     assert series["val_loss"].steps == [1, 2]
-    assert series["accuracy"].steps == [1, 2]
+    assert series["accuracy"].steps == inside
 
 
 def test_a_keras_bar_printed_again_after_a_print_at_the_epochs_end_counts_once() -> None:
     """A callback printing at the epoch's end (the TensorFlow tutorials' ``PrintLR``) cuts the
     finished bar before Keras redraws it with the validation values: one epoch, one point.
-    Another fit's epochs (after ``Epoch 1/1`` again) and ``evaluate``'s bar still count."""
+    Another fit's epochs (after ``Epoch 1/1`` again) go on after the earlier ones, and
+    ``evaluate``'s bar is a test metric at the last epoch, as in-process capture records it."""
 
     def bar(values: str) -> str:
         return f"\r50/50 \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m \x1b[1m0s\x1b[0m 2ms/step - {values}"
@@ -181,6 +189,7 @@ def test_a_keras_bar_printed_again_after_a_print_at_the_epochs_end_counts_once()
     collector.flush_output()
     series = collector.series()
     assert list(zip(series["loss"].steps, series["loss"].values, strict=True)) == [
-        (1, 0.8), (2, 0.7), (1, 0.5), (1, 0.5), (1, 0.3)
+        (1, 0.8), (2, 0.7), (3, 0.5), (4, 0.5)
     ]  # fmt: skip
+    assert (series["test_loss"].steps, series["test_loss"].values) == ([4], [0.3])
     assert series["val_loss"].values == [0.7, 0.6, 0.4, 0.4]

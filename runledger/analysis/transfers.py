@@ -136,11 +136,6 @@ def _inside(path: str) -> PurePosixPath | None:
 KEPT_OUTPUTS_DIR = "reproductions"
 
 
-def local_path(repo: git.Repo, record: FileRecord) -> Path:
-    path = Path(record.path)
-    return path if path.is_absolute() else repo.root / path
-
-
 def local_paths(repo: git.Repo, pointer: Pointer) -> Iterator[str]:
     """Where this machine may still hold the pointer's bytes: its recorded path in the work
     tree and, for a reproduction, the copy ``reproduce`` kept of the re-run's outputs (the

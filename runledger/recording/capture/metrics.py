@@ -21,10 +21,12 @@ programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_for
   recorded as metrics (``step=100 epoch=2 loss=0.3`` gives ``epoch`` as a metric at step 100).
   A step that is not a finite number is dropped. A per-batch line whose step is its epoch
   (``Train Epoch: 1 [320/60000 (1%)]``, ``| epoch 1 | 200/2983 batches |``) is placed at the
-  fraction of epochs done (``MetricsCollector._position``). A line without a step takes the
-  step of the last header or stepped line printed before it (``MetricsCollector.
-  _add_stepless``); before any, its step is the number of values that metric had before
-  (0, 1, 2, ...).
+  fraction of epochs done (``MetricsCollector._position``), and so is a line whose step
+  counter restarts every epoch (``Epoch [2/5], Step [100/600]``: ``MetricsCollector._hold``,
+  ``_add_counted``) and a Keras bar under an ``Epoch N/M`` header, by Keras' own counter
+  (``_add_keras_bar``). A line without a step takes the step of the last header or stepped
+  line printed before it (``MetricsCollector._add_stepless``); before any, its step is the
+  number of values that metric had before (0, 1, 2, ...).
 * A config object printed one field a line is settings, not metrics: after a line ending in
   ``Name(`` (Hugging Face's ``TrainingArguments(``), the ``field=value,`` lines up to ``)``
   are not read.
@@ -78,7 +80,6 @@ from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
     header_step,
-    is_progress_bar,
     is_settings_dump,
     is_table_border,
     parse_shaped_line,
@@ -138,6 +139,9 @@ _LINE_END_RE: Final = re.compile(rb"[\r\n]")
 _LISTING_OPEN_RE: Final = re.compile(r"(?:^|[\s:=])[^\W\d]\w*\($")
 _LISTING_FIELD_RE: Final = re.compile(r"[^\W\d][\w.]*=.*,")
 MAX_LISTING_LINES: Final = 10_000
+# Output lines held while it is not yet known whether a step counter printed with its epoch
+# restarts every epoch (MetricsCollector._hold): past this, the printed total decides.
+MAX_HELD_LINES: Final = 20_000
 
 
 @dataclass(frozen=True)
@@ -147,11 +151,15 @@ class ParsedLine:
     ``within``: for a per-batch line whose step is its epoch, the ``(done, total)`` of its
     counter (``Train Epoch: 1 [320/60000 (1%)]``, ``| epoch 1 | 200/2983 batches |``); the
     collector places the point that far into the epoch (:meth:`MetricsCollector._position`).
+    For a line without a step, Keras' own counter (``8/12 ━━━━``: ``_add_keras_bar``).
+    ``counted``: ``(epoch, step, total)`` of a line whose step counter is printed with its
+    epoch (``Epoch [1/5], Step [100/600]``): ``_add_counted``.
     """
 
     step: Step | None
     values: dict[str, float]
     within: tuple[int, int] | None = None
+    counted: tuple[int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -241,8 +249,7 @@ def _shaped(text: str) -> ParsedLine | None:
         return None
     floats = {name: _as_float(value) for name, value in shaped.values.items()}
     step = None if shaped.step is None else _normalize_step(shaped.step)
-    within = shaped.within if step is not None else None
-    return ParsedLine(step=step, values=floats, within=within)
+    return ParsedLine(step=step, values=floats, within=shaped.within, counted=shaped.counted)
 
 
 def _user_pattern_fields(text: str, patterns: Sequence[re.Pattern[str]]) -> dict[str, Step] | None:
@@ -590,9 +597,23 @@ class MetricsCollector:
         self._latest_context: Step | None = None
         # The first epoch a per-batch line counted from (0 or 1): see _position.
         self._epoch_base: int | None = None
-        # The last Keras progress bar of each stream, held until it is known to be the
-        # epoch's last (_add_held_bar).
-        self._held_bars: dict[str, tuple[dict[str, float], Step | None]] = {}
+        # Step counters printed with their epoch (Epoch [1/5], Step [100/600]): whether they
+        # restart every epoch (None: not known yet, the lines are held), the last (epoch,
+        # step) seen, the largest step (an epoch's size when no total is printed): _hold.
+        self._restarts: bool | None = None
+        self._held: list[tuple[str, str]] | None = None
+        self._last_counted: tuple[int, int] | None = None
+        self._counter_size = 0
+        self._held_size = 0
+        self._saw_total = False
+        # Keras' bars (_add_keras_bar), by stream: "fit" after an "Epoch 2/10" header, "done"
+        # after the epoch's finished bar, "evaluate" after a bar that is evaluate()'s; the
+        # last bar's values; how many epochs earlier fit() calls ran; evaluate()'s points.
+        self._bar_phase: dict[str, str] = {}
+        self._bar_values: dict[str, Mapping[str, float]] = {}
+        self._bar_header: dict[str, int] = {}
+        self._fit_offset: dict[str, int] = {}
+        self._evaluated: dict[str, float] = {}
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, int] = {}
         # Streams inside a logger table (SB3's): the table read so far.
@@ -692,8 +713,9 @@ class MetricsCollector:
         with self._lock:
             for stream, splitter in self._splitters.items():
                 self._add_output_lines(splitter.flush(), stream)
-            for stream in list(self._held_bars):
-                self._add_held_bar(stream)
+            if self._held is not None:
+                self._restarts = self._saw_total
+                self._release()
 
     def add(
         self, values: Mapping[str, float], step: Step | None = None, source: str = OUTPUT_SOURCE
@@ -782,31 +804,100 @@ class MetricsCollector:
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
             text = line.decode("utf-8", errors="replace")
-            if self._in_listing(text, stream) or self._in_table(text, stream):
-                continue
-            parsed = parse_metric_line(text, self._patterns)
-            if parsed is None:
-                header = parse_header_step(text)
-                if header is not None:
-                    self._add_held_bar(stream)
-                    self._context_steps[stream] = self._latest_context = header
-                continue
-            shown = _shown_text(text)
-            if shown is not None and is_progress_bar(shown):
-                step = parsed.step if parsed.step is not None else self._context_steps.get(stream)
-                held = self._held_bars.get(stream)
-                if held is not None and not (
-                    held[1] == step and held[0].keys() <= parsed.values.keys()
-                ):
-                    self._add_held_bar(stream)
-                self._held_bars[stream] = (parsed.values, step)
-                continue
-            self._add_held_bar(stream)
-            if parsed.step is None:
+            if self._held is not None:
+                self._hold(text, stream)
+            else:
+                self._add_output_line(text, stream)
+
+    def _add_output_line(self, text: str, stream: str) -> None:
+        if self._in_listing(text, stream) or self._in_table(text, stream):
+            return
+        parsed = parse_metric_line(text, self._patterns)
+        if parsed is None:
+            header = parse_header_step(text)
+            if header is not None:
+                if isinstance(header, int):
+                    header = self._new_fit(header, stream)
+                self._context_steps[stream] = self._latest_context = header
+                self._bar_phase[stream] = "fit"
+            return
+        if parsed.step is None:
+            if parsed.within is not None and stream in self._bar_header:
+                self._add_keras_bar(parsed.values, parsed.within, stream)
+            else:
                 self._add_stepless(parsed.values, stream)
-                continue
-            self._context_steps[stream] = self._latest_context = parsed.step
-            self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
+            return
+        self._bar_header.pop(stream, None)
+        if parsed.counted is not None:
+            if self._restarts is None:  # the stream has yet to show how the counter goes
+                self._held = []
+                self._hold(text, stream)
+                return
+            if self._restarts and self._add_counted(parsed.values, parsed.counted, stream):
+                return
+        self._context_steps[stream] = self._latest_context = parsed.step
+        self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
+
+    def _hold(self, text: str, stream: str) -> None:
+        """Keep an output line until the stream shows whether the step counter printed with
+        the epoch restarts every epoch (``Epoch [2/5], Step [100/600]`` after ``Epoch [1/5],
+        Step [600/600]``) or goes on (``Step [700/3000]``); then every held line is read in
+        order. The first change of epoch decides; without one (the command ended, or
+        ``MAX_HELD_LINES`` held), a printed total (``/600``) says the counter is the
+        epoch's, as an ``enumerate(train_loader)`` counter is, and none that it goes on."""
+        held = self._held
+        if held is None:
+            return
+        held.append((text, stream))
+        parsed = parse_metric_line(text, self._patterns)
+        if parsed is not None and parsed.counted is not None and parsed.step is not None:
+            epoch, done, total = parsed.counted
+            self._saw_total = self._saw_total or total > 0
+            self._held_size = max(self._held_size, done)
+            last, self._last_counted = self._last_counted, (epoch, done)
+            if total and done > total:
+                self._restarts = False  # past its printed total: it counts the whole run
+            elif last is not None and epoch > last[0]:
+                self._restarts = done <= last[1]
+        if self._restarts is None and len(held) >= MAX_HELD_LINES:
+            self._restarts = self._saw_total
+        if self._restarts is not None:
+            self._release()
+
+    def _release(self) -> None:
+        held, self._held = self._held or [], None
+        self._counter_size = max(self._counter_size, self._held_size)
+        for text, stream in held:
+            self._add_output_line(text, stream)
+
+    def _add_counted(
+        self, values: Mapping[str, float], counted: tuple[int, int, int], stream: str
+    ) -> bool:
+        """A line whose step counter restarts every epoch (``Epoch [2/5], Step [100/600]``):
+        at the fraction of epochs done (1.1667), as a per-batch line whose step is its epoch
+        is (:meth:`_position`); its ``epoch`` is that axis, not a metric. False when the
+        counter does not fit in its epoch (it is then a step, as printed)."""
+        epoch, done, total = counted
+        if not total:
+            self._counter_size = max(self._counter_size, done)
+        position = self._fraction(epoch, done, total or self._counter_size)
+        if position is None:
+            return False
+        self._context_steps[stream] = self._latest_context = epoch
+        kept = {name: value for name, value in values.items() if name != "epoch"}
+        self._add_locked(kept, position, OUTPUT_SOURCE)
+        return True
+
+    def _fraction(self, epoch: int, done: int, total: int) -> Step | None:
+        """``epoch - base + done / total``: base 0 or 1, from the first such line."""
+        if total <= 0 or not 0 <= done <= total:
+            return None
+        if self._epoch_base is None:
+            self._epoch_base = 0 if epoch == 0 else 1
+        if epoch < self._epoch_base:
+            return None
+        # as many decimals as tell every counter value apart, and one more
+        return round(epoch - self._epoch_base + done / total, len(str(total)) + 1)
 
     def _position(self, parsed: ParsedLine) -> Step | None:
         """Where a printed line's point goes: its step, or for a per-batch line (its step the
@@ -818,15 +909,56 @@ class MetricsCollector:
         step, within = parsed.step, parsed.within
         if within is None or not isinstance(step, int):
             return step
+        position = self._fraction(step, *within)
+        return step if position is None else position
+
+    def _new_fit(self, epoch: int, stream: str) -> int:
+        """Keras' ``Epoch 1/3`` header: an epoch not after the last one starts another
+        ``fit()`` call, whose epochs go on after the earlier calls' (as in process). Returns
+        the header's epoch on that axis."""
+        last = self._bar_header.get(stream)
+        if last is not None and epoch <= last:
+            self._fit_offset[stream] = self._fit_offset.get(stream, 0) + last
+        self._bar_header[stream] = epoch
+        return epoch + self._fit_offset.get(stream, 0)
+
+    def _add_keras_bar(
+        self, values: Mapping[str, float], within: tuple[int, int], stream: str
+    ) -> None:
+        """A line of Keras' progress bar (``8/12 ━━━━ - loss: 0.81``) after an ``Epoch 2/10``
+        header: Keras' counter is how far into the epoch it is, so a bar printed mid-epoch
+        (a callback's print cut it short, or Keras 2 printing a line per update) is at 1.667
+        and the epoch's finished bar (12/12) at 2. Another ``fit()`` call's epochs go on
+        after the earlier ones'. A bar after the epoch's finished one and before the next
+        header, with other values, is ``evaluate()``'s: its finished bar is recorded as
+        ``test_*`` at the last epoch, as the in-process capture records it."""
         done, total = within
-        if total <= 0 or not 0 <= done <= total:
-            return step
-        if self._epoch_base is None:
-            self._epoch_base = 0 if step == 0 else 1
-        if step < self._epoch_base:
-            return step
-        # as many decimals as tell every counter value apart, and one more
-        return round(step - self._epoch_base + done / total, len(str(total)) + 1)
+        epoch = self._bar_header[stream] + self._fit_offset.get(stream, 0)
+        phase, last = self._bar_phase.get(stream), self._bar_values.get(stream, {})
+        self._bar_values[stream] = values
+        redraw = all(last.get(name, value) == value for name, value in values.items())
+        if phase == "evaluate" or (phase == "done" and not redraw):
+            self._bar_phase[stream] = "evaluate"
+            if done == total:
+                tested = {
+                    name if name.startswith("test_") else f"test_{name}": value
+                    for name, value in values.items()
+                }
+                self._evaluated.update(tested)
+                at = self._fraction(epoch, 1, 1)
+                self._add_locked(tested, epoch if at is None else at, OUTPUT_SOURCE)
+            return
+        position = self._fraction(epoch, done, total)
+        if position is None:
+            self._add_stepless(values, stream)
+            return
+        if done == total:
+            self._bar_phase[stream] = "done"
+        for name, value in values.items():
+            store = self._printed.get(name)
+            if store is not None and store.repeats_last(position, value):
+                continue  # the finished bar drawn again after a callback's print
+            self._add_locked({name: value}, position, OUTPUT_SOURCE)
 
     def _add_stepless(self, values: Mapping[str, float], stream: str) -> None:
         """A printed line without a step: at the step of the stream's last header or stepped
@@ -838,20 +970,14 @@ class MetricsCollector:
             self._add_locked(values, None, OUTPUT_SOURCE)
             return
         for name, value in values.items():
+            evaluated = self._evaluated.get(name)
+            if evaluated is not None and abs(evaluated - value) <= _print_tolerance(value):
+                del self._evaluated[name]
+                continue  # evaluate()'s result printed by the program: its bar's point
             store = self._printed.get(name)
             last = None if store is None else store.last_step
             step = context if last is None or last < context else last + 1
             self._add_locked({name: value}, step, OUTPUT_SOURCE)
-
-    def _add_held_bar(self, stream: str) -> None:
-        """Add the Keras bar held back on ``stream``: the epoch's values are its last bar,
-        one that a print at the epoch's end cut before the validation values came
-        (``50/50 ━━ - loss: 0.4`` then ``50/50 ━━ - loss: 0.4 - val_loss: 0.5``) is
-        replaced by the next bar of the same step and names (and more), with no
-        ``Epoch N/M`` between them."""
-        held = self._held_bars.pop(stream, None)
-        if held is not None:
-            self._add_locked(held[0], held[1], OUTPUT_SOURCE)
 
     def _in_listing(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a field of a printed config listing (not metrics); follows

@@ -43,12 +43,17 @@ class Shaped(NamedTuple):
     """A shaped line's step, metrics, and how far into its epoch a per-batch line is.
 
     ``within``: ``(done, total)`` of the line's counter (``[320/60000 (1%)]``,
-    ``200/2983 batches``, ``[Batch 100/938]``), only when the step is the line's epoch.
+    ``200/2983 batches``, ``[Batch 100/938]``), only when the step is the line's epoch; for
+    a line without a step, Keras' own progress counter (``8/12 ━━━━``).
+    ``counted``: ``(epoch, step, total)`` of a line whose step is a step or iteration
+    counter printed with the epoch (``Epoch [1/5], Step [100/600]``; total 0 when none is
+    printed): whether that counter restarts every epoch is for the whole stream to show.
     """
 
     step: Number | None
     values: Fields
     within: tuple[int, int] | None = None
+    counted: tuple[int, int, int] | None = None
 
 
 STEP_WORDS: Final = {
@@ -115,7 +120,13 @@ _STEP_NAMES: Final = {
 }
 _STEP_PIECE_RE: Final = re.compile(
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\s*:?\s*[\[(]?\s*(?P<n>[0-9]+)"
-    r"(?:\s*/\s*[0-9]+)?\s*[\])]?",
+    r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?",
+    re.IGNORECASE,
+)
+# A step counter opening a piece that goes on without a separator: "iter 100/600 loss 0.3"
+# (after "epoch 1"), "Step 100/600 Loss: 0.2345" (yunjey's deep_residual_network).
+_LEADING_STEP_RE: Final = re.compile(
+    r"(?P<word>step|iter|iteration|it)\s*:?\s*(?P<n>[0-9]+)(?:\s*/\s*(?P<of>[0-9]+))?\s+(?=\S)",
     re.IGNORECASE,
 )
 # A step that opens a piece after a separator, then its metrics: "...; iter 10: train loss 2.1".
@@ -148,10 +159,11 @@ _NOISE_RE: Final = re.compile(
 
 _HEAD_RE: Final = re.compile(
     r"(?:\[\s*(?P<bracket>[0-9]+)\s*\]"  # [0] (XGBoost, LightGBM)
-    r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)(?:\s*/\s*[0-9]+)?\s*\]"
+    r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)"
+    r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+)?"
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\b\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
-    r"(?:\s*/\s*[0-9]+)?\s*[\])]?"
+    r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
     # ^ [320/1437 (22%)]: how far into the epoch
     r"|(?P<section>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
@@ -213,12 +225,6 @@ def strip_logging_prefix(text: str) -> str:
     return text
 
 
-def is_progress_bar(text: str) -> bool:
-    """Whether a line (shown text) is a Keras progress bar: ``12/12 ━━━━ ...``,
-    ``313/313 [=====] ...``."""
-    return text[:1] in _BAR_STARTS and _KERAS_PROGRESS_RE.match(text.lstrip()) is not None
-
-
 def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
     starts_a_head = text[:1] in _HEAD_STARTS
@@ -226,6 +232,7 @@ def parse_shaped_line(text: str) -> Shaped | None:
         return None  # no step head, no ":", "=", "|", tab: prose ("Loading shard 3 of 12")
     head = _HEAD_RE.match(text) if starts_a_head else None
     steps: dict[str, Number] = {}
+    totals: dict[str, int] = {}
     phase = ""
     has_step = False
     rest = text
@@ -233,6 +240,9 @@ def parse_shaped_line(text: str) -> Shaped | None:
     if head is not None and head.end() > 0:
         rest = text[head.end() :]
         has_step = _read_head(head, steps)
+        of = head["of"] or head["bof"]
+        if has_step and of is not None:
+            totals[_step_name(head["bword"] or head["word"] or "step")] = int(of)
         if head["done"] is not None:
             within = (int(head["done"]), int(head["total"]))
         phase = PHASES.get((head["phase"] or head["section"] or "").lower(), "")
@@ -244,7 +254,7 @@ def parse_shaped_line(text: str) -> Shaped | None:
             return _two_cell_row(row)
     # A tree's guide line (rich's config tree: "│       lr: 0.001") is no table row: prose
     # unless its pieces are trusted on their own.
-    return _read_pieces(rest, steps, phase, has_step, table, within)
+    return _read_pieces(rest, steps, phase, has_step, table, within, totals)
 
 
 def _is_table_row(text: str) -> bool:
@@ -301,16 +311,18 @@ def _read_pieces(
     has_step: bool,
     table: bool,
     within: tuple[int, int] | None = None,
+    totals: dict[str, int] | None = None,
 ) -> Shaped | None:
+    totals = {} if totals is None else totals
+    # Keras' own "8/12 ━━━━" (Keras 3) or "120/313 [====>....]" (Keras 2) counter
     bar = _KERAS_PROGRESS_RE.match(rest.lstrip()) if rest[:1] in _BAR_STARTS else None
-    if bar is not None and int(bar[1]) < int(bar[2]):
-        return None  # a Keras bar cut short by a print mid-epoch: not the epoch's values
     if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
         rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
     values: Fields = {}
     spaced_only = True  # every metric was "name value": needs a step or a table to count
     names: list[str] = []  # as written, to look for a metric word only when that decides
-    keras = False
+    keras = bar is not None
+    split_step = False  # a step counter cut off a piece: only with a metric's name
     trusted_run = False  # name=number tokens: trusted as they always were
     after_step = False  # a step given as "after 150 batches": only with a metric's name
     for piece in _PIECE_SPLIT_RE.split(rest):
@@ -328,15 +340,25 @@ def _read_pieces(
                 continue
             return None
         step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
+        if step is None and piece[:1] in _STEP_STARTS:
+            step = _LEADING_STEP_RE.match(piece)
         if step is not None:
-            steps.setdefault(_step_name(step["word"]), int(step["n"]))
+            name = _step_name(step["word"])
+            steps.setdefault(name, int(step["n"]))
+            if step["of"] is not None:
+                totals.setdefault(name, int(step["of"]))
             has_step = True
-            continue
-        lead = _STEP_LEAD_RE.match(piece) if piece[:1] in _STEP_STARTS else None
-        if lead is not None:  # "iter_dt 308.55ms; iter 10: train loss 2.1" (minGPT)
-            steps.setdefault(_step_name(lead["word"]), int(lead["n"]))
-            has_step = True
-            piece = piece[lead.end() :]
+            if step.end() == len(piece):
+                continue
+            piece, split_step = piece[step.end() :], True
+        else:
+            lead = _STEP_LEAD_RE.match(piece) if piece[:1] in _STEP_STARTS else None
+            if lead is not None:  # "iter_dt 308.55ms; iter 10: train loss 2.1" (minGPT)
+                steps.setdefault(_step_name(lead["word"]), int(lead["n"]))
+                has_step = True
+                piece = piece[lead.end() :]
+        if bar is not None and piece[:3].upper() == "ETA" and _NOISE_RE.fullmatch(piece):
+            continue  # Keras 2's "ETA: 0s", not a metric
         kind = _read_metric_piece(piece, values, phase, names)
         if kind is not None:
             spaced_only = spaced_only and kind == _SPACED
@@ -354,12 +376,22 @@ def _read_pieces(
     for name in [name for name in values if name.lower() in _STEP_NAMES]:
         has_step = True
         steps.setdefault(_STEP_NAMES[name.lower()], values.pop(name))
-    if not values or (after_step and not any(has_metric_word(name) for name in names)):
+    if not values:
         return None
-    if not (table or keras or trusted_run or _trusted(has_step, spaced_only, names, len(values))):
+    if (after_step or split_step) and not any(has_metric_word(name) for name in names):
         return None
+    trusted = table or keras or trusted_run
+    if not (trusted or _trusted(has_step, spaced_only, names, len(values))):
+        return None
+    epoch = steps.get("epoch")
     chosen, key = _choose_step(steps, values)
-    return Shaped(chosen, values, within if key == "epoch" else None)
+    if key == "epoch":
+        return Shaped(chosen, values, within)
+    if key is None and bar is not None:  # Keras' bar: its counter is the epoch's batches
+        return Shaped(None, values, (int(bar[1]), int(bar[2])))
+    if key is not None and isinstance(epoch, int) and isinstance(chosen, int):
+        return Shaped(chosen, values, counted=(epoch, chosen, totals.get(key, 0)))
+    return Shaped(chosen, values)
 
 
 def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) -> bool:
