@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -174,18 +175,64 @@ class Repo:
         assert "error" not in proc.stderr.lower(), proc.stderr
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repo]:
-    path = tmp_path / "project"
+def _new_repo(path: Path) -> Repo:
     path.mkdir()
     git(path, "init", "-q")
     (path / ".gitignore").write_text("data/\n*.ckpt\n")
     (path / "README.md").write_text("# project\n")
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "initial")
-    handle = Repo(path)
+    return Repo(path)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Iterator[Repo]:
+    handle = _new_repo(tmp_path / "project")
     yield handle
     handle.fsck()
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Any]]:
+    return {}
+
+
+BuiltOnce = Callable[[Callable[[Repo], Any]], tuple[Repo, Any]]
+
+
+@pytest.fixture
+def built_once(
+    _templates: dict[str, tuple[Path, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+) -> Iterator[BuiltOnce]:
+    """``built_once(build)``: a fresh ``repo`` that ``build(repo)`` filled, and what build
+    returned. Build runs once per worker (the first test asking, in its isolated HOME); every
+    test gets its own copy (``cp -a``): a ledger of real ``exec`` runs costs seconds to make, a
+    copy milliseconds. Nothing in a ledger names the folder it is in, so a copy is the same
+    ledger (its git index refreshed). Each copy is ``git fsck``-checked at the end, as ``repo``
+    is."""
+    copies: list[Repo] = []
+
+    def copy(build: Callable[[Repo], Any]) -> tuple[Repo, Any]:
+        key = f"{build.__module__}.{build.__qualname__}"
+        if key not in _templates:
+            template = _new_repo(tmp_path_factory.mktemp("template") / "project")
+            made = build(template)
+            template.fsck()
+            _templates[key] = (template.path, made)
+        source, made = _templates[key]
+        target = tmp_path / "project"
+        shutil.copytree(source, target, symlinks=True)
+        # The index caches each file's inode and times: a copy's are new, so refresh them as
+        # the first `git status` would, or that status would rewrite the index in the test.
+        git(target, "update-index", "-q", "--refresh", check=False)
+        copies.append(Repo(target))
+        return copies[-1], made
+
+    yield copy
+    for handle in copies:
+        handle.fsck()
 
 
 def python_command(code: str) -> Sequence[str]:
@@ -225,7 +272,13 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests marked ``linux`` need /proc: skipped, and said so, on other systems."""
+    """Tests marked ``slow`` run first; tests marked ``linux`` need /proc: skipped, and said
+    so, on other systems.
+
+    Slow first is for ``-n``: xdist hands out tests one at a time (``--maxschedchunk 1`` in
+    pyproject.toml), so the long ones start at once, side by side, and the many short ones fill
+    in around them; in file order a long test could start last and run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)  # stable
     if sys.platform.startswith("linux"):
         return
     skip = pytest.mark.skip(reason="Linux only: reads /proc")

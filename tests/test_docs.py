@@ -36,6 +36,7 @@ gen_reference = _load("gen_reference")
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="the tutorial's blocks are bash")
+@pytest.mark.slow
 def test_every_shell_block_of_the_tutorial_runs(tmp_path: Path) -> None:
     markdown = tutorial.TUTORIAL.read_text(encoding="utf-8")
     assert len(tutorial.steps(markdown)) >= 10, "docs/tutorial.md lost its ```sh blocks"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -379,6 +380,7 @@ def test_venv_refuses_a_folder_that_is_not_empty(repo: Repo, tmp_path: Path) -> 
     assert repo.run_ids() == ["00000000000env08"]
 
 
+@pytest.mark.slow
 def test_a_program_of_the_standard_library_alone_needs_python_alone(
     repo: Repo, tmp_path: Path
 ) -> None:
@@ -443,20 +445,32 @@ print(f"answer={six.moves.reduce(lambda a, b: a + b, [1, 2, 3])}")
 )
 
 
+@pytest.fixture(scope="session")
+def _six_venv_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("six-venv") / "venv"
+
+
 @pytest.fixture
-def six_venv(tmp_path: Path, package_index: None) -> Path:
-    """A throw-away virtualenv with six 1.16.0 from the package index."""
+def six_venv(tmp_path: Path, package_index: None, _six_venv_template: Path) -> Path:
+    """A throw-away virtualenv with six 1.16.0 from the package index: made once per worker,
+    copied for each test (its ``python`` is a link to the base interpreter, and the tests run
+    pip as ``python -m pip``, so a copy works wherever it lies)."""
+    template = _six_venv_template
+    if not (template / "done").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(template)], check=True)
+        subprocess.run(
+            [str(template / "bin" / "python"), "-m", "pip", "install", "-q", "six==1.16.0"],
+            check=True,
+            capture_output=True,
+        )
+        (template / "done").write_text("")
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "six==1.16.0"],
-        check=True,
-        capture_output=True,
-    )
+    shutil.copytree(template, venv, symlinks=True)
     return venv
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_rebuild_after_the_package_is_gone(repo: Repo, six_venv: Path, tmp_path: Path) -> None:
     repo.write(".gitignore", "out/\n")
     repo.write("train.py", PROGRAM_USING_SIX)
@@ -493,6 +507,7 @@ def test_rebuild_after_the_package_is_gone(repo: Repo, six_venv: Path, tmp_path:
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_a_version_no_longer_installable_needs_relax(repo: Repo, six_venv: Path) -> None:
     repo.write("train.py", "import six\nprint('ok=1')\n")
     repo.commit_all("train")
@@ -517,6 +532,7 @@ def test_a_version_no_longer_installable_needs_relax(repo: Repo, six_venv: Path)
 
 
 @pytest.mark.network
+@pytest.mark.slow
 def test_a_package_from_a_local_folder_is_written_as_pip_freeze_would(
     repo: Repo, six_venv: Path, tmp_path: Path
 ) -> None:

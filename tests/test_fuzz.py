@@ -27,14 +27,17 @@ from runledger.recording.capture import params as params_capture
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.redact import Redactor
 from runledger.safetext import safe
-from tests.conftest import Repo
+from tests.conftest import BuiltOnce, Repo
 from tests.fuzzing import examples
 
 PY = sys.executable
 SRC = str(Path(__file__).resolve().parents[1])
+# Example counts for every run (CI's seed changes daily, so each day searches anew); the nightly
+# workflow and RUNLEDGER_FUZZ_EXAMPLES search much deeper. Each example of the CLI tests runs
+# whole commands in process: at 60 per command this file was the largest part of the suite.
 FUZZ = settings(
     deadline=None,
-    max_examples=examples(60),
+    max_examples=examples(25),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 ALLOWED_EXIT_CODES = {0, 1, 2}
@@ -94,12 +97,15 @@ def _tokens(command: Any) -> st.SearchStrategy[list[str]]:
     return st.lists(st.one_of(st.sampled_from(options or ["--help"]), _VALUES), max_size=6)
 
 
-@pytest.fixture
-def ledger(repo: Repo) -> Repo:
-    """A repository with a few runs to act on."""
+def _two_runs(repo: Repo) -> None:
     for code in ("print('loss=0.5 acc=0.9')", "raise SystemExit(1)"):
         assert repo.cli("exec", "--tag", "base", PY, "-c", code).exit_code in (0, 1)
-    return repo
+
+
+@pytest.fixture
+def ledger(built_once: BuiltOnce) -> Repo:
+    """A repository with a few runs to act on (recorded once, copied for each test)."""
+    return built_once(_two_runs)[0]
 
 
 def _check(result: Any) -> None:
@@ -199,8 +205,9 @@ _WHERE_SOUP = st.lists(
 ).map("".join)
 
 
-@settings(deadline=None, max_examples=examples(400))
+@settings(deadline=None, max_examples=examples(200))
 @given(st.one_of(_WHERE_SOUP, st.text(max_size=40)), st.lists(_ROWS, max_size=4))
+@pytest.mark.slow
 def test_where_evaluates_any_expression_on_any_run(expr: str, rows: list[dict[str, Any]]) -> None:
     try:
         tree = parse(expr)
@@ -352,10 +359,11 @@ _RUN_FIELDS = [
 
 @settings(
     deadline=None,
-    max_examples=examples(60),
+    max_examples=examples(25),
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.dictionaries(st.sampled_from(_RUN_FIELDS), _TOML_VALUES, min_size=1, max_size=3))
+@pytest.mark.slow
 def test_any_pushed_run_toml_lists_and_shows_or_is_explained(
     repo: Repo, changes: dict[str, Any]
 ) -> None:
@@ -413,7 +421,7 @@ def _with_text(document: dict[str, Any], field: str, text: str) -> None:
 
 @settings(
     deadline=None,
-    max_examples=examples(40),
+    max_examples=examples(20),
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(st.sampled_from(_TEXT_FIELDS), _TRICKY_TEXT)
@@ -421,6 +429,7 @@ def _with_text(document: dict[str, Any], field: str, text: str) -> None:
 @example("metric name", "[/x]")
 @example("note", ":smile:")
 @example("command", "\x1b[2J")
+@pytest.mark.slow
 def test_any_text_in_a_record_is_shown_as_written(repo: Repo, field: str, text: str) -> None:
     from runledger import ids
 

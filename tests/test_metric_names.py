@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from tests.conftest import Repo
+from tests.conftest import BuiltOnce, Repo
 from tests.synthetic import make_run
 
 # pytorch/examples word_language_model's lines, with its argparse --lr and its lr schedule.
@@ -32,15 +32,19 @@ for epoch in (1, 2):
 """
 
 
-@pytest.fixture
-def wlm(repo: Repo) -> Repo:
-    """Two word_language_model runs: --lr 20 (ms/batch 12 at the end) and --lr 5 (ms/batch 32)."""
+def _two_wlm_runs(repo: Repo) -> None:
     repo.write("main.py", WORD_LANGUAGE_MODEL)
     repo.commit_all("word language model")
     for lr, ms in (("20", "10"), ("5", "30")):
         done = repo.run("exec", sys.executable, "main.py", "--lr", lr, "--ms", ms)
         assert done.returncode == 0, done.stderr
-    return repo
+
+
+@pytest.fixture
+def wlm(built_once: BuiltOnce) -> Repo:
+    """Two word_language_model runs: --lr 20 (ms/batch 12 at the end) and --lr 5 (ms/batch 32),
+    recorded once and copied for each test."""
+    return built_once(_two_wlm_runs)[0]
 
 
 def _lrs(repo: Repo, *args: str) -> list[float]:

@@ -277,6 +277,7 @@ def test_hostile_input_finishes(redactor: Redactor, hostile: str) -> None:
     assert len(masked) <= len(hostile)
 
 
+@pytest.mark.slow
 def test_ten_megabytes_of_log_finish(redactor: Redactor) -> None:
     line = "epoch=3 loss=0.25 lr=0.001 https://example.com/x token=abcdef123 ok\n"
     data = (line * (10_000_000 // len(line))).encode()

@@ -22,7 +22,7 @@ from runledger.model.record import GitInfo, MetricSummary, Run
 from runledger.recording.capture.environment import capture_environment
 from runledger.store import git as rgit
 from runledger.store.ledger import Ledger
-from tests.conftest import Repo, Result
+from tests.conftest import BuiltOnce, Repo, Result
 
 PY = sys.executable
 TRAIN = """\
@@ -77,13 +77,19 @@ def new_runs(repo: Repo, before: set[str]) -> list[dict[str, Any]]:
     return [run_json(repo, run_id) for run_id in sorted(set(repo.run_ids()) - before)]
 
 
-@pytest.fixture
-def trained(repo: Repo) -> tuple[Repo, str]:
-    """A run of train.py over the ignored data/ folder, declared as its input."""
+def _train(repo: Repo) -> str:
     repo.write("train.py", TRAIN)
     repo.commit_all("train")
     repo.write("data/train.csv", "1 2 3\n")
-    return repo, exec_(repo, "--input", "data", PY, "train.py")
+    return exec_(repo, "--input", "data", PY, "train.py")
+
+
+@pytest.fixture
+def trained(built_once: BuiltOnce) -> tuple[Repo, str]:
+    """A run of train.py over the ignored data/ folder, declared as its input (recorded once,
+    copied for each test)."""
+    repo, run_id = built_once(_train)
+    return repo, str(run_id)
 
 
 # --- the plain case ---------------------------------------------------------------------------

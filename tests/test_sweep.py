@@ -83,6 +83,7 @@ def _swept(repo: Repo, *args: str) -> tuple[Any, str, list[dict[str, Any]], list
 # --- the search ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_sweep_of_20_trials_records_20_children_and_a_parent_with_the_best(
     project: Repo,
 ) -> None:
@@ -167,6 +168,7 @@ def test_a_sweep_where_no_trial_recorded_the_metric_exits_1(project: Repo) -> No
     assert parents[0]["metrics"] == {"trials": 2}
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_resume_finishes_the_sweep(project: Repo) -> None:
     env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
     sweep_proc = subprocess.Popen(
@@ -204,6 +206,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes_the_sweep(project: Repo) -> No
     assert max(parent["metrics"]["trials"] for parent in parents) == 4
 
 
+@pytest.mark.slow
 def test_two_clones_share_one_sqlite_storage_and_push_pull_join_the_sweep(
     tmp_path: Path,
 ) -> None:
@@ -311,6 +314,7 @@ def test_trial_command_replaces_and_appends() -> None:
     assert hydra == ["python", "app.py", "optimizer.lr=0.1"]
 
 
+@pytest.mark.slow
 def test_prune_stops_unpromising_trials_on_their_intermediate_values(project: Repo) -> None:
     project.write(
         "slow.py",

@@ -164,6 +164,7 @@ STEPS = [(who, what) for who in range(3) for what in ("push", "pull", "record")]
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(order=st.permutations(STEPS))
+@pytest.mark.slow
 def test_push_and_pull_in_any_order_lose_nothing(order: list[tuple[int, str]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         team = Team(Path(tmp))
@@ -350,6 +351,7 @@ def test_a_push_that_loses_a_race_fetches_merges_and_lands(
     assert json.loads(alice.ok("show", "production", "--json"))["id"] == alice_run
 
 
+@pytest.mark.slow
 def test_concurrent_pushes_from_four_clones_all_land(team: Team) -> None:
     clones = [team.clone(f"c{i}") for i in range(4)]
     base = clones[0].record()

@@ -57,6 +57,7 @@ json_like = st.recursive(
 
 @settings(deadline=None, max_examples=examples(300))
 @given(st.dictionaries(keys, json_like, max_size=6))
+@pytest.mark.slow
 def test_any_json_like_dict_round_trips_exactly(data: dict[str, Any]) -> None:
     back = tomlcodec.loads(tomlcodec.dumps(data))
     assert same_dict(back, data), (data, back)

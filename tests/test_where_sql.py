@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -157,6 +158,7 @@ def table(records: list[Run]) -> sqlite3.Connection:
     ),
     expressions(),
 )
+@pytest.mark.slow
 def test_sql_and_python_agree(records: tuple[Run, ...], text: str) -> None:
     tree = where.parse(text)
     team = {records[0].id: ("prod",)}
