@@ -585,3 +585,19 @@ def test_torch_cuda_and_the_driver_come_before_other_packages() -> None:
         "GPU 0 driver 535.1 -> 550.2",
         "1 other difference (packages the run did not import): tqdm 4.0 -> 4.1",
     ]
+
+
+def test_the_package_list_cache_goes_where_runledger_cache_dir_says(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = tmp_path / "shared-cache"
+    monkeypatch.setenv("RUNLEDGER_CACHE_DIR", str(shared))
+    assert repo.cli("exec", sys.executable, "-c", "pass").exit_code == 0
+    assert [path.name.split("-")[0] for path in shared.iterdir()] == ["python2"]
+    assert not (repo.path / ".git" / "runledger" / "cache").exists()
+
+    monkeypatch.delenv("RUNLEDGER_CACHE_DIR")
+    assert repo.cli("exec", sys.executable, "-c", "pass").exit_code == 0
+    assert any((repo.path / ".git" / "runledger" / "cache").glob("python2-*.json"))
+    first, second = (show(repo, run["id"])["environment"]["packages"] for run in repo.runs_json())
+    assert first == second and "pytest" in first  # the shared cache's list is the same list

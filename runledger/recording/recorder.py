@@ -246,7 +246,7 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
                     (*DEFAULT_ENV_ALLOWLIST, *prepared.config.env),
                     (*patterns, *prepared.config.secret_patterns),
                 ),
-                repo.runledger_dir / "cache",
+                probe_cache_dir(repo),
             )
         except Exception as exc:  # reported with the run, never fatal to it
             capture.error = exc
@@ -724,3 +724,11 @@ def _user() -> str:
 
 def _cleanup(work_dir: Path) -> None:
     journal.remove_folder(work_dir)
+
+
+def probe_cache_dir(repo: git.Repo) -> Path:
+    """Where an interpreter's package list is cached between runs: ``RUNLEDGER_CACHE_DIR``
+    when set (one folder for every repository of a machine: a fresh clone then skips the
+    probe's subprocess), else the repository's own ``.git/runledger/cache``."""
+    shared = os.environ.get("RUNLEDGER_CACHE_DIR")
+    return Path(shared) if shared else repo.runledger_dir / "cache"
