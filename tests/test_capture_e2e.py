@@ -235,3 +235,61 @@ def test_logger_tables_of_rl_libraries_are_read_at_their_timestep(repo: Repo) ->
         "rollout/ep_rew_mean", "rollout/ep_len_mean", "time/fps", "time/iterations",
         "train/value_loss", "train/learning_rate", "AverageEpRet", "LossPi",
     }  # fmt: skip
+
+
+# A meter printing "value (running average)" as pytorch/examples imagenet's AverageMeter and
+# ProgressMeter do (the same format strings), then timm train.py's per-batch line.
+AVERAGE_METERS = """\
+class Meter:
+    def __init__(self, name, fmt):
+        self.name, self.fmt, self.val, self.sum, self.count = name, fmt, 0, 0, 0
+
+    def update(self, val):
+        self.val, self.sum, self.count = val, self.sum + val, self.count + 1
+        self.avg = self.sum / self.count
+
+    def __str__(self):
+        return ('{name} {val' + self.fmt + '} ({avg' + self.fmt + '})').format(**self.__dict__)
+
+
+def display(prefix, batch, total, meters):
+    fmt = '{:' + str(len(str(total))) + 'd}'
+    entries = [prefix + ('[' + fmt + '/' + fmt.format(total) + ']').format(batch)]
+    entries += [str(meter) for meter in meters]
+    print('\\t'.join(entries))
+
+
+for epoch in range(2):
+    meters = [Meter('Time', ':6.3f'), Meter('Loss', ':.4e'), Meter('Acc@1', ':6.2f')]
+    for i in range(4):
+        for meter, value in zip(meters, (0.5, 2.0 - epoch - i / 10, 10.0 * (i + epoch))):
+            meter.update(value)
+        display('Epoch: [{}]'.format(epoch), i + 1, 4, meters)
+    test = [Meter('Loss', ':.4e'), Meter('Acc@1', ':6.2f')]
+    for i in range(2):
+        for meter, value in zip(test, (1.5, 40.0 + 10 * epoch + 20 * i)):
+            meter.update(value)
+        display('Test: ', i + 1, 2, test)
+    print(' '.join([' *', '', 'Acc@1 {:.3f}'.format(test[1].avg)]))
+print('Train: 0 [   3/4 (100%)]  Loss: 0.669 (0.775)  Time: 0.062s,   64.10/s  '
+      '(0.482s,    8.29/s)  LR: 1.000e-02  Data: 0.000 (0.019)')
+"""
+
+
+def test_average_meter_lines_give_each_batchs_value_at_its_place_in_the_epoch(repo: Repo) -> None:
+    # pytorch/examples imagenet and timm print "Loss 6.95e+00 (6.90e+00)": nothing was read.
+    repo.write("train.py", AVERAGE_METERS)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    assert series["loss"] == [
+        [0.25, 2.0], [0.5, 1.9], [0.75, 1.8], [1.0, 1.7],
+        [1.25, 1.0], [1.5, 0.9], [1.75, 0.8], [2.0, 0.7],
+    ]  # fmt: skip
+    assert series["acc1"][-1] == [2.0, 40.0]  # the batch's value, not the average (25.0)
+    assert series["val_acc1"] == [[0, 50.0], [1, 60.0]]  # " * Acc@1": the validation's
+    assert series["time"][0] == [0.25, 0.5]
+    assert series["train_loss"] == [[1.0, 0.669]]  # timm's [3/4 (100%)] ends epoch 0
+    assert series["lr"] == [[1.0, 0.01]] and series["time_s"] == [[1.0, 0.062]]
+    assert set(series) == {"loss", "acc1", "val_acc1", "time", "train_loss", "lr", "time_s", "data"}
