@@ -8,6 +8,8 @@ import math
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo
 
 PY = sys.executable
@@ -182,6 +184,8 @@ def test_system_metrics_are_recorded(repo: Repo, tmp_path: Path) -> None:
 LOGGER_TABLES = """\
 import sys
 
+import pytest
+
 def sb3_table(values):
     rows, tag = [], None
     for key in sorted(values):
@@ -293,3 +297,76 @@ def test_average_meter_lines_give_each_batchs_value_at_its_place_in_the_epoch(re
     assert series["train_loss"] == [[1.0, 0.669]]  # timm's [3/4 (100%)] ends epoch 0
     assert series["lr"] == [[1.0, 0.01]] and series["time_s"] == [[1.0, 0.062]]
     assert set(series) == {"loss", "acc1", "val_acc1", "time", "train_loss", "lr", "time_s", "data"}
+
+
+# tqdm as training loops use it: an epoch bar with a batch bar inside it (each redraw of a
+# nested bar ends in a newline), a validation bar that is cleared (leave=False), and a bar
+# whose description carries the metric.
+TQDM_LOOPS = """\
+from tqdm import tqdm, trange
+
+for epoch in trange(2, desc="epochs"):
+    bar = tqdm(range(5), desc=f"Epoch {epoch + 1}/2")
+    for i in bar:
+        bar.set_postfix(loss=round(1.0 / (i + 1 + epoch), 3), acc=0.5 + i / 10)
+    val = tqdm(range(3), desc="Validating", leave=False)
+    for j in val:
+        val.set_postfix_str(f"loss: {0.4 - epoch / 10 - j / 100:.3f}")
+    val.close()
+bar = trange(3)
+for e in bar:
+    bar.set_description(f"step {100 * (e + 1)} ppl {30 - e:.2f}")
+"""
+
+
+def test_a_tqdm_bar_counts_once_as_its_loop_ended(repo: Repo) -> None:
+    # A bar's postfix and description were never read (the bar was prose), and a nested
+    # bar's every redraw is a line of its own.
+    pytest.importorskip("tqdm", reason="tqdm is not installed")
+    repo.write("train.py", TQDM_LOOPS)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    assert series["loss"] == [[1, 0.2], [2, 0.167]]  # the closed bar: its last postfix
+    assert series["acc"] == [[1, 0.9], [2, 0.9]]
+    assert series["val_loss"] == [[1, 0.38], [2, 0.28]]  # the cleared bar's last redraw
+    assert series["ppl"] == [[300, 28.0]]  # one bar: its last description
+    assert set(series) == {"loss", "acc", "val_loss", "ppl"}
+
+
+EVAL_CALLBACK = """\
+def table(rows):
+    print("-" * 40)
+    for row in rows:
+        print(row)
+    print("-" * 40)
+
+for steps, mean, std in ((512, 66.5, 17.5), (1024, 104.5, 42.5)):
+    print(f"Eval num_timesteps={steps}, episode_reward={mean:.2f} +/- {std:.2f}")
+    print(f"Episode length: {mean:.2f} +/- {std:.2f}")
+    table([
+        "| eval/              |          |",
+        f"|    mean_ep_length  | {mean:<8.3g} |",
+        f"|    mean_reward     | {mean:<8.3g} |",
+        "| time/              |          |",
+        f"|    total_timesteps | {steps:<8} |",
+    ])
+    print("New best mean reward!")
+"""
+
+
+def test_stable_baselines3_evaluations_are_read_once_with_their_deviation(repo: Repo) -> None:
+    # rl-baselines3-zoo with --eval-freq: "Eval num_timesteps=512, episode_reward=66.50 +/-
+    # 17.50" was not read (its deviation was lost); the logger table after it prints the
+    # same mean again, rounded (104.5 as 104), which must not be a second point.
+    repo.write("train.py", EVAL_CALLBACK)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    assert series["eval/mean_reward"] == [[512, 66.5], [1024, 104.5]]
+    assert series["eval/std_reward"] == [[512, 17.5], [1024, 42.5]]
+    assert series["eval/mean_ep_length"] == [[512, 66.5], [1024, 104.5]]
+    assert series["eval/std_ep_length"] == [[512, 17.5], [1024, 42.5]]
+    assert len(series) == 4

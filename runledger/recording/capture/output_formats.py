@@ -177,6 +177,10 @@ _RUNNING_AVERAGE_RE: Final = re.compile(
     rf"(?:(?<=[0-9])|(?<=[0-9]s)|(?<=/s))\s+\(\s*(?:{_NUM})\s*(?:s|ms)?"
     rf"(?:\s*,\s*(?:{_NUM})\s*/s)?\s*\)"
 )
+_SB3_EVAL_RE: Final = re.compile(
+    rf"(?:Eval num_timesteps=(?P<step>[0-9]+), episode_reward=|Episode length: )"
+    rf"(?P<mean>{_NUM}) \+/- (?P<std>{_NUM})"
+)
 _SUMMARY_RE: Final = re.compile(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
 _SPACED_PAIR_RE: Final = re.compile(rf"({_WORD})\s+({_NUM})")
 _PIECE_SPLIT_RE: Final = re.compile(r"[,;|\t\u2502\[\]]| +- +")
@@ -242,6 +246,10 @@ def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
     if text[:1] == "*":
         return _summary_line(text)
+    if text[:2] == "Ep" or text[:5] == "Eval ":
+        evaluation = _sb3_evaluation(text)
+        if evaluation is not None:
+            return evaluation
     starts_a_head = text[:1] in _HEAD_STARTS
     if not starts_a_head and _SEPARATOR_RE.search(text) is None:
         return None  # no step head, no ":", "=", "|", tab: prose ("Loading shard 3 of 12")
@@ -288,6 +296,19 @@ def _counted(done: int, total: int, percent: str | None) -> tuple[int, int]:
         if abs(100 * (done + 1) / total - shown) < abs(100 * done / total - shown):
             return done + 1, total
     return done, total
+
+
+def _sb3_evaluation(text: str) -> Shaped | None:
+    """Stable-Baselines3's EvalCallback (rl-baselines3-zoo): ``Eval num_timesteps=1000,
+    episode_reward=24.50 +/- 2.50`` then ``Episode length: 24.50 +/- 2.50``, mean and
+    standard deviation, under the names its logger table gives the means (``eval/``)."""
+    match = _SB3_EVAL_RE.fullmatch(text)
+    if match is None:
+        return None
+    mean, std = _number(match["mean"]), _number(match["std"])
+    if match["step"] is not None:
+        return Shaped(int(match["step"]), {"eval/mean_reward": mean, "eval/std_reward": std})
+    return Shaped(None, {"eval/mean_ep_length": mean, "eval/std_ep_length": std})
 
 
 def _summary_line(text: str) -> Shaped | None:
@@ -605,3 +626,83 @@ def table_step(values: Fields) -> Number | None:
         if key in by_lower:
             return values.pop(by_lower[key])
     return None
+
+
+# --- tqdm bars -------------------------------------------------------------------------------
+# tqdm draws "{desc}: {pct}%|{bar}| {n}/{total} [{elapsed}<{remaining}, {rate}{, postfix}]"
+# (or "{desc}: {n}{unit} [{elapsed}, {rate}{, postfix}]" without a total), redrawn with "\r".
+# set_postfix(loss=0.3, acc=0.9) shows "loss=0.3, acc=0.9"; set_postfix_str and
+# set_description show their text as given.
+_TQDM_RE: Final = re.compile(
+    r"(?:(?P<desc>.*?):\s*)?(?P<pct>[0-9]{1,3})%\|[^|]*\|\s*(?P<n>[0-9.]+[kMGTPEZY]?)\s*/\s*"
+    r"[0-9.]+[kMGTPEZY]?\s*\[[0-9:]+<[0-9:?]+,\s*[^,\]]*?(?:,\s*(?P<postfix>.*?))?\]"
+    r"|(?:(?P<udesc>.*?):\s*)?(?P<un>[0-9.]+[kMGTPEZY]?)[^\s\[\]]* \[[0-9:]+,\s*[^,\]]*?"
+    r"(?:,\s*(?P<upostfix>.*?))?\]"
+)
+_TQDM_HINTS: Final = ("%|", "it/s", "s/it")
+_POSTFIX_ITEM_RE: Final = re.compile(rf"({_WORD})=({_NUM})")
+_POSTFIX_KWARGS_RE: Final = re.compile(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*")
+_SI: Final = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
+_BATCH_COUNTERS: Final = frozenset({"batch", "batch_id", "batch_idx", "batch_index", "batch_num"})
+_DESC_PHASES: Final = {**PHASES, "validating": "val", "evaluating": "eval"}
+
+
+class TqdmBar(NamedTuple):
+    """A tqdm bar: its description (which bar it is), its count done, and the metrics of its
+    description and postfix (None: it shows none)."""
+
+    desc: str
+    done: float
+    shaped: Shaped | None
+
+
+def tqdm_bar(text: str) -> TqdmBar | None:
+    """The tqdm bar ``text`` shows (``epoch 1: 100%|████| 50/50 [00:01<00:00, 40.1it/s,
+    loss=0.3]``), or None when it is no bar."""
+    if not any(hint in text for hint in _TQDM_HINTS):
+        return None
+    match = _TQDM_RE.fullmatch(text)
+    if match is None:
+        return None
+    desc = (match["desc"] if match["pct"] is not None else match["udesc"]) or ""
+    count = match["n"] or match["un"]
+    postfix = match["postfix"] if match["pct"] is not None else match["upostfix"]
+    number = float(count[:-1]) * _SI[count[-1]] if count[-1] in _SI else float(count)
+    return TqdmBar(desc.strip(), number, _tqdm_metrics(desc.strip(), (postfix or "").strip()))
+
+
+def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
+    """The step and metrics a bar's description (``epoch 3``, ``Epoch 3/10 loss 0.31``) and
+    postfix (``loss=0.3, acc=0.9``, or ``set_postfix_str``'s text) show; a description that
+    is a phase (``Validating``) prefixes the postfix's names."""
+    step: Number | None = None
+    values: Fields = {}
+    phase = ""
+    if desc:
+        phase = _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
+        shaped = parse_shaped_line(desc)
+        if shaped is not None:
+            step, values = shaped.step, dict(shaped.values)
+        else:
+            step = header_step(desc)
+    shown: Fields = {}
+    if postfix:
+        if _POSTFIX_KWARGS_RE.fullmatch(postfix):  # set_postfix(...): its numbers, each one
+            for item in postfix.split(","):
+                pair = _POSTFIX_ITEM_RE.fullmatch(item.strip())
+                if pair is not None:
+                    shown[pair[1]] = _number(pair[2])
+        else:
+            shaped = parse_shaped_line(postfix)
+            if shaped is not None:
+                step = step if step is not None else shaped.step
+                shown = dict(shaped.values)
+    steps: dict[str, Number] = {}
+    for name in [name for name in shown if name.lower() in _STEP_NAMES]:
+        steps.setdefault(_STEP_NAMES[name.lower()], shown.pop(name))
+    if step is None and steps:
+        step = _choose_step(steps, shown)[0]
+    values.update({_prefixed(name, phase): value for name, value in shown.items()})
+    for name in [name for name in values if name.lower() in _BATCH_COUNTERS]:
+        del values[name]  # Batch_id=468: the bar's own count, no metric
+    return Shaped(step, values) if values else None
