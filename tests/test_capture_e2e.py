@@ -293,10 +293,12 @@ def test_average_meter_lines_give_each_batchs_value_at_its_place_in_the_epoch(re
     ]  # fmt: skip
     assert series["acc1"][-1] == [2.0, 40.0]  # the batch's value, not the average (25.0)
     assert series["val_acc1"] == [[0, 50.0], [1, 60.0]]  # " * Acc@1": the validation's
-    assert series["time"][0] == [0.25, 0.5]
+    assert series["batch_time"][0] == [0.25, 0.5]  # "Time": imagenet's batch_time meter
     assert series["train_loss"] == [[1.0, 0.669]]  # timm's [3/4 (100%)] ends epoch 0
-    assert series["lr"] == [[1.0, 0.01]] and series["time_s"] == [[1.0, 0.062]]
-    assert set(series) == {"loss", "acc1", "val_acc1", "time", "train_loss", "lr", "time_s", "data"}
+    assert series["lr"] == [[1.0, 0.01]] and series["batch_time_s"] == [[1.0, 0.062]]
+    assert set(series) == {
+        "loss", "acc1", "val_acc1", "batch_time", "train_loss", "lr", "batch_time_s", "data_time",
+    }  # fmt: skip
 
 
 # tqdm as training loops use it: an epoch bar with a batch bar inside it (each redraw of a

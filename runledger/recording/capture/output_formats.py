@@ -177,6 +177,8 @@ _RUNNING_AVERAGE_RE: Final = re.compile(
     rf"(?:(?<=[0-9])|(?<=[0-9]s)|(?<=/s))\s+\(\s*(?:{_NUM})\s*(?:s|ms)?"
     rf"(?:\s*,\s*(?:{_NUM})\s*/s)?\s*\)"
 )
+# imagenet's batch_time = AverageMeter("Time"), data_time = AverageMeter("Data"); timm's too.
+_METER_TIMES: Final = {"time": "batch_time", "time_s": "batch_time_s", "data": "data_time"}
 _SB3_EVAL_RE: Final = re.compile(
     rf"(?:Eval num_timesteps=(?P<step>[0-9]+), episode_reward=|Episode length: )"
     rf"(?P<mean>{_NUM}) \+/- (?P<std>{_NUM})"
@@ -387,8 +389,9 @@ def _read_pieces(
         return None  # a Keras bar cut short by a print mid-epoch: not the epoch's values
     if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
         rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
+    meters = 0  # running averages cut
     if "(" in rest:  # "Loss 0.69 (0.71)": the value, then its running average (cut)
-        rest = _RUNNING_AVERAGE_RE.sub("\t", rest)
+        rest, meters = _RUNNING_AVERAGE_RE.subn("\t", rest)
     values: Fields = {}
     spaced_only = True  # every metric was "name value": needs a step or a table to count
     names: list[str] = []  # as written, to look for a metric word only when that decides
@@ -440,6 +443,8 @@ def _read_pieces(
         return None
     if not (table or keras or trusted_run or _trusted(has_step, spaced_only, names, len(values))):
         return None
+    if meters:  # AverageMeter's "Time" and "Data": the batch's time and its loading's
+        values = {_METER_TIMES.get(name, name): value for name, value in values.items()}
     chosen, key = _choose_step(steps, values)
     return Shaped(chosen, values, within if key == "epoch" else None)
 
