@@ -8,6 +8,8 @@ import math
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo
 
 PY = sys.executable
@@ -182,6 +184,8 @@ def test_system_metrics_are_recorded(repo: Repo, tmp_path: Path) -> None:
 LOGGER_TABLES = """\
 import sys
 
+import pytest
+
 def sb3_table(values):
     rows, tag = [], None
     for key in sorted(values):
@@ -235,3 +239,136 @@ def test_logger_tables_of_rl_libraries_are_read_at_their_timestep(repo: Repo) ->
         "rollout/ep_rew_mean", "rollout/ep_len_mean", "time/fps", "time/iterations",
         "train/value_loss", "train/learning_rate", "AverageEpRet", "LossPi",
     }  # fmt: skip
+
+
+# A meter printing "value (running average)" as pytorch/examples imagenet's AverageMeter and
+# ProgressMeter do (the same format strings), then timm train.py's per-batch line.
+AVERAGE_METERS = """\
+class Meter:
+    def __init__(self, name, fmt):
+        self.name, self.fmt, self.val, self.sum, self.count = name, fmt, 0, 0, 0
+
+    def update(self, val):
+        self.val, self.sum, self.count = val, self.sum + val, self.count + 1
+        self.avg = self.sum / self.count
+
+    def __str__(self):
+        return ('{name} {val' + self.fmt + '} ({avg' + self.fmt + '})').format(**self.__dict__)
+
+
+def display(prefix, batch, total, meters):
+    fmt = '{:' + str(len(str(total))) + 'd}'
+    entries = [prefix + ('[' + fmt + '/' + fmt.format(total) + ']').format(batch)]
+    entries += [str(meter) for meter in meters]
+    print('\\t'.join(entries))
+
+
+for epoch in range(2):
+    meters = [Meter('Time', ':6.3f'), Meter('Loss', ':.4e'), Meter('Acc@1', ':6.2f')]
+    for i in range(4):
+        for meter, value in zip(meters, (0.5, 2.0 - epoch - i / 10, 10.0 * (i + epoch))):
+            meter.update(value)
+        display('Epoch: [{}]'.format(epoch), i + 1, 4, meters)
+    test = [Meter('Loss', ':.4e'), Meter('Acc@1', ':6.2f')]
+    for i in range(2):
+        for meter, value in zip(test, (1.5, 40.0 + 10 * epoch + 20 * i)):
+            meter.update(value)
+        display('Test: ', i + 1, 2, test)
+    print(' '.join([' *', '', 'Acc@1 {:.3f}'.format(test[1].avg)]))
+print('Train: 0 [   3/4 (100%)]  Loss: 0.669 (0.775)  Time: 0.062s,   64.10/s  '
+      '(0.482s,    8.29/s)  LR: 1.000e-02  Data: 0.000 (0.019)')
+"""
+
+
+def test_average_meter_lines_give_each_batchs_value_at_its_place_in_the_epoch(repo: Repo) -> None:
+    # pytorch/examples imagenet and timm print "Loss 6.95e+00 (6.90e+00)": nothing was read.
+    repo.write("train.py", AVERAGE_METERS)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    assert series["loss"] == [
+        [0.25, 2.0], [0.5, 1.9], [0.75, 1.8], [1.0, 1.7],
+        [1.25, 1.0], [1.5, 0.9], [1.75, 0.8], [2.0, 0.7],
+    ]  # fmt: skip
+    assert series["acc1"][-1] == [2.0, 40.0]  # the batch's value, not the average (25.0)
+    assert series["val_acc1"] == [[0, 50.0], [1, 60.0]]  # " * Acc@1": the validation's
+    assert series["batch_time"][0] == [0.25, 0.5]  # "Time": imagenet's batch_time meter
+    assert series["train_loss"] == [[1.0, 0.669]]  # timm's [3/4 (100%)] ends epoch 0
+    assert series["lr"] == [[1.0, 0.01]] and series["batch_time_s"] == [[1.0, 0.062]]
+    assert set(series) == {
+        "loss", "acc1", "val_acc1", "batch_time", "train_loss", "lr", "batch_time_s", "data_time",
+    }  # fmt: skip
+
+
+# tqdm as training loops use it: an epoch bar with a batch bar inside it (each redraw of a
+# nested bar ends in a newline), a validation bar that is cleared (leave=False), and a bar
+# whose description carries the metric.
+TQDM_LOOPS = """\
+from tqdm import tqdm, trange
+
+for epoch in trange(2, desc="epochs"):
+    bar = tqdm(range(5), desc=f"Epoch {epoch + 1}/2")
+    for i in bar:
+        bar.set_postfix(loss=round(1.0 / (i + 1 + epoch), 3), acc=0.5 + i / 10)
+    val = tqdm(range(3), desc="Validating", leave=False)
+    for j in val:
+        val.set_postfix_str(f"loss: {0.4 - epoch / 10 - j / 100:.3f}")
+    val.close()
+bar = trange(3)
+for e in bar:
+    bar.set_description(f"step {100 * (e + 1)} ppl {30 - e:.2f}")
+"""
+
+
+def test_a_tqdm_bar_counts_once_as_its_loop_ended(repo: Repo) -> None:
+    # A bar's postfix and description were never read (the bar was prose), and a nested
+    # bar's every redraw is a line of its own.
+    pytest.importorskip("tqdm", reason="tqdm is not installed")
+    repo.write("train.py", TQDM_LOOPS)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    assert series["loss"] == [[1, 0.2], [2, 0.167]]  # the closed bar: its last postfix
+    assert series["acc"] == [[1, 0.9], [2, 0.9]]
+    assert series["val_loss"] == [[1, 0.38], [2, 0.28]]  # the cleared bar's last redraw
+    assert series["ppl"] == [[300, 28.0]]  # one bar: its last description
+    assert set(series) == {"loss", "acc", "val_loss", "ppl"}
+
+
+EVAL_CALLBACK = """\
+def table(rows):
+    print("-" * 40)
+    for row in rows:
+        print(row)
+    print("-" * 40)
+
+for steps, mean, std in ((512, 66.5, 17.5), (1024, 104.5, 42.5)):
+    print(f"Eval num_timesteps={steps}, episode_reward={mean:.2f} +/- {std:.2f}")
+    print(f"Episode length: {mean:.2f} +/- {std:.2f}")
+    table([
+        "| eval/              |          |",
+        f"|    mean_ep_length  | {mean:<8.3g} |",
+        f"|    mean_reward     | {mean:<8.3g} |",
+        "| time/              |          |",
+        f"|    total_timesteps | {steps:<8} |",
+    ])
+    print("New best mean reward!")
+"""
+
+
+def test_stable_baselines3_evaluations_are_read_once_with_their_deviation(repo: Repo) -> None:
+    # rl-baselines3-zoo with --eval-freq: "Eval num_timesteps=512, episode_reward=66.50 +/-
+    # 17.50" was not read (its deviation was lost); the logger table after it prints the
+    # same mean again, rounded (104.5 as 104), which must not be a second point.
+    repo.write("train.py", EVAL_CALLBACK)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    assert series["eval/mean_reward"] == [[512, 66.5], [1024, 104.5]]
+    assert series["eval/std_reward"] == [[512, 17.5], [1024, 42.5]]
+    assert series["eval/mean_ep_length"] == [[512, 66.5], [1024, 104.5]]
+    assert series["eval/std_ep_length"] == [[512, 17.5], [1024, 42.5]]
+    assert len(series) == 4

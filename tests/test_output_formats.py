@@ -89,7 +89,10 @@ def test_the_corpus_as_a_program_prints_it_gives_each_metric_its_series() -> Non
     assert series["eval_logloss"].values == [0.22646]
     assert series["test_accuracy"].values == [89.0, 0.8999]
     assert "seed" not in series and "learning_rate" in series  # from the HF dict only
-    assert series["lr"].values == [10.0, 0.0003]  # pipe tables, not "Learning rate: 0.001"
+    # pipe tables and timm's "LR:", not "Learning rate: 0.001"
+    assert series["lr"].values == [10.0, 0.01, 0.005, 0.0003]
+    # imagenet's per-batch values (not their running averages), its validation summary
+    assert series["acc1"].values == [0.0, 1.17] and series["val_acc1"].values == [1.02]
 
 
 _NAMES = st.sampled_from(["loss", "val loss", "accuracy", "val_auc", "eval-logloss", "f1"])

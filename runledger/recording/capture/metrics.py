@@ -10,8 +10,11 @@ programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_for
   a letter (any script) or ``_`` and go on with letters, digits, ``_ . / -`` (``val/loss``,
   ``train.acc``). Values are integers, decimals, scientific notation, ``nan``, ``inf``,
   ``-inf`` (any case). A token that is not ``name=number`` (a word, ``12s``) makes the line
-  prose, not metrics: ``Setting lr=0.01 for the run`` records nothing. So does a tqdm bar
-  (``50%|#####| 5/10 [00:01<00:01, loss=0.3]``): its postfix sits inside prose.
+  prose, not metrics: ``Setting lr=0.01 for the run`` records nothing.
+* A tqdm bar (``epoch 3: 100%|#####| 10/10 [00:01<00:00, 9.1it/s, loss=0.3]``) counts once,
+  as its loop ended: its description's step and metrics and its postfix's metrics
+  (``set_postfix``, ``set_postfix_str``, ``set_description``), at the line it was left on
+  when it closed, or the last redraw of a nested bar (``MetricsCollector._add_tqdm_bar``).
 * A line that is a JSON object whose values are all scalars (number, string, boolean, null)
   with at least one number: the numbers are metrics; strings, booleans and nulls are ignored
   (``{"phase": "train", "loss": 0.3}`` records loss). A nested object or array makes the line
@@ -79,6 +82,7 @@ from runledger.api import PARAMS_KEY
 from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
+    TqdmBar,
     header_step,
     is_settings_dump,
     is_table_border,
@@ -87,6 +91,7 @@ from runledger.recording.capture.output_formats import (
     strip_logging_prefix,
     table_row,
     table_step,
+    tqdm_bar,
 )
 
 Step = int | float
@@ -466,6 +471,16 @@ class _PointStore:
         last = self._last
         return step is not None and last is not None and last == (step, value)
 
+    def shows_last(self, step: Step, printed: float) -> bool:
+        """Whether ``printed`` (a value as some line printed it, rounded) is the point just
+        received, at the same step."""
+        last = self._last
+        return (
+            last is not None
+            and last[0] == step
+            and (abs(last[1] - printed) <= _print_tolerance(printed))
+        )
+
     def append(self, step: Step | None, value: float, at: float = 0.0) -> None:
         point_step: Step = self._received if step is None else step
         self._last = (point_step, value)
@@ -614,6 +629,8 @@ class MetricsCollector:
         self._bar_header: dict[str, int] = {}
         self._fit_offset: dict[str, int] = {}
         self._evaluated: dict[str, float] = {}
+        # The last redraw of each stream's positioned tqdm bar (_add_tqdm_bar).
+        self._held_tqdm: dict[str, _HeldTqdm] = {}
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, int] = {}
         # Streams inside a logger table (SB3's): the table read so far.
@@ -716,6 +733,8 @@ class MetricsCollector:
             if self._held is not None:
                 self._restarts = self._saw_total
                 self._release()
+            for stream in list(self._held_tqdm):
+                self._add_held_tqdm(stream)
 
     def add(
         self, values: Mapping[str, float], step: Step | None = None, source: str = OUTPUT_SOURCE
@@ -812,6 +831,12 @@ class MetricsCollector:
     def _add_output_line(self, text: str, stream: str) -> None:
         if self._in_listing(text, stream) or self._in_table(text, stream):
             return
+        if "|" in text or "it/s" in text or "s/it" in text:
+            shown = _shown_text(text)
+            bar = None if shown is None else tqdm_bar(shown)
+            if bar is not None:
+                self._add_tqdm_bar(bar, text.rstrip("\r\n").endswith(_CURSOR_UP), stream)
+                return
         parsed = parse_metric_line(text, self._patterns)
         if parsed is None:
             header = parse_header_step(text)
@@ -960,12 +985,51 @@ class MetricsCollector:
                 continue  # the finished bar drawn again after a callback's print
             self._add_locked({name: value}, position, OUTPUT_SOURCE)
 
-    def _add_stepless(self, values: Mapping[str, float], stream: str) -> None:
+    def _add_tqdm_bar(self, bar: TqdmBar, redraw: bool, stream: str) -> None:
+        """A tqdm bar counts once, as its loop ended: the line it was left on when it closed.
+        A bar drawn at a position below another (nested bars: ``position=1``, or a bar
+        opened inside another's loop) ends each redraw with a newline and a cursor-up: such
+        a redraw is held, replaced by the next redraw of the same bar, and added when
+        another bar is drawn on the stream, the same bar counts from lower again (its next
+        loop), or the output ends. A bar showing no metric counts nothing."""
+        held = self._held_tqdm.get(stream)
+        if held is not None and (held.desc != bar.desc or bar.done < held.done):
+            self._add_held_tqdm(stream)
+        elif held is not None:
+            del self._held_tqdm[stream]  # a later redraw or the close of the same bar
+        if bar.shaped is None:
+            return
+        values = {name: _as_float(value) for name, value in bar.shaped.values.items()}
+        step = None if bar.shaped.step is None else _normalize_step(bar.shaped.step)
+        if step is not None:
+            self._context_steps[stream] = self._latest_context = step
+        context = step if step is not None else self._context_steps.get(stream)
+        if redraw:
+            self._held_tqdm[stream] = _HeldTqdm(bar.desc, bar.done, values, step, context)
+        elif step is not None:
+            self._add_locked(values, step, OUTPUT_SOURCE)
+        else:
+            self._add_stepless(values, stream)
+
+    def _add_held_tqdm(self, stream: str) -> None:
+        held = self._held_tqdm.pop(stream, None)
+        if held is None:
+            return
+        if held.step is not None:
+            self._add_locked(held.values, held.step, OUTPUT_SOURCE)
+        else:
+            self._add_stepless(held.values, stream, held.context)
+
+    def _add_stepless(
+        self, values: Mapping[str, float], stream: str, context: Step | None = None
+    ) -> None:
         """A printed line without a step: at the step of the stream's last header or stepped
         line (``Test set: Average loss`` after ``Train Epoch: 1 [...]`` lines is at 1,
         ``| End of training | test loss`` at the last epoch), or just after the metric's last
-        point when it already has one there; by order (0, 1, 2, ...) before any step."""
-        context = self._context_steps.get(stream, self._latest_context)
+        point when it already has one there; by order (0, 1, 2, ...) before any step.
+        ``context``: that step as it was when the line was drawn (a held tqdm bar)."""
+        if context is None:
+            context = self._context_steps.get(stream, self._latest_context)
         if context is None:
             self._add_locked(values, None, OUTPUT_SOURCE)
             return
@@ -1017,6 +1081,12 @@ class MetricsCollector:
             if table is not None and table.values and not table.settings:
                 values = dict(table.values)
                 step = table_step(values)
+                if step is not None:  # printed by a line just before (SB3's "Eval ...")
+                    values = {
+                        name: value
+                        for name, value in values.items()
+                        if not self._shown_before(name, _normalize_step(step), value)
+                    }
                 if values:
                     self._add_locked(
                         values, None if step is None else _normalize_step(step), OUTPUT_SOURCE
@@ -1031,6 +1101,10 @@ class MetricsCollector:
             return False
         table.read(*row)
         return True
+
+    def _shown_before(self, name: str, step: Step | None, value: float) -> bool:
+        store = self._printed.get(name)
+        return step is not None and store is not None and store.shows_last(step, value)
 
     def _add_file_line(self, line: bytes) -> None:
         decoded = _decode_json_object(line.decode("utf-8", errors="replace"))
@@ -1075,6 +1149,20 @@ class MetricsCollector:
             if source != OUTPUT_SOURCE and store.repeats_last(step, number):
                 continue
             store.append(step, number, at)
+
+
+_CURSOR_UP: Final = "\x1b[A"
+
+
+@dataclass(frozen=True)
+class _HeldTqdm:
+    """A positioned tqdm bar's last redraw, with the step it was drawn at."""
+
+    desc: str
+    done: float
+    values: dict[str, float]
+    step: Step | None
+    context: Step | None
 
 
 class _LoggerTable:

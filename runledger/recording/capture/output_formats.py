@@ -4,7 +4,8 @@
 into ``(step, {name: value})`` or None. The line is read in three steps:
 
 1. Logging prefixes are stripped: ``INFO:root:``, ``[I 2026-01-02 10:00:00,123]`` (Optuna),
-   ``2026-01-02 10:00:00,123 - INFO - name -``, ``[2026-01-02 10:00:00][__main__][INFO] -``
+   ``2026-01-02 10:00:00,123 - INFO - name -`` (or ``- name - INFO -``; the date also as
+   ``01/02/2026``), ``[2026-01-02 10:00:00][__main__][INFO] -``
    (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``I0102 10:00:00.1 1 f.py:1]``
    (absl), ``[INFO]``.
 2. A head that names the step: ``epoch 3:``, ``Epoch 2/10 -``, ``[epoch 3]``, ``step 10:``,
@@ -16,7 +17,9 @@ into ``(step, {name: value})`` or None. The line is read in three steps:
    progress/timing noise (``11/11 ━━━━ 6s 507ms/step``, ``10/ 29 batches``, ``ETA: 3s``).
    A piece may end in its step (``Loss: 0.000996 after 150 batches``, pytorch/examples
    regression), taken only when a name holds a metric word.
-   One piece that is none of these makes the whole line prose.
+   One piece that is none of these makes the whole line prose. An AverageMeter's running
+   average after its value (``Loss 6.9e+00 (6.8e+00)``, pytorch/examples imagenet, timm) is
+   cut off first: the value is the batch's, as on every other per-batch line.
 
 A line is accepted only when it is unmistakable: it has a step head, is a Keras progress line
 or a pipe-table row, or (for ``name: value`` pieces) one of its names holds a metric word such
@@ -97,7 +100,7 @@ _VALUE: Final = (
     rf"|(?P<num>{_NUM})(?:\s*(?P<percent>%)|(?P<unit>{_TIME_UNIT})(?![\w/]))?)"
 )
 # A word of a name: starts with a letter, may hold digits, _ . / - and a possessive 's.
-_WORD: Final = r"[^\W\d][\w./'-]*"
+_WORD: Final = r"[^\W\d][\w./'@-]*"
 _NAME_WORDS: Final = rf"{_WORD}(?: {_WORD}){{0,4}}"
 
 # name=value (names as written), name: value, name value (names of words).
@@ -153,6 +156,7 @@ _NOISE_RE: Final = re.compile(
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
     r"|[0-9]+\s*/\s*[0-9]+\s*batches"  # 10/ 29 batches
     r"|ETA:?\s*[0-9:.]+\s*(?:s|ms|min)?"
+    rf"|(?:{_NUM})\s*(?:it|samples|img|imgs|tok|tokens|ex)?/s"  # 3.33/s (a throughput)
     r"|batch\s*:?\s*[0-9]+\s*/\s*[0-9]+",  # [Batch 100/938]
     re.IGNORECASE,
 )
@@ -166,6 +170,10 @@ _HEAD_RE: Final = re.compile(
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
     # ^ [320/1437 (22%)]: how far into the epoch
+    # timm's "Train: 0 [   0/4 ( 25%)]": a phase, its epoch, how far into it
+    r"|(?P<bphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s*:\s*"
+    r"(?P<pn>[0-9]+)\s*\[\s*(?P<pdone>[0-9]+)\s*/\s*(?P<ptotal>[0-9]+)\s*"
+    r"(?:\(\s*(?P<ppct>[0-9.]+)\s*%\s*\)\s*)?\]"
     r"|(?P<section>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
     r"(?:\s+(?:set|results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d]))"
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
@@ -175,6 +183,20 @@ _BRACKETED_STEP_RE: Final = re.compile(
     r"\b(epoch|step|iter|iteration|it|batch)\s*:?\s*\[\s*([0-9]+(?:\s*/\s*[0-9]+)?)\s*\]",
     re.IGNORECASE,
 )
+# AverageMeter's "{val} ({avg})" (pytorch/examples imagenet, timm): the value counts, as every
+# other per-batch line's does; the running average (reset each epoch) is cut off.
+_RUNNING_AVERAGE_RE: Final = re.compile(
+    rf"(?:(?<=[0-9])|(?<=[0-9]s)|(?<=/s))\s+\(\s*(?:{_NUM})\s*(?:s|ms)?"
+    rf"(?:\s*,\s*(?:{_NUM})\s*/s)?\s*\)"
+)
+# imagenet's batch_time = AverageMeter("Time"), data_time = AverageMeter("Data"); timm's too.
+_METER_TIMES: Final = {"time": "batch_time", "time_s": "batch_time_s", "data": "data_time"}
+_SB3_EVAL_RE: Final = re.compile(
+    rf"(?:Eval num_timesteps=(?P<step>[0-9]+), episode_reward=|Episode length: )"
+    rf"(?P<mean>{_NUM}) \+/- (?P<std>{_NUM})"
+)
+_SUMMARY_RE: Final = re.compile(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
+_SPACED_PAIR_RE: Final = re.compile(rf"({_WORD})\s+({_NUM})")
 _PIECE_SPLIT_RE: Final = re.compile(r"[,;|\t\u2502\[\]]| +- +")
 _POSSESSIVE_RE: Final = re.compile(r"'s\b")
 _NAME_CLEAN_RE: Final = re.compile(r"[^\w./]+")
@@ -197,8 +219,11 @@ _PREFIX_RE: Final = re.compile(
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
     r"|\[[DIWEC] \d{4}-\d\d-\d\d[ T][\d:.,]+\]\s*"  # [I 2026-01-02 10:00:00,123] (Optuna)
     r"|[DIWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\]\s*"  # I0102 10:00:00.123 1 f.py:1] (absl)
-    r"|\[?\d{4}-\d\d-\d\d[ T][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?"  # a timestamp
+    r"|\[?(?:\d{4}-\d\d-\d\d|\d\d/\d\d/\d{4})[ T][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?"
+    # ^ a timestamp; 12/06/2026 10:00:01 is Hugging Face examples' datefmt
     r"(?:\s*(?:\[[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
+    r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b))?"
+    # ^ - __main__ - INFO - (the logging cookbook's "%(asctime)s - %(name)s - %(levelname)s")
     r"(?:\s*(?:\||-|:)?\s*(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|SUCCESS)\b)?"
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s))?"  # - logger.name - / | mod:fn:1 -
     r"\s*(?:\||-|:)?\s*"
@@ -227,13 +252,19 @@ def strip_logging_prefix(text: str) -> str:
 
 def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
+    if text[:1] == "*":
+        return _summary_line(text)
+    if text[:2] == "Ep" or text[:5] == "Eval ":
+        evaluation = _sb3_evaluation(text)
+        if evaluation is not None:
+            return evaluation
     starts_a_head = text[:1] in _HEAD_STARTS
     if not starts_a_head and _SEPARATOR_RE.search(text) is None:
         return None  # no step head, no ":", "=", "|", tab: prose ("Loading shard 3 of 12")
     head = _HEAD_RE.match(text) if starts_a_head else None
     steps: dict[str, Number] = {}
     totals: dict[str, int] = {}
-    phase = ""
+    phase = batch_phase = ""
     has_step = False
     rest = text
     within = None
@@ -245,6 +276,9 @@ def parse_shaped_line(text: str) -> Shaped | None:
             totals[_step_name(head["bword"] or head["word"] or "step")] = int(of)
         if head["done"] is not None:
             within = (int(head["done"]), int(head["total"]))
+        elif head["pdone"] is not None:
+            within = _counted(int(head["pdone"]), int(head["ptotal"]), head["ppct"])
+            batch_phase = PHASES.get(head["bphase"].lower(), "")
         phase = PHASES.get((head["phase"] or head["section"] or "").lower(), "")
     table = _is_table_row(text)
     if table and head is None:
@@ -254,7 +288,52 @@ def parse_shaped_line(text: str) -> Shaped | None:
             return _two_cell_row(row)
     # A tree's guide line (rich's config tree: "│       lr: 0.001") is no table row: prose
     # unless its pieces are trusted on their own.
-    return _read_pieces(rest, steps, phase, has_step, table, within, totals)
+    shaped = _read_pieces(rest, steps, phase, has_step, table, within, totals)
+    if shaped is None or not batch_phase:
+        return shaped
+    # Only the names of what is measured take the phase: timm's "LR:" stays "lr", as its
+    # summary.csv names it, "Loss:" is "train_loss".
+    values = {
+        (_prefixed(name, batch_phase) if has_metric_word(name) else name): value
+        for name, value in shaped.values.items()
+    }
+    return shaped._replace(values=values)
+
+
+def _counted(done: int, total: int, percent: str | None) -> tuple[int, int]:
+    """A counter that counts from 0 (timm's ``[   0/4 ( 25%)]``, its percent counting the batch
+    just done) is the batches done once its percent says so."""
+    if percent is not None and total > 0:
+        shown = float(percent)
+        if abs(100 * (done + 1) / total - shown) < abs(100 * done / total - shown):
+            return done + 1, total
+    return done, total
+
+
+def _sb3_evaluation(text: str) -> Shaped | None:
+    """Stable-Baselines3's EvalCallback (rl-baselines3-zoo): ``Eval num_timesteps=1000,
+    episode_reward=24.50 +/- 2.50`` then ``Episode length: 24.50 +/- 2.50``, mean and
+    standard deviation, under the names its logger table gives the means (``eval/``)."""
+    match = _SB3_EVAL_RE.fullmatch(text)
+    if match is None:
+        return None
+    mean, std = _number(match["mean"]), _number(match["std"])
+    if match["step"] is not None:
+        return Shaped(int(match["step"]), {"eval/mean_reward": mean, "eval/std_reward": std})
+    return Shaped(None, {"eval/mean_ep_length": mean, "eval/std_ep_length": std})
+
+
+def _summary_line(text: str) -> Shaped | None:
+    """`` * Acc@1 76.130 Acc@5 92.862``: ProgressMeter's ``display_summary`` (pytorch/examples
+    imagenet, and the many programs that copy its AverageMeter), printed at the end of
+    ``validate()``: the validation averages, so the names are ``val_`` ones."""
+    match = _SUMMARY_RE.fullmatch(text)
+    if match is None:
+        return None
+    pairs = _SPACED_PAIR_RE.findall(match[1])
+    if not any(has_metric_word(name) for name, _ in pairs):
+        return None
+    return Shaped(None, {_prefixed(_clean_name(name), "val"): _number(raw) for name, raw in pairs})
 
 
 def _is_table_row(text: str) -> bool:
@@ -293,6 +372,9 @@ def _read_head(head: re.Match[str], steps: dict[str, Number]) -> bool:
     if head["bracket"] is not None:
         steps["step"] = int(head["bracket"])
         return True
+    if head["pn"] is not None:
+        steps["epoch"] = int(head["pn"])
+        return True
     word, number = head["bword"] or head["word"], head["bn"] or head["n"]
     if word is None or number is None:
         return False
@@ -318,6 +400,9 @@ def _read_pieces(
     bar = _KERAS_PROGRESS_RE.match(rest.lstrip()) if rest[:1] in _BAR_STARTS else None
     if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
         rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
+    meters = 0  # running averages cut
+    if "(" in rest:  # "Loss 0.69 (0.71)": the value, then its running average (cut)
+        rest, meters = _RUNNING_AVERAGE_RE.subn("\t", rest)
     values: Fields = {}
     spaced_only = True  # every metric was "name value": needs a step or a table to count
     names: list[str] = []  # as written, to look for a metric word only when that decides
@@ -384,6 +469,8 @@ def _read_pieces(
     if not (trusted or _trusted(has_step, spaced_only, names, len(values))):
         return None
     epoch = steps.get("epoch")
+    if meters:  # AverageMeter's "Time" and "Data": the batch's time and its loading's
+        values = {_METER_TIMES.get(name, name): value for name, value in values.items()}
     chosen, key = _choose_step(steps, values)
     if key == "epoch":
         return Shaped(chosen, values, within)
@@ -454,6 +541,7 @@ def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
 def _clean_name(name: str) -> str:
     if name.isidentifier() and name.islower():
         return name  # val_loss: already clean
+    name = name.replace("@", "")  # Acc@1 -> acc1, as imagenet's code names it
     return _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
 
 
@@ -575,3 +663,83 @@ def table_step(values: Fields) -> Number | None:
         if key in by_lower:
             return values.pop(by_lower[key])
     return None
+
+
+# --- tqdm bars -------------------------------------------------------------------------------
+# tqdm draws "{desc}: {pct}%|{bar}| {n}/{total} [{elapsed}<{remaining}, {rate}{, postfix}]"
+# (or "{desc}: {n}{unit} [{elapsed}, {rate}{, postfix}]" without a total), redrawn with "\r".
+# set_postfix(loss=0.3, acc=0.9) shows "loss=0.3, acc=0.9"; set_postfix_str and
+# set_description show their text as given.
+_TQDM_RE: Final = re.compile(
+    r"(?:(?P<desc>.*?):\s*)?(?P<pct>[0-9]{1,3})%\|[^|]*\|\s*(?P<n>[0-9.]+[kMGTPEZY]?)\s*/\s*"
+    r"[0-9.]+[kMGTPEZY]?\s*\[[0-9:]+<[0-9:?]+,\s*[^,\]]*?(?:,\s*(?P<postfix>.*?))?\]"
+    r"|(?:(?P<udesc>.*?):\s*)?(?P<un>[0-9.]+[kMGTPEZY]?)[^\s\[\]]* \[[0-9:]+,\s*[^,\]]*?"
+    r"(?:,\s*(?P<upostfix>.*?))?\]"
+)
+_TQDM_HINTS: Final = ("%|", "it/s", "s/it")
+_POSTFIX_ITEM_RE: Final = re.compile(rf"({_WORD})=({_NUM})")
+_POSTFIX_KWARGS_RE: Final = re.compile(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*")
+_SI: Final = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
+_BATCH_COUNTERS: Final = frozenset({"batch", "batch_id", "batch_idx", "batch_index", "batch_num"})
+_DESC_PHASES: Final = {**PHASES, "validating": "val", "evaluating": "eval"}
+
+
+class TqdmBar(NamedTuple):
+    """A tqdm bar: its description (which bar it is), its count done, and the metrics of its
+    description and postfix (None: it shows none)."""
+
+    desc: str
+    done: float
+    shaped: Shaped | None
+
+
+def tqdm_bar(text: str) -> TqdmBar | None:
+    """The tqdm bar ``text`` shows (``epoch 1: 100%|████| 50/50 [00:01<00:00, 40.1it/s,
+    loss=0.3]``), or None when it is no bar."""
+    if not any(hint in text for hint in _TQDM_HINTS):
+        return None
+    match = _TQDM_RE.fullmatch(text)
+    if match is None:
+        return None
+    desc = (match["desc"] if match["pct"] is not None else match["udesc"]) or ""
+    count = match["n"] or match["un"]
+    postfix = match["postfix"] if match["pct"] is not None else match["upostfix"]
+    number = float(count[:-1]) * _SI[count[-1]] if count[-1] in _SI else float(count)
+    return TqdmBar(desc.strip(), number, _tqdm_metrics(desc.strip(), (postfix or "").strip()))
+
+
+def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
+    """The step and metrics a bar's description (``epoch 3``, ``Epoch 3/10 loss 0.31``) and
+    postfix (``loss=0.3, acc=0.9``, or ``set_postfix_str``'s text) show; a description that
+    is a phase (``Validating``) prefixes the postfix's names."""
+    step: Number | None = None
+    values: Fields = {}
+    phase = ""
+    if desc:
+        phase = _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
+        shaped = parse_shaped_line(desc)
+        if shaped is not None:
+            step, values = shaped.step, dict(shaped.values)
+        else:
+            step = header_step(desc)
+    shown: Fields = {}
+    if postfix:
+        if _POSTFIX_KWARGS_RE.fullmatch(postfix):  # set_postfix(...): its numbers, each one
+            for item in postfix.split(","):
+                pair = _POSTFIX_ITEM_RE.fullmatch(item.strip())
+                if pair is not None:
+                    shown[pair[1]] = _number(pair[2])
+        else:
+            shaped = parse_shaped_line(postfix)
+            if shaped is not None:
+                step = step if step is not None else shaped.step
+                shown = dict(shaped.values)
+    steps: dict[str, Number] = {}
+    for name in [name for name in shown if name.lower() in _STEP_NAMES]:
+        steps.setdefault(_STEP_NAMES[name.lower()], shown.pop(name))
+    if step is None and steps:
+        step = _choose_step(steps, shown)[0]
+    values.update({_prefixed(name, phase): value for name, value in shown.items()})
+    for name in [name for name in values if name.lower() in _BATCH_COUNTERS]:
+        del values[name]  # Batch_id=468: the bar's own count, no metric
+    return Shaped(step, values) if values else None
