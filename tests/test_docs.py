@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
 import sys
@@ -87,7 +88,11 @@ def test_runledger_in_the_tutorial_is_the_code_under_test(tmp_path: Path) -> Non
     from runledger import __version__
 
     assert outcome.returncode == 0, outcome.log
-    assert outcome.outputs[0].split("\n")[:2] == [f"runledger {__version__}", sys.executable]
+    version, executable = outcome.outputs[0].split("\n")[:2]
+    assert version == f"runledger {__version__}"
+    # this virtualenv's interpreter, named python or python3 (coverage's launcher is python3)
+    assert Path(executable).parent == Path(sys.executable).parent
+    assert os.path.realpath(executable) == os.path.realpath(sys.executable)
 
 
 def test_the_reference_is_up_to_date() -> None:
