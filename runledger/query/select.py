@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runledger.errors import UserError
+from runledger.model.flat import flatten as flatten  # one flatten for records and capture
 from runledger.model.record import Run
 from runledger.model.row import VIEW_FIELDS, RowView, RunRow
 
@@ -37,20 +38,6 @@ SORT_FIELDS = (
     "sweep",
 )
 CONTAINERS = ("params", "metrics")
-
-
-def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested tables as dotted keys: ``{"model": {"depth": 3}}`` -> ``{"model.depth": 3}``."""
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        # Records hold plain dicts (from TOML); isinstance(Mapping) costs 10x more per value.
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, f"{prefix}{key}."))
-        elif prefix or key.__class__ is not str:
-            flat[f"{prefix}{key}"] = value
-        else:
-            flat[key] = value
-    return flat
 
 
 def metric_values(run: Run) -> dict[str, float | None]:

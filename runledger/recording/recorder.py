@@ -5,9 +5,11 @@ pandas), refuses bad states before starting anything, starts the command first, 
 the environment in a thread while the command runs. Only what starting the command needs is
 imported before it starts (git, the journal, the runner, secret masking). What is needed once
 output arrives or the command has ended (the metric parsers, params, the record, the ledger)
-is imported by a thread that ``exec_command`` starts first thing (:class:`Preload`), so that
-its import time overlaps exec's own git calls and the command instead of delaying its start;
-output that arrives before the metric parsers are loaded is kept and parsed once they are.
+is imported by a thread started as soon as the command is (:class:`Preload`), so that its
+import time overlaps the command instead of delaying its start; output that arrives before
+the metric parsers are loaded is kept and parsed once they are. The thread starts only then,
+not earlier: importing holds the GIL, and each of exec's own system calls before the start
+(git, the journal's files) would wait for it.
 """
 
 from __future__ import annotations
@@ -242,7 +244,7 @@ class _LateCollector:
     # Output kept waiting for the parsers beyond this is a reason to wait for them instead.
     PENDING_LIMIT = 8 * 1024 * 1024
 
-    def __init__(self, prepared: _Prepared, preload: Preload | None) -> None:
+    def __init__(self, prepared: _Prepared, preload: Preload | None = None) -> None:
         self._patterns = prepared.config.metric_patterns
         self._ready = preload.metrics_ready if preload is not None else None
         self._pending: list[tuple[bytes, str, float]] = []
@@ -288,13 +290,14 @@ class _LateCollector:
 
 
 def run_and_capture(
-    prepared: _Prepared, run_journal: Journal | None = None, preload: Preload | None = None
+    prepared: _Prepared, run_journal: Journal | None = None, *, preload: bool = False
 ) -> _Outcome:
     """Run the command with output pass-through; capture everything else alongside.
 
-    ``preload``: the thread importing what recording needs (see :class:`Preload`), when the
-    caller started one; the metric parsers are then not waited for before the command starts.
+    ``preload``: import what recording needs in a thread started with the command (see
+    :class:`Preload`) rather than now, before it starts (``exec``).
     """
+    loader = Preload() if preload else None
     child_env = dict(prepared.env)
     child_env["RUNLEDGER_RUN_ID"] = prepared.run_id
     child_env["RUNLEDGER_METRICS_FILE"] = str(prepared.metrics_file)
@@ -306,7 +309,7 @@ def run_and_capture(
         command=prepared.options.command,
     ):
         inprocess.add_to_environment(child_env)
-    collector = _LateCollector(prepared, preload)
+    collector = _LateCollector(prepared, loader)
     log = LogCapture(LOG_LIMIT_BYTES)
     capture = _Capture()
     sampler = SystemSampler()
@@ -331,15 +334,18 @@ def run_and_capture(
             )
         except Exception as exc:  # reported with the run, never fatal to it
             capture.error = exc
-        _import_recording_modules()
+        if loader is None:
+            _import_recording_modules()
 
     capturer = threading.Thread(target=capture_in_background, daemon=True)
 
     def on_started(pid: int) -> None:
-        capturer.start()
-        sampler.start(pid)
         if run_journal is not None:
             run_journal.started(pid, time.time())
+        sampler.start(pid)
+        capturer.start()
+        if loader is not None:  # last: once it imports, every other start waits for the GIL
+            loader.start()
 
     def on_output(data: bytes, stream: str) -> None:
         log.add(data, stream)
@@ -567,8 +573,8 @@ RECORDING_MODULES = (
 
 
 class Preload:
-    """Imports RECORDING_MODULES in a thread, so that their import time overlaps exec's own
-    git calls and the command rather than adding to them (see the module docstring).
+    """Imports RECORDING_MODULES in a thread started with the command, so that their import
+    time overlaps the command rather than adding to exec's (see the module docstring).
 
     The thread only imports: whoever uses a module imports it as usual (waiting for this
     thread's import of it if it is under way), so a module that fails to import fails there,
@@ -579,15 +585,15 @@ class Preload:
     def __init__(self) -> None:
         self.metrics_ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="runledger-preload", daemon=True)
+
+    def start(self) -> None:
         self._thread.start()
 
     def _run(self) -> None:
-        import importlib
-
         try:
             for name in RECORDING_MODULES:
                 try:
-                    importlib.import_module(name)
+                    __import__(name)  # as an import statement does (-X importtime lists it)
                 except Exception:  # noqa: BLE001,S112 - its user imports it again and reports
                     continue
                 finally:
@@ -782,11 +788,10 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
     Once the command has run, its exit code is what runledger exits with, whatever happens
     while recording: a run that cannot be recorded stays in its journal for the next command.
     """
-    preload = Preload()
     prepared = prepare(options, Path.cwd() if cwd is None else cwd)
     run_journal = begin_journal(prepared)
     try:
-        outcome = run_and_capture(prepared, run_journal, preload)
+        outcome = run_and_capture(prepared, run_journal, preload=True)
     except BaseException:
         if run_journal.facts.get("child_pid") is None:  # nothing ran: nothing to recover
             run_journal.close()
