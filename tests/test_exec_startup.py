@@ -151,3 +151,11 @@ def test_output_printed_before_the_parsers_are_loaded_is_read(repo: Repo) -> Non
     # Seconds since the command started, when each line arrived: not delayed until the
     # parsers were loaded, nor counted from then.
     assert all(0 <= at < 5 for at in series["time"])
+
+
+def test_a_listing_with_no_run_in_progress_loads_no_journal(repo: Repo) -> None:
+    """Every command looks for abandoned runs, and ``ls`` for running ones, with one
+    ``os.scandir``: with none, the journal (and what it imports) stays unloaded."""
+    loaded = _loaded_after(repo, "ls")
+    assert "runledger.cli.commands.ls" in loaded  # the list is real
+    assert sorted(name for name in loaded if name.startswith("runledger.recording")) == []

@@ -15,10 +15,11 @@
 - ``record/``: the run's files, when recording them into git failed.
 
 A run that is recorded removes its folder. Any other runledger command starts by looking at
-this folder (one ``os.scandir``): a journal whose runledger process has died on this host, or
-that its runledger handed over after failing to record it, is recorded by
-:mod:`runledger.recording.recovery` through the normal write path. This module stays light: it is on
-exec's path and on every command's start-up.
+this folder (one ``os.scandir``, ``store.gitdir.anything_in_progress``, which imports nothing of
+this module): a journal whose runledger process has died on this host, or that its runledger
+handed over after failing to record it, is recorded by :mod:`runledger.recording.recovery`
+through the normal write path. This module stays light: it is on exec's path before the
+command starts.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+from runledger.store.gitdir import in_progress_path
 
 if TYPE_CHECKING:
     from runledger.redact import Redactor
@@ -59,23 +62,7 @@ STAGING_PREFIX: Final = ".new-"
 
 
 def in_progress_dir(common_dir: Path) -> Path:
-    return common_dir / "runledger" / "in-progress"
-
-
-def anything_in_progress(cwd: Path) -> bool:
-    """Whether a run may be in progress or abandoned in the repository around ``cwd``: its
-    in-progress folder has an entry. Cheap, for the start of every command: recovery and
-    what it imports are loaded only when this says so."""
-    from runledger.store.gitdir import find_common_dir
-
-    common_dir = find_common_dir(cwd)
-    if common_dir is None:
-        return False
-    try:
-        with os.scandir(in_progress_dir(common_dir)) as entries:
-            return any(True for _ in entries)
-    except OSError:
-        return False
+    return Path(in_progress_path(str(common_dir)))
 
 
 # --- processes ------------------------------------------------------------------------------
