@@ -46,6 +46,15 @@ def test_exec_imports_none_of_the_heavy_libraries(repo: Repo) -> None:
     assert sorted(name for name in imported if name.split(".")[0] in HEAVY) == []
 
 
+def test_exec_imports_neither_socket_nor_tempfile(repo: Repo) -> None:
+    """The host name is uname's (what socket.gethostname() returns) and the journal names its
+    temporary files itself: socket (its enum conversions) and tempfile (with random) cost exec
+    a few milliseconds each, for one call."""
+    imported = _imported_by_exec(repo)
+    assert "runledger.recording.journal" in imported  # the list is real
+    assert sorted({"socket", "tempfile"} & imported) == []
+
+
 def test_exec_help_still_goes_through_typer(repo: Repo) -> None:
     result = repo.run("exec", "--help")
     assert result.returncode == 0

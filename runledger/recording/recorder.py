@@ -568,7 +568,6 @@ RECORDING_MODULES = (
     "runledger.recording.children",
     "hashlib",
     "getpass",
-    "socket",
 )
 
 
@@ -606,7 +605,6 @@ class Preload:
 def _import_recording_modules() -> None:
     """Import what recording needs while the command runs (see the module docstring)."""
     import getpass  # noqa: F401
-    import socket  # noqa: F401
 
     import runledger.model.record  # noqa: F401
     import runledger.redact  # noqa: F401
@@ -628,8 +626,6 @@ def build_run(
 ) -> Run:
     """The run's record. ``hydra_jobs`` and ``redactor`` are found here unless the caller,
     which needs them for the children too, found them already."""
-    import socket
-
     from runledger.model.record import GitInfo, MetricSummary, Run
     from runledger.recording.capture.inprocess import environment_facts
     from runledger.store.facts import now_iso
@@ -670,7 +666,7 @@ def build_run(
         command=tuple(redactor.mask_argv(prepared.options.command)),
         cwd=redactor.mask_text(prepared.repo.relative_cwd(prepared.cwd)),
         user=_user(),
-        host=socket.gethostname(),
+        host=journal.host_name(),
         author=git.author_ident(config),
         git=GitInfo(
             commit=prepared.head.commit or "",
@@ -759,12 +755,10 @@ def record(
     specs: list[ChildSpec] | None = None,
 ) -> list[Run]:
     """Write the run, and its children (in the same batch) when it has some; return them."""
-    import socket
-
     user = _user()
     ident = git.format_ident(
         (config.user_name if config else None) or user,
-        (config.user_email if config else None) or f"{user}@{socket.gethostname()}",
+        (config.user_email if config else None) or f"{user}@{journal.host_name()}",
     )
     from runledger.store.ledger import Ledger
 
