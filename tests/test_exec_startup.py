@@ -168,3 +168,15 @@ def test_a_listing_with_no_run_in_progress_loads_no_journal(repo: Repo) -> None:
     loaded = _loaded_after(repo, "ls")
     assert "runledger.cli.commands.ls" in loaded  # the list is real
     assert sorted(name for name in loaded if name.startswith("runledger.recording")) == []
+
+
+def test_a_plain_listing_loads_neither_the_query_language_nor_compare(repo: Repo) -> None:
+    """``ls`` without ``--where``/``--status``/``--tag`` needs no expression parser, and its
+    table needs only which way each metric is better (analysis/direction.py)."""
+    result = repo.run("exec", "--", sys.executable, "-c", "print('epoch 1 loss=0.5 acc=0.9')")
+    assert result.returncode == 0, result.stderr
+    loaded = _loaded_after(repo, "ls")
+    assert "runledger.analysis.direction" in loaded  # the table's headline metrics were ranked
+    assert "runledger.query.where" not in loaded
+    assert "runledger.analysis.compare" not in loaded
+    assert "runledger.query.where" in _loaded_after(repo, "ls", "--where", "metrics.acc > 0.5")
