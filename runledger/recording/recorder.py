@@ -559,16 +559,15 @@ def _masked_names(redactor: Redactor, named: dict[str, Any]) -> dict[str, Any]:
 METRICS_MODULE = "runledger.recording.capture.metrics"
 RECORDING_MODULES = (
     METRICS_MODULE,
+    "runledger.recording.capture.metric_files",
     "runledger.recording.capture.params",
     "runledger.model.record",
     "runledger.store.facts",
-    "runledger.store.ledger",
-    "runledger.recording.capture.environment",
-    "runledger.recording.capture.metric_files",
     "runledger.recording.children",
+    "runledger.store.ledger",
     "hashlib",
     "getpass",
-)
+)  # the environment capture's own thread imports capture.environment
 
 
 class Preload:
