@@ -372,6 +372,8 @@ def run_and_capture(
         sampler.stop()
     if capturer.is_alive() or capturer.ident is not None:
         capturer.join()
+    if loader is not None:  # every module it imports is needed next: none is left half done
+        loader.join()
     metrics = collector.get()
     metrics.flush_output()
     metrics.poll_metrics_file(prepared.metrics_file, final=True)
@@ -586,6 +588,10 @@ class Preload:
 
     def start(self) -> None:
         self._thread.start()
+
+    def join(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()
 
     def _run(self) -> None:
         try:
