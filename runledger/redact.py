@@ -671,9 +671,13 @@ def safe_env(
 ) -> dict[str, str]:
     """The allow-listed variables of ``env`` (globs allowed), never a secret-looking one."""
     redactor = Redactor(env, extra_patterns)
+    # Names without a wildcard match only themselves: a set lookup, not a glob (each glob is
+    # compiled to a regular expression on first use, and every name is tried on each).
+    exact = {pattern for pattern in allow if not any(char in pattern for char in "*?[")}
+    globs = [pattern for pattern in allow if pattern not in exact]
     kept: dict[str, str] = {}
     for name in sorted(env):
-        if not any(fnmatch.fnmatchcase(name, pattern) for pattern in allow):
+        if name not in exact and not any(fnmatch.fnmatchcase(name, glob) for glob in globs):
             continue
         if looks_secret(name, extra_patterns):
             continue

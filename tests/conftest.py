@@ -31,6 +31,18 @@ PINNED_GIT_ENV = {
 }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_runledger() -> None:
+    """Bytecode for runledger's modules, brought up to date once per session: the tests start
+    about a thousand runledger processes, and where PYTHONDONTWRITEBYTECODE is set (some
+    sandboxes and CI images set it) a module changed since its ``__pycache__`` was written, or
+    a fresh checkout with none, is compiled again by every one of them (``ls``: 0.29 -> 0.40 s
+    of CPU each). compileall writes whatever that variable says."""
+    import compileall
+
+    compileall.compile_dir(Path(__file__).resolve().parents[1] / "runledger", quiet=2)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

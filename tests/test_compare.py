@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from runledger.analysis.compare import metric_direction
+from runledger.analysis.direction import metric_direction
 from tests.conftest import Repo
 from tests.synthetic import make_run
 

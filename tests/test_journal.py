@@ -479,3 +479,11 @@ def test_writing_the_run_waits_out_one_signal_but_not_two() -> None:
         time.sleep(0.05)
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     signal.signal(signal.SIGINT, inherited)
+
+
+def test_the_journals_host_is_the_one_recovery_and_ls_compare_with() -> None:
+    """The journal names its host without importing socket (exec's start-up path); recovery
+    and ``ls`` compare it with ``socket.gethostname()``: the two must agree."""
+    from runledger.recording.journal import host_name
+
+    assert host_name() == socket.gethostname()

@@ -8,7 +8,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 
 from runledger import ids
-from runledger.analysis.compare import Comparison, metric_direction
+from runledger.analysis.compare import Comparison
+from runledger.analysis.direction import metric_direction
 from runledger.analysis.groups import Group, Grouping
 from runledger.model.record import Run
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from runledger import ids
-from runledger.analysis.compare import Comparison, Direction, build, describe_direction
+from runledger.analysis.compare import Comparison, build
+from runledger.analysis.direction import Direction, describe_direction
 from runledger.errors import UserError
 from runledger.model.record import MetricsFile, Run
 from runledger.model.row import RunRow
@@ -342,7 +343,8 @@ def group_chart(
 ) -> Chart:
     """``plot --group-by``: one curve per group, the mean of its runs' series at each step,
     with a band of one (sample) standard deviation either side."""
-    from runledger.analysis.compare import metric_direction, require_metric
+    from runledger.analysis.compare import require_metric
+    from runledger.analysis.direction import metric_direction
     from runledger.analysis.groups import group_runs
 
     require_metric(runs, metric)

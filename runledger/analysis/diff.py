@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from runledger.analysis.compare import Direction, metric_direction
+from runledger.analysis.direction import Direction, metric_direction
 from runledger.errors import GitError
 from runledger.model.record import Run, json_safe
 from runledger.query.select import flatten

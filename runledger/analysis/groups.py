@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from runledger.analysis.compare import Direction, cell_text, describe_direction, metric_direction
+from runledger.analysis.compare import cell_text
+from runledger.analysis.direction import Direction, describe_direction, metric_direction
 from runledger.errors import UserError
 from runledger.model.record import json_safe
 from runledger.model.row import RunRow

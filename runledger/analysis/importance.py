@@ -25,7 +25,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from runledger.analysis.compare import Direction, metric_direction, require_metric
+from runledger.analysis.compare import require_metric
+from runledger.analysis.direction import Direction, metric_direction
 from runledger.model.record import Run
 from runledger.query.select import flatten, metric_values
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from runledger.analysis.compare import metric_direction
+from runledger.analysis.direction import metric_direction
 from runledger.errors import UserError
 from runledger.model.record import Run
 

@@ -24,17 +24,20 @@ def _exec_fast_path(args: Sequence[str]) -> int | None:
         if not arg.startswith("-") or arg == "--":
             break
     from runledger.cli.exec_args import parse_exec_args
-    from runledger.crash import report_bug, report_error
     from runledger.errors import RunledgerError
     from runledger.recording.recorder import exec_command
 
     try:
         return exec_command(parse_exec_args(rest))
     except RunledgerError as error:
+        from runledger.crash import report_error
+
         return report_error(error)
     except KeyboardInterrupt:
         return 130
     except Exception as error:  # noqa: BLE001 - a bug: reported, never a traceback on screen
+        from runledger.crash import report_bug
+
         return report_bug(error)
 
 

@@ -14,7 +14,7 @@ def recover_runs(args: Sequence[str]) -> None:
         return
     from pathlib import Path
 
-    from runledger.recording.journal import anything_in_progress
+    from runledger.store.gitdir import anything_in_progress
 
     try:
         if not anything_in_progress(Path.cwd()):

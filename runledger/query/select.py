@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runledger.errors import UserError
+from runledger.model.flat import flatten as flatten  # one flatten for records and capture
 from runledger.model.record import Run
 from runledger.model.row import VIEW_FIELDS, RowView, RunRow
 
@@ -37,20 +38,6 @@ SORT_FIELDS = (
     "sweep",
 )
 CONTAINERS = ("params", "metrics")
-
-
-def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested tables as dotted keys: ``{"model": {"depth": 3}}`` -> ``{"model.depth": 3}``."""
-    flat: dict[str, Any] = {}
-    for key, value in values.items():
-        # Records hold plain dicts (from TOML); isinstance(Mapping) costs 10x more per value.
-        if isinstance(value, dict) and value:
-            flat.update(flatten(value, f"{prefix}{key}."))
-        elif prefix or key.__class__ is not str:
-            flat[f"{prefix}{key}"] = value
-        else:
-            flat[key] = value
-    return flat
 
 
 def metric_values(run: Run) -> dict[str, float | None]:
@@ -102,6 +89,8 @@ def row_filter(
 ) -> RowFilter | None:
     """The ``--where`` filter over rows, and ``--status``/``--tag`` with it (None: keep
     all); a bad expression fails here."""
+    if where is None and status is None and tag is None:
+        return None  # the expression language (a dozen dataclasses) stays unloaded
     from runledger.query import where as where_
     from runledger.query.where_sql import compile_sql
 

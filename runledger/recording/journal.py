@@ -15,10 +15,11 @@
 - ``record/``: the run's files, when recording them into git failed.
 
 A run that is recorded removes its folder. Any other runledger command starts by looking at
-this folder (one ``os.scandir``): a journal whose runledger process has died on this host, or
-that its runledger handed over after failing to record it, is recorded by
-:mod:`runledger.recording.recovery` through the normal write path. This module stays light: it is on
-exec's path and on every command's start-up.
+this folder (one ``os.scandir``, ``store.gitdir.anything_in_progress``, which imports nothing of
+this module): a journal whose runledger process has died on this host, or that its runledger
+handed over after failing to record it, is recorded by :mod:`runledger.recording.recovery`
+through the normal write path. This module stays light: it is on exec's path before the
+command starts.
 """
 
 from __future__ import annotations
@@ -27,12 +28,12 @@ import contextlib
 import json
 import os
 import shutil
-import socket
-import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+
+from runledger.store.gitdir import in_progress_path
 
 if TYPE_CHECKING:
     from runledger.redact import Redactor
@@ -58,24 +59,14 @@ ORPHAN_AGE_S: Final = 24 * 3600
 STAGING_PREFIX: Final = ".new-"
 
 
+def host_name() -> str:
+    """This machine's name, as ``socket.gethostname()`` gives it (both are uname's node name),
+    without importing socket: this module is on exec's path before the command starts."""
+    return os.uname().nodename
+
+
 def in_progress_dir(common_dir: Path) -> Path:
-    return common_dir / "runledger" / "in-progress"
-
-
-def anything_in_progress(cwd: Path) -> bool:
-    """Whether a run may be in progress or abandoned in the repository around ``cwd``: its
-    in-progress folder has an entry. Cheap, for the start of every command: recovery and
-    what it imports are loaded only when this says so."""
-    from runledger.store.gitdir import find_common_dir
-
-    common_dir = find_common_dir(cwd)
-    if common_dir is None:
-        return False
-    try:
-        with os.scandir(in_progress_dir(common_dir)) as entries:
-            return any(True for _ in entries)
-    except OSError:
-        return False
+    return Path(in_progress_path(str(common_dir)))
 
 
 # --- processes ------------------------------------------------------------------------------
@@ -127,7 +118,10 @@ def process_alive(pid: int | None, start: int | None) -> bool:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old content or the new, never half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # A unique name made here rather than by tempfile, whose import (with random) costs exec
+    # more before the command starts than the write itself; the same mode as mkstemp's.
+    tmp = path.parent / f".{path.name}.{os.getpid()}-{os.urandom(6).hex()}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -192,7 +186,7 @@ class Journal:
             {
                 "version": JOURNAL_VERSION,
                 "id": run_id,
-                "host": socket.gethostname(),
+                "host": host_name(),
                 "pid": pid,
                 "pid_start": process_start(pid),
                 "child_pid": None,
@@ -455,7 +449,7 @@ def abandoned(common_dir: Path) -> list[Path]:
         return []
     if not entries:
         return []
-    host = socket.gethostname()
+    host = host_name()
     found = []
     for entry in entries:
         folder = Path(entry.path)

@@ -2,9 +2,14 @@
 
 This module is on every training run's path: it imports nothing heavy (no typer, rich or
 pandas), refuses bad states before starting anything, starts the command first, and captures
-the environment in a thread while the command runs. What is only needed once the command has
-ended (the record, the ledger, secret masking) is imported in that thread too, so its import
-time overlaps the command instead of delaying its start.
+the environment in a thread while the command runs. Only what starting the command needs is
+imported before it starts (git, the journal, the runner, secret masking). What is needed once
+output arrives or the command has ended (the metric parsers, params, the record, the ledger)
+is imported by a thread started as soon as the command is (:class:`Preload`), so that its
+import time overlaps the command instead of delaying its start; output that arrives before
+the metric parsers are loaded is kept and parsed once they are. The thread starts only then,
+not earlier: importing holds the GIL, and each of exec's own system calls before the start
+(git, the journal's files) would wait for it.
 """
 
 from __future__ import annotations
@@ -21,11 +26,8 @@ from typing import TYPE_CHECKING, Any
 from runledger import config as project_config
 from runledger import ids
 from runledger.errors import DirtyTreeError, RunledgerError, UserError
-from runledger.model.record import GitInfo, MetricSummary, Run
-from runledger.recording import journal, recovery
+from runledger.recording import journal
 from runledger.recording.capture import inprocess
-from runledger.recording.capture import params as params_capture
-from runledger.recording.capture.metrics import MetricsCollector
 from runledger.recording.capture.system import SystemSampler
 from runledger.recording.journal import Journal
 from runledger.recording.runner import CommandResult, LogCapture, resolve_executable, run_command
@@ -35,12 +37,12 @@ from runledger.redact import (
     usable_patterns,
 )
 from runledger.store import git
-from runledger.store.facts import now_iso
-from runledger.store.ledger import Ledger
 from runledger.version import __version__
 
 if TYPE_CHECKING:
     from runledger.model.record import Run
+    from runledger.recording.capture import params as params_capture
+    from runledger.recording.capture.metrics import MetricsCollector
     from runledger.recording.capture.pointers import FilePlan
     from runledger.recording.children import ChildSpec
 
@@ -157,7 +159,7 @@ def prepare(
         repo, head, dirty = git.discover_with_status(cwd)
     else:
         (repo, head), dirty = git.discover_with_head(cwd), []
-    recovery.recover_abandoned(repo.common_dir, lambda: repo)
+    _recover_abandoned(repo)
     if head.commit is None:
         raise UserError(
             "the repository has no commit yet: commit your code first "
@@ -165,9 +167,13 @@ def prepare(
         )
     if dirty:
         _refuse_dirty(dirty)
-    cli_params = params_capture.unflatten(
-        dict(params_capture.parse_param_assignment(text) for text in options.params)
-    )
+    cli_params: dict[str, Any] = {}
+    if options.params:
+        from runledger.recording.capture import params as params_capture
+
+        cli_params = params_capture.unflatten(
+            dict(params_capture.parse_param_assignment(text) for text in options.params)
+        )
     env = dict(os.environ if env is None else env)
     family = Family.from_env(env)
     executable = resolve_executable(options.command[0], env)
@@ -179,6 +185,19 @@ def prepare(
         options, cwd, repo, head, executable, env, cli_params, run_id, work_dir, config, files,
         family,
     )  # fmt: skip
+
+
+def _recover_abandoned(repo: git.Repo) -> None:
+    """Record the runs of this repository whose runledger died; recovery and what it imports
+    are loaded only when the journal folder says there is one (never raises)."""
+    try:
+        if not journal.abandoned(repo.common_dir):
+            return
+    except Exception:  # noqa: BLE001 - recovery reports its own errors below
+        pass
+    from runledger.recording import recovery
+
+    recovery.recover_abandoned(repo.common_dir, lambda: repo)
 
 
 def _plan_files(
@@ -212,8 +231,73 @@ class _Outcome:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
 
 
-def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> _Outcome:
-    """Run the command with output pass-through; capture everything else alongside."""
+class _LateCollector:
+    """The run's MetricsCollector, made once its module is imported.
+
+    With a :class:`Preload`, the metric parsers are imported in its thread while the command
+    already runs: output that arrives before they are loaded is kept in order and fed to the
+    collector as soon as they are (or all at once when the command ends), each chunk at the
+    time it arrived. Without one, the collector is made at once, as before. Either way the
+    points' times count from when this was made, just before the command starts.
+    """
+
+    # Output kept waiting for the parsers beyond this is a reason to wait for them instead.
+    PENDING_LIMIT = 8 * 1024 * 1024
+
+    def __init__(self, prepared: _Prepared, preload: Preload | None = None) -> None:
+        self._patterns = prepared.config.metric_patterns
+        self._ready = preload.metrics_ready if preload is not None else None
+        self._pending: list[tuple[bytes, str, float]] = []
+        self._pending_bytes = 0
+        self._collector: MetricsCollector | None = None
+        self._started = time.monotonic()
+        self._arrived: float | None = None  # while kept output is fed: when it arrived
+        if preload is None:
+            self.get()
+
+    def _clock(self) -> float:
+        arrived = self._arrived
+        return (time.monotonic() if arrived is None else arrived) - self._started
+
+    def get(self) -> MetricsCollector:
+        """The collector, made now if need be (importing its module, or waiting for it)."""
+        if self._collector is None:
+            from runledger.recording.capture.metrics import MetricsCollector
+
+            self._collector = MetricsCollector(patterns=self._patterns, clock=self._clock)
+            pending, self._pending = self._pending, []
+            try:
+                for data, stream, arrived in pending:
+                    self._arrived = arrived
+                    self._collector.feed_output(data, stream)
+            finally:
+                self._arrived = None
+        return self._collector
+
+    def ready(self) -> MetricsCollector | None:
+        """The collector when its module is loaded, else None (never waits)."""
+        if self._collector is None and self._ready is not None and not self._ready.is_set():
+            return None
+        return self.get()
+
+    def feed_output(self, data: bytes, stream: str) -> None:
+        collector = self.ready()
+        if collector is None and self._pending_bytes + len(data) <= self.PENDING_LIMIT:
+            self._pending.append((data, stream, time.monotonic()))
+            self._pending_bytes += len(data)
+            return
+        (collector or self.get()).feed_output(data, stream)
+
+
+def run_and_capture(
+    prepared: _Prepared, run_journal: Journal | None = None, *, preload: bool = False
+) -> _Outcome:
+    """Run the command with output pass-through; capture everything else alongside.
+
+    ``preload``: import what recording needs in a thread started with the command (see
+    :class:`Preload`) rather than now, before it starts (``exec``).
+    """
+    loader = Preload() if preload else None
     child_env = dict(prepared.env)
     child_env["RUNLEDGER_RUN_ID"] = prepared.run_id
     child_env["RUNLEDGER_METRICS_FILE"] = str(prepared.metrics_file)
@@ -225,7 +309,7 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
         command=prepared.options.command,
     ):
         inprocess.add_to_environment(child_env)
-    collector = MetricsCollector(patterns=prepared.config.metric_patterns)
+    collector = _LateCollector(prepared, loader)
     log = LogCapture(LOG_LIMIT_BYTES)
     capture = _Capture()
     sampler = SystemSampler()
@@ -250,15 +334,18 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
             )
         except Exception as exc:  # reported with the run, never fatal to it
             capture.error = exc
-        _import_recording_modules()
+        if loader is None:
+            _import_recording_modules()
 
     capturer = threading.Thread(target=capture_in_background, daemon=True)
 
     def on_started(pid: int) -> None:
-        capturer.start()
-        sampler.start(pid)
         if run_journal is not None:
             run_journal.started(pid, time.time())
+        sampler.start(pid)
+        capturer.start()
+        if loader is not None:  # last: once it imports, every other start waits for the GIL
+            loader.start()
 
     def on_output(data: bytes, stream: str) -> None:
         log.add(data, stream)
@@ -267,7 +354,9 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
             run_journal.feed(data)
 
     def on_tick() -> None:
-        collector.poll_metrics_file(prepared.metrics_file)
+        ready = collector.ready()
+        if ready is not None:
+            ready.poll_metrics_file(prepared.metrics_file)
         if run_journal is not None:
             run_journal.tick()
 
@@ -283,10 +372,13 @@ def run_and_capture(prepared: _Prepared, run_journal: Journal | None = None) -> 
         sampler.stop()
     if capturer.is_alive() or capturer.ident is not None:
         capturer.join()
-    collector.flush_output()
-    collector.poll_metrics_file(prepared.metrics_file, final=True)
-    _read_metric_files(prepared, collector, result.started_at)
-    return _Outcome(result, collector, log, capture, sampler, _collect_artifacts(prepared))
+    if loader is not None:  # every module it imports is needed next: none is left half done
+        loader.join()
+    metrics = collector.get()
+    metrics.flush_output()
+    metrics.poll_metrics_file(prepared.metrics_file, final=True)
+    _read_metric_files(prepared, metrics, result.started_at)
+    return _Outcome(result, metrics, log, capture, sampler, _collect_artifacts(prepared))
 
 
 def _read_metric_files(prepared: _Prepared, collector: MetricsCollector, started: float) -> None:
@@ -331,6 +423,8 @@ def _status(result: CommandResult) -> str:
 def _hydra_jobs(prepared: _Prepared, outcome: _Outcome) -> list[params_capture.HydraJob]:
     """The Hydra jobs the run made (none without Hydra): the parent's params and the children
     of a multirun are both read from these, found once."""
+    from runledger.recording.capture import params as params_capture
+
     return params_capture.hydra_jobs(
         prepared.cwd,
         outcome.log.content().decode(errors="replace"),
@@ -347,6 +441,8 @@ def _params(
     A Hydra app's composed config is the truth: its command line (overrides such as
     ``db=postgresql``, flags such as ``-m``) is already in it, so argv is not read again.
     """
+    from runledger.recording.capture import params as params_capture
+
     command = prepared.options.command
     sources: list[tuple[str, Any]] = []
     config_files = []
@@ -380,6 +476,8 @@ def _params(
 def _hydra_entries(cwd: Path, jobs: list[params_capture.HydraJob]) -> list[dict[str, Any]]:
     """config_files entries of the Hydra jobs: the last one of a single run, every job of a
     multirun (up to MAX_HYDRA_ENTRIES), each with the overrides it was composed from."""
+    from runledger.recording.capture import params as params_capture
+
     chosen = params_capture.multirun_jobs(jobs) or jobs[-1:]
     return [params_capture.hydra_config_entry(job, cwd) for job in chosen[:MAX_HYDRA_ENTRIES]]
 
@@ -458,10 +556,60 @@ def _masked_names(redactor: Redactor, named: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
+# What recording needs beyond starting the command, in the order it is needed: the metric
+# parsers as soon as output arrives, the rest once the command has ended.
+METRICS_MODULE = "runledger.recording.capture.metrics"
+RECORDING_MODULES = (
+    METRICS_MODULE,
+    "runledger.recording.capture.metric_files",
+    "runledger.recording.capture.params",
+    "runledger.model.record",
+    "runledger.store.facts",
+    "runledger.recording.children",
+    "runledger.store.ledger",
+    "hashlib",
+    "getpass",
+)  # the environment capture's own thread imports capture.environment
+
+
+class Preload:
+    """Imports RECORDING_MODULES in a thread started with the command, so that their import
+    time overlaps the command rather than adding to exec's (see the module docstring).
+
+    The thread only imports: whoever uses a module imports it as usual (waiting for this
+    thread's import of it if it is under way), so a module that fails to import fails there,
+    where it is reported, exactly as without a preload. ``metrics_ready`` is set once the
+    metric parsers are loaded (or failed to).
+    """
+
+    def __init__(self) -> None:
+        self.metrics_ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="runledger-preload", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def join(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()
+
+    def _run(self) -> None:
+        try:
+            for name in RECORDING_MODULES:
+                try:
+                    __import__(name)  # as an import statement does (-X importtime lists it)
+                except Exception:  # noqa: BLE001,S112 - its user imports it again and reports
+                    continue
+                finally:
+                    if name == METRICS_MODULE:
+                        self.metrics_ready.set()
+        finally:
+            self.metrics_ready.set()
+
+
 def _import_recording_modules() -> None:
     """Import what recording needs while the command runs (see the module docstring)."""
     import getpass  # noqa: F401
-    import socket  # noqa: F401
 
     import runledger.model.record  # noqa: F401
     import runledger.redact  # noqa: F401
@@ -483,10 +631,9 @@ def build_run(
 ) -> Run:
     """The run's record. ``hydra_jobs`` and ``redactor`` are found here unless the caller,
     which needs them for the children too, found them already."""
-    import socket
-
-    from runledger.model.record import Run
+    from runledger.model.record import GitInfo, MetricSummary, Run
     from runledger.recording.capture.inprocess import environment_facts
+    from runledger.store.facts import now_iso
 
     result = outcome.result
     inputs = prepared.files.inputs if prepared.files else None
@@ -524,7 +671,7 @@ def build_run(
         command=tuple(redactor.mask_argv(prepared.options.command)),
         cwd=redactor.mask_text(prepared.repo.relative_cwd(prepared.cwd)),
         user=_user(),
-        host=socket.gethostname(),
+        host=journal.host_name(),
         author=git.author_ident(config),
         git=GitInfo(
             commit=prepared.head.commit or "",
@@ -588,6 +735,7 @@ def child_specs(
     more (wandb, MLflow), merged into the study's trials when it ran once per trial; masked
     like the parent."""
     from runledger.recording import children
+    from runledger.recording.capture import params as params_capture
 
     specs = children.specs_from_trial_lines(outcome.collector.records)
     tracker_specs = children.specs_from_tracker_runs(outcome.collector.tracker_runs(), status)
@@ -612,13 +760,13 @@ def record(
     specs: list[ChildSpec] | None = None,
 ) -> list[Run]:
     """Write the run, and its children (in the same batch) when it has some; return them."""
-    import socket
-
     user = _user()
     ident = git.format_ident(
         (config.user_name if config else None) or user,
-        (config.user_email if config else None) or f"{user}@{socket.gethostname()}",
+        (config.user_email if config else None) or f"{user}@{journal.host_name()}",
     )
+    from runledger.store.ledger import Ledger
+
     ledger = Ledger(prepared.repo)
     children: list[Run] = []
     if specs:
@@ -642,7 +790,7 @@ def exec_command(options: ExecOptions, cwd: Path | None = None) -> int:
     prepared = prepare(options, Path.cwd() if cwd is None else cwd)
     run_journal = begin_journal(prepared)
     try:
-        outcome = run_and_capture(prepared, run_journal)
+        outcome = run_and_capture(prepared, run_journal, preload=True)
     except BaseException:
         if run_journal.facts.get("child_pid") is None:  # nothing ran: nothing to recover
             run_journal.close()

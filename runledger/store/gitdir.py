@@ -58,3 +58,25 @@ def common_dir_path(cwd: Path | str) -> str | None:
         return os.path.realpath(git_dir)
     except OSError:
         return None
+
+
+def in_progress_path(common_dir: str) -> str:
+    """Where the journals of the runs in progress are kept (recording/journal.py)."""
+    return os.path.join(common_dir, "runledger", "in-progress")
+
+
+def anything_in_progress(cwd: Path | str) -> bool:
+    """Whether a run may be in progress or abandoned in the repository around ``cwd``: its
+    in-progress folder has an entry. Cheap, for the start of every command: the journal,
+    recovery and what they import are loaded only when this says so."""
+    common_dir = common_dir_path(cwd)
+    return common_dir is not None and any_in_progress(common_dir)
+
+
+def any_in_progress(common_dir: Path | str) -> bool:
+    """Whether the in-progress folder of the git directory ``common_dir`` has an entry."""
+    try:
+        with os.scandir(in_progress_path(str(common_dir))) as entries:
+            return any(True for _ in entries)
+    except OSError:
+        return False

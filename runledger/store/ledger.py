@@ -23,15 +23,15 @@ from runledger.model.record import (
     MetricsFile,
     Run,
 )
-from runledger.model.row import RunRow
-from runledger.model.row import link_reproductions as link_row_reproductions
-from runledger.safetext import safe
-from runledger.store import git, notes, tags
+from runledger.store import git
 from runledger.store.refs import MIRROR_PREFIX as MIRROR_PREFIX
 from runledger.store.refs import RUNS_PREFIX as RUNS_PREFIX
 from runledger.store.refs import RunRef as RunRef
 
+# What only reading needs (rows, team tags, notes) is imported where it is used: exec imports
+# this module to write one run, on every training run's path.
 if TYPE_CHECKING:
+    from runledger.model.row import RunRow
     from runledger.store.catalog import Catalog
 
 PACK_EVERY = 256  # pack loose run refs once this many have piled up
@@ -164,6 +164,8 @@ class Ledger:
     def warn_corrupt(self, ref: str, error: CorruptRecordError) -> None:
         if ref not in self._warned:
             self._warned.add(ref)
+            from runledger.safetext import safe
+
             reason = _reason(ref, error)
             print(
                 f"runledger: warning: skipping {safe(ref)}: {safe(reason)} ({fix_hint(ref)})",
@@ -219,8 +221,10 @@ class Ledger:
         """``rows`` with ``reproduced_by`` filled in: the runs that reproduce them."""
         if not rows:
             return rows
+        from runledger.model.row import link_reproductions
+
         reproducers = self.catalog.rows(None, None, None, [row.id for row in rows], True)
-        return link_row_reproductions(rows, (row for row, _ in reproducers))
+        return link_reproductions(rows, (row for row, _ in reproducers))
 
     def file_candidates(self, sha256: str, size: int) -> list[RunRef]:
         """The runs whose files.toml may record a file with this content: its ``sha256``, or
@@ -263,6 +267,8 @@ class Ledger:
     def team_tags(self) -> dict[str, list[str]]:
         """Run id -> the team tags (``runledger tag``) that name it now (read once)."""
         if self._team_tags is None:
+            from runledger.store import tags
+
             by_run: dict[str, list[str]] = {}
             for name, state in tags.live_tags(self.repo).items():
                 if state.run:
@@ -363,6 +369,8 @@ class Ledger:
         raise RunNotFoundError(f"no run matches {spec!r}: see 'runledger ls' for run ids")
 
     def _resolve_team_tag(self, spec: str) -> RunRef | None:
+        from runledger.store import tags
+
         state = tags.tips(self.repo, spec).get(spec) if "/" not in spec else None
         if state is None or state.deleted:
             return None
@@ -429,6 +437,8 @@ class Ledger:
             run = Run.from_run_toml(content, ref.ref)
             files = {name: cat.read(f"{ref.oid}:{name}") for name in details}
             if annotated:
+                from runledger.store import notes
+
                 where = notes.notes_ref(ref.id)
                 note_list = notes.from_content(cat.read(f"{where}:{notes.NOTES_FILE}"), where)
         try:

@@ -15,13 +15,8 @@ from rich.console import Console
 from rich.text import Text
 
 from runledger import ids
-from runledger.analysis.compare import (
-    Column,
-    Comparison,
-    cell_text,
-    describe_direction,
-    is_schedule,
-)
+from runledger.analysis.compare import Column, Comparison, cell_text
+from runledger.analysis.direction import describe_direction, is_schedule
 from runledger.analysis.groups import Grouping, mean_std
 from runledger.views import layout
 from runledger.views.layout import Cell

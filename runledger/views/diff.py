@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from runledger.analysis.compare import cell_text, describe_direction
+from runledger.analysis.compare import cell_text
 from runledger.analysis.diff import (
     Change,
     CodeDiff,
@@ -19,6 +19,7 @@ from runledger.analysis.diff import (
     RunDiff,
     Side,
 )
+from runledger.analysis.direction import describe_direction
 from runledger.views.runs import STATUS_STYLE, console, format_number, format_size, format_when
 from runledger.views.text import safe
 

@@ -108,7 +108,7 @@ def format_when(iso: str, now: datetime | None = None) -> str:
 def headline_metrics(runs: Sequence[Run | RunRow], limit: int = HEADLINE_METRICS) -> list[str]:
     """The metrics that most runs share, most common first; results before counters and
     schedules (a logged ``lr`` next to a run's ``--lr`` reads as that param, and is not)."""
-    from runledger.analysis.compare import metric_direction
+    from runledger.analysis.direction import metric_direction
 
     counts = Counter(name for run in runs for name in run.metrics)
     ranked = sorted(counts, key=lambda name: (metric_direction(name) == "none", -counts[name]))

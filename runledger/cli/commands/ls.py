@@ -38,6 +38,10 @@ def running_runs(repo: git.Repo, status: str | None) -> list[Run]:
     """Runs in progress (from their journals), newest first; none when --status excludes."""
     if status is not None and status != "running":
         return []
+    from runledger.store.gitdir import any_in_progress
+
+    if not any_in_progress(repo.common_dir):  # the journal and live modules stay unloaded
+        return []
     from runledger.recording.live import live_runs
 
     return [live.run for live in live_runs(repo)]

@@ -13,7 +13,6 @@ import json
 import os
 import platform
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from runledger.recording.capture.gpu import query_gpus
+from runledger.recording.journal import host_name
 
 PYTHON_NAME = re.compile(r"^(python|pypy)(\d+(\.\d+)*)?(\.exe)?$")
 _PROBE = r"""
@@ -248,7 +248,7 @@ def system_info() -> dict[str, Any]:
     info: dict[str, Any] = {
         "os": _os_info(),
         "cpu": {"model": _cpu_model(), "count": os.cpu_count()},
-        "hostname": socket.gethostname(),
+        "hostname": host_name(),
     }
     memory = _memory_total_bytes()
     if memory is not None:

@@ -18,8 +18,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from runledger.recording.capture import params as params_capture
-
 AUTOCAPTURE_ENV: Final = "RUNLEDGER_AUTOCAPTURE"
 OWNER_ENV: Final = "RUNLEDGER_AUTOCAPTURE_OWNER"
 FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
@@ -99,6 +97,10 @@ def argv_and_inprocess_sources(
     in_process = [(name, reported[name]) for name in PARAM_SOURCES if name in reported]
     if not in_process:
         return [("argv", argv)]
+    # Here, not at the top: exec imports this module before the command starts, params only
+    # once it has ended.
+    from runledger.recording.capture import params as params_capture
+
     known: set[str] = set()
     for _, params in in_process:
         for key in params_capture.flatten(params):

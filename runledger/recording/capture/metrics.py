@@ -79,6 +79,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from runledger.api import PARAMS_KEY
+from runledger.recording.capture.lazyre import bind, compile_later
 from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
@@ -115,14 +116,14 @@ MAX_LOGGER_FOLDERS: Final = 1000
 MAX_ALIASES: Final = 2000
 MAX_TABLE_ROWS: Final = 1000
 OUTPUT_SOURCE: Final = "output"
-_SEPARATORS_RE: Final = re.compile(r"[\W_]+")
+_SEPARATORS_RE: Final = compile_later(r"[\W_]+")
 FILE_SOURCE: Final = "file"
 
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
 _FILE_READ_CHUNK: Final = 1024 * 1024
 
-_ANSI_RE: Final = re.compile(
+_ANSI_RE: Final = compile_later(
     r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)"  # OSC: window titles, hyperlinks
     r"|\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves
     r"|\x1b[@-Z\\-_]"  # two-byte escapes
@@ -131,18 +132,18 @@ _NAME = r"[^\W\d][\w./-]*"
 _NUMBER = r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|infinity|inf)"
 _PAIR = rf"{_NAME}=(?i:{_NUMBER})"
 # One pass in C decides whether the whole line is name=number tokens; a second picks them out.
-_KEY_VALUE_LINE_RE: Final = re.compile(rf"[\s,]*{_PAIR}(?:[\s,]+{_PAIR})*[\s,]*")
-_KEY_VALUE_PAIR_RE: Final = re.compile(rf"({_NAME})=((?i:{_NUMBER}))")
-_INTEGER_RE: Final = re.compile(r"[+-]?[0-9]+")
-_NUMBER_RE: Final = re.compile(_NUMBER, re.IGNORECASE)
-_DIGIT_RE: Final = re.compile(r"[0-9]")
-_NAN_INF_RE: Final = re.compile(r"\b(?:nan|inf)", re.IGNORECASE)
-_LINE_END_RE: Final = re.compile(rb"[\r\n]")
+_KEY_VALUE_LINE_RE: Final = compile_later(rf"[\s,]*{_PAIR}(?:[\s,]+{_PAIR})*[\s,]*")
+_KEY_VALUE_PAIR_RE: Final = compile_later(rf"({_NAME})=((?i:{_NUMBER}))")
+_INTEGER_RE: Final = compile_later(r"[+-]?[0-9]+")
+_NUMBER_RE: Final = compile_later(_NUMBER, re.IGNORECASE)
+_DIGIT_RE: Final = compile_later(r"[0-9]")
+_NAN_INF_RE: Final = compile_later(r"\b(?:nan|inf)", re.IGNORECASE)
+_LINE_END_RE: Final = compile_later(rb"[\r\n]")
 # A config object printed one field a line, as Hugging Face's TrainingArguments prints itself
 # (``logger.info(f"Training/evaluation parameters {training_args}")``): a line ending in
 # ``Name(``, then ``field=value,`` lines, then ``)``. Its fields are settings, not metrics.
-_LISTING_OPEN_RE: Final = re.compile(r"(?:^|[\s:=])[^\W\d]\w*\($")
-_LISTING_FIELD_RE: Final = re.compile(r"[^\W\d][\w.]*=.*,")
+_LISTING_OPEN_RE: Final = compile_later(r"(?:^|[\s:=])[^\W\d]\w*\($")
+_LISTING_FIELD_RE: Final = compile_later(r"[^\W\d][\w.]*=.*,")
 MAX_LISTING_LINES: Final = 10_000
 # Output lines held while it is not yet known whether a step counter printed with its epoch
 # restarts every epoch (MetricsCollector._hold): past this, the printed total decides.
@@ -1200,7 +1201,7 @@ def _metric_words(name: str) -> tuple[frozenset[str], frozenset[str]]:
     return measured, phases
 
 
-_NAME_WORD_RE: Final = re.compile(r"[\W_]+")
+_NAME_WORD_RE: Final = compile_later(r"[\W_]+")
 
 
 def _printed_within(printed: Sequence[float], explicit: Sequence[float]) -> bool:
@@ -1457,3 +1458,6 @@ def _series_from_table(name: str, table: Any) -> MetricSeries:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+bind(globals())  # the patterns above are compiled on first use (lazyre)

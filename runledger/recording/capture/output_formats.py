@@ -38,6 +38,8 @@ import re
 from collections.abc import Mapping
 from typing import Final, NamedTuple
 
+from runledger.recording.capture.lazyre import bind, compile_later
+
 Number = int | float
 Fields = dict[str, Number]
 
@@ -84,7 +86,7 @@ METRIC_WORDS: Final = frozenset(
     "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
     "hit hits auprc aupr fscore kappa mcc".split()
 )
-_NAME_WORD_SPLIT_RE: Final = re.compile(r"[\W_]+")
+_NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+")
 # Words of sentences, never of a metric's name: "loss improved from 0.5 to 0.4".
 PROSE_WORDS: Final = frozenset(
     "from to improved improve did does not is was are were be been has have had with at "
@@ -104,16 +106,16 @@ _WORD: Final = r"[^\W\d][\w./'@-]*"
 _NAME_WORDS: Final = rf"{_WORD}(?: {_WORD}){{0,4}}"
 
 # name=value (names as written), name: value, name value (names of words).
-_PIECE_RE: Final = re.compile(
+_PIECE_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*(?P<sep>[:=]|(?= ))\s*{_VALUE}",
 )
-_EQUALS_RUN_RE: Final = re.compile(rf"(?:{_WORD}=(?:{_NUM})\s+)+{_WORD}=(?:{_NUM})")
-_EQUALS_PAIR_RE: Final = re.compile(rf"({_WORD})=({_NUM})")
+_EQUALS_RUN_RE: Final = compile_later(rf"(?:{_WORD}=(?:{_NUM})\s+)+{_WORD}=(?:{_NUM})")
+_EQUALS_PAIR_RE: Final = compile_later(rf"({_WORD})=({_NUM})")
 # name: value name: value, names of words (makemore's "train loss: 2.44 test loss: 2.43").
-_COLON_RUN_RE: Final = re.compile(
+_COLON_RUN_RE: Final = compile_later(
     rf"(?:{_NAME_WORDS}:\s*(?:{_NUM})%?\s+)+{_NAME_WORDS}:\s*(?:{_NUM})%?"
 )
-_COLON_PAIR_RE: Final = re.compile(rf"({_NAME_WORDS}):\s*({_NUM})(%?)")
+_COLON_PAIR_RE: Final = compile_later(rf"({_NAME_WORDS}):\s*({_NUM})(%?)")
 
 _STEP_NAMES: Final = {
     "step": "step",
@@ -121,24 +123,24 @@ _STEP_NAMES: Final = {
     "iter": "iteration",
     "epoch": "epoch",
 }
-_STEP_PIECE_RE: Final = re.compile(
+_STEP_PIECE_RE: Final = compile_later(
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\s*:?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?",
     re.IGNORECASE,
 )
 # A step counter opening a piece that goes on without a separator: "iter 100/600 loss 0.3"
 # (after "epoch 1"), "Step 100/600 Loss: 0.2345" (yunjey's deep_residual_network).
-_LEADING_STEP_RE: Final = re.compile(
+_LEADING_STEP_RE: Final = compile_later(
     r"(?P<word>step|iter|iteration|it)\s*:?\s*(?P<n>[0-9]+)(?:\s*/\s*(?P<of>[0-9]+))?\s+(?=\S)",
     re.IGNORECASE,
 )
 # A step that opens a piece after a separator, then its metrics: "...; iter 10: train loss 2.1".
-_STEP_LEAD_RE: Final = re.compile(
+_STEP_LEAD_RE: Final = compile_later(
     r"(?P<word>epoch|step|iter|iteration)\s*[:#]?\s*(?P<n>[0-9]+)(?:\s*/\s*[0-9]+)?\s*:\s+(?=\S)",
     re.IGNORECASE,
 )
 # "Loss: 0.000996 after 150 batches" (pytorch/examples regression): the step closes the piece.
-_AFTER_STEP_RE: Final = re.compile(
+_AFTER_STEP_RE: Final = compile_later(
     r"(?P<piece>.*?[0-9%])\s+after\s+(?:(?P<n>[0-9]+)\s+(?P<unit>batches|batch|steps|step"
     r"|iterations|iteration|iters|iter|epochs|epoch|updates|update)"
     r"|(?P<word>epoch|step|iteration|iter|batch)\s+(?P<wn>[0-9]+))",
@@ -146,12 +148,12 @@ _AFTER_STEP_RE: Final = re.compile(
 )
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
 # A per-batch line's place in its epoch (word_language_model, PyTorch-GAN); else noise.
-_WITHIN_RE: Final = re.compile(
+_WITHIN_RE: Final = compile_later(
     r"(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*batches"  # 200/ 2983 batches
     r"|batch\s*:?\s*(?P<bdone>[0-9]+)\s*/\s*(?P<btotal>[0-9]+)",  # [Batch 100/938]
     re.IGNORECASE,
 )
-_NOISE_RE: Final = re.compile(
+_NOISE_RE: Final = compile_later(
     rf"(?:[0-9]+\s*/\s*[0-9]+\s*)?(?:\[[=>.\s]*\]|[━─═=>.\s]+)?\s*"  # 11/11 ━━━━ or [====]
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
     r"|[0-9]+\s*/\s*[0-9]+\s*batches"  # 10/ 29 batches
@@ -161,7 +163,7 @@ _NOISE_RE: Final = re.compile(
     re.IGNORECASE,
 )
 
-_HEAD_RE: Final = re.compile(
+_HEAD_RE: Final = compile_later(
     r"(?:\[\s*(?P<bracket>[0-9]+)\s*\]"  # [0] (XGBoost, LightGBM)
     r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)"
     r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
@@ -179,42 +181,42 @@ _HEAD_RE: Final = re.compile(
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
     re.IGNORECASE,
 )
-_BRACKETED_STEP_RE: Final = re.compile(
+_BRACKETED_STEP_RE: Final = compile_later(
     r"\b(epoch|step|iter|iteration|it|batch)\s*:?\s*\[\s*([0-9]+(?:\s*/\s*[0-9]+)?)\s*\]",
     re.IGNORECASE,
 )
 # AverageMeter's "{val} ({avg})" (pytorch/examples imagenet, timm): the value counts, as every
 # other per-batch line's does; the running average (reset each epoch) is cut off.
-_RUNNING_AVERAGE_RE: Final = re.compile(
+_RUNNING_AVERAGE_RE: Final = compile_later(
     rf"(?:(?<=[0-9])|(?<=[0-9]s)|(?<=/s))\s+\(\s*(?:{_NUM})\s*(?:s|ms)?"
     rf"(?:\s*,\s*(?:{_NUM})\s*/s)?\s*\)"
 )
 # imagenet's batch_time = AverageMeter("Time"), data_time = AverageMeter("Data"); timm's too.
 _METER_TIMES: Final = {"time": "batch_time", "time_s": "batch_time_s", "data": "data_time"}
-_SB3_EVAL_RE: Final = re.compile(
+_SB3_EVAL_RE: Final = compile_later(
     rf"(?:Eval num_timesteps=(?P<step>[0-9]+), episode_reward=|Episode length: )"
     rf"(?P<mean>{_NUM}) \+/- (?P<std>{_NUM})"
 )
-_SUMMARY_RE: Final = re.compile(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
-_SPACED_PAIR_RE: Final = re.compile(rf"({_WORD})\s+({_NUM})")
-_PIECE_SPLIT_RE: Final = re.compile(r"[,;|\t\u2502\[\]]| +- +")
-_POSSESSIVE_RE: Final = re.compile(r"'s\b")
-_NAME_CLEAN_RE: Final = re.compile(r"[^\w./]+")
-_LABEL_RE: Final = re.compile(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
-_TWO_CELL_ROW_RE: Final = re.compile(
+_SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
+_SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
+_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +- +")
+_POSSESSIVE_RE: Final = compile_later(r"'s\b")
+_NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
+_LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
+_TWO_CELL_ROW_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
 )
-_KERAS_PROGRESS_RE: Final = re.compile(r"([0-9]+)/([0-9]+)\s*(?:\[[=>.]*\]|━)")
+_KERAS_PROGRESS_RE: Final = compile_later(r"([0-9]+)/([0-9]+)\s*(?:\[[=>.]*\]|━)")
 _BAR_STARTS: Final = frozenset(" 0123456789")
 _BORDERS: Final = ("|", "\u2502")
-_GUIDES_RE: Final = re.compile(r"[|\u2502](?:\s+[|\u2502])*")  # "│   │   " of a tree
+_GUIDES_RE: Final = compile_later(r"[|\u2502](?:\s+[|\u2502])*")  # "│   │   " of a tree
 
 _PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF")
 _STEP_STARTS: Final = frozenset("eEsSiI")
-_SEPARATOR_RE: Final = re.compile(r"[:=|\t\u2502\[]")
-_NUMBER_HINT_RE: Final = re.compile(r"[0-9]|nan|inf", re.IGNORECASE)
+_SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
+_NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
 _HEAD_STARTS: Final = frozenset("[eEsStTiIvVdD")
-_PREFIX_RE: Final = re.compile(
+_PREFIX_RE: Final = compile_later(
     r"(?:"
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
     r"|\[[DIWEC] \d{4}-\d\d-\d\d[ T][\d:.,]+\]\s*"  # [I 2026-01-02 10:00:00,123] (Optuna)
@@ -621,10 +623,10 @@ def python_dict_fields(text: str) -> Fields | None:
 #     | time/                 |          |
 #     |    total_timesteps    | 2048     |
 #     ------------------------------------
-_TABLE_BORDER_RE: Final = re.compile(r"-{10,}")
-_TABLE_ROW_RE: Final = re.compile(r"\|(?P<pad>\s*)(?P<key>[^|]*?)\s*\|\s*(?P<value>[^|]*?)\s*\|")
-_TABLE_KEY_RE: Final = re.compile(r"[^\W\d][\w./-]*")
-_TABLE_NUMBER_RE: Final = re.compile(_NUM)
+_TABLE_BORDER_RE: Final = compile_later(r"-{10,}")
+_TABLE_ROW_RE: Final = compile_later(r"\|(?P<pad>\s*)(?P<key>[^|]*?)\s*\|\s*(?P<value>[^|]*?)\s*\|")
+_TABLE_KEY_RE: Final = compile_later(r"[^\W\d][\w./-]*")
+_TABLE_NUMBER_RE: Final = compile_later(_NUM)
 # The row that gives the table's step, first found first: SB3's and baselines' timesteps,
 # then the usual step words (Spinning Up's "Epoch").
 TABLE_STEP_KEYS: Final = (
@@ -670,15 +672,15 @@ def table_step(values: Fields) -> Number | None:
 # (or "{desc}: {n}{unit} [{elapsed}, {rate}{, postfix}]" without a total), redrawn with "\r".
 # set_postfix(loss=0.3, acc=0.9) shows "loss=0.3, acc=0.9"; set_postfix_str and
 # set_description show their text as given.
-_TQDM_RE: Final = re.compile(
+_TQDM_RE: Final = compile_later(
     r"(?:(?P<desc>.*?):\s*)?(?P<pct>[0-9]{1,3})%\|[^|]*\|\s*(?P<n>[0-9.]+[kMGTPEZY]?)\s*/\s*"
     r"[0-9.]+[kMGTPEZY]?\s*\[[0-9:]+<[0-9:?]+,\s*[^,\]]*?(?:,\s*(?P<postfix>.*?))?\]"
     r"|(?:(?P<udesc>.*?):\s*)?(?P<un>[0-9.]+[kMGTPEZY]?)[^\s\[\]]* \[[0-9:]+,\s*[^,\]]*?"
     r"(?:,\s*(?P<upostfix>.*?))?\]"
 )
 _TQDM_HINTS: Final = ("%|", "it/s", "s/it")
-_POSTFIX_ITEM_RE: Final = re.compile(rf"({_WORD})=({_NUM})")
-_POSTFIX_KWARGS_RE: Final = re.compile(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*")
+_POSTFIX_ITEM_RE: Final = compile_later(rf"({_WORD})=({_NUM})")
+_POSTFIX_KWARGS_RE: Final = compile_later(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*")
 _SI: Final = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
 _BATCH_COUNTERS: Final = frozenset({"batch", "batch_id", "batch_idx", "batch_index", "batch_num"})
 _DESC_PHASES: Final = {**PHASES, "validating": "val", "evaluating": "eval"}
@@ -743,3 +745,6 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     for name in [name for name in values if name.lower() in _BATCH_COUNTERS]:
         del values[name]  # Batch_id=468: the bar's own count, no metric
     return Shaped(step, values) if values else None
+
+
+bind(globals())  # the patterns above are compiled on first use (lazyre)

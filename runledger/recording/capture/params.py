@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from runledger.errors import UserError
-from runledger.query.select import flatten as flatten  # one flatten for records and capture
+from runledger.model.flat import flatten as flatten  # one flatten for records and capture
 
 CONFIG_SUFFIXES: Final = frozenset({".yaml", ".yml", ".toml", ".json"})
 PYTHON_CONFIG_SUFFIX: Final = ".py"

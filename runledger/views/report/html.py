@@ -15,8 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from runledger import ids
-from runledger.analysis.compare import Column, Comparison, cell_text, describe_direction
+from runledger.analysis.compare import Column, Comparison, cell_text
 from runledger.analysis.curves import Chart, format_value
+from runledger.analysis.direction import describe_direction
 from runledger.analysis.groups import Grouping
 from runledger.analysis.importance import Importance
 from runledger.model.record import Run
