@@ -613,3 +613,44 @@ def test_a_record_whose_inputs_digest_is_not_text_is_reported_and_the_index_kept
     with RunIndex(rgit.discover(repo.path)) as index:
         assert index.refresh() == 0  # current: the update went through
         assert [run_id for run_id, _ in index.summaries()] == [good]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_row_standing_for_each_run_follows_any_change_of_its_refs(
+    repo: Repo, seed: int
+) -> None:
+    """New rows come marked as the one standing for their id (or not) from the refresh, and
+    only ids with older rows are decided again in SQL: whatever refs come and go, local
+    and mirrored, the index's choice is the local ref, else the first mirror by name."""
+    import random
+
+    rng = random.Random(seed)
+    ids = add_runs(repo, range(3))
+    oids = [repo.git("rev-parse", f"refs/runledger/runs/{run_id}").strip() for run_id in ids]
+    places = ["refs/runledger/runs/", *(f"refs/runledger/remotes/{r}/runs/" for r in "ab")]
+    handle = rgit.discover(repo.path)
+    for _ in range(8):
+        for _ in range(rng.randint(1, 4)):
+            ref = rng.choice(places) + rng.choice(ids)
+            if rng.random() < 0.35:
+                repo.git("update-ref", "-d", ref)
+            else:
+                repo.git("update-ref", ref, rng.choice(oids))
+        if rng.random() < 0.3:
+            repo.git("pack-refs", "--all")
+        age_refs(repo)
+        for folder in ("a", "b", "a/runs", "b/runs", ""):
+            path = repo.path / ".git" / "refs" / "runledger" / "remotes" / folder
+            if path.exists():
+                stamp = os.stat(path).st_mtime_ns - AN_HOUR_NS
+                os.utime(path, ns=(stamp, stamp))
+        expected: dict[str, tuple[bool, str]] = {}
+        for ref, _ in rgit.list_refs(handle, "refs/runledger/"):
+            parsed = rindex.run_ref_id(ref)
+            if parsed is not None:
+                run_id, mirror = parsed
+                expected[run_id] = min(expected.get(run_id, (mirror, ref)), (mirror, ref))
+        with RunIndex(handle) as index:
+            index.refresh()
+            chosen = {run_id: (mirror, ref) for run_id, _, ref, mirror in index.refs()}
+        assert chosen == expected

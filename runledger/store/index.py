@@ -234,12 +234,12 @@ class _Row(NamedTuple):
     error: str | None = None
     listing: tuple[Any, ...] = (None,) * (COLUMN_COUNT - 12)
 
-    def values(self) -> tuple[Any, ...]:
+    def values(self, effective: int = 0) -> tuple[Any, ...]:
         return (
             self.ref,
             self.id,
             int(self.mirror),
-            0,
+            effective,
             self.oid,
             self.started_at,
             self.status,
@@ -606,13 +606,21 @@ class RunIndex:
         # Parsed rows wait in a temporary table (memory stays flat at 100,000 new runs) and
         # join the index in one short transaction.
         db.execute("DELETE FROM temp.incoming")
+        # The row that stands for each id among the new ones (its local ref, else its first
+        # mirror): marked as they are stored, so that _apply only decides again for the ids
+        # with rows from before (rewriting every new row would cost a tenth of a cold build).
+        first: dict[str, tuple[bool, str]] = {}
+        for ref, _ in changed:
+            run_id, mirror = run_ref_id(ref) or (ref, False)
+            if run_id not in first or (mirror, ref) < first[run_id]:
+                first[run_id] = (mirror, ref)
         progress = _Progress(len(changed))
         for rows in self._parsed_rows(changed):
             rows = explain_missing(self.repo, rows)
             progress.advance(len(rows))
             db.executemany(
                 f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * COLUMN_COUNT)})",
-                (row.values() for row in rows),
+                (row.values(int(first.get(row.id) == (row.mirror, row.ref))) for row in rows),
             )
         self._apply(vanished, loose, stamp)
         progress.done()
@@ -691,10 +699,13 @@ class RunIndex:
             )
             db.execute(f"INSERT OR REPLACE INTO runs SELECT {_STORED} FROM temp.incoming")
             # The row standing for each touched id: its local ref, else its first mirror.
+            # The new rows came marked (refresh); the ids that also have older rows, or lost
+            # some, are decided here over all their rows.
             db.execute(
                 "UPDATE runs SET effective = (rowid = (SELECT r.rowid FROM runs r "
                 "WHERE r.id = runs.id ORDER BY r.mirror, r.ref LIMIT 1)) "
-                "WHERE id IN (SELECT id FROM temp.affected)"
+                "WHERE id IN (SELECT a.id FROM temp.affected a WHERE EXISTS (SELECT 1 "
+                "FROM runs o WHERE o.id = a.id AND o.ref NOT IN (SELECT ref FROM temp.incoming)))"
             )
             db.execute("DELETE FROM loose_refs")
             db.executemany("INSERT INTO loose_refs VALUES (?)", ((name,) for name in loose or ()))
