@@ -509,3 +509,148 @@ def test_runs_only_in_a_remotes_mirror_are_listed_once(repo: Repo) -> None:
     assert statuses[ids[1]] == "failed"
     repo.git("update-ref", "-d", f"refs/runledger/remotes/backup/runs/{ids[1]}")
     assert listed_ids(repo) == newest_first([ids[0], ids[2]])
+
+
+odd_fields = st.fixed_dictionaries(
+    {},
+    optional={
+        "schema": st.sampled_from([1, 0, 2, True, "1"]),
+        "id": st.sampled_from(["6g00000001aaaaaa", "6g00000002aaaaaa", 7]),
+        "duration_s": st.sampled_from([1, 2.5, 10**400, float("nan"), "x", True]),
+        "exit_code": st.sampled_from([0, 3, 1.5, "0", True]),
+        "tags": st.lists(st.sampled_from(["b", "a", "b"]), max_size=3) | st.just([1]),
+        "command": st.sampled_from([["python", "x.py"], [], ["a", 1], "python"]),
+        "metrics": st.dictionaries(
+            st.sampled_from(["acc", "loss"]),
+            st.fixed_dictionaries(
+                {"last": st.sampled_from([0.5, 1, float("nan"), float("inf"), 10**400, "x"])},
+                optional={
+                    "min": st.sampled_from([0.1, 10**400, "x"]),
+                    "count": st.sampled_from([3, 2.5, float("nan"), float("inf")]),
+                    "last_step": st.sampled_from([3, 2.5]),
+                },
+            ),
+            max_size=2,
+        ),
+        "params": st.dictionaries(
+            st.sampled_from(["lr", "when", "deep"]),
+            st.sampled_from([0.1, float("nan"), float("inf"), "x", [1, 2], {"a": 1}]),
+            max_size=3,
+        ),
+        "input_paths": st.sampled_from([["a.csv"], "a.csv", 5, [1]]),
+        "inputs_digest": st.sampled_from(["ab12", 5, {"a": 1}]),
+        "parent": st.sampled_from(["6g00000009aaaaaa", 5]),
+        "reproduces": st.sampled_from(["6g00000009aaaaaa"]),
+        "reproduction": st.sampled_from([{"verdict": "reproduced"}]),
+        "trial": st.sampled_from([{"number": 1}, 5]),
+        "unknown": st.just(1),
+        "git": st.sampled_from(
+            [{"commit": "c" * 40}, {"commit": 5}, {"commit": "c" * 40, "branch": "main"}, "x"]
+        ),
+    },
+)
+
+
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fields=odd_fields, date_param=st.booleans())
+def test_a_plain_record_row_is_the_row_the_run_path_builds(
+    fields: dict[str, Any], date_param: bool
+) -> None:
+    """The index builds most rows straight from run.toml's TOML (index._plain_row); any
+    record, plain, odd or bad, gets the row (or the error) that reading it as a Run gives."""
+    import datetime
+    from unittest import mock
+
+    import tomli_w
+
+    from tests.crafted import run_toml
+
+    data = run_toml("6g00000001aaaaaa", "c" * 40, **fields)
+    if date_param:
+        data.setdefault("params", {})["when"] = datetime.date(2024, 1, 2)
+    content = tomli_w.dumps(data).encode()
+    ref = rindex.RUNS_PREFIX + "6g00000001aaaaaa"
+    row = rindex.row_for(ref, "b" * 40, content)
+    with mock.patch.object(rindex, "_plain_row", lambda *args: None):
+        expected = rindex.row_for(ref, "b" * 40, content)
+    assert repr(row) == repr(expected)
+
+
+def test_a_toml_date_in_a_pushed_record_is_listed_not_a_crash(repo: Repo) -> None:
+    """A record may hold TOML dates (tomlcodec keeps them; runledger writes none, another tool
+    or a person can): every listing crashed on them (an internal error, for everyone who
+    pulled the run). JSON views show them as ISO 8601 text, as captured YAML dates are."""
+    import datetime
+
+    from tests.crafted import craft
+
+    dated = craft(repo.path, params={"day": datetime.date(2024, 1, 2), "lr": 0.1})
+    assert repo.cli("ls").exit_code == 0
+    listed = repo.cli("ls", "--json")
+    assert listed.exit_code == 0, listed.stderr
+    [run] = listed.json()
+    assert run["id"] == dated and run["params"] == {"day": "2024-01-02", "lr": 0.1}
+    shown = repo.cli("show", dated, "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.json()["params"]["day"] == "2024-01-02"
+    compared = repo.cli("compare", "--format", "csv")
+    assert compared.exit_code == 0, compared.stderr
+
+
+def test_a_record_whose_inputs_digest_is_not_text_is_reported_and_the_index_kept(
+    repo: Repo,
+) -> None:
+    """inputs_digest was never checked: a table there made SQLite refuse the whole index
+    update, so every command read every ref, silently, from then on."""
+    from tests.crafted import craft
+
+    good = craft(repo.path)
+    bad = craft(repo.path, inputs_digest={"a": 1})
+    listed = repo.cli("ls", "--json")
+    assert listed.exit_code == 0
+    assert [run["id"] for run in listed.json()] == [good]
+    assert f"skipping refs/runledger/runs/{bad}: run.toml: inputs_digest must be" in (listed.stderr)
+    with RunIndex(rgit.discover(repo.path)) as index:
+        assert index.refresh() == 0  # current: the update went through
+        assert [run_id for run_id, _ in index.summaries()] == [good]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_row_standing_for_each_run_follows_any_change_of_its_refs(
+    repo: Repo, seed: int
+) -> None:
+    """New rows come marked as the one standing for their id (or not) from the refresh, and
+    only ids with older rows are decided again in SQL: whatever refs come and go, local
+    and mirrored, the index's choice is the local ref, else the first mirror by name."""
+    import random
+
+    rng = random.Random(seed)
+    ids = add_runs(repo, range(3))
+    oids = [repo.git("rev-parse", f"refs/runledger/runs/{run_id}").strip() for run_id in ids]
+    places = ["refs/runledger/runs/", *(f"refs/runledger/remotes/{r}/runs/" for r in "ab")]
+    handle = rgit.discover(repo.path)
+    for _ in range(8):
+        for _ in range(rng.randint(1, 4)):
+            ref = rng.choice(places) + rng.choice(ids)
+            if rng.random() < 0.35:
+                repo.git("update-ref", "-d", ref)
+            else:
+                repo.git("update-ref", ref, rng.choice(oids))
+        if rng.random() < 0.3:
+            repo.git("pack-refs", "--all")
+        age_refs(repo)
+        for folder in ("a", "b", "a/runs", "b/runs", ""):
+            path = repo.path / ".git" / "refs" / "runledger" / "remotes" / folder
+            if path.exists():
+                stamp = os.stat(path).st_mtime_ns - AN_HOUR_NS
+                os.utime(path, ns=(stamp, stamp))
+        expected: dict[str, tuple[bool, str]] = {}
+        for ref, _ in rgit.list_refs(handle, "refs/runledger/"):
+            parsed = rindex.run_ref_id(ref)
+            if parsed is not None:
+                run_id, mirror = parsed
+                expected[run_id] = min(expected.get(run_id, (mirror, ref)), (mirror, ref))
+        with RunIndex(handle) as index:
+            index.refresh()
+            chosen = {run_id: (mirror, ref) for run_id, _, ref, mirror in index.refs()}
+        assert chosen == expected

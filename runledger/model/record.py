@@ -15,6 +15,7 @@ so an old runledger never misreads a new record.
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -586,4 +587,8 @@ def json_safe(value: Any) -> Any:
         return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(item) for item in value]
+    if isinstance(value, (datetime.date, datetime.time)):
+        # A TOML date or time (runledger writes none: a record written by hand or pushed by
+        # another tool): JSON has none, so ISO 8601 text, as captured YAML dates are.
+        return value.isoformat()
     return json_number(value)

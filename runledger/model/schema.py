@@ -146,6 +146,7 @@ _RUN_FIELDS: Final[dict[str, tuple[bool, _Check, str]]] = {
     "user": (False, _optional(_is_str), "a string"),
     "host": (False, _optional(_is_str), "a string"),
     "author": (False, _optional(_is_str), "a string"),
+    "inputs_digest": (False, _optional(_is_str), "a string"),
     "cwd": (False, _is_str, "a string"),
     "reproduces": (False, _optional(_is_str), "a string"),
     "parent": (False, _optional(_is_str), "a string"),

@@ -48,8 +48,18 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from runledger import ids
 from runledger.errors import CorruptRecordError
+from runledger.model import schema as schema_
 from runledger.model import tomlcodec
-from runledger.model.record import FILES_FILE, RUN_FILE, SCHEMA_VERSION, GitInfo, MetricSummary, Run
+from runledger.model.record import (
+    FILES_FILE,
+    RUN_FILE,
+    SCHEMA_VERSION,
+    GitInfo,
+    MetricSummary,
+    Run,
+    json_number,
+    json_safe,
+)
 from runledger.model.row import RunRow
 from runledger.store import git
 from runledger.store import sqlite as sqlite_
@@ -224,12 +234,12 @@ class _Row(NamedTuple):
     error: str | None = None
     listing: tuple[Any, ...] = (None,) * (COLUMN_COUNT - 12)
 
-    def values(self) -> tuple[Any, ...]:
+    def values(self, effective: int = 0) -> tuple[Any, ...]:
         return (
             self.ref,
             self.id,
             int(self.mirror),
-            0,
+            effective,
             self.oid,
             self.started_at,
             self.status,
@@ -255,6 +265,10 @@ def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
             data = tomlcodec.loads(text)
         except (UnicodeDecodeError, ValueError) as exc:
             raise CorruptRecordError(f"{ref}: run.toml is not valid TOML ({exc})") from exc
+        if tomlcodec.MARKER not in text:
+            plain = _plain_row(ref, run_id, mirror, oid, text, data)
+            if plain is not None:
+                return plain
         run = Run.from_run_dict(data, ref)
         if run.id != run_id:
             # A pulled ref runs/B whose record says A would list A twice, under two names.
@@ -279,6 +293,103 @@ def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
     )  # fmt: skip
 
 
+# The run.toml keys a plain record may hold (the others: read as a Run, see _plain_row).
+_PLAIN_KEYS = frozenset(
+    "schema id name status exit_code signal started_at ended_at duration_s command cwd user "
+    "host author git params param_sources metrics tags note reproduces parent sweep trial "
+    "runledger_version config_files system inputs_digest input_paths output_paths "
+    "recovered".split()
+)
+
+
+def _plain_row(
+    ref: str, run_id: str, mirror: bool, oid: str, text: str, data: dict[str, Any]
+) -> _Row | None:
+    """The row of a record in runledger's plain shape, built from its TOML without a Run
+    (a third of a row's time), or None for anything else: an older schema, a reproduction,
+    a key or value Run.from_run_dict would treat another way or refuse. Such records take
+    the Run path, which says what is wrong with a bad one; the rows of both paths are equal
+    (tests/test_index.py compares them)."""
+    if (
+        data.get("schema") != SCHEMA_VERSION
+        or type(data["schema"]) is not int
+        or not _PLAIN_KEYS.issuperset(data)
+        or data.get("id") != run_id
+    ):
+        return None
+    try:
+        schema_.check_run_toml(data)
+    except schema_.SchemaError:
+        return None
+    for key in ("input_paths", "output_paths"):
+        paths = data.get(key, [])
+        if type(paths) is not list or not all(type(path) is str for path in paths):
+            return None
+    metrics = data.get("metrics", {})
+    try:
+        duration = float(data.get("duration_s", 0.0))
+        lasts = {}
+        for name, summary in metrics.items():
+            last = lasts[name] = float(summary["last"])
+            float(summary.get("min", last))  # as MetricSummary.from_dict converts them
+            float(summary.get("max", last))
+            int(summary.get("count", 1))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    git_table = data["git"]
+    started_at = data["started_at"]
+    ended_at = data.get("ended_at", started_at)
+    command = data.get("command", [])
+    tags = data.get("tags", [])
+    params = data.get("params", {})
+    view = {
+        "id": run_id,
+        "name": data.get("name"),
+        "status": data["status"],
+        "exit_code": data.get("exit_code"),
+        "commit": git_table["commit"],
+        "branch": git_table.get("branch"),
+        "command": command,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "duration_s": duration,
+        "cwd": data.get("cwd", "."),
+        "user": data.get("user"),
+        "host": data.get("host"),
+        "author": data.get("author"),
+        "params": params,
+        "metrics": lasts,
+        "tags": sorted(set(tags)),
+        "note": data.get("note"),
+        "reproduces": data.get("reproduces"),
+        "reproduction": None,
+        "reproduced_by": [],
+        "parent": data.get("parent"),
+        "sweep": data.get("sweep"),
+        "inputs_digest": data.get("inputs_digest"),
+    }  # Run.summary_json's fields, in its order
+    try:
+        summary = _SUMMARY.encode(view)
+    except (ValueError, TypeError):  # NaN, infinity, TOML dates: as summary_json writes them
+        view["params"] = json_safe(params)
+        view["metrics"] = {name: json_number(last) for name, last in lasts.items()}
+        try:
+            summary = _SUMMARY.encode(view)
+        except (ValueError, TypeError):
+            return None
+    listing = _listing_of(
+        (
+            view["name"], view["exit_code"], view["commit"], view["branch"], ended_at,
+            duration, view["user"], view["host"], view["note"], view["parent"], view["sweep"],
+        ),
+        command, tags, params, lasts, None, view["author"], view["inputs_digest"], clean=True,
+    )  # fmt: skip
+    return _Row(
+        ref, run_id, mirror, oid, started_at, view["status"], view["reproduces"], None, text,
+        summary, None, listing,
+    )  # fmt: skip
+
+
 def explain_missing(repo: git.Repo, rows: list[_Row]) -> list[_Row]:
     """Say why a ref has no run.toml: its object is missing, or is not a commit at all."""
     lacking = [row for row in rows if row.error is not None and row.error.endswith(RUN_FILE)]
@@ -299,37 +410,52 @@ def _listing(run: Run, clean: bool = False) -> tuple[Any, ...]:
     """The listing columns of a readable run (see _COLUMNS); ``clean``: it holds no lone
     surrogate (so no text needs checking for one)."""
     # The fields RunRow.of reads, taken straight from the run (no row object per run).
-    metrics_of = {
-        name: summary.last if math.isfinite(summary.last) else None
-        for name, summary in run.metrics.items()
-    }
-    params: str | None
-    try:
-        params = _strict(run.params, clean)
-        plain = 1
-    except ValueError:  # NaN or infinity: kept for compare, filtered in Python
-        params, plain = _compact(run.params), 0
-    except (TypeError, UnicodeEncodeError):  # TOML dates, lone surrogates: read the record
-        params, plain = None, 0
-    try:
-        texts: tuple[str | None, ...] = (
-            _strict(list(run.command), clean),
-            _strict(list(run.tags), clean),
-        )
-        metrics: str | None = _strict(metrics_of, clean)
-    except (TypeError, ValueError, UnicodeEncodeError):
-        texts, metrics, params, plain = (None, None), None, None, 0
     scalars = (
         run.name, run.exit_code, run.git.commit, run.git.branch, run.ended_at, run.duration_s,
         run.user, run.host, run.note, _text_or_none(run.parent), _text_or_none(run.sweep),
     )  # fmt: skip
+    lasts = {name: summary.last for name, summary in run.metrics.items()}
     verdict = run.reproduction.verdict if run.reproduction else None
-    provenance = (verdict, run.author, run.inputs_digest)
+    return _listing_of(
+        scalars, run.command, run.tags, run.params, lasts, verdict, run.author,
+        run.inputs_digest, clean,
+    )  # fmt: skip
+
+
+def _listing_of(
+    scalars: tuple[Any, ...],
+    command: Sequence[str],
+    tags: Sequence[str],
+    params: dict[str, Any],
+    lasts: dict[str, float],
+    verdict: str | None,
+    author: str | None,
+    inputs_digest: str | None,
+    clean: bool,
+) -> tuple[Any, ...]:
+    metrics_of = {name: last if math.isfinite(last) else None for name, last in lasts.items()}
+    params_text: str | None
+    try:
+        params_text = _strict(params, clean)
+        plain = 1
+    except ValueError:  # NaN or infinity: kept for compare, filtered in Python
+        params_text, plain = _compact(params), 0
+    except (TypeError, UnicodeEncodeError):  # TOML dates, lone surrogates: read the record
+        params_text, plain = None, 0
+    try:
+        texts: tuple[str | None, ...] = (
+            _strict(list(command), clean),
+            _strict(list(tags), clean),
+        )
+        metrics: str | None = _strict(metrics_of, clean)
+    except (TypeError, ValueError, UnicodeEncodeError):
+        texts, metrics, params_text, plain = (None, None), None, None, 0
+    provenance = (verdict, author, inputs_digest)
     if not clean and not all(_storable(value) for value in (*scalars, *provenance)):
         # Text SQLite cannot hold (lone surrogates from undecodable bytes): the row is read
         # from its record and filtered in Python.
         return (None,) * (COLUMN_COUNT - 16) + (0, None, None, None)
-    return (*scalars, *texts, params, metrics, plain, *provenance)
+    return (*scalars, *texts, params_text, metrics, plain, *provenance)
 
 
 def _text_or_none(value: object) -> str | None:
@@ -480,13 +606,21 @@ class RunIndex:
         # Parsed rows wait in a temporary table (memory stays flat at 100,000 new runs) and
         # join the index in one short transaction.
         db.execute("DELETE FROM temp.incoming")
+        # The row that stands for each id among the new ones (its local ref, else its first
+        # mirror): marked as they are stored, so that _apply only decides again for the ids
+        # with rows from before (rewriting every new row would cost a tenth of a cold build).
+        first: dict[str, tuple[bool, str]] = {}
+        for ref, _ in changed:
+            run_id, mirror = run_ref_id(ref) or (ref, False)
+            if run_id not in first or (mirror, ref) < first[run_id]:
+                first[run_id] = (mirror, ref)
         progress = _Progress(len(changed))
         for rows in self._parsed_rows(changed):
             rows = explain_missing(self.repo, rows)
             progress.advance(len(rows))
             db.executemany(
                 f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * COLUMN_COUNT)})",
-                (row.values() for row in rows),
+                (row.values(int(first.get(row.id) == (row.mirror, row.ref))) for row in rows),
             )
         self._apply(vanished, loose, stamp)
         progress.done()
@@ -565,10 +699,13 @@ class RunIndex:
             )
             db.execute(f"INSERT OR REPLACE INTO runs SELECT {_STORED} FROM temp.incoming")
             # The row standing for each touched id: its local ref, else its first mirror.
+            # The new rows came marked (refresh); the ids that also have older rows, or lost
+            # some, are decided here over all their rows.
             db.execute(
                 "UPDATE runs SET effective = (rowid = (SELECT r.rowid FROM runs r "
                 "WHERE r.id = runs.id ORDER BY r.mirror, r.ref LIMIT 1)) "
-                "WHERE id IN (SELECT id FROM temp.affected)"
+                "WHERE id IN (SELECT a.id FROM temp.affected a WHERE EXISTS (SELECT 1 "
+                "FROM runs o WHERE o.id = a.id AND o.ref NOT IN (SELECT ref FROM temp.incoming)))"
             )
             db.execute("DELETE FROM loose_refs")
             db.executemany("INSERT INTO loose_refs VALUES (?)", ((name,) for name in loose or ()))

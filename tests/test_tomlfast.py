@@ -1,0 +1,180 @@
+"""The narrow TOML reader (model/tomlfast.py) reads what tomli reads, or says it cannot.
+
+Records are untrusted: whatever text the narrow reader accepts must be TOML that tomli
+accepts too, read into the very same values; anything else must be handed to tomli (None).
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import random
+from typing import Any
+
+import pytest
+import tomli
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runledger.model import tomlcodec, tomlfast
+from tests.crafted import run_toml
+from tests.fuzzing import examples
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal values of the same types (NaN equal to NaN, -0.0 not 0.0), keys in order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(same(a[key], b[key]) for key in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, float):
+        return (math.isnan(a) and math.isnan(b)) or (a == b and str(a) == str(b))
+    return bool(a == b)
+
+
+def check(text: str) -> dict[str, Any] | None:
+    """What the narrow reader says of ``text``, checked against tomli."""
+    fast = tomlfast.loads(text)
+    if fast is not None:
+        assert same(fast, tomli.loads(text)), text
+    return fast
+
+
+scalars = st.one_of(
+    st.booleans(),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(),
+    st.text(max_size=6),
+    st.dates(),
+)
+keys = st.one_of(st.sampled_from(["lr", "a-b", "x_1", "0", "true", "a.b", ""]), st.text(max_size=4))
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=st.dictionaries(keys, values, max_size=5), name=st.none() | st.text(max_size=8))
+def test_records_runledger_writes_read_the_same_as_with_tomli(
+    params: dict[str, Any], name: str | None
+) -> None:
+    data = run_toml("6g00000001aaaaaa", "a" * 40, params=params, name=name)
+    text = tomlcodec.dumps(data)
+    check(text)
+    assert same(tomlcodec.loads(text), tomlcodec.loads(text))  # the reader is deterministic
+    decoded = tomlcodec.loads(text)
+    assert decoded["params"].keys() == params.keys()
+
+
+def test_a_plain_record_takes_the_narrow_path() -> None:
+    data = run_toml(
+        "6g00000001aaaaaa",
+        "a" * 40,
+        params={"lr": 0.001, "n": -3, "big": 1e300, "tiny": 5e-324, "odd": float("-inf")},
+        metrics={"loss": {"last": 0.5, "min": 0.25, "max": 2.0, "count": 3}},
+        tags=[],
+        note="a\ttab and unicode é ✓",
+    )
+    text = tomlcodec.dumps(data)
+    assert check(text) is not None
+
+
+SEED_TEXT = tomlcodec.dumps(
+    run_toml(
+        "6g00000001aaaaaa",
+        "a" * 40,
+        params={"lr": 0.5, "model": {"depth": 4}, "name": "x"},
+        metrics={"acc": {"last": 0.5, "min": 0.1, "max": 0.9}},
+        tags=["t"],
+    )
+)
+PIECES = list('[]"=.,\n \t#\\{}0123456789eE+-_abinftrue') + [
+    "[params]\n",
+    "lr = 1\n",
+    '"',
+    "\n[git]\n",
+    "\r\n",
+    "\x7f",
+    "\x00",
+    "nan",
+    "inf",
+    "1979-05-27",
+    "[[a]]\n",
+    "a.b = 1\n",
+]
+
+
+@pytest.mark.parametrize("seed", range(examples(400)))
+def test_corrupted_records_are_read_as_tomli_reads_them_or_left_to_it(seed: int) -> None:
+    rng = random.Random(seed)
+    text = SEED_TEXT
+    for _ in range(rng.randint(1, 4)):
+        at = rng.randrange(len(text) + 1)
+        cut = rng.choice([0, 0, 1, 2, 5])
+        text = text[:at] + rng.choice(PIECES + [""]) + text[at + cut :]
+    try:
+        tomli.loads(text)
+    except tomli.TOMLDecodeError:
+        assert tomlfast.loads(text) is None, text  # never accepts what TOML forbids
+        return
+    check(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a = 1\na = 2\n",  # a key twice
+        "[t]\n[t]\n",  # a table twice
+        "a = 1\n[a]\n",  # a table over a value
+        "a = 1\n[a.b]\n",
+        "[t]\nb = 1\n[t.b]\n",
+        "[a.b]\n[a]\n",  # valid TOML (a defined after a.b): tomli decides
+        "a = 01\n",
+        "a = +1\n",
+        "a = 1_000\n",
+        "a = -nan\n",
+        "a = 1.\n",
+        "a = .5\n",
+        "a = 1e\n",
+        "a = 0x10\n",
+        "a = 1979-05-27\n",
+        'a = "x\\ty"\n',
+        'a = "x"  # note\n',
+        "a = 1\r\n",
+        "a=1\n",
+        "a = 1",
+        'a = "\x7f"\n',
+        'a = "\x00"\n',
+        "a = [1, 2]\n",
+        "a = [\n  1,\n]\n",
+        "a = [\n    [\n        1,\n    ],\n]\n",
+        "a = { b = 1 }\n",
+        '"a" = 1\n',
+        "[[a]]\n",
+        "a.b = 1\n",
+        "\ufeffa = 1\n",
+    ],
+)
+def test_anything_outside_the_narrow_shape_is_left_to_tomli(text: str) -> None:
+    assert tomlfast.loads(text) is None
+    try:
+        tomli.loads(text)
+    except tomli.TOMLDecodeError:
+        pass
+
+
+def test_values_read_the_narrow_way() -> None:
+    text = (
+        'a = 1\nb = -0.0\nc = 1e-05\nd = inf\ne = -inf\nf = nan\ng = true\nh = "x\ty"\n'
+        'i = []\nj = [\n    1,\n    2.5,\n    "s",\n    false,\n]\n\n[t.u]\nk = 9\n'
+    )
+    read = check(text)
+    assert read is not None
+    assert read["t"] == {"u": {"k": 9}} and read["h"] == "x\ty" and math.isnan(read["f"])
+    assert check("") == {}
+    assert tomlfast.loads("d = 1979-05-27\n") is None
+    assert tomlcodec.loads("d = 1979-05-27\n") == {"d": datetime.date(1979, 5, 27)}
