@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -758,6 +759,80 @@ def test_memory_stays_bounded_for_a_large_object_on_s3(
     # of them: 64 MiB measured), not ten parts or ten 50 MiB ranges of the file at once
     assert pushing - baseline < 80, (baseline, pushing)
     assert getting - baseline < 80, (baseline, getting)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self/status")
+def test_a_single_put_streams_the_file_instead_of_holding_it_on_s3(
+    repo: Repo, s3_url: str, tmp_path: Path
+) -> None:
+    repo.git("config", "runledger.store", s3_url)
+    code = "import os; os.makedirs('models'); open('models/mid.bin','wb').write(os.urandom(6<<23))"
+    run_id = train_with(repo, code)
+
+    status, pushing = peak_rss_mib(repo, tmp_path, "store", "push", run_id)
+    assert status == 0
+    status, baseline = peak_rss_mib(repo, tmp_path, "store", "push", run_id)  # nothing to send
+    assert status == 0
+
+    [(name, content)] = list_objects(s3_url).items()
+    assert len(content) == 6 << 23 and sha(content) == name.replace("/", "")[6:]
+    # 48 MiB, below SINGLE_PUT_LIMIT: one put whose body is read from the file as it is
+    # sent, not the file read whole and copied again by the HTTP client (+96 MiB)
+    assert pushing - baseline < 24, (baseline, pushing)
+
+
+def test_a_file_changed_after_push_checked_it_never_becomes_an_object(
+    repo: Repo, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from runledger.analysis import transfers
+    from runledger.errors import UserError
+    from runledger.store.artifacts import ObjectStore
+    from runledger.store.git import discover
+
+    code = "import os; os.makedirs('models'); open('models/m.bin', 'wb').write(b'A' * 5000)"
+    run_id = train_with(repo, code)
+    checked = transfers._local_sources
+
+    def then_overwritten(*args: Any) -> Any:
+        found = checked(*args)
+        # another process rewrites the file between push's check and its upload
+        (repo.path / "models/m.bin").write_bytes(b"B" * 5000)
+        return found
+
+    monkeypatch.setattr(transfers, "_local_sources", then_overwritten)
+    store = ObjectStore.open(store_url)
+    with pytest.raises(UserError, match="changed while it was uploaded"):
+        transfers.push_runs(discover(repo.path), store, [run_id])
+
+    # nothing stored under the name of bytes it does not hold (before: B's bytes as A's name)
+    assert all(
+        sha(content) == name.replace("/", "")[6:]
+        for name, content in list_objects(store_url).items()
+    )
+    assert list_objects(store_url) == {}
+
+
+def test_a_folder_store_copies_without_sendfile_where_the_kernel_refuses_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from runledger.store import artifacts
+
+    def refuse(*_: object) -> int:
+        raise OSError(errno.EINVAL, "sendfile not supported here")
+
+    monkeypatch.setattr(artifacts, "READ_SIZE", 1000)  # several chunks
+    monkeypatch.setattr(os, "sendfile", refuse)
+    store = artifacts.ObjectStore.open((tmp_path / "store").as_uri())
+    content = os.urandom(4321)
+    source = tmp_path / "model.bin"
+    source.write_bytes(content)
+
+    store.upload(source, sha(content), lambda _: None)
+
+    assert Path(store.path_of(sha(content))).read_bytes() == content
+    assert not any((tmp_path / "store" / "tmp").iterdir())  # the temporary name was moved
 
 
 def test_a_manifest_reads_back_as_written_whatever_its_paths() -> None:

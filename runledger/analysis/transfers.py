@@ -50,12 +50,14 @@ Role = Literal["artifact", "input"]
 # once) and at 80-90% with 32 (benchmarks/bench_store.py); memory is held to UPLOAD_MEMORY.
 DEFAULT_JOBS = 32
 # Bytes of files being uploaded that may be in memory at once, whatever --jobs is: each
-# upload holds ObjectStore.upload_memory(size) (a file below SINGLE_PUT_LIMIT whole, a larger
-# one PART_CONCURRENCY parts).
+# upload holds ObjectStore.upload_memory(size) (a file below SINGLE_PUT_LIMIT a chunk at a
+# time on S3, whole where the provider's put reads it whole; a larger one PART_CONCURRENCY
+# parts).
 UPLOAD_MEMORY = 16 * CHUNK_SIZE
 # A folder of this machine's (file://) is copied by the kernel and hashed by the CPU: threads
-# beyond a few only contend for the CPU.
-LOCAL_JOBS = 8
+# beyond a few only contend for the CPU and the GIL (300 files of 32 KiB: 8 threads took a
+# third more CPU time than 4, and longer).
+LOCAL_JOBS = 4
 LIST_PAGE = 1000  # names a listing request returns (S3, GCS and Azure page at 1,000 or more)
 PREFIXES = 256  # the two-hex-digit folders objects are spread over
 PENDING_FILE = "store-pending"
@@ -352,8 +354,10 @@ def push_runs(
         store.remove_stale_temporaries()  # what a killed push left in <url>/tmp/
 
     def upload(sha: str) -> str:
-        with memory.hold(store.upload_memory(objects[sha][0].record.size)):
-            store.upload(sources[sha], sha, progress.advance)
+        path, checked = sources[sha]
+        held = store.upload_memory(objects[sha][0].record.size)
+        with memory.hold(held) if held else contextlib.nullcontext():
+            store.upload(path, sha, progress.advance, checked)
         with lock:
             report.uploaded += 1
             report.uploaded_bytes += objects[sha][0].record.size
@@ -378,16 +382,17 @@ def push_runs(
 
 def _local_sources(
     repo: git.Repo, wanted: Sequence[tuple[str, list[Pointer]]]
-) -> tuple[dict[str, Path], list[tuple[Pointer, str]]]:
-    """For each object, a local file that still has its bytes; the pointers whose file is gone
-    or changed since the run.
+) -> tuple[dict[str, tuple[Path, os.stat_result]], list[tuple[Pointer, str]]]:
+    """For each object, a local file that still has its bytes (and its stat when that was
+    checked: the upload fails if it changes after); the pointers whose file is gone or
+    changed since the run.
 
     An artifact whose size and modification time (to the nanosecond) are still the ones the
     run recorded is taken as unchanged, the identity the hash cache itself trusts: a file
     just written by a run is too recent for the cache, and reading it again would double the
     push's disk reads. Anything else is hashed (through the cache).
     """
-    sources: dict[str, Path] = {}
+    sources: dict[str, tuple[Path, os.stat_result]] = {}
     lost: list[tuple[Pointer, str]] = []
     with _LazyHashCache(repo) as cache:
         for sha, pointers in wanted:
@@ -399,7 +404,7 @@ def _local_sources(
                     if st.st_size == pointer.record.size and (
                         _as_recorded(st, pointer.record) or cache.hash_file(path, st) == sha
                     ):
-                        sources[sha] = Path(path)
+                        sources[sha] = (Path(path), st)
                         break
                     why = "changed here since the run"
                 except (FileNotFoundError, NotADirectoryError, IsADirectoryError):

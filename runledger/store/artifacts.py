@@ -27,15 +27,16 @@ Decisions:
   complete. An object whose bytes do not hash to its name is refused (``CorruptObjectError``)
   and nothing is written where the user asked.
 - Memory is bounded whatever the file size. An upload to an object store holds
-  ``upload_memory(size)`` bytes of the file: a file below ``SINGLE_PUT_LIMIT`` whole, sent in
-  one put (the requests a plain s3fs copy makes: s3fs reads such a file whole too; a
-  multipart upload of it costs a local S3 half as much CPU again), a larger one
-  ``PART_CONCURRENCY`` parts of ``CHUNK_SIZE`` at a time (s3fs would otherwise read ten
-  parts at once). The transfers hold all uploads together to a budget
-  (``transfers.UPLOAD_MEMORY``); the HTTP client keeps a copy of what it sends, so the
-  process peaks at about twice the bytes held (+192 MiB for one 96 MiB file). A download is
-  one streamed GET (``RANGE_CONCURRENCY``: recent s3fs would otherwise download a file above
-  50 MiB as ten 50 MiB ranges held in memory).
+  ``upload_memory(size)`` bytes of the file. A file below ``SINGLE_PUT_LIMIT`` goes in one
+  put (the requests a plain s3fs copy makes; a multipart upload of it costs a local S3 half
+  as much CPU again) whose body, on S3, is the open file, read and sent a chunk at a time
+  (``STREAM_BUFFER``): s3fs's own put reads such a file whole and the HTTP client copies it
+  again, +192 MiB for one 96 MiB file, where the streamed put peaks 2 MiB above its start,
+  in the same time. A larger file goes ``PART_CONCURRENCY`` parts of ``CHUNK_SIZE`` at a
+  time (s3fs would otherwise read ten parts at once; with the HTTP client's copy, 64 MiB).
+  The transfers hold all uploads together to a budget (``transfers.UPLOAD_MEMORY``). A
+  download is one streamed GET (``RANGE_CONCURRENCY``: recent s3fs would otherwise download
+  a file above 50 MiB as ten 50 MiB ranges held in memory).
 - fsspec and the provider package are optional (extras ``runledger[s3]``, ``[gcs]``,
   ``[azure]``, ``[ssh]``), imported only here and only when a store is used.
 """
@@ -43,13 +44,14 @@ Decisions:
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import os
 import re
 import secrets
-import shutil
 import stat
+import sys
 import tempfile
 import threading
 import time
@@ -71,6 +73,9 @@ CHUNK_SIZE = 16 * MIB  # a multipart upload's part (smaller parts cost a local S
 # A file below this goes to an object store in one put, read whole (s3fs's own threshold:
 # two of its 50 MiB default parts); a larger one in parts.
 SINGLE_PUT_LIMIT = 100 * MIB
+# What a streamed single put holds of its file at once: the client hashes the body for its
+# signature and checksum 1 MiB at a time, and the HTTP client sends it in smaller chunks.
+STREAM_BUFFER = MIB
 # Parts of one larger file in flight at once (s3fs's max_concurrency for put_file).
 PART_CONCURRENCY = 2
 # Ranges of one file downloaded at once (s3fs's max_concurrency, set on our instance): one
@@ -260,13 +265,18 @@ class ObjectStore:
         if not self.atomic_put:
             return min(size, 2 * CHUNK_SIZE)  # the provider's streamed put
         if size < SINGLE_PUT_LIMIT:
-            return size  # read whole, one put
+            # one put: streamed from the file (s3; a file of a chunk or less is read whole,
+            # as a plain copy does), or read whole (the provider's put)
+            return min(size, STREAM_BUFFER) if self.streams_puts else size
         return PART_CONCURRENCY * CHUNK_SIZE
 
-    def upload(self, path: Path, sha256: str, advance: Advance) -> None:
-        """Copy a local file (already checked to hash to ``sha256``) to its object."""
+    def upload(
+        self, path: Path, sha256: str, advance: Advance, checked: os.stat_result | None = None
+    ) -> None:
+        """Copy a local file (already checked to hash to ``sha256``, as it was when stat'ed
+        as ``checked``) to its object; UserError when the file changed since."""
         target = self.path_of(sha256)
-        before = os.stat(path)
+        before = os.stat(path) if checked is None else checked
         if self.local:
             with self.reaching(f"uploading {path.name}"):
                 self._upload_local(path, target, before)
@@ -275,13 +285,16 @@ class ObjectStore:
         progress = _progress_callback(advance)
         with self.reaching(f"uploading {path.name}"):
             if self.atomic_put:
-                options: dict[str, int] = {"chunksize": CHUNK_SIZE}
-                if before.st_size < SINGLE_PUT_LIMIT:
-                    # a part larger than the file: one put (s3fs puts below two parts)
-                    options["chunksize"] = max(CHUNK_SIZE, before.st_size + 1)
-                elif hasattr(self.fs, "max_concurrency"):
-                    options["max_concurrency"] = PART_CONCURRENCY
-                self.fs.put_file(os.fspath(path), target, callback=progress, **options)
+                if STREAM_BUFFER < before.st_size < SINGLE_PUT_LIMIT and self.streams_puts:
+                    self._put_streamed(path, target, before.st_size)
+                else:
+                    options: dict[str, int] = {"chunksize": CHUNK_SIZE}
+                    if before.st_size < SINGLE_PUT_LIMIT:
+                        # a part larger than the file: one put (s3fs puts below two parts)
+                        options["chunksize"] = max(CHUNK_SIZE, before.st_size + 1)
+                    elif hasattr(self.fs, "max_concurrency"):
+                        options["max_concurrency"] = PART_CONCURRENCY
+                    self.fs.put_file(os.fspath(path), target, callback=progress, **options)
                 if _changed_since(path, before):
                     self.fs.rm_file(target)
                     raise UserError(f"{path} changed while it was uploaded: run the push again")
@@ -299,6 +312,46 @@ class ObjectStore:
                         if self.fs.exists(temporary):
                             self.fs.rm_file(temporary)
         advance(before.st_size - progress.seen)
+
+    @property
+    def streams_puts(self) -> bool:
+        """Whether a single put can send the file as a stream (s3fs: its client's
+        ``put_object`` takes an open file and sends it in chunks; s3fs's own single put
+        reads the file whole, and the HTTP client holds a second copy while it is sent)."""
+        return (
+            getattr(self.fs, "loop", None) is not None
+            and all(hasattr(self.fs, name) for name in ("set_session", "get_s3", "split_path"))
+            and any(name in ("s3", "s3a") for name in _protocols(self.fs))
+        )
+
+    def _put_streamed(self, path: Path, target: str, size: int) -> None:
+        """One ``put_object`` of the whole file whose body is the open file, read and sent in
+        chunks: memory of a chunk, not of the file (a plain s3fs put of a 96 MiB file holds
+        it twice). The client's own retries rewind the file (it is seekable); s3fs's outer
+        retry is not used, since it would send the file again from where the first try
+        stopped."""
+        from fsspec.asyn import sync
+
+        fs = self.fs
+        bucket, key, _ = fs.split_path(target)
+
+        async def put() -> None:
+            await fs.set_session()
+            client = await fs.get_s3(bucket)
+            with open(path, "rb") as body:
+                options: dict[str, Any] = {
+                    "Bucket": bucket,
+                    "Key": key,
+                    "Body": body,
+                    "ContentLength": size,
+                }
+                method_options = getattr(fs, "_get_s3_method_kwargs", None)
+                if callable(method_options):  # the user's s3_additional_kwargs (encryption…)
+                    options = method_options(client.put_object, **options)
+                await client.put_object(**options)
+
+        sync(fs.loop, put)
+        fs.invalidate_cache(target)
 
     def remove_stale_temporaries(self, now: float | None = None) -> int:
         """Remove what killed pushes left under ``<url>/tmp/`` (stores that upload through a
@@ -329,17 +382,23 @@ class ObjectStore:
     def _upload_local(self, path: Path, target: str, before: os.stat_result) -> None:
         """A kernel copy into ``<root>/tmp/`` and a rename into place (the same folder tree,
         so the rename is atomic and free): what fsspec's local put and move do, without
-        their checks and globbing per call."""
+        their checks and globbing per call, and without ``shutil.copyfile``'s four stats
+        and buffered file objects per file (for many small files they cost as much as the
+        copy)."""
         temporary = f"{self.root}/{TEMP_DIR}/{secrets.token_hex(8)}"
         try:
+            source = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
             try:
-                shutil.copyfile(path, temporary)
-            except FileNotFoundError:
-                if not os.path.exists(path):
-                    raise
-                os.makedirs(f"{self.root}/{TEMP_DIR}", exist_ok=True)
-                shutil.copyfile(path, temporary)
-            if _changed_since(path, before):
+                try:
+                    _kernel_copy(source, temporary)
+                except FileNotFoundError:
+                    os.makedirs(f"{self.root}/{TEMP_DIR}", exist_ok=True)
+                    _kernel_copy(source, temporary)
+                # the file copied (not whatever is at its path now) is the one checked
+                copied = os.fstat(source)
+            finally:
+                os.close(source)
+            if _identity(copied) != _identity(before):
                 raise UserError(f"{path} changed while it was uploaded: run the push again")
             try:
                 os.replace(temporary, target)
@@ -400,10 +459,9 @@ class ObjectStore:
         """Whether a download's bytes are hashed as they arrive: s3fs, whose streamed GET
         (one range at a time, ``RANGE_CONCURRENCY``) writes the file in order, each byte
         once (a retry goes on from the bytes already written), and reports each write."""
-        protocols = self.fs.protocol if isinstance(self.fs.protocol, tuple) else (self.fs.protocol,)
         return (
             RANGE_CONCURRENCY == 1
-            and any(name in ("s3", "s3a") for name in protocols)
+            and any(name in ("s3", "s3a") for name in _protocols(self.fs))
             and getattr(self.fs, "loop", None) is not None
             and hasattr(self.fs, "_get_file")
         )
@@ -487,13 +545,39 @@ class ObjectStore:
             self.fs.mv(temporary, target)
 
 
+def _kernel_copy(source: int, destination: str) -> None:
+    """Copy the open file ``source`` (from its start) into a new file ``destination``: by
+    the kernel (``sendfile``) where it can, else through a buffer."""
+    out = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
+    try:
+        offset = 0
+        if hasattr(os, "sendfile") and sys.platform == "linux":
+            try:
+                while sent := os.sendfile(out, source, offset, 1 << 30):
+                    offset += sent
+                return
+            except OSError as error:
+                if offset or error.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+                    raise  # not a filesystem without sendfile: a real failure
+        os.lseek(source, 0, os.SEEK_SET)
+        while chunk := os.read(source, READ_SIZE):
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(out, view) :]
+    finally:
+        os.close(out)
+
+
+def _protocols(fs: Any) -> tuple[str, ...]:
+    return fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int]:
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
 def _changed_since(path: Path, before: os.stat_result) -> bool:
-    after = os.stat(path)
-    return (after.st_size, after.st_mtime_ns, after.st_ino) != (
-        before.st_size,
-        before.st_mtime_ns,
-        before.st_ino,
-    )
+    return _identity(os.stat(path)) != _identity(before)
 
 
 def _progress_callback(advance: Advance, also: Advance | None = None) -> Any:
