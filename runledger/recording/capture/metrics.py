@@ -91,6 +91,7 @@ from runledger.recording.capture.output_formats import (
     strip_logging_prefix,
     table_row,
     table_step,
+    text_after_bar,
     tqdm_bar,
 )
 
@@ -201,6 +202,11 @@ class MetricSummary:
 # --- one line -------------------------------------------------------------------------------
 
 
+_STEP_DICT_RE: Final = re.compile(
+    r"(?:epoch|step|iter|iteration)\s*:?\s*(?P<n>[0-9]+)\s*:\s*(?P<dict>\{.*\})", re.IGNORECASE
+)
+
+
 def parse_metric_line(line: str, patterns: Sequence[re.Pattern[str]] = ()) -> ParsedLine | None:
     """The metrics a line of output carries, or None when it is not a metric line.
 
@@ -237,15 +243,35 @@ def _builtin_line(text: str) -> ParsedLine | None:
     if not text:
         return None
     if text[0] == "{":
-        fields = _json_object_fields(text)
-        if fields is None and text.startswith("{'"):
-            fields = python_dict_fields(text)
+        fields = _dict_fields(text)
         return None if fields is None else _to_parsed_line(fields)
+    if text[-1] == "}" and text[0] in "eEsSiI":
+        return _step_and_dict(text)
     if "=" in text:
         fields = _key_value_fields(text)
         if fields is not None:  # the classic shape: a whole line of name=number tokens
             return _to_parsed_line(fields)
     return _shaped(text)
+
+
+def _dict_fields(text: str) -> dict[str, Step] | None:
+    fields = _json_object_fields(text)
+    if fields is None and text.startswith("{'"):
+        fields = python_dict_fields(text)
+    return fields
+
+
+def _step_and_dict(text: str) -> ParsedLine | None:
+    """``epoch 0: {'accuracy': 0.45}``: a step, then a dict of metrics (Hugging Face's
+    ``*_no_trainer.py`` examples log ``f"epoch {epoch}: {eval_metric}"``)."""
+    match = _STEP_DICT_RE.fullmatch(text)
+    if match is None:
+        return None
+    fields = _dict_fields(match["dict"])
+    if not fields or _step_key(fields) is not None:
+        return None
+    parsed = _to_parsed_line(fields)
+    return None if parsed is None else replace(parsed, step=int(match["n"]))
 
 
 def _shaped(text: str) -> ParsedLine | None:
@@ -836,6 +862,10 @@ class MetricsCollector:
             bar = None if shown is None else tqdm_bar(shown)
             if bar is not None:
                 self._add_tqdm_bar(bar, text.rstrip("\r\n").endswith(_CURSOR_UP), stream)
+                return
+            after = None if shown is None else text_after_bar(shown)
+            if after is not None:  # a line logged while a bar was drawn, after its redraw
+                self._add_output_line(after, stream)
                 return
         parsed = parse_metric_line(text, self._patterns)
         if parsed is None:
