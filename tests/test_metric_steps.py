@@ -344,3 +344,39 @@ def test_a_line_logged_while_a_tqdm_bar_is_drawn_is_read_after_the_bar() -> None
     )
     series = _collected(text)
     assert series == {"accuracy": [(0, 0.45), (1, 0.47)]}
+
+
+def _fastai_fit(first: float, epochs: int) -> str:
+    """What fastai's Learner.fit prints on a console (fastprogress): the header, then each
+    epoch's row after the bars it redrew with carriage returns."""
+    bar = "\rEpoch {e}/{n} : |████------| 40.00% [2/5 00:06<00:10 2.3198]"
+    text = "\u2588\repoch     train_loss  valid_loss  accuracy  time    \n"
+    for epoch in range(epochs):
+        loss = first - epoch / 10
+        text += bar.format(e=epoch + 1, n=epochs) + "\r\rEpoch 1/1 :      \r"
+        text += f"{epoch:<10d}{loss:<12.6f}{loss / 2:<12.6f}{0.5 + epoch / 10:<10.6f}00:16     \n"
+    return text
+
+
+def test_fastai_epoch_table_rows_are_its_epochs_and_a_second_fit_goes_on() -> None:
+    # fastai nbs/examples/migrating_fastai.py (learn.fit_one_cycle) prints one table; a
+    # fine_tune prints two, the second's epochs counted from 0 again
+    series = _collected(_fastai_fit(0.9, 2))
+    assert series == {
+        "train_loss": [(0, 0.9), (1, 0.8)],
+        "valid_loss": [(0, 0.45), (1, 0.4)],
+        "accuracy": [(0, 0.5), (1, 0.6)],
+    }
+    series = _collected(_fastai_fit(0.9, 1) + _fastai_fit(0.7, 2))
+    assert series["train_loss"] == [(0, 0.9), (1, 0.7), (2, 0.6)]
+
+
+def test_a_column_table_needs_its_header_and_whole_rows() -> None:
+    series = _collected(
+        "0         0.9  0.5  0.2  00:10\n"  # a row without a header before it
+        "epoch train loss valid loss\n1 0.5 0.4 0.3\n"  # prose, blanks not columns
+        "epoch     train_loss  valid_loss  time\n"
+        "0         0.9  0.5  00:10  extra\n"  # a cell too many
+        "1         #na#  0.4  00:10\n"  # fastai's "no value"
+    )
+    assert series == {"valid_loss": [(1, 0.4)]}

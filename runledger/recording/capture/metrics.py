@@ -83,6 +83,8 @@ from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
     TqdmBar,
+    column_header,
+    column_row,
     header_step,
     is_settings_dump,
     is_table_border,
@@ -202,6 +204,7 @@ class MetricSummary:
 # --- one line -------------------------------------------------------------------------------
 
 
+_COLUMN_WORDS: Final = ("epoch", "step", "iter", "Epoch", "Step", "Iter", "EPOCH", "STEP")
 _STEP_DICT_RE: Final = re.compile(
     r"(?:epoch|step|iter|iteration)\s*:?\s*(?P<n>[0-9]+)\s*:\s*(?P<dict>\{.*\})", re.IGNORECASE
 )
@@ -661,6 +664,10 @@ class MetricsCollector:
         self._listings: dict[str, int] = {}
         # Streams inside a logger table (SB3's): the table read so far.
         self._tables: dict[str, _LoggerTable] = {}
+        # Streams showing a column table (fastai's): its names, the step its epochs start
+        # from (a later table of the stream goes on after the earlier one), its last step.
+        self._columns: dict[str, tuple[tuple[str, ...], int]] = {}
+        self._column_last: dict[str, int] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
@@ -856,6 +863,8 @@ class MetricsCollector:
 
     def _add_output_line(self, text: str, stream: str) -> None:
         if self._in_listing(text, stream) or self._in_table(text, stream):
+            return
+        if self._in_column_table(text, stream):
             return
         if "|" in text or "it/s" in text or "s/it" in text:
             shown = _shown_text(text)
@@ -1130,6 +1139,34 @@ class MetricsCollector:
             del self._tables[stream]
             return False
         table.read(*row)
+        return True
+
+    def _in_column_table(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is a column table's header or one of its rows (fastai's ``epoch
+        train_loss valid_loss accuracy time``, then ``0  0.69  0.41  0.87  00:16``), each
+        row's values added at its epoch. A table after another on the stream (``fine_tune``'s
+        second ``fit``) goes on after the epochs of the earlier one, as they were run."""
+        table = self._columns.get(stream)
+        if table is None and not any(word in line for word in _COLUMN_WORDS):
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            return False
+        names = column_header(text)
+        if names is not None:
+            last = self._column_last.get(stream)
+            self._columns[stream] = (names, 0 if last is None else last + 1)
+            return True
+        if table is None:
+            return False
+        row = column_row(text, table[0])
+        if row is None:
+            return False
+        epoch, values = row
+        step = table[1] + epoch
+        self._column_last[stream] = step
+        self._context_steps[stream] = self._latest_context = step
+        self._add_locked(values, step, OUTPUT_SOURCE)
         return True
 
     def _shown_before(self, name: str, step: Step | None, value: float) -> bool:

@@ -800,3 +800,42 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     for name in [name for name in values if name.lower() in _BATCH_COUNTERS]:
         del values[name]  # Batch_id=468: the bar's own count, no metric
     return Shaped(step, values) if values else None
+
+
+# --- column tables ---------------------------------------------------------------------------
+# fastai's Learner (fastprogress on a console) prints the epochs of a fit as a table, a header
+# of names then a row each epoch, columns two or more blanks apart:
+#     epoch     train_loss  valid_loss  accuracy  time
+#     0         0.693061    0.412137    0.870000  00:16
+_COLUMN_HEADER_RE: Final = re.compile(
+    r"(?:epoch|step|iter|iteration)(?: {2,}[^\W\d][\w/.-]*)+", re.IGNORECASE
+)
+_COLUMN_NUMBER_RE: Final = re.compile(_NUM)
+_COLUMN_TEXT_RE: Final = re.compile(r"[0-9]+(?::[0-9]{2})+|#na#|None")  # 00:16, no value
+
+
+def column_header(text: str) -> tuple[str, ...] | None:
+    """The names of a column table's header (``epoch  train_loss  valid_loss  accuracy
+    time``): a step word first, names two or more blanks apart, one of them a metric's."""
+    if text[:1] not in _STEP_STARTS or _COLUMN_HEADER_RE.fullmatch(text) is None:
+        return None
+    names = tuple(text.split())
+    if len(set(names)) != len(names) or not any(has_metric_word(name) for name in names[1:]):
+        return None
+    return names
+
+
+def column_row(text: str, names: tuple[str, ...]) -> tuple[int, Fields] | None:
+    """The step and values of a row under a column table's header (``0  0.69  0.41  0.87
+    00:16``): as many cells as names, the first a whole number, each other a number or
+    text of no value (a time, fastai's ``#na#``); None when the line is no such row."""
+    cells = text.split()
+    if len(cells) != len(names) or not cells[0].isdigit():
+        return None
+    values: Fields = {}
+    for name, cell in zip(names[1:], cells[1:], strict=True):
+        if _COLUMN_NUMBER_RE.fullmatch(cell):
+            values[name] = _number(cell)
+        elif _COLUMN_TEXT_RE.fullmatch(cell) is None:
+            return None
+    return (int(cells[0]), values) if values else None
