@@ -380,3 +380,21 @@ def test_a_column_table_needs_its_header_and_whole_rows() -> None:
         "1         #na#  0.4  00:10\n"  # fastai's "no value"
     )
     assert series == {"valid_loss": [(1, 0.4)]}
+
+
+def test_ignite_progress_bar_and_results_lines_give_each_epoch_its_values() -> None:
+    # PyTorch Ignite examples/mnist/mnist_with_tqdm_logger.py: ProgressBar(persist=True)
+    # with the RunningAverage "loss" in its postfix, then pbar.log_message's result lines
+    text = ""
+    for epoch, loss in ((1, 2.32), (2, 2.31)):
+        bar = "\rEpoch [{e}/2]: [{n}/20] {p:3d}%|{b:<10}, loss={v} [00:16<00:00]"
+        for n in (1, 19, 20, 20):
+            text += bar.format(e=epoch, n=n, p=5 * n, b="█" * (n // 2), v=loss)
+        text += (
+            f"\nTraining Results - Epoch: {epoch} Avg accuracy: 0.1{epoch} Avg loss: 2.2{epoch}\n"
+            f"Validation Results - Epoch: {epoch} Avg accuracy: 0.0{epoch} Avg loss: 2.3{epoch}\n"
+        )
+    series = _collected(text)
+    assert series["loss"] == [(1, 2.32), (2, 2.31)]
+    assert series["train_avg_accuracy"] == [(1, 0.11), (2, 0.12)]
+    assert series["val_avg_loss"] == [(1, 2.31), (2, 2.32)]
