@@ -351,6 +351,43 @@ def test_tensorboardx_scalars(repo: Repo) -> None:
     assert series(run, "train/loss") == [[0, 1.0], [1, 0.5], [2, 1 / 3]]
     assert series(run, "acc/val") == [[0, 0.4], [1, 0.4], [2, 0.4]]
     assert run["metrics"]["acc/train"] == pytest.approx(0.7)
+    # add_scalars' own folders (runs/acc/train) hold the same values again: not read
+    assert set(run["series"]) == {"train/loss", "acc/train", "acc/val"}
+
+
+@needs("tensorboardX", "tensorboard")
+def test_tensorboard_values_of_a_tracker_are_recorded_once_without_the_step_counter(
+    repo: Repo,
+) -> None:
+    # accelerate's TensorBoardTracker.log, as Hugging Face's run_glue_no_trainer.py
+    # --with_tracking calls it: accelerator.log({"glue": {"accuracy": ...}, "train_loss": ...,
+    # "epoch": epoch, "step": completed_steps}, step=completed_steps). A dict goes through
+    # add_scalars, whose values land again in a folder of their own (runs/glue_accuracy)
+    # under the bare tag "glue"; "step" is the step itself.
+    program(
+        repo,
+        """\
+        from tensorboardX import SummaryWriter
+
+        writer = SummaryWriter("runs")
+        for epoch, step in ((0, 13), (1, 26)):
+            values = {"glue": {"accuracy": 0.45 + epoch / 100}, "train_loss": 0.69 - epoch / 100,
+                      "epoch": epoch, "step": step}
+            for key, value in values.items():
+                if isinstance(value, dict):
+                    writer.add_scalars(key, value, global_step=step)
+                else:
+                    writer.add_scalar(key, value, global_step=step)
+        writer.close()
+        """,
+    )
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert set(run["series"]) == {"glue/accuracy", "train_loss", "epoch"}
+    assert series(run, "glue/accuracy") == [[13, 0.45], [26, 0.46]]
 
 
 @needs("torch", "tensorboard")

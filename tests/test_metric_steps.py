@@ -282,3 +282,119 @@ def test_keras_bars_are_placed_by_their_counter_and_evaluate_is_a_test_metric(
     assert run["series"]["val_loss"] == [[1, 0.5], [2, 0.25]]
     # evaluate()'s finished bar, and the program printing its result: one point
     assert run["series"]["test_loss"] == [[2, 0.27]]
+
+
+def test_dcgan_batches_counted_from_zero_are_a_curve_inside_their_epochs() -> None:
+    # pytorch/examples dcgan/main.py's line, 2 epochs (0 and 1) of 4 batches (0 to 3)
+    lines = "".join(
+        f"[{epoch}/2][{batch}/4] Loss_D: {1.0 - epoch / 10 - batch / 100:.4f} "
+        f"Loss_G: {0.9:.4f} D(x): {0.5:.4f} D(G(z)): {0.49:.4f} / {0.42:.4f}\n"
+        for epoch in (0, 1)
+        for batch in range(4)
+    )
+    series = _collected(lines)
+    assert [step for step, _ in series["loss_d"]] == [0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
+    assert series["loss_d"][5] == (1.25, 0.89)
+    # D(G(z))'s two values (before and after the generator's update) are not guessed apart
+    assert set(series) == {"loss_d", "loss_g", "d_x"}
+
+
+def test_vae_epoch_and_test_lines_behind_arrows_are_at_their_epoch() -> None:
+    # pytorch/examples vae/main.py: per-batch lines, then "====>" lines for the epoch
+    lines = "".join(
+        f"Train Epoch: {epoch} [0/1280 (0%)]\tLoss: 548.9\n"
+        f"Train Epoch: {epoch} [640/1280 (50%)]\tLoss: 540.3\n"
+        f"====> Epoch: {epoch} Average loss: {540 - epoch:.4f}\n"
+        f"====> Test set loss: {539 - epoch:.4f}\n"
+        for epoch in (1, 2)
+    )
+    series = _collected(lines)
+    assert series["average_loss"] == [(1, 539.0), (2, 538.0)]
+    assert series["test_loss"] == [(1, 538.0), (2, 537.0)]
+    assert [step for step, _ in series["train_loss"]] == [0.0, 0.5, 1.0, 1.5]
+
+
+def test_reinforcement_learning_episodes_are_the_step_not_a_metric() -> None:
+    # pytorch/examples reinforcement_learning/reinforce.py, --log-interval 10
+    lines = "".join(
+        f"Episode {episode}\tLast reward: {episode / 2:.2f}\tAverage reward: {episode / 3:.2f}\n"
+        for episode in (10, 20, 30)
+    )
+    series = _collected(lines)
+    assert set(series) == {"last_reward", "average_reward"}
+    assert series["last_reward"] == [(10, 5.0), (20, 10.0), (30, 15.0)]
+
+
+def test_a_line_logged_while_a_tqdm_bar_is_drawn_is_read_after_the_bar() -> None:
+    # Hugging Face's run_glue_no_trainer.py: accelerate's logger writes "epoch 0: {...}" on the
+    # line of the bar's last redraw, which has no newline of its own
+    bar = "{p:3d}%|#####     | {n}/26 [00:05<00:02,  5.27it/s]"
+    log = "12/07/2026 01:25:56 - INFO - __main__ - [RANK 0] epoch {e}: {{'accuracy': {a}}}\n"
+    text = (
+        "\r"
+        + bar.format(p=0, n=0)
+        + "\r"
+        + bar.format(p=46, n=12)
+        + log.format(e=0, a=0.45)
+        + "\r"
+        + bar.format(p=50, n=13)
+        + "\r"
+        + bar.format(p=100, n=26)
+        + log.format(e=1, a=0.47)
+    )
+    series = _collected(text)
+    assert series == {"accuracy": [(0, 0.45), (1, 0.47)]}
+
+
+def _fastai_fit(first: float, epochs: int) -> str:
+    """What fastai's Learner.fit prints on a console (fastprogress): the header, then each
+    epoch's row after the bars it redrew with carriage returns."""
+    bar = "\rEpoch {e}/{n} : |████------| 40.00% [2/5 00:06<00:10 2.3198]"
+    text = "\u2588\repoch     train_loss  valid_loss  accuracy  time    \n"
+    for epoch in range(epochs):
+        loss = first - epoch / 10
+        text += bar.format(e=epoch + 1, n=epochs) + "\r\rEpoch 1/1 :      \r"
+        text += f"{epoch:<10d}{loss:<12.6f}{loss / 2:<12.6f}{0.5 + epoch / 10:<10.6f}00:16     \n"
+    return text
+
+
+def test_fastai_epoch_table_rows_are_its_epochs_and_a_second_fit_goes_on() -> None:
+    # fastai nbs/examples/migrating_fastai.py (learn.fit_one_cycle) prints one table; a
+    # fine_tune prints two, the second's epochs counted from 0 again
+    series = _collected(_fastai_fit(0.9, 2))
+    assert series == {
+        "train_loss": [(0, 0.9), (1, 0.8)],
+        "valid_loss": [(0, 0.45), (1, 0.4)],
+        "accuracy": [(0, 0.5), (1, 0.6)],
+    }
+    series = _collected(_fastai_fit(0.9, 1) + _fastai_fit(0.7, 2))
+    assert series["train_loss"] == [(0, 0.9), (1, 0.7), (2, 0.6)]
+
+
+def test_a_column_table_needs_its_header_and_whole_rows() -> None:
+    series = _collected(
+        "0         0.9  0.5  0.2  00:10\n"  # a row without a header before it
+        "epoch train loss valid loss\n1 0.5 0.4 0.3\n"  # prose, blanks not columns
+        "epoch     train_loss  valid_loss  time\n"
+        "0         0.9  0.5  00:10  extra\n"  # a cell too many
+        "1         #na#  0.4  00:10\n"  # fastai's "no value"
+    )
+    assert series == {"valid_loss": [(1, 0.4)]}
+
+
+def test_ignite_progress_bar_and_results_lines_give_each_epoch_its_values() -> None:
+    # PyTorch Ignite examples/mnist/mnist_with_tqdm_logger.py: ProgressBar(persist=True)
+    # with the RunningAverage "loss" in its postfix, then pbar.log_message's result lines
+    text = ""
+    for epoch, loss in ((1, 2.32), (2, 2.31)):
+        bar = "\rEpoch [{e}/2]: [{n}/20] {p:3d}%|{b:<10}, loss={v} [00:16<00:00]"
+        for n in (1, 19, 20, 20):
+            text += bar.format(e=epoch, n=n, p=5 * n, b="█" * (n // 2), v=loss)
+        text += (
+            f"\nTraining Results - Epoch: {epoch} Avg accuracy: 0.1{epoch} Avg loss: 2.2{epoch}\n"
+            f"Validation Results - Epoch: {epoch} Avg accuracy: 0.0{epoch} Avg loss: 2.3{epoch}\n"
+        )
+    series = _collected(text)
+    assert series["loss"] == [(1, 2.32), (2, 2.31)]
+    assert series["train_avg_accuracy"] == [(1, 0.11), (2, 0.12)]
+    assert series["val_avg_loss"] == [(1, 2.31), (2, 2.32)]

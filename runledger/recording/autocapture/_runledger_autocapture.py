@@ -23,8 +23,9 @@ runledger/recording/capture/metrics.py):
   imported, written at exit.
 - ``{"_runledger": "fact", "world_size": 8}``: facts of the process tree.
 - ``{"_runledger": "tensorboard_covered", "log_dir": "/abs/runs/x"}``: a TensorBoard folder the
-  HF Trainer writes its logged values to, renamed; those values are already reported in
-  process, so the recorder does not read that folder's event files again.
+  HF Trainer writes its logged values to, renamed, or one ``add_scalars`` writes its values
+  to (``runs/x/glue_accuracy``); those values are already reported in process, so the
+  recorder does not read that folder's event files again.
 - ``{"_runledger": "logger_folders", "source": "lightning", "folders": [...]}``: folders
   Lightning's own loggers write.
 - ``{"_runledger": "capture_error", "hook": "keras", "error": "..."}``.
@@ -772,12 +773,39 @@ _TENSORBOARD_CALLERS_SKIPPED = frozenset(
 _TENSORBOARD_RENAMING_CALLERS = {"transformers": "transformers"}
 
 
-def _report_tensorboard(module_name: str, writer: Any, values: dict[str, Any], step: Any) -> None:
+def _report_tensorboard(
+    module_name: str, writer: Any, values: dict[str, Any], step: Any, main_tag: Any = None
+) -> None:
     caller = _calling_package((module_name,))
     if caller not in _TENSORBOARD_CALLERS_SKIPPED:
         report_metrics("tensorboard", values, step=step)
+        if main_tag is not None:
+            _report_scalars_folders(module_name, writer, main_tag, values)
     elif _TENSORBOARD_RENAMING_CALLERS.get(caller) in _state["patched"]:
         _report_covered_log_dir(writer)
+
+
+def _report_scalars_folders(
+    module_name: str, writer: Any, main_tag: Any, values: dict[str, Any]
+) -> None:
+    """``add_scalars("glue", {"accuracy": x})`` writes each value through a writer of its own,
+    under the bare tag ``glue``, to a folder under the writer's (torch: ``glue_accuracy``,
+    tensorboardX: ``glue/accuracy``): those files hold only values captured here (as
+    ``glue/accuracy``), so the recorder reads them no more."""
+    log_dir = getattr(writer, "log_dir", None) or getattr(writer, "logdir", None)
+    if not isinstance(log_dir, str) or not log_dir:
+        return
+    prefix = str(main_tag)
+    base = os.path.abspath(log_dir)
+    for name in values:
+        key = name[len(prefix) + 1 :] if name.startswith(prefix + "/") else name
+        if module_name.startswith("tensorboardX"):
+            folder = os.path.join(base, prefix, key)
+        else:
+            folder = os.path.join(base, prefix.replace("/", "_") + "_" + key)
+        if folder not in _state["covered_log_dirs"]:
+            _state["covered_log_dirs"].add(folder)
+            _write_reported({"_runledger": "tensorboard_covered", "log_dir": folder})
 
 
 def _report_covered_log_dir(writer: Any) -> None:
@@ -820,6 +848,7 @@ def _patch_tensorboard(module_name: str, module: Any) -> None:
                     self,
                     {f"{main_tag}/{key}": value for key, value in values.items()},
                     global_step,
+                    main_tag,
                 ),
             )
             return result

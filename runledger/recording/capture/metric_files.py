@@ -316,6 +316,7 @@ def series_from_written_files(
                 series
                 for series in event_series(written.event_files, root)
                 if not _is_hp_metric_placeholder(series, root, placeholders)
+                and not _is_step_counter(series)
             )
         else:
             warn(
@@ -323,6 +324,20 @@ def series_from_written_files(
                 "read: pip install 'runledger[tensorboard]' to record their scalars"
             )
     return found
+
+
+# Scalars that count the steps they are written at (accelerate's ``accelerator.log({...,
+# "step": completed_steps}, step=completed_steps)`` writes ``step`` through TensorBoard).
+_STEP_COUNTER_TAGS: Final = frozenset({"step", "global_step", "iteration", "iter"})
+
+
+def _is_step_counter(series: FileSeries) -> bool:
+    """A scalar that only repeats its own step: the axis, not a metric of the run."""
+    return (
+        series.name.rpartition("/")[2].lower() in _STEP_COUNTER_TAGS
+        and len(series.values) > 0
+        and all(value == step for step, value in zip(series.steps, series.values, strict=True))
+    )
 
 
 def _is_hp_metric_placeholder(series: FileSeries, root: Path, logger_folders: set[str]) -> bool:

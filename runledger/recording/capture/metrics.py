@@ -84,6 +84,8 @@ from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
     TqdmBar,
+    column_header,
+    column_row,
     header_step,
     is_settings_dump,
     is_table_border,
@@ -92,6 +94,7 @@ from runledger.recording.capture.output_formats import (
     strip_logging_prefix,
     table_row,
     table_step,
+    text_after_bar,
     tqdm_bar,
 )
 
@@ -202,6 +205,12 @@ class MetricSummary:
 # --- one line -------------------------------------------------------------------------------
 
 
+_COLUMN_WORDS: Final = ("epoch", "step", "iter", "Epoch", "Step", "Iter", "EPOCH", "STEP")
+_STEP_DICT_RE: Final = compile_later(
+    r"(?:epoch|step|iter|iteration)\s*:?\s*(?P<n>[0-9]+)\s*:\s*(?P<dict>\{.*\})", re.IGNORECASE
+)
+
+
 def parse_metric_line(line: str, patterns: Sequence[re.Pattern[str]] = ()) -> ParsedLine | None:
     """The metrics a line of output carries, or None when it is not a metric line.
 
@@ -238,15 +247,35 @@ def _builtin_line(text: str) -> ParsedLine | None:
     if not text:
         return None
     if text[0] == "{":
-        fields = _json_object_fields(text)
-        if fields is None and text.startswith("{'"):
-            fields = python_dict_fields(text)
+        fields = _dict_fields(text)
         return None if fields is None else _to_parsed_line(fields)
+    if text[-1] == "}" and text[0] in "eEsSiI":
+        return _step_and_dict(text)
     if "=" in text:
         fields = _key_value_fields(text)
         if fields is not None:  # the classic shape: a whole line of name=number tokens
             return _to_parsed_line(fields)
     return _shaped(text)
+
+
+def _dict_fields(text: str) -> dict[str, Step] | None:
+    fields = _json_object_fields(text)
+    if fields is None and text.startswith("{'"):
+        fields = python_dict_fields(text)
+    return fields
+
+
+def _step_and_dict(text: str) -> ParsedLine | None:
+    """``epoch 0: {'accuracy': 0.45}``: a step, then a dict of metrics (Hugging Face's
+    ``*_no_trainer.py`` examples log ``f"epoch {epoch}: {eval_metric}"``)."""
+    match = _STEP_DICT_RE.fullmatch(text)
+    if match is None:
+        return None
+    fields = _dict_fields(match["dict"])
+    if not fields or _step_key(fields) is not None:
+        return None
+    parsed = _to_parsed_line(fields)
+    return None if parsed is None else replace(parsed, step=int(match["n"]))
 
 
 def _shaped(text: str) -> ParsedLine | None:
@@ -636,6 +665,10 @@ class MetricsCollector:
         self._listings: dict[str, int] = {}
         # Streams inside a logger table (SB3's): the table read so far.
         self._tables: dict[str, _LoggerTable] = {}
+        # Streams showing a column table (fastai's): its names, the step its epochs start
+        # from (a later table of the stream goes on after the earlier one), its last step.
+        self._columns: dict[str, tuple[tuple[str, ...], int]] = {}
+        self._column_last: dict[str, int] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
@@ -832,11 +865,17 @@ class MetricsCollector:
     def _add_output_line(self, text: str, stream: str) -> None:
         if self._in_listing(text, stream) or self._in_table(text, stream):
             return
+        if self._in_column_table(text, stream):
+            return
         if "|" in text or "it/s" in text or "s/it" in text:
             shown = _shown_text(text)
             bar = None if shown is None else tqdm_bar(shown)
             if bar is not None:
                 self._add_tqdm_bar(bar, text.rstrip("\r\n").endswith(_CURSOR_UP), stream)
+                return
+            after = None if shown is None else text_after_bar(shown)
+            if after is not None:  # a line logged while a bar was drawn, after its redraw
+                self._add_output_line(after, stream)
                 return
         parsed = parse_metric_line(text, self._patterns)
         if parsed is None:
@@ -1101,6 +1140,34 @@ class MetricsCollector:
             del self._tables[stream]
             return False
         table.read(*row)
+        return True
+
+    def _in_column_table(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is a column table's header or one of its rows (fastai's ``epoch
+        train_loss valid_loss accuracy time``, then ``0  0.69  0.41  0.87  00:16``), each
+        row's values added at its epoch. A table after another on the stream (``fine_tune``'s
+        second ``fit``) goes on after the epochs of the earlier one, as they were run."""
+        table = self._columns.get(stream)
+        if table is None and not any(word in line for word in _COLUMN_WORDS):
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            return False
+        names = column_header(text)
+        if names is not None:
+            last = self._column_last.get(stream)
+            self._columns[stream] = (names, 0 if last is None else last + 1)
+            return True
+        if table is None:
+            return False
+        row = column_row(text, table[0])
+        if row is None:
+            return False
+        epoch, values = row
+        step = table[1] + epoch
+        self._column_last[stream] = step
+        self._context_steps[stream] = self._latest_context = step
+        self._add_locked(values, step, OUTPUT_SOURCE)
         return True
 
     def _shown_before(self, name: str, step: Step | None, value: float) -> bool:

@@ -7,11 +7,12 @@ into ``(step, {name: value})`` or None. The line is read in three steps:
    ``2026-01-02 10:00:00,123 - INFO - name -`` (or ``- name - INFO -``; the date also as
    ``01/02/2026``), ``[2026-01-02 10:00:00][__main__][INFO] -``
    (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``I0102 10:00:00.1 1 f.py:1]``
-   (absl), ``[INFO]``.
+   (absl), ``[INFO]``, ``[RANK 0]`` (accelerate), an arrow marker (``====>``).
 2. A head that names the step: ``epoch 3:``, ``Epoch 2/10 -``, ``[epoch 3]``, ``step 10:``,
-   ``iter 5:``, ``Train Epoch: 1 [320/1437 (22%)]``, ``[0]`` (XGBoost, LightGBM), or a phase
-   section such as ``Test set:``. A phase word before the step word (``Train Epoch``) or as
-   the section (``Test set:``) prefixes the metric names (``train_loss``).
+   ``iter 5:``, ``Train Epoch: 1 [320/1437 (22%)]``, ``[0]`` (XGBoost, LightGBM),
+   ``[0/25][100/782]`` (DCGAN), or a phase section such as ``Test set:`` (``Training Results -
+   Epoch: 1``, Ignite). A phase word before the step word (``Train Epoch``) or as the section
+   (``Test set:``) prefixes the metric names (``train_loss``).
 3. The rest is cut at ``,`` ``;`` ``|`` tabs and `` - ``; every piece must be a metric
    (``name: value``, ``name value``, ``name=value``), a step (``Step [100/600]``) or
    progress/timing noise (``11/11 ━━━━ 6s 507ms/step``, ``10/ 29 batches``, ``ETA: 3s``).
@@ -121,6 +122,7 @@ _STEP_NAMES: Final = {
     "step": "step",
     "iteration": "iteration",
     "iter": "iteration",
+    "episode": "episode",  # "Episode 10\tLast reward: 9.00" (pytorch/examples RL)
     "epoch": "epoch",
 }
 _STEP_PIECE_RE: Final = compile_later(
@@ -165,6 +167,8 @@ _NOISE_RE: Final = compile_later(
 
 _HEAD_RE: Final = compile_later(
     r"(?:\[\s*(?P<bracket>[0-9]+)\s*\]"  # [0] (XGBoost, LightGBM)
+    # DCGAN's "[0/25][100/782]": the epoch of its total, the batch of the epoch's
+    r"|\[\s*(?P<gepoch>[0-9]+)\s*/\s*[0-9]+\s*\]\s*\[\s*(?P<gdone>[0-9]+)\s*/\s*(?P<gtotal>[0-9]+)\s*\]"
     r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)"
     r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+)?"
@@ -177,7 +181,10 @@ _HEAD_RE: Final = compile_later(
     r"(?P<pn>[0-9]+)\s*\[\s*(?P<pdone>[0-9]+)\s*/\s*(?P<ptotal>[0-9]+)\s*"
     r"(?:\(\s*(?P<ppct>[0-9.]+)\s*%\s*\)\s*)?\]"
     r"|(?P<section>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:\s+(?:set|results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d]))"
+    r"(?:(?:\s+(?:set|results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d])"
+    r"|\s+set(?=\s+[^\W\d][\w ]*:)"  # "Test set loss: 539.89" (pytorch/examples vae)
+    # "Training Results - Epoch: 1 Avg accuracy: 0.11" (PyTorch Ignite's examples)
+    r"|\s+(?:results?|metrics?|scores?|stats)\s+-(?=\s+(?:epoch|step|iter|iteration)\b)))"
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
     re.IGNORECASE,
 )
@@ -197,6 +204,13 @@ _SB3_EVAL_RE: Final = compile_later(
     rf"(?:Eval num_timesteps=(?P<step>[0-9]+), episode_reward=|Episode length: )"
     rf"(?P<mean>{_NUM}) \+/- (?P<std>{_NUM})"
 )
+_CALL_NAME: Final = r"[^\W\d][\w()]*"  # Loss_D, D(x), D(G(z))
+_CALL_PAIR_RE: Final = compile_later(
+    rf"(?P<name>{_CALL_NAME})\s*:\s*(?P<num>{_NUM})(?P<more>\s*/\s*(?:{_NUM}))?"
+)
+_CALL_PAIRS_RE: Final = compile_later(
+    rf"(?:{_CALL_NAME}\s*:\s*(?:{_NUM})(?:\s*/\s*(?:{_NUM}))?\s*)+"
+)
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
 _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
 _PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +- +")
@@ -211,7 +225,7 @@ _BAR_STARTS: Final = frozenset(" 0123456789")
 _BORDERS: Final = ("|", "\u2502")
 _GUIDES_RE: Final = compile_later(r"[|\u2502](?:\s+[|\u2502])*")  # "│   │   " of a tree
 
-_PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF")
+_PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF=-")
 _STEP_STARTS: Final = frozenset("eEsSiI")
 _SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
 _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
@@ -230,6 +244,8 @@ _PREFIX_RE: Final = compile_later(
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s))?"  # - logger.name - / | mod:fn:1 -
     r"\s*(?:\||-|:)?\s*"
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
+    r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
+    r"|(?:={2,}|-{2,})>\s*"  # an arrow marker: "====> Epoch: 1 Average loss" (vae)
     r")"
 )
 
@@ -272,16 +288,23 @@ def parse_shaped_line(text: str) -> Shaped | None:
     within = None
     if head is not None and head.end() > 0:
         rest = text[head.end() :]
+        section = head["section"]
+        if section is not None and rest[:1] in _HEAD_STARTS:  # "Training Results - Epoch: 1"
+            inner = _HEAD_RE.match(rest)
+            if inner is not None and (inner["word"] or inner["bword"]) and not inner["section"]:
+                head, rest = inner, rest[inner.end() :]
         has_step = _read_head(head, steps)
         of = head["of"] or head["bof"]
         if has_step and of is not None:
             totals[_step_name(head["bword"] or head["word"] or "step")] = int(of)
         if head["done"] is not None:
             within = (int(head["done"]), int(head["total"]))
+        elif head["gdone"] is not None:
+            return _dcgan_rest(rest, steps["epoch"], (int(head["gdone"]), int(head["gtotal"])))
         elif head["pdone"] is not None:
             within = _counted(int(head["pdone"]), int(head["ptotal"]), head["ppct"])
             batch_phase = PHASES.get(head["bphase"].lower(), "")
-        phase = PHASES.get((head["phase"] or head["section"] or "").lower(), "")
+        phase = PHASES.get((head["phase"] or head["section"] or section or "").lower(), "")
     table = _is_table_row(text)
     if table and head is None:
         rest = text.strip("|\u2502 ")
@@ -300,6 +323,25 @@ def parse_shaped_line(text: str) -> Shaped | None:
         for name, value in shaped.values.items()
     }
     return shaped._replace(values=values)
+
+
+def _dcgan_rest(rest: str, epoch: Number, within: tuple[int, int]) -> Shaped | None:
+    """What follows DCGAN's ``[0/25][100/782]`` (pytorch/examples dcgan, the PyTorch DCGAN
+    tutorial and their many copies): ``Loss_D: 1.38 Loss_G: 0.89 D(x): 0.51 D(G(z)): 0.49 /
+    0.42``, blanks or tabs apart. Names may hold parentheses (``D(x)`` -> ``d_x``); a value
+    followed by ``/ another`` (D(G(z)) before and after an update, told apart by nothing
+    printed) is left out rather than guessed."""
+    if _CALL_PAIRS_RE.fullmatch(rest) is None:
+        return None
+    values: Fields = {}
+    names: list[str] = []
+    for match in _CALL_PAIR_RE.finditer(rest):
+        names.append(match["name"])
+        if match["more"] is None:
+            values[_clean_name(match["name"])] = _number(match["num"])
+    if not values or not any(has_metric_word(name) for name in names):
+        return None
+    return Shaped(epoch, values, within)
 
 
 def _counted(done: int, total: int, percent: str | None) -> tuple[int, int]:
@@ -373,6 +415,9 @@ def _two_cell_row(row: re.Match[str]) -> Shaped | None:
 def _read_head(head: re.Match[str], steps: dict[str, Number]) -> bool:
     if head["bracket"] is not None:
         steps["step"] = int(head["bracket"])
+        return True
+    if head["gepoch"] is not None:
+        steps["epoch"] = int(head["gepoch"])
         return True
     if head["pn"] is not None:
         steps["epoch"] = int(head["pn"])
@@ -554,9 +599,9 @@ def _prefixed(name: str, phase: str) -> str:
 
 
 def _choose_step(steps: dict[str, Number], values: Fields) -> tuple[Number | None, str | None]:
-    """The step (``step`` before ``iteration`` before ``epoch``) and which it is; the others
-    join the values."""
-    for key in ("step", "iteration", "epoch"):
+    """The step (``step`` before ``iteration`` before ``episode`` before ``epoch``) and which
+    it is; the others join the values."""
+    for key in ("step", "iteration", "episode", "epoch"):
         if key in steps:
             chosen = steps.pop(key)
             for other, number in steps.items():
@@ -677,6 +722,9 @@ _TQDM_RE: Final = compile_later(
     r"[0-9.]+[kMGTPEZY]?\s*\[[0-9:]+<[0-9:?]+,\s*[^,\]]*?(?:,\s*(?P<postfix>.*?))?\]"
     r"|(?:(?P<udesc>.*?):\s*)?(?P<un>[0-9.]+[kMGTPEZY]?)[^\s\[\]]* \[[0-9:]+,\s*[^,\]]*?"
     r"(?:,\s*(?P<upostfix>.*?))?\]"
+    # PyTorch Ignite's ProgressBar: "{desc}[{n}/{total}] {pct}%|{bar}{postfix} [{elapsed}<..]"
+    r"|(?:(?P<idesc>.*?):\s*)?\[(?P<in>[0-9]+)/[0-9]+\]\s*[0-9]{1,3}%\|[^|,\[]*"
+    r"(?:,\s*(?P<ipostfix>[^\[]*?))?\s*\[[0-9:]+<[0-9:?]+\]"
 )
 _TQDM_HINTS: Final = ("%|", "it/s", "s/it")
 _POSTFIX_ITEM_RE: Final = compile_later(rf"({_WORD})=({_NUM})")
@@ -703,11 +751,28 @@ def tqdm_bar(text: str) -> TqdmBar | None:
     match = _TQDM_RE.fullmatch(text)
     if match is None:
         return None
-    desc = (match["desc"] if match["pct"] is not None else match["udesc"]) or ""
-    count = match["n"] or match["un"]
-    postfix = match["postfix"] if match["pct"] is not None else match["upostfix"]
+    if match["in"] is not None:  # Ignite's
+        desc, count, postfix = match["idesc"] or "", match["in"], match["ipostfix"]
+    else:
+        desc = (match["desc"] if match["pct"] is not None else match["udesc"]) or ""
+        count = match["n"] or match["un"]
+        postfix = match["postfix"] if match["pct"] is not None else match["upostfix"]
     number = float(count[:-1]) * _SI[count[-1]] if count[-1] in _SI else float(count)
     return TqdmBar(desc.strip(), number, _tqdm_metrics(desc.strip(), (postfix or "").strip()))
+
+
+def text_after_bar(text: str) -> str | None:
+    """What was printed right after a tqdm bar's redraw on the same line: a logging call made
+    while the bar was open writes its line after the bar's last redraw, which ends without a
+    newline (``12/26 [00:05<00:02, 5.27it/s]12/07/2026 01:25:56 - INFO - __main__ - epoch 0:
+    {'accuracy': 0.45}``, Hugging Face's ``*_no_trainer.py`` examples). None when the text is
+    no such bar and line."""
+    if not any(hint in text for hint in _TQDM_HINTS):
+        return None
+    match = _TQDM_RE.match(text)
+    if match is None or match.end() >= len(text):
+        return None
+    return text[match.end() :].strip() or None
 
 
 def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
@@ -745,6 +810,45 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     for name in [name for name in values if name.lower() in _BATCH_COUNTERS]:
         del values[name]  # Batch_id=468: the bar's own count, no metric
     return Shaped(step, values) if values else None
+
+
+# --- column tables ---------------------------------------------------------------------------
+# fastai's Learner (fastprogress on a console) prints the epochs of a fit as a table, a header
+# of names then a row each epoch, columns two or more blanks apart:
+#     epoch     train_loss  valid_loss  accuracy  time
+#     0         0.693061    0.412137    0.870000  00:16
+_COLUMN_HEADER_RE: Final = compile_later(
+    r"(?:epoch|step|iter|iteration)(?: {2,}[^\W\d][\w/.-]*)+", re.IGNORECASE
+)
+_COLUMN_NUMBER_RE: Final = compile_later(_NUM)
+_COLUMN_TEXT_RE: Final = compile_later(r"[0-9]+(?::[0-9]{2})+|#na#|None")  # 00:16, no value
+
+
+def column_header(text: str) -> tuple[str, ...] | None:
+    """The names of a column table's header (``epoch  train_loss  valid_loss  accuracy
+    time``): a step word first, names two or more blanks apart, one of them a metric's."""
+    if text[:1] not in _STEP_STARTS or _COLUMN_HEADER_RE.fullmatch(text) is None:
+        return None
+    names = tuple(text.split())
+    if len(set(names)) != len(names) or not any(has_metric_word(name) for name in names[1:]):
+        return None
+    return names
+
+
+def column_row(text: str, names: tuple[str, ...]) -> tuple[int, Fields] | None:
+    """The step and values of a row under a column table's header (``0  0.69  0.41  0.87
+    00:16``): as many cells as names, the first a whole number, each other a number or
+    text of no value (a time, fastai's ``#na#``); None when the line is no such row."""
+    cells = text.split()
+    if len(cells) != len(names) or not cells[0].isdigit():
+        return None
+    values: Fields = {}
+    for name, cell in zip(names[1:], cells[1:], strict=True):
+        if _COLUMN_NUMBER_RE.fullmatch(cell):
+            values[name] = _number(cell)
+        elif _COLUMN_TEXT_RE.fullmatch(cell) is None:
+            return None
+    return (int(cells[0]), values) if values else None
 
 
 bind(globals())  # the patterns above are compiled on first use (lazyre)
