@@ -855,15 +855,39 @@ def _patch_xgboost(_name: str, module: Any) -> None:
 
     _patch_function_everywhere(original, make, ("xgboost.training", "xgboost", "xgboost.sklearn"))
 
+    # xgb.cv: the same params, its nfold, and each round's mean (and standard deviation)
+    original_cv = getattr(training, "cv", None)
+    if original_cv is None:
+        return
+
+    def make_cv(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _safely("xgboost", lambda: _report_cv_params("xgboost", original, args, kwargs))
+            if len(args) <= 3:  # the rest is keyword-only
+                callbacks = list(kwargs.get("callbacks") or [])
+                callbacks.append(RunledgerCallback())
+                kwargs["callbacks"] = callbacks
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    _patch_function_everywhere(original_cv, make_cv, ("xgboost.training", "xgboost"))
+
 
 def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -> None:
+    chosen = _booster_params(original, args, kwargs)
+    if chosen is not None:
+        report_params(source, chosen)
+
+
+def _booster_params(original: Any, args: Any, kwargs: Any) -> dict[str, Any] | None:
     """``train(params, data, num_boost_round, ...)``: the booster's params as the program
     passed them (None meaning "the library's default" is left out) and the number of rounds."""
     params = args[0] if args else kwargs.get("params")
     if isinstance(params, (list, tuple)):  # xgboost also takes a list of (name, value) pairs
         params = dict(pair for pair in params if isinstance(pair, tuple) and len(pair) == 2)
     if not isinstance(params, dict):
-        return
+        return None
     chosen = {str(key): value for key, value in params.items() if value is not None}
     if len(args) > 2:
         rounds = args[2]
@@ -875,6 +899,23 @@ def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -
         rounds = inspect.signature(original).parameters["num_boost_round"].default
     if isinstance(rounds, int):
         chosen.setdefault("num_boost_round", rounds)
+    return chosen
+
+
+def _report_cv_params(source: str, original: Any, args: Any, kwargs: Any) -> None:
+    """``cv(params, data, num_boost_round, ..., nfold=...)``: as ``train``'s, and the number
+    of folds (unless ``folds`` gives the splits itself)."""
+    chosen = _booster_params(original, args, kwargs)
+    if chosen is None:
+        return
+    if kwargs.get("folds") is None and len(args) <= 3:  # else given positionally: left out
+        nfold = kwargs.get("nfold")
+        if nfold is None:
+            import inspect
+
+            nfold = inspect.signature(original).parameters["nfold"].default
+        if isinstance(nfold, int):
+            chosen.setdefault("nfold", nfold)
     report_params(source, chosen)
 
 
@@ -887,7 +928,12 @@ def _report_boosting(source: str, evals_log: Any, step: Any) -> None:
                 # named as the round's printed line is read (eval-logloss -> eval_logloss),
                 # so the printed values and these are one series
                 name = f"{data_name}_{metric_name}".replace("-", "_")
-                values[name] = last[0] if isinstance(last, tuple) else last
+                if isinstance(last, tuple):  # xgb.cv's (mean, standard deviation)
+                    values[name] = last[0]
+                    if len(last) > 1:
+                        values[f"{name}_std"] = last[1]
+                else:
+                    values[name] = last
     report_metrics(source, values, step=step)
 
 
@@ -900,7 +946,12 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
         def report() -> None:
             values: dict[str, Any] = {}
             for entry in env.evaluation_result_list or ():
-                values[f"{entry[0]}_{entry[1]}".replace("-", "_")] = entry[2]
+                # lgb.cv's ("cv_agg", "valid l2", mean, higher_better, stdv): cv_agg_valid_l2,
+                # as its printed line is read
+                name = f"{entry[0]}_{entry[1]}".replace("-", "_").replace(" ", "_")
+                values[name] = entry[2]
+                if len(entry) > 4:
+                    values[f"{name}_std"] = entry[4]
             report_metrics("lightgbm", values, step=env.iteration)
 
         _safely("lightgbm", report)
@@ -920,6 +971,23 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
         return wrapper
 
     _patch_function_everywhere(original, make, ("lightgbm.engine", "lightgbm", "lightgbm.sklearn"))
+
+    # lgb.cv: the same params, its nfold, and each round's mean and standard deviation
+    original_cv = getattr(engine, "cv", None)
+    if original_cv is None:
+        return
+
+    def make_cv(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _safely("lightgbm", lambda: _report_cv_params("lightgbm", original, args, kwargs))
+            callbacks = kwargs.get("callbacks")
+            if len(args) <= 12 and (callbacks is None or isinstance(callbacks, (list, tuple))):
+                kwargs["callbacks"] = list(callbacks or []) + [on_iteration]
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    _patch_function_everywhere(original_cv, make_cv, ("lightgbm.engine", "lightgbm"))
 
 
 def _patch_function_everywhere(original: Any, make: Callable[[Any], Any], modules: Any) -> None:
