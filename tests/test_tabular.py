@@ -191,3 +191,105 @@ def test_lightgbm_cv_params_and_fold_means(repo: Repo) -> None:
     # LightGBM 4 prints "[1]\tvalid's auc: 0.972477 + 0.0102682": one series with the capture's
     assert [step for step, _ in series(run, "valid_auc")] == [0, 1, 2]
     assert set(run["metrics"]) == {"valid_auc", "valid_auc_std"}
+
+
+# --- estimators' params -------------------------------------------------------------------
+
+
+@needs("sklearn")
+def test_sklearn_model_params_not_the_scalers_nor_the_folds(repo: Repo) -> None:
+    # plot_digits_classification.py fits svm.SVC(gamma=0.001): before, no param at all.
+    program(
+        repo,
+        """\
+        from sklearn import datasets, svm
+        from sklearn.model_selection import cross_val_score
+        from sklearn.preprocessing import StandardScaler
+
+        X, y = datasets.load_digits(return_X_y=True)
+        X = StandardScaler().fit_transform(X)  # a transformer: no model of the run's
+        clf = svm.SVC(gamma=0.001)
+        print("cv accuracy=%.3f" % cross_val_score(clf, X, y, cv=3).mean())  # its copies
+        clf.fit(X, y)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # what the program set, as scikit-learn's repr shows it (SVC(gamma=0.001)); not the
+    # class's defaults (C=1.0, kernel='rbf'), nor the scaler's
+    assert run["params"] == {"gamma": 0.001}
+    assert run["param_sources"]["gamma"] == "sklearn"
+
+
+@needs("sklearn")
+def test_sklearn_search_gives_its_best_models_params(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        from sklearn.datasets import load_iris
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import GridSearchCV
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        X, y = load_iris(return_X_y=True)
+        pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+        search = GridSearchCV(pipe, {"logisticregression__C": [0.001, 10.0]}, cv=3)
+        search.fit(X, y)
+        print("best_score=%.3f" % search.best_score_)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # the best model's C, not the pipeline's default 1.0; no param_grid, cv or steps
+    assert run["params"] == {"logisticregression__C": 10.0, "logisticregression__max_iter": 500}
+
+
+@needs("sklearn")
+def test_two_different_models_give_no_sklearn_params(repo: Repo) -> None:
+    # A comparison of classifiers prints each one's score: neither model's params are the run's.
+    program(
+        repo,
+        """\
+        from sklearn.datasets import load_iris
+        from sklearn.dummy import DummyClassifier
+        from sklearn.tree import DecisionTreeClassifier
+
+        X, y = load_iris(return_X_y=True)
+        for model in (DummyClassifier(), DecisionTreeClassifier(max_depth=2)):
+            print(type(model).__name__, "accuracy=%.3f" % model.fit(X, y).score(X, y))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert "sklearn" not in run["param_sources"].values()
+    assert "max_depth" not in run["params"]
+
+
+@needs("catboost", "sklearn")
+def test_catboost_params_and_round_lines(repo: Repo) -> None:
+    # CatBoost's quick start (CatBoostClassifier(iterations=2, depth=2, learning_rate=1,
+    # loss_function='Logloss', verbose=True)): before, no param and no metric.
+    program(
+        repo,
+        """\
+        from catboost import CatBoostClassifier
+        from sklearn.datasets import load_breast_cancer
+
+        X, y = load_breast_cancer(return_X_y=True)
+        model = CatBoostClassifier(iterations=3, depth=2, verbose=True, allow_writing_files=False)
+        model.fit(X[:400], y[:400], eval_set=(X[400:], y[400:]))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    params = run["params"]
+    assert params["iterations"] == 3 and params["depth"] == 2
+    assert params["loss_function"] == "Logloss" and 0 < params["learning_rate"] < 1  # chosen
+    assert run["param_sources"]["depth"] == "catboost"
+    assert [step for step, _ in series(run, "test")] == [0, 1, 2]
+    assert set(run["metrics"]) == {"learn", "test"}
