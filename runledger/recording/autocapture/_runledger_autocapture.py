@@ -884,15 +884,39 @@ def _patch_xgboost(_name: str, module: Any) -> None:
 
     _patch_function_everywhere(original, make, ("xgboost.training", "xgboost", "xgboost.sklearn"))
 
+    # xgb.cv: the same params, its nfold, and each round's mean (and standard deviation)
+    original_cv = getattr(training, "cv", None)
+    if original_cv is None:
+        return
+
+    def make_cv(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _safely("xgboost", lambda: _report_cv_params("xgboost", original, args, kwargs))
+            if len(args) <= 3:  # the rest is keyword-only
+                callbacks = list(kwargs.get("callbacks") or [])
+                callbacks.append(RunledgerCallback())
+                kwargs["callbacks"] = callbacks
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    _patch_function_everywhere(original_cv, make_cv, ("xgboost.training", "xgboost"))
+
 
 def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -> None:
+    chosen = _booster_params(original, args, kwargs)
+    if chosen is not None:
+        report_params(source, chosen)
+
+
+def _booster_params(original: Any, args: Any, kwargs: Any) -> dict[str, Any] | None:
     """``train(params, data, num_boost_round, ...)``: the booster's params as the program
     passed them (None meaning "the library's default" is left out) and the number of rounds."""
     params = args[0] if args else kwargs.get("params")
     if isinstance(params, (list, tuple)):  # xgboost also takes a list of (name, value) pairs
         params = dict(pair for pair in params if isinstance(pair, tuple) and len(pair) == 2)
     if not isinstance(params, dict):
-        return
+        return None
     chosen = {str(key): value for key, value in params.items() if value is not None}
     if len(args) > 2:
         rounds = args[2]
@@ -904,6 +928,23 @@ def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -
         rounds = inspect.signature(original).parameters["num_boost_round"].default
     if isinstance(rounds, int):
         chosen.setdefault("num_boost_round", rounds)
+    return chosen
+
+
+def _report_cv_params(source: str, original: Any, args: Any, kwargs: Any) -> None:
+    """``cv(params, data, num_boost_round, ..., nfold=...)``: as ``train``'s, and the number
+    of folds (unless ``folds`` gives the splits itself)."""
+    chosen = _booster_params(original, args, kwargs)
+    if chosen is None:
+        return
+    if kwargs.get("folds") is None and len(args) <= 3:  # else given positionally: left out
+        nfold = kwargs.get("nfold")
+        if nfold is None:
+            import inspect
+
+            nfold = inspect.signature(original).parameters["nfold"].default
+        if isinstance(nfold, int):
+            chosen.setdefault("nfold", nfold)
     report_params(source, chosen)
 
 
@@ -916,7 +957,12 @@ def _report_boosting(source: str, evals_log: Any, step: Any) -> None:
                 # named as the round's printed line is read (eval-logloss -> eval_logloss),
                 # so the printed values and these are one series
                 name = f"{data_name}_{metric_name}".replace("-", "_")
-                values[name] = last[0] if isinstance(last, tuple) else last
+                if isinstance(last, tuple):  # xgb.cv's (mean, standard deviation)
+                    values[name] = last[0]
+                    if len(last) > 1:
+                        values[f"{name}_std"] = last[1]
+                else:
+                    values[name] = last
     report_metrics(source, values, step=step)
 
 
@@ -929,7 +975,12 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
         def report() -> None:
             values: dict[str, Any] = {}
             for entry in env.evaluation_result_list or ():
-                values[f"{entry[0]}_{entry[1]}".replace("-", "_")] = entry[2]
+                # lgb.cv's ("cv_agg", "valid l2", mean, higher_better, stdv): cv_agg_valid_l2,
+                # as its printed line is read
+                name = f"{entry[0]}_{entry[1]}".replace("-", "_").replace(" ", "_")
+                values[name] = entry[2]
+                if len(entry) > 4:
+                    values[f"{name}_std"] = entry[4]
             report_metrics("lightgbm", values, step=env.iteration)
 
         _safely("lightgbm", report)
@@ -950,6 +1001,23 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
 
     _patch_function_everywhere(original, make, ("lightgbm.engine", "lightgbm", "lightgbm.sklearn"))
 
+    # lgb.cv: the same params, its nfold, and each round's mean and standard deviation
+    original_cv = getattr(engine, "cv", None)
+    if original_cv is None:
+        return
+
+    def make_cv(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _safely("lightgbm", lambda: _report_cv_params("lightgbm", original, args, kwargs))
+            callbacks = kwargs.get("callbacks")
+            if len(args) <= 12 and (callbacks is None or isinstance(callbacks, (list, tuple))):
+                kwargs["callbacks"] = list(callbacks or []) + [on_iteration]
+            return original(*args, **kwargs)
+
+        return wrapper
+
+    _patch_function_everywhere(original_cv, make_cv, ("lightgbm.engine", "lightgbm"))
+
 
 def _patch_function_everywhere(original: Any, make: Callable[[Any], Any], modules: Any) -> None:
     """One wrapper for a function, set wherever a module holds it under its own name."""
@@ -961,6 +1029,147 @@ def _patch_function_everywhere(original: Any, make: Callable[[Any], Any], module
         name = original.__name__
         if holder is not None and getattr(holder, name, None) is original:
             setattr(holder, name, wrapper)
+
+
+# --- catboost -------------------------------------------------------------------------------
+
+# What CatBoost chooses when the program does not (its learning rate by the data's size):
+# recorded as used, beside the params the program gave.
+_CATBOOST_RESOLVED = ("iterations", "learning_rate", "depth", "loss_function")
+
+
+def _patch_catboost(_name: str, module: Any) -> None:
+    base = getattr(module, "CatBoost", None)
+    _need(base is not None and callable(getattr(base, "_fit", None)), "catboost.CatBoost._fit")
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            _safely("catboost", lambda: _report_catboost_params(self))
+            return result
+
+        return wrapper
+
+    _wrap(base, "_fit", make)
+
+
+def _report_catboost_params(model: Any) -> None:
+    """The params the program gave the model (``get_params``: those it set), and the values
+    CatBoost trained with for the main ones (``get_all_params``)."""
+    chosen = {str(key): value for key, value in model.get_params().items() if value is not None}
+    resolved = model.get_all_params() or {}
+    for key in _CATBOOST_RESOLVED:
+        value = resolved.get(key)
+        if key not in chosen and value is not None:
+            chosen[key] = _shortest_float32(value) if isinstance(value, float) else value
+    report_params("catboost", chosen)
+
+
+def _shortest_float32(value: float) -> float:
+    """A float32 value as its shortest decimal (``0.006952``, not ``0.0069519998505711555``)."""
+    import struct
+
+    try:
+        packed = struct.pack("<f", value)
+    except (OverflowError, struct.error):
+        return value
+    for digits in range(1, 10):
+        candidate = float(f"{value:.{digits}g}")
+        if struct.pack("<f", candidate) == packed:
+            return candidate
+    return value
+
+
+# --- scikit-learn ---------------------------------------------------------------------------
+
+
+def _patch_sklearn(_name: str, module: Any) -> None:
+    """``sklearn.base``, just run: every estimator module imported after it decorates its
+    ``fit`` with ``_fit_context`` (scikit-learn 1.3 and later), whose wrapper this wraps."""
+    original: Any = getattr(module, "_fit_context", None)
+    _need(callable(original), "sklearn.base._fit_context")
+    seen: dict[str, Any] = {}  # the model's params by class, of each fit outside any other
+
+    def fit_context(*args: Any, **kwargs: Any) -> Any:
+        decorator = original(*args, **kwargs)
+
+        def decorate(fit_method: Any) -> Any:
+            decorated = decorator(fit_method)
+            if getattr(fit_method, "__name__", "") != "fit":
+                return decorated  # partial_fit, fit_transform: no model of the run's
+
+            def fit(estimator: Any, *fit_args: Any, **fit_kwargs: Any) -> Any:
+                depth = _state.get("sklearn_fits", 0)
+                _state["sklearn_fits"] = depth + 1
+                try:
+                    result = decorated(estimator, *fit_args, **fit_kwargs)
+                finally:
+                    _state["sklearn_fits"] = depth
+                if depth == 0:
+                    _safely("sklearn", lambda: _report_estimator(estimator, seen))
+                return result
+
+            functools.update_wrapper(fit, decorated)
+            return fit
+
+        return decorate
+
+    functools.update_wrapper(fit_context, original)
+    _attribute_warnings_past_wrappers()  # a fit's warnings name the program's line, as bare
+    module._fit_context = fit_context
+
+
+def _changed_params(model: Any) -> dict[str, Any]:
+    """The params of ``model`` (``get_params(deep=True)``: ``svc__C`` in a pipeline) that
+    differ from their class's default, as the program chose them (as scikit-learn's repr
+    shows an estimator): numbers, strings and booleans; estimators, lists, callables and
+    None are no values of a param."""
+    import inspect
+
+    params = model.get_params(deep=True)
+    chosen: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, (bool, int, float, str)):
+            plain = value
+        else:
+            plain = _number(value)  # numpy scalars
+            if plain is None:
+                continue
+        owner_name, _, own = str(name).rpartition("__")
+        owner = params.get(owner_name, model) if owner_name else model
+        try:
+            default = inspect.signature(type(owner)).parameters[own].default
+        except (KeyError, TypeError, ValueError):
+            default = inspect.Parameter.empty
+        try:
+            same = type(default) is type(plain) and bool(default == plain)
+        except Exception:  # noqa: BLE001
+            same = False
+        if not same:
+            chosen[str(name)] = plain
+    return chosen
+
+
+def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
+    """The params of a model fit outside any other fit (a search's, a pipeline's, a
+    cross-validation's own fits are inside theirs or copies of one): those the program set
+    (:func:`_changed_params`), for a search those of its best model. A transformer
+    fit alone (a scaler) is no model; two different models (a comparison of classifiers, a
+    baseline then a model) leave the run without any, since which one the printed results
+    are of cannot be told."""
+    if not callable(getattr(estimator, "predict", None)):
+        return
+    best = getattr(estimator, "best_estimator_", None)
+    model = best if best is not None else estimator
+    chosen = _changed_params(model)
+    if best is None and isinstance(getattr(estimator, "best_params_", None), dict):
+        chosen.update(estimator.best_params_)  # refit=False: the best params, not a model
+    key = f"{type(model).__module__}.{type(model).__qualname__}"
+    seen.setdefault(key, chosen)
+    if len(seen) > 1 or seen[key] != chosen:
+        report_params("sklearn", {})  # two different models: neither is the run's
+        return
+    report_params("sklearn", chosen)
 
 
 # --- optuna -------------------------------------------------------------------------------
@@ -1602,6 +1811,8 @@ _PATCHERS = {
     "tensorboard": _patch_tensorboard,
     "xgboost": _patch_xgboost,
     "lightgbm": _patch_lightgbm,
+    "sklearn": _patch_sklearn,
+    "catboost": _patch_catboost,
     "optuna": _patch_optuna,
     "wandb": _patch_wandb,
     "mlflow": _patch_mlflow,

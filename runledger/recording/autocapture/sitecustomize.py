@@ -51,6 +51,8 @@ HOOKED = {
     "tensorboardX.writer": "tensorboard",
     "xgboost": "xgboost",
     "lightgbm": "lightgbm",
+    "sklearn.base": "sklearn",
+    "catboost.core": "catboost",
     "optuna": "optuna",
     "wandb.sdk.wandb_run": "wandb",
     "wandb.sdk.wandb_config": "wandb",

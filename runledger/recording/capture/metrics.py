@@ -87,10 +87,12 @@ from runledger.recording.capture.output_formats import (
     column_header,
     column_row,
     header_step,
+    is_report_header,
     is_settings_dump,
     is_table_border,
     parse_shaped_line,
     python_dict_fields,
+    report_row,
     strip_logging_prefix,
     table_row,
     table_step,
@@ -492,6 +494,11 @@ class _PointStore:
         return None if self._last is None else self._last[0]
 
     @property
+    def last_value(self) -> float | None:
+        """The value of the point received last; None before any."""
+        return None if self._last is None else self._last[1]
+
+    @property
     def capacity(self) -> int:
         return self._max_points
 
@@ -669,6 +676,10 @@ class MetricsCollector:
         # from (a later table of the stream goes on after the earlier one), its last step.
         self._columns: dict[str, tuple[tuple[str, ...], int]] = {}
         self._column_last: dict[str, int] = {}
+        # Streams inside scikit-learn's classification_report (_in_report); and how many
+        # points each name the reports gave had just after a report gave it.
+        self._reports: set[str] = set()
+        self._report_points: dict[str, int] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
@@ -863,7 +874,11 @@ class MetricsCollector:
                 self._add_output_line(text, stream)
 
     def _add_output_line(self, text: str, stream: str) -> None:
-        if self._in_listing(text, stream) or self._in_table(text, stream):
+        if (
+            self._in_listing(text, stream)
+            or self._in_table(text, stream)
+            or self._in_report(text, stream)
+        ):
             return
         if self._in_column_table(text, stream):
             return
@@ -1169,6 +1184,56 @@ class MetricsCollector:
         self._context_steps[stream] = self._latest_context = step
         self._add_locked(values, step, OUTPUT_SOURCE)
         return True
+
+    def _in_report(self, line: str, stream: str) -> bool:
+        """Whether ``line`` belongs to scikit-learn's ``classification_report`` (its header,
+        a blank, a class's row, the accuracy or an average); the accuracy and the averages'
+        precision, recall and F1 are added as they come, without a step of their own (see
+        :meth:`_add_stepless`). Any other line ends the report."""
+        reading = stream in self._reports
+        if not reading and "support" not in line:
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            self._reports.discard(stream)
+            return False
+        if reading:
+            if not text:
+                return True
+            row = report_row(text)
+            if row is not None:
+                label, values = row
+                self._add_report_values(values, stream)
+                if label == "samples avg":  # the last row a report can have
+                    self._reports.discard(stream)
+                return True
+            self._reports.discard(stream)
+        if is_report_header(text):
+            self._reports.add(stream)
+            return True
+        return False
+
+    def _add_report_values(self, values: Mapping[str, float], stream: str) -> None:
+        """A report's values, but for one the program printed just before with more
+        decimals (``Accuracy: 0.9766`` then the report's ``accuracy 0.98``): that value is
+        already recorded, and more exactly."""
+        kept: dict[str, float] = {}
+        for name, value in values.items():
+            store = self._printed.get(name)
+            if (
+                store is not None
+                and self._report_points.get(name) != store.received
+                and store.last_value is not None
+                and abs(store.last_value - value) <= _print_tolerance(value)
+            ):
+                continue
+            kept[name] = value
+        if kept:
+            self._add_stepless(kept, stream)
+            for name in kept:
+                store = self._printed.get(name)
+                if store is not None:
+                    self._report_points[name] = store.received
 
     def _shown_before(self, name: str, step: Step | None, value: float) -> bool:
         store = self._printed.get(name)

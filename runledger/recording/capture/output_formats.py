@@ -211,6 +211,21 @@ _CALL_PAIR_RE: Final = compile_later(
 _CALL_PAIRS_RE: Final = compile_later(
     rf"(?:{_CALL_NAME}\s*:\s*(?:{_NUM})(?:\s*/\s*(?:{_NUM}))?\s*)+"
 )
+# CatBoost's round line: "0:\tlearn: 0.68\ttest: 0.69\tbest: 0.69 (0)\ttotal: 5ms\tremaining: 5s"
+# (its eval metric on each data set, "test1" for a second one; no "learn" for a metric not
+# computed on it). "best" repeats a test value, total and remaining are times: not metrics.
+_CATBOOST_RE: Final = compile_later(
+    rf"(?P<step>[0-9]+):\t(?P<values>(?:[^\W\d]\w*: (?:{_NUM})\t)+)"
+    rf"(?:best: (?:{_NUM}) \([0-9]+\)\t)?total: [^\t]+\tremaining: [^\t]+"
+)
+_CATBOOST_PAIR_RE: Final = compile_later(rf"([^\W\d]\w*): ({_NUM})")
+# xgb.cv's and lgb.cv's rounds, a mean and its standard deviation per metric:
+# "[3]\ttrain-auc:0.96+0.001\ttest-auc:0.95+0.002" (XGBoost),
+# "[3]\tcv_agg's valid l2: 0.31 + 0.01" (LightGBM).
+_CV_ROUND_RE: Final = compile_later(
+    rf"\[(?P<step>[0-9]+)\](?P<values>(?:\t[^\t:]+:\s*(?:{_NUM})\s*\+\s*(?:{_NUM}))+)"
+)
+_CV_PAIR_RE: Final = compile_later(rf"\t([^\t:]+):\s*({_NUM})\s*\+\s*({_NUM})")
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
 _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
 _PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +- +")
@@ -272,6 +287,19 @@ def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
     if text[:1] == "*":
         return _summary_line(text)
+    if "\t" in text:
+        if text[:1] == "[" and "+" in text:
+            cv_round = _CV_ROUND_RE.fullmatch(text)
+            if cv_round is not None:
+                return _cv_round(cv_round)
+        elif text[:1].isdigit() and text.endswith(_CATBOOST_ENDS):
+            catboost = _CATBOOST_RE.fullmatch(text)
+            if catboost is not None:
+                values = {
+                    name: _number(raw)
+                    for name, raw in _CATBOOST_PAIR_RE.findall(catboost["values"])
+                }
+                return Shaped(int(catboost["step"]), values)
     if text[:2] == "Ep" or text[:5] == "Eval ":
         evaluation = _sb3_evaluation(text)
         if evaluation is not None:
@@ -352,6 +380,21 @@ def _counted(done: int, total: int, percent: str | None) -> tuple[int, int]:
         if abs(100 * (done + 1) / total - shown) < abs(100 * done / total - shown):
             return done + 1, total
     return done, total
+
+
+_CATBOOST_ENDS: Final = ("s", "us", "ms", "m", "h", "d")
+
+
+def _cv_round(match: re.Match[str]) -> Shaped:
+    """A cross-validation round: each metric's mean under the name its ``train`` line gives
+    it (``test-auc`` -> ``test_auc``, ``cv_agg's valid l2`` -> ``cv_agg_valid_l2``), its
+    standard deviation as ``<name>_std``."""
+    values: Fields = {}
+    for name, mean, std in _CV_PAIR_RE.findall(match["values"]):
+        clean = _clean_name(name)
+        values[clean] = _number(mean)
+        values[f"{clean}_std"] = _number(std)
+    return Shaped(int(match["step"]), values)
 
 
 def _sb3_evaluation(text: str) -> Shaped | None:
@@ -849,6 +892,56 @@ def column_row(text: str, names: tuple[str, ...]) -> tuple[int, Fields] | None:
         elif _COLUMN_TEXT_RE.fullmatch(cell) is None:
             return None
     return (int(cells[0]), values) if values else None
+
+
+# --- scikit-learn's classification_report ----------------------------------------------------
+# classification_report(y_true, y_pred) prints a header, one row per class, then the averages:
+#
+#                   precision    recall  f1-score   support
+#
+#            0       1.00      0.99      0.99        88
+#            ...
+#
+#     accuracy                           0.97       899
+#    macro avg       0.97      0.97      0.97       899
+# weighted avg       0.97      0.97      0.97       899
+#
+# The averages and the accuracy are the report's metrics; the class rows (one per class, a
+# thousand for ImageNet, named by whatever the labels are) are read past, not recorded.
+_REPORT_HEADER_RE: Final = compile_later(r"precision\s+recall\s+f1-score\s+support")
+_REPORT_ROW_RE: Final = compile_later(
+    rf"(?P<label>\S.*?)\s+(?P<precision>{_NUM})\s+(?P<recall>{_NUM})\s+(?P<f1>{_NUM})"
+    r"\s+(?P<support>[0-9]+)"
+)
+_REPORT_ACCURACY_RE: Final = compile_later(rf"accuracy\s+(?P<accuracy>{_NUM})\s+[0-9]+")
+REPORT_AVERAGES: Final = ("micro avg", "macro avg", "weighted avg", "samples avg")
+
+
+def is_report_header(text: str) -> bool:
+    """Whether ``text`` (stripped) is the header of scikit-learn's ``classification_report``."""
+    return text[:1] == "p" and _REPORT_HEADER_RE.fullmatch(text) is not None
+
+
+def report_row(text: str) -> tuple[str, Fields] | None:
+    """A ``classification_report`` row (stripped): ``("accuracy", {"accuracy": 0.97})``,
+    ``("macro avg", {"macro_avg_precision": ..., "macro_avg_recall": ...,
+    "macro_avg_f1_score": ...})``, or ``(label, {})`` for a class's row (not recorded).
+    None when the line is no row of a report."""
+    accuracy = _REPORT_ACCURACY_RE.fullmatch(text) if text[:8] == "accuracy" else None
+    if accuracy is not None:
+        return "accuracy", {"accuracy": _number(accuracy["accuracy"])}
+    row = _REPORT_ROW_RE.fullmatch(text)
+    if row is None:
+        return None
+    label = row["label"]
+    if label not in REPORT_AVERAGES:
+        return label, {}
+    prefix = label.replace(" ", "_")
+    return label, {
+        f"{prefix}_precision": _number(row["precision"]),
+        f"{prefix}_recall": _number(row["recall"]),
+        f"{prefix}_f1_score": _number(row["f1"]),
+    }
 
 
 bind(globals())  # the patterns above are compiled on first use (lazyre)

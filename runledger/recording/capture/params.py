@@ -78,6 +78,8 @@ INPROCESS_SOURCES: Final = frozenset(
         "absl",
         "xgboost",
         "lightgbm",
+        "sklearn",
+        "catboost",
         "wandb",
         "mlflow",
         "keras",
