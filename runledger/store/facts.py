@@ -13,8 +13,6 @@ their next sync has nothing left to merge.
 
 from __future__ import annotations
 
-import getpass
-import socket
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -48,6 +46,9 @@ def current_ident(repo: git.Repo) -> str:
     ident = git.committer_ident(repo)
     if ident:
         return ident
+    import getpass  # here: every listing imports this module, few write a fact
+    import socket
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

@@ -23,7 +23,7 @@ from runledger.model.record import (
     MetricsFile,
     Run,
 )
-from runledger.model.row import RunRow
+from runledger.model.row import RunRow, TableRow
 from runledger.model.row import link_reproductions as link_row_reproductions
 from runledger.safetext import safe
 from runledger.store import git, notes, tags
@@ -203,6 +203,21 @@ class Ledger:
                 if limit is not None and len(kept) >= limit:
                     break
         return kept
+
+    def table_rows(
+        self,
+        sql: str | None = None,
+        keep: Callable[[RunRow], bool] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[TableRow | RunRow]:
+        """As :meth:`rows`, for ``compare``'s table: a TableRow (no command, tags or note)
+        where the index can give one, a RunRow where ``keep`` needs every field."""
+        team = self.team_tags()
+        return [
+            row
+            for row, decided in self.catalog.table_rows(sql, team, ids)
+            if decided or keep is None or (isinstance(row, RunRow) and keep(row))
+        ]
 
     def runs_of(self, run_ids: Sequence[str]) -> list[Run]:
         """The run.toml of each readable run of ``run_ids``, in that order, team tags merged."""
