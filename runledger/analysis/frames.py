@@ -25,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from runledger.bulk import cycle_collection_paused
 from runledger.errors import UserError
 from runledger.model.record import Run
 from runledger.model.row import RunRow
@@ -96,4 +97,5 @@ def load_runs(path: str | Path = ".", where: str | None = None) -> pd.DataFrame:
         raise UserError(f"no such folder: {folder}")
     keep = row_filter(where)
     ledger = Ledger(git.discover(folder))
-    return runs_frame(ledger.rows(keep.sql if keep else None, keep.keep if keep else None))
+    with cycle_collection_paused():
+        return runs_frame(ledger.rows(keep.sql if keep else None, keep.keep if keep else None))

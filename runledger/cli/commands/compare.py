@@ -18,6 +18,7 @@ from runledger.analysis.compare import (
     to_json_text,
     to_markdown,
 )
+from runledger.bulk import cycle_collection_paused
 from runledger.cli.options import (
     AllColumnsOption,
     FormatOption,
@@ -116,19 +117,20 @@ def compare_runs(
     repo = git.discover(cwd)
     ledger = Ledger(repo)
     runs: Sequence[Tabular]
-    if sort_key is not None and sort_key.head not in (*TableRow._fields, *CONTAINERS):
-        runs = choose_runs(ledger, specs, keep, sweep)  # --sort duration_s: a field it lacks
-    else:
-        runs = choose_table_rows(ledger, specs, keep, sweep)
-    comparison = build(
-        runs,
-        metric=metric,
-        maximize=maximize,
-        sort=sort_key,
-        all_columns=all_columns or bool(columns),
-        limit=limit,
-        declared=declared_directions(repo.root),
-    )
+    with cycle_collection_paused():
+        if sort_key is not None and sort_key.head not in (*TableRow._fields, *CONTAINERS):
+            runs = choose_runs(ledger, specs, keep, sweep)  # --sort duration_s: a field it lacks
+        else:
+            runs = choose_table_rows(ledger, specs, keep, sweep)
+        comparison = build(
+            runs,
+            metric=metric,
+            maximize=maximize,
+            sort=sort_key,
+            all_columns=all_columns or bool(columns),
+            limit=limit,
+            declared=declared_directions(repo.root),
+        )
     return select_columns(comparison, columns) if columns else comparison
 
 
