@@ -45,6 +45,8 @@ def safe(text: object, *, newlines: bool = False) -> str:
     value = text if isinstance(text, str) else str(text)
     if value.isprintable():  # the common case, in C: no control, format or surrogate char
         return value
+    if newlines and value.replace("\n", "").isprintable():  # csv, markdown: many lines
+        return value
     if newlines:
         return "\n".join(_UNSAFE.sub(_escape, line) for line in value.split("\n"))
     return _UNSAFE.sub(_escape, value)

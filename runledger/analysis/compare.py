@@ -20,12 +20,15 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import repeat
+from math import isfinite
+from operator import itemgetter
 from typing import Any, Literal
 
 from runledger.analysis.direction import Direction, describe_direction, metric_direction
 from runledger.errors import UserError
 from runledger.model.record import Run, json_safe
-from runledger.model.row import RunRow
+from runledger.model.row import Tabular
 from runledger.query.select import SortKey, flatten, order, sort_runs
 
 ColumnKind = Literal["best", "run", "context", "param", "metric"]
@@ -124,7 +127,7 @@ def _is_constant(values: Sequence[Any]) -> bool:
     )
 
 
-def require_metric(runs: Sequence[Run | RunRow], metric: str) -> None:
+def require_metric(runs: Sequence[Run | Tabular], metric: str) -> None:
     """UserError naming the known metrics when none of ``runs`` (if any) has ``metric``."""
     if runs and not any(metric in run.metrics for run in runs):
         known = sorted({name for run in runs for name in run.metrics})
@@ -152,7 +155,7 @@ def _without_container(metric: str) -> str | None:
 
 
 def build(
-    runs: Sequence[RunRow],
+    runs: Sequence[Tabular],
     *,
     metric: str | None = None,
     maximize: bool | None = None,
@@ -172,7 +175,7 @@ def build(
             direction = metric_direction(metric, declared)
         else:
             direction = "max" if maximize else "min"
-    ordered: Sequence[RunRow] = runs
+    ordered: Sequence[Tabular] = runs
     if sort is not None:
         ordered = sort_runs(runs, sort)
     elif metric is not None and direction is not None and direction != "none":
@@ -181,7 +184,7 @@ def build(
     # Each run's params flattened once, for the caveats and the table both.
     flat: dict[int, dict[str, Any]] = {}
 
-    def flat_params(run: RunRow) -> dict[str, Any]:
+    def flat_params(run: Tabular) -> dict[str, Any]:
         found = flat.get(id(run))
         if found is None:
             found = flat[id(run)] = flatten(run.params)
@@ -206,10 +209,10 @@ _SPLIT_OR_SEED = re.compile(
 
 
 def not_comparable(
-    best: RunRow,
-    beaten: Sequence[RunRow],
+    best: Tabular,
+    beaten: Sequence[Tabular],
     metric: str,
-    flat_params: Callable[[RunRow], Mapping[str, Any]] | None = None,
+    flat_params: Callable[[Tabular], Mapping[str, Any]] | None = None,
 ) -> tuple[str, ...]:
     """One line for each way the best run is not like-for-like with the runs it beat: other
     declared inputs (their hashes), or another split or seed param."""
@@ -240,12 +243,12 @@ def not_comparable(
 
 
 def _table(
-    runs: Sequence[RunRow],
+    runs: Sequence[Tabular],
     metric: str | None,
     direction: Direction | None,
     all_columns: bool,
     declared: Mapping[str, str],
-    flat_params: Callable[[RunRow], Mapping[str, Any]],
+    flat_params: Callable[[Tabular], dict[str, Any]],
 ) -> Comparison:
     # Column-major: each column's values are gathered once, then zipped into rows.
     params = [flat_params(run) for run in runs]
@@ -272,8 +275,12 @@ def _table(
     place("commit", "context", [run.commit for run in runs])
     place("branch", "context", [run.branch for run in runs])
     place("author", "context", [run.author for run in runs])
-    for key in dict.fromkeys(key for row in params for key in row):
-        place(f"params.{key}", "param", [row.get(key) for row in params])
+    # Every param key, in the order first seen: update keeps a key where it first came.
+    keys: dict[str, Any] = {}
+    for row in params:
+        keys.update(row)
+    for key in keys:
+        place(f"params.{key}", "param", list(map(dict.get, params, repeat(key))))
 
     best: dict[str, BestValue] = {}
     counts = Counter(name for row in metrics for name in row)
@@ -309,7 +316,11 @@ def _best_value(
 ) -> BestValue | None:
     if direction == "none":
         return None  # a counter or a setting: no value of it is "best"
-    numbers = [_number(value) for value in values]
+    # Metric values are floats or None: those are checked in C, anything else by _number.
+    numbers = [
+        value if value.__class__ is float and isfinite(value) else _number(value)
+        for value in values
+    ]
     present = [number for number in numbers if number is not None]
     if not present:
         return None
@@ -343,19 +354,28 @@ def to_csv(comparison: Comparison) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(comparison.keys)
     # csv writes None as "" and floats as repr already; only booleans and the odd list or
-    # table (params, the best mark) need cell_text. Converting just those halves the time.
-    convert = [i for i, c in enumerate(comparison.columns) if c.kind in ("param", "best")]
-    for row in comparison.rows:
-        if convert:
-            cells = list(row)
-            for i in convert:
-                # cell_text for the values csv would write otherwise (True, lists, tables)
-                if cells[i].__class__ not in _CSV_AS_IS:
-                    cells[i] = cell_text(cells[i])
-            writer.writerow(cells)
-        else:
-            writer.writerow(row)
+    # table (params, the best mark) need cell_text, so only the columns holding one are
+    # converted, and the rest is written by the csv module alone.
+    rows = comparison.rows
+    convert = [
+        i
+        for i, column in enumerate(comparison.columns)
+        if column.kind in ("param", "best")
+        and not _CSV_AS_IS.issuperset(map(type, map(itemgetter(i), rows)))
+    ]
+    if convert:
+        rows = tuple(_converted(row, convert) for row in rows)
+    writer.writerows(rows)
     return buffer.getvalue()
+
+
+def _converted(row: tuple[Any, ...], convert: Sequence[int]) -> tuple[Any, ...]:
+    """``row`` with cell_text for the values csv would write otherwise (True, lists)."""
+    cells = list(row)
+    for i in convert:
+        if cells[i].__class__ not in _CSV_AS_IS:
+            cells[i] = cell_text(cells[i])
+    return tuple(cells)
 
 
 # Values the csv module writes as cell_text does: text as is, floats as repr, ints as str.

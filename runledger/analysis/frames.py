@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from functools import lru_cache
+from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from runledger.errors import UserError
+from runledger.model.bulk import cycle_collection_paused
 from runledger.model.record import Run
 from runledger.model.row import RunRow
 from runledger.query.select import flatten, row_filter
@@ -49,15 +52,11 @@ RUN_COLUMNS = (
 )
 
 
-def _command_line(command: Sequence[str], quoted: dict[str, str]) -> str:
-    """``shlex.join(command)``, quoting each distinct argument once (sweeps repeat them)."""
-    parts = []
-    for arg in command:
-        text = quoted.get(arg)
-        if text is None:
-            text = quoted[arg] = shlex.quote(arg)
-        parts.append(text)
-    return " ".join(parts)
+def _command_lines(commands: Sequence[Sequence[str]]) -> list[str]:
+    """``shlex.join`` of each command, quoting each distinct argument once (sweeps repeat
+    them)."""
+    quote = lru_cache(maxsize=None)(shlex.quote)
+    return [" ".join(map(quote, command)) for command in commands]
 
 
 # The RunRow attribute of each of RUN_COLUMNS (the command is joined below).
@@ -68,18 +67,23 @@ def runs_frame(runs: Sequence[Run | RunRow]) -> pd.DataFrame:
     rows = [RunRow.of(run) if isinstance(run, Run) else run for run in runs]
     params = [flatten(row.params) for row in rows]
     metrics = [row.metrics for row in rows]
-    param_keys = list(dict.fromkeys(key for row in params for key in row))
-    metric_keys = list(dict.fromkeys(key for row in metrics for key in row))
+    # Every key in the order first seen: update keeps a key where it first came.
+    param_keys: dict[str, Any] = {}
+    metric_keys: dict[str, Any] = {}
+    for flat in params:
+        param_keys.update(flat)
+    for values in metrics:
+        metric_keys.update(values)
     columns: dict[str, list[Any]] = {
         key: list(map(attrgetter(_ATTRIBUTES.get(key, key)), rows)) for key in RUN_COLUMNS
     }
-    quoted: dict[str, str] = {}
-    columns["command"] = [_command_line(command, quoted) for command in columns["command"]]
+    columns["command"] = _command_lines(columns["command"])
     for key in param_keys:
-        columns[f"params.{key}"] = [row.get(key) for row in params]
+        columns[f"params.{key}"] = list(map(dict.get, params, repeat(key)))
+    nan = float("nan")
     for key in metric_keys:
         columns[f"metrics.{key}"] = [
-            float("nan") if row.get(key) is None else row[key] for row in metrics
+            nan if value is None else value for value in map(dict.get, metrics, repeat(key))
         ]
     frame = pd.DataFrame(columns)
     frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True, format="ISO8601")
@@ -93,4 +97,5 @@ def load_runs(path: str | Path = ".", where: str | None = None) -> pd.DataFrame:
         raise UserError(f"no such folder: {folder}")
     keep = row_filter(where)
     ledger = Ledger(git.discover(folder))
-    return runs_frame(ledger.rows(keep.sql if keep else None, keep.keep if keep else None))
+    with cycle_collection_paused():
+        return runs_frame(ledger.rows(keep.sql if keep else None, keep.keep if keep else None))

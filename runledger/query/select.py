@@ -19,7 +19,7 @@ from typing import Any
 from runledger.errors import UserError
 from runledger.model.flat import flatten as flatten  # one flatten for records and capture
 from runledger.model.record import Run
-from runledger.model.row import VIEW_FIELDS, RowView, RunRow
+from runledger.model.row import VIEW_FIELDS, AnyRow, RowView, RunRow, Tabular
 
 # Fields a run can be sorted by besides params.* and metrics.*: scalars of the JSON view.
 SORT_FIELDS = (
@@ -168,7 +168,7 @@ def lookup(flat: Mapping[str, Any], key: str) -> Any:
     return None
 
 
-def field_value(row: RunRow, key: SortKey) -> Any:
+def field_value(row: Tabular, key: SortKey) -> Any:
     """The value ``key`` names in ``row``, or None when the run has none."""
     if key.head == "params":
         return lookup(flatten(row.params), key.rest)
@@ -206,11 +206,11 @@ def order(values: Sequence[Any], descending: bool) -> list[int]:
     return present + missing
 
 
-def _names(row: RunRow, container: str) -> Iterable[str]:
+def _names(row: Tabular, container: str) -> Iterable[str]:
     return flatten(row.params) if container == "params" else row.metrics
 
 
-def sort_runs(runs: Sequence[RunRow], key: SortKey) -> list[RunRow]:
+def sort_runs(runs: Sequence[AnyRow], key: SortKey) -> list[AnyRow]:
     """``runs`` ordered by ``key``; UserError when no run has the field at all (a typo)."""
     values = [field_value(run, key) for run in runs]
     if runs and key.head in CONTAINERS and all(value is None for value in values):

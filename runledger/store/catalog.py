@@ -18,7 +18,7 @@ from typing import Protocol
 from runledger import ids
 from runledger.errors import CorruptRecordError
 from runledger.model.record import RUN_FILE, Run, link_reproductions
-from runledger.model.row import RunRow
+from runledger.model.row import RunRow, TableRow
 from runledger.store import git
 from runledger.store.index import RunIndex, open_current, summary_text
 from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, RunRef, run_ref_id
@@ -47,6 +47,15 @@ class Catalog(Protocol):
         NULL; query/where_sql.py) decides where it can, the caller where it could not.
         Only the runs ``ids`` names, or with ``reproducing`` those that reproduce one;
         with ``top_level``, not the child runs whose parent is here."""
+
+    def table_rows(
+        self,
+        where: str | None = None,
+        team_tags: dict[str, list[str]] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> Iterator[tuple[TableRow | RunRow, bool]]:
+        """As :meth:`rows`, for ``compare``: where it can, a TableRow (no command, tags or
+        note) instead of a RunRow."""
 
     def count(self, top_level: bool = False) -> int:
         """How many readable runs there are (with ``top_level``, as :meth:`rows` says)."""
@@ -118,6 +127,16 @@ class IndexCatalog:
         if ids is None:
             self._report_errors()
         return self.index.rows(where, team_tags, limit, ids, reproducing, top_level)
+
+    def table_rows(
+        self,
+        where: str | None = None,
+        team_tags: dict[str, list[str]] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> Iterator[tuple[TableRow | RunRow, bool]]:
+        if ids is None:
+            self._report_errors()
+        return self.index.table_rows(where, team_tags, ids)
 
     def count(self, top_level: bool = False) -> int:
         return self.index.count(top_level)
@@ -261,6 +280,14 @@ class RefsCatalog:
             if run.id in team:
                 row = replace(row, team_tags=tuple(team[run.id]))
             yield row, where is None
+
+    def table_rows(
+        self,
+        where: str | None = None,
+        team_tags: dict[str, list[str]] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> Iterator[tuple[TableRow | RunRow, bool]]:
+        return self.rows(where, team_tags, None, ids)
 
     def _top_level(self) -> list[Run]:
         runs = self.runs()

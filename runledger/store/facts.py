@@ -13,7 +13,6 @@ their next sync has nothing left to merge.
 
 from __future__ import annotations
 
-import getpass
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -47,7 +46,8 @@ def current_ident(repo: git.Repo) -> str:
     ident = git.committer_ident(repo)
     if ident:
         return ident
-    import socket  # here: every listing imports this module (team tags), few call this
+    import getpass  # here: every listing imports this module, few write a fact
+    import socket
 
     try:
         user = getpass.getuser()

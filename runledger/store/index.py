@@ -60,7 +60,7 @@ from runledger.model.record import (
     json_number,
     json_safe,
 )
-from runledger.model.row import RunRow
+from runledger.model.row import RunRow, TableRow
 from runledger.store import git
 from runledger.store import sqlite as sqlite_
 from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, run_ref_id
@@ -81,6 +81,7 @@ PARALLEL_MIN = 1_000
 _READ_CHUNK = 1_000
 _IN_FLIGHT = 8  # chunks handed to workers and not collected yet: bounds memory
 _QUERY_CHUNK = 500
+_ROW_CHUNK = 1_000  # listing rows decoded at a time
 PROGRESS_AFTER_S = 2.0
 
 # A rowid table: rows of 1-2 KB would spill into overflow pages in a WITHOUT ROWID table
@@ -178,6 +179,13 @@ _ROW_COLUMNS = (
     f"host, note, reproduces, parent, sweep, verdict, {_ROW_JSON}, ref, "
     f"CASE WHEN {_ROW_LACKS} THEN record END, "
     f"CASE WHEN {_ROW_LACKS} THEN {_RECORD_TOML} END, author, inputs_digest"
+)
+
+# What ``compare`` tabulates (model/row.py TableRow, in its field order), and its params and
+# last metric values as one JSON text (NULL when the row does not hold them).
+_TABLE_COLUMNS = (
+    "id, status, started_at, git_commit, branch, name, author, inputs_digest, "
+    "'[' || params || ',' || metrics || ']'"
 )
 
 
@@ -439,7 +447,11 @@ def _listing_of(
         params_text = _strict(params, clean)
         plain = 1
     except ValueError:  # NaN or infinity: kept for compare, filtered in Python
-        params_text, plain = _compact(params), 0
+        plain = 0
+        try:
+            params_text = _compact(params)
+        except TypeError:  # a TOML date beside the NaN: read the record
+            params_text = None
     except (TypeError, UnicodeEncodeError):  # TOML dates, lone surrogates: read the record
         params_text, plain = None, 0
     try:
@@ -774,7 +786,12 @@ class RunIndex:
     ) -> Iterator[tuple[str, str]]:
         """(id, ``ls --json`` object on one line) of each readable run, newest first; only
         those ``ids`` names when given."""
-        query = f"SELECT ref, id, summary, record, {_RECORD_TOML} FROM runs "
+        # The record only for the rare run whose object could not be stored: reading every
+        # run's run.toml beside its summary cost half of ``ls --json``.
+        query = (
+            "SELECT ref, id, summary, CASE WHEN summary IS NULL THEN record END, "
+            f"CASE WHEN summary IS NULL THEN {_RECORD_TOML} END FROM runs "
+        )
         query += "WHERE effective = 1 AND error IS NULL"
         args: list[Any] = []
         if ids is not None:
@@ -875,8 +892,50 @@ class RunIndex:
             query += " LIMIT ?"
             args.append(limit)
         team = team_tags or {}
-        for found in self.db.execute(query, args):
-            yield _row_of(found, team), found[-1] == 1
+        cursor = self.db.execute(query, args)
+        while chunk := cursor.fetchmany(_ROW_CHUNK):
+            # One JSON text a chunk: one decoder call, not one a run (a third less time).
+            texts = [found[16] for found in chunk if found[16] is not None]
+            values = iter(_loads("[" + ",".join(texts) + "]") if texts else ())
+            for found in chunk:
+                held = None if found[16] is None else next(values)
+                yield _row_of(found, team, held), found[-1] == 1
+
+    def table_rows(
+        self,
+        where: str | None = None,
+        team_tags: dict[str, list[str]] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> Iterator[tuple[TableRow | RunRow, bool]]:
+        """(row, decided) as :meth:`rows` gives them, for ``compare``: a TableRow (no
+        command, tags or note) for each run the SQL ``where`` kept (1) whose params and
+        metrics the index holds, so that only those are decoded; a RunRow from
+        :meth:`rows` for the others, those ``where`` left undecided (the caller filters
+        them with every field) and those whose values only their record holds."""
+        self._fill_team_tags(team_tags if where is not None and "team_tags" in where else None)
+        decided = "1" if where is None else f"({where})"
+        query = f"SELECT {_TABLE_COLUMNS}, {decided} FROM runs "
+        query += "WHERE effective = 1 AND error IS NULL"
+        if where is not None:
+            query += f" AND {decided} IS NOT 0"
+        if ids is not None:
+            self._want(ids)
+            query += " AND id IN (SELECT id FROM temp.wanted)"
+        query += " ORDER BY started_at DESC, id DESC"
+        found = self.db.execute(query).fetchall()
+        narrow = [row[8] for row in found if row[9] == 1 and row[8] is not None]
+        # One JSON text for them all: one decoder call, not one a run (a third less time).
+        values = iter(_loads("[" + ",".join(narrow) + "]") if narrow else ())
+        others = [row[0] for row in found if row[9] != 1 or row[8] is None]
+        full = {}
+        if others:
+            full = {row.id: (row, ok) for row, ok in self.rows(where, team_tags, None, others)}
+        new = tuple.__new__
+        for row in found:
+            if row[9] == 1 and row[8] is not None:
+                yield new(TableRow, (*row[:8], *next(values))), True
+            elif row[0] in full:
+                yield full[row[0]]
 
     def _want(self, ids: Sequence[str]) -> None:
         """Fill the temporary table ``wanted`` with ``ids`` (a query then joins it)."""
@@ -973,13 +1032,18 @@ def current_index(repo: git.Repo) -> Iterator[RunIndex | None]:
             index.close()
 
 
-def _row_of(found: tuple[Any, ...], team_tags: dict[str, list[str]]) -> RunRow:
-    """A RunRow from the columns of ``_ROW_COLUMNS``."""
+def _row_of(
+    found: tuple[Any, ...], team_tags: dict[str, list[str]], held: list[Any] | None = None
+) -> RunRow:
+    """A RunRow from the columns of ``_ROW_COLUMNS``; ``held``: their JSON (command, tags,
+    params, metrics) when decoded already."""
     team = tuple(team_tags.get(found[0], ()))
-    if found[16] is None:  # values JSON cannot hold (TOML dates): from the record
+    if held is None and found[16] is not None:
+        held = _loads(found[16])
+    if held is None:  # values JSON cannot hold (TOML dates): from the record
         run = _decode_record(found[18], found[19], found[17])
         return replace(RunRow.of(run), team_tags=team)
-    command, tags, params, metrics = _loads(found[16])
+    command, tags, params, metrics = held
     # Positional, in RunRow's field order (the fastest way to build one).
     return RunRow(
         found[0], found[1], found[2], found[3], found[4], tuple(command), found[5], found[6],

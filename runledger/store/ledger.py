@@ -31,7 +31,7 @@ from runledger.store.refs import RunRef as RunRef
 # What only reading needs (rows, team tags, notes) is imported where it is used: exec imports
 # this module to write one run, on every training run's path.
 if TYPE_CHECKING:
-    from runledger.model.row import RunRow
+    from runledger.model.row import RunRow, TableRow
     from runledger.store.catalog import Catalog
 
 PACK_EVERY = 256  # pack loose run refs once this many have piled up
@@ -205,6 +205,23 @@ class Ledger:
                 if limit is not None and len(kept) >= limit:
                     break
         return kept
+
+    def table_rows(
+        self,
+        sql: str | None = None,
+        keep: Callable[[RunRow], bool] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[TableRow | RunRow]:
+        """As :meth:`rows`, for ``compare``'s table: a TableRow (no command, tags or note)
+        where the index can give one, a RunRow where ``keep`` needs every field."""
+        from runledger.model.row import RunRow
+
+        team = self.team_tags()
+        return [
+            row
+            for row, decided in self.catalog.table_rows(sql, team, ids)
+            if decided or keep is None or (isinstance(row, RunRow) and keep(row))
+        ]
 
     def runs_of(self, run_ids: Sequence[str]) -> list[Run]:
         """The run.toml of each readable run of ``run_ids``, in that order, team tags merged."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.text import Text
@@ -17,11 +17,13 @@ from rich.text import Text
 from runledger import ids
 from runledger.analysis.compare import Column, Comparison, cell_text
 from runledger.analysis.direction import describe_direction, is_schedule
-from runledger.analysis.groups import Grouping, mean_std
 from runledger.views import layout
 from runledger.views.layout import Cell
 from runledger.views.runs import STATUS_STYLE, console, format_number, format_when
 from runledger.views.text import safe
+
+if TYPE_CHECKING:
+    from runledger.analysis.groups import Grouping
 
 BEST_STYLE = "bold green"
 STAR = "★"
@@ -332,6 +334,8 @@ def render_comparison(
 
 def grouping_lines(grouping: Grouping, width: int, *, color: bool = False) -> Iterator[Text]:
     """``compare --group-by``: one line per group, n and each metric's mean ± std."""
+    from runledger.analysis import groups  # only here: a table of runs needs none of it
+
     best = grouping.best_group
     if grouping.metric is not None:
         direction = grouping.directions.get(grouping.metric, "max")
@@ -379,7 +383,7 @@ def grouping_lines(grouping: Grouping, width: int, *, color: bool = False) -> It
         cells = []
         for group in grouping.groups:
             stats = group.stats.get(name)
-            text = mean_std(stats, format_number)
+            text = groups.mean_std(stats, format_number)
             if stats is not None and stats.count != len(group.runs):
                 text += f" (n={stats.count})"
             style = BEST_STYLE if group is best and name == grouping.metric else ""

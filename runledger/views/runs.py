@@ -9,9 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from runledger import ids
@@ -21,6 +19,8 @@ from runledger.query.select import flatten
 from runledger.views.text import safe
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from runledger.analysis.lineage import Found, Verification
     from runledger.views.layout import Column
 
@@ -265,6 +265,8 @@ def sparkline(values: Iterable[float], width: int = 24) -> str:
 
 
 def _kv_table() -> Table:
+    from rich.table import Table  # here: compare and ls need neither
+
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
@@ -272,6 +274,9 @@ def _kv_table() -> Table:
 
 
 def render_run(run: Run, out: Console | None = None) -> None:
+    from rich import box
+    from rich.table import Table  # here: compare and ls need neither
+
     out = out or console()
     head = _kv_table()
     head.add_row("run", Text(safe(run.id), style="cyan"))
@@ -400,6 +405,9 @@ def _reproduction_text(reproduction: Reproduction) -> Text:
 
 
 def _render_reproductions(run: Run, out: Console) -> None:
+    from rich import box
+    from rich.table import Table  # here: compare and ls need neither
+
     if not run.reproduced_by:
         return
     counts = Counter(item.verdict for item in run.reproduced_by)
@@ -506,6 +514,9 @@ def _render_environment(run: Run, out: Console) -> None:
 
 
 def _render_files(run: Run, out: Console) -> None:
+    from rich import box
+    from rich.table import Table  # here: compare and ls need neither
+
     for title, records in (("inputs", run.inputs), ("artifacts", run.artifacts)):
         if not records:
             continue
@@ -552,6 +563,9 @@ def _content_id(sha256: str | None, git_blob: str | None, link_target: str | Non
 
 def render_which(found: Found, out: Console | None = None) -> None:
     """``which``: the runs that produced or read a file (a commands.which.Found)."""
+    from rich import box
+    from rich.table import Table  # here: compare and ls need neither
+
     out = out or console()
     out.print(
         Text(
@@ -585,6 +599,9 @@ def render_which(found: Found, out: Console | None = None) -> None:
 
 def render_verification(verification: Verification, out: Console | None = None) -> None:
     """``verify``: each recorded file of a run, same / changed / missing."""
+    from rich import box
+    from rich.table import Table  # here: compare and ls need neither
+
     out = out or console()
     checks = verification.checks
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
@@ -18,7 +18,6 @@ from runledger.analysis.compare import (
     to_json_text,
     to_markdown,
 )
-from runledger.analysis.groups import Grouping
 from runledger.cli.options import (
     AllColumnsOption,
     FormatOption,
@@ -28,11 +27,15 @@ from runledger.cli.options import (
     WhereOption,
 )
 from runledger.errors import UserError
-from runledger.model.row import RunRow
-from runledger.query.select import RowFilter, parse_sort, row_filter
+from runledger.model.bulk import cycle_collection_paused
+from runledger.model.row import AnyRow, RunRow, TableRow, Tabular
+from runledger.query.select import CONTAINERS, RowFilter, parse_sort, row_filter
 from runledger.safetext import safe
 from runledger.store import git
 from runledger.store.ledger import Ledger
+
+if TYPE_CHECKING:
+    from runledger.analysis.groups import Grouping
 
 DEFAULT_ROWS = 50  # the terminal table shows this many runs unless --limit or --all
 
@@ -54,10 +57,30 @@ def choose_runs(
     ``sweep``: only the children (trials, jobs) of that sweep or parent run.
 
     Rows from the index's columns: no run's record is read."""
-    ids: list[str] | None = None
-    if specs:
-        ids = list(dict.fromkeys(ledger.resolve(spec).id for spec in specs))
+    ids = _named(ledger, specs)
     rows = ledger.rows(keep.sql if keep else None, keep.keep if keep else None, ids=ids)
+    return _chosen(ledger, rows, ids, sweep)
+
+
+def choose_table_rows(
+    ledger: Ledger, specs: Sequence[str], keep: RowFilter | None, sweep: str | None = None
+) -> list[Tabular]:
+    """:func:`choose_runs` for a table (compare's), which reads no command, tags or note:
+    those are not decoded (model/row.py TableRow)."""
+    ids = _named(ledger, specs)
+    rows = ledger.table_rows(keep.sql if keep else None, keep.keep if keep else None, ids=ids)
+    return _chosen(ledger, rows, ids, sweep)
+
+
+def _named(ledger: Ledger, specs: Sequence[str]) -> list[str] | None:
+    if not specs:
+        return None
+    return list(dict.fromkeys(ledger.resolve(spec).id for spec in specs))
+
+
+def _chosen(
+    ledger: Ledger, rows: list[AnyRow], ids: list[str] | None, sweep: str | None
+) -> list[AnyRow]:
     if sweep is not None:
         from runledger.analysis.family import sweep_children
 
@@ -93,16 +116,21 @@ def compare_runs(
     keep = row_filter(where)
     repo = git.discover(cwd)
     ledger = Ledger(repo)
-    runs = choose_runs(ledger, specs, keep, sweep)
-    comparison = build(
-        runs,
-        metric=metric,
-        maximize=maximize,
-        sort=sort_key,
-        all_columns=all_columns or bool(columns),
-        limit=limit,
-        declared=declared_directions(repo.root),
-    )
+    runs: Sequence[Tabular]
+    with cycle_collection_paused():
+        if sort_key is not None and sort_key.head not in (*TableRow._fields, *CONTAINERS):
+            runs = choose_runs(ledger, specs, keep, sweep)  # --sort duration_s: a field it lacks
+        else:
+            runs = choose_table_rows(ledger, specs, keep, sweep)
+        comparison = build(
+            runs,
+            metric=metric,
+            maximize=maximize,
+            sort=sort_key,
+            all_columns=all_columns or bool(columns),
+            limit=limit,
+            declared=declared_directions(repo.root),
+        )
     return select_columns(comparison, columns) if columns else comparison
 
 
