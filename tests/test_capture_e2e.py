@@ -337,6 +337,38 @@ def test_a_tqdm_bar_counts_once_as_its_loop_ended(repo: Repo) -> None:
     assert set(series) == {"loss", "acc", "val_loss", "ppl"}
 
 
+# A batch bar closed with leave=False in a plain epoch loop (no outer bar): tqdm erases it
+# with "\r" and blanks on the same line, and tqdm.write erases it too, then draws it again.
+TQDM_ERASED = """\
+import sys
+from tqdm import tqdm
+
+for epoch in range(3):
+    bar = tqdm(range(40), desc="train", leave=False)
+    for i in bar:
+        bar.set_postfix(loss=round(1.0 / (1 + epoch * 40 + i), 4))
+        if i == 20:
+            tqdm.write(f"batch {i}: halfway")
+    if sys.argv[1] == "print":
+        print(f"finished epoch {epoch}")
+"""
+
+
+@pytest.mark.parametrize("between", ["print", "nothing"])
+def test_a_tqdm_bar_closed_with_leave_false_counts_its_last_redraw(
+    repo: Repo, between: str
+) -> None:
+    # Nothing was recorded: the erased bar left only blanks (and, without a print, the whole
+    # output was one line); tqdm.write's erasure in mid-loop must not add a point.
+    pytest.importorskip("tqdm", reason="tqdm is not installed")
+    repo.write("train.py", TQDM_ERASED)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py", between)
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    assert series == {"train_loss": [[0, 0.025], [1, 0.0125], [2, 0.0083]]}
+
+
 EVAL_CALLBACK = """\
 def table(rows):
     print("-" * 40)

@@ -377,26 +377,50 @@ def _as_float(value: Step) -> float:
 # --- a stream of bytes into lines -----------------------------------------------------------
 
 
+class _ErasedLine(bytes):
+    """Text the program drew and then erased before ending its line: blanks written over it
+    (``\\r`` and spaces, as a tqdm bar with ``leave=False`` closes, or as ``tqdm.write``
+    clears the bar to print above it) or an erase-line escape (``\\x1b[2K``).
+
+    ``first``: the first text drawn since the line began or was last erased (a bar's first
+    draw: a new bar's, or the same bar's redraw after ``tqdm.write``)."""
+
+    first: bytes = b""
+
+
+# Blanks or ANSI erase-line escapes, with cursor moves or not: the segment erases the line
+# (cursor moves alone do not).
+_ERASING_RE: Final = re.compile(rb"(?:[ \t]|\x1b\[[0-9;]*[ABCDGKJ])*")
+_ERASES_RE: Final = re.compile(rb"[ \t]|\x1b\[[0-9;]*[KJ]")
+
+
 class _LineSplitter:
     """Cuts a byte stream into lines, keeping of each only the text after its last ``\\r``.
 
     Works segment by segment (between ``\\r`` and ``\\n``), so memory stays bounded by
     ``max_bytes`` even when a progress bar redraws for hours without a newline. A segment
     longer than ``max_bytes`` is dropped, and with it the line if it is the visible text.
+    With ``erased``, text erased by a later segment of blanks (:class:`_ErasedLine`) is
+    given as a line of its own: a tqdm bar closed with ``leave=False`` shows nothing at the
+    end, but its last redraw held the loop's metrics.
     """
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, *, erased: bool = False) -> None:
         self._max_bytes = max_bytes
+        self._erased = erased
         self._segment = bytearray()
         self._segment_too_long = False
         self._visible: bytes | None = None  # last non-empty segment; b"" when too long
+        self._first: bytes | None = None  # the first one since the line began or was erased
 
     def feed(self, data: bytes) -> list[bytes]:
         lines: list[bytes] = []
         start = 0
         for match in _LINE_END_RE.finditer(data):
             self._extend_segment(data[start : match.start()])
-            self._end_segment()
+            erased = self._end_segment()
+            if erased is not None:
+                lines.append(erased)
             if match.group() == b"\n":
                 lines.extend(self._end_line())
             start = match.end()
@@ -405,8 +429,8 @@ class _LineSplitter:
 
     def flush(self) -> list[bytes]:
         """The unfinished last line, as if a newline had come."""
-        self._end_segment()
-        return self._end_line()
+        erased = self._end_segment()
+        return ([erased] if erased is not None else []) + self._end_line()
 
     def _extend_segment(self, data: bytes) -> None:
         if self._segment_too_long or not data:
@@ -417,16 +441,34 @@ class _LineSplitter:
             return
         self._segment += data
 
-    def _end_segment(self) -> None:
+    def _end_segment(self) -> _ErasedLine | None:
+        """Ends a segment; returns the text it erased, when it is blanks over text."""
+        erased = None
         if self._segment_too_long:
             self._visible = b""
         elif self._segment:
-            self._visible = bytes(self._segment)
+            visible = self._visible
+            segment = self._segment
+            if (
+                self._erased
+                and visible
+                and _ERASING_RE.fullmatch(segment)
+                and _ERASES_RE.search(segment)
+            ):
+                if not _ERASING_RE.fullmatch(visible):
+                    erased = _ErasedLine(visible)
+                    erased.first = self._first or b""
+                self._visible = self._first = None
+            else:
+                self._visible = bytes(segment)
+                if self._first is None and self._erased:
+                    self._first = self._visible
         self._segment.clear()
         self._segment_too_long = False
+        return erased
 
     def _end_line(self) -> list[bytes]:
-        visible, self._visible = self._visible, None
+        visible, self._visible, self._first = self._visible, None, None
         return [visible] if visible else []
 
 
@@ -616,7 +658,7 @@ class MetricsCollector:
         # restart every epoch (None: not known yet, the lines are held), the last (epoch,
         # step) seen, the largest step (an epoch's size when no total is printed): _hold.
         self._restarts: bool | None = None
-        self._held: list[tuple[str, str]] | None = None
+        self._held: list[tuple[str, str, bytes | None]] | None = None
         self._last_counted: tuple[int, int] | None = None
         self._counter_size = 0
         self._held_size = 0
@@ -722,7 +764,9 @@ class MetricsCollector:
     def feed_output(self, data: bytes, stream: str = "stdout") -> None:
         """Read metric lines from a chunk of the command's output, cut anywhere."""
         with self._lock:
-            splitter = self._splitters.setdefault(stream, _LineSplitter(MAX_LINE_BYTES))
+            splitter = self._splitters.get(stream)
+            if splitter is None:
+                splitter = self._splitters[stream] = _LineSplitter(MAX_LINE_BYTES, erased=True)
             self._add_output_lines(splitter.feed(data), stream)
 
     def flush_output(self) -> None:
@@ -823,12 +867,16 @@ class MetricsCollector:
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
             text = line.decode("utf-8", errors="replace")
+            first = line.first if isinstance(line, _ErasedLine) else None
             if self._held is not None:
-                self._hold(text, stream)
+                self._hold(text, stream, first)
             else:
-                self._add_output_line(text, stream)
+                self._add_output_line(text, stream, first)
 
-    def _add_output_line(self, text: str, stream: str) -> None:
+    def _add_output_line(self, text: str, stream: str, erased: bytes | None = None) -> None:
+        if erased is not None:
+            self._add_erased_line(text, erased, stream)
+            return
         if self._in_listing(text, stream) or self._in_table(text, stream):
             return
         if "|" in text or "it/s" in text or "s/it" in text:
@@ -863,7 +911,32 @@ class MetricsCollector:
         self._context_steps[stream] = self._latest_context = parsed.step
         self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
 
-    def _hold(self, text: str, stream: str) -> None:
+    def _add_erased_line(self, text: str, first: bytes, stream: str) -> None:
+        """Text the program erased (:class:`_ErasedLine`): only a tqdm bar counts, as its loop
+        ended when it closed with ``leave=False``. It is held as a nested bar's redraw is
+        (:meth:`_add_tqdm_bar`), since ``tqdm.write`` erases the bar too and then draws it
+        again: the same bar drawn again (its first draw after the erasure shows what the
+        erased one showed) replaces it; another bar adds it."""
+        shown = _shown_text(text)
+        bar = None if shown is None or "|" not in shown and "/s" not in shown else tqdm_bar(shown)
+        if bar is None:
+            return
+        held = self._held_tqdm.get(stream)
+        if held is not None and held.erased and not self._draws_again(held, first):
+            self._add_held_tqdm(stream)
+        self._add_tqdm_bar(bar, True, stream, erased=True)
+
+    @staticmethod
+    def _draws_again(held: _HeldTqdm, first: bytes) -> bool:
+        """Whether ``first`` (a bar's first draw after ``held`` was erased) is that bar drawn
+        again, as after ``tqdm.write``, not a new bar (whose first draw shows no postfix)."""
+        shown = _shown_text(first.decode("utf-8", errors="replace"))
+        bar = None if not shown else tqdm_bar(shown)
+        if bar is None or bar.shaped is None or bar.desc != held.desc:
+            return False
+        return {name: _as_float(value) for name, value in bar.shaped.values.items()} == held.values
+
+    def _hold(self, text: str, stream: str, erased: bytes | None = None) -> None:
         """Keep an output line until the stream shows whether the step counter printed with
         the epoch restarts every epoch (``Epoch [2/5], Step [100/600]`` after ``Epoch [1/5],
         Step [600/600]``) or goes on (``Step [700/3000]``); then every held line is read in
@@ -873,7 +946,7 @@ class MetricsCollector:
         held = self._held
         if held is None:
             return
-        held.append((text, stream))
+        held.append((text, stream, erased))
         parsed = parse_metric_line(text, self._patterns)
         if parsed is not None and parsed.counted is not None and parsed.step is not None:
             epoch, done, total = parsed.counted
@@ -892,8 +965,8 @@ class MetricsCollector:
     def _release(self) -> None:
         held, self._held = self._held or [], None
         self._counter_size = max(self._counter_size, self._held_size)
-        for text, stream in held:
-            self._add_output_line(text, stream)
+        for text, stream, erased in held:
+            self._add_output_line(text, stream, erased)
 
     def _add_counted(
         self, values: Mapping[str, float], counted: tuple[int, int, int], stream: str
@@ -985,7 +1058,9 @@ class MetricsCollector:
                 continue  # the finished bar drawn again after a callback's print
             self._add_locked({name: value}, position, OUTPUT_SOURCE)
 
-    def _add_tqdm_bar(self, bar: TqdmBar, redraw: bool, stream: str) -> None:
+    def _add_tqdm_bar(
+        self, bar: TqdmBar, redraw: bool, stream: str, *, erased: bool = False
+    ) -> None:
         """A tqdm bar counts once, as its loop ended: the line it was left on when it closed.
         A bar drawn at a position below another (nested bars: ``position=1``, or a bar
         opened inside another's loop) ends each redraw with a newline and a cursor-up: such
@@ -1005,7 +1080,7 @@ class MetricsCollector:
             self._context_steps[stream] = self._latest_context = step
         context = step if step is not None else self._context_steps.get(stream)
         if redraw:
-            self._held_tqdm[stream] = _HeldTqdm(bar.desc, bar.done, values, step, context)
+            self._held_tqdm[stream] = _HeldTqdm(bar.desc, bar.done, values, step, context, erased)
         elif step is not None:
             self._add_locked(values, step, OUTPUT_SOURCE)
         else:
@@ -1156,13 +1231,15 @@ _CURSOR_UP: Final = "\x1b[A"
 
 @dataclass(frozen=True)
 class _HeldTqdm:
-    """A positioned tqdm bar's last redraw, with the step it was drawn at."""
+    """A positioned tqdm bar's last redraw, with the step it was drawn at; ``erased``: the
+    bar was erased (``leave=False``, ``tqdm.write``), not drawn above another."""
 
     desc: str
     done: float
     values: dict[str, float]
     step: Step | None
     context: Step | None
+    erased: bool = False
 
 
 class _LoggerTable:
