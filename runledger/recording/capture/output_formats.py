@@ -114,6 +114,15 @@ _COLON_RUN_RE: Final = re.compile(
     rf"(?:{_NAME_WORDS}:\s*(?:{_NUM})%?\s+)+{_NAME_WORDS}:\s*(?:{_NUM})%?"
 )
 _COLON_PAIR_RE: Final = re.compile(rf"({_NAME_WORDS}):\s*({_NUM})(%?)")
+# name value name value, one word a name, with no separator at all ("Epoch 1 loss 0.3012 acc
+# 0.912", "iter 100 loss 2.31 lr 0.0003"): read only when every token alternates cleanly,
+# a name holds a metric word and the line has a step.
+_SPACED_VALUE: Final = rf"(?:{_NUM})(?:%|(?:{_TIME_UNIT})(?![\w/]))?"
+_SPACED_RUN_RE: Final = re.compile(rf"{_WORD}\s+{_SPACED_VALUE}(?:\s+{_WORD}\s+{_SPACED_VALUE})+")
+_SPACED_RUN_PAIR_RE: Final = re.compile(rf"({_WORD})\s+({_NUM})(%|(?:{_TIME_UNIT})(?![\w/]))?")
+_NUMBER_WORD_RE: Final = re.compile(r"(?:^|\s)[+-]?(?:nan|inf)(?:\s|$)", re.IGNORECASE)
+# Words that are never a metric's name on their own: "Epoch 3 batch 5 of 10".
+_LINK_WORDS: Final = PROSE_WORDS | frozenset("of in on for by per and or the a an over out".split())
 
 _STEP_NAMES: Final = {
     "step": "step",
@@ -500,6 +509,8 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
     ``name=value`` tokens (equals).
     """
     match = _PIECE_RE.fullmatch(piece)
+    if match is not None and " " in match["name"] and _NUMBER_WORD_RE.search(match["name"]):
+        match = None  # "loss nan acc 0.1": nan is loss's value, not a word of a name
     if match is not None:
         if " " in match["name"] and _is_prose_name(match["name"]):
             return None  # "val_loss improved from inf to 0.12": a sentence, not a name
@@ -519,6 +530,19 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
             values[_prefixed(_clean_name(name), phase)] = _number(raw)
             names.append(name)
         return _PAIRED
+    if " " in piece and _SPACED_RUN_RE.fullmatch(piece):
+        spaced = _SPACED_RUN_PAIR_RE.findall(piece)
+        if any(name.lower() in _LINK_WORDS for name, _, _ in spaced) or not any(
+            has_metric_word(name) for name, _, _ in spaced
+        ):
+            return None  # "Epoch 2 worker 3 gpu 0": no metric named
+        for name, raw, unit in spaced:
+            clean = _clean_name(name)
+            if unit and unit != "%" and not clean.endswith("_" + unit):
+                clean = f"{clean}_{unit}"
+            values[_prefixed(clean, phase)] = _number(raw)
+            names.append(name)
+        return _SPACED
     return None
 
 
