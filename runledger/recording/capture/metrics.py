@@ -709,24 +709,32 @@ class MetricsCollector:
         with self._lock:
             report = copy.deepcopy(self._inprocess)
             for tracker, tags in self._tracker_tags_locked().items():
-                if len(tags) > 1 and tracker in report.params:
-                    shared = _shared_params([report.tracker_params.get(tag, {}) for tag in tags])
-                    del report.params[tracker]
-                    if shared:
-                        report.params[tracker] = shared
+                own = self._own_tracker_run(tags)
+                if tracker not in report.params or (len(tags) == 1 and own is not None):
+                    continue
+                if own is not None:  # a parent run with nested ones: the parent's params
+                    kept = report.tracker_params.get(own, {})
+                else:
+                    kept = _shared_params([report.tracker_params.get(tag, {}) for tag in tags])
+                del report.params[tracker]
+                if kept:
+                    report.params[tracker] = kept
             return report
 
     def tracker_runs(self) -> list[TrackerRun]:
         """The runs of each tracker that ran two or more in the process (one per fold or per
         config of a loop), in the order they began: each with its own params and series. A
-        tracker's only run is not among them: its values are the run's own."""
+        tracker's only run is not among them: its values are the run's own; nor is the only
+        run that others are nested in (MLflow's ``start_run(nested=True)`` in a parent run,
+        as a hyperparameter search logs its trials): the nested ones are."""
         with self._lock:
             report = self._inprocess
             found: list[TrackerRun] = []
             for tags in self._tracker_tags_locked().values():
-                if len(tags) < 2:
-                    continue
+                own = self._own_tracker_run(tags)
                 for tag in tags:
+                    if tag == own:
+                        continue
                     stores = self._tracker_stores.get(tag, {})
                     found.append(
                         TrackerRun(
@@ -737,6 +745,14 @@ class MetricsCollector:
                         )
                     )
             return found
+
+    def _own_tracker_run(self, tags: list[str]) -> str | None:
+        """Of a tracker's runs, the one whose values are the run's own: its only run, or its
+        only run not nested in another (the parent of nested runs); None when there are two
+        or more of those (each is then a child run)."""
+        facts = self._inprocess.tracker_runs
+        top = [tag for tag in tags if "parent" not in facts.get(tag, {})]
+        return top[0] if len(top) == 1 else None
 
     def _tracker_tags_locked(self) -> dict[str, list[str]]:
         """Tracker -> its runs' tags, in the order they were first named."""
@@ -755,9 +771,10 @@ class MetricsCollector:
             return self._explicit
         view = dict(self._explicit)
         for tags in self._tracker_tags_locked().values():
-            if len(tags) != 1:
+            own = self._own_tracker_run(tags)
+            if own is None:
                 continue
-            for name, store in self._tracker_stores.get(tags[0], {}).items():
+            for name, store in self._tracker_stores.get(own, {}).items():
                 view[name] = store if name not in view else _merged(view[name], store)
         return view
 
@@ -1392,7 +1409,7 @@ class InProcessReport:
             tag = line.get("tracker_run")
             if isinstance(tag, str) and tag and self._room_for(tag):
                 facts = self.tracker_runs.setdefault(tag, {})
-                for key in ("at", "ended", "name", "id", "exit_code"):
+                for key in ("at", "ended", "name", "id", "exit_code", "parent"):
                     value = line.get(key)
                     if isinstance(value, (str, int)) and not isinstance(value, bool):
                         facts[key] = value
