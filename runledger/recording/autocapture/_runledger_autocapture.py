@@ -845,7 +845,9 @@ def _patch_xgboost(_name: str, module: Any) -> None:
     def make(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             _safely("xgboost", lambda: _report_booster_params("xgboost", original, args, kwargs))
-            if len(args) <= 3:  # callbacks is keyword-only since xgboost 1.6
+            # callbacks is keyword-only in train since xgboost 1.6; cv's is far down its
+            # positional parameters (after nfold, stratified, folds, ...)
+            if len(args) <= 4 and isinstance(kwargs.get("callbacks"), (list, tuple, type(None))):
                 callbacks = list(kwargs.get("callbacks") or [])
                 callbacks.append(RunledgerCallback())
                 kwargs["callbacks"] = callbacks
@@ -854,11 +856,17 @@ def _patch_xgboost(_name: str, module: Any) -> None:
         return wrapper
 
     _patch_function_everywhere(original, make, ("xgboost.training", "xgboost", "xgboost.sklearn"))
+    # cv: the same callback, its evals_log holding each round's (mean, std) over the folds
+    cv = getattr(training, "cv", None)
+    if cv is not None:
+        _patch_function_everywhere(cv, make, ("xgboost.training", "xgboost"))
 
 
 def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -> None:
     """``train(params, data, num_boost_round, ...)``: the booster's params as the program
-    passed them (None meaning "the library's default" is left out) and the number of rounds."""
+    passed them (None meaning "the library's default" is left out) and the number of rounds;
+    for ``cv(params, data, num_boost_round, nfold, ...)`` the number of folds too, unless
+    the program gave its own ``folds``."""
     params = args[0] if args else kwargs.get("params")
     if isinstance(params, (list, tuple)):  # xgboost also takes a list of (name, value) pairs
         params = dict(pair for pair in params if isinstance(pair, tuple) and len(pair) == 2)
@@ -875,6 +883,14 @@ def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -
         rounds = inspect.signature(original).parameters["num_boost_round"].default
     if isinstance(rounds, int):
         chosen.setdefault("num_boost_round", rounds)
+    if getattr(original, "__name__", "") == "cv" and kwargs.get("folds") is None:
+        import inspect
+
+        nfold = args[3] if len(args) > 3 else kwargs.get("nfold")
+        if nfold is None:
+            nfold = inspect.signature(original).parameters["nfold"].default
+        if isinstance(nfold, int):
+            chosen.setdefault("nfold", nfold)
     report_params(source, chosen)
 
 
@@ -900,7 +916,10 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
         def report() -> None:
             values: dict[str, Any] = {}
             for entry in env.evaluation_result_list or ():
-                values[f"{entry[0]}_{entry[1]}".replace("-", "_")] = entry[2]
+                # cv's mean over the folds: ("valid", "l2", mean, ...), ("cv_agg", "valid
+                # l2", ...) before LightGBM 4: named as its printed line is read
+                name = f"{entry[0]}_{entry[1]}"
+                values[name.replace("-", "_").replace(" ", "_")] = entry[2]
             report_metrics("lightgbm", values, step=env.iteration)
 
         _safely("lightgbm", report)
@@ -920,6 +939,9 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
         return wrapper
 
     _patch_function_everywhere(original, make, ("lightgbm.engine", "lightgbm", "lightgbm.sklearn"))
+    cv = getattr(engine, "cv", None)
+    if cv is not None:
+        _patch_function_everywhere(cv, make, ("lightgbm.engine", "lightgbm"))
 
 
 def _patch_function_everywhere(original: Any, make: Callable[[Any], Any], modules: Any) -> None:

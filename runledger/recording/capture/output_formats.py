@@ -9,7 +9,8 @@ into ``(step, {name: value})`` or None. The line is read in three steps:
    (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``I0102 10:00:00.1 1 f.py:1]``
    (absl), ``[INFO]``.
 2. A head that names the step: ``epoch 3:``, ``Epoch 2/10 -``, ``[epoch 3]``, ``step 10:``,
-   ``iter 5:``, ``Train Epoch: 1 [320/1437 (22%)]``, ``[0]`` (XGBoost, LightGBM), or a phase
+   ``iter 5:``, ``Train Epoch: 1 [320/1437 (22%)]``, ``[0]`` (XGBoost, LightGBM; their ``cv``'s
+   ``mean+std`` read as the mean), or a phase
    section such as ``Test set:``. A phase word before the step word (``Train Epoch``) or as
    the section (``Test set:``) prefixes the metric names (``train_loss``).
 3. The rest is cut at ``,`` ``;`` ``|`` tabs and `` - ``; every piece must be a metric
@@ -188,6 +189,9 @@ _HEAD_RE: Final = re.compile(
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
     re.IGNORECASE,
 )
+# xgb.cv's "train-rmse:65.72967+1.35190" and lgb.cv's "valid's l2: 4698.5 + 114.743": the
+# mean over the folds, then their standard deviation (cut, with show_stdv's "+").
+_CV_STD_RE: Final = re.compile(rf"(?<=[0-9])\s*\+\s*(?:{_NUM})(?=\s*(?:\t|$))")
 _BRACKETED_STEP_RE: Final = re.compile(
     r"\b(epoch|step|iter|iteration|it|batch)\s*:?\s*\[\s*([0-9]+(?:\s*/\s*[0-9]+)?)\s*\]",
     re.IGNORECASE,
@@ -280,6 +284,8 @@ def parse_shaped_line(text: str) -> Shaped | None:
     if head is not None and head.end() > 0:
         rest = text[head.end() :]
         has_step = _read_head(head, steps)
+        if head["bracket"] is not None and "+" in rest:
+            rest = _CV_STD_RE.sub("", rest)  # xgb.cv, lgb.cv: the mean, not its deviation
         of = head["of"] or head["bof"]
         if has_step and of is not None:
             totals[_step_name(head["bword"] or head["word"] or "step")] = int(of)
