@@ -136,15 +136,13 @@ _STEP_PIECE_RE: Final = re.compile(
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?",
     re.IGNORECASE,
 )
-# A step counter opening a piece that goes on without a separator: "iter 100/600 loss 0.3"
-# (after "epoch 1"), "Step 100/600 Loss: 0.2345" (yunjey's deep_residual_network).
+# A step counter opening a piece, then its metrics: "iter 100/600 loss 0.3" (after "epoch 1"),
+# "Step 100/600 Loss: 0.2345" (yunjey's deep_residual_network), with no separator: a counter
+# (never an epoch) taken only with a metric's name; or closed by a colon, any step word:
+# "iter_dt 308.55ms; iter 10: train loss 2.1" (minGPT).
 _LEADING_STEP_RE: Final = re.compile(
-    r"(?P<word>step|iter|iteration|it)\s*:?\s*(?P<n>[0-9]+)(?:\s*/\s*(?P<of>[0-9]+))?\s+(?=\S)",
-    re.IGNORECASE,
-)
-# A step that opens a piece after a separator, then its metrics: "...; iter 10: train loss 2.1".
-_STEP_LEAD_RE: Final = re.compile(
-    r"(?P<word>epoch|step|iter|iteration)\s*[:#]?\s*(?P<n>[0-9]+)(?:\s*/\s*[0-9]+)?\s*:\s+(?=\S)",
+    r"(?P<word>epoch|step|iter|iteration|it)\s*[:#]?\s*(?P<n>[0-9]+)"
+    r"(?:\s*/\s*(?P<of>[0-9]+))?(?:\s*(?P<colon>:))?\s+(?=\S)",
     re.IGNORECASE,
 )
 # "Loss: 0.000996 after 150 batches" (pytorch/examples regression): the step closes the piece.
@@ -440,23 +438,30 @@ def _read_pieces(
                 continue
             return None
         step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
+        leading = None
         if step is None and piece[:1] in _STEP_STARTS:
-            step = _LEADING_STEP_RE.match(piece)
+            leading = _LEADING_STEP_RE.match(piece)
         if step is not None:
             name = _step_name(step["word"])
             steps.setdefault(name, int(step["n"]))
             if step["of"] is not None:
                 totals.setdefault(name, int(step["of"]))
             has_step = True
-            if step.end() == len(piece):
-                continue
-            piece, split_step = piece[step.end() :], True
-        else:
-            lead = _STEP_LEAD_RE.match(piece) if piece[:1] in _STEP_STARTS else None
-            if lead is not None:  # "iter_dt 308.55ms; iter 10: train loss 2.1" (minGPT)
-                steps.setdefault(_step_name(lead["word"]), int(lead["n"]))
-                has_step = True
-                piece = piece[lead.end() :]
+            continue
+        word = "" if leading is None else leading["word"].lower()
+        if leading is not None and leading["colon"] is not None and word != "it":
+            # "iter_dt 308.55ms; iter 10: train loss 2.1" (minGPT)
+            steps.setdefault(_step_name(leading["word"]), int(leading["n"]))
+            has_step = True
+            piece = piece[leading.end() :]
+        elif leading is not None and word != "epoch" and "#" not in piece[: leading.end()]:
+            # "iter 100/600 loss 0.3", "Step 100/600 Loss: 0.23": only with a metric's name
+            name = _step_name(leading["word"])
+            steps.setdefault(name, int(leading["n"]))
+            if leading["of"] is not None:
+                totals.setdefault(name, int(leading["of"]))
+            has_step = True
+            piece, split_step = piece[leading.end() :], True
         if bar is not None and piece[:3].upper() == "ETA" and _NOISE_RE.fullmatch(piece):
             continue  # Keras 2's "ETA: 0s", not a metric
         kind = _read_metric_piece(piece, values, phase, names)
