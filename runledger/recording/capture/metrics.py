@@ -97,6 +97,7 @@ from runledger.recording.capture.output_formats import (
 Step = int | float
 
 MAX_LINE_BYTES: Final = 64 * 1024
+MAX_BAR_STATES: Final = 16  # tqdm bars remembered per stream (their last draw)
 # Params lines (a whole config) can be far longer than any metric line.
 MAX_FILE_LINE_BYTES: Final = 16 * 1024 * 1024
 # Per metric and source: 3.2 MB of memory and a few MB of metrics.toml at most.
@@ -383,7 +384,9 @@ class _ErasedLine(bytes):
     clears the bar to print above it) or an erase-line escape (``\\x1b[2K``).
 
     ``first``: the first text drawn since the line began or was last erased (a bar's first
-    draw: a new bar's, or the same bar's redraw after ``tqdm.write``)."""
+    draw: a new bar's, or the same bar's redraw after ``tqdm.write``). An empty one is blanks
+    over nothing, or over a row the cursor left (a bar drawn below another ends with a
+    cursor-up): a clear, as ``tqdm.write`` clears every bar before it prints."""
 
     first: bytes = b""
 
@@ -392,6 +395,7 @@ class _ErasedLine(bytes):
 # (cursor moves alone do not).
 _ERASING_RE: Final = re.compile(rb"(?:[ \t]|\x1b\[[0-9;]*[ABCDGKJ])*")
 _ERASES_RE: Final = re.compile(rb"[ \t]|\x1b\[[0-9;]*[KJ]")
+_CURSOR_UP_BYTES: Final = b"\x1b[A"
 
 
 class _LineSplitter:
@@ -449,15 +453,16 @@ class _LineSplitter:
         elif self._segment:
             visible = self._visible
             segment = self._segment
-            if (
-                self._erased
-                and visible
-                and _ERASING_RE.fullmatch(segment)
-                and _ERASES_RE.search(segment)
-            ):
-                if not _ERASING_RE.fullmatch(visible):
+            if self._erased and _ERASING_RE.fullmatch(segment) and _ERASES_RE.search(segment):
+                if (
+                    visible
+                    and not _ERASING_RE.fullmatch(visible)
+                    and not visible.endswith(_CURSOR_UP_BYTES)
+                ):
                     erased = _ErasedLine(visible)
                     erased.first = self._first or b""
+                else:
+                    erased = _ErasedLine(b"")
                 self._visible = self._first = None
             else:
                 self._visible = bytes(segment)
@@ -673,6 +678,9 @@ class MetricsCollector:
         self._evaluated: dict[str, float] = {}
         # The last redraw of each stream's positioned tqdm bar (_add_tqdm_bar).
         self._held_tqdm: dict[str, _HeldTqdm] = {}
+        # Each stream's bars as last drawn, by description; the streams just cleared.
+        self._bar_states: dict[str, dict[str, tuple[float, dict[str, float]]]] = {}
+        self._cleared: set[str] = set()
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, int] = {}
         # Streams inside a logger table (SB3's): the table read so far.
@@ -935,7 +943,10 @@ class MetricsCollector:
         again: the same bar drawn again (its first draw after the erasure shows what the
         erased one showed) replaces it; another bar adds it."""
         shown = _shown_text(text)
-        bar = None if shown is None or "|" not in shown and "/s" not in shown else tqdm_bar(shown)
+        if not shown:  # a clear: the bars drawn again next are no new draws (tqdm.write)
+            self._cleared.add(stream)
+            return
+        bar = None if "|" not in shown and "/s" not in shown else tqdm_bar(shown)
         if bar is None:
             return
         held = self._held_tqdm.get(stream)
@@ -1084,6 +1095,8 @@ class MetricsCollector:
         a redraw is held, replaced by the next redraw of the same bar, and added when
         another bar is drawn on the stream, the same bar counts from lower again (its next
         loop), or the output ends. A bar showing no metric counts nothing."""
+        if self._redrawn_after_clear(bar, stream):
+            return
         held = self._held_tqdm.get(stream)
         if held is not None and (held.desc != bar.desc or bar.done < held.done):
             self._add_held_tqdm(stream)
@@ -1102,6 +1115,23 @@ class MetricsCollector:
             self._add_locked(values, step, OUTPUT_SOURCE)
         else:
             self._add_stepless(values, stream)
+
+    def _redrawn_after_clear(self, bar: TqdmBar, stream: str) -> bool:
+        """Whether ``bar`` is a bar drawn again as it was, after a clear: ``tqdm.write`` with
+        nested bars clears them all, prints, and draws each again, the outer one as a line of
+        its own. That is no end of its loop, nor of the inner bar's."""
+        values = {} if bar.shaped is None else bar.shaped.values
+        state = (bar.done, {name: _as_float(value) for name, value in values.items()})
+        states = self._bar_states.setdefault(stream, {})
+        if stream in self._cleared:
+            if states.get(bar.desc) == state:
+                return True
+            self._cleared.discard(stream)
+        states.pop(bar.desc, None)
+        states[bar.desc] = state
+        if len(states) > MAX_BAR_STATES:
+            del states[next(iter(states))]
+        return False
 
     def _add_held_tqdm(self, stream: str) -> None:
         held = self._held_tqdm.pop(stream, None)
