@@ -173,7 +173,8 @@ _HEAD_RE: Final = re.compile(
     r"(?:\[\s*(?P<bracket>[0-9]+)\s*\]"  # [0] (XGBoost, LightGBM)
     r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)"
     r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
-    r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+)?"
+    r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\b\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
