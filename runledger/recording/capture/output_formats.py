@@ -711,6 +711,9 @@ _TQDM_RE: Final = re.compile(
     r"[0-9.]+[kMGTPEZY]?\s*\[[0-9:]+<[0-9:?]+,\s*[^,\]]*?(?:,\s*(?P<postfix>.*?))?\]"
     r"|(?:(?P<udesc>.*?):\s*)?(?P<un>[0-9.]+[kMGTPEZY]?)[^\s\[\]]* \[[0-9:]+,\s*[^,\]]*?"
     r"(?:,\s*(?P<upostfix>.*?))?\]"
+    # pytorch-ignite's ProgressBar: "{desc}[{n}/{total}] {pct}%|{bar}{, postfix} [{elapsed}<..]"
+    r"|(?P<idesc>.*?)\[(?P<in>[0-9]+)/[0-9]+\]\s+[0-9]{1,3}%\|[^,|]*?(?:,\s*(?P<ipostfix>.*?))?"
+    r"\s*\[[0-9:]+<[0-9:?]+\]"
 )
 _TQDM_HINTS: Final = ("%|", "it/s", "s/it")
 _POSTFIX_ITEM_RE: Final = re.compile(rf"({_WORD})=({_NUM})")
@@ -737,9 +740,16 @@ def tqdm_bar(text: str) -> TqdmBar | None:
     match = _TQDM_RE.fullmatch(text)
     if match is None:
         return None
-    desc = (match["desc"] if match["pct"] is not None else match["udesc"]) or ""
-    count = match["n"] or match["un"]
-    postfix = match["postfix"] if match["pct"] is not None else match["upostfix"]
+    if match["in"] is not None:  # ignite's
+        desc, count, postfix = (
+            match["idesc"].rstrip().removesuffix(":"),
+            match["in"],
+            match["ipostfix"],
+        )
+    else:
+        desc = (match["desc"] if match["pct"] is not None else match["udesc"]) or ""
+        count = match["n"] or match["un"]
+        postfix = match["postfix"] if match["pct"] is not None else match["upostfix"]
     number = float(count[:-1]) * _SI[count[-1]] if count[-1] in _SI else float(count)
     return TqdmBar(desc.strip(), number, _tqdm_metrics(desc.strip(), (postfix or "").strip()))
 
