@@ -329,6 +329,47 @@ def test_lightgbm_eval_results_with_steps(repo: Repo) -> None:
     assert run["param_sources"]["objective"] == "lightgbm"
 
 
+@needs("xgboost", "lightgbm", "sklearn")
+def test_xgboost_and_lightgbm_cross_validation_give_the_mean_series_and_params(
+    repo: Repo,
+) -> None:
+    # xgb.cv and lgb.cv recorded nothing, params included: xgb.cv prints nothing by default,
+    # and the "mean+std" lines printed with verbose_eval / log_evaluation were prose.
+    program(
+        repo,
+        """\
+        import lightgbm as lgb
+        import xgboost as xgb
+        from sklearn.datasets import load_diabetes
+
+        X, y = load_diabetes(return_X_y=True)
+        params = {"max_depth": 3, "eta": 0.3, "objective": "reg:squarederror"}
+        xgb.cv(params, xgb.DMatrix(X, label=y), num_boost_round=4, nfold=3, seed=0)
+        xgb.cv(params, xgb.DMatrix(X, label=y), 2, 3, verbose_eval=True, seed=1)
+        lgb.cv(
+            {"objective": "regression", "num_leaves": 7, "verbose": -1},
+            lgb.Dataset(X, label=y), num_boost_round=3, nfold=3, seed=0,
+            callbacks=[lgb.log_evaluation(1)],
+        )
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # the second cv's rounds go on the same axis as the first's (0, 1 again): the mean
+    # over the folds at each round, and its deviation beside it
+    assert [step for step, _ in series(run, "test_rmse")] == [0, 1, 2, 3, 0, 1]
+    assert [step for step, _ in series(run, "train_rmse")] == [0, 1, 2, 3, 0, 1]
+    assert all(40 < value < 200 for _, value in series(run, "test_rmse"))
+    assert [step for step, _ in series(run, "valid_l2")] == [0, 1, 2]
+    assert set(run["metrics"]) == {
+        *("train_rmse", "test_rmse", "valid_l2"),
+        *("train_rmse_std", "test_rmse_std", "valid_l2_std"),
+    }
+    assert run["params"]["max_depth"] == 3 and run["params"]["num_leaves"] == 7
+    assert run["params"]["nfold"] == 3 and run["param_sources"]["nfold"] in {"xgboost", "lightgbm"}
+
+
 @needs("tensorboardX")
 def test_tensorboardx_scalars(repo: Repo) -> None:
     program(

@@ -301,7 +301,7 @@ with mlflow.start_run() as parent:
         print(f"epoch {epoch}: val rmse {rmse:.4f}")
         mlflow.log_metric("val/rmse", rmse, step=epoch)
     mlflow.log_metrics({"r2": 0.75, "mae": 0.25})
-    with mlflow.start_run(nested=True):  # a trial's child run: not the run's values
+    with mlflow.start_run(run_name="trial", nested=True):  # a child run: not the run's values
         mlflow.log_param("alpha", 99)
         mlflow.log_metric("r2", -1.0)
     MlflowClient().log_metric(parent.info.run_id, "client_metric", 3.0, step=5)
@@ -320,7 +320,8 @@ def test_mlflow_fluent_client_and_nested_runs(repo: Repo) -> None:
     program(repo, MLFLOW_PROGRAM)
     ignore(repo, "mlruns/")
 
-    proc, run = exec_run(repo, sys.executable, "train.py", env=mlflow_env(repo))
+    proc = repo.run("exec", sys.executable, "train.py", env=mlflow_env(repo), timeout=120)
+    run, [child] = family(repo)
 
     assert run["status"] == "ok", proc.stderr.decode()[-2000:]
     assert run["params"] == {
@@ -337,6 +338,9 @@ def test_mlflow_fluent_client_and_nested_runs(repo: Repo) -> None:
     # "val rmse" printed and val/rmse logged are one series
     assert set(run["series"]) == {"val/rmse", "r2", "mae", "client_metric"}
     assert SECRET not in repo.cli("show", run["id"], "--json").stdout
+    # the nested run is a child run with its own values
+    assert child["name"] == "trial" and child["params"] == {"alpha": 99}
+    assert child["series"] == {"r2": [[0, -1.0]]}
 
 
 @needs("mlflow")
@@ -352,7 +356,7 @@ def test_one_mlflow_run_per_config_is_a_child_run_each(repo: Repo) -> None:
                 mlflow.log_params({"alpha": alpha, "solver": "saga"})
                 for epoch in range(2):
                     mlflow.log_metric("rmse", alpha + epoch, step=epoch)
-                with mlflow.start_run(nested=True):  # a nested child: not the run's values
+                with mlflow.start_run(run_name="inner", nested=True):  # a child of its own
                     mlflow.log_metric("rmse", -1.0)
         with mlflow.start_run(run_name="broken"):
             mlflow.log_param("alpha", 9)
@@ -363,17 +367,60 @@ def test_one_mlflow_run_per_config_is_a_child_run_each(repo: Repo) -> None:
 
     proc = repo.run("exec", sys.executable, "train.py", env=mlflow_env(repo), timeout=120)
 
-    assert b"with 3 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
+    assert b"with 5 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
     parent, children = family(repo)
     assert parent["params"] == {}  # "solver" is not the failed run's
     assert not parent["series"]
-    assert [child["name"] for child in children] == ["alpha-0.1", "alpha-0.5", "broken"]
-    assert [child["status"] for child in children] == ["ok", "ok", "failed"]
+    names = ["alpha-0.1", "inner", "alpha-0.5", "inner", "broken"]
+    assert [child["name"] for child in children] == names
+    assert [child["status"] for child in children] == ["ok", "ok", "ok", "ok", "failed"]
     assert children[0]["params"] == {"alpha": 0.1, "solver": "saga"}
     assert series(children[0], "rmse") == [[0, 0.1], [1, 1.1]]
-    assert series(children[1], "rmse") == [[0, 0.5], [1, 1.5]]
-    assert children[2]["params"] == {"alpha": 9} and not children[2]["series"]
+    assert series(children[2], "rmse") == [[0, 0.5], [1, 1.5]]
+    assert series(children[1], "rmse") == series(children[3], "rmse") == [[0, -1.0]]
+    assert children[4]["params"] == {"alpha": 9} and not children[4]["series"]
     assert all(child["trial"]["tracker"] == "mlflow" for child in children)
+
+
+@needs("mlflow")
+def test_nested_mlflow_runs_of_a_search_are_child_runs_and_the_parent_keeps_its_own(
+    repo: Repo,
+) -> None:
+    # The usual hyperparameter search: a parent run, a nested run per candidate. The nested
+    # runs' values were dropped; each is now a child run, the parent's values the run's own.
+    program(
+        repo,
+        """\
+        import mlflow
+
+        mlflow.set_experiment("search")
+        with mlflow.start_run(run_name="search"):
+            mlflow.log_params({"model": "ridge", "folds": 3})
+            best = None
+            for alpha in (0.1, 1.0, 10.0):
+                with mlflow.start_run(run_name=f"alpha={alpha}", nested=True):
+                    mlflow.log_param("alpha", alpha)
+                    for fold in range(3):
+                        mlflow.log_metric("rmse", alpha / 10 + fold, step=fold)
+                    score = alpha / 10
+                    mlflow.log_metric("score", score)
+                best = score if best is None else min(best, score)
+            mlflow.log_metric("best_score", best)
+        """,
+    )
+    ignore(repo, "mlruns/")
+
+    proc = repo.run("exec", sys.executable, "train.py", env=mlflow_env(repo), timeout=120)
+
+    assert b"with 3 child runs" in proc.stderr, proc.stderr.decode()[-2000:]
+    parent, children = family(repo)
+    assert parent["params"] == {"model": "ridge", "folds": 3}
+    assert parent["series"] == {"best_score": [[0, 0.01]]}
+    assert [child["name"] for child in children] == ["alpha=0.1", "alpha=1.0", "alpha=10.0"]
+    assert [child["params"] for child in children] == [{"alpha": a} for a in (0.1, 1.0, 10.0)]
+    assert series(children[1], "rmse") == [[0, 0.1], [1, 1.1], [2, 2.1]]
+    assert [series(child, "score") for child in children] == [[[0, 0.01]], [[0, 0.1]], [[0, 1.0]]]
+    assert all(child["status"] == "ok" for child in children)
 
 
 @needs("mlflow", "sklearn")

@@ -337,6 +337,68 @@ def test_a_tqdm_bar_counts_once_as_its_loop_ended(repo: Repo) -> None:
     assert set(series) == {"loss", "acc", "val_loss", "ppl"}
 
 
+# A batch bar closed with leave=False in a plain epoch loop (no outer bar): tqdm erases it
+# with "\r" and blanks on the same line, and tqdm.write erases it too, then draws it again.
+TQDM_ERASED = """\
+import sys
+from tqdm import tqdm
+
+for epoch in range(3):
+    bar = tqdm(range(40), desc="train", leave=False)
+    for i in bar:
+        bar.set_postfix(loss=round(1.0 / (1 + epoch * 40 + i), 4))
+        if i == 20:
+            tqdm.write(f"batch {i}: halfway")
+    if sys.argv[1] == "print":
+        print(f"finished epoch {epoch}")
+"""
+
+
+@pytest.mark.parametrize("between", ["print", "nothing"])
+def test_a_tqdm_bar_closed_with_leave_false_counts_its_last_redraw(
+    repo: Repo, between: str
+) -> None:
+    # Nothing was recorded: the erased bar left only blanks (and, without a print, the whole
+    # output was one line); tqdm.write's erasure in mid-loop must not add a point.
+    pytest.importorskip("tqdm", reason="tqdm is not installed")
+    repo.write("train.py", TQDM_ERASED)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py", between)
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    assert series == {"train_loss": [[0, 0.025], [1, 0.0125], [2, 0.0083]]}
+
+
+# tqdm.write inside nested bars: tqdm clears both bars, prints, and draws both again, the
+# outer one as a line of its own.
+TQDM_NESTED_WRITE = """\
+from tqdm import tqdm
+
+outer = tqdm(range(3), desc="epochs", leave=True)
+for epoch in outer:
+    bar = tqdm(range(40), leave=False, desc="train")
+    for i in bar:
+        bar.set_postfix(loss=round(1.0 / (1 + epoch * 40 + i), 4))
+        if i % 15 == 0:
+            tqdm.write(f"epoch {epoch} batch {i}")
+    outer.set_postfix(val_acc=round(0.5 + epoch / 10, 2))
+"""
+
+
+def test_tqdm_write_inside_nested_bars_adds_no_point(repo: Repo) -> None:
+    # Each tqdm.write gave a point of the inner bar and one of the outer bar (12 and 9
+    # points for 3 epochs): its redraw of the outer bar read as the end of both loops.
+    pytest.importorskip("tqdm", reason="tqdm is not installed")
+    repo.write("train.py", TQDM_NESTED_WRITE)
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    assert show(repo)["series"] == {
+        "train_loss": [[0, 0.025], [1, 0.0125], [2, 0.0083]],
+        "val_acc": [[0, 0.5], [1, 0.6], [2, 0.7]],
+    }
+
+
 EVAL_CALLBACK = """\
 def table(rows):
     print("-" * 40)

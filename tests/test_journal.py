@@ -194,6 +194,50 @@ def test_what_a_dead_journal_knew_is_recorded(repo: Repo) -> None:
     assert run["duration_s"] >= 9
 
 
+def test_a_dead_journals_tracker_runs_are_recovered_as_child_runs(repo: Repo) -> None:
+    # The metrics file held an MLflow search (a parent run, two nested runs) as the
+    # in-process capture writes it: the recovered run kept only the parent's values and the
+    # children were lost.
+    folder = write_journal(repo, rid(7))
+    lines: list[dict[str, Any]] = [
+        {"_runledger": "tracker_run", "tracker_run": "mlflow:1", "at": "2026-01-02T10:00:00Z"},
+        {"_runledger": "params", "source": "mlflow", "params": {"model": "ridge"},
+         "_tracker_run": "mlflow:1"},
+    ]  # fmt: skip
+    for number, alpha in ((2, 0.1), (3, 1.0)):
+        tag = f"mlflow:{number}"
+        lines += [
+            {"_runledger": "tracker_run", "tracker_run": tag, "name": f"alpha={alpha}",
+             "parent": "abc", "at": "2026-01-02T10:00:01Z"},
+            {"_runledger": "params", "source": "mlflow", "params": {"alpha": alpha},
+             "_tracker_run": tag},
+            {"_runledger": "metrics", "_source": "mlflow", "step": 0, "rmse": alpha,
+             "_tracker_run": tag},
+            {"_runledger": "tracker_run", "tracker_run": tag, "ended": "2026-01-02T10:00:02Z",
+             "exit_code": 0},
+        ]  # fmt: skip
+    lines.append(
+        {"_runledger": "metrics", "_source": "mlflow", "best": 0.1, "_tracker_run": "mlflow:1"}
+    )
+    with open(folder / "metrics.jsonl", "a") as file:
+        file.writelines(json.dumps(line) + "\n" for line in lines)
+
+    result = repo.cli("ls", "--json")
+    assert f"recovered run {rid(7)[:10]} as interrupted" in result.stderr
+    [run] = [run for run in result.json() if run["parent"] is None]
+    assert run["params"] == {"lr": 0.1, "api_key": "***", "seed": 3, "model": "ridge"}
+    assert run["metrics"] == {"loss": 0.25, "acc": 0.75, "best": 0.1}
+    children = repo.cli("ls", "--children", rid(7), "--json").json()
+    shown = sorted(
+        (repo.cli("show", child["id"], "--json").json() for child in children),
+        key=lambda child: child["trial"]["run"],
+    )
+    assert [child["name"] for child in shown] == ["alpha=0.1", "alpha=1.0"]
+    assert [child["params"]["alpha"] for child in shown] == [0.1, 1.0]
+    assert [child["series"]["rmse"] for child in shown] == [[[0, 0.1]], [[0, 1.0]]]
+    assert [child["status"] for child in shown] == ["ok", "ok"]
+
+
 def test_killed_after_the_command_ended_keeps_its_result(repo: Repo) -> None:
     ended = time.time() - 5
     final = {

@@ -214,6 +214,40 @@ def test_tqdm_progress_bar_then_metric_line() -> None:
     assert _feed_whole(output) == {"loss": MetricSeries([0], [0.25])}
 
 
+def _tqdm_redraws(desc: str, losses: list[float], total: int) -> str:
+    return "".join(
+        f"\r{desc}: {100 * n // total:3d}%|{'#' * (10 * n // total):10s}| {n}/{total} "
+        f"[00:00<00:00, 9.1it/s, loss={loss}]"
+        for n, loss in enumerate(losses, 1)
+    )
+
+
+def test_a_bar_erased_with_an_escape_counts_its_last_redraw_and_erased_prose_does_not() -> None:
+    # rich-style "\x1b[2K" erases as tqdm's blanks do (leave=False); erased prose and a
+    # metric line erased before it was ended are what the terminal no longer shows.
+    output = (
+        _tqdm_redraws("Epoch 1", [0.5, 0.4], 2)
+        + "\r\x1b[2K"
+        + _tqdm_redraws("Epoch 2", [0.3, 0.2], 2)
+        + "\r\x1b[2K\rloading... loss=9\r      \rdone\n"
+    ).encode()
+    assert _feed_whole(output) == {"loss": MetricSeries([1, 2], [0.4, 0.2])}
+
+
+def test_pytorch_ignites_progress_bar_counts_its_last_redraw_kept_or_erased() -> None:
+    # ignite's ProgressBar draws "{desc}[{n}/{total}] {pct}%|{bar}{, postfix} [{elapsed}<..]",
+    # its postfix before the times: it was no bar. persist=False (its default) erases it.
+    def bar(epoch: int, done: int, loss: float) -> str:
+        percent = f"{100 * done // 3:3d}%|{'#' * done:3s}"
+        return f"\rEpoch [{epoch}/2]: [{done}/3] {percent}, loss={loss} [00:01<00:00]"
+
+    kept = bar(1, 1, 2.5) + bar(1, 3, 2.3) + "\n" + bar(2, 1, 2.2) + bar(2, 3, 2.1) + "\n"
+    erased = bar(1, 1, 2.5) + bar(1, 3, 2.3) + "\r" + " " * 50 + "\r"
+    erased += bar(2, 1, 2.2) + bar(2, 3, 2.1) + "\r" + " " * 50 + "\rdone\n"
+    for output in (kept, erased):
+        assert _feed_whole(output.encode()) == {"loss": MetricSeries([1, 2], [2.3, 2.1])}
+
+
 def test_text_overwritten_by_a_carriage_return_is_not_read() -> None:
     series = _feed_whole(b"loss=0.5\r 10%|#         |\nacc=0.5\r\nstep=3 acc=0.6\r\r\n")
     assert series == {"acc": MetricSeries([0, 3], [0.5, 0.6])}

@@ -89,8 +89,8 @@ def test_the_corpus_as_a_program_prints_it_gives_each_metric_its_series() -> Non
     assert series["eval_logloss"].values == [0.22646]
     assert series["test_accuracy"].values == [89.0, 0.8999]
     assert "seed" not in series and "learning_rate" in series  # from the HF dict only
-    # pipe tables and timm's "LR:", not "Learning rate: 0.001"
-    assert series["lr"].values == [10.0, 0.01, 0.005, 0.0003]
+    # pipe tables, timm's "LR:" and "iter 100 loss 2.31 lr 0.0003", not "Learning rate: 0.001"
+    assert series["lr"].values == [10.0, 0.01, 0.005, 0.0003, 0.0003]
     # imagenet's per-batch values (not their running averages), its validation summary
     assert series["acc1"].values == [0.0, 1.17] and series["val_acc1"].values == [1.02]
 

@@ -13,7 +13,9 @@ What is recorded:
 - otherwise what the journal knew: the masked command, times, the result if the command had
   ended (else status ``interrupted`` with no exit code), metrics from the metrics file and
   from the journal's copy of the output, params from the command line, ``-p`` and
-  ``log_params``. CONTRACT.md allows three statuses, so a run whose end nobody saw is
+  ``log_params``, and its child runs as far as the metrics file tells them: one per trial of
+  an in-process Optuna study, one per run of a tracker that ran several (wandb, MLflow's
+  nested runs). CONTRACT.md allows three statuses, so a run whose end nobody saw is
   ``interrupted``, and ``recovered.reason`` in run.toml says what happened.
 """
 
@@ -28,7 +30,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runledger import ids
 from runledger.errors import CorruptRecordError, RunledgerError
@@ -43,6 +45,9 @@ from runledger.redact import Redactor, strip_url_credentials, usable_patterns
 from runledger.store import git
 from runledger.store.facts import now_iso
 from runledger.store.ledger import Ledger
+
+if TYPE_CHECKING:
+    from runledger.recording.children import ChildSpec
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
 READ_CHUNK = 1024 * 1024
@@ -64,7 +69,7 @@ def recover(repo: git.Repo, folders: list[Path]) -> None:
     )
     for folder in folders:
         try:
-            run = _run_of(repo, folder, config, redactor)
+            run, specs = _run_of(repo, folder, config, redactor)
         except _Skip:
             continue
         except Exception as exc:  # noqa: BLE001 - one bad journal must not stop the others
@@ -75,7 +80,13 @@ def recover(repo: git.Repo, folders: list[Path]) -> None:
                 )
             continue
         try:
-            ledger.write(run, ident, int(time.time()))
+            if specs:
+                from runledger.recording.children import build_children
+
+                children = build_children(run, specs)
+                ledger.write_family(run, children, ident, int(time.time()), with_parent=True)
+            else:
+                ledger.write(run, ident, int(time.time()))
         except git.RefExistsError:
             pass  # recorded already: by its own runledger just before it died, or by another
         except (RunledgerError, OSError) as exc:  # kept for the next command to try again
@@ -93,7 +104,10 @@ def recover(repo: git.Repo, folders: list[Path]) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _run_of(repo: git.Repo, folder: Path, config: git.RepoConfig, redactor: Redactor) -> Run:
+def _run_of(
+    repo: git.Repo, folder: Path, config: git.RepoConfig, redactor: Redactor
+) -> tuple[Run, list[ChildSpec]]:
+    """The run of a journal, and its children when the journal is all there is of it."""
     facts = journal.read_journal(folder)
     if facts is None:
         raise _Skip()
@@ -107,13 +121,14 @@ def _run_of(repo: git.Repo, folder: Path, config: git.RepoConfig, redactor: Reda
         raise _Skip()  # runledger died but its command still runs: record it once it ends
     now = now_iso(time.time())
     saved = _saved_run(folder)
+    specs: list[ChildSpec] = []
     if saved is not None:
         run = replace(saved, recovered={"reason": _reason(facts), "at": now})
     else:
-        run = _run_from_journal(folder, facts, config, redactor, now)
+        run, specs = _journal_run(folder, facts, config, redactor, now)
     if not git.object_exists(repo, run.git.commit):
         raise ValueError(f"its code commit {run.git.commit} is no longer in the repository")
-    return run
+    return run, specs
 
 
 def _reason(facts: Mapping[str, Any]) -> str:
@@ -170,6 +185,19 @@ def _run_from_journal(
     redactor: Redactor,
     now: str,
 ) -> Run:
+    """The run as its journal knows it (``watch`` reads a run in progress so)."""
+    return _journal_run(folder, facts, config, redactor, now, with_children=False)[0]
+
+
+def _journal_run(
+    folder: Path,
+    facts: Mapping[str, Any],
+    config: git.RepoConfig,
+    redactor: Redactor,
+    now: str,
+    *,
+    with_children: bool = True,
+) -> tuple[Run, list[ChildSpec]]:
     run_id, commit = _text(facts, "id"), _text(facts, "commit")
     if not run_id or not ids.is_run_id_prefix(run_id) or len(run_id) != ids.ID_LENGTH:
         raise ValueError("its journal has no valid run id")
@@ -216,7 +244,7 @@ def _run_from_journal(
     name, note = _text(facts, "name"), _text(facts, "note")
     # what the program reported about itself ([used], [torch]) survives a lost runledger
     reported = redactor.mask_environment(environment_facts(collector.facts))
-    return Run(
+    run = Run(
         id=run_id,
         name=redactor.mask_text(name) if name else None,
         status=status,
@@ -252,6 +280,19 @@ def _run_from_journal(
         log=redactor.mask_bytes(log.content()),
         environment=reported or None,
     )
+    return run, _child_specs(collector, status, redactor) if with_children else []
+
+
+def _child_specs(collector: MetricsCollector, status: str, redactor: Redactor) -> list[ChildSpec]:
+    """The children the metrics file tells of, as :func:`recorder.child_specs` finds them
+    (a Hydra multirun's jobs are not: they are read from its files, not the journal)."""
+    from runledger.recording import children
+
+    specs = children.specs_from_trial_lines(collector.records)
+    tracker_specs = children.specs_from_tracker_runs(collector.tracker_runs(), status)
+    if specs:
+        specs, tracker_specs = children.with_tracker_runs(specs, tracker_specs)
+    return [children.masked(spec, redactor) for spec in [*specs, *tracker_specs]]
 
 
 def _heartbeat(folder: Path) -> float:

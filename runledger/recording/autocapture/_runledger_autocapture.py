@@ -892,7 +892,9 @@ def _patch_xgboost(_name: str, module: Any) -> None:
     def make_cv(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             _safely("xgboost", lambda: _report_cv_params("xgboost", original, args, kwargs))
-            if len(args) <= 3:  # the rest is keyword-only
+            # callbacks is far down cv's positional parameters (after nfold, stratified,
+            # folds, ...): a call giving it positionally is left as it is
+            if len(args) <= 4 and isinstance(kwargs.get("callbacks"), (list, tuple, type(None))):
                 callbacks = list(kwargs.get("callbacks") or [])
                 callbacks.append(RunledgerCallback())
                 kwargs["callbacks"] = callbacks
@@ -937,13 +939,17 @@ def _report_cv_params(source: str, original: Any, args: Any, kwargs: Any) -> Non
     chosen = _booster_params(original, args, kwargs)
     if chosen is None:
         return
-    if kwargs.get("folds") is None and len(args) <= 3:  # else given positionally: left out
-        nfold = kwargs.get("nfold")
-        if nfold is None:
-            import inspect
+    import inspect
 
-            nfold = inspect.signature(original).parameters["nfold"].default
-        if isinstance(nfold, int):
+    try:
+        signature = inspect.signature(original)
+        given = signature.bind_partial(*args, **kwargs).arguments
+    except (TypeError, ValueError):  # a call cv itself will refuse: no nfold to tell
+        given = None
+    if given is not None and given.get("folds") is None:
+        default = signature.parameters.get("nfold")
+        nfold = given.get("nfold", None if default is None else default.default)
+        if isinstance(nfold, int) and not isinstance(nfold, bool):
             chosen.setdefault("nfold", nfold)
     report_params(source, chosen)
 
@@ -1305,12 +1311,15 @@ def _dotted(values: Any, prefix: str = "", depth: int = 0) -> dict[str, Any]:
     return flat
 
 
-def _tracker_run_began(tag: str, name: Any, run_id: Any) -> str:
+def _tracker_run_began(tag: str, name: Any, run_id: Any, parent: Any = None) -> str:
+    """``parent``: the tracker's id of the run this one is nested in (MLflow's nested runs)."""
     record: dict[str, Any] = {"_runledger": "tracker_run", "tracker_run": tag, "at": _now()}
     if isinstance(name, str) and name:
         record["name"] = name[:200]
     if isinstance(run_id, str) and run_id:
         record["id"] = run_id[:200]
+    if isinstance(parent, str) and parent:
+        record["parent"] = parent[:200]
     if _is_rank_zero():
         _write(record)
     return tag
@@ -1597,7 +1606,8 @@ def _report_wandb_summary(values: Any) -> None:
 
 
 # run_id -> its tag; the nested child runs' ids; run_id -> its params so far.
-_mlflow: dict[str, Any] = {"runs": {}, "children": set(), "params": {}, "ended": set()}
+# children: a nested run's id -> its parent's (``start_run(nested=True)``)
+_mlflow: dict[str, Any] = {"runs": {}, "children": {}, "params": {}, "ended": set()}
 _signatures: dict[Any, Any] = {}
 
 
@@ -1674,9 +1684,10 @@ def _report_mlflow(name: str, client: Any, original: Any, args: Any, kwargs: Any
 
 
 def _mlflow_tag(run_id: Any) -> str | None:
-    """The tag of the tracker run ``run_id`` (numbered as first logged to), None for a nested
-    child run (a trial of a search the program logs itself)."""
-    if run_id is None or run_id in _mlflow["children"]:
+    """The tag of the tracker run ``run_id`` (numbered as first logged to); a nested run's
+    (``start_run(nested=True)``, a trial of a search the program logs itself) names its
+    parent's id, so that it is a child run and its parent keeps its own values."""
+    if run_id is None:
         return None
     runs = _mlflow["runs"]
     tag = runs.get(run_id)
@@ -1686,7 +1697,8 @@ def _mlflow_tag(run_id: Any) -> str | None:
         if active is not None and active.info.run_id == run_id:
             name = getattr(active.info, "run_name", None)
         tag = _tracker_tag("mlflow", len(runs) + 1)
-        runs[run_id] = _tracker_run_began(tag, name, run_id)
+        parent = _mlflow["children"].get(run_id)
+        runs[run_id] = _tracker_run_began(tag, name, run_id, parent)
     return str(tag)
 
 
@@ -1727,7 +1739,7 @@ def _mlflow_make_create_run(original: Any) -> Any:
 def _note_mlflow_child(original: Any, client: Any, args: Any, kwargs: Any, run: Any) -> None:
     tags = _bound(original, (client, *args), kwargs).get("tags")
     if isinstance(tags, dict) and tags.get(_PARENT_RUN_TAG):
-        _mlflow["children"].add(run.info.run_id)
+        _mlflow["children"][run.info.run_id] = str(tags[_PARENT_RUN_TAG])
 
 
 def _from_text(text: Any) -> Any:

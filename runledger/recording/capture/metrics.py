@@ -103,6 +103,7 @@ from runledger.recording.capture.output_formats import (
 Step = int | float
 
 MAX_LINE_BYTES: Final = 64 * 1024
+MAX_BAR_STATES: Final = 16  # tqdm bars remembered per stream (their last draw)
 # Params lines (a whole config) can be far longer than any metric line.
 MAX_FILE_LINE_BYTES: Final = 16 * 1024 * 1024
 # Per metric and source: 3.2 MB of memory and a few MB of metrics.toml at most.
@@ -409,26 +410,53 @@ def _as_float(value: Step) -> float:
 # --- a stream of bytes into lines -----------------------------------------------------------
 
 
+class _ErasedLine(bytes):
+    """Text the program drew and then erased before ending its line: blanks written over it
+    (``\\r`` and spaces, as a tqdm bar with ``leave=False`` closes, or as ``tqdm.write``
+    clears the bar to print above it) or an erase-line escape (``\\x1b[2K``).
+
+    ``first``: the first text drawn since the line began or was last erased (a bar's first
+    draw: a new bar's, or the same bar's redraw after ``tqdm.write``). An empty one is blanks
+    over nothing, or over a row the cursor left (a bar drawn below another ends with a
+    cursor-up): a clear, as ``tqdm.write`` clears every bar before it prints."""
+
+    first: bytes = b""
+
+
+# Blanks or ANSI erase-line escapes, with cursor moves or not: the segment erases the line
+# (cursor moves alone do not).
+_ERASING_RE: Final = compile_later(rb"(?:[ \t]|\x1b\[[0-9;]*[ABCDGKJ])*")
+_ERASES_RE: Final = compile_later(rb"[ \t]|\x1b\[[0-9;]*[KJ]")
+_CURSOR_UP_BYTES: Final = b"\x1b[A"
+
+
 class _LineSplitter:
     """Cuts a byte stream into lines, keeping of each only the text after its last ``\\r``.
 
     Works segment by segment (between ``\\r`` and ``\\n``), so memory stays bounded by
     ``max_bytes`` even when a progress bar redraws for hours without a newline. A segment
     longer than ``max_bytes`` is dropped, and with it the line if it is the visible text.
+    With ``erased``, text erased by a later segment of blanks (:class:`_ErasedLine`) is
+    given as a line of its own: a tqdm bar closed with ``leave=False`` shows nothing at the
+    end, but its last redraw held the loop's metrics.
     """
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, *, erased: bool = False) -> None:
         self._max_bytes = max_bytes
+        self._erased = erased
         self._segment = bytearray()
         self._segment_too_long = False
         self._visible: bytes | None = None  # last non-empty segment; b"" when too long
+        self._first: bytes | None = None  # the first one since the line began or was erased
 
     def feed(self, data: bytes) -> list[bytes]:
         lines: list[bytes] = []
         start = 0
         for match in _LINE_END_RE.finditer(data):
             self._extend_segment(data[start : match.start()])
-            self._end_segment()
+            erased = self._end_segment()
+            if erased is not None:
+                lines.append(erased)
             if match.group() == b"\n":
                 lines.extend(self._end_line())
             start = match.end()
@@ -437,8 +465,8 @@ class _LineSplitter:
 
     def flush(self) -> list[bytes]:
         """The unfinished last line, as if a newline had come."""
-        self._end_segment()
-        return self._end_line()
+        erased = self._end_segment()
+        return ([erased] if erased is not None else []) + self._end_line()
 
     def _extend_segment(self, data: bytes) -> None:
         if self._segment_too_long or not data:
@@ -449,16 +477,35 @@ class _LineSplitter:
             return
         self._segment += data
 
-    def _end_segment(self) -> None:
+    def _end_segment(self) -> _ErasedLine | None:
+        """Ends a segment; returns the text it erased, when it is blanks over text."""
+        erased = None
         if self._segment_too_long:
             self._visible = b""
         elif self._segment:
-            self._visible = bytes(self._segment)
+            visible = self._visible
+            segment = self._segment
+            if self._erased and _ERASING_RE.fullmatch(segment) and _ERASES_RE.search(segment):
+                if (
+                    visible
+                    and not _ERASING_RE.fullmatch(visible)
+                    and not visible.endswith(_CURSOR_UP_BYTES)
+                ):
+                    erased = _ErasedLine(visible)
+                    erased.first = self._first or b""
+                else:
+                    erased = _ErasedLine(b"")
+                self._visible = self._first = None
+            else:
+                self._visible = bytes(segment)
+                if self._first is None and self._erased:
+                    self._first = self._visible
         self._segment.clear()
         self._segment_too_long = False
+        return erased
 
     def _end_line(self) -> list[bytes]:
-        visible, self._visible = self._visible, None
+        visible, self._visible, self._first = self._visible, None, None
         return [visible] if visible else []
 
 
@@ -653,7 +700,7 @@ class MetricsCollector:
         # restart every epoch (None: not known yet, the lines are held), the last (epoch,
         # step) seen, the largest step (an epoch's size when no total is printed): _hold.
         self._restarts: bool | None = None
-        self._held: list[tuple[str, str]] | None = None
+        self._held: list[tuple[str, str, bytes | None]] | None = None
         self._last_counted: tuple[int, int] | None = None
         self._counter_size = 0
         self._held_size = 0
@@ -668,6 +715,9 @@ class MetricsCollector:
         self._evaluated: dict[str, float] = {}
         # The last redraw of each stream's positioned tqdm bar (_add_tqdm_bar).
         self._held_tqdm: dict[str, _HeldTqdm] = {}
+        # Each stream's bars as last drawn, by description; the streams just cleared.
+        self._bar_states: dict[str, dict[str, tuple[float, dict[str, float]]]] = {}
+        self._cleared: set[str] = set()
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, int] = {}
         # Streams inside a logger table (SB3's): the table read so far.
@@ -712,24 +762,32 @@ class MetricsCollector:
         with self._lock:
             report = copy.deepcopy(self._inprocess)
             for tracker, tags in self._tracker_tags_locked().items():
-                if len(tags) > 1 and tracker in report.params:
-                    shared = _shared_params([report.tracker_params.get(tag, {}) for tag in tags])
-                    del report.params[tracker]
-                    if shared:
-                        report.params[tracker] = shared
+                own = self._own_tracker_run(tags)
+                if tracker not in report.params or (len(tags) == 1 and own is not None):
+                    continue
+                if own is not None:  # a parent run with nested ones: the parent's params
+                    kept = report.tracker_params.get(own, {})
+                else:
+                    kept = _shared_params([report.tracker_params.get(tag, {}) for tag in tags])
+                del report.params[tracker]
+                if kept:
+                    report.params[tracker] = kept
             return report
 
     def tracker_runs(self) -> list[TrackerRun]:
         """The runs of each tracker that ran two or more in the process (one per fold or per
         config of a loop), in the order they began: each with its own params and series. A
-        tracker's only run is not among them: its values are the run's own."""
+        tracker's only run is not among them: its values are the run's own; nor is the only
+        run that others are nested in (MLflow's ``start_run(nested=True)`` in a parent run,
+        as a hyperparameter search logs its trials): the nested ones are."""
         with self._lock:
             report = self._inprocess
             found: list[TrackerRun] = []
             for tags in self._tracker_tags_locked().values():
-                if len(tags) < 2:
-                    continue
+                own = self._own_tracker_run(tags)
                 for tag in tags:
+                    if tag == own:
+                        continue
                     stores = self._tracker_stores.get(tag, {})
                     found.append(
                         TrackerRun(
@@ -740,6 +798,14 @@ class MetricsCollector:
                         )
                     )
             return found
+
+    def _own_tracker_run(self, tags: list[str]) -> str | None:
+        """Of a tracker's runs, the one whose values are the run's own: its only run, or its
+        only run not nested in another (the parent of nested runs); None when there are two
+        or more of those (each is then a child run)."""
+        facts = self._inprocess.tracker_runs
+        top = [tag for tag in tags if "parent" not in facts.get(tag, {})]
+        return top[0] if len(top) == 1 else None
 
     def _tracker_tags_locked(self) -> dict[str, list[str]]:
         """Tracker -> its runs' tags, in the order they were first named."""
@@ -758,16 +824,19 @@ class MetricsCollector:
             return self._explicit
         view = dict(self._explicit)
         for tags in self._tracker_tags_locked().values():
-            if len(tags) != 1:
+            own = self._own_tracker_run(tags)
+            if own is None:
                 continue
-            for name, store in self._tracker_stores.get(tags[0], {}).items():
+            for name, store in self._tracker_stores.get(own, {}).items():
                 view[name] = store if name not in view else _merged(view[name], store)
         return view
 
     def feed_output(self, data: bytes, stream: str = "stdout") -> None:
         """Read metric lines from a chunk of the command's output, cut anywhere."""
         with self._lock:
-            splitter = self._splitters.setdefault(stream, _LineSplitter(MAX_LINE_BYTES))
+            splitter = self._splitters.get(stream)
+            if splitter is None:
+                splitter = self._splitters[stream] = _LineSplitter(MAX_LINE_BYTES, erased=True)
             self._add_output_lines(splitter.feed(data), stream)
 
     def flush_output(self) -> None:
@@ -868,12 +937,16 @@ class MetricsCollector:
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
             text = line.decode("utf-8", errors="replace")
+            first = line.first if isinstance(line, _ErasedLine) else None
             if self._held is not None:
-                self._hold(text, stream)
+                self._hold(text, stream, first)
             else:
-                self._add_output_line(text, stream)
+                self._add_output_line(text, stream, first)
 
-    def _add_output_line(self, text: str, stream: str) -> None:
+    def _add_output_line(self, text: str, stream: str, erased: bytes | None = None) -> None:
+        if erased is not None:
+            self._add_erased_line(text, erased, stream)
+            return
         if (
             self._in_listing(text, stream)
             or self._in_table(text, stream)
@@ -918,7 +991,35 @@ class MetricsCollector:
         self._context_steps[stream] = self._latest_context = parsed.step
         self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
 
-    def _hold(self, text: str, stream: str) -> None:
+    def _add_erased_line(self, text: str, first: bytes, stream: str) -> None:
+        """Text the program erased (:class:`_ErasedLine`): only a tqdm bar counts, as its loop
+        ended when it closed with ``leave=False``. It is held as a nested bar's redraw is
+        (:meth:`_add_tqdm_bar`), since ``tqdm.write`` erases the bar too and then draws it
+        again: the same bar drawn again (its first draw after the erasure shows what the
+        erased one showed) replaces it; another bar adds it."""
+        shown = _shown_text(text)
+        if not shown:  # a clear: the bars drawn again next are no new draws (tqdm.write)
+            self._cleared.add(stream)
+            return
+        bar = None if "|" not in shown and "/s" not in shown else tqdm_bar(shown)
+        if bar is None:
+            return
+        held = self._held_tqdm.get(stream)
+        if held is not None and held.erased and not self._draws_again(held, first):
+            self._add_held_tqdm(stream)
+        self._add_tqdm_bar(bar, True, stream, erased=True)
+
+    @staticmethod
+    def _draws_again(held: _HeldTqdm, first: bytes) -> bool:
+        """Whether ``first`` (a bar's first draw after ``held`` was erased) is that bar drawn
+        again, as after ``tqdm.write``, not a new bar (whose first draw shows no postfix)."""
+        shown = _shown_text(first.decode("utf-8", errors="replace"))
+        bar = None if not shown else tqdm_bar(shown)
+        if bar is None or bar.shaped is None or bar.desc != held.desc:
+            return False
+        return {name: _as_float(value) for name, value in bar.shaped.values.items()} == held.values
+
+    def _hold(self, text: str, stream: str, erased: bytes | None = None) -> None:
         """Keep an output line until the stream shows whether the step counter printed with
         the epoch restarts every epoch (``Epoch [2/5], Step [100/600]`` after ``Epoch [1/5],
         Step [600/600]``) or goes on (``Step [700/3000]``); then every held line is read in
@@ -928,7 +1029,7 @@ class MetricsCollector:
         held = self._held
         if held is None:
             return
-        held.append((text, stream))
+        held.append((text, stream, erased))
         parsed = parse_metric_line(text, self._patterns)
         if parsed is not None and parsed.counted is not None and parsed.step is not None:
             epoch, done, total = parsed.counted
@@ -947,8 +1048,8 @@ class MetricsCollector:
     def _release(self) -> None:
         held, self._held = self._held or [], None
         self._counter_size = max(self._counter_size, self._held_size)
-        for text, stream in held:
-            self._add_output_line(text, stream)
+        for text, stream, erased in held:
+            self._add_output_line(text, stream, erased)
 
     def _add_counted(
         self, values: Mapping[str, float], counted: tuple[int, int, int], stream: str
@@ -1040,13 +1141,17 @@ class MetricsCollector:
                 continue  # the finished bar drawn again after a callback's print
             self._add_locked({name: value}, position, OUTPUT_SOURCE)
 
-    def _add_tqdm_bar(self, bar: TqdmBar, redraw: bool, stream: str) -> None:
+    def _add_tqdm_bar(
+        self, bar: TqdmBar, redraw: bool, stream: str, *, erased: bool = False
+    ) -> None:
         """A tqdm bar counts once, as its loop ended: the line it was left on when it closed.
         A bar drawn at a position below another (nested bars: ``position=1``, or a bar
         opened inside another's loop) ends each redraw with a newline and a cursor-up: such
         a redraw is held, replaced by the next redraw of the same bar, and added when
         another bar is drawn on the stream, the same bar counts from lower again (its next
         loop), or the output ends. A bar showing no metric counts nothing."""
+        if self._redrawn_after_clear(bar, stream):
+            return
         held = self._held_tqdm.get(stream)
         if held is not None and (held.desc != bar.desc or bar.done < held.done):
             self._add_held_tqdm(stream)
@@ -1060,11 +1165,28 @@ class MetricsCollector:
             self._context_steps[stream] = self._latest_context = step
         context = step if step is not None else self._context_steps.get(stream)
         if redraw:
-            self._held_tqdm[stream] = _HeldTqdm(bar.desc, bar.done, values, step, context)
+            self._held_tqdm[stream] = _HeldTqdm(bar.desc, bar.done, values, step, context, erased)
         elif step is not None:
             self._add_locked(values, step, OUTPUT_SOURCE)
         else:
             self._add_stepless(values, stream)
+
+    def _redrawn_after_clear(self, bar: TqdmBar, stream: str) -> bool:
+        """Whether ``bar`` is a bar drawn again as it was, after a clear: ``tqdm.write`` with
+        nested bars clears them all, prints, and draws each again, the outer one as a line of
+        its own. That is no end of its loop, nor of the inner bar's."""
+        values = {} if bar.shaped is None else bar.shaped.values
+        state = (bar.done, {name: _as_float(value) for name, value in values.items()})
+        states = self._bar_states.setdefault(stream, {})
+        if stream in self._cleared:
+            if states.get(bar.desc) == state:
+                return True
+            self._cleared.discard(stream)
+        states.pop(bar.desc, None)
+        states[bar.desc] = state
+        if len(states) > MAX_BAR_STATES:
+            del states[next(iter(states))]
+        return False
 
     def _add_held_tqdm(self, stream: str) -> None:
         held = self._held_tqdm.pop(stream, None)
@@ -1289,13 +1411,15 @@ _CURSOR_UP: Final = "\x1b[A"
 
 @dataclass(frozen=True)
 class _HeldTqdm:
-    """A positioned tqdm bar's last redraw, with the step it was drawn at."""
+    """A positioned tqdm bar's last redraw, with the step it was drawn at; ``erased``: the
+    bar was erased (``leave=False``, ``tqdm.write``), not drawn above another."""
 
     desc: str
     done: float
     values: dict[str, float]
     step: Step | None
     context: Step | None
+    erased: bool = False
 
 
 class _LoggerTable:
@@ -1448,7 +1572,7 @@ class InProcessReport:
             tag = line.get("tracker_run")
             if isinstance(tag, str) and tag and self._room_for(tag):
                 facts = self.tracker_runs.setdefault(tag, {})
-                for key in ("at", "ended", "name", "id", "exit_code"):
+                for key in ("at", "ended", "name", "id", "exit_code", "parent"):
                     value = line.get(key)
                     if isinstance(value, (str, int)) and not isinstance(value, bool):
                         facts[key] = value

@@ -9,10 +9,10 @@ into ``(step, {name: value})`` or None. The line is read in three steps:
    (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``I0102 10:00:00.1 1 f.py:1]``
    (absl), ``[INFO]``, ``[RANK 0]`` (accelerate), an arrow marker (``====>``).
 2. A head that names the step: ``epoch 3:``, ``Epoch 2/10 -``, ``[epoch 3]``, ``step 10:``,
-   ``iter 5:``, ``Train Epoch: 1 [320/1437 (22%)]``, ``[0]`` (XGBoost, LightGBM),
-   ``[0/25][100/782]`` (DCGAN), or a phase section such as ``Test set:`` (``Training Results -
-   Epoch: 1``, Ignite). A phase word before the step word (``Train Epoch``) or as the section
-   (``Test set:``) prefixes the metric names (``train_loss``).
+   ``iter 5:``, ``Train Epoch: 1 [320/1437 (22%)]``, ``[0]`` (XGBoost, LightGBM; their ``cv``'s
+   ``mean+std``), ``[0/25][100/782]`` (DCGAN), or a phase section such as ``Test set:``
+   (``Training Results - Epoch: 1``, Ignite). A phase word before the step word (``Train
+   Epoch``) or as the section (``Test set:``) prefixes the metric names (``train_loss``).
 3. The rest is cut at ``,`` ``;`` ``|`` tabs and `` - ``; every piece must be a metric
    (``name: value``, ``name value``, ``name=value``), a step (``Step [100/600]``) or
    progress/timing noise (``11/11 ━━━━ 6s 507ms/step``, ``10/ 29 batches``, ``ETA: 3s``).
@@ -117,6 +117,17 @@ _COLON_RUN_RE: Final = compile_later(
     rf"(?:{_NAME_WORDS}:\s*(?:{_NUM})%?\s+)+{_NAME_WORDS}:\s*(?:{_NUM})%?"
 )
 _COLON_PAIR_RE: Final = compile_later(rf"({_NAME_WORDS}):\s*({_NUM})(%?)")
+# name value name value, one word a name, with no separator at all ("Epoch 1 loss 0.3012 acc
+# 0.912", "iter 100 loss 2.31 lr 0.0003"): read only when every token alternates cleanly,
+# a name holds a metric word and the line has a step.
+_SPACED_VALUE: Final = rf"(?:{_NUM})(?:%|(?:{_TIME_UNIT})(?![\w/]))?"
+_SPACED_RUN_RE: Final = compile_later(
+    rf"{_WORD}\s+{_SPACED_VALUE}(?:\s+{_WORD}\s+{_SPACED_VALUE})+"
+)
+_SPACED_RUN_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})(%|(?:{_TIME_UNIT})(?![\w/]))?")
+_NUMBER_WORD_RE: Final = compile_later(r"(?:^|\s)[+-]?(?:nan|inf)(?:\s|$)", re.IGNORECASE)
+# Words that are never a metric's name on their own: "Epoch 3 batch 5 of 10".
+_LINK_WORDS: Final = PROSE_WORDS | frozenset("of in on for by per and or the a an over out".split())
 
 _STEP_NAMES: Final = {
     "step": "step",
@@ -130,15 +141,13 @@ _STEP_PIECE_RE: Final = compile_later(
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?",
     re.IGNORECASE,
 )
-# A step counter opening a piece that goes on without a separator: "iter 100/600 loss 0.3"
-# (after "epoch 1"), "Step 100/600 Loss: 0.2345" (yunjey's deep_residual_network).
+# A step counter opening a piece, then its metrics: "iter 100/600 loss 0.3" (after "epoch 1"),
+# "Step 100/600 Loss: 0.2345" (yunjey's deep_residual_network), with no separator: a counter
+# (never an epoch) taken only with a metric's name; or closed by a colon, any step word:
+# "iter_dt 308.55ms; iter 10: train loss 2.1" (minGPT).
 _LEADING_STEP_RE: Final = compile_later(
-    r"(?P<word>step|iter|iteration|it)\s*:?\s*(?P<n>[0-9]+)(?:\s*/\s*(?P<of>[0-9]+))?\s+(?=\S)",
-    re.IGNORECASE,
-)
-# A step that opens a piece after a separator, then its metrics: "...; iter 10: train loss 2.1".
-_STEP_LEAD_RE: Final = compile_later(
-    r"(?P<word>epoch|step|iter|iteration)\s*[:#]?\s*(?P<n>[0-9]+)(?:\s*/\s*[0-9]+)?\s*:\s+(?=\S)",
+    r"(?P<word>epoch|step|iter|iteration|it)\s*[:#]?\s*(?P<n>[0-9]+)"
+    r"(?:\s*/\s*(?P<of>[0-9]+))?(?:\s*(?P<colon>:))?\s+(?=\S)",
     re.IGNORECASE,
 )
 # "Loss: 0.000996 after 150 batches" (pytorch/examples regression): the step closes the piece.
@@ -171,7 +180,8 @@ _HEAD_RE: Final = compile_later(
     r"|\[\s*(?P<gepoch>[0-9]+)\s*/\s*[0-9]+\s*\]\s*\[\s*(?P<gdone>[0-9]+)\s*/\s*(?P<gtotal>[0-9]+)\s*\]"
     r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)"
     r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
-    r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+)?"
+    r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\b\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
@@ -188,6 +198,9 @@ _HEAD_RE: Final = compile_later(
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
     re.IGNORECASE,
 )
+# xgb.cv's "train-rmse:65.72967+1.35190" and lgb.cv's "valid's l2: 4698.5 + 114.743": the
+# mean over the folds, then their standard deviation (cut, with show_stdv's "+").
+_CV_STD_RE: Final = compile_later(rf"(?<=[0-9])\s*\+\s*(?:{_NUM})(?=\s*(?:\t|$))")
 _BRACKETED_STEP_RE: Final = compile_later(
     r"\b(epoch|step|iter|iteration|it|batch)\s*:?\s*\[\s*([0-9]+(?:\s*/\s*[0-9]+)?)\s*\]",
     re.IGNORECASE,
@@ -322,6 +335,8 @@ def parse_shaped_line(text: str) -> Shaped | None:
             if inner is not None and (inner["word"] or inner["bword"]) and not inner["section"]:
                 head, rest = inner, rest[inner.end() :]
         has_step = _read_head(head, steps)
+        if head["bracket"] is not None and "+" in rest:
+            rest = _CV_STD_RE.sub("", rest)  # xgb.cv, lgb.cv: the mean, not its deviation
         of = head["of"] or head["bof"]
         if has_step and of is not None:
             totals[_step_name(head["bword"] or head["word"] or "step")] = int(of)
@@ -515,23 +530,30 @@ def _read_pieces(
                 continue
             return None
         step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
+        leading = None
         if step is None and piece[:1] in _STEP_STARTS:
-            step = _LEADING_STEP_RE.match(piece)
+            leading = _LEADING_STEP_RE.match(piece)
         if step is not None:
             name = _step_name(step["word"])
             steps.setdefault(name, int(step["n"]))
             if step["of"] is not None:
                 totals.setdefault(name, int(step["of"]))
             has_step = True
-            if step.end() == len(piece):
-                continue
-            piece, split_step = piece[step.end() :], True
-        else:
-            lead = _STEP_LEAD_RE.match(piece) if piece[:1] in _STEP_STARTS else None
-            if lead is not None:  # "iter_dt 308.55ms; iter 10: train loss 2.1" (minGPT)
-                steps.setdefault(_step_name(lead["word"]), int(lead["n"]))
-                has_step = True
-                piece = piece[lead.end() :]
+            continue
+        word = "" if leading is None else leading["word"].lower()
+        if leading is not None and leading["colon"] is not None and word != "it":
+            # "iter_dt 308.55ms; iter 10: train loss 2.1" (minGPT)
+            steps.setdefault(_step_name(leading["word"]), int(leading["n"]))
+            has_step = True
+            piece = piece[leading.end() :]
+        elif leading is not None and word != "epoch" and "#" not in piece[: leading.end()]:
+            # "iter 100/600 loss 0.3", "Step 100/600 Loss: 0.23": only with a metric's name
+            name = _step_name(leading["word"])
+            steps.setdefault(name, int(leading["n"]))
+            if leading["of"] is not None:
+                totals.setdefault(name, int(leading["of"]))
+            has_step = True
+            piece, split_step = piece[leading.end() :], True
         if bar is not None and piece[:3].upper() == "ETA" and _NOISE_RE.fullmatch(piece):
             continue  # Keras 2's "ETA: 0s", not a metric
         kind = _read_metric_piece(piece, values, phase, names)
@@ -590,6 +612,8 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
     ``name=value`` tokens (equals).
     """
     match = _PIECE_RE.fullmatch(piece)
+    if match is not None and " " in match["name"] and _NUMBER_WORD_RE.search(match["name"]):
+        match = None  # "loss nan acc 0.1": nan is loss's value, not a word of a name
     if match is not None:
         if " " in match["name"] and _is_prose_name(match["name"]):
             return None  # "val_loss improved from inf to 0.12": a sentence, not a name
@@ -609,6 +633,19 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
             values[_prefixed(_clean_name(name), phase)] = _number(raw)
             names.append(name)
         return _PAIRED
+    if " " in piece and _SPACED_RUN_RE.fullmatch(piece):
+        spaced = _SPACED_RUN_PAIR_RE.findall(piece)
+        if any(name.lower() in _LINK_WORDS for name, _, _ in spaced) or not any(
+            has_metric_word(name) for name, _, _ in spaced
+        ):
+            return None  # "Epoch 2 worker 3 gpu 0": no metric named
+        for name, raw, unit in spaced:
+            clean = _clean_name(name)
+            if unit and unit != "%" and not clean.endswith("_" + unit):
+                clean = f"{clean}_{unit}"
+            values[_prefixed(clean, phase)] = _number(raw)
+            names.append(name)
+        return _SPACED
     return None
 
 
