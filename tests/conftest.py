@@ -226,9 +226,27 @@ def _new_repo(path: Path) -> Repo:
     return Repo(path)
 
 
+def _copy_repo(source: Path, target: Path) -> Repo:
+    """A copy of the repository at ``source`` (``cp -a``): the same commits and refs, its git
+    index refreshed. Nothing in a repository names the folder it is in."""
+    shutil.copytree(source, target, symlinks=True)
+    # The index caches each file's inode and times: a copy's are new, so refresh them as
+    # the first `git status` would, or that status would rewrite the index in the test.
+    git(target, "update-index", "-q", "--refresh", check=False)
+    return Repo(target)
+
+
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repo]:
-    handle = _new_repo(tmp_path / "project")
+def repo(
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    _templates: dict[str, tuple[Path, Any]],
+) -> Iterator[Repo]:
+    """A new repository with one commit: made by ``git init``, ``add`` and ``commit`` once per
+    worker (in the first test's isolated HOME), copied for each test (half the CPU)."""
+    if "repo" not in _templates:
+        _templates["repo"] = (_new_repo(tmp_path_factory.mktemp("template") / "project").path, None)
+    handle = _copy_repo(_templates["repo"][0], tmp_path / "project")
     yield handle
     handle.fsck()
 
@@ -263,12 +281,7 @@ def built_once(
             template.fsck()
             _templates[key] = (template.path, made)
         source, made = _templates[key]
-        target = tmp_path / "project"
-        shutil.copytree(source, target, symlinks=True)
-        # The index caches each file's inode and times: a copy's are new, so refresh them as
-        # the first `git status` would, or that status would rewrite the index in the test.
-        git(target, "update-index", "-q", "--refresh", check=False)
-        copies.append(Repo(target))
+        copies.append(_copy_repo(source, tmp_path / "project"))
         return copies[-1], made
 
     yield copy
