@@ -16,18 +16,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from runledger.cli.app import app
 from runledger.model import tomlcodec
 from runledger.query.where import WhereError, evaluate, parse
 from runledger.recording.capture import params as params_capture
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.redact import Redactor
 from runledger.safetext import safe
-from tests.conftest import BuiltOnce, Repo
+from tests.conftest import BuiltOnce, Repo, command_line
 from tests.fuzzing import examples
 
 PY = sys.executable
@@ -84,7 +82,7 @@ _VALUES = st.one_of(
 
 
 def _commands() -> dict[str, Any]:
-    return dict(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    return dict(command_line([]).commands)  # every verb, built once
 
 
 def _tokens(command: Any) -> st.SearchStrategy[list[str]]:

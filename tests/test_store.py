@@ -49,6 +49,21 @@ def moto_endpoint() -> Iterator[str]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def s3_client(moto_endpoint: str) -> Any:
+    """One boto3 client for the module's server (a client costs 0.1 s of CPU to make)."""
+    import boto3
+
+    env = s3_env(moto_endpoint)
+    return boto3.client(
+        "s3",
+        region_name=env["AWS_DEFAULT_REGION"],
+        endpoint_url=moto_endpoint,
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
 def s3_env(endpoint: str) -> dict[str, str]:
     """What a user's provider chain would hold: credentials and (for moto) the endpoint."""
     return {
@@ -60,13 +75,11 @@ def s3_env(endpoint: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def s3_url(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    import boto3
-
+def s3_url(moto_endpoint: str, s3_client: Any, monkeypatch: pytest.MonkeyPatch) -> str:
     for key, value in s3_env(moto_endpoint).items():
         monkeypatch.setenv(key, value)
     bucket = f"team-{uuid.uuid4().hex[:12]}"
-    boto3.client("s3").create_bucket(Bucket=bucket)
+    s3_client.create_bucket(Bucket=bucket)
     return f"s3://{bucket}/ledger"
 
 
@@ -77,19 +90,31 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return (tmp_path / "shared-drive" / "runledger").as_uri()
 
 
-def list_objects(url: str) -> dict[str, bytes]:
-    """Every object under <url>/sha256/, read with fsspec directly (not through runledger)."""
+_OPENED: dict[tuple[str, str], tuple[Any, str]] = {}
+
+
+def filesystem(url: str) -> tuple[Any, str]:
+    """The test's own fsspec filesystem for ``url`` (not runledger's), made once per URL and
+    endpoint (an S3 one costs 0.25 s of CPU to make), its listing cache emptied at each use."""
     import fsspec
 
-    fs, root = fsspec.core.url_to_fs(url, skip_instance_cache=True)
+    key = (url, os.environ.get("AWS_ENDPOINT_URL", ""))
+    if key not in _OPENED:
+        _OPENED[key] = fsspec.core.url_to_fs(url, skip_instance_cache=True)
+    fs, root = _OPENED[key]
+    fs.invalidate_cache()
+    return fs, root
+
+
+def list_objects(url: str) -> dict[str, bytes]:
+    """Every object under <url>/sha256/, read with fsspec directly (not through runledger)."""
+    fs, root = filesystem(url)
     found = fs.find(f"{root}/sha256") if fs.exists(f"{root}/sha256") else []
     return {path[len(root) + 1 :]: fs.cat_file(path) for path in found}
 
 
 def put_object(url: str, key: str, content: bytes) -> None:
-    import fsspec
-
-    fs, root = fsspec.core.url_to_fs(url, skip_instance_cache=True)
+    fs, root = filesystem(url)
     fs.makedirs(f"{root}/{key}".rsplit("/", 1)[0], exist_ok=True)  # a folder, on file://
     fs.pipe_file(f"{root}/{key}", content)
 
@@ -333,9 +358,7 @@ def test_store_push_of_chosen_runs_writes_their_manifest(
 
     assert pushed.exit_code == 0, pushed.stderr
     assert pushed.json()["runs_stored"] == [run_id]
-    import fsspec
-
-    fs, root = fsspec.core.url_to_fs(url, skip_instance_cache=True)
+    fs, root = filesystem(url)
     manifest = fs.cat_file(f"{root}/runs/{run_id}.toml").decode()
     assert 'path = "models/model.joblib"' in manifest
     assert sha(b"a" * 1000) in manifest
@@ -550,10 +573,8 @@ def test_a_terminal_gets_a_progress_bar_and_a_pipe_one_summary_line(
 
 
 def test_a_multipart_upload_killed_midway_leaves_no_object_on_s3(
-    repo: Repo, s3_url: str, moto_endpoint: str
+    repo: Repo, s3_url: str, s3_client: Any
 ) -> None:
-    import boto3
-
     repo.git("config", "runledger.store", s3_url)
     # above SINGLE_PUT_LIMIT (100 MiB), so sent in parts (a smaller file is one put)
     code = (
@@ -561,7 +582,7 @@ def test_a_multipart_upload_killed_midway_leaves_no_object_on_s3(
     )
     run_id = train_with(repo, code)
     bucket = s3_url.split("/")[2]
-    s3 = boto3.client("s3")
+    s3 = s3_client
 
     upload = subprocess.Popen(
         [PY, "-m", "runledger", "store", "push", run_id],
