@@ -22,3 +22,4 @@ hydra_config  # recording/capture/params.py (tests)
 hydra_multirun_jobs  # recording/capture/params.py (tests)
 __getattr__  # cli/app.py: the module attribute `app`, built on first use (PEP 562)
 on_test_end  # recording/autocapture: a Keras callback method, called by Keras
+compile_all  # recording/capture/lazyre.py: compiles every deferred pattern (tests)
