@@ -443,6 +443,7 @@ class _ErasedLine(bytes):
 _ERASING_RE: Final = compile_later(rb"(?:[ \t]|\x1b\[[0-9;]*[ABCDGKJ])*")
 _ERASES_RE: Final = compile_later(rb"[ \t]|\x1b\[[0-9;]*[KJ]")
 _CURSOR_UP_BYTES: Final = b"\x1b[A"
+_ERASING_STARTS: Final = (b" ", b"\t", b"\x1b")  # what a line _ERASING_RE matches starts with
 
 
 class _LineSplitter:
@@ -465,6 +466,32 @@ class _LineSplitter:
         self._first: bytes | None = None  # the first one since the line began or was erased
 
     def feed(self, data: bytes) -> list[bytes]:
+        if b"\r" in data:
+            return self._feed_segments(data)
+        # No carriage return: after the open line ends, each line is one segment, read
+        # without the per-segment bookkeeping (a program printing a gigabyte of lines).
+        end = data.find(b"\n")
+        if end < 0:
+            self._extend_segment(data)
+            return []
+        lines = self._feed_segments(data[: end + 1])
+        pieces = data[end + 1 :].split(b"\n")
+        self._extend_segment(pieces.pop())
+        for piece in pieces:
+            if not piece or len(piece) > self._max_bytes:
+                continue
+            if (
+                self._erased
+                and piece[:1] in _ERASING_STARTS
+                and _ERASING_RE.fullmatch(piece)
+                and _ERASES_RE.search(piece)
+            ):
+                lines.append(_ErasedLine(b""))  # blanks over nothing, as _end_segment says
+            else:
+                lines.append(piece)
+        return lines
+
+    def _feed_segments(self, data: bytes) -> list[bytes]:
         lines: list[bytes] = []
         start = 0
         for match in _LINE_END_RE.finditer(data):
