@@ -410,3 +410,24 @@ def test_group_by_over_a_sweep_groups_only_its_children(project: Repo) -> None:
     assert grouped.returncode == 0, grouped.stderr
     groups = json.loads(grouped.stdout)["groups"]
     assert [group["count"] for group in groups] == [3]  # the trials: not the parent, nor x=0.5
+
+
+def test_workers_sharing_a_study_that_ask_at_once_run_only_the_budget() -> None:
+    # Two workers joined on one storage each saw 5 of 6 trials counted and asked: the
+    # study then held 7, and the sweep ran 7 trials for --trials 6.
+    optuna = pytest.importorskip("optuna")
+    from runledger.analysis.search import SURPLUS, counted_trials, over_budget
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study()
+    asked = [study.ask() for _ in range(7)]  # 5 finished or running, then two at once
+    assert [over_budget(study, trial.number, 6) for trial in asked] == [False] * 6 + [True]
+
+    asked[6].set_user_attr(SURPLUS, True)
+    study.tell(asked[6], state=optuna.trial.TrialState.FAIL)
+    assert counted_trials(study) == 6
+
+    # a trial interrupted by Ctrl-C gives its place back: the next one asked runs
+    asked[2].set_user_attr("interrupted", True)
+    study.tell(asked[2], state=optuna.trial.TrialState.FAIL)
+    assert not over_budget(study, study.ask().number, 6)

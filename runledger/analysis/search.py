@@ -284,7 +284,26 @@ def counted_trials(study: Any) -> int:
 
 
 def _counts(frozen: Any) -> bool:
-    return not frozen.user_attrs.get("interrupted")
+    attrs = frozen.user_attrs
+    return not attrs.get("interrupted") and not attrs.get(SURPLUS)
+
+
+# A trial asked for beyond the budget by a worker that raced another (both saw 5 of 6 and
+# asked): never run, told failed, counted nowhere.
+SURPLUS = "surplus"
+
+
+def over_budget(study: Any, trial_number: int, limit: int) -> bool:
+    """Whether ``limit`` trials that count were asked for before trial ``trial_number``:
+    trial numbers are handed out in order by the study's storage, so of workers sharing it
+    that asked at once, the first ``limit`` run and the others give their trial back."""
+    waiting = optuna_module().trial.TrialState.WAITING
+    ahead = sum(
+        1
+        for frozen in study.get_trials(deepcopy=False)
+        if frozen.number < trial_number and frozen.state != waiting and _counts(frozen)
+    )
+    return ahead >= limit
 
 
 def finished_trials(study: Any) -> int:
@@ -345,7 +364,8 @@ class SweepEngine:
         try:
             while True:
                 while len(self._running) < self.jobs and counted_trials(self.study) < self._limit:
-                    self._start_one()
+                    if not self._start_one():
+                        break
                 if not self._running:
                     break
                 time.sleep(POLL_S)
@@ -357,8 +377,13 @@ class SweepEngine:
         self.result.finished_trials = finished_trials(self.study)
         return self.result
 
-    def _start_one(self) -> None:
+    def _start_one(self) -> bool:
+        """Start the next trial; False when another worker took the budget's last one."""
         trial = self.study.ask()
+        if over_budget(self.study, trial.number, self._limit):
+            trial.set_user_attr(SURPLUS, True)
+            self.study.tell(trial, state=self._optuna.trial.TrialState.FAIL)
+            return False
         values = {space.name: suggest(trial, space) for space in self.spaces}
         argv = trial_command(self.settings.command, values, self.settings.style)
         process = start_trial(
@@ -368,6 +393,7 @@ class SweepEngine:
         )  # fmt: skip
         trial.set_user_attr("run_id", process.run_id)
         self._running[trial.number] = (trial, process)
+        return True
 
     def _watch(self) -> None:
         for number, (trial, process) in list(self._running.items()):
