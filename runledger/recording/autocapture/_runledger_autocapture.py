@@ -871,38 +871,34 @@ def _patch_xgboost(_name: str, module: Any) -> None:
             _safely("xgboost", lambda: _report_boosting("xgboost", evals_log, epoch))
             return False
 
-    def make(original: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            _safely("xgboost", lambda: _report_booster_params("xgboost", original, args, kwargs))
-            if len(args) <= 3:  # callbacks is keyword-only since xgboost 1.6
-                callbacks = list(kwargs.get("callbacks") or [])
-                callbacks.append(RunledgerCallback())
-                kwargs["callbacks"] = callbacks
-            return original(*args, **kwargs)
+    def maker(report: Callable[..., None], positional: int) -> Callable[[Any], Any]:
+        """A wrapper maker: report the call's params, add the callback unless the call gives
+        callbacks positionally (past ``positional`` arguments) or as something else."""
 
-        return wrapper
+        def make(original: Any) -> Any:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                _safely("xgboost", lambda: report("xgboost", original, args, kwargs))
+                callbacks = kwargs.get("callbacks")
+                if len(args) <= positional and isinstance(callbacks, (list, tuple, type(None))):
+                    kwargs["callbacks"] = [*(callbacks or []), RunledgerCallback()]
+                return original(*args, **kwargs)
 
-    _patch_function_everywhere(original, make, ("xgboost.training", "xgboost", "xgboost.sklearn"))
+            return wrapper
 
+        return make
+
+    # train's callbacks is keyword-only since xgboost 1.6; cv's is far down its positional
+    # parameters (after nfold, stratified, folds, ...)
+    train_maker = maker(_report_booster_params, 3)
+    _patch_function_everywhere(
+        original, train_maker, ("xgboost.training", "xgboost", "xgboost.sklearn")
+    )
     # xgb.cv: the same params, its nfold, and each round's mean (and standard deviation)
     original_cv = getattr(training, "cv", None)
-    if original_cv is None:
-        return
-
-    def make_cv(original: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            _safely("xgboost", lambda: _report_cv_params("xgboost", original, args, kwargs))
-            # callbacks is far down cv's positional parameters (after nfold, stratified,
-            # folds, ...): a call giving it positionally is left as it is
-            if len(args) <= 4 and isinstance(kwargs.get("callbacks"), (list, tuple, type(None))):
-                callbacks = list(kwargs.get("callbacks") or [])
-                callbacks.append(RunledgerCallback())
-                kwargs["callbacks"] = callbacks
-            return original(*args, **kwargs)
-
-        return wrapper
-
-    _patch_function_everywhere(original_cv, make_cv, ("xgboost.training", "xgboost"))
+    if original_cv is not None:
+        _patch_function_everywhere(
+            original_cv, maker(_report_cv_params, 4), ("xgboost.training", "xgboost")
+        )
 
 
 def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -> None:
