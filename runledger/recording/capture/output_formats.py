@@ -198,9 +198,6 @@ _HEAD_RE: Final = compile_later(
     r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
     re.IGNORECASE,
 )
-# xgb.cv's "train-rmse:65.72967+1.35190" and lgb.cv's "valid's l2: 4698.5 + 114.743": the
-# mean over the folds, then their standard deviation (cut, with show_stdv's "+").
-_CV_STD_RE: Final = compile_later(rf"(?<=[0-9])\s*\+\s*(?:{_NUM})(?=\s*(?:\t|$))")
 _BRACKETED_STEP_RE: Final = compile_later(
     r"\b(epoch|step|iter|iteration|it|batch)\s*:?\s*\[\s*([0-9]+(?:\s*/\s*[0-9]+)?)\s*\]",
     re.IGNORECASE,
@@ -335,8 +332,6 @@ def parse_shaped_line(text: str) -> Shaped | None:
             if inner is not None and (inner["word"] or inner["bword"]) and not inner["section"]:
                 head, rest = inner, rest[inner.end() :]
         has_step = _read_head(head, steps)
-        if head["bracket"] is not None and "+" in rest:
-            rest = _CV_STD_RE.sub("", rest)  # xgb.cv, lgb.cv: the mean, not its deviation
         of = head["of"] or head["bof"]
         if has_step and of is not None:
             totals[_step_name(head["bword"] or head["word"] or "step")] = int(of)
