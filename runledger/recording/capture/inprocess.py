@@ -23,7 +23,8 @@ OWNER_ENV: Final = "RUNLEDGER_AUTOCAPTURE_OWNER"
 FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 # The sources the in-process hooks report params under, in the order they are merged.
 PARAM_SOURCES: Final = (
-    "argparse", "click", "jsonargparse", "absl", "xgboost", "lightgbm", "sklearn", "catboost",
+    "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire", "gin",
+    "xgboost", "lightgbm", "sklearn", "catboost",
     "wandb", "mlflow", "keras", "hydra"
 )  # fmt: skip
 
