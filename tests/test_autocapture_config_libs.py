@@ -367,3 +367,76 @@ def test_gin_bound_config_with_macros_references_and_bindings(repo: Repo) -> Non
         "eval/train": {"steps": 3},
     }
     assert run["param_sources"]["train.steps"] == "gin"
+
+
+# --- OmegaConf without Hydra ----------------------------------------------------------------
+
+OMEGACONF_PROGRAM = """\
+import argparse
+
+from omegaconf import OmegaConf
+
+parser = argparse.ArgumentParser()
+parser.add_argument("-b", "--base", nargs="*", default=["configs/base.yaml"])
+parser.add_argument("--seed", type=int, default=23)
+opt, unknown = parser.parse_known_args()
+configs = [OmegaConf.load(path) for path in opt.base]
+logging = OmegaConf.create({"log_every": 5})  # made by the program, not its config
+cli = OmegaConf.from_dotlist(unknown)
+config = OmegaConf.merge(*configs, cli)
+print(config, logging)
+"""
+
+OMEGACONF_BASE = """\
+model:
+  base_learning_rate: 1.0e-06
+  params:
+    channels: 4
+    ckpt: ${data.root}/ckpt
+data:
+  root: /data
+  batch_size: 8
+"""
+
+
+@needs("omegaconf")
+def test_omegaconf_without_hydra_the_config_merged_with_the_command_line(repo: Repo) -> None:
+    repo.write("configs/base.yaml", OMEGACONF_BASE)
+    program(repo, OMEGACONF_PROGRAM)
+
+    _, run = exec_run(
+        repo,
+        sys.executable,
+        "train.py",
+        "model.params.channels=8",
+        "data.batch_size=2",
+        "--base",
+        "configs/base.yaml",
+    )
+
+    assert run["params"] == {
+        "base": ["configs/base.yaml"],
+        "seed": 23,
+        "model": {"base_learning_rate": 1e-06, "params": {"channels": 8, "ckpt": "/data/ckpt"}},
+        "data": {"root": "/data", "batch_size": 2},
+    }
+    assert run["param_sources"]["model.params.ckpt"] == "omegaconf"
+
+
+@needs("omegaconf")
+def test_omegaconf_configs_the_command_line_never_reaches_are_not_params(repo: Repo) -> None:
+    repo.write("configs/base.yaml", OMEGACONF_BASE)
+    program(
+        repo,
+        """\
+        from omegaconf import OmegaConf
+
+        base = OmegaConf.load("configs/base.yaml")
+        extra = OmegaConf.merge(base, {"data": {"batch_size": 64}})
+        print(extra)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {}

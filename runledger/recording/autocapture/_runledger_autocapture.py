@@ -780,6 +780,77 @@ def _gin_value(module: Any, value: Any, depth: int) -> Any:
     return repr(value)
 
 
+def _patch_omegaconf(_name: str, module: Any) -> None:
+    """OmegaConf without Hydra: a config made from the command line (``from_cli``,
+    ``from_dotlist(unknown)``) is the run's, and so is what it is merged into
+    (``OmegaConf.merge(*file_configs, cli)``, the last such merge); other configs the program
+    makes are not taken for the run's."""
+    omegaconf = module.OmegaConf
+    found = _wrap_static(omegaconf, "from_dotlist", _omegaconf_make_from_command_line)
+    _wrap_static(omegaconf, "from_cli", _omegaconf_make_from_command_line)
+    found = _wrap_static(omegaconf, "merge", _omegaconf_make_merge) and found
+    _need(found, "OmegaConf.from_dotlist and OmegaConf.merge")
+
+
+def _wrap_static(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
+    """``_wrap`` for a staticmethod of a class."""
+    raw = owner.__dict__.get(name)
+    if not isinstance(raw, staticmethod) or getattr(raw.__func__, "__runledger_wrapped__", False):
+        return False
+    original = raw.__func__
+    wrapper = make(original)
+    functools.update_wrapper(wrapper, original)
+    wrapper.__runledger_wrapped__ = True
+    setattr(owner, name, staticmethod(wrapper))
+    return True
+
+
+def _omegaconf_make_from_command_line(original: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _NestedCalls("omegaconf") as depth:
+            result = original(*args, **kwargs)
+        if depth == 0:
+            _safely("omegaconf", lambda: _note_omegaconf_command_line(result))
+        return result
+
+    return wrapper
+
+
+def _note_omegaconf_command_line(config: Any) -> None:
+    if _caller_past("omegaconf") == "hydra":
+        return  # Hydra's own overrides: its composed config is reported as the job starts
+    _state.setdefault("omegaconf_configs", []).append(config)
+    _report_omegaconf(config)
+
+
+def _omegaconf_make_merge(original: Any) -> Any:
+    def wrapper(*configs: Any, **kwargs: Any) -> Any:
+        result = original(*configs, **kwargs)
+        if _state.get("omegaconf_configs"):
+            _safely("omegaconf", lambda: _note_omegaconf_merge(configs, result))
+        return result
+
+    return wrapper
+
+
+def _note_omegaconf_merge(configs: Any, result: Any) -> None:
+    known = _state["omegaconf_configs"]
+    if any(config is seen for config in configs for seen in known):
+        if len(known) < _MAX_ITEMS:
+            known.append(result)  # merged again later: that one is the run's then
+        _report_omegaconf(result)
+
+
+def _report_omegaconf(config: Any) -> None:
+    from omegaconf import OmegaConf
+
+    try:
+        params = OmegaConf.to_container(config, resolve=True)
+    except Exception:  # noqa: BLE001 - a value that cannot be resolved: keep the text
+        params = OmegaConf.to_container(config, resolve=False)
+    report_params("omegaconf", params)
+
+
 # --- metrics ------------------------------------------------------------------------------
 
 
@@ -2069,6 +2140,7 @@ _PATCHERS = {
     "tyro": _patch_tyro,
     "fire": _patch_fire,
     "simple_parsing": _patch_simple_parsing,
+    "omegaconf": _patch_omegaconf,
     "gin": _patch_gin,
     "keras": _patch_keras,
     "lightning": _patch_lightning,

@@ -44,6 +44,7 @@ HOOKED = {
     "fire.core": "fire",
     "gin.config": "gin",
     "simple_parsing.parsing": "simple_parsing",
+    "omegaconf.omegaconf": "omegaconf",
     "keras": "keras",
     "tf_keras": "keras",
     "lightning.pytorch.trainer.connectors.logger_connector.logger_connector": "lightning",

@@ -80,6 +80,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "tyro",
         "fire",
         "gin",
+        "omegaconf",
         "xgboost",
         "lightgbm",
         "sklearn",
