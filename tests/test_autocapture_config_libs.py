@@ -221,6 +221,55 @@ def test_tyro_function_arguments_with_defaults_and_nested_dataclass(repo: Repo) 
     }
 
 
+@needs("tyro")
+def test_tyro_subcommands_the_chosen_ones_values(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import dataclasses
+        import sys
+        from typing import Union
+
+        import tyro
+
+
+        @dataclasses.dataclass
+        class Train:
+            lr: float = 0.1
+            epochs: int = 2
+
+
+        @dataclasses.dataclass
+        class Evaluate:
+            split: str = "val"
+
+
+        def train(lr: float = 0.1, warmup: int = 0):
+            print("train", lr, warmup)
+
+
+        def evaluate(split: str = "val"):
+            print("evaluate", split)
+
+
+        if sys.argv[1] == "classes":
+            print(tyro.cli(Union[Train, Evaluate], args=sys.argv[2:]))
+        else:
+            commands = {"train": train, "evaluate": evaluate}
+            tyro.extras.subcommand_cli_from_dict(commands, args=sys.argv[2:])
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "classes", "train", "--lr", "0.5")
+    assert run["params"] == {"lr": 0.5, "epochs": 2}
+
+    repo.write("notes.txt", "again\n")
+    repo.commit_all("again")
+    _, run = exec_run(repo, sys.executable, "train.py", "functions", "train", "--warmup", "5")
+    assert run["params"] == {"lr": 0.1, "warmup": 5}
+    assert run["param_sources"]["lr"] == "tyro"
+
+
 # --- simple_parsing -------------------------------------------------------------------------
 
 
@@ -440,3 +489,44 @@ def test_omegaconf_configs_the_command_line_never_reaches_are_not_params(repo: R
     _, run = exec_run(repo, sys.executable, "train.py")
 
     assert run["params"] == {}
+
+
+# --- docopt ---------------------------------------------------------------------------------
+
+
+@needs("docopt")
+def test_docopt_options_with_the_usage_texts_defaults(repo: Repo) -> None:
+    program(
+        repo,
+        '''\
+        """Train a model.
+
+        Usage:
+          train.py train [--lr=<lr>] [--epochs=<n>] [--no-shuffle] [--name=<name>] <data>...
+          train.py (-h | --help)
+
+        Options:
+          -h --help        Show this screen.
+          --lr=<lr>        Learning rate [default: 0.01].
+          --epochs=<n>     Epochs [default: 3].
+          --no-shuffle     Do not shuffle.
+          --name=<name>    Run name [default: base].
+        """
+        from docopt import docopt
+
+        if __name__ == "__main__":
+            print(docopt(__doc__))
+        ''',
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "train", "--epochs=5", "a.csv", "b.csv")
+
+    assert run["params"] == {
+        "train": True,
+        "lr": 0.01,
+        "epochs": 5,
+        "no_shuffle": False,
+        "name": "base",
+        "data": ["a.csv", "b.csv"],
+    }
+    assert run["param_sources"]["lr"] == "docopt"

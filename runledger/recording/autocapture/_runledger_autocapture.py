@@ -610,8 +610,10 @@ def _patch_tyro(_name: str, module: Any) -> None:
 
 
 def _report_tyro_result(args: Any, kwargs: Any, result: Any) -> None:
+    import inspect
+
     target = args[0] if args else kwargs.get("f")
-    if not isinstance(target, type) and _fields(target) is None:
+    if inspect.isroutine(target) or isinstance(target, functools.partial):
         return  # a function: its arguments were reported as tyro bound them
     if kwargs.get("return_unknown_args") and isinstance(result, tuple) and result:
         result = result[0]
@@ -646,13 +648,16 @@ def _tyro_make_callable_with_args(original: Any) -> Any:
 
 
 def _report_tyro_call(args: Any, kwargs: Any, result: Any) -> None:
-    """``callable_with_args(f, ..., field_name_prefix)`` gives ``f`` with its arguments bound
-    (a ``functools.partial``); the root one, of a function, is what the program runs."""
-    prefix = args[4] if len(args) > 4 else kwargs.get("field_name_prefix")
-    if prefix != "" or int(getattr(_local, "tyro", 0)) != 1:
+    """``callable_with_args(f, ...)`` gives ``f`` with its arguments bound (a
+    ``functools.partial``): of a function, the one the program runs (``tyro.cli(main)``, or
+    the subcommand's of ``subcommand_cli_from_dict``); a class's are its fields, reported
+    from the object ``tyro.cli`` returns."""
+    import inspect
+
+    if int(getattr(_local, "tyro", 0)) != 1:
         return
     call = result[0] if isinstance(result, tuple) and result else None
-    if isinstance(call, functools.partial) and not isinstance(call.func, type):
+    if isinstance(call, functools.partial) and inspect.isroutine(call.func):
         report_params("tyro", _bound_with_defaults(call.func, call.args, call.keywords))
 
 
@@ -778,6 +783,49 @@ def _gin_value(module: Any, value: Any, depth: int) -> Any:
         if isinstance(bindings, dict) and "value" in bindings:
             return _gin_value(module, bindings["value"], depth + 1)
     return repr(value)
+
+
+def _patch_docopt(_name: str, module: Any) -> None:
+    """``docopt(__doc__)``: the options and arguments it returns, defaults from the usage
+    text included (``--lr`` as ``lr``, ``<data>`` as ``data``, a command as true or false)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            _safely("docopt", lambda: _report_docopt(result))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module, "docopt", make), "docopt.docopt")
+
+
+def _report_docopt(result: Any) -> None:
+    params: dict[str, Any] = {}
+    for key, value in list(result.items())[:_MAX_ITEMS]:
+        name = str(key)
+        if name.startswith("<") and name.endswith(">"):
+            name = name[1:-1]
+        name = name.lstrip("-")
+        if name and name not in ("help", "h", "version"):
+            params[name] = _docopt_value(value)
+    report_params("docopt", params)
+
+
+def _docopt_value(value: Any) -> Any:
+    """docopt gives text: a number it spells as that number (``"0.01"``: 0.01)."""
+    if isinstance(value, list):
+        return [_docopt_value(item) for item in value[:_MAX_ITEMS]]
+    if not isinstance(value, str) or not value.strip():
+        return value
+    for kind in (int, float):
+        try:
+            number = kind(value)
+        except ValueError:
+            continue
+        if number == number and number not in (float("inf"), float("-inf")):
+            return number
+    return value
 
 
 def _patch_omegaconf(_name: str, module: Any) -> None:
@@ -2141,6 +2189,7 @@ _PATCHERS = {
     "fire": _patch_fire,
     "simple_parsing": _patch_simple_parsing,
     "omegaconf": _patch_omegaconf,
+    "docopt": _patch_docopt,
     "gin": _patch_gin,
     "keras": _patch_keras,
     "lightning": _patch_lightning,

@@ -45,6 +45,7 @@ HOOKED = {
     "gin.config": "gin",
     "simple_parsing.parsing": "simple_parsing",
     "omegaconf.omegaconf": "omegaconf",
+    "docopt": "docopt",
     "keras": "keras",
     "tf_keras": "keras",
     "lightning.pytorch.trainer.connectors.logger_connector.logger_connector": "lightning",

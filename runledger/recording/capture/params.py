@@ -81,6 +81,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "fire",
         "gin",
         "omegaconf",
+        "docopt",
         "xgboost",
         "lightgbm",
         "sklearn",
