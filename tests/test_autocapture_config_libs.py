@@ -22,7 +22,7 @@ import ml_collections
 def get_config():
     config = ml_collections.ConfigDict()
     config.learning_rate = 0.1
-    config.batch_size = 128
+    config.batch_size = -1
     config.model = ml_collections.ConfigDict()
     config.model.num_layers = 2
     config.model.dropout = 0.0
@@ -41,7 +41,10 @@ config_flags.DEFINE_config_file("config", None, "Training configuration.", lock_
 
 
 def main(argv):
-    print("training", FLAGS.config.learning_rate, FLAGS.config.model.num_layers, FLAGS.workdir)
+    config = FLAGS.config
+    if config.batch_size == -1:  # filled in by the program, as CleanRL does with tyro's
+        config.batch_size = 64
+    print("training", config.learning_rate, config.model.num_layers, FLAGS.workdir)
 
 
 if __name__ == "__main__":
@@ -68,7 +71,7 @@ def test_ml_collections_config_file_fields_with_overrides(repo: Repo) -> None:
 
     params = run["params"]
     assert params["learning_rate"] == 0.05
-    assert params["batch_size"] == 128
+    assert params["batch_size"] == 64  # as the program set it after parsing
     assert params["model"] == {"num_layers": 4, "dropout": 0.0}
     assert params["steps"] == 7
     assert params["eval_steps"] == 7  # a field reference, as the program reads it

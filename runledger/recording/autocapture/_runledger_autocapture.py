@@ -572,6 +572,15 @@ def _report_absl(flag_values: Any) -> None:
         report_params("absl", params)
     if configs:
         _report_ml_collections(configs, params)
+        flags = {name: flag_values[name] for name in configs}
+        _report_again_at_exit(
+            "ml_collections",
+            lambda: {name: _plain(flag.value, 0) for name, flag in flags.items()},
+            {name: _plain(value, 0) for name, value in configs.items()},
+            lambda: _report_ml_collections(
+                {name: flag.value for name, flag in flags.items()}, params
+            ),
+        )
 
 
 def _report_ml_collections(configs: dict[str, Any], flags: dict[str, Any]) -> None:
@@ -626,16 +635,35 @@ def _report_tyro_result(args: Any, kwargs: Any, result: Any) -> None:
 def _report_config_again_at_exit(source: str, config: Any, fields: dict[str, Any]) -> None:
     """The config object's fields once more at exit when the program filled some in after
     parsing (CleanRL's ``args.batch_size = args.num_envs * args.num_steps``)."""
-    reported = _plain(fields, 0)
+    _report_again_at_exit(
+        source,
+        lambda: _plain(_fields(config), 0),
+        _plain(fields, 0),
+        lambda: report_params(source, _fields(config)),
+    )
 
-    def at_exit() -> None:
-        now = _fields(config)
-        if now is not None and _plain(now, 0) != reported:
-            report_params(source, now)
 
-    import atexit
+def _report_again_at_exit(
+    source: str, read: Callable[[], Any], reported: Any, report: Callable[[], None] | None
+) -> None:
+    """At exit, ``report()`` once more when ``read()`` no longer gives what was ``reported``;
+    one per source, the latest (``report`` None: none for the source any more)."""
+    pending = _state.setdefault("exit_reports", {})
+    if not pending and report is not None and "exit_registered" not in _state:
+        _state["exit_registered"] = True
+        import atexit
 
-    atexit.register(_safely, source, at_exit)
+        atexit.register(_safely, "exit_reports", _report_changed_configs)
+    if report is None:
+        pending.pop(source, None)
+    else:
+        pending[source] = (read, reported, report)
+
+
+def _report_changed_configs() -> None:
+    for read, reported, report in list(_state.get("exit_reports", {}).values()):
+        if read() != reported:
+            report()
 
 
 def _tyro_make_callable_with_args(original: Any) -> Any:
@@ -659,6 +687,7 @@ def _report_tyro_call(args: Any, kwargs: Any, result: Any) -> None:
     call = result[0] if isinstance(result, tuple) and result else None
     if isinstance(call, functools.partial) and inspect.isroutine(call.func):
         report_params("tyro", _bound_with_defaults(call.func, call.args, call.keywords))
+        _report_again_at_exit("tyro", lambda: None, None, None)
 
 
 def _bound_with_defaults(function: Any, args: Any, kwargs: Any) -> dict[str, Any]:
