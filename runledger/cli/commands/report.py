@@ -33,7 +33,8 @@ from runledger.cli.options import (
 from runledger.errors import UserError
 from runledger.model.record import ENVIRONMENT_FILE, Run
 from runledger.model.row import RunRow
-from runledger.query.select import flatten
+from runledger.query.select import flatten, metric_values
+from runledger.safetext import safe
 from runledger.store.ledger import Ledger
 from runledger.version import __version__
 
@@ -147,7 +148,8 @@ def build_report(
         result = importance(runs, metric, maximize=maximize)
         if result.problem is None:
             importance_figure = Figure(figures.importance_svg(result, "importance"))
-        having = [run for run in ordered if metric in run.metrics]
+        # A run whose value is NaN or infinite (a diverged loss) has none to draw a line to.
+        having = [run for run in ordered if metric_values(run).get(metric) is not None]
         params = _parallel_params(comparison, result, having)
         if len(having) < 2:
             parallel_note = f"Needs at least two runs with {metric}."
@@ -220,6 +222,8 @@ def _dots(
         for row in shown.rows
         if isinstance(row[index], int | float)
     ]
+    if not pairs:  # every value NaN or infinite (a diverged loss): no dot to draw
+        return None
     labels = [
         ids.short_id(run_id) + (f" {names[run_id]}" if names.get(run_id) else "")
         for run_id, _ in pairs
@@ -347,11 +351,11 @@ def report_command(
     )
     size = write_report(page, output)
     if output != "-":
-        about = f" about {chosen}" if chosen else ""
+        about = f" about {safe(chosen)}" if chosen else ""
         print(
             f"runledger: wrote {output} ({count} run{'s' if count != 1 else ''}{about}, "
             f"{size / 1024:.0f} KiB)",
             file=sys.stderr,
         )
         if sentence:
-            print(sentence, file=sys.stderr)
+            print(safe(sentence), file=sys.stderr)  # it names a pulled record's metric
