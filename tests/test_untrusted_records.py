@@ -240,3 +240,36 @@ def test_compare_names_left_out_param_columns_escaped(
     assert "left out" in result.stdout + result.stderr
     assert_clean(result.stdout + result.stderr)
     assert_clean(grouped.stdout + grouped.stderr)
+
+
+def test_show_parses_a_long_series_once(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """metrics.toml was parsed twice by show (once to validate, once to read): a pulled
+    record's series of millions of points took twice its minute (70 s for 3 million)."""
+    from runledger.model import tomlcodec
+
+    mallory, alice = team
+    steps = ", ".join(str(step) for step in range(1000))
+    text = f"schema = 1\n[series.loss]\nstep = [{steps}]\nvalue = [{steps}]\n"
+    run_id = craft(
+        mallory.path,
+        metrics={"loss": {"last": 999.0, "min": 0.0, "max": 999.0}},
+        files={"metrics.toml": text.encode()},
+    )
+    share(mallory, alice)
+    parsed: list[str] = []
+    loads = tomlcodec.loads
+
+    def counting(text: str) -> dict[str, object]:
+        if "[series.loss]" in text:
+            parsed.append(text)
+        return loads(text)
+
+    monkeypatch.setattr(tomlcodec, "loads", counting)
+
+    shown = alice.cli("show", run_id, "--json")
+
+    assert shown.exit_code == 0, shown.stderr
+    assert len(shown.json()["series"]["loss"]) == 1000
+    assert len(parsed) == 1
