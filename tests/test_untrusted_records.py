@@ -273,3 +273,22 @@ def test_show_parses_a_long_series_once(
     assert shown.exit_code == 0, shown.stderr
     assert len(shown.json()["series"]["loss"]) == 1000
     assert len(parsed) == 1
+
+
+def test_load_runs_reads_a_start_time_that_is_no_date_as_missing(
+    team: tuple[Clone, Clone],
+) -> None:
+    """One pulled run whose started_at is no date made load_runs() raise pandas' ValueError
+    for the whole ledger."""
+    pytest.importorskip("pandas")
+    from runledger import load_runs
+
+    mallory, alice = team
+    good = craft(mallory.path, command=["python", "good.py"])
+    odd = craft(mallory.path, started_at="\x1b[2Jnot a date", command=["python", "odd.py"])
+    share(mallory, alice)
+
+    frame = load_runs(alice.path).set_index("id")
+
+    assert str(frame.loc[good, "started_at"]) == "2026-01-01 10:00:00+00:00"
+    assert str(frame.loc[odd, "started_at"]) == "NaT"
