@@ -323,3 +323,33 @@ def test_a_pulled_tag_spelt_like_a_runs_short_id_is_ambiguous(team: tuple[Clone,
     assert result.exit_code == 1
     assert f"is both a tag (run {theirs[:10]}) and the start of run {mine}'s id" in result.stderr
     assert alice.cli("show", mine, "--json").json()["id"] == mine
+
+
+EXTREME_SERIES = (
+    "schema = 1\n[series.loss]\nstep = [0, 1, 2, 3, 4]\nvalue = [0.5, 1e308, -1e308, 0.25, 0.125]\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args", [["plot", "loss"], ["plot", "loss", "--group-by", "params.lr"], ["report"]]
+)
+def test_values_too_big_to_draw_are_left_out_of_charts(
+    team: tuple[Clone, Clone], tmp_path: Path, args: list[str]
+) -> None:
+    """A series (or last value) of 1e308 beside -1e308 is finite, but the axis between them is
+    not: plot (plotext) and report (matplotlib) stopped with an internal error."""
+    mallory, alice = team
+    for index, last in enumerate((1e308, -1e308, 0.125)):
+        craft(
+            mallory.path,
+            params={"lr": 0.1 * (index + 1)},
+            metrics={"loss": {"last": last, "min": -1e308, "max": 1e308}},
+            files={"metrics.toml": EXTREME_SERIES.encode()},
+        )
+    share(mallory, alice)
+    if args == ["report"]:
+        args = ["report", "--metric", "loss", "-o", str(tmp_path / "r.html")]
+
+    result = alice.cli(*args)
+
+    assert result.exit_code == 0, result.stderr

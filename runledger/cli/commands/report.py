@@ -21,7 +21,7 @@ import typer
 
 from runledger import ids
 from runledger.analysis.compare import Comparison, build, cell_text, require_metric
-from runledger.analysis.curves import DEFAULT_TOP, choose
+from runledger.analysis.curves import DEFAULT_TOP, choose, drawable
 from runledger.analysis.curves import chart as make_chart
 from runledger.analysis.importance import Importance, importance
 from runledger.cli.commands.plot import chosen_runs
@@ -149,7 +149,7 @@ def build_report(
         if result.problem is None:
             importance_figure = Figure(figures.importance_svg(result, "importance"))
         # A run whose value is NaN or infinite (a diverged loss) has none to draw a line to.
-        having = [run for run in ordered if metric_values(run).get(metric) is not None]
+        having = [run for run in ordered if _drawn_value(run, metric)]
         params = _parallel_params(comparison, result, having)
         if len(having) < 2:
             parallel_note = f"Needs at least two runs with {metric}."
@@ -201,6 +201,12 @@ def build_report(
     return render(report), len(runs), metric, first_sentence
 
 
+def _drawn_value(run: Run, metric: str) -> bool:
+    """Whether the run's value of ``metric`` can be drawn: not NaN, infinite or huge."""
+    value = metric_values(run).get(metric)
+    return value is not None and drawable(value)
+
+
 def _dots(
     runs: Sequence[Run],
     metric: str,
@@ -220,9 +226,9 @@ def _dots(
     pairs = [
         (row[0] if shown.keys[0] == "id" else row[shown.keys.index("id")], row[index])
         for row in shown.rows
-        if isinstance(row[index], int | float)
+        if isinstance(row[index], int | float) and drawable(row[index])
     ]
-    if not pairs:  # every value NaN or infinite (a diverged loss): no dot to draw
+    if not pairs:  # every value NaN, infinite or huge (a diverged loss): no dot to draw
         return None
     labels = [
         ids.short_id(run_id) + (f" {names[run_id]}" if names.get(run_id) else "")
