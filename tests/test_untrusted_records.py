@@ -353,3 +353,19 @@ def test_values_too_big_to_draw_are_left_out_of_charts(
     result = alice.cli(*args)
 
     assert result.exit_code == 0, result.stderr
+
+
+def test_get_into_a_file_is_one_line(team: tuple[Clone, Clone], tmp_path: Path) -> None:
+    """-o naming a file, with --force, was an internal error (FileExistsError)."""
+    mallory, alice = team
+    pointer = stored(alice, tmp_path, b"weights")
+    run_id = with_artifact(mallory, "model.pt", pointer)
+    share(mallory, alice)
+    target = tmp_path / "a-file"
+    target.write_text("mine\n")
+
+    result = alice.cli("get", run_id, "-o", str(target), "--force")
+
+    assert result.exit_code == 1, result.stderr
+    assert f"{target} is a file, not a folder" in result.stderr
+    assert target.read_text() == "mine\n"
