@@ -369,3 +369,25 @@ def test_get_into_a_file_is_one_line(team: tuple[Clone, Clone], tmp_path: Path) 
     assert result.exit_code == 1, result.stderr
     assert f"{target} is a file, not a folder" in result.stderr
     assert target.read_text() == "mine\n"
+
+
+def test_one_unreadable_environment_does_not_stop_the_report(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """A pulled run whose environment.toml says schema 99 stopped the whole report ('it was
+    written by a newer runledger'), though one bad record must never block the rest."""
+    mallory, alice = team
+    good = craft(mallory.path, metrics={"acc": {"last": 0.5}})
+    odd = craft(
+        mallory.path,
+        metrics={"acc": {"last": 0.6}},
+        files={"environment.toml": b"schema = 99\n"},
+    )
+    share(mallory, alice)
+    page = tmp_path / "r.html"
+
+    result = alice.cli("report", "-o", str(page))
+
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text()
+    assert f'id="run-{good}"' in text and f'id="run-{odd}"' in text

@@ -30,7 +30,7 @@ from runledger.cli.options import (
     SweepOption,
     WhereOption,
 )
-from runledger.errors import UserError
+from runledger.errors import CorruptRecordError, UserError
 from runledger.model.record import ENVIRONMENT_FILE, Run
 from runledger.model.row import RunRow
 from runledger.query.select import flatten, metric_values
@@ -63,8 +63,10 @@ def _with_environment(ledger: Ledger, runs: Sequence[Run]) -> list[Run]:
         run = by_id[ref.id]
         try:
             found[ref.id] = run.with_files({ENVIRONMENT_FILE: content})
-        except (ValueError, UnicodeDecodeError, TypeError, KeyError):
-            found[ref.id] = run  # the page still shows everything else of the run
+        except (ValueError, UnicodeDecodeError, TypeError, KeyError, CorruptRecordError):
+            # a pulled environment.toml of a newer schema or a bad shape stopped the whole
+            # report: the page still shows everything else of the run
+            found[ref.id] = run
     return [found.get(run.id, run) for run in runs]
 
 
