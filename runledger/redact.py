@@ -137,7 +137,7 @@ _GLUED_SUFFIXES = (
     "bearertoken",
     "authkey",
 )
-_WEAK_WORDS = frozenset({"key", "token", "auth", "session", "pass", "dsn"})
+_WEAK_WORDS = frozenset({"key", "token", "auth", "session", "pass", "dsn", "pw", "jwt", "bearer"})
 _QUALIFIERS = frozenset(
     {
         "id",
@@ -326,6 +326,18 @@ PROVIDER_TOKENS: tuple[tuple[str, str, str], ...] = (
     ("Grafana service account token", "glsa_", r"[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"),
     ("Heroku API key", "HRKU-", r"[A-Za-z0-9_-]{58,64}+"),
     ("Twilio API key", "SK", r"[0-9a-f]{32}(?![A-Za-z0-9])"),
+    # Webhook URLs are credentials whole: whoever has one posts to the channel.
+    (
+        "Slack webhook URL",
+        "hooks.slack.com/",
+        r"(?:services|workflows|triggers)/[A-Za-z0-9+/]{20,255}+",
+    ),
+    (
+        "Discord webhook URL",
+        "discord",
+        r"(?:app)?\.com/api/webhooks/[0-9]{5,30}/[A-Za-z0-9_-]{20,255}+",
+    ),
+    ("Slack app token", "xapp-", r"[0-9]-[A-Z0-9]{1,64}-[0-9]{1,32}-[A-Za-z0-9]{8,255}+"),
 )
 # Every shape is bounded or anchored on a literal, so a scan stays linear on hostile input.
 _SHAPES: tuple[str, ...] = (
@@ -360,6 +372,8 @@ _SHAPES: tuple[str, ...] = (
     # Stripe secret and restricted keys
     _shape("s", r"k_(?:live|test)_[0-9A-Za-z]{16,255}+", _ALNUM),
     _shape("r", r"k_(?:live|test)_[0-9A-Za-z]{16,255}+", _ALNUM),
+    # The signature of an Azure SAS URL (...?sv=...&sig=...): the query parameter is the key
+    _shape("s", r"ig=[A-Za-z0-9%+/]{16,512}+=*", "[^?&]"),
     # JSON Web Tokens
     _shape(
         "e",

@@ -8,7 +8,8 @@ window title or (OSC 52) write the clipboard, and a carriage return can hide the
 command behind its end. :func:`safe` shows every such character as an escape instead:
 C0 controls, DEL, C1 controls, ESC, the bidirectional overrides (which reorder what is shown)
 and the lone surrogates that stand for bytes that were not UTF-8 (``\\xff``). JSON output
-does not come through here: ``json.dumps`` escapes controls itself.
+goes through :func:`json_text` instead: ``json.dumps`` escapes the C0 controls itself, and
+``json_text`` the rest as ``\\u`` escapes, so the JSON stays exact.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ _UNSAFE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 _UNSAFE_OR_BACKSLASH = re.compile(_UNSAFE.pattern[:-1] + "\\\\]")
+# What json.dumps(ensure_ascii=False) leaves raw: DEL, the C1 controls (U+009B is a CSI to a
+# terminal that reads 8-bit controls), the bidi marks and overrides, the line separators and
+# lone surrogates (which would also make the output bytes invalid UTF-8).
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def _escape(found: re.Match[str]) -> str:
@@ -60,3 +67,17 @@ def quoted(text: str) -> str:
 def has_unsafe(text: str) -> bool:
     """Whether :func:`safe` would change ``text`` (tests and checks)."""
     return _UNSAFE.search(text) is not None
+
+
+def _json_escape(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group(0)):04x}"
+
+
+def json_text(text: str) -> str:
+    """JSON from ``json.dumps(..., ensure_ascii=False)`` with every character a terminal would
+    act on (or that is not UTF-8) written as a ``\\uXXXX`` escape: the same JSON value, and
+    nothing from a pulled record reaches a terminal raw (issue #17). Such characters can only
+    stand inside strings, where the escape means the same character."""
+    if text.isascii():
+        return text
+    return _JSON_UNSAFE.sub(_json_escape, text)

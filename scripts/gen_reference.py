@@ -221,7 +221,9 @@ def render_commands() -> str:
     lines = [
         "Every command takes `-h`/`--help`. "
         "A `RUN` argument is a full run id, a team tag, a unique prefix of a run id, or a "
-        "tag given at `exec --tag` that exactly one run has (looked up in that order).",
+        "tag given at `exec --tag` that exactly one run has (looked up in that order); a team "
+        "tag of 10 or more characters that also starts another run's id is ambiguous (a "
+        "pulled tag spelt like the short id `ls` shows).",
         "",
         "Options of `runledger` itself:",
         "",

@@ -3,7 +3,12 @@ answered from the index through the real command, as bash and zsh ask for them."
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from pathlib import Path
+
 from tests.conftest import Repo
+from tests.crafted import craft
 from tests.synthetic import make_run
 
 A, B = "6g00000000aaaaaa", "6g00000001bbbbbb"
@@ -78,3 +83,29 @@ def test_a_pulled_name_with_control_characters_is_not_offered(repo: Repo) -> Non
     )
     assert repo.cli("ls").exit_code == 0
     assert bash(repo, "runledger compare --metric ") == ["val_auc"]
+
+
+def test_a_pulled_name_that_is_shell_code_is_never_offered(repo: Repo, tmp_path: Path) -> None:
+    """zsh evaluates the answer (typer's script: eval $(...)): a metric or tag named with a
+    quote and a $(...) ran its command at a TAB. Such names are left out of the answer."""
+    pwned = tmp_path / "pwned"
+    craft(
+        repo.path,
+        metrics={"val_auc": {"last": 0.9}, f"acc'$(touch {pwned})'": {"last": 1.0}},
+        tags=["nightly", f"t'`touch {pwned}`'"],
+    )
+    assert repo.cli("ls").exit_code == 0  # the index the answer is read from
+    answers = {}
+    for line, kind in (("runledger plot ", "metric"), ("runledger ls --tag ", "tag")):
+        env = {"_RUNLEDGER_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line}
+        answers[kind] = repo.run(env=env).stdout.decode()
+    assert '"val_auc"' in answers["metric"] and '"nightly"' in answers["tag"]
+    for answer in answers.values():
+        assert "touch" not in answer and "'$" not in answer and "`" not in answer
+    zsh = shutil.which("zsh")
+    if zsh is None:
+        return  # what zsh would run is checked where it is installed
+    for answer in answers.values():
+        script = "_arguments() { :; }\n_files() { :; }\neval $(cat)\n"
+        subprocess.run([zsh, "-f", "-c", script], input=answer.encode(), check=False)
+    assert not pwned.exists()

@@ -144,6 +144,7 @@ def test_no_raw_control_character_reaches_the_output(
     assert_clean(result.stdout, " ".join(args) + " (stdout)")
     assert_clean(result.stderr, " ".join(args) + " (stderr)")
     assert result.stdout or result.stderr
+    assert "internal error" not in result.stderr, result.stderr  # verify: a NUL in a path
 
 
 def test_show_shows_the_escapes(pulled: tuple[Clone, dict[str, str], str]) -> None:
@@ -159,6 +160,34 @@ def test_json_stays_exact_json(pulled: tuple[Clone, dict[str, str], str]) -> Non
     data = json.loads(alice.cli("show", ids["a"], "--json").stdout)
     assert data["name"] == HOSTILE
     assert data["command"][-1] == HOSTILE
+
+
+JSON_COMMANDS = [
+    ["ls", "--json"],
+    ["show", "{a}", "--json"],
+    ["diff", "{a}", "{b}", "--json"],
+    ["compare", "{a}", "{b}", "--format", "json"],
+    ["compare", "{a}", "{b}", "--group-by", "params.model", "--format", "json"],
+    ["verify", "{a}", "--json"],
+    ["tags", "--json"],
+]
+
+
+@pytest.mark.parametrize("args", JSON_COMMANDS, ids=lambda args: " ".join(args))
+def test_json_output_escapes_what_a_terminal_would_act_on(
+    pulled: tuple[Clone, dict[str, str], str], args: list[str]
+) -> None:
+    """json.dumps(ensure_ascii=False) escaped C0 but wrote DEL, the C1 controls (U+009B is a
+    CSI) and the bidi override raw: `runledger ls --json` on a terminal ran them."""
+    alice, ids, _ = pulled
+    result = alice.cli(*[arg.format(**ids) for arg in args])
+    assert_clean(result.stdout, " ".join(args))
+    assert result.stdout, result.stderr
+    data = json.loads(result.stdout)  # still exact JSON: the escapes mean the same characters
+    if args[0] == "ls":
+        assert {run["name"] for run in data} == {HOSTILE}
+    if args[0] == "show":
+        assert data["name"] == HOSTILE and data["params"][HOSTILE] == HOSTILE
 
 
 # --- the boundary itself, by property -------------------------------------------------------

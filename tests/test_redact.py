@@ -96,6 +96,11 @@ def redactor() -> Redactor:
         "token",
         "ssh_key",
         "pass",
+        "--pw",
+        "db_pw",
+        "JWT",
+        "auth_jwt",
+        "--bearer",
     ],
 )
 def test_secret_names(name: str) -> None:
@@ -135,6 +140,9 @@ def test_secret_names(name: str) -> None:
         "batch_size",
         "first_pass",
         "-p",
+        "pw_conv",
+        "pw_kernel_size",
+        "jwt_algorithm",
     ],
 )
 def test_ordinary_names(name: str) -> None:
@@ -527,6 +535,9 @@ PROVIDER_SAMPLES = {
     "Grafana service account token": "glsa_" + "a1B2" * 8 + "_0123abcd",
     "Heroku API key": "HRKU-AA" + "a1B2c3" * 10,
     "Twilio API key": "SK" + "0123456789abcdef" * 2,
+    "Slack webhook URL": "hooks.slack.com/services/T0ABCDEF12/B0ABCDEF34/" + "aB3dE6gH9jKl" * 2,
+    "Discord webhook URL": "discord.com/api/webhooks/112233445566778899/" + "Ab3_dE6-gH9j" * 6,
+    "Slack app token": "xapp-1-A0123456789-1234567890123-" + "0a1b2c3d" * 8,
 }
 
 
@@ -582,3 +593,17 @@ def test_secrets_said_in_prose(text: str, masked: str) -> None:
     redactor = Redactor({})
     assert redactor.mask_text(text) == masked
     assert redactor.mask_text(masked) == masked
+
+
+def test_webhook_urls_and_sas_signatures_are_masked() -> None:
+    """A Slack or Discord webhook URL is the credential itself (whoever has it posts), and so
+    is an Azure SAS URL's sig: all three were recorded whole, in params and in output."""
+    redactor = Redactor({})
+    slack = "https://hooks.slack.com/services/T0ABCDEF12/B0ABCDEF34/" + "aB3dE6gH9jKl" * 2
+    sas = "https://acct.blob.core.windows.net/c/m.pt?sv=2022-11-02&sp=r&sig=" + "Ab%2Bc" * 8
+    assert redactor.mask_text(f"posting to {slack}") == "posting to https://***"
+    assert redactor.mask_params({"webhook": slack}) == {"webhook": "https://***"}
+    assert redactor.mask_text(sas) == sas.partition("sig=")[0] + "***"
+    assert redactor.mask_argv(["python", "t.py", "--pw", "hunter22"])[-1] == "***"
+    for ordinary in ("design=abcdefghijklmnopqrstuvwxyz0123", "x?signal=abcdefghijklmnopqrstu"):
+        assert redactor.mask_text(ordinary) == ordinary

@@ -162,3 +162,35 @@ def test_shells_and_interpreter_scripts_are_found(argv: list[str], found: tuple[
 )
 def test_plain_commands_are_not_script_calls(argv: list[str]) -> None:
     assert script_call(argv) is None
+
+
+def test_a_pulled_python_path_outside_the_repository_is_not_applied(
+    team: tuple[Clone, Clone], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PYTHONPATH is allow-listed (it is recorded for what it says about a run), and a pulled
+    record's PYTHONPATH=/somewhere was set for the re-run: Python then ran the
+    sitecustomize.py found there, code the plan never showed."""
+    mallory, alice = team
+    evil = tmp_path / "shared" / "lib"
+    evil.mkdir(parents=True)
+    marker = tmp_path / "sitecustomize-ran"
+    (evil / "sitecustomize.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    mallory.write("envdump.py", ENVDUMP)
+    mallory.commit_all("envdump")
+    dump = tmp_path / "child-env.json"
+    run_id = craft(
+        mallory.path,
+        command=[PY, "envdump.py", str(dump)],
+        environment={"variables": {"PYTHONPATH": str(evil), "SEED": "7"}},
+    )
+    push_crafted(mallory)
+    alice.ok("pull")
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+
+    result = alice.cli("reproduce", run_id, "--yes")
+
+    child = json.loads(dump.read_text())
+    assert child["SEED"] == "7"
+    assert str(evil) not in child.get("PYTHONPATH", "")
+    assert not marker.exists()
+    assert re.search(r"not applied +PYTHONPATH +\(a path outside this repository", result.stderr)

@@ -30,6 +30,7 @@ from runledger.errors import UserError
 from runledger.model.record import Run, json_safe
 from runledger.model.row import Tabular
 from runledger.query.select import SortKey, flatten, order, sort_runs
+from runledger.safetext import json_text
 
 ColumnKind = Literal["best", "run", "context", "param", "metric"]
 
@@ -383,7 +384,8 @@ _CSV_AS_IS = frozenset({str, float, int, type(None)})
 
 
 def to_json_text(comparison: Comparison) -> str:
-    return json.dumps(comparison.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(comparison.to_json(), indent=2, ensure_ascii=False, allow_nan=False)
+    return json_text(text) + "\n"
 
 
 def markdown_escape(text: str) -> str:

@@ -43,13 +43,22 @@ def parse_x_axis(text: str) -> XAxis:
     raise UserError(f"unknown --x {text!r}: use step or time")
 
 
+# A value beyond this is not drawn (a diverged loss of 1e308 beside -1e308 made the axis span
+# infinite: plotext and matplotlib failed with an internal error); no real metric is near it.
+MAX_DRAWN = 1e100
+
+
+def drawable(value: float) -> bool:
+    return math.isfinite(value) and -MAX_DRAWN <= value <= MAX_DRAWN
+
+
 @dataclass(frozen=True)
 class Curve:
     run_id: str
     label: str  # legend text: short id, name, the params that differ
     xs: tuple[float, ...]
     ys: tuple[float, ...]
-    hidden: int = 0  # points not drawn: NaN or infinite values, or <= 0 on a log scale
+    hidden: int = 0  # points not drawn: NaN, infinite or beyond MAX_DRAWN, or <= 0 on a log scale
     approximate: bool = False  # time axis estimated from the steps and the run's duration
     low: tuple[float, ...] = ()  # a group's mean - std at each x (--group-by), else empty
     high: tuple[float, ...] = ()  # mean + std
@@ -247,7 +256,7 @@ def _curve(
     kept_x: list[float] = []
     kept_y: list[float] = []
     for x, y in zip(xs, smooth_values(values, smooth), strict=True):
-        if math.isfinite(x) and math.isfinite(y) and (y > 0 or not log_y):
+        if drawable(x) and drawable(y) and (y > 0 or not log_y):
             kept_x.append(float(x))
             kept_y.append(y)
     return Curve(
@@ -364,7 +373,7 @@ def group_chart(
                 without.append(run_id)
                 continue
             for step, value in zip(points[0], smooth_values(points[1], smooth), strict=True):
-                if math.isfinite(step) and math.isfinite(value):
+                if drawable(step) and drawable(value):
                     at_step.setdefault(float(step), []).append(value)
         if not at_step:
             continue

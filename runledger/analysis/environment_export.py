@@ -137,10 +137,21 @@ def requirements(
     return found
 
 
+_SAFE_PYTHON_VERSION = re.compile(r"^[0-9]{1,3}\.[0-9]{1,3}[A-Za-z0-9.+_-]{0,60}$")
+
+
 def python_version(run: Run) -> str | None:
+    """The recorded Python version; CorruptRecordError when it is not one (a pulled record's
+    ``3.11\n--extra-index-url ...`` would be a line of its own in the requirements file)."""
     python = (run.environment or {}).get("python")
     if isinstance(python, Mapping) and isinstance(python.get("version"), str):
-        return str(python["version"])
+        version = str(python["version"])
+        if not _SAFE_PYTHON_VERSION.match(version):
+            raise CorruptRecordError(
+                f"run {ids.short_id(run.id)} records {version[:40]!r} as its Python version, "
+                "which is not a version"
+            )
+        return version
     return None
 
 

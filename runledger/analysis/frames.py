@@ -86,7 +86,10 @@ def runs_frame(runs: Sequence[Run | RunRow]) -> pd.DataFrame:
             nan if value is None else value for value in map(dict.get, metrics, repeat(key))
         ]
     frame = pd.DataFrame(columns)
-    frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True, format="ISO8601")
+    # A pulled record's start time that is no date is NaT, not a ValueError for every run.
+    frame["started_at"] = pd.to_datetime(
+        frame["started_at"], utc=True, format="ISO8601", errors="coerce"
+    )
     return frame
 
 

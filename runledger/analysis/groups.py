@@ -22,6 +22,7 @@ from runledger.errors import UserError
 from runledger.model.record import json_safe
 from runledger.model.row import RunRow
 from runledger.query.select import SORT_FIELDS, SortKey, field_value, parse_sort
+from runledger.safetext import json_text
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,8 @@ def to_csv(grouping: Grouping) -> str:
 
 
 def to_json_text(grouping: Grouping) -> str:
-    return json.dumps(grouping.to_json(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    text = json.dumps(grouping.to_json(), indent=2, ensure_ascii=False, allow_nan=False)
+    return json_text(text) + "\n"
 
 
 def mean_std(stats: Stats | None, number: Any = repr) -> str:

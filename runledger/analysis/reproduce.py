@@ -123,6 +123,9 @@ class Variables:
     kept: tuple[str, ...] = ()  # masked in the record: whatever is set here now is used
     rewritten: tuple[str, ...] = ()  # named the user's work tree: now name the re-run's
     not_applied: tuple[str, ...] = ()  # in the record, outside the allow-list in force here
+    # A run recorded elsewhere: allow-listed, but naming a path outside this repository
+    # (PYTHONPATH=/tmp/x: Python would import whatever is there, which the plan cannot show)
+    outside: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,16 @@ def _plan(
     found_drift = tuple(_describe_input(change) for change in diff_files(original.inputs, found))
     checks += _input_checks(records, linked, worktree, found_drift, options.allow_input_drift)
 
-    variables = _variables(original.environment, os.environ, config, user_root, worktree)
+    origin = provenance(repo, original.id, original.user, original.host)
+    variables = _variables(
+        original.environment,
+        os.environ,
+        config,
+        user_root,
+        worktree,
+        foreign=origin.foreign,
+        run_cwd=run_cwd,
+    )
     env = dict(os.environ)
     env.update(variables.set)
     for name in variables.unset:
@@ -327,7 +339,6 @@ def _plan(
                 "real command; read the argv above in full",
             )
         )
-    origin = provenance(repo, original.id, original.user, original.host)
     if origin.foreign:
         checks.append(Check("recorded by", "warn", _origin_detail(origin)))
     if variables.not_applied:
@@ -336,6 +347,15 @@ def _plan(
                 "environment",
                 "warn",
                 f"not applied (outside the allow-list here): {', '.join(variables.not_applied)}",
+            )
+        )
+    if variables.outside:
+        checks.append(
+            Check(
+                "environment",
+                "warn",
+                "not applied (a path outside this repository, from a run recorded elsewhere): "
+                + ", ".join(variables.outside),
             )
         )
     if any(MASK in arg for arg in original.command):
@@ -662,6 +682,9 @@ def _variables(
     config: project_config.ProjectConfig,
     user_root: Path,
     worktree: Path,
+    *,
+    foreign: bool = False,
+    run_cwd: Path | None = None,
 ) -> Variables:
     recorded = (environment or {}).get("variables")
     if not isinstance(recorded, Mapping):
@@ -670,6 +693,7 @@ def _variables(
     kept: list[str] = []
     rewritten: list[str] = []
     not_applied: list[str] = []
+    outside: list[str] = []
     allow = (*DEFAULT_ENV_ALLOWLIST, *config.env)
     roots = dict.fromkeys([os.fspath(user_root), os.path.realpath(user_root)])
     for name, raw in recorded.items():
@@ -687,14 +711,38 @@ def _variables(
                 value = value.replace(root, os.fspath(worktree))
                 rewritten.append(name)
                 break
+        if foreign and _names_a_path_outside(name, value, worktree, run_cwd or worktree):
+            outside.append(name)
+            continue
         to_set[name] = value
     allowed_now = safe_env(current, (*DEFAULT_ENV_ALLOWLIST, *config.env), config.secret_patterns)
     unset = tuple(
         name for name in allowed_now if name not in recorded and name not in INTERPRETER_VARIABLES
     )
     return Variables(
-        to_set, unset, tuple(kept), tuple(dict.fromkeys(rewritten)), tuple(sorted(not_applied))
+        to_set,
+        unset,
+        tuple(kept),
+        tuple(dict.fromkeys(rewritten)),
+        tuple(sorted(not_applied)),
+        tuple(sorted(outside)),
     )
+
+
+def _names_a_path_outside(name: str, value: str, worktree: Path, cwd: Path) -> bool:
+    """Whether a path variable (PYTHONPATH, TORCHINDUCTOR_CACHE_DIR, ...) names a path outside
+    the re-run's work tree (``/tmp/x``, ``../../x``): code or compiled kernels would be loaded
+    from there."""
+    if name != "PYTHONPATH" and not name.endswith(("_DIR", "_PATH", "_HOME", "_PREFIX")):
+        return False
+    tree = os.path.realpath(worktree)
+    for entry in value.split(os.pathsep):
+        if not entry:
+            continue
+        real = os.path.realpath(os.path.join(cwd, entry))  # an absolute entry stays itself
+        if os.path.commonpath([tree, real]) != tree:
+            return True
+    return False
 
 
 def _applicable(name: str, allow: Sequence[str], secret_patterns: Sequence[str]) -> bool:

@@ -127,11 +127,43 @@ def pointers_of(run: Run, include_inputs: bool) -> list[Pointer]:
 
 def _inside(path: str) -> PurePosixPath | None:
     """A recorded path as a relative one (an absolute path loses its root); None when it
-    climbs out with '..' (a pulled record must not make get write outside DIR)."""
+    climbs out with '..' (a pulled record must not make get write outside DIR), or when it
+    holds a NUL byte, which no file name can."""
     relative = PurePosixPath(path.lstrip("/"))
-    if ".." in relative.parts or not relative.parts:
+    if ".." in relative.parts or not relative.parts or "\0" in path:
         return None
     return relative
+
+
+def _in_git_dir(path: str) -> bool:
+    """Whether a recorded path goes into a ``.git`` folder (any case, as a case-insensitive
+    disk reads it): a pulled record's ``.git/hooks/pre-commit`` or ``.git/config`` would run
+    code at the user's next git command, and ``.git/refs/heads/x`` make a branch."""
+    return any(part.casefold() == ".git" for part in PurePosixPath(path).parts)
+
+
+def _refuse_links_out(root: Path, wanted: Sequence[Wanted]) -> None:
+    """UserError when a destination's folder is reached through a symbolic link that leads
+    outside ``root`` (a link committed to the project, ``checkpoints -> ~``): the file would
+    land outside the folder the user named. The destination itself may be a link: it is
+    replaced, never followed."""
+    real_root = os.path.realpath(root)
+    for item in wanted:
+        real_parent = os.path.realpath(item.destination.parent)
+        if os.path.commonpath([real_root, real_parent]) == real_root:
+            continue
+        link = item.destination.parent
+        current = root
+        for part in item.destination.parent.relative_to(root).parts:
+            current = current / part
+            if os.path.islink(current):
+                link = current
+                break
+        raise UserError(
+            f"{item.pointer.record.path} would be written through the symbolic link {link} "
+            f"(to {os.path.realpath(link)}), outside {root}: refused, nothing written; give "
+            "the folder it should go to with -o"
+        )
 
 
 # Where ``reproduce`` keeps a re-run's declared outputs: .git/runledger/reproductions/<run>/
@@ -587,6 +619,12 @@ def plan_get(run: Run, given: Sequence[str], out_dir: Path, include_inputs: bool
             f"run {ids.short_id(run.id)} records a path that leaves its folder "
             f"({unsafe[0][:80]!r}): refused, nothing written"
         )
+    in_git = [pointer.record.path for pointer in pointers if _in_git_dir(pointer.record.path)]
+    if in_git:
+        raise CorruptRecordError(
+            f"run {ids.short_id(run.id)} records a path inside a .git folder "
+            f"({in_git[0][:80]!r}): refused, nothing written"
+        )
     chosen: dict[str, Wanted] = {}
     if not given:
         for pointer in pointers:
@@ -618,7 +656,9 @@ def plan_get(run: Run, given: Sequence[str], out_dir: Path, include_inputs: bool
                 f"{other} and {wanted.pointer.record.path} would both be written to "
                 f"{wanted.destination}: name the one you want by its full recorded path"
             )
-    return sorted(chosen.values(), key=lambda wanted: wanted.pointer.record.path)
+    planned = sorted(chosen.values(), key=lambda wanted: wanted.pointer.record.path)
+    _refuse_links_out(out_dir, planned)
+    return planned
 
 
 def _tail_after(path: tuple[str, ...], name: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -782,7 +822,8 @@ def fetchable_inputs(
         if record.kind == "file"
         and record.sha256 is not None
         and not os.path.isabs(record.path)
-        and ".." not in PurePosixPath(record.path).parts
+        and _inside(record.path) is not None
+        and not _in_git_dir(record.path)
         and not os.path.lexists(worktree / record.path)
     ]
     if not candidates or artifacts.configured_url(repo) is None:
@@ -809,4 +850,5 @@ def fetch_inputs(repo: git.Repo, records: Sequence[FileRecord], worktree: Path) 
         Wanted(Pointer("", "input", record), worktree.joinpath(*PurePosixPath(record.path).parts))
         for record in records
     ]
+    _refuse_links_out(worktree, wanted)  # a link the recorded commit holds
     return get_files(repo, store, wanted, force=False)

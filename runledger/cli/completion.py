@@ -41,6 +41,10 @@ VALUE_OPTIONS = frozenset(
 )  # fmt: skip
 
 
+# Characters that end or open a quote or an expansion inside the answer zsh evaluates.
+_SHELL_SPECIAL = frozenset("'\"$`\\")
+
+
 def _split(text: str) -> list[str]:
     if not any(quote in text for quote in "'\"\\"):
         return text.split()  # the usual case: shlex (and re, enum) not imported
@@ -196,8 +200,12 @@ def answer(environ: Mapping[str, str], cwd: str) -> str | None:
     found = [
         value
         for value in candidates(common_dir, kind)
-        # A pulled record may hold control characters: never echo them into a prompt.
-        if value.isprintable() and (value.lower() if kind == "run" else value).startswith(wanted)
+        # A pulled record may hold control characters: never echo them into a prompt; nor
+        # quotes, $ or backquotes: zsh evaluates the answer (typer's script runs `eval
+        # $(...)`), so a metric named acc'$(rm -rf ~)' would run at a TAB.
+        if value.isprintable()
+        and not _SHELL_SPECIAL.intersection(value)
+        and (value.lower() if kind == "run" else value).startswith(wanted)
     ]
     if shell == "bash":
         return "\n".join(found)

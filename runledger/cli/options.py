@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from runledger.safetext import safe
+from runledger.safetext import json_text, safe
 
 try:  # typer >= 0.2x vendors click; older typer uses the click package
     from typer._click import exceptions as click_exceptions
@@ -41,7 +41,8 @@ __all__ = [
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    text = json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False)
+    sys.stdout.write(json_text(text) + "\n")
 
 
 def print_json_lines(objects: list[str]) -> None:
@@ -53,7 +54,7 @@ def print_json_lines(objects: list[str]) -> None:
     write = sys.stdout.write
     write("[\n  ")
     for start in range(0, len(objects), 1000):
-        write(",\n  ".join(objects[start : start + 1000]))
+        write(json_text(",\n  ".join(objects[start : start + 1000])))
         if start + 1000 < len(objects):
             write(",\n  ")
     write("\n]\n")

@@ -420,7 +420,13 @@ class ObjectStore:
         """
         parent = destination.parent
         if not parent.is_dir():
-            parent.mkdir(parents=True, exist_ok=True)
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as error:  # a file where a folder goes
+                raise UserError(
+                    f"cannot write {destination}: {error.filename or parent} is a file, not a "
+                    "folder"
+                ) from error
         elif parent not in self._swept_folders:
             self._swept_folders.add(parent)
             remove_stale_parts(parent)

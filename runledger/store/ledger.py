@@ -345,7 +345,8 @@ class Ledger:
         In this order: a full run id; a team tag (``runledger tag``) of exactly that name;
         a unique prefix of a run id; a tag given at exec (``exec --tag``) that one run has.
         A tag therefore wins over an id prefix that happens to spell the same word, and a
-        full id always means that run.
+        full id always means that run; a tag as long as a short id (10 characters) that also
+        starts another run's id is ambiguous.
         """
         spec = spec.strip()
         if not spec:
@@ -365,6 +366,14 @@ class Ledger:
             return exact[0]
         tagged = self._resolve_team_tag(spec)
         if tagged is not None:
+            others = [ref for ref in starting if ref.id != tagged.id]
+            if others and len(lowered) >= ids.SHORT_LENGTH:
+                # A tag spelt like the short id 'ls' shows of another run (a pulled tag can
+                # be named anything): which run is meant cannot be told, so neither is taken.
+                raise AmbiguousRunError(
+                    f"{spec!r} is both a tag (run {ids.short_id(tagged.id)}) and the start of "
+                    f"run {others[0].id}'s id: give the full id"
+                )
             return tagged
         if ids.is_run_id_prefix(lowered):
             prefix = lowered

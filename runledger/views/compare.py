@@ -197,7 +197,7 @@ def _table_columns(
 
 def _left_out_line(left_out: Sequence[layout.Column], width: int, transpose: bool) -> str:
     """One line: how many columns did not fit, which, and how to see them."""
-    names = [column.key for column in left_out]
+    names = [safe(column.key) for column in left_out]  # a pulled record's param names
     count = len(names)
     if transpose:
         hints = [" (--limit N, --columns or -f csv)"]
@@ -342,7 +342,7 @@ def grouping_lines(grouping: Grouping, width: int, *, color: bool = False) -> It
         name = record_text(grouping.metric)
         yield Text(
             layout.elide(
-                f"groups by {', '.join(grouping.keys)}, ordered by mean {name} "
+                f"groups by {record_text(', '.join(grouping.keys))}, ordered by mean {name} "
                 f"({describe_direction(direction)}); mean ± std over each group's runs",
                 width,
             ),

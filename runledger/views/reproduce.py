@@ -97,6 +97,15 @@ def render_plan(plan: Plan, out: Console) -> None:
                 style="yellow",
             ),
         )
+    if variables.outside:
+        head.add_row(
+            "not applied",
+            Text(
+                f"{' '.join(map(safe, variables.outside))}  (a path outside this repository, "
+                "from a run recorded elsewhere: what is there is not in the plan)",
+                style="yellow",
+            ),
+        )
     out.print(head)
 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")

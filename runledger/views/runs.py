@@ -90,10 +90,14 @@ def format_duration(seconds: float) -> str:
 
 
 def format_when(iso: str, now: datetime | None = None) -> str:
+    """``5m ago`` or ``2026-01-01 10:00``; a start time that is no date (a pulled record's
+    text) comes back as it is, escaped (it is shown where record strings are)."""
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
-        return iso
+        return safe(iso)
+    if moment.tzinfo is None:  # a pulled record's time without a zone: read as UTC
+        moment = moment.replace(tzinfo=UTC)
     now = now or datetime.now(UTC)
     delta = (now - moment).total_seconds()
     if 0 <= delta < 60:

@@ -4,7 +4,8 @@ Records are written by everyone who can push to the team's remote, so their stri
 untrusted (issue #17). Every renderer passes them through :func:`safe` before they reach a
 terminal or a pipe; the escaping itself lives in ``runledger/safetext.py`` so that error lines
 and warnings, printed below the views layer, use the same rules. JSON output does not come
-through here: ``json.dumps`` escapes controls itself.
+through here: it goes through ``safetext.json_text``, which writes the same characters as
+``\\u`` escapes, so the JSON value stays exact.
 """
 
 from __future__ import annotations

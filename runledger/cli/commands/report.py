@@ -21,7 +21,7 @@ import typer
 
 from runledger import ids
 from runledger.analysis.compare import Comparison, build, cell_text, require_metric
-from runledger.analysis.curves import DEFAULT_TOP, choose
+from runledger.analysis.curves import DEFAULT_TOP, choose, drawable
 from runledger.analysis.curves import chart as make_chart
 from runledger.analysis.importance import Importance, importance
 from runledger.cli.commands.plot import chosen_runs
@@ -30,10 +30,11 @@ from runledger.cli.options import (
     SweepOption,
     WhereOption,
 )
-from runledger.errors import UserError
+from runledger.errors import CorruptRecordError, UserError
 from runledger.model.record import ENVIRONMENT_FILE, Run
 from runledger.model.row import RunRow
-from runledger.query.select import flatten
+from runledger.query.select import flatten, metric_values
+from runledger.safetext import safe
 from runledger.store.ledger import Ledger
 from runledger.version import __version__
 
@@ -62,8 +63,10 @@ def _with_environment(ledger: Ledger, runs: Sequence[Run]) -> list[Run]:
         run = by_id[ref.id]
         try:
             found[ref.id] = run.with_files({ENVIRONMENT_FILE: content})
-        except (ValueError, UnicodeDecodeError, TypeError, KeyError):
-            found[ref.id] = run  # the page still shows everything else of the run
+        except (ValueError, UnicodeDecodeError, TypeError, KeyError, CorruptRecordError):
+            # a pulled environment.toml of a newer schema or a bad shape stopped the whole
+            # report: the page still shows everything else of the run
+            found[ref.id] = run
     return [found.get(run.id, run) for run in runs]
 
 
@@ -147,7 +150,8 @@ def build_report(
         result = importance(runs, metric, maximize=maximize)
         if result.problem is None:
             importance_figure = Figure(figures.importance_svg(result, "importance"))
-        having = [run for run in ordered if metric in run.metrics]
+        # A run whose value is NaN or infinite (a diverged loss) has none to draw a line to.
+        having = [run for run in ordered if _drawn_value(run, metric)]
         params = _parallel_params(comparison, result, having)
         if len(having) < 2:
             parallel_note = f"Needs at least two runs with {metric}."
@@ -199,6 +203,12 @@ def build_report(
     return render(report), len(runs), metric, first_sentence
 
 
+def _drawn_value(run: Run, metric: str) -> bool:
+    """Whether the run's value of ``metric`` can be drawn: not NaN, infinite or huge."""
+    value = metric_values(run).get(metric)
+    return value is not None and drawable(value)
+
+
 def _dots(
     runs: Sequence[Run],
     metric: str,
@@ -218,8 +228,10 @@ def _dots(
     pairs = [
         (row[0] if shown.keys[0] == "id" else row[shown.keys.index("id")], row[index])
         for row in shown.rows
-        if isinstance(row[index], int | float)
+        if isinstance(row[index], int | float) and drawable(row[index])
     ]
+    if not pairs:  # every value NaN, infinite or huge (a diverged loss): no dot to draw
+        return None
     labels = [
         ids.short_id(run_id) + (f" {names[run_id]}" if names.get(run_id) else "")
         for run_id, _ in pairs
@@ -347,11 +359,11 @@ def report_command(
     )
     size = write_report(page, output)
     if output != "-":
-        about = f" about {chosen}" if chosen else ""
+        about = f" about {safe(chosen)}" if chosen else ""
         print(
             f"runledger: wrote {output} ({count} run{'s' if count != 1 else ''}{about}, "
             f"{size / 1024:.0f} KiB)",
             file=sys.stderr,
         )
         if sentence:
-            print(sentence, file=sys.stderr)
+            print(safe(sentence), file=sys.stderr)  # it names a pulled record's metric

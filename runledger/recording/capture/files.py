@@ -381,7 +381,8 @@ def _verify_one(record: FileRecord, repo_root: Path, cache: HashCache | None) ->
         path = repo_root / path
     try:
         st = os.lstat(path)
-    except (FileNotFoundError, NotADirectoryError):
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        # ValueError: a pulled record's path with a NUL byte, which no file can have
         return "missing"
     try:
         return "same" if _unchanged(record, path, st, cache) else "changed"

