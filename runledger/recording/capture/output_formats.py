@@ -182,6 +182,7 @@ _HEAD_RE: Final = compile_later(
     r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
     r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
+    r"(?:(?<=\s)in\s+)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\b\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
@@ -244,6 +245,16 @@ _NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
 _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
 _TWO_CELL_ROW_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
+)
+# JAX's "Training a simple neural network" tutorial: "Training set accuracy 0.91" (no colon).
+_PHASE_SET_RE: Final = compile_later(
+    r"(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+set\s+"
+    rf"(?P<name>[^\W\d]\w*)\s+(?P<num>{_NUM})\s*%?",
+    re.IGNORECASE,
+)
+# A step header's timing: "Epoch 0 in 3.21 sec" (the JAX tutorial), "Epoch 3 took 12.5s".
+_TIMED_HEAD_RE: Final = compile_later(
+    r"(?:in|took)\s+[0-9]+(?:\.[0-9]*)?\s*(?:s|secs?|seconds?|ms)\.?", re.IGNORECASE
 )
 _KERAS_PROGRESS_RE: Final = compile_later(r"([0-9]+)/([0-9]+)\s*(?:\[[=>.]*\]|━)")
 _BAR_STARTS: Final = frozenset(" 0123456789")
@@ -315,6 +326,10 @@ def parse_shaped_line(text: str) -> Shaped | None:
         if evaluation is not None:
             return evaluation
     starts_a_head = text[:1] in _HEAD_STARTS
+    if starts_a_head and " set " in text:
+        phase_set = _PHASE_SET_RE.fullmatch(text)
+        if phase_set is not None:
+            return _phase_set(phase_set)
     if not starts_a_head and _SEPARATOR_RE.search(text) is None:
         return None  # no step head, no ":", "=", "|", tab: prose ("Loading shard 3 of 12")
     head = _HEAD_RE.match(text) if starts_a_head else None
@@ -453,10 +468,20 @@ def header_step(text: str) -> Number | None:
     if text[:1] not in _HEAD_STARTS:
         return None
     head = _HEAD_RE.match(text)
-    if head is None or head.end() != len(text) or head["section"] is not None:
+    if head is None or head["section"] is not None:
+        return None
+    if head.end() != len(text) and not _TIMED_HEAD_RE.fullmatch(text, head.end()):
         return None
     steps: dict[str, Number] = {}
     return _choose_step(steps, {})[0] if _read_head(head, steps) else None
+
+
+def _phase_set(match: re.Match[str]) -> Shaped | None:
+    name = match["name"]
+    if not has_metric_word(name):
+        return None  # "Test set size 300"
+    phase = PHASES[match["phase"].lower()]
+    return Shaped(None, {_prefixed(_clean_name(name), phase): _number(match["num"])})
 
 
 def _two_cell_row(row: re.Match[str]) -> Shaped | None:
@@ -572,7 +597,10 @@ def _read_pieces(
         return None
     if (after_step or split_step) and not any(has_metric_word(name) for name in names):
         return None
-    trusted = table or keras or trusted_run
+    # A table's cells are trusted, but not "name number" alone in a box with no metric named:
+    # "│ CPU 0 │" is jax.debug.visualize_array_sharding's device box, no metric.
+    boxed = table and (not spaced_only or any(has_metric_word(name) for name in names))
+    trusted = boxed or keras or trusted_run
     if not (trusted or _trusted(has_step, spaced_only, names, len(values))):
         return None
     epoch = steps.get("epoch")
@@ -664,6 +692,8 @@ def _clean_name(name: str) -> str:
     if name.isidentifier() and name.islower():
         return name  # val_loss: already clean
     name = name.replace("@", "")  # Acc@1 -> acc1, as imagenet's code names it
+    if ". " in name:  # an abbreviation's dot: "Approx. Train" (PyG's examples) is approx_train
+        name = name.replace(". ", " ")
     return _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
 
 
@@ -709,12 +739,26 @@ def is_settings_dump(value: Mapping[str, object]) -> bool:
     )
 
 
+# A scalar as an array library's repr shows it inside a printed dict or list: NumPy 2's
+# ``np.float32(0.5)``, JAX's ``Array(0.5, dtype=float32)`` (``DeviceArray`` before JAX 0.4),
+# PyTorch's ``tensor(0.5000, device='cuda:0')``. Only a single number: ``Array([1, 2], ...)``
+# is no scalar and keeps the dict from being read.
+_SCALAR_REPR_RE: Final = compile_later(
+    r"\b(?:(?:np|numpy)\.(?:float|int|uint)(?:16|32|64|128)?|(?:Device)?Array|tensor)"
+    r"\((?P<num>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    r"(?:,\s*[a-z_]+=(?:'[^']*'|<[^<>]*>|[\w.]+))*\)"
+)
+
+
 def python_dict_fields(text: str) -> Fields | None:
-    """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers."""
+    """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers, also
+    when they are NumPy, JAX or PyTorch scalars (``{'loss': Array(0.5, dtype=float32)}``)."""
     if len(text) > MAX_PY_DICT_CHARS:
         return None
     import ast  # only for the rare line that looks like a dict
 
+    if "(" in text:
+        text = _SCALAR_REPR_RE.sub(r"\g<num>", text)
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):

@@ -1,0 +1,102 @@
+"""What JAX programs (JAX's tutorials, Flax, Equinox, Optax, clu) print, read as they mean it.
+
+The lines are the programs' own format strings with made-up numbers, so no JAX is needed:
+- JAX's "Training a simple neural network" tutorial prints ``Epoch 0 in 3.21 sec`` and then
+  ``Training set accuracy 0.91`` / ``Test set accuracy 0.90`` (no colon, no step of their own);
+- ``jax.debug.visualize_array_sharding`` draws device boxes (``│ CPU 0 │``): no metric;
+- absl's prefix (``I1207 04:01:53.804345 139831 train.py:172]``) never gives a metric or a step;
+- a dict of JAX or NumPy scalars printed as such (``{'loss': Array(0.5, dtype=float32)}``).
+"""
+
+from __future__ import annotations
+
+from runledger.recording.capture.metrics import MetricsCollector
+
+
+def _collected(text: str, stream: str = "stdout") -> dict[str, list[tuple[float, float]]]:
+    collector = MetricsCollector()
+    collector.feed_output(text.encode(), stream)
+    collector.flush_output()
+    return {
+        name: list(zip(one.steps, one.values, strict=True))
+        for name, one in collector.series().items()
+    }
+
+
+def test_the_jax_tutorial_epoch_header_gives_its_accuracies_their_epoch() -> None:
+    # jax docs/notebooks/Neural_Network_and_Data_Loading.md, its training loop's prints
+    printed = "".join(
+        f"Epoch {epoch} in {3.2 + epoch:0.2f} sec\n"
+        + f"Training set accuracy {0.9 + epoch / 100}\n"
+        + f"Test set accuracy {0.89 + epoch / 100}\n"
+        for epoch in range(3)
+    )
+    series = _collected(printed)
+    assert series == {
+        "train_accuracy": [(0, 0.9), (1, 0.91), (2, 0.92)],
+        "test_accuracy": [(0, 0.89), (1, 0.9), (2, 0.91)],
+    }
+
+
+# flax examples/nnx_toy_examples/04_data_parallel_with_jit.py: the model's and the data's
+# sharding drawn by jax.debug.visualize_array_sharding (rich), then the training loop's lines.
+SHARDING = """\
+model sharding
+┌──────────────────────────────────────────────┐
+│                                              │
+│             CPU 0,1,2,3,4,5,6,7              │
+│                                              │
+└──────────────────────────────────────────────┘
+data sharding
+┌───────┐
+│ CPU 0 │
+├───────┤
+│ CPU 1 │
+├───────┤
+│ CPU 2 │
+└───────┘
+┌───────────┬───────────┐
+│   TPU 0   │   TPU 1   │
+├───────────┼───────────┤
+│   TPU 2   │   TPU 3   │
+└───────────┴───────────┘
+step=0, loss=2.2516560554504395
+step=100, loss=0.10389938205480576
+"""
+
+
+def test_array_sharding_boxes_give_no_metric() -> None:
+    series = _collected(SHARDING)
+    assert series == {"loss": [(0, 2.2516560554504395), (100, 0.10389938205480576)]}
+
+
+def test_flax_nlp_seq_train_in_step_lines_take_the_step_not_a_metric() -> None:
+    # flax examples/nlp_seq/train.py: logging.info('train in step: %d, loss: %.4f', ...) and
+    # 'eval in step: %d, loss: %.4f, accuracy: %.4f', through absl's prefix on stderr
+    printed = (
+        "I1207 04:01:53.804345 139831497603968 train.py:370] train in step: 100, loss: 0.4567\n"
+        "I1207 04:01:54.804345 139831497603968 train.py:408] "
+        "eval in step: 100, loss: 0.5123, accuracy: 0.8125\n"
+        "I1207 04:01:58.804345 139831497603968 train.py:370] train in step: 200, loss: 0.3012\n"
+    )
+    series = _collected(printed, "stderr")
+    assert series == {
+        "train_loss": [(100, 0.4567), (200, 0.3012)],
+        "eval_loss": [(100, 0.5123)],
+        "eval_accuracy": [(100, 0.8125)],
+    }
+
+
+def test_printed_dicts_of_jax_and_numpy_scalars_are_read() -> None:
+    # print(f"epoch {epoch}: {metrics}") with metrics a dict of jax.Array (or, fetched with
+    # jax.device_get, of NumPy 2 scalars, whose repr names the type)
+    printed = (
+        "epoch 1: {'loss': Array(0.51, dtype=float32), 'accuracy': Array(0.8, dtype=float32)}\n"
+        "epoch 2: {'loss': np.float32(0.42), 'accuracy': np.float32(0.85)}\n"
+        "{'step': 3, 'loss': Array(0.4, dtype=float32, weak_type=True)}\n"
+    )
+    series = _collected(printed)
+    assert series == {
+        "loss": [(1, 0.51), (2, 0.42), (3, 0.4)],
+        "accuracy": [(1, 0.8), (2, 0.85)],
+    }
