@@ -519,11 +519,30 @@ def _patch_absl(_name: str, module: Any) -> None:
 def _report_absl(flag_values: Any) -> None:
     params: dict[str, Any] = {}
     for module_name, flags in flag_values.flags_by_module_dict().items():
-        if module_name.startswith("absl.") or module_name == "absl":
+        if _library_flags(module_name):
             continue
         for flag in flags:
             params[flag.name] = flag.value
     report_params("absl", params)
+
+
+def _library_flags(module_name: str) -> bool:
+    """Whether absl flags defined in ``module_name`` are a library's, not the program's:
+    absl's own, or an installed package's (TensorFlow defines ``delta_threshold``,
+    ``runtime_oom_exit``, ...; tensorflow_datasets and orbax theirs) other than the
+    program's own package (``python -m t5x.train``)."""
+    if module_name == "absl" or module_name.startswith("absl."):
+        return True
+    module = sys.modules.get(module_name)
+    path = getattr(module, "__file__", None)
+    if module is None or not isinstance(path, str):
+        return False  # the program's script: absl names it by its path
+    parts = path.replace("\\", "/").split("/")
+    if "site-packages" not in parts and "dist-packages" not in parts:
+        return False
+    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    main_name = getattr(main_spec, "name", None) or ""
+    return module_name.split(".")[0] != main_name.split(".")[0]
 
 
 # --- metrics ------------------------------------------------------------------------------
