@@ -219,6 +219,40 @@ def test_absl_flags_without_absls_own(repo: Repo) -> None:
 
 
 @needs("absl")
+def test_absl_flags_set_after_parsing_are_recorded_as_the_program_used_them(
+    repo: Repo,
+) -> None:
+    # Flax's examples/seq2seq/main.py sets train.py's flags from its config after parsing:
+    # train.FLAGS.batch_size = config.batch_size, ...; the run used those values.
+    program(
+        repo,
+        """\
+        from absl import app, flags
+
+        FLAGS = flags.FLAGS
+        flags.DEFINE_integer("batch_size", 128, "batch size")
+        flags.DEFINE_integer("hidden_size", 512, "width")
+        flags.DEFINE_string("workdir", ".", "where")
+
+        def main(argv):
+            FLAGS.batch_size = 16
+            FLAGS.hidden_size = 512  # unchanged
+            FLAGS.alsologtostderr = True  # absl's own
+            print(FLAGS.batch_size, FLAGS.hidden_size)
+
+        if __name__ == "__main__":
+            app.run(main)
+        """,
+    )
+
+    proc, run = exec_run(repo, sys.executable, "train.py", "--workdir", "out")
+
+    assert proc.stdout.decode().split() == ["16", "512"]
+    assert run["params"] == {"batch_size": 16, "hidden_size": 512, "workdir": "out"}
+    assert run["environment"]["autocapture"]["errors"] == []
+
+
+@needs("absl")
 def test_absl_flags_of_installed_libraries_are_not_the_programs(repo: Repo) -> None:
     # Flax's examples import TensorFlow, tensorflow_datasets and orbax, which define absl
     # flags of their own (TensorFlow's delta_threshold, runtime_oom_exit, ...): none is a

@@ -515,6 +515,35 @@ def _patch_absl(_name: str, module: Any) -> None:
 
     _need(_wrap(module.FlagValues, "__call__", make), "absl.flags.FlagValues.__call__")
 
+    def make_setattr(original: Any) -> Any:
+        # ``FLAGS.batch_size = config.batch_size`` after parsing (Flax's seq2seq main.py sets
+        # train.py's flags from its config): the value the program goes on with is the param.
+        def wrapper(self: Any, name: str, value: Any) -> Any:
+            before: list[Any] = []
+            _safely("absl", lambda: before.append(_absl_flag_value(self, name)))
+            result = original(self, name, value)
+            if before:
+                _safely("absl", lambda: _absl_flag_set(self, name, before[0]))
+            return result
+
+        return wrapper
+
+    _wrap(module.FlagValues, "__setattr__", make_setattr)
+
+
+_NO_FLAG = object()
+
+
+def _absl_flag_value(flag_values: Any, name: str) -> Any:
+    if not flag_values.is_parsed() or name not in flag_values:
+        return _NO_FLAG
+    return flag_values[name].value
+
+
+def _absl_flag_set(flag_values: Any, name: str, before: Any) -> None:
+    if before is not _NO_FLAG and flag_values[name].value != before:
+        _report_absl(flag_values)
+
 
 def _report_absl(flag_values: Any) -> None:
     params: dict[str, Any] = {}
