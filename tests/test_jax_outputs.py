@@ -100,3 +100,13 @@ def test_printed_dicts_of_jax_and_numpy_scalars_are_read() -> None:
         "loss": [(1, 0.51), (2, 0.42), (3, 0.4)],
         "accuracy": [(1, 0.8), (2, 0.85)],
     }
+
+
+def test_self_documenting_f_strings_of_jax_numpy_and_torch_scalars_are_read() -> None:
+    # print(f"{step=}, {loss=}"): the = specifier prints each value's repr
+    printed = (
+        "step=0, loss=Array(2.3025851, dtype=float32)\n"
+        "step=100, loss=np.float32(0.51)\n"
+        "step=200, loss=tensor(0.4200, grad_fn=<NllLossBackward0>)\n"
+    )
+    assert _collected(printed) == {"loss": [(0, 2.3025851), (100, 0.51), (200, 0.42)]}

@@ -98,6 +98,7 @@ from runledger.recording.capture.output_formats import (
     table_step,
     text_after_bar,
     tqdm_bar,
+    unwrap_scalar_reprs,
 )
 
 Step = int | float
@@ -264,6 +265,7 @@ def parse_header_step(line: str) -> Step | None:
 def _builtin_line(text: str) -> ParsedLine | None:
     if not text:
         return None
+    text = unwrap_scalar_reprs(text)  # f"{step=} {loss=}" of a jax.Array: loss=Array(0.5, ...)
     if text[0] == "{":
         fields = _dict_fields(text)
         return None if fields is None else _to_parsed_line(fields)

@@ -750,6 +750,18 @@ _SCALAR_REPR_RE: Final = compile_later(
 )
 
 
+def unwrap_scalar_reprs(text: str) -> str:
+    """``text`` with each NumPy, JAX or PyTorch scalar's repr replaced by its number:
+    ``{'loss': Array(0.5, dtype=float32)}`` is ``{'loss': 0.5}``, ``f"{step=} {loss=}"``'s
+    ``step=3 loss=np.float32(0.25)`` is ``step=3 loss=0.25``."""
+    if "(" not in text or not any(mark in text for mark in _SCALAR_REPR_MARKS):
+        return text
+    return _SCALAR_REPR_RE.sub(r"\g<num>", text)
+
+
+_SCALAR_REPR_MARKS: Final = ("Array(", "np.", "numpy.", "tensor(")
+
+
 def python_dict_fields(text: str) -> Fields | None:
     """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers, also
     when they are NumPy, JAX or PyTorch scalars (``{'loss': Array(0.5, dtype=float32)}``)."""
@@ -757,8 +769,7 @@ def python_dict_fields(text: str) -> Fields | None:
         return None
     import ast  # only for the rare line that looks like a dict
 
-    if "(" in text:
-        text = _SCALAR_REPR_RE.sub(r"\g<num>", text)
+    text = unwrap_scalar_reprs(text)
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
