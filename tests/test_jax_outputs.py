@@ -110,3 +110,23 @@ def test_self_documenting_f_strings_of_jax_numpy_and_torch_scalars_are_read() ->
         "step=200, loss=tensor(0.4200, grad_fn=<NllLossBackward0>)\n"
     )
     assert _collected(printed) == {"loss": [(0, 2.3025851), (100, 0.51), (200, 0.42)]}
+
+
+def test_haiku_split_records_are_a_series_per_split() -> None:
+    # dm-haiku examples/mnist.py prints
+    # {"step": step, "split": split, "accuracy": f"{accuracy:.3f}"} for train and test;
+    # examples/vae.py logs {"step": step, "split": split, "elbo": ...} through absl
+    printed = "".join(
+        str({"step": step, "split": split, "accuracy": f"{0.5 + step / 1000 + bump:.3f}"}) + "\n"
+        for step in (0, 100)
+        for split, bump in (("train", 0.01), ("test", 0.0))
+    ) + (
+        "I1207 04:01:53.804345 1398 vae.py:194] {'step': 0, 'split': 'train', 'elbo': -543.2}\n"
+        "I1207 04:01:53.904345 1398 vae.py:194] {'step': 0, 'split': 'test', 'elbo': -544.5}\n"
+    )
+    assert _collected(printed) == {
+        "train_accuracy": [(0, 0.51), (100, 0.61)],
+        "test_accuracy": [(0, 0.5), (100, 0.6)],
+        "train_elbo": [(0, -543.2)],
+        "test_elbo": [(0, -544.5)],
+    }

@@ -93,6 +93,8 @@ from runledger.recording.capture.output_formats import (
     parse_shaped_line,
     python_dict_fields,
     report_row,
+    split_fields,
+    split_phase,
     strip_logging_prefix,
     table_row,
     table_step,
@@ -359,6 +361,9 @@ def _json_object_fields(text: str) -> dict[str, Step] | None:
         return None
     if any(isinstance(value, (dict, list)) for value in decoded.values()):
         return None
+    phase = split_phase(decoded)
+    if phase:
+        return split_fields(decoded, phase)
     if is_settings_dump(decoded):
         return None  # print(json.dumps(vars(args))): the program's settings
     return _numeric_json_fields(decoded)

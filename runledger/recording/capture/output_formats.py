@@ -762,6 +762,33 @@ def unwrap_scalar_reprs(text: str) -> str:
 _SCALAR_REPR_MARKS: Final = ("Array(", "np.", "numpy.", "tensor(")
 
 
+def split_phase(value: Mapping[str, object]) -> str:
+    """The phase a printed record names with its ``split`` (DeepMind's Haiku examples print
+    ``{"step": 100, "split": "test", "accuracy": "0.912"}``), or ""."""
+    split = value.get("split")
+    return PHASES.get(split.lower(), "") if isinstance(split, str) else ""
+
+
+def split_fields(value: Mapping[str, object], phase: str) -> Fields | None:
+    """A ``split`` record's numbers, named for its phase (``test_accuracy``): the train and
+    test records of one step are two series, not one. A metric formatted as text
+    (``f"{accuracy:.3f}"``) is its number."""
+    fields: Fields = {}
+    for key, item in value.items():
+        if not key or key == "split":
+            continue
+        if isinstance(item, str) and has_metric_word(key) and _TEXT_NUMBER_RE.fullmatch(item):
+            item = _number(item)
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            fields[key if key.lower() in _STEP_NAMES else _prefixed(key, phase)] = item
+    if not any(has_metric_word(name) for name in fields if name.lower() not in _STEP_NAMES):
+        return None  # {'split': 'train', 'size': 600}: no metric named
+    return fields
+
+
+_TEXT_NUMBER_RE: Final = compile_later(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def python_dict_fields(text: str) -> Fields | None:
     """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers, also
     when they are NumPy, JAX or PyTorch scalars (``{'loss': Array(0.5, dtype=float32)}``)."""
@@ -778,6 +805,9 @@ def python_dict_fields(text: str) -> Fields | None:
         return None
     if any(isinstance(item, (dict, list, tuple, set)) for item in value.values()):
         return None
+    phase = split_phase(value)
+    if phase:
+        return split_fields(value, phase)
     if is_settings_dump(value):
         return None
     fields: Fields = {
