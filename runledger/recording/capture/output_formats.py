@@ -252,6 +252,8 @@ _PHASE_SET_RE: Final = compile_later(
     rf"(?P<name>[^\W\d]\w*)\s+(?P<num>{_NUM})\s*%?",
     re.IGNORECASE,
 )
+# clu's LoggingWriter with a collection: "[100] collection=train accuracy=0.9, loss=0.5".
+_CLU_COLLECTION_RE: Final = compile_later(r"collection=(?P<name>[\w./-]+)\s+")
 # A step header's timing: "Epoch 0 in 3.21 sec" (the JAX tutorial), "Epoch 3 took 12.5s".
 _TIMED_HEAD_RE: Final = compile_later(
     r"(?:in|took)\s+[0-9]+(?:\.[0-9]*)?\s*(?:s|secs?|seconds?|ms)\.?", re.IGNORECASE
@@ -358,6 +360,11 @@ def parse_shaped_line(text: str) -> Shaped | None:
             within = _counted(int(head["pdone"]), int(head["ptotal"]), head["ppct"])
             batch_phase = PHASES.get(head["bphase"].lower(), "")
         phase = PHASES.get((head["phase"] or head["section"] or section or "").lower(), "")
+    if rest[:11] == "collection=" and head is not None and head["bracket"] is not None:
+        collection = _CLU_COLLECTION_RE.match(rest)
+        if collection is not None:  # clu's LoggingWriter(collection="train"): its phase
+            phase = PHASES.get(collection["name"].lower(), phase)
+            rest = rest[collection.end() :]
     table = _is_table_row(text)
     if table and head is None:
         rest = text.strip("|\u2502 ")
