@@ -117,6 +117,14 @@ _COLON_RUN_RE: Final = compile_later(
     rf"(?:{_NAME_WORDS}:\s*(?:{_NUM})%?\s+)+{_NAME_WORDS}:\s*(?:{_NUM})%?"
 )
 _COLON_PAIR_RE: Final = compile_later(rf"({_NAME_WORDS}):\s*({_NUM})(%?)")
+# Two phases' values of one metric: "Train / Test accuracy: 0.912 / 0.905." (dm-haiku's
+# mnist_pruning.py), "Train/Val loss: 0.5/0.6".
+_PHASES_PAIR_RE: Final = compile_later(
+    r"(?P<a>train|training|val|valid|validation|test|testing|eval|dev)\s*/\s*"
+    r"(?P<b>train|training|val|valid|validation|test|testing|eval|dev)\s+"
+    rf"(?P<name>[^\W\d]\w*(?: [^\W\d]\w*){{0,2}})\s*:\s*(?P<x>{_NUM})\s*/\s*(?P<y>{_NUM})\.?",
+    re.IGNORECASE,
+)
 # name value name value, one word a name, with no separator at all ("Epoch 1 loss 0.3012 acc
 # 0.912", "iter 100 loss 2.31 lr 0.0003"): read only when every token alternates cleanly,
 # a name holds a metric word and the line has a step.
@@ -641,6 +649,14 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
     Kinds: ``name value`` (spaced), ``name: value`` or one ``name=value`` (paired), several
     ``name=value`` tokens (equals).
     """
+    if "/" in piece and piece[:1] in _HEAD_STARTS:
+        phases = _PHASES_PAIR_RE.fullmatch(piece)
+        if phases is not None and has_metric_word(phases["name"]):
+            name = _clean_name(phases["name"])
+            for which, raw in (("a", phases["x"]), ("b", phases["y"])):
+                values[_prefixed(name, PHASES[phases[which].lower()])] = _number(raw)
+            names.append(phases["name"])
+            return _PAIRED
     match = _PIECE_RE.fullmatch(piece)
     if match is not None and " " in match["name"] and _NUMBER_WORD_RE.search(match["name"]):
         match = None  # "loss nan acc 0.1": nan is loss's value, not a word of a name
