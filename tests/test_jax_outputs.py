@@ -130,3 +130,72 @@ def test_haiku_split_records_are_a_series_per_split() -> None:
         "train_elbo": [(0, -543.2)],
         "test_elbo": [(0, -544.5)],
     }
+
+
+# What flax's nnx.display(model) prints without treescope (the NNX mnist tutorial calls it
+# on its CNN and its optimizer), cut to two layers: the model's repr, a field a line, nested.
+NNX_DISPLAY = """\
+CNN( # Param: 824,650 (3.3 MB), BatchStat: 192 (768 B), Total: 824,842 (3.3 MB)
+  conv1=Conv( # Param: 320 (1.3 KB)
+    kernel_shape=(3, 3, 1, 32),
+    kernel=Param( # 288 (1.2 KB)
+      value=Array(shape=(3, 3, 1, 32), dtype=dtype('float32'))
+    ),
+    in_features=1,
+    out_features=32,
+    strides=1,
+    padding='SAME',
+    preferred_element_type=None
+  ),
+  batch_norm1=BatchNorm( # Param: 64 (256 B), BatchStat: 64 (256 B), Total: 128 (512 B)
+    mean=BatchStat( # 32 (128 B)
+      value=Array(shape=(32,), dtype=dtype('float32'))
+    ),
+    num_features=32,
+    axis=-1,
+    momentum=0.99,
+    epsilon=1e-05,
+    promote_dtype=<function promote_dtype at 0x7f2a54339a80>
+  ),
+  dropout1=Dropout(
+    rate=0.025,
+    rngs=None
+  )
+)
+"""
+
+# Equinox's print(model): a tuple of layers, one-line layers among them.
+EQUINOX_PRINT = """\
+Sequential(
+  layers=(
+    Conv2d(
+      num_spatial_dims=2,
+      weight=f32[3,1,4,4],
+      in_channels=1,
+      out_channels=3,
+      groups=1,
+      padding_mode='ZEROS'
+    ),
+    Lambda(fn=<PjitFunction of <function relu at 0x7ff50e598040>>),
+    Linear(
+      weight=f32[2,4], bias=f32[2], in_features=4, out_features=2, use_bias=True
+    ),
+    Dropout(p=0.1, inference=False),
+    BatchNorm(
+      weight=f32[4],
+      input_size=4,
+      eps=1e-05,
+      momentum=0.99
+    )
+  )
+)
+"""
+
+
+def test_a_printed_model_repr_is_no_metric_and_the_lines_after_it_are() -> None:
+    after = "step: 0, loss: 2.31\nstep: 100, loss: 0.52\nloss=0.5 acc=0.75\n"
+    assert _collected(NNX_DISPLAY + after) == {
+        "loss": [(0, 2.31), (100, 0.52), (101, 0.5)],
+        "acc": [(100, 0.75)],
+    }
+    assert _collected(EQUINOX_PRINT + after) == _collected(after)
