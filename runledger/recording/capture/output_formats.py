@@ -701,7 +701,10 @@ def _is_prose_name(name: str) -> bool:
 
 def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
     raw_name = match["name"]
-    as_written = match["sep"] == "=" and " " not in raw_name  # loss=0.3, val/acc=0.9
+    # loss=0.3, val/acc=0.9 as written; "Loss = 0.345" (Flax's nnx_toy_examples) is prose's
+    as_written = (
+        match["sep"] == "=" and " " not in raw_name and match.end("name") == match.start("sep")
+    )
     name = raw_name if as_written else _clean_name(raw_name)
     if match["pct"] is not None:
         return _prefixed(name, phase), _number(match["pct"])
