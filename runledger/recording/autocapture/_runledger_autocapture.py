@@ -228,6 +228,9 @@ def _plain(value: Any, depth: int) -> Any:
         return {str(key): _plain(item, depth + 1) for key, item in items}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(item, depth + 1) for item in list(value)[:_MAX_ITEMS]]
+    fields = _fields(value)
+    if fields is not None:
+        return {name: _plain(item, depth + 1) for name, item in fields.items()}
     if isinstance(value, enum.Enum):
         return _plain(value.value, depth + 1)
     number = _number(value)
@@ -239,6 +242,31 @@ def _plain(value: Any, depth: int) -> Any:
     if hasattr(value, "read") and isinstance(name, str):
         return name
     return str(value)
+
+
+def _fields(value: Any) -> dict[str, Any] | None:
+    """The fields of a dataclass, attrs or pydantic instance (a config object that tyro,
+    simple_parsing, HfArgumentParser or ml_collections built), by name; else None."""
+    if isinstance(value, type):
+        return None
+    kind = type(value)
+    try:
+        if hasattr(kind, "__dataclass_fields__"):
+            import dataclasses
+
+            if dataclasses.is_dataclass(value):
+                names = [field.name for field in dataclasses.fields(value)]
+                return {name: getattr(value, name, None) for name in names[:_MAX_ITEMS]}
+        attributes = getattr(kind, "__attrs_attrs__", None)
+        if attributes is not None:
+            names = [str(getattr(attribute, "name", "")) for attribute in attributes]
+            return {name: getattr(value, name, None) for name in names[:_MAX_ITEMS] if name}
+        model_fields = getattr(kind, "model_fields", None)  # pydantic 2
+        if isinstance(model_fields, dict) and hasattr(value, "model_dump"):
+            return {str(name): getattr(value, name, None) for name in list(model_fields)}
+    except Exception:  # noqa: BLE001 - a class that only looks like one: its text
+        return None
+    return None
 
 
 # ------------------------------------------------------------------------- patching
@@ -359,7 +387,17 @@ def _patch_argparse(_name: str, module: Any) -> None:
 
 # Libraries that parse a command line of their own with argparse: not the program's params.
 _ARGPARSE_CALLERS_SKIPPED = frozenset(
-    {"hydra", "torch", "accelerate", "deepspeed", "jsonargparse", "absl", "pytest", "_pytest"}
+    {
+        "hydra",
+        "torch",
+        "accelerate",
+        "deepspeed",
+        "jsonargparse",
+        "absl",
+        "pytest",
+        "_pytest",
+        "fire",  # its own --verbose, --interactive, --separator...
+    }  # fmt: skip
 )
 
 
@@ -546,13 +584,377 @@ def _absl_flag_set(flag_values: Any, name: str, before: Any) -> None:
 
 
 def _report_absl(flag_values: Any) -> None:
+    """The program's flags (absl's own left out); an ml_collections config flag's value (the
+    ConfigDict or dataclass its file or object gave, ``--config.x=`` overrides applied) as
+    the params of source ``ml_collections``."""
     params: dict[str, Any] = {}
+    configs: dict[str, Any] = {}
     for module_name, flags in flag_values.flags_by_module_dict().items():
         if _library_flags(module_name):
             continue
         for flag in flags:
-            params[flag.name] = flag.value
-    report_params("absl", params)
+            if not type(flag).__module__.startswith("ml_collections"):
+                params[flag.name] = flag.value
+            elif type(flag).__name__ == "_ConfigFlag":  # not its ``config.x`` field flags
+                configs[flag.name] = flag.value
+    if params or not configs:
+        report_params("absl", params)
+    if configs:
+        _report_ml_collections(configs, params)
+        flags = {name: flag_values[name] for name in configs}
+        _report_again_at_exit(
+            "ml_collections",
+            lambda: {name: _plain(flag.value, 0) for name, flag in flags.items()},
+            {name: _plain(value, 0) for name, value in configs.items()},
+            lambda: _report_ml_collections(
+                {name: flag.value for name, flag in flags.items()}, params
+            ),
+        )
+
+
+def _report_ml_collections(configs: dict[str, Any], flags: dict[str, Any]) -> None:
+    """One config flag (``--config``, as Flax's and Google's examples have it): its fields
+    are the params (``learning_rate``, ``model.num_layers``), and ``--config.learning_rate``
+    names ``learning_rate``. Several, or one whose field is also a flag's name: each under
+    its flag's name (``config.learning_rate``)."""
+    plain = {name: _plain(value, 0) for name, value in configs.items()}
+    if len(plain) == 1:
+        name, fields = next(iter(plain.items()))
+        if isinstance(fields, dict) and not set(fields) & set(flags):
+            aliases = {f"{name}.{key}": key for key in _dotted(fields)}
+            report_params("ml_collections", fields, dict(list(aliases.items())[:_MAX_ITEMS]))
+            return
+    report_params("ml_collections", plain)
+
+
+def _patch_tyro(_name: str, module: Any) -> None:
+    """``tyro.cli(Args)``: the fields of the object it returns; ``tyro.cli(main)``: the
+    arguments, defaults included, that it calls ``main`` with."""
+
+    def make_cli(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _NestedCalls("tyro") as depth:
+                result = original(*args, **kwargs)
+            if depth == 0:
+                _safely("tyro", lambda: _report_tyro_result(args, kwargs, result))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module, "cli", make_cli), "tyro.cli")
+    calling = getattr(module, "_calling", None)
+    if calling is not None:
+        _wrap(calling, "callable_with_args", _tyro_make_callable_with_args)
+
+
+def _report_tyro_result(args: Any, kwargs: Any, result: Any) -> None:
+    import inspect
+
+    target = args[0] if args else kwargs.get("f")
+    if inspect.isroutine(target) or isinstance(target, functools.partial):
+        return  # a function: its arguments were reported as tyro bound them
+    if kwargs.get("return_unknown_args") and isinstance(result, tuple) and result:
+        result = result[0]
+    fields = _fields(result)
+    if fields is not None:
+        report_params("tyro", fields)
+        _report_config_again_at_exit("tyro", result, fields)
+
+
+def _report_config_again_at_exit(source: str, config: Any, fields: dict[str, Any]) -> None:
+    """The config object's fields once more at exit when the program filled some in after
+    parsing (CleanRL's ``args.batch_size = args.num_envs * args.num_steps``)."""
+    _report_again_at_exit(
+        source,
+        lambda: _plain(_fields(config), 0),
+        _plain(fields, 0),
+        lambda: report_params(source, _fields(config)),
+    )
+
+
+def _report_again_at_exit(
+    source: str, read: Callable[[], Any], reported: Any, report: Callable[[], None] | None
+) -> None:
+    """At exit, ``report()`` once more when ``read()`` no longer gives what was ``reported``;
+    one per source, the latest (``report`` None: none for the source any more)."""
+    pending = _state.setdefault("exit_reports", {})
+    if not pending and report is not None and "exit_registered" not in _state:
+        _state["exit_registered"] = True
+        import atexit
+
+        atexit.register(_safely, "exit_reports", _report_changed_configs)
+    if report is None:
+        pending.pop(source, None)
+    else:
+        pending[source] = (read, reported, report)
+
+
+def _report_changed_configs() -> None:
+    for read, reported, report in list(_state.get("exit_reports", {}).values()):
+        if read() != reported:
+            report()
+
+
+def _tyro_make_callable_with_args(original: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        _safely("tyro", lambda: _report_tyro_call(args, kwargs, result))
+        return result
+
+    return wrapper
+
+
+def _report_tyro_call(args: Any, kwargs: Any, result: Any) -> None:
+    """``callable_with_args(f, ...)`` gives ``f`` with its arguments bound (a
+    ``functools.partial``): of a function, the one the program runs (``tyro.cli(main)``, or
+    the subcommand's of ``subcommand_cli_from_dict``); a class's are its fields, reported
+    from the object ``tyro.cli`` returns."""
+    import inspect
+
+    if int(getattr(_local, "tyro", 0)) != 1:
+        return
+    call = result[0] if isinstance(result, tuple) and result else None
+    if isinstance(call, functools.partial) and inspect.isroutine(call.func):
+        report_params("tyro", _bound_with_defaults(call.func, call.args, call.keywords))
+        _report_again_at_exit("tyro", lambda: None, None, None)
+
+
+def _bound_with_defaults(function: Any, args: Any, kwargs: Any) -> dict[str, Any]:
+    """The arguments of ``function(*args, **kwargs)`` by name, defaults included; a ``**``
+    parameter's items as arguments of their own."""
+    import inspect
+
+    signature = inspect.signature(function)
+    bound = signature.bind_partial(*args, **kwargs)
+    bound.apply_defaults()
+    params: dict[str, Any] = {}
+    for name, value in bound.arguments.items():
+        kind = signature.parameters[name].kind
+        if kind == inspect.Parameter.VAR_KEYWORD and isinstance(value, dict):
+            params.update(value)
+        else:
+            params[name] = value
+    return params
+
+
+def _patch_simple_parsing(_name: str, module: Any) -> None:
+    """``simple_parsing.parse(Config)``: the config's fields as argparse's params (its parser
+    reported them under the ``dest`` the program never sees, ``config.lr``)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            _safely("argparse", lambda: _report_simple_parsing(result))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module, "parse", make), "simple_parsing.parsing.parse")
+
+
+def _report_simple_parsing(result: Any) -> None:
+    fields = _fields(result)
+    if fields is not None:
+        report_params("argparse", fields)
+
+
+def _patch_fire(_name: str, module: Any) -> None:
+    """``fire.Fire(main)``: the arguments each function or class it calls gets, defaults
+    included (a class's and then its method's, ``train.py --lr 1 fit --epochs 2``)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(fn: Any, *args: Any, **kwargs: Any) -> Any:
+            parse = original(fn, *args, **kwargs)
+
+            def parse_with_capture(*parse_args: Any, **parse_kwargs: Any) -> Any:
+                parsed = parse(*parse_args, **parse_kwargs)
+                _safely("fire", lambda: _report_fire(fn, parsed))
+                return parsed
+
+            return parse_with_capture
+
+        return wrapper
+
+    _need(_wrap(module, "_MakeParseFn", make), "fire.core._MakeParseFn")
+
+
+def _report_fire(fn: Any, parsed: Any) -> None:
+    (varargs, kwargs) = parsed[0]
+    if getattr(fn, "__module__", None) == "builtins":
+        return  # a member of a value the program returned (``str.upper``): not its params
+    seen = _state.setdefault("fire_params", {})
+    seen.update(_bound_with_defaults(fn, varargs, kwargs))
+    report_params("fire", seen)
+
+
+def _patch_gin(_name: str, module: Any) -> None:
+    """gin's bound config (``selector.param``, a macro by its name) after each
+    ``parse_config`` (every file and binding string goes through it) and ``bind_parameter``."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _NestedCalls("gin") as depth:
+                result = original(*args, **kwargs)
+            if depth == 0:
+                _safely("gin", lambda: _report_gin(module))
+            return result
+
+        return wrapper
+
+    found = _wrap(module, "parse_config", make)
+    _wrap(module, "bind_parameter", make)
+    _need(found and isinstance(getattr(module, "_CONFIG", None), dict), "gin.config._CONFIG")
+
+
+def _report_gin(module: Any) -> None:
+    config = module._CONFIG
+    registry = module._REGISTRY
+    params: dict[str, Any] = {}
+    for (scope, selector), bindings in list(config.items())[:_MAX_ITEMS]:
+        configurable = registry.get(selector) if hasattr(registry, "get") else None
+        if getattr(configurable, "wrapped", None) is getattr(module, "macro", ()):
+            params[scope] = _gin_value(module, bindings.get("value"), 0)  # ``LR = 0.1``
+            continue
+        name = str(selector)
+        try:
+            name = registry.minimal_selector(selector)
+        except Exception:  # noqa: BLE001
+            pass
+        prefix = f"{scope}/{name}" if scope else name
+        for param, value in list(bindings.items())[:_MAX_ITEMS]:
+            params[f"{prefix}.{param}"] = _gin_value(module, value, 0)
+    report_params("gin", params)
+
+
+def _gin_value(module: Any, value: Any, depth: int) -> Any:
+    """A value as bound: a macro (``%LR``) as its value, a reference (``@Adam``) as gin
+    writes it."""
+    if isinstance(value, (list, tuple)) and depth < _MAX_DEPTH:
+        return [_gin_value(module, item, depth + 1) for item in list(value)[:_MAX_ITEMS]]
+    if isinstance(value, dict) and depth < _MAX_DEPTH:
+        return {k: _gin_value(module, v, depth + 1) for k, v in list(value.items())[:_MAX_ITEMS]}
+    if type(value).__name__ != "ConfigurableReference":
+        return value
+    configurable = getattr(value, "configurable", None)
+    if getattr(configurable, "wrapped", None) is getattr(module, "macro", ()) and depth < 20:
+        bindings = module._CONFIG.get(getattr(value, "config_key", None))
+        if isinstance(bindings, dict) and "value" in bindings:
+            return _gin_value(module, bindings["value"], depth + 1)
+    return repr(value)
+
+
+def _patch_docopt(_name: str, module: Any) -> None:
+    """``docopt(__doc__)``: the options and arguments it returns, defaults from the usage
+    text included (``--lr`` as ``lr``, ``<data>`` as ``data``, a command as true or false)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            _safely("docopt", lambda: _report_docopt(result))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module, "docopt", make), "docopt.docopt")
+
+
+def _report_docopt(result: Any) -> None:
+    params: dict[str, Any] = {}
+    for key, value in list(result.items())[:_MAX_ITEMS]:
+        name = str(key)
+        if name.startswith("<") and name.endswith(">"):
+            name = name[1:-1]
+        name = name.lstrip("-")
+        if name and name not in ("help", "h", "version"):
+            params[name] = _docopt_value(value)
+    report_params("docopt", params)
+
+
+def _docopt_value(value: Any) -> Any:
+    """docopt gives text: a number it spells as that number (``"0.01"``: 0.01)."""
+    if isinstance(value, list):
+        return [_docopt_value(item) for item in value[:_MAX_ITEMS]]
+    if not isinstance(value, str) or not value.strip():
+        return value
+    for kind in (int, float):
+        try:
+            number = kind(value)
+        except ValueError:
+            continue
+        if number == number and number not in (float("inf"), float("-inf")):
+            return number
+    return value
+
+
+def _patch_omegaconf(_name: str, module: Any) -> None:
+    """OmegaConf without Hydra: a config made from the command line (``from_cli``,
+    ``from_dotlist(unknown)``) is the run's, and so is what it is merged into
+    (``OmegaConf.merge(*file_configs, cli)``, the last such merge); other configs the program
+    makes are not taken for the run's."""
+    omegaconf = module.OmegaConf
+    found = _wrap_static(omegaconf, "from_dotlist", _omegaconf_make_from_command_line)
+    _wrap_static(omegaconf, "from_cli", _omegaconf_make_from_command_line)
+    found = _wrap_static(omegaconf, "merge", _omegaconf_make_merge) and found
+    _need(found, "OmegaConf.from_dotlist and OmegaConf.merge")
+
+
+def _wrap_static(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
+    """``_wrap`` for a staticmethod of a class."""
+    raw = owner.__dict__.get(name)
+    if not isinstance(raw, staticmethod) or getattr(raw.__func__, "__runledger_wrapped__", False):
+        return False
+    original = raw.__func__
+    wrapper = make(original)
+    functools.update_wrapper(wrapper, original)
+    wrapper.__runledger_wrapped__ = True
+    setattr(owner, name, staticmethod(wrapper))
+    return True
+
+
+def _omegaconf_make_from_command_line(original: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _NestedCalls("omegaconf") as depth:
+            result = original(*args, **kwargs)
+        if depth == 0:
+            _safely("omegaconf", lambda: _note_omegaconf_command_line(result))
+        return result
+
+    return wrapper
+
+
+def _note_omegaconf_command_line(config: Any) -> None:
+    if _caller_past("omegaconf") == "hydra":
+        return  # Hydra's own overrides: its composed config is reported as the job starts
+    _state.setdefault("omegaconf_configs", []).append(config)
+    _report_omegaconf(config)
+
+
+def _omegaconf_make_merge(original: Any) -> Any:
+    def wrapper(*configs: Any, **kwargs: Any) -> Any:
+        result = original(*configs, **kwargs)
+        if _state.get("omegaconf_configs"):
+            _safely("omegaconf", lambda: _note_omegaconf_merge(configs, result))
+        return result
+
+    return wrapper
+
+
+def _note_omegaconf_merge(configs: Any, result: Any) -> None:
+    known = _state["omegaconf_configs"]
+    if any(config is seen for config in configs for seen in known):
+        if len(known) < _MAX_ITEMS:
+            known.append(result)  # merged again later: that one is the run's then
+        _report_omegaconf(result)
+
+
+def _report_omegaconf(config: Any) -> None:
+    from omegaconf import OmegaConf
+
+    try:
+        params = OmegaConf.to_container(config, resolve=True)
+    except Exception:  # noqa: BLE001 - a value that cannot be resolved: keep the text
+        params = OmegaConf.to_container(config, resolve=False)
+    report_params("omegaconf", params)
 
 
 def _library_flags(module_name: str) -> bool:
@@ -1860,6 +2262,12 @@ _PATCHERS = {
     "hydra": _patch_hydra,
     "jsonargparse": _patch_jsonargparse,
     "absl": _patch_absl,
+    "tyro": _patch_tyro,
+    "fire": _patch_fire,
+    "simple_parsing": _patch_simple_parsing,
+    "omegaconf": _patch_omegaconf,
+    "docopt": _patch_docopt,
+    "gin": _patch_gin,
     "keras": _patch_keras,
     "lightning": _patch_lightning,
     "lightning_fabric": _patch_lightning_fabric,

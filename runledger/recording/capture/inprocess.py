@@ -23,8 +23,9 @@ OWNER_ENV: Final = "RUNLEDGER_AUTOCAPTURE_OWNER"
 FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 # The sources the in-process hooks report params under, in the order they are merged.
 PARAM_SOURCES: Final = (
-    "argparse", "click", "jsonargparse", "absl", "xgboost", "lightgbm", "sklearn", "catboost",
-    "wandb", "mlflow", "keras", "hydra"
+    "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire", "gin",
+    "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "catboost", "wandb", "mlflow",
+    "keras", "hydra"
 )  # fmt: skip
 
 _PYTHON_NAME: Final = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)
