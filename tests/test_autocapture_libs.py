@@ -218,6 +218,78 @@ def test_absl_flags_without_absls_own(repo: Repo) -> None:
     assert run["param_sources"]["dataset"] == "absl"
 
 
+@needs("absl")
+def test_absl_flags_set_after_parsing_are_recorded_as_the_program_used_them(
+    repo: Repo,
+) -> None:
+    # Flax's examples/seq2seq/main.py sets train.py's flags from its config after parsing:
+    # train.FLAGS.batch_size = config.batch_size, ...; the run used those values.
+    program(
+        repo,
+        """\
+        from absl import app, flags
+
+        FLAGS = flags.FLAGS
+        flags.DEFINE_integer("batch_size", 128, "batch size")
+        flags.DEFINE_integer("hidden_size", 512, "width")
+        flags.DEFINE_string("workdir", ".", "where")
+
+        def main(argv):
+            FLAGS.batch_size = 16
+            FLAGS.hidden_size = 512  # unchanged
+            FLAGS.alsologtostderr = True  # absl's own
+            print(FLAGS.batch_size, FLAGS.hidden_size)
+
+        if __name__ == "__main__":
+            app.run(main)
+        """,
+    )
+
+    proc, run = exec_run(repo, sys.executable, "train.py", "--workdir", "out")
+
+    assert proc.stdout.decode().split() == ["16", "512"]
+    assert run["params"] == {"batch_size": 16, "hidden_size": 512, "workdir": "out"}
+    assert run["environment"]["autocapture"]["errors"] == []
+
+
+@needs("absl")
+def test_absl_flags_of_installed_libraries_are_not_the_programs(repo: Repo) -> None:
+    # Flax's examples import TensorFlow, tensorflow_datasets and orbax, which define absl
+    # flags of their own (TensorFlow's delta_threshold, runtime_oom_exit, ...): none is a
+    # param of the program; a flag in the program's own module beside it is.
+    repo.write(
+        "vendor/site-packages/tpulib/__init__.py",
+        "from absl import flags\n"
+        'flags.DEFINE_bool("runtime_oom_exit", True, "a library flag")\n'
+        'flags.DEFINE_float("delta_threshold", 0.5, "a library flag")\n',
+    )
+    repo.write(
+        "models.py",
+        'from absl import flags\nflags.DEFINE_integer("width", 64, "the model\'s width")\n',
+    )
+    program(
+        repo,
+        """\
+        import os, sys
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "vendor", "site-packages"))
+        import tpulib, models
+        from absl import app, flags
+
+        flags.DEFINE_string("workdir", None, "where to write")
+
+        def main(argv):
+            print(flags.FLAGS.workdir)
+
+        if __name__ == "__main__":
+            app.run(main)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--workdir=out")
+
+    assert run["params"] == {"workdir": "out", "width": 64}
+
+
 @needs("sklearn")
 def test_sklearn_program_params_and_used_packages(repo: Repo) -> None:
     program(

@@ -553,6 +553,35 @@ def _patch_absl(_name: str, module: Any) -> None:
 
     _need(_wrap(module.FlagValues, "__call__", make), "absl.flags.FlagValues.__call__")
 
+    def make_setattr(original: Any) -> Any:
+        # ``FLAGS.batch_size = config.batch_size`` after parsing (Flax's seq2seq main.py sets
+        # train.py's flags from its config): the value the program goes on with is the param.
+        def wrapper(self: Any, name: str, value: Any) -> Any:
+            before: list[Any] = []
+            _safely("absl", lambda: before.append(_absl_flag_value(self, name)))
+            result = original(self, name, value)
+            if before:
+                _safely("absl", lambda: _absl_flag_set(self, name, before[0]))
+            return result
+
+        return wrapper
+
+    _wrap(module.FlagValues, "__setattr__", make_setattr)
+
+
+_NO_FLAG = object()
+
+
+def _absl_flag_value(flag_values: Any, name: str) -> Any:
+    if not flag_values.is_parsed() or name not in flag_values:
+        return _NO_FLAG
+    return flag_values[name].value
+
+
+def _absl_flag_set(flag_values: Any, name: str, before: Any) -> None:
+    if before is not _NO_FLAG and flag_values[name].value != before:
+        _report_absl(flag_values)
+
 
 def _report_absl(flag_values: Any) -> None:
     """The program's flags (absl's own left out); an ml_collections config flag's value (the
@@ -561,7 +590,7 @@ def _report_absl(flag_values: Any) -> None:
     params: dict[str, Any] = {}
     configs: dict[str, Any] = {}
     for module_name, flags in flag_values.flags_by_module_dict().items():
-        if module_name.startswith("absl.") or module_name == "absl":
+        if _library_flags(module_name):
             continue
         for flag in flags:
             if not type(flag).__module__.startswith("ml_collections"):
@@ -926,6 +955,25 @@ def _report_omegaconf(config: Any) -> None:
     except Exception:  # noqa: BLE001 - a value that cannot be resolved: keep the text
         params = OmegaConf.to_container(config, resolve=False)
     report_params("omegaconf", params)
+
+
+def _library_flags(module_name: str) -> bool:
+    """Whether absl flags defined in ``module_name`` are a library's, not the program's:
+    absl's own, or an installed package's (TensorFlow defines ``delta_threshold``,
+    ``runtime_oom_exit``, ...; tensorflow_datasets and orbax theirs) other than the
+    program's own package (``python -m t5x.train``)."""
+    if module_name == "absl" or module_name.startswith("absl."):
+        return True
+    module = sys.modules.get(module_name)
+    path = getattr(module, "__file__", None)
+    if module is None or not isinstance(path, str):
+        return False  # the program's script: absl names it by its path
+    parts = path.replace("\\", "/").split("/")
+    if "site-packages" not in parts and "dist-packages" not in parts:
+        return False
+    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    main_name = getattr(main_spec, "name", None) or ""
+    return module_name.split(".")[0] != main_name.split(".")[0]
 
 
 # --- metrics ------------------------------------------------------------------------------

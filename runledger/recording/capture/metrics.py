@@ -93,11 +93,14 @@ from runledger.recording.capture.output_formats import (
     parse_shaped_line,
     python_dict_fields,
     report_row,
+    split_fields,
+    split_phase,
     strip_logging_prefix,
     table_row,
     table_step,
     text_after_bar,
     tqdm_bar,
+    unwrap_scalar_reprs,
 )
 
 Step = int | float
@@ -147,8 +150,17 @@ _LINE_END_RE: Final = compile_later(rb"[\r\n]")
 # A config object printed one field a line, as Hugging Face's TrainingArguments prints itself
 # (``logger.info(f"Training/evaluation parameters {training_args}")``): a line ending in
 # ``Name(``, then ``field=value,`` lines, then ``)``. Its fields are settings, not metrics.
-_LISTING_OPEN_RE: Final = compile_later(r"(?:^|[\s:=])[^\W\d]\w*\($")
+# A model printed so nests them: Flax NNX's ``nnx.display(model)`` (without treescope) and
+# Equinox's ``print(model)`` open ``conv1=Conv( # Param: 320 (1.3 KB)`` or ``layers=[``
+# inside, close with ``),`` / ``],``, and a level's last field has no comma.
+_LISTING_OPEN_RE: Final = compile_later(r"(?:^|[\s:=])[^\W\d]\w*\((?:\s*#.*)?$")
+_LISTING_NESTED_OPEN_RE: Final = compile_later(
+    r"(?:[^\W\d][\w.]*=)?(?:[^\W\d][\w.]*\((?:\s*#.*)?|[\[({])"
+)
+_LISTING_ITEM_RE: Final = compile_later(r"[^\W\d][\w.]*\(.*\),?")  # Dropout(p=0.1),
+_LISTING_CLOSE_RE: Final = compile_later(r"[)\]}],?")
 _LISTING_FIELD_RE: Final = compile_later(r"[^\W\d][\w.]*=.*,")
+_LISTING_LAST_FIELD_RE: Final = compile_later(r"[^\W\d][\w.]*=.*")
 MAX_LISTING_LINES: Final = 10_000
 # Output lines held while it is not yet known whether a step counter printed with its epoch
 # restarts every epoch (MetricsCollector._hold): past this, the printed total decides.
@@ -264,6 +276,7 @@ def parse_header_step(line: str) -> Step | None:
 def _builtin_line(text: str) -> ParsedLine | None:
     if not text:
         return None
+    text = unwrap_scalar_reprs(text)  # f"{step=} {loss=}" of a jax.Array: loss=Array(0.5, ...)
     if text[0] == "{":
         fields = _dict_fields(text)
         return None if fields is None else _to_parsed_line(fields)
@@ -357,6 +370,9 @@ def _json_object_fields(text: str) -> dict[str, Step] | None:
         return None
     if any(isinstance(value, (dict, list)) for value in decoded.values()):
         return None
+    phase = split_phase(decoded)
+    if phase:
+        return split_fields(decoded, phase)
     if is_settings_dump(decoded):
         return None  # print(json.dumps(vars(args))): the program's settings
     return _numeric_json_fields(decoded)
@@ -761,7 +777,7 @@ class MetricsCollector:
         self._bar_states: dict[str, dict[str, tuple[float, dict[str, float]]]] = {}
         self._cleared: set[str] = set()
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
-        self._listings: dict[str, int] = {}
+        self._listings: dict[str, tuple[int, int]] = {}  # stream -> (lines read, depth)
         # Streams inside a logger table (SB3's): the table read so far.
         self._tables: dict[str, _LoggerTable] = {}
         # Streams showing a column table (fastai's): its names, the step its epochs start
@@ -1264,24 +1280,43 @@ class MetricsCollector:
 
     def _in_listing(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a field of a printed config listing (not metrics); follows
-        where each stream is: an opening ``Name(`` line starts one, ``)`` or any line that
-        is not ``field=value,`` ends it."""
-        read = self._listings.get(stream)
-        if read is None and not line.rstrip().endswith("("):
-            return False  # the common case, cheaply
+        where each stream is: an opening ``Name(`` line starts one (``Name( # comment`` too),
+        a nested ``field=Name(`` or ``field=[`` goes a level in, ``)`` / ``),`` a level out,
+        the outermost's ``)`` or any line that is not ``field=value,`` ends it (a level's last
+        field may have no comma)."""
+        at = self._listings.get(stream)
+        if at is None and "(" not in line:
+            return False  # the common case, cheaply: no listing open, no "(" to open one
         text = _shown_text(line)
         if text is None:
             return False
-        if read is not None:
-            if text == ")" or read >= MAX_LISTING_LINES:
+        if at is not None:
+            read, depth = at
+            if read >= MAX_LISTING_LINES:
                 del self._listings[stream]
-                return text == ")"
-            if _LISTING_FIELD_RE.fullmatch(text):
-                self._listings[stream] = read + 1
+                return False
+            if _LISTING_CLOSE_RE.fullmatch(text):
+                if depth <= 1:
+                    del self._listings[stream]
+                else:
+                    self._listings[stream] = (read + 1, depth - 1)
+                return True
+            if _LISTING_NESTED_OPEN_RE.fullmatch(text):
+                self._listings[stream] = (read + 1, depth + 1)
+                return True
+            if (_LISTING_FIELD_RE.fullmatch(text) or _LISTING_ITEM_RE.fullmatch(text)) or (
+                read > 0
+                and _LISTING_LAST_FIELD_RE.fullmatch(text)
+                # a nested level's last field; at the outer level, "loss=0.5 acc=0.75"
+                # may be the program's next line
+                and (depth > 1 or not _KEY_VALUE_LINE_RE.fullmatch(text))
+            ):
+                self._listings[stream] = (read + 1, depth)
                 return True
             del self._listings[stream]
-        if text.endswith("(") and _LISTING_OPEN_RE.search(text):
-            self._listings[stream] = 0
+        if (text.endswith("(") or "( #" in text) and _LISTING_OPEN_RE.search(text):
+            self._listings[stream] = (0, 1)
+            return True  # "CNN( # Param: 824,650 (3.3 MB), ...": no metric on it either
         return False
 
     def _in_table(self, line: str, stream: str) -> bool:

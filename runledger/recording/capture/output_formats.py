@@ -117,6 +117,14 @@ _COLON_RUN_RE: Final = compile_later(
     rf"(?:{_NAME_WORDS}:\s*(?:{_NUM})%?\s+)+{_NAME_WORDS}:\s*(?:{_NUM})%?"
 )
 _COLON_PAIR_RE: Final = compile_later(rf"({_NAME_WORDS}):\s*({_NUM})(%?)")
+# Two phases' values of one metric: "Train / Test accuracy: 0.912 / 0.905." (dm-haiku's
+# mnist_pruning.py), "Train/Val loss: 0.5/0.6".
+_PHASES_PAIR_RE: Final = compile_later(
+    r"(?P<a>train|training|val|valid|validation|test|testing|eval|dev)\s*/\s*"
+    r"(?P<b>train|training|val|valid|validation|test|testing|eval|dev)\s+"
+    rf"(?P<name>[^\W\d]\w*(?: [^\W\d]\w*){{0,2}})\s*:\s*(?P<x>{_NUM})\s*/\s*(?P<y>{_NUM})\.?",
+    re.IGNORECASE,
+)
 # name value name value, one word a name, with no separator at all ("Epoch 1 loss 0.3012 acc
 # 0.912", "iter 100 loss 2.31 lr 0.0003"): read only when every token alternates cleanly,
 # a name holds a metric word and the line has a step.
@@ -182,6 +190,7 @@ _HEAD_RE: Final = compile_later(
     r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
     r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
+    r"(?:(?<=\s)in\s+)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\b\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
@@ -244,6 +253,18 @@ _NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
 _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
 _TWO_CELL_ROW_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
+)
+# JAX's "Training a simple neural network" tutorial: "Training set accuracy 0.91" (no colon).
+_PHASE_SET_RE: Final = compile_later(
+    r"(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+set\s+"
+    rf"(?P<name>[^\W\d]\w*)\s+(?P<num>{_NUM})\s*%?",
+    re.IGNORECASE,
+)
+# clu's LoggingWriter with a collection: "[100] collection=train accuracy=0.9, loss=0.5".
+_CLU_COLLECTION_RE: Final = compile_later(r"collection=(?P<name>[\w./-]+)\s+")
+# A step header's timing: "Epoch 0 in 3.21 sec" (the JAX tutorial), "Epoch 3 took 12.5s".
+_TIMED_HEAD_RE: Final = compile_later(
+    r"(?:in|took)\s+[0-9]+(?:\.[0-9]*)?\s*(?:s|secs?|seconds?|ms)\.?", re.IGNORECASE
 )
 _KERAS_PROGRESS_RE: Final = compile_later(r"([0-9]+)/([0-9]+)\s*(?:\[[=>.]*\]|━)")
 _BAR_STARTS: Final = frozenset(" 0123456789")
@@ -315,6 +336,10 @@ def parse_shaped_line(text: str) -> Shaped | None:
         if evaluation is not None:
             return evaluation
     starts_a_head = text[:1] in _HEAD_STARTS
+    if starts_a_head and " set " in text:
+        phase_set = _PHASE_SET_RE.fullmatch(text)
+        if phase_set is not None:
+            return _phase_set(phase_set)
     if not starts_a_head and _SEPARATOR_RE.search(text) is None:
         return None  # no step head, no ":", "=", "|", tab: prose ("Loading shard 3 of 12")
     head = _HEAD_RE.match(text) if starts_a_head else None
@@ -343,6 +368,11 @@ def parse_shaped_line(text: str) -> Shaped | None:
             within = _counted(int(head["pdone"]), int(head["ptotal"]), head["ppct"])
             batch_phase = PHASES.get(head["bphase"].lower(), "")
         phase = PHASES.get((head["phase"] or head["section"] or section or "").lower(), "")
+    if rest[:11] == "collection=" and head is not None and head["bracket"] is not None:
+        collection = _CLU_COLLECTION_RE.match(rest)
+        if collection is not None:  # clu's LoggingWriter(collection="train"): its phase
+            phase = PHASES.get(collection["name"].lower(), phase)
+            rest = rest[collection.end() :]
     table = _is_table_row(text)
     if table and head is None:
         rest = text.strip("|\u2502 ")
@@ -453,10 +483,20 @@ def header_step(text: str) -> Number | None:
     if text[:1] not in _HEAD_STARTS:
         return None
     head = _HEAD_RE.match(text)
-    if head is None or head.end() != len(text) or head["section"] is not None:
+    if head is None or head["section"] is not None:
+        return None
+    if head.end() != len(text) and not _TIMED_HEAD_RE.fullmatch(text, head.end()):
         return None
     steps: dict[str, Number] = {}
     return _choose_step(steps, {})[0] if _read_head(head, steps) else None
+
+
+def _phase_set(match: re.Match[str]) -> Shaped | None:
+    name = match["name"]
+    if not has_metric_word(name):
+        return None  # "Test set size 300"
+    phase = PHASES[match["phase"].lower()]
+    return Shaped(None, {_prefixed(_clean_name(name), phase): _number(match["num"])})
 
 
 def _two_cell_row(row: re.Match[str]) -> Shaped | None:
@@ -572,7 +612,10 @@ def _read_pieces(
         return None
     if (after_step or split_step) and not any(has_metric_word(name) for name in names):
         return None
-    trusted = table or keras or trusted_run
+    # A table's cells are trusted, but not "name number" alone in a box with no metric named:
+    # "│ CPU 0 │" is jax.debug.visualize_array_sharding's device box, no metric.
+    boxed = table and (not spaced_only or any(has_metric_word(name) for name in names))
+    trusted = boxed or keras or trusted_run
     if not (trusted or _trusted(has_step, spaced_only, names, len(values))):
         return None
     epoch = steps.get("epoch")
@@ -606,6 +649,14 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
     Kinds: ``name value`` (spaced), ``name: value`` or one ``name=value`` (paired), several
     ``name=value`` tokens (equals).
     """
+    if "/" in piece and piece[:1] in _HEAD_STARTS:
+        phases = _PHASES_PAIR_RE.fullmatch(piece)
+        if phases is not None and has_metric_word(phases["name"]):
+            name = _clean_name(phases["name"])
+            for which, raw in (("a", phases["x"]), ("b", phases["y"])):
+                values[_prefixed(name, PHASES[phases[which].lower()])] = _number(raw)
+            names.append(phases["name"])
+            return _PAIRED
     match = _PIECE_RE.fullmatch(piece)
     if match is not None and " " in match["name"] and _NUMBER_WORD_RE.search(match["name"]):
         match = None  # "loss nan acc 0.1": nan is loss's value, not a word of a name
@@ -650,7 +701,10 @@ def _is_prose_name(name: str) -> bool:
 
 def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
     raw_name = match["name"]
-    as_written = match["sep"] == "=" and " " not in raw_name  # loss=0.3, val/acc=0.9
+    # loss=0.3, val/acc=0.9 as written; "Loss = 0.345" (Flax's nnx_toy_examples) is prose's
+    as_written = (
+        match["sep"] == "=" and " " not in raw_name and match.end("name") == match.start("sep")
+    )
     name = raw_name if as_written else _clean_name(raw_name)
     if match["pct"] is not None:
         return _prefixed(name, phase), _number(match["pct"])
@@ -664,6 +718,8 @@ def _clean_name(name: str) -> str:
     if name.isidentifier() and name.islower():
         return name  # val_loss: already clean
     name = name.replace("@", "")  # Acc@1 -> acc1, as imagenet's code names it
+    if ". " in name:  # an abbreviation's dot: "Approx. Train" (PyG's examples) is approx_train
+        name = name.replace(". ", " ")
     return _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
 
 
@@ -709,12 +765,64 @@ def is_settings_dump(value: Mapping[str, object]) -> bool:
     )
 
 
+# A scalar as an array library's repr shows it inside a printed dict or list: NumPy 2's
+# ``np.float32(0.5)``, JAX's ``Array(0.5, dtype=float32)`` (``DeviceArray`` before JAX 0.4),
+# PyTorch's ``tensor(0.5000, device='cuda:0')``. Only a single number: ``Array([1, 2], ...)``
+# is no scalar and keeps the dict from being read.
+_SCALAR_REPR_RE: Final = compile_later(
+    r"\b(?:(?:np|numpy)\.(?:float|int|uint)(?:16|32|64|128)?|(?:Device)?Array|tensor)"
+    r"\((?P<num>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    r"(?:,\s*[a-z_]+=(?:'[^']*'|<[^<>]*>|[\w.]+))*\)"
+)
+
+
+def unwrap_scalar_reprs(text: str) -> str:
+    """``text`` with each NumPy, JAX or PyTorch scalar's repr replaced by its number:
+    ``{'loss': Array(0.5, dtype=float32)}`` is ``{'loss': 0.5}``, ``f"{step=} {loss=}"``'s
+    ``step=3 loss=np.float32(0.25)`` is ``step=3 loss=0.25``."""
+    if "(" not in text or not any(mark in text for mark in _SCALAR_REPR_MARKS):
+        return text
+    return _SCALAR_REPR_RE.sub(r"\g<num>", text)
+
+
+_SCALAR_REPR_MARKS: Final = ("Array(", "np.", "numpy.", "tensor(")
+
+
+def split_phase(value: Mapping[str, object]) -> str:
+    """The phase a printed record names with its ``split`` (DeepMind's Haiku examples print
+    ``{"step": 100, "split": "test", "accuracy": "0.912"}``), or ""."""
+    split = value.get("split")
+    return PHASES.get(split.lower(), "") if isinstance(split, str) else ""
+
+
+def split_fields(value: Mapping[str, object], phase: str) -> Fields | None:
+    """A ``split`` record's numbers, named for its phase (``test_accuracy``): the train and
+    test records of one step are two series, not one. A metric formatted as text
+    (``f"{accuracy:.3f}"``) is its number."""
+    fields: Fields = {}
+    for key, item in value.items():
+        if not key or key == "split":
+            continue
+        if isinstance(item, str) and has_metric_word(key) and _TEXT_NUMBER_RE.fullmatch(item):
+            item = _number(item)
+        if isinstance(item, (int, float)) and not isinstance(item, bool):
+            fields[key if key.lower() in _STEP_NAMES else _prefixed(key, phase)] = item
+    if not any(has_metric_word(name) for name in fields if name.lower() not in _STEP_NAMES):
+        return None  # {'split': 'train', 'size': 600}: no metric named
+    return fields
+
+
+_TEXT_NUMBER_RE: Final = compile_later(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def python_dict_fields(text: str) -> Fields | None:
-    """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers."""
+    """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers, also
+    when they are NumPy, JAX or PyTorch scalars (``{'loss': Array(0.5, dtype=float32)}``)."""
     if len(text) > MAX_PY_DICT_CHARS:
         return None
     import ast  # only for the rare line that looks like a dict
 
+    text = unwrap_scalar_reprs(text)
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
@@ -723,6 +831,9 @@ def python_dict_fields(text: str) -> Fields | None:
         return None
     if any(isinstance(item, (dict, list, tuple, set)) for item in value.values()):
         return None
+    phase = split_phase(value)
+    if phase:
+        return split_fields(value, phase)
     if is_settings_dump(value):
         return None
     fields: Fields = {
