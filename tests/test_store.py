@@ -939,3 +939,30 @@ def test_a_get_removes_what_a_killed_get_left_beside_its_files(
     assert not left.exists()
     assert running.read_bytes() == b"in flight"
     assert own.read_bytes() == b"mine"
+
+
+def test_a_push_with_nothing_new_leaves_the_manifest_unwritten(repo: Repo, tmp_path: Path) -> None:
+    store_root = tmp_path / "store"
+    repo.git("config", "runledger.store", store_root.as_uri())
+    run_id = train(repo)
+    assert repo.cli("store", "push", run_id).exit_code == 0
+    manifest = store_root / "runs" / f"{run_id}.toml"
+    first = manifest.stat()
+    written = manifest.read_bytes()
+
+    again = repo.cli("store", "push", run_id, "--json")
+
+    assert again.exit_code == 0, again.stderr
+    assert again.json()["already_stored"] == 2 and again.json()["runs_stored"] == [run_id]
+    assert manifest.read_bytes() == written
+    assert (manifest.stat().st_ino, manifest.stat().st_mtime_ns) == (
+        first.st_ino,
+        first.st_mtime_ns,
+    )
+
+    # A manifest that says less than the store holds (an object stored by another run's push
+    # since) is still completed.
+    manifest.write_text(written.decode().split("\n[[objects]]")[0] + "\n")
+    completed = repo.cli("store", "push", run_id)
+    assert completed.exit_code == 0, completed.stderr
+    assert manifest.read_text().count("[[objects]]") == 2
