@@ -833,8 +833,9 @@ def test_a_file_changed_after_push_checked_it_never_becomes_an_object(
     assert list_objects(store_url) == {}
 
 
+@pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed-file", "named-temporary"])
 def test_a_folder_store_copies_without_sendfile_where_the_kernel_refuses_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unnamed: bool
 ) -> None:
     import errno
 
@@ -845,6 +846,8 @@ def test_a_folder_store_copies_without_sendfile_where_the_kernel_refuses_it(
 
     monkeypatch.setattr(artifacts, "READ_SIZE", 1000)  # several chunks
     monkeypatch.setattr(os, "sendfile", refuse)
+    if not unnamed:  # a filesystem without O_TMPFILE
+        monkeypatch.setattr(artifacts, "_open_unnamed", lambda folder: None)
     store = artifacts.ObjectStore.open((tmp_path / "store").as_uri())
     content = os.urandom(4321)
     source = tmp_path / "model.bin"
@@ -853,7 +856,8 @@ def test_a_folder_store_copies_without_sendfile_where_the_kernel_refuses_it(
     store.upload(source, sha(content), lambda _: None)
 
     assert Path(store.path_of(sha(content))).read_bytes() == content
-    assert not any((tmp_path / "store" / "tmp").iterdir())  # the temporary name was moved
+    temporaries = tmp_path / "store" / "tmp"  # the temporary name was moved (or never made)
+    assert not temporaries.exists() or not any(temporaries.iterdir())
 
 
 def test_a_manifest_reads_back_as_written_whatever_its_paths() -> None:
@@ -939,3 +943,118 @@ def test_a_get_removes_what_a_killed_get_left_beside_its_files(
     assert not left.exists()
     assert running.read_bytes() == b"in flight"
     assert own.read_bytes() == b"mine"
+
+
+def test_a_push_with_nothing_new_leaves_the_manifest_unwritten(repo: Repo, tmp_path: Path) -> None:
+    store_root = tmp_path / "store"
+    repo.git("config", "runledger.store", store_root.as_uri())
+    run_id = train(repo)
+    assert repo.cli("store", "push", run_id).exit_code == 0
+    manifest = store_root / "runs" / f"{run_id}.toml"
+    first = manifest.stat()
+    written = manifest.read_bytes()
+
+    again = repo.cli("store", "push", run_id, "--json")
+
+    assert again.exit_code == 0, again.stderr
+    assert again.json()["already_stored"] == 2 and again.json()["runs_stored"] == [run_id]
+    assert manifest.read_bytes() == written
+    assert (manifest.stat().st_ino, manifest.stat().st_mtime_ns) == (
+        first.st_ino,
+        first.st_mtime_ns,
+    )
+
+    # A manifest that says less than the store holds (an object stored by another run's push
+    # since) is still completed.
+    manifest.write_text(written.decode().split("\n[[objects]]")[0] + "\n")
+    completed = repo.cli("store", "push", run_id)
+    assert completed.exit_code == 0, completed.stderr
+    assert manifest.read_text().count("[[objects]]") == 2
+
+
+def test_s3_puts_carry_the_objects_sha256_for_the_store_to_check(
+    repo: Repo, s3_url: str, s3_client: Any
+) -> None:
+    import base64
+
+    repo.git("config", "runledger.store", s3_url)
+    code = (
+        "import os; os.makedirs('models'); open('models/small.bin','wb').write(os.urandom(5000));"
+        " open('models/mid.bin','wb').write(os.urandom(3 << 20))"  # a streamed single put
+    )
+    run_id = train_with(repo, code)
+
+    pushed = repo.cli("store", "push", run_id, "--json")
+
+    assert pushed.exit_code == 0, pushed.stderr
+    assert pushed.json()["uploaded"] == 2
+    bucket, _, prefix = s3_url.removeprefix("s3://").partition("/")
+    for name in ("small.bin", "mid.bin"):
+        digest = hashlib.sha256((repo.path / "models" / name).read_bytes()).digest()
+        key = f"{prefix}/sha256/{digest.hex()[:2]}/{digest.hex()[2:]}"
+        head = s3_client.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+        # sent with the put (S3 checks the body against it and refuses a mismatch)
+        assert head.get("ChecksumSHA256") == base64.b64encode(digest).decode(), name
+
+
+@pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed-file", "named-temporary"])
+def test_a_folder_store_never_overwrites_an_object_and_leaves_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, unnamed: bool
+) -> None:
+    from runledger.store import artifacts
+
+    if unnamed and not hasattr(os, "O_TMPFILE"):
+        pytest.skip("no O_TMPFILE on this system")
+    if not unnamed:
+        monkeypatch.setattr(artifacts, "_open_unnamed", lambda folder: None)
+    store = artifacts.ObjectStore.open((tmp_path / "store").as_uri())
+    content = os.urandom(5000)
+    source = tmp_path / "model.bin"
+    source.write_bytes(content)
+    fresh = tmp_path / "fresh.bin"
+    fresh.write_bytes(content[::-1])
+
+    store.upload(fresh, sha(content[::-1]), lambda _: None)
+    made = Path(store.path_of(sha(content[::-1])))
+    assert made.read_bytes() == content[::-1]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert made.stat().st_mode & 0o777 == 0o666 & ~umask  # data, not a program
+    # an object that appeared since the store was asked (another push's, same name)
+    theirs = Path(store.path_of(sha(content)))
+    theirs.parent.mkdir(parents=True, exist_ok=True)
+    theirs.write_bytes(content)
+    before = theirs.stat()
+
+    store.upload(source, sha(content), lambda _: None)
+
+    after = theirs.stat()
+    if unnamed:  # linked, never replaced
+        assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert theirs.read_bytes() == content
+    temporaries = tmp_path / "store" / "tmp"
+    assert not temporaries.exists() or not any(temporaries.iterdir())
+    objects = sorted(p.relative_to(tmp_path / "store") for p in (tmp_path / "store").rglob("*"))
+    assert [p for p in objects if p.parts[0] == "sha256" and len(p.parts) == 3] == sorted(
+        Path(store.path_of(digest)).relative_to(tmp_path / "store")
+        for digest in (sha(content), sha(content[::-1]))
+    )
+
+
+def test_an_s3_download_is_hashed_once_not_also_by_botocore(s3_url: str) -> None:
+    import fsspec
+
+    from runledger.store import artifacts
+
+    store = artifacts.ObjectStore.open(s3_url)
+    # runledger's sha256 of every byte is the check; botocore's CRC32/SHA-256 of the body
+    # as it arrives would be a second pass over it
+    assert store.fs.config_kwargs.get("response_checksum_validation") == "when_required"
+    # a user's own setting is theirs
+    fs, _ = fsspec.core.url_to_fs(
+        s3_url,
+        skip_instance_cache=True,
+        config_kwargs={"response_checksum_validation": "when_supported"},
+    )
+    artifacts._skip_response_checksums(fs)
+    assert fs.config_kwargs["response_checksum_validation"] == "when_supported"

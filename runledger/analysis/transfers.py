@@ -456,13 +456,20 @@ def _as_recorded(st: os.stat_result, record: FileRecord) -> bool:
 def _write_manifest(
     store: ObjectStore, repo: git.Repo, run: Run, stored: list[Pointer], wanted: list[Pointer]
 ) -> None:
-    """The run's manifest: what of it the store holds, merged with an earlier manifest."""
+    """The run's manifest: what of it the store holds, merged with an earlier manifest.
+    Written only when it says something the earlier one did not: a push that found every
+    object already stored and the manifest saying so leaves it as it is (no new write, no
+    new ``pushed_at``)."""
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     earlier = store.read_manifest(run.id)
+    said: tuple[Any, Any] | None = None  # the earlier manifest's objects and not_stored
     if earlier is not None:
         try:
-            for entry in tomlcodec.loads(earlier.decode()).get("objects", []):
+            document = tomlcodec.loads(earlier.decode())
+            for entry in document.get("objects", []):
                 entries[(str(entry["role"]), str(entry["path"]))] = dict(entry)
+            if document.get("version") == MANIFEST_VERSION and document.get("run") == run.id:
+                said = (document.get("objects", []), document.get("not_stored", []))
         except (ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
             entries = {}  # a damaged manifest is rewritten from what is known now
     for pointer in stored:
@@ -479,12 +486,15 @@ def _write_manifest(
         for pointer in wanted
         if (pointer.role, pointer.record.path) not in entries
     ]
-    document: dict[str, Any] = {
+    objects = [entries[key] for key in sorted(entries)]
+    if said is not None and said == (objects, missing):
+        return  # nothing new: the stored manifest already says all of it
+    document = {
         "version": MANIFEST_VERSION,
         "run": run.id,
         "pushed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "pushed_by": git.committer_ident(repo) or "",
-        "objects": [entries[key] for key in sorted(entries)],
+        "objects": objects,
     }
     if missing:
         document["not_stored"] = missing

@@ -13,8 +13,13 @@ Decisions:
 - A partial upload never leaves a visible object. On object stores (S3, GCS, Azure) an object
   appears only when its single put or its multipart upload completes, and s3fs aborts the
   multipart upload on an error; a killed process leaves only an invisible incomplete upload
-  (a bucket lifecycle rule clears those). Elsewhere (a local or mounted folder, ssh) the bytes
-  go to ``<url>/tmp/<random>`` and are renamed into place.
+  (a bucket lifecycle rule clears those). A folder of this machine's (Linux) gets the bytes in
+  a file without a name (``O_TMPFILE``) that is linked to the object's name once complete:
+  nothing is left by a killed push, and an object is never overwritten. Elsewhere (a folder
+  without unnamed files, ssh) the bytes go to ``<url>/tmp/<random>`` and are renamed into
+  place.
+- The store checks what it receives where it can: an S3 single put carries the object's
+  sha256 (its name) as ``ChecksumSHA256``, and S3 refuses a body that does not hash to it.
 - Which objects a store holds is asked with listings, not a request per object: a listing
   answers for up to a thousand names (S3, GCS and Azure page at 1,000), where asking s3fs
   about one absent object costs two requests (a HEAD and a listing). ``listing`` reads one
@@ -25,7 +30,9 @@ Decisions:
   destination, whose bytes are hashed from the page cache: on S3 while they arrive (the
   download reports each write; the file is written in order, once), elsewhere once it is
   complete. An object whose bytes do not hash to its name is refused (``CorruptObjectError``)
-  and nothing is written where the user asked.
+  and nothing is written where the user asked. botocore's own check of a download's body (a
+  CRC32 or SHA-256 of it, computed as it arrives) is turned off on our client: it would hash
+  every byte a second time for a weaker check.
 - Memory is bounded whatever the file size. An upload to an object store holds
   ``upload_memory(size)`` bytes of the file. A file below ``SINGLE_PUT_LIMIT`` goes in one
   put (the requests a plain s3fs copy makes; a multipart upload of it costs a local S3 half
@@ -43,10 +50,12 @@ Decisions:
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import errno
 import functools
 import hashlib
+import importlib
 import os
 import re
 import secrets
@@ -194,6 +203,7 @@ class ObjectStore:
         atomic = any(name in ATOMIC_PUT_PROTOCOLS for name in protocols)
         if hasattr(fs, "max_concurrency"):
             fs.max_concurrency = RANGE_CONCURRENCY  # our own instance (skip_instance_cache)
+        _skip_response_checksums(fs)
         local = isinstance(fs, LocalFileSystem)
         return cls(url, fs, str(root).rstrip("/"), atomic, local)
 
@@ -285,13 +295,15 @@ class ObjectStore:
         progress = _progress_callback(advance)
         with self.reaching(f"uploading {path.name}"):
             if self.atomic_put:
+                checksum = self.checksum_options(sha256)
                 if STREAM_BUFFER < before.st_size < SINGLE_PUT_LIMIT and self.streams_puts:
-                    self._put_streamed(path, target, before.st_size)
+                    self._put_streamed(path, target, before.st_size, checksum)
                 else:
-                    options: dict[str, int] = {"chunksize": CHUNK_SIZE}
+                    options: dict[str, Any] = {"chunksize": CHUNK_SIZE}
                     if before.st_size < SINGLE_PUT_LIMIT:
                         # a part larger than the file: one put (s3fs puts below two parts)
                         options["chunksize"] = max(CHUNK_SIZE, before.st_size + 1)
+                        options.update(checksum)
                     elif hasattr(self.fs, "max_concurrency"):
                         options["max_concurrency"] = PART_CONCURRENCY
                     self.fs.put_file(os.fspath(path), target, callback=progress, **options)
@@ -324,7 +336,22 @@ class ObjectStore:
             and any(name in ("s3", "s3a") for name in _protocols(self.fs))
         )
 
-    def _put_streamed(self, path: Path, target: str, size: int) -> None:
+    def checksum_options(self, sha256: str) -> dict[str, str]:
+        """What a single put sends so that the store itself checks the bytes it received
+        against the object's name: on S3 the object's sha256 as ``ChecksumSHA256`` (S3
+        refuses the put with ``BadDigest`` when the body does not hash to it, and keeps it
+        for ``HeadObject``/``GetObject`` with checksum mode). The hash is the name, known
+        before the put, so the client computes none (botocore would otherwise compute a
+        CRC32 of the body). None elsewhere, and not for a multipart upload: S3 keeps no
+        whole-object SHA-256 of those, only one per part."""
+        if not any(name in ("s3", "s3a") for name in _protocols(self.fs)):
+            return {}
+        digest = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
+        return {"ChecksumAlgorithm": "SHA256", "ChecksumSHA256": digest}
+
+    def _put_streamed(
+        self, path: Path, target: str, size: int, checksum: dict[str, str] | None = None
+    ) -> None:
         """One ``put_object`` of the whole file whose body is the open file, read and sent in
         chunks: memory of a chunk, not of the file (a plain s3fs put of a 96 MiB file holds
         it twice). The client's own retries rewind the file (it is seekable); s3fs's outer
@@ -344,6 +371,7 @@ class ObjectStore:
                     "Key": key,
                     "Body": body,
                     "ContentLength": size,
+                    **(checksum or {}),
                 }
                 method_options = getattr(fs, "_get_s3_method_kwargs", None)
                 if callable(method_options):  # the user's s3_additional_kwargs (encryption…)
@@ -380,34 +408,63 @@ class ObjectStore:
         return removed
 
     def _upload_local(self, path: Path, target: str, before: os.stat_result) -> None:
-        """A kernel copy into ``<root>/tmp/`` and a rename into place (the same folder tree,
-        so the rename is atomic and free): what fsspec's local put and move do, without
-        their checks and globbing per call, and without ``shutil.copyfile``'s four stats
-        and buffered file objects per file (for many small files they cost as much as the
-        copy)."""
+        """A kernel copy into a file that has no name until it is complete (Linux's
+        ``O_TMPFILE``, in the object's own folder), then linked to the object's name: an
+        object is never visible partial, a killed push leaves nothing behind, and an object
+        that appeared meanwhile is never overwritten (the link fails; its name says its
+        bytes). Where the filesystem has no unnamed files (NFS, SMB, macOS, Windows), the
+        copy goes to ``<root>/tmp/`` and is renamed into place. Neither uses fsspec's local
+        put and move, nor ``shutil.copyfile`` (their checks, globbing and four stats per
+        file cost many small files as much as the copy)."""
+        folder = os.path.dirname(target)
+        source = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            out = _open_unnamed(folder)
+            if out is None:
+                self._upload_renamed(source, path, target, before)
+                return
+            try:
+                _kernel_copy(source, out)
+                _check_unchanged(path, os.fstat(source), before)
+                try:
+                    # linkat() of /proc/self/fd/N with AT_SYMLINK_FOLLOW (open(2)'s own
+                    # recipe; no privilege needed); the path is absolute, so the directory
+                    # descriptor (src_dir_fd, which makes Python call linkat) is ignored
+                    os.link(f"/proc/self/fd/{out}", target, src_dir_fd=out, follow_symlinks=True)
+                except FileExistsError:
+                    pass  # stored meanwhile (another push): kept, never overwritten
+                except OSError:
+                    self._upload_renamed(source, path, target, before)  # no /proc here
+            finally:
+                os.close(out)
+        finally:
+            os.close(source)
+
+    def _upload_renamed(self, source: int, path: Path, target: str, before: os.stat_result) -> None:
+        """The copy through a named temporary file under ``<root>/tmp/``, renamed into
+        place (the same folder tree, so the rename is atomic)."""
         temporary = f"{self.root}/{TEMP_DIR}/{secrets.token_hex(8)}"
         try:
-            source = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
             try:
-                try:
-                    _kernel_copy(source, temporary)
-                except FileNotFoundError:
-                    os.makedirs(f"{self.root}/{TEMP_DIR}", exist_ok=True)
-                    _kernel_copy(source, temporary)
-                # the file copied (not whatever is at its path now) is the one checked
-                copied = os.fstat(source)
+                out = _create(temporary)
+            except FileNotFoundError:
+                os.makedirs(f"{self.root}/{TEMP_DIR}", exist_ok=True)
+                out = _create(temporary)
+            try:
+                _kernel_copy(source, out)
             finally:
-                os.close(source)
-            if _identity(copied) != _identity(before):
-                raise UserError(f"{path} changed while it was uploaded: run the push again")
+                os.close(out)
+            # the file copied (not whatever is at its path now) is the one checked
+            _check_unchanged(path, os.fstat(source), before)
             try:
                 os.replace(temporary, target)
             except FileNotFoundError:
                 os.makedirs(os.path.dirname(target), exist_ok=True)
                 os.replace(temporary, target)
-        finally:
+        except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+            raise
 
     def download(self, sha256: str, size: int, destination: Path, advance: Advance) -> None:
         """Copy an object into ``destination`` (atomically) once its sha256 is checked.
@@ -551,27 +608,81 @@ class ObjectStore:
             self.fs.mv(temporary, target)
 
 
-def _kernel_copy(source: int, destination: str) -> None:
-    """Copy the open file ``source`` (from its start) into a new file ``destination``: by
+# A new object file's permissions (before the umask), as a plain copy makes them.
+OBJECT_MODE = 0o666
+
+
+def _create(path: str) -> int:
+    """A new file at ``path``, open for writing; FileExistsError when there is one."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    return os.open(path, flags, OBJECT_MODE)
+
+
+def _open_unnamed(folder: str) -> int | None:
+    """A new file without a name in ``folder`` (created if missing), open for writing; None
+    where the system or filesystem has no such files."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if not flag or sys.platform != "linux":
+        return None
+    for attempt in (1, 2):
+        try:
+            return os.open(folder, flag | os.O_WRONLY, OBJECT_MODE)
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+            os.makedirs(folder, exist_ok=True)
+        except OSError as error:
+            # not supported by this filesystem (EOPNOTSUPP), or a kernel before 3.11 that
+            # takes the flag for O_DIRECTORY (EISDIR, EINVAL)
+            if error.errno in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOTSUP):
+                return None
+            raise
+    return None
+
+
+def _check_unchanged(path: Path, copied: os.stat_result, before: os.stat_result) -> None:
+    if _identity(copied) != _identity(before):
+        raise UserError(f"{path} changed while it was uploaded: run the push again")
+
+
+def _kernel_copy(source: int, out: int) -> None:
+    """Copy the open file ``source`` (from its start) into the open, empty file ``out``: by
     the kernel (``sendfile``) where it can, else through a buffer."""
-    out = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0))
+    offset = 0
+    if hasattr(os, "sendfile") and sys.platform == "linux":
+        try:
+            while sent := os.sendfile(out, source, offset, 1 << 30):
+                offset += sent
+            return
+        except OSError as error:
+            if offset or error.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+                raise  # not a filesystem without sendfile: a real failure
+    os.lseek(source, 0, os.SEEK_SET)
+    while chunk := os.read(source, READ_SIZE):
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(out, view) :]
+
+
+def _skip_response_checksums(fs: Any) -> None:
+    """On S3, no checksum of a download's body by the client (botocore 1.36 and later asks
+    S3 for the object's stored checksum and computes it over the body as it arrives): every
+    download is sha256-checked against the object's name here, a stronger check, and a
+    second pass over the body costs as much CPU again (an object pushed with its
+    ``ChecksumSHA256`` would be hashed twice). A user's own ``response_checksum_validation``
+    in the store's ``config_kwargs`` is kept."""
+    if not any(name in ("s3", "s3a") for name in _protocols(fs)):
+        return
+    settings = getattr(fs, "config_kwargs", None)
+    if not isinstance(settings, dict) or "response_checksum_validation" in settings:
+        return
     try:
-        offset = 0
-        if hasattr(os, "sendfile") and sys.platform == "linux":
-            try:
-                while sent := os.sendfile(out, source, offset, 1 << 30):
-                    offset += sent
-                return
-            except OSError as error:
-                if offset or error.errno not in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
-                    raise  # not a filesystem without sendfile: a real failure
-        os.lseek(source, 0, os.SEEK_SET)
-        while chunk := os.read(source, READ_SIZE):
-            view = memoryview(chunk)
-            while view:
-                view = view[os.write(out, view) :]
-    finally:
-        os.close(out)
+        config = importlib.import_module("botocore.config")
+    except ImportError:
+        return
+    if "response_checksum_validation" in getattr(config.Config, "OPTION_DEFAULTS", {}):
+        # a copy: the dict may be the user's fsspec configuration
+        fs.config_kwargs = {**settings, "response_checksum_validation": "when_required"}
 
 
 def _protocols(fs: Any) -> tuple[str, ...]:
