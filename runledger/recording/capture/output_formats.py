@@ -71,6 +71,7 @@ STEP_WORDS: Final = {
     "iter": "iteration",
     "iteration": "iteration",
     "it": "iteration",
+    "episode": "episode",  # "Episode 100: average reward 0.01, epsilon 0.800" (Q-learning)
 }
 PHASES: Final = {
     "train": "train",
@@ -186,7 +187,8 @@ _HEAD_RE: Final = compile_later(
     r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
     r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
-    r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\b\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
+    r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"
+    r"\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
     # ^ [320/1437 (22%)]: how far into the epoch
