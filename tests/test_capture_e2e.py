@@ -434,3 +434,30 @@ def test_stable_baselines3_evaluations_are_read_once_with_their_deviation(repo: 
     assert series["eval/mean_ep_length"] == [[512, 66.5], [1024, 104.5]]
     assert series["eval/std_ep_length"] == [[512, 17.5], [1024, 42.5]]
     assert len(series) == 4
+
+
+def test_the_pytorch_quickstart_loop_is_recorded_by_epoch_with_its_test_phase(repo: Repo) -> None:
+    """The PyTorch Quickstart tutorial's loop, printed as its ``train()`` and ``test()`` print
+    (the model left out): per-batch losses inside their epoch, the test set's values named
+    ``test_*`` at the epoch; before, the losses went to steps 1..4 for 2 epochs and the test
+    values had no phase."""
+    repo.write(
+        "quickstart.py",
+        "size = 12800\n"
+        "for t in range(2):\n"
+        '    print(f"Epoch {t+1}\\n-------------------------------")\n'
+        "    for batch in (0, 100):\n"
+        "        loss, current = 2.3 - t / 10 - batch / 1000, batch * 64\n"
+        '        print(f"loss: {loss:>7f}  [{current:>5d}/{size:>5d}]")\n'
+        "    correct, test_loss = 0.3 + t / 10, 2.2 - t / 10\n"
+        '    print(f"Test Error: \\n Accuracy: {(100*correct):>0.1f}%, "\n'
+        '          f"Avg loss: {test_loss:>8f} \\n")\n'
+        'print("Done!")\n',
+    )
+    repo.commit_all("quickstart")
+    assert repo.run("exec", PY, "quickstart.py", env={"PYTHONPATH": SRC}).returncode == 0
+    series = show(repo)["series"]
+    assert series["loss"] == [[0.0, 2.3], [0.5, 2.2], [1.0, 2.2], [1.5, 2.1]]
+    assert series["test_accuracy"] == [[1, 30.0], [2, 40.0]]
+    assert series["test_avg_loss"] == [[1, 2.2], [2, 2.1]]
+    assert "accuracy" not in series and "avg_loss" not in series
