@@ -461,3 +461,40 @@ def test_the_pytorch_quickstart_loop_is_recorded_by_epoch_with_its_test_phase(re
     assert series["test_accuracy"] == [[1, 30.0], [2, 40.0]]
     assert series["test_avg_loss"] == [[1, 2.2], [2, 2.1]]
     assert "accuracy" not in series and "avg_loss" not in series
+
+
+def test_a_scripts_hyperparameters_block_gives_its_settings(repo: Repo) -> None:
+    """karpathy's ng-video-lecture ``bigram.py`` and yunjey's pytorch-tutorial name their
+    settings under a ``# hyperparameters`` comment as top-level literals: those are params
+    (source ``default:<script>``, the lowest); what is not a literal, or is not in that
+    block, is not; argparse's values still win."""
+    repo.write(
+        "bigram.py",
+        "import argparse, sys\n"
+        "\n"
+        "# hyperparameters\n"
+        "batch_size = 32 # how many independent sequences in parallel?\n"
+        "block_size = 8\n"
+        "# ------------\n"
+        "learning_rate = 1e-2\n"
+        "device = 'cuda' if sys.platform == 'none' else 'cpu'\n"
+        "eval_iters = 200\n"
+        "\n"
+        "size = 12800\n"
+        "parser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--block_size', type=int, default=block_size)\n"
+        "args = parser.parse_args()\n"
+        "print(f'step 0: train loss 4.2, val loss 4.2')\n",
+    )
+    repo.write("plain.py", "batch_size = 32\nlearning_rate = 0.1\nprint('loss=0.5')\n")
+    repo.commit_all("scripts")
+    env = {"PYTHONPATH": SRC}
+    assert repo.run("exec", PY, "bigram.py", "--block_size", "16", env=env).returncode == 0
+    [run_id] = repo.run_ids()
+    run = dict(repo.cli("show", run_id, "--json").json())
+    params, sources = run["params"], run["param_sources"]
+    assert params == {"batch_size": 32, "block_size": 16, "learning_rate": 0.01, "eval_iters": 200}
+    assert sources["batch_size"] == "default:bigram.py" and sources["block_size"] == "argparse"
+    assert repo.run("exec", PY, "plain.py", env=env).returncode == 0
+    [plain] = [run for run in repo.run_ids() if run != run_id]
+    assert dict(repo.cli("show", plain, "--json").json())["params"] == {}
