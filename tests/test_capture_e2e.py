@@ -434,3 +434,67 @@ def test_stable_baselines3_evaluations_are_read_once_with_their_deviation(repo: 
     assert series["eval/mean_ep_length"] == [[512, 66.5], [1024, 104.5]]
     assert series["eval/std_ep_length"] == [[512, 17.5], [1024, 42.5]]
     assert len(series) == 4
+
+
+def test_the_pytorch_quickstart_loop_is_recorded_by_epoch_with_its_test_phase(repo: Repo) -> None:
+    """The PyTorch Quickstart tutorial's loop, printed as its ``train()`` and ``test()`` print
+    (the model left out): per-batch losses inside their epoch, the test set's values named
+    ``test_*`` at the epoch; before, the losses went to steps 1..4 for 2 epochs and the test
+    values had no phase."""
+    repo.write(
+        "quickstart.py",
+        "size = 12800\n"
+        "for t in range(2):\n"
+        '    print(f"Epoch {t+1}\\n-------------------------------")\n'
+        "    for batch in (0, 100):\n"
+        "        loss, current = 2.3 - t / 10 - batch / 1000, batch * 64\n"
+        '        print(f"loss: {loss:>7f}  [{current:>5d}/{size:>5d}]")\n'
+        "    correct, test_loss = 0.3 + t / 10, 2.2 - t / 10\n"
+        '    print(f"Test Error: \\n Accuracy: {(100*correct):>0.1f}%, "\n'
+        '          f"Avg loss: {test_loss:>8f} \\n")\n'
+        'print("Done!")\n',
+    )
+    repo.commit_all("quickstart")
+    assert repo.run("exec", PY, "quickstart.py", env={"PYTHONPATH": SRC}).returncode == 0
+    series = show(repo)["series"]
+    assert series["loss"] == [[0.0, 2.3], [0.5, 2.2], [1.0, 2.2], [1.5, 2.1]]
+    assert series["test_accuracy"] == [[1, 30.0], [2, 40.0]]
+    assert series["test_avg_loss"] == [[1, 2.2], [2, 2.1]]
+    assert "accuracy" not in series and "avg_loss" not in series
+
+
+def test_a_scripts_hyperparameters_block_gives_its_settings(repo: Repo) -> None:
+    """karpathy's ng-video-lecture ``bigram.py`` and yunjey's pytorch-tutorial name their
+    settings under a ``# hyperparameters`` comment as top-level literals: those are params
+    (source ``default:<script>``, the lowest); what is not a literal, or is not in that
+    block, is not; argparse's values still win."""
+    repo.write(
+        "bigram.py",
+        "import argparse, sys\n"
+        "\n"
+        "# hyperparameters\n"
+        "batch_size = 32 # how many independent sequences in parallel?\n"
+        "block_size = 8\n"
+        "# ------------\n"
+        "learning_rate = 1e-2\n"
+        "device = 'cuda' if sys.platform == 'none' else 'cpu'\n"
+        "eval_iters = 200\n"
+        "\n"
+        "size = 12800\n"
+        "parser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--block_size', type=int, default=block_size)\n"
+        "args = parser.parse_args()\n"
+        "print(f'step 0: train loss 4.2, val loss 4.2')\n",
+    )
+    repo.write("plain.py", "batch_size = 32\nlearning_rate = 0.1\nprint('loss=0.5')\n")
+    repo.commit_all("scripts")
+    env = {"PYTHONPATH": SRC}
+    assert repo.run("exec", PY, "bigram.py", "--block_size", "16", env=env).returncode == 0
+    [run_id] = repo.run_ids()
+    run = dict(repo.cli("show", run_id, "--json").json())
+    params, sources = run["params"], run["param_sources"]
+    assert params == {"batch_size": 32, "block_size": 16, "learning_rate": 0.01, "eval_iters": 200}
+    assert sources["batch_size"] == "default:bigram.py" and sources["block_size"] == "argparse"
+    assert repo.run("exec", PY, "plain.py", env=env).returncode == 0
+    [plain] = [run for run in repo.run_ids() if run != run_id]
+    assert dict(repo.cli("show", plain, "--json").json())["params"] == {}

@@ -45,8 +45,14 @@ def _expected(text: str) -> ParsedLine | None:
     if "counted" in tokens:
         epoch, count, of = tokens.pop("counted").split("/")
         counted = (int(epoch), int(count), int(of))
+    own = None
+    if "counter" in tokens:
+        done, total = tokens.pop("counter").split("/")
+        own = (int(done), int(total))
     values = {name: float(value) for name, value in tokens.items()}
-    return ParsedLine(step, values, counter, counted)
+    if own is None:
+        return ParsedLine(step, values, counter, counted)
+    return ParsedLine(step, values, counter, counted, own)
 
 
 def _cases() -> list[Case]:
@@ -88,8 +94,8 @@ def test_the_corpus_as_a_program_prints_it_gives_each_metric_its_series() -> Non
     series = collector.series()
     assert series["eval_logloss"].values == [0.22646]
     # pytorch/examples mnist, "Test accuracy:", then Flax's mnist, Equinox's, JAX's tutorial,
-    # Haiku's split record and its mnist_pruning's line
-    test_accuracy = [89.0, 0.8999, 100.0, 0.10161226242780685, 0.9101, 0.912, 0.905]
+    # Haiku's split record and its mnist_pruning's line, the PyTorch Quickstart's "Test Error:" line
+    test_accuracy = [89.0, 0.8999, 100.0, 0.10161226242780685, 0.9101, 0.912, 0.905, 40.8]
     assert series["test_accuracy"].values == test_accuracy
     assert "seed" not in series and "learning_rate" in series  # from the HF dict only
     # pipe tables, timm's "LR:" and "iter 100 loss 2.31 lr 0.0003", not "Learning rate: 0.001"
@@ -199,3 +205,31 @@ def test_a_keras_bar_printed_again_after_a_print_at_the_epochs_end_counts_once()
     ]  # fmt: skip
     assert (series["test_loss"].steps, series["test_loss"].values) == ([4], [0.3])
     assert series["val_loss"].values == [0.7, 0.6, 0.4, 0.4]
+
+
+def test_the_pytorch_quickstart_loop_places_each_batch_in_its_epoch_and_its_test_lines() -> None:
+    """The PyTorch Quickstart tutorial (and its Optimization chapter) prints an ``Epoch 1``
+    header, ``loss: ...  [ done/size]`` per 100 batches, then ``Test Error:`` and the
+    test set's `` Accuracy: 40.8%, Avg loss: 2.21`` on the next line. The batches sit at the
+    fraction of their epoch; the test values are the test set's, at their epoch."""
+    output = ""
+    for epoch, losses, accuracy, test_loss in (
+        (1, (2.31, 2.29), 30.8, 2.26),
+        (2, (2.27, 2.25), 40.8, 2.21),
+    ):
+        output += f"Epoch {epoch}\n-------------------------------\n"
+        for batch, loss in enumerate(losses):
+            output += f"loss: {loss:>7f}  [{batch * 6400:>5d}/12800]\n"
+        output += f"Test Error: \n Accuracy: {accuracy:>0.1f}%, Avg loss: {test_loss:>8f} \n\n"
+    output += "Done!\nAccuracy: 0.75\n"  # a phase names only the line right after it
+    collector = MetricsCollector()
+    collector.feed_output(output.encode())
+    collector.flush_output()
+    series = collector.series()
+    assert series["loss"].steps == [0.0, 0.5, 1.0, 1.5]
+    assert series["loss"].values == [2.31, 2.29, 2.27, 2.25]
+    assert series["test_accuracy"].steps == [1, 2]
+    assert series["test_accuracy"].values == [30.8, 40.8]
+    assert series["test_avg_loss"].values == [2.26, 2.21]
+    assert series["accuracy"].values == [0.75]
+    assert "avg_loss" not in series

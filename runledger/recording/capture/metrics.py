@@ -91,6 +91,7 @@ from runledger.recording.capture.output_formats import (
     is_settings_dump,
     is_table_border,
     parse_shaped_line,
+    phase_line,
     python_dict_fields,
     report_row,
     split_fields,
@@ -101,6 +102,7 @@ from runledger.recording.capture.output_formats import (
     text_after_bar,
     tqdm_bar,
     unwrap_scalar_reprs,
+    with_phase,
 )
 
 Step = int | float
@@ -177,12 +179,15 @@ class ParsedLine:
     For a line without a step, Keras' own counter (``8/12 ━━━━``: ``_add_keras_bar``).
     ``counted``: ``(epoch, step, total)`` of a line whose step counter is printed with its
     epoch (``Epoch [1/5], Step [100/600]``): ``_add_counted``.
+    ``counter``: a line without a step that ends in its own ``[done/total]`` counter
+    (``loss: 2.30  [ 6400/60000]``): how far into the epoch of the last header it is.
     """
 
     step: Step | None
     values: dict[str, float]
     within: tuple[int, int] | None = None
     counted: tuple[int, int, int] | None = None
+    counter: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -315,7 +320,13 @@ def _shaped(text: str) -> ParsedLine | None:
         return None
     floats = {name: _as_float(value) for name, value in shaped.values.items()}
     step = None if shaped.step is None else _normalize_step(shaped.step)
-    return ParsedLine(step=step, values=floats, within=shaped.within, counted=shaped.counted)
+    return ParsedLine(
+        step=step,
+        values=floats,
+        within=shaped.within,
+        counted=shaped.counted,
+        counter=shaped.counter,
+    )
 
 
 def _user_pattern_fields(text: str, patterns: Sequence[re.Pattern[str]]) -> dict[str, Step] | None:
@@ -771,6 +782,9 @@ class MetricsCollector:
         self._bar_header: dict[str, int] = {}
         self._fit_offset: dict[str, int] = {}
         self._evaluated: dict[str, float] = {}
+        # Streams whose last line named only a phase ("Test Error:"): the phase of the
+        # step-less metrics of the line after it (_add_output_line).
+        self._next_phase: dict[str, str] = {}
         # The last redraw of each stream's positioned tqdm bar (_add_tqdm_bar).
         self._held_tqdm: dict[str, _HeldTqdm] = {}
         # Each stream's bars as last drawn, by description; the streams just cleared.
@@ -1013,6 +1027,7 @@ class MetricsCollector:
             return
         if self._in_column_table(text, stream):
             return
+        phase = self._next_phase.pop(stream, None) if self._next_phase else None
         if "|" in text or "it/s" in text or "s/it" in text:
             shown = _shown_text(text)
             bar = None if shown is None else tqdm_bar(shown)
@@ -1031,12 +1046,18 @@ class MetricsCollector:
                     header = self._new_fit(header, stream)
                 self._context_steps[stream] = self._latest_context = header
                 self._bar_phase[stream] = "fit"
+                return
+            shown = _shown_text(text)
+            named = None if not shown else phase_line(shown)
+            if named is not None:
+                self._next_phase[stream] = named
             return
         if parsed.step is None:
             if parsed.within is not None and stream in self._bar_header:
                 self._add_keras_bar(parsed.values, parsed.within, stream)
-            else:
-                self._add_stepless(parsed.values, stream)
+            elif parsed.counter is None or not self._add_within_header(parsed, stream):
+                values = parsed.values if phase is None else with_phase(parsed.values, phase)
+                self._add_stepless(values, stream)
             return
         self._bar_header.pop(stream, None)
         if parsed.counted is not None:
@@ -1125,6 +1146,23 @@ class MetricsCollector:
         self._context_steps[stream] = self._latest_context = epoch
         kept = {name: value for name, value in values.items() if name != "epoch"}
         self._add_locked(kept, position, OUTPUT_SOURCE)
+        return True
+
+    def _add_within_header(self, parsed: ParsedLine, stream: str) -> bool:
+        """A line without a step ending in its own counter (``loss: 2.30  [ 6400/60000]``,
+        the PyTorch Quickstart tutorial), right under an ``Epoch 2`` header or after other
+        such lines: at that fraction of the header's epoch (1.1067), as a per-batch line
+        whose step is its epoch is. False when no header comes before it."""
+        header = self._bar_header.get(stream)
+        if header is None or parsed.counter is None:
+            return False
+        epoch = header + self._fit_offset.get(stream, 0)
+        if self._context_steps.get(stream) != epoch:
+            return False  # a stepped line came after the header: the counter is not its
+        position = self._fraction(epoch, *parsed.counter)
+        if position is None:
+            return False
+        self._add_locked(parsed.values, position, OUTPUT_SOURCE)
         return True
 
     def _fraction(self, epoch: int, done: int, total: int) -> Step | None:

@@ -54,12 +54,16 @@ class Shaped(NamedTuple):
     ``counted``: ``(epoch, step, total)`` of a line whose step is a step or iteration
     counter printed with the epoch (``Epoch [1/5], Step [100/600]``; total 0 when none is
     printed): whether that counter restarts every epoch is for the whole stream to show.
+    ``counter``: ``(done, total)`` of a line without a step that ends in its own counter
+    (``loss: 2.30  [ 6400/60000]``, the PyTorch Quickstart tutorial, under its ``Epoch 1``
+    header): how far into the epoch that the last header names.
     """
 
     step: Number | None
     values: Fields
     within: tuple[int, int] | None = None
     counted: tuple[int, int, int] | None = None
+    counter: tuple[int, int] | None = None
 
 
 STEP_WORDS: Final = {
@@ -67,6 +71,7 @@ STEP_WORDS: Final = {
     "iter": "iteration",
     "iteration": "iteration",
     "it": "iteration",
+    "episode": "episode",  # "Episode 100: average reward 0.01, epsilon 0.800" (Q-learning)
 }
 PHASES: Final = {
     "train": "train",
@@ -191,7 +196,8 @@ _HEAD_RE: Final = compile_later(
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
     r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
     r"(?:(?<=\s)in\s+)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
-    r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\b\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
+    r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"
+    r"\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
     # ^ [320/1437 (22%)]: how far into the epoch
@@ -245,6 +251,21 @@ _CV_ROUND_RE: Final = compile_later(
     rf"\[(?P<step>[0-9]+)\](?P<values>(?:\t[^\t:]+:\s*(?:{_NUM})\s*\+\s*(?:{_NUM}))+)"
 )
 _CV_PAIR_RE: Final = compile_later(rf"\t([^\t:]+):\s*({_NUM})\s*\+\s*({_NUM})")
+# A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
+_TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
+# A mean's spread after it, cut off (the mean is the metric): "accuracy: 0.82 ± 0.02",
+# "Accuracy: 0.81 (+/- 0.03)" (scikit-learn's cross-validation examples).
+_SPREAD_RE: Final = compile_later(
+    rf"(?<=[0-9%])\s*(?:±|\+/-)\s*(?:{_NUM})%?"
+    rf"|(?<=[0-9%])\s*\(\s*(?:±|\+/-)\s*(?:{_NUM})%?\s*\)"
+)
+# A line that only names a phase, whose metrics the next line prints ("Test Error:", the
+# PyTorch Quickstart tutorial's line before " Accuracy: 52.3%, Avg loss: 1.6").
+_PHASE_LINE_RE: Final = compile_later(
+    r"(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"(?:\s+(?:set|results?|metrics?|scores?|stats|errors?|performance))?\s*:",
+    re.IGNORECASE,
+)
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
 _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
 _PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +- +")
@@ -316,6 +337,30 @@ def strip_logging_prefix(text: str) -> str:
 
 def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
+    shaped = _parse_shaped(text)
+    if shaped is not None and shaped.step is None and shaped.within is None and text[-1:] == "]":
+        counter = _TRAILING_COUNTER_RE.fullmatch(text)
+        if counter is not None and int(counter[1]) <= int(counter[2]):
+            return shaped._replace(counter=(int(counter[1]), int(counter[2])))
+    return shaped
+
+
+def phase_line(text: str) -> str | None:
+    """The phase that a line naming only a phase (``Test Error:``) gives the metrics of the
+    line after it, else None."""
+    if text[:1] not in _HEAD_STARTS and text[:1] not in "tT":
+        return None
+    match = _PHASE_LINE_RE.fullmatch(text)
+    return None if match is None else PHASES[match["phase"].lower()]
+
+
+def with_phase(values: Mapping[str, float], phase: str) -> dict[str, float]:
+    """``values`` under ``phase``'s names (``accuracy`` -> ``test_accuracy``); a name that
+    already names a phase (``train_loss``) keeps it."""
+    return {_prefixed(name, phase): value for name, value in values.items()}
+
+
+def _parse_shaped(text: str) -> Shaped | None:
     if text[:1] == "*":
         return _summary_line(text)
     if "\t" in text:
@@ -335,13 +380,15 @@ def parse_shaped_line(text: str) -> Shaped | None:
         evaluation = _sb3_evaluation(text)
         if evaluation is not None:
             return evaluation
+    if "±" in text or "+/-" in text:
+        text = _SPREAD_RE.sub("", text)
     starts_a_head = text[:1] in _HEAD_STARTS
     if starts_a_head and " set " in text:
         phase_set = _PHASE_SET_RE.fullmatch(text)
         if phase_set is not None:
             return _phase_set(phase_set)
-    if not starts_a_head and _SEPARATOR_RE.search(text) is None:
-        return None  # no step head, no ":", "=", "|", tab: prose ("Loading shard 3 of 12")
+    if not starts_a_head and "," not in text and _SEPARATOR_RE.search(text) is None:
+        return None  # no step head, no ":", "=", "|", tab, ",": prose ("Loading shard 3 of 12")
     head = _HEAD_RE.match(text) if starts_a_head else None
     steps: dict[str, Number] = {}
     totals: dict[str, int] = {}
@@ -636,7 +683,9 @@ def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) ->
     if has_step and (not spaced_only or count >= 2):
         return True
     if not has_step and spaced_only:
-        return False
+        # "loss 0.469, train acc 0.823, test acc 0.815" (d2l.ai's train_ch6): pieces apart,
+        # each named as a metric is
+        return count >= 2 and len(names) == count and all(map(has_metric_word, names))
     return any(has_metric_word(name) for name in names)
 
 

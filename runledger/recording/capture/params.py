@@ -117,6 +117,9 @@ _OVERRIDE: Final = re.compile(
 # directly costs time quadratic in a word's length (a 4 MB line without one hung exec).
 _ANSI_RE: Final = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
 _WORD_IN_TEXT: Final = re.compile(r"[^\s'\"`<>|,;:=()\[\]{}]+")
+# A top-level comment that heads a script's settings: "# hyperparameters" (karpathy's
+# ng-video-lecture), "# Hyper-parameters" (yunjey's pytorch-tutorial), "# Hyperparameters:".
+_HYPER_COMMENT: Final = re.compile(rb"^#[^\n]*\bhyper[ _-]?param", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -557,7 +560,9 @@ def script_defaults(argv: Sequence[str], cwd: Path) -> tuple[str, dict[str, Any]
     ``exec(open('configurator.py').read())``, which lays a config file and ``--key=value``
     overrides over them. Its literal assignments before that ``exec`` are its defaults: the
     lowest-ranked params (``default``), so that the config file and the command line win.
-    Any other script gives None: its top-level names are not known to be settings.
+    A script without it that names a block of settings with a top-level ``# hyperparameters``
+    comment (:func:`_hyperparameter_block`) gives that block's literals the same way. Any other
+    script gives None: its top-level names are not known to be settings.
     """
     import ast
 
@@ -567,15 +572,65 @@ def script_defaults(argv: Sequence[str], cwd: Path) -> tuple[str, dict[str, Any]
         return None
     try:
         content = path.read_bytes()
-        if b"exec(" not in content:
+        configured = b"exec(" in content
+        headed = _HYPER_COMMENT.search(content) is not None
+        if not configured and not headed:
             return None  # most scripts: no parse at all
-        body = ast.parse(content.decode("utf-8-sig")).body
-        defaults = _literal_assignments(body, stop_at_exec=True)
+        text = content.decode("utf-8-sig")
+        body = ast.parse(text).body
+        defaults = _literal_assignments(body, stop_at_exec=True) if configured else {}
+        if not defaults and headed:
+            defaults = _hyperparameter_block(text, body)
     except Exception:  # noqa: BLE001 - the script is the program's business; never stop the run
         return None
     for name in _computed_in_python_configs(argv, cwd):
         defaults.pop(name, None)  # the config file set it to something not read: unknown
     return (given, defaults) if defaults else None
+
+
+def _hyperparameter_block(text: str, body: Sequence[Any]) -> dict[str, Any]:
+    """The literal settings of the top-level block right under a ``# hyperparameters``
+    comment: the assignments that follow it line after line (comment lines between them
+    allowed), up to a blank line or any other statement. ``batch_size = 32`` counts,
+    ``device = 'cuda' if ... else 'cpu'`` (not a literal) does not."""
+    import ast
+
+    lines = text.splitlines()
+    comments = {number for number, line in enumerate(lines, 1) if line.lstrip().startswith("#")}
+    heads = {
+        number
+        for number, line in enumerate(lines, 1)
+        if _HYPER_COMMENT.match(line.encode("utf-8", "replace"))
+    }
+    block: list[Any] = []
+    expected: int | None = None  # the line the block's next assignment would start on
+    for node in body:
+        line = node.lineno
+        if expected is not None:
+            while expected in comments and expected < line:
+                expected += 1
+            if line != expected:
+                expected = None
+        if expected is None and _under_a_head(line, comments, heads):
+            expected = line
+        if expected is None:
+            continue
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)):
+            expected = None
+            continue
+        block.append(node)
+        expected = (node.end_lineno or line) + 1
+    return _literal_assignments(block)
+
+
+def _under_a_head(line: int, comments: set[int], heads: set[int]) -> bool:
+    """Whether the comment lines right above ``line`` hold a ``# hyperparameters`` head."""
+    above = line - 1
+    while above in comments:
+        if above in heads:
+            return True
+        above -= 1
+    return False
 
 
 def _computed_in_python_configs(argv: Sequence[str], cwd: Path) -> set[str]:
