@@ -53,6 +53,7 @@ HOOKED = {
     "lightgbm": "lightgbm",
     "sklearn.base": "sklearn",
     "catboost.core": "catboost",
+    "spacy.training.loop": "spacy",
     "optuna": "optuna",
     "wandb.sdk.wandb_run": "wandb",
     "wandb.sdk.wandb_config": "wandb",

@@ -24,7 +24,7 @@ FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 # The sources the in-process hooks report params under, in the order they are merged.
 PARAM_SOURCES: Final = (
     "argparse", "click", "jsonargparse", "absl", "xgboost", "lightgbm", "sklearn", "catboost",
-    "wandb", "mlflow", "keras", "hydra"
+    "spacy", "wandb", "mlflow", "keras", "hydra"
 )  # fmt: skip
 
 _PYTHON_NAME: Final = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)

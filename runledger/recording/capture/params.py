@@ -80,6 +80,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "lightgbm",
         "sklearn",
         "catboost",
+        "spacy",
         "wandb",
         "mlflow",
         "keras",
