@@ -561,3 +561,29 @@ def test_spacy_train_records_its_config_with_overrides_and_its_table(repo: Repo)
     assert run["param_sources"]["training.dropout"] == "spacy"
     assert [step for step, _ in series(run, "loss_textcat")] == [0, 2, 4]
     assert {"cats_score", "score"} <= set(run["metrics"])
+
+
+@needs("lightgbm", "sklearn")
+def test_boosting_rounds_of_a_searchs_candidates_are_not_the_runs_series(repo: Repo) -> None:
+    # Before: every candidate's and fold's rounds (in the program or in joblib's workers)
+    # were points of valid_0_binary_logloss, 4 * (2 candidates * 2 folds + the refit) = 20.
+    program(
+        repo,
+        """\
+        import lightgbm as lgb
+        from sklearn.datasets import load_breast_cancer
+        from sklearn.model_selection import GridSearchCV
+
+        X, y = load_breast_cancer(return_X_y=True)
+        model = lgb.LGBMClassifier(n_estimators=4, verbose=-1)
+        for jobs in (1, 2):
+            search = GridSearchCV(model, {"num_leaves": [3, 7]}, cv=2, n_jobs=jobs)
+            search.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])])
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # the two refits' rounds only
+    assert [step for step, _ in series(run, "valid_0_binary_logloss")] == [0, 1, 2, 3] * 2
+    assert len(series(run, "best_cv_score")) == 2

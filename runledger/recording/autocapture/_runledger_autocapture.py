@@ -868,7 +868,8 @@ def _patch_xgboost(_name: str, module: Any) -> None:
 
     class RunledgerCallback(base):  # type: ignore[misc,valid-type]
         def after_iteration(self, model: Any, epoch: Any, evals_log: Any) -> bool:
-            _safely("xgboost", lambda: _report_boosting("xgboost", evals_log, epoch))
+            if not _in_candidate_fit():
+                _safely("xgboost", lambda: _report_boosting("xgboost", evals_log, epoch))
             return False
 
     def maker(report: Callable[..., None], positional: int) -> Callable[[Any], Any]:
@@ -974,7 +975,7 @@ def _report_best_iteration(source: str, booster: Any) -> None:
     """A trained booster's ``best_iteration`` when early stopping set one, as the library
     counts it (LightGBM from 1, as its "best iteration is: [37]"; XGBoost from 0); not for
     ``cv``'s results nor a training that never evaluated."""
-    if isinstance(booster, dict) or not hasattr(booster, "best_iteration"):
+    if isinstance(booster, dict) or not hasattr(booster, "best_iteration") or _in_candidate_fit():
         return
     attributes = getattr(booster, "attributes", None)  # XGBoost keeps it as an attribute
     if callable(attributes) and "best_iteration" not in (attributes() or {}):
@@ -990,6 +991,9 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
     _need(original is not None, "lightgbm.engine.train")
 
     def on_iteration(env: Any) -> None:
+        if _in_candidate_fit():
+            return
+
         def report() -> None:
             values: dict[str, Any] = {}
             for entry in env.evaluation_result_list or ():
@@ -1093,6 +1097,8 @@ def _report_catboost_evals(model: Any) -> None:
     second eval set. The printed round lines show only the eval metric, unnamed (``test:
     0.69``), so a loss and an AUC looked alike. And ``best_iteration`` when an eval set was
     given (the model kept is shrunk to it, ``use_best_model``)."""
+    if _in_candidate_fit():
+        return
     evals = model.get_evals_result() or {}
     by_step: dict[int, dict[str, Any]] = {}
     for data_name, metrics in evals.items():
@@ -1170,6 +1176,31 @@ def _patch_sklearn(_name: str, module: Any) -> None:
     functools.update_wrapper(fit_context, original)
     _attribute_warnings_past_wrappers()  # a fit's warnings name the program's line, as bare
     module._fit_context = fit_context
+
+
+def _patch_sklearn_candidates(name: str, module: Any) -> None:
+    """``sklearn.model_selection._validation``: ``_fit_and_score`` fits one candidate on one
+    fold (a search's, ``cross_val_score``'s), in the program or in joblib's workers. The
+    boosting rounds of those fits (an ``LGBMClassifier`` searched with an ``eval_set``) are
+    not the run's series; the search's refit, outside them, is."""
+    original = getattr(module, "_fit_and_score", None)
+    _need(callable(original), "sklearn.model_selection._validation._fit_and_score")
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _state["sklearn_candidates"] = _state.get("sklearn_candidates", 0) + 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                _state["sklearn_candidates"] -= 1
+
+        return wrapper
+
+    _patch_function_everywhere(original, make, (name,))
+
+
+def _in_candidate_fit() -> bool:
+    return bool(_state.get("sklearn_candidates"))
 
 
 def _changed_params(model: Any) -> dict[str, Any]:
@@ -1902,6 +1933,7 @@ _PATCHERS = {
     "xgboost": _patch_xgboost,
     "lightgbm": _patch_lightgbm,
     "sklearn": _patch_sklearn,
+    "sklearn_candidates": _patch_sklearn_candidates,
     "catboost": _patch_catboost,
     "spacy": _patch_spacy,
     "optuna": _patch_optuna,

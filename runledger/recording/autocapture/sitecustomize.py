@@ -52,6 +52,7 @@ HOOKED = {
     "xgboost": "xgboost",
     "lightgbm": "lightgbm",
     "sklearn.base": "sklearn",
+    "sklearn.model_selection._validation": "sklearn_candidates",
     "catboost.core": "catboost",
     "spacy.training.loop": "spacy",
     "optuna": "optuna",
