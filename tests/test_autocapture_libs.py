@@ -396,7 +396,9 @@ def test_lightgbm_eval_results_with_steps(repo: Repo) -> None:
     # every round, the last included (early stopping raises on it), and the printed
     # "[3]\tvalid's binary_logloss: ..." lines are the same series, not a second one
     assert [step for step, _ in series(run, "valid_binary_logloss")] == [0, 1, 2]
-    assert set(run["metrics"]) == {"valid_binary_logloss"}
+    # early stopping's pick ("Did not meet early stopping. Best iteration is: [3]")
+    assert set(run["metrics"]) == {"valid_binary_logloss", "best_iteration"}
+    assert run["metrics"]["best_iteration"] == 3
     assert run["params"]["objective"] == "binary" and run["params"]["num_boost_round"] == 3
     assert run["param_sources"]["objective"] == "lightgbm"
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
+from runledger.analysis.direction import metric_direction
 from runledger.recording.capture.metrics import MetricsCollector
 from tests.conftest import Repo
 from tests.test_autocapture import exec_run
@@ -248,6 +251,37 @@ def test_sklearn_search_gives_its_best_models_params(repo: Repo) -> None:
 
 
 @needs("sklearn")
+def test_search_in_joblib_workers_gives_best_params_and_best_cv_score(repo: Repo) -> None:
+    # plot_grid_search_digits-style: the candidates are fit in loky worker processes
+    # (n_jobs=2); before, the best params were recorded but not the score they earned.
+    program(
+        repo,
+        """\
+        from sklearn.datasets import load_iris
+        from sklearn.model_selection import GridSearchCV, cross_val_score
+        from sklearn.svm import SVC
+
+        X, y = load_iris(return_X_y=True)
+        search = GridSearchCV(SVC(), {"C": [0.01, 10.0]}, cv=3, n_jobs=2)
+        search.fit(X, y)
+        print("best score: %.4f" % search.best_score_)
+        # a nested search, fit in the workers only: its scores are not the run's
+        inner = GridSearchCV(SVC(), {"C": [0.1, 1.0]}, cv=2)
+        print("nested cv=%.3f" % cross_val_score(inner, X, y, cv=2, n_jobs=2).mean())
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"C": 10.0}
+    assert run["param_sources"]["C"] == "sklearn"
+    best = series(run, "best_cv_score")
+    assert len(best) == 1 and 0.9 < best[0][1] <= 1
+    assert run["series"]["best_cv_score"][0][1] > 0.9
+    assert "best_score" not in run["metrics"]  # the printed line is the same value
+
+
+@needs("sklearn")
 def test_two_different_models_give_no_sklearn_params(repo: Repo) -> None:
     # A comparison of classifiers prints each one's score: neither model's params are the run's.
     program(
@@ -291,5 +325,265 @@ def test_catboost_params_and_round_lines(repo: Repo) -> None:
     assert params["iterations"] == 3 and params["depth"] == 2
     assert params["loss_function"] == "Logloss" and 0 < params["learning_rate"] < 1  # chosen
     assert run["param_sources"]["depth"] == "catboost"
-    assert [step for step, _ in series(run, "test")] == [0, 1, 2]
-    assert set(run["metrics"]) == {"learn", "test"}
+    # named by data set and metric, from CatBoost's evaluation results; the printed round
+    # lines ("0:\tlearn: 0.68\ttest: 0.69\tbest: ...") are those values, not series of their own
+    assert [step for step, _ in series(run, "test_Logloss")] == [0, 1, 2]
+    assert set(run["metrics"]) == {"learn_Logloss", "test_Logloss", "best_iteration"}
+
+
+@needs("catboost", "sklearn")
+def test_catboost_eval_metric_series_named_by_metric_with_its_direction(repo: Repo) -> None:
+    # Before: an AUC eval metric and a MultiClass loss were both printed as "test: 0.99"
+    # and recorded as one series "test", better when higher; the eval metric of a second
+    # eval set as "test1"; no best iteration.
+    program(
+        repo,
+        """\
+        from catboost import CatBoostClassifier
+        from sklearn.datasets import load_breast_cancer
+
+        X, y = load_breast_cancer(return_X_y=True)
+        model = CatBoostClassifier(iterations=6, depth=2, verbose=2, eval_metric="AUC",
+                                   allow_writing_files=False)
+        model.fit(X[:300], y[:300], eval_set=[(X[300:450], y[300:450]), (X[450:], y[450:])])
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert set(run["metrics"]) == {
+        "learn_Logloss", "test_Logloss", "test_AUC", "test1_Logloss", "test1_AUC",
+        "best_iteration",
+    }  # fmt: skip
+    assert [step for step, _ in series(run, "test1_AUC")] == [0, 1, 2, 3, 4, 5]
+    assert run["series"]["test1_AUC"][0][1] == pytest.approx(0.89, abs=0.1)
+    assert 0 <= run["metrics"]["best_iteration"] <= 5
+
+
+def test_direction_of_catboost_and_statsmodels_names() -> None:
+    assert metric_direction("test_MultiClass") == "min"  # CatBoost's multi-class log loss
+    assert metric_direction("learn_CrossEntropy") == "min"
+    assert metric_direction("test_AUC") == "max"
+    assert metric_direction("best_iteration") == "none"
+    assert [metric_direction(name) for name in ("aic", "bic", "deviance")] == ["min"] * 3
+    assert metric_direction("r_squared") == "max"
+    assert metric_direction("multiclass_accuracy") == "max"
+
+
+@needs("lightgbm", "sklearn")
+def test_lightgbm_sklearn_early_stopping_gives_best_iteration(repo: Repo) -> None:
+    # "Early stopping, best iteration is:\n[12]\tvalid_0's auc: 0.998": before, the rounds
+    # were recorded but not which one the model kept.
+    program(
+        repo,
+        """\
+        import lightgbm as lgb
+        from sklearn.datasets import load_breast_cancer
+        from sklearn.model_selection import train_test_split
+
+        X, y = load_breast_cancer(return_X_y=True)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+        model = lgb.LGBMClassifier(n_estimators=200, learning_rate=0.3, num_leaves=7, verbose=-1)
+        model.fit(X_train, y_train, eval_set=[(X_test, y_test)], eval_metric="auc",
+                  callbacks=[lgb.log_evaluation(10), lgb.early_stopping(5)])
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    best = run["metrics"]["best_iteration"]
+    steps = [step for step, _ in series(run, "valid_0_auc")]
+    assert best == steps[-1] + 1 - 5  # LightGBM counts from 1; five rounds without gain
+    assert run["series"]["best_iteration"][0][1] == best
+
+
+# --- statsmodels' summaries and spaCy's training table, as printed ---------------------------
+
+# statsmodels' examples/python/ols.py (statsmodels 0.15), its second summary
+OLS_SUMMARY = """\
+                            OLS Regression Results                            
+==============================================================================
+Dep. Variable:                      y   R-squared:                       0.933
+Model:                            OLS   Adj. R-squared:                  0.928
+Method:                 Least Squares   F-statistic:                     211.8
+Date:                Mon, 07 Dec 2026   Prob (F-statistic):           6.30e-27
+Time:                        03:58:30   Log-Likelihood:                -34.438
+No. Observations:                  50   AIC:                             76.88
+Df Residuals:                      46   BIC:                             84.52
+Df Model:                           3                                         
+Covariance Type:            nonrobust                                         
+==============================================================================
+                 coef    std err          t      P>|t|      [0.025      0.975]
+------------------------------------------------------------------------------
+x1             0.4687      0.026     17.751      0.000       0.416       0.522
+const          5.2058      0.171     30.405      0.000       4.861       5.550
+==============================================================================
+Omnibus:                        0.655   Durbin-Watson:                   2.896
+Prob(Omnibus):                  0.721   Jarque-Bera (JB):                0.360
+Skew:                           0.207   Prob(JB):                        0.835
+Kurtosis:                       3.026   Cond. No.                         221.
+==============================================================================
+
+Notes:
+[1] Standard Errors assume that the covariance matrix of the errors is correctly specified.
+"""
+# examples/python/discrete_choice_overview.py's Logit, then an ARIMA's (no colons on the right)
+LOGIT_AND_SARIMAX_SUMMARIES = """\
+                           Logit Regression Results                           
+==============================================================================
+Dep. Variable:                  GRADE   No. Observations:                   32
+Model:                          Logit   Df Residuals:                       28
+Method:                           MLE   Df Model:                            3
+Date:                Mon, 07 Dec 2026   Pseudo R-squ.:                  0.3740
+Time:                        03:58:51   Log-Likelihood:                -12.890
+converged:                       True   LL-Null:                       -20.592
+Covariance Type:            nonrobust   LLR p-value:                  0.001502
+==============================================================================
+                 coef    std err          z      P>|z|      [0.025      0.975]
+------------------------------------------------------------------------------
+GPA            2.8261      1.263      2.238      0.025       0.351       5.301
+==============================================================================
+                               SARIMAX Results                                
+==============================================================================
+Dep. Variable:                      y   No. Observations:                   60
+Model:                 ARIMA(1, 0, 0)   Log Likelihood                 -84.338
+Date:                Mon, 07 Dec 2026   AIC                            174.677
+Time:                        04:26:05   BIC                            180.960
+Sample:                             0   HQIC                           177.134
+                                 - 60                                         
+Covariance Type:                  opg                                         
+==============================================================================
+"""
+
+
+def test_statsmodels_summary_gives_its_fit_statistics_not_coefficients() -> None:
+    # Before: nothing was read from a summary (its cells are two to a row).
+    assert _read(OLS_SUMMARY) == {
+        "r_squared": [(0, 0.933)],
+        "adj_r_squared": [(0, 0.928)],
+        "f_statistic": [(0, 211.8)],
+        "prob_f_statistic": [(0, 6.30e-27)],
+        "log_likelihood": [(0, -34.438)],
+        "aic": [(0, 76.88)],
+        "bic": [(0, 84.52)],
+    }
+
+
+def test_statsmodels_summaries_of_several_models_are_points_in_turn() -> None:
+    read = _read(LOGIT_AND_SARIMAX_SUMMARIES)
+    assert read == {
+        "pseudo_r_squared": [(0, 0.374)],
+        "log_likelihood": [(0, -12.89), (1, -84.338)],
+        "ll_null": [(0, -20.592)],
+        "llr_p_value": [(0, 0.001502)],
+        "aic": [(0, 174.677)],
+        "bic": [(0, 180.96)],
+        "hqic": [(0, 177.134)],
+    }
+
+
+# `python -m spacy train config.cfg --training.max_steps 20 --training.eval_frequency 5`
+# (spaCy 3.8, a textcat pipeline with its own tok2vec listener)
+SPACY_TRAINING = """\
+\x1b[38;5;4mℹ Pipeline: ['tok2vec', 'textcat']\x1b[0m
+\x1b[38;5;4mℹ Initial learn rate: 0.001\x1b[0m
+E    #       LOSS TOK2VEC  LOSS TEXTCAT  CATS_SCORE  SCORE 
+---  ------  ------------  ------------  ----------  ------
+  0       0          0.00          0.25       33.33    0.33
+  2       5          0.00          1.22       84.65    0.85
+  5      10          0.00          1.18       84.65    0.85
+\x1b[38;5;2m✔ Saved pipeline to output directory\x1b[0m
+output/model-last
+"""
+
+
+def test_spacy_training_table_gives_each_column_at_its_step() -> None:
+    # Before: nothing (a header of words over a rule of dashes, rows of bare numbers).
+    assert _read(SPACY_TRAINING) == {
+        "epoch": [(0, 0), (5, 2), (10, 5)],
+        "loss_tok2vec": [(0, 0.0), (5, 0.0), (10, 0.0)],
+        "loss_textcat": [(0, 0.25), (5, 1.22), (10, 1.18)],
+        "cats_score": [(0, 33.33), (5, 84.65), (10, 84.65)],
+        "score": [(0, 0.33), (5, 0.85), (10, 0.85)],
+    }
+
+
+def test_a_rule_of_dashes_without_a_step_column_is_no_table() -> None:
+    text = "name    size\n------  ----\nmodel   12\n"
+    assert _read(text) == {}
+
+
+SPACY_CORPUS = """\
+import random
+
+import spacy
+from spacy.tokens import DocBin
+
+nlp = spacy.blank("en")
+good, bad = ["great movie", "loved it", "superb plot"], ["awful movie", "hated it", "dull plot"]
+random.seed(0)
+for name, count in (("train", 40), ("dev", 10)):
+    docs = DocBin()
+    for i in range(count):
+        doc = nlp.make_doc(random.choice(good if i % 2 else bad))
+        doc.cats = {"POSITIVE": float(i % 2), "NEGATIVE": float(not i % 2)}
+        docs.add(doc)
+    docs.to_disk(f"{name}.spacy")
+"""
+
+
+@needs("spacy")
+def test_spacy_train_records_its_config_with_overrides_and_its_table(repo: Repo) -> None:
+    # Before: only the command line's overrides (as click's extra args) and no metric.
+    import subprocess
+
+    repo.write("make_corpus.py", SPACY_CORPUS)
+    subprocess.run([sys.executable, "make_corpus.py"], cwd=repo.path, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "spacy", "init", "config", "config.cfg", "--lang", "en",
+         "--pipeline", "textcat"],
+        cwd=repo.path, check=True, capture_output=True,
+    )  # fmt: skip
+    repo.write(".gitignore", "*.spacy\noutput/\n")
+    repo.commit_all("spacy project")
+
+    _, run = exec_run(
+        repo, sys.executable, "-m", "spacy", "train", "config.cfg", "--output", "output",
+        "--paths.train", "train.spacy", "--paths.dev", "dev.spacy",
+        "--training.max_steps", "4", "--training.eval_frequency", "2",
+    )  # fmt: skip
+
+    params = run["params"]
+    assert params["training"]["max_steps"] == 4  # the override, as trained with
+    assert params["training"]["optimizer"]["learn_rate"] == 0.001  # the config file's
+    assert params["corpora"]["train"]["path"] == "train.spacy"  # ${paths.train} resolved
+    assert params["nlp"]["pipeline"] == ["textcat"]
+    assert run["param_sources"]["training.dropout"] == "spacy"
+    assert [step for step, _ in series(run, "loss_textcat")] == [0, 2, 4]
+    assert {"cats_score", "score"} <= set(run["metrics"])
+
+
+@needs("lightgbm", "sklearn")
+def test_boosting_rounds_of_a_searchs_candidates_are_not_the_runs_series(repo: Repo) -> None:
+    # Before: every candidate's and fold's rounds (in the program or in joblib's workers)
+    # were points of valid_0_binary_logloss, 4 * (2 candidates * 2 folds + the refit) = 20.
+    program(
+        repo,
+        """\
+        import lightgbm as lgb
+        from sklearn.datasets import load_breast_cancer
+        from sklearn.model_selection import GridSearchCV
+
+        X, y = load_breast_cancer(return_X_y=True)
+        model = lgb.LGBMClassifier(n_estimators=4, verbose=-1)
+        for jobs in (1, 2):
+            search = GridSearchCV(model, {"num_leaves": [3, 7]}, cv=2, n_jobs=jobs)
+            search.fit(X[:400], y[:400], eval_set=[(X[400:], y[400:])])
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # the two refits' rounds only
+    assert [step for step, _ in series(run, "valid_0_binary_logloss")] == [0, 1, 2, 3] * 2
+    assert len(series(run, "best_cv_score")) == 2

@@ -32,7 +32,18 @@ LOWER_IS_BETTER = frozenset(
         "time",
         "seconds",
         "regret",
+        # information criteria and deviance of a statistical fit (statsmodels' summaries)
+        "aic",
+        "bic",
+        "hqic",
+        "deviance",
     }
+)
+# Loss functions named by a word of no metric's (CatBoost's ``test_MultiClass``, its
+# multi-class log loss; ``learn_CrossEntropy``): lower is better when one ends a name.
+LOSS_FUNCTIONS = frozenset(
+    "multiclass multiclassonevsall crossentropy logloss quantile expectile logcosh poisson "
+    "tweedie huber multirmse rmsewithuncertainty".split()
 )
 # Counters and settings: logged beside the metrics, but neither higher nor lower is better, so
 # they are never starred and never a report's subject (issue 18: best_epoch and lr were).
@@ -44,6 +55,7 @@ NO_DIRECTION = frozenset(
         "steps",
         "global_step",
         "best_epoch",
+        "best_iteration",
         "iteration",
         "iter",
         "lr",
@@ -133,6 +145,8 @@ def metric_direction(name: str, declared: Mapping[str, str] | None = None) -> Di
         or base.endswith(("_lr", "_throughput"))
     ):
         return "none"
+    if re.split(r"[_\s-]", base)[-1] in LOSS_FUNCTIONS:
+        return "min"
     words = {word.lower() for word in _WORDS.findall(name)}
     if words & LOWER_IS_BETTER:
         return "min"

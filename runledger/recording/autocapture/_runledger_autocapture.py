@@ -1318,7 +1318,8 @@ def _patch_xgboost(_name: str, module: Any) -> None:
 
     class RunledgerCallback(base):  # type: ignore[misc,valid-type]
         def after_iteration(self, model: Any, epoch: Any, evals_log: Any) -> bool:
-            _safely("xgboost", lambda: _report_boosting("xgboost", evals_log, epoch))
+            if not _in_candidate_fit():
+                _safely("xgboost", lambda: _report_boosting("xgboost", evals_log, epoch))
             return False
 
     def maker(report: Callable[..., None], positional: int) -> Callable[[Any], Any]:
@@ -1331,7 +1332,9 @@ def _patch_xgboost(_name: str, module: Any) -> None:
                 callbacks = kwargs.get("callbacks")
                 if len(args) <= positional and isinstance(callbacks, (list, tuple, type(None))):
                     kwargs["callbacks"] = [*(callbacks or []), RunledgerCallback()]
-                return original(*args, **kwargs)
+                result = original(*args, **kwargs)
+                _safely("xgboost", lambda: _report_best_iteration("xgboost", result))
+                return result
 
             return wrapper
 
@@ -1418,12 +1421,29 @@ def _report_boosting(source: str, evals_log: Any, step: Any) -> None:
     report_metrics(source, values, step=step)
 
 
+def _report_best_iteration(source: str, booster: Any) -> None:
+    """A trained booster's ``best_iteration`` when early stopping set one, as the library
+    counts it (LightGBM from 1, as its "best iteration is: [37]"; XGBoost from 0); not for
+    ``cv``'s results nor a training that never evaluated."""
+    if isinstance(booster, dict) or not hasattr(booster, "best_iteration") or _in_candidate_fit():
+        return
+    attributes = getattr(booster, "attributes", None)  # XGBoost keeps it as an attribute
+    if callable(attributes) and "best_iteration" not in (attributes() or {}):
+        return
+    best = _number(booster.best_iteration)
+    if isinstance(best, int) and (best > 0 or source == "xgboost"):
+        report_metrics(source, {"best_iteration": best})
+
+
 def _patch_lightgbm(_name: str, module: Any) -> None:
     engine = sys.modules.get("lightgbm.engine")
     original = getattr(engine, "train", None)
     _need(original is not None, "lightgbm.engine.train")
 
     def on_iteration(env: Any) -> None:
+        if _in_candidate_fit():
+            return
+
         def report() -> None:
             values: dict[str, Any] = {}
             for entry in env.evaluation_result_list or ():
@@ -1447,7 +1467,9 @@ def _patch_lightgbm(_name: str, module: Any) -> None:
             callbacks = kwargs.get("callbacks")
             if callbacks is None or isinstance(callbacks, (list, tuple)):
                 kwargs["callbacks"] = list(callbacks or []) + [on_iteration]
-            return original(*args, **kwargs)
+            result = original(*args, **kwargs)
+            _safely("lightgbm", lambda: _report_best_iteration("lightgbm", result))
+            return result
 
         return wrapper
 
@@ -1498,6 +1520,7 @@ def _patch_catboost(_name: str, module: Any) -> None:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
             result = original(self, *args, **kwargs)
             _safely("catboost", lambda: _report_catboost_params(self))
+            _safely("catboost", lambda: _report_catboost_evals(self))
             return result
 
         return wrapper
@@ -1515,6 +1538,40 @@ def _report_catboost_params(model: Any) -> None:
         if key not in chosen and value is not None:
             chosen[key] = _shortest_float32(value) if isinstance(value, float) else value
     report_params("catboost", chosen)
+
+
+def _report_catboost_evals(model: Any) -> None:
+    """Each iteration's values of every metric CatBoost computed (``get_evals_result``, read
+    once the fit is done: no per-iteration callback slows training), named by data set as
+    CatBoost prints them and by metric: ``learn_Logloss``, ``test_AUC``, ``test1_AUC`` for a
+    second eval set. The printed round lines show only the eval metric, unnamed (``test:
+    0.69``), so a loss and an AUC looked alike. And ``best_iteration`` when an eval set was
+    given (the model kept is shrunk to it, ``use_best_model``)."""
+    if _in_candidate_fit():
+        return
+    evals = model.get_evals_result() or {}
+    by_step: dict[int, dict[str, Any]] = {}
+    for data_name, metrics in evals.items():
+        data = str(data_name)
+        if data == "validation" or data == "validation_0":
+            data = "test"
+        elif data.startswith("validation_"):
+            data = "test" + data[len("validation_") :]
+        for metric_name, history in metrics.items():
+            name = f"{data}_{_catboost_metric_name(str(metric_name))}"
+            for step, value in enumerate(history):
+                by_step.setdefault(step, {})[name] = value
+    for step in sorted(by_step):
+        report_metrics("catboost", by_step[step], step=step)
+    best = model.get_best_iteration()
+    if isinstance(best, int) and by_step:
+        report_metrics("catboost", {"best_iteration": best})
+
+
+def _catboost_metric_name(name: str) -> str:
+    """``Quantile:alpha=0.5`` as ``Quantile_alpha_0.5``."""
+    kept = [char if char.isalnum() or char in "_." else "_" for char in name]
+    return "".join(kept).strip("_") or "metric"
 
 
 def _shortest_float32(value: float) -> float:
@@ -1571,6 +1628,31 @@ def _patch_sklearn(_name: str, module: Any) -> None:
     module._fit_context = fit_context
 
 
+def _patch_sklearn_candidates(name: str, module: Any) -> None:
+    """``sklearn.model_selection._validation``: ``_fit_and_score`` fits one candidate on one
+    fold (a search's, ``cross_val_score``'s), in the program or in joblib's workers. The
+    boosting rounds of those fits (an ``LGBMClassifier`` searched with an ``eval_set``) are
+    not the run's series; the search's refit, outside them, is."""
+    original = getattr(module, "_fit_and_score", None)
+    _need(callable(original), "sklearn.model_selection._validation._fit_and_score")
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _state["sklearn_candidates"] = _state.get("sklearn_candidates", 0) + 1
+            try:
+                return original(*args, **kwargs)
+            finally:
+                _state["sklearn_candidates"] -= 1
+
+        return wrapper
+
+    _patch_function_everywhere(original, make, (name,))
+
+
+def _in_candidate_fit() -> bool:
+    return bool(_state.get("sklearn_candidates"))
+
+
 def _changed_params(model: Any) -> dict[str, Any]:
     """The params of ``model`` (``get_params(deep=True)``: ``svc__C`` in a pipeline) that
     differ from their class's default, as the program chose them (as scikit-learn's repr
@@ -1605,23 +1687,54 @@ def _changed_params(model: Any) -> dict[str, Any]:
 def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
     """The params of a model fit outside any other fit (a search's, a pipeline's, a
     cross-validation's own fits are inside theirs or copies of one): those the program set
-    (:func:`_changed_params`), for a search those of its best model. A transformer
+    (:func:`_changed_params`), for a search those of its best model and its
+    ``best_score_`` as the metric ``best_cv_score`` (MLflow's autolog's name). A transformer
     fit alone (a scaler) is no model; two different models (a comparison of classifiers, a
     baseline then a model) leave the run without any, since which one the printed results
-    are of cannot be told."""
-    if not callable(getattr(estimator, "predict", None)):
+    are of cannot be told. A worker process's fits (a nested search's, in joblib's
+    workers) are not the program's."""
+    if _state["owner"] != os.getpid() or not callable(getattr(estimator, "predict", None)):
         return
     best = getattr(estimator, "best_estimator_", None)
     model = best if best is not None else estimator
     chosen = _changed_params(model)
     if best is None and isinstance(getattr(estimator, "best_params_", None), dict):
         chosen.update(estimator.best_params_)  # refit=False: the best params, not a model
+    score = _number(getattr(estimator, "best_score_", None))
+    if score is not None:  # a search's: the mean cross-validated score of its best params
+        report_metrics("sklearn", {"best_cv_score": score})
     key = f"{type(model).__module__}.{type(model).__qualname__}"
     seen.setdefault(key, chosen)
     if len(seen) > 1 or seen[key] != chosen:
         report_params("sklearn", {})  # two different models: neither is the run's
         return
     report_params("sklearn", chosen)
+
+
+# --- spaCy ---------------------------------------------------------------------------------
+
+
+def _patch_spacy(_name: str, module: Any) -> None:
+    """``spacy.training.loop``, just run: its ``train(nlp, ...)`` is what ``spacy train``
+    (and a program training a pipeline itself) calls with the pipeline built from the
+    config, the command line's ``--training.max_steps 20`` overrides applied."""
+    original = getattr(module, "train", None)
+    _need(callable(original), "spacy.training.loop.train")
+
+    def make(original: Any) -> Any:
+        def wrapper(nlp: Any, *args: Any, **kwargs: Any) -> Any:
+            _safely("spacy", lambda: _report_spacy_config(nlp))
+            return original(nlp, *args, **kwargs)
+
+        return wrapper
+
+    _patch_function_everywhere(original, make, ("spacy.training.loop",))
+
+
+def _report_spacy_config(nlp: Any) -> None:
+    """The pipeline's whole training config (``[paths]``, ``[nlp]``, ``[components]``,
+    ``[training]``, ...), its ``${paths.train}`` references resolved, as spaCy trains with."""
+    report_params("spacy", dict(nlp.config.interpolate()))
 
 
 # --- optuna -------------------------------------------------------------------------------
@@ -2276,7 +2389,9 @@ _PATCHERS = {
     "xgboost": _patch_xgboost,
     "lightgbm": _patch_lightgbm,
     "sklearn": _patch_sklearn,
+    "sklearn_candidates": _patch_sklearn_candidates,
     "catboost": _patch_catboost,
+    "spacy": _patch_spacy,
     "optuna": _patch_optuna,
     "wandb": _patch_wandb,
     "mlflow": _patch_mlflow,

@@ -24,8 +24,8 @@ FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 # The sources the in-process hooks report params under, in the order they are merged.
 PARAM_SOURCES: Final = (
     "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire", "gin",
-    "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "catboost", "wandb", "mlflow",
-    "keras", "hydra"
+    "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "catboost", "spacy", "wandb",
+    "mlflow", "keras", "hydra"
 )  # fmt: skip
 
 _PYTHON_NAME: Final = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)

@@ -86,14 +86,19 @@ from runledger.recording.capture.output_formats import (
     TqdmBar,
     column_header,
     column_row,
+    dash_rule_columns,
+    dash_table_row,
     header_step,
     is_report_header,
+    is_results_border,
+    is_results_title,
     is_settings_dump,
     is_table_border,
     parse_shaped_line,
     phase_line,
     python_dict_fields,
     report_row,
+    results_statistics,
     split_fields,
     split_phase,
     strip_logging_prefix,
@@ -126,6 +131,7 @@ MAX_CAPTURE_ERRORS: Final = 20
 MAX_LOGGER_FOLDERS: Final = 1000
 MAX_ALIASES: Final = 2000
 MAX_TABLE_ROWS: Final = 1000
+MAX_DASH_HEADER: Final = 1000  # a table header's length at most (spaCy's: one per component)
 OUTPUT_SOURCE: Final = "output"
 _SEPARATORS_RE: Final = compile_later(r"[\W_]+")
 FILE_SOURCE: Final = "file"
@@ -802,6 +808,13 @@ class MetricsCollector:
         # points each name the reports gave had just after a report gave it.
         self._reports: set[str] = set()
         self._report_points: dict[str, int] = {}
+        # Streams inside a statsmodels results summary (_in_results): -1 after its title,
+        # then the rows of its first block read so far.
+        self._results: dict[str, int] = {}
+        # Each stream's last line if it held a "#" (a table's header, for the rule of dashes
+        # under it), and the columns of the dash-ruled table it shows.
+        self._last_header: dict[str, str] = {}
+        self._dash_tables: dict[str, tuple[str, ...]] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
@@ -994,7 +1007,7 @@ class MetricsCollector:
         writer's batch)."""
         words = _metric_words(name)
         if not words[0]:
-            return False
+            return _printed_unnamed(name, printed, explicit_stores)
         printed_values = printed.stored_values()
         if printed_values is None:
             return False
@@ -1023,6 +1036,8 @@ class MetricsCollector:
             self._in_listing(text, stream)
             or self._in_table(text, stream)
             or self._in_report(text, stream)
+            or self._in_results(text, stream)
+            or self._in_dash_table(text, stream)
         ):
             return
         if self._in_column_table(text, stream):
@@ -1450,6 +1465,66 @@ class MetricsCollector:
             return True
         return False
 
+    def _in_results(self, line: str, stream: str) -> bool:
+        """Whether ``line`` belongs to the first block of a statsmodels results summary (its
+        title, the border under it, a row, the border closing it); the fit statistics of
+        each row are added as they come, without a step of their own (:meth:`_add_stepless`).
+        The coefficient table and the diagnostics after the block are left to the other
+        readers (they hold no ``name: value`` line)."""
+        read = self._results.get(stream)
+        if read is None and "Results" not in line:
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            self._results.pop(stream, None)
+            return False
+        if read is None:
+            if is_results_title(text):
+                self._results[stream] = -1
+                return True
+            return False
+        if is_results_border(text):
+            if read < 0:
+                self._results[stream] = 0
+            else:
+                del self._results[stream]
+            return True
+        if read < 0 or read >= MAX_TABLE_ROWS:
+            del self._results[stream]
+            return False
+        self._results[stream] = read + 1
+        values = results_statistics(text)
+        if values:
+            self._add_stepless(values, stream)
+        return True
+
+    def _in_dash_table(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is the rule of dashes under a table's header or a row of that
+        table (spaCy's ``E  #  LOSS TEXTCAT  CATS_SCORE  SCORE``): each row's values are
+        added at its ``#`` step. A line that is no row ends the table."""
+        columns = self._dash_tables.get(stream)
+        if columns is not None:
+            text = _shown_text(line)
+            row = None if text is None else dash_table_row(text, columns)
+            if row is not None:
+                step, values = row
+                self._context_steps[stream] = self._latest_context = step
+                self._add_locked(values, step, OUTPUT_SOURCE)
+                return True
+            del self._dash_tables[stream]
+        header = self._last_header.pop(stream, None) if self._last_header else None
+        if header is not None and line[:1] == "-":
+            text = _shown_text(line)
+            found = None if text is None else dash_rule_columns(header, text)
+            if found is not None:
+                self._dash_tables[stream] = found
+                return True
+        if "#" in line:
+            shown = _shown_text(line)
+            if shown is not None and len(shown) <= MAX_DASH_HEADER:
+                self._last_header[stream] = shown
+        return False
+
     def _add_report_values(self, values: Mapping[str, float], stream: str) -> None:
         """A report's values, but for one the program printed just before with more
         decimals (``Accuracy: 0.9766`` then the report's ``accuracy 0.98``): that value is
@@ -1573,6 +1648,31 @@ def _metric_words(name: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 _NAME_WORD_RE: Final = compile_later(r"[\W_]+")
+
+
+def _printed_unnamed(
+    name: str, printed: _PointStore, explicit_stores: Mapping[str, _PointStore]
+) -> bool:
+    """Whether a printed value named only by its data set (CatBoost's round line, ``test:
+    0.69``: its eval metric, whichever that is) is, point for point, one the program gave
+    under that name and its metric's (``test_Logloss`` or ``test_AUC`` from CatBoost's
+    evaluation results): each printed point shows the value one of those has at its step."""
+    prefix = series_key(name) + "_"
+    covering = [
+        store for other, store in explicit_stores.items() if series_key(other).startswith(prefix)
+    ]
+    if not covering:
+        return False
+    at_step: dict[Step, list[float]] = {}
+    for store in covering:
+        series = store.series()
+        for step, value in zip(series.steps, series.values, strict=True):
+            at_step.setdefault(step, []).append(value)
+    shown = printed.series()
+    return all(
+        any(abs(value - other) <= _print_tolerance(value) for other in at_step.get(step, ()))
+        for step, value in zip(shown.steps, shown.values, strict=True)
+    )
 
 
 def _printed_within(printed: Sequence[float], explicit: Sequence[float]) -> bool:

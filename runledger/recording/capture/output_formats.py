@@ -1136,4 +1136,119 @@ def report_row(text: str) -> tuple[str, Fields] | None:
     }
 
 
+# --- statsmodels' results summary ------------------------------------------------------------
+# ``print(results.summary())`` draws a box: a title, a border of "=", rows of two
+# "Name:   value" cells, a border; then the coefficient table and the residual diagnostics.
+#
+#                             OLS Regression Results
+# ==============================================================================
+# Dep. Variable:                      y   R-squared:                       0.933
+# Model:                            OLS   Adj. R-squared:                  0.928
+# Method:                 Least Squares   F-statistic:                     211.8
+# Date:                Mon, 07 Dec 2026   Prob (F-statistic):           6.30e-27
+# Time:                        03:58:30   Log-Likelihood:                -34.438
+# No. Observations:                  50   AIC:                             76.88
+# ==============================================================================
+#
+# The fit statistics of the first block are the metrics; dates, counts, the model's names and
+# the coefficient table (one row per regressor) are not. ``summary2()`` ("Results: Ordinary
+# least squares") has the same cells, some one blank apart, and closes with dashes; SARIMAX's
+# ("SARIMAX Results") has no colon after its statistics' names.
+RESULTS_STATISTICS: Final = {
+    "R-squared": "r_squared",
+    "R-squared (uncentered)": "r_squared_uncentered",
+    "Adj. R-squared": "adj_r_squared",
+    "Adj. R-squared (uncentered)": "adj_r_squared_uncentered",
+    "F-statistic": "f_statistic",
+    "Prob (F-statistic)": "prob_f_statistic",
+    "Log-Likelihood": "log_likelihood",
+    "Log Likelihood": "log_likelihood",
+    "AIC": "aic",
+    "BIC": "bic",
+    "HQIC": "hqic",
+    "Pseudo R-squ.": "pseudo_r_squared",
+    "Pseudo R-squ. (CS)": "pseudo_r_squared_cs",
+    "Pseudo R-squared": "pseudo_r_squared",
+    "LL-Null": "ll_null",
+    "LLR p-value": "llr_p_value",
+    "Deviance": "deviance",
+    "Pearson chi2": "pearson_chi2",
+}
+_RESULTS_TITLE_RE: Final = compile_later(r"(?:[\w.-]+ ){1,6}Results|Results: [\w ]+")
+_RESULTS_BORDER_RE: Final = compile_later(r"=+|-+")
+_RESULTS_CELL_RE: Final = compile_later(
+    r"(?:^|(?<=\s))("
+    + "|".join(re.escape(name) for name in sorted(RESULTS_STATISTICS, key=len, reverse=True))
+    + rf"):?\s+({_NUM})(?=\s|$)"
+)
+
+
+def is_results_title(text: str) -> bool:
+    """Whether ``text`` (stripped) is the title of a statsmodels results summary."""
+    return "Results" in text and _RESULTS_TITLE_RE.fullmatch(text) is not None
+
+
+def is_results_border(text: str) -> bool:
+    return text[:1] in "=-" and _RESULTS_BORDER_RE.fullmatch(text) is not None
+
+
+def results_statistics(text: str) -> Fields:
+    """The fit statistics of a row of a results summary's first block (stripped); SARIMAX's
+    right-hand cells have no colon (``Log Likelihood    -84.338``)."""
+    return {RESULTS_STATISTICS[name]: _number(raw) for name, raw in _RESULTS_CELL_RE.findall(text)}
+
+
+# --- spaCy's training table ------------------------------------------------------------------
+# ``spacy train`` prints a header, a rule of dashes that gives each column's width, then a row
+# per evaluation:
+#
+# E    #       LOSS TOK2VEC  LOSS TEXTCAT  CATS_SCORE  SCORE
+# ---  ------  ------------  ------------  ----------  ------
+#   0       0          0.00          0.25        0.00    0.00
+#
+# "#" is the step, "E" the epoch; the other columns are metrics named as printed.
+_DASH_RULE_RE: Final = compile_later(r"-+(?:  +-+)+")
+_NUMBER_RE: Final = compile_later(_NUM)
+_TABLE_STEP_COLUMNS: Final = {"#": "step", "E": "epoch"}
+
+
+def dash_rule_columns(header: str, rule: str) -> tuple[str, ...] | None:
+    """The column names of a header over a rule of dashes (both stripped of the line end),
+    as metric names, one per dash group; ``step`` for ``#`` and ``epoch`` for ``E``. None
+    unless the header has a name over each group and a step column."""
+    if rule[:1] != "-" or _DASH_RULE_RE.fullmatch(rule.rstrip()) is None:
+        return None
+    if "#" not in header.split():
+        return None
+    groups = rule.split()
+    starts: list[int] = []
+    index = 0
+    for group in groups:
+        starts.append(rule.index(group, index))
+        index = starts[-1] + len(group)
+    columns: list[str] = []
+    for number, start in enumerate(starts):
+        # a name stands over its dashes, from where they start to where the next ones do
+        end = starts[number + 1] if number + 1 < len(starts) else len(header)
+        name = header[start:end].strip()
+        if not name or (start and header[start - 1 : start] != " "):
+            return None
+        columns.append(_TABLE_STEP_COLUMNS.get(name) or _NAME_CLEAN_RE.sub("_", name.lower()))
+    return tuple(columns) if "step" in columns else None
+
+
+def dash_table_row(text: str, columns: tuple[str, ...]) -> tuple[Number, Fields] | None:
+    """The step and values of a row of a dash-ruled table: as many numbers as columns."""
+    cells = text.split()
+    if len(cells) != len(columns):
+        return None
+    values: Fields = {}
+    for name, cell in zip(columns, cells, strict=True):
+        if _NUMBER_RE.fullmatch(cell) is None:
+            return None
+        values[name] = _number(cell)
+    step = values.pop("step")
+    return step, values
+
+
 bind(globals())  # the patterns above are compiled on first use (lazyre)

@@ -86,6 +86,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "lightgbm",
         "sklearn",
         "catboost",
+        "spacy",
         "wandb",
         "mlflow",
         "keras",
