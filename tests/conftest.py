@@ -6,6 +6,7 @@ when it ends, so no test can leave a broken object or ref behind unnoticed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -353,10 +354,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every worker of this session shares: with ``-n``, each xdist worker has a
+    base temp folder of its own, in the session's one."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def session_lock(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """Held by one worker of the session at a time: what a worker builds for all (a
+    virtualenv from the package index: seconds of CPU) is built by the first, under this
+    lock, and found done by the others. Yields the shared folder."""
+    import fcntl
+
+    folder = session_folder(tmp_path_factory)
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield folder
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 @pytest.fixture(scope="session")
 def _package_index_answer(tmp_path_factory: pytest.TempPathFactory) -> str | None:
-    """Whether pip reaches the package index, asked once per session: None, or why not."""
-    dest = tmp_path_factory.mktemp("index-check")
+    """Whether pip reaches the package index, asked once per session (whatever the number
+    of workers): None, or why not."""
+    with session_lock(tmp_path_factory, "index-check") as folder:
+        answer = folder / "index-check.json"
+        if not answer.exists():
+            answer.write_text(json.dumps(_ask_the_package_index(folder / "index-check")))
+        return json.loads(answer.read_text())  # type: ignore[no-any-return]
+
+
+def _ask_the_package_index(dest: Path) -> str | None:
     command = [sys.executable, "-m", "pip", "index", "versions", "six"]
     try:
         proc = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)

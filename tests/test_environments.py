@@ -25,7 +25,7 @@ from runledger.recording.capture.environment import capture_environment, package
 from runledger.recording.capture.inprocess import used_packages_from_lines
 from runledger.store import git as rgit
 from runledger.store.ledger import Ledger
-from tests.conftest import Repo, Result
+from tests.conftest import Repo, Result, session_lock
 
 PY = sys.executable
 REPORTS_USED = """\
@@ -445,25 +445,23 @@ print(f"answer={six.moves.reduce(lambda a, b: a + b, [1, 2, 3])}")
 )
 
 
-@pytest.fixture(scope="session")
-def _six_venv_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("six-venv") / "venv"
-
-
 @pytest.fixture
-def six_venv(tmp_path: Path, package_index: None, _six_venv_template: Path) -> Path:
-    """A throw-away virtualenv with six 1.16.0 from the package index: made once per worker,
-    copied for each test (its ``python`` is a link to the base interpreter, and the tests run
-    pip as ``python -m pip``, so a copy works wherever it lies)."""
-    template = _six_venv_template
-    if not (template / "done").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(template)], check=True)
-        subprocess.run(
-            [str(template / "bin" / "python"), "-m", "pip", "install", "-q", "six==1.16.0"],
-            check=True,
-            capture_output=True,
-        )
-        (template / "done").write_text("")
+def six_venv(tmp_path: Path, package_index: None, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throw-away virtualenv with six 1.16.0 from the package index: made once per session
+    (by the first worker to need it, the others wait for it: a virtualenv and pip's install
+    cost 6 s of CPU), copied for each test (its ``python`` is a link to the base interpreter,
+    and the tests run pip as ``python -m pip``, so a copy works wherever it lies)."""
+    with session_lock(tmp_path_factory, "six-venv") as folder:
+        template = folder / "six-venv"
+        if not (template / "done").exists():
+            shutil.rmtree(template, ignore_errors=True)  # a build cut short
+            subprocess.run([sys.executable, "-m", "venv", str(template)], check=True)
+            subprocess.run(
+                [str(template / "bin" / "python"), "-m", "pip", "install", "-q", "six==1.16.0"],
+                check=True,
+                capture_output=True,
+            )
+            (template / "done").write_text("")
     venv = tmp_path / "venv"
     shutil.copytree(template, venv, symlinks=True)
     return venv

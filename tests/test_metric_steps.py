@@ -14,6 +14,8 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+import pytest
+
 from runledger.recording.capture.metrics import MetricsCollector
 from tests.conftest import Repo
 from tests.test_autocapture import exec_run
@@ -369,6 +371,25 @@ def test_fastai_epoch_table_rows_are_its_epochs_and_a_second_fit_goes_on() -> No
     }
     series = _collected(_fastai_fit(0.9, 1) + _fastai_fit(0.7, 2))
     assert series["train_loss"] == [(0, 0.9), (1, 0.7), (2, 0.6)]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "epoch     train_loss  valid_loss  time",
+        "   epoch     train_loss  valid_loss  time",  # indented
+        "\x1b[1mepoch     train_loss  valid_loss  time\x1b[0m",  # in bold
+        "[3/3 00:01<00:00]\repoch     train_loss  valid_loss  time",  # after a bar's redraw
+    ],
+)
+def test_a_column_tables_header_is_found_however_the_line_begins(header: str) -> None:
+    # The header is looked for only in lines whose shown text starts as a step word does
+    # (a line of prose is not scanned for each word): what the terminal shows counts, not
+    # the line's first byte.
+    assert _collected(f"{header}\n0         0.9  0.5  00:10\n") == {
+        "train_loss": [(0, 0.9)],
+        "valid_loss": [(0, 0.5)],
+    }
 
 
 def test_a_column_table_needs_its_header_and_whole_rows() -> None:

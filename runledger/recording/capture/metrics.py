@@ -175,7 +175,7 @@ MAX_LISTING_LINES: Final = 10_000
 MAX_HELD_LINES: Final = 20_000
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ParsedLine:
     """The metrics of one line: its step (None: by order) and metric name -> value.
 
@@ -187,6 +187,9 @@ class ParsedLine:
     epoch (``Epoch [1/5], Step [100/600]``): ``_add_counted``.
     ``counter``: a line without a step that ends in its own ``[done/total]`` counter
     (``loss: 2.30  [ 6400/60000]``): how far into the epoch of the last header it is.
+
+    Not frozen: one is made for every metric line, and a frozen dataclass sets each field
+    through ``object.__setattr__``, a microsecond a line; nothing changes one.
     """
 
     step: Step | None
@@ -231,10 +234,19 @@ class MetricSummary:
 
 
 def _has_column_word(line: str) -> bool:
-    """Whether ``line`` may be a column table's header (its first name is one of these)."""
+    """Whether ``line`` may be a column table's header: its first name is one of these, and
+    two blanks part the names (``column_header``). Where the text shown starts is plain (no
+    carriage return, no escape), its first character decides at once: a line of prose, or a
+    gigabyte of them, is not scanned for each word."""
+    if "\r" not in line and "\x1b" not in line:
+        if line.lstrip()[:1] not in _COLUMN_STARTS or "  " not in line:
+            return False
     return (
         "poch" in line or "tep" in line or "ter" in line or "POCH" in line or "TEP" in line
     )  # epoch, Epoch, step, Step, iter, Iter, EPOCH, STEP (and iteration)
+
+
+_COLUMN_STARTS: Final = frozenset("eEsSiI")  # column_header's first word: epoch, step, iter
 
 
 _STEP_DICT_RE: Final = compile_later(
@@ -373,7 +385,7 @@ def _key_value_fields(text: str) -> dict[str, Step] | None:
 
 
 def _parse_number(raw: str) -> Step:
-    if _INTEGER_RE.fullmatch(raw):
+    if "." not in raw and _INTEGER_RE.fullmatch(raw):
         try:
             return int(raw)
         except ValueError:  # beyond Python's limit on digits in int()
@@ -1043,7 +1055,7 @@ class MetricsCollector:
         if self._in_column_table(text, stream):
             return
         phase = self._next_phase.pop(stream, None) if self._next_phase else None
-        if "|" in text or "it/s" in text or "s/it" in text:
+        if "|" in text or ("/" in text and ("it/s" in text or "s/it" in text)):
             shown = _shown_text(text)
             bar = None if shown is None else tqdm_bar(shown)
             if bar is not None:
