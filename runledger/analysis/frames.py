@@ -19,7 +19,6 @@ import shlex
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import repeat
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ import pandas as pd
 from runledger.errors import UserError
 from runledger.model.bulk import cycle_collection_paused
 from runledger.model.record import Run
-from runledger.model.row import RunRow
+from runledger.model.row import FrameRow, RunRow
 from runledger.query.select import flatten, row_filter
 from runledger.store import git
 from runledger.store.ledger import Ledger
@@ -59,14 +58,39 @@ def _command_lines(commands: Sequence[Sequence[str]]) -> list[str]:
     return [" ".join(map(quote, command)) for command in commands]
 
 
-# The RunRow attribute of each of RUN_COLUMNS (the command is joined below).
-_ATTRIBUTES = {"tags": "all_tags"}
+def _frame_row(run: Run | RunRow) -> FrameRow:
+    """The frame's row of a run read whole, or of a RunRow (a run ``--where`` filtered in
+    Python, or one whose values only its record holds): its tags with the team's merged."""
+    row = RunRow.of(run) if isinstance(run, Run) else run
+    return FrameRow(
+        row.id, row.name, row.status, row.exit_code, row.commit, row.branch, row.started_at,
+        row.duration_s, row.user, row.host, row.reproduces, row.parent, row.sweep,
+        list(row.command), row.all_tags, flatten(row.params), row.metrics,
+    )  # fmt: skip
 
 
-def runs_frame(runs: Sequence[Run | RunRow]) -> pd.DataFrame:
-    rows = [RunRow.of(run) if isinstance(run, Run) else run for run in runs]
-    params = [flatten(row.params) for row in rows]
-    metrics = [row.metrics for row in rows]
+def _tags(tags: Sequence[list[str]], ids: Sequence[str], team: dict[str, list[str]]) -> list[Any]:
+    """Each run's exec tags and team tags, sorted, once each (RunRow.all_tags)."""
+    return [
+        sorted(set(mine).union(team[run_id]))
+        if run_id in team
+        else (mine if len(mine) < 2 else sorted(set(mine)))
+        for mine, run_id in zip(tags, ids, strict=True)
+    ]
+
+
+def runs_frame(
+    runs: Sequence[Run | RunRow | FrameRow], team_tags: dict[str, list[str]] | None = None
+) -> pd.DataFrame:
+    """The frame of ``runs``, built column by column: FrameRows (the index's columns) are
+    transposed with one ``zip``; ``team_tags`` (run id -> tags) are merged into theirs."""
+    rows = [run if isinstance(run, FrameRow) else _frame_row(run) for run in runs]
+    fields = list(zip(*rows, strict=True)) if rows else [()] * len(FrameRow._fields)
+    found = dict(zip(FrameRow._fields, fields, strict=True))
+    params: Sequence[dict[str, Any]] = found.pop("params")
+    metrics: Sequence[dict[str, float | None]] = found.pop("metrics")
+    found["command"] = _command_lines(found["command"])
+    found["tags"] = _tags(found["tags"], found["id"], team_tags or {})
     # Every key in the order first seen: update keeps a key where it first came.
     param_keys: dict[str, Any] = {}
     metric_keys: dict[str, Any] = {}
@@ -74,10 +98,7 @@ def runs_frame(runs: Sequence[Run | RunRow]) -> pd.DataFrame:
         param_keys.update(flat)
     for values in metrics:
         metric_keys.update(values)
-    columns: dict[str, list[Any]] = {
-        key: list(map(attrgetter(_ATTRIBUTES.get(key, key)), rows)) for key in RUN_COLUMNS
-    }
-    columns["command"] = _command_lines(columns["command"])
+    columns: dict[str, Sequence[Any]] = {key: found[key] for key in RUN_COLUMNS}
     for key in param_keys:
         columns[f"params.{key}"] = list(map(dict.get, params, repeat(key)))
     nan = float("nan")
@@ -98,4 +119,5 @@ def load_runs(path: str | Path = ".", where: str | None = None) -> pd.DataFrame:
     keep = row_filter(where)
     ledger = Ledger(git.discover(folder))
     with cycle_collection_paused():
-        return runs_frame(ledger.rows(keep.sql if keep else None, keep.keep if keep else None))
+        rows = ledger.frame_rows(keep.sql if keep else None, keep.keep if keep else None)
+        return runs_frame(rows, ledger.team_tags())

@@ -201,8 +201,12 @@ def order(values: Sequence[Any], descending: bool) -> list[int]:
     for i, value in enumerate(values):
         absent = value is None or (isinstance(value, float) and math.isnan(value))
         (missing if absent else present).append(i)
-    # sort(reverse=True) keeps ties in their given order too.
-    present.sort(key=lambda i: _rank(values[i]), reverse=descending)
+    # sort(reverse=True) keeps ties in their given order too. Metric values are floats:
+    # those sort by themselves, as _rank would order them, without a tuple each.
+    if all(values[i].__class__ is float for i in present):
+        present.sort(key=values.__getitem__, reverse=descending)
+    else:
+        present.sort(key=lambda i: _rank(values[i]), reverse=descending)
     return present + missing
 
 

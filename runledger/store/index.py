@@ -50,6 +50,7 @@ from runledger import ids
 from runledger.errors import CorruptRecordError
 from runledger.model import schema as schema_
 from runledger.model import tomlcodec
+from runledger.model.flat import flatten
 from runledger.model.record import (
     FILES_FILE,
     RUN_FILE,
@@ -60,7 +61,7 @@ from runledger.model.record import (
     json_number,
     json_safe,
 )
-from runledger.model.row import RunRow, TableRow
+from runledger.model.row import FrameRow, RunRow, TableRow
 from runledger.store import git
 from runledger.store import sqlite as sqlite_
 from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, run_ref_id
@@ -71,8 +72,8 @@ if TYPE_CHECKING:
 
 INDEX_FILE_NAME = "index.sqlite"
 # 3: bad refs (name, id, object) are error rows; 4: listing columns; 5: partial indexes,
-# run.toml as text in ``records``
-LAYOUT_VERSION = 5
+# run.toml as text in ``records``; 6: nested params also flattened (``params_flat``)
+LAYOUT_VERSION = 6
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -121,7 +122,8 @@ _COLUMNS = """
     plain,
     verdict,
     author,
-    inputs_digest
+    inputs_digest,
+    params_flat
 """
 # runs_newest holds only the readable runs a listing shows (and their parent, for the top-level
 # test): counting them, or finding the few unreadable or reproducing ones, reads an index
@@ -133,8 +135,11 @@ _COLUMNS = """
 # where the row holds what SQL cannot (NaN in params, text with lone surrogates): such rows
 # are filtered in Python.
 # They have no declared type, so SQLite stores each value as it comes (a name that is a
-# number stays a number, as ``--where`` sees it in Python).
-COLUMN_COUNT = 31
+# number stays a number, as ``--where`` sees it in Python). ``params_flat`` holds the params
+# with nested tables as dotted keys (model/flat.py), for runs that have nested ones (NULL
+# for the others: their params are flat already): compare and load_runs read it instead of
+# flattening every run's params again (a tenth of compare's time at 10,000 runs).
+COLUMN_COUNT = 32
 # The columns of temp.incoming as ``runs`` keeps them: the run.toml text goes to ``records``.
 _STORED = ", ".join(
     "NULL" if name == "record_toml" else name
@@ -181,11 +186,19 @@ _ROW_COLUMNS = (
     f"CASE WHEN {_ROW_LACKS} THEN {_RECORD_TOML} END, author, inputs_digest"
 )
 
-# What ``compare`` tabulates (model/row.py TableRow, in its field order), and its params and
-# last metric values as one JSON text (NULL when the row does not hold them).
+# What ``compare`` tabulates (model/row.py TableRow, in its field order), and its params
+# (flattened) and last metric values as one JSON text (NULL when the row does not hold them).
 _TABLE_COLUMNS = (
     "id, status, started_at, git_commit, branch, name, author, inputs_digest, "
-    "'[' || params || ',' || metrics || ']'"
+    "'[' || coalesce(params_flat, params) || ',' || metrics || ']'"
+)
+
+# What ``load_runs`` puts in its frame (model/row.py FrameRow, in its field order), and its
+# command, exec tags, params (flattened) and last metric values as one JSON text.
+_FRAME_COLUMNS = (
+    "id, name, status, exit_code, git_commit, branch, started_at, duration_s, user, host, "
+    "reproduces, parent, sweep, "
+    "'[' || command || ',' || tags || ',' || coalesce(params_flat, params) || ',' || metrics || ']'"
 )
 
 
@@ -466,8 +479,14 @@ def _listing_of(
     if not clean and not all(_storable(value) for value in (*scalars, *provenance)):
         # Text SQLite cannot hold (lone surrogates from undecodable bytes): the row is read
         # from its record and filtered in Python.
-        return (None,) * (COLUMN_COUNT - 16) + (0, None, None, None)
-    return (*scalars, *texts, params_text, metrics, plain, *provenance)
+        return (None,) * (COLUMN_COUNT - 17) + (0, None, None, None, None)
+    flat_text: str | None = None
+    if params_text is not None and any(
+        isinstance(value, dict) and value for value in params.values()
+    ):
+        flat = flatten(params)
+        flat_text = _strict(flat, clean) if plain else _compact(flat)
+    return (*scalars, *texts, params_text, metrics, plain, *provenance, flat_text)
 
 
 def _text_or_none(value: object) -> str | None:
@@ -934,6 +953,35 @@ class RunIndex:
         for row in found:
             if row[9] == 1 and row[8] is not None:
                 yield new(TableRow, (*row[:8], *next(values))), True
+            elif row[0] in full:
+                yield full[row[0]]
+
+    def frame_rows(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> Iterator[tuple[FrameRow | RunRow, bool]]:
+        """(row, decided) as :meth:`table_rows` gives them, for ``load_runs``: a FrameRow for
+        each run the SQL ``where`` kept whose values the index holds as JSON; a RunRow from
+        :meth:`rows` for the others (those ``where`` left undecided, those whose values only
+        their record holds)."""
+        self._fill_team_tags(team_tags if where is not None and "team_tags" in where else None)
+        decided = "1" if where is None else f"({where})"
+        query = f"SELECT {_FRAME_COLUMNS}, {decided} FROM runs "
+        query += "WHERE effective = 1 AND error IS NULL"
+        if where is not None:
+            query += f" AND {decided} IS NOT 0"
+        query += " ORDER BY started_at DESC, id DESC"
+        found = self.db.execute(query).fetchall()
+        held = [row[13] for row in found if row[14] == 1 and row[13] is not None]
+        # One JSON text for them all: one decoder call, not one a run.
+        values = iter(_loads("[" + ",".join(held) + "]") if held else ())
+        others = [row[0] for row in found if row[14] != 1 or row[13] is None]
+        full = {}
+        if others:
+            full = {row.id: (row, ok) for row, ok in self.rows(where, team_tags, None, others)}
+        new = tuple.__new__
+        for row in found:
+            if row[14] == 1 and row[13] is not None:
+                yield new(FrameRow, (*row[:13], *next(values))), True
             elif row[0] in full:
                 yield full[row[0]]
 
