@@ -216,10 +216,15 @@ def _names(row: Tabular, container: str) -> Iterable[str]:
 
 def sort_runs(runs: Sequence[AnyRow], key: SortKey) -> list[AnyRow]:
     """``runs`` ordered by ``key``; UserError when no run has the field at all (a typo)."""
+    return [runs[i] for i in sort_order(runs, key)]
+
+
+def sort_order(runs: Sequence[Tabular], key: SortKey) -> list[int]:
+    """The positions of ``runs`` in the order :func:`sort_runs` puts them."""
     values = [field_value(run, key) for run in runs]
     if runs and key.head in CONTAINERS and all(value is None for value in values):
         known = sorted({name for run in runs for name in _names(run, key.head)})
         more = ", ..." if len(known) > 12 else ""
         hint = f" (known: {', '.join(known[:12])}{more})" if known else ""
         raise UserError(f"unknown --sort key {key.field!r}: no run has it{hint}")
-    return [runs[i] for i in order(values, key.descending)]
+    return order(values, key.descending)
