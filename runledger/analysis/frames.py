@@ -1,7 +1,8 @@
 """``runledger.load_runs``: every run as a pandas DataFrame, for notebooks.
 
 The only module that imports pandas (it takes about a second to import), so no command pays
-for it. One row per run, newest first, with these columns in this order:
+for it; ``load_runs`` imports it on a thread while it reads the rows. One row per run,
+newest first, with these columns in this order:
 
 - ``id``, ``name``, ``status``, ``exit_code``, ``commit``, ``branch``, ``started_at``
   (a UTC ``Timestamp``), ``duration_s``, ``user``, ``host``, ``command`` (one string),
@@ -15,14 +16,14 @@ A run without a param or metric has a missing value (NaN/None) there.
 
 from __future__ import annotations
 
+import contextlib
 import shlex
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from runledger.errors import UserError
 from runledger.model.bulk import cycle_collection_paused
@@ -31,6 +32,9 @@ from runledger.model.row import FrameRow, RunRow
 from runledger.query.select import flatten, row_filter
 from runledger.store import git
 from runledger.store.ledger import Ledger
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RUN_COLUMNS = (
     "id",
@@ -106,6 +110,8 @@ def runs_frame(
         columns[f"metrics.{key}"] = [
             nan if value is None else value for value in map(dict.get, metrics, repeat(key))
         ]
+    import pandas as pd
+
     frame = pd.DataFrame(columns)
     frame["started_at"] = pd.to_datetime(frame["started_at"], utc=True, format="ISO8601")
     return frame
@@ -117,7 +123,27 @@ def load_runs(path: str | Path = ".", where: str | None = None) -> pd.DataFrame:
     if not folder.is_dir():
         raise UserError(f"no such folder: {folder}")
     keep = row_filter(where)
-    ledger = Ledger(git.discover(folder))
+    # pandas (a third of a second of CPU) is imported on a thread of its own while the rows
+    # are read: SQLite and git run without holding the interpreter's lock, so on two cores
+    # some of the import is done by the time the frame is built.
+    # What reading the rows imports is imported first: two threads importing at once could
+    # otherwise wait on each other's half-imported modules.
+    from runledger.store import catalog, tags  # noqa: F401
+
+    loading = threading.Thread(target=_import_pandas, name="runledger-pandas", daemon=True)
+    loading.start()
+    try:
+        ledger = Ledger(git.discover(folder))
+        with cycle_collection_paused():
+            rows = ledger.frame_rows(keep.sql if keep else None, keep.keep if keep else None)
+            team = ledger.team_tags()
+    finally:
+        loading.join()
     with cycle_collection_paused():
-        rows = ledger.frame_rows(keep.sql if keep else None, keep.keep if keep else None)
-        return runs_frame(rows, ledger.team_tags())
+        return runs_frame(rows, team)
+
+
+def _import_pandas() -> None:
+    """Import pandas, or leave it to runs_frame to raise why it cannot be imported."""
+    with contextlib.suppress(Exception):
+        import pandas  # noqa: F401
