@@ -85,6 +85,7 @@ _READ_CHUNK = 1_000
 _IN_FLIGHT = 8  # chunks handed to workers and not collected yet: bounds memory
 _QUERY_CHUNK = 500
 _ROW_CHUNK = 1_000  # listing rows decoded at a time
+_FRAME_CHUNK = 10_000  # load_runs' rows fetched at a time
 PROGRESS_AFTER_S = 2.0
 
 # A rowid table: rows of 1-2 KB would spill into overflow pages in a WITHOUT ROWID table
@@ -974,20 +975,31 @@ class RunIndex:
         if where is not None:
             query += f" AND {decided} IS NOT 0"
         query += " ORDER BY started_at DESC, id DESC"
-        found = self.db.execute(query).fetchall()
-        held = [row[13] for row in found if row[14] == 1 and row[13] is not None]
-        # One JSON text for them all: one decoder call, not one a run.
-        values = iter(_loads("[" + ",".join(held) + "]") if held else ())
-        others = [row[0] for row in found if row[14] != 1 or row[13] is None]
+        # A chunk at a time, so that only the rows made stay (at 100,000 runs the texts
+        # fetched would hold a tenth of load_runs' peak); the others (None here) are read
+        # once the query is done.
+        made: list[tuple[FrameRow | RunRow, bool] | str] = []
+        others: list[str] = []
+        new = tuple.__new__
+        cursor = self.db.execute(query)
+        while chunk := cursor.fetchmany(_FRAME_CHUNK):
+            held = [row[13] for row in chunk if row[14] == 1 and row[13] is not None]
+            # One JSON text a chunk: one decoder call, not one a run.
+            values = iter(_loads("[" + ",".join(held) + "]") if held else ())
+            for row in chunk:
+                if row[14] == 1 and row[13] is not None:
+                    made.append((new(FrameRow, (*row[:13], *next(values))), True))
+                else:
+                    made.append(row[0])
+                    others.append(row[0])
         full = {}
         if others:
             full = {row.id: (row, ok) for row, ok in self.rows(where, team_tags, None, others)}
-        new = tuple.__new__
-        for row in found:
-            if row[14] == 1 and row[13] is not None:
-                yield new(FrameRow, (*row[:13], *next(values))), True
-            elif row[0] in full:
-                yield full[row[0]]
+        for item in made:
+            if not isinstance(item, str):
+                yield item
+            elif item in full:
+                yield full[item]
 
     def _want(self, ids: Sequence[str]) -> None:
         """Fill the temporary table ``wanted`` with ``ids`` (a query then joins it)."""
