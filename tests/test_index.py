@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from runledger.model.flat import flatten
 from runledger.model.record import RUN_FILE, GitInfo, MetricSummary, Run
 from runledger.store import git as rgit
 from runledger.store import index as rindex
@@ -402,6 +403,9 @@ def listing_of_row(run: Run) -> tuple[Any, ...]:
         text.encode()
         return text
 
+    def compact(data: Any) -> str:
+        return json.dumps(data, allow_nan=True, separators=(",", ":"))
+
     try:
         params: str | None = strict(row.params)
         plain = 1
@@ -423,8 +427,12 @@ def listing_of_row(run: Run) -> tuple[Any, ...]:
         try:
             value.encode() if isinstance(value, str) else None
         except UnicodeEncodeError:
-            return (None,) * (rindex.COLUMN_COUNT - 16) + (0, None, None, None)
-    return (*scalars, *texts, params, metrics, plain, *provenance)
+            return (None,) * (rindex.COLUMN_COUNT - 17) + (0, None, None, None, None)
+    # params_flat: the params flattened, where a nested table made them differ
+    flat = None
+    if params is not None and flatten(row.params) != row.params:
+        flat = (strict if plain else compact)(flatten(row.params))
+    return (*scalars, *texts, params, metrics, plain, *provenance, flat)
 
 
 def test_the_index_keeps_each_run_toml_as_written(repo: Repo) -> None:

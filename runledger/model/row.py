@@ -94,7 +94,9 @@ class TableRow(NamedTuple):
     Read straight from the index's columns (store/index.py ``table_rows``): at 10,000 runs,
     decoding every run's command and tags for a table that shows neither cost a third of
     ``compare --format csv``. ``--sort`` by a field it lacks (``duration_s``) reads
-    RunRows. The fields are in the order the index selects them.
+    RunRows. The fields are in the order the index selects them. Its ``params`` are
+    flattened already (nested tables as dotted keys, as model/flat.py ``flatten`` makes
+    them): the table shows them so, and the index keeps them so (``params_flat``).
     """
 
     id: str
@@ -105,7 +107,35 @@ class TableRow(NamedTuple):
     name: str | None
     author: str | None
     inputs_digest: str | None
-    params: dict[str, Any]
+    params: dict[str, Any]  # flattened
+    metrics: dict[str, float | None]
+
+
+class FrameRow(NamedTuple):
+    """A run as ``load_runs`` (analysis/frames.py) puts it in a DataFrame: its columns in
+    the frame's order, read straight from the index's columns, so that the frame is built
+    column by column (one ``zip`` of the rows) without a :class:`RunRow` per run.
+
+    ``tags`` are the exec tags as recorded (the team tags are merged in by the frame);
+    ``params`` are flattened (nested tables as dotted keys), as in :class:`TableRow`.
+    """
+
+    id: str
+    name: str | None
+    status: str
+    exit_code: int | None
+    commit: str
+    branch: str | None
+    started_at: str
+    duration_s: float
+    user: str | None
+    host: str | None
+    reproduces: str | None
+    parent: str | None
+    sweep: str | None
+    command: list[str]
+    tags: list[str]
+    params: dict[str, Any]  # flattened
     metrics: dict[str, float | None]
 
 

@@ -201,8 +201,12 @@ def order(values: Sequence[Any], descending: bool) -> list[int]:
     for i, value in enumerate(values):
         absent = value is None or (isinstance(value, float) and math.isnan(value))
         (missing if absent else present).append(i)
-    # sort(reverse=True) keeps ties in their given order too.
-    present.sort(key=lambda i: _rank(values[i]), reverse=descending)
+    # sort(reverse=True) keeps ties in their given order too. Metric values are floats:
+    # those sort by themselves, as _rank would order them, without a tuple each.
+    if all(values[i].__class__ is float for i in present):
+        present.sort(key=values.__getitem__, reverse=descending)
+    else:
+        present.sort(key=lambda i: _rank(values[i]), reverse=descending)
     return present + missing
 
 
@@ -212,10 +216,15 @@ def _names(row: Tabular, container: str) -> Iterable[str]:
 
 def sort_runs(runs: Sequence[AnyRow], key: SortKey) -> list[AnyRow]:
     """``runs`` ordered by ``key``; UserError when no run has the field at all (a typo)."""
+    return [runs[i] for i in sort_order(runs, key)]
+
+
+def sort_order(runs: Sequence[Tabular], key: SortKey) -> list[int]:
+    """The positions of ``runs`` in the order :func:`sort_runs` puts them."""
     values = [field_value(run, key) for run in runs]
     if runs and key.head in CONTAINERS and all(value is None for value in values):
         known = sorted({name for run in runs for name in _names(run, key.head)})
         more = ", ..." if len(known) > 12 else ""
         hint = f" (known: {', '.join(known[:12])}{more})" if known else ""
         raise UserError(f"unknown --sort key {key.field!r}: no run has it{hint}")
-    return [runs[i] for i in order(values, key.descending)]
+    return order(values, key.descending)

@@ -18,7 +18,7 @@ from typing import Protocol
 from runledger import ids
 from runledger.errors import CorruptRecordError
 from runledger.model.record import RUN_FILE, Run, link_reproductions
-from runledger.model.row import RunRow, TableRow
+from runledger.model.row import FrameRow, RunRow, TableRow
 from runledger.store import git
 from runledger.store.index import RunIndex, open_current, summary_text
 from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, RunRef, run_ref_id
@@ -56,6 +56,11 @@ class Catalog(Protocol):
     ) -> Iterator[tuple[TableRow | RunRow, bool]]:
         """As :meth:`rows`, for ``compare``: where it can, a TableRow (no command, tags or
         note) instead of a RunRow."""
+
+    def frame_rows(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> Iterator[tuple[FrameRow | RunRow, bool]]:
+        """As :meth:`rows`, for ``load_runs``: where it can, a FrameRow instead of a RunRow."""
 
     def count(self, top_level: bool = False) -> int:
         """How many readable runs there are (with ``top_level``, as :meth:`rows` says)."""
@@ -137,6 +142,12 @@ class IndexCatalog:
         if ids is None:
             self._report_errors()
         return self.index.table_rows(where, team_tags, ids)
+
+    def frame_rows(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> Iterator[tuple[FrameRow | RunRow, bool]]:
+        self._report_errors()
+        return self.index.frame_rows(where, team_tags)
 
     def count(self, top_level: bool = False) -> int:
         return self.index.count(top_level)
@@ -288,6 +299,11 @@ class RefsCatalog:
         ids: Sequence[str] | None = None,
     ) -> Iterator[tuple[TableRow | RunRow, bool]]:
         return self.rows(where, team_tags, None, ids)
+
+    def frame_rows(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> Iterator[tuple[FrameRow | RunRow, bool]]:
+        return self.rows(where, team_tags)
 
     def _top_level(self) -> list[Run]:
         runs = self.runs()

@@ -31,7 +31,7 @@ from runledger.store.refs import RunRef as RunRef
 # What only reading needs (rows, team tags, notes) is imported where it is used: exec imports
 # this module to write one run, on every training run's path.
 if TYPE_CHECKING:
-    from runledger.model.row import RunRow, TableRow
+    from runledger.model.row import FrameRow, RunRow, TableRow
     from runledger.store.catalog import Catalog
 
 PACK_EVERY = 256  # pack loose run refs once this many have piled up
@@ -216,10 +216,26 @@ class Ledger:
         where the index can give one, a RunRow where ``keep`` needs every field."""
         from runledger.model.row import RunRow
 
-        team = self.team_tags()
+        # Team tags are only read by a filter: compare's table shows none (no git process).
+        team = self.team_tags() if sql is not None or keep is not None else {}
         return [
             row
             for row, decided in self.catalog.table_rows(sql, team, ids)
+            if decided or keep is None or (isinstance(row, RunRow) and keep(row))
+        ]
+
+    def frame_rows(
+        self, sql: str | None = None, keep: Callable[[RunRow], bool] | None = None
+    ) -> list[FrameRow | RunRow]:
+        """As :meth:`rows`, for ``load_runs``: a FrameRow (its frame's columns) where the
+        index can give one, a RunRow where ``keep`` needs every field. Team tags are merged
+        in by the frame (:meth:`team_tags`)."""
+        from runledger.model.row import RunRow
+
+        team = self.team_tags()
+        return [
+            row
+            for row, decided in self.catalog.frame_rows(sql, team)
             if decided or keep is None or (isinstance(row, RunRow) and keep(row))
         ]
 
