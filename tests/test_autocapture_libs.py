@@ -687,6 +687,130 @@ def test_lightning_fabric_log_and_log_dict(repo: Repo) -> None:
         assert not run.get("series_sources")  # in process: one series, not metrics.csv's too
 
 
+@needs("torch")
+def test_a_plain_torch_loop_records_its_optimizer_and_training_loader(repo: Repo) -> None:
+    # The PyTorch Quickstart's shape: settings written in the code, no parser at all.
+    program(
+        repo,
+        """\
+        import torch
+        from torch import nn
+        from torch.utils.data import DataLoader, TensorDataset
+
+        data = TensorDataset(torch.randn(16, 2), torch.randn(16, 1))
+        train_dataloader = DataLoader(data, batch_size=4, shuffle=True)
+        test_dataloader = DataLoader(data, batch_size=8)
+        model = nn.Linear(2, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+        for x, y in train_dataloader:
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        print("done")
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok"
+    # what the program passed, not SGD's defaults (dampening, nesterov, weight_decay)
+    assert run["params"] == {"optimizer": "SGD", "lr": 1e-3, "momentum": 0.9, "batch_size": 4}
+    assert set(run["param_sources"].values()) == {"torch"}
+
+
+@needs("torch")
+def test_torch_settings_rank_below_the_programs_parser_and_command_line(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import argparse
+        import torch
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--lr", type=float, default=0.01)
+        args = parser.parse_args()
+        model = torch.nn.Linear(2, 1)
+        # the rate scaled by the program: the command line's --lr is the param
+        optimizer = torch.optim.Adam(model.parameters(), lr=args.lr * 4, betas=(0.5, 0.999))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--lr", "0.1")
+
+    params, sources = run["params"], run["param_sources"]
+    assert params == {"lr": 0.1, "optimizer": "Adam", "betas": [0.5, 0.999]}
+    assert sources == {"lr": "argparse", "optimizer": "torch", "betas": "torch"}
+
+
+@needs("torch")
+def test_torch_optimizers_that_differ_give_no_optimizer_params_and_alike_ones_one(
+    repo: Repo,
+) -> None:
+    gan = """\
+        import torch
+        from torch.utils.data import DataLoader
+
+        generator, discriminator = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
+        for epoch in range(2):  # a loader made anew each epoch is still the one loader
+            loader = DataLoader(list(range(8)), batch_size=2, shuffle=True)
+        optimizer_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+        optimizer_d = torch.optim.{}(discriminator.parameters(), lr={})
+        """
+    program(repo, gan.format("Adam", "2e-4, betas=(0.5, 0.999)"), name="dcgan.py")
+    program(repo, gan.format("SGD", "0.01"), name="two.py")
+
+    _, alike = exec_run(repo, sys.executable, "dcgan.py")
+    _, differ = exec_run(repo, sys.executable, "two.py")
+
+    assert alike["params"] == {
+        "optimizer": "Adam", "lr": 2e-4, "betas": [0.5, 0.999], "batch_size": 2
+    }  # fmt: skip
+    # which optimizer the run's results are of cannot be told: none is recorded
+    assert differ["params"] == {"batch_size": 2}
+
+
+@needs("torch", "lightning")
+def test_lightning_builds_the_optimizer_so_no_torch_params(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import torch
+        import lightning as L
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Model(L.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.layer = torch.nn.Linear(2, 1)
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                loss = torch.nn.functional.mse_loss(self.layer(x), y)
+                self.log("train_loss", loss)
+                return loss
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        data = DataLoader(TensorDataset(torch.randn(8, 2), torch.randn(8, 1)), batch_size=4,
+                          shuffle=True)
+        trainer = L.Trainer(
+            max_epochs=1, log_every_n_steps=1, logger=False, enable_checkpointing=False,
+            enable_progress_bar=False, enable_model_summary=False,
+        )
+        trainer.fit(Model(), data)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok"
+    assert [step for step, _ in series(run, "train_loss")] == [0, 1]
+    # the loader the program made before the trainer ran was reported, then taken back
+    assert "torch" not in set(run["param_sources"].values())
+    assert not {"optimizer", "lr", "batch_size"} & set(run["params"])
+
+
 @needs("keras", "torch")
 def test_keras_fit_history_per_epoch(repo: Repo) -> None:
     program(

@@ -156,6 +156,8 @@ def test_hf_trainer_params_metrics_once_and_tensorboard_not_twice(repo: Repo) ->
     assert params["learning_rate"] == 1e-3 and params["hidden_size"] == 16
     assert params["per_device_eval_batch_size"] == 8  # a default of TrainingArguments
     assert params["hub_token"] == MASK and sources["hub_token"] == "argparse"
+    # the Trainer built the optimizer and the loaders: no torch params beside its own
+    assert "torch" not in set(sources.values()) and "optimizer" not in params
     # one series per value Trainer.log logged, at the global step; the event files the
     # TensorBoard callback wrote (train/loss, eval/accuracy) and the printed TrainingArguments
     # (adam_beta1=0.9,) are not recorded again

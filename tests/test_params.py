@@ -419,6 +419,32 @@ def test_merge_later_sources_win_and_each_key_names_its_source() -> None:
     }
 
 
+def test_torch_settings_rank_below_the_command_line_and_config_files() -> None:
+    from runledger.recording.capture.inprocess import argv_and_inprocess_sources
+
+    reported = {"torch": {"optimizer": "SGD", "lr": 0.4, "momentum": 0.9, "batch_size": 64}}
+    # argv's --lr stays (a script reading sys.argv itself): torch's own name does not hide it
+    sources = argv_and_inprocess_sources({"lr": 0.1}, reported)
+    assert sources == [("argv", {"lr": 0.1}), *reported.items()]
+    merged, origin = merge_params(
+        [
+            ("default:train.py", {"batch_size": 32, "epochs": 5}),
+            ("config:conf.yaml", {"momentum": 0.5}),
+            *sources,
+        ]
+    )
+    assert merged == {
+        "lr": 0.1, "momentum": 0.5, "optimizer": "SGD", "batch_size": 64, "epochs": 5
+    }  # fmt: skip
+    assert origin == {
+        "lr": "argv",
+        "momentum": "config:conf.yaml",
+        "optimizer": "torch",
+        "batch_size": "torch",  # what the program used over a literal later changed
+        "epochs": "default:train.py",
+    }
+
+
 def test_a_plain_value_replaces_a_table_and_forgets_its_keys() -> None:
     merged, sources = merge_params([("a", {"model": {"depth": 1}}), ("b", {"model": "resnet"})])
     assert merged == {"model": "resnet"}

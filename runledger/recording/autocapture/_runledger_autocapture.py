@@ -976,6 +976,123 @@ def _library_flags(module_name: str) -> bool:
     return module_name.split(".")[0] != main_name.split(".")[0]
 
 
+# --- torch: a plain training loop's optimizer and data loader -----------------------------
+
+# An optimizer's constructor arguments that say how the update is computed, not what it is.
+_OPTIMIZER_NOT_PARAMS = frozenset(
+    {"self", "params", "foreach", "capturable", "differentiable", "fused"}
+)
+# Trainers that build the optimizer and the loaders themselves (Lightning's
+# ``configure_optimizers``, the HF Trainer's ``create_optimizer``, Keras): their settings are
+# their own sources', so a run that uses one gets no ``torch`` params at all.
+_TORCH_FRAMEWORKS = ("lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras")
+_TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
+
+
+def _patch_torch_optim(_name: str, module: Any) -> None:
+    """Each optimizer class of ``torch.optim`` (``SGD``, ``Adam``, ...): the settings the
+    program gave it, as ``torch`` params (see ``_note_torch``)."""
+    base: Any = getattr(module, "Optimizer", None)
+    _need(isinstance(base, type), "torch.optim.Optimizer")
+    for value in list(vars(module).values()):
+        if (
+            isinstance(value, type)
+            and value is not base
+            and issubclass(value, base)
+            and "__init__" in vars(value)
+        ):
+            _wrap(value, "__init__", _torch_make_init("torch_optimizer", _optimizer_settings))
+
+
+def _patch_torch_dataloader(_name: str, module: Any) -> None:
+    loader = getattr(module, "DataLoader", None)
+    _need(
+        isinstance(loader, type)
+        and _wrap(loader, "__init__", _torch_make_init("torch_loader", _loader_settings)),
+        "torch.utils.data.DataLoader",
+    )
+
+
+def _torch_make_init(kind: str, settings: Callable[..., Any]) -> Callable[[Any], Any]:
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> None:
+            # The outermost constructor only: a subclass's ``super().__init__`` is the same one.
+            with _NestedCalls(kind) as depth:
+                original(self, *args, **kwargs)
+            if depth == 0:
+                _safely("torch", lambda: _note_torch(kind, settings(original, self, args, kwargs)))
+
+        return wrapper
+
+    return make
+
+
+def _optimizer_settings(original: Any, optimizer: Any, args: Any, kwargs: Any) -> Any:
+    """The class name and the arguments the program passed (``lr``, ``momentum``, ``betas``),
+    not the defaults it left."""
+    import inspect
+
+    signature = inspect.signature(original)
+    bound = signature.bind_partial(optimizer, *args, **kwargs)
+    settings: dict[str, Any] = {"optimizer": type(optimizer).__name__}
+    for name, value in bound.arguments.items():
+        kind = signature.parameters[name].kind
+        if kind == inspect.Parameter.VAR_KEYWORD and isinstance(value, dict):
+            settings.update((str(key), item) for key, item in value.items())
+        elif kind != inspect.Parameter.VAR_POSITIONAL:
+            settings[name] = value
+    return {
+        key: _plain(value, 1) for key, value in settings.items() if key not in _OPTIMIZER_NOT_PARAMS
+    }
+
+
+def _loader_settings(_original: Any, loader: Any, args: Any, kwargs: Any) -> Any:
+    """A shuffling loader's ``batch_size`` (the training one); None for any other loader."""
+    import inspect
+
+    bound = inspect.signature(_original).bind_partial(loader, *args, **kwargs)
+    batch_size = getattr(loader, "batch_size", None)
+    if bound.arguments.get("shuffle") is not True or _number(batch_size) is None:
+        return None
+    return {"batch_size": batch_size}
+
+
+def _note_torch(kind: str, settings: Any) -> None:
+    """The ``torch`` params: the settings of the one optimizer (and the one shuffling loader)
+    the program built, or those that every one it built shares (a DCGAN's two ``Adam(lr=2e-4,
+    betas=(0.5, 0.999))``, a loader made anew each epoch); nothing for a kind whose instances
+    differ (which one the run's results are of cannot be told), and nothing at all once a
+    trainer built one (``_TORCH_FRAMEWORKS``). Reported again whenever that changes: the last
+    ``torch`` line is the source's."""
+    state = _state.setdefault(
+        "torch", {"torch_optimizer": [], "torch_loader": [], "framework": False, "reported": {}}
+    )
+    if _built_by_framework():
+        state["framework"] = True
+    elif settings is not None:
+        seen = state[kind]
+        if settings not in seen and len(seen) < _TORCH_DISTINCT:
+            seen.append(settings)
+    params: dict[str, Any] = {}
+    if not state["framework"]:
+        for each in ("torch_optimizer", "torch_loader"):
+            if len(state[each]) == 1:
+                params.update(state[each][0])
+    if params != state["reported"]:
+        state["reported"] = params
+        report_params("torch", params)
+
+
+def _built_by_framework() -> bool:
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        if any(name == prefix or name.startswith(prefix + ".") for prefix in _TORCH_FRAMEWORKS):
+            return True
+        frame = frame.f_back
+    return False
+
+
 # --- metrics ------------------------------------------------------------------------------
 
 
@@ -2395,4 +2512,6 @@ _PATCHERS = {
     "optuna": _patch_optuna,
     "wandb": _patch_wandb,
     "mlflow": _patch_mlflow,
+    "torch_optim": _patch_torch_optim,
+    "torch_dataloader": _patch_torch_dataloader,
 }  # type: dict[str, Callable[[str, Any], None]]

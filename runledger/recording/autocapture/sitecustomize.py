@@ -68,6 +68,8 @@ HOOKED = {
     "wandb.sdk.lib.noop_run": "wandb",  # mode="disabled"
     "mlflow.tracking.client": "mlflow",
     "mlflow.tracking.fluent": "mlflow",
+    "torch.optim": "torch_optim",
+    "torch.utils.data.dataloader": "torch_dataloader",
 }
 
 # Launchers start the real program as child processes: they are not the program.

@@ -22,11 +22,16 @@ AUTOCAPTURE_ENV: Final = "RUNLEDGER_AUTOCAPTURE"
 OWNER_ENV: Final = "RUNLEDGER_AUTOCAPTURE_OWNER"
 FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 # The sources the in-process hooks report params under, in the order they are merged.
+# ``torch`` (the settings a plain loop gave its optimizer and loader) ranks below the command
+# line and config files (params.PRECEDENCE), so it never hides their names.
 PARAM_SOURCES: Final = (
-    "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire", "gin",
+    "torch", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire", "gin",
     "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "catboost", "spacy", "wandb",
     "mlflow", "keras", "hydra"
 )  # fmt: skip
+
+# In-process sources that rank below argv: argv's value of one of their names stays.
+BELOW_ARGV: Final = frozenset({"torch"})
 
 _PYTHON_NAME: Final = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)
 _SHEBANG_BYTES: Final = 512
@@ -103,7 +108,9 @@ def argv_and_inprocess_sources(
     from runledger.recording.capture import params as params_capture
 
     known: set[str] = set()
-    for _, params in in_process:
+    for name, params in in_process:
+        if name in BELOW_ARGV:
+            continue
         for key in params_capture.flatten(params):
             parts = params_capture.normalize_key(key).split(".")
             known.update(".".join(parts[start:]) for start in range(len(parts)))

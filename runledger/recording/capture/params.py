@@ -67,7 +67,19 @@ CONFIG_FLAGS: Final = frozenset(
 # Where a param's value came from, least to most specific: a later source wins a key.
 # "hydra" (the composed config, read from .hydra/ or in-process) is the command line already
 # applied, so it outranks argv's text; "inprocess" is what the program's own parser gave.
-PRECEDENCE: Final = ("default", "config", "argv", "hydra", "inprocess", "log_params", "cli")
+# "torch" is what a plain loop passed its optimizer and loader (``SGD(..., lr=1e-3)``): the
+# program's own settings, but the command line, its parser and its config files name them
+# first (``--lr`` may be scaled, or be one of two optimizers' rates), so they win a key.
+PRECEDENCE: Final = (
+    "default",
+    "torch",
+    "config",
+    "argv",
+    "hydra",
+    "inprocess",
+    "log_params",
+    "cli",
+)
 # Source names of the in-process capture (capture/inprocess.py), ranked as "inprocess".
 INPROCESS_SOURCES: Final = frozenset(
     {
