@@ -419,3 +419,38 @@ def test_ignite_progress_bar_and_results_lines_give_each_epoch_its_values() -> N
     assert series["loss"] == [(1, 2.32), (2, 2.31)]
     assert series["train_avg_accuracy"] == [(1, 0.11), (2, 0.12)]
     assert series["val_avg_loss"] == [(1, 2.31), (2, 2.32)]
+
+
+# TensorFlow's basic_training_loops guide prints the model before training, then each epoch
+# under a header of its own (the format strings of the guide, the numbers its run printed).
+TF_BASIC_TRAINING_LOOPS = """\
+Current loss: 10.335007
+Starting:
+     W = 5.00, b = 0.00, loss=10.33501
+Epoch  0:
+     W = 4.48, b = 0.41, loss=6.49796
+Epoch  1:
+     W = 4.10, b = 0.73, loss=4.29239
+Epoch  2:
+     W = 3.82, b = 0.99, loss=3.01436
+Current loss: 3.014360
+"""
+
+
+def test_a_value_printed_before_the_first_epoch_header_does_not_shift_the_epochs() -> None:
+    series = _collected(TF_BASIC_TRAINING_LOOPS)
+    # each epoch's values at the epoch its header prints; the state before training just
+    # before epoch 0, not at 0 with every epoch pushed one step on
+    assert series["loss"] == [(-1, 10.33501), (0, 6.49796), (1, 4.29239), (2, 3.01436)]
+    assert [step for step, _ in series["w"]] == [-1, 0, 1, 2]
+    assert series["current_loss"] == [(0, 10.335007), (2, 3.01436)]
+
+
+def test_a_value_printed_before_a_first_header_past_it_keeps_its_place() -> None:
+    series = _collected("loss: 2.5\nEpoch 1\nloss: 1.5\nEpoch 2\nloss: 0.5\n")
+    assert series["loss"] == [(0, 2.5), (1, 1.5), (2, 0.5)]
+
+
+def test_several_values_printed_before_any_header_stay_a_series_by_order() -> None:
+    series = _collected("loss: 3.0\nloss: 2.5\nEpoch 1\nloss: 1.5\n")
+    assert series["loss"] == [(0, 3.0), (1, 2.5), (2, 1.5)]

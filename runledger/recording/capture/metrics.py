@@ -29,7 +29,8 @@ programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_for
   ``_add_counted``) and a Keras bar under an ``Epoch N/M`` header, by Keras' own counter
   (``_add_keras_bar``). A line without a step takes the step of the last header or stepped
   line printed before it (``MetricsCollector._add_stepless``); before any, its step is the
-  number of values that metric had before (0, 1, 2, ...).
+  number of values that metric had before (0, 1, 2, ...), except that one such value goes
+  just before the first step it would reach (``_move_unheaded``).
 * A config object printed one field a line is settings, not metrics: after a line ending in
   ``Name(`` (Hugging Face's ``TrainingArguments(``), the ``field=value,`` lines up to ``)``
   are not read.
@@ -781,6 +782,10 @@ class MetricsCollector:
         # latest of any stream, for a stream that has none of its own.
         self._context_steps: dict[str, Step] = {}
         self._latest_context: Step | None = None
+        # Metric name -> how many points it got by order, before any step (_add_stepless),
+        # while those are all its printed points: one is moved before the first step it
+        # would reach (_move_unheaded).
+        self._unheaded: dict[str, int] = {}
         # The first epoch a per-batch line counted from (0 or 1): see _position.
         self._epoch_base: int | None = None
         # Step counters printed with their epoch (Epoch [1/5], Step [100/600]): whether they
@@ -1331,6 +1336,9 @@ class MetricsCollector:
         if context is None:
             context = self._context_steps.get(stream, self._latest_context)
         if context is None:
+            for name in values:
+                if name in self._unheaded or name not in self._printed:
+                    self._unheaded[name] = self._unheaded.get(name, 0) + 1
             self._add_locked(values, None, OUTPUT_SOURCE)
             return
         for name, value in values.items():
@@ -1338,10 +1346,30 @@ class MetricsCollector:
             if evaluated is not None and abs(evaluated - value) <= _print_tolerance(value):
                 del self._evaluated[name]
                 continue  # evaluate()'s result printed by the program: its bar's point
+            if self._unheaded:
+                self._move_unheaded(name, context)
             store = self._printed.get(name)
             last = None if store is None else store.last_step
             step = context if last is None or last < context else last + 1
             self._add_locked({name: value}, step, OUTPUT_SOURCE)
+
+    def _move_unheaded(self, name: str, step: Step) -> None:
+        """A value printed once before any step (TensorFlow's basic_training_loops guide:
+        ``Starting:`` then ``W = 5.00, b = 0.00, loss=10.33501`` above ``Epoch  0:``) is the
+        state before training: it goes just before the first step that would land on or
+        before it (``Epoch  0`` stays 0, that line is at -1) instead of pushing every later
+        epoch one step on. Several such values are a series by order and stay as they are."""
+        count = self._unheaded.pop(name, None)
+        store = self._printed.get(name)
+        if count != 1 or store is None or store.received != 1:
+            return
+        last = store.last_step
+        if last is None or last < step:
+            return
+        series = store.series()
+        moved = _PointStore(store.capacity)
+        moved.append(math.ceil(step) - 1, series.values[0], series.times[0])
+        self._printed[name] = moved
 
     def _in_listing(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a field of a printed config listing (not metrics); follows
@@ -1597,6 +1625,8 @@ class MetricsCollector:
         stores = stores if into is None else into
         at = round(self._clock(), 3)
         for name, value in values.items():
+            if self._unheaded and step is not None and into is None and source == OUTPUT_SOURCE:
+                self._move_unheaded(name, step)
             store = stores.get(name)
             if store is None:
                 if len(stores) >= self._max_metrics:
