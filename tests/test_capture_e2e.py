@@ -399,6 +399,57 @@ def test_tqdm_write_inside_nested_bars_adds_no_point(repo: Repo) -> None:
     }
 
 
+# One bar over the whole training, its description or postfix updated every step:
+# denoising-diffusion-pytorch's Trainer.train (``set_description(f'loss: {total_loss:.4f}')``
+# then ``update(1)``) and diffusers' train_*.py scripts (``update(1)`` then
+# ``set_postfix(**logs)`` on a bar over ``range(0, max_train_steps)`` named "Steps").
+TQDM_ONE_BAR = {
+    "ddpm": """\
+from tqdm.auto import tqdm
+
+step, train_num_steps = 0, 50
+with tqdm(initial=step, total=train_num_steps) as pbar:
+    while step < train_num_steps:
+        total_loss = 1.0 / (step + 1)
+        pbar.set_description(f'loss: {total_loss:.4f}')
+        step += 1
+        pbar.update(1)
+print('training complete')
+""",
+    "diffusers": """\
+from tqdm.auto import tqdm
+
+max_train_steps = 40
+progress_bar = tqdm(range(0, max_train_steps), initial=0, desc="Steps")
+for global_step in range(1, max_train_steps + 1):
+    progress_bar.update(1)
+    logs = {"step_loss": round(2.0 / global_step, 4)}
+    progress_bar.set_postfix(**logs)
+progress_bar.close()
+""",
+}
+
+
+@pytest.mark.parametrize("program", sorted(TQDM_ONE_BAR))
+def test_a_single_tqdm_bar_over_the_run_gives_a_point_per_count(repo: Repo, program: str) -> None:
+    # Only the redraw left when the bar closed was read: one point for the whole run.
+    pytest.importorskip("tqdm", reason="tqdm is not installed")
+    repo.write("train.py", TQDM_ONE_BAR[program])
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    series = show(repo)["series"]
+    if program == "ddpm":
+        # each count's last redraw: the loss set_description drew at it
+        assert series["loss"] == [[n, round(1.0 / min(n + 1, 50), 4)] for n in range(51)]
+    else:
+        # at each count, the postfix set after it (tqdm shows 3 significant digits)
+        assert [step for step, _ in series["step_loss"]] == list(range(1, 41))
+        assert [value for _, value in series["step_loss"]] == pytest.approx(
+            [2.0 / n for n in range(1, 41)], rel=1e-2
+        )
+
+
 EVAL_CALLBACK = """\
 def table(rows):
     print("-" * 40)

@@ -638,3 +638,46 @@ def test_toml_round_trip(raw: dict[str, tuple[list[int | float], list[float]]]) 
         assert restored[name].steps == one.steps
         assert [type(step) for step in restored[name].steps] == [type(s) for s in one.steps]
         assert [repr(v) for v in restored[name].values] == [repr(v) for v in one.values]
+
+
+def _bar_over_the_run(counts: range, total: int) -> str:
+    return "".join(
+        f"\rloss: {1 / (n + 1):.4f}: {100 * n // total:3d}%|{'#' * (10 * n // total):10s}| "
+        f"{n}/{total} [00:01<00:02, 9.10it/s]"
+        for n in counts
+    )
+
+
+def test_one_bar_over_the_run_is_read_at_each_count_in_bounded_memory() -> None:
+    # denoising-diffusion-pytorch's Trainer: one bar, its description updated every step.
+    total = 100_000
+    collector = MetricsCollector(max_points=1000)
+    for start in range(0, total, 10_000):
+        collector.feed_output(_bar_over_the_run(range(start, start + 10_000), total).encode())
+    collector.feed_output((_bar_over_the_run(range(total, total + 1), total) + "\n").encode())
+    collector.flush_output()
+    loss = collector.series()["loss"]
+    assert len(loss.steps) <= 1000  # thinned evenly, as any long series
+    assert loss.steps[0] == 0 and loss.steps[-1] == total
+    assert loss.steps == sorted(loss.steps)
+    assert loss.values[-1] == pytest.approx(1 / (total + 1), abs=1e-4)
+
+
+def test_one_bar_over_the_run_goes_on_past_a_nested_bar_showing_no_metric() -> None:
+    # The Trainer samples images every save_and_sample_every steps under a bar of its own.
+    sampling = "".join(
+        f"\n\rsampling loop time step: {10 * i}%|#  | {i}/10 [00:00<00:00, 99.0it/s]\x1b[A"
+        for i in range(1, 11)
+    )
+    output = _bar_over_the_run(range(0, 3), 6) + sampling + _bar_over_the_run(range(3, 7), 6)
+    series = _feed_whole((output + "\n").encode())
+    assert series["loss"].steps == [0, 1, 2, 3, 4, 5, 6]
+
+
+def test_a_bar_after_a_printed_step_or_one_per_epoch_counts_once_as_before() -> None:
+    # Printed epochs give the step axis: a bar after them is one point at the last epoch.
+    after_epochs = "epoch 2: val_loss=0.3\n" + _bar_over_the_run(range(0, 5), 4) + "\n"
+    assert _feed_whole(after_epochs.encode())["loss"] == MetricSeries([2], [0.2])
+    # One bar per epoch (its count starts again): each bar's last redraw, by order.
+    epochs = _bar_over_the_run(range(0, 5), 4) + "\n" + _bar_over_the_run(range(0, 4), 3) + "\n"
+    assert _feed_whole(epochs.encode())["loss"] == MetricSeries([0, 1], [0.2, 0.25])

@@ -115,6 +115,9 @@ Step = int | float
 
 MAX_LINE_BYTES: Final = 64 * 1024
 MAX_BAR_STATES: Final = 16  # tqdm bars remembered per stream (their last draw)
+# Lines of a bar that may be the run's only one (_LongBar), kept until that is known; more
+# and it is read as any other bar.
+MAX_LONG_BAR_LINES: Final = 1000
 # Params lines (a whole config) can be far longer than any metric line.
 MAX_FILE_LINE_BYTES: Final = 16 * 1024 * 1024
 # Per metric and source: 3.2 MB of memory and a few MB of metrics.toml at most.
@@ -484,6 +487,11 @@ class _ErasedLine(bytes):
     first: bytes = b""
 
 
+class _RedrawLine(bytes):
+    """A tqdm bar's redraw that the next one replaced on the same line (``\\r``): no line of
+    the output, but what the bar showed at its count then (:class:`_LongBar`)."""
+
+
 # Blanks or ANSI erase-line escapes, with cursor moves or not: the segment erases the line
 # (cursor moves alone do not).
 _ERASING_RE: Final = compile_later(rb"(?:[ \t]|\x1b\[[0-9;]*[ABCDGKJ])*")
@@ -500,12 +508,14 @@ class _LineSplitter:
     longer than ``max_bytes`` is dropped, and with it the line if it is the visible text.
     With ``erased``, text erased by a later segment of blanks (:class:`_ErasedLine`) is
     given as a line of its own: a tqdm bar closed with ``leave=False`` shows nothing at the
-    end, but its last redraw held the loop's metrics.
+    end, but its last redraw held the loop's metrics. With ``redraws``, a tqdm bar's redraw
+    that a later one replaced (:class:`_RedrawLine`) is given too.
     """
 
-    def __init__(self, max_bytes: int, *, erased: bool = False) -> None:
+    def __init__(self, max_bytes: int, *, erased: bool = False, redraws: bool = False) -> None:
         self._max_bytes = max_bytes
         self._erased = erased
+        self._redraws = redraws
         self._segment = bytearray()
         self._segment_too_long = False
         self._visible: bytes | None = None  # last non-empty segment; b"" when too long
@@ -565,9 +575,10 @@ class _LineSplitter:
             return
         self._segment += data
 
-    def _end_segment(self) -> _ErasedLine | None:
-        """Ends a segment; returns the text it erased, when it is blanks over text."""
-        erased = None
+    def _end_segment(self) -> bytes | None:
+        """Ends a segment; returns the text it erased, when it is blanks over text, or the
+        tqdm bar it replaced (with ``redraws``)."""
+        erased: bytes | None = None
         if self._segment_too_long:
             self._visible = b""
         elif self._segment:
@@ -585,6 +596,8 @@ class _LineSplitter:
                     erased = _ErasedLine(b"")
                 self._visible = self._first = None
             else:
+                if self._redraws and visible and _is_bar_redraw(visible):
+                    erased = _RedrawLine(visible)
                 self._visible = bytes(segment)
                 if self._first is None and self._erased:
                     self._first = self._visible
@@ -595,6 +608,25 @@ class _LineSplitter:
     def _end_line(self) -> list[bytes]:
         visible, self._visible, self._first = self._visible, None, None
         return [visible] if visible else []
+
+
+_LETTER_RE: Final = compile_later(rb"[A-Za-z]")
+
+
+def _is_bar_redraw(text: bytes) -> bool:
+    """Whether ``text`` may be a tqdm bar at the top position showing a metric: its rate
+    shown, then a postfix (``, loss=0.5]``), or a description before its ``|``; not a nested
+    bar's redraw, which ends in a cursor-up and is a line of its own. Cheap: a bar showing
+    only its count (the HF Trainer's) is no redraw worth parsing."""
+    rate = text.rfind(b"it/s")
+    if rate < 0:
+        rate = text.rfind(b"s/it")
+    if rate < 0 or text.endswith(_CURSOR_UP_BYTES):
+        return False
+    if b"," in text[rate:]:
+        return True
+    bar = text.find(b"|")
+    return _LETTER_RE.search(text, 0, bar if bar >= 0 else len(text)) is not None
 
 
 # --- one metric's points --------------------------------------------------------------------
@@ -808,6 +840,9 @@ class MetricsCollector:
         # Streams whose last line named only a phase ("Test Error:"): the phase of the
         # step-less metrics of the line after it (_add_output_line).
         self._next_phase: dict[str, str] = {}
+        # Each stream's tqdm bar that may be the run's only one (_watch_bar); None once the
+        # stream showed it is not.
+        self._long_bars: dict[str, _LongBar | None] = {}
         # The last redraw of each stream's positioned tqdm bar (_add_tqdm_bar).
         self._held_tqdm: dict[str, _HeldTqdm] = {}
         # Each stream's bars as last drawn, by description; the streams just cleared.
@@ -938,7 +973,9 @@ class MetricsCollector:
         with self._lock:
             splitter = self._splitters.get(stream)
             if splitter is None:
-                splitter = self._splitters[stream] = _LineSplitter(MAX_LINE_BYTES, erased=True)
+                splitter = self._splitters[stream] = _LineSplitter(
+                    MAX_LINE_BYTES, erased=True, redraws=True
+                )
             self._add_output_lines(splitter.feed(data), stream)
 
     def flush_output(self) -> None:
@@ -949,6 +986,8 @@ class MetricsCollector:
             if self._held is not None:
                 self._restarts = self._saw_total
                 self._release()
+            for stream in list(self._long_bars):
+                self._end_long_bar(stream)
             for stream in list(self._held_tqdm):
                 self._add_held_tqdm(stream)
 
@@ -1038,6 +1077,10 @@ class MetricsCollector:
 
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
+            if isinstance(line, _RedrawLine):
+                if self._long_bars.get(stream, False) is not None:
+                    self._add_redraw(line, stream)
+                continue
             text = line.decode("utf-8", errors="replace")
             first = line.first if isinstance(line, _ErasedLine) else None
             if self._held is not None:
@@ -1064,7 +1107,9 @@ class MetricsCollector:
             shown = _shown_text(text)
             bar = None if shown is None else tqdm_bar(shown)
             if bar is not None:
-                self._add_tqdm_bar(bar, text.rstrip("\r\n").endswith(_CURSOR_UP), stream)
+                cursor_up = text.rstrip("\r\n").endswith(_CURSOR_UP)
+                if not self._watch_bar(bar, stream, (text, None), cursor_up):
+                    self._add_tqdm_bar(bar, cursor_up, stream)
                 return
             after = None if shown is None else text_after_bar(shown)
             if after is not None:  # a line logged while a bar was drawn, after its redraw
@@ -1115,10 +1160,91 @@ class MetricsCollector:
         bar = None if "|" not in shown and "/s" not in shown else tqdm_bar(shown)
         if bar is None:
             return
+        if self._watch_bar(bar, stream, (text, first), False):
+            return
         held = self._held_tqdm.get(stream)
         if held is not None and held.erased and not self._draws_again(held, first):
             self._add_held_tqdm(stream)
         self._add_tqdm_bar(bar, True, stream, erased=True)
+
+    def _add_redraw(self, line: bytes, stream: str) -> None:
+        shown = _shown_text(line.decode("utf-8", errors="replace"))
+        bar = None if shown is None else tqdm_bar(shown)
+        if bar is not None:
+            self._watch_bar(bar, stream, None, False)
+
+    def _watch_bar(
+        self, bar: TqdmBar, stream: str, line: tuple[str, bytes | None] | None, cursor_up: bool
+    ) -> bool:
+        """Keep a draw of a bar that may be the run's only one (:class:`_LongBar`): a bar
+        showing metrics and no step (``loss: 0.1234: 40%|...| 400/1000``), drawn while the
+        stream has shown no step at all. True when the draw is kept (``line``, a line of the
+        output, is then read later). The stream stops watching for good, and reads what it
+        kept as any bar's lines, when a bar's count goes back (one bar per epoch), a bar
+        shows a step (``Epoch 3``) or is nested (``cursor_up``), or a step was printed."""
+        if bar.shaped is None or not bar.shaped.values:
+            return False
+        watch = self._long_bars.get(stream, False)
+        if watch is None:
+            return False
+        if (
+            cursor_up
+            or bar.shaped.step is not None
+            or self._context_steps.get(stream, self._latest_context) is not None
+            or (isinstance(watch, _LongBar) and (bar.done < watch.last or watch.full()))
+        ):
+            self._stop_watching(stream)
+            return False
+        if not isinstance(watch, _LongBar):
+            watch = self._long_bars[stream] = _LongBar(self._max_points, self._max_metrics)
+        values = {name: _as_float(value) for name, value in bar.shaped.values.items()}
+        count = _normalize_step(int(bar.done) if bar.done.is_integer() else bar.done)
+        if count is None:
+            self._stop_watching(stream)
+            return False
+        watch.draw(count, bar.done, values, round(self._clock(), 3))
+        if line is not None:
+            watch.lines.append(line)
+        return True
+
+    def _stop_watching(self, stream: str) -> None:
+        """The stream's bars are not one bar over the run: read the lines kept, as they would
+        have been read when they came (no step was printed before them)."""
+        watch = self._long_bars.get(stream)
+        self._long_bars[stream] = None
+        if not isinstance(watch, _LongBar) or not watch.lines:
+            return
+        missing = object()
+        context, latest = self._context_steps.pop(stream, missing), self._latest_context
+        self._latest_context = None
+        try:
+            for text, first in watch.lines:
+                self._add_output_line(text, stream, first)
+        finally:
+            if context is not missing:
+                self._context_steps[stream] = context  # type: ignore[assignment]
+            self._latest_context = latest
+
+    def _end_long_bar(self, stream: str) -> None:
+        """At the end of the output: a bar the stream watched to the end, drawn at two counts
+        or more, is the run's only bar: each of its redraws gives its values at its count."""
+        watch = self._long_bars.get(stream)
+        if not isinstance(watch, _LongBar):
+            return
+        watch.commit()
+        if watch.counts < 2 or self._context_steps.get(stream, self._latest_context) is not None:
+            self._stop_watching(stream)
+            return
+        self._long_bars[stream] = None
+        for name, points in watch.stores.items():
+            store = self._printed.get(name)
+            if store is None:
+                if len(self._printed) < self._max_metrics:
+                    self._printed[name] = points
+                continue
+            series = points.series()
+            for step, value, at in zip(series.steps, series.values, series.times, strict=True):
+                store.append(step, value, at)
 
     @staticmethod
     def _draws_again(held: _HeldTqdm, first: bytes) -> bool:
@@ -1639,6 +1765,48 @@ class MetricsCollector:
 
 
 _CURSOR_UP: Final = "\x1b[A"
+
+
+class _LongBar:
+    """A tqdm bar that may be the run's only one: one bar over the whole training, whose
+    description or postfix the program updates every step (denoising-diffusion-pytorch's
+    Trainer: ``loss: 0.1234``; diffusers' scripts: ``step_loss=0.12``), so the redraw left
+    when it closes is one point for the whole run. Each count's last redraw is kept, in point
+    stores as capped and thinned as any metric's; the lines of the bar, to be read as any
+    bar's if the stream turns out to have several."""
+
+    def __init__(self, max_points: int, max_metrics: int) -> None:
+        self._max_points = max_points
+        self._max_metrics = max_metrics
+        self.stores: dict[str, _PointStore] = {}
+        self.lines: list[tuple[str, bytes | None]] = []
+        self.last = -math.inf  # the count of the last draw
+        self.counts = 0  # counts kept
+        self._pending: tuple[Step, dict[str, float], float] | None = None
+
+    def full(self) -> bool:
+        return len(self.lines) >= MAX_LONG_BAR_LINES
+
+    def draw(self, count: Step, done: float, values: dict[str, float], at: float) -> None:
+        """A redraw: the last one at a count is that count's."""
+        if self._pending is not None and self._pending[0] != count:
+            self.commit()
+        self._pending = (count, values, at)
+        self.last = done
+
+    def commit(self) -> None:
+        if self._pending is None:
+            return
+        count, values, at = self._pending
+        self._pending = None
+        self.counts += 1
+        for name, value in values.items():
+            store = self.stores.get(name)
+            if store is None:
+                if len(self.stores) >= self._max_metrics:
+                    continue
+                store = self.stores[name] = _PointStore(self._max_points)
+            store.append(count, value, at)
 
 
 @dataclass(frozen=True)
