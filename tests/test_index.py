@@ -662,3 +662,20 @@ def test_the_row_standing_for_each_run_follows_any_change_of_its_refs(
             index.refresh()
             chosen = {run_id: (mirror, ref) for run_id, _, ref, mirror in index.refs()}
         assert chosen == expected
+
+
+def test_which_keys_of_many_runs_are_stored_in_one_transaction(repo: Repo) -> None:
+    """The first ``which`` after an index build stores the keys of every run's files.toml.
+    The connection autocommits, so without an explicit transaction each of those rows was a
+    commit of its own (30 s at 100,000 runs)."""
+    add_runs(repo, range(30), artifacts=[{"path": "model.ckpt", "size": 3, "sha256": "a" * 64}])
+    repo.cli("ls", "--json")
+    with RunIndex(rgit.discover(repo.path)) as index:
+        statements: list[str] = []
+        index.db.set_trace_callback(statements.append)
+        found = index.file_candidates([f"sha256:{'a' * 64}"])
+        index.db.set_trace_callback(None)
+    assert len(found) == 30
+    writes = [s for s in statements if s.startswith(("INSERT", "BEGIN", "COMMIT"))]
+    assert writes[0] == "BEGIN IMMEDIATE" and writes[-1] == "COMMIT"
+    assert writes.count("BEGIN IMMEDIATE") == 1 and writes.count("COMMIT") == 1
