@@ -210,3 +210,23 @@ def test_sha256_file_agrees_with_sha256sum(tmp_path: Path) -> None:
     except FileNotFoundError:
         pytest.skip("sha256sum is not installed")
     assert sha256_file(path) == printed.split()[0]
+
+
+def test_the_hashes_of_many_files_are_written_in_one_transaction(
+    tmp_path: Path, cache_file: Path
+) -> None:
+    """The connection autocommits: without an explicit transaction each row of a flush was
+    a commit of its own."""
+    files = [write_old(tmp_path / "data" / f"part-{n}.csv", b"%d" % n) for n in range(20)]
+    with HashCache(cache_file) as cache:
+        for path in files:
+            cache.put(os.stat(path), path, "e" * 64)
+        assert cache._connection is not None
+        statements: list[str] = []
+        cache._connection.set_trace_callback(statements.append)
+        cache.flush()
+        cache._connection.set_trace_callback(None)
+    writes = [s for s in statements if s.startswith(("INSERT", "BEGIN", "COMMIT"))]
+    assert writes[0] == "BEGIN IMMEDIATE" and writes[-1] == "COMMIT" and len(writes) == 22
+    with HashCache(cache_file) as cache:
+        assert all(cache.get(os.stat(path), path) == "e" * 64 for path in files)

@@ -662,3 +662,49 @@ def test_the_row_standing_for_each_run_follows_any_change_of_its_refs(
             index.refresh()
             chosen = {run_id: (mirror, ref) for run_id, _, ref, mirror in index.refs()}
         assert chosen == expected
+
+
+def test_which_keys_of_many_runs_are_stored_in_one_transaction(repo: Repo) -> None:
+    """The first ``which`` after an index build stores the keys of every run's files.toml.
+    The connection autocommits, so without an explicit transaction each of those rows was a
+    commit of its own (30 s at 100,000 runs)."""
+    add_runs(repo, range(30), artifacts=[{"path": "model.ckpt", "size": 3, "sha256": "a" * 64}])
+    repo.cli("ls", "--json")
+    with RunIndex(rgit.discover(repo.path)) as index:
+        statements: list[str] = []
+        index.db.set_trace_callback(statements.append)
+        found = index.file_candidates([f"sha256:{'a' * 64}"])
+        index.db.set_trace_callback(None)
+    assert len(found) == 30
+    writes = [s for s in statements if s.startswith(("INSERT", "BEGIN", "COMMIT"))]
+    assert writes[0] == "BEGIN IMMEDIATE" and writes[-1] == "COMMIT"
+    assert writes.count("BEGIN IMMEDIATE") == 1 and writes.count("COMMIT") == 1
+
+
+def test_a_record_shared_by_a_run_and_its_mirror_is_parsed_once(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a pull, a run's ref and its remote's mirror ref name one commit: the first
+    listing parses that record once and still has a row for each ref."""
+    ids = add_runs(repo, range(12))
+    for ref, oid in rgit.list_refs(rgit.discover(repo.path), "refs/runledger/runs/"):
+        repo.git("update-ref", ref.replace("runledger/", "runledger/remotes/origin/", 1), oid)
+    parsed: list[str] = []
+    real = rindex.row_for
+
+    def counted(ref: str, oid: str, content: bytes | None) -> Any:
+        parsed.append(ref)
+        return real(ref, oid, content)
+
+    monkeypatch.setattr(rindex, "row_for", counted)
+    assert refresh(repo) == 24
+    assert len(parsed) == 12
+    with RunIndex(rgit.discover(repo.path)) as index:
+        rows = index.db.execute("SELECT ref, mirror, effective, record FROM runs").fetchall()
+    assert len(rows) == 24
+    assert sorted(ref for ref, mirror, _, _ in rows if mirror) == sorted(
+        f"refs/runledger/remotes/origin/runs/{run_id}" for run_id in ids
+    )
+    assert sum(effective for _, _, effective, _ in rows) == 12
+    assert all(not mirror for _, mirror, effective, _ in rows if effective)
+    assert listed_ids(repo) == newest_first(ids)

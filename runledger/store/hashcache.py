@@ -185,7 +185,7 @@ class HashCache:
             for path, (key, sha256) in pending.items()
         ]
         try:
-            with self._connection:
+            with sqlite_.transaction(self._connection):
                 self._connection.executemany(
                     "INSERT OR REPLACE INTO file_hashes VALUES (?, ?, ?, ?, ?, ?)", rows
                 )
