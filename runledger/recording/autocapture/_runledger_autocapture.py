@@ -272,6 +272,21 @@ def _fields(value: Any) -> dict[str, Any] | None:
 # ------------------------------------------------------------------------- patching
 
 
+def _then_report(hook: str, report: Callable[[Any], None]) -> Callable[[Any], Any]:
+    """A ``make`` for :func:`_wrap`: the function as it was, then ``report(result)`` (never
+    raising into the program)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            _safely(hook, lambda: report(result))
+            return result
+
+        return wrapper
+
+    return make
+
+
 def _wrap(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
     """Replace ``owner.name`` by ``make(original)``, keeping the original's name and signature."""
     original = getattr(owner, name, None)
@@ -741,14 +756,7 @@ def _patch_simple_parsing(_name: str, module: Any) -> None:
     """``simple_parsing.parse(Config)``: the config's fields as argparse's params (its parser
     reported them under the ``dest`` the program never sees, ``config.lr``)."""
 
-    def make(original: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            result = original(*args, **kwargs)
-            _safely("argparse", lambda: _report_simple_parsing(result))
-            return result
-
-        return wrapper
-
+    make = _then_report("argparse", _report_simple_parsing)
     _need(_wrap(module, "parse", make), "simple_parsing.parsing.parse")
 
 
@@ -847,15 +855,7 @@ def _patch_docopt(_name: str, module: Any) -> None:
     """``docopt(__doc__)``: the options and arguments it returns, defaults from the usage
     text included (``--lr`` as ``lr``, ``<data>`` as ``data``, a command as true or false)."""
 
-    def make(original: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            result = original(*args, **kwargs)
-            _safely("docopt", lambda: _report_docopt(result))
-            return result
-
-        return wrapper
-
-    _need(_wrap(module, "docopt", make), "docopt.docopt")
+    _need(_wrap(module, "docopt", _then_report("docopt", _report_docopt)), "docopt.docopt")
 
 
 def _report_docopt(result: Any) -> None:
