@@ -719,6 +719,30 @@ def test_a_plain_torch_loop_records_its_optimizer_and_training_loader(repo: Repo
 
 
 @needs("torch")
+def test_loaders_that_do_not_shuffle_give_the_batch_size_they_share(repo: Repo) -> None:
+    # The PyTorch Quickstart: `batch_size = 64` for both loaders, neither shuffled.
+    program(
+        repo,
+        """\
+        import sys
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        data = TensorDataset(torch.randn(16, 2), torch.randn(16, 1))
+        sizes = [int(size) for size in sys.argv[1:]]
+        loaders = [DataLoader(data, batch_size=size) for size in sizes]
+        print(sum(len(loader) for loader in loaders))
+        """,
+    )
+
+    _, shared = exec_run(repo, sys.executable, "train.py", "8", "8")
+    _, differ = exec_run(repo, sys.executable, "train.py", "8", "4")
+
+    assert shared["params"] == {"batch_size": 8}
+    assert "batch_size" not in differ["params"]  # which one is the training loader's? unknown
+
+
+@needs("torch")
 def test_torch_settings_rank_below_the_programs_parser_and_command_line(repo: Repo) -> None:
     program(
         repo,

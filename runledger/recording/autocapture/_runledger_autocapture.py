@@ -987,6 +987,7 @@ _OPTIMIZER_NOT_PARAMS = frozenset(
 # their own sources', so a run that uses one gets no ``torch`` params at all.
 _TORCH_FRAMEWORKS = ("lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras")
 _TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
+_SHUFFLES = "__shuffles__"  # a loader's settings' mark: whether it shuffles, not a param
 
 
 def _patch_torch_optim(_name: str, module: Any) -> None:
@@ -1047,37 +1048,52 @@ def _optimizer_settings(original: Any, optimizer: Any, args: Any, kwargs: Any) -
 
 
 def _loader_settings(_original: Any, loader: Any, args: Any, kwargs: Any) -> Any:
-    """A shuffling loader's ``batch_size`` (the training one); None for any other loader."""
+    """A loader's ``batch_size``, and whether it shuffles (a shuffling one is the training
+    one); None for a loader without a batch size (``batch_sampler=``)."""
     import inspect
 
     bound = inspect.signature(_original).bind_partial(loader, *args, **kwargs)
     batch_size = getattr(loader, "batch_size", None)
-    if bound.arguments.get("shuffle") is not True or _number(batch_size) is None:
+    if _number(batch_size) is None:
         return None
-    return {"batch_size": batch_size}
+    return {"batch_size": batch_size, _SHUFFLES: bound.arguments.get("shuffle") is True}
 
 
 def _note_torch(kind: str, settings: Any) -> None:
-    """The ``torch`` params: the settings of the one optimizer (and the one shuffling loader)
-    the program built, or those that every one it built shares (a DCGAN's two ``Adam(lr=2e-4,
-    betas=(0.5, 0.999))``, a loader made anew each epoch); nothing for a kind whose instances
+    """The ``torch`` params: the settings of the one optimizer (and the one shuffling loader,
+    or with none, the batch size all its loaders share) the program built, or those that
+    every one it built shares (a DCGAN's two ``Adam(lr=2e-4, betas=(0.5, 0.999))``, a loader
+    made anew each epoch); nothing for a kind whose instances
     differ (which one the run's results are of cannot be told), and nothing at all once a
     trainer built one (``_TORCH_FRAMEWORKS``). Reported again whenever that changes: the last
     ``torch`` line is the source's."""
     state = _state.setdefault(
-        "torch", {"torch_optimizer": [], "torch_loader": [], "framework": False, "reported": {}}
+        "torch",
+        {
+            "torch_optimizer": [],
+            "torch_loader": [],
+            "torch_loader_plain": [],
+            "framework": False,
+            "reported": {},
+        },
     )
     if _built_by_framework():
         state["framework"] = True
     elif settings is not None:
+        if kind == "torch_loader" and not settings.pop(_SHUFFLES, False):
+            kind = "torch_loader_plain"
+        settings.pop(_SHUFFLES, None)
         seen = state[kind]
         if settings not in seen and len(seen) < _TORCH_DISTINCT:
             seen.append(settings)
     params: dict[str, Any] = {}
     if not state["framework"]:
-        for each in ("torch_optimizer", "torch_loader"):
-            if len(state[each]) == 1:
-                params.update(state[each][0])
+        # No shuffling loader (the PyTorch Quickstart's two loaders): the batch size every
+        # loader shares, if they share one.
+        loaders = state["torch_loader"] or state["torch_loader_plain"]
+        for seen in (state["torch_optimizer"], loaders):
+            if len(seen) == 1:
+                params.update(seen[0])
     if params != state["reported"]:
         state["reported"] = params
         report_params("torch", params)
