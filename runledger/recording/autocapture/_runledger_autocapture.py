@@ -272,14 +272,23 @@ def _fields(value: Any) -> dict[str, Any] | None:
 # ------------------------------------------------------------------------- patching
 
 
-def _then_report(hook: str, report: Callable[[Any], None]) -> Callable[[Any], Any]:
+def _then_report(
+    hook: str, report: Callable[[Any], None], outermost: bool = False
+) -> Callable[[Any], Any]:
     """A ``make`` for :func:`_wrap`: the function as it was, then ``report(result)`` (never
-    raising into the program)."""
+    raising into the program); with ``outermost``, only after a call that no other call of
+    the hook's is running (a library calling itself reports once)."""
 
     def make(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            result = original(*args, **kwargs)
-            _safely(hook, lambda: report(result))
+            if not outermost:
+                result = original(*args, **kwargs)
+                _safely(hook, lambda: report(result))
+                return result
+            with _NestedCalls(hook) as depth:
+                result = original(*args, **kwargs)
+            if depth == 0:
+                _safely(hook, lambda: report(result))
             return result
 
         return wrapper
@@ -799,16 +808,7 @@ def _patch_gin(_name: str, module: Any) -> None:
     """gin's bound config (``selector.param``, a macro by its name) after each
     ``parse_config`` (every file and binding string goes through it) and ``bind_parameter``."""
 
-    def make(original: Any) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _NestedCalls("gin") as depth:
-                result = original(*args, **kwargs)
-            if depth == 0:
-                _safely("gin", lambda: _report_gin(module))
-            return result
-
-        return wrapper
-
+    make = _then_report("gin", lambda _result: _report_gin(module), outermost=True)
     found = _wrap(module, "parse_config", make)
     _wrap(module, "bind_parameter", make)
     _need(found and isinstance(getattr(module, "_CONFIG", None), dict), "gin.config._CONFIG")
@@ -892,8 +892,9 @@ def _patch_omegaconf(_name: str, module: Any) -> None:
     (``OmegaConf.merge(*file_configs, cli)``, the last such merge); other configs the program
     makes are not taken for the run's."""
     omegaconf = module.OmegaConf
-    found = _wrap_static(omegaconf, "from_dotlist", _omegaconf_make_from_command_line)
-    _wrap_static(omegaconf, "from_cli", _omegaconf_make_from_command_line)
+    from_command_line = _then_report("omegaconf", _note_omegaconf_command_line, outermost=True)
+    found = _wrap_static(omegaconf, "from_dotlist", from_command_line)
+    _wrap_static(omegaconf, "from_cli", from_command_line)
     found = _wrap_static(omegaconf, "merge", _omegaconf_make_merge) and found
     _need(found, "OmegaConf.from_dotlist and OmegaConf.merge")
 
@@ -909,17 +910,6 @@ def _wrap_static(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
     wrapper.__runledger_wrapped__ = True
     setattr(owner, name, staticmethod(wrapper))
     return True
-
-
-def _omegaconf_make_from_command_line(original: Any) -> Any:
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _NestedCalls("omegaconf") as depth:
-            result = original(*args, **kwargs)
-        if depth == 0:
-            _safely("omegaconf", lambda: _note_omegaconf_command_line(result))
-        return result
-
-    return wrapper
 
 
 def _note_omegaconf_command_line(config: Any) -> None:
