@@ -251,6 +251,16 @@ _CV_ROUND_RE: Final = compile_later(
     rf"\[(?P<step>[0-9]+)\](?P<values>(?:\t[^\t:]+:\s*(?:{_NUM})\s*\+\s*(?:{_NUM}))+)"
 )
 _CV_PAIR_RE: Final = compile_later(rf"\t([^\t:]+):\s*({_NUM})\s*\+\s*({_NUM})")
+# scikit-learn's HistGradientBoosting (verbose=2), an iteration of its trees:
+# "[3/100] 10 trees, 310 leaves (31 on avg), max depth = 8, train loss: 1.02, val loss: 1.15,
+# in 0.154s" (one tree: "1 tree, 31 leaves, "; "score" for a scorer; no values without early
+# stopping). The sizes and the time are no metrics.
+_TREES_ROUND_RE: Final = compile_later(
+    r"\[(?P<step>[0-9]+)/[0-9]+\] [0-9]+ trees?, [0-9]+ leaves(?: \([0-9]+ on avg\))?,"
+    rf" max depth = [0-9]+, (?P<values>(?:(?:train|val) (?:loss|score): (?:{_NUM}), )+)"
+    rf"in (?:{_NUM})s"
+)
+_TREES_PAIR_RE: Final = compile_later(rf"(train|val) (loss|score): ({_NUM})")
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
 # A mean's spread after it, cut off (the mean is the metric): "accuracy: 0.82 ± 0.02",
@@ -376,6 +386,14 @@ def _parse_shaped(text: str) -> Shaped | None:
                     for name, raw in _CATBOOST_PAIR_RE.findall(catboost["values"])
                 }
                 return Shaped(int(catboost["step"]), values)
+    if text[:1] == "[" and " leaves" in text:
+        trees = _TREES_ROUND_RE.fullmatch(text)
+        if trees is not None:
+            values = {
+                f"{phase}_{name}": _number(raw)
+                for phase, name, raw in _TREES_PAIR_RE.findall(trees["values"])
+            }
+            return Shaped(int(trees["step"]), values)
     if text[:2] == "Ep" or text[:5] == "Eval ":
         evaluation = _sb3_evaluation(text)
         if evaluation is not None:
@@ -1052,19 +1070,28 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
 # of names then a row each epoch, columns two or more blanks apart:
 #     epoch     train_loss  valid_loss  accuracy  time
 #     0         0.693061    0.412137    0.870000  00:16
+# scikit-learn's gradient boosting (verbose=1) prints one too, its names of two words:
+#           Iter       Train Loss      OOB Improve   Remaining Time
+#              1           1.6852           0.5800            1.92s
+_COLUMN_NAME: Final = r"[^\W\d][\w/.-]*(?: [^\W\d][\w/.-]*)*"
 _COLUMN_HEADER_RE: Final = compile_later(
-    r"(?:epoch|step|iter|iteration)(?: {2,}[^\W\d][\w/.-]*)+", re.IGNORECASE
+    rf"(?:epoch|step|iter|iteration)(?: {{2,}}{_COLUMN_NAME})+", re.IGNORECASE
 )
+_COLUMN_SPLIT_RE: Final = compile_later(r" {2,}")
 _COLUMN_NUMBER_RE: Final = compile_later(_NUM)
-_COLUMN_TEXT_RE: Final = compile_later(r"[0-9]+(?::[0-9]{2})+|#na#|None")  # 00:16, no value
+# no value: a time (00:16, 1.92s, 1.05m), fastai's #na#
+_COLUMN_TEXT_RE: Final = compile_later(rf"[0-9]+(?::[0-9]{{2}})+|(?:{_NUM})(?:s|m|h)|#na#|None")
 
 
 def column_header(text: str) -> tuple[str, ...] | None:
     """The names of a column table's header (``epoch  train_loss  valid_loss  accuracy
-    time``): a step word first, names two or more blanks apart, one of them a metric's."""
+    time``): a step word first, names two or more blanks apart, one of them a metric's; a
+    name of words is joined by ``_`` (``Train Loss`` -> ``train_loss``)."""
     if text[:1] not in _STEP_STARTS or _COLUMN_HEADER_RE.fullmatch(text) is None:
         return None
-    names = tuple(text.split())
+    names = tuple(
+        _clean_name(name) if " " in name else name for name in _COLUMN_SPLIT_RE.split(text)
+    )
     if len(set(names)) != len(names) or not any(has_metric_word(name) for name in names[1:]):
         return None
     return names
