@@ -90,9 +90,10 @@ METRIC_WORDS: Final = frozenset(
     "loss losses acc accuracy err error errors f1 auc roc precision recall prec score ppl "
     "perplexity bleu rouge rougel mse mae rmse mape r2 iou miou map dice reward rewards return "
     "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
-    "hit hits auprc aupr fscore kappa mcc".split()
+    "hit hits auprc aupr fscore kappa mcc rocauc smape jaccard".split()
 )
-_NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+")
+# CamelCase too: river's metrics print their class names (BalancedAccuracy, MacroF1)
+_NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
 # Words of sentences, never of a metric's name: "loss improved from 0.5 to 0.4".
 PROSE_WORDS: Final = frozenset(
     "from to improved improve did does not is was are were be been has have had with at "
@@ -182,13 +183,15 @@ _NOISE_RE: Final = compile_later(
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
     r"|[0-9]+\s*/\s*[0-9]+\s*batches"  # 10/ 29 batches
     r"|ETA:?\s*[0-9:.]+\s*(?:s|ms|min)?"
+    r"|[0-9]+(?::[0-9]{2}){1,2}"  # a clock: 00:00:01 (river's show_time)
+    rf"|(?:{_NUM})\s*(?:[KMGT]i?B|B|bytes)"  # a size: 4.18 KiB (river's show_memory)
     rf"|(?:{_NUM})\s*(?:it|samples|img|imgs|tok|tokens|ex)?/s"  # 3.33/s (a throughput)
     r"|batch\s*:?\s*[0-9]+\s*/\s*[0-9]+",  # [Batch 100/938]
     re.IGNORECASE,
 )
 
 _HEAD_RE: Final = compile_later(
-    r"(?:\[\s*(?P<bracket>[0-9]+)\s*\]"  # [0] (XGBoost, LightGBM)
+    r"(?:\[\s*(?P<bracket>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s*\]"  # [0] (XGBoost), [1,000] (river)
     # DCGAN's "[0/25][100/782]": the epoch of its total, the batch of the epoch's
     r"|\[\s*(?P<gepoch>[0-9]+)\s*/\s*[0-9]+\s*\]\s*\[\s*(?P<gdone>[0-9]+)\s*/\s*(?P<gtotal>[0-9]+)\s*\]"
     r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)"
@@ -278,7 +281,7 @@ _PHASE_LINE_RE: Final = compile_later(
 )
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
 _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
-_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +- +")
+_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +[-\u2013] +")  # " – ": river
 _POSSESSIVE_RE: Final = compile_later(r"'s\b")
 _NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
 _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
@@ -329,7 +332,7 @@ _PREFIX_RE: Final = compile_later(
 
 def has_metric_word(name: str) -> bool:
     """Whether a word of ``name`` (cut at ``_``, blanks, punctuation, digits) is a metric's."""
-    words = _NAME_WORD_SPLIT_RE.split(name.lower())
+    words = [word.lower() for word in _NAME_WORD_SPLIT_RE.split(name)]
     return any(word.rstrip("0123456789") in METRIC_WORDS or word in METRIC_WORDS for word in words)
 
 
@@ -572,7 +575,7 @@ def _two_cell_row(row: re.Match[str]) -> Shaped | None:
 
 def _read_head(head: re.Match[str], steps: dict[str, Number]) -> bool:
     if head["bracket"] is not None:
-        steps["step"] = int(head["bracket"])
+        steps["step"] = int(head["bracket"].replace(",", ""))
         return True
     if head["gepoch"] is not None:
         steps["epoch"] = int(head["gepoch"])
