@@ -288,9 +288,11 @@ _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of trai
 _TWO_CELL_ROW_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
 )
-# JAX's "Training a simple neural network" tutorial: "Training set accuracy 0.91" (no colon).
+# JAX's "Training a simple neural network" tutorial: "Training set accuracy 0.91" (no colon);
+# NGBoost's README example: "Test MSE 3159.07", "Test NLL 5.47".
 _PHASE_SET_RE: Final = compile_later(
-    r"(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+set\s+"
+    r"(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"(?:\s+set)?\s+"
     rf"(?P<name>[^\W\d]\w*)\s+(?P<num>{_NUM})\s*%?",
     re.IGNORECASE,
 )
@@ -404,7 +406,7 @@ def _parse_shaped(text: str) -> Shaped | None:
     if "±" in text or "+/-" in text:
         text = _SPREAD_RE.sub("", text)
     starts_a_head = text[:1] in _HEAD_STARTS
-    if starts_a_head and " set " in text:
+    if starts_a_head and (" set " in text or text.count(" ") == 2):
         phase_set = _PHASE_SET_RE.fullmatch(text)
         if phase_set is not None:
             return _phase_set(phase_set)
