@@ -90,7 +90,8 @@ METRIC_WORDS: Final = frozenset(
     "loss losses acc accuracy err error errors f1 auc roc precision recall prec score ppl "
     "perplexity bleu rouge rougel mse mae rmse mape r2 iou miou map dice reward rewards return "
     "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
-    "hit hits auprc aupr fscore kappa mcc rocauc smape jaccard".split()
+    "hit hits auprc aupr fscore kappa mcc rocauc smape jaccard concordance aic bic "
+    "likelihood".split()
 )
 # CamelCase too: river's metrics print their class names (BalancedAccuracy, MacroF1)
 _NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
@@ -335,6 +336,8 @@ _PREFIX_RE: Final = compile_later(
 def has_metric_word(name: str) -> bool:
     """Whether a word of ``name`` (cut at ``_``, blanks, punctuation, digits) is a metric's."""
     words = [word.lower() for word in _NAME_WORD_SPLIT_RE.split(name)]
+    if "ratio" in words:  # ElasticNet's and lifelines' l1_ratio is a setting, no L1 loss
+        words = [word for word in words if word not in ("l1", "l2")]
     return any(word.rstrip("0123456789") in METRIC_WORDS or word in METRIC_WORDS for word in words)
 
 
