@@ -199,6 +199,32 @@ def test_lightgbm_cv_params_and_fold_means(repo: Repo) -> None:
 # --- estimators' params -------------------------------------------------------------------
 
 
+# FLAML's AutoML.fit logs the model it retrained, scikit-learn's repr over several lines; a
+# program's print(search.best_estimator_) of LightGBM's looks the same.
+FLAML_RETRAINED = """\
+[flaml.automl.logger: 12-07 13:46:02] {3474} INFO - retrain rf for 0.0s
+[flaml.automl.logger: 12-07 13:46:02] {3477} INFO - retrained model: \
+RandomForestClassifier(criterion=np.str_('gini'),
+                       max_features=np.float64(0.7582563119597969),
+                       max_leaf_nodes=4, n_estimators=4, n_jobs=-1,
+                       random_state=12032022)
+Best accuracy on validation data: 0.9533
+LGBMClassifier(colsample_bytree=0.9285002286474459, learning_rate=0.7260594590615893,
+               max_bin=511, min_child_samples=9, n_estimators=6, num_leaves=4,
+               verbose=-1)
+loss=0.5 acc=0.9
+"""
+
+
+def test_a_models_repr_over_several_lines_gives_no_metric() -> None:
+    # Before: max_features, max_leaf_nodes, n_estimators, n_jobs, max_bin, ... were metrics.
+    assert _read(FLAML_RETRAINED) == {
+        "best_accuracy_on_validation_data": [(0, 0.9533)],
+        "loss": [(0, 0.5)],
+        "acc": [(0, 0.9)],
+    }
+
+
 @needs("sklearn")
 def test_sklearn_model_params_not_the_scalers_nor_the_folds(repo: Repo) -> None:
     # plot_digits_classification.py fits svm.SVC(gamma=0.001): before, no param at all.

@@ -167,6 +167,11 @@ _LINE_END_RE: Final = compile_later(rb"[\r\n]")
 # Equinox's ``print(model)`` open ``conv1=Conv( # Param: 320 (1.3 KB)`` or ``layers=[``
 # inside, close with ``),`` / ``],``, and a level's last field has no comma.
 _LISTING_OPEN_RE: Final = compile_later(r"(?:^|[\s:=])[^\W\d]\w*\((?:\s*#.*)?$")
+# scikit-learn's repr of a model too long for a line (print(search.best_estimator_), FLAML's
+# "retrained model: ...") opens with its first arguments, its others aligned below it:
+#     RandomForestClassifier(criterion='gini', max_features=0.758,
+#                            max_leaf_nodes=4, n_estimators=4, random_state=1)
+_CALL_OPEN_RE: Final = compile_later(r"(?:^|[\s:=])[^\W\d]\w*\([^\W\d]\w*=")
 _LISTING_NESTED_OPEN_RE: Final = compile_later(
     r"(?:[^\W\d][\w.]*=)?(?:[^\W\d][\w.]*\((?:\s*#.*)?|[\[({])"
 )
@@ -1547,6 +1552,13 @@ class MetricsCollector:
         if (text.endswith("(") or "( #" in text) and _LISTING_OPEN_RE.search(text):
             self._listings[stream] = (0, 1)
             return True  # "CNN( # Param: 824,650 (3.3 MB), ...": no metric on it either
+        if (
+            text.endswith(",")
+            and text.count("(") - text.count(")") == 1
+            and _CALL_OPEN_RE.search(text)
+        ):
+            self._listings[stream] = (0, 1)
+            return True
         return False
 
     def _in_table(self, line: str, stream: str) -> bool:
