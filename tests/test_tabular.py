@@ -199,6 +199,23 @@ def test_lightgbm_cv_params_and_fold_means(repo: Repo) -> None:
 # --- estimators' params -------------------------------------------------------------------
 
 
+# scikit-learn's SGDRegressor(verbose=1): plain_sgd prints each epoch's header, then its line
+SGD_VERBOSE = """\
+-- Epoch 1
+Norm: 6.39, NNZs: 64, Bias: -3.141450, T: 1347, Avg. loss: 0.140349
+Total training time: 0.00 seconds.
+-- Epoch 2
+Norm: 6.01, NNZs: 64, Bias: -3.002871, T: 2694, Avg. loss: 0.120002
+Total training time: 0.01 seconds.
+Convergence after 2 epochs took 0.01 seconds
+"""
+
+
+def test_sgd_verbose_gives_its_average_loss_at_each_epoch() -> None:
+    # Before: norm, nnzs, bias, t and avg_loss at 0, 1 (by order), none of them at its epoch.
+    assert _read(SGD_VERBOSE) == {"avg_loss": [(1, 0.140349), (2, 0.120002)]}
+
+
 # FLAML's AutoML.fit logs the model it retrained, scikit-learn's repr over several lines; a
 # program's print(search.best_estimator_) of LightGBM's looks the same.
 FLAML_RETRAINED = """\

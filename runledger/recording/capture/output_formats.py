@@ -265,6 +265,14 @@ _TREES_ROUND_RE: Final = compile_later(
     rf"in (?:{_NUM})s"
 )
 _TREES_PAIR_RE: Final = compile_later(rf"(train|val) (loss|score): ({_NUM})")
+# scikit-learn's SGD models (SGDClassifier, SGDRegressor, Perceptron; verbose=1): after
+# "-- Epoch 3", "Norm: 6.39, NNZs: 64, Bias: -3.141450, T: 1347, Avg. loss: 0.140349" (some
+# builds add ", Objective: 0.23"). The weights' norm and nonzeros, the bias and the samples
+# seen (T) describe the model, not how well it does.
+_SGD_EPOCH_RE: Final = compile_later(
+    rf"Norm: (?:{_NUM}), NNZs: [0-9]+, Bias: (?:{_NUM}), T: [0-9]+, "
+    rf"Avg\. loss: (?P<loss>{_NUM})(?:, Objective: (?P<objective>{_NUM}))?"
+)
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
 # A mean's spread after it, cut off (the mean is the metric): "accuracy: 0.82 ± 0.02",
@@ -329,6 +337,7 @@ _PREFIX_RE: Final = compile_later(
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
     r"|(?:={2,}|-{2,})>\s*"  # an arrow marker: "====> Epoch: 1 Average loss" (vae)
+    r"|-- (?=Epoch [0-9])"  # "-- Epoch 3" (scikit-learn's SGD models, verbose)
     r")"
 )
 
@@ -402,6 +411,13 @@ def _parse_shaped(text: str) -> Shaped | None:
                 for phase, name, raw in _TREES_PAIR_RE.findall(trees["values"])
             }
             return Shaped(int(trees["step"]), values)
+    if text[:6] == "Norm: ":
+        sgd = _SGD_EPOCH_RE.fullmatch(text)
+        if sgd is not None:
+            values = {"avg_loss": _number(sgd["loss"])}
+            if sgd["objective"] is not None:
+                values["objective"] = _number(sgd["objective"])
+            return Shaped(None, values)
     if text[:2] == "Ep" or text[:5] == "Eval ":
         evaluation = _sb3_evaluation(text)
         if evaluation is not None:
