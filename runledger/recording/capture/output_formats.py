@@ -265,6 +265,13 @@ _TREES_ROUND_RE: Final = compile_later(
     rf"in (?:{_NUM})s"
 )
 _TREES_PAIR_RE: Final = compile_later(rf"(train|val) (loss|score): ({_NUM})")
+# FLAML's AutoML, once per iteration (one a line, from 0): "at 1.6s,\testimator lgbm's best
+# error=7.3333e-02,\tbest estimator lgbm's best error=7.3333e-02": the search's best error so
+# far (1 - accuracy for metric="accuracy"), named by no learner.
+_FLAML_ITERATION_RE: Final = compile_later(
+    rf"at (?:{_NUM})s,\s+estimator [\w.-]+'s best error=(?:{_NUM}),"
+    rf"\s+best estimator [\w.-]+'s best error=(?P<best>{_NUM})"
+)
 # scikit-learn's SGD models (SGDClassifier, SGDRegressor, Perceptron; verbose=1): after
 # "-- Epoch 3", "Norm: 6.39, NNZs: 64, Bias: -3.141450, T: 1347, Avg. loss: 0.140349" (some
 # builds add ", Objective: 0.23"). The weights' norm and nonzeros, the bias and the samples
@@ -336,6 +343,8 @@ _PREFIX_RE: Final = compile_later(
     r"\s*(?:\||-|:)?\s*"
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
+    # FLAML's logger: "[flaml.automl.logger: 12-07 13:45:54] {3026} INFO - "
+    r"|\[[\w.]+: \d\d-\d\d [\d:]+\] \{\d+\} (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) - \s*"
     r"|(?:={2,}|-{2,})>\s*"  # an arrow marker: "====> Epoch: 1 Average loss" (vae)
     r"|-- (?=Epoch [0-9])"  # "-- Epoch 3" (scikit-learn's SGD models, verbose)
     r")"
@@ -411,6 +420,10 @@ def _parse_shaped(text: str) -> Shaped | None:
                 for phase, name, raw in _TREES_PAIR_RE.findall(trees["values"])
             }
             return Shaped(int(trees["step"]), values)
+    if text[:3] == "at " and "best error=" in text:
+        flaml = _FLAML_ITERATION_RE.fullmatch(text)
+        if flaml is not None:
+            return Shaped(None, {"best_error": _number(flaml["best"])})
     if text[:6] == "Norm: ":
         sgd = _SGD_EPOCH_RE.fullmatch(text)
         if sgd is not None:
