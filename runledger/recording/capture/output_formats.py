@@ -312,6 +312,9 @@ _PREFIX_RE: Final = compile_later(
     r"\s*(?:\||-|:)?\s*"
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
+    # a worker's pid, then a tab, before a step head (pytorch/examples mnist_hogwild's
+    # "{pid}\tTrain Epoch: 1 [0/60000 (0%)]\tLoss: 2.3")
+    r"|\d+\t(?=(?i:(?:train|training|val|valid|test|eval)\s+)?(?i:epoch|step|iter)\b)"
     r"|(?:={2,}|-{2,})>\s*"  # an arrow marker: "====> Epoch: 1 Average loss" (vae)
     r")"
 )
