@@ -316,6 +316,40 @@ def test_vae_epoch_and_test_lines_behind_arrows_are_at_their_epoch() -> None:
     assert [step for step, _ in series["train_loss"]] == [0.0, 0.5, 1.0, 1.5]
 
 
+def test_mmengine_training_is_a_curve_and_each_evaluation_is_at_its_epoch_or_iteration() -> None:
+    # mmengine's LogProcessor through its logger (mmdet, mmpretrain, mmseg): 2 epochs of 20
+    # iterations, logged every 10, a validation after each epoch (its progress line first)
+    prefix = "12/07 12:51:16 - mmengine - INFO - "
+    by_epoch = "".join(
+        f"{prefix}Epoch(train) [{epoch}][{done}/20]  lr: 1.0000e-02  eta: 0:00:30  "
+        f"time: 0.2000  data_time: 0.0100  memory: 301  loss: {2 - epoch / 2 - done / 100:.4f}\n"
+        for epoch in (1, 2)
+        for done in (10, 20)
+    )
+    validations = "".join(
+        f"{prefix}Epoch(val) [{epoch}][5/10]    eta: 0:00:01  time: 0.0500  data_time: 0.0100\n"
+        f"{prefix}Epoch(val) [{epoch}][10/10]    accuracy/top1: {50 + epoch:.4f}  "
+        f"data_time: 0.0100  time: 0.0500\n"
+        for epoch in (1, 2)
+    )
+    lines = by_epoch.splitlines(keepends=True)
+    checks = validations.splitlines(keepends=True)
+    series = _collected("".join(lines[0:2] + checks[0:2] + lines[2:4] + checks[2:4]))
+    assert series["loss"] == [(0.5, 1.4), (1.0, 1.3), (1.5, 0.9), (2.0, 0.8)]
+    assert series["accuracy/top1"] == [(1, 51.0), (2, 52.0)]
+    assert series["time"] == [(0.5, 0.2), (1.0, 0.2), (1.5, 0.2), (2.0, 0.2)]  # training's only
+    # by iteration: an evaluation names no step of training, so it is at the iteration before it
+    series = _collected(
+        f"{prefix}Iter(train) [ 50/100]  lr: 1.0000e-02  eta: 0:00:30  time: 0.2000  "
+        "data_time: 0.0100  loss: 1.5000\n"
+        f"{prefix}Iter(train) [100/100]  lr: 1.0000e-02  eta: 0:00:00  time: 0.2000  "
+        "data_time: 0.0100  loss: 1.2000\n"
+        f"{prefix}Iter(val) [10/10]    mIoU: 41.2000  data_time: 0.0100  time: 0.0500\n"
+    )
+    assert series["loss"] == [(50, 1.5), (100, 1.2)]
+    assert series["miou"] == [(100, 41.2)]
+
+
 def test_reinforcement_learning_episodes_are_the_step_not_a_metric() -> None:
     # pytorch/examples reinforcement_learning/reinforce.py, --log-interval 10
     lines = "".join(

@@ -229,6 +229,22 @@ _SB3_EVAL_RE: Final = compile_later(
     rf"(?:Eval num_timesteps=(?P<step>[0-9]+), episode_reward=|Episode length: )"
     rf"(?P<mean>{_NUM}) \+/- (?P<std>{_NUM})"
 )
+# mmengine's LogProcessor (OpenMMLab's mmdet, mmpretrain, mmseg): "Epoch(train)  [1][ 10/500]",
+# "Iter(train) [ 10/1000]", "Epoch(val) [1][50/50]", "Epoch(test) [50/50]", then "name: value"
+# items two spaces apart.
+_MMENGINE_HEAD_RE: Final = compile_later(
+    r"(?P<unit>Epoch|Iter)\((?P<mode>train|val|test)\)\s*(?:\[\s*(?P<epoch>[0-9]+)\s*\]\s*)?"
+    r"\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*\](?:\s{2,}|$)"
+)
+# eta is a duration ("0:01:07", "1 day, 2:03:04"), not a value; the learning rates of the
+# parameter groups are one space apart ("base_lr: 1.0000e-02 lr: 1.0000e-02").
+_MMENGINE_ITEM_RE: Final = compile_later(
+    r"\s*(?:eta: (?:[0-9]+ days?, )?[0-9]+:[0-9]{2}:[0-9]{2}"
+    rf"|(?P<name>[^\W\d][\w./@-]*):\s+(?P<value>{_NUM}))(?=\s|$)"
+)
+# An evaluation's own timings are not its
+# metrics (mmengine keeps them out of its scalars.json too) and would mix with training's.
+_MMENGINE_EVAL_TIMES: Final = frozenset({"time", "data_time", "memory"})
 _CALL_NAME: Final = r"[^\W\d][\w()]*"  # Loss_D, D(x), D(G(z))
 _CALL_PAIR_RE: Final = compile_later(
     rf"(?P<name>{_CALL_NAME})\s*:\s*(?P<num>{_NUM})(?P<more>\s*/\s*(?:{_NUM}))?"
@@ -302,8 +318,10 @@ _PREFIX_RE: Final = compile_later(
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
     r"|\[[DIWEC] \d{4}-\d\d-\d\d[ T][\d:.,]+\]\s*"  # [I 2026-01-02 10:00:00,123] (Optuna)
     r"|[DIWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\]\s*"  # I0102 10:00:00.123 1 f.py:1] (absl)
-    r"|\[?(?:\d{4}-\d\d-\d\d|\d\d/\d\d/\d{4})[ T][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?"
-    # ^ a timestamp; 12/06/2026 10:00:01 is Hugging Face examples' datefmt
+    r"|\[?(?:(?:\d{4}-\d\d-\d\d|\d\d/\d\d/\d{4})[ T][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?"
+    r"|\d\d/\d\d \d\d:\d\d:\d\d(?=\s+-))\]?"
+    # ^ a timestamp; 12/06/2026 10:00:01 is Hugging Face examples' datefmt, 12/07 12:51:16
+    # mmengine's (no year)
     r"(?:\s*(?:\[[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b))?"
     # ^ - __main__ - INFO - (the logging cookbook's "%(asctime)s - %(name)s - %(levelname)s")
@@ -379,6 +397,10 @@ def _parse_shaped(text: str) -> Shaped | None:
                     for name, raw in _CATBOOST_PAIR_RE.findall(catboost["values"])
                 }
                 return Shaped(int(catboost["step"]), values)
+    if text[5:6] == "(" or text[4:5] == "(":
+        logged = _mmengine_line(text)
+        if logged is not None:
+            return logged
     if text[:2] == "Ep" or text[:5] == "Eval ":
         evaluation = _sb3_evaluation(text)
         if evaluation is not None:
@@ -485,6 +507,37 @@ def _cv_round(match: re.Match[str]) -> Shaped:
         values[clean] = _number(mean)
         values[f"{clean}_std"] = _number(std)
     return Shaped(int(match["step"]), values)
+
+
+def _mmengine_line(text: str) -> Shaped | None:
+    """A line of mmengine's LogProcessor, under the names mmengine gives the values in its own
+    scalars.json: training's at its epoch (how far into it) or iteration, an evaluation's
+    metrics at its epoch, or after the step before it when it names none (``Iter(val)``,
+    ``Epoch(test)``)."""
+    head = _MMENGINE_HEAD_RE.match(text)
+    if head is None:
+        return None
+    evaluation = head["mode"] != "train"
+    values: Fields = {}
+    rest = text.rstrip()
+    position = head.end()
+    while position < len(rest):
+        item = _MMENGINE_ITEM_RE.match(rest, position)
+        if item is None:
+            return None
+        position = item.end()
+        name = item["name"]
+        if name is not None and not (evaluation and name in _MMENGINE_EVAL_TIMES):
+            values[_clean_name(name)] = _number(item["value"])
+    if not values:
+        return None  # an evaluation's progress: its timings only
+    done, total = int(head["done"]), int(head["total"])
+    if head["epoch"] is not None:
+        epoch = int(head["epoch"])
+        return Shaped(epoch, values) if evaluation else Shaped(epoch, values, (done, total))
+    if head["unit"] == "Iter" and not evaluation:
+        return Shaped(done, values)
+    return Shaped(None, values)
 
 
 def _sb3_evaluation(text: str) -> Shaped | None:
