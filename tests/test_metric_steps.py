@@ -350,6 +350,28 @@ def test_mmengine_training_is_a_curve_and_each_evaluation_is_at_its_epoch_or_ite
     assert series["miou"] == [(100, 41.2)]
 
 
+def test_fairseq_updates_are_a_curve_and_each_validation_is_at_its_epoch() -> None:
+    # fairseq-train (SimpleProgressBar's log() and print() through fairseq_cli/train.py's
+    # logging format): 2 epochs of 20 updates, --log-interval 10
+    prefix = "2021-03-10 12:00:00 | INFO | "
+    lines = "".join(
+        "".join(
+            f"{prefix}train_inner | epoch {epoch:03d}:  {done:5d} / 20 "
+            f"loss={4 - epoch - done / 20:g}, ppl=9.5, num_updates={20 * (epoch - 1) + done}, "
+            "lr=0.0005\n"
+            for done in (10, 20)
+        )
+        + f"{prefix}valid | epoch {epoch:03d} | valid on 'valid' subset | loss {3 - epoch:g} | "
+        f"ppl 4.2 | num_updates {20 * epoch} | best_loss {3 - epoch:g}\n"
+        + f"{prefix}fairseq_cli.train | end of epoch {epoch} (average epoch stats below)\n"
+        for epoch in (1, 2)
+    )
+    series = _collected(lines)
+    assert series["loss"] == [(0.5, 2.5), (1.0, 2.0), (1.5, 1.5), (2.0, 1.0)]
+    assert series["valid_loss"] == [(1, 2.0), (2, 1.0)]
+    assert series["valid_best_loss"] == [(1, 2.0), (2, 1.0)]
+
+
 def test_reinforcement_learning_episodes_are_the_step_not_a_metric() -> None:
     # pytorch/examples reinforcement_learning/reinforce.py, --log-interval 10
     lines = "".join(

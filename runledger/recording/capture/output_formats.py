@@ -199,8 +199,9 @@ _HEAD_RE: Final = compile_later(
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"
     r"\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
-    r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
-    # ^ [320/1437 (22%)]: how far into the epoch
+    r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\]"
+    r"|:\s+(?P<sdone>[0-9]+) / (?P<stotal>[0-9]+)(?=\s))?"
+    # ^ [320/1437 (22%)]: how far into the epoch; fairseq's "epoch 001:    100 / 1000 loss=9.5"
     # timm's "Train: 0 [   0/4 ( 25%)]": a phase, its epoch, how far into it
     r"|(?P<bphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s*:\s*"
     r"(?P<pn>[0-9]+)\s*\[\s*(?P<pdone>[0-9]+)\s*/\s*(?P<ptotal>[0-9]+)\s*"
@@ -245,6 +246,9 @@ _MMENGINE_ITEM_RE: Final = compile_later(
 # An evaluation's own timings are not its
 # metrics (mmengine keeps them out of its scalars.json too) and would mix with training's.
 _MMENGINE_EVAL_TIMES: Final = frozenset({"time", "data_time", "memory"})
+# fairseq's validation: "epoch 001 | valid on 'valid' subset | loss 8.123 | ppl 278.77": the
+# subset's name prefixes every value's, as fairseq's own JSON log format names them.
+_SUBSET_RE: Final = compile_later(r"valid on '(?P<subset>[^\W\d][\w.-]*)' subset")
 _CALL_NAME: Final = r"[^\W\d][\w()]*"  # Loss_D, D(x), D(G(z))
 _CALL_PAIR_RE: Final = compile_later(
     rf"(?P<name>{_CALL_NAME})\s*:\s*(?P<num>{_NUM})(?P<more>\s*/\s*(?:{_NUM}))?"
@@ -407,6 +411,10 @@ def _parse_shaped(text: str) -> Shaped | None:
             return evaluation
     if "±" in text or "+/-" in text:
         text = _SPREAD_RE.sub("", text)
+    if text[:8] == "| epoch " and " / " in text:  # old fairseq's "| epoch 001:   100 / 1000 ..."
+        inner = _HEAD_RE.match(text, 2)
+        if inner is not None and inner["sdone"] is not None:
+            text = text[2:]
     starts_a_head = text[:1] in _HEAD_STARTS
     if starts_a_head and " set " in text:
         phase_set = _PHASE_SET_RE.fullmatch(text)
@@ -434,6 +442,8 @@ def _parse_shaped(text: str) -> Shaped | None:
             totals[_step_name(head["bword"] or head["word"] or "step")] = int(of)
         if head["done"] is not None:
             within = (int(head["done"]), int(head["total"]))
+        elif head["sdone"] is not None:
+            within = (int(head["sdone"]), int(head["stotal"]))
         elif head["gdone"] is not None:
             return _dcgan_rest(rest, steps["epoch"], (int(head["gdone"]), int(head["gtotal"])))
         elif head["pdone"] is not None:
@@ -665,6 +675,10 @@ def _read_pieces(
             piece = after["piece"]
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
             if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
+                continue
+            subset = _SUBSET_RE.fullmatch(piece) if piece[:9] == "valid on " else None
+            if subset is not None and not values:
+                phase = _clean_name(subset["subset"])
                 continue
             return None
         step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
