@@ -249,6 +249,18 @@ _MMENGINE_EVAL_TIMES: Final = frozenset({"time", "data_time", "memory"})
 # fairseq's validation: "epoch 001 | valid on 'valid' subset | loss 8.123 | ppl 278.77": the
 # subset's name prefixes every value's, as fairseq's own JSON log format names them.
 _SUBSET_RE: Final = compile_later(r"valid on '(?P<subset>[^\W\d][\w.-]*)' subset")
+# torchtitan's metrics line: "step:  1  loss: 12.23450  grad_norm:  3.1234  memory: 12.34GiB(15.00%)
+# tps: 1,234  tflops: 12.34  mfu: 1.23%" (and "validate step: 10  loss: ..."), items two spaces
+# apart, counts with thousands separators, a unit and its share of the whole after a value.
+_SPACED_ITEMS_HEAD_RE: Final = compile_later(
+    r"(?:(?P<phase>validate|validation|val|eval|evaluation|test)\s+)?step:\s*(?P<n>[0-9]+)\s{2,}",
+    re.IGNORECASE,
+)
+_SPACED_ITEM_RE: Final = compile_later(
+    r"\s*(?P<name>[^\W\d][\w./-]*):\s*(?:N/A|(?P<value>[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?"
+    rf"|{_NUM})(?:(?P<percent>%)|(?P<unit>GiB|MiB|GB|MB|{_TIME_UNIT})(?:\([0-9.]+%\))?)?)(?=\s{{2,}}|$)"
+)
+_SPACED_ITEM_PHASES: Final = {"validate": "val", **PHASES}
 _CALL_NAME: Final = r"[^\W\d][\w()]*"  # Loss_D, D(x), D(G(z))
 _CALL_PAIR_RE: Final = compile_later(
     rf"(?P<name>{_CALL_NAME})\s*:\s*(?P<num>{_NUM})(?P<more>\s*/\s*(?:{_NUM}))?"
@@ -334,6 +346,7 @@ _PREFIX_RE: Final = compile_later(
     r"\s*(?:\||-|:)?\s*"
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
+    r"|\[[\w.-]+\]\s+(?=\d{4}-\d\d-\d\d[ T])"  # a program's name, then the time: "[titan] 2025-"
     # a worker's pid, then a tab, before a step head (pytorch/examples mnist_hogwild's
     # "{pid}\tTrain Epoch: 1 [0/60000 (0%)]\tLoss: 2.3")
     r"|\d+\t(?=(?i:(?:train|training|val|valid|test|eval)\s+)?(?i:epoch|step|iter)\b)"
@@ -405,6 +418,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         logged = _mmengine_line(text)
         if logged is not None:
             return logged
+    if "step:" in text[:20] and "  " in text:
+        items = _spaced_items_line(text)
+        if items is not None:
+            return items
     if text[:2] == "Ep" or text[:5] == "Eval ":
         evaluation = _sb3_evaluation(text)
         if evaluation is not None:
@@ -548,6 +565,33 @@ def _mmengine_line(text: str) -> Shaped | None:
     if head["unit"] == "Iter" and not evaluation:
         return Shaped(done, values)
     return Shaped(None, values)
+
+
+def _spaced_items_line(text: str) -> Shaped | None:
+    """``step: 10  loss: 8.2  memory: 0.5GiB(1.2%)  tps: 1,234  mfu: N/A`` (torchtitan): every
+    item ``name: value`` two spaces from the next; a unit joins the name (``memory_gib``), a
+    value not measured (``N/A``) is left out."""
+    head = _SPACED_ITEMS_HEAD_RE.match(text)
+    if head is None:
+        return None
+    phase = _SPACED_ITEM_PHASES.get((head["phase"] or "").lower(), "")
+    values: Fields = {}
+    rest = text.rstrip()
+    position = head.end()
+    while position < len(rest):
+        pair = _SPACED_ITEM_RE.match(rest, position)
+        if pair is None:
+            return None
+        position = pair.end()
+        if pair["value"] is None:
+            continue
+        name = _clean_name(pair["name"])
+        if pair["unit"]:
+            name = f"{name}_{pair['unit'].lower()}"
+        values[_prefixed(name, phase)] = _number(pair["value"].replace(",", ""))
+    if not any(has_metric_word(name) for name in values):
+        return None
+    return Shaped(int(head["n"]), values)
 
 
 def _sb3_evaluation(text: str) -> Shaped | None:
@@ -1032,6 +1076,8 @@ _TQDM_RE: Final = compile_later(
     r"(?:,\s*(?P<ipostfix>[^\[]*?))?\s*\[[0-9:]+<[0-9:?]+\]"
 )
 _TQDM_HINTS: Final = ("%|", "it/s", "s/it")
+# torchtune's recipes: set_description(f"{curr_epoch + 1}|{self.global_step}|Loss: {loss}")
+_PIPED_STEPS_RE: Final = compile_later(r"[0-9]+\|(?P<step>[0-9]+)\|(?P<rest>[^|]+)")
 _POSTFIX_ITEM_RE: Final = compile_later(rf"({_WORD})=({_NUM})")
 _POSTFIX_KWARGS_RE: Final = compile_later(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*")
 _SI: Final = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
@@ -1089,8 +1135,13 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     phase = ""
     if desc:
         phase = _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
-        shaped = parse_shaped_line(desc)
-        if shaped is not None:
+        piped = _PIPED_STEPS_RE.fullmatch(desc) if desc[:1].isdigit() else None
+        shaped = parse_shaped_line(desc if piped is None else piped["rest"])
+        if piped is not None:
+            if shaped is None or shaped.step is not None:
+                return None
+            step, values = int(piped["step"]), dict(shaped.values)
+        elif shaped is not None:
             step, values = shaped.step, dict(shaped.values)
         else:
             step = header_step(desc)
