@@ -372,6 +372,25 @@ def test_fairseq_updates_are_a_curve_and_each_validation_is_at_its_epoch() -> No
     assert series["valid_best_loss"] == [(1, 2.0), (2, 1.0)]
 
 
+def test_super_resolution_iterations_are_a_curve_and_the_epoch_lines_are_at_the_epoch() -> None:
+    # pytorch/examples super_resolution/main.py: train() counts iterations from 1, then the
+    # epoch's average; test() prints the PSNR
+    lines = "".join(
+        "".join(
+            f"===> Epoch[{epoch}]({iteration}/2): Loss: {0.5 / epoch / iteration:.4f}\n"
+            for iteration in (1, 2)
+        )
+        + f"===> Epoch {epoch} Complete: Avg. Loss: {0.4 / epoch:.4f}\n"
+        + f"===> Avg. PSNR: {10 + epoch:.4f} dB\n"
+        + f"Checkpoint saved to model_epoch_{epoch}.pth\n"
+        for epoch in (1, 2)
+    )
+    series = _collected(lines)
+    assert series["loss"] == [(0.5, 0.5), (1.0, 0.25), (1.5, 0.25), (2.0, 0.125)]
+    assert series["avg_loss"] == [(1, 0.4), (2, 0.2)]
+    assert series["avg_psnr"] == [(1, 11.0), (2, 12.0)]
+
+
 def test_reinforcement_learning_episodes_are_the_step_not_a_metric() -> None:
     # pytorch/examples reinforcement_learning/reinforce.py, --log-interval 10
     lines = "".join(

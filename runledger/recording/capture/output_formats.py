@@ -105,7 +105,7 @@ _NUM: Final = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|in
 _TIME_UNIT: Final = r"ms|us|µs|s|sec|secs|min|h"
 _VALUE: Final = (
     rf"(?:(?P<done>[0-9]+)\s*/\s*[0-9]+\s*\(\s*(?P<pct>{_NUM})\s*%\s*\)"  # 320/360 (89%)
-    rf"|(?P<num>{_NUM})(?:\s*(?P<percent>%)|(?P<unit>{_TIME_UNIT})(?![\w/]))?)"
+    rf"|(?P<num>{_NUM})(?:\s*(?P<percent>%)|(?P<unit>{_TIME_UNIT})(?![\w/])|\s*dB\b)?)"
 )
 # A word of a name: starts with a letter, may hold digits, _ . / - and a possessive 's.
 _WORD: Final = r"[^\W\d][\w./'@-]*"
@@ -199,15 +199,20 @@ _HEAD_RE: Final = compile_later(
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"
     r"\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
-    r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\]"
+    r"(?:\s*:?\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\]"
+    r"|\((?P<rdone>[0-9]+)/(?P<rtotal>[0-9]+)\)"
     r"|:\s+(?P<sdone>[0-9]+) / (?P<stotal>[0-9]+)(?=\s))?"
-    # ^ [320/1437 (22%)]: how far into the epoch; fairseq's "epoch 001:    100 / 1000 loss=9.5"
+    # ^ [320/1437 (22%)]: how far into the epoch; pytorch/examples fast_neural_style's
+    # "Epoch 1:\t[4000/83000]" and super_resolution's "Epoch[1](1/10):"; fairseq's
+    # "epoch 001:    100 / 1000 loss=9.5"
+    r"(?:\s*\(\s*[0-9.]+\s*(?:s|ms|sec)\s*\))?"  # pytorch/examples gcn's "Epoch: 0001 (0.1234s)"
+    r"(?:\s*\b(?:complete|completed|finished|done)(?=\s*:))?"  # "Epoch 1 Complete: Avg. Loss: 0.1"
     # timm's "Train: 0 [   0/4 ( 25%)]": a phase, its epoch, how far into it
     r"|(?P<bphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s*:\s*"
     r"(?P<pn>[0-9]+)\s*\[\s*(?P<pdone>[0-9]+)\s*/\s*(?P<ptotal>[0-9]+)\s*"
     r"(?:\(\s*(?P<ppct>[0-9.]+)\s*%\s*\)\s*)?\]"
     r"|(?P<section>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:(?:\s+(?:set|results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d])"
+    r"(?:(?:\s+set)?(?:\s+(?:results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d])"
     r"|\s+set(?=\s+[^\W\d][\w ]*:)"  # "Test set loss: 539.89" (pytorch/examples vae)
     # "Training Results - Epoch: 1 Avg accuracy: 0.11" (PyTorch Ignite's examples)
     r"|\s+(?:results?|metrics?|scores?|stats)\s+-(?=\s+(?:epoch|step|iter|iteration)\b)))"
@@ -324,7 +329,7 @@ _BAR_STARTS: Final = frozenset(" 0123456789")
 _BORDERS: Final = ("|", "\u2502")
 _GUIDES_RE: Final = compile_later(r"[|\u2502](?:\s+[|\u2502])*")  # "│   │   " of a tree
 
-_PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF=-")
+_PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTFMS=-")
 _STEP_STARTS: Final = frozenset("eEsSiI")
 _SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
 _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
@@ -346,6 +351,8 @@ _PREFIX_RE: Final = compile_later(
     r"\s*(?:\||-|:)?\s*"
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
+    # time.ctime(): "Mon Dec  7 13:00:00 2026" (pytorch/examples fast_neural_style)
+    r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\s+"
     r"|\[[\w.-]+\]\s+(?=\d{4}-\d\d-\d\d[ T])"  # a program's name, then the time: "[titan] 2025-"
     # a worker's pid, then a tab, before a step head (pytorch/examples mnist_hogwild's
     # "{pid}\tTrain Epoch: 1 [0/60000 (0%)]\tLoss: 2.3")
@@ -461,6 +468,8 @@ def _parse_shaped(text: str) -> Shaped | None:
             within = (int(head["done"]), int(head["total"]))
         elif head["sdone"] is not None:
             within = (int(head["sdone"]), int(head["stotal"]))
+        elif head["rdone"] is not None:
+            within = (int(head["rdone"]), int(head["rtotal"]))
         elif head["gdone"] is not None:
             return _dcgan_rest(rest, steps["epoch"], (int(head["gdone"]), int(head["gtotal"])))
         elif head["pdone"] is not None:
