@@ -460,21 +460,52 @@ class Run:
         return data
 
 
+def reruns(
+    commit: str, command: Sequence[str], original_commit: str, original_command: Sequence[str]
+) -> bool:
+    """Whether a run at ``commit`` running ``command`` ran the same thing as the original.
+
+    What a reproduction or a search's child claims about another run is shown on that run
+    only when this holds: anyone with push access can write ``reproduces = <your run>``. The
+    program may be another path to the same interpreter or script (``reproduce --venv``).
+    """
+    if commit != original_commit or len(command) != len(original_command) or not command:
+        return False
+    if list(command[1:]) != list(original_command[1:]):
+        return False
+    program, original = (_basename(arg) for arg in (command[0], original_command[0]))
+    return program == original or (_is_interpreter(program) and _is_interpreter(original))
+
+
+def _basename(program: str) -> str:
+    return program.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".exe")
+
+
+def _is_interpreter(name: str) -> bool:
+    return name.rstrip("0123456789.") in ("python", "pypy")
+
+
 def link_reproductions(runs: Sequence[Run], originals: Sequence[Run] | None = None) -> list[Run]:
-    """``originals`` (default: ``runs``) with ``reproduced_by`` filled in from ``runs``.
+    """``originals`` (default: ``runs``) with ``reproduced_by`` filled in from ``runs``: those
+    that re-ran the same commit and command (``reruns``).
 
     One pass over run.toml facts already read: ``ls`` and ``show`` pay no git call for it.
     """
-    found: dict[str, list[ReproducedBy]] = {}
+    found: dict[str, list[Run]] = {}
     for run in runs:
         if run.reproduces:
-            verdict = run.reproduction.verdict if run.reproduction else None
-            found.setdefault(run.reproduces, []).append(
-                ReproducedBy(run.id, run.started_at, verdict)
-            )
+            found.setdefault(run.reproduces, []).append(run)
     linked = []
     for run in runs if originals is None else originals:
-        mine = found.get(run.id)
+        mine = [
+            ReproducedBy(
+                item.id,
+                item.started_at,
+                item.reproduction.verdict if item.reproduction else None,
+            )
+            for item in found.get(run.id, ())
+            if reruns(item.git.commit, item.command, run.git.commit, run.command)
+        ]
         if mine:
             mine.sort(key=lambda item: (item.started_at, item.id))
             run = replace(run, reproduced_by=tuple(mine))
