@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from runledger.store import git as rgit
+from runledger.store.index import index_path
 from tests.crafted import craft
 from tests.team import Clone, clone, make_remote
 
@@ -76,3 +78,41 @@ def test_a_real_reproduction_by_a_teammate_is_still_shown(team: tuple[Clone, Clo
     assert "1✓" in row_of(alice.ok("ls"), mine)
     by = alice.cli("show", mine, "--json").json()["reproduced_by"]
     assert [item["id"] for item in by] == [theirs]
+
+
+def test_a_child_at_another_commit_is_not_counted_as_yours(team: tuple[Clone, Clone]) -> None:
+    """A pulled run that said 'parent = <alice's run>' made ls show '+1 child' on her run, was
+    hidden from ls itself, and was listed by 'ls --children' and 'compare <her run>' as one of
+    her trials, though it ran another commit (a child runs its parent's commit)."""
+    mallory, alice = team
+    mine = alices_run(mallory, alice)
+    mallory.write("other.py", "print(1)\n")
+    mallory.commit_all("other")
+    theirs = craft(
+        mallory.path, parent=mine, sweep=mine, metrics={"acc": {"last": 0.99}}, name="forged"
+    )
+    share(mallory, alice)
+
+    for index in ("on", "off"):
+        if index == "off":  # the index cannot be opened: the refs are read
+            path = index_path(rgit.discover(alice.path))
+            for made in path.parent.glob("index.sqlite*"):
+                made.unlink()
+            path.mkdir()
+        listing = alice.ok("ls")
+        assert "child" not in row_of(listing, mine), index
+        assert theirs[:10] in listing, index
+        children = alice.cli("ls", "--children", mine, "--json")
+        assert theirs not in children.stdout, index
+        assert theirs not in alice.cli("compare", "--sweep", mine, "--format", "csv").stdout
+
+
+def test_a_child_at_its_parents_commit_is_still_counted(team: tuple[Clone, Clone]) -> None:
+    mallory, alice = team
+    mine = alices_run(mallory, alice)
+    theirs = craft(mallory.path, parent=mine, sweep=mine, metrics={"acc": {"last": 0.5}})
+    share(mallory, alice)
+
+    assert "+1 child" in row_of(alice.ok("ls"), mine)
+    children = alice.cli("ls", "--children", mine, "--json").json()
+    assert [run["id"] for run in children] == [theirs]

@@ -477,6 +477,13 @@ def reruns(
     return program == original or (_is_interpreter(program) and _is_interpreter(original))
 
 
+def is_child_of(commit: str, parent: Run) -> bool:
+    """Whether a run at ``commit`` that names ``parent`` as its parent can be one of its trials
+    or jobs: they run the parent's commit (a search's trials each with their own command).
+    Anyone with push access can write ``parent = <your run>`` into a record."""
+    return commit == parent.git.commit
+
+
 def _basename(program: str) -> str:
     return program.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".exe")
 
