@@ -391,3 +391,62 @@ def test_one_unreadable_environment_does_not_stop_the_report(
     assert result.exit_code == 0, result.stderr
     text = page.read_text()
     assert f'id="run-{good}"' in text and f'id="run-{odd}"' in text
+
+
+# --- sizes: what is read of a record is bounded ------------------------------------------------
+
+
+def long_series(mallory: Clone, points: int) -> str:
+    steps = ", ".join(str(step) for step in range(points))
+    text = f"schema = 1\n[series.loss]\nstep = [{steps}]\nvalue = [{steps}]\n"
+    return craft(
+        mallory.path,
+        metrics={"loss": {"last": points - 1.0, "min": 0.0, "max": points - 1.0}},
+        files={"metrics.toml": text.encode()},
+    )
+
+
+def test_a_series_longer_than_runledger_writes_is_thinned_with_a_note(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pulled series of 3 million points was read whole by show, plot, compare and report
+    (70 s and 450 MB for show). Series are cut to what runledger writes (200,000 points;
+    100 here), evenly, the first and last points kept, with a note."""
+    from runledger.model import record
+
+    mallory, alice = team
+    run_id = long_series(mallory, 1000)
+    share(mallory, alice)
+    monkeypatch.setattr(record, "SERIES_POINTS_READ", 100)
+
+    shown = alice.cli("show", run_id, "--json")
+    plotted = alice.cli("plot", "loss", run_id)
+
+    assert shown.exit_code == 0 and plotted.exit_code == 0, shown.stderr + plotted.stderr
+    series = shown.json()["series"]["loss"]
+    assert len(series) == 100
+    assert series[0] == [0, 0] and series[-1] == [999, 999]
+    note = f"run {run_id[:10]}: metrics.toml has series of up to 1000 points: each thinned to 100"
+    assert note in shown.stderr and note in plotted.stderr
+
+
+def test_a_metrics_file_larger_than_the_read_limit_is_left_out_with_a_note(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pulled metrics.toml of 91 MiB was parsed whole (a minute); over the 64 MiB limit
+    (1 KiB here) it is not read: its series are left out, the rest of the run is shown."""
+    from runledger.model import record
+
+    mallory, alice = team
+    run_id = long_series(mallory, 1000)
+    share(mallory, alice)
+    monkeypatch.setitem(record.READ_LIMIT_BYTES, "metrics.toml", 1024)
+
+    shown = alice.cli("show", run_id, "--json")
+    compared = alice.cli("compare", run_id, "--format", "csv")
+
+    assert shown.exit_code == 0 and compared.exit_code == 0, shown.stderr + compared.stderr
+    assert shown.json()["series"] == {}
+    assert shown.json()["metrics"] == {"loss": 999.0}
+    assert f"run {run_id[:10]}: metrics.toml is 0.0 MiB, more than the " in shown.stderr
+    assert "MiB read of a record: its series are left out" in shown.stderr

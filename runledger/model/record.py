@@ -35,6 +35,19 @@ FILES_FILE = "files.toml"
 LOG_FILE = "output.log"
 DETAIL_FILES = (METRICS_FILE, ENVIRONMENT_FILE, FILES_FILE, LOG_FILE)
 
+# What a reader takes of a record, which anyone with push access may have written: parsing
+# 100 MB of TOML takes a minute. runledger itself writes at most 200,000 points a series,
+# 1,000 series and a 4 MiB output.log; a larger file or series is left out or thinned, with
+# a note (store/ledger.py).
+READ_LIMIT_BYTES = {
+    METRICS_FILE: 64 << 20,
+    ENVIRONMENT_FILE: 16 << 20,
+    FILES_FILE: 64 << 20,
+    LOG_FILE: 16 << 20,
+}
+SERIES_POINTS_READ = 200_000
+SERIES_READ = 1_000
+
 
 @dataclass(frozen=True)
 class MetricSummary:
@@ -221,6 +234,8 @@ class Run:
     inputs: list[dict[str, Any]] | None = None
     artifacts: list[dict[str, Any]] | None = None
     log: bytes | None = None
+    # what reading the detail files cut (MetricsFile.cut), as notes to show; never written
+    read_cut: tuple[str, ...] = ()
     # facts that live outside the run's own commit (team tags, notes), merged in when read
     team_tags: tuple[str, ...] = ()
     # the runs whose ``reproduces`` names this one (link_reproductions), oldest first
@@ -394,6 +409,7 @@ class Run:
             inputs=inputs,
             artifacts=artifacts,
             log=files.get(LOG_FILE) or b"",
+            read_cut=metrics.cut,
         )
 
     # --- JSON ---------------------------------------------------------------------------
@@ -550,6 +566,8 @@ class MetricsFile:
     times: dict[str, list[float]] = field(default_factory=dict)
     system_series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    # what was cut on reading (SERIES_READ, SERIES_POINTS_READ), as notes to show
+    cut: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, content: bytes) -> MetricsFile:
@@ -558,18 +576,51 @@ class MetricsFile:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> MetricsFile:
-        """From metrics.toml's parsed tables."""
-        tables = data.get("series", {})
+        """From metrics.toml's parsed tables, cut to what runledger writes (SERIES_READ
+        series of SERIES_POINTS_READ points each, evenly thinned)."""
+        cut: list[str] = []
+        tables = _at_most_series(data.get("series", {}), "series", cut)
+        system = _at_most_series(data.get("system_series", {}), "system series", cut)
         return cls(
             series=_series_from_tables(tables),
             times=_times_from_tables(tables),
-            system_series=_series_from_tables(data.get("system_series", {})),
+            system_series=_series_from_tables(system),
             sources={
                 name: points["source"]
                 for name, points in tables.items()
                 if isinstance(points, Mapping) and isinstance(points.get("source"), str)
             },
+            cut=tuple(cut),
         )
+
+
+def _at_most_series(tables: Mapping[str, Any], what: str, cut: list[str]) -> dict[str, Any]:
+    """``tables`` cut to SERIES_READ series of at most SERIES_POINTS_READ points, each
+    thinned evenly (its first and last points kept); what was cut is added to ``cut``."""
+    kept = dict(list(tables.items())[:SERIES_READ])
+    if len(tables) > len(kept):
+        cut.append(f"{len(tables)} {what}: the first {SERIES_READ} read")
+    longest = 0
+    for name, points in kept.items():
+        if not isinstance(points, Mapping):
+            continue
+        length = max((len(v) for v in points.values() if isinstance(v, list)), default=0)
+        if length > SERIES_POINTS_READ:
+            longest = max(longest, length)
+            kept[name] = {
+                key: _thinned(value) if isinstance(value, list) else value
+                for key, value in points.items()
+            }
+    if longest:
+        cut.append(f"{what} of up to {longest} points: each thinned to {SERIES_POINTS_READ}")
+    return kept
+
+
+def _thinned(values: list[Any]) -> list[Any]:
+    if len(values) <= SERIES_POINTS_READ:
+        return values
+    last, kept = len(values) - 1, SERIES_POINTS_READ - 1
+    return [values[index * last // kept] for index in range(SERIES_POINTS_READ)]
 
 
 def _detail(
