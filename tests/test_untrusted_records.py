@@ -450,3 +450,22 @@ def test_a_metrics_file_larger_than_the_read_limit_is_left_out_with_a_note(
     assert shown.json()["metrics"] == {"loss": 999.0}
     assert f"run {run_id[:10]}: metrics.toml is 0.0 MiB, more than the " in shown.stderr
     assert "MiB read of a record: its series are left out" in shown.stderr
+
+
+@pytest.mark.parametrize("runs", [2, 5], ids=["too-few", "all-the-same"])
+def test_importance_names_a_pulled_metric_escaped(team: tuple[Clone, Clone], runs: int) -> None:
+    """'too few runs to tell: 2 runs have a value of <metric>' and 'every run has the same
+    <metric>' wrote the metric's name raw, as the records (and the argument copied from
+    them) spelt it."""
+    mallory, alice = team
+    metric = "loss" + OSC52
+    for index in range(runs):
+        craft(mallory.path, params={"lr": index}, metrics={metric: {"last": 0.5}})
+    share(mallory, alice)
+
+    result = alice.run("importance", metric)
+
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    assert_clean(stderr)
+    assert "loss\\x1b]52;c;ZXZpbA==\\x07" in stderr
