@@ -469,3 +469,32 @@ def test_importance_names_a_pulled_metric_escaped(team: tuple[Clone, Clone], run
     stderr = result.stderr.decode()
     assert_clean(stderr)
     assert "loss\\x1b]52;c;ZXZpbA==\\x07" in stderr
+
+
+def test_reproduce_copies_no_output_from_outside_the_work_tree(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """A pulled record's output path '../../../../notes.txt' was shown as 'ok (copied out of
+    the work tree after the run)' and copied from beside the re-run's work tree (alice's own
+    notes.txt) to the same place under --outputs: files moved between her folders, and with
+    the default place a SameFileError ended reproduce with an internal error."""
+    mallory, alice = team
+    craft(
+        mallory.path,
+        "6gnm00000000abcd",
+        command=["git", "--version"],
+        output_paths=["../../../../notes.txt", "model.pt"],
+    )
+    share(mallory, alice)
+    (alice.path / "notes.txt").write_text("alice's\n")
+    kept = tmp_path / "a" / "b" / "c" / "d" / "kept"
+    escaped = kept.parents[3] / "notes.txt"
+
+    shown = alice.cli("reproduce", "6gnm00000000abcd", "--yes", "--outputs", str(kept))
+    default = alice.cli("reproduce", "6gnm00000000abcd", "--yes")
+
+    assert shown.exit_code not in (3,), shown.stderr  # 3: an internal error
+    assert default.exit_code not in (3,), default.stderr
+    assert "../../../../notes.txt leaves the work tree: not copied" in shown.stdout + shown.stderr
+    assert not escaped.exists()
+    assert (alice.path / "notes.txt").read_text() == "alice's\n"
