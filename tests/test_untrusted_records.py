@@ -498,3 +498,26 @@ def test_reproduce_copies_no_output_from_outside_the_work_tree(
     assert "../../../../notes.txt leaves the work tree: not copied" in shown.stdout + shown.stderr
     assert not escaped.exists()
     assert (alice.path / "notes.txt").read_text() == "alice's\n"
+
+
+def test_the_report_reads_no_environment_over_the_limit(
+    team: tuple[Clone, Clone], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """report read each run's environment.toml whole, whatever its size (show had a limit)."""
+    from runledger.model import record
+
+    mallory, alice = team
+    for value in (0.5, 0.6):
+        craft(
+            mallory.path,
+            metrics={"acc": {"last": value}},
+            environment={"python": {"version": "3.11.7"}, "packages": {"numpy": "1.26.0"}},
+        )
+    share(mallory, alice)
+    monkeypatch.setitem(record.READ_LIMIT_BYTES, "environment.toml", 16)
+
+    result = alice.cli("report", "-o", str(tmp_path / "r.html"))
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("environment.toml is 0.0 MiB, more than the") == 2
+    assert "its environment is left out" in result.stderr

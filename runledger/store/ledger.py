@@ -312,12 +312,17 @@ class Ledger:
         return {run_id: list(names) for run_id, names in self._team_tags.items()}
 
     def read_each(self, refs: Sequence[RunRef], name: str) -> Iterator[tuple[RunRef, bytes | None]]:
-        """One file of every run (e.g. files.toml), read through one cat-file process."""
+        """One file of every run (e.g. files.toml), read through one cat-file process; None
+        (noted) for one over READ_LIMIT_BYTES."""
         if not refs:
             return
         with git.CatFile(self.repo) as cat:
             specs = [f"{ref.oid}:{name}" for ref in refs]
-            for ref, (_, content) in zip(refs, cat.read_many(specs), strict=True):
+            limit = READ_LIMIT_BYTES.get(name)
+            for ref, (_, content) in zip(refs, cat.read_many_within(specs, limit), strict=True):
+                if isinstance(content, git.ObjectTooLarge):
+                    self._note_too_large(ref, name, content.size)
+                    content = None
                 yield ref, content
 
     def read_series(self, run_ids: Sequence[str]) -> dict[str, MetricsFile]:
@@ -329,24 +334,16 @@ class Ledger:
         wanted = set(run_ids)
         refs = [ref for ref in self.run_refs() if ref.id in wanted]
         found: dict[str, MetricsFile] = {}
-        if not refs:
-            return found
-        limit = READ_LIMIT_BYTES[METRICS_FILE]
-        with git.CatFile(self.repo) as cat:
-            specs = [f"{ref.oid}:{METRICS_FILE}" for ref in refs]
-            for ref, (_, content) in zip(refs, cat.read_many_within(specs, limit), strict=True):
-                if isinstance(content, git.ObjectTooLarge):
-                    self._note_too_large(ref, METRICS_FILE, content.size)
-                    content = None
-                try:
-                    found[ref.id] = MetricsFile.parse(content) if content else MetricsFile()
-                except (ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:
-                    self.warn_corrupt(
-                        ref.ref, CorruptRecordError(f"{METRICS_FILE} cannot be read ({exc})")
-                    )
-                    continue
-                for cut in found[ref.id].cut:
-                    self.note_cut(ref, f"{METRICS_FILE} has {cut}")
+        for ref, content in self.read_each(refs, METRICS_FILE):
+            try:
+                found[ref.id] = MetricsFile.parse(content) if content else MetricsFile()
+            except (ValueError, UnicodeDecodeError, AttributeError, TypeError) as exc:
+                self.warn_corrupt(
+                    ref.ref, CorruptRecordError(f"{METRICS_FILE} cannot be read ({exc})")
+                )
+                continue
+            for cut in found[ref.id].cut:
+                self.note_cut(ref, f"{METRICS_FILE} has {cut}")
         return found
 
     def _read_detail(self, cat: git.CatFile, ref: RunRef, name: str) -> bytes | None:
