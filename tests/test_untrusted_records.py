@@ -521,3 +521,33 @@ def test_the_report_reads_no_environment_over_the_limit(
     assert result.exit_code == 0, result.stderr
     assert result.stderr.count("environment.toml is 0.0 MiB, more than the") == 2
     assert "its environment is left out" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "args"),
+    [
+        ("files.toml", b'schema = 1\nartifacts = "x"\n', ["show", "{run}", "--json"]),
+        ("files.toml", b"schema = 1\ninputs = [1, 2]\n", ["diff", "{good}", "{run}"]),
+        ("files.toml", b'schema = 1\nartifacts = [{size = 1, sha256 = "ab"}]\n', ["show", "{run}"]),
+        ("environment.toml", b'schema = 1\npackages = [1]\nused = "x"\n', ["reproduce", "{run}"]),
+    ],
+    ids=["artifacts-a-string", "inputs-numbers", "pointer-without-path", "packages-a-list"],
+)
+def test_a_detail_file_of_the_wrong_shape_is_one_line(
+    team: tuple[Clone, Clone], name: str, content: bytes, args: list[str]
+) -> None:
+    """files.toml whose artifacts were a string or inputs numbers, and environment.toml whose
+    packages were a list, ended show --json, diff and reproduce with an internal error
+    ('int' object is not a mapping, 'list' object has no attribute 'items')."""
+    mallory, alice = team
+    good = alice.record()
+    alice.ok("push")
+    mallory.ok("pull")
+    run_id = craft(mallory.path, files={name: content})
+    share(mallory, alice)
+
+    result = alice.cli(*(arg.format(run=run_id, good=good) for arg in args))
+
+    assert result.exit_code == 1, result.stderr
+    assert f"{name}: " in result.stderr and " must be " in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -45,6 +45,8 @@ READ_LIMIT_BYTES = {
     FILES_FILE: 64 << 20,
     LOG_FILE: 16 << 20,
 }
+# environment.toml's tables, which readers take for tables (a pulled record's may not be)
+ENVIRONMENT_TABLES = ("python", "packages", "package_sources", "variables", "used", "virtualenv")
 SERIES_POINTS_READ = 200_000
 SERIES_READ = 1_000
 
@@ -393,7 +395,7 @@ class Run:
                 _detail(files, METRICS_FILE, ("series", "system_series"))
             )
         if files.get(ENVIRONMENT_FILE):
-            environment = _detail(files, ENVIRONMENT_FILE, ())
+            environment = _detail(files, ENVIRONMENT_FILE, ENVIRONMENT_TABLES)
             environment.pop("schema", None)
         if files.get(FILES_FILE):
             data = _detail(files, FILES_FILE, ())
