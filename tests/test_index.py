@@ -463,7 +463,7 @@ def test_show_resolves_prefixes_through_the_index(repo: Repo, tmp_path: Path) ->
 def test_team_tags_and_reproductions_are_in_the_listed_json(repo: Repo) -> None:
     ids = add_runs(repo, range(3), tags=("sweep",))
     head = repo.git("rev-parse", "HEAD").strip()
-    again = make_run(head, 9, reproduces=ids[0])
+    again = make_run(head, 9, reproduces=ids[0], command=("python", "train.py", "--seed=0"))
     ledger(repo).write(again, IDENT, 1)
     tagged = repo.cli("tag", ids[1], "production")
     assert tagged.exit_code == 0, tagged.stderr

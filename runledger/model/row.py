@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple, TypeVar
 
-from runledger.model.record import ReproducedBy, Run, json_safe
+from runledger.model.record import ReproducedBy, Run, json_safe, reruns
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
@@ -147,15 +147,19 @@ AnyRow = TypeVar("AnyRow", bound=Tabular)
 def link_reproductions(rows: Sequence[RunRow], reproducers: Iterable[RunRow]) -> list[RunRow]:
     """``rows`` with ``reproduced_by`` filled in from ``reproducers`` (as record.py's
     link_reproductions does for runs)."""
-    found: dict[str, list[ReproducedBy]] = {}
+    found: dict[str, list[RunRow]] = {}
     for row in sorted(reproducers, key=lambda row: (row.started_at, row.id)):
         if row.reproduces:
-            found.setdefault(row.reproduces, []).append(
-                ReproducedBy(row.id, row.started_at, row.verdict)
-            )
-    return [
-        replace(row, reproduced_by=tuple(found[row.id])) if row.id in found else row for row in rows
-    ]
+            found.setdefault(row.reproduces, []).append(row)
+    linked = []
+    for row in rows:
+        mine = tuple(
+            ReproducedBy(item.id, item.started_at, item.verdict)
+            for item in found.get(row.id, ())
+            if reruns(item.commit, item.command, row.commit, row.command)
+        )
+        linked.append(replace(row, reproduced_by=mine) if mine else row)
+    return linked
 
 
 def _optional_text(value: object) -> str | None:

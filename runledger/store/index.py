@@ -171,12 +171,16 @@ _TEMP_TABLES = (
     "CREATE TEMP TABLE IF NOT EXISTS team_tags (id TEXT, tag TEXT)",
     "CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)",
 )
-# A run that is not a child of a run held here (a child whose parent is missing, as a
-# worker's trials pulled before their parent, is listed on its own).
-_TOP_LEVEL = (
-    "(parent IS NULL OR parent NOT IN "
-    "(SELECT id FROM runs AS parents WHERE parents.effective = 1 AND parents.error IS NULL))"
+# A run that is a child of a run held here: one that names it as its parent and ran its
+# commit (model/record.py is_child_of; a pulled record may name any run).
+_CHILD_HERE = (
+    "EXISTS (SELECT 1 FROM runs AS parents WHERE parents.id = runs.parent "
+    "AND parents.effective = 1 AND parents.error IS NULL "
+    "AND parents.git_commit = runs.git_commit)"
 )
+# A run that is not (a child whose parent is missing, as a worker's trials pulled before
+# their parent, is listed on its own).
+_TOP_LEVEL = f"NOT {_CHILD_HERE}"
 # One JSON text per row for what a RunRow needs beyond scalars: one json.loads, not four.
 _ROW_JSON = "'[' || command || ',' || tags || ',' || params || ',' || metrics || ']'"
 _ROW_LACKS = "(command IS NULL OR tags IS NULL OR params IS NULL OR metrics IS NULL)"
@@ -1050,7 +1054,7 @@ class RunIndex:
         self._want(parents)
         query = (
             "SELECT parent, count(*) FROM runs WHERE effective = 1 AND error IS NULL "
-            "AND parent IN (SELECT id FROM temp.wanted) GROUP BY parent"
+            f"AND parent IN (SELECT id FROM temp.wanted) AND {_CHILD_HERE} GROUP BY parent"
         )
         return {parent: int(count) for parent, count in self.db.execute(query)}
 
