@@ -54,6 +54,7 @@ from typing import Any, Final
 
 from runledger.errors import UserError
 from runledger.model.flat import flatten as flatten  # one flatten for records and capture
+from runledger.recording.capture.freshness import written_since
 
 CONFIG_SUFFIXES: Final = frozenset({".yaml", ".yml", ".toml", ".json"})
 PYTHON_CONFIG_SUFFIX: Final = ".py"
@@ -107,8 +108,6 @@ INPROCESS_SOURCES: Final = frozenset(
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
 # A YAML file of a few KB can alias itself into billions of values; stop long before that.
 MAX_CONFIG_VALUES: Final = 100_000
-# Filesystems with coarse timestamps may date a file written just after the start a bit early.
-MTIME_SLACK_S: Final = 2.0
 HYDRA_CONFIG: Final = Path(".hydra") / "config.yaml"
 HYDRA_DEFAULT_GLOBS: Final = (
     "outputs/*/*/.hydra/config.yaml",
@@ -768,7 +767,7 @@ def hydra_jobs(
     fresh = sorted(
         (mtime, path)
         for path in candidates
-        if (mtime := _mtime(path)) is not None and mtime >= started_after - MTIME_SLACK_S
+        if (mtime := _mtime(path)) is not None and written_since(mtime, started_after)
     )
     jobs = []
     for _, path in fresh:
@@ -874,9 +873,9 @@ def _hydra_configs_named_in(text: str, cwd: Path) -> Iterator[Path]:
             continue
 
 
-def _mtime(path: Path) -> float | None:
+def _mtime(path: Path) -> int | None:
     try:
-        return path.stat().st_mtime
+        return path.stat().st_mtime_ns
     except OSError:
         return None
 
