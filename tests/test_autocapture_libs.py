@@ -793,6 +793,39 @@ def test_torch_optimizers_that_differ_give_no_optimizer_params_and_alike_ones_on
     assert differ["params"] == {"batch_size": 2}
 
 
+@needs("torch")
+def test_torch_param_groups_give_the_settings_they_share_and_the_decayed_weight_decay(
+    repo: Repo,
+) -> None:
+    # nanoGPT's configure_optimizers and the HF Trainer's decay/no-decay split: weight_decay
+    # set in the groups alone; a head with its own lr overrides the constructor's.
+    groups = """\
+        import torch
+
+        model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4))
+        decay = [p for p in model.parameters() if p.dim() >= 2]
+        no_decay = [p for p in model.parameters() if p.dim() < 2]
+        optimizer = torch.optim.AdamW(
+            [{{"params": decay, {}}}, {{"params": no_decay, "weight_decay": 0.0}}],
+            lr=6e-4, betas=(0.9, 0.95),
+        )
+        """
+    program(repo, groups.format('"weight_decay": 0.1'), name="nanogpt.py")
+    program(repo, groups.format('"weight_decay": 0.0'), name="no_decay.py")
+    program(repo, groups.format('"weight_decay": 0.1, "lr": 1e-3'), name="head_lr.py")
+
+    _, nanogpt = exec_run(repo, sys.executable, "nanogpt.py")
+    _, no_decay = exec_run(repo, sys.executable, "no_decay.py")
+    _, head_lr = exec_run(repo, sys.executable, "head_lr.py")
+
+    assert nanogpt["params"] == {
+        "optimizer": "AdamW", "lr": 6e-4, "betas": [0.9, 0.95], "weight_decay": 0.1
+    }  # fmt: skip
+    assert no_decay["params"]["weight_decay"] == 0.0  # not AdamW's default of 0.01
+    # lr is 1e-3 for one group and 6e-4 for the other: neither is the run's
+    assert head_lr["params"] == {"optimizer": "AdamW", "betas": [0.9, 0.95], "weight_decay": 0.1}
+
+
 @needs("torch", "lightning")
 def test_lightning_builds_the_optimizer_so_no_torch_params(repo: Repo) -> None:
     program(

@@ -1032,9 +1032,42 @@ def _optimizer_settings(original: Any, optimizer: Any, args: Any, kwargs: Any) -
             settings.update((str(key), item) for key, item in value.items())
         elif kind != inspect.Parameter.VAR_POSITIONAL:
             settings[name] = value
-    return {
+    passed = {
         key: _plain(value, 1) for key, value in settings.items() if key not in _OPTIMIZER_NOT_PARAMS
     }
+    groups = getattr(optimizer, "param_groups", None)
+    defaults = getattr(optimizer, "defaults", None)
+    if isinstance(groups, list) and isinstance(defaults, dict):
+        return _group_settings(passed, groups, defaults)
+    return passed
+
+
+def _group_settings(passed: dict[str, Any], groups: list[Any], defaults: dict[str, Any]) -> Any:
+    """The settings as the optimizer's param groups hold them: nanoGPT's and the HF Trainer's
+    ``AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay":
+    0.0}], lr=6e-4)``. A setting every group shares is the run's (``weight_decay`` set in the
+    groups alone included); a ``weight_decay`` that only the no-decay groups leave at 0 is the
+    decayed groups' (the value people quote); any other that differs between groups (a head's
+    own ``lr``) is none, rather than the constructor's value that some groups override."""
+    settings = dict(passed)
+    for key in list(defaults)[:_MAX_ITEMS]:
+        if key in _OPTIMIZER_NOT_PARAMS:
+            continue
+        values: list[Any] = []
+        for group in groups[:_MAX_ITEMS]:
+            value = _plain(group.get(key) if isinstance(group, dict) else None, 1)
+            if value not in values:
+                values.append(value)
+        if key not in passed and values == [_plain(defaults[key], 1)]:
+            continue  # a default the program left alone
+        nonzero = [value for value in values if value != 0]
+        if len(values) == 1:
+            settings[key] = values[0]
+        elif key == "weight_decay" and len(nonzero) == 1:
+            settings[key] = nonzero[0]
+        else:
+            settings.pop(key, None)
+    return settings
 
 
 def _loader_settings(_original: Any, loader: Any, args: Any, kwargs: Any) -> Any:
