@@ -505,6 +505,65 @@ def test_tensorboard_values_of_a_tracker_are_recorded_once_without_the_step_coun
     assert series(run, "glue/accuracy") == [[13, 0.45], [26, 0.46]]
 
 
+HPARAMS = """\
+    import sys
+
+    if sys.argv[1] == "torch":
+        from torch.utils.tensorboard import SummaryWriter
+    else:
+        from tensorboardX import SummaryWriter
+
+    writer = SummaryWriter("runs/hp")
+    for dropout in [0.1, 0.2][: int(sys.argv[2])]:  # one trial, or a loop of two
+        writer.add_hparams(
+            {"lr": 0.01, "batch_size": 32, "optimizer": "adam", "dropout": dropout},
+            {"hparam/accuracy": 0.9},
+        )
+    writer.close()
+    """
+
+
+@pytest.mark.parametrize(
+    "library", ["tensorboardX", pytest.param("torch", marks=needs("torch", "tensorboard"))]
+)
+@needs("tensorboardX")
+def test_summary_writer_add_hparams_gives_params_and_its_metric(repo: Repo, library: str) -> None:
+    program(repo, HPARAMS)
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
+
+    _, one = exec_run(repo, sys.executable, "train.py", library, "1")
+    _, loop = exec_run(repo, sys.executable, "train.py", library, "2")
+
+    assert one["params"] == {"lr": 0.01, "batch_size": 32, "optimizer": "adam", "dropout": 0.1}
+    assert set(one["param_sources"].values()) == {"tensorboard"}
+    assert one["metrics"]["hparam/accuracy"] == pytest.approx(0.9)
+    # two trials' values of dropout: neither is the run's
+    assert loop["params"] == {"lr": 0.01, "batch_size": 32, "optimizer": "adam"}
+
+
+@needs("tensorboard")
+def test_tensorboard_hparams_plugin_values_are_params_by_their_names(repo: Repo) -> None:
+    # hp.hparams({HP_UNITS: 16, ...}) (TensorFlow's HParams tutorial), its Keras callback and
+    # clu's write_hparams all build the summary with hparams_pb; it needs no TensorFlow.
+    program(
+        repo,
+        """\
+        from tensorboard.plugins.hparams import summary_v2 as hp
+
+        HP_UNITS = hp.HParam("num_units", hp.Discrete([16, 32]))
+        HP_DROPOUT = hp.HParam("dropout", hp.RealInterval(0.1, 0.2))
+        summary = hp.hparams_pb({HP_UNITS: 16, HP_DROPOUT: 0.1, "optimizer": "adam"})
+        print(type(summary).__name__)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"num_units": 16, "dropout": 0.1, "optimizer": "adam"}
+    assert run["param_sources"]["num_units"] == "tensorboard"
+
+
 @needs("torch", "tensorboard")
 def test_torch_tensorboard_scalars_and_rank_zero_only(repo: Repo) -> None:
     program(

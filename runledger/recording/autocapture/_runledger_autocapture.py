@@ -1461,8 +1461,60 @@ def _patch_tensorboard(module_name: str, module: Any) -> None:
 
         return wrapper
 
+    def make_hparams(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            given = args[0] if args else kwargs.get("hparam_dict")
+            _safely("tensorboard", lambda: _report_hparams((module_name,), given))
+            return result
+
+        return wrapper
+
     _need(_wrap(writer, "add_scalar", make_scalar), "SummaryWriter.add_scalar")
     _wrap(writer, "add_scalars", make_scalars)
+    _wrap(writer, "add_hparams", make_hparams)  # its metric_dict goes through add_scalar
+
+
+def _patch_tensorboard_hparams(module_name: str, module: Any) -> None:
+    """The HParams plugin's ``hparams_pb``, which ``hp.hparams({HP_UNITS: 16, ...})``, its
+    ``KerasCallback`` and clu's ``write_hparams`` all call: the values as ``tensorboard``
+    params (an ``HParam`` key by its name)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            given = args[0] if args else kwargs.get("hparams")
+            _safely("tensorboard", lambda: _report_hparams((module_name,), given))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module, "hparams_pb", make), "tensorboard hparams_pb")
+
+
+def _report_hparams(library: Any, hparams: Any) -> None:
+    """Hyperparameters written for TensorBoard's HParams dashboard, unless a trainer that
+    records its own wrote them (the HF Trainer's ``add_hparams(args.to_sanitized_dict())``)."""
+    if isinstance(hparams, dict) and _calling_package(library) not in _TENSORBOARD_CALLERS_SKIPPED:
+        named = {str(getattr(key, "name", key)): value for key, value in hparams.items()}
+        _report_agreed("tensorboard", named)
+
+
+_DIFFERS = object()
+
+
+def _report_agreed(source: str, params: dict[str, Any]) -> None:
+    """``params`` with those the source reported before in this process; a name given two
+    values (a loop of trials in one program, one ``hparams`` call each) is left out, since
+    which one is the run's cannot be told."""
+    seen = _state.setdefault("agreed", {}).setdefault(source, {})
+    for key, value in list(params.items())[:_MAX_ITEMS]:
+        plain = _plain(value, 1)
+        if key not in seen:
+            seen[key] = plain
+        elif seen[key] != plain:
+            seen[key] = _DIFFERS
+    report_params(source, {key: value for key, value in seen.items() if value is not _DIFFERS})
 
 
 def _patch_xgboost(_name: str, module: Any) -> None:
@@ -2542,6 +2594,7 @@ _PATCHERS = {
     "lightning_fabric": _patch_lightning_fabric,
     "transformers": _patch_transformers,
     "tensorboard": _patch_tensorboard,
+    "tensorboard_hparams": _patch_tensorboard_hparams,
     "xgboost": _patch_xgboost,
     "lightgbm": _patch_lightgbm,
     "sklearn": _patch_sklearn,

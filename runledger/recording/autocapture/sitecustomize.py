@@ -55,6 +55,7 @@ HOOKED = {
     "transformers.trainer": "transformers",
     "torch.utils.tensorboard.writer": "tensorboard",
     "tensorboardX.writer": "tensorboard",
+    "tensorboard.plugins.hparams.summary_v2": "tensorboard_hparams",
     "xgboost": "xgboost",
     "lightgbm": "lightgbm",
     "sklearn.base": "sklearn",

@@ -102,6 +102,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "spacy",
         "wandb",
         "mlflow",
+        "tensorboard",
         "keras",
     }
 )
