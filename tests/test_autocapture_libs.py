@@ -885,6 +885,58 @@ def test_torch_param_groups_give_the_settings_they_share_and_the_decayed_weight_
     assert head_lr["params"] == {"optimizer": "AdamW", "betas": [0.9, 0.95], "weight_decay": 0.1}
 
 
+@needs("optax")
+def test_an_optax_optimizer_records_its_settings_and_its_schedules(repo: Repo) -> None:
+    # Flax's and JAX programs' shape: the optimizer written in the code, a schedule as its rate.
+    program(
+        repo,
+        """\
+        import sys
+
+        import jax.numpy as jnp
+        import optax
+
+        if sys.argv[1] == "schedule":
+            schedule = optax.warmup_cosine_decay_schedule(
+                init_value=0.0, peak_value=1e-3, warmup_steps=10, decay_steps=100
+            )
+            adamw = optax.adamw(learning_rate=schedule, weight_decay=0.05)
+            tx = optax.chain(optax.clip_by_global_norm(1.0), adamw)
+        elif sys.argv[1] == "two":
+            tx = optax.multi_transform(
+                {"a": optax.adam(1e-3), "b": optax.sgd(1e-2)}, {"w": "a", "b": "b"}
+            )
+        else:
+            tx = optax.adam(learning_rate=1e-3, b1=0.8)
+            # inject_hyperparams calls adam again on each update: not the program's own call
+            tx = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3, b1=0.8)
+        params = {"w": jnp.zeros(2), "b": jnp.zeros(1)}
+        state = tx.init(params)
+        updates, state = tx.update({"w": jnp.ones(2), "b": jnp.ones(1)}, state, params)
+        print("updated", float(updates["w"][0]))
+        """,
+    )
+
+    _, plain = exec_run(repo, sys.executable, "train.py", "plain")
+    _, scheduled = exec_run(repo, sys.executable, "train.py", "schedule")
+    _, two = exec_run(repo, sys.executable, "train.py", "two")
+
+    assert plain["params"] == {"optimizer": "adam", "learning_rate": 1e-3, "b1": 0.8}
+    assert set(plain["param_sources"].values()) == {"optax"}
+    assert scheduled["params"] == {
+        "optimizer": "adamw",
+        "weight_decay": 0.05,
+        "learning_rate": {
+            "schedule": "warmup_cosine_decay_schedule",
+            "init_value": 0.0,
+            "peak_value": 1e-3,
+            "warmup_steps": 10,
+            "decay_steps": 100,
+        },
+    }
+    assert two["params"] == {}  # adam and sgd: which one is the run's cannot be told
+
+
 @needs("torch", "lightning")
 def test_lightning_builds_the_optimizer_so_no_torch_params(repo: Repo) -> None:
     program(

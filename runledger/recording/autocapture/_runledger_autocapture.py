@@ -1132,6 +1132,78 @@ def _built_by_framework() -> bool:
     return False
 
 
+# --- optax: a JAX program's optimizer ---------------------------------------------------------
+
+
+def _patch_optax(module_name: str, module: Any) -> None:
+    """Each optimizer of optax (``optax.adam(learning_rate=1e-3)``, ``adamw``, ``sgd``, ...):
+    its name and the arguments the program passed, as ``optax`` params (see ``_note_optax``)."""
+    _need(_wrap_functions_of(module, "optax", _note_optax), "optax optimizers")
+
+
+def _patch_optax_schedules(module_name: str, module: Any) -> None:
+    """optax's schedule makers (``warmup_cosine_decay_schedule(0.0, 1e-3, ...)``): what each
+    schedule the program made was made with, for an optimizer given it as its rate."""
+    _need(_wrap_functions_of(module, "optax", _note_optax_schedule), "optax schedules")
+
+
+def _wrap_functions_of(module: Any, library: str, note: Callable[..., None]) -> bool:
+    """Wrap the public functions ``module`` defines: ``note(name, original, args, kwargs,
+    result)`` after each call the program makes (not the library's calls of its own)."""
+    import inspect
+
+    def make(name: str) -> Callable[[Any], Any]:
+        def make_wrapper(original: Any) -> Any:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                result = original(*args, **kwargs)
+                if _calling_package(()) != library:
+                    _safely(library, lambda: note(name, original, args, kwargs, result))
+                return result
+
+            return wrapper
+
+        return make_wrapper
+
+    found = False
+    for name, value in list(vars(module).items()):
+        if (
+            not name.startswith("_")
+            and inspect.isfunction(value)
+            and value.__module__ == module.__name__
+        ):
+            found = _wrap(module, name, make(name)) or found
+    return found
+
+
+def _optax_arguments(original: Any, args: Any, kwargs: Any) -> dict[str, Any]:
+    import inspect
+
+    arguments = inspect.signature(original).bind_partial(*args, **kwargs).arguments
+    settings = {}
+    for name, value in arguments.items():
+        if callable(value):  # a schedule as the rate: what it was made with, if known
+            value = _state.get("optax_schedules", {}).get(value, value)
+        settings[name] = _plain(value, 1)
+    return settings
+
+
+def _note_optax_schedule(name: str, original: Any, args: Any, kwargs: Any, result: Any) -> None:
+    schedules = _state.setdefault("optax_schedules", {})
+    if callable(result) and len(schedules) < _MAX_ITEMS:
+        schedules[result] = {"schedule": name, **_optax_arguments(original, args, kwargs)}
+
+
+def _note_optax(name: str, original: Any, args: Any, kwargs: Any, _result: Any) -> None:
+    """The settings of the one optimizer the program made, or those all it made share;
+    none when two differ (``multi_transform``'s ``adam`` and ``sgd``: which one a result is
+    of cannot be told). A rate given as a schedule is the schedule's name and arguments."""
+    settings = {"optimizer": name, **_optax_arguments(original, args, kwargs)}
+    seen = _state.setdefault("optax", [])
+    if settings not in seen and len(seen) < _TORCH_DISTINCT:
+        seen.append(settings)
+    report_params("optax", seen[0] if len(seen) == 1 else {})
+
+
 # --- metrics ------------------------------------------------------------------------------
 
 
@@ -2606,4 +2678,6 @@ _PATCHERS = {
     "mlflow": _patch_mlflow,
     "torch_optim": _patch_torch_optim,
     "torch_dataloader": _patch_torch_dataloader,
+    "optax": _patch_optax,
+    "optax_schedules": _patch_optax_schedules,
 }  # type: dict[str, Callable[[str, Any], None]]

@@ -71,6 +71,8 @@ HOOKED = {
     "mlflow.tracking.fluent": "mlflow",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",
+    "optax._src.alias": "optax",
+    "optax.schedules._schedule": "optax_schedules",
 }
 
 # Launchers start the real program as child processes: they are not the program.

@@ -81,6 +81,8 @@ PRECEDENCE: Final = (
     "log_params",
     "cli",
 )
+# Settings written in the program's code (its optimizer's), ranked as "torch".
+CODE_SOURCES: Final = frozenset({"torch", "optax"})
 # Source names of the in-process capture (capture/inprocess.py), ranked as "inprocess".
 INPROCESS_SOURCES: Final = frozenset(
     {
@@ -952,6 +954,8 @@ def source_rank(source: str) -> int:
     kind = source.partition(":")[0]
     if kind in INPROCESS_SOURCES:
         kind = "inprocess"
+    elif kind in CODE_SOURCES:
+        kind = "torch"
     return PRECEDENCE.index(kind) if kind in PRECEDENCE else PRECEDENCE.index("argv")
 
 
