@@ -775,6 +775,26 @@ def _report_simple_parsing(result: Any) -> None:
         report_params("argparse", fields)
 
 
+def _patch_hf_argparser(_name: str, module: Any) -> None:
+    """HfArgumentParser's ``parse_json_file`` / ``parse_yaml_file`` / ``parse_dict`` (the HF
+    example scripts' ``run_glue.py args.json``), which never run its argparse parser: the
+    dataclasses' fields, defaults included, as argparse's params, as a command line gives them."""
+    parser = getattr(module, "HfArgumentParser", None)
+    make = _then_report("argparse", _report_hf_dataclasses, outermost=True)
+    found = isinstance(parser, type) and _wrap(parser, "parse_dict", make)
+    _need(found, "HfArgumentParser.parse_dict")
+    for name in ("parse_json_file", "parse_yaml_file"):  # older ones do not call parse_dict
+        _wrap(parser, name, make)
+
+
+def _report_hf_dataclasses(result: Any) -> None:
+    params: dict[str, Any] = {}
+    for config in result if isinstance(result, tuple) else ():
+        params.update(_fields(config) or {})
+    if params:
+        report_params("argparse", params)
+
+
 def _patch_fire(_name: str, module: Any) -> None:
     """``fire.Fire(main)``: the arguments each function or class it calls gets, defaults
     included (a class's and then its method's, ``train.py --lr 1 fit --epochs 2``)."""
@@ -2658,6 +2678,7 @@ _PATCHERS = {
     "tyro": _patch_tyro,
     "fire": _patch_fire,
     "simple_parsing": _patch_simple_parsing,
+    "hf_argparser": _patch_hf_argparser,
     "omegaconf": _patch_omegaconf,
     "docopt": _patch_docopt,
     "gin": _patch_gin,

@@ -44,6 +44,7 @@ HOOKED = {
     "fire.core": "fire",
     "gin.config": "gin",
     "simple_parsing.parsing": "simple_parsing",
+    "transformers.hf_argparser": "hf_argparser",
     "omegaconf.omegaconf": "omegaconf",
     "docopt": "docopt",
     "keras": "keras",
