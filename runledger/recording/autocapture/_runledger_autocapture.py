@@ -835,7 +835,28 @@ def _patch_gin(_name: str, module: Any) -> None:
 
 
 def _report_gin(module: Any) -> None:
-    config = module._CONFIG
+    """The bound config now; at exit again with gin's operative config (what
+    ``operative_config_str()`` shows): the defaults of the configurables the program called
+    (``train.steps = 10`` that no binding names), beside the bound values."""
+    params = _plain(_gin_params(module), 0)
+    report_params("gin", params)
+    _report_again_at_exit(
+        "gin",
+        lambda: _plain(_gin_params(module), 0),
+        params,
+        lambda: report_params("gin", _gin_params(module)),
+    )
+
+
+def _gin_params(module: Any) -> dict[str, Any]:
+    params = _gin_bindings(module, module._CONFIG)
+    operative = getattr(module, "_OPERATIVE_CONFIG", None)
+    if isinstance(operative, dict):
+        params.update(_gin_bindings(module, operative))
+    return params
+
+
+def _gin_bindings(module: Any, config: dict[Any, Any]) -> dict[str, Any]:
     registry = module._REGISTRY
     params: dict[str, Any] = {}
     for (scope, selector), bindings in list(config.items())[:_MAX_ITEMS]:
@@ -851,7 +872,7 @@ def _report_gin(module: Any) -> None:
         prefix = f"{scope}/{name}" if scope else name
         for param, value in list(bindings.items())[:_MAX_ITEMS]:
             params[f"{prefix}.{param}"] = _gin_value(module, value, 0)
-    report_params("gin", params)
+    return params
 
 
 def _gin_value(module: Any, value: Any, depth: int) -> Any:
