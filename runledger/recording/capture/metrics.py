@@ -1771,9 +1771,9 @@ class _LongBar:
     """A tqdm bar that may be the run's only one: one bar over the whole training, whose
     description or postfix the program updates every step (denoising-diffusion-pytorch's
     Trainer: ``loss: 0.1234``; diffusers' scripts: ``step_loss=0.12``), so the redraw left
-    when it closes is one point for the whole run. Each count's last redraw is kept, in point
-    stores as capped and thinned as any metric's; the lines of the bar, to be read as any
-    bar's if the stream turns out to have several."""
+    when it closes is one point for the whole run. Each count's point (see :meth:`draw`) is
+    kept, in point stores as capped and thinned as any metric's; the lines of the bar, to be
+    read as any bar's if the stream turns out to have several."""
 
     def __init__(self, max_points: int, max_metrics: int) -> None:
         self._max_points = max_points
@@ -1783,15 +1783,28 @@ class _LongBar:
         self.last = -math.inf  # the count of the last draw
         self.counts = 0  # counts kept
         self._pending: tuple[Step, dict[str, float], float] | None = None
+        self._shown: dict[str, float] | None = None  # the values of the last redraw
+        self._before: dict[str, float] | None = None  # those shown before the pending count
+        self._settled = False  # the pending count's point is chosen
 
     def full(self) -> bool:
         return len(self.lines) >= MAX_LONG_BAR_LINES
 
     def draw(self, count: Step, done: float, values: dict[str, float], at: float) -> None:
-        """A redraw: the last one at a count is that count's."""
+        """A redraw. A count's point is its first redraw that shows new values, else its
+        last: tqdm redraws at a new count with the values last set (the count before's),
+        then once per ``set_postfix`` / ``set_description``; and a loop faster than tqdm's
+        ``mininterval`` leaves the count shown behind, so the later redraws at it are the
+        values of later steps (``tqdm(range(200))``: the count 0 showed step 26's loss)."""
         if self._pending is not None and self._pending[0] != count:
             self.commit()
-        self._pending = (count, values, at)
+        if self._pending is None:
+            self._before = self._shown
+            self._settled = False
+        if not self._settled:
+            self._pending = (count, values, at)
+            self._settled = values != self._before
+        self._shown = values
         self.last = done
 
     def commit(self) -> None:
