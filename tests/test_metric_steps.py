@@ -481,6 +481,23 @@ def test_a_column_tables_header_is_found_however_the_line_begins(header: str) ->
     }
 
 
+def test_gradient_boostings_verbose_table_gives_its_losses_at_each_iteration() -> None:
+    # scikit-learn's GradientBoostingClassifier(verbose=1, subsample=0.8): VerboseReporter's
+    # header of two-word names, then rows at iterations 1-10, 20, ...; the time left is none
+    text = (
+        "      Iter       Train Loss      OOB Improve   Remaining Time \n"
+        "         1           1.6852           0.5800            1.92s\n"
+        "         2           1.3801           0.2632            1.73s\n"
+        "        20           0.4968           0.0828            1.05m\n"
+        "Test accuracy: 0.8978\n"
+    )
+    assert _collected(text) == {
+        "train_loss": [(1, 1.6852), (2, 1.3801), (20, 0.4968)],
+        "oob_improve": [(1, 0.58), (2, 0.2632), (20, 0.0828)],
+        "test_accuracy": [(20, 0.8978)],
+    }
+
+
 def test_a_column_table_needs_its_header_and_whole_rows() -> None:
     series = _collected(
         "0         0.9  0.5  0.2  00:10\n"  # a row without a header before it

@@ -282,6 +282,55 @@ def test_search_in_joblib_workers_gives_best_params_and_best_cv_score(repo: Repo
 
 
 @needs("sklearn")
+def test_a_foreign_estimator_on_sklearns_api_gives_its_params_not_its_base_learners(
+    repo: Repo,
+) -> None:
+    # NGBoost's NGBRegressor(NGBoost, BaseEstimator) has no _fit_context: its fit fits a
+    # scikit-learn tree per round. Before, the run recorded the trees' max_depth as its
+    # model's (and the real NGBoost, no param); now the params NGBoost's README example
+    # sets, and its default base learner's depth.
+    program(
+        repo,
+        """\
+        import numpy as np
+        from sklearn.base import BaseEstimator, clone
+        from sklearn.tree import DecisionTreeRegressor
+
+        default_tree_learner = DecisionTreeRegressor(max_depth=3)
+
+        class NGBoost:  # ngboost/ngboost.py: its own class, fit in Python
+            def __init__(self, Base=default_tree_learner, n_estimators=500, learning_rate=0.01):
+                self.Base, self.n_estimators = Base, n_estimators
+                self.learning_rate = learning_rate
+
+            def fit(self, X, Y):
+                residual = Y.astype(float)
+                for _ in range(self.n_estimators):
+                    tree = clone(self.Base).fit(X, residual)
+                    residual = residual - self.learning_rate * tree.predict(X)
+                self.loss_ = float(np.mean(residual**2))
+                return self
+
+            def predict(self, X):
+                return np.zeros(len(X))
+
+        class NGBRegressor(NGBoost, BaseEstimator):
+            pass
+
+        X = np.arange(40.0).reshape(20, 2)
+        Y = X[:, 0] * 2
+        ngb = NGBRegressor(n_estimators=30, learning_rate=0.02).fit(X, Y)
+        print("Train MSE", ngb.loss_)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"n_estimators": 30, "learning_rate": 0.02, "Base__max_depth": 3}
+    assert run["param_sources"]["learning_rate"] == "sklearn"
+
+
+@needs("sklearn")
 def test_two_different_models_give_no_sklearn_params(repo: Repo) -> None:
     # A comparison of classifiers prints each one's score: neither model's params are the run's.
     program(

@@ -1928,25 +1928,61 @@ def _patch_sklearn(_name: str, module: Any) -> None:
             if getattr(fit_method, "__name__", "") != "fit":
                 return decorated  # partial_fit, fit_transform: no model of the run's
 
-            def fit(estimator: Any, *fit_args: Any, **fit_kwargs: Any) -> Any:
-                depth = _state.get("sklearn_fits", 0)
-                _state["sklearn_fits"] = depth + 1
-                try:
-                    result = decorated(estimator, *fit_args, **fit_kwargs)
-                finally:
-                    _state["sklearn_fits"] = depth
-                if depth == 0:
-                    _safely("sklearn", lambda: _report_estimator(estimator, seen))
-                return result
-
-            functools.update_wrapper(fit, decorated)
-            return fit
+            return _reporting_fit(decorated, seen)
 
         return decorate
 
     functools.update_wrapper(fit_context, original)
     _attribute_warnings_past_wrappers()  # a fit's warnings name the program's line, as bare
     module._fit_context = fit_context
+    _patch_foreign_estimators(module.BaseEstimator, seen)
+
+
+def _reporting_fit(fit_method: Any, seen: dict[str, Any]) -> Any:
+    """``fit_method``, reporting the model's params when it is fit outside any other fit."""
+
+    def fit(estimator: Any, *fit_args: Any, **fit_kwargs: Any) -> Any:
+        depth = _state.get("sklearn_fits", 0)
+        _state["sklearn_fits"] = depth + 1
+        try:
+            result = fit_method(estimator, *fit_args, **fit_kwargs)
+        finally:
+            _state["sklearn_fits"] = depth
+        if depth == 0:
+            _safely("sklearn", lambda: _report_estimator(estimator, seen))
+        return result
+
+    functools.update_wrapper(fit, fit_method)
+    fit.__runledger_wrapped__ = True  # type: ignore[attr-defined]
+    return fit
+
+
+# Libraries whose scikit-learn estimators have hooks of their own (their params' own names).
+_OWN_HOOK_PACKAGES = ("sklearn", "xgboost", "lightgbm", "catboost")
+
+
+def _patch_foreign_estimators(base: Any, seen: dict[str, Any]) -> None:
+    """Estimators of other libraries on scikit-learn's API (NGBoost's ``NGBRegressor``,
+    imbalanced-learn's, a program's own) have no ``_fit_context``: each class made after
+    ``BaseEstimator`` gets its ``fit`` wrapped as it is defined, so that the model the
+    program fits reports the params it set, and the scikit-learn models fit inside it (its
+    base learners) are not the run's."""
+
+    def init_subclass(cls: Any, /, **kwargs: Any) -> None:
+        super(base, cls).__init_subclass__(**kwargs)
+        _safely("sklearn", lambda: _wrap_foreign_fit(cls, seen))
+
+    base.__init_subclass__ = classmethod(init_subclass)
+
+
+def _wrap_foreign_fit(cls: Any, seen: dict[str, Any]) -> None:
+    fit = getattr(cls, "fit", None)
+    if type(fit) is not type(_wrap_foreign_fit) or getattr(fit, "__runledger_wrapped__", False):
+        return  # a plain method only, once: not a classmethod's, nor a wrapped one again
+    package = str(getattr(fit, "__module__", "") or "").partition(".")[0]
+    if package in _OWN_HOOK_PACKAGES or getattr(fit, "__name__", "") != "fit":
+        return
+    cls.fit = _reporting_fit(fit, seen)
 
 
 def _patch_sklearn_candidates(name: str, module: Any) -> None:

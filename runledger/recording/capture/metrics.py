@@ -89,6 +89,7 @@ from runledger.recording.capture.output_formats import (
     column_row,
     dash_rule_columns,
     dash_table_row,
+    has_metric_word,
     header_step,
     is_report_header,
     is_results_border,
@@ -306,7 +307,9 @@ def _builtin_line(text: str) -> ParsedLine | None:
     text = unwrap_scalar_reprs(text)  # f"{step=} {loss=}" of a jax.Array: loss=Array(0.5, ...)
     if text[0] == "{":
         fields = _dict_fields(text)
-        return None if fields is None else _to_parsed_line(fields)
+        if fields is None or (text[:2] == "{'" and _is_printed_choice(fields)):
+            return None
+        return _to_parsed_line(fields)
     if text[-1] == "}" and text[0] in "eEsSiI":
         return _step_and_dict(text)
     if "=" in text:
@@ -321,6 +324,14 @@ def _dict_fields(text: str) -> dict[str, Step] | None:
     if fields is None and text.startswith("{'"):
         fields = python_dict_fields(text)
     return fields
+
+
+def _is_printed_choice(fields: Mapping[str, Step]) -> bool:
+    """Whether a printed Python dict of numbers is a choice of settings, not metrics: no
+    step, and no name of a metric. ``print(search.best_params_)`` (``{'C': 10, 'gamma':
+    0.001}``), hyperopt's ``print(fmin(...))`` (``{'x': np.float64(3.0)}``), Optuna's
+    ``study.best_params``."""
+    return _step_key(fields) is None and not any(map(has_metric_word, fields))
 
 
 def _step_and_dict(text: str) -> ParsedLine | None:

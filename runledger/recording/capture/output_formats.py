@@ -90,9 +90,11 @@ METRIC_WORDS: Final = frozenset(
     "loss losses acc accuracy err error errors f1 auc roc precision recall prec score ppl "
     "perplexity bleu rouge rougel mse mae rmse mape r2 iou miou map dice reward rewards return "
     "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
-    "hit hits auprc aupr fscore kappa mcc".split()
+    "hit hits auprc aupr fscore kappa mcc rocauc smape jaccard concordance aic bic "
+    "likelihood".split()
 )
-_NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+")
+# CamelCase too: river's metrics print their class names (BalancedAccuracy, MacroF1)
+_NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
 # Words of sentences, never of a metric's name: "loss improved from 0.5 to 0.4".
 PROSE_WORDS: Final = frozenset(
     "from to improved improve did does not is was are were be been has have had with at "
@@ -182,13 +184,15 @@ _NOISE_RE: Final = compile_later(
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
     r"|[0-9]+\s*/\s*[0-9]+\s*batches"  # 10/ 29 batches
     r"|ETA:?\s*[0-9:.]+\s*(?:s|ms|min)?"
+    r"|[0-9]+(?::[0-9]{2}){1,2}"  # a clock: 00:00:01 (river's show_time)
+    rf"|(?:{_NUM})\s*(?:[KMGT]i?B|B|bytes)"  # a size: 4.18 KiB (river's show_memory)
     rf"|(?:{_NUM})\s*(?:it|samples|img|imgs|tok|tokens|ex)?/s"  # 3.33/s (a throughput)
     r"|batch\s*:?\s*[0-9]+\s*/\s*[0-9]+",  # [Batch 100/938]
     re.IGNORECASE,
 )
 
 _HEAD_RE: Final = compile_later(
-    r"(?:\[\s*(?P<bracket>[0-9]+)\s*\]"  # [0] (XGBoost, LightGBM)
+    r"(?:\[\s*(?P<bracket>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s*\]"  # [0] (XGBoost), [1,000] (river)
     # DCGAN's "[0/25][100/782]": the epoch of its total, the batch of the epoch's
     r"|\[\s*(?P<gepoch>[0-9]+)\s*/\s*[0-9]+\s*\]\s*\[\s*(?P<gdone>[0-9]+)\s*/\s*(?P<gtotal>[0-9]+)\s*\]"
     r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)"
@@ -288,6 +292,16 @@ _CV_ROUND_RE: Final = compile_later(
     rf"\[(?P<step>[0-9]+)\](?P<values>(?:\t[^\t:]+:\s*(?:{_NUM})\s*\+\s*(?:{_NUM}))+)"
 )
 _CV_PAIR_RE: Final = compile_later(rf"\t([^\t:]+):\s*({_NUM})\s*\+\s*({_NUM})")
+# scikit-learn's HistGradientBoosting (verbose=2), an iteration of its trees:
+# "[3/100] 10 trees, 310 leaves (31 on avg), max depth = 8, train loss: 1.02, val loss: 1.15,
+# in 0.154s" (one tree: "1 tree, 31 leaves, "; "score" for a scorer; no values without early
+# stopping). The sizes and the time are no metrics.
+_TREES_ROUND_RE: Final = compile_later(
+    r"\[(?P<step>[0-9]+)/[0-9]+\] [0-9]+ trees?, [0-9]+ leaves(?: \([0-9]+ on avg\))?,"
+    rf" max depth = [0-9]+, (?P<values>(?:(?:train|val) (?:loss|score): (?:{_NUM}), )+)"
+    rf"in (?:{_NUM})s"
+)
+_TREES_PAIR_RE: Final = compile_later(rf"(train|val) (loss|score): ({_NUM})")
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
 # A mean's spread after it, cut off (the mean is the metric): "accuracy: 0.82 ± 0.02",
@@ -305,16 +319,18 @@ _PHASE_LINE_RE: Final = compile_later(
 )
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
 _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
-_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +- +")
+_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +[-\u2013] +")  # " – ": river
 _POSSESSIVE_RE: Final = compile_later(r"'s\b")
 _NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
 _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
 _TWO_CELL_ROW_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
 )
-# JAX's "Training a simple neural network" tutorial: "Training set accuracy 0.91" (no colon).
+# JAX's "Training a simple neural network" tutorial: "Training set accuracy 0.91" (no colon);
+# NGBoost's README example: "Test MSE 3159.07", "Test NLL 5.47".
 _PHASE_SET_RE: Final = compile_later(
-    r"(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s+set\s+"
+    r"(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"(?:\s+set)?\s+"
     rf"(?P<name>[^\W\d]\w*)\s+(?P<num>{_NUM})\s*%?",
     re.IGNORECASE,
 )
@@ -364,7 +380,9 @@ _PREFIX_RE: Final = compile_later(
 
 def has_metric_word(name: str) -> bool:
     """Whether a word of ``name`` (cut at ``_``, blanks, punctuation, digits) is a metric's."""
-    words = _NAME_WORD_SPLIT_RE.split(name.lower())
+    words = [word.lower() for word in _NAME_WORD_SPLIT_RE.split(name)]
+    if "ratio" in words:  # ElasticNet's and lifelines' l1_ratio is a setting, no L1 loss
+        words = [word for word in words if word not in ("l1", "l2")]
     return any(word.rstrip("0123456789") in METRIC_WORDS or word in METRIC_WORDS for word in words)
 
 
@@ -429,6 +447,14 @@ def _parse_shaped(text: str) -> Shaped | None:
         items = _spaced_items_line(text)
         if items is not None:
             return items
+    if text[:1] == "[" and " leaves" in text:
+        trees = _TREES_ROUND_RE.fullmatch(text)
+        if trees is not None:
+            values = {
+                f"{phase}_{name}": _number(raw)
+                for phase, name, raw in _TREES_PAIR_RE.findall(trees["values"])
+            }
+            return Shaped(int(trees["step"]), values)
     if text[:2] == "Ep" or text[:5] == "Eval ":
         evaluation = _sb3_evaluation(text)
         if evaluation is not None:
@@ -440,7 +466,7 @@ def _parse_shaped(text: str) -> Shaped | None:
         if inner is not None and inner["sdone"] is not None:
             text = text[2:]
     starts_a_head = text[:1] in _HEAD_STARTS
-    if starts_a_head and " set " in text:
+    if starts_a_head and (" set " in text or text.count(" ") == 2):
         phase_set = _PHASE_SET_RE.fullmatch(text)
         if phase_set is not None:
             return _phase_set(phase_set)
@@ -673,7 +699,7 @@ def _two_cell_row(row: re.Match[str]) -> Shaped | None:
 
 def _read_head(head: re.Match[str], steps: dict[str, Number]) -> bool:
     if head["bracket"] is not None:
-        steps["step"] = int(head["bracket"])
+        steps["step"] = int(head["bracket"].replace(",", ""))
         return True
     if head["gepoch"] is not None:
         steps["epoch"] = int(head["gepoch"])
@@ -1182,19 +1208,28 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
 # of names then a row each epoch, columns two or more blanks apart:
 #     epoch     train_loss  valid_loss  accuracy  time
 #     0         0.693061    0.412137    0.870000  00:16
+# scikit-learn's gradient boosting (verbose=1) prints one too, its names of two words:
+#           Iter       Train Loss      OOB Improve   Remaining Time
+#              1           1.6852           0.5800            1.92s
+_COLUMN_NAME: Final = r"[^\W\d][\w/.-]*(?: [^\W\d][\w/.-]*)*"
 _COLUMN_HEADER_RE: Final = compile_later(
-    r"(?:epoch|step|iter|iteration)(?: {2,}[^\W\d][\w/.-]*)+", re.IGNORECASE
+    rf"(?:epoch|step|iter|iteration)(?: {{2,}}{_COLUMN_NAME})+", re.IGNORECASE
 )
+_COLUMN_SPLIT_RE: Final = compile_later(r" {2,}")
 _COLUMN_NUMBER_RE: Final = compile_later(_NUM)
-_COLUMN_TEXT_RE: Final = compile_later(r"[0-9]+(?::[0-9]{2})+|#na#|None")  # 00:16, no value
+# no value: a time (00:16, 1.92s, 1.05m), fastai's #na#
+_COLUMN_TEXT_RE: Final = compile_later(rf"[0-9]+(?::[0-9]{{2}})+|(?:{_NUM})(?:s|m|h)|#na#|None")
 
 
 def column_header(text: str) -> tuple[str, ...] | None:
     """The names of a column table's header (``epoch  train_loss  valid_loss  accuracy
-    time``): a step word first, names two or more blanks apart, one of them a metric's."""
+    time``): a step word first, names two or more blanks apart, one of them a metric's; a
+    name of words is joined by ``_`` (``Train Loss`` -> ``train_loss``)."""
     if text[:1] not in _STEP_STARTS or _COLUMN_HEADER_RE.fullmatch(text) is None:
         return None
-    names = tuple(text.split())
+    names = tuple(
+        _clean_name(name) if " " in name else name for name in _COLUMN_SPLIT_RE.split(text)
+    )
     if len(set(names)) != len(names) or not any(has_metric_word(name) for name in names[1:]):
         return None
     return names
