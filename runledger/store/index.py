@@ -44,6 +44,8 @@ import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from functools import partial
+from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -63,7 +65,7 @@ from runledger.model.record import (
     json_number,
     json_safe,
 )
-from runledger.model.row import FrameRow, RunRow, TableRow
+from runledger.model.row import FrameRow, RunRow, TableRow, command_line
 from runledger.store import git
 from runledger.store import sqlite as sqlite_
 from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, run_ref_id
@@ -74,8 +76,9 @@ if TYPE_CHECKING:
 
 INDEX_FILE_NAME = "index.sqlite"
 # 3: bad refs (name, id, object) are error rows; 4: listing columns; 5: partial indexes,
-# run.toml as text in ``records``; 6: nested params also flattened (``params_flat``)
-LAYOUT_VERSION = 6
+# run.toml as text in ``records``; 6: nested params also flattened (``params_flat``);
+# 7: each command as one shell line (``command_line``)
+LAYOUT_VERSION = 7
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -126,7 +129,8 @@ _COLUMNS = """
     verdict,
     author,
     inputs_digest,
-    params_flat
+    params_flat,
+    command_line
 """
 # runs_newest holds only the readable runs a listing shows (and their parent, for the top-level
 # test): counting them, or finding the few unreadable or reproducing ones, reads an index
@@ -142,7 +146,9 @@ _COLUMNS = """
 # with nested tables as dotted keys (model/flat.py), for runs that have nested ones (NULL
 # for the others: their params are flat already): compare and load_runs read it instead of
 # flattening every run's params again (a tenth of compare's time at 10,000 runs).
-COLUMN_COUNT = 32
+# ``command_line`` is the command as load_runs shows it (shlex-quoted, one text): decoding
+# each command's words and quoting them again was a sixth of load_runs at 10,000 runs.
+COLUMN_COUNT = 33
 # The columns of temp.incoming as ``runs`` keeps them: the run.toml text goes to ``records``.
 _STORED = ", ".join(
     "NULL" if name == "record_toml" else name
@@ -200,8 +206,8 @@ _TABLE_COLUMNS = (
 # command, exec tags, params (flattened) and last metric values as one JSON text.
 _FRAME_COLUMNS = (
     "id, name, status, exit_code, git_commit, branch, started_at, duration_s, user, host, "
-    "reproduces, parent, sweep, "
-    "'[' || command || ',' || tags || ',' || coalesce(params_flat, params) || ',' || metrics || ']'"
+    "reproduces, parent, sweep, command_line, "
+    "'[' || tags || ',' || coalesce(params_flat, params) || ',' || metrics || ']'"
 )
 
 
@@ -482,14 +488,15 @@ def _listing_of(
     if not clean and not all(_storable(value) for value in (*scalars, *provenance)):
         # Text SQLite cannot hold (lone surrogates from undecodable bytes): the row is read
         # from its record and filtered in Python.
-        return (None,) * (COLUMN_COUNT - 17) + (0, None, None, None, None)
+        return (None,) * (COLUMN_COUNT - 18) + (0, None, None, None, None, None)
     flat_text: str | None = None
     if params_text is not None and any(
         isinstance(value, dict) and value for value in params.values()
     ):
         flat = flatten(params)
         flat_text = _strict(flat, clean) if plain else _compact(flat)
-    return (*scalars, *texts, params_text, metrics, plain, *provenance, flat_text)
+    line = None if texts[0] is None else command_line(command)
+    return (*scalars, *texts, params_text, metrics, plain, *provenance, flat_text, line)
 
 
 def _text_or_none(value: object) -> str | None:
@@ -1015,18 +1022,28 @@ class RunIndex:
         new = tuple.__new__
         cursor = self.db.execute(query)
         while chunk := cursor.fetchmany(_FRAME_CHUNK):
-            held = [row[13] for row in chunk if row[14] == 1 and row[13] is not None]
+            held = [row[14] for row in chunk if row[15] == 1 and None not in row[13:15]]
             # One JSON text a chunk: one decoder call, not one a run.
-            values = iter(_loads("[" + ",".join(held) + "]") if held else ())
+            decoded = _loads("[" + ",".join(held) + "]") if held else []
+            if len(held) == len(chunk):
+                # Every row decided and held (the common case): built column-wise in C.
+                columns = list(zip(*chunk, strict=True))[:14]
+                del chunk, held
+                held_columns = zip(*decoded, strict=True)
+                rows = map(_NEW_FRAME_ROW, zip(*columns, *held_columns, strict=True))
+                made.extend(zip(rows, repeat(True)))
+                continue
+            values = iter(decoded)
             for row in chunk:
-                if row[14] == 1 and row[13] is not None:
-                    made.append((new(FrameRow, (*row[:13], *next(values))), True))
+                if row[15] == 1 and None not in row[13:15]:
+                    made.append((new(FrameRow, (*row[:14], *next(values))), True))
                 else:
                     made.append(row[0])
                     others.append(row[0])
-        full = {}
-        if others:
-            full = {row.id: (row, ok) for row, ok in self.rows(where, team_tags, None, others)}
+        if not others:
+            yield from made  # type: ignore[misc]  # no run ids among them
+            return
+        full = {row.id: (row, ok) for row, ok in self.rows(where, team_tags, None, others)}
         for item in made:
             if not isinstance(item, str):
                 yield item
@@ -1149,6 +1166,8 @@ def _row_of(
 
 
 _loads = json.JSONDecoder().decode
+_NEW_TABLE_ROW = partial(tuple.__new__, TableRow)
+_NEW_FRAME_ROW = partial(tuple.__new__, FrameRow)
 
 
 def _result(
