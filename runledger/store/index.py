@@ -44,8 +44,6 @@ import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
-from functools import partial
-from itertools import repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -1024,26 +1022,16 @@ class RunIndex:
         while chunk := cursor.fetchmany(_FRAME_CHUNK):
             held = [row[14] for row in chunk if row[15] == 1 and None not in row[13:15]]
             # One JSON text a chunk: one decoder call, not one a run.
-            decoded = _loads("[" + ",".join(held) + "]") if held else []
-            if len(held) == len(chunk):
-                # Every row decided and held (the common case): built column-wise in C.
-                columns = list(zip(*chunk, strict=True))[:14]
-                del chunk, held
-                held_columns = zip(*decoded, strict=True)
-                rows = map(_NEW_FRAME_ROW, zip(*columns, *held_columns, strict=True))
-                made.extend(zip(rows, repeat(True)))
-                continue
-            values = iter(decoded)
+            values = iter(_loads("[" + ",".join(held) + "]") if held else ())
             for row in chunk:
                 if row[15] == 1 and None not in row[13:15]:
                     made.append((new(FrameRow, (*row[:14], *next(values))), True))
                 else:
                     made.append(row[0])
                     others.append(row[0])
-        if not others:
-            yield from made  # type: ignore[misc]  # no run ids among them
-            return
-        full = {row.id: (row, ok) for row, ok in self.rows(where, team_tags, None, others)}
+        full = {}
+        if others:
+            full = {row.id: (row, ok) for row, ok in self.rows(where, team_tags, None, others)}
         for item in made:
             if not isinstance(item, str):
                 yield item
@@ -1166,8 +1154,6 @@ def _row_of(
 
 
 _loads = json.JSONDecoder().decode
-_NEW_TABLE_ROW = partial(tuple.__new__, TableRow)
-_NEW_FRAME_ROW = partial(tuple.__new__, FrameRow)
 
 
 def _result(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from runledger import ids
@@ -234,10 +233,11 @@ class Ledger:
         from runledger.model.row import RunRow
 
         team = self.team_tags()
-        found = self.catalog.frame_rows(sql, team)
-        if keep is None:
-            return list(map(itemgetter(0), found))
-        return [row for row, decided in found if decided or (isinstance(row, RunRow) and keep(row))]
+        return [
+            row
+            for row, decided in self.catalog.frame_rows(sql, team)
+            if decided or keep is None or (isinstance(row, RunRow) and keep(row))
+        ]
 
     def runs_of(self, run_ids: Sequence[str]) -> list[Run]:
         """The run.toml of each readable run of ``run_ids``, in that order, team tags merged."""
