@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
 from runledger.model.record import ReproducedBy, Run, json_safe, reruns
@@ -133,10 +134,22 @@ class FrameRow(NamedTuple):
     reproduces: str | None
     parent: str | None
     sweep: str | None
-    command: list[str]
+    command: str  # one shell line (command_line)
     tags: list[str]
     params: dict[str, Any]  # flattened
     metrics: dict[str, float | None]
+
+
+@lru_cache(maxsize=4096)
+def _quoted(word: str) -> str:
+    import shlex  # only the index's parsing workers and load_runs quote
+
+    return shlex.quote(word)
+
+
+def command_line(command: Iterable[str]) -> str:
+    """``shlex.join(command)``, each distinct word quoted once (a sweep's runs repeat them)."""
+    return " ".join(map(_quoted, command))
 
 
 # What compare's table (analysis/compare.py) and ``--sort`` read: either kind of row.

@@ -63,7 +63,7 @@ from runledger.model.record import (
     json_number,
     json_safe,
 )
-from runledger.model.row import FrameRow, RunRow, TableRow
+from runledger.model.row import FrameRow, RunRow, TableRow, command_line
 from runledger.store import git
 from runledger.store import sqlite as sqlite_
 from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, run_ref_id
@@ -74,8 +74,9 @@ if TYPE_CHECKING:
 
 INDEX_FILE_NAME = "index.sqlite"
 # 3: bad refs (name, id, object) are error rows; 4: listing columns; 5: partial indexes,
-# run.toml as text in ``records``; 6: nested params also flattened (``params_flat``)
-LAYOUT_VERSION = 6
+# run.toml as text in ``records``; 6: nested params also flattened (``params_flat``);
+# 7: each command as one shell line (``command_line``)
+LAYOUT_VERSION = 7
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -126,7 +127,8 @@ _COLUMNS = """
     verdict,
     author,
     inputs_digest,
-    params_flat
+    params_flat,
+    command_line
 """
 # runs_newest holds only the readable runs a listing shows (and their parent, for the top-level
 # test): counting them, or finding the few unreadable or reproducing ones, reads an index
@@ -142,7 +144,9 @@ _COLUMNS = """
 # with nested tables as dotted keys (model/flat.py), for runs that have nested ones (NULL
 # for the others: their params are flat already): compare and load_runs read it instead of
 # flattening every run's params again (a tenth of compare's time at 10,000 runs).
-COLUMN_COUNT = 32
+# ``command_line`` is the command as load_runs shows it (shlex-quoted, one text): decoding
+# each command's words and quoting them again was a sixth of load_runs at 10,000 runs.
+COLUMN_COUNT = 33
 # The columns of temp.incoming as ``runs`` keeps them: the run.toml text goes to ``records``.
 _STORED = ", ".join(
     "NULL" if name == "record_toml" else name
@@ -204,8 +208,8 @@ _TABLE_COLUMNS = (
 # command, exec tags, params (flattened) and last metric values as one JSON text.
 _FRAME_COLUMNS = (
     "id, name, status, exit_code, git_commit, branch, started_at, duration_s, user, host, "
-    "reproduces, parent, sweep, "
-    "'[' || command || ',' || tags || ',' || coalesce(params_flat, params) || ',' || metrics || ']'"
+    "reproduces, parent, sweep, command_line, "
+    "'[' || tags || ',' || coalesce(params_flat, params) || ',' || metrics || ']'"
 )
 
 
@@ -486,14 +490,15 @@ def _listing_of(
     if not clean and not all(_storable(value) for value in (*scalars, *provenance)):
         # Text SQLite cannot hold (lone surrogates from undecodable bytes): the row is read
         # from its record and filtered in Python.
-        return (None,) * (COLUMN_COUNT - 17) + (0, None, None, None, None)
+        return (None,) * (COLUMN_COUNT - 18) + (0, None, None, None, None, None)
     flat_text: str | None = None
     if params_text is not None and any(
         isinstance(value, dict) and value for value in params.values()
     ):
         flat = flatten(params)
         flat_text = _strict(flat, clean) if plain else _compact(flat)
-    return (*scalars, *texts, params_text, metrics, plain, *provenance, flat_text)
+    line = None if texts[0] is None else command_line(command)
+    return (*scalars, *texts, params_text, metrics, plain, *provenance, flat_text, line)
 
 
 def _text_or_none(value: object) -> str | None:
@@ -1019,12 +1024,12 @@ class RunIndex:
         new = tuple.__new__
         cursor = self.db.execute(query)
         while chunk := cursor.fetchmany(_FRAME_CHUNK):
-            held = [row[13] for row in chunk if row[14] == 1 and row[13] is not None]
+            held = [row[14] for row in chunk if row[15] == 1 and None not in row[13:15]]
             # One JSON text a chunk: one decoder call, not one a run.
             values = iter(_loads("[" + ",".join(held) + "]") if held else ())
             for row in chunk:
-                if row[14] == 1 and row[13] is not None:
-                    made.append((new(FrameRow, (*row[:13], *next(values))), True))
+                if row[15] == 1 and None not in row[13:15]:
+                    made.append((new(FrameRow, (*row[:14], *next(values))), True))
                 else:
                     made.append(row[0])
                     others.append(row[0])
