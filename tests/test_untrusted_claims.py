@@ -58,10 +58,27 @@ def test_a_reproduction_of_something_else_is_not_shown_on_the_run(
 
     listed = {run["id"]: run for run in alice.runs_json()}
     assert listed[mine]["reproduced_by"] == []
-    assert "1✓" not in row_of(alice.ok("ls"), mine)
+    listing = alice.ok("ls")
+    assert "1✓" not in row_of(listing, mine)
     shown = alice.ok("show", mine)
     assert "reproductions" not in shown
     assert alice.cli("show", mine, "--json").json()["reproduced_by"] == []
+
+
+def test_a_reproduction_of_something_else_shows_its_claim_as_a_claim(
+    team: tuple[Clone, Clone],
+) -> None:
+    """The claimant's own row said '↻ <alice's run> ✓' and its show 'reproduces <id>' beside
+    'reproduction ✓ reproduced', though it ran another command than her run."""
+    mallory, alice = team
+    mine = alices_run(mallory, alice)
+    theirs = craft(
+        mallory.path, reproduces=mine, reproduction=REPRODUCED, command=["python", "other.py"]
+    )
+    share(mallory, alice)
+
+    assert f"↻ {mine[:10]} ? claimed" in row_of(alice.ok("ls"), theirs)
+    assert f"{mine}  (claimed: it ran another commit or command)" in alice.ok("show", theirs)
 
 
 def test_a_real_reproduction_by_a_teammate_is_still_shown(team: tuple[Clone, Clone]) -> None:
@@ -75,7 +92,10 @@ def test_a_real_reproduction_by_a_teammate_is_still_shown(team: tuple[Clone, Clo
     )
     share(mallory, alice)
 
-    assert "1✓" in row_of(alice.ok("ls"), mine)
+    listing = alice.ok("ls")
+    assert "1✓" in row_of(listing, mine)
+    assert f"↻ {mine[:10]} ✓" in row_of(listing, theirs)
+    assert "claimed" not in listing + alice.ok("show", theirs)
     by = alice.cli("show", mine, "--json").json()["reproduced_by"]
     assert [item["id"] for item in by] == [theirs]
 

@@ -242,6 +242,8 @@ class Run:
     team_tags: tuple[str, ...] = ()
     # the runs whose ``reproduces`` names this one (link_reproductions), oldest first
     reproduced_by: tuple[ReproducedBy, ...] = ()
+    # its ``reproduces`` names a run here that it did not re-run (reruns): shown as a claim
+    claim_unfounded: bool = False
     notes: tuple[dict[str, str], ...] = ()  # runledger note: id, by, at, text; oldest first
 
     @property

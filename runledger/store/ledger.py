@@ -253,13 +253,19 @@ class Ledger:
         return [by_id[run_id] for run_id in run_ids if run_id in by_id]
 
     def with_reproductions(self, rows: list[RunRow]) -> list[RunRow]:
-        """``rows`` with ``reproduced_by`` filled in: the runs that reproduce them."""
+        """``rows`` with ``reproduced_by`` filled in (the runs that reproduce them), and
+        ``claim_unfounded`` where one claims to reproduce a run it did not re-run."""
         if not rows:
             return rows
-        from runledger.model.row import link_reproductions
+        from runledger.model.row import check_claims, link_reproductions
 
         reproducers = self.catalog.rows(None, None, None, [row.id for row in rows], True)
-        return link_reproductions(rows, (row for row, _ in reproducers))
+        linked = link_reproductions(rows, (row for row, _ in reproducers))
+        claimed = sorted({row.reproduces for row in rows if row.reproduces})
+        if not claimed:
+            return linked
+        originals = self.catalog.rows(None, None, None, claimed)
+        return check_claims(linked, (row for row, _ in originals))
 
     def file_candidates(self, sha256: str, size: int) -> list[RunRef]:
         """The runs whose files.toml may record a file with this content: its ``sha256``, or
