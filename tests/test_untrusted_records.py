@@ -199,6 +199,30 @@ def test_report_summary_and_chart_labels_reach_the_terminal_escaped(
     assert "<script" not in page.read_text()
 
 
+def test_the_report_page_shows_control_characters_as_escapes(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """The page's title, tables and run details held a record's ESC, BEL and U+202E raw (a
+    bidi override reorders the text around it in the browser, as on a terminal)."""
+    mallory, alice = team
+    for index in range(2):
+        craft(
+            mallory.path,
+            name="n" + OSC52,
+            params={"lr": index, "model" + OSC52: OSC52},
+            metrics={"acc" + OSC52: {"last": 0.5 + index}},
+        )
+    share(mallory, alice)
+    page = tmp_path / "r.html"
+
+    result = alice.cli("report", "-o", str(page))
+
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text()
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "model\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\r\\u202e" in text
+
+
 # --- ls and compare -------------------------------------------------------------------------
 
 
