@@ -125,6 +125,8 @@ def test_a_child_at_another_commit_is_not_counted_as_yours(team: tuple[Clone, Cl
         children = alice.cli("ls", "--children", mine, "--json")
         assert theirs not in children.stdout, index
         assert theirs not in alice.cli("compare", "--sweep", mine, "--format", "csv").stdout
+    shown = alice.ok("show", theirs)
+    assert f"{mine}  (claimed: that run is at another commit)" in shown
 
 
 def test_a_child_at_its_parents_commit_is_still_counted(team: tuple[Clone, Clone]) -> None:
@@ -134,5 +136,6 @@ def test_a_child_at_its_parents_commit_is_still_counted(team: tuple[Clone, Clone
     share(mallory, alice)
 
     assert "+1 child" in row_of(alice.ok("ls"), mine)
+    assert "claimed" not in alice.ok("show", theirs)
     children = alice.cli("ls", "--children", mine, "--json").json()
     assert [run["id"] for run in children] == [theirs]

@@ -244,6 +244,8 @@ class Run:
     reproduced_by: tuple[ReproducedBy, ...] = ()
     # its ``reproduces`` names a run here that it did not re-run (reruns): shown as a claim
     claim_unfounded: bool = False
+    # its ``parent`` names a run here at another commit (is_child_of): shown as a claim
+    parent_unfounded: bool = False
     notes: tuple[dict[str, str], ...] = ()  # runledger note: id, by, at, text; oldest first
 
     @property

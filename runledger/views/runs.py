@@ -313,6 +313,8 @@ def render_run(run: Run, out: Console | None = None) -> None:
         head.add_row("reproduces", safe(run.reproduces) + claim)
     if run.parent:
         parent = safe(run.parent)
+        if run.parent_unfounded:
+            parent += "  (claimed: that run is at another commit)"
         head.add_row("parent", f"{parent}  (sweep {safe(run.sweep)})" if run.sweep else parent)
     elif run.sweep:
         head.add_row(
