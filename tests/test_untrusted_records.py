@@ -575,3 +575,32 @@ def test_a_detail_file_of_the_wrong_shape_is_one_line(
     assert result.exit_code == 1, result.stderr
     assert f"{name}: " in result.stderr and " must be " in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_run_toml_over_the_read_limit_is_skipped_in_one_line(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run.toml had no limit: the index parsed a pulled one whatever its size on the first
+    listing after a pull (ls, compare, report of every run). Over the limit (16 MiB; 8 KiB
+    here) the run is skipped with the usual one-line warning, every other run listed."""
+    from runledger.model import record
+
+    mallory, alice = team
+    good = craft(mallory.path, command=["python", "good.py"])
+    big = craft(mallory.path, note="x" * 20_000)
+    monkeypatch.setitem(record.READ_LIMIT_BYTES, "run.toml", 8192)
+    share(mallory, alice)
+
+    for index in ("on", "off"):
+        if index == "off":
+            alice.break_index()
+        listed = alice.cli("ls")
+        shown = alice.cli("show", big)
+
+        assert listed.exit_code == 0, listed.stderr
+        assert good[:10] in listed.stdout and big[:10] not in listed.stdout
+        assert "run.toml is 0.0 MiB, more than the 0.0078125 MiB read of a record" in (
+            listed.stderr
+        )
+        assert shown.exit_code == 1
+        assert shown.stderr.count("\n") == 1

@@ -40,11 +40,20 @@ DETAIL_FILES = (METRICS_FILE, ENVIRONMENT_FILE, FILES_FILE, LOG_FILE)
 # 1,000 series and a 4 MiB output.log; a larger file or series is left out or thinned, with
 # a note (store/ledger.py).
 READ_LIMIT_BYTES = {
+    RUN_FILE: 16 << 20,
     METRICS_FILE: 64 << 20,
     ENVIRONMENT_FILE: 16 << 20,
     FILES_FILE: 64 << 20,
     LOG_FILE: 16 << 20,
 }
+
+
+def over_read_limit(name: str, size: int) -> str:
+    """'metrics.toml is 91.3 MiB, more than the 64 MiB read of a record'."""
+    limit = READ_LIMIT_BYTES[name] / (1 << 20)
+    return f"{name} is {size / (1 << 20):.1f} MiB, more than the {limit:g} MiB read of a record"
+
+
 # environment.toml's tables, which readers take for tables (a pulled record's may not be)
 ENVIRONMENT_TABLES = ("python", "packages", "package_sources", "variables", "used", "virtualenv")
 SERIES_POINTS_READ = 200_000

@@ -24,6 +24,7 @@ from runledger.model.record import (
     RUN_FILE,
     MetricsFile,
     Run,
+    over_read_limit,
 )
 from runledger.store import git
 from runledger.store.refs import MIRROR_PREFIX as MIRROR_PREFIX
@@ -367,12 +368,7 @@ class Ledger:
             FILES_FILE: "its file pointers are",
             LOG_FILE: "its output log is",
         }
-        self.note_cut(
-            ref,
-            f"{name} is {size / (1 << 20):.1f} MiB, more than the "
-            f"{READ_LIMIT_BYTES[name] / (1 << 20):g} MiB read of a record: "
-            f"{left_out.get(name, 'it is')} left out",
-        )
+        self.note_cut(ref, f"{over_read_limit(name, size)}: {left_out.get(name, 'it is')} left out")
 
     def note_cut(self, ref: RunRef, what: str) -> None:
         """One line on stderr: part of a record (pulled: anyone's) was too large to read."""
@@ -517,7 +513,11 @@ class Ledger:
         ``annotated``."""
         note_list = []
         with git.CatFile(self.repo) as cat:
-            content = cat.read(f"{ref.oid}:{RUN_FILE}")
+            try:
+                content = cat.read(f"{ref.oid}:{RUN_FILE}", READ_LIMIT_BYTES[RUN_FILE])
+            except git.ObjectTooLarge as exc:
+                message = f"{ref.ref}: {over_read_limit(RUN_FILE, exc.size)}"
+                raise CorruptRecordError(message) from exc
             if content is None:
                 raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
             run = Run.from_run_toml(content, ref.ref)
