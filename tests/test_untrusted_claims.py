@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from runledger.store import git as rgit
-from runledger.store.index import index_path
 from tests.crafted import craft
 from tests.team import Clone, clone, make_remote
 
@@ -58,10 +56,27 @@ def test_a_reproduction_of_something_else_is_not_shown_on_the_run(
 
     listed = {run["id"]: run for run in alice.runs_json()}
     assert listed[mine]["reproduced_by"] == []
-    assert "1✓" not in row_of(alice.ok("ls"), mine)
+    listing = alice.ok("ls")
+    assert "1✓" not in row_of(listing, mine)
     shown = alice.ok("show", mine)
     assert "reproductions" not in shown
     assert alice.cli("show", mine, "--json").json()["reproduced_by"] == []
+
+
+def test_a_reproduction_of_something_else_shows_its_claim_as_a_claim(
+    team: tuple[Clone, Clone],
+) -> None:
+    """The claimant's own row said '↻ <alice's run> ✓' and its show 'reproduces <id>' beside
+    'reproduction ✓ reproduced', though it ran another command than her run."""
+    mallory, alice = team
+    mine = alices_run(mallory, alice)
+    theirs = craft(
+        mallory.path, reproduces=mine, reproduction=REPRODUCED, command=["python", "other.py"]
+    )
+    share(mallory, alice)
+
+    assert f"↻ {mine[:10]} ? claimed" in row_of(alice.ok("ls"), theirs)
+    assert f"{mine}  (claimed: it ran another commit or command)" in alice.ok("show", theirs)
 
 
 def test_a_real_reproduction_by_a_teammate_is_still_shown(team: tuple[Clone, Clone]) -> None:
@@ -75,7 +90,10 @@ def test_a_real_reproduction_by_a_teammate_is_still_shown(team: tuple[Clone, Clo
     )
     share(mallory, alice)
 
-    assert "1✓" in row_of(alice.ok("ls"), mine)
+    listing = alice.ok("ls")
+    assert "1✓" in row_of(listing, mine)
+    assert f"↻ {mine[:10]} ✓" in row_of(listing, theirs)
+    assert "claimed" not in listing + alice.ok("show", theirs)
     by = alice.cli("show", mine, "--json").json()["reproduced_by"]
     assert [item["id"] for item in by] == [theirs]
 
@@ -94,17 +112,16 @@ def test_a_child_at_another_commit_is_not_counted_as_yours(team: tuple[Clone, Cl
     share(mallory, alice)
 
     for index in ("on", "off"):
-        if index == "off":  # the index cannot be opened: the refs are read
-            path = index_path(rgit.discover(alice.path))
-            for made in path.parent.glob("index.sqlite*"):
-                made.unlink()
-            path.mkdir()
+        if index == "off":
+            alice.break_index()
         listing = alice.ok("ls")
         assert "child" not in row_of(listing, mine), index
         assert theirs[:10] in listing, index
         children = alice.cli("ls", "--children", mine, "--json")
         assert theirs not in children.stdout, index
         assert theirs not in alice.cli("compare", "--sweep", mine, "--format", "csv").stdout
+    shown = alice.ok("show", theirs)
+    assert f"{mine}  (claimed: that run is at another commit)" in shown
 
 
 def test_a_child_at_its_parents_commit_is_still_counted(team: tuple[Clone, Clone]) -> None:
@@ -114,5 +131,6 @@ def test_a_child_at_its_parents_commit_is_still_counted(team: tuple[Clone, Clone
     share(mallory, alice)
 
     assert "+1 child" in row_of(alice.ok("ls"), mine)
+    assert "claimed" not in alice.ok("show", theirs)
     children = alice.cli("ls", "--children", mine, "--json").json()
     assert [run["id"] for run in children] == [theirs]

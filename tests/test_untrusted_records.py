@@ -199,6 +199,30 @@ def test_report_summary_and_chart_labels_reach_the_terminal_escaped(
     assert "<script" not in page.read_text()
 
 
+def test_the_report_page_shows_control_characters_as_escapes(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """The page's title, tables and run details held a record's ESC, BEL and U+202E raw (a
+    bidi override reorders the text around it in the browser, as on a terminal)."""
+    mallory, alice = team
+    for index in range(2):
+        craft(
+            mallory.path,
+            name="n" + OSC52,
+            params={"lr": index, "model" + OSC52: OSC52},
+            metrics={"acc" + OSC52: {"last": 0.5 + index}},
+        )
+    share(mallory, alice)
+    page = tmp_path / "r.html"
+
+    result = alice.cli("report", "-o", str(page))
+
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text()
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "model\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\r\\u202e" in text
+
+
 # --- ls and compare -------------------------------------------------------------------------
 
 
@@ -551,3 +575,32 @@ def test_a_detail_file_of_the_wrong_shape_is_one_line(
     assert result.exit_code == 1, result.stderr
     assert f"{name}: " in result.stderr and " must be " in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_run_toml_over_the_read_limit_is_skipped_in_one_line(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run.toml had no limit: the index parsed a pulled one whatever its size on the first
+    listing after a pull (ls, compare, report of every run). Over the limit (16 MiB; 8 KiB
+    here) the run is skipped with the usual one-line warning, every other run listed."""
+    from runledger.model import record
+
+    mallory, alice = team
+    good = craft(mallory.path, command=["python", "good.py"])
+    big = craft(mallory.path, note="x" * 20_000)
+    monkeypatch.setitem(record.READ_LIMIT_BYTES, "run.toml", 8192)
+    share(mallory, alice)
+
+    for index in ("on", "off"):
+        if index == "off":
+            alice.break_index()
+        listed = alice.cli("ls")
+        shown = alice.cli("show", big)
+
+        assert listed.exit_code == 0, listed.stderr
+        assert good[:10] in listed.stdout and big[:10] not in listed.stdout
+        assert "run.toml is 0.0 MiB, more than the 0.0078125 MiB read of a record" in (
+            listed.stderr
+        )
+        assert shown.exit_code == 1
+        assert shown.stderr.count("\n") == 1

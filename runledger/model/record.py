@@ -40,11 +40,20 @@ DETAIL_FILES = (METRICS_FILE, ENVIRONMENT_FILE, FILES_FILE, LOG_FILE)
 # 1,000 series and a 4 MiB output.log; a larger file or series is left out or thinned, with
 # a note (store/ledger.py).
 READ_LIMIT_BYTES = {
+    RUN_FILE: 16 << 20,
     METRICS_FILE: 64 << 20,
     ENVIRONMENT_FILE: 16 << 20,
     FILES_FILE: 64 << 20,
     LOG_FILE: 16 << 20,
 }
+
+
+def over_read_limit(name: str, size: int) -> str:
+    """'metrics.toml is 91.3 MiB, more than the 64 MiB read of a record'."""
+    limit = READ_LIMIT_BYTES[name] / (1 << 20)
+    return f"{name} is {size / (1 << 20):.1f} MiB, more than the {limit:g} MiB read of a record"
+
+
 # environment.toml's tables, which readers take for tables (a pulled record's may not be)
 ENVIRONMENT_TABLES = ("python", "packages", "package_sources", "variables", "used", "virtualenv")
 SERIES_POINTS_READ = 200_000
@@ -242,6 +251,10 @@ class Run:
     team_tags: tuple[str, ...] = ()
     # the runs whose ``reproduces`` names this one (link_reproductions), oldest first
     reproduced_by: tuple[ReproducedBy, ...] = ()
+    # its ``reproduces`` names a run here that it did not re-run (reruns): shown as a claim
+    claim_unfounded: bool = False
+    # its ``parent`` names a run here at another commit (is_child_of): shown as a claim
+    parent_unfounded: bool = False
     notes: tuple[dict[str, str], ...] = ()  # runledger note: id, by, at, text; oldest first
 
     @property

@@ -49,6 +49,8 @@ class RunRow:
     verdict: str | None = None  # of its own reproduction, when it reproduces a run
     # the runs whose ``reproduces`` names this one, oldest first (link_reproductions)
     reproduced_by: tuple[ReproducedBy, ...] = ()
+    # its ``reproduces`` names a run here that it did not re-run (record.reruns)
+    claim_unfounded: bool = False
 
     @property
     def all_tags(self) -> list[str]:
@@ -85,6 +87,7 @@ class RunRow:
             inputs_digest=run.inputs_digest,
             verdict=run.reproduction.verdict if run.reproduction else None,
             reproduced_by=run.reproduced_by,
+            claim_unfounded=run.claim_unfounded,
         )
 
 
@@ -173,6 +176,21 @@ def link_reproductions(rows: Sequence[RunRow], reproducers: Iterable[RunRow]) ->
         )
         linked.append(replace(row, reproduced_by=mine) if mine else row)
     return linked
+
+
+def check_claims(rows: Sequence[RunRow], originals: Iterable[RunRow]) -> list[RunRow]:
+    """``rows`` with ``claim_unfounded`` set where the run their ``reproduces`` names is
+    among ``originals`` and they did not re-run it."""
+    by_id = {row.id: row for row in originals}
+    checked = []
+    for row in rows:
+        original = by_id.get(row.reproduces) if row.reproduces else None
+        if original is not None and not reruns(
+            row.commit, row.command, original.commit, original.command
+        ):
+            row = replace(row, claim_unfounded=True)
+        checked.append(row)
+    return checked
 
 
 def _optional_text(value: object) -> str | None:

@@ -17,7 +17,14 @@ from typing import Protocol
 
 from runledger import ids
 from runledger.errors import CorruptRecordError
-from runledger.model.record import RUN_FILE, Run, is_child_of, link_reproductions
+from runledger.model.record import (
+    READ_LIMIT_BYTES,
+    RUN_FILE,
+    Run,
+    is_child_of,
+    link_reproductions,
+    over_read_limit,
+)
 from runledger.model.row import FrameRow, RunRow, TableRow
 from runledger.store import git
 from runledger.store.index import RunIndex, open_current, summary_text
@@ -261,8 +268,13 @@ class RefsCatalog:
             return found
         with git.CatFile(self.repo) as cat:
             specs = [f"{ref.oid}:{RUN_FILE}" for ref in refs]
-            for ref, (_, content) in zip(refs, cat.read_many(specs), strict=True):
+            read = cat.read_many_within(specs, READ_LIMIT_BYTES[RUN_FILE])
+            for ref, (_, content) in zip(refs, read, strict=True):
                 try:
+                    if isinstance(content, git.ObjectTooLarge):
+                        raise CorruptRecordError(
+                            f"{ref.ref}: {over_read_limit(RUN_FILE, content.size)}"
+                        )
                     if content is None:
                         raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
                     found[ref.ref] = Run.from_run_toml(content, ref.ref)

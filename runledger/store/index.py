@@ -55,6 +55,7 @@ from runledger.model.bulk import cycle_collection_paused
 from runledger.model.flat import flatten
 from runledger.model.record import (
     FILES_FILE,
+    READ_LIMIT_BYTES,
     RUN_FILE,
     SCHEMA_VERSION,
     GitInfo,
@@ -62,6 +63,7 @@ from runledger.model.record import (
     Run,
     json_number,
     json_safe,
+    over_read_limit,
 )
 from runledger.model.row import FrameRow, RunRow, TableRow, command_line
 from runledger.store import git
@@ -282,6 +284,12 @@ class _Row(NamedTuple):
             self.error,
             *self.listing,
         )
+
+
+def too_large_row(ref: str, oid: str, size: int) -> _Row:
+    """The row of a run whose run.toml is over READ_LIMIT_BYTES: unreadable, not parsed."""
+    run_id, mirror = run_ref_id(ref) or (ref, False)
+    return _Row(ref, run_id, mirror, oid, error=f"{ref}: {over_read_limit(RUN_FILE, size)}")
 
 
 def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
@@ -712,7 +720,9 @@ class RunIndex:
 
     def _row_read_again(self, ref: str, oid: str) -> _Row:
         with git.CatFile(self.repo) as cat:
-            [(_, content)] = cat.read_many([f"{oid}:{RUN_FILE}"])
+            [(_, content)] = cat.read_many_within([f"{oid}:{RUN_FILE}"], READ_LIMIT_BYTES[RUN_FILE])
+        if isinstance(content, git.ObjectTooLarge):
+            return too_large_row(ref, oid, content.size)
         return row_for(ref, oid, content)
 
     def _parsed_unique(self, refs: Sequence[tuple[str, str]]) -> Iterator[list[_Row]]:
@@ -725,12 +735,16 @@ class RunIndex:
                 for start in range(0, len(refs), _READ_CHUNK):
                     chunk = refs[start : start + _READ_CHUNK]
                     specs = [f"{oid}:{RUN_FILE}" for _, oid in chunk]
-                    items = [
-                        (ref, oid, content)
-                        for (ref, oid), (_, content) in zip(
-                            chunk, cat.read_many(specs), strict=True
-                        )
-                    ]
+                    read = cat.read_many_within(specs, READ_LIMIT_BYTES[RUN_FILE])
+                    items: list[tuple[str, str, bytes | None]] = []
+                    too_large: list[_Row] = []
+                    for (ref, oid), (_, content) in zip(chunk, read, strict=True):
+                        if isinstance(content, git.ObjectTooLarge):
+                            too_large.append(too_large_row(ref, oid, content.size))
+                        else:
+                            items.append((ref, oid, content))
+                    if too_large:
+                        yield too_large
                     if pool is None:
                         yield _rows_of(items)
                         continue

@@ -24,6 +24,7 @@ from runledger.model.record import (
     RUN_FILE,
     MetricsFile,
     Run,
+    over_read_limit,
 )
 from runledger.store import git
 from runledger.store.refs import MIRROR_PREFIX as MIRROR_PREFIX
@@ -253,13 +254,19 @@ class Ledger:
         return [by_id[run_id] for run_id in run_ids if run_id in by_id]
 
     def with_reproductions(self, rows: list[RunRow]) -> list[RunRow]:
-        """``rows`` with ``reproduced_by`` filled in: the runs that reproduce them."""
+        """``rows`` with ``reproduced_by`` filled in (the runs that reproduce them), and
+        ``claim_unfounded`` where one claims to reproduce a run it did not re-run."""
         if not rows:
             return rows
-        from runledger.model.row import link_reproductions
+        from runledger.model.row import check_claims, link_reproductions
 
         reproducers = self.catalog.rows(None, None, None, [row.id for row in rows], True)
-        return link_reproductions(rows, (row for row, _ in reproducers))
+        linked = link_reproductions(rows, (row for row, _ in reproducers))
+        claimed = sorted({row.reproduces for row in rows if row.reproduces})
+        if not claimed:
+            return linked
+        originals = self.catalog.rows(None, None, None, claimed)
+        return check_claims(linked, (row for row, _ in originals))
 
     def file_candidates(self, sha256: str, size: int) -> list[RunRef]:
         """The runs whose files.toml may record a file with this content: its ``sha256``, or
@@ -361,12 +368,7 @@ class Ledger:
             FILES_FILE: "its file pointers are",
             LOG_FILE: "its output log is",
         }
-        self.note_cut(
-            ref,
-            f"{name} is {size / (1 << 20):.1f} MiB, more than the "
-            f"{READ_LIMIT_BYTES[name] / (1 << 20):g} MiB read of a record: "
-            f"{left_out.get(name, 'it is')} left out",
-        )
+        self.note_cut(ref, f"{over_read_limit(name, size)}: {left_out.get(name, 'it is')} left out")
 
     def note_cut(self, ref: RunRef, what: str) -> None:
         """One line on stderr: part of a record (pulled: anyone's) was too large to read."""
@@ -511,7 +513,11 @@ class Ledger:
         ``annotated``."""
         note_list = []
         with git.CatFile(self.repo) as cat:
-            content = cat.read(f"{ref.oid}:{RUN_FILE}")
+            try:
+                content = cat.read(f"{ref.oid}:{RUN_FILE}", READ_LIMIT_BYTES[RUN_FILE])
+            except git.ObjectTooLarge as exc:
+                message = f"{ref.ref}: {over_read_limit(RUN_FILE, exc.size)}"
+                raise CorruptRecordError(message) from exc
             if content is None:
                 raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
             run = Run.from_run_toml(content, ref.ref)
