@@ -774,6 +774,9 @@ def _read_pieces(
         if _NOISE_RE.fullmatch(piece) or (table and _LABEL_RE.fullmatch(piece)):
             keras = keras or _KERAS_PROGRESS_RE.match(piece) is not None
             continue
+        if (piece[:1] == "(" or piece[-1:] == ")") and _NOISE_RE.fullmatch(piece.strip("() ")):
+            # llm.c's "| (234.56 ms | 12345 tok/s)": timings in parentheses, cut at their "|"
+            continue
         return None
     for name in [name for name in values if name.lower() in _STEP_NAMES]:
         has_step = True
@@ -807,7 +810,10 @@ def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) ->
         return True
     if not has_step and spaced_only:
         # "loss 0.469, train acc 0.823, test acc 0.815" (d2l.ai's train_ch6): pieces apart,
-        # each named as a metric is
+        # each named as a metric is; or one, a phase's metric: "val loss 3.4568" (llm.c)
+        if count == 1 and len(names) == 1:
+            words = names[0].lower().split()
+            return len(words) == 2 and words[0] in PHASES and has_metric_word(words[1])
         return count >= 2 and len(names) == count and all(map(has_metric_word, names))
     return any(has_metric_word(name) for name in names)
 
