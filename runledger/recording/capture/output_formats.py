@@ -242,11 +242,19 @@ _MMENGINE_HEAD_RE: Final = compile_later(
     r"(?P<unit>Epoch|Iter)\((?P<mode>train|val|test)\)\s*(?:\[\s*(?P<epoch>[0-9]+)\s*\]\s*)?"
     r"\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*\](?:\s{2,}|$)"
 )
-# eta is a duration ("0:01:07", "1 day, 2:03:04"), not a value; the learning rates of the
-# parameter groups are one space apart ("base_lr: 1.0000e-02 lr: 1.0000e-02").
-_MMENGINE_ITEM_RE: Final = compile_later(
+# The items of mmengine's and MetricLogger's lines: eta is a duration ("0:01:07", "1 day,
+# 2:03:04"), not a value; mmengine's learning rates of the parameter groups are one space apart
+# ("base_lr: 1.0000e-02 lr: 1.0000e-02"); MetricLogger's running average follows the value.
+_LOGGED_ITEM_RE: Final = compile_later(
     r"\s*(?:eta: (?:[0-9]+ days?, )?[0-9]+:[0-9]{2}:[0-9]{2}"
-    rf"|(?P<name>[^\W\d][\w./@-]*):\s+(?P<value>{_NUM}))(?=\s|$)"
+    rf"|(?P<name>[^\W\d][\w./@-]*(?: [^\W\d][\w./@-]*)?):\s+(?P<value>{_NUM})"
+    rf"(?:\s+\(\s*(?:{_NUM})\s*\))?)(?=\s|$)"
+)
+# MetricLogger (torchvision's references, DETR, DeiT, MAE, DINO): "Epoch: [0]  [ 10/500]  eta:
+# 0:01:02  lr: 0.1  loss: 2.3045 (2.3101)  time: 0.1234  data: 0.0123  max mem: 1234"
+_METRIC_LOGGER_HEAD_RE: Final = compile_later(
+    r"Epoch: \[(?P<epoch>[0-9]+)(?:/[0-9]+)?\]"
+    r"\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*\](?:\s{2,}|\t|$)"
 )
 # An evaluation's own timings are not its
 # metrics (mmengine keeps them out of its scalars.json too) and would mix with training's.
@@ -425,6 +433,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         logged = _mmengine_line(text)
         if logged is not None:
             return logged
+    if text[:8] == "Epoch: [":
+        logged = _metric_logger_line(text)
+        if logged is not None:
+            return logged
     if "step:" in text[:20] and "  " in text:
         items = _spaced_items_line(text)
         if items is not None:
@@ -554,17 +566,7 @@ def _mmengine_line(text: str) -> Shaped | None:
     if head is None:
         return None
     evaluation = head["mode"] != "train"
-    values: Fields = {}
-    rest = text.rstrip()
-    position = head.end()
-    while position < len(rest):
-        item = _MMENGINE_ITEM_RE.match(rest, position)
-        if item is None:
-            return None
-        position = item.end()
-        name = item["name"]
-        if name is not None and not (evaluation and name in _MMENGINE_EVAL_TIMES):
-            values[_clean_name(name)] = _number(item["value"])
+    values = _logged_items(text, head.end(), _MMENGINE_EVAL_TIMES if evaluation else {})
     if not values:
         return None  # an evaluation's progress: its timings only
     done, total = int(head["done"]), int(head["total"])
@@ -574,6 +576,36 @@ def _mmengine_line(text: str) -> Shaped | None:
     if head["unit"] == "Iter" and not evaluation:
         return Shaped(done, values)
     return Shaped(None, values)
+
+
+def _logged_items(text: str, position: int, left_out: Mapping[str, str] | frozenset[str]) -> Fields:
+    """The ``name: value`` items from ``position`` to the end of ``text``, two spaces apart
+    (:data:`_LOGGED_ITEM_RE`), but those ``left_out`` names; none when one is not an item."""
+    values: Fields = {}
+    rest = text.rstrip()
+    while position < len(rest):
+        item = _LOGGED_ITEM_RE.match(rest, position)
+        if item is None:
+            return {}
+        position = item.end()
+        name = item["name"]
+        if name is not None and name not in left_out:
+            values[_clean_name(name)] = _number(item["value"])
+    return values
+
+
+def _metric_logger_line(text: str) -> Shaped | None:
+    """A training batch's line of MetricLogger (:data:`_METRIC_LOGGER_HEAD_RE`): at its epoch,
+    how far into it; each value the batch's (the running average after it is cut, as
+    AverageMeter's is), its ``time`` and ``data`` named as AverageMeter's are."""
+    head = _METRIC_LOGGER_HEAD_RE.match(text)
+    if head is None:
+        return None
+    values = _logged_items(text, head.end(), {})
+    if not values:
+        return None
+    values = {_METER_TIMES.get(name, name): value for name, value in values.items()}
+    return Shaped(int(head["epoch"]), values, (int(head["done"]), int(head["total"])))
 
 
 def _spaced_items_line(text: str) -> Shaped | None:
