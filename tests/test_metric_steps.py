@@ -458,6 +458,30 @@ def test_torchtune_bars_give_the_loss_at_the_global_step_their_description_shows
     assert _collected(text) == {"loss": [(2, 0.5), (4, 0.25)]}
 
 
+def test_ultralytics_training_table_gives_each_epoch_its_losses() -> None:
+    # ultralytics 8 (`yolo detect train ... epochs=2`): the table's header before each epoch,
+    # then its row redrawn with its progress bar ("\r\x1b[K"), then the validation's
+    text = ""
+    for epoch in (1, 2):
+        text += "      Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances       Size\n"
+        for done, loss in ((0, 0.9), (1, 0.7 / epoch), (2, 0.6 / epoch)):
+            text += (
+                f"\r\x1b[K        {epoch}/2         0G     {loss:.4f}     0.6997     0.4142"
+                f"          8         64: {50 * done}% ━━━━━━────── {done}/2 1.5it/s 1.4s"
+            )
+        text += "\n\r\x1b[K                 Class     Images  Instances      Box(P          R"
+        text += "      mAP50  mAP50-95): 100% ━━━━━━━━━━━━ 1/1 1.5it/s 0.6s\n"
+        text += f"{'all':>23}          4          8      0.125       0.25      0.105"
+        text += f"     {epoch / 10}\n"
+    series = _collected(text)
+    assert series["box_loss"] == [(1, 0.6), (2, 0.3)]
+    # named as its results.csv names them; not Instances, Size, GPU_mem
+    assert series["metrics/mAP50-95(B)"] == [(1, 0.1), (2, 0.2)]
+    assert set(series) == {"box_loss", "cls_loss", "dfl_loss"} | {
+        f"metrics/{name}(B)" for name in ("precision", "recall", "mAP50", "mAP50-95")
+    }
+
+
 def _fastai_fit(first: float, epochs: int) -> str:
     """What fastai's Learner.fit prints on a console (fastprogress): the header, then each
     epoch's row after the bars it redrew with carriage returns."""

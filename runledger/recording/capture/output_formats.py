@@ -1225,6 +1225,14 @@ _COLUMN_HEADER_RE: Final = compile_later(
 )
 _COLUMN_NUMBER_RE: Final = compile_later(_NUM)
 _COLUMN_TEXT_RE: Final = compile_later(r"[0-9]+(?::[0-9]{2})+|#na#|None")  # 00:16, no value
+# ultralytics' training table: "      Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances
+# Size", then each epoch's row as its progress bar ended: "        1/3      1.2G     0.6947
+# 0.6997     0.4142          8         64: 100% ━━━━━━━━━━━━ 2/2 1.5it/s 1.4s". The epoch is of
+# its total, the memory a text, and only the losses are metrics (not the last batch's count of
+# instances, nor the image size).
+_COUNTED_EPOCH_RE: Final = compile_later(r"([0-9]+)/[0-9]+")
+_BAR_TAIL_RE: Final = compile_later(r":\s+[0-9]{1,3}%\s.*")
+_MEMORY_CELL_RE: Final = compile_later(r"[0-9.]+[KMGT]i?B?")
 
 
 def column_header(text: str) -> tuple[str, ...] | None:
@@ -1238,20 +1246,81 @@ def column_header(text: str) -> tuple[str, ...] | None:
     return names
 
 
-def column_row(text: str, names: tuple[str, ...]) -> tuple[int, Fields] | None:
+class ColumnRow(NamedTuple):
+    """A column table's row: its epoch, its values, and whether the epoch is printed of its
+    total (``1/3``, ultralytics), so that it is the run's epoch, not one of this table's."""
+
+    epoch: int
+    values: Fields
+    counted: bool = False
+
+
+def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
     """The step and values of a row under a column table's header (``0  0.69  0.41  0.87
     00:16``): as many cells as names, the first a whole number, each other a number or
-    text of no value (a time, fastai's ``#na#``); None when the line is no such row."""
+    text of no value (a time, fastai's ``#na#``); None when the line is no such row.
+    ultralytics' rows (:data:`_COUNTED_EPOCH_RE`) end in their progress bar, cut off."""
+    if "%" in text:
+        text = _BAR_TAIL_RE.sub("", text)
     cells = text.split()
-    if len(cells) != len(names) or not cells[0].isdigit():
+    if len(cells) != len(names):
+        return None
+    counted = _COUNTED_EPOCH_RE.fullmatch(cells[0]) if not cells[0].isdigit() else None
+    if counted is None and not cells[0].isdigit():
         return None
     values: Fields = {}
     for name, cell in zip(names[1:], cells[1:], strict=True):
         if _COLUMN_NUMBER_RE.fullmatch(cell):
-            values[name] = _number(cell)
-        elif _COLUMN_TEXT_RE.fullmatch(cell) is None:
+            if counted is None or has_metric_word(name):
+                values[name] = _number(cell)
+        elif _COLUMN_TEXT_RE.fullmatch(cell) is None and (
+            counted is None or _MEMORY_CELL_RE.fullmatch(cell) is None
+        ):
             return None
-    return (int(cells[0]), values) if values else None
+    if not values:
+        return None
+    if counted is not None:
+        return ColumnRow(int(counted[1]), values, counted=True)
+    return ColumnRow(int(cells[0]), values)
+
+
+# --- ultralytics' validation summary ---------------------------------------------------------
+# After each epoch (and once more for the best weights), a header drawn as its progress bar's
+# description, then the row of all classes:
+#
+#                  Class     Images  Instances      Box(P          R      mAP50  mAP50-95): 100% ━━━
+#                    all          4          8      0.125       0.25      0.105     0.0412
+#
+# (segmentation adds "Mask(P R mAP50 mAP50-95)"). The row's values take the names ultralytics
+# gives them in its results.csv: metrics/precision(B), metrics/recall(B), metrics/mAP50(B),
+# metrics/mAP50-95(B) (M for a mask's, P for a pose's).
+_DETECTION_HEADER_RE: Final = compile_later(
+    r"Class\s+Images\s+Instances\s+(?P<kinds>(?:(?:Box|Mask|Pose)\(P\s+R\s+mAP50\s+mAP50-95\)\s*)+)"
+    r"(?::.*)?"
+)
+_DETECTION_KIND_RE: Final = compile_later(r"(Box|Mask|Pose)\(")
+_DETECTION_ROW_RE: Final = compile_later(rf"all\s+[0-9]+\s+[0-9]+((?:\s+(?:{_NUM}))+)")
+_DETECTION_LETTERS: Final = {"Box": "B", "Mask": "M", "Pose": "P"}
+_DETECTION_NAMES: Final = ("precision", "recall", "mAP50", "mAP50-95")
+
+
+def detection_header(text: str) -> tuple[str, ...] | None:
+    """The letters of the kinds a validation header of ultralytics names (``("B", "M")``)."""
+    if text[:5] != "Class" or _DETECTION_HEADER_RE.fullmatch(text) is None:
+        return None
+    return tuple(_DETECTION_LETTERS[kind] for kind in _DETECTION_KIND_RE.findall(text))
+
+
+def detection_row(text: str, kinds: tuple[str, ...]) -> Fields | None:
+    """The values of the ``all`` row under a validation header of ``kinds``, else None."""
+    match = _DETECTION_ROW_RE.fullmatch(text) if text[:3] == "all" else None
+    if match is None:
+        return None
+    numbers = match[1].split()
+    if len(numbers) != 4 * len(kinds):
+        return None
+    names = [f"metrics/{name}({kind})" for kind in kinds for name in _DETECTION_NAMES]
+    return {name: _number(raw) for name, raw in zip(names, numbers, strict=True)}
 
 
 # --- scikit-learn's classification_report ----------------------------------------------------
