@@ -256,8 +256,8 @@ _METRIC_LOGGER_HEAD_RE: Final = compile_later(
     r"Epoch: \[(?P<epoch>[0-9]+)(?:/[0-9]+)?\]"
     r"\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*\](?:\s{2,}|\t|$)"
 )
-# An evaluation's own timings are not its
-# metrics (mmengine keeps them out of its scalars.json too) and would mix with training's.
+# An evaluation's own timings are not its metrics (mmengine keeps them out of its scalars.json
+# too) and would mix with training's.
 _MMENGINE_EVAL_TIMES: Final = frozenset({"time", "data_time", "memory"})
 # fairseq's validation: "epoch 001 | valid on 'valid' subset | loss 8.123 | ppl 278.77": the
 # subset's name prefixes every value's, as fairseq's own JSON log format names them.
@@ -566,7 +566,7 @@ def _mmengine_line(text: str) -> Shaped | None:
     if head is None:
         return None
     evaluation = head["mode"] != "train"
-    values = _logged_items(text, head.end(), _MMENGINE_EVAL_TIMES if evaluation else {})
+    values = _logged_items(text, head.end(), _MMENGINE_EVAL_TIMES if evaluation else frozenset())
     if not values:
         return None  # an evaluation's progress: its timings only
     done, total = int(head["done"]), int(head["total"])
@@ -578,7 +578,7 @@ def _mmengine_line(text: str) -> Shaped | None:
     return Shaped(None, values)
 
 
-def _logged_items(text: str, position: int, left_out: Mapping[str, str] | frozenset[str]) -> Fields:
+def _logged_items(text: str, position: int, left_out: frozenset[str] = frozenset()) -> Fields:
     """The ``name: value`` items from ``position`` to the end of ``text``, two spaces apart
     (:data:`_LOGGED_ITEM_RE`), but those ``left_out`` names; none when one is not an item."""
     values: Fields = {}
@@ -601,7 +601,7 @@ def _metric_logger_line(text: str) -> Shaped | None:
     head = _METRIC_LOGGER_HEAD_RE.match(text)
     if head is None:
         return None
-    values = _logged_items(text, head.end(), {})
+    values = _logged_items(text, head.end())
     if not values:
         return None
     values = {_METER_TIMES.get(name, name): value for name, value in values.items()}
