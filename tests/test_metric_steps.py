@@ -391,6 +391,27 @@ def test_super_resolution_iterations_are_a_curve_and_the_epoch_lines_are_at_the_
     assert series["avg_psnr"] == [(1, 11.0), (2, 12.0)]
 
 
+def test_metric_logger_batches_are_a_curve_inside_epochs_counted_from_zero() -> None:
+    # torchvision's references/classification/train.py: MetricLogger(delimiter="  "), its
+    # log_every() every 5 of 10 batches, then evaluate()'s batches and its summary
+    lines = "".join(
+        "".join(
+            f"Epoch: [{epoch}]  [{i:2d}/10]  eta: 0:00:05  lr: 0.1  img/s: 50.0  "
+            f"loss: {2 - epoch - i / 10:.4f} ({2.1 - epoch:.4f})  acc1: 10.0000 (10.0000)  "
+            "time: 0.5000  data: 0.0100  max mem: 0\n"
+            for i in (0, 5)
+        )
+        + f"Epoch: [{epoch}] Total time: 0:00:05\n"
+        + "Test:  [0/2]  eta: 0:00:01  loss: 2.0000 (2.0000)  acc1: 9.0000 (9.0000)  time: 0.1\n"
+        + f"Test:  Acc@1 {20 + epoch:.3f} Acc@5 50.000\n"
+        for epoch in (0, 1)
+    )
+    series = _collected(lines)
+    assert series["loss"] == [(0.0, 2.0), (0.5, 1.5), (1.0, 1.0), (1.5, 0.5)]
+    assert series["test_acc1"] == [(0, 20.0), (1, 21.0)]  # at its epoch, as imagenet's is
+    assert series["acc1"] == [(0.0, 10.0), (0.5, 10.0), (1.0, 10.0), (1.5, 10.0)]
+
+
 def test_reinforcement_learning_episodes_are_the_step_not_a_metric() -> None:
     # pytorch/examples reinforcement_learning/reinforce.py, --log-interval 10
     lines = "".join(
@@ -435,6 +456,30 @@ def test_torchtune_bars_give_the_loss_at_the_global_step_their_description_shows
             text += bar.format(e=epoch, s=step, loss=1 / step, p=50 * done, n=done)
         text += "\n"
     assert _collected(text) == {"loss": [(2, 0.5), (4, 0.25)]}
+
+
+def test_ultralytics_training_table_gives_each_epoch_its_losses() -> None:
+    # ultralytics 8 (`yolo detect train ... epochs=2`): the table's header before each epoch,
+    # then its row redrawn with its progress bar ("\r\x1b[K"), then the validation's
+    text = ""
+    for epoch in (1, 2):
+        text += "      Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances       Size\n"
+        for done, loss in ((0, 0.9), (1, 0.7 / epoch), (2, 0.6 / epoch)):
+            text += (
+                f"\r\x1b[K        {epoch}/2         0G     {loss:.4f}     0.6997     0.4142"
+                f"          8         64: {50 * done}% ━━━━━━────── {done}/2 1.5it/s 1.4s"
+            )
+        text += "\n\r\x1b[K                 Class     Images  Instances      Box(P          R"
+        text += "      mAP50  mAP50-95): 100% ━━━━━━━━━━━━ 1/1 1.5it/s 0.6s\n"
+        text += f"{'all':>23}          4          8      0.125       0.25      0.105"
+        text += f"     {epoch / 10}\n"
+    series = _collected(text)
+    assert series["box_loss"] == [(1, 0.6), (2, 0.3)]
+    # named as its results.csv names them; not Instances, Size, GPU_mem
+    assert series["metrics/mAP50-95(B)"] == [(1, 0.1), (2, 0.2)]
+    assert set(series) == {"box_loss", "cls_loss", "dfl_loss"} | {
+        f"metrics/{name}(B)" for name in ("precision", "recall", "mAP50", "mAP50-95")
+    }
 
 
 def _fastai_fit(first: float, epochs: int) -> str:

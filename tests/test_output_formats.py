@@ -103,8 +103,9 @@ def test_the_corpus_as_a_program_prints_it_gives_each_metric_its_series() -> Non
     # fairseq's lines), not "Learning rate: 0.001"
     assert series["lr"].values[-5:] == [10.0, 0.01, 0.005, 0.0003, 0.0003]
     assert 0.001 not in series["lr"].values
-    # imagenet's per-batch values (not their running averages), its validation summary
-    assert series["acc1"].values == [0.0, 1.17] and series["val_acc1"].values == [1.02]
+    # MetricLogger's and imagenet's per-batch values (not their running averages), imagenet's
+    # validation summary
+    assert series["acc1"].values == [10.0, 0.0, 1.17] and series["val_acc1"].values == [1.02]
 
 
 _NAMES = st.sampled_from(["loss", "val loss", "accuracy", "val_auc", "eval-logloss", "f1"])

@@ -89,6 +89,8 @@ from runledger.recording.capture.output_formats import (
     column_row,
     dash_rule_columns,
     dash_table_row,
+    detection_header,
+    detection_row,
     has_metric_word,
     header_step,
     is_report_header,
@@ -870,6 +872,7 @@ class MetricsCollector:
         # Streams inside scikit-learn's classification_report (_in_report); and how many
         # points each name the reports gave had just after a report gave it.
         self._reports: set[str] = set()
+        self._detections: dict[str, tuple[str, ...]] = {}  # ultralytics' validation header
         self._report_points: dict[str, int] = {}
         # Streams inside a statsmodels results summary (_in_results): -1 after its title,
         # then the rows of its first block read so far.
@@ -1107,6 +1110,7 @@ class MetricsCollector:
             self._in_listing(text, stream)
             or self._in_table(text, stream)
             or self._in_report(text, stream)
+            or self._in_detection_summary(text, stream)
             or self._in_results(text, stream)
             or self._in_dash_table(text, stream)
         ):
@@ -1607,8 +1611,8 @@ class MetricsCollector:
         row = column_row(text, table[0])
         if row is None:
             return False
-        epoch, values = row
-        step = table[1] + epoch
+        epoch, values, counted = row
+        step = epoch if counted else table[1] + epoch
         self._column_last[stream] = step
         self._context_steps[stream] = self._latest_context = step
         self._add_locked(values, step, OUTPUT_SOURCE)
@@ -1639,6 +1643,27 @@ class MetricsCollector:
             self._reports.discard(stream)
         if is_report_header(text):
             self._reports.add(stream)
+            return True
+        return False
+
+    def _in_detection_summary(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is ultralytics' validation header (``Class  Images  Instances
+        Box(P  R  mAP50  mAP50-95)``) or the ``all`` row after it, whose values are added
+        at the epoch of the training row before them (:meth:`_add_stepless`)."""
+        kinds = self._detections.pop(stream, None)
+        if kinds is None and "mAP50-95)" not in line:
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            return False
+        if kinds is not None:
+            values = detection_row(text, kinds)
+            if values is not None:
+                self._add_stepless(values, stream)
+                return True
+        header = detection_header(text)
+        if header is not None:
+            self._detections[stream] = header
             return True
         return False
 

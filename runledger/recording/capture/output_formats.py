@@ -246,14 +246,22 @@ _MMENGINE_HEAD_RE: Final = compile_later(
     r"(?P<unit>Epoch|Iter)\((?P<mode>train|val|test)\)\s*(?:\[\s*(?P<epoch>[0-9]+)\s*\]\s*)?"
     r"\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*\](?:\s{2,}|$)"
 )
-# eta is a duration ("0:01:07", "1 day, 2:03:04"), not a value; the learning rates of the
-# parameter groups are one space apart ("base_lr: 1.0000e-02 lr: 1.0000e-02").
-_MMENGINE_ITEM_RE: Final = compile_later(
+# The items of mmengine's and MetricLogger's lines: eta is a duration ("0:01:07", "1 day,
+# 2:03:04"), not a value; mmengine's learning rates of the parameter groups are one space apart
+# ("base_lr: 1.0000e-02 lr: 1.0000e-02"); MetricLogger's running average follows the value.
+_LOGGED_ITEM_RE: Final = compile_later(
     r"\s*(?:eta: (?:[0-9]+ days?, )?[0-9]+:[0-9]{2}:[0-9]{2}"
-    rf"|(?P<name>[^\W\d][\w./@-]*):\s+(?P<value>{_NUM}))(?=\s|$)"
+    rf"|(?P<name>[^\W\d][\w./@-]*(?: [^\W\d][\w./@-]*)?):\s+(?P<value>{_NUM})"
+    rf"(?:\s+\(\s*(?:{_NUM})\s*\))?)(?=\s|$)"
 )
-# An evaluation's own timings are not its
-# metrics (mmengine keeps them out of its scalars.json too) and would mix with training's.
+# MetricLogger (torchvision's references, DETR, DeiT, MAE, DINO): "Epoch: [0]  [ 10/500]  eta:
+# 0:01:02  lr: 0.1  loss: 2.3045 (2.3101)  time: 0.1234  data: 0.0123  max mem: 1234"
+_METRIC_LOGGER_HEAD_RE: Final = compile_later(
+    r"Epoch: \[(?P<epoch>[0-9]+)(?:/[0-9]+)?\]"
+    r"\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*\](?:\s{2,}|\t|$)"
+)
+# An evaluation's own timings are not its metrics (mmengine keeps them out of its scalars.json
+# too) and would mix with training's.
 _MMENGINE_EVAL_TIMES: Final = frozenset({"time", "data_time", "memory"})
 # fairseq's validation: "epoch 001 | valid on 'valid' subset | loss 8.123 | ppl 278.77": the
 # subset's name prefixes every value's, as fairseq's own JSON log format names them.
@@ -443,6 +451,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         logged = _mmengine_line(text)
         if logged is not None:
             return logged
+    if text[:8] == "Epoch: [":
+        logged = _metric_logger_line(text)
+        if logged is not None:
+            return logged
     if "step:" in text[:20] and "  " in text:
         items = _spaced_items_line(text)
         if items is not None:
@@ -580,17 +592,7 @@ def _mmengine_line(text: str) -> Shaped | None:
     if head is None:
         return None
     evaluation = head["mode"] != "train"
-    values: Fields = {}
-    rest = text.rstrip()
-    position = head.end()
-    while position < len(rest):
-        item = _MMENGINE_ITEM_RE.match(rest, position)
-        if item is None:
-            return None
-        position = item.end()
-        name = item["name"]
-        if name is not None and not (evaluation and name in _MMENGINE_EVAL_TIMES):
-            values[_clean_name(name)] = _number(item["value"])
+    values = _logged_items(text, head.end(), _MMENGINE_EVAL_TIMES if evaluation else frozenset())
     if not values:
         return None  # an evaluation's progress: its timings only
     done, total = int(head["done"]), int(head["total"])
@@ -600,6 +602,36 @@ def _mmengine_line(text: str) -> Shaped | None:
     if head["unit"] == "Iter" and not evaluation:
         return Shaped(done, values)
     return Shaped(None, values)
+
+
+def _logged_items(text: str, position: int, left_out: frozenset[str] = frozenset()) -> Fields:
+    """The ``name: value`` items from ``position`` to the end of ``text``, two spaces apart
+    (:data:`_LOGGED_ITEM_RE`), but those ``left_out`` names; none when one is not an item."""
+    values: Fields = {}
+    rest = text.rstrip()
+    while position < len(rest):
+        item = _LOGGED_ITEM_RE.match(rest, position)
+        if item is None:
+            return {}
+        position = item.end()
+        name = item["name"]
+        if name is not None and name not in left_out:
+            values[_clean_name(name)] = _number(item["value"])
+    return values
+
+
+def _metric_logger_line(text: str) -> Shaped | None:
+    """A training batch's line of MetricLogger (:data:`_METRIC_LOGGER_HEAD_RE`): at its epoch,
+    how far into it; each value the batch's (the running average after it is cut, as
+    AverageMeter's is), its ``time`` and ``data`` named as AverageMeter's are."""
+    head = _METRIC_LOGGER_HEAD_RE.match(text)
+    if head is None:
+        return None
+    values = _logged_items(text, head.end())
+    if not values:
+        return None
+    values = {_METER_TIMES.get(name, name): value for name, value in values.items()}
+    return Shaped(int(head["epoch"]), values, (int(head["done"]), int(head["total"])))
 
 
 def _spaced_items_line(text: str) -> Shaped | None:
@@ -800,6 +832,9 @@ def _read_pieces(
         if _NOISE_RE.fullmatch(piece) or (table and _LABEL_RE.fullmatch(piece)):
             keras = keras or _KERAS_PROGRESS_RE.match(piece) is not None
             continue
+        if (piece[:1] == "(" or piece[-1:] == ")") and _NOISE_RE.fullmatch(piece.strip("() ")):
+            # llm.c's "| (234.56 ms | 12345 tok/s)": timings in parentheses, cut at their "|"
+            continue
         return None
     for name in [name for name in values if name.lower() in _STEP_NAMES]:
         has_step = True
@@ -833,7 +868,10 @@ def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) ->
         return True
     if not has_step and spaced_only:
         # "loss 0.469, train acc 0.823, test acc 0.815" (d2l.ai's train_ch6): pieces apart,
-        # each named as a metric is
+        # each named as a metric is; or one, a phase's metric: "val loss 3.4568" (llm.c)
+        if count == 1 and len(names) == 1:
+            words = names[0].lower().split()
+            return len(words) == 2 and words[0] in PHASES and has_metric_word(words[1])
         return count >= 2 and len(names) == count and all(map(has_metric_word, names))
     return any(has_metric_word(name) for name in names)
 
@@ -1219,6 +1257,14 @@ _COLUMN_SPLIT_RE: Final = compile_later(r" {2,}")
 _COLUMN_NUMBER_RE: Final = compile_later(_NUM)
 # no value: a time (00:16, 1.92s, 1.05m), fastai's #na#
 _COLUMN_TEXT_RE: Final = compile_later(rf"[0-9]+(?::[0-9]{{2}})+|(?:{_NUM})(?:s|m|h)|#na#|None")
+# ultralytics' training table: "      Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances
+# Size", then each epoch's row as its progress bar ended: "        1/3      1.2G     0.6947
+# 0.6997     0.4142          8         64: 100% ━━━━━━━━━━━━ 2/2 1.5it/s 1.4s". The epoch is of
+# its total, the memory a text, and only the losses are metrics (not the last batch's count of
+# instances, nor the image size).
+_COUNTED_EPOCH_RE: Final = compile_later(r"([0-9]+)/[0-9]+")
+_BAR_TAIL_RE: Final = compile_later(r":\s+[0-9]{1,3}%\s.*")
+_MEMORY_CELL_RE: Final = compile_later(r"[0-9.]+[KMGT]i?B?")
 
 
 def column_header(text: str) -> tuple[str, ...] | None:
@@ -1235,20 +1281,81 @@ def column_header(text: str) -> tuple[str, ...] | None:
     return names
 
 
-def column_row(text: str, names: tuple[str, ...]) -> tuple[int, Fields] | None:
+class ColumnRow(NamedTuple):
+    """A column table's row: its epoch, its values, and whether the epoch is printed of its
+    total (``1/3``, ultralytics), so that it is the run's epoch, not one of this table's."""
+
+    epoch: int
+    values: Fields
+    counted: bool = False
+
+
+def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
     """The step and values of a row under a column table's header (``0  0.69  0.41  0.87
     00:16``): as many cells as names, the first a whole number, each other a number or
-    text of no value (a time, fastai's ``#na#``); None when the line is no such row."""
+    text of no value (a time, fastai's ``#na#``); None when the line is no such row.
+    ultralytics' rows (:data:`_COUNTED_EPOCH_RE`) end in their progress bar, cut off."""
+    if "%" in text:
+        text = _BAR_TAIL_RE.sub("", text)
     cells = text.split()
-    if len(cells) != len(names) or not cells[0].isdigit():
+    if len(cells) != len(names):
+        return None
+    counted = _COUNTED_EPOCH_RE.fullmatch(cells[0]) if not cells[0].isdigit() else None
+    if counted is None and not cells[0].isdigit():
         return None
     values: Fields = {}
     for name, cell in zip(names[1:], cells[1:], strict=True):
         if _COLUMN_NUMBER_RE.fullmatch(cell):
-            values[name] = _number(cell)
-        elif _COLUMN_TEXT_RE.fullmatch(cell) is None:
+            if counted is None or has_metric_word(name):
+                values[name] = _number(cell)
+        elif _COLUMN_TEXT_RE.fullmatch(cell) is None and (
+            counted is None or _MEMORY_CELL_RE.fullmatch(cell) is None
+        ):
             return None
-    return (int(cells[0]), values) if values else None
+    if not values:
+        return None
+    if counted is not None:
+        return ColumnRow(int(counted[1]), values, counted=True)
+    return ColumnRow(int(cells[0]), values)
+
+
+# --- ultralytics' validation summary ---------------------------------------------------------
+# After each epoch (and once more for the best weights), a header drawn as its progress bar's
+# description, then the row of all classes:
+#
+#                  Class     Images  Instances      Box(P          R      mAP50  mAP50-95): 100% ━━━
+#                    all          4          8      0.125       0.25      0.105     0.0412
+#
+# (segmentation adds "Mask(P R mAP50 mAP50-95)"). The row's values take the names ultralytics
+# gives them in its results.csv: metrics/precision(B), metrics/recall(B), metrics/mAP50(B),
+# metrics/mAP50-95(B) (M for a mask's, P for a pose's).
+_DETECTION_HEADER_RE: Final = compile_later(
+    r"Class\s+Images\s+Instances\s+(?P<kinds>(?:(?:Box|Mask|Pose)\(P\s+R\s+mAP50\s+mAP50-95\)\s*)+)"
+    r"(?::.*)?"
+)
+_DETECTION_KIND_RE: Final = compile_later(r"(Box|Mask|Pose)\(")
+_DETECTION_ROW_RE: Final = compile_later(rf"all\s+[0-9]+\s+[0-9]+((?:\s+(?:{_NUM}))+)")
+_DETECTION_LETTERS: Final = {"Box": "B", "Mask": "M", "Pose": "P"}
+_DETECTION_NAMES: Final = ("precision", "recall", "mAP50", "mAP50-95")
+
+
+def detection_header(text: str) -> tuple[str, ...] | None:
+    """The letters of the kinds a validation header of ultralytics names (``("B", "M")``)."""
+    if text[:5] != "Class" or _DETECTION_HEADER_RE.fullmatch(text) is None:
+        return None
+    return tuple(_DETECTION_LETTERS[kind] for kind in _DETECTION_KIND_RE.findall(text))
+
+
+def detection_row(text: str, kinds: tuple[str, ...]) -> Fields | None:
+    """The values of the ``all`` row under a validation header of ``kinds``, else None."""
+    match = _DETECTION_ROW_RE.fullmatch(text) if text[:3] == "all" else None
+    if match is None:
+        return None
+    numbers = match[1].split()
+    if len(numbers) != 4 * len(kinds):
+        return None
+    names = [f"metrics/{name}({kind})" for kind in kinds for name in _DETECTION_NAMES]
+    return {name: _number(raw) for name, raw in zip(names, numbers, strict=True)}
 
 
 # --- scikit-learn's classification_report ----------------------------------------------------
