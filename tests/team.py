@@ -38,6 +38,15 @@ class Clone(Repo):
         Ledger(rgit.discover(self.path)).write(run, "Test <t@example.com>", 1_700_000_000)
         return run_id
 
+    def break_index(self) -> None:
+        """Make the run index impossible to open: runledger then reads the refs."""
+        from runledger.store.index import index_path
+
+        path = index_path(rgit.discover(self.path))
+        for made in path.parent.glob("index.sqlite*"):
+            made.unlink()
+        path.mkdir()
+
     def ids(self) -> set[str]:
         return {run["id"] for run in self.runs_json()}
 

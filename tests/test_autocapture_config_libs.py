@@ -421,6 +421,39 @@ def test_gin_bound_config_with_macros_references_and_bindings(repo: Repo) -> Non
     assert run["param_sources"]["train.steps"] == "gin"
 
 
+@needs("gin")
+def test_gin_records_the_operative_config_at_exit_defaults_of_what_ran_included(
+    repo: Repo,
+) -> None:
+    program(
+        repo,
+        """\
+        import gin
+
+
+        @gin.configurable
+        def train(learning_rate=0.1, steps=10, warmup=2):
+            return learning_rate * steps
+
+
+        @gin.configurable
+        def evaluate(batches=5):  # never called: not operative
+            return batches
+
+
+        gin.parse_config("train.learning_rate = 0.01")
+        train()
+        print(gin.operative_config_str())
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # what operative_config_str() printed: the binding and the defaults train() ran with
+    assert run["params"] == {"train": {"learning_rate": 0.01, "steps": 10, "warmup": 2}}
+    assert run["param_sources"]["train.steps"] == "gin"
+
+
 # --- OmegaConf without Hydra ----------------------------------------------------------------
 
 OMEGACONF_PROGRAM = """\

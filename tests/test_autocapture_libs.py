@@ -505,6 +505,65 @@ def test_tensorboard_values_of_a_tracker_are_recorded_once_without_the_step_coun
     assert series(run, "glue/accuracy") == [[13, 0.45], [26, 0.46]]
 
 
+HPARAMS = """\
+    import sys
+
+    if sys.argv[1] == "torch":
+        from torch.utils.tensorboard import SummaryWriter
+    else:
+        from tensorboardX import SummaryWriter
+
+    writer = SummaryWriter("runs/hp")
+    for dropout in [0.1, 0.2][: int(sys.argv[2])]:  # one trial, or a loop of two
+        writer.add_hparams(
+            {"lr": 0.01, "batch_size": 32, "optimizer": "adam", "dropout": dropout},
+            {"hparam/accuracy": 0.9},
+        )
+    writer.close()
+    """
+
+
+@pytest.mark.parametrize(
+    "library", ["tensorboardX", pytest.param("torch", marks=needs("torch", "tensorboard"))]
+)
+@needs("tensorboardX")
+def test_summary_writer_add_hparams_gives_params_and_its_metric(repo: Repo, library: str) -> None:
+    program(repo, HPARAMS)
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
+
+    _, one = exec_run(repo, sys.executable, "train.py", library, "1")
+    _, loop = exec_run(repo, sys.executable, "train.py", library, "2")
+
+    assert one["params"] == {"lr": 0.01, "batch_size": 32, "optimizer": "adam", "dropout": 0.1}
+    assert set(one["param_sources"].values()) == {"tensorboard"}
+    assert one["metrics"]["hparam/accuracy"] == pytest.approx(0.9)
+    # two trials' values of dropout: neither is the run's
+    assert loop["params"] == {"lr": 0.01, "batch_size": 32, "optimizer": "adam"}
+
+
+@needs("tensorboard")
+def test_tensorboard_hparams_plugin_values_are_params_by_their_names(repo: Repo) -> None:
+    # hp.hparams({HP_UNITS: 16, ...}) (TensorFlow's HParams tutorial), its Keras callback and
+    # clu's write_hparams all build the summary with hparams_pb; it needs no TensorFlow.
+    program(
+        repo,
+        """\
+        from tensorboard.plugins.hparams import summary_v2 as hp
+
+        HP_UNITS = hp.HParam("num_units", hp.Discrete([16, 32]))
+        HP_DROPOUT = hp.HParam("dropout", hp.RealInterval(0.1, 0.2))
+        summary = hp.hparams_pb({HP_UNITS: 16, HP_DROPOUT: 0.1, "optimizer": "adam"})
+        print(type(summary).__name__)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"num_units": 16, "dropout": 0.1, "optimizer": "adam"}
+    assert run["param_sources"]["num_units"] == "tensorboard"
+
+
 @needs("torch", "tensorboard")
 def test_torch_tensorboard_scalars_and_rank_zero_only(repo: Repo) -> None:
     program(
@@ -791,6 +850,91 @@ def test_torch_optimizers_that_differ_give_no_optimizer_params_and_alike_ones_on
     }  # fmt: skip
     # which optimizer the run's results are of cannot be told: none is recorded
     assert differ["params"] == {"batch_size": 2}
+
+
+@needs("torch")
+def test_torch_param_groups_give_the_settings_they_share_and_the_decayed_weight_decay(
+    repo: Repo,
+) -> None:
+    # nanoGPT's configure_optimizers and the HF Trainer's decay/no-decay split: weight_decay
+    # set in the groups alone; a head with its own lr overrides the constructor's.
+    groups = """\
+        import torch
+
+        model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4))
+        decay = [p for p in model.parameters() if p.dim() >= 2]
+        no_decay = [p for p in model.parameters() if p.dim() < 2]
+        optimizer = torch.optim.AdamW(
+            [{{"params": decay, {}}}, {{"params": no_decay, "weight_decay": 0.0}}],
+            lr=6e-4, betas=(0.9, 0.95),
+        )
+        """
+    program(repo, groups.format('"weight_decay": 0.1'), name="nanogpt.py")
+    program(repo, groups.format('"weight_decay": 0.0'), name="no_decay.py")
+    program(repo, groups.format('"weight_decay": 0.1, "lr": 1e-3'), name="head_lr.py")
+
+    _, nanogpt = exec_run(repo, sys.executable, "nanogpt.py")
+    _, no_decay = exec_run(repo, sys.executable, "no_decay.py")
+    _, head_lr = exec_run(repo, sys.executable, "head_lr.py")
+
+    assert nanogpt["params"] == {
+        "optimizer": "AdamW", "lr": 6e-4, "betas": [0.9, 0.95], "weight_decay": 0.1
+    }  # fmt: skip
+    assert no_decay["params"]["weight_decay"] == 0.0  # not AdamW's default of 0.01
+    # lr is 1e-3 for one group and 6e-4 for the other: neither is the run's
+    assert head_lr["params"] == {"optimizer": "AdamW", "betas": [0.9, 0.95], "weight_decay": 0.1}
+
+
+@needs("optax")
+def test_an_optax_optimizer_records_its_settings_and_its_schedules(repo: Repo) -> None:
+    # Flax's and JAX programs' shape: the optimizer written in the code, a schedule as its rate.
+    program(
+        repo,
+        """\
+        import sys
+
+        import jax.numpy as jnp
+        import optax
+
+        if sys.argv[1] == "schedule":
+            schedule = optax.warmup_cosine_decay_schedule(
+                init_value=0.0, peak_value=1e-3, warmup_steps=10, decay_steps=100
+            )
+            adamw = optax.adamw(learning_rate=schedule, weight_decay=0.05)
+            tx = optax.chain(optax.clip_by_global_norm(1.0), adamw)
+        elif sys.argv[1] == "two":
+            tx = optax.multi_transform(
+                {"a": optax.adam(1e-3), "b": optax.sgd(1e-2)}, {"w": "a", "b": "b"}
+            )
+        else:
+            tx = optax.adam(learning_rate=1e-3, b1=0.8)
+            # inject_hyperparams calls adam again on each update: not the program's own call
+            tx = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3, b1=0.8)
+        params = {"w": jnp.zeros(2), "b": jnp.zeros(1)}
+        state = tx.init(params)
+        updates, state = tx.update({"w": jnp.ones(2), "b": jnp.ones(1)}, state, params)
+        print("updated", float(updates["w"][0]))
+        """,
+    )
+
+    _, plain = exec_run(repo, sys.executable, "train.py", "plain")
+    _, scheduled = exec_run(repo, sys.executable, "train.py", "schedule")
+    _, two = exec_run(repo, sys.executable, "train.py", "two")
+
+    assert plain["params"] == {"optimizer": "adam", "learning_rate": 1e-3, "b1": 0.8}
+    assert set(plain["param_sources"].values()) == {"optax"}
+    assert scheduled["params"] == {
+        "optimizer": "adamw",
+        "weight_decay": 0.05,
+        "learning_rate": {
+            "schedule": "warmup_cosine_decay_schedule",
+            "init_value": 0.0,
+            "peak_value": 1e-3,
+            "warmup_steps": 10,
+            "decay_steps": 100,
+        },
+    }
+    assert two["params"] == {}  # adam and sgd: which one is the run's cannot be told
 
 
 @needs("torch", "lightning")

@@ -450,6 +450,30 @@ def test_a_single_tqdm_bar_over_the_run_gives_a_point_per_count(repo: Repo, prog
         )
 
 
+def test_a_bar_faster_than_tqdm_redraws_its_count_records_each_count_at_its_own_step(
+    repo: Repo,
+) -> None:
+    # tqdm(range(steps)) with set_postfix each step: tqdm shows a new count only every
+    # miniters steps, so the redraws between are later steps' values at the count shown.
+    # The last redraw at a count was kept: count 0 got step 9's loss.
+    pytest.importorskip("tqdm", reason="tqdm is not installed")
+    repo.write(
+        "train.py",
+        """\
+from tqdm import tqdm
+
+bar = tqdm(range(60), mininterval=0, miniters=10)
+for step in bar:
+    bar.set_postfix(loss=100 - step)
+""",
+    )
+    repo.commit_all("train")
+    proc = repo.run("exec", "--", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    expected = [[count, 100 - count] for count in range(0, 60, 10)] + [[60, 41]]
+    assert show(repo)["series"] == {"loss": expected}
+
+
 EVAL_CALLBACK = """\
 def table(rows):
     print("-" * 40)

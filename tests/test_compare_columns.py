@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from runledger.model.record import Run
 from runledger.model.row import RunRow, TableRow
 from runledger.query.select import row_filter
 from runledger.store import git as rgit
@@ -133,3 +134,43 @@ def test_table_rows_decode_only_what_a_table_shows(tricky: Repo) -> None:
         # B's NaN leaves SQL undecided: Python decides over its full row (and drops it)
         assert [row.id for row in kept] == [D, A]
         assert [row.id for row in ledger.table_rows(ids=[C, A])] == [C, A]
+
+
+# Words a shell reads back only quoted: spaces, quotes, globs, an empty word, non-ASCII.
+COMMANDS_TO_QUOTE = [
+    ("python", "train.py", "--name", "my run", "it's", "", "*.csv", "$HOME", "λ=0.5"),
+    ("python", "train.py"),
+    ("a\tb", "x\ny", '--flag="q"'),
+]
+
+
+def test_load_runs_commands_come_from_the_index_as_shell_lines(repo: Repo) -> None:
+    """load_runs' command column is each command as one shell line (shlex.join): the index
+    keeps that line (``command_line``), so a frame of 100,000 runs neither decodes every
+    command's words nor quotes them again; the records without an index give the same."""
+    pytest.importorskip("pandas")
+    import shlex
+    import sqlite3
+
+    import runledger
+    from runledger.model.record import GitInfo
+
+    head = repo.git("rev-parse", "HEAD").strip()
+    with Ledger(rgit.discover(Path(repo.path))) as ledger:
+        for number, command in enumerate(COMMANDS_TO_QUOTE):
+            started = f"2026-01-0{number + 1}T10:00:00.000Z"
+            run = Run(
+                id=f"6g0000000{number}eeeeee", status="ok", started_at=started,
+                ended_at=started, duration_s=1.0, command=command, git=GitInfo(commit=head),
+            )  # fmt: skip
+            ledger.write(run, "Test <t@example.com>", 1_700_000_000)
+    expected = [shlex.join(command) for command in reversed(COMMANDS_TO_QUOTE)]  # newest first
+    assert list(runledger.load_runs(repo.path)["command"]) == expected
+    db = sqlite3.connect(index_path(rgit.discover(Path(repo.path))))
+    try:
+        stored = [line for (line,) in db.execute("SELECT command_line FROM runs ORDER BY id")]
+    finally:
+        db.close()
+    assert stored == [shlex.join(command) for command in COMMANDS_TO_QUOTE]
+    without_index(repo)
+    assert list(runledger.load_runs(repo.path)["command"]) == expected

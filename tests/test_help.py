@@ -25,3 +25,12 @@ def test_help_fits_80_columns_without_type_labels(repo: Repo, command: str) -> N
     # Wrapped by words: no help line is a lone word that a wider column would have kept.
     for line in lines:
         assert not re.fullmatch(r"\s{20,}\S{1,3}", line), line
+
+
+@pytest.mark.parametrize("command", ["env", "get"])
+def test_the_usage_line_names_the_run_as_every_command_does(repo: Repo, command: str) -> None:
+    """'runledger env --help' and 'get --help' began 'Usage: runledger env [OPTIONS] {run}'
+    where show, diff and reproduce say {RUN}, as their docstrings and the reference do."""
+    result = repo.run(command, "--help", env={"COLUMNS": "80"})
+    usage = result.stdout.decode().splitlines()[0]
+    assert f"runledger {command} [OPTIONS] {{RUN}}" in usage

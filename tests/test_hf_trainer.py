@@ -169,3 +169,46 @@ def test_hf_trainer_params_metrics_once_and_tensorboard_not_twice(repo: Repo) ->
     assert [step for step, _ in series(run, "loss")] == [2, 4, 6, 8]
     assert [step for step, _ in series(run, "eval_accuracy")] == [8]
     assert list(repo.path.glob("out/runs/*/events.out.tfevents.*"))  # they were written
+
+
+@needs("transformers", "yaml")
+def test_hf_argument_parser_reading_a_json_or_yaml_file_gives_every_field(repo: Repo) -> None:
+    # The HF example scripts: `python run_glue.py args.json` parses the file, not argv.
+    program(
+        repo,
+        """\
+        import os
+        import sys
+        from dataclasses import dataclass
+
+        from transformers import HfArgumentParser
+
+        @dataclass
+        class ModelArguments:
+            model_name_or_path: str = "bert-base-uncased"
+            dropout: float = 0.1
+
+        @dataclass
+        class DataArguments:
+            max_seq_length: int = 128
+
+        parser = HfArgumentParser((ModelArguments, DataArguments))
+        path = os.path.abspath(sys.argv[1])
+        if path.endswith(".json"):
+            model_args, data_args = parser.parse_json_file(json_file=path)
+        else:
+            model_args, data_args = parser.parse_yaml_file(path)
+        print(model_args.model_name_or_path, data_args.max_seq_length)
+        """,
+    )
+    repo.write("args.json", '{"model_name_or_path": "roberta-base", "max_seq_length": 256}\n')
+    repo.write("args.yaml", "model_name_or_path: roberta-base\nmax_seq_length: 256\n")
+    repo.commit_all("args")
+
+    for name in ("args.json", "args.yaml"):
+        _, run = exec_run(repo, sys.executable, "train.py", name)
+
+        # the defaults the file left (dropout) too, as `--max_seq_length 256` would give them
+        expected = {"model_name_or_path": "roberta-base", "dropout": 0.1, "max_seq_length": 256}
+        assert run["params"] == expected, name
+        assert set(run["param_sources"].values()) == {"argparse"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shlex
 import sqlite3
 import threading
 import time
@@ -427,12 +428,14 @@ def listing_of_row(run: Run) -> tuple[Any, ...]:
         try:
             value.encode() if isinstance(value, str) else None
         except UnicodeEncodeError:
-            return (None,) * (rindex.COLUMN_COUNT - 17) + (0, None, None, None, None)
+            return (None,) * (rindex.COLUMN_COUNT - 18) + (0, None, None, None, None, None)
     # params_flat: the params flattened, where a nested table made them differ
     flat = None
     if params is not None and flatten(row.params) != row.params:
         flat = (strict if plain else compact)(flatten(row.params))
-    return (*scalars, *texts, params, metrics, plain, *provenance, flat)
+    # command_line: the command as a shell would read it back, where its words were kept
+    line = None if texts[0] is None else shlex.join(row.command)
+    return (*scalars, *texts, params, metrics, plain, *provenance, flat, line)
 
 
 def test_the_index_keeps_each_run_toml_as_written(repo: Repo) -> None:
@@ -463,7 +466,7 @@ def test_show_resolves_prefixes_through_the_index(repo: Repo, tmp_path: Path) ->
 def test_team_tags_and_reproductions_are_in_the_listed_json(repo: Repo) -> None:
     ids = add_runs(repo, range(3), tags=("sweep",))
     head = repo.git("rev-parse", "HEAD").strip()
-    again = make_run(head, 9, reproduces=ids[0])
+    again = make_run(head, 9, reproduces=ids[0], command=("python", "train.py", "--seed=0"))
     ledger(repo).write(again, IDENT, 1)
     tagged = repo.cli("tag", ids[1], "production")
     assert tagged.exit_code == 0, tagged.stderr

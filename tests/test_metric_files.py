@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from runledger.recording.capture.freshness import written_since
 from runledger.recording.capture.metric_files import csv_series
 from tests.conftest import Repo
 
@@ -105,6 +106,29 @@ def test_a_csv_without_a_step_column_or_written_before_the_run_is_not_read(
     assert proc.returncode == 0
     assert recorded(repo)["series"] == {}
     assert b"no metric was recognised" in proc.stderr
+
+
+def test_a_csv_the_previous_run_wrote_a_second_before_this_one_started_is_not_read(
+    repo: Repo,
+) -> None:
+    # Two runs in a row: the first's last write lands within 2 s of the second's start. On a
+    # filesystem with fine timestamps that file is the first run's, not the second's.
+    repo.write(".gitignore", "*.csv\n")
+    repo.write("train.py", "print('nothing written')\n")
+    repo.commit_all("train")
+    previous = repo.write("previous.csv", "step,loss\n1,0.5\n")
+    moment = time.time() - 1.0
+    os.utime(previous, ns=(int(moment * 1e9) // 1000 * 1000 + 123,) * 2)
+    proc = repo.run("exec", PY, "train.py")
+    assert proc.returncode == 0
+    assert recorded(repo)["series"] == {}
+
+
+def test_written_since_allows_a_coarse_timestamp_its_rounding() -> None:
+    start = 1_700_000_000.4
+    assert written_since(1_699_999_999 * 10**9, start)  # FAT/HFS+: a whole second, rounded down
+    assert not written_since(1_699_999_999_400_000_001, start)  # a fine one, a second early
+    assert written_since(1_700_000_000_380_000_000, start)  # the kernel clock's tick behind
 
 
 def test_csv_columns_of_text_are_not_metrics(tmp_path: Path) -> None:

@@ -316,6 +316,102 @@ def test_vae_epoch_and_test_lines_behind_arrows_are_at_their_epoch() -> None:
     assert [step for step, _ in series["train_loss"]] == [0.0, 0.5, 1.0, 1.5]
 
 
+def test_mmengine_training_is_a_curve_and_each_evaluation_is_at_its_epoch_or_iteration() -> None:
+    # mmengine's LogProcessor through its logger (mmdet, mmpretrain, mmseg): 2 epochs of 20
+    # iterations, logged every 10, a validation after each epoch (its progress line first)
+    prefix = "12/07 12:51:16 - mmengine - INFO - "
+    by_epoch = "".join(
+        f"{prefix}Epoch(train) [{epoch}][{done}/20]  lr: 1.0000e-02  eta: 0:00:30  "
+        f"time: 0.2000  data_time: 0.0100  memory: 301  loss: {2 - epoch / 2 - done / 100:.4f}\n"
+        for epoch in (1, 2)
+        for done in (10, 20)
+    )
+    validations = "".join(
+        f"{prefix}Epoch(val) [{epoch}][5/10]    eta: 0:00:01  time: 0.0500  data_time: 0.0100\n"
+        f"{prefix}Epoch(val) [{epoch}][10/10]    accuracy/top1: {50 + epoch:.4f}  "
+        f"data_time: 0.0100  time: 0.0500\n"
+        for epoch in (1, 2)
+    )
+    lines = by_epoch.splitlines(keepends=True)
+    checks = validations.splitlines(keepends=True)
+    series = _collected("".join(lines[0:2] + checks[0:2] + lines[2:4] + checks[2:4]))
+    assert series["loss"] == [(0.5, 1.4), (1.0, 1.3), (1.5, 0.9), (2.0, 0.8)]
+    assert series["accuracy/top1"] == [(1, 51.0), (2, 52.0)]
+    assert series["time"] == [(0.5, 0.2), (1.0, 0.2), (1.5, 0.2), (2.0, 0.2)]  # training's only
+    # by iteration: an evaluation names no step of training, so it is at the iteration before it
+    series = _collected(
+        f"{prefix}Iter(train) [ 50/100]  lr: 1.0000e-02  eta: 0:00:30  time: 0.2000  "
+        "data_time: 0.0100  loss: 1.5000\n"
+        f"{prefix}Iter(train) [100/100]  lr: 1.0000e-02  eta: 0:00:00  time: 0.2000  "
+        "data_time: 0.0100  loss: 1.2000\n"
+        f"{prefix}Iter(val) [10/10]    mIoU: 41.2000  data_time: 0.0100  time: 0.0500\n"
+    )
+    assert series["loss"] == [(50, 1.5), (100, 1.2)]
+    assert series["miou"] == [(100, 41.2)]
+
+
+def test_fairseq_updates_are_a_curve_and_each_validation_is_at_its_epoch() -> None:
+    # fairseq-train (SimpleProgressBar's log() and print() through fairseq_cli/train.py's
+    # logging format): 2 epochs of 20 updates, --log-interval 10
+    prefix = "2021-03-10 12:00:00 | INFO | "
+    lines = "".join(
+        "".join(
+            f"{prefix}train_inner | epoch {epoch:03d}:  {done:5d} / 20 "
+            f"loss={4 - epoch - done / 20:g}, ppl=9.5, num_updates={20 * (epoch - 1) + done}, "
+            "lr=0.0005\n"
+            for done in (10, 20)
+        )
+        + f"{prefix}valid | epoch {epoch:03d} | valid on 'valid' subset | loss {3 - epoch:g} | "
+        f"ppl 4.2 | num_updates {20 * epoch} | best_loss {3 - epoch:g}\n"
+        + f"{prefix}fairseq_cli.train | end of epoch {epoch} (average epoch stats below)\n"
+        for epoch in (1, 2)
+    )
+    series = _collected(lines)
+    assert series["loss"] == [(0.5, 2.5), (1.0, 2.0), (1.5, 1.5), (2.0, 1.0)]
+    assert series["valid_loss"] == [(1, 2.0), (2, 1.0)]
+    assert series["valid_best_loss"] == [(1, 2.0), (2, 1.0)]
+
+
+def test_super_resolution_iterations_are_a_curve_and_the_epoch_lines_are_at_the_epoch() -> None:
+    # pytorch/examples super_resolution/main.py: train() counts iterations from 1, then the
+    # epoch's average; test() prints the PSNR
+    lines = "".join(
+        "".join(
+            f"===> Epoch[{epoch}]({iteration}/2): Loss: {0.5 / epoch / iteration:.4f}\n"
+            for iteration in (1, 2)
+        )
+        + f"===> Epoch {epoch} Complete: Avg. Loss: {0.4 / epoch:.4f}\n"
+        + f"===> Avg. PSNR: {10 + epoch:.4f} dB\n"
+        + f"Checkpoint saved to model_epoch_{epoch}.pth\n"
+        for epoch in (1, 2)
+    )
+    series = _collected(lines)
+    assert series["loss"] == [(0.5, 0.5), (1.0, 0.25), (1.5, 0.25), (2.0, 0.125)]
+    assert series["avg_loss"] == [(1, 0.4), (2, 0.2)]
+    assert series["avg_psnr"] == [(1, 11.0), (2, 12.0)]
+
+
+def test_metric_logger_batches_are_a_curve_inside_epochs_counted_from_zero() -> None:
+    # torchvision's references/classification/train.py: MetricLogger(delimiter="  "), its
+    # log_every() every 5 of 10 batches, then evaluate()'s batches and its summary
+    lines = "".join(
+        "".join(
+            f"Epoch: [{epoch}]  [{i:2d}/10]  eta: 0:00:05  lr: 0.1  img/s: 50.0  "
+            f"loss: {2 - epoch - i / 10:.4f} ({2.1 - epoch:.4f})  acc1: 10.0000 (10.0000)  "
+            "time: 0.5000  data: 0.0100  max mem: 0\n"
+            for i in (0, 5)
+        )
+        + f"Epoch: [{epoch}] Total time: 0:00:05\n"
+        + "Test:  [0/2]  eta: 0:00:01  loss: 2.0000 (2.0000)  acc1: 9.0000 (9.0000)  time: 0.1\n"
+        + f"Test:  Acc@1 {20 + epoch:.3f} Acc@5 50.000\n"
+        for epoch in (0, 1)
+    )
+    series = _collected(lines)
+    assert series["loss"] == [(0.0, 2.0), (0.5, 1.5), (1.0, 1.0), (1.5, 0.5)]
+    assert series["test_acc1"] == [(0, 20.0), (1, 21.0)]  # at its epoch, as imagenet's is
+    assert series["acc1"] == [(0.0, 10.0), (0.5, 10.0), (1.0, 10.0), (1.5, 10.0)]
+
+
 def test_reinforcement_learning_episodes_are_the_step_not_a_metric() -> None:
     # pytorch/examples reinforcement_learning/reinforce.py, --log-interval 10
     lines = "".join(
@@ -346,6 +442,44 @@ def test_a_line_logged_while_a_tqdm_bar_is_drawn_is_read_after_the_bar() -> None
     )
     series = _collected(text)
     assert series == {"accuracy": [(0, 0.45), (1, 0.47)]}
+
+
+def test_torchtune_bars_give_the_loss_at_the_global_step_their_description_shows() -> None:
+    # torchtune's recipes (full_finetune_single_device.py): a bar per epoch, its description
+    # set to f"{curr_epoch + 1}|{self.global_step}|Loss: {loss_value:.4f}" at every step
+    bar = "\r{e}|{s}|Loss: {loss:.4f}: {p:3d}%|#####     | {n}/2 [00:01<00:01,  1.90it/s]"
+    text = ""
+    for epoch in (1, 2):
+        text += f"\r{epoch - 1}|{2 * epoch - 2}:   0%|          | 0/2 [00:00<?, ?it/s]"
+        for done in (1, 2):
+            step = 2 * (epoch - 1) + done
+            text += bar.format(e=epoch, s=step, loss=1 / step, p=50 * done, n=done)
+        text += "\n"
+    assert _collected(text) == {"loss": [(2, 0.5), (4, 0.25)]}
+
+
+def test_ultralytics_training_table_gives_each_epoch_its_losses() -> None:
+    # ultralytics 8 (`yolo detect train ... epochs=2`): the table's header before each epoch,
+    # then its row redrawn with its progress bar ("\r\x1b[K"), then the validation's
+    text = ""
+    for epoch in (1, 2):
+        text += "      Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances       Size\n"
+        for done, loss in ((0, 0.9), (1, 0.7 / epoch), (2, 0.6 / epoch)):
+            text += (
+                f"\r\x1b[K        {epoch}/2         0G     {loss:.4f}     0.6997     0.4142"
+                f"          8         64: {50 * done}% ━━━━━━────── {done}/2 1.5it/s 1.4s"
+            )
+        text += "\n\r\x1b[K                 Class     Images  Instances      Box(P          R"
+        text += "      mAP50  mAP50-95): 100% ━━━━━━━━━━━━ 1/1 1.5it/s 0.6s\n"
+        text += f"{'all':>23}          4          8      0.125       0.25      0.105"
+        text += f"     {epoch / 10}\n"
+    series = _collected(text)
+    assert series["box_loss"] == [(1, 0.6), (2, 0.3)]
+    # named as its results.csv names them; not Instances, Size, GPU_mem
+    assert series["metrics/mAP50-95(B)"] == [(1, 0.1), (2, 0.2)]
+    assert set(series) == {"box_loss", "cls_loss", "dfl_loss"} | {
+        f"metrics/{name}(B)" for name in ("precision", "recall", "mAP50", "mAP50-95")
+    }
 
 
 def _fastai_fit(first: float, epochs: int) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from runledger.analysis.sweep import parse_space, trial_command
+from runledger.analysis.sweep import parse_space, recorded_flags, trial_command
 from runledger.errors import UserError
 from tests.conftest import Repo
 from tests.team import clone, fsck, make_remote
@@ -153,6 +153,68 @@ def test_a_failing_trial_is_a_failed_run_and_the_search_goes_on(project: Repo) -
     assert b"trial 2 failed" in proc.stderr and b"(diverged)" in proc.stderr
     assert parents[0]["metrics"]["trials"] == 3
     assert parents[0]["metrics"]["loss"] == pytest.approx(_loss({"x": 0.1}))
+
+
+FLAX_MAIN = textwrap.dedent(
+    """
+    from absl import app, flags
+    from ml_collections import config_flags
+
+    config_flags.DEFINE_config_file("config")
+
+    def main(argv):
+        config = flags.FLAGS.config
+        print(f"loss={(config.learning_rate - 0.3) ** 2}")
+
+    app.run(main)
+    """
+)
+FLAX_CONFIG = textwrap.dedent(
+    """
+    import ml_collections
+
+    def get_config():
+        config = ml_collections.ConfigDict()
+        config.learning_rate = 0.1
+        return config
+    """
+)
+
+
+def test_a_space_of_an_ml_collections_config_field_is_passed_as_its_config_flag(
+    repo: Repo,
+) -> None:
+    # Flax's examples: `main.py --config=configs/default.py`; the field is recorded as
+    # `learning_rate` but absl knows it only as --config.learning_rate.
+    pytest.importorskip("ml_collections")
+    repo.write("main.py", FLAX_MAIN)
+    repo.write("configs/default.py", FLAX_CONFIG)
+    repo.commit_all("flax")
+    command = [sys.executable, "main.py", "--config=configs/default.py"]
+    assert repo.run("exec", *command).returncode == 0
+    [run] = repo.runs_json()
+    assert run["params"]["learning_rate"] == 0.1  # the name a user sweeps
+
+    proc, sweep, parents, children = _swept(
+        repo, "-s", "learning_rate=0.2,0.4", "--metric", "loss", "--", *command
+    )
+
+    assert sorted(child["status"] for child in children) == ["ok", "ok"]
+    assert sorted(child["params"]["learning_rate"] for child in children) == [0.2, 0.4]
+    assert "--config.learning_rate=0.2" in " ".join(children[0]["command"] + children[1]["command"])
+
+
+def test_recorded_flags_name_the_config_file_flag_of_the_recorded_command() -> None:
+    sources = {"learning_rate": "ml_collections", "model.depth": "ml_collections", "x": "absl"}
+    command = ["python", "main.py", "--cfg", "configs/big.py:large", "--workdir=/tmp/w"]
+    names = ["learning_rate", "model.depth", "x", "cfg.batch_size"]
+    assert recorded_flags(names, sources, command) == {
+        "learning_rate": "cfg.learning_rate", "model.depth": "cfg.model.depth"
+    }  # fmt: skip
+    flags = recorded_flags(["learning_rate"], sources, ["python", "main.py"])
+    assert trial_command(["python", "main.py"], {"learning_rate": 0.5}, "flags", flags) == [
+        "python", "main.py", "--config.learning_rate=0.5"
+    ]  # fmt: skip
 
 
 def test_a_sweep_where_no_trial_recorded_the_metric_exits_1(project: Repo) -> None:

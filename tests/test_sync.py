@@ -479,11 +479,18 @@ def test_no_remote_at_all_is_a_clear_error(repo: Repo) -> None:
     )
 
 
-def test_an_unknown_remote_name_is_a_clear_error(team: Team) -> None:
+@pytest.mark.parametrize("command", ["pull", "push"])
+def test_an_unknown_remote_name_is_a_clear_error(team: Team, command: str) -> None:
+    """'runledger push nosuchremote' said 'cannot fetch from nosuchremote: 'nosuchremote' does
+    not appear to be a git repository' (a push that speaks of fetching, about a remote that
+    is no remote): it now names the remotes there are."""
     alice = team.clone("alice")
-    result = alice.cli("pull", "nosuchremote")
+    result = alice.cli(command, "nosuchremote")
     assert result.exit_code == 1
-    assert result.stderr.startswith("runledger: error: cannot fetch from nosuchremote: ")
+    assert result.stderr == (
+        "runledger: error: no remote named 'nosuchremote' here (this repository's remotes: "
+        "origin); give one of them or a git URL, or add it with 'git remote add NAME URL'\n"
+    )
 
 
 def test_credentials_in_a_url_never_show(team: Team) -> None:

@@ -199,6 +199,30 @@ def test_report_summary_and_chart_labels_reach_the_terminal_escaped(
     assert "<script" not in page.read_text()
 
 
+def test_the_report_page_shows_control_characters_as_escapes(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """The page's title, tables and run details held a record's ESC, BEL and U+202E raw (a
+    bidi override reorders the text around it in the browser, as on a terminal)."""
+    mallory, alice = team
+    for index in range(2):
+        craft(
+            mallory.path,
+            name="n" + OSC52,
+            params={"lr": index, "model" + OSC52: OSC52},
+            metrics={"acc" + OSC52: {"last": 0.5 + index}},
+        )
+    share(mallory, alice)
+    page = tmp_path / "r.html"
+
+    result = alice.cli("report", "-o", str(page))
+
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text()
+    assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
+    assert "model\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J\\r\\u202e" in text
+
+
 # --- ls and compare -------------------------------------------------------------------------
 
 
@@ -391,3 +415,192 @@ def test_one_unreadable_environment_does_not_stop_the_report(
     assert result.exit_code == 0, result.stderr
     text = page.read_text()
     assert f'id="run-{good}"' in text and f'id="run-{odd}"' in text
+
+
+# --- sizes: what is read of a record is bounded ------------------------------------------------
+
+
+def long_series(mallory: Clone, points: int) -> str:
+    steps = ", ".join(str(step) for step in range(points))
+    text = f"schema = 1\n[series.loss]\nstep = [{steps}]\nvalue = [{steps}]\n"
+    return craft(
+        mallory.path,
+        metrics={"loss": {"last": points - 1.0, "min": 0.0, "max": points - 1.0}},
+        files={"metrics.toml": text.encode()},
+    )
+
+
+def test_a_series_longer_than_runledger_writes_is_thinned_with_a_note(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pulled series of 3 million points was read whole by show, plot, compare and report
+    (70 s and 450 MB for show). Series are cut to what runledger writes (200,000 points;
+    100 here), evenly, the first and last points kept, with a note."""
+    from runledger.model import record
+
+    mallory, alice = team
+    run_id = long_series(mallory, 1000)
+    share(mallory, alice)
+    monkeypatch.setattr(record, "SERIES_POINTS_READ", 100)
+
+    shown = alice.cli("show", run_id, "--json")
+    plotted = alice.cli("plot", "loss", run_id)
+
+    assert shown.exit_code == 0 and plotted.exit_code == 0, shown.stderr + plotted.stderr
+    series = shown.json()["series"]["loss"]
+    assert len(series) == 100
+    assert series[0] == [0, 0] and series[-1] == [999, 999]
+    note = f"run {run_id[:10]}: metrics.toml has series of up to 1000 points: each thinned to 100"
+    assert note in shown.stderr and note in plotted.stderr
+
+
+def test_a_metrics_file_larger_than_the_read_limit_is_left_out_with_a_note(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pulled metrics.toml of 91 MiB was parsed whole (a minute); over the 64 MiB limit
+    (1 KiB here) it is not read: its series are left out, the rest of the run is shown."""
+    from runledger.model import record
+
+    mallory, alice = team
+    run_id = long_series(mallory, 1000)
+    share(mallory, alice)
+    monkeypatch.setitem(record.READ_LIMIT_BYTES, "metrics.toml", 1024)
+
+    shown = alice.cli("show", run_id, "--json")
+    compared = alice.cli("compare", run_id, "--format", "csv")
+
+    assert shown.exit_code == 0 and compared.exit_code == 0, shown.stderr + compared.stderr
+    assert shown.json()["series"] == {}
+    assert shown.json()["metrics"] == {"loss": 999.0}
+    assert f"run {run_id[:10]}: metrics.toml is 0.0 MiB, more than the " in shown.stderr
+    assert "MiB read of a record: its series are left out" in shown.stderr
+
+
+@pytest.mark.parametrize("runs", [2, 5], ids=["too-few", "all-the-same"])
+def test_importance_names_a_pulled_metric_escaped(team: tuple[Clone, Clone], runs: int) -> None:
+    """'too few runs to tell: 2 runs have a value of <metric>' and 'every run has the same
+    <metric>' wrote the metric's name raw, as the records (and the argument copied from
+    them) spelt it."""
+    mallory, alice = team
+    metric = "loss" + OSC52
+    for index in range(runs):
+        craft(mallory.path, params={"lr": index}, metrics={metric: {"last": 0.5}})
+    share(mallory, alice)
+
+    result = alice.run("importance", metric)
+
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    assert_clean(stderr)
+    assert "loss\\x1b]52;c;ZXZpbA==\\x07" in stderr
+
+
+def test_reproduce_copies_no_output_from_outside_the_work_tree(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """A pulled record's output path '../../../../notes.txt' was shown as 'ok (copied out of
+    the work tree after the run)' and copied from beside the re-run's work tree (alice's own
+    notes.txt) to the same place under --outputs: files moved between her folders, and with
+    the default place a SameFileError ended reproduce with an internal error."""
+    mallory, alice = team
+    craft(
+        mallory.path,
+        "6gnm00000000abcd",
+        command=["git", "--version"],
+        output_paths=["../../../../notes.txt", "model.pt"],
+    )
+    share(mallory, alice)
+    (alice.path / "notes.txt").write_text("alice's\n")
+    kept = tmp_path / "a" / "b" / "c" / "d" / "kept"
+    escaped = kept.parents[3] / "notes.txt"
+
+    shown = alice.cli("reproduce", "6gnm00000000abcd", "--yes", "--outputs", str(kept))
+    default = alice.cli("reproduce", "6gnm00000000abcd", "--yes")
+
+    assert shown.exit_code not in (3,), shown.stderr  # 3: an internal error
+    assert default.exit_code not in (3,), default.stderr
+    assert "../../../../notes.txt leaves the work tree: not copied" in shown.stdout + shown.stderr
+    assert not escaped.exists()
+    assert (alice.path / "notes.txt").read_text() == "alice's\n"
+
+
+def test_the_report_reads_no_environment_over_the_limit(
+    team: tuple[Clone, Clone], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """report read each run's environment.toml whole, whatever its size (show had a limit)."""
+    from runledger.model import record
+
+    mallory, alice = team
+    for value in (0.5, 0.6):
+        craft(
+            mallory.path,
+            metrics={"acc": {"last": value}},
+            environment={"python": {"version": "3.11.7"}, "packages": {"numpy": "1.26.0"}},
+        )
+    share(mallory, alice)
+    monkeypatch.setitem(record.READ_LIMIT_BYTES, "environment.toml", 16)
+
+    result = alice.cli("report", "-o", str(tmp_path / "r.html"))
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("environment.toml is 0.0 MiB, more than the") == 2
+    assert "its environment is left out" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "args"),
+    [
+        ("files.toml", b'schema = 1\nartifacts = "x"\n', ["show", "{run}", "--json"]),
+        ("files.toml", b"schema = 1\ninputs = [1, 2]\n", ["diff", "{good}", "{run}"]),
+        ("files.toml", b'schema = 1\nartifacts = [{size = 1, sha256 = "ab"}]\n', ["show", "{run}"]),
+        ("environment.toml", b'schema = 1\npackages = [1]\nused = "x"\n', ["reproduce", "{run}"]),
+    ],
+    ids=["artifacts-a-string", "inputs-numbers", "pointer-without-path", "packages-a-list"],
+)
+def test_a_detail_file_of_the_wrong_shape_is_one_line(
+    team: tuple[Clone, Clone], name: str, content: bytes, args: list[str]
+) -> None:
+    """files.toml whose artifacts were a string or inputs numbers, and environment.toml whose
+    packages were a list, ended show --json, diff and reproduce with an internal error
+    ('int' object is not a mapping, 'list' object has no attribute 'items')."""
+    mallory, alice = team
+    good = alice.record()
+    alice.ok("push")
+    mallory.ok("pull")
+    run_id = craft(mallory.path, files={name: content})
+    share(mallory, alice)
+
+    result = alice.cli(*(arg.format(run=run_id, good=good) for arg in args))
+
+    assert result.exit_code == 1, result.stderr
+    assert f"{name}: " in result.stderr and " must be " in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_run_toml_over_the_read_limit_is_skipped_in_one_line(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """run.toml had no limit: the index parsed a pulled one whatever its size on the first
+    listing after a pull (ls, compare, report of every run). Over the limit (16 MiB; 8 KiB
+    here) the run is skipped with the usual one-line warning, every other run listed."""
+    from runledger.model import record
+
+    mallory, alice = team
+    good = craft(mallory.path, command=["python", "good.py"])
+    big = craft(mallory.path, note="x" * 20_000)
+    monkeypatch.setitem(record.READ_LIMIT_BYTES, "run.toml", 8192)
+    share(mallory, alice)
+
+    for index in ("on", "off"):
+        if index == "off":
+            alice.break_index()
+        listed = alice.cli("ls")
+        shown = alice.cli("show", big)
+
+        assert listed.exit_code == 0, listed.stderr
+        assert good[:10] in listed.stdout and big[:10] not in listed.stdout
+        assert "run.toml is 0.0 MiB, more than the 0.0078125 MiB read of a record" in (
+            listed.stderr
+        )
+        assert shown.exit_code == 1
+        assert shown.stderr.count("\n") == 1

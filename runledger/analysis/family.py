@@ -23,6 +23,8 @@ class Member(Protocol):
     def parent(self) -> str | None: ...
     @property
     def sweep(self) -> str | None: ...
+    @property
+    def commit(self) -> str: ...
 
 
 M = TypeVar("M", bound=Member)
@@ -56,8 +58,15 @@ def sweep_id(ledger: Ledger, spec: str, runs: Sequence[Member] | None = None) ->
 def sweep_children(ledger: Ledger, spec: str, runs: Sequence[M]) -> list[M]:
     """The child runs (trials, jobs) of the sweep or parent run that ``spec`` names."""
     wanted = sweep_id(ledger, spec, runs)
-    return [
-        run
-        for run in runs
-        if run.parent is not None and (run.sweep == wanted or run.parent == wanted)
-    ]
+    by_id = {run.id: run for run in runs}
+
+    def belongs(run: M) -> bool:
+        if run.parent is None:
+            return False
+        # A pulled record may name any run as its parent: a child runs its parent's commit.
+        parent = by_id.get(run.parent)
+        if parent is not None and parent.commit != run.commit:
+            return False
+        return run.sweep == wanted or run.parent == wanted
+
+    return [run for run in runs if belongs(run)]

@@ -17,18 +17,16 @@ A run without a param or metric has a missing value (NaN/None) there.
 from __future__ import annotations
 
 import contextlib
-import shlex
 import threading
 from collections.abc import Sequence
-from functools import lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runledger.errors import UserError
 from runledger.model.bulk import cycle_collection_paused
 from runledger.model.record import Run
-from runledger.model.row import FrameRow, RunRow
+from runledger.model.row import FrameRow, RunRow, command_line
 from runledger.query.select import flatten, row_filter
 from runledger.store import git
 from runledger.store.ledger import Ledger
@@ -55,13 +53,6 @@ RUN_COLUMNS = (
 )
 
 
-def _command_lines(commands: Sequence[Sequence[str]]) -> list[str]:
-    """``shlex.join`` of each command, quoting each distinct argument once (sweeps repeat
-    them)."""
-    quote = lru_cache(maxsize=None)(shlex.quote)
-    return [" ".join(map(quote, command)) for command in commands]
-
-
 def _frame_row(run: Run | RunRow) -> FrameRow:
     """The frame's row of a run read whole, or of a RunRow (a run ``--where`` filtered in
     Python, or one whose values only its record holds): its tags with the team's merged."""
@@ -69,7 +60,7 @@ def _frame_row(run: Run | RunRow) -> FrameRow:
     return FrameRow(
         row.id, row.name, row.status, row.exit_code, row.commit, row.branch, row.started_at,
         row.duration_s, row.user, row.host, row.reproduces, row.parent, row.sweep,
-        list(row.command), row.all_tags, flatten(row.params), row.metrics,
+        command_line(row.command), row.all_tags, flatten(row.params), row.metrics,
     )  # fmt: skip
 
 
@@ -101,25 +92,20 @@ def runs_frame(
     del fields
     params: Sequence[dict[str, Any]] = found.pop("params")
     metrics: Sequence[dict[str, float | None]] = found.pop("metrics")
-    found["command"] = _command_lines(found["command"])
     found["tags"] = _tags(found["tags"], found["id"], team_tags or {})
-    # Every key in the order first seen: update keeps a key where it first came.
-    param_keys: dict[str, Any] = {}
-    metric_keys: dict[str, Any] = {}
-    for flat in params:
-        param_keys.update(flat)
-    for values in metrics:
-        metric_keys.update(values)
-    columns: dict[str, Sequence[Any]] = {key: found[key] for key in RUN_COLUMNS}
+    # Every key in the order first seen (fromkeys keeps a key where it first came).
+    param_keys = dict.fromkeys(chain.from_iterable(params))
+    metric_keys = dict.fromkeys(chain.from_iterable(metrics))
+    import numpy as np
+    import pandas as pd
+
+    columns: dict[str, Any] = {key: found[key] for key in RUN_COLUMNS}
     for key in param_keys:
         columns[f"params.{key}"] = list(map(dict.get, params, repeat(key)))
-    nan = float("nan")
     for key in metric_keys:
-        columns[f"metrics.{key}"] = [
-            nan if value is None else value for value in map(dict.get, metrics, repeat(key))
-        ]
+        # Last values are floats or None: numpy makes None NaN, in C.
+        columns[f"metrics.{key}"] = np.array(list(map(dict.get, metrics, repeat(key))), float)
     del params, metrics
-    import pandas as pd
 
     frame = pd.DataFrame(columns)
     # A pulled record's start time that is no date is NaT, not a ValueError for every run.

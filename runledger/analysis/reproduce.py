@@ -665,6 +665,10 @@ def _outputs(paths: Sequence[str], worktree: Path, checks: list[Check]) -> tuple
             checks.append(
                 Check("output", "warn", f"{path} is outside the work tree: the re-run writes there")
             )
+        elif os.path.normpath(path).split(os.sep)[0] == os.pardir:
+            # Never recorded so by exec (it records outside paths absolute): a pulled
+            # record's '../../x' would copy the user's own files between their folders.
+            checks.append(Check("output", "warn", f"{path} leaves the work tree: not copied"))
         else:
             outputs.append(os.fspath(worktree / path))
             checks.append(

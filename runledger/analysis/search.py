@@ -28,6 +28,8 @@ from runledger.analysis.sweep import (
     grid_size,
     objective_value,
     parse_spaces,
+    program_of,
+    recorded_flags,
     trial_command,
 )
 from runledger.errors import RunledgerError, UserError
@@ -359,6 +361,7 @@ class SweepEngine:
         self._limit = settings.trials
         if settings.sampler == "grid":
             self._limit = min(self._limit, grid_size(self.spaces))
+        self._flags = self._recorded_flags() if settings.style == "flags" else {}
 
     def run(self) -> SweepResult:
         try:
@@ -385,7 +388,7 @@ class SweepEngine:
             self.study.tell(trial, state=self._optuna.trial.TrialState.FAIL)
             return False
         values = {space.name: suggest(trial, space) for space in self.spaces}
-        argv = trial_command(self.settings.command, values, self.settings.style)
+        argv = trial_command(self.settings.command, values, self.settings.style, self._flags)
         process = start_trial(
             self.repo, self.cwd, argv,
             parent=self.result.parent_id, sweep=self.result.sweep_id, number=trial.number,
@@ -447,6 +450,24 @@ class SweepEngine:
         self.result.outcomes.append(outcome)
         if self.on_trial is not None:
             self.on_trial(outcome)
+
+    def _recorded_flags(self) -> dict[str, str]:
+        """How the newest run of the same program recorded the spaces' names (sweep.py's
+        ``recorded_flags``); none without one."""
+        program = program_of(self.settings.command)
+        try:
+            with Ledger(self.repo) as ledger:
+                newest = next(
+                    (row for row, _ in ledger.catalog.rows() if program_of(row.command) == program),
+                    None,
+                )
+                run = ledger.read(newest.id) if newest is not None else None
+        except RunledgerError:
+            return {}
+        if run is None:
+            return {}
+        names = [space.name for space in self.spaces]
+        return recorded_flags(names, run.param_sources, run.command)
 
     def _read(self, run_id: str) -> Run | None:
         try:

@@ -6,7 +6,9 @@ A space is ``NAME=EXPR``::
     lr=0.1,0.01                a grid list: the values to try, every one of them
 
 A ``{NAME}`` anywhere in the command is replaced by the trial's value; a space named nowhere
-in the command is appended as ``--NAME=VALUE`` (``NAME=VALUE`` with ``--style hydra``).
+in the command is appended as ``--NAME=VALUE`` (``NAME=VALUE`` with ``--style hydra``;
+``--config.NAME=VALUE`` where the program's newest run recorded NAME from its ml_collections
+config, the only name absl takes it by).
 The objective is read from the trial's own record: the metric's last value, or its min or
 max over the series (``--objective``).
 """
@@ -145,9 +147,13 @@ def format_value(value: Any) -> str:
 
 
 def trial_command(
-    command: Sequence[str], values: Mapping[str, Any], style: str = "flags"
+    command: Sequence[str],
+    values: Mapping[str, Any],
+    style: str = "flags",
+    flags: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """``command`` with each ``{name}`` replaced, and the spaces it never names appended."""
+    """``command`` with each ``{name}`` replaced, and the spaces it never names appended
+    (as ``--FLAG=VALUE``, FLAG the name or what ``flags`` says it is passed as)."""
     shown = {name: format_value(value) for name, value in values.items()}
     placeholders = {name: "{" + name + "}" for name in shown}
     argv = []
@@ -160,8 +166,48 @@ def trial_command(
         argv.append(arg)
     for name, text in shown.items():
         if name not in used:
-            argv.append(f"{name}={text}" if style == "hydra" else f"--{name}={text}")
+            flag = (flags or {}).get(name, name)
+            argv.append(f"{name}={text}" if style == "hydra" else f"--{flag}={text}")
     return argv
+
+
+def program_of(command: Sequence[str]) -> tuple[str, ...]:
+    """The words that name the program (``python main.py``): those before its first option."""
+    words: list[str] = []
+    for word in command:
+        if word.startswith("-"):
+            break
+        words.append(word)
+    return tuple(words)
+
+
+def recorded_flags(
+    names: Sequence[str], param_sources: Mapping[str, str], recorded_command: Sequence[str]
+) -> dict[str, str]:
+    """The flag each space is passed as, from an earlier run of the program: a field of its
+    one ml_collections config (recorded as ``learning_rate``, source ``ml_collections``) is
+    ``config.learning_rate``, the only name absl knows it by (``--config.learning_rate``),
+    ``config`` being the flag that names the config file in that run's command."""
+    config = _config_file_flag(recorded_command) or "config"
+    return {
+        name: f"{config}.{name}"
+        for name in names
+        if param_sources.get(name) == "ml_collections" and not name.startswith(config + ".")
+    }
+
+
+def _config_file_flag(command: Sequence[str]) -> str | None:
+    """The flag whose value is a Python config file (``--config=configs/default.py``, an
+    ``:argument`` after it allowed), as ml_collections' ``DEFINE_config_file`` takes."""
+    for index, word in enumerate(command):
+        if not word.startswith("--"):
+            continue
+        flag, equals, value = word[2:].partition("=")
+        if not equals and index + 1 < len(command):
+            value = command[index + 1]
+        if value.partition(":")[0].endswith(".py") and _NAME.match(flag):
+            return flag
+    return None
 
 
 # --- the objective ----------------------------------------------------------------------------

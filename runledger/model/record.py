@@ -35,6 +35,30 @@ FILES_FILE = "files.toml"
 LOG_FILE = "output.log"
 DETAIL_FILES = (METRICS_FILE, ENVIRONMENT_FILE, FILES_FILE, LOG_FILE)
 
+# What a reader takes of a record, which anyone with push access may have written: parsing
+# 100 MB of TOML takes a minute. runledger itself writes at most 200,000 points a series,
+# 1,000 series and a 4 MiB output.log; a larger file or series is left out or thinned, with
+# a note (store/ledger.py).
+READ_LIMIT_BYTES = {
+    RUN_FILE: 16 << 20,
+    METRICS_FILE: 64 << 20,
+    ENVIRONMENT_FILE: 16 << 20,
+    FILES_FILE: 64 << 20,
+    LOG_FILE: 16 << 20,
+}
+
+
+def over_read_limit(name: str, size: int) -> str:
+    """'metrics.toml is 91.3 MiB, more than the 64 MiB read of a record'."""
+    limit = READ_LIMIT_BYTES[name] / (1 << 20)
+    return f"{name} is {size / (1 << 20):.1f} MiB, more than the {limit:g} MiB read of a record"
+
+
+# environment.toml's tables, which readers take for tables (a pulled record's may not be)
+ENVIRONMENT_TABLES = ("python", "packages", "package_sources", "variables", "used", "virtualenv")
+SERIES_POINTS_READ = 200_000
+SERIES_READ = 1_000
+
 
 @dataclass(frozen=True)
 class MetricSummary:
@@ -221,10 +245,16 @@ class Run:
     inputs: list[dict[str, Any]] | None = None
     artifacts: list[dict[str, Any]] | None = None
     log: bytes | None = None
+    # what reading the detail files cut (MetricsFile.cut), as notes to show; never written
+    read_cut: tuple[str, ...] = ()
     # facts that live outside the run's own commit (team tags, notes), merged in when read
     team_tags: tuple[str, ...] = ()
     # the runs whose ``reproduces`` names this one (link_reproductions), oldest first
     reproduced_by: tuple[ReproducedBy, ...] = ()
+    # its ``reproduces`` names a run here that it did not re-run (reruns): shown as a claim
+    claim_unfounded: bool = False
+    # its ``parent`` names a run here at another commit (is_child_of): shown as a claim
+    parent_unfounded: bool = False
     notes: tuple[dict[str, str], ...] = ()  # runledger note: id, by, at, text; oldest first
 
     @property
@@ -378,7 +408,7 @@ class Run:
                 _detail(files, METRICS_FILE, ("series", "system_series"))
             )
         if files.get(ENVIRONMENT_FILE):
-            environment = _detail(files, ENVIRONMENT_FILE, ())
+            environment = _detail(files, ENVIRONMENT_FILE, ENVIRONMENT_TABLES)
             environment.pop("schema", None)
         if files.get(FILES_FILE):
             data = _detail(files, FILES_FILE, ())
@@ -394,6 +424,7 @@ class Run:
             inputs=inputs,
             artifacts=artifacts,
             log=files.get(LOG_FILE) or b"",
+            read_cut=metrics.cut,
         )
 
     # --- JSON ---------------------------------------------------------------------------
@@ -460,21 +491,59 @@ class Run:
         return data
 
 
+def reruns(
+    commit: str, command: Sequence[str], original_commit: str, original_command: Sequence[str]
+) -> bool:
+    """Whether a run at ``commit`` running ``command`` ran the same thing as the original.
+
+    What a reproduction or a search's child claims about another run is shown on that run
+    only when this holds: anyone with push access can write ``reproduces = <your run>``. The
+    program may be another path to the same interpreter or script (``reproduce --venv``).
+    """
+    if commit != original_commit or len(command) != len(original_command) or not command:
+        return False
+    if list(command[1:]) != list(original_command[1:]):
+        return False
+    program, original = (_basename(arg) for arg in (command[0], original_command[0]))
+    return program == original or (_is_interpreter(program) and _is_interpreter(original))
+
+
+def is_child_of(commit: str, parent: Run) -> bool:
+    """Whether a run at ``commit`` that names ``parent`` as its parent can be one of its trials
+    or jobs: they run the parent's commit (a search's trials each with their own command).
+    Anyone with push access can write ``parent = <your run>`` into a record."""
+    return commit == parent.git.commit
+
+
+def _basename(program: str) -> str:
+    return program.replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".exe")
+
+
+def _is_interpreter(name: str) -> bool:
+    return name.rstrip("0123456789.") in ("python", "pypy")
+
+
 def link_reproductions(runs: Sequence[Run], originals: Sequence[Run] | None = None) -> list[Run]:
-    """``originals`` (default: ``runs``) with ``reproduced_by`` filled in from ``runs``.
+    """``originals`` (default: ``runs``) with ``reproduced_by`` filled in from ``runs``: those
+    that re-ran the same commit and command (``reruns``).
 
     One pass over run.toml facts already read: ``ls`` and ``show`` pay no git call for it.
     """
-    found: dict[str, list[ReproducedBy]] = {}
+    found: dict[str, list[Run]] = {}
     for run in runs:
         if run.reproduces:
-            verdict = run.reproduction.verdict if run.reproduction else None
-            found.setdefault(run.reproduces, []).append(
-                ReproducedBy(run.id, run.started_at, verdict)
-            )
+            found.setdefault(run.reproduces, []).append(run)
     linked = []
     for run in runs if originals is None else originals:
-        mine = found.get(run.id)
+        mine = [
+            ReproducedBy(
+                item.id,
+                item.started_at,
+                item.reproduction.verdict if item.reproduction else None,
+            )
+            for item in found.get(run.id, ())
+            if reruns(item.git.commit, item.command, run.git.commit, run.command)
+        ]
         if mine:
             mine.sort(key=lambda item: (item.started_at, item.id))
             run = replace(run, reproduced_by=tuple(mine))
@@ -512,6 +581,8 @@ class MetricsFile:
     times: dict[str, list[float]] = field(default_factory=dict)
     system_series: dict[str, tuple[list[float], list[float]]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    # what was cut on reading (SERIES_READ, SERIES_POINTS_READ), as notes to show
+    cut: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, content: bytes) -> MetricsFile:
@@ -520,18 +591,51 @@ class MetricsFile:
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> MetricsFile:
-        """From metrics.toml's parsed tables."""
-        tables = data.get("series", {})
+        """From metrics.toml's parsed tables, cut to what runledger writes (SERIES_READ
+        series of SERIES_POINTS_READ points each, evenly thinned)."""
+        cut: list[str] = []
+        tables = _at_most_series(data.get("series", {}), "series", cut)
+        system = _at_most_series(data.get("system_series", {}), "system series", cut)
         return cls(
             series=_series_from_tables(tables),
             times=_times_from_tables(tables),
-            system_series=_series_from_tables(data.get("system_series", {})),
+            system_series=_series_from_tables(system),
             sources={
                 name: points["source"]
                 for name, points in tables.items()
                 if isinstance(points, Mapping) and isinstance(points.get("source"), str)
             },
+            cut=tuple(cut),
         )
+
+
+def _at_most_series(tables: Mapping[str, Any], what: str, cut: list[str]) -> dict[str, Any]:
+    """``tables`` cut to SERIES_READ series of at most SERIES_POINTS_READ points, each
+    thinned evenly (its first and last points kept); what was cut is added to ``cut``."""
+    kept = dict(list(tables.items())[:SERIES_READ])
+    if len(tables) > len(kept):
+        cut.append(f"{len(tables)} {what}: the first {SERIES_READ} read")
+    longest = 0
+    for name, points in kept.items():
+        if not isinstance(points, Mapping):
+            continue
+        length = max((len(v) for v in points.values() if isinstance(v, list)), default=0)
+        if length > SERIES_POINTS_READ:
+            longest = max(longest, length)
+            kept[name] = {
+                key: _thinned(value) if isinstance(value, list) else value
+                for key, value in points.items()
+            }
+    if longest:
+        cut.append(f"{what} of up to {longest} points: each thinned to {SERIES_POINTS_READ}")
+    return kept
+
+
+def _thinned(values: list[Any]) -> list[Any]:
+    if len(values) <= SERIES_POINTS_READ:
+        return values
+    last, kept = len(values) - 1, SERIES_POINTS_READ - 1
+    return [values[index * last // kept] for index in range(SERIES_POINTS_READ)]
 
 
 def _detail(

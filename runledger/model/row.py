@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any, NamedTuple, TypeVar
 
-from runledger.model.record import ReproducedBy, Run, json_safe
+from runledger.model.record import ReproducedBy, Run, json_safe, reruns
 
 
 # Not frozen: a frozen dataclass sets each field through object.__setattr__, which made
@@ -48,6 +49,8 @@ class RunRow:
     verdict: str | None = None  # of its own reproduction, when it reproduces a run
     # the runs whose ``reproduces`` names this one, oldest first (link_reproductions)
     reproduced_by: tuple[ReproducedBy, ...] = ()
+    # its ``reproduces`` names a run here that it did not re-run (record.reruns)
+    claim_unfounded: bool = False
 
     @property
     def all_tags(self) -> list[str]:
@@ -84,6 +87,7 @@ class RunRow:
             inputs_digest=run.inputs_digest,
             verdict=run.reproduction.verdict if run.reproduction else None,
             reproduced_by=run.reproduced_by,
+            claim_unfounded=run.claim_unfounded,
         )
 
 
@@ -133,10 +137,22 @@ class FrameRow(NamedTuple):
     reproduces: str | None
     parent: str | None
     sweep: str | None
-    command: list[str]
+    command: str  # one shell line (command_line)
     tags: list[str]
     params: dict[str, Any]  # flattened
     metrics: dict[str, float | None]
+
+
+@lru_cache(maxsize=4096)
+def _quoted(word: str) -> str:
+    import shlex  # only the index's parsing workers and load_runs quote
+
+    return shlex.quote(word)
+
+
+def command_line(command: Iterable[str]) -> str:
+    """``shlex.join(command)``, each distinct word quoted once (a sweep's runs repeat them)."""
+    return " ".join(map(_quoted, command))
 
 
 # What compare's table (analysis/compare.py) and ``--sort`` read: either kind of row.
@@ -147,15 +163,34 @@ AnyRow = TypeVar("AnyRow", bound=Tabular)
 def link_reproductions(rows: Sequence[RunRow], reproducers: Iterable[RunRow]) -> list[RunRow]:
     """``rows`` with ``reproduced_by`` filled in from ``reproducers`` (as record.py's
     link_reproductions does for runs)."""
-    found: dict[str, list[ReproducedBy]] = {}
+    found: dict[str, list[RunRow]] = {}
     for row in sorted(reproducers, key=lambda row: (row.started_at, row.id)):
         if row.reproduces:
-            found.setdefault(row.reproduces, []).append(
-                ReproducedBy(row.id, row.started_at, row.verdict)
-            )
-    return [
-        replace(row, reproduced_by=tuple(found[row.id])) if row.id in found else row for row in rows
-    ]
+            found.setdefault(row.reproduces, []).append(row)
+    linked = []
+    for row in rows:
+        mine = tuple(
+            ReproducedBy(item.id, item.started_at, item.verdict)
+            for item in found.get(row.id, ())
+            if reruns(item.commit, item.command, row.commit, row.command)
+        )
+        linked.append(replace(row, reproduced_by=mine) if mine else row)
+    return linked
+
+
+def check_claims(rows: Sequence[RunRow], originals: Iterable[RunRow]) -> list[RunRow]:
+    """``rows`` with ``claim_unfounded`` set where the run their ``reproduces`` names is
+    among ``originals`` and they did not re-run it."""
+    by_id = {row.id: row for row in originals}
+    checked = []
+    for row in rows:
+        original = by_id.get(row.reproduces) if row.reproduces else None
+        if original is not None and not reruns(
+            row.commit, row.command, original.commit, original.command
+        ):
+            row = replace(row, claim_unfounded=True)
+        checked.append(row)
+    return checked
 
 
 def _optional_text(value: object) -> str | None:

@@ -176,7 +176,22 @@ def check_run_toml(data: Mapping[str, Any]) -> None:
 
 
 def check_detail(file: str, data: Mapping[str, Any], tables: Sequence[str]) -> None:
-    """SchemaError when one of ``tables`` of a detail file is there but not a table."""
+    """SchemaError when one of ``tables`` of a detail file is there but not a table, or
+    (files.toml) its inputs or artifacts are not file pointers."""
     for key in tables:
         if key in data and not _is_table(data[key]):
             raise SchemaError(f"{file}: {key} must be a table")
+    if file == "files.toml":
+        for key in ("inputs", "artifacts"):
+            if key in data and not _list_of(_pointer)(data[key]):
+                raise SchemaError(f"{file}: {key} must be a list of file pointers")
+
+
+def _pointer(value: Any) -> bool:
+    """A file pointer's path, size and sha256 (the latter two none for a link, say)."""
+    return (
+        _is_table(value)
+        and _is_str(value.get("path"))
+        and _optional(_is_int)(value.get("size"))
+        and _optional(_is_str)(value.get("sha256"))
+    )

@@ -17,7 +17,14 @@ from typing import Protocol
 
 from runledger import ids
 from runledger.errors import CorruptRecordError
-from runledger.model.record import RUN_FILE, Run, link_reproductions
+from runledger.model.record import (
+    READ_LIMIT_BYTES,
+    RUN_FILE,
+    Run,
+    is_child_of,
+    link_reproductions,
+    over_read_limit,
+)
 from runledger.model.row import FrameRow, RunRow, TableRow
 from runledger.store import git
 from runledger.store.index import RunIndex, open_current, summary_text
@@ -220,6 +227,7 @@ class RefsCatalog:
         self.warn = warn
         self._listed: list[RunRef] | None = None
         self._runs: list[Run] | None = None
+        self._by_id: dict[str, Run] | None = None
 
     def _all_refs(self) -> list[RunRef]:
         if self._listed is None:
@@ -260,8 +268,13 @@ class RefsCatalog:
             return found
         with git.CatFile(self.repo) as cat:
             specs = [f"{ref.oid}:{RUN_FILE}" for ref in refs]
-            for ref, (_, content) in zip(refs, cat.read_many(specs), strict=True):
+            read = cat.read_many_within(specs, READ_LIMIT_BYTES[RUN_FILE])
+            for ref, (_, content) in zip(refs, read, strict=True):
                 try:
+                    if isinstance(content, git.ObjectTooLarge):
+                        raise CorruptRecordError(
+                            f"{ref.ref}: {over_read_limit(RUN_FILE, content.size)}"
+                        )
                     if content is None:
                         raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
                     found[ref.ref] = Run.from_run_toml(content, ref.ref)
@@ -306,16 +319,27 @@ class RefsCatalog:
         return self.rows(where, team_tags)
 
     def _top_level(self) -> list[Run]:
-        runs = self.runs()
-        present = {run.id for run in runs}
-        return [run for run in runs if run.parent is None or run.parent not in present]
+        return [run for run in self.runs() if self._parent_of(run) is None]
+
+    def _parent_of(self, run: Run) -> Run | None:
+        """The run held here that ``run`` is a child of (see record.is_child_of), or None."""
+        if self._by_id is None:
+            self._by_id = {held.id: held for held in self.runs()}
+        parent = self._by_id.get(run.parent) if run.parent else None
+        if parent is None or not is_child_of(run.git.commit, parent):
+            return None
+        return parent
 
     def count(self, top_level: bool = False) -> int:
         return len(self._top_level() if top_level else self.runs())
 
     def child_counts(self, parents: Sequence[str]) -> dict[str, int]:
         wanted = set(parents)
-        counts = Counter(run.parent for run in self.runs() if run.parent in wanted)
+        counts = Counter(
+            run.parent
+            for run in self.runs()
+            if run.parent in wanted and self._parent_of(run) is not None
+        )
         return {parent: count for parent, count in counts.items() if parent is not None}
 
     def summaries_json(

@@ -682,6 +682,14 @@ def gc_auto_in_background(repo: Repo) -> None:
             return
 
 
+class ObjectTooLarge(GitError):
+    """An object over the size its reader asked for (CatFile.read's ``limit``)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
 class CatFile:
     """Reads many objects through one ``git cat-file --batch`` process."""
 
@@ -694,15 +702,27 @@ class CatFile:
             env=_git_env(),
         )
 
-    def read(self, spec: str) -> bytes | None:
-        """The content of ``spec`` (e.g. ``<commit>:run.toml``), or None when it is missing."""
+    def read(self, spec: str, limit: int | None = None) -> bytes | None:
+        """The content of ``spec`` (e.g. ``<commit>:run.toml``), or None when it is missing.
+
+        ObjectTooLarge when it has more than ``limit`` bytes (they are read past, not kept).
+        """
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
         self._proc.stdin.flush()
-        return self._read_one()
+        return self._read_one(limit)
 
     def read_many(self, specs: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         """Pipelined reads: writes requests from a thread so large batches never deadlock."""
+        for spec, content in self.read_many_within(specs, None):
+            assert not isinstance(content, ObjectTooLarge)
+            yield spec, content
+
+    def read_many_within(
+        self, specs: Iterable[str], limit: int | None
+    ) -> Iterator[tuple[str, bytes | ObjectTooLarge | None]]:
+        """read_many, with an ObjectTooLarge for each object over ``limit`` bytes (read
+        past, not kept)."""
         import threading
 
         assert self._proc.stdin is not None
@@ -717,10 +737,13 @@ class CatFile:
         writer = threading.Thread(target=feed, daemon=True)
         writer.start()
         for spec in spec_list:
-            yield spec, self._read_one()
+            try:
+                yield spec, self._read_one(limit)
+            except ObjectTooLarge as too_large:
+                yield spec, too_large
         writer.join()
 
-    def _read_one(self) -> bytes | None:
+    def _read_one(self, limit: int | None = None) -> bytes | None:
         assert self._proc.stdout is not None
         header = self._proc.stdout.readline()
         if not header:
@@ -729,6 +752,14 @@ class CatFile:
         if len(parts) < 3 or parts[-1] == b"missing" or parts[1] == b"missing":
             return None
         size = int(parts[2])
+        if limit is not None and size > limit:
+            left = size + 1  # and the newline after it
+            while left:
+                chunk = self._proc.stdout.read(min(left, 1 << 20))
+                if not chunk:
+                    raise GitError("git cat-file stopped unexpectedly")
+                left -= len(chunk)
+            raise ObjectTooLarge(size)
         data = self._proc.stdout.read(size)
         self._proc.stdout.read(1)  # the newline after each object
         return data

@@ -55,6 +55,7 @@ from runledger.model.bulk import cycle_collection_paused
 from runledger.model.flat import flatten
 from runledger.model.record import (
     FILES_FILE,
+    READ_LIMIT_BYTES,
     RUN_FILE,
     SCHEMA_VERSION,
     GitInfo,
@@ -62,8 +63,9 @@ from runledger.model.record import (
     Run,
     json_number,
     json_safe,
+    over_read_limit,
 )
-from runledger.model.row import FrameRow, RunRow, TableRow
+from runledger.model.row import FrameRow, RunRow, TableRow, command_line
 from runledger.store import git
 from runledger.store import sqlite as sqlite_
 from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, run_ref_id
@@ -74,8 +76,9 @@ if TYPE_CHECKING:
 
 INDEX_FILE_NAME = "index.sqlite"
 # 3: bad refs (name, id, object) are error rows; 4: listing columns; 5: partial indexes,
-# run.toml as text in ``records``; 6: nested params also flattened (``params_flat``)
-LAYOUT_VERSION = 6
+# run.toml as text in ``records``; 6: nested params also flattened (``params_flat``);
+# 7: each command as one shell line (``command_line``)
+LAYOUT_VERSION = 7
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -126,7 +129,8 @@ _COLUMNS = """
     verdict,
     author,
     inputs_digest,
-    params_flat
+    params_flat,
+    command_line
 """
 # runs_newest holds only the readable runs a listing shows (and their parent, for the top-level
 # test): counting them, or finding the few unreadable or reproducing ones, reads an index
@@ -142,7 +146,9 @@ _COLUMNS = """
 # with nested tables as dotted keys (model/flat.py), for runs that have nested ones (NULL
 # for the others: their params are flat already): compare and load_runs read it instead of
 # flattening every run's params again (a tenth of compare's time at 10,000 runs).
-COLUMN_COUNT = 32
+# ``command_line`` is the command as load_runs shows it (shlex-quoted, one text): decoding
+# each command's words and quoting them again was a sixth of load_runs at 10,000 runs.
+COLUMN_COUNT = 33
 # The columns of temp.incoming as ``runs`` keeps them: the run.toml text goes to ``records``.
 _STORED = ", ".join(
     "NULL" if name == "record_toml" else name
@@ -171,12 +177,16 @@ _TEMP_TABLES = (
     "CREATE TEMP TABLE IF NOT EXISTS team_tags (id TEXT, tag TEXT)",
     "CREATE TEMP TABLE IF NOT EXISTS wanted (id TEXT PRIMARY KEY)",
 )
-# A run that is not a child of a run held here (a child whose parent is missing, as a
-# worker's trials pulled before their parent, is listed on its own).
-_TOP_LEVEL = (
-    "(parent IS NULL OR parent NOT IN "
-    "(SELECT id FROM runs AS parents WHERE parents.effective = 1 AND parents.error IS NULL))"
+# A run that is a child of a run held here: one that names it as its parent and ran its
+# commit (model/record.py is_child_of; a pulled record may name any run).
+_CHILD_HERE = (
+    "EXISTS (SELECT 1 FROM runs AS parents WHERE parents.id = runs.parent "
+    "AND parents.effective = 1 AND parents.error IS NULL "
+    "AND parents.git_commit = runs.git_commit)"
 )
+# A run that is not (a child whose parent is missing, as a worker's trials pulled before
+# their parent, is listed on its own).
+_TOP_LEVEL = f"NOT {_CHILD_HERE}"
 # One JSON text per row for what a RunRow needs beyond scalars: one json.loads, not four.
 _ROW_JSON = "'[' || command || ',' || tags || ',' || params || ',' || metrics || ']'"
 _ROW_LACKS = "(command IS NULL OR tags IS NULL OR params IS NULL OR metrics IS NULL)"
@@ -200,8 +210,8 @@ _TABLE_COLUMNS = (
 # command, exec tags, params (flattened) and last metric values as one JSON text.
 _FRAME_COLUMNS = (
     "id, name, status, exit_code, git_commit, branch, started_at, duration_s, user, host, "
-    "reproduces, parent, sweep, "
-    "'[' || command || ',' || tags || ',' || coalesce(params_flat, params) || ',' || metrics || ']'"
+    "reproduces, parent, sweep, command_line, "
+    "'[' || tags || ',' || coalesce(params_flat, params) || ',' || metrics || ']'"
 )
 
 
@@ -274,6 +284,12 @@ class _Row(NamedTuple):
             self.error,
             *self.listing,
         )
+
+
+def too_large_row(ref: str, oid: str, size: int) -> _Row:
+    """The row of a run whose run.toml is over READ_LIMIT_BYTES: unreadable, not parsed."""
+    run_id, mirror = run_ref_id(ref) or (ref, False)
+    return _Row(ref, run_id, mirror, oid, error=f"{ref}: {over_read_limit(RUN_FILE, size)}")
 
 
 def row_for(ref: str, oid: str, content: bytes | None) -> _Row:
@@ -482,14 +498,15 @@ def _listing_of(
     if not clean and not all(_storable(value) for value in (*scalars, *provenance)):
         # Text SQLite cannot hold (lone surrogates from undecodable bytes): the row is read
         # from its record and filtered in Python.
-        return (None,) * (COLUMN_COUNT - 17) + (0, None, None, None, None)
+        return (None,) * (COLUMN_COUNT - 18) + (0, None, None, None, None, None)
     flat_text: str | None = None
     if params_text is not None and any(
         isinstance(value, dict) and value for value in params.values()
     ):
         flat = flatten(params)
         flat_text = _strict(flat, clean) if plain else _compact(flat)
-    return (*scalars, *texts, params_text, metrics, plain, *provenance, flat_text)
+    line = None if texts[0] is None else command_line(command)
+    return (*scalars, *texts, params_text, metrics, plain, *provenance, flat_text, line)
 
 
 def _text_or_none(value: object) -> str | None:
@@ -703,7 +720,9 @@ class RunIndex:
 
     def _row_read_again(self, ref: str, oid: str) -> _Row:
         with git.CatFile(self.repo) as cat:
-            [(_, content)] = cat.read_many([f"{oid}:{RUN_FILE}"])
+            [(_, content)] = cat.read_many_within([f"{oid}:{RUN_FILE}"], READ_LIMIT_BYTES[RUN_FILE])
+        if isinstance(content, git.ObjectTooLarge):
+            return too_large_row(ref, oid, content.size)
         return row_for(ref, oid, content)
 
     def _parsed_unique(self, refs: Sequence[tuple[str, str]]) -> Iterator[list[_Row]]:
@@ -716,12 +735,16 @@ class RunIndex:
                 for start in range(0, len(refs), _READ_CHUNK):
                     chunk = refs[start : start + _READ_CHUNK]
                     specs = [f"{oid}:{RUN_FILE}" for _, oid in chunk]
-                    items = [
-                        (ref, oid, content)
-                        for (ref, oid), (_, content) in zip(
-                            chunk, cat.read_many(specs), strict=True
-                        )
-                    ]
+                    read = cat.read_many_within(specs, READ_LIMIT_BYTES[RUN_FILE])
+                    items: list[tuple[str, str, bytes | None]] = []
+                    too_large: list[_Row] = []
+                    for (ref, oid), (_, content) in zip(chunk, read, strict=True):
+                        if isinstance(content, git.ObjectTooLarge):
+                            too_large.append(too_large_row(ref, oid, content.size))
+                        else:
+                            items.append((ref, oid, content))
+                    if too_large:
+                        yield too_large
                     if pool is None:
                         yield _rows_of(items)
                         continue
@@ -1015,12 +1038,12 @@ class RunIndex:
         new = tuple.__new__
         cursor = self.db.execute(query)
         while chunk := cursor.fetchmany(_FRAME_CHUNK):
-            held = [row[13] for row in chunk if row[14] == 1 and row[13] is not None]
+            held = [row[14] for row in chunk if row[15] == 1 and None not in row[13:15]]
             # One JSON text a chunk: one decoder call, not one a run.
             values = iter(_loads("[" + ",".join(held) + "]") if held else ())
             for row in chunk:
-                if row[14] == 1 and row[13] is not None:
-                    made.append((new(FrameRow, (*row[:13], *next(values))), True))
+                if row[15] == 1 and None not in row[13:15]:
+                    made.append((new(FrameRow, (*row[:14], *next(values))), True))
                 else:
                     made.append(row[0])
                     others.append(row[0])
@@ -1050,7 +1073,7 @@ class RunIndex:
         self._want(parents)
         query = (
             "SELECT parent, count(*) FROM runs WHERE effective = 1 AND error IS NULL "
-            "AND parent IN (SELECT id FROM temp.wanted) GROUP BY parent"
+            f"AND parent IN (SELECT id FROM temp.wanted) AND {_CHILD_HERE} GROUP BY parent"
         )
         return {parent: int(count) for parent, count in self.db.execute(query)}
 

@@ -18,10 +18,13 @@ from runledger.model.record import (
     DETAIL_FILES,
     ENVIRONMENT_FILE,
     FILES_FILE,
+    LOG_FILE,
     METRICS_FILE,
+    READ_LIMIT_BYTES,
     RUN_FILE,
     MetricsFile,
     Run,
+    over_read_limit,
 )
 from runledger.store import git
 from runledger.store.refs import MIRROR_PREFIX as MIRROR_PREFIX
@@ -251,13 +254,19 @@ class Ledger:
         return [by_id[run_id] for run_id in run_ids if run_id in by_id]
 
     def with_reproductions(self, rows: list[RunRow]) -> list[RunRow]:
-        """``rows`` with ``reproduced_by`` filled in: the runs that reproduce them."""
+        """``rows`` with ``reproduced_by`` filled in (the runs that reproduce them), and
+        ``claim_unfounded`` where one claims to reproduce a run it did not re-run."""
         if not rows:
             return rows
-        from runledger.model.row import link_reproductions
+        from runledger.model.row import check_claims, link_reproductions
 
         reproducers = self.catalog.rows(None, None, None, [row.id for row in rows], True)
-        return link_reproductions(rows, (row for row, _ in reproducers))
+        linked = link_reproductions(rows, (row for row, _ in reproducers))
+        claimed = sorted({row.reproduces for row in rows if row.reproduces})
+        if not claimed:
+            return linked
+        originals = self.catalog.rows(None, None, None, claimed)
+        return check_claims(linked, (row for row, _ in originals))
 
     def file_candidates(self, sha256: str, size: int) -> list[RunRef]:
         """The runs whose files.toml may record a file with this content: its ``sha256``, or
@@ -310,19 +319,24 @@ class Ledger:
         return {run_id: list(names) for run_id, names in self._team_tags.items()}
 
     def read_each(self, refs: Sequence[RunRef], name: str) -> Iterator[tuple[RunRef, bytes | None]]:
-        """One file of every run (e.g. files.toml), read through one cat-file process."""
+        """One file of every run (e.g. files.toml), read through one cat-file process; None
+        (noted) for one over READ_LIMIT_BYTES."""
         if not refs:
             return
         with git.CatFile(self.repo) as cat:
             specs = [f"{ref.oid}:{name}" for ref in refs]
-            for ref, (_, content) in zip(refs, cat.read_many(specs), strict=True):
+            limit = READ_LIMIT_BYTES.get(name)
+            for ref, (_, content) in zip(refs, cat.read_many_within(specs, limit), strict=True):
+                if isinstance(content, git.ObjectTooLarge):
+                    self._note_too_large(ref, name, content.size)
+                    content = None
                 yield ref, content
 
     def read_series(self, run_ids: Sequence[str]) -> dict[str, MetricsFile]:
         """The metrics.toml of each run in ``run_ids``, through one cat-file process.
 
         A run without series maps to an empty MetricsFile; an unreadable one is reported
-        and left out.
+        and left out; one too large to read (READ_LIMIT_BYTES) is noted and left empty.
         """
         wanted = set(run_ids)
         refs = [ref for ref in self.run_refs() if ref.id in wanted]
@@ -334,7 +348,33 @@ class Ledger:
                 self.warn_corrupt(
                     ref.ref, CorruptRecordError(f"{METRICS_FILE} cannot be read ({exc})")
                 )
+                continue
+            for cut in found[ref.id].cut:
+                self.note_cut(ref, f"{METRICS_FILE} has {cut}")
         return found
+
+    def _read_detail(self, cat: git.CatFile, ref: RunRef, name: str) -> bytes | None:
+        """A detail file of the run's tree; None (noted) when over READ_LIMIT_BYTES."""
+        try:
+            return cat.read(f"{ref.oid}:{name}", READ_LIMIT_BYTES.get(name))
+        except git.ObjectTooLarge as exc:
+            self._note_too_large(ref, name, exc.size)
+            return None
+
+    def _note_too_large(self, ref: RunRef, name: str, size: int) -> None:
+        left_out = {
+            METRICS_FILE: "its series are",
+            ENVIRONMENT_FILE: "its environment is",
+            FILES_FILE: "its file pointers are",
+            LOG_FILE: "its output log is",
+        }
+        self.note_cut(ref, f"{over_read_limit(name, size)}: {left_out.get(name, 'it is')} left out")
+
+    def note_cut(self, ref: RunRef, what: str) -> None:
+        """One line on stderr: part of a record (pulled: anyone's) was too large to read."""
+        from runledger.safetext import safe
+
+        print(f"runledger: note: run {safe(ids.short_id(ref.id))}: {what}", file=sys.stderr)
 
     def summaries(self, refs: list[RunRef]) -> list[Run]:
         """The run.toml of each of ``refs`` that can be read; unreadable ones are reported."""
@@ -473,11 +513,15 @@ class Ledger:
         ``annotated``."""
         note_list = []
         with git.CatFile(self.repo) as cat:
-            content = cat.read(f"{ref.oid}:{RUN_FILE}")
+            try:
+                content = cat.read(f"{ref.oid}:{RUN_FILE}", READ_LIMIT_BYTES[RUN_FILE])
+            except git.ObjectTooLarge as exc:
+                message = f"{ref.ref}: {over_read_limit(RUN_FILE, exc.size)}"
+                raise CorruptRecordError(message) from exc
             if content is None:
                 raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
             run = Run.from_run_toml(content, ref.ref)
-            files = {name: cat.read(f"{ref.oid}:{name}") for name in details}
+            files = {name: self._read_detail(cat, ref, name) for name in details}
             if annotated:
                 from runledger.store import notes
 
@@ -489,6 +533,8 @@ class Ledger:
             raise
         except (ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as exc:
             raise CorruptRecordError(f"{ref.ref}: a detail file cannot be read ({exc})") from exc
+        for cut in run.read_cut:
+            self.note_cut(ref, f"{METRICS_FILE} has {cut}")
         if not annotated:
             return run
         return replace(

@@ -20,6 +20,7 @@ remote moved since the fetch) starts over from step 1, a bounded number of times
 from __future__ import annotations
 
 import hashlib
+import os
 import random
 import re
 import sys
@@ -92,6 +93,16 @@ def resolve_remote(repo: git.Repo, given: str | None) -> Remote:
     if given in config.remotes:
         usable = _KEY.fullmatch(given) and not given.endswith(".lock") and ".." not in given
         return Remote(given, given, given if usable else _url_key(given))
+    if _KEY.fullmatch(given) and not any(
+        os.path.exists(os.path.join(folder, given)) for folder in (os.getcwd(), repo.root)
+    ):
+        # A bare word that is no remote here, nor a folder: git would say it "does not
+        # appear to be a git repository", which reads as if the remote were broken.
+        known = ", ".join(sorted(config.remotes)) or "none"
+        raise UserError(
+            f"no remote named {given!r} here (this repository's remotes: {known}); give "
+            "one of them or a git URL, or add it with 'git remote add NAME URL'"
+        )
     return Remote(strip_url_credentials(given), given, _url_key(given))
 
 

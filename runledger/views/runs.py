@@ -249,6 +249,8 @@ def reproduction_cell(run: RunRow) -> Text:
             cell.append(("" if position == 0 else " ") + f"{count}{mark}", style=style)
     if run.reproduces:
         mark, style = VERDICT_MARK.get(run.verdict, VERDICT_MARK[None])
+        if run.claim_unfounded:
+            mark, style = "? claimed", "yellow"
         cell.append(("  " if cell else "") + f"↻ {safe(ids.short_id(run.reproduces))} ")
         cell.append(mark, style=style)
     return cell
@@ -307,9 +309,12 @@ def render_run(run: Run, out: Console | None = None) -> None:
     if run.all_tags:
         head.add_row("tags", ", ".join(map(safe, run.all_tags)))
     if run.reproduces:
-        head.add_row("reproduces", safe(run.reproduces))
+        claim = "  (claimed: it ran another commit or command)" if run.claim_unfounded else ""
+        head.add_row("reproduces", safe(run.reproduces) + claim)
     if run.parent:
         parent = safe(run.parent)
+        if run.parent_unfounded:
+            parent += "  (claimed: that run is at another commit)"
         head.add_row("parent", f"{parent}  (sweep {safe(run.sweep)})" if run.sweep else parent)
     elif run.sweep:
         head.add_row(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from runledger.cli.options import RunArgument
 from runledger.errors import UserError
 from runledger.store import git
 from runledger.store.ledger import Ledger
@@ -23,7 +24,7 @@ def export_environment(cwd: Path, spec: str, format: str, all_packages: bool) ->
 
 
 def env_command(
-    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
+    run: RunArgument,
     format: Annotated[
         str,
         typer.Option(

@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from runledger.cli.commands.store import JOBS_HELP
-from runledger.cli.options import print_json
+from runledger.cli.options import RunArgument, print_json
 
 
 def get_command(
-    run: Annotated[str, typer.Argument(help="A run id, a unique prefix of one, or a tag.")],
+    run: RunArgument,
     paths: Annotated[
         list[str] | None,
         typer.Argument(

@@ -54,6 +54,8 @@ def importance_command(
 
         render_importance(result)
     if result.problem is not None:
-        print(f"runledger: {result.problem}", file=sys.stderr)
+        from runledger.safetext import safe
+
+        print(f"runledger: {safe(result.problem)}", file=sys.stderr)
         return 1
     return 0

@@ -18,7 +18,7 @@ from runledger.cli.options import (
     print_json_lines,
 )
 from runledger.errors import UserError
-from runledger.model.record import STATUSES, Run
+from runledger.model.record import STATUSES, Run, is_child_of
 from runledger.model.row import RunRow
 from runledger.query.select import parse_sort, row_filter, sort_runs
 from runledger.store import git
@@ -102,8 +102,13 @@ def list_runs(
         return Listing(shown_rows, max(0, more), counts)
     rows = ledger.rows(keep.sql if keep else None, keep.keep if keep else None)
     if children_of is not None:
-        parent = ledger.resolve(children_of).id
-        rows = [row for row in rows if row.parent == parent]
+        parents = ledger.runs_of([ledger.resolve(children_of).id])
+        rows = [
+            row
+            for row in rows
+            for parent in parents
+            if row.parent == parent.id and is_child_of(row.commit, parent)
+        ]
     if sweep is not None:
         from runledger.analysis.family import sweep_children
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from runledger import ids
@@ -10,7 +11,7 @@ from runledger.cli.options import (
     RunArgument,
     print_json,
 )
-from runledger.model.record import RUN_FILE, Run, link_reproductions
+from runledger.model.record import RUN_FILE, Run, is_child_of, link_reproductions, reruns
 from runledger.store import git
 from runledger.store.ledger import Ledger
 
@@ -21,6 +22,16 @@ def read_run(cwd: Path, spec: str) -> Run:
     """The run in full, with the later runs that reproduced it."""
     ledger = Ledger(git.discover(cwd))
     run = ledger.read(spec)
+    if run.reproduces:
+        originals = ledger.runs_of([run.reproduces])
+        if originals and not reruns(
+            run.git.commit, run.command, originals[0].git.commit, originals[0].command
+        ):
+            run = replace(run, claim_unfounded=True)
+    if run.parent:
+        parents = ledger.runs_of([run.parent])
+        if parents and not is_child_of(run.git.commit, parents[0]):
+            run = replace(run, parent_unfounded=True)
     return link_reproductions(_naming(ledger, run.id), [run])[0]
 
 

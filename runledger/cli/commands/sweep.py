@@ -77,7 +77,8 @@ def sweep_command(
         typer.Option(
             "--style",
             help="How a space not named by {NAME} in the command is passed: flags "
-            "(--name=value) or hydra (name=value).",
+            "(--name=value; --config.name=value where the program's last run recorded name "
+            "from an ml_collections config) or hydra (name=value).",
         ),
     ] = "flags",
     seed: Annotated[

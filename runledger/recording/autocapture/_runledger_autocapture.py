@@ -775,6 +775,26 @@ def _report_simple_parsing(result: Any) -> None:
         report_params("argparse", fields)
 
 
+def _patch_hf_argparser(_name: str, module: Any) -> None:
+    """HfArgumentParser's ``parse_json_file`` / ``parse_yaml_file`` / ``parse_dict`` (the HF
+    example scripts' ``run_glue.py args.json``), which never run its argparse parser: the
+    dataclasses' fields, defaults included, as argparse's params, as a command line gives them."""
+    parser = getattr(module, "HfArgumentParser", None)
+    make = _then_report("argparse", _report_hf_dataclasses, outermost=True)
+    found = isinstance(parser, type) and _wrap(parser, "parse_dict", make)
+    _need(found, "HfArgumentParser.parse_dict")
+    for name in ("parse_json_file", "parse_yaml_file"):  # older ones do not call parse_dict
+        _wrap(parser, name, make)
+
+
+def _report_hf_dataclasses(result: Any) -> None:
+    params: dict[str, Any] = {}
+    for config in result if isinstance(result, tuple) else ():
+        params.update(_fields(config) or {})
+    if params:
+        report_params("argparse", params)
+
+
 def _patch_fire(_name: str, module: Any) -> None:
     """``fire.Fire(main)``: the arguments each function or class it calls gets, defaults
     included (a class's and then its method's, ``train.py --lr 1 fit --epochs 2``)."""
@@ -815,7 +835,28 @@ def _patch_gin(_name: str, module: Any) -> None:
 
 
 def _report_gin(module: Any) -> None:
-    config = module._CONFIG
+    """The bound config now; at exit again with gin's operative config (what
+    ``operative_config_str()`` shows): the defaults of the configurables the program called
+    (``train.steps = 10`` that no binding names), beside the bound values."""
+    params = _plain(_gin_params(module), 0)
+    report_params("gin", params)
+    _report_again_at_exit(
+        "gin",
+        lambda: _plain(_gin_params(module), 0),
+        params,
+        lambda: report_params("gin", _gin_params(module)),
+    )
+
+
+def _gin_params(module: Any) -> dict[str, Any]:
+    params = _gin_bindings(module, module._CONFIG)
+    operative = getattr(module, "_OPERATIVE_CONFIG", None)
+    if isinstance(operative, dict):
+        params.update(_gin_bindings(module, operative))
+    return params
+
+
+def _gin_bindings(module: Any, config: dict[Any, Any]) -> dict[str, Any]:
     registry = module._REGISTRY
     params: dict[str, Any] = {}
     for (scope, selector), bindings in list(config.items())[:_MAX_ITEMS]:
@@ -831,7 +872,7 @@ def _report_gin(module: Any) -> None:
         prefix = f"{scope}/{name}" if scope else name
         for param, value in list(bindings.items())[:_MAX_ITEMS]:
             params[f"{prefix}.{param}"] = _gin_value(module, value, 0)
-    report_params("gin", params)
+    return params
 
 
 def _gin_value(module: Any, value: Any, depth: int) -> Any:
@@ -1032,9 +1073,42 @@ def _optimizer_settings(original: Any, optimizer: Any, args: Any, kwargs: Any) -
             settings.update((str(key), item) for key, item in value.items())
         elif kind != inspect.Parameter.VAR_POSITIONAL:
             settings[name] = value
-    return {
+    passed = {
         key: _plain(value, 1) for key, value in settings.items() if key not in _OPTIMIZER_NOT_PARAMS
     }
+    groups = getattr(optimizer, "param_groups", None)
+    defaults = getattr(optimizer, "defaults", None)
+    if isinstance(groups, list) and isinstance(defaults, dict):
+        return _group_settings(passed, groups, defaults)
+    return passed
+
+
+def _group_settings(passed: dict[str, Any], groups: list[Any], defaults: dict[str, Any]) -> Any:
+    """The settings as the optimizer's param groups hold them: nanoGPT's and the HF Trainer's
+    ``AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay":
+    0.0}], lr=6e-4)``. A setting every group shares is the run's (``weight_decay`` set in the
+    groups alone included); a ``weight_decay`` that only the no-decay groups leave at 0 is the
+    decayed groups' (the value people quote); any other that differs between groups (a head's
+    own ``lr``) is none, rather than the constructor's value that some groups override."""
+    settings = dict(passed)
+    for key in list(defaults)[:_MAX_ITEMS]:
+        if key in _OPTIMIZER_NOT_PARAMS:
+            continue
+        values: list[Any] = []
+        for group in groups[:_MAX_ITEMS]:
+            value = _plain(group.get(key) if isinstance(group, dict) else None, 1)
+            if value not in values:
+                values.append(value)
+        if key not in passed and values == [_plain(defaults[key], 1)]:
+            continue  # a default the program left alone
+        nonzero = [value for value in values if value != 0]
+        if len(values) == 1:
+            settings[key] = values[0]
+        elif key == "weight_decay" and len(nonzero) == 1:
+            settings[key] = nonzero[0]
+        else:
+            settings.pop(key, None)
+    return settings
 
 
 def _loader_settings(_original: Any, loader: Any, args: Any, kwargs: Any) -> Any:
@@ -1097,6 +1171,78 @@ def _built_by_framework() -> bool:
             return True
         frame = frame.f_back
     return False
+
+
+# --- optax: a JAX program's optimizer ---------------------------------------------------------
+
+
+def _patch_optax(module_name: str, module: Any) -> None:
+    """Each optimizer of optax (``optax.adam(learning_rate=1e-3)``, ``adamw``, ``sgd``, ...):
+    its name and the arguments the program passed, as ``optax`` params (see ``_note_optax``)."""
+    _need(_wrap_functions_of(module, "optax", _note_optax), "optax optimizers")
+
+
+def _patch_optax_schedules(module_name: str, module: Any) -> None:
+    """optax's schedule makers (``warmup_cosine_decay_schedule(0.0, 1e-3, ...)``): what each
+    schedule the program made was made with, for an optimizer given it as its rate."""
+    _need(_wrap_functions_of(module, "optax", _note_optax_schedule), "optax schedules")
+
+
+def _wrap_functions_of(module: Any, library: str, note: Callable[..., None]) -> bool:
+    """Wrap the public functions ``module`` defines: ``note(name, original, args, kwargs,
+    result)`` after each call the program makes (not the library's calls of its own)."""
+    import inspect
+
+    def make(name: str) -> Callable[[Any], Any]:
+        def make_wrapper(original: Any) -> Any:
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                result = original(*args, **kwargs)
+                if _calling_package(()) != library:
+                    _safely(library, lambda: note(name, original, args, kwargs, result))
+                return result
+
+            return wrapper
+
+        return make_wrapper
+
+    found = False
+    for name, value in list(vars(module).items()):
+        if (
+            not name.startswith("_")
+            and inspect.isfunction(value)
+            and value.__module__ == module.__name__
+        ):
+            found = _wrap(module, name, make(name)) or found
+    return found
+
+
+def _optax_arguments(original: Any, args: Any, kwargs: Any) -> dict[str, Any]:
+    import inspect
+
+    arguments = inspect.signature(original).bind_partial(*args, **kwargs).arguments
+    settings = {}
+    for name, value in arguments.items():
+        if callable(value):  # a schedule as the rate: what it was made with, if known
+            value = _state.get("optax_schedules", {}).get(value, value)
+        settings[name] = _plain(value, 1)
+    return settings
+
+
+def _note_optax_schedule(name: str, original: Any, args: Any, kwargs: Any, result: Any) -> None:
+    schedules = _state.setdefault("optax_schedules", {})
+    if callable(result) and len(schedules) < _MAX_ITEMS:
+        schedules[result] = {"schedule": name, **_optax_arguments(original, args, kwargs)}
+
+
+def _note_optax(name: str, original: Any, args: Any, kwargs: Any, _result: Any) -> None:
+    """The settings of the one optimizer the program made, or those all it made share;
+    none when two differ (``multi_transform``'s ``adam`` and ``sgd``: which one a result is
+    of cannot be told). A rate given as a schedule is the schedule's name and arguments."""
+    settings = {"optimizer": name, **_optax_arguments(original, args, kwargs)}
+    seen = _state.setdefault("optax", [])
+    if settings not in seen and len(seen) < _TORCH_DISTINCT:
+        seen.append(settings)
+    report_params("optax", seen[0] if len(seen) == 1 else {})
 
 
 # --- metrics ------------------------------------------------------------------------------
@@ -1428,8 +1574,60 @@ def _patch_tensorboard(module_name: str, module: Any) -> None:
 
         return wrapper
 
+    def make_hparams(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            given = args[0] if args else kwargs.get("hparam_dict")
+            _safely("tensorboard", lambda: _report_hparams((module_name,), given))
+            return result
+
+        return wrapper
+
     _need(_wrap(writer, "add_scalar", make_scalar), "SummaryWriter.add_scalar")
     _wrap(writer, "add_scalars", make_scalars)
+    _wrap(writer, "add_hparams", make_hparams)  # its metric_dict goes through add_scalar
+
+
+def _patch_tensorboard_hparams(module_name: str, module: Any) -> None:
+    """The HParams plugin's ``hparams_pb``, which ``hp.hparams({HP_UNITS: 16, ...})``, its
+    ``KerasCallback`` and clu's ``write_hparams`` all call: the values as ``tensorboard``
+    params (an ``HParam`` key by its name)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            given = args[0] if args else kwargs.get("hparams")
+            _safely("tensorboard", lambda: _report_hparams((module_name,), given))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module, "hparams_pb", make), "tensorboard hparams_pb")
+
+
+def _report_hparams(library: Any, hparams: Any) -> None:
+    """Hyperparameters written for TensorBoard's HParams dashboard, unless a trainer that
+    records its own wrote them (the HF Trainer's ``add_hparams(args.to_sanitized_dict())``)."""
+    if isinstance(hparams, dict) and _calling_package(library) not in _TENSORBOARD_CALLERS_SKIPPED:
+        named = {str(getattr(key, "name", key)): value for key, value in hparams.items()}
+        _report_agreed("tensorboard", named)
+
+
+_DIFFERS = object()
+
+
+def _report_agreed(source: str, params: dict[str, Any]) -> None:
+    """``params`` with those the source reported before in this process; a name given two
+    values (a loop of trials in one program, one ``hparams`` call each) is left out, since
+    which one is the run's cannot be told."""
+    seen = _state.setdefault("agreed", {}).setdefault(source, {})
+    for key, value in list(params.items())[:_MAX_ITEMS]:
+        plain = _plain(value, 1)
+        if key not in seen:
+            seen[key] = plain
+        elif seen[key] != plain:
+            seen[key] = _DIFFERS
+    report_params(source, {key: value for key, value in seen.items() if value is not _DIFFERS})
 
 
 def _patch_xgboost(_name: str, module: Any) -> None:
@@ -2537,6 +2735,7 @@ _PATCHERS = {
     "tyro": _patch_tyro,
     "fire": _patch_fire,
     "simple_parsing": _patch_simple_parsing,
+    "hf_argparser": _patch_hf_argparser,
     "omegaconf": _patch_omegaconf,
     "docopt": _patch_docopt,
     "gin": _patch_gin,
@@ -2545,6 +2744,7 @@ _PATCHERS = {
     "lightning_fabric": _patch_lightning_fabric,
     "transformers": _patch_transformers,
     "tensorboard": _patch_tensorboard,
+    "tensorboard_hparams": _patch_tensorboard_hparams,
     "xgboost": _patch_xgboost,
     "lightgbm": _patch_lightgbm,
     "sklearn": _patch_sklearn,
@@ -2556,4 +2756,6 @@ _PATCHERS = {
     "mlflow": _patch_mlflow,
     "torch_optim": _patch_torch_optim,
     "torch_dataloader": _patch_torch_dataloader,
+    "optax": _patch_optax,
+    "optax_schedules": _patch_optax_schedules,
 }  # type: dict[str, Callable[[str, Any], None]]

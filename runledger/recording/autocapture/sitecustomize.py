@@ -44,6 +44,7 @@ HOOKED = {
     "fire.core": "fire",
     "gin.config": "gin",
     "simple_parsing.parsing": "simple_parsing",
+    "transformers.hf_argparser": "hf_argparser",
     "omegaconf.omegaconf": "omegaconf",
     "docopt": "docopt",
     "keras": "keras",
@@ -55,6 +56,7 @@ HOOKED = {
     "transformers.trainer": "transformers",
     "torch.utils.tensorboard.writer": "tensorboard",
     "tensorboardX.writer": "tensorboard",
+    "tensorboard.plugins.hparams.summary_v2": "tensorboard_hparams",
     "xgboost": "xgboost",
     "lightgbm": "lightgbm",
     "sklearn.base": "sklearn",
@@ -70,6 +72,8 @@ HOOKED = {
     "mlflow.tracking.fluent": "mlflow",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",
+    "optax._src.alias": "optax",
+    "optax.schedules._schedule": "optax_schedules",
 }
 
 # Launchers start the real program as child processes: they are not the program.

@@ -25,13 +25,13 @@ FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 # ``torch`` (the settings a plain loop gave its optimizer and loader) ranks below the command
 # line and config files (params.PRECEDENCE), so it never hides their names.
 PARAM_SOURCES: Final = (
-    "torch", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire", "gin",
-    "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "catboost", "spacy", "wandb",
-    "mlflow", "keras", "hydra"
+    "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
+    "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "catboost", "spacy", "wandb",
+    "mlflow", "tensorboard", "keras", "hydra"
 )  # fmt: skip
 
 # In-process sources that rank below argv: argv's value of one of their names stays.
-BELOW_ARGV: Final = frozenset({"torch"})
+BELOW_ARGV: Final = frozenset({"torch", "optax"})
 
 _PYTHON_NAME: Final = re.compile(r"(?:python|pypy)(?:\d+(?:\.\d+)*)?[wdt]?(?:\.exe)?", re.I)
 _SHEBANG_BYTES: Final = 512

@@ -38,11 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from runledger.recording.capture.freshness import written_since
+
 MAX_ENTRIES: Final = 20_000
 MAX_DEPTH: Final = 8
 MAX_CSV_BYTES: Final = 64 * 1024 * 1024
 MAX_EVENT_BYTES: Final = 512 * 1024 * 1024
-MTIME_SLACK_S: Final = 2.0
 STEP_COLUMNS: Final = ("step", "global_step", "iteration", "iter", "epoch")
 EVENT_FILE_PREFIX: Final = "events.out.tfevents."
 LIGHTNING_PLACEHOLDER: Final = "hp_metric"
@@ -90,7 +91,7 @@ def find_written_files(
         if not (is_csv or is_event):
             continue
         try:
-            if entry.stat().st_mtime < started_after - MTIME_SLACK_S:
+            if not written_since(entry.stat().st_mtime_ns, started_after):
                 continue
         except OSError:
             continue

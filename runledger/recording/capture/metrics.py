@@ -89,6 +89,8 @@ from runledger.recording.capture.output_formats import (
     column_row,
     dash_rule_columns,
     dash_table_row,
+    detection_header,
+    detection_row,
     has_metric_word,
     header_step,
     is_report_header,
@@ -875,6 +877,7 @@ class MetricsCollector:
         # Streams inside scikit-learn's classification_report (_in_report); and how many
         # points each name the reports gave had just after a report gave it.
         self._reports: set[str] = set()
+        self._detections: dict[str, tuple[str, ...]] = {}  # ultralytics' validation header
         self._report_points: dict[str, int] = {}
         # Streams inside a statsmodels results summary (_in_results): -1 after its title,
         # then the rows of its first block read so far.
@@ -1112,6 +1115,7 @@ class MetricsCollector:
             self._in_listing(text, stream)
             or self._in_table(text, stream)
             or self._in_report(text, stream)
+            or self._in_detection_summary(text, stream)
             or self._in_results(text, stream)
             or self._in_dash_table(text, stream)
         ):
@@ -1619,8 +1623,8 @@ class MetricsCollector:
         row = column_row(text, table[0])
         if row is None:
             return False
-        epoch, values = row
-        step = table[1] + epoch
+        epoch, values, counted = row
+        step = epoch if counted else table[1] + epoch
         self._column_last[stream] = step
         self._context_steps[stream] = self._latest_context = step
         self._add_locked(values, step, OUTPUT_SOURCE)
@@ -1651,6 +1655,27 @@ class MetricsCollector:
             self._reports.discard(stream)
         if is_report_header(text):
             self._reports.add(stream)
+            return True
+        return False
+
+    def _in_detection_summary(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is ultralytics' validation header (``Class  Images  Instances
+        Box(P  R  mAP50  mAP50-95)``) or the ``all`` row after it, whose values are added
+        at the epoch of the training row before them (:meth:`_add_stepless`)."""
+        kinds = self._detections.pop(stream, None)
+        if kinds is None and "mAP50-95)" not in line:
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            return False
+        if kinds is not None:
+            values = detection_row(text, kinds)
+            if values is not None:
+                self._add_stepless(values, stream)
+                return True
+        header = detection_header(text)
+        if header is not None:
+            self._detections[stream] = header
             return True
         return False
 
@@ -1794,9 +1819,9 @@ class _LongBar:
     """A tqdm bar that may be the run's only one: one bar over the whole training, whose
     description or postfix the program updates every step (denoising-diffusion-pytorch's
     Trainer: ``loss: 0.1234``; diffusers' scripts: ``step_loss=0.12``), so the redraw left
-    when it closes is one point for the whole run. Each count's last redraw is kept, in point
-    stores as capped and thinned as any metric's; the lines of the bar, to be read as any
-    bar's if the stream turns out to have several."""
+    when it closes is one point for the whole run. Each count's point (see :meth:`draw`) is
+    kept, in point stores as capped and thinned as any metric's; the lines of the bar, to be
+    read as any bar's if the stream turns out to have several."""
 
     def __init__(self, max_points: int, max_metrics: int) -> None:
         self._max_points = max_points
@@ -1806,15 +1831,28 @@ class _LongBar:
         self.last = -math.inf  # the count of the last draw
         self.counts = 0  # counts kept
         self._pending: tuple[Step, dict[str, float], float] | None = None
+        self._shown: dict[str, float] | None = None  # the values of the last redraw
+        self._before: dict[str, float] | None = None  # those shown before the pending count
+        self._settled = False  # the pending count's point is chosen
 
     def full(self) -> bool:
         return len(self.lines) >= MAX_LONG_BAR_LINES
 
     def draw(self, count: Step, done: float, values: dict[str, float], at: float) -> None:
-        """A redraw: the last one at a count is that count's."""
+        """A redraw. A count's point is its first redraw that shows new values, else its
+        last: tqdm redraws at a new count with the values last set (the count before's),
+        then once per ``set_postfix`` / ``set_description``; and a loop faster than tqdm's
+        ``mininterval`` leaves the count shown behind, so the later redraws at it are the
+        values of later steps (``tqdm(range(200))``: the count 0 showed step 26's loss)."""
         if self._pending is not None and self._pending[0] != count:
             self.commit()
-        self._pending = (count, values, at)
+        if self._pending is None:
+            self._before = self._shown
+            self._settled = False
+        if not self._settled:
+            self._pending = (count, values, at)
+            self._settled = values != self._before
+        self._shown = values
         self.last = done
 
     def commit(self) -> None:

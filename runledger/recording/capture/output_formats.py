@@ -107,7 +107,7 @@ _NUM: Final = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|in
 _TIME_UNIT: Final = r"ms|us|µs|s|sec|secs|min|h"
 _VALUE: Final = (
     rf"(?:(?P<done>[0-9]+)\s*/\s*[0-9]+\s*\(\s*(?P<pct>{_NUM})\s*%\s*\)"  # 320/360 (89%)
-    rf"|(?P<num>{_NUM})(?:\s*(?P<percent>%)|(?P<unit>{_TIME_UNIT})(?![\w/]))?)"
+    rf"|(?P<num>{_NUM})(?:\s*(?P<percent>%)|(?P<unit>{_TIME_UNIT})(?![\w/])|\s*dB\b)?)"
 )
 # A word of a name: starts with a letter, may hold digits, _ . / - and a possessive 's.
 _WORD: Final = r"[^\W\d][\w./'@-]*"
@@ -203,14 +203,20 @@ _HEAD_RE: Final = compile_later(
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"
     r"\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
-    r"(?:\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\])?"
-    # ^ [320/1437 (22%)]: how far into the epoch
+    r"(?:\s*:?\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\]"
+    r"|\((?P<rdone>[0-9]+)/(?P<rtotal>[0-9]+)\)"
+    r"|:\s+(?P<sdone>[0-9]+) / (?P<stotal>[0-9]+)(?=\s))?"
+    # ^ [320/1437 (22%)]: how far into the epoch; pytorch/examples fast_neural_style's
+    # "Epoch 1:\t[4000/83000]" and super_resolution's "Epoch[1](1/10):"; fairseq's
+    # "epoch 001:    100 / 1000 loss=9.5"
+    r"(?:\s*\(\s*[0-9.]+\s*(?:s|ms|sec)\s*\))?"  # pytorch/examples gcn's "Epoch: 0001 (0.1234s)"
+    r"(?:\s*\b(?:complete|completed|finished|done)(?=\s*:))?"  # "Epoch 1 Complete: Avg. Loss: 0.1"
     # timm's "Train: 0 [   0/4 ( 25%)]": a phase, its epoch, how far into it
     r"|(?P<bphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s*:\s*"
     r"(?P<pn>[0-9]+)\s*\[\s*(?P<pdone>[0-9]+)\s*/\s*(?P<ptotal>[0-9]+)\s*"
     r"(?:\(\s*(?P<ppct>[0-9.]+)\s*%\s*\)\s*)?\]"
     r"|(?P<section>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:(?:\s+(?:set|results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d])"
+    r"(?:(?:\s+set)?(?:\s+(?:results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d])"
     r"|\s+set(?=\s+[^\W\d][\w ]*:)"  # "Test set loss: 539.89" (pytorch/examples vae)
     # "Training Results - Epoch: 1 Avg accuracy: 0.11" (PyTorch Ignite's examples)
     r"|\s+(?:results?|metrics?|scores?|stats)\s+-(?=\s+(?:epoch|step|iter|iteration)\b)))"
@@ -233,6 +239,45 @@ _SB3_EVAL_RE: Final = compile_later(
     rf"(?:Eval num_timesteps=(?P<step>[0-9]+), episode_reward=|Episode length: )"
     rf"(?P<mean>{_NUM}) \+/- (?P<std>{_NUM})"
 )
+# mmengine's LogProcessor (OpenMMLab's mmdet, mmpretrain, mmseg): "Epoch(train)  [1][ 10/500]",
+# "Iter(train) [ 10/1000]", "Epoch(val) [1][50/50]", "Epoch(test) [50/50]", then "name: value"
+# items two spaces apart.
+_MMENGINE_HEAD_RE: Final = compile_later(
+    r"(?P<unit>Epoch|Iter)\((?P<mode>train|val|test)\)\s*(?:\[\s*(?P<epoch>[0-9]+)\s*\]\s*)?"
+    r"\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*\](?:\s{2,}|$)"
+)
+# The items of mmengine's and MetricLogger's lines: eta is a duration ("0:01:07", "1 day,
+# 2:03:04"), not a value; mmengine's learning rates of the parameter groups are one space apart
+# ("base_lr: 1.0000e-02 lr: 1.0000e-02"); MetricLogger's running average follows the value.
+_LOGGED_ITEM_RE: Final = compile_later(
+    r"\s*(?:eta: (?:[0-9]+ days?, )?[0-9]+:[0-9]{2}:[0-9]{2}"
+    rf"|(?P<name>[^\W\d][\w./@-]*(?: [^\W\d][\w./@-]*)?):\s+(?P<value>{_NUM})"
+    rf"(?:\s+\(\s*(?:{_NUM})\s*\))?)(?=\s|$)"
+)
+# MetricLogger (torchvision's references, DETR, DeiT, MAE, DINO): "Epoch: [0]  [ 10/500]  eta:
+# 0:01:02  lr: 0.1  loss: 2.3045 (2.3101)  time: 0.1234  data: 0.0123  max mem: 1234"
+_METRIC_LOGGER_HEAD_RE: Final = compile_later(
+    r"Epoch: \[(?P<epoch>[0-9]+)(?:/[0-9]+)?\]"
+    r"\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*\](?:\s{2,}|\t|$)"
+)
+# An evaluation's own timings are not its metrics (mmengine keeps them out of its scalars.json
+# too) and would mix with training's.
+_MMENGINE_EVAL_TIMES: Final = frozenset({"time", "data_time", "memory"})
+# fairseq's validation: "epoch 001 | valid on 'valid' subset | loss 8.123 | ppl 278.77": the
+# subset's name prefixes every value's, as fairseq's own JSON log format names them.
+_SUBSET_RE: Final = compile_later(r"valid on '(?P<subset>[^\W\d][\w.-]*)' subset")
+# torchtitan's metrics line: "step:  1  loss: 12.23450  grad_norm:  3.1234  memory: 12.34GiB(15.00%)
+# tps: 1,234  tflops: 12.34  mfu: 1.23%" (and "validate step: 10  loss: ..."), items two spaces
+# apart, counts with thousands separators, a unit and its share of the whole after a value.
+_SPACED_ITEMS_HEAD_RE: Final = compile_later(
+    r"(?:(?P<phase>validate|validation|val|eval|evaluation|test)\s+)?step:\s*(?P<n>[0-9]+)\s{2,}",
+    re.IGNORECASE,
+)
+_SPACED_ITEM_RE: Final = compile_later(
+    r"\s*(?P<name>[^\W\d][\w./-]*):\s*(?:N/A|(?P<value>[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?"
+    rf"|{_NUM})(?:(?P<percent>%)|(?P<unit>GiB|MiB|GB|MB|{_TIME_UNIT})(?:\([0-9.]+%\))?)?)(?=\s{{2,}}|$)"
+)
+_SPACED_ITEM_PHASES: Final = {"validate": "val", **PHASES}
 _CALL_NAME: Final = r"[^\W\d][\w()]*"  # Loss_D, D(x), D(G(z))
 _CALL_PAIR_RE: Final = compile_later(
     rf"(?P<name>{_CALL_NAME})\s*:\s*(?P<num>{_NUM})(?P<more>\s*/\s*(?:{_NUM}))?"
@@ -323,7 +368,7 @@ _BAR_STARTS: Final = frozenset(" 0123456789")
 _BORDERS: Final = ("|", "\u2502")
 _GUIDES_RE: Final = compile_later(r"[|\u2502](?:\s+[|\u2502])*")  # "│   │   " of a tree
 
-_PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTF=-")
+_PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTFMS=-")
 _STEP_STARTS: Final = frozenset("eEsSiI")
 _SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
 _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
@@ -333,8 +378,10 @@ _PREFIX_RE: Final = compile_later(
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
     r"|\[[DIWEC] \d{4}-\d\d-\d\d[ T][\d:.,]+\]\s*"  # [I 2026-01-02 10:00:00,123] (Optuna)
     r"|[DIWEF]\d{4} [\d:.]+\s+\d+ [\w./-]+:\d+\]\s*"  # I0102 10:00:00.123 1 f.py:1] (absl)
-    r"|\[?(?:\d{4}-\d\d-\d\d|\d\d/\d\d/\d{4})[ T][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?\]?"
-    # ^ a timestamp; 12/06/2026 10:00:01 is Hugging Face examples' datefmt
+    r"|\[?(?:(?:\d{4}-\d\d-\d\d|\d\d/\d\d/\d{4})[ T][\d:.,]+(?:Z|[+-]\d\d:?\d\d)?"
+    r"|\d\d/\d\d \d\d:\d\d:\d\d(?=\s+-))\]?"
+    # ^ a timestamp; 12/06/2026 10:00:01 is Hugging Face examples' datefmt, 12/07 12:51:16
+    # mmengine's (no year)
     r"(?:\s*(?:\[[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b))?"
     # ^ - __main__ - INFO - (the logging cookbook's "%(asctime)s - %(name)s - %(levelname)s")
@@ -345,6 +392,12 @@ _PREFIX_RE: Final = compile_later(
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
     # FLAML's logger: "[flaml.automl.logger: 12-07 13:45:54] {3026} INFO - "
     r"|\[[\w.]+: \d\d-\d\d [\d:]+\] \{\d+\} (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) - \s*"
+    # time.ctime(): "Mon Dec  7 13:00:00 2026" (pytorch/examples fast_neural_style)
+    r"|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\s+"
+    r"|\[[\w.-]+\]\s+(?=\d{4}-\d\d-\d\d[ T])"  # a program's name, then the time: "[titan] 2025-"
+    # a worker's pid, then a tab, before a step head (pytorch/examples mnist_hogwild's
+    # "{pid}\tTrain Epoch: 1 [0/60000 (0%)]\tLoss: 2.3")
+    r"|\d+\t(?=(?i:(?:train|training|val|valid|test|eval)\s+)?(?i:epoch|step|iter)\b)"
     r"|(?:={2,}|-{2,})>\s*"  # an arrow marker: "====> Epoch: 1 Average loss" (vae)
     r"|-- (?=Epoch [0-9])"  # "-- Epoch 3" (scikit-learn's SGD models, verbose)
     r")"
@@ -412,6 +465,18 @@ def _parse_shaped(text: str) -> Shaped | None:
                     for name, raw in _CATBOOST_PAIR_RE.findall(catboost["values"])
                 }
                 return Shaped(int(catboost["step"]), values)
+    if text[5:6] == "(" or text[4:5] == "(":
+        logged = _mmengine_line(text)
+        if logged is not None:
+            return logged
+    if text[:8] == "Epoch: [":
+        logged = _metric_logger_line(text)
+        if logged is not None:
+            return logged
+    if "step:" in text[:20] and "  " in text:
+        items = _spaced_items_line(text)
+        if items is not None:
+            return items
     if text[:1] == "[" and " leaves" in text:
         trees = _TREES_ROUND_RE.fullmatch(text)
         if trees is not None:
@@ -437,6 +502,10 @@ def _parse_shaped(text: str) -> Shaped | None:
             return evaluation
     if "±" in text or "+/-" in text:
         text = _SPREAD_RE.sub("", text)
+    if text[:8] == "| epoch " and " / " in text:  # old fairseq's "| epoch 001:   100 / 1000 ..."
+        inner = _HEAD_RE.match(text, 2)
+        if inner is not None and inner["sdone"] is not None:
+            text = text[2:]
     starts_a_head = text[:1] in _HEAD_STARTS
     if starts_a_head and (" set " in text or text.count(" ") == 2):
         phase_set = _PHASE_SET_RE.fullmatch(text)
@@ -464,6 +533,10 @@ def _parse_shaped(text: str) -> Shaped | None:
             totals[_step_name(head["bword"] or head["word"] or "step")] = int(of)
         if head["done"] is not None:
             within = (int(head["done"]), int(head["total"]))
+        elif head["sdone"] is not None:
+            within = (int(head["sdone"]), int(head["stotal"]))
+        elif head["rdone"] is not None:
+            within = (int(head["rdone"]), int(head["rtotal"]))
         elif head["gdone"] is not None:
             return _dcgan_rest(rest, steps["epoch"], (int(head["gdone"]), int(head["gtotal"])))
         elif head["pdone"] is not None:
@@ -537,6 +610,84 @@ def _cv_round(match: re.Match[str]) -> Shaped:
         values[clean] = _number(mean)
         values[f"{clean}_std"] = _number(std)
     return Shaped(int(match["step"]), values)
+
+
+def _mmengine_line(text: str) -> Shaped | None:
+    """A line of mmengine's LogProcessor, under the names mmengine gives the values in its own
+    scalars.json: training's at its epoch (how far into it) or iteration, an evaluation's
+    metrics at its epoch, or after the step before it when it names none (``Iter(val)``,
+    ``Epoch(test)``)."""
+    head = _MMENGINE_HEAD_RE.match(text)
+    if head is None:
+        return None
+    evaluation = head["mode"] != "train"
+    values = _logged_items(text, head.end(), _MMENGINE_EVAL_TIMES if evaluation else frozenset())
+    if not values:
+        return None  # an evaluation's progress: its timings only
+    done, total = int(head["done"]), int(head["total"])
+    if head["epoch"] is not None:
+        epoch = int(head["epoch"])
+        return Shaped(epoch, values) if evaluation else Shaped(epoch, values, (done, total))
+    if head["unit"] == "Iter" and not evaluation:
+        return Shaped(done, values)
+    return Shaped(None, values)
+
+
+def _logged_items(text: str, position: int, left_out: frozenset[str] = frozenset()) -> Fields:
+    """The ``name: value`` items from ``position`` to the end of ``text``, two spaces apart
+    (:data:`_LOGGED_ITEM_RE`), but those ``left_out`` names; none when one is not an item."""
+    values: Fields = {}
+    rest = text.rstrip()
+    while position < len(rest):
+        item = _LOGGED_ITEM_RE.match(rest, position)
+        if item is None:
+            return {}
+        position = item.end()
+        name = item["name"]
+        if name is not None and name not in left_out:
+            values[_clean_name(name)] = _number(item["value"])
+    return values
+
+
+def _metric_logger_line(text: str) -> Shaped | None:
+    """A training batch's line of MetricLogger (:data:`_METRIC_LOGGER_HEAD_RE`): at its epoch,
+    how far into it; each value the batch's (the running average after it is cut, as
+    AverageMeter's is), its ``time`` and ``data`` named as AverageMeter's are."""
+    head = _METRIC_LOGGER_HEAD_RE.match(text)
+    if head is None:
+        return None
+    values = _logged_items(text, head.end())
+    if not values:
+        return None
+    values = {_METER_TIMES.get(name, name): value for name, value in values.items()}
+    return Shaped(int(head["epoch"]), values, (int(head["done"]), int(head["total"])))
+
+
+def _spaced_items_line(text: str) -> Shaped | None:
+    """``step: 10  loss: 8.2  memory: 0.5GiB(1.2%)  tps: 1,234  mfu: N/A`` (torchtitan): every
+    item ``name: value`` two spaces from the next; a unit joins the name (``memory_gib``), a
+    value not measured (``N/A``) is left out."""
+    head = _SPACED_ITEMS_HEAD_RE.match(text)
+    if head is None:
+        return None
+    phase = _SPACED_ITEM_PHASES.get((head["phase"] or "").lower(), "")
+    values: Fields = {}
+    rest = text.rstrip()
+    position = head.end()
+    while position < len(rest):
+        pair = _SPACED_ITEM_RE.match(rest, position)
+        if pair is None:
+            return None
+        position = pair.end()
+        if pair["value"] is None:
+            continue
+        name = _clean_name(pair["name"])
+        if pair["unit"]:
+            name = f"{name}_{pair['unit'].lower()}"
+        values[_prefixed(name, phase)] = _number(pair["value"].replace(",", ""))
+    if not any(has_metric_word(name) for name in values):
+        return None
+    return Shaped(int(head["n"]), values)
 
 
 def _sb3_evaluation(text: str) -> Shaped | None:
@@ -665,6 +816,10 @@ def _read_pieces(
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
             if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
                 continue
+            subset = _SUBSET_RE.fullmatch(piece) if piece[:9] == "valid on " else None
+            if subset is not None and not values:
+                phase = _clean_name(subset["subset"])
+                continue
             return None
         step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
         leading = None
@@ -706,6 +861,9 @@ def _read_pieces(
         if _NOISE_RE.fullmatch(piece) or (table and _LABEL_RE.fullmatch(piece)):
             keras = keras or _KERAS_PROGRESS_RE.match(piece) is not None
             continue
+        if (piece[:1] == "(" or piece[-1:] == ")") and _NOISE_RE.fullmatch(piece.strip("() ")):
+            # llm.c's "| (234.56 ms | 12345 tok/s)": timings in parentheses, cut at their "|"
+            continue
         return None
     for name in [name for name in values if name.lower() in _STEP_NAMES]:
         has_step = True
@@ -739,7 +897,10 @@ def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) ->
         return True
     if not has_step and spaced_only:
         # "loss 0.469, train acc 0.823, test acc 0.815" (d2l.ai's train_ch6): pieces apart,
-        # each named as a metric is
+        # each named as a metric is; or one, a phase's metric: "val loss 3.4568" (llm.c)
+        if count == 1 and len(names) == 1:
+            words = names[0].lower().split()
+            return len(words) == 2 and words[0] in PHASES and has_metric_word(words[1])
         return count >= 2 and len(names) == count and all(map(has_metric_word, names))
     return any(has_metric_word(name) for name in names)
 
@@ -1017,6 +1178,8 @@ _TQDM_RE: Final = compile_later(
     r"(?:,\s*(?P<ipostfix>[^\[]*?))?\s*\[[0-9:]+<[0-9:?]+\]"
 )
 _TQDM_HINTS: Final = ("%|", "it/s", "s/it")
+# torchtune's recipes: set_description(f"{curr_epoch + 1}|{self.global_step}|Loss: {loss}")
+_PIPED_STEPS_RE: Final = compile_later(r"[0-9]+\|(?P<step>[0-9]+)\|(?P<rest>[^|]+)")
 _POSTFIX_ITEM_RE: Final = compile_later(rf"({_WORD})=({_NUM})")
 _POSTFIX_KWARGS_RE: Final = compile_later(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*")
 _SI: Final = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
@@ -1074,8 +1237,13 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     phase = ""
     if desc:
         phase = _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
-        shaped = parse_shaped_line(desc)
-        if shaped is not None:
+        piped = _PIPED_STEPS_RE.fullmatch(desc) if desc[:1].isdigit() else None
+        shaped = parse_shaped_line(desc if piped is None else piped["rest"])
+        if piped is not None:
+            if shaped is None or shaped.step is not None:
+                return None
+            step, values = int(piped["step"]), dict(shaped.values)
+        elif shaped is not None:
             step, values = shaped.step, dict(shaped.values)
         else:
             step = header_step(desc)
@@ -1118,6 +1286,14 @@ _COLUMN_SPLIT_RE: Final = compile_later(r" {2,}")
 _COLUMN_NUMBER_RE: Final = compile_later(_NUM)
 # no value: a time (00:16, 1.92s, 1.05m), fastai's #na#
 _COLUMN_TEXT_RE: Final = compile_later(rf"[0-9]+(?::[0-9]{{2}})+|(?:{_NUM})(?:s|m|h)|#na#|None")
+# ultralytics' training table: "      Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances
+# Size", then each epoch's row as its progress bar ended: "        1/3      1.2G     0.6947
+# 0.6997     0.4142          8         64: 100% ━━━━━━━━━━━━ 2/2 1.5it/s 1.4s". The epoch is of
+# its total, the memory a text, and only the losses are metrics (not the last batch's count of
+# instances, nor the image size).
+_COUNTED_EPOCH_RE: Final = compile_later(r"([0-9]+)/[0-9]+")
+_BAR_TAIL_RE: Final = compile_later(r":\s+[0-9]{1,3}%\s.*")
+_MEMORY_CELL_RE: Final = compile_later(r"[0-9.]+[KMGT]i?B?")
 
 
 def column_header(text: str) -> tuple[str, ...] | None:
@@ -1134,20 +1310,81 @@ def column_header(text: str) -> tuple[str, ...] | None:
     return names
 
 
-def column_row(text: str, names: tuple[str, ...]) -> tuple[int, Fields] | None:
+class ColumnRow(NamedTuple):
+    """A column table's row: its epoch, its values, and whether the epoch is printed of its
+    total (``1/3``, ultralytics), so that it is the run's epoch, not one of this table's."""
+
+    epoch: int
+    values: Fields
+    counted: bool = False
+
+
+def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
     """The step and values of a row under a column table's header (``0  0.69  0.41  0.87
     00:16``): as many cells as names, the first a whole number, each other a number or
-    text of no value (a time, fastai's ``#na#``); None when the line is no such row."""
+    text of no value (a time, fastai's ``#na#``); None when the line is no such row.
+    ultralytics' rows (:data:`_COUNTED_EPOCH_RE`) end in their progress bar, cut off."""
+    if "%" in text:
+        text = _BAR_TAIL_RE.sub("", text)
     cells = text.split()
-    if len(cells) != len(names) or not cells[0].isdigit():
+    if len(cells) != len(names):
+        return None
+    counted = _COUNTED_EPOCH_RE.fullmatch(cells[0]) if not cells[0].isdigit() else None
+    if counted is None and not cells[0].isdigit():
         return None
     values: Fields = {}
     for name, cell in zip(names[1:], cells[1:], strict=True):
         if _COLUMN_NUMBER_RE.fullmatch(cell):
-            values[name] = _number(cell)
-        elif _COLUMN_TEXT_RE.fullmatch(cell) is None:
+            if counted is None or has_metric_word(name):
+                values[name] = _number(cell)
+        elif _COLUMN_TEXT_RE.fullmatch(cell) is None and (
+            counted is None or _MEMORY_CELL_RE.fullmatch(cell) is None
+        ):
             return None
-    return (int(cells[0]), values) if values else None
+    if not values:
+        return None
+    if counted is not None:
+        return ColumnRow(int(counted[1]), values, counted=True)
+    return ColumnRow(int(cells[0]), values)
+
+
+# --- ultralytics' validation summary ---------------------------------------------------------
+# After each epoch (and once more for the best weights), a header drawn as its progress bar's
+# description, then the row of all classes:
+#
+#                  Class     Images  Instances      Box(P          R      mAP50  mAP50-95): 100% ━━━
+#                    all          4          8      0.125       0.25      0.105     0.0412
+#
+# (segmentation adds "Mask(P R mAP50 mAP50-95)"). The row's values take the names ultralytics
+# gives them in its results.csv: metrics/precision(B), metrics/recall(B), metrics/mAP50(B),
+# metrics/mAP50-95(B) (M for a mask's, P for a pose's).
+_DETECTION_HEADER_RE: Final = compile_later(
+    r"Class\s+Images\s+Instances\s+(?P<kinds>(?:(?:Box|Mask|Pose)\(P\s+R\s+mAP50\s+mAP50-95\)\s*)+)"
+    r"(?::.*)?"
+)
+_DETECTION_KIND_RE: Final = compile_later(r"(Box|Mask|Pose)\(")
+_DETECTION_ROW_RE: Final = compile_later(rf"all\s+[0-9]+\s+[0-9]+((?:\s+(?:{_NUM}))+)")
+_DETECTION_LETTERS: Final = {"Box": "B", "Mask": "M", "Pose": "P"}
+_DETECTION_NAMES: Final = ("precision", "recall", "mAP50", "mAP50-95")
+
+
+def detection_header(text: str) -> tuple[str, ...] | None:
+    """The letters of the kinds a validation header of ultralytics names (``("B", "M")``)."""
+    if text[:5] != "Class" or _DETECTION_HEADER_RE.fullmatch(text) is None:
+        return None
+    return tuple(_DETECTION_LETTERS[kind] for kind in _DETECTION_KIND_RE.findall(text))
+
+
+def detection_row(text: str, kinds: tuple[str, ...]) -> Fields | None:
+    """The values of the ``all`` row under a validation header of ``kinds``, else None."""
+    match = _DETECTION_ROW_RE.fullmatch(text) if text[:3] == "all" else None
+    if match is None:
+        return None
+    numbers = match[1].split()
+    if len(numbers) != 4 * len(kinds):
+        return None
+    names = [f"metrics/{name}({kind})" for kind in kinds for name in _DETECTION_NAMES]
+    return {name: _number(raw) for name, raw in zip(names, numbers, strict=True)}
 
 
 # --- scikit-learn's classification_report ----------------------------------------------------

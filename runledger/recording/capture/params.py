@@ -54,6 +54,7 @@ from typing import Any, Final
 
 from runledger.errors import UserError
 from runledger.model.flat import flatten as flatten  # one flatten for records and capture
+from runledger.recording.capture.freshness import written_since
 
 CONFIG_SUFFIXES: Final = frozenset({".yaml", ".yml", ".toml", ".json"})
 PYTHON_CONFIG_SUFFIX: Final = ".py"
@@ -80,6 +81,8 @@ PRECEDENCE: Final = (
     "log_params",
     "cli",
 )
+# Settings written in the program's code (its optimizer's), ranked as "torch".
+CODE_SOURCES: Final = frozenset({"torch", "optax"})
 # Source names of the in-process capture (capture/inprocess.py), ranked as "inprocess".
 INPROCESS_SOURCES: Final = frozenset(
     {
@@ -101,14 +104,13 @@ INPROCESS_SOURCES: Final = frozenset(
         "spacy",
         "wandb",
         "mlflow",
+        "tensorboard",
         "keras",
     }
 )
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
 # A YAML file of a few KB can alias itself into billions of values; stop long before that.
 MAX_CONFIG_VALUES: Final = 100_000
-# Filesystems with coarse timestamps may date a file written just after the start a bit early.
-MTIME_SLACK_S: Final = 2.0
 HYDRA_CONFIG: Final = Path(".hydra") / "config.yaml"
 HYDRA_DEFAULT_GLOBS: Final = (
     "outputs/*/*/.hydra/config.yaml",
@@ -768,7 +770,7 @@ def hydra_jobs(
     fresh = sorted(
         (mtime, path)
         for path in candidates
-        if (mtime := _mtime(path)) is not None and mtime >= started_after - MTIME_SLACK_S
+        if (mtime := _mtime(path)) is not None and written_since(mtime, started_after)
     )
     jobs = []
     for _, path in fresh:
@@ -874,9 +876,9 @@ def _hydra_configs_named_in(text: str, cwd: Path) -> Iterator[Path]:
             continue
 
 
-def _mtime(path: Path) -> float | None:
+def _mtime(path: Path) -> int | None:
     try:
-        return path.stat().st_mtime
+        return path.stat().st_mtime_ns
     except OSError:
         return None
 
@@ -952,6 +954,8 @@ def source_rank(source: str) -> int:
     kind = source.partition(":")[0]
     if kind in INPROCESS_SOURCES:
         kind = "inprocess"
+    elif kind in CODE_SOURCES:
+        kind = "torch"
     return PRECEDENCE.index(kind) if kind in PRECEDENCE else PRECEDENCE.index("argv")
 
 

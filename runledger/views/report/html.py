@@ -22,6 +22,7 @@ from runledger.analysis.groups import Grouping
 from runledger.analysis.importance import Importance
 from runledger.model.record import Run
 from runledger.query.select import flatten
+from runledger.safetext import safe
 from runledger.views.report.figures import colour, line_style
 from runledger.views.runs import format_duration, format_number
 
@@ -76,7 +77,9 @@ class Report:
 
 
 def e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
+    """Text for the page: HTML-escaped, and a record's control characters (ESC, bidi
+    overrides) shown as escapes, as on the terminal; line feeds kept."""
+    return html.escape(safe(value, newlines=True), quote=True)
 
 
 STYLE = """
