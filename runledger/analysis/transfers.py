@@ -36,6 +36,7 @@ from runledger.recording.capture.files import FileRecord
 from runledger.store import git
 from runledger.store.artifacts import (
     CHUNK_SIZE,
+    SMALL_OBJECT,
     CorruptObjectError,
     ObjectStore,
     StoreError,
@@ -738,9 +739,29 @@ def get_files(
             report.written.append(os.fspath(item.destination))
             report.bytes += record.size
 
+    def fetch_small(items: Sequence[Wanted]) -> None:
+        requests = [
+            (item.pointer.sha256, item.pointer.record.size, item.destination) for item in items
+        ]
+        for item, refused in zip(
+            items, store.download_small(requests, progress.advance, jobs), strict=True
+        ):
+            if refused is not None:
+                corrupt.append(str(refused))
+            else:
+                report.written.append(os.fspath(item.destination))
+                report.bytes += item.pointer.record.size
+
+    together = store.gets_small_together
+    small = [item for item in todo if together and 0 < item.pointer.record.size <= SMALL_OBJECT]
+    streamed = [
+        item for item in todo if not (together and 0 < item.pointer.record.size <= SMALL_OBJECT)
+    ]
     progress.start("downloading", sum(item.pointer.record.size for item in todo), len(todo))
     try:
-        _parallel(jobs, todo, fetch)
+        if small:
+            fetch_small(small)
+        _parallel(jobs, streamed, fetch)
     finally:
         progress.stop()
     report.seconds = time.monotonic() - started
