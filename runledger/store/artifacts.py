@@ -29,7 +29,9 @@ Decisions:
   streamed copy (one GET, as a plain fsspec copy does) writes a temporary file beside the
   destination, whose bytes are hashed from the page cache: on S3 while they arrive (the
   download reports each write; the file is written in order, once), elsewhere once it is
-  complete. An object whose bytes do not hash to its name is refused (``CorruptObjectError``)
+  complete; on S3 an object of ``SMALL_OBJECT`` or less is fetched whole into memory, with
+  others on the event loop, and hashed before anything is written (``download_small``). An
+  object whose bytes do not hash to its name is refused (``CorruptObjectError``)
   and nothing is written where the user asked. botocore's own check of a download's body (a
   CRC32 or SHA-256 of it, computed as it arrives) is turned off on our client: it would hash
   every byte a second time for a weaker check.
@@ -43,7 +45,8 @@ Decisions:
   time (s3fs would otherwise read ten parts at once; with the HTTP client's copy, 64 MiB).
   The transfers hold all uploads together to a budget (``transfers.UPLOAD_MEMORY``). A
   download is one streamed GET (``RANGE_CONCURRENCY``: recent s3fs would otherwise download
-  a file above 50 MiB as ten 50 MiB ranges held in memory).
+  a file above 50 MiB as ten 50 MiB ranges held in memory); small ones on S3 are held whole,
+  at most ``jobs`` of ``SMALL_OBJECT`` (and a byte) at once, whatever the store holds.
 - fsspec and the provider package are optional (extras ``runledger[s3]``, ``[gcs]``,
   ``[azure]``, ``[ssh]``), imported only here and only when a store is used.
 """
@@ -536,8 +539,8 @@ class ObjectStore:
     ) -> list[CorruptObjectError | None]:
         """Download objects of 1 to ``SMALL_OBJECT`` bytes, given as (sha256, size,
         destination), ``jobs`` at once as coroutines on the provider's event loop: no thread,
-        wake-up or temporary file to read back per object (for many small objects that
-        bookkeeping cost a quarter as much CPU again as the GETs themselves).
+        wake-up or temporary file to read back per object (with them, 300 objects of 32 KiB
+        took a quarter more of this process's CPU than a plain fsspec copy of them).
 
         Each is one GET of at most its recorded size and one byte more (a larger object
         cannot fill memory: at most ``jobs`` × ``SMALL_OBJECT`` bytes are held), hashed in
