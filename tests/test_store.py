@@ -309,6 +309,44 @@ def test_a_get_of_small_and_large_objects_checks_each_and_refuses_only_the_corru
     assert written == originals  # the 23 small ones and the 3 MiB one, no temporary file
 
 
+def test_a_get_that_cannot_write_a_small_object_from_s3_is_one_line_naming_it(
+    repo: Repo, s3_url: str
+) -> None:
+    repo.git("config", "runledger.store", s3_url)
+    run_id = train(repo, "small")
+    assert repo.cli("store", "push", run_id).exit_code == 0
+    (repo.path / "back").mkdir()
+    (repo.path / "back/models").write_text("a file where the folder goes\n")
+
+    got = repo.cli("get", run_id, "-o", "back", "--force")
+
+    assert got.exit_code == 1
+    assert got.stderr.count("\n") == 1 and "Traceback" not in got.stderr
+    assert "models is a file, not a folder" in got.stderr
+    assert (repo.path / "back/models").read_text() == "a file where the folder goes\n"
+
+
+def test_an_object_gone_from_s3_during_a_get_is_one_error_naming_its_file(
+    s3_url: str, tmp_path: Path
+) -> None:
+    from runledger.store import artifacts
+
+    store = artifacts.ObjectStore.open(s3_url)
+    kept, gone = b"kept" * 100, b"gone" * 100  # gone: deleted after get found it listed
+    put_object(s3_url, f"sha256/{sha(kept)[:2]}/{sha(kept)[2:]}", kept)
+    wanted = [
+        (sha(kept), len(kept), tmp_path / "out/kept.bin"),
+        (sha(gone), len(gone), tmp_path / "out/gone.bin"),
+    ]
+
+    with pytest.raises(artifacts.StoreError) as raised:
+        store.download_small(wanted, lambda _: None, jobs=1)
+
+    assert "failed while downloading gone.bin" in str(raised.value)
+    assert (tmp_path / "out/kept.bin").read_bytes() == kept
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["kept.bin"]  # no temporary
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self/status")
 def test_an_object_larger_than_its_record_is_refused_without_reading_it_on_s3(
     repo: Repo, s3_url: str, tmp_path: Path

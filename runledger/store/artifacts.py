@@ -555,7 +555,7 @@ class ObjectStore:
 
         results: list[CorruptObjectError | None] = [None] * len(wanted)
         pending = iter(enumerate(wanted))
-        failed: list[BaseException] = []
+        failed: list[tuple[BaseException, str]] = []  # the first error, and the file it hit
 
         async def fetch_next() -> None:
             for index, (sha256, size, destination) in pending:
@@ -565,7 +565,7 @@ class ObjectStore:
                     data = await self.fs._cat_file(self.path_of(sha256), start=0, end=size + 1)
                     results[index] = self._land(sha256, size, destination, data)
                 except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
-                    failed.append(error)
+                    failed.append((error, destination.name))
                     return
                 advance(len(data))
 
@@ -574,8 +574,10 @@ class ObjectStore:
 
         with self.reaching("downloading"):
             sync(self.fs.loop, fetch_all)
-            if failed:
-                raise failed[0]
+        if failed:
+            error, name = failed[0]
+            with self.reaching(f"downloading {name}"):
+                raise error
         return results
 
     def _land(
