@@ -45,8 +45,9 @@ Decisions:
   time (s3fs would otherwise read ten parts at once; with the HTTP client's copy, 64 MiB).
   The transfers hold all uploads together to a budget (``transfers.UPLOAD_MEMORY``). A
   download is one streamed GET (``RANGE_CONCURRENCY``: recent s3fs would otherwise download
-  a file above 50 MiB as ten 50 MiB ranges held in memory); small ones on S3 are held whole,
-  at most ``jobs`` of ``SMALL_OBJECT`` (and a byte) at once, whatever the store holds.
+  a file above 50 MiB as ten 50 MiB ranges held in memory). On S3 objects of ``SMALL_OBJECT``
+  or less, sent or fetched together, are held whole: a download at most its recorded size
+  and a byte, whatever the store holds.
 - fsspec and the provider package are optional (extras ``runledger[s3]``, ``[gcs]``,
   ``[azure]``, ``[ssh]``), imported only here and only when a store is used.
 """
@@ -67,7 +68,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -525,14 +526,55 @@ class ObjectStore:
         return parent
 
     @property
-    def gets_small_together(self) -> bool:
-        """Whether small objects are fetched together on the provider's event loop
-        (``download_small``): s3fs, whose ``_cat_file`` is one GET."""
+    def moves_small_together(self) -> bool:
+        """Whether small objects are sent and fetched together on the provider's event loop
+        (``upload_small``, ``download_small``): s3fs, whose ``_put_file`` of a small file and
+        ``_cat_file`` are one request each."""
         return (
             any(name in ("s3", "s3a") for name in _protocols(self.fs))
             and getattr(self.fs, "loop", None) is not None
-            and hasattr(self.fs, "_cat_file")
+            and all(hasattr(self.fs, name) for name in ("_cat_file", "_put_file", "_rm_file"))
         )
+
+    def upload_small(
+        self,
+        files: Sequence[tuple[Path, str, os.stat_result]],
+        advance: Advance,
+        jobs: int,
+        uploaded: Callable[[str], None],
+    ) -> None:
+        """Upload files of 1 to ``SMALL_OBJECT`` bytes, given as (path, sha256, its stat when
+        it was checked), ``jobs`` at once as coroutines on the provider's event loop: each one
+        put of the file read whole, carrying its checksum, as ``upload`` sends it, but with no
+        thread or wake-up per file. ``uploaded(sha256)`` is called once each is stored. A
+        file changed since it was checked is removed from the store again and raises
+        UserError, as in ``upload``; the first failure is raised once the files being sent
+        are done."""
+        pending = iter(files)
+        failed: list[tuple[BaseException, str]] = []  # the first error, and the file it hit
+
+        async def send_next() -> None:
+            for path, sha256, before in pending:
+                if failed:
+                    return
+                target = self.path_of(sha256)
+                try:
+                    await self.fs._put_file(
+                        os.fspath(path),
+                        target,
+                        chunksize=max(CHUNK_SIZE, before.st_size + 1),
+                        **self.checksum_options(sha256),
+                    )
+                    if _changed_since(path, before):
+                        await self.fs._rm_file(target)
+                        raise UserError(f"{path} changed while it was uploaded: run the push again")
+                except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
+                    failed.append((error, path.name))
+                    return
+                advance(before.st_size)
+                uploaded(sha256)
+
+        self._together("uploading", min(jobs, len(files)), send_next, failed)
 
     def download_small(
         self, wanted: Sequence[tuple[str, int, Path]], advance: Advance, jobs: int
@@ -549,10 +591,6 @@ class ObjectStore:
         or the CorruptObjectError that refused it (nothing written); any other failure
         raises once the objects being fetched are done.
         """
-        import asyncio
-
-        from fsspec.asyn import sync
-
         results: list[CorruptObjectError | None] = [None] * len(wanted)
         pending = iter(enumerate(wanted))
         failed: list[tuple[BaseException, str]] = []  # the first error, and the file it hit
@@ -569,16 +607,31 @@ class ObjectStore:
                     return
                 advance(len(data))
 
-        async def fetch_all() -> None:
-            await asyncio.gather(*(fetch_next() for _ in range(min(jobs, len(wanted)))))
+        self._together("downloading", min(jobs, len(wanted)), fetch_next, failed)
+        return results
 
-        with self.reaching("downloading"):
-            sync(self.fs.loop, fetch_all)
+    def _together(
+        self,
+        doing: str,
+        workers: int,
+        worker: Callable[[], Coroutine[Any, Any, None]],
+        failed: list[tuple[BaseException, str]],
+    ) -> None:
+        """Run ``workers`` copies of ``worker`` on the provider's event loop until all end,
+        then raise the first failure they noted (the error, and the name of its file)."""
+        import asyncio
+
+        from fsspec.asyn import sync
+
+        async def all_of_them() -> None:
+            await asyncio.gather(*(worker() for _ in range(workers)))
+
+        with self.reaching(doing):
+            sync(self.fs.loop, all_of_them)
         if failed:
             error, name = failed[0]
-            with self.reaching(f"downloading {name}"):
+            with self.reaching(f"{doing} {name}"):
                 raise error
-        return results
 
     def _land(
         self, sha256: str, size: int, destination: Path, data: bytes
