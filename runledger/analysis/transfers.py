@@ -750,11 +750,12 @@ def get_files(
             report.bytes += record.size
 
     def fetch_small(items: Sequence[Wanted]) -> None:
+        at_once = min(jobs, UPLOAD_MEMORY // SMALL_OBJECT)  # each is held whole until written
         requests = [
             (item.pointer.sha256, item.pointer.record.size, item.destination) for item in items
         ]
         for item, refused in zip(
-            items, store.download_small(requests, progress.advance, jobs), strict=True
+            items, store.download_small(requests, progress.advance, at_once), strict=True
         ):
             if refused is not None:
                 corrupt.append(str(refused))

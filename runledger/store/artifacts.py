@@ -91,8 +91,8 @@ SINGLE_PUT_LIMIT = 100 * MIB
 STREAM_BUFFER = MIB
 # Parts of one larger file in flight at once (s3fs's max_concurrency for put_file).
 PART_CONCURRENCY = 2
-# An object this size or smaller is downloaded from S3 whole into memory, with others on the
-# event loop (``download_small``); a larger one is streamed to a file.
+# An object this size or smaller is sent to or fetched from S3 whole in memory, with others on
+# the event loop (``upload_small``, ``download_small``); a larger one is streamed.
 SMALL_OBJECT = MIB
 # Ranges of one file downloaded at once (s3fs's max_concurrency, set on our instance): one
 # streamed GET, written in order. Parallelism comes from several files at once (--jobs).
