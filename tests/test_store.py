@@ -282,6 +282,93 @@ def test_a_corrupt_object_is_refused_and_nothing_is_written(
     assert leftovers == ["config.json"]  # the intact one is there, no temporary file
 
 
+MANY_SIZES = (
+    "import os; os.makedirs('models'); "
+    "[open(f'models/part-{i:02d}.bin', 'wb').write(os.urandom(3000 + i)) for i in range(24)]; "
+    "open('models/weights.bin', 'wb').write(os.urandom(3 << 20))"
+)
+
+
+def test_a_get_of_small_and_large_objects_checks_each_and_refuses_only_the_corrupt_one(
+    repo: Repo, store_url: str
+) -> None:
+    repo.git("config", "runledger.store", store_url)
+    run_id = train_with(repo, MANY_SIZES)
+    assert repo.cli("store", "push", run_id).exit_code == 0
+    originals = {p.name: p.read_bytes() for p in (repo.path / "models").iterdir()}
+    broken = sha(originals["part-07.bin"])
+    put_object(store_url, f"sha256/{broken[:2]}/{broken[2:]}", b"bit rot" * 400)
+
+    got = repo.cli("get", run_id, "-o", "back")
+
+    assert got.exit_code == 1
+    assert "does not match its name" in got.stderr and "part-07.bin not written" in got.stderr
+    assert "Traceback" not in got.stderr
+    written = {p.name: p.read_bytes() for p in (repo.path / "back/models").iterdir()}
+    del originals["part-07.bin"]
+    assert written == originals  # the 23 small ones and the 3 MiB one, no temporary file
+
+
+def test_a_get_that_cannot_write_a_small_object_from_s3_is_one_line_naming_it(
+    repo: Repo, s3_url: str
+) -> None:
+    repo.git("config", "runledger.store", s3_url)
+    run_id = train(repo, "small")
+    assert repo.cli("store", "push", run_id).exit_code == 0
+    (repo.path / "back").mkdir()
+    (repo.path / "back/models").write_text("a file where the folder goes\n")
+
+    got = repo.cli("get", run_id, "-o", "back", "--force")
+
+    assert got.exit_code == 1
+    assert got.stderr.count("\n") == 1 and "Traceback" not in got.stderr
+    assert "models is a file, not a folder" in got.stderr
+    assert (repo.path / "back/models").read_text() == "a file where the folder goes\n"
+
+
+def test_an_object_gone_from_s3_during_a_get_is_one_error_naming_its_file(
+    s3_url: str, tmp_path: Path
+) -> None:
+    from runledger.store import artifacts
+
+    store = artifacts.ObjectStore.open(s3_url)
+    kept, gone = b"kept" * 100, b"gone" * 100  # gone: deleted after get found it listed
+    put_object(s3_url, f"sha256/{sha(kept)[:2]}/{sha(kept)[2:]}", kept)
+    wanted = [
+        (sha(kept), len(kept), tmp_path / "out/kept.bin"),
+        (sha(gone), len(gone), tmp_path / "out/gone.bin"),
+    ]
+
+    with pytest.raises(artifacts.StoreError) as raised:
+        store.download_small(wanted, lambda _: None, jobs=1)
+
+    assert "failed while downloading gone.bin" in str(raised.value)
+    assert (tmp_path / "out/kept.bin").read_bytes() == kept
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["kept.bin"]  # no temporary
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc/self/status")
+def test_an_object_larger_than_its_record_is_refused_without_reading_it_on_s3(
+    repo: Repo, s3_url: str, tmp_path: Path
+) -> None:
+    repo.git("config", "runledger.store", s3_url)
+    run_id = train(repo, "small")
+    assert repo.cli("store", "push", run_id).exit_code == 0
+    model = sha(b"small" * 1000)
+    # the key of a 5,000-byte model now holds 96 MiB (a pulled record may name any object)
+    put_object(s3_url, f"sha256/{model[:2]}/{model[2:]}", os.urandom(96 << 20))
+
+    got = repo.cli("get", run_id, "model.joblib", "-o", "deploy")
+    status, peak = peak_rss_mib(repo, tmp_path, "get", run_id, "model.joblib", "-o", "again")
+    status_nothing, baseline = peak_rss_mib(repo, tmp_path, "get", run_id, "config.json", "-o", "c")
+
+    assert got.exit_code == 1 and status == 1 and status_nothing == 0
+    assert "more than the 5000 bytes recorded" in got.stderr and "refused" in got.stderr
+    assert not (repo.path / "deploy").exists() or not any((repo.path / "deploy").rglob("*.*"))
+    # 5,001 bytes were asked for, not the 96 MiB held in memory or written to a file
+    assert peak - baseline < 24, (baseline, peak)
+
+
 def test_no_store_configured_is_one_line_and_push_still_works(repo: Repo, tmp_path: Path) -> None:
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))

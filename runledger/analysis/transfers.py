@@ -36,6 +36,7 @@ from runledger.recording.capture.files import FileRecord
 from runledger.store import git
 from runledger.store.artifacts import (
     CHUNK_SIZE,
+    SMALL_OBJECT,
     CorruptObjectError,
     ObjectStore,
     StoreError,
@@ -385,20 +386,30 @@ def push_runs(
     if sources:
         store.remove_stale_temporaries()  # what a killed push left in <url>/tmp/
 
-    def upload(sha: str) -> str:
-        path, checked = sources[sha]
-        held = store.upload_memory(objects[sha][0].record.size)
-        with memory.hold(held) if held else contextlib.nullcontext():
-            store.upload(path, sha, progress.advance, checked)
+    def uploaded(sha: str) -> None:
         with lock:
             report.uploaded += 1
             report.uploaded_bytes += objects[sha][0].record.size
             present[sha] = True
-        return sha
 
+    def upload(sha: str) -> None:
+        path, checked = sources[sha]
+        held = store.upload_memory(objects[sha][0].record.size)
+        with memory.hold(held) if held else contextlib.nullcontext():
+            store.upload(path, sha, progress.advance, checked)
+        uploaded(sha)
+
+    together = store.moves_small_together
+    small = {sha for sha in sources if together and 0 < sources[sha][1].st_size <= SMALL_OBJECT}
+    sent_alone = [sha for sha in sorted(sources) if sha not in small]
     progress.start("uploading", total, len(sources))
     try:
-        _parallel(jobs, sorted(sources), upload)
+        if small:
+            # each held whole while it is sent: no more of them at once than the budget allows
+            at_once = min(jobs, UPLOAD_MEMORY // SMALL_OBJECT)
+            files = [(sources[sha][0], sha, sources[sha][1]) for sha in sorted(small)]
+            store.upload_small(files, progress.advance, at_once, uploaded)
+        _parallel(jobs, sent_alone, upload)
     finally:
         progress.stop()
         report.seconds = time.monotonic() - started
@@ -738,9 +749,30 @@ def get_files(
             report.written.append(os.fspath(item.destination))
             report.bytes += record.size
 
+    def fetch_small(items: Sequence[Wanted]) -> None:
+        at_once = min(jobs, UPLOAD_MEMORY // SMALL_OBJECT)  # each is held whole until written
+        requests = [
+            (item.pointer.sha256, item.pointer.record.size, item.destination) for item in items
+        ]
+        for item, refused in zip(
+            items, store.download_small(requests, progress.advance, at_once), strict=True
+        ):
+            if refused is not None:
+                corrupt.append(str(refused))
+            else:
+                report.written.append(os.fspath(item.destination))
+                report.bytes += item.pointer.record.size
+
+    together = store.moves_small_together
+    small = [item for item in todo if together and 0 < item.pointer.record.size <= SMALL_OBJECT]
+    streamed = [
+        item for item in todo if not (together and 0 < item.pointer.record.size <= SMALL_OBJECT)
+    ]
     progress.start("downloading", sum(item.pointer.record.size for item in todo), len(todo))
     try:
-        _parallel(jobs, todo, fetch)
+        if small:
+            fetch_small(small)
+        _parallel(jobs, streamed, fetch)
     finally:
         progress.stop()
     report.seconds = time.monotonic() - started

@@ -29,7 +29,9 @@ Decisions:
   streamed copy (one GET, as a plain fsspec copy does) writes a temporary file beside the
   destination, whose bytes are hashed from the page cache: on S3 while they arrive (the
   download reports each write; the file is written in order, once), elsewhere once it is
-  complete. An object whose bytes do not hash to its name is refused (``CorruptObjectError``)
+  complete; on S3 an object of ``SMALL_OBJECT`` or less is fetched whole into memory, with
+  others on the event loop, and hashed before anything is written (``download_small``). An
+  object whose bytes do not hash to its name is refused (``CorruptObjectError``)
   and nothing is written where the user asked. botocore's own check of a download's body (a
   CRC32 or SHA-256 of it, computed as it arrives) is turned off on our client: it would hash
   every byte a second time for a weaker check.
@@ -43,7 +45,9 @@ Decisions:
   time (s3fs would otherwise read ten parts at once; with the HTTP client's copy, 64 MiB).
   The transfers hold all uploads together to a budget (``transfers.UPLOAD_MEMORY``). A
   download is one streamed GET (``RANGE_CONCURRENCY``: recent s3fs would otherwise download
-  a file above 50 MiB as ten 50 MiB ranges held in memory).
+  a file above 50 MiB as ten 50 MiB ranges held in memory). On S3 objects of ``SMALL_OBJECT``
+  or less, sent or fetched together, are held whole: a download at most its recorded size
+  and a byte, whatever the store holds.
 - fsspec and the provider package are optional (extras ``runledger[s3]``, ``[gcs]``,
   ``[azure]``, ``[ssh]``), imported only here and only when a store is used.
 """
@@ -64,7 +68,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +91,9 @@ SINGLE_PUT_LIMIT = 100 * MIB
 STREAM_BUFFER = MIB
 # Parts of one larger file in flight at once (s3fs's max_concurrency for put_file).
 PART_CONCURRENCY = 2
+# An object this size or smaller is sent to or fetched from S3 whole in memory, with others on
+# the event loop (``upload_small``, ``download_small``); a larger one is streamed.
+SMALL_OBJECT = MIB
 # Ranges of one file downloaded at once (s3fs's max_concurrency, set on our instance): one
 # streamed GET, written in order. Parallelism comes from several files at once (--jobs).
 RANGE_CONCURRENCY = 1
@@ -475,18 +482,7 @@ class ObjectStore:
         request per chunk) read back from the page cache, on S3 as they arrive. CorruptObjectError
         when the bytes are not the ones the name promises; nothing is written then.
         """
-        parent = destination.parent
-        if not parent.is_dir():
-            try:
-                parent.mkdir(parents=True, exist_ok=True)
-            except (FileExistsError, NotADirectoryError) as error:  # a file where a folder goes
-                raise UserError(
-                    f"cannot write {destination}: {error.filename or parent} is a file, not a "
-                    "folder"
-                ) from error
-        elif parent not in self._swept_folders:
-            self._swept_folders.add(parent)
-            remove_stale_parts(parent)
+        parent = self._folder_of(destination)
         handle, temporary = tempfile.mkstemp(
             prefix=f".{destination.name}.", suffix=PART_SUFFIX, dir=parent
         )
@@ -503,12 +499,7 @@ class ObjectStore:
                 if got != sha256 and self.follows_downloads:
                     got = sha256_file(temporary, size)  # the whole file, to be sure
             if got != sha256 or received != size:
-                raise CorruptObjectError(
-                    f"the store's object {object_key(sha256)[:24]}… does not match its name "
-                    f"(its {received} bytes hash to {got[:16]}…): refused, {destination.name} "
-                    "not written; delete that object from the store and push the file again "
-                    "from a machine that has it"
-                )
+                raise _refused(sha256, destination, f"its {received} bytes hash to {got[:16]}…")
             os.replace(temporary, destination)
         finally:
             if handle >= 0:
@@ -516,6 +507,155 @@ class ObjectStore:
                     os.close(handle)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+
+    def _folder_of(self, destination: Path) -> Path:
+        """The destination's folder, made if missing; what a killed ``get`` left in it is
+        removed the first time this store writes there."""
+        parent = destination.parent
+        if not parent.is_dir():
+            try:
+                parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as error:  # a file where a folder goes
+                raise UserError(
+                    f"cannot write {destination}: {error.filename or parent} is a file, not a "
+                    "folder"
+                ) from error
+        elif parent not in self._swept_folders:
+            self._swept_folders.add(parent)
+            remove_stale_parts(parent)
+        return parent
+
+    @property
+    def moves_small_together(self) -> bool:
+        """Whether small objects are sent and fetched together on the provider's event loop
+        (``upload_small``, ``download_small``): s3fs, whose ``_put_file`` of a small file and
+        ``_cat_file`` are one request each."""
+        return (
+            any(name in ("s3", "s3a") for name in _protocols(self.fs))
+            and getattr(self.fs, "loop", None) is not None
+            and all(hasattr(self.fs, name) for name in ("_cat_file", "_put_file", "_rm_file"))
+        )
+
+    def upload_small(
+        self,
+        files: Sequence[tuple[Path, str, os.stat_result]],
+        advance: Advance,
+        jobs: int,
+        uploaded: Callable[[str], None],
+    ) -> None:
+        """Upload files of 1 to ``SMALL_OBJECT`` bytes, given as (path, sha256, its stat when
+        it was checked), ``jobs`` at once as coroutines on the provider's event loop: each one
+        put of the file read whole, carrying its checksum, as ``upload`` sends it, but with no
+        thread or wake-up per file. ``uploaded(sha256)`` is called once each is stored. A
+        file changed since it was checked is removed from the store again and raises
+        UserError, as in ``upload``; the first failure is raised once the files being sent
+        are done."""
+        pending = iter(files)
+        failed: list[tuple[BaseException, str]] = []  # the first error, and the file it hit
+
+        async def send_next() -> None:
+            for path, sha256, before in pending:
+                if failed:
+                    return
+                target = self.path_of(sha256)
+                try:
+                    await self.fs._put_file(
+                        os.fspath(path),
+                        target,
+                        chunksize=max(CHUNK_SIZE, before.st_size + 1),
+                        **self.checksum_options(sha256),
+                    )
+                    if _changed_since(path, before):
+                        await self.fs._rm_file(target)
+                        raise UserError(f"{path} changed while it was uploaded: run the push again")
+                except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
+                    failed.append((error, path.name))
+                    return
+                advance(before.st_size)
+                uploaded(sha256)
+
+        self._together("uploading", min(jobs, len(files)), send_next, failed)
+
+    def download_small(
+        self, wanted: Sequence[tuple[str, int, Path]], advance: Advance, jobs: int
+    ) -> list[CorruptObjectError | None]:
+        """Download objects of 1 to ``SMALL_OBJECT`` bytes, given as (sha256, size,
+        destination), ``jobs`` at once as coroutines on the provider's event loop: no thread,
+        wake-up or temporary file to read back per object (with them, 300 objects of 32 KiB
+        took a quarter more of this process's CPU than a plain fsspec copy of them).
+
+        Each is one GET of at most its recorded size and one byte more (a larger object
+        cannot fill memory: at most ``jobs`` × ``SMALL_OBJECT`` bytes are held), hashed in
+        memory, and only when its bytes hash to its name written to a temporary file beside
+        its destination and renamed into place. Returns, for each, None when it was written,
+        or the CorruptObjectError that refused it (nothing written); any other failure
+        raises once the objects being fetched are done.
+        """
+        results: list[CorruptObjectError | None] = [None] * len(wanted)
+        pending = iter(enumerate(wanted))
+        failed: list[tuple[BaseException, str]] = []  # the first error, and the file it hit
+
+        async def fetch_next() -> None:
+            for index, (sha256, size, destination) in pending:
+                if failed:
+                    return
+                try:
+                    data = await self.fs._cat_file(self.path_of(sha256), start=0, end=size + 1)
+                    results[index] = self._land(sha256, size, destination, data)
+                except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
+                    failed.append((error, destination.name))
+                    return
+                advance(len(data))
+
+        self._together("downloading", min(jobs, len(wanted)), fetch_next, failed)
+        return results
+
+    def _together(
+        self,
+        doing: str,
+        workers: int,
+        worker: Callable[[], Coroutine[Any, Any, None]],
+        failed: list[tuple[BaseException, str]],
+    ) -> None:
+        """Run ``workers`` copies of ``worker`` on the provider's event loop until all end,
+        then raise the first failure they noted (the error, and the name of its file)."""
+        import asyncio
+
+        from fsspec.asyn import sync
+
+        async def all_of_them() -> None:
+            await asyncio.gather(*(worker() for _ in range(workers)))
+
+        with self.reaching(doing):
+            sync(self.fs.loop, all_of_them)
+        if failed:
+            error, name = failed[0]
+            with self.reaching(f"{doing} {name}"):
+                raise error
+
+    def _land(
+        self, sha256: str, size: int, destination: Path, data: bytes
+    ) -> CorruptObjectError | None:
+        """Write an object's downloaded bytes to ``destination`` (through a temporary file
+        beside it) when they hash to its name; the CorruptObjectError otherwise."""
+        if len(data) > size:
+            return _refused(sha256, destination, f"it holds more than the {size} bytes recorded")
+        got = hashlib.sha256(data).hexdigest()
+        if got != sha256 or len(data) != size:
+            return _refused(sha256, destination, f"its {len(data)} bytes hash to {got[:16]}…")
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{destination.name}.", suffix=PART_SUFFIX, dir=self._folder_of(destination)
+        )
+        try:
+            with open(handle, "wb", buffering=0) as out:
+                view = memoryview(data)
+                while view:
+                    view = view[out.write(view) or 0 :]
+            os.replace(temporary, destination)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+        return None
 
     @property
     def follows_downloads(self) -> bool:
@@ -606,6 +746,14 @@ class ObjectStore:
             self.fs.makedirs(f"{self.root}/{TEMP_DIR}", exist_ok=True)
             self.fs.pipe_file(temporary, content)
             self.fs.mv(temporary, target)
+
+
+def _refused(sha256: str, destination: Path, why: str) -> CorruptObjectError:
+    return CorruptObjectError(
+        f"the store's object {object_key(sha256)[:24]}… does not match its name "
+        f"({why}): refused, {destination.name} not written; delete that object from the "
+        "store and push the file again from a machine that has it"
+    )
 
 
 # A new object file's permissions (before the umask), as a plain copy makes them.
