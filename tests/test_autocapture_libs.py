@@ -1157,6 +1157,35 @@ def test_an_in_process_study_parent_holds_its_best_value(repo: Repo) -> None:
     assert shown["trial"]["best_trial"] == best_trial
 
 
+@needs("optuna", "xgboost")
+def test_a_study_parent_holds_its_best_trials_params_not_the_last_ones(repo: Repo) -> None:
+    # optuna-examples' xgboost_simple.py: xgb.train in each trial; the parent showed the last
+    # trial's max_depth (from the xgb.train hook) beside the best trial's value.
+    program(
+        repo,
+        """\
+        import numpy as np, optuna, xgboost as xgb
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        data = xgb.DMatrix(np.arange(40.0).reshape(20, 2), label=np.arange(20.0))
+        def objective(trial):
+            depth = trial.suggest_int("max_depth", 2, 5)
+            xgb.train({"max_depth": depth, "objective": "reg:squarederror"}, data, 2)
+            return depth * 10
+        search = optuna.samplers.GridSampler({"max_depth": [2, 5, 3]}, seed=0)
+        study = optuna.create_study(direction="maximize", sampler=search)
+        study.optimize(objective, n_trials=3)
+        """,
+    )
+    repo.run("exec", sys.executable, "train.py", timeout=120)
+
+    parent = next(run for run in repo.runs_json() if run["parent"] is None)
+    shown = repo.cli("show", parent["id"], "--json").json()
+    assert shown["metrics"]["value"] == 50
+    assert shown["params"]["max_depth"] == 5
+    assert shown["param_sources"]["max_depth"] == "best trial"
+    assert shown["params"]["objective"] == "reg:squarederror"  # the same in every trial
+
+
 @needs("optuna")
 def test_a_multi_objective_study_parent_claims_no_best(repo: Repo) -> None:
     program(
