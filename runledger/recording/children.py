@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from runledger import ids
+from runledger.model.flat import flatten
 from runledger.model.record import MetricSummary, Run
 from runledger.recording.capture.metrics import TrackerRun
 from runledger.recording.capture.params import HydraJob, hydra_config_entry
@@ -131,7 +132,7 @@ def _child(parent: Run, spec: ChildSpec, sweep: str, now: float) -> Run:
         user=parent.user,
         host=parent.host,
         params=dict(spec.params),
-        param_sources={name: "child" for name in spec.params},
+        param_sources={name: "child" for name in flatten(spec.params)},
         metrics=_summaries(spec),
         parent=parent.id,
         sweep=sweep,
@@ -307,10 +308,14 @@ def _with_best_params(parent: Run, specs: Sequence[ChildSpec], best: ChildSpec |
     parent held the last trial's beside the best trial's value, a pair no trial ran."""
     searched = {name for spec in specs for name in spec.params}
     params = {name: value for name, value in parent.params.items() if name not in searched}
-    sources = {name: src for name, src in parent.param_sources.items() if name not in searched}
+    sources = {
+        name: source
+        for name, source in parent.param_sources.items()
+        if name.partition(".")[0] not in searched
+    }
     if best is not None:
         params.update(best.params)
-        sources.update((name, BEST_TRIAL_SOURCE) for name in best.params)
+        sources.update((name, BEST_TRIAL_SOURCE) for name in flatten(best.params))
     return replace(parent, params=params, param_sources=sources)
 
 
