@@ -1238,6 +1238,48 @@ def test_torchrun_workers_rank_zero_reports_and_the_launcher_does_not(repo: Repo
     assert run["environment"]["distributed"] == {"world_size": 2}
 
 
+@needs("torch", "lightning")
+def test_a_plain_trainer_fit_records_the_modules_saved_hyperparameters(repo: Repo) -> None:
+    # The Lightning docs' pattern without LightningCLI: the learning rate, which Lightning
+    # gives the optimizer itself, was recorded nowhere; only the argparse options were.
+    program(
+        repo,
+        """\
+        import argparse, torch
+        import lightning as L
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Model(L.LightningModule):
+            def __init__(self, hidden_dim: int = 4, learning_rate: float = 0.05):
+                super().__init__()
+                self.save_hyperparameters()
+                self.net = torch.nn.Linear(2, self.hparams.hidden_dim)
+
+            def training_step(self, batch, batch_idx):
+                loss = self.net(batch[0]).pow(2).mean()
+                self.log("train_loss", loss)
+                return loss
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=self.hparams.learning_rate)
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--hidden_dim", type=int, default=4)
+        args = parser.parse_args()
+        data = DataLoader(TensorDataset(torch.randn(8, 2)), batch_size=4)
+        trainer = L.Trainer(max_epochs=1, log_every_n_steps=1, logger=False,
+                            enable_checkpointing=False, enable_progress_bar=False)
+        trainer.fit(Model(args.hidden_dim), data)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--hidden_dim", "3")
+
+    assert run["params"] == {"hidden_dim": 3, "learning_rate": 0.05}
+    assert run["param_sources"]["learning_rate"] == "lightning"
+    assert [step for step, _ in series(run, "train_loss")] == [0, 1]
+
+
 @needs("torch", "lightning", "jsonargparse")
 def test_lightning_cli_config_and_metrics(repo: Repo) -> None:
     program(
