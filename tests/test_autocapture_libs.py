@@ -1157,6 +1157,35 @@ def test_an_in_process_study_parent_holds_its_best_value(repo: Repo) -> None:
     assert shown["trial"]["best_trial"] == best_trial
 
 
+@needs("optuna", "xgboost")
+def test_a_study_parent_holds_its_best_trials_params_not_the_last_ones(repo: Repo) -> None:
+    # optuna-examples' xgboost_simple.py: xgb.train in each trial; the parent showed the last
+    # trial's max_depth (from the xgb.train hook) beside the best trial's value.
+    program(
+        repo,
+        """\
+        import numpy as np, optuna, xgboost as xgb
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        data = xgb.DMatrix(np.arange(40.0).reshape(20, 2), label=np.arange(20.0))
+        def objective(trial):
+            depth = trial.suggest_int("max_depth", 2, 5)
+            xgb.train({"max_depth": depth, "objective": "reg:squarederror"}, data, 2)
+            return depth * 10
+        search = optuna.samplers.GridSampler({"max_depth": [2, 5, 3]}, seed=0)
+        study = optuna.create_study(direction="maximize", sampler=search)
+        study.optimize(objective, n_trials=3)
+        """,
+    )
+    repo.run("exec", sys.executable, "train.py", timeout=120)
+
+    parent = next(run for run in repo.runs_json() if run["parent"] is None)
+    shown = repo.cli("show", parent["id"], "--json").json()
+    assert shown["metrics"]["value"] == 50
+    assert shown["params"]["max_depth"] == 5
+    assert shown["param_sources"]["max_depth"] == "best trial"
+    assert shown["params"]["objective"] == "reg:squarederror"  # the same in every trial
+
+
 @needs("optuna")
 def test_a_multi_objective_study_parent_claims_no_best(repo: Repo) -> None:
     program(
@@ -1207,6 +1236,48 @@ def test_torchrun_workers_rank_zero_reports_and_the_launcher_does_not(repo: Repo
     assert run["param_sources"] == {"nproc_per_node": "argv", "lr": "argparse"}
     assert series(run, "loss") == [[0, 0.0], [1, 1.0], [2, 2.0]]
     assert run["environment"]["distributed"] == {"world_size": 2}
+
+
+@needs("torch", "lightning")
+def test_a_plain_trainer_fit_records_the_modules_saved_hyperparameters(repo: Repo) -> None:
+    # The Lightning docs' pattern without LightningCLI: the learning rate, which Lightning
+    # gives the optimizer itself, was recorded nowhere; only the argparse options were.
+    program(
+        repo,
+        """\
+        import argparse, torch
+        import lightning as L
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Model(L.LightningModule):
+            def __init__(self, hidden_dim: int = 4, learning_rate: float = 0.05):
+                super().__init__()
+                self.save_hyperparameters()
+                self.net = torch.nn.Linear(2, self.hparams.hidden_dim)
+
+            def training_step(self, batch, batch_idx):
+                loss = self.net(batch[0]).pow(2).mean()
+                self.log("train_loss", loss)
+                return loss
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=self.hparams.learning_rate)
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--hidden_dim", type=int, default=4)
+        args = parser.parse_args()
+        data = DataLoader(TensorDataset(torch.randn(8, 2)), batch_size=4)
+        trainer = L.Trainer(max_epochs=1, log_every_n_steps=1, logger=False,
+                            enable_checkpointing=False, enable_progress_bar=False)
+        trainer.fit(Model(args.hidden_dim), data)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--hidden_dim", "3")
+
+    assert run["params"] == {"hidden_dim": 3, "learning_rate": 0.05}
+    assert run["param_sources"]["learning_rate"] == "lightning"
+    assert [step for step, _ in series(run, "train_loss")] == [0, 1]
 
 
 @needs("torch", "lightning", "jsonargparse")

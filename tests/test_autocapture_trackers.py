@@ -239,7 +239,9 @@ def test_a_wandb_run_per_optuna_trial_is_that_trials_child(repo: Repo) -> None:
         assert [step for step, _ in series(trial, "loss")] == [0, 1, 2]
         assert trial["metrics"]["value"] == pytest.approx((x - 0.5) ** 2)
     parent = repo.cli("show", top["id"], "--json").json()
-    assert parent["trial"]["trials"] == 3 and parent["params"] == {"model": "quad"}
+    best = min(trials, key=lambda trial: trial["metrics"]["value"])
+    assert parent["trial"]["trials"] == 3
+    assert parent["params"] == {"model": "quad", "x": best["params"]["x"]}  # as a sweep's parent
 
 
 @needs("wandb")

@@ -117,6 +117,8 @@ def test_a_multirun_lists_each_job_with_its_overrides_config_and_folder(app: Rep
     jobs_run = children(app, run["id"])
     assert [child["trial"]["overrides"] for child in jobs_run] == [job.overrides for job in jobs]
     assert [child["params"]["db"]["driver"] for child in jobs_run] == ["mysql", "postgresql"]
+    # each nested value has its source (show's "from" column was empty: keyed "db", not dotted)
+    assert [child["param_sources"].get("db.driver") for child in jobs_run] == ["child", "child"]
     # resolved as in a single run, not the text of the interpolation
     assert [child["params"]["run_name"] for child in jobs_run] == ["mysql-0.5", "postgresql-0.5"]
     folders = [Path(child["config_files"][0]["path"]).parent.parent for child in jobs_run]

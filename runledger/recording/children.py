@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from runledger import ids
+from runledger.model.flat import flatten
 from runledger.model.record import MetricSummary, Run
 from runledger.recording.capture.metrics import TrackerRun
 from runledger.recording.capture.params import HydraJob, hydra_config_entry
@@ -45,6 +46,7 @@ from runledger.store.ledger import Ledger
 TRIAL_RECORD = "trial"
 STATE_STATUS = {"COMPLETE": "ok", "FAIL": "failed", "PRUNED": "interrupted"}
 OBJECTIVE_METRIC = "value"
+BEST_TRIAL_SOURCE = "best trial"  # a study parent's param: its best trial's value
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def _child(parent: Run, spec: ChildSpec, sweep: str, now: float) -> Run:
         user=parent.user,
         host=parent.host,
         params=dict(spec.params),
-        param_sources={name: "child" for name in spec.params},
+        param_sources={name: "child" for name in flatten(spec.params)},
         metrics=_summaries(spec),
         parent=parent.id,
         sweep=sweep,
@@ -278,7 +280,7 @@ def with_study_best(parent: Run, specs: Sequence[ChildSpec], records: Iterable[A
     table: dict[str, Any] = {"role": "study", "trials": len(specs)}
     if len(directions) != 1 or directions[0] not in ("minimize", "maximize"):
         table["directions"] = [str(direction) for direction in directions]
-        return replace(parent, trial=table)
+        return _with_best_params(replace(parent, trial=table), specs, None)
     direction = directions[0]
     table["direction"] = direction
     finished = [
@@ -288,7 +290,7 @@ def with_study_best(parent: Run, specs: Sequence[ChildSpec], records: Iterable[A
     ]
     finished = [(spec, value) for spec, value in finished if not math.isnan(value)]
     if not finished:
-        return replace(parent, trial=table)
+        return _with_best_params(replace(parent, trial=table), specs, None)
     pick = min if direction == "minimize" else max
     best_spec, best = pick(finished, key=lambda item: item[1])  # ties: the earliest trial
     name = next(iter(best_spec.final))
@@ -297,7 +299,24 @@ def with_study_best(parent: Run, specs: Sequence[ChildSpec], records: Iterable[A
     table["metric"] = name
     if best_spec.trial and "number" in best_spec.trial:
         table["best_trial"] = best_spec.trial["number"]
-    return replace(parent, metrics=metrics, trial=table)
+    return _with_best_params(replace(parent, metrics=metrics, trial=table), specs, best_spec)
+
+
+def _with_best_params(parent: Run, specs: Sequence[ChildSpec], best: ChildSpec | None) -> Run:
+    """``parent`` whose searched params are the best trial's (none without a best): the
+    in-process hooks (xgb.train, a tracker's config) saw every trial's values in turn, so the
+    parent held the last trial's beside the best trial's value, a pair no trial ran."""
+    searched = {name for spec in specs for name in spec.params}
+    params = {name: value for name, value in parent.params.items() if name not in searched}
+    sources = {
+        name: source
+        for name, source in parent.param_sources.items()
+        if name.partition(".")[0] not in searched
+    }
+    if best is not None:
+        params.update(best.params)
+        sources.update((name, BEST_TRIAL_SOURCE) for name in flatten(best.params))
+    return replace(parent, params=params, param_sources=sources)
 
 
 def with_best_run(parent: Run, children: Sequence[Run]) -> Run:

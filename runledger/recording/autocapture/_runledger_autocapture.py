@@ -1423,6 +1423,30 @@ def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
     report_metrics("lightning", values, step=step)
     if values:
         _report_logger_folders("lightning", getattr(trainer, "loggers", None) or ())
+    _report_lightning_hparams(trainer)
+
+
+def _report_lightning_hparams(trainer: Any) -> None:
+    """The ``save_hyperparameters()`` values of the module (and data module) being trained,
+    once per module, as Lightning's loggers get them: a plain ``Trainer.fit`` builds the
+    optimizer itself, so its learning rate was recorded nowhere else. Not for a module that
+    LightningCLI made (``_instantiator`` / ``_class_path`` in its hparams): its config, parsed
+    by jsonargparse, already holds these values under their full names."""
+    reported = _state.setdefault("lightning_hparams", set())
+    module = getattr(trainer, "lightning_module", None)
+    if module is None or id(module) in reported:
+        return
+    reported.add(id(module))
+    hparams: dict[str, Any] = {}
+    datamodule = getattr(trainer, "datamodule", None)
+    for owner in (datamodule, module):
+        values = getattr(owner, "hparams_initial", None) if owner is not None else None
+        if isinstance(values, dict):
+            hparams.update((str(key), value) for key, value in values.items())
+    if "_instantiator" in hparams or "_class_path" in hparams:
+        return
+    if hparams:
+        _report_agreed("lightning", hparams)
 
 
 def _patch_lightning_fabric(_name: str, module: Any) -> None:

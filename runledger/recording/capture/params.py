@@ -106,6 +106,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "mlflow",
         "tensorboard",
         "keras",
+        "lightning",
     }
 )
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
