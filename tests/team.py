@@ -118,3 +118,15 @@ def fsck(path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, f"git fsck failed in {path}:\n{proc.stdout}\n{proc.stderr}"
+
+
+def mallory_and_alice(root: Path) -> tuple[Clone, Clone]:
+    """Two clones of one new remote: mallory, who crafts records, and alice, who pulls them."""
+    remote = make_remote(root)
+    return clone(root, remote, "mallory"), clone(root, remote, "alice")
+
+
+def share(mallory: Clone, alice: Clone) -> None:
+    """Mallory pushes her ledger refs as they are (plumbing, no checks); alice pulls them."""
+    mallory.git("push", "-q", "origin", "refs/runledger/*:refs/runledger/*")
+    alice.ok("pull")

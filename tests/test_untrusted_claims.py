@@ -9,20 +9,14 @@ from pathlib import Path
 import pytest
 
 from tests.crafted import craft
-from tests.team import Clone, clone, make_remote
+from tests.team import Clone, mallory_and_alice, share
 
 REPRODUCED = {"verdict": "reproduced", "mismatched": [], "tolerance": {}}
 
 
 @pytest.fixture
 def team(tmp_path: Path) -> tuple[Clone, Clone]:
-    remote = make_remote(tmp_path)
-    return clone(tmp_path, remote, "mallory"), clone(tmp_path, remote, "alice")
-
-
-def share(mallory: Clone, alice: Clone) -> None:
-    mallory.git("push", "-q", "origin", "refs/runledger/*:refs/runledger/*")
-    alice.ok("pull")
+    return mallory_and_alice(tmp_path)
 
 
 def alices_run(mallory: Clone, alice: Clone) -> str:

@@ -13,7 +13,7 @@ import pytest
 
 from runledger.model import tomlcodec
 from tests.crafted import craft
-from tests.team import Clone, clone, make_remote
+from tests.team import Clone, mallory_and_alice, share
 
 RAW = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]")
 OSC52 = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\r\u202e"
@@ -21,13 +21,7 @@ OSC52 = "\x1b]52;c;ZXZpbA==\x07\x1b[2J\r\u202e"
 
 @pytest.fixture
 def team(tmp_path: Path) -> tuple[Clone, Clone]:
-    remote = make_remote(tmp_path)
-    return clone(tmp_path, remote, "mallory"), clone(tmp_path, remote, "alice")
-
-
-def share(mallory: Clone, alice: Clone) -> None:
-    mallory.git("push", "-q", "origin", "refs/runledger/*:refs/runledger/*")
-    alice.ok("pull")
+    return mallory_and_alice(tmp_path)
 
 
 def assert_clean(text: str) -> None:
