@@ -409,6 +409,10 @@ def has_metric_word(name: str) -> bool:
     words = [word.lower() for word in _NAME_WORD_SPLIT_RE.split(name)]
     if "ratio" in words:  # ElasticNet's and lifelines' l1_ratio is a setting, no L1 loss
         words = [word for word in words if word not in ("l1", "l2")]
+    # "mAP" is one word, not m and AP; "fid50k" is fid at 50k samples.
+    first = words[0] if words else ""
+    letters = next((at for at, char in enumerate(first) if not char.isalpha()), len(first))
+    words += [name.lower(), first[:letters]]
     return any(word.rstrip("0123456789") in METRIC_WORDS or word in METRIC_WORDS for word in words)
 
 
