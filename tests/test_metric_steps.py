@@ -111,6 +111,26 @@ def test_a_program_printing_only_stepless_lines_keeps_them_in_order(repo: Repo) 
     assert run["series"]["test_loss"] == [[0, 0.5], [1, 0.4]]
 
 
+def test_the_params_an_optuna_example_prints_under_its_heading_are_no_metrics(repo: Repo) -> None:
+    # optuna-examples' lightgbm_simple.py (and most of its examples) end so; lambda_l1 was
+    # recorded as a metric (l1 reads as a loss), the other params were not.
+    program(
+        repo,
+        "params = {'lambda_l1': 0.0205, 'lambda_l2': 4.17e-06, 'num_leaves': 47}\n"
+        "print('Number of finished trials: {}'.format(100))\n"
+        "print('Best trial:')\n"
+        "print('  Value: {}'.format(0.993))\n"
+        "print('  Params: ')\n"
+        "for key, value in params.items():\n"
+        "    print('    {}: {}'.format(key, value))\n"
+        "print('val_l1: 0.5')\n",
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert set(run["series"]) == {"val_l1"}
+
+
 def test_a_step_from_the_metrics_file_wins_over_the_printed_position(repo: Repo) -> None:
     program(
         repo,

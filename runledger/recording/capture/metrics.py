@@ -383,6 +383,13 @@ def _user_pattern_fields(text: str, patterns: Sequence[re.Pattern[str]]) -> dict
     return None
 
 
+# A heading of a printed block of settings: "Params:", "Best params:", "Hyperparameters:".
+_SETTINGS_HEADING_RE: Final = compile_later(
+    r"(?:best[ _])?(?:hyper-?)?(?:params|parameters|settings|arguments|args)\s*:",
+    re.IGNORECASE,
+)
+
+
 def _visible_text(line: str) -> str:
     """What a terminal shows of the line: the text after the last carriage return."""
     line = line.rstrip("\r\n")
@@ -868,6 +875,7 @@ class MetricsCollector:
         self._cleared: set[str] = set()
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, tuple[int, int]] = {}  # stream -> (lines read, depth)
+        self._settings_blocks: dict[str, int] = {}  # stream -> its heading's indent
         # Streams inside a logger table (SB3's): the table read so far.
         self._tables: dict[str, _LoggerTable] = {}
         # Streams showing a column table (fastai's): its names, the step its epochs start
@@ -1112,7 +1120,8 @@ class MetricsCollector:
             self._add_erased_line(text, erased, stream)
             return
         if (
-            self._in_listing(text, stream)
+            self._in_settings_block(text, stream)
+            or self._in_listing(text, stream)
             or self._in_table(text, stream)
             or self._in_report(text, stream)
             or self._in_detection_summary(text, stream)
@@ -1516,6 +1525,26 @@ class MetricsCollector:
         moved = _PointStore(store.capacity)
         moved.append(math.ceil(step) - 1, series.values[0], series.times[0])
         self._printed[name] = moved
+
+    def _in_settings_block(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is under a printed ``Params:`` heading (Optuna's examples print
+        the best trial so: ``  Params: `` then ``    lambda_l1: 0.02`` a line each): settings,
+        not metrics. The block ends at a blank line or one indented no deeper than its
+        heading."""
+        indent = self._settings_blocks.get(stream)
+        if indent is None and not line.rstrip().endswith(":"):
+            return False  # the common case, cheaply
+        visible = _visible_text(line)
+        shown = visible.strip()
+        depth = len(visible) - len(visible.lstrip())
+        if indent is not None:
+            if shown and depth > indent:
+                return True
+            del self._settings_blocks[stream]
+        if _SETTINGS_HEADING_RE.fullmatch(shown):
+            self._settings_blocks[stream] = depth
+            return True
+        return False
 
     def _in_listing(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a field of a printed config listing (not metrics); follows
