@@ -679,3 +679,24 @@ def test_boosting_rounds_of_a_searchs_candidates_are_not_the_runs_series(repo: R
     # the two refits' rounds only
     assert [step for step, _ in series(run, "valid_0_binary_logloss")] == [0, 1, 2, 3] * 2
     assert len(series(run, "best_cv_score")) == 2
+
+
+def test_the_estimator_hook_keeps_a_base_class_own_subclass_hook() -> None:
+    # A scikit-learn whose BaseEstimator defines __init_subclass__ (metadata routing's
+    # requests are set so) must still run it for every subclass a program defines.
+    from runledger.recording.autocapture import _runledger_autocapture as hooks
+
+    class Base:
+        made: list[str] = []
+
+        def __init_subclass__(cls, **kwargs: object) -> None:
+            super().__init_subclass__(**kwargs)
+            Base.made.append(cls.__name__)
+
+    hooks._patch_foreign_estimators(Base, {})
+
+    class Model(Base):
+        def fit(self) -> None: ...
+
+    assert Base.made == ["Model"]
+    assert getattr(Model.fit, "__runledger_wrapped__", False)

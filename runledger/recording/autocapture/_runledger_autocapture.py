@@ -1992,8 +1992,13 @@ def _patch_foreign_estimators(base: Any, seen: dict[str, Any]) -> None:
     program fits reports the params it set, and the scikit-learn models fit inside it (its
     base learners) are not the run's."""
 
+    own = base.__dict__.get("__init_subclass__")  # kept: a later scikit-learn may define one
+
     def init_subclass(cls: Any, /, **kwargs: Any) -> None:
-        super(base, cls).__init_subclass__(**kwargs)
+        if isinstance(own, classmethod):
+            own.__func__(cls, **kwargs)
+        else:
+            super(base, cls).__init_subclass__(**kwargs)
         _safely("sklearn", lambda: _wrap_foreign_fit(cls, seen))
 
     base.__init_subclass__ = classmethod(init_subclass)
