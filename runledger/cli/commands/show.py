@@ -22,16 +22,15 @@ def read_run(cwd: Path, spec: str) -> Run:
     """The run in full, with the later runs that reproduced it."""
     ledger = Ledger(git.discover(cwd))
     run = ledger.read(spec)
-    if run.reproduces:
-        originals = ledger.runs_of([run.reproduces])
-        if originals and not reruns(
-            run.git.commit, run.command, originals[0].git.commit, originals[0].command
-        ):
-            run = replace(run, claim_unfounded=True)
-    if run.parent:
-        parents = ledger.runs_of([run.parent])
-        if parents and not is_child_of(run.git.commit, parents[0]):
-            run = replace(run, parent_unfounded=True)
+    claimed = [other for other in (run.reproduces, run.parent) if other]
+    # one pass over the ledger's refs for both claims
+    others = {other.id: other for other in ledger.runs_of(claimed)} if claimed else {}
+    original = others.get(run.reproduces or "")
+    if original and not reruns(run.git.commit, run.command, original.git.commit, original.command):
+        run = replace(run, claim_unfounded=True)
+    parent = others.get(run.parent or "")
+    if parent and not is_child_of(run.git.commit, parent):
+        run = replace(run, parent_unfounded=True)
     return link_reproductions(_naming(ledger, run.id), [run])[0]
 
 
