@@ -30,6 +30,10 @@ On a machine shared with other work, wall time measures the load as much as the 
 line also gives the median CPU time each side spent (this process's threads, the git
 processes it waited for, and moto's server process on Linux for S3) and runledger's share by
 CPU (plain CPU / runledger CPU).
+A download that checks every sha256 cannot cost less than copying the bytes and hashing them
+(sha256 runs at about half the speed of a kernel copy), so downloads are also compared with
+plain's copy followed by a sha256 of the copied files (``hashlib.file_digest``, one thread):
+"fsspec + sha256".
 ``--before CHECKOUT`` measures an earlier runledger (a ``git worktree add --detach DIR REV``)
 as a third side of the same trials, so a change is judged under the same load.
 """
@@ -150,6 +154,16 @@ def timed(action: Callable[..., object], cpu: list[float], *args: Any, **kwargs:
     return wall
 
 
+def hash_all(folder: Path) -> None:
+    """sha256 of every file under ``folder``, as ``hashlib.file_digest`` reads them."""
+    import hashlib
+
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as stream:
+                hashlib.file_digest(stream, "sha256")
+
+
 def fresh_fs(url: str) -> tuple[Any, str]:
     import fsspec
 
@@ -186,7 +200,8 @@ def measure(
     files = sorted(str(path) for path in (repo.root / "models").iterdir())
     total = sum(os.path.getsize(path) for path in files)
     run = Ledger(repo).read(run_id)
-    times: dict[str, list[float]] = {key: [] for key in ("pu", "pd", "ou", "od", "bu", "bd")}
+    keys = ("pu", "pd", "ph", "ou", "od", "bu", "bd")  # ph: plain download, then hashed
+    times: dict[str, list[float]] = {key: [] for key in keys}
     cpu: dict[str, list[float]] = {key: [] for key in times}
     scratch = Path(tempfile.mkdtemp(prefix="bench-store-out-"))
     cleaner, base = fresh_fs(base_url)
@@ -200,6 +215,10 @@ def measure(
             out.mkdir()
             fs, prefix = fresh_fs(f"{base_url}/plain-{trial}")
             times["pd"].append(timed(fs.get, cpu["pd"], prefix + "/", f"{out}/", recursive=True))
+            # the least a checked download can cost: the plain copy, then a sha256 of it
+            hashing = timed(hash_all, cpu["ph"], out)
+            times["ph"].append(times["pd"][-1] + hashing)
+            cpu["ph"][-1] += cpu["pd"][-1]
 
         def ours(trial: int = trial) -> None:
             store = ObjectStore.open(f"{base_url}/ours-{trial}")
@@ -254,6 +273,22 @@ def measure(
             line += (
                 f"   before {before_cpu * 1e3:6.0f} ms {plain_cpu / before_cpu * 100:5.1f}% by CPU"
             )
+        if key == "d":
+            # against the plain copy followed by a sha256 of the copy: what checking costs
+            hashed_rate = rate(statistics.median(times["ph"]))
+            hashed_cpu = statistics.median(cpu["ph"])
+            line += (
+                f"\n{'':4} {'':8}  fsspec + sha256 {hashed_rate:7.1f} MB/s "
+                f"{hashed_cpu * 1e3:6.0f} ms cpu: runledger {ours_rate / hashed_rate * 100:5.1f}% "
+                f"of it, {hashed_cpu / ours_cpu * 100:5.1f}% by CPU"
+            )
+            if before is not None:
+                before_rate = rate(statistics.median(times["bd"]))
+                before_cpu = statistics.median(cpu["bd"])
+                line += (
+                    f"   before {before_rate / hashed_rate * 100:5.1f}%, "
+                    f"{hashed_cpu / before_cpu * 100:5.1f}% by CPU"
+                )
         lines.append(line)
         print(line, flush=True)
     return lines
