@@ -766,6 +766,47 @@ def test_push_and_get_ask_the_store_with_listings_not_a_request_per_object(
         assert (tmp_path / "out" / name).read_bytes() == (repo.path / name).read_bytes()
 
 
+def test_a_folder_store_is_listed_once_and_asked_only_where_an_objects_folder_exists(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from runledger.analysis import transfers
+    from runledger.store.artifacts import ObjectStore
+    from runledger.store.git import discover
+
+    run_id = train_with(repo, SMALL_FILES)
+    url = (tmp_path / "store").as_uri()
+    asked: list[str] = []
+    size_of = ObjectStore.size_of
+    monkeypatch.setattr(
+        ObjectStore, "size_of", lambda self, digest: asked.append(digest) or size_of(self, digest)
+    )
+
+    report = transfers.push_runs(discover(repo.path), ObjectStore.open(url), [run_id])
+
+    assert report.uploaded == 40 and report.present == 0
+    assert asked == []  # an empty store: one listing, no question per object (before: 40)
+    objects = list_objects(url)
+    stored = {name.replace("/", "")[6:]: len(content) for name, content in objects.items()}
+    assert len(stored) == 40
+    present = sorted(stored)[:5]
+    beside = present[0][:2] + "0" * 62  # absent, in a folder that exists
+    folders = {digest[:2] for digest in stored}
+    elsewhere = next(f"{i:02x}" for i in range(256) if f"{i:02x}" not in folders) + "0" * 62
+    store = ObjectStore.open(url)
+
+    sizes = transfers.stored_sizes(store, [*present, beside, elsewhere])
+
+    assert sizes == {digest: stored[digest] for digest in present} | {beside: None, elsewhere: None}
+    assert sorted(asked) == sorted([*present, beside])  # not the one whose folder is absent
+    # the store emptied after it was listed: the upload makes the folders again
+    shutil.rmtree(tmp_path / "store" / "sha256")
+    source = repo.path / "models" / "part-00.bin"
+    store.upload(source, sha(source.read_bytes()), lambda _: None)
+    assert list(list_objects(url).values()) == [source.read_bytes()]
+
+
 def test_stored_sizes_is_right_whichever_way_it_asks(
     repo: Repo, s3_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -238,7 +238,8 @@ def stored_sizes(
 ) -> dict[str, int | None]:
     """Each object's stored size (None: not stored), with the fewest requests.
 
-    A local folder is asked with a ``stat`` per object. A remote store is listed: first the
+    A local folder is listed once, and asked with a ``stat`` per object whose two-hex-digit
+    folder exists (``ObjectStore.local_sizes``). A remote store is listed: first the
     two-hex-digit folder of one wanted object, whose count tells about how many objects the
     store holds (names are hashes, spread evenly); then whichever costs fewer requests of
     listing the whole store, listing each other folder that a wanted object falls in, or
@@ -250,7 +251,7 @@ def stored_sizes(
     if not unique:
         return {}
     if store.local:
-        return {sha: store.size_of(sha) for sha in unique}
+        return store.local_sizes(unique)
     folders = sorted({sha[:2] for sha in unique})
     found = store.listing(folders[0])
     rest = folders[1:]

@@ -182,6 +182,9 @@ class ObjectStore:
     local: bool = False  # a folder of this machine's: objects are read and written with os calls
     # Folders a download went to whose stale ``.runledger-part`` files were removed.
     _swept_folders: set[Path] = field(default_factory=set, repr=False)
+    # A local store's two-hex-digit folders known to exist (``local_sizes`` listed them, or an
+    # upload made them): an upload into one of them makes no folder first.
+    _fanout_folders: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
     def open(cls, url: str) -> ObjectStore:
@@ -254,6 +257,19 @@ class ObjectStore:
             return None
         size = info.get("size")
         return int(size) if size is not None else None
+
+    def local_sizes(self, shas: Sequence[str]) -> dict[str, int | None]:
+        """A local store's size of each object (None: not stored), with one listing of its
+        two-hex-digit folders and a ``stat`` only for objects whose folder exists: a first
+        push into an empty store asks nothing per object. The folders found are remembered
+        for the uploads that follow."""
+        objects = f"{self.root}/{OBJECTS_DIR}"
+        with self.reaching("listing its objects"):
+            try:
+                self._fanout_folders.update(os.listdir(objects))
+            except (FileNotFoundError, NotADirectoryError):
+                return dict.fromkeys(shas)
+        return {sha: self.size_of(sha) if sha[:2] in self._fanout_folders else None for sha in shas}
 
     def listing(self, prefix: str = "") -> dict[str, int]:
         """The stored objects whose names start with ``prefix`` (two hex digits; "" for all),
@@ -424,6 +440,7 @@ class ObjectStore:
         put and move, nor ``shutil.copyfile`` (their checks, globbing and four stats per
         file cost many small files as much as the copy)."""
         folder = os.path.dirname(target)
+        self._make_fanout_folder(folder)
         source = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
             out = _open_unnamed(folder)
@@ -431,7 +448,7 @@ class ObjectStore:
                 self._upload_renamed(source, path, target, before)
                 return
             try:
-                _kernel_copy(source, out)
+                _kernel_copy(source, out, before.st_size)
                 _check_unchanged(path, os.fstat(source), before)
                 try:
                     # linkat() of /proc/self/fd/N with AT_SYMLINK_FOLLOW (open(2)'s own
@@ -447,6 +464,21 @@ class ObjectStore:
         finally:
             os.close(source)
 
+    def _make_fanout_folder(self, folder: str) -> None:
+        """Make an object's two-hex-digit folder unless it is known to exist: one ``mkdir``
+        (a first push into an empty store makes one for most of its objects), where trying
+        the unnamed file first, then ``os.makedirs``, cost a failed open and a ``stat`` more."""
+        name = os.path.basename(folder)
+        if name in self._fanout_folders:
+            return
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)  # the store's first object
+        self._fanout_folders.add(name)
+
     def _upload_renamed(self, source: int, path: Path, target: str, before: os.stat_result) -> None:
         """The copy through a named temporary file under ``<root>/tmp/``, renamed into
         place (the same folder tree, so the rename is atomic)."""
@@ -458,7 +490,7 @@ class ObjectStore:
                 os.makedirs(f"{self.root}/{TEMP_DIR}", exist_ok=True)
                 out = _create(temporary)
             try:
-                _kernel_copy(source, out)
+                _kernel_copy(source, out, before.st_size)
             finally:
                 os.close(out)
             # the file copied (not whatever is at its path now) is the one checked
@@ -793,13 +825,15 @@ def _check_unchanged(path: Path, copied: os.stat_result, before: os.stat_result)
         raise UserError(f"{path} changed while it was uploaded: run the push again")
 
 
-def _kernel_copy(source: int, out: int) -> None:
+def _kernel_copy(source: int, out: int, size: int) -> None:
     """Copy the open file ``source`` (from its start) into the open, empty file ``out``: by
-    the kernel (``sendfile``) where it can, else through a buffer."""
+    the kernel (``sendfile``) where it can, else through a buffer. The kernel's copy stops
+    at the ``size`` the file had when it was checked, without a last call to find its end
+    (a file that grew or shrank since fails the caller's check of its stat)."""
     offset = 0
     if hasattr(os, "sendfile") and sys.platform == "linux":
         try:
-            while sent := os.sendfile(out, source, offset, 1 << 30):
+            while offset < size and (sent := os.sendfile(out, source, offset, size - offset)):
                 offset += sent
             return
         except OSError as error:
