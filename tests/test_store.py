@@ -309,6 +309,25 @@ def test_a_get_of_small_and_large_objects_checks_each_and_refuses_only_the_corru
     assert written == originals  # the 23 small ones and the 3 MiB one, no temporary file
 
 
+def test_a_large_object_wrong_only_in_its_last_byte_is_refused_and_nothing_is_written(
+    repo: Repo, store_url: str
+) -> None:
+    repo.git("config", "runledger.store", store_url)
+    run_id = train_with(repo, MANY_SIZES)
+    assert repo.cli("store", "push", run_id).exit_code == 0
+    weights = (repo.path / "models/weights.bin").read_bytes()  # 3 MiB: many copy buffers
+    digest = sha(weights)
+    damaged = weights[:-1] + bytes([weights[-1] ^ 1])
+    put_object(store_url, f"sha256/{digest[:2]}/{digest[2:]}", damaged)
+
+    got = repo.cli("get", run_id, "weights.bin", "-o", "back")
+
+    assert got.exit_code == 1, got.stdout
+    assert "does not match its name" in got.stderr and "weights.bin not written" in got.stderr
+    assert "Traceback" not in got.stderr
+    assert not (repo.path / "back").exists() or not any((repo.path / "back").rglob("*.*"))
+
+
 def test_a_get_that_cannot_write_a_small_object_from_s3_is_one_line_naming_it(
     repo: Repo, s3_url: str
 ) -> None:

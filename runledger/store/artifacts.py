@@ -94,6 +94,10 @@ PART_CONCURRENCY = 2
 # An object this size or smaller is sent to or fetched from S3 whole in memory, with others on
 # the event loop (``upload_small``, ``download_small``); a larger one is streamed.
 SMALL_OBJECT = MIB
+# A local download's buffer: each chunk is read, hashed and written while it is still in the
+# core's cache (16 files of 16 MiB, 4 threads, 15 interleaved rounds: 353 ms of CPU against
+# 388 ms with 1 MiB; 512 KiB 346, 128 KiB 375).
+COPY_BUFFER = 256 * 1024
 # Ranges of one file downloaded at once (s3fs's max_concurrency, set on our instance): one
 # streamed GET, written in order. Parallelism comes from several files at once (--jobs).
 RANGE_CONCURRENCY = 1
@@ -736,11 +740,11 @@ class ObjectStore:
     def _copy_hashing(source: str, handle: int, size: int, advance: Advance) -> tuple[int, str]:
         """Copy a local object into the open file ``handle`` (which this closes), hashing
         each chunk between its read and its write: the bytes written are the bytes hashed,
-        read once, in one reused buffer (no larger than the expected ``size`` needs: a
-        megabyte zeroed for each small file would cost more than copying it). Returns
-        (bytes copied, hex sha256)."""
+        read once, in one reused buffer of ``COPY_BUFFER`` (no larger than the expected
+        ``size`` needs: a buffer zeroed for each small file would cost more than copying it).
+        Returns (bytes copied, hex sha256)."""
         digest = hashlib.sha256()
-        buffer = bytearray(min(READ_SIZE, max(size, 0) + 1))
+        buffer = bytearray(min(COPY_BUFFER, max(size, 0) + 1))
         view = memoryview(buffer)
         received = 0
         with open(handle, "wb", buffering=0) as out, open(source, "rb", buffering=0) as stream:
