@@ -154,6 +154,13 @@ def timed(action: Callable[..., object], cpu: list[float], *args: Any, **kwargs:
     return wall
 
 
+def make_fanout_folders(url: str) -> None:
+    """A store in use: its 256 two-hex-digit folders exist (outside the timing)."""
+    fs, root = fresh_fs(url)
+    for prefix in range(256):
+        fs.makedirs(f"{root}/sha256/{prefix:02x}", exist_ok=True)
+
+
 def hash_all(folder: Path) -> None:
     """sha256 of every file under ``folder``, as ``hashlib.file_digest`` reads them."""
     import hashlib
@@ -196,6 +203,7 @@ def measure(
     repeats: int,
     jobs: int,
     before: Any = None,
+    in_use: bool = False,
 ) -> list[str]:
     files = sorted(str(path) for path in (repo.root / "models").iterdir())
     total = sum(os.path.getsize(path) for path in files)
@@ -221,6 +229,8 @@ def measure(
             cpu["ph"][-1] += cpu["pd"][-1]
 
         def ours(trial: int = trial) -> None:
+            if in_use:
+                make_fanout_folders(f"{base_url}/ours-{trial}")
             store = ObjectStore.open(f"{base_url}/ours-{trial}")
             times["ou"].append(timed(push_runs, cpu["ou"], repo, store, [run_id], jobs=jobs))
             store = ObjectStore.open(f"{base_url}/ours-{trial}")
@@ -231,6 +241,8 @@ def measure(
             old = before
             old_repo = old.git.discover(repo.root)
             old_run = old.Ledger(old_repo).read(run_id)
+            if in_use:
+                make_fanout_folders(f"{base_url}/before-{trial}")
             store = old.ObjectStore.open(f"{base_url}/before-{trial}")
             times["bu"].append(timed(old.push_runs, cpu["bu"], old_repo, store, [run_id]))
             store = old.ObjectStore.open(f"{base_url}/before-{trial}")
@@ -329,6 +341,12 @@ def main() -> None:
         metavar="CHECKOUT",
         help="an earlier runledger's checkout, measured in the same trials (its default --jobs)",
     )
+    parser.add_argument(
+        "--in-use",
+        action="store_true",
+        help="runledger's stores start with their 256 sha256/ab/ folders made, as a store in "
+        "use has them (a first push into an empty store makes one for most of its objects)",
+    )
     options = parser.parse_args()
     before = load_before(options.before) if options.before else None
     mixes = [name.strip() for name in options.mixes.split(",") if name.strip()]
@@ -346,7 +364,7 @@ def main() -> None:
     print(
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {versions}; "
         f"load average {os.getloadavg()[0]:.1f} at the start; runledger --jobs {options.jobs}; "
-        f"median of {options.repeats}"
+        f"median of {options.repeats}" + ("; runledger's stores in use" if options.in_use else "")
     )
     server = start_moto() if options.store != "file" else None
     work = Path(tempfile.mkdtemp(prefix="bench-store-"))
@@ -359,10 +377,14 @@ def main() -> None:
             print(f"-- {mix_name}: {describe(mix)}", flush=True)
             if options.store in ("file", "both"):
                 url = (work / f"store-{mix_name}").as_uri()
-                measure("file", url, repo, run_id, options.repeats, options.jobs, before)
+                measure(
+                    "file", url, repo, run_id, options.repeats, options.jobs, before, options.in_use
+                )
             if server is not None:
                 url = f"s3://bench-bucket/{mix_name}"
-                measure("s3", url, repo, run_id, options.repeats, options.jobs, before)
+                measure(
+                    "s3", url, repo, run_id, options.repeats, options.jobs, before, options.in_use
+                )
             shutil.rmtree(project)
     finally:
         if server is not None:
