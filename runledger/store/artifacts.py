@@ -537,12 +537,14 @@ class ObjectStore:
             if got != sha256 or received != size:
                 raise _refused(sha256, destination, f"its {received} bytes hash to {got[:16]}…")
             os.replace(temporary, destination)
+            temporary = ""  # in place: nothing to remove (an unlink that fails, per file)
         finally:
             if handle >= 0:
                 with contextlib.suppress(OSError):
                     os.close(handle)
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+            if temporary:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
 
     def _folder_of(self, destination: Path) -> Path:
         """The destination's folder, made if missing; what a killed ``get`` left in it is
@@ -688,9 +690,11 @@ class ObjectStore:
                 while view:
                     view = view[out.write(view) or 0 :]
             os.replace(temporary, destination)
+            temporary = ""  # in place: nothing to remove
         finally:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
+            if temporary:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temporary)
         return None
 
     @property
