@@ -9,6 +9,7 @@ store type has started to depend on the store.
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -40,8 +41,10 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _imports(module: str) -> set[str]:
-    """The runledger modules that ``module`` imports, at any depth of its code."""
+@functools.cache
+def _imports(module: str) -> frozenset[str]:
+    """The runledger modules that ``module`` imports, at any depth of its code. Read when a
+    test asks (every module's parse at import cost each xdist worker 0.8 s of CPU)."""
     tree = ast.parse(MODULES[module].read_text())
     imported: set[str] = set()
     package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
@@ -56,10 +59,7 @@ def _imports(module: str) -> set[str]:
             for alias in node.names:
                 full = f"{base}.{alias.name}"
                 imported.add(full if full in MODULES else base)
-    return {name for name in imported if name in MODULES and name != module}
-
-
-GRAPH = {module: _imports(module) for module in MODULES}
+    return frozenset(name for name in imported if name in MODULES and name != module)
 
 
 def layer(module: str) -> str:
@@ -84,7 +84,7 @@ def _cycles() -> list[list[str]]:
         index[node] = low[node] = len(index)
         stack.append(node)
         on_stack.add(node)
-        for target in GRAPH[node]:
+        for target in _imports(node):
             if target not in index:
                 visit(target)
                 low[node] = min(low[node], low[target])
@@ -101,7 +101,7 @@ def _cycles() -> list[list[str]]:
             if len(group) > 1:
                 found.append(sorted(group))
 
-    for module in GRAPH:
+    for module in MODULES:
         if module not in index:
             visit(module)
     return found
@@ -116,7 +116,8 @@ def test_imports_go_down_the_layers(module: str) -> None:
     own = layer(module)
     if own == "package":  # runledger/__init__.py: the light public API, lazy imports
         return
-    bad = sorted(target for target in GRAPH[module] if layer(target) in FORBIDDEN.get(own, set()))
+    forbidden = FORBIDDEN.get(own, set())
+    bad = sorted(target for target in _imports(module) if layer(target) in forbidden)
     assert bad == [], f"{module} ({own}) imports {bad}"
 
 
@@ -148,6 +149,6 @@ def test_every_layer_is_a_folder() -> None:
 
 def test_the_graph_is_read() -> None:
     """The reader finds real edges, so the tests above cannot pass on an empty graph."""
-    assert "runledger.store.git" in GRAPH["runledger.store.ledger"]
-    assert "runledger.model.record" in GRAPH["runledger.store.ledger"]
+    assert "runledger.store.git" in _imports("runledger.store.ledger")
+    assert "runledger.model.record" in _imports("runledger.store.ledger")
     assert len(MODULES) > 50
