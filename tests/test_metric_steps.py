@@ -527,6 +527,37 @@ def test_fastai_epoch_table_rows_are_its_epochs_and_a_second_fit_goes_on() -> No
     assert series["train_loss"] == [(0, 0.9), (1, 0.7), (2, 0.6)]
 
 
+# skorch's PrintLog (tabulate's "simple" table, colours on the best values whatever the
+# output), as skorch 1.4 printed it for a net with Checkpoint and LRScheduler: "cp" shows "+"
+# on the epochs it saved, nothing on the others; "dur" is the epoch's seconds.
+SKORCH_TABLE = (
+    "  epoch      lr    train_loss    valid_loss    cp     dur\n"
+    "-------  ------  ------------  ------------  ----  ------\n"
+    "      1  0.1000        \x1b[32m0.6872\x1b[0m        \x1b[35m0.6759\x1b[0m     +  0.0342\n"
+    "      2  0.1000        \x1b[32m0.6739\x1b[0m        0.6801        0.0342\n"
+    "      3  0.0500        \x1b[32m0.6586\x1b[0m        \x1b[35m0.6519\x1b[0m     +  0.0342\n"
+)
+
+
+def test_skorch_epoch_table_gives_rows_with_a_blank_cell_and_no_duration() -> None:
+    # Before, a "+" or a blank cell left every row unread (the run recorded no metric), and
+    # without a checkpoint, "dur" was recorded as a metric.
+    series = _collected(SKORCH_TABLE)
+    assert series == {
+        "lr": [(1, 0.1), (2, 0.1), (3, 0.05)],
+        "train_loss": [(1, 0.6872), (2, 0.6739), (3, 0.6586)],
+        "valid_loss": [(1, 0.6759), (2, 0.6801), (3, 0.6519)],
+    }
+
+
+def test_a_second_skorch_fit_goes_on_from_the_epoch_after_the_first() -> None:
+    # skorch's README fits a net, then a pipeline around it (a new table, epochs from 1)
+    second = SKORCH_TABLE.replace("0.68", "0.58").replace("0.67", "0.57").replace("0.65", "0.55")
+    series = _collected(SKORCH_TABLE + "Re-initializing module.\n" + second)
+    assert [step for step, _ in series["train_loss"]] == [1, 2, 3, 4, 5, 6]
+    assert series["valid_loss"][3:] == [(4, 0.5759), (5, 0.5801), (6, 0.5519)]
+
+
 @pytest.mark.parametrize(
     "header",
     [

@@ -1290,6 +1290,13 @@ _COLUMN_SPLIT_RE: Final = compile_later(r" {2,}")
 _COLUMN_NUMBER_RE: Final = compile_later(_NUM)
 # no value: a time (00:16, 1.92s, 1.05m), fastai's #na#
 _COLUMN_TEXT_RE: Final = compile_later(rf"[0-9]+(?::[0-9]{{2}})+|(?:{_NUM})(?:s|m|h)|#na#|None")
+# skorch's PrintLog (tabulate's "simple" table, a rule of dashes under the header): its "dur"
+# column is the epoch's seconds, no metric; its Checkpoint's "cp" column shows "+" on the
+# epochs it saved and nothing on the others, so a row's cells are where the rule puts them.
+_COLUMN_DURATIONS: Final = frozenset({"dur", "duration", "time", "elapsed"})
+_COLUMN_MARKS: Final = frozenset({"", "+"})
+_COLUMN_RULE_RE: Final = compile_later(r" *-+(?: {2,}-+)+ *")
+_DASHES_RE: Final = compile_later(r"-+")
 # ultralytics' training table: "      Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances
 # Size", then each epoch's row as its progress bar ended: "        1/3      1.2G     0.6947
 # 0.6997     0.4142          8         64: 100% ━━━━━━━━━━━━ 2/2 1.5it/s 1.4s". The epoch is of
@@ -1314,6 +1321,28 @@ def column_header(text: str) -> tuple[str, ...] | None:
     return names
 
 
+def column_spans(header: str, rule: str, count: int) -> tuple[int, ...] | None:
+    """Where each of a column table's ``count`` columns starts, from the rule of dashes
+    under its header (both as shown, blanks kept: ``-------  ------------``), when the rule
+    has a group of dashes under each name; None when ``rule`` is no such rule."""
+    if _COLUMN_RULE_RE.fullmatch(rule) is None:
+        return None
+    starts = tuple(match.start() for match in _DASHES_RE.finditer(rule))
+    if len(starts) != count:
+        return None
+    ends = (*starts[1:], len(header))
+    if any(not header[start:end].strip() for start, end in zip(starts, ends, strict=True)):
+        return None
+    return starts
+
+
+def column_cells(text: str, starts: tuple[int, ...]) -> list[str]:
+    """A row's cells (as shown, blanks kept) cut where :func:`column_spans` found its columns
+    start, each without its blanks; an empty cell is one the row leaves blank."""
+    ends = (*starts[1:], len(text))
+    return [text[start:end].strip() for start, end in zip(starts, ends, strict=True)]
+
+
 class ColumnRow(NamedTuple):
     """A column table's row: its epoch, its values, and whether the epoch is printed of its
     total (``1/3``, ultralytics), so that it is the run's epoch, not one of this table's."""
@@ -1323,14 +1352,19 @@ class ColumnRow(NamedTuple):
     counted: bool = False
 
 
-def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
+def column_row(
+    text: str, names: tuple[str, ...], cells: list[str] | None = None
+) -> ColumnRow | None:
     """The step and values of a row under a column table's header (``0  0.69  0.41  0.87
     00:16``): as many cells as names, the first a whole number, each other a number or
     text of no value (a time, fastai's ``#na#``); None when the line is no such row.
-    ultralytics' rows (:data:`_COUNTED_EPOCH_RE`) end in their progress bar, cut off."""
-    if "%" in text:
-        text = _BAR_TAIL_RE.sub("", text)
-    cells = text.split()
+    ``cells``: the row's cells where a rule of dashes placed them (:func:`column_cells`),
+    which may be blank or skorch's ``+``. A duration's column (skorch's ``dur``) is no
+    metric. ultralytics' rows (:data:`_COUNTED_EPOCH_RE`) end in their progress bar, cut off."""
+    if cells is None:
+        if "%" in text:
+            text = _BAR_TAIL_RE.sub("", text)
+        cells = text.split()
     if len(cells) != len(names):
         return None
     counted = _COUNTED_EPOCH_RE.fullmatch(cells[0]) if not cells[0].isdigit() else None
@@ -1339,8 +1373,10 @@ def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
     values: Fields = {}
     for name, cell in zip(names[1:], cells[1:], strict=True):
         if _COLUMN_NUMBER_RE.fullmatch(cell):
-            if counted is None or has_metric_word(name):
+            if (counted is None or has_metric_word(name)) and name not in _COLUMN_DURATIONS:
                 values[name] = _number(cell)
+        elif cell in _COLUMN_MARKS:
+            continue
         elif _COLUMN_TEXT_RE.fullmatch(cell) is None and (
             counted is None or _MEMORY_CELL_RE.fullmatch(cell) is None
         ):
