@@ -656,3 +656,23 @@ def test_a_value_printed_before_a_first_header_past_it_keeps_its_place() -> None
 def test_several_values_printed_before_any_header_stay_a_series_by_order() -> None:
     series = _collected("loss: 3.0\nloss: 2.5\nEpoch 1\nloss: 1.5\n")
     assert series["loss"] == [(0, 3.0), (1, 2.5), (2, 1.5)]
+
+
+def test_monai_tutorial_places_batch_losses_in_their_epoch_and_dice_at_its_epoch() -> None:
+    # MONAI's spleen_segmentation_3d tutorial (no TensorBoard writer): a leading "step/len"
+    # counter on each batch's line under "epoch N/M", the validation two lines later
+    text = (
+        "----------\nepoch 1/2\n1/2, train_loss: 0.6594\n2/2, train_loss: 0.6421\n"
+        "epoch 1 average loss: 0.6508\n"
+        "----------\nepoch 2/2\n1/2, train_loss: 0.6312\n2/2, train_loss: 0.6175\n"
+        "epoch 2 average loss: 0.6244\n"
+        "saved new best metric model\n"
+        "current epoch: 2 current mean dice: 0.0473\nbest mean dice: 0.0473 at epoch: 2\n"
+    )
+    series = _collected(text)
+    assert series == {
+        "train_loss": [(0.5, 0.6594), (1.0, 0.6421), (1.5, 0.6312), (2.0, 0.6175)],
+        "average_loss": [(1, 0.6508), (2, 0.6244)],
+        "current_mean_dice": [(2, 0.0473)],
+        "best_mean_dice": [(2, 0.0473)],
+    }

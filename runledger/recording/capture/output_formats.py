@@ -173,6 +173,12 @@ _AFTER_STEP_RE: Final = compile_later(
     re.IGNORECASE,
 )
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
+# "best mean dice: 0.9625 at epoch 8" (MONAI's tutorials, after the epoch's "current mean
+# dice"): the epoch where the best so far was reached, no step of the line's; cut off.
+_BEST_AT_RE: Final = compile_later(
+    r"(?P<piece>.*\bbest\b.*?[0-9%])\s+at\s+(?:epoch|step|iteration|iter)\s*:?\s*[0-9]+",
+    re.IGNORECASE,
+)
 # A per-batch line's place in its epoch (word_language_model, PyTorch-GAN); else noise.
 _WITHIN_RE: Final = compile_later(
     r"(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*batches"  # 200/ 2983 batches
@@ -200,7 +206,7 @@ _HEAD_RE: Final = compile_later(
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
     r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
     r"(?:(?<=\s)in\s+)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
-    r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"
+    r"(?:end of\s+|current\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"  # MONAI's
     r"\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*:?\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\]"
@@ -327,6 +333,9 @@ _SGD_EPOCH_RE: Final = compile_later(
 )
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
+# Or at its start, before its metrics: "3/10, train_loss: 0.2556" (MONAI's tutorials, under
+# their "epoch 1/10" header).
+_LEADING_COUNTER_RE: Final = compile_later(r"([0-9]+)/([0-9]+),\s")
 # A mean's spread after it, cut off (the mean is the metric): "accuracy: 0.82 ± 0.02",
 # "Accuracy: 0.81 (+/- 0.03)" (scikit-learn's cross-validation examples).
 _SPREAD_RE: Final = compile_later(
@@ -372,7 +381,7 @@ _PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTFMS=-")
 _STEP_STARTS: Final = frozenset("eEsSiI")
 _SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
 _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
-_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdD")
+_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcC")  # c: MONAI's "current epoch: 2"
 _PREFIX_RE: Final = compile_later(
     r"(?:"
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
@@ -431,10 +440,15 @@ def strip_logging_prefix(text: str) -> str:
 def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
     shaped = _parse_shaped(text)
-    if shaped is not None and shaped.step is None and shaped.within is None and text[-1:] == "]":
+    if shaped is None or shaped.step is not None or shaped.within is not None:
+        return shaped
+    counter = None
+    if text[-1:] == "]":
         counter = _TRAILING_COUNTER_RE.fullmatch(text)
-        if counter is not None and int(counter[1]) <= int(counter[2]):
-            return shaped._replace(counter=(int(counter[1]), int(counter[2])))
+    elif text[:1].isdigit():
+        counter = _LEADING_COUNTER_RE.match(text)
+    if counter is not None and int(counter[1]) <= int(counter[2]):
+        return shaped._replace(counter=(int(counter[1]), int(counter[2])))
     return shaped
 
 
@@ -817,6 +831,9 @@ def _read_pieces(
             steps.setdefault(_AFTER_UNITS.get(unit, "step"), int(after["n"] or after["wn"]))
             has_step = after_step = True
             piece = after["piece"]
+        best = _BEST_AT_RE.fullmatch(piece) if " at " in piece else None
+        if best is not None:
+            piece = best["piece"]
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
             if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
                 continue
