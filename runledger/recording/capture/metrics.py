@@ -1110,7 +1110,12 @@ class MetricsCollector:
         if printed_values is None:
             return False
         for other, explicit in explicit_stores.items():
-            if _metric_words(other) != words:
+            measured, phases = _metric_words(other)
+            if measured != words[0]:
+                continue
+            # A printed name without its phase ("current mean dice", MONAI's) is a phase's
+            # explicit one (val_mean_dice) when two or more values show it point for point.
+            if phases != words[1] and (words[1] or len(printed_values) < 2):
                 continue
             explicit_values = explicit.stored_values()
             if explicit_values is not None and _printed_within(printed_values, explicit_values):
