@@ -550,6 +550,14 @@ def test_skorch_epoch_table_gives_rows_with_a_blank_cell_and_no_duration() -> No
     }
 
 
+def test_pyros_tab_separated_step_and_loss_table_gives_the_loss_at_each_step() -> None:
+    # pyro's examples/contrib/autoname/mixture.py (hmm.py and lda.py log the same through
+    # logging): print("Step\tLoss"), then "{}\t{:0.5g}" every 10 steps; before, nothing
+    text = "Step\tLoss\n10\t7684.3\n20\t2046.9\n    30\t930.34\nParameters:\n"
+    text += "latent.probs = [0.48355332 0.51644665]\n"
+    assert _collected(text) == {"Loss": [(10, 7684.3), (20, 2046.9), (30, 930.34)]}
+
+
 def test_a_second_skorch_fit_goes_on_from_the_epoch_after_the_first() -> None:
     # skorch's README fits a net, then a pipeline around it (a new table, epochs from 1)
     second = SKORCH_TABLE.replace("0.68", "0.58").replace("0.67", "0.57").replace("0.65", "0.55")

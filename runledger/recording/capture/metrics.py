@@ -253,7 +253,7 @@ def _has_column_word(line: str) -> bool:
     carriage return, no escape), its first character decides at once: a line of prose, or a
     gigabyte of them, is not scanned for each word."""
     if "\r" not in line and "\x1b" not in line:
-        if line.lstrip()[:1] not in _COLUMN_STARTS or "  " not in line:
+        if line.lstrip()[:1] not in _COLUMN_STARTS or ("  " not in line and "\t" not in line):
             return False
     return (
         "poch" in line or "tep" in line or "ter" in line or "POCH" in line or "TEP" in line

@@ -1300,10 +1300,11 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
 #           Iter       Train Loss      OOB Improve   Remaining Time
 #              1           1.6852           0.5800            1.92s
 _COLUMN_NAME: Final = r"[^\W\d][\w/.-]*(?: [^\W\d][\w/.-]*)*"
+# Pyro's examples (hmm.py, lda.py, contrib/autoname) print "Step\tLoss", then "0\t1.2345".
 _COLUMN_HEADER_RE: Final = compile_later(
-    rf"(?:epoch|step|iter|iteration)(?: {{2,}}{_COLUMN_NAME})+", re.IGNORECASE
+    rf"(?:epoch|step|iter|iteration)(?:(?: {{2,}}|\t){_COLUMN_NAME})+", re.IGNORECASE
 )
-_COLUMN_SPLIT_RE: Final = compile_later(r" {2,}")
+_COLUMN_SPLIT_RE: Final = compile_later(r" {2,}|\t")
 _COLUMN_NUMBER_RE: Final = compile_later(_NUM)
 # no value: a time (00:16, 1.92s, 1.05m), fastai's #na#
 _COLUMN_TEXT_RE: Final = compile_later(rf"[0-9]+(?::[0-9]{{2}})+|(?:{_NUM})(?:s|m|h)|#na#|None")
