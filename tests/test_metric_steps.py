@@ -527,6 +527,45 @@ def test_fastai_epoch_table_rows_are_its_epochs_and_a_second_fit_goes_on() -> No
     assert series["train_loss"] == [(0, 0.9), (1, 0.7), (2, 0.6)]
 
 
+# skorch's PrintLog (tabulate's "simple" table, colours on the best values whatever the
+# output), as skorch 1.4 printed it for a net with Checkpoint and LRScheduler: "cp" shows "+"
+# on the epochs it saved, nothing on the others; "dur" is the epoch's seconds.
+SKORCH_TABLE = (
+    "  epoch      lr    train_loss    valid_loss    cp     dur\n"
+    "-------  ------  ------------  ------------  ----  ------\n"
+    "      1  0.1000        \x1b[32m0.6872\x1b[0m        \x1b[35m0.6759\x1b[0m     +  0.0342\n"
+    "      2  0.1000        \x1b[32m0.6739\x1b[0m        0.6801        0.0342\n"
+    "      3  0.0500        \x1b[32m0.6586\x1b[0m        \x1b[35m0.6519\x1b[0m     +  0.0342\n"
+)
+
+
+def test_skorch_epoch_table_gives_rows_with_a_blank_cell_and_no_duration() -> None:
+    # Before, a "+" or a blank cell left every row unread (the run recorded no metric), and
+    # without a checkpoint, "dur" was recorded as a metric.
+    series = _collected(SKORCH_TABLE)
+    assert series == {
+        "lr": [(1, 0.1), (2, 0.1), (3, 0.05)],
+        "train_loss": [(1, 0.6872), (2, 0.6739), (3, 0.6586)],
+        "valid_loss": [(1, 0.6759), (2, 0.6801), (3, 0.6519)],
+    }
+
+
+def test_pyros_tab_separated_step_and_loss_table_gives_the_loss_at_each_step() -> None:
+    # pyro's examples/contrib/autoname/mixture.py (hmm.py and lda.py log the same through
+    # logging): print("Step\tLoss"), then "{}\t{:0.5g}" every 10 steps; before, nothing
+    text = "Step\tLoss\n10\t7684.3\n20\t2046.9\n    30\t930.34\nParameters:\n"
+    text += "latent.probs = [0.48355332 0.51644665]\n"
+    assert _collected(text) == {"Loss": [(10, 7684.3), (20, 2046.9), (30, 930.34)]}
+
+
+def test_a_second_skorch_fit_goes_on_from_the_epoch_after_the_first() -> None:
+    # skorch's README fits a net, then a pipeline around it (a new table, epochs from 1)
+    second = SKORCH_TABLE.replace("0.68", "0.58").replace("0.67", "0.57").replace("0.65", "0.55")
+    series = _collected(SKORCH_TABLE + "Re-initializing module.\n" + second)
+    assert [step for step, _ in series["train_loss"]] == [1, 2, 3, 4, 5, 6]
+    assert series["valid_loss"][3:] == [(4, 0.5759), (5, 0.5801), (6, 0.5519)]
+
+
 @pytest.mark.parametrize(
     "header",
     [
@@ -625,3 +664,23 @@ def test_a_value_printed_before_a_first_header_past_it_keeps_its_place() -> None
 def test_several_values_printed_before_any_header_stay_a_series_by_order() -> None:
     series = _collected("loss: 3.0\nloss: 2.5\nEpoch 1\nloss: 1.5\n")
     assert series["loss"] == [(0, 3.0), (1, 2.5), (2, 1.5)]
+
+
+def test_monai_tutorial_places_batch_losses_in_their_epoch_and_dice_at_its_epoch() -> None:
+    # MONAI's spleen_segmentation_3d tutorial (no TensorBoard writer): a leading "step/len"
+    # counter on each batch's line under "epoch N/M", the validation two lines later
+    text = (
+        "----------\nepoch 1/2\n1/2, train_loss: 0.6594\n2/2, train_loss: 0.6421\n"
+        "epoch 1 average loss: 0.6508\n"
+        "----------\nepoch 2/2\n1/2, train_loss: 0.6312\n2/2, train_loss: 0.6175\n"
+        "epoch 2 average loss: 0.6244\n"
+        "saved new best metric model\n"
+        "current epoch: 2 current mean dice: 0.0473\nbest mean dice: 0.0473 at epoch: 2\n"
+    )
+    series = _collected(text)
+    assert series == {
+        "train_loss": [(0.5, 0.6594), (1.0, 0.6421), (1.5, 0.6312), (2.0, 0.6175)],
+        "average_loss": [(1, 0.6508), (2, 0.6244)],
+        "current_mean_dice": [(2, 0.0473)],
+        "best_mean_dice": [(2, 0.0473)],
+    }

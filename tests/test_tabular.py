@@ -325,6 +325,96 @@ def test_search_in_joblib_workers_gives_best_params_and_best_cv_score(repo: Repo
 
 
 @needs("sklearn")
+def test_search_with_refit_false_gives_best_params_and_best_cv_score(repo: Repo) -> None:
+    # skorch's README searches its net with GridSearchCV(..., refit=False): a search without
+    # a best model has no predict, and before, the run recorded neither params nor score.
+    program(
+        repo,
+        """\
+        from sklearn.datasets import make_classification
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import GridSearchCV
+
+        X, y = make_classification(200, 5, random_state=0)
+        gs = GridSearchCV(LogisticRegression(max_iter=500), {"C": [0.001, 1.0]}, refit=False, cv=3)
+        gs.fit(X, y)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"C": 1.0, "max_iter": 500}
+    assert 0.5 < series(run, "best_cv_score")[0][1] <= 1
+
+
+@needs("sklearn")
+def test_a_skorch_style_net_gives_the_settings_it_was_given_only(repo: Repo) -> None:
+    # skorch's NeuralNetClassifier(NeuralNet) takes verbose, device, ... through **kwargs and
+    # adds callbacks of its own (train_loss, valid_acc). Before, skorch's docs' net recorded
+    # verbose=1, device="cpu", warm_start=False and callbacks__valid_acc__scoring="accuracy"
+    # beside max_epochs and lr, as if the program had chosen them.
+    program(
+        repo,
+        """\
+        from sklearn.base import BaseEstimator
+
+        class Scoring(BaseEstimator):  # skorch's EpochScoring / PassthroughScoring
+            def __init__(self, scoring, name=None, lower_is_better=True):
+                self.scoring, self.name, self.lower_is_better = scoring, name, lower_is_better
+
+        class NeuralNet(BaseEstimator):
+            def __init__(self, module, max_epochs=10, lr=0.01, verbose=1, device="cpu",
+                         callbacks=None, **kwargs):
+                self.module, self.max_epochs, self.lr = module, max_epochs, lr
+                self.verbose, self.device, self.callbacks = verbose, device, callbacks
+                vars(self).update(kwargs)
+
+            def get_default_callbacks(self):
+                return [("valid_acc", Scoring("accuracy", name="valid_acc"))]
+
+            def _get_param_names(self):  # skorch's: its attributes, not its signature
+                return [key for key in vars(self) if not key.endswith("_")]
+
+            def get_params(self, deep=True):
+                params = {key: getattr(self, key) for key in self._get_param_names()}
+                callbacks = self.get_default_callbacks() + [
+                    (type(cb).__name__, cb) for cb in self.callbacks or []
+                ]
+                for name, callback in callbacks:
+                    for key, value in callback.get_params().items():
+                        params[f"callbacks__{name}__{key}"] = value
+                return params
+
+            def fit(self, X, y):
+                return self
+
+            def predict(self, X):
+                return [0] * len(X)
+
+        class NeuralNetClassifier(NeuralNet):
+            def __init__(self, module, *args, classes=None, **kwargs):
+                super().__init__(module, *args, **kwargs)
+                self.classes = classes
+
+        net = NeuralNetClassifier(
+            "MyModule", max_epochs=8, lr=0.1, callbacks=[Scoring("roc_auc", lower_is_better=False)]
+        )
+        net.fit([[0.0], [1.0]], [0, 1])
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {
+        "module": "MyModule",
+        "max_epochs": 8,
+        "lr": 0.1,
+        "callbacks__Scoring__scoring": "roc_auc",
+        "callbacks__Scoring__lower_is_better": False,
+    }
+
+
+@needs("sklearn")
 def test_a_foreign_estimator_on_sklearns_api_gives_its_params_not_its_base_learners(
     repo: Repo,
 ) -> None:

@@ -205,6 +205,48 @@ def test_a_loss_printed_and_written_to_tensorboard_is_one_series(repo: Repo) -> 
     assert series(run, "average_loss") == [[1, 1.0], [2, 0.5]]
 
 
+# MONAI's 2d_segmentation/torch/unet_training_dict.py: each validation printed, and written
+# to TensorBoard as val_mean_dice.
+MONAI_WITH_TENSORBOARD = """\
+from tensorboardX import SummaryWriter
+
+writer = SummaryWriter("runs")
+best_metric = -1
+for epoch in range(4):
+    print("-" * 10)
+    print(f"epoch {epoch + 1}/{4}")
+    for step in (1, 2):
+        print(f"{step}/2, train_loss: {0.9 - epoch / 10 - step / 100:.4f}")
+    print(f"epoch {epoch + 1} average loss: {0.9 - epoch / 10:.4f}")
+    if (epoch + 1) % 2 == 0:
+        metric = 0.71234 if epoch == 1 else 0.61234
+        best_metric = max(best_metric, metric)
+        print(
+            "current epoch: {} current mean dice: {:.4f} best mean dice: {:.4f} at epoch {}".format(
+                epoch + 1, metric, best_metric, epoch + 1
+            )
+        )
+        writer.add_scalar("val_mean_dice", metric, epoch + 1)
+writer.close()
+"""
+
+
+@needs("tensorboardX")
+def test_a_metric_printed_without_its_phase_and_written_with_it_is_one_series(
+    repo: Repo,
+) -> None:
+    program(repo, MONAI_WITH_TENSORBOARD)
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert series(run, "val_mean_dice") == [[2, 0.71234], [4, 0.61234]]
+    assert "current_mean_dice" not in run["series"]  # the same values, printed
+    assert series(run, "best_mean_dice") == [[2, 0.7123], [4, 0.7123]]
+    assert series(run, "average_loss")[-1] == [4, 0.6]
+
+
 def test_a_printed_metric_is_not_folded_into_another_phase_or_other_values(repo: Repo) -> None:
     # the explicit channel any program can use: JSON lines appended to the metrics file
     program(

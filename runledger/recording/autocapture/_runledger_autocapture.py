@@ -2043,11 +2043,14 @@ def _changed_params(model: Any) -> dict[str, Any]:
     """The params of ``model`` (``get_params(deep=True)``: ``svc__C`` in a pipeline) that
     differ from their class's default, as the program chose them (as scikit-learn's repr
     shows an estimator): numbers, strings and booleans; estimators, lists, callables and
-    None are no values of a param."""
-    import inspect
-
+    None are no values of a param. The callbacks a skorch net adds itself
+    (``get_default_callbacks``: ``train_loss``, ``valid_acc``) are not the program's."""
     params = model.get_params(deep=True)
     chosen: dict[str, Any] = {}
+    defaults = getattr(model, "get_default_callbacks", None)
+    own_callbacks = tuple(
+        f"callbacks__{callback[0]}__" for callback in (defaults() if callable(defaults) else ())
+    )
     for name, value in params.items():
         if isinstance(value, (bool, int, float, str)):
             plain = value
@@ -2057,17 +2060,33 @@ def _changed_params(model: Any) -> dict[str, Any]:
                 continue
         owner_name, _, own = str(name).rpartition("__")
         owner = params.get(owner_name, model) if owner_name else model
-        try:
-            default = inspect.signature(type(owner)).parameters[own].default
-        except (KeyError, TypeError, ValueError):
-            default = inspect.Parameter.empty
+        default = _init_default(type(owner), own)
         try:
             same = type(default) is type(plain) and bool(default == plain)
         except Exception:  # noqa: BLE001
             same = False
-        if not same:
+        if not same and not str(name).startswith(own_callbacks):
             chosen[str(name)] = plain
     return chosen
+
+
+def _init_default(cls: Any, name: str) -> Any:
+    """The default of ``cls``'s init argument ``name``: from the first class of its MRO whose
+    ``__init__`` names it (skorch's ``NeuralNetClassifier`` takes ``verbose`` and ``device``
+    through ``**kwargs``, ``NeuralNet`` names them); ``inspect.Parameter.empty`` if none."""
+    import inspect
+
+    for klass in getattr(cls, "__mro__", (cls,)):
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            parameter = inspect.signature(init).parameters.get(name)
+        except (TypeError, ValueError):
+            continue
+        if parameter is not None and parameter.kind is not parameter.VAR_KEYWORD:
+            return parameter.default
+    return inspect.Parameter.empty
 
 
 def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
@@ -2079,10 +2098,15 @@ def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
     baseline then a model) leave the run without any, since which one the printed results
     are of cannot be told. A worker process's fits (a nested search's, in joblib's
     workers) are not the program's."""
-    if _state["owner"] != os.getpid() or not callable(getattr(estimator, "predict", None)):
+    searched = isinstance(getattr(estimator, "best_params_", None), dict)
+    if _state["owner"] != os.getpid():
         return
+    if not searched and not callable(getattr(estimator, "predict", None)):
+        return  # a search with refit=False has no predict (nor a best model), but a result
     best = getattr(estimator, "best_estimator_", None)
     model = best if best is not None else estimator
+    if best is None and searched:  # refit=False: the searched model's params, then the best
+        model = getattr(estimator, "estimator", estimator)
     chosen = _changed_params(model)
     if best is None and isinstance(getattr(estimator, "best_params_", None), dict):
         chosen.update(estimator.best_params_)  # refit=False: the best params, not a model

@@ -85,8 +85,10 @@ from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
     TqdmBar,
+    column_cells,
     column_header,
     column_row,
+    column_spans,
     dash_rule_columns,
     dash_table_row,
     detection_header,
@@ -251,7 +253,7 @@ def _has_column_word(line: str) -> bool:
     carriage return, no escape), its first character decides at once: a line of prose, or a
     gigabyte of them, is not scanned for each word."""
     if "\r" not in line and "\x1b" not in line:
-        if line.lstrip()[:1] not in _COLUMN_STARTS or "  " not in line:
+        if line.lstrip()[:1] not in _COLUMN_STARTS or ("  " not in line and "\t" not in line):
             return False
     return (
         "poch" in line or "tep" in line or "ter" in line or "POCH" in line or "TEP" in line
@@ -394,6 +396,13 @@ def _visible_text(line: str) -> str:
     """What a terminal shows of the line: the text after the last carriage return."""
     line = line.rstrip("\r\n")
     return line[line.rfind("\r") + 1 :]
+
+
+def _unstripped_text(line: str) -> str:
+    """The visible text without colour codes, its blanks kept (a table's columns are where
+    the terminal shows them)."""
+    text = _visible_text(line)
+    return _ANSI_RE.sub("", text) if "\x1b" in text else text
 
 
 def _shown_text(line: str) -> str | None:
@@ -882,6 +891,12 @@ class MetricsCollector:
         # from (a later table of the stream goes on after the earlier one), its last step.
         self._columns: dict[str, tuple[tuple[str, ...], int]] = {}
         self._column_last: dict[str, int] = {}
+        # A column table's header as shown, until the next line (a rule of dashes under it
+        # places the columns: skorch's); then where its columns start. The first epoch of
+        # a table after another is the one after the earlier table's last.
+        self._column_heads: dict[str, str] = {}
+        self._column_starts: dict[str, tuple[int, ...]] = {}
+        self._column_follows: set[str] = set()
         # Streams inside scikit-learn's classification_report (_in_report); and how many
         # points each name the reports gave had just after a report gave it.
         self._reports: set[str] = set()
@@ -1095,7 +1110,12 @@ class MetricsCollector:
         if printed_values is None:
             return False
         for other, explicit in explicit_stores.items():
-            if _metric_words(other) != words:
+            measured, phases = _metric_words(other)
+            if measured != words[0]:
+                continue
+            # A printed name without its phase ("current mean dice", MONAI's) is a phase's
+            # explicit one (val_mean_dice) when two or more values show it point for point.
+            if phases != words[1] and (words[1] or len(printed_values) < 2):
                 continue
             explicit_values = explicit.stored_values()
             if explicit_values is not None and _printed_within(printed_values, explicit_values):
@@ -1646,13 +1666,28 @@ class MetricsCollector:
         if names is not None:
             last = self._column_last.get(stream)
             self._columns[stream] = (names, 0 if last is None else last + 1)
+            self._column_heads[stream] = _unstripped_text(line)
+            self._column_starts.pop(stream, None)
+            if last is not None:
+                self._column_follows.add(stream)
             return True
         if table is None:
             return False
-        row = column_row(text, table[0])
+        head = self._column_heads.pop(stream, None)
+        if head is not None and line.lstrip()[:1] == "-":
+            starts = column_spans(head, _unstripped_text(line), len(table[0]))
+            if starts is not None:
+                self._column_starts[stream] = starts
+                return True
+        starts = self._column_starts.get(stream)
+        cells = None if starts is None else column_cells(_unstripped_text(line), starts)
+        row = column_row(text, table[0], cells)
         if row is None:
             return False
         epoch, values, counted = row
+        if stream in self._column_follows:  # its first row: the step after the last table's
+            self._column_follows.discard(stream)
+            self._columns[stream] = table = (table[0], table[1] - epoch)
         step = epoch if counted else table[1] + epoch
         self._column_last[stream] = step
         self._context_steps[stream] = self._latest_context = step

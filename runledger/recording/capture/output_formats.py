@@ -173,6 +173,12 @@ _AFTER_STEP_RE: Final = compile_later(
     re.IGNORECASE,
 )
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
+# "best mean dice: 0.9625 at epoch 8" (MONAI's tutorials, after the epoch's "current mean
+# dice"): the epoch where the best so far was reached, no step of the line's; cut off.
+_BEST_AT_RE: Final = compile_later(
+    r"(?P<piece>.*\bbest\b.*?[0-9%])\s+at\s+(?:epoch|step|iteration|iter)\s*:?\s*[0-9]+",
+    re.IGNORECASE,
+)
 # A per-batch line's place in its epoch (word_language_model, PyTorch-GAN); else noise.
 _WITHIN_RE: Final = compile_later(
     r"(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*batches"  # 200/ 2983 batches
@@ -200,7 +206,7 @@ _HEAD_RE: Final = compile_later(
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
     r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
     r"(?:(?<=\s)in\s+)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
-    r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"
+    r"(?:end of\s+|current\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"  # MONAI's
     r"\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
     r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
     r"(?:\s*:?\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\]"
@@ -327,6 +333,9 @@ _SGD_EPOCH_RE: Final = compile_later(
 )
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
+# Or at its start, before its metrics: "3/10, train_loss: 0.2556" (MONAI's tutorials, under
+# their "epoch 1/10" header).
+_LEADING_COUNTER_RE: Final = compile_later(r"([0-9]+)/([0-9]+),\s")
 # A mean's spread after it, cut off (the mean is the metric): "accuracy: 0.82 ± 0.02",
 # "Accuracy: 0.81 (+/- 0.03)" (scikit-learn's cross-validation examples).
 _SPREAD_RE: Final = compile_later(
@@ -372,7 +381,7 @@ _PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTFMS=-")
 _STEP_STARTS: Final = frozenset("eEsSiI")
 _SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
 _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
-_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdD")
+_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcC")  # c: MONAI's "current epoch: 2"
 _PREFIX_RE: Final = compile_later(
     r"(?:"
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
@@ -431,10 +440,15 @@ def strip_logging_prefix(text: str) -> str:
 def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
     shaped = _parse_shaped(text)
-    if shaped is not None and shaped.step is None and shaped.within is None and text[-1:] == "]":
+    if shaped is None or shaped.step is not None or shaped.within is not None:
+        return shaped
+    counter = None
+    if text[-1:] == "]":
         counter = _TRAILING_COUNTER_RE.fullmatch(text)
-        if counter is not None and int(counter[1]) <= int(counter[2]):
-            return shaped._replace(counter=(int(counter[1]), int(counter[2])))
+    elif text[:1].isdigit():
+        counter = _LEADING_COUNTER_RE.match(text)
+    if counter is not None and int(counter[1]) <= int(counter[2]):
+        return shaped._replace(counter=(int(counter[1]), int(counter[2])))
     return shaped
 
 
@@ -817,6 +831,9 @@ def _read_pieces(
             steps.setdefault(_AFTER_UNITS.get(unit, "step"), int(after["n"] or after["wn"]))
             has_step = after_step = True
             piece = after["piece"]
+        best = _BEST_AT_RE.fullmatch(piece) if " at " in piece else None
+        if best is not None:
+            piece = best["piece"]
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
             if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
                 continue
@@ -1283,13 +1300,21 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
 #           Iter       Train Loss      OOB Improve   Remaining Time
 #              1           1.6852           0.5800            1.92s
 _COLUMN_NAME: Final = r"[^\W\d][\w/.-]*(?: [^\W\d][\w/.-]*)*"
+# Pyro's examples (hmm.py, lda.py, contrib/autoname) print "Step\tLoss", then "0\t1.2345".
 _COLUMN_HEADER_RE: Final = compile_later(
-    rf"(?:epoch|step|iter|iteration)(?: {{2,}}{_COLUMN_NAME})+", re.IGNORECASE
+    rf"(?:epoch|step|iter|iteration)(?:(?: {{2,}}|\t){_COLUMN_NAME})+", re.IGNORECASE
 )
-_COLUMN_SPLIT_RE: Final = compile_later(r" {2,}")
+_COLUMN_SPLIT_RE: Final = compile_later(r" {2,}|\t")
 _COLUMN_NUMBER_RE: Final = compile_later(_NUM)
 # no value: a time (00:16, 1.92s, 1.05m), fastai's #na#
 _COLUMN_TEXT_RE: Final = compile_later(rf"[0-9]+(?::[0-9]{{2}})+|(?:{_NUM})(?:s|m|h)|#na#|None")
+# skorch's PrintLog (tabulate's "simple" table, a rule of dashes under the header): its "dur"
+# column is the epoch's seconds, no metric; its Checkpoint's "cp" column shows "+" on the
+# epochs it saved and nothing on the others, so a row's cells are where the rule puts them.
+_COLUMN_DURATIONS: Final = frozenset({"dur", "duration", "time", "elapsed"})
+_COLUMN_MARKS: Final = frozenset({"", "+"})
+_COLUMN_RULE_RE: Final = compile_later(r" *-+(?: {2,}-+)+ *")
+_DASHES_RE: Final = compile_later(r"-+")
 # ultralytics' training table: "      Epoch    GPU_mem   box_loss   cls_loss   dfl_loss  Instances
 # Size", then each epoch's row as its progress bar ended: "        1/3      1.2G     0.6947
 # 0.6997     0.4142          8         64: 100% ━━━━━━━━━━━━ 2/2 1.5it/s 1.4s". The epoch is of
@@ -1314,6 +1339,28 @@ def column_header(text: str) -> tuple[str, ...] | None:
     return names
 
 
+def column_spans(header: str, rule: str, count: int) -> tuple[int, ...] | None:
+    """Where each of a column table's ``count`` columns starts, from the rule of dashes
+    under its header (both as shown, blanks kept: ``-------  ------------``), when the rule
+    has a group of dashes under each name; None when ``rule`` is no such rule."""
+    if _COLUMN_RULE_RE.fullmatch(rule) is None:
+        return None
+    starts = tuple(match.start() for match in _DASHES_RE.finditer(rule))
+    if len(starts) != count:
+        return None
+    ends = (*starts[1:], len(header))
+    if any(not header[start:end].strip() for start, end in zip(starts, ends, strict=True)):
+        return None
+    return starts
+
+
+def column_cells(text: str, starts: tuple[int, ...]) -> list[str]:
+    """A row's cells (as shown, blanks kept) cut where :func:`column_spans` found its columns
+    start, each without its blanks; an empty cell is one the row leaves blank."""
+    ends = (*starts[1:], len(text))
+    return [text[start:end].strip() for start, end in zip(starts, ends, strict=True)]
+
+
 class ColumnRow(NamedTuple):
     """A column table's row: its epoch, its values, and whether the epoch is printed of its
     total (``1/3``, ultralytics), so that it is the run's epoch, not one of this table's."""
@@ -1323,14 +1370,19 @@ class ColumnRow(NamedTuple):
     counted: bool = False
 
 
-def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
+def column_row(
+    text: str, names: tuple[str, ...], cells: list[str] | None = None
+) -> ColumnRow | None:
     """The step and values of a row under a column table's header (``0  0.69  0.41  0.87
     00:16``): as many cells as names, the first a whole number, each other a number or
     text of no value (a time, fastai's ``#na#``); None when the line is no such row.
-    ultralytics' rows (:data:`_COUNTED_EPOCH_RE`) end in their progress bar, cut off."""
-    if "%" in text:
-        text = _BAR_TAIL_RE.sub("", text)
-    cells = text.split()
+    ``cells``: the row's cells where a rule of dashes placed them (:func:`column_cells`),
+    which may be blank or skorch's ``+``. A duration's column (skorch's ``dur``) is no
+    metric. ultralytics' rows (:data:`_COUNTED_EPOCH_RE`) end in their progress bar, cut off."""
+    if cells is None:
+        if "%" in text:
+            text = _BAR_TAIL_RE.sub("", text)
+        cells = text.split()
     if len(cells) != len(names):
         return None
     counted = _COUNTED_EPOCH_RE.fullmatch(cells[0]) if not cells[0].isdigit() else None
@@ -1339,8 +1391,10 @@ def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
     values: Fields = {}
     for name, cell in zip(names[1:], cells[1:], strict=True):
         if _COLUMN_NUMBER_RE.fullmatch(cell):
-            if counted is None or has_metric_word(name):
+            if (counted is None or has_metric_word(name)) and name not in _COLUMN_DURATIONS:
                 values[name] = _number(cell)
+        elif cell in _COLUMN_MARKS:
+            continue
         elif _COLUMN_TEXT_RE.fullmatch(cell) is None and (
             counted is None or _MEMORY_CELL_RE.fullmatch(cell) is None
         ):
