@@ -656,6 +656,13 @@ def _is_bar_redraw(text: bytes) -> bool:
 
 # --- one metric's points --------------------------------------------------------------------
 
+# What a program prints for a value it has not measured yet: nanoGPT's running_mfu starts at
+# -1, so its first iterations print "mfu -100.00%". Such leading values of a printed series
+# are dropped once a measured value (zero or more) follows them and no value below zero does.
+# (A leading NaN stays: no summary counts it, and it may be the first sign of divergence.)
+_PLACEHOLDER_VALUES: Final = (-1.0, -100.0)
+MAX_PLACEHOLDERS: Final = 100
+
 
 class _PointStore:
     """One metric's points, compact (8 bytes per number) and capped at ``max_points``.
@@ -665,8 +672,13 @@ class _PointStore:
     latest point is always kept, and the summary is computed over every point.
     """
 
-    def __init__(self, max_points: int) -> None:
+    def __init__(self, max_points: int, *, placeholders: bool = False) -> None:
+        """``placeholders``: the series' first values may be a placeholder
+        (``_PLACEHOLDER_VALUES``), held aside until what follows shows whether they were."""
         self._max_points = max(2, max_points)
+        self._leading: list[tuple[Step, float, float]] = []
+        self._holding = placeholders
+        self._leading_measured = False
         self._steps: array[int] | array[float] = array("q")
         self._values: array[float] = array("d")
         self._times: array[float] = array("d")
@@ -715,6 +727,16 @@ class _PointStore:
         self._last = (point_step, value)
         index = self._received
         self._received += 1
+        if self._holding:
+            if self._repeats_placeholder(value):
+                if len(self._leading) < MAX_PLACEHOLDERS:
+                    self._leading.append((point_step, value, at))
+                    return
+                self._leading_measured = True  # a series of nothing else: its values
+            self._holding = False
+        if self._leading and value < 0:
+            # the quantity can be negative: a sentinel below zero stands in for nothing
+            self._leading_measured = True
         self._summary.add(point_step, value)
         if index % self._stride == 0 and len(self._values) >= self._max_points:
             self._thin()
@@ -728,12 +750,14 @@ class _PointStore:
         """Every value received, in order; None once the store has thinned some away."""
         if self._stride != 1 or self._latest_unstored is not None:
             return None
-        return self._values
+        leading = self._kept_leading()
+        return [value for _, value, _ in leading] + list(self._values) if leading else self._values
 
     def series(self) -> MetricSeries:
-        steps: list[Step] = list(self._steps)
-        values = list(self._values)
-        times = list(self._times)
+        leading = self._kept_leading()
+        steps: list[Step] = [step for step, _, _ in leading] + list(self._steps)
+        values = [value for _, value, _ in leading] + list(self._values)
+        times = [at for _, _, at in leading] + list(self._times)
         if self._latest_unstored is not None:
             steps.append(self._latest_unstored[0])
             values.append(self._latest_unstored[1])
@@ -741,7 +765,23 @@ class _PointStore:
         return MetricSeries(steps=steps, values=values, times=times)
 
     def summary(self) -> MetricSummary:
-        return self._summary.result()
+        leading = self._kept_leading()
+        if not leading:
+            return self._summary.result()
+        summary = copy.copy(self._summary)
+        for step, value, _ in reversed(leading):
+            summary.add_before(step, value)
+        return summary.result()
+
+    def _repeats_placeholder(self, value: float) -> bool:
+        if not self._leading:
+            return value in _PLACEHOLDER_VALUES
+        return value == self._leading[0][1]
+
+    def _kept_leading(self) -> list[tuple[Step, float, float]]:
+        """The leading placeholder-like points, when they were values after all: nothing
+        measured followed them, or a negative value did."""
+        return self._leading if self._holding or self._leading_measured else []
 
     def _store(self, step: Step, value: float, at: float) -> None:
         if isinstance(step, float) and self._steps.typecode == "q":
@@ -773,6 +813,18 @@ class _RunningSummary:
         if self._min is None or value < self._min[0]:
             self._min = (value, step)
         if self._max is None or value > self._max[0]:
+            self._max = (value, step)
+
+    def add_before(self, step: Step, value: float) -> None:
+        """A point that arrived before every point added so far."""
+        if self._count == 0:
+            self._last, self._last_step = value, step
+        self._count += 1
+        if math.isnan(value):
+            return
+        if self._min is None or value <= self._min[0]:
+            self._min = (value, step)
+        if self._max is None or value >= self._max[0]:
             self._max = (value, step)
 
     def result(self) -> MetricSummary:
@@ -1834,7 +1886,8 @@ class MetricsCollector:
             if store is None:
                 if len(stores) >= self._max_metrics:
                     continue
-                store = stores[name] = _PointStore(self._max_points)
+                printed = source == OUTPUT_SOURCE and into is None
+                store = stores[name] = _PointStore(self._max_points, placeholders=printed)
             number = _as_float(value)
             if source != OUTPUT_SOURCE and store.repeats_last(step, number):
                 continue
