@@ -91,6 +91,7 @@ from runledger.recording.capture.output_formats import (
     dash_table_row,
     detection_header,
     detection_row,
+    fairseq_json_fields,
     has_metric_word,
     header_step,
     is_report_header,
@@ -428,6 +429,9 @@ def _json_object_fields(text: str) -> dict[str, Step] | None:
         return None
     if any(isinstance(value, (dict, list)) for value in decoded.values()):
         return None
+    fairseq = fairseq_json_fields(decoded)
+    if fairseq is not None:
+        return fairseq
     phase = split_phase(decoded)
     if phase:
         return split_fields(decoded, phase)
