@@ -99,6 +99,7 @@ from runledger.recording.capture.output_formats import (
     is_results_title,
     is_settings_dump,
     is_table_border,
+    names_global_step,
     parse_shaped_line,
     phase_line,
     python_dict_fields,
@@ -640,6 +641,8 @@ class _LineSplitter:
 
 
 _LETTER_RE: Final = compile_later(rb"[A-Za-z]")
+# A redraw of a bar whose description names its global step (names_global_step), cheaply.
+_PIPED_BAR_RE: Final = compile_later(rb"[0-9]+\|[0-9]+\|")
 
 
 def _is_bar_redraw(text: bytes) -> bool:
@@ -652,7 +655,7 @@ def _is_bar_redraw(text: bytes) -> bool:
         rate = text.rfind(b"s/it")
     if rate < 0 or text.endswith(_CURSOR_UP_BYTES):
         return False
-    if b"," in text[rate:]:
+    if b"," in text[rate:] or _PIPED_BAR_RE.match(text):
         return True
     bar = text.find(b"|")
     return _LETTER_RE.search(text, 0, bar if bar >= 0 else len(text)) is not None
@@ -1161,7 +1164,7 @@ class MetricsCollector:
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
             if isinstance(line, _RedrawLine):
-                if self._long_bars.get(stream, False) is not None:
+                if self._long_bars.get(stream, False) is not None or _PIPED_BAR_RE.match(line):
                     self._add_redraw(line, stream)
                 continue
             text = line.decode("utf-8", errors="replace")
@@ -1255,8 +1258,25 @@ class MetricsCollector:
     def _add_redraw(self, line: bytes, stream: str) -> None:
         shown = _shown_text(line.decode("utf-8", errors="replace"))
         bar = None if shown is None else tqdm_bar(shown)
-        if bar is not None:
-            self._watch_bar(bar, stream, None, False)
+        if bar is None:
+            return
+        if self._long_bars.get(stream, False) is not None and self._watch_bar(
+            bar, stream, None, False
+        ):
+            return
+        if bar.shaped is not None and bar.shaped.step is not None and names_global_step(bar.desc):
+            self._add_bar_at_step(bar.shaped.values, _normalize_step(bar.shaped.step))
+
+    def _add_bar_at_step(self, values: Mapping[str, Step], step: Step | None) -> None:
+        """A bar's values at the step it shows, but those its previous draw gave there."""
+        numbers = {name: _as_float(value) for name, value in values.items()}
+        new = {
+            name: value
+            for name, value in numbers.items()
+            if not self._shown_before(name, step, value)
+        }
+        if new:
+            self._add_locked(new, step, OUTPUT_SOURCE)
 
     def _watch_bar(
         self, bar: TqdmBar, stream: str, line: tuple[str, bytes | None] | None, cursor_up: bool
@@ -1506,7 +1526,7 @@ class MetricsCollector:
         if redraw:
             self._held_tqdm[stream] = _HeldTqdm(bar.desc, bar.done, values, step, context, erased)
         elif step is not None:
-            self._add_locked(values, step, OUTPUT_SOURCE)
+            self._add_bar_at_step(values, step)
         else:
             self._add_stepless(values, stream)
 

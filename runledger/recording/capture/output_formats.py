@@ -1253,6 +1253,12 @@ def tqdm_bar(text: str) -> TqdmBar | None:
     return TqdmBar(desc.strip(), number, _tqdm_metrics(desc.strip(), (postfix or "").strip()))
 
 
+def names_global_step(desc: str) -> bool:
+    """Whether a bar's description names the global step it was drawn at (torchtune's
+    ``1|16|Loss: 0.1875``): each redraw is then a point of its own, not a passing state."""
+    return desc[:1].isdigit() and _PIPED_STEPS_RE.fullmatch(desc) is not None
+
+
 def text_after_bar(text: str) -> str | None:
     """What was printed right after a tqdm bar's redraw on the same line: a logging call made
     while the bar was open writes its line after the bar's last redraw, which ends without a
