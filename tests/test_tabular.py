@@ -216,6 +216,27 @@ def test_sgd_verbose_gives_its_average_loss_at_each_epoch() -> None:
     assert _read(SGD_VERBOSE) == {"avg_loss": [(1, 0.140349), (2, 0.120002)]}
 
 
+@needs("sklearn")
+def test_sgd_multiclass_gives_each_one_vs_rest_problem_its_own_series(repo: Repo) -> None:
+    # SGDClassifier on 3 classes fits 3 binary problems in turn, each printing epochs 1..3;
+    # before: one avg_loss series at "epochs" 1..9
+    program(
+        repo,
+        """\
+        from sklearn.datasets import load_iris
+        from sklearn.linear_model import SGDClassifier
+
+        X, y = load_iris(return_X_y=True)
+        SGDClassifier(max_iter=3, tol=None, verbose=1, random_state=0, n_jobs=1).fit(X, y)
+        """,
+    )
+    _, run = exec_run(repo, sys.executable, "train.py")
+    names = {f"problem_{k}/{m}" for k in (1, 2, 3) for m in ("avg_loss", "objective")}
+    assert set(run["series"]) == names
+    for name in names:
+        assert [step for step, _ in series(run, name)] == [1, 2, 3]
+
+
 # FLAML's AutoML.fit logs the model it retrained, scikit-learn's repr over several lines; a
 # program's print(search.best_estimator_) of LightGBM's looks the same.
 FLAML_RETRAINED = """\

@@ -921,6 +921,7 @@ class MetricsCollector:
         self._bar_header: dict[str, int] = {}
         self._fit_offset: dict[str, int] = {}
         self._evaluated: dict[str, float] = {}
+        self._sgd_fits: dict[str, _SgdFits] = {}
         # Streams whose last line named only a phase ("Test Error:"): the phase of the
         # step-less metrics of the line after it (_add_output_line).
         self._next_phase: dict[str, str] = {}
@@ -1207,7 +1208,9 @@ class MetricsCollector:
         if parsed is None:
             header = parse_header_step(text)
             if header is not None:
-                if isinstance(header, int):
+                if isinstance(header, int) and text.startswith(_SGD_HEADER):
+                    self._new_sgd_epoch(header, stream)
+                elif isinstance(header, int):
                     header = self._new_fit(header, stream)
                 self._context_steps[stream] = self._latest_context = header
                 self._bar_phase[stream] = "fit"
@@ -1222,6 +1225,8 @@ class MetricsCollector:
                 self._add_keras_bar(parsed.values, parsed.within, stream)
             elif parsed.counter is None or not self._add_within_header(parsed, stream):
                 values = parsed.values if phase is None else with_phase(parsed.values, phase)
+                if self._sgd_fits and text.startswith(_SGD_LINE):
+                    values = self._sgd_names(values, stream)
                 self._add_stepless(values, stream)
             return
         self._bar_header.pop(stream, None)
@@ -1461,6 +1466,33 @@ class MetricsCollector:
             self._fit_offset[stream] = self._fit_offset.get(stream, 0) + last
         self._bar_header[stream] = epoch
         return epoch + self._fit_offset.get(stream, 0)
+
+    def _new_sgd_epoch(self, epoch: int, stream: str) -> None:
+        """scikit-learn's SGD models' ``-- Epoch N``: an epoch not after the last one starts
+        another problem (a multiclass SGDClassifier fits one binary problem per class, one
+        after another, each from epoch 1; or another ``fit()``). Each problem's values are a
+        series of their own (``problem_2/avg_loss``), at their own epochs: one series on from
+        another would show epochs that never were."""
+        fits = self._sgd_fits.get(stream)
+        if fits is None:
+            fits = self._sgd_fits[stream] = _SgdFits()
+        elif epoch <= fits.epoch:
+            fits.problem += 1
+            if fits.problem == 2:  # the first problem's series were named as if it were alone
+                for name in fits.first_names:
+                    store = self._printed.pop(name, None)
+                    if store is not None:
+                        self._printed[f"problem_1/{name}"] = store
+        fits.epoch = epoch
+
+    def _sgd_names(self, values: dict[str, float], stream: str) -> dict[str, float]:
+        fits = self._sgd_fits.get(stream)
+        if fits is None:
+            return values
+        if fits.problem == 1:
+            fits.first_names.update(values)
+            return values
+        return {f"problem_{fits.problem}/{name}": value for name, value in values.items()}
 
     def _add_keras_bar(
         self, values: Mapping[str, float], within: tuple[int, int], stream: str
@@ -1974,6 +2006,21 @@ class _LongBar:
                     continue
                 store = self.stores[name] = _PointStore(self._max_points)
             store.append(count, value, at)
+
+
+# scikit-learn's SGD models (verbose): "-- Epoch 3", then "Norm: 6.39, ..., Avg. loss: 0.14".
+_SGD_HEADER: Final = "-- Epoch "
+_SGD_LINE: Final = "Norm: "
+
+
+@dataclass(slots=True)
+class _SgdFits:
+    """The problems a stream's SGD model fitted so far: the last epoch header, the current
+    problem (from 1), the names the first one gave."""
+
+    epoch: int = 0
+    problem: int = 1
+    first_names: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
