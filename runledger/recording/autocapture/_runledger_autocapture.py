@@ -1700,6 +1700,8 @@ def _patch_xgboost(_name: str, module: Any) -> None:
 
 
 def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -> None:
+    if _in_automl_search():
+        return
     chosen = _booster_params(original, args, kwargs)
     if chosen is not None:
         report_params(source, chosen)
@@ -1876,6 +1878,8 @@ def _patch_catboost(_name: str, module: Any) -> None:
 def _report_catboost_params(model: Any) -> None:
     """The params the program gave the model (``get_params``: those it set), and the values
     CatBoost trained with for the main ones (``get_all_params``)."""
+    if _in_automl_search():
+        return
     chosen = {str(key): value for key, value in model.get_params().items() if value is not None}
     resolved = model.get_all_params() or {}
     for key in _CATBOOST_RESOLVED:
@@ -2039,6 +2043,46 @@ def _in_candidate_fit() -> bool:
     return bool(_state.get("sklearn_candidates"))
 
 
+def _in_automl_search() -> bool:
+    return bool(_state.get("automl_fits"))
+
+
+def _patch_flaml(_name: str, module: Any) -> None:
+    """``flaml.automl``: ``AutoML.fit`` tries many learners and configs (LightGBM, random
+    forests, ...), each a fit of its own: their params, boosting rounds and best iterations
+    are candidates', not the run's. Once it returns, the run's params are what it chose:
+    ``estimator`` (``best_estimator``, ``lgbm``) and ``best_config``."""
+    automl = getattr(module, "AutoML", None)
+    original: Any = getattr(automl, "fit", None)
+    _need(callable(original), "flaml.automl.AutoML.fit")
+    if getattr(original, "__runledger_automl__", False):
+        return
+
+    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _state["automl_fits"] = _state.get("automl_fits", 0) + 1
+        _state["sklearn_candidates"] = _state.get("sklearn_candidates", 0) + 1
+        try:
+            result = original(self, *args, **kwargs)
+        finally:
+            _state["automl_fits"] -= 1
+            _state["sklearn_candidates"] -= 1
+        if not _in_automl_search():
+            _safely("flaml", lambda: _report_automl_choice(self))
+        return result
+
+    functools.update_wrapper(fit, original)
+    fit.__runledger_wrapped__ = True  # type: ignore[attr-defined]
+    fit.__runledger_automl__ = True  # type: ignore[attr-defined]
+    automl.fit = fit  # type: ignore[union-attr]
+
+
+def _report_automl_choice(automl: Any) -> None:
+    estimator = automl.best_estimator
+    config = automl.best_config
+    if isinstance(estimator, str) and isinstance(config, dict):
+        report_params("flaml", {"estimator": estimator, **config})
+
+
 def _changed_params(model: Any) -> dict[str, Any]:
     """The params of ``model`` (``get_params(deep=True)``: ``svc__C`` in a pipeline) that
     differ from their class's default, as the program chose them (as scikit-learn's repr
@@ -2081,6 +2125,8 @@ def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
     workers) are not the program's."""
     if _state["owner"] != os.getpid() or not callable(getattr(estimator, "predict", None)):
         return
+    if _in_automl_search():
+        return  # AutoML itself and its learners: what it chose is reported as flaml's
     best = getattr(estimator, "best_estimator_", None)
     model = best if best is not None else estimator
     chosen = _changed_params(model)
@@ -2787,4 +2833,5 @@ _PATCHERS = {
     "torch_dataloader": _patch_torch_dataloader,
     "optax": _patch_optax,
     "optax_schedules": _patch_optax_schedules,
+    "flaml": _patch_flaml,
 }  # type: dict[str, Callable[[str, Any], None]]

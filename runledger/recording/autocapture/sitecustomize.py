@@ -74,6 +74,7 @@ HOOKED = {
     "torch.utils.data.dataloader": "torch_dataloader",
     "optax._src.alias": "optax",
     "optax.schedules._schedule": "optax_schedules",
+    "flaml.automl": "flaml",
 }
 
 # Launchers start the real program as child processes: they are not the program.
