@@ -1188,6 +1188,34 @@ def _patch_optax_schedules(module_name: str, module: Any) -> None:
     _need(_wrap_functions_of(module, "optax", _note_optax_schedule), "optax schedules")
 
 
+def _patch_optax_inject(module_name: str, module: Any) -> None:
+    """``optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)``: the optimizer it makes
+    is noted as the program's own call of ``adam`` would be (optax calls ``adam`` itself,
+    again on each update, which is no call of the program's)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(inner_factory: Any, *args: Any, **kwargs: Any) -> Any:
+            injected = original(inner_factory, *args, **kwargs)
+            name = getattr(inner_factory, "__name__", "")
+            if _calling_package(()) == "optax" or not callable(injected) or not name:
+                return injected
+
+            def make_optimizer(*f_args: Any, **f_kwargs: Any) -> Any:
+                result = injected(*f_args, **f_kwargs)
+                if _calling_package(()) != "optax":
+                    _safely(
+                        "optax",
+                        lambda: _note_optax(name, inner_factory, f_args, f_kwargs, result),
+                    )
+                return result
+
+            return functools.wraps(injected)(make_optimizer)
+
+        return wrapper
+
+    _need(_wrap(module, "inject_hyperparams", make), "optax.inject_hyperparams")
+
+
 def _wrap_functions_of(module: Any, library: str, note: Callable[..., None]) -> bool:
     """Wrap the public functions ``module`` defines: ``note(name, original, args, kwargs,
     result)`` after each call the program makes (not the library's calls of its own)."""
@@ -2833,5 +2861,6 @@ _PATCHERS = {
     "torch_dataloader": _patch_torch_dataloader,
     "optax": _patch_optax,
     "optax_schedules": _patch_optax_schedules,
+    "optax_inject": _patch_optax_inject,
     "flaml": _patch_flaml,
 }  # type: dict[str, Callable[[str, Any], None]]

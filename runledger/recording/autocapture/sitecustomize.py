@@ -74,6 +74,7 @@ HOOKED = {
     "torch.utils.data.dataloader": "torch_dataloader",
     "optax._src.alias": "optax",
     "optax.schedules._schedule": "optax_schedules",
+    "optax.schedules._inject": "optax_inject",
     "flaml.automl": "flaml",
 }
 
