@@ -327,7 +327,7 @@ class RefsCatalog:
         if self._by_id is None:
             self._by_id = {held.id: held for held in self.runs()}
         parent = self._by_id.get(run.parent) if run.parent else None
-        if parent is None or not is_child_of(run.git.commit, parent):
+        if parent is None or not is_child_of(run.git.commit, parent.git.commit):
             return None
         return parent
 
