@@ -907,6 +907,8 @@ def test_an_optax_optimizer_records_its_settings_and_its_schedules(repo: Repo) -
             tx = optax.multi_transform(
                 {"a": optax.adam(1e-3), "b": optax.sgd(1e-2)}, {"w": "a", "b": "b"}
             )
+        elif sys.argv[1] == "injected":  # the rate in the optimizer's state, to change it
+            tx = optax.inject_hyperparams(optax.adam)(learning_rate=3e-4, b1=0.85)
         else:
             tx = optax.adam(learning_rate=1e-3, b1=0.8)
             # inject_hyperparams calls adam again on each update: not the program's own call
@@ -921,6 +923,7 @@ def test_an_optax_optimizer_records_its_settings_and_its_schedules(repo: Repo) -
     _, plain = exec_run(repo, sys.executable, "train.py", "plain")
     _, scheduled = exec_run(repo, sys.executable, "train.py", "schedule")
     _, two = exec_run(repo, sys.executable, "train.py", "two")
+    _, injected = exec_run(repo, sys.executable, "train.py", "injected")
 
     assert plain["params"] == {"optimizer": "adam", "learning_rate": 1e-3, "b1": 0.8}
     assert set(plain["param_sources"].values()) == {"optax"}
@@ -936,6 +939,7 @@ def test_an_optax_optimizer_records_its_settings_and_its_schedules(repo: Repo) -
         },
     }
     assert two["params"] == {}  # adam and sgd: which one is the run's cannot be told
+    assert injected["params"] == {"optimizer": "adam", "learning_rate": 3e-4, "b1": 0.85}
 
 
 @needs("torch", "lightning")

@@ -95,6 +95,44 @@ def test_a_lightning_style_metrics_csv_is_read_as_sparse_series(repo: Repo) -> N
     assert f'source = "{source}"' in metrics_toml
 
 
+# torchtune's recipes: a tqdm bar per epoch described f"{epoch}|{global_step}|Loss: {loss}",
+# and its default metric logger, DiskLogger, writing a line a step to log_<unix time>.txt
+# (log_every_n_steps: 1) that it names on stdout.
+TORCHTUNE_STYLE = """\
+import os, sys, time
+os.makedirs("out/logs", exist_ok=True)
+path = f"out/logs/log_{int(time.time())}.txt"
+print(f"Writing logs to {path}")
+log = open(path, "a")
+step = 0
+for epoch in (1, 2):
+    for done in (1, 2, 3):
+        step += 1
+        loss = 2.0 / step
+        log.write(f"Step {step} | loss:{loss} lr:2e-05 tokens_per_second_per_gpu:{100.0 * step} ")
+        log.write("\\n")
+        log.flush()
+        sys.stdout.write(f"\\r{epoch}|{step}|Loss: {loss:.4f}: {33 * done}%|###   | {done}/3 "
+                         "[00:01<00:01,  1.90it/s]")
+    sys.stdout.write("\\n")
+log.close()
+open("out/logs/log_notes.txt", "w").write("Step 1 | fine\\nnot a metric log\\n")
+"""
+
+
+def test_torchtune_disk_logger_file_gives_every_step(repo: Repo) -> None:
+    commit_script(repo, "train.py", TORCHTUNE_STYLE)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("ignore")
+    proc = repo.run("exec", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    run = recorded(repo)
+    assert run["series"]["loss"] == [[step, 2.0 / step] for step in range(1, 7)]
+    assert run["series"]["tokens_per_second_per_gpu"][-1] == [6, 600.0]
+    assert run["series_sources"]["loss"].startswith("out/logs/log_")
+    assert set(run["series"]) == {"loss", "lr", "tokens_per_second_per_gpu"}
+
+
 def test_a_csv_without_a_step_column_or_written_before_the_run_is_not_read(
     repo: Repo, tmp_path: Path
 ) -> None:

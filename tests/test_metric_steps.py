@@ -464,7 +464,7 @@ def test_a_line_logged_while_a_tqdm_bar_is_drawn_is_read_after_the_bar() -> None
     assert series == {"accuracy": [(0, 0.45), (1, 0.47)]}
 
 
-def test_torchtune_bars_give_the_loss_at_the_global_step_their_description_shows() -> None:
+def test_torchtune_bars_give_the_loss_at_each_global_step_their_description_shows() -> None:
     # torchtune's recipes (full_finetune_single_device.py): a bar per epoch, its description
     # set to f"{curr_epoch + 1}|{self.global_step}|Loss: {loss_value:.4f}" at every step
     bar = "\r{e}|{s}|Loss: {loss:.4f}: {p:3d}%|#####     | {n}/2 [00:01<00:01,  1.90it/s]"
@@ -475,7 +475,8 @@ def test_torchtune_bars_give_the_loss_at_the_global_step_their_description_shows
             step = 2 * (epoch - 1) + done
             text += bar.format(e=epoch, s=step, loss=1 / step, p=50 * done, n=done)
         text += "\n"
-    assert _collected(text) == {"loss": [(2, 0.5), (4, 0.25)]}
+    # every redraw is a step of its own: the loss at each step it was drawn, once
+    assert _collected(text) == {"loss": [(1, 1.0), (2, 0.5), (3, 0.3333), (4, 0.25)]}
 
 
 def test_ultralytics_training_table_gives_each_epoch_its_losses() -> None:

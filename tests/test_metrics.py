@@ -188,6 +188,34 @@ def test_collector_keeps_arrival_order_not_step_order() -> None:
     assert series["loss"] == MetricSeries([5, 2], [1.0, 2.0])
 
 
+def test_a_placeholder_printed_before_the_first_measurement_is_not_a_point() -> None:
+    # nanoGPT: "mfu -100.00%" until its running mean has a value; "eta=-1" alike
+    output = b"step=0 mfu=-100\nstep=1 mfu=-100\nstep=2 mfu=31.5\nstep=3 mfu=31.9\n"
+    collector = MetricsCollector()
+    collector.feed_output(output + b"step=0 eta=-1\nstep=1 eta=0.0\n")
+    collector.flush_output()
+    assert collector.series()["mfu"] == MetricSeries([2, 3], [31.5, 31.9])
+    assert collector.series()["eta"] == MetricSeries([1], [0.0])
+    summary = collector.summaries()["mfu"]
+    assert (summary.min, summary.max, summary.count) == (31.5, 31.9, 2)
+
+
+def test_leading_minus_one_stays_where_the_metric_can_be_negative_or_nothing_else_came() -> None:
+    series = _feed_whole(
+        b"step=0 reward=-1\nstep=1 reward=0.5\nstep=2 reward=-2\n"
+        b"step=0 corr=-1\nstep=1 corr=-1\n"
+        b"step=0 loss=1.5\nstep=1 loss=-1\nstep=2 loss=0.5\n"
+    )
+    assert series["reward"] == MetricSeries([0, 1, 2], [-1.0, 0.5, -2.0])
+    assert series["corr"] == MetricSeries([0, 1], [-1.0, -1.0])
+    assert series["loss"] == MetricSeries([0, 1, 2], [1.5, -1.0, 0.5])
+    collector = MetricsCollector()
+    collector.feed_output(b"step=0 reward=-1\nstep=1 reward=0.5\nstep=2 reward=-2\n")
+    collector.flush_output()
+    summary = collector.summaries()["reward"]
+    assert (summary.min, summary.max, summary.last, summary.count) == (-2.0, 0.5, -2.0, 3)
+
+
 def test_binary_noise_never_crashes() -> None:
     noise = bytes(range(256)) * 50 + b"\xff\xfe\x00loss=\xff\n\x80\x81\nloss=0.5\n"
     assert _feed_whole(noise) == {"loss": MetricSeries([0], [0.5])}

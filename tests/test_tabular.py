@@ -6,6 +6,7 @@ under the real ``runledger exec`` (scikit-learn, XGBoost and LightGBM are test e
 
 from __future__ import annotations
 
+import json
 import sys
 
 import pytest
@@ -214,6 +215,53 @@ Convergence after 2 epochs took 0.01 seconds
 def test_sgd_verbose_gives_its_average_loss_at_each_epoch() -> None:
     # Before: norm, nnzs, bias, t and avg_loss at 0, 1 (by order), none of them at its epoch.
     assert _read(SGD_VERBOSE) == {"avg_loss": [(1, 0.140349), (2, 0.120002)]}
+
+
+@needs("sklearn")
+def test_sgd_multiclass_gives_each_one_vs_rest_problem_its_own_series(repo: Repo) -> None:
+    # SGDClassifier on 3 classes fits 3 binary problems in turn, each printing epochs 1..3;
+    # before: one avg_loss series at "epochs" 1..9
+    program(
+        repo,
+        """\
+        from sklearn.datasets import load_iris
+        from sklearn.linear_model import SGDClassifier
+
+        X, y = load_iris(return_X_y=True)
+        SGDClassifier(max_iter=3, tol=None, verbose=1, random_state=0, n_jobs=1).fit(X, y)
+        """,
+    )
+    _, run = exec_run(repo, sys.executable, "train.py")
+    names = {f"problem_{k}/{m}" for k in (1, 2, 3) for m in ("avg_loss", "objective")}
+    assert set(run["series"]) == names
+    for name in names:
+        assert [step for step, _ in series(run, name)] == [1, 2, 3]
+
+
+@needs("flaml", "lightgbm")
+def test_flaml_automl_gives_the_config_it_chose_not_its_candidates(repo: Repo) -> None:
+    # before: the last LightGBM candidate's params (source lightgbm) and AutoML()'s own
+    # settings (time_budget -1 while fit was given 60), whichever learner won
+    program(
+        repo,
+        """\
+        import json
+        from flaml import AutoML
+        from sklearn.datasets import load_iris
+
+        X, y = load_iris(return_X_y=True)
+        automl = AutoML()
+        automl.fit(X, y, task="classification", max_iter=8, time_budget=60, seed=1,
+                   estimator_list=["lgbm", "rf", "extra_tree"], verbose=0)
+        chosen = {k: float(v) if hasattr(v, "item") else v for k, v in automl.best_config.items()}
+        print("CHOSEN", json.dumps({"estimator": automl.best_estimator, **chosen}))
+        """,
+    )
+    proc, run = exec_run(repo, sys.executable, "train.py")
+    printed = proc.stdout.decode().split("CHOSEN ", 1)[1].splitlines()[0]
+    assert run["params"] == json.loads(printed)
+    assert set(run["param_sources"].values()) == {"flaml"}
+    assert "best_iteration" not in run["metrics"]  # a LightGBM candidate's
 
 
 # FLAML's AutoML.fit logs the model it retrained, scikit-learn's repr over several lines; a

@@ -7,6 +7,7 @@ prints ``Loss:`` and also writes the same loss to TensorBoard.
 
 from __future__ import annotations
 
+import re
 import sys
 import textwrap
 
@@ -41,10 +42,14 @@ config_keys = [k for k,v in globals().items()
 exec(open('configurator.py').read()) # overrides from command line or config file
 config = {k: globals()[k] for k in config_keys}
 local_setting = 7  # after the exec: not a setting of the configurator
+running_mfu = -1.0
 for it in range(max_iters):
     if it % eval_interval == 0:
         print(f"step {it}: train loss {4.0 - it / 10:.4f}, val loss {4.1 - it / 10:.4f}")
-    print(f"iter {it}: loss {4.0 - it / 10:.4f}, time {50.0:.2f}ms, mfu {-100.0:.2f}%")
+    if it >= 5: # let the training loop settle a bit
+        mfu = 0.25 + it / 100
+        running_mfu = mfu if running_mfu == -1.0 else 0.9*running_mfu + 0.1*mfu
+    print(f"iter {it}: loss {4.0 - it / 10:.4f}, time {50.0:.2f}ms, mfu {running_mfu*100:.2f}%")
 """
 
 # nanoGPT's configurator.py, as it is.
@@ -123,6 +128,22 @@ def test_nanogpt_settings_config_file_and_overrides_are_the_effective_config(
     assert series(run, "val_loss") == [[0, 4.1], [2, 3.9]]
     assert [step for step, _ in series(run, "loss")] == [0, 1, 2, 3]
     assert run["metrics"]["mfu"] == -100.0 and run["metrics"]["time_ms"] == 50.0
+
+
+def test_nanogpt_mfu_placeholder_before_it_measures_is_not_a_point(repo: Repo) -> None:
+    """nanoGPT prints ``mfu -100.00%`` (its running_mfu's -1 start) until its fifth
+    iteration; those are not measurements and would make -100 the series' minimum."""
+    repo.write("train.py", NANOGPT_TRAIN)
+    repo.write("configurator.py", NANOGPT_CONFIGURATOR)
+    repo.commit_all("nanogpt")
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--max_iters=7")
+
+    assert series(run, "mfu") == [[5, 30.0], [6, 30.1]]
+    assert [step for step, _ in series(run, "loss")] == [0, 1, 2, 3, 4, 5, 6]
+    assert run["metrics"]["mfu"] == 30.1
+    metric_rows = repo.cli("show", run["id"]).stdout.split("output")[0]
+    assert re.search(r"\n\s*mfu\s+30\.1\s+30\s+30\.1\s+2\s", metric_rows), metric_rows
 
 
 def test_a_script_without_the_configurator_gives_no_settings_from_its_globals(

@@ -7,11 +7,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
 
-from runledger.model import tomlcodec
+from runledger.model import dates, tomlcodec
 from tests.crafted import craft
 from tests.team import Clone, mallory_and_alice, share
 
@@ -598,3 +599,26 @@ def test_a_run_toml_over_the_read_limit_is_skipped_in_one_line(
         )
         assert shown.exit_code == 1
         assert shown.stderr.count("\n") == 1
+
+
+# --- a start date in the future ----------------------------------------------------------
+
+
+def test_a_run_dated_in_the_future_is_listed_by_when_it_was_pulled(
+    team: tuple[Clone, Clone],
+) -> None:
+    """A pulled run dated 9999-12-31 stayed at the top of ls (newest first) for good, above
+    every run recorded after it; it is listed as of its pull, and show says its date is in
+    the future."""
+    mallory, alice = team
+    future = craft(mallory.path, started_at="9999-12-31T23:59:59.000Z")
+    share(mallory, alice)
+    assert alice.ids() == {future}  # listed (indexed) now
+    time.sleep(0.05)
+    later = craft(alice.path, started_at=dates.iso(time.time()))
+
+    assert [run["id"] for run in alice.runs_json()] == [later, future]
+    assert alice.runs_json()[1]["started_at"] == "9999-12-31T23:59:59.000Z"  # as recorded
+    shown = alice.ok("show", future)
+    assert "9999-12-31T23:59:59.000Z  (dated in the future)" in shown
+    assert "dated in the future" not in alice.ok("show", later)

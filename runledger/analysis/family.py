@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Protocol, TypeVar
 
 from runledger.errors import UserError
+from runledger.model.record import is_child_of
 from runledger.store.ledger import Ledger
 
 
@@ -65,7 +66,7 @@ def sweep_children(ledger: Ledger, spec: str, runs: Sequence[M]) -> list[M]:
             return False
         # A pulled record may name any run as its parent: a child runs its parent's commit.
         parent = by_id.get(run.parent)
-        if parent is not None and parent.commit != run.commit:
+        if parent is not None and not is_child_of(run.commit, parent.commit):
             return False
         return run.sweep == wanted or run.parent == wanted
 

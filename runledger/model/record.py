@@ -508,11 +508,12 @@ def reruns(
     return program == original or (_is_interpreter(program) and _is_interpreter(original))
 
 
-def is_child_of(commit: str, parent: Run) -> bool:
-    """Whether a run at ``commit`` that names ``parent`` as its parent can be one of its trials
-    or jobs: they run the parent's commit (a search's trials each with their own command).
-    Anyone with push access can write ``parent = <your run>`` into a record."""
-    return commit == parent.git.commit
+def is_child_of(commit: str, parent_commit: str) -> bool:
+    """Whether a run at ``commit`` that names as its parent a run at ``parent_commit`` can be
+    one of its trials or jobs: they run the parent's commit (a search's trials each with their
+    own command). Anyone with push access can write ``parent = <your run>`` into a record.
+    The index's SQL (store/index.py _CHILD_HERE) asks the same of its rows."""
+    return commit == parent_commit
 
 
 def _basename(program: str) -> str:

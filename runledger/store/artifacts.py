@@ -518,33 +518,41 @@ class ObjectStore:
         request per chunk) read back from the page cache, on S3 as they arrive. CorruptObjectError
         when the bytes are not the ones the name promises; nothing is written then.
         """
-        parent = self._folder_of(destination)
+        with self._part_beside(destination) as (handle, temporary):
+            try:
+                if self.local:
+                    owned, handle = handle, -1  # _copy_hashing closes it
+                    with self.reaching(f"downloading {destination.name}"):
+                        received, got = self._copy_hashing(
+                            self.path_of(sha256), owned, size, advance
+                        )
+                else:
+                    os.close(handle)
+                    handle = -1
+                    with self.reaching(f"downloading {destination.name}"):
+                        received, got = self._fetch_hashing(sha256, temporary, size, advance)
+                    if got != sha256 and self.follows_downloads:
+                        got = sha256_file(temporary, size)  # the whole file, to be sure
+                if got != sha256 or received != size:
+                    raise _refused(sha256, destination, f"its {received} bytes hash to {got[:16]}…")
+                os.replace(temporary, destination)
+            finally:
+                if handle >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(handle)
+
+    @contextlib.contextmanager
+    def _part_beside(self, destination: Path) -> Iterator[tuple[int, str]]:
+        """A temporary file beside ``destination`` (its descriptor and path) for an object's
+        bytes, to be renamed into place once they are checked; removed when it is not."""
         handle, temporary = tempfile.mkstemp(
-            prefix=f".{destination.name}.", suffix=PART_SUFFIX, dir=parent
+            prefix=f".{destination.name}.", suffix=PART_SUFFIX, dir=self._folder_of(destination)
         )
         try:
-            if self.local:
-                owned, handle = handle, -1  # _copy_hashing closes it
-                with self.reaching(f"downloading {destination.name}"):
-                    received, got = self._copy_hashing(self.path_of(sha256), owned, size, advance)
-            else:
-                os.close(handle)
-                handle = -1
-                with self.reaching(f"downloading {destination.name}"):
-                    received, got = self._fetch_hashing(sha256, temporary, size, advance)
-                if got != sha256 and self.follows_downloads:
-                    got = sha256_file(temporary, size)  # the whole file, to be sure
-            if got != sha256 or received != size:
-                raise _refused(sha256, destination, f"its {received} bytes hash to {got[:16]}…")
-            os.replace(temporary, destination)
-            temporary = ""  # in place: nothing to remove (an unlink that fails, per file)
+            yield handle, temporary
         finally:
-            if handle >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(handle)
-            if temporary:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temporary)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
 
     def _folder_of(self, destination: Path) -> Path:
         """The destination's folder, made if missing; what a killed ``get`` left in it is
@@ -681,20 +689,12 @@ class ObjectStore:
         got = hashlib.sha256(data).hexdigest()
         if got != sha256 or len(data) != size:
             return _refused(sha256, destination, f"its {len(data)} bytes hash to {got[:16]}…")
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{destination.name}.", suffix=PART_SUFFIX, dir=self._folder_of(destination)
-        )
-        try:
+        with self._part_beside(destination) as (handle, temporary):
             with open(handle, "wb", buffering=0) as out:
                 view = memoryview(data)
                 while view:
                     view = view[out.write(view) or 0 :]
             os.replace(temporary, destination)
-            temporary = ""  # in place: nothing to remove
-        finally:
-            if temporary:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(temporary)
         return None
 
     @property

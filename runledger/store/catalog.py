@@ -17,6 +17,7 @@ from typing import Protocol
 
 from runledger import ids
 from runledger.errors import CorruptRecordError
+from runledger.model.dates import listing_time
 from runledger.model.record import (
     READ_LIMIT_BYTES,
     RUN_FILE,
@@ -257,7 +258,7 @@ class RefsCatalog:
         if self._runs is None:
             read = self.read(self._all_refs())
             runs = [run for run in read.values() if run is not None]
-            runs.sort(key=lambda run: (run.started_at, run.id), reverse=True)
+            runs.sort(key=lambda run: (listing_time(run.started_at) or "", run.id), reverse=True)
             self._runs = runs
         return list(self._runs)
 
@@ -326,7 +327,7 @@ class RefsCatalog:
         if self._by_id is None:
             self._by_id = {held.id: held for held in self.runs()}
         parent = self._by_id.get(run.parent) if run.parent else None
-        if parent is None or not is_child_of(run.git.commit, parent):
+        if parent is None or not is_child_of(run.git.commit, parent.git.commit):
             return None
         return parent
 

@@ -52,6 +52,7 @@ from runledger.errors import CorruptRecordError
 from runledger.model import schema as schema_
 from runledger.model import tomlcodec
 from runledger.model.bulk import cycle_collection_paused
+from runledger.model.dates import listing_time
 from runledger.model.flat import flatten
 from runledger.model.record import (
     FILES_FILE,
@@ -78,7 +79,7 @@ INDEX_FILE_NAME = "index.sqlite"
 # 3: bad refs (name, id, object) are error rows; 4: listing columns; 5: partial indexes,
 # run.toml as text in ``records``; 6: nested params also flattened (``params_flat``);
 # 7: each command as one shell line (``command_line``)
-LAYOUT_VERSION = 7
+LAYOUT_VERSION = 8
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -130,7 +131,8 @@ _COLUMNS = """
     author,
     inputs_digest,
     params_flat,
-    command_line
+    command_line,
+    listed_at TEXT
 """
 # runs_newest holds only the readable runs a listing shows (and their parent, for the top-level
 # test): counting them, or finding the few unreadable or reproducing ones, reads an index
@@ -148,7 +150,7 @@ _COLUMNS = """
 # flattening every run's params again (a tenth of compare's time at 10,000 runs).
 # ``command_line`` is the command as load_runs shows it (shlex-quoted, one text): decoding
 # each command's words and quoting them again was a sixth of load_runs at 10,000 runs.
-COLUMN_COUNT = 33
+COLUMN_COUNT = 34
 # The columns of temp.incoming as ``runs`` keeps them: the run.toml text goes to ``records``.
 _STORED = ", ".join(
     "NULL" if name == "record_toml" else name
@@ -157,7 +159,7 @@ _STORED = ", ".join(
 _LAYOUT = f"""
 CREATE TABLE runs ({_COLUMNS});
 CREATE INDEX runs_id ON runs (id);
-CREATE INDEX runs_newest ON runs (started_at DESC, id DESC, parent)
+CREATE INDEX runs_newest ON runs (listed_at DESC, id DESC, parent)
     WHERE effective = 1 AND error IS NULL;
 CREATE INDEX runs_bad ON runs (ref) WHERE error IS NOT NULL;
 CREATE INDEX runs_reproducing ON runs (reproduces) WHERE reproduces IS NOT NULL;
@@ -266,7 +268,7 @@ class _Row(NamedTuple):
     record_toml: str | None = None
     summary: str | None = None
     error: str | None = None
-    listing: tuple[Any, ...] = (None,) * (COLUMN_COUNT - 12)
+    listing: tuple[Any, ...] = (None,) * (COLUMN_COUNT - 13)
 
     def values(self, effective: int = 0) -> tuple[Any, ...]:
         return (
@@ -283,6 +285,7 @@ class _Row(NamedTuple):
             self.summary,
             self.error,
             *self.listing,
+            listing_time(self.started_at),
         )
 
 
@@ -498,7 +501,7 @@ def _listing_of(
     if not clean and not all(_storable(value) for value in (*scalars, *provenance)):
         # Text SQLite cannot hold (lone surrogates from undecodable bytes): the row is read
         # from its record and filtered in Python.
-        return (None,) * (COLUMN_COUNT - 18) + (0, None, None, None, None, None)
+        return (None,) * (COLUMN_COUNT - 19) + (0, None, None, None, None, None)
     flat_text: str | None = None
     if params_text is not None and any(
         isinstance(value, dict) and value for value in params.values()
@@ -820,7 +823,7 @@ class RunIndex:
         """Every readable run, newest first (by start time, then id)."""
         query = (
             f"SELECT ref, record, {_RECORD_TOML} FROM runs WHERE effective = 1 AND error IS NULL "
-            "ORDER BY started_at DESC, id DESC"
+            "ORDER BY listed_at DESC, id DESC"
         )
         for ref, record, record_toml in self.db.execute(query):
             yield _decode_record(record, record_toml, ref)
@@ -877,7 +880,7 @@ class RunIndex:
         if status is not None:
             query += " AND status = ?"
             args.append(status)
-        query += " ORDER BY started_at DESC, id DESC"
+        query += " ORDER BY listed_at DESC, id DESC"
         if limit is not None:
             query += " LIMIT ?"
             args.append(limit)
@@ -966,7 +969,7 @@ class RunIndex:
             self._want(ids)
             column = "reproduces" if reproducing else "id"
             query += f" AND {column} IN (SELECT id FROM temp.wanted)"
-        query += " ORDER BY started_at DESC, id DESC"
+        query += " ORDER BY listed_at DESC, id DESC"
         if limit is not None:
             query += " LIMIT ?"
             args.append(limit)
@@ -1000,7 +1003,7 @@ class RunIndex:
         if ids is not None:
             self._want(ids)
             query += " AND id IN (SELECT id FROM temp.wanted)"
-        query += " ORDER BY started_at DESC, id DESC"
+        query += " ORDER BY listed_at DESC, id DESC"
         found = self.db.execute(query).fetchall()
         narrow = [row[8] for row in found if row[9] == 1 and row[8] is not None]
         # One JSON text for them all: one decoder call, not one a run (a third less time).
@@ -1029,7 +1032,7 @@ class RunIndex:
         query += "WHERE effective = 1 AND error IS NULL"
         if where is not None:
             query += f" AND {decided} IS NOT 0"
-        query += " ORDER BY started_at DESC, id DESC"
+        query += " ORDER BY listed_at DESC, id DESC"
         # A chunk at a time, so that only the rows made stay (at 100,000 runs the texts
         # fetched would hold a tenth of load_runs' peak); the others (None here) are read
         # once the query is done.

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.text import Text
 
 from runledger import ids
+from runledger.model.dates import is_future
 from runledger.model.record import Reproduction, Run
 from runledger.model.row import RunRow
 from runledger.query.select import flatten
@@ -295,7 +296,8 @@ def render_run(run: Run, out: Console | None = None) -> None:
     if run.recovered:
         reason = safe(run.recovered.get("reason", ""))
         head.add_row("recovered", Text(f"{reason} (recorded later)"))
-    head.add_row("started", f"{safe(run.started_at)}  ({safe(format_when(run.started_at))})")
+    when = "dated in the future" if is_future(run.started_at) else format_when(run.started_at)
+    head.add_row("started", f"{safe(run.started_at)}  ({safe(when)})")
     head.add_row("duration", format_duration(run.duration_s))
     head.add_row("command", safe(" ".join(run.command)))
     head.add_row("directory", safe(run.cwd))

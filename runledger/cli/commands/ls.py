@@ -102,12 +102,13 @@ def list_runs(
         return Listing(shown_rows, max(0, more), counts)
     rows = ledger.rows(keep.sql if keep else None, keep.keep if keep else None)
     if children_of is not None:
-        parents = ledger.runs_of([ledger.resolve(children_of).id])
+        parent = next(iter(ledger.runs_of([ledger.resolve(children_of).id])), None)
         rows = [
             row
             for row in rows
-            for parent in parents
-            if row.parent == parent.id and is_child_of(row.commit, parent)
+            if parent is not None
+            and row.parent == parent.id
+            and is_child_of(row.commit, parent.git.commit)
         ]
     if sweep is not None:
         from runledger.analysis.family import sweep_children

@@ -29,7 +29,7 @@ def read_run(cwd: Path, spec: str) -> Run:
     if original and not reruns(run.git.commit, run.command, original.git.commit, original.command):
         run = replace(run, claim_unfounded=True)
     parent = others.get(run.parent or "")
-    if parent and not is_child_of(run.git.commit, parent):
+    if parent and not is_child_of(run.git.commit, parent.git.commit):
         run = replace(run, parent_unfounded=True)
     return link_reproductions(_naming(ledger, run.id), [run])[0]
 

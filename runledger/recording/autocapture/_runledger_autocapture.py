@@ -1188,6 +1188,34 @@ def _patch_optax_schedules(module_name: str, module: Any) -> None:
     _need(_wrap_functions_of(module, "optax", _note_optax_schedule), "optax schedules")
 
 
+def _patch_optax_inject(module_name: str, module: Any) -> None:
+    """``optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)``: the optimizer it makes
+    is noted as the program's own call of ``adam`` would be (optax calls ``adam`` itself,
+    again on each update, which is no call of the program's)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(inner_factory: Any, *args: Any, **kwargs: Any) -> Any:
+            injected = original(inner_factory, *args, **kwargs)
+            name = getattr(inner_factory, "__name__", "")
+            if _calling_package(()) == "optax" or not callable(injected) or not name:
+                return injected
+
+            def make_optimizer(*f_args: Any, **f_kwargs: Any) -> Any:
+                result = injected(*f_args, **f_kwargs)
+                if _calling_package(()) != "optax":
+                    _safely(
+                        "optax",
+                        lambda: _note_optax(name, inner_factory, f_args, f_kwargs, result),
+                    )
+                return result
+
+            return functools.wraps(injected)(make_optimizer)
+
+        return wrapper
+
+    _need(_wrap(module, "inject_hyperparams", make), "optax.inject_hyperparams")
+
+
 def _wrap_functions_of(module: Any, library: str, note: Callable[..., None]) -> bool:
     """Wrap the public functions ``module`` defines: ``note(name, original, args, kwargs,
     result)`` after each call the program makes (not the library's calls of its own)."""
@@ -1700,6 +1728,8 @@ def _patch_xgboost(_name: str, module: Any) -> None:
 
 
 def _report_booster_params(source: str, original: Any, args: Any, kwargs: Any) -> None:
+    if _in_automl_search():
+        return
     chosen = _booster_params(original, args, kwargs)
     if chosen is not None:
         report_params(source, chosen)
@@ -1876,6 +1906,8 @@ def _patch_catboost(_name: str, module: Any) -> None:
 def _report_catboost_params(model: Any) -> None:
     """The params the program gave the model (``get_params``: those it set), and the values
     CatBoost trained with for the main ones (``get_all_params``)."""
+    if _in_automl_search():
+        return
     chosen = {str(key): value for key, value in model.get_params().items() if value is not None}
     resolved = model.get_all_params() or {}
     for key in _CATBOOST_RESOLVED:
@@ -2039,6 +2071,46 @@ def _in_candidate_fit() -> bool:
     return bool(_state.get("sklearn_candidates"))
 
 
+def _in_automl_search() -> bool:
+    return bool(_state.get("automl_fits"))
+
+
+def _patch_flaml(_name: str, module: Any) -> None:
+    """``flaml.automl``: ``AutoML.fit`` tries many learners and configs (LightGBM, random
+    forests, ...), each a fit of its own: their params, boosting rounds and best iterations
+    are candidates', not the run's. Once it returns, the run's params are what it chose:
+    ``estimator`` (``best_estimator``, ``lgbm``) and ``best_config``."""
+    automl = getattr(module, "AutoML", None)
+    original: Any = getattr(automl, "fit", None)
+    _need(callable(original), "flaml.automl.AutoML.fit")
+    if getattr(original, "__runledger_automl__", False):
+        return
+
+    def fit(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _state["automl_fits"] = _state.get("automl_fits", 0) + 1
+        _state["sklearn_candidates"] = _state.get("sklearn_candidates", 0) + 1
+        try:
+            result = original(self, *args, **kwargs)
+        finally:
+            _state["automl_fits"] -= 1
+            _state["sklearn_candidates"] -= 1
+        if not _in_automl_search():
+            _safely("flaml", lambda: _report_automl_choice(self))
+        return result
+
+    functools.update_wrapper(fit, original)
+    fit.__runledger_wrapped__ = True  # type: ignore[attr-defined]
+    fit.__runledger_automl__ = True  # type: ignore[attr-defined]
+    automl.fit = fit  # type: ignore[union-attr]
+
+
+def _report_automl_choice(automl: Any) -> None:
+    estimator = automl.best_estimator
+    config = automl.best_config
+    if isinstance(estimator, str) and isinstance(config, dict):
+        report_params("flaml", {"estimator": estimator, **config})
+
+
 def _changed_params(model: Any) -> dict[str, Any]:
     """The params of ``model`` (``get_params(deep=True)``: ``svc__C`` in a pipeline) that
     differ from their class's default, as the program chose them (as scikit-learn's repr
@@ -2101,6 +2173,8 @@ def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
     searched = isinstance(getattr(estimator, "best_params_", None), dict)
     if _state["owner"] != os.getpid():
         return
+    if _in_automl_search():
+        return  # AutoML itself and its learners: what it chose is reported as flaml's
     if not searched and not callable(getattr(estimator, "predict", None)):
         return  # a search with refit=False has no predict (nor a best model), but a result
     best = getattr(estimator, "best_estimator_", None)
@@ -2811,4 +2885,6 @@ _PATCHERS = {
     "torch_dataloader": _patch_torch_dataloader,
     "optax": _patch_optax,
     "optax_schedules": _patch_optax_schedules,
+    "optax_inject": _patch_optax_inject,
+    "flaml": _patch_flaml,
 }  # type: dict[str, Callable[[str, Any], None]]

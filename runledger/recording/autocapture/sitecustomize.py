@@ -74,6 +74,8 @@ HOOKED = {
     "torch.utils.data.dataloader": "torch_dataloader",
     "optax._src.alias": "optax",
     "optax.schedules._schedule": "optax_schedules",
+    "optax.schedules._inject": "optax_inject",
+    "flaml.automl": "flaml",
 }
 
 # Launchers start the real program as child processes: they are not the program.

@@ -23,6 +23,10 @@ at most MAX_ENTRIES entries are looked at):
   ``train/loss`` is the captured ``loss``) are not read: their values are recorded already,
   under their own names.
 
+- torchtune's DiskLogger log (``log_<time>.txt``, its default metric logger): a line a
+  step, ``Step 10 | loss:2.3456 lr:2e-05 tokens_per_second_per_gpu:1234.5``; each name a
+  series. A ``log_*.txt`` file with any other line is not one.
+
 Each series keeps the path of the file it was read from. A series that the in-process capture
 also reported is recorded once, as captured (the collector keeps explicit values first).
 """
@@ -33,6 +37,7 @@ import csv
 import importlib
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
@@ -79,6 +84,7 @@ class WrittenFiles:
 
     csv_files: list[Path]
     event_files: list[Path]
+    disk_logs: list[Path]
 
 
 def find_written_files(
@@ -89,11 +95,13 @@ def find_written_files(
     covered = tuple(os.path.join(os.path.realpath(folder), "") for folder in covered_dirs)
     csv_files: list[Path] = []
     event_files: list[Path] = []
+    disk_logs: list[Path] = []
     for entry in _walk(root):
         name = entry.name
         is_csv = name.lower().endswith(".csv")
         is_event = name.startswith(EVENT_FILE_PREFIX)
-        if not (is_csv or is_event):
+        is_disk_log = name.startswith(DISK_LOG_PREFIX) and name.endswith(".txt")
+        if not (is_csv or is_event or is_disk_log):
             continue
         try:
             if not written_since(entry.stat().st_mtime_ns, started_after):
@@ -102,8 +110,9 @@ def find_written_files(
             continue
         if is_event and covered and os.path.realpath(entry.path).startswith(covered):
             continue
-        (csv_files if is_csv else event_files).append(Path(entry.path))
-    return WrittenFiles(sorted(csv_files), sorted(event_files))
+        found = csv_files if is_csv else event_files if is_event else disk_logs
+        found.append(Path(entry.path))
+    return WrittenFiles(sorted(csv_files), sorted(event_files), sorted(disk_logs))
 
 
 def _walk(root: Path) -> Iterator[os.DirEntry[str]]:
@@ -195,6 +204,40 @@ def _number(cell: str) -> int | float | None:
         return float(text)
     except ValueError:
         return None
+
+
+# ------------------------------------------------------------------ torchtune's DiskLogger
+
+DISK_LOG_PREFIX: Final = "log_"
+_DISK_LOG_LINE_RE: Final = re.compile(r"Step (?P<step>[0-9]+) \| (?P<items>.*)")
+_DISK_LOG_ITEM_RE: Final = re.compile(r"(?P<name>[^\W\d][^\s:]*):(?P<value>\S+)")
+
+
+def disk_log_series(path: Path, source: str) -> list[FileSeries]:
+    """The series of torchtune's DiskLogger log; [] when it is not one."""
+    points: dict[str, tuple[list[int | float], list[float]]] = {}
+    try:
+        if path.stat().st_size > MAX_CSV_BYTES:
+            return []
+        with open(path, encoding="utf-8", errors="replace") as file:
+            for line in file:
+                text = line.strip()
+                if not text:
+                    continue
+                match = _DISK_LOG_LINE_RE.fullmatch(text)
+                if match is None:
+                    return []
+                step = int(match["step"])
+                for item in match["items"].split():
+                    pair = _DISK_LOG_ITEM_RE.fullmatch(item)
+                    number = None if pair is None else _number(pair["value"])
+                    if pair is not None and number is not None:
+                        steps, values = points.setdefault(pair["name"], ([], []))
+                        steps.append(step)
+                        values.append(float(number))
+    except OSError:
+        return []
+    return [FileSeries(name, steps, values, source) for name, (steps, values) in points.items()]
 
 
 # ------------------------------------------------------------------------- TensorBoard
@@ -331,6 +374,8 @@ def series_from_written_files(
     found: list[FileSeries] = []
     for path in written.csv_files:
         found.extend(csv_series(path, _relative(path, root)))
+    for path in written.disk_logs:
+        found.extend(disk_log_series(path, _relative(path, root)))
     if written.event_files:
         if tensorboard_available():
             placeholders = {os.path.realpath(folder) for folder in logger_folders}

@@ -93,6 +93,7 @@ from runledger.recording.capture.output_formats import (
     dash_table_row,
     detection_header,
     detection_row,
+    fairseq_json_fields,
     has_metric_word,
     header_step,
     is_report_header,
@@ -100,6 +101,7 @@ from runledger.recording.capture.output_formats import (
     is_results_title,
     is_settings_dump,
     is_table_border,
+    names_global_step,
     parse_shaped_line,
     phase_line,
     python_dict_fields,
@@ -437,6 +439,9 @@ def _json_object_fields(text: str) -> dict[str, Step] | None:
         return None
     if any(isinstance(value, (dict, list)) for value in decoded.values()):
         return None
+    fairseq = fairseq_json_fields(decoded)
+    if fairseq is not None:
+        return fairseq
     phase = split_phase(decoded)
     if phase:
         return split_fields(decoded, phase)
@@ -645,6 +650,8 @@ class _LineSplitter:
 
 
 _LETTER_RE: Final = compile_later(rb"[A-Za-z]")
+# A redraw of a bar whose description names its global step (names_global_step), cheaply.
+_PIPED_BAR_RE: Final = compile_later(rb"[0-9]+\|[0-9]+\|")
 
 
 def _is_bar_redraw(text: bytes) -> bool:
@@ -657,13 +664,20 @@ def _is_bar_redraw(text: bytes) -> bool:
         rate = text.rfind(b"s/it")
     if rate < 0 or text.endswith(_CURSOR_UP_BYTES):
         return False
-    if b"," in text[rate:]:
+    if b"," in text[rate:] or _PIPED_BAR_RE.match(text):
         return True
     bar = text.find(b"|")
     return _LETTER_RE.search(text, 0, bar if bar >= 0 else len(text)) is not None
 
 
 # --- one metric's points --------------------------------------------------------------------
+
+# What a program prints for a value it has not measured yet: nanoGPT's running_mfu starts at
+# -1, so its first iterations print "mfu -100.00%". Such leading values of a printed series
+# are dropped once a measured value (zero or more) follows them and no value below zero does.
+# (A leading NaN stays: no summary counts it, and it may be the first sign of divergence.)
+_PLACEHOLDER_VALUES: Final = (-1.0, -100.0)
+MAX_PLACEHOLDERS: Final = 100
 
 
 class _PointStore:
@@ -674,8 +688,13 @@ class _PointStore:
     latest point is always kept, and the summary is computed over every point.
     """
 
-    def __init__(self, max_points: int) -> None:
+    def __init__(self, max_points: int, *, placeholders: bool = False) -> None:
+        """``placeholders``: the series' first values may be a placeholder
+        (``_PLACEHOLDER_VALUES``), held aside until what follows shows whether they were."""
         self._max_points = max(2, max_points)
+        self._leading: list[tuple[Step, float, float]] = []
+        self._holding = placeholders
+        self._leading_measured = False
         self._steps: array[int] | array[float] = array("q")
         self._values: array[float] = array("d")
         self._times: array[float] = array("d")
@@ -724,6 +743,16 @@ class _PointStore:
         self._last = (point_step, value)
         index = self._received
         self._received += 1
+        if self._holding:
+            if self._repeats_placeholder(value):
+                if len(self._leading) < MAX_PLACEHOLDERS:
+                    self._leading.append((point_step, value, at))
+                    return
+                self._leading_measured = True  # a series of nothing else: its values
+            self._holding = False
+        if self._leading and value < 0:
+            # the quantity can be negative: a sentinel below zero stands in for nothing
+            self._leading_measured = True
         self._summary.add(point_step, value)
         if index % self._stride == 0 and len(self._values) >= self._max_points:
             self._thin()
@@ -737,12 +766,14 @@ class _PointStore:
         """Every value received, in order; None once the store has thinned some away."""
         if self._stride != 1 or self._latest_unstored is not None:
             return None
-        return self._values
+        leading = self._kept_leading()
+        return [value for _, value, _ in leading] + list(self._values) if leading else self._values
 
     def series(self) -> MetricSeries:
-        steps: list[Step] = list(self._steps)
-        values = list(self._values)
-        times = list(self._times)
+        leading = self._kept_leading()
+        steps: list[Step] = [step for step, _, _ in leading] + list(self._steps)
+        values = [value for _, value, _ in leading] + list(self._values)
+        times = [at for _, _, at in leading] + list(self._times)
         if self._latest_unstored is not None:
             steps.append(self._latest_unstored[0])
             values.append(self._latest_unstored[1])
@@ -750,7 +781,23 @@ class _PointStore:
         return MetricSeries(steps=steps, values=values, times=times)
 
     def summary(self) -> MetricSummary:
-        return self._summary.result()
+        leading = self._kept_leading()
+        if not leading:
+            return self._summary.result()
+        summary = copy.copy(self._summary)
+        for step, value, _ in reversed(leading):
+            summary.add_before(step, value)
+        return summary.result()
+
+    def _repeats_placeholder(self, value: float) -> bool:
+        if not self._leading:
+            return value in _PLACEHOLDER_VALUES
+        return value == self._leading[0][1]
+
+    def _kept_leading(self) -> list[tuple[Step, float, float]]:
+        """The leading placeholder-like points, when they were values after all: nothing
+        measured followed them, or a negative value did."""
+        return self._leading if self._holding or self._leading_measured else []
 
     def _store(self, step: Step, value: float, at: float) -> None:
         if isinstance(step, float) and self._steps.typecode == "q":
@@ -782,6 +829,18 @@ class _RunningSummary:
         if self._min is None or value < self._min[0]:
             self._min = (value, step)
         if self._max is None or value > self._max[0]:
+            self._max = (value, step)
+
+    def add_before(self, step: Step, value: float) -> None:
+        """A point that arrived before every point added so far."""
+        if self._count == 0:
+            self._last, self._last_step = value, step
+        self._count += 1
+        if math.isnan(value):
+            return
+        if self._min is None or value <= self._min[0]:
+            self._min = (value, step)
+        if self._max is None or value >= self._max[0]:
             self._max = (value, step)
 
     def result(self) -> MetricSummary:
@@ -871,6 +930,7 @@ class MetricsCollector:
         self._bar_header: dict[str, int] = {}
         self._fit_offset: dict[str, int] = {}
         self._evaluated: dict[str, float] = {}
+        self._sgd_fits: dict[str, _SgdFits] = {}
         # Streams whose last line named only a phase ("Test Error:"): the phase of the
         # step-less metrics of the line after it (_add_output_line).
         self._next_phase: dict[str, str] = {}
@@ -1125,7 +1185,7 @@ class MetricsCollector:
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
             if isinstance(line, _RedrawLine):
-                if self._long_bars.get(stream, False) is not None:
+                if self._long_bars.get(stream, False) is not None or _PIPED_BAR_RE.match(line):
                     self._add_redraw(line, stream)
                 continue
             text = line.decode("utf-8", errors="replace")
@@ -1168,7 +1228,9 @@ class MetricsCollector:
         if parsed is None:
             header = parse_header_step(text)
             if header is not None:
-                if isinstance(header, int):
+                if isinstance(header, int) and text.startswith(_SGD_HEADER):
+                    self._new_sgd_epoch(header, stream)
+                elif isinstance(header, int):
                     header = self._new_fit(header, stream)
                 self._context_steps[stream] = self._latest_context = header
                 self._bar_phase[stream] = "fit"
@@ -1183,6 +1245,8 @@ class MetricsCollector:
                 self._add_keras_bar(parsed.values, parsed.within, stream)
             elif parsed.counter is None or not self._add_within_header(parsed, stream):
                 values = parsed.values if phase is None else with_phase(parsed.values, phase)
+                if self._sgd_fits and text.startswith(_SGD_LINE):
+                    values = self._sgd_names(values, stream)
                 self._add_stepless(values, stream)
             return
         self._bar_header.pop(stream, None)
@@ -1219,8 +1283,25 @@ class MetricsCollector:
     def _add_redraw(self, line: bytes, stream: str) -> None:
         shown = _shown_text(line.decode("utf-8", errors="replace"))
         bar = None if shown is None else tqdm_bar(shown)
-        if bar is not None:
-            self._watch_bar(bar, stream, None, False)
+        if bar is None:
+            return
+        if self._long_bars.get(stream, False) is not None and self._watch_bar(
+            bar, stream, None, False
+        ):
+            return
+        if bar.shaped is not None and bar.shaped.step is not None and names_global_step(bar.desc):
+            self._add_bar_at_step(bar.shaped.values, _normalize_step(bar.shaped.step))
+
+    def _add_bar_at_step(self, values: Mapping[str, Step], step: Step | None) -> None:
+        """A bar's values at the step it shows, but those its previous draw gave there."""
+        numbers = {name: _as_float(value) for name, value in values.items()}
+        new = {
+            name: value
+            for name, value in numbers.items()
+            if not self._shown_before(name, step, value)
+        }
+        if new:
+            self._add_locked(new, step, OUTPUT_SOURCE)
 
     def _watch_bar(
         self, bar: TqdmBar, stream: str, line: tuple[str, bytes | None] | None, cursor_up: bool
@@ -1406,6 +1487,33 @@ class MetricsCollector:
         self._bar_header[stream] = epoch
         return epoch + self._fit_offset.get(stream, 0)
 
+    def _new_sgd_epoch(self, epoch: int, stream: str) -> None:
+        """scikit-learn's SGD models' ``-- Epoch N``: an epoch not after the last one starts
+        another problem (a multiclass SGDClassifier fits one binary problem per class, one
+        after another, each from epoch 1; or another ``fit()``). Each problem's values are a
+        series of their own (``problem_2/avg_loss``), at their own epochs: one series on from
+        another would show epochs that never were."""
+        fits = self._sgd_fits.get(stream)
+        if fits is None:
+            fits = self._sgd_fits[stream] = _SgdFits()
+        elif epoch <= fits.epoch:
+            fits.problem += 1
+            if fits.problem == 2:  # the first problem's series were named as if it were alone
+                for name in fits.first_names:
+                    store = self._printed.pop(name, None)
+                    if store is not None:
+                        self._printed[f"problem_1/{name}"] = store
+        fits.epoch = epoch
+
+    def _sgd_names(self, values: dict[str, float], stream: str) -> dict[str, float]:
+        fits = self._sgd_fits.get(stream)
+        if fits is None:
+            return values
+        if fits.problem == 1:
+            fits.first_names.update(values)
+            return values
+        return {f"problem_{fits.problem}/{name}": value for name, value in values.items()}
+
     def _add_keras_bar(
         self, values: Mapping[str, float], within: tuple[int, int], stream: str
     ) -> None:
@@ -1470,7 +1578,7 @@ class MetricsCollector:
         if redraw:
             self._held_tqdm[stream] = _HeldTqdm(bar.desc, bar.done, values, step, context, erased)
         elif step is not None:
-            self._add_locked(values, step, OUTPUT_SOURCE)
+            self._add_bar_at_step(values, step)
         else:
             self._add_stepless(values, stream)
 
@@ -1869,7 +1977,8 @@ class MetricsCollector:
             if store is None:
                 if len(stores) >= self._max_metrics:
                     continue
-                store = stores[name] = _PointStore(self._max_points)
+                printed = source == OUTPUT_SOURCE and into is None
+                store = stores[name] = _PointStore(self._max_points, placeholders=printed)
             number = _as_float(value)
             if source != OUTPUT_SOURCE and store.repeats_last(step, number):
                 continue
@@ -1932,6 +2041,21 @@ class _LongBar:
                     continue
                 store = self.stores[name] = _PointStore(self._max_points)
             store.append(count, value, at)
+
+
+# scikit-learn's SGD models (verbose): "-- Epoch 3", then "Norm: 6.39, ..., Avg. loss: 0.14".
+_SGD_HEADER: Final = "-- Epoch "
+_SGD_LINE: Final = "Norm: "
+
+
+@dataclass(slots=True)
+class _SgdFits:
+    """The problems a stream's SGD model fitted so far: the last epoch header, the current
+    problem (from 1), the names the first one gave."""
+
+    epoch: int = 0
+    problem: int = 1
+    first_names: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)

@@ -1101,6 +1101,41 @@ def split_fields(value: Mapping[str, object], phase: str) -> Fields | None:
 _TEXT_NUMBER_RE: Final = compile_later(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
+def fairseq_json_fields(value: Mapping[str, object]) -> Fields | None:
+    """fairseq's ``--log-format json`` record, or None for any other object: its stats are
+    formatted as text (``{"epoch": 1, "update": 0.1, "loss": "9.543", "num_updates": "100"}``;
+    at an epoch's end ``{"epoch": 1, "valid_loss": "8.123", "valid_num_updates": "1000"}``),
+    read as numbers. The step is ``update`` (the epoch as a fraction, where the text format's
+    ``epoch 001:  100 / 1000`` puts its values), else the epoch."""
+    epoch = value.get("epoch")
+    if next(iter(value), None) != "epoch" or type(epoch) is not int:
+        return None
+    if "update" not in value and not any(
+        key == "num_updates" or key.endswith("_num_updates") for key in value
+    ):
+        return None
+    fields: Fields = {"epoch": epoch}
+    update = value.get("update")
+    if isinstance(update, (int, float)) and not isinstance(update, bool):
+        fields = {"epoch": update}
+    for key, item in value.items():
+        if key in ("epoch", "update") or not key:
+            continue
+        if isinstance(item, str) and _TEXT_NUMBER_RE.fullmatch(item) and not _names_a_label(key):
+            fields[key] = _number(item)
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            fields[key] = item
+    return fields if len(fields) > 1 else None
+
+
+# Names of text that looks like a number and is none: an id, a version, a date, a seed.
+_LABEL_WORDS: Final = frozenset({"id", "ids", "uuid", "version", "date", "seed", "hash", "sha"})
+
+
+def _names_a_label(key: str) -> bool:
+    return key.lower().rsplit("_", 1)[-1] in _LABEL_WORDS
+
+
 def python_dict_fields(text: str) -> Fields | None:
     """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers, also
     when they are NumPy, JAX or PyTorch scalars (``{'loss': Array(0.5, dtype=float32)}``)."""
@@ -1233,6 +1268,12 @@ def tqdm_bar(text: str) -> TqdmBar | None:
         postfix = match["postfix"] if match["pct"] is not None else match["upostfix"]
     number = float(count[:-1]) * _SI[count[-1]] if count[-1] in _SI else float(count)
     return TqdmBar(desc.strip(), number, _tqdm_metrics(desc.strip(), (postfix or "").strip()))
+
+
+def names_global_step(desc: str) -> bool:
+    """Whether a bar's description names the global step it was drawn at (torchtune's
+    ``1|16|Loss: 0.1875``): each redraw is then a point of its own, not a passing state."""
+    return desc[:1].isdigit() and _PIPED_STEPS_RE.fullmatch(desc) is not None
 
 
 def text_after_bar(text: str) -> str | None:

@@ -101,6 +101,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "lightgbm",
         "sklearn",
         "catboost",
+        "flaml",
         "spacy",
         "wandb",
         "mlflow",
