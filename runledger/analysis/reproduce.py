@@ -930,7 +930,7 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
             outcome = run_and_capture(prepared)
             run = with_linked_inputs(build_run(prepared, outcome), plan)
             checks = check_metrics(original.metrics, run.metrics, plan.tolerances)
-            outputs = check_outputs(original.artifacts, run.artifacts)
+            outputs = check_outputs(declared_artifacts(original), run.artifacts)
             result = outcome.result
             verdict = judge(
                 checks, result.exit_code, result.interrupted, original.exit_code, outputs
@@ -966,6 +966,23 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
     # In a rebuilt virtualenv the packages the run did not import are left out on purpose.
     differences = len(plan.drift.leading()) if plan.built else plan.drift.count()
     return Outcome(run, verdict, kept, differences)
+
+
+def declared_artifacts(run: Run) -> list[dict[str, Any]]:
+    """The artifacts under the run's declared outputs: those found without being declared
+    (auto_outputs: checkpoints, which few programs write byte for byte again) are no claim
+    that the re-run must meet, nor evidence that it did."""
+    declared = [PurePosixPath(path) for path in run.output_paths]
+    return [
+        record
+        for record in run.artifacts or ()
+        if isinstance(record.get("path"), str)
+        and any(_under(PurePosixPath(record["path"]), root) for root in declared)
+    ]
+
+
+def _under(path: PurePosixPath, root: PurePosixPath) -> bool:
+    return str(root) == "." or path == root or root in path.parents
 
 
 def keep_outputs(plan: Plan, run: Run, outputs_dir: Path | None) -> Path | None:

@@ -74,6 +74,12 @@ HOOKED = {
     "torch.utils.data.dataloader": "torch_dataloader",
     "optax._src.alias": "optax",
     "optax.schedules._schedule": "optax_schedules",
+    "torch.serialization": "saves",
+    "safetensors.torch": "saves",
+    "safetensors.numpy": "saves",
+    "joblib.numpy_pickle": "saves",
+    "xgboost.core": "saves",
+    "lightgbm.basic": "saves",
 }
 
 # Launchers start the real program as child processes: they are not the program.
