@@ -252,3 +252,20 @@ def test_boosters_and_safetensors_saved_outside_the_tree_are_recorded(
     found = artifacts(repo)
     assert sorted(found) == [(saved / name).as_posix() for name in ("l.txt", "w.weights", "x.json")]
     assert all(found[path]["sha256"] == sha(Path(path)) for path in found)
+
+
+def test_reproduce_warns_that_a_found_output_outside_the_tree_is_written_again(
+    repo: Repo, tmp_path: Path
+) -> None:
+    pytest.importorskip("joblib")
+    target = tmp_path / "model.joblib"
+    program(
+        repo,
+        "fit.py",
+        f"import joblib\njoblib.dump({{'w': 1}}, {str(target)!r})\nprint('acc=1.0')\n",
+    )
+    exec_(repo, PY, "fit.py")
+    result = repo.cli("reproduce", repo.runs_json()[0]["id"], "--yes")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    shown = " ".join((result.stdout + result.stderr).split())
+    assert f"{target.as_posix()}: written outside the work tree by the original" in shown

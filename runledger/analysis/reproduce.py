@@ -391,6 +391,7 @@ def _plan(
         drift = environment_drift(original.environment or {}, current)
         checks.append(_environment_check(original.environment or {}, drift, options))
     outputs = _outputs(original.output_paths, worktree, checks)
+    checks.extend(_found_outside(original))
 
     if blocker is None and found_drift and not options.allow_input_drift:
         blocker = UserError(
@@ -966,6 +967,30 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
     # In a rebuilt virtualenv the packages the run did not import are left out on purpose.
     differences = len(plan.drift.leading()) if plan.built else plan.drift.count()
     return Outcome(run, verdict, kept, differences)
+
+
+def _found_outside(run: Run) -> list[Check]:
+    """A warning for the outputs found outside the work tree without being declared (a
+    program's ``torch.save('/srv/models/x.pt')``): the re-run writes there again."""
+    declared = {record.get("path") for record in declared_artifacts(run)}
+    outside = [
+        path
+        for record in run.artifacts or ()
+        if isinstance(path := record.get("path"), str)
+        and os.path.isabs(path)
+        and path not in declared
+    ]
+    if not outside:
+        return []
+    more = f" and {len(outside) - 1} more" if len(outside) > 1 else ""
+    return [
+        Check(
+            "output",
+            "warn",
+            f"{outside[0]}{more}: written outside the work tree by the original; the re-run "
+            "writes there again",
+        )
+    ]
 
 
 def declared_artifacts(run: Run) -> list[dict[str, Any]]:
