@@ -108,7 +108,7 @@ def test_joblib_dump_outside_the_work_tree_is_recorded_by_its_absolute_path(
 def test_a_shell_command_s_weights_in_a_result_folder_are_found_by_the_walk(repo: Repo) -> None:
     # What ultralytics writes (runs/detect/train/weights/best.pt, results.csv), from a
     # command that is not Python; beside it, files that are no output of the run.
-    (repo.path / ".gitignore").write_text("runs/\ndata/\nwork_dirs/\n")
+    (repo.path / ".gitignore").write_text("runs/\ndata/\nwork_dirs/\n.cache/\n")
     repo.write("models/config.json", "{}\n")
     repo.commit_all()
     old = repo.path / "runs" / "old" / "last.pt"
@@ -121,7 +121,8 @@ def test_a_shell_command_s_weights_in_a_result_folder_are_found_by_the_walk(repo
         "printf best > runs/detect/train/weights/best.pt && "
         "printf 'epoch,loss\\n1,0.5\\n2,0.25\\n' > runs/detect/train/results.csv && "
         "printf ep > work_dirs/cfg/epoch_2.pth && "
-        "printf raw > data/download.gz && printf '{\"a\": 1}' > models/config.json"
+        "printf raw > data/download.gz && printf '{\"a\": 1}' > models/config.json && "
+        "mkdir -p .cache/hub && printf w > .cache/hub/model.safetensors"
     )
     exec_(repo, "sh", "-c", script)
     found = artifacts(repo)

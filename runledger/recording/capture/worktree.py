@@ -31,7 +31,7 @@ SKIPPED_FOLDERS: Final = frozenset(
     {
         ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "env",
         "site-packages", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-        ".ipynb_checkpoints", "wandb", "mlruns",
+        ".ipynb_checkpoints", "wandb", "mlruns", ".cache",
     }
 )  # fmt: skip
 
