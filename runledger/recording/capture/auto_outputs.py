@@ -159,14 +159,18 @@ def _saved_files(
 def _walked_files(listing: Listing, root: Path, started_after: float) -> Iterator[Written]:
     """The walk's files in result folders or named as weights, written during the run."""
     prefix = os.path.join(str(root), "")
+    in_results: dict[str, bool] = {}  # by folder: thousands of files share a few folders
     for entry in listing.files:
-        if not entry.path.startswith(prefix):
-            continue
         name = entry.name
-        if name.startswith(_METRIC_LOG_PREFIX):
+        folder = entry.path[: -len(name)]
+        inside = in_results.get(folder)
+        if inside is None:
+            relative = folder[len(prefix) :] if folder.startswith(prefix) else None
+            inside = relative is not None and not RESULT_FOLDERS.isdisjoint(relative.split(os.sep))
+            in_results[folder] = inside
+        if name.startswith(_METRIC_LOG_PREFIX) or not folder.startswith(prefix):
             continue
-        folders = entry.path[len(prefix) :].split(os.sep)[:-1]
-        if name.lower().endswith(WEIGHT_SUFFIXES) or not RESULT_FOLDERS.isdisjoint(folders):
+        if inside or name.lower().endswith(WEIGHT_SUFFIXES):
             found = _fresh(entry.path, root, started_after)
             if found is not None:
                 yield found
