@@ -15,6 +15,7 @@ import pytest
 
 from runledger.recording.capture import auto_outputs, worktree
 from tests.conftest import Repo
+from tests.test_autocapture_libs import needs
 
 PY = sys.executable
 
@@ -270,3 +271,47 @@ def test_reproduce_warns_that_a_found_output_outside_the_tree_is_written_again(
     assert result.exit_code == 0, result.stdout + result.stderr
     shown = " ".join((result.stdout + result.stderr).split())
     assert f"{target.as_posix()}: written outside the work tree by the original" in shown
+
+
+@needs("torch", "lightning", "keras")
+def test_keras_and_lightning_checkpoints_outside_the_tree_are_recorded(
+    repo: Repo, tmp_path: Path
+) -> None:
+    # Lightning's ModelCheckpoint torch.saves into a buffer, then writes it: only its
+    # checkpoint IO names the file. Keras' save goes through its saving API.
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    program(
+        repo,
+        "train.py",
+        f"""
+        import os, logging
+        os.environ["KERAS_BACKEND"] = "torch"
+        logging.disable(logging.WARNING)
+        import keras, torch, lightning as L
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.save({str(saved / "k.keras")!r})
+        model.save_weights({str(saved / "k.weights.h5")!r})
+
+        class Tiny(L.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.layer = torch.nn.Linear(2, 1)
+            def training_step(self, batch, _):
+                return self.layer(batch[0]).sum()
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.ones(4, 2)))
+        checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath={str(saved / "ckpt")!r})
+        trainer = L.Trainer(
+            max_epochs=1, callbacks=[checkpoint], logger=False, enable_progress_bar=False,
+            enable_model_summary=False, accelerator="cpu",
+        )
+        trainer.fit(Tiny(), data)
+        print("done=1")
+        """,
+    )
+    exec_(repo, PY, "train.py")
+    expected = [saved / "ckpt" / "epoch=0-step=4.ckpt", saved / "k.keras", saved / "k.weights.h5"]
+    assert sorted(artifacts(repo)) == sorted(path.as_posix() for path in expected)

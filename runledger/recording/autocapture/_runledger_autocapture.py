@@ -2771,6 +2771,13 @@ _SAVES = {
     "xgboost.core": (("Booster", "save_model", 1, "fname"),),
     "lightgbm.basic": (("Booster", "save_model", 1, "filename"),),
     "catboost.core": (("CatBoost", "save_model", 1, "fname"),),
+    "keras.src.saving.saving_api": (
+        (None, "save_model", 1, "filepath"),  # Model.save
+        (None, "save_weights", 1, "filepath"),  # Model.save_weights
+    ),
+    # ModelCheckpoint and Trainer.save_checkpoint (which torch.save into a buffer)
+    "lightning.fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),
+    "lightning_fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),
 }
 _AUTO_OUTPUTS_ENV = "RUNLEDGER_AUTO_OUTPUTS"
 _MAX_SAVED = 1000

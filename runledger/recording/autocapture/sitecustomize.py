@@ -80,6 +80,9 @@ HOOKED = {
     "joblib.numpy_pickle": "saves",
     "xgboost.core": "saves",
     "lightgbm.basic": "saves",
+    "keras.src.saving.saving_api": "saves",
+    "lightning.fabric.plugins.io.torch_io": "saves",
+    "lightning_fabric.plugins.io.torch_io": "saves",
 }
 
 # Launchers start the real program as child processes: they are not the program.
