@@ -6,22 +6,24 @@ Two sources:
 
 - What a Python program saved, as the in-process capture saw it (``saved`` lines): the path
   given to ``torch.save``, safetensors' ``save_file``, ``joblib.dump``, a booster's
-  ``save_model``, made absolute at the call. Recorded wherever it is: outside the work tree
-  by its absolute path, as a declared absolute output is.
+  ``save_model``, Keras' ``save``, Lightning's checkpoint IO, made absolute at the call.
+  Recorded wherever it is: outside the work tree by its absolute path, as a declared absolute
+  output is.
 - The walk of the work tree after the run (worktree.list_files, the one the metric files use):
   files written since the run started that git does not track, inside a folder named as
   programs name their results (``out/``, ``runs/``, ``checkpoints/``, ``work_dirs/`` ...) or
   named as weights are (``*.pt``, ``*.safetensors``, ``*.onnx``, ``*.pkl`` ...). This finds
   what no hook sees: a program that is not Python, or one that writes its bytes itself
-  (ultralytics and mmengine serialise into memory and write the buffer). A file written
-  anywhere else (a dataset downloaded into ``data/``, a cache) is not an output unless
-  declared: hashing every download on a first run would cost more than it tells.
+  (ultralytics and mmengine serialise into memory and write the buffer). Any other file
+  written elsewhere (a dataset downloaded into ``data/``) is not an output unless declared:
+  hashing every download of a first run would cost more than it tells.
 
 Not outputs: TensorBoard event files and the metric logs read into the run's series (they are
 its metrics), anything in a git directory, files the run only read (their time is older than
-the run). Bounds: MAX_AUTO_OUTPUTS files and HASH_BUDGET_BYTES hashed per run (at ~1.5 GB/s,
-about 20 s); what is left out is said in one warning, with the fix: a declared --output is
-hashed whatever its size.
+the run). Bounds: MAX_AUTO_OUTPUTS files and HASH_BUDGET_BYTES hashed per run (about 20 s at
+the ~1.5 GB/s of SHA-NI; minutes on a loaded machine, where 100-250 MB/s was measured, but a
+run that wrote 32 GiB took longer to write them); what is left out is said in one warning,
+with the fix: a declared --output is hashed whatever its size.
 
 This module only finds them (stat, no reading): the hashing, and its imports (sqlite3 for the
 hash cache), is pointers.record_found's, for a run that wrote something.
