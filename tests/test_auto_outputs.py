@@ -315,3 +315,29 @@ def test_keras_and_lightning_checkpoints_outside_the_tree_are_recorded(
     exec_(repo, PY, "train.py")
     expected = [saved / "ckpt" / "epoch=0-step=4.ckpt", saved / "k.keras", saved / "k.weights.h5"]
     assert sorted(artifacts(repo)) == sorted(path.as_posix() for path in expected)
+
+
+@needs("torch", "transformers")
+def test_save_pretrained_records_the_folder_s_files_outside_the_tree(
+    repo: Repo, tmp_path: Path
+) -> None:
+    folder = tmp_path / "tiny-bert"
+    program(
+        repo,
+        "save.py",
+        f"""
+        from transformers import BertConfig, BertModel
+        config = BertConfig(
+            vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+            intermediate_size=8,
+        )
+        BertModel(config).save_pretrained({str(folder)!r})
+        print("done=1")
+        """,
+    )
+    exec_(repo, PY, "save.py")
+    found = artifacts(repo)
+    written = sorted(path.as_posix() for path in folder.iterdir())
+    assert (folder / "config.json").as_posix() in written
+    assert sorted(found) == written
+    assert all(found[path]["sha256"] == sha(Path(path)) for path in found)

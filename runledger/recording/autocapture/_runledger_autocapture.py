@@ -2775,6 +2775,11 @@ _SAVES = {
         (None, "save_model", 1, "filepath"),  # Model.save
         (None, "save_weights", 1, "filepath"),  # Model.save_weights
     ),
+    # a folder: its files written during the run are recorded (config.json with the weights)
+    "transformers.modeling_utils": (("PreTrainedModel", "save_pretrained", 1, "save_directory"),),
+    "transformers.tokenization_utils_base": (
+        ("PreTrainedTokenizerBase", "save_pretrained", 1, "save_directory"),
+    ),
     # ModelCheckpoint and Trainer.save_checkpoint (which torch.save into a buffer)
     "lightning.fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),
     "lightning_fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),

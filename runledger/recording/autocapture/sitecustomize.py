@@ -81,6 +81,8 @@ HOOKED = {
     "xgboost.core": "saves",
     "lightgbm.basic": "saves",
     "keras.src.saving.saving_api": "saves",
+    "transformers.modeling_utils": "saves",
+    "transformers.tokenization_utils_base": "saves",
     "lightning.fabric.plugins.io.torch_io": "saves",
     "lightning_fabric.plugins.io.torch_io": "saves",
 }

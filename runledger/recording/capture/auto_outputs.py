@@ -6,7 +6,8 @@ Two sources:
 
 - What a Python program saved, as the in-process capture saw it (``saved`` lines): the path
   given to ``torch.save``, safetensors' ``save_file``, ``joblib.dump``, a booster's
-  ``save_model``, Keras' ``save``, Lightning's checkpoint IO, made absolute at the call.
+  ``save_model``, Keras' ``save``, Lightning's checkpoint IO, the folder of Hugging Face's
+  ``save_pretrained``, made absolute at the call.
   Recorded wherever it is: outside the work tree by its absolute path, as a declared absolute
   output is.
 - The walk of the work tree after the run (worktree.list_files, the one the metric files use):
