@@ -7,6 +7,7 @@ Every key is optional::
     env = ["WANDB_PROJECT", "HF_*"]                      # more environment variables to record
     secret_patterns = ["MYCORP_*", "re:VAULT"]           # more names that are secrets
     autocapture = false                                  # no in-process capture for Python
+    auto_outputs = false                                 # only --output / outputs recorded
 
     [reproduce]
     tolerance = 0.001                     # relative; or per metric: { "*" = 0.001, acc = 0.005 }
@@ -46,6 +47,7 @@ _TOP_KEYS = (
     "env",
     "secret_patterns",
     "autocapture",
+    "auto_outputs",
     "reproduce",
     "metrics",
     "store",
@@ -79,6 +81,7 @@ class ProjectConfig:
     path: Path | None = None
     metric_patterns: tuple[re.Pattern[str], ...] = ()
     autocapture: bool = True
+    auto_outputs: bool = True
 
 
 def load(repo_root: Path) -> ProjectConfig:
@@ -128,6 +131,7 @@ def parse(raw: bytes, path: Path) -> ProjectConfig:
         path=path,
         metric_patterns=_metric_patterns(metrics),
         autocapture=_boolean(data, "autocapture"),
+        auto_outputs=_boolean(data, "auto_outputs"),
     )
 
 

@@ -132,7 +132,7 @@ def test_a_tolerance_per_metric(tmp_path: Path) -> None:
         (
             "colour = 1\n",
             ".runledger.toml: unknown key 'colour' (known keys: inputs, outputs, env, "
-            "secret_patterns, autocapture, reproduce, metrics, store)",
+            "secret_patterns, autocapture, auto_outputs, reproduce, metrics, store)",
         ),
         (
             "[store]\nurl = 3\n",

@@ -391,6 +391,7 @@ def _plan(
         drift = environment_drift(original.environment or {}, current)
         checks.append(_environment_check(original.environment or {}, drift, options))
     outputs = _outputs(original.output_paths, worktree, checks)
+    checks.extend(_found_outside(original))
 
     if blocker is None and found_drift and not options.allow_input_drift:
         blocker = UserError(
@@ -930,7 +931,7 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
             outcome = run_and_capture(prepared)
             run = with_linked_inputs(build_run(prepared, outcome), plan)
             checks = check_metrics(original.metrics, run.metrics, plan.tolerances)
-            outputs = check_outputs(original.artifacts, run.artifacts)
+            outputs = check_outputs(declared_artifacts(original), run.artifacts)
             result = outcome.result
             verdict = judge(
                 checks, result.exit_code, result.interrupted, original.exit_code, outputs
@@ -966,6 +967,47 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
     # In a rebuilt virtualenv the packages the run did not import are left out on purpose.
     differences = len(plan.drift.leading()) if plan.built else plan.drift.count()
     return Outcome(run, verdict, kept, differences)
+
+
+def _found_outside(run: Run) -> list[Check]:
+    """A warning for the outputs found outside the work tree without being declared (a
+    program's ``torch.save('/srv/models/x.pt')``): the re-run writes there again."""
+    declared = {record.get("path") for record in declared_artifacts(run)}
+    outside = [
+        path
+        for record in run.artifacts or ()
+        if isinstance(path := record.get("path"), str)
+        and os.path.isabs(path)
+        and path not in declared
+    ]
+    if not outside:
+        return []
+    more = f" and {len(outside) - 1} more" if len(outside) > 1 else ""
+    return [
+        Check(
+            "output",
+            "warn",
+            f"{outside[0]}{more}: written outside the work tree by the original; the re-run "
+            "writes there again",
+        )
+    ]
+
+
+def declared_artifacts(run: Run) -> list[dict[str, Any]]:
+    """The artifacts under the run's declared outputs: those found without being declared
+    (auto_outputs: checkpoints, which few programs write byte for byte again) are no claim
+    that the re-run must meet, nor evidence that it did."""
+    declared = [PurePosixPath(path) for path in run.output_paths]
+    return [
+        record
+        for record in run.artifacts or ()
+        if isinstance(record.get("path"), str)
+        and any(_under(PurePosixPath(record["path"]), root) for root in declared)
+    ]
+
+
+def _under(path: PurePosixPath, root: PurePosixPath) -> bool:
+    return str(root) == "." or path == root or root in path.parents
 
 
 def keep_outputs(plan: Plan, run: Run, outputs_dir: Path | None) -> Path | None:

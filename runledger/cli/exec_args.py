@@ -20,7 +20,7 @@ VALUE_OPTIONS = {
     "--note": "note",
 }
 # Options of exec that take no value.
-FLAG_OPTIONS = {"--no-autocapture": "no_autocapture"}
+FLAG_OPTIONS = {"--no-autocapture": "no_autocapture", "--no-auto-outputs": "no_auto_outputs"}
 
 
 def parse_exec_args(args: Sequence[str]) -> ExecOptions:
@@ -76,4 +76,5 @@ def parse_exec_args(args: Sequence[str]) -> ExecOptions:
         tags=tuple(values["tags"]),
         note=single.get("note"),
         autocapture="no_autocapture" not in flags,
+        auto_outputs="no_auto_outputs" not in flags,
     )

@@ -42,8 +42,10 @@ from runledger.version import __version__
 if TYPE_CHECKING:
     from runledger.model.record import Run
     from runledger.recording.capture import params as params_capture
+    from runledger.recording.capture.files import FileRecord
     from runledger.recording.capture.metrics import MetricsCollector
     from runledger.recording.capture.pointers import FilePlan
+    from runledger.recording.capture.worktree import Listing
     from runledger.recording.children import ChildSpec
 
 LOG_LIMIT_BYTES = 4 * 1024 * 1024
@@ -54,6 +56,8 @@ NO_METRICS_MESSAGE = (
     ".runledger.toml [metrics] patterns)"
 )
 DIRTY_PATHS_SHOWN = 10
+# Set to 0 on the command when automatic outputs are off (read by the in-process hooks).
+AUTO_OUTPUTS_ENV = "RUNLEDGER_AUTO_OUTPUTS"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class ExecOptions:
     note: str | None = None
     reproduces: str | None = None  # set by ``runledger reproduce``: the run this one re-runs
     autocapture: bool = True  # off: --no-autocapture
+    auto_outputs: bool = True  # off: --no-auto-outputs
 
 
 def _refuse_dirty(paths: list[str]) -> None:
@@ -309,6 +314,8 @@ def run_and_capture(
         command=prepared.options.command,
     ):
         inprocess.add_to_environment(child_env)
+    if not _auto_outputs(prepared):
+        child_env[AUTO_OUTPUTS_ENV] = "0"  # the in-process hooks leave the save calls alone
     collector = _LateCollector(prepared, loader)
     log = LogCapture(LOG_LIMIT_BYTES)
     capture = _Capture()
@@ -377,14 +384,36 @@ def run_and_capture(
     metrics = collector.get()
     metrics.flush_output()
     metrics.poll_metrics_file(prepared.metrics_file, final=True)
-    _read_metric_files(prepared, metrics, result.started_at)
-    return _Outcome(result, metrics, log, capture, sampler, _collect_artifacts(prepared))
+    listing = _list_work_tree(prepared)
+    metric_logs = _read_metric_files(prepared, metrics, result.started_at, listing)
+    artifacts = _collect_artifacts(prepared, metrics, result.started_at, listing, metric_logs)
+    return _Outcome(result, metrics, log, capture, sampler, artifacts)
 
 
-def _read_metric_files(prepared: _Prepared, collector: MetricsCollector, started: float) -> None:
-    """Series from the CSV logs and TensorBoard event files the run wrote (metric_files)."""
+def _auto_outputs(prepared: _Prepared) -> bool:
+    return prepared.options.auto_outputs and prepared.config.auto_outputs
+
+
+def _list_work_tree(prepared: _Prepared) -> Listing | None:
+    """The work tree's files, walked once for the metric files and the outputs written."""
+    from runledger.recording.capture.worktree import list_files
+
+    try:
+        return list_files(prepared.repo.root)
+    except KeyboardInterrupt:
+        _warn("interrupted while looking for the files the run wrote; recording without them")
+        return None
+
+
+def _read_metric_files(
+    prepared: _Prepared, collector: MetricsCollector, started: float, listing: Listing | None
+) -> set[str]:
+    """Series from the CSV logs and TensorBoard event files the run wrote (metric_files);
+    the files they were read from."""
     from runledger.recording.capture.metric_files import series_from_written_files
 
+    if listing is None:
+        return set()
     try:
         found = series_from_written_files(
             prepared.repo.root,
@@ -392,25 +421,72 @@ def _read_metric_files(prepared: _Prepared, collector: MetricsCollector, started
             _warn,
             covered_dirs=collector.inprocess.covered_log_dirs,
             logger_folders=collector.inprocess.logger_folders,
+            listing=listing,
         )
     except KeyboardInterrupt:
         _warn("interrupted while reading the metric files the run wrote; recording without them")
-        return
+        return set()
     for series in found:
         collector.add_series(series.name, series.steps, series.values, series.source)
+    return {series.source for series in found}
 
 
-def _collect_artifacts(prepared: _Prepared) -> list[dict[str, Any]]:
-    """After the command ended, whatever its status: the outputs it created or changed."""
-    if prepared.files is None:
-        return []
-    from runledger.recording.capture.pointers import collect
-
+def _collect_artifacts(
+    prepared: _Prepared,
+    collector: MetricsCollector,
+    started: float,
+    listing: Listing | None,
+    metric_logs: set[str],
+) -> list[dict[str, Any]]:
+    """After the command ended, whatever its status: the outputs it created or changed,
+    declared (--output) and found (auto_outputs)."""
+    records: list[FileRecord] = []
     try:
-        return [record.to_dict() for record in collect(prepared.files, _warn)]
+        if prepared.files is not None:
+            from runledger.recording.capture.pointers import collect
+
+            records = collect(prepared.files, _warn)
+        if listing is not None and _auto_outputs(prepared):
+            declared = {record.path for record in records}
+            records += _detect_outputs(
+                prepared, collector, started, listing, declared | metric_logs
+            )
     except KeyboardInterrupt:
         # Ctrl-C while large checkpoints are hashed: skip them, but still record the run.
         _warn("interrupted while hashing the outputs; the run is recorded without artifacts")
+        return []
+    return [record.to_dict() for record in sorted(records, key=lambda record: record.path)]
+
+
+def _detect_outputs(
+    prepared: _Prepared,
+    collector: MetricsCollector,
+    started: float,
+    listing: Listing,
+    not_outputs: set[str],
+) -> list[FileRecord]:
+    """The outputs the run did not declare; hashing's imports (sqlite3) only for a run that
+    wrote some."""
+    from runledger.recording.capture.auto_outputs import find_outputs
+
+    try:
+        found = find_outputs(
+            prepared.repo,
+            prepared.head.commit or "HEAD",
+            started,
+            listing,
+            list(collector.inprocess.saved),
+            not_outputs,
+        )
+        if not (found.chosen or found.left or found.cut):
+            return []
+        from runledger.recording.capture.pointers import record_found
+        from runledger.store.hashcache import cache_path_for
+
+        problem = prepared.files.cache_problem if prepared.files is not None else None
+        return record_found(found, cache_path_for(prepared.repo.common_dir), _warn, problem)
+    except Exception as error:  # noqa: BLE001 - the run is recorded whatever happens here
+        _warn(f"the outputs the run wrote were not looked for: {type(error).__name__}: {error}")
         return []
 
 

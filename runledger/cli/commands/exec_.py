@@ -58,6 +58,16 @@ def exec_command(
             ".runledger.toml autocapture = false or RUNLEDGER_AUTOCAPTURE=0.",
         ),
     ] = False,
+    no_auto_outputs: Annotated[
+        bool,
+        typer.Option(
+            "--no-auto-outputs",
+            help="Record only the declared outputs (--output, .runledger.toml outputs), not "
+            "the files the run was seen saving (torch.save, joblib.dump, ...) or wrote in "
+            "out/, runs/, checkpoints/ and the like. Also off with .runledger.toml "
+            "auto_outputs = false.",
+        ),
+    ] = False,
 ) -> int:
     """Run COMMAND exactly as if bare and record the run.
 
@@ -76,5 +86,6 @@ def exec_command(
         tags=tuple(tag or ()),
         note=note,
         autocapture=not no_autocapture,
+        auto_outputs=not no_auto_outputs,
     )
     return recorder.exec_command(options)

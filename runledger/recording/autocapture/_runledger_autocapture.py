@@ -1901,6 +1901,7 @@ def _patch_catboost(_name: str, module: Any) -> None:
         return wrapper
 
     _wrap(base, "_fit", make)
+    _patch_saves(_name, module)
 
 
 def _report_catboost_params(model: Any) -> None:
@@ -2853,7 +2854,78 @@ def _report_used_packages() -> None:
     _write({"_runledger": "used", "packages": packages})
 
 
+# --- saved files ------------------------------------------------------------------------------
+
+# Module -> (class or None for the module itself, function, position of the path among the
+# call's arguments (a method's self counts), its keyword name): the calls that save a model
+# or weights to a path, reported as ``{"_runledger": "saved", "path": "/abs/path"}`` once per
+# path after the call returned (the file is written). A file-like target (``torch.save(obj,
+# buffer)``, what ultralytics and Lightning do) names no file: nothing is reported.
+_SAVES = {
+    "torch.serialization": ((None, "save", 1, "f"),),
+    "safetensors.torch": ((None, "save_file", 1, "filename"),),
+    "safetensors.numpy": ((None, "save_file", 1, "filename"),),
+    "joblib.numpy_pickle": ((None, "dump", 1, "filename"),),
+    "xgboost.core": (("Booster", "save_model", 1, "fname"),),
+    "lightgbm.basic": (("Booster", "save_model", 1, "filename"),),
+    "catboost.core": (("CatBoost", "save_model", 1, "fname"),),
+    "keras.src.saving.saving_api": (
+        (None, "save_model", 1, "filepath"),  # Model.save
+        (None, "save_weights", 1, "filepath"),  # Model.save_weights
+    ),
+    # a folder: its files written during the run are recorded (config.json with the weights)
+    "transformers.modeling_utils": (("PreTrainedModel", "save_pretrained", 1, "save_directory"),),
+    "transformers.tokenization_utils_base": (
+        ("PreTrainedTokenizerBase", "save_pretrained", 1, "save_directory"),
+    ),
+    # ModelCheckpoint and Trainer.save_checkpoint (which torch.save into a buffer)
+    "lightning.fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),
+    "lightning_fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),
+}
+_AUTO_OUTPUTS_ENV = "RUNLEDGER_AUTO_OUTPUTS"
+_MAX_SAVED = 1000
+
+
+def _patch_saves(module_name: str, module: Any) -> None:
+    if os.environ.get(_AUTO_OUTPUTS_ENV) == "0":
+        return
+    for owner_name, function, position, keyword in _SAVES.get(module_name, ()):
+        owner = module if owner_name is None else getattr(module, owner_name, None)
+        _need(callable(getattr(owner, function, None)), f"{module_name}.{function}")
+        _wrap(owner, function, _reporting_save(function, position, keyword))
+
+
+def _reporting_save(function: str, position: int, keyword: str) -> Callable[[Any], Any]:
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            target = args[position] if len(args) > position else kwargs.get(keyword)
+            _safely("saves", lambda: _report_saved(target))
+            return result
+
+        return wrapper
+
+    return make
+
+
+def _report_saved(target: Any) -> None:
+    """The path saved to, absolute now (the program may change directory later), once."""
+    if isinstance(target, bytes):
+        target = os.fsdecode(target)
+    if not isinstance(target, (str, os.PathLike)):
+        return
+    path = os.path.abspath(os.fspath(target))
+    if not isinstance(path, str):
+        return
+    seen = _state.setdefault("saved", set())
+    if path in seen or len(seen) >= _MAX_SAVED:
+        return
+    seen.add(path)
+    _write({"_runledger": "saved", "path": path})
+
+
 _PATCHERS = {
+    "saves": _patch_saves,
     "argparse": _patch_argparse,
     "click": _patch_click,
     "hydra": _patch_hydra,

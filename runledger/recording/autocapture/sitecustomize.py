@@ -76,6 +76,17 @@ HOOKED = {
     "optax.schedules._schedule": "optax_schedules",
     "optax.schedules._inject": "optax_inject",
     "flaml.automl": "flaml",
+    "torch.serialization": "saves",
+    "safetensors.torch": "saves",
+    "safetensors.numpy": "saves",
+    "joblib.numpy_pickle": "saves",
+    "xgboost.core": "saves",
+    "lightgbm.basic": "saves",
+    "keras.src.saving.saving_api": "saves",
+    "transformers.modeling_utils": "saves",
+    "transformers.tokenization_utils_base": "saves",
+    "lightning.fabric.plugins.io.torch_io": "saves",
+    "lightning_fabric.plugins.io.torch_io": "saves",
 }
 
 # Launchers start the real program as child processes: they are not the program.

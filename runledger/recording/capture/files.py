@@ -237,7 +237,7 @@ def collect_artifacts(
             if taken.before.get(path) == StatKey.of(st) or recorded in records:
                 continue
             try:
-                records[recorded] = _artifact_record(path, recorded, st, cache)
+                records[recorded] = artifact_record(path, recorded, st, cache)
             except OSError as error:
                 _report(on_skip, recorded, error)
     return sorted(records.values(), key=lambda record: record.path)
@@ -347,9 +347,10 @@ def _input_record(
     return FileRecord(recorded, st.st_size, sha256=_hash(path, st, cache), git_blob=blob)
 
 
-def _artifact_record(
+def artifact_record(
     path: str, recorded: str, st: os.stat_result, cache: HashCache | None
 ) -> FileRecord:
+    """The record of a file or link the run wrote, hashed (through the cache) now."""
     mtime = st.st_mtime_ns / 1e9
     if stat.S_ISLNK(st.st_mode):
         return _link_record(path, recorded, st, mtime=mtime, git_blob=None)

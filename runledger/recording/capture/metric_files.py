@@ -45,9 +45,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from runledger.recording.capture.freshness import written_since
+from runledger.recording.capture.worktree import Listing, list_files
 
-MAX_ENTRIES: Final = 20_000
-MAX_DEPTH: Final = 8
 MAX_CSV_BYTES: Final = 64 * 1024 * 1024
 MAX_EVENT_BYTES: Final = 512 * 1024 * 1024
 STEP_COLUMNS: Final = ("step", "global_step", "iteration", "iter", "epoch")
@@ -59,13 +58,6 @@ _ACCUMULATOR: Final = "tensorboard.backend.event_processing.event_accumulator"
 # paths; the event files read here are local, and with boto3 installed its import was most
 # of the reader's (0.5 -> 0.3 s of CPU).
 _REMOTE_FILE_LIBRARIES: Final = ("boto3", "botocore", "fsspec")
-SKIPPED_FOLDERS: Final = frozenset(
-    {
-        ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", "env",
-        "site-packages", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-        ".ipynb_checkpoints", "wandb", "mlruns",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,15 +80,19 @@ class WrittenFiles:
 
 
 def find_written_files(
-    root: Path, started_after: float, covered_dirs: Sequence[str] = ()
+    root: Path,
+    started_after: float,
+    covered_dirs: Sequence[str] = (),
+    listing: Listing | None = None,
 ) -> WrittenFiles:
     """CSV and TensorBoard event files under ``root`` modified since ``started_after``;
-    event files under ``covered_dirs`` (values captured in process) left out."""
+    event files under ``covered_dirs`` (values captured in process) left out. ``listing``:
+    the files under ``root``, when the caller has walked it already."""
     covered = tuple(os.path.join(os.path.realpath(folder), "") for folder in covered_dirs)
     csv_files: list[Path] = []
     event_files: list[Path] = []
     disk_logs: list[Path] = []
-    for entry in _walk(root):
+    for entry in (listing or list_files(root)).files:
         name = entry.name
         is_csv = name.lower().endswith(".csv")
         is_event = name.startswith(EVENT_FILE_PREFIX)
@@ -113,26 +109,6 @@ def find_written_files(
         found = csv_files if is_csv else event_files if is_event else disk_logs
         found.append(Path(entry.path))
     return WrittenFiles(sorted(csv_files), sorted(event_files), sorted(disk_logs))
-
-
-def _walk(root: Path) -> Iterator[os.DirEntry[str]]:
-    seen = 0
-    folders: list[tuple[str, int]] = [(str(root), 0)]
-    while folders:
-        folder, depth = folders.pop()
-        try:
-            with os.scandir(folder) as entries:
-                for entry in entries:
-                    seen += 1
-                    if seen > MAX_ENTRIES:
-                        return
-                    if entry.is_dir(follow_symlinks=False):
-                        if depth < MAX_DEPTH and entry.name not in SKIPPED_FOLDERS:
-                            folders.append((entry.path, depth + 1))
-                    elif entry.is_file(follow_symlinks=False):
-                        yield entry
-        except OSError:
-            continue
 
 
 # --------------------------------------------------------------------------------- CSV
@@ -362,6 +338,7 @@ def series_from_written_files(
     warn: Callable[[str], None],
     covered_dirs: Sequence[str] = (),
     logger_folders: Collection[str] = (),
+    listing: Listing | None = None,
 ) -> list[FileSeries]:
     """Every series of the CSV and event files written under ``root`` since the start (but
     the event files under ``covered_dirs``, whose values were captured in process).
@@ -370,7 +347,7 @@ def series_from_written_files(
     them; the ``hp_metric`` of -1 that its TensorBoard logger writes there as a placeholder
     (``default_hp_metric``) is no metric of the run.
     """
-    written = find_written_files(root, started_after, covered_dirs)
+    written = find_written_files(root, started_after, covered_dirs, listing)
     found: list[FileSeries] = []
     for path in written.csv_files:
         found.extend(csv_series(path, _relative(path, root)))

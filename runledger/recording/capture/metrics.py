@@ -140,6 +140,7 @@ TRACKER_RUN_KEY: Final = "_tracker_run"
 MAX_TRACKER_RUNS: Final = 1_000
 MAX_CAPTURE_ERRORS: Final = 20
 MAX_LOGGER_FOLDERS: Final = 1000
+MAX_SAVED_PATHS: Final = 1000
 MAX_ALIASES: Final = 2000
 MAX_TABLE_ROWS: Final = 1000
 MAX_DASH_HEADER: Final = 1000  # a table header's length at most (spaCy's: one per component)
@@ -2210,7 +2211,8 @@ class InProcessReport:
     TensorBoard folders whose values were reported in process (absolute paths);
     ``logger_folders``: the folders Lightning's own loggers write (``lightning_logs/version_0``);
     ``aliases``: option names that set a param under another name (argparse's ``-b`` ->
-    ``batch_size``).
+    ``batch_size``); ``saved``: the absolute paths the program saved models and weights to
+    (``torch.save``, ``joblib.dump``), in the order first saved.
     """
 
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -2220,6 +2222,7 @@ class InProcessReport:
     errors: list[str] = field(default_factory=list)
     covered_log_dirs: list[str] = field(default_factory=list)
     logger_folders: list[str] = field(default_factory=list)
+    saved: dict[str, None] = field(default_factory=dict)
     # Tracker run tag (``wandb:2``) -> its params; -> what its ``tracker_run`` lines say.
     tracker_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     tracker_runs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -2271,6 +2274,10 @@ class InProcessReport:
                     and len(self.logger_folders) < MAX_LOGGER_FOLDERS
                 ):
                     self.logger_folders.append(folder)
+        elif kind == "saved":
+            path = line.get("path")
+            if isinstance(path, str) and path and len(self.saved) < MAX_SAVED_PATHS:
+                self.saved[path] = None
         elif kind == "capture_error" and len(self.errors) < MAX_CAPTURE_ERRORS:
             self.errors.append(f"{line.get('hook', '?')}: {line.get('error', '')}"[:500])
 

@@ -13,12 +13,14 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runledger.config import CONFIG_FILE, ProjectConfig
 from runledger.recording.capture.files import (
     FileRecord,
     InputSet,
     Snapshot,
+    artifact_record,
     collect_artifacts,
     hash_inputs,
     recorded_paths,
@@ -26,6 +28,9 @@ from runledger.recording.capture.files import (
 )
 from runledger.store import git
 from runledger.store.hashcache import HashCache, cache_path_for, optional_cache
+
+if TYPE_CHECKING:
+    from runledger.recording.capture.auto_outputs import FoundOutputs
 
 Warn = Callable[[str], None]
 
@@ -87,6 +92,26 @@ def collect(plan: FilePlan, warn: Warn) -> list[FileRecord]:
         artifacts = collect_artifacts(plan.snapshot, cache, on_skip=skipped)
     _cache_problem(cache, warn, plan.cache_problem)
     return artifacts
+
+
+def record_found(
+    found: FoundOutputs, cache_path: Path, warn: Warn, cache_problem: str | None
+) -> list[FileRecord]:
+    """The records of the outputs found without being declared (auto_outputs), hashed through
+    the cache; never fails the run."""
+    for note in found.notes():
+        warn(note)
+    if not found.chosen:
+        return []
+    records = []
+    with optional_cache(cache_path) as cache:
+        for item in found.chosen:
+            try:
+                records.append(artifact_record(item.path, item.recorded, item.st, cache))
+            except OSError as error:
+                warn(f"artifact {item.recorded} not recorded: {error.strerror or error}")
+    _cache_problem(cache, warn, cache_problem)
+    return records
 
 
 def _config_inputs(root: Path, paths: Sequence[str], warn: Warn) -> list[str]:

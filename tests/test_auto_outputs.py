@@ -1,0 +1,343 @@
+"""The files a run writes, recorded without --output: what the program saved (torch.save,
+joblib.dump, seen in process) and what the walk after the run finds in result folders
+(out/, runs/, work_dirs/) or named as weights. Real repos, the real CLI, real libraries."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runledger.recording.capture import auto_outputs, worktree
+from tests.conftest import Repo
+from tests.test_autocapture_libs import needs
+
+PY = sys.executable
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def program(repo: Repo, name: str, code: str, ignore: str = "") -> None:
+    repo.write(name, textwrap.dedent(code))
+    if ignore:
+        with open(repo.path / ".gitignore", "a") as file:
+            file.write(ignore)
+    repo.commit_all()
+
+
+def exec_(repo: Repo, *args: str) -> Any:
+    result = repo.cli("exec", *args)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+def artifacts(repo: Repo) -> dict[str, dict[str, Any]]:
+    run_id = repo.runs_json()[0]["id"]
+    shown = repo.cli("show", run_id, "--json")
+    assert shown.exit_code == 0, shown.stderr
+    return {record["path"]: record for record in shown.json()["artifacts"]}
+
+
+def test_torch_save_records_the_checkpoint_where_the_program_put_it(repo: Repo) -> None:
+    pytest.importorskip("torch")
+    # nanoGPT's way (out/ckpt.pt, saved at each eval), a file-like target (ultralytics' way:
+    # nothing to name), and a path relative to a folder the program changed into.
+    program(
+        repo,
+        "train.py",
+        """
+        import io, os, torch
+        os.makedirs("out", exist_ok=True)
+        for step in range(2):
+            torch.save({"step": step, "w": torch.ones(4) * step}, os.path.join("out", "ckpt.pt"))
+        torch.save({"w": 1}, io.BytesIO())
+        os.makedirs("exports/sub", exist_ok=True)
+        os.chdir("exports/sub")
+        torch.save({"w": 2}, "../final.state")
+        try:
+            torch.save({"w": 3}, "/no/such/folder/x.pt")
+        except Exception as error:
+            print("raised", type(error).__name__)
+        print("loss=0.5")
+        """,
+        ignore="out/\nexports/\n",
+    )
+    result = exec_(repo, PY, "train.py")
+    assert "raised RuntimeError" in result.stdout  # as bare: the hook changes nothing
+    found = artifacts(repo)
+    assert sorted(found) == ["exports/final.state", "out/ckpt.pt"]
+    checkpoint = repo.path / "out" / "ckpt.pt"
+    assert found["out/ckpt.pt"]["sha256"] == sha(checkpoint)
+    assert found["out/ckpt.pt"]["size"] == checkpoint.stat().st_size
+    which = repo.cli("which", "out/ckpt.pt")
+    assert which.exit_code == 0, which.stderr
+    assert repo.runs_json()[0]["id"][:10] in which.stdout
+
+
+def test_joblib_dump_outside_the_work_tree_is_recorded_by_its_absolute_path(
+    repo: Repo, tmp_path: Path
+) -> None:
+    pytest.importorskip("sklearn")
+    target = tmp_path / "models" / "clf.joblib"
+    target.parent.mkdir()
+    program(
+        repo,
+        "fit.py",
+        f"""
+        import joblib
+        from sklearn.linear_model import LogisticRegression
+        model = LogisticRegression().fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+        joblib.dump(model, {str(target)!r})
+        print("accuracy=1.0")
+        """,
+    )
+    exec_(repo, PY, "fit.py")
+    found = artifacts(repo)
+    assert list(found) == [target.as_posix()]
+    assert found[target.as_posix()]["sha256"] == sha(target)
+    verify = repo.cli("verify", repo.runs_json()[0]["id"])
+    assert verify.exit_code == 0, verify.stdout + verify.stderr
+
+
+def test_a_shell_command_s_weights_in_a_result_folder_are_found_by_the_walk(repo: Repo) -> None:
+    # What ultralytics writes (runs/detect/train/weights/best.pt, results.csv), from a
+    # command that is not Python; beside it, files that are no output of the run.
+    (repo.path / ".gitignore").write_text("runs/\ndata/\nwork_dirs/\n.cache/\n")
+    repo.write("models/config.json", "{}\n")
+    repo.commit_all()
+    old = repo.path / "runs" / "old" / "last.pt"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"an earlier run's")
+    stamp = old.stat().st_mtime_ns - 3_600 * 10**9
+    os.utime(old, ns=(stamp, stamp))
+    script = (
+        "mkdir -p runs/detect/train/weights data work_dirs/cfg && "
+        "printf best > runs/detect/train/weights/best.pt && "
+        "printf 'epoch,loss\\n1,0.5\\n2,0.25\\n' > runs/detect/train/results.csv && "
+        "printf ep > work_dirs/cfg/epoch_2.pth && "
+        "printf raw > data/download.gz && printf '{\"a\": 1}' > models/config.json && "
+        "mkdir -p .cache/hub && printf w > .cache/hub/model.safetensors"
+    )
+    exec_(repo, "sh", "-c", script)
+    found = artifacts(repo)
+    # results.csv is the run's metric log (read as its series), models/config.json is code
+    assert sorted(found) == ["runs/detect/train/weights/best.pt", "work_dirs/cfg/epoch_2.pth"]
+    best = repo.path / "runs/detect/train/weights/best.pt"
+    assert found["runs/detect/train/weights/best.pt"]["sha256"] == sha(best)
+    assert repo.runs_json()[0]["metrics"]["loss"] == 0.25
+
+
+@pytest.mark.parametrize("switch", ["option", "config"])
+def test_auto_outputs_switch_off(repo: Repo, switch: str) -> None:
+    pytest.importorskip("torch")
+    if switch == "config":
+        repo.write(".runledger.toml", "auto_outputs = false\n")
+    program(
+        repo,
+        "train.py",
+        "import torch\ntorch.save({'w': 1}, 'model.pt')\n",
+        ignore="*.pt\n",
+    )
+    options = ["--no-auto-outputs"] if switch == "option" else []
+    exec_(repo, *options, PY, "train.py")
+    assert artifacts(repo) == {}
+    assert (repo.path / "model.pt").exists()
+
+
+def test_declared_outputs_keep_their_records_beside_found_ones(repo: Repo) -> None:
+    (repo.path / ".gitignore").write_text("out/\nreport/\n")
+    repo.commit_all()
+    exec_(
+        repo,
+        "--output",
+        "report",
+        "sh",
+        "-c",
+        "mkdir -p out report && printf a > out/a.bin && printf b > report/summary.txt",
+    )
+    assert sorted(artifacts(repo)) == ["out/a.bin", "report/summary.txt"]
+
+
+def test_the_bounds_leave_files_out_with_a_warning(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auto_outputs, "MAX_AUTO_OUTPUTS", 2)
+    (repo.path / ".gitignore").write_text("checkpoints/\n")
+    repo.commit_all()
+    result = exec_(
+        repo, "sh", "-c", "mkdir checkpoints && for i in 1 2 3; do echo $i > checkpoints/$i; done"
+    )
+    assert sorted(artifacts(repo)) == ["checkpoints/1", "checkpoints/2"]
+    assert "1 file the run wrote (2 B) not recorded" in result.stderr
+    assert "first left out: checkpoints/3" in result.stderr
+    assert "--output" in result.stderr
+
+    monkeypatch.setattr(auto_outputs, "HASH_BUDGET_BYTES", 10)
+    result = exec_(repo, "sh", "-c", "head -c 11 /dev/zero > checkpoints/big.pt")
+    assert artifacts(repo) == {}
+    assert "first left out: checkpoints/big.pt" in result.stderr
+
+
+def test_result_folders_are_walked_first_when_the_tree_is_too_big(
+    repo: Repo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(worktree, "MAX_ENTRIES", 40)
+    (repo.path / ".gitignore").write_text("zdata/\nout/\n")
+    repo.commit_all()
+    (repo.path / "zdata").mkdir()
+    for index in range(60):
+        (repo.path / "zdata" / f"{index}.txt").write_text("x")
+    result = exec_(repo, "sh", "-c", "mkdir out && printf w > out/model.onnx")
+    assert list(artifacts(repo)) == ["out/model.onnx"]
+    assert "stopped after 40 entries" in result.stderr
+
+
+def test_a_reproduction_records_the_same_checkpoint_and_is_judged_on_its_metrics(
+    repo: Repo,
+) -> None:
+    # A checkpoint that differs on every run (as most do): found in both runs, at the same
+    # path, and no claim against the reproduction, which the metrics decide.
+    program(
+        repo,
+        "train.py",
+        """
+        import os
+        os.makedirs("checkpoints", exist_ok=True)
+        with open("checkpoints/last.ckpt", "wb") as file:
+            file.write(os.urandom(16))
+        print("acc=0.9")
+        """,
+        ignore="checkpoints/\n",
+    )
+    exec_(repo, PY, "train.py")
+    original = repo.runs_json()[0]["id"]
+    assert list(artifacts(repo)) == ["checkpoints/last.ckpt"]
+    result = repo.cli("reproduce", original, "--yes")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "REPRODUCED" in result.stdout + result.stderr
+    assert "differ" not in result.stdout + result.stderr
+    assert list(artifacts(repo)) == ["checkpoints/last.ckpt"]
+
+
+def test_boosters_and_safetensors_saved_outside_the_tree_are_recorded(
+    repo: Repo, tmp_path: Path
+) -> None:
+    pytest.importorskip("xgboost")
+    pytest.importorskip("lightgbm")
+    pytest.importorskip("safetensors")
+    pytest.importorskip("torch")
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    program(
+        repo,
+        "boost.py",
+        f"""
+        import numpy, torch, xgboost, lightgbm
+        from safetensors.torch import save_file
+        X = numpy.random.rand(40, 3)
+        y = (X[:, 0] > 0.5).astype(int)
+        xgboost.XGBClassifier(n_estimators=2).fit(X, y).save_model({str(saved / "x.json")!r})
+        booster = lightgbm.train({{"verbose": -1}}, lightgbm.Dataset(X, y), 2)
+        booster.save_model({str(saved / "l.txt")!r})
+        save_file({{"w": torch.zeros(2)}}, {str(saved / "w.weights")!r})
+        print("done=1")
+        """,
+    )
+    exec_(repo, PY, "boost.py")
+    found = artifacts(repo)
+    assert sorted(found) == [(saved / name).as_posix() for name in ("l.txt", "w.weights", "x.json")]
+    assert all(found[path]["sha256"] == sha(Path(path)) for path in found)
+
+
+def test_reproduce_warns_that_a_found_output_outside_the_tree_is_written_again(
+    repo: Repo, tmp_path: Path
+) -> None:
+    pytest.importorskip("joblib")
+    target = tmp_path / "model.joblib"
+    program(
+        repo,
+        "fit.py",
+        f"import joblib\njoblib.dump({{'w': 1}}, {str(target)!r})\nprint('acc=1.0')\n",
+    )
+    exec_(repo, PY, "fit.py")
+    result = repo.cli("reproduce", repo.runs_json()[0]["id"], "--yes")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    shown = " ".join((result.stdout + result.stderr).split())
+    assert f"{target.as_posix()}: written outside the work tree by the original" in shown
+
+
+@needs("torch", "lightning", "keras")
+def test_keras_and_lightning_checkpoints_outside_the_tree_are_recorded(
+    repo: Repo, tmp_path: Path
+) -> None:
+    # Lightning's ModelCheckpoint torch.saves into a buffer, then writes it: only its
+    # checkpoint IO names the file. Keras' save goes through its saving API.
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    program(
+        repo,
+        "train.py",
+        f"""
+        import os, logging
+        os.environ["KERAS_BACKEND"] = "torch"
+        logging.disable(logging.WARNING)
+        import keras, torch, lightning as L
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.save({str(saved / "k.keras")!r})
+        model.save_weights({str(saved / "k.weights.h5")!r})
+
+        class Tiny(L.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.layer = torch.nn.Linear(2, 1)
+            def training_step(self, batch, _):
+                return self.layer(batch[0]).sum()
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(torch.ones(4, 2)))
+        checkpoint = L.pytorch.callbacks.ModelCheckpoint(dirpath={str(saved / "ckpt")!r})
+        trainer = L.Trainer(
+            max_epochs=1, callbacks=[checkpoint], logger=False, enable_progress_bar=False,
+            enable_model_summary=False, accelerator="cpu",
+        )
+        trainer.fit(Tiny(), data)
+        print("done=1")
+        """,
+    )
+    exec_(repo, PY, "train.py")
+    expected = [saved / "ckpt" / "epoch=0-step=4.ckpt", saved / "k.keras", saved / "k.weights.h5"]
+    assert sorted(artifacts(repo)) == sorted(path.as_posix() for path in expected)
+
+
+@needs("torch", "transformers")
+def test_save_pretrained_records_the_folder_s_files_outside_the_tree(
+    repo: Repo, tmp_path: Path
+) -> None:
+    folder = tmp_path / "tiny-bert"
+    program(
+        repo,
+        "save.py",
+        f"""
+        from transformers import BertConfig, BertModel
+        config = BertConfig(
+            vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+            intermediate_size=8,
+        )
+        BertModel(config).save_pretrained({str(folder)!r})
+        print("done=1")
+        """,
+    )
+    exec_(repo, PY, "save.py")
+    found = artifacts(repo)
+    written = sorted(path.as_posix() for path in folder.iterdir())
+    assert (folder / "config.json").as_posix() in written
+    assert sorted(found) == written
+    assert all(found[path]["sha256"] == sha(Path(path)) for path in found)
