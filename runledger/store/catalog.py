@@ -13,7 +13,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runledger import ids
 from runledger.errors import CorruptRecordError
@@ -71,6 +71,12 @@ class Catalog(Protocol):
         self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
     ) -> Iterator[tuple[FrameRow | RunRow, bool]]:
         """As :meth:`rows`, for ``load_runs``: where it can, a FrameRow instead of a RunRow."""
+
+    def frame_columns(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> dict[str, list[Any]] | None:
+        """:meth:`frame_rows` as columns (store/columns.py); None where a row needs more than
+        the index's columns (read them with :meth:`frame_rows`)."""
 
     def table_facts(
         self,
@@ -172,6 +178,14 @@ class IndexCatalog:
     ) -> Iterator[tuple[FrameRow | RunRow, bool]]:
         self._report_errors()
         return self.index.frame_rows(where, team_tags)
+
+    def frame_columns(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> dict[str, list[Any]] | None:
+        from runledger.store.columns import frame_columns
+
+        self._report_errors()
+        return frame_columns(self.index, where, team_tags)
 
     def count(self, top_level: bool = False) -> int:
         return self.index.count(top_level)
@@ -354,6 +368,11 @@ class RefsCatalog:
         ids: Sequence[str] | None = None,
     ) -> Iterator[tuple[TableRow | RunRow, bool]]:
         return self.rows(where, team_tags, None, ids)
+
+    def frame_columns(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> dict[str, list[Any]] | None:
+        return None
 
     def frame_rows(
         self, where: str | None = None, team_tags: dict[str, list[str]] | None = None

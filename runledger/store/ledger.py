@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runledger import ids
 from runledger.errors import AmbiguousRunError, CorruptRecordError, RunNotFoundError, UserError
@@ -251,6 +251,12 @@ class Ledger:
             best_of=best_of,
             judged=judged,
         )
+
+    def frame_columns(self, sql: str | None = None) -> dict[str, list[Any]] | None:
+        """:meth:`frame_rows` as columns (FrameRow's field name -> values), straight from the
+        index; None where a row needs more (``--where`` undecided, values only in a record)."""
+        team = self.team_tags() if sql is not None and "team_tags" in sql else None
+        return self.catalog.frame_columns(sql, team)
 
     def frame_rows(
         self, sql: str | None = None, keep: Callable[[RunRow], bool] | None = None
