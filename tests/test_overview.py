@@ -143,7 +143,7 @@ def shown_table(
     )
     if facts is None:
         return None
-    return build_shown(facts, metric=metric, direction=direction, declared={})
+    return build_shown(facts, metric=metric, maximize=maximize, declared={})
 
 
 TEAM = {"6g00000001aaaaaa": ["prod"]}
@@ -151,7 +151,7 @@ TEAM = {"6g00000001aaaaaa": ["prod"]}
 
 def assert_same_view(shown: Comparison, full: Comparison, count: int) -> None:
     """What the terminal table shows of ``shown`` is what it shows of ``full``."""
-    assert shown.total == len(full.rows)
+    assert shown.run_count == len(full.rows)
     assert shown.columns == full.columns
     assert shown.rows == full.rows[:count]
     assert list(shown.constant.items()) == list(full.constant.items())

@@ -240,13 +240,16 @@ def build_shown(
     facts: TableFacts,
     *,
     metric: str | None,
-    direction: Direction | None,
+    maximize: bool | None,
     declared: Mapping[str, str] | None = None,
 ) -> Comparison:
     """The comparison of many runs as the terminal table shows it: the rows of the first
     ones (``facts.shown``, in order: best or newest first), and what is said of them all
     (the params the same in every run, each metric's best) from ``facts``, which the run
     index computed (store/overview.py) without every run's values being decoded."""
+    if facts.complete:  # every run is shown
+        return build(facts.shown, metric=metric, maximize=maximize, declared=declared)
+    direction = subject_direction(metric, maximize, declared)
     if metric is not None and facts.total and metric not in facts.metric_counts:
         raise _no_such_metric(metric, facts.metric_counts)
     table = _table(

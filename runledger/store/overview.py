@@ -68,6 +68,7 @@ class TableFacts:
     metric_counts: dict[str, int]  # how many runs have each metric
     best: dict[str, float]  # each metric's best value, for those with a direction
     judged: Judged | None = None
+    complete: bool = False  # every run is shown: the table is built from their rows alone
 
 
 class _Unanswerable(Exception):
@@ -90,7 +91,7 @@ def table_facts(
     facts of them all. ``best_of(name)``: "min", "max" or "none", which best value a metric
     has; ``judged``: when given, the first run is the best one by ``metric`` and its params
     for which ``judged(key)`` holds are compared with the other runs'. None when SQL cannot
-    answer, or every run is shown."""
+    answer. When every run is shown, the facts hold only them (``complete``)."""
     try:
         return _Facts(index, where, team_tags, metric, descending).read(shown, best_of, judged)
     except _Unanswerable:
@@ -140,10 +141,10 @@ class _Facts:
         descending: bool,
     ) -> None:
         self.db = index.db
-        self.where = where
+        self.condition = _READABLE
         if where is not None:
             index._fill_team_tags(team_tags if "team_tags" in where else None)
-        self.condition = _READABLE if where is None else f"{_READABLE} AND ({where}) IS NOT 0"
+            self._keep(where)
         self.order = "started_at DESC, id DESC"
         self.order_args: list[Any] = []
         if metric is not None:
@@ -152,18 +153,30 @@ class _Facts:
             self.order_args = [_path(metric)]
         self.metric = metric
 
+    def _keep(self, where: str) -> None:
+        """Evaluate ``where`` once: the runs it keeps are listed in a temporary table that
+        the other queries read (a --where matching 100 of 100,000 runs reads those 100).
+        _Unanswerable when it leaves a run undecided (Python decides it)."""
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS kept (row INTEGER PRIMARY KEY, decided)")
+        self.db.execute("DELETE FROM temp.kept")
+        self.db.execute(
+            f"INSERT INTO temp.kept SELECT rowid, ({where}) FROM runs "
+            f"WHERE {_READABLE} AND ({where}) IS NOT 0"
+        )
+        if self.db.execute("SELECT 1 FROM temp.kept WHERE decided IS NULL LIMIT 1").fetchone():
+            raise _Unanswerable(where)
+        self.condition = "rowid IN (SELECT row FROM temp.kept)"
+
     def read(
         self, count: int, best_of: Callable[[str], str], judged: Callable[[str], bool] | None
     ) -> TableFacts | None:
         shown = self._first(count)
-        if len(shown) < count:
-            return None  # every run is shown: the rows say it all
+        if len(shown) < count:  # every run is shown: the rows say it all
+            every = frozenset[str]()
+            return TableFacts(len(shown), shown, [], every, every, False, {}, {}, complete=True)
         sums = _Sums()
         total = sums.add("count(*)")
-        unreadable = sums.add(
-            "sum(plain IS NOT 1 OR params IS NULL OR metrics IS NULL)"
-            + ("" if self.where is None else f" + sum(({self.where}) IS NULL)")
-        )
+        unreadable = sums.add("sum(plain IS NOT 1 OR params IS NULL OR metrics IS NULL)")
         params = [row.params for row in shown]
         metrics = [row.metrics for row in shown]
         param_keys = list(_union(params))

@@ -176,7 +176,7 @@ def _shown(
     )
     if facts is None:
         return None
-    return build_shown(facts, metric=metric, direction=direction, declared=declared)
+    return build_shown(facts, metric=metric, maximize=maximize, declared=declared)
 
 
 def group_compare(
