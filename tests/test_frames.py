@@ -101,3 +101,52 @@ def test_importing_runledger_does_not_import_pandas() -> None:
     code = "import sys, runledger; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_load_runs_takes_its_columns_straight_from_the_index(repo: Repo) -> None:
+    """The frame built from the index's columns (store/columns.py) is the frame of its rows,
+    team tags, nested params, NaN and all."""
+    from runledger.analysis.frames import runs_frame
+    from runledger.query.select import row_filter
+    from runledger.store import git as rgit
+    from runledger.store.ledger import Ledger
+
+    make_run(
+        repo,
+        A,
+        "2026-01-01T10:00:00.000Z",
+        params={"lr": math.nan, "model": {"depth": 3, "act": "relu"}},
+        metrics={"acc": 0.8, "loss": math.inf},
+        tags=("baseline", "a"),
+    )
+    make_run(repo, B, "2026-01-02T10:00:00.000Z", params={"lr": 0.01}, metrics={"acc": 0.9})
+    assert repo.cli("tag", A, "prod").exit_code == 0
+    ledger = Ledger(rgit.discover(repo.path))
+    found = ledger.frame_columns()
+    assert found is not None
+    assert found["id"] == [B, A]
+    assert list(found["params"][1]) == ["lr", "model.depth", "model.act"]  # flattened
+    assert math.isnan(found["params"][1]["lr"])
+    frame = runledger.load_runs(repo.path)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(frame, runs_frame(ledger.frame_rows(), ledger.team_tags()))
+    assert frame.loc[1, "tags"] == ["a", "baseline", "prod"]
+
+    keep = row_filter("metrics.acc > 0.85")
+    assert keep is not None and keep.sql is not None
+    # NaN in A's params: SQL leaves A undecided, so the rows are read one by one.
+    assert ledger.frame_columns(keep.sql) is None
+    assert list(runledger.load_runs(repo.path, where="metrics.acc > 0.85")["id"]) == [B]  # type: ignore[arg-type]
+
+
+def test_load_runs_where_decided_by_sql_takes_columns_from_the_index(repo: Repo) -> None:
+    from runledger.query.select import row_filter
+    from runledger.store import git as rgit
+    from runledger.store.ledger import Ledger
+
+    make_run(repo, A, "2026-01-01T10:00:00.000Z", params={"lr": 0.1}, metrics={"acc": 0.8})
+    make_run(repo, B, "2026-01-02T10:00:00.000Z", params={"lr": 0.01}, metrics={"acc": 0.9})
+    keep = row_filter("metrics.acc > 0.85")
+    assert keep is not None and keep.sql is not None
+    kept = Ledger(rgit.discover(repo.path)).frame_columns(keep.sql)
+    assert kept is not None and kept["id"] == [B]
+    assert list(runledger.load_runs(repo.path, where="metrics.acc > 0.85")["id"]) == [B]  # type: ignore[arg-type]

@@ -18,12 +18,12 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain, compress, repeat
 from math import isfinite
 from operator import attrgetter, eq, itemgetter
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from runledger.analysis.direction import Direction, describe_direction, metric_direction
 from runledger.errors import UserError
@@ -31,6 +31,9 @@ from runledger.model.record import Run, json_safe
 from runledger.model.row import TableRow, Tabular
 from runledger.query.select import SortKey, flatten, order, sort_order
 from runledger.safetext import json_text
+
+if TYPE_CHECKING:
+    from runledger.store.overview import TableFacts
 
 ColumnKind = Literal["best", "run", "context", "param", "metric"]
 
@@ -69,6 +72,13 @@ class Comparison:
     direction: Direction | None = None  # of --metric
     best_run: str | None = None  # the run --metric picks
     caveats: tuple[str, ...] = ()  # why the best run may not be comparable with those it beat
+    # How many runs are compared, when ``rows`` holds only the first ones shown (the terminal
+    # table of many runs): ``constant`` and ``best`` are of all of them.
+    total: int | None = None
+
+    @property
+    def run_count(self) -> int:
+        return len(self.rows) if self.total is None else self.total
 
     @property
     def keys(self) -> list[str]:
@@ -131,15 +141,20 @@ def _is_constant(values: Sequence[Any]) -> bool:
 def require_metric(runs: Sequence[Run | Tabular], metric: str) -> None:
     """UserError naming the known metrics when none of ``runs`` (if any) has ``metric``."""
     if runs and not any(metric in run.metrics for run in runs):
-        known = sorted({name for run in runs for name in run.metrics})
-        bare = _without_container(metric)
-        if bare in known:
-            raise UserError(
-                f"no run has a metric named {metric!r}: the metric is {bare!r} "
-                "(a metric's name goes without 'metrics.' here)"
-            )
-        hint = f"; metrics: {', '.join(known)}" if known else "; these runs have none"
-        raise UserError(f"no run has a metric named {metric!r}{hint}")
+        raise _no_such_metric(metric, {name for run in runs for name in run.metrics})
+
+
+def _no_such_metric(metric: str, names: Iterable[str]) -> UserError:
+    """No run has ``metric``; ``names``: the metrics the runs have."""
+    known = sorted(names)
+    bare = _without_container(metric)
+    if bare in known:
+        return UserError(
+            f"no run has a metric named {metric!r}: the metric is {bare!r} "
+            "(a metric's name goes without 'metrics.' here)"
+        )
+    hint = f"; metrics: {', '.join(known)}" if known else "; these runs have none"
+    return UserError(f"no run has a metric named {metric!r}{hint}")
 
 
 def _without_container(metric: str) -> str | None:
@@ -167,15 +182,9 @@ def build(
 ) -> Comparison:
     """The comparison of ``runs`` (already filtered), in their order unless asked otherwise.
     ``declared`` is ``.runledger.toml``'s metric directions."""
-    if maximize is not None and metric is None:
-        raise UserError("--maximize/--minimize need --metric NAME: the metric to optimise")
-    direction: Direction | None = None
+    direction = subject_direction(metric, maximize, declared)
     if metric is not None:
         require_metric(runs, metric)
-        if maximize is None:
-            direction = metric_direction(metric, declared)
-        else:
-            direction = "max" if maximize else "min"
     # The order, as positions in ``runs``: the table is gathered in the runs' own order and
     # its rows put in this one at the end. Gathering 10,000 runs' values in a metric's order
     # reads them all over memory (twice the time of reading them in the order they were
@@ -213,6 +222,53 @@ def build(
     return replace(table, caveats=caveats) if caveats else table
 
 
+def subject_direction(
+    metric: str | None, maximize: bool | None, declared: Mapping[str, str] | None
+) -> Direction | None:
+    """The direction of ``--metric`` (None without one): ``--maximize``/``--minimize``,
+    else what is declared or its name says."""
+    if maximize is not None and metric is None:
+        raise UserError("--maximize/--minimize need --metric NAME: the metric to optimise")
+    if metric is None:
+        return None
+    if maximize is None:
+        return metric_direction(metric, declared)
+    return "max" if maximize else "min"
+
+
+def build_shown(
+    facts: TableFacts,
+    *,
+    metric: str | None,
+    maximize: bool | None,
+    declared: Mapping[str, str] | None = None,
+) -> Comparison:
+    """The comparison of many runs as the terminal table shows it: the rows of the first
+    ones (``facts.shown``, in order: best or newest first), and what is said of them all
+    (the params the same in every run, each metric's best) from ``facts``, which the run
+    index computed (store/overview.py) without every run's values being decoded."""
+    if facts.complete:  # every run is shown
+        return build(facts.shown, metric=metric, maximize=maximize, declared=declared)
+    direction = subject_direction(metric, maximize, declared)
+    if metric is not None and facts.total and metric not in facts.metric_counts:
+        raise _no_such_metric(metric, facts.metric_counts)
+    table = _table(
+        facts.shown, None, metric, direction, False, declared or {}, attrgetter("params"), facts
+    )
+    caveats: tuple[str, ...] = ()
+    judged = facts.judged
+    if metric is not None and judged is not None and judged.others and facts.shown:
+        best = facts.shown[0]
+        unlike = [(key, best.params[key], count) for key, count in judged.unlike.items()]
+        caveats = _caveat_lines(best.id, judged.others, judged.other_inputs, unlike)
+    return replace(table, caveats=caveats, total=facts.total)
+
+
+def judged_param(key: str) -> bool:
+    """A param the caveats compare: one that chooses the data or the randomness."""
+    return _SPLIT_OR_SEED.search(key) is not None
+
+
 # Params that choose the data a metric is measured on, or its randomness: a best run that
 # differs in one of them may have won on an easier split or a lucky seed.
 _SPLIT_OR_SEED = re.compile(
@@ -233,24 +289,37 @@ def not_comparable(
     others = [run for run in beaten if metric in run.metrics]
     if not others:
         return ()
-    short = best.id[:10]
-    lines: list[str] = []
+    other_inputs = 0
     if best.inputs_digest is not None:
-        differing = [run for run in others if run.inputs_digest not in (None, best.inputs_digest)]
-        if differing:
-            lines.append(
-                f"the best run {short} read other inputs (data hashes) than "
-                f"{len(differing)} of the {len(others)} runs it beat; compare like with like "
-                "(runledger diff)"
-            )
+        other_inputs = sum(run.inputs_digest not in (None, best.inputs_digest) for run in others)
     flat_of = flat_params or (lambda run: flatten(run.params))
     params = flat_of(best)
-    for key in sorted(key for key in params if _SPLIT_OR_SEED.search(key)):
-        differing = [run for run in others if flat_of(run).get(key) != params[key]]
+    unlike = [
+        (key, params[key], sum(flat_of(run).get(key) != params[key] for run in others))
+        for key in sorted(key for key in params if judged_param(key))
+    ]
+    return _caveat_lines(best.id, len(others), other_inputs, unlike)
+
+
+def _caveat_lines(
+    best: str, others: int, other_inputs: int, unlike: Sequence[tuple[str, Any, int]]
+) -> tuple[str, ...]:
+    """The caveats about the ``best`` run, which beat ``others`` runs: ``other_inputs`` of
+    them read other inputs; (param, the best run's value, how many hold another) for each
+    param that chooses the data or the randomness."""
+    short = best[:10]
+    lines: list[str] = []
+    if other_inputs:
+        lines.append(
+            f"the best run {short} read other inputs (data hashes) than "
+            f"{other_inputs} of the {others} runs it beat; compare like with like "
+            "(runledger diff)"
+        )
+    for key, value, differing in unlike:
         if differing:
             lines.append(
-                f"the best run {short} used {key}={params[key]!r}, unlike {len(differing)} of "
-                f"the {len(others)} runs it beat: its lead may be that {key}'s luck "
+                f"the best run {short} used {key}={value!r}, unlike {differing} of "
+                f"the {others} runs it beat: its lead may be that {key}'s luck "
                 "(--group-by the other params to see mean ± std)"
             )
     return tuple(lines)
@@ -264,8 +333,11 @@ def _table(
     all_columns: bool,
     declared: Mapping[str, str],
     flat_params: Callable[[Tabular], dict[str, Any]],
+    whole: TableFacts | None = None,
 ) -> Comparison:
-    """The table of ``runs``, its rows in the order of ``positions`` (None: as given).
+    """The table of ``runs``, its rows in the order of ``positions`` (None: as given);
+    ``whole``: ``runs`` are the first ones shown of more, and which columns are constant,
+    hold values or are best are ``whole``'s answers about them all.
 
     Column-major: each column's values are gathered once, in the runs' order, then zipped
     into rows, which are put in order last."""
@@ -277,7 +349,7 @@ def _table(
     columns: list[Column] = [Column("id", "run")]
     values: list[list[Any]] = [run_ids]
     names = list(map(attrgetter("name"), runs))
-    if any(names):
+    if whole.named if whole is not None else any(names):
         columns.append(Column("name", "run"))
         values.append(names)
     columns += [Column("status", "run"), Column("started_at", "run")]
@@ -286,7 +358,13 @@ def _table(
     first = positions[0] if positions else 0  # the first row shown
 
     def place(key: str, kind: ColumnKind, column: list[Any]) -> None:
-        if runs and not all_columns and _is_constant(column):
+        if whole is not None:
+            if key in whole.constant:
+                constant[key] = column[first]
+            elif key in whole.filled:
+                columns.append(Column(key, kind))
+                values.append(column)
+        elif runs and not all_columns and _is_constant(column):
             constant[key] = column[first]
         elif all_columns or any(value is not None for value in column):
             columns.append(Column(key, kind))
@@ -296,26 +374,32 @@ def _table(
         place(attribute, "context", list(map(attrgetter(attribute), runs)))
     # Every param key, in the order first seen: update keeps a key where it first came.
     keys: dict[str, Any] = {}
-    for row in params if positions is None else _by_first_shown(params, positions):
-        keys.update(row)
+    if whole is not None:
+        keys = dict.fromkeys(whole.param_keys)
+    else:
+        for row in params if positions is None else _by_first_shown(params, positions):
+            keys.update(row)
     for key in keys:
         place(f"params.{key}", "param", list(map(dict.get, params, repeat(key))))
 
     best: dict[str, BestValue] = {}
-    counts = Counter(chain.from_iterable(metrics))
+    counts = Counter(chain.from_iterable(metrics)) if whole is None else whole.metric_counts
     for name in sorted(counts, key=lambda name: (name != metric, -counts[name], name)):
         wanted = direction if name == metric and direction else metric_direction(name, declared)
         column = Column(f"metrics.{name}", "metric", wanted)
         columns.append(column)
         values.append(list(map(dict.get, metrics, repeat(name))))
-        found = _best_value(column, wanted, run_ids, values[-1], positions)
+        if whole is None:
+            found = _best_value(column, wanted, run_ids, values[-1], positions)
+        else:
+            found = _best_of_all(column, wanted, whole.best.get(name), run_ids, values[-1])
         if found is not None:
             best[column.key] = found
 
     metric_key = f"metrics.{metric}" if metric is not None else None
     best_run: str | None = None
     if metric_key is not None:
-        if metric_key in best:
+        if metric_key in best and best[metric_key].runs:
             best_run = best[metric_key].runs[0]
         columns.insert(0, Column("best", "best"))
         values.insert(0, list(map(eq, run_ids, repeat(best_run))))
@@ -381,6 +465,21 @@ def _best_value(
 
 
 _FLOAT_KINDS = frozenset({float, type(None)})
+
+
+def _best_of_all(
+    column: Column,
+    direction: Direction,
+    top: float | None,
+    run_ids: Sequence[str],
+    values: Sequence[Any],
+) -> BestValue | None:
+    """The best value ``top`` of all runs, and those of ``run_ids`` (the ones shown) that
+    reached it."""
+    if direction == "none" or top is None:
+        return None
+    reached = [run for run, value in zip(run_ids, values, strict=True) if _number(value) == top]
+    return BestValue(column.key, direction, top, tuple(reached))
 
 
 # --- text formats: csv, json, markdown share the columns and the values ----------------

@@ -90,6 +90,15 @@ def runs_frame(
     del rows
     found = dict(zip(FrameRow._fields, fields, strict=True))
     del fields
+    return columns_frame(found, team_tags)
+
+
+def columns_frame(
+    found: dict[str, Any], team_tags: dict[str, list[str]] | None = None
+) -> pd.DataFrame:
+    """The frame of FrameRow's fields as columns (field name -> values, store/columns.py);
+    ``team_tags`` (run id -> tags) are merged into the exec tags. ``found`` is emptied of
+    the params and metrics tables, freed once their values are in their columns."""
     params: Sequence[dict[str, Any]] = found.pop("params")
     metrics: Sequence[dict[str, float | None]] = found.pop("metrics")
     found["tags"] = _tags(found["tags"], found["id"], team_tags or {})
@@ -126,18 +135,24 @@ def load_runs(path: str | Path = ".", where: str | None = None) -> pd.DataFrame:
     # some of the import is done by the time the frame is built.
     # What reading the rows imports is imported first: two threads importing at once could
     # otherwise wait on each other's half-imported modules.
-    from runledger.store import catalog, tags  # noqa: F401
+    from runledger.store import catalog, columns, tags  # noqa: F401
 
     loading = threading.Thread(target=_import_pandas, name="runledger-pandas", daemon=True)
     loading.start()
     try:
         ledger = Ledger(git.discover(folder))
         with cycle_collection_paused():
-            rows = ledger.frame_rows(keep.sql if keep else None, keep.keep if keep else None)
+            sql = keep.sql if keep else None
+            # Columns straight from the index where it holds every value the frame shows.
+            found = ledger.frame_columns(sql) if keep is None or sql is not None else None
+            if found is None:
+                rows = ledger.frame_rows(sql, keep.keep if keep else None)
             team = ledger.team_tags()
     finally:
         loading.join()
     with cycle_collection_paused():
+        if found is not None:
+            return columns_frame(found, team)
         return runs_frame(rows, team)
 
 

@@ -13,7 +13,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runledger import ids
 from runledger.errors import CorruptRecordError
@@ -30,6 +30,9 @@ from runledger.model.row import FrameRow, RunRow, TableRow
 from runledger.store import git
 from runledger.store.index import RunIndex, open_current, summary_text
 from runledger.store.refs import MIRROR_PREFIX, RUNS_PREFIX, RunRef, run_ref_id
+
+if TYPE_CHECKING:
+    from runledger.store.overview import TableFacts
 
 Warn = Callable[[str, CorruptRecordError], None]
 
@@ -69,6 +72,26 @@ class Catalog(Protocol):
         self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
     ) -> Iterator[tuple[FrameRow | RunRow, bool]]:
         """As :meth:`rows`, for ``load_runs``: where it can, a FrameRow instead of a RunRow."""
+
+    def frame_columns(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> dict[str, list[Any]] | None:
+        """:meth:`frame_rows` as columns (store/columns.py); None where a row needs more than
+        the index's columns (read them with :meth:`frame_rows`)."""
+
+    def table_facts(
+        self,
+        shown: int,
+        *,
+        where: str | None = None,
+        team_tags: dict[str, list[str]] | None = None,
+        metric: str | None = None,
+        descending: bool = False,
+        best_of: Callable[[str], str],
+        judged: Callable[[str], bool] | None = None,
+    ) -> TableFacts | None:
+        """compare's first ``shown`` runs and what its table says of all of them
+        (store/overview.py ``table_facts``); None: not known here (read every row)."""
 
     def count(self, top_level: bool = False) -> int:
         """How many readable runs there are (with ``top_level``, as :meth:`rows` says)."""
@@ -157,8 +180,41 @@ class IndexCatalog:
         self._report_errors()
         return self.index.frame_rows(where, team_tags)
 
+    def frame_columns(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> dict[str, list[Any]] | None:
+        from runledger.store.columns import frame_columns
+
+        self._report_errors()
+        return frame_columns(self.index, where, team_tags)
+
     def count(self, top_level: bool = False) -> int:
         return self.index.count(top_level)
+
+    def table_facts(
+        self,
+        shown: int,
+        *,
+        where: str | None = None,
+        team_tags: dict[str, list[str]] | None = None,
+        metric: str | None = None,
+        descending: bool = False,
+        best_of: Callable[[str], str],
+        judged: Callable[[str], bool] | None = None,
+    ) -> TableFacts | None:
+        from runledger.store.overview import table_facts
+
+        self._report_errors()
+        return table_facts(
+            self.index,
+            shown,
+            where=where,
+            team_tags=team_tags,
+            metric=metric,
+            descending=descending,
+            best_of=best_of,
+            judged=judged,
+        )
 
     def child_counts(self, parents: Sequence[str]) -> dict[str, int]:
         return self.index.child_counts(parents)
@@ -314,6 +370,11 @@ class RefsCatalog:
     ) -> Iterator[tuple[TableRow | RunRow, bool]]:
         return self.rows(where, team_tags, None, ids)
 
+    def frame_columns(
+        self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
+    ) -> dict[str, list[Any]] | None:
+        return None
+
     def frame_rows(
         self, where: str | None = None, team_tags: dict[str, list[str]] | None = None
     ) -> Iterator[tuple[FrameRow | RunRow, bool]]:
@@ -330,6 +391,19 @@ class RefsCatalog:
         if parent is None or not is_child_of(run.git.commit, parent.git.commit):
             return None
         return parent
+
+    def table_facts(
+        self,
+        shown: int,
+        *,
+        where: str | None = None,
+        team_tags: dict[str, list[str]] | None = None,
+        metric: str | None = None,
+        descending: bool = False,
+        best_of: Callable[[str], str],
+        judged: Callable[[str], bool] | None = None,
+    ) -> TableFacts | None:
+        return None
 
     def count(self, top_level: bool = False) -> int:
         return len(self._top_level() if top_level else self.runs())

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runledger import ids
 from runledger.errors import AmbiguousRunError, CorruptRecordError, RunNotFoundError, UserError
@@ -36,6 +36,7 @@ from runledger.store.refs import RunRef as RunRef
 if TYPE_CHECKING:
     from runledger.model.row import FrameRow, RunRow, TableRow
     from runledger.store.catalog import Catalog
+    from runledger.store.overview import TableFacts
 
 PACK_EVERY = 256  # pack loose run refs once this many have piled up
 
@@ -226,6 +227,36 @@ class Ledger:
             for row, decided in self.catalog.table_rows(sql, team, ids)
             if decided or keep is None or (isinstance(row, RunRow) and keep(row))
         ]
+
+    def table_facts(
+        self,
+        shown: int,
+        sql: str | None = None,
+        *,
+        metric: str | None = None,
+        descending: bool = False,
+        best_of: Callable[[str], str],
+        judged: Callable[[str], bool] | None = None,
+    ) -> TableFacts | None:
+        """compare's first ``shown`` runs that the SQL ``sql`` keeps and what its table says
+        of all of them, from the index (store/overview.py); None where the index cannot
+        answer as the rows would (read them with :meth:`table_rows`)."""
+        team = self.team_tags() if sql is not None and "team_tags" in sql else None
+        return self.catalog.table_facts(
+            shown,
+            where=sql,
+            team_tags=team,
+            metric=metric,
+            descending=descending,
+            best_of=best_of,
+            judged=judged,
+        )
+
+    def frame_columns(self, sql: str | None = None) -> dict[str, list[Any]] | None:
+        """:meth:`frame_rows` as columns (FrameRow's field name -> values), straight from the
+        index; None where a row needs more (``--where`` undecided, values only in a record)."""
+        team = self.team_tags() if sql is not None and "team_tags" in sql else None
+        return self.catalog.frame_columns(sql, team)
 
     def frame_rows(
         self, sql: str | None = None, keep: Callable[[RunRow], bool] | None = None

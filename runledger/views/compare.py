@@ -72,7 +72,7 @@ def _header(column: Column, label: str) -> str:
 
 def constant_line(comparison: Comparison, width: int) -> str:
     """``same in all 5 runs (62): lr=0.1 · opt=adam · +55 more``, cut to one line."""
-    count = len(comparison.rows)
+    count = comparison.run_count
     items = []
     for key, value in comparison.constant.items():
         label = key.split(".", 1)[1] if key.startswith("params.") else key
@@ -283,9 +283,9 @@ def comparison_lines(
             style="yellow",
         )
     rows = comparison.rows
-    hidden = 0
+    hidden = comparison.run_count - len(rows)  # not in the comparison (build_shown)
     if max_rows is not None and len(rows) > max_rows:
-        hidden = len(rows) - max_rows
+        hidden += len(rows) - max_rows
         rows = rows[:max_rows]
     columns = (
         _transposed(comparison, rows) if transpose else _table_columns(comparison, rows, color)

@@ -12,8 +12,11 @@ import typer
 from runledger.analysis.compare import (
     Comparison,
     build,
+    build_shown,
+    judged_param,
     parse_columns,
     select_columns,
+    subject_direction,
     to_csv,
     to_json_text,
     to_markdown,
@@ -111,11 +114,20 @@ def compare_runs(
     limit: int | None = None,
     sweep: str | None = None,
     columns: Sequence[str] = (),
+    shown: int | None = None,
 ) -> Comparison:
+    """The comparison of the runs named (or all), filtered and ordered; ``shown``: only that
+    many rows are printed (the terminal table), so only the first ones are read in full
+    where the index can say the rest (store/overview.py)."""
     sort_key = parse_sort(sort) if sort is not None else None
     keep = row_filter(where)
     repo = git.discover(cwd)
     ledger = Ledger(repo)
+    if shown is not None and not (specs or sort or all_columns or columns or sweep):
+        declared = declared_directions(repo.root)
+        summary = _shown(ledger, keep, shown, metric, maximize, declared)
+        if summary is not None:
+            return summary
     runs: Sequence[Tabular]
     with cycle_collection_paused():
         if sort_key is not None and sort_key.head not in (*TableRow._fields, *CONTAINERS):
@@ -132,6 +144,39 @@ def compare_runs(
             declared=declared_directions(repo.root),
         )
     return select_columns(comparison, columns) if columns else comparison
+
+
+def _shown(
+    ledger: Ledger,
+    keep: RowFilter | None,
+    shown: int,
+    metric: str | None,
+    maximize: bool | None,
+    declared: dict[str, str],
+) -> Comparison | None:
+    """The first ``shown`` runs (best or newest first) and what is said of them all, from
+    the index without decoding every run; None where it cannot say it (build reads all)."""
+    from runledger.analysis.direction import metric_direction
+
+    if keep is not None and keep.sql is None:
+        return None
+    direction = subject_direction(metric, maximize, declared)
+    ranked = metric is not None and direction in ("min", "max")
+
+    def best_of(name: str) -> str:
+        return direction if name == metric and direction else metric_direction(name, declared)
+
+    facts = ledger.table_facts(
+        shown,
+        keep.sql if keep is not None else None,
+        metric=metric if ranked else None,
+        descending=direction == "max",
+        best_of=best_of,
+        judged=judged_param if ranked else None,
+    )
+    if facts is None:
+        return None
+    return build_shown(facts, metric=metric, maximize=maximize, declared=declared)
 
 
 def group_compare(
@@ -273,6 +318,7 @@ def compare_command(
         )
         print_grouping(grouping, output_format)
         return
+    rows = None if every_run or limit is not None else DEFAULT_ROWS
     comparison = compare_runs(
         Path.cwd(),
         runs or [],
@@ -284,7 +330,7 @@ def compare_command(
         limit=limit,
         sweep=sweep,
         columns=parse_columns(columns) if columns is not None else (),
+        shown=rows if output_format == "table" else None,
     )
     empty = "No runs match --where." if where else "No runs recorded yet."
-    rows = None if every_run or limit is not None else DEFAULT_ROWS
     print_comparison(comparison, output_format, empty, transpose=transpose, max_rows=rows)
