@@ -108,6 +108,33 @@ def test_reports_at_each_epoch_and_multilabel_averages() -> None:
     assert "done" not in read and not any("cat" in name for name in read)
 
 
+# imbalanced-learn's examples/evaluation/plot_classification_report.py (imbalanced-learn 0.14)
+IMBALANCED_REPORT = """\
+Training class distributions summary: Counter({np.int64(1): 4500, np.int64(0): 500})
+                   pre       rec       spe        f1       geo       iba       sup
+
+          0       0.43      0.85      0.88      0.57      0.87      0.75       123
+          1       0.98      0.88      0.85      0.93      0.87      0.75      1127
+
+avg / total       0.93      0.87      0.86      0.89      0.87      0.75      1250
+
+The geometric mean is 0.87
+"""
+
+
+def test_imbalanced_learn_report_gives_its_averages_not_class_rows() -> None:
+    # Before: nothing was read from classification_report_imbalanced's table.
+    assert _read(IMBALANCED_REPORT) == {
+        "avg_pre": [(0, 0.93)],
+        "avg_rec": [(0, 0.87)],
+        "avg_spe": [(0, 0.86)],
+        "avg_f1": [(0, 0.89)],
+        "avg_geo": [(0, 0.87)],
+        "avg_iba": [(0, 0.75)],
+    }
+    assert all(metric_direction(name) == "max" for name in _read(IMBALANCED_REPORT))
+
+
 @needs("sklearn")
 def test_sklearn_program_printing_a_classification_report(repo: Repo) -> None:
     program(

@@ -1412,11 +1412,31 @@ _REPORT_ROW_RE: Final = compile_later(
 )
 _REPORT_ACCURACY_RE: Final = compile_later(rf"accuracy\s+(?P<accuracy>{_NUM})\s+[0-9]+")
 REPORT_AVERAGES: Final = ("micro avg", "macro avg", "weighted avg", "samples avg")
+# imbalanced-learn's classification_report_imbalanced: its columns are abbreviated, its one
+# average row is "avg / total", named as its output_dict names them (avg_pre, ..., avg_iba).
+#
+#                    pre       rec       spe        f1       geo       iba       sup
+#
+#           0       0.43      0.85      0.88      0.57      0.87      0.75       123
+#
+# avg / total       0.93      0.87      0.86      0.89      0.87      0.75      1250
+_IMBALANCED_COLUMNS: Final = ("pre", "rec", "spe", "f1", "geo", "iba")
+_IMBALANCED_HEADER_RE: Final = compile_later(r"pre\s+rec\s+spe\s+f1\s+geo\s+iba\s+sup")
+_IMBALANCED_ROW_RE: Final = compile_later(
+    rf"(?P<label>\S.*?)((?:\s+(?:{_NUM})){{6}})\s+(?P<support>[0-9]+)"
+)
+IMBALANCED_AVERAGE: Final = "avg / total"
 
 
 def is_report_header(text: str) -> bool:
-    """Whether ``text`` (stripped) is the header of scikit-learn's ``classification_report``."""
-    return text[:1] == "p" and _REPORT_HEADER_RE.fullmatch(text) is not None
+    """Whether ``text`` (stripped) is the header of scikit-learn's ``classification_report``
+    or of imbalanced-learn's ``classification_report_imbalanced``."""
+    if text[:1] == "p":
+        return (
+            _REPORT_HEADER_RE.fullmatch(text) is not None
+            or _IMBALANCED_HEADER_RE.fullmatch(text) is not None
+        )
+    return False
 
 
 def report_row(text: str) -> tuple[str, Fields] | None:
@@ -1427,6 +1447,9 @@ def report_row(text: str) -> tuple[str, Fields] | None:
     accuracy = _REPORT_ACCURACY_RE.fullmatch(text) if text[:8] == "accuracy" else None
     if accuracy is not None:
         return "accuracy", {"accuracy": _number(accuracy["accuracy"])}
+    imbalanced = _imbalanced_row(text)  # its rows end as scikit-learn's do
+    if imbalanced is not None:
+        return imbalanced
     row = _REPORT_ROW_RE.fullmatch(text)
     if row is None:
         return None
@@ -1438,6 +1461,20 @@ def report_row(text: str) -> tuple[str, Fields] | None:
         f"{prefix}_precision": _number(row["precision"]),
         f"{prefix}_recall": _number(row["recall"]),
         f"{prefix}_f1_score": _number(row["f1"]),
+    }
+
+
+def _imbalanced_row(text: str) -> tuple[str, Fields] | None:
+    row = _IMBALANCED_ROW_RE.fullmatch(text)
+    if row is None:
+        return None
+    label = row["label"]
+    if label != IMBALANCED_AVERAGE:
+        return label, {}
+    values = row[2].split()
+    return label, {
+        f"avg_{column}": _number(value)
+        for column, value in zip(_IMBALANCED_COLUMNS, values, strict=True)
     }
 
 
