@@ -7,6 +7,7 @@ under the real ``runledger exec`` (scikit-learn, XGBoost and LightGBM are test e
 from __future__ import annotations
 
 import sys
+import textwrap
 
 import pytest
 
@@ -398,6 +399,84 @@ def test_a_foreign_estimator_on_sklearns_api_gives_its_params_not_its_base_learn
 
     assert run["params"] == {"n_estimators": 30, "learning_rate": 0.02, "Base__max_depth": 3}
     assert run["param_sources"]["learning_rate"] == "sklearn"
+
+
+@needs("sklearn")
+def test_a_model_an_installed_library_fits_for_itself_gives_no_params(repo: Repo) -> None:
+    # scikit-optimize's gp_minimize(f, space, noise=0.01) builds a GaussianProcessRegressor
+    # of its own class and fits it at each iteration. Before, the run recorded that model's
+    # kernel settings and random_state as params, and its noise (0.01, the variance)
+    # replaced the program's own --noise 0.1. A library's model the program fits itself,
+    # through one of the model's own methods (fit_predict), still gives its params.
+    repo.write(
+        "vendor/site-packages/bayesopt/__init__.py",
+        textwrap.dedent(
+            """\
+            import numpy as np
+            from sklearn.base import BaseEstimator
+            from sklearn.gaussian_process import GaussianProcessRegressor as _GPR
+            from sklearn.gaussian_process.kernels import Matern
+
+            class GaussianProcessRegressor(_GPR):
+                def __init__(self, kernel=None, alpha=1e-10, noise=None, random_state=None):
+                    super().__init__(kernel=kernel, alpha=alpha, random_state=random_state)
+                    self.noise = noise
+
+                def fit(self, X, y):
+                    return super().fit(X, y)
+
+            def gp_minimize(func, n_calls, noise, random_state):
+                rng = np.random.RandomState(random_state)
+                xs = list(rng.uniform(-2, 2, size=(3, 1)))
+                ys = [func(x) for x in xs]
+                seed = rng.randint(2**31)
+                for _ in range(n_calls - 3):
+                    gp = GaussianProcessRegressor(Matern(nu=2.5), noise=noise, random_state=seed)
+                    gp.fit(np.array(xs), np.array(ys))
+                    xs.append(rng.uniform(-2, 2, size=1))
+                    ys.append(func(xs[-1]))
+                return min(ys)
+
+            class Clusterer(BaseEstimator):
+                def __init__(self, min_cluster_size=5):
+                    self.min_cluster_size = min_cluster_size
+
+                def fit(self, X):
+                    self.labels_ = np.zeros(len(X), dtype=int)
+                    return self
+
+                def predict(self, X):
+                    return np.zeros(len(X), dtype=int)
+
+                def fit_predict(self, X):
+                    return self.fit(X).labels_
+            """
+        ),
+    )
+    program(
+        repo,
+        """\
+        import argparse, os, sys
+        import numpy as np
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "vendor", "site-packages"))
+        from bayesopt import Clusterer, gp_minimize
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--noise", type=float, default=0.1)
+        parser.add_argument("--n-calls", type=int, default=6)
+        args = parser.parse_args()
+        best = gp_minimize(lambda x: float(np.sin(5 * x[0])), args.n_calls, args.noise**2, 0)
+        print("best=%.4f" % best)
+        if len(sys.argv) > 1:
+            print(Clusterer(min_cluster_size=50).fit_predict(np.zeros((4, 2))))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+    assert run["params"] == {"noise": 0.1, "n_calls": 6}
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--n-calls", "4")
+    assert run["params"] == {"noise": 0.1, "n_calls": 4, "min_cluster_size": 50}
 
 
 @needs("sklearn")

@@ -995,10 +995,16 @@ def _library_flags(module_name: str) -> bool:
     program's own package (``python -m t5x.train``)."""
     if module_name == "absl" or module_name.startswith("absl."):
         return True
+    return _installed_library(module_name)  # not: the program's script, named by its path
+
+
+def _installed_library(module_name: str) -> bool:
+    """Whether the module ``module_name`` is an installed package's (in site-packages) other
+    than the program's own package (``python -m t5x.train``)."""
     module = sys.modules.get(module_name)
     path = getattr(module, "__file__", None)
     if module is None or not isinstance(path, str):
-        return False  # the program's script: absl names it by its path
+        return False
     parts = path.replace("\\", "/").split("/")
     if "site-packages" not in parts and "dist-packages" not in parts:
         return False
@@ -1972,13 +1978,40 @@ def _reporting_fit(fit_method: Any, seen: dict[str, Any]) -> Any:
             result = fit_method(estimator, *fit_args, **fit_kwargs)
         finally:
             _state["sklearn_fits"] = depth
-        if depth == 0:
+        if depth == 0 and not _fit_by_library(estimator):
             _safely("sklearn", lambda: _report_estimator(estimator, seen))
         return result
 
     functools.update_wrapper(fit, fit_method)
     fit.__runledger_wrapped__ = True  # type: ignore[attr-defined]
     return fit
+
+
+# Callers of a fit that pass the program's model on: scikit-learn's own (fit_transform,
+# cross_val_score's folds) and joblib's workers in this process.
+_FIT_RELAYS = ("sklearn", "joblib")
+
+
+def _fit_by_library(estimator: Any) -> bool:
+    """Whether ``estimator`` is fit by an installed library's code rather than the program's:
+    a model the library built and fits for itself (scikit-optimize's ``gp_minimize`` fits a
+    Gaussian process at each iteration) is not the run's model, and its settings are not
+    the run's params. The caller is the first frame that is none of the estimator's own
+    methods (``fit_transform``), scikit-learn's, joblib's or the standard library's."""
+    stdlib = getattr(sys, "stdlib_module_names", ())
+    frame: Any = sys._getframe(2)  # the caller of the fit's wrapper
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        top = name.partition(".")[0]
+        if (
+            name != __name__
+            and top not in _FIT_RELAYS
+            and top not in stdlib
+            and frame.f_locals.get("self") is not estimator
+        ):
+            return _installed_library(name)
+        frame = frame.f_back
+    return False
 
 
 # Libraries whose scikit-learn estimators have hooks of their own (their params' own names).
