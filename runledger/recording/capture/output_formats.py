@@ -172,6 +172,13 @@ _AFTER_STEP_RE: Final = compile_later(
     r"|(?P<word>epoch|step|iteration|iter|batch)\s+(?P<wn>[0-9]+))",
     re.IGNORECASE,
 )
+# "Loss after epoch 0: 648.56" (gensim's Word2Vec loss callback, as its docs print it): the
+# step between the name and its value.
+_NAME_AFTER_STEP_RE: Final = compile_later(
+    r"(?P<name>[^\W\d][\w ]*?)\s+after\s+(?P<word>epoch|step|iteration|iter|batch)\s+"
+    r"(?P<wn>[0-9]+)(?P<rest>\s*[:=]\s*\S.*)",
+    re.IGNORECASE,
+)
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
 # A per-batch line's place in its epoch (word_language_model, PyTorch-GAN); else noise.
 _WITHIN_RE: Final = compile_later(
@@ -732,6 +739,21 @@ def _is_table_row(text: str) -> bool:
     return "|" in cells or "\u2502" in cells
 
 
+def _step_after(piece: str) -> tuple[str, int, str] | None:
+    """The step name and number a piece gives after its value (``Loss: 0.000996 after 150
+    batches``) or after its name (``Loss after epoch 0: 648.56``), and the piece without it."""
+    after = _AFTER_STEP_RE.fullmatch(piece)
+    if after is not None:
+        unit, number = after["unit"] or after["word"], after["n"] or after["wn"]
+        rest = after["piece"]
+    else:
+        after = _NAME_AFTER_STEP_RE.fullmatch(piece)
+        if after is None:
+            return None
+        unit, number, rest = after["word"], after["wn"], after["name"] + after["rest"]
+    return _AFTER_UNITS.get(unit.lower().rstrip("s"), "step"), int(number), rest
+
+
 def header_step(text: str) -> Number | None:
     """The step of a line that is only a step header (``Epoch 2/10``, ``[epoch 3]``), else None.
 
@@ -811,12 +833,11 @@ def _read_pieces(
         piece = piece.strip()
         if not piece:
             continue
-        after = _AFTER_STEP_RE.fullmatch(piece) if " after " in piece.lower() else None
+        after = _step_after(piece) if " after " in piece.lower() else None
         if after is not None:
-            unit = (after["unit"] or after["word"]).lower().rstrip("s")
-            steps.setdefault(_AFTER_UNITS.get(unit, "step"), int(after["n"] or after["wn"]))
+            steps.setdefault(after[0], after[1])
             has_step = after_step = True
-            piece = after["piece"]
+            piece = after[2]
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
             if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
                 continue
