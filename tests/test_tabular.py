@@ -136,6 +136,38 @@ def test_imbalanced_learn_report_gives_its_averages_not_class_rows() -> None:
     assert all(metric_direction(name) == "max" for name in _read(IMBALANCED_REPORT))
 
 
+# scikit-optimize 0.10's gp_minimize(..., n_random_starts=2, verbose=True): each call a block
+SKOPT_CALLS = """\
+Iteration No: 1 started. Evaluating function at random point.
+Iteration No: 1 ended. Evaluation done at random point.
+Time taken: 0.0030
+Function value obtained: 0.0751
+Current minimum: 0.0751
+Iteration No: 2 started. Evaluating function at random point.
+Iteration No: 2 ended. Evaluation done at random point.
+Time taken: 0.0002
+Function value obtained: 0.6398
+Current minimum: 0.0751
+Iteration No: 3 started. Searching for the next optimal point.
+Iteration No: 3 ended. Search finished for the next optimal point.
+Time taken: 0.1412
+Function value obtained: -0.1847
+Current minimum: -0.1847
+x^*=-0.5406, f(x^*)=-0.1847
+"""
+
+
+def test_scikit_optimize_calls_give_the_function_value_and_minimum_at_each_iteration() -> None:
+    # Before: nothing was read (no name holds a metric word; "Iteration No:" is no step).
+    assert _read(SKOPT_CALLS + SKOPT_CALLS) == {
+        "function_value": [(1, 0.0751), (2, 0.6398), (3, -0.1847)]
+        + [(4, 0.0751), (5, 0.6398), (6, -0.1847)],  # a second search goes on after the first
+        "current_minimum": [(1, 0.0751), (2, 0.0751), (3, -0.1847)]
+        + [(4, 0.0751), (5, 0.0751), (6, -0.1847)],
+    }
+    assert metric_direction("function_value") == metric_direction("current_minimum") == "min"
+
+
 @needs("sklearn")
 def test_sklearn_program_printing_a_classification_report(repo: Repo) -> None:
     program(

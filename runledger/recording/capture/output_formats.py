@@ -332,6 +332,21 @@ _SGD_EPOCH_RE: Final = compile_later(
     rf"Norm: (?:{_NUM}), NNZs: [0-9]+, Bias: (?:{_NUM}), T: [0-9]+, "
     rf"Avg\. loss: (?P<loss>{_NUM})(?:, Objective: (?P<objective>{_NUM}))?"
 )
+# scikit-optimize's minimizers (gp_minimize, forest_minimize, ...; verbose=True) print each
+# call as "Iteration No: 3 ended. Search finished for the next optimal point.", then "Time
+# taken: 0.01", "Function value obtained: 0.0751" and "Current minimum: 0.0481"; SciPy's
+# minimize (disp=True) ends with "Current function value: 0.000000". The function's values
+# are the metrics, not the time nor the counts of calls.
+# The iteration's first line names its step; its "ended" line again would start another run.
+_ITERATION_NO_RE: Final = compile_later(r"Iteration No: (?P<n>[0-9]+) started\..*")
+_FUNCTION_VALUE_RE: Final = compile_later(
+    rf"(?P<name>Function value obtained|Current minimum|Current function value): (?P<v>{_NUM})"
+)
+_FUNCTION_VALUE_NAMES: Final = {
+    "Function value obtained": "function_value",
+    "Current minimum": "current_minimum",
+    "Current function value": "function_value",
+}
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
 # A mean's spread after it, cut off (the mean is the metric): "accuracy: 0.82 ± 0.02",
@@ -500,6 +515,11 @@ def _parse_shaped(text: str) -> Shaped | None:
         flaml = _FLAML_ITERATION_RE.fullmatch(text)
         if flaml is not None:
             return Shaped(None, {"best_error": _number(flaml["best"])})
+    if text[:3] in ("Fun", "Cur"):
+        function_value = _FUNCTION_VALUE_RE.fullmatch(text)
+        if function_value is not None:
+            name = _FUNCTION_VALUE_NAMES[function_value["name"]]
+            return Shaped(None, {name: _number(function_value["v"])})
     if text[:6] == "Norm: ":
         sgd = _SGD_EPOCH_RE.fullmatch(text)
         if sgd is not None:
@@ -761,6 +781,9 @@ def header_step(text: str) -> Number | None:
     """
     if text[:1] not in _HEAD_STARTS:
         return None
+    if text[:13] == "Iteration No:":
+        iteration = _ITERATION_NO_RE.fullmatch(text)
+        return None if iteration is None else int(iteration["n"])
     head = _HEAD_RE.match(text)
     if head is None or head["section"] is not None:
         return None
