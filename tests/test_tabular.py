@@ -168,6 +168,34 @@ def test_scikit_optimize_calls_give_the_function_value_and_minimum_at_each_itera
     assert metric_direction("function_value") == metric_direction("current_minimum") == "min"
 
 
+# cma 4's ask-and-tell loop with es.disp() and verb_disp=1: the header again every ten rows
+CMA_TABLE = """\
+(3_w,7)-aCMA-ES (mu_w=2.3,w_1=58%) in dimension 3 (seed=1, Mon Dec  7 15:52:29 2026)
+Iterat #Fevals   function value  axis ratio  sigma  min&max std  t[m:s]
+    1      7 2.858531964209566e-01 1.0e+00 3.36e-01  3e-01  4e-01 0:00.0  
+    2     14 1.666431705944069e-01 1.5e+00 3.28e-01  3e-01  3e-01 0:00.0  
+   10     70 4.057672571611479e-02 2.0e+00 1.53e-01  8e-02  1e-01 0:00.0  
+Iterat #Fevals   function value  axis ratio  sigma  min&max std  t[m:s]
+   11     77 2.192076456253478e-02 1.8e+00 1.33e-01  6e-02  1e-01 0:00.0  
+  220   1760 2.305840690168806e-15 6.3e+01 1.76e-05  2e-08  1e-07 1:02.5  
+termination on {'maxiter': 12}
+final/bestever f-value = 7.696652e-03 4.625817e-03 after 84/60 evaluations
+"""
+
+
+def test_cma_es_table_gives_the_function_value_at_each_iteration() -> None:
+    # Before: nothing. The evaluations, the search's state and the time are no metrics.
+    assert _read(CMA_TABLE) == {
+        "function_value": [
+            (1, 0.2858531964209566),
+            (2, 0.1666431705944069),
+            (10, 0.04057672571611479),
+            (11, 0.02192076456253478),
+            (220, 2.305840690168806e-15),
+        ]
+    }
+
+
 @needs("sklearn")
 def test_sklearn_program_printing_a_classification_report(repo: Repo) -> None:
     program(

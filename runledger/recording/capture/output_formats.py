@@ -1344,10 +1344,25 @@ _BAR_TAIL_RE: Final = compile_later(r":\s+[0-9]{1,3}%\s.*")
 _MEMORY_CELL_RE: Final = compile_later(r"[0-9.]+[KMGT]i?B?")
 
 
+# CMA-ES (the cma package: fmin2, optimize, an ask-and-tell loop's disp()) prints its table's
+# header again every tenth row it shows, and counts its iterations from the start:
+#     Iterat #Fevals   function value  axis ratio  sigma  min&max std  t[m:s]
+#         1      8 8.731809040317799e+00 1.0e+00 4.26e-01  4e-01  4e-01 0:00.0
+# The function value (the iteration's best) is the metric; the evaluations counted, the
+# search's own state (axis ratio, step size sigma, spreads) and the time are not ("" below).
+_CMA_HEADER_RE: Final = compile_later(
+    r"Iterat\s+#Fevals\s+function value\s+axis ratio\s+sigma\s+min&max std\s+t\[m:s\]"
+)
+_CMA_COLUMNS: Final = ("Iterat", "", "function_value", "", "", "", "", "")
+
+
 def column_header(text: str) -> tuple[str, ...] | None:
     """The names of a column table's header (``epoch  train_loss  valid_loss  accuracy
     time``): a step word first, names two or more blanks apart, one of them a metric's; a
-    name of words is joined by ``_`` (``Train Loss`` -> ``train_loss``)."""
+    name of words is joined by ``_`` (``Train Loss`` -> ``train_loss``). An empty name is a
+    column not read (:data:`_CMA_COLUMNS`)."""
+    if text[:6] == "Iterat" and _CMA_HEADER_RE.fullmatch(text) is not None:
+        return _CMA_COLUMNS
     if text[:1] not in _STEP_STARTS or _COLUMN_HEADER_RE.fullmatch(text) is None:
         return None
     names = tuple(
@@ -1359,8 +1374,9 @@ def column_header(text: str) -> tuple[str, ...] | None:
 
 
 class ColumnRow(NamedTuple):
-    """A column table's row: its epoch, its values, and whether the epoch is printed of its
-    total (``1/3``, ultralytics), so that it is the run's epoch, not one of this table's."""
+    """A column table's row: its epoch, its values, and whether the epoch is the run's, not
+    one of this table's: printed of its total (``1/3``, ultralytics) or counted from the run's
+    start under a header printed again (CMA-ES)."""
 
     epoch: int
     values: Fields
@@ -1382,6 +1398,8 @@ def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
         return None
     values: Fields = {}
     for name, cell in zip(names[1:], cells[1:], strict=True):
+        if not name:
+            continue
         if _COLUMN_NUMBER_RE.fullmatch(cell):
             if counted is None or has_metric_word(name):
                 values[name] = _number(cell)
@@ -1393,7 +1411,7 @@ def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
         return None
     if counted is not None:
         return ColumnRow(int(counted[1]), values, counted=True)
-    return ColumnRow(int(cells[0]), values)
+    return ColumnRow(int(cells[0]), values, counted=names is _CMA_COLUMNS)
 
 
 # --- ultralytics' validation summary ---------------------------------------------------------
