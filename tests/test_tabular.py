@@ -196,6 +196,26 @@ def test_cma_es_table_gives_the_function_value_at_each_iteration() -> None:
     }
 
 
+# Prophet 1.1's print(performance_metrics(df_cv)) after its cross_validation's bar and logs
+PROPHET_METRICS = """\
+100%|██████████| 3/3 [00:00<00:00,  6.81it/s]
+16:12:06 - cmdstanpy - INFO - Chain [1] done processing
+      horizon       mse      rmse       mae      mape     mdape     smape  coverage
+0      3 days  0.081234  0.285015  0.231152  0.018000  0.016001  0.018100  0.800000
+1      4 days  0.079001  0.281071  0.229000  0.017500  0.015800  0.017600  0.812500
+2     30 days  0.073840  0.271736  0.224129  0.016528  0.015167  0.016575  0.833333
+"""
+
+
+def test_prophet_performance_metrics_give_each_error_by_horizon_in_days() -> None:
+    # Before: nothing was read from the printed table.
+    read = _read(PROPHET_METRICS)
+    assert set(read) == {"mse", "rmse", "mae", "mape", "mdape", "smape", "coverage"}
+    assert read["rmse"] == [(3, 0.285015), (4, 0.281071), (30, 0.271736)]
+    assert read["mdape"][-1] == (30, 0.015167)
+    assert all(metric_direction(name) == "min" for name in read if name != "coverage")
+
+
 @needs("sklearn")
 def test_sklearn_program_printing_a_classification_report(repo: Repo) -> None:
     program(

@@ -23,6 +23,7 @@ LOWER_IS_BETTER = frozenset(
         "mae",
         "rmse",
         "mape",
+        "mdape",  # median absolute percent error (Prophet's performance_metrics)
         "nll",
         "perplexity",
         "ppl",

@@ -255,11 +255,17 @@ def _has_column_word(line: str) -> bool:
         if line.lstrip()[:1] not in _COLUMN_STARTS or "  " not in line:
             return False
     return (
-        "poch" in line or "tep" in line or "ter" in line or "POCH" in line or "TEP" in line
-    )  # epoch, Epoch, step, Step, iter, Iter, EPOCH, STEP (and iteration)
+        "poch" in line
+        or "tep" in line
+        or "ter" in line
+        or "POCH" in line
+        or "TEP" in line
+        or "horizon" in line
+    )  # epoch, Epoch, step, Step, iter, Iter, EPOCH, STEP (and iteration); Prophet's horizon
 
 
-_COLUMN_STARTS: Final = frozenset("eEsSiI")  # column_header's first word: epoch, step, iter
+# column_header's first word: epoch, step, iter; Prophet's horizon
+_COLUMN_STARTS: Final = frozenset("eEsSiIh")
 
 
 _STEP_DICT_RE: Final = compile_later(

@@ -1354,6 +1354,14 @@ _CMA_HEADER_RE: Final = compile_later(
     r"Iterat\s+#Fevals\s+function value\s+axis ratio\s+sigma\s+min&max std\s+t\[m:s\]"
 )
 _CMA_COLUMNS: Final = ("Iterat", "", "function_value", "", "", "", "", "")
+# Prophet's performance_metrics(df_cv) printed: a row per horizon, each of its errors over the
+# forecasts that far ahead (the rolling window's mean), the horizon in days its step.
+#       horizon       mse      rmse       mae      mape     mdape     smape  coverage
+#     0 30 days  0.073840  0.271736  0.224129  0.016528  0.015167  0.016575  0.833333
+_PROPHET_METRICS: Final = frozenset("mse rmse mae mape mdape smape coverage".split())
+_PROPHET_ROW_RE: Final = compile_later(
+    r"[0-9]+\s+(?P<days>[0-9]+) days?(?: 00:00:00)?\s+(?P<values>\S.*)"
+)
 
 
 def column_header(text: str) -> tuple[str, ...] | None:
@@ -1363,6 +1371,11 @@ def column_header(text: str) -> tuple[str, ...] | None:
     column not read (:data:`_CMA_COLUMNS`)."""
     if text[:6] == "Iterat" and _CMA_HEADER_RE.fullmatch(text) is not None:
         return _CMA_COLUMNS
+    if text[:7] == "horizon":
+        names = tuple(text.split())
+        if len(names) > 1 and _PROPHET_METRICS.issuperset(names[1:]):
+            return names
+        return None
     if text[:1] not in _STEP_STARTS or _COLUMN_HEADER_RE.fullmatch(text) is None:
         return None
     names = tuple(
@@ -1388,6 +1401,8 @@ def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
     00:16``): as many cells as names, the first a whole number, each other a number or
     text of no value (a time, fastai's ``#na#``); None when the line is no such row.
     ultralytics' rows (:data:`_COUNTED_EPOCH_RE`) end in their progress bar, cut off."""
+    if names[0] == "horizon":
+        return _prophet_row(text, names)
     if "%" in text:
         text = _BAR_TAIL_RE.sub("", text)
     cells = text.split()
@@ -1412,6 +1427,17 @@ def column_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
     if counted is not None:
         return ColumnRow(int(counted[1]), values, counted=True)
     return ColumnRow(int(cells[0]), values, counted=names is _CMA_COLUMNS)
+
+
+def _prophet_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
+    row = _PROPHET_ROW_RE.fullmatch(text)
+    if row is None:
+        return None
+    cells = row["values"].split()
+    if len(cells) != len(names) - 1 or not all(map(_COLUMN_NUMBER_RE.fullmatch, cells)):
+        return None
+    values = {name: _number(cell) for name, cell in zip(names[1:], cells, strict=True)}
+    return ColumnRow(int(row["days"]), values, counted=True)
 
 
 # --- ultralytics' validation summary ---------------------------------------------------------
