@@ -560,6 +560,29 @@ def test_a_model_an_installed_library_fits_for_itself_gives_no_params(repo: Repo
 
 
 @needs("sklearn")
+def test_a_clusterer_is_the_runs_model_and_its_scaler_is_not(repo: Repo) -> None:
+    # scikit-learn's plot_dbscan.py example: DBSCAN has fit_predict but no predict. Before,
+    # it was taken for a transformer (no model) and the run had no params.
+    program(
+        repo,
+        """\
+        from sklearn.cluster import DBSCAN
+        from sklearn.datasets import make_blobs
+        from sklearn.preprocessing import StandardScaler
+
+        X, _ = make_blobs(n_samples=200, centers=[[1, 1], [-1, -1]], random_state=0)
+        X = StandardScaler().fit_transform(X)
+        labels = DBSCAN(eps=0.3, min_samples=10).fit(X).labels_
+        print("Estimated number of clusters: %d" % len(set(labels) - {-1}))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"eps": 0.3, "min_samples": 10}
+
+
+@needs("sklearn")
 def test_two_different_models_give_no_sklearn_params(repo: Repo) -> None:
     # A comparison of classifiers prints each one's score: neither model's params are the run's.
     program(

@@ -2103,6 +2103,14 @@ def _changed_params(model: Any) -> dict[str, Any]:
     return chosen
 
 
+def _is_model(estimator: Any) -> bool:
+    """A predictor, or a clusterer (``DBSCAN``, hdbscan's ``HDBSCAN``: ``fit_predict`` only);
+    not a transformer (a scaler)."""
+    return callable(getattr(estimator, "predict", None)) or callable(
+        getattr(estimator, "fit_predict", None)
+    )
+
+
 def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
     """The params of a model fit outside any other fit (a search's, a pipeline's, a
     cross-validation's own fits are inside theirs or copies of one): those the program set
@@ -2112,7 +2120,7 @@ def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
     baseline then a model) leave the run without any, since which one the printed results
     are of cannot be told. A worker process's fits (a nested search's, in joblib's
     workers) are not the program's."""
-    if _state["owner"] != os.getpid() or not callable(getattr(estimator, "predict", None)):
+    if _state["owner"] != os.getpid() or not _is_model(estimator):
         return
     best = getattr(estimator, "best_estimator_", None)
     model = best if best is not None else estimator
