@@ -582,6 +582,34 @@ def test_a_clusterer_is_the_runs_model_and_its_scaler_is_not(repo: Repo) -> None
     assert run["params"] == {"eps": 0.3, "min_samples": 10}
 
 
+@needs("sktime")
+def test_sktime_forecaster_gives_the_params_the_program_set(repo: Repo) -> None:
+    # sktime's forecasting tutorial: its forecasters are no scikit-learn estimators. Before,
+    # the run had no params; now NaiveForecaster's sp (not its default strategy), source sktime.
+    program(
+        repo,
+        """\
+        import numpy as np
+        from sktime.datasets import load_airline
+        from sktime.forecasting.model_selection import temporal_train_test_split
+        from sktime.forecasting.naive import NaiveForecaster
+        from sktime.performance_metrics.forecasting import mean_absolute_percentage_error
+
+        y_train, y_test = temporal_train_test_split(load_airline(), test_size=36)
+        forecaster = NaiveForecaster(strategy="last", sp=12)
+        forecaster.fit(y_train)
+        y_pred = forecaster.predict(np.arange(1, 37))
+        print("sMAPE:", mean_absolute_percentage_error(y_test, y_pred, symmetric=True))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"sp": 12}
+    assert run["param_sources"]["sp"] == "sktime"
+    assert 0 < run["metrics"]["smape"] < 0.2
+
+
 @needs("sklearn")
 def test_two_different_models_give_no_sklearn_params(repo: Repo) -> None:
     # A comparison of classifiers prints each one's score: neither model's params are the run's.

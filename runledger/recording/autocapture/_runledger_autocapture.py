@@ -2111,7 +2111,7 @@ def _is_model(estimator: Any) -> bool:
     )
 
 
-def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
+def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklearn") -> None:
     """The params of a model fit outside any other fit (a search's, a pipeline's, a
     cross-validation's own fits are inside theirs or copies of one): those the program set
     (:func:`_changed_params`), for a search those of its best model and its
@@ -2129,13 +2129,42 @@ def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
         chosen.update(estimator.best_params_)  # refit=False: the best params, not a model
     score = _number(getattr(estimator, "best_score_", None))
     if score is not None:  # a search's: the mean cross-validated score of its best params
-        report_metrics("sklearn", {"best_cv_score": score})
+        report_metrics(source, {"best_cv_score": score})
     key = f"{type(model).__module__}.{type(model).__qualname__}"
     seen.setdefault(key, chosen)
     if len(seen) > 1 or seen[key] != chosen:
-        report_params("sklearn", {})  # two different models: neither is the run's
+        report_params(source, {})  # two different models: neither is the run's
         return
-    report_params("sklearn", chosen)
+    report_params(source, chosen)
+
+
+# --- sktime ------------------------------------------------------------------------------
+
+
+def _patch_sktime(_name: str, module: Any) -> None:
+    """``sktime.forecasting.base._base``: every forecaster's public ``fit`` is
+    ``BaseForecaster.fit`` (a forecaster implements ``_fit``). A forecaster fit outside any
+    other (a pipeline's or a search's steps are inside theirs; ``evaluate``'s refits are
+    sktime's own) gives the params the program set, as a scikit-learn model does."""
+    base = getattr(module, "BaseForecaster", None)
+    _need(callable(getattr(base, "fit", None)), "sktime BaseForecaster.fit")
+    seen: dict[str, Any] = {}
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            depth = _state.get("sktime_fits", 0)
+            _state["sktime_fits"] = depth + 1
+            try:
+                result = original(self, *args, **kwargs)
+            finally:
+                _state["sktime_fits"] = depth
+            if depth == 0 and not _fit_by_library(self):
+                _safely("sktime", lambda: _report_estimator(self, seen, "sktime"))
+            return result
+
+        return wrapper
+
+    _wrap(base, "fit", make)
 
 
 # --- spaCy ---------------------------------------------------------------------------------
@@ -2819,6 +2848,7 @@ _PATCHERS = {
     "lightgbm": _patch_lightgbm,
     "sklearn": _patch_sklearn,
     "sklearn_candidates": _patch_sklearn_candidates,
+    "sktime": _patch_sktime,
     "catboost": _patch_catboost,
     "spacy": _patch_spacy,
     "optuna": _patch_optuna,
