@@ -1968,18 +1968,19 @@ def _patch_sklearn(_name: str, module: Any) -> None:
     _patch_foreign_estimators(module.BaseEstimator, seen)
 
 
-def _reporting_fit(fit_method: Any, seen: dict[str, Any]) -> Any:
+def _reporting_fit(fit_method: Any, seen: dict[str, Any], source: str = "sklearn") -> Any:
     """``fit_method``, reporting the model's params when it is fit outside any other fit."""
+    fits = f"{source}_fits"
 
     def fit(estimator: Any, *fit_args: Any, **fit_kwargs: Any) -> Any:
-        depth = _state.get("sklearn_fits", 0)
-        _state["sklearn_fits"] = depth + 1
+        depth = _state.get(fits, 0)
+        _state[fits] = depth + 1
         try:
             result = fit_method(estimator, *fit_args, **fit_kwargs)
         finally:
-            _state["sklearn_fits"] = depth
+            _state[fits] = depth
         if depth == 0 and not _fit_by_library(estimator):
-            _safely("sklearn", lambda: _report_estimator(estimator, seen))
+            _safely(source, lambda: _report_estimator(estimator, seen, source))
         return result
 
     functools.update_wrapper(fit, fit_method)
@@ -2149,22 +2150,7 @@ def _patch_sktime(_name: str, module: Any) -> None:
     base = getattr(module, "BaseForecaster", None)
     _need(callable(getattr(base, "fit", None)), "sktime BaseForecaster.fit")
     seen: dict[str, Any] = {}
-
-    def make(original: Any) -> Any:
-        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            depth = _state.get("sktime_fits", 0)
-            _state["sktime_fits"] = depth + 1
-            try:
-                result = original(self, *args, **kwargs)
-            finally:
-                _state["sktime_fits"] = depth
-            if depth == 0 and not _fit_by_library(self):
-                _safely("sktime", lambda: _report_estimator(self, seen, "sktime"))
-            return result
-
-        return wrapper
-
-    _wrap(base, "fit", make)
+    _wrap(base, "fit", lambda original: _reporting_fit(original, seen, "sktime"))
 
 
 # --- spaCy ---------------------------------------------------------------------------------
