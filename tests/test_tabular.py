@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 
 import pytest
 
@@ -107,6 +108,113 @@ def test_reports_at_each_epoch_and_multilabel_averages() -> None:
     assert read["micro_avg_f1_score"] == [(2, 0.8)]
     assert read["samples_avg_precision"] == [(2, 1.0)]
     assert "done" not in read and not any("cat" in name for name in read)
+
+
+# imbalanced-learn's examples/evaluation/plot_classification_report.py (imbalanced-learn 0.14)
+IMBALANCED_REPORT = """\
+Training class distributions summary: Counter({np.int64(1): 4500, np.int64(0): 500})
+                   pre       rec       spe        f1       geo       iba       sup
+
+          0       0.43      0.85      0.88      0.57      0.87      0.75       123
+          1       0.98      0.88      0.85      0.93      0.87      0.75      1127
+
+avg / total       0.93      0.87      0.86      0.89      0.87      0.75      1250
+
+The geometric mean is 0.87
+"""
+
+
+def test_imbalanced_learn_report_gives_its_averages_not_class_rows() -> None:
+    # Before: nothing was read from classification_report_imbalanced's table.
+    assert _read(IMBALANCED_REPORT) == {
+        "avg_pre": [(0, 0.93)],
+        "avg_rec": [(0, 0.87)],
+        "avg_spe": [(0, 0.86)],
+        "avg_f1": [(0, 0.89)],
+        "avg_geo": [(0, 0.87)],
+        "avg_iba": [(0, 0.75)],
+    }
+    assert all(metric_direction(name) == "max" for name in _read(IMBALANCED_REPORT))
+
+
+# scikit-optimize 0.10's gp_minimize(..., n_random_starts=2, verbose=True): each call a block
+SKOPT_CALLS = """\
+Iteration No: 1 started. Evaluating function at random point.
+Iteration No: 1 ended. Evaluation done at random point.
+Time taken: 0.0030
+Function value obtained: 0.0751
+Current minimum: 0.0751
+Iteration No: 2 started. Evaluating function at random point.
+Iteration No: 2 ended. Evaluation done at random point.
+Time taken: 0.0002
+Function value obtained: 0.6398
+Current minimum: 0.0751
+Iteration No: 3 started. Searching for the next optimal point.
+Iteration No: 3 ended. Search finished for the next optimal point.
+Time taken: 0.1412
+Function value obtained: -0.1847
+Current minimum: -0.1847
+x^*=-0.5406, f(x^*)=-0.1847
+"""
+
+
+def test_scikit_optimize_calls_give_the_function_value_and_minimum_at_each_iteration() -> None:
+    # Before: nothing was read (no name holds a metric word; "Iteration No:" is no step).
+    assert _read(SKOPT_CALLS + SKOPT_CALLS) == {
+        "function_value": [(1, 0.0751), (2, 0.6398), (3, -0.1847)]
+        + [(4, 0.0751), (5, 0.6398), (6, -0.1847)],  # a second search goes on after the first
+        "current_minimum": [(1, 0.0751), (2, 0.0751), (3, -0.1847)]
+        + [(4, 0.0751), (5, 0.0751), (6, -0.1847)],
+    }
+    assert metric_direction("function_value") == metric_direction("current_minimum") == "min"
+
+
+# cma 4's ask-and-tell loop with es.disp() and verb_disp=1: the header again every ten rows
+CMA_TABLE = """\
+(3_w,7)-aCMA-ES (mu_w=2.3,w_1=58%) in dimension 3 (seed=1, Mon Dec  7 15:52:29 2026)
+Iterat #Fevals   function value  axis ratio  sigma  min&max std  t[m:s]
+    1      7 2.858531964209566e-01 1.0e+00 3.36e-01  3e-01  4e-01 0:00.0  
+    2     14 1.666431705944069e-01 1.5e+00 3.28e-01  3e-01  3e-01 0:00.0  
+   10     70 4.057672571611479e-02 2.0e+00 1.53e-01  8e-02  1e-01 0:00.0  
+Iterat #Fevals   function value  axis ratio  sigma  min&max std  t[m:s]
+   11     77 2.192076456253478e-02 1.8e+00 1.33e-01  6e-02  1e-01 0:00.0  
+  220   1760 2.305840690168806e-15 6.3e+01 1.76e-05  2e-08  1e-07 1:02.5  
+termination on {'maxiter': 12}
+final/bestever f-value = 7.696652e-03 4.625817e-03 after 84/60 evaluations
+"""
+
+
+def test_cma_es_table_gives_the_function_value_at_each_iteration() -> None:
+    # Before: nothing. The evaluations, the search's state and the time are no metrics.
+    assert _read(CMA_TABLE) == {
+        "function_value": [
+            (1, 0.2858531964209566),
+            (2, 0.1666431705944069),
+            (10, 0.04057672571611479),
+            (11, 0.02192076456253478),
+            (220, 2.305840690168806e-15),
+        ]
+    }
+
+
+# Prophet 1.1's print(performance_metrics(df_cv)) after its cross_validation's bar and logs
+PROPHET_METRICS = """\
+100%|██████████| 3/3 [00:00<00:00,  6.81it/s]
+16:12:06 - cmdstanpy - INFO - Chain [1] done processing
+      horizon       mse      rmse       mae      mape     mdape     smape  coverage
+0      3 days  0.081234  0.285015  0.231152  0.018000  0.016001  0.018100  0.800000
+1      4 days  0.079001  0.281071  0.229000  0.017500  0.015800  0.017600  0.812500
+2     30 days  0.073840  0.271736  0.224129  0.016528  0.015167  0.016575  0.833333
+"""
+
+
+def test_prophet_performance_metrics_give_each_error_by_horizon_in_days() -> None:
+    # Before: nothing was read from the printed table.
+    read = _read(PROPHET_METRICS)
+    assert set(read) == {"mse", "rmse", "mae", "mape", "mdape", "smape", "coverage"}
+    assert read["rmse"] == [(3, 0.285015), (4, 0.281071), (30, 0.271736)]
+    assert read["mdape"][-1] == (30, 0.015167)
+    assert all(metric_direction(name) == "min" for name in read if name != "coverage")
 
 
 @needs("sklearn")
@@ -509,6 +617,135 @@ def test_a_foreign_estimator_on_sklearns_api_gives_its_params_not_its_base_learn
 
     assert run["params"] == {"n_estimators": 30, "learning_rate": 0.02, "Base__max_depth": 3}
     assert run["param_sources"]["learning_rate"] == "sklearn"
+
+
+@needs("sklearn")
+def test_a_model_an_installed_library_fits_for_itself_gives_no_params(repo: Repo) -> None:
+    # scikit-optimize's gp_minimize(f, space, noise=0.01) builds a GaussianProcessRegressor
+    # of its own class and fits it at each iteration. Before, the run recorded that model's
+    # kernel settings and random_state as params, and its noise (0.01, the variance)
+    # replaced the program's own --noise 0.1. A library's model the program fits itself,
+    # through one of the model's own methods (fit_predict), still gives its params.
+    repo.write(
+        "vendor/site-packages/bayesopt/__init__.py",
+        textwrap.dedent(
+            """\
+            import numpy as np
+            from sklearn.base import BaseEstimator
+            from sklearn.gaussian_process import GaussianProcessRegressor as _GPR
+            from sklearn.gaussian_process.kernels import Matern
+
+            class GaussianProcessRegressor(_GPR):
+                def __init__(self, kernel=None, alpha=1e-10, noise=None, random_state=None):
+                    super().__init__(kernel=kernel, alpha=alpha, random_state=random_state)
+                    self.noise = noise
+
+                def fit(self, X, y):
+                    return super().fit(X, y)
+
+            def gp_minimize(func, n_calls, noise, random_state):
+                rng = np.random.RandomState(random_state)
+                xs = list(rng.uniform(-2, 2, size=(3, 1)))
+                ys = [func(x) for x in xs]
+                seed = rng.randint(2**31)
+                for _ in range(n_calls - 3):
+                    gp = GaussianProcessRegressor(Matern(nu=2.5), noise=noise, random_state=seed)
+                    gp.fit(np.array(xs), np.array(ys))
+                    xs.append(rng.uniform(-2, 2, size=1))
+                    ys.append(func(xs[-1]))
+                return min(ys)
+
+            class Clusterer(BaseEstimator):
+                def __init__(self, min_cluster_size=5):
+                    self.min_cluster_size = min_cluster_size
+
+                def fit(self, X):
+                    self.labels_ = np.zeros(len(X), dtype=int)
+                    return self
+
+                def predict(self, X):
+                    return np.zeros(len(X), dtype=int)
+
+                def fit_predict(self, X):
+                    return self.fit(X).labels_
+            """
+        ),
+    )
+    program(
+        repo,
+        """\
+        import argparse, os, sys
+        import numpy as np
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "vendor", "site-packages"))
+        from bayesopt import Clusterer, gp_minimize
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--noise", type=float, default=0.1)
+        parser.add_argument("--n-calls", type=int, default=6)
+        args = parser.parse_args()
+        best = gp_minimize(lambda x: float(np.sin(5 * x[0])), args.n_calls, args.noise**2, 0)
+        print("best=%.4f" % best)
+        if len(sys.argv) > 1:
+            print(Clusterer(min_cluster_size=50).fit_predict(np.zeros((4, 2))))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+    assert run["params"] == {"noise": 0.1, "n_calls": 6}
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--n-calls", "4")
+    assert run["params"] == {"noise": 0.1, "n_calls": 4, "min_cluster_size": 50}
+
+
+@needs("sklearn")
+def test_a_clusterer_is_the_runs_model_and_its_scaler_is_not(repo: Repo) -> None:
+    # scikit-learn's plot_dbscan.py example: DBSCAN has fit_predict but no predict. Before,
+    # it was taken for a transformer (no model) and the run had no params.
+    program(
+        repo,
+        """\
+        from sklearn.cluster import DBSCAN
+        from sklearn.datasets import make_blobs
+        from sklearn.preprocessing import StandardScaler
+
+        X, _ = make_blobs(n_samples=200, centers=[[1, 1], [-1, -1]], random_state=0)
+        X = StandardScaler().fit_transform(X)
+        labels = DBSCAN(eps=0.3, min_samples=10).fit(X).labels_
+        print("Estimated number of clusters: %d" % len(set(labels) - {-1}))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"eps": 0.3, "min_samples": 10}
+
+
+@needs("sktime")
+def test_sktime_forecaster_gives_the_params_the_program_set(repo: Repo) -> None:
+    # sktime's forecasting tutorial: its forecasters are no scikit-learn estimators. Before,
+    # the run had no params; now NaiveForecaster's sp (not its default strategy), source sktime.
+    program(
+        repo,
+        """\
+        import numpy as np
+        from sktime.datasets import load_airline
+        from sktime.forecasting.model_selection import temporal_train_test_split
+        from sktime.forecasting.naive import NaiveForecaster
+        from sktime.performance_metrics.forecasting import mean_absolute_percentage_error
+
+        y_train, y_test = temporal_train_test_split(load_airline(), test_size=36)
+        forecaster = NaiveForecaster(strategy="last", sp=12)
+        forecaster.fit(y_train)
+        y_pred = forecaster.predict(np.arange(1, 37))
+        print("sMAPE:", mean_absolute_percentage_error(y_test, y_pred, symmetric=True))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"sp": 12}
+    assert run["param_sources"]["sp"] == "sktime"
+    assert 0 < run["metrics"]["smape"] < 0.2
 
 
 @needs("sklearn")

@@ -23,6 +23,7 @@ LOWER_IS_BETTER = frozenset(
         "mae",
         "rmse",
         "mape",
+        "mdape",  # median absolute percent error (Prophet's performance_metrics)
         "nll",
         "perplexity",
         "ppl",
@@ -37,8 +38,12 @@ LOWER_IS_BETTER = frozenset(
         "bic",
         "hqic",
         "deviance",
+        # a minimizer's objective (scikit-optimize, SciPy, CMA-ES): function_value, current_minimum
+        "minimum",
     }
 )
+# A minimizer's objective as scikit-optimize, SciPy and CMA-ES print it: lower is better.
+MINIMIZED = frozenset({"function_value"})
 # Loss functions named by a word of no metric's (CatBoost's ``test_MultiClass``, its
 # multi-class log loss; ``learn_CrossEntropy``): lower is better when one ends a name.
 LOSS_FUNCTIONS = frozenset(
@@ -145,7 +150,7 @@ def metric_direction(name: str, declared: Mapping[str, str] | None = None) -> Di
         or base.endswith(("_lr", "_throughput"))
     ):
         return "none"
-    if re.split(r"[_\s-]", base)[-1] in LOSS_FUNCTIONS:
+    if re.split(r"[_\s-]", base)[-1] in LOSS_FUNCTIONS or base in MINIMIZED:
         return "min"
     words = {word.lower() for word in _WORDS.findall(name)}
     if words & LOWER_IS_BETTER:

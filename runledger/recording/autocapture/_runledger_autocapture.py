@@ -995,10 +995,16 @@ def _library_flags(module_name: str) -> bool:
     program's own package (``python -m t5x.train``)."""
     if module_name == "absl" or module_name.startswith("absl."):
         return True
+    return _installed_library(module_name)  # not: the program's script, named by its path
+
+
+def _installed_library(module_name: str) -> bool:
+    """Whether the module ``module_name`` is an installed package's (in site-packages) other
+    than the program's own package (``python -m t5x.train``)."""
     module = sys.modules.get(module_name)
     path = getattr(module, "__file__", None)
     if module is None or not isinstance(path, str):
-        return False  # the program's script: absl names it by its path
+        return False
     parts = path.replace("\\", "/").split("/")
     if "site-packages" not in parts and "dist-packages" not in parts:
         return False
@@ -1995,23 +2001,51 @@ def _patch_sklearn(_name: str, module: Any) -> None:
     _patch_foreign_estimators(module.BaseEstimator, seen)
 
 
-def _reporting_fit(fit_method: Any, seen: dict[str, Any]) -> Any:
+def _reporting_fit(fit_method: Any, seen: dict[str, Any], source: str = "sklearn") -> Any:
     """``fit_method``, reporting the model's params when it is fit outside any other fit."""
+    fits = f"{source}_fits"
 
     def fit(estimator: Any, *fit_args: Any, **fit_kwargs: Any) -> Any:
-        depth = _state.get("sklearn_fits", 0)
-        _state["sklearn_fits"] = depth + 1
+        depth = _state.get(fits, 0)
+        _state[fits] = depth + 1
         try:
             result = fit_method(estimator, *fit_args, **fit_kwargs)
         finally:
-            _state["sklearn_fits"] = depth
-        if depth == 0:
-            _safely("sklearn", lambda: _report_estimator(estimator, seen))
+            _state[fits] = depth
+        if depth == 0 and not _fit_by_library(estimator):
+            _safely(source, lambda: _report_estimator(estimator, seen, source))
         return result
 
     functools.update_wrapper(fit, fit_method)
     fit.__runledger_wrapped__ = True  # type: ignore[attr-defined]
     return fit
+
+
+# Callers of a fit that pass the program's model on: scikit-learn's own (fit_transform,
+# cross_val_score's folds) and joblib's workers in this process.
+_FIT_RELAYS = ("sklearn", "joblib")
+
+
+def _fit_by_library(estimator: Any) -> bool:
+    """Whether ``estimator`` is fit by an installed library's code rather than the program's:
+    a model the library built and fits for itself (scikit-optimize's ``gp_minimize`` fits a
+    Gaussian process at each iteration) is not the run's model, and its settings are not
+    the run's params. The caller is the first frame that is none of the estimator's own
+    methods (``fit_transform``), scikit-learn's, joblib's or the standard library's."""
+    stdlib = getattr(sys, "stdlib_module_names", ())
+    frame: Any = sys._getframe(2)  # the caller of the fit's wrapper
+    while frame is not None:
+        name = str(frame.f_globals.get("__name__", ""))
+        top = name.partition(".")[0]
+        if (
+            name != __name__
+            and top not in _FIT_RELAYS
+            and top not in stdlib
+            and frame.f_locals.get("self") is not estimator
+        ):
+            return _installed_library(name)
+        frame = frame.f_back
+    return False
 
 
 # Libraries whose scikit-learn estimators have hooks of their own (their params' own names).
@@ -2162,7 +2196,15 @@ def _init_default(cls: Any, name: str) -> Any:
     return inspect.Parameter.empty
 
 
-def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
+def _is_model(estimator: Any) -> bool:
+    """A predictor, or a clusterer (``DBSCAN``, hdbscan's ``HDBSCAN``: ``fit_predict`` only);
+    not a transformer (a scaler)."""
+    return callable(getattr(estimator, "predict", None)) or callable(
+        getattr(estimator, "fit_predict", None)
+    )
+
+
+def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklearn") -> None:
     """The params of a model fit outside any other fit (a search's, a pipeline's, a
     cross-validation's own fits are inside theirs or copies of one): those the program set
     (:func:`_changed_params`), for a search those of its best model and its
@@ -2176,7 +2218,7 @@ def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
         return
     if _in_automl_search():
         return  # AutoML itself and its learners: what it chose is reported as flaml's
-    if not searched and not callable(getattr(estimator, "predict", None)):
+    if not searched and not _is_model(estimator):
         return  # a search with refit=False has no predict (nor a best model), but a result
     best = getattr(estimator, "best_estimator_", None)
     model = best if best is not None else estimator
@@ -2187,13 +2229,27 @@ def _report_estimator(estimator: Any, seen: dict[str, Any]) -> None:
         chosen.update(estimator.best_params_)  # refit=False: the best params, not a model
     score = _number(getattr(estimator, "best_score_", None))
     if score is not None:  # a search's: the mean cross-validated score of its best params
-        report_metrics("sklearn", {"best_cv_score": score})
+        report_metrics(source, {"best_cv_score": score})
     key = f"{type(model).__module__}.{type(model).__qualname__}"
     seen.setdefault(key, chosen)
     if len(seen) > 1 or seen[key] != chosen:
-        report_params("sklearn", {})  # two different models: neither is the run's
+        report_params(source, {})  # two different models: neither is the run's
         return
-    report_params("sklearn", chosen)
+    report_params(source, chosen)
+
+
+# --- sktime ------------------------------------------------------------------------------
+
+
+def _patch_sktime(_name: str, module: Any) -> None:
+    """``sktime.forecasting.base._base``: every forecaster's public ``fit`` is
+    ``BaseForecaster.fit`` (a forecaster implements ``_fit``). A forecaster fit outside any
+    other (a pipeline's or a search's steps are inside theirs; ``evaluate``'s refits are
+    sktime's own) gives the params the program set, as a scikit-learn model does."""
+    base = getattr(module, "BaseForecaster", None)
+    _need(callable(getattr(base, "fit", None)), "sktime BaseForecaster.fit")
+    seen: dict[str, Any] = {}
+    _wrap(base, "fit", lambda original: _reporting_fit(original, seen, "sktime"))
 
 
 # --- spaCy ---------------------------------------------------------------------------------
@@ -2948,6 +3004,7 @@ _PATCHERS = {
     "lightgbm": _patch_lightgbm,
     "sklearn": _patch_sklearn,
     "sklearn_candidates": _patch_sklearn_candidates,
+    "sktime": _patch_sktime,
     "catboost": _patch_catboost,
     "spacy": _patch_spacy,
     "optuna": _patch_optuna,

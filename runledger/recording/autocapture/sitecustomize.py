@@ -61,6 +61,7 @@ HOOKED = {
     "lightgbm": "lightgbm",
     "sklearn.base": "sklearn",
     "sklearn.model_selection._validation": "sklearn_candidates",
+    "sktime.forecasting.base._base": "sktime",
     "catboost.core": "catboost",
     "spacy.training.loop": "spacy",
     "optuna": "optuna",

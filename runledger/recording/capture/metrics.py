@@ -82,6 +82,7 @@ from typing import Any, Final
 from runledger.api import PARAMS_KEY
 from runledger.recording.capture.lazyre import bind, compile_later
 from runledger.recording.capture.output_formats import (
+    IMBALANCED_AVERAGE,
     METRIC_WORDS,
     PHASES,
     TqdmBar,
@@ -259,11 +260,17 @@ def _has_column_word(line: str) -> bool:
         if line.lstrip()[:1] not in _COLUMN_STARTS or ("  " not in line and "\t" not in line):
             return False
     return (
-        "poch" in line or "tep" in line or "ter" in line or "POCH" in line or "TEP" in line
-    )  # epoch, Epoch, step, Step, iter, Iter, EPOCH, STEP (and iteration)
+        "poch" in line
+        or "tep" in line
+        or "ter" in line
+        or "POCH" in line
+        or "TEP" in line
+        or "horizon" in line
+    )  # epoch, Epoch, step, Step, iter, Iter, EPOCH, STEP (and iteration); Prophet's horizon
 
 
-_COLUMN_STARTS: Final = frozenset("eEsSiI")  # column_header's first word: epoch, step, iter
+# column_header's first word: epoch, step, iter; Prophet's horizon
+_COLUMN_STARTS: Final = frozenset("eEsSiIh")
 
 
 _STEP_DICT_RE: Final = compile_later(
@@ -1809,7 +1816,7 @@ class MetricsCollector:
         precision, recall and F1 are added as they come, without a step of their own (see
         :meth:`_add_stepless`). Any other line ends the report."""
         reading = stream in self._reports
-        if not reading and "support" not in line:
+        if not reading and "support" not in line and "iba" not in line:
             return False  # the common case, cheaply
         text = _shown_text(line)
         if text is None:
@@ -1822,7 +1829,7 @@ class MetricsCollector:
             if row is not None:
                 label, values = row
                 self._add_report_values(values, stream)
-                if label == "samples avg":  # the last row a report can have
+                if label in ("samples avg", IMBALANCED_AVERAGE):  # a report's last row
                     self._reports.discard(stream)
                 return True
             self._reports.discard(stream)

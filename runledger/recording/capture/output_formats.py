@@ -172,6 +172,13 @@ _AFTER_STEP_RE: Final = compile_later(
     r"|(?P<word>epoch|step|iteration|iter|batch)\s+(?P<wn>[0-9]+))",
     re.IGNORECASE,
 )
+# "Loss after epoch 0: 648.56" (gensim's Word2Vec loss callback, as its docs print it): the
+# step between the name and its value.
+_NAME_AFTER_STEP_RE: Final = compile_later(
+    r"(?P<name>[^\W\d][\w ]*?)\s+after\s+(?P<word>epoch|step|iteration|iter|batch)\s+"
+    r"(?P<wn>[0-9]+)(?P<rest>\s*[:=]\s*\S.*)",
+    re.IGNORECASE,
+)
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
 # "best mean dice: 0.9625 at epoch 8" (MONAI's tutorials, after the epoch's "current mean
 # dice"): the epoch where the best so far was reached, no step of the line's; cut off.
@@ -331,6 +338,21 @@ _SGD_EPOCH_RE: Final = compile_later(
     rf"Norm: (?:{_NUM}), NNZs: [0-9]+, Bias: (?:{_NUM}), T: [0-9]+, "
     rf"Avg\. loss: (?P<loss>{_NUM})(?:, Objective: (?P<objective>{_NUM}))?"
 )
+# scikit-optimize's minimizers (gp_minimize, forest_minimize, ...; verbose=True) print each
+# call as "Iteration No: 3 ended. Search finished for the next optimal point.", then "Time
+# taken: 0.01", "Function value obtained: 0.0751" and "Current minimum: 0.0481"; SciPy's
+# minimize (disp=True) ends with "Current function value: 0.000000". The function's values
+# are the metrics, not the time nor the counts of calls.
+# The iteration's first line names its step; its "ended" line again would start another run.
+_ITERATION_NO_RE: Final = compile_later(r"Iteration No: (?P<n>[0-9]+) started\..*")
+_FUNCTION_VALUE_RE: Final = compile_later(
+    rf"(?P<name>Function value obtained|Current minimum|Current function value): (?P<v>{_NUM})"
+)
+_FUNCTION_VALUE_NAMES: Final = {
+    "Function value obtained": "function_value",
+    "Current minimum": "current_minimum",
+    "Current function value": "function_value",
+}
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
 # Or at its start, before its metrics: "3/10, train_loss: 0.2556" (MONAI's tutorials, under
@@ -507,6 +529,11 @@ def _parse_shaped(text: str) -> Shaped | None:
         flaml = _FLAML_ITERATION_RE.fullmatch(text)
         if flaml is not None:
             return Shaped(None, {"best_error": _number(flaml["best"])})
+    if text[:3] in ("Fun", "Cur"):
+        function_value = _FUNCTION_VALUE_RE.fullmatch(text)
+        if function_value is not None:
+            name = _FUNCTION_VALUE_NAMES[function_value["name"]]
+            return Shaped(None, {name: _number(function_value["v"])})
     if text[:6] == "Norm: ":
         sgd = _SGD_EPOCH_RE.fullmatch(text)
         if sgd is not None:
@@ -746,6 +773,21 @@ def _is_table_row(text: str) -> bool:
     return "|" in cells or "\u2502" in cells
 
 
+def _step_after(piece: str) -> tuple[str, int, str] | None:
+    """The step name and number a piece gives after its value (``Loss: 0.000996 after 150
+    batches``) or after its name (``Loss after epoch 0: 648.56``), and the piece without it."""
+    after = _AFTER_STEP_RE.fullmatch(piece)
+    if after is not None:
+        unit, number = after["unit"] or after["word"], after["n"] or after["wn"]
+        rest = after["piece"]
+    else:
+        after = _NAME_AFTER_STEP_RE.fullmatch(piece)
+        if after is None:
+            return None
+        unit, number, rest = after["word"], after["wn"], after["name"] + after["rest"]
+    return _AFTER_UNITS.get(unit.lower().rstrip("s"), "step"), int(number), rest
+
+
 def header_step(text: str) -> Number | None:
     """The step of a line that is only a step header (``Epoch 2/10``, ``[epoch 3]``), else None.
 
@@ -753,6 +795,9 @@ def header_step(text: str) -> Number | None:
     """
     if text[:1] not in _HEAD_STARTS:
         return None
+    if text[:13] == "Iteration No:":
+        iteration = _ITERATION_NO_RE.fullmatch(text)
+        return None if iteration is None else int(iteration["n"])
     head = _HEAD_RE.match(text)
     if head is None or head["section"] is not None:
         return None
@@ -825,12 +870,11 @@ def _read_pieces(
         piece = piece.strip()
         if not piece:
             continue
-        after = _AFTER_STEP_RE.fullmatch(piece) if " after " in piece.lower() else None
+        after = _step_after(piece) if " after " in piece.lower() else None
         if after is not None:
-            unit = (after["unit"] or after["word"]).lower().rstrip("s")
-            steps.setdefault(_AFTER_UNITS.get(unit, "step"), int(after["n"] or after["wn"]))
+            steps.setdefault(after[0], after[1])
             has_step = after_step = True
-            piece = after["piece"]
+            piece = after[2]
         best = _BEST_AT_RE.fullmatch(piece) if " at " in piece else None
         if best is not None:
             piece = best["piece"]
@@ -1366,10 +1410,38 @@ _BAR_TAIL_RE: Final = compile_later(r":\s+[0-9]{1,3}%\s.*")
 _MEMORY_CELL_RE: Final = compile_later(r"[0-9.]+[KMGT]i?B?")
 
 
+# CMA-ES (the cma package: fmin2, optimize, an ask-and-tell loop's disp()) prints its table's
+# header again every tenth row it shows, and counts its iterations from the start:
+#     Iterat #Fevals   function value  axis ratio  sigma  min&max std  t[m:s]
+#         1      8 8.731809040317799e+00 1.0e+00 4.26e-01  4e-01  4e-01 0:00.0
+# The function value (the iteration's best) is the metric; the evaluations counted, the
+# search's own state (axis ratio, step size sigma, spreads) and the time are not ("" below).
+_CMA_HEADER_RE: Final = compile_later(
+    r"Iterat\s+#Fevals\s+function value\s+axis ratio\s+sigma\s+min&max std\s+t\[m:s\]"
+)
+_CMA_COLUMNS: Final = ("Iterat", "", "function_value", "", "", "", "", "")
+# Prophet's performance_metrics(df_cv) printed: a row per horizon, each of its errors over the
+# forecasts that far ahead (the rolling window's mean), the horizon in days its step.
+#       horizon       mse      rmse       mae      mape     mdape     smape  coverage
+#     0 30 days  0.073840  0.271736  0.224129  0.016528  0.015167  0.016575  0.833333
+_PROPHET_METRICS: Final = frozenset("mse rmse mae mape mdape smape coverage".split())
+_PROPHET_ROW_RE: Final = compile_later(
+    r"[0-9]+\s+(?P<days>[0-9]+) days?(?: 00:00:00)?\s+(?P<values>\S.*)"
+)
+
+
 def column_header(text: str) -> tuple[str, ...] | None:
     """The names of a column table's header (``epoch  train_loss  valid_loss  accuracy
     time``): a step word first, names two or more blanks apart, one of them a metric's; a
-    name of words is joined by ``_`` (``Train Loss`` -> ``train_loss``)."""
+    name of words is joined by ``_`` (``Train Loss`` -> ``train_loss``). An empty name is a
+    column not read (:data:`_CMA_COLUMNS`)."""
+    if text[:6] == "Iterat" and _CMA_HEADER_RE.fullmatch(text) is not None:
+        return _CMA_COLUMNS
+    if text[:7] == "horizon":
+        names = tuple(text.split())
+        if len(names) > 1 and _PROPHET_METRICS.issuperset(names[1:]):
+            return names
+        return None
     if text[:1] not in _STEP_STARTS or _COLUMN_HEADER_RE.fullmatch(text) is None:
         return None
     names = tuple(
@@ -1403,8 +1475,9 @@ def column_cells(text: str, starts: tuple[int, ...]) -> list[str]:
 
 
 class ColumnRow(NamedTuple):
-    """A column table's row: its epoch, its values, and whether the epoch is printed of its
-    total (``1/3``, ultralytics), so that it is the run's epoch, not one of this table's."""
+    """A column table's row: its epoch, its values, and whether the epoch is the run's, not
+    one of this table's: printed of its total (``1/3``, ultralytics) or counted from the run's
+    start under a header printed again (CMA-ES)."""
 
     epoch: int
     values: Fields
@@ -1420,6 +1493,8 @@ def column_row(
     ``cells``: the row's cells where a rule of dashes placed them (:func:`column_cells`),
     which may be blank or skorch's ``+``. A duration's column (skorch's ``dur``) is no
     metric. ultralytics' rows (:data:`_COUNTED_EPOCH_RE`) end in their progress bar, cut off."""
+    if names[0] == "horizon":
+        return _prophet_row(text, names)
     if cells is None:
         if "%" in text:
             text = _BAR_TAIL_RE.sub("", text)
@@ -1431,6 +1506,8 @@ def column_row(
         return None
     values: Fields = {}
     for name, cell in zip(names[1:], cells[1:], strict=True):
+        if not name:
+            continue
         if _COLUMN_NUMBER_RE.fullmatch(cell):
             if (counted is None or has_metric_word(name)) and name not in _COLUMN_DURATIONS:
                 values[name] = _number(cell)
@@ -1444,7 +1521,18 @@ def column_row(
         return None
     if counted is not None:
         return ColumnRow(int(counted[1]), values, counted=True)
-    return ColumnRow(int(cells[0]), values)
+    return ColumnRow(int(cells[0]), values, counted=names is _CMA_COLUMNS)
+
+
+def _prophet_row(text: str, names: tuple[str, ...]) -> ColumnRow | None:
+    row = _PROPHET_ROW_RE.fullmatch(text)
+    if row is None:
+        return None
+    cells = row["values"].split()
+    if len(cells) != len(names) - 1 or not all(map(_COLUMN_NUMBER_RE.fullmatch, cells)):
+        return None
+    values = {name: _number(cell) for name, cell in zip(names[1:], cells, strict=True)}
+    return ColumnRow(int(row["days"]), values, counted=True)
 
 
 # --- ultralytics' validation summary ---------------------------------------------------------
@@ -1507,11 +1595,31 @@ _REPORT_ROW_RE: Final = compile_later(
 )
 _REPORT_ACCURACY_RE: Final = compile_later(rf"accuracy\s+(?P<accuracy>{_NUM})\s+[0-9]+")
 REPORT_AVERAGES: Final = ("micro avg", "macro avg", "weighted avg", "samples avg")
+# imbalanced-learn's classification_report_imbalanced: its columns are abbreviated, its one
+# average row is "avg / total", named as its output_dict names them (avg_pre, ..., avg_iba).
+#
+#                    pre       rec       spe        f1       geo       iba       sup
+#
+#           0       0.43      0.85      0.88      0.57      0.87      0.75       123
+#
+# avg / total       0.93      0.87      0.86      0.89      0.87      0.75      1250
+_IMBALANCED_COLUMNS: Final = ("pre", "rec", "spe", "f1", "geo", "iba")
+_IMBALANCED_HEADER_RE: Final = compile_later(r"pre\s+rec\s+spe\s+f1\s+geo\s+iba\s+sup")
+_IMBALANCED_ROW_RE: Final = compile_later(
+    rf"(?P<label>\S.*?)((?:\s+(?:{_NUM})){{6}})\s+(?P<support>[0-9]+)"
+)
+IMBALANCED_AVERAGE: Final = "avg / total"
 
 
 def is_report_header(text: str) -> bool:
-    """Whether ``text`` (stripped) is the header of scikit-learn's ``classification_report``."""
-    return text[:1] == "p" and _REPORT_HEADER_RE.fullmatch(text) is not None
+    """Whether ``text`` (stripped) is the header of scikit-learn's ``classification_report``
+    or of imbalanced-learn's ``classification_report_imbalanced``."""
+    if text[:1] == "p":
+        return (
+            _REPORT_HEADER_RE.fullmatch(text) is not None
+            or _IMBALANCED_HEADER_RE.fullmatch(text) is not None
+        )
+    return False
 
 
 def report_row(text: str) -> tuple[str, Fields] | None:
@@ -1522,6 +1630,9 @@ def report_row(text: str) -> tuple[str, Fields] | None:
     accuracy = _REPORT_ACCURACY_RE.fullmatch(text) if text[:8] == "accuracy" else None
     if accuracy is not None:
         return "accuracy", {"accuracy": _number(accuracy["accuracy"])}
+    imbalanced = _imbalanced_row(text)  # its rows end as scikit-learn's do
+    if imbalanced is not None:
+        return imbalanced
     row = _REPORT_ROW_RE.fullmatch(text)
     if row is None:
         return None
@@ -1533,6 +1644,20 @@ def report_row(text: str) -> tuple[str, Fields] | None:
         f"{prefix}_precision": _number(row["precision"]),
         f"{prefix}_recall": _number(row["recall"]),
         f"{prefix}_f1_score": _number(row["f1"]),
+    }
+
+
+def _imbalanced_row(text: str) -> tuple[str, Fields] | None:
+    row = _IMBALANCED_ROW_RE.fullmatch(text)
+    if row is None:
+        return None
+    label = row["label"]
+    if label != IMBALANCED_AVERAGE:
+        return label, {}
+    values = row[2].split()
+    return label, {
+        f"avg_{column}": _number(value)
+        for column, value in zip(_IMBALANCED_COLUMNS, values, strict=True)
     }
 
 

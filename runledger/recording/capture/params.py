@@ -100,6 +100,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "xgboost",
         "lightgbm",
         "sklearn",
+        "sktime",
         "catboost",
         "flaml",
         "spacy",
