@@ -42,7 +42,7 @@ import sys
 import time
 import weakref
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -249,7 +249,7 @@ def index_path(repo: git.Repo) -> Path:
 
 def summary_text(run: Run) -> str:
     """One run's ``ls --json`` object on one line."""
-    return _SUMMARY.encode(run.summary_json())
+    return _SUMMARY(run.summary_json())
 
 
 class _Row(NamedTuple):
@@ -357,10 +357,8 @@ def _plain_row(
         or data.get("id") != run_id
     ):
         return None
-    try:
-        schema_.check_run_toml(data)
-    except schema_.SchemaError:
-        return None
+    if not schema_.plainly_valid(data):
+        return None  # or valid in a way only the Run path reads: it decides
     for key in ("input_paths", "output_paths"):
         paths = data.get(key, [])
         if type(paths) is not list or not all(type(path) is str for path in paths):
@@ -409,12 +407,12 @@ def _plain_row(
         "inputs_digest": data.get("inputs_digest"),
     }  # Run.summary_json's fields, in its order
     try:
-        summary = _SUMMARY.encode(view)
+        summary = _SUMMARY(view)
     except (ValueError, TypeError):  # NaN, infinity, TOML dates: as summary_json writes them
         view["params"] = json_safe(params)
         view["metrics"] = {name: json_number(last) for name, last in lasts.items()}
         try:
-            summary = _SUMMARY.encode(view)
+            summary = _SUMMARY(view)
         except (ValueError, TypeError):
             return None
     listing = _listing_of(
@@ -523,21 +521,51 @@ def _storable(value: Any) -> bool:
     return True
 
 
+def _one_shot(encoder: json.JSONEncoder) -> Callable[[Any], str]:
+    """``encoder.encode``, without the C encoder it builds again on every call: a row
+    encodes six values (its summary, command, tags, params, metrics...), and building
+    the encoder cost more than encoding most of them. The same C code writes the same
+    text; without it (another Python), ``encoder.encode`` itself."""
+    from json import encoder as json_encoder
+
+    make = getattr(json_encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has it
+        return encoder.encode
+    quote = (
+        json_encoder.encode_basestring_ascii
+        if encoder.ensure_ascii
+        else json_encoder.encode_basestring
+    )
+    made = make(
+        None,  # no check for cycles: values read from TOML have none
+        encoder.default,
+        quote,
+        None,
+        encoder.key_separator,
+        encoder.item_separator,
+        encoder.sort_keys,
+        encoder.skipkeys,
+        encoder.allow_nan,
+    )
+    join = "".join
+    return lambda data: join(made(data, 0))
+
+
 # Made once: json.dumps with options builds an encoder on every call.
-_STRICT = json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":"))
-_COMPACT = json.JSONEncoder(separators=(",", ":"))
-_SUMMARY = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+_STRICT = _one_shot(json.JSONEncoder(allow_nan=False, ensure_ascii=False, separators=(",", ":")))
+_COMPACT = _one_shot(json.JSONEncoder(separators=(",", ":")))
+_SUMMARY = _one_shot(json.JSONEncoder(ensure_ascii=False, allow_nan=False))
 
 
 def _strict(data: Any, clean: bool = False) -> str:
-    text = _STRICT.encode(data)
+    text = _STRICT(data)
     if not clean:
         text.encode()
     return text
 
 
 def _compact(data: Any) -> str:
-    return _COMPACT.encode(data)
+    return _COMPACT(data)
 
 
 def _decode_record(record: bytes | None, record_toml: str | None, where: str) -> Run:
