@@ -345,12 +345,24 @@ def test_parsing_in_worker_processes_gives_the_same_index(
 ) -> None:
     ids = add_runs(repo, range(40))
     serial = repo.cli("ls", "--json").stdout
+    shown = repo.cli("show", ids[3], "--json").stdout
+    stored = _stored_rows(repo)
     for path in index_path(rgit.discover(repo.path)).parent.glob("index.sqlite*"):
         path.unlink()
     monkeypatch.setattr(rindex, "PARALLEL_MIN", 2)
     monkeypatch.setattr(rindex, "_READ_CHUNK", 7)
     assert refresh(repo) == len(ids)
+    assert _stored_rows(repo) == stored  # workers send rows without the run.toml text
     assert repo.cli("ls", "--json").stdout == serial
+    assert repo.cli("show", ids[3], "--json").stdout == shown
+
+
+def _stored_rows(repo: Repo) -> list[Any]:
+    with sqlite3.connect(index_path(rgit.discover(repo.path))) as db:
+        return [
+            *db.execute("SELECT * FROM runs ORDER BY ref"),
+            *db.execute("SELECT * FROM records ORDER BY ref"),
+        ]
 
 
 json_values = st.recursive(

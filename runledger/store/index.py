@@ -757,7 +757,9 @@ class RunIndex:
         from concurrent.futures import BrokenExecutor
 
         pool = _parsing_pool(len(refs))
-        pending: list[tuple[Future[list[_Row]], list[tuple[str, str, bytes | None]]]] = []
+        pending: list[
+            tuple[Future[list[tuple[Any, ...]]], list[tuple[str, str, bytes | None]]]
+        ] = []
         try:
             with git.CatFile(self.repo) as cat:
                 for start in range(0, len(refs), _READ_CHUNK):
@@ -777,7 +779,7 @@ class RunIndex:
                         yield _rows_of(items)
                         continue
                     try:
-                        pending.append((pool.submit(_rows_of, items), items))
+                        pending.append((pool.submit(_packed_rows_of, items), items))
                     except BrokenExecutor:
                         yield _rows_of(items)
                     while pending and (pending[0][0].done() or len(pending) > _IN_FLIGHT):
@@ -1203,18 +1205,43 @@ _loads = json.JSONDecoder().decode
 
 
 def _result(
-    future: Future[list[_Row]], items: Sequence[tuple[str, str, bytes | None]]
+    future: Future[list[tuple[Any, ...]]], items: Sequence[tuple[str, str, bytes | None]]
 ) -> list[_Row]:
     from concurrent.futures import BrokenExecutor
 
     try:
-        return future.result()
+        packed = future.result()
     except BrokenExecutor:  # a worker died (out of memory?): parse here instead
         return _rows_of(items)
+    new = tuple.__new__
+    return [
+        new(
+            _Row,
+            (*row[:_TOML_AT], _text_of(content) if row[_TOML_AT] else None, *row[_TOML_AT + 1 :]),
+        )
+        for row, (_, _, content) in zip(packed, items, strict=True)
+    ]
 
 
 def _rows_of(items: Sequence[tuple[str, str, bytes | None]]) -> list[_Row]:
     return [row_for(ref, oid, content) for ref, oid, content in items]
+
+
+_TOML_AT = _Row._fields.index("record_toml")
+
+
+def _packed_rows_of(items: Sequence[tuple[str, str, bytes | None]]) -> list[tuple[Any, ...]]:
+    """A worker's rows as it sends them back: plain tuples (a named tuple pickles with its
+    class, at twice the cost), without the run.toml text that the caller has already (it
+    is a half of the bytes). :func:`_result` makes rows of them again."""
+    return [
+        (*row[:_TOML_AT], row.record_toml is not None, *row[_TOML_AT + 1 :])
+        for row in _rows_of(items)
+    ]
+
+
+def _text_of(content: bytes | None) -> str:
+    return content.decode() if content is not None else ""
 
 
 def _start_worker() -> None:
