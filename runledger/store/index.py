@@ -708,7 +708,8 @@ class RunIndex:
             if run_id not in first or (mirror, ref) < first[run_id]:
                 first[run_id] = (mirror, ref)
         progress = _Progress(len(changed))
-        if not known and changed and self._fill_empty(changed, first, loose, stamp, progress):
+        empty = scope is None and not known  # a first build (no runs, or a new index)
+        if empty and changed and self._fill_empty(changed, first, loose, stamp, progress):
             progress.done()
             return len(changed)
         insert = f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * COLUMN_COUNT)})"
