@@ -23,12 +23,11 @@ there is one, else the first mirror by name, as ``Ledger.run_refs`` has always c
 
 Concurrent readers and writers are safe: SQLite in WAL mode, every update one transaction
 (a reader sees the index before or after it, never half of it), run.toml read and parsed
-before the write lock is taken, so writers hold it for milliseconds; only the first build of
-an empty index, when no one else is writing it, writes its rows as they come in (see
-``_fill_empty``). The refs' stamp is
-taken before they are listed, so an index can never claim to be more current than its
-listing. A corrupt record is remembered with its error: it is reported on every listing
-without its blob being read again.
+before the write lock is taken, so writers hold it for milliseconds (only the first build of
+an empty index, when no one else is writing it, writes its rows as they come, in one
+transaction: ``_fill_empty``). The refs' stamp is taken before they are listed, so an index
+can never claim to be more current than its listing. A corrupt record is remembered with
+its error: it is reported on every listing without its blob being read again.
 """
 
 from __future__ import annotations
