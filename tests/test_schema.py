@@ -6,10 +6,13 @@ import subprocess
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from runledger.model import schema
 from runledger.model.schema import Migration, SchemaError, upgrade
 from tests.conftest import Repo
+from tests.fuzzing import examples
 
 RUN_ID = "6fh0000000000001"
 OTHER_ID = "6fh0000000000002"
@@ -229,3 +232,53 @@ def test_a_damaged_detail_file_still_lists_and_show_explains(
     [line] = shown.stderr.splitlines()
     assert line.startswith(f"runledger: error: cannot read run {RUN_ID[:10]} ({REF}): ")
     assert reason in line
+
+
+plain_values = st.one_of(
+    st.sampled_from(["x", "", 0, 3, -1, 1.5, float("nan"), True, False]),
+    st.lists(st.sampled_from(["a", 1, 2.5, True, {"a": 1}]), max_size=3),
+    st.dictionaries(
+        st.sampled_from(["a", "commit", "branch", "remotes", "last", "min", "count"]),
+        st.sampled_from(["x", 1, 0.5, True, [1], {"origin": "u"}, {"origin": 1}]),
+        max_size=4,
+    ),
+    st.dictionaries(
+        st.sampled_from(["acc", "loss"]),
+        st.dictionaries(
+            st.sampled_from(["last", "min", "max", "last_step", "count", "other"]),
+            st.sampled_from([0.5, 3, "x", True, [1]]),
+            max_size=4,
+        ),
+        max_size=2,
+    ),
+)
+
+
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    fields=st.dictionaries(
+        st.sampled_from([*schema._RUN_FIELDS, "schema", "other"]), plain_values, max_size=3
+    ),
+    dropped=st.lists(st.sampled_from(["id", "status", "started_at", "git"]), max_size=1),
+)
+def test_the_quick_check_of_a_record_judges_as_the_full_one(
+    fields: dict[str, Any], dropped: list[str]
+) -> None:
+    """A first listing checks every record with plainly_valid; check_run_toml names what is
+    wrong. For the values TOML readers make, they must agree on every record: a record the
+    quick check passed wrongly would be listed while show calls it damaged."""
+    data: dict[str, Any] = {
+        "id": RUN_ID,
+        "status": "ok",
+        "started_at": "2026-01-01T10:00:00.000Z",
+        "git": {"commit": "c" * 40, "branch": "main", "remotes": {"origin": "u"}},
+        **fields,
+    }
+    for key in dropped:
+        del data[key]
+    try:
+        schema.check_run_toml(data)
+        valid = True
+    except SchemaError:
+        valid = False
+    assert schema.plainly_valid(data) == valid, data

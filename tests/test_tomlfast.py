@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import math
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runledger.model import tomlcodec, tomlfast
-from tests.crafted import run_toml
+from tests.conftest import Repo
+from tests.crafted import craft, run_toml
 from tests.fuzzing import examples
 
 
@@ -178,3 +180,86 @@ def test_values_read_the_narrow_way() -> None:
     assert check("") == {}
     assert tomlfast.loads("d = 1979-05-27\n") is None
     assert tomlcodec.loads("d = 1979-05-27\n") == {"d": datetime.date(1979, 5, 27)}
+
+
+# Valid TOML that runledger does not write (hand edits, other tools): the narrow reader
+# declines it, and the row must be the one the full parser gives.
+ODD_BUT_VALID = [
+    lambda text: "# edited by hand\n" + text,
+    lambda text: text.replace(" = ", "=", 3),
+    lambda text: text.replace("\n", "\r\n"),
+    lambda text: text.replace('status = "', "'status' = \"", 1),
+    lambda text: text.replace('status = "ok"', "status = 'ok'  # literal", 1),
+    lambda text: text.rstrip("\n"),
+    lambda text: text.replace("exit_code = 0", "exit_code = +0", 1),
+    lambda text: text.replace("[git]\n", "[git]  \n", 1),
+]
+
+
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    params=st.dictionaries(keys, values, max_size=4),
+    metrics=st.dictionaries(
+        st.sampled_from(["acc", "loss", "val-loss"]),
+        st.fixed_dictionaries(
+            {"last": st.floats() | st.integers(-5, 5)},
+            optional={"min": st.floats(), "count": st.integers(0, 9)},
+        ),
+        max_size=2,
+    ),
+    tags=st.lists(st.text(max_size=3), max_size=2),
+    variant=st.sampled_from([None, *range(len(ODD_BUT_VALID))]),
+)
+def test_index_rows_from_the_narrow_reader_are_the_rows_of_the_full_parser(
+    params: dict[str, Any], metrics: dict[str, Any], tags: list[str], variant: int | None
+) -> None:
+    """A first listing reads most records with the narrow reader and builds their rows
+    straight from its dict (index._plain_row); the row, or the error, must be what tomli
+    and a Run give, for records runledger writes and for valid TOML it does not write."""
+    from unittest import mock
+
+    from runledger.store import index
+
+    run_id = "6g00000001aaaaaa"
+    text = tomlcodec.dumps(run_toml(run_id, "c" * 40, params=params, metrics=metrics, tags=tags))
+    if variant is not None:
+        text = ODD_BUT_VALID[variant](text)
+        assert tomlfast.loads(text) is None
+    content = text.encode()
+    ref = index.RUNS_PREFIX + run_id
+    row = index.row_for(ref, "b" * 40, content)
+    with mock.patch.object(tomlfast, "loads", lambda text: None):
+        by_tomli = index.row_for(ref, "b" * 40, content)
+        with mock.patch.object(index, "_plain_row", lambda *args: None):
+            by_run = index.row_for(ref, "b" * 40, content)
+    assert repr(row) == repr(by_tomli) == repr(by_run)
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (
+            lambda text: text.replace('status = "ok"\n', 'status = "ok"\nstatus = "failed"\n'),
+            "Cannot overwrite a value (at line",
+        ),
+        (lambda text: text + "[git]\n", "Cannot declare ('git',) twice (at line"),
+        (lambda text: text.replace("exit_code = 0", "exit_code = 01"), "Expected newline"),
+        (lambda text: text.replace('cwd = "."', 'cwd = "\x7f"'), "Illegal character"),
+    ],
+)
+def test_a_record_damaged_in_runledgers_own_shape_is_skipped_with_one_line(
+    repo: Repo, damage: Callable[[str], str], reason: str
+) -> None:
+    head = repo.git("rev-parse", "HEAD").strip()
+    good = craft(repo.path)
+    bad = "6g00000009aaaaaa"
+    text = damage(tomlcodec.dumps(run_toml(bad, head)))
+    craft(repo.path, bad, files={"run.toml": text.encode()})
+    listed = repo.cli("ls", "--json")
+    assert listed.exit_code == 0
+    assert [run["id"] for run in listed.json()] == [good]
+    [warning] = listed.stderr.splitlines()
+    assert warning.startswith(
+        f"runledger: warning: skipping refs/runledger/runs/{bad}: run.toml is not valid TOML ("
+    )
+    assert reason in warning
