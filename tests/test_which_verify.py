@@ -87,7 +87,11 @@ def test_which_names_readers_and_producers_newest_first(repo: Repo) -> None:
         "-c",
         "import shutil; shutil.copy('data/train.csv', 'copy.ckpt')",
     )
-    exec_(repo, PY, "-c", "pass")  # declares nothing
+    # The copy is dated a moment back, as it would be with any time between two real runs: in
+    # process, the next run may start within the kernel clock's slack of its last write.
+    copied = repo.path / "copy.ckpt"
+    os.utime(copied, ns=(copied.stat().st_atime_ns, copied.stat().st_mtime_ns - 10**8))
+    exec_(repo, PY, "-c", "pass")  # declares nothing, writes nothing
     found = repo.cli("which", "data/train.csv", "--json").json()
     matches = [(m["run"], m["role"], m["path"]) for m in found["matches"]]
     # Runs started in the same millisecond would tie; the order is by start time, then id.

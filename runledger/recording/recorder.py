@@ -449,7 +449,7 @@ def _collect_artifacts(
         if listing is not None and _auto_outputs(prepared):
             declared = {record.path for record in records}
             records += _detect_outputs(
-                prepared, collector, started, listing, declared | metric_logs
+                prepared, collector, started, listing, declared | metric_logs, bool(declared)
             )
     except KeyboardInterrupt:
         # Ctrl-C while large checkpoints are hashed: skip them, but still record the run.
@@ -464,9 +464,12 @@ def _detect_outputs(
     started: float,
     listing: Listing,
     not_outputs: set[str],
+    has_declared: bool,
 ) -> list[FileRecord]:
     """The outputs the run did not declare; hashing's imports (sqlite3) only for a run that
-    wrote some."""
+    wrote some. A walk cut short is told only of a run left with no output at all: in a big
+    work tree it is cut on every run, and where outputs were found (result folders are walked
+    first) a warning each time would teach people to ignore warnings."""
     from runledger.recording.capture.auto_outputs import find_outputs
 
     try:
@@ -478,6 +481,8 @@ def _detect_outputs(
             list(collector.inprocess.saved),
             not_outputs,
         )
+        if found.cut is not None and (found.chosen or has_declared):
+            found = replace(found, cut=None)
         if not (found.chosen or found.left or found.cut):
             return []
         from runledger.recording.capture.pointers import record_found

@@ -86,8 +86,9 @@ class FoundOutputs:
             )
         if self.cut is not None:
             notes.append(
-                f"{self.cut}; files it did not reach were not looked at as outputs: declare "
-                "the run's outputs with --output to record them"
+                f"{self.cut} and found no output; files it did not reach were not looked at: "
+                "declare the run's outputs with --output to record them (auto_outputs = false "
+                "in .runledger.toml turns the search off)"
             )
         return notes
 
