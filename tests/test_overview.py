@@ -33,6 +33,7 @@ from runledger.store import git as rgit
 from runledger.store import index as rindex
 from runledger.store.overview import table_facts
 from tests.conftest import Repo
+from tests.fuzzing import examples
 from tests.synthetic import make_run
 
 NUMBERS = st.one_of(
@@ -179,7 +180,9 @@ def _repo(folder: Path) -> rgit.Repo:
     return rgit.discover(project)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# 100 examples (about 17 s of CPU) in each suite run, with CI's seed changing every day; the
+# nightly workflow (RUNLEDGER_FUZZ_EXAMPLES) searches deeper.
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     ledgers(),
     st.integers(1, 4),
