@@ -151,6 +151,31 @@ def test_auto_outputs_switch_off(repo: Repo, switch: str) -> None:
     assert (repo.path / "model.pt").exists()
 
 
+def test_a_reproduction_of_a_run_without_auto_outputs_records_none_either(repo: Repo) -> None:
+    program(
+        repo,
+        "train.py",
+        """
+        import os
+        os.makedirs("out", exist_ok=True)
+        with open("out/model.pt", "wb") as file:
+            file.write(os.urandom(16))
+        print("acc=0.9")
+        """,
+        ignore="out/\n",
+    )
+    exec_(repo, "--no-auto-outputs", PY, "train.py")
+    original = repo.runs_json()[0]["id"]
+    assert artifacts(repo) == {}
+    stored = repo.git("show", f"refs/runledger/runs/{original}:run.toml")
+    assert "auto_outputs = false" in stored
+    result = repo.cli("reproduce", original, "--yes")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    reproduction = repo.runs_json()[0]
+    assert reproduction["reproduces"] == original
+    assert artifacts(repo) == {}  # before: out/model.pt, which the original left out
+
+
 def test_declared_outputs_keep_their_records_beside_found_ones(repo: Repo) -> None:
     (repo.path / ".gitignore").write_text("out/\nreport/\n")
     repo.commit_all()

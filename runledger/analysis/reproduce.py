@@ -910,6 +910,7 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
         outputs=plan.outputs,
         name=original.name,
         reproduces=original.id,
+        auto_outputs=original.auto_outputs,
     )
     if plan.fetched:
         from runledger.analysis.transfers import fetch_inputs

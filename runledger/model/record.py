@@ -231,6 +231,9 @@ class Run:
     # the --input / --output paths as declared (repo-relative), so a re-run can declare them
     input_paths: tuple[str, ...] = ()
     output_paths: tuple[str, ...] = ()
+    # off (--no-auto-outputs, auto_outputs = false): only declared outputs were recorded, and
+    # a reproduction records only those too
+    auto_outputs: bool = True
     # set when a later runledger recorded the run from its journal (journal.py): why, and when
     recovered: dict[str, str] | None = None
     schema: int = SCHEMA_VERSION
@@ -295,6 +298,7 @@ class Run:
             "inputs_digest": self.inputs_digest,
             "input_paths": list(self.input_paths) or None,
             "output_paths": list(self.output_paths) or None,
+            "auto_outputs": None if self.auto_outputs else False,
             "reproduction": self.reproduction.to_dict() if self.reproduction else None,
             "recovered": self.recovered,
         }
@@ -388,6 +392,7 @@ class Run:
                 inputs_digest=data.get("inputs_digest"),
                 input_paths=tuple(str(path) for path in data.get("input_paths", ())),
                 output_paths=tuple(str(path) for path in data.get("output_paths", ())),
+                auto_outputs=data.get("auto_outputs", True),
                 recovered=data.get("recovered"),
                 schema=schema,
             )

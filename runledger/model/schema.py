@@ -88,6 +88,10 @@ def _is_str(value: Any) -> bool:
     return isinstance(value, str)
 
 
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -161,6 +165,7 @@ _RUN_FIELDS: Final[dict[str, tuple[bool, _Check, str]]] = {
     "config_files": (False, _list_of(_is_table), "a list of tables"),
     "system": (False, _is_table, "a table"),
     "recovered": (False, _optional(_table_of(_is_str)), "a table of strings"),
+    "auto_outputs": (False, _is_bool, "true or false"),
 }
 
 
@@ -222,6 +227,9 @@ def plainly_valid(data: Mapping[str, Any]) -> bool:
                 return False
         elif key == "config_files":
             if kind is not list or not all(type(item) is dict for item in value):
+                return False
+        elif key == "auto_outputs":
+            if kind is not bool:
                 return False
     return "git" in data
 

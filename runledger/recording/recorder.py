@@ -794,6 +794,7 @@ def build_run(
         inputs_digest=inputs.digest if inputs else None,
         input_paths=prepared.files.input_paths if prepared.files else (),
         output_paths=prepared.files.output_paths if prepared.files else (),
+        auto_outputs=_auto_outputs(prepared),
     )
 
 
