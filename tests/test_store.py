@@ -1092,6 +1092,34 @@ def test_a_get_removes_what_a_killed_get_left_beside_its_files(
     assert own.read_bytes() == b"mine"
 
 
+def test_a_get_removes_no_part_file_that_its_rename_already_took(
+    team: tuple[Clone, Clone, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, bob, _ = team
+    run_id = train(alice, "first")
+    alice.ok("push")
+    bob.ok("pull")
+    removed: list[str] = []
+    unlink = os.unlink
+
+    def spying(path: Any, *args: Any, **kwargs: Any) -> None:
+        if str(path).endswith(".runledger-part"):
+            removed.append(os.path.basename(path))
+        unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", spying)
+
+    got = bob.cli("get", run_id)
+
+    assert got.exit_code == 0, got.stderr
+    assert (bob.path / "models" / "model.joblib").read_bytes() == b"first" * 1000
+    assert sorted(path.name for path in (bob.path / "models").iterdir()) == [
+        "config.json",
+        "model.joblib",
+    ]
+    assert removed == []  # before: one failing unlink a file, after its rename
+
+
 def test_a_push_with_nothing_new_leaves_the_manifest_unwritten(repo: Repo, tmp_path: Path) -> None:
     store_root = tmp_path / "store"
     repo.git("config", "runledger.store", store_root.as_uri())

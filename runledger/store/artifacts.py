@@ -544,15 +544,17 @@ class ObjectStore:
     @contextlib.contextmanager
     def _part_beside(self, destination: Path) -> Iterator[tuple[int, str]]:
         """A temporary file beside ``destination`` (its descriptor and path) for an object's
-        bytes, to be renamed into place once they are checked; removed when it is not."""
+        bytes, which the caller renames into place once they are checked; removed when the
+        caller fails instead (an ``unlink`` after the rename would only fail, once a file)."""
         handle, temporary = tempfile.mkstemp(
             prefix=f".{destination.name}.", suffix=PART_SUFFIX, dir=self._folder_of(destination)
         )
         try:
             yield handle, temporary
-        finally:
+        except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
+            raise
 
     def _folder_of(self, destination: Path) -> Path:
         """The destination's folder, made if missing; what a killed ``get`` left in it is
