@@ -134,6 +134,34 @@ def test_a_shell_command_s_weights_in_a_result_folder_are_found_by_the_walk(repo
     assert repo.runs_json()[0]["metrics"]["loss"] == 0.25
 
 
+def test_logs_and_config_dumps_in_result_folders_are_no_outputs(repo: Repo) -> None:
+    # Hydra's job folder and Lightning's version folder as they write them: beside the
+    # weights and a predictions file, the job's log, the composed config it dumped, the
+    # hparams and the CSVLogger metrics (read as the run's series).
+    (repo.path / ".gitignore").write_text("outputs/\nlightning_logs/\n")
+    repo.commit_all()
+    job = "outputs/2026-12-07/18-00-00"
+    version = "lightning_logs/version_0"
+    script = (
+        f"mkdir -p {job}/.hydra {version}/checkpoints && "
+        f"printf 'lr: 0.1\\n' > {job}/.hydra/config.yaml && "
+        f"printf 'hydra: {{}}\\n' > {job}/.hydra/hydra.yaml && "
+        f"printf -- '- lr=0.1\\n' > {job}/.hydra/overrides.yaml && "
+        f"printf '[INFO] epoch 1\\n' > {job}/train.log && "
+        f"printf w > {job}/model.pt && printf 'id,label\\n1,0\\n' > {job}/predictions.csv && "
+        f"printf 'lr: 0.1\\n' > {version}/hparams.yaml && "
+        f"printf 'epoch,step,train_loss\\n0,1,0.5\\n1,2,0.25\\n' > {version}/metrics.csv && "
+        f"printf c > '{version}/checkpoints/epoch=1-step=2.ckpt'"
+    )
+    exec_(repo, "sh", "-c", script)
+    assert sorted(artifacts(repo)) == [
+        f"{version}/checkpoints/epoch=1-step=2.ckpt",
+        f"{job}/model.pt",
+        f"{job}/predictions.csv",
+    ]  # before: also the three .hydra/*.yaml, train.log and hparams.yaml
+    assert repo.runs_json()[0]["metrics"]["train_loss"] == 0.25
+
+
 @pytest.mark.parametrize("switch", ["option", "config"])
 def test_auto_outputs_switch_off(repo: Repo, switch: str) -> None:
     pytest.importorskip("torch")

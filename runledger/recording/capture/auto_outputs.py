@@ -21,7 +21,14 @@ Two sources:
 
 Not outputs: TensorBoard event files and the metric logs read into the run's series (they are
 its metrics), anything in a git directory, files the run only read (their time is older than
-the run). Bounds: MAX_AUTO_OUTPUTS files and HASH_BUDGET_BYTES hashed per run (about 20 s at
+the run). Nor, among the walk's files, what a result folder holds about how the run went
+rather than what it made, which the record has already: logs (``train.log``, Hydra's
+``<job>.log``: the run's output is recorded) and config dumps (Hydra's ``.hydra/`` and
+``multirun.yaml``, Lightning's ``hparams.yaml``: its params are recorded). Someone asking which
+run made a file asks about its weights, predictions and reports; a file named as weights is
+an output wherever it is, and a declared or saved file always is.
+
+Bounds: MAX_AUTO_OUTPUTS files and HASH_BUDGET_BYTES hashed per run (about 20 s at
 the ~1.5 GB/s of SHA-NI; minutes on a loaded machine, where 100-250 MB/s was measured, but a
 run that wrote 32 GiB took longer to write them); what is left out is said in one warning,
 with the fix: a declared --output is hashed whatever its size.
@@ -51,6 +58,10 @@ WEIGHT_SUFFIXES: Final = (
     ".ubj", ".model", ".mlmodel", ".pdparams", ".pth.tar", ".engine",
 )  # fmt: skip
 _METRIC_LOG_PREFIX: Final = "events.out.tfevents."
+# What a result folder holds about the run rather than from it (see above): not outputs.
+_LOG_SUFFIX: Final = ".log"
+_CONFIG_DUMPS: Final = frozenset({"hparams.yaml", "multirun.yaml"})
+_CONFIG_DUMP_FOLDER: Final = ".hydra"
 # Above this many paths, one ls-tree of the whole commit beats a command line of pathspecs.
 _PATHSPECS_AT_MOST: Final = 200
 
@@ -163,18 +174,28 @@ def _saved_files(
 def _walked_files(listing: Listing, root: Path, started_after: float) -> Iterator[Written]:
     """The walk's files in result folders or named as weights, written during the run."""
     prefix = os.path.join(str(root), "")
-    in_results: dict[str, bool] = {}  # by folder: thousands of files share a few folders
+    # by folder (thousands of files share a few folders): in a result folder, in a config dump
+    seen: dict[str, tuple[bool, bool]] = {}
     for entry in listing.files:
         name = entry.name
         folder = entry.path[: -len(name)]
-        inside = in_results.get(folder)
-        if inside is None:
-            relative = folder[len(prefix) :] if folder.startswith(prefix) else None
-            inside = relative is not None and not RESULT_FOLDERS.isdisjoint(relative.split(os.sep))
-            in_results[folder] = inside
         if name.startswith(_METRIC_LOG_PREFIX) or not folder.startswith(prefix):
             continue
-        if inside or name.lower().endswith(WEIGHT_SUFFIXES):
+        where = seen.get(folder)
+        if where is None:
+            parts = folder[len(prefix) :].split(os.sep)
+            where = seen[folder] = (
+                not RESULT_FOLDERS.isdisjoint(parts),
+                _CONFIG_DUMP_FOLDER in parts,
+            )
+        inside, in_dump = where
+        lowered = name.lower()
+        if lowered.endswith(WEIGHT_SUFFIXES) or (
+            inside
+            and not in_dump
+            and not lowered.endswith(_LOG_SUFFIX)
+            and lowered not in _CONFIG_DUMPS
+        ):
             found = _fresh(entry.path, root, started_after)
             if found is not None:
                 yield found
