@@ -138,6 +138,44 @@ def test_jobs_2_runs_trials_side_by_side(project: Repo) -> None:
     assert overlapping >= 1
 
 
+SAVE = textwrap.dedent(
+    """
+    import argparse, os, time, joblib
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--x", type=int, required=True)
+    args = parser.parse_args()
+    os.makedirs("out", exist_ok=True)
+    time.sleep(2)  # both trials have started when either saves
+    joblib.dump({"x": args.x}, f"out/model-{args.x}.joblib")
+    time.sleep(3)  # and both have saved when either ends
+    print(f"loss={args.x}")
+    """
+)
+
+
+def test_side_by_side_trials_each_record_only_the_model_their_process_saved(repo: Repo) -> None:
+    pytest.importorskip("joblib")
+    repo.write("save.py", SAVE)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("save")
+    proc = repo.run(
+        "sweep", "-s", "x=1,2", "--metric", "loss", "--jobs", "2",
+        "--", sys.executable, "save.py", "--x", "{x}",
+        timeout=600,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    _, children = _family(repo, _sweep_id(proc.stderr))
+    spans = sorted((_moment(child["started_at"]), _moment(child["ended_at"])) for child in children)
+    assert spans[1][0] < spans[0][1]  # side by side, each walking after the other saved
+    for child in children:
+        shown = repo.cli("show", child["id"], "--json")
+        assert shown.exit_code == 0, shown.stderr
+        paths = [record["path"] for record in shown.json()["artifacts"]]
+        # before: both trials recorded both models, found by the walk of the shared tree
+        assert paths == [f"out/model-{child['params']['x']}.joblib"], paths
+    assert not list((repo.path / ".git" / "runledger").glob("sweep-claims/*"))
+
+
 def _moment(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 

@@ -34,6 +34,7 @@ from runledger.analysis.sweep import (
 )
 from runledger.errors import RunledgerError, UserError
 from runledger.model.record import Run
+from runledger.recording import claims
 from runledger.recording.trials import TrialProcess, start_trial
 from runledger.store import git
 from runledger.store.ledger import Ledger
@@ -364,6 +365,14 @@ class SweepEngine:
         self._flags = self._recorded_flags() if settings.style == "flags" else {}
 
     def run(self) -> SweepResult:
+        try:
+            return self._run()
+        finally:
+            started = [outcome.run_id for outcome in self.result.outcomes]
+            started += [process.run_id for _, process in self._running.values()]
+            claims.release(self.repo.runledger_dir, self.result.sweep_id, started)
+
+    def _run(self) -> SweepResult:
         try:
             while True:
                 while len(self._running) < self.jobs and counted_trials(self.study) < self._limit:

@@ -384,6 +384,7 @@ def run_and_capture(
     metrics = collector.get()
     metrics.flush_output()
     metrics.poll_metrics_file(prepared.metrics_file, final=True)
+    _publish_saved(prepared, metrics)
     listing = _list_work_tree(prepared)
     metric_logs = _read_metric_files(prepared, metrics, result.started_at, listing)
     artifacts = _collect_artifacts(prepared, metrics, result.started_at, listing, metric_logs)
@@ -392,6 +393,27 @@ def run_and_capture(
 
 def _auto_outputs(prepared: _Prepared) -> bool:
     return prepared.options.auto_outputs and prepared.config.auto_outputs
+
+
+def _publish_saved(prepared: _Prepared, collector: MetricsCollector) -> None:
+    """A sweep's trial tells its siblings which files its program saved (claims.py), before
+    any of them walks the tree again."""
+    if prepared.family is not None:
+        from runledger.recording import claims
+
+        sweep = prepared.family.sweep
+        saved = collector.inprocess.saved
+        claims.publish(prepared.repo.runledger_dir, sweep, prepared.run_id, saved)
+
+
+def _siblings_saved(prepared: _Prepared) -> set[str]:
+    """What the other trials of this run's sweep saved: not this run's outputs."""
+    if prepared.family is None:
+        return set()
+    from runledger.recording import claims
+
+    runledger_dir = prepared.repo.runledger_dir
+    return claims.saved_by_siblings(runledger_dir, prepared.family.sweep, prepared.run_id)
 
 
 def _list_work_tree(prepared: _Prepared) -> Listing | None:
@@ -480,6 +502,7 @@ def _detect_outputs(
             listing,
             list(collector.inprocess.saved),
             not_outputs,
+            _siblings_saved(prepared),
         )
         if found.cut is not None and (found.chosen or has_declared):
             found = replace(found, cut=None)

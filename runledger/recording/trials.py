@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from runledger import ids
+from runledger.recording import claims
 from runledger.recording.capture.metrics import MetricsCollector
 from runledger.recording.recorder import CHILD_ID_ENV, PARENT_ENV, SWEEP_ENV, TRIAL_ENV
 from runledger.store import git
@@ -90,6 +91,7 @@ def start_trial(
         env.setdefault("PYTHONUNBUFFERED", "1")
     env.update({PARENT_ENV: parent, SWEEP_ENV: sweep, TRIAL_ENV: str(number), CHILD_ID_ENV: run_id})
     command = [*runledger_command(), "exec", "--name", name, "--", *argv]
+    claims.register(repo.runledger_dir, sweep, run_id)
     # Same process group as the sweep: Ctrl-C on the terminal reaches every trial at once,
     # as it reaches every command of a shell pipeline.
     process = subprocess.Popen(

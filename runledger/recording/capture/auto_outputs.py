@@ -111,12 +111,15 @@ def find_outputs(
     listing: Listing,
     saved: Sequence[str],
     not_outputs: Collection[str],
+    saved_elsewhere: Collection[str] = (),
 ) -> FoundOutputs:
     """The files the run wrote, saved ones first, then the walk's in path order.
 
     ``saved``: absolute paths the program saved to (files or folders); ``not_outputs``:
-    recorded paths already recorded or known to be no output (declared outputs, metric logs).
-    A file the walk finds that git tracks at ``commit`` is code, not an output.
+    recorded paths already recorded or known to be no output (declared outputs, metric logs);
+    ``saved_elsewhere``: real paths (files or folders) that another process running beside
+    this one saved (a sweep's other trials, claims.py): the walk's files at or under them are
+    theirs. A file the walk finds that git tracks at ``commit`` is code, not an output.
     """
     root = repo.root.resolve()
     found: dict[str, Written] = {}
@@ -125,7 +128,7 @@ def find_outputs(
     walked = sorted(_walked_files(listing, root, started_after), key=lambda item: item.recorded)
     code = _tracked(repo, commit, [item.recorded for item in walked if item.recorded not in found])
     for item in walked:
-        if item.recorded not in code:
+        if item.recorded not in code and not _under_any(item.path, saved_elsewhere):
             found.setdefault(item.recorded, item)
     chosen: list[Written] = []
     left: list[Written] = []
@@ -140,6 +143,20 @@ def find_outputs(
             chosen.append(item)
             hashed += size
     return FoundOutputs(chosen, left, listing.cut)
+
+
+def _under_any(path: str, folders: Collection[str]) -> bool:
+    """Whether ``path`` is one of ``folders`` or inside one (each of its parents is looked up:
+    a walk's path is a few folders deep, where claims may be a thousand)."""
+    if not folders:
+        return False
+    while True:
+        if path in folders:
+            return True
+        parent = os.path.dirname(path)
+        if parent == path:
+            return False
+        path = parent
 
 
 def _tracked(repo: git.Repo, commit: str, paths: Sequence[str]) -> Collection[str]:
