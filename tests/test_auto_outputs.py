@@ -5,6 +5,7 @@ joblib.dump, seen in process) and what the walk after the run finds in result fo
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 import textwrap
@@ -160,6 +161,35 @@ def test_logs_and_config_dumps_in_result_folders_are_no_outputs(repo: Repo) -> N
         f"{job}/predictions.csv",
     ]  # before: also the three .hydra/*.yaml, train.log and hparams.yaml
     assert repo.runs_json()[0]["metrics"]["train_loss"] == 0.25
+
+
+def test_a_sweep_s_claims_are_read_from_running_and_from_ended_siblings(tmp_path: Path) -> None:
+    from runledger.recording import claims
+
+    ledger_dir = tmp_path / "runledger"
+    models = tmp_path / "work" / "models"
+    for run_id in ("own", "running", "ended", "other"):
+        claims.register(ledger_dir, "sweep-1", run_id)
+    claims.register(ledger_dir, "sweep-2", "elsewhere")
+    journal = ledger_dir / "in-progress" / "running"
+    journal.mkdir(parents=True)
+    lines = [f'{{"step": {step}, "loss": 0.5}}' for step in range(1000)]
+    lines.insert(500, json.dumps({"_runledger": "saved", "path": str(models / "a.pt")}))
+    lines.append('{"_runledger": "saved", "path": "/half-writ')  # being appended
+    (journal / "metrics.jsonl").write_text("\n".join(lines))
+    claims.publish(ledger_dir, "sweep-1", "ended", [str(models / "hf")])  # save_pretrained
+    claims.publish(ledger_dir, "sweep-1", "own", [str(models / "mine.pt")])
+    claims.publish(ledger_dir, "sweep-2", "elsewhere", [str(models / "b.pt")])
+    claims.publish(ledger_dir, "sweep-1", "unregistered", [str(models / "c.pt")])
+
+    taken = claims.saved_by_siblings(ledger_dir, "sweep-1", "own")
+
+    assert taken == {os.path.realpath(models / "a.pt"), os.path.realpath(models / "hf")}
+    assert auto_outputs._under_any(os.path.realpath(models / "hf" / "model.bin"), taken)
+    assert not auto_outputs._under_any(os.path.realpath(models / "hf2.bin"), taken)
+    claims.release(ledger_dir, "sweep-1", ["own", "running", "ended", "other"])
+    claims.release(ledger_dir, "sweep-2", ["elsewhere"])
+    assert not (ledger_dir / claims.CLAIMS_DIR).exists()
 
 
 @pytest.mark.parametrize("switch", ["option", "config"])

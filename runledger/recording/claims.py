@@ -77,9 +77,13 @@ def _from_metrics_file(path: Path) -> list[str]:
     except OSError:
         return []  # ended (its claims file says) or not started
     paths = []
-    for line in content.splitlines():
-        if _SAVED_MARK not in line:
-            continue
+    at = content.find(_SAVED_MARK)
+    while at >= 0:  # only the lines that may be claims: the file is mostly metrics
+        start = content.rfind(b"\n", 0, at) + 1
+        end = content.find(b"\n", at)
+        end = len(content) if end < 0 else end
+        line = content[start:end]
+        at = content.find(_SAVED_MARK, end)
         try:
             record = json.loads(line)
         except ValueError:
