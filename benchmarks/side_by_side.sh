@@ -8,9 +8,9 @@
 # LEDGER: a repository filled by benchmarks/populate.py (it is copied, never changed).
 # --sync: also `which FILE`, `pull` of every run into a fresh clone and `push` of 1,000 new
 # runs (populate.py writes them first, untimed).
-# Each line: label code wall_s user_s sys_s max_rss_kib (max_rss carries the shell's size for
-# small commands: bench.py reads each command's own peak). The index layouts of the two codes
-# may differ, so each code gets its own copy of the ledger. Python keeps its bytecode cache, as
+# Each line: label code wall_s user_s sys_s max_rss_kib (user and sys count the processes the
+# command waited for: git, index workers; max_rss is the largest of them, not their sum). The
+# index layouts of the two codes may differ, so each code gets its own copy of the ledger. Python keeps its bytecode cache, as
 # on a user's machine: with PYTHONDONTWRITEBYTECODE set, every run compiled runledger anew.
 set -euo pipefail
 OLD=$(cd "$1" && pwd); LEDGER=$(cd "$2" && pwd); ROUNDS=$3; SYNC=${4:-}
