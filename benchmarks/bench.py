@@ -88,8 +88,11 @@ def bench_env() -> dict[str, str]:
 PEAK = ROOT / "benchmarks" / "peak.py"
 
 
-def measure(argv: Sequence[str], cwd: Path, timeout: float = 900) -> Sample:
-    """Run ``argv`` to the end, output discarded; its wall time and own peak memory."""
+def measure(
+    argv: Sequence[str], cwd: Path, timeout: float = 900, answers: tuple[int, ...] = (0,)
+) -> Sample:
+    """Run ``argv`` to the end, output discarded; its wall time and own peak memory.
+    ``answers``: the exit statuses that are answers, not failures (``which``: 1, not found)."""
     import tempfile
 
     argv = list(argv)
@@ -98,14 +101,16 @@ def measure(argv: Sequence[str], cwd: Path, timeout: float = 900) -> Sample:
     if argv[0] == PYTHON and argv[1] in ("-m", "-c"):
         argv = [PYTHON, str(PEAK), str(peak_file), *argv[1:]]
     try:
-        sample = _measure(argv, cwd, timeout)
+        sample = _measure(argv, cwd, timeout, answers)
         text = peak_file.read_text().strip()
         return Sample(sample.seconds, int(text)) if text else sample
     finally:
         peak_file.unlink(missing_ok=True)
 
 
-def _measure(argv: Sequence[str], cwd: Path, timeout: float) -> Sample:
+def _measure(
+    argv: Sequence[str], cwd: Path, timeout: float, answers: tuple[int, ...] = (0,)
+) -> Sample:
     start = time.perf_counter()
     proc = subprocess.Popen(
         list(argv), cwd=cwd, env=bench_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -125,7 +130,7 @@ def _measure(argv: Sequence[str], cwd: Path, timeout: float) -> Sample:
     stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.stderr:
         proc.stderr.close()
-    if proc.returncode != 0:
+    if proc.returncode not in answers:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}): {stderr.strip()}")
     return Sample(elapsed, usage.ru_maxrss * 1024)
 
@@ -390,21 +395,11 @@ def which_rows(repo_dir: Path, rows: dict[str, Cell], repeat: int, cold_repeat: 
     repeated(
         rows["which FILE, first after an index build"],
         cold_repeat,
-        lambda: _timed(argv, repo_dir),
+        lambda: measure(argv, repo_dir, answers=(0, 1)),
         rebuilt_index,
     )
     rows["which FILE, warm"] = Cell()
-    repeated(rows["which FILE, warm"], repeat, lambda: _timed(argv, repo_dir))
-
-
-def _timed(argv: Sequence[str], cwd: Path) -> Sample:
-    """Like measure, for a command whose non-zero exit is its answer (``which``: not found)."""
-    start = time.perf_counter()
-    proc = subprocess.run(list(argv), cwd=cwd, env=bench_env(), capture_output=True, check=False)
-    elapsed = time.perf_counter() - start
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode})")
-    return Sample(elapsed, 0)
+    repeated(rows["which FILE, warm"], repeat, lambda: measure(argv, repo_dir, answers=(0, 1)))
 
 
 def fresh_clone(source: Path, target: Path) -> None:

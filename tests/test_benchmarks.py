@@ -40,3 +40,24 @@ def test_populate_writes_realistic_runs_that_runledger_reads(repo: Repo) -> None
     # the user's branches and work tree are untouched; the runs' code commits are their parents
     assert repo.git("status", "--porcelain") == ""
     assert repo.git("rev-parse", "HEAD").strip() == repo.git("rev-parse", "main").strip()
+
+
+def test_bench_reads_which_s_own_peak_memory(repo: Repo) -> None:
+    """bench.py's ``which`` cells said "0 MiB": which's answer "not found" (exit 1) was timed
+    without reading its memory; now each of them reads the command's own peak, as the others."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    rows: dict[str, bench.Cell] = {}
+
+    bench.which_rows(repo.path, rows, 1, 1)
+
+    assert list(rows) == ["which FILE, first after an index build", "which FILE, warm"]
+    for cell in rows.values():
+        assert cell.note is None
+        (sample,) = cell.samples
+        assert sample.peak_bytes is not None
+        assert 8 * 2**20 < sample.peak_bytes < 500 * 2**20  # a Python process's own, not 0
+        assert " MiB" in cell.text() and " · 0 MiB" not in cell.text()

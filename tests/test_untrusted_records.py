@@ -610,15 +610,36 @@ def test_a_run_dated_in_the_future_is_listed_by_when_it_was_pulled(
     """A pulled run dated 9999-12-31 stayed at the top of ls (newest first) for good, above
     every run recorded after it; it is listed as of its pull, and show says its date is in
     the future."""
-    mallory, alice = team
-    future = craft(mallory.path, started_at="9999-12-31T23:59:59.000Z")
-    share(mallory, alice)
-    assert alice.ids() == {future}  # listed (indexed) now
-    time.sleep(0.05)
-    later = craft(alice.path, started_at=dates.iso(time.time()))
+    _, alice = team
+    future, later = _pulled_future_then_recorded(team)
 
     assert [run["id"] for run in alice.runs_json()] == [later, future]
     assert alice.runs_json()[1]["started_at"] == "9999-12-31T23:59:59.000Z"  # as recorded
     shown = alice.ok("show", future)
     assert "9999-12-31T23:59:59.000Z  (dated in the future)" in shown
     assert "dated in the future" not in alice.ok("show", later)
+
+
+def test_load_runs_lists_a_run_dated_in_the_future_as_ls_does(
+    team: tuple[Clone, Clone],
+) -> None:
+    """load_runs() put a pulled run dated 9999-12-31 first, above a run recorded after its
+    pull, where ls lists it second (its frame was ordered by the start time)."""
+    pytest.importorskip("pandas")
+    from runledger import load_runs
+
+    _, alice = team
+    future, later = _pulled_future_then_recorded(team)
+
+    assert list(load_runs(alice.path)["id"]) == [later, future]
+    assert [run["id"] for run in alice.runs_json()] == [later, future]
+
+
+def _pulled_future_then_recorded(team: tuple[Clone, Clone]) -> tuple[str, str]:
+    """A run dated 9999-12-31 that alice pulls (and lists), then one she records later."""
+    mallory, alice = team
+    future = craft(mallory.path, started_at="9999-12-31T23:59:59.000Z")
+    share(mallory, alice)
+    assert alice.ids() == {future}  # listed (indexed) now
+    time.sleep(0.05)
+    return future, craft(alice.path, started_at=dates.iso(time.time()))

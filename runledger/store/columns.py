@@ -31,7 +31,9 @@ def frame_columns(
     query = f"SELECT {_FRAME_COLUMNS}, {decided} FROM runs WHERE effective = 1 AND error IS NULL"
     if where is not None:
         query += f" AND {decided} IS NOT 0"
-    query += " ORDER BY started_at DESC, id DESC"
+    # As ls lists them (a start far in the future counts as the time it was first listed),
+    # in the order of the index runs_newest, so SQLite sorts nothing.
+    query += " ORDER BY listed_at DESC, id DESC"
     columns: list[list[Any]] = [[] for _ in FrameRow._fields]
     cursor = index.db.execute(query)
     while chunk := cursor.fetchmany(_FRAME_CHUNK):
