@@ -899,7 +899,13 @@ def _patch_docopt(_name: str, module: Any) -> None:
     _need(_wrap(module, "docopt", _then_report("docopt", _report_docopt)), "docopt.docopt")
 
 
+# Libraries that parse a command line of their own with docopt: sacred's ``with``, ``-F``...
+_DOCOPT_CALLERS_SKIPPED = frozenset({"sacred"})
+
+
 def _report_docopt(result: Any) -> None:
+    if _calling_package(("docopt",)) in _DOCOPT_CALLERS_SKIPPED:
+        return
     params: dict[str, Any] = {}
     for key, value in list(result.items())[:_MAX_ITEMS]:
         name = str(key)
@@ -2398,14 +2404,14 @@ def _caller_past(library: str) -> str:
     return ""
 
 
-def _dotted(values: Any, prefix: str = "", depth: int = 0) -> dict[str, Any]:
+def _dotted(values: Any, prefix: str = "", depth: int = 0, separator: str = ".") -> dict[str, Any]:
     """Nested dicts as dotted names (``{"train": {"acc": 1}}``: ``train.acc``, as wandb's
-    charts name it); other values as they are."""
+    charts name it; dvclive's ``train/acc`` with ``separator="/"``); other values as they are."""
     flat: dict[str, Any] = {}
     for key, value in list(values.items())[:_MAX_ITEMS]:
         name = prefix + str(key)
         if isinstance(value, dict) and depth < _MAX_DEPTH:
-            flat.update(_dotted(value, name + ".", depth + 1))
+            flat.update(_dotted(value, name + separator, depth + 1, separator))
         else:
             flat[name] = value
     return flat
@@ -2859,6 +2865,107 @@ def _from_text(text: Any) -> Any:
     return text
 
 
+# --- sacred and dvclive: trackers whose runs are the process's ------------------------------
+
+
+def _patch_sacred(_name: str, module: Any) -> None:
+    """``@ex.automain`` / ``ex.run()``: the run's config (its config scope with the command
+    line's ``with lr=0.1`` applied, and the seed sacred adds) as params; ``log_scalar`` values
+    at the step sacred gives them (its own counter per name when none is passed); a number the
+    main function returns as ``result``, the value sacred's observers store."""
+    _need(_wrap(module.Run, "__call__", _sacred_make_call), "sacred Run.__call__")
+    _need(_wrap(module.Run, "log_scalar", _sacred_make_log_scalar), "sacred Run.log_scalar")
+
+
+def _sacred_make_call(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("sacred", lambda: report_params("sacred", self.config))
+        result = original(self, *args, **kwargs)
+        _safely("sacred", lambda: report_metrics("sacred", {"result": result}))
+        return result
+
+    return wrapper
+
+
+def _sacred_make_log_scalar(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _safely("sacred", lambda: _report_sacred_scalar(original, self, args, kwargs))
+        return result
+
+    return wrapper
+
+
+def _report_sacred_scalar(original: Any, run: Any, args: Any, kwargs: Any) -> None:
+    given = _bound(original, (run,) + tuple(args), kwargs)
+    name = given.get("metric_name")
+    step = given.get("step")
+    if step is None:  # the step sacred counted for it
+        step = getattr(getattr(run, "_metrics", None), "_metric_step_counter", {}).get(name)
+    report_metrics("sacred", {str(name): given.get("value")}, step=step)
+
+
+_dvclive: dict[str, Any] = {"logged": set(), "summary": {}}
+
+
+def _patch_dvclive(_name: str, module: Any) -> None:
+    """``Live``: ``log_metric`` values at the live's step (``next_step`` counts them), its
+    params (``log_param(s)``), and ``summary[name] = value`` of a name never logged (a test
+    score), reported once per value when the summary is written."""
+    live = module.Live
+    _need(_wrap(live, "log_metric", _dvclive_make_log_metric), "dvclive Live.log_metric")
+    _wrap(live, "log_params", _dvclive_make_log_params)
+    _wrap(live, "make_summary", _dvclive_make_summary)
+
+
+def _dvclive_make_log_metric(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _safely("dvclive", lambda: _report_dvclive_metric(original, self, args, kwargs))
+        return result
+
+    return wrapper
+
+
+def _report_dvclive_metric(original: Any, live: Any, args: Any, kwargs: Any) -> None:
+    # dvclive's own Lightning, Keras, HF... callbacks: those frameworks are captured directly.
+    if _caller_past("dvclive") in _TRACKER_CALLERS_SKIPPED:
+        return
+    given = _bound(original, (live,) + tuple(args), kwargs)
+    name = str(given.get("name"))
+    _dvclive["logged"].add(name)
+    report_metrics("dvclive", {name: given.get("val")}, step=getattr(live, "step", None))
+
+
+def _dvclive_make_log_params(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _safely("dvclive", lambda: report_params("dvclive", getattr(self, "_params", {})))
+        return result
+
+    return wrapper
+
+
+def _dvclive_make_summary(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _safely("dvclive", lambda: _report_dvclive_summary(getattr(self, "summary", None)))
+        return result
+
+    return wrapper
+
+
+def _report_dvclive_summary(summary: Any) -> None:
+    if not isinstance(summary, dict) or _caller_past("dvclive") in _TRACKER_CALLERS_SKIPPED:
+        return
+    reported = _dvclive["summary"]
+    new: dict[str, Any] = {}
+    for name, value in _dotted(summary, separator="/").items():
+        if name not in _dvclive["logged"] and reported.get(name, new) != value:
+            reported[name] = new[name] = value
+    report_metrics("dvclive", new)
+
+
 # --- the packages the program used --------------------------------------------------------
 
 
@@ -3010,6 +3117,8 @@ _PATCHERS = {
     "optuna": _patch_optuna,
     "wandb": _patch_wandb,
     "mlflow": _patch_mlflow,
+    "sacred": _patch_sacred,
+    "dvclive": _patch_dvclive,
     "torch_optim": _patch_torch_optim,
     "torch_dataloader": _patch_torch_dataloader,
     "optax": _patch_optax,

@@ -71,6 +71,8 @@ HOOKED = {
     "wandb.sdk.lib.noop_run": "wandb",  # mode="disabled"
     "mlflow.tracking.client": "mlflow",
     "mlflow.tracking.fluent": "mlflow",
+    "sacred.run": "sacred",
+    "dvclive.live": "dvclive",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",
     "optax._src.alias": "optax",

@@ -106,6 +106,8 @@ INPROCESS_SOURCES: Final = frozenset(
         "spacy",
         "wandb",
         "mlflow",
+        "sacred",
+        "dvclive",
         "tensorboard",
         "keras",
         "lightning",
