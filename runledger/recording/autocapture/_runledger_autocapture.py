@@ -1028,7 +1028,10 @@ _OPTIMIZER_NOT_PARAMS = frozenset(
 # Trainers that build the optimizer and the loaders themselves (Lightning's
 # ``configure_optimizers``, the HF Trainer's ``create_optimizer``, Keras): their settings are
 # their own sources', so a run that uses one gets no ``torch`` params at all.
-_TORCH_FRAMEWORKS = ("lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras")
+_TORCH_FRAMEWORKS = (
+    "lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras",
+    "stable_baselines3",
+)  # fmt: skip
 _TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
 _SHUFFLES = "__shuffles__"  # a loader's settings' mark: whether it shuffles, not a param
 
@@ -2865,6 +2868,92 @@ def _from_text(text: Any) -> Any:
     return text
 
 
+# --- Stable-Baselines3: the algorithm's hyperparameters ---------------------------------------
+
+
+def _patch_sb3(_name: str, module: Any) -> None:
+    """``PPO("MlpPolicy", env, n_steps=256, ...)`` (any algorithm, rl-baselines3-zoo's too):
+    the arguments of the algorithm's ``__init__``, its defaults included (``gamma``,
+    ``clip_range``), as the params of the source ``stable_baselines3``."""
+    base = module.BaseAlgorithm
+    _need(_wrap(base, "__init__", _sb3_make_init), "stable_baselines3 BaseAlgorithm.__init__")
+    if os.environ.get(_AUTO_OUTPUTS_ENV) != "0":
+        _wrap(base, "save", _sb3_make_save)
+
+
+def _sb3_make_init(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("stable_baselines3", lambda: _report_sb3_arguments(self))
+        return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _sb3_make_save(original: Any) -> Any:
+    """``model.save("ppo_cartpole")`` writes ``ppo_cartpole.zip``: SB3 adds the suffix to a
+    path without one."""
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        target = args[0] if args else kwargs.get("path")
+        if isinstance(target, (str, os.PathLike)) and not os.path.splitext(target)[1]:
+            target = os.fspath(target) + ".zip"
+        _safely("saves", lambda: _report_saved(target))
+        return result
+
+    return wrapper
+
+
+# Arguments that say where and how loudly it runs, not what it learns.
+_SB3_NOT_PARAMS = frozenset(
+    {"self", "verbose", "device", "tensorboard_log", "_init_setup_model", "monitor_wrapper"}
+)
+
+
+def _report_sb3_arguments(model: Any) -> None:
+    """The locals of the outermost ``__init__`` of ``model`` now running (``PPO.__init__``,
+    or a subclass's): its arguments as the program gave them or their defaults. ``load``
+    builds a model with ``_init_setup_model=False`` and then sets the saved values: not a
+    model the program configured. Two models configured differently: neither's are the run's."""
+    frame: Any = sys._getframe(1)
+    outermost = None
+    while frame is not None:
+        if frame.f_code.co_name == "__init__" and frame.f_locals.get("self") is model:
+            outermost = frame
+        frame = frame.f_back
+    if outermost is None:
+        return
+    code = outermost.f_code
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    given = outermost.f_locals
+    if given.get("_init_setup_model") is False:
+        return
+    params: dict[str, Any] = {}
+    for name in names[:_MAX_ITEMS]:
+        value = _sb3_value(given.get(name)) if name not in _SB3_NOT_PARAMS else None
+        if value is not None:
+            params[name] = value
+    seen = _state.setdefault("sb3", [])
+    if params not in seen:
+        seen.append(params)
+    report_params("stable_baselines3", params if len(seen) == 1 else {})
+
+
+def _sb3_value(value: Any) -> Any:
+    """A number, text, flag, dict or list as it is; a class (the policy's) by its name; an
+    environment by its registered id (``CartPole-v1``); no other object."""
+    if isinstance(value, (bool, int, float, str, dict, list, tuple)):
+        return _plain(value, 0)
+    if isinstance(value, type):
+        return value.__name__
+    spec = getattr(value, "spec", None)
+    if spec is None and callable(getattr(value, "get_attr", None)):  # a VecEnv
+        specs = value.get_attr("spec", [0])
+        spec = specs[0] if specs else None
+    env_id = getattr(spec, "id", None)
+    return env_id if isinstance(env_id, str) else _number(value)
+
+
 # --- sacred and dvclive: trackers whose runs are the process's ------------------------------
 
 
@@ -3118,6 +3207,7 @@ _PATCHERS = {
     "wandb": _patch_wandb,
     "mlflow": _patch_mlflow,
     "sacred": _patch_sacred,
+    "stable_baselines3": _patch_sb3,
     "dvclive": _patch_dvclive,
     "torch_optim": _patch_torch_optim,
     "torch_dataloader": _patch_torch_dataloader,

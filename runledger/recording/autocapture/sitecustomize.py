@@ -73,6 +73,7 @@ HOOKED = {
     "mlflow.tracking.fluent": "mlflow",
     "sacred.run": "sacred",
     "dvclive.live": "dvclive",
+    "stable_baselines3.common.base_class": "stable_baselines3",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",
     "optax._src.alias": "optax",

@@ -108,6 +108,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "mlflow",
         "sacred",
         "dvclive",
+        "stable_baselines3",
         "tensorboard",
         "keras",
         "lightning",
