@@ -13,8 +13,24 @@ SB3_PROGRAM = """\
 import gymnasium as gym
 from stable_baselines3 import PPO
 
+
+
+class LinearSchedule:  # as rl-baselines3-zoo's SimpleLinearSchedule, for its "lin_0.2"
+    def __init__(self, initial_value):
+        self.initial_value = initial_value
+
+    def __call__(self, progress_remaining):
+        return progress_remaining * self.initial_value
+
+    def __repr__(self):
+        return f"LinearSchedule(initial_value={self.initial_value})"
+
+
 env = gym.make("CartPole-v1")
-model = PPO("MlpPolicy", env, verbose=1, n_steps=64, batch_size=32, n_epochs=1, seed=0)
+model = PPO(
+    "MlpPolicy", env, verbose=1, n_steps=64, batch_size=32, n_epochs=1, seed=0,
+    clip_range=LinearSchedule(0.2), learning_rate=lambda progress: progress * 3e-4,
+)
 model.learn(total_timesteps=128)
 model.save("ppo_cartpole")
 PPO.load("ppo_cartpole")  # built anew from the file: not a second configuration
@@ -34,8 +50,10 @@ def test_sb3_algorithm_hyperparameters_and_saved_model(repo: Repo) -> None:
     assert params["policy"] == "MlpPolicy" and params["env"] == "CartPole-v1"
     assert params["n_steps"] == 64 and params["batch_size"] == 32 and params["n_epochs"] == 1
     assert params["seed"] == 0
-    assert params["gamma"] == 0.99 and params["clip_range"] == 0.2  # PPO's defaults it ran with
-    assert params["learning_rate"] == 0.0003
+    assert params["gamma"] == 0.99 and params["gae_lambda"] == 0.95  # PPO's defaults
+    # a schedule by the settings it spells; a bare function spells none
+    assert params["clip_range"] == "LinearSchedule(initial_value=0.2)"
+    assert "learning_rate" not in params
     assert run["param_sources"]["n_steps"] == "stable_baselines3"
     # the optimizer SB3 built for its policy is not a second spelling of learning_rate
     assert "lr" not in params and "optimizer" not in params and "verbose" not in params

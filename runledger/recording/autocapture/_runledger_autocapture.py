@@ -2941,11 +2941,16 @@ def _report_sb3_arguments(model: Any) -> None:
 
 def _sb3_value(value: Any) -> Any:
     """A number, text, flag, dict or list as it is; a class (the policy's) by its name; an
-    environment by its registered id (``CartPole-v1``); no other object."""
+    environment by its registered id (``CartPole-v1``); a schedule or noise object that spells
+    its settings (``SimpleLinearSchedule(initial_value=0.001)``, rl-baselines3-zoo's
+    ``lin_0.001``) by that text; no other object (a plain function)."""
     if isinstance(value, (bool, int, float, str, dict, list, tuple)):
         return _plain(value, 0)
     if isinstance(value, type):
         return value.__name__
+    kind = type(value)
+    if callable(value) and kind.__repr__ is not object.__repr__ and kind.__module__ != "builtins":
+        return repr(value)[:200]  # not a function's "<function <lambda> at 0x7f...>"
     spec = getattr(value, "spec", None)
     if spec is None and callable(getattr(value, "get_attr", None)):  # a VecEnv
         specs = value.get_attr("spec", [0])
