@@ -2948,7 +2948,7 @@ def _sb3_value(value: Any) -> Any:
         return _plain(value, 0)
     if isinstance(value, type):
         return value.__name__
-    kind = type(value)
+    kind: Any = type(value)
     if callable(value) and kind.__repr__ is not object.__repr__ and kind.__module__ != "builtins":
         return repr(value)[:200]  # not a function's "<function <lambda> at 0x7f...>"
     spec = getattr(value, "spec", None)
