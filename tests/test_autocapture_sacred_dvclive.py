@@ -41,13 +41,18 @@ def main(_run, lr, epochs):
 @needs("sacred", "pkg_resources")
 def test_sacred_config_with_updates_log_scalar_and_result(repo: Repo) -> None:
     program(repo, SACRED_PROGRAM)
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
 
-    proc, run = exec_run(repo, sys.executable, "train.py", "with", "lr=0.05", "epochs=4")
+    proc, run = exec_run(
+        repo, sys.executable, "train.py", "-F", "runs", "with", "lr=0.05", "epochs=4"
+    )
 
     assert run["status"] == "ok", proc.stderr.decode()[-2000:]
     params = dict(run["params"])
     assert isinstance(params.pop("seed"), int)  # the seed sacred drew and seeded with
-    # the config scope with the command line's updates; not sacred's own flags (--debug...)
+    # the config scope with the command line's updates; not sacred's own options (-F runs,
+    # --debug...)
     assert params == {
         "lr": 0.05,
         "epochs": 4,
@@ -58,6 +63,7 @@ def test_sacred_config_with_updates_log_scalar_and_result(repo: Repo) -> None:
     assert series(run, "training.loss") == [[0, 0.5], [100, 0.25], [200, 0.125], [300, 0.0625]]
     assert [step for step, _ in series(run, "val_acc")] == [0, 1, 2, 3]
     assert run["metrics"]["result"] == 0.0625  # what main returned, sacred's "Result: 0.0625"
+    assert (repo.path / "runs" / "1" / "metrics.json").is_file()  # sacred's observer, as bare
 
 
 DVCLIVE_PROGRAM = """\

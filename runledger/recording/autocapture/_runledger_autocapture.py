@@ -2962,18 +2962,44 @@ def _sb3_value(value: Any) -> Any:
 # --- sacred and dvclive: trackers whose runs are the process's ------------------------------
 
 
-def _patch_sacred(_name: str, module: Any) -> None:
+def _patch_sacred(module_name: str, module: Any) -> None:
     """``@ex.automain`` / ``ex.run()``: the run's config (its config scope with the command
     line's ``with lr=0.1`` applied, and the seed sacred adds) as params; ``log_scalar`` values
     at the step sacred gives them (its own counter per name when none is passed); a number the
     main function returns as ``result``, the value sacred's observers store."""
+    if module_name == "sacred.experiment":
+        _wrap(module.Experiment, "run_commandline", _sacred_make_run_commandline)
+        return
     _need(_wrap(module.Run, "__call__", _sacred_make_call), "sacred Run.__call__")
     _need(_wrap(module.Run, "log_scalar", _sacred_make_log_scalar), "sacred Run.log_scalar")
 
 
+def _sacred_make_run_commandline(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("sacred", lambda: _note_sacred_options(self))
+        return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _note_sacred_options(experiment: Any) -> None:
+    """sacred's own command-line options (``-F runs``, ``--name``, ``-m``): the program's
+    command line names them, but they say where sacred stores a run, not what it runs.
+    As aliases of no param (``""``), the recorder leaves them out of the argv params."""
+    names: dict[str, str] = {}
+    for option in list(getattr(experiment, "all_cli_options", ()))[:_MAX_ITEMS]:
+        for flag in option.get_flags():
+            if isinstance(flag, str) and flag.strip("-"):
+                names[flag.lstrip("-").replace("-", "_")] = ""
+    _state["sacred_options"] = names
+
+
 def _sacred_make_call(original: Any) -> Any:
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        _safely("sacred", lambda: report_params("sacred", self.config))
+        _safely(
+            "sacred",
+            lambda: report_params("sacred", self.config, _state.get("sacred_options")),
+        )
         result = original(self, *args, **kwargs)
         _safely("sacred", lambda: report_metrics("sacred", {"result": result}))
         return result

@@ -72,6 +72,7 @@ HOOKED = {
     "mlflow.tracking.client": "mlflow",
     "mlflow.tracking.fluent": "mlflow",
     "sacred.run": "sacred",
+    "sacred.experiment": "sacred",
     "dvclive.live": "dvclive",
     "stable_baselines3.common.base_class": "stable_baselines3",
     "torch.optim": "torch_optim",

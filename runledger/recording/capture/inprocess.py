@@ -116,7 +116,8 @@ def argv_and_inprocess_sources(
             parts = params_capture.normalize_key(key).split(".")
             known.update(".".join(parts[start:]) for start in range(len(parts)))
     for name, dest in (aliases or {}).items():
-        if params_capture.normalize_key(dest) in known:
+        # "": an option of the library's own, no param (sacred's -F, --name)
+        if not dest or params_capture.normalize_key(dest) in known:
             known.add(params_capture.normalize_key(name))
     flat = params_capture.flatten(argv)
     kept = {
