@@ -3086,6 +3086,75 @@ def _report_dvclive_summary(summary: Any) -> None:
     report_metrics("dvclive", new)
 
 
+# --- Comet: an Experiment or OfflineExperiment ---------------------------------------------
+
+_comet: dict[str, Any] = {"params": {}}
+
+
+def _patch_comet(_name: str, module: Any) -> None:
+    """``log_metric(s)`` values at Comet's step (``step=``, else the last one set: Comet keeps
+    it), named as Comet names them (``train_loss`` inside ``with experiment.train():``);
+    ``log_parameter(s)`` as params of the source ``comet``. What Comet's own autologgers log
+    (``framework=``: Keras, Lightning...) is left to those frameworks' sources."""
+    experiment = module.CometExperiment
+    _need(_wrap(experiment, "_log_metric", _comet_make_log_metric), "comet _log_metric")
+    _wrap(experiment, "_log_parameter", _comet_make_log_parameter)
+
+
+def _comet_make_log_metric(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _safely("comet", lambda: _report_comet_metric(original, self, args, kwargs))
+        return result
+
+    return wrapper
+
+
+def _report_comet_metric(original: Any, experiment: Any, args: Any, kwargs: Any) -> None:
+    given = _bound(original, (experiment,) + tuple(args), kwargs)
+    if not _comet_by_program(given, ("log_metric", "log_metrics")):
+        return
+    if not getattr(experiment, "alive", True):
+        return
+    name = experiment._fullname(str(given.get("name")), given.get("include_context", True))
+    step = getattr(experiment, "curr_step", None)
+    report_metrics("comet", {name: given.get("value")}, step=step)
+
+
+def _comet_by_program(given: dict[str, Any], public: tuple[str, ...]) -> bool:
+    """Whether the program logged it through Comet's API (``public``): not Comet itself
+    (its ``process duration`` at ``end``), not an autologger (``framework=``), not a
+    framework captured directly calling Comet's callback."""
+    if given.get("framework") or _caller_past("comet_ml") in _TRACKER_CALLERS_SKIPPED:
+        return False
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name in public and str(frame.f_globals.get("__name__", "")).startswith(
+            "comet_ml"
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _comet_make_log_parameter(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _safely("comet", lambda: _report_comet_parameter(original, self, args, kwargs))
+        return result
+
+    return wrapper
+
+
+def _report_comet_parameter(original: Any, experiment: Any, args: Any, kwargs: Any) -> None:
+    given = _bound(original, (experiment,) + tuple(args), kwargs)
+    if not _comet_by_program(given, ("log_parameter", "log_parameters")):
+        return
+    name = experiment._fullname(str(given.get("name")), given.get("include_context", True))
+    _comet["params"][name] = given.get("value")
+    report_params("comet", _comet["params"])
+
+
 # --- the packages the program used --------------------------------------------------------
 
 
@@ -3240,6 +3309,7 @@ _PATCHERS = {
     "sacred": _patch_sacred,
     "stable_baselines3": _patch_sb3,
     "dvclive": _patch_dvclive,
+    "comet": _patch_comet,
     "torch_optim": _patch_torch_optim,
     "torch_dataloader": _patch_torch_dataloader,
     "optax": _patch_optax,

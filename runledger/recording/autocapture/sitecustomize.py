@@ -74,6 +74,7 @@ HOOKED = {
     "sacred.run": "sacred",
     "sacred.experiment": "sacred",
     "dvclive.live": "dvclive",
+    "comet_ml.experiment": "comet",
     "stable_baselines3.common.base_class": "stable_baselines3",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",

@@ -108,6 +108,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "mlflow",
         "sacred",
         "dvclive",
+        "comet",
         "stable_baselines3",
         "tensorboard",
         "keras",
