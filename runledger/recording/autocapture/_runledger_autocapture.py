@@ -3155,6 +3155,99 @@ def _report_comet_parameter(original: Any, experiment: Any, args: Any, kwargs: A
     report_params("comet", _comet["params"])
 
 
+# --- neptune: a Run's fields -------------------------------------------------------------------
+
+# The namespaces neptune's docs and integrations keep a run's settings in.
+_NEPTUNE_PARAM_NAMESPACES = frozenset(
+    {"parameters", "params", "hparams", "hyperparameters", "config", "cfg", "args"}
+)
+# Neptune's own: the run's system fields, hardware monitoring, the source files.
+_NEPTUNE_OWN_NAMESPACES = frozenset({"sys", "monitoring", "source_code"})
+_neptune: dict[str, Any] = {"params": {}, "last_step": {}}
+
+
+def _patch_neptune(_name: str, module: Any) -> None:
+    """``run["parameters"] = {...}`` (and ``params``, ``config``... namespaces) as params of
+    the source ``neptune``; ``run["train/loss"].append(v)`` (``extend``, ``log``) at ``step=``
+    or neptune's own (the last step + 1, from 0); a float assigned elsewhere
+    (``run["test/acc"] = 0.8``) as a metric of one point."""
+    handler = module.Handler
+    _need(_wrap(handler, "extend", _neptune_make("extend")), "neptune Handler.extend")
+    _wrap(handler, "log", _neptune_make("log"))
+    _wrap(handler, "assign", _neptune_make("assign"))
+
+
+def _neptune_make(kind: str) -> Callable[[Any], Any]:
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with _NestedCalls("neptune") as depth:
+                result = original(self, *args, **kwargs)
+            if depth == 0:
+                _safely("neptune", lambda: _report_neptune(kind, original, self, args, kwargs))
+            return result
+
+        return wrapper
+
+    return make
+
+
+def _report_neptune(kind: str, original: Any, handler: Any, args: Any, kwargs: Any) -> None:
+    caller = _caller_past("neptune")
+    if caller in _TRACKER_CALLERS_SKIPPED or caller in ("", "threading"):
+        return  # a framework's neptune logger, or neptune's own threads
+    given = _bound(original, (handler,) + tuple(args), kwargs)
+    path = str(getattr(handler, "_path", ""))
+    if kind == "assign":
+        value = given.get("value")
+        fields = {path: value}
+        if isinstance(value, dict):
+            fields = _dotted(value, path + "/" if path else "", separator="/")
+        noted = [_note_neptune_field(name, item) for name, item in fields.items()]
+        if any(noted):
+            report_params("neptune", _neptune["params"])
+        return
+    values = given.get("values" if kind == "extend" else "value")
+    steps = given.get("steps") if kind == "extend" else given.get("step")
+    series = values if isinstance(values, dict) else {"": values}
+    for key, points in list(series.items())[:_MAX_ITEMS]:
+        _report_neptune_points(path + "/" + str(key) if key else path, points, steps)
+
+
+def _note_neptune_field(name: str, value: Any) -> bool:
+    """Whether the field is a param (noted, to report once for the whole assignment)."""
+    namespace, _, rest = name.partition("/")
+    if namespace in _NEPTUNE_OWN_NAMESPACES:
+        return False
+    value = getattr(value, "value", value) if type(value).__name__ == "StringifyValue" else value
+    if namespace in _NEPTUNE_PARAM_NAMESPACES and rest:
+        node = _neptune["params"]
+        parts = rest.split("/")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[parts[-1]] = value
+        return True
+    if isinstance(value, float):  # a result (test/acc); a whole number may be a setting
+        report_metrics("neptune", {name: value})
+    return False
+
+
+def _report_neptune_points(name: str, points: Any, steps: Any) -> None:
+    if name.partition("/")[0] in _NEPTUNE_OWN_NAMESPACES:
+        return
+    if not isinstance(points, (list, tuple)):
+        points, steps = [points], [steps] if steps is not None else None
+    given_steps = list(steps) if isinstance(steps, (list, tuple)) else None
+    last = _neptune["last_step"]
+    for index, value in enumerate(list(points)[:_MAX_ITEMS]):
+        step = given_steps[index] if given_steps and index < len(given_steps) else None
+        if step is None:
+            step = last.get(name, -1) + 1
+        last[name] = step
+        report_metrics("neptune", {name: value}, step=step)
+
+
 # --- the packages the program used --------------------------------------------------------
 
 
@@ -3310,6 +3403,7 @@ _PATCHERS = {
     "stable_baselines3": _patch_sb3,
     "dvclive": _patch_dvclive,
     "comet": _patch_comet,
+    "neptune": _patch_neptune,
     "torch_optim": _patch_torch_optim,
     "torch_dataloader": _patch_torch_dataloader,
     "optax": _patch_optax,

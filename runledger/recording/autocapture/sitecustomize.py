@@ -75,6 +75,7 @@ HOOKED = {
     "sacred.experiment": "sacred",
     "dvclive.live": "dvclive",
     "comet_ml.experiment": "comet",
+    "neptune.handler": "neptune",
     "stable_baselines3.common.base_class": "stable_baselines3",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",

@@ -27,7 +27,8 @@ FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 PARAM_SOURCES: Final = (
     "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
-    "spacy", "wandb", "mlflow", "sacred", "dvclive", "comet", "stable_baselines3",
+    "spacy", "wandb", "mlflow", "sacred", "dvclive", "comet", "neptune",
+    "stable_baselines3",
     "tensorboard", "keras", "lightning", "hydra"
 )  # fmt: skip
 

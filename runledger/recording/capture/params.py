@@ -109,6 +109,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "sacred",
         "dvclive",
         "comet",
+        "neptune",
         "stable_baselines3",
         "tensorboard",
         "keras",
