@@ -3248,6 +3248,73 @@ def _report_neptune_points(name: str, points: Any, steps: Any) -> None:
         report_metrics("neptune", {name: value}, step=step)
 
 
+# --- aim: a Run's params and tracked sequences ------------------------------------------------
+
+_aim: dict[str, Any] = {"params": {}, "next_step": {}}
+
+
+def _patch_aim(_name: str, module: Any) -> None:
+    """``run["hparams"] = {...}`` (its values as params of the source ``aim``, as wandb's
+    config) and any other ``run[key] = value`` as the param ``key``; ``run.track(value,
+    name=..., step=..., context={"subset": "train"})`` as the series ``train/loss`` (the
+    context's values, then the name) at ``step`` or aim's own count (one past the highest
+    step so far, from 0). Aim's own (``__system__`` names and params) and what a framework's
+    aim callback tracks are left out."""
+    run = module.Run
+    _need(_wrap(run, "track", _aim_make_track), "aim Run.track")
+    _wrap(run, "__setitem__", _aim_make_set)
+
+
+def _aim_make_track(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _safely("aim", lambda: _report_aim_track(original, self, args, kwargs))
+        return result
+
+    return wrapper
+
+
+def _report_aim_track(original: Any, run: Any, args: Any, kwargs: Any) -> None:
+    if _caller_past("aim") in _TRACKER_CALLERS_SKIPPED:
+        return
+    given = _bound(original, (run,) + tuple(args), kwargs)
+    value, name, step = given.get("value"), given.get("name"), given.get("step")
+    values = value if isinstance(value, dict) and name is None else {name: value}
+    context = given.get("context")
+    prefix = ""
+    if isinstance(context, dict) and context:
+        prefix = "/".join(str(part) for part in list(context.values())[:_MAX_ITEMS]) + "/"
+    for key, item in list(values.items())[:_MAX_ITEMS]:
+        if key is None or str(key).startswith("__") or _number(item) is None:
+            continue
+        series = prefix + str(key)
+        at = step if isinstance(step, int) else _aim["next_step"].get(series, 0)
+        _aim["next_step"][series] = max(_aim["next_step"].get(series, 0), at + 1)
+        report_metrics("aim", {series: item}, step=at)
+
+
+def _aim_make_set(original: Any) -> Any:
+    def wrapper(self: Any, key: Any, value: Any) -> Any:
+        result = original(self, key, value)
+        _safely("aim", lambda: _report_aim_param(key, value))
+        return result
+
+    return wrapper
+
+
+def _report_aim_param(key: Any, value: Any) -> None:
+    if key is Ellipsis:  # ``run[...] = params``: all of them anew
+        _aim["params"] = dict(value) if isinstance(value, dict) else {}
+    elif isinstance(key, str) and not key.startswith("__"):
+        if key == "hparams" and isinstance(value, dict):
+            _aim["params"].update(value)
+        else:
+            _aim["params"][key] = value
+    else:
+        return
+    report_params("aim", {k: v for k, v in _aim["params"].items() if not str(k).startswith("__")})
+
+
 # --- the packages the program used --------------------------------------------------------
 
 
@@ -3404,6 +3471,7 @@ _PATCHERS = {
     "dvclive": _patch_dvclive,
     "comet": _patch_comet,
     "neptune": _patch_neptune,
+    "aim": _patch_aim,
     "torch_optim": _patch_torch_optim,
     "torch_dataloader": _patch_torch_dataloader,
     "optax": _patch_optax,

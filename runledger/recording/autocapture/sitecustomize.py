@@ -76,6 +76,7 @@ HOOKED = {
     "dvclive.live": "dvclive",
     "comet_ml.experiment": "comet",
     "neptune.handler": "neptune",
+    "aim.sdk.run": "aim",
     "stable_baselines3.common.base_class": "stable_baselines3",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",

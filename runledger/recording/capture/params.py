@@ -110,6 +110,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "dvclive",
         "comet",
         "neptune",
+        "aim",
         "stable_baselines3",
         "tensorboard",
         "keras",
