@@ -1030,7 +1030,7 @@ _OPTIMIZER_NOT_PARAMS = frozenset(
 # their own sources', so a run that uses one gets no ``torch`` params at all.
 _TORCH_FRAMEWORKS = (
     "lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras",
-    "stable_baselines3",
+    "stable_baselines3", "d3rlpy",
 )  # fmt: skip
 _TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
 _SHUFFLES = "__shuffles__"  # a loader's settings' mark: whether it shuffles, not a param
@@ -1597,7 +1597,10 @@ def _report_scalars_folders(
 def _report_covered_log_dir(writer: Any) -> None:
     """Say once that the writer's folder holds values captured in process (the HF Trainer
     renames them ``train/loss``, ``eval/accuracy``): the recorder reads its files no more."""
-    log_dir = getattr(writer, "log_dir", None) or getattr(writer, "logdir", None)
+    _report_covered_folder(getattr(writer, "log_dir", None) or getattr(writer, "logdir", None))
+
+
+def _report_covered_folder(log_dir: Any) -> None:
     if not isinstance(log_dir, str) or not log_dir:
         return
     log_dir = os.path.abspath(log_dir)
@@ -3315,6 +3318,55 @@ def _report_aim_param(key: Any, value: Any) -> None:
     report_params("aim", {k: v for k, v in _aim["params"].items() if not str(k).startswith("__")})
 
 
+# --- d3rlpy: an offline RL algorithm's config and epochs ---------------------------------------
+
+
+def _patch_d3rlpy(_name: str, module: Any) -> None:
+    """``algo.fit(dataset, n_steps=...)``: the algorithm's config (``DQNConfig(batch_size=32,
+    gamma=0.95)`` and its defaults, as d3rlpy's ``params.json`` holds it) as params of the
+    source ``d3rlpy``, with its kind as ``algo``; each epoch's metrics (``loss``, the
+    evaluators' ``td_error``...) at the step d3rlpy commits them, not its ``time_*`` timings.
+    Its log folder's CSV files hold those values again (and gradient statistics): not read."""
+    logger = module.D3RLPyLogger
+    _need(_wrap(logger, "commit", _d3rlpy_make_commit), "d3rlpy D3RLPyLogger.commit")
+    _wrap(logger, "add_params", _then_report_with_self("d3rlpy", _report_d3rlpy_params))
+
+
+def _then_report_with_self(hook: str, report: Callable[[Any, Any], None]) -> Any:
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            _safely(hook, lambda: report(self, args[0] if args else None))
+            return result
+
+        return wrapper
+
+    return make
+
+
+def _report_d3rlpy_params(logger: Any, params: Any) -> None:
+    config = params.get("config") if isinstance(params, dict) else None
+    if isinstance(config, dict) and isinstance(config.get("params"), dict):
+        report_params("d3rlpy", {"algo": config.get("type"), **config["params"]})
+    _report_covered_folder(getattr(getattr(logger, "adapter", None), "_logdir", None))
+
+
+def _d3rlpy_make_commit(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        metrics = original(self, *args, **kwargs)
+        _safely("d3rlpy", lambda: _report_d3rlpy_epoch(original, self, args, kwargs, metrics))
+        return metrics
+
+    return wrapper
+
+
+def _report_d3rlpy_epoch(original: Any, logger: Any, args: Any, kwargs: Any, metrics: Any) -> None:
+    if isinstance(metrics, dict):
+        step = _bound(original, (logger,) + tuple(args), kwargs).get("step")
+        values = {k: v for k, v in metrics.items() if not str(k).startswith("time_")}
+        report_metrics("d3rlpy", values, step=step)
+
+
 # --- the packages the program used --------------------------------------------------------
 
 
@@ -3393,6 +3445,10 @@ _SAVES = {
     # ModelCheckpoint and Trainer.save_checkpoint (which torch.save into a buffer)
     "lightning.fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),
     "lightning_fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),
+    "d3rlpy.base": (
+        ("LearnableBase", "save", 1, "fname"),
+        ("LearnableBase", "save_model", 1, "fname"),
+    ),
 }
 _AUTO_OUTPUTS_ENV = "RUNLEDGER_AUTO_OUTPUTS"
 _MAX_SAVED = 1000
@@ -3472,6 +3528,7 @@ _PATCHERS = {
     "comet": _patch_comet,
     "neptune": _patch_neptune,
     "aim": _patch_aim,
+    "d3rlpy": _patch_d3rlpy,
     "torch_optim": _patch_torch_optim,
     "torch_dataloader": _patch_torch_dataloader,
     "optax": _patch_optax,

@@ -28,7 +28,7 @@ PARAM_SOURCES: Final = (
     "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
     "spacy", "wandb", "mlflow", "sacred", "dvclive", "comet", "neptune",
-    "aim", "stable_baselines3",
+    "aim", "d3rlpy", "stable_baselines3",
     "tensorboard", "keras", "lightning", "hydra"
 )  # fmt: skip
 

@@ -111,6 +111,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "comet",
         "neptune",
         "aim",
+        "d3rlpy",
         "stable_baselines3",
         "tensorboard",
         "keras",
