@@ -106,3 +106,51 @@ def test_dvclive_params_metrics_at_its_steps_and_summary(repo: Repo) -> None:
     assert set(run["series"]) == {"train/loss", "val/acc", "test_acc"}
     # dvclive wrote its own files as bare
     assert (repo.path / "dvclive" / "metrics.json").is_file()
+
+
+DVCLIVE_LIGHTNING_PROGRAM = """\
+import torch
+import lightning.pytorch as pl
+from torch.utils.data import DataLoader, TensorDataset
+from dvclive.lightning import DVCLiveLogger
+
+
+class Model(pl.LightningModule):
+    def __init__(self, lr=0.1):
+        super().__init__()
+        self.save_hyperparameters()
+        self.layer = torch.nn.Linear(3, 1)
+
+    def training_step(self, batch, index):
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(self.layer(x), y)
+        self.log("train_loss", loss, on_epoch=True, on_step=False)
+        return loss
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=self.hparams.lr)
+
+
+data = DataLoader(TensorDataset(torch.randn(16, 3), torch.randn(16, 1)), batch_size=8)
+trainer = pl.Trainer(
+    logger=DVCLiveLogger(save_dvc_exp=False), max_epochs=2, enable_progress_bar=False,
+    enable_model_summary=False, enable_checkpointing=False,
+)
+trainer.fit(Model(), data)
+"""
+
+
+@needs("dvclive", "lightning", "torch")
+def test_dvclive_lightning_logger_values_are_lightnings_once(repo: Repo) -> None:
+    program(repo, DVCLIVE_LIGHTNING_PROGRAM)
+    repo.write(".gitignore", "dvclive/\n.dvc/\n.dvcignore\ndvc.yaml\n")
+    repo.commit_all("ignore")
+
+    proc, run = exec_run(repo, sys.executable, "train.py", env={"DVC_NO_ANALYTICS": "1"})
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    # Lightning's own names, once: not again as dvclive's train/loss (its logger calls
+    # dvclive through lightning_utilities' rank_zero_only)
+    assert set(run["series"]) == {"train_loss", "epoch"}
+    assert run["params"] == {"lr": 0.1}
+    assert run["param_sources"]["lr"] == "lightning"

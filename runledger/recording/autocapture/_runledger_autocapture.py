@@ -2399,13 +2399,20 @@ _PARENT_RUN_TAG = "mlflow.parentRunId"
 _ROW_STEP_NAMES = ("global_step", "step", "iteration", "iter")
 
 
+# Decorators' packages between a framework and the tracker it calls (Lightning's loggers'
+# ``rank_zero_only``): never the caller.
+_PASS_THROUGH_PACKAGES = frozenset({"lightning_utilities"})
+
+
 def _caller_past(library: str) -> str:
-    """The top-level package of the first frame outside this file and ``library``'s own."""
+    """The top-level package of the first frame outside this file, ``library``'s own and
+    the pass-through decorators'."""
     frame = sys._getframe(1)
     while frame is not None:
         name = str(frame.f_globals.get("__name__", ""))
-        if name != __name__ and name.partition(".")[0] != library:
-            return name.partition(".")[0]
+        package = name.partition(".")[0]
+        if name != __name__ and package != library and package not in _PASS_THROUGH_PACKAGES:
+            return package
         frame = frame.f_back  # type: ignore[assignment]
     return ""
 
@@ -3063,10 +3070,15 @@ def _report_dvclive_metric(original: Any, live: Any, args: Any, kwargs: Any) -> 
 def _dvclive_make_log_params(original: Any) -> Any:
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = original(self, *args, **kwargs)
-        _safely("dvclive", lambda: report_params("dvclive", getattr(self, "_params", {})))
+        _safely("dvclive", lambda: _report_dvclive_params(self))
         return result
 
     return wrapper
+
+
+def _report_dvclive_params(live: Any) -> None:
+    if _caller_past("dvclive") not in _TRACKER_CALLERS_SKIPPED:  # Lightning's hparams: its own
+        report_params("dvclive", getattr(live, "_params", {}))
 
 
 def _dvclive_make_summary(original: Any) -> Any:
