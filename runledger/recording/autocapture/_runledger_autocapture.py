@@ -296,6 +296,23 @@ def _then_report(
     return make
 
 
+def _then_report_call(
+    hook: str, report: Callable[[Any, Any, Any, Any], None]
+) -> Callable[[Any], Any]:
+    """A ``make`` for :func:`_wrap` of a method: the method as it was, then
+    ``report(original, self, args, kwargs)`` (never raising into the program)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            _safely(hook, lambda: report(original, self, args, kwargs))
+            return result
+
+        return wrapper
+
+    return make
+
+
 def _wrap(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
     """Replace ``owner.name`` by ``make(original)``, keeping the original's name and signature."""
     original = getattr(owner, name, None)
@@ -2981,7 +2998,10 @@ def _patch_sacred(module_name: str, module: Any) -> None:
         _wrap(module.Experiment, "run_commandline", _sacred_make_run_commandline)
         return
     _need(_wrap(module.Run, "__call__", _sacred_make_call), "sacred Run.__call__")
-    _need(_wrap(module.Run, "log_scalar", _sacred_make_log_scalar), "sacred Run.log_scalar")
+    _need(
+        _wrap(module.Run, "log_scalar", _then_report_call("sacred", _report_sacred_scalar)),
+        "sacred Run.log_scalar",
+    )
 
 
 def _sacred_make_run_commandline(original: Any) -> Any:
@@ -3017,15 +3037,6 @@ def _sacred_make_call(original: Any) -> Any:
     return wrapper
 
 
-def _sacred_make_log_scalar(original: Any) -> Any:
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
-        _safely("sacred", lambda: _report_sacred_scalar(original, self, args, kwargs))
-        return result
-
-    return wrapper
-
-
 def _report_sacred_scalar(original: Any, run: Any, args: Any, kwargs: Any) -> None:
     given = _bound(original, (run,) + tuple(args), kwargs)
     name = given.get("metric_name")
@@ -3043,18 +3054,12 @@ def _patch_dvclive(_name: str, module: Any) -> None:
     params (``log_param(s)``), and ``summary[name] = value`` of a name never logged (a test
     score), reported once per value when the summary is written."""
     live = module.Live
-    _need(_wrap(live, "log_metric", _dvclive_make_log_metric), "dvclive Live.log_metric")
+    _need(
+        _wrap(live, "log_metric", _then_report_call("dvclive", _report_dvclive_metric)),
+        "dvclive Live.log_metric",
+    )
     _wrap(live, "log_params", _dvclive_make_log_params)
     _wrap(live, "make_summary", _dvclive_make_summary)
-
-
-def _dvclive_make_log_metric(original: Any) -> Any:
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
-        _safely("dvclive", lambda: _report_dvclive_metric(original, self, args, kwargs))
-        return result
-
-    return wrapper
 
 
 def _report_dvclive_metric(original: Any, live: Any, args: Any, kwargs: Any) -> None:
@@ -3112,17 +3117,11 @@ def _patch_comet(_name: str, module: Any) -> None:
     ``log_parameter(s)`` as params of the source ``comet``. What Comet's own autologgers log
     (``framework=``: Keras, Lightning...) is left to those frameworks' sources."""
     experiment = module.CometExperiment
-    _need(_wrap(experiment, "_log_metric", _comet_make_log_metric), "comet _log_metric")
-    _wrap(experiment, "_log_parameter", _comet_make_log_parameter)
-
-
-def _comet_make_log_metric(original: Any) -> Any:
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
-        _safely("comet", lambda: _report_comet_metric(original, self, args, kwargs))
-        return result
-
-    return wrapper
+    _need(
+        _wrap(experiment, "_log_metric", _then_report_call("comet", _report_comet_metric)),
+        "comet _log_metric",
+    )
+    _wrap(experiment, "_log_parameter", _then_report_call("comet", _report_comet_parameter))
 
 
 def _report_comet_metric(original: Any, experiment: Any, args: Any, kwargs: Any) -> None:
@@ -3150,15 +3149,6 @@ def _comet_by_program(given: dict[str, Any], public: tuple[str, ...]) -> bool:
             return True
         frame = frame.f_back
     return False
-
-
-def _comet_make_log_parameter(original: Any) -> Any:
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
-        _safely("comet", lambda: _report_comet_parameter(original, self, args, kwargs))
-        return result
-
-    return wrapper
 
 
 def _report_comet_parameter(original: Any, experiment: Any, args: Any, kwargs: Any) -> None:
@@ -3276,17 +3266,8 @@ def _patch_aim(_name: str, module: Any) -> None:
     step so far, from 0). Aim's own (``__system__`` names and params) and what a framework's
     aim callback tracks are left out."""
     run = module.Run
-    _need(_wrap(run, "track", _aim_make_track), "aim Run.track")
+    _need(_wrap(run, "track", _then_report_call("aim", _report_aim_track)), "aim Run.track")
     _wrap(run, "__setitem__", _aim_make_set)
-
-
-def _aim_make_track(original: Any) -> Any:
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
-        _safely("aim", lambda: _report_aim_track(original, self, args, kwargs))
-        return result
-
-    return wrapper
 
 
 def _report_aim_track(original: Any, run: Any, args: Any, kwargs: Any) -> None:
@@ -3341,22 +3322,11 @@ def _patch_d3rlpy(_name: str, module: Any) -> None:
     Its log folder's CSV files hold those values again (and gradient statistics): not read."""
     logger = module.D3RLPyLogger
     _need(_wrap(logger, "commit", _d3rlpy_make_commit), "d3rlpy D3RLPyLogger.commit")
-    _wrap(logger, "add_params", _then_report_with_self("d3rlpy", _report_d3rlpy_params))
+    _wrap(logger, "add_params", _then_report_call("d3rlpy", _report_d3rlpy_params))
 
 
-def _then_report_with_self(hook: str, report: Callable[[Any, Any], None]) -> Any:
-    def make(original: Any) -> Any:
-        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            result = original(self, *args, **kwargs)
-            _safely(hook, lambda: report(self, args[0] if args else None))
-            return result
-
-        return wrapper
-
-    return make
-
-
-def _report_d3rlpy_params(logger: Any, params: Any) -> None:
+def _report_d3rlpy_params(original: Any, logger: Any, args: Any, kwargs: Any) -> None:
+    params = _bound(original, (logger,) + tuple(args), kwargs).get("params")
     config = params.get("config") if isinstance(params, dict) else None
     if isinstance(config, dict) and isinstance(config.get("params"), dict):
         report_params("d3rlpy", {"algo": config.get("type"), **config["params"]})
