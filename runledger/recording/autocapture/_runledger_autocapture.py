@@ -296,6 +296,23 @@ def _then_report(
     return make
 
 
+def _then_report_call(
+    hook: str, report: Callable[[Any, Any, Any, Any], None]
+) -> Callable[[Any], Any]:
+    """A ``make`` for :func:`_wrap` of a method: the method as it was, then
+    ``report(original, self, args, kwargs)`` (never raising into the program)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            _safely(hook, lambda: report(original, self, args, kwargs))
+            return result
+
+        return wrapper
+
+    return make
+
+
 def _wrap(owner: Any, name: str, make: Callable[[Any], Any]) -> bool:
     """Replace ``owner.name`` by ``make(original)``, keeping the original's name and signature."""
     original = getattr(owner, name, None)
@@ -899,7 +916,13 @@ def _patch_docopt(_name: str, module: Any) -> None:
     _need(_wrap(module, "docopt", _then_report("docopt", _report_docopt)), "docopt.docopt")
 
 
+# Libraries that parse a command line of their own with docopt: sacred's ``with``, ``-F``...
+_DOCOPT_CALLERS_SKIPPED = frozenset({"sacred"})
+
+
 def _report_docopt(result: Any) -> None:
+    if _calling_package(("docopt",)) in _DOCOPT_CALLERS_SKIPPED:
+        return
     params: dict[str, Any] = {}
     for key, value in list(result.items())[:_MAX_ITEMS]:
         name = str(key)
@@ -1022,7 +1045,10 @@ _OPTIMIZER_NOT_PARAMS = frozenset(
 # Trainers that build the optimizer and the loaders themselves (Lightning's
 # ``configure_optimizers``, the HF Trainer's ``create_optimizer``, Keras): their settings are
 # their own sources', so a run that uses one gets no ``torch`` params at all.
-_TORCH_FRAMEWORKS = ("lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras")
+_TORCH_FRAMEWORKS = (
+    "lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras",
+    "stable_baselines3", "d3rlpy",
+)  # fmt: skip
 _TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
 _SHUFFLES = "__shuffles__"  # a loader's settings' mark: whether it shuffles, not a param
 
@@ -1588,7 +1614,10 @@ def _report_scalars_folders(
 def _report_covered_log_dir(writer: Any) -> None:
     """Say once that the writer's folder holds values captured in process (the HF Trainer
     renames them ``train/loss``, ``eval/accuracy``): the recorder reads its files no more."""
-    log_dir = getattr(writer, "log_dir", None) or getattr(writer, "logdir", None)
+    _report_covered_folder(getattr(writer, "log_dir", None) or getattr(writer, "logdir", None))
+
+
+def _report_covered_folder(log_dir: Any) -> None:
     if not isinstance(log_dir, str) or not log_dir:
         return
     log_dir = os.path.abspath(log_dir)
@@ -2387,25 +2416,32 @@ _PARENT_RUN_TAG = "mlflow.parentRunId"
 _ROW_STEP_NAMES = ("global_step", "step", "iteration", "iter")
 
 
+# Decorators' packages between a framework and the tracker it calls (Lightning's loggers'
+# ``rank_zero_only``): never the caller.
+_PASS_THROUGH_PACKAGES = frozenset({"lightning_utilities"})
+
+
 def _caller_past(library: str) -> str:
-    """The top-level package of the first frame outside this file and ``library``'s own."""
+    """The top-level package of the first frame outside this file, ``library``'s own and
+    the pass-through decorators'."""
     frame = sys._getframe(1)
     while frame is not None:
         name = str(frame.f_globals.get("__name__", ""))
-        if name != __name__ and name.partition(".")[0] != library:
-            return name.partition(".")[0]
+        package = name.partition(".")[0]
+        if name != __name__ and package != library and package not in _PASS_THROUGH_PACKAGES:
+            return package
         frame = frame.f_back  # type: ignore[assignment]
     return ""
 
 
-def _dotted(values: Any, prefix: str = "", depth: int = 0) -> dict[str, Any]:
+def _dotted(values: Any, prefix: str = "", depth: int = 0, separator: str = ".") -> dict[str, Any]:
     """Nested dicts as dotted names (``{"train": {"acc": 1}}``: ``train.acc``, as wandb's
-    charts name it); other values as they are."""
+    charts name it; dvclive's ``train/acc`` with ``separator="/"``); other values as they are."""
     flat: dict[str, Any] = {}
     for key, value in list(values.items())[:_MAX_ITEMS]:
         name = prefix + str(key)
         if isinstance(value, dict) and depth < _MAX_DEPTH:
-            flat.update(_dotted(value, name + ".", depth + 1))
+            flat.update(_dotted(value, name + separator, depth + 1, separator))
         else:
             flat[name] = value
     return flat
@@ -2859,6 +2895,460 @@ def _from_text(text: Any) -> Any:
     return text
 
 
+# --- Stable-Baselines3: the algorithm's hyperparameters ---------------------------------------
+
+
+def _patch_sb3(_name: str, module: Any) -> None:
+    """``PPO("MlpPolicy", env, n_steps=256, ...)`` (any algorithm, rl-baselines3-zoo's too):
+    the arguments of the algorithm's ``__init__``, its defaults included (``gamma``,
+    ``clip_range``), as the params of the source ``stable_baselines3``."""
+    base = module.BaseAlgorithm
+    _need(_wrap(base, "__init__", _sb3_make_init), "stable_baselines3 BaseAlgorithm.__init__")
+    if os.environ.get(_AUTO_OUTPUTS_ENV) != "0":
+        _wrap(base, "save", _sb3_make_save)
+
+
+def _sb3_make_init(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("stable_baselines3", lambda: _report_sb3_arguments(self))
+        return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _sb3_make_save(original: Any) -> Any:
+    """``model.save("ppo_cartpole")`` writes ``ppo_cartpole.zip``: SB3 adds the suffix to a
+    path without one."""
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        target = args[0] if args else kwargs.get("path")
+        if isinstance(target, (str, os.PathLike)) and not os.path.splitext(target)[1]:
+            target = os.fspath(target) + ".zip"
+        _safely("saves", lambda: _report_saved(target))
+        return result
+
+    return wrapper
+
+
+# Arguments that say where and how loudly it runs, not what it learns.
+_SB3_NOT_PARAMS = frozenset(
+    {"self", "verbose", "device", "tensorboard_log", "_init_setup_model", "monitor_wrapper"}
+)
+
+
+def _report_sb3_arguments(model: Any) -> None:
+    """The locals of the outermost ``__init__`` of ``model`` now running (``PPO.__init__``,
+    or a subclass's): its arguments as the program gave them or their defaults. ``load``
+    builds a model with ``_init_setup_model=False`` and then sets the saved values: not a
+    model the program configured. Two models configured differently: neither's are the run's."""
+    frame: Any = sys._getframe(1)
+    outermost = None
+    while frame is not None:
+        if frame.f_code.co_name == "__init__" and frame.f_locals.get("self") is model:
+            outermost = frame
+        frame = frame.f_back
+    if outermost is None:
+        return
+    code = outermost.f_code
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    given = outermost.f_locals
+    if given.get("_init_setup_model") is False:
+        return
+    params: dict[str, Any] = {}
+    for name in names[:_MAX_ITEMS]:
+        value = _sb3_value(given.get(name)) if name not in _SB3_NOT_PARAMS else None
+        if value is not None:
+            params[name] = value
+    seen = _state.setdefault("sb3", [])
+    if params not in seen:
+        seen.append(params)
+    report_params("stable_baselines3", params if len(seen) == 1 else {})
+
+
+def _sb3_value(value: Any) -> Any:
+    """A number, text, flag, dict or list as it is; a class (the policy's) by its name; an
+    environment by its registered id (``CartPole-v1``); a schedule or noise object that spells
+    its settings (``SimpleLinearSchedule(initial_value=0.001)``, rl-baselines3-zoo's
+    ``lin_0.001``) by that text; no other object (a plain function)."""
+    if isinstance(value, (bool, int, float, str, dict, list, tuple)):
+        return _plain(value, 0)
+    if isinstance(value, type):
+        return value.__name__
+    kind: Any = type(value)
+    if callable(value) and kind.__repr__ is not object.__repr__ and kind.__module__ != "builtins":
+        return repr(value)[:200]  # not a function's "<function <lambda> at 0x7f...>"
+    spec = getattr(value, "spec", None)
+    if spec is None and callable(getattr(value, "get_attr", None)):  # a VecEnv
+        specs = value.get_attr("spec", [0])
+        spec = specs[0] if specs else None
+    env_id = getattr(spec, "id", None)
+    return env_id if isinstance(env_id, str) else _number(value)
+
+
+# --- sacred and dvclive: trackers whose runs are the process's ------------------------------
+
+
+def _patch_sacred(module_name: str, module: Any) -> None:
+    """``@ex.automain`` / ``ex.run()``: the run's config (its config scope with the command
+    line's ``with lr=0.1`` applied, and the seed sacred adds) as params; ``log_scalar`` values
+    at the step sacred gives them (its own counter per name when none is passed); a number the
+    main function returns as ``result``, the value sacred's observers store."""
+    if module_name == "sacred.experiment":
+        _wrap(module.Experiment, "run_commandline", _sacred_make_run_commandline)
+        return
+    _need(_wrap(module.Run, "__call__", _sacred_make_call), "sacred Run.__call__")
+    _need(
+        _wrap(module.Run, "log_scalar", _then_report_call("sacred", _report_sacred_scalar)),
+        "sacred Run.log_scalar",
+    )
+
+
+def _sacred_make_run_commandline(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("sacred", lambda: _note_sacred_options(self))
+        return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _note_sacred_options(experiment: Any) -> None:
+    """sacred's own command-line options (``-F runs``, ``--name``, ``-m``): the program's
+    command line names them, but they say where sacred stores a run, not what it runs.
+    As aliases of no param (``""``), the recorder leaves them out of the argv params."""
+    names: dict[str, str] = {}
+    for option in list(getattr(experiment, "all_cli_options", ()))[:_MAX_ITEMS]:
+        for flag in option.get_flags():
+            if isinstance(flag, str) and flag.strip("-"):
+                names[flag.lstrip("-").replace("-", "_")] = ""
+    _state["sacred_options"] = names
+
+
+def _sacred_make_call(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely(
+            "sacred",
+            lambda: report_params("sacred", self.config, _state.get("sacred_options")),
+        )
+        result = original(self, *args, **kwargs)
+        _safely("sacred", lambda: report_metrics("sacred", {"result": result}))
+        return result
+
+    return wrapper
+
+
+def _report_sacred_scalar(original: Any, run: Any, args: Any, kwargs: Any) -> None:
+    given = _bound(original, (run,) + tuple(args), kwargs)
+    name = given.get("metric_name")
+    step = given.get("step")
+    if step is None:  # the step sacred counted for it
+        step = getattr(getattr(run, "_metrics", None), "_metric_step_counter", {}).get(name)
+    report_metrics("sacred", {str(name): given.get("value")}, step=step)
+
+
+_dvclive: dict[str, Any] = {"logged": set(), "summary": {}}
+
+
+def _patch_dvclive(_name: str, module: Any) -> None:
+    """``Live``: ``log_metric`` values at the live's step (``next_step`` counts them), its
+    params (``log_param(s)``), and ``summary[name] = value`` of a name never logged (a test
+    score), reported once per value when the summary is written."""
+    live = module.Live
+    _need(
+        _wrap(live, "log_metric", _then_report_call("dvclive", _report_dvclive_metric)),
+        "dvclive Live.log_metric",
+    )
+    _wrap(live, "log_params", _dvclive_make_log_params)
+    _wrap(live, "make_summary", _dvclive_make_summary)
+
+
+def _report_dvclive_metric(original: Any, live: Any, args: Any, kwargs: Any) -> None:
+    # dvclive's own Lightning, Keras, HF... callbacks: those frameworks are captured directly.
+    if _caller_past("dvclive") in _TRACKER_CALLERS_SKIPPED:
+        return
+    given = _bound(original, (live,) + tuple(args), kwargs)
+    name = str(given.get("name"))
+    _dvclive["logged"].add(name)
+    report_metrics("dvclive", {name: given.get("val")}, step=getattr(live, "step", None))
+
+
+def _dvclive_make_log_params(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _safely("dvclive", lambda: _report_dvclive_params(self))
+        return result
+
+    return wrapper
+
+
+def _report_dvclive_params(live: Any) -> None:
+    if _caller_past("dvclive") not in _TRACKER_CALLERS_SKIPPED:  # Lightning's hparams: its own
+        report_params("dvclive", getattr(live, "_params", {}))
+
+
+def _dvclive_make_summary(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        _safely("dvclive", lambda: _report_dvclive_summary(getattr(self, "summary", None)))
+        return result
+
+    return wrapper
+
+
+def _report_dvclive_summary(summary: Any) -> None:
+    if not isinstance(summary, dict) or _caller_past("dvclive") in _TRACKER_CALLERS_SKIPPED:
+        return
+    reported = _dvclive["summary"]
+    new: dict[str, Any] = {}
+    for name, value in _dotted(summary, separator="/").items():
+        if name not in _dvclive["logged"] and reported.get(name, new) != value:
+            reported[name] = new[name] = value
+    report_metrics("dvclive", new)
+
+
+# --- Comet: an Experiment or OfflineExperiment ---------------------------------------------
+
+_comet: dict[str, Any] = {"params": {}}
+
+
+def _patch_comet(_name: str, module: Any) -> None:
+    """``log_metric(s)`` values at Comet's step (``step=``, else the last one set: Comet keeps
+    it), named as Comet names them (``train_loss`` inside ``with experiment.train():``);
+    ``log_parameter(s)`` as params of the source ``comet``. What Comet's own autologgers log
+    (``framework=``: Keras, Lightning...) is left to those frameworks' sources."""
+    experiment = module.CometExperiment
+    _need(
+        _wrap(experiment, "_log_metric", _then_report_call("comet", _report_comet_metric)),
+        "comet _log_metric",
+    )
+    _wrap(experiment, "_log_parameter", _then_report_call("comet", _report_comet_parameter))
+
+
+def _report_comet_metric(original: Any, experiment: Any, args: Any, kwargs: Any) -> None:
+    given = _bound(original, (experiment,) + tuple(args), kwargs)
+    if not _comet_by_program(given, ("log_metric", "log_metrics")):
+        return
+    if not getattr(experiment, "alive", True):
+        return
+    name = experiment._fullname(str(given.get("name")), given.get("include_context", True))
+    step = getattr(experiment, "curr_step", None)
+    report_metrics("comet", {name: given.get("value")}, step=step)
+
+
+def _comet_by_program(given: dict[str, Any], public: tuple[str, ...]) -> bool:
+    """Whether the program logged it through Comet's API (``public``): not Comet itself
+    (its ``process duration`` at ``end``), not an autologger (``framework=``), not a
+    framework captured directly calling Comet's callback."""
+    if given.get("framework") or _caller_past("comet_ml") in _TRACKER_CALLERS_SKIPPED:
+        return False
+    frame: Any = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_name in public and str(frame.f_globals.get("__name__", "")).startswith(
+            "comet_ml"
+        ):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _report_comet_parameter(original: Any, experiment: Any, args: Any, kwargs: Any) -> None:
+    given = _bound(original, (experiment,) + tuple(args), kwargs)
+    if not _comet_by_program(given, ("log_parameter", "log_parameters")):
+        return
+    name = experiment._fullname(str(given.get("name")), given.get("include_context", True))
+    _comet["params"][name] = given.get("value")
+    report_params("comet", _comet["params"])
+
+
+# --- neptune: a Run's fields -------------------------------------------------------------------
+
+# The namespaces neptune's docs and integrations keep a run's settings in.
+_NEPTUNE_PARAM_NAMESPACES = frozenset(
+    {"parameters", "params", "hparams", "hyperparameters", "config", "cfg", "args"}
+)
+# Neptune's own: the run's system fields, hardware monitoring, the source files.
+_NEPTUNE_OWN_NAMESPACES = frozenset({"sys", "monitoring", "source_code"})
+_neptune: dict[str, Any] = {"params": {}, "last_step": {}}
+
+
+def _patch_neptune(_name: str, module: Any) -> None:
+    """``run["parameters"] = {...}`` (and ``params``, ``config``... namespaces) as params of
+    the source ``neptune``; ``run["train/loss"].append(v)`` (``extend``, ``log``) at ``step=``
+    or neptune's own (the last step + 1, from 0); a float assigned elsewhere
+    (``run["test/acc"] = 0.8``) as a metric of one point."""
+    handler = module.Handler
+    _need(_wrap(handler, "extend", _neptune_make("extend")), "neptune Handler.extend")
+    _wrap(handler, "log", _neptune_make("log"))
+    _wrap(handler, "assign", _neptune_make("assign"))
+
+
+def _neptune_make(kind: str) -> Callable[[Any], Any]:
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            with _NestedCalls("neptune") as depth:
+                result = original(self, *args, **kwargs)
+            if depth == 0:
+                _safely("neptune", lambda: _report_neptune(kind, original, self, args, kwargs))
+            return result
+
+        return wrapper
+
+    return make
+
+
+def _report_neptune(kind: str, original: Any, handler: Any, args: Any, kwargs: Any) -> None:
+    caller = _caller_past("neptune")
+    if caller in _TRACKER_CALLERS_SKIPPED or caller in ("", "threading"):
+        return  # a framework's neptune logger, or neptune's own threads
+    given = _bound(original, (handler,) + tuple(args), kwargs)
+    path = str(getattr(handler, "_path", ""))
+    if kind == "assign":
+        value = given.get("value")
+        fields = {path: value}
+        if isinstance(value, dict):
+            fields = _dotted(value, path + "/" if path else "", separator="/")
+        noted = [_note_neptune_field(name, item) for name, item in fields.items()]
+        if any(noted):
+            report_params("neptune", _neptune["params"])
+        return
+    values = given.get("values" if kind == "extend" else "value")
+    steps = given.get("steps") if kind == "extend" else given.get("step")
+    series = values if isinstance(values, dict) else {"": values}
+    for key, points in list(series.items())[:_MAX_ITEMS]:
+        _report_neptune_points(path + "/" + str(key) if key else path, points, steps)
+
+
+def _note_neptune_field(name: str, value: Any) -> bool:
+    """Whether the field is a param (noted, to report once for the whole assignment)."""
+    namespace, _, rest = name.partition("/")
+    if namespace in _NEPTUNE_OWN_NAMESPACES:
+        return False
+    value = getattr(value, "value", value) if type(value).__name__ == "StringifyValue" else value
+    if namespace in _NEPTUNE_PARAM_NAMESPACES and rest:
+        node = _neptune["params"]
+        parts = rest.split("/")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[parts[-1]] = value
+        return True
+    if isinstance(value, float):  # a result (test/acc); a whole number may be a setting
+        report_metrics("neptune", {name: value})
+    return False
+
+
+def _report_neptune_points(name: str, points: Any, steps: Any) -> None:
+    if name.partition("/")[0] in _NEPTUNE_OWN_NAMESPACES:
+        return
+    if not isinstance(points, (list, tuple)):
+        points, steps = [points], [steps] if steps is not None else None
+    given_steps = list(steps) if isinstance(steps, (list, tuple)) else None
+    last = _neptune["last_step"]
+    for index, value in enumerate(list(points)[:_MAX_ITEMS]):
+        step = given_steps[index] if given_steps and index < len(given_steps) else None
+        if step is None:
+            step = last.get(name, -1) + 1
+        last[name] = step
+        report_metrics("neptune", {name: value}, step=step)
+
+
+# --- aim: a Run's params and tracked sequences ------------------------------------------------
+
+_aim: dict[str, Any] = {"params": {}, "next_step": {}}
+
+
+def _patch_aim(_name: str, module: Any) -> None:
+    """``run["hparams"] = {...}`` (its values as params of the source ``aim``, as wandb's
+    config) and any other ``run[key] = value`` as the param ``key``; ``run.track(value,
+    name=..., step=..., context={"subset": "train"})`` as the series ``train/loss`` (the
+    context's values, then the name) at ``step`` or aim's own count (one past the highest
+    step so far, from 0). Aim's own (``__system__`` names and params) and what a framework's
+    aim callback tracks are left out."""
+    run = module.Run
+    _need(_wrap(run, "track", _then_report_call("aim", _report_aim_track)), "aim Run.track")
+    _wrap(run, "__setitem__", _aim_make_set)
+
+
+def _report_aim_track(original: Any, run: Any, args: Any, kwargs: Any) -> None:
+    if _caller_past("aim") in _TRACKER_CALLERS_SKIPPED:
+        return
+    given = _bound(original, (run,) + tuple(args), kwargs)
+    value, name, step = given.get("value"), given.get("name"), given.get("step")
+    values = value if isinstance(value, dict) and name is None else {name: value}
+    context = given.get("context")
+    prefix = ""
+    if isinstance(context, dict) and context:
+        prefix = "/".join(str(part) for part in list(context.values())[:_MAX_ITEMS]) + "/"
+    for key, item in list(values.items())[:_MAX_ITEMS]:
+        if key is None or str(key).startswith("__") or _number(item) is None:
+            continue
+        series = prefix + str(key)
+        at = step if isinstance(step, int) else _aim["next_step"].get(series, 0)
+        _aim["next_step"][series] = max(_aim["next_step"].get(series, 0), at + 1)
+        report_metrics("aim", {series: item}, step=at)
+
+
+def _aim_make_set(original: Any) -> Any:
+    def wrapper(self: Any, key: Any, value: Any) -> Any:
+        result = original(self, key, value)
+        _safely("aim", lambda: _report_aim_param(key, value))
+        return result
+
+    return wrapper
+
+
+def _report_aim_param(key: Any, value: Any) -> None:
+    if key is Ellipsis:  # ``run[...] = params``: all of them anew
+        _aim["params"] = dict(value) if isinstance(value, dict) else {}
+    elif isinstance(key, str) and not key.startswith("__"):
+        if key == "hparams" and isinstance(value, dict):
+            _aim["params"].update(value)
+        else:
+            _aim["params"][key] = value
+    else:
+        return
+    report_params("aim", {k: v for k, v in _aim["params"].items() if not str(k).startswith("__")})
+
+
+# --- d3rlpy: an offline RL algorithm's config and epochs ---------------------------------------
+
+
+def _patch_d3rlpy(_name: str, module: Any) -> None:
+    """``algo.fit(dataset, n_steps=...)``: the algorithm's config (``DQNConfig(batch_size=32,
+    gamma=0.95)`` and its defaults, as d3rlpy's ``params.json`` holds it) as params of the
+    source ``d3rlpy``, with its kind as ``algo``; each epoch's metrics (``loss``, the
+    evaluators' ``td_error``...) at the step d3rlpy commits them, not its ``time_*`` timings.
+    Its log folder's CSV files hold those values again (and gradient statistics): not read."""
+    logger = module.D3RLPyLogger
+    _need(_wrap(logger, "commit", _d3rlpy_make_commit), "d3rlpy D3RLPyLogger.commit")
+    _wrap(logger, "add_params", _then_report_call("d3rlpy", _report_d3rlpy_params))
+
+
+def _report_d3rlpy_params(original: Any, logger: Any, args: Any, kwargs: Any) -> None:
+    params = _bound(original, (logger,) + tuple(args), kwargs).get("params")
+    config = params.get("config") if isinstance(params, dict) else None
+    if isinstance(config, dict) and isinstance(config.get("params"), dict):
+        report_params("d3rlpy", {"algo": config.get("type"), **config["params"]})
+    _report_covered_folder(getattr(getattr(logger, "adapter", None), "_logdir", None))
+
+
+def _d3rlpy_make_commit(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        metrics = original(self, *args, **kwargs)
+        _safely("d3rlpy", lambda: _report_d3rlpy_epoch(original, self, args, kwargs, metrics))
+        return metrics
+
+    return wrapper
+
+
+def _report_d3rlpy_epoch(original: Any, logger: Any, args: Any, kwargs: Any, metrics: Any) -> None:
+    if isinstance(metrics, dict):
+        step = _bound(original, (logger,) + tuple(args), kwargs).get("step")
+        values = {k: v for k, v in metrics.items() if not str(k).startswith("time_")}
+        report_metrics("d3rlpy", values, step=step)
+
+
 # --- the packages the program used --------------------------------------------------------
 
 
@@ -2937,6 +3427,10 @@ _SAVES = {
     # ModelCheckpoint and Trainer.save_checkpoint (which torch.save into a buffer)
     "lightning.fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),
     "lightning_fabric.plugins.io.torch_io": (("TorchCheckpointIO", "save_checkpoint", 2, "path"),),
+    "d3rlpy.base": (
+        ("LearnableBase", "save", 1, "fname"),
+        ("LearnableBase", "save_model", 1, "fname"),
+    ),
 }
 _AUTO_OUTPUTS_ENV = "RUNLEDGER_AUTO_OUTPUTS"
 _MAX_SAVED = 1000
@@ -3010,6 +3504,13 @@ _PATCHERS = {
     "optuna": _patch_optuna,
     "wandb": _patch_wandb,
     "mlflow": _patch_mlflow,
+    "sacred": _patch_sacred,
+    "stable_baselines3": _patch_sb3,
+    "dvclive": _patch_dvclive,
+    "comet": _patch_comet,
+    "neptune": _patch_neptune,
+    "aim": _patch_aim,
+    "d3rlpy": _patch_d3rlpy,
     "torch_optim": _patch_torch_optim,
     "torch_dataloader": _patch_torch_dataloader,
     "optax": _patch_optax,

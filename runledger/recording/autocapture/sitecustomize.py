@@ -71,6 +71,14 @@ HOOKED = {
     "wandb.sdk.lib.noop_run": "wandb",  # mode="disabled"
     "mlflow.tracking.client": "mlflow",
     "mlflow.tracking.fluent": "mlflow",
+    "sacred.run": "sacred",
+    "sacred.experiment": "sacred",
+    "dvclive.live": "dvclive",
+    "comet_ml.experiment": "comet",
+    "neptune.handler": "neptune",
+    "aim.sdk.run": "aim",
+    "d3rlpy.logging.logger": "d3rlpy",
+    "stable_baselines3.common.base_class": "stable_baselines3",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",
     "optax._src.alias": "optax",
@@ -88,6 +96,7 @@ HOOKED = {
     "transformers.tokenization_utils_base": "saves",
     "lightning.fabric.plugins.io.torch_io": "saves",
     "lightning_fabric.plugins.io.torch_io": "saves",
+    "d3rlpy.base": "saves",
 }
 
 # Launchers start the real program as child processes: they are not the program.

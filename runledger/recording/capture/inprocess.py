@@ -27,7 +27,9 @@ FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 PARAM_SOURCES: Final = (
     "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
-    "spacy", "wandb", "mlflow", "tensorboard", "keras", "lightning", "hydra"
+    "spacy", "wandb", "mlflow", "sacred", "dvclive", "comet", "neptune",
+    "aim", "d3rlpy", "stable_baselines3",
+    "tensorboard", "keras", "lightning", "hydra"
 )  # fmt: skip
 
 # In-process sources that rank below argv: argv's value of one of their names stays.
@@ -115,7 +117,8 @@ def argv_and_inprocess_sources(
             parts = params_capture.normalize_key(key).split(".")
             known.update(".".join(parts[start:]) for start in range(len(parts)))
     for name, dest in (aliases or {}).items():
-        if params_capture.normalize_key(dest) in known:
+        # "": an option of the library's own, no param (sacred's -F, --name)
+        if not dest or params_capture.normalize_key(dest) in known:
             known.add(params_capture.normalize_key(name))
     flat = params_capture.flatten(argv)
     kept = {

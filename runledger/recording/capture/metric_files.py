@@ -86,7 +86,7 @@ def find_written_files(
     listing: Listing | None = None,
 ) -> WrittenFiles:
     """CSV and TensorBoard event files under ``root`` modified since ``started_after``;
-    event files under ``covered_dirs`` (values captured in process) left out. ``listing``:
+    those under ``covered_dirs`` (values captured in process) left out. ``listing``:
     the files under ``root``, when the caller has walked it already."""
     covered = tuple(os.path.join(os.path.realpath(folder), "") for folder in covered_dirs)
     csv_files: list[Path] = []
@@ -104,7 +104,7 @@ def find_written_files(
                 continue
         except OSError:
             continue
-        if is_event and covered and os.path.realpath(entry.path).startswith(covered):
+        if not is_disk_log and covered and os.path.realpath(entry.path).startswith(covered):
             continue
         found = csv_files if is_csv else event_files if is_event else disk_logs
         found.append(Path(entry.path))

@@ -9,8 +9,9 @@ programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_for
   value a number: ``epoch=3 loss=0.25 acc=0.91`` or ``loss=0.25, acc=0.9``. Names start with
   a letter (any script) or ``_`` and go on with letters, digits, ``_ . / -`` (``val/loss``,
   ``train.acc``). Values are integers, decimals, scientific notation, ``nan``, ``inf``,
-  ``-inf`` (any case). A token that is not ``name=number`` (a word, ``12s``) makes the line
-  prose, not metrics: ``Setting lr=0.01 for the run`` records nothing.
+  ``-inf`` (any case), or one of these in brackets (a one-element numpy array as printed:
+  CleanRL's ``episodic_return=[22.]``). A token that is not ``name=number`` (a word,
+  ``12s``) makes the line prose, not metrics: ``Setting lr=0.01 for the run`` records nothing.
 * A tqdm bar (``epoch 3: 100%|#####| 10/10 [00:01<00:00, 9.1it/s, loss=0.3]``) counts once,
   as its loop ended: its description's step and metrics and its postfix's metrics
   (``set_postfix``, ``set_postfix_str``, ``set_description``), at the line it was left on
@@ -19,18 +20,18 @@ programs print (Keras, PyTorch examples, nanoGPT, XGBoost, ...: see ``output_for
   with at least one number: the numbers are metrics; strings, booleans and nulls are ignored
   (``{"phase": "train", "loss": 0.3}`` records loss). A nested object or array makes the line
   a data dump, not metrics, and it is ignored whole. Booleans are never metrics.
-* The step: a ``step``, ``iteration`` or ``epoch`` field (any case) on the line, in that order
-  of priority. The one chosen is the step and not a metric; the others on the same line are
-  recorded as metrics (``step=100 epoch=2 loss=0.3`` gives ``epoch`` as a metric at step 100).
-  A step that is not a finite number is dropped. A per-batch line whose step is its epoch
+* The step: a ``step``, ``global_step``, ``iteration`` or ``epoch`` field (any case) on the line,
+  in that order of priority. The one chosen is the step and not a metric; the others on the same
+  line are recorded as metrics (``step=100 epoch=2 loss=0.3`` gives ``epoch`` as a metric at step
+  100). A step that is not a finite number is dropped. A per-batch line whose step is its epoch
   (``Train Epoch: 1 [320/60000 (1%)]``, ``| epoch 1 | 200/2983 batches |``) is placed at the
-  fraction of epochs done (``MetricsCollector._position``), and so is a line whose step
-  counter restarts every epoch (``Epoch [2/5], Step [100/600]``: ``MetricsCollector._hold``,
+  fraction of epochs done (``MetricsCollector._position``), and so is a line whose step counter
+  restarts every epoch (``Epoch [2/5], Step [100/600]``: ``MetricsCollector._hold``,
   ``_add_counted``) and a Keras bar under an ``Epoch N/M`` header, by Keras' own counter
-  (``_add_keras_bar``). A line without a step takes the step of the last header or stepped
-  line printed before it (``MetricsCollector._add_stepless``); before any, its step is the
-  number of values that metric had before (0, 1, 2, ...), except that one such value goes
-  just before the first step it would reach (``_move_unheaded``).
+  (``_add_keras_bar``). A line without a step takes the step of the last header or stepped line
+  printed before it (``MetricsCollector._add_stepless``); before any, its step is the number of
+  values that metric had before (0, 1, 2, ...), except that one such value goes just before the
+  first step it would reach (``_move_unheaded``).
 * A config object printed one field a line is settings, not metrics: after a line ending in
   ``Name(`` (Hugging Face's ``TrainingArguments(``), the ``field=value,`` lines up to ``)``
   are not read.
@@ -134,7 +135,7 @@ DEFAULT_MAX_POINTS: Final = 200_000
 # A program printing a new name on every line must not grow the run without bound.
 DEFAULT_MAX_METRICS: Final = 1_000
 
-STEP_KEYS: Final = ("step", "iteration", "epoch")
+STEP_KEYS: Final = ("step", "global_step", "iteration", "epoch")
 INPROCESS_KEY: Final = "_runledger"
 # The tracker run (``wandb:2``) an in-process metrics or params line belongs to.
 TRACKER_RUN_KEY: Final = "_tracker_run"
@@ -160,10 +161,12 @@ _ANSI_RE: Final = compile_later(
 )
 _NAME = r"[^\W\d][\w./-]*"
 _NUMBER = r"[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|infinity|inf)"
-_PAIR = rf"{_NAME}=(?i:{_NUMBER})"
+# A value is a number, or one in brackets: a one-element numpy array as printed (CleanRL's
+# ``episodic_return=[22.]``).
+_PAIR = rf"{_NAME}=(?i:{_NUMBER}|\[\s*{_NUMBER}\s*\])"
 # One pass in C decides whether the whole line is name=number tokens; a second picks them out.
 _KEY_VALUE_LINE_RE: Final = compile_later(rf"[\s,]*{_PAIR}(?:[\s,]+{_PAIR})*[\s,]*")
-_KEY_VALUE_PAIR_RE: Final = compile_later(rf"({_NAME})=((?i:{_NUMBER}))")
+_KEY_VALUE_PAIR_RE: Final = compile_later(rf"({_NAME})=\[?\s*((?i:{_NUMBER}))")
 _INTEGER_RE: Final = compile_later(r"[+-]?[0-9]+")
 _NUMBER_RE: Final = compile_later(_NUMBER, re.IGNORECASE)
 _NAN_INF_RE: Final = compile_later(r"\b(?:nan|inf)", re.IGNORECASE)

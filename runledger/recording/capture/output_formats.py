@@ -395,6 +395,15 @@ _TIMED_HEAD_RE: Final = compile_later(
     r"(?:in|took)\s+[0-9]+(?:\.[0-9]*)?\s*(?:s|secs?|seconds?|ms)\.?", re.IGNORECASE
 )
 _KERAS_PROGRESS_RE: Final = compile_later(r"([0-9]+)/([0-9]+)\s*(?:\[[=>.]*\]|━)")
+# Lightning's RichProgressBar (darts' default when rich is installed), as a run's log keeps it:
+# "Epoch 2/2  ━━━━━━━━ 4/4 0:00:01 • 0:00:00 4.00it/s v_num: 0 train_loss: 1.119"
+_RICH_EPOCH_RE: Final = compile_later(
+    rf"Epoch (?P<epoch>[0-9]+)/[0-9]+\s+[━╸╺╾╼ ]*[0-9]+/[0-9]+\s+\S+ • \S+\s+\S+it/s"
+    rf"(?P<values>(?:\s+[\w./-]+: (?:{_NUM}))+)\s*"
+)
+_RICH_PAIR_RE: Final = compile_later(rf"([\w./-]+): ({_NUM})")
+# Lightning's bar shows the logger's version number beside the metrics.
+_BAR_NOT_METRICS: Final = frozenset({"v_num"})
 _BAR_STARTS: Final = frozenset(" 0123456789")
 _BORDERS: Final = ("|", "\u2502")
 _GUIDES_RE: Final = compile_later(r"[|\u2502](?:\s+[|\u2502])*")  # "│   │   " of a tree
@@ -513,6 +522,12 @@ def _parse_shaped(text: str) -> Shaped | None:
         logged = _metric_logger_line(text)
         if logged is not None:
             return logged
+    if text[:6] == "Epoch " and "it/s" in text:
+        rich = _RICH_EPOCH_RE.fullmatch(text)
+        if rich is not None:
+            pairs = _RICH_PAIR_RE.findall(rich["values"])
+            values = {name: _number(raw) for name, raw in pairs if name not in _BAR_NOT_METRICS}
+            return Shaped(int(rich["epoch"]), values) if values else None
     if "step:" in text[:20] and "  " in text:
         items = _spaced_items_line(text)
         if items is not None:
