@@ -441,7 +441,7 @@ class Run:
             "command": list(self.command),
             "started_at": self.started_at,
             "ended_at": self.ended_at,
-            "duration_s": self.duration_s,
+            "duration_s": json_number(self.duration_s),
             "cwd": self.cwd,
             "user": self.user,
             "host": self.host,
