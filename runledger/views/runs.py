@@ -447,20 +447,34 @@ def _render_system(run: Run, out: Console) -> None:
         return
     out.print(Text("\nresources", style="bold underline"))
     table = _kv_table()
-    if "cpu_time_s" in system:
-        table.add_row("cpu time", format_duration(float(system["cpu_time_s"])))
-    if "peak_tree_rss_bytes" in system:
-        table.add_row(
-            "peak memory", f"{system['peak_tree_rss_bytes'] / 2**20:.0f} MiB (all processes)"
-        )
-    elif "max_process_rss_bytes" in system:
-        table.add_row("peak memory", f"{system['max_process_rss_bytes'] / 2**20:.0f} MiB")
-    for gpu in system.get("gpus", []):
-        table.add_row(
-            f"gpu {gpu.get('index')}",
-            f"peak {gpu.get('peak_util_pct')}% busy, {gpu.get('peak_mem_mib')} MiB",
-        )
+    # a pulled record's numbers may be text and its gpus no list: shown only when they fit
+    keys = ("cpu_time_s", "peak_tree_rss_bytes", "max_process_rss_bytes")
+    cpu_time, tree_rss, process_rss = (_real(system.get(key)) for key in keys)
+    if cpu_time is not None:
+        table.add_row("cpu time", format_duration(cpu_time))
+    if tree_rss is not None:
+        table.add_row("peak memory", f"{tree_rss / 2**20:.0f} MiB (all processes)")
+    elif process_rss is not None:
+        table.add_row("peak memory", f"{process_rss / 2**20:.0f} MiB")
+    gpus = system.get("gpus")
+    for gpu in gpus if isinstance(gpus, list) else []:
+        if isinstance(gpu, Mapping):
+            table.add_row(
+                f"gpu {gpu.get('index')}",
+                f"peak {gpu.get('peak_util_pct')}% busy, {gpu.get('peak_mem_mib')} MiB",
+            )
     out.print(table)
+
+
+def _real(value: Any) -> float | None:
+    """``value`` as a finite float, or None when it is none (text, a table, NaN, 10**400)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _render_environment(run: Run, out: Console) -> None:
@@ -509,7 +523,12 @@ def _render_environment(run: Run, out: Console) -> None:
     memory = env.get("memory_total_bytes")
     if isinstance(memory, int):
         table.add_row("memory", f"{memory / 2**30:.1f} GiB")
-    gpus = env.get("gpus") or []
+    recorded_gpus = env.get("gpus")
+    gpus: list[Mapping[str, Any]] = (
+        [gpu for gpu in recorded_gpus if isinstance(gpu, Mapping)]
+        if isinstance(recorded_gpus, list)
+        else []
+    )
     if gpus:
         for gpu in gpus:
             table.add_row(
