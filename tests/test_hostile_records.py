@@ -5,6 +5,7 @@ failed on the code before its fix; the property test at the end searches for mor
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,37 @@ def test_show_of_resources_and_gpus_of_the_wrong_shape(
     assert "resources" in shown.stdout and "gpus" in shown.stdout
     if isinstance(system["gpus"], list):
         assert "peak 97% busy, 4096 MiB" in shown.stdout  # the one well-formed GPU
+
+
+@pytest.mark.parametrize("nesting", ["[" * 1000 + "]" * 1000, "{a = " * 1000 + "1" + "}" * 1000])
+def test_a_detail_file_nested_too_deep_is_one_line(team: tuple[Clone, Clone], nesting: str) -> None:
+    """metrics.toml holding arrays nested 1,000 deep ended show, diff, plot, report, verify,
+    get, env, watch and reproduce with an internal error (tomli's RecursionError)."""
+    mallory, alice = team
+    content = f"schema = 1\nx = {nesting}\n".encode()
+    good = craft(mallory.path, metrics=LOSS, files={"metrics.toml": SERIES})
+    odd = craft(mallory.path, metrics=LOSS, files={"metrics.toml": content})
+    share(mallory, alice)
+
+    for args in (["show", odd], ["diff", good, odd], ["env", odd], ["verify", odd]):
+        result = alice.cli(*args)
+        assert result.exit_code == 1, (args, result.stderr)
+        assert "nested more than the allowed 400 levels" in result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+    plotted = alice.cli("plot", "loss")  # the other runs are drawn, the odd one named
+    assert plotted.exit_code == 0, plotted.stderr
+    assert odd[:10] in plotted.stderr and "metrics.toml cannot be read" in plotted.stderr
+
+
+def test_a_project_config_nested_too_deep_is_one_line(team: tuple[Clone, Clone]) -> None:
+    """A .runledger.toml nested 1,000 deep (a pulled branch's) was an internal error."""
+    _, alice = team
+    alice.record()
+    (alice.path / ".runledger.toml").write_text("x = " + "[" * 1000 + "]" * 1000 + "\n")
+    alice.commit_all("config")
+
+    for args in (["compare"], ["exec", sys.executable, "-c", "pass"]):
+        result = alice.cli(*args)
+        assert result.exit_code == 1, result.stderr
+        assert result.stderr.startswith("runledger: error: .runledger.toml: not valid TOML: ")
+        assert result.stderr.count("\n") == 1
