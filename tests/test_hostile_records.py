@@ -110,3 +110,34 @@ def test_a_project_config_nested_too_deep_is_one_line(team: tuple[Clone, Clone])
         assert result.exit_code == 1, result.stderr
         assert result.stderr.startswith("runledger: error: .runledger.toml: not valid TOML: ")
         assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("series", "kept"),
+    [
+        (b'step = [0, 1, 2, 3]\nvalue = [0.5, "x", 0.25, {a = 1}]\n', [[0, 0.5], [2, 0.25]]),
+        (b"step = [0, 1, 2, 3]\nvalue = [0.5, 0.25]\n", [[0, 0.5], [1, 0.25]]),
+        (b'step = [0, "one", true, 3]\nvalue = [0.5, 0.4, 0.3, 0.25]\n', [[0, 0.5], [3, 0.25]]),
+    ],
+    ids=["text-values", "fewer-values", "text-steps"],
+)
+def test_a_series_of_text_or_unequal_lengths_keeps_its_pairs_of_numbers(
+    team: tuple[Clone, Clone], tmp_path: Path, series: bytes, kept: list[list[float]]
+) -> None:
+    """A series whose values held text, or fewer values than steps, ended plot and report
+    with an internal error (must be real number, not str; zip() argument 2 is shorter)."""
+    mallory, alice = team
+    craft(mallory.path, metrics=LOSS, files={"metrics.toml": SERIES})
+    content = b"schema = 1\n[series.loss]\n" + series
+    odd = craft(mallory.path, metrics=LOSS, files={"metrics.toml": content})
+    share(mallory, alice)
+
+    plotted = alice.cli("plot", "loss")
+    reported = alice.cli("report", "--metric", "loss", "-o", str(tmp_path / "r.html"))
+    shown = alice.cli("show", odd, "--json")
+
+    for result in (plotted, reported, shown):
+        assert result.exit_code == 0, result.stderr
+    assert shown.json()["series"]["loss"] == kept
+    note = "metrics.toml has 1 series whose steps and values are not pairs of numbers"
+    assert note in shown.stderr and note in plotted.stderr
