@@ -5,6 +5,7 @@ failed on the code before its fix; the property test at the end searches for mor
 from __future__ import annotations
 
 import math
+import re
 import sys
 from pathlib import Path
 
@@ -141,3 +142,31 @@ def test_a_series_of_text_or_unequal_lengths_keeps_its_pairs_of_numbers(
     assert shown.json()["series"]["loss"] == kept
     note = "metrics.toml has 1 series whose steps and values are not pairs of numbers"
     assert note in shown.stderr and note in plotted.stderr
+
+
+def test_a_long_run_name_is_cut_on_the_reports_charts(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """A pulled run's name is a label of the report's dot chart: matplotlib measured all of
+    it, a minute for a name of 300,000 characters (a name of 10 MB, under run.toml's limit,
+    hours). Chart labels are cut at 80 characters; the page's tables keep the whole name."""
+    mallory, alice = team
+    name = "n" * 3000
+    for index, last in enumerate((0.5, 0.25)):
+        craft(
+            mallory.path,
+            name=name if index else None,
+            params={"lr": 0.1 * (index + 1)},
+            metrics={"loss": {"last": last}},
+        )
+    share(mallory, alice)
+    page = tmp_path / "r.html"
+
+    result = alice.cli("report", "--metric", "loss", "-o", str(page))
+
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text()
+    charts = re.findall("<svg.*?</svg>", text, flags=re.S)
+    assert charts and all("n" * 100 not in chart for chart in charts)
+    assert "n" * 60 + "…" in "".join(charts)
+    assert name in text  # the run's own details
