@@ -7,12 +7,20 @@ from __future__ import annotations
 import math
 import re
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
+from runledger.model import tomlcodec
+from tests.conftest import Repo
 from tests.crafted import craft
-from tests.team import Clone, mallory_and_alice, share
+from tests.fuzzing import examples
+from tests.team import Clone, mallory_and_alice, outside_ledger, share
+from tests.test_untrusted_records import OSC52, assert_clean
 
 LOSS = {"loss": {"last": 0.5, "min": 0.25, "max": 0.75}}
 SERIES = b"schema = 1\n[series.loss]\nstep = [0, 1, 2]\nvalue = [0.75, 0.25, 0.5]\n"
@@ -170,3 +178,164 @@ def test_a_long_run_name_is_cut_on_the_reports_charts(
     assert charts and all("n" * 100 not in chart for chart in charts)
     assert "n" * 60 + "…" in "".join(charts)
     assert name in text  # the run's own details
+
+
+# --- the search: any crafted record, any command ---------------------------------------------
+
+_SPECIAL = st.sampled_from(
+    [
+        math.nan,
+        math.inf,
+        -math.inf,
+        1e308,
+        -1e308,
+        10**30,
+        -(2**63),
+        2**63 - 1,
+        "",
+        "0000-01-01T00:00:00Z",
+        "99999-12-31T23:59:59Z",
+        "../../../etc/passwd",
+        "/etc/passwd",
+        ".git/hooks/pre-commit",
+        "a\x00b",
+        OSC52,
+        "[/]",
+        "x" * 20_000,
+        "zz" * 32,
+    ]
+)
+_VALUE = st.recursive(
+    st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats() | st.text(max_size=8) | _SPECIAL,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_RUN_FIELDS = [
+    "name", "status", "exit_code", "signal", "started_at", "ended_at", "duration_s", "command",
+    "cwd", "user", "host", "author", "tags", "note", "reproduces", "parent", "sweep", "trial",
+    "params", "param_sources", "metrics", "config_files", "system", "recovered", "git",
+    "inputs_digest", "input_paths", "output_paths", "reproduction", "runledger_version",
+]  # fmt: skip
+_NUMBERISH = st.one_of(st.integers(-(2**63), 2**63 - 1), st.floats(), _SPECIAL, st.text(max_size=3))
+
+
+@st.composite
+def _series_file(draw: st.DrawFn) -> dict[str, object]:
+    steps = draw(st.lists(_NUMBERISH, max_size=6))
+    values = draw(st.lists(_NUMBERISH, max_size=6))
+    table: dict[str, object] = {"step": steps, "value": values}
+    if draw(st.booleans()):
+        table["time"] = draw(st.lists(_NUMBERISH, max_size=6))
+    return {"schema": 1, "series": {draw(st.sampled_from(["loss", "acc", OSC52])): table}}
+
+
+@st.composite
+def _files_file(draw: st.DrawFn) -> dict[str, object]:
+    pointer = {
+        "path": draw(st.one_of(st.sampled_from(["model.pt", "out/a.bin"]), _SPECIAL, _VALUE)),
+        "size": draw(_NUMBERISH),
+        "sha256": draw(st.one_of(st.just("a" * 64), _SPECIAL, _VALUE)),
+    }
+    return {"schema": 1, draw(st.sampled_from(["inputs", "artifacts"])): [pointer]}
+
+
+_ENVIRONMENT = st.dictionaries(
+    st.sampled_from(["python", "packages", "used", "gpus", "cpu", "os", "variables", "torch"]),
+    _VALUE,
+    max_size=3,
+)
+_RAW = st.sampled_from(
+    [
+        b"schema = 1\nx = " + b"[" * 600 + b"]" * 600 + b"\n",
+        b"schema = 1\n[series.loss]\nstep = [1]\nstep = [2]\n",  # a key twice
+        b'schema = 1\n[series."\xff\xfe"]\nstep = [1]\nvalue = [1.0]\n',  # not UTF-8
+        b"schema = 1\x00\n",
+        b"schema = 99\n",
+        b"",
+    ]
+)
+_COMMANDS = [
+    ["ls"], ["ls", "--json"], ["ls", "--where", "metrics.loss < 1"], ["ls", "--sort", "duration_s"],
+    ["show", "{run}"], ["show", "{run}", "--json"], ["diff", "{good}", "{run}"],
+    ["diff", "{run}", "{good}", "--json"], ["compare"], ["compare", "--format", "csv"],
+    ["compare", "--format", "json"], ["compare", "--format", "markdown"],
+    ["compare", "--transpose"], ["compare", "--group-by", "params.lr"],
+    ["report", "-o", "{out}/r.html"], ["which", "model.pt"], ["verify", "{run}"],
+    ["get", "{run}", "-o", "{out}/got"], ["env", "{run}"], ["env", "{run}", "--format", "conda"],
+    ["plot", "loss"], ["importance", "loss"], ["tags"], ["tag", "{run}", "fuzzed"],
+    ["note", "{run}", "seen"], ["watch", "{run}"], ["reproduce", "{run}"], ["load_runs"],
+]  # fmt: skip
+
+
+@st.composite
+def _hostile_run(draw: st.DrawFn) -> dict[str, object]:
+    fields = draw(st.dictionaries(st.sampled_from(_RUN_FIELDS), _VALUE, max_size=3))
+    files: dict[str, bytes] = {}
+    for name, shape in (
+        ("metrics.toml", _series_file()),
+        ("files.toml", _files_file()),
+        ("environment.toml", _ENVIRONMENT.map(lambda env: {"schema": 1, **env})),
+    ):
+        choice = draw(st.sampled_from(["none", "shaped", "raw"]))
+        if choice == "shaped":
+            try:
+                files[name] = tomlcodec.dumps(draw(shape)).encode()
+            except ValueError:  # a key that is not UTF-8: nothing writes such TOML
+                continue
+        elif choice == "raw":
+            files[name] = draw(_RAW)
+    return {"fields": fields, "files": files}
+
+
+@settings(
+    deadline=None,
+    max_examples=examples(30),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(run=_hostile_run(), command=st.sampled_from(_COMMANDS))
+# the holes found by hand, each an internal error on the code before its fix
+@example({"fields": {"duration_s": math.nan}, "files": {}}, ["ls", "--json"])
+@example({"fields": {"system": {"gpus": "x"}}, "files": {}}, ["show", "{run}"])
+@example(
+    {"fields": {}, "files": {"metrics.toml": b"schema = 1\nx = " + b"[" * 600 + b"]" * 600}},
+    ["show", "{run}"],
+)
+@example(
+    {"fields": {}, "files": {"metrics.toml": SERIES.replace(b"0.25,", b'"x",')}}, ["plot", "loss"]
+)
+@pytest.mark.slow
+def test_any_crafted_record_gives_a_view_or_one_line(
+    repo: Repo, tmp_path_factory: pytest.TempPathFactory, run: dict[str, Any], command: list[str]
+) -> None:
+    """Whatever a record holds, each command shows it, or says in one line what is wrong:
+    never an internal error, a hang, a raw control character on the terminal, or a file
+    written outside the folder the command was given."""
+    out = tmp_path_factory.mktemp("out")
+    good = craft(repo.path, metrics=LOSS, params={"lr": 0.1}, files={"metrics.toml": SERIES})
+    try:
+        odd = craft(repo.path, files=run["files"], **{"metrics": LOSS, **run["fields"]})
+    except ValueError:  # a key that is not UTF-8: nothing writes such TOML
+        return
+    before = outside_ledger(repo.path)
+    args = [arg.format(run=odd, good=good, out=out) for arg in command]
+    started = time.monotonic()
+    try:
+        if args == ["load_runs"]:
+            pytest.importorskip("pandas")
+            from runledger import load_runs
+
+            assert set(load_runs(repo.path)["id"]) <= {good, odd}
+            return
+        result = repo.cli(*args)
+    finally:
+        for run_id in (good, odd):
+            repo.git("update-ref", "-d", f"refs/runledger/runs/{run_id}")
+    assert time.monotonic() - started < 60, args
+    assert result.exit_code in (0, 1), (args, result.exit_code, result.stderr)
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert_clean(result.stdout + result.stderr.replace("\n", ""))
+    assert result.stderr.count("runledger: error:") <= 1, result.stderr
+    assert outside_ledger(repo.path) == before
+    assert {path.name for path in out.iterdir()} <= {"r.html", "got"}
