@@ -339,3 +339,24 @@ def test_any_crafted_record_gives_a_view_or_one_line(
     assert result.stderr.count("runledger: error:") <= 1, result.stderr
     assert outside_ledger(repo.path) == before
     assert {path.name for path in out.iterdir()} <= {"r.html", "got"}
+
+
+def test_a_long_name_and_note_are_cut_on_the_terminal(team: tuple[Clone, Clone]) -> None:
+    """show and diff folded a pulled run's whole name and note into lines: 3 MB of name took
+    diff 14 s and show 20 s or more (10 MB: minutes). A terminal shows 10,000 characters of a
+    value and says how many more there are; show --json keeps it whole."""
+    mallory, alice = team
+    good = craft(mallory.path, metrics=LOSS)
+    odd = craft(mallory.path, metrics=LOSS, name="n" * 50_000, note="w" * 30_000)
+    share(mallory, alice)
+
+    shown = alice.cli("show", odd)
+    diffed = alice.cli("diff", good, odd)
+
+    assert shown.exit_code == 0 and diffed.exit_code == 0, shown.stderr + diffed.stderr
+    for text in (shown.stdout, diffed.stdout):
+        flat = "".join(text.split())  # the value is folded over many lines
+        assert "n" * 10_000 + "…(40,000morecharacters)" in flat
+        assert "n" * 10_001 not in flat
+    assert "w" * 10_000 + "…(20,000morecharacters)" in "".join(shown.stdout.split())
+    assert alice.cli("show", odd, "--json").json()["name"] == "n" * 50_000

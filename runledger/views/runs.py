@@ -17,7 +17,7 @@ from runledger.model.dates import is_future
 from runledger.model.record import Reproduction, Run
 from runledger.model.row import RunRow
 from runledger.query.select import flatten
-from runledger.views.text import safe
+from runledger.views.text import clipped, safe
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -40,7 +40,7 @@ class SafeConsole(Console):
     """
 
     def render_str(self, text: str, **options: Any) -> Text:
-        return super().render_str(safe(text, newlines=True), **options)
+        return super().render_str(safe(clipped(text), newlines=True), **options)
 
 
 def console(stderr: bool = False) -> Console:
