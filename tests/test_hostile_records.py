@@ -360,3 +360,33 @@ def test_a_long_name_and_note_are_cut_on_the_terminal(team: tuple[Clone, Clone])
         assert "n" * 10_001 not in flat
     assert "w" * 10_000 + "…(20,000morecharacters)" in "".join(shown.stdout.split())
     assert alice.cli("show", odd, "--json").json()["name"] == "n" * 50_000
+
+
+def test_shows_reproduction_details_and_python_build_escaped(team: tuple[Clone, Clone]) -> None:
+    """show wrote a pulled reproduction's outputs that differ, its virtualenv tool and its
+    --relax lines, and environment.toml's Python build, raw: rich's Text keeps ESC, so an
+    OSC 52 in them wrote the clipboard and cleared the screen."""
+    mallory, alice = team
+    original = craft(mallory.path, metrics=LOSS)
+    reproduction = {
+        "verdict": "not-reproduced",
+        "outputs_compared": 2,
+        "outputs_differ": ["model.pt" + OSC52],
+        "virtualenv": "uv" + OSC52,
+        "relaxed": ["six 1.0 -> 1.16.0" + OSC52],
+    }
+    odd = craft(
+        mallory.path,
+        metrics=LOSS,
+        reproduces=original,
+        reproduction=reproduction,
+        environment={"python": {"version": "3.11.7", "build": "main" + OSC52}},
+    )
+    share(mallory, alice)
+
+    shown = alice.cli("show", odd)
+
+    assert shown.exit_code == 0, shown.stderr
+    assert_clean(shown.stdout.replace("\n", ""))
+    for text in ("model.pt", "uv", "six 1.0 -> 1.16.0", "build main"):
+        assert text + "\\x1b]52;c;ZXZpbA==\\x07" in shown.stdout

@@ -403,11 +403,14 @@ def _reproduction_text(reproduction: Reproduction) -> Text:
             f"\noutputs: {same} of {reproduction.outputs_compared} byte-identical", style="dim"
         )
         if reproduction.outputs_differ:
-            text.append(f" (differ: {', '.join(reproduction.outputs_differ)})", style="yellow")
+            differ = ", ".join(map(safe, reproduction.outputs_differ))
+            text.append(f" (differ: {differ})", style="yellow")
     if reproduction.virtualenv:
-        text.append(f"\nre-run in a fresh virtualenv ({reproduction.virtualenv})", style="dim")
+        text.append(
+            f"\nre-run in a fresh virtualenv ({safe(reproduction.virtualenv)})", style="dim"
+        )
     for line in reproduction.relaxed:
-        text.append(f"\n--relax: {line}", style="yellow")
+        text.append(f"\n--relax: {safe(line)}", style="yellow")
     for path in reproduction.input_drift:
         text.append(f"\ninput drift: {safe(path)}", style="yellow")
     for line in reproduction.environment_drift:
@@ -490,7 +493,7 @@ def _render_environment(run: Run, out: Console) -> None:
         table.add_row("python", f"{name}{python.get('version')} ({python.get('executable')})")
         if python.get("build") or python.get("compiler"):
             built = ", ".join(str(python[key]) for key in ("build", "compiler") if python.get(key))
-            table.add_row("", Text(f"build {built}", style="dim"))
+            table.add_row("", Text(f"build {safe(built)}", style="dim"))
     torch = env.get("torch")
     if isinstance(torch, Mapping):
         table.add_row(
