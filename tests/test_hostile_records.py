@@ -390,3 +390,22 @@ def test_shows_reproduction_details_and_python_build_escaped(team: tuple[Clone, 
     assert_clean(shown.stdout.replace("\n", ""))
     for text in ("model.pt", "uv", "six 1.0 -> 1.16.0", "build main"):
         assert text + "\\x1b]52;c;ZXZpbA==\\x07" in shown.stdout
+
+
+def test_show_lists_reproductions_without_the_index(team: tuple[Clone, Clone]) -> None:
+    """Without a run index (it cannot be opened), show finds a run's reproductions by reading
+    the later runs' run.toml: the same list as with the index."""
+    mallory, alice = team
+    original = craft(mallory.path, metrics=LOSS)
+    verdict = {"verdict": "reproduced", "mismatched": [], "tolerance": {"loss": 0.01}}
+    again = craft(mallory.path, metrics=LOSS, reproduces=original, reproduction=verdict)
+    craft(mallory.path, metrics=LOSS)  # a later run that names no other
+    share(mallory, alice)
+
+    for index in ("on", "off"):
+        if index == "off":
+            alice.break_index()
+        shown = alice.ok("show", original)
+        assert "reproductions (1: 1 reproduced)" in shown, index
+        assert again[:10] in shown, index
+        assert "reproduction  ✓ reproduced  tolerance loss 0.01" in alice.ok("show", again)
