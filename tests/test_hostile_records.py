@@ -426,3 +426,19 @@ def test_show_lists_the_first_200_files_of_a_long_list(team: tuple[Clone, Clone]
     assert "out/199.png" in shown and "out/200.png" not in shown
     assert "and 50 more artifacts (show --json lists them all)" in shown
     assert len(alice.cli("show", odd, "--json").json()["artifacts"]) == 250
+
+
+def test_diff_lists_the_first_200_files_that_differ(team: tuple[Clone, Clone]) -> None:
+    """diff of a run with 20,000 pulled artifacts against one with none took over 20 s."""
+    mallory, alice = team
+    pointers = [{"path": f"out/{n:03d}.png", "size": 1, "sha256": "a" * 64} for n in range(250)]
+    files = {"files.toml": tomlcodec.dumps({"schema": 1, "artifacts": pointers}).encode()}
+    good = craft(mallory.path, metrics=LOSS)
+    odd = craft(mallory.path, metrics=LOSS, files=files)
+    share(mallory, alice)
+
+    diffed = alice.ok("diff", good, odd)
+
+    assert "out/199.png" in diffed and "out/200.png" not in diffed
+    assert "and 50 more artifacts differ (diff --json lists them all)" in diffed
+    assert len(alice.cli("diff", good, odd, "--json").json()["artifacts"]) == 250

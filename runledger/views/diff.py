@@ -20,7 +20,14 @@ from runledger.analysis.diff import (
     Side,
 )
 from runledger.analysis.direction import describe_direction
-from runledger.views.runs import STATUS_STYLE, console, format_number, format_size, format_when
+from runledger.views.runs import (
+    FILE_ROWS_SHOWN,
+    STATUS_STYLE,
+    console,
+    format_number,
+    format_size,
+    format_when,
+)
 from runledger.views.text import clipped, safe
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
@@ -228,7 +235,10 @@ def render_diff(diff: RunDiff, out: Console | None = None) -> None:
         if files:
             anything = True
             _title(out, title)
-            out.print(_file_table(files))
+            out.print(_file_table(files[:FILE_ROWS_SHOWN]))
+            if len(files) > FILE_ROWS_SHOWN:
+                more = f"{len(files) - FILE_ROWS_SHOWN:,} more {title} differ"
+                out.print(Text(f"and {more} (diff --json lists them all)", style="dim"))
     env = diff.environment
     if env:
         anything = True
