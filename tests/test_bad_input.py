@@ -5,8 +5,12 @@ others pin a message no test covered."""
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
-from tests.conftest import Repo
+import pytest
+
+from tests.conftest import Repo, git
 from tests.crafted import craft
 
 NOT_UTF8 = b"r\xff".decode("utf-8", "surrogateescape")  # what Python makes of argv byte 0xff
@@ -33,3 +37,92 @@ def test_which_of_a_pipe_says_it_is_not_a_file(repo: Repo) -> None:
 
     assert result.exit_code == 1
     assert result.stderr == "runledger: error: stream is not a regular file\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            ["--bogus", "python"],
+            "exec: no such option: --bogus (options go before the command; put '--' before a "
+            "command that starts with '-'; see 'runledger exec --help')",
+        ),
+        (["--name"], "exec: option --name needs a value"),
+        (
+            ["--tag", "x"],
+            "exec: no command given: write the command after exec, e.g. "
+            "'runledger exec python train.py --lr 0.01'",
+        ),
+    ],
+    ids=["unknown-option", "no-value", "no-command"],
+)
+def test_exec_with_wrong_options_is_one_line(repo: Repo, args: list[str], line: str) -> None:
+    """exec's own parser (the fast start-up path of the real command line)."""
+    result = repo.run("exec", *args)
+
+    assert result.returncode == 1
+    assert result.stderr.decode() == f"runledger: error: {line}\n"
+    assert repo.run_ids() == []
+
+
+SPACE = ["-s", "lr=0.1,0.2"]
+COMMAND = ["--", sys.executable, "train.py"]
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (
+            [*SPACE, "--metric", "loss"],
+            "sweep: no command given: write it after '--', e.g. runledger sweep -s "
+            "'lr=loguniform(1e-5,1e-1)' --metric val_loss -- python train.py --lr {lr}",
+        ),
+        (["--metric", "loss", *COMMAND], "sweep: give at least one search space with -s NAME=EXPR"),
+        ([*SPACE, *COMMAND], "sweep: --metric NAME is needed: the metric the trials optimise"),
+        (
+            [*SPACE, "--metric", "loss", "--resume", "a", "--join", "b", *COMMAND],
+            "--resume and --join cannot be given together",
+        ),
+        (
+            [*SPACE, "--metric", "loss", "--join", "b", *COMMAND],
+            "--join needs --storage URL: the storage the sweep was started with",
+        ),
+    ],
+    ids=["no-command", "no-space", "no-metric", "resume-and-join", "join-without-storage"],
+)
+def test_sweep_with_wrong_options_is_one_line(repo: Repo, args: list[str], line: str) -> None:
+    result = repo.cli("sweep", *args)
+
+    assert result.exit_code == 1
+    assert result.stderr == f"runledger: error: {line}\n"
+    assert repo.run_ids() == []
+
+
+def test_sweep_in_a_repository_with_no_commit(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+
+    result = Repo(tmp_path).cli("sweep", *SPACE, "--metric", "loss", *COMMAND)
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "runledger: error: the repository has no commit yet: commit your code first\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["show", ""], "no run given: pass a run id, a unique prefix of one, or a tag"),
+        (["diff", "", ""], "no run given: pass a run id, a unique prefix of one, or a tag"),
+        (["compare", "--columns", ","], "--columns needs globs such as 'params.lr,metrics.val_*'"),
+    ],
+    ids=["show-empty-run", "diff-empty-runs", "columns-no-glob"],
+)
+def test_an_empty_run_or_glob_is_one_line(repo: Repo, args: list[str], line: str) -> None:
+    """An empty argument (a shell variable that was not set: runledger show "$RUN")."""
+    craft(repo.path, metrics={"loss": {"last": 0.5}})
+
+    result = repo.cli(*args)
+
+    assert result.exit_code == 1
+    assert result.stderr == f"runledger: error: {line}\n"
