@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from runledger.model import tomlcodec
 from tests.conftest import Repo, git
 from tests.crafted import craft
 
@@ -126,3 +127,29 @@ def test_an_empty_run_or_glob_is_one_line(repo: Repo, args: list[str], line: str
 
     assert result.exit_code == 1
     assert result.stderr == f"runledger: error: {line}\n"
+
+
+@pytest.mark.parametrize("verb", ["push", "pull"])
+def test_an_empty_remote_is_one_line(repo: Repo, verb: str) -> None:
+    result = repo.cli(verb, " ")
+
+    assert result.exit_code == 1
+    assert (
+        result.stderr
+        == "runledger: error: the remote is empty: give a remote's name or a git URL\n"
+    )
+
+
+def test_a_store_url_fsspec_does_not_know_is_one_line(repo: Repo) -> None:
+    artifacts = {"schema": 1, "artifacts": [{"path": "model.pt", "size": 2, "sha256": "a" * 64}]}
+    run_id = craft(repo.path, files={"files.toml": tomlcodec.dumps(artifacts).encode()})
+    repo.git("config", "runledger.store", "nosuchproto://bucket/runs")
+
+    for args in (["get", run_id], ["verify", run_id, "--store"]):
+        result = repo.cli(*args)
+        assert result.exit_code == 1, args
+        assert result.stderr == (
+            "runledger: error: the store URL nosuchproto://bucket/runs is not one fsspec knows "
+            "(Protocol not known: nosuchproto)\n"
+        )
+    assert not (repo.path / "model.pt").exists()
