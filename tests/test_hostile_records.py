@@ -4,6 +4,7 @@ failed on the code before its fix; the property test at the end searches for mor
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import sys
@@ -444,3 +445,25 @@ def test_diff_lists_the_first_200_files_that_differ(team: tuple[Clone, Clone]) -
     assert "out/199.png" in diffed and "out/200.png" not in diffed
     assert "and 50 more artifacts differ (diff --json lists them all)" in diffed
     assert len(alice.cli("diff", good, odd, "--json").json()["artifacts"]) == 250
+
+
+def test_verify_lists_200_files_those_that_changed_first(team: tuple[Clone, Clone]) -> None:
+    """verify printed a row for every file: over 20 s for a pulled run of 20,000 artifacts.
+    Past 200 it lists those that changed or are missing first, and counts the rest."""
+    mallory, alice = team
+    (alice.path / "out").mkdir()
+    pointers = []
+    for n in range(250):
+        (alice.path / "out" / f"{n:03d}.png").write_bytes(b"x")
+        sha = hashlib.sha256(b"x" if n < 249 else b"y").hexdigest()
+        pointers.append({"path": f"out/{n:03d}.png", "size": 1, "sha256": sha})
+    files = {"files.toml": tomlcodec.dumps({"schema": 1, "artifacts": pointers}).encode()}
+    odd = craft(mallory.path, metrics=LOSS, files=files)
+    share(mallory, alice)
+
+    result = alice.cli("verify", odd)
+
+    assert result.exit_code == 1, result.stderr
+    assert "out/249.png" in result.stdout  # the 250th, the one that changed
+    assert "and 50 more files (verify --json lists them all)" in result.stdout
+    assert f"run {odd[:10]}: 249 same, 1 changed" in result.stdout

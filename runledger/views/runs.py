@@ -651,7 +651,11 @@ def render_verification(verification: Verification, out: Console | None = None) 
     table.add_column("path", overflow="fold")
     table.add_column("size", justify="right", no_wrap=True)
     table.add_column("recorded", no_wrap=True)
-    for check in checks:
+    shown = list(checks)
+    if len(shown) > FILE_ROWS_SHOWN:  # those to look at first, as show and diff cut their lists
+        shown.sort(key=lambda check: check.verdict not in ("changed", "missing", "not stored"))
+        shown = shown[:FILE_ROWS_SHOWN]
+    for check in shown:
         record = check.record
         table.add_row(
             Text(check.verdict, style=VERDICT_STYLE.get(check.verdict, "")),
@@ -661,6 +665,9 @@ def render_verification(verification: Verification, out: Console | None = None) 
             safe(_content_id(record.sha256, record.git_blob, record.link_target)),
         )
     out.print(table)
+    if len(checks) > len(shown):
+        more = f"{len(checks) - len(shown):,} more files"
+        out.print(Text(f"and {more} (verify --json lists them all)", style="dim"))
     counts: Counter[str] = Counter(check.verdict for check in checks)
     order = ("same", "changed", "missing", "stored", "not stored", "link", "in git")
     summary = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])
