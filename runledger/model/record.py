@@ -446,7 +446,7 @@ class Run:
             "command": list(self.command),
             "started_at": self.started_at,
             "ended_at": self.ended_at,
-            "duration_s": self.duration_s,
+            "duration_s": json_number(self.duration_s),
             "cwd": self.cwd,
             "user": self.user,
             "host": self.host,
@@ -602,10 +602,12 @@ class MetricsFile:
         cut: list[str] = []
         tables = _at_most_series(data.get("series", {}), "series", cut)
         system = _at_most_series(data.get("system_series", {}), "system series", cut)
+        series, mended = _series_from_tables(tables, "series", cut)
+        times = _times_from_tables(tables)
         return cls(
-            series=_series_from_tables(tables),
-            times=_times_from_tables(tables),
-            system_series=_series_from_tables(system),
+            series=series,
+            times={name: times[name] for name in times.keys() - mended},
+            system_series=_series_from_tables(system, "system series", cut)[0],
             sources={
                 name: points["source"]
                 for name, points in tables.items()
@@ -685,11 +687,41 @@ def _times_from_tables(tables: Mapping[str, Any]) -> dict[str, list[float]]:
     return times
 
 
-def _series_from_tables(tables: Mapping[str, Any]) -> dict[str, tuple[list[float], list[float]]]:
-    return {
-        name: (list(points.get("step", [])), list(points.get("value", [])))
-        for name, points in tables.items()
-    }
+def _series_from_tables(
+    tables: Mapping[str, Any], what: str, cut: list[str]
+) -> tuple[dict[str, tuple[list[float], list[float]]], set[str]]:
+    """Each series as (steps, values), and the names of those mended on reading: a pulled
+    record's steps and values may differ in length or hold text (plot, report and compare
+    pair and draw them), so only the pairs of two numbers are kept, with a note in ``cut``."""
+    series: dict[str, tuple[list[float], list[float]]] = {}
+    mended: set[str] = set()
+    for name, points in tables.items():
+        steps = points.get("step", []) if isinstance(points, Mapping) else None
+        values = points.get("value", []) if isinstance(points, Mapping) else None
+        if not isinstance(steps, list) or not isinstance(values, list):
+            mended.add(name)
+            continue
+        if len(steps) == len(values) and _all_numbers(steps) and _all_numbers(values):
+            series[name] = (list(steps), list(values))
+            continue
+        pairs = [(s, v) for s, v in zip(steps, values, strict=False) if _all_numbers((s, v))]
+        series[name] = ([s for s, _ in pairs], [v for _, v in pairs])
+        mended.add(name)
+    if mended:
+        cut.append(
+            f"{len(mended)} {what} whose steps and values are not pairs of numbers: "
+            "only their pairs of numbers read"
+        )
+    return series, mended
+
+
+_NUMBER_TYPES = frozenset((int, float))
+
+
+def _all_numbers(items: Sequence[Any]) -> bool:
+    """Whether every item is an int or a float (not a bool, text or a table): at C speed, as
+    series hold up to SERIES_POINTS_READ points."""
+    return _NUMBER_TYPES.issuperset(map(type, items))
 
 
 def json_number(value: Any) -> Any:

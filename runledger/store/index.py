@@ -415,6 +415,7 @@ def _plain_row(
     except (ValueError, TypeError):  # NaN, infinity, TOML dates: as summary_json writes them
         view["params"] = json_safe(params)
         view["metrics"] = {name: json_number(last) for name, last in lasts.items()}
+        view["duration_s"] = json_number(duration)
         try:
             summary = _SUMMARY(view)
         except (ValueError, TypeError):

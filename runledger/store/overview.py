@@ -105,9 +105,15 @@ def table_facts(
 
 
 def _path(key: str) -> str:
-    """The JSON path of a top-level ``key``; _Unanswerable for one that JSON escapes."""
+    """The JSON path of a top-level ``key``; _Unanswerable for one that JSON escapes, or that
+    SQLite cannot be given (a name typed with bytes that are not UTF-8: lone surrogates)."""
     if '"' in key or "\\" in key or any(ord(char) < 0x20 for char in key):
         raise _Unanswerable(key)
+    if not key.isascii():
+        try:
+            key.encode()
+        except UnicodeEncodeError:
+            raise _Unanswerable(key) from None
     return f'$."{key}"'
 
 

@@ -20,8 +20,15 @@ from runledger.analysis.diff import (
     Side,
 )
 from runledger.analysis.direction import describe_direction
-from runledger.views.runs import STATUS_STYLE, console, format_number, format_size, format_when
-from runledger.views.text import safe
+from runledger.views.runs import (
+    FILE_ROWS_SHOWN,
+    STATUS_STYLE,
+    console,
+    format_number,
+    format_size,
+    format_when,
+)
+from runledger.views.text import clipped, safe
 
 MARK = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
 VERDICT_STYLE = {"better": "green", "worse": "red", "same": "dim"}
@@ -39,8 +46,8 @@ def _value(value: Any) -> str:
     if isinstance(value, float):
         return format_number(value)
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return safe(" ".join(value))
-    return safe(cell_text(value))
+        return safe(clipped(" ".join(value)))
+    return safe(clipped(cell_text(value)))
 
 
 def _title(out: Console, text: str, detail: str = "") -> None:
@@ -54,7 +61,7 @@ def _side(label: str, side: Side) -> Text:
     line = Text(f"{label}  ", style="bold")
     line.append(safe(side.id), style="cyan")
     if side.name:
-        line.append(f"  {safe(side.name)}")
+        line.append(f"  {safe(clipped(side.name))}")
     line.append("  ")
     line.append(safe(side.status), style=STATUS_STYLE.get(side.status, ""))
     line.append(f"  {safe(format_when(side.started_at))}", style="dim")
@@ -228,7 +235,10 @@ def render_diff(diff: RunDiff, out: Console | None = None) -> None:
         if files:
             anything = True
             _title(out, title)
-            out.print(_file_table(files))
+            out.print(_file_table(files[:FILE_ROWS_SHOWN]))
+            if len(files) > FILE_ROWS_SHOWN:
+                more = f"{len(files) - FILE_ROWS_SHOWN:,} more {title} differ"
+                out.print(Text(f"and {more} (diff --json lists them all)", style="dim"))
     env = diff.environment
     if env:
         anything = True

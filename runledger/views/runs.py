@@ -17,7 +17,7 @@ from runledger.model.dates import is_future
 from runledger.model.record import Reproduction, Run
 from runledger.model.row import RunRow
 from runledger.query.select import flatten
-from runledger.views.text import safe
+from runledger.views.text import clipped, safe
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -40,7 +40,7 @@ class SafeConsole(Console):
     """
 
     def render_str(self, text: str, **options: Any) -> Text:
-        return super().render_str(safe(text, newlines=True), **options)
+        return super().render_str(safe(clipped(text), newlines=True), **options)
 
 
 def console(stderr: bool = False) -> Console:
@@ -403,11 +403,14 @@ def _reproduction_text(reproduction: Reproduction) -> Text:
             f"\noutputs: {same} of {reproduction.outputs_compared} byte-identical", style="dim"
         )
         if reproduction.outputs_differ:
-            text.append(f" (differ: {', '.join(reproduction.outputs_differ)})", style="yellow")
+            differ = ", ".join(map(safe, reproduction.outputs_differ))
+            text.append(f" (differ: {differ})", style="yellow")
     if reproduction.virtualenv:
-        text.append(f"\nre-run in a fresh virtualenv ({reproduction.virtualenv})", style="dim")
+        text.append(
+            f"\nre-run in a fresh virtualenv ({safe(reproduction.virtualenv)})", style="dim"
+        )
     for line in reproduction.relaxed:
-        text.append(f"\n--relax: {line}", style="yellow")
+        text.append(f"\n--relax: {safe(line)}", style="yellow")
     for path in reproduction.input_drift:
         text.append(f"\ninput drift: {safe(path)}", style="yellow")
     for line in reproduction.environment_drift:
@@ -447,20 +450,34 @@ def _render_system(run: Run, out: Console) -> None:
         return
     out.print(Text("\nresources", style="bold underline"))
     table = _kv_table()
-    if "cpu_time_s" in system:
-        table.add_row("cpu time", format_duration(float(system["cpu_time_s"])))
-    if "peak_tree_rss_bytes" in system:
-        table.add_row(
-            "peak memory", f"{system['peak_tree_rss_bytes'] / 2**20:.0f} MiB (all processes)"
-        )
-    elif "max_process_rss_bytes" in system:
-        table.add_row("peak memory", f"{system['max_process_rss_bytes'] / 2**20:.0f} MiB")
-    for gpu in system.get("gpus", []):
-        table.add_row(
-            f"gpu {gpu.get('index')}",
-            f"peak {gpu.get('peak_util_pct')}% busy, {gpu.get('peak_mem_mib')} MiB",
-        )
+    # a pulled record's numbers may be text and its gpus no list: shown only when they fit
+    keys = ("cpu_time_s", "peak_tree_rss_bytes", "max_process_rss_bytes")
+    cpu_time, tree_rss, process_rss = (_real(system.get(key)) for key in keys)
+    if cpu_time is not None:
+        table.add_row("cpu time", format_duration(cpu_time))
+    if tree_rss is not None:
+        table.add_row("peak memory", f"{tree_rss / 2**20:.0f} MiB (all processes)")
+    elif process_rss is not None:
+        table.add_row("peak memory", f"{process_rss / 2**20:.0f} MiB")
+    gpus = system.get("gpus")
+    for gpu in gpus if isinstance(gpus, list) else []:
+        if isinstance(gpu, Mapping):
+            table.add_row(
+                f"gpu {gpu.get('index')}",
+                f"peak {gpu.get('peak_util_pct')}% busy, {gpu.get('peak_mem_mib')} MiB",
+            )
     out.print(table)
+
+
+def _real(value: Any) -> float | None:
+    """``value`` as a finite float, or None when it is none (text, a table, NaN, 10**400)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _render_environment(run: Run, out: Console) -> None:
@@ -476,7 +493,7 @@ def _render_environment(run: Run, out: Console) -> None:
         table.add_row("python", f"{name}{python.get('version')} ({python.get('executable')})")
         if python.get("build") or python.get("compiler"):
             built = ", ".join(str(python[key]) for key in ("build", "compiler") if python.get(key))
-            table.add_row("", Text(f"build {built}", style="dim"))
+            table.add_row("", Text(f"build {safe(built)}", style="dim"))
     torch = env.get("torch")
     if isinstance(torch, Mapping):
         table.add_row(
@@ -509,7 +526,12 @@ def _render_environment(run: Run, out: Console) -> None:
     memory = env.get("memory_total_bytes")
     if isinstance(memory, int):
         table.add_row("memory", f"{memory / 2**30:.1f} GiB")
-    gpus = env.get("gpus") or []
+    recorded_gpus = env.get("gpus")
+    gpus: list[Mapping[str, Any]] = (
+        [gpu for gpu in recorded_gpus if isinstance(gpu, Mapping)]
+        if isinstance(recorded_gpus, list)
+        else []
+    )
     if gpus:
         for gpu in gpus:
             table.add_row(
@@ -524,6 +546,11 @@ def _render_environment(run: Run, out: Console) -> None:
     out.print(table)
 
 
+# rows of each file table show prints: rich lays a table out at about 3 ms a row, and a
+# pulled files.toml (64 MiB read) can list a million artifacts, an hour of show
+FILE_ROWS_SHOWN = 200
+
+
 def _render_files(run: Run, out: Console) -> None:
     from rich import box
     from rich.table import Table  # here: compare and ls need neither
@@ -536,12 +563,15 @@ def _render_files(run: Run, out: Console) -> None:
         table.add_column("path")
         table.add_column("size", justify="right")
         table.add_column("content")
-        for record in records:
+        for record in records[:FILE_ROWS_SHOWN]:
             content = _content_id(
                 record.get("sha256"), record.get("git_blob"), record.get("link_target")
             )
             table.add_row(safe(record.get("path")), safe(record.get("size", "")), safe(content))
         out.print(table)
+        if len(records) > FILE_ROWS_SHOWN:
+            more = f"{len(records) - FILE_ROWS_SHOWN:,} more {title}"
+            out.print(Text(f"and {more} (show --json lists them all)", style="dim"))
         if title == "inputs" and run.inputs_digest:
             out.print(Text(f"inputs digest {safe(run.inputs_digest)}", style="dim"))
 
@@ -621,7 +651,11 @@ def render_verification(verification: Verification, out: Console | None = None) 
     table.add_column("path", overflow="fold")
     table.add_column("size", justify="right", no_wrap=True)
     table.add_column("recorded", no_wrap=True)
-    for check in checks:
+    shown = list(checks)
+    if len(shown) > FILE_ROWS_SHOWN:  # those to look at first, as show and diff cut their lists
+        shown.sort(key=lambda check: check.verdict not in ("changed", "missing", "not stored"))
+        shown = shown[:FILE_ROWS_SHOWN]
+    for check in shown:
         record = check.record
         table.add_row(
             Text(check.verdict, style=VERDICT_STYLE.get(check.verdict, "")),
@@ -631,6 +665,9 @@ def render_verification(verification: Verification, out: Console | None = None) 
             safe(_content_id(record.sha256, record.git_blob, record.link_target)),
         )
     out.print(table)
+    if len(checks) > len(shown):
+        more = f"{len(checks) - len(shown):,} more files"
+        out.print(Text(f"and {more} (verify --json lists them all)", style="dim"))
     counts: Counter[str] = Counter(check.verdict for check in checks)
     order = ("same", "changed", "missing", "stored", "not stored", "link", "in git")
     summary = ", ".join(f"{counts[v]} {v}" for v in order if counts[v])

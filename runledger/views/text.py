@@ -12,7 +12,19 @@ from __future__ import annotations
 
 from runledger.safetext import has_unsafe, quoted, safe
 
-__all__ = ["has_unsafe", "quoted", "safe", "safe_markup"]
+__all__ = ["SHOWN_CHARS", "clipped", "has_unsafe", "quoted", "safe", "safe_markup"]
+
+# The most of one value a terminal view shows: a pulled run's name or note of 10 MB (under
+# run.toml's read limit) took rich minutes to fold into lines, and no one reads that much
+# there; JSON views and the report's tables keep it whole.
+SHOWN_CHARS = 10_000
+
+
+def clipped(text: str) -> str:
+    """``text`` cut to SHOWN_CHARS characters, saying how many more there are."""
+    if len(text) <= SHOWN_CHARS:
+        return text
+    return f"{text[:SHOWN_CHARS]}… ({len(text) - SHOWN_CHARS:,} more characters)"
 
 
 def safe_markup(text: object) -> str:

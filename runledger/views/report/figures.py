@@ -47,10 +47,17 @@ def line_style(index: int) -> str:
     return LINE_STYLES[(index // len(COLOURS)) % len(LINE_STYLES)]
 
 
+# Longer text is cut on a chart: matplotlib measures every label to lay the figure out, and
+# a pulled run's name of 300,000 characters took a minute (a name of 10 MB, hours).
+LABEL_CHARS = 80
+
+
 def _text(value: str) -> str:
     """User text for matplotlib: ``$`` would start mathtext (and fail on a lone one); a control
     character is drawn as its escape (matplotlib warned of each missing glyph on the terminal,
     the raw ESC or carriage return of a pulled record's name in its message)."""
+    if len(value) > LABEL_CHARS:
+        value = value[: LABEL_CHARS - 1] + "…"
     return safe(value).replace("$", r"\$")
 
 

@@ -1,0 +1,469 @@
+"""Pulled records of every wrong shape (review 9): runs crafted by plumbing in mallory's clone
+(tests/crafted.py), pulled by alice, against every command that reads them. Each named test
+failed on the code before its fix; the property test at the end searches for more."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from runledger.model import tomlcodec
+from tests.conftest import Repo
+from tests.crafted import craft
+from tests.fuzzing import examples
+from tests.team import Clone, mallory_and_alice, outside_ledger, share
+from tests.test_untrusted_records import OSC52, assert_clean
+
+LOSS = {"loss": {"last": 0.5, "min": 0.25, "max": 0.75}}
+SERIES = b"schema = 1\n[series.loss]\nstep = [0, 1, 2]\nvalue = [0.75, 0.25, 0.5]\n"
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> tuple[Clone, Clone]:
+    return mallory_and_alice(tmp_path)
+
+
+@pytest.mark.parametrize("duration", [math.nan, math.inf, -math.inf])
+def test_a_duration_that_is_no_number_is_null_in_json(
+    team: tuple[Clone, Clone], duration: float
+) -> None:
+    """duration_s = nan (TOML has it) made 'ls --json' and 'show --json' fail for every run
+    with an internal error: JSON has no NaN."""
+    mallory, alice = team
+    good = craft(mallory.path, metrics=LOSS)
+    odd = craft(mallory.path, duration_s=duration, metrics=LOSS)
+    share(mallory, alice)
+
+    listed = alice.cli("ls", "--json")
+    shown = alice.cli("show", odd, "--json")
+
+    assert listed.exit_code == 0 and shown.exit_code == 0, listed.stderr + shown.stderr
+    durations = {run["id"]: run["duration_s"] for run in listed.json()}
+    assert durations == {good: 1.0, odd: None}
+    assert shown.json()["duration_s"] is None
+    alice.break_index()  # the same from the refs, without the index
+    assert {run["id"]: run["duration_s"] for run in alice.cli("ls", "--json").json()} == durations
+
+
+@pytest.mark.parametrize(
+    ("system", "environment"),
+    [
+        ({"gpus": "x", "cpu_time_s": "long", "peak_tree_rss_bytes": "big"}, {"gpus": "x"}),
+        ({"gpus": [1, "a"], "cpu_time_s": 10**400, "max_process_rss_bytes": 3 << 20}, {"gpus": 5}),
+    ],
+    ids=["text", "numbers"],
+)
+def test_show_of_resources_and_gpus_of_the_wrong_shape(
+    team: tuple[Clone, Clone], system: dict[str, object], environment: dict[str, object]
+) -> None:
+    """run.toml's system table (gpus = "x", cpu_time_s = "long") and environment.toml's gpus
+    (a string, a number) ended 'show' with an internal error ('str' object has no attribute
+    'get', could not convert string to float)."""
+    mallory, alice = team
+    good_gpu = {"index": 0, "peak_util_pct": 97, "peak_mem_mib": 4096}
+    odd = craft(
+        mallory.path,
+        metrics=LOSS,
+        system={**system, "gpus": [*system["gpus"], good_gpu]}
+        if isinstance(system["gpus"], list)
+        else system,
+        environment=environment,
+    )
+    share(mallory, alice)
+
+    shown = alice.cli("show", odd)
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "resources" in shown.stdout and "gpus" in shown.stdout
+    if isinstance(system["gpus"], list):
+        assert "peak 97% busy, 4096 MiB" in shown.stdout  # the one well-formed GPU
+        assert "3 MiB" in shown.stdout and "cpu time" not in shown.stdout  # 10**400: no float
+
+
+@pytest.mark.parametrize("nesting", ["[" * 1000 + "]" * 1000, "{a = " * 1000 + "1" + "}" * 1000])
+def test_a_detail_file_nested_too_deep_is_one_line(team: tuple[Clone, Clone], nesting: str) -> None:
+    """metrics.toml holding arrays nested 1,000 deep ended show, diff, plot, report, verify,
+    get, env, watch and reproduce with an internal error (tomli's RecursionError)."""
+    mallory, alice = team
+    content = f"schema = 1\nx = {nesting}\n".encode()
+    good = craft(mallory.path, metrics=LOSS, files={"metrics.toml": SERIES})
+    odd = craft(mallory.path, metrics=LOSS, files={"metrics.toml": content})
+    share(mallory, alice)
+
+    for args in (["show", odd], ["diff", good, odd], ["env", odd], ["verify", odd]):
+        result = alice.cli(*args)
+        assert result.exit_code == 1, (args, result.stderr)
+        assert "nested more than the allowed 400 levels" in result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+    plotted = alice.cli("plot", "loss")  # the other runs are drawn, the odd one named
+    assert plotted.exit_code == 0, plotted.stderr
+    assert odd[:10] in plotted.stderr and "metrics.toml cannot be read" in plotted.stderr
+
+
+def test_a_project_config_nested_too_deep_is_one_line(team: tuple[Clone, Clone]) -> None:
+    """A .runledger.toml nested 1,000 deep (a pulled branch's) was an internal error."""
+    _, alice = team
+    alice.record()
+    (alice.path / ".runledger.toml").write_text("x = " + "[" * 1000 + "]" * 1000 + "\n")
+    alice.commit_all("config")
+
+    for args in (["compare"], ["exec", sys.executable, "-c", "pass"]):
+        result = alice.cli(*args)
+        assert result.exit_code == 1, result.stderr
+        assert result.stderr.startswith("runledger: error: .runledger.toml: not valid TOML: ")
+        assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("series", "kept"),
+    [
+        (b'step = [0, 1, 2, 3]\nvalue = [0.5, "x", 0.25, {a = 1}]\n', [[0, 0.5], [2, 0.25]]),
+        (b"step = [0, 1, 2, 3]\nvalue = [0.5, 0.25]\n", [[0, 0.5], [1, 0.25]]),
+        (b'step = [0, "one", true, 3]\nvalue = [0.5, 0.4, 0.3, 0.25]\n', [[0, 0.5], [3, 0.25]]),
+        (b"step = 5\nvalue = [0.5]\n", []),
+    ],
+    ids=["text-values", "fewer-values", "text-steps", "steps-no-list"],
+)
+def test_a_series_of_text_or_unequal_lengths_keeps_its_pairs_of_numbers(
+    team: tuple[Clone, Clone], tmp_path: Path, series: bytes, kept: list[list[float]]
+) -> None:
+    """A series whose values held text, or fewer values than steps, ended plot and report
+    with an internal error (must be real number, not str; zip() argument 2 is shorter)."""
+    mallory, alice = team
+    craft(mallory.path, metrics=LOSS, files={"metrics.toml": SERIES})
+    content = b"schema = 1\n[series.loss]\n" + series
+    odd = craft(mallory.path, metrics=LOSS, files={"metrics.toml": content})
+    share(mallory, alice)
+
+    plotted = alice.cli("plot", "loss")
+    reported = alice.cli("report", "--metric", "loss", "-o", str(tmp_path / "r.html"))
+    shown = alice.cli("show", odd, "--json")
+
+    for result in (plotted, reported, shown):
+        assert result.exit_code == 0, result.stderr
+    assert shown.json()["series"].get("loss", []) == kept
+    note = "metrics.toml has 1 series whose steps and values are not pairs of numbers"
+    assert note in shown.stderr and note in plotted.stderr
+
+
+def test_a_long_run_name_is_cut_on_the_reports_charts(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """A pulled run's name is a label of the report's dot chart: matplotlib measured all of
+    it, a minute for a name of 300,000 characters (a name of 10 MB, under run.toml's limit,
+    hours). Chart labels are cut at 80 characters; the page's tables keep the whole name."""
+    mallory, alice = team
+    name = "n" * 3000
+    for index, last in enumerate((0.5, 0.25)):
+        craft(
+            mallory.path,
+            name=name if index else None,
+            params={"lr": 0.1 * (index + 1)},
+            metrics={"loss": {"last": last}},
+        )
+    share(mallory, alice)
+    page = tmp_path / "r.html"
+
+    result = alice.cli("report", "--metric", "loss", "-o", str(page))
+
+    assert result.exit_code == 0, result.stderr
+    text = page.read_text()
+    charts = re.findall("<svg.*?</svg>", text, flags=re.S)
+    assert charts and all("n" * 100 not in chart for chart in charts)
+    assert "n" * 60 + "…" in "".join(charts)
+    assert name in text  # the run's own details
+
+
+# --- the search: any crafted record, any command ---------------------------------------------
+
+_SPECIAL = st.sampled_from(
+    [
+        math.nan,
+        math.inf,
+        -math.inf,
+        1e308,
+        -1e308,
+        10**30,
+        -(2**63),
+        2**63 - 1,
+        "",
+        "0000-01-01T00:00:00Z",
+        "99999-12-31T23:59:59Z",
+        "../../../etc/passwd",
+        "/etc/passwd",
+        ".git/hooks/pre-commit",
+        "a\x00b",
+        OSC52,
+        "[/]",
+        "x" * 20_000,
+        "zz" * 32,
+    ]
+)
+_VALUE = st.recursive(
+    st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.floats() | st.text(max_size=8) | _SPECIAL,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_RUN_FIELDS = [
+    "name", "status", "exit_code", "signal", "started_at", "ended_at", "duration_s", "command",
+    "cwd", "user", "host", "author", "tags", "note", "reproduces", "parent", "sweep", "trial",
+    "params", "param_sources", "metrics", "config_files", "system", "recovered", "git",
+    "inputs_digest", "input_paths", "output_paths", "reproduction", "runledger_version",
+]  # fmt: skip
+_NUMBERISH = st.one_of(st.integers(-(2**63), 2**63 - 1), st.floats(), _SPECIAL, st.text(max_size=3))
+
+
+@st.composite
+def _series_file(draw: st.DrawFn) -> dict[str, object]:
+    steps = draw(st.lists(_NUMBERISH, max_size=6))
+    values = draw(st.lists(_NUMBERISH, max_size=6))
+    table: dict[str, object] = {"step": steps, "value": values}
+    if draw(st.booleans()):
+        table["time"] = draw(st.lists(_NUMBERISH, max_size=6))
+    return {"schema": 1, "series": {draw(st.sampled_from(["loss", "acc", OSC52])): table}}
+
+
+@st.composite
+def _files_file(draw: st.DrawFn) -> dict[str, object]:
+    pointer = {
+        "path": draw(st.one_of(st.sampled_from(["model.pt", "out/a.bin"]), _SPECIAL, _VALUE)),
+        "size": draw(_NUMBERISH),
+        "sha256": draw(st.one_of(st.just("a" * 64), _SPECIAL, _VALUE)),
+    }
+    return {"schema": 1, draw(st.sampled_from(["inputs", "artifacts"])): [pointer]}
+
+
+_ENVIRONMENT = st.dictionaries(
+    st.sampled_from(["python", "packages", "used", "gpus", "cpu", "os", "variables", "torch"]),
+    _VALUE,
+    max_size=3,
+)
+_RAW = st.sampled_from(
+    [
+        b"schema = 1\nx = " + b"[" * 600 + b"]" * 600 + b"\n",
+        b"schema = 1\n[series.loss]\nstep = [1]\nstep = [2]\n",  # a key twice
+        b'schema = 1\n[series."\xff\xfe"]\nstep = [1]\nvalue = [1.0]\n',  # not UTF-8
+        b"schema = 1\x00\n",
+        b"schema = 99\n",
+        b"",
+    ]
+)
+_COMMANDS = [
+    ["ls"], ["ls", "--json"], ["ls", "--where", "metrics.loss < 1"], ["ls", "--sort", "duration_s"],
+    ["show", "{run}"], ["show", "{run}", "--json"], ["diff", "{good}", "{run}"],
+    ["diff", "{run}", "{good}", "--json"], ["compare"], ["compare", "--format", "csv"],
+    ["compare", "--format", "json"], ["compare", "--format", "markdown"],
+    ["compare", "--transpose"], ["compare", "--group-by", "params.lr"],
+    ["report", "-o", "{out}/r.html"], ["which", "model.pt"], ["verify", "{run}"],
+    ["get", "{run}", "-o", "{out}/got"], ["env", "{run}"], ["env", "{run}", "--format", "conda"],
+    ["plot", "loss"], ["importance", "loss"], ["tags"], ["tag", "{run}", "fuzzed"],
+    ["note", "{run}", "seen"], ["watch", "{run}"], ["reproduce", "{run}"], ["load_runs"],
+]  # fmt: skip
+
+
+@st.composite
+def _hostile_run(draw: st.DrawFn) -> dict[str, object]:
+    fields = draw(st.dictionaries(st.sampled_from(_RUN_FIELDS), _VALUE, max_size=3))
+    files: dict[str, bytes] = {}
+    for name, shape in (
+        ("metrics.toml", _series_file()),
+        ("files.toml", _files_file()),
+        ("environment.toml", _ENVIRONMENT.map(lambda env: {"schema": 1, **env})),
+    ):
+        choice = draw(st.sampled_from(["none", "shaped", "raw"]))
+        if choice == "shaped":
+            try:
+                files[name] = tomlcodec.dumps(draw(shape)).encode()
+            except ValueError:  # a key that is not UTF-8: nothing writes such TOML
+                continue
+        elif choice == "raw":
+            files[name] = draw(_RAW)
+    return {"fields": fields, "files": files}
+
+
+@settings(
+    deadline=None,
+    max_examples=examples(30),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(run=_hostile_run(), command=st.sampled_from(_COMMANDS))
+# the holes found by hand, each an internal error on the code before its fix
+@example({"fields": {"duration_s": math.nan}, "files": {}}, ["ls", "--json"])
+@example({"fields": {"system": {"gpus": "x"}}, "files": {}}, ["show", "{run}"])
+@example(
+    {"fields": {}, "files": {"metrics.toml": b"schema = 1\nx = " + b"[" * 600 + b"]" * 600}},
+    ["show", "{run}"],
+)
+@example(
+    {"fields": {}, "files": {"metrics.toml": SERIES.replace(b"0.25,", b'"x",')}}, ["plot", "loss"]
+)
+@pytest.mark.slow
+def test_any_crafted_record_gives_a_view_or_one_line(
+    repo: Repo, tmp_path_factory: pytest.TempPathFactory, run: dict[str, Any], command: list[str]
+) -> None:
+    """Whatever a record holds, each command shows it, or says in one line what is wrong:
+    never an internal error, a hang, a raw control character on the terminal, or a file
+    written outside the folder the command was given."""
+    out = tmp_path_factory.mktemp("out")
+    good = craft(repo.path, metrics=LOSS, params={"lr": 0.1}, files={"metrics.toml": SERIES})
+    try:
+        odd = craft(repo.path, files=run["files"], **{"metrics": LOSS, **run["fields"]})
+    except ValueError:  # a key that is not UTF-8: nothing writes such TOML
+        return
+    before = outside_ledger(repo.path)
+    args = [arg.format(run=odd, good=good, out=out) for arg in command]
+    started = time.monotonic()
+    try:
+        if args == ["load_runs"]:
+            pytest.importorskip("pandas")
+            from runledger import load_runs
+
+            assert set(load_runs(repo.path)["id"]) <= {good, odd}
+            return
+        result = repo.cli(*args)
+    finally:
+        for run_id in (good, odd):
+            repo.git("update-ref", "-d", f"refs/runledger/runs/{run_id}")
+    assert time.monotonic() - started < 60, args
+    assert result.exit_code in (0, 1), (args, result.exit_code, result.stderr)
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert_clean(result.stdout + result.stderr.replace("\n", ""))
+    assert result.stderr.count("runledger: error:") <= 1, result.stderr
+    assert outside_ledger(repo.path) == before
+    assert {path.name for path in out.iterdir()} <= {"r.html", "got"}
+
+
+def test_a_long_name_and_note_are_cut_on_the_terminal(team: tuple[Clone, Clone]) -> None:
+    """show and diff folded a pulled run's whole name and note into lines: 3 MB of name took
+    diff 14 s and show 20 s or more (10 MB: minutes). A terminal shows 10,000 characters of a
+    value and says how many more there are; show --json keeps it whole."""
+    mallory, alice = team
+    good = craft(mallory.path, metrics=LOSS)
+    odd = craft(mallory.path, metrics=LOSS, name="n" * 50_000, note="w" * 30_000)
+    share(mallory, alice)
+
+    shown = alice.cli("show", odd)
+    diffed = alice.cli("diff", good, odd)
+
+    assert shown.exit_code == 0 and diffed.exit_code == 0, shown.stderr + diffed.stderr
+    for text in (shown.stdout, diffed.stdout):
+        flat = "".join(text.split())  # the value is folded over many lines
+        assert "n" * 10_000 + "…(40,000morecharacters)" in flat
+        assert "n" * 10_001 not in flat
+    assert "w" * 10_000 + "…(20,000morecharacters)" in "".join(shown.stdout.split())
+    assert alice.cli("show", odd, "--json").json()["name"] == "n" * 50_000
+
+
+def test_shows_reproduction_details_and_python_build_escaped(team: tuple[Clone, Clone]) -> None:
+    """show wrote a pulled reproduction's outputs that differ, its virtualenv tool and its
+    --relax lines, and environment.toml's Python build, raw: rich's Text keeps ESC, so an
+    OSC 52 in them wrote the clipboard and cleared the screen."""
+    mallory, alice = team
+    original = craft(mallory.path, metrics=LOSS)
+    reproduction = {
+        "verdict": "not-reproduced",
+        "outputs_compared": 2,
+        "outputs_differ": ["model.pt" + OSC52],
+        "virtualenv": "uv" + OSC52,
+        "relaxed": ["six 1.0 -> 1.16.0" + OSC52],
+    }
+    odd = craft(
+        mallory.path,
+        metrics=LOSS,
+        reproduces=original,
+        reproduction=reproduction,
+        environment={"python": {"version": "3.11.7", "build": "main" + OSC52}},
+    )
+    share(mallory, alice)
+
+    shown = alice.cli("show", odd)
+
+    assert shown.exit_code == 0, shown.stderr
+    assert_clean(shown.stdout.replace("\n", ""))
+    for text in ("model.pt", "uv", "six 1.0 -> 1.16.0", "build main"):
+        assert text + "\\x1b]52;c;ZXZpbA==\\x07" in shown.stdout
+
+
+def test_show_lists_reproductions_without_the_index(team: tuple[Clone, Clone]) -> None:
+    """Without a run index (it cannot be opened), show finds a run's reproductions by reading
+    the later runs' run.toml: the same list as with the index."""
+    mallory, alice = team
+    original = craft(mallory.path, metrics=LOSS)
+    verdict = {"verdict": "reproduced", "mismatched": [], "tolerance": {"loss": 0.01}}
+    again = craft(mallory.path, metrics=LOSS, reproduces=original, reproduction=verdict)
+    craft(mallory.path, metrics=LOSS)  # a later run that names no other
+    share(mallory, alice)
+
+    for index in ("on", "off"):
+        if index == "off":
+            alice.break_index()
+        shown = alice.ok("show", original)
+        assert "reproductions (1: 1 reproduced)" in shown, index
+        assert again[:10] in shown, index
+        assert "reproduction  ✓ reproduced  tolerance loss 0.01" in alice.ok("show", again)
+
+
+def test_show_lists_the_first_200_files_of_a_long_list(team: tuple[Clone, Clone]) -> None:
+    """show laid out every file pointer as a table row, about 3 ms each: a pulled files.toml
+    of 20,000 artifacts took show over 20 s (files.toml may be 64 MiB: a million rows, an
+    hour). It lists 200 and says how many more; show --json lists them all."""
+    mallory, alice = team
+    pointers = [{"path": f"out/{n:03d}.png", "size": 1, "sha256": "a" * 64} for n in range(250)]
+    files = {"files.toml": tomlcodec.dumps({"schema": 1, "artifacts": pointers}).encode()}
+    odd = craft(mallory.path, metrics=LOSS, files=files)
+    share(mallory, alice)
+
+    shown = alice.ok("show", odd)
+
+    assert "out/199.png" in shown and "out/200.png" not in shown
+    assert "and 50 more artifacts (show --json lists them all)" in shown
+    assert len(alice.cli("show", odd, "--json").json()["artifacts"]) == 250
+
+
+def test_diff_lists_the_first_200_files_that_differ(team: tuple[Clone, Clone]) -> None:
+    """diff of a run with 20,000 pulled artifacts against one with none took over 20 s."""
+    mallory, alice = team
+    pointers = [{"path": f"out/{n:03d}.png", "size": 1, "sha256": "a" * 64} for n in range(250)]
+    files = {"files.toml": tomlcodec.dumps({"schema": 1, "artifacts": pointers}).encode()}
+    good = craft(mallory.path, metrics=LOSS)
+    odd = craft(mallory.path, metrics=LOSS, files=files)
+    share(mallory, alice)
+
+    diffed = alice.ok("diff", good, odd)
+
+    assert "out/199.png" in diffed and "out/200.png" not in diffed
+    assert "and 50 more artifacts differ (diff --json lists them all)" in diffed
+    assert len(alice.cli("diff", good, odd, "--json").json()["artifacts"]) == 250
+
+
+def test_verify_lists_200_files_those_that_changed_first(team: tuple[Clone, Clone]) -> None:
+    """verify printed a row for every file: over 20 s for a pulled run of 20,000 artifacts.
+    Past 200 it lists those that changed or are missing first, and counts the rest."""
+    mallory, alice = team
+    (alice.path / "out").mkdir()
+    pointers = []
+    for n in range(250):
+        (alice.path / "out" / f"{n:03d}.png").write_bytes(b"x")
+        sha = hashlib.sha256(b"x" if n < 249 else b"y").hexdigest()
+        pointers.append({"path": f"out/{n:03d}.png", "size": 1, "sha256": sha})
+    files = {"files.toml": tomlcodec.dumps({"schema": 1, "artifacts": pointers}).encode()}
+    odd = craft(mallory.path, metrics=LOSS, files=files)
+    share(mallory, alice)
+
+    result = alice.cli("verify", odd)
+
+    assert result.exit_code == 1, result.stderr
+    assert "out/249.png" in result.stdout  # the 250th, the one that changed
+    assert "and 50 more files (verify --json lists them all)" in result.stdout
+    assert f"run {odd[:10]}: 249 same, 1 changed" in result.stdout
