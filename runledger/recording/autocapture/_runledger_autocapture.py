@@ -2922,8 +2922,15 @@ _SAVES = {
     "safetensors.torch": ((None, "save_file", 1, "filename"),),
     "safetensors.numpy": ((None, "save_file", 1, "filename"),),
     "joblib.numpy_pickle": ((None, "dump", 1, "filename"),),
-    "xgboost.core": (("Booster", "save_model", 1, "fname"),),
-    "lightgbm.basic": (("Booster", "save_model", 1, "filename"),),
+    "xgboost.core": (
+        ("Booster", "save_model", 1, "fname"),
+        ("Booster", "dump_model", 1, "fout"),  # the trees as text or JSON
+        ("DMatrix", "save_binary", 1, "fname"),
+    ),
+    "lightgbm.basic": (
+        ("Booster", "save_model", 1, "filename"),
+        ("Dataset", "save_binary", 1, "filename"),
+    ),
     "catboost.core": (("CatBoost", "save_model", 1, "fname"),),
     "keras.src.saving.saving_api": (
         (None, "save_model", 1, "filepath"),  # Model.save
