@@ -91,7 +91,7 @@ METRIC_WORDS: Final = frozenset(
     "perplexity bleu rouge rougel mse mae rmse mape r2 iou miou map dice reward rewards return "
     "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
     "hit hits auprc aupr fscore kappa mcc rocauc smape jaccard concordance aic bic "
-    "likelihood".split()
+    "likelihood rmsle msle rae".split()
 ) | frozenset(
     # a clustering's scores (scikit-learn's plot_dbscan, plot_kmeans_digits), a name whole
     "homogeneity completeness silhouette v-measure ari ami nmi".split()
@@ -386,9 +386,12 @@ _NAMED_RESULT_RE: Final = compile_later(
     rf"(?:\s+(?i:on|for)\s+(?:(?i:the)\s+)?(?P<phase>(?i:{_PHASE_WORDS}))"
     r"(?:\s+(?i:set|data|dataset|split))?)?"
     r"(?:\s*\((?P<after>[^()\s]{1,12})\))?"
+    # "The RMSE of prediction is: 0.445" (LightGBM's python-guide): what it was measured of
+    rf"(?:\s+of\s+(?P<of>{_WORD}(?:\s+{_WORD}){{0,3}}?))?(?P<is>\s+(?:is|was))?"
     rf"\s*:\s*(?P<num>{_NUM})(?:\s*%)?\.?"
 )
 _ABBREVIATION_RE: Final = compile_later(r"[^\W\d][\w^]*")
+_NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
 # A line that only names a phase, whose metrics the next line prints ("Test Error:", the
 # PyTorch Quickstart tutorial's line before " Accuracy: 52.3%, Avg loss: 1.6").
 _PHASE_LINE_RE: Final = compile_later(
@@ -487,7 +490,7 @@ def strip_logging_prefix(text: str) -> str:
 def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
     shaped = _parse_shaped(text)
-    if shaped is None and ": " in text and ("(" in text or " on " in text or " for " in text):
+    if shaped is None and ": " in text and any(map(text.__contains__, _NAMED_RESULT_HINTS)):
         shaped = _named_result(text)  # only where no other reading is: names stay as they were
     if shaped is None or shaped.step is not None or shaped.within is not None:
         return shaped
@@ -1060,7 +1063,7 @@ def _named_result(text: str) -> Shaped | None:
     """A ``Name: value`` line whose name is a sentence's (:data:`_NAMED_RESULT_RE`): the
     metric under the abbreviation it gives, else its name, in the phase it names."""
     match = _NAMED_RESULT_RE.fullmatch(text)
-    if match is None or not (match["inner"] or match["phase"] or match["after"]):
+    if match is None or not any(match.group("inner", "phase", "after", "of", "is")):
         return None
     name, phase = match["name"].replace("^", ""), PHASES.get((match["phase"] or "").lower(), "")
     for inner in (match["inner"], match["after"]):
