@@ -770,6 +770,34 @@ def test_two_different_models_give_no_sklearn_params(repo: Repo) -> None:
     assert "max_depth" not in run["params"]
 
 
+@needs("sklearn")
+def test_one_model_fit_with_other_settings_gives_the_settings_its_fits_shared(
+    repo: Repo,
+) -> None:
+    # scikit-learn's plot_randomized_search.py: three searches of one SGDClassifier find three
+    # best alphas; the settings the program gave the estimator are the run's all the same.
+    program(
+        repo,
+        """\
+        from sklearn.datasets import load_iris
+        from sklearn.linear_model import SGDClassifier
+        from sklearn.model_selection import GridSearchCV
+
+        X, y = load_iris(return_X_y=True)
+        model = SGDClassifier(loss="modified_huber", penalty="elasticnet", random_state=0)
+        for alphas in ([0.1, 1.0], [0.01, 0.001]):
+            search = GridSearchCV(model, {"alpha": alphas}, cv=2).fit(X, y)
+            print("best alpha=%s" % search.best_params_["alpha"])
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"]["loss"] == "modified_huber" and run["params"]["penalty"] == "elasticnet"
+    assert run["params"]["random_state"] == 0
+    assert "alpha" not in run["params"]
+
+
 @needs("catboost", "sklearn")
 def test_catboost_params_and_round_lines(repo: Repo) -> None:
     # CatBoost's quick start (CatBoostClassifier(iterations=2, depth=2, learning_rate=1,
