@@ -201,7 +201,8 @@ _NOISE_RE: Final = compile_later(
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
     r"|[0-9]+\s*/\s*[0-9]+\s*batches"  # 10/ 29 batches
     r"|ETA:?\s*[0-9:.]+\s*(?:s|ms|min)?"
-    r"|[0-9]+(?::[0-9]{2}){1,2}"  # a clock: 00:00:01 (river's show_time)
+    # a clock: 00:00:01 (river's show_time), 0:00:01s (pytorch-tabnet's time so far)
+    r"|[0-9]+(?::[0-9]{2}){1,2}s?"
     rf"|(?:{_NUM})\s*(?:[KMGT]i?B|B|bytes)"  # a size: 4.18 KiB (river's show_memory)
     rf"|(?:{_NUM})\s*(?:it|samples|img|imgs|tok|tokens|ex)?/s"  # 3.33/s (a throughput)
     r"|batch\s*:?\s*[0-9]+\s*/\s*[0-9]+",  # [Batch 100/938]
