@@ -96,6 +96,7 @@ METRIC_WORDS: Final = frozenset(
     # a clustering's scores (scikit-learn's plot_dbscan, plot_kmeans_digits), a name whole
     "homogeneity completeness silhouette v-measure ari ami nmi".split()
     + ["adjusted rand index", "adjusted mutual information"]
+    + ["coefficient of determination"]  # R², scikit-learn's plot_ols.py
 )
 # CamelCase too: river's metrics print their class names (BalancedAccuracy, MacroF1)
 _NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
