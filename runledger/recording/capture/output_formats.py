@@ -451,6 +451,8 @@ _PREFIX_RE: Final = compile_later(
     r"\s*(?:\||-|:)?\s*"
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
+    # the LightGBM CLI's evaluations: "[LightGBM] [Info] Iteration:10, valid_1 auc : 0.82"
+    r"|\[LightGBM\] \[Info\] (?=Iteration:\d)"
     # FLAML's logger: "[flaml.automl.logger: 12-07 13:45:54] {3026} INFO - "
     r"|\[[\w.]+: \d\d-\d\d [\d:]+\] \{\d+\} (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) - \s*"
     # time.ctime(): "Mon Dec  7 13:00:00 2026" (pytorch/examples fast_neural_style)
