@@ -344,6 +344,32 @@ def test_boosters_and_safetensors_saved_outside_the_tree_are_recorded(
     assert all(found[path]["sha256"] == sha(Path(path)) for path in found)
 
 
+def test_boosters_dumps_and_binary_data_sets_are_recorded(repo: Repo) -> None:
+    # xgboost's demo/guide-python/basic_walkthrough.py writes its model, the trees' text dump
+    # and the test set's binary buffer beside itself: all three are the run's outputs.
+    pytest.importorskip("xgboost")
+    pytest.importorskip("lightgbm")
+    program(
+        repo,
+        "walkthrough.py",
+        """
+        import numpy, xgboost, lightgbm
+        X = numpy.random.rand(40, 3)
+        y = (X[:, 0] > 0.5).astype(int)
+        dtrain = xgboost.DMatrix(X, label=y)
+        bst = xgboost.train({"max_depth": 2}, dtrain, 2)
+        bst.save_model("model-0.json")
+        bst.dump_model("dump.raw.txt")
+        dtrain.save_binary("dtrain.dmatrix")
+        lightgbm.Dataset(X, y).construct().save_binary("train.bin")
+        print("done=1")
+        """,
+    )
+    exec_(repo, PY, "walkthrough.py")
+    found = artifacts(repo)
+    assert sorted(found) == ["dtrain.dmatrix", "dump.raw.txt", "model-0.json", "train.bin"]
+
+
 def test_reproduce_warns_that_a_found_output_outside_the_tree_is_written_again(
     repo: Repo, tmp_path: Path
 ) -> None:

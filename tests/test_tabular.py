@@ -770,6 +770,92 @@ def test_two_different_models_give_no_sklearn_params(repo: Repo) -> None:
     assert "max_depth" not in run["params"]
 
 
+@needs("sklearn")
+def test_one_model_fit_with_other_settings_gives_the_settings_its_fits_shared(
+    repo: Repo,
+) -> None:
+    # scikit-learn's plot_randomized_search.py: three searches of one SGDClassifier find three
+    # best alphas; the settings the program gave the estimator are the run's all the same.
+    program(
+        repo,
+        """\
+        from sklearn.datasets import load_iris
+        from sklearn.linear_model import SGDClassifier
+        from sklearn.model_selection import GridSearchCV
+
+        X, y = load_iris(return_X_y=True)
+        model = SGDClassifier(loss="modified_huber", penalty="elasticnet", random_state=0)
+        for alphas in ([0.1, 1.0], [0.01, 0.001]):
+            search = GridSearchCV(model, {"alpha": alphas}, cv=2).fit(X, y)
+            print("best alpha=%s" % search.best_params_["alpha"])
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"]["loss"] == "modified_huber" and run["params"]["penalty"] == "elasticnet"
+    assert run["params"]["random_state"] == 0
+    assert "alpha" not in run["params"]
+
+
+# The LightGBM command line (examples/binary_classification: `lightgbm config=train.conf`)
+# logs each evaluation on its own line behind its "[LightGBM] [Info]" prefix.
+LIGHTGBM_CLI_CONF = """\
+# task type, support train and predict
+task = train
+objective = binary
+metric = binary_logloss,auc
+is_training_metric = true
+num_trees = 100
+learning_rate = 0.1   # shrinkage rate
+output_model = LightGBM_model.txt
+"""
+LIGHTGBM_CLI_OUTPUT = """\
+[LightGBM] [Info] Finished loading parameters
+[LightGBM] [Info] Finished loading data in 0.052345 seconds
+[LightGBM] [Info] Number of positive: 3716, number of negative: 3284
+[LightGBM] [Info] [binary:BoostFromScore]: pavg=0.530857 -> initscore=0.123569
+[LightGBM] [Info] Start training from score 0.123569
+[LightGBM] [Info] Iteration:1, training binary_logloss : 0.67
+[LightGBM] [Info] Iteration:1, training auc : 0.77
+[LightGBM] [Info] Iteration:1, valid_1 binary_logloss : 0.675
+[LightGBM] [Info] Iteration:1, valid_1 auc : 0.75
+[LightGBM] [Info] 0.005123 seconds elapsed, finished iteration 1
+[LightGBM] [Info] Iteration:2, training binary_logloss : 0.65
+[LightGBM] [Info] Iteration:2, training auc : 0.78
+[LightGBM] [Info] Iteration:2, valid_1 binary_logloss : 0.66
+[LightGBM] [Info] Iteration:2, valid_1 auc : 0.76
+[LightGBM] [Info] 0.010123 seconds elapsed, finished iteration 2
+[LightGBM] [Info] Finished training
+"""
+
+
+def test_lightgbm_cli_records_its_conf_file_and_its_evaluations(repo: Repo) -> None:
+    repo.write("train.conf", LIGHTGBM_CLI_CONF)
+    repo.write("output.txt", LIGHTGBM_CLI_OUTPUT)
+    program(repo, "import sys\nsys.stdout.write(open('output.txt').read())\n", "lightgbm.py")
+
+    _, run = exec_run(repo, sys.executable, "lightgbm.py", "config=train.conf", "num_trees=10")
+
+    params = run["params"]
+    assert params["metric"] == "binary_logloss,auc" and params["learning_rate"] == 0.1
+    assert params["is_training_metric"] is True and params["task"] == "train"
+    assert params["num_trees"] == 10  # the command line's override wins over the file's
+    assert run["param_sources"]["objective"] == "config:train.conf"
+    assert series(run, "valid_1_auc") == [[1, 0.75], [2, 0.76]]
+    assert series(run, "training_binary_logloss") == [[1, 0.67], [2, 0.65]]
+    assert not {"pavg", "initscore", "score"} & set(run["metrics"])
+
+
+def test_a_conf_file_of_another_kind_gives_no_params(repo: Repo) -> None:
+    repo.write("server.conf", "server {\n  listen 80;\n}\n")
+    program(repo, "print('acc=0.5')\n")
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--config", "server.conf")
+
+    assert "listen" not in run["params"] and "server" not in run["params"]
+
+
 @needs("catboost", "sklearn")
 def test_catboost_params_and_round_lines(repo: Repo) -> None:
     # CatBoost's quick start (CatBoostClassifier(iterations=2, depth=2, learning_rate=1,

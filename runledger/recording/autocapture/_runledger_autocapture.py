@@ -2240,7 +2240,8 @@ def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklea
     ``best_score_`` as the metric ``best_cv_score`` (MLflow's autolog's name). A transformer
     fit alone (a scaler) is no model; two different models (a comparison of classifiers, a
     baseline then a model) leave the run without any, since which one the printed results
-    are of cannot be told. A worker process's fits (a nested search's, in joblib's
+    are of cannot be told; one model fit with other settings leaves the settings all its
+    fits shared. A worker process's fits (a nested search's, in joblib's
     workers) are not the program's."""
     searched = isinstance(getattr(estimator, "best_params_", None), dict)
     if _state["owner"] != os.getpid():
@@ -2260,11 +2261,14 @@ def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklea
     if score is not None:  # a search's: the mean cross-validated score of its best params
         report_metrics(source, {"best_cv_score": score})
     key = f"{type(model).__module__}.{type(model).__qualname__}"
-    seen.setdefault(key, chosen)
-    if len(seen) > 1 or seen[key] != chosen:
+    earlier = seen.setdefault(key, chosen)
+    if len(seen) > 1:
         report_params(source, {})  # two different models: neither is the run's
         return
-    report_params(source, chosen)
+    # One model fit with other settings (a loop over C, three searches of one estimator):
+    # what every fit shared is the run's, what changed between them is no one value.
+    seen[key] = {name: value for name, value in earlier.items() if chosen.get(name) == value}
+    report_params(source, seen[key])
 
 
 # --- sktime ------------------------------------------------------------------------------
@@ -3412,8 +3416,15 @@ _SAVES = {
     "safetensors.torch": ((None, "save_file", 1, "filename"),),
     "safetensors.numpy": ((None, "save_file", 1, "filename"),),
     "joblib.numpy_pickle": ((None, "dump", 1, "filename"),),
-    "xgboost.core": (("Booster", "save_model", 1, "fname"),),
-    "lightgbm.basic": (("Booster", "save_model", 1, "filename"),),
+    "xgboost.core": (
+        ("Booster", "save_model", 1, "fname"),
+        ("Booster", "dump_model", 1, "fout"),  # the trees as text or JSON
+        ("DMatrix", "save_binary", 1, "fname"),
+    ),
+    "lightgbm.basic": (
+        ("Booster", "save_model", 1, "filename"),
+        ("Dataset", "save_binary", 1, "filename"),
+    ),
     "catboost.core": (("CatBoost", "save_model", 1, "fname"),),
     "keras.src.saving.saving_api": (
         (None, "save_model", 1, "filepath"),  # Model.save

@@ -91,7 +91,12 @@ METRIC_WORDS: Final = frozenset(
     "perplexity bleu rouge rougel mse mae rmse mape r2 iou miou map dice reward rewards return "
     "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
     "hit hits auprc aupr fscore kappa mcc rocauc smape jaccard concordance aic bic "
-    "likelihood".split()
+    "likelihood rmsle msle rae".split()
+) | frozenset(
+    # a clustering's scores (scikit-learn's plot_dbscan, plot_kmeans_digits), a name whole
+    "homogeneity completeness silhouette v-measure ari ami nmi".split()
+    + ["adjusted rand index", "adjusted mutual information"]
+    + ["coefficient of determination"]  # R², scikit-learn's plot_ols.py
 )
 # CamelCase too: river's metrics print their class names (BalancedAccuracy, MacroF1)
 _NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
@@ -99,7 +104,7 @@ _NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
 PROSE_WORDS: Final = frozenset(
     "from to improved improve did does not is was are were be been has have had with at "
     "took takes after before than then saving saved loading loaded reached reaches found "
-    "using use set setting into".split()
+    "using use set setting into finished elapsed".split()
 )
 MAX_PY_DICT_CHARS: Final = 8192
 
@@ -197,7 +202,8 @@ _NOISE_RE: Final = compile_later(
     rf"(?:(?:{_NUM})\s*(?:{_TIME_UNIT})(?:/(?:step|epoch|sample|batch|it))?\s*)*"  # 6s 507ms/step
     r"|[0-9]+\s*/\s*[0-9]+\s*batches"  # 10/ 29 batches
     r"|ETA:?\s*[0-9:.]+\s*(?:s|ms|min)?"
-    r"|[0-9]+(?::[0-9]{2}){1,2}"  # a clock: 00:00:01 (river's show_time)
+    # a clock: 00:00:01 (river's show_time), 0:00:01s (pytorch-tabnet's time so far)
+    r"|[0-9]+(?::[0-9]{2}){1,2}s?"
     rf"|(?:{_NUM})\s*(?:[KMGT]i?B|B|bytes)"  # a size: 4.18 KiB (river's show_memory)
     rf"|(?:{_NUM})\s*(?:it|samples|img|imgs|tok|tokens|ex)?/s"  # 3.33/s (a throughput)
     r"|batch\s*:?\s*[0-9]+\s*/\s*[0-9]+",  # [Batch 100/938]
@@ -364,6 +370,30 @@ _SPREAD_RE: Final = compile_later(
     rf"(?<=[0-9%])\s*(?:±|\+/-)\s*(?:{_NUM})%?"
     rf"|(?<=[0-9%])\s*\(\s*(?:±|\+/-)\s*(?:{_NUM})%?\s*\)"
 )
+# The mean before its name, the spread after: "0.98 accuracy with a standard deviation of
+# 0.02" (scikit-learn's user guide on cross_val_score). The mean is the metric.
+_MEAN_WITH_STD_RE: Final = compile_later(
+    rf"(?P<mean>{_NUM})(?P<percent>%?) (?P<name>{_NAME_WORDS}) with a standard deviation of"
+    rf" (?:{_NUM})%?\.?"
+)
+# One result named as a sentence names it: a parenthesis (an abbreviation, a phase, a unit)
+# or the data set it was measured on. "The mean squared error (MSE) on test set: 3006.96"
+# (scikit-learn's plot_gradient_boosting_regression), "Root Mean Squared Error (RMSE): 3.2",
+# "Accuracy on the test set: 0.9", "AUC (test): 0.91", "Test accuracy (%): 91.2".
+_PHASE_WORDS: Final = "|".join(PHASES)
+_CARET_WORD: Final = r"[^\W\d][\w./'@^-]*"  # "Lasso r^2 on test data : 0.480"
+_NAMED_RESULT_RE: Final = compile_later(
+    rf"(?:(?i:the)\s+)?(?P<name>{_CARET_WORD}(?:\s+{_CARET_WORD}){{0,4}}?)"
+    r"(?:\s*\((?P<inner>[^()\s]{1,12})\))?"
+    rf"(?:\s+(?i:on|for)\s+(?:(?i:the)\s+)?(?P<phase>(?i:{_PHASE_WORDS}))"
+    r"(?:\s+(?i:set|data|dataset|split))?)?"
+    r"(?:\s*\((?P<after>[^()\s]{1,12})\))?"
+    # "The RMSE of prediction is: 0.445" (LightGBM's python-guide): what it was measured of
+    rf"(?:\s+of\s+(?P<of>{_WORD}(?:\s+{_WORD}){{0,3}}?))?(?P<is>\s+(?:is|was))?"
+    rf"\s*:\s*(?P<num>{_NUM})(?:\s*%)?\.?"
+)
+_ABBREVIATION_RE: Final = compile_later(r"[^\W\d][\w^]*")
+_NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
 # A line that only names a phase, whose metrics the next line prints ("Test Error:", the
 # PyTorch Quickstart tutorial's line before " Accuracy: 52.3%, Avg loss: 1.6").
 _PHASE_LINE_RE: Final = compile_later(
@@ -430,6 +460,8 @@ _PREFIX_RE: Final = compile_later(
     r"\s*(?:\||-|:)?\s*"
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
+    # the LightGBM CLI's evaluations: "[LightGBM] [Info] Iteration:10, valid_1 auc : 0.82"
+    r"|\[LightGBM\] \[Info\] (?=Iteration:\d)"
     # FLAML's logger: "[flaml.automl.logger: 12-07 13:45:54] {3026} INFO - "
     r"|\[[\w.]+: \d\d-\d\d [\d:]+\] \{\d+\} (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) - \s*"
     # time.ctime(): "Mon Dec  7 13:00:00 2026" (pytorch/examples fast_neural_style)
@@ -471,6 +503,8 @@ def strip_logging_prefix(text: str) -> str:
 def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
     shaped = _parse_shaped(text)
+    if shaped is None and ": " in text and any(map(text.__contains__, _NAMED_RESULT_HINTS)):
+        shaped = _named_result(text)  # only where no other reading is: names stay as they were
     if shaped is None or shaped.step is not None or shaped.within is not None:
         return shaped
     counter = None
@@ -562,6 +596,10 @@ def _parse_shaped(text: str) -> Shaped | None:
             return evaluation
     if "±" in text or "+/-" in text:
         text = _SPREAD_RE.sub("", text)
+    elif " with a standard deviation of " in text:
+        spread = _MEAN_WITH_STD_RE.fullmatch(text)
+        if spread is not None and has_metric_word(spread["name"]):
+            return Shaped(None, {_clean_name(spread["name"]): _number(spread["mean"])})
     if text[:8] == "| epoch " and " / " in text:  # old fairseq's "| epoch 001:   100 / 1000 ..."
         inner = _HEAD_RE.match(text, 2)
         if inner is not None and inner["sdone"] is not None:
@@ -1038,6 +1076,27 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
             names.append(name)
         return _SPACED
     return None
+
+
+def _named_result(text: str) -> Shaped | None:
+    """A ``Name: value`` line whose name is a sentence's (:data:`_NAMED_RESULT_RE`): the
+    metric under the abbreviation it gives, else its name, in the phase it names."""
+    match = _NAMED_RESULT_RE.fullmatch(text)
+    if match is None or not any(match.group("inner", "phase", "after", "of", "is")):
+        return None
+    name, phase = match["name"].replace("^", ""), PHASES.get((match["phase"] or "").lower(), "")
+    for inner in (match["inner"], match["after"]):
+        if inner is None or inner == "%":
+            continue
+        if inner.lower() in PHASES:
+            phase = PHASES[inner.lower()]
+        elif _ABBREVIATION_RE.fullmatch(inner) and has_metric_word(inner.replace("^", "")):
+            name = inner.replace("^", "")  # "Coefficient of determination (R^2)": r2
+        else:
+            return None  # "Score (higher is better)", "Loss (epoch 3)": not a name's part
+    if _is_prose_name(name) or not has_metric_word(name):
+        return None
+    return Shaped(None, {_prefixed(_clean_name(name), phase): _number(match["num"])})
 
 
 def _is_prose_name(name: str) -> bool:

@@ -56,7 +56,9 @@ from runledger.errors import UserError
 from runledger.model.flat import flatten as flatten  # one flatten for records and capture
 from runledger.recording.capture.freshness import written_since
 
-CONFIG_SUFFIXES: Final = frozenset({".yaml", ".yml", ".toml", ".json"})
+CONFIG_SUFFIXES: Final = frozenset({".yaml", ".yml", ".toml", ".json", ".conf"})
+# The LightGBM and XGBoost command lines' config: "key = value" lines, "#" comments.
+_CONF_LINE: Final = re.compile(r"\s*(?P<key>[A-Za-z_][\w.-]*)\s*=\s*(?P<value>.*?)\s*")
 PYTHON_CONFIG_SUFFIX: Final = ".py"
 # Flags whose value only names a config file (or Hydra's config folder and name): not params.
 CONFIG_FLAGS: Final = frozenset(
@@ -459,7 +461,24 @@ def _parse_config(content: bytes, suffix: str) -> Any:
         return to_plain(json.loads(text))
     if suffix == ".toml":
         return to_plain(tomlread.loads(text))
+    if suffix == ".conf":
+        return _conf_assignments(text)
     return to_plain(_load_yaml(text))
+
+
+def _conf_assignments(text: str) -> dict[str, Any]:
+    """A ``.conf`` of ``key = value`` lines (``lightgbm config=train.conf``): each value as
+    :func:`parse_value` reads it. Any other line (another program's .conf) reads as none."""
+    found: dict[str, Any] = {}
+    for line in text.splitlines():
+        line = line.partition("#")[0]
+        if not line.strip():
+            continue
+        match = _CONF_LINE.fullmatch(line)
+        if match is None:
+            raise ValueError(f"not a 'key = value' line: {line.strip()[:60]!r}")
+        found[match["key"]] = parse_value(match["value"])
+    return found
 
 
 def python_literal_assignments(source: str) -> dict[str, Any]:
