@@ -88,6 +88,7 @@ HOOKED = {
     "transformers.tokenization_utils_base": "saves",
     "lightning.fabric.plugins.io.torch_io": "saves",
     "lightning_fabric.plugins.io.torch_io": "saves",
+    "torchvision.utils": "saves",
 }
 
 # Launchers start the real program as child processes: they are not the program.
