@@ -2,7 +2,8 @@
 own that prints what the example prints, recorded through the real ``runledger exec``:
 word_language_model's numbers a person quotes (its test and validation loss and perplexity)
 come first in ``show``, ``show --json``, ``compare`` and ``ls``, before its per-batch loss,
-learning rate and timings.
+learning rate and timings; vision_transformer's tqdm bars (``EPOCH[VALID]3/10``) give a
+train and a valid loss at each epoch.
 """
 
 from __future__ import annotations
@@ -65,3 +66,42 @@ def test_word_language_model_results_come_before_batches_lr_and_timings(repo: Re
     metrics = [column for column in columns if column.startswith("metrics.")]
     assert metrics[:4] == [f"metrics.{name}" for name in QUOTED]
     assert metrics[-3:] == ["metrics.lr", "metrics.ms/batch", "metrics.time_s"]
+
+
+# vision_transformer/main.py's TrainEval (removed from pytorch/examples in 2024, in many
+# copies): a tqdm bar per epoch and phase, its phase in brackets glued to "EPOCH", its
+# postfix the running loss; the best losses printed at the end.
+VISION_TRANSFORMER = """\
+from tqdm import tqdm
+epochs = 3
+best_train, best_valid = 9.0, 9.0
+for i in range(epochs):
+    for phase, batches in (("TRAIN", 6), ("VALID", 2)):
+        tk = tqdm(range(batches), desc="EPOCH" + "[" + phase + "]" + str(i + 1) + "/" + str(epochs))
+        total = 0.0
+        for t, _ in enumerate(tk):
+            total += 2.5 - i / 10 - (phase == "VALID") / 10
+            tk.set_postfix({"Loss": "%6f" % float(total / (t + 1))})
+        if phase == "TRAIN":
+            train_loss = total / batches
+        elif total / batches < best_valid:
+            best_valid, best_train = total / batches, train_loss
+            print("Saved Best Weights")
+print(f"Training Loss : {best_train}")
+print(f"Valid Loss : {best_valid}")
+"""
+
+
+def test_vision_transformer_bars_give_train_and_valid_loss_at_each_epoch(repo: Repo) -> None:
+    repo.write("main.py", VISION_TRANSFORMER)
+    repo.commit_all("vision_transformer")
+
+    _, run = exec_run(repo, sys.executable, "main.py")
+
+    # one series mixing both bars, at 0..5 by order, was recorded
+    assert run["series"]["train_Loss"] == [[1, 2.5], [2, 2.4], [3, 2.3]]
+    assert run["series"]["valid_Loss"] == [[1, 2.4], [2, 2.3], [3, 2.2]]
+    assert "Loss" not in run["series"]
+    # the best losses printed after training are at the last epoch, not at 0
+    assert [step for step, _ in run["series"]["valid_loss"]] == [3]
+    assert [step for step, _ in run["series"]["training_loss"]] == [3]

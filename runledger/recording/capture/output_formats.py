@@ -1285,6 +1285,11 @@ _POSTFIX_KWARGS_RE: Final = compile_later(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*
 _SI: Final = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
 _BATCH_COUNTERS: Final = frozenset({"batch", "batch_id", "batch_idx", "batch_index", "batch_num"})
 _DESC_PHASES: Final = {**PHASES, "validating": "val", "evaluating": "eval"}
+# A phase in brackets within a description, glued to its words (pytorch/examples
+# vision_transformer: "EPOCH[TRAIN]3/10", "EPOCH[VALID]3/10").
+_BRACKETED_PHASE_RE: Final = compile_later(
+    r"(?P<head>[^\[\]]*)\[(?P<phase>[A-Za-z]+)\](?P<tail>[^\[\]]*)"
+)
 
 
 class TqdmBar(NamedTuple):
@@ -1334,6 +1339,18 @@ def text_after_bar(text: str) -> str | None:
     return text[match.end() :].strip() or None
 
 
+def _without_bracketed_phase(desc: str) -> tuple[str, str]:
+    """``EPOCH[VALID]3/10`` -> (``EPOCH 3/10``, ``valid``); a description without a bracketed
+    phase comes back as it is, with no phase."""
+    if "[" not in desc:
+        return desc, ""
+    match = _BRACKETED_PHASE_RE.fullmatch(desc)
+    phase = None if match is None else _DESC_PHASES.get(match["phase"].lower())
+    if match is None or phase is None:
+        return desc, ""
+    return f"{match['head'].strip()} {match['tail'].strip()}".strip(), phase
+
+
 def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     """The step and metrics a bar's description (``epoch 3``, ``Epoch 3/10 loss 0.31``) and
     postfix (``loss=0.3, acc=0.9``, or ``set_postfix_str``'s text) show; a description that
@@ -1342,7 +1359,8 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     values: Fields = {}
     phase = ""
     if desc:
-        phase = _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
+        desc, phase = _without_bracketed_phase(desc)
+        phase = phase or _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
         piped = _PIPED_STEPS_RE.fullmatch(desc) if desc[:1].isdigit() else None
         shaped = parse_shaped_line(desc if piped is None else piped["rest"])
         if piped is not None:
