@@ -17,6 +17,7 @@ from tests.test_autocapture import exec_run
 # word_language_model/main.py's lines, in its format strings
 WORD_LANGUAGE_MODEL = """\
 import math
+import sys
 batches = 56
 for epoch in (1, 2):
     for batch in (25, 50):
@@ -28,6 +29,8 @@ for epoch in (1, 2):
     print('| end of epoch {:3d} | time: {:5.2f}s | valid loss {:5.2f} | '
           'valid ppl {:8.2f}'.format(epoch, 45.1, 7.0 - epoch / 4, math.exp(7.0 - epoch / 4)))
     print('-' * 89)
+if sys.argv[1:] == ['crash']:
+    raise SystemExit('killed before testing')
 print('=' * 89)
 print('| End of training | test loss {:5.2f} | test ppl {:8.2f}'.format(6.56, 704.77))
 print('=' * 89)
@@ -66,6 +69,22 @@ def test_word_language_model_results_come_before_batches_lr_and_timings(repo: Re
     metrics = [column for column in columns if column.startswith("metrics.")]
     assert metrics[:4] == [f"metrics.{name}" for name in QUOTED]
     assert metrics[-3:] == ["metrics.lr", "metrics.ms/batch", "metrics.time_s"]
+
+
+def test_compare_keeps_the_quoted_results_first_over_runs_that_lack_them(repo: Repo) -> None:
+    # a run that died before testing holds no test_loss; another program's run holds a
+    # test metric no other run has: neither moves what word_language_model's runs quote
+    repo.write("main.py", WORD_LANGUAGE_MODEL)
+    repo.write("other.py", "print('epoch=1 test_bleu=30.1')\n")
+    repo.commit_all("two programs")
+    for args in (["main.py"], ["main.py", "crash"], ["main.py"], ["other.py"]):
+        repo.run("exec", sys.executable, *args, timeout=120)
+
+    columns = repo.cli("compare", "--format", "csv").stdout.splitlines()[0].split(",")
+    metrics = [column.removeprefix("metrics.") for column in columns if "metrics." in column]
+    assert metrics == [*QUOTED, "loss", "ppl", "test_bleu", "lr", "ms/batch", "time_s"]
+    header = repo.cli("ls").stdout.splitlines()[0]
+    assert re.search(r"test_loss\s+test_ppl\s+valid_loss\s+valid_ppl", header), header
 
 
 # vision_transformer/main.py's TrainEval (removed from pytorch/examples in 2024, in many

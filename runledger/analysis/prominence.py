@@ -10,6 +10,7 @@ counters and timings (``lr``, ``ms/batch``, ``batch_time``, ``time_s``) last.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 from runledger.analysis.direction import TIME_UNITS, metric_direction
@@ -56,3 +57,18 @@ def is_timing(name: str) -> bool:
 def by_prominence(names: list[str]) -> list[str]:
     """``names`` ordered as a person quotes them, by name within a tier."""
     return sorted(names, key=lambda name: (metric_prominence(name), name))
+
+
+def quoted_order(counts: Mapping[str, int]) -> list[str]:
+    """The metrics of several runs (``counts``: how many runs hold each) as a person quotes
+    them: among those at least half the runs hold, test results, validation results, other
+    results, most shared first within each; then those fewer runs hold (another program's),
+    the same way; timings, counters and settings last. A run that failed before its test
+    loss keeps ``test_loss`` first; one run's metric of another kind does not take its place."""
+    most = max(counts.values(), default=0)
+
+    def key(name: str) -> tuple[bool, bool, int, int, str]:
+        tier = metric_prominence(name)
+        return tier == _TIERS, 2 * counts[name] < most, tier, -counts[name], name
+
+    return sorted(counts, key=key)

@@ -111,15 +111,12 @@ def format_when(iso: str, now: datetime | None = None) -> str:
 
 
 def headline_metrics(runs: Sequence[Run | RunRow], limit: int = HEADLINE_METRICS) -> list[str]:
-    """The metrics that most runs share, as a person quotes them: results on test, then
-    validation data, then other results, most common first within each; counters, timings
-    and schedules last (a logged ``lr`` next to a run's ``--lr`` reads as that param, and is
-    not)."""
-    from runledger.analysis.prominence import metric_prominence
+    """The metrics of ``runs`` as a person quotes them (prominence.quoted_order): results on
+    test, then validation data, then other results; counters, timings and schedules last (a
+    logged ``lr`` next to a run's ``--lr`` reads as that param, and is not)."""
+    from runledger.analysis.prominence import quoted_order
 
-    counts = Counter(name for run in runs for name in run.metrics)
-    ranked = sorted(counts, key=lambda name: (metric_prominence(name), -counts[name]))
-    return ranked[:limit]
+    return quoted_order(Counter(name for run in runs for name in run.metrics))[:limit]
 
 
 def _run_table(runs: Sequence[RunRow], children: Mapping[str, int] | None = None) -> list[Column]:
