@@ -387,7 +387,7 @@ def _table(
     counts = Counter(chain.from_iterable(metrics)) if whole is None else whole.metric_counts
     # the metric asked for, then as a person quotes them (test and validation results
     # first, timings and settings last)
-    quoted = quoted_order(counts)
+    quoted = quoted_order(dict(sorted(counts.items())))  # ties by name
     for name in ([metric] if metric in counts else []) + [n for n in quoted if n != metric]:
         wanted = direction if name == metric and direction else metric_direction(name, declared)
         column = Column(f"metrics.{name}", "metric", wanted)

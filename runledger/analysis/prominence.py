@@ -63,12 +63,13 @@ def quoted_order(counts: Mapping[str, int]) -> list[str]:
     """The metrics of several runs (``counts``: how many runs hold each) as a person quotes
     them: among those at least half the runs hold, test results, validation results, other
     results, most shared first within each; then those fewer runs hold (another program's),
-    the same way; timings, counters and settings last. A run that failed before its test
-    loss keeps ``test_loss`` first; one run's metric of another kind does not take its place."""
+    the same way; timings, counters and settings last; ties in the order of ``counts``. A
+    run that failed before its test loss keeps ``test_loss`` first; one run's metric of
+    another kind does not take its place."""
     most = max(counts.values(), default=0)
 
-    def key(name: str) -> tuple[bool, bool, int, int, str]:
+    def key(name: str) -> tuple[bool, bool, int, int]:
         tier = metric_prominence(name)
-        return tier == _TIERS, 2 * counts[name] < most, tier, -counts[name], name
+        return tier == _TIERS, 2 * counts[name] < most, tier, -counts[name]
 
     return sorted(counts, key=key)
