@@ -82,6 +82,33 @@ def test_torch_save_records_the_checkpoint_where_the_program_put_it(repo: Repo) 
     assert repo.runs_json()[0]["id"][:10] in which.stdout
 
 
+@needs("torch", "torchvision")
+def test_torchvision_save_image_records_the_sample_images(repo: Repo) -> None:
+    # pytorch/examples dcgan saves its sample grids into --outf (the work tree itself by
+    # default) with vutils.save_image: neither a result folder nor a weights suffix, so the
+    # walk after the run did not find them; an image written into a buffer names no file.
+    program(
+        repo,
+        "main.py",
+        """
+        import io
+        import torch
+        import torchvision.utils as vutils
+        from torchvision.utils import save_image
+        outf = "."
+        vutils.save_image(torch.rand(4, 3, 8, 8), '%s/real_samples.png' % outf, normalize=True)
+        save_image(torch.rand(4, 3, 8, 8), '%s/fake_samples_epoch_%03d.png' % (outf, 0))
+        save_image(torch.rand(1, 3, 8, 8), io.BytesIO(), format="png")
+        print("[0/1][1/1] Loss_D: 1.2291 Loss_G: 0.9380 D(x): 0.5614 D(G(z)): 0.4646 / 0.3991")
+        """,
+        ignore="*.png\n",
+    )
+    exec_(repo, PY, "main.py")
+    found = artifacts(repo)
+    assert sorted(found) == ["fake_samples_epoch_000.png", "real_samples.png"]
+    assert found["real_samples.png"]["sha256"] == sha(repo.path / "real_samples.png")
+
+
 def test_joblib_dump_outside_the_work_tree_is_recorded_by_its_absolute_path(
     repo: Repo, tmp_path: Path
 ) -> None:

@@ -827,6 +827,35 @@ def test_torch_settings_rank_below_the_programs_parser_and_command_line(repo: Re
 
 
 @needs("torch")
+def test_a_loader_given_a_camel_case_option_adds_no_second_batch_size(repo: Repo) -> None:
+    # pytorch/examples dcgan: parser.add_argument('--batchSize', ...), then
+    # DataLoader(dataset, batch_size=opt.batchSize, shuffle=True)
+    program(
+        repo,
+        """\
+        import argparse
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--batchSize", type=int, default=64)
+        parser.add_argument("--accum", type=int, default=1)
+        opt = parser.parse_args()
+        data = TensorDataset(torch.randn(16, 2))
+        loader = DataLoader(data, batch_size=opt.batchSize * opt.accum, shuffle=True)
+        print(len(loader))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--batchSize", "4")
+    _, scaled = exec_run(repo, sys.executable, "train.py", "--batchSize", "4", "--accum", "2")
+
+    assert run["params"] == {"batchSize": 4, "accum": 1}  # was batch_size = 4 beside it
+    # the loader's own size, another value, is a param of its own still
+    assert scaled["params"] == {"batchSize": 4, "accum": 2, "batch_size": 8}
+
+
+@needs("torch")
 def test_torch_optimizers_that_differ_give_no_optimizer_params_and_alike_ones_one(
     repo: Repo,
 ) -> None:

@@ -26,6 +26,7 @@ from operator import attrgetter, eq, itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from runledger.analysis.direction import Direction, describe_direction, metric_direction
+from runledger.analysis.prominence import quoted_order
 from runledger.errors import UserError
 from runledger.model.record import Run, json_safe
 from runledger.model.row import TableRow, Tabular
@@ -384,7 +385,10 @@ def _table(
 
     best: dict[str, BestValue] = {}
     counts = Counter(chain.from_iterable(metrics)) if whole is None else whole.metric_counts
-    for name in sorted(counts, key=lambda name: (name != metric, -counts[name], name)):
+    # the metric asked for, then as a person quotes them (test and validation results
+    # first, timings and settings last)
+    quoted = quoted_order(dict(sorted(counts.items())))  # ties by name
+    for name in ([metric] if metric in counts else []) + [n for n in quoted if n != metric]:
         wanted = direction if name == metric and direction else metric_direction(name, declared)
         column = Column(f"metrics.{name}", "metric", wanted)
         columns.append(column)

@@ -111,13 +111,12 @@ def format_when(iso: str, now: datetime | None = None) -> str:
 
 
 def headline_metrics(runs: Sequence[Run | RunRow], limit: int = HEADLINE_METRICS) -> list[str]:
-    """The metrics that most runs share, most common first; results before counters and
-    schedules (a logged ``lr`` next to a run's ``--lr`` reads as that param, and is not)."""
-    from runledger.analysis.direction import metric_direction
+    """The metrics of ``runs`` as a person quotes them (prominence.quoted_order): results on
+    test, then validation data, then other results; counters, timings and schedules last (a
+    logged ``lr`` next to a run's ``--lr`` reads as that param, and is not)."""
+    from runledger.analysis.prominence import quoted_order
 
-    counts = Counter(name for run in runs for name in run.metrics)
-    ranked = sorted(counts, key=lambda name: (metric_direction(name) == "none", -counts[name]))
-    return ranked[:limit]
+    return quoted_order(Counter(name for run in runs for name in run.metrics))[:limit]
 
 
 def _run_table(runs: Sequence[RunRow], children: Mapping[str, int] | None = None) -> list[Column]:
@@ -284,6 +283,8 @@ def render_run(run: Run, out: Console | None = None) -> None:
     from rich import box
     from rich.table import Table  # here: compare and ls need neither
 
+    from runledger.analysis.prominence import by_prominence
+
     out = out or console()
     head = _kv_table()
     head.add_row("run", Text(safe(run.id), style="cyan"))
@@ -358,7 +359,8 @@ def render_run(run: Run, out: Console | None = None) -> None:
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for column in ("metric", "last", "min", "max", "steps", "trend"):
             table.add_column(column, justify="left" if column in ("metric", "trend") else "right")
-        for name, summary in sorted(run.metrics.items()):
+        for name in by_prominence(list(run.metrics)):
+            summary = run.metrics[name]
             series = (run.series or {}).get(name)
             table.add_row(
                 safe(name),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from runledger import ids
 from runledger.cli.options import (
@@ -62,8 +63,20 @@ def show_command(
     """Everything recorded for one run."""
     record = read_run(Path.cwd(), run)
     if as_json:
-        print_json(record.detail_json())
+        print_json(_quoted_first(record.detail_json()))
         return
     from runledger.views.runs import render_run
 
     render_run(record)
+
+
+def _quoted_first(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with its metrics in the order ``show`` lists them, those a person quotes
+    first, so that a reader of the JSON meets the test loss before the learning rate."""
+    from runledger.analysis.prominence import by_prominence
+
+    for key in ("metrics", "metric_summaries", "series"):
+        values = data.get(key)
+        if isinstance(values, dict):
+            data[key] = {name: values[name] for name in by_prominence(list(values))}
+    return data

@@ -3407,10 +3407,11 @@ def _report_used_packages() -> None:
 # --- saved files ------------------------------------------------------------------------------
 
 # Module -> (class or None for the module itself, function, position of the path among the
-# call's arguments (a method's self counts), its keyword name): the calls that save a model
-# or weights to a path, reported as ``{"_runledger": "saved", "path": "/abs/path"}`` once per
-# path after the call returned (the file is written). A file-like target (``torch.save(obj,
-# buffer)``, what ultralytics and Lightning do) names no file: nothing is reported.
+# call's arguments (a method's self counts), its keyword name): the calls that save a model,
+# weights or generated images to a path, reported as ``{"_runledger": "saved", "path":
+# "/abs/path"}`` once per path after the call returned (the file is written). A file-like
+# target (``torch.save(obj, buffer)``, what ultralytics and Lightning do) names no file:
+# nothing is reported.
 _SAVES = {
     "torch.serialization": ((None, "save", 1, "f"),),
     "safetensors.torch": ((None, "save_file", 1, "filename"),),
@@ -3442,6 +3443,8 @@ _SAVES = {
         ("LearnableBase", "save", 1, "fname"),
         ("LearnableBase", "save_model", 1, "fname"),
     ),
+    # the sample grids a GAN or VAE writes (pytorch/examples dcgan's fake_samples_epoch_*.png)
+    "torchvision.utils": ((None, "save_image", 1, "fp"),),
 }
 _AUTO_OUTPUTS_ENV = "RUNLEDGER_AUTO_OUTPUTS"
 _MAX_SAVED = 1000

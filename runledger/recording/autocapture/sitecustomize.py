@@ -97,6 +97,7 @@ HOOKED = {
     "lightning.fabric.plugins.io.torch_io": "saves",
     "lightning_fabric.plugins.io.torch_io": "saves",
     "d3rlpy.base": "saves",
+    "torchvision.utils": "saves",
 }
 
 # Launchers start the real program as child processes: they are not the program.

@@ -109,6 +109,7 @@ def argv_and_inprocess_sources(
     # once it has ended.
     from runledger.recording.capture import params as params_capture
 
+    in_process = _without_camel_case_twins(in_process)
     known: set[str] = set()
     for name, params in in_process:
         if name in BELOW_ARGV:
@@ -131,6 +132,38 @@ def argv_and_inprocess_sources(
     return [("argv", params_capture.unflatten(kept)), *in_process]
 
 
+def _without_camel_case_twins(
+    sources: list[tuple[str, dict[str, Any]]],
+) -> list[tuple[str, dict[str, Any]]]:
+    """``sources`` less a lower-ranked source's param that a program's own param spelled in
+    camel case already holds, with the same value: dcgan's ``--batchSize 16`` given to its
+    DataLoader is one param ``batchSize``, not ``batch_size`` beside it."""
+    spelled = {
+        _CAMEL_HUMP.sub(r"\1_\2", key).lower(): value
+        for name, params in sources
+        if name not in BELOW_ARGV
+        for key, value in params.items()
+        if _CAMEL_HUMP.search(key)
+    }
+    if not spelled:
+        return sources
+
+    def twin(key: str, value: Any) -> bool:
+        found = spelled.get(key, _NOTHING)
+        return type(found) is type(value) and found == value  # 1 is no twin of True
+
+    return [
+        (name, {k: v for k, v in params.items() if not twin(k, v)})
+        if name in BELOW_ARGV
+        else (name, params)
+        for name, params in sources
+    ]
+
+
+_NOTHING: Final = object()
+
+
+_CAMEL_HUMP: Final = re.compile(r"([a-z0-9])([A-Z])")
 MAX_USED_PACKAGES = 5000
 MAX_TEXT = 200
 

@@ -27,10 +27,10 @@ or a pipe-table row, or (for ``name: value`` pieces) one of its names holds a me
 as ``loss``, ``acc`` or ``f1`` (``Test accuracy: 0.8999``, not ``Seed: 42``). Names keep their
 words: lower case, joined by ``_`` (``valid loss`` -> ``valid_loss``, ``eval-logloss`` ->
 ``eval_logloss``, ``valid_0's l2`` -> ``valid_0_l2``). A percentage keeps its number
-(``91%`` -> 91; ``320/360 (89%)`` -> 89); a time unit joins the name (``time 653.87ms`` ->
-``time_ms``). Python dict lines (``{'loss': 0.5, 'epoch': 1.0}``, as Hugging Face's Trainer
-prints them) are read like JSON objects. Each regex is anchored and tried on one short piece,
-so a line costs a few microseconds.
+(``91%`` -> 91; ``320/360 (89%)`` -> 88.8889, the count's); a time unit joins the name
+(``time 653.87ms`` -> ``time_ms``). Python dict lines (``{'loss': 0.5, 'epoch': 1.0}``, as
+Hugging Face's Trainer prints them) are read like JSON objects. Each regex is anchored and
+tried on one short piece, so a line costs a few microseconds.
 """
 
 from __future__ import annotations
@@ -111,7 +111,8 @@ MAX_PY_DICT_CHARS: Final = 8192
 _NUM: Final = r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:nan|inf|-inf)"
 _TIME_UNIT: Final = r"ms|us|µs|s|sec|secs|min|h"
 _VALUE: Final = (
-    rf"(?:(?P<done>[0-9]+)\s*/\s*[0-9]+\s*\(\s*(?P<pct>{_NUM})\s*%\s*\)"  # 320/360 (89%)
+    # 320/360 (89%)
+    rf"(?:(?P<done>[0-9]+)\s*/\s*(?P<pct_of>[0-9]+)\s*\(\s*(?P<pct>{_NUM})\s*%\s*\)"
     rf"|(?P<num>{_NUM})(?:\s*(?P<percent>%)|(?P<unit>{_TIME_UNIT})(?![\w/])|\s*dB\b)?)"
 )
 # A word of a name: starts with a letter, may hold digits, _ . / - and a possessive 's.
@@ -1111,11 +1112,23 @@ def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
     )
     name = raw_name if as_written else _clean_name(raw_name)
     if match["pct"] is not None:
-        return _prefixed(name, phase), _number(match["pct"])
+        return _prefixed(name, phase), _counted_percent(match)
     unit = match["unit"]
     if unit and not name.endswith("_" + unit):
         name = f"{name}_{unit}"
     return _prefixed(name, phase), _number(match["num"])
+
+
+def _counted_percent(match: re.Match[str]) -> Number:
+    """``9915/10000 (99%)``: the percentage the count gives, 99.15, where the printed one is
+    that rounded (pytorch/examples mnist rounds to a whole percent, which hides the
+    difference between two runs); else the printed one as it is."""
+    shown = _number(match["pct"])
+    done, of = int(match["done"]), int(match["pct_of"])
+    if of <= 0:
+        return shown
+    exact = 100 * done / of
+    return round(exact, 4) if abs(exact - shown) <= 0.5 else shown
 
 
 def _clean_name(name: str) -> str:
@@ -1359,6 +1372,11 @@ _POSTFIX_KWARGS_RE: Final = compile_later(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*
 _SI: Final = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
 _BATCH_COUNTERS: Final = frozenset({"batch", "batch_id", "batch_idx", "batch_index", "batch_num"})
 _DESC_PHASES: Final = {**PHASES, "validating": "val", "evaluating": "eval"}
+# A phase in brackets within a description, glued to its words (pytorch/examples
+# vision_transformer: "EPOCH[TRAIN]3/10", "EPOCH[VALID]3/10").
+_BRACKETED_PHASE_RE: Final = compile_later(
+    r"(?P<head>[^\[\]]*)\[(?P<phase>[A-Za-z]+)\](?P<tail>[^\[\]]*)"
+)
 
 
 class TqdmBar(NamedTuple):
@@ -1408,6 +1426,18 @@ def text_after_bar(text: str) -> str | None:
     return text[match.end() :].strip() or None
 
 
+def _without_bracketed_phase(desc: str) -> tuple[str, str]:
+    """``EPOCH[VALID]3/10`` -> (``EPOCH 3/10``, ``valid``); a description without a bracketed
+    phase comes back as it is, with no phase."""
+    if "[" not in desc:
+        return desc, ""
+    match = _BRACKETED_PHASE_RE.fullmatch(desc)
+    phase = None if match is None else _DESC_PHASES.get(match["phase"].lower())
+    if match is None or phase is None:
+        return desc, ""
+    return f"{match['head'].strip()} {match['tail'].strip()}".strip(), phase
+
+
 def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     """The step and metrics a bar's description (``epoch 3``, ``Epoch 3/10 loss 0.31``) and
     postfix (``loss=0.3, acc=0.9``, or ``set_postfix_str``'s text) show; a description that
@@ -1416,7 +1446,8 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     values: Fields = {}
     phase = ""
     if desc:
-        phase = _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
+        desc, phase = _without_bracketed_phase(desc)
+        phase = phase or _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
         piped = _PIPED_STEPS_RE.fullmatch(desc) if desc[:1].isdigit() else None
         shaped = parse_shaped_line(desc if piped is None else piped["rest"])
         if piped is not None:
