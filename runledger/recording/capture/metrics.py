@@ -106,6 +106,7 @@ from runledger.recording.capture.output_formats import (
     parse_shaped_line,
     phase_line,
     python_dict_fields,
+    relative_time_prefix,
     report_row,
     results_statistics,
     split_fields,
@@ -942,6 +943,9 @@ class MetricsCollector:
         # Streams whose last line named only a phase ("Test Error:"): the phase of the
         # step-less metrics of the line after it (_add_output_line).
         self._next_phase: dict[str, str] = {}
+        # Streams whose messages come behind logging's "%(relativeCreated) 9d" (Pyro's
+        # examples): the last milliseconds read there (_without_relative_time).
+        self._relative_times: dict[str, int] = {}
         # Each stream's tqdm bar that may be the run's only one (_watch_bar); None once the
         # stream showed it is not.
         self._long_bars: dict[str, _LongBar | None] = {}
@@ -1197,11 +1201,30 @@ class MetricsCollector:
                     self._add_redraw(line, stream)
                 continue
             text = line.decode("utf-8", errors="replace")
+            if text[:1] == " ":
+                text = self._without_relative_time(text, stream)
             first = line.first if isinstance(line, _ErasedLine) else None
             if self._held is not None:
                 self._hold(text, stream, first)
             else:
                 self._add_output_line(text, stream, first)
+
+    def _without_relative_time(self, text: str, stream: str) -> str:
+        """``text`` without logging's ``%(relativeCreated) 9d`` prefix, once the stream has
+        shown it before a message in words ("      12 Loading data"), and while its
+        milliseconds only grow: a table's right-aligned first column stays."""
+        prefix = relative_time_prefix(text)
+        if prefix is None:
+            return text
+        millis, start = prefix
+        last = self._relative_times.get(stream)
+        if last is None:
+            if not text[start : start + 1].isalpha():
+                return text
+        elif millis < last:
+            return text
+        self._relative_times[stream] = millis
+        return text[start:]
 
     def _add_output_line(self, text: str, stream: str, erased: bytes | None = None) -> None:
         if erased is not None:

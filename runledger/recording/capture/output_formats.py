@@ -7,7 +7,8 @@ into ``(step, {name: value})`` or None. The line is read in three steps:
    ``2026-01-02 10:00:00,123 - INFO - name -`` (or ``- name - INFO -``; the date also as
    ``01/02/2026``), ``[2026-01-02 10:00:00][__main__][INFO] -``
    (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``I0102 10:00:00.1 1 f.py:1]``
-   (absl), ``[INFO]``, ``[RANK 0]`` (accelerate), an arrow marker (``====>``).
+   (absl), ``[INFO]``, ``INFO     `` (``%(levelname)-8s``), rich's ``[12:00:00] INFO`` (and
+   its ``train.py:6`` after the message), ``[RANK 0]`` (accelerate), an arrow marker (``====>``).
 2. A head that names the step: ``epoch 3:``, ``Epoch 2/10 -``, ``[epoch 3]``, ``step 10:``,
    ``iter 5:``, ``Train Epoch: 1 [320/1437 (22%)]``, ``[0]`` (XGBoost, LightGBM; their ``cv``'s
    ``mean+std``), ``[0/25][100/782]`` (DCGAN), or a phase section such as ``Test set:``
@@ -404,6 +405,8 @@ _STEP_STARTS: Final = frozenset("eEsSiI")
 _SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
 _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
 _HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcC")  # c: MONAI's "current epoch: 2"
+_RELATIVE_TIME_RE: Final = compile_later(r" +([0-9]+) ")
+_RICH_SOURCE_RE: Final = compile_later(r"\s{2,}[\w.-]+\.py:[0-9]+$")
 _PREFIX_RE: Final = compile_later(
     r"(?:"
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
@@ -413,13 +416,19 @@ _PREFIX_RE: Final = compile_later(
     r"|\d\d/\d\d \d\d:\d\d:\d\d(?=\s+-))\]?"
     # ^ a timestamp; 12/06/2026 10:00:01 is Hugging Face examples' datefmt, 12/07 12:51:16
     # mmengine's (no year)
-    r"(?:\s*(?:\[[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
+    r"(?:\s*(?:\[(?!(?i:epoch|step|iter)\b)[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
+    r"(?:\s*\{[\w.-]+:\d+\})?"  # "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s -"
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b))?"
     # ^ - __main__ - INFO - (the logging cookbook's "%(asctime)s - %(name)s - %(levelname)s")
     r"(?:\s*(?:\||-|:)?\s*(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|SUCCESS)\b)?"
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s))?"  # - logger.name - / | mod:fn:1 -
     r"\s*(?:\||-|:)?\s*"
-    r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
+    r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:(?!\s*[-+.0-9])\s*)?"
+    # "%(levelname)-8s %(message)s", "%(levelname)s - %(message)s", rich's RichHandler
+    r"|(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)(?:\s+-)?\s+(?=\S)"
+    # a time of day alone before the level: datefmt="%H:%M:%S", rich's "[%X]" or "[%x %X]"
+    r"|\[(?:\d\d/\d\d/\d\d )?\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s+"
+    r"|\d\d:\d\d:\d\d(?:[.,]\d+)?\s+(?=(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\s)"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
     # FLAML's logger: "[flaml.automl.logger: 12-07 13:45:54] {3026} INFO - "
     r"|\[[\w.]+: \d\d-\d\d [\d:]+\] \{\d+\} (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) - \s*"
@@ -448,15 +457,36 @@ def has_metric_word(name: str) -> bool:
 
 
 def strip_logging_prefix(text: str) -> str:
-    """``text`` without the logging prefixes it starts with (at most three)."""
+    """``text`` without the logging prefixes it starts with (at most three), and without
+    the ``file.py:42`` that rich's handler and ``console.log`` right-align after a message."""
     if text[:1] not in _PREFIX_STARTS:
         return text
     for _ in range(3):
         match = _PREFIX_RE.match(text)
         if match is None or match.end() == 0:
-            return text
+            break
         text = text[match.end() :]
+    if text[-1:].isdigit() and ".py:" in text[-40:]:
+        source = _RICH_SOURCE_RE.search(text)
+        if source is not None:
+            return text[: source.start()]
     return text
+
+
+def relative_time_prefix(text: str) -> tuple[int, int] | None:
+    """``(milliseconds, where the message starts)`` of a line behind logging's
+    ``"%(relativeCreated) 9d %(message)s"`` (Pyro's examples), else None. The prefix alone
+    is no proof: a table's first column looks the same, so the collector learns it from a
+    stream's message lines first (:meth:`MetricsCollector._without_relative_time`)."""
+    if text[:1] != " " or not (text[8:9].isdigit() or text[9:10].isdigit()):
+        return None
+    match = _RELATIVE_TIME_RE.match(text)
+    if match is None:
+        return None
+    width, digits = match.end(1), len(match[1])
+    if width != max(9, digits + 1):  # "% 9d": nine columns, one blank at least
+        return None
+    return int(match[1]), match.end()
 
 
 def parse_shaped_line(text: str) -> Shaped | None:
