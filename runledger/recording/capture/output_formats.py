@@ -331,6 +331,12 @@ _FLAML_ITERATION_RE: Final = compile_later(
     rf"at (?:{_NUM})s,\s+estimator [\w.-]+'s best error=(?:{_NUM}),"
     rf"\s+best estimator [\w.-]+'s best error=(?P<best>{_NUM})"
 )
+# MONAI's tutorials, once training ends: "train completed, best_metric: 0.9625 at epoch: 8"
+# (some add ", total time: 123.4."): the best validation metric; its epoch is no step.
+_MONAI_COMPLETED_RE: Final = compile_later(
+    rf"train completed, best_metric: (?P<best>{_NUM})\s+at (?:epoch|iteration|step):?\s*[0-9]+"
+    rf"(?:,?\s*total time:\s*(?:{_NUM})\s*s?\.?)?"
+)
 # scikit-learn's SGD models (SGDClassifier, SGDRegressor, Perceptron; verbose=1): after
 # "-- Epoch 3", "Norm: 6.39, NNZs: 64, Bias: -3.141450, T: 1347, Avg. loss: 0.140349" (some
 # builds add ", Objective: 0.23"). The weights' norm and nonzeros, the bias and the samples
@@ -559,6 +565,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         flaml = _FLAML_ITERATION_RE.fullmatch(text)
         if flaml is not None:
             return Shaped(None, {"best_error": _number(flaml["best"])})
+    if text[:16] == "train completed,":
+        completed = _MONAI_COMPLETED_RE.fullmatch(text)
+        if completed is not None:
+            return Shaped(None, {"best_metric": _number(completed["best"])})
     if text[:3] in ("Fun", "Cur"):
         function_value = _FUNCTION_VALUE_RE.fullmatch(text)
         if function_value is not None:
