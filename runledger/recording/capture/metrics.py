@@ -86,6 +86,7 @@ from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
     TqdmBar,
+    cma_drawn_lines,
     column_cells,
     column_header,
     column_row,
@@ -97,6 +98,7 @@ from runledger.recording.capture.output_formats import (
     fairseq_json_fields,
     has_metric_word,
     header_step,
+    is_cma_table,
     is_report_header,
     is_results_border,
     is_results_title,
@@ -644,8 +646,12 @@ class _LineSplitter:
                     erased = _ErasedLine(b"")
                 self._visible = self._first = None
             else:
-                if self._redraws and visible and _is_bar_redraw(visible):
-                    erased = _RedrawLine(visible)
+                if (
+                    self._redraws
+                    and visible
+                    and (_is_bar_redraw(visible) or visible.endswith(b" -"))
+                ):
+                    erased = _RedrawLine(visible)  # a bar, or a CMA-ES row drawn over
                 self._visible = bytes(segment)
                 if self._first is None and self._erased:
                     self._first = self._visible
@@ -1197,7 +1203,9 @@ class MetricsCollector:
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
             if isinstance(line, _RedrawLine):
-                if self._long_bars.get(stream, False) is not None or _PIPED_BAR_RE.match(line):
+                if line.endswith(b" -"):
+                    self._add_cma_redraw(line, stream)
+                elif self._long_bars.get(stream, False) is not None or _PIPED_BAR_RE.match(line):
                     self._add_redraw(line, stream)
                 continue
             text = line.decode("utf-8", errors="replace")
@@ -1310,6 +1318,13 @@ class MetricsCollector:
         if held is not None and held.erased and not self._draws_again(held, first):
             self._add_held_tqdm(stream)
         self._add_tqdm_bar(bar, True, stream, erased=True)
+
+    def _add_cma_redraw(self, line: bytes, stream: str) -> None:
+        """A CMA-ES row that the next one was drawn over (``verb_disp_overwrite``): a row of
+        its table all the same."""
+        table = self._columns.get(stream)
+        if table is not None and is_cma_table(table[0]):
+            self._in_column_table(line.decode("utf-8", errors="replace"), stream)
 
     def _add_redraw(self, line: bytes, stream: str) -> None:
         shown = _shown_text(line.decode("utf-8", errors="replace"))
@@ -1801,6 +1816,12 @@ class MetricsCollector:
         text = _shown_text(line)
         if text is None:
             return False
+        if table is not None and is_cma_table(table[0]):
+            drawn = cma_drawn_lines(text)
+            if drawn is not None:
+                for piece in drawn:
+                    self._in_column_table(piece, stream)
+                return True
         names = column_header(text)
         if names is not None:
             last = self._column_last.get(stream)

@@ -360,6 +360,12 @@ _FUNCTION_VALUE_NAMES: Final = {
     "Current minimum": "current_minimum",
     "Current function value": "function_value",
 }
+# Once the search ends, scikit-optimize's examples print its result: "x^*=-0.3048,
+# f(x^*)=-0.9064" (the best point, then the function there), or "Best value: -0.9064": the
+# best value found, never the point's coordinates.
+_BEST_VALUE_RE: Final = compile_later(
+    rf"(?:x\^\*=\s*(?:{_NUM}|\[[^\]]*\]),\s*f\(x\^\*\)\s*=|Best value:)\s*(?P<v>{_NUM})"
+)
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
 # Or at its start, before its metrics: "3/10, train_loss: 0.2556" (MONAI's tutorials, under
@@ -569,6 +575,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         completed = _MONAI_COMPLETED_RE.fullmatch(text)
         if completed is not None:
             return Shaped(None, {"best_metric": _number(completed["best"])})
+    if text[:4] == "x^*=" or text[:11] == "Best value:":
+        best = _BEST_VALUE_RE.fullmatch(text)
+        if best is not None:
+            return Shaped(None, {"best_value": _number(best["v"])})
     if text[:3] in ("Fun", "Cur"):
         function_value = _FUNCTION_VALUE_RE.fullmatch(text)
         if function_value is not None:
@@ -1460,6 +1470,10 @@ _CMA_HEADER_RE: Final = compile_later(
     r"Iterat\s+#Fevals\s+function value\s+axis ratio\s+sigma\s+min&max std\s+t\[m:s\]"
 )
 _CMA_COLUMNS: Final = ("Iterat", "", "function_value", "", "", "", "", "")
+# With verb_disp_overwrite (cma's default once verb_disp rows pass it), each row after the
+# first few ends in " -" and the next one is drawn over it ("\r\x1b[2K"); the last such row
+# has the header printed again right after its mark: "  150 1500 9.9e-01 ... 0:00.4 -Iterat ...".
+_CMA_MARK_RE: Final = compile_later(r" -(?=Iterat\s|$)")
 # Prophet's performance_metrics(df_cv) printed: a row per horizon, each of its errors over the
 # forecasts that far ahead (the rolling window's mean), the horizon in days its step.
 #       horizon       mse      rmse       mae      mape     mdape     smape  coverage
@@ -1490,6 +1504,20 @@ def column_header(text: str) -> tuple[str, ...] | None:
     if len(set(names)) != len(names) or not any(has_metric_word(name) for name in names[1:]):
         return None
     return names
+
+
+def is_cma_table(names: tuple[str, ...]) -> bool:
+    """Whether ``names`` are those of CMA-ES's table (:func:`column_header`)."""
+    return names is _CMA_COLUMNS
+
+
+def cma_drawn_lines(text: str) -> list[str] | None:
+    """The rows (and a header) of a CMA-ES line drawn to be overwritten, without the `` -``
+    that marks it; None for a line without the mark."""
+    if text[-1:] != "-" and " -Iterat" not in text:
+        return None
+    pieces = [piece for piece in _CMA_MARK_RE.split(text) if piece]
+    return pieces if len(pieces) > 1 or pieces[0] != text else None
 
 
 def column_spans(header: str, rule: str, count: int) -> tuple[int, ...] | None:
