@@ -2197,11 +2197,16 @@ def _init_default(cls: Any, name: str) -> Any:
 
 
 def _is_model(estimator: Any) -> bool:
-    """A predictor, or a clusterer (``DBSCAN``, hdbscan's ``HDBSCAN``: ``fit_predict`` only);
-    not a transformer (a scaler)."""
-    return callable(getattr(estimator, "predict", None)) or callable(
-        getattr(estimator, "fit_predict", None)
+    """A predictor, or a clusterer (``DBSCAN``, hdbscan's ``HDBSCAN``: ``fit_predict`` only),
+    or an embedding a run is made for (umap-learn's ``UMAP``); not a transformer (a scaler)."""
+    return (
+        callable(getattr(estimator, "predict", None))
+        or callable(getattr(estimator, "fit_predict", None))
+        or str(type(estimator).__module__).partition(".")[0] in _EMBEDDING_PACKAGES
     )
+
+
+_EMBEDDING_PACKAGES = ("umap",)
 
 
 def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklearn") -> None:
@@ -2250,6 +2255,71 @@ def _patch_sktime(_name: str, module: Any) -> None:
     _need(callable(getattr(base, "fit", None)), "sktime BaseForecaster.fit")
     seen: dict[str, Any] = {}
     _wrap(base, "fit", lambda original: _reporting_fit(original, seen, "sktime"))
+
+
+# --- models configured by their constructor: gensim, Prophet -----------------------------
+
+
+def _patch_gensim(_name: str, module: Any) -> None:
+    """``gensim.models.word2vec``: ``Word2Vec(sentences, vector_size=100, window=5, ...)``
+    builds (and, given its corpus, trains) the model; FastText and Doc2Vec are Word2Vecs."""
+    model = getattr(module, "Word2Vec", None)
+    _need(callable(getattr(model, "__init__", None)), "gensim.models.word2vec.Word2Vec")
+    _wrap(model, "__init__", _reporting_init("gensim", _GENSIM_DATA))
+
+
+def _patch_prophet(_name: str, module: Any) -> None:
+    """``prophet.forecaster``: ``Prophet(changepoint_prior_scale=0.5, ...)``."""
+    model = getattr(module, "Prophet", None)
+    _need(callable(getattr(model, "__init__", None)), "prophet.forecaster.Prophet")
+    _wrap(model, "__init__", _reporting_init("prophet", ("stan_backend",)))
+
+
+# The data a Word2Vec is given, and its machinery: no settings of the model.
+_GENSIM_DATA = ("sentences", "corpus_file", "corpus_iterable", "documents", "workers")
+
+
+def _reporting_init(source: str, not_params: Any) -> Callable[[Any], Any]:
+    """An ``__init__`` that reports the arguments the program gave that differ from their
+    defaults (numbers, strings, booleans), once the model is built: as scikit-learn's
+    estimators' params are reported. The outermost call only: a subclass's ``__init__``
+    passing every argument on is not the program's choice of each."""
+    depth_key = source + "_inits"
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            depth = _state.get(depth_key, 0)
+            _state[depth_key] = depth + 1
+            try:
+                result = original(self, *args, **kwargs)
+            finally:
+                _state[depth_key] = depth
+            if depth == 0:
+                _safely(source, lambda: _report_init(source, original, args, kwargs, not_params))
+            return result
+
+        return wrapper
+
+    return make
+
+
+def _report_init(source: str, init: Any, args: Any, kwargs: Any, not_params: Any) -> None:
+    import inspect
+
+    parameters = inspect.signature(init).parameters
+    chosen = {}
+    for name, value in _bound_with_defaults(init, (None, *args), kwargs).items():
+        parameter = parameters.get(name)
+        if parameter is None or name == "self" or name in not_params:
+            continue
+        plain = value if isinstance(value, (bool, int, float, str)) else _number(value)
+        if plain is None:
+            continue
+        default = parameter.default
+        if type(default) is type(plain) and default == plain:
+            continue
+        chosen[name] = plain
+    report_params(source, chosen)
 
 
 # --- spaCy ---------------------------------------------------------------------------------
@@ -3016,4 +3086,6 @@ _PATCHERS = {
     "optax_schedules": _patch_optax_schedules,
     "optax_inject": _patch_optax_inject,
     "flaml": _patch_flaml,
+    "gensim": _patch_gensim,
+    "prophet": _patch_prophet,
 }  # type: dict[str, Callable[[str, Any], None]]

@@ -77,6 +77,8 @@ HOOKED = {
     "optax.schedules._schedule": "optax_schedules",
     "optax.schedules._inject": "optax_inject",
     "flaml.automl": "flaml",
+    "gensim.models.word2vec": "gensim",
+    "prophet.forecaster": "prophet",
     "torch.serialization": "saves",
     "safetensors.torch": "saves",
     "safetensors.numpy": "saves",

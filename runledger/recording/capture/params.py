@@ -104,6 +104,8 @@ INPROCESS_SOURCES: Final = frozenset(
         "catboost",
         "flaml",
         "spacy",
+        "gensim",
+        "prophet",
         "wandb",
         "mlflow",
         "tensorboard",
