@@ -143,3 +143,66 @@ def test_real_umap_embedding_params(repo: Repo) -> None:
 
     assert run["params"] == {"n_neighbors": 10, "min_dist": 0.3}
     assert run["param_sources"]["n_neighbors"] == "sklearn"
+
+
+FAKE_MCMC = """\
+class MCMC:
+    def __init__(self, sampler, *, num_warmup, num_samples, num_chains=1, thinning=1,
+                 postprocess_fn=None, chain_method="parallel", progress_bar=True,
+                 progress_rate=None, jit_model_args=False):
+        self.num_samples = num_samples
+
+    def print_summary(self):
+        print()
+        print("                mean       std    median      5.0%     95.0%     n_eff     r_hat")
+        print("        mu      4.29      2.53      4.12     -0.43      8.16     41.13      1.00")
+        print("       tau      3.50      2.44      2.66      0.85      7.41     19.23      1.13")
+        print()
+        print("Number of divergences: 8")
+"""
+
+
+def test_numpyro_mcmc_settings_are_params_and_its_divergences_a_metric(repo: Repo) -> None:
+    # numpyro's README (eight schools): MCMC(NUTS(model), num_warmup=500, num_samples=1000),
+    # then mcmc.print_summary(). Before: no params, no metric.
+    _imitate(repo, "numpyro/infer/mcmc.py", FAKE_MCMC)
+    program(
+        repo,
+        """\
+        from numpyro.infer.mcmc import MCMC
+
+        mcmc = MCMC(object(), num_warmup=500, num_samples=1000, progress_bar=False)
+        mcmc.print_summary()
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"num_warmup": 500, "num_samples": 1000}
+    assert run["param_sources"]["num_samples"] == "numpyro"
+    assert run["metrics"] == {"divergences": 8}
+
+
+@needs("numpyro")
+def test_real_numpyro_mcmc(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import jax
+        import numpyro
+        import numpyro.distributions as dist
+        from numpyro.infer import MCMC, NUTS
+
+        def model():
+            numpyro.sample("mu", dist.Normal(0, 1))
+
+        mcmc = MCMC(NUTS(model), num_warmup=50, num_samples=60, progress_bar=False)
+        mcmc.run(jax.random.PRNGKey(0))
+        mcmc.print_summary()
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"num_warmup": 50, "num_samples": 60}
+    assert "divergences" in run["metrics"] and set(run["metrics"]) == {"divergences"}

@@ -68,3 +68,69 @@ def test_cma_optimize_with_verb_disp_1_records_each_iteration(repo: Repo) -> Non
     _, run = exec_run(repo, sys.executable, "train.py")
 
     assert [step for step, _ in series(run, "function_value")] == list(range(1, 41))
+
+
+FAKE_NEVERGRAD = """\
+class Candidate:
+    def __init__(self, kwargs, loss):
+        self.args, self.kwargs, self.loss = (), kwargs, loss
+        self.value = (self.args, self.kwargs)
+
+
+class Optimizer:
+    def __init__(self, parametrization, budget=None, num_workers=1):
+        self.budget, self.num_workers = budget, num_workers
+
+    def minimize(self, objective_function, executor=None, batch_mode=False, verbosity=0):
+        best = min((objective_function(lr=lr), lr) for lr in (0.1, 0.01, 0.001))
+        return Candidate({"lr": best[1], "optimizer": "adam"}, best[0])
+"""
+
+
+def test_nevergrad_minimize_gives_the_recommendation_its_loss_and_the_budget(
+    repo: Repo,
+) -> None:
+    # nevergrad's README: optimizer = ng.optimizers.NGOpt(parametrization=..., budget=100);
+    # recommendation = optimizer.minimize(f). Before: nothing (nevergrad prints nothing).
+    for package in ("nevergrad", "nevergrad/optimization"):
+        repo.write(f"{package}/__init__.py", "")
+    repo.write("nevergrad/optimization/base.py", FAKE_NEVERGRAD)
+    program(
+        repo,
+        """\
+        from nevergrad.optimization.base import Optimizer
+
+        optimizer = Optimizer(parametrization=2, budget=30, num_workers=2)
+        recommendation = optimizer.minimize(lambda lr: abs(lr - 0.01) + 0.25)
+        print(recommendation.kwargs)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"budget": 30, "num_workers": 2, "lr": 0.01, "optimizer": "adam"}
+    assert run["param_sources"]["budget"] == "nevergrad"
+    assert run["metrics"] == {"best_loss": 0.25}
+
+
+@needs("nevergrad")
+def test_real_nevergrad_one_plus_one(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import nevergrad as ng
+
+        def square(x, y=12):
+            return sum((x - 0.5) ** 2) + abs(y)
+
+        instrum = ng.p.Instrumentation(ng.p.Array(shape=(2,)), y=ng.p.Scalar())
+        optimizer = ng.optimizers.OnePlusOne(parametrization=instrum, budget=40)
+        recommendation = optimizer.minimize(square)
+        print(recommendation.value)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert set(run["params"]) == {"budget", "y"} and run["params"]["budget"] == 40
+    assert 0 <= run["metrics"]["best_loss"] < 12

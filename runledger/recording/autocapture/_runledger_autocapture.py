@@ -2275,6 +2275,60 @@ def _patch_prophet(_name: str, module: Any) -> None:
     _wrap(model, "__init__", _reporting_init("prophet", ("stan_backend",)))
 
 
+def _patch_numpyro(_name: str, module: Any) -> None:
+    """``numpyro.infer.mcmc``: ``MCMC(NUTS(model), num_warmup=500, num_samples=1000)``."""
+    mcmc = getattr(module, "MCMC", None)
+    _need(callable(getattr(mcmc, "__init__", None)), "numpyro.infer.mcmc.MCMC")
+    _wrap(mcmc, "__init__", _reporting_init("numpyro", _MCMC_DISPLAY))
+
+
+# How MCMC shows its progress and compiles: no settings of the sampling.
+_MCMC_DISPLAY = ("progress_bar", "progress_rate", "jit_model_args")
+
+
+def _patch_nevergrad(_name: str, module: Any) -> None:
+    """``nevergrad.optimization.base``: ``optimizer.minimize(f)`` returns the recommended
+    candidate: its loss is the search's result (``best_loss``), its keyword arguments (an
+    ``Instrumentation``'s, a ``Dict``'s) the values it chose; the optimizer's ``budget``
+    and ``num_workers`` are the search's settings."""
+    optimizer = getattr(module, "Optimizer", None)
+    _need(callable(getattr(optimizer, "minimize", None)), "nevergrad Optimizer.minimize")
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            depth = _state.get("nevergrad_minimize", 0)
+            _state["nevergrad_minimize"] = depth + 1
+            try:
+                result = original(self, *args, **kwargs)
+            finally:
+                _state["nevergrad_minimize"] = depth
+            if depth == 0:  # NGOpt's minimize runs the optimizer it picked
+                _safely("nevergrad", lambda: _report_recommendation(self, result))
+            return result
+
+        return wrapper
+
+    _wrap(optimizer, "minimize", make)
+
+
+def _report_recommendation(optimizer: Any, recommendation: Any) -> None:
+    settings = {"budget": _number(getattr(optimizer, "budget", None))}
+    workers = _number(getattr(optimizer, "num_workers", None))
+    if workers != 1:
+        settings["num_workers"] = workers
+    chosen = getattr(recommendation, "kwargs", None)
+    if not chosen and isinstance(getattr(recommendation, "value", None), dict):
+        chosen = recommendation.value
+    for name, value in (chosen if isinstance(chosen, dict) else {}).items():
+        plain = value if isinstance(value, (bool, int, float, str)) else _number(value)
+        if plain is not None and name not in settings:
+            settings[str(name)] = plain
+    report_params("nevergrad", {k: v for k, v in settings.items() if v is not None})
+    loss = _number(getattr(recommendation, "loss", None))
+    if loss is not None:
+        report_metrics("nevergrad", {"best_loss": loss})
+
+
 # The data a Word2Vec is given, and its machinery: no settings of the model.
 _GENSIM_DATA = ("sentences", "corpus_file", "corpus_iterable", "documents", "workers")
 
@@ -3088,4 +3142,6 @@ _PATCHERS = {
     "flaml": _patch_flaml,
     "gensim": _patch_gensim,
     "prophet": _patch_prophet,
+    "numpyro": _patch_numpyro,
+    "nevergrad": _patch_nevergrad,
 }  # type: dict[str, Callable[[str, Any], None]]

@@ -79,6 +79,8 @@ HOOKED = {
     "flaml.automl": "flaml",
     "gensim.models.word2vec": "gensim",
     "prophet.forecaster": "prophet",
+    "numpyro.infer.mcmc": "numpyro",
+    "nevergrad.optimization.base": "nevergrad",
     "torch.serialization": "saves",
     "safetensors.torch": "saves",
     "safetensors.numpy": "saves",

@@ -27,7 +27,8 @@ FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 PARAM_SOURCES: Final = (
     "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
-    "spacy", "gensim", "prophet", "wandb", "mlflow", "tensorboard", "keras", "lightning", "hydra"
+    "spacy", "gensim", "prophet", "numpyro", "nevergrad", "wandb", "mlflow", "tensorboard", "keras",
+    "lightning", "hydra"
 )  # fmt: skip
 
 # In-process sources that rank below argv: argv's value of one of their names stays.

@@ -366,6 +366,10 @@ _FUNCTION_VALUE_NAMES: Final = {
 _BEST_VALUE_RE: Final = compile_later(
     rf"(?:x\^\*=\s*(?:{_NUM}|\[[^\]]*\]),\s*f\(x\^\*\)\s*=|Best value:)\s*(?P<v>{_NUM})"
 )
+# NumPyro's and Pyro's MCMC.print_summary() end with "Number of divergences: 21": the count
+# a person quotes of the run. The table above it (each latent's mean, std, quantiles, n_eff,
+# r_hat) describes the posterior, one row a variable: no metric of the run's.
+_DIVERGENCES_RE: Final = compile_later(r"Number of divergences: (?P<n>[0-9]+)")
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
 # Or at its start, before its metrics: "3/10, train_loss: 0.2556" (MONAI's tutorials, under
@@ -575,6 +579,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         completed = _MONAI_COMPLETED_RE.fullmatch(text)
         if completed is not None:
             return Shaped(None, {"best_metric": _number(completed["best"])})
+    if text[:23] == "Number of divergences: ":
+        divergences = _DIVERGENCES_RE.fullmatch(text)
+        if divergences is not None:
+            return Shaped(None, {"divergences": int(divergences["n"])})
     if text[:4] == "x^*=" or text[:11] == "Best value:":
         best = _BEST_VALUE_RE.fullmatch(text)
         if best is not None:

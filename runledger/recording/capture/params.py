@@ -106,6 +106,8 @@ INPROCESS_SOURCES: Final = frozenset(
         "spacy",
         "gensim",
         "prophet",
+        "numpyro",
+        "nevergrad",
         "wandb",
         "mlflow",
         "tensorboard",
