@@ -2294,21 +2294,11 @@ def _patch_nevergrad(_name: str, module: Any) -> None:
     optimizer = getattr(module, "Optimizer", None)
     _need(callable(getattr(optimizer, "minimize", None)), "nevergrad Optimizer.minimize")
 
-    def make(original: Any) -> Any:
-        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            depth = _state.get("nevergrad_minimize", 0)
-            _state["nevergrad_minimize"] = depth + 1
-            try:
-                result = original(self, *args, **kwargs)
-            finally:
-                _state["nevergrad_minimize"] = depth
-            if depth == 0:  # NGOpt's minimize runs the optimizer it picked
-                _safely("nevergrad", lambda: _report_recommendation(self, result))
-            return result
+    def report(self: Any, _args: Any, _kwargs: Any, result: Any) -> None:
+        _report_recommendation(self, result)
 
-        return wrapper
-
-    _wrap(optimizer, "minimize", make)
+    # the outermost call: NGOpt's minimize runs the optimizer it picked
+    _wrap(optimizer, "minimize", lambda original: _outermost("nevergrad", original, report))
 
 
 def _report_recommendation(optimizer: Any, recommendation: Any) -> None:
@@ -2338,23 +2328,33 @@ def _reporting_init(source: str, not_params: Any) -> Callable[[Any], Any]:
     defaults (numbers, strings, booleans), once the model is built: as scikit-learn's
     estimators' params are reported. The outermost call only: a subclass's ``__init__``
     passing every argument on is not the program's choice of each."""
-    depth_key = source + "_inits"
 
     def make(original: Any) -> Any:
-        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-            depth = _state.get(depth_key, 0)
-            _state[depth_key] = depth + 1
-            try:
-                result = original(self, *args, **kwargs)
-            finally:
-                _state[depth_key] = depth
-            if depth == 0:
-                _safely(source, lambda: _report_init(source, original, args, kwargs, not_params))
-            return result
+        def report(_self: Any, args: Any, kwargs: Any, _result: Any) -> None:
+            _report_init(source, original, args, kwargs, not_params)
 
-        return wrapper
+        return _outermost(source, original, report)
 
     return make
+
+
+def _outermost(source: str, original: Any, report: Callable[..., None]) -> Any:
+    """``original`` (a method), calling ``report(self, args, kwargs, result)`` safely after
+    the outermost of nested calls to it (of any method wrapped for ``source``) only."""
+    depth_key = source + "_calls"
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        depth = _state.get(depth_key, 0)
+        _state[depth_key] = depth + 1
+        try:
+            result = original(self, *args, **kwargs)
+        finally:
+            _state[depth_key] = depth
+        if depth == 0:
+            _safely(source, lambda: report(self, args, kwargs, result))
+        return result
+
+    return wrapper
 
 
 def _report_init(source: str, init: Any, args: Any, kwargs: Any, not_params: Any) -> None:
