@@ -445,6 +445,10 @@ _PREFIX_RE: Final = compile_later(
     # a time of day alone before the level: datefmt="%H:%M:%S", rich's "[%X]" or "[%x %X]"
     r"|\[(?:\d\d/\d\d/\d\d )?\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s+"
     r"|\d\d:\d\d:\d\d(?:[.,]\d+)?\s+(?=(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\s)"
+    # transformers' explicit_format (copied by many training scripts):
+    # "[%(levelname)s|%(filename)s:%(lineno)s] %(asctime)s >> %(message)s"
+    r"|\[(?:[\w.-]+\|)?(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\|[\w.-]+:\d+\]\s*"
+    r"\d{4}-\d\d-\d\d[ T][\d:.,]+\s*>>\s*"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
     # FLAML's logger: "[flaml.automl.logger: 12-07 13:45:54] {3026} INFO - "
     r"|\[[\w.]+: \d\d-\d\d [\d:]+\] \{\d+\} (?:DEBUG|INFO|WARNING|ERROR|CRITICAL) - \s*"
