@@ -165,6 +165,7 @@ def test_scikit_optimize_calls_give_the_function_value_and_minimum_at_each_itera
         + [(4, 0.0751), (5, 0.6398), (6, -0.1847)],  # a second search goes on after the first
         "current_minimum": [(1, 0.0751), (2, 0.0751), (3, -0.1847)]
         + [(4, 0.0751), (5, 0.0751), (6, -0.1847)],
+        "best_value": [(3, -0.1847), (6, -0.1847)],  # the docs' closing "f(x^*)=-0.1847"
     }
     assert metric_direction("function_value") == metric_direction("current_minimum") == "min"
 

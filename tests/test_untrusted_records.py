@@ -643,3 +643,30 @@ def _pulled_future_then_recorded(team: tuple[Clone, Clone]) -> tuple[str, str]:
     assert alice.ids() == {future}  # listed (indexed) now
     time.sleep(0.05)
     return future, craft(alice.path, started_at=dates.iso(time.time()))
+
+
+def test_a_run_dated_in_the_future_is_listed_alike_by_a_rebuilt_index_and_without_one(
+    team: tuple[Clone, Clone], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuilt index listed such a run at the rebuild's time, and a listing without the
+    index at "now": at the top again each time. All three list it by its record's commit
+    time, and last when that is in the future too."""
+    from runledger.store import git as rgit
+    from runledger.store.index import index_path
+
+    mallory, alice = team
+    future = craft(mallory.path, started_at="9999-12-31T23:59:59.000Z")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "@4102444800 +0000")  # 2100-01-01
+    far = craft(mallory.path, started_at="9999-12-31T23:59:58.000Z")
+    monkeypatch.delenv("GIT_COMMITTER_DATE")
+    share(mallory, alice)
+    time.sleep(0.05)
+    later = craft(alice.path, started_at=dates.iso(time.time()))
+    listed = [later, future, far]
+
+    assert [run["id"] for run in alice.runs_json()] == listed
+    for made in index_path(rgit.discover(alice.path)).parent.glob("index.sqlite*"):
+        made.unlink()  # rebuilt at the next listing
+    assert [run["id"] for run in alice.runs_json()] == listed
+    alice.break_index()
+    assert [run["id"] for run in alice.runs_json()] == listed

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from runledger import ids
 from runledger.errors import CorruptRecordError
-from runledger.model.dates import listing_time
+from runledger.model.dates import is_future, listing_time
 from runledger.model.record import (
     READ_LIMIT_BYTES,
     RUN_FILE,
@@ -312,9 +312,19 @@ class RefsCatalog:
 
     def runs(self) -> list[Run]:
         if self._runs is None:
-            read = self.read(self._all_refs())
+            refs = self._all_refs()
+            read = self.read(refs)
             runs = [run for run in read.values() if run is not None]
-            runs.sort(key=lambda run: (listing_time(run.started_at) or "", run.id), reverse=True)
+            oids = {ref.id: ref.oid for ref in refs}
+            future = [oids[run.id] for run in runs if is_future(run.started_at)]
+            committed = git.commit_times(self.repo, future) if future else {}
+            runs.sort(
+                key=lambda run: (
+                    listing_time(run.started_at, committed.get(oids[run.id])) or "",
+                    run.id,
+                ),
+                reverse=True,
+            )
             self._runs = runs
         return list(self._runs)
 

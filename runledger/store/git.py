@@ -821,6 +821,26 @@ def object_types(repo: Repo, oids: Sequence[str]) -> dict[str, str | None]:
     return found
 
 
+def commit_times(repo: Repo, oids: Sequence[str]) -> dict[str, int]:
+    """The committer time (Unix seconds) of each of ``oids`` that is a commit: one call."""
+    if not oids:
+        return {}
+    proc = repo.git(
+        "log",
+        "--no-walk=unsorted",
+        "--format=%H %ct",
+        "--stdin",
+        stdin="".join(f"{oid}\n" for oid in dict.fromkeys(oids)).encode(),
+        check=False,
+    )
+    found: dict[str, int] = {}
+    for line in proc.stdout.decode(errors="replace").splitlines():
+        oid, _, seconds = line.partition(" ")
+        if seconds.isdigit():
+            found[oid] = int(seconds)
+    return found
+
+
 def object_exists(repo: Repo, oid: str) -> bool:
     return repo.git("cat-file", "-e", f"{oid}^{{commit}}", check=False).returncode == 0
 

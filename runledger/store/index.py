@@ -53,7 +53,7 @@ from runledger.errors import CorruptRecordError
 from runledger.model import schema as schema_
 from runledger.model import tomlcodec
 from runledger.model.bulk import cycle_collection_paused
-from runledger.model.dates import listing_time
+from runledger.model.dates import future_horizon, listing_time
 from runledger.model.flat import flatten
 from runledger.model.record import (
     FILES_FILE,
@@ -270,6 +270,7 @@ class _Row(NamedTuple):
     summary: str | None = None
     error: str | None = None
     listing: tuple[Any, ...] = (None,) * (COLUMN_COUNT - 13)
+    committed_at: int | None = None  # only read for a start in the future (with_commit_times)
 
     def values(self, effective: int = 0) -> tuple[Any, ...]:
         return (
@@ -286,7 +287,7 @@ class _Row(NamedTuple):
             self.summary,
             self.error,
             *self.listing,
-            listing_time(self.started_at),
+            listing_time(self.started_at, self.committed_at),
         )
 
 
@@ -431,6 +432,19 @@ def _plain_row(
         ref, run_id, mirror, oid, started_at, view["status"], view["reproduces"], None, text,
         summary, None, listing,
     )  # fmt: skip
+
+
+def with_commit_times(repo: git.Repo, rows: list[_Row]) -> list[_Row]:
+    """``rows``, those dated in the future with their record's commit time, which they are
+    listed by (dates.listing_time)."""
+    horizon = future_horizon()  # once: a chunk holds thousands of rows
+    future = [row.oid for row in rows if row.started_at is not None and row.started_at > horizon]
+    if not future:
+        return rows
+    times = git.commit_times(repo, future)
+    return [
+        row._replace(committed_at=times.get(row.oid)) if row.oid in times else row for row in rows
+    ]
 
 
 def explain_missing(repo: git.Repo, rows: list[_Row]) -> list[_Row]:
@@ -718,7 +732,7 @@ class RunIndex:
         insert = f"INSERT OR REPLACE INTO temp.incoming VALUES ({', '.join('?' * COLUMN_COUNT)})"
         with cycle_collection_paused():  # rows by the thousand, no cycles among them
             for rows in self._parsed_rows(changed):
-                rows = explain_missing(self.repo, rows)
+                rows = with_commit_times(self.repo, explain_missing(self.repo, rows))
                 progress.advance(len(rows))
                 db.executemany(
                     insert,
@@ -761,7 +775,7 @@ class RunIndex:
             insert = f"INSERT INTO runs VALUES ({', '.join('?' * COLUMN_COUNT)})"
             with cycle_collection_paused():
                 for rows in self._parsed_rows(changed):
-                    rows = explain_missing(self.repo, rows)
+                    rows = with_commit_times(self.repo, explain_missing(self.repo, rows))
                     progress.advance(len(rows))
                     db.executemany(
                         insert,

@@ -2226,11 +2226,16 @@ def _init_default(cls: Any, name: str) -> Any:
 
 
 def _is_model(estimator: Any) -> bool:
-    """A predictor, or a clusterer (``DBSCAN``, hdbscan's ``HDBSCAN``: ``fit_predict`` only);
-    not a transformer (a scaler)."""
-    return callable(getattr(estimator, "predict", None)) or callable(
-        getattr(estimator, "fit_predict", None)
+    """A predictor, or a clusterer (``DBSCAN``, hdbscan's ``HDBSCAN``: ``fit_predict`` only),
+    or an embedding a run is made for (umap-learn's ``UMAP``); not a transformer (a scaler)."""
+    return (
+        callable(getattr(estimator, "predict", None))
+        or callable(getattr(estimator, "fit_predict", None))
+        or str(type(estimator).__module__).partition(".")[0] in _EMBEDDING_PACKAGES
     )
+
+
+_EMBEDDING_PACKAGES = ("umap",)
 
 
 def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklearn") -> None:
@@ -2283,6 +2288,125 @@ def _patch_sktime(_name: str, module: Any) -> None:
     _need(callable(getattr(base, "fit", None)), "sktime BaseForecaster.fit")
     seen: dict[str, Any] = {}
     _wrap(base, "fit", lambda original: _reporting_fit(original, seen, "sktime"))
+
+
+# --- models configured by their constructor: gensim, Prophet -----------------------------
+
+
+def _patch_gensim(_name: str, module: Any) -> None:
+    """``gensim.models.word2vec``: ``Word2Vec(sentences, vector_size=100, window=5, ...)``
+    builds (and, given its corpus, trains) the model; FastText and Doc2Vec are Word2Vecs."""
+    model = getattr(module, "Word2Vec", None)
+    _need(callable(getattr(model, "__init__", None)), "gensim.models.word2vec.Word2Vec")
+    _wrap(model, "__init__", _reporting_init("gensim", _GENSIM_DATA))
+
+
+def _patch_prophet(_name: str, module: Any) -> None:
+    """``prophet.forecaster``: ``Prophet(changepoint_prior_scale=0.5, ...)``."""
+    model = getattr(module, "Prophet", None)
+    _need(callable(getattr(model, "__init__", None)), "prophet.forecaster.Prophet")
+    _wrap(model, "__init__", _reporting_init("prophet", ("stan_backend",)))
+
+
+def _patch_numpyro(_name: str, module: Any) -> None:
+    """``numpyro.infer.mcmc``: ``MCMC(NUTS(model), num_warmup=500, num_samples=1000)``."""
+    mcmc = getattr(module, "MCMC", None)
+    _need(callable(getattr(mcmc, "__init__", None)), "numpyro.infer.mcmc.MCMC")
+    _wrap(mcmc, "__init__", _reporting_init("numpyro", _MCMC_DISPLAY))
+
+
+# How MCMC shows its progress and compiles: no settings of the sampling.
+_MCMC_DISPLAY = ("progress_bar", "progress_rate", "jit_model_args")
+
+
+def _patch_nevergrad(_name: str, module: Any) -> None:
+    """``nevergrad.optimization.base``: ``optimizer.minimize(f)`` returns the recommended
+    candidate: its loss is the search's result (``best_loss``), its keyword arguments (an
+    ``Instrumentation``'s, a ``Dict``'s) the values it chose; the optimizer's ``budget``
+    and ``num_workers`` are the search's settings."""
+    optimizer = getattr(module, "Optimizer", None)
+    _need(callable(getattr(optimizer, "minimize", None)), "nevergrad Optimizer.minimize")
+
+    def report(self: Any, _args: Any, _kwargs: Any, result: Any) -> None:
+        _report_recommendation(self, result)
+
+    # the outermost call: NGOpt's minimize runs the optimizer it picked
+    _wrap(optimizer, "minimize", lambda original: _outermost("nevergrad", original, report))
+
+
+def _report_recommendation(optimizer: Any, recommendation: Any) -> None:
+    settings = {"budget": _number(getattr(optimizer, "budget", None))}
+    workers = _number(getattr(optimizer, "num_workers", None))
+    if workers != 1:
+        settings["num_workers"] = workers
+    chosen = getattr(recommendation, "kwargs", None)
+    if not chosen and isinstance(getattr(recommendation, "value", None), dict):
+        chosen = recommendation.value
+    for name, value in (chosen if isinstance(chosen, dict) else {}).items():
+        plain = value if isinstance(value, (bool, int, float, str)) else _number(value)
+        if plain is not None and name not in settings:
+            settings[str(name)] = plain
+    report_params("nevergrad", {k: v for k, v in settings.items() if v is not None})
+    loss = _number(getattr(recommendation, "loss", None))
+    if loss is not None:
+        report_metrics("nevergrad", {"best_loss": loss})
+
+
+# The data a Word2Vec is given, and its machinery: no settings of the model.
+_GENSIM_DATA = ("sentences", "corpus_file", "corpus_iterable", "documents", "workers")
+
+
+def _reporting_init(source: str, not_params: Any) -> Callable[[Any], Any]:
+    """An ``__init__`` that reports the arguments the program gave that differ from their
+    defaults (numbers, strings, booleans), once the model is built: as scikit-learn's
+    estimators' params are reported. The outermost call only: a subclass's ``__init__``
+    passing every argument on is not the program's choice of each."""
+
+    def make(original: Any) -> Any:
+        def report(_self: Any, args: Any, kwargs: Any, _result: Any) -> None:
+            _report_init(source, original, args, kwargs, not_params)
+
+        return _outermost(source, original, report)
+
+    return make
+
+
+def _outermost(source: str, original: Any, report: Callable[..., None]) -> Any:
+    """``original`` (a method), calling ``report(self, args, kwargs, result)`` safely after
+    the outermost of nested calls to it (of any method wrapped for ``source``) only."""
+    depth_key = source + "_calls"
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        depth = _state.get(depth_key, 0)
+        _state[depth_key] = depth + 1
+        try:
+            result = original(self, *args, **kwargs)
+        finally:
+            _state[depth_key] = depth
+        if depth == 0:
+            _safely(source, lambda: report(self, args, kwargs, result))
+        return result
+
+    return wrapper
+
+
+def _report_init(source: str, init: Any, args: Any, kwargs: Any, not_params: Any) -> None:
+    import inspect
+
+    parameters = inspect.signature(init).parameters
+    chosen = {}
+    for name, value in _bound_with_defaults(init, (None, *args), kwargs).items():
+        parameter = parameters.get(name)
+        if parameter is None or name == "self" or name in not_params:
+            continue
+        plain = value if isinstance(value, (bool, int, float, str)) else _number(value)
+        if plain is None:
+            continue
+        default = parameter.default
+        if type(default) is type(plain) and default == plain:
+            continue
+        chosen[name] = plain
+    report_params(source, chosen)
 
 
 # --- spaCy ---------------------------------------------------------------------------------
@@ -3531,4 +3655,8 @@ _PATCHERS = {
     "optax_schedules": _patch_optax_schedules,
     "optax_inject": _patch_optax_inject,
     "flaml": _patch_flaml,
+    "gensim": _patch_gensim,
+    "prophet": _patch_prophet,
+    "numpyro": _patch_numpyro,
+    "nevergrad": _patch_nevergrad,
 }  # type: dict[str, Callable[[str, Any], None]]

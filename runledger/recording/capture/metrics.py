@@ -87,6 +87,7 @@ from runledger.recording.capture.output_formats import (
     METRIC_WORDS,
     PHASES,
     TqdmBar,
+    cma_drawn_lines,
     column_cells,
     column_header,
     column_row,
@@ -98,6 +99,7 @@ from runledger.recording.capture.output_formats import (
     fairseq_json_fields,
     has_metric_word,
     header_step,
+    is_cma_table,
     is_report_header,
     is_results_border,
     is_results_title,
@@ -107,6 +109,7 @@ from runledger.recording.capture.output_formats import (
     parse_shaped_line,
     phase_line,
     python_dict_fields,
+    relative_time_prefix,
     report_row,
     results_statistics,
     split_fields,
@@ -646,8 +649,12 @@ class _LineSplitter:
                     erased = _ErasedLine(b"")
                 self._visible = self._first = None
             else:
-                if self._redraws and visible and _is_bar_redraw(visible):
-                    erased = _RedrawLine(visible)
+                if (
+                    self._redraws
+                    and visible
+                    and (_is_bar_redraw(visible) or visible.endswith(b" -"))
+                ):
+                    erased = _RedrawLine(visible)  # a bar, or a CMA-ES row drawn over
                 self._visible = bytes(segment)
                 if self._first is None and self._erased:
                     self._first = self._visible
@@ -945,6 +952,9 @@ class MetricsCollector:
         # Streams whose last line named only a phase ("Test Error:"): the phase of the
         # step-less metrics of the line after it (_add_output_line).
         self._next_phase: dict[str, str] = {}
+        # Streams whose messages come behind logging's "%(relativeCreated) 9d" (Pyro's
+        # examples): the last milliseconds read there (_without_relative_time).
+        self._relative_times: dict[str, int] = {}
         # Each stream's tqdm bar that may be the run's only one (_watch_bar); None once the
         # stream showed it is not.
         self._long_bars: dict[str, _LongBar | None] = {}
@@ -1196,15 +1206,36 @@ class MetricsCollector:
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
             if isinstance(line, _RedrawLine):
-                if self._long_bars.get(stream, False) is not None or _PIPED_BAR_RE.match(line):
+                if line.endswith(b" -"):
+                    self._add_cma_redraw(line, stream)
+                elif self._long_bars.get(stream, False) is not None or _PIPED_BAR_RE.match(line):
                     self._add_redraw(line, stream)
                 continue
             text = line.decode("utf-8", errors="replace")
+            if text[:1] == " ":
+                text = self._without_relative_time(text, stream)
             first = line.first if isinstance(line, _ErasedLine) else None
             if self._held is not None:
                 self._hold(text, stream, first)
             else:
                 self._add_output_line(text, stream, first)
+
+    def _without_relative_time(self, text: str, stream: str) -> str:
+        """``text`` without logging's ``%(relativeCreated) 9d`` prefix, once the stream has
+        shown it before a message in words ("      12 Loading data"), and while its
+        milliseconds only grow: a table's right-aligned first column stays."""
+        prefix = relative_time_prefix(text)
+        if prefix is None:
+            return text
+        millis, start = prefix
+        last = self._relative_times.get(stream)
+        if last is None:
+            if not text[start : start + 1].isalpha():
+                return text
+        elif millis < last:
+            return text
+        self._relative_times[stream] = millis
+        return text[start:]
 
     def _add_output_line(self, text: str, stream: str, erased: bytes | None = None) -> None:
         if erased is not None:
@@ -1290,6 +1321,13 @@ class MetricsCollector:
         if held is not None and held.erased and not self._draws_again(held, first):
             self._add_held_tqdm(stream)
         self._add_tqdm_bar(bar, True, stream, erased=True)
+
+    def _add_cma_redraw(self, line: bytes, stream: str) -> None:
+        """A CMA-ES row that the next one was drawn over (``verb_disp_overwrite``): a row of
+        its table all the same."""
+        table = self._columns.get(stream)
+        if table is not None and is_cma_table(table[0]):
+            self._in_column_table(line.decode("utf-8", errors="replace"), stream)
 
     def _add_redraw(self, line: bytes, stream: str) -> None:
         shown = _shown_text(line.decode("utf-8", errors="replace"))
@@ -1781,6 +1819,12 @@ class MetricsCollector:
         text = _shown_text(line)
         if text is None:
             return False
+        if table is not None and is_cma_table(table[0]):
+            drawn = cma_drawn_lines(text)
+            if drawn is not None:
+                for piece in drawn:
+                    self._in_column_table(piece, stream)
+                return True
         names = column_header(text)
         if names is not None:
             last = self._column_last.get(stream)

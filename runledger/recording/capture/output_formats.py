@@ -7,7 +7,8 @@ into ``(step, {name: value})`` or None. The line is read in three steps:
    ``2026-01-02 10:00:00,123 - INFO - name -`` (or ``- name - INFO -``; the date also as
    ``01/02/2026``), ``[2026-01-02 10:00:00][__main__][INFO] -``
    (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``I0102 10:00:00.1 1 f.py:1]``
-   (absl), ``[INFO]``, ``[RANK 0]`` (accelerate), an arrow marker (``====>``).
+   (absl), ``[INFO]``, ``INFO     `` (``%(levelname)-8s``), rich's ``[12:00:00] INFO`` (and
+   its ``train.py:6`` after the message), ``[RANK 0]`` (accelerate), an arrow marker (``====>``).
 2. A head that names the step: ``epoch 3:``, ``Epoch 2/10 -``, ``[epoch 3]``, ``step 10:``,
    ``iter 5:``, ``Train Epoch: 1 [320/1437 (22%)]``, ``[0]`` (XGBoost, LightGBM; their ``cv``'s
    ``mean+std``), ``[0/25][100/782]`` (DCGAN), or a phase section such as ``Test set:``
@@ -337,6 +338,12 @@ _FLAML_ITERATION_RE: Final = compile_later(
     rf"at (?:{_NUM})s,\s+estimator [\w.-]+'s best error=(?:{_NUM}),"
     rf"\s+best estimator [\w.-]+'s best error=(?P<best>{_NUM})"
 )
+# MONAI's tutorials, once training ends: "train completed, best_metric: 0.9625 at epoch: 8"
+# (some add ", total time: 123.4."): the best validation metric; its epoch is no step.
+_MONAI_COMPLETED_RE: Final = compile_later(
+    rf"train completed, best_metric: (?P<best>{_NUM})\s+at (?:epoch|iteration|step):?\s*[0-9]+"
+    rf"(?:,?\s*total time:\s*(?:{_NUM})\s*s?\.?)?"
+)
 # scikit-learn's SGD models (SGDClassifier, SGDRegressor, Perceptron; verbose=1): after
 # "-- Epoch 3", "Norm: 6.39, NNZs: 64, Bias: -3.141450, T: 1347, Avg. loss: 0.140349" (some
 # builds add ", Objective: 0.23"). The weights' norm and nonzeros, the bias and the samples
@@ -360,6 +367,16 @@ _FUNCTION_VALUE_NAMES: Final = {
     "Current minimum": "current_minimum",
     "Current function value": "function_value",
 }
+# Once the search ends, scikit-optimize's examples print its result: "x^*=-0.3048,
+# f(x^*)=-0.9064" (the best point, then the function there), or "Best value: -0.9064": the
+# best value found, never the point's coordinates.
+_BEST_VALUE_RE: Final = compile_later(
+    rf"(?:x\^\*=\s*(?:{_NUM}|\[[^\]]*\]),\s*f\(x\^\*\)\s*=|Best value:)\s*(?P<v>{_NUM})"
+)
+# NumPyro's and Pyro's MCMC.print_summary() end with "Number of divergences: 21": the count
+# a person quotes of the run. The table above it (each latent's mean, std, quantiles, n_eff,
+# r_hat) describes the posterior, one row a variable: no metric of the run's.
+_DIVERGENCES_RE: Final = compile_later(r"Number of divergences: (?P<n>[0-9]+)")
 # A line's own counter at its end, after its metrics: "loss: 2.302  [ 6400/60000]".
 _TRAILING_COUNTER_RE: Final = compile_later(r".*?\S\s*\[\s*([0-9]+)\s*/\s*([0-9]+)\s*\]")
 # Or at its start, before its metrics: "3/10, train_loss: 0.2556" (MONAI's tutorials, under
@@ -444,6 +461,8 @@ _STEP_STARTS: Final = frozenset("eEsSiI")
 _SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
 _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
 _HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcC")  # c: MONAI's "current epoch: 2"
+_RELATIVE_TIME_RE: Final = compile_later(r" +([0-9]+) ")
+_RICH_SOURCE_RE: Final = compile_later(r"\s{2,}[\w.-]+\.py:[0-9]+$")
 _PREFIX_RE: Final = compile_later(
     r"(?:"
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
@@ -453,13 +472,23 @@ _PREFIX_RE: Final = compile_later(
     r"|\d\d/\d\d \d\d:\d\d:\d\d(?=\s+-))\]?"
     # ^ a timestamp; 12/06/2026 10:00:01 is Hugging Face examples' datefmt, 12/07 12:51:16
     # mmengine's (no year)
-    r"(?:\s*(?:\[[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
+    r"(?:\s*(?:\[(?!(?i:epoch|step|iter)\b)[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
+    r"(?:\s*\{[\w.-]+:\d+\})?"  # "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s -"
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b))?"
     # ^ - __main__ - INFO - (the logging cookbook's "%(asctime)s - %(name)s - %(levelname)s")
     r"(?:\s*(?:\||-|:)?\s*(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|SUCCESS)\b)?"
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s))?"  # - logger.name - / | mod:fn:1 -
     r"\s*(?:\||-|:)?\s*"
-    r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:\s*)?"
+    r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:(?!\s*[-+.0-9])\s*)?"
+    # "%(levelname)-8s %(message)s", "%(levelname)s - %(message)s", rich's RichHandler
+    r"|(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)(?:\s+-)?\s+(?=\S)"
+    # a time of day alone before the level: datefmt="%H:%M:%S", rich's "[%X]" or "[%x %X]"
+    r"|\[(?:\d\d/\d\d/\d\d )?\d\d:\d\d:\d\d(?:[.,]\d+)?\]\s+"
+    r"|\d\d:\d\d:\d\d(?:[.,]\d+)?\s+(?=(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\s)"
+    # transformers' explicit_format (copied by many training scripts):
+    # "[%(levelname)s|%(filename)s:%(lineno)s] %(asctime)s >> %(message)s"
+    r"|\[(?:[\w.-]+\|)?(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)\|[\w.-]+:\d+\]\s*"
+    r"\d{4}-\d\d-\d\d[ T][\d:.,]+\s*>>\s*"
     r"|\[RANK \d+\]\s*"  # accelerate's logger: "[RANK 0] epoch 0: {...}"
     # the LightGBM CLI's evaluations: "[LightGBM] [Info] Iteration:10, valid_1 auc : 0.82"
     r"|\[LightGBM\] \[Info\] (?=Iteration:\d)"
@@ -490,15 +519,36 @@ def has_metric_word(name: str) -> bool:
 
 
 def strip_logging_prefix(text: str) -> str:
-    """``text`` without the logging prefixes it starts with (at most three)."""
+    """``text`` without the logging prefixes it starts with (at most three), and without
+    the ``file.py:42`` that rich's handler and ``console.log`` right-align after a message."""
     if text[:1] not in _PREFIX_STARTS:
         return text
     for _ in range(3):
         match = _PREFIX_RE.match(text)
         if match is None or match.end() == 0:
-            return text
+            break
         text = text[match.end() :]
+    if text[-1:].isdigit() and ".py:" in text[-40:]:
+        source = _RICH_SOURCE_RE.search(text)
+        if source is not None:
+            return text[: source.start()]
     return text
+
+
+def relative_time_prefix(text: str) -> tuple[int, int] | None:
+    """``(milliseconds, where the message starts)`` of a line behind logging's
+    ``"%(relativeCreated) 9d %(message)s"`` (Pyro's examples), else None. The prefix alone
+    is no proof: a table's first column looks the same, so the collector learns it from a
+    stream's message lines first (:meth:`MetricsCollector._without_relative_time`)."""
+    if text[:1] != " " or not (text[8:9].isdigit() or text[9:10].isdigit()):
+        return None
+    match = _RELATIVE_TIME_RE.match(text)
+    if match is None:
+        return None
+    width, digits = match.end(1), len(match[1])
+    if width != max(9, digits + 1):  # "% 9d": nine columns, one blank at least
+        return None
+    return int(match[1]), match.end()
 
 
 def parse_shaped_line(text: str) -> Shaped | None:
@@ -579,6 +629,18 @@ def _parse_shaped(text: str) -> Shaped | None:
         flaml = _FLAML_ITERATION_RE.fullmatch(text)
         if flaml is not None:
             return Shaped(None, {"best_error": _number(flaml["best"])})
+    if text[:16] == "train completed,":
+        completed = _MONAI_COMPLETED_RE.fullmatch(text)
+        if completed is not None:
+            return Shaped(None, {"best_metric": _number(completed["best"])})
+    if text[:23] == "Number of divergences: ":
+        divergences = _DIVERGENCES_RE.fullmatch(text)
+        if divergences is not None:
+            return Shaped(None, {"divergences": int(divergences["n"])})
+    if text[:4] == "x^*=" or text[:11] == "Best value:":
+        best = _BEST_VALUE_RE.fullmatch(text)
+        if best is not None:
+            return Shaped(None, {"best_value": _number(best["v"])})
     if text[:3] in ("Fun", "Cur"):
         function_value = _FUNCTION_VALUE_RE.fullmatch(text)
         if function_value is not None:
@@ -1525,6 +1587,10 @@ _CMA_HEADER_RE: Final = compile_later(
     r"Iterat\s+#Fevals\s+function value\s+axis ratio\s+sigma\s+min&max std\s+t\[m:s\]"
 )
 _CMA_COLUMNS: Final = ("Iterat", "", "function_value", "", "", "", "", "")
+# With verb_disp_overwrite (cma's default once verb_disp rows pass it), each row after the
+# first few ends in " -" and the next one is drawn over it ("\r\x1b[2K"); the last such row
+# has the header printed again right after its mark: "  150 1500 9.9e-01 ... 0:00.4 -Iterat ...".
+_CMA_MARK_RE: Final = compile_later(r" -(?=Iterat\s|$)")
 # Prophet's performance_metrics(df_cv) printed: a row per horizon, each of its errors over the
 # forecasts that far ahead (the rolling window's mean), the horizon in days its step.
 #       horizon       mse      rmse       mae      mape     mdape     smape  coverage
@@ -1555,6 +1621,20 @@ def column_header(text: str) -> tuple[str, ...] | None:
     if len(set(names)) != len(names) or not any(has_metric_word(name) for name in names[1:]):
         return None
     return names
+
+
+def is_cma_table(names: tuple[str, ...]) -> bool:
+    """Whether ``names`` are those of CMA-ES's table (:func:`column_header`)."""
+    return names is _CMA_COLUMNS
+
+
+def cma_drawn_lines(text: str) -> list[str] | None:
+    """The rows (and a header) of a CMA-ES line drawn to be overwritten, without the `` -``
+    that marks it; None for a line without the mark."""
+    if text[-1:] != "-" and " -Iterat" not in text:
+        return None
+    pieces = [piece for piece in _CMA_MARK_RE.split(text) if piece]
+    return pieces if len(pieces) > 1 or pieces[0] != text else None
 
 
 def column_spans(header: str, rule: str, count: int) -> tuple[int, ...] | None:
