@@ -212,3 +212,61 @@ def test_hf_argument_parser_reading_a_json_or_yaml_file_gives_every_field(repo: 
         expected = {"model_name_or_path": "roberta-base", "dropout": 0.1, "max_seq_length": 256}
         assert run["params"] == expected, name
         assert set(run["param_sources"].values()) == {"argparse"}
+
+
+# The HF course, peft's and trl's examples and sentence-transformers build their arguments in
+# the program: ``TrainingArguments(...)`` (or a subclass of it, as trl's ``SFTConfig``) with no
+# parser. A tiny random BERT made here (no Hub).
+ARGUMENTS_IN_CODE_PROGRAM = """\
+import sys
+from dataclasses import dataclass, field
+
+import torch
+from transformers import BertConfig, BertForSequenceClassification, Trainer, TrainingArguments
+
+
+@dataclass
+class SFTConfig(TrainingArguments):
+    max_length: int = field(default=1024)
+
+
+torch.manual_seed(0)
+config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                    intermediate_size=32, max_position_embeddings=16)
+model = BertForSequenceClassification(config)
+rows = [{"input_ids": [(i * 7 + j) % 50 for j in range(8)], "labels": i % 2} for i in range(16)]
+steps = {"--steps": dict(max_steps=3)}.get(sys.argv[-1], {})
+args = SFTConfig(output_dir="out", learning_rate=1e-3, per_device_train_batch_size=4,
+                 logging_steps=2, max_length=64, save_strategy="no", report_to="none",
+                 hub_token="hf_" + "z" * 34, disable_tqdm=True, **steps)
+Trainer(model=model, args=args, train_dataset=rows).train()
+"""
+
+
+@needs("transformers", "torch")
+def test_training_arguments_written_in_the_program_are_params(repo: Repo) -> None:
+    program(repo, ARGUMENTS_IN_CODE_PROGRAM)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("ignore the output folder")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok"
+    params, sources = run["params"], run["param_sources"]
+    # what the program wrote, its subclass's field too
+    assert params["learning_rate"] == 1e-3 and params["per_device_train_batch_size"] == 4
+    assert params["logging_steps"] == 2 and params["max_length"] == 64
+    assert params["save_strategy"] == "no" and params["output_dir"] == "out"
+    # the settings every training has, at their defaults
+    assert params["num_train_epochs"] == 3 and params["seed"] == 42
+    assert params["weight_decay"] == 0 and params["lr_scheduler_type"] == "linear"
+    assert "max_steps" not in params  # not set: the epochs end the training
+    assert sources["learning_rate"] == "transformers" and sources["seed"] == "transformers"
+    # neither the fields the arguments compute nor those left at their defaults, nor a token
+    assert not {"logging_dir", "adam_beta1", "per_device_eval_batch_size"} & set(params)
+    assert "hub_token" not in params
+    assert "zzzzzzzz" not in str(run)
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--steps")
+
+    assert run["params"]["max_steps"] == 3 and "num_train_epochs" not in run["params"]

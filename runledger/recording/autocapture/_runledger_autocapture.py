@@ -1530,6 +1530,8 @@ def _patch_transformers(_name: str, module: Any) -> None:
         return wrapper
 
     _need(_wrap(module.Trainer, "log", make), "transformers.Trainer.log")
+    report_arguments = _then_report_before("transformers", _report_training_arguments)
+    _need(_wrap(module.Trainer, "train", report_arguments), "transformers.Trainer.train")
 
 
 def _report_hf(trainer: Any, logs: Any) -> None:
@@ -1537,6 +1539,95 @@ def _report_hf(trainer: Any, logs: Any) -> None:
     if callable(is_zero) and not is_zero():
         return
     report_metrics("transformers", dict(logs or {}), step=trainer.state.global_step)
+
+
+# The settings that say how a Trainer trains, recorded with their defaults too (as Keras'
+# learning rate is): a program that leaves the learning rate at 5e-05 trained with it.
+_HF_TRAINING_SETTINGS = (
+    "learning_rate",
+    "num_train_epochs",
+    "max_steps",
+    "per_device_train_batch_size",
+    "weight_decay",
+    "lr_scheduler_type",
+    "optim",
+    "seed",
+)
+
+
+def _patch_training_arguments(_name: str, module: Any) -> None:
+    """``TrainingArguments(learning_rate=1e-3, ...)`` written in the program (the HF course,
+    peft, trl's ``SFTConfig``, sentence-transformers): which fields it was given, told from
+    their defaults when ``__post_init__`` starts, before it fills in the fields it computes
+    (``logging_dir``, ``report_to``); reported when a Trainer trains with them."""
+    arguments = getattr(module, "TrainingArguments", None)
+    make = _then_report_before("transformers", _note_given_training_arguments)
+    found = isinstance(arguments, type) and _wrap(arguments, "__post_init__", make)
+    _need(found, "TrainingArguments.__post_init__")
+
+
+def _then_report_before(hook: str, note: Callable[[Any], None]) -> Callable[[Any], Any]:
+    """A ``make`` for :func:`_wrap`: ``note(self)`` (never raising into the program), then
+    the method as it was."""
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            _safely(hook, lambda: note(self))
+            return original(self, *args, **kwargs)
+
+        return wrapper
+
+    return make
+
+
+def _note_given_training_arguments(arguments: Any) -> None:
+    import dataclasses
+
+    given = _state.setdefault("hf_given_arguments", {})
+    if id(arguments) in given or not dataclasses.is_dataclass(arguments):
+        return
+    names = []
+    for field in dataclasses.fields(arguments):
+        if not field.init or "token" in field.name:
+            continue
+        if field.default is not dataclasses.MISSING:
+            default = field.default
+        elif field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
+        else:
+            names.append(field.name)
+            continue
+        value = getattr(arguments, field.name, None)
+        try:
+            same = type(value) is type(default) and bool(value == default)
+        except Exception:  # noqa: BLE001
+            same = False
+        if not same:
+            names.append(field.name)
+    given[id(arguments)] = names
+
+
+def _report_training_arguments(trainer: Any) -> None:
+    """The arguments a Trainer trains with: those the program gave (a parser's are its own
+    params already) and the settings every training has, as they are when it starts."""
+    arguments = getattr(trainer, "args", None)
+    reported = _state.setdefault("hf_reported_arguments", set())
+    if arguments is None or id(arguments) in reported:
+        return
+    reported.add(id(arguments))
+    fields = _fields(arguments)
+    if not fields:
+        return
+    names = list(_state.get("hf_given_arguments", {}).get(id(arguments), ()))
+    names += [name for name in _HF_TRAINING_SETTINGS if name not in names]
+    max_steps = _number(fields.get("max_steps"))
+    if max_steps is not None and max_steps > 0:
+        names.remove("num_train_epochs")  # max_steps ends the training then
+    else:
+        names.remove("max_steps")
+    params = {name: fields[name] for name in names if name in fields}
+    if params:
+        _report_agreed("transformers", params)
 
 
 # Frameworks captured directly whose own TensorBoard logging would report each value twice.
@@ -2998,6 +3089,7 @@ _PATCHERS = {
     "lightning": _patch_lightning,
     "lightning_fabric": _patch_lightning_fabric,
     "transformers": _patch_transformers,
+    "training_arguments": _patch_training_arguments,
     "tensorboard": _patch_tensorboard,
     "tensorboard_hparams": _patch_tensorboard_hparams,
     "xgboost": _patch_xgboost,

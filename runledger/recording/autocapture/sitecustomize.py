@@ -54,6 +54,7 @@ HOOKED = {
     "lightning.fabric.fabric": "lightning_fabric",
     "lightning_fabric.fabric": "lightning_fabric",
     "transformers.trainer": "transformers",
+    "transformers.training_args": "training_arguments",
     "torch.utils.tensorboard.writer": "tensorboard",
     "tensorboardX.writer": "tensorboard",
     "tensorboard.plugins.hparams.summary_v2": "tensorboard_hparams",

@@ -109,6 +109,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "tensorboard",
         "keras",
         "lightning",
+        "transformers",
     }
 )
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
