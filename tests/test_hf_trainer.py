@@ -10,6 +10,7 @@ the one that needs transformers and torch skips without them (they are not in CI
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -270,3 +271,48 @@ def test_training_arguments_written_in_the_program_are_params(repo: Repo) -> Non
     _, run = exec_run(repo, sys.executable, "train.py", "--steps")
 
     assert run["params"]["max_steps"] == 3 and "num_train_epochs" not in run["params"]
+
+
+# sentence-transformers' training scripts end with `test_evaluator(model)`: the test score they
+# are about, which the Trainer never logs. A tiny random BERT and its tokenizer made here.
+SENTENCE_EVALUATOR_PROGRAM = """\
+import sys
+
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.evaluation import EmbeddingSimilarityEvaluator
+
+words = "the a cat dog sat on mat is good bad movie".split()
+vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]"] + words)}
+tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                        cls_token="[CLS]", sep_token="[SEP]").save_pretrained(sys.argv[1])
+config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1,
+                    num_attention_heads=2, intermediate_size=32, max_position_embeddings=16)
+BertModel(config).save_pretrained(sys.argv[1])
+model = SentenceTransformer(sys.argv[1])
+pairs = [("the cat sat", "a dog sat", 0.8), ("good movie", "bad movie", 0.1),
+         ("the mat", "on the mat", 0.9), ("cat", "movie", 0.0)]
+dev = EmbeddingSimilarityEvaluator(*map(list, zip(*pairs)), name="sts-dev")
+dev(model, epoch=1, steps=4)  # as the Trainer calls it: its eval_* logs hold these
+test = EmbeddingSimilarityEvaluator(*map(list, zip(*pairs)), name="sts-test")
+print(test(model))
+"""
+
+
+@needs("sentence_transformers", "torch")
+def test_a_sentence_transformers_evaluator_called_by_the_program_gives_its_results(
+    repo: Repo, tmp_path: Path
+) -> None:
+    program(repo, SENTENCE_EVALUATOR_PROGRAM)
+
+    _, run = exec_run(repo, sys.executable, "train.py", str(tmp_path / "tiny"))
+
+    assert run["status"] == "ok"
+    metrics = run["metrics"]
+    assert {"sts-test_pearson_cosine", "sts-test_spearman_cosine"} <= set(metrics)
+    assert -1 <= metrics["sts-test_spearman_cosine"] <= 1
+    assert not [name for name in metrics if name.startswith("sts-dev")]

@@ -1538,7 +1538,36 @@ def _report_hf(trainer: Any, logs: Any) -> None:
     is_zero = getattr(trainer, "is_world_process_zero", None)
     if callable(is_zero) and not is_zero():
         return
+    _state["hf_step"] = trainer.state.global_step
     report_metrics("transformers", dict(logs or {}), step=trainer.state.global_step)
+
+
+def _patch_sentence_evaluators(_name: str, module: Any) -> None:
+    """A sentence-transformers evaluator the program calls itself (``test_evaluator(model)``,
+    its ``epoch`` left at -1, "evaluation on test data"): its results, named as it returns
+    them (``sts-test_spearman_cosine``), at the Trainer's last step. Every evaluator ends by
+    handing its results to ``store_metrics_in_model_card_data``; the Trainer's own calls pass
+    its epoch, and their results reach ``Trainer.log`` as ``eval_*`` already."""
+    base = getattr(module, "BaseEvaluator", None) or getattr(module, "SentenceEvaluator", None)
+
+    def make(original: Any) -> Any:
+        def wrapper(
+            self: Any, model: Any, metrics: Any, epoch: Any = 0, *args: Any, **kw: Any
+        ) -> Any:
+            result = original(self, model, metrics, epoch, *args, **kw)
+            if epoch == -1:
+                _safely("sentence_transformers", lambda: _report_evaluator(metrics))
+            return result
+
+        return wrapper
+
+    found = isinstance(base, type) and _wrap(base, "store_metrics_in_model_card_data", make)
+    _need(found, "the evaluators' store_metrics_in_model_card_data")
+
+
+def _report_evaluator(metrics: Any) -> None:
+    if isinstance(metrics, dict):
+        report_metrics("sentence_transformers", metrics, step=_state.get("hf_step"))
 
 
 # The settings that say how a Trainer trains, recorded with their defaults too (as Keras'
@@ -3090,6 +3119,7 @@ _PATCHERS = {
     "lightning_fabric": _patch_lightning_fabric,
     "transformers": _patch_transformers,
     "training_arguments": _patch_training_arguments,
+    "sentence_evaluators": _patch_sentence_evaluators,
     "tensorboard": _patch_tensorboard,
     "tensorboard_hparams": _patch_tensorboard_hparams,
     "xgboost": _patch_xgboost,

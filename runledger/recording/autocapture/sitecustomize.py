@@ -55,6 +55,8 @@ HOOKED = {
     "lightning_fabric.fabric": "lightning_fabric",
     "transformers.trainer": "transformers",
     "transformers.training_args": "training_arguments",
+    "sentence_transformers.base.evaluation.evaluator": "sentence_evaluators",
+    "sentence_transformers.evaluation.SentenceEvaluator": "sentence_evaluators",  # before 6
     "torch.utils.tensorboard.writer": "tensorboard",
     "tensorboardX.writer": "tensorboard",
     "tensorboard.plugins.hparams.summary_v2": "tensorboard_hparams",
