@@ -316,3 +316,34 @@ def test_a_sentence_transformers_evaluator_called_by_the_program_gives_its_resul
     assert {"sts-test_pearson_cosine", "sts-test_spearman_cosine"} <= set(metrics)
     assert -1 <= metrics["sts-test_spearman_cosine"] <= 1
     assert not [name for name in metrics if name.startswith("sts-dev")]
+
+
+# peft's LoRA examples: get_peft_model(model, LoraConfig(...)) on a tiny random model made here.
+PEFT_PROGRAM = """\
+from peft import LoraConfig, TaskType, get_peft_model
+from transformers import LlamaConfig, LlamaForCausalLM
+
+config = LlamaConfig(vocab_size=32, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                     num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=16)
+model = LlamaForCausalLM(config)
+peft_config = LoraConfig(task_type=TaskType.CAUSAL_LM, r=8, lora_alpha=32, lora_dropout=0.1)
+model = get_peft_model(model, peft_config)
+model.print_trainable_parameters()
+"""
+
+
+@needs("peft", "transformers", "torch")
+def test_a_peft_adapter_config_is_params(repo: Repo) -> None:
+    program(repo, PEFT_PROGRAM)
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok"
+    lora = run["params"]["lora"]
+    assert (lora["r"], lora["lora_alpha"], lora["lora_dropout"]) == (8, 32, 0.1)
+    assert lora["task_type"] == "CAUSAL_LM"
+    assert lora["target_modules"] == ["q_proj", "v_proj"]  # peft's choice for the model
+    assert "peft_version" not in lora and "peft_type" not in lora
+    assert run["param_sources"]["lora.r"] == "peft"
+    # print_trainable_parameters(): `trainable params: 4,096 || all params: ...` is no metric
+    assert not run["metrics"]

@@ -1610,13 +1610,20 @@ def _then_report_before(hook: str, note: Callable[[Any], None]) -> Callable[[Any
 
 
 def _note_given_training_arguments(arguments: Any) -> None:
+    given = _state.setdefault("hf_given_arguments", {})
+    if id(arguments) not in given:
+        given[id(arguments)] = _fields_off_default(arguments)
+
+
+def _fields_off_default(config: Any) -> list[str]:
+    """The init fields of a dataclass instance whose value is not their default (those with
+    no default too), in field order; never a ``*token*`` one."""
     import dataclasses
 
-    given = _state.setdefault("hf_given_arguments", {})
-    if id(arguments) in given or not dataclasses.is_dataclass(arguments):
-        return
+    if not dataclasses.is_dataclass(config):
+        return []
     names = []
-    for field in dataclasses.fields(arguments):
+    for field in dataclasses.fields(config):
         if not field.init or "token" in field.name:
             continue
         if field.default is not dataclasses.MISSING:
@@ -1626,14 +1633,55 @@ def _note_given_training_arguments(arguments: Any) -> None:
         else:
             names.append(field.name)
             continue
-        value = getattr(arguments, field.name, None)
+        value = getattr(config, field.name, None)
         try:
             same = type(value) is type(default) and bool(value == default)
         except Exception:  # noqa: BLE001
             same = False
         if not same:
             names.append(field.name)
-    given[id(arguments)] = names
+    return names
+
+
+# The settings of an adapter that say how it trains, recorded at their defaults too.
+_PEFT_SETTINGS = ("r", "lora_alpha", "lora_dropout", "target_modules")
+# What peft fills in itself: its version, and the adapter's kind (the params' group name).
+_PEFT_NOT_SETTINGS = ("peft_version", "peft_type")
+
+
+def _patch_peft(_name: str, module: Any) -> None:
+    """``get_peft_model(model, LoraConfig(r=8, lora_alpha=32, ...))`` (peft's examples, trl's
+    ``SFTTrainer(peft_config=...)``): the adapter's config, under its kind (``lora.r``)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            config = args[1] if len(args) > 1 else kwargs.get("peft_config")
+            _safely("peft", lambda: _report_peft_config(config))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module, "get_peft_model", make), "peft.get_peft_model")
+
+
+def _report_peft_config(config: Any) -> None:
+    """Its fields off their default as the model got them (``target_modules`` that peft
+    filled in for the model, ``base_model_name_or_path``) and the adapter's main settings."""
+    fields = _fields(config)
+    if not fields:
+        return
+    names = _fields_off_default(config)
+    names += [name for name in _PEFT_SETTINGS if name in fields and name not in names]
+    settings = {}
+    for name in names:
+        if name in _PEFT_NOT_SETTINGS:
+            continue
+        value = fields.get(name)
+        settings[name] = sorted(map(str, value)) if isinstance(value, (set, frozenset)) else value
+    kind = type(config).__name__
+    kind = kind[: -len("Config")] if kind.endswith("Config") and kind != "Config" else kind
+    _report_agreed("peft", {kind.lower(): settings})
 
 
 def _report_training_arguments(trainer: Any) -> None:
@@ -3120,6 +3168,7 @@ _PATCHERS = {
     "transformers": _patch_transformers,
     "training_arguments": _patch_training_arguments,
     "sentence_evaluators": _patch_sentence_evaluators,
+    "peft": _patch_peft,
     "tensorboard": _patch_tensorboard,
     "tensorboard_hparams": _patch_tensorboard_hparams,
     "xgboost": _patch_xgboost,

@@ -27,7 +27,7 @@ FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 PARAM_SOURCES: Final = (
     "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
-    "spacy", "wandb", "mlflow", "tensorboard", "keras", "lightning", "transformers", "hydra"
+    "spacy", "wandb", "mlflow", "tensorboard", "keras", "lightning", "transformers", "peft", "hydra"
 )  # fmt: skip
 
 # In-process sources that rank below argv: argv's value of one of their names stays.

@@ -110,6 +110,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "keras",
         "lightning",
         "transformers",
+        "peft",
     }
 )
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
