@@ -3097,6 +3097,8 @@ _SAVES = {
         (None, "save_model", 1, "filepath"),  # Model.save
         (None, "save_weights", 1, "filepath"),  # Model.save_weights
     ),
+    # the epochs' log a Keras program keeps beside its model (CSVLogger("training.log"))
+    "keras.src.callbacks.csv_logger": (("CSVLogger", "__init__", 1, "filename"),),
     # a folder: its files written during the run are recorded (config.json with the weights)
     "transformers.modeling_utils": (("PreTrainedModel", "save_pretrained", 1, "save_directory"),),
     "transformers.tokenization_utils_base": (

@@ -88,6 +88,7 @@ HOOKED = {
     "xgboost.core": "saves",
     "lightgbm.basic": "saves",
     "keras.src.saving.saving_api": "saves",
+    "keras.src.callbacks.csv_logger": "saves",
     "transformers.modeling_utils": "saves",
     "transformers.tokenization_utils_base": "saves",
     "lightning.fabric.plugins.io.torch_io": "saves",
