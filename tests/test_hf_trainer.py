@@ -273,6 +273,29 @@ def test_training_arguments_written_in_the_program_are_params(repo: Repo) -> Non
     assert run["params"]["max_steps"] == 3 and "num_train_epochs" not in run["params"]
 
 
+@needs("transformers", "torch")
+def test_an_optimizer_given_to_the_trainer_leaves_the_arguments_optimizer_defaults_out(
+    repo: Repo,
+) -> None:
+    # sentence-transformers' model.fit: Trainer(optimizers=(AdamW(lr=2e-05), scheduler)), so
+    # TrainingArguments' learning_rate (5e-05) is never used
+    source = ARGUMENTS_IN_CODE_PROGRAM.replace("learning_rate=1e-3, ", "").replace(
+        "Trainer(model=model, args=args, train_dataset=rows)",
+        "Trainer(model=model, args=args, train_dataset=rows,"
+        " optimizers=(torch.optim.AdamW(model.parameters(), lr=2e-5), None))",
+    )
+    program(repo, source)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("ignore the output folder")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok"
+    params = run["params"]
+    assert not {"learning_rate", "weight_decay", "optim"} & set(params)
+    assert params["lr_scheduler_type"] == "linear" and params["num_train_epochs"] == 3
+
+
 # sentence-transformers' training scripts end with `test_evaluator(model)`: the test score they
 # are about, which the Trainer never logs. A tiny random BERT and its tokenizer made here.
 SENTENCE_EVALUATOR_PROGRAM = """\

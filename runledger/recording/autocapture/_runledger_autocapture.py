@@ -1686,7 +1686,9 @@ def _report_peft_config(config: Any) -> None:
 
 def _report_training_arguments(trainer: Any) -> None:
     """The arguments a Trainer trains with: those the program gave (a parser's are its own
-    params already) and the settings every training has, as they are when it starts."""
+    params already) and the settings every training has, as they are when it starts; not
+    the defaults of the optimizer's settings when the Trainer was given an optimizer built
+    elsewhere (sentence-transformers' ``fit`` builds its own, with lr 2e-05)."""
     arguments = getattr(trainer, "args", None)
     reported = _state.setdefault("hf_reported_arguments", set())
     if arguments is None or id(arguments) in reported:
@@ -1696,7 +1698,12 @@ def _report_training_arguments(trainer: Any) -> None:
     if not fields:
         return
     names = list(_state.get("hf_given_arguments", {}).get(id(arguments), ()))
-    names += [name for name in _HF_TRAINING_SETTINGS if name not in names]
+    unused = set()
+    if getattr(trainer, "optimizer", None) is not None:  # Trainer(optimizers=(built, ...))
+        unused.update(("learning_rate", "weight_decay", "optim"))
+    if getattr(trainer, "lr_scheduler", None) is not None:
+        unused.add("lr_scheduler_type")
+    names += [name for name in _HF_TRAINING_SETTINGS if name not in names and name not in unused]
     max_steps = _number(fields.get("max_steps"))
     if max_steps is not None and max_steps > 0:
         names.remove("num_train_epochs")  # max_steps ends the training then
