@@ -1698,7 +1698,7 @@ def _report_training_arguments(trainer: Any) -> None:
     if not fields:
         return
     names = list(_state.get("hf_given_arguments", {}).get(id(arguments), ()))
-    unused = set()
+    unused: set[str] = set()
     if getattr(trainer, "optimizer", None) is not None:  # Trainer(optimizers=(built, ...))
         unused.update(("learning_rate", "weight_decay", "optim"))
     if getattr(trainer, "lr_scheduler", None) is not None:
