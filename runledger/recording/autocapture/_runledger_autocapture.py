@@ -1350,6 +1350,29 @@ def _patch_keras(name: str, module: Any) -> None:
 
     _need(_wrap(model_class, "fit", make_fit), "keras.Model.fit")
     _wrap(model_class, "evaluate", make_evaluate)
+    optimizer_class = getattr(getattr(module, "optimizers", None), "Optimizer", None)
+    if isinstance(optimizer_class, type):
+        # a custom training loop's steps (TensorFlow's and Keras' guides): apply_gradients
+        # (TF), apply (torch), stateless_apply (JAX)
+        for step_method in ("apply_gradients", "apply", "stateless_apply"):
+            _wrap(optimizer_class, step_method, _then_report_before("keras", _report_keras_loop))
+
+
+def _report_keras_loop(optimizer: Any) -> None:
+    """The optimizer of a training loop written by the program (no ``fit``, which reports
+    its own): its name and learning rate, once an optimizer; two that differ give none."""
+    if int(getattr(_local, "keras_fit", 0)) > 0 or _state.get("keras_params_reported"):
+        return
+    seen = _state.setdefault("keras_loop_optimizers", set())
+    if id(optimizer) in seen:
+        return
+    seen.add(id(optimizer))
+    name = getattr(optimizer, "name", None)
+    params = {"optimizer": name if isinstance(name, str) else type(optimizer).__name__}
+    learning_rate = _keras_learning_rate(optimizer)
+    if learning_rate is not None:
+        params["learning_rate"] = learning_rate
+    _report_agreed("keras", params)
 
 
 def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None:
