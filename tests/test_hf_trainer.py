@@ -343,6 +343,8 @@ def test_a_sentence_transformers_evaluator_called_by_the_program_gives_its_resul
 
 # peft's LoRA examples: get_peft_model(model, LoraConfig(...)) on a tiny random model made here.
 PEFT_PROGRAM = """\
+import sys
+
 from peft import LoraConfig, TaskType, get_peft_model
 from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -350,6 +352,8 @@ config = LlamaConfig(vocab_size=32, hidden_size=16, intermediate_size=32, num_hi
                      num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=16)
 model = LlamaForCausalLM(config)
 peft_config = LoraConfig(task_type=TaskType.CAUSAL_LM, r=8, lora_alpha=32, lora_dropout=0.1)
+if sys.argv[-1] == "--all-linear":  # trl's SFT examples: every linear layer, by name
+    peft_config = LoraConfig(r=8, target_modules="all-linear")
 model = get_peft_model(model, peft_config)
 model.print_trainable_parameters()
 """
@@ -370,3 +374,8 @@ def test_a_peft_adapter_config_is_params(repo: Repo) -> None:
     assert run["param_sources"]["lora.r"] == "peft"
     # print_trainable_parameters(): `trainable params: 4,096 || all params: ...` is no metric
     assert not run["metrics"]
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--all-linear")
+
+    # as written, not the names of every linear layer that peft made of it
+    assert run["params"]["lora"]["target_modules"] == "all-linear"

@@ -1678,9 +1678,11 @@ def _patch_peft(_name: str, module: Any) -> None:
 
     def make(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            result = original(*args, **kwargs)
             config = args[1] if len(args) > 1 else kwargs.get("peft_config")
-            _safely("peft", lambda: _report_peft_config(config))
+            # as written: peft turns "all-linear" into every linear layer's full name
+            given = _unordered_sorted(getattr(config, "target_modules", None))
+            result = original(*args, **kwargs)
+            _safely("peft", lambda: _report_peft_config(config, given))
             return result
 
         return wrapper
@@ -1688,12 +1690,20 @@ def _patch_peft(_name: str, module: Any) -> None:
     _need(_wrap(module, "get_peft_model", make), "peft.get_peft_model")
 
 
-def _report_peft_config(config: Any) -> None:
-    """Its fields off their default as the model got them (``target_modules`` that peft
-    filled in for the model, ``base_model_name_or_path``) and the adapter's main settings."""
+def _unordered_sorted(value: Any) -> Any:
+    """A set as a sorted list (its order would differ run to run); any other value as is."""
+    return sorted(map(str, value)) if isinstance(value, (set, frozenset)) else value
+
+
+def _report_peft_config(config: Any, target_modules: Any) -> None:
+    """Its fields off their default as the model got them (``base_model_name_or_path``;
+    ``target_modules`` as the program gave them, or as peft chose them for the model) and
+    the adapter's main settings."""
     fields = _fields(config)
     if not fields:
         return
+    if target_modules is not None:
+        fields["target_modules"] = target_modules
     names = _fields_off_default(config)
     names += [name for name in _PEFT_SETTINGS if name in fields and name not in names]
     settings = {}
@@ -1701,7 +1711,7 @@ def _report_peft_config(config: Any) -> None:
         if name in _PEFT_NOT_SETTINGS:
             continue
         value = fields.get(name)
-        settings[name] = sorted(map(str, value)) if isinstance(value, (set, frozenset)) else value
+        settings[name] = _unordered_sorted(value)
     kind = type(config).__name__
     kind = kind[: -len("Config")] if kind.endswith("Config") and kind != "Config" else kind
     _report_agreed("peft", {kind.lower(): settings})
