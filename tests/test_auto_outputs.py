@@ -482,3 +482,26 @@ def test_save_pretrained_records_the_folder_s_files_outside_the_tree(
     assert (folder / "config.json").as_posix() in written
     assert sorted(found) == written
     assert all(found[path]["sha256"] == sha(Path(path)) for path in found)
+
+
+@needs("keras", "jax")
+def test_a_keras_csv_logger_s_file_is_recorded(repo: Repo) -> None:
+    # keras-io's examples and Keras' docs: CSVLogger("training.log"), in the work tree, in no
+    # result folder and not named as weights
+    program(
+        repo,
+        "train.py",
+        """
+        import os
+        os.environ["KERAS_BACKEND"] = "jax"
+        import numpy as np, keras
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        x, y = np.ones((8, 3)), np.ones((8, 1))
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[keras.callbacks.CSVLogger("training.log")])
+        """,
+    )
+    exec_(repo, PY, "train.py")
+    found = artifacts(repo)
+    assert list(found) == ["training.log"]
+    assert found["training.log"]["sha256"] == sha(repo.path / "training.log")

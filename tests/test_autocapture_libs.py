@@ -1089,6 +1089,42 @@ def test_keras_fits_go_on_in_steps_evaluate_is_test_and_fit_settings_are_params(
     assert run["param_sources"]["learning_rate"] == "keras"
 
 
+@needs("keras", "torch")
+def test_a_keras_training_loop_of_the_program_records_its_optimizer(repo: Repo) -> None:
+    # Keras' guide "Writing a training loop from scratch in PyTorch" (TensorFlow's guides
+    # call apply_gradients, JAX's stateless_apply): no fit, whose hook gave the params
+    program(
+        repo,
+        """\
+        import os
+        os.environ["KERAS_BACKEND"] = "torch"
+        import numpy as np
+        import keras
+        import torch
+
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        optimizer = keras.optimizers.Adam(learning_rate=3e-4)
+        loss_fn = keras.losses.MeanSquaredError()
+        x = torch.tensor(np.random.default_rng(0).normal(size=(32, 3)), dtype=torch.float32)
+        for step in range(3):
+            loss_value = loss_fn(x.sum(axis=1, keepdim=True), model(x))
+            model.zero_grad()
+            trainable_weights = [v for v in model.trainable_weights]
+            loss_value.backward()
+            gradients = [v.value.grad for v in trainable_weights]
+            with torch.no_grad():
+                optimizer.apply(gradients, trainable_weights)
+            print(f"step={step} loss={float(loss_value):.4f}")
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"optimizer": "adam", "learning_rate": 3e-4}
+    assert run["param_sources"]["learning_rate"] == "keras"
+    assert [step for step, _ in series(run, "loss")] == [0, 1, 2]
+
+
 @needs("transformers")
 def test_hugging_face_trainer_log() -> None:
     pytest.skip("transformers' Trainer needs a model download; covered by the hook's own code")

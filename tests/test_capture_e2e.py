@@ -573,3 +573,28 @@ def test_a_scripts_hyperparameters_block_gives_its_settings(repo: Repo) -> None:
     assert repo.run("exec", PY, "plain.py", env=env).returncode == 0
     [plain] = [run for run in repo.run_ids() if run != run_id]
     assert dict(repo.cli("show", plain, "--json").json())["params"] == {}
+
+
+def test_a_hyperparameters_head_parted_from_its_block_by_a_blank_line(repo: Repo) -> None:
+    """Equinox's MNIST example (a notebook cell, and the script made from it): ``#
+    Hyperparameters``, an empty line, then the settings; the block still ends at the next
+    empty line."""
+    repo.write(
+        "mnist.py",
+        "import random\n"
+        "\n"
+        "# Hyperparameters\n"
+        "\n"
+        "BATCH_SIZE = 64\n"
+        "LEARNING_RATE = 3e-4\n"
+        "STEPS = 300\n"
+        "\n"
+        "key = 5678\n"
+        "print(f'step=0, train_loss=2.3')\n",
+    )
+    repo.commit_all("script")
+    assert repo.run("exec", PY, "mnist.py", env={"PYTHONPATH": SRC}).returncode == 0
+    [run_id] = repo.run_ids()
+    run = dict(repo.cli("show", run_id, "--json").json())
+    assert run["params"] == {"BATCH_SIZE": 64, "LEARNING_RATE": 3e-4, "STEPS": 300}
+    assert run["param_sources"]["STEPS"] == "default:mnist.py"

@@ -10,6 +10,7 @@ the one that needs transformers and torch skips without them (they are not in CI
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -212,3 +213,169 @@ def test_hf_argument_parser_reading_a_json_or_yaml_file_gives_every_field(repo: 
         expected = {"model_name_or_path": "roberta-base", "dropout": 0.1, "max_seq_length": 256}
         assert run["params"] == expected, name
         assert set(run["param_sources"].values()) == {"argparse"}
+
+
+# The HF course, peft's and trl's examples and sentence-transformers build their arguments in
+# the program: ``TrainingArguments(...)`` (or a subclass of it, as trl's ``SFTConfig``) with no
+# parser. A tiny random BERT made here (no Hub).
+ARGUMENTS_IN_CODE_PROGRAM = """\
+import sys
+from dataclasses import dataclass, field
+
+import torch
+from transformers import BertConfig, BertForSequenceClassification, Trainer, TrainingArguments
+
+
+@dataclass
+class SFTConfig(TrainingArguments):
+    max_length: int = field(default=1024)
+
+
+torch.manual_seed(0)
+config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                    intermediate_size=32, max_position_embeddings=16)
+model = BertForSequenceClassification(config)
+rows = [{"input_ids": [(i * 7 + j) % 50 for j in range(8)], "labels": i % 2} for i in range(16)]
+steps = {"--steps": dict(max_steps=3)}.get(sys.argv[-1], {})
+args = SFTConfig(output_dir="out", learning_rate=1e-3, per_device_train_batch_size=4,
+                 logging_steps=2, max_length=64, save_strategy="no", report_to="none",
+                 hub_token="hf_" + "z" * 34, disable_tqdm=True, **steps)
+Trainer(model=model, args=args, train_dataset=rows).train()
+"""
+
+
+@needs("transformers", "torch")
+def test_training_arguments_written_in_the_program_are_params(repo: Repo) -> None:
+    program(repo, ARGUMENTS_IN_CODE_PROGRAM)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("ignore the output folder")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok"
+    params, sources = run["params"], run["param_sources"]
+    # what the program wrote, its subclass's field too
+    assert params["learning_rate"] == 1e-3 and params["per_device_train_batch_size"] == 4
+    assert params["logging_steps"] == 2 and params["max_length"] == 64
+    assert params["save_strategy"] == "no" and params["output_dir"] == "out"
+    # the settings every training has, at their defaults
+    assert params["num_train_epochs"] == 3 and params["seed"] == 42
+    assert params["weight_decay"] == 0 and params["lr_scheduler_type"] == "linear"
+    assert "max_steps" not in params  # not set: the epochs end the training
+    assert sources["learning_rate"] == "transformers" and sources["seed"] == "transformers"
+    # neither the fields the arguments compute nor those left at their defaults, nor a token
+    assert not {"logging_dir", "adam_beta1", "per_device_eval_batch_size"} & set(params)
+    assert "hub_token" not in params
+    assert "zzzzzzzz" not in str(run)
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--steps")
+
+    assert run["params"]["max_steps"] == 3 and "num_train_epochs" not in run["params"]
+
+
+@needs("transformers", "torch")
+def test_an_optimizer_given_to_the_trainer_leaves_the_arguments_optimizer_defaults_out(
+    repo: Repo,
+) -> None:
+    # sentence-transformers' model.fit: Trainer(optimizers=(AdamW(lr=2e-05), scheduler)), so
+    # TrainingArguments' learning_rate (5e-05) is never used
+    source = ARGUMENTS_IN_CODE_PROGRAM.replace("learning_rate=1e-3, ", "").replace(
+        "Trainer(model=model, args=args, train_dataset=rows)",
+        "Trainer(model=model, args=args, train_dataset=rows,"
+        " optimizers=(torch.optim.AdamW(model.parameters(), lr=2e-5), None))",
+    )
+    program(repo, source)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("ignore the output folder")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok"
+    params = run["params"]
+    assert not {"learning_rate", "weight_decay", "optim"} & set(params)
+    assert params["lr_scheduler_type"] == "linear" and params["num_train_epochs"] == 3
+
+
+# sentence-transformers' training scripts end with `test_evaluator(model)`: the test score they
+# are about, which the Trainer never logs. A tiny random BERT and its tokenizer made here.
+SENTENCE_EVALUATOR_PROGRAM = """\
+import sys
+
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.evaluation import EmbeddingSimilarityEvaluator
+
+words = "the a cat dog sat on mat is good bad movie".split()
+vocab = {w: i for i, w in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]"] + words)}
+tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+PreTrainedTokenizerFast(tokenizer_object=tokenizer, unk_token="[UNK]", pad_token="[PAD]",
+                        cls_token="[CLS]", sep_token="[SEP]").save_pretrained(sys.argv[1])
+config = BertConfig(vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1,
+                    num_attention_heads=2, intermediate_size=32, max_position_embeddings=16)
+BertModel(config).save_pretrained(sys.argv[1])
+model = SentenceTransformer(sys.argv[1])
+pairs = [("the cat sat", "a dog sat", 0.8), ("good movie", "bad movie", 0.1),
+         ("the mat", "on the mat", 0.9), ("cat", "movie", 0.0)]
+dev = EmbeddingSimilarityEvaluator(*map(list, zip(*pairs)), name="sts-dev")
+dev(model, epoch=1, steps=4)  # as the Trainer calls it: its eval_* logs hold these
+test = EmbeddingSimilarityEvaluator(*map(list, zip(*pairs)), name="sts-test")
+print(test(model))
+"""
+
+
+@needs("sentence_transformers", "torch")
+def test_a_sentence_transformers_evaluator_called_by_the_program_gives_its_results(
+    repo: Repo, tmp_path: Path
+) -> None:
+    program(repo, SENTENCE_EVALUATOR_PROGRAM)
+
+    _, run = exec_run(repo, sys.executable, "train.py", str(tmp_path / "tiny"))
+
+    assert run["status"] == "ok"
+    metrics = run["metrics"]
+    assert {"sts-test_pearson_cosine", "sts-test_spearman_cosine"} <= set(metrics)
+    assert -1 <= metrics["sts-test_spearman_cosine"] <= 1
+    assert not [name for name in metrics if name.startswith("sts-dev")]
+
+
+# peft's LoRA examples: get_peft_model(model, LoraConfig(...)) on a tiny random model made here.
+PEFT_PROGRAM = """\
+import sys
+
+from peft import LoraConfig, TaskType, get_peft_model
+from transformers import LlamaConfig, LlamaForCausalLM
+
+config = LlamaConfig(vocab_size=32, hidden_size=16, intermediate_size=32, num_hidden_layers=1,
+                     num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=16)
+model = LlamaForCausalLM(config)
+peft_config = LoraConfig(task_type=TaskType.CAUSAL_LM, r=8, lora_alpha=32, lora_dropout=0.1)
+if sys.argv[-1] == "--all-linear":  # trl's SFT examples: every linear layer, by name
+    peft_config = LoraConfig(r=8, target_modules="all-linear")
+model = get_peft_model(model, peft_config)
+model.print_trainable_parameters()
+"""
+
+
+@needs("peft", "transformers", "torch")
+def test_a_peft_adapter_config_is_params(repo: Repo) -> None:
+    program(repo, PEFT_PROGRAM)
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok"
+    lora = run["params"]["lora"]
+    assert (lora["r"], lora["lora_alpha"], lora["lora_dropout"]) == (8, 32, 0.1)
+    assert lora["task_type"] == "CAUSAL_LM"
+    assert lora["target_modules"] == ["q_proj", "v_proj"]  # peft's choice for the model
+    assert "peft_version" not in lora and "peft_type" not in lora
+    assert run["param_sources"]["lora.r"] == "peft"
+    # print_trainable_parameters(): `trainable params: 4,096 || all params: ...` is no metric
+    assert not run["metrics"]
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--all-linear")
+
+    # as written, not the names of every linear layer that peft made of it
+    assert run["params"]["lora"]["target_modules"] == "all-linear"

@@ -272,3 +272,12 @@ def test_without_the_tensorboard_extra_one_line_says_event_files_were_not_read(
         "pip install 'runledger[tensorboard]' to record their scalars"
     ]
     assert recorded(repo)["metrics"] == {"loss": 0.3}
+
+
+def test_a_steps_column_is_the_step(tmp_path: Path) -> None:
+    # sentence-transformers' evaluators write `epoch,steps,<metrics>`: `steps` was a metric
+    # of its own, every value at a fractional epoch
+    path = tmp_path / "similarity_evaluation_sts-dev_results.csv"
+    path.write_text("epoch,steps,cosine_pearson\n0.5,4,0.11\n1.0,8,0.12\n")
+    found = {series.name: (series.steps, series.values) for series in csv_series(path, "m.csv")}
+    assert found == {"epoch": ([4, 8], [0.5, 1.0]), "cosine_pearson": ([4, 8], [0.11, 0.12])}

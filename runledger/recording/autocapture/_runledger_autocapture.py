@@ -1376,6 +1376,29 @@ def _patch_keras(name: str, module: Any) -> None:
 
     _need(_wrap(model_class, "fit", make_fit), "keras.Model.fit")
     _wrap(model_class, "evaluate", make_evaluate)
+    optimizer_class = getattr(getattr(module, "optimizers", None), "Optimizer", None)
+    if isinstance(optimizer_class, type):
+        # a custom training loop's steps (TensorFlow's and Keras' guides): apply_gradients
+        # (TF), apply (torch), stateless_apply (JAX)
+        for step_method in ("apply_gradients", "apply", "stateless_apply"):
+            _wrap(optimizer_class, step_method, _then_report_before("keras", _report_keras_loop))
+
+
+def _report_keras_loop(optimizer: Any) -> None:
+    """The optimizer of a training loop written by the program (no ``fit``, which reports
+    its own): its name and learning rate, once an optimizer; two that differ give none."""
+    if int(getattr(_local, "keras_fit", 0)) > 0 or _state.get("keras_params_reported"):
+        return
+    seen = _state.setdefault("keras_loop_optimizers", set())
+    if id(optimizer) in seen:
+        return
+    seen.add(id(optimizer))
+    name = getattr(optimizer, "name", None)
+    params = {"optimizer": name if isinstance(name, str) else type(optimizer).__name__}
+    learning_rate = _keras_learning_rate(optimizer)
+    if learning_rate is not None:
+        params["learning_rate"] = learning_rate
+    _report_agreed("keras", params)
 
 
 def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None:
@@ -1556,13 +1579,198 @@ def _patch_transformers(_name: str, module: Any) -> None:
         return wrapper
 
     _need(_wrap(module.Trainer, "log", make), "transformers.Trainer.log")
+    report_arguments = _then_report_before("transformers", _report_training_arguments)
+    _need(_wrap(module.Trainer, "train", report_arguments), "transformers.Trainer.train")
 
 
 def _report_hf(trainer: Any, logs: Any) -> None:
     is_zero = getattr(trainer, "is_world_process_zero", None)
     if callable(is_zero) and not is_zero():
         return
+    _state["hf_step"] = trainer.state.global_step
     report_metrics("transformers", dict(logs or {}), step=trainer.state.global_step)
+
+
+def _patch_sentence_evaluators(_name: str, module: Any) -> None:
+    """A sentence-transformers evaluator the program calls itself (``test_evaluator(model)``,
+    its ``epoch`` left at -1, "evaluation on test data"): its results, named as it returns
+    them (``sts-test_spearman_cosine``), at the Trainer's last step. Every evaluator ends by
+    handing its results to ``store_metrics_in_model_card_data``; the Trainer's own calls pass
+    its epoch, and their results reach ``Trainer.log`` as ``eval_*`` already."""
+    base = getattr(module, "BaseEvaluator", None) or getattr(module, "SentenceEvaluator", None)
+
+    def make(original: Any) -> Any:
+        def wrapper(
+            self: Any, model: Any, metrics: Any, epoch: Any = 0, *args: Any, **kw: Any
+        ) -> Any:
+            result = original(self, model, metrics, epoch, *args, **kw)
+            if epoch == -1:
+                _safely("sentence_transformers", lambda: _report_evaluator(metrics))
+            return result
+
+        return wrapper
+
+    found = isinstance(base, type) and _wrap(base, "store_metrics_in_model_card_data", make)
+    _need(found, "the evaluators' store_metrics_in_model_card_data")
+
+
+def _report_evaluator(metrics: Any) -> None:
+    if isinstance(metrics, dict):
+        report_metrics("sentence_transformers", metrics, step=_state.get("hf_step"))
+
+
+# The settings that say how a Trainer trains, recorded with their defaults too (as Keras'
+# learning rate is): a program that leaves the learning rate at 5e-05 trained with it.
+_HF_TRAINING_SETTINGS = (
+    "learning_rate",
+    "num_train_epochs",
+    "max_steps",
+    "per_device_train_batch_size",
+    "weight_decay",
+    "lr_scheduler_type",
+    "optim",
+    "seed",
+)
+
+
+def _patch_training_arguments(_name: str, module: Any) -> None:
+    """``TrainingArguments(learning_rate=1e-3, ...)`` written in the program (the HF course,
+    peft, trl's ``SFTConfig``, sentence-transformers): which fields it was given, told from
+    their defaults when ``__post_init__`` starts, before it fills in the fields it computes
+    (``logging_dir``, ``report_to``); reported when a Trainer trains with them."""
+    arguments = getattr(module, "TrainingArguments", None)
+    make = _then_report_before("transformers", _note_given_training_arguments)
+    found = isinstance(arguments, type) and _wrap(arguments, "__post_init__", make)
+    _need(found, "TrainingArguments.__post_init__")
+
+
+def _then_report_before(hook: str, note: Callable[[Any], None]) -> Callable[[Any], Any]:
+    """A ``make`` for :func:`_wrap`: ``note(self)`` (never raising into the program), then
+    the method as it was."""
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            _safely(hook, lambda: note(self))
+            return original(self, *args, **kwargs)
+
+        return wrapper
+
+    return make
+
+
+def _note_given_training_arguments(arguments: Any) -> None:
+    given = _state.setdefault("hf_given_arguments", {})
+    if id(arguments) not in given:
+        given[id(arguments)] = _fields_off_default(arguments)
+
+
+def _fields_off_default(config: Any) -> list[str]:
+    """The init fields of a dataclass instance whose value is not their default (those with
+    no default too), in field order; never a ``*token*`` one."""
+    import dataclasses
+
+    if not dataclasses.is_dataclass(config):
+        return []
+    names = []
+    for field in dataclasses.fields(config):
+        if not field.init or "token" in field.name:
+            continue
+        if field.default is not dataclasses.MISSING:
+            default = field.default
+        elif field.default_factory is not dataclasses.MISSING:
+            default = field.default_factory()
+        else:
+            names.append(field.name)
+            continue
+        value = getattr(config, field.name, None)
+        try:
+            same = type(value) is type(default) and bool(value == default)
+        except Exception:  # noqa: BLE001
+            same = False
+        if not same:
+            names.append(field.name)
+    return names
+
+
+# The settings of an adapter that say how it trains, recorded at their defaults too.
+_PEFT_SETTINGS = ("r", "lora_alpha", "lora_dropout", "target_modules")
+# What peft fills in itself: its version, and the adapter's kind (the params' group name).
+_PEFT_NOT_SETTINGS = ("peft_version", "peft_type")
+
+
+def _patch_peft(_name: str, module: Any) -> None:
+    """``get_peft_model(model, LoraConfig(r=8, lora_alpha=32, ...))`` (peft's examples, trl's
+    ``SFTTrainer(peft_config=...)``): the adapter's config, under its kind (``lora.r``)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            config = args[1] if len(args) > 1 else kwargs.get("peft_config")
+            # as written: peft turns "all-linear" into every linear layer's full name
+            given = _unordered_sorted(getattr(config, "target_modules", None))
+            result = original(*args, **kwargs)
+            _safely("peft", lambda: _report_peft_config(config, given))
+            return result
+
+        return wrapper
+
+    _need(_wrap(module, "get_peft_model", make), "peft.get_peft_model")
+
+
+def _unordered_sorted(value: Any) -> Any:
+    """A set as a sorted list (its order would differ run to run); any other value as is."""
+    return sorted(map(str, value)) if isinstance(value, (set, frozenset)) else value
+
+
+def _report_peft_config(config: Any, target_modules: Any) -> None:
+    """Its fields off their default as the model got them (``base_model_name_or_path``;
+    ``target_modules`` as the program gave them, or as peft chose them for the model) and
+    the adapter's main settings."""
+    fields = _fields(config)
+    if not fields:
+        return
+    if target_modules is not None:
+        fields["target_modules"] = target_modules
+    names = _fields_off_default(config)
+    names += [name for name in _PEFT_SETTINGS if name in fields and name not in names]
+    settings = {}
+    for name in names:
+        if name in _PEFT_NOT_SETTINGS:
+            continue
+        value = fields.get(name)
+        settings[name] = _unordered_sorted(value)
+    kind = type(config).__name__
+    kind = kind[: -len("Config")] if kind.endswith("Config") and kind != "Config" else kind
+    _report_agreed("peft", {kind.lower(): settings})
+
+
+def _report_training_arguments(trainer: Any) -> None:
+    """The arguments a Trainer trains with: those the program gave (a parser's are its own
+    params already) and the settings every training has, as they are when it starts; not
+    the defaults of the optimizer's settings when the Trainer was given an optimizer built
+    elsewhere (sentence-transformers' ``fit`` builds its own, with lr 2e-05)."""
+    arguments = getattr(trainer, "args", None)
+    reported = _state.setdefault("hf_reported_arguments", set())
+    if arguments is None or id(arguments) in reported:
+        return
+    reported.add(id(arguments))
+    fields = _fields(arguments)
+    if not fields:
+        return
+    names = list(_state.get("hf_given_arguments", {}).get(id(arguments), ()))
+    unused: set[str] = set()
+    if getattr(trainer, "optimizer", None) is not None:  # Trainer(optimizers=(built, ...))
+        unused.update(("learning_rate", "weight_decay", "optim"))
+    if getattr(trainer, "lr_scheduler", None) is not None:
+        unused.add("lr_scheduler_type")
+    names += [name for name in _HF_TRAINING_SETTINGS if name not in names and name not in unused]
+    max_steps = _number(fields.get("max_steps"))
+    if max_steps is not None and max_steps > 0:
+        names.remove("num_train_epochs")  # max_steps ends the training then
+    else:
+        names.remove("max_steps")
+    params = {name: fields[name] for name in names if name in fields}
+    if params:
+        _report_agreed("transformers", params)
 
 
 # Frameworks captured directly whose own TensorBoard logging would report each value twice.
@@ -3555,6 +3763,8 @@ _SAVES = {
         (None, "save_model", 1, "filepath"),  # Model.save
         (None, "save_weights", 1, "filepath"),  # Model.save_weights
     ),
+    # the epochs' log a Keras program keeps beside its model (CSVLogger("training.log"))
+    "keras.src.callbacks.csv_logger": (("CSVLogger", "__init__", 1, "filename"),),
     # a folder: its files written during the run are recorded (config.json with the weights)
     "transformers.modeling_utils": (("PreTrainedModel", "save_pretrained", 1, "save_directory"),),
     "transformers.tokenization_utils_base": (
@@ -3630,6 +3840,9 @@ _PATCHERS = {
     "lightning": _patch_lightning,
     "lightning_fabric": _patch_lightning_fabric,
     "transformers": _patch_transformers,
+    "training_arguments": _patch_training_arguments,
+    "sentence_evaluators": _patch_sentence_evaluators,
+    "peft": _patch_peft,
     "tensorboard": _patch_tensorboard,
     "tensorboard_hparams": _patch_tensorboard_hparams,
     "xgboost": _patch_xgboost,

@@ -54,6 +54,10 @@ HOOKED = {
     "lightning.fabric.fabric": "lightning_fabric",
     "lightning_fabric.fabric": "lightning_fabric",
     "transformers.trainer": "transformers",
+    "transformers.training_args": "training_arguments",
+    "sentence_transformers.base.evaluation.evaluator": "sentence_evaluators",
+    "sentence_transformers.evaluation.SentenceEvaluator": "sentence_evaluators",  # before 6
+    "peft.mapping_func": "peft",
     "torch.utils.tensorboard.writer": "tensorboard",
     "tensorboardX.writer": "tensorboard",
     "tensorboard.plugins.hparams.summary_v2": "tensorboard_hparams",
@@ -96,6 +100,7 @@ HOOKED = {
     "xgboost.core": "saves",
     "lightgbm.basic": "saves",
     "keras.src.saving.saving_api": "saves",
+    "keras.src.callbacks.csv_logger": "saves",
     "transformers.modeling_utils": "saves",
     "transformers.tokenization_utils_base": "saves",
     "lightning.fabric.plugins.io.torch_io": "saves",

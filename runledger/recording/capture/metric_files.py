@@ -4,7 +4,7 @@ Looked for once the command has ended, under the work tree, among files modified
 started (folders such as ``.git``, virtual environments and ``node_modules`` are skipped, and
 at most MAX_ENTRIES entries are looked at):
 
-- A ``.csv`` file whose header has a step-like column (``step``, ``global_step``,
+- A ``.csv`` file whose header has a step-like column (``step``, ``global_step``, ``steps``,
   ``iteration``, ``iter``, ``epoch``; any case) and at least one column of numbers. Each such
   column is a series; empty cells are skipped (Lightning's CSVLogger ``metrics.csv`` writes
   sparse rows: ``train_loss`` on some, ``val_loss`` on others). The step is the first step-like
@@ -49,7 +49,7 @@ from runledger.recording.capture.worktree import Listing, list_files
 
 MAX_CSV_BYTES: Final = 64 * 1024 * 1024
 MAX_EVENT_BYTES: Final = 512 * 1024 * 1024
-STEP_COLUMNS: Final = ("step", "global_step", "iteration", "iter", "epoch")
+STEP_COLUMNS: Final = ("step", "global_step", "steps", "iteration", "iter", "epoch")
 EVENT_FILE_PREFIX: Final = "events.out.tfevents."
 LIGHTNING_PLACEHOLDER: Final = "hp_metric"
 # Imported by name: the tensorboard extra is optional, and its typing with it.

@@ -1321,6 +1321,26 @@ def fairseq_json_fields(value: Mapping[str, object]) -> Fields | None:
     return fields if len(fields) > 1 else None
 
 
+def text_number_fields(value: Mapping[str, object]) -> Fields | None:
+    """A record whose every value is a number written as text, its ``epoch`` or ``step``
+    among them: transformers 5's Trainer prints its logs so (``{'loss': '0.2615',
+    'learning_rate': '2.5e-05', 'epoch': '0.3333'}``). Its numbers; None for any other."""
+    if not ("epoch" in value or "step" in value) or not all(
+        isinstance(item, str) and (_TEXT_NUMBER_RE.fullmatch(item) or item in _TEXT_NOT_FINITE)
+        for item in value.values()
+    ):
+        return None
+    fields: Fields = {}
+    for key, item in value.items():
+        if not key or not isinstance(item, str) or _names_a_label(key):
+            continue
+        fields[key] = float(item) if item in _TEXT_NOT_FINITE else _number(item)
+    return fields if any(key.lower() not in _STEP_NAMES for key in fields) else None
+
+
+_TEXT_NOT_FINITE: Final = frozenset({"nan", "inf", "-inf"})  # as f"{value:.4g}" writes them
+
+
 # Names of text that looks like a number and is none: an id, a version, a date, a seed.
 _LABEL_WORDS: Final = frozenset({"id", "ids", "uuid", "version", "date", "seed", "hash", "sha"})
 
@@ -1348,6 +1368,9 @@ def python_dict_fields(text: str) -> Fields | None:
     phase = split_phase(value)
     if phase:
         return split_fields(value, phase)
+    texts = text_number_fields(value)
+    if texts is not None:
+        return texts
     if is_settings_dump(value):
         return None
     fields: Fields = {

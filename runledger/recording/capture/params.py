@@ -122,6 +122,8 @@ INPROCESS_SOURCES: Final = frozenset(
         "tensorboard",
         "keras",
         "lightning",
+        "transformers",
+        "peft",
     }
 )
 MAX_CONFIG_BYTES: Final = 10 * 1024 * 1024
@@ -639,12 +641,14 @@ def script_defaults(argv: Sequence[str], cwd: Path) -> tuple[str, dict[str, Any]
 def _hyperparameter_block(text: str, body: Sequence[Any]) -> dict[str, Any]:
     """The literal settings of the top-level block right under a ``# hyperparameters``
     comment: the assignments that follow it line after line (comment lines between them
-    allowed), up to a blank line or any other statement. ``batch_size = 32`` counts,
-    ``device = 'cuda' if ... else 'cpu'`` (not a literal) does not."""
+    allowed), up to a blank line or any other statement; blank lines may part the head from
+    the block (a notebook's cell as Equinox's MNIST example writes it). ``batch_size = 32``
+    counts, ``device = 'cuda' if ... else 'cpu'`` (not a literal) does not."""
     import ast
 
     lines = text.splitlines()
     comments = {number for number, line in enumerate(lines, 1) if line.lstrip().startswith("#")}
+    blanks = {number for number, line in enumerate(lines, 1) if not line.strip()}
     heads = {
         number
         for number, line in enumerate(lines, 1)
@@ -659,7 +663,7 @@ def _hyperparameter_block(text: str, body: Sequence[Any]) -> dict[str, Any]:
                 expected += 1
             if line != expected:
                 expected = None
-        if expected is None and _under_a_head(line, comments, heads):
+        if expected is None and _under_a_head(line, comments, heads, blanks):
             expected = line
         if expected is None:
             continue
@@ -671,9 +675,12 @@ def _hyperparameter_block(text: str, body: Sequence[Any]) -> dict[str, Any]:
     return _literal_assignments(block)
 
 
-def _under_a_head(line: int, comments: set[int], heads: set[int]) -> bool:
-    """Whether the comment lines right above ``line`` hold a ``# hyperparameters`` head."""
+def _under_a_head(line: int, comments: set[int], heads: set[int], blanks: set[int]) -> bool:
+    """Whether the comment lines right above ``line``, or above the blank lines right above
+    it, hold a ``# hyperparameters`` head."""
     above = line - 1
+    while above in blanks:
+        above -= 1
     while above in comments:
         if above in heads:
             return True
