@@ -337,6 +337,10 @@ def test_real_runs_compare_end_to_end(repo: Repo) -> None:
         ("it/s", "none"),
         ("samples/sec", "none"),
         ("train/tokens/s", "none"),
+        ("train_samples_per_second", "none"),  # the Hugging Face Trainer's
+        ("eval_steps_per_second", "none"),
+        ("tokens_per_sec", "none"),
+        ("total_flos", "none"),
         # schedules: logged per step, never a result
         ("lr-Adam", "none"),
         ("lr-SGD/pg1", "none"),

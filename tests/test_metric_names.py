@@ -140,3 +140,37 @@ def test_names_with_spaces_and_other_characters_are_quoted(repo: Repo) -> None:
     bad = repo.cli("ls", "--where", "metrics.f1 score > 0.8")
     assert bad.exit_code != 0
     assert 'metrics."f1 score"' in bad.stderr and "Traceback" not in bad.stderr
+
+
+# The dicts the Hugging Face Trainer logs at the end of run_glue.py's training and evaluation,
+# as its in-process capture records them.
+TRAINER_FINAL_LOGS = """\
+import runledger
+runledger.log({"train_runtime": 5.233, "train_samples_per_second": 18.345,
+               "train_steps_per_second": 2.293, "total_flos": 136065024.0,
+               "train_loss": 0.6911, "epoch": 2.0}, step=12)
+runledger.log({"eval_loss": 0.6833, "eval_accuracy": 0.8125, "eval_runtime": 0.1259,
+               "eval_samples_per_second": 127.045, "eval_steps_per_second": 15.881,
+               "epoch": 2.0}, step=12)
+"""
+
+
+def test_trainer_throughputs_are_shown_after_its_results(repo: Repo) -> None:
+    """run_glue.py's train_samples_per_second, eval_steps_per_second and total_flos were shown
+    among its results (between eval_loss and train_loss), judged higher-is-better."""
+    repo.write("run_glue.py", TRAINER_FINAL_LOGS)
+    repo.commit_all("trainer logs")
+    done = repo.run("exec", sys.executable, "run_glue.py")
+    assert done.returncode == 0, done.stderr
+    shown = repo.cli("show", repo.runs_json()[0]["id"]).stdout
+    rows = [line.split()[0] for line in shown.splitlines() if line[:1] == " " and line.split()]
+    results = ["eval_accuracy", "eval_loss", "train_loss"]
+    not_results = [
+        "eval_samples_per_second",
+        "eval_steps_per_second",
+        "total_flos",
+        "train_samples_per_second",
+        "train_steps_per_second",
+    ]
+    assert set(results + not_results) <= set(rows), shown
+    assert max(map(rows.index, results)) < min(map(rows.index, not_results)), shown

@@ -76,8 +76,12 @@ NO_DIRECTION = frozenset(
         "steps_per_second",
         "momentum",
         "weight_decay",
+        "total_flos",
     }
 )
+# Work per second spelled out (the Hugging Face Trainer's train_samples_per_second,
+# eval_steps_per_second, tokens_per_sec): a throughput, like it/s.
+_PER_SECOND = ("_per_second", "_per_sec", "_per_s")
 _WORDS = re.compile(r"[a-z]+|[A-Z][a-z]*|\d+")
 # Settings an optimiser or scheduler changes as training goes: recorded as series (plot shows
 # the schedule), judged never. Lightning's LearningRateMonitor logs lr-Adam, lr-SGD/pg1 and
@@ -147,7 +151,7 @@ def metric_direction(name: str, declared: Mapping[str, str] | None = None) -> Di
         or base.endswith("_count")
         or base.startswith("n_")
         or base.startswith("num_")
-        or base.endswith(("_lr", "_throughput"))
+        or base.endswith(("_lr", "_throughput", *_PER_SECOND))
     ):
         return "none"
     if re.split(r"[_\s-]", base)[-1] in LOSS_FUNCTIONS or base in MINIMIZED:
