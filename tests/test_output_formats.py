@@ -97,6 +97,7 @@ def test_the_corpus_as_a_program_prints_it_gives_each_metric_its_series() -> Non
     # tutorial, Haiku's split record and its mnist_pruning's line, the PyTorch Quickstart's
     # "Test Error:" line
     mnist = [88.8889, 99.15]  # the percentage its count gives, not the whole one it prints
+    mnist.append(98.0)  # Lightning Fabric's image_classifier: the percentage alone
     test_accuracy = [0.801, 0.8999, 100.0, 0.10161226242780685, 0.9101, 0.912, 0.905, 40.8]
     assert series["test_accuracy"].values == mnist + test_accuracy
     assert "seed" not in series and "learning_rate" in series  # from the HF dict only

@@ -114,6 +114,8 @@ _TIME_UNIT: Final = r"ms|us|µs|s|sec|secs|min|h"
 _VALUE: Final = (
     # 320/360 (89%)
     rf"(?:(?P<done>[0-9]+)\s*/\s*(?P<pct_of>[0-9]+)\s*\(\s*(?P<pct>{_NUM})\s*%\s*\)"
+    # (98%) alone after a colon: Lightning Fabric's image_classifier "Accuracy: (98%)"
+    rf"|\(\s*(?P<bracketed_pct>{_NUM})\s*%\s*\)"
     rf"|(?P<num>{_NUM})(?:\s*(?P<percent>%)|(?P<unit>{_TIME_UNIT})(?![\w/])|\s*dB\b)?)"
 )
 # A word of a name: starts with a letter, may hold digits, _ . / - and a possessive 's.
@@ -1106,6 +1108,8 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
     match = _PIECE_RE.fullmatch(piece)
     if match is not None and " " in match["name"] and _NUMBER_WORD_RE.search(match["name"]):
         match = None  # "loss nan acc 0.1": nan is loss's value, not a word of a name
+    if match is not None and match["bracketed_pct"] is not None and match["sep"] != ":":
+        match = None  # "Saving model (50%)": a progress, not a value
     if match is not None:
         if " " in match["name"] and _is_prose_name(match["name"]):
             return None  # "val_loss improved from inf to 0.12": a sentence, not a name
@@ -1175,6 +1179,8 @@ def _piece_metric(match: re.Match[str], phase: str) -> tuple[str, Number]:
     name = raw_name if as_written else _clean_name(raw_name)
     if match["pct"] is not None:
         return _prefixed(name, phase), _counted_percent(match)
+    if match["bracketed_pct"] is not None:
+        return _prefixed(name, phase), _number(match["bracketed_pct"])
     unit = match["unit"]
     if unit and not name.endswith("_" + unit):
         name = f"{name}_{unit}"
