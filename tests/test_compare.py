@@ -341,6 +341,8 @@ def test_real_runs_compare_end_to_end(repo: Repo) -> None:
         ("eval_steps_per_second", "none"),
         ("tokens_per_sec", "none"),
         ("total_flos", "none"),
+        ("grad_norm", "none"),
+        ("train/grad_norm", "none"),
         # schedules: logged per step, never a result
         ("lr-Adam", "none"),
         ("lr-SGD/pg1", "none"),

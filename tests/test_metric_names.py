@@ -146,6 +146,8 @@ def test_names_with_spaces_and_other_characters_are_quoted(repo: Repo) -> None:
 # as its in-process capture records them.
 TRAINER_FINAL_LOGS = """\
 import runledger
+runledger.log({"loss": 0.6939, "grad_norm": 0.33, "learning_rate": 4.2e-05, "epoch": 2.0},
+              step=12)
 runledger.log({"train_runtime": 5.233, "train_samples_per_second": 18.345,
                "train_steps_per_second": 2.293, "total_flos": 136065024.0,
                "train_loss": 0.6911, "epoch": 2.0}, step=12)
@@ -156,17 +158,18 @@ runledger.log({"eval_loss": 0.6833, "eval_accuracy": 0.8125, "eval_runtime": 0.1
 
 
 def test_trainer_throughputs_are_shown_after_its_results(repo: Repo) -> None:
-    """run_glue.py's train_samples_per_second, eval_steps_per_second and total_flos were shown
-    among its results (between eval_loss and train_loss), judged higher-is-better."""
+    """run_glue.py's train_samples_per_second, eval_steps_per_second, total_flos and grad_norm
+    were shown among its results (between eval_loss and train_loss), judged higher-is-better."""
     repo.write("run_glue.py", TRAINER_FINAL_LOGS)
     repo.commit_all("trainer logs")
     done = repo.run("exec", sys.executable, "run_glue.py")
     assert done.returncode == 0, done.stderr
     shown = repo.cli("show", repo.runs_json()[0]["id"]).stdout
     rows = [line.split()[0] for line in shown.splitlines() if line[:1] == " " and line.split()]
-    results = ["eval_accuracy", "eval_loss", "train_loss"]
+    results = ["eval_accuracy", "eval_loss", "loss", "train_loss"]
     not_results = [
         "eval_samples_per_second",
+        "grad_norm",
         "eval_steps_per_second",
         "total_flos",
         "train_samples_per_second",

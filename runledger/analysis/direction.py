@@ -77,6 +77,9 @@ NO_DIRECTION = frozenset(
         "momentum",
         "weight_decay",
         "total_flos",
+        # the gradients' size, a training diagnostic (the Hugging Face Trainer logs it per step)
+        "grad_norm",
+        "gradient_norm",
     }
 )
 # Work per second spelled out (the Hugging Face Trainer's train_samples_per_second,
