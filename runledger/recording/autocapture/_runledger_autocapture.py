@@ -479,14 +479,21 @@ def _add_aliases(aliases: dict[str, str], dest: Any, options: Any) -> None:
             aliases.setdefault(name, dest)
 
 
+# Trackers that wrap other libraries' logging functions in their own (comet_ml, once imported,
+# wraps torch's SummaryWriter.add_scalar): their frames are never the caller.
+_WRAPPING_PACKAGES = frozenset({"comet_ml"})
+
+
 def _calling_package(skipped: Any) -> str:
     """The top-level package of the code that called the hooked function: the first frame
-    outside this file and the ``skipped`` modules (the library's own)."""
+    outside this file, the ``skipped`` modules (the library's own) and the trackers that
+    wrap it."""
     frame = sys._getframe(1)
     while frame is not None:
         name = str(frame.f_globals.get("__name__", ""))
-        if name != __name__ and name not in skipped:
-            return name.partition(".")[0]
+        package = name.partition(".")[0]
+        if name != __name__ and name not in skipped and package not in _WRAPPING_PACKAGES:
+            return package
         frame = frame.f_back  # type: ignore[assignment]
     return ""
 
