@@ -505,3 +505,28 @@ def test_a_keras_csv_logger_s_file_is_recorded(repo: Repo) -> None:
     found = artifacts(repo)
     assert list(found) == ["training.log"]
     assert found["training.log"]["sha256"] == sha(repo.path / "training.log")
+
+
+@needs("torch", "pytorch_tabnet")
+def test_tabnet_save_model_records_the_zip_it_writes(repo: Repo) -> None:
+    # pytorch-tabnet's save_model("./tabnet_model") zips the folder into tabnet_model.zip and
+    # removes the folder: the path it was given no longer exists, and a .zip in the work tree
+    # root is neither in a result folder nor named as weights: nothing was recorded.
+    program(
+        repo,
+        "train.py",
+        """
+        import numpy as np
+        from pytorch_tabnet.tab_model import TabNetClassifier
+        rng = np.random.default_rng(0)
+        x, y = rng.normal(size=(64, 4)).astype("float32"), rng.integers(0, 2, 64)
+        clf = TabNetClassifier(n_d=4, n_a=4, n_steps=1, verbose=0, seed=0)
+        clf.fit(x, y, max_epochs=1, batch_size=32, virtual_batch_size=16)
+        clf.save_model("./tabnet_model")
+        """,
+        ignore="*.zip\n",
+    )
+    exec_(repo, PY, "train.py")
+    found = artifacts(repo)
+    assert sorted(found) == ["tabnet_model.zip"]
+    assert found["tabnet_model.zip"]["sha256"] == sha(repo.path / "tabnet_model.zip")
