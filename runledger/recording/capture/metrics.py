@@ -105,6 +105,8 @@ from runledger.recording.capture.output_formats import (
     is_results_title,
     is_settings_dump,
     is_table_border,
+    method_table_header,
+    method_table_row,
     names_global_step,
     parse_shaped_line,
     phase_line,
@@ -982,6 +984,7 @@ class MetricsCollector:
         # points each name the reports gave had just after a report gave it.
         self._reports: set[str] = set()
         self._detections: dict[str, tuple[str, ...]] = {}  # ultralytics' validation header
+        self._method_tables: dict[str, tuple[str, ...]] = {}  # _in_method_table's columns
         self._report_points: dict[str, int] = {}
         # Streams inside a statsmodels results summary (_in_results): -1 after its title,
         # then the rows of its first block read so far.
@@ -1247,6 +1250,7 @@ class MetricsCollector:
             or self._in_table(text, stream)
             or self._in_report(text, stream)
             or self._in_detection_summary(text, stream)
+            or self._in_method_table(text, stream)
             or self._in_results(text, stream)
             or self._in_dash_table(text, stream)
         ):
@@ -1903,6 +1907,30 @@ class MetricsCollector:
         header = detection_header(text)
         if header is not None:
             self._detections[stream] = header
+            return True
+        return False
+
+    def _in_method_table(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is a tab-separated table's header of names or a row under it, a
+        method a row (scikit-learn's plot_kmeans_digits): each row's values are added as
+        ``<row>/<column>`` without a step of their own (:meth:`_add_stepless`)."""
+        columns = self._method_tables.get(stream)
+        if columns is None and "\t" not in line:
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            self._method_tables.pop(stream, None)
+            return False
+        if columns is not None:
+            values = method_table_row(text, columns)
+            if values is not None:
+                if values:
+                    self._add_stepless(values, stream)
+                return True
+            del self._method_tables[stream]
+        header = method_table_header(text) if "\t" in text else None
+        if header is not None:
+            self._method_tables[stream] = header
             return True
         return False
 

@@ -1985,3 +1985,43 @@ def dash_table_row(text: str, columns: tuple[str, ...]) -> tuple[Number, Fields]
 
 
 bind(globals())  # the patterns above are compiled on first use (lazyre)
+
+
+# --- a table of methods, tab-separated -------------------------------------------------------
+# scikit-learn's plot_kmeans_digits: a header of names, then a row a method (its label first),
+#
+# init		time	inertia	homo	compl	v-meas	ARI	AMI	silhouette
+# k-means++	0.046s	69545	0.598	0.645	0.621	0.469	0.617	0.152
+#
+# each value named <row>/<column> (k-means++/inertia), a timing cell (0.046s) left out.
+_METHOD_CELL_RE: Final = compile_later(r"[^\W\d][\w.+-]*")
+_METHOD_VALUE_RE: Final = compile_later(rf"({_NUM})((?:{_TIME_UNIT})?)")
+
+
+def method_table_header(text: str) -> tuple[str, ...] | None:
+    """The columns after the first of a tab-separated header of names, one a metric's;
+    None for any other line (a step word first is a column table's: :func:`column_header`)."""
+    cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
+    if len(cells) < 3 or cells[0].lower() in _STEP_NAMES:
+        return None
+    if any(_METHOD_CELL_RE.fullmatch(cell) is None for cell in cells):
+        return None
+    columns = tuple(cells[1:])
+    if len(set(columns)) != len(columns) or not any(has_metric_word(name) for name in columns):
+        return None
+    return columns
+
+
+def method_table_row(text: str, columns: tuple[str, ...]) -> Fields | None:
+    """A row's values under :func:`method_table_header`'s ``columns``, else None."""
+    cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
+    if len(cells) != len(columns) + 1 or _METHOD_CELL_RE.fullmatch(cells[0]) is None:
+        return None
+    values: Fields = {}
+    for name, cell in zip(columns, cells[1:], strict=True):
+        match = _METHOD_VALUE_RE.fullmatch(cell)
+        if match is None:
+            return None
+        if not match[2] and name.lower() != "time":
+            values[f"{cells[0]}/{name}"] = _number(match[1])
+    return values
