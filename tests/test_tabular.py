@@ -1192,3 +1192,32 @@ def test_kmeans_digits_table_gives_each_rows_scores_not_its_time(
     assert set(metrics) >= {f"{row}/{column}" for row in rows for column in columns}
     assert not any(name.endswith("time") for name in metrics)
     assert series(run, "random/ARI") == [[0, 0.574]]
+
+
+def test_calibration_examples_give_each_value_under_the_metric_they_name(repo: Repo) -> None:
+    # examples/calibration/plot_calibration.py and plot_calibration_multiclass.py (scikit-learn
+    # 1.9) name the metric on a line of its own: nothing was read from the lines under it.
+    repo.write(
+        "calibrate.py",
+        textwrap.dedent(
+            """
+            print("Brier score losses: (the smaller the better)")
+            print("No calibration: %1.3f" % 0.104)
+            print("With isotonic calibration: %1.3f" % 0.084)
+            print("With sigmoid calibration: %1.3f" % 0.109)
+            print("Log-loss of")
+            print(f" * uncalibrated classifier: {1.327:.3f}")
+            print(f" * calibrated classifier: {0.549:.3f}")
+            print("Done: 2 classifiers compared")
+            """
+        ),
+    )
+    repo.commit_all("calibrate")
+    _, run = exec_run(repo, sys.executable, "calibrate.py")
+    assert run["metrics"] == {
+        "brier_score_loss/no_calibration": 0.104,
+        "brier_score_loss/with_isotonic_calibration": 0.084,
+        "brier_score_loss/with_sigmoid_calibration": 0.109,
+        "log_loss/uncalibrated_classifier": 1.327,
+        "log_loss/calibrated_classifier": 0.549,
+    }

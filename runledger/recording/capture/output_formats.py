@@ -2025,3 +2025,37 @@ def method_table_row(text: str, columns: tuple[str, ...]) -> Fields | None:
         if not match[2] and name.lower() != "time":
             values[f"{cells[0]}/{name}"] = _number(match[1])
     return values
+
+
+# --- a metric named once, above its values ----------------------------------------------------
+# scikit-learn's plot_calibration and plot_calibration_multiclass:
+#
+# Brier score losses: (the smaller the better)      Log-loss of
+# No calibration: 0.104                              * uncalibrated classifier: 1.327
+# With isotonic calibration: 0.084                   * calibrated classifier: 0.549
+#
+# each value named <metric>/<label> (brier_score_loss/no_calibration).
+_NAMED_ABOVE_RE: Final = compile_later(r"([A-Za-z][A-Za-z' -]*?)(?::(?:\s*\([^()]*\))?| of)\s*")
+_NAMED_BELOW_RE: Final = compile_later(rf"\s*(?:[*-]\s+)?([A-Za-z][A-Za-z' -]*?)\s*:\s*({_NUM})\s*")
+
+
+def metric_above(text: str) -> str | None:
+    """The metric a line names for the ``label: value`` lines under it (``Log-loss of``:
+    ``log_loss``; a plural is the metric's: ``Brier score losses:`` is ``brier_score_loss``)."""
+    match = _NAMED_ABOVE_RE.fullmatch(text)
+    if match is None or not has_metric_word(match[1]):
+        return None
+    name = _clean_name(match[1])
+    head, _, last = name.rpartition("_")
+    for plural in ("es", "s"):
+        if last.endswith(plural) and last[: -len(plural)] in METRIC_WORDS:
+            return f"{head}_{last[: -len(plural)]}" if head else last[: -len(plural)]
+    return name
+
+
+def value_below(text: str, metric: str) -> Fields | None:
+    """A ``label: value`` line under :func:`metric_above`'s ``metric``, else None."""
+    match = _NAMED_BELOW_RE.fullmatch(text)
+    if match is None:
+        return None
+    return {f"{metric}/{_clean_name(match[1])}": _number(match[2])}
