@@ -530,3 +530,29 @@ def test_tabnet_save_model_records_the_zip_it_writes(repo: Repo) -> None:
     found = artifacts(repo)
     assert sorted(found) == ["tabnet_model.zip"]
     assert found["tabnet_model.zip"]["sha256"] == sha(repo.path / "tabnet_model.zip")
+
+
+def test_a_param_naming_a_file_the_run_wrote_records_it(repo: Repo) -> None:
+    # The LightGBM CLI's output_model=LightGBM_model.txt (on the command line or in its .conf
+    # file), --save_path out.bin, --output model.pkl: files outside result folders and not
+    # named as weights were not recorded. The data file a param names, only read, is no output.
+    repo.write("data.txt", "1 2 3\n")
+    repo.write("train.conf", "task = train\ndata = data.txt\noutput_model = LightGBM_model.txt\n")
+    program(
+        repo,
+        "train.py",
+        """
+        import sys
+        args = sys.argv[1:]
+        conf = dict(line.split(" = ") for line in open("train.conf").read().splitlines())
+        open(conf["output_model"], "w").write("tree\\n")
+        open(args[args.index("--save_path") + 1], "wb").write(b"\\0weights")
+        open(args[-1].split("=", 1)[1], "w").write("model\\n")
+        print(open(conf["data"]).read())
+        """,
+        ignore="*.out\n*.pkl\nLightGBM_model.txt\n",
+    )
+    exec_(repo, PY, "train.py", "config=train.conf", "--save_path", "w.out", "--output=m.pkl")
+    found = artifacts(repo)
+    assert sorted(found) == ["LightGBM_model.txt", "m.pkl", "w.out"]
+    assert found["w.out"]["sha256"] == sha(repo.path / "w.out")
