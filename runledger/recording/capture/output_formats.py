@@ -301,7 +301,7 @@ _SPACED_ITEM_RE: Final = compile_later(
 _SPACED_ITEM_PHASES: Final = {"validate": "val", **PHASES}
 _CALL_NAME: Final = r"[^\W\d][\w()]*"  # Loss_D, D(x), D(G(z))
 _CALL_PAIR_RE: Final = compile_later(
-    rf"(?P<name>{_CALL_NAME})\s*:\s*(?P<num>{_NUM})(?P<more>\s*/\s*(?:{_NUM}))?"
+    rf"(?P<name>{_CALL_NAME})\s*:\s*(?P<num>{_NUM})(?:\s*/\s*(?P<more>{_NUM}))?"
 )
 _CALL_PAIRS_RE: Final = compile_later(
     rf"(?:{_CALL_NAME}\s*:\s*(?:{_NUM})(?:\s*/\s*(?:{_NUM}))?\s*)+"
@@ -733,16 +733,19 @@ def _dcgan_rest(rest: str, epoch: Number, within: tuple[int, int]) -> Shaped | N
     """What follows DCGAN's ``[0/25][100/782]`` (pytorch/examples dcgan, the PyTorch DCGAN
     tutorial and their many copies): ``Loss_D: 1.38 Loss_G: 0.89 D(x): 0.51 D(G(z)): 0.49 /
     0.42``, blanks or tabs apart. Names may hold parentheses (``D(x)`` -> ``d_x``); a value
-    followed by ``/ another`` (D(G(z)) before and after an update, told apart by nothing
-    printed) is left out rather than guessed."""
+    followed by ``/ another`` (D(G(z)) before and after the generator's update) is two,
+    numbered as these programs name them (``D_G_z1``, ``D_G_z2``): ``d_g_z1``, ``d_g_z2``."""
     if _CALL_PAIRS_RE.fullmatch(rest) is None:
         return None
     values: Fields = {}
     names: list[str] = []
     for match in _CALL_PAIR_RE.finditer(rest):
         names.append(match["name"])
+        name = _clean_name(match["name"])
         if match["more"] is None:
-            values[_clean_name(match["name"])] = _number(match["num"])
+            values[name] = _number(match["num"])
+        else:
+            values[f"{name}1"], values[f"{name}2"] = _number(match["num"]), _number(match["more"])
     if not values or not any(has_metric_word(name) for name in names):
         return None
     return Shaped(epoch, values, within)
