@@ -1221,3 +1221,5 @@ def test_calibration_examples_give_each_value_under_the_metric_they_name(repo: R
         "log_loss/uncalibrated_classifier": 1.327,
         "log_loss/calibrated_classifier": 0.549,
     }
+    # a step under such a line is no value of its metric: the block ends there
+    assert "validation_loss/epoch" not in _read("Validation loss:\nepoch: 3\n")

@@ -2059,6 +2059,6 @@ def metric_above(text: str) -> str | None:
 def value_below(text: str, metric: str) -> Fields | None:
     """A ``label: value`` line under :func:`metric_above`'s ``metric``, else None."""
     match = _NAMED_BELOW_RE.fullmatch(text)
-    if match is None:
-        return None
+    if match is None or match[1].split(maxsplit=1)[0].lower() in _STEP_NAMES:
+        return None  # "epoch: 3" under "Validation loss:" is where, not a value of it
     return {f"{metric}/{_clean_name(match[1])}": _number(match[2])}
