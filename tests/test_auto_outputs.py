@@ -505,3 +505,54 @@ def test_a_keras_csv_logger_s_file_is_recorded(repo: Repo) -> None:
     found = artifacts(repo)
     assert list(found) == ["training.log"]
     assert found["training.log"]["sha256"] == sha(repo.path / "training.log")
+
+
+@needs("torch", "pytorch_tabnet")
+def test_tabnet_save_model_records_the_zip_it_writes(repo: Repo) -> None:
+    # pytorch-tabnet's save_model("./tabnet_model") zips the folder into tabnet_model.zip and
+    # removes the folder: the path it was given no longer exists, and a .zip in the work tree
+    # root is neither in a result folder nor named as weights: nothing was recorded.
+    program(
+        repo,
+        "train.py",
+        """
+        import numpy as np
+        from pytorch_tabnet.tab_model import TabNetClassifier
+        rng = np.random.default_rng(0)
+        x, y = rng.normal(size=(64, 4)).astype("float32"), rng.integers(0, 2, 64)
+        clf = TabNetClassifier(n_d=4, n_a=4, n_steps=1, verbose=0, seed=0)
+        clf.fit(x, y, max_epochs=1, batch_size=32, virtual_batch_size=16)
+        clf.save_model("./tabnet_model")
+        """,
+        ignore="*.zip\n",
+    )
+    exec_(repo, PY, "train.py")
+    found = artifacts(repo)
+    assert sorted(found) == ["tabnet_model.zip"]
+    assert found["tabnet_model.zip"]["sha256"] == sha(repo.path / "tabnet_model.zip")
+
+
+def test_a_param_naming_a_file_the_run_wrote_records_it(repo: Repo) -> None:
+    # The LightGBM CLI's output_model=LightGBM_model.txt (on the command line or in its .conf
+    # file), --save_path out.bin, --output model.pkl: files outside result folders and not
+    # named as weights were not recorded. The data file a param names, only read, is no output.
+    repo.write("data.txt", "1 2 3\n")
+    repo.write("train.conf", "task = train\ndata = data.txt\noutput_model = LightGBM_model.txt\n")
+    program(
+        repo,
+        "train.py",
+        """
+        import sys
+        args = sys.argv[1:]
+        conf = dict(line.split(" = ") for line in open("train.conf").read().splitlines())
+        open(conf["output_model"], "w").write("tree\\n")
+        open(args[args.index("--save_path") + 1], "wb").write(b"\\0weights")
+        open(args[-1].split("=", 1)[1], "w").write("model\\n")
+        print(open(conf["data"]).read())
+        """,
+        ignore="*.out\n*.pkl\nLightGBM_model.txt\n",
+    )
+    exec_(repo, PY, "train.py", "config=train.conf", "--save_path", "w.out", "--output=m.pkl")
+    found = artifacts(repo)
+    assert sorted(found) == ["LightGBM_model.txt", "m.pkl", "w.out"]
+    assert found["w.out"]["sha256"] == sha(repo.path / "w.out")

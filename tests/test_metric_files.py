@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -281,3 +282,32 @@ def test_a_steps_column_is_the_step(tmp_path: Path) -> None:
     path.write_text("epoch,steps,cosine_pearson\n0.5,4,0.11\n1.0,8,0.12\n")
     found = {series.name: (series.steps, series.values) for series in csv_series(path, "m.csv")}
     assert found == {"epoch": ([4, 8], [0.5, 1.0]), "cosine_pearson": ([4, 8], [0.11, 0.12])}
+
+
+def test_csv_files_sharing_a_column_keep_each_files_series(repo: Repo) -> None:
+    # A program logging its training and validation epochs to two CSVs with the same header:
+    # only train.csv's loss was recorded, val.csv's dropped without a word.
+    repo.write(".gitignore", "*.csv\nlogs/\n")
+    repo.write(
+        "train.py",
+        textwrap.dedent(
+            """
+            import os
+            os.makedirs("logs/a", exist_ok=True); os.makedirs("logs/b", exist_ok=True)
+            open("train.csv", "w").write("epoch,loss,lr\\n1,0.9,0.1\\n2,0.7,0.1\\n")
+            open("val.csv", "w").write("epoch,loss\\n1,1.1\\n2,0.8\\n")
+            open("logs/a/metrics.csv", "w").write("step,acc\\n1,0.5\\n")
+            open("logs/b/metrics.csv", "w").write("step,acc\\n1,0.6\\n")
+            """
+        ),
+    )
+    repo.commit_all("train")
+    proc = repo.run("exec", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    series = recorded(repo)["series"]
+    assert series["train/loss"] == [[1, 0.9], [2, 0.7]]
+    assert series["val/loss"] == [[1, 1.1], [2, 0.8]]
+    assert series["lr"] == [[1, 0.1], [2, 0.1]]
+    assert series["logs/a/metrics/acc"] == [[1, 0.5]]
+    assert series["logs/b/metrics/acc"] == [[1, 0.6]]
+    assert "loss" not in series and "acc" not in series

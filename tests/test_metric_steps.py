@@ -317,8 +317,9 @@ def test_dcgan_batches_counted_from_zero_are_a_curve_inside_their_epochs() -> No
     series = _collected(lines)
     assert [step for step, _ in series["loss_d"]] == [0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75]
     assert series["loss_d"][5] == (1.25, 0.89)
-    # D(G(z))'s two values (before and after the generator's update) are not guessed apart
-    assert set(series) == {"loss_d", "loss_g", "d_x"}
+    # D(G(z))'s two values, before and after the generator's update, as the program names them
+    assert set(series) == {"loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2"}
+    assert series["d_g_z2"][0] == (0, 0.42)
 
 
 def test_vae_epoch_and_test_lines_behind_arrows_are_at_their_epoch() -> None:

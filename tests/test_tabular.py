@@ -1162,3 +1162,64 @@ def test_the_estimator_hook_keeps_a_base_class_own_subclass_hook() -> None:
 
     assert Base.made == ["Model"]
     assert getattr(Model.fit, "__runledger_wrapped__", False)
+
+
+# examples/cluster/plot_kmeans_digits.py (scikit-learn 1.9): print(82 * "_"), its header,
+# one "{:9s}\t{:.3f}s\t{:.0f}\t{:.3f}..." row per initialisation, print(82 * "_")
+KMEANS_DIGITS = (
+    "n_digits: 10; n_samples 1797; n_features 64\n"
+    + 82 * "_"
+    + "\ninit\t\ttime\tinertia\thomo\tcompl\tv-meas\tARI\tAMI\tsilhouette\n"
+    "k-means++\t0.046s\t69545\t0.598\t0.645\t0.621\t0.469\t0.617\t0.152\n"
+    "random   \t0.041s\t69735\t0.681\t0.723\t0.701\t0.574\t0.698\t0.183\n"
+    "PCA-based\t0.011s\t69513\t0.600\t0.647\t0.622\t0.468\t0.618\t0.160\n" + 82 * "_" + "\n"
+)
+
+
+def test_kmeans_digits_table_gives_each_rows_scores_not_its_time(
+    repo: Repo,
+) -> None:
+    # Before: nothing was read from the table (tab-separated cells, no "name: value").
+    repo.write("bench.py", f"import sys\nsys.stdout.write({KMEANS_DIGITS!r})\n")
+    repo.commit_all("bench")
+    _, run = exec_run(repo, sys.executable, "bench.py")
+    metrics = run["metrics"]
+    assert metrics["k-means++/inertia"] == 69545
+    assert metrics["random/homo"] == 0.681
+    assert metrics["PCA-based/silhouette"] == 0.16
+    columns = ("inertia", "homo", "compl", "v-meas", "ARI", "AMI", "silhouette")
+    rows = ("k-means++", "random", "PCA-based")
+    assert set(metrics) >= {f"{row}/{column}" for row in rows for column in columns}
+    assert not any(name.endswith("time") for name in metrics)
+    assert series(run, "random/ARI") == [[0, 0.574]]
+
+
+def test_calibration_examples_give_each_value_under_the_metric_they_name(repo: Repo) -> None:
+    # examples/calibration/plot_calibration.py and plot_calibration_multiclass.py (scikit-learn
+    # 1.9) name the metric on a line of its own: nothing was read from the lines under it.
+    repo.write(
+        "calibrate.py",
+        textwrap.dedent(
+            """
+            print("Brier score losses: (the smaller the better)")
+            print("No calibration: %1.3f" % 0.104)
+            print("With isotonic calibration: %1.3f" % 0.084)
+            print("With sigmoid calibration: %1.3f" % 0.109)
+            print("Log-loss of")
+            print(f" * uncalibrated classifier: {1.327:.3f}")
+            print(f" * calibrated classifier: {0.549:.3f}")
+            print("Done: 2 classifiers compared")
+            """
+        ),
+    )
+    repo.commit_all("calibrate")
+    _, run = exec_run(repo, sys.executable, "calibrate.py")
+    assert run["metrics"] == {
+        "brier_score_loss/no_calibration": 0.104,
+        "brier_score_loss/with_isotonic_calibration": 0.084,
+        "brier_score_loss/with_sigmoid_calibration": 0.109,
+        "log_loss/uncalibrated_classifier": 1.327,
+        "log_loss/calibrated_classifier": 0.549,
+    }
+    # a step under such a line is no value of its metric: the block ends there
+    assert "validation_loss/epoch" not in _read("Validation loss:\nepoch: 3\n")

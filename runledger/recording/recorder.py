@@ -18,7 +18,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -500,7 +500,7 @@ def _detect_outputs(
             prepared.head.commit or "HEAD",
             started,
             listing,
-            list(collector.inprocess.saved),
+            [*collector.inprocess.saved, *_files_named_by_params(prepared)],
             not_outputs,
             _siblings_saved(prepared),
         )
@@ -516,6 +516,34 @@ def _detect_outputs(
     except Exception as error:  # noqa: BLE001 - the run is recorded whatever happens here
         _warn(f"the outputs the run wrote were not looked for: {type(error).__name__}: {error}")
         return []
+
+
+def _files_named_by_params(prepared: _Prepared) -> list[str]:
+    """The files the command line's params (and its config files') name, a value a path
+    relative to where the command ran (LightGBM's ``output_model=model.txt``, ``--save_path
+    out.bin``): find_outputs keeps those written during the run, an input read is older."""
+    from runledger.recording.capture import params as params_capture
+
+    command = prepared.options.command
+    sources = [params_capture.params_from_argv(command)]
+    sources += [
+        config.params for config in params_capture.config_files_from_argv(command, prepared.cwd)
+    ]
+    named: list[str] = []
+    for source in sources:
+        for value in _string_values(source):
+            path = os.path.join(prepared.cwd, value)
+            if "\0" not in value and len(value) < 4096 and os.path.isfile(path):
+                named.append(os.path.abspath(path))
+    return named
+
+
+def _string_values(params: Mapping[str, Any]) -> Iterator[str]:
+    for value in params.values():
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, Mapping):
+            yield from _string_values(value)
 
 
 def _status(result: CommandResult) -> str:

@@ -3786,6 +3786,8 @@ _SAVES = {
     ),
     # the sample grids a GAN or VAE writes (pytorch/examples dcgan's fake_samples_epoch_*.png)
     "torchvision.utils": ((None, "save_image", 1, "fp"),),
+    # zips the folder it was given into "<path>.zip", removes the folder, returns the zip's path
+    "pytorch_tabnet.abstract_model": (("TabModel", "save_model", 1, "path"),),
 }
 _AUTO_OUTPUTS_ENV = "RUNLEDGER_AUTO_OUTPUTS"
 _MAX_SAVED = 1000
@@ -3806,6 +3808,9 @@ def _reporting_save(function: str, position: int, keyword: str) -> Callable[[Any
             result = original(*args, **kwargs)
             target = args[position] if len(args) > position else kwargs.get(keyword)
             _safely("saves", lambda: _report_saved(target))
+            if isinstance(result, str) and result != target:
+                # the file it wrote under another name than it was given (tabnet's .zip)
+                _safely("saves", lambda: _report_saved(result))
             return result
 
         return wrapper

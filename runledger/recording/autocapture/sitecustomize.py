@@ -107,6 +107,7 @@ HOOKED = {
     "lightning_fabric.plugins.io.torch_io": "saves",
     "d3rlpy.base": "saves",
     "torchvision.utils": "saves",
+    "pytorch_tabnet.abstract_model": "saves",
 }
 
 # Launchers start the real program as child processes: they are not the program.

@@ -10,6 +10,7 @@ at most MAX_ENTRIES entries are looked at):
   sparse rows: ``train_loss`` on some, ``val_loss`` on others). The step is the first step-like
   column of that order that has a value on the row; the other step-like columns are metrics.
   A column with a cell that is not a number (a model name) is not a metric.
+  A column that several CSV files have is named after each file (``train/loss``, ``val/loss``).
 - A TensorBoard event file (``events.out.tfevents.*``), read with the ``tensorboard`` package
   (``pip install 'runledger[tensorboard]'``): each scalar tag is a series. The event files of
   one folder are one log (Lightning writes one for fit and another for test): a tag's points
@@ -39,8 +40,9 @@ import math
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -348,9 +350,9 @@ def series_from_written_files(
     (``default_hp_metric``) is no metric of the run.
     """
     written = find_written_files(root, started_after, covered_dirs, listing)
-    found: list[FileSeries] = []
-    for path in written.csv_files:
-        found.extend(csv_series(path, _relative(path, root)))
+    found: list[FileSeries] = _named_by_file(
+        [csv_series(path, _relative(path, root)) for path in written.csv_files]
+    )
     for path in written.disk_logs:
         found.extend(disk_log_series(path, _relative(path, root)))
     if written.event_files:
@@ -368,6 +370,29 @@ def series_from_written_files(
                 "read: pip install 'runledger[tensorboard]' to record their scalars"
             )
     return found
+
+
+def _named_by_file(per_file: list[list[FileSeries]]) -> list[FileSeries]:
+    """The series of several CSV files, a column two files share named after each file's
+    stem (``train/loss``, ``val/loss``; its path without ``.csv`` where stems repeat too):
+    under its bare name only the first file's would be kept."""
+    counts = Counter(name for read in per_file for name in {series.name for series in read})
+    shared = [read for read in per_file if any(counts[series.name] > 1 for series in read)]
+    stems = Counter(_csv_label(read[0].source, by_path=False) for read in shared)
+    named: list[FileSeries] = []
+    for read in per_file:
+        for series in read:
+            if counts[series.name] > 1:
+                label = _csv_label(series.source, by_path=False)
+                label = _csv_label(series.source, by_path=stems[label] > 1)
+                series = replace(series, name=f"{label}/{series.name}")
+            named.append(series)
+    return named
+
+
+def _csv_label(source: str, by_path: bool) -> str:
+    stem = source[: -len(".csv")] if source.lower().endswith(".csv") else source
+    return stem if by_path else stem.rpartition("/")[2]
 
 
 # Scalars that count the steps they are written at (accelerate's ``accelerator.log({...,

@@ -105,6 +105,9 @@ from runledger.recording.capture.output_formats import (
     is_results_title,
     is_settings_dump,
     is_table_border,
+    method_table_header,
+    method_table_row,
+    metric_above,
     names_global_step,
     parse_shaped_line,
     phase_line,
@@ -120,6 +123,7 @@ from runledger.recording.capture.output_formats import (
     text_after_bar,
     tqdm_bar,
     unwrap_scalar_reprs,
+    value_below,
     with_phase,
 )
 
@@ -982,6 +986,8 @@ class MetricsCollector:
         # points each name the reports gave had just after a report gave it.
         self._reports: set[str] = set()
         self._detections: dict[str, tuple[str, ...]] = {}  # ultralytics' validation header
+        self._method_tables: dict[str, tuple[str, ...]] = {}  # _in_method_table's columns
+        self._metrics_above: dict[str, str] = {}  # _in_metric_above's metric
         self._report_points: dict[str, int] = {}
         # Streams inside a statsmodels results summary (_in_results): -1 after its title,
         # then the rows of its first block read so far.
@@ -1247,6 +1253,8 @@ class MetricsCollector:
             or self._in_table(text, stream)
             or self._in_report(text, stream)
             or self._in_detection_summary(text, stream)
+            or self._in_method_table(text, stream)
+            or self._in_metric_above(text, stream)
             or self._in_results(text, stream)
             or self._in_dash_table(text, stream)
         ):
@@ -1903,6 +1911,53 @@ class MetricsCollector:
         header = detection_header(text)
         if header is not None:
             self._detections[stream] = header
+            return True
+        return False
+
+    def _in_metric_above(self, line: str, stream: str) -> bool:
+        """Whether ``line`` names a metric alone (``Brier score losses:``, ``Log-loss of``)
+        or is a ``label: value`` line under it (scikit-learn's plot_calibration): each value
+        is added as ``<metric>/<label>`` without a step (:meth:`_add_stepless`)."""
+        metric = self._metrics_above.get(stream)
+        if metric is None and not line.rstrip().endswith((":", " of", ")")):
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            self._metrics_above.pop(stream, None)
+            return False
+        if metric is not None:
+            values = value_below(text, metric)
+            if values is not None:
+                self._add_stepless(values, stream)
+                return True
+            del self._metrics_above[stream]
+        # Not the line's own: "Test Error:" also names the phase of the line after it.
+        above = None if phase_line(text) is not None else metric_above(text.strip())
+        if above is not None:
+            self._metrics_above[stream] = above
+        return False
+
+    def _in_method_table(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is a tab-separated table's header of names or a row under it, a
+        method a row (scikit-learn's plot_kmeans_digits): each row's values are added as
+        ``<row>/<column>`` without a step of their own (:meth:`_add_stepless`)."""
+        columns = self._method_tables.get(stream)
+        if columns is None and "\t" not in line:
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None:
+            self._method_tables.pop(stream, None)
+            return False
+        if columns is not None:
+            values = method_table_row(text, columns)
+            if values is not None:
+                if values:
+                    self._add_stepless(values, stream)
+                return True
+            del self._method_tables[stream]
+        header = method_table_header(text) if "\t" in text else None
+        if header is not None:
+            self._method_tables[stream] = header
             return True
         return False
 

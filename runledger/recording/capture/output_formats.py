@@ -303,7 +303,7 @@ _SPACED_ITEM_RE: Final = compile_later(
 _SPACED_ITEM_PHASES: Final = {"validate": "val", **PHASES}
 _CALL_NAME: Final = r"[^\W\d][\w()]*"  # Loss_D, D(x), D(G(z))
 _CALL_PAIR_RE: Final = compile_later(
-    rf"(?P<name>{_CALL_NAME})\s*:\s*(?P<num>{_NUM})(?P<more>\s*/\s*(?:{_NUM}))?"
+    rf"(?P<name>{_CALL_NAME})\s*:\s*(?P<num>{_NUM})(?:\s*/\s*(?P<more>{_NUM}))?"
 )
 _CALL_PAIRS_RE: Final = compile_later(
     rf"(?:{_CALL_NAME}\s*:\s*(?:{_NUM})(?:\s*/\s*(?:{_NUM}))?\s*)+"
@@ -735,16 +735,19 @@ def _dcgan_rest(rest: str, epoch: Number, within: tuple[int, int]) -> Shaped | N
     """What follows DCGAN's ``[0/25][100/782]`` (pytorch/examples dcgan, the PyTorch DCGAN
     tutorial and their many copies): ``Loss_D: 1.38 Loss_G: 0.89 D(x): 0.51 D(G(z)): 0.49 /
     0.42``, blanks or tabs apart. Names may hold parentheses (``D(x)`` -> ``d_x``); a value
-    followed by ``/ another`` (D(G(z)) before and after an update, told apart by nothing
-    printed) is left out rather than guessed."""
+    followed by ``/ another`` (D(G(z)) before and after the generator's update) is two,
+    numbered as these programs name them (``D_G_z1``, ``D_G_z2``): ``d_g_z1``, ``d_g_z2``."""
     if _CALL_PAIRS_RE.fullmatch(rest) is None:
         return None
     values: Fields = {}
     names: list[str] = []
     for match in _CALL_PAIR_RE.finditer(rest):
         names.append(match["name"])
+        name = _clean_name(match["name"])
         if match["more"] is None:
-            values[_clean_name(match["name"])] = _number(match["num"])
+            values[name] = _number(match["num"])
+        else:
+            values[f"{name}1"], values[f"{name}2"] = _number(match["num"]), _number(match["more"])
     if not values or not any(has_metric_word(name) for name in names):
         return None
     return Shaped(epoch, values, within)
@@ -1991,3 +1994,77 @@ def dash_table_row(text: str, columns: tuple[str, ...]) -> tuple[Number, Fields]
 
 
 bind(globals())  # the patterns above are compiled on first use (lazyre)
+
+
+# --- a table of methods, tab-separated -------------------------------------------------------
+# scikit-learn's plot_kmeans_digits: a header of names, then a row a method (its label first),
+#
+# init		time	inertia	homo	compl	v-meas	ARI	AMI	silhouette
+# k-means++	0.046s	69545	0.598	0.645	0.621	0.469	0.617	0.152
+#
+# each value named <row>/<column> (k-means++/inertia), a timing cell (0.046s) left out.
+_METHOD_CELL_RE: Final = compile_later(r"[^\W\d][\w.+-]*")
+_METHOD_VALUE_RE: Final = compile_later(rf"({_NUM})((?:{_TIME_UNIT})?)")
+
+
+def method_table_header(text: str) -> tuple[str, ...] | None:
+    """The columns after the first of a tab-separated header of names, one a metric's;
+    None for any other line (a step word first is a column table's: :func:`column_header`)."""
+    cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
+    if len(cells) < 3 or cells[0].lower() in _STEP_NAMES:
+        return None
+    if any(_METHOD_CELL_RE.fullmatch(cell) is None for cell in cells):
+        return None
+    columns = tuple(cells[1:])
+    if len(set(columns)) != len(columns) or not any(has_metric_word(name) for name in columns):
+        return None
+    return columns
+
+
+def method_table_row(text: str, columns: tuple[str, ...]) -> Fields | None:
+    """A row's values under :func:`method_table_header`'s ``columns``, else None."""
+    cells = [cell.strip() for cell in text.split("\t") if cell.strip()]
+    if len(cells) != len(columns) + 1 or _METHOD_CELL_RE.fullmatch(cells[0]) is None:
+        return None
+    values: Fields = {}
+    for name, cell in zip(columns, cells[1:], strict=True):
+        match = _METHOD_VALUE_RE.fullmatch(cell)
+        if match is None:
+            return None
+        if not match[2] and name.lower() != "time":
+            values[f"{cells[0]}/{name}"] = _number(match[1])
+    return values
+
+
+# --- a metric named once, above its values ----------------------------------------------------
+# scikit-learn's plot_calibration and plot_calibration_multiclass:
+#
+# Brier score losses: (the smaller the better)      Log-loss of
+# No calibration: 0.104                              * uncalibrated classifier: 1.327
+# With isotonic calibration: 0.084                   * calibrated classifier: 0.549
+#
+# each value named <metric>/<label> (brier_score_loss/no_calibration).
+_NAMED_ABOVE_RE: Final = compile_later(r"([A-Za-z][A-Za-z' -]*?)(?::(?:\s*\([^()]*\))?| of)\s*")
+_NAMED_BELOW_RE: Final = compile_later(rf"\s*(?:[*-]\s+)?([A-Za-z][A-Za-z' -]*?)\s*:\s*({_NUM})\s*")
+
+
+def metric_above(text: str) -> str | None:
+    """The metric a line names for the ``label: value`` lines under it (``Log-loss of``:
+    ``log_loss``; a plural is the metric's: ``Brier score losses:`` is ``brier_score_loss``)."""
+    match = _NAMED_ABOVE_RE.fullmatch(text)
+    if match is None or not has_metric_word(match[1]):
+        return None
+    name = _clean_name(match[1])
+    head, _, last = name.rpartition("_")
+    for plural in ("es", "s"):
+        if last.endswith(plural) and last[: -len(plural)] in METRIC_WORDS:
+            return f"{head}_{last[: -len(plural)]}" if head else last[: -len(plural)]
+    return name
+
+
+def value_below(text: str, metric: str) -> Fields | None:
+    """A ``label: value`` line under :func:`metric_above`'s ``metric``, else None."""
+    match = _NAMED_BELOW_RE.fullmatch(text)
+    if match is None or match[1].split(maxsplit=1)[0].lower() in _STEP_NAMES:
+        return None  # "epoch: 3" under "Validation loss:" is where, not a value of it
+    return {f"{metric}/{_clean_name(match[1])}": _number(match[2])}
