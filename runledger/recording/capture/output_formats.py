@@ -92,7 +92,7 @@ METRIC_WORDS: Final = frozenset(
     "perplexity bleu rouge rougel mse mae rmse mape r2 iou miou map dice reward rewards return "
     "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
     "hit hits auprc aupr fscore kappa mcc rocauc smape jaccard concordance aic bic "
-    "likelihood rmsle msle rae".split()
+    "likelihood rmsle msle rae cost".split()
 ) | frozenset(
     # a clustering's scores (scikit-learn's plot_dbscan, plot_kmeans_digits), a name whole
     "homogeneity completeness silhouette v-measure ari ami nmi".split()
@@ -511,6 +511,8 @@ def has_metric_word(name: str) -> bool:
     words = [word.lower() for word in _NAME_WORD_SPLIT_RE.split(name)]
     if "ratio" in words:  # ElasticNet's and lifelines' l1_ratio is a setting, no L1 loss
         words = [word for word in words if word not in ("l1", "l2")]
+    if "time" in words:  # "time cost: 12.3s" is how long a step took, not a cost function
+        words = [word for word in words if word != "cost"]
     # "mAP" is one word, not m and AP; "fid50k" is fid at 50k samples.
     first = words[0] if words else ""
     letters = next((at for at, char in enumerate(first) if not char.isalpha()), len(first))
