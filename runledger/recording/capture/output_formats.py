@@ -619,6 +619,15 @@ def _parse_shaped(text: str) -> Shaped | None:
         items = _spaced_items_line(text)
         if items is not None:
             return items
+    if " images" in text or " for class" in text:
+        tutorial = _tutorial_accuracy(text)
+        if tutorial is not None:
+            return tutorial
+    if text[:1] == "[" and "] " in text[:16]:
+        pair = _EPOCH_BATCH_PAIR_RE.match(text)
+        if pair is not None:  # the CIFAR-10 tutorial's "[1,  2000] loss: 2.191"
+            counters: dict[str, Number] = {"epoch": int(pair["epoch"]), "step": int(pair["batch"])}
+            return _read_pieces(text[pair.end() :], counters, "", True, False)
     if text[:1] == "[" and " leaves" in text:
         trees = _TREES_ROUND_RE.fullmatch(text)
         if trees is not None:
@@ -729,6 +738,35 @@ def _parse_shaped(text: str) -> Shaped | None:
         for name, value in shaped.values.items()
     }
     return shaped._replace(values=values)
+
+
+# "[EPOCH, BATCH]" before the pieces: the PyTorch CIFAR-10 tutorial's running loss
+# ("[1,  2000] loss: 2.191"), its batch counter restarting every epoch.
+_EPOCH_BATCH_PAIR_RE: Final = compile_later(r"\[\s*(?P<epoch>[0-9]+),\s+(?P<batch>[0-9]+)\]\s+")
+
+
+# The PyTorch tutorials' closing sentences (CIFAR-10 classifier, yunjey's pytorch-tutorial):
+# "Accuracy of the network on the 10000 test images: 54 %", and one per class,
+# "Accuracy for class: plane is 59.9 %".
+_ON_IMAGES_RE: Final = compile_later(
+    rf"(?i:(?P<phase>test |validation )?accuracy of the (?:network|model) on the (?:[0-9,]+ )?"
+    rf"(?P<set>test |validation |train |training )?images)\s*:\s*(?P<v>{_NUM})\s*%?\s*"
+)
+_CLASS_ACCURACY_RE: Final = compile_later(
+    rf"(?i:accuracy for class)\s*:?\s*(?P<label>[\w-]+)\s+is\s+(?P<v>{_NUM})\s*%?\s*"
+)
+
+
+def _tutorial_accuracy(text: str) -> Shaped | None:
+    on_images = _ON_IMAGES_RE.fullmatch(text)
+    if on_images is not None:
+        said = (on_images["phase"] or on_images["set"] or "").strip().lower()
+        phase = PHASES.get(said, "")
+        return Shaped(None, {_prefixed("accuracy", phase): _number(on_images["v"])})
+    per_class = _CLASS_ACCURACY_RE.fullmatch(text)
+    if per_class is not None:
+        return Shaped(None, {f"accuracy_{per_class['label']}": _number(per_class["v"])})
+    return None
 
 
 def _dcgan_rest(rest: str, epoch: Number, within: tuple[int, int]) -> Shaped | None:
