@@ -410,6 +410,10 @@ _NAMED_RESULT_RE: Final = compile_later(
     rf"(?:\s+of\s+(?P<of>{_WORD}(?:\s+{_WORD}){{0,3}}?))?(?P<is>\s+(?:is|was))?"
     rf"\s*:\s*(?P<num>{_NUM})(?:\s*%)?\.?"
 )
+_GROUPED_RESULT_RE: Final = compile_later(
+    rf"\s*(?P<name>{_WORD}(?:\s+{_WORD}){{0,4}}?)\s*[:=]\s*\$?"
+    r"(?P<num>[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?)"
+)
 _ABBREVIATION_RE: Final = compile_later(r"[^\W\d][\w^]*")
 _NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
 # A line that only names a phase, whose metrics the next line prints ("Test Error:", the
@@ -558,6 +562,8 @@ def parse_shaped_line(text: str) -> Shaped | None:
     shaped = _parse_shaped(text)
     if shaped is None and ": " in text and any(map(text.__contains__, _NAMED_RESULT_HINTS)):
         shaped = _named_result(text)  # only where no other reading is: names stay as they were
+    if shaped is None and "," in text and text[-1:].isdigit():
+        shaped = _grouped_result(text)
     if shaped is None or shaped.step is not None or shaped.within is not None:
         return shaped
     counter = None
@@ -1200,6 +1206,15 @@ def _named_result(text: str) -> Shaped | None:
     if _is_prose_name(name) or not has_metric_word(name):
         return None
     return Shaped(None, {_prefixed(_clean_name(name), phase): _number(match["num"])})
+
+
+def _grouped_result(text: str) -> Shaped | None:
+    """A ``Name: value`` line whose value has thousands separators (a Kaggle notebook's
+    ``print(f"RMSE: {rmse:,.2f}")``, house prices in dollars): the metric, commas dropped."""
+    match = _GROUPED_RESULT_RE.fullmatch(text)
+    if match is None or _is_prose_name(match["name"]) or not has_metric_word(match["name"]):
+        return None
+    return Shaped(None, {_clean_name(match["name"]): _number(match["num"].replace(",", ""))})
 
 
 def _is_prose_name(name: str) -> bool:
