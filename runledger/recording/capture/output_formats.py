@@ -98,6 +98,7 @@ METRIC_WORDS: Final = frozenset(
     "homogeneity completeness silhouette v-measure ari ami nmi".split()
     + ["adjusted rand index", "adjusted mutual information"]
     + ["coefficient of determination"]  # R², scikit-learn's plot_ols.py
+    + ["r-squared", "r squared"]  # print("R-squared:", r2_score(y_test, y_pred))
 )
 # CamelCase too: river's metrics print their class names (BalancedAccuracy, MacroF1)
 _NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
@@ -388,6 +389,9 @@ _SPREAD_RE: Final = compile_later(
     rf"(?<=[0-9%])\s*(?:±|\+/-)\s*(?:{_NUM})%?"
     rf"|(?<=[0-9%])\s*\(\s*(?:±|\+/-)\s*(?:{_NUM})%?\s*\)"
 )
+# A percentage's spread in parentheses, percent too: machinelearningmastery's
+# print("Accuracy: %.2f%% (%.2f%%)" % (results.mean()*100, results.std()*100)).
+_PERCENT_SPREAD_RE: Final = compile_later(rf"(?<=%) \(\s*(?:{_NUM})\s*%\s*\)")
 # The mean before its name, the spread after: "0.98 accuracy with a standard deviation of
 # 0.02" (scikit-learn's user guide on cross_val_score). The mean is the metric.
 _MEAN_WITH_STD_RE: Final = compile_later(
@@ -629,6 +633,11 @@ def _parse_shaped(text: str) -> Shaped | None:
         tutorial = _tutorial_accuracy(text)
         if tutorial is not None:
             return tutorial
+    if text[:4] == "Best" and " using " in text:
+        grid = _BEST_USING_RE.fullmatch(text)
+        if grid is not None:
+            name = _clean_name(f"best {grid['what'] or 'score'}")
+            return Shaped(None, {name: _number(grid["num"])})
     if text[:1] == "[" and "] " in text[:16]:
         pair = _EPOCH_BATCH_PAIR_RE.match(text)
         if pair is not None:  # the CIFAR-10 tutorial's "[1,  2000] loss: 2.191"
@@ -676,6 +685,8 @@ def _parse_shaped(text: str) -> Shaped | None:
             return evaluation
     if "±" in text or "+/-" in text:
         text = _SPREAD_RE.sub("", text)
+    elif "%)" in text and "% (" in text:  # "Accuracy: 86.80% (3.20%)": cross_val_score's std
+        text = _PERCENT_SPREAD_RE.sub("", text)
     elif " with a standard deviation of " in text:
         spread = _MEAN_WITH_STD_RE.fullmatch(text)
         if spread is not None and has_metric_word(spread["name"]):
@@ -746,6 +757,11 @@ def _parse_shaped(text: str) -> Shaped | None:
     return shaped._replace(values=values)
 
 
+# GridSearchCV's best as machinelearningmastery prints it:
+# print("Best: %f using %s" % (grid_result.best_score_, grid_result.best_params_))
+_BEST_USING_RE: Final = compile_later(
+    rf"Best(?:\s+(?P<what>[\w-]+(?:\s+[\w-]+){{0,2}}))?\s*:\s*(?P<num>{_NUM})\s+using\s+\{{.*\}}\s*"
+)
 # "[EPOCH, BATCH]" before the pieces: the PyTorch CIFAR-10 tutorial's running loss
 # ("[1,  2000] loss: 2.191"), its batch counter restarting every epoch.
 _EPOCH_BATCH_PAIR_RE: Final = compile_later(r"\[\s*(?P<epoch>[0-9]+),\s+(?P<batch>[0-9]+)\]\s+")
