@@ -708,3 +708,28 @@ def test_monai_tutorial_places_batch_losses_in_their_epoch_and_dice_at_its_epoch
         "current_mean_dice": [(2, 0.0473)],
         "best_mean_dice": [(2, 0.0473)],
     }
+
+
+# Course homework reading its settings by position: `python train.py 0.01 3`.
+POSITIONAL_ARGV = """\
+import sys
+lr = float(sys.argv[1])
+epochs = int(sys.argv[2])
+name = sys.argv[3]
+api_key = sys.argv[4]
+for epoch in range(epochs):
+    print(f"Epoch {epoch + 1}/{epochs} - loss: {1 / (epoch + 1):.4f}")
+"""
+
+
+def test_positional_arguments_are_params_under_the_names_the_script_gives_them(
+    repo: Repo,
+) -> None:
+    program(repo, POSITIONAL_ARGV)
+
+    _, run = exec_run(repo, sys.executable, "train.py", "0.01", "3", "small", "sk-abc123secret")
+
+    assert run["params"]["lr"] == 0.01
+    assert run["params"]["epochs"] == 3
+    assert run["params"]["name"] == "small"
+    assert "sk-abc123secret" not in str(run["params"])  # a secret's name: never a param
