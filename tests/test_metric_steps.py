@@ -219,6 +219,29 @@ def test_a_step_counter_restarting_every_epoch_is_placed_inside_its_epoch(repo: 
     assert "epoch" not in run["series"]  # the epoch is the axis, not a metric
 
 
+# The PyTorch CIFAR-10 tutorial (beginner_source/blitz/cifar10_tutorial.py): the running
+# loss every 2000 mini-batches as "[epoch, batch]", the batch counter restarting each epoch.
+CIFAR_TUTORIAL = """\
+for epoch in range(2):
+    for i in range(6000):
+        if i % 2000 == 1999:
+            print(f'[{epoch + 1}, {i + 1:5d}] loss: {2.0 - epoch * 0.5 - i / 10000:.3f}')
+print('Finished Training')
+print(f'Accuracy of the network on the 10000 test images: {54} %')
+print(f'Accuracy for class: {"plane":5s} is {59.9:.1f} %')
+"""
+
+
+def test_the_cifar_tutorials_running_loss_is_placed_inside_its_epoch(repo: Repo) -> None:
+    program(repo, CIFAR_TUTORIAL)
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert [round(step, 2) for step in _steps(run, "loss")] == [0.33, 0.67, 1.0, 1.33, 1.67, 2.0]
+    assert run["metrics"]["test_accuracy"] == 54
+    assert run["metrics"]["accuracy_plane"] == 59.9
+
+
 # The same line shape with a counter that goes on across epochs: it is the run's step.
 GLOBAL_COUNTER = """\
 num_epochs, per_epoch = 3, 4
@@ -686,3 +709,28 @@ def test_monai_tutorial_places_batch_losses_in_their_epoch_and_dice_at_its_epoch
         "current_mean_dice": [(2, 0.0473)],
         "best_mean_dice": [(2, 0.0473)],
     }
+
+
+# Course homework reading its settings by position: `python train.py 0.01 3`.
+POSITIONAL_ARGV = """\
+import sys
+lr = float(sys.argv[1])
+epochs = int(sys.argv[2])
+name = sys.argv[3]
+api_key = sys.argv[4]
+for epoch in range(epochs):
+    print(f"Epoch {epoch + 1}/{epochs} - loss: {1 / (epoch + 1):.4f}")
+"""
+
+
+def test_positional_arguments_are_params_under_the_names_the_script_gives_them(
+    repo: Repo,
+) -> None:
+    program(repo, POSITIONAL_ARGV)
+
+    _, run = exec_run(repo, sys.executable, "train.py", "0.01", "3", "small", "sk-abc123secret")
+
+    assert run["params"]["lr"] == 0.01
+    assert run["params"]["epochs"] == 3
+    assert run["params"]["name"] == "small"
+    assert "sk-abc123secret" not in str(run["params"])  # a secret's name: never a param

@@ -99,7 +99,8 @@ def test_the_corpus_as_a_program_prints_it_gives_each_metric_its_series() -> Non
     mnist = [88.8889, 99.15]  # the percentage its count gives, not the whole one it prints
     mnist.append(98.0)  # Lightning Fabric's image_classifier: the percentage alone
     test_accuracy = [0.801, 0.8999, 100.0, 0.10161226242780685, 0.9101, 0.912, 0.905, 40.8]
-    assert series["test_accuracy"].values == mnist + test_accuracy
+    cifar = [54.0, 98.12, 54.2]  # the CIFAR-10 tutorial's "Accuracy of the network on the ..."
+    assert series["test_accuracy"].values == mnist + test_accuracy + cifar
     assert "seed" not in series and "learning_rate" in series  # from the HF dict only
     # pipe tables, timm's "LR:" and "iter 100 loss 2.31 lr 0.0003" (after mmengine's and
     # fairseq's lines), not "Learning rate: 0.001"

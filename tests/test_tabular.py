@@ -254,6 +254,48 @@ def test_sklearn_program_printing_a_classification_report(repo: Repo) -> None:
     assert 0.9 < metrics["macro_avg_f1_score"] <= 1
 
 
+# A Kaggle-style comparison: each model's scores in a pandas frame, then the same as
+# tabulate's and PrettyTable's tables print them (drawn here by hand: neither is a test extra).
+MODEL_COMPARISON = """\
+import pandas as pd
+
+results = [
+    {"Model": "Logistic Regression", "Accuracy": 0.956140, "F1": 0.965035},
+    {"Model": "Random Forest", "Accuracy": 0.964912, "F1": 0.972222},
+]
+print(pd.DataFrame(results))
+print()
+print("Classifier             Accuracy")
+print("-------------------  ----------")
+print("SVC                      0.9123")
+print()
+print("+---------------+----------+")
+print("|     Method    | RMSE     |")
+print("+---------------+----------+")
+print("| Ridge         | 52.86    |")
+print("+---------------+----------+")
+print(pd.DataFrame({"Model": ["a"], "lr": [0.1]}))
+"""
+
+
+@needs("pandas")
+def test_a_printed_table_of_models_and_their_scores_gives_each_models_scores(
+    repo: Repo,
+) -> None:
+    program(repo, MODEL_COMPARISON)
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["metrics"] == {
+        "logistic_regression_accuracy": 0.95614,
+        "logistic_regression_f1": 0.965035,
+        "random_forest_accuracy": 0.964912,
+        "random_forest_f1": 0.972222,
+        "svc_accuracy": 0.9123,
+        "ridge_rmse": 52.86,
+    }
+
+
 @needs("xgboost", "sklearn")
 def test_xgboost_cv_params_and_fold_means(repo: Repo) -> None:
     # demo/guide-python/cross_validation.py's call: before, no param was recorded and its

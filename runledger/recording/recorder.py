@@ -592,7 +592,8 @@ def _params(
         sources.append(("hydra", params_capture.hydra_params(jobs)))
         config_files.extend(_hydra_entries(prepared.cwd, jobs))
     else:
-        argv = params_capture.params_from_argv(command)
+        positional = params_capture.positional_argv_params(command, prepared.cwd)
+        argv = {**positional, **params_capture.params_from_argv(command)}
     in_process = inprocess.argv_and_inprocess_sources(
         argv, outcome.collector.inprocess.params, outcome.collector.inprocess.aliases
     )

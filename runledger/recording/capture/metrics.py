@@ -988,6 +988,7 @@ class MetricsCollector:
         self._detections: dict[str, tuple[str, ...]] = {}  # ultralytics' validation header
         self._method_tables: dict[str, tuple[str, ...]] = {}  # _in_method_table's columns
         self._metrics_above: dict[str, str] = {}  # _in_metric_above's metric
+        self._frames: dict[str, tuple[str, ...]] = {}  # a results table's metrics, by model
         self._report_points: dict[str, int] = {}
         # Streams inside a statsmodels results summary (_in_results): -1 after its title,
         # then the rows of its first block read so far.
@@ -1249,6 +1250,7 @@ class MetricsCollector:
             return
         if (
             self._in_settings_block(text, stream)
+            or self._in_results_frame(text, stream)
             or self._in_listing(text, stream)
             or self._in_table(text, stream)
             or self._in_report(text, stream)
@@ -1863,6 +1865,36 @@ class MetricsCollector:
         self._column_last[stream] = step
         self._context_steps[stream] = self._latest_context = step
         self._add_locked(values, step, OUTPUT_SOURCE)
+        return True
+
+    def _in_results_frame(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is a results table's header (``Model  Accuracy``: a printed
+        pandas frame, tabulate, PrettyTable), a rule in it or a model's row, whose values
+        are added as ``<model>_<metric>`` without a step of their own. Any other line ends
+        the table."""
+        names = self._frames.get(stream)
+        if names is None and not (line[:1] in " |+M" or line[:1].isupper()):
+            return False  # the common case, cheaply
+        from runledger.recording.capture import results_frames  # noqa: PLC0415 - rare
+
+        if names is None and not results_frames.names_a_label_column(line):
+            return False
+        text = _shown_text(line)
+        if text is None or not text:
+            self._frames.pop(stream, None)
+            return False
+        if names is not None:
+            if results_frames.is_frame_rule(text):
+                return True
+            values = results_frames.frame_row(text, names)
+            if values is not None:
+                self._add_stepless(values, stream)
+                return True
+            del self._frames[stream]
+        header = results_frames.frame_header(text)
+        if header is None:
+            return False
+        self._frames[stream] = header
         return True
 
     def _in_report(self, line: str, stream: str) -> bool:

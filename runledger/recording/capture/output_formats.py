@@ -92,12 +92,13 @@ METRIC_WORDS: Final = frozenset(
     "perplexity bleu rouge rougel mse mae rmse mape r2 iou miou map dice reward rewards return "
     "logloss nll kl elbo top1 top5 wer cer psnr ssim fid l1 l2 huber entropy correct mrr ndcg "
     "hit hits auprc aupr fscore kappa mcc rocauc smape jaccard concordance aic bic "
-    "likelihood rmsle msle rae".split()
+    "likelihood rmsle msle rae cost".split()
 ) | frozenset(
     # a clustering's scores (scikit-learn's plot_dbscan, plot_kmeans_digits), a name whole
     "homogeneity completeness silhouette v-measure ari ami nmi".split()
     + ["adjusted rand index", "adjusted mutual information"]
     + ["coefficient of determination"]  # R², scikit-learn's plot_ols.py
+    + ["r-squared", "r squared"]  # print("R-squared:", r2_score(y_test, y_pred))
 )
 # CamelCase too: river's metrics print their class names (BalancedAccuracy, MacroF1)
 _NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
@@ -390,6 +391,9 @@ _SPREAD_RE: Final = compile_later(
     rf"(?<=[0-9%])\s*(?:±|\+/-)\s*(?:{_NUM})%?"
     rf"|(?<=[0-9%])\s*\(\s*(?:±|\+/-)\s*(?:{_NUM})%?\s*\)"
 )
+# A percentage's spread in parentheses, percent too: machinelearningmastery's
+# print("Accuracy: %.2f%% (%.2f%%)" % (results.mean()*100, results.std()*100)).
+_PERCENT_SPREAD_RE: Final = compile_later(rf"(?<=%) \(\s*(?:{_NUM})\s*%\s*\)")
 # The mean before its name, the spread after: "0.98 accuracy with a standard deviation of
 # 0.02" (scikit-learn's user guide on cross_val_score). The mean is the metric.
 _MEAN_WITH_STD_RE: Final = compile_later(
@@ -411,6 +415,10 @@ _NAMED_RESULT_RE: Final = compile_later(
     # "The RMSE of prediction is: 0.445" (LightGBM's python-guide): what it was measured of
     rf"(?:\s+of\s+(?P<of>{_WORD}(?:\s+{_WORD}){{0,3}}?))?(?P<is>\s+(?:is|was))?"
     rf"\s*:\s*(?P<num>{_NUM})(?:\s*%)?\.?"
+)
+_GROUPED_RESULT_RE: Final = compile_later(
+    rf"\s*(?P<name>{_WORD}(?:\s+{_WORD}){{0,4}}?)\s*[:=]\s*\$?"
+    r"(?P<num>[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?)"
 )
 _ABBREVIATION_RE: Final = compile_later(r"[^\W\d][\w^]*")
 _NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
@@ -513,6 +521,8 @@ def has_metric_word(name: str) -> bool:
     words = [word.lower() for word in _NAME_WORD_SPLIT_RE.split(name)]
     if "ratio" in words:  # ElasticNet's and lifelines' l1_ratio is a setting, no L1 loss
         words = [word for word in words if word not in ("l1", "l2")]
+    if "time" in words:  # "time cost: 12.3s" is how long a step took, not a cost function
+        words = [word for word in words if word != "cost"]
     # "mAP" is one word, not m and AP; "fid50k" is fid at 50k samples.
     first = words[0] if words else ""
     letters = next((at for at, char in enumerate(first) if not char.isalpha()), len(first))
@@ -558,6 +568,8 @@ def parse_shaped_line(text: str) -> Shaped | None:
     shaped = _parse_shaped(text)
     if shaped is None and ": " in text and any(map(text.__contains__, _NAMED_RESULT_HINTS)):
         shaped = _named_result(text)  # only where no other reading is: names stay as they were
+    if shaped is None and "," in text and text[-1:].isdigit():
+        shaped = _grouped_result(text)
     if shaped is None or shaped.step is not None or shaped.within is not None:
         return shaped
     counter = None
@@ -619,6 +631,20 @@ def _parse_shaped(text: str) -> Shaped | None:
         items = _spaced_items_line(text)
         if items is not None:
             return items
+    if " images" in text or " for class" in text:
+        tutorial = _tutorial_accuracy(text)
+        if tutorial is not None:
+            return tutorial
+    if text[:4] == "Best" and " using " in text:
+        grid = _BEST_USING_RE.fullmatch(text)
+        if grid is not None:
+            name = _clean_name(f"best {grid['what'] or 'score'}")
+            return Shaped(None, {name: _number(grid["num"])})
+    if text[:1] == "[" and "] " in text[:16]:
+        pair = _EPOCH_BATCH_PAIR_RE.match(text)
+        if pair is not None:  # the CIFAR-10 tutorial's "[1,  2000] loss: 2.191"
+            counters: dict[str, Number] = {"epoch": int(pair["epoch"]), "step": int(pair["batch"])}
+            return _read_pieces(text[pair.end() :], counters, "", True, False)
     if text[:1] == "[" and " leaves" in text:
         trees = _TREES_ROUND_RE.fullmatch(text)
         if trees is not None:
@@ -661,6 +687,8 @@ def _parse_shaped(text: str) -> Shaped | None:
             return evaluation
     if "±" in text or "+/-" in text:
         text = _SPREAD_RE.sub("", text)
+    elif "%)" in text and "% (" in text:  # "Accuracy: 86.80% (3.20%)": cross_val_score's std
+        text = _PERCENT_SPREAD_RE.sub("", text)
     elif " with a standard deviation of " in text:
         spread = _MEAN_WITH_STD_RE.fullmatch(text)
         if spread is not None and has_metric_word(spread["name"]):
@@ -729,6 +757,40 @@ def _parse_shaped(text: str) -> Shaped | None:
         for name, value in shaped.values.items()
     }
     return shaped._replace(values=values)
+
+
+# GridSearchCV's best as machinelearningmastery prints it:
+# print("Best: %f using %s" % (grid_result.best_score_, grid_result.best_params_))
+_BEST_USING_RE: Final = compile_later(
+    rf"Best(?:\s+(?P<what>[\w-]+(?:\s+[\w-]+){{0,2}}))?\s*:\s*(?P<num>{_NUM})\s+using\s+\{{.*\}}\s*"
+)
+# "[EPOCH, BATCH]" before the pieces: the PyTorch CIFAR-10 tutorial's running loss
+# ("[1,  2000] loss: 2.191"), its batch counter restarting every epoch.
+_EPOCH_BATCH_PAIR_RE: Final = compile_later(r"\[\s*(?P<epoch>[0-9]+),\s+(?P<batch>[0-9]+)\]\s+")
+
+
+# The PyTorch tutorials' closing sentences (CIFAR-10 classifier, yunjey's pytorch-tutorial):
+# "Accuracy of the network on the 10000 test images: 54 %", and one per class,
+# "Accuracy for class: plane is 59.9 %".
+_ON_IMAGES_RE: Final = compile_later(
+    rf"(?i:(?P<phase>test |validation )?accuracy of the (?:network|model) on the (?:[0-9,]+ )?"
+    rf"(?P<set>test |validation |train |training )?images)\s*:\s*(?P<v>{_NUM})\s*%?\s*"
+)
+_CLASS_ACCURACY_RE: Final = compile_later(
+    rf"(?i:accuracy for class)\s*:?\s*(?P<label>[\w-]+)\s+is\s+(?P<v>{_NUM})\s*%?\s*"
+)
+
+
+def _tutorial_accuracy(text: str) -> Shaped | None:
+    on_images = _ON_IMAGES_RE.fullmatch(text)
+    if on_images is not None:
+        said = (on_images["phase"] or on_images["set"] or "").strip().lower()
+        phase = PHASES.get(said, "")
+        return Shaped(None, {_prefixed("accuracy", phase): _number(on_images["v"])})
+    per_class = _CLASS_ACCURACY_RE.fullmatch(text)
+    if per_class is not None:
+        return Shaped(None, {f"accuracy_{per_class['label']}": _number(per_class["v"])})
+    return None
 
 
 def _dcgan_rest(rest: str, epoch: Number, within: tuple[int, int]) -> Shaped | None:
@@ -1167,6 +1229,15 @@ def _named_result(text: str) -> Shaped | None:
     if _is_prose_name(name) or not has_metric_word(name):
         return None
     return Shaped(None, {_prefixed(_clean_name(name), phase): _number(match["num"])})
+
+
+def _grouped_result(text: str) -> Shaped | None:
+    """A ``Name: value`` line whose value has thousands separators (a Kaggle notebook's
+    ``print(f"RMSE: {rmse:,.2f}")``, house prices in dollars): the metric, commas dropped."""
+    match = _GROUPED_RESULT_RE.fullmatch(text)
+    if match is None or _is_prose_name(match["name"]) or not has_metric_word(match["name"]):
+        return None
+    return Shaped(None, {_clean_name(match["name"]): _number(match["num"].replace(",", ""))})
 
 
 def _is_prose_name(name: str) -> bool:

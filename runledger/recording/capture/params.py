@@ -593,6 +593,50 @@ def _is_exec_call(node: Any) -> bool:
     return isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "exec"
 
 
+def positional_argv_params(argv: Sequence[str], cwd: Path) -> dict[str, Any]:
+    """The names a script gives its positional arguments (``lr = float(sys.argv[1])``), with
+    the values the command line gave them: ``python train.py 0.01 5`` has no ``--lr`` to read."""
+    import ast
+
+    given = _script_of(argv)
+    path = None if given is None else _existing_config(cwd, given)
+    if path is None:
+        return {}
+    try:
+        content = path.read_bytes()
+        if b"sys.argv[" not in content:
+            return {}  # most scripts: no parse at all
+        tree = ast.parse(content.decode("utf-8-sig"))
+    except Exception:  # noqa: BLE001 - the script is the program's business; never stop the run
+        return {}
+    script_at = _args_start(argv) - 1
+    found: dict[str, Any] = {}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+            continue
+        target, index = node.targets[0], _argv_index(node.value)
+        if isinstance(target, ast.Name) and index is not None and script_at + index < len(argv):
+            found.setdefault(target.id, _parse_override_value(argv[script_at + index]))
+    return found
+
+
+def _argv_index(value: Any) -> int | None:
+    """N of ``sys.argv[N]`` (N >= 1), bare or cast (``int(sys.argv[2])``), else None."""
+    import ast
+
+    if isinstance(value, ast.Call) and len(value.args) == 1 and not value.keywords:
+        if isinstance(value.func, ast.Name) and value.func.id in ("int", "float", "str"):
+            value = value.args[0]
+    if not isinstance(value, ast.Subscript) or not isinstance(value.value, ast.Attribute):
+        return None
+    owner, index = value.value, value.slice
+    if owner.attr != "argv" or not isinstance(owner.value, ast.Name) or owner.value.id != "sys":
+        return None
+    if isinstance(index, ast.Constant) and type(index.value) is int and index.value >= 1:
+        return index.value
+    return None
+
+
 def _script_of(argv: Sequence[str]) -> str | None:
     """The .py script a command runs: ``python [options] SCRIPT`` or a launcher's first .py
     argument (``torchrun --nproc_per_node=8 train.py``); None for ``-m``, ``-c`` and others."""
