@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -552,6 +553,8 @@ def test_a_param_naming_a_file_the_run_wrote_records_it(repo: Repo) -> None:
         """,
         ignore="*.out\n*.pkl\nLightGBM_model.txt\n",
     )
+    for given in ("data.txt", "train.conf"):  # written well before the run, as inputs are
+        os.utime(repo.path / given, (time.time() - 60, time.time() - 60))
     exec_(repo, PY, "train.py", "config=train.conf", "--save_path", "w.out", "--output=m.pkl")
     found = artifacts(repo)
     assert sorted(found) == ["LightGBM_model.txt", "m.pkl", "w.out"]

@@ -2064,9 +2064,6 @@ def dash_table_row(text: str, columns: tuple[str, ...]) -> tuple[Number, Fields]
     return step, values
 
 
-bind(globals())  # the patterns above are compiled on first use (lazyre)
-
-
 # --- a table of methods, tab-separated -------------------------------------------------------
 # scikit-learn's plot_kmeans_digits: a header of names, then a row a method (its label first),
 #
@@ -2139,3 +2136,6 @@ def value_below(text: str, metric: str) -> Fields | None:
     if match is None or match[1].split(maxsplit=1)[0].lower() in _STEP_NAMES:
         return None  # "epoch: 3" under "Validation loss:" is where, not a value of it
     return {f"{metric}/{_clean_name(match[1])}": _number(match[2])}
+
+
+bind(globals())  # the patterns above are compiled on first use (lazyre)
