@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,6 +147,14 @@ class _Prepared:
     @property
     def metrics_file(self) -> Path:
         return self.work_dir / "metrics.jsonl"
+
+    @cached_property
+    def argv_config_files(self) -> list[params_capture.ConfigFile]:
+        """The config files the command names, read once after the run: the outputs they
+        name and the params they hold both come from them."""
+        from runledger.recording.capture import params as params_capture
+
+        return params_capture.config_files_from_argv(self.options.command, self.cwd)
 
 
 def prepare(
@@ -526,9 +535,7 @@ def _files_named_by_params(prepared: _Prepared) -> list[str]:
 
     command = prepared.options.command
     sources = [params_capture.params_from_argv(command)]
-    sources += [
-        config.params for config in params_capture.config_files_from_argv(command, prepared.cwd)
-    ]
+    sources += [config.params for config in prepared.argv_config_files]
     named: list[str] = []
     for source in sources:
         for value in _string_values(source):
@@ -581,7 +588,7 @@ def _params(
     defaults = params_capture.script_defaults(command, prepared.cwd)
     if defaults is not None:  # nanoGPT's train.py: its settings before exec(configurator.py)
         sources.append((f"default:{defaults[0]}", defaults[1]))
-    for config in params_capture.config_files_from_argv(command, prepared.cwd):
+    for config in prepared.argv_config_files:
         sources.append((f"config:{config.path}", config.params))
         entry: dict[str, Any] = {"path": config.path, "sha256": config.sha256}
         if config.error:
