@@ -1504,7 +1504,8 @@ def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
         return  # Lightning logs nothing then, not even the epoch
     trainer = connector.trainer
     if step is None:
-        step = values.pop("step", None)
+        logged_step = _number(values.pop("step", None))  # Lightning takes int() of it
+        step = None if logged_step is None else int(logged_step)
     if step is None:
         values.setdefault("epoch", getattr(trainer, "current_epoch", None))
         step = getattr(trainer.fit_loop.epoch_loop, "_batches_that_stepped", None)
