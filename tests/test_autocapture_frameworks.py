@@ -1247,3 +1247,41 @@ def test_lightning_fabric_log_and_log_dict(repo: Repo) -> None:
         assert run["metrics"]["final"] == 1.5
         # the program built its optimizer itself (Fabric only wraps it): its settings
         assert run["params"] == {"optimizer": "SGD", "lr": 0.1}
+
+
+def test_a_keras_optimizer_whose_config_cannot_be_read_leaves_the_fit_settings(
+    repo: Repo,
+) -> None:
+    # A custom optimizer written for Keras 2 (its get_config calls self._get_hyper, which
+    # Keras 3 lacks; Keras itself calls get_config only to save): the program trains as bare.
+    imitate(repo, KERAS)
+    program(
+        repo,
+        """\
+        import keras
+
+        class Lookahead(keras.optimizers.Optimizer):
+            def __init__(self, learning_rate=0.01, name="Lookahead", **kwargs):
+                super().__init__(learning_rate=learning_rate, name=name, **kwargs)
+
+            def get_config(self):
+                config = super().get_config()
+                config["learning_rate"] = self._get_hyper("learning_rate")
+                return config
+
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer=Lookahead(), loss="mse")
+        model.fit([[1.0, 2.0, 3.0]] * 8, [6.0] * 8, batch_size=4, epochs=2, verbose=0)
+        print("trained")
+        """,
+    )
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok"
+    assert b"trained" in proc.stdout
+    assert [step for step, _ in series(run, "loss")] == [0, 1]
+    # the fit's settings and the optimizer's name (was: no params at all), the error noted
+    assert run["params"] == {"epochs": 2, "batch_size": 4, "optimizer": "Lookahead"}
+    (error,) = run["environment"]["autocapture"]["errors"]
+    assert error.startswith("keras: AttributeError:") and "_get_hyper" in error

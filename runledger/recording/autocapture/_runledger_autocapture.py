@@ -1400,12 +1400,7 @@ def _report_keras_loop(optimizer: Any) -> None:
     if id(optimizer) in seen:
         return
     seen.add(id(optimizer))
-    name = getattr(optimizer, "name", None)
-    params = {"optimizer": name if isinstance(name, str) else type(optimizer).__name__}
-    learning_rate = _keras_learning_rate(optimizer)
-    if learning_rate is not None:
-        params["learning_rate"] = learning_rate
-    _report_agreed("keras", params)
+    _report_agreed("keras", _keras_optimizer_params(optimizer))
 
 
 def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None:
@@ -1427,14 +1422,24 @@ def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None
             params[key] = value
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
-        optimizer_name = getattr(optimizer, "name", None)
-        params["optimizer"] = (
-            optimizer_name if isinstance(optimizer_name, str) else type(optimizer).__name__
-        )
+        params.update(_keras_optimizer_params(optimizer))
+    report_params("keras", params)
+
+
+def _keras_optimizer_params(optimizer: Any) -> dict[str, Any]:
+    """The optimizer's name and learning rate; the name alone when its config cannot be read
+    (a Keras 2 custom optimizer's ``get_config`` calling ``self._get_hyper``, gone in Keras 3,
+    which calls it only to save), the error noted."""
+    name = getattr(optimizer, "name", None)
+    params = {"optimizer": name if isinstance(name, str) else type(optimizer).__name__}
+
+    def add_learning_rate() -> None:
         learning_rate = _keras_learning_rate(optimizer)
         if learning_rate is not None:
             params["learning_rate"] = learning_rate
-    report_params("keras", params)
+
+    _safely("keras", add_learning_rate)
+    return params
 
 
 def _keras_learning_rate(optimizer: Any) -> Any:
