@@ -136,7 +136,13 @@ class AdamW(Adam):
                          differentiable=differentiable, fused=fused,
                          decoupled_weight_decay=True)
 """,
+    "torch/optim/lr_scheduler.py": """\
+class ReduceLROnPlateau:
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4):
+        self.optimizer = optimizer
+""",
     "torch/optim/__init__.py": """\
+from torch.optim import lr_scheduler
 from torch.optim.optimizer import Optimizer
 from torch.optim.sgd import SGD
 from torch.optim.adam import Adam
@@ -968,12 +974,13 @@ import inspect
 
 
 class _HyperparametersMixin:
-    def save_hyperparameters(self, *args, ignore=None):
+    def save_hyperparameters(self, *args, ignore=None, frame=None, logger=True):
         frame = inspect.currentframe().f_back
         init_args = inspect.getargvalues(frame)
         values = {name: init_args.locals[name] for name in init_args.args[1:]}
         values.update(init_args.locals.get(init_args.keywords) or {})
-        self._hparams_initial = dict(values)
+        ignored = [ignore] if isinstance(ignore, str) else list(ignore or [])
+        self._hparams_initial = {k: v for k, v in values.items() if k not in ignored}
 
     @property
     def hparams_initial(self):
@@ -1285,3 +1292,97 @@ def test_a_keras_optimizer_whose_config_cannot_be_read_leaves_the_fit_settings(
     assert run["params"] == {"epochs": 2, "batch_size": 4, "optimizer": "Lookahead"}
     (error,) = run["environment"]["autocapture"]["errors"]
     assert error.startswith("keras: AttributeError:") and "_get_hyper" in error
+
+
+def test_lightning_hparams_as_hydra_and_config_objects_give_them(repo: Repo) -> None:
+    # lightning-hydra-template's MNISTLitModule: Hydra makes the optimizer and the scheduler
+    # partials (`_partial_: true`), the net is left out of the hparams; other programs pass
+    # config objects (pydantic, attrs), enums and classes.
+    imitate(repo, {**TORCH, **LIGHTNING})
+    program(
+        repo,
+        """\
+        import enum
+        import functools
+        import sys
+
+        import attrs
+        import pydantic
+        import torch
+        import lightning as L
+        from torch.utils.data import DataLoader
+
+        class Template(L.LightningModule):
+            def __init__(self, net, optimizer, scheduler, compile):
+                super().__init__()
+                self.save_hyperparameters(logger=False, ignore=["net"])
+
+            def training_step(self, batch, batch_idx):
+                self.log("train/loss", 0.5)
+
+            def configure_optimizers(self):
+                optimizer = self.hparams_initial["optimizer"](params=self.parameters())
+                self.hparams_initial["scheduler"](optimizer=optimizer)
+                return optimizer
+
+            def parameters(self):
+                return torch.nn.Linear(2, 1).parameters()
+
+        class Loss(enum.Enum):
+            MSE = "mse"
+
+        class Net(pydantic.BaseModel):
+            hidden: int = 32
+            dropout: float = 0.1
+
+        @attrs.define
+        class Warmup:
+            steps: int = 10
+
+        class Configured(Template):
+            def __init__(self, net: Net, warmup: Warmup, loss=Loss.MSE, layer=torch.nn.Linear,
+                         head=functools.partial(torch.nn.Linear, 32)):
+                L.LightningModule.__init__(self)
+                self.save_hyperparameters()
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        if sys.argv[1] == "template":
+            model = Template(
+                net=torch.nn.Linear(2, 1),
+                optimizer=functools.partial(torch.optim.Adam, lr=0.001, weight_decay=0.0),
+                scheduler=functools.partial(
+                    torch.optim.lr_scheduler.ReduceLROnPlateau, mode="min", factor=0.1, patience=10
+                ),
+                compile=False,
+            )
+        else:
+            model = Configured(Net(hidden=64), Warmup())
+        trainer = L.Trainer(max_epochs=1, log_every_n_steps=1)
+        trainer.fit(model, DataLoader(list(range(4)), batch_size=2))
+        """,
+    )
+
+    _, template = exec_run(repo, sys.executable, "train.py", "template")
+    _, configured = exec_run(repo, sys.executable, "train.py", "configs")
+
+    # each partial's target and arguments (was one string: "functools.partial(<class ...>,
+    # lr=0.001, weight_decay=0.0)"), as Hydra's config has them
+    assert template["params"] == {
+        "optimizer": {"_target_": "torch.optim.adam.Adam", "lr": 0.001, "weight_decay": 0.0},
+        "scheduler": {
+            "_target_": "torch.optim.lr_scheduler.ReduceLROnPlateau",
+            "mode": "min",
+            "factor": 0.1,
+            "patience": 10,
+        },
+        "compile": False,
+    }
+    assert configured["params"] == {
+        "net": {"hidden": 64, "dropout": 0.1},
+        "warmup": {"steps": 10},
+        "loss": "mse",
+        "layer": "torch.nn.Linear",
+        "head": {"_target_": "torch.nn.Linear", "_args_": [32]},
+    }

@@ -233,6 +233,12 @@ def _plain(value: Any, depth: int) -> Any:
         return {name: _plain(item, depth + 1) for name, item in fields.items()}
     if isinstance(value, enum.Enum):
         return _plain(value.value, depth + 1)
+    if isinstance(value, functools.partial):  # Hydra's ``_partial_: true`` objects
+        made = {"_target_": _plain(value.func, depth + 1)}
+        if value.args:
+            made["_args_"] = _plain(value.args, depth + 1)
+        made.update((str(key), _plain(item, depth + 1)) for key, item in value.keywords.items())
+        return made
     number = _number(value)
     if number is not None:
         return number
