@@ -1474,11 +1474,11 @@ def _float32_as_typed(number: float) -> float:
         return number
     if struct.unpack("f", packed)[0] != number:
         return number
-    for digits in range(1, 10):
+    for digits in range(1, 9):
         shorter = float("{:.{}g}".format(number, digits))
         if struct.pack("f", shorter) == packed:
             return shorter
-    return number
+    return float(f"{number:.9g}")  # 9 digits tell every float32 apart
 
 
 def _report_keras_evaluate(logs: Any) -> None:
@@ -2176,7 +2176,7 @@ def _report_catboost_params(model: Any) -> None:
     for key in _CATBOOST_RESOLVED:
         value = resolved.get(key)
         if key not in chosen and value is not None:
-            chosen[key] = _shortest_float32(value) if isinstance(value, float) else value
+            chosen[key] = _float32_as_typed(value) if isinstance(value, float) else value
     report_params("catboost", chosen)
 
 
@@ -2212,21 +2212,6 @@ def _catboost_metric_name(name: str) -> str:
     """``Quantile:alpha=0.5`` as ``Quantile_alpha_0.5``."""
     kept = [char if char.isalnum() or char in "_." else "_" for char in name]
     return "".join(kept).strip("_") or "metric"
-
-
-def _shortest_float32(value: float) -> float:
-    """A float32 value as its shortest decimal (``0.006952``, not ``0.0069519998505711555``)."""
-    import struct
-
-    try:
-        packed = struct.pack("<f", value)
-    except (OverflowError, struct.error):
-        return value
-    for digits in range(1, 10):
-        candidate = float(f"{value:.{digits}g}")
-        if struct.pack("<f", candidate) == packed:
-            return candidate
-    return value
 
 
 # --- scikit-learn ---------------------------------------------------------------------------
