@@ -233,6 +233,12 @@ def _plain(value: Any, depth: int) -> Any:
         return {name: _plain(item, depth + 1) for name, item in fields.items()}
     if isinstance(value, enum.Enum):
         return _plain(value.value, depth + 1)
+    if isinstance(value, functools.partial):  # Hydra's ``_partial_: true`` objects
+        made = {"_target_": _plain(value.func, depth + 1)}
+        if value.args:
+            made["_args_"] = _plain(value.args, depth + 1)
+        made.update((str(key), _plain(item, depth + 1)) for key, item in value.keywords.items())
+        return made
     number = _number(value)
     if number is not None:
         return number
@@ -1400,12 +1406,7 @@ def _report_keras_loop(optimizer: Any) -> None:
     if id(optimizer) in seen:
         return
     seen.add(id(optimizer))
-    name = getattr(optimizer, "name", None)
-    params = {"optimizer": name if isinstance(name, str) else type(optimizer).__name__}
-    learning_rate = _keras_learning_rate(optimizer)
-    if learning_rate is not None:
-        params["learning_rate"] = learning_rate
-    _report_agreed("keras", params)
+    _report_agreed("keras", _keras_optimizer_params(optimizer))
 
 
 def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None:
@@ -1427,14 +1428,24 @@ def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None
             params[key] = value
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
-        optimizer_name = getattr(optimizer, "name", None)
-        params["optimizer"] = (
-            optimizer_name if isinstance(optimizer_name, str) else type(optimizer).__name__
-        )
+        params.update(_keras_optimizer_params(optimizer))
+    report_params("keras", params)
+
+
+def _keras_optimizer_params(optimizer: Any) -> dict[str, Any]:
+    """The optimizer's name and learning rate; the name alone when its config cannot be read
+    (a Keras 2 custom optimizer's ``get_config`` calling ``self._get_hyper``, gone in Keras 3,
+    which calls it only to save), the error noted."""
+    name = getattr(optimizer, "name", None)
+    params = {"optimizer": name if isinstance(name, str) else type(optimizer).__name__}
+
+    def add_learning_rate() -> None:
         learning_rate = _keras_learning_rate(optimizer)
         if learning_rate is not None:
             params["learning_rate"] = learning_rate
-    report_params("keras", params)
+
+    _safely("keras", add_learning_rate)
+    return params
 
 
 def _keras_learning_rate(optimizer: Any) -> Any:
@@ -1463,11 +1474,11 @@ def _float32_as_typed(number: float) -> float:
         return number
     if struct.unpack("f", packed)[0] != number:
         return number
-    for digits in range(1, 10):
+    for digits in range(1, 9):
         shorter = float("{:.{}g}".format(number, digits))
         if struct.pack("f", shorter) == packed:
             return shorter
-    return number
+    return float(f"{number:.9g}")  # 9 digits tell every float32 apart
 
 
 def _report_keras_evaluate(logs: Any) -> None:
@@ -1504,7 +1515,8 @@ def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
         return  # Lightning logs nothing then, not even the epoch
     trainer = connector.trainer
     if step is None:
-        step = values.pop("step", None)
+        logged_step = _number(values.pop("step", None))  # Lightning takes int() of it
+        step = None if logged_step is None else int(logged_step)
     if step is None:
         values.setdefault("epoch", getattr(trainer, "current_epoch", None))
         step = getattr(trainer.fit_loop.epoch_loop, "_batches_that_stepped", None)
@@ -2164,7 +2176,7 @@ def _report_catboost_params(model: Any) -> None:
     for key in _CATBOOST_RESOLVED:
         value = resolved.get(key)
         if key not in chosen and value is not None:
-            chosen[key] = _shortest_float32(value) if isinstance(value, float) else value
+            chosen[key] = _float32_as_typed(value) if isinstance(value, float) else value
     report_params("catboost", chosen)
 
 
@@ -2200,21 +2212,6 @@ def _catboost_metric_name(name: str) -> str:
     """``Quantile:alpha=0.5`` as ``Quantile_alpha_0.5``."""
     kept = [char if char.isalnum() or char in "_." else "_" for char in name]
     return "".join(kept).strip("_") or "metric"
-
-
-def _shortest_float32(value: float) -> float:
-    """A float32 value as its shortest decimal (``0.006952``, not ``0.0069519998505711555``)."""
-    import struct
-
-    try:
-        packed = struct.pack("<f", value)
-    except (OverflowError, struct.error):
-        return value
-    for digits in range(1, 10):
-        candidate = float(f"{value:.{digits}g}")
-        if struct.pack("<f", candidate) == packed:
-            return candidate
-    return value
 
 
 # --- scikit-learn ---------------------------------------------------------------------------
