@@ -394,6 +394,7 @@ def _check_peft_adapter_config(repo: Repo) -> None:
     assert lora["task_type"] == "CAUSAL_LM"
     assert lora["target_modules"] == ["q_proj", "v_proj"]  # peft's choice for the model
     assert "peft_version" not in lora and "peft_type" not in lora
+    assert "base_model_name_or_path" not in lora  # "": the model was built, not loaded
     assert run["param_sources"]["lora.r"] == "peft"
     # print_trainable_parameters(): `trainable params: 4,096 || all params: ...` is no metric
     assert not run["metrics"]
