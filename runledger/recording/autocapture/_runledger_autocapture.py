@@ -1753,9 +1753,10 @@ def _report_peft_config(config: Any, target_modules: Any) -> None:
     names += [name for name in _PEFT_SETTINGS if name in fields and name not in names]
     settings = {}
     for name in names:
-        if name in _PEFT_NOT_SETTINGS:
-            continue
         value = fields.get(name)
+        # a model built from its config has no name: ``base_model_name_or_path`` is "" then
+        if name in _PEFT_NOT_SETTINGS or (isinstance(value, str) and not value):
+            continue
         settings[name] = _unordered_sorted(value)
     kind = type(config).__name__
     kind = kind[: -len("Config")] if kind.endswith("Config") and kind != "Config" else kind
