@@ -52,7 +52,7 @@ def run_git(
     except ValueError as exc:  # a NUL byte in an argument: no git object or ref can be named so
         raise UserError(f"bad argument for git ({exc}): names cannot contain NUL bytes") from exc
     if check and proc.returncode != 0:
-        message = proc.stderr.decode(errors="replace").strip().splitlines()
+        message = proc.stderr.decode(errors="surrogateescape").strip().splitlines()
         detail = message[-1] if message else f"exit code {proc.returncode}"
         raise GitError(f"git {args[0]} failed: {detail}")
     return proc
@@ -134,7 +134,7 @@ def discover_with_head(cwd: Path | str) -> tuple[Repo, HeadState]:
         check=False,
     )
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    stderr = proc.stderr.decode(errors="replace")
+    stderr = proc.stderr.decode(errors="surrogateescape")
     if len(lines) < 4:
         raise _not_a_repository(cwd, stderr)
     root, git_dir, common_dir, object_format = lines[:4]
@@ -185,7 +185,7 @@ def discover_with_status(cwd: Path | str) -> tuple[Repo, HeadState, list[str]]:
     finally:
         out, err = status.communicate()
     if status.returncode != 0:
-        message = err.decode(errors="replace").strip().splitlines()
+        message = err.decode(errors="surrogateescape").strip().splitlines()
         detail = message[-1] if message else f"exit code {status.returncode}"
         raise GitError(f"git status failed: {detail}")
     return repo, head, _dirty_paths_from(out)
@@ -992,7 +992,7 @@ class RemoteError(GitError):
 
 def _git_failure(stderr: bytes) -> str:
     """The line of git's stderr that says what went wrong (the first fatal/error line)."""
-    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines()]
+    lines = [line.strip() for line in stderr.decode(errors="surrogateescape").splitlines()]
     lines = [line for line in lines if line and not line.startswith("hint:")]
     for line in lines:
         for prefix in ("fatal: ", "error: "):
