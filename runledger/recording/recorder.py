@@ -404,6 +404,12 @@ def _auto_outputs(prepared: _Prepared) -> bool:
     return prepared.options.auto_outputs and prepared.config.auto_outputs
 
 
+def _autocapture(prepared: _Prepared) -> bool:
+    return inprocess.switched_on(
+        prepared.env, option=prepared.options.autocapture, config=prepared.config.autocapture
+    )
+
+
 def _publish_saved(prepared: _Prepared, collector: MetricsCollector) -> None:
     """A sweep's trial tells its siblings which files its program saved (claims.py), before
     any of them walks the tree again."""
@@ -854,6 +860,7 @@ def build_run(
         input_paths=prepared.files.input_paths if prepared.files else (),
         output_paths=prepared.files.output_paths if prepared.files else (),
         auto_outputs=_auto_outputs(prepared),
+        autocapture=_autocapture(prepared),
     )
 
 

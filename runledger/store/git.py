@@ -52,7 +52,7 @@ def run_git(
     except ValueError as exc:  # a NUL byte in an argument: no git object or ref can be named so
         raise UserError(f"bad argument for git ({exc}): names cannot contain NUL bytes") from exc
     if check and proc.returncode != 0:
-        message = proc.stderr.decode(errors="replace").strip().splitlines()
+        message = proc.stderr.decode(errors="surrogateescape").strip().splitlines()
         detail = message[-1] if message else f"exit code {proc.returncode}"
         raise GitError(f"git {args[0]} failed: {detail}")
     return proc
@@ -134,7 +134,7 @@ def discover_with_head(cwd: Path | str) -> tuple[Repo, HeadState]:
         check=False,
     )
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    stderr = proc.stderr.decode(errors="replace")
+    stderr = proc.stderr.decode(errors="surrogateescape")
     if len(lines) < 4:
         raise _not_a_repository(cwd, stderr)
     root, git_dir, common_dir, object_format = lines[:4]
@@ -185,7 +185,7 @@ def discover_with_status(cwd: Path | str) -> tuple[Repo, HeadState, list[str]]:
     finally:
         out, err = status.communicate()
     if status.returncode != 0:
-        message = err.decode(errors="replace").strip().splitlines()
+        message = err.decode(errors="surrogateescape").strip().splitlines()
         detail = message[-1] if message else f"exit code {status.returncode}"
         raise GitError(f"git status failed: {detail}")
     return repo, head, _dirty_paths_from(out)
@@ -690,6 +690,50 @@ class ObjectTooLarge(GitError):
         self.size = size
 
 
+class NotAFile(GitError):
+    """A path that names no file: a folder, a submodule's commit (crafted records only)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+# what a tree entry is, by its mode (a regular file's mode starts with 100)
+_ENTRY_KINDS = {b"120000": "symbolic link", b"40000": "folder", b"160000": "submodule link"}
+_OBJECT_KINDS = {b"tree": "folder", b"commit": "submodule link", b"tag": "tag"}
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: bytes
+    oid: str
+
+    @property
+    def kind(self) -> str | None:
+        """None for a regular file, else what the entry is instead ('symbolic link', ...)."""
+        if self.mode.startswith(b"100"):
+            return None
+        return _ENTRY_KINDS.get(self.mode, "special entry")
+
+
+def tree_entries(data: bytes, oid_bytes: int) -> dict[str, TreeEntry]:
+    """The entries of a raw tree object (``<mode> <name>\\0<oid>``...), by name."""
+    entries: dict[str, TreeEntry] = {}
+    at = 0
+    while at < len(data):
+        space = data.find(b" ", at)
+        nul = data.find(b"\0", space + 1)
+        if space < 0 or nul < 0 or nul + 1 + oid_bytes > len(data):
+            break  # a truncated tree: git itself would refuse it
+        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+        # a name twice (crafted): the first, which git's own REF:PATH reads
+        entries.setdefault(
+            name, TreeEntry(data[at:space], data[nul + 1 : nul + 1 + oid_bytes].hex())
+        )
+        at = nul + 1 + oid_bytes
+    return entries
+
+
 class CatFile:
     """Reads many objects through one ``git cat-file --batch`` process."""
 
@@ -702,15 +746,22 @@ class CatFile:
             env=_git_env(),
         )
 
-    def read(self, spec: str, limit: int | None = None) -> bytes | None:
+    def read(
+        self, spec: str, limit: int | None = None, *, files_only: bool = False
+    ) -> bytes | None:
         """The content of ``spec`` (e.g. ``<commit>:run.toml``), or None when it is missing.
 
-        ObjectTooLarge when it has more than ``limit`` bytes (they are read past, not kept).
+        ObjectTooLarge when it has more than ``limit`` bytes (they are read past, not kept);
+        with ``files_only``, NotAFile when it is no blob (a folder, a commit).
         """
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
         self._proc.stdin.flush()
-        return self._read_one(limit)
+        return self._read_one(limit, files_only)
+
+    def entries(self, commit: str) -> dict[str, TreeEntry]:
+        """The entries of the tree of ``commit`` (a full hex id), by name; {} when missing."""
+        return tree_entries(self.read(f"{commit}^{{tree}}") or b"", len(commit) // 2)
 
     def read_many(self, specs: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         """Pipelined reads: writes requests from a thread so large batches never deadlock."""
@@ -723,6 +774,19 @@ class CatFile:
     ) -> Iterator[tuple[str, bytes | ObjectTooLarge | None]]:
         """read_many, with an ObjectTooLarge for each object over ``limit`` bytes (read
         past, not kept)."""
+        for spec, content in self._read_many(specs, limit, files_only=False):
+            assert not isinstance(content, NotAFile)
+            yield spec, content
+
+    def read_files_within(
+        self, specs: Iterable[str], limit: int | None
+    ) -> Iterator[tuple[str, bytes | ObjectTooLarge | NotAFile | None]]:
+        """read_many_within, with a NotAFile for each object that is no blob."""
+        return self._read_many(specs, limit, files_only=True)
+
+    def _read_many(
+        self, specs: Iterable[str], limit: int | None, files_only: bool
+    ) -> Iterator[tuple[str, bytes | ObjectTooLarge | NotAFile | None]]:
         import threading
 
         assert self._proc.stdin is not None
@@ -738,12 +802,12 @@ class CatFile:
         writer.start()
         for spec in spec_list:
             try:
-                yield spec, self._read_one(limit)
-            except ObjectTooLarge as too_large:
-                yield spec, too_large
+                yield spec, self._read_one(limit, files_only)
+            except (ObjectTooLarge, NotAFile) as unread:
+                yield spec, unread
         writer.join()
 
-    def _read_one(self, limit: int | None = None) -> bytes | None:
+    def _read_one(self, limit: int | None = None, files_only: bool = False) -> bytes | None:
         assert self._proc.stdout is not None
         header = self._proc.stdout.readline()
         if not header:
@@ -752,17 +816,25 @@ class CatFile:
         if len(parts) < 3 or parts[-1] == b"missing" or parts[1] == b"missing":
             return None
         size = int(parts[2])
+        if files_only and parts[1] != b"blob":
+            self._skip(size)
+            raise NotAFile(_OBJECT_KINDS.get(parts[1], "special entry"))
         if limit is not None and size > limit:
-            left = size + 1  # and the newline after it
-            while left:
-                chunk = self._proc.stdout.read(min(left, 1 << 20))
-                if not chunk:
-                    raise GitError("git cat-file stopped unexpectedly")
-                left -= len(chunk)
+            self._skip(size)
             raise ObjectTooLarge(size)
         data = self._proc.stdout.read(size)
         self._proc.stdout.read(1)  # the newline after each object
         return data
+
+    def _skip(self, size: int) -> None:
+        """Read past an object of ``size`` bytes that is not kept."""
+        assert self._proc.stdout is not None
+        left = size + 1  # and the newline after it
+        while left:
+            chunk = self._proc.stdout.read(min(left, 1 << 20))
+            if not chunk:
+                raise GitError("git cat-file stopped unexpectedly")
+            left -= len(chunk)
 
     def close(self) -> None:
         if self._proc.stdin:
@@ -920,7 +992,7 @@ class RemoteError(GitError):
 
 def _git_failure(stderr: bytes) -> str:
     """The line of git's stderr that says what went wrong (the first fatal/error line)."""
-    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines()]
+    lines = [line.strip() for line in stderr.decode(errors="surrogateescape").splitlines()]
     lines = [line for line in lines if line and not line.startswith("hint:")]
     for line in lines:
         for prefix in ("fatal: ", "error: "):

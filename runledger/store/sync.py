@@ -31,7 +31,7 @@ from typing import Any
 from runledger import ids
 from runledger.errors import UserError
 from runledger.redact import strip_url_credentials
-from runledger.safetext import safe
+from runledger.safetext import repr_bytes, safe
 from runledger.store import git, notes, refs, tags
 from runledger.store.doctor import BadRef, bad_local_run_refs, dangling_refs, quarantine_ref
 from runledger.store.ledger import fix_hint
@@ -236,7 +236,8 @@ def _integrate_tag(repo: git.Repo, name: str, ours: str | None, theirs: str) -> 
     try:
         tags.validate_name(name)
     except UserError:
-        print(f"runledger: warning: skipping remote tag with a bad name: {name!r}", file=sys.stderr)
+        shown = repr_bytes(repr(name))
+        print(f"runledger: warning: skipping remote tag with a bad name: {shown}", file=sys.stderr)
         return None
     ref = tags.tag_ref(name)
     for _ in range(MERGE_ATTEMPTS):
