@@ -15,9 +15,12 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from runledger.errors import GitError, NotARepositoryError, RunledgerError, UserError
+
+if TYPE_CHECKING:
+    import mmap
 
 _O_BINARY = getattr(os, "O_BINARY", 0)
 
@@ -1026,6 +1029,99 @@ def fetch(repo: Repo, remote: str, refspecs: Sequence[str]) -> None:
     )
     if proc.returncode != 0:
         raise RemoteError(f"cannot fetch from {remote}: {_git_failure(proc.stderr)}")
+
+
+def remote_refs(repo: Repo, remote: str, prefixes: Sequence[str]) -> list[tuple[str, str]]:
+    """(refname, object id) of the refs under ``prefixes`` on ``remote``: one connection,
+    nothing changes here."""
+    patterns = [prefix + "*" for prefix in prefixes]
+    proc = repo.git("ls-remote", "--refs", "--", remote, *patterns, check=False)
+    if proc.returncode != 0:
+        raise RemoteError(f"cannot fetch from {remote}: {_git_failure(proc.stderr)}")
+    pairs = []
+    for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+        oid, _, ref = line.partition("\t")
+        # ls-remote's patterns match the end of a name: refs/heads/refs/runledger/... too.
+        if ref.startswith(tuple(prefixes)):
+            pairs.append((ref, oid))
+    return pairs
+
+
+def fetch_objects(repo: Repo, remote: str, oids: Sequence[str]) -> None:
+    """Fetch the objects ``oids`` and all they reach from ``remote``, writing no ref (nor
+    FETCH_HEAD); git checks that they are complete. When every one is here already, git
+    checks that and does not connect."""
+    proc = repo.git(
+        "fetch",
+        "--stdin",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--refmap=",
+        "--no-prune",
+        "--recurse-submodules=no",
+        "--no-auto-maintenance",
+        "--",
+        remote,
+        stdin="".join(f"{oid}\n" for oid in oids).encode(),
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RemoteError(f"cannot fetch from {remote}: {_git_failure(proc.stderr)}")
+
+
+def has_refs(repo: Repo, prefix: str) -> bool:
+    """Whether any ref lies under ``prefix`` (a folder such as ``refs/x/``), without listing
+    them: a folder of loose refs there, or a binary search of packed-refs as git does (a
+    ``git for-each-ref --count=1`` cost 8 ms of CPU; this, microseconds)."""
+    import mmap
+
+    common = repo.common_dir
+    if (common / "reftable").is_dir():
+        return bool(repo.git("for-each-ref", "--count=1", "--format=%(refname)", prefix).stdout)
+    if (common / prefix).is_dir():
+        return True
+    try:
+        with open(common / "packed-refs", "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return False
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return _packed_has_prefix(data, prefix.encode())
+    except FileNotFoundError:
+        return False
+
+
+def _packed_has_prefix(data: mmap.mmap, prefix: bytes) -> bool:
+    """Whether a ref of packed-refs (``data``) starts with ``prefix``: the first line whose
+    name is at least ``prefix``, found by bisection when the header says sorted."""
+    lo = 0
+    if data[:1] == b"#":
+        lo = data.find(b"\n") + 1
+        if b" sorted " not in data[:lo]:
+            return any(line.startswith(prefix) for line in _packed_names(data[lo:]))
+    hi = len(data)
+    while lo < hi:  # every line starting before lo names a ref below prefix
+        start = data.rfind(b"\n", lo, (lo + hi) // 2) + 1 or lo
+        if _packed_name(data, start) < prefix:
+            lo = data.find(b"\n", start) + 1 or len(data)
+        else:
+            hi = start
+    return lo < len(data) and _packed_name(data, lo).startswith(prefix)
+
+
+def _packed_name(data: mmap.mmap, start: int) -> bytes:
+    """The ref named by the line at ``start`` (for a peeled line, the ref line before it)."""
+    if data[start : start + 1] == b"^":
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    end = data.find(b"\n", start)
+    line = data[start : end if end >= 0 else len(data)]
+    return line.partition(b" ")[2]
+
+
+def _packed_names(content: bytes) -> Iterator[bytes]:
+    for line in content.splitlines():
+        if not line.startswith(b"^"):
+            yield line.partition(b" ")[2]
 
 
 @dataclass(frozen=True)
