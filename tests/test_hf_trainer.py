@@ -426,10 +426,11 @@ class AdamW:  # built by the program, as sentence-transformers' fit builds its o
 
 
 rows = [{"input_ids": [i, i + 1], "labels": i % 2} for i in range(16)]
-given = dict(max_steps=3) if "--steps" in sys.argv else dict(learning_rate=1e-3)
+given = dict(learning_rate=1e-3, report_to="tensorboard")
+if "--steps" in sys.argv:
+    given = dict(max_steps=3)  # tensorboardX imports comet_ml where installed: 2 s
 args = SFTConfig(output_dir="out", per_device_train_batch_size=4, logging_steps=2, max_length=64,
-                 save_strategy="no", report_to="tensorboard", hub_token="hf_" + "z" * 34,
-                 disable_tqdm=True, **given)
+                 save_strategy="no", hub_token="hf_" + "z" * 34, disable_tqdm=True, **given)
 optimizers = (AdamW(), None) if "--steps" in sys.argv else (None, None)
 trainer = Trainer(model=None, args=args, train_dataset=rows, eval_dataset=rows[:8],
                   optimizers=optimizers)
