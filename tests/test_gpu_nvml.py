@@ -167,9 +167,12 @@ def nvml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def exec_and_show(repo: Repo, code: str = "pass") -> dict[str, Any]:
+    """The record of ``exec python -c CODE`` (show --json), with its run id under "id"."""
+    before = set(repo.run_ids())
     result = repo.cli("exec", PY, "-c", code)
     assert result.exit_code == 0, result.stderr
-    shown = repo.cli("show", repo.run_ids()[-1], "--json")
+    [run_id] = set(repo.run_ids()) - before
+    shown = repo.cli("show", run_id, "--json")
     assert shown.exit_code == 0, shown.stderr
     detail: dict[str, Any] = shown.json()
     return detail
@@ -209,14 +212,15 @@ def test_one_gpu_and_no_gpu(repo: Repo, nvml: Any) -> None:
     old_pynvml["gpus"][0]["name"] = {"bytes": "Tesla T4"}
     old_pynvml["gpus"][0]["uuid"] = {"bytes": "GPU-t4"}
     nvml(old_pynvml)
-    [gpu] = exec_and_show(repo)["environment"]["gpus"]
+    first = exec_and_show(repo)
+    [gpu] = first["environment"]["gpus"]
     assert (gpu["name"], gpu["uuid"], gpu["driver_version"]) == ("Tesla T4", "GPU-t4", "535.104.05")
     nvml(machine())
-    assert exec_and_show(repo)["environment"]["gpus"] == []
-    first, second = repo.run_ids()
-    shown = repo.cli("show", second).stdout
+    second = exec_and_show(repo)
+    assert second["environment"]["gpus"] == []
+    shown = repo.cli("show", second["id"]).stdout
     assert "none" in next(line for line in shown.splitlines() if "gpus" in line)
-    diff = repo.cli("diff", first, second)
+    diff = repo.cli("diff", first["id"], second["id"])
     assert diff.exit_code == 0, diff.stderr
     assert "gpus.count" in diff.stdout and "Tesla T4" in diff.stdout
 
