@@ -65,18 +65,22 @@ def test_a_wrapper_named_python_that_is_not_python(repo: Repo, tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    "first_line",
+    ("first_line", "interpreter"),
     [
-        b"#!\n",
-        b"#!/usr/bin/env\n",
-        b"#!/usr/bin/env -S node --flag\n",
-        b"#!/usr/bin/env nopython\n",
+        (b"#!/opt/py/bin/python3.11 -u\n", "/opt/py/bin/python3.11"),
+        (b"#!/bin/sh\n", None),
+        (b"#!\n", None),
+        (b"#!/usr/bin/env\n", None),
+        (b"#!/usr/bin/env -S node --flag\n", None),
+        (b"#!/usr/bin/env nopython\n", None),
     ],
 )
-def test_shebangs_that_name_no_python(tmp_path: Path, first_line: bytes) -> None:
+def test_the_interpreter_a_shebang_names(
+    tmp_path: Path, first_line: bytes, interpreter: str | None
+) -> None:
     script = tmp_path / "tool"
     script.write_bytes(first_line + b"print(1)\n")
-    assert interpreter_for(str(script)) is None
+    assert interpreter_for(str(script)) == interpreter
 
 
 def test_an_unreadable_command_is_no_python(tmp_path: Path) -> None:
