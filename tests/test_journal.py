@@ -531,3 +531,28 @@ def test_the_journals_host_is_the_one_recovery_and_ls_compare_with() -> None:
     from runledger.recording.journal import host_name
 
     assert host_name() == socket.gethostname()
+
+
+def _limit_file_size_below_the_reserve() -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+
+def test_no_room_for_the_journal_starts_nothing(repo: Repo) -> None:
+    """The journal keeps 128 KiB in reserve for a disk that fills while the command runs; a
+    disk that cannot hold even that refuses the run before its command starts, in one line,
+    and leaves no journal folder for recovery to puzzle over."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "runledger", "exec", PY, "-c", "open('ran', 'w').close()"],
+        cwd=repo.path,
+        env=env_with_src(),
+        capture_output=True,
+        preexec_fn=_limit_file_size_below_the_reserve,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode != 0
+    [line] = proc.stderr.decode().splitlines()
+    assert line.startswith("runledger: error: cannot write the run's journal in ")
+    assert "File too large" in line and "the command was not started" in line
+    assert not (repo.path / "ran").exists()
+    assert list(in_progress(repo).iterdir()) == [] and repo.run_ids() == []
