@@ -14,8 +14,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Repo
-from tests.test_autocapture import assert_same_as_bare, exec_run
+from tests.test_autocapture import _interpreter, assert_same_as_bare, exec_run
 
 IMPORT_HOOKS_PROGRAM = textwrap.dedent(
     """\
@@ -151,3 +153,27 @@ def test_a_launcher_leaves_the_params_to_its_worker(repo: Repo, tmp_path: Path) 
     assert run["params"]["lr"] == 0.3 and run["params"]["warmup"] == 100
     assert run["param_sources"]["warmup"] == "argparse"
     assert "max_restarts" not in run["params"] and "master_port" not in run["params"]
+
+
+@pytest.mark.parametrize("name", ["python3.6", "python3.7"])
+def test_a_python_before_3_8_runs_as_bare_with_its_hidden_sitecustomize(
+    repo: Repo, tmp_path: Path, name: str
+) -> None:
+    """Capture needs 3.8: before it, the start-up only runs the sitecustomize it hides (the
+    user's), and the params come from the command line."""
+    python = _interpreter(name)
+    if python is None:
+        pytest.skip(f"{name} is not installed here")
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "sitecustomize.py").write_text("import builtins\nbuiltins.FROM_SITE = 'theirs'\n")
+    repo.write("train.py", "import sys\nprint(FROM_SITE, sys.version_info[:2])\n" + WORKER)
+    repo.commit_all("train")
+    env = {"PYTHONPATH": str(site_dir)}
+
+    proc, run = exec_run(repo, python, "train.py", "--lr", "0.3", env=env)
+
+    version = name[len("python") :].replace(".", ", ")
+    assert proc.stdout.decode().splitlines()[0] == f"theirs ({version})"
+    assert run["params"] == {"lr": 0.3}
+    assert run["environment"]["python"]["version"].startswith(name[len("python") :])
