@@ -41,32 +41,11 @@ class NVMLError(Exception):
         return type(self).__name__
 
 
-class NVMLError_LibraryNotFound(NVMLError):
-    value = 12
-
-
-class NVMLError_DriverNotLoaded(NVMLError):
-    value = 9
-
-
-class NVMLError_NotSupported(NVMLError):
-    value = 3
-
-
-class NVMLError_NoPermission(NVMLError):
-    value = 4
-
-
-class NVMLError_FunctionNotFound(NVMLError):
-    value = 13
-
-
-class NVMLError_Uninitialized(NVMLError):
-    value = 1
-
-
-class NVMLError_GpuIsLost(NVMLError):
-    value = 15
+# one subclass per NVML_ERROR_* code, as pynvml makes them (_extractNVMLErrorsAsClasses)
+for _name, _value in (("Uninitialized", 1), ("NotSupported", 3), ("NoPermission", 4),
+                      ("DriverNotLoaded", 9), ("LibraryNotFound", 12),
+                      ("FunctionNotFound", 13), ("GpuIsLost", 15)):
+    globals()["NVMLError_" + _name] = type("NVMLError_" + _name, (NVMLError,), {"value": _value})
 
 
 def _answer(value):
