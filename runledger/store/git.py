@@ -365,8 +365,10 @@ def create_refs(repo: Repo, refs: Mapping[str, str]) -> None:
         stderr = proc.stderr.decode(errors="replace").strip()
         if "reference already exists" in stderr or "already exists" in stderr:
             raise RefExistsError(stderr)
-        if not _lock_contention(stderr) or attempt == LOCK_RETRIES:
+        if not _lock_contention(stderr):
             raise GitError(f"git update-ref failed: {stderr}")
+        if attempt == LOCK_RETRIES:
+            raise GitError(_held_lock(stderr))
         _lock_backoff(attempt)
 
 
@@ -376,6 +378,18 @@ LOCK_RETRIES = 8
 def _lock_contention(stderr: str) -> bool:
     """A ref or packed-refs lock held by another git process (a concurrent pack-refs, say)."""
     return "Unable to create" in stderr and ".lock" in stderr
+
+
+def _held_lock(stderr: str) -> str:
+    """One line for a lock that outlasted every retry: which file, and what to do."""
+    import re
+
+    found = re.search(r"Unable to create '([^']+\.lock)'", stderr)
+    lock = found[1] if found else "a .lock file under the git directory"
+    return (
+        f"git's lock {lock} stays: another git process holds it, or one that crashed left it "
+        "behind; when no git command is running in this repository, delete it and try again"
+    )
 
 
 def _lock_backoff(attempt: int) -> None:
@@ -393,8 +407,12 @@ def update_ref(repo: Repo, ref: str, new: str, old: str | None) -> None:
         if proc.returncode == 0:
             return
         stderr = proc.stderr.decode(errors="replace").strip()
-        if not _lock_contention(stderr) or attempt == LOCK_RETRIES:
+        if not _lock_contention(stderr):
             raise RefExistsError(stderr)
+        if attempt == LOCK_RETRIES:
+            # not a compare-and-swap lost to a change (the caller would decide again, and
+            # again, for seconds): a lock that stays, most often one a crashed git left
+            raise GitError(_held_lock(stderr))
         _lock_backoff(attempt)
 
 
