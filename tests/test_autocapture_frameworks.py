@@ -1386,3 +1386,30 @@ def test_lightning_hparams_as_hydra_and_config_objects_give_them(repo: Repo) -> 
         "layer": "torch.nn.Linear",
         "head": {"_target_": "torch.nn.Linear", "_args_": [32]},
     }
+
+
+# --- values every hook reports through -------------------------------------------------------
+
+
+def test_argparse_paths_and_open_files_are_recorded_by_their_names(repo: Repo) -> None:
+    # pytorch/examples' and many scripts' `type=Path` and `type=argparse.FileType("r")`
+    repo.write("vocab.txt", "the\na\n")
+    program(
+        repo,
+        """\
+        import argparse
+        from pathlib import Path
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--data", type=Path, default=Path("data") / "train.csv")
+        parser.add_argument("--vocab", type=argparse.FileType("r"))
+        args = parser.parse_args()
+        print(len(args.vocab.read().split()), "words")
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--vocab", "vocab.txt")
+
+    # the path as typed, the open file by its name (not "<_io.TextIOWrapper name=...>")
+    assert run["params"] == {"data": "data/train.csv", "vocab": "vocab.txt"}
+    assert run["param_sources"] == {"data": "argparse", "vocab": "argparse"}
