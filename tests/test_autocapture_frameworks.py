@@ -7,7 +7,8 @@ the module names the hooks patch, the signatures and the call shapes of the real
 ``AdamW`` calling ``Adam.__init__``; optax 0.2's ``optax._src.alias`` functions and
 ``inject_hyperparams`` calling the optimizer again itself; Keras 3's ``Model.fit`` driving a
 ``CallbackList`` with a ``History``, its optimizers keeping the rate in float32; Lightning 2's
-``_LoggerConnector.log_metrics`` and ``Fabric.log_dict``). The programs are written as real
+``_LoggerConnector.log_metrics`` and ``Fabric.log_dict``, and pytorch_lightning 1.5's
+``LoggerConnector``). The programs are written as real
 ones are (nanoGPT, pytorch/examples, keras-io, Flax); tests/test_autocapture_libs.py runs the
 same programs against the real libraries where they are installed.
 """
@@ -1413,3 +1414,55 @@ def test_argparse_paths_and_open_files_are_recorded_by_their_names(repo: Repo) -
     # the path as typed, the open file by its name (not "<_io.TextIOWrapper name=...>")
     assert run["params"] == {"data": "data/train.csv", "vocab": "vocab.txt"}
     assert run["param_sources"] == {"data": "argparse", "vocab": "argparse"}
+
+
+def _pytorch_lightning_1_5() -> dict[str, str]:
+    """pytorch_lightning 1.5 made of the Lightning stand-in: the package's old name, its
+    ``LoggerConnector`` without the underscore, the trainer's ``global_step`` as the step (no
+    ``_batches_that_stepped`` yet), no Fabric."""
+    files = {}
+    for path, source in LIGHTNING.items():
+        if not path.startswith("lightning/pytorch/"):
+            continue
+        source = source.replace(
+            "self.trainer.fit_loop.epoch_loop._batches_that_stepped", "self.trainer.global_step"
+        )
+        source = source.replace("_batches_that_stepped", "batches_seen")
+        source = source.replace("_LoggerConnector", "LoggerConnector")
+        source = source.replace("lightning.pytorch", "pytorch_lightning")
+        files["pytorch_lightning/" + path.removeprefix("lightning/pytorch/")] = source
+    return files
+
+
+def test_pytorch_lightning_1_x_logs_at_its_global_step(repo: Repo) -> None:
+    # Research code pinned to pytorch_lightning 1.5 (`import pytorch_lightning as pl`)
+    imitate(repo, {**TORCH, **_pytorch_lightning_1_5()})
+    program(
+        repo,
+        """\
+        import pytorch_lightning as pl
+        import torch
+        from torch.utils.data import DataLoader
+
+        class Model(pl.LightningModule):
+            def __init__(self, lr=0.02):
+                super().__init__()
+                self.save_hyperparameters()
+
+            def training_step(self, batch, batch_idx):
+                self.log("train_loss", 1.0 / (self.trainer.global_step + 1))
+
+            def configure_optimizers(self):
+                return torch.optim.Adam(torch.nn.Linear(2, 1).parameters(), lr=0.02)
+
+        trainer = pl.Trainer(max_epochs=2, log_every_n_steps=1)
+        trainer.fit(Model(), DataLoader(list(range(4)), batch_size=2))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert series(run, "train_loss") == [[0, 1.0], [1, 0.5], [2, pytest.approx(1 / 3)], [3, 0.25]]
+    assert series(run, "epoch") == [[0, 0], [1, 0], [2, 1], [3, 1]]
+    assert run["params"] == {"lr": 0.02}
+    assert run["param_sources"] == {"lr": "lightning"}
