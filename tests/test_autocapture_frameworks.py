@@ -8,9 +8,9 @@ the module names the hooks patch, the signatures and the call shapes of the real
 ``inject_hyperparams`` calling the optimizer again itself; Keras 3's ``Model.fit`` driving a
 ``CallbackList`` with a ``History``, its optimizers keeping the rate in float32; Lightning 2's
 ``_LoggerConnector.log_metrics`` and ``Fabric.log_dict``, and pytorch_lightning 1.5's
-``LoggerConnector``). The programs are written as real
-ones are (nanoGPT, pytorch/examples, keras-io, Flax); tests/test_autocapture_libs.py runs the
-same programs against the real libraries where they are installed.
+``LoggerConnector``). The programs are written as real ones are (nanoGPT, pytorch/examples,
+keras-io, Flax, lightning-hydra-template); tests/test_autocapture_libs.py runs most of them
+against the real libraries where those are installed.
 """
 
 from __future__ import annotations
