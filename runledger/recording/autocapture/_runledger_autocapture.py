@@ -1339,10 +1339,7 @@ def _patch_keras(name: str, module: Any) -> None:
         def on_epoch_end(self, epoch: Any, logs: Any = None) -> None:
             _safely("keras", lambda: self._report_epoch(epoch, logs))
 
-        def _report_epoch(self, epoch: Any, logs: Any) -> None:
-            if not isinstance(epoch, int):
-                report_metrics("keras", dict(logs or {}), step=epoch)
-                return
+        def _report_epoch(self, epoch: int, logs: Any) -> None:
             if self._runledger_offset is None:  # this fit's first epoch
                 last = _state.get("keras_step")
                 self._runledger_offset = 0
