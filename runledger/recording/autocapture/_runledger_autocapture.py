@@ -241,6 +241,9 @@ def _plain(value: Any, depth: int) -> Any:
         return made
     number = _number(value)
     if number is not None:
+        # a float32 scalar (torch.tensor(1e-3), jnp.float32(3e-4)) as typed, not 0.0010000000474
+        if isinstance(number, float) and str(getattr(value, "dtype", "")).endswith("float32"):
+            return _float32_as_typed(number)
         return number
     if callable(value) and hasattr(value, "__qualname__"):
         return "{}.{}".format(getattr(value, "__module__", "?"), value.__qualname__)
