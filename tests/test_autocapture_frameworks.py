@@ -7,9 +7,10 @@ the module names the hooks patch, the signatures and the call shapes of the real
 ``AdamW`` calling ``Adam.__init__``; optax 0.2's ``optax._src.alias`` functions and
 ``inject_hyperparams`` calling the optimizer again itself; Keras 3's ``Model.fit`` driving a
 ``CallbackList`` with a ``History``, its optimizers keeping the rate in float32; Lightning 2's
-``_LoggerConnector.log_metrics`` and ``Fabric.log_dict``). The programs are written as real
-ones are (nanoGPT, pytorch/examples, keras-io, Flax); tests/test_autocapture_libs.py runs the
-same programs against the real libraries where they are installed.
+``_LoggerConnector.log_metrics`` and ``Fabric.log_dict``, and pytorch_lightning 1.5's
+``LoggerConnector``). The programs are written as real ones are (nanoGPT, pytorch/examples,
+keras-io, Flax, lightning-hydra-template); tests/test_autocapture_libs.py runs most of them
+against the real libraries where those are installed.
 """
 
 from __future__ import annotations
@@ -27,12 +28,28 @@ from tests.test_autocapture_libs import program, series
 TORCH = {
     "torch/__init__.py": """\
 from torch import distributed, nn, optim, utils
-from torch._tensor import Tensor, tensor
+from torch._tensor import Tensor, float32, tensor
 """,
     "torch/_tensor.py": """\
+import struct
+
+
+class dtype:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "torch." + self.name
+
+
+float32 = dtype("float32")
+
+
 class Tensor:
     def __init__(self, values):
-        self.values = list(values) if isinstance(values, (list, tuple)) else [values]
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        self.dtype = float32  # torch's default: Python floats become float32
+        self.values = [struct.unpack("f", struct.pack("f", value))[0] for value in values]
 
     def numel(self):
         return len(self.values)
@@ -264,7 +281,9 @@ elif sys.argv[1] == "no_decay":
 else:  # a head trained at its own rate
     groups = [{"params": decay, "weight_decay": 0.1, "lr": 1e-3},
               {"params": no_decay, "weight_decay": 0.0}]
-optimizer = torch.optim.AdamW(groups, lr=6e-4, betas=(0.9, 0.95), fused=False)
+# torch's compiled-optimizer recipe gives the rate as a tensor (no recompile when it changes)
+lr = torch.tensor(6e-4) if sys.argv[2:] == ["tensor_lr"] else 6e-4
+optimizer = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.95), fused=False)
 print("param groups", len(optimizer.param_groups))
 """
 
@@ -275,12 +294,13 @@ def test_torch_param_groups_give_shared_settings_and_the_decayed_weight_decay(
     imitate(repo, TORCH)
     program(repo, NANOGPT_GROUPS)
 
-    _, nanogpt = exec_run(repo, sys.executable, "train.py", "nanogpt")
+    _, nanogpt = exec_run(repo, sys.executable, "train.py", "nanogpt", "tensor_lr")
     _, no_decay = exec_run(repo, sys.executable, "train.py", "no_decay")
     _, head_lr = exec_run(repo, sys.executable, "train.py", "head_lr")
 
     # AdamW's own call, once (its Adam.__init__ is no second optimizer); weight_decay as
-    # nanoGPT's decayed group has it; fused (how, not what) left out
+    # nanoGPT's decayed group has it; fused (how, not what) left out; the float32 tensor
+    # rate as typed (was 0.0006000000284984708)
     assert nanogpt["params"] == {
         "optimizer": "AdamW", "lr": 6e-4, "betas": [0.9, 0.95], "weight_decay": 0.1
     }  # fmt: skip
@@ -557,6 +577,10 @@ def test_an_optax_optimizer_records_its_settings_and_its_schedules(repo: Repo) -
             tx = optax.inject_hyperparams(optax.adam)(learning_rate=3e-4, b1=0.85)
         elif sys.argv[1] == "own":
             tx = optax.sgd(lr_schedule, momentum=0.9)
+        elif sys.argv[1] == "float32":  # jnp.float32(3e-4) in JAX programs
+            import numpy as np
+
+            tx = optax.adam(np.float32(3e-4))
         else:
             tx = optax.adam(learning_rate=1e-3, b1=0.8)
             # inject_hyperparams calls adam again on each update: not the program's own call
@@ -574,6 +598,7 @@ def test_an_optax_optimizer_records_its_settings_and_its_schedules(repo: Repo) -
     _, two = exec_run(repo, sys.executable, "train.py", "two")
     _, injected = exec_run(repo, sys.executable, "train.py", "injected")
     _, own = exec_run(repo, sys.executable, "train.py", "own")
+    _, float32 = exec_run(repo, sys.executable, "train.py", "float32")
 
     assert plain["params"] == {"optimizer": "adam", "learning_rate": 1e-3, "b1": 0.8}
     assert set(plain["param_sources"].values()) == {"optax"}
@@ -595,6 +620,8 @@ def test_an_optax_optimizer_records_its_settings_and_its_schedules(repo: Repo) -
     assert own["params"] == {
         "optimizer": "sgd", "learning_rate": "__main__.lr_schedule", "momentum": 0.9
     }  # fmt: skip
+    # as typed, not float32's 0.0003000000142492354
+    assert float32["params"] == {"optimizer": "adam", "learning_rate": 3e-4}
 
 
 # --- Keras ------------------------------------------------------------------------------------
@@ -1204,7 +1231,9 @@ def test_lightning_trainer_logs_hparams_and_builds_the_optimizer_itself(repo: Re
 
     for recorded in (run, with_logger):
         # the step Lightning's loggers get: the batches stepped before this one
-        assert series(recorded, "train_loss") == [[0, 1.0], [1, 0.5], [2, 1 / 3], [3, 0.25]]
+        assert series(recorded, "train_loss") == [
+            [0, 1.0], [1, 0.5], [2, pytest.approx(1 / 3)], [3, 0.25]
+        ]  # fmt: skip
         assert series(recorded, "train_acc") == [[2, 0.5], [4, 0.75]]
         # at the step logged, a whole number as Lightning's loggers get it (was 0.0, 1.0)
         assert recorded["series"]["val_acc"] == [[0, 0.25], [1, 0.5]]
@@ -1386,3 +1415,82 @@ def test_lightning_hparams_as_hydra_and_config_objects_give_them(repo: Repo) -> 
         "layer": "torch.nn.Linear",
         "head": {"_target_": "torch.nn.Linear", "_args_": [32]},
     }
+
+
+# --- values every hook reports through -------------------------------------------------------
+
+
+def test_argparse_paths_and_open_files_are_recorded_by_their_names(repo: Repo) -> None:
+    # pytorch/examples' and many scripts' `type=Path` and `type=argparse.FileType("r")`
+    repo.write("vocab.txt", "the\na\n")
+    program(
+        repo,
+        """\
+        import argparse
+        from pathlib import Path
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--data", type=Path, default=Path("data") / "train.csv")
+        parser.add_argument("--vocab", type=argparse.FileType("r"))
+        args = parser.parse_args()
+        print(len(args.vocab.read().split()), "words")
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--vocab", "vocab.txt")
+
+    # the path as typed, the open file by its name (not "<_io.TextIOWrapper name=...>")
+    assert run["params"] == {"data": "data/train.csv", "vocab": "vocab.txt"}
+    assert run["param_sources"] == {"data": "argparse", "vocab": "argparse"}
+
+
+def _pytorch_lightning_1_5() -> dict[str, str]:
+    """pytorch_lightning 1.5 made of the Lightning stand-in: the package's old name, its
+    ``LoggerConnector`` without the underscore, the trainer's ``global_step`` as the step (no
+    ``_batches_that_stepped`` yet), no Fabric."""
+    files = {}
+    for path, source in LIGHTNING.items():
+        if not path.startswith("lightning/pytorch/"):
+            continue
+        source = source.replace(
+            "self.trainer.fit_loop.epoch_loop._batches_that_stepped", "self.trainer.global_step"
+        )
+        source = source.replace("_batches_that_stepped", "batches_seen")
+        source = source.replace("_LoggerConnector", "LoggerConnector")
+        source = source.replace("lightning.pytorch", "pytorch_lightning")
+        files["pytorch_lightning/" + path.removeprefix("lightning/pytorch/")] = source
+    return files
+
+
+def test_pytorch_lightning_1_x_logs_at_its_global_step(repo: Repo) -> None:
+    # Research code pinned to pytorch_lightning 1.5 (`import pytorch_lightning as pl`)
+    imitate(repo, {**TORCH, **_pytorch_lightning_1_5()})
+    program(
+        repo,
+        """\
+        import pytorch_lightning as pl
+        import torch
+        from torch.utils.data import DataLoader
+
+        class Model(pl.LightningModule):
+            def __init__(self, lr=0.02):
+                super().__init__()
+                self.save_hyperparameters()
+
+            def training_step(self, batch, batch_idx):
+                self.log("train_loss", 1.0 / (self.trainer.global_step + 1))
+
+            def configure_optimizers(self):
+                return torch.optim.Adam(torch.nn.Linear(2, 1).parameters(), lr=0.02)
+
+        trainer = pl.Trainer(max_epochs=2, log_every_n_steps=1)
+        trainer.fit(Model(), DataLoader(list(range(4)), batch_size=2))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert series(run, "train_loss") == [[0, 1.0], [1, 0.5], [2, pytest.approx(1 / 3)], [3, 0.25]]
+    assert series(run, "epoch") == [[0, 0], [1, 0], [2, 1], [3, 1]]
+    assert run["params"] == {"lr": 0.02}
+    assert run["param_sources"] == {"lr": "lightning"}

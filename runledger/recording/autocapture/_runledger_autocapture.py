@@ -241,6 +241,9 @@ def _plain(value: Any, depth: int) -> Any:
         return made
     number = _number(value)
     if number is not None:
+        # a float32 scalar (torch.tensor(1e-3), jnp.float32(3e-4)) as typed, not 0.0010000000474
+        if isinstance(number, float) and str(getattr(value, "dtype", "")).endswith("float32"):
+            return _float32_as_typed(number)
         return number
     if callable(value) and hasattr(value, "__qualname__"):
         return "{}.{}".format(getattr(value, "__module__", "?"), value.__qualname__)
@@ -1339,10 +1342,7 @@ def _patch_keras(name: str, module: Any) -> None:
         def on_epoch_end(self, epoch: Any, logs: Any = None) -> None:
             _safely("keras", lambda: self._report_epoch(epoch, logs))
 
-        def _report_epoch(self, epoch: Any, logs: Any) -> None:
-            if not isinstance(epoch, int):
-                report_metrics("keras", dict(logs or {}), step=epoch)
-                return
+        def _report_epoch(self, epoch: int, logs: Any) -> None:
             if self._runledger_offset is None:  # this fit's first epoch
                 last = _state.get("keras_step")
                 self._runledger_offset = 0
