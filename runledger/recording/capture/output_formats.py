@@ -192,10 +192,13 @@ _NAME_AFTER_STEP_RE: Final = compile_later(
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
 # "best mean dice: 0.9625 at epoch 8" (MONAI's tutorials, after the epoch's "current mean
 # dice"): the epoch where the best so far was reached, no step of the line's; cut off.
+# The piece is the last number before the tail (only one can be: the tail ends the piece),
+# and must name "best" (_BEST_WORD_RE): ".*\bbest\b.*?" in one pattern went back over every
+# "best" for each number after it, quadratic (a 28 KB line of them took 6.5 s).
 _BEST_AT_RE: Final = compile_later(
-    r"(?P<piece>.*\bbest\b.*?[0-9%])\s+at\s+(?:epoch|step|iteration|iter)\s*:?\s*[0-9]+",
-    re.IGNORECASE,
+    r"(?P<piece>.*[0-9%])\s+at\s+(?:epoch|step|iteration|iter)\s*:?\s*[0-9]+", re.IGNORECASE
 )
+_BEST_WORD_RE: Final = compile_later(r"\bbest\b", re.IGNORECASE)
 # A per-batch line's place in its epoch (word_language_model, PyTorch-GAN); else noise.
 _WITHIN_RE: Final = compile_later(
     r"(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*batches"  # 200/ 2983 batches
@@ -431,7 +434,9 @@ _PHASE_LINE_RE: Final = compile_later(
 )
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
 _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
-_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +[-\u2013] +")  # " – ": river
+# " – ": river. (?<! ): a dash's blanks are tried from the first of a run only; from each
+# blank of a long run, the run was read to its end again (quadratic: 20,000 blanks, 13 s).
+_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]|(?<! ) +[-\u2013] +")
 _POSSESSIVE_RE: Final = compile_later(r"'s\b")
 _NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
 _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
@@ -1059,7 +1064,7 @@ def _read_pieces(
             has_step = after_step = True
             piece = after[2]
         best = _BEST_AT_RE.fullmatch(piece) if " at " in piece else None
-        if best is not None:
+        if best is not None and _BEST_WORD_RE.search(best["piece"]):
             piece = best["piece"]
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
             if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
