@@ -410,11 +410,13 @@ def test_a_line_with_a_number_no_int_holds_ends_neither_the_program_nor_the_run(
 def test_long_lines_of_blanks_or_bests_are_read_in_linear_time(repo: Repo) -> None:
     """Reading a line's metrics held up its pass-through: a dash splitter read each run of
     blanks again from every blank (40,000 blanks: ~50 s) and a 'best ... at epoch N' pattern
-    went back over every 'best' for each number after it (56 KB: ~26 s)."""
+    went back over every 'best' for each number after it (56 KB: ~26 s), and a step head's
+    optional parts split a run of blanks every way ('Step [1/2]' and 40,000 blanks: ~25 s)."""
     repo.write(
         "train.py",
         "print('loss: 0.5 x' + ' ' * 40000 + 'y')\n"
         "print('loss: 0.5 best 1 ' + 'best 1 ' * 8000 + ' at x')\n"
+        "print('Step [1/2]' + ' ' * 40000 + 'x')\n"
         "print('epoch 3 acc=0.75')\n",
     )
     repo.commit_all("train")
