@@ -354,6 +354,44 @@ def test_a_sentence_transformers_evaluator_called_by_the_program_gives_its_resul
     assert not [name for name in metrics if name.startswith("sts-dev")]
 
 
+def test_an_evaluator_of_sentence_transformers_3_0_runs_as_it_would_bare(repo: Repo) -> None:
+    """sentence-transformers 3.0's store_metrics_in_model_card_data(model, metrics) takes no
+    epoch: the hook called it with one, and every evaluator call raised TypeError (takes 3
+    positional arguments but 4 were given) in the program. Its shape, imitated here."""
+    repo.write("sentence_transformers/__init__.py", "")
+    repo.write("sentence_transformers/evaluation/__init__.py", "")
+    repo.write(
+        "sentence_transformers/evaluation/SentenceEvaluator.py",
+        "class SentenceEvaluator:\n"
+        "    def store_metrics_in_model_card_data(self, model, metrics):\n"
+        "        model.card = metrics\n",
+    )
+    program(
+        repo,
+        """\
+        from sentence_transformers.evaluation.SentenceEvaluator import SentenceEvaluator
+
+        class Model:
+            card = None
+
+        class Evaluator(SentenceEvaluator):
+            def __call__(self, model, epoch=-1):
+                metrics = {"spearman_cosine": 0.75}
+                self.store_metrics_in_model_card_data(model, metrics)
+                return metrics
+
+        model = Model()
+        Evaluator()(model)
+        print(f"card={model.card['spearman_cosine']}")
+        """,
+    )
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert run["status"] == "ok" and run["metrics"] == {"card": 0.75}
+
+
 # peft's LoRA examples: get_peft_model(model, LoraConfig(...)) on a tiny random model made here.
 PEFT_PROGRAM = """\
 import sys

@@ -134,6 +134,28 @@ def test_torchtune_disk_logger_file_gives_every_step(repo: Repo) -> None:
     assert set(run["series"]) == {"loss", "lr", "tokens_per_second_per_gpu"}
 
 
+def test_numbers_too_long_for_an_int64_in_metric_logs_end_no_run(repo: Repo) -> None:
+    """A CSV cell of 400 digits (float() and math.isfinite() raised OverflowError) and a
+    DiskLogger-named log whose step had 5,000 digits (int() raised ValueError past Python's
+    4,300) ended exec with an internal error after the command, the run left to recovery."""
+    commit_script(
+        repo,
+        "train.py",
+        "open('log_1.txt', 'w').write('Step ' + '9' * 5000 + ' | loss:1.5\\n')\n"
+        "open('m.csv', 'w').write('step,loss,big\\n1,0.5,1\\n2,0.25,' + '9' * 400 + '\\n')\n",
+    )
+    repo.write(".gitignore", "log_*.txt\n*.csv\n")
+    repo.commit_all("ignore")
+
+    proc = repo.run("exec", PY, "train.py")
+
+    assert proc.returncode == 0, proc.stderr
+    assert b"internal error" not in proc.stderr
+    run = recorded(repo)
+    assert run["status"] == "ok"
+    assert run["series"]["loss"] == [[1, 0.5], [2, 0.25]]
+
+
 def test_a_csv_without_a_step_column_or_written_before_the_run_is_not_read(
     repo: Repo, tmp_path: Path
 ) -> None:

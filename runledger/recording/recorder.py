@@ -363,9 +363,19 @@ def run_and_capture(
         if loader is not None:  # last: once it imports, every other start waits for the GIL
             loader.start()
 
+    reading = [True]  # until reading metrics from the output fails: never the pass-through
+
     def on_output(data: bytes, stream: str) -> None:
         log.add(data, stream)
-        collector.feed_output(data, stream)
+        if reading:
+            try:
+                collector.feed_output(data, stream)
+            except Exception as exc:  # noqa: BLE001 - a raise here ended the program's output
+                reading.clear()
+                _warn(
+                    f"reading metrics from the output stopped ({type(exc).__name__}): the "
+                    "output is still shown and kept; please report it"
+                )
         if run_journal is not None:
             run_journal.feed(data)
 

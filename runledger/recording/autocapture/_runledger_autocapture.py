@@ -1619,12 +1619,10 @@ def _patch_sentence_evaluators(_name: str, module: Any) -> None:
     base = getattr(module, "BaseEvaluator", None) or getattr(module, "SentenceEvaluator", None)
 
     def make(original: Any) -> Any:
-        def wrapper(
-            self: Any, model: Any, metrics: Any, epoch: Any = 0, *args: Any, **kw: Any
-        ) -> Any:
-            result = original(self, model, metrics, epoch, *args, **kw)
-            if epoch == -1:
-                _safely("sentence_transformers", lambda: _report_evaluator(metrics))
+        # Called as it was given: sentence-transformers 3.0's method takes no epoch.
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            _safely("sentence_transformers", lambda: _report_evaluator(args, kwargs))
             return result
 
         return wrapper
@@ -1633,8 +1631,12 @@ def _patch_sentence_evaluators(_name: str, module: Any) -> None:
     _need(found, "the evaluators' store_metrics_in_model_card_data")
 
 
-def _report_evaluator(metrics: Any) -> None:
-    if isinstance(metrics, dict):
+def _report_evaluator(args: Any, kwargs: Any) -> None:
+    """``store_metrics_in_model_card_data(model, metrics, epoch)``'s metrics, when the epoch
+    is -1 (a call of the program's own)."""
+    epoch = kwargs.get("epoch", args[2] if len(args) > 2 else 0)
+    metrics = kwargs.get("metrics", args[1] if len(args) > 1 else None)
+    if isinstance(epoch, (int, float)) and epoch == -1 and isinstance(metrics, dict):
         report_metrics("sentence_transformers", metrics, step=_state.get("hf_step"))
 
 

@@ -192,10 +192,13 @@ _NAME_AFTER_STEP_RE: Final = compile_later(
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
 # "best mean dice: 0.9625 at epoch 8" (MONAI's tutorials, after the epoch's "current mean
 # dice"): the epoch where the best so far was reached, no step of the line's; cut off.
+# The piece is the last number before the tail (only one can be: the tail ends the piece),
+# and must name "best" (_BEST_WORD_RE): ".*\bbest\b.*?" in one pattern went back over every
+# "best" for each number after it, quadratic (a 28 KB line of them took 6.5 s).
 _BEST_AT_RE: Final = compile_later(
-    r"(?P<piece>.*\bbest\b.*?[0-9%])\s+at\s+(?:epoch|step|iteration|iter)\s*:?\s*[0-9]+",
-    re.IGNORECASE,
+    r"(?P<piece>.*[0-9%])\s+at\s+(?:epoch|step|iteration|iter)\s*:?\s*[0-9]+", re.IGNORECASE
 )
+_BEST_WORD_RE: Final = compile_later(r"\bbest\b", re.IGNORECASE)
 # A per-batch line's place in its epoch (word_language_model, PyTorch-GAN); else noise.
 _WITHIN_RE: Final = compile_later(
     r"(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*batches"  # 200/ 2983 batches
@@ -215,36 +218,41 @@ _NOISE_RE: Final = compile_later(
     re.IGNORECASE,
 )
 
+# Its blanks are possessive (\s*+): the optional parts after the step each began with \s*,
+# and two in a row split a run of blanks every way before failing ("Step [1/2]" and 60,000
+# blanks took 54 s; now 0.02 s). No part after a blank starts with one (a tab separator
+# is taken by the blank before it, the match ending where it did).
 _HEAD_RE: Final = compile_later(
-    r"(?:\[\s*(?P<bracket>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s*\]"  # [0] (XGBoost), [1,000] (river)
+    r"(?:\[\s*+(?P<bracket>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s*+\]"  # [0] (XGBoost), [1,000] (river)
     # DCGAN's "[0/25][100/782]": the epoch of its total, the batch of the epoch's
-    r"|\[\s*(?P<gepoch>[0-9]+)\s*/\s*[0-9]+\s*\]\s*\[\s*(?P<gdone>[0-9]+)\s*/\s*(?P<gtotal>[0-9]+)\s*\]"
-    r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)"
-    r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
+    r"|\[\s*+(?P<gepoch>[0-9]+)\s*+/\s*+[0-9]+\s*+\]\s*+\[\s*+(?P<gdone>[0-9]+)\s*+/\s*+(?P<gtotal>[0-9]+)\s*+\]"
+    r"|\[\s*+(?P<bword>epoch|step|iter|iteration|it)\s*+:?\s*+(?P<bn>[0-9]+)"
+    r"(?:\s*+/\s*+(?P<bof>[0-9]+))?\s*+\]"
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
-    r"(?:(?<=\s)in\s+)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
-    r"(?:end of\s+|current\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"  # MONAI's
-    r"\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
-    r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
-    r"(?:\s*:?\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\]"
+    r"(?:\s++(?:results?|metrics?|set|stats)\s++-)?\s++)?"  # ignite's "Training Results - Epoch: 1"
+    r"(?:(?<=\s)in\s++)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
+    r"(?:end of\s++|current\s++)?(?P<word>epoch|step|iter|iteration|it|episode)\b"  # MONAI's
+    r"\s*+[:#]?\s*+[\[(]?\s*+(?P<n>[0-9]+)"
+    r"(?:\s*+/\s*+(?P<of>[0-9]+))?\s*+[\])]?"
+    r"(?:\s*+:?\s*+\[\s*+(?P<done>[0-9]+)\s*+/\s*+(?P<total>[0-9]+)\s*+(?:\(\s*+[0-9.]+\s*+%\s*+\)\s*+)?\]"
     r"|\((?P<rdone>[0-9]+)/(?P<rtotal>[0-9]+)\)"
-    r"|:\s+(?P<sdone>[0-9]+) / (?P<stotal>[0-9]+)(?=\s))?"
+    r"|:\s++(?P<sdone>[0-9]+) / (?P<stotal>[0-9]+)(?=\s))?"
     # ^ [320/1437 (22%)]: how far into the epoch; pytorch/examples fast_neural_style's
     # "Epoch 1:\t[4000/83000]" and super_resolution's "Epoch[1](1/10):"; fairseq's
     # "epoch 001:    100 / 1000 loss=9.5"
-    r"(?:\s*\(\s*[0-9.]+\s*(?:s|ms|sec)\s*\))?"  # pytorch/examples gcn's "Epoch: 0001 (0.1234s)"
-    r"(?:\s*\b(?:complete|completed|finished|done)(?=\s*:))?"  # "Epoch 1 Complete: Avg. Loss: 0.1"
+    # pytorch/examples gcn's "Epoch: 0001 (0.1234s)"
+    r"(?:\s*+\(\s*+[0-9.]+\s*+(?:s|ms|sec)\s*+\))?"
+    r"(?:\s*+\b(?:complete|completed|finished|done)(?=\s*:))?"  # "Epoch 1 Complete: Avg. Loss: 0.1"
     # timm's "Train: 0 [   0/4 ( 25%)]": a phase, its epoch, how far into it
-    r"|(?P<bphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s*:\s*"
-    r"(?P<pn>[0-9]+)\s*\[\s*(?P<pdone>[0-9]+)\s*/\s*(?P<ptotal>[0-9]+)\s*"
-    r"(?:\(\s*(?P<ppct>[0-9.]+)\s*%\s*\)\s*)?\]"
+    r"|(?P<bphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s*+:\s*+"
+    r"(?P<pn>[0-9]+)\s*+\[\s*+(?P<pdone>[0-9]+)\s*+/\s*+(?P<ptotal>[0-9]+)\s*+"
+    r"(?:\(\s*+(?P<ppct>[0-9.]+)\s*+%\s*+\)\s*+)?\]"
     r"|(?P<section>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:(?:\s+set)?(?:\s+(?:results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d])"
-    r"|\s+set(?=\s+[^\W\d][\w ]*:)"  # "Test set loss: 539.89" (pytorch/examples vae)
+    r"(?:(?:\s++set)?(?:\s++(?:results?|metrics?|scores?|stats))?\s*+:(?=\s*+[^\W\d])"
+    r"|\s++set(?=\s++[^\W\d][\w ]*:)"  # "Test set loss: 539.89" (pytorch/examples vae)
     # "Training Results - Epoch: 1 Avg accuracy: 0.11" (PyTorch Ignite's examples)
-    r"|\s+(?:results?|metrics?|scores?|stats)\s+-(?=\s+(?:epoch|step|iter|iteration)\b)))"
-    r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
+    r"|\s++(?:results?|metrics?|scores?|stats)\s++-(?=\s++(?:epoch|step|iter|iteration)\b)))"
+    r"\s*+(?:[:,|\t]|-(?=\s)|$)?\s*+",
     re.IGNORECASE,
 )
 _BRACKETED_STEP_RE: Final = compile_later(
@@ -431,7 +439,9 @@ _PHASE_LINE_RE: Final = compile_later(
 )
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
 _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
-_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +[-\u2013] +")  # " – ": river
+# " – ": river. (?<! ): a dash's blanks are tried from the first of a run only; from each
+# blank of a long run, the run was read to its end again (quadratic: 20,000 blanks, 13 s).
+_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]|(?<! ) +[-\u2013] +")
 _POSSESSIVE_RE: Final = compile_later(r"'s\b")
 _NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
 _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
@@ -1059,7 +1069,7 @@ def _read_pieces(
             has_step = after_step = True
             piece = after[2]
         best = _BEST_AT_RE.fullmatch(piece) if " at " in piece else None
-        if best is not None:
+        if best is not None and _BEST_WORD_RE.search(best["piece"]):
             piece = best["piece"]
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
             if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
