@@ -127,6 +127,13 @@ _NAME_WORDS: Final = rf"{_WORD}(?: {_WORD}){{0,4}}"
 _PIECE_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*(?P<sep>[:=]|(?= ))\s*{_VALUE}",
 )
+# A name, what it was averaged or measured over in parentheses, then its value: flair's
+# "f1-score (micro avg)  0.83" (its ModelTrainer's DEV line), "AUC (test): 0.91".
+_QUALIFIED_PIECE_RE: Final = compile_later(
+    rf"(?P<name>{_WORD}(?: {_WORD}){{0,3}})\s*"
+    r"\((?P<qualifier>[^\W\d][\w-]*(?: [^\W\d][\w-]*){0,2})\)"
+    rf"\s*[:=]?\s*(?P<num>{_NUM})"
+)
 _EQUALS_RUN_RE: Final = compile_later(rf"(?:{_WORD}=(?:{_NUM})\s+)+{_WORD}=(?:{_NUM})")
 _EQUALS_PAIR_RE: Final = compile_later(rf"({_WORD})=({_NUM})")
 # name: value name: value, names of words (makemore's "train loss: 2.44 test loss: 2.43").
@@ -1182,6 +1189,10 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
         values[name] = value
         names.append(match["name"])
         return _PAIRED if match["sep"] else _SPACED
+    if "(" in piece:
+        qualified = _QUALIFIED_PIECE_RE.fullmatch(piece)
+        if qualified is not None:
+            return _read_qualified(qualified, values, phase, names)
     if "=" in piece and _EQUALS_RUN_RE.fullmatch(piece):
         for name, raw in _EQUALS_PAIR_RE.findall(piece):
             values[_prefixed(name, phase)] = _number(raw)
@@ -1208,6 +1219,26 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
             names.append(name)
         return _SPACED
     return None
+
+
+def _read_qualified(
+    match: re.Match[str], values: Fields, phase: str, names: list[str]
+) -> str | None:
+    """A :data:`_QUALIFIED_PIECE_RE` piece: a phase in parentheses is the metric's phase, an
+    abbreviation of a metric its name ("Mean Absolute Error (MAE)"), any other words (an
+    average: "micro avg") part of its name."""
+    name, qualifier = match["name"], match["qualifier"]
+    if not has_metric_word(name) or _is_prose_name(f"{name} {qualifier}"):
+        return None
+    if qualifier.lower() in PHASES:
+        metric = _prefixed(_clean_name(name), PHASES[qualifier.lower()])
+    elif " " not in qualifier and has_metric_word(qualifier):
+        metric = _clean_name(qualifier)
+    else:
+        metric = _clean_name(f"{name} {qualifier}")
+    values[_prefixed(metric, phase)] = _number(match["num"])
+    names.append(name)
+    return _PAIRED
 
 
 def _named_result(text: str) -> Shaped | None:
