@@ -198,9 +198,11 @@ _NAME_AFTER_STEP_RE: Final = compile_later(
 )
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
 # "best mean dice: 0.9625 at epoch 8" (MONAI's tutorials, after the epoch's "current mean
-# dice"): the epoch where the best so far was reached, no step of the line's; cut off.
+# dice"), "best_reward: 10.0 in #1" (tianshou's trainers): the epoch where the best so far
+# was reached, no step of the line's; cut off.
 _BEST_AT_RE: Final = compile_later(
-    r"(?P<piece>.*\bbest\b.*?[0-9%])\s+at\s+(?:epoch|step|iteration|iter)\s*:?\s*[0-9]+",
+    r"(?P<piece>.*\bbest(?:\b|_).*?[0-9%])\s+"
+    r"(?:at\s+(?:epoch|step|iteration|iter)\s*:?\s*|in\s+#)[0-9]+",
     re.IGNORECASE,
 )
 # A per-batch line's place in its epoch (word_language_model, PyTorch-GAN); else noise.
@@ -1065,7 +1067,7 @@ def _read_pieces(
             steps.setdefault(after[0], after[1])
             has_step = after_step = True
             piece = after[2]
-        best = _BEST_AT_RE.fullmatch(piece) if " at " in piece else None
+        best = _BEST_AT_RE.fullmatch(piece) if " at " in piece or " in #" in piece else None
         if best is not None:
             piece = best["piece"]
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
@@ -1567,6 +1569,11 @@ _POSTFIX_ITEM_RE: Final = compile_later(rf"({_WORD})=({_NUM})")
 _POSTFIX_KWARGS_RE: Final = compile_later(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*")
 _SI: Final = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
 _BATCH_COUNTERS: Final = frozenset({"batch", "batch_id", "batch_idx", "batch_index", "batch_num"})
+# A bar's count of what its loop did so far, no metric: tianshou's "env_step=3024,
+# update_step=252, n_ep=1, n_st=12" (v1: "gradient_step", "n/ep", "n/st").
+_COUNT_NAME_RE: Final = compile_later(
+    r"[\w/]*_(?:steps?|episodes?)|(?:n|num)[_/](?:ep|st|steps?|episodes?)", re.IGNORECASE
+)
 _DESC_PHASES: Final = {**PHASES, "validating": "val", "evaluating": "eval"}
 # A phase in brackets within a description, glued to its words (pytorch/examples
 # vision_transformer: "EPOCH[TRAIN]3/10", "EPOCH[VALID]3/10").
@@ -1674,6 +1681,8 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     values.update({_prefixed(name, phase): value for name, value in shown.items()})
     for name in [name for name in values if name.lower() in _BATCH_COUNTERS]:
         del values[name]  # Batch_id=468: the bar's own count, no metric
+    for name in [name for name in values if _COUNT_NAME_RE.fullmatch(name)]:
+        del values[name]
     return Shaped(step, values) if values else None
 
 
