@@ -36,6 +36,7 @@ tried on one short piece, so a line costs a few microseconds.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Final, NamedTuple
@@ -414,6 +415,9 @@ _MEAN_WITH_STD_RE: Final = compile_later(
 # (scikit-learn's plot_gradient_boosting_regression), "Root Mean Squared Error (RMSE): 3.2",
 # "Accuracy on the test set: 0.9", "AUC (test): 0.91", "Test accuracy (%): 91.2".
 _PHASE_WORDS: Final = "|".join(PHASES)
+_SPLIT_NAME_RE: Final = compile_later(
+    rf"(?:(?:final|best|overall)\s+)?(?:{_PHASE_WORDS})", re.IGNORECASE
+)
 _CARET_WORD: Final = r"[^\W\d][\w./'@^-]*"  # "Lasso r^2 on test data : 0.480"
 _NAMED_RESULT_RE: Final = compile_later(
     rf"(?:(?i:the)\s+)?(?P<name>{_CARET_WORD}(?:\s+{_CARET_WORD}){{0,4}}?)"
@@ -1133,7 +1137,11 @@ def _read_pieces(
     # "│ CPU 0 │" is jax.debug.visualize_array_sharding's device box, no metric.
     boxed = table and (not spaced_only or any(has_metric_word(name) for name in names))
     trusted = boxed or keras or trusted_run
-    if not (trusted or _trusted(has_step, spaced_only, names, len(values))):
+    if not (
+        trusted
+        or _trusted(has_step, spaced_only, names, len(values))
+        or (not spaced_only and _split_scores(names, values))
+    ):
         return None
     epoch = steps.get("epoch")
     if meters:  # AverageMeter's "Time" and "Data": the batch's time and its loading's
@@ -1160,6 +1168,19 @@ def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) ->
             return len(words) == 2 and words[0] in PHASES and has_metric_word(words[1])
         return count >= 2 and len(names) == count and all(map(has_metric_word, names))
     return any(has_metric_word(name) for name in names)
+
+
+def _split_scores(names: list[str], values: Fields) -> bool:
+    """Whether ``Name: value`` pieces without a step are scores named by their split alone,
+    as PyTorch Geometric's examples print them (``Train: 0.8143, Val: 0.7800, Test: 0.7710``,
+    ``Final Test: 0.9012``): fractions, not a split's size (``Train: 800``) nor its share of
+    the data (``Train: 0.8, Val: 0.1, Test: 0.1``, summing to 1)."""
+    if len(names) != len(values) or not all(map(_SPLIT_NAME_RE.fullmatch, names)):
+        return False
+    numbers = list(values.values())
+    if not all(isinstance(number, float) and 0 <= number <= 1 for number in numbers):
+        return False
+    return len(numbers) == 1 or not math.isclose(sum(numbers), 1.0, abs_tol=1e-6)
 
 
 _SPACED, _PAIRED, _EQUALS_RUN = "spaced", "paired", "equals"
