@@ -1054,7 +1054,7 @@ _OPTIMIZER_NOT_PARAMS = frozenset(
 # their own sources', so a run that uses one gets no ``torch`` params at all.
 _TORCH_FRAMEWORKS = (
     "lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras",
-    "stable_baselines3", "d3rlpy",
+    "stable_baselines3", "d3rlpy", "flair",
 )  # fmt: skip
 _TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
 _SHUFFLES = "__shuffles__"  # a loader's settings' mark: whether it shuffles, not a param
@@ -3238,6 +3238,56 @@ def _from_text(text: Any) -> Any:
     return text
 
 
+# --- flair: the ModelTrainer's settings -------------------------------------------------------
+
+
+def _patch_flair(_name: str, module: Any) -> None:
+    """``ModelTrainer(tagger, corpus).train("out", learning_rate=0.1, mini_batch_size=32,
+    max_epochs=10)`` (and ``fine_tune``): the settings it trains with as the ``flair`` params,
+    the defaults that say how it trains included (flair prints them as its "Training Params")."""
+    trainer = getattr(module, "ModelTrainer", None)
+    found = isinstance(trainer, type)
+    for method in ("train", "fine_tune"):
+        found = found and _wrap(trainer, method, _flair_make_train)
+    _need(found, "flair ModelTrainer.train and fine_tune")
+
+
+def _flair_make_train(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("flair", lambda: _report_flair(original, self, args, kwargs))
+        return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+# Recorded at their defaults too: how long, how fast and in what batches it trains, and how
+# train()'s annealing or fine_tune()'s warmup changes the learning rate.
+_FLAIR_SETTINGS = (
+    "learning_rate", "mini_batch_size", "max_epochs", "optimizer",
+    "anneal_factor", "patience", "min_learning_rate", "warmup_fraction",
+)  # fmt: skip
+# Where it writes, what it logs and keeps, and objects: never a setting of the training.
+_FLAIR_NOT_PARAMS = frozenset(
+    {
+        "self", "base_path", "plugins", "sampler", "embeddings_storage_mode",
+        "create_file_logs", "create_loss_file", "write_weights", "save_final_model",
+        "save_optimizer_state", "save_model_each_k_epochs", "gold_label_dictionary_for_eval",
+        "exclude_labels", "multi_gpu", "epoch", "monitor_test", "monitor_train_sample",
+    }
+)  # fmt: skip
+
+
+def _report_flair(original: Any, trainer: Any, args: Any, kwargs: Any) -> None:
+    bound = _bound_with_defaults(original, (trainer, *args), kwargs)
+    given = set(kwargs) | set(list(bound)[: len(args) + 1])
+    params = {
+        name: getattr(value, "__name__", value) if name == "optimizer" else value
+        for name, value in bound.items()
+        if name not in _FLAIR_NOT_PARAMS and (name in _FLAIR_SETTINGS or name in given)
+    }
+    report_params("flair", params)
+
+
 # --- Stable-Baselines3: the algorithm's hyperparameters ---------------------------------------
 
 
@@ -3869,6 +3919,7 @@ _PATCHERS = {
     "mlflow": _patch_mlflow,
     "sacred": _patch_sacred,
     "stable_baselines3": _patch_sb3,
+    "flair": _patch_flair,
     "dvclive": _patch_dvclive,
     "comet": _patch_comet,
     "neptune": _patch_neptune,

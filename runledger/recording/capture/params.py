@@ -119,6 +119,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "aim",
         "d3rlpy",
         "stable_baselines3",
+        "flair",
         "tensorboard",
         "keras",
         "lightning",
