@@ -1535,8 +1535,33 @@ def _report_lightning_hparams(trainer: Any) -> None:
             hparams.update((str(key), value) for key, value in values.items())
     if "_instantiator" in hparams or "_class_path" in hparams:
         return
+    for name, value in _lightning_trainer_settings(trainer).items():
+        hparams.setdefault(name, value)
     if hparams:
         _report_agreed("lightning", hparams)
+
+
+def _lightning_trainer_settings(trainer: Any) -> dict[str, Any]:
+    """How long and how the ``Trainer`` trains (``Trainer(max_epochs=3, gradient_clip_val=0.1)``,
+    pytorch-forecasting's and GluonTS's examples): its epochs, or its steps when those end
+    it; accumulation, clipping and precision only where they are not Lightning's defaults."""
+    settings: dict[str, Any] = {}
+    max_steps = getattr(trainer, "max_steps", -1)
+    max_epochs = getattr(trainer, "max_epochs", None)
+    if isinstance(max_steps, int) and max_steps > 0:
+        settings["max_steps"] = max_steps
+    if isinstance(max_epochs, int) and max_epochs > 0:
+        settings["max_epochs"] = max_epochs
+    accumulate = getattr(trainer, "accumulate_grad_batches", 1)
+    if isinstance(accumulate, int) and accumulate != 1:
+        settings["accumulate_grad_batches"] = accumulate
+    clip = getattr(trainer, "gradient_clip_val", None)
+    if isinstance(clip, (int, float)) and clip:
+        settings["gradient_clip_val"] = clip
+    precision = getattr(trainer, "precision", None)
+    if isinstance(precision, str) and precision not in ("32-true", "32"):
+        settings["precision"] = precision
+    return settings
 
 
 def _patch_lightning_fabric(_name: str, module: Any) -> None:
