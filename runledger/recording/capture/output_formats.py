@@ -1384,7 +1384,7 @@ def is_settings_dump(value: Mapping[str, object]) -> bool:
 # is no scalar and keeps the dict from being read.
 _SCALAR_REPR_RE: Final = compile_later(
     r"\b(?:(?:np|numpy)\.(?:float|int|uint)(?:16|32|64|128)?|(?:Device)?Array|tensor)"
-    r"\((?P<num>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    r"\((?P<num>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|-?nan|-?inf)"
     r"(?:,\s*[a-z_]+=(?:'[^']*'|<[^<>]*>|[\w.]+))*\)"
 )
 
@@ -1483,6 +1483,16 @@ def _names_a_label(key: str) -> bool:
     return key.lower().rsplit("_", 1)[-1] in _LABEL_WORDS
 
 
+# A value printed as Python prints a float that is not finite (GluonTS's Evaluator:
+# "{'MSE': np.float64(602.9), ..., 'OWA': nan}"): a literal that stands for it.
+_BARE_NOT_FINITE_RE: Final = compile_later(r"(?<=:\s)(-?)(nan|inf)(?=\s*[,}])")
+_NAN_MARK: Final = "\x00nan"
+
+
+def _not_finite_literal(match: re.Match[str]) -> str:
+    return f"{match[1]}1e999" if match[2] == "inf" else repr(_NAN_MARK)
+
+
 def python_dict_fields(text: str) -> Fields | None:
     """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers, also
     when they are NumPy, JAX or PyTorch scalars (``{'loss': Array(0.5, dtype=float32)}``)."""
@@ -1491,12 +1501,15 @@ def python_dict_fields(text: str) -> Fields | None:
     import ast  # only for the rare line that looks like a dict
 
     text = unwrap_scalar_reprs(text)
+    if "nan" in text or "inf" in text:  # float("nan") prints as a bare nan: no literal
+        text = _BARE_NOT_FINITE_RE.sub(_not_finite_literal, text)
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
     if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
         return None
+    value = {key: math.nan if item == _NAN_MARK else item for key, item in value.items()}
     if any(isinstance(item, (dict, list, tuple, set)) for item in value.values()):
         return None
     phase = split_phase(value)
