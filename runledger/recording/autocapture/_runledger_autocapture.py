@@ -3313,6 +3313,39 @@ def _report_flair(original: Any, trainer: Any, args: Any, kwargs: Any) -> None:
     report_params("flair", params)
 
 
+# --- GluonTS: the estimator's arguments ---------------------------------------------------------
+
+
+def _patch_gluonts(_name: str, module: Any) -> None:
+    """``DeepAREstimator(prediction_length=12, freq="M", ...).train(data)`` (any of GluonTS's
+    torch estimators): the arguments the estimator was made with, its defaults included
+    (GluonTS keeps them as ``__init_args__``), as the ``gluonts`` params; its
+    ``trainer_kwargs`` are the Lightning ``Trainer``'s, recorded as that trains."""
+    estimator = getattr(module, "PyTorchLightningEstimator", None)
+    found = isinstance(estimator, type) and _wrap(estimator, "train", _gluonts_make_train)
+    _need(found, "gluonts PyTorchLightningEstimator.train")
+
+
+def _gluonts_make_train(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("gluonts", lambda: _report_gluonts(self))
+        return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+def _report_gluonts(estimator: Any) -> None:
+    arguments = getattr(estimator, "__init_args__", None)
+    if not isinstance(arguments, dict):
+        return
+    params = {
+        str(name): value if isinstance(value, (bool, int, float, str)) else type(value).__name__
+        for name, value in arguments.items()
+        if value is not None and name != "trainer_kwargs" and not isinstance(value, (dict, list))
+    }
+    report_params("gluonts", params)
+
+
 # --- Stable-Baselines3: the algorithm's hyperparameters ---------------------------------------
 
 
@@ -3945,6 +3978,7 @@ _PATCHERS = {
     "sacred": _patch_sacred,
     "stable_baselines3": _patch_sb3,
     "flair": _patch_flair,
+    "gluonts": _patch_gluonts,
     "dvclive": _patch_dvclive,
     "comet": _patch_comet,
     "neptune": _patch_neptune,

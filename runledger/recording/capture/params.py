@@ -120,6 +120,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "d3rlpy",
         "stable_baselines3",
         "flair",
+        "gluonts",
         "tensorboard",
         "keras",
         "lightning",
