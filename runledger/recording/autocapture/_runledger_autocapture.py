@@ -3322,16 +3322,9 @@ def _patch_gluonts(_name: str, module: Any) -> None:
     (GluonTS keeps them as ``__init_args__``), as the ``gluonts`` params; its
     ``trainer_kwargs`` are the Lightning ``Trainer``'s, recorded as that trains."""
     estimator = getattr(module, "PyTorchLightningEstimator", None)
-    found = isinstance(estimator, type) and _wrap(estimator, "train", _gluonts_make_train)
+    make = _then_report_before("gluonts", _report_gluonts)
+    found = isinstance(estimator, type) and _wrap(estimator, "train", make)
     _need(found, "gluonts PyTorchLightningEstimator.train")
-
-
-def _gluonts_make_train(original: Any) -> Any:
-    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        _safely("gluonts", lambda: _report_gluonts(self))
-        return original(self, *args, **kwargs)
-
-    return wrapper
 
 
 def _report_gluonts(estimator: Any) -> None:
