@@ -193,5 +193,5 @@ def test_dvclive_lightning_logger_values_are_lightnings_once(repo: Repo) -> None
     # Lightning's own names, once: not again as dvclive's train/loss (its logger calls
     # dvclive through lightning_utilities' rank_zero_only)
     assert set(run["series"]) == {"train_loss", "epoch"}
-    assert run["params"] == {"lr": 0.1}
+    assert run["params"] == {"lr": 0.1, "max_epochs": 2}
     assert run["param_sources"]["lr"] == "lightning"

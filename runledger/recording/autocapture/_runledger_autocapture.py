@@ -1063,7 +1063,7 @@ _OPTIMIZER_NOT_PARAMS = frozenset(
 # their own sources', so a run that uses one gets no ``torch`` params at all.
 _TORCH_FRAMEWORKS = (
     "lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras",
-    "stable_baselines3", "d3rlpy",
+    "stable_baselines3", "d3rlpy", "flair",
 )  # fmt: skip
 _TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
 _SHUFFLES = "__shuffles__"  # a loader's settings' mark: whether it shuffles, not a param
@@ -1547,8 +1547,33 @@ def _report_lightning_hparams(trainer: Any) -> None:
             hparams.update((str(key), value) for key, value in values.items())
     if "_instantiator" in hparams or "_class_path" in hparams:
         return
+    for name, value in _lightning_trainer_settings(trainer).items():
+        hparams.setdefault(name, value)
     if hparams:
         _report_agreed("lightning", hparams)
+
+
+def _lightning_trainer_settings(trainer: Any) -> dict[str, Any]:
+    """How long and how the ``Trainer`` trains (``Trainer(max_epochs=3, gradient_clip_val=0.1)``,
+    pytorch-forecasting's and GluonTS's examples): its epochs, or its steps when those end
+    it; accumulation, clipping and precision only where they are not Lightning's defaults."""
+    settings: dict[str, Any] = {}
+    max_steps = getattr(trainer, "max_steps", -1)
+    max_epochs = getattr(trainer, "max_epochs", None)
+    if isinstance(max_steps, int) and max_steps > 0:
+        settings["max_steps"] = max_steps
+    if isinstance(max_epochs, int) and max_epochs > 0:
+        settings["max_epochs"] = max_epochs
+    accumulate = getattr(trainer, "accumulate_grad_batches", 1)
+    if isinstance(accumulate, int) and accumulate != 1:
+        settings["accumulate_grad_batches"] = accumulate
+    clip = getattr(trainer, "gradient_clip_val", None)
+    if isinstance(clip, (int, float)) and clip:
+        settings["gradient_clip_val"] = clip
+    precision = getattr(trainer, "precision", None)
+    if isinstance(precision, str) and precision not in ("32-true", "32"):
+        settings["precision"] = precision
+    return settings
 
 
 def _patch_lightning_fabric(_name: str, module: Any) -> None:
@@ -3238,6 +3263,82 @@ def _from_text(text: Any) -> Any:
     return text
 
 
+# --- flair: the ModelTrainer's settings -------------------------------------------------------
+
+
+def _patch_flair(_name: str, module: Any) -> None:
+    """``ModelTrainer(tagger, corpus).train("out", learning_rate=0.1, mini_batch_size=32,
+    max_epochs=10)`` (and ``fine_tune``): the settings it trains with as the ``flair`` params,
+    the defaults that say how it trains included (flair prints them as its "Training Params")."""
+    trainer = getattr(module, "ModelTrainer", None)
+    found = isinstance(trainer, type)
+    for method in ("train", "fine_tune"):
+        found = found and _wrap(trainer, method, _flair_make_train)
+    _need(found, "flair ModelTrainer.train and fine_tune")
+
+
+def _flair_make_train(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("flair", lambda: _report_flair(original, self, args, kwargs))
+        return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+# Recorded at their defaults too: how long, how fast and in what batches it trains, and how
+# train()'s annealing or fine_tune()'s warmup changes the learning rate.
+_FLAIR_SETTINGS = (
+    "learning_rate", "mini_batch_size", "max_epochs", "optimizer",
+    "anneal_factor", "patience", "min_learning_rate", "warmup_fraction",
+)  # fmt: skip
+# Where it writes, what it logs and keeps, and objects: never a setting of the training.
+_FLAIR_NOT_PARAMS = frozenset(
+    {
+        "self", "base_path", "plugins", "sampler", "embeddings_storage_mode",
+        "create_file_logs", "create_loss_file", "write_weights", "save_final_model",
+        "save_optimizer_state", "save_model_each_k_epochs", "gold_label_dictionary_for_eval",
+        "exclude_labels", "multi_gpu", "epoch", "monitor_test", "monitor_train_sample",
+    }
+)  # fmt: skip
+
+
+def _report_flair(original: Any, trainer: Any, args: Any, kwargs: Any) -> None:
+    bound = _bound_with_defaults(original, (trainer, *args), kwargs)
+    given = set(kwargs) | set(list(bound)[: len(args) + 1])
+    params = {
+        name: getattr(value, "__name__", value) if name == "optimizer" else value
+        for name, value in bound.items()
+        if name not in _FLAIR_NOT_PARAMS and (name in _FLAIR_SETTINGS or name in given)
+    }
+    report_params("flair", params)
+
+
+# --- GluonTS: the estimator's arguments ---------------------------------------------------------
+
+
+def _patch_gluonts(_name: str, module: Any) -> None:
+    """``DeepAREstimator(prediction_length=12, freq="M", ...).train(data)`` (any of GluonTS's
+    torch estimators): the arguments the estimator was made with, its defaults included
+    (GluonTS keeps them as ``__init_args__``), as the ``gluonts`` params; its
+    ``trainer_kwargs`` are the Lightning ``Trainer``'s, recorded as that trains."""
+    estimator = getattr(module, "PyTorchLightningEstimator", None)
+    make = _then_report_before("gluonts", _report_gluonts)
+    found = isinstance(estimator, type) and _wrap(estimator, "train", make)
+    _need(found, "gluonts PyTorchLightningEstimator.train")
+
+
+def _report_gluonts(estimator: Any) -> None:
+    arguments = getattr(estimator, "__init_args__", None)
+    if not isinstance(arguments, dict):
+        return
+    params = {
+        str(name): value if isinstance(value, (bool, int, float, str)) else type(value).__name__
+        for name, value in arguments.items()
+        if value is not None and name != "trainer_kwargs" and not isinstance(value, (dict, list))
+    }
+    report_params("gluonts", params)
+
+
 # --- Stable-Baselines3: the algorithm's hyperparameters ---------------------------------------
 
 
@@ -3869,6 +3970,8 @@ _PATCHERS = {
     "mlflow": _patch_mlflow,
     "sacred": _patch_sacred,
     "stable_baselines3": _patch_sb3,
+    "flair": _patch_flair,
+    "gluonts": _patch_gluonts,
     "dvclive": _patch_dvclive,
     "comet": _patch_comet,
     "neptune": _patch_neptune,

@@ -83,6 +83,8 @@ HOOKED = {
     "aim.sdk.run": "aim",
     "d3rlpy.logging.logger": "d3rlpy",
     "stable_baselines3.common.base_class": "stable_baselines3",
+    "flair.trainers.trainer": "flair",
+    "gluonts.torch.model.estimator": "gluonts",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",
     "optax._src.alias": "optax",

@@ -29,7 +29,7 @@ PARAM_SOURCES: Final = (
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
     "spacy", "gensim", "prophet", "numpyro", "nevergrad", "wandb", "mlflow", "sacred",
     "dvclive", "comet", "neptune", "aim", "d3rlpy", "stable_baselines3",
-    "tensorboard", "keras", "lightning", "transformers", "peft", "hydra"
+    "flair", "gluonts", "tensorboard", "keras", "lightning", "transformers", "peft", "hydra"
 )  # fmt: skip
 
 # In-process sources that rank below argv: argv's value of one of their names stays.

@@ -121,6 +121,8 @@ INPROCESS_SOURCES: Final = frozenset(
         "aim",
         "d3rlpy",
         "stable_baselines3",
+        "flair",
+        "gluonts",
         "tensorboard",
         "keras",
         "lightning",
