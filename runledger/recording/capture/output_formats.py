@@ -6,7 +6,8 @@ into ``(step, {name: value})`` or None. The line is read in three steps:
 1. Logging prefixes are stripped: ``INFO:root:``, ``[I 2026-01-02 10:00:00,123]`` (Optuna),
    ``2026-01-02 10:00:00,123 - INFO - name -`` (or ``- name - INFO -``; the date also as
    ``01/02/2026``), ``[2026-01-02 10:00:00][__main__][INFO] -``
-   (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``I0102 10:00:00.1 1 f.py:1]``
+   (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``... INFO __main__:``
+   (the logger after the level), ``I0102 10:00:00.1 1 f.py:1]``
    (absl), ``[INFO]``, ``INFO     `` (``%(levelname)-8s``), rich's ``[12:00:00] INFO`` (and
    its ``train.py:6`` after the message), ``[RANK 0]`` (accelerate), an arrow marker (``====>``).
 2. A head that names the step: ``epoch 3:``, ``Epoch 2/10 -``, ``[epoch 3]``, ``step 10:``,
@@ -473,6 +474,13 @@ _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
 _HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcC")  # c: MONAI's "current epoch: 2"
 _RELATIVE_TIME_RE: Final = compile_later(r" +([0-9]+) ")
 _RICH_SOURCE_RE: Final = compile_later(r"\s{2,}[\w.-]+\.py:[0-9]+$")
+# The logger's name after the level: "%(asctime)s %(levelname)s %(name)s: %(message)s",
+# "%(asctime)s:%(levelname)s:%(name)s:%(message)s", Flask's "%(levelname)s in %(module)s:";
+# never a phase's section ("INFO train: loss 0.3") nor a name with its value ("INFO acc: 0.9").
+_LOGGER_NAME: Final = (
+    rf"(?:(?:\s+in\s+|(?:\s+|:)(?!(?i:{'|'.join(PHASES)})\s*:))[\w.<>-]+:"
+    r"(?!\s*(?:[-+.0-9]|(?i:nan|inf)))\s*)?"
+)
 _PREFIX_RE: Final = compile_later(
     r"(?:"
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
@@ -482,11 +490,13 @@ _PREFIX_RE: Final = compile_later(
     r"|\d\d/\d\d \d\d:\d\d:\d\d(?=\s+-))\]?"
     # ^ a timestamp; 12/06/2026 10:00:01 is Hugging Face examples' datefmt, 12/07 12:51:16
     # mmengine's (no year)
-    r"(?:\s*(?:\[(?!(?i:epoch|step|iter)\b)[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
+    rf"(?:\s*(?:\[(?!(?i:epoch|step|iter)\b)[^\]]*\])+{_LOGGER_NAME})?"  # [__main__][INFO] (Hydra)
     r"(?:\s*\{[\w.-]+:\d+\})?"  # "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s -"
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b))?"
     # ^ - __main__ - INFO - (the logging cookbook's "%(asctime)s - %(name)s - %(levelname)s")
-    r"(?:\s*(?:\||-|:)?\s*(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|SUCCESS)\b)?"
+    r"(?:\s+[\w.<>-]+(?=\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s))?"
+    # ^ "%(asctime)s %(name)s %(levelname)s %(message)s"
+    rf"(?:\s*(?:\||-|:)?\s*(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|SUCCESS)\b{_LOGGER_NAME})?"
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s))?"  # - logger.name - / | mod:fn:1 -
     r"\s*(?:\||-|:)?\s*"
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:(?!\s*[-+.0-9])\s*)?"
