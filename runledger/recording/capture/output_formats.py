@@ -101,6 +101,9 @@ METRIC_WORDS: Final = frozenset(
     + ["coefficient of determination"]  # R², scikit-learn's plot_ols.py
     + ["r-squared", "r squared"]  # print("R-squared:", r2_score(y_test, y_pred))
 )
+# Words that name a metric only together: "Explained variance: 0.77" (scikit-learn's
+# explained_variance_score), "Expected log joint density: -12.3" (NumPyro's regression tutorial).
+METRIC_PHRASES: Final = ("explained variance", "log joint", "log density", "r squared")
 # CamelCase too: river's metrics print their class names (BalancedAccuracy, MacroF1)
 _NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
 # Words of sentences, never of a metric's name: "loss improved from 0.5 to 0.4".
@@ -414,8 +417,9 @@ _NAMED_RESULT_RE: Final = compile_later(
     r"(?:\s+(?i:set|data|dataset|split))?)?"
     r"(?:\s*\((?P<after>[^()\s]{1,12})\))?"
     # "The RMSE of prediction is: 0.445" (LightGBM's python-guide): what it was measured of
-    rf"(?:\s+of\s+(?P<of>{_WORD}(?:\s+{_WORD}){{0,3}}?))?(?P<is>\s+(?:is|was))?"
-    rf"\s*:\s*(?P<num>{_NUM})(?:\s*%)?\.?"
+    rf"(?:\s+of\s+(?P<of>{_WORD}(?:\s+{_WORD}){{0,3}}?))?"
+    # "The accuracy of the model is 0.95", "Model accuracy is 95.2%": a sentence naming it
+    rf"(?:(?P<is>\s+(?:is|was))\s*:?|\s*:)\s*(?P<num>{_NUM})(?:\s*%)?\.?"
 )
 _GROUPED_RESULT_RE: Final = compile_later(
     rf"\s*(?P<name>{_WORD}(?:\s+{_WORD}){{0,4}}?)\s*[:=]\s*\$?"
@@ -423,6 +427,11 @@ _GROUPED_RESULT_RE: Final = compile_later(
 )
 _ABBREVIATION_RE: Final = compile_later(r"[^\W\d][\w^]*")
 _NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
+_SENTENCE_HINTS: Final = (" is ", " was ")
+# R² as printed: "R^2 = 0.81", "R²: 0.81", "R-squared: 0.81", "Coefficient of determination:
+# 0.47" are one metric, r2 (scikit-learn's r2_score; the statsmodels summary's R-squared too).
+_R2_SIGN_RE: Final = compile_later(r"(?<![\w^])([Rr])(?:\^2|²)(?![\w^])")
+_R2_NAME_RE: Final = compile_later(r"(?<![^_])(?:r_squared?|coefficient_of_determination)(?![^_])")
 # A line that only names a phase, whose metrics the next line prints ("Test Error:", the
 # PyTorch Quickstart tutorial's line before " Accuracy: 52.3%, Avg loss: 1.6").
 _PHASE_LINE_RE: Final = compile_later(
@@ -536,6 +545,10 @@ def has_metric_word(name: str) -> bool:
     # "mAP" is one word, not m and AP; "fid50k" is fid at 50k samples.
     first = words[0] if words else ""
     letters = next((at for at, char in enumerate(first) if not char.isalpha()), len(first))
+    if "log" in words or "variance" in words or "squared" in words:
+        joined = " ".join(words)
+        if any(phrase in joined for phrase in METRIC_PHRASES):
+            return True
     words += [name.lower(), first[:letters]]
     return any(word.rstrip("0123456789") in METRIC_WORDS or word in METRIC_WORDS for word in words)
 
@@ -576,10 +589,11 @@ def relative_time_prefix(text: str) -> tuple[int, int] | None:
 def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
     shaped = _parse_shaped(text)
-    if shaped is None and ": " in text and any(map(text.__contains__, _NAMED_RESULT_HINTS)):
-        shaped = _named_result(text)  # only where no other reading is: names stay as they were
-    if shaped is None and "," in text and text[-1:].isdigit():
-        shaped = _grouped_result(text)
+    if shaped is None:
+        shaped = _sentence_result(text)
+    if shaped is None and ("^2" in text or "²" in text):  # "R^2 = 0.81", "R²: 0.81": r2
+        text = _R2_SIGN_RE.sub(r"\g<1>2", text)
+        shaped = _parse_shaped(text) or _sentence_result(text)
     if shaped is None or shaped.step is not None or shaped.within is not None:
         return shaped
     counter = None
@@ -590,6 +604,21 @@ def parse_shaped_line(text: str) -> Shaped | None:
     if counter is not None and int(counter[1]) <= int(counter[2]):
         return shaped._replace(counter=(int(counter[1]), int(counter[2])))
     return shaped
+
+
+def _sentence_result(text: str) -> Shaped | None:
+    """A result named as a sentence names it (:func:`_named_result`), or one whose value has
+    thousands separators (:func:`_grouped_result`); only where no other reading is, so that
+    names stay as they were."""
+    named = None
+    if ": " in text and any(map(text.__contains__, _NAMED_RESULT_HINTS)):
+        named = _named_result(text)
+    elif text[-1:].isdigit() or text[-1:] in "%.":
+        if any(map(text.__contains__, _SENTENCE_HINTS)):  # "Model accuracy is 95.2%"
+            named = _named_result(text)
+    if named is None and "," in text and text[-1:].isdigit():
+        return _grouped_result(text)
+    return named
 
 
 def phase_line(text: str) -> str | None:
@@ -1289,7 +1318,8 @@ def _clean_name(name: str) -> str:
     name = name.replace("@", "")  # Acc@1 -> acc1, as imagenet's code names it
     if ". " in name:  # an abbreviation's dot: "Approx. Train" (PyG's examples) is approx_train
         name = name.replace(". ", " ")
-    return _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
+    name = _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
+    return _R2_NAME_RE.sub("r2", name) if "r" in name else name
 
 
 def _prefixed(name: str, phase: str) -> str:
@@ -1978,10 +2008,10 @@ def _imbalanced_row(text: str) -> tuple[str, Fields] | None:
 # least squares") has the same cells, some one blank apart, and closes with dashes; SARIMAX's
 # ("SARIMAX Results") has no colon after its statistics' names.
 RESULTS_STATISTICS: Final = {
-    "R-squared": "r_squared",
-    "R-squared (uncentered)": "r_squared_uncentered",
-    "Adj. R-squared": "adj_r_squared",
-    "Adj. R-squared (uncentered)": "adj_r_squared_uncentered",
+    "R-squared": "r2",
+    "R-squared (uncentered)": "r2_uncentered",
+    "Adj. R-squared": "adj_r2",
+    "Adj. R-squared (uncentered)": "adj_r2_uncentered",
     "F-statistic": "f_statistic",
     "Prob (F-statistic)": "prob_f_statistic",
     "Log-Likelihood": "log_likelihood",
@@ -1989,9 +2019,9 @@ RESULTS_STATISTICS: Final = {
     "AIC": "aic",
     "BIC": "bic",
     "HQIC": "hqic",
-    "Pseudo R-squ.": "pseudo_r_squared",
-    "Pseudo R-squ. (CS)": "pseudo_r_squared_cs",
-    "Pseudo R-squared": "pseudo_r_squared",
+    "Pseudo R-squ.": "pseudo_r2",
+    "Pseudo R-squ. (CS)": "pseudo_r2_cs",
+    "Pseudo R-squared": "pseudo_r2",
     "LL-Null": "ll_null",
     "LLR p-value": "llr_p_value",
     "Deviance": "deviance",
