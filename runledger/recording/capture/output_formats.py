@@ -395,6 +395,8 @@ _SPREAD_RE: Final = compile_later(
     rf"(?<=[0-9%])\s*(?:±|\+/-)\s*(?:{_NUM})%?"
     rf"|(?<=[0-9%])\s*\(\s*(?:±|\+/-)\s*(?:{_NUM})%?\s*\)"
 )
+# Words of a name that says it is a mean over folds or seeds already.
+_MEAN_WORDS: Final = frozenset("mean avg average cv cross crossval folds".split())
 # A percentage's spread in parentheses, percent too: machinelearningmastery's
 # print("Accuracy: %.2f%% (%.2f%%)" % (results.mean()*100, results.std()*100)).
 _PERCENT_SPREAD_RE: Final = compile_later(rf"(?<=%) \(\s*(?:{_NUM})\s*%\s*\)")
@@ -724,14 +726,42 @@ def _parse_shaped(text: str) -> Shaped | None:
         evaluation = _sb3_evaluation(text)
         if evaluation is not None:
             return evaluation
+    without_spread = text
     if "±" in text or "+/-" in text:
-        text = _SPREAD_RE.sub("", text)
+        without_spread = _SPREAD_RE.sub("", text)
     elif "%)" in text and "% (" in text:  # "Accuracy: 86.80% (3.20%)": cross_val_score's std
-        text = _PERCENT_SPREAD_RE.sub("", text)
+        without_spread = _PERCENT_SPREAD_RE.sub("", text)
     elif " with a standard deviation of " in text:
         spread = _MEAN_WITH_STD_RE.fullmatch(text)
         if spread is not None and has_metric_word(spread["name"]):
-            return Shaped(None, {_clean_name(spread["name"]): _number(spread["mean"])})
+            name = _mean_name(_clean_name(spread["name"]))
+            return Shaped(None, {name: _number(spread["mean"])})
+    if without_spread != text:
+        return _as_means(_parse_pieces_line(without_spread))
+    return _parse_pieces_line(text)
+
+
+def _as_means(shaped: Shaped | None) -> Shaped | None:
+    """A result printed with its spread (``Accuracy: 0.96 (+/- 0.02)``) is a mean over folds
+    or seeds, not the hold-out value a program prints under the same name: it is recorded
+    apart, as ``accuracy_mean``. A stepped line's (``epoch 3: reward 200 ± 15``) keeps its
+    names: its series is the mean's already."""
+    if shaped is None or shaped.step is not None:
+        return shaped
+    return shaped._replace(
+        values={_mean_name(name): value for name, value in shaped.values.items()}
+    )
+
+
+def _mean_name(name: str) -> str:
+    """``name`` said to be a mean, unless it says so already (``cv_score``, ``mean_accuracy``,
+    ``cross_validation_accuracy``)."""
+    if _MEAN_WORDS.isdisjoint(_NAME_WORD_SPLIT_RE.split(name.lower())):
+        return f"{name}_mean"
+    return name
+
+
+def _parse_pieces_line(text: str) -> Shaped | None:
     if text[:8] == "| epoch " and " / " in text:  # old fairseq's "| epoch 001:   100 / 1000 ..."
         inner = _HEAD_RE.match(text, 2)
         if inner is not None and inner["sdone"] is not None:
