@@ -672,7 +672,7 @@ def _parse_shaped(text: str) -> Shaped | None:
         items = _spaced_items_line(text)
         if items is not None:
             return items
-    if " images" in text or " for class" in text:
+    if " images" in text or " for class" in text or text[:12].lower() == "accuracy of ":
         tutorial = _tutorial_accuracy(text)
         if tutorial is not None:
             return tutorial
@@ -847,6 +847,8 @@ _ON_IMAGES_RE: Final = compile_later(
 )
 _CLASS_ACCURACY_RE: Final = compile_later(
     rf"(?i:accuracy for class)\s*:?\s*(?P<label>[\w-]+)\s+is\s+(?P<v>{_NUM})\s*%?\s*"
+    # the tutorial's older "Accuracy of %5s : %2d %%": a label right-aligned in five columns
+    rf"|(?i:accuracy of)\s+(?P<of>[\w-]+)\s*:\s*(?P<ofv>{_NUM})\s*%\s*"
 )
 
 
@@ -858,7 +860,8 @@ def _tutorial_accuracy(text: str) -> Shaped | None:
         return Shaped(None, {_prefixed("accuracy", phase): _number(on_images["v"])})
     per_class = _CLASS_ACCURACY_RE.fullmatch(text)
     if per_class is not None:
-        return Shaped(None, {f"accuracy_{per_class['label']}": _number(per_class["v"])})
+        label, value = per_class["label"] or per_class["of"], per_class["v"] or per_class["ofv"]
+        return Shaped(None, {f"accuracy_{label}": _number(value)})
     return None
 
 
