@@ -83,10 +83,12 @@ from typing import Any, Final
 from runledger.api import PARAMS_KEY
 from runledger.recording.capture.lazyre import bind, compile_later
 from runledger.recording.capture.output_formats import (
+    BOX_STARTS,
     IMBALANCED_AVERAGE,
     METRIC_WORDS,
     PHASES,
     TqdmBar,
+    boxed_cells,
     cma_drawn_lines,
     column_cells,
     column_header,
@@ -99,6 +101,7 @@ from runledger.recording.capture.output_formats import (
     fairseq_json_fields,
     has_metric_word,
     header_step,
+    is_box_rule,
     is_cma_table,
     is_report_header,
     is_results_border,
@@ -1824,6 +1827,12 @@ class MetricsCollector:
         row's values added at its epoch. A table after another on the stream (``fine_tune``'s
         second ``fit``) goes on after the epochs of the earlier one, as they were run."""
         table = self._columns.get(stream)
+        boxed = line.lstrip()[:1] in BOX_STARTS
+        if boxed:  # rich's Table: "┃ Epoch ┃ Train Loss ┃"
+            cells = boxed_cells(_ANSI_RE.sub("", line) if "\x1b" in line else line)
+            if cells is None:
+                return table is not None and is_box_rule(line)
+            line = "  ".join(cells)
         if table is None and not _has_column_word(line):
             return False  # the common case, cheaply
         text = _shown_text(line)
@@ -1862,10 +1871,18 @@ class MetricsCollector:
             self._column_follows.discard(stream)
             self._columns[stream] = table = (table[0], table[1] - epoch)
         step = epoch if counted else table[1] + epoch
+        if boxed:  # a history drawn after the epochs printed it: their points, once
+            values = {name: value for name, value in values.items() if not self._past(name, step)}
         self._column_last[stream] = step
         self._context_steps[stream] = self._latest_context = step
         self._add_locked(values, step, OUTPUT_SOURCE)
         return True
+
+    def _past(self, name: str, step: Step) -> bool:
+        """Whether the printed series ``name`` has reached ``step`` already."""
+        store = self._printed.get(name)
+        last = None if store is None else store.last_step
+        return last is not None and last >= step
 
     def _in_results_frame(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a results table's header (``Model  Accuracy``: a printed

@@ -1777,6 +1777,28 @@ _PROPHET_ROW_RE: Final = compile_later(
 )
 
 
+# A table drawn in boxes (rich's Table: "┃ Epoch ┃ Train Loss ┃" over "│ 1 │ 0.52 │"; its ASCII
+# box, a markdown table) is a column table once its borders are cells' separators.
+BOX_STARTS: Final = frozenset("┃│|")
+_BOX_SPLIT_RE: Final = compile_later(r"\s*[┃│|]\s*")
+_BOX_RULE_RE: Final = compile_later(r"[┏┓┗┛┳┻╋┡┩╇━─┼├┤└┘┌┐┬┴│┃╭╮╰╯═╞╡╪|+:\- ]+")
+
+
+def boxed_cells(text: str) -> list[str] | None:
+    """The cells of a boxed table's line (``┃ Epoch ┃ Train Loss ┃`` -> ``Epoch``, ``Train
+    Loss``), two or more, or None when the line is no such row."""
+    text = text.strip()
+    if text[:1] not in BOX_STARTS or text[-1:] != text[:1]:
+        return None
+    cells = _BOX_SPLIT_RE.split(text[1:-1].strip())
+    return cells if len(cells) >= 2 and all(cells) else None
+
+
+def is_box_rule(text: str) -> bool:
+    """A boxed table's border or rule (``┡━━━╇━━━┩``, ``|---|---|``): no cell, no text."""
+    return _BOX_RULE_RE.fullmatch(text.strip()) is not None
+
+
 def column_header(text: str) -> tuple[str, ...] | None:
     """The names of a column table's header (``epoch  train_loss  valid_loss  accuracy
     time``): a step word first, names two or more blanks apart, one of them a metric's; a
