@@ -429,7 +429,7 @@ _GROUPED_RESULT_RE: Final = compile_later(
 )
 _ABBREVIATION_RE: Final = compile_later(r"[^\W\d][\w^]*")
 _NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
-_SENTENCE_HINTS: Final = (" is ", " was ")
+_SENTENCE_WORDS: Final = frozenset({"is", "was"})
 # R² as printed: "R^2 = 0.81", "R²: 0.81", "R-squared: 0.81", "Coefficient of determination:
 # 0.47" are one metric, r2 (scikit-learn's r2_score; the statsmodels summary's R-squared too).
 _R2_SIGN_RE: Final = compile_later(r"(?<![\w^])([Rr])(?:\^2|²)(?![\w^])")
@@ -615,12 +615,19 @@ def _sentence_result(text: str) -> Shaped | None:
     named = None
     if ": " in text and any(map(text.__contains__, _NAMED_RESULT_HINTS)):
         named = _named_result(text)
-    elif text[-1:].isdigit() or text[-1:] in "%.":
-        if any(map(text.__contains__, _SENTENCE_HINTS)):  # "Model accuracy is 95.2%"
-            named = _named_result(text)
+    elif (text[-1:].isdigit() or text[-1:] in "%.") and _ends_in_is_number(text):
+        named = _named_result(text)  # "Model accuracy is 95.2%"
     if named is None and "," in text and text[-1:].isdigit():
         return _grouped_result(text)
     return named
+
+
+def _ends_in_is_number(text: str) -> bool:
+    """Whether ``text`` ends in ``is NUMBER`` (``was``, ``is:``; a ``%`` or ``.`` after it):
+    a few string operations, where a sentence's pattern would be tried on every line of
+    prose that ends in a number."""
+    words = text.rstrip("%. ").rsplit(None, 2)
+    return len(words) == 3 and words[1].rstrip(":") in _SENTENCE_WORDS
 
 
 def phase_line(text: str) -> str | None:
