@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from runledger.recording.capture.metrics import MetricsCollector
 from tests.conftest import Repo
 from tests.test_autocapture import exec_run
 from tests.test_autocapture_libs import program, series
@@ -61,3 +62,20 @@ def test_a_history_table_after_the_epochs_adds_no_second_point(repo: Repo) -> No
 
     assert series(run, "train_loss") == [[1, 0.52], [2, 0.41]]
     assert series(run, "val_acc") == [[1, 0.81], [2, 0.85]]
+
+
+def test_a_markdown_table_of_epochs_reads_as_rich_s_does() -> None:
+    # print(df.to_markdown()) or a hand-made "| Epoch | ... |" table: the same columns
+    text = (
+        "| Epoch | Train Loss | Val Acc |\n"
+        "|-------|------------|---------|\n"
+        "| 1     | 0.52       | 0.81    |\n"
+        "| 2     | 0.41       | 0.85    |\n"
+    )
+    collector = MetricsCollector()
+    collector.feed_output(text.encode())
+    collector.flush_output()
+    series = collector.series()
+    read = {name: list(zip(one.steps, one.values, strict=True)) for name, one in series.items()}
+
+    assert read == {"train_loss": [(1, 0.52), (2, 0.41)], "val_acc": [(1, 0.81), (2, 0.85)]}

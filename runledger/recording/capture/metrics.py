@@ -1830,7 +1830,7 @@ class MetricsCollector:
         boxed = line.lstrip()[:1] in BOX_STARTS
         if boxed:  # rich's Table: "┃ Epoch ┃ Train Loss ┃"
             cells = boxed_cells(_ANSI_RE.sub("", line) if "\x1b" in line else line)
-            if cells is None:
+            if cells is None or is_box_rule(line):  # "┡━━━╇━━━┩", a markdown "|---|---|"
                 return table is not None and is_box_rule(line)
             line = "  ".join(cells)
         if table is None and not _has_column_word(line):
