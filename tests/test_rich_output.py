@@ -79,3 +79,27 @@ def test_a_markdown_table_of_epochs_reads_as_rich_s_does() -> None:
     read = {name: list(zip(one.steps, one.values, strict=True)) for name, one in series.items()}
 
     assert read == {"train_loss": [(1, 0.52), (2, 0.41)], "val_acc": [(1, 0.81), (2, 0.85)]}
+
+
+# width=80: what rich takes for a pipe where no COLUMNS is set (the test's environment may set one)
+RICH_WRAPPED_LINE = """\
+from rich.console import Console
+
+console = Console(width=80)
+for epoch in (1, 2):
+    console.print(
+        f"epoch {epoch}: train_loss: 0.{epoch}234, val_loss: 0.{epoch}456, "
+        f"train_accuracy: 0.9{epoch}12, val_acc: 0.8{epoch}34, lr: 0.001"
+    )
+"""
+
+
+def test_a_line_rich_wraps_between_a_name_and_its_value_is_read_whole(repo: Repo) -> None:
+    program(repo, RICH_WRAPPED_LINE)
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert "val_acc: \n0.8134, lr: 0.001" in proc.stdout.decode()  # rich's wrap at 80
+    assert series(run, "train_loss") == [[1, 0.1234], [2, 0.2234]]
+    assert series(run, "val_acc") == [[1, 0.8134], [2, 0.8234]]
+    assert series(run, "lr") == [[1, 0.001], [2, 0.001]]

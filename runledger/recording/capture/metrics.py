@@ -282,6 +282,27 @@ def _has_column_word(line: str) -> bool:
     )  # epoch, Epoch, step, Step, iter, Iter, EPOCH, STEP (and iteration); Prophet's horizon
 
 
+def _ends_in_a_name(text: str) -> bool:
+    """Whether ``text`` is a metrics line cut after a name, before its value: rich (and any
+    console that wraps at its width; 80 columns into a pipe) broke ``epoch 1: ...,
+    val_acc: 0.8134`` at the blank after ``val_acc:``."""
+    if "\r" in text:
+        return False
+    shown = text.rstrip()
+    if shown[-1:] != ":" or not shown[-2:-1].isalnum() or not _has_digit(shown):
+        return False
+    return _VALUE_BEFORE_RE.search(shown) is not None  # not a header: "Epoch 1:"
+
+
+def _continues_a_value(text: str) -> bool:
+    """Whether ``text`` opens with a number: the value the line before it ended without."""
+    return text[:1] in _VALUE_STARTS and (text[:1].isdigit() or text[1:2].isdigit())
+
+
+_VALUE_STARTS: Final = frozenset("0123456789-+.")
+_VALUE_BEFORE_RE: Final = compile_later(r"\w[:=] ?[-+]?\.?[0-9]")
+
+
 # column_header's first word: epoch, step, iter; Prophet's horizon
 _COLUMN_STARTS: Final = frozenset("eEsSiIh")
 
@@ -978,6 +999,8 @@ class MetricsCollector:
         # Streams showing a column table (fastai's): its names, the step its epochs start
         # from (a later table of the stream goes on after the earlier one), its last step.
         self._columns: dict[str, tuple[tuple[str, ...], int]] = {}
+        # A metrics line whose last name's value a console's wrap put on the next line.
+        self._wrapped: dict[str, str] = {}
         self._column_last: dict[str, int] = {}
         # A column table's header as shown, until the next line (a rule of dashes under it
         # places the columns: skorch's); then where its columns start. The first epoch of
@@ -1116,6 +1139,9 @@ class MetricsCollector:
         with self._lock:
             for stream, splitter in self._splitters.items():
                 self._add_output_lines(splitter.flush(), stream)
+            for stream, text in list(self._wrapped.items()):
+                del self._wrapped[stream]
+                self._route_line(text, stream, None)
             if self._held is not None:
                 self._restarts = self._saw_total
                 self._release()
@@ -1225,10 +1251,22 @@ class MetricsCollector:
             if text[:1] == " ":
                 text = self._without_relative_time(text, stream)
             first = line.first if isinstance(line, _ErasedLine) else None
-            if self._held is not None:
-                self._hold(text, stream, first)
-            else:
-                self._add_output_line(text, stream, first)
+            wrapped = self._wrapped.pop(stream, None) if self._wrapped else None
+            if wrapped is not None:
+                if _continues_a_value(text):  # rich wrapped "val_acc:" | "0.8134, lr: 0.001"
+                    text = f"{wrapped.rstrip()} {text.lstrip()}"
+                else:
+                    self._route_line(wrapped, stream, None)
+            if first is None and _ends_in_a_name(text):
+                self._wrapped[stream] = text  # its value may be on the next line
+                continue
+            self._route_line(text, stream, first)
+
+    def _route_line(self, text: str, stream: str, first: bytes | None) -> None:
+        if self._held is not None:
+            self._hold(text, stream, first)
+        else:
+            self._add_output_line(text, stream, first)
 
     def _without_relative_time(self, text: str, stream: str) -> str:
         """``text`` without logging's ``%(relativeCreated) 9d`` prefix, once the stream has
