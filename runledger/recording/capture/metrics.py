@@ -286,8 +286,8 @@ def _ends_in_a_name(text: str) -> bool:
     """Whether ``text`` is a metrics line cut after a name, before its value: rich (and any
     console that wraps at its width; 80 columns into a pipe) broke ``epoch 1: ...,
     val_acc: 0.8134`` at the blank after ``val_acc:``."""
-    if "\r" in text:
-        return False
+    if ":" not in text[-4:] or "\r" in text:
+        return False  # most lines, at a glance
     shown = text.rstrip()
     if shown[-1:] != ":" or not shown[-2:-1].isalnum() or not _has_digit(shown):
         return False
@@ -1865,7 +1865,7 @@ class MetricsCollector:
         row's values added at its epoch. A table after another on the stream (``fine_tune``'s
         second ``fit``) goes on after the epochs of the earlier one, as they were run."""
         table = self._columns.get(stream)
-        boxed = line.lstrip()[:1] in BOX_STARTS
+        boxed = line[:1] in BOX_STARTS or (line[:1] == " " and line.lstrip()[:1] in BOX_STARTS)
         if boxed:  # rich's Table: "┃ Epoch ┃ Train Loss ┃"
             cells = boxed_cells(_ANSI_RE.sub("", line) if "\x1b" in line else line)
             if cells is None or is_box_rule(line):  # "┡━━━╇━━━┩", a markdown "|---|---|"
