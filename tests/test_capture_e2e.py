@@ -598,3 +598,80 @@ def test_a_hyperparameters_head_parted_from_its_block_by_a_blank_line(repo: Repo
     run = dict(repo.cli("show", run_id, "--json").json())
     assert run["params"] == {"BATCH_SIZE": 64, "LEARNING_RATE": 3e-4, "STEPS": 300}
     assert run["param_sources"]["STEPS"] == "default:mnist.py"
+
+
+# accelerate's examples/nlp_example.py: its settings a literal dict in main(), handed to
+# training_function(config, args); only --mixed_precision and --cpu go through argparse.
+ACCELERATE_NLP_EXAMPLE = """\
+import argparse
+
+
+def training_function(config, args):
+    for epoch in range(int(config["num_epochs"])):
+        print(f"epoch {epoch}:", {"accuracy": 0.8 + epoch / 100, "f1": 0.85})
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Simple example of training script.")
+    parser.add_argument("--mixed_precision", type=str, default=None)
+    parser.add_argument("--cpu", action="store_true", help="If passed, will train on the CPU.")
+    args = parser.parse_args()
+    config = {"lr": 2e-5, "num_epochs": 3, "seed": 42, "batch_size": 16}
+    training_function(config, args)
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def test_a_literal_config_dict_in_main_gives_its_settings(repo: Repo) -> None:
+    repo.write("nlp_example.py", ACCELERATE_NLP_EXAMPLE)
+    changed = ACCELERATE_NLP_EXAMPLE.replace(
+        "    training_function(config, args)",
+        '    config["lr"] = 1e-4\n    training_function(config, args)',
+    )
+    repo.write("changed.py", changed)
+    repo.commit_all("scripts")
+    env = {"PYTHONPATH": SRC}
+
+    assert repo.run("exec", PY, "nlp_example.py", "--cpu", env=env).returncode == 0
+    run = dict(repo.cli("show", repo.run_ids()[0], "--json").json())
+    assert run["params"] == {
+        "lr": 2e-5, "num_epochs": 3, "seed": 42, "batch_size": 16,
+        "mixed_precision": None, "cpu": True,
+    }  # fmt: skip
+    assert run["param_sources"]["lr"] == "default:nlp_example.py"
+
+    # an item the script changes after building the dict is not what the source says
+    assert repo.run("exec", PY, "changed.py", env=env).returncode == 0
+    [later] = [one for one in repo.run_ids() if one != run["id"]]
+    params = dict(repo.cli("show", later, "--json").json())["params"]
+    assert "lr" not in params and params["batch_size"] == 16
+
+
+def test_upper_case_hyperparameter_constants_are_settings(repo: Repo) -> None:
+    """``LEARNING_RATE = 0.001`` at a script's top is a setting by its name and Python's
+    constant convention; ``DATA_DIR``, ``NUM_CLASSES`` and lower-case names are not known to
+    be; a command line naming the constant in lower case names the same setting."""
+    repo.write(
+        "train.py",
+        "import random\n"
+        "LEARNING_RATE = 0.001\n"
+        "BATCH_SIZE = 32\n"
+        "DATA_DIR = 'data'\n"
+        "NUM_CLASSES = 10\n"
+        "hidden = 64\n"
+        "print(f'step=0 loss={LEARNING_RATE * BATCH_SIZE}')\n",
+    )
+    repo.commit_all("script")
+    env = {"PYTHONPATH": SRC}
+
+    assert repo.run("exec", PY, "train.py", env=env).returncode == 0
+    run = dict(repo.cli("show", repo.run_ids()[0], "--json").json())
+    assert run["params"] == {"LEARNING_RATE": 0.001, "BATCH_SIZE": 32}
+
+    assert repo.run("exec", PY, "train.py", "--learning_rate", "0.01", env=env).returncode == 0
+    [later] = [one for one in repo.run_ids() if one != run["id"]]
+    params = dict(repo.cli("show", later, "--json").json())["params"]
+    assert params == {"learning_rate": 0.01, "BATCH_SIZE": 32}

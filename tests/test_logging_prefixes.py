@@ -88,3 +88,24 @@ def test_rich_handler_lines_read_without_time_level_and_source(repo: Repo) -> No
     assert series(run, "loss") == [[1, 0.15], [2, 0.25]]
     assert series(run, "acc") == [[1, 0.91], [2, 0.92]]
     assert series(run, "test_accuracy") == [[1, 0.81], [2, 0.82]]
+
+
+NAMED_LOGGER_STYLE = """\
+import logging
+
+logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+log = logging.getLogger("trainer.loop")
+for epoch in range(1, 3):
+    log.info(f"epoch {epoch}: loss=0.{epoch}5")
+log.info("Test accuracy: 0.91")
+"""
+
+
+def test_asctime_level_then_logger_name_prefix_is_cut(repo: Repo) -> None:
+    program(repo, NAMED_LOGGER_STYLE)
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert series(run, "loss") == [[1, 0.15], [2, 0.25]]
+    assert series(run, "test_accuracy") == [[2, 0.91]]
+    assert set(run["series"]) == {"loss", "test_accuracy"}

@@ -177,3 +177,24 @@ def test_trainer_throughputs_are_shown_after_its_results(repo: Repo) -> None:
     ]
     assert set(results + not_results) <= set(rows), shown
     assert max(map(rows.index, results)) < min(map(rows.index, not_results)), shown
+
+
+# scikit-learn's old cross-validation tutorial after a hold-out score:
+# print("Accuracy: %0.2f (+/- %0.2f)" % (scores.mean(), scores.std() * 2)).
+HOLD_OUT_THEN_CV = """\
+print("Accuracy: 0.94")
+scores = [0.95, 0.97, 0.96]
+print("Accuracy: %0.2f (+/- %0.2f)" % (sum(scores) / 3, 0.02))
+"""
+
+
+def test_a_cross_validated_mean_is_recorded_apart_from_the_hold_out_value(repo: Repo) -> None:
+    repo.write("cv.py", HOLD_OUT_THEN_CV)
+    repo.commit_all("cv")
+    done = repo.run("exec", sys.executable, "cv.py")
+    assert done.returncode == 0, done.stderr
+
+    metrics = repo.runs_json()[0]["metrics"]
+
+    assert metrics["accuracy"] == 0.94  # the hold-out's, not overwritten by the folds' mean
+    assert metrics["accuracy_mean"] == 0.96

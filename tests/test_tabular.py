@@ -1070,8 +1070,8 @@ Covariance Type:                  opg
 def test_statsmodels_summary_gives_its_fit_statistics_not_coefficients() -> None:
     # Before: nothing was read from a summary (its cells are two to a row).
     assert _read(OLS_SUMMARY) == {
-        "r_squared": [(0, 0.933)],
-        "adj_r_squared": [(0, 0.928)],
+        "r2": [(0, 0.933)],
+        "adj_r2": [(0, 0.928)],
         "f_statistic": [(0, 211.8)],
         "prob_f_statistic": [(0, 6.30e-27)],
         "log_likelihood": [(0, -34.438)],
@@ -1083,7 +1083,7 @@ def test_statsmodels_summary_gives_its_fit_statistics_not_coefficients() -> None
 def test_statsmodels_summaries_of_several_models_are_points_in_turn() -> None:
     read = _read(LOGIT_AND_SARIMAX_SUMMARIES)
     assert read == {
-        "pseudo_r_squared": [(0, 0.374)],
+        "pseudo_r2": [(0, 0.374)],
         "log_likelihood": [(0, -12.89), (1, -84.338)],
         "ll_null": [(0, -20.592)],
         "llr_p_value": [(0, 0.001502)],

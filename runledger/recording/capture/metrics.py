@@ -83,10 +83,12 @@ from typing import Any, Final
 from runledger.api import PARAMS_KEY
 from runledger.recording.capture.lazyre import bind, compile_later
 from runledger.recording.capture.output_formats import (
+    BOX_STARTS,
     IMBALANCED_AVERAGE,
     METRIC_WORDS,
     PHASES,
     TqdmBar,
+    boxed_cells,
     cma_drawn_lines,
     column_cells,
     column_header,
@@ -99,6 +101,7 @@ from runledger.recording.capture.output_formats import (
     fairseq_json_fields,
     has_metric_word,
     header_step,
+    is_box_rule,
     is_cma_table,
     is_report_header,
     is_results_border,
@@ -277,6 +280,27 @@ def _has_column_word(line: str) -> bool:
         or "TEP" in line
         or "horizon" in line
     )  # epoch, Epoch, step, Step, iter, Iter, EPOCH, STEP (and iteration); Prophet's horizon
+
+
+def _ends_in_a_name(text: str) -> bool:
+    """Whether ``text`` is a metrics line cut after a name, before its value: rich (and any
+    console that wraps at its width; 80 columns into a pipe) broke ``epoch 1: ...,
+    val_acc: 0.8134`` at the blank after ``val_acc:``."""
+    if ":" not in text[-4:] or "\r" in text:
+        return False  # most lines, at a glance
+    shown = text.rstrip()
+    if shown[-1:] != ":" or not shown[-2:-1].isalnum() or not _has_digit(shown):
+        return False
+    return _VALUE_BEFORE_RE.search(shown) is not None  # not a header: "Epoch 1:"
+
+
+def _continues_a_value(text: str) -> bool:
+    """Whether ``text`` opens with a number: the value the line before it ended without."""
+    return text[:1] in _VALUE_STARTS and (text[:1].isdigit() or text[1:2].isdigit())
+
+
+_VALUE_STARTS: Final = frozenset("0123456789-+.")
+_VALUE_BEFORE_RE: Final = compile_later(r"\w[:=] ?[-+]?\.?[0-9]")
 
 
 # column_header's first word: epoch, step, iter; Prophet's horizon
@@ -975,6 +999,8 @@ class MetricsCollector:
         # Streams showing a column table (fastai's): its names, the step its epochs start
         # from (a later table of the stream goes on after the earlier one), its last step.
         self._columns: dict[str, tuple[tuple[str, ...], int]] = {}
+        # A metrics line whose last name's value a console's wrap put on the next line.
+        self._wrapped: dict[str, str] = {}
         self._column_last: dict[str, int] = {}
         # A column table's header as shown, until the next line (a rule of dashes under it
         # places the columns: skorch's); then where its columns start. The first epoch of
@@ -1113,6 +1139,9 @@ class MetricsCollector:
         with self._lock:
             for stream, splitter in self._splitters.items():
                 self._add_output_lines(splitter.flush(), stream)
+            for stream, text in list(self._wrapped.items()):
+                del self._wrapped[stream]
+                self._route_line(text, stream, None)
             if self._held is not None:
                 self._restarts = self._saw_total
                 self._release()
@@ -1228,6 +1257,18 @@ class MetricsCollector:
         if text[:1] == " ":
             text = self._without_relative_time(text, stream)
         first = line.first if isinstance(line, _ErasedLine) else None
+        wrapped = self._wrapped.pop(stream, None) if self._wrapped else None
+        if wrapped is not None:
+            if _continues_a_value(text):  # rich wrapped "val_acc:" | "0.8134, lr: 0.001"
+                text = f"{wrapped.rstrip()} {text.lstrip()}"
+            else:
+                self._route_line(wrapped, stream, None)
+        if first is None and _ends_in_a_name(text):
+            self._wrapped[stream] = text  # its value may be on the next line
+            return
+        self._route_line(text, stream, first)
+
+    def _route_line(self, text: str, stream: str, first: bytes | None) -> None:
         if self._held is not None:
             self._hold(text, stream, first)
         else:
@@ -1830,6 +1871,12 @@ class MetricsCollector:
         row's values added at its epoch. A table after another on the stream (``fine_tune``'s
         second ``fit``) goes on after the epochs of the earlier one, as they were run."""
         table = self._columns.get(stream)
+        boxed = line[:1] in BOX_STARTS or (line[:1] == " " and line.lstrip()[:1] in BOX_STARTS)
+        if boxed:  # rich's Table: "┃ Epoch ┃ Train Loss ┃"
+            cells = boxed_cells(_ANSI_RE.sub("", line) if "\x1b" in line else line)
+            if cells is None or is_box_rule(line):  # "┡━━━╇━━━┩", a markdown "|---|---|"
+                return table is not None and is_box_rule(line)
+            line = "  ".join(cells)
         if table is None and not _has_column_word(line):
             return False  # the common case, cheaply
         text = _shown_text(line)
@@ -1868,10 +1915,18 @@ class MetricsCollector:
             self._column_follows.discard(stream)
             self._columns[stream] = table = (table[0], table[1] - epoch)
         step = epoch if counted else table[1] + epoch
+        if boxed:  # a history drawn after the epochs printed it: their points, once
+            values = {name: value for name, value in values.items() if not self._past(name, step)}
         self._column_last[stream] = step
         self._context_steps[stream] = self._latest_context = step
         self._add_locked(values, step, OUTPUT_SOURCE)
         return True
+
+    def _past(self, name: str, step: Step) -> bool:
+        """Whether the printed series ``name`` has reached ``step`` already."""
+        store = self._printed.get(name)
+        last = None if store is None else store.last_step
+        return last is not None and last >= step
 
     def _in_results_frame(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a results table's header (``Model  Accuracy``: a printed

@@ -6,7 +6,8 @@ into ``(step, {name: value})`` or None. The line is read in three steps:
 1. Logging prefixes are stripped: ``INFO:root:``, ``[I 2026-01-02 10:00:00,123]`` (Optuna),
    ``2026-01-02 10:00:00,123 - INFO - name -`` (or ``- name - INFO -``; the date also as
    ``01/02/2026``), ``[2026-01-02 10:00:00][__main__][INFO] -``
-   (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``I0102 10:00:00.1 1 f.py:1]``
+   (Hydra), ``2026-01-02 10:00:00.123 | INFO | mod:fn:1 -`` (loguru), ``... INFO __main__:``
+   (the logger after the level), ``I0102 10:00:00.1 1 f.py:1]``
    (absl), ``[INFO]``, ``INFO     `` (``%(levelname)-8s``), rich's ``[12:00:00] INFO`` (and
    its ``train.py:6`` after the message), ``[RANK 0]`` (accelerate), an arrow marker (``====>``).
 2. A head that names the step: ``epoch 3:``, ``Epoch 2/10 -``, ``[epoch 3]``, ``step 10:``,
@@ -101,6 +102,9 @@ METRIC_WORDS: Final = frozenset(
     + ["coefficient of determination"]  # R², scikit-learn's plot_ols.py
     + ["r-squared", "r squared"]  # print("R-squared:", r2_score(y_test, y_pred))
 )
+# Words that name a metric only together: "Explained variance: 0.77" (scikit-learn's
+# explained_variance_score), "Expected log joint density: -12.3" (NumPyro's regression tutorial).
+METRIC_PHRASES: Final = ("explained variance", "log joint", "log density", "r squared")
 # CamelCase too: river's metrics print their class names (BalancedAccuracy, MacroF1)
 _NAME_WORD_SPLIT_RE: Final = compile_later(r"[\W_]+|(?<=[a-z])(?=[A-Z])")
 # Words of sentences, never of a metric's name: "loss improved from 0.5 to 0.4".
@@ -409,6 +413,8 @@ _SPREAD_RE: Final = compile_later(
     rf"(?<=[0-9%])\s*(?:±|\+/-)\s*(?:{_NUM})%?"
     rf"|(?<=[0-9%])\s*\(\s*(?:±|\+/-)\s*(?:{_NUM})%?\s*\)"
 )
+# Words of a name that says it is a mean over folds or seeds already.
+_MEAN_WORDS: Final = frozenset("mean avg average cv cross crossval folds".split())
 # A percentage's spread in parentheses, percent too: machinelearningmastery's
 # print("Accuracy: %.2f%% (%.2f%%)" % (results.mean()*100, results.std()*100)).
 _PERCENT_SPREAD_RE: Final = compile_later(rf"(?<=%) \(\s*(?:{_NUM})\s*%\s*\)")
@@ -434,8 +440,9 @@ _NAMED_RESULT_RE: Final = compile_later(
     r"(?:\s+(?i:set|data|dataset|split))?)?"
     r"(?:\s*\((?P<after>[^()\s]{1,12})\))?"
     # "The RMSE of prediction is: 0.445" (LightGBM's python-guide): what it was measured of
-    rf"(?:\s+of\s+(?P<of>{_WORD}(?:\s+{_WORD}){{0,3}}?))?(?P<is>\s+(?:is|was))?"
-    rf"\s*:\s*(?P<num>{_NUM})(?:\s*%)?\.?"
+    rf"(?:\s+of\s+(?P<of>{_WORD}(?:\s+{_WORD}){{0,3}}?))?"
+    # "The accuracy of the model is 0.95", "Model accuracy is 95.2%": a sentence naming it
+    rf"(?:(?P<is>\s+(?:is|was))\s*:?|\s*:)\s*(?P<num>{_NUM})(?:\s*%)?\.?"
 )
 _GROUPED_RESULT_RE: Final = compile_later(
     rf"\s*(?P<name>{_WORD}(?:\s+{_WORD}){{0,4}}?)\s*[:=]\s*\$?"
@@ -443,6 +450,11 @@ _GROUPED_RESULT_RE: Final = compile_later(
 )
 _ABBREVIATION_RE: Final = compile_later(r"[^\W\d][\w^]*")
 _NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
+_SENTENCE_WORDS: Final = frozenset({"is", "was"})
+# R² as printed: "R^2 = 0.81", "R²: 0.81", "R-squared: 0.81", "Coefficient of determination:
+# 0.47" are one metric, r2 (scikit-learn's r2_score; the statsmodels summary's R-squared too).
+_R2_SIGN_RE: Final = compile_later(r"(?<![\w^])([Rr])(?:\^2|²)(?![\w^])")
+_R2_NAME_RE: Final = compile_later(r"(?<![^_])(?:r_squared?|coefficient_of_determination)(?![^_])")
 # A line that only names a phase, whose metrics the next line prints ("Test Error:", the
 # PyTorch Quickstart tutorial's line before " Accuracy: 52.3%, Avg loss: 1.6").
 _PHASE_LINE_RE: Final = compile_later(
@@ -496,6 +508,13 @@ _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
 _HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcC")  # c: MONAI's "current epoch: 2"
 _RELATIVE_TIME_RE: Final = compile_later(r" +([0-9]+) ")
 _RICH_SOURCE_RE: Final = compile_later(r"\s{2,}[\w.-]+\.py:[0-9]+$")
+# The logger's name after the level: "%(asctime)s %(levelname)s %(name)s: %(message)s",
+# "%(asctime)s:%(levelname)s:%(name)s:%(message)s", Flask's "%(levelname)s in %(module)s:";
+# never a phase's section ("INFO train: loss 0.3") nor a name with its value ("INFO acc: 0.9").
+_LOGGER_NAME: Final = (
+    rf"(?:(?:\s+in\s+|(?:\s+|:)(?!(?i:{'|'.join(PHASES)})\s*:))[\w.<>-]+:"
+    r"(?!\s*(?:[-+.0-9]|(?i:nan|inf)))\s*)?"
+)
 _PREFIX_RE: Final = compile_later(
     r"(?:"
     r"(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|NOTICE|TRACE)(?::[\w.<>-]*)?:\s*"  # INFO:root:
@@ -505,11 +524,13 @@ _PREFIX_RE: Final = compile_later(
     r"|\d\d/\d\d \d\d:\d\d:\d\d(?=\s+-))\]?"
     # ^ a timestamp; 12/06/2026 10:00:01 is Hugging Face examples' datefmt, 12/07 12:51:16
     # mmengine's (no year)
-    r"(?:\s*(?:\[(?!(?i:epoch|step|iter)\b)[^\]]*\])+)?"  # [__main__][INFO] (Hydra)
+    rf"(?:\s*(?:\[(?!(?i:epoch|step|iter)\b)[^\]]*\])+{_LOGGER_NAME})?"  # [__main__][INFO] (Hydra)
     r"(?:\s*\{[\w.-]+:\d+\})?"  # "[%(asctime)s] {%(filename)s:%(lineno)d} %(levelname)s -"
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\b))?"
     # ^ - __main__ - INFO - (the logging cookbook's "%(asctime)s - %(name)s - %(levelname)s")
-    r"(?:\s*(?:\||-|:)?\s*(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|SUCCESS)\b)?"
+    r"(?:\s+[\w.<>-]+(?=\s+(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\s))?"
+    # ^ "%(asctime)s %(name)s %(levelname)s %(message)s"
+    rf"(?:\s*(?:\||-|:)?\s*(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL|SUCCESS)\b{_LOGGER_NAME})?"
     r"(?:\s*(?:\||-)\s*[\w.<>:-]+(?=\s+(?:\||-)\s))?"  # - logger.name - / | mod:fn:1 -
     r"\s*(?:\||-|:)?\s*"
     r"|\[(?:DEBUG|INFO|WARNING|WARN|ERROR|CRITICAL)\]\s*(?:[\w.]+\s*:(?!\s*[-+.0-9])\s*)?"
@@ -549,6 +570,10 @@ def has_metric_word(name: str) -> bool:
     # "mAP" is one word, not m and AP; "fid50k" is fid at 50k samples.
     first = words[0] if words else ""
     letters = next((at for at, char in enumerate(first) if not char.isalpha()), len(first))
+    if "log" in words or "variance" in words or "squared" in words:
+        joined = " ".join(words)
+        if any(phrase in joined for phrase in METRIC_PHRASES):
+            return True
     words += [name.lower(), first[:letters]]
     return any(word.rstrip("0123456789") in METRIC_WORDS or word in METRIC_WORDS for word in words)
 
@@ -589,10 +614,11 @@ def relative_time_prefix(text: str) -> tuple[int, int] | None:
 def parse_shaped_line(text: str) -> Shaped | None:
     """The step and metrics of a line in one of the known shapes, or None for prose."""
     shaped = _parse_shaped(text)
-    if shaped is None and ": " in text and any(map(text.__contains__, _NAMED_RESULT_HINTS)):
-        shaped = _named_result(text)  # only where no other reading is: names stay as they were
-    if shaped is None and "," in text and text[-1:].isdigit():
-        shaped = _grouped_result(text)
+    if shaped is None:
+        shaped = _sentence_result(text)
+    if shaped is None and ("^2" in text or "²" in text):  # "R^2 = 0.81", "R²: 0.81": r2
+        text = _R2_SIGN_RE.sub(r"\g<1>2", text)
+        shaped = _parse_shaped(text) or _sentence_result(text)
     if shaped is None or shaped.step is not None or shaped.within is not None:
         return shaped
     counter = None
@@ -603,6 +629,28 @@ def parse_shaped_line(text: str) -> Shaped | None:
     if counter is not None and int(counter[1]) <= int(counter[2]):
         return shaped._replace(counter=(int(counter[1]), int(counter[2])))
     return shaped
+
+
+def _sentence_result(text: str) -> Shaped | None:
+    """A result named as a sentence names it (:func:`_named_result`), or one whose value has
+    thousands separators (:func:`_grouped_result`); only where no other reading is, so that
+    names stay as they were."""
+    named = None
+    if ": " in text and any(map(text.__contains__, _NAMED_RESULT_HINTS)):
+        named = _named_result(text)
+    elif (text[-1:].isdigit() or text[-1:] in "%.") and _ends_in_is_number(text):
+        named = _named_result(text)  # "Model accuracy is 95.2%"
+    if named is None and "," in text and text[-1:].isdigit():
+        return _grouped_result(text)
+    return named
+
+
+def _ends_in_is_number(text: str) -> bool:
+    """Whether ``text`` ends in ``is NUMBER`` (``was``, ``is:``; a ``%`` or ``.`` after it):
+    a few string operations, where a sentence's pattern would be tried on every line of
+    prose that ends in a number."""
+    words = text.rstrip("%. ").rsplit(None, 2)
+    return len(words) == 3 and words[1].rstrip(":") in _SENTENCE_WORDS
 
 
 def phase_line(text: str) -> str | None:
@@ -654,7 +702,7 @@ def _parse_shaped(text: str) -> Shaped | None:
         items = _spaced_items_line(text)
         if items is not None:
             return items
-    if " images" in text or " for class" in text:
+    if " images" in text or " for class" in text or text[:12].lower() == "accuracy of ":
         tutorial = _tutorial_accuracy(text)
         if tutorial is not None:
             return tutorial
@@ -708,14 +756,42 @@ def _parse_shaped(text: str) -> Shaped | None:
         evaluation = _sb3_evaluation(text)
         if evaluation is not None:
             return evaluation
+    without_spread = text
     if "±" in text or "+/-" in text:
-        text = _SPREAD_RE.sub("", text)
+        without_spread = _SPREAD_RE.sub("", text)
     elif "%)" in text and "% (" in text:  # "Accuracy: 86.80% (3.20%)": cross_val_score's std
-        text = _PERCENT_SPREAD_RE.sub("", text)
+        without_spread = _PERCENT_SPREAD_RE.sub("", text)
     elif " with a standard deviation of " in text:
         spread = _MEAN_WITH_STD_RE.fullmatch(text)
         if spread is not None and has_metric_word(spread["name"]):
-            return Shaped(None, {_clean_name(spread["name"]): _number(spread["mean"])})
+            name = _mean_name(_clean_name(spread["name"]))
+            return Shaped(None, {name: _number(spread["mean"])})
+    if without_spread != text:
+        return _as_means(_parse_pieces_line(without_spread))
+    return _parse_pieces_line(text)
+
+
+def _as_means(shaped: Shaped | None) -> Shaped | None:
+    """A result printed with its spread (``Accuracy: 0.96 (+/- 0.02)``) is a mean over folds
+    or seeds, not the hold-out value a program prints under the same name: it is recorded
+    apart, as ``accuracy_mean``. A stepped line's (``epoch 3: reward 200 ± 15``) keeps its
+    names: its series is the mean's already."""
+    if shaped is None or shaped.step is not None:
+        return shaped
+    return shaped._replace(
+        values={_mean_name(name): value for name, value in shaped.values.items()}
+    )
+
+
+def _mean_name(name: str) -> str:
+    """``name`` said to be a mean, unless it says so already (``cv_score``, ``mean_accuracy``,
+    ``cross_validation_accuracy``)."""
+    if _MEAN_WORDS.isdisjoint(_NAME_WORD_SPLIT_RE.split(name.lower())):
+        return f"{name}_mean"
+    return name
+
+
+def _parse_pieces_line(text: str) -> Shaped | None:
     if text[:8] == "| epoch " and " / " in text:  # old fairseq's "| epoch 001:   100 / 1000 ..."
         inner = _HEAD_RE.match(text, 2)
         if inner is not None and inner["sdone"] is not None:
@@ -801,6 +877,8 @@ _ON_IMAGES_RE: Final = compile_later(
 )
 _CLASS_ACCURACY_RE: Final = compile_later(
     rf"(?i:accuracy for class)\s*:?\s*(?P<label>[\w-]+)\s+is\s+(?P<v>{_NUM})\s*%?\s*"
+    # the tutorial's older "Accuracy of %5s : %2d %%": a label right-aligned in five columns
+    rf"|(?i:accuracy of)\s+(?P<of>[\w-]+)\s*:\s*(?P<ofv>{_NUM})\s*%\s*"
 )
 
 
@@ -812,7 +890,8 @@ def _tutorial_accuracy(text: str) -> Shaped | None:
         return Shaped(None, {_prefixed("accuracy", phase): _number(on_images["v"])})
     per_class = _CLASS_ACCURACY_RE.fullmatch(text)
     if per_class is not None:
-        return Shaped(None, {f"accuracy_{per_class['label']}": _number(per_class["v"])})
+        label, value = per_class["label"] or per_class["of"], per_class["v"] or per_class["ofv"]
+        return Shaped(None, {f"accuracy_{label}": _number(value)})
     return None
 
 
@@ -1343,7 +1422,8 @@ def _clean_name(name: str) -> str:
     name = name.replace("@", "")  # Acc@1 -> acc1, as imagenet's code names it
     if ". " in name:  # an abbreviation's dot: "Approx. Train" (PyG's examples) is approx_train
         name = name.replace(". ", " ")
-    return _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
+    name = _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
+    return _R2_NAME_RE.sub("r2", name) if "r" in name else name
 
 
 def _prefixed(name: str, phase: str) -> str:
@@ -1788,6 +1868,28 @@ _PROPHET_ROW_RE: Final = compile_later(
 )
 
 
+# A table drawn in boxes (rich's Table: "┃ Epoch ┃ Train Loss ┃" over "│ 1 │ 0.52 │"; its ASCII
+# box, a markdown table) is a column table once its borders are cells' separators.
+BOX_STARTS: Final = frozenset("┃│|")
+_BOX_SPLIT_RE: Final = compile_later(r"\s*[┃│|]\s*")
+_BOX_RULE_RE: Final = compile_later(r"[┏┓┗┛┳┻╋┡┩╇━─┼├┤└┘┌┐┬┴│┃╭╮╰╯═╞╡╪|+:\- ]+")
+
+
+def boxed_cells(text: str) -> list[str] | None:
+    """The cells of a boxed table's line (``┃ Epoch ┃ Train Loss ┃`` -> ``Epoch``, ``Train
+    Loss``), two or more, or None when the line is no such row."""
+    text = text.strip()
+    if text[:1] not in BOX_STARTS or text[-1:] != text[:1]:
+        return None
+    cells = _BOX_SPLIT_RE.split(text[1:-1].strip())
+    return cells if len(cells) >= 2 and all(cells) else None
+
+
+def is_box_rule(text: str) -> bool:
+    """A boxed table's border or rule (``┡━━━╇━━━┩``, ``|---|---|``): no cell, no text."""
+    return _BOX_RULE_RE.fullmatch(text.strip()) is not None
+
+
 def column_header(text: str) -> tuple[str, ...] | None:
     """The names of a column table's header (``epoch  train_loss  valid_loss  accuracy
     time``): a step word first, names two or more blanks apart, one of them a metric's; a
@@ -2052,10 +2154,10 @@ def _imbalanced_row(text: str) -> tuple[str, Fields] | None:
 # least squares") has the same cells, some one blank apart, and closes with dashes; SARIMAX's
 # ("SARIMAX Results") has no colon after its statistics' names.
 RESULTS_STATISTICS: Final = {
-    "R-squared": "r_squared",
-    "R-squared (uncentered)": "r_squared_uncentered",
-    "Adj. R-squared": "adj_r_squared",
-    "Adj. R-squared (uncentered)": "adj_r_squared_uncentered",
+    "R-squared": "r2",
+    "R-squared (uncentered)": "r2_uncentered",
+    "Adj. R-squared": "adj_r2",
+    "Adj. R-squared (uncentered)": "adj_r2_uncentered",
     "F-statistic": "f_statistic",
     "Prob (F-statistic)": "prob_f_statistic",
     "Log-Likelihood": "log_likelihood",
@@ -2063,9 +2165,9 @@ RESULTS_STATISTICS: Final = {
     "AIC": "aic",
     "BIC": "bic",
     "HQIC": "hqic",
-    "Pseudo R-squ.": "pseudo_r_squared",
-    "Pseudo R-squ. (CS)": "pseudo_r_squared_cs",
-    "Pseudo R-squared": "pseudo_r_squared",
+    "Pseudo R-squ.": "pseudo_r2",
+    "Pseudo R-squ. (CS)": "pseudo_r2_cs",
+    "Pseudo R-squared": "pseudo_r2",
     "LL-Null": "ll_null",
     "LLR p-value": "llr_p_value",
     "Deviance": "deviance",

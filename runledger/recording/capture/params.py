@@ -659,10 +659,14 @@ def script_defaults(argv: Sequence[str], cwd: Path) -> tuple[str, dict[str, Any]
     overrides over them. Its literal assignments before that ``exec`` are its defaults: the
     lowest-ranked params (``default``), so that the config file and the command line win.
     A script without it that names a block of settings with a top-level ``# hyperparameters``
-    comment (:func:`_hyperparameter_block`) gives that block's literals the same way. Any other
-    script gives None: its top-level names are not known to be settings.
+    comment (:func:`_hyperparameter_block`) gives that block's literals the same way, and so
+    do the settings a script names as such (``config = {...}``, ``LEARNING_RATE = 0.001``:
+    :mod:`script_settings`). Any other script gives None: its top-level names are not known
+    to be settings.
     """
     import ast
+
+    from runledger.recording.capture import script_settings
 
     given = _script_of(argv)
     path = None if given is None else _existing_config(cwd, given)
@@ -672,13 +676,21 @@ def script_defaults(argv: Sequence[str], cwd: Path) -> tuple[str, dict[str, Any]
         content = path.read_bytes()
         configured = b"exec(" in content
         headed = _HYPER_COMMENT.search(content) is not None
-        if not configured and not headed:
+        named = script_settings.may_hold_settings(content)
+        if not configured and not headed and not named:
             return None  # most scripts: no parse at all
         text = content.decode("utf-8-sig")
-        body = ast.parse(text).body
+        module = ast.parse(text)
+        body = module.body
         defaults = _literal_assignments(body, stop_at_exec=True) if configured else {}
         if not defaults and headed:
             defaults = _hyperparameter_block(text, body)
+        if named:  # accelerate's config = {...} in main(), LEARNING_RATE = 0.001
+            for name, value in script_settings.settings_in_source(module).items():
+                try:
+                    defaults.setdefault(name, to_plain(value))
+                except ValueError:  # a value too large to record: that setting alone
+                    continue
     except Exception:  # noqa: BLE001 - the script is the program's business; never stop the run
         return None
     for name in _computed_in_python_configs(argv, cwd):
@@ -1059,15 +1071,33 @@ def merge_params(
     """
     merged: dict[str, Any] = {}
     setter: dict[str, str] = {}
-    inprocess = PRECEDENCE.index("inprocess")
+    inprocess, default = PRECEDENCE.index("inprocess"), PRECEDENCE.index("default")
+    named = {
+        normalize_key(key)
+        for name, params in sources
+        if source_rank(name) != default
+        for key in params
+    }
     for name, params in sorted(sources, key=lambda source: source_rank(source[0])):
         normalized = normalize_keys(params)
         if source_rank(name) == inprocess:
             normalized = _parsed_values_that_count(normalized, flatten(merged))
+        elif source_rank(name) == default:
+            normalized = _not_named_otherwise(normalized, named)
         merged = deep_merge(merged, normalized)
         for key in flatten(normalized):
             setter[key] = name
     return merged, {key: setter[key] for key in flatten(merged) if key in setter}
+
+
+def _not_named_otherwise(defaults: dict[str, Any], named: set[str]) -> dict[str, Any]:
+    """A script's own settings less those another source names in another case: Equinox's
+    ``LEARNING_RATE = 3e-4`` and ``--learning_rate 1e-3`` on its command line are one setting,
+    which the command line names."""
+    lowered = {key.lower() for key in named}
+    return {
+        key: value for key, value in defaults.items() if key in named or key.lower() not in lowered
+    }
 
 
 def _parsed_values_that_count(parsed: dict[str, Any], known: Mapping[str, Any]) -> dict[str, Any]:

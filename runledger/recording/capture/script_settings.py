@@ -1,0 +1,197 @@
+"""Settings a script writes in its own source that name themselves as settings, read without
+running it (:func:`runledger.recording.capture.params.script_defaults` ranks them lowest).
+
+Two shapes say what they are by their names:
+
+* A literal dict named as a config (``config``, ``hparams``, ``hyperparameters``) at the
+  module's top, in ``main()`` or under ``if __name__ == "__main__":``. accelerate's examples
+  (nlp_example.py, cv_example.py) write ``config = {"lr": 2e-5, "num_epochs": 3, "seed": 42,
+  "batch_size": 16}`` in ``main()`` and pass it to ``training_function(config, args)``: no
+  parser, tracker or hook ever sees those values. Its literal items are params under their
+  keys; an item the script changes later (``config["lr"] = args.lr``) is not, nor is the
+  whole dict when the script updates it or assigns the name twice: the source no longer
+  says what the program used.
+* An UPPER_CASE constant at the module's top whose name is a hyperparameter's
+  (``LEARNING_RATE = 0.001``, ``BATCH_SIZE = 32``): a constant by Python's convention, a
+  setting by its name. Other top-level names (``batch_size = 32``, ``DATA_DIR = "data"``)
+  are not known to be settings and are left out.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Final
+
+SETTINGS_DICT_NAMES: Final = frozenset(
+    {"config", "cfg", "hparams", "hyperparams", "hyperparameters", "hyper_params"}
+)
+HYPERPARAMETER_CONSTANTS: Final = frozenset(
+    "lr learning_rate batch_size epochs num_epochs n_epochs max_epochs steps num_steps max_steps "
+    "train_steps iters max_iters num_iters n_iters iterations num_iterations dropout "
+    "weight_decay momentum warmup_steps hidden_size hidden_dim embed_dim embedding_dim "
+    "num_layers n_layers num_heads n_heads n_embd block_size seq_len max_len context_length "
+    "seed gamma tau beta1 beta2 grad_clip max_grad_norm lr_decay patience label_smoothing "
+    "temperature".split()
+)
+# Cheap tests of the bytes before any parse: most scripts hold neither shape.
+_DICT_HINT: Final = re.compile(
+    rb"^[ \t]*(?:" + "|".join(sorted(SETTINGS_DICT_NAMES)).encode() + rb")\s*(?::[^=\n]*)?=\s*\{",
+    re.IGNORECASE | re.MULTILINE,
+)
+_CONSTANT_HINT: Final = re.compile(
+    rb"^(?:" + "|".join(sorted(HYPERPARAMETER_CONSTANTS)).upper().encode() + rb")\s*[:=]",
+    re.MULTILINE,
+)
+_MUTATORS: Final = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__setitem__"})
+
+
+def may_hold_settings(content: bytes) -> bool:
+    """Whether the script's bytes may hold either shape (a parse tells for sure)."""
+    return _DICT_HINT.search(content) is not None or _CONSTANT_HINT.search(content) is not None
+
+
+def settings_in_source(module: ast.Module) -> dict[str, Any]:
+    """The script's named settings: its constants, then its config dicts' items over them,
+    as ``ast.literal_eval`` gives them."""
+    found: dict[str, Any] = dict(_constants(module.body))
+    found.update(_config_items(module))
+    return found
+
+
+def _constants(body: Sequence[ast.stmt]) -> Iterator[tuple[str, Any]]:
+    assigned = _assignment_counts(body)
+    rebound = _names_declared_global(body)
+    for node in body:
+        target, value = _single_target(node)
+        if target is None or value is None:
+            continue
+        name = target.id
+        if not (name.isupper() and name.lower() in HYPERPARAMETER_CONSTANTS):
+            continue
+        if assigned[name] > 1 or name in rebound:
+            continue
+        literal = _literal(value)
+        if isinstance(literal, (int, float, str)):  # bool is an int
+            yield name, literal
+
+
+def _config_items(module: ast.Module) -> Iterator[tuple[str, Any]]:
+    places = [module.body]
+    for node in module.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "main":
+            places.append(node.body)
+        elif isinstance(node, ast.If) and _is_main_guard(node.test):
+            places.append(node.body)
+    dicts: list[tuple[str, ast.Dict]] = []
+    for body in places:
+        for node in body:
+            target, value = _single_target(node)
+            if target is not None and target.id.lower() in SETTINGS_DICT_NAMES:
+                if isinstance(value, ast.Dict):
+                    dicts.append((target.id, value))
+    if not dicts:
+        return
+    assigned = _assignment_counts(ast.walk(module))
+    changed = _changed_keys(module, {name for name, _ in dicts})
+    for name, literal in dicts:
+        if assigned[name] > 1 or changed.get(name) == {"*"}:
+            continue
+        for key_node, value_node in zip(literal.keys, literal.values, strict=True):
+            if not (isinstance(key_node, ast.Constant) and isinstance(key_node.value, str)):
+                continue
+            if key_node.value in changed.get(name, set()):
+                continue
+            value = _literal(value_node)
+            if value is not _NOT_LITERAL:
+                yield key_node.value, value
+
+
+def _changed_keys(module: ast.Module, names: set[str]) -> dict[str, set[str]]:
+    """Per dict name, the keys the script assigns after building it; ``{"*"}`` when it may
+    change any (``config.update(...)``, ``config[key] = ...``, ``config |= ...``)."""
+    changed: dict[str, set[str]] = {}
+    for node in ast.walk(module):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            name = _name_of(node.value)
+            if name in names:
+                key = node.slice
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    changed.setdefault(name, set()).add(key.value)
+                else:
+                    changed[name] = {"*"}
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            name = _name_of(node.func.value)
+            if name in names and node.func.attr in _MUTATORS:
+                changed[name] = {"*"}
+        elif isinstance(node, ast.AugAssign):
+            name = _name_of(node.target)
+            if name in names:
+                changed[name] = {"*"}
+    return {name: ({"*"} if "*" in keys else keys) for name, keys in changed.items()}
+
+
+def _assignment_counts(nodes: Iterable[ast.AST]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for node in nodes:
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            targets = [node.target]
+        for target in targets:
+            counts.update(_bound_names(target))
+    return counts
+
+
+def _bound_names(target: ast.expr) -> Iterator[str]:
+    """The names an assignment binds: ``a``, ``a, b``; not ``config["lr"]`` nor ``self.a``."""
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _bound_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _bound_names(target.value)
+
+
+def _names_declared_global(body: Sequence[ast.stmt]) -> set[str]:
+    declared: set[str] = set()
+    for statement in body:
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Global):
+                declared.update(node.names)
+    return declared
+
+
+def _single_target(node: ast.stmt) -> tuple[ast.Name | None, ast.expr | None]:
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        return (target, node.value) if isinstance(target, ast.Name) else (None, None)
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target, node.value
+    return None, None
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and _name_of(test.left) == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _name_of(node: ast.expr) -> str | None:
+    return node.id if isinstance(node, ast.Name) else None
+
+
+_NOT_LITERAL: Final = object()
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _NOT_LITERAL
