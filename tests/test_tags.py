@@ -248,3 +248,56 @@ def test_every_new_command_and_option_has_help() -> None:
         assert command.help, name
         for param in command.params:
             assert getattr(param, "help", None), f"{name} {param.name} has no help"
+
+
+def _point_at_commit_with(ledger: Clone, ref: str, name: str, content: bytes) -> None:
+    """Local damage that pull refuses: ``ref`` at a commit whose ``name`` is not readable."""
+    blob = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=ledger.path,
+        input=content,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    tree = subprocess.run(
+        ["git", "mktree"],
+        cwd=ledger.path,
+        input=f"100644 blob {blob.strip()}\t{name}\n".encode(),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    ledger.git("update-ref", ref, ledger.git("commit-tree", tree.strip(), "-m", "damaged").strip())
+
+
+def test_a_damaged_tag_is_skipped_with_one_warning_by_every_reader(ledger: Clone) -> None:
+    run = ledger.record()
+    ok(ledger, "tag", run, "production")
+    _point_at_commit_with(ledger, "refs/runledger/tags/candidate", "other.toml", b"x = 1\n")
+    warning = (
+        "runledger: warning: skipping refs/runledger/tags/candidate: tag.toml: the file is "
+        "missing (remove it with 'git update-ref -d refs/runledger/tags/candidate')\n"
+    )
+    listed = ledger.cli("ls", "--json")
+    assert listed.exit_code == 0 and listed.stderr == warning
+    assert json.loads(listed.stdout)[0]["tags"] == ["production"]
+    for args in (["ls", "--tag", "production"], ["tags"], ["show", "production"]):
+        result = ledger.cli(*args)
+        assert (result.exit_code, result.stderr) == (0, warning), args
+        assert run[:10] in result.stdout
+    report = ledger.cli("report", "-o", str(ledger.path / "report.html"))
+    assert (report.exit_code, report.stderr.count("warning")) == (0, 1)
+    refused = ledger.cli("tag", run, "candidate")
+    assert refused.exit_code == 1
+    assert "git update-ref -d refs/runledger/tags/candidate" in refused.stderr
+    ledger.git("update-ref", "-d", "refs/runledger/tags/candidate")
+    assert ledger.cli("ls").stderr == ""
+
+
+def test_damaged_notes_leave_the_run_readable(ledger: Clone) -> None:
+    run = ledger.record()
+    _point_at_commit_with(ledger, f"refs/runledger/notes/{run}", "notes.toml", b"not = = toml")
+    result = ledger.cli("show", run, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["notes"] == []
+    assert result.stderr.startswith(f"runledger: warning: skipping refs/runledger/notes/{run}: ")
+    assert f"git update-ref -d refs/runledger/notes/{run}" in result.stderr
