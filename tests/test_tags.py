@@ -13,6 +13,7 @@ import pytest
 import typer.main
 
 from runledger.cli.app import app
+from tests import crafted
 from tests.conftest import Repo
 from tests.team import Clone
 
@@ -252,21 +253,8 @@ def test_every_new_command_and_option_has_help() -> None:
 
 def _point_at_commit_with(ledger: Clone, ref: str, name: str, content: bytes) -> None:
     """Local damage that pull refuses: ``ref`` at a commit whose ``name`` is not readable."""
-    blob = subprocess.run(
-        ["git", "hash-object", "-w", "--stdin"],
-        cwd=ledger.path,
-        input=content,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    tree = subprocess.run(
-        ["git", "mktree"],
-        cwd=ledger.path,
-        input=f"100644 blob {blob.strip()}\t{name}\n".encode(),
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    ledger.git("update-ref", ref, ledger.git("commit-tree", tree.strip(), "-m", "damaged").strip())
+    commit = ledger.git("commit-tree", crafted.tree(ledger.path, {name: content}), "-m", "bad")
+    ledger.git("update-ref", ref, commit.strip())
 
 
 def test_a_damaged_tag_is_skipped_with_one_warning_by_every_reader(ledger: Clone) -> None:
