@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runledger import ids
-from runledger.errors import UserError
+from runledger.errors import CorruptRecordError, UserError
 from runledger.redact import strip_url_credentials
 from runledger.safetext import repr_bytes, safe
 from runledger.store import git, notes, refs, tags
@@ -296,13 +296,32 @@ def _integrate(repo: git.Repo, remote: Remote) -> _Integration:
     result.received = _adopt_runs(repo, new_runs)
     result.runs_here = len(here.runs) + len(result.received)
     for name, theirs in sorted(there.tags.items()):
-        update = _integrate_tag(repo, name, here.tags.get(name), theirs)
+        try:
+            update = _integrate_tag(repo, name, here.tags.get(name), theirs)
+        except CorruptRecordError as exc:
+            _warn_damaged_here(tags.tag_ref(name), exc)
+            continue
         if update is not None:
             result.tags.append(update)
     for run_id, theirs in sorted(there.notes.items()):
-        if _integrate_notes(repo, run_id, here.notes.get(run_id), theirs):
+        try:
+            merged = _integrate_notes(repo, run_id, here.notes.get(run_id), theirs)
+        except CorruptRecordError as exc:
+            _warn_damaged_here(notes.notes_ref(run_id), exc)
+            continue
+        if merged:
             result.notes.append(run_id)
     return result
+
+
+def _warn_damaged_here(ref: str, error: CorruptRecordError) -> None:
+    """One damaged tag or notes ref here leaves the remote's copy of it out, nothing else."""
+    reason = " ".join(str(error).split())
+    print(
+        f"runledger: warning: not merging the remote's {safe(ref)}: the one here cannot be "
+        f"read ({safe(reason)}); remove it with 'git update-ref -d {safe(ref)}' and pull again",
+        file=sys.stderr,
+    )
 
 
 # --- reports -------------------------------------------------------------------------------
