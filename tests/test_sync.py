@@ -832,3 +832,26 @@ def test_a_damaged_tag_or_notes_here_leaves_the_rest_of_a_pull_in(team: Team) ->
         )
         assert f"remove it with 'git update-ref -d {ref}' and pull again" in result.stderr
     assert bob.ledger_refs()["refs/runledger/tags/production"] == damaged
+
+
+def test_push_leaves_a_damaged_tag_or_notes_here_and_sends_the_rest(team: Team) -> None:
+    alice, bob = team.clone("alice"), team.clone("bob")
+    run = alice.record()
+    garbage = crafted.tree(alice.path, {"tag.toml": b"= =", "notes.toml": b"= ="})
+    damaged = alice.git("commit-tree", garbage, "-m", "damaged").strip()
+    alice.git("update-ref", "refs/runledger/tags/broken", damaged)
+    alice.git("update-ref", f"refs/runledger/notes/{run}", damaged)
+    alice.ok("tag", run, "production")
+
+    result = alice.cli("push")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("pushed to origin: 1 run, 1 tag (production) sent")
+    for ref, name in (
+        ("refs/runledger/tags/broken", "tag.toml"),
+        (f"refs/runledger/notes/{run}", "notes.toml"),
+    ):
+        assert f"runledger: warning: not pushing {ref}: {name}: not valid TOML" in result.stderr
+        assert ref not in team.remote_refs()
+    bob.ok("pull")
+    assert json.loads(bob.ok("show", "production", "--json"))["id"] == run
