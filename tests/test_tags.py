@@ -263,7 +263,8 @@ def test_a_damaged_tag_is_skipped_with_one_warning_by_every_reader(ledger: Clone
     _point_at_commit_with(ledger, "refs/runledger/tags/candidate", "other.toml", b"x = 1\n")
     warning = (
         "runledger: warning: skipping refs/runledger/tags/candidate: tag.toml: the file is "
-        "missing (remove it with 'git update-ref -d refs/runledger/tags/candidate')\n"
+        "missing (remove it with 'git update-ref -d refs/runledger/tags/candidate', or move it "
+        "aside: 'runledger doctor --fix')\n"
     )
     listed = ledger.cli("ls", "--json")
     assert listed.exit_code == 0 and listed.stderr == warning
@@ -277,7 +278,11 @@ def test_a_damaged_tag_is_skipped_with_one_warning_by_every_reader(ledger: Clone
     refused = ledger.cli("tag", run, "candidate")
     assert refused.exit_code == 1
     assert "git update-ref -d refs/runledger/tags/candidate" in refused.stderr
-    ledger.git("update-ref", "-d", "refs/runledger/tags/candidate")
+    doctor = ledger.cli("doctor")
+    assert doctor.exit_code == 1
+    assert "refs/runledger/tags/candidate: tag.toml: the file is missing" in doctor.stdout
+    assert ledger.cli("doctor", "--fix").exit_code == 0
+    assert ledger.git("for-each-ref", "refs/runledger/quarantine/tags/")
     assert ledger.cli("ls").stderr == ""
 
 
@@ -289,3 +294,5 @@ def test_damaged_notes_leave_the_run_readable(ledger: Clone) -> None:
     assert json.loads(result.stdout)["notes"] == []
     assert result.stderr.startswith(f"runledger: warning: skipping refs/runledger/notes/{run}: ")
     assert f"git update-ref -d refs/runledger/notes/{run}" in result.stderr
+    doctor = ledger.cli("doctor")
+    assert f"refs/runledger/notes/{run}: notes.toml: not valid TOML" in doctor.stdout

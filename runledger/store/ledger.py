@@ -165,22 +165,16 @@ class Ledger:
         only those whose id starts with ``prefix`` when one is given."""
         return self.catalog.refs(prefix)
 
-    def warn_corrupt(self, ref: str, error: CorruptRecordError, hint: str | None = None) -> None:
+    def warn_corrupt(self, ref: str, error: CorruptRecordError) -> None:
         if ref not in self._warned:
             self._warned.add(ref)
             from runledger.safetext import safe
 
             reason = _reason(ref, error)
             print(
-                f"runledger: warning: skipping {safe(ref)}: {safe(reason)} "
-                f"({hint or fix_hint(ref)})",
+                f"runledger: warning: skipping {safe(ref)}: {safe(reason)} ({fix_hint(ref)})",
                 file=sys.stderr,
             )
-
-    def warn_damaged_fact(self, ref: str, error: CorruptRecordError) -> None:
-        """A team tag (or a run's notes) that cannot be read is left out, as a damaged run
-        is; doctor --fix does not move these aside."""
-        self.warn_corrupt(ref, error, _remove_hint(ref))
 
     def runs(self) -> list[Run]:
         """Every readable run (run.toml only), newest first; unreadable ones are reported."""
@@ -349,7 +343,7 @@ class Ledger:
             from runledger.store import tags
 
             by_run: dict[str, list[str]] = {}
-            for name, state in tags.live_tags(self.repo, self.warn_damaged_fact).items():
+            for name, state in tags.live_tags(self.repo, self.warn_corrupt).items():
                 if state.run:
                     by_run.setdefault(state.run, []).append(name)
             self._team_tags = by_run
@@ -501,7 +495,7 @@ class Ledger:
 
         if "/" in spec:
             return None
-        state = tags.tips(self.repo, spec, self.warn_damaged_fact).get(spec)
+        state = tags.tips(self.repo, spec, self.warn_corrupt).get(spec)
         if state is None or state.deleted:
             return None
         for ref in self.run_refs(state.run or ""):
@@ -590,7 +584,7 @@ class Ledger:
                     note_list = notes.from_content(cat.read(f"{where}:{notes.NOTES_FILE}"), where)
                 except CorruptRecordError as exc:
                     # The notes are damaged, not the run: show it without them.
-                    self.warn_damaged_fact(where, exc)
+                    self.warn_corrupt(where, exc)
                     note_list = []
         try:
             run = run.with_files(files)
@@ -624,12 +618,10 @@ def fix_hint(ref: str) -> str:
     """How to get a bad run ref out of the way, for a warning that names it."""
     if ref.startswith(MIRROR_PREFIX):
         return "a copy of the remote's ref: fix it there; 'runledger doctor' explains"
-    return f"{_remove_hint(ref)}, or move it aside: 'runledger doctor --fix'"
-
-
-def _remove_hint(ref: str) -> str:
     quoted = ref if all(char.isalnum() or char in "/-_." for char in ref) else repr(ref)
-    return f"remove it with 'git update-ref -d {quoted}'"
+    return (
+        f"remove it with 'git update-ref -d {quoted}', or move it aside: 'runledger doctor --fix'"
+    )
 
 
 def _cannot_read(ref: RunRef, exc: CorruptRecordError) -> CorruptRecordError:

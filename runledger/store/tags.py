@@ -97,7 +97,8 @@ def tip(repo: git.Repo, name: str) -> TagState | None:
         return tips(repo, name).get(name)
     except CorruptRecordError as exc:
         raise CorruptRecordError(
-            f"{exc}; remove the damaged tag with 'git update-ref -d {tag_ref(name)}'"
+            f"{exc}; move the damaged tag aside with 'runledger doctor --fix' (or remove it: "
+            f"git update-ref -d {tag_ref(name)})"
         ) from exc
 
 

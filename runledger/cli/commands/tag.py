@@ -50,7 +50,7 @@ def delete_tag(cwd: Path, name: str) -> tags.TagChange:
 
 def list_tags(cwd: Path) -> list[tags.TagState]:
     ledger = Ledger(git.discover(cwd))
-    live = tags.live_tags(ledger.repo, ledger.warn_damaged_fact)
+    live = tags.live_tags(ledger.repo, ledger.warn_corrupt)
     return sorted(live.values(), key=lambda state: state.name)
 
 
