@@ -10,6 +10,7 @@ params are the worker's, never the launcher's.
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo
-from tests.test_autocapture import _interpreter, assert_same_as_bare, exec_run
+from tests.test_autocapture import _interpreter, assert_same_as_bare, bare, exec_run
 
 IMPORT_HOOKS_PROGRAM = textwrap.dedent(
     """\
@@ -177,3 +178,55 @@ def test_a_python_before_3_8_runs_as_bare_with_its_hidden_sitecustomize(
     assert proc.stdout.decode().splitlines()[0] == f"theirs ({version})"
     assert run["params"] == {"lr": 0.3}
     assert run["environment"]["python"]["version"].startswith(name[len("python") :])
+
+
+SHADOWING = (
+    "json",
+    "inspect",
+    "struct",
+    "dataclasses",
+    "csv",
+    "textwrap",
+    "zipfile",
+    "typing",
+    "email",
+)
+
+
+def test_the_programs_modules_named_as_the_standard_librarys_run_as_bare(repo: Repo) -> None:
+    """A json.py (inspect.py, csv.py...) beside train.py: the hooks, loaded once argparse
+    is imported and again at exit (the program imported a module of its own), use the
+    standard library's and never run the program's; its own ``import json`` still gets its
+    file, as bare."""
+    for name in SHADOWING:
+        repo.write(f"{name}.py", f"print('the program ran its own {name}.py')\n")
+    repo.write("helpers.py", "SCALE = 2\n")
+    repo.write(
+        "train.py",
+        textwrap.dedent(
+            """\
+            import argparse
+
+            import helpers
+
+            parser = argparse.ArgumentParser()
+            parser.add_argument("--lr", type=float, default=0.1)
+            print("lr", parser.parse_args().lr * helpers.SCALE)
+            import json
+            """
+        ),
+    )
+    repo.commit_all("train")
+    command = [sys.executable, "train.py", "--lr", "0.2"]
+    expected = bare(repo, *command)
+
+    # The installed command, as a user types it: ``python -m runledger`` would put the
+    # program's folder on runledger's own sys.path.
+    runledger = Path(sys.executable).with_name("runledger")
+    proc = subprocess.run(
+        [str(runledger), "exec", *command], cwd=repo.path, capture_output=True, timeout=120
+    )
+
+    assert proc.stdout == expected.stdout == b"lr 0.4\nthe program ran its own json.py\n"
+    assert b"recorded run" in proc.stderr, proc.stderr.decode()
+    assert repo.runs_json()[0]["params"] == {"lr": 0.2}

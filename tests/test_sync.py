@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests import crafted
 from tests.conftest import Repo, git
 from tests.fuzzing import examples
 from tests.team import Clone, clone, fsck, ledger_of, make_remote, outside_ledger
@@ -801,3 +802,56 @@ def test_recording_many_runs_lets_git_gc_pack_the_loose_objects(tmp_path: Path) 
     assert loose_objects() <= 100
     assert len(alice.ids()) == 600
     fsck(alice.path)
+
+
+def test_a_damaged_tag_or_notes_here_leaves_the_rest_of_a_pull_in(team: Team) -> None:
+    alice, bob = team.clone("alice"), team.clone("bob")
+    first, second = alice.record(), alice.record()
+    alice.ok("tag", first, "production")
+    alice.ok("note", first, "looks fine")
+    alice.ok("push")
+    bob.ok("pull")
+    garbage = crafted.tree(bob.path, {"tag.toml": b"= =", "notes.toml": b"= ="})
+    damaged = bob.git("commit-tree", garbage, "-m", "damaged").strip()
+    bob.git("update-ref", "refs/runledger/tags/production", damaged)
+    bob.git("update-ref", f"refs/runledger/notes/{first}", damaged)
+    alice.ok("tag", second, "production", "--force")
+    alice.ok("note", first, "second look")
+    third = alice.record()
+    alice.ok("push")
+
+    result = bob.cli("pull")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("pulled from origin: 1 new run")
+    assert third in bob.ids()
+    for ref in ("refs/runledger/tags/production", f"refs/runledger/notes/{first}"):
+        assert (
+            f"runledger: warning: not merging the remote's {ref}: the one here cannot be read"
+            in result.stderr
+        )
+        assert f"remove it with 'git update-ref -d {ref}' and pull again" in result.stderr
+    assert bob.ledger_refs()["refs/runledger/tags/production"] == damaged
+
+
+def test_push_leaves_a_damaged_tag_or_notes_here_and_sends_the_rest(team: Team) -> None:
+    alice, bob = team.clone("alice"), team.clone("bob")
+    run = alice.record()
+    garbage = crafted.tree(alice.path, {"tag.toml": b"= =", "notes.toml": b"= ="})
+    damaged = alice.git("commit-tree", garbage, "-m", "damaged").strip()
+    alice.git("update-ref", "refs/runledger/tags/broken", damaged)
+    alice.git("update-ref", f"refs/runledger/notes/{run}", damaged)
+    alice.ok("tag", run, "production")
+
+    result = alice.cli("push")
+
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("pushed to origin: 1 run, 1 tag (production) sent")
+    for ref, name in (
+        ("refs/runledger/tags/broken", "tag.toml"),
+        (f"refs/runledger/notes/{run}", "notes.toml"),
+    ):
+        assert f"runledger: warning: not pushing {ref}: {name}: not valid TOML" in result.stderr
+        assert ref not in team.remote_refs()
+    bob.ok("pull")
+    assert json.loads(bob.ok("show", "production", "--json"))["id"] == run

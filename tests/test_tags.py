@@ -13,6 +13,7 @@ import pytest
 import typer.main
 
 from runledger.cli.app import app
+from tests import crafted
 from tests.conftest import Repo
 from tests.team import Clone
 
@@ -248,3 +249,50 @@ def test_every_new_command_and_option_has_help() -> None:
         assert command.help, name
         for param in command.params:
             assert getattr(param, "help", None), f"{name} {param.name} has no help"
+
+
+def _point_at_commit_with(ledger: Clone, ref: str, name: str, content: bytes) -> None:
+    """Local damage that pull refuses: ``ref`` at a commit whose ``name`` is not readable."""
+    commit = ledger.git("commit-tree", crafted.tree(ledger.path, {name: content}), "-m", "bad")
+    ledger.git("update-ref", ref, commit.strip())
+
+
+def test_a_damaged_tag_is_skipped_with_one_warning_by_every_reader(ledger: Clone) -> None:
+    run = ledger.record()
+    ok(ledger, "tag", run, "production")
+    _point_at_commit_with(ledger, "refs/runledger/tags/candidate", "other.toml", b"x = 1\n")
+    warning = (
+        "runledger: warning: skipping refs/runledger/tags/candidate: tag.toml: the file is "
+        "missing (remove it with 'git update-ref -d refs/runledger/tags/candidate', or move it "
+        "aside: 'runledger doctor --fix')\n"
+    )
+    listed = ledger.cli("ls", "--json")
+    assert listed.exit_code == 0 and listed.stderr == warning
+    assert json.loads(listed.stdout)[0]["tags"] == ["production"]
+    for args in (["ls", "--tag", "production"], ["tags"], ["show", "production"]):
+        result = ledger.cli(*args)
+        assert (result.exit_code, result.stderr) == (0, warning), args
+        assert run[:10] in result.stdout
+    report = ledger.cli("report", "-o", str(ledger.path / "report.html"))
+    assert (report.exit_code, report.stderr.count("warning")) == (0, 1)
+    refused = ledger.cli("tag", run, "candidate")
+    assert refused.exit_code == 1
+    assert "git update-ref -d refs/runledger/tags/candidate" in refused.stderr
+    doctor = ledger.cli("doctor")
+    assert doctor.exit_code == 1
+    assert "refs/runledger/tags/candidate: tag.toml: the file is missing" in doctor.stdout
+    assert ledger.cli("doctor", "--fix").exit_code == 0
+    assert ledger.git("for-each-ref", "refs/runledger/quarantine/tags/")
+    assert ledger.cli("ls").stderr == ""
+
+
+def test_damaged_notes_leave_the_run_readable(ledger: Clone) -> None:
+    run = ledger.record()
+    _point_at_commit_with(ledger, f"refs/runledger/notes/{run}", "notes.toml", b"not = = toml")
+    result = ledger.cli("show", run, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["notes"] == []
+    assert result.stderr.startswith(f"runledger: warning: skipping refs/runledger/notes/{run}: ")
+    assert f"git update-ref -d refs/runledger/notes/{run}" in result.stderr
+    doctor = ledger.cli("doctor")
+    assert f"refs/runledger/notes/{run}: notes.toml: not valid TOML" in doctor.stdout

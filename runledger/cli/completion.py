@@ -112,30 +112,34 @@ def kind_of(args: Sequence[str]) -> Kind | None:
 
 
 def candidates(common_dir: Path | str, kind: Kind) -> list[str]:
-    """Values of ``kind`` from the run index and the tag refs; empty when there is no index."""
+    """Values of ``kind`` from the run index and the tag refs; the tag refs alone (for a RUN
+    or a tag) when there is no readable index."""
     import sqlite3
 
     index = os.path.join(common_dir, "runledger", "index.sqlite")
-    values: list[str] = []
-    if kind == "tag":
-        values += _team_tags(common_dir)
-    if not os.path.isfile(index):
-        return values
+    team = _team_tags(common_dir) if kind in ("run", "tag") else []
     try:
-        db = sqlite3.connect(_read_only_uri(index), uri=True, timeout=0.05)
-        try:
-            if kind == "run":
-                rows = db.execute(
-                    "SELECT id FROM runs WHERE effective = 1 AND error IS NULL "
-                    "ORDER BY started_at DESC"
-                ).fetchall()
-                return [row[0] for row in rows] + _team_tags(common_dir)
-            values += _summary_values(db, "$.metrics" if kind == "metric" else "$.tags", kind)
-        finally:
-            db.close()
+        found = _indexed_values(index, kind) if os.path.isfile(index) else []
     except sqlite3.Error:
-        return values
-    return list(dict.fromkeys(values))
+        found = []
+    if kind == "run":
+        return found + team
+    return list(dict.fromkeys(team + found))
+
+
+def _indexed_values(index: str, kind: Kind) -> list[str]:
+    import sqlite3
+
+    db = sqlite3.connect(_read_only_uri(index), uri=True, timeout=0.05)
+    try:
+        if kind == "run":
+            rows = db.execute(
+                "SELECT id FROM runs WHERE effective = 1 AND error IS NULL ORDER BY started_at DESC"
+            ).fetchall()
+            return [row[0] for row in rows]
+        return _summary_values(db, "$.metrics" if kind == "metric" else "$.tags", kind)
+    finally:
+        db.close()
 
 
 def _read_only_uri(path: str) -> str:

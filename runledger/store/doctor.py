@@ -118,6 +118,33 @@ def check_other_refs(repo: git.Repo) -> list[BadRef]:
             bad.append(BadRef(ref, oid, f"points at {oid[:12]}, a missing object"))
         elif kind != "commit":
             bad.append(BadRef(ref, oid, f"points at a {kind}, not a commit"))
+    commits = [(ref, oid) for ref, oid in refs if types.get(oid) == "commit"]
+    return bad + _unreadable_tags_and_notes(repo, commits)
+
+
+def _unreadable_tags_and_notes(repo: git.Repo, refs: Sequence[tuple[str, str]]) -> list[BadRef]:
+    """Tag and notes commits whose tag.toml or notes.toml cannot be read (every reader skips
+    them with a warning)."""
+    from runledger.errors import CorruptRecordError
+    from runledger.store import notes, tags
+
+    oids = dict(refs)
+    bad: list[BadRef] = []
+
+    def unreadable(ref: str, error: CorruptRecordError) -> None:
+        text = " ".join(str(error).split())
+        bad.append(BadRef(ref, oids[ref], text[len(ref) :].lstrip(": ")))
+
+    if any(ref.startswith(tags.TAGS_PREFIX) for ref in oids):
+        tags.tips(repo, None, unreadable)
+    notes_refs = [(ref, oid) for ref, oid in refs if ref.startswith(notes.NOTES_PREFIX)]
+    with git.CatFile(repo) as cat:
+        contents = cat.read_many(f"{oid}:{notes.NOTES_FILE}" for _, oid in notes_refs)
+        for (ref, _), (_, content) in zip(notes_refs, contents, strict=True):
+            try:
+                notes.from_content(content, f"{ref}: {notes.NOTES_FILE}")
+            except CorruptRecordError as exc:
+                unreadable(ref, exc)
     return bad
 
 

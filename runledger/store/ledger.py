@@ -343,7 +343,7 @@ class Ledger:
             from runledger.store import tags
 
             by_run: dict[str, list[str]] = {}
-            for name, state in tags.live_tags(self.repo).items():
+            for name, state in tags.live_tags(self.repo, self.warn_corrupt).items():
                 if state.run:
                     by_run.setdefault(state.run, []).append(name)
             self._team_tags = by_run
@@ -493,7 +493,9 @@ class Ledger:
     def _resolve_team_tag(self, spec: str) -> RunRef | None:
         from runledger.store import tags
 
-        state = tags.tips(self.repo, spec).get(spec) if "/" not in spec else None
+        if "/" in spec:
+            return None
+        state = tags.tips(self.repo, spec, self.warn_corrupt).get(spec)
         if state is None or state.deleted:
             return None
         for ref in self.run_refs(state.run or ""):
@@ -578,7 +580,12 @@ class Ledger:
                 from runledger.store import notes
 
                 where = notes.notes_ref(ref.id)
-                note_list = notes.from_content(cat.read(f"{where}:{notes.NOTES_FILE}"), where)
+                try:
+                    note_list = notes.from_content(cat.read(f"{where}:{notes.NOTES_FILE}"), where)
+                except CorruptRecordError as exc:
+                    # The notes are damaged, not the run: show it without them.
+                    self.warn_corrupt(where, exc)
+                    note_list = []
         try:
             run = run.with_files(files)
         except CorruptRecordError:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runledger import ids
-from runledger.errors import UserError
+from runledger.errors import CorruptRecordError, UserError
 from runledger.redact import strip_url_credentials
 from runledger.safetext import repr_bytes, safe
 from runledger.store import git, notes, refs, tags
@@ -245,7 +245,12 @@ def _integrate_tag(repo: git.Repo, name: str, ours: str | None, theirs: str) -> 
         if ours == theirs or (ours is not None and git.is_ancestor(repo, theirs, ours)):
             return None  # nothing new there (what is new here goes out with push)
         where = f"{ref} (from the remote)"
-        their_state = tags.read_states(repo, [(where, theirs)])[0]
+        try:
+            their_state = tags.read_states(repo, [(where, theirs)])[0]
+        except CorruptRecordError as exc:
+            reason = " ".join(str(exc).split())
+            print(f"runledger: warning: skipping remote tag: {safe(reason)}", file=sys.stderr)
+            return None
         try:
             if ours is None or git.is_ancestor(repo, ours, theirs):
                 git.update_ref(repo, ref, theirs, ours)
@@ -296,13 +301,32 @@ def _integrate(repo: git.Repo, remote: Remote) -> _Integration:
     result.received = _adopt_runs(repo, new_runs)
     result.runs_here = len(here.runs) + len(result.received)
     for name, theirs in sorted(there.tags.items()):
-        update = _integrate_tag(repo, name, here.tags.get(name), theirs)
+        try:
+            update = _integrate_tag(repo, name, here.tags.get(name), theirs)
+        except CorruptRecordError as exc:
+            _warn_damaged_here(tags.tag_ref(name), exc)
+            continue
         if update is not None:
             result.tags.append(update)
     for run_id, theirs in sorted(there.notes.items()):
-        if _integrate_notes(repo, run_id, here.notes.get(run_id), theirs):
+        try:
+            merged = _integrate_notes(repo, run_id, here.notes.get(run_id), theirs)
+        except CorruptRecordError as exc:
+            _warn_damaged_here(notes.notes_ref(run_id), exc)
+            continue
+        if merged:
             result.notes.append(run_id)
     return result
+
+
+def _warn_damaged_here(ref: str, error: CorruptRecordError) -> None:
+    """One damaged tag or notes ref here leaves the remote's copy of it out, nothing else."""
+    reason = " ".join(str(error).split())
+    print(
+        f"runledger: warning: not merging the remote's {safe(ref)}: the one here cannot be "
+        f"read ({safe(reason)}); remove it with 'git update-ref -d {safe(ref)}' and pull again",
+        file=sys.stderr,
+    )
 
 
 # --- reports -------------------------------------------------------------------------------
@@ -531,6 +555,12 @@ def push(repo: git.Repo, given: str | None) -> tuple[SyncReport, Remote]:
         ]
         pending_tags = [name for name, oid in here.tags.items() if there.tags.get(name) != oid]
         pending_notes = [key for key, oid in here.notes.items() if there.notes.get(key) != oid]
+        # The remote's other clones would skip them: they stay here, named by a warning.
+        damaged = _damaged_unsent(repo, pending_tags, {k: here.notes[k] for k in pending_notes})
+        _warn_unsent(damaged, warned)
+        pending_tags = [name for name in pending_tags if tags.tag_ref(name) not in damaged]
+        pending_notes = [key for key in pending_notes if notes.notes_ref(key) not in damaged]
+        bad += list(damaged)
         if not (pending or pending_tags or pending_notes):
             break
         refspecs = push_refspecs() + [f"^{RUNS_PREFIX}{run_id}" for run_id in integration.conflicts]
@@ -567,6 +597,40 @@ def push(repo: git.Repo, given: str | None) -> tuple[SyncReport, Remote]:
         notes_sent=tuple(sorted(set(sent["notes"]))),
     )
     return report, remote
+
+
+def _damaged_unsent(
+    repo: git.Repo, tag_names: list[str], note_oids: dict[str, str]
+) -> dict[str, str]:
+    """Those of these tag and notes refs whose file cannot be read, with the reason."""
+    found: dict[str, str] = {}
+    wanted = {tags.tag_ref(name) for name in tag_names}
+
+    def damaged(ref: str, error: CorruptRecordError) -> None:
+        if ref in wanted or ref.startswith(notes.NOTES_PREFIX):
+            text = " ".join(str(error).split())
+            found[ref] = text[len(ref) :].lstrip(": ") if text.startswith(ref) else text
+
+    if wanted:
+        tags.tips(repo, None, damaged)
+    for run_id, oid in note_oids.items():
+        ref = notes.notes_ref(run_id)
+        try:
+            notes.read(repo, oid, ref)
+        except CorruptRecordError as exc:
+            damaged(ref, exc)
+    return found
+
+
+def _warn_unsent(damaged: dict[str, str], warned: set[str]) -> None:
+    for ref, reason in damaged.items():
+        if ref not in warned:
+            warned.add(ref)
+            print(
+                f"runledger: warning: not pushing {safe(ref)}: {safe(reason)} (remove it with "
+                f"'git update-ref -d {safe(ref)}'); everything else is pushed",
+                file=sys.stderr,
+            )
 
 
 def _bad_refs_warned(repo: git.Repo, warned: set[str]) -> list[BadRef]:

@@ -14,16 +14,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from runledger import ids
-from runledger.errors import UserError
+from runledger.errors import CorruptRecordError, UserError
 from runledger.model.tag import TagState as TagState  # re-exported: tags.TagState
 from runledger.store import facts, git, refs
 
 TAGS_PREFIX = refs.TAGS_PREFIX
 TAG_FILE = "tag.toml"
+
+# Told of each tag ref that cannot be read: (ref, error). Readers skip such a tag with a
+# warning, as they skip a damaged run; writers get the error instead.
+OnDamaged = Callable[[str, CorruptRecordError], None]
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
 
 
@@ -53,33 +57,55 @@ def tag_ref(name: str) -> str:
 
 def read_states(repo: git.Repo, oids: Iterable[tuple[str, str]]) -> list[TagState]:
     """The state held by each (where, commit id) pair; unreadable ones raise."""
-    pairs = list(oids)
+    return [state for _, state in _read(repo, list(oids), None)]
+
+
+def _read(
+    repo: git.Repo, pairs: list[tuple[str, str]], on_damaged: OnDamaged | None
+) -> Iterator[tuple[str, TagState]]:
+    """(where, state) of each readable (where, commit id) pair; an unreadable one raises, or
+    with ``on_damaged`` is reported to it and left out."""
     if not pairs:
-        return []
+        return
     with git.CatFile(repo) as cat:
         contents = list(cat.read_many(f"{oid}:{TAG_FILE}" for _, oid in pairs))
-    states = []
     for (where, oid), (_, content) in zip(pairs, contents, strict=True):
-        data = facts.parse(content, f"{where}:{TAG_FILE}")
-        states.append(TagState.from_document(data, oid, where))
-    return states
+        # A skipped one is named by a warning that starts with the ref already.
+        label = f"{where}:{TAG_FILE}" if on_damaged is None else f"{where}: {TAG_FILE}"
+        try:
+            state = TagState.from_document(facts.parse(content, label), oid, where)
+        except CorruptRecordError as exc:
+            if on_damaged is None:
+                raise
+            on_damaged(where, exc)
+            continue
+        yield where, state
 
 
-def tips(repo: git.Repo, name: str | None = None) -> dict[str, TagState]:
-    """Every tag's current state (deleted ones included), by name; or just ``name``'s."""
+def tips(
+    repo: git.Repo, name: str | None = None, on_damaged: OnDamaged | None = None
+) -> dict[str, TagState]:
+    """Every tag's current state (deleted ones included), by name; or just ``name``'s. A tag
+    that cannot be read raises, or with ``on_damaged`` is reported to it and left out."""
     prefix = tag_ref(name) if name is not None else TAGS_PREFIX
     refs = [(ref, oid) for ref, oid in git.list_refs(repo, prefix) if ref.startswith(TAGS_PREFIX)]
-    states = read_states(repo, refs)
-    return {ref[len(TAGS_PREFIX) :]: state for (ref, _), state in zip(refs, states, strict=True)}
+    return {ref[len(TAGS_PREFIX) :]: state for ref, state in _read(repo, refs, on_damaged)}
 
 
 def tip(repo: git.Repo, name: str) -> TagState | None:
-    return tips(repo, name).get(name)
+    try:
+        return tips(repo, name).get(name)
+    except CorruptRecordError as exc:
+        raise CorruptRecordError(
+            f"{exc}; move the damaged tag aside with 'runledger doctor --fix' (or remove it: "
+            f"git update-ref -d {tag_ref(name)})"
+        ) from exc
 
 
-def live_tags(repo: git.Repo) -> dict[str, TagState]:
+def live_tags(repo: git.Repo, on_damaged: OnDamaged | None = None) -> dict[str, TagState]:
     """Tags that name a run now (deleted ones left out), by name."""
-    return {name: state for name, state in tips(repo).items() if not state.deleted}
+    found = tips(repo, None, on_damaged)
+    return {name: state for name, state in found.items() if not state.deleted}
 
 
 def _commit_state(repo: git.Repo, state: TagState, parents: list[str], timestamp: int) -> str:

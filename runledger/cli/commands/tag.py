@@ -49,7 +49,9 @@ def delete_tag(cwd: Path, name: str) -> tags.TagChange:
 
 
 def list_tags(cwd: Path) -> list[tags.TagState]:
-    return sorted(tags.live_tags(git.discover(cwd)).values(), key=lambda state: state.name)
+    ledger = Ledger(git.discover(cwd))
+    live = tags.live_tags(ledger.repo, ledger.warn_corrupt)
+    return sorted(live.values(), key=lambda state: state.name)
 
 
 def tag_history(cwd: Path, name: str) -> list[tags.TagState]:

@@ -33,17 +33,99 @@ runledger/recording/capture/metrics.py):
 
 from __future__ import annotations
 
-import enum
-import functools
-import json
+# Only modules every interpreter has loaded before the program (or built in) are imported
+# plainly: the program's folder is on sys.path by now, and its own json.py must not be run
+# by us. The rest of the standard library comes through _stdlib.
+import _thread
+import importlib.machinery
 import os
 import sys
-import threading
 
 MYPY = False
 if MYPY:
     from collections.abc import Callable
     from typing import Any
+
+# Threads importing through _stdlib now; only they resolve names from the standard library.
+_stdlib_threads: set[int] = set()
+
+
+class _StdlibFirst:
+    """A finder, placed before the path finder, that makes top-level names resolve from the
+    standard library's own folders, in a thread that imports through _stdlib only."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
+        if path is not None or _thread.get_ident() not in _stdlib_threads:
+            return None
+        return importlib.machinery.PathFinder.find_spec(name, _stdlib_folders())
+
+
+def _stdlib_folders() -> list[str]:
+    lib = os.path.dirname(os.__file__)
+    dlls = os.path.join(sys.base_exec_prefix, "DLLs")  # Windows keeps extensions there
+    inside = tuple(folder + os.sep for folder in (lib, dlls))
+    return [lib] + [p for p in sys.path if p and (p.startswith(inside) or p.endswith(".zip"))]
+
+
+def _stdlib(name: str) -> Any:
+    """The standard library's module ``name``, never a file of the program's that shadows it
+    (a json.py beside train.py): the hooks must act as if absent."""
+    module = sys.modules.get(name)
+    if module is not None:
+        return module  # the program's own, if it imported one: it ran already, as bare
+    return _stdlib_only(lambda: importlib.import_module(name))
+
+
+def _stdlib_only(call: Callable[[], Any]) -> Any:
+    """``call()``, with the top-level names it imports (some standard modules import more
+    when called) resolved from the standard library; what it loaded that the program's own
+    import would not get is left out of sys.modules again."""
+    before = set(sys.modules)
+    me = _thread.get_ident()
+    outermost = me not in _stdlib_threads
+    _install_stdlib_finder()
+    _stdlib_threads.add(me)
+    try:
+        return call()
+    finally:
+        if outermost:
+            _stdlib_threads.discard(me)
+            _forget_shadowed(before)
+
+
+def _forget_shadowed(before: set[str]) -> None:
+    stdlib = tuple(folder + os.sep for folder in _stdlib_folders())
+    for top in {key.partition(".")[0] for key in set(sys.modules) - before}:
+        found = importlib.machinery.PathFinder.find_spec(top, sys.path)
+        where = getattr(found, "origin", None)
+        if where and not os.path.abspath(where).startswith(stdlib):
+            for key in [k for k in list(sys.modules) if k == top or k.startswith(top + ".")]:
+                if key not in before:
+                    sys.modules.pop(key, None)
+
+
+def _install_stdlib_finder() -> None:
+    # Placed once and left: taking it out again could make another thread's import skip a
+    # finder while it walks sys.meta_path.
+    if not any(finder is _StdlibFirst for finder in sys.meta_path):
+        where = next(
+            (i for i, f in enumerate(sys.meta_path) if f is importlib.machinery.PathFinder),
+            len(sys.meta_path),
+        )
+        sys.meta_path.insert(where, _StdlibFirst)
+
+
+if MYPY:
+    import enum
+    import functools
+    import json
+    import threading
+else:
+    enum = _stdlib("enum")
+    functools = _stdlib("functools")
+    json = _stdlib("json")
+    threading = _stdlib("threading")
 
 _METRICS_FILE_ENV = "RUNLEDGER_METRICS_FILE"
 _MAX_ERRORS = 20
@@ -261,7 +343,7 @@ def _fields(value: Any) -> dict[str, Any] | None:
     kind = type(value)
     try:
         if hasattr(kind, "__dataclass_fields__"):
-            import dataclasses
+            dataclasses = _stdlib("dataclasses")
 
             if dataclasses.is_dataclass(value):
                 names = [field.name for field in dataclasses.fields(value)]
@@ -347,7 +429,7 @@ def _attribute_warnings_past_wrappers() -> None:
     if _state["warnings_shimmed"]:
         return
     _state["warnings_shimmed"] = True
-    import warnings
+    warnings = _stdlib("warnings")
 
     here = _attribute_warnings_past_wrappers.__code__.co_filename  # as frames name this file
     previous = warnings.showwarning
@@ -705,7 +787,7 @@ def _patch_tyro(_name: str, module: Any) -> None:
 
 
 def _report_tyro_result(args: Any, kwargs: Any, result: Any) -> None:
-    import inspect
+    inspect = _stdlib("inspect")
 
     target = args[0] if args else kwargs.get("f")
     if inspect.isroutine(target) or isinstance(target, functools.partial):
@@ -766,7 +848,7 @@ def _report_tyro_call(args: Any, kwargs: Any, result: Any) -> None:
     ``functools.partial``): of a function, the one the program runs (``tyro.cli(main)``, or
     the subcommand's of ``subcommand_cli_from_dict``); a class's are its fields, reported
     from the object ``tyro.cli`` returns."""
-    import inspect
+    inspect = _stdlib("inspect")
 
     if int(getattr(_local, "tyro", 0)) != 1:
         return
@@ -779,7 +861,7 @@ def _report_tyro_call(args: Any, kwargs: Any, result: Any) -> None:
 def _bound_with_defaults(function: Any, args: Any, kwargs: Any) -> dict[str, Any]:
     """The arguments of ``function(*args, **kwargs)`` by name, defaults included; a ``**``
     parameter's items as arguments of their own."""
-    import inspect
+    inspect = _stdlib("inspect")
 
     signature = inspect.signature(function)
     bound = signature.bind_partial(*args, **kwargs)
@@ -1110,7 +1192,7 @@ def _torch_make_init(kind: str, settings: Callable[..., Any]) -> Callable[[Any],
 def _optimizer_settings(original: Any, optimizer: Any, args: Any, kwargs: Any) -> Any:
     """The class name and the arguments the program passed (``lr``, ``momentum``, ``betas``),
     not the defaults it left."""
-    import inspect
+    inspect = _stdlib("inspect")
 
     signature = inspect.signature(original)
     bound = signature.bind_partial(optimizer, *args, **kwargs)
@@ -1162,7 +1244,7 @@ def _group_settings(passed: dict[str, Any], groups: list[Any], defaults: dict[st
 def _loader_settings(_original: Any, loader: Any, args: Any, kwargs: Any) -> Any:
     """A loader's ``batch_size``, and whether it shuffles (a shuffling one is the training
     one); None for a loader without a batch size (``batch_sampler=``)."""
-    import inspect
+    inspect = _stdlib("inspect")
 
     bound = inspect.signature(_original).bind_partial(loader, *args, **kwargs)
     batch_size = getattr(loader, "batch_size", None)
@@ -1267,7 +1349,7 @@ def _patch_optax_inject(module_name: str, module: Any) -> None:
 def _wrap_functions_of(module: Any, library: str, note: Callable[..., None]) -> bool:
     """Wrap the public functions ``module`` defines: ``note(name, original, args, kwargs,
     result)`` after each call the program makes (not the library's calls of its own)."""
-    import inspect
+    inspect = _stdlib("inspect")
 
     def make(name: str) -> Callable[[Any], Any]:
         def make_wrapper(original: Any) -> Any:
@@ -1293,7 +1375,7 @@ def _wrap_functions_of(module: Any, library: str, note: Callable[..., None]) -> 
 
 
 def _optax_arguments(original: Any, args: Any, kwargs: Any) -> dict[str, Any]:
-    import inspect
+    inspect = _stdlib("inspect")
 
     arguments = inspect.signature(original).bind_partial(*args, **kwargs).arguments
     settings = {}
@@ -1416,7 +1498,7 @@ def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None
     if _state.get("keras_params_reported"):
         return
     _state["keras_params_reported"] = True
-    import inspect
+    inspect = _stdlib("inspect")
 
     bound = inspect.signature(original).bind_partial(model, *args, **kwargs)
     bound.apply_defaults()
@@ -1466,7 +1548,7 @@ def _keras_learning_rate(optimizer: Any) -> Any:
 def _float32_as_typed(number: float) -> float:
     """The shortest decimal that is the same float32 (0.0010000000474974513 -> 0.001);
     a number that is not a float32 value is returned as it is."""
-    import struct
+    struct = _stdlib("struct")
 
     try:
         packed = struct.pack("f", number)
@@ -1713,7 +1795,7 @@ def _note_given_training_arguments(arguments: Any) -> None:
 def _fields_off_default(config: Any) -> list[str]:
     """The init fields of a dataclass instance whose value is not their default (those with
     no default too), in field order; never a ``*token*`` one."""
-    import dataclasses
+    dataclasses = _stdlib("dataclasses")
 
     if not dataclasses.is_dataclass(config):
         return []
@@ -2039,7 +2121,7 @@ def _booster_params(original: Any, args: Any, kwargs: Any) -> dict[str, Any] | N
     elif "num_boost_round" in kwargs:
         rounds = kwargs["num_boost_round"]
     else:
-        import inspect
+        inspect = _stdlib("inspect")
 
         rounds = inspect.signature(original).parameters["num_boost_round"].default
     if isinstance(rounds, int):
@@ -2053,7 +2135,7 @@ def _report_cv_params(source: str, original: Any, args: Any, kwargs: Any) -> Non
     chosen = _booster_params(original, args, kwargs)
     if chosen is None:
         return
-    import inspect
+    inspect = _stdlib("inspect")
 
     try:
         signature = inspect.signature(original)
@@ -2450,7 +2532,7 @@ def _init_default(cls: Any, name: str) -> Any:
     """The default of ``cls``'s init argument ``name``: from the first class of its MRO whose
     ``__init__`` names it (skorch's ``NeuralNetClassifier`` takes ``verbose`` and ``device``
     through ``**kwargs``, ``NeuralNet`` names them); ``inspect.Parameter.empty`` if none."""
-    import inspect
+    inspect = _stdlib("inspect")
 
     for klass in getattr(cls, "__mro__", (cls,)):
         init = klass.__dict__.get("__init__")
@@ -2631,7 +2713,7 @@ def _outermost(source: str, original: Any, report: Callable[..., None]) -> Any:
 
 
 def _report_init(source: str, init: Any, args: Any, kwargs: Any, not_params: Any) -> None:
-    import inspect
+    inspect = _stdlib("inspect")
 
     parameters = inspect.signature(init).parameters
     chosen = {}
@@ -3146,7 +3228,7 @@ def _mlflow_make(name: str, client: Any, original: Any) -> Any:
 def _bound(function: Any, args: Any, kwargs: Any) -> dict[str, Any]:
     signature = _signatures.get(function)
     if signature is None:
-        import inspect
+        inspect = _stdlib("inspect")
 
         signature = _signatures[function] = inspect.signature(function)
     bound = signature.bind(*args, **kwargs)
@@ -3828,20 +3910,25 @@ def _report_used_packages() -> None:
     top_level -= _state.get("preloaded", frozenset())
     packages = {}  # type: dict[str, str]
     if top_level:
-        from importlib import metadata
-
-        by_module = metadata.packages_distributions()
-        for top in sorted(top_level):
-            for dist_name in by_module.get(top, ()):
-                if dist_name not in packages:
-                    try:
-                        packages[dist_name] = metadata.version(dist_name)
-                    except Exception:  # noqa: BLE001
-                        continue
+        # importlib.metadata imports more (email...) as it reads: all of it the standard's.
+        _stdlib_only(lambda: _find_versions(top_level, packages))
     # Written when empty too: a program of the standard library alone (and its own modules)
     # needs no package installed, which `env` and `reproduce --venv` must be able to tell
     # from a run that never said.
     _write({"_runledger": "used", "packages": packages})
+
+
+def _find_versions(top_level: set[str], packages: dict[str, str]) -> None:
+    """The installed distributions that provide the modules ``top_level``, with versions."""
+    metadata = _stdlib("importlib.metadata")
+    by_module = metadata.packages_distributions()
+    for top in sorted(top_level):
+        for dist_name in by_module.get(top, ()):
+            if dist_name not in packages:
+                try:
+                    packages[dist_name] = metadata.version(dist_name)
+                except Exception:  # noqa: BLE001
+                    continue
 
 
 # --- saved files ------------------------------------------------------------------------------

@@ -134,13 +134,17 @@ def _load_hooks():
     global _hooks, _hooks_failed
     if _hooks is None and not _hooks_failed:
         try:
-            import importlib.util
+            # Not importlib.util: loaded now, with the program's folder on sys.path, its
+            # imports could run the program's own contextlib.py (the hooks avoid that too).
+            import importlib.machinery
 
-            spec = importlib.util.spec_from_file_location("_runledger_autocapture", _HOOKS_FILE)
-            if spec is None or spec.loader is None:
-                raise ImportError(_HOOKS_FILE)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
+            name = "_runledger_autocapture"
+            loader = importlib.machinery.SourceFileLoader(name, _HOOKS_FILE)
+            module = type(sys)(name)
+            module.__file__ = _HOOKS_FILE
+            module.__loader__ = loader
+            module.__spec__ = importlib.machinery.ModuleSpec(name, loader, origin=_HOOKS_FILE)
+            loader.exec_module(module)
             module.configure(owner=_IS_OWNER, preloaded=_PRELOADED)
             _hooks = module
         except Exception:  # noqa: BLE001 - the program must run whatever happens here
