@@ -1067,8 +1067,7 @@ def remote_refs(repo: Repo, remote: str, prefixes: Sequence[str]) -> list[tuple[
 
 def fetch_objects(repo: Repo, remote: str, oids: Sequence[str]) -> None:
     """Fetch the objects ``oids`` and all they reach from ``remote``, writing no ref (nor
-    FETCH_HEAD); git checks that they are complete. When every one is here already, git
-    checks that and does not connect."""
+    FETCH_HEAD); git checks that they are complete."""
     proc = repo.git(
         "fetch",
         "--stdin",
@@ -1086,6 +1085,23 @@ def fetch_objects(repo: Repo, remote: str, oids: Sequence[str]) -> None:
     )
     if proc.returncode != 0:
         raise RemoteError(f"cannot fetch from {remote}: {_git_failure(proc.stderr)}")
+
+
+def objects_complete(repo: Repo, oids: Sequence[str]) -> bool:
+    """Whether ``oids`` and everything they reach are here: git fetch's own check, which it
+    runs before deciding that it has nothing to fetch."""
+    proc = repo.git(
+        "rev-list",
+        "--objects",
+        "--stdin",
+        "--not",
+        "--all",
+        "--quiet",
+        "--alternate-refs",
+        stdin="".join(f"{oid}\n" for oid in oids).encode(),
+        check=False,
+    )
+    return proc.returncode == 0
 
 
 def has_refs(repo: Repo, prefix: str) -> bool:
