@@ -1,0 +1,175 @@
+"""Classical, online and Bayesian tools as their users run them, unchanged.
+
+scikit-surprise's ``cross_validate(..., verbose=True)`` table, Vowpal Wabbit's progress
+table and closing summary, PyMC's ``pm.sample``. The printed output is fed to the collector
+as the library prints it; the programs run under the real ``runledger exec``, with the real
+library where it is installed and a module of the same name imitating it otherwise.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from runledger.analysis.direction import metric_direction
+from tests.conftest import Repo
+from tests.test_autocapture import exec_run
+from tests.test_autocapture_libs import needs, program, series
+from tests.test_tabular import _read
+
+# scikit-surprise's README: cross_validate(algo, data, measures=["RMSE", "MAE"], cv=5,
+# verbose=True), then accuracy.rmse(predictions) of a train/test split.
+SURPRISE_CV = """\
+Evaluating RMSE, MAE of algorithm SVD on 5 split(s).
+
+                  Fold 1  Fold 2  Fold 3  Fold 4  Fold 5  Mean    Std     
+RMSE (testset)    0.9311  0.9370  0.9320  0.9317  0.9391  0.9342  0.0032  
+MAE (testset)     0.7350  0.7375  0.7341  0.7342  0.7375  0.7357  0.0015  
+Fit time          6.53    7.11    7.23    7.15    3.99    6.40    1.23    
+Test time         0.26    0.26    0.25    0.15    0.13    0.21    0.06    
+RMSE: 0.9411
+"""
+
+
+def test_surprise_cross_validate_table_gives_each_measures_mean_and_std() -> None:
+    # Before: only the closing "RMSE: 0.9411"; the table gave nothing.
+    assert _read(SURPRISE_CV) == {
+        "test_rmse": [(0, 0.9342)],
+        "test_rmse_std": [(0, 0.0032)],
+        "test_mae": [(0, 0.7357)],
+        "test_mae_std": [(0, 0.0015)],
+        "rmse": [(0, 0.9411)],
+    }
+    assert metric_direction("test_rmse_std") == "min"
+
+
+def test_a_train_measure_and_three_folds() -> None:
+    # return_train_measures=True adds "(trainset)" rows; cv=3 has three fold columns.
+    table = """\
+                  Fold 1  Fold 2  Fold 3  Mean    Std     
+FCP (testset)     0.6931  0.7012  0.6870  0.6938  0.0058  
+FCP (trainset)    0.7531  0.7544  0.7499  0.7525  0.0019  
+Fit time          0.02    0.02    0.02    0.02    0.00    
+Epoch 3: done
+"""
+    assert _read(table) == {
+        "test_fcp": [(0, 0.6938)],
+        "test_fcp_std": [(0, 0.0058)],
+        "train_fcp": [(0, 0.7525)],
+        "train_fcp_std": [(0, 0.0019)],
+    }
+
+
+def test_a_row_of_other_folds_is_no_row_of_the_table() -> None:
+    table = """\
+                  Fold 1  Fold 2  Mean    Std     
+RMSE (testset)    0.93    0.94    0.95    0.935   0.005
+"""
+    assert _read(table) == {}
+
+
+@needs("surprise", "pandas")
+def test_real_surprise_cross_validate(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import numpy as np
+        import pandas as pd
+        from surprise import SVD, Dataset, Reader, accuracy
+        from surprise.model_selection import cross_validate, train_test_split
+
+        rng = np.random.default_rng(0)
+        ratings = pd.DataFrame({
+            "user": rng.integers(0, 50, 600), "item": rng.integers(0, 80, 600),
+            "rating": rng.integers(1, 6, 600).astype(float),
+        })
+        data = Dataset.load_from_df(ratings, Reader(rating_scale=(1, 5)))
+        cross_validate(SVD(n_epochs=5), data, measures=["RMSE", "MAE"], cv=3, verbose=True)
+        trainset, testset = train_test_split(data, test_size=0.25, random_state=0)
+        algo = SVD(n_epochs=5, random_state=0)
+        algo.fit(trainset)
+        accuracy.rmse(algo.test(testset))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert set(run["metrics"]) == {"test_rmse", "test_rmse_std", "test_mae", "test_mae_std", "rmse"}
+    assert 0.5 < run["metrics"]["test_rmse"] < 3
+
+
+# vw -d train.txt --passes 3 -c -f model.vw --loss_function logistic (Vowpal Wabbit 9.11)
+VW_OUTPUT = """\
+final_regressor = model.vw
+creating cache_file = train.txt.cache
+Reading datafile = train.txt
+num sources = 1
+Num weight bits = 18
+learning rate = 0.5
+initial_t = 0
+power_t = 0.5
+decay_learning_rate = 1
+Enabled learners: gd, scorer-identity, count_label
+Input label = SIMPLE
+Output pred = SCALAR
+average  since         example        example        current        current  current
+loss     last          counter         weight          label        predict features
+0.693147 0.693147            1            1.0         1.0000         0.0000        6
+0.508781 0.324416            2            2.0         1.0000         0.9591        6
+0.883239 1.257697            4            4.0        -1.0000         2.2048        6
+0.379009 0.379009         2048         2048.0         1.0000         0.9040        6 h
+0.323523 0.268281         4096         4096.0         1.0000         3.4650        6 h
+
+finished run
+number of examples per pass = 1800
+passes used = 3
+weighted example sum = 5400.000000
+weighted label sum = 24.000000
+average loss = 0.249466 h
+best constant = 0.008889
+best constant's loss = 0.693137
+total feature number = 32388
+"""
+
+
+def test_vowpal_wabbit_gives_its_average_loss_at_each_example_counter() -> None:
+    # Before: only best_constant_loss; neither the table nor the closing held-out
+    # "average loss = 0.249466 h".
+    found = _read(VW_OUTPUT)
+    assert found["average_loss"] == [
+        (1, 0.693147),
+        (2, 0.508781),
+        (4, 0.883239),
+        (2048, 0.379009),
+        (4096, 0.323523),
+        (4097, 0.249466),
+    ]
+    assert set(found) == {"average_loss", "best_constant_loss"}
+
+
+def test_vowpal_wabbit_rows_of_classes_and_unknown_labels() -> None:
+    # --oaa 3: the label and the prediction are classes; a test-only row's label is "unknown".
+    table = """\
+average  since         example        example        current        current  current
+loss     last          counter         weight          label        predict features
+1.000000 1.000000            1            1.0              2              1        5
+0.500000 0.000000            2            2.0        unknown              3        5
+"""
+    assert _read(table) == {"average_loss": [(1, 1.0), (2, 0.5)]}
+
+
+@needs("vowpalwabbit")
+def test_real_vowpal_wabbit_command_line(repo: Repo) -> None:
+    lines = [f"{1 if i % 3 else -1} |f a:{i % 7} b:{(i * 5) % 11}" for i in range(300)]
+    repo.write("train.txt", "\n".join(lines) + "\n")
+    repo.write(".gitignore", "model.vw\n*.cache\n")
+    repo.commit_all("data")
+
+    _, run = exec_run(
+        repo, sys.executable, "-m", "vowpalwabbit", "-d", "train.txt", "--passes", "3", "-c",
+        "-f", "model.vw", "--loss_function", "logistic",
+    )  # fmt: skip
+
+    points = series(run, "average_loss")
+    assert [step for step, _ in points[:3]] == [1, 2, 4] and len(points) > 6
+    assert run["params"]["passes"] == 3
+    assert [artifact["path"] for artifact in run["artifacts"]] == ["model.vw"]
