@@ -14,6 +14,7 @@ from runledger.analysis.direction import metric_direction
 from tests.conftest import Repo
 from tests.test_autocapture import exec_run
 from tests.test_autocapture_libs import needs, program, series
+from tests.test_constructor_params import _imitate
 from tests.test_tabular import _read
 
 # scikit-surprise's README: cross_validate(algo, data, measures=["RMSE", "MAE"], cv=5,
@@ -173,3 +174,84 @@ def test_real_vowpal_wabbit_command_line(repo: Repo) -> None:
     assert [step for step, _ in points[:3]] == [1, 2, 4] and len(points) > 6
     assert run["params"]["passes"] == 3
     assert [artifact["path"] for artifact in run["artifacts"]] == ["model.vw"]
+
+
+# pymc.sampling.mcmc.sample's signature (PyMC 5.28), returning what InferenceData shows of
+# the chains it ran and of the draws that diverged.
+FAKE_PYMC_SAMPLE = """\
+class _Posterior:
+    def __init__(self, chains, draws):
+        self.sizes = {"chain": chains, "draw": draws}
+
+
+class _Diverging:
+    def sum(self):
+        return 3
+
+
+class InferenceData:
+    def __init__(self, chains, draws):
+        self.posterior = _Posterior(chains, draws)
+        self.sample_stats = {"diverging": _Diverging()}
+
+
+def sample(draws=1000, *, tune=1000, chains=None, cores=None, random_seed=None,
+           progressbar=True, quiet=False, step=None, nuts_sampler="pymc", init="auto",
+           n_init=200_000, discard_tuned_samples=True, compute_convergence_checks=True,
+           return_inferencedata=True, model=None, **kwargs):
+    print("Sampling 4 chains for", tune, "tune and", draws, "draw iterations")
+    return InferenceData(chains or 4, draws)
+"""
+
+
+def test_pymc_sample_settings_are_params_and_its_divergences_a_metric(repo: Repo) -> None:
+    # PyMC's getting-started notebook: pm.sample(draws=200, tune=200, ...) then
+    # print(az.summary(idata)). Before: no params, no metric.
+    _imitate(repo, "pymc/sampling/mcmc.py", FAKE_PYMC_SAMPLE)
+    repo.write("pymc/__init__.py", "from pymc.sampling.mcmc import sample\n")
+    program(
+        repo,
+        """\
+        import pymc as pm
+
+        idata = pm.sample(draws=200, random_seed=8927, progressbar=False, target_accept=0.9)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # draws and tune with their defaults too; the chains the sampler chose; not progressbar
+    assert run["params"] == {
+        "draws": 200,
+        "tune": 1000,
+        "random_seed": 8927,
+        "target_accept": 0.9,
+        "chains": 4,
+    }
+    assert run["param_sources"]["draws"] == "pymc"
+    assert run["metrics"] == {"divergences": 3}
+    assert metric_direction("divergences") == "min"
+
+
+@needs("pymc")
+def test_real_pymc_sample(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import numpy as np
+        import pymc as pm
+
+        with pm.Model():
+            mu = pm.Normal("mu", 0, 1)
+            pm.Normal("y", mu, 1, observed=np.array([0.1, -0.3, 0.4]))
+            idata = pm.sample(draws=30, tune=30, chains=1, cores=1, random_seed=1,
+                              progressbar=False, compute_convergence_checks=False)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {
+        "draws": 30, "tune": 30, "chains": 1, "cores": 1, "random_seed": 1,
+    }  # fmt: skip
+    assert run["metrics"]["divergences"] >= 0

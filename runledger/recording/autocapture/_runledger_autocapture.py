@@ -2534,6 +2534,58 @@ def _patch_numpyro(_name: str, module: Any) -> None:
 _MCMC_DISPLAY = ("progress_bar", "progress_rate", "jit_model_args")
 
 
+def _patch_pymc(_name: str, module: Any) -> None:
+    """``pymc.sampling.mcmc``: ``pm.sample(draws=200, tune=200, chains=2)`` (``pymc`` takes
+    ``sample`` from this module once it is loaded): the sampler's settings as params, and the
+    divergences of the draws kept (``divergences``, 0 too: PyMC prints none then)."""
+    _need(callable(getattr(module, "sample", None)), "pymc.sampling.mcmc.sample")
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _NestedCalls("pymc") as depth:
+                result = original(*args, **kwargs)
+            if depth == 0:
+                _safely("pymc", lambda: _report_pymc_sample(original, args, kwargs, result))
+            return result
+
+        return wrapper
+
+    _wrap(module, "sample", make)
+
+
+# How pm.sample shows its progress and what it returns: no settings of the sampling.
+_SAMPLE_DISPLAY = frozenset(
+    "progressbar progressbar_theme quiet compute_convergence_checks keep_warning_stat "
+    "return_inferencedata mp_ctx blas_cores".split()
+)
+# Recorded with their defaults too: how long the sampler ran is what a reader asks first.
+_SAMPLE_LENGTHS = ("draws", "tune")
+
+
+def _report_pymc_sample(sample: Any, args: Any, kwargs: Any, trace: Any) -> None:
+    import inspect
+
+    parameters = inspect.signature(sample).parameters
+    settings = {}
+    for name, value in _bound_with_defaults(sample, args, kwargs).items():
+        if name in _SAMPLE_DISPLAY or not isinstance(value, (bool, int, float, str)):
+            continue
+        parameter = parameters.get(name)
+        default = None if parameter is None else parameter.default
+        if name in _SAMPLE_LENGTHS or type(default) is not type(value) or default != value:
+            settings[name] = value
+    posterior = getattr(trace, "posterior", None)
+    chains = getattr(trace, "nchains", None)  # a MultiTrace (return_inferencedata=False)
+    if posterior is not None:
+        chains = posterior.sizes.get("chain")
+    if "chains" not in settings and chains is not None:
+        settings["chains"] = int(chains)
+    report_params("pymc", settings)
+    stats = getattr(trace, "sample_stats", None)
+    if stats is not None and "diverging" in stats:
+        report_metrics("pymc", {"divergences": int(stats["diverging"].sum())})
+
+
 def _patch_nevergrad(_name: str, module: Any) -> None:
     """``nevergrad.optimization.base``: ``optimizer.minimize(f)`` returns the recommended
     candidate: its loss is the search's result (``best_loss``), its keyword arguments (an
@@ -3883,5 +3935,6 @@ _PATCHERS = {
     "gensim": _patch_gensim,
     "prophet": _patch_prophet,
     "numpyro": _patch_numpyro,
+    "pymc": _patch_pymc,
     "nevergrad": _patch_nevergrad,
 }  # type: dict[str, Callable[[str, Any], None]]

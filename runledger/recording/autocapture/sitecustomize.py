@@ -92,6 +92,7 @@ HOOKED = {
     "gensim.models.word2vec": "gensim",
     "prophet.forecaster": "prophet",
     "numpyro.infer.mcmc": "numpyro",
+    "pymc.sampling.mcmc": "pymc",
     "nevergrad.optimization.base": "nevergrad",
     "torch.serialization": "saves",
     "safetensors.torch": "saves",

@@ -27,7 +27,7 @@ FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 PARAM_SOURCES: Final = (
     "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
-    "spacy", "gensim", "prophet", "numpyro", "nevergrad", "wandb", "mlflow", "sacred",
+    "spacy", "gensim", "prophet", "numpyro", "pymc", "nevergrad", "wandb", "mlflow", "sacred",
     "dvclive", "comet", "neptune", "aim", "d3rlpy", "stable_baselines3",
     "tensorboard", "keras", "lightning", "transformers", "peft", "hydra"
 )  # fmt: skip

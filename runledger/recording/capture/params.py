@@ -109,6 +109,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "gensim",
         "prophet",
         "numpyro",
+        "pymc",
         "nevergrad",
         "wandb",
         "mlflow",
