@@ -255,3 +255,28 @@ def test_real_pymc_sample(repo: Repo) -> None:
         "draws": 30, "tune": 30, "chains": 1, "cores": 1, "random_seed": 1,
     }  # fmt: skip
     assert run["metrics"]["divergences"] >= 0
+
+
+@needs("hmmlearn")
+def test_real_hmmlearn_verbose_fit_gives_its_log_likelihood_per_iteration(repo: Repo) -> None:
+    # hmmlearn's tutorial with verbose=True: the ConvergenceMonitor's lines on stderr.
+    # Before: only the printed score; the iterations gave nothing.
+    program(
+        repo,
+        """\
+        import numpy as np
+        from hmmlearn import hmm
+
+        rng = np.random.RandomState(0)
+        X = np.concatenate([rng.normal(0, 1, (100, 1)), rng.normal(5, 1, (100, 1))])
+        model = hmm.GaussianHMM(n_components=2, n_iter=6, tol=-1, verbose=True, random_state=0)
+        model.fit(X)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    points = series(run, "log_likelihood")
+    assert [step for step, _ in points] == [1, 2, 3, 4, 5, 6]
+    assert points[-1][1] > points[0][1]
+    assert run["params"]["n_components"] == 2

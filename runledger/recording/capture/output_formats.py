@@ -665,6 +665,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         divergences = _DIVERGENCES_RE.fullmatch(text)
         if divergences is not None:
             return Shaped(None, {"divergences": int(divergences["n"])})
+    if text[-4:] == "+nan" or text[-9:-8] == ".":
+        em = _EM_ITERATION_RE.fullmatch(text)
+        if em is not None:
+            return Shaped(int(em["iter"]), {"log_likelihood": _number(em["v"])})
     if text[:15] == "average loss = " and text[-2:] == " h":
         held_out = _HELD_OUT_LOSS_RE.fullmatch(text)
         if held_out is not None:
@@ -763,6 +767,12 @@ def _parse_shaped(text: str) -> Shaped | None:
     return shaped._replace(values=values)
 
 
+# hmmlearn's ConvergenceMonitor (an HMM fit with verbose=True), on stderr: the iteration, the
+# log-likelihood and its change, "{iter:>10d} {log_prob:>16.8f} {delta:>+16.8f}" (the first
+# change is +nan).
+_EM_ITERATION_RE: Final = compile_later(
+    r"(?P<iter>[0-9]+) +(?P<v>-?[0-9]+\.[0-9]{8}) +[+-](?:[0-9]+\.[0-9]{8}|nan|inf)"
+)
 # Vowpal Wabbit's closing summary after more than one pass: the loss on the examples held out,
 # marked by the " h" its progress table's rows also end in ("average loss = 0.249466 h").
 _HELD_OUT_LOSS_RE: Final = compile_later(rf"average loss = (?P<v>{_NUM}) h")
