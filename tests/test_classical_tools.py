@@ -280,3 +280,86 @@ def test_real_hmmlearn_verbose_fit_gives_its_log_likelihood_per_iteration(repo: 
     assert [step for step, _ in points] == [1, 2, 3, 4, 5, 6]
     assert points[-1][1] > points[0][1]
     assert run["params"]["n_components"] == 2
+
+
+# fasttext/FastText.py's train_supervised (fastText 0.9.2): keyword arguments over its
+# defaults; the model keeps the settings it trained with (the loss an enum of the binding).
+FAKE_FASTTEXT = """\
+import enum
+
+
+class loss_name(enum.Enum):
+    softmax = 1
+    ova = 2
+
+
+class _FastText:
+    def __init__(self, args):
+        for name, value in args.items():
+            setattr(self, name, value)
+
+
+def train_supervised(*kargs, **kwargs):
+    args = {"lr": 0.1, "dim": 100, "epoch": 5, "wordNgrams": 1, "loss": loss_name.softmax,
+            "thread": 12, "verbose": 2}
+    args.update(kwargs)
+    args["loss"] = loss_name[args["loss"]] if isinstance(args["loss"], str) else args["loss"]
+    return _FastText(args)
+
+
+def train_unsupervised(*kargs, **kwargs):
+    return train_supervised(**kwargs)
+"""
+
+
+def test_fasttext_training_settings_are_params(repo: Repo) -> None:
+    # fastText's text classification tutorial. Before: no params at all.
+    _imitate(repo, "fasttext/FastText.py", FAKE_FASTTEXT)
+    repo.write("fasttext/__init__.py", "from .FastText import train_supervised\n")
+    program(
+        repo,
+        """\
+        import fasttext
+
+        model = fasttext.train_supervised(input="cooking.train", lr=1.0, epoch=25, wordNgrams=2,
+                                          loss="ova", thread=4)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    # the given ones (not thread), and the dimension trained with by default
+    assert run["params"] == {
+        "input": "cooking.train", "lr": 1.0, "epoch": 25, "wordNgrams": 2, "loss": "ova",
+        "dim": 100,
+    }  # fmt: skip
+    assert run["param_sources"]["lr"] == "fasttext"
+
+
+@needs("fasttext")
+def test_real_fasttext_supervised_tutorial(repo: Repo) -> None:
+    lines = [f"__label__{'pos' if i % 2 else 'neg'} w{i % 2} x{i % 5} y{i % 7}" for i in range(200)]
+    repo.write("cooking.train", "\n".join(lines[:150]) + "\n")
+    repo.write("cooking.valid", "\n".join(lines[150:]) + "\n")
+    repo.write(".gitignore", "*.bin\n")
+    program(
+        repo,
+        """\
+        import fasttext
+
+        def print_results(N, p, r):
+            print("N\\t" + str(N))
+            print("P@{}\\t{:.3f}".format(1, p))
+            print("R@{}\\t{:.3f}".format(1, r))
+
+        model = fasttext.train_supervised(input="cooking.train", epoch=5, thread=1)
+        print_results(*model.test("cooking.valid"))
+        model.save_model("model_cooking.bin")
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert set(run["metrics"]) == {"precision_at_1", "recall_at_1", "avg_loss"}
+    assert run["params"]["epoch"] == 5 and run["params"]["lr"] == 0.1
+    assert [artifact["path"] for artifact in run["artifacts"]] == ["model_cooking.bin"]

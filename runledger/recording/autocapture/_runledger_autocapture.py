@@ -2539,18 +2539,25 @@ def _patch_pymc(_name: str, module: Any) -> None:
     ``sample`` from this module once it is loaded): the sampler's settings as params, and the
     divergences of the draws kept (``divergences``, 0 too: PyMC prints none then)."""
     _need(callable(getattr(module, "sample", None)), "pymc.sampling.mcmc.sample")
+    _wrap(module, "sample", _reporting_call("pymc", _report_pymc_sample))
+
+
+def _reporting_call(hook: str, report: Callable[[Any, Any, Any, Any], None]) -> Any:
+    """A ``make`` for :func:`_wrap` of a function: the function as it was, then
+    ``report(original, args, kwargs, result)`` (never raising into the program) after the
+    outermost of nested calls only (a library calling itself reports once)."""
 
     def make(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with _NestedCalls("pymc") as depth:
+            with _NestedCalls(hook) as depth:
                 result = original(*args, **kwargs)
             if depth == 0:
-                _safely("pymc", lambda: _report_pymc_sample(original, args, kwargs, result))
+                _safely(hook, lambda: report(original, args, kwargs, result))
             return result
 
         return wrapper
 
-    _wrap(module, "sample", make)
+    return make
 
 
 # How pm.sample shows its progress and what it returns: no settings of the sampling.
@@ -2584,6 +2591,34 @@ def _report_pymc_sample(sample: Any, args: Any, kwargs: Any, trace: Any) -> None
     stats = getattr(trace, "sample_stats", None)
     if stats is not None and "diverging" in stats:
         report_metrics("pymc", {"divergences": int(stats["diverging"].sum())})
+
+
+def _patch_fasttext(_name: str, module: Any) -> None:
+    """``fasttext.FastText``: ``train_supervised(input="cooking.train", lr=1.0, epoch=25)``
+    and ``train_unsupervised`` (``fasttext`` takes both from this module once it is loaded)."""
+    for name in ("train_supervised", "train_unsupervised"):
+        _need(callable(getattr(module, name, None)), "fasttext.FastText." + name)
+        _wrap(module, name, _reporting_call("fasttext", _report_fasttext))
+
+
+# The settings a fastText model trains with, read from the model: its defaults too, and what
+# autotune chose. ``thread`` and ``verbose`` are the machine's and the display's.
+_FASTTEXT_TRAINED = ("lr", "epoch", "dim", "wordNgrams", "loss")
+_FASTTEXT_DISPLAY = ("thread", "verbose")
+
+
+def _report_fasttext(_train: Any, _args: Any, kwargs: Any, model: Any) -> None:
+    settings = {
+        name: value
+        for name, value in kwargs.items()
+        if isinstance(value, (bool, int, float, str)) and name not in _FASTTEXT_DISPLAY
+    }
+    for name in _FASTTEXT_TRAINED:
+        value = getattr(model, name, None)
+        value = getattr(value, "name", value)  # the loss: an enum, loss_name.softmax
+        if isinstance(value, (bool, int, float, str)):
+            settings[name] = value
+    report_params("fasttext", settings)
 
 
 def _patch_nevergrad(_name: str, module: Any) -> None:
@@ -3936,5 +3971,6 @@ _PATCHERS = {
     "prophet": _patch_prophet,
     "numpyro": _patch_numpyro,
     "pymc": _patch_pymc,
+    "fasttext": _patch_fasttext,
     "nevergrad": _patch_nevergrad,
 }  # type: dict[str, Callable[[str, Any], None]]

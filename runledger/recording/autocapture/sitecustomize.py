@@ -93,6 +93,7 @@ HOOKED = {
     "prophet.forecaster": "prophet",
     "numpyro.infer.mcmc": "numpyro",
     "pymc.sampling.mcmc": "pymc",
+    "fasttext.FastText": "fasttext",
     "nevergrad.optimization.base": "nevergrad",
     "torch.serialization": "saves",
     "safetensors.torch": "saves",

@@ -27,8 +27,8 @@ FOLDER: Final = Path(__file__).resolve().parent.parent / "autocapture"
 PARAM_SOURCES: Final = (
     "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
-    "spacy", "gensim", "prophet", "numpyro", "pymc", "nevergrad", "wandb", "mlflow", "sacred",
-    "dvclive", "comet", "neptune", "aim", "d3rlpy", "stable_baselines3",
+    "spacy", "gensim", "prophet", "numpyro", "pymc", "fasttext", "nevergrad", "wandb", "mlflow",
+    "sacred", "dvclive", "comet", "neptune", "aim", "d3rlpy", "stable_baselines3",
     "tensorboard", "keras", "lightning", "transformers", "peft", "hydra"
 )  # fmt: skip
 

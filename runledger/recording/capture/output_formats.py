@@ -669,6 +669,15 @@ def _parse_shaped(text: str) -> Shaped | None:
         em = _EM_ITERATION_RE.fullmatch(text)
         if em is not None:
             return Shaped(int(em["iter"]), {"log_likelihood": _number(em["v"])})
+    if text[1:2] == "@" and "\t" in text:
+        at_k = _AT_K_RE.fullmatch(text)
+        if at_k is not None:
+            name = _AT_K_NAMES[at_k["what"]]
+            return Shaped(None, {f"{name}_at_{at_k['k']}": _number(at_k["v"])})
+    if text[:10] == "Progress: " and "avg.loss:" in text:
+        progress = _FASTTEXT_PROGRESS_RE.fullmatch(text)
+        if progress is not None:
+            return Shaped(None, {"avg_loss": _number(progress["loss"])})
     if text[:15] == "average loss = " and text[-2:] == " h":
         held_out = _HELD_OUT_LOSS_RE.fullmatch(text)
         if held_out is not None:
@@ -767,6 +776,16 @@ def _parse_shaped(text: str) -> Shaped | None:
     return shaped._replace(values=values)
 
 
+# fastText's test results, as "fasttext test model.bin valid.txt" and its tutorial's
+# print_results print them: "N\t3000", "P@1\t0.124", "R@1\t0.0541" (precision and recall at k).
+_AT_K_RE: Final = compile_later(rf"(?P<what>[PR])@(?P<k>[0-9]+)\t(?P<v>{_NUM})")
+_AT_K_NAMES: Final = {"P": "precision", "R": "recall"}
+# fastText's training progress, redrawn, its last state kept: the average loss; not the
+# words/sec/thread, the learning rate it decays nor the ETA.
+_FASTTEXT_PROGRESS_RE: Final = compile_later(
+    rf"Progress:\s*(?:{_NUM})%\s+words/sec/thread:\s*[0-9]+\s+lr:\s*(?:{_NUM})\s+"
+    rf"avg\.loss:\s*(?P<loss>{_NUM})\s+ETA:.*"
+)
 # hmmlearn's ConvergenceMonitor (an HMM fit with verbose=True), on stderr: the iteration, the
 # log-likelihood and its change, "{iter:>10d} {log_prob:>16.8f} {delta:>+16.8f}" (the first
 # change is +nan).

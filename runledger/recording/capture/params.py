@@ -110,6 +110,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "prophet",
         "numpyro",
         "pymc",
+        "fasttext",
         "nevergrad",
         "wandb",
         "mlflow",
