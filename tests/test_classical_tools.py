@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
 from runledger.analysis.direction import metric_direction
 from tests.conftest import Repo
 from tests.test_autocapture import exec_run
@@ -363,3 +365,169 @@ def test_real_fasttext_supervised_tutorial(repo: Repo) -> None:
     assert set(run["metrics"]) == {"precision_at_1", "recall_at_1", "avg_loss"}
     assert run["params"]["epoch"] == 5 and run["params"]["lr"] == 0.1
     assert [artifact["path"] for artifact in run["artifacts"]] == ["model_cooking.bin"]
+
+
+# keras_tuner/src/engine/base_tuner.py (KerasTuner 1.4): search runs the trials, and
+# on_trial_end has the oracle score each (its best epoch's objective) before it is saved.
+FAKE_KERAS_TUNER = """\
+class _Objective:
+    name = "val_accuracy"
+    direction = "max"
+
+
+class _Observation:
+    def __init__(self, step, value):
+        self.step, self.value = step, value
+
+    def mean(self):
+        return self.value
+
+
+class _Metrics:
+    def __init__(self, history):
+        self.history = history
+
+    def exists(self, name):
+        return name == "val_accuracy"
+
+    def get_history(self, name):
+        return [_Observation(step, value) for step, value in enumerate(self.history)]
+
+
+class _HyperParameters:
+    def __init__(self, values):
+        self.values = values
+
+
+class Trial:
+    def __init__(self, trial_id, values, history):
+        self.trial_id, self.status, self.score = trial_id, "RUNNING", None
+        self.hyperparameters = _HyperParameters(values)
+        self.metrics = _Metrics(history)
+
+
+class _Oracle:
+    objective = _Objective()
+
+    def end_trial(self, trial):
+        trial.status, trial.score = "COMPLETED", max(trial.metrics.history)
+
+
+class BaseTuner:
+    def __init__(self, project_name):
+        self.oracle, self.project_name = _Oracle(), project_name
+
+    def search(self, trials):
+        for trial in trials:
+            self.on_trial_end(trial)
+
+    def on_trial_end(self, trial):
+        self.oracle.end_trial(trial)
+"""
+
+
+def _parent(repo: Repo) -> dict[str, object]:
+    parent = next(run for run in repo.runs_json() if run["parent"] is None)
+    return dict(repo.cli("show", str(parent["id"]), "--json").json())
+
+
+def test_keras_tuner_trials_are_child_runs_and_the_parent_has_the_best(repo: Repo) -> None:
+    # KerasTuner's README: RandomSearch(build_model, objective="val_accuracy", max_trials=3).
+    # Before: no children; the parent's learning_rate was trial 0's, its "score" the worst
+    # trial's (results_summary prints the best first).
+    _imitate(repo, "keras_tuner/src/engine/base_tuner.py", FAKE_KERAS_TUNER)
+    program(
+        repo,
+        """\
+        from keras_tuner.src.engine.base_tuner import BaseTuner, Trial
+
+        tuner = BaseTuner("demo")
+        tuner.search([
+            Trial("0", {"units": 8, "lr": 0.01}, [0.7, 0.8]),
+            Trial("1", {"units": 16, "lr": 0.001}, [0.85, 0.9]),
+            Trial("2", {"units": 32, "lr": 0.005}, [0.5, 0.6]),
+        ])
+        """,
+    )
+
+    exec_run(repo, sys.executable, "train.py")
+
+    parent = _parent(repo)
+    assert parent["params"] == {"units": 16, "lr": 0.001}
+    assert parent["metrics"] == {"value": 0.9}
+    assert parent["trial"] == {
+        "role": "study", "trials": 3, "direction": "maximize", "metric": "value",
+        "best_trial": 1, "best_run": parent["trial"]["best_run"],  # type: ignore[index]
+    }  # fmt: skip
+    children = {run["name"]: run for run in repo.runs_json() if run["parent"]}
+    assert {name: run["metrics"] for name, run in children.items()} == {
+        "trial 0": {"value": 0.8},
+        "trial 1": {"value": 0.9},
+        "trial 2": {"value": 0.6},
+    }
+
+
+def test_keras_tuner_results_summary_gives_no_score() -> None:
+    summary = """\
+Results summary
+Results in kt_dir/demo
+Showing 10 best trials
+Objective(name="val_accuracy", direction="max")
+
+Trial 2 summary
+Hyperparameters:
+units: 16
+lr: 0.0062135540967083866
+Score: 0.9100000262260437
+
+Trial 1 summary
+Hyperparameters:
+units: 8
+Score: 0.5699999928474426
+Score: 0.75
+"""
+    assert _read(summary) == {"score": [(0, 0.75)]}
+
+
+@pytest.mark.slow
+@needs("keras_tuner", "torch")
+def test_real_keras_tuner_random_search(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        import os
+        os.environ["KERAS_BACKEND"] = "torch"
+        import keras
+        import keras_tuner
+        import numpy as np
+
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(200, 4)).astype("float32")
+        y = (x[:, 0] > 0).astype("float32")
+
+        def build_model(hp):
+            model = keras.Sequential([
+                keras.layers.Dense(hp.Choice("units", [4, 8]), activation="relu"),
+                keras.layers.Dense(1, activation="sigmoid"),
+            ])
+            lr = hp.Float("lr", 1e-3, 1e-2, sampling="log")
+            model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(lr),
+                          metrics=["accuracy"])
+            return model
+
+        tuner = keras_tuner.RandomSearch(build_model, objective="val_accuracy", max_trials=2,
+                                         directory="kt_dir", project_name="demo", seed=1)
+        tuner.search(x[:150], y[:150], epochs=2, validation_data=(x[150:], y[150:]), verbose=0)
+        tuner.results_summary()
+        """,
+    )
+
+    exec_run(repo, sys.executable, "train.py")
+
+    parent = _parent(repo)
+    params = parent["params"]
+    assert isinstance(params, dict)
+    assert set(params) == {"units", "lr", "epochs", "optimizer"}
+    assert params["epochs"] == 2
+    assert "score" not in parent["metrics"]  # type: ignore[operator]
+    assert len([run for run in repo.runs_json() if run["parent"]]) == 2

@@ -1414,7 +1414,9 @@ def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None
     keeps them: they describe the training the run is about)."""
     if _state.get("keras_params_reported"):
         return
-    _state["keras_params_reported"] = True
+    trial_fits = _state.get("keras_tuner_fits")
+    if trial_fits is None:
+        _state["keras_params_reported"] = True
     import inspect
 
     bound = inspect.signature(original).bind_partial(model, *args, **kwargs)
@@ -1434,7 +1436,10 @@ def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None
         learning_rate = _keras_learning_rate(optimizer)
         if learning_rate is not None:
             params["learning_rate"] = learning_rate
-    report_params("keras", params)
+    if trial_fits is not None:
+        trial_fits.append(params)  # a KerasTuner trial's: see _keras_tuner_make_search
+    else:
+        report_params("keras", params)
 
 
 def _keras_learning_rate(optimizer: Any) -> Any:
@@ -2778,6 +2783,84 @@ def _patch_optuna(_name: str, module: Any) -> None:
     _wrap(study_class, "tell", make_tell)
 
 
+def _patch_keras_tuner(_name: str, module: Any) -> None:
+    """``keras_tuner.src.engine.base_tuner``: a trial that ends (``BaseTuner.on_trial_end``,
+    once the oracle scored it) is a trial of the search as an Optuna one is: a child run with
+    its hyperparameters, its score and the objective at each epoch."""
+    tuner = getattr(module, "BaseTuner", None)
+    _need(callable(getattr(tuner, "on_trial_end", None)), "keras_tuner BaseTuner.on_trial_end")
+    _wrap(tuner, "on_trial_end", _then_report_call("keras_tuner", _report_keras_trial))
+    _wrap(tuner, "search", _keras_tuner_make_search)
+
+
+def _keras_tuner_make_search(original: Any) -> Any:
+    """``search``: the settings every trial's ``fit`` shared (``epochs``, the optimizer), not
+    one trial's own (the learning rate it drew): the first fit's would be a value no best
+    trial may have used."""
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if "keras_tuner_fits" in _state:  # a search within a search
+            return original(self, *args, **kwargs)
+        fits: list[dict[str, Any]] = []
+        _state["keras_tuner_fits"] = fits
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            del _state["keras_tuner_fits"]
+            if fits:
+                shared = {
+                    name: value
+                    for name, value in fits[0].items()
+                    if all(fit.get(name) == value for fit in fits)
+                }
+                _safely("keras_tuner", lambda: report_params("keras", shared))
+
+    return wrapper
+
+
+# KerasTuner's trial states as Optuna's: a trial its oracle stopped (Hyperband) was pruned.
+_KERAS_TUNER_STATES = {
+    "COMPLETED": "COMPLETE",
+    "STOPPED": "PRUNED",
+    "FAILED": "FAIL",
+    "INVALID": "FAIL",
+}
+
+
+_DIRECTIONS = {"min": "minimize", "max": "maximize"}  # KerasTuner's, as Optuna names them
+
+
+def _report_keras_trial(_original: Any, tuner: Any, args: Any, kwargs: Any) -> None:
+    trial = args[0] if args else kwargs.get("trial")
+    state = _KERAS_TUNER_STATES.get(str(getattr(trial, "status", "")))
+    if state is None:
+        return
+    objective = getattr(getattr(tuner, "oracle", None), "objective", None)
+    name = getattr(objective, "name", None)
+    direction = getattr(objective, "direction", None)
+    intermediate = {}
+    metrics = getattr(trial, "metrics", None)
+    if isinstance(name, str) and metrics is not None and metrics.exists(name):
+        for observation in metrics.get_history(name):
+            intermediate[str(observation.step)] = _number(observation.mean())
+    score = _number(getattr(trial, "score", None))
+    _write_reported(
+        {
+            "_runledger": "trial",
+            "study": getattr(tuner, "project_name", None),
+            "number": int(trial.trial_id),
+            "params": _plain(trial.hyperparameters.values, 0),
+            "value": score,
+            "values": None if score is None else [score],
+            "state": state,
+            "directions": [_DIRECTIONS[direction]] if direction in _DIRECTIONS else None,
+            "intermediate": intermediate,
+            "datetime_start": None,
+            "datetime_complete": _now(),
+        }
+    )
+
+
 def _trial_numbers(study: Any) -> Any:
     return [trial.number for trial in study.get_trials(deepcopy=False)]
 
@@ -3972,5 +4055,6 @@ _PATCHERS = {
     "numpyro": _patch_numpyro,
     "pymc": _patch_pymc,
     "fasttext": _patch_fasttext,
+    "keras_tuner": _patch_keras_tuner,
     "nevergrad": _patch_nevergrad,
 }  # type: dict[str, Callable[[str, Any], None]]

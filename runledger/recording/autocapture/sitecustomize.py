@@ -94,6 +94,7 @@ HOOKED = {
     "numpyro.infer.mcmc": "numpyro",
     "pymc.sampling.mcmc": "pymc",
     "fasttext.FastText": "fasttext",
+    "keras_tuner.src.engine.base_tuner": "keras_tuner",
     "nevergrad.optimization.base": "nevergrad",
     "torch.serialization": "saves",
     "safetensors.torch": "saves",

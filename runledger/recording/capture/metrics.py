@@ -108,6 +108,7 @@ from runledger.recording.capture.output_formats import (
     is_results_title,
     is_settings_dump,
     is_table_border,
+    is_trial_summary_title,
     method_table_header,
     method_table_row,
     metric_above,
@@ -1000,6 +1001,7 @@ class MetricsCollector:
         self._method_tables: dict[str, tuple[str, ...]] = {}  # _in_method_table's columns
         self._fold_tables: dict[str, int] = {}  # _in_fold_table's number of folds
         self._progress_tables: set[str] = set()  # streams inside _in_progress_table
+        self._trial_summaries: set[str] = set()  # streams inside _in_trial_summary
         self._metrics_above: dict[str, str] = {}  # _in_metric_above's metric
         self._frames: dict[str, tuple[str, ...]] = {}  # a results table's metrics, by model
         self._report_points: dict[str, int] = {}
@@ -1271,6 +1273,7 @@ class MetricsCollector:
             or self._in_method_table(text, stream)
             or self._in_fold_table(text, stream)
             or self._in_progress_table(text, stream)
+            or self._in_trial_summary(text, stream)
             or self._in_metric_above(text, stream)
             or self._in_results(text, stream)
             or self._in_dash_table(text, stream)
@@ -2049,6 +2052,27 @@ class MetricsCollector:
         self._progress_tables.discard(stream)
         if text is not None and is_progress_header(text):
             self._progress_tables.add(stream)
+            return True
+        return False
+
+    def _in_trial_summary(self, line: str, stream: str) -> bool:
+        """Whether ``line`` belongs to a trial's block of KerasTuner's ``results_summary()``
+        (``Trial 2 summary``, its hyperparameters, ``Score: 0.91``), read for nothing: the
+        trials are child runs already, and the blocks come best first, so the last score
+        printed is the worst trial's. A blank line or the score ends the block."""
+        reading = stream in self._trial_summaries
+        if not reading and "summary" not in line:
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None or (reading and not text):
+            self._trial_summaries.discard(stream)
+            return False
+        if reading:
+            if text.startswith("Score:"):
+                self._trial_summaries.discard(stream)
+            return True
+        if is_trial_summary_title(text):
+            self._trial_summaries.add(stream)
             return True
         return False
 

@@ -2242,4 +2242,18 @@ def progress_row(text: str) -> tuple[int, Fields] | None:
     return int(row["counter"]), {"average_loss": _number(row["loss"])}
 
 
+# --- KerasTuner's results_summary() ---------------------------------------------------------
+# Trial 2 summary
+# Hyperparameters:
+# units: 16
+# lr: 0.0062135540967083866
+# Score: 0.9100000262260437
+_TRIAL_SUMMARY_RE: Final = compile_later(r"Trial [\w-]+ summary")
+
+
+def is_trial_summary_title(text: str) -> bool:
+    """Whether ``text`` opens a trial's block of KerasTuner's ``results_summary()``."""
+    return text[:6] == "Trial " and _TRIAL_SUMMARY_RE.fullmatch(text) is not None
+
+
 bind(globals())  # the patterns above are compiled on first use (lazyre)
