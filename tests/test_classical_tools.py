@@ -78,7 +78,7 @@ def test_real_surprise_cross_validate(repo: Repo) -> None:
         import numpy as np
         import pandas as pd
         from surprise import SVD, Dataset, Reader, accuracy
-        from surprise.model_selection import cross_validate, train_test_split
+        from surprise.model_selection import GridSearchCV, cross_validate, train_test_split
 
         rng = np.random.default_rng(0)
         ratings = pd.DataFrame({
@@ -91,13 +91,21 @@ def test_real_surprise_cross_validate(repo: Repo) -> None:
         algo = SVD(n_epochs=5, random_state=0)
         algo.fit(trainset)
         accuracy.rmse(algo.test(testset))
+        gs = GridSearchCV(SVD, {"n_epochs": [3, 5], "lr_all": [0.002, 0.005]}, cv=2)
+        gs.fit(data)
+        print(gs.best_score["rmse"])
         """,
     )
 
     _, run = exec_run(repo, sys.executable, "train.py")
 
-    assert set(run["metrics"]) == {"test_rmse", "test_rmse_std", "test_mae", "test_mae_std", "rmse"}
+    assert set(run["metrics"]) == {
+        "test_rmse", "test_rmse_std", "test_mae", "test_mae_std", "rmse", "best_rmse",
+    }  # fmt: skip
     assert 0.5 < run["metrics"]["test_rmse"] < 3
+    # the search's best (not its candidates'), in place of the program's own SVD(n_epochs=5)'s
+    assert set(run["params"]) == {"n_epochs", "lr_all"}
+    assert run["param_sources"]["lr_all"] == "surprise"
 
 
 # vw -d train.txt --passes 3 -c -f model.vw --loss_function logistic (Vowpal Wabbit 9.11)
@@ -531,3 +539,39 @@ def test_real_keras_tuner_random_search(repo: Repo) -> None:
     assert params["epochs"] == 2
     assert "score" not in parent["metrics"]  # type: ignore[operator]
     assert len([run for run in repo.runs_json() if run["parent"]]) == 2
+
+
+# implicit/cpu/als.py's model (implicit 0.7): implicit.als.AlternatingLeastSquares builds it.
+FAKE_IMPLICIT_ALS = """\
+class AlternatingLeastSquares:
+    def __init__(self, factors=100, regularization=0.01, alpha=1.0, dtype=None,
+                 use_native=True, use_cg=True, iterations=15, calculate_training_loss=False,
+                 num_threads=0, random_state=None):
+        self.factors = factors
+
+    def fit(self, user_items, show_progress=True):
+        return self
+"""
+
+
+def test_implicit_model_settings_are_params(repo: Repo) -> None:
+    # implicit's README: AlternatingLeastSquares(factors=64) then fit. Before: no params.
+    _imitate(repo, "implicit/cpu/als.py", FAKE_IMPLICIT_ALS)
+    program(
+        repo,
+        """\
+        from implicit.cpu.als import AlternatingLeastSquares
+
+        model = AlternatingLeastSquares(factors=64, regularization=0.05, iterations=20,
+                                        num_threads=2, random_state=0)
+        model.fit(None)
+        print("precision@10: 0.064")
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {"factors": 64, "regularization": 0.05, "iterations": 20,
+                             "random_state": 0}  # fmt: skip
+    assert run["param_sources"]["factors"] == "implicit"
+    assert run["metrics"] == {"precision10": 0.064}

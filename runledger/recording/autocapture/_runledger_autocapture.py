@@ -2659,6 +2659,56 @@ def _report_recommendation(optimizer: Any, recommendation: Any) -> None:
         report_metrics("nevergrad", {"best_loss": loss})
 
 
+def _patch_implicit(module_name: str, module: Any) -> None:
+    """``implicit.cpu.als`` / ``bpr`` / ``lmf``: ``AlternatingLeastSquares(factors=64,
+    regularization=0.05, iterations=20)`` (``implicit.als``'s factory builds this class)."""
+    found = [getattr(module, name, None) for name in _IMPLICIT_MODELS]
+    models = [model for model in found if callable(getattr(model, "__init__", None))]
+    _need(bool(models), module_name + "'s model")
+    for model in models:
+        _wrap(model, "__init__", _reporting_init("implicit", _IMPLICIT_MACHINERY))
+
+
+_IMPLICIT_MODELS = (
+    "AlternatingLeastSquares",
+    "BayesianPersonalizedRanking",
+    "LogisticMatrixFactorization",
+)
+# How a model computes, not what it learns.
+_IMPLICIT_MACHINERY = ("dtype", "use_native", "use_cg", "num_threads", "calculate_training_loss")
+
+
+def _patch_surprise(module_name: str, module: Any) -> None:
+    """scikit-surprise: an algorithm's arguments (``SVD(n_factors=50, n_epochs=10)``,
+    ``KNNBasic(k=20)``) that differ from its defaults; a ``GridSearchCV``'s best params (of
+    its first measure) and best score (``best_rmse``), not the candidates it built."""
+    search = getattr(module, "BaseSearchCV", None)
+    if search is not None:
+        _need(callable(getattr(search, "fit", None)), "surprise BaseSearchCV.fit")
+        _wrap(search, "fit", lambda original: _outermost("surprise", original, _report_search))
+        return
+    algorithms = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and value.__module__ == module_name
+        and callable(getattr(value, "fit", None))
+        and callable(getattr(value, "estimate", None))
+    ]
+    _need(bool(algorithms), module_name + "'s algorithms")
+    for algorithm in algorithms:
+        _wrap(algorithm, "__init__", _reporting_init("surprise", ("verbose",)))
+
+
+def _report_search(search: Any, _args: Any, _kwargs: Any, _result: Any) -> None:
+    measure = search.measures[0]
+    best = search.best_params[measure]
+    report_params("surprise", {k: v for k, v in best.items() if isinstance(v, (int, float, str))})
+    score = _number(search.best_score[measure])
+    if score is not None:
+        report_metrics("surprise", {"best_" + measure: score})
+
+
 # The data a Word2Vec is given, and its machinery: no settings of the model.
 _GENSIM_DATA = ("sentences", "corpus_file", "corpus_iterable", "documents", "workers")
 
@@ -4056,5 +4106,7 @@ _PATCHERS = {
     "pymc": _patch_pymc,
     "fasttext": _patch_fasttext,
     "keras_tuner": _patch_keras_tuner,
+    "implicit": _patch_implicit,
+    "surprise": _patch_surprise,
     "nevergrad": _patch_nevergrad,
 }  # type: dict[str, Callable[[str, Any], None]]

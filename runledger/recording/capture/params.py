@@ -111,6 +111,8 @@ INPROCESS_SOURCES: Final = frozenset(
         "numpyro",
         "pymc",
         "fasttext",
+        "implicit",
+        "surprise",
         "nevergrad",
         "wandb",
         "mlflow",
