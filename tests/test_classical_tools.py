@@ -575,3 +575,86 @@ def test_implicit_model_settings_are_params(repo: Repo) -> None:
                              "random_state": 0}  # fmt: skip
     assert run["param_sources"]["factors"] == "implicit"
     assert run["metrics"] == {"precision10": 0.064}
+
+
+# hyperopt/fmin.py's fmin and space_eval, hyperopt/base.py's Trials (hyperopt 0.2): fmin
+# makes its own Trials when given none; a trial's "vals" hold hp.choice's index.
+FAKE_HYPEROPT_FMIN = """\
+from hyperopt import base
+
+
+def space_eval(space, point):
+    return {name: space[name][value] if isinstance(space[name], list) else value
+            for name, value in point.items()}
+
+
+def fmin(fn, space, algo=None, max_evals=None, timeout=None, loss_threshold=None,
+         trials=None, rstate=None, points_to_evaluate=None, trials_save_file=""):
+    if trials is None:
+        trials = base.Trials()
+    for tid in range(max_evals):
+        drawn = {"x": [tid / 10], "kernel": [tid % 2]}
+        point = space_eval(space, {name: values[0] for name, values in drawn.items()})
+        trials.trials.append({"tid": tid, "misc": {"vals": drawn}, "result": fn(point)})
+    best = min(trials.trials, key=lambda trial: trial["result"]["loss"])
+    return {name: values[0] for name, values in best["misc"]["vals"].items()}
+"""
+
+
+def test_hyperopt_evaluations_are_child_runs_and_the_parent_has_the_best(repo: Repo) -> None:
+    # hyperopt's README: best = fmin(objective, space, algo=tpe.suggest, max_evals=100),
+    # no Trials given. Before: no params, no children (print(best) is a dict of indices).
+    _imitate(repo, "hyperopt/fmin.py", FAKE_HYPEROPT_FMIN)
+    repo.write("hyperopt/base.py", "class Trials:\n    trials: list = []\n")
+    program(
+        repo,
+        """\
+        from hyperopt.fmin import fmin
+
+        def objective(point):
+            return {"loss": (point["x"] - 0.2) ** 2, "status": "ok"}
+
+        best = fmin(objective, {"x": "uniform", "kernel": ["linear", "rbf"]}, max_evals=5)
+        print(best)
+        """,
+    )
+
+    exec_run(repo, sys.executable, "train.py")
+
+    parent = _parent(repo)
+    assert parent["params"] == {"x": 0.2, "kernel": "linear"}
+    assert parent["metrics"] == {"loss": 0.0}
+    children = sorted(
+        (run["name"], run["params"]["kernel"]) for run in repo.runs_json() if run["parent"]
+    )
+    assert children == [
+        ("trial 0", "linear"), ("trial 1", "rbf"), ("trial 2", "linear"), ("trial 3", "rbf"),
+        ("trial 4", "linear"),
+    ]  # fmt: skip
+
+
+@needs("hyperopt", "sklearn")
+def test_real_hyperopt_fmin_with_trials(repo: Repo) -> None:
+    program(
+        repo,
+        """\
+        from hyperopt import STATUS_OK, Trials, fmin, hp, tpe
+
+        def objective(params):
+            return {"loss": (params["x"] - 1) ** 2, "status": STATUS_OK}
+
+        trials = Trials()
+        space = {"x": hp.uniform("x", -3, 3), "kind": hp.choice("kind", ["a", "b"])}
+        best = fmin(objective, space, algo=tpe.suggest, max_evals=8, trials=trials,
+                    show_progressbar=False)
+        print(best)
+        """,
+    )
+
+    exec_run(repo, sys.executable, "train.py")
+
+    parent = _parent(repo)
+    params = parent["params"]
+    assert isinstance(params, dict) and set(params) == {"x", "kind"}
+    assert params["kind"] in ("a", "b")
+    assert len([run for run in repo.runs_json() if run["parent"]]) == 8

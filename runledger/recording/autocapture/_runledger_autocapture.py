@@ -2911,6 +2911,73 @@ def _report_keras_trial(_original: Any, tuner: Any, args: Any, kwargs: Any) -> N
     )
 
 
+def _patch_hyperopt(_name: str, module: Any) -> None:
+    """``hyperopt.fmin``: each evaluation of ``fmin(fn, space, algo=tpe.suggest,
+    max_evals=100)`` is a trial of the search as an Optuna trial is: a child run with the
+    point it drew (``hp.choice``'s option, not its index) and its ``loss``; the parent has
+    the best (``hyperopt`` takes ``fmin`` from this module once it is loaded)."""
+    _need(callable(getattr(module, "fmin", None)), "hyperopt.fmin.fmin")
+    _wrap(module, "fmin", _hyperopt_make_fmin)
+
+
+def _hyperopt_make_fmin(original: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _NestedCalls("hyperopt") as depth:  # Trials.fmin calls fmin again
+            found: list[Any] = []
+            if depth == 0:
+                _safely("hyperopt", lambda: found.extend(_hyperopt_search(original, args, kwargs)))
+            result = original(*args, **kwargs)
+        if found and found[0] is not None:
+            _safely("hyperopt", lambda: _report_hyperopt_trials(*found))
+        return result
+
+    return wrapper
+
+
+def _hyperopt_search(fmin: Any, args: Any, kwargs: Any) -> tuple[Any, Any]:
+    """The search's space and the ``Trials`` it fills: the program's, else one given in the
+    place of the one fmin would make itself (None where fmin loads or seeds its own)."""
+    import inspect
+
+    given = inspect.signature(fmin).bind_partial(*args, **kwargs).arguments
+    trials = given.get("trials")
+    if "trials" not in given and not given.get("points_to_evaluate"):
+        if not given.get("trials_save_file"):
+            trials = kwargs["trials"] = sys.modules["hyperopt.base"].Trials()
+    return trials, given.get("space")
+
+
+_HYPEROPT_STATES = {"ok": "COMPLETE", "fail": "FAIL"}
+
+
+def _report_hyperopt_trials(trials: Any, space: Any) -> None:
+    space_eval: Any = getattr(sys.modules.get("hyperopt.fmin"), "space_eval", None)
+    for trial in trials.trials:
+        result = trial.get("result") or {}
+        state = _HYPEROPT_STATES.get(str(result.get("status")))
+        if state is None:
+            continue
+        drawn = {name: values[0] for name, values in trial["misc"]["vals"].items() if values}
+        try:
+            point = space_eval(space, drawn)
+        except Exception:  # noqa: BLE001 - the labels' raw values, then
+            point = drawn
+        loss = _number(result.get("loss"))
+        _write_reported(
+            {
+                "_runledger": "trial",
+                "number": int(trial["tid"]),
+                "params": _plain(point if isinstance(point, dict) else drawn, 0),
+                "value": loss,
+                "values": None if loss is None else [loss],
+                "metric_names": ["loss"],
+                "state": state,
+                "directions": ["minimize"],
+                "intermediate": {},
+            }
+        )
+
+
 def _trial_numbers(study: Any) -> Any:
     return [trial.number for trial in study.get_trials(deepcopy=False)]
 
@@ -4107,6 +4174,7 @@ _PATCHERS = {
     "fasttext": _patch_fasttext,
     "keras_tuner": _patch_keras_tuner,
     "implicit": _patch_implicit,
+    "hyperopt": _patch_hyperopt,
     "surprise": _patch_surprise,
     "nevergrad": _patch_nevergrad,
 }  # type: dict[str, Callable[[str, Any], None]]

@@ -95,6 +95,7 @@ HOOKED = {
     "pymc.sampling.mcmc": "pymc",
     "fasttext.FastText": "fasttext",
     "keras_tuner.src.engine.base_tuner": "keras_tuner",
+    "hyperopt.fmin": "hyperopt",
     "implicit.cpu.als": "implicit",
     "implicit.cpu.bpr": "implicit",
     "implicit.cpu.lmf": "implicit",
