@@ -658,3 +658,24 @@ def test_real_hyperopt_fmin_with_trials(repo: Repo) -> None:
     assert isinstance(params, dict) and set(params) == {"x", "kind"}
     assert params["kind"] in ("a", "b")
     assert len([run for run in repo.runs_json() if run["parent"]]) == 8
+
+
+# PyOD's examples/knn_example.py (PyOD 2): evaluate_print after a line naming the data.
+PYOD_OUTPUT = """\
+
+On Training Data:
+KNN ROC:0.9992, precision @ rank n:0.95
+
+On Test Data:
+KNN ROC:1.0, precision @ rank n:1.0
+"""
+
+
+def test_pyod_evaluate_print_gives_roc_and_precision_at_rank_n_of_each_data_set() -> None:
+    # Before: nothing ("no metric was recognised").
+    assert _read(PYOD_OUTPUT) == {
+        "train_roc": [(0, 0.9992)],
+        "train_precision_at_rank_n": [(0, 0.95)],
+        "test_roc": [(0, 1.0)],
+        "test_precision_at_rank_n": [(0, 1.0)],
+    }

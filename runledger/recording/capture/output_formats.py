@@ -425,8 +425,8 @@ _NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
 # A line that only names a phase, whose metrics the next line prints ("Test Error:", the
 # PyTorch Quickstart tutorial's line before " Accuracy: 52.3%, Avg loss: 1.6").
 _PHASE_LINE_RE: Final = compile_later(
-    r"(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:\s+(?:set|results?|metrics?|scores?|stats|errors?|performance))?\s*:",
+    r"(?:on\s+)?(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"(?:\s+(?:set|data|results?|metrics?|scores?|stats|errors?|performance))?\s*:",
     re.IGNORECASE,
 )
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
@@ -585,7 +585,7 @@ def parse_shaped_line(text: str) -> Shaped | None:
 def phase_line(text: str) -> str | None:
     """The phase that a line naming only a phase (``Test Error:``) gives the metrics of the
     line after it, else None."""
-    if text[:1] not in _HEAD_STARTS and text[:1] not in "tT":
+    if text[:1] not in _HEAD_STARTS and text[:1] not in "tToO":  # PyOD's "On Test Data:"
         return None
     match = _PHASE_LINE_RE.fullmatch(text)
     return None if match is None else PHASES[match["phase"].lower()]
@@ -678,6 +678,11 @@ def _parse_shaped(text: str) -> Shaped | None:
         progress = _FASTTEXT_PROGRESS_RE.fullmatch(text)
         if progress is not None:
             return Shaped(None, {"avg_loss": _number(progress["loss"])})
+    if " precision @ rank n:" in text:
+        pyod = _PYOD_EVALUATION_RE.fullmatch(text)
+        if pyod is not None:
+            values = {"roc": _number(pyod["roc"]), "precision_at_rank_n": _number(pyod["prn"])}
+            return Shaped(None, values)
     if text[:15] == "average loss = " and text[-2:] == " h":
         held_out = _HELD_OUT_LOSS_RE.fullmatch(text)
         if held_out is not None:
@@ -791,6 +796,11 @@ _FASTTEXT_PROGRESS_RE: Final = compile_later(
 # change is +nan).
 _EM_ITERATION_RE: Final = compile_later(
     r"(?P<iter>[0-9]+) +(?P<v>-?[0-9]+\.[0-9]{8}) +[+-](?:[0-9]+\.[0-9]{8}|nan|inf)"
+)
+# PyOD's evaluate_print(clf_name, y, scores), after "On Training Data:" / "On Test Data:"
+# (every example of PyOD's): the ROC AUC and the precision at rank n, the detector named first.
+_PYOD_EVALUATION_RE: Final = compile_later(
+    rf"[\w.()-]+ ROC:(?P<roc>{_NUM}), precision @ rank n:(?P<prn>{_NUM})"
 )
 # Vowpal Wabbit's closing summary after more than one pass: the loss on the examples held out,
 # marked by the " h" its progress table's rows also end in ("average loss = 0.249466 h").
