@@ -34,6 +34,11 @@ A download that checks every sha256 cannot cost less than copying the bytes and 
 (sha256 runs at about half the speed of a kernel copy), so downloads are also compared with
 plain's copy followed by a sha256 of the copied files (``hashlib.file_digest``, one thread):
 "fsspec + sha256".
+The files, the file:// stores and the downloads are in the temporary folder (``TMPDIR``), whose
+filesystem the first line names. On an ext4 without a journal (some virtual machines' disks)
+each new file or folder skips the inodes freed in the last minute or more, scanning past them
+one by one (the kernel's ``recently_deleted``): creating files there costs more the more any
+process deleted lately, and swings from trial to trial on a busy machine.
 ``--before CHECKOUT`` measures an earlier runledger (a ``git worktree add --detach DIR REV``)
 as a third side of the same trials, so a change is judged under the same load.
 """
@@ -41,6 +46,7 @@ as a third side of the same trials, so a change is judged under the same load.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import shutil
@@ -169,6 +175,30 @@ def hash_all(folder: Path) -> None:
         if path.is_file():
             with open(path, "rb") as stream:
                 hashlib.file_digest(stream, "sha256")
+
+
+def filesystem_of(folder: str) -> str:
+    """The type of the filesystem that holds ``folder`` (Linux), "ext4 without a journal"
+    where that is what it is; "" where it cannot be told."""
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return ""
+    real = os.path.realpath(folder)
+    device, point, kind = "", "", ""
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        where = fields[1].replace("\\040", " ")
+        inside = real == where or real.startswith(where.rstrip("/") + "/")
+        if inside and len(where) >= len(point):
+            device, point, kind = fields[0], where, fields[2]
+    journal = Path(f"/sys/fs/ext4/{os.path.basename(device)}/journal_task")
+    with contextlib.suppress(OSError):
+        if kind == "ext4" and journal.read_text().strip() == "<none>":
+            return "ext4 without a journal"
+    return kind
 
 
 def fresh_fs(url: str) -> tuple[Any, str]:
@@ -366,6 +396,8 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f} at the start; runledger --jobs {options.jobs}; "
         f"median of {options.repeats}" + ("; runledger's stores in use" if options.in_use else "")
     )
+    folder = tempfile.gettempdir()
+    print(f"files in {folder} ({filesystem_of(folder) or 'filesystem unknown'})")
     server = start_moto() if options.store != "file" else None
     work = Path(tempfile.mkdtemp(prefix="bench-store-"))
     try:

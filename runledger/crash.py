@@ -7,11 +7,13 @@ from __future__ import annotations
 import sys
 
 from runledger.errors import RunledgerError
-from runledger.safetext import safe
+from runledger.safetext import repr_bytes, safe
 
 
 def one_line(text: str) -> str:
-    return safe(" ".join(text.split()))
+    # repr_bytes: most messages quote an argument with !r, which spells a byte that was not
+    # UTF-8 as a surrogate (\udcff) where safe() and git write \xff
+    return repr_bytes(safe(" ".join(text.split())))
 
 
 def report_error(error: RunledgerError) -> int:

@@ -64,6 +64,25 @@ def quoted(text: str) -> str:
     return '"' + _UNSAFE_OR_BACKSLASH.sub(_escape, text).replace('"', '\\"') + '"'
 
 
+# In repr()'s text every backslash starts an escape; a byte that was not UTF-8 (the lone
+# surrogate os.fsdecode's surrogateescape keeps it as) is one of \\udc80 to \\udcff.
+_REPR_ESCAPE = re.compile(r"\\(?:udc([89a-f][0-9a-f])|.)", re.S)
+
+
+def _byte_escape(found: re.Match[str]) -> str:
+    byte = found.group(1)
+    return f"\\x{byte}" if byte else found.group(0)
+
+
+def repr_bytes(text: str) -> str:
+    """``text`` with each ``\\udcff`` that repr() made of a byte that was not UTF-8 written as
+    the byte's escape, ``\\xff``, as :func:`safe` (and git) show it: ``'r\\udcff'`` in an error
+    line is ``'r\\xff'``."""
+    if "\\udc" not in text:
+        return text
+    return _REPR_ESCAPE.sub(_byte_escape, text)
+
+
 def has_unsafe(text: str) -> bool:
     """Whether :func:`safe` would change ``text`` (tests and checks)."""
     return _UNSAFE.search(text) is not None

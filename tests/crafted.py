@@ -8,6 +8,7 @@ tree, commit and ref are made with ``git hash-object``, ``mktree``, ``commit-tre
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,13 @@ def blob(path: Path, data: bytes) -> str:
     return proc.stdout.decode().strip()
 
 
-def tree(path: Path, files: dict[str, bytes]) -> str:
+def tree(path: Path, files: dict[str, bytes], entries: Sequence[str] = ()) -> str:
+    """A tree of ``files`` and raw ``entries`` (mktree lines: a link, a submodule's commit)."""
     lines = "".join(f"100644 blob {blob(path, data)}\t{name}\n" for name, data in files.items())
-    proc = subprocess.run(["git", "mktree"], cwd=path, input=lines.encode(), capture_output=True)
+    lines += "".join(f"{entry}\n" for entry in entries)
+    proc = subprocess.run(
+        ["git", "mktree", "--missing"], cwd=path, input=lines.encode(), capture_output=True
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.decode().strip()
 
@@ -59,6 +64,7 @@ def craft(
     files: dict[str, bytes] | None = None,
     environment: dict[str, Any] | None = None,
     ref: str | None = None,
+    entries: Sequence[str] = (),
     **fields: Any,
 ) -> str:
     """Write a run commit and its ref by plumbing; the run id."""
@@ -70,7 +76,13 @@ def craft(
     if environment is not None:
         content["environment.toml"] = tomlcodec.dumps({"schema": 1, **environment}).encode()
     run_commit = git(
-        path, "commit-tree", tree(path, content), "-p", commit, "-m", f"runledger run {run_id}"
+        path,
+        "commit-tree",
+        tree(path, content, entries),
+        "-p",
+        commit,
+        "-m",
+        f"runledger run {run_id}",
     ).strip()
     git(path, "update-ref", ref or RUNS + run_id, run_commit)
     return run_id

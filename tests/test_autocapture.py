@@ -168,6 +168,31 @@ def test_off_switches_leave_only_the_command_line(repo: Repo) -> None:
     assert run["params"] == expected
 
 
+@pytest.mark.parametrize("switch", ["--no-autocapture", "RUNLEDGER_AUTOCAPTURE=0"])
+def test_a_reproduction_runs_without_autocapture_as_the_original_did(
+    repo: Repo, switch: str
+) -> None:
+    repo.write("train.py", ARGPARSE_PROGRAM + 'print("acc=0.9")\n')
+    repo.commit_all("train")
+    command = (sys.executable, "train.py", "--lr", "0.5")
+    if switch.startswith("--"):
+        _, original = exec_run(repo, switch, *command)
+    else:
+        _, original = exec_run(repo, *command, env=dict([switch.split("=")]))
+    assert original["params"] == {"lr": 0.5}
+
+    result = repo.cli("reproduce", original["id"], "--yes")
+
+    assert result.exit_code == 0, result.stdout + result.stderr
+    shown = repo.cli("show", repo.runs_json()[0]["id"], "--json").json()
+    assert shown["reproduces"] == original["id"]
+    # before: the argparse defaults too (batch_size, optimizer, ...), captured in process
+    assert shown["params"] == {"lr": 0.5}
+    assert "autocapture" not in shown["environment"]
+    stored = repo.git("show", f"refs/runledger/runs/{original['id']}:run.toml")
+    assert "autocapture = false" in stored
+
+
 def test_a_wrong_autocapture_setting_is_one_clear_line(repo: Repo) -> None:
     repo.write(".runledger.toml", 'autocapture = "no"\n')
     repo.commit_all("config")

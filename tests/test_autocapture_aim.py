@@ -4,8 +4,10 @@ ledger holds the params and tracked series aim got, named by their context, at a
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from tests.conftest import Repo
+from tests.standins import imitate
 from tests.test_autocapture import exec_run
 from tests.test_autocapture_libs import needs, program, series
 
@@ -37,6 +39,25 @@ def test_aim_hparams_and_tracked_series_by_context(repo: Repo) -> None:
     proc, run = exec_run(repo, sys.executable, "train.py")
 
     assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    _assert_aims_params_and_series(run)
+
+
+def test_aim_stand_in_with_its_system_params(repo: Repo) -> None:
+    # aim's Run as the hooks see it (tests/standins/aim), for CI, which lacks aim: the same
+    # program, with the system params aim itself sets (``__system_params``: not the program's)
+    imitate(repo.path, "aim")
+    program(repo, AIM_PROGRAM.replace("=None)", "=None, log_system_params=True)"))
+    repo.write(".gitignore", ".aim/\n")
+    repo.commit_all("ignore")
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    _assert_aims_params_and_series(run)
+    assert (repo.path / ".aim").is_dir()  # the program's own records, as bare
+
+
+def _assert_aims_params_and_series(run: dict[str, Any]) -> None:
     assert run["params"] == {"lr": 0.01, "optimizer": {"name": "adam"}, "dataset": "mnist"}
     assert run["param_sources"]["lr"] == "aim"
     assert series(run, "train/loss") == [

@@ -5,8 +5,10 @@ files its logger writes beside them (the same values again, and gradient statist
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from tests.conftest import Repo
+from tests.standins import imitate
 from tests.test_autocapture import exec_run
 from tests.test_autocapture_libs import needs, program
 
@@ -41,6 +43,25 @@ def test_d3rlpy_config_epoch_metrics_and_models(repo: Repo) -> None:
     proc, run = exec_run(repo, sys.executable, "train.py")
 
     assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    _assert_dqns_config_epochs_and_models(run)
+
+
+def test_d3rlpy_stand_in_config_epoch_metrics_and_models(repo: Repo) -> None:
+    # d3rlpy's logger and algorithm as the hooks see them (tests/standins/d3rlpy), for CI,
+    # which lacks torch: the same program and assertions
+    imitate(repo.path, "d3rlpy")
+    program(repo, D3RLPY_PROGRAM)
+    repo.write(".gitignore", "d3rlpy_logs/\n")
+    repo.commit_all("ignore")
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    _assert_dqns_config_epochs_and_models(run)
+    assert list(repo.path.glob("d3rlpy_logs/*/loss.csv"))  # its own files, as bare
+
+
+def _assert_dqns_config_epochs_and_models(run: dict[str, Any]) -> None:
     params = run["params"]
     assert params["algo"] == "dqn" and params["batch_size"] == 8 and params["gamma"] == 0.95
     assert params["learning_rate"] == 0.001 and params["target_update_interval"] == 8000

@@ -1345,9 +1345,50 @@ def test_a_plain_trainer_fit_records_the_modules_saved_hyperparameters(repo: Rep
 
     _, run = exec_run(repo, sys.executable, "train.py", "--hidden_dim", "3")
 
-    assert run["params"] == {"hidden_dim": 3, "learning_rate": 0.05}
+    assert run["params"] == {"hidden_dim": 3, "learning_rate": 0.05, "max_epochs": 1}
     assert run["param_sources"]["learning_rate"] == "lightning"
     assert [step for step, _ in series(run, "train_loss")] == [0, 1]
+
+
+@needs("torch", "lightning")
+def test_a_trainers_epochs_clipping_and_accumulation_are_params(repo: Repo) -> None:
+    # pytorch-forecasting's and GluonTS's examples: Trainer(max_epochs=3,
+    # gradient_clip_val=0.1) were how the run trained, and recorded nowhere.
+    program(
+        repo,
+        """\
+        import torch
+        import lightning as L
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Model(L.LightningModule):
+            def __init__(self):
+                super().__init__()
+                self.net = torch.nn.Linear(2, 1)
+
+            def training_step(self, batch, batch_idx):
+                loss = self.net(batch[0]).pow(2).mean()
+                self.log("train_loss", loss)
+                return loss
+
+            def configure_optimizers(self):
+                return torch.optim.SGD(self.parameters(), lr=0.1)
+
+        data = DataLoader(TensorDataset(torch.randn(8, 2)), batch_size=2)
+        trainer = L.Trainer(max_epochs=2, gradient_clip_val=0.5, accumulate_grad_batches=2,
+                            log_every_n_steps=1, logger=False, enable_checkpointing=False,
+                            enable_progress_bar=False, enable_model_summary=False)
+        trainer.fit(Model(), data)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    params = run["params"]
+    assert params["max_epochs"] == 2 and params["gradient_clip_val"] == 0.5
+    assert params["accumulate_grad_batches"] == 2
+    assert run["param_sources"]["max_epochs"] == "lightning"
+    assert "precision" not in params and "max_steps" not in params  # Lightning's defaults
 
 
 @needs("torch", "lightning", "jsonargparse")

@@ -6,8 +6,10 @@ and metrics the tracker got (sacred's config and ``log_scalar``; dvclive's ``log
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from tests.conftest import Repo
+from tests.standins import imitate
 from tests.test_autocapture import exec_run
 from tests.test_autocapture_libs import needs, program, series
 
@@ -49,6 +51,28 @@ def test_sacred_config_with_updates_log_scalar_and_result(repo: Repo) -> None:
     )
 
     assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    _assert_sacreds_config_scalars_and_result(run)
+    assert (repo.path / "runs" / "1" / "metrics.json").is_file()  # sacred's observer, as bare
+
+
+def test_sacred_stand_in_config_scalars_result_not_its_options(repo: Repo) -> None:
+    # sacred's Experiment and Run as the hooks see them (tests/standins/sacred), for CI: sacred
+    # 0.8 needs wrapt < 2 (pinned 2.5) and pkg_resources
+    imitate(repo.path, "sacred")
+    program(repo, SACRED_PROGRAM)
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("ignore")
+
+    proc, run = exec_run(
+        repo, sys.executable, "train.py", "-F", "runs", "--name", "x", "with", "lr=0.05", "epochs=4"
+    )
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    _assert_sacreds_config_scalars_and_result(run)
+    assert (repo.path / "runs" / "1" / "metrics.json").is_file()
+
+
+def _assert_sacreds_config_scalars_and_result(run: dict[str, Any]) -> None:
     params = dict(run["params"])
     assert isinstance(params.pop("seed"), int)  # the seed sacred drew and seeded with
     # the config scope with the command line's updates; not sacred's own options (-F runs,
@@ -63,7 +87,6 @@ def test_sacred_config_with_updates_log_scalar_and_result(repo: Repo) -> None:
     assert series(run, "training.loss") == [[0, 0.5], [100, 0.25], [200, 0.125], [300, 0.0625]]
     assert [step for step, _ in series(run, "val_acc")] == [0, 1, 2, 3]
     assert run["metrics"]["result"] == 0.0625  # what main returned, sacred's "Result: 0.0625"
-    assert (repo.path / "runs" / "1" / "metrics.json").is_file()  # sacred's observer, as bare
 
 
 DVCLIVE_PROGRAM = """\
@@ -98,14 +121,32 @@ def test_dvclive_params_metrics_at_its_steps_and_summary(repo: Repo) -> None:
     )
 
     assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    _assert_dvclives_params_metrics_and_summary(run)
+    # dvclive wrote its own files as bare
+    assert (repo.path / "dvclive" / "metrics.json").is_file()
+
+
+def test_dvclive_stand_in_params_metrics_and_summary(repo: Repo) -> None:
+    # dvclive's Live as the hooks see it (tests/standins/dvclive), for CI: dvclive pulls dvc
+    imitate(repo.path, "dvclive")
+    program(repo, DVCLIVE_PROGRAM)
+    repo.write(".gitignore", "dvclive/\n")
+    repo.commit_all("ignore")
+
+    proc, run = exec_run(repo, sys.executable, "train.py", "--epochs", "3")
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    _assert_dvclives_params_metrics_and_summary(run)
+    assert (repo.path / "dvclive" / "metrics.json").is_file()
+
+
+def _assert_dvclives_params_metrics_and_summary(run: dict[str, Any]) -> None:
     assert run["params"] == {"epochs": 3, "optimizer": "sgd", "momentum": 0.9, "lr": 0.1}
     assert run["param_sources"]["momentum"] == "dvclive"
     assert series(run, "train/loss") == [[0, 0.5], [1, 0.25], [2, 0.125]]
     assert series(run, "val/acc") == [[0, 0.5], [1, 0.6], [2, 0.7]]
     assert series(run, "test_acc") == [[0, 0.75]]
     assert set(run["series"]) == {"train/loss", "val/acc", "test_acc"}
-    # dvclive wrote its own files as bare
-    assert (repo.path / "dvclive" / "metrics.json").is_file()
 
 
 DVCLIVE_LIGHTNING_PROGRAM = """\
@@ -152,5 +193,5 @@ def test_dvclive_lightning_logger_values_are_lightnings_once(repo: Repo) -> None
     # Lightning's own names, once: not again as dvclive's train/loss (its logger calls
     # dvclive through lightning_utilities' rank_zero_only)
     assert set(run["series"]) == {"train_loss", "epoch"}
-    assert run["params"] == {"lr": 0.1}
+    assert run["params"] == {"lr": 0.1, "max_epochs": 2}
     assert run["param_sources"]["lr"] == "lightning"

@@ -26,8 +26,39 @@ def test_compare_of_a_metric_named_with_bytes_that_are_not_utf8(repo: Repo) -> N
 
     assert result.returncode == 1, result.stderr
     assert result.stderr.decode() == (
-        "runledger: error: no run has a metric named 'r\\udcff'; metrics: loss\n"
+        "runledger: error: no run has a metric named 'r\\xff'; metrics: loss\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["show", NOT_UTF8], "no run matches 'r\\xff': see 'runledger ls' for run ids"),
+        (
+            ["exec", "-p", NOT_UTF8, "true"],
+            "--param 'r\\xff' has no '=': write it as KEY=VALUE, e.g. -p lr=0.01",
+        ),
+        (
+            ["ls", "--limit", NOT_UTF8],
+            "Invalid value for '--limit' / '-n': 'r\\xff' is not a valid int range. "
+            "(see 'runledger ls --help')",
+        ),
+        (
+            ["pull", NOT_UTF8],
+            "cannot fetch from r\\xff: 'r\\xff' does not appear to be a git repository",
+        ),
+    ],
+    ids=["run", "exec-param", "click-option", "git-message"],
+)
+def test_an_argument_that_is_not_utf8_is_shown_as_its_bytes(
+    repo: Repo, args: list[str], line: str
+) -> None:
+    """Error lines quoted such an argument as Python spells it, 'r\\udcff' (and git's own
+    message as 'r\ufffd'); git and the rest of runledger's output write the byte: 'r\\xff'."""
+    result = repo.run(*args)
+
+    assert result.returncode != 0
+    assert result.stderr.decode() == f"runledger: error: {line}\n"
 
 
 def test_which_of_a_pipe_says_it_is_not_a_file(repo: Repo) -> None:

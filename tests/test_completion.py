@@ -109,3 +109,72 @@ def test_a_pulled_name_that_is_shell_code_is_never_offered(repo: Repo, tmp_path:
         script = "_arguments() { :; }\n_files() { :; }\neval $(cat)\n"
         subprocess.run([zsh, "-f", "-c", script], input=answer.encode(), check=False)
     assert not pwned.exists()
+
+
+def zsh(repo: Repo, line: str, cwd: Path | None = None) -> str:
+    env = {"_RUNLEDGER_COMPLETE": "complete_zsh", "_TYPER_COMPLETE_ARGS": line}
+    result = repo.run(env=env, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.decode()
+
+
+def test_packed_team_tags_and_a_half_typed_zsh_word(repo: Repo) -> None:
+    """After ``git pack-refs --all`` (git gc does it) the team tags live in packed-refs only:
+    they are still offered, and zsh's half-typed word narrows the answer."""
+    _ledger(repo)
+    repo.git("pack-refs", "--all")
+    assert bash(repo, "runledger ls --tag ") == ["production", "nightly"]
+    assert bash(repo, "runledger show ") == [B, A, "production"]
+    answer = zsh(repo, "runledger report -m val")
+    assert '"val_auc"' in answer and '"loss"' not in answer
+    assert zsh(repo, "runledger report -m zzz").strip() == "_files"  # nothing fits: file names
+
+
+def test_what_completion_leaves_alone_or_answers_with_nothing(repo: Repo, tmp_path: Path) -> None:
+    """Values of options that take no run, a second tag's position, commands that take no
+    run, and the words after an option's value are told apart; outside a repository there is
+    nothing to offer, and a repository without an index offers its tags alone."""
+    _ledger(repo)
+    index = repo.path / ".git" / "runledger" / "index.sqlite"
+    index.rename(index.with_suffix(".kept"))
+    assert bash(repo, "runledger ls --tag ") == ["production"]  # no index: the tag refs alone
+    index.with_suffix(".kept").rename(index)
+    assert repo.cli("tag", A, "candidate").exit_code == 0
+    assert bash(repo, "runledger tag 6g00000000aaaaaa ") == ["candidate", "production", "nightly"]
+    assert bash(repo, "runledger compare --where acc>1 --sort ") == []
+    assert bash(repo, "runledger plot --where acc>1 val_auc ") == [B, A, "candidate", "production"]
+    assert A not in bash(repo, "runledger --verbose ")  # typer offers the commands
+    assert "nightly" not in bash(repo, "runledger ls ")
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    result = repo.run(
+        env={
+            "_RUNLEDGER_COMPLETE": "complete_bash",
+            "COMP_WORDS": "runledger show ",
+            "COMP_CWORD": "2",
+        },
+        cwd=outside,
+    )
+    assert result.returncode == 0 and result.stdout == b""
+
+
+def test_quoted_words_and_a_broken_request(repo: Repo) -> None:
+    """A quoted word is one word (``--where "acc > 1"``); an unclosed quote is split on
+    spaces; a COMP_CWORD that is not a number is answered by typer, without a traceback."""
+    _ledger(repo)
+    assert bash(repo, 'runledger compare --where "acc > 1" --metric ') == ["val_auc", "loss"]
+    assert bash(repo, "runledger show 'unclosed 6g00000001") == [B]
+    env = {
+        "_RUNLEDGER_COMPLETE": "complete_bash",
+        "COMP_WORDS": "runledger show ",
+        "COMP_CWORD": "x",
+    }
+    result = repo.run(env=env)
+    assert b"Traceback" not in result.stderr
+
+
+def test_a_corrupt_index_offers_what_the_refs_say(repo: Repo) -> None:
+    _ledger(repo)
+    (repo.path / ".git" / "runledger" / "index.sqlite").write_bytes(b"not a database" * 100)
+    assert bash(repo, "runledger ls --tag ") == ["production"]
+    assert bash(repo, "runledger show ") == []

@@ -379,3 +379,52 @@ def test_exec_without_a_repository_change_leaves_no_in_progress_state(repo: Repo
     assert repo.run("exec", PY, "-c", "pass").returncode == 0
     in_progress = repo.path / ".git" / "runledger" / "in-progress"
     assert not in_progress.exists() or list(in_progress.iterdir()) == []
+
+
+def test_a_line_with_a_number_no_int_holds_ends_neither_the_program_nor_the_run(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """'epoch <5,000 digits> loss=0.5' made the step's int() raise (Python's 4,300-digit
+    limit) in the thread that passes the output through: runledger died mid-run, the
+    program lost its output pipe and was killed, and the run was recovered as interrupted."""
+    after = tmp_path / "after.txt"
+    repo.write(
+        "train.py",
+        "import sys, time\n"
+        "print('epoch ' + '9' * 5000 + ' loss=0.5', flush=True)\n"
+        "time.sleep(0.5)\n"
+        "print('epoch 2 loss=0.25', flush=True)\n"
+        "open(sys.argv[1], 'w').write('done')\n",
+    )
+    repo.commit_all("train")
+
+    proc = repo.run("exec", PY, "train.py", str(after))
+
+    assert proc.returncode == 0, proc.stderr
+    assert after.read_text() == "done"  # the program ran to its end
+    assert proc.stdout.count(b"\n") == 2 and proc.stdout.endswith(b"epoch 2 loss=0.25\n")
+    [run] = repo.runs_json()
+    assert run["status"] == "ok" and run["metrics"] == {"loss": 0.25}
+
+
+def test_long_lines_of_blanks_or_bests_are_read_in_linear_time(repo: Repo) -> None:
+    """Reading a line's metrics held up its pass-through: a dash splitter read each run of
+    blanks again from every blank (40,000 blanks: ~50 s) and a 'best ... at epoch N' pattern
+    went back over every 'best' for each number after it (56 KB: ~26 s), and a step head's
+    optional parts split a run of blanks every way ('Step [1/2]' and 40,000 blanks: ~25 s)."""
+    repo.write(
+        "train.py",
+        "print('loss: 0.5 x' + ' ' * 40000 + 'y')\n"
+        "print('loss: 0.5 best 1 ' + 'best 1 ' * 8000 + ' at x')\n"
+        "print('Step [1/2]' + ' ' * 40000 + 'x')\n"
+        "print('epoch 3 acc=0.75')\n",
+    )
+    repo.commit_all("train")
+
+    started = time.monotonic()
+    proc = repo.run("exec", PY, "train.py", timeout=60)
+
+    assert proc.returncode == 0, proc.stderr
+    assert time.monotonic() - started < 20
+    [run] = repo.runs_json()
+    assert run["metrics"]["acc"] == 0.75

@@ -16,6 +16,7 @@ import pytest
 
 from runledger.redact import MASK
 from tests.conftest import Repo
+from tests.standins import imitate
 from tests.test_autocapture import exec_run
 from tests.test_autocapture_libs import needs, program, series
 
@@ -174,6 +175,18 @@ def test_hf_trainer_params_metrics_once_and_tensorboard_not_twice(repo: Repo) ->
 
 @needs("transformers", "yaml")
 def test_hf_argument_parser_reading_a_json_or_yaml_file_gives_every_field(repo: Repo) -> None:
+    _check_hf_argument_parser_reading_a_file(repo)
+
+
+@needs("yaml")
+def test_hf_argument_parser_stand_in_reading_a_json_or_yaml_file(repo: Repo) -> None:
+    # HfArgumentParser as the hooks see it (tests/standins/transformers), for CI, which
+    # lacks transformers: the same program and assertions
+    imitate(repo.path, "transformers")
+    _check_hf_argument_parser_reading_a_file(repo)
+
+
+def _check_hf_argument_parser_reading_a_file(repo: Repo) -> None:
     # The HF example scripts: `python run_glue.py args.json` parses the file, not argv.
     program(
         repo,
@@ -341,6 +354,44 @@ def test_a_sentence_transformers_evaluator_called_by_the_program_gives_its_resul
     assert not [name for name in metrics if name.startswith("sts-dev")]
 
 
+def test_an_evaluator_of_sentence_transformers_3_0_runs_as_it_would_bare(repo: Repo) -> None:
+    """sentence-transformers 3.0's store_metrics_in_model_card_data(model, metrics) takes no
+    epoch: the hook called it with one, and every evaluator call raised TypeError (takes 3
+    positional arguments but 4 were given) in the program. Its shape, imitated here."""
+    repo.write("sentence_transformers/__init__.py", "")
+    repo.write("sentence_transformers/evaluation/__init__.py", "")
+    repo.write(
+        "sentence_transformers/evaluation/SentenceEvaluator.py",
+        "class SentenceEvaluator:\n"
+        "    def store_metrics_in_model_card_data(self, model, metrics):\n"
+        "        model.card = metrics\n",
+    )
+    program(
+        repo,
+        """\
+        from sentence_transformers.evaluation.SentenceEvaluator import SentenceEvaluator
+
+        class Model:
+            card = None
+
+        class Evaluator(SentenceEvaluator):
+            def __call__(self, model, epoch=-1):
+                metrics = {"spearman_cosine": 0.75}
+                self.store_metrics_in_model_card_data(model, metrics)
+                return metrics
+
+        model = Model()
+        Evaluator()(model)
+        print(f"card={model.card['spearman_cosine']}")
+        """,
+    )
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert run["status"] == "ok" and run["metrics"] == {"card": 0.75}
+
+
 # peft's LoRA examples: get_peft_model(model, LoraConfig(...)) on a tiny random model made here.
 PEFT_PROGRAM = """\
 import sys
@@ -361,6 +412,16 @@ model.print_trainable_parameters()
 
 @needs("peft", "transformers", "torch")
 def test_a_peft_adapter_config_is_params(repo: Repo) -> None:
+    _check_peft_adapter_config(repo)
+
+
+def test_a_peft_adapter_config_is_params_with_stand_ins(repo: Repo) -> None:
+    # peft and transformers as the hooks see them (tests/standins), for CI, which lacks torch
+    imitate(repo.path, "peft", "transformers")
+    _check_peft_adapter_config(repo)
+
+
+def _check_peft_adapter_config(repo: Repo) -> None:
     program(repo, PEFT_PROGRAM)
 
     _, run = exec_run(repo, sys.executable, "train.py")
@@ -371,6 +432,7 @@ def test_a_peft_adapter_config_is_params(repo: Repo) -> None:
     assert lora["task_type"] == "CAUSAL_LM"
     assert lora["target_modules"] == ["q_proj", "v_proj"]  # peft's choice for the model
     assert "peft_version" not in lora and "peft_type" not in lora
+    assert "base_model_name_or_path" not in lora  # "": the model was built, not loaded
     assert run["param_sources"]["lora.r"] == "peft"
     # print_trainable_parameters(): `trainable params: 4,096 || all params: ...` is no metric
     assert not run["metrics"]
@@ -379,3 +441,89 @@ def test_a_peft_adapter_config_is_params(repo: Repo) -> None:
 
     # as written, not the names of every linear layer that peft made of it
     assert run["params"]["lora"]["target_modules"] == "all-linear"
+
+
+# The HF course's and trl's TrainingArguments written in the program, a Trainer that logs and
+# writes TensorBoard event files, and sentence-transformers' closing `test_evaluator(model)`.
+STAND_IN_TRAINER_PROGRAM = """\
+import sys
+from dataclasses import dataclass, field
+
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.evaluation import EmbeddingSimilarityEvaluator
+from transformers import Trainer, TrainingArguments
+
+
+@dataclass
+class SFTConfig(TrainingArguments):
+    max_length: int = field(default=1024)
+
+
+class AdamW:  # built by the program, as sentence-transformers' fit builds its own
+    lr = 2e-05
+
+
+rows = [{"input_ids": [i, i + 1], "labels": i % 2} for i in range(16)]
+given = dict(learning_rate=1e-3, report_to="tensorboard")
+if "--steps" in sys.argv:
+    given = dict(max_steps=3)  # tensorboardX imports comet_ml where installed: 2 s
+args = SFTConfig(output_dir="out", per_device_train_batch_size=4, logging_steps=2, max_length=64,
+                 save_strategy="no", hub_token="hf_" + "z" * 34, disable_tqdm=True, **given)
+optimizers = (AdamW(), None) if "--steps" in sys.argv else (None, None)
+trainer = Trainer(model=None, args=args, train_dataset=rows, eval_dataset=rows[:8],
+                  optimizers=optimizers)
+trainer.train()
+trainer.evaluate()
+
+model = SentenceTransformer("tiny")
+pairs = [("the cat sat", "a dog sat", 0.8), ("good movie", "bad movie", 0.1),
+         ("the mat", "on the mat", 0.9), ("cat", "movie", 0.0)]
+dev = EmbeddingSimilarityEvaluator(*map(list, zip(*pairs)), name="sts-dev")
+dev(model, epoch=1, steps=4)  # as the Trainer calls it: its eval_* logs hold these
+test = EmbeddingSimilarityEvaluator(*map(list, zip(*pairs)), name="sts-test")
+print(test(model))
+"""
+
+
+def test_trainer_arguments_metrics_and_evaluator_with_stand_ins(repo: Repo) -> None:
+    # transformers' Trainer and TrainingArguments and a sentence-transformers evaluator as the
+    # hooks see them (tests/standins), for CI, which lacks torch
+    pytest.importorskip("tensorboard", reason="reading event files needs runledger[tensorboard]")
+    imitate(repo.path, "transformers", "sentence_transformers")
+    program(repo, STAND_IN_TRAINER_PROGRAM)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("ignore the output folder")
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    params, sources = run["params"], run["param_sources"]
+    # what the program wrote, its subclass's field too
+    assert params["learning_rate"] == 1e-3 and params["per_device_train_batch_size"] == 4
+    assert params["logging_steps"] == 2 and params["max_length"] == 64
+    assert params["save_strategy"] == "no" and params["output_dir"] == "out"
+    # the settings every training has, at their defaults
+    assert params["num_train_epochs"] == 3 and params["seed"] == 42
+    assert params["weight_decay"] == 0 and params["lr_scheduler_type"] == "linear"
+    assert params["optim"] == "adamw_torch"
+    assert "max_steps" not in params  # not set: the epochs end the training
+    assert sources["learning_rate"] == "transformers" and sources["seed"] == "transformers"
+    # neither the fields the arguments compute nor those left at their defaults, nor a token
+    assert not {"logging_dir", "adam_beta1", "per_device_eval_batch_size", "_n_gpu"} & set(params)
+    assert "hub_token" not in params and "zzzzzzzz" not in str(run)
+    # Trainer.log's values at the global step, once: not again from the event files
+    assert [step for step, _ in series(run, "loss")] == [2, 4, 6, 8, 10, 12]
+    assert [step for step, _ in series(run, "eval_accuracy")] == [12]
+    assert not [name for name in run["metrics"] if "/" in name], sorted(run["metrics"])
+    assert list(repo.path.glob("out/runs/*/events.out.tfevents.*"))  # they were written
+    # the test evaluator's results at the Trainer's last step; not the dev one's
+    assert [step for step, _ in series(run, "sts-test_spearman_cosine")] == [12]
+    assert not [name for name in run["metrics"] if name.startswith("sts-dev")]
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--steps")
+
+    params = run["params"]
+    assert params["max_steps"] == 3 and "num_train_epochs" not in params
+    # an optimizer given to the Trainer: the arguments' optimizer settings are not used
+    assert not {"learning_rate", "weight_decay", "optim"} & set(params)
+    assert params["lr_scheduler_type"] == "linear"

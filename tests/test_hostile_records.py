@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from runledger.model import tomlcodec
 from tests.conftest import Repo
-from tests.crafted import craft
+from tests.crafted import blob, craft, tree
 from tests.fuzzing import examples
 from tests.team import Clone, mallory_and_alice, outside_ledger, share
 from tests.test_untrusted_records import OSC52, assert_clean
@@ -107,6 +107,45 @@ def test_a_detail_file_nested_too_deep_is_one_line(team: tuple[Clone, Clone], ne
     plotted = alice.cli("plot", "loss")  # the other runs are drawn, the odd one named
     assert plotted.exit_code == 0, plotted.stderr
     assert odd[:10] in plotted.stderr and "metrics.toml cannot be read" in plotted.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "left_out"),
+    [
+        ("metrics.toml", "symbolic link", "its series are"),
+        ("metrics.toml", "folder", "its series are"),
+        ("metrics.toml", "submodule link", "its series are"),
+        ("environment.toml", "symbolic link", "its environment is"),
+        ("files.toml", "folder", "its file pointers are"),
+    ],
+)
+def test_a_detail_file_that_is_no_file_is_left_out_with_a_note(
+    team: tuple[Clone, Clone], name: str, kind: str, left_out: str
+) -> None:
+    """A pulled run whose metrics.toml (or another detail file) was a symbolic link, a folder
+    or a submodule's commit was 'damaged' for show, diff, env and reproduce (its link text
+    or tree bytes were read as TOML); the rest of the run reads, with one note."""
+    mallory, alice = team
+    link = blob(mallory.path, b"run.toml")
+    folder = tree(mallory.path, {"x": SERIES})
+    entry = {
+        "symbolic link": f"120000 blob {link}\t{name}",
+        "folder": f"040000 tree {folder}\t{name}",
+        "submodule link": f"160000 commit {'1' * 40}\t{name}",
+    }[kind]
+    good = craft(mallory.path, metrics=LOSS, files={"metrics.toml": SERIES})
+    odd = craft(mallory.path, metrics=LOSS, entries=[entry])
+    share(mallory, alice)
+    note = f"runledger: note: run {odd[:10]}: {name} is a {kind}, not a file: {left_out} left out"
+
+    shown = alice.cli("show", odd, "--json")
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.json()["metrics"] == {"loss": 0.5}
+    assert shown.stderr.splitlines() == [note]
+    for args in (["show", odd], ["diff", good, odd], ["env", odd, "--format", "json"]):
+        result = alice.cli(*args)
+        assert note in result.stderr.splitlines(), (args, result.stderr)
+        assert "damaged" not in result.stderr, (args, result.stderr)
 
 
 def test_a_project_config_nested_too_deep_is_one_line(team: tuple[Clone, Clone]) -> None:

@@ -356,10 +356,21 @@ def test_a_failing_git_keeps_the_exit_code_and_the_run(repo: Repo) -> None:
     assert not folder.exists()
 
 
-def _limit_file_size() -> None:
-    # A full disk, as root can meet it: writes past 256 KiB fail with EFBIG (Python ignores
-    # SIGXFSZ). chmod cannot simulate it: root writes through permissions.
-    resource.setrlimit(resource.RLIMIT_FSIZE, (256 * 1024, 256 * 1024))
+def exec_on_a_full_disk(
+    repo: Repo, code: str, room: int = 256 * 1024
+) -> subprocess.CompletedProcess[bytes]:
+    """``runledger exec PY -c CODE`` on a disk that is full, as root can meet it: writes of a
+    file past ``room`` bytes fail with EFBIG (Python ignores SIGXFSZ). chmod cannot simulate
+    it: root writes through permissions."""
+    return subprocess.run(
+        [sys.executable, "-m", "runledger", "exec", PY, "-c", code],
+        cwd=repo.path,
+        env=env_with_src(),
+        capture_output=True,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (room, room)),
+        timeout=120,
+        check=False,
+    )
 
 
 def test_a_full_disk_keeps_the_exit_code_and_what_is_known(repo: Repo) -> None:
@@ -369,15 +380,7 @@ def test_a_full_disk_keeps_the_exit_code_and_what_is_known(repo: Repo) -> None:
         "for _ in range(64): print(os.urandom(8192).hex(), flush=True)\n"
         "raise SystemExit(7)\n"
     )
-    proc = subprocess.run(
-        [sys.executable, "-m", "runledger", "exec", PY, "-c", code],
-        cwd=repo.path,
-        env=env_with_src(),
-        capture_output=True,
-        preexec_fn=_limit_file_size,
-        timeout=120,
-        check=False,
-    )
+    proc = exec_on_a_full_disk(repo, code)
     assert proc.returncode == 7
     assert len(proc.stdout) > 1_000_000  # the output passed through whole
     [line] = proc.stderr.decode().splitlines()
@@ -531,3 +534,19 @@ def test_the_journals_host_is_the_one_recovery_and_ls_compare_with() -> None:
     from runledger.recording.journal import host_name
 
     assert host_name() == socket.gethostname()
+
+
+def test_no_room_for_the_journal_starts_nothing(repo: Repo) -> None:
+    """The journal keeps 128 KiB in reserve for a disk that fills while the command runs; a
+    disk that cannot hold even that refuses the run before its command starts, in one line,
+    and leaves no journal folder for recovery to puzzle over."""
+    proc = exec_on_a_full_disk(repo, "open('ran', 'w').close()", room=64 * 1024)
+    assert proc.returncode != 0
+    # Under coverage its data file meets the limit too, and coverage's exit hook complains
+    # after runledger's line: not runledger's output (and this test adds no coverage).
+    ours = proc.stderr.decode().split("Exception ignored in atexit callback")[0]
+    [line] = ours.splitlines()
+    assert line.startswith("runledger: error: cannot write the run's journal in ")
+    assert "File too large" in line and "the command was not started" in line
+    assert not (repo.path / "ran").exists()
+    assert list(in_progress(repo).iterdir()) == [] and repo.run_ids() == []

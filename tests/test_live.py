@@ -143,3 +143,51 @@ def test_watch_without_a_running_run_is_one_line(repo: Repo) -> None:
     assert result.stderr.decode().strip() == (
         "runledger: error: no run is in progress here; start one with 'runledger exec ...'"
     )
+
+
+HOSTILE_TRAIN = """
+import json, os, sys, time
+stop = sys.argv[1]
+step = 0
+while not os.path.exists(stop):
+    with open(os.environ["RUNLEDGER_METRICS_FILE"], "a") as metrics:
+        metrics.write(json.dumps({"step": step, "loss\\x1b]0;pwned\\x07": 0.5}) + "\\n")
+    step += 1
+    time.sleep(0.2)
+"""
+
+
+def test_watch_shows_control_characters_of_names_and_command_as_escapes(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """watch wrote the metric names, the chart's title and the command raw: a name holding
+    ESC ] 0; set the terminal's title, an argument holding ESC [2J cleared the screen."""
+    repo.write("train.py", HOSTILE_TRAIN)
+    repo.commit_all("train")
+    stop = tmp_path / "stop"
+    command = [sys.executable, "train.py", str(stop), "\x1b[2Jx"]  # the line keeps its end
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runledger", "exec", *command],
+        cwd=repo.path,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(lambda: [r for r in _running(repo) if r["metrics"]])
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "runledger", "watch", "--interval", "0.3"],
+            cwd=repo.path,
+            env=_env() | {"COLUMNS": "120"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        time.sleep(1.5)
+    finally:
+        stop.touch()
+        process.wait(timeout=60)
+    out, err = watcher.communicate(timeout=60)
+    assert watcher.returncode == 0, err
+    assert b"\x1b" not in out and b"\x07" not in out, out[-2000:]
+    assert b"loss\\x1b]0;pwned\\x07 (" in out  # the chart's title
+    assert b"\\x1b[2Jx" in out  # the command

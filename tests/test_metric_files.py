@@ -134,6 +134,28 @@ def test_torchtune_disk_logger_file_gives_every_step(repo: Repo) -> None:
     assert set(run["series"]) == {"loss", "lr", "tokens_per_second_per_gpu"}
 
 
+def test_numbers_too_long_for_an_int64_in_metric_logs_end_no_run(repo: Repo) -> None:
+    """A CSV cell of 400 digits (float() and math.isfinite() raised OverflowError) and a
+    DiskLogger-named log whose step had 5,000 digits (int() raised ValueError past Python's
+    4,300) ended exec with an internal error after the command, the run left to recovery."""
+    commit_script(
+        repo,
+        "train.py",
+        "open('log_1.txt', 'w').write('Step ' + '9' * 5000 + ' | loss:1.5\\n')\n"
+        "open('m.csv', 'w').write('step,loss,big\\n1,0.5,1\\n2,0.25,' + '9' * 400 + '\\n')\n",
+    )
+    repo.write(".gitignore", "log_*.txt\n*.csv\n")
+    repo.commit_all("ignore")
+
+    proc = repo.run("exec", PY, "train.py")
+
+    assert proc.returncode == 0, proc.stderr
+    assert b"internal error" not in proc.stderr
+    run = recorded(repo)
+    assert run["status"] == "ok"
+    assert run["series"]["loss"] == [[1, 0.5], [2, 0.25]]
+
+
 def test_a_csv_without_a_step_column_or_written_before_the_run_is_not_read(
     repo: Repo, tmp_path: Path
 ) -> None:
@@ -311,3 +333,49 @@ def test_csv_files_sharing_a_column_keep_each_files_series(repo: Repo) -> None:
     assert series["logs/a/metrics/acc"] == [[1, 0.5]]
     assert series["logs/b/metrics/acc"] == [[1, 0.6]]
     assert "loss" not in series and "acc" not in series
+
+
+# TF 2's tf.summary.scalar (Keras' TensorBoard callback) writes scalars as tensors: here they
+# are written as it does, with tensorboard's own protos and writer (no TensorFlow). Beside
+# them, files that are not metric logs, or only partly: a text summary, an event file that is
+# not one, an empty CSV, CSV rows without a step, a DiskLogger log with blank lines.
+ODD_FILES = """\
+import os, time
+from tensorboard.compat.proto.event_pb2 import Event
+from tensorboard.plugins.scalar.summary_v2 import scalar_pb
+from tensorboard.plugins.text.summary_v2 import text_pb
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
+writer = EventFileWriter("runs/keras/train")
+for step in range(3):
+    summary = scalar_pb("epoch_accuracy", 0.5 + step / 10)
+    writer.add_event(Event(step=step, wall_time=time.time(), summary=summary))
+summary = text_pb("notes", "a text summary is no metric")
+writer.add_event(Event(step=0, wall_time=time.time(), summary=summary))
+writer.close()
+os.makedirs("runs/broken", exist_ok=True)
+with open("runs/broken/events.out.tfevents.1.host", "wb") as broken:
+    broken.write(b"not an event file" * 10)
+with open("empty.csv", "w") as empty:
+    pass
+with open("metrics.csv", "w") as table:
+    table.write("step,csv_loss\\n1,0.5\\n,0.45\\n\\nnot a step,0.4\\n3,0.3\\n")
+with open("log_1700000000.txt", "w") as log:
+    log.write("Step 1 | tokens:100.0\\n\\nStep 2 | tokens:250.0\\n")
+"""
+
+
+def test_tensor_scalars_and_files_that_are_partly_metric_logs(repo: Repo) -> None:
+    pytest.importorskip("tensorboard")
+    commit_script(repo, "train.py", ODD_FILES)
+    repo.write(".gitignore", "lightning_logs/\nruns/\n*.csv\nlog_*.txt\n")
+    repo.commit_all("ignore logs")
+    proc = repo.run("exec", "--no-autocapture", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    assert b"Traceback" not in proc.stderr
+    run = recorded(repo)
+    accuracy = run["series"]["accuracy"]
+    assert [step for step, _ in accuracy] == [0, 1, 2]
+    assert accuracy[-1][1] == pytest.approx(0.7)
+    assert run["series"]["csv_loss"] == [[1, 0.5], [3, 0.3]]  # rows without a step are skipped
+    assert run["series"]["tokens"] == [[1, 100.0], [2, 250.0]]
+    assert set(run["series"]) == {"accuracy", "csv_loss", "tokens"}

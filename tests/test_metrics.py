@@ -276,6 +276,29 @@ def test_pytorch_ignites_progress_bar_counts_its_last_redraw_kept_or_erased() ->
         assert _feed_whole(output.encode()) == {"loss": MetricSeries([1, 2], [2.3, 2.1])}
 
 
+def test_tianshou_records_the_test_and_best_reward_of_each_epoch_not_its_bars_counts() -> None:
+    # tianshou 2's trainer: a bar per epoch whose postfix counts env steps, episodes and
+    # updates, then the epoch's line with the best reward's epoch after it ("in #1").
+    def bar(epoch: int, done: int, rew: float) -> str:
+        return (
+            f"\rEpoch #{epoch}: {done * 50}%|#####     | {done}/2 [00:01<00:00, 60.1it/s, "
+            f"env_episode={100 * epoch + done}, env_step={1000 * epoch + done}, len=9, n_ep=1, "
+            f"n_st=12, rew={rew:.2f}, update_step={84 * epoch}]"
+        )
+
+    output = ""
+    for epoch, (rew, test, best) in enumerate([(9.0, 10.0, 10.0), (11.0, 9.4, 10.0)], 1):
+        output += bar(epoch, 1, rew - 1) + bar(epoch, 2, rew) + "\n"
+        output += f"Epoch #{epoch}: test_reward: {test:.6f} \u00b1 0.489898, "
+        output += f"best_reward: {best:.6f} \u00b1 0.000000 in #1\n"
+    assert _feed_whole(output.encode()) == {
+        "len": MetricSeries([1, 2], [9.0, 9.0]),
+        "rew": MetricSeries([1, 2], [9.0, 11.0]),
+        "test_reward": MetricSeries([1, 2], [10.0, 9.4]),
+        "best_reward": MetricSeries([1, 2], [10.0, 10.0]),
+    }
+
+
 def test_text_overwritten_by_a_carriage_return_is_not_read() -> None:
     series = _feed_whole(b"loss=0.5\r 10%|#         |\nacc=0.5\r\nstep=3 acc=0.6\r\r\n")
     assert series == {"acc": MetricSeries([0, 3], [0.5, 0.6])}

@@ -240,3 +240,21 @@ def test_the_pytorch_quickstart_loop_places_each_batch_in_its_epoch_and_its_test
     assert series["test_avg_loss"].values == [2.26, 2.21]
     assert series["accuracy"].values == [0.75]
     assert "avg_loss" not in series
+
+
+def test_a_printed_dict_with_a_value_that_is_not_finite_gives_all_its_metrics() -> None:
+    # GluonTS's Evaluator: print(agg_metrics) shows NumPy scalars and OWA's float nan bare.
+    line = (
+        "{'MSE': np.float64(602.8771565755209), 'abs_error': np.float64(222.748), "
+        "'MASE': np.float64(1.5468), 'QuantileLoss[0.5]': np.float64(222.748), "
+        "'Coverage[0.5]': np.float64(0.5), 'RMSE': np.float64(24.5535), 'OWA': nan}"
+    )
+    parsed = parse_metric_line(line)
+    assert parsed is not None and parsed.step is None
+    assert parsed.values["MSE"] == 602.8771565755209 and parsed.values["RMSE"] == 24.5535
+    assert parsed.values["QuantileLoss[0.5]"] == 222.748 and math.isnan(parsed.values["OWA"])
+    # a not-finite value as a NumPy or torch scalar, and an infinity, read alike
+    shown = parse_metric_line("{'loss': np.float32(nan), 'grad_norm': inf, 'epoch': 1.0}")
+    assert shown is not None and shown.step == 1.0
+    assert math.isnan(shown.values["loss"]) and shown.values["grad_norm"] == math.inf
+    assert parse_metric_line("{'name': 'nan', 'epoch': 1}") is None  # text stays text

@@ -645,6 +645,128 @@ def test_a_first_pull_of_many_runs_writes_packed_refs_and_keeps_every_other_ref(
     assert bob.ids() == recorded | more | {mine}
 
 
+def test_a_first_pull_writes_no_loose_ref_per_run_even_when_packing_is_left_to_another(
+    tmp_path: Path,
+) -> None:
+    """git fetch wrote each fetched run's mirror ref as a loose file, deleted again by the
+    pack at the end (0.9 s of system time at 10,000 runs); with the pack skipped (another
+    runledger process packing) 150 of them stayed. The mirror now goes into packed-refs."""
+    import fcntl
+
+    remote = make_remote(tmp_path)
+    alice, bob = clone(tmp_path, remote, "alice"), clone(tmp_path, remote, "bob")
+    recorded = _many_runs(alice, 150)
+    tagged, noted = sorted(recorded)[:2]
+    alice.ok("tag", tagged, "best")
+    alice.ok("note", noted, "the one to beat")
+    alice.ok("push")
+    packing = bob.path / ".git" / "runledger" / "pack-refs.lock"
+    packing.parent.mkdir(parents=True, exist_ok=True)
+    with open(packing, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        bob.ok("pull")
+
+    loose = bob.path / ".git" / "refs" / "runledger"
+    assert [path.relative_to(loose).as_posix() for path in loose.rglob("*") if path.is_file()] == [
+        f"notes/{noted}",  # a note and a tag are merged one by one, each its own file
+        "tags/best",
+    ]
+    mirror = "refs/runledger/remotes/origin/"
+    assert {
+        ref.replace("refs/runledger/", mirror, 1): oid for ref, oid in ledger_of(remote).items()
+    } == {ref: oid for ref, oid in bob.ledger_refs().items() if ref.startswith(mirror)}
+    assert bob.ids() == recorded
+    assert json.loads(bob.ok("show", "best", "--json"))["id"] == tagged
+    assert "the one to beat" in bob.ok("show", noted)
+    fsck(bob.path)
+    assert bob.ok("pull") == "already up to date with origin (150 runs)\n"
+
+
+@pytest.mark.parametrize("protocol", ["0", "2"])
+def test_a_remote_that_moves_between_the_listing_and_the_fetch_leaves_the_mirror_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, protocol: str
+) -> None:
+    """A first pull lists the remote's refs, then fetches their objects. Another clone
+    pushing a run and moving a tag in between: with protocol v2 the pull takes the ledger
+    as listed, with v0 (the old tip is no longer advertised) as it is after the push; either
+    way every ref has its objects, and the next pull brings the rest."""
+    remote = make_remote(tmp_path)
+    alice, bob = clone(tmp_path, remote, "alice"), clone(tmp_path, remote, "bob")
+    first = _many_runs(alice, 80)
+    alice.ok("tag", sorted(first)[0], "best")
+    alice.ok("push")
+    later = alice.record()
+    alice.ok("tag", later, "best", "--force")
+    bob.git("config", "protocol.version", protocol)
+    real_git = shutil.which("git")
+    assert real_git
+    shim = tmp_path / "bin"
+    shim.mkdir()
+    (shim / "git").write_text(
+        "#!/bin/sh\n"
+        f'"{real_git}" "$@"; code=$?\n'
+        f'if [ "$1" = ls-remote ] && [ ! -e "{tmp_path}/pushed" ]; then\n'
+        f'  touch "{tmp_path}/pushed"\n'
+        f'  "{real_git}" -C "{alice.path}" push -q origin "refs/runledger/*:refs/runledger/*"\n'
+        "fi\n"
+        "exit $code\n"
+    )
+    (shim / "git").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shim}{os.pathsep}{os.environ['PATH']}")
+
+    bob.ok("pull")
+
+    fsck(bob.path)
+    assert (tmp_path / "pushed").exists()
+    now = first | {later}
+    best = json.loads(bob.ok("show", "best", "--json"))["id"]
+    if protocol == "2":
+        assert (bob.ids(), best) == (first, sorted(first)[0])
+    else:
+        assert (bob.ids(), best) == (now, later)
+    bob.ok("pull")
+    assert bob.ids() == now
+    assert json.loads(bob.ok("show", "best", "--json"))["id"] == later
+    fsck(bob.path)
+
+
+@pytest.mark.parametrize("packed", [True, False])
+def test_whether_a_mirror_has_refs_agrees_with_git(repo: Repo, packed: bool) -> None:
+    """A pull checks whether a remote's mirror is empty (a first pull) by a binary search of
+    packed-refs: it must say what git says, around annotated tags' peeled lines too."""
+    from runledger.store import git as rgit
+
+    head = repo.git("rev-parse", "HEAD").strip()
+    repo.git("tag", "-a", "-m", "an annotated tag: packed-refs gives it a peeled line", "v1")
+    annotated = repo.git("rev-parse", "v1").strip()
+    refs = {
+        f"refs/runledger/remotes/{remote}/runs/{i:03d}": head for remote in "bdf" for i in range(40)
+    }
+    refs |= {f"refs/runledger/remotes/{remote}/tags/t": annotated for remote in "cd"}
+    refs |= {
+        "refs/heads/x": head,
+        "refs/runledger/notes/n": head,
+        "refs/runledger/remotesz/a": head,
+    }
+    for ref, oid in refs.items():
+        repo.git("update-ref", ref, oid)
+    if packed:
+        repo.git("pack-refs", "--all")
+    here = rgit.discover(repo.path)
+    prefixes = [f"refs/runledger/remotes/{r}/" for r in "abcdefgh"] + [
+        "refs/",
+        "refs/a/",
+        "refs/runledger/remotes/b/runs/039/",
+        "refs/runledger/remotes/",
+        "refs/runledger/remotesz/",
+        "refs/tags/",
+        "refs/zzz/",
+    ]
+    for prefix in prefixes:
+        listed = repo.git("for-each-ref", "--count=1", "--format=%(refname)", prefix).strip()
+        assert rgit.has_refs(here, prefix) == bool(listed), prefix
+
+
 def test_a_pull_while_git_holds_packed_refs_lock_still_brings_every_run(tmp_path: Path) -> None:
     remote = make_remote(tmp_path)
     alice, bob = clone(tmp_path, remote, "alice"), clone(tmp_path, remote, "bob")

@@ -899,6 +899,21 @@ def test_a_conf_file_of_another_kind_gives_no_params(repo: Repo) -> None:
     assert "listen" not in run["params"] and "server" not in run["params"]
 
 
+def test_a_conf_value_with_a_long_run_of_blanks_is_read_at_once(repo: Repo) -> None:
+    """A .conf line whose value held 60,000 blanks before its end took exec minutes after
+    the command ended (the line pattern went back over every blank run, quadratic); now
+    milliseconds, as any line."""
+    repo.write("train.conf", "data = a" + " " * 60_000 + "b\nlearning_rate = 0.1  \n")
+    program(repo, "print('acc=0.5')\n")
+
+    proc = repo.run("exec", sys.executable, "train.py", "config=train.conf", timeout=30)
+
+    assert b"recorded run" in proc.stderr, proc.stderr
+    run = repo.cli("show", repo.runs_json()[0]["id"], "--json").json()
+    assert run["params"]["learning_rate"] == 0.1
+    assert run["params"]["data"] == "a" + " " * 60_000 + "b"
+
+
 @needs("catboost", "sklearn")
 def test_catboost_params_and_round_lines(repo: Repo) -> None:
     # CatBoost's quick start (CatBoostClassifier(iterations=2, depth=2, learning_rate=1,

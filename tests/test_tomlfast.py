@@ -110,10 +110,25 @@ PIECES = list('[]"=.,\n \t#\\{}0123456789eE+-_abinftrue') + [
 ]
 
 
+FILES_SEED_TEXT = tomlcodec.dumps(
+    {
+        "schema": 1,
+        "inputs": [],
+        "artifacts": [
+            {"path": f"m/{n}.bin", "size": n, "sha256": "ab" * 32, "mtime": 1.5, "kind": "file"}
+            for n in range(3)
+        ],
+    }
+)
+
+
+@pytest.mark.parametrize("seed_text", [SEED_TEXT, FILES_SEED_TEXT], ids=["run", "files"])
 @pytest.mark.parametrize("seed", range(examples(400)))
-def test_corrupted_records_are_read_as_tomli_reads_them_or_left_to_it(seed: int) -> None:
+def test_corrupted_records_are_read_as_tomli_reads_them_or_left_to_it(
+    seed: int, seed_text: str
+) -> None:
     rng = random.Random(seed)
-    text = SEED_TEXT
+    text = seed_text
     for _ in range(rng.randint(1, 4)):
         at = rng.randrange(len(text) + 1)
         cut = rng.choice([0, 0, 1, 2, 5])
@@ -156,9 +171,16 @@ def test_corrupted_records_are_read_as_tomli_reads_them_or_left_to_it(seed: int)
         "a = [\n    [\n        1,\n    ],\n]\n",
         "a = { b = 1 }\n",
         '"a" = 1\n',
-        "[[a]]\n",
         "a.b = 1\n",
         "\ufeffa = 1\n",
+        "a = []\n[[a]]\n",  # a list of tables over a value
+        "a = 1\n[[a]]\n",
+        "[a]\n[[a]]\n",  # over a table
+        "[[a]]\n[a]\n",  # a table over a list of tables
+        "[[a.b]]\n",  # dotted: tomli decides
+        "[[a]]\n[a.b]\n",  # valid TOML (a table in a's last item): tomli decides
+        "[[ a ]]\n",
+        "[[a]]\n[[a]]\nb = 1\nb = 2\n",  # a key twice in one item
     ],
 )
 def test_anything_outside_the_narrow_shape_is_left_to_tomli(text: str) -> None:
@@ -180,6 +202,32 @@ def test_values_read_the_narrow_way() -> None:
     assert check("") == {}
     assert tomlfast.loads("d = 1979-05-27\n") is None
     assert tomlcodec.loads("d = 1979-05-27\n") == {"d": datetime.date(1979, 5, 27)}
+
+
+def test_a_files_toml_takes_the_narrow_path() -> None:
+    """files.toml lists a run's artifacts as [[artifacts]] tables: a push or get of a run of
+    many files reads them without tomli."""
+    read = check(FILES_SEED_TEXT)
+    assert read is not None
+    assert [item["size"] for item in read["artifacts"]] == [0, 1, 2] and read["inputs"] == []
+    assert check("[[a]]\n\n[[a]]\nb = 1\n\n[t]\nc = 2\n") == {
+        "a": [{}, {"b": 1}],
+        "t": {"c": 2},
+    }
+
+
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    tables=st.dictionaries(
+        keys, st.lists(st.dictionaries(keys, values, max_size=3), min_size=1, max_size=3)
+    ),
+    plain=st.dictionaries(keys, scalars, max_size=2),
+)
+def test_top_level_lists_of_tables_read_the_same_as_with_tomli(
+    tables: dict[str, list[dict[str, Any]]], plain: dict[str, Any]
+) -> None:
+    text = tomlcodec.dumps({**plain, **tables})
+    check(text)
 
 
 # Valid TOML that runledger does not write (hand edits, other tools): the narrow reader

@@ -911,6 +911,7 @@ def execute(plan: Plan, outputs_dir: Path | None = None) -> Outcome:
         name=original.name,
         reproduces=original.id,
         auto_outputs=original.auto_outputs,
+        autocapture=original.autocapture,
     )
     if plan.fetched:
         from runledger.analysis.transfers import fetch_inputs

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from runledger.safetext import json_text, safe
+from runledger.safetext import json_text, repr_bytes, safe
 
 try:  # typer >= 0.2x vendors click; older typer uses the click package
     from typer._click import exceptions as click_exceptions
@@ -78,7 +78,7 @@ REMOTE_HELP = "A remote's name or any git URL (default: the current branch's rem
 
 def warn(text: str) -> None:
     """One warning line on stderr, through the output boundary (it may name a ref or a run)."""
-    print(f"runledger: warning: {safe(text)}", file=sys.stderr)
+    print(f"runledger: warning: {repr_bytes(safe(text))}", file=sys.stderr)
 
 
 def print_sync(report: Any, mirror: str, as_json: bool) -> None:

@@ -234,6 +234,9 @@ class Run:
     # off (--no-auto-outputs, auto_outputs = false): only declared outputs were recorded, and
     # a reproduction records only those too
     auto_outputs: bool = True
+    # off (--no-autocapture, autocapture = false, RUNLEDGER_AUTOCAPTURE=0): no in-process
+    # capture, and a reproduction runs without it too
+    autocapture: bool = True
     # set when a later runledger recorded the run from its journal (journal.py): why, and when
     recovered: dict[str, str] | None = None
     schema: int = SCHEMA_VERSION
@@ -299,6 +302,7 @@ class Run:
             "input_paths": list(self.input_paths) or None,
             "output_paths": list(self.output_paths) or None,
             "auto_outputs": None if self.auto_outputs else False,
+            "autocapture": None if self.autocapture else False,
             "reproduction": self.reproduction.to_dict() if self.reproduction else None,
             "recovered": self.recovered,
         }
@@ -393,6 +397,7 @@ class Run:
                 input_paths=tuple(str(path) for path in data.get("input_paths", ())),
                 output_paths=tuple(str(path) for path in data.get("output_paths", ())),
                 auto_outputs=data.get("auto_outputs", True),
+                autocapture=data.get("autocapture", True),
                 recovered=data.get("recovered"),
                 schema=schema,
             )

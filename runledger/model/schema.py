@@ -166,6 +166,7 @@ _RUN_FIELDS: Final[dict[str, tuple[bool, _Check, str]]] = {
     "system": (False, _is_table, "a table"),
     "recovered": (False, _optional(_table_of(_is_str)), "a table of strings"),
     "auto_outputs": (False, _is_bool, "true or false"),
+    "autocapture": (False, _is_bool, "true or false"),
 }
 
 
@@ -228,7 +229,7 @@ def plainly_valid(data: Mapping[str, Any]) -> bool:
         elif key == "config_files":
             if kind is not list or not all(type(item) is dict for item in value):
                 return False
-        elif key == "auto_outputs":
+        elif key in ("auto_outputs", "autocapture"):
             if kind is not bool:
                 return False
     return "git" in data

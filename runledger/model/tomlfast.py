@@ -3,14 +3,17 @@
 A first listing of 10,000 runs parses 10,000 run.toml files, and tomli (compiled) takes
 about 170 µs for each: most of the time. Every such file was written by tomli_w, in a
 regular shape: ``[table.headers]`` of bare keys, ``key = value`` lines, arrays one item a
-line. :func:`loads` reads exactly that shape with one regular expression (less than half
-of tomli's time) and answers None for anything else (quoted keys, escapes, dates, inline
-tables, comments, other spacing...), which the caller then hands to tomli.
+line, a list of tables (files.toml's artifacts) as ``[[key]]`` blocks at the top level.
+:func:`loads` reads exactly that shape with one regular expression (less than half of
+tomli's time) and answers None for anything else (quoted keys, escapes, dates, inline
+tables, comments, other spacing, dotted ``[[a.b]]``...), which the caller then hands to
+tomli.
 
 What it accepts is a strict subset of TOML, and it gives what tomli gives for it: the same
 dict, keys in the same order, the same ints and floats (both convert the same digits with
 ``int``/``float``). Anything TOML forbids in that subset (a key or table defined twice, a
-table over a value) is also answered None, so tomli reports the error in its own words.
+table over a value, ``[[a]]`` after ``a = []``) is also answered None, so tomli reports the
+error in its own words.
 Records are untrusted input (anyone with push access writes them): tests compare the two
 readers on generated records and on corrupted ones (tests/test_tomlfast.py).
 """
@@ -35,6 +38,7 @@ _LINES = re.compile(
     rf"({_KEY}) = (?:({_STR})|({_INT})|({_NUM})|(true|false)"  # key = value
     rf"|(\[\]|\[\n(?:    (?:{_SCALAR}),\n)*\]))\n"  # key = an array, an item a line
     rf"|\[({_KEY}(?:\.{_KEY})*)\]\n"  # a table header
+    rf"|\[\[({_KEY})\]\]\n"  # a new table of a top-level list of tables
     r"|\n"  # an empty line
     r"|(.+)"  # anything else: not this shape
 )
@@ -47,7 +51,8 @@ def loads(text: str) -> dict[str, Any] | None:
     shape read here (the caller then parses it with tomli)."""
     root: dict[str, Any] = {}
     table = root
-    for key, string, integer, number, boolean, array, header, other in _LINES.findall(text):
+    listed: set[str] = set()  # the top-level keys that [[key]] made lists of tables
+    for key, string, integer, number, boolean, array, header, item, other in _LINES.findall(text):
         if key:
             if key in table:
                 return None  # defined twice: tomli says so
@@ -74,6 +79,15 @@ def loads(text: str) -> dict[str, Any] | None:
             if parts[-1] in table:
                 return None  # defined before (TOML allows some such orders: tomli decides)
             table[parts[-1]] = table = {}
+        elif item:
+            table = {}
+            if item in listed:
+                root[item].append(table)
+            elif item in root:
+                return None  # [[a]] over a value or a table (tomli says which)
+            else:
+                root[item] = [table]
+                listed.add(item)
         elif other:
             return None
     return root

@@ -363,9 +363,19 @@ def run_and_capture(
         if loader is not None:  # last: once it imports, every other start waits for the GIL
             loader.start()
 
+    reading = [True]  # until reading metrics from the output fails: never the pass-through
+
     def on_output(data: bytes, stream: str) -> None:
         log.add(data, stream)
-        collector.feed_output(data, stream)
+        if reading:
+            try:
+                collector.feed_output(data, stream)
+            except Exception as exc:  # noqa: BLE001 - a raise here ended the program's output
+                reading.clear()
+                _warn(
+                    f"reading metrics from the output stopped ({type(exc).__name__}): the "
+                    "output is still shown and kept; please report it"
+                )
         if run_journal is not None:
             run_journal.feed(data)
 
@@ -402,6 +412,12 @@ def run_and_capture(
 
 def _auto_outputs(prepared: _Prepared) -> bool:
     return prepared.options.auto_outputs and prepared.config.auto_outputs
+
+
+def _autocapture(prepared: _Prepared) -> bool:
+    return inprocess.switched_on(
+        prepared.env, option=prepared.options.autocapture, config=prepared.config.autocapture
+    )
 
 
 def _publish_saved(prepared: _Prepared, collector: MetricsCollector) -> None:
@@ -854,6 +870,7 @@ def build_run(
         input_paths=prepared.files.input_paths if prepared.files else (),
         output_paths=prepared.files.output_paths if prepared.files else (),
         auto_outputs=_auto_outputs(prepared),
+        autocapture=_autocapture(prepared),
     )
 
 

@@ -15,9 +15,12 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from runledger.errors import GitError, NotARepositoryError, RunledgerError, UserError
+
+if TYPE_CHECKING:
+    import mmap
 
 _O_BINARY = getattr(os, "O_BINARY", 0)
 
@@ -52,7 +55,7 @@ def run_git(
     except ValueError as exc:  # a NUL byte in an argument: no git object or ref can be named so
         raise UserError(f"bad argument for git ({exc}): names cannot contain NUL bytes") from exc
     if check and proc.returncode != 0:
-        message = proc.stderr.decode(errors="replace").strip().splitlines()
+        message = proc.stderr.decode(errors="surrogateescape").strip().splitlines()
         detail = message[-1] if message else f"exit code {proc.returncode}"
         raise GitError(f"git {args[0]} failed: {detail}")
     return proc
@@ -134,7 +137,7 @@ def discover_with_head(cwd: Path | str) -> tuple[Repo, HeadState]:
         check=False,
     )
     lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
-    stderr = proc.stderr.decode(errors="replace")
+    stderr = proc.stderr.decode(errors="surrogateescape")
     if len(lines) < 4:
         raise _not_a_repository(cwd, stderr)
     root, git_dir, common_dir, object_format = lines[:4]
@@ -185,7 +188,7 @@ def discover_with_status(cwd: Path | str) -> tuple[Repo, HeadState, list[str]]:
     finally:
         out, err = status.communicate()
     if status.returncode != 0:
-        message = err.decode(errors="replace").strip().splitlines()
+        message = err.decode(errors="surrogateescape").strip().splitlines()
         detail = message[-1] if message else f"exit code {status.returncode}"
         raise GitError(f"git status failed: {detail}")
     return repo, head, _dirty_paths_from(out)
@@ -362,8 +365,10 @@ def create_refs(repo: Repo, refs: Mapping[str, str]) -> None:
         stderr = proc.stderr.decode(errors="replace").strip()
         if "reference already exists" in stderr or "already exists" in stderr:
             raise RefExistsError(stderr)
-        if not _lock_contention(stderr) or attempt == LOCK_RETRIES:
+        if not _lock_contention(stderr):
             raise GitError(f"git update-ref failed: {stderr}")
+        if attempt == LOCK_RETRIES:
+            raise GitError(_held_lock(stderr))
         _lock_backoff(attempt)
 
 
@@ -373,6 +378,18 @@ LOCK_RETRIES = 8
 def _lock_contention(stderr: str) -> bool:
     """A ref or packed-refs lock held by another git process (a concurrent pack-refs, say)."""
     return "Unable to create" in stderr and ".lock" in stderr
+
+
+def _held_lock(stderr: str) -> str:
+    """One line for a lock that outlasted every retry: which file, and what to do."""
+    import re
+
+    found = re.search(r"Unable to create '([^']+\.lock)'", stderr)
+    lock = found[1] if found else "a .lock file under the git directory"
+    return (
+        f"git's lock {lock} stays: another git process holds it, or one that crashed left it "
+        "behind; when no git command is running in this repository, delete it and try again"
+    )
 
 
 def _lock_backoff(attempt: int) -> None:
@@ -390,8 +407,12 @@ def update_ref(repo: Repo, ref: str, new: str, old: str | None) -> None:
         if proc.returncode == 0:
             return
         stderr = proc.stderr.decode(errors="replace").strip()
-        if not _lock_contention(stderr) or attempt == LOCK_RETRIES:
+        if not _lock_contention(stderr):
             raise RefExistsError(stderr)
+        if attempt == LOCK_RETRIES:
+            # not a compare-and-swap lost to a change (the caller would decide again, and
+            # again, for seconds): a lock that stays, most often one a crashed git left
+            raise GitError(_held_lock(stderr))
         _lock_backoff(attempt)
 
 
@@ -690,6 +711,50 @@ class ObjectTooLarge(GitError):
         self.size = size
 
 
+class NotAFile(GitError):
+    """A path that names no file: a folder, a submodule's commit (crafted records only)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+# what a tree entry is, by its mode (a regular file's mode starts with 100)
+_ENTRY_KINDS = {b"120000": "symbolic link", b"40000": "folder", b"160000": "submodule link"}
+_OBJECT_KINDS = {b"tree": "folder", b"commit": "submodule link", b"tag": "tag"}
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    mode: bytes
+    oid: str
+
+    @property
+    def kind(self) -> str | None:
+        """None for a regular file, else what the entry is instead ('symbolic link', ...)."""
+        if self.mode.startswith(b"100"):
+            return None
+        return _ENTRY_KINDS.get(self.mode, "special entry")
+
+
+def tree_entries(data: bytes, oid_bytes: int) -> dict[str, TreeEntry]:
+    """The entries of a raw tree object (``<mode> <name>\\0<oid>``...), by name."""
+    entries: dict[str, TreeEntry] = {}
+    at = 0
+    while at < len(data):
+        space = data.find(b" ", at)
+        nul = data.find(b"\0", space + 1)
+        if space < 0 or nul < 0 or nul + 1 + oid_bytes > len(data):
+            break  # a truncated tree: git itself would refuse it
+        name = data[space + 1 : nul].decode("utf-8", "surrogateescape")
+        # a name twice (crafted): the first, which git's own REF:PATH reads
+        entries.setdefault(
+            name, TreeEntry(data[at:space], data[nul + 1 : nul + 1 + oid_bytes].hex())
+        )
+        at = nul + 1 + oid_bytes
+    return entries
+
+
 class CatFile:
     """Reads many objects through one ``git cat-file --batch`` process."""
 
@@ -702,15 +767,22 @@ class CatFile:
             env=_git_env(),
         )
 
-    def read(self, spec: str, limit: int | None = None) -> bytes | None:
+    def read(
+        self, spec: str, limit: int | None = None, *, files_only: bool = False
+    ) -> bytes | None:
         """The content of ``spec`` (e.g. ``<commit>:run.toml``), or None when it is missing.
 
-        ObjectTooLarge when it has more than ``limit`` bytes (they are read past, not kept).
+        ObjectTooLarge when it has more than ``limit`` bytes (they are read past, not kept);
+        with ``files_only``, NotAFile when it is no blob (a folder, a commit).
         """
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
         self._proc.stdin.flush()
-        return self._read_one(limit)
+        return self._read_one(limit, files_only)
+
+    def entries(self, commit: str) -> dict[str, TreeEntry]:
+        """The entries of the tree of ``commit`` (a full hex id), by name; {} when missing."""
+        return tree_entries(self.read(f"{commit}^{{tree}}") or b"", len(commit) // 2)
 
     def read_many(self, specs: Iterable[str]) -> Iterator[tuple[str, bytes | None]]:
         """Pipelined reads: writes requests from a thread so large batches never deadlock."""
@@ -723,6 +795,19 @@ class CatFile:
     ) -> Iterator[tuple[str, bytes | ObjectTooLarge | None]]:
         """read_many, with an ObjectTooLarge for each object over ``limit`` bytes (read
         past, not kept)."""
+        for spec, content in self._read_many(specs, limit, files_only=False):
+            assert not isinstance(content, NotAFile)
+            yield spec, content
+
+    def read_files_within(
+        self, specs: Iterable[str], limit: int | None
+    ) -> Iterator[tuple[str, bytes | ObjectTooLarge | NotAFile | None]]:
+        """read_many_within, with a NotAFile for each object that is no blob."""
+        return self._read_many(specs, limit, files_only=True)
+
+    def _read_many(
+        self, specs: Iterable[str], limit: int | None, files_only: bool
+    ) -> Iterator[tuple[str, bytes | ObjectTooLarge | NotAFile | None]]:
         import threading
 
         assert self._proc.stdin is not None
@@ -738,12 +823,12 @@ class CatFile:
         writer.start()
         for spec in spec_list:
             try:
-                yield spec, self._read_one(limit)
-            except ObjectTooLarge as too_large:
-                yield spec, too_large
+                yield spec, self._read_one(limit, files_only)
+            except (ObjectTooLarge, NotAFile) as unread:
+                yield spec, unread
         writer.join()
 
-    def _read_one(self, limit: int | None = None) -> bytes | None:
+    def _read_one(self, limit: int | None = None, files_only: bool = False) -> bytes | None:
         assert self._proc.stdout is not None
         header = self._proc.stdout.readline()
         if not header:
@@ -752,17 +837,25 @@ class CatFile:
         if len(parts) < 3 or parts[-1] == b"missing" or parts[1] == b"missing":
             return None
         size = int(parts[2])
+        if files_only and parts[1] != b"blob":
+            self._skip(size)
+            raise NotAFile(_OBJECT_KINDS.get(parts[1], "special entry"))
         if limit is not None and size > limit:
-            left = size + 1  # and the newline after it
-            while left:
-                chunk = self._proc.stdout.read(min(left, 1 << 20))
-                if not chunk:
-                    raise GitError("git cat-file stopped unexpectedly")
-                left -= len(chunk)
+            self._skip(size)
             raise ObjectTooLarge(size)
         data = self._proc.stdout.read(size)
         self._proc.stdout.read(1)  # the newline after each object
         return data
+
+    def _skip(self, size: int) -> None:
+        """Read past an object of ``size`` bytes that is not kept."""
+        assert self._proc.stdout is not None
+        left = size + 1  # and the newline after it
+        while left:
+            chunk = self._proc.stdout.read(min(left, 1 << 20))
+            if not chunk:
+                raise GitError("git cat-file stopped unexpectedly")
+            left -= len(chunk)
 
     def close(self) -> None:
         if self._proc.stdin:
@@ -920,7 +1013,7 @@ class RemoteError(GitError):
 
 def _git_failure(stderr: bytes) -> str:
     """The line of git's stderr that says what went wrong (the first fatal/error line)."""
-    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines()]
+    lines = [line.strip() for line in stderr.decode(errors="surrogateescape").splitlines()]
     lines = [line for line in lines if line and not line.startswith("hint:")]
     for line in lines:
         for prefix in ("fatal: ", "error: "):
@@ -954,6 +1047,99 @@ def fetch(repo: Repo, remote: str, refspecs: Sequence[str]) -> None:
     )
     if proc.returncode != 0:
         raise RemoteError(f"cannot fetch from {remote}: {_git_failure(proc.stderr)}")
+
+
+def remote_refs(repo: Repo, remote: str, prefixes: Sequence[str]) -> list[tuple[str, str]]:
+    """(refname, object id) of the refs under ``prefixes`` on ``remote``: one connection,
+    nothing changes here."""
+    patterns = [prefix + "*" for prefix in prefixes]
+    proc = repo.git("ls-remote", "--refs", "--", remote, *patterns, check=False)
+    if proc.returncode != 0:
+        raise RemoteError(f"cannot fetch from {remote}: {_git_failure(proc.stderr)}")
+    pairs = []
+    for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+        oid, _, ref = line.partition("\t")
+        # ls-remote's patterns match the end of a name: refs/heads/refs/runledger/... too.
+        if ref.startswith(tuple(prefixes)):
+            pairs.append((ref, oid))
+    return pairs
+
+
+def fetch_objects(repo: Repo, remote: str, oids: Sequence[str]) -> None:
+    """Fetch the objects ``oids`` and all they reach from ``remote``, writing no ref (nor
+    FETCH_HEAD); git checks that they are complete. When every one is here already, git
+    checks that and does not connect."""
+    proc = repo.git(
+        "fetch",
+        "--stdin",
+        "--quiet",
+        "--no-tags",
+        "--no-write-fetch-head",
+        "--refmap=",
+        "--no-prune",
+        "--recurse-submodules=no",
+        "--no-auto-maintenance",
+        "--",
+        remote,
+        stdin="".join(f"{oid}\n" for oid in oids).encode(),
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RemoteError(f"cannot fetch from {remote}: {_git_failure(proc.stderr)}")
+
+
+def has_refs(repo: Repo, prefix: str) -> bool:
+    """Whether any ref lies under ``prefix`` (a folder such as ``refs/x/``), without listing
+    them: a folder of loose refs there, or a binary search of packed-refs as git does (a
+    ``git for-each-ref --count=1`` cost 8 ms of CPU; this, microseconds)."""
+    import mmap
+
+    common = repo.common_dir
+    if (common / "reftable").is_dir():
+        return bool(repo.git("for-each-ref", "--count=1", "--format=%(refname)", prefix).stdout)
+    if (common / prefix).is_dir():
+        return True
+    try:
+        with open(common / "packed-refs", "rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return False
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return _packed_has_prefix(data, prefix.encode())
+    except FileNotFoundError:
+        return False
+
+
+def _packed_has_prefix(data: mmap.mmap, prefix: bytes) -> bool:
+    """Whether a ref of packed-refs (``data``) starts with ``prefix``: the first line whose
+    name is at least ``prefix``, found by bisection when the header says sorted."""
+    lo = 0
+    if data[:1] == b"#":
+        lo = data.find(b"\n") + 1
+        if b" sorted " not in data[:lo]:
+            return any(line.startswith(prefix) for line in _packed_names(data[lo:]))
+    hi = len(data)
+    while lo < hi:  # every line starting before lo names a ref below prefix
+        start = data.rfind(b"\n", lo, (lo + hi) // 2) + 1 or lo
+        if _packed_name(data, start) < prefix:
+            lo = data.find(b"\n", start) + 1 or len(data)
+        else:
+            hi = start
+    return lo < len(data) and _packed_name(data, lo).startswith(prefix)
+
+
+def _packed_name(data: mmap.mmap, start: int) -> bytes:
+    """The ref named by the line at ``start`` (for a peeled line, the ref line before it)."""
+    if data[start : start + 1] == b"^":
+        start = data.rfind(b"\n", 0, start - 1) + 1
+    end = data.find(b"\n", start)
+    line = data[start : end if end >= 0 else len(data)]
+    return line.partition(b" ")[2]
+
+
+def _packed_names(content: bytes) -> Iterator[bytes]:
+    for line in content.splitlines():
+        if not line.startswith(b"^"):
+            yield line.partition(b" ")[2]
 
 
 @dataclass(frozen=True)

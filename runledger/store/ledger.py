@@ -357,9 +357,12 @@ class Ledger:
         with git.CatFile(self.repo) as cat:
             specs = [f"{ref.oid}:{name}" for ref in refs]
             limit = READ_LIMIT_BYTES.get(name)
-            for ref, (_, content) in zip(refs, cat.read_many_within(specs, limit), strict=True):
+            for ref, (_, content) in zip(refs, cat.read_files_within(specs, limit), strict=True):
                 if isinstance(content, git.ObjectTooLarge):
                     self._note_too_large(ref, name, content.size)
+                    content = None
+                elif isinstance(content, git.NotAFile):
+                    self._note_not_a_file(ref, name, content.kind)
                     content = None
                 yield ref, content
 
@@ -384,22 +387,28 @@ class Ledger:
                 self.note_cut(ref, f"{METRICS_FILE} has {cut}")
         return found
 
-    def _read_detail(self, cat: git.CatFile, ref: RunRef, name: str) -> bytes | None:
-        """A detail file of the run's tree; None (noted) when over READ_LIMIT_BYTES."""
+    def _read_detail(
+        self, cat: git.CatFile, ref: RunRef, name: str, entry: git.TreeEntry | None
+    ) -> bytes | None:
+        """A detail file of the run's tree; None (noted) when over READ_LIMIT_BYTES or when
+        the tree holds no file of that name but a link, a folder or a submodule."""
+        if entry is None:
+            return None
         try:
-            return cat.read(f"{ref.oid}:{name}", READ_LIMIT_BYTES.get(name))
+            if entry.kind is not None:
+                raise git.NotAFile(entry.kind)
+            return cat.read(entry.oid, READ_LIMIT_BYTES.get(name), files_only=True)
         except git.ObjectTooLarge as exc:
             self._note_too_large(ref, name, exc.size)
-            return None
+        except git.NotAFile as exc:
+            self._note_not_a_file(ref, name, exc.kind)
+        return None
 
     def _note_too_large(self, ref: RunRef, name: str, size: int) -> None:
-        left_out = {
-            METRICS_FILE: "its series are",
-            ENVIRONMENT_FILE: "its environment is",
-            FILES_FILE: "its file pointers are",
-            LOG_FILE: "its output log is",
-        }
-        self.note_cut(ref, f"{over_read_limit(name, size)}: {left_out.get(name, 'it is')} left out")
+        self.note_cut(ref, f"{over_read_limit(name, size)}: {_left_out(name)}")
+
+    def _note_not_a_file(self, ref: RunRef, name: str, kind: str) -> None:
+        self.note_cut(ref, f"{name} is a {kind}, not a file: {_left_out(name)}")
 
     def note_cut(self, ref: RunRef, what: str) -> None:
         """One line on stderr: part of a record (pulled: anyone's) was too large to read."""
@@ -544,15 +553,27 @@ class Ledger:
         ``annotated``."""
         note_list = []
         with git.CatFile(self.repo) as cat:
+            entries = cat.entries(ref.oid)
+            entry = entries.get(RUN_FILE)
             try:
-                content = cat.read(f"{ref.oid}:{RUN_FILE}", READ_LIMIT_BYTES[RUN_FILE])
+                if entry is not None and entry.kind is not None:
+                    raise git.NotAFile(entry.kind)
+                content = (
+                    cat.read(entry.oid, READ_LIMIT_BYTES[RUN_FILE], files_only=True)
+                    if entry is not None
+                    else None
+                )
             except git.ObjectTooLarge as exc:
                 message = f"{ref.ref}: {over_read_limit(RUN_FILE, exc.size)}"
                 raise CorruptRecordError(message) from exc
+            except git.NotAFile as exc:
+                raise CorruptRecordError(
+                    f"{ref.ref}: {RUN_FILE} is a {exc.kind}, not a file"
+                ) from exc
             if content is None:
                 raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
             run = Run.from_run_toml(content, ref.ref)
-            files = {name: self._read_detail(cat, ref, name) for name in details}
+            files = {name: self._read_detail(cat, ref, name, entries.get(name)) for name in details}
             if annotated:
                 from runledger.store import notes
 
@@ -573,6 +594,17 @@ class Ledger:
             team_tags=tuple(self.team_tags().get(run.id, ())),
             notes=tuple(note.json() for note in note_list),
         )
+
+
+def _left_out(name: str) -> str:
+    """What a run is shown without when its detail file ``name`` cannot be read."""
+    what = {
+        METRICS_FILE: "its series are",
+        ENVIRONMENT_FILE: "its environment is",
+        FILES_FILE: "its file pointers are",
+        LOG_FILE: "its output log is",
+    }
+    return f"{what.get(name, 'it is')} left out"
 
 
 def fix_hint(ref: str) -> str:

@@ -464,10 +464,11 @@ def _render_system(run: Run, out: Console) -> None:
     gpus = system.get("gpus")
     for gpu in gpus if isinstance(gpus, list) else []:
         if isinstance(gpu, Mapping):
-            table.add_row(
-                f"gpu {gpu.get('index')}",
-                f"peak {gpu.get('peak_util_pct')}% busy, {gpu.get('peak_mem_mib')} MiB",
-            )
+            peaks = [
+                f"{gpu['peak_util_pct']}% busy" if "peak_util_pct" in gpu else None,
+                f"{gpu['peak_mem_mib']} MiB" if "peak_mem_mib" in gpu else None,
+            ]
+            table.add_row(f"gpu {gpu.get('index')}", "peak " + ", ".join(p for p in peaks if p))
     out.print(table)
 
 
@@ -536,10 +537,15 @@ def _render_environment(run: Run, out: Console) -> None:
     )
     if gpus:
         for gpu in gpus:
+            # a fact NVML could not tell (a GPU without memory info) is left out, not "None"
+            facts = [
+                f"{gpu['memory_total_mib']} MiB" if "memory_total_mib" in gpu else None,
+                f"driver {gpu['driver_version']}" if "driver_version" in gpu else None,
+                f"CUDA {gpu.get('cuda_driver_version', '?')}",
+            ]
             table.add_row(
                 f"gpu {gpu.get('index', '')}",
-                f"{gpu.get('name')}, {gpu.get('memory_total_mib')} MiB, driver "
-                f"{gpu.get('driver_version')}, CUDA {gpu.get('cuda_driver_version', '?')}",
+                ", ".join(str(fact) for fact in [gpu.get("name", "?"), *facts] if fact),
             )
     else:
         table.add_row("gpus", "none")

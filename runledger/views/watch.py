@@ -9,6 +9,7 @@ from runledger import ids
 from runledger.views import layout
 from runledger.views.layout import Cell, Column
 from runledger.views.runs import format_duration, format_number
+from runledger.views.text import safe
 
 if TYPE_CHECKING:
     from runledger.model.record import Run
@@ -38,7 +39,7 @@ def render_frame(run: Run, metric: str | None, width: int | None = None) -> str:
     lines = [
         layout.elide(
             f"watching {ids.short_id(run.id)}  running for {format_duration(elapsed)}  "
-            f"{' '.join(run.command)}",
+            f"{safe(' '.join(run.command))}",
             width,
         )
     ]
@@ -53,18 +54,18 @@ def render_frame(run: Run, metric: str | None, width: int | None = None) -> str:
         if len(steps) > 1:
             signal.lines()
         figure.draw(signal)
-        figure.title(f"{name} ({len(steps)} points)")
+        figure.title(f"{safe(name)} ({len(steps)} points)")
         figure.label("step")
         lines.append(figure.build().string(colorless=True).rstrip("\n"))
     elif name is not None:
-        lines.append(f"(no points of {name} yet)")
+        lines.append(f"(no points of {safe(name)} yet)")
     else:
         lines.append("(no metrics yet)")
     if run.metrics:
         names = sorted(run.metrics)
         table = layout.lay_out(
             [
-                Column("metric", "metric", [Cell(n) for n in names], priority=0),
+                Column("metric", "metric", [Cell(safe(n)) for n in names], priority=0),
                 Column(
                     "last",
                     "last",

@@ -233,8 +233,17 @@ def _plain(value: Any, depth: int) -> Any:
         return {name: _plain(item, depth + 1) for name, item in fields.items()}
     if isinstance(value, enum.Enum):
         return _plain(value.value, depth + 1)
+    if isinstance(value, functools.partial):  # Hydra's ``_partial_: true`` objects
+        made = {"_target_": _plain(value.func, depth + 1)}
+        if value.args:
+            made["_args_"] = _plain(value.args, depth + 1)
+        made.update((str(key), _plain(item, depth + 1)) for key, item in value.keywords.items())
+        return made
     number = _number(value)
     if number is not None:
+        # a float32 scalar (torch.tensor(1e-3), jnp.float32(3e-4)) as typed, not 0.0010000000474
+        if isinstance(number, float) and str(getattr(value, "dtype", "")).endswith("float32"):
+            return _float32_as_typed(number)
         return number
     if callable(value) and hasattr(value, "__qualname__"):
         return "{}.{}".format(getattr(value, "__module__", "?"), value.__qualname__)
@@ -1054,7 +1063,7 @@ _OPTIMIZER_NOT_PARAMS = frozenset(
 # their own sources', so a run that uses one gets no ``torch`` params at all.
 _TORCH_FRAMEWORKS = (
     "lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras",
-    "stable_baselines3", "d3rlpy",
+    "stable_baselines3", "d3rlpy", "flair",
 )  # fmt: skip
 _TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
 _SHUFFLES = "__shuffles__"  # a loader's settings' mark: whether it shuffles, not a param
@@ -1333,10 +1342,7 @@ def _patch_keras(name: str, module: Any) -> None:
         def on_epoch_end(self, epoch: Any, logs: Any = None) -> None:
             _safely("keras", lambda: self._report_epoch(epoch, logs))
 
-        def _report_epoch(self, epoch: Any, logs: Any) -> None:
-            if not isinstance(epoch, int):
-                report_metrics("keras", dict(logs or {}), step=epoch)
-                return
+        def _report_epoch(self, epoch: int, logs: Any) -> None:
             if self._runledger_offset is None:  # this fit's first epoch
                 last = _state.get("keras_step")
                 self._runledger_offset = 0
@@ -1400,12 +1406,7 @@ def _report_keras_loop(optimizer: Any) -> None:
     if id(optimizer) in seen:
         return
     seen.add(id(optimizer))
-    name = getattr(optimizer, "name", None)
-    params = {"optimizer": name if isinstance(name, str) else type(optimizer).__name__}
-    learning_rate = _keras_learning_rate(optimizer)
-    if learning_rate is not None:
-        params["learning_rate"] = learning_rate
-    _report_agreed("keras", params)
+    _report_agreed("keras", _keras_optimizer_params(optimizer))
 
 
 def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None:
@@ -1429,17 +1430,27 @@ def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None
             params[key] = value
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
-        optimizer_name = getattr(optimizer, "name", None)
-        params["optimizer"] = (
-            optimizer_name if isinstance(optimizer_name, str) else type(optimizer).__name__
-        )
-        learning_rate = _keras_learning_rate(optimizer)
-        if learning_rate is not None:
-            params["learning_rate"] = learning_rate
+        params.update(_keras_optimizer_params(optimizer))
     if trial_fits is not None:
         trial_fits.append(params)  # a KerasTuner trial's: see _keras_tuner_make_search
     else:
         report_params("keras", params)
+
+
+def _keras_optimizer_params(optimizer: Any) -> dict[str, Any]:
+    """The optimizer's name and learning rate; the name alone when its config cannot be read
+    (a Keras 2 custom optimizer's ``get_config`` calling ``self._get_hyper``, gone in Keras 3,
+    which calls it only to save), the error noted."""
+    name = getattr(optimizer, "name", None)
+    params = {"optimizer": name if isinstance(name, str) else type(optimizer).__name__}
+
+    def add_learning_rate() -> None:
+        learning_rate = _keras_learning_rate(optimizer)
+        if learning_rate is not None:
+            params["learning_rate"] = learning_rate
+
+    _safely("keras", add_learning_rate)
+    return params
 
 
 def _keras_learning_rate(optimizer: Any) -> Any:
@@ -1468,11 +1479,11 @@ def _float32_as_typed(number: float) -> float:
         return number
     if struct.unpack("f", packed)[0] != number:
         return number
-    for digits in range(1, 10):
+    for digits in range(1, 9):
         shorter = float("{:.{}g}".format(number, digits))
         if struct.pack("f", shorter) == packed:
             return shorter
-    return number
+    return float(f"{number:.9g}")  # 9 digits tell every float32 apart
 
 
 def _report_keras_evaluate(logs: Any) -> None:
@@ -1509,7 +1520,8 @@ def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
         return  # Lightning logs nothing then, not even the epoch
     trainer = connector.trainer
     if step is None:
-        step = values.pop("step", None)
+        logged_step = _number(values.pop("step", None))  # Lightning takes int() of it
+        step = None if logged_step is None else int(logged_step)
     if step is None:
         values.setdefault("epoch", getattr(trainer, "current_epoch", None))
         step = getattr(trainer.fit_loop.epoch_loop, "_batches_that_stepped", None)
@@ -1540,8 +1552,33 @@ def _report_lightning_hparams(trainer: Any) -> None:
             hparams.update((str(key), value) for key, value in values.items())
     if "_instantiator" in hparams or "_class_path" in hparams:
         return
+    for name, value in _lightning_trainer_settings(trainer).items():
+        hparams.setdefault(name, value)
     if hparams:
         _report_agreed("lightning", hparams)
+
+
+def _lightning_trainer_settings(trainer: Any) -> dict[str, Any]:
+    """How long and how the ``Trainer`` trains (``Trainer(max_epochs=3, gradient_clip_val=0.1)``,
+    pytorch-forecasting's and GluonTS's examples): its epochs, or its steps when those end
+    it; accumulation, clipping and precision only where they are not Lightning's defaults."""
+    settings: dict[str, Any] = {}
+    max_steps = getattr(trainer, "max_steps", -1)
+    max_epochs = getattr(trainer, "max_epochs", None)
+    if isinstance(max_steps, int) and max_steps > 0:
+        settings["max_steps"] = max_steps
+    if isinstance(max_epochs, int) and max_epochs > 0:
+        settings["max_epochs"] = max_epochs
+    accumulate = getattr(trainer, "accumulate_grad_batches", 1)
+    if isinstance(accumulate, int) and accumulate != 1:
+        settings["accumulate_grad_batches"] = accumulate
+    clip = getattr(trainer, "gradient_clip_val", None)
+    if isinstance(clip, (int, float)) and clip:
+        settings["gradient_clip_val"] = clip
+    precision = getattr(trainer, "precision", None)
+    if isinstance(precision, str) and precision not in ("32-true", "32"):
+        settings["precision"] = precision
+    return settings
 
 
 def _patch_lightning_fabric(_name: str, module: Any) -> None:
@@ -1612,12 +1649,10 @@ def _patch_sentence_evaluators(_name: str, module: Any) -> None:
     base = getattr(module, "BaseEvaluator", None) or getattr(module, "SentenceEvaluator", None)
 
     def make(original: Any) -> Any:
-        def wrapper(
-            self: Any, model: Any, metrics: Any, epoch: Any = 0, *args: Any, **kw: Any
-        ) -> Any:
-            result = original(self, model, metrics, epoch, *args, **kw)
-            if epoch == -1:
-                _safely("sentence_transformers", lambda: _report_evaluator(metrics))
+        # Called as it was given: sentence-transformers 3.0's method takes no epoch.
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            _safely("sentence_transformers", lambda: _report_evaluator(args, kwargs))
             return result
 
         return wrapper
@@ -1626,8 +1661,12 @@ def _patch_sentence_evaluators(_name: str, module: Any) -> None:
     _need(found, "the evaluators' store_metrics_in_model_card_data")
 
 
-def _report_evaluator(metrics: Any) -> None:
-    if isinstance(metrics, dict):
+def _report_evaluator(args: Any, kwargs: Any) -> None:
+    """``store_metrics_in_model_card_data(model, metrics, epoch)``'s metrics, when the epoch
+    is -1 (a call of the program's own)."""
+    epoch = kwargs.get("epoch", args[2] if len(args) > 2 else 0)
+    metrics = kwargs.get("metrics", args[1] if len(args) > 1 else None)
+    if isinstance(epoch, (int, float)) and epoch == -1 and isinstance(metrics, dict):
         report_metrics("sentence_transformers", metrics, step=_state.get("hf_step"))
 
 
@@ -1746,9 +1785,10 @@ def _report_peft_config(config: Any, target_modules: Any) -> None:
     names += [name for name in _PEFT_SETTINGS if name in fields and name not in names]
     settings = {}
     for name in names:
-        if name in _PEFT_NOT_SETTINGS:
-            continue
         value = fields.get(name)
+        # a model built from its config has no name: ``base_model_name_or_path`` is "" then
+        if name in _PEFT_NOT_SETTINGS or (isinstance(value, str) and not value):
+            continue
         settings[name] = _unordered_sorted(value)
     kind = type(config).__name__
     kind = kind[: -len("Config")] if kind.endswith("Config") and kind != "Config" else kind
@@ -2169,7 +2209,7 @@ def _report_catboost_params(model: Any) -> None:
     for key in _CATBOOST_RESOLVED:
         value = resolved.get(key)
         if key not in chosen and value is not None:
-            chosen[key] = _shortest_float32(value) if isinstance(value, float) else value
+            chosen[key] = _float32_as_typed(value) if isinstance(value, float) else value
     report_params("catboost", chosen)
 
 
@@ -2205,21 +2245,6 @@ def _catboost_metric_name(name: str) -> str:
     """``Quantile:alpha=0.5`` as ``Quantile_alpha_0.5``."""
     kept = [char if char.isalnum() or char in "_." else "_" for char in name]
     return "".join(kept).strip("_") or "metric"
-
-
-def _shortest_float32(value: float) -> float:
-    """A float32 value as its shortest decimal (``0.006952``, not ``0.0069519998505711555``)."""
-    import struct
-
-    try:
-        packed = struct.pack("<f", value)
-    except (OverflowError, struct.error):
-        return value
-    for digits in range(1, 10):
-        candidate = float(f"{value:.{digits}g}")
-        if struct.pack("<f", candidate) == packed:
-            return candidate
-    return value
 
 
 # --- scikit-learn ---------------------------------------------------------------------------
@@ -3525,6 +3550,82 @@ def _from_text(text: Any) -> Any:
     return text
 
 
+# --- flair: the ModelTrainer's settings -------------------------------------------------------
+
+
+def _patch_flair(_name: str, module: Any) -> None:
+    """``ModelTrainer(tagger, corpus).train("out", learning_rate=0.1, mini_batch_size=32,
+    max_epochs=10)`` (and ``fine_tune``): the settings it trains with as the ``flair`` params,
+    the defaults that say how it trains included (flair prints them as its "Training Params")."""
+    trainer = getattr(module, "ModelTrainer", None)
+    found = isinstance(trainer, type)
+    for method in ("train", "fine_tune"):
+        found = found and _wrap(trainer, method, _flair_make_train)
+    _need(found, "flair ModelTrainer.train and fine_tune")
+
+
+def _flair_make_train(original: Any) -> Any:
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _safely("flair", lambda: _report_flair(original, self, args, kwargs))
+        return original(self, *args, **kwargs)
+
+    return wrapper
+
+
+# Recorded at their defaults too: how long, how fast and in what batches it trains, and how
+# train()'s annealing or fine_tune()'s warmup changes the learning rate.
+_FLAIR_SETTINGS = (
+    "learning_rate", "mini_batch_size", "max_epochs", "optimizer",
+    "anneal_factor", "patience", "min_learning_rate", "warmup_fraction",
+)  # fmt: skip
+# Where it writes, what it logs and keeps, and objects: never a setting of the training.
+_FLAIR_NOT_PARAMS = frozenset(
+    {
+        "self", "base_path", "plugins", "sampler", "embeddings_storage_mode",
+        "create_file_logs", "create_loss_file", "write_weights", "save_final_model",
+        "save_optimizer_state", "save_model_each_k_epochs", "gold_label_dictionary_for_eval",
+        "exclude_labels", "multi_gpu", "epoch", "monitor_test", "monitor_train_sample",
+    }
+)  # fmt: skip
+
+
+def _report_flair(original: Any, trainer: Any, args: Any, kwargs: Any) -> None:
+    bound = _bound_with_defaults(original, (trainer, *args), kwargs)
+    given = set(kwargs) | set(list(bound)[: len(args) + 1])
+    params = {
+        name: getattr(value, "__name__", value) if name == "optimizer" else value
+        for name, value in bound.items()
+        if name not in _FLAIR_NOT_PARAMS and (name in _FLAIR_SETTINGS or name in given)
+    }
+    report_params("flair", params)
+
+
+# --- GluonTS: the estimator's arguments ---------------------------------------------------------
+
+
+def _patch_gluonts(_name: str, module: Any) -> None:
+    """``DeepAREstimator(prediction_length=12, freq="M", ...).train(data)`` (any of GluonTS's
+    torch estimators): the arguments the estimator was made with, its defaults included
+    (GluonTS keeps them as ``__init_args__``), as the ``gluonts`` params; its
+    ``trainer_kwargs`` are the Lightning ``Trainer``'s, recorded as that trains."""
+    estimator = getattr(module, "PyTorchLightningEstimator", None)
+    make = _then_report_before("gluonts", _report_gluonts)
+    found = isinstance(estimator, type) and _wrap(estimator, "train", make)
+    _need(found, "gluonts PyTorchLightningEstimator.train")
+
+
+def _report_gluonts(estimator: Any) -> None:
+    arguments = getattr(estimator, "__init_args__", None)
+    if not isinstance(arguments, dict):
+        return
+    params = {
+        str(name): value if isinstance(value, (bool, int, float, str)) else type(value).__name__
+        for name, value in arguments.items()
+        if value is not None and name != "trainer_kwargs" and not isinstance(value, (dict, list))
+    }
+    report_params("gluonts", params)
+
+
 # --- Stable-Baselines3: the algorithm's hyperparameters ---------------------------------------
 
 
@@ -4156,6 +4257,8 @@ _PATCHERS = {
     "mlflow": _patch_mlflow,
     "sacred": _patch_sacred,
     "stable_baselines3": _patch_sb3,
+    "flair": _patch_flair,
+    "gluonts": _patch_gluonts,
     "dvclive": _patch_dvclive,
     "comet": _patch_comet,
     "neptune": _patch_neptune,

@@ -22,7 +22,7 @@ import os
 import sys
 
 MYPY = False
-if MYPY:  # used in type comments, which keep the file Python 2 syntax
+if MYPY:  # pragma: no cover - used in type comments, which keep the file Python 2 syntax
     from collections.abc import Sequence  # noqa: F401
     from importlib.machinery import ModuleSpec  # noqa: F401
     from types import ModuleType  # noqa: F401
@@ -83,6 +83,8 @@ HOOKED = {
     "aim.sdk.run": "aim",
     "d3rlpy.logging.logger": "d3rlpy",
     "stable_baselines3.common.base_class": "stable_baselines3",
+    "flair.trainers.trainer": "flair",
+    "gluonts.torch.model.estimator": "gluonts",
     "torch.optim": "torch_optim",
     "torch.utils.data.dataloader": "torch_dataloader",
     "optax._src.alias": "optax",
@@ -255,7 +257,7 @@ def _at_exit():
     # Loading the hooks (json, importlib.metadata) only pays when there is something to say:
     # a module the program imported beyond the standard library.
     stdlib = getattr(sys, "stdlib_module_names", None)  # Python 3.10+
-    if stdlib is None:
+    if stdlib is None:  # pragma: no cover - Pythons 3.8, 3.9: tested, coverage is not there
         return
     for name in list(sys.modules):
         top = name.partition(".")[0]
@@ -303,7 +305,7 @@ def _forget_own_folder():
 def _run_hidden_sitecustomize():
     # type: () -> None
     """Run the sitecustomize this module hides, as ``site`` would have run it."""
-    if sys.version_info < (3, 4):  # noqa: UP036 - Python 2 programs too
+    if sys.version_info < (3, 4):  # noqa: UP036  # pragma: no cover - Python 2 programs
         _run_hidden_sitecustomize_file()
         return
     import importlib.machinery
@@ -321,7 +323,7 @@ def _run_hidden_sitecustomize():
     spec.loader.exec_module(module)
 
 
-def _run_hidden_sitecustomize_file():
+def _run_hidden_sitecustomize_file():  # pragma: no cover - Python 2 (tested, unmeasured)
     # type: () -> None
     """Python 2 (no capture there): run a hidden ``sitecustomize.py`` all the same."""
     for folder in sys.path:

@@ -60,24 +60,14 @@ def query_gpus() -> list[dict[str, Any]]:
         return []
     try:
         driver = _text(pynvml.nvmlSystemGetDriverVersion())
-        try:
-            cuda = _cuda_version(pynvml.nvmlSystemGetCudaDriverVersion_v2())
-        except Exception:
-            cuda = None
+        cuda_raw = _optional(pynvml.nvmlSystemGetCudaDriverVersion_v2)
         gpus = []
         for index in range(pynvml.nvmlDeviceGetCount()):
-            handle = pynvml.nvmlDeviceGetHandleByIndex(index)
-            memory = pynvml.nvmlDeviceGetMemoryInfo(handle)
-            gpu: dict[str, Any] = {
-                "index": index,
-                "name": _text(pynvml.nvmlDeviceGetName(handle)),
-                "uuid": _text(pynvml.nvmlDeviceGetUUID(handle)),
-                "memory_total_mib": int(memory.total) // (1024 * 1024),
-                "driver_version": driver,
-            }
-            if cuda is not None:
-                gpu["cuda_driver_version"] = cuda
-            gpus.append(gpu)
+            gpu = _describe(pynvml, index, driver)
+            if gpu is not None:
+                if cuda_raw is not None:
+                    gpu["cuda_driver_version"] = _cuda_version(cuda_raw)
+                gpus.append(gpu)
         return gpus
     except Exception:
         return []
@@ -86,6 +76,37 @@ def query_gpus() -> list[dict[str, Any]]:
             pynvml.nvmlShutdown()
         except Exception:
             pass
+
+
+def _optional(call: Any, *args: Any) -> Any:
+    """NVML's answer, or None where this driver or GPU has no answer: an older driver lacks the
+    function (NVMLError_FunctionNotFound, or an older pynvml lacks the name), a GPU does not
+    support the query (NVMLError_NotSupported: utilisation on a MIG-enabled GPU)."""
+    try:
+        return call(*args)
+    except Exception:
+        return None
+
+
+def _describe(pynvml: Any, index: int, driver: str) -> dict[str, Any] | None:
+    """One GPU's facts, each one left out where NVML cannot tell it; None for a GPU that cannot
+    be opened at all (NVMLError_NoPermission outside a container's share, NVMLError_GpuIsLost),
+    which must not cost the record the GPUs that can."""
+    handle = _optional(pynvml.nvmlDeviceGetHandleByIndex, index)
+    if handle is None:
+        return None
+    gpu: dict[str, Any] = {"index": index}
+    name = _optional(pynvml.nvmlDeviceGetName, handle)
+    if name is not None:
+        gpu["name"] = _text(name)
+    uuid = _optional(pynvml.nvmlDeviceGetUUID, handle)
+    if uuid is not None:
+        gpu["uuid"] = _text(uuid)
+    memory = _optional(pynvml.nvmlDeviceGetMemoryInfo, handle)
+    if memory is not None:
+        gpu["memory_total_mib"] = int(memory.total) // (1024 * 1024)
+    gpu["driver_version"] = driver
+    return gpu
 
 
 class GpuSampler:
@@ -106,15 +127,17 @@ class GpuSampler:
 
             pynvml.nvmlInit()
             self._nvml = pynvml
-            self._handles = [
-                (index, pynvml.nvmlDeviceGetHandleByIndex(index))
+            handles = (
+                (index, _optional(pynvml.nvmlDeviceGetHandleByIndex, index))
                 for index in range(pynvml.nvmlDeviceGetCount())
-            ]
+            )
+            self._handles = [(index, handle) for index, handle in handles if handle is not None]
         except Exception:
             self._handles = []
 
-    def sample(self) -> list[tuple[int, float, float]]:
-        """(index, utilisation %, memory used MiB) per GPU."""
+    def sample(self) -> list[tuple[int, float | None, float | None]]:
+        """(index, utilisation %, memory used MiB) per GPU; None where the GPU cannot tell
+        (a MIG-enabled GPU has no utilisation, yet its memory is still worth a sample)."""
         if self._fake is not None:
             return [
                 (
@@ -126,12 +149,17 @@ class GpuSampler:
             ]
         samples = []
         for index, handle in self._handles:
-            try:
-                util = self._nvml.nvmlDeviceGetUtilizationRates(handle)
-                memory = self._nvml.nvmlDeviceGetMemoryInfo(handle)
-            except Exception:
+            util = _optional(self._nvml.nvmlDeviceGetUtilizationRates, handle)
+            memory = _optional(self._nvml.nvmlDeviceGetMemoryInfo, handle)
+            if util is None and memory is None:
                 continue
-            samples.append((index, float(util.gpu), round(int(memory.used) / 2**20, 1)))
+            samples.append(
+                (
+                    index,
+                    None if util is None else float(util.gpu),
+                    None if memory is None else round(int(memory.used) / 2**20, 1),
+                )
+            )
         return samples
 
     def close(self) -> None:

@@ -29,7 +29,8 @@ PARAM_SOURCES: Final = (
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
     "spacy", "gensim", "prophet", "numpyro", "pymc", "fasttext", "implicit", "surprise",
     "nevergrad", "wandb", "mlflow", "sacred", "dvclive", "comet", "neptune", "aim", "d3rlpy",
-    "stable_baselines3", "tensorboard", "keras", "lightning", "transformers", "peft", "hydra"
+    "stable_baselines3", "flair", "gluonts", "tensorboard", "keras", "lightning", "transformers",
+    "peft", "hydra"
 )  # fmt: skip
 
 # In-process sources that rank below argv: argv's value of one of their names stays.
@@ -78,9 +79,14 @@ def enabled(
     command: Sequence[str] = (),
 ) -> bool:
     """In-process capture is on unless an off switch says otherwise, for Python commands."""
-    if not option or not config or env.get(AUTOCAPTURE_ENV, "").strip() == "0":
+    if not switched_on(env, option=option, config=config):
         return False
     return is_python_command(executable) or runs_python_through(command)
+
+
+def switched_on(env: Mapping[str, str], *, option: bool, config: bool) -> bool:
+    """No off switch is set: --no-autocapture, autocapture = false, RUNLEDGER_AUTOCAPTURE=0."""
+    return option and config and env.get(AUTOCAPTURE_ENV, "").strip() != "0"
 
 
 def add_to_environment(env: dict[str, str]) -> None:

@@ -172,12 +172,20 @@ def _row_step(row: list[str], step_columns: list[int]) -> tuple[int | float, int
     return None
 
 
+_INT64: Final = range(-(2**63), 2**63)
+
+
 def _number(cell: str) -> int | float | None:
+    """The cell's number: an int where it is one that fits 64 bits, else a float (inf for
+    one too large; an int of 400 digits made float() and math.isfinite() raise)."""
     text = cell.strip()
     try:
-        return int(text)
-    except ValueError:
+        whole = int(text)
+    except ValueError:  # not an integer, or one over Python's 4,300 digits
         pass
+    else:
+        if whole in _INT64:
+            return whole
     try:
         return float(text)
     except ValueError:
@@ -205,7 +213,9 @@ def disk_log_series(path: Path, source: str) -> list[FileSeries]:
                 match = _DISK_LOG_LINE_RE.fullmatch(text)
                 if match is None:
                     return []
-                step = int(match["step"])
+                step = _number(match["step"])
+                if not isinstance(step, int):
+                    return []  # a step no 64-bit int holds: not torchtune's
                 for item in match["items"].split():
                     pair = _DISK_LOG_ITEM_RE.fullmatch(item)
                     number = None if pair is None else _number(pair["value"])

@@ -1227,20 +1227,26 @@ class MetricsCollector:
 
     def _add_output_lines(self, lines: list[bytes], stream: str) -> None:
         for line in lines:
-            if isinstance(line, _RedrawLine):
-                if line.endswith(b" -"):
-                    self._add_cma_redraw(line, stream)
-                elif self._long_bars.get(stream, False) is not None or _PIPED_BAR_RE.match(line):
-                    self._add_redraw(line, stream)
-                continue
-            text = line.decode("utf-8", errors="replace")
-            if text[:1] == " ":
-                text = self._without_relative_time(text, stream)
-            first = line.first if isinstance(line, _ErasedLine) else None
-            if self._held is not None:
-                self._hold(text, stream, first)
-            else:
-                self._add_output_line(text, stream, first)
+            try:
+                self._add_one_line(line, stream)
+            except (ValueError, OverflowError):
+                continue  # a number no int or float holds ("epoch <5,000 digits>"): no metric
+
+    def _add_one_line(self, line: bytes, stream: str) -> None:
+        if isinstance(line, _RedrawLine):
+            if line.endswith(b" -"):
+                self._add_cma_redraw(line, stream)
+            elif self._long_bars.get(stream, False) is not None or _PIPED_BAR_RE.match(line):
+                self._add_redraw(line, stream)
+            return
+        text = line.decode("utf-8", errors="replace")
+        if text[:1] == " ":
+            text = self._without_relative_time(text, stream)
+        first = line.first if isinstance(line, _ErasedLine) else None
+        if self._held is not None:
+            self._hold(text, stream, first)
+        else:
+            self._add_output_line(text, stream, first)
 
     def _without_relative_time(self, text: str, stream: str) -> str:
         """``text`` without logging's ``%(relativeCreated) 9d`` prefix, once the stream has

@@ -36,6 +36,7 @@ tried on one short piece, so a line costs a few microseconds.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Final, NamedTuple
@@ -127,6 +128,13 @@ _NAME_WORDS: Final = rf"{_WORD}(?: {_WORD}){{0,4}}"
 _PIECE_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*(?P<sep>[:=]|(?= ))\s*{_VALUE}",
 )
+# A name, what it was averaged or measured over in parentheses, then its value: flair's
+# "f1-score (micro avg)  0.83" (its ModelTrainer's DEV line), "AUC (test): 0.91".
+_QUALIFIED_PIECE_RE: Final = compile_later(
+    rf"(?P<name>{_WORD}(?: {_WORD}){{0,3}})\s*"
+    r"\((?P<qualifier>[^\W\d][\w-]*(?: [^\W\d][\w-]*){0,2})\)"
+    rf"\s*[:=]?\s*(?P<num>{_NUM})"
+)
 _EQUALS_RUN_RE: Final = compile_later(rf"(?:{_WORD}=(?:{_NUM})\s+)+{_WORD}=(?:{_NUM})")
 _EQUALS_PAIR_RE: Final = compile_later(rf"({_WORD})=({_NUM})")
 # name: value name: value, names of words (makemore's "train loss: 2.44 test loss: 2.43").
@@ -191,11 +199,16 @@ _NAME_AFTER_STEP_RE: Final = compile_later(
 )
 _AFTER_UNITS: Final = {"epoch": "epoch", "iteration": "iteration", "iter": "iteration"}
 # "best mean dice: 0.9625 at epoch 8" (MONAI's tutorials, after the epoch's "current mean
-# dice"): the epoch where the best so far was reached, no step of the line's; cut off.
+# dice"), "best_reward: 10.0 in #1" (tianshou's trainers): the epoch where the best so far
+# was reached, no step of the line's; cut off. The piece is the last number before the tail
+# (only one can be: the tail ends the piece), and must name "best" (_BEST_WORD_RE):
+# ".*\bbest\b.*?" in one pattern went back over every "best" for each number after it,
+# quadratic (a 28 KB line of them took 6.5 s).
 _BEST_AT_RE: Final = compile_later(
-    r"(?P<piece>.*\bbest\b.*?[0-9%])\s+at\s+(?:epoch|step|iteration|iter)\s*:?\s*[0-9]+",
+    r"(?P<piece>.*[0-9%])\s+(?:at\s+(?:epoch|step|iteration|iter)\s*:?\s*|in\s+#)[0-9]+",
     re.IGNORECASE,
 )
+_BEST_WORD_RE: Final = compile_later(r"\bbest(?:\b|_)", re.IGNORECASE)
 # A per-batch line's place in its epoch (word_language_model, PyTorch-GAN); else noise.
 _WITHIN_RE: Final = compile_later(
     r"(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*batches"  # 200/ 2983 batches
@@ -215,36 +228,41 @@ _NOISE_RE: Final = compile_later(
     re.IGNORECASE,
 )
 
+# Its blanks are possessive (\s*+): the optional parts after the step each began with \s*,
+# and two in a row split a run of blanks every way before failing ("Step [1/2]" and 60,000
+# blanks took 54 s; now 0.02 s). No part after a blank starts with one (a tab separator
+# is taken by the blank before it, the match ending where it did).
 _HEAD_RE: Final = compile_later(
-    r"(?:\[\s*(?P<bracket>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s*\]"  # [0] (XGBoost), [1,000] (river)
+    r"(?:\[\s*+(?P<bracket>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)\s*+\]"  # [0] (XGBoost), [1,000] (river)
     # DCGAN's "[0/25][100/782]": the epoch of its total, the batch of the epoch's
-    r"|\[\s*(?P<gepoch>[0-9]+)\s*/\s*[0-9]+\s*\]\s*\[\s*(?P<gdone>[0-9]+)\s*/\s*(?P<gtotal>[0-9]+)\s*\]"
-    r"|\[\s*(?P<bword>epoch|step|iter|iteration|it)\s*:?\s*(?P<bn>[0-9]+)"
-    r"(?:\s*/\s*(?P<bof>[0-9]+))?\s*\]"
+    r"|\[\s*+(?P<gepoch>[0-9]+)\s*+/\s*+[0-9]+\s*+\]\s*+\[\s*+(?P<gdone>[0-9]+)\s*+/\s*+(?P<gtotal>[0-9]+)\s*+\]"
+    r"|\[\s*+(?P<bword>epoch|step|iter|iteration|it)\s*+:?\s*+(?P<bn>[0-9]+)"
+    r"(?:\s*+/\s*+(?P<bof>[0-9]+))?\s*+\]"
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:\s+(?:results?|metrics?|set|stats)\s+-)?\s+)?"  # ignite's "Training Results - Epoch: 1"
-    r"(?:(?<=\s)in\s+)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
-    r"(?:end of\s+|current\s+)?(?P<word>epoch|step|iter|iteration|it|episode)\b"  # MONAI's
-    r"\s*[:#]?\s*[\[(]?\s*(?P<n>[0-9]+)"
-    r"(?:\s*/\s*(?P<of>[0-9]+))?\s*[\])]?"
-    r"(?:\s*:?\s*\[\s*(?P<done>[0-9]+)\s*/\s*(?P<total>[0-9]+)\s*(?:\(\s*[0-9.]+\s*%\s*\)\s*)?\]"
+    r"(?:\s++(?:results?|metrics?|set|stats)\s++-)?\s++)?"  # ignite's "Training Results - Epoch: 1"
+    r"(?:(?<=\s)in\s++)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
+    r"(?:end of\s++|current\s++)?(?P<word>epoch|step|iter|iteration|it|episode)\b"  # MONAI's
+    r"\s*+[:#]?\s*+[\[(]?\s*+(?P<n>[0-9]+)"
+    r"(?:\s*+/\s*+(?P<of>[0-9]+))?\s*+[\])]?"
+    r"(?:\s*+:?\s*+\[\s*+(?P<done>[0-9]+)\s*+/\s*+(?P<total>[0-9]+)\s*+(?:\(\s*+[0-9.]+\s*+%\s*+\)\s*+)?\]"
     r"|\((?P<rdone>[0-9]+)/(?P<rtotal>[0-9]+)\)"
-    r"|:\s+(?P<sdone>[0-9]+) / (?P<stotal>[0-9]+)(?=\s))?"
+    r"|:\s++(?P<sdone>[0-9]+) / (?P<stotal>[0-9]+)(?=\s))?"
     # ^ [320/1437 (22%)]: how far into the epoch; pytorch/examples fast_neural_style's
     # "Epoch 1:\t[4000/83000]" and super_resolution's "Epoch[1](1/10):"; fairseq's
     # "epoch 001:    100 / 1000 loss=9.5"
-    r"(?:\s*\(\s*[0-9.]+\s*(?:s|ms|sec)\s*\))?"  # pytorch/examples gcn's "Epoch: 0001 (0.1234s)"
-    r"(?:\s*\b(?:complete|completed|finished|done)(?=\s*:))?"  # "Epoch 1 Complete: Avg. Loss: 0.1"
+    # pytorch/examples gcn's "Epoch: 0001 (0.1234s)"
+    r"(?:\s*+\(\s*+[0-9.]+\s*+(?:s|ms|sec)\s*+\))?"
+    r"(?:\s*+\b(?:complete|completed|finished|done)(?=\s*:))?"  # "Epoch 1 Complete: Avg. Loss: 0.1"
     # timm's "Train: 0 [   0/4 ( 25%)]": a phase, its epoch, how far into it
-    r"|(?P<bphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s*:\s*"
-    r"(?P<pn>[0-9]+)\s*\[\s*(?P<pdone>[0-9]+)\s*/\s*(?P<ptotal>[0-9]+)\s*"
-    r"(?:\(\s*(?P<ppct>[0-9.]+)\s*%\s*\)\s*)?\]"
+    r"|(?P<bphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\s*+:\s*+"
+    r"(?P<pn>[0-9]+)\s*+\[\s*+(?P<pdone>[0-9]+)\s*+/\s*+(?P<ptotal>[0-9]+)\s*+"
+    r"(?:\(\s*+(?P<ppct>[0-9.]+)\s*+%\s*+\)\s*+)?\]"
     r"|(?P<section>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:(?:\s+set)?(?:\s+(?:results?|metrics?|scores?|stats))?\s*:(?=\s*[^\W\d])"
-    r"|\s+set(?=\s+[^\W\d][\w ]*:)"  # "Test set loss: 539.89" (pytorch/examples vae)
+    r"(?:(?:\s++set)?(?:\s++(?:results?|metrics?|scores?|stats))?\s*+:(?=\s*+[^\W\d])"
+    r"|\s++set(?=\s++[^\W\d][\w ]*:)"  # "Test set loss: 539.89" (pytorch/examples vae)
     # "Training Results - Epoch: 1 Avg accuracy: 0.11" (PyTorch Ignite's examples)
-    r"|\s+(?:results?|metrics?|scores?|stats)\s+-(?=\s+(?:epoch|step|iter|iteration)\b)))"
-    r"\s*(?:[:,|\t]|-(?=\s)|$)?\s*",
+    r"|\s++(?:results?|metrics?|scores?|stats)\s++-(?=\s++(?:epoch|step|iter|iteration)\b)))"
+    r"\s*+(?:[:,|\t]|-(?=\s)|$)?\s*+",
     re.IGNORECASE,
 )
 _BRACKETED_STEP_RE: Final = compile_later(
@@ -405,6 +423,9 @@ _MEAN_WITH_STD_RE: Final = compile_later(
 # (scikit-learn's plot_gradient_boosting_regression), "Root Mean Squared Error (RMSE): 3.2",
 # "Accuracy on the test set: 0.9", "AUC (test): 0.91", "Test accuracy (%): 91.2".
 _PHASE_WORDS: Final = "|".join(PHASES)
+_SPLIT_NAME_RE: Final = compile_later(
+    rf"(?:(?:final|best|overall)\s+)?(?:{_PHASE_WORDS})", re.IGNORECASE
+)
 _CARET_WORD: Final = r"[^\W\d][\w./'@^-]*"  # "Lasso r^2 on test data : 0.480"
 _NAMED_RESULT_RE: Final = compile_later(
     rf"(?:(?i:the)\s+)?(?P<name>{_CARET_WORD}(?:\s+{_CARET_WORD}){{0,4}}?)"
@@ -431,7 +452,9 @@ _PHASE_LINE_RE: Final = compile_later(
 )
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
 _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
-_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]| +[-\u2013] +")  # " – ": river
+# " – ": river. (?<! ): a dash's blanks are tried from the first of a run only; from each
+# blank of a long run, the run was read to its end again (quadratic: 20,000 blanks, 13 s).
+_PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]|(?<! ) +[-\u2013] +")
 _POSSESSIVE_RE: Final = compile_later(r"'s\b")
 _NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
 _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
@@ -1104,8 +1127,8 @@ def _read_pieces(
             steps.setdefault(after[0], after[1])
             has_step = after_step = True
             piece = after[2]
-        best = _BEST_AT_RE.fullmatch(piece) if " at " in piece else None
-        if best is not None:
+        best = _BEST_AT_RE.fullmatch(piece) if " at " in piece or " in #" in piece else None
+        if best is not None and _BEST_WORD_RE.search(best["piece"]):
             piece = best["piece"]
         if _NUMBER_HINT_RE.search(piece) is None:  # no number: a label or noise at most
             if (table and _LABEL_RE.fullmatch(piece)) or _NOISE_RE.fullmatch(piece):
@@ -1170,7 +1193,11 @@ def _read_pieces(
     # "│ CPU 0 │" is jax.debug.visualize_array_sharding's device box, no metric.
     boxed = table and (not spaced_only or any(has_metric_word(name) for name in names))
     trusted = boxed or keras or trusted_run
-    if not (trusted or _trusted(has_step, spaced_only, names, len(values))):
+    if not (
+        trusted
+        or _trusted(has_step, spaced_only, names, len(values))
+        or (not spaced_only and _split_scores(names, values))
+    ):
         return None
     epoch = steps.get("epoch")
     if meters:  # AverageMeter's "Time" and "Data": the batch's time and its loading's
@@ -1197,6 +1224,19 @@ def _trusted(has_step: bool, spaced_only: bool, names: list[str], count: int) ->
             return len(words) == 2 and words[0] in PHASES and has_metric_word(words[1])
         return count >= 2 and len(names) == count and all(map(has_metric_word, names))
     return any(has_metric_word(name) for name in names)
+
+
+def _split_scores(names: list[str], values: Fields) -> bool:
+    """Whether ``Name: value`` pieces without a step are scores named by their split alone,
+    as PyTorch Geometric's examples print them (``Train: 0.8143, Val: 0.7800, Test: 0.7710``,
+    ``Final Test: 0.9012``): fractions, not a split's size (``Train: 800``) nor its share of
+    the data (``Train: 0.8, Val: 0.1, Test: 0.1``, summing to 1)."""
+    if len(names) != len(values) or not all(map(_SPLIT_NAME_RE.fullmatch, names)):
+        return False
+    numbers = list(values.values())
+    if not all(isinstance(number, float) and 0 <= number <= 1 for number in numbers):
+        return False
+    return len(numbers) == 1 or not math.isclose(sum(numbers), 1.0, abs_tol=1e-6)
 
 
 _SPACED, _PAIRED, _EQUALS_RUN = "spaced", "paired", "equals"
@@ -1228,6 +1268,10 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
         values[name] = value
         names.append(match["name"])
         return _PAIRED if match["sep"] else _SPACED
+    if "(" in piece:
+        qualified = _QUALIFIED_PIECE_RE.fullmatch(piece)
+        if qualified is not None:
+            return _read_qualified(qualified, values, phase, names)
     if "=" in piece and _EQUALS_RUN_RE.fullmatch(piece):
         for name, raw in _EQUALS_PAIR_RE.findall(piece):
             values[_prefixed(name, phase)] = _number(raw)
@@ -1254,6 +1298,26 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
             names.append(name)
         return _SPACED
     return None
+
+
+def _read_qualified(
+    match: re.Match[str], values: Fields, phase: str, names: list[str]
+) -> str | None:
+    """A :data:`_QUALIFIED_PIECE_RE` piece: a phase in parentheses is the metric's phase, an
+    abbreviation of a metric its name ("Mean Absolute Error (MAE)"), any other words (an
+    average: "micro avg") part of its name."""
+    name, qualifier = match["name"], match["qualifier"]
+    if not has_metric_word(name) or _is_prose_name(f"{name} {qualifier}"):
+        return None
+    if qualifier.lower() in PHASES:
+        metric = _prefixed(_clean_name(name), PHASES[qualifier.lower()])
+    elif " " not in qualifier and has_metric_word(qualifier):
+        metric = _clean_name(qualifier)
+    else:
+        metric = _clean_name(f"{name} {qualifier}")
+    values[_prefixed(metric, phase)] = _number(match["num"])
+    names.append(name)
+    return _PAIRED
 
 
 def _named_result(text: str) -> Shaped | None:
@@ -1376,7 +1440,7 @@ def is_settings_dump(value: Mapping[str, object]) -> bool:
 # is no scalar and keeps the dict from being read.
 _SCALAR_REPR_RE: Final = compile_later(
     r"\b(?:(?:np|numpy)\.(?:float|int|uint)(?:16|32|64|128)?|(?:Device)?Array|tensor)"
-    r"\((?P<num>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    r"\((?P<num>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|-?nan|-?inf)"
     r"(?:,\s*[a-z_]+=(?:'[^']*'|<[^<>]*>|[\w.]+))*\)"
 )
 
@@ -1475,6 +1539,16 @@ def _names_a_label(key: str) -> bool:
     return key.lower().rsplit("_", 1)[-1] in _LABEL_WORDS
 
 
+# A value printed as Python prints a float that is not finite (GluonTS's Evaluator:
+# "{'MSE': np.float64(602.9), ..., 'OWA': nan}"): a literal that stands for it.
+_BARE_NOT_FINITE_RE: Final = compile_later(r"(?<=:\s)(-?)(nan|inf)(?=\s*[,}])")
+_NAN_MARK: Final = "\x00nan"
+
+
+def _not_finite_literal(match: re.Match[str]) -> str:
+    return f"{match[1]}1e999" if match[2] == "inf" else repr(_NAN_MARK)
+
+
 def python_dict_fields(text: str) -> Fields | None:
     """``{'loss': 0.5, 'epoch': 1.0}`` (a printed Python dict of scalars): its numbers, also
     when they are NumPy, JAX or PyTorch scalars (``{'loss': Array(0.5, dtype=float32)}``)."""
@@ -1483,12 +1557,15 @@ def python_dict_fields(text: str) -> Fields | None:
     import ast  # only for the rare line that looks like a dict
 
     text = unwrap_scalar_reprs(text)
+    if "nan" in text or "inf" in text:  # float("nan") prints as a bare nan: no literal
+        text = _BARE_NOT_FINITE_RE.sub(_not_finite_literal, text)
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
     if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
         return None
+    value = {key: math.nan if item == _NAN_MARK else item for key, item in value.items()}
     if any(isinstance(item, (dict, list, tuple, set)) for item in value.values()):
         return None
     phase = split_phase(value)
@@ -1582,6 +1659,11 @@ _POSTFIX_ITEM_RE: Final = compile_later(rf"({_WORD})=({_NUM})")
 _POSTFIX_KWARGS_RE: Final = compile_later(rf"{_WORD}=[^,]*(?:,\s*{_WORD}=[^,]*)*")
 _SI: Final = {"k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24}
 _BATCH_COUNTERS: Final = frozenset({"batch", "batch_id", "batch_idx", "batch_index", "batch_num"})
+# A bar's count of what its loop did so far, no metric: tianshou's "env_step=3024,
+# update_step=252, n_ep=1, n_st=12" (v1: "gradient_step", "n/ep", "n/st").
+_COUNT_NAME_RE: Final = compile_later(
+    r"[\w/]*_(?:steps?|episodes?)|(?:n|num)[_/](?:ep|st|steps?|episodes?)", re.IGNORECASE
+)
 _DESC_PHASES: Final = {**PHASES, "validating": "val", "evaluating": "eval"}
 # A phase in brackets within a description, glued to its words (pytorch/examples
 # vision_transformer: "EPOCH[TRAIN]3/10", "EPOCH[VALID]3/10").
@@ -1689,6 +1771,8 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     values.update({_prefixed(name, phase): value for name, value in shown.items()})
     for name in [name for name in values if name.lower() in _BATCH_COUNTERS]:
         del values[name]  # Batch_id=468: the bar's own count, no metric
+    for name in [name for name in values if _COUNT_NAME_RE.fullmatch(name)]:
+        del values[name]
     return Shaped(step, values) if values else None
 
 

@@ -84,11 +84,11 @@ class SystemSampler:
                         self.peak_tree_rss_bytes = max(self.peak_tree_rss_bytes, rss)
                         sample["rss_mib"] = round(rss / 2**20, 1)
                 for index, util, memory in gpus.sample():
-                    sample[f"gpu{index}_util_pct"] = util
-                    sample[f"gpu{index}_mem_mib"] = memory
-                    peaks = self.gpu_peaks.setdefault(index, {"util_pct": 0.0, "mem_mib": 0.0})
-                    peaks["util_pct"] = max(peaks["util_pct"], util)
-                    peaks["mem_mib"] = max(peaks["mem_mib"], memory)
+                    peaks = self.gpu_peaks.setdefault(index, {})
+                    for name, value in (("util_pct", util), ("mem_mib", memory)):
+                        if value is not None:
+                            sample[f"gpu{index}_{name}"] = value
+                            peaks[name] = max(peaks.get(name, 0.0), value)
                 if sample:
                     self.series.add(time.monotonic() - self._started, sample)
         finally:
@@ -100,11 +100,7 @@ class SystemSampler:
             data["peak_tree_rss_bytes"] = self.peak_tree_rss_bytes
         if self.gpu_peaks:
             data["gpus"] = [
-                {
-                    "index": index,
-                    "peak_util_pct": peaks["util_pct"],
-                    "peak_mem_mib": peaks["mem_mib"],
-                }
+                {"index": index, **{f"peak_{name}": peak for name, peak in peaks.items()}}
                 for index, peaks in sorted(self.gpu_peaks.items())
             ]
         return data

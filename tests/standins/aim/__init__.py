@@ -1,0 +1,3 @@
+from aim.sdk.run import Run
+
+__all__ = ["Run"]

@@ -1,0 +1,3 @@
+from catboost.core import CatBoost, CatBoostClassifier, CatBoostRegressor
+
+__all__ = ["CatBoost", "CatBoostClassifier", "CatBoostRegressor"]

@@ -1,0 +1,3 @@
+from dvclive.live import Live
+
+__all__ = ["Live"]

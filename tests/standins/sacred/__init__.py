@@ -1,0 +1,3 @@
+from sacred.experiment import Experiment
+
+__all__ = ["Experiment"]

@@ -1,0 +1,3 @@
+from sentence_transformers.SentenceTransformer import SentenceTransformer
+
+__all__ = ["SentenceTransformer"]

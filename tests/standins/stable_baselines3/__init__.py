@@ -1,0 +1,3 @@
+from stable_baselines3.ppo import PPO
+
+__all__ = ["PPO"]

@@ -1,0 +1,2 @@
+class ActorCriticPolicy:
+    pass
