@@ -38,6 +38,8 @@ LOWER_IS_BETTER = frozenset(
         "bic",
         "hqic",
         "deviance",
+        # an MCMC sampler's divergent transitions (PyMC, NumPyro): each one a failed draw
+        "divergences",
         # a minimizer's objective (scikit-optimize, SciPy, CMA-ES): function_value, current_minimum
         "minimum",
     }

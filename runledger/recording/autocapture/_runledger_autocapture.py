@@ -1497,7 +1497,9 @@ def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None
     keeps them: they describe the training the run is about)."""
     if _state.get("keras_params_reported"):
         return
-    _state["keras_params_reported"] = True
+    trial_fits = _state.get("keras_tuner_fits")
+    if trial_fits is None:
+        _state["keras_params_reported"] = True
     inspect = _stdlib("inspect")
 
     bound = inspect.signature(original).bind_partial(model, *args, **kwargs)
@@ -1511,7 +1513,10 @@ def _report_keras_fit(original: Any, model: Any, args: Any, kwargs: Any) -> None
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:
         params.update(_keras_optimizer_params(optimizer))
-    report_params("keras", params)
+    if trial_fits is not None:
+        trial_fits.append(params)  # a KerasTuner trial's: see _keras_tuner_make_search
+    else:
+        report_params("keras", params)
 
 
 def _keras_optimizer_params(optimizer: Any) -> dict[str, Any]:
@@ -2641,6 +2646,93 @@ def _patch_numpyro(_name: str, module: Any) -> None:
 _MCMC_DISPLAY = ("progress_bar", "progress_rate", "jit_model_args")
 
 
+def _patch_pymc(_name: str, module: Any) -> None:
+    """``pymc.sampling.mcmc``: ``pm.sample(draws=200, tune=200, chains=2)`` (``pymc`` takes
+    ``sample`` from this module once it is loaded): the sampler's settings as params, and the
+    divergences of the draws kept (``divergences``, 0 too: PyMC prints none then)."""
+    _need(callable(getattr(module, "sample", None)), "pymc.sampling.mcmc.sample")
+    _wrap(module, "sample", _reporting_call("pymc", _report_pymc_sample))
+
+
+def _reporting_call(hook: str, report: Callable[[Any, Any, Any, Any], None]) -> Any:
+    """A ``make`` for :func:`_wrap` of a function: the function as it was, then
+    ``report(original, args, kwargs, result)`` (never raising into the program) after the
+    outermost of nested calls only (a library calling itself reports once)."""
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with _NestedCalls(hook) as depth:
+                result = original(*args, **kwargs)
+            if depth == 0:
+                _safely(hook, lambda: report(original, args, kwargs, result))
+            return result
+
+        return wrapper
+
+    return make
+
+
+# How pm.sample shows its progress and what it returns: no settings of the sampling.
+_SAMPLE_DISPLAY = frozenset(
+    "progressbar progressbar_theme quiet compute_convergence_checks keep_warning_stat "
+    "return_inferencedata mp_ctx blas_cores".split()
+)
+# Recorded with their defaults too: how long the sampler ran is what a reader asks first.
+_SAMPLE_LENGTHS = ("draws", "tune")
+
+
+def _report_pymc_sample(sample: Any, args: Any, kwargs: Any, trace: Any) -> None:
+    inspect = _stdlib("inspect")
+
+    parameters = inspect.signature(sample).parameters
+    settings = {}
+    for name, value in _bound_with_defaults(sample, args, kwargs).items():
+        if name in _SAMPLE_DISPLAY or not isinstance(value, (bool, int, float, str)):
+            continue
+        parameter = parameters.get(name)
+        default = None if parameter is None else parameter.default
+        if name in _SAMPLE_LENGTHS or type(default) is not type(value) or default != value:
+            settings[name] = value
+    posterior = getattr(trace, "posterior", None)
+    chains = getattr(trace, "nchains", None)  # a MultiTrace (return_inferencedata=False)
+    if posterior is not None:
+        chains = posterior.sizes.get("chain")
+    if "chains" not in settings and chains is not None:
+        settings["chains"] = int(chains)
+    report_params("pymc", settings)
+    stats = getattr(trace, "sample_stats", None)
+    if stats is not None and "diverging" in stats:
+        report_metrics("pymc", {"divergences": int(stats["diverging"].sum())})
+
+
+def _patch_fasttext(_name: str, module: Any) -> None:
+    """``fasttext.FastText``: ``train_supervised(input="cooking.train", lr=1.0, epoch=25)``
+    and ``train_unsupervised`` (``fasttext`` takes both from this module once it is loaded)."""
+    for name in ("train_supervised", "train_unsupervised"):
+        _need(callable(getattr(module, name, None)), "fasttext.FastText." + name)
+        _wrap(module, name, _reporting_call("fasttext", _report_fasttext))
+
+
+# The settings a fastText model trains with, read from the model: its defaults too, and what
+# autotune chose. ``thread`` and ``verbose`` are the machine's and the display's.
+_FASTTEXT_TRAINED = ("lr", "epoch", "dim", "wordNgrams", "loss")
+_FASTTEXT_DISPLAY = ("thread", "verbose")
+
+
+def _report_fasttext(_train: Any, _args: Any, kwargs: Any, model: Any) -> None:
+    settings = {
+        name: value
+        for name, value in kwargs.items()
+        if isinstance(value, (bool, int, float, str)) and name not in _FASTTEXT_DISPLAY
+    }
+    for name in _FASTTEXT_TRAINED:
+        value = getattr(model, name, None)
+        value = getattr(value, "name", value)  # the loss: an enum, loss_name.softmax
+        if isinstance(value, (bool, int, float, str)):
+            settings[name] = value
+    report_params("fasttext", settings)
+
+
 def _patch_nevergrad(_name: str, module: Any) -> None:
     """``nevergrad.optimization.base``: ``optimizer.minimize(f)`` returns the recommended
     candidate: its loss is the search's result (``best_loss``), its keyword arguments (an
@@ -2672,6 +2764,56 @@ def _report_recommendation(optimizer: Any, recommendation: Any) -> None:
     loss = _number(getattr(recommendation, "loss", None))
     if loss is not None:
         report_metrics("nevergrad", {"best_loss": loss})
+
+
+def _patch_implicit(module_name: str, module: Any) -> None:
+    """``implicit.cpu.als`` / ``bpr`` / ``lmf``: ``AlternatingLeastSquares(factors=64,
+    regularization=0.05, iterations=20)`` (``implicit.als``'s factory builds this class)."""
+    found = [getattr(module, name, None) for name in _IMPLICIT_MODELS]
+    models = [model for model in found if callable(getattr(model, "__init__", None))]
+    _need(bool(models), module_name + "'s model")
+    for model in models:
+        _wrap(model, "__init__", _reporting_init("implicit", _IMPLICIT_MACHINERY))
+
+
+_IMPLICIT_MODELS = (
+    "AlternatingLeastSquares",
+    "BayesianPersonalizedRanking",
+    "LogisticMatrixFactorization",
+)
+# How a model computes, not what it learns.
+_IMPLICIT_MACHINERY = ("dtype", "use_native", "use_cg", "num_threads", "calculate_training_loss")
+
+
+def _patch_surprise(module_name: str, module: Any) -> None:
+    """scikit-surprise: an algorithm's arguments (``SVD(n_factors=50, n_epochs=10)``,
+    ``KNNBasic(k=20)``) that differ from its defaults; a ``GridSearchCV``'s best params (of
+    its first measure) and best score (``best_rmse``), not the candidates it built."""
+    search = getattr(module, "BaseSearchCV", None)
+    if search is not None:
+        _need(callable(getattr(search, "fit", None)), "surprise BaseSearchCV.fit")
+        _wrap(search, "fit", lambda original: _outermost("surprise", original, _report_search))
+        return
+    algorithms = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and value.__module__ == module_name
+        and callable(getattr(value, "fit", None))
+        and callable(getattr(value, "estimate", None))
+    ]
+    _need(bool(algorithms), module_name + "'s algorithms")
+    for algorithm in algorithms:
+        _wrap(algorithm, "__init__", _reporting_init("surprise", ("verbose",)))
+
+
+def _report_search(search: Any, _args: Any, _kwargs: Any, _result: Any) -> None:
+    measure = search.measures[0]
+    best = search.best_params[measure]
+    report_params("surprise", {k: v for k, v in best.items() if isinstance(v, (int, float, str))})
+    score = _number(search.best_score[measure])
+    if score is not None:
+        report_metrics("surprise", {"best_" + measure: score})
 
 
 # The data a Word2Vec is given, and its machinery: no settings of the model.
@@ -2796,6 +2938,151 @@ def _patch_optuna(_name: str, module: Any) -> None:
 
     _need(_wrap(study_class, "optimize", make_optimize), "optuna.study.Study.optimize")
     _wrap(study_class, "tell", make_tell)
+
+
+def _patch_keras_tuner(_name: str, module: Any) -> None:
+    """``keras_tuner.src.engine.base_tuner``: a trial that ends (``BaseTuner.on_trial_end``,
+    once the oracle scored it) is a trial of the search as an Optuna one is: a child run with
+    its hyperparameters, its score and the objective at each epoch."""
+    tuner = getattr(module, "BaseTuner", None)
+    _need(callable(getattr(tuner, "on_trial_end", None)), "keras_tuner BaseTuner.on_trial_end")
+    _wrap(tuner, "on_trial_end", _then_report_call("keras_tuner", _report_keras_trial))
+    _wrap(tuner, "search", _keras_tuner_make_search)
+
+
+def _keras_tuner_make_search(original: Any) -> Any:
+    """``search``: the settings every trial's ``fit`` shared (``epochs``, the optimizer), not
+    one trial's own (the learning rate it drew): the first fit's would be a value no best
+    trial may have used."""
+
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if "keras_tuner_fits" in _state:  # a search within a search
+            return original(self, *args, **kwargs)
+        fits: list[dict[str, Any]] = []
+        _state["keras_tuner_fits"] = fits
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            del _state["keras_tuner_fits"]
+            if fits:
+                shared = {
+                    name: value
+                    for name, value in fits[0].items()
+                    if all(fit.get(name) == value for fit in fits)
+                }
+                _safely("keras_tuner", lambda: report_params("keras", shared))
+
+    return wrapper
+
+
+# KerasTuner's trial states as Optuna's: a trial its oracle stopped (Hyperband) was pruned.
+_KERAS_TUNER_STATES = {
+    "COMPLETED": "COMPLETE",
+    "STOPPED": "PRUNED",
+    "FAILED": "FAIL",
+    "INVALID": "FAIL",
+}
+
+
+_DIRECTIONS = {"min": "minimize", "max": "maximize"}  # KerasTuner's, as Optuna names them
+
+
+def _report_keras_trial(_original: Any, tuner: Any, args: Any, kwargs: Any) -> None:
+    trial = args[0] if args else kwargs.get("trial")
+    state = _KERAS_TUNER_STATES.get(str(getattr(trial, "status", "")))
+    if state is None:
+        return
+    objective = getattr(getattr(tuner, "oracle", None), "objective", None)
+    name = getattr(objective, "name", None)
+    direction = getattr(objective, "direction", None)
+    intermediate = {}
+    metrics = getattr(trial, "metrics", None)
+    if isinstance(name, str) and metrics is not None and metrics.exists(name):
+        for observation in metrics.get_history(name):
+            intermediate[str(observation.step)] = _number(observation.mean())
+    score = _number(getattr(trial, "score", None))
+    _write_reported(
+        {
+            "_runledger": "trial",
+            "study": getattr(tuner, "project_name", None),
+            "number": int(trial.trial_id),
+            "params": _plain(trial.hyperparameters.values, 0),
+            "value": score,
+            "values": None if score is None else [score],
+            "state": state,
+            "directions": [_DIRECTIONS[direction]] if direction in _DIRECTIONS else None,
+            "intermediate": intermediate,
+            "datetime_start": None,
+            "datetime_complete": _now(),
+        }
+    )
+
+
+def _patch_hyperopt(_name: str, module: Any) -> None:
+    """``hyperopt.fmin``: each evaluation of ``fmin(fn, space, algo=tpe.suggest,
+    max_evals=100)`` is a trial of the search as an Optuna trial is: a child run with the
+    point it drew (``hp.choice``'s option, not its index) and its ``loss``; the parent has
+    the best (``hyperopt`` takes ``fmin`` from this module once it is loaded)."""
+    _need(callable(getattr(module, "fmin", None)), "hyperopt.fmin.fmin")
+    _wrap(module, "fmin", _hyperopt_make_fmin)
+
+
+def _hyperopt_make_fmin(original: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _NestedCalls("hyperopt") as depth:  # Trials.fmin calls fmin again
+            found: list[Any] = []
+            if depth == 0:
+                _safely("hyperopt", lambda: found.extend(_hyperopt_search(original, args, kwargs)))
+            result = original(*args, **kwargs)
+        if found and found[0] is not None:
+            _safely("hyperopt", lambda: _report_hyperopt_trials(*found))
+        return result
+
+    return wrapper
+
+
+def _hyperopt_search(fmin: Any, args: Any, kwargs: Any) -> tuple[Any, Any]:
+    """The search's space and the ``Trials`` it fills: the program's, else one given in the
+    place of the one fmin would make itself (None where fmin loads or seeds its own)."""
+    inspect = _stdlib("inspect")
+
+    given = inspect.signature(fmin).bind_partial(*args, **kwargs).arguments
+    trials = given.get("trials")
+    if "trials" not in given and not given.get("points_to_evaluate"):
+        if not given.get("trials_save_file"):
+            trials = kwargs["trials"] = sys.modules["hyperopt.base"].Trials()
+    return trials, given.get("space")
+
+
+_HYPEROPT_STATES = {"ok": "COMPLETE", "fail": "FAIL"}
+
+
+def _report_hyperopt_trials(trials: Any, space: Any) -> None:
+    space_eval: Any = getattr(sys.modules.get("hyperopt.fmin"), "space_eval", None)
+    for trial in trials.trials:
+        result = trial.get("result") or {}
+        state = _HYPEROPT_STATES.get(str(result.get("status")))
+        if state is None:
+            continue
+        drawn = {name: values[0] for name, values in trial["misc"]["vals"].items() if values}
+        try:
+            point = space_eval(space, drawn)
+        except Exception:  # noqa: BLE001 - the labels' raw values, then
+            point = drawn
+        loss = _number(result.get("loss"))
+        _write_reported(
+            {
+                "_runledger": "trial",
+                "number": int(trial["tid"]),
+                "params": _plain(point if isinstance(point, dict) else drawn, 0),
+                "value": loss,
+                "values": None if loss is None else [loss],
+                "metric_names": ["loss"],
+                "state": state,
+                "directions": ["minimize"],
+                "intermediate": {},
+            }
+        )
 
 
 def _trial_numbers(study: Any) -> Any:
@@ -4073,5 +4360,11 @@ _PATCHERS = {
     "gensim": _patch_gensim,
     "prophet": _patch_prophet,
     "numpyro": _patch_numpyro,
+    "pymc": _patch_pymc,
+    "fasttext": _patch_fasttext,
+    "keras_tuner": _patch_keras_tuner,
+    "implicit": _patch_implicit,
+    "hyperopt": _patch_hyperopt,
+    "surprise": _patch_surprise,
     "nevergrad": _patch_nevergrad,
 }  # type: dict[str, Callable[[str, Any], None]]

@@ -78,7 +78,7 @@ from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from runledger.api import PARAMS_KEY
 from runledger.recording.capture.lazyre import bind, compile_later
@@ -99,21 +99,26 @@ from runledger.recording.capture.output_formats import (
     detection_header,
     detection_row,
     fairseq_json_fields,
+    fold_table_header,
+    fold_table_row,
     has_metric_word,
     header_step,
     is_box_rule,
     is_cma_table,
+    is_progress_header,
     is_report_header,
     is_results_border,
     is_results_title,
     is_settings_dump,
     is_table_border,
+    is_trial_summary_title,
     method_table_header,
     method_table_row,
     metric_above,
     names_global_step,
     parse_shaped_line,
     phase_line,
+    progress_row,
     python_dict_fields,
     relative_time_prefix,
     report_row,
@@ -447,6 +452,13 @@ def _unstripped_text(line: str) -> str:
     the terminal shows them)."""
     text = _visible_text(line)
     return _ANSI_RE.sub("", text) if "\x1b" in text else text
+
+
+_Layout = TypeVar("_Layout")  # what a table's header says of its rows (_in_headed_table)
+
+
+def _tabbed_header(text: str) -> tuple[str, ...] | None:
+    return method_table_header(text) if "\t" in text else None
 
 
 def _shown_text(line: str) -> str | None:
@@ -1013,6 +1025,9 @@ class MetricsCollector:
         self._reports: set[str] = set()
         self._detections: dict[str, tuple[str, ...]] = {}  # ultralytics' validation header
         self._method_tables: dict[str, tuple[str, ...]] = {}  # _in_method_table's columns
+        self._fold_tables: dict[str, int] = {}  # _in_fold_table's number of folds
+        self._progress_tables: set[str] = set()  # streams inside _in_progress_table
+        self._trial_summaries: set[str] = set()  # streams inside _in_trial_summary
         self._metrics_above: dict[str, str] = {}  # _in_metric_above's metric
         self._frames: dict[str, tuple[str, ...]] = {}  # a results table's metrics, by model
         self._report_points: dict[str, int] = {}
@@ -1303,6 +1318,9 @@ class MetricsCollector:
             or self._in_report(text, stream)
             or self._in_detection_summary(text, stream)
             or self._in_method_table(text, stream)
+            or self._in_fold_table(text, stream)
+            or self._in_progress_table(text, stream)
+            or self._in_trial_summary(text, stream)
             or self._in_metric_above(text, stream)
             or self._in_results(text, stream)
             or self._in_dash_table(text, stream)
@@ -2033,24 +2051,89 @@ class MetricsCollector:
     def _in_method_table(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a tab-separated table's header of names or a row under it, a
         method a row (scikit-learn's plot_kmeans_digits): each row's values are added as
-        ``<row>/<column>`` without a step of their own (:meth:`_add_stepless`)."""
-        columns = self._method_tables.get(stream)
-        if columns is None and "\t" not in line:
+        ``<row>/<column>`` (:meth:`_in_headed_table`)."""
+        if stream not in self._method_tables and "\t" not in line:
             return False  # the common case, cheaply
+        return self._in_headed_table(
+            line, stream, self._method_tables, _tabbed_header, method_table_row
+        )
+
+    def _in_fold_table(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is a cross-validation table's header (``Fold 1 ... Mean  Std``)
+        or a row under it (scikit-surprise's ``cross_validate``): each measure's mean and
+        standard deviation are added (:meth:`_in_headed_table`)."""
+        if stream not in self._fold_tables and "Std" not in line:
+            return False  # the common case, cheaply
+        return self._in_headed_table(
+            line, stream, self._fold_tables, fold_table_header, fold_table_row
+        )
+
+    def _in_headed_table(
+        self,
+        line: str,
+        stream: str,
+        tables: dict[str, _Layout],
+        header: Callable[[str], _Layout | None],
+        row: Callable[[str, _Layout], Mapping[str, float] | None],
+    ) -> bool:
+        """Whether ``line`` is a header (``tables`` keeps what ``header`` read of it) or a
+        row under it; a row's values are added without a step of their own
+        (:meth:`_add_stepless`). A line that is no row ends the table."""
+        layout = tables.get(stream)
         text = _shown_text(line)
         if text is None:
-            self._method_tables.pop(stream, None)
+            tables.pop(stream, None)
             return False
-        if columns is not None:
-            values = method_table_row(text, columns)
+        if layout is not None:
+            values = row(text, layout)
             if values is not None:
                 if values:
                     self._add_stepless(values, stream)
                 return True
-            del self._method_tables[stream]
-        header = method_table_header(text) if "\t" in text else None
-        if header is not None:
-            self._method_tables[stream] = header
+            del tables[stream]
+        found = header(text)
+        if found is not None:
+            tables[stream] = found
+            return True
+        return False
+
+    def _in_progress_table(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is the end of Vowpal Wabbit's progress header or a row under it:
+        each row's average loss is added at its example counter. Any other line ends it."""
+        reading = stream in self._progress_tables
+        if not reading and "counter" not in line:
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        row = None if text is None or not reading else progress_row(text)
+        if row is not None:
+            step, values = row
+            self._context_steps[stream] = self._latest_context = step
+            self._add_locked(values, step, OUTPUT_SOURCE)
+            return True
+        self._progress_tables.discard(stream)
+        if text is not None and is_progress_header(text):
+            self._progress_tables.add(stream)
+            return True
+        return False
+
+    def _in_trial_summary(self, line: str, stream: str) -> bool:
+        """Whether ``line`` belongs to a trial's block of KerasTuner's ``results_summary()``
+        (``Trial 2 summary``, its hyperparameters, ``Score: 0.91``), read for nothing: the
+        trials are child runs already, and the blocks come best first, so the last score
+        printed is the worst trial's. A blank line or the score ends the block."""
+        reading = stream in self._trial_summaries
+        if not reading and "summary" not in line:
+            return False  # the common case, cheaply
+        text = _shown_text(line)
+        if text is None or (reading and not text):
+            self._trial_summaries.discard(stream)
+            return False
+        if reading:
+            if text.startswith("Score:"):
+                self._trial_summaries.discard(stream)
+            return True
+        if is_trial_summary_title(text):
+            self._trial_summaries.add(stream)
             return True
         return False
 

@@ -458,8 +458,8 @@ _R2_NAME_RE: Final = compile_later(r"(?<![^_])(?:r_squared?|coefficient_of_deter
 # A line that only names a phase, whose metrics the next line prints ("Test Error:", the
 # PyTorch Quickstart tutorial's line before " Accuracy: 52.3%, Avg loss: 1.6").
 _PHASE_LINE_RE: Final = compile_later(
-    r"(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:\s+(?:set|results?|metrics?|scores?|stats|errors?|performance))?\s*:",
+    r"(?:on\s+)?(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"(?:\s+(?:set|data|results?|metrics?|scores?|stats|errors?|performance))?\s*:",
     re.IGNORECASE,
 )
 _SUMMARY_RE: Final = compile_later(rf"\*\s+((?:{_WORD}\s+(?:{_NUM})\s*)+)")
@@ -656,7 +656,7 @@ def _ends_in_is_number(text: str) -> bool:
 def phase_line(text: str) -> str | None:
     """The phase that a line naming only a phase (``Test Error:``) gives the metrics of the
     line after it, else None."""
-    if text[:1] not in _HEAD_STARTS and text[:1] not in "tT":
+    if text[:1] not in _HEAD_STARTS and text[:1] not in "tToO":  # PyOD's "On Test Data:"
         return None
     match = _PHASE_LINE_RE.fullmatch(text)
     return None if match is None else PHASES[match["phase"].lower()]
@@ -736,6 +736,28 @@ def _parse_shaped(text: str) -> Shaped | None:
         divergences = _DIVERGENCES_RE.fullmatch(text)
         if divergences is not None:
             return Shaped(None, {"divergences": int(divergences["n"])})
+    if text[-4:] == "+nan" or text[-9:-8] == ".":
+        em = _EM_ITERATION_RE.fullmatch(text)
+        if em is not None:
+            return Shaped(int(em["iter"]), {"log_likelihood": _number(em["v"])})
+    if text[1:2] == "@" and "\t" in text:
+        at_k = _AT_K_RE.fullmatch(text)
+        if at_k is not None:
+            name = _AT_K_NAMES[at_k["what"]]
+            return Shaped(None, {f"{name}_at_{at_k['k']}": _number(at_k["v"])})
+    if text[:10] == "Progress: " and "avg.loss:" in text:
+        progress = _FASTTEXT_PROGRESS_RE.fullmatch(text)
+        if progress is not None:
+            return Shaped(None, {"avg_loss": _number(progress["loss"])})
+    if " precision @ rank n:" in text:
+        pyod = _PYOD_EVALUATION_RE.fullmatch(text)
+        if pyod is not None:
+            values = {"roc": _number(pyod["roc"]), "precision_at_rank_n": _number(pyod["prn"])}
+            return Shaped(None, values)
+    if text[:15] == "average loss = " and text[-2:] == " h":
+        held_out = _HELD_OUT_LOSS_RE.fullmatch(text)
+        if held_out is not None:
+            return Shaped(None, {"average_loss": _number(held_out["v"])})
     if text[:4] == "x^*=" or text[:11] == "Best value:":
         best = _BEST_VALUE_RE.fullmatch(text)
         if best is not None:
@@ -858,6 +880,30 @@ def _parse_pieces_line(text: str) -> Shaped | None:
     return shaped._replace(values=values)
 
 
+# fastText's test results, as "fasttext test model.bin valid.txt" and its tutorial's
+# print_results print them: "N\t3000", "P@1\t0.124", "R@1\t0.0541" (precision and recall at k).
+_AT_K_RE: Final = compile_later(rf"(?P<what>[PR])@(?P<k>[0-9]+)\t(?P<v>{_NUM})")
+_AT_K_NAMES: Final = {"P": "precision", "R": "recall"}
+# fastText's training progress, redrawn, its last state kept: the average loss; not the
+# words/sec/thread, the learning rate it decays nor the ETA.
+_FASTTEXT_PROGRESS_RE: Final = compile_later(
+    rf"Progress:\s*(?:{_NUM})%\s+words/sec/thread:\s*[0-9]+\s+lr:\s*(?:{_NUM})\s+"
+    rf"avg\.loss:\s*(?P<loss>{_NUM})\s+ETA:.*"
+)
+# hmmlearn's ConvergenceMonitor (an HMM fit with verbose=True), on stderr: the iteration, the
+# log-likelihood and its change, "{iter:>10d} {log_prob:>16.8f} {delta:>+16.8f}" (the first
+# change is +nan).
+_EM_ITERATION_RE: Final = compile_later(
+    r"(?P<iter>[0-9]+) +(?P<v>-?[0-9]+\.[0-9]{8}) +[+-](?:[0-9]+\.[0-9]{8}|nan|inf)"
+)
+# PyOD's evaluate_print(clf_name, y, scores), after "On Training Data:" / "On Test Data:"
+# (every example of PyOD's): the ROC AUC and the precision at rank n, the detector named first.
+_PYOD_EVALUATION_RE: Final = compile_later(
+    rf"[\w.()-]+ ROC:(?P<roc>{_NUM}), precision @ rank n:(?P<prn>{_NUM})"
+)
+# Vowpal Wabbit's closing summary after more than one pass: the loss on the examples held out,
+# marked by the " h" its progress table's rows also end in ("average loss = 0.249466 h").
+_HELD_OUT_LOSS_RE: Final = compile_later(rf"average loss = (?P<v>{_NUM}) h")
 # GridSearchCV's best as machinelearningmastery prints it:
 # print("Best: %f using %s" % (grid_result.best_score_, grid_result.best_params_))
 _BEST_USING_RE: Final = compile_later(
@@ -2322,6 +2368,88 @@ def value_below(text: str, metric: str) -> Fields | None:
     if match is None or match[1].split(maxsplit=1)[0].lower() in _STEP_NAMES:
         return None  # "epoch: 3" under "Validation loss:" is where, not a value of it
     return {f"{metric}/{_clean_name(match[1])}": _number(match[2])}
+
+
+# --- a cross-validation table, a fold a column -------------------------------------------------
+# scikit-surprise's cross_validate(algo, data, measures=["RMSE", "MAE"], cv=5, verbose=True):
+#
+#                   Fold 1  Fold 2  Fold 3  Fold 4  Fold 5  Mean    Std
+# RMSE (testset)    0.9374  0.9367  0.9330  0.9402  0.9383  0.9371  0.0024
+# MAE (testset)     0.7385  0.7381  0.7362  0.7404  0.7391  0.7385  0.0014
+# Fit time          0.71    0.72    0.70    0.71    0.72    0.71    0.01
+#
+# a measure's mean named as cross_validate's result names it (test_rmse; train_mae for
+# "(trainset)"), its standard deviation <name>_std; the times are no metric.
+_FOLD_HEADER_RE: Final = compile_later(r"(?:Fold [0-9]+\s+)+Mean\s+Std")
+_FOLD_ROW_RE: Final = compile_later(
+    rf"(?P<label>[A-Za-z][\w@ ]*?(?: \((?P<set>test|train)set\))?)(?P<values>(?:\s+(?:{_NUM}))+)"
+)
+
+
+def fold_table_header(text: str) -> int | None:
+    """The number of folds of a cross-validation table's header (``Fold 1  Fold 2  Mean
+    Std``), else None."""
+    if text[:5] != "Fold " or _FOLD_HEADER_RE.fullmatch(text) is None:
+        return None
+    return text.count("Fold ")
+
+
+def fold_table_row(text: str, folds: int) -> Fields | None:
+    """A row's mean and standard deviation under :func:`fold_table_header` (empty for a
+    time's row); None for a line that is no row of ``folds`` folds."""
+    row = _FOLD_ROW_RE.fullmatch(text)
+    if row is None:
+        return None
+    cells = row["values"].split()
+    if len(cells) != folds + 2:
+        return None
+    if row["set"] is None:
+        return {}
+    name = f"{row['set']}_{_clean_name(row['label'].rpartition(' (')[0])}"
+    return {name: _number(cells[-2]), f"{name}_std": _number(cells[-1])}
+
+
+# --- Vowpal Wabbit's progress table -----------------------------------------------------------
+# A header on two lines, then a row each time the examples seen double:
+#
+# average  since         example        example        current        current  current
+# loss     last          counter         weight          label        predict features
+# 0.693147 0.693147            1            1.0         1.0000         0.0000        6
+# 0.323523 0.268281         4096         4096.0         1.0000         3.4650        6 h
+#
+# the average loss (progressive validation; after the first pass, " h": on the examples held
+# out) at the example counter. A label or prediction may be no number (a class, "unknown").
+_PROGRESS_HEADER: Final = ("loss", "last", "counter", "weight", "label", "predict", "features")
+_PROGRESS_ROW_RE: Final = compile_later(
+    rf"(?P<loss>{_NUM})\s+(?:{_NUM})\s+(?P<counter>[0-9]+)\s+(?:{_NUM})\s+\S+\s+\S+\s+[0-9]+(?: h)?"
+)
+
+
+def is_progress_header(text: str) -> bool:
+    """Whether ``text`` is the second line of Vowpal Wabbit's progress table's header."""
+    return text[:4] == "loss" and tuple(text.split()) == _PROGRESS_HEADER
+
+
+def progress_row(text: str) -> tuple[int, Fields] | None:
+    """The example counter and average loss of a row under :func:`is_progress_header`."""
+    row = _PROGRESS_ROW_RE.fullmatch(text)
+    if row is None:
+        return None
+    return int(row["counter"]), {"average_loss": _number(row["loss"])}
+
+
+# --- KerasTuner's results_summary() ---------------------------------------------------------
+# Trial 2 summary
+# Hyperparameters:
+# units: 16
+# lr: 0.0062135540967083866
+# Score: 0.9100000262260437
+_TRIAL_SUMMARY_RE: Final = compile_later(r"Trial [\w-]+ summary")
+
+
+def is_trial_summary_title(text: str) -> bool:
+    """Whether ``text`` opens a trial's block of KerasTuner's ``results_summary()``."""
+    return text[:6] == "Trial " and _TRIAL_SUMMARY_RE.fullmatch(text) is not None
 
 
 bind(globals())  # the patterns above are compiled on first use (lazyre)
