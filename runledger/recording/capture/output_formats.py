@@ -1656,10 +1656,15 @@ def python_dict_fields(text: str) -> Fields | None:
         return texts
     if is_settings_dump(value):
         return None
+    # A duration beside the results is how long they took, no result: LightGBM's
+    # logistic_regression.py prints {'time': 0.24, 'correlation': ..., 'logloss': ...}.
     fields: Fields = {
         key: item
         for key, item in value.items()
-        if isinstance(item, (int, float)) and not isinstance(item, bool) and key
+        if isinstance(item, (int, float))
+        and not isinstance(item, bool)
+        and key
+        and key.lower() not in _COLUMN_DURATIONS
     }
     return fields or None
 
