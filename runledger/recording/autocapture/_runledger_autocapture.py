@@ -46,8 +46,9 @@ if MYPY:
     from collections.abc import Callable
     from typing import Any
 
-# Threads importing through _stdlib now; only they resolve names from the standard library.
-_stdlib_threads: set[int] = set()
+# Threads importing through _stdlib now (only they resolve names from the standard
+# library), each with the top-level names the finder resolved for it.
+_stdlib_threads: dict[int, set[str]] = {}
 
 
 class _StdlibFirst:
@@ -56,9 +57,13 @@ class _StdlibFirst:
 
     @staticmethod
     def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
-        if path is not None or _thread.get_ident() not in _stdlib_threads:
+        resolved = _stdlib_threads.get(_thread.get_ident())
+        if path is not None or resolved is None:
             return None
-        return importlib.machinery.PathFinder.find_spec(name, _stdlib_folders())
+        spec = importlib.machinery.PathFinder.find_spec(name, _stdlib_folders())
+        if spec is not None:
+            resolved.add(name)
+        return spec
 
 
 def _stdlib_folders() -> list[str]:
@@ -85,18 +90,20 @@ def _stdlib_only(call: Callable[[], Any]) -> Any:
     me = _thread.get_ident()
     outermost = me not in _stdlib_threads
     _install_stdlib_finder()
-    _stdlib_threads.add(me)
+    if outermost:
+        _stdlib_threads[me] = set()
     try:
         return call()
     finally:
         if outermost:
-            _stdlib_threads.discard(me)
-            _forget_shadowed(before)
+            _forget_shadowed(_stdlib_threads.pop(me, set()), before)
 
 
-def _forget_shadowed(before: set[str]) -> None:
+def _forget_shadowed(resolved: set[str], before: set[str]) -> None:
+    # Only names the finder resolved in this thread: a module another thread imported
+    # meanwhile (torch, say) must never be taken out of sys.modules under it.
     stdlib = tuple(folder + os.sep for folder in _stdlib_folders())
-    for top in {key.partition(".")[0] for key in set(sys.modules) - before}:
+    for top in resolved - before:
         found = importlib.machinery.PathFinder.find_spec(top, sys.path)
         where = getattr(found, "origin", None)
         if where and not os.path.abspath(where).startswith(stdlib):
