@@ -220,6 +220,9 @@ _VARYING: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b[\w.+-]+@[\w.-]+\b", "<who>"),
         (r"\b\d+(?:\.\d+){2,}\S*", "<version>"),
         (r"\b\d+(?:\.\d+)? ?(?:B|KiB|MiB|GiB|kB|KB|MB|GB)\b", "<size>"),
+        # the process tree's peak, where a sample caught it: a short run on a fast machine
+        # gives only the command's own (a slow one, under coverage say, the tree's)
+        (r"<size> \(all processes\)", "<size>"),
         (r"\b\d+(?:\.\d+)?(?:ms|s|m|h)\b", "<duration>"),
         (r"\b\d+ packages\b", "<n> packages"),
         (r"\b\d+ installed\b", "<n> installed"),
