@@ -1242,10 +1242,10 @@ def test_lightning_trainer_logs_hparams_and_builds_the_optimizer_itself(repo: Re
         # the datamodule's and the module's hparams; no torch params: the trainer built them
         sources = recorded["param_sources"]
         assert {key for key, source in sources.items() if source == "lightning"} == {
-            "batch_size", "lr", "hidden"
+            "batch_size", "lr", "hidden", "max_epochs"
         }  # fmt: skip
         assert "torch" not in sources.values()
-    assert run["params"] == {"batch_size": 4, "lr": 0.05, "hidden": 32}
+    assert run["params"] == {"batch_size": 4, "lr": 0.05, "hidden": 32, "max_epochs": 2}
     assert set(run["param_sources"].values()) == {"lightning"}
     # the epoch Lightning adds to what its loggers get when no step was logged
     assert series(run, "epoch") == [[0, 0], [1, 0], [2, 0], [2, 1], [3, 1], [4, 1]]
@@ -1407,6 +1407,7 @@ def test_lightning_hparams_as_hydra_and_config_objects_give_them(repo: Repo) -> 
             "patience": 10,
         },
         "compile": False,
+        "max_epochs": 1,  # the Trainer's
     }
     assert configured["params"] == {
         "net": {"hidden": 64, "dropout": 0.1},
@@ -1414,6 +1415,7 @@ def test_lightning_hparams_as_hydra_and_config_objects_give_them(repo: Repo) -> 
         "loss": "mse",
         "layer": "torch.nn.Linear",
         "head": {"_target_": "torch.nn.Linear", "_args_": [32]},
+        "max_epochs": 1,
     }
 
 
@@ -1492,5 +1494,5 @@ def test_pytorch_lightning_1_x_logs_at_its_global_step(repo: Repo) -> None:
 
     assert series(run, "train_loss") == [[0, 1.0], [1, 0.5], [2, pytest.approx(1 / 3)], [3, 0.25]]
     assert series(run, "epoch") == [[0, 0], [1, 0], [2, 1], [3, 1]]
-    assert run["params"] == {"lr": 0.02}
-    assert run["param_sources"] == {"lr": "lightning"}
+    assert run["params"] == {"lr": 0.02, "max_epochs": 2}
+    assert run["param_sources"] == {"lr": "lightning", "max_epochs": "lightning"}

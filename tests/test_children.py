@@ -107,7 +107,7 @@ def test_in_process_optuna_study_of_30_trials_becomes_30_children(repo: Repo) ->
     table = repo.cli("ls").stdout
     assert "+30 children" in table
     assert "trial 7" not in table
-    listed = repo.cli("ls", "--children", parent["id"][:8], "--json").json()
+    listed = repo.cli("ls", "--children", parent["id"][:10], "--json").json()
     assert len(listed) == 30
     where = repo.cli("ls", "--where", f"parent == '{parent['id']}'", "--json").json()
     assert _by_id(where).keys() == _by_id(children).keys()
