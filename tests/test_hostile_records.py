@@ -506,3 +506,43 @@ def test_verify_lists_200_files_those_that_changed_first(team: tuple[Clone, Clon
     assert "out/249.png" in result.stdout  # the 250th, the one that changed
     assert "and 50 more files (verify --json lists them all)" in result.stdout
     assert f"run {odd[:10]}: 249 same, 1 changed" in result.stdout
+
+
+def test_show_escapes_the_resources_and_environment_a_pulled_record_states(
+    team: tuple[Clone, Clone],
+) -> None:
+    """The GPU and machine facts show prints (GPU name, driver, peak memory, CPU model,
+    platform) are interpolated into rich rows straight from a pulled record: they stay
+    escaped at the output boundary, through CliRunner and through a real subprocess whose
+    stdout is a file, as on a pipe to a pager."""
+    mallory, alice = team
+    esc = "\x1b]52;c;aGk=\x07\x1b[2J"
+    gpu = {"index": esc, "peak_util_pct": esc, "peak_mem_mib": esc}
+    odd = craft(
+        mallory.path,
+        metrics=LOSS,
+        system={"gpus": [gpu]},
+        environment={
+            "gpus": [
+                {
+                    "index": esc,
+                    "name": esc,
+                    "memory_total_mib": esc,
+                    "driver_version": esc,
+                    "cuda_driver_version": esc,
+                }
+            ],
+            "cpu": {"model": esc, "count": esc},
+            "os": {"platform": esc},
+        },
+    )
+    share(mallory, alice)
+
+    shown = alice.cli("show", odd)
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert "\\x1b]52" in shown.stdout  # shown, escaped
+    piped = alice.run("show", odd)
+    assert piped.returncode == 0, piped.stderr
+    assert b"\x1b" not in piped.stdout and b"\x07" not in piped.stdout
