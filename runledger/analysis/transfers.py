@@ -355,18 +355,21 @@ class PushReport:
 def push_runs(
     repo: git.Repo,
     store: ObjectStore,
-    run_ids: Iterable[str],
+    run_ids: Iterable[str],  # or anything ``Ledger.resolve`` takes
     include_inputs: bool = False,
     jobs: int = DEFAULT_JOBS,
     progress: Progress | None = None,
+    pushed_by: str | None = None,
 ) -> PushReport:
-    """Upload what the runs point to and the store lacks; write their manifests."""
+    """Upload what the runs point to and the store lacks; write their manifests, saying
+    ``pushed_by`` pushed them (None: git's committer identity is asked for, a process)."""
     progress = progress or NoProgress()
     started = time.monotonic()
     report = PushReport(store.shown)
     jobs = min(jobs, LOCAL_JOBS) if store.local else jobs
-    ledger = Ledger(repo)
-    runs = [ledger.read_files(run_id) for run_id in dict.fromkeys(run_ids)]
+    with Ledger(repo) as ledger:
+        read = ledger.read_files_of(list(dict.fromkeys(run_ids)))
+    runs = list({run.id: run for run in read}.values())  # two specs may name one run
     by_run = {run.id: pointers_of(run, include_inputs) for run in runs}
     objects: dict[str, list[Pointer]] = {}
     for found in by_run.values():
@@ -418,7 +421,7 @@ def push_runs(
         for run in runs:
             stored = [pointer for pointer in by_run[run.id] if present.get(pointer.sha256)]
             if stored or not by_run[run.id]:
-                _write_manifest(store, repo, run, stored, by_run[run.id])
+                pushed_by = _write_manifest(store, repo, run, stored, by_run[run.id], pushed_by)
             if len(stored) == len(by_run[run.id]):
                 report.runs.append(run.id)
     return report
@@ -466,12 +469,17 @@ def _as_recorded(st: os.stat_result, record: FileRecord) -> bool:
 
 
 def _write_manifest(
-    store: ObjectStore, repo: git.Repo, run: Run, stored: list[Pointer], wanted: list[Pointer]
-) -> None:
+    store: ObjectStore,
+    repo: git.Repo,
+    run: Run,
+    stored: list[Pointer],
+    wanted: list[Pointer],
+    pushed_by: str | None,
+) -> str | None:
     """The run's manifest: what of it the store holds, merged with an earlier manifest.
     Written only when it says something the earlier one did not: a push that found every
     object already stored and the manifest saying so leaves it as it is (no new write, no
-    new ``pushed_at``)."""
+    new ``pushed_at``). Returns ``pushed_by``, asked of git when it was None and needed."""
     entries: dict[tuple[str, str], dict[str, Any]] = {}
     earlier = store.read_manifest(run.id)
     said: tuple[Any, Any] | None = None  # the earlier manifest's objects and not_stored
@@ -492,7 +500,7 @@ def _write_manifest(
             "sha256": pointer.sha256,
         }
     if earlier is not None and len(stored) == 0:
-        return
+        return pushed_by
     missing = [
         pointer.record.path
         for pointer in wanted
@@ -500,17 +508,20 @@ def _write_manifest(
     ]
     objects = [entries[key] for key in sorted(entries)]
     if said is not None and said == (objects, missing):
-        return  # nothing new: the stored manifest already says all of it
+        return pushed_by  # nothing new: the stored manifest already says all of it
+    if pushed_by is None:
+        pushed_by = git.committer_ident(repo) or ""
     document = {
         "version": MANIFEST_VERSION,
         "run": run.id,
         "pushed_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "pushed_by": git.committer_ident(repo) or "",
+        "pushed_by": pushed_by,
         "objects": objects,
     }
     if missing:
         document["not_stored"] = missing
     store.write_manifest(run.id, manifest_text(document).encode())
+    return pushed_by
 
 
 def _plain(text: str) -> bool:

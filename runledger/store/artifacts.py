@@ -138,22 +138,40 @@ class NoStoreError(UserError):
     """No store is configured."""
 
 
-def configured_url(repo: git.Repo) -> str | None:
+@dataclass(frozen=True)
+class StoreSettings:
+    """What a command that moves bytes reads from git config, in one ``git config``
+    process: the store's URL and who is pushing (None: git's own defaults would decide it,
+    see ``git.committer_ident_from``)."""
+
+    url: str | None
+    pushed_by: str | None
+
+
+def read_settings(repo: git.Repo) -> StoreSettings:
     """The store's URL: ``git config runledger.store`` first (personal), then the repository's
     ``.runledger.toml [store] url`` (shared); None when neither is set. A plain relative path
-    is taken from the repository's root."""
-    personal = [value.strip() for value in git.config_get_all(repo, GIT_CONFIG_KEY)]
-    url = personal[-1] if personal and personal[-1] else project_config.load(repo.root).store_url
+    is taken from the repository's root. With it, the committer identity from the same
+    config read (a manifest's ``pushed_by``), which took a ``git var`` process of its own."""
+    values = git.config_last_values(repo, (GIT_CONFIG_KEY, *git.COMMITTER_KEYS))
+    personal = (values.get(GIT_CONFIG_KEY) or "").strip()
+    url = personal or project_config.load(repo.root).store_url
     if url is not None and "://" not in url and not os.path.isabs(url):
         # A plain folder (a shared drive beside the clones) is relative to the repository's
         # root, as every path in .runledger.toml is, not to wherever the command runs.
         url = os.path.normpath(repo.root / url)
-    return url
+    return StoreSettings(url, git.committer_ident_from(values))
 
 
-def open_configured(repo: git.Repo) -> ObjectStore:
-    """The configured store; NoStoreError saying how to configure one when there is none."""
-    url = configured_url(repo)
+def configured_url(repo: git.Repo) -> str | None:
+    """The store's URL (``read_settings``); None when none is configured."""
+    return read_settings(repo).url
+
+
+def open_configured(repo: git.Repo, settings: StoreSettings | None = None) -> ObjectStore:
+    """The configured store (from ``settings`` when already read); NoStoreError saying how
+    to configure one when there is none."""
+    url = (settings or read_settings(repo)).url
     if url is None:
         raise NoStoreError(
             'no store is configured: add [store] url = "s3://bucket/prefix" to '

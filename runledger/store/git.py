@@ -780,6 +780,21 @@ class CatFile:
         self._proc.stdin.flush()
         return self._read_one(limit, files_only)
 
+    def commit_of(self, spec: str) -> str | None:
+        """The id of the commit that ``spec`` (a ref's full name) names; None when it names
+        none (missing, or another kind of object)."""
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline()
+        if not header:
+            raise GitError("git cat-file stopped unexpectedly")
+        parts = header.split()
+        if len(parts) < 3 or parts[-1] == b"missing" or parts[1] == b"missing":
+            return None
+        self._skip(int(parts[2]))
+        return parts[0].decode("ascii") if parts[1] == b"commit" else None
+
     def entries(self, commit: str) -> dict[str, TreeEntry]:
         """The entries of the tree of ``commit`` (a full hex id), by name; {} when missing."""
         return tree_entries(self.read(f"{commit}^{{tree}}") or b"", len(commit) // 2)
@@ -988,6 +1003,43 @@ def committer_ident(repo: Repo) -> str | None:
     return line[: line.rindex(">") + 1]
 
 
+# The config keys that settle git's committer identity, as ``git var`` reads them.
+COMMITTER_KEYS = ("committer.name", "committer.email", "user.name", "user.email")
+# What git trims from both ends of an identity's name and email (ident.c's "crud").
+_CRUD = frozenset(".,:;<>\"\\'")
+
+
+def _without_crud(text: str) -> str:
+    """``text`` as git writes it into an identity line: crud (controls, spaces and
+    ``.,:;<>"\\'``) trimmed from both ends, and newlines and angle brackets removed."""
+    start, end = 0, len(text)
+    while start < end and (text[start] <= " " or text[start] in _CRUD):
+        start += 1
+    while end > start and (text[end - 1] <= " " or text[end - 1] in _CRUD):
+        end -= 1
+    return "".join(char for char in text[start:end] if char not in "\n<>")
+
+
+def committer_ident_from(config: Mapping[str, str | None]) -> str | None:
+    """What :func:`committer_ident` gives, from the values of ``COMMITTER_KEYS`` already
+    read (the last one of each; None: the key without a value) and GIT_COMMITTER_NAME and
+    GIT_COMMITTER_EMAIL, without a git process. None when these do not settle it (no name
+    or no email configured, where git falls back on the system's account, or a value git
+    would refuse): ask :func:`committer_ident` then."""
+    if any(config.get(key, "") is None for key in COMMITTER_KEYS):
+        return None  # a key without a value: git fails on it
+    name = os.environ.get("GIT_COMMITTER_NAME")
+    if name is None:
+        name = config.get("committer.name") or config.get("user.name")
+    email = os.environ.get("GIT_COMMITTER_EMAIL")
+    if email is None:
+        email = config.get("committer.email") or config.get("user.email")
+    name, email = _without_crud(name or ""), _without_crud(email or "")
+    if not name or not email:
+        return None
+    return f"{name} <{email}>"
+
+
 # --- config --------------------------------------------------------------------------------
 
 
@@ -997,6 +1049,22 @@ def config_get_all(repo: Repo, key: str) -> list[str]:
     if proc.returncode not in (0, 1):
         raise GitError(f"git config failed: {proc.stderr.decode(errors='replace').strip()}")
     return zsplit(proc.stdout)
+
+
+def config_last_values(repo: Repo, keys: Sequence[str]) -> dict[str, str | None]:
+    """The value each of ``keys`` (lower-case names) has, as git reads it: the last one set
+    (None: set without a value); absent keys are left out. One process for all of them."""
+    import re
+
+    pattern = "^(" + "|".join(re.escape(key) for key in keys) + ")$"
+    proc = repo.git("config", "-z", "--get-regexp", pattern, check=False)
+    if proc.returncode not in (0, 1):
+        raise GitError(f"git config failed: {proc.stderr.decode(errors='replace').strip()}")
+    values: dict[str, str | None] = {}
+    for item in zsplit(proc.stdout):
+        key, newline, value = item.partition("\n")
+        values[key] = value if newline else None
+    return values
 
 
 def config_add(repo: Repo, key: str, value: str) -> None:

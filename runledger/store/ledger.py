@@ -7,6 +7,7 @@ two writers can never overwrite each other, and nothing recorded is ever rewritt
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -548,13 +549,44 @@ class Ledger:
         except CorruptRecordError as exc:
             raise _cannot_read(ref, exc) from exc
 
+    def read_files_of(self, specs: Sequence[str]) -> list[Run]:
+        """``read_files`` of each run, all through one ``git cat-file`` process. A whole run
+        id with a ref of this repository's (what a push is given) is read from that ref,
+        without opening the run index or listing refs (for a push of a few runs, those and a
+        process per run cost more than reading them); any other spec is resolved as
+        ``resolve`` does."""
+        runs = []
+        with git.CatFile(self.repo) as cat:
+            for spec in specs:
+                ref = self._own_ref(cat, spec) or self.resolve(spec)
+                try:
+                    runs.append(self._read(ref, (FILES_FILE,), annotated=False, cat=cat))
+                except CorruptRecordError as exc:
+                    raise _cannot_read(ref, exc) from exc
+        return runs
+
+    @staticmethod
+    def _own_ref(cat: git.CatFile, spec: str) -> RunRef | None:
+        """The run's ref under RUNS_PREFIX when ``spec`` is a whole id and that ref names a
+        commit (the ref ``resolve`` gives for it); None otherwise."""
+        if not ids.is_run_id(spec):
+            return None
+        oid = cat.commit_of(RUNS_PREFIX + spec)
+        return RunRef(spec, oid) if oid is not None else None
+
     def _read(
-        self, ref: RunRef, details: Sequence[str] = DETAIL_FILES, annotated: bool = True
+        self,
+        ref: RunRef,
+        details: Sequence[str] = DETAIL_FILES,
+        annotated: bool = True,
+        cat: git.CatFile | None = None,
     ) -> Run:
         """The run with the ``details`` files of its tree; with its tags and notes when
-        ``annotated``."""
+        ``annotated``; through ``cat`` when given."""
         note_list = []
-        with git.CatFile(self.repo) as cat:
+        with contextlib.ExitStack() as opened:
+            if cat is None:
+                cat = opened.enter_context(git.CatFile(self.repo))
             entries = cat.entries(ref.oid)
             entry = entries.get(RUN_FILE)
             try:

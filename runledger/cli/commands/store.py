@@ -27,14 +27,13 @@ store_app = typer.Typer(
 def upload(cwd: Path, specs: list[str], inputs: bool, jobs: int) -> object:
     from runledger.analysis.transfers import push_runs
     from runledger.store import artifacts, git
-    from runledger.store.ledger import Ledger
     from runledger.views.transfer import transfer_progress
 
     repo = git.discover(cwd)
-    ledger = Ledger(repo)
-    run_ids = [ledger.resolve(spec).id for spec in specs]
-    store = artifacts.open_configured(repo)
-    return push_runs(repo, store, run_ids, inputs, jobs, transfer_progress())
+    settings = artifacts.read_settings(repo)
+    store = artifacts.open_configured(repo, settings)
+    # push_runs resolves the specs: a whole id from its ref, without the run index
+    return push_runs(repo, store, specs, inputs, jobs, transfer_progress(), settings.pushed_by)
 
 
 @store_app.command("push")

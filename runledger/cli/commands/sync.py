@@ -38,7 +38,8 @@ def upload_after_push(
     from runledger.store import artifacts
 
     repo = git.discover(cwd)
-    if artifacts.configured_url(repo) is None:
+    settings = artifacts.read_settings(repo)
+    if settings.url is None:
         return None
     from runledger.analysis.transfers import pending_runs, push_runs, set_pending
     from runledger.views.transfer import transfer_progress
@@ -48,8 +49,10 @@ def upload_after_push(
         return None
     # Until the upload ends, every candidate is pending: a killed push resumes next time.
     set_pending(repo, candidates)
-    store = artifacts.open_configured(repo)
-    report = push_runs(repo, store, candidates, inputs, jobs, transfer_progress())
+    store = artifacts.open_configured(repo, settings)
+    report = push_runs(
+        repo, store, candidates, inputs, jobs, transfer_progress(), settings.pushed_by
+    )
     # Runs with files lost here cannot be completed by trying again: they are warned about.
     set_pending(repo, [])
     for lost in report.lost:
