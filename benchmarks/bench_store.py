@@ -64,7 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from runledger.analysis.transfers import DEFAULT_JOBS, get_files, plan_get, push_runs  # noqa: E402
 from runledger.store import git  # noqa: E402
-from runledger.store.artifacts import ObjectStore  # noqa: E402
+from runledger.store.artifacts import ObjectStore, read_settings  # noqa: E402
 from runledger.store.ledger import Ledger  # noqa: E402
 
 KIB = 1024
@@ -238,6 +238,9 @@ def measure(
     files = sorted(str(path) for path in (repo.root / "models").iterdir())
     total = sum(os.path.getsize(path) for path in files)
     run = Ledger(repo).read(run_id)
+    # who pushes: read with the store's URL by the one git config call that `store push`
+    # makes anyway (None where git's defaults decide it: push_runs asks git var then)
+    pushed_by = read_settings(repo).pushed_by
     keys = ("pu", "pd", "ph", "ou", "od", "bu", "bd")  # ph: plain download, then hashed
     times: dict[str, list[float]] = {key: [] for key in keys}
     cpu: dict[str, list[float]] = {key: [] for key in times}
@@ -262,7 +265,9 @@ def measure(
             if in_use:
                 make_fanout_folders(f"{base_url}/ours-{trial}")
             store = ObjectStore.open(f"{base_url}/ours-{trial}")
-            times["ou"].append(timed(push_runs, cpu["ou"], repo, store, [run_id], jobs=jobs))
+            times["ou"].append(
+                timed(push_runs, cpu["ou"], repo, store, [run_id], jobs=jobs, pushed_by=pushed_by)
+            )
             store = ObjectStore.open(f"{base_url}/ours-{trial}")
             wanted = plan_get(run, [], scratch / f"ours-{trial}", include_inputs=False)
             times["od"].append(timed(get_files, cpu["od"], repo, store, wanted, jobs=jobs))

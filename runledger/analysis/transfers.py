@@ -399,7 +399,10 @@ def push_runs(
     def upload(sha: str) -> None:
         path, checked = sources[sha]
         held = store.upload_memory(objects[sha][0].record.size)
-        with memory.hold(held) if held else contextlib.nullcontext():
+        if held:
+            with memory.hold(held):
+                store.upload(path, sha, progress.advance, checked)
+        else:  # a local store's kernel copy holds no memory of ours
             store.upload(path, sha, progress.advance, checked)
         uploaded(sha)
 
@@ -429,7 +432,7 @@ def push_runs(
 
 def _local_sources(
     repo: git.Repo, wanted: Sequence[tuple[str, list[Pointer]]]
-) -> tuple[dict[str, tuple[Path, os.stat_result]], list[tuple[Pointer, str]]]:
+) -> tuple[dict[str, tuple[str, os.stat_result]], list[tuple[Pointer, str]]]:
     """For each object, a local file that still has its bytes (and its stat when that was
     checked: the upload fails if it changes after); the pointers whose file is gone or
     changed since the run.
@@ -439,7 +442,7 @@ def _local_sources(
     just written by a run is too recent for the cache, and reading it again would double the
     push's disk reads. Anything else is hashed (through the cache).
     """
-    sources: dict[str, tuple[Path, os.stat_result]] = {}
+    sources: dict[str, tuple[str, os.stat_result]] = {}
     lost: list[tuple[Pointer, str]] = []
     with _LazyHashCache(repo) as cache:
         for sha, pointers in wanted:
@@ -451,7 +454,7 @@ def _local_sources(
                     if st.st_size == pointer.record.size and (
                         _as_recorded(st, pointer.record) or cache.hash_file(path, st) == sha
                     ):
-                        sources[sha] = (Path(path), st)
+                        sources[sha] = (path, st)
                         break
                     why = "changed here since the run"
                 except (FileNotFoundError, NotADirectoryError, IsADirectoryError):

@@ -254,11 +254,14 @@ class ObjectStore:
         except RunledgerError:
             raise
         except Exception as error:  # noqa: BLE001 - every provider raises its own kinds
-            reason = str(error).strip().splitlines()
-            detail = reason[0] if reason else type(error).__name__
-            raise StoreError(
-                f"the store {self.shown} failed while {doing}: {strip_url_credentials(detail)}"
-            ) from error
+            raise self._failed(doing, error) from error
+
+    def _failed(self, doing: str, error: Exception) -> StoreError:
+        reason = str(error).strip().splitlines()
+        detail = reason[0] if reason else type(error).__name__
+        return StoreError(
+            f"the store {self.shown} failed while {doing}: {strip_url_credentials(detail)}"
+        )
 
     # --- objects ---------------------------------------------------------------------------
 
@@ -326,19 +329,28 @@ class ObjectStore:
         return PART_CONCURRENCY * CHUNK_SIZE
 
     def upload(
-        self, path: Path, sha256: str, advance: Advance, checked: os.stat_result | None = None
+        self,
+        path: str | Path,
+        sha256: str,
+        advance: Advance,
+        checked: os.stat_result | None = None,
     ) -> None:
         """Copy a local file (already checked to hash to ``sha256``, as it was when stat'ed
         as ``checked``) to its object; UserError when the file changed since."""
         target = self.path_of(sha256)
         before = os.stat(path) if checked is None else checked
         if self.local:
-            with self.reaching(f"uploading {path.name}"):
+            # as ``reaching`` does, without a context manager and a message made per file
+            try:
                 self._upload_local(path, target, before)
+            except RunledgerError:
+                raise
+            except Exception as error:  # noqa: BLE001 - as in reaching
+                raise self._failed(f"uploading {os.path.basename(path)}", error) from error
             advance(before.st_size)
             return
         progress = _progress_callback(advance)
-        with self.reaching(f"uploading {path.name}"):
+        with self.reaching(f"uploading {os.path.basename(path)}"):
             if self.atomic_put:
                 checksum = self.checksum_options(sha256)
                 if STREAM_BUFFER < before.st_size < SINGLE_PUT_LIMIT and self.streams_puts:
@@ -395,7 +407,7 @@ class ObjectStore:
         return {"ChecksumAlgorithm": "SHA256", "ChecksumSHA256": digest}
 
     def _put_streamed(
-        self, path: Path, target: str, size: int, checksum: dict[str, str] | None = None
+        self, path: str | Path, target: str, size: int, checksum: dict[str, str] | None = None
     ) -> None:
         """One ``put_object`` of the whole file whose body is the open file, read and sent in
         chunks: memory of a chunk, not of the file (a plain s3fs put of a 96 MiB file holds
@@ -452,7 +464,7 @@ class ObjectStore:
                         removed += 1
         return removed
 
-    def _upload_local(self, path: Path, target: str, before: os.stat_result) -> None:
+    def _upload_local(self, path: str | Path, target: str, before: os.stat_result) -> None:
         """A kernel copy into a file that has no name until it is complete (Linux's
         ``O_TMPFILE``, in the object's own folder), then linked to the object's name: an
         object is never visible partial, a killed push leaves nothing behind, and an object
@@ -501,7 +513,9 @@ class ObjectStore:
             os.makedirs(folder, exist_ok=True)  # the store's first object
         self._fanout_folders.add(name)
 
-    def _upload_renamed(self, source: int, path: Path, target: str, before: os.stat_result) -> None:
+    def _upload_renamed(
+        self, source: int, path: str | Path, target: str, before: os.stat_result
+    ) -> None:
         """The copy through a named temporary file under ``<root>/tmp/``, renamed into
         place (the same folder tree, so the rename is atomic)."""
         temporary = f"{self.root}/{TEMP_DIR}/{secrets.token_hex(8)}"
@@ -604,7 +618,7 @@ class ObjectStore:
 
     def upload_small(
         self,
-        files: Sequence[tuple[Path, str, os.stat_result]],
+        files: Sequence[tuple[str | Path, str, os.stat_result]],
         advance: Advance,
         jobs: int,
         uploaded: Callable[[str], None],
@@ -635,7 +649,7 @@ class ObjectStore:
                         await self.fs._rm_file(target)
                         raise UserError(f"{path} changed while it was uploaded: run the push again")
                 except BaseException as error:  # noqa: BLE001 - raised in the caller's thread
-                    failed.append((error, path.name))
+                    failed.append((error, os.path.basename(path)))
                     return
                 advance(before.st_size)
                 uploaded(sha256)
@@ -848,7 +862,7 @@ def _open_unnamed(folder: str) -> int | None:
     return None
 
 
-def _check_unchanged(path: Path, copied: os.stat_result, before: os.stat_result) -> None:
+def _check_unchanged(path: str | Path, copied: os.stat_result, before: os.stat_result) -> None:
     if _identity(copied) != _identity(before):
         raise UserError(f"{path} changed while it was uploaded: run the push again")
 
@@ -903,7 +917,7 @@ def _identity(st: os.stat_result) -> tuple[int, int, int]:
     return st.st_size, st.st_mtime_ns, st.st_ino
 
 
-def _changed_since(path: Path, before: os.stat_result) -> bool:
+def _changed_since(path: str | Path, before: os.stat_result) -> bool:
     return _identity(os.stat(path)) != _identity(before)
 
 
