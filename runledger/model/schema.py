@@ -273,6 +273,11 @@ def _pointer(value: Any) -> bool:
     return (
         _is_table(value)
         and _is_str(value.get("path"))
-        and _optional(_is_int)(value.get("size"))
-        and _optional(_is_str)(value.get("sha256"))
+        and _optional_int(value.get("size"))
+        and _optional_str(value.get("sha256"))
     )
+
+
+# made once: a push checks a pointer per file of its runs
+_optional_int = _optional(_is_int)
+_optional_str = _optional(_is_str)
