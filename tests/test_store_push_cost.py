@@ -131,9 +131,10 @@ def test_store_push_reads_its_runs_with_one_git_process_and_asks_no_identity(
 
     assert pushed.returncode == 0, pushed.stderr.decode()
     assert "6 objects" in pushed.stdout.decode()
-    # the repository, the store's URL and who pushes, both runs' records: no git var, and
-    # whole ids are read from their refs without the run index (for-each-ref, a cat-file)
-    assert log.read_text().split() == ["rev-parse", "config", "cat-file"]
+    # the repository, the store's URL and who pushes: no git var; whole ids are read from
+    # their loose refs and objects, without the run index (for-each-ref, a cat-file) or a
+    # cat-file of their own
+    assert log.read_text().split() == ["rev-parse", "config"]
     for run_id in runs:
         manifest = tomlcodec.loads((store / "runs" / f"{run_id}.toml").read_text())
         assert manifest["pushed_by"] == "Pat Push <pat@example.com>"
@@ -153,3 +154,74 @@ def test_store_push_reads_its_runs_with_one_git_process_and_asks_no_identity(
     assert again.returncode == 0, again.stderr.decode()
     report = json.loads(again.stdout)
     assert report["runs_stored"] == [runs[0]] and report["already_stored"] == 3
+
+
+def _two_runs(repo: Repo, store: Path) -> list[str]:
+    repo.git("config", "runledger.store", store.as_uri())
+    (repo.path / ".git" / "info" / "exclude").write_text("models/\n")
+    for folder in ("models/a", "models/b"):
+        made = repo.cli("exec", "--output", folder, "--", PY, "-c", MODELS, folder)
+        assert made.exit_code == 0, made.stderr
+    return repo.run_ids()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script stands in for git")
+def test_packed_runs_are_read_through_git(repo: Repo, tmp_path: Path) -> None:
+    runs = _two_runs(repo, tmp_path / "store")
+    repo.git("pack-refs", "--all")
+    repo.git("gc", "-q", "--prune=now")
+    assert not list((repo.path / ".git" / "objects").glob("??/*"))  # nothing loose left
+    log = tmp_path / "git.log"
+
+    pushed = repo.run("store", "push", *runs, env=_logging_git(tmp_path / "bin", log))
+
+    assert pushed.returncode == 0, pushed.stderr.decode()
+    assert "uploaded 6 objects" in pushed.stdout.decode()
+    assert log.read_text().split() == ["rev-parse", "config", "cat-file"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script stands in for git")
+def test_a_replaced_record_is_read_as_git_reads_it(repo: Repo, tmp_path: Path) -> None:
+    """git follows a replacement ref (git replace); the loose files hold the original. With
+    one in the repository, the runs are read through git, as every other command reads them."""
+    runs = _two_runs(repo, tmp_path / "store")
+    ref = f"refs/runledger/runs/{runs[0]}:files.toml"
+    original = repo.git("rev-parse", ref).strip()
+    first_only = repo.show_bytes(ref).decode().split("\n[[artifacts]]")[:2]
+    shorter = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=repo.path,
+        input="\n[[artifacts]]".join(first_only).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    repo.git("replace", original, shorter.strip())
+    log = tmp_path / "git.log"
+
+    pushed = repo.run("store", "push", runs[0], "--json", env=_logging_git(tmp_path / "bin", log))
+
+    assert pushed.returncode == 0, pushed.stderr.decode()
+    assert json.loads(pushed.stdout)["uploaded"] == 1  # the replacement's one file
+    assert "cat-file" in log.read_text().split()
+
+
+def test_a_record_over_its_read_limit_is_left_out_loose_or_packed(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from runledger.store import ledger
+
+    runs = _two_runs(repo, tmp_path / "store")
+    monkeypatch.setitem(ledger.READ_LIMIT_BYTES, "files.toml", 200)
+    found = git.discover(repo.path)
+
+    loose = ledger.Ledger(found).read_files_of(runs)
+    loose_notes = capsys.readouterr().err
+    repo.git("pack-refs", "--all")
+    repo.git("gc", "-q", "--prune=now")
+    packed = ledger.Ledger(found).read_files_of(runs)
+
+    assert [run.artifacts for run in loose] == [[], []]
+    assert [run.id for run in loose] == [run.id for run in packed] == runs
+    assert [run.artifacts for run in packed] == [[], []]
+    assert loose_notes.count("files.toml") == 2
+    assert capsys.readouterr().err == loose_notes
