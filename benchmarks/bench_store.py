@@ -11,7 +11,9 @@ files above s3fs's multipart and ranged-download thresholds, ``mixed`` small one
 ones together. For each store (S3 through moto's server, in a process of its own on
 127.0.0.1, and a file:// folder) each trial times, side by side, a plain
 ``fs.put(files, prefix)`` / ``fs.get(prefix, dir)`` and runledger's ``push_runs`` /
-``get_files`` (existence checks, sha256 checks, manifest and all) on the same files. So that
+``get_files`` (existence checks, sha256 checks, manifest and all) on the same files; the
+store and the manifest's ``pushed_by`` come from ``read_settings`` outside the timing, as
+``store push`` reads both with the one ``git config`` it makes for the store's URL. So that
 neither side is favoured:
 
 - both start each trial from a filesystem object of their own made for it (outside the

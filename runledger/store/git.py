@@ -775,25 +775,34 @@ class CatFile:
         ObjectTooLarge when it has more than ``limit`` bytes (they are read past, not kept);
         with ``files_only``, NotAFile when it is no blob (a folder, a commit).
         """
-        assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
-        self._proc.stdin.flush()
+        self._ask(spec)
         return self._read_one(limit, files_only)
 
     def commit_of(self, spec: str) -> str | None:
         """The id of the commit that ``spec`` (a ref's full name) names; None when it names
         none (missing, or another kind of object)."""
-        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._ask(spec)
+        parts = self._header()
+        if parts is None:
+            return None
+        self._skip(int(parts[2]))
+        return parts[0].decode("ascii") if parts[1] == b"commit" else None
+
+    def _ask(self, spec: str) -> None:
+        assert self._proc.stdin is not None
         self._proc.stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
         self._proc.stdin.flush()
+
+    def _header(self) -> list[bytes] | None:
+        """The next answer's header (id, kind, size); None for a missing object."""
+        assert self._proc.stdout is not None
         header = self._proc.stdout.readline()
         if not header:
             raise GitError("git cat-file stopped unexpectedly")
         parts = header.split()
         if len(parts) < 3 or parts[-1] == b"missing" or parts[1] == b"missing":
             return None
-        self._skip(int(parts[2]))
-        return parts[0].decode("ascii") if parts[1] == b"commit" else None
+        return parts
 
     def entries(self, commit: str) -> dict[str, TreeEntry]:
         """The entries of the tree of ``commit`` (a full hex id), by name; {} when missing."""
@@ -845,11 +854,8 @@ class CatFile:
 
     def _read_one(self, limit: int | None = None, files_only: bool = False) -> bytes | None:
         assert self._proc.stdout is not None
-        header = self._proc.stdout.readline()
-        if not header:
-            raise GitError("git cat-file stopped unexpectedly")
-        parts = header.split()
-        if len(parts) < 3 or parts[-1] == b"missing" or parts[1] == b"missing":
+        parts = self._header()
+        if parts is None:
             return None
         size = int(parts[2])
         if files_only and parts[1] != b"blob":
