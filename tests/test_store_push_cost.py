@@ -225,3 +225,40 @@ def test_a_record_over_its_read_limit_is_left_out_loose_or_packed(
     assert [run.artifacts for run in packed] == [[], []]
     assert loose_notes.count("files.toml") == 2
     assert capsys.readouterr().err == loose_notes
+
+
+def test_loose_objects_are_read_as_git_stores_them_and_checked(repo: Repo) -> None:
+    import zlib
+
+    from runledger.store.loose import LooseObjects, NotLoose
+
+    content = b"path = 'a'\n" * 50
+    oid = (
+        subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"],
+            cwd=repo.path,
+            input=content,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    loose = LooseObjects(git.discover(repo.path))
+
+    assert loose.read(oid) == (b"blob", content)
+    with pytest.raises(git.ObjectTooLarge):
+        loose.read(oid, limit=len(content) - 1)
+    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
+    with pytest.raises(git.NotAFile, match="folder"):
+        loose.read(tree, files_only=True)
+    with pytest.raises(NotLoose):
+        loose.read("0" * 40)  # no such object here: git is asked
+    # bytes that do not hash to the file's name are not taken (git is asked, as before)
+    path = repo.path / ".git" / "objects" / oid[:2] / oid[2:]
+    original = path.read_bytes()
+    path.chmod(0o644)
+    path.write_bytes(zlib.compress(b"blob %d\0" % len(content) + content.upper()))
+    with pytest.raises(NotLoose):
+        LooseObjects(git.discover(repo.path)).read(oid)
+    path.write_bytes(original)  # the fixture's fsck checks the repository afterwards
