@@ -100,6 +100,19 @@ class FileRecord:
     @classmethod
     def from_dict(cls, table: Mapping[str, object]) -> FileRecord:
         """The record a to_dict table describes; ValueError names what is wrong with it."""
+        get = table.get
+        path, size, sha256, mtime = get("path"), get("size"), get("sha256"), get("mtime")
+        if (
+            type(path) is str
+            and type(size) is int
+            and (sha256 is None or type(sha256) is str)
+            and (mtime is None or type(mtime) is float)
+            and table.get("kind", "file") == "file"
+            and table.keys() <= _FILE_TABLE
+        ):
+            # what to_dict writes for a file (a push reads thousands): the checks below
+            # would pass it as it is
+            return cls(path, size, sha256, mtime)
         unknown = table.keys() - _RECORD_KEYS
         if unknown:
             raise ValueError(f"unknown keys in a file record: {', '.join(sorted(unknown))}")
@@ -118,6 +131,7 @@ class FileRecord:
 
 
 _RECORD_KEYS = frozenset(item.name for item in fields(FileRecord))
+_FILE_TABLE = frozenset(("path", "size", "sha256", "mtime", "kind"))
 
 
 class _Found(NamedTuple):
