@@ -262,3 +262,23 @@ def test_loose_objects_are_read_as_git_stores_them_and_checked(repo: Repo) -> No
     with pytest.raises(NotLoose):
         LooseObjects(git.discover(repo.path)).read(oid)
     path.write_bytes(original)  # the fixture's fsck checks the repository afterwards
+
+
+def test_a_damaged_entry_in_an_earlier_manifest_is_written_anew(repo: Repo, tmp_path: Path) -> None:
+    """The store is shared: an earlier manifest may hold anything. An entry whose role or
+    path is no string made the push fail with an internal error (AttributeError)."""
+    store = tmp_path / "store"
+    run_id = _two_runs(repo, store)[0]
+    manifest = store / "runs" / f"{run_id}.toml"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(
+        f'version = 1\nrun = "{run_id}"\n\n[[objects]]\nrole = 1\npath = 2\nsize = 3\n'
+        f'sha256 = "{"0" * 64}"\n'
+    )
+
+    pushed = repo.cli("store", "push", run_id)
+
+    assert pushed.exit_code == 0, pushed.stderr
+    objects = tomlcodec.loads(manifest.read_text())["objects"]
+    assert len(objects) == 3
+    assert {entry["role"] for entry in objects} == {"artifact"}

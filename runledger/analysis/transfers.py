@@ -490,7 +490,9 @@ def _write_manifest(
         try:
             document = tomlcodec.loads(earlier.decode())
             for entry in document.get("objects", []):
-                entries[(str(entry["role"]), str(entry["path"]))] = dict(entry)
+                if not _well_formed(entry):
+                    continue  # a damaged entry (the store is shared): written anew if known
+                entries[(entry["role"], entry["path"])] = dict(entry)
             if document.get("version") == MANIFEST_VERSION and document.get("run") == run.id:
                 said = (document.get("objects", []), document.get("not_stored", []))
         except (ValueError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
@@ -527,6 +529,19 @@ def _write_manifest(
     return pushed_by
 
 
+_ENTRY_KEYS = frozenset(("role", "path", "size", "sha256"))  # a manifest's [[objects]] table
+
+
+def _well_formed(entry: Any) -> bool:
+    """Whether an earlier manifest's entry has the fields a manifest is written with, of
+    their types (other fields, a later runledger's, are kept)."""
+    return (
+        isinstance(entry, dict)
+        and all(type(entry.get(key)) is str for key in ("role", "path", "sha256"))
+        and type(entry.get("size")) is int
+    )
+
+
 def _plain(text: str) -> bool:
     """Whether ``text`` is a TOML basic string as it is between its quotes."""
     return text.isprintable() and '"' not in text and "\\" not in text
@@ -542,11 +557,12 @@ def manifest_text(document: dict[str, Any]) -> str:
     strings = [value for value in head.values() if isinstance(value, str)]
     strings += [item for value in head.values() if isinstance(value, list) for item in value]
     plain = all(isinstance(item, str) and _plain(item) for item in strings) and all(
-        set(entry) == {"role", "path", "size", "sha256"}
-        and isinstance(entry["size"], int)
-        and not isinstance(entry["size"], bool)
+        entry.keys() == _ENTRY_KEYS
+        and type(entry["size"]) is int
         and tomlcodec.INT64_MIN <= entry["size"] <= tomlcodec.INT64_MAX
-        and all(_plain(entry[key]) for key in ("role", "path", "sha256"))
+        and _plain(entry["role"])
+        and _plain(entry["path"])
+        and _plain(entry["sha256"])
         for entry in objects
     )
     scalars = all(
