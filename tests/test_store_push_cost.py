@@ -131,10 +131,9 @@ def test_store_push_reads_its_runs_with_one_git_process_and_asks_no_identity(
 
     assert pushed.returncode == 0, pushed.stderr.decode()
     assert "6 objects" in pushed.stdout.decode()
-    # the repository, the store's URL and who pushes: no git var; whole ids are read from
-    # their loose refs and objects, without the run index (for-each-ref, a cat-file) or a
-    # cat-file of their own
-    assert log.read_text().split() == ["rev-parse", "config"]
+    # the repository, the store's URL and who pushes: no git var; whole ids are read by
+    # one cat-file, without the run index (for-each-ref, a cat-file) or a process per run
+    assert log.read_text().split() == ["rev-parse", "config", "cat-file"]
     for run_id in runs:
         manifest = tomlcodec.loads((store / "runs" / f"{run_id}.toml").read_text())
         assert manifest["pushed_by"] == "Pat Push <pat@example.com>"
@@ -182,8 +181,8 @@ def test_packed_runs_are_read_through_git(repo: Repo, tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a shell script stands in for git")
 def test_a_replaced_record_is_read_as_git_reads_it(repo: Repo, tmp_path: Path) -> None:
-    """git follows a replacement ref (git replace); the loose files hold the original. With
-    one in the repository, the runs are read through git, as every other command reads them."""
+    """git follows a replacement ref (git replace): a push uploads what every other command
+    reads, the replacement's files."""
     runs = _two_runs(repo, tmp_path / "store")
     ref = f"refs/runledger/runs/{runs[0]}:files.toml"
     original = repo.git("rev-parse", ref).strip()
@@ -225,43 +224,6 @@ def test_a_record_over_its_read_limit_is_left_out_loose_or_packed(
     assert [run.artifacts for run in packed] == [[], []]
     assert loose_notes.count("files.toml") == 2
     assert capsys.readouterr().err == loose_notes
-
-
-def test_loose_objects_are_read_as_git_stores_them_and_checked(repo: Repo) -> None:
-    import zlib
-
-    from runledger.store.loose import LooseObjects, NotLoose
-
-    content = b"path = 'a'\n" * 50
-    oid = (
-        subprocess.run(
-            ["git", "hash-object", "-w", "--stdin"],
-            cwd=repo.path,
-            input=content,
-            capture_output=True,
-            check=True,
-        )
-        .stdout.decode()
-        .strip()
-    )
-    loose = LooseObjects(git.discover(repo.path))
-
-    assert loose.read(oid) == (b"blob", content)
-    with pytest.raises(git.ObjectTooLarge):
-        loose.read(oid, limit=len(content) - 1)
-    tree = repo.git("rev-parse", "HEAD^{tree}").strip()
-    with pytest.raises(git.NotAFile, match="folder"):
-        loose.read(tree, files_only=True)
-    with pytest.raises(NotLoose):
-        loose.read("0" * 40)  # no such object here: git is asked
-    # bytes that do not hash to the file's name are not taken (git is asked, as before)
-    path = repo.path / ".git" / "objects" / oid[:2] / oid[2:]
-    original = path.read_bytes()
-    path.chmod(0o644)
-    path.write_bytes(zlib.compress(b"blob %d\0" % len(content) + content.upper()))
-    with pytest.raises(NotLoose):
-        LooseObjects(git.discover(repo.path)).read(oid)
-    path.write_bytes(original)  # the fixture's fsck checks the repository afterwards
 
 
 def test_a_damaged_entry_in_an_earlier_manifest_is_written_anew(repo: Repo, tmp_path: Path) -> None:

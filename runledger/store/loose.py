@@ -20,7 +20,6 @@ from runledger.store import git
 
 # "<kind> <size>\0" of any object fits in these many bytes ("commit 18446744073709551615\0")
 _HEADER_BYTES = 32
-_FIRST_READ = 64 * 1024  # of an object's file, before its header is checked
 
 
 class NotLoose(Exception):
@@ -73,28 +72,25 @@ class LooseObjects:
         bytes (both known from its header, before the rest is decompressed)."""
         if len(oid) != self._hex or not _is_hex(oid) or not self.usable():
             raise NotLoose(oid)
-        inflate = zlib.decompressobj()
         try:
             with open(f"{self._objects}/{oid[:2]}/{oid[2:]}", "rb") as handle:
-                head = inflate.decompress(handle.read(_FIRST_READ), _HEADER_BYTES)
-                nul = head.find(b"\0")
-                kind, _, size_text = head[: max(nul, 0)].partition(b" ")
-                if nul < 0 or not size_text.isdigit():
-                    raise NotLoose(oid)
-                size = int(size_text)
-                if files_only and kind != b"blob":
-                    raise git.NotAFile(git.OBJECT_KINDS.get(kind, "special entry"))
-                if limit is not None and size > limit:
-                    raise git.ObjectTooLarge(size)
-                # the rest of the file only once the header allows it (a pulled record's
-                # object may be of any size), and never more than its header says, and a byte
-                rest = inflate.unconsumed_tail + handle.read()
-            content = head[nul + 1 :]
-            wanted = size + 1 - len(content)  # never 0: zlib takes 0 as no limit at all
-            if wanted <= 0:
+                data = handle.read()
+        except OSError:
+            raise NotLoose(oid) from None
+        inflate = zlib.decompressobj()
+        try:
+            head = inflate.decompress(data, _HEADER_BYTES)
+            nul = head.find(b"\0")
+            kind, _, size_text = head[: max(nul, 0)].partition(b" ")
+            if nul < 0 or not size_text.isdigit():
                 raise NotLoose(oid)
-            content += inflate.decompress(rest, wanted)
-        except (OSError, zlib.error):
+            size = int(size_text)
+            if files_only and kind != b"blob":
+                raise git.NotAFile(git.OBJECT_KINDS.get(kind, "special entry"))
+            if limit is not None and size > limit:
+                raise git.ObjectTooLarge(size)
+            content = head[nul + 1 :] + inflate.decompress(inflate.unconsumed_tail, size + 1)
+        except zlib.error:
             raise NotLoose(oid) from None
         if len(content) != size or self._hash(head[: nul + 1] + content).hexdigest() != oid:
             raise NotLoose(oid)
