@@ -721,7 +721,7 @@ class NotAFile(GitError):
 
 # what a tree entry is, by its mode (a regular file's mode starts with 100)
 _ENTRY_KINDS = {b"120000": "symbolic link", b"40000": "folder", b"160000": "submodule link"}
-OBJECT_KINDS = {b"tree": "folder", b"commit": "submodule link", b"tag": "tag"}
+_OBJECT_KINDS = {b"tree": "folder", b"commit": "submodule link", b"tag": "tag"}
 
 
 @dataclass(frozen=True)
@@ -860,7 +860,7 @@ class CatFile:
         size = int(parts[2])
         if files_only and parts[1] != b"blob":
             self._skip(size)
-            raise NotAFile(OBJECT_KINDS.get(parts[1], "special entry"))
+            raise NotAFile(_OBJECT_KINDS.get(parts[1], "special entry"))
         if limit is not None and size > limit:
             self._skip(size)
             raise ObjectTooLarge(size)

@@ -37,7 +37,6 @@ from runledger.store.refs import RunRef as RunRef
 if TYPE_CHECKING:
     from runledger.model.row import FrameRow, RunRow, TableRow
     from runledger.store.catalog import Catalog
-    from runledger.store.loose import RecordReader
     from runledger.store.overview import TableFacts
 
 PACK_EVERY = 256  # pack loose run refs once this many have piled up
@@ -390,11 +389,7 @@ class Ledger:
         return found
 
     def _read_detail(
-        self,
-        cat: git.CatFile | RecordReader,
-        ref: RunRef,
-        name: str,
-        entry: git.TreeEntry | None,
+        self, cat: git.CatFile, ref: RunRef, name: str, entry: git.TreeEntry | None
     ) -> bytes | None:
         """A detail file of the run's tree; None (noted) when over READ_LIMIT_BYTES or when
         the tree holds no file of that name but a link, a folder or a submodule."""
@@ -555,16 +550,13 @@ class Ledger:
             raise _cannot_read(ref, exc) from exc
 
     def read_files_of(self, specs: Sequence[str]) -> list[Run]:
-        """``read_files`` of each run: from its loose ref and objects where it is stored so
-        (a run just recorded, loose.py), else all through one ``git cat-file`` process. A
-        whole run id with a ref of this repository's (what a push is given) is read from that
-        ref, without opening the run index or listing refs (for a push of a few runs, those
-        and a git process per run cost more than reading them); any other spec is resolved
-        as ``resolve`` does."""
-        from runledger.store.loose import RecordReader
-
+        """``read_files`` of each run, all through one ``git cat-file`` process. A whole run
+        id with a ref of this repository's (what a push is given) is read from that ref,
+        without opening the run index or listing refs (for a push of a few runs, those and a
+        process per run cost more than reading them); any other spec is resolved as
+        ``resolve`` does."""
         runs = []
-        with RecordReader(self.repo) as cat:
+        with git.CatFile(self.repo) as cat:
             for spec in specs:
                 ref = self._own_ref(cat, spec) or self.resolve(spec)
                 try:
@@ -574,7 +566,7 @@ class Ledger:
         return runs
 
     @staticmethod
-    def _own_ref(cat: RecordReader, spec: str) -> RunRef | None:
+    def _own_ref(cat: git.CatFile, spec: str) -> RunRef | None:
         """The run's ref under RUNS_PREFIX when ``spec`` is a whole id and that ref names a
         commit (the ref ``resolve`` gives for it); None otherwise."""
         if not ids.is_run_id(spec):
@@ -587,7 +579,7 @@ class Ledger:
         ref: RunRef,
         details: Sequence[str] = DETAIL_FILES,
         annotated: bool = True,
-        cat: git.CatFile | RecordReader | None = None,
+        cat: git.CatFile | None = None,
     ) -> Run:
         """The run with the ``details`` files of its tree; with its tags and notes when
         ``annotated``; through ``cat`` when given."""
