@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from runledger import ids
@@ -106,6 +106,16 @@ def live_tags(repo: git.Repo, on_damaged: OnDamaged | None = None) -> dict[str, 
     """Tags that name a run now (deleted ones left out), by name."""
     found = tips(repo, None, on_damaged)
     return {name: state for name, state in found.items() if not state.deleted}
+
+
+def liveness(repo: git.Repo, tips: Mapping[str, str]) -> dict[str, bool]:
+    """Whether each tag commit (tag name -> commit id) names a run, by commit id: False for a
+    deletion and for one that cannot be read (readers skip it)."""
+    live = dict.fromkeys(tips.values(), False)
+    pairs = [(tag_ref(name), oid) for name, oid in tips.items()]
+    for _, state in _read(repo, pairs, lambda ref, error: None):
+        live[state.oid] = not state.deleted
+    return live
 
 
 def _commit_state(repo: git.Repo, state: TagState, parents: list[str], timestamp: int) -> str:
