@@ -546,3 +546,41 @@ def test_show_escapes_the_resources_and_environment_a_pulled_record_states(
     piped = alice.run("show", odd)
     assert piped.returncode == 0, piped.stderr
     assert b"\x1b" not in piped.stdout and b"\x07" not in piped.stdout
+
+
+def _chain_commit(clone: Clone, ref: str, filename: str, content: bytes) -> None:
+    """One commit of a tag's or notes' chain holding ``content``, made by plumbing."""
+    made = clone.git("commit-tree", tree(clone.path, {filename: content}), "-m", "crafted")
+    clone.git("update-ref", ref, made.strip())
+
+
+def test_a_huge_tag_or_notes_file_is_skipped_in_one_line(team: tuple[Clone, Clone]) -> None:
+    """Every listing reads every tag: a pulled 50 MB tag.toml cost each `ls` 1.3 s and 230 MB
+    of memory, and 50 MB of notes kept `show` busy for 37 s with 450 MB. A tag.toml over
+    1 MiB or a notes.toml over 16 MiB is read past and skipped with one line, as a damaged
+    tag or notes are; the run itself is listed and shown."""
+    mallory, alice = team
+    run_id = craft(mallory.path, name="victim", metrics=LOSS)
+    big = "x" * (2 << 20)
+    at = "2026-01-01T00:00:00.000Z"
+    tag = f'schema = 1\nname = "big"\naction = "create"\nrun = "{run_id}"\nat = "{at}"\n'
+    tag += f'by = "{big}"\n'
+    note = 'id = "{}"\nby = "m"\nat = "' + at + '"\ntext = "' + "y" * 9000 + '"\n'
+    _chain_commit(mallory, "refs/runledger/tags/big", "tag.toml", tag.encode())
+    notes = f'schema = 1\nrun = "{run_id}"\n' + "".join(
+        "[[note]]\n" + note.format(i) for i in range(1900)
+    )
+    _chain_commit(mallory, f"refs/runledger/notes/{run_id}", "notes.toml", notes.encode())
+    mallory.git("push", "-q", "origin", "refs/runledger/*:refs/runledger/*")
+
+    pulled = alice.cli("pull")
+    assert pulled.exit_code == 0, pulled.stderr
+    assert "refs/runledger/tags/big" in pulled.stderr and "2.0 MiB" in pulled.stderr
+
+    listed = alice.cli("tags")
+    assert listed.exit_code == 0 and "big" not in listed.stdout
+    shown = alice.cli("show", run_id)
+    assert shown.exit_code == 0, shown.stderr
+    assert "victim" in shown.stdout and "yyyy" not in shown.stdout
+    assert f"refs/runledger/notes/{run_id}" in shown.stderr and "MiB" in shown.stderr
+    assert shown.stderr.count("\n") == 1, shown.stderr

@@ -577,11 +577,12 @@ class Ledger:
             run = Run.from_run_toml(content, ref.ref)
             files = {name: self._read_detail(cat, ref, name, entries.get(name)) for name in details}
             if annotated:
-                from runledger.store import notes
+                from runledger.store import facts, notes
 
                 where = notes.notes_ref(ref.id)
                 try:
-                    note_list = notes.from_content(cat.read(f"{where}:{notes.NOTES_FILE}"), where)
+                    held = facts.read(cat, f"{where}:{notes.NOTES_FILE}", notes.NOTES_FILE)
+                    note_list = notes.from_content(held, where)
                 except CorruptRecordError as exc:
                     # The notes are damaged, not the run: show it without them.
                     self.warn_corrupt(where, exc)

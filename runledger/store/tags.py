@@ -68,8 +68,8 @@ def _read(
     if not pairs:
         return
     with git.CatFile(repo) as cat:
-        contents = list(cat.read_many(f"{oid}:{TAG_FILE}" for _, oid in pairs))
-    for (where, oid), (_, content) in zip(pairs, contents, strict=True):
+        contents = facts.read_many(cat, [f"{oid}:{TAG_FILE}" for _, oid in pairs], TAG_FILE)
+    for (where, oid), content in zip(pairs, contents, strict=True):
         # A skipped one is named by a warning that starts with the ref already.
         label = f"{where}:{TAG_FILE}" if on_damaged is None else f"{where}: {TAG_FILE}"
         try:
