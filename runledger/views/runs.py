@@ -332,10 +332,13 @@ def render_run(run: Run, out: Console | None = None) -> None:
         head.add_row("reproduction", _reproduction_text(run.reproduction))
     if run.note:
         head.add_row("note", safe(run.note, newlines=True))
-    for note in run.notes:
+    for note in run.notes[-NOTE_ROWS_SHOWN:]:
         text = Text(safe(note.get("text", ""), newlines=True))
         text.append(f"  ({safe(note.get('by', ''))}, {safe(note.get('at', ''))})", style="dim")
         head.add_row("note", text)
+    if len(run.notes) > NOTE_ROWS_SHOWN:
+        earlier = len(run.notes) - NOTE_ROWS_SHOWN
+        head.add_row("", Text(f"and {earlier:,} earlier notes (show --json lists them all)"))
     out.print(head)
 
     if run.params:
@@ -554,6 +557,9 @@ def _render_environment(run: Run, out: Console) -> None:
     out.print(table)
 
 
+# the newest notes show prints: a pulled notes.toml (16 MiB read) can hold 15,000 notes, which
+# took show 12 s to lay out
+NOTE_ROWS_SHOWN = 50
 # rows of each file table show prints: rich lays a table out at about 3 ms a row, and a
 # pulled files.toml (64 MiB read) can list a million artifacts, an hour of show
 FILE_ROWS_SHOWN = 200
