@@ -606,3 +606,27 @@ def test_show_lists_the_newest_50_notes_of_a_long_list(team: tuple[Clone, Clone]
     assert "note number 009" not in shown.stdout
     assert "and 10 earlier notes (show --json lists them all)" in shown.stdout
     assert len(alice.cli("show", run_id, "--json").json()["notes"]) == 60
+
+
+def test_a_pulled_tag_that_names_another_tag_is_skipped_in_one_line(
+    team: tuple[Clone, Clone],
+) -> None:
+    """refs/runledger/tags/x whose tag.toml says it is `production`: `tags` listed it as
+    production (while `show production` found no such tag), and a TAB offered it. It is
+    skipped now with one line naming its ref, as a damaged tag is."""
+    mallory, alice = team
+    run_id = craft(mallory.path, metrics=LOSS)
+    at = "2026-01-01T00:00:00.000Z"
+    posing = f'schema = 1\nname = "production"\naction = "create"\nrun = "{run_id}"\nat = "{at}"\n'
+    _chain_commit(mallory, "refs/runledger/tags/x", "tag.toml", posing.encode())
+    share(mallory, alice)
+
+    listed = alice.cli("tags")
+
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout.startswith("No tags yet")  # nothing posing as production
+    assert "refs/runledger/tags/x" in listed.stderr and "names another tag" in listed.stderr
+    assert listed.stderr.count("\n") == 1, listed.stderr
+    env = {"_RUNLEDGER_COMPLETE": "complete_bash", "COMP_WORDS": "runledger ls --tag "}
+    offered = alice.run(env={**env, "COMP_CWORD": "3"})
+    assert offered.stdout.split() == []

@@ -89,7 +89,19 @@ def tips(
     that cannot be read raises, or with ``on_damaged`` is reported to it and left out."""
     prefix = tag_ref(name) if name is not None else TAGS_PREFIX
     refs = [(ref, oid) for ref, oid in git.list_refs(repo, prefix) if ref.startswith(TAGS_PREFIX)]
-    return {ref[len(TAGS_PREFIX) :]: state for ref, state in _read(repo, refs, on_damaged)}
+    found: dict[str, TagState] = {}
+    for ref, state in _read(repo, refs, on_damaged):
+        named = ref[len(TAGS_PREFIX) :]
+        if state.name != named:
+            # runledger writes each tag's own name; another one is a pulled record posing as
+            # that tag (`tags` would list `production` for refs/runledger/tags/x).
+            error = CorruptRecordError(f"{ref}: {TAG_FILE} names another tag ({state.name!r})")
+            if on_damaged is None:
+                raise error
+            on_damaged(ref, error)
+            continue
+        found[named] = state
+    return found
 
 
 def tip(repo: git.Repo, name: str) -> TagState | None:
@@ -113,8 +125,8 @@ def liveness(repo: git.Repo, tips: Mapping[str, str]) -> dict[str, bool]:
     deletion and for one that cannot be read (readers skip it)."""
     live = dict.fromkeys(tips.values(), False)
     pairs = [(tag_ref(name), oid) for name, oid in tips.items()]
-    for _, state in _read(repo, pairs, lambda ref, error: None):
-        live[state.oid] = not state.deleted
+    for ref, state in _read(repo, pairs, lambda ref, error: None):
+        live[state.oid] = not state.deleted and tag_ref(state.name) == ref
     return live
 
 
