@@ -630,3 +630,21 @@ def test_a_pulled_tag_that_names_another_tag_is_skipped_in_one_line(
     env = {"_RUNLEDGER_COMPLETE": "complete_bash", "COMP_WORDS": "runledger ls --tag "}
     offered = alice.run(env={**env, "COMP_CWORD": "3"})
     assert offered.stdout.split() == []
+
+
+def test_pull_cuts_a_pulled_tags_long_author_on_its_line(team: tuple[Clone, Clone]) -> None:
+    """pull says who set each tag it brought: a tag.toml's author of 500,000 characters (within
+    the read limit) was printed whole; the line is cut as show cuts a value."""
+    mallory, alice = team
+    run_id = craft(mallory.path, metrics=LOSS)
+    at = "2026-01-01T00:00:00.000Z"
+    tag = f'schema = 1\nname = "long"\naction = "create"\nrun = "{run_id}"\nat = "{at}"\n'
+    tag += f'by = "{"m" * 500_000}"\n'
+    _chain_commit(mallory, "refs/runledger/tags/long", "tag.toml", tag.encode())
+    mallory.git("push", "-q", "origin", "refs/runledger/*:refs/runledger/*")
+
+    pulled = alice.cli("pull")
+
+    assert pulled.exit_code == 0, pulled.stderr
+    line = next(line for line in pulled.stdout.splitlines() if line.startswith("tag long"))
+    assert len(line) < 10_100 and line.endswith("more characters)"), line[-200:]
