@@ -648,3 +648,27 @@ def test_pull_cuts_a_pulled_tags_long_author_on_its_line(team: tuple[Clone, Clon
     assert pulled.exit_code == 0, pulled.stderr
     line = next(line for line in pulled.stdout.splitlines() if line.startswith("tag long"))
     assert len(line) < 10_100 and line.endswith("more characters)"), line[-200:]
+
+
+def test_reproduce_never_makes_the_runs_folder_through_a_link_out_of_the_work_tree(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """A pulled run's commit holds `out`, a link to a folder outside, and the run says it ran
+    in out/made/here: reproduce, showing its plan only (nothing confirmed), made out/made/here
+    through the link, outside the work tree, and would have run the command there while the
+    plan said it ran in the work tree. Now one line, nothing made, nothing run."""
+    mallory, alice = team
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (mallory.path / "out").symlink_to(outside)
+    mallory.commit_all("a link")
+    mallory.git("push", "-q", "origin", "HEAD:side")
+    run_id = craft(mallory.path, command=["git", "--version"], cwd="out/made/here")
+    share(mallory, alice)
+
+    for args in ([], ["--yes"]):
+        result = alice.cli("reproduce", run_id, *args)
+        assert result.exit_code == 1, result.stderr
+        assert "leads outside the work tree through a link" in result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+    assert list(outside.iterdir()) == []

@@ -449,6 +449,14 @@ def _run_directory(worktree: Path, recorded: str, checks: list[Check]) -> Path:
     if PurePosixPath(recorded).is_absolute() or ".." in parts:
         raise CorruptRecordError(f"the run's directory {recorded!r} is not inside the repository")
     directory = worktree.joinpath(*parts)
+    # A link in the run's commit (it came with the pulled run) may lead out of the work tree:
+    # the folder would be made there, and the command run there, before anyone confirms.
+    inside = os.path.realpath(worktree)
+    if os.path.commonpath([inside, os.path.realpath(directory)]) != inside:
+        raise CorruptRecordError(
+            f"the run's directory {recorded!r} leads outside the work tree through a link in "
+            "its commit: not run there"
+        )
     if not directory.is_dir():
         # An ignored or empty folder at the time of the run: git did not check it out.
         directory.mkdir(parents=True, exist_ok=True)
