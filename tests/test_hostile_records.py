@@ -672,3 +672,31 @@ def test_reproduce_never_makes_the_runs_folder_through_a_link_out_of_the_work_tr
         assert "leads outside the work tree through a link" in result.stderr
         assert result.stderr.count("\n") == 1, result.stderr
     assert list(outside.iterdir()) == []
+
+
+def test_reproduce_keeps_no_output_reached_through_a_link_out_of_the_work_tree(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """The pulled commit's `out` links to a folder of alice's outside the work tree and the run
+    declares out/secret.txt an output: reproduce said it would copy it "out of the work tree"
+    and copied alice's own file under .git/runledger/reproductions (or --outputs DIR)."""
+    mallory, alice = team
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("alice's secret\n")
+    (mallory.path / "out").symlink_to(outside)
+    mallory.commit_all("a link")
+    mallory.git("push", "-q", "origin", "HEAD:side")
+    run_id = craft(mallory.path, command=["git", "--version"], output_paths=["out/secret.txt"])
+    share(mallory, alice)
+
+    result = alice.cli("reproduce", run_id, "--yes")
+
+    assert "out/secret.txt leads out of the work tree through a link: not copied" in (
+        result.stdout + result.stderr
+    )
+    rerun = next(run for run in alice.runs_json() if run["reproduces"] == run_id)
+    shown = alice.cli("show", rerun["id"], "--json").json()
+    assert shown["artifacts"] == []
+    kept = alice.path / ".git" / "runledger" / "reproductions"
+    assert not any(path.name == "secret.txt" for path in kept.rglob("*"))
