@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from runledger.model import tomlcodec
 from tests.conftest import Repo
-from tests.crafted import blob, craft, tree
+from tests.crafted import blob, craft, run_toml, tree
 from tests.fuzzing import examples
 from tests.team import Clone, mallory_and_alice, outside_ledger, share
 from tests.test_untrusted_records import OSC52, assert_clean
@@ -700,3 +700,23 @@ def test_reproduce_keeps_no_output_reached_through_a_link_out_of_the_work_tree(
     assert shown["artifacts"] == []
     kept = alice.path / ".git" / "runledger" / "reproductions"
     assert not any(path.name == "secret.txt" for path in kept.rglob("*"))
+
+
+def test_a_run_whose_record_says_it_is_another_run_is_one_line_everywhere(
+    team: tuple[Clone, Clone],
+) -> None:
+    """refs/runledger/runs/B holding a run.toml that says it is run A: ls skipped it, but show,
+    env, verify, diff and reproduce of B showed and used it as run A."""
+    mallory, alice = team
+    head = mallory.git("rev-parse", "HEAD").strip()
+    real = craft(mallory.path, name="real", metrics=LOSS)
+    posing = tomlcodec.dumps(run_toml(real, head, name="posing")).encode()
+    twin = craft(mallory.path, "6gnm00000000twin", files={"run.toml": posing})
+    share(mallory, alice)
+
+    for args in (["show", twin], ["env", twin], ["verify", twin], ["diff", real, twin]):
+        result = alice.cli(*args)
+        assert result.exit_code == 1, (args, result.stdout)
+        assert f"its run.toml says it is run {real}" in result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+    assert "posing" not in alice.cli("show", real).stdout
