@@ -720,3 +720,26 @@ def test_a_run_whose_record_says_it_is_another_run_is_one_line_everywhere(
         assert f"its run.toml says it is run {real}" in result.stderr
         assert result.stderr.count("\n") == 1, result.stderr
     assert "posing" not in alice.cli("show", real).stdout
+
+
+def test_show_and_diff_list_the_first_1000_params_and_metrics(team: tuple[Clone, Clone]) -> None:
+    """A pulled run.toml of 100,000 params and 100,000 metrics (5 MB, within its read) kept
+    show and diff busy for more than two minutes laying out every row: each table stops at
+    1,000 rows and counts the rest; --json keeps them all."""
+    mallory, alice = team
+    many = 1_100
+    metrics = {f"m{i:04d}": {"last": 0.5, "min": 0.25, "max": 0.75} for i in range(many)}
+    wide = craft(mallory.path, params={f"p{i:04d}": i for i in range(many)}, metrics=metrics)
+    plain = craft(mallory.path, params={"lr": 0.1}, metrics=LOSS)
+    share(mallory, alice)
+
+    shown = alice.cli("show", wide)
+    differ = alice.cli("diff", plain, wide)
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "and 100 more params (show --json lists them all)" in shown.stdout
+    assert "and 100 more metrics (show --json lists them all)" in shown.stdout
+    assert differ.exit_code == 0, differ.stderr
+    assert "more params differ (diff --json lists them all)" in differ.stdout
+    assert "more metrics differ (diff --json lists them all)" in differ.stdout
+    assert len(alice.cli("show", wide, "--json").json()["params"]) == many
