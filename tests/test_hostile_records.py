@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -743,3 +744,33 @@ def test_show_and_diff_list_the_first_1000_params_and_metrics(team: tuple[Clone,
     assert "more params differ (diff --json lists them all)" in differ.stdout
     assert "more metrics differ (diff --json lists them all)" in differ.stdout
     assert len(alice.cli("show", wide, "--json").json()["params"]) == many
+
+
+def test_tags_history_shows_the_newest_200_changes_of_a_long_chain(
+    team: tuple[Clone, Clone],
+) -> None:
+    """A pulled tag whose chain holds 5,000 changes took `tags --history` 7 s to lay out, and
+    nothing bounds a chain's length: the newest 200 are shown, the rest counted."""
+    mallory, alice = team
+    run_id = craft(mallory.path, metrics=LOSS)
+    stream = ""
+    for i in range(250):
+        doc = (
+            f'schema = 1\nname = "prod"\naction = "move"\nrun = "{run_id}"\nby = "m <m@x>"\n'
+            f'at = "2026-01-01T00:{i // 60:02d}:{i % 60:02d}.000Z"\n'
+        )
+        stream += f"commit refs/runledger/tags/prod\ncommitter m <m@x> {1_700_000_000 + i} +0000\n"
+        stream += f"data 1\nm\nM 644 inline tag.toml\ndata {len(doc)}\n{doc}\n"
+    imported = subprocess.run(
+        ["git", "fast-import", "--quiet"], cwd=mallory.path, input=stream.encode(), check=False
+    )
+    assert imported.returncode == 0
+    share(mallory, alice)
+
+    shown = alice.cli("tags", "--history", "prod")
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "2026-01-01T00:04:09.000Z" in shown.stdout  # the newest
+    assert "2026-01-01T00:00:49.000Z" not in shown.stdout  # the 201st newest
+    assert "and 50 earlier changes (tags --history NAME --json lists them all)" in shown.stdout
+    assert len(alice.cli("tags", "--history", "prod", "--json").json()) == 250
