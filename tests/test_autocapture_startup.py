@@ -269,3 +269,28 @@ def test_python_m_runledger_in_a_folder_whose_modules_shadow_the_standard_librar
     assert trial.returncode == 0, trial.stderr.decode()
     assert trial.stdout == expected.stdout
     assert b"recorded run" in trial.stderr
+
+
+def test_the_runledger_script_with_an_empty_pythonpath_entry_in_such_a_folder(
+    repo: Repo,
+) -> None:
+    """`export PYTHONPATH=$PYTHONPATH:/opt/lib` with PYTHONPATH unset gives ":/opt/lib", whose
+    empty entry is the working folder: the installed `runledger exec` crashed on the program's
+    dataclasses.py as `python -m runledger` did."""
+    repo.write("dataclasses.py", "print('the program ran its own dataclasses.py')\n")
+    repo.write("train.py", "import dataclasses\nprint('loss=0.25')\n")
+    repo.commit_all("train")
+    env = {**os.environ, "PYTHONPATH": os.pathsep + os.environ.get("PYTHONPATH", "")}
+    runledger = Path(sys.executable).with_name("runledger")
+
+    proc = subprocess.run(
+        [str(runledger), "exec", sys.executable, "train.py"],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == b"the program ran its own dataclasses.py\nloss=0.25\n"
+    assert b"recorded run" in proc.stderr
