@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from runledger.recording.trials import runledger_command
 from tests.conftest import Repo
 from tests.test_autocapture import _interpreter, assert_same_as_bare, bare, exec_run
 
@@ -235,3 +236,61 @@ def test_the_programs_modules_named_as_the_standard_librarys_run_as_bare(repo: R
         assert expected.stdout == b"lr 0.4\nthe program ran its own json.py\n"
     assert b"recorded run" in proc.stderr, proc.stderr.decode()
     assert repo.runs_json()[0]["params"] == {"lr": 0.2}
+
+
+def test_python_m_runledger_in_a_folder_whose_modules_shadow_the_standard_library(
+    repo: Repo,
+) -> None:
+    """``python -m runledger exec`` puts the program's folder first on runledger's own sys.path:
+    runledger crashed on the program's dataclasses.py (an ImportError) or json.py, and the
+    interpreter probe lost the run's packages to it. runledger now runs on the standard
+    library's, the program still gets its own files, and a sweep's trials start the same way."""
+    for name in (*SHADOWING, "logging", "argparse", "platform"):
+        repo.write(f"{name}.py", f"print('the program ran its own {name}.py')\n")
+    repo.write("train.py", "import dataclasses, json, logging\nprint('loss=0.25')\n")
+    repo.commit_all("train")
+    command = [sys.executable, "train.py"]
+    expected = bare(repo, *command)
+
+    proc, run = exec_run(repo, *command)  # python -m runledger exec ...
+
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == expected.stdout
+    assert b"the program ran its own dataclasses.py" in expected.stdout
+    assert run["metrics"] == {"loss": 0.25}
+    assert run["environment"]["packages"], "the interpreter's packages were not recorded"
+
+    trial = subprocess.run(
+        [*runledger_command(), "exec", *command],
+        cwd=repo.path,
+        capture_output=True,
+        timeout=120,
+    )
+    assert trial.returncode == 0, trial.stderr.decode()
+    assert trial.stdout == expected.stdout
+    assert b"recorded run" in trial.stderr
+
+
+def test_the_runledger_script_with_an_empty_pythonpath_entry_in_such_a_folder(
+    repo: Repo,
+) -> None:
+    """`export PYTHONPATH=$PYTHONPATH:/opt/lib` with PYTHONPATH unset gives ":/opt/lib", whose
+    empty entry is the working folder: the installed `runledger exec` crashed on the program's
+    dataclasses.py as `python -m runledger` did."""
+    repo.write("dataclasses.py", "print('the program ran its own dataclasses.py')\n")
+    repo.write("train.py", "import dataclasses\nprint('loss=0.25')\n")
+    repo.commit_all("train")
+    env = {**os.environ, "PYTHONPATH": os.pathsep + os.environ.get("PYTHONPATH", "")}
+    runledger = Path(sys.executable).with_name("runledger")
+
+    proc = subprocess.run(
+        [str(runledger), "exec", sys.executable, "train.py"],
+        cwd=repo.path,
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert proc.stdout == b"the program ran its own dataclasses.py\nloss=0.25\n"
+    assert b"recorded run" in proc.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.conftest import Repo
 from tests.crafted import craft
 from tests.synthetic import make_run
+from tests.team import clone, make_remote
 
 A, B = "6g00000000aaaaaa", "6g00000001bbbbbb"
 
@@ -180,3 +181,38 @@ def test_a_corrupt_index_offers_what_the_refs_say(repo: Repo) -> None:
     (repo.path / ".git" / "runledger" / "index.sqlite").write_bytes(b"not a database" * 100)
     assert bash(repo, "runledger ls --tag ") == ["production"]
     assert bash(repo, "runledger show ") == ["production"]
+
+
+def test_a_deleted_team_tag_is_no_longer_offered(repo: Repo) -> None:
+    """``tag --delete`` keeps the tag's ref (a last "delete" state, so the deletion syncs):
+    completion listed every tag ref, so a deleted tag was offered to ``ls --tag`` and as a RUN
+    ever after. Only live tags are offered now, loose or packed, and a tag set again is back."""
+    _ledger(repo)
+    assert repo.cli("tag", B, "staging").exit_code == 0
+    assert bash(repo, "runledger ls --tag ") == ["production", "staging", "nightly"]
+    assert repo.cli("tag", "--delete", "production").exit_code == 0
+
+    assert bash(repo, "runledger ls --tag ") == ["staging", "nightly"]
+    assert bash(repo, "runledger show ") == [B, A, "staging"]
+    repo.git("pack-refs", "--all")
+    assert bash(repo, "runledger ls --tag ") == ["staging", "nightly"]  # from what it learnt
+    assert repo.cli("tag", A, "production").exit_code == 0
+    assert bash(repo, "runledger show ") == [B, A, "production", "staging"]
+
+
+def test_a_tag_deleted_in_another_clone_goes_with_the_pull(tmp_path: Path) -> None:
+    remote = make_remote(tmp_path)
+    alice, bob = clone(tmp_path, remote, "alice"), clone(tmp_path, remote, "bob")
+    run_id = alice.record()
+    alice.ok("tag", run_id, "production")
+    alice.ok("push")
+    bob.ok("pull")
+    assert bash(bob, "runledger ls --tag ") == ["production"]
+
+    alice.ok("tag", "--delete", "production")
+    alice.ok("push")
+    bob.ok("pull")
+
+    assert bash(bob, "runledger ls --tag ") == []
+    bob.ok("ls")  # the index exists, as after any command
+    assert bash(bob, "runledger show ") == [run_id]

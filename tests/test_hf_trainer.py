@@ -421,6 +421,18 @@ def test_a_peft_adapter_config_is_params_with_stand_ins(repo: Repo) -> None:
     _check_peft_adapter_config(repo)
 
 
+def test_a_peft_adapter_config_before_peft_0_15_is_params(repo: Repo) -> None:
+    """peft before 0.15 defines get_peft_model in peft/mapping.py (0.15 moved it to
+    mapping_func.py): the hook watched only the new module, and such a run had no adapter
+    params. The stand-in laid out as peft 0.9 to 0.14 lay it out."""
+    imitate(repo.path, "peft", "transformers")
+    package = repo.path / "peft"
+    (package / "mapping_func.py").rename(package / "mapping.py")
+    init = package / "__init__.py"
+    init.write_text(init.read_text().replace("peft.mapping_func", "peft.mapping"))
+    _check_peft_adapter_config(repo)
+
+
 def _check_peft_adapter_config(repo: Repo) -> None:
     program(repo, PEFT_PROGRAM)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from runledger.model import tomlcodec
 from tests.conftest import Repo
-from tests.crafted import blob, craft, tree
+from tests.crafted import blob, craft, run_toml, tree
 from tests.fuzzing import examples
 from tests.team import Clone, mallory_and_alice, outside_ledger, share
 from tests.test_untrusted_records import OSC52, assert_clean
@@ -546,3 +547,230 @@ def test_show_escapes_the_resources_and_environment_a_pulled_record_states(
     piped = alice.run("show", odd)
     assert piped.returncode == 0, piped.stderr
     assert b"\x1b" not in piped.stdout and b"\x07" not in piped.stdout
+
+
+def _chain_commit(clone: Clone, ref: str, filename: str, content: bytes) -> None:
+    """One commit of a tag's or notes' chain holding ``content``, made by plumbing."""
+    made = clone.git("commit-tree", tree(clone.path, {filename: content}), "-m", "crafted")
+    clone.git("update-ref", ref, made.strip())
+
+
+def test_a_huge_tag_or_notes_file_is_skipped_in_one_line(team: tuple[Clone, Clone]) -> None:
+    """Every listing reads every tag: a pulled 50 MB tag.toml cost each `ls` 1.3 s and 230 MB
+    of memory, and 50 MB of notes kept `show` busy for 37 s with 450 MB. A tag.toml over
+    1 MiB or a notes.toml over 16 MiB is read past and skipped with one line, as a damaged
+    tag or notes are; the run itself is listed and shown."""
+    mallory, alice = team
+    run_id = craft(mallory.path, name="victim", metrics=LOSS)
+    big = "x" * (2 << 20)
+    at = "2026-01-01T00:00:00.000Z"
+    tag = f'schema = 1\nname = "big"\naction = "create"\nrun = "{run_id}"\nat = "{at}"\n'
+    tag += f'by = "{big}"\n'
+    note = 'id = "{}"\nby = "m"\nat = "' + at + '"\ntext = "' + "y" * 9000 + '"\n'
+    _chain_commit(mallory, "refs/runledger/tags/big", "tag.toml", tag.encode())
+    notes = f'schema = 1\nrun = "{run_id}"\n' + "".join(
+        "[[note]]\n" + note.format(i) for i in range(1900)
+    )
+    _chain_commit(mallory, f"refs/runledger/notes/{run_id}", "notes.toml", notes.encode())
+    mallory.git("push", "-q", "origin", "refs/runledger/*:refs/runledger/*")
+
+    pulled = alice.cli("pull")
+    assert pulled.exit_code == 0, pulled.stderr
+    assert "refs/runledger/tags/big" in pulled.stderr and "2.0 MiB" in pulled.stderr
+
+    listed = alice.cli("tags")
+    assert listed.exit_code == 0 and "big" not in listed.stdout
+    shown = alice.cli("show", run_id)
+    assert shown.exit_code == 0, shown.stderr
+    assert "victim" in shown.stdout and "yyyy" not in shown.stdout
+    assert f"refs/runledger/notes/{run_id}" in shown.stderr and "MiB" in shown.stderr
+    assert shown.stderr.count("\n") == 1, shown.stderr
+
+
+def test_show_lists_the_newest_50_notes_of_a_long_list(team: tuple[Clone, Clone]) -> None:
+    """15,000 pulled notes (within the 16 MiB read) took show 12 s to lay out: it shows the
+    newest 50 and counts the rest; --json keeps them all."""
+    mallory, alice = team
+    run_id = craft(mallory.path, metrics=LOSS)
+    notes = f'schema = 1\nrun = "{run_id}"\n' + "".join(
+        f'[[note]]\nid = "n{i:03d}"\nby = "m"\nat = "2026-01-01T00:00:{i // 10:02d}.{i % 10}00Z"\n'
+        f'text = "note number {i:03d}"\n'
+        for i in range(60)
+    )
+    _chain_commit(mallory, f"refs/runledger/notes/{run_id}", "notes.toml", notes.encode())
+    share(mallory, alice)
+
+    shown = alice.cli("show", run_id)
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "note number 059" in shown.stdout and "note number 010" in shown.stdout
+    assert "note number 009" not in shown.stdout
+    assert "and 10 earlier notes (show --json lists them all)" in shown.stdout
+    assert len(alice.cli("show", run_id, "--json").json()["notes"]) == 60
+
+
+def test_a_pulled_tag_that_names_another_tag_is_skipped_in_one_line(
+    team: tuple[Clone, Clone],
+) -> None:
+    """refs/runledger/tags/x whose tag.toml says it is `production`: `tags` listed it as
+    production (while `show production` found no such tag), and a TAB offered it. It is
+    skipped now with one line naming its ref, as a damaged tag is."""
+    mallory, alice = team
+    run_id = craft(mallory.path, metrics=LOSS)
+    at = "2026-01-01T00:00:00.000Z"
+    posing = f'schema = 1\nname = "production"\naction = "create"\nrun = "{run_id}"\nat = "{at}"\n'
+    _chain_commit(mallory, "refs/runledger/tags/x", "tag.toml", posing.encode())
+    share(mallory, alice)
+
+    listed = alice.cli("tags")
+
+    assert listed.exit_code == 0, listed.stderr
+    assert listed.stdout.startswith("No tags yet")  # nothing posing as production
+    assert "refs/runledger/tags/x" in listed.stderr and "names another tag" in listed.stderr
+    assert listed.stderr.count("\n") == 1, listed.stderr
+    env = {"_RUNLEDGER_COMPLETE": "complete_bash", "COMP_WORDS": "runledger ls --tag "}
+    offered = alice.run(env={**env, "COMP_CWORD": "3"})
+    assert offered.stdout.split() == []
+
+
+def test_pull_cuts_a_pulled_tags_long_author_on_its_line(team: tuple[Clone, Clone]) -> None:
+    """pull says who set each tag it brought: a tag.toml's author of 500,000 characters (within
+    the read limit) was printed whole; the line is cut as show cuts a value."""
+    mallory, alice = team
+    run_id = craft(mallory.path, metrics=LOSS)
+    at = "2026-01-01T00:00:00.000Z"
+    tag = f'schema = 1\nname = "long"\naction = "create"\nrun = "{run_id}"\nat = "{at}"\n'
+    tag += f'by = "{"m" * 500_000}"\n'
+    _chain_commit(mallory, "refs/runledger/tags/long", "tag.toml", tag.encode())
+    mallory.git("push", "-q", "origin", "refs/runledger/*:refs/runledger/*")
+
+    pulled = alice.cli("pull")
+
+    assert pulled.exit_code == 0, pulled.stderr
+    line = next(line for line in pulled.stdout.splitlines() if line.startswith("tag long"))
+    assert len(line) < 10_100 and line.endswith("more characters)"), line[-200:]
+
+
+def test_reproduce_never_makes_the_runs_folder_through_a_link_out_of_the_work_tree(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """A pulled run's commit holds `out`, a link to a folder outside, and the run says it ran
+    in out/made/here: reproduce, showing its plan only (nothing confirmed), made out/made/here
+    through the link, outside the work tree, and would have run the command there while the
+    plan said it ran in the work tree. Now one line, nothing made, nothing run."""
+    mallory, alice = team
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (mallory.path / "out").symlink_to(outside)
+    mallory.commit_all("a link")
+    mallory.git("push", "-q", "origin", "HEAD:side")
+    run_id = craft(mallory.path, command=["git", "--version"], cwd="out/made/here")
+    share(mallory, alice)
+
+    for args in ([], ["--yes"]):
+        result = alice.cli("reproduce", run_id, *args)
+        assert result.exit_code == 1, result.stderr
+        assert "leads outside the work tree through a link" in result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+    assert list(outside.iterdir()) == []
+
+
+def test_reproduce_keeps_no_output_reached_through_a_link_out_of_the_work_tree(
+    team: tuple[Clone, Clone], tmp_path: Path
+) -> None:
+    """The pulled commit's `out` links to a folder of alice's outside the work tree and the run
+    declares out/secret.txt an output: reproduce said it would copy it "out of the work tree"
+    and copied alice's own file under .git/runledger/reproductions (or --outputs DIR)."""
+    mallory, alice = team
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("alice's secret\n")
+    (mallory.path / "out").symlink_to(outside)
+    mallory.commit_all("a link")
+    mallory.git("push", "-q", "origin", "HEAD:side")
+    run_id = craft(mallory.path, command=["git", "--version"], output_paths=["out/secret.txt"])
+    share(mallory, alice)
+
+    result = alice.cli("reproduce", run_id, "--yes")
+
+    assert "out/secret.txt leads out of the work tree through a link: not copied" in (
+        result.stdout + result.stderr
+    )
+    rerun = next(run for run in alice.runs_json() if run["reproduces"] == run_id)
+    shown = alice.cli("show", rerun["id"], "--json").json()
+    assert shown["artifacts"] == []
+    kept = alice.path / ".git" / "runledger" / "reproductions"
+    assert not any(path.name == "secret.txt" for path in kept.rglob("*"))
+
+
+def test_a_run_whose_record_says_it_is_another_run_is_one_line_everywhere(
+    team: tuple[Clone, Clone],
+) -> None:
+    """refs/runledger/runs/B holding a run.toml that says it is run A: ls skipped it, but show,
+    env, verify, diff and reproduce of B showed and used it as run A."""
+    mallory, alice = team
+    head = mallory.git("rev-parse", "HEAD").strip()
+    real = craft(mallory.path, name="real", metrics=LOSS)
+    posing = tomlcodec.dumps(run_toml(real, head, name="posing")).encode()
+    twin = craft(mallory.path, "6gnm00000000twin", files={"run.toml": posing})
+    share(mallory, alice)
+
+    for args in (["show", twin], ["env", twin], ["verify", twin], ["diff", real, twin]):
+        result = alice.cli(*args)
+        assert result.exit_code == 1, (args, result.stdout)
+        assert f"its run.toml says it is run {real}" in result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+    assert "posing" not in alice.cli("show", real).stdout
+
+
+def test_show_and_diff_list_the_first_1000_params_and_metrics(team: tuple[Clone, Clone]) -> None:
+    """A pulled run.toml of 100,000 params and 100,000 metrics (5 MB, within its read) kept
+    show and diff busy for more than two minutes laying out every row: each table stops at
+    1,000 rows and counts the rest; --json keeps them all."""
+    mallory, alice = team
+    many = 1_100
+    metrics = {f"m{i:04d}": {"last": 0.5, "min": 0.25, "max": 0.75} for i in range(many)}
+    wide = craft(mallory.path, params={f"p{i:04d}": i for i in range(many)}, metrics=metrics)
+    plain = craft(mallory.path, params={"lr": 0.1}, metrics=LOSS)
+    share(mallory, alice)
+
+    shown = alice.cli("show", wide)
+    differ = alice.cli("diff", plain, wide)
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "and 100 more params (show --json lists them all)" in shown.stdout
+    assert "and 100 more metrics (show --json lists them all)" in shown.stdout
+    assert differ.exit_code == 0, differ.stderr
+    assert "more params differ (diff --json lists them all)" in differ.stdout
+    assert "more metrics differ (diff --json lists them all)" in differ.stdout
+    assert len(alice.cli("show", wide, "--json").json()["params"]) == many
+
+
+def test_tags_history_shows_the_newest_200_changes_of_a_long_chain(
+    team: tuple[Clone, Clone],
+) -> None:
+    """A pulled tag whose chain holds 5,000 changes took `tags --history` 7 s to lay out, and
+    nothing bounds a chain's length: the newest 200 are shown, the rest counted."""
+    mallory, alice = team
+    run_id = craft(mallory.path, metrics=LOSS)
+    stream = ""
+    for i in range(250):
+        doc = (
+            f'schema = 1\nname = "prod"\naction = "move"\nrun = "{run_id}"\nby = "m <m@x>"\n'
+            f'at = "2026-01-01T00:{i // 60:02d}:{i % 60:02d}.000Z"\n'
+        )
+        stream += f"commit refs/runledger/tags/prod\ncommitter m <m@x> {1_700_000_000 + i} +0000\n"
+        stream += f"data 1\nm\nM 644 inline tag.toml\ndata {len(doc)}\n{doc}\n"
+    imported = subprocess.run(
+        ["git", "fast-import", "--quiet"], cwd=mallory.path, input=stream.encode(), check=False
+    )
+    assert imported.returncode == 0
+    share(mallory, alice)
+
+    shown = alice.cli("tags", "--history", "prod")
+
+    assert shown.exit_code == 0, shown.stderr
+    assert "2026-01-01T00:04:09.000Z" in shown.stdout  # the newest
+    assert "2026-01-01T00:00:49.000Z" not in shown.stdout  # the 201st newest
+    assert "and 50 earlier changes (tags --history NAME --json lists them all)" in shown.stdout
+    assert len(alice.cli("tags", "--history", "prod", "--json").json()) == 250

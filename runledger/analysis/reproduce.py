@@ -449,11 +449,24 @@ def _run_directory(worktree: Path, recorded: str, checks: list[Check]) -> Path:
     if PurePosixPath(recorded).is_absolute() or ".." in parts:
         raise CorruptRecordError(f"the run's directory {recorded!r} is not inside the repository")
     directory = worktree.joinpath(*parts)
+    # A link in the run's commit (it came with the pulled run) may lead out of the work tree:
+    # the folder would be made there, and the command run there, before anyone confirms.
+    if not _really_inside(directory, worktree):
+        raise CorruptRecordError(
+            f"the run's directory {recorded!r} leads outside the work tree through a link in "
+            "its commit: not run there"
+        )
     if not directory.is_dir():
         # An ignored or empty folder at the time of the run: git did not check it out.
         directory.mkdir(parents=True, exist_ok=True)
         checks.append(Check("directory", "warn", f"{recorded} is not in the commit: created empty"))
     return directory
+
+
+def _really_inside(path: Path, worktree: Path) -> bool:
+    """Whether ``path`` is in the work tree once the links on its way are followed."""
+    inside = os.path.realpath(worktree)
+    return os.path.commonpath([inside, os.path.realpath(path)]) == inside
 
 
 def _find_command(program: str, cwd: Path, env: Mapping[str, str]) -> str | None:
@@ -670,6 +683,16 @@ def _outputs(paths: Sequence[str], worktree: Path, checks: list[Check]) -> tuple
             # Never recorded so by exec (it records outside paths absolute): a pulled
             # record's '../../x' would copy the user's own files between their folders.
             checks.append(Check("output", "warn", f"{path} leaves the work tree: not copied"))
+        elif not _really_inside((worktree / path).parent, worktree):  # itself a link: kept as one
+            # out/id_rsa with out a link in the commit to ~/.ssh: a file of the user's, from
+            # outside the work tree, would be copied as the re-run's output.
+            checks.append(
+                Check(
+                    "output",
+                    "warn",
+                    f"{path} leads out of the work tree through a link: not copied",
+                )
+            )
         else:
             outputs.append(os.fspath(worktree / path))
             checks.append(

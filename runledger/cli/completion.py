@@ -15,10 +15,11 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 
+from runledger.cli.completion_tags import live_team_tags
+
 TYPE_CHECKING = False  # not typing's: completion imports only what it must
 if TYPE_CHECKING:
     import sqlite3
-    from pathlib import Path
     from typing import Literal
 
     Kind = Literal["run", "metric", "tag"]
@@ -111,13 +112,13 @@ def kind_of(args: Sequence[str]) -> Kind | None:
     return None
 
 
-def candidates(common_dir: Path | str, kind: Kind) -> list[str]:
-    """Values of ``kind`` from the run index and the tag refs; the tag refs alone (for a RUN
-    or a tag) when there is no readable index."""
+def candidates(common_dir: str, kind: Kind, cwd: str) -> list[str]:
+    """Values of ``kind`` from the run index and the live team tags; the team tags alone (for
+    a RUN or a tag) when there is no readable index."""
     import sqlite3
 
     index = os.path.join(common_dir, "runledger", "index.sqlite")
-    team = _team_tags(common_dir) if kind in ("run", "tag") else []
+    team = live_team_tags(common_dir, cwd) if kind in ("run", "tag") else []
     try:
         found = _indexed_values(index, kind) if os.path.isfile(index) else []
     except sqlite3.Error:
@@ -164,26 +165,6 @@ def _summary_values(db: sqlite3.Connection, path: str, kind: Kind) -> list[str]:
     return [value for (value,) in rows if isinstance(value, str)]
 
 
-def _team_tags(common_dir: Path | str) -> list[str]:
-    prefix = "refs/runledger/tags/"
-    names: list[str] = []
-    try:
-        with os.scandir(os.path.join(common_dir, prefix)) as entries:
-            names += [entry.name for entry in entries if entry.is_file()]
-    except OSError:
-        pass
-    try:
-        with open(os.path.join(common_dir, "packed-refs"), encoding="utf-8", errors="replace") as f:
-            packed = f.read()
-    except OSError:
-        packed = ""
-    for line in packed.splitlines():
-        ref = line.partition(" ")[2]
-        if ref.startswith(prefix):
-            names.append(ref[len(prefix) :])
-    return sorted(set(names))
-
-
 def answer(environ: Mapping[str, str], cwd: str) -> str | None:
     """The completion reply, or None to let typer answer."""
     request = completion_request(environ)
@@ -203,7 +184,7 @@ def answer(environ: Mapping[str, str], cwd: str) -> str | None:
     wanted = incomplete.lower() if kind == "run" else incomplete
     found = [
         value
-        for value in candidates(common_dir, kind)
+        for value in candidates(common_dir, kind, cwd)
         # A pulled record may hold control characters: never echo them into a prompt; nor
         # quotes, $ or backquotes: zsh evaluates the answer (typer's script runs `eval
         # $(...)`), so a metric named acc'$(rm -rf ~)' would run at a TAB.

@@ -59,6 +59,10 @@ def _completion_fast_path() -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    if argv is None:  # a process of its own (the runledger script, python -m): not a caller's
+        from runledger.cli.own_path import leave_the_working_folder_out
+
+        leave_the_working_folder_out()
     args = list(sys.argv[1:] if argv is None else argv)
     if argv is None and _completion_fast_path():
         sys.exit(0)

@@ -87,7 +87,10 @@ def print_sync(report: Any, mirror: str, as_json: bool) -> None:
     if as_json:
         print_json(report.json())
     else:
-        sys.stdout.write("".join(safe(line) + "\n" for line in report.lines()))
+        from runledger.views.text import clipped
+
+        # a tag's author and time are a pulled record's: up to the 1 MiB read of a tag.toml
+        sys.stdout.write("".join(safe(clipped(line)) + "\n" for line in report.lines()))
 
 
 def ask_to_run() -> bool:

@@ -111,7 +111,12 @@ def runledger_command() -> list[str]:
     interpreter: on sys.path through ``-c``, not PYTHONPATH, so the trial's command sees the
     environment it would see bare."""
     root = str(Path(__file__).resolve().parents[2])
-    code = f"import sys; sys.path.insert(0, {root!r}); from runledger.cli.main import main; main()"
+    code = (
+        f"import sys; sys.path.insert(0, {root!r}); "
+        "from runledger.cli.own_path import leave_the_working_folder_out; "
+        "leave_the_working_folder_out(); "
+        "from runledger.cli.main import main; main()"
+    )
     return [sys.executable, "-c", code]
 
 

@@ -126,7 +126,7 @@ def _unreadable_tags_and_notes(repo: git.Repo, refs: Sequence[tuple[str, str]]) 
     """Tag and notes commits whose tag.toml or notes.toml cannot be read (every reader skips
     them with a warning)."""
     from runledger.errors import CorruptRecordError
-    from runledger.store import notes, tags
+    from runledger.store import facts, notes, tags
 
     oids = dict(refs)
     bad: list[BadRef] = []
@@ -139,8 +139,9 @@ def _unreadable_tags_and_notes(repo: git.Repo, refs: Sequence[tuple[str, str]]) 
         tags.tips(repo, None, unreadable)
     notes_refs = [(ref, oid) for ref, oid in refs if ref.startswith(notes.NOTES_PREFIX)]
     with git.CatFile(repo) as cat:
-        contents = cat.read_many(f"{oid}:{notes.NOTES_FILE}" for _, oid in notes_refs)
-        for (ref, _), (_, content) in zip(notes_refs, contents, strict=True):
+        specs = [f"{oid}:{notes.NOTES_FILE}" for _, oid in notes_refs]
+        contents = facts.read_many(cat, specs, notes.NOTES_FILE)
+        for (ref, _), content in zip(notes_refs, contents, strict=True):
             try:
                 notes.from_content(content, f"{ref}: {notes.NOTES_FILE}")
             except CorruptRecordError as exc:

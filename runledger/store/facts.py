@@ -25,6 +25,10 @@ from runledger.store import git
 SCHEMA_VERSION = 1
 MERGE_IDENT = "runledger <runledger@localhost>"
 CAS_ATTEMPTS = 5
+# What a reader takes of a chain's file, which anyone with push access may have written: every
+# listing reads every tag. runledger writes a tag.toml of a few hundred bytes and notes of at
+# most 10,000 characters each; a pulled 50 MB tag.toml cost each `ls` 230 MB of memory.
+READ_LIMIT_BYTES = {"tag.toml": 1 << 20, "notes.toml": 16 << 20}
 
 
 def now_iso(timestamp: float | None = None) -> str:
@@ -72,10 +76,32 @@ def write_commit(
     return writer.commit(tree, parents, ident, timestamp, message)
 
 
-def parse(content: bytes | None, where: str) -> dict[str, Any]:
+def read(cat: git.CatFile, spec: str, filename: str) -> bytes | git.ObjectTooLarge | None:
+    """The content of ``spec`` (``<commit>:<filename>``) up to its file's read limit: the
+    ObjectTooLarge (its bytes read past) over it, None when there is no such file."""
+    try:
+        return cat.read(spec, READ_LIMIT_BYTES[filename])
+    except git.ObjectTooLarge as too_large:
+        return too_large
+
+
+def read_many(
+    cat: git.CatFile, specs: Sequence[str], filename: str
+) -> list[bytes | git.ObjectTooLarge | None]:
+    """:func:`read` of each of ``specs``, in one pipelined batch."""
+    limit = READ_LIMIT_BYTES[filename]
+    return [content for _, content in cat.read_many_within(specs, limit)]
+
+
+def parse(content: bytes | git.ObjectTooLarge | None, where: str) -> dict[str, Any]:
     """The TOML document of one chain commit; CorruptRecordError when it cannot be read."""
     if content is None:
         raise CorruptRecordError(f"{where}: the file is missing")
+    if isinstance(content, git.ObjectTooLarge):
+        raise CorruptRecordError(
+            f"{where}: {content.size / (1 << 20):.1f} MiB, more than runledger reads of such a "
+            "file (runledger never writes one so large)"
+        )
     try:
         data = tomlcodec.loads(content.decode())
     except (UnicodeDecodeError, ValueError) as exc:

@@ -607,13 +607,17 @@ class Ledger:
             if content is None:
                 raise CorruptRecordError(f"{ref.ref}: has no {RUN_FILE}")
             run = Run.from_run_toml(content, ref.ref)
+            if run.id != ref.id:
+                # as the listing says (index.py): a pulled runs/B saying it is A is neither
+                raise CorruptRecordError(f"{ref.ref}: its {RUN_FILE} says it is run {run.id}")
             files = {name: self._read_detail(cat, ref, name, entries.get(name)) for name in details}
             if annotated:
-                from runledger.store import notes
+                from runledger.store import facts, notes
 
                 where = notes.notes_ref(ref.id)
                 try:
-                    note_list = notes.from_content(cat.read(f"{where}:{notes.NOTES_FILE}"), where)
+                    held = facts.read(cat, f"{where}:{notes.NOTES_FILE}", notes.NOTES_FILE)
+                    note_list = notes.from_content(held, where)
                 except CorruptRecordError as exc:
                     # The notes are damaged, not the run: show it without them.
                     self.warn_corrupt(where, exc)

@@ -39,7 +39,7 @@ def notes_ref(run_id: str) -> str:
     return NOTES_PREFIX + run_id
 
 
-def from_content(content: bytes | None, where: str) -> list[Note]:
+def from_content(content: bytes | git.ObjectTooLarge | None, where: str) -> list[Note]:
     """The notes held by one notes.toml (none when there is no such file)."""
     if content is None:
         return []
@@ -60,7 +60,8 @@ def _document(run_id: str, notes: list[Note]) -> dict[str, Any]:
 
 def read(repo: git.Repo, oid: str, where: str) -> list[Note]:
     with git.CatFile(repo) as cat:
-        return from_content(cat.read(f"{oid}:{NOTES_FILE}"), f"{where}:{NOTES_FILE}")
+        content = facts.read(cat, f"{oid}:{NOTES_FILE}", NOTES_FILE)
+        return from_content(content, f"{where}:{NOTES_FILE}")
 
 
 def add_note(repo: git.Repo, run_id: str, text: str) -> Note:

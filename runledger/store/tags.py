@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from runledger import ids
@@ -68,8 +68,8 @@ def _read(
     if not pairs:
         return
     with git.CatFile(repo) as cat:
-        contents = list(cat.read_many(f"{oid}:{TAG_FILE}" for _, oid in pairs))
-    for (where, oid), (_, content) in zip(pairs, contents, strict=True):
+        contents = facts.read_many(cat, [f"{oid}:{TAG_FILE}" for _, oid in pairs], TAG_FILE)
+    for (where, oid), content in zip(pairs, contents, strict=True):
         # A skipped one is named by a warning that starts with the ref already.
         label = f"{where}:{TAG_FILE}" if on_damaged is None else f"{where}: {TAG_FILE}"
         try:
@@ -89,7 +89,19 @@ def tips(
     that cannot be read raises, or with ``on_damaged`` is reported to it and left out."""
     prefix = tag_ref(name) if name is not None else TAGS_PREFIX
     refs = [(ref, oid) for ref, oid in git.list_refs(repo, prefix) if ref.startswith(TAGS_PREFIX)]
-    return {ref[len(TAGS_PREFIX) :]: state for ref, state in _read(repo, refs, on_damaged)}
+    found: dict[str, TagState] = {}
+    for ref, state in _read(repo, refs, on_damaged):
+        named = ref[len(TAGS_PREFIX) :]
+        if state.name != named:
+            # runledger writes each tag's own name; another one is a pulled record posing as
+            # that tag (`tags` would list `production` for refs/runledger/tags/x).
+            error = CorruptRecordError(f"{ref}: {TAG_FILE} names another tag ({state.name!r})")
+            if on_damaged is None:
+                raise error
+            on_damaged(ref, error)
+            continue
+        found[named] = state
+    return found
 
 
 def tip(repo: git.Repo, name: str) -> TagState | None:
@@ -106,6 +118,16 @@ def live_tags(repo: git.Repo, on_damaged: OnDamaged | None = None) -> dict[str, 
     """Tags that name a run now (deleted ones left out), by name."""
     found = tips(repo, None, on_damaged)
     return {name: state for name, state in found.items() if not state.deleted}
+
+
+def liveness(repo: git.Repo, tips: Mapping[str, str]) -> dict[str, bool]:
+    """Whether each tag commit (tag name -> commit id) names a run, by commit id: False for a
+    deletion and for one that cannot be read (readers skip it)."""
+    live = dict.fromkeys(tips.values(), False)
+    pairs = [(tag_ref(name), oid) for name, oid in tips.items()]
+    for ref, state in _read(repo, pairs, lambda ref, error: None):
+        live[state.oid] = not state.deleted and tag_ref(state.name) == ref
+    return live
 
 
 def _commit_state(repo: git.Repo, state: TagState, parents: list[str], timestamp: int) -> str:

@@ -23,6 +23,7 @@ from runledger.analysis.direction import describe_direction
 from runledger.views.runs import (
     FILE_ROWS_SHOWN,
     STATUS_STYLE,
+    TABLE_ROWS_SHOWN,
     console,
     format_number,
     format_size,
@@ -223,11 +224,13 @@ def render_diff(diff: RunDiff, out: Console | None = None) -> None:
     if diff.params:
         anything = True
         _title(out, "params", f"{len(diff.params)} differ")
-        out.print(_change_table(list(diff.params), sources=True))
+        out.print(_change_table(list(diff.params[:TABLE_ROWS_SHOWN]), sources=True))
+        _say_how_many_more(out, len(diff.params), "params differ")
     if diff.metrics:
         anything = True
         _title(out, "metrics", "delta = b - a")
-        out.print(_metric_table(diff.metrics))
+        out.print(_metric_table(diff.metrics[:TABLE_ROWS_SHOWN]))
+        _say_how_many_more(out, len(diff.metrics), "metrics differ")
     if diff.code is not None:
         anything = True
         _render_code(out, diff.code)
@@ -249,3 +252,9 @@ def render_diff(diff: RunDiff, out: Console | None = None) -> None:
             out.print(_change_table(env.variables))
     if not anything:
         out.print(Text("\nno differences: same command, params, metrics, code and environment"))
+
+
+def _say_how_many_more(out: Console, count: int, what: str) -> None:
+    if count > TABLE_ROWS_SHOWN:
+        more = f"and {count - TABLE_ROWS_SHOWN:,} more {what} (diff --json lists them all)"
+        out.print(Text(more, style="dim"))

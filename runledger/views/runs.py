@@ -332,10 +332,13 @@ def render_run(run: Run, out: Console | None = None) -> None:
         head.add_row("reproduction", _reproduction_text(run.reproduction))
     if run.note:
         head.add_row("note", safe(run.note, newlines=True))
-    for note in run.notes:
+    for note in run.notes[-NOTE_ROWS_SHOWN:]:
         text = Text(safe(note.get("text", ""), newlines=True))
         text.append(f"  ({safe(note.get('by', ''))}, {safe(note.get('at', ''))})", style="dim")
         head.add_row("note", text)
+    if len(run.notes) > NOTE_ROWS_SHOWN:
+        earlier = len(run.notes) - NOTE_ROWS_SHOWN
+        head.add_row("", Text(f"and {earlier:,} earlier notes (show --json lists them all)"))
     out.print(head)
 
     if run.params:
@@ -344,22 +347,25 @@ def render_run(run: Run, out: Console | None = None) -> None:
         table.add_column("param")
         table.add_column("value", overflow="fold")
         table.add_column("from", style="dim")
-        for key, value in sorted(
+        params = sorted(
             flatten(run.params).items(), key=lambda kv: (run.param_sources.get(kv[0], ""), kv[0])
-        ):
+        )
+        for key, value in params[:TABLE_ROWS_SHOWN]:
             table.add_row(
                 safe(key),
                 safe(format_number(value) if not isinstance(value, str) else value),
                 safe(run.param_sources.get(key, "")),
             )
         out.print(table)
+        _say_how_many_more(out, len(params), "params")
 
     if run.metrics:
         out.print(Text("\nmetrics", style="bold underline"))
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
         for column in ("metric", "last", "min", "max", "steps", "trend"):
             table.add_column(column, justify="left" if column in ("metric", "trend") else "right")
-        for name in by_prominence(list(run.metrics)):
+        names = by_prominence(list(run.metrics))
+        for name in names[:TABLE_ROWS_SHOWN]:
             summary = run.metrics[name]
             series = (run.series or {}).get(name)
             table.add_row(
@@ -371,6 +377,7 @@ def render_run(run: Run, out: Console | None = None) -> None:
                 sparkline(series[1]) if series else "",
             )
         out.print(table)
+        _say_how_many_more(out, len(names), "metrics")
 
     _render_reproductions(run, out)
     _render_system(run, out)
@@ -549,11 +556,27 @@ def _render_environment(run: Run, out: Console) -> None:
             )
     else:
         table.add_row("gpus", "none")
-    for key, value in sorted((env.get("variables") or {}).items()):
+    variables = sorted((env.get("variables") or {}).items())
+    for key, value in variables[:TABLE_ROWS_SHOWN]:
         table.add_row(safe(key), safe(value))
     out.print(table)
+    _say_how_many_more(out, len(variables), "environment variables")
 
 
+# rows of the params, metrics and variables tables show prints: a pulled run.toml (16 MiB read)
+# of 100,000 params and 100,000 metrics kept show busy for minutes (about 1 ms a row, and more)
+TABLE_ROWS_SHOWN = 1_000
+
+
+def _say_how_many_more(out: Console, count: int, what: str) -> None:
+    if count > TABLE_ROWS_SHOWN:
+        more = f"and {count - TABLE_ROWS_SHOWN:,} more {what} (show --json lists them all)"
+        out.print(Text(more, style="dim"))
+
+
+# the newest notes show prints: a pulled notes.toml (16 MiB read) can hold 15,000 notes, which
+# took show 12 s to lay out
+NOTE_ROWS_SHOWN = 50
 # rows of each file table show prints: rich lays a table out at about 3 ms a row, and a
 # pulled files.toml (64 MiB read) can list a million artifacts, an hour of show
 FILE_ROWS_SHOWN = 200

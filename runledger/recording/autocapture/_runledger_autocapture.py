@@ -1838,9 +1838,14 @@ _PEFT_SETTINGS = ("r", "lora_alpha", "lora_dropout", "target_modules")
 _PEFT_NOT_SETTINGS = ("peft_version", "peft_type")
 
 
-def _patch_peft(_name: str, module: Any) -> None:
+def _patch_peft(name: str, module: Any) -> None:
     """``get_peft_model(model, LoraConfig(r=8, lora_alpha=32, ...))`` (peft's examples, trl's
-    ``SFTTrainer(peft_config=...)``): the adapter's config, under its kind (``lora.r``)."""
+    ``SFTTrainer(peft_config=...)``): the adapter's config, under its kind (``lora.r``).
+    peft before 0.15 defines it in ``peft.mapping``; 0.15 moved it to ``peft.mapping_func``,
+    and its ``peft.mapping`` (imported as well) has it no more."""
+    found = getattr(module, "get_peft_model", None)
+    if name == "peft.mapping" and getattr(found, "__runledger_wrapped__", found is None):
+        return
 
     def make(original: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:

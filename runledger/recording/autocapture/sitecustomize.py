@@ -58,6 +58,7 @@ HOOKED = {
     "sentence_transformers.base.evaluation.evaluator": "sentence_evaluators",
     "sentence_transformers.evaluation.SentenceEvaluator": "sentence_evaluators",  # before 6
     "peft.mapping_func": "peft",
+    "peft.mapping": "peft",  # before 0.15
     "torch.utils.tensorboard.writer": "tensorboard",
     "tensorboardX.writer": "tensorboard",
     "tensorboard.plugins.hparams.summary_v2": "tensorboard_hparams",

@@ -24,7 +24,14 @@ from runledger.recording.journal import host_name
 
 PYTHON_NAME = re.compile(r"^(python|pypy)(\d+(\.\d+)*)?(\.exe)?$")
 _PROBE = r"""
-import json, sys, platform
+import os, sys
+# -c (and an empty PYTHONPATH entry) put the working folder on sys.path: its json.py stays out.
+try:
+    here = os.path.realpath(os.getcwd())
+except OSError:
+    here = ""
+sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != here]
+import json, platform
 packages, sources = {}, {}
 try:
     from importlib import metadata
