@@ -656,6 +656,29 @@ def test_ignite_progress_bar_and_results_lines_give_each_epoch_its_values() -> N
     assert series["val_avg_loss"] == [(1, 2.31), (2, 2.32)]
 
 
+def test_ignite_mnist_bars_labelled_description_gives_the_loss_at_each_epoch() -> None:
+    # PyTorch Ignite examples/mnist/mnist.py: tqdm(desc=f"ITERATION - loss: {0:.2f}"), the
+    # description set each log_interval, the bar reset to 0 after each epoch's results; the
+    # logger's lines written behind a redraw (as that run printed them)
+    bar = "\rITERATION - loss: {v}: {p:3d}%|{b:<10}| {n}/10 [00:01<00:00,  7.37it/s]"
+    text = bar.format(v="0.00", p=0, b="", n=0)
+    text += "2026-12-07 23:28:07,202 trainer INFO: Engine run starting with max_epochs=2.\n"
+    for epoch, losses in ((1, ("2.30", "2.31", "2.32")), (2, ("2.31", "2.29"))):
+        for n, loss in enumerate(losses, 1):
+            text += bar.format(v=loss, p=20 * n, b="█" * 2 * n, n=2 * n)
+        text += (
+            f"\r{' ' * 71}\rTraining Results - Epoch: {epoch} Avg accuracy: 0.10 Avg loss: 2.30\n"
+            f"\r{' ' * 71}\rValidation Results - Epoch: {epoch} Avg accuracy: 0.08 Avg loss: 2.32\n"
+        )
+        text += bar.format(v=losses[-1], p=0, b="", n=0)
+        text += f"2026-12-07 23:28:09,621 trainer INFO: Epoch[{epoch}] Complete.\n"
+    text += f"\r{' ' * 71}\r"  # pbar.close()
+    series = _collected(text)
+    # the placeholder 0.00 drawn before the first batch is no point
+    assert series["loss"] == [(1, 2.32), (2, 2.29)]
+    assert series["val_avg_loss"] == [(1, 2.32), (2, 2.32)]
+
+
 # TensorFlow's basic_training_loops guide prints the model before training, then each epoch
 # under a header of its own (the format strings of the guide, the numbers its run printed).
 TF_BASIC_TRAINING_LOOPS = """\

@@ -1757,6 +1757,9 @@ _BRACKETED_PHASE_RE: Final = compile_later(
 )
 
 
+_LABELLED_DESC_RE: Final = compile_later(r"[^\W\d_]+ +[-\u2013] +(?P<rest>.+)")
+
+
 class TqdmBar(NamedTuple):
     """A tqdm bar: its description (which bar it is), its count done, and the metrics of its
     description and postfix (None: it shows none)."""
@@ -1816,6 +1819,17 @@ def _without_bracketed_phase(desc: str) -> tuple[str, str]:
     return f"{match['head'].strip()} {match['tail'].strip()}".strip(), phase
 
 
+def _after_label(desc: str) -> Shaped | None:
+    """The metrics of a description that a one-word label opens (PyTorch Ignite's mnist
+    example: ``ITERATION - loss: 0.23``): the label says which loop the bar counts, no
+    metric; what follows its dash is read as a line of its own."""
+    label = _LABELLED_DESC_RE.fullmatch(desc)
+    if label is None:
+        return None
+    shaped = parse_shaped_line(label["rest"])
+    return shaped if shaped is not None and shaped.step is None else None
+
+
 def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     """The step and metrics a bar's description (``epoch 3``, ``Epoch 3/10 loss 0.31``) and
     postfix (``loss=0.3, acc=0.9``, or ``set_postfix_str``'s text) show; a description that
@@ -1828,6 +1842,8 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
         phase = phase or _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
         piped = _PIPED_STEPS_RE.fullmatch(desc) if desc[:1].isdigit() else None
         shaped = parse_shaped_line(desc if piped is None else piped["rest"])
+        if shaped is None and piped is None:
+            shaped = _after_label(desc)
         if piped is not None:
             if shaped is None or shaped.step is not None:
                 return None
