@@ -451,6 +451,9 @@ _GROUPED_RESULT_RE: Final = compile_later(
 _ABBREVIATION_RE: Final = compile_later(r"[^\W\d][\w^]*")
 _NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
 _SENTENCE_WORDS: Final = frozenset({"is", "was"})
+_SUBJECT_HOLDER_WORDS: Final = frozenset(
+    "model models final overall our my classifier network net set data dataset".split()
+)
 # R² as printed: "R^2 = 0.81", "R²: 0.81", "R-squared: 0.81", "Coefficient of determination:
 # 0.47" are one metric, r2 (scikit-learn's r2_score; the statsmodels summary's R-squared too).
 _R2_SIGN_RE: Final = compile_later(r"(?<![\w^])([Rr])(?:\^2|²)(?![\w^])")
@@ -1415,9 +1418,23 @@ def _named_result(text: str) -> Shaped | None:
             name = inner.replace("^", "")  # "Coefficient of determination (R^2)": r2
         else:
             return None  # "Score (higher is better)", "Loss (epoch 3)": not a name's part
+    if match["is"]:
+        name = _sentence_subject(name)
     if _is_prose_name(name) or not has_metric_word(name):
         return None
     return Shaped(None, {_prefixed(_clean_name(name), phase): _number(match["num"])})
+
+
+def _sentence_subject(name: str) -> str:
+    """The metric a sentence's subject names, without the words saying whose or which it is
+    (``Model accuracy``, ``Final model loss``, ``Test set accuracy``: ``accuracy``,
+    ``loss``, ``Test accuracy``); a phase word stays, as in the metric's name."""
+    words = [
+        word
+        for word in name.split()
+        if word.lower().removesuffix("'s") not in _SUBJECT_HOLDER_WORDS  # "The model's"
+    ]
+    return " ".join(words) if words else name
 
 
 def _grouped_result(text: str) -> Shaped | None:
