@@ -299,6 +299,26 @@ def _ends_in_a_name(text: str) -> bool:
     return _VALUE_BEFORE_RE.search(shown) is not None  # not a header: "Epoch 1:"
 
 
+def _ends_at_a_wrap(text: str) -> bool:
+    """Whether ``text`` may be a line a console wrapped at a blank: rich keeps the one blank
+    it broke the line at (``... val_acc 0.8134 `` then ``lr 0.001``). A long line only, with
+    a number: the next line decides (``MetricsCollector._continues``)."""
+    return (
+        text[-1:] == " "
+        and text[-2:-1] != " "
+        and len(text) > _WRAP_MIN_WIDTH
+        and "\r" not in text
+        and _has_digit(text)
+    )
+
+
+_WRAP_MIN_WIDTH: Final = 40
+# A pair opening a line; a step's ("epoch 2: ...") opens a line of its own.
+_OPENS_WITH_A_PAIR_RE: Final = compile_later(
+    r"(?!(?i:epoch|step|iter|batch))[^\W\d][\w./-]*[:=]? ?[-+]?\.?[0-9]"
+)
+
+
 def _continues_a_value(text: str) -> bool:
     """Whether ``text`` opens with a number: the value the line before it ended without."""
     return text[:1] in _VALUE_STARTS and (text[:1].isdigit() or text[1:2].isdigit())
@@ -1274,14 +1294,35 @@ class MetricsCollector:
         first = line.first if isinstance(line, _ErasedLine) else None
         wrapped = self._wrapped.pop(stream, None) if self._wrapped else None
         if wrapped is not None:
-            if _continues_a_value(text):  # rich wrapped "val_acc:" | "0.8134, lr: 0.001"
+            if self._continues(wrapped, text):  # rich wrapped "val_acc:" | "0.8134, lr: 0.001"
                 text = f"{wrapped.rstrip()} {text.lstrip()}"
             else:
                 self._route_line(wrapped, stream, None)
-        if first is None and _ends_in_a_name(text):
-            self._wrapped[stream] = text  # its value may be on the next line
+        if first is None and (_ends_in_a_name(text) or _ends_at_a_wrap(text)):
+            self._wrapped[stream] = text  # its value, or its last pair, may be on the next line
             return
         self._route_line(text, stream, first)
+
+    def _continues(self, wrapped: str, text: str) -> bool:
+        """Whether ``text`` is the rest of ``wrapped``, a line a console's wrap cut: the value
+        of the name it ended with, or (after a wrap at a blank) the pairs the wrap pushed to
+        the next line (rich: ``... val_acc 0.8134 `` then ``lr 0.001``), which add metrics
+        to those the line read alone, changing none."""
+        if wrapped.rstrip()[-1:] == ":":
+            return _continues_a_value(text)
+        if not (_continues_a_value(text) or _OPENS_WITH_A_PAIR_RE.match(text)):
+            return False
+        whole = parse_metric_line(f"{wrapped.rstrip()} {text}", self._patterns)
+        if whole is None:
+            return False
+        alone = parse_metric_line(wrapped, self._patterns)
+        if alone is None:  # cut between a name and its value: "| val_acc " then "0.81 | lr 0.001"
+            return whole.step is not None and _continues_a_value(text)
+        return (
+            whole.step == alone.step
+            and len(whole.values) > len(alone.values)
+            and alone.values.items() <= whole.values.items()
+        )
 
     def _route_line(self, text: str, stream: str, first: bytes | None) -> None:
         if self._held is not None:
