@@ -679,6 +679,21 @@ def test_ignite_mnist_bars_labelled_description_gives_the_loss_at_each_epoch() -
     assert series["val_avg_loss"] == [(1, 2.32), (2, 2.32)]
 
 
+def test_rivers_final_print_of_its_metric_is_its_last_checkpoint_not_one_after() -> None:
+    # river: evaluate.progressive_val_score(dataset, model, metric, print_every=300) prints
+    # each checkpoint and the last sample's; then the program's print(metric) repeats it
+    text = (
+        "[300] Accuracy: 86.00%\n[600] Accuracy: 86.33%\n[900] Accuracy: 87.67%\n"
+        "[1,200] Accuracy: 88.92%\n[1,250] Accuracy: 88.96%\nAccuracy: 88.96%\n"
+    )
+    assert _collected(text)["accuracy"][-2:] == [(1200, 88.92), (1250, 88.96)]
+    # a value the line after prints differently is a point of its own, after the last
+    differs = text.removesuffix("Accuracy: 88.96%\n") + "Accuracy: 88.99%\n"
+    assert _collected(differs)["accuracy"][-2:] == [(1250, 88.96), (1251, 88.99)]
+    # and so are equal step-less lines, each printed by itself: none is dropped
+    assert _collected("epoch 1\nloss=0.25\nloss=0.25\n")["loss"] == [(1, 0.25), (2, 0.25)]
+
+
 # TensorFlow's basic_training_loops guide prints the model before training, then each epoch
 # under a header of its own (the format strings of the guide, the numbers its run printed).
 TF_BASIC_TRAINING_LOOPS = """\

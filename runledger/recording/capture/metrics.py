@@ -989,6 +989,9 @@ class MetricsCollector:
         # while those are all its printed points: one is moved before the first step it
         # would reach (_move_unheaded).
         self._unheaded: dict[str, int] = {}
+        # Metric name -> the step _add_stepless last placed it at: a point there is no line's
+        # own, printed with its step.
+        self._stepless_at: dict[str, Step] = {}
         # The first epoch a per-batch line counted from (0 or 1): see _position.
         self._epoch_base: int | None = None
         # Step counters printed with their epoch (Epoch [1/5], Step [100/600]): whether they
@@ -1798,7 +1801,11 @@ class MetricsCollector:
                 self._move_unheaded(name, context)
             store = self._printed.get(name)
             last = None if store is None else store.last_step
+            if last == context and self._stepless_at.get(name) != last:
+                if store is not None and store.shows_last(last, value):
+                    continue  # its line's value printed again (river's print(metric) at the end)
             step = context if last is None or last < context else last + 1
+            self._stepless_at[name] = step
             self._add_locked({name: value}, step, OUTPUT_SOURCE)
 
     def _move_unheaded(self, name: str, step: Step) -> None:
