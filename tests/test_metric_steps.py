@@ -694,6 +694,39 @@ def test_rivers_final_print_of_its_metric_is_its_last_checkpoint_not_one_after()
     assert _collected("epoch 1\nloss=0.25\nloss=0.25\n")["loss"] == [(1, 0.25), (2, 0.25)]
 
 
+FLAIR_LAST_EPOCH_AND_RESULTS = """\
+2026-12-07 23:49:41,397 EPOCH 3 done: loss 0.5271 - lr: 0.100000
+2026-12-07 23:49:41,442 DEV : loss 0.36471307277679443 - f1-score (micro avg)  0.8
+2026-12-07 23:49:41,454  - 0 epochs without improvement
+2026-12-07 23:49:41,456 Loading model from best epoch ...
+2026-12-07 23:49:41,597 
+Results:
+- F-score (micro) 0.85
+- F-score (macro) 0.8119
+- Accuracy 0.85
+
+By class:
+              precision    recall  f1-score   support
+
+         NEG     0.9286    0.8667    0.8966        15
+         POS     0.6667    0.8000    0.7273         5
+
+    accuracy                         0.8500        20
+   macro avg     0.7976    0.8333    0.8119        20
+weighted avg     0.8631    0.8500    0.8542        20
+
+"""
+
+
+def test_flairs_final_results_block_gives_its_scores_at_the_last_epoch() -> None:
+    # flair 0.15 ModelTrainer.train (TextClassifier), as its run printed it
+    series = _collected(FLAIR_LAST_EPOCH_AND_RESULTS)
+    assert series["f_score_micro"] == [(3, 0.85)]
+    assert series["f_score_macro"] == [(3, 0.8119)]
+    assert series["accuracy"] == [(3, 0.85)]  # the bullet's; the report's equal one adds none
+    assert series["dev_f1_score_micro_avg"] == [(3, 0.8)]
+
+
 # TensorFlow's basic_training_loops guide prints the model before training, then each epoch
 # under a header of its own (the format strings of the guide, the numbers its run printed).
 TF_BASIC_TRAINING_LOOPS = """\

@@ -674,6 +674,10 @@ def with_phase(values: Mapping[str, float], phase: str) -> dict[str, float]:
 def _parse_shaped(text: str) -> Shaped | None:
     if text[:1] == "*":
         return _summary_line(text)
+    if text[:2] == "- " and _has_digit_at_end(text):
+        bullet = _bullet_result(text[2:].strip())
+        if bullet is not None:
+            return bullet
     if "\t" in text:
         if text[:1] == "[" and "+" in text:
             cv_round = _CV_ROUND_RE.fullmatch(text)
@@ -1380,6 +1384,31 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
             names.append(name)
         return _SPACED
     return None
+
+
+# A bullet naming one result (flair's ModelTrainer ends with "Results:" then "- F-score
+# (micro) 0.85", "- F-score (macro) 0.8119", "- Accuracy 0.85").
+_BULLET_PAIR_RE: Final = compile_later(
+    rf"(?P<name>{_WORD}(?: {_WORD}){{0,3}}?)\s*:?\s+(?P<num>{_NUM})(?P<pct>%?)"
+)
+
+
+def _has_digit_at_end(text: str) -> bool:
+    return text.rstrip("% ")[-1:].isdigit()
+
+
+def _bullet_result(item: str) -> Shaped | None:
+    """The result a bullet names (``F-score (micro) 0.85``: ``f_score_micro``), or None when
+    the bullet names no metric (``0 epochs without improvement``)."""
+    values: Fields = {}
+    qualified = _QUALIFIED_PIECE_RE.fullmatch(item) if "(" in item else None
+    if qualified is not None:
+        _read_qualified(qualified, values, "", [])
+    else:
+        pair = _BULLET_PAIR_RE.fullmatch(item)
+        if pair is not None and has_metric_word(pair["name"]) and not _is_prose_name(pair["name"]):
+            values[_clean_name(pair["name"])] = _number(pair["num"])
+    return Shaped(None, values) if values else None
 
 
 def _read_qualified(
