@@ -527,3 +527,50 @@ def test_trainer_arguments_metrics_and_evaluator_with_stand_ins(repo: Repo) -> N
     # an optimizer given to the Trainer: the arguments' optimizer settings are not used
     assert not {"learning_rate", "weight_decay", "optim"} & set(params)
     assert params["lr_scheduler_type"] == "linear"
+
+
+# setfit 1.x trains the sentence body with a transformers Trainer (its logs at each global
+# step), then the program evaluates on its test split and prints what evaluate returns.
+SETFIT_TRAINER = """\
+from transformers import Trainer as HfTrainer, TrainingArguments as HfArguments
+
+
+class Trainer:
+    def __init__(self, model=None, args=None, train_dataset=None, metric="accuracy"):
+        self.train_dataset = train_dataset
+
+    def train(self):
+        arguments = HfArguments(output_dir="out", logging_steps=2, per_device_train_batch_size=4,
+                                num_train_epochs=2, disable_tqdm=True)
+        HfTrainer(args=arguments, train_dataset=self.train_dataset).train()
+
+    def evaluate(self, dataset=None, metric_key_prefix="test"):
+        print("***** Running evaluation *****")
+        return {"accuracy": 0.4375}
+"""
+
+SETFIT_PROGRAM = """\
+from setfit import Trainer
+
+trainer = Trainer(train_dataset=list(range(16)))
+trainer.train()
+metrics = trainer.evaluate(list(range(8)))
+print(metrics)
+"""
+
+
+def test_setfits_evaluate_results_are_at_the_last_training_step(repo: Repo) -> None:
+    imitate(repo.path, "transformers")
+    repo.write("setfit/__init__.py", "from setfit.trainer import Trainer\n")
+    repo.write("setfit/trainer.py", SETFIT_TRAINER)
+    program(repo, SETFIT_PROGRAM)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("ignore the output folder")
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    assert "{'accuracy': 0.4375}" in proc.stdout.decode()
+    assert [step for step, _ in series(run, "loss")] == [2, 4, 6, 8]
+    # at the global step the training ended on, not at the epoch (2.0) its last dict printed
+    assert series(run, "accuracy") == [[8, 0.4375]]

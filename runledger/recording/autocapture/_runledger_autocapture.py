@@ -1759,6 +1759,28 @@ def _report_evaluator(args: Any, kwargs: Any) -> None:
         report_metrics("sentence_transformers", metrics, step=_state.get("hf_step"))
 
 
+def _patch_setfit(_name: str, module: Any) -> None:
+    """setfit's ``Trainer.evaluate(test_dataset)``: the metrics it returns (``{"accuracy":
+    0.91}``, named as returned and as the program prints them) at the last step its
+    embedding training logged, not at the epoch of the line printed before them."""
+    trainer = getattr(module, "Trainer", None)
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            if isinstance(result, dict):
+                _safely("setfit", lambda: _report_setfit_evaluate(result))
+            return result
+
+        return wrapper
+
+    _need(isinstance(trainer, type) and _wrap(trainer, "evaluate", make), "setfit.Trainer.evaluate")
+
+
+def _report_setfit_evaluate(results: dict[str, Any]) -> None:
+    report_metrics("setfit", results, step=_state.get("hf_step"))
+
+
 # The settings that say how a Trainer trains, recorded with their defaults too (as Keras'
 # learning rate is): a program that leaves the learning rate at 5e-05 trained with it.
 _HF_TRAINING_SETTINGS = (
@@ -4336,6 +4358,7 @@ _PATCHERS = {
     "transformers": _patch_transformers,
     "training_arguments": _patch_training_arguments,
     "sentence_evaluators": _patch_sentence_evaluators,
+    "setfit": _patch_setfit,
     "peft": _patch_peft,
     "tensorboard": _patch_tensorboard,
     "tensorboard_hparams": _patch_tensorboard_hparams,
