@@ -1616,10 +1616,25 @@ def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
         step = getattr(trainer.fit_loop.epoch_loop, "_batches_that_stepped", None)
         if step is None:
             step = getattr(trainer, "global_step", None)
+    logged = _state.setdefault("lightning_logged", set())
+    logged.update(values)
+    for name, value in _lightning_bar_only(trainer, logged).items():
+        values.setdefault(name, value)
     report_metrics("lightning", values, step=step)
     if values:
         _report_logger_folders("lightning", getattr(trainer, "loggers", None) or ())
     _report_lightning_hparams(trainer)
+
+
+def _lightning_bar_only(trainer: Any, logged: Any) -> dict[str, Any]:
+    """The values the progress bar shows that no logger was given (darts' ``train_loss``:
+    ``self.log(..., prog_bar=True)`` in ``training_step``, logged every 50 steps, so never
+    in a short fit): their latest, beside what the loggers get, at the same step. Printed,
+    the bar is kept only at the end of the fit, its epoch no global step."""
+    shown = getattr(trainer, "progress_bar_metrics", None)
+    if not isinstance(shown, dict):
+        return {}
+    return {str(name): value for name, value in shown.items() if name not in logged}
 
 
 def _report_lightning_hparams(trainer: Any) -> None:
