@@ -679,6 +679,25 @@ def test_ignite_mnist_bars_labelled_description_gives_the_loss_at_each_epoch() -
     assert series["val_avg_loss"] == [(1, 2.32), (2, 2.32)]
 
 
+def test_a_placeholder_bar_erased_before_its_first_batch_is_no_point() -> None:
+    # PyTorch Ignite examples/mnist/mnist_save_resume_engine.py: tqdm(desc=f"Epoch {0} - loss:
+    # {0:.4f} - lr: {lr:.4f}"), then tqdm.write("Resume from the checkpoint: ...") erases it
+    # and draws it again; the bar's description set each log_interval
+    placeholder = "\rEpoch 0 - loss: 0.0000 - lr: 0.0100:   0%|          | 0/10 [00:00<?, ?it/s]"
+    bar = "\rEpoch {e} - loss: {v} - lr: 0.0100: 100%|██████████| 10/10 [00:00<00:00, 188.28it/s]"
+    clear = f"\r{' ' * 85}\r"
+    text = f"{placeholder}{clear}Resume from the checkpoint: ckpt.pt\n{placeholder}"
+    for epoch, loss in ((1, "2.2500"), (2, "2.0000")):
+        done = bar.format(e=epoch, v=loss)
+        text += f"{done}{clear}Training Results - Epoch: {epoch} Avg accuracy: 0.10 Avg loss: 2.2\n"
+        text += f"{done}{clear}Validation Results - Epoch: {epoch} Avg loss: 2.3\n"
+        text += done
+    text += clear  # pbar.close(), leave=False
+    series = _collected(text)
+    assert series["loss"] == [(1, 2.25), (2, 2.0)]
+    assert series["lr"] == [(1, 0.01), (2, 0.01)]
+
+
 def test_rivers_final_print_of_its_metric_is_its_last_checkpoint_not_one_after() -> None:
     # river: evaluate.progressive_val_score(dataset, model, metric, print_every=300) prints
     # each checkpoint and the last sample's; then the program's print(metric) repeats it

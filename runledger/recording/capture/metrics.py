@@ -1739,6 +1739,8 @@ class MetricsCollector:
         if bar.shaped is None:
             return
         values = {name: _as_float(value) for name, value in bar.shaped.values.items()}
+        if bar.done == 0 and 0.0 in values.values():
+            return  # drawn before its first batch with a placeholder (Ignite's "loss: 0.0000")
         step = None if bar.shaped.step is None else _normalize_step(bar.shaped.step)
         if step is not None:
             self._context_steps[stream] = self._latest_context = step
@@ -1791,6 +1793,10 @@ class MetricsCollector:
                 if name in self._unheaded or name not in self._printed:
                     self._unheaded[name] = self._unheaded.get(name, 0) + 1
             self._add_locked(values, None, OUTPUT_SOURCE)
+            for name in values:  # placed by order
+                store = self._printed.get(name)
+                if store is not None and store.last_step is not None:
+                    self._stepless_at[name] = store.last_step
             return
         for name, value in values.items():
             evaluated = self._evaluated.get(name)
