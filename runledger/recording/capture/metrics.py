@@ -1311,7 +1311,7 @@ class MetricsCollector:
         of the name it ended with, or (after a wrap at a blank) the pairs the wrap pushed to
         the next line (rich: ``... val_acc 0.8134 `` then ``lr 0.001``), which add metrics
         to those the line read alone, changing none."""
-        if wrapped.rstrip()[-1:] == ":":
+        if _ends_in_a_name(wrapped):
             return _continues_a_value(text)
         if not (_continues_a_value(text) or _OPENS_WITH_A_PAIR_RE.match(text)):
             return False
