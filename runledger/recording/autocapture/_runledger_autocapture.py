@@ -1775,10 +1775,18 @@ def _report_evaluator(args: Any, kwargs: Any) -> None:
 
 
 def _patch_setfit(_name: str, module: Any) -> None:
-    """setfit's ``Trainer.evaluate(test_dataset)``: the metrics it returns (``{"accuracy":
-    0.91}``, named as returned and as the program prints them) at the last step its
-    embedding training logged, not at the epoch of the line printed before them."""
+    """setfit's ``Trainer``: the ``TrainingArguments`` it trains with as the ``setfit`` params
+    (those the program gave, and how the body and the head train at their defaults too:
+    setfit trains the head itself, no transformers ``Trainer`` sees those); and what
+    ``evaluate(test_dataset)`` returns (``{"accuracy": 0.91}``, named as returned and as the
+    program prints it) at the last step the body's training logged, not at the epoch of the
+    line printed before it."""
     trainer = getattr(module, "Trainer", None)
+    arguments = getattr(module, "TrainingArguments", None)
+    note = _then_report_before("setfit", _note_given_training_arguments)
+    _need(isinstance(arguments, type) and _wrap(arguments, "__post_init__", note), "setfit args")
+    report = _then_report_before("setfit", _report_setfit_arguments)
+    _need(isinstance(trainer, type) and _wrap(trainer, "train", report), "setfit.Trainer.train")
 
     def make(original: Any) -> Any:
         def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -1790,6 +1798,28 @@ def _patch_setfit(_name: str, module: Any) -> None:
         return wrapper
 
     _need(isinstance(trainer, type) and _wrap(trainer, "evaluate", make), "setfit.Trainer.evaluate")
+
+
+# How setfit trains the sentence body and the classification head (pairs: body, head).
+_SETFIT_SETTINGS = (
+    "batch_size", "num_epochs", "body_learning_rate", "head_learning_rate",
+    "sampling_strategy", "l2_weight", "seed",
+)  # fmt: skip
+
+
+def _report_setfit_arguments(trainer: Any) -> None:
+    arguments = getattr(trainer, "args", None)
+    fields = _fields(arguments)
+    if not fields:
+        return
+    names = list(_state.get("hf_given_arguments", {}).get(id(arguments), ()))
+    names += [name for name in _SETFIT_SETTINGS if name not in names]
+    max_steps = _number(fields.get("max_steps"))
+    if max_steps is not None and max_steps > 0 and "max_steps" not in names:
+        names.append("max_steps")
+    params = {name: fields[name] for name in names if name in fields}
+    if params:
+        _report_agreed("setfit", params)
 
 
 def _report_setfit_evaluate(results: dict[str, Any]) -> None:
