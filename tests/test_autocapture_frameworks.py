@@ -1027,6 +1027,8 @@ class LightningModule(_HyperparametersMixin):
 
     def log(self, name, value, prog_bar=False, logger=None, on_step=None, on_epoch=None):
         self.trainer._log(name, value, on_epoch=bool(on_epoch) and not on_step)
+        if prog_bar:
+            self.trainer.progress_bar_metrics[name] = value
 
     def log_dict(self, dictionary, **kwargs):
         for name, value in dictionary.items():
@@ -1092,6 +1094,7 @@ class Trainer:
         self._logger_connector = _LoggerConnector(self)
         self._logged = {}
         self._epoch_logged = {}
+        self.progress_bar_metrics = {}
 
     def _log(self, name, value, on_epoch):
         (self._epoch_logged if on_epoch else self._logged)[name] = value
@@ -1444,6 +1447,41 @@ def test_argparse_paths_and_open_files_are_recorded_by_their_names(repo: Repo) -
     # the path as typed, the open file by its name (not "<_io.TextIOWrapper name=...>")
     assert run["params"] == {"data": "data/train.csv", "vocab": "vocab.txt"}
     assert run["param_sources"] == {"data": "argparse", "vocab": "argparse"}
+
+
+def test_a_value_only_the_progress_bar_shows_is_at_the_loggers_steps(repo: Repo) -> None:
+    # darts' torch models (NBEATSModel, RNNModel, TCNModel): training_step logs train_loss with
+    # prog_bar=True, on_step, so no logger gets it before step 50; the validation's val_loss
+    # (on_epoch) is logged at each epoch's end. Printed, the bar is kept only at the end of the
+    # fit ("Epoch 2/2 ... train_loss: 0.489"): train_loss was recorded once, at epoch 2
+    imitate(repo, {**TORCH, **LIGHTNING})
+    program(
+        repo,
+        """\
+        import lightning as L
+        import torch
+        from torch.utils.data import DataLoader
+
+        class Module(L.LightningModule):
+            def training_step(self, batch, batch_idx):
+                self.log("train_loss", 1.0 / (self.trainer.global_step + 1), prog_bar=True)
+
+            def validation_step(self, batch, batch_idx):
+                self.log("val_loss", 0.5 / (self.current_epoch + 1), prog_bar=True)
+
+            def configure_optimizers(self):
+                return torch.optim.Adam(torch.nn.Linear(2, 1).parameters(), lr=0.001)
+
+        trainer = L.Trainer(max_epochs=2, logger=False)
+        trainer.fit(Module(), DataLoader(list(range(6)), batch_size=2), DataLoader([0, 1]))
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert series(run, "val_loss") == [[3, 0.5], [6, 0.25]]
+    # the last batch's value the bar shows when the validation is logged, at its step
+    assert series(run, "train_loss") == [[3, pytest.approx(1 / 3)], [6, pytest.approx(1 / 6)]]
 
 
 def _pytorch_lightning_1_5() -> dict[str, str]:

@@ -539,3 +539,97 @@ def test_trainer_arguments_metrics_and_evaluator_with_stand_ins(repo: Repo) -> N
     # an optimizer given to the Trainer: the arguments' optimizer settings are not used
     assert not {"learning_rate", "weight_decay", "optim"} & set(params)
     assert params["lr_scheduler_type"] == "linear"
+
+
+# setfit 1.x trains the sentence body with a transformers Trainer (its logs at each global
+# step) and then the head itself, both from setfit's own TrainingArguments (a pair of values
+# each, body and head); the program then evaluates on its test split and prints the results.
+SETFIT_ARGUMENTS = """\
+from dataclasses import dataclass
+from typing import Tuple, Union
+
+
+@dataclass
+class TrainingArguments:
+    output_dir: str = "checkpoints"
+    batch_size: Union[int, Tuple[int, int]] = (16, 2)
+    num_epochs: Union[int, Tuple[int, int]] = (1, 16)
+    max_steps: int = -1
+    sampling_strategy: str = "oversampling"
+    body_learning_rate: Union[float, Tuple[float, float]] = (2e-5, 1e-5)
+    head_learning_rate: float = 1e-2
+    l2_weight: float = 1e-2
+    seed: int = 42
+    logging_steps: int = 50
+    logging_dir: str = None
+
+    def __post_init__(self):
+        if isinstance(self.batch_size, int):
+            self.batch_size = (self.batch_size, self.batch_size)
+        if isinstance(self.num_epochs, int):
+            self.num_epochs = (self.num_epochs, self.num_epochs)
+        if isinstance(self.body_learning_rate, float):
+            self.body_learning_rate = (self.body_learning_rate, self.body_learning_rate)
+        self.logging_dir = self.logging_dir or "runs/Dec07_23-54-37_vm"
+"""
+
+SETFIT_TRAINER = """\
+from transformers import Trainer as HfTrainer, TrainingArguments as HfArguments
+
+from .training_args import TrainingArguments
+
+
+class Trainer:
+    def __init__(self, model=None, args=None, train_dataset=None, metric="accuracy"):
+        self.args = args if args is not None else TrainingArguments()
+        self.train_dataset = train_dataset
+
+    def train(self):
+        arguments = HfArguments(output_dir="out", logging_steps=2, per_device_train_batch_size=4,
+                                num_train_epochs=2, disable_tqdm=True)
+        HfTrainer(args=arguments, train_dataset=self.train_dataset).train()
+
+    def evaluate(self, dataset=None, metric_key_prefix="test"):
+        print("***** Running evaluation *****")
+        return {"accuracy": 0.4375}
+"""
+
+SETFIT_PROGRAM = """\
+from setfit import Trainer, TrainingArguments
+
+arguments = TrainingArguments(batch_size=8, num_epochs=2, head_learning_rate=0.05, logging_steps=5)
+trainer = Trainer(args=arguments, train_dataset=list(range(16)))
+trainer.train()
+metrics = trainer.evaluate(list(range(8)))
+print(metrics)
+"""
+
+
+def test_setfits_arguments_are_params_and_its_evaluate_results_at_the_last_step(
+    repo: Repo,
+) -> None:
+    imitate(repo.path, "transformers")
+    repo.write(
+        "setfit/__init__.py",
+        "from setfit.trainer import Trainer\nfrom setfit.training_args import TrainingArguments\n",
+    )
+    repo.write("setfit/training_args.py", SETFIT_ARGUMENTS)
+    repo.write("setfit/trainer.py", SETFIT_TRAINER)
+    program(repo, SETFIT_PROGRAM)
+    repo.write(".gitignore", "out/\n")
+    repo.commit_all("ignore the output folder")
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["status"] == "ok", proc.stderr.decode()[-2000:]
+    params, sources = run["params"], run["param_sources"]
+    # what the program gave, and how the body and the head train at their defaults too
+    assert params["batch_size"] == [8, 8] and params["num_epochs"] == [2, 2]
+    assert params["head_learning_rate"] == 0.05 and params["logging_steps"] == 5
+    assert params["body_learning_rate"] == [2e-5, 1e-5] and params["l2_weight"] == 0.01
+    assert sources["batch_size"] == "setfit" and sources["head_learning_rate"] == "setfit"
+    assert "logging_dir" not in params and "max_steps" not in params  # computed; not set
+    assert "{'accuracy': 0.4375}" in proc.stdout.decode()
+    assert [step for step, _ in series(run, "loss")] == [2, 4, 6, 8]
+    # at the global step the training ended on, not at the epoch (2.0) its last dict printed
+    assert series(run, "accuracy") == [[8, 0.4375]]

@@ -656,6 +656,96 @@ def test_ignite_progress_bar_and_results_lines_give_each_epoch_its_values() -> N
     assert series["val_avg_loss"] == [(1, 2.31), (2, 2.32)]
 
 
+def test_ignite_mnist_bars_labelled_description_gives_the_loss_at_each_epoch() -> None:
+    # PyTorch Ignite examples/mnist/mnist.py: tqdm(desc=f"ITERATION - loss: {0:.2f}"), the
+    # description set each log_interval, the bar reset to 0 after each epoch's results; the
+    # logger's lines written behind a redraw (as that run printed them)
+    bar = "\rITERATION - loss: {v}: {p:3d}%|{b:<10}| {n}/10 [00:01<00:00,  7.37it/s]"
+    text = bar.format(v="0.00", p=0, b="", n=0)
+    text += "2026-12-07 23:28:07,202 trainer INFO: Engine run starting with max_epochs=2.\n"
+    for epoch, losses in ((1, ("2.30", "2.31", "2.32")), (2, ("2.31", "2.29"))):
+        for n, loss in enumerate(losses, 1):
+            text += bar.format(v=loss, p=20 * n, b="█" * 2 * n, n=2 * n)
+        text += (
+            f"\r{' ' * 71}\rTraining Results - Epoch: {epoch} Avg accuracy: 0.10 Avg loss: 2.30\n"
+            f"\r{' ' * 71}\rValidation Results - Epoch: {epoch} Avg accuracy: 0.08 Avg loss: 2.32\n"
+        )
+        text += bar.format(v=losses[-1], p=0, b="", n=0)
+        text += f"2026-12-07 23:28:09,621 trainer INFO: Epoch[{epoch}] Complete.\n"
+    text += f"\r{' ' * 71}\r"  # pbar.close()
+    series = _collected(text)
+    # the placeholder 0.00 drawn before the first batch is no point
+    assert series["loss"] == [(1, 2.32), (2, 2.29)]
+    assert series["val_avg_loss"] == [(1, 2.32), (2, 2.32)]
+
+
+def test_a_placeholder_bar_erased_before_its_first_batch_is_no_point() -> None:
+    # PyTorch Ignite examples/mnist/mnist_save_resume_engine.py: tqdm(desc=f"Epoch {0} - loss:
+    # {0:.4f} - lr: {lr:.4f}"), then tqdm.write("Resume from the checkpoint: ...") erases it
+    # and draws it again; the bar's description set each log_interval
+    placeholder = "\rEpoch 0 - loss: 0.0000 - lr: 0.0100:   0%|          | 0/10 [00:00<?, ?it/s]"
+    bar = "\rEpoch {e} - loss: {v} - lr: 0.0100: 100%|██████████| 10/10 [00:00<00:00, 188.28it/s]"
+    clear = f"\r{' ' * 85}\r"
+    text = f"{placeholder}{clear}Resume from the checkpoint: ckpt.pt\n{placeholder}"
+    for epoch, loss in ((1, "2.2500"), (2, "2.0000")):
+        done = bar.format(e=epoch, v=loss)
+        text += f"{done}{clear}Training Results - Epoch: {epoch} Avg accuracy: 0.10 Avg loss: 2.2\n"
+        text += f"{done}{clear}Validation Results - Epoch: {epoch} Avg loss: 2.3\n"
+        text += done
+    text += clear  # pbar.close(), leave=False
+    series = _collected(text)
+    assert series["loss"] == [(1, 2.25), (2, 2.0)]
+    assert series["lr"] == [(1, 0.01), (2, 0.01)]
+
+
+def test_rivers_final_print_of_its_metric_is_its_last_checkpoint_not_one_after() -> None:
+    # river: evaluate.progressive_val_score(dataset, model, metric, print_every=300) prints
+    # each checkpoint and the last sample's; then the program's print(metric) repeats it
+    text = (
+        "[300] Accuracy: 86.00%\n[600] Accuracy: 86.33%\n[900] Accuracy: 87.67%\n"
+        "[1,200] Accuracy: 88.92%\n[1,250] Accuracy: 88.96%\nAccuracy: 88.96%\n"
+    )
+    assert _collected(text)["accuracy"][-2:] == [(1200, 88.92), (1250, 88.96)]
+    # a value the line after prints differently is a point of its own, after the last
+    differs = text.removesuffix("Accuracy: 88.96%\n") + "Accuracy: 88.99%\n"
+    assert _collected(differs)["accuracy"][-2:] == [(1250, 88.96), (1251, 88.99)]
+    # and so are equal step-less lines, each printed by itself: none is dropped
+    assert _collected("epoch 1\nloss=0.25\nloss=0.25\n")["loss"] == [(1, 0.25), (2, 0.25)]
+
+
+FLAIR_LAST_EPOCH_AND_RESULTS = """\
+2026-12-07 23:49:41,397 EPOCH 3 done: loss 0.5271 - lr: 0.100000
+2026-12-07 23:49:41,442 DEV : loss 0.36471307277679443 - f1-score (micro avg)  0.8
+2026-12-07 23:49:41,454  - 0 epochs without improvement
+2026-12-07 23:49:41,456 Loading model from best epoch ...
+2026-12-07 23:49:41,597 
+Results:
+- F-score (micro) 0.85
+- F-score (macro) 0.8119
+- Accuracy 0.85
+
+By class:
+              precision    recall  f1-score   support
+
+         NEG     0.9286    0.8667    0.8966        15
+         POS     0.6667    0.8000    0.7273         5
+
+    accuracy                         0.8500        20
+   macro avg     0.7976    0.8333    0.8119        20
+weighted avg     0.8631    0.8500    0.8542        20
+
+"""
+
+
+def test_flairs_final_results_block_gives_its_scores_at_the_last_epoch() -> None:
+    # flair 0.15 ModelTrainer.train (TextClassifier), as its run printed it
+    series = _collected(FLAIR_LAST_EPOCH_AND_RESULTS)
+    assert series["f_score_micro"] == [(3, 0.85)]
+    assert series["f_score_macro"] == [(3, 0.8119)]
+    assert series["accuracy"] == [(3, 0.85)]  # the bullet's; the report's equal one adds none
+    assert series["dev_f1_score_micro_avg"] == [(3, 0.8)]
+
+
 # TensorFlow's basic_training_loops guide prints the model before training, then each epoch
 # under a header of its own (the format strings of the guide, the numbers its run printed).
 TF_BASIC_TRAINING_LOOPS = """\

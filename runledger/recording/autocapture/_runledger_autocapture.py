@@ -1616,10 +1616,25 @@ def _report_lightning(connector: Any, metrics: Any, step: Any) -> None:
         step = getattr(trainer.fit_loop.epoch_loop, "_batches_that_stepped", None)
         if step is None:
             step = getattr(trainer, "global_step", None)
+    logged = _state.setdefault("lightning_logged", set())
+    logged.update(values)
+    for name, value in _lightning_bar_only(trainer, logged).items():
+        values.setdefault(name, value)
     report_metrics("lightning", values, step=step)
     if values:
         _report_logger_folders("lightning", getattr(trainer, "loggers", None) or ())
     _report_lightning_hparams(trainer)
+
+
+def _lightning_bar_only(trainer: Any, logged: Any) -> dict[str, Any]:
+    """The values the progress bar shows that no logger was given (darts' ``train_loss``:
+    ``self.log(..., prog_bar=True)`` in ``training_step``, logged every 50 steps, so never
+    in a short fit): their latest, beside what the loggers get, at the same step. Printed,
+    the bar is kept only at the end of the fit, its epoch no global step."""
+    shown = getattr(trainer, "progress_bar_metrics", None)
+    if not isinstance(shown, dict):
+        return {}
+    return {str(name): value for name, value in shown.items() if name not in logged}
 
 
 def _report_lightning_hparams(trainer: Any) -> None:
@@ -1757,6 +1772,58 @@ def _report_evaluator(args: Any, kwargs: Any) -> None:
     metrics = kwargs.get("metrics", args[1] if len(args) > 1 else None)
     if isinstance(epoch, (int, float)) and epoch == -1 and isinstance(metrics, dict):
         report_metrics("sentence_transformers", metrics, step=_state.get("hf_step"))
+
+
+def _patch_setfit(_name: str, module: Any) -> None:
+    """setfit's ``Trainer``: the ``TrainingArguments`` it trains with as the ``setfit`` params
+    (those the program gave, and how the body and the head train at their defaults too:
+    setfit trains the head itself, no transformers ``Trainer`` sees those); and what
+    ``evaluate(test_dataset)`` returns (``{"accuracy": 0.91}``, named as returned and as the
+    program prints it) at the last step the body's training logged, not at the epoch of the
+    line printed before it."""
+    trainer = getattr(module, "Trainer", None)
+    arguments = getattr(module, "TrainingArguments", None)
+    note = _then_report_before("setfit", _note_given_training_arguments)
+    _need(isinstance(arguments, type) and _wrap(arguments, "__post_init__", note), "setfit args")
+    report = _then_report_before("setfit", _report_setfit_arguments)
+    _need(isinstance(trainer, type) and _wrap(trainer, "train", report), "setfit.Trainer.train")
+
+    def make(original: Any) -> Any:
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            if isinstance(result, dict):
+                _safely("setfit", lambda: _report_setfit_evaluate(result))
+            return result
+
+        return wrapper
+
+    _need(isinstance(trainer, type) and _wrap(trainer, "evaluate", make), "setfit.Trainer.evaluate")
+
+
+# How setfit trains the sentence body and the classification head (pairs: body, head).
+_SETFIT_SETTINGS = (
+    "batch_size", "num_epochs", "body_learning_rate", "head_learning_rate",
+    "sampling_strategy", "l2_weight", "seed",
+)  # fmt: skip
+
+
+def _report_setfit_arguments(trainer: Any) -> None:
+    arguments = getattr(trainer, "args", None)
+    fields = _fields(arguments)
+    if not fields:
+        return
+    names = list(_state.get("hf_given_arguments", {}).get(id(arguments), ()))
+    names += [name for name in _SETFIT_SETTINGS if name not in names]
+    max_steps = _number(fields.get("max_steps"))
+    if max_steps is not None and max_steps > 0 and "max_steps" not in names:
+        names.append("max_steps")
+    params = {name: fields[name] for name in names if name in fields}
+    if params:
+        _report_agreed("setfit", params)
+
+
+def _report_setfit_evaluate(results: dict[str, Any]) -> None:
+    report_metrics("setfit", results, step=_state.get("hf_step"))
 
 
 # The settings that say how a Trainer trains, recorded with their defaults too (as Keras'
@@ -4341,6 +4408,7 @@ _PATCHERS = {
     "transformers": _patch_transformers,
     "training_arguments": _patch_training_arguments,
     "sentence_evaluators": _patch_sentence_evaluators,
+    "setfit": _patch_setfit,
     "peft": _patch_peft,
     "tensorboard": _patch_tensorboard,
     "tensorboard_hparams": _patch_tensorboard_hparams,

@@ -57,6 +57,7 @@ HOOKED = {
     "transformers.training_args": "training_arguments",
     "sentence_transformers.base.evaluation.evaluator": "sentence_evaluators",
     "sentence_transformers.evaluation.SentenceEvaluator": "sentence_evaluators",  # before 6
+    "setfit.trainer": "setfit",
     "peft.mapping_func": "peft",
     "peft.mapping": "peft",  # before 0.15
     "torch.utils.tensorboard.writer": "tensorboard",

@@ -30,7 +30,7 @@ PARAM_SOURCES: Final = (
     "spacy", "gensim", "prophet", "numpyro", "pymc", "fasttext", "implicit", "surprise",
     "nevergrad", "wandb", "mlflow", "sacred", "dvclive", "comet", "neptune", "aim", "d3rlpy",
     "stable_baselines3", "flair", "gluonts", "tensorboard", "keras", "lightning", "transformers",
-    "peft", "hydra"
+    "setfit", "peft", "hydra"
 )  # fmt: skip
 
 # In-process sources that rank below argv: argv's value of one of their names stays.

@@ -299,6 +299,26 @@ def _ends_in_a_name(text: str) -> bool:
     return _VALUE_BEFORE_RE.search(shown) is not None  # not a header: "Epoch 1:"
 
 
+def _ends_at_a_wrap(text: str) -> bool:
+    """Whether ``text`` may be a line a console wrapped at a blank: rich keeps the one blank
+    it broke the line at (``... val_acc 0.8134 `` then ``lr 0.001``). A long line only, with
+    a number: the next line decides (``MetricsCollector._continues``)."""
+    return (
+        text[-1:] == " "
+        and text[-2:-1] != " "
+        and len(text) > _WRAP_MIN_WIDTH
+        and "\r" not in text
+        and _has_digit(text)
+    )
+
+
+_WRAP_MIN_WIDTH: Final = 40
+# A pair opening a line; a step's ("epoch 2: ...") opens a line of its own.
+_OPENS_WITH_A_PAIR_RE: Final = compile_later(
+    r"(?!(?i:epoch|step|iter|batch))[^\W\d][\w./-]*[:=]? ?[-+]?\.?[0-9]"
+)
+
+
 def _continues_a_value(text: str) -> bool:
     """Whether ``text`` opens with a number: the value the line before it ended without."""
     return text[:1] in _VALUE_STARTS and (text[:1].isdigit() or text[1:2].isdigit())
@@ -969,6 +989,9 @@ class MetricsCollector:
         # while those are all its printed points: one is moved before the first step it
         # would reach (_move_unheaded).
         self._unheaded: dict[str, int] = {}
+        # Metric name -> the step _add_stepless last placed it at: a point there is no line's
+        # own, printed with its step.
+        self._stepless_at: dict[str, Step] = {}
         # The first epoch a per-batch line counted from (0 or 1): see _position.
         self._epoch_base: int | None = None
         # Step counters printed with their epoch (Epoch [1/5], Step [100/600]): whether they
@@ -1274,14 +1297,35 @@ class MetricsCollector:
         first = line.first if isinstance(line, _ErasedLine) else None
         wrapped = self._wrapped.pop(stream, None) if self._wrapped else None
         if wrapped is not None:
-            if _continues_a_value(text):  # rich wrapped "val_acc:" | "0.8134, lr: 0.001"
+            if self._continues(wrapped, text):  # rich wrapped "val_acc:" | "0.8134, lr: 0.001"
                 text = f"{wrapped.rstrip()} {text.lstrip()}"
             else:
                 self._route_line(wrapped, stream, None)
-        if first is None and _ends_in_a_name(text):
-            self._wrapped[stream] = text  # its value may be on the next line
+        if first is None and (_ends_in_a_name(text) or _ends_at_a_wrap(text)):
+            self._wrapped[stream] = text  # its value, or its last pair, may be on the next line
             return
         self._route_line(text, stream, first)
+
+    def _continues(self, wrapped: str, text: str) -> bool:
+        """Whether ``text`` is the rest of ``wrapped``, a line a console's wrap cut: the value
+        of the name it ended with, or (after a wrap at a blank) the pairs the wrap pushed to
+        the next line (rich: ``... val_acc 0.8134 `` then ``lr 0.001``), which add metrics
+        to those the line read alone, changing none."""
+        if _ends_in_a_name(wrapped):
+            return _continues_a_value(text)
+        if not (_continues_a_value(text) or _OPENS_WITH_A_PAIR_RE.match(text)):
+            return False
+        whole = parse_metric_line(f"{wrapped.rstrip()} {text}", self._patterns)
+        if whole is None:
+            return False
+        alone = parse_metric_line(wrapped, self._patterns)
+        if alone is None:  # cut between a name and its value: "| val_acc " then "0.81 | lr 0.001"
+            return whole.step is not None and _continues_a_value(text)
+        return (
+            whole.step == alone.step
+            and len(whole.values) > len(alone.values)
+            and alone.values.items() <= whole.values.items()
+        )
 
     def _route_line(self, text: str, stream: str, first: bytes | None) -> None:
         if self._held is not None:
@@ -1695,6 +1739,8 @@ class MetricsCollector:
         if bar.shaped is None:
             return
         values = {name: _as_float(value) for name, value in bar.shaped.values.items()}
+        if bar.done == 0 and 0.0 in values.values():
+            return  # drawn before its first batch with a placeholder (Ignite's "loss: 0.0000")
         step = None if bar.shaped.step is None else _normalize_step(bar.shaped.step)
         if step is not None:
             self._context_steps[stream] = self._latest_context = step
@@ -1747,6 +1793,10 @@ class MetricsCollector:
                 if name in self._unheaded or name not in self._printed:
                     self._unheaded[name] = self._unheaded.get(name, 0) + 1
             self._add_locked(values, None, OUTPUT_SOURCE)
+            for name in values:  # placed by order
+                store = self._printed.get(name)
+                if store is not None and store.last_step is not None:
+                    self._stepless_at[name] = store.last_step
             return
         for name, value in values.items():
             evaluated = self._evaluated.get(name)
@@ -1757,7 +1807,11 @@ class MetricsCollector:
                 self._move_unheaded(name, context)
             store = self._printed.get(name)
             last = None if store is None else store.last_step
+            if last == context and self._stepless_at.get(name) != last:
+                if store is not None and store.shows_last(last, value):
+                    continue  # its line's value printed again (river's print(metric) at the end)
             step = context if last is None or last < context else last + 1
+            self._stepless_at[name] = step
             self._add_locked({name: value}, step, OUTPUT_SOURCE)
 
     def _move_unheaded(self, name: str, step: Step) -> None:

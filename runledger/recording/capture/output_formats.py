@@ -451,6 +451,9 @@ _GROUPED_RESULT_RE: Final = compile_later(
 _ABBREVIATION_RE: Final = compile_later(r"[^\W\d][\w^]*")
 _NAMED_RESULT_HINTS: Final = ("(", " on ", " for ", " is: ", " was: ")
 _SENTENCE_WORDS: Final = frozenset({"is", "was"})
+_SUBJECT_HOLDER_WORDS: Final = frozenset(
+    "model models final overall our my classifier network net set data dataset".split()
+)
 # R² as printed: "R^2 = 0.81", "R²: 0.81", "R-squared: 0.81", "Coefficient of determination:
 # 0.47" are one metric, r2 (scikit-learn's r2_score; the statsmodels summary's R-squared too).
 _R2_SIGN_RE: Final = compile_later(r"(?<![\w^])([Rr])(?:\^2|²)(?![\w^])")
@@ -671,6 +674,10 @@ def with_phase(values: Mapping[str, float], phase: str) -> dict[str, float]:
 def _parse_shaped(text: str) -> Shaped | None:
     if text[:1] == "*":
         return _summary_line(text)
+    if text[:2] == "- " and _has_digit_at_end(text):
+        bullet = _bullet_result(text[2:].strip())
+        if bullet is not None:
+            return bullet
     if "\t" in text:
         if text[:1] == "[" and "+" in text:
             cv_round = _CV_ROUND_RE.fullmatch(text)
@@ -1379,6 +1386,31 @@ def _read_metric_piece(piece: str, values: Fields, phase: str, names: list[str])
     return None
 
 
+# A bullet naming one result (flair's ModelTrainer ends with "Results:" then "- F-score
+# (micro) 0.85", "- F-score (macro) 0.8119", "- Accuracy 0.85").
+_BULLET_PAIR_RE: Final = compile_later(
+    rf"(?P<name>{_WORD}(?: {_WORD}){{0,3}}?)\s*:?\s+(?P<num>{_NUM})(?P<pct>%?)"
+)
+
+
+def _has_digit_at_end(text: str) -> bool:
+    return text.rstrip("% ")[-1:].isdigit()
+
+
+def _bullet_result(item: str) -> Shaped | None:
+    """The result a bullet names (``F-score (micro) 0.85``: ``f_score_micro``), or None when
+    the bullet names no metric (``0 epochs without improvement``)."""
+    values: Fields = {}
+    qualified = _QUALIFIED_PIECE_RE.fullmatch(item) if "(" in item else None
+    if qualified is not None:
+        _read_qualified(qualified, values, "", [])
+    else:
+        pair = _BULLET_PAIR_RE.fullmatch(item)
+        if pair is not None and has_metric_word(pair["name"]) and not _is_prose_name(pair["name"]):
+            values[_clean_name(pair["name"])] = _number(pair["num"])
+    return Shaped(None, values) if values else None
+
+
 def _read_qualified(
     match: re.Match[str], values: Fields, phase: str, names: list[str]
 ) -> str | None:
@@ -1415,9 +1447,23 @@ def _named_result(text: str) -> Shaped | None:
             name = inner.replace("^", "")  # "Coefficient of determination (R^2)": r2
         else:
             return None  # "Score (higher is better)", "Loss (epoch 3)": not a name's part
+    if match["is"]:
+        name = _sentence_subject(name)
     if _is_prose_name(name) or not has_metric_word(name):
         return None
     return Shaped(None, {_prefixed(_clean_name(name), phase): _number(match["num"])})
+
+
+def _sentence_subject(name: str) -> str:
+    """The metric a sentence's subject names, without the words saying whose or which it is
+    (``Model accuracy``, ``Final model loss``, ``Test set accuracy``: ``accuracy``,
+    ``loss``, ``Test accuracy``); a phase word stays, as in the metric's name."""
+    words = [
+        word
+        for word in name.split()
+        if word.lower().removesuffix("'s") not in _SUBJECT_HOLDER_WORDS  # "The model's"
+    ]
+    return " ".join(words) if words else name
 
 
 def _grouped_result(text: str) -> Shaped | None:
@@ -1757,6 +1803,9 @@ _BRACKETED_PHASE_RE: Final = compile_later(
 )
 
 
+_LABELLED_DESC_RE: Final = compile_later(r"[^\W\d_]+ +[-\u2013] +(?P<rest>.+)")
+
+
 class TqdmBar(NamedTuple):
     """A tqdm bar: its description (which bar it is), its count done, and the metrics of its
     description and postfix (None: it shows none)."""
@@ -1816,6 +1865,17 @@ def _without_bracketed_phase(desc: str) -> tuple[str, str]:
     return f"{match['head'].strip()} {match['tail'].strip()}".strip(), phase
 
 
+def _after_label(desc: str) -> Shaped | None:
+    """The metrics of a description that a one-word label opens (PyTorch Ignite's mnist
+    example: ``ITERATION - loss: 0.23``): the label says which loop the bar counts, no
+    metric; what follows its dash is read as a line of its own."""
+    label = _LABELLED_DESC_RE.fullmatch(desc)
+    if label is None:
+        return None
+    shaped = parse_shaped_line(label["rest"])
+    return shaped if shaped is not None and shaped.step is None else None
+
+
 def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
     """The step and metrics a bar's description (``epoch 3``, ``Epoch 3/10 loss 0.31``) and
     postfix (``loss=0.3, acc=0.9``, or ``set_postfix_str``'s text) show; a description that
@@ -1828,6 +1888,8 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
         phase = phase or _DESC_PHASES.get(desc.split(maxsplit=1)[0].lower(), "")
         piped = _PIPED_STEPS_RE.fullmatch(desc) if desc[:1].isdigit() else None
         shaped = parse_shaped_line(desc if piped is None else piped["rest"])
+        if shaped is None and piped is None:
+            shaped = _after_label(desc)
         if piped is not None:
             if shaped is None or shaped.step is not None:
                 return None

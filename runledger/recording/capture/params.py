@@ -131,6 +131,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "keras",
         "lightning",
         "transformers",
+        "setfit",
         "peft",
     }
 )
