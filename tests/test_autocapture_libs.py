@@ -1090,6 +1090,37 @@ def test_keras_fits_go_on_in_steps_evaluate_is_test_and_fit_settings_are_params(
 
 
 @needs("keras", "torch")
+def test_a_keras_fit_of_one_epoch_after_another_fit_is_training_not_evaluate(
+    repo: Repo,
+) -> None:
+    # KerasTuner's getting-started refits the best hyperparameters with fit(epochs=1) after
+    # the search's fits; keras-io's transfer learning fine-tunes so. Keras 3 draws no
+    # "Epoch 1/1" header for one epoch, so its bar looks like evaluate()'s.
+    program(
+        repo,
+        """\
+        import os
+        os.environ["KERAS_BACKEND"] = "torch"
+        import numpy as np
+        import keras
+
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        x = np.random.default_rng(0).normal(size=(32, 3))
+        y = x.sum(axis=1)
+        model.fit(x, y, batch_size=16, epochs=2)
+        model.fit(x, y, batch_size=16, epochs=1)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert [step for step, _ in series(run, "loss")] == [0, 1, 2]
+    # the last fit's printed bar is that fit's epoch, not a test_loss of an evaluate()
+    assert set(run["series"]) == {"loss", "mae"}
+
+
+@needs("keras", "torch")
 def test_a_keras_training_loop_of_the_program_records_its_optimizer(repo: Repo) -> None:
     # Keras' guide "Writing a training loop from scratch in PyTorch" (TensorFlow's guides
     # call apply_gradients, JAX's stateless_apply): no fit, whose hook gave the params

@@ -988,6 +988,9 @@ class MetricsCollector:
         self._bar_header: dict[str, int] = {}
         self._fit_offset: dict[str, int] = {}
         self._evaluated: dict[str, float] = {}
+        # test_* name -> the name it was read from, of each bar taken for evaluate()'s
+        # (_fit_bar_as_evaluate: Keras 3 prints no header for a fit(epochs=1)).
+        self._bar_tested: dict[str, str] = {}
         self._sgd_fits: dict[str, _SgdFits] = {}
         # Streams whose last line named only a phase ("Test Error:"): the phase of the
         # step-less metrics of the line after it (_add_output_line).
@@ -1223,8 +1226,31 @@ class MetricsCollector:
         yield from view.items()
         explicit = {series_key(name) for name in view}
         for name, store in self._printed.items():
-            if series_key(name) not in explicit and not self._printed_twice(name, store, view):
-                yield name, store
+            if series_key(name) in explicit or self._printed_twice(name, store, view):
+                continue
+            if self._fit_bar_as_evaluate(name, store, view):
+                continue
+            yield name, store
+
+    def _fit_bar_as_evaluate(
+        self, name: str, printed: _PointStore, explicit_stores: Mapping[str, _PointStore]
+    ) -> bool:
+        """Whether a ``test_*`` metric read from Keras bars taken for ``evaluate()``'s
+        (_add_keras_bar) is in fact a later ``fit(epochs=1)``'s training values: Keras 3 draws
+        that fit's bar with no ``Epoch 1/1`` header, as evaluate()'s, and the in-process
+        capture, which tells them apart, gave each printed value under the trained name at
+        the same step (KerasTuner's refit of the best model, keras-io's fine-tuning)."""
+        trained = self._bar_tested.get(name)
+        explicit = None if trained is None else explicit_stores.get(trained)
+        if explicit is None:
+            return False
+        series = explicit.series()
+        at_step = dict(zip(series.steps, series.values, strict=True))
+        shown = printed.series()
+        return all(
+            step in at_step and abs(value - at_step[step]) <= _print_tolerance(value)
+            for step, value in zip(shown.steps, shown.values, strict=True)
+        )
 
     def _printed_twice(
         self, name: str, printed: _PointStore, explicit_stores: Mapping[str, _PointStore]
@@ -1660,6 +1686,9 @@ class MetricsCollector:
                     name if name.startswith("test_") else f"test_{name}": value
                     for name, value in values.items()
                 }
+                for name in values:
+                    if not name.startswith("test_"):
+                        self._bar_tested.setdefault(f"test_{name}", name)
                 self._evaluated.update(tested)
                 at = self._fraction(epoch, 1, 1)
                 self._add_locked(tested, epoch if at is None else at, OUTPUT_SOURCE)
