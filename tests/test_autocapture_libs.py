@@ -1161,6 +1161,39 @@ def test_hugging_face_trainer_log() -> None:
     pytest.skip("transformers' Trainer needs a model download; covered by the hook's own code")
 
 
+@needs("transformers", "torch")
+def test_a_trainers_results_printed_after_training_are_at_its_last_step(repo: Repo) -> None:
+    # The Hugging Face course's Trainer chapter, with a model made from a tiny config (no
+    # download): report_to="none", a log every 2 steps, then print(predictions.metrics).
+    # The Trainer's printed dicts are at its epoch; its logs, captured, at its global step.
+    program(
+        repo,
+        """\
+        import torch
+        from transformers import BertConfig, BertForSequenceClassification, Trainer
+        from transformers import TrainingArguments
+
+        torch.manual_seed(0)
+        config = BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=1,
+                            num_attention_heads=2, intermediate_size=16)
+        model = BertForSequenceClassification(config)
+        data = [{"input_ids": torch.randint(0, 20, (6,)), "labels": i % 2} for i in range(16)]
+        args = TrainingArguments("out", logging_steps=2, report_to="none", num_train_epochs=2,
+                                 per_device_train_batch_size=4, save_strategy="no")
+        trainer = Trainer(model, args, train_dataset=data, eval_dataset=data)
+        trainer.train()
+        print(trainer.predict(data).metrics)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert [step for step, _ in series(run, "loss")] == [2, 4, 6, 8]
+    assert [step for step, _ in series(run, "train_loss")] == [8]
+    # printed after training: at the last step, not at 2 (the epochs the Trainer printed)
+    assert [step for step, _ in series(run, "test_loss")] == [8]
+
+
 # --- optuna trials: lines for the sweep recorder ------------------------------------------
 
 

@@ -151,7 +151,9 @@ def test_a_step_from_the_metrics_file_wins_over_the_printed_position(repo: Repo)
     _, run = exec_run(repo, sys.executable, "train.py")
 
     assert _steps(run, "loss") == [50, 100, 150, 200]  # the file's steps, not 0.5 .. 2.0
-    assert run["series"]["test_loss"] == [[2, 0.25]]  # the printed epochs' last
+    # after the last printed epoch, whose loss the file gave at step 200: there, on the
+    # file's steps (it was at 2, the printed epoch, among steps 50 .. 200)
+    assert run["series"]["test_loss"] == [[200, 0.25]]
 
 
 def _collected(text: str) -> dict[str, list[tuple[float, float]]]:

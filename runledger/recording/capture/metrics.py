@@ -138,6 +138,7 @@ from runledger.recording.capture.output_formats import (
 Step = int | float
 
 MAX_LINE_BYTES: Final = 64 * 1024
+MAX_PLACED: Final = 1000  # step-less points remembered with the stepped line before them
 MAX_BAR_STATES: Final = 16  # tqdm bars remembered per stream (their last draw)
 # Lines of a bar that may be the run's only one (_LongBar), kept until that is known; more
 # and it is read as any other bar.
@@ -965,6 +966,11 @@ class MetricsCollector:
         # latest of any stream, for a stream that has none of its own.
         self._context_steps: dict[str, Step] = {}
         self._latest_context: Step | None = None
+        # The stepped line that set a stream's context step (its step and values), and each
+        # step-less point placed at it: at the end, at the step where the in-process capture
+        # gave that line's values, if at another (_context_steps_captured).
+        self._context_lines: dict[str, tuple[Step, Mapping[str, float]]] = {}
+        self._placed_at_lines: list[tuple[str, Step, Mapping[str, float]]] = []
         # Metric name -> how many points it got by order, before any step (_add_stepless),
         # while those are all its printed points: one is moved before the first step it
         # would reach (_move_unheaded).
@@ -1225,12 +1231,36 @@ class MetricsCollector:
         view = self._explicit_view()
         yield from view.items()
         explicit = {series_key(name) for name in view}
+        moved = self._context_steps_captured(view)
         for name, store in self._printed.items():
             if series_key(name) in explicit or self._printed_twice(name, store, view):
                 continue
             if self._fit_bar_as_evaluate(name, store, view):
                 continue
-            yield name, store
+            steps = moved.get(name)
+            yield name, (store if steps is None else _restepped(store, steps))
+
+    def _context_steps_captured(
+        self, explicit_stores: Mapping[str, _PointStore]
+    ) -> dict[str, dict[Step, Step]]:
+        """Printed metric name -> {step: step}: a step-less line printed after a stepped
+        one took that line's step (the epoch of the Hugging Face Trainer's printed dict), but
+        the in-process capture gave the stepped line's values at a step of its own (the
+        Trainer's global step): the step-less values go there too, so that
+        ``print(trainer.predict(...).metrics)`` after training is at the run's last step,
+        not at its epoch count among the steps."""
+        if not self._placed_at_lines or not explicit_stores:
+            return {}
+        by_key = {series_key(name): store for name, store in explicit_stores.items()}
+        found: dict[int, Step | None] = {}
+        moved: dict[str, dict[Step, Step]] = {}
+        for name, step, line in self._placed_at_lines:
+            if id(line) not in found:
+                found[id(line)] = _captured_at(line, by_key)
+            captured = found[id(line)]
+            if captured is not None and captured != step:
+                moved.setdefault(name, {})[step] = captured
+        return moved
 
     def _fit_bar_as_evaluate(
         self, name: str, printed: _PointStore, explicit_stores: Mapping[str, _PointStore]
@@ -1401,6 +1431,7 @@ class MetricsCollector:
             if self._restarts and self._add_counted(parsed.values, parsed.counted, stream):
                 return
         self._context_steps[stream] = self._latest_context = parsed.step
+        self._context_lines[stream] = (parsed.step, parsed.values)
         self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
 
     def _add_erased_line(self, text: str, first: bytes, stream: str) -> None:
@@ -1787,6 +1818,9 @@ class MetricsCollector:
             store = self._printed.get(name)
             last = None if store is None else store.last_step
             step = context if last is None or last < context else last + 1
+            line = self._context_lines.get(stream)
+            if line is not None and line[0] == step and len(self._placed_at_lines) < MAX_PLACED:
+                self._placed_at_lines.append((name, step, line[1]))
             self._add_locked({name: value}, step, OUTPUT_SOURCE)
 
     def _move_unheaded(self, name: str, step: Step) -> None:
@@ -2469,6 +2503,37 @@ def _print_tolerance(value: float) -> float:
         return 0.0
     exponent = decimal.Decimal(repr(value)).as_tuple().exponent
     return 0.5 * 10.0**exponent if isinstance(exponent, int) else 0.0
+
+
+def _captured_at(line: Mapping[str, float], by_key: Mapping[str, _PointStore]) -> Step | None:
+    """The last step at which the explicit stores hold every value of a printed ``line``
+    (each as printed, rounded), or None."""
+    common: set[Step] | None = None
+    for name, printed in line.items():
+        store = by_key.get(series_key(name))
+        if store is None:
+            return None
+        series = store.series()
+        tolerance = _print_tolerance(printed)
+        steps = {
+            step
+            for step, value in zip(series.steps, series.values, strict=True)
+            if abs(value - printed) <= tolerance
+        }
+        common = steps if common is None else common & steps
+        if not common:
+            return None
+    return None if common is None else max(common)
+
+
+def _restepped(store: _PointStore, steps: Mapping[Step, Step]) -> _PointStore:
+    """A copy of ``store`` with the points at each key of ``steps`` at its value."""
+    series = store.series()
+    times = series.times or [0.0] * len(series.steps)
+    moved = _PointStore(store.capacity)
+    for at, step, value in zip(times, series.steps, series.values, strict=False):
+        moved.append(steps.get(step, step), value, at)
+    return moved
 
 
 def _merged(first: _PointStore, second: _PointStore) -> _PointStore:
