@@ -65,6 +65,7 @@ same thing in the same phase with the same values as printed (``Loss: 0.25`` rea
 
 from __future__ import annotations
 
+import bisect
 import copy
 import decimal
 import functools
@@ -1252,11 +1253,12 @@ class MetricsCollector:
         if not self._placed_at_lines or not explicit_stores:
             return {}
         by_key = {series_key(name): store for name, store in explicit_stores.items()}
+        sorted_points: dict[str, tuple[list[float], list[Step]]] = {}
         found: dict[int, Step | None] = {}
         moved: dict[str, dict[Step, Step]] = {}
         for name, step, line in self._placed_at_lines:
             if id(line) not in found:
-                found[id(line)] = _captured_at(line, by_key)
+                found[id(line)] = _captured_at(line, by_key, sorted_points)
             captured = found[id(line)]
             if captured is not None and captured != step:
                 moved.setdefault(name, {})[step] = captured
@@ -2505,21 +2507,30 @@ def _print_tolerance(value: float) -> float:
     return 0.5 * 10.0**exponent if isinstance(exponent, int) else 0.0
 
 
-def _captured_at(line: Mapping[str, float], by_key: Mapping[str, _PointStore]) -> Step | None:
+def _captured_at(
+    line: Mapping[str, float],
+    by_key: Mapping[str, _PointStore],
+    sorted_points: dict[str, tuple[list[float], list[Step]]],
+) -> Step | None:
     """The last step at which the explicit stores hold every value of a printed ``line``
-    (each as printed, rounded), or None."""
+    (each as printed, rounded), or None. ``sorted_points``: each store's values in order
+    with their steps, made once for all lines (a bisection per value, not a scan)."""
     common: set[Step] | None = None
     for name, printed in line.items():
-        store = by_key.get(series_key(name))
-        if store is None:
+        key = series_key(name)
+        store = by_key.get(key)
+        if store is None or not math.isfinite(printed):
             return None
-        series = store.series()
+        if key not in sorted_points:
+            series = store.series()
+            points = zip(series.values, series.steps, strict=True)
+            pairs = sorted(point for point in points if math.isfinite(point[0]))
+            sorted_points[key] = ([value for value, _ in pairs], [step for _, step in pairs])
+        values, at = sorted_points[key]
         tolerance = _print_tolerance(printed)
-        steps = {
-            step
-            for step, value in zip(series.steps, series.values, strict=True)
-            if abs(value - printed) <= tolerance
-        }
+        start = bisect.bisect_left(values, printed - tolerance)
+        end = bisect.bisect_right(values, printed + tolerance)
+        steps = set(at[start:end])
         common = steps if common is None else common & steps
         if not common:
             return None
