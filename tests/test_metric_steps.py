@@ -331,6 +331,18 @@ def test_keras_bars_are_placed_by_their_counter_and_evaluate_is_a_test_metric(
     assert run["series"]["test_loss"] == [[2, 0.27]]
 
 
+def test_evaluates_result_printed_with_all_its_digits_is_its_bars_point(repo: Repo) -> None:
+    # keras-io's timeseries classification: test_loss, test_acc = model.evaluate(...), then
+    # print("Test loss", test_loss): every digit, where the bar showed four
+    source = KERAS.replace("0.25 + batch / 100", "0.25 + batch / 100 + 0.0000123")
+    source = source.replace('print(f"Test loss: {0.27:.4f}")', 'print("Test loss", 0.2700123)')
+    program(repo, source)
+
+    _, run = exec_run(repo, "--no-autocapture", sys.executable, "train.py")
+
+    assert run["series"]["test_loss"] == [[2, 0.27]]  # not a second point at 3
+
+
 def test_dcgan_batches_counted_from_zero_are_a_curve_inside_their_epochs() -> None:
     # pytorch/examples dcgan/main.py's line, 2 epochs (0 and 1) of 4 batches (0 to 3)
     lines = "".join(
