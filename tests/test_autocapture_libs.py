@@ -1121,6 +1121,36 @@ def test_a_keras_fit_of_one_epoch_after_another_fit_is_training_not_evaluate(
 
 
 @needs("keras", "torch")
+def test_a_keras_optimizer_made_again_is_recorded_by_its_name_not_keras_numbered_one(
+    repo: Repo,
+) -> None:
+    # KerasTuner's build_model compiles with a new Adam per trial; Keras 3 names the second
+    # "adam_1", the third "adam_2".
+    program(
+        repo,
+        """\
+        import os
+        os.environ["KERAS_BACKEND"] = "torch"
+        import numpy as np
+        import keras
+
+        keras.optimizers.Adam(learning_rate=0.1)  # an earlier trial's
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-4), loss="mse")
+        print(model.optimizer.name)
+        x = np.random.default_rng(0).normal(size=(32, 3))
+        model.fit(x, x.sum(axis=1), epochs=1, verbose=0)
+        """,
+    )
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert b"adam_1" in proc.stdout
+    assert run["params"]["optimizer"] == "adam"
+    assert run["params"]["learning_rate"] == 3e-4
+
+
+@needs("keras", "torch")
 def test_a_keras_training_loop_of_the_program_records_its_optimizer(repo: Repo) -> None:
     # Keras' guide "Writing a training loop from scratch in PyTorch" (TensorFlow's guides
     # call apply_gradients, JAX's stateless_apply): no fit, whose hook gave the params
