@@ -166,6 +166,44 @@ def _collected(text: str) -> dict[str, list[tuple[float, float]]]:
     }
 
 
+# The end of Hugging Face's example scripts (run_glue.py, run_clm.py ...), read from the output
+# alone: the Trainer's dicts, then trainer.log_metrics("train"/"eval", ...) printing its
+# results again one per line, under the epoch they were printed at already.
+HF_END = """\
+{'eval_loss': '0.6931', 'eval_accuracy': '0.5938', 'eval_runtime': '0.511', 'epoch': '1'}
+{'loss': '0.6928', 'grad_norm': '0.7159', 'learning_rate': '3.125e-06', 'epoch': '2'}
+{'eval_loss': '0.6931', 'eval_accuracy': '0.5938', 'eval_runtime': '0.3553', 'epoch': '2'}
+{'train_runtime': '7.083', 'train_samples_per_second': '9.036', 'train_loss': '0.693', 'epoch': '2'}
+***** train metrics *****
+  epoch                    =        2.0
+  train_loss               =      0.693
+  train_runtime            = 0:00:07.08
+  train_samples            =         32
+  train_samples_per_second =      9.036
+***** eval metrics *****
+  epoch                   =        2.0
+  eval_accuracy           =     0.5938
+  eval_loss               =     0.6931
+  eval_samples            =         32
+"""
+
+
+def test_hugging_face_log_metrics_printing_results_again_adds_no_point() -> None:
+    series = _collected(HF_END)
+
+    assert series["train_loss"] == [(2, 0.693)]  # not a second point at 3
+    assert series["eval_accuracy"] == [(1, 0.5938), (2, 0.5938)]
+    assert series["train_samples_per_second"] == [(2, 9.036)]
+    # transformers 4: the dict's floats whole, log_metrics' rounded to 4 decimals
+    line = HF_END.splitlines()[3]
+    whole = HF_END.replace(
+        line,
+        "{'train_runtime': 7.0831, 'train_samples_per_second': 9.036, "
+        "'train_loss': 0.6930278837680817, 'epoch': 2.0}",
+    )
+    assert _collected(whole)["train_loss"] == [(2, 0.6930278837680817)]
+
+
 def test_epochs_counted_from_zero_put_a_batch_line_inside_its_epoch() -> None:
     # PyTorch-GAN: "[Epoch 0/200] [Batch 0/938] [D loss: ...]"
     lines = "".join(

@@ -972,6 +972,8 @@ class MetricsCollector:
         # gave that line's values, if at another (_context_steps_captured).
         self._context_lines: dict[str, tuple[Step, Mapping[str, float]]] = {}
         self._placed_at_lines: list[tuple[str, Step, Mapping[str, float]]] = []
+        # Each name's last value on a line with a step, and that step (_printed_again).
+        self._stepped_last: dict[str, tuple[Step, float]] = {}
         # Metric name -> how many points it got by order, before any step (_add_stepless),
         # while those are all its printed points: one is moved before the first step it
         # would reach (_move_unheaded).
@@ -1434,6 +1436,9 @@ class MetricsCollector:
                 return
         self._context_steps[stream] = self._latest_context = parsed.step
         self._context_lines[stream] = (parsed.step, parsed.values)
+        for name, value in parsed.values.items():
+            if name in self._stepped_last or len(self._stepped_last) < MAX_PLACED:
+                self._stepped_last[name] = (parsed.step, value)
         self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
 
     def _add_erased_line(self, text: str, first: bytes, stream: str) -> None:
@@ -1821,12 +1826,28 @@ class MetricsCollector:
             if self._unheaded:
                 self._move_unheaded(name, context)
             store = self._printed.get(name)
+            if store is not None and self._printed_again(name, context, value, store):
+                continue
             last = None if store is None else store.last_step
             step = context if last is None or last < context else last + 1
             line = self._context_lines.get(stream)
             if line is not None and line[0] == step and len(self._placed_at_lines) < MAX_PLACED:
                 self._placed_at_lines.append((name, step, line[1]))
             self._add_locked({name: value}, step, OUTPUT_SOURCE)
+
+    def _printed_again(self, name: str, step: Step, value: float, store: _PointStore) -> bool:
+        """Whether a step-less value is the one a line with a step printed there last, shown
+        again: Hugging Face's ``trainer.log_metrics("train", metrics)`` lists the results of
+        the Trainer's printed dict (``train_loss = 0.693`` under ``'train_loss': '0.693',
+        'epoch': '2'``), which are no second point one step on."""
+        stepped = self._stepped_last.get(name)
+        if stepped is None or stepped[0] != step or store.last_step != step:
+            return False
+        # transformers 4 prints the dict's floats whole and log_metrics' rounded to 4
+        # decimals: one number when they agree to the coarser one's 3 decimals or more
+        coarser = max(_print_tolerance(stepped[1]), _print_tolerance(value))
+        finer = min(_print_tolerance(stepped[1]), _print_tolerance(value))
+        return abs(stepped[1] - value) <= (coarser if coarser <= 0.0005 else finer)
 
     def _move_unheaded(self, name: str, step: Step) -> None:
         """A value printed once before any step (TensorFlow's basic_training_loops guide:
