@@ -1090,6 +1090,67 @@ def test_keras_fits_go_on_in_steps_evaluate_is_test_and_fit_settings_are_params(
 
 
 @needs("keras", "torch")
+def test_a_keras_fit_of_one_epoch_after_another_fit_is_training_not_evaluate(
+    repo: Repo,
+) -> None:
+    # KerasTuner's getting-started refits the best hyperparameters with fit(epochs=1) after
+    # the search's fits; keras-io's transfer learning fine-tunes so. Keras 3 draws no
+    # "Epoch 1/1" header for one epoch, so its bar looks like evaluate()'s.
+    program(
+        repo,
+        """\
+        import os
+        os.environ["KERAS_BACKEND"] = "torch"
+        import numpy as np
+        import keras
+
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        x = np.random.default_rng(0).normal(size=(32, 3))
+        y = x.sum(axis=1)
+        model.fit(x, y, batch_size=16, epochs=2)
+        model.fit(x, y, batch_size=16, epochs=1)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert [step for step, _ in series(run, "loss")] == [0, 1, 2]
+    # the last fit's printed bar is that fit's epoch, not a test_loss of an evaluate()
+    assert set(run["series"]) == {"loss", "mae"}
+
+
+@needs("keras", "torch")
+def test_a_keras_optimizer_made_again_is_recorded_by_its_name_not_keras_numbered_one(
+    repo: Repo,
+) -> None:
+    # KerasTuner's build_model compiles with a new Adam per trial; Keras 3 names the second
+    # "adam_1", the third "adam_2".
+    program(
+        repo,
+        """\
+        import os
+        os.environ["KERAS_BACKEND"] = "torch"
+        import numpy as np
+        import keras
+
+        keras.optimizers.Adam(learning_rate=0.1)  # an earlier trial's
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-4), loss="mse")
+        print(model.optimizer.name)
+        x = np.random.default_rng(0).normal(size=(32, 3))
+        model.fit(x, x.sum(axis=1), epochs=1, verbose=0)
+        """,
+    )
+
+    proc, run = exec_run(repo, sys.executable, "train.py")
+
+    assert b"adam_1" in proc.stdout
+    assert run["params"]["optimizer"] == "adam"
+    assert run["params"]["learning_rate"] == 3e-4
+
+
+@needs("keras", "torch")
 def test_a_keras_training_loop_of_the_program_records_its_optimizer(repo: Repo) -> None:
     # Keras' guide "Writing a training loop from scratch in PyTorch" (TensorFlow's guides
     # call apply_gradients, JAX's stateless_apply): no fit, whose hook gave the params
@@ -1128,6 +1189,39 @@ def test_a_keras_training_loop_of_the_program_records_its_optimizer(repo: Repo) 
 @needs("transformers")
 def test_hugging_face_trainer_log() -> None:
     pytest.skip("transformers' Trainer needs a model download; covered by the hook's own code")
+
+
+@needs("transformers", "torch")
+def test_a_trainers_results_printed_after_training_are_at_its_last_step(repo: Repo) -> None:
+    # The Hugging Face course's Trainer chapter, with a model made from a tiny config (no
+    # download): report_to="none", a log every 2 steps, then print(predictions.metrics).
+    # The Trainer's printed dicts are at its epoch; its logs, captured, at its global step.
+    program(
+        repo,
+        """\
+        import torch
+        from transformers import BertConfig, BertForSequenceClassification, Trainer
+        from transformers import TrainingArguments
+
+        torch.manual_seed(0)
+        config = BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=1,
+                            num_attention_heads=2, intermediate_size=16)
+        model = BertForSequenceClassification(config)
+        data = [{"input_ids": torch.randint(0, 20, (6,)), "labels": i % 2} for i in range(16)]
+        args = TrainingArguments("out", logging_steps=2, report_to="none", num_train_epochs=2,
+                                 per_device_train_batch_size=4, save_strategy="no")
+        trainer = Trainer(model, args, train_dataset=data, eval_dataset=data)
+        trainer.train()
+        print(trainer.predict(data).metrics)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert [step for step, _ in series(run, "loss")] == [2, 4, 6, 8]
+    assert [step for step, _ in series(run, "train_loss")] == [8]
+    # printed after training: at the last step, not at 2 (the epochs the Trainer printed)
+    assert [step for step, _ in series(run, "test_loss")] == [8]
 
 
 # --- optuna trials: lines for the sweep recorder ------------------------------------------

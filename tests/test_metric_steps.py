@@ -151,7 +151,9 @@ def test_a_step_from_the_metrics_file_wins_over_the_printed_position(repo: Repo)
     _, run = exec_run(repo, sys.executable, "train.py")
 
     assert _steps(run, "loss") == [50, 100, 150, 200]  # the file's steps, not 0.5 .. 2.0
-    assert run["series"]["test_loss"] == [[2, 0.25]]  # the printed epochs' last
+    # after the last printed epoch, whose loss the file gave at step 200: there, on the
+    # file's steps (it was at 2, the printed epoch, among steps 50 .. 200)
+    assert run["series"]["test_loss"] == [[200, 0.25]]
 
 
 def _collected(text: str) -> dict[str, list[tuple[float, float]]]:
@@ -162,6 +164,44 @@ def _collected(text: str) -> dict[str, list[tuple[float, float]]]:
         name: list(zip(one.steps, one.values, strict=True))
         for name, one in collector.series().items()
     }
+
+
+# The end of Hugging Face's example scripts (run_glue.py, run_clm.py ...), read from the output
+# alone: the Trainer's dicts, then trainer.log_metrics("train"/"eval", ...) printing its
+# results again one per line, under the epoch they were printed at already.
+HF_END = """\
+{'eval_loss': '0.6931', 'eval_accuracy': '0.5938', 'eval_runtime': '0.511', 'epoch': '1'}
+{'loss': '0.6928', 'grad_norm': '0.7159', 'learning_rate': '3.125e-06', 'epoch': '2'}
+{'eval_loss': '0.6931', 'eval_accuracy': '0.5938', 'eval_runtime': '0.3553', 'epoch': '2'}
+{'train_runtime': '7.083', 'train_samples_per_second': '9.036', 'train_loss': '0.693', 'epoch': '2'}
+***** train metrics *****
+  epoch                    =        2.0
+  train_loss               =      0.693
+  train_runtime            = 0:00:07.08
+  train_samples            =         32
+  train_samples_per_second =      9.036
+***** eval metrics *****
+  epoch                   =        2.0
+  eval_accuracy           =     0.5938
+  eval_loss               =     0.6931
+  eval_samples            =         32
+"""
+
+
+def test_hugging_face_log_metrics_printing_results_again_adds_no_point() -> None:
+    series = _collected(HF_END)
+
+    assert series["train_loss"] == [(2, 0.693)]  # not a second point at 3
+    assert series["eval_accuracy"] == [(1, 0.5938), (2, 0.5938)]
+    assert series["train_samples_per_second"] == [(2, 9.036)]
+    # transformers 4: the dict's floats whole, log_metrics' rounded to 4 decimals
+    line = HF_END.splitlines()[3]
+    whole = HF_END.replace(
+        line,
+        "{'train_runtime': 7.0831, 'train_samples_per_second': 9.036, "
+        "'train_loss': 0.6930278837680817, 'epoch': 2.0}",
+    )
+    assert _collected(whole)["train_loss"] == [(2, 0.6930278837680817)]
 
 
 def test_epochs_counted_from_zero_put_a_batch_line_inside_its_epoch() -> None:
@@ -327,6 +367,18 @@ def test_keras_bars_are_placed_by_their_counter_and_evaluate_is_a_test_metric(
     assert run["series"]["val_loss"] == [[1, 0.5], [2, 0.25]]
     # evaluate()'s finished bar, and the program printing its result: one point
     assert run["series"]["test_loss"] == [[2, 0.27]]
+
+
+def test_evaluates_result_printed_with_all_its_digits_is_its_bars_point(repo: Repo) -> None:
+    # keras-io's timeseries classification: test_loss, test_acc = model.evaluate(...), then
+    # print("Test loss", test_loss): every digit, where the bar showed four
+    source = KERAS.replace("0.25 + batch / 100", "0.25 + batch / 100 + 0.0000123")
+    source = source.replace('print(f"Test loss: {0.27:.4f}")', 'print("Test loss", 0.2700123)')
+    program(repo, source)
+
+    _, run = exec_run(repo, "--no-autocapture", sys.executable, "train.py")
+
+    assert run["series"]["test_loss"] == [[2, 0.27]]  # not a second point at 3
 
 
 def test_dcgan_batches_counted_from_zero_are_a_curve_inside_their_epochs() -> None:

@@ -1530,8 +1530,7 @@ def _keras_optimizer_params(optimizer: Any) -> dict[str, Any]:
     """The optimizer's name and learning rate; the name alone when its config cannot be read
     (a Keras 2 custom optimizer's ``get_config`` calling ``self._get_hyper``, gone in Keras 3,
     which calls it only to save), the error noted."""
-    name = getattr(optimizer, "name", None)
-    params = {"optimizer": name if isinstance(name, str) else type(optimizer).__name__}
+    params = {"optimizer": _keras_optimizer_name(optimizer)}
 
     def add_learning_rate() -> None:
         learning_rate = _keras_learning_rate(optimizer)
@@ -1540,6 +1539,18 @@ def _keras_optimizer_params(optimizer: Any) -> dict[str, Any]:
 
     _safely("keras", add_learning_rate)
     return params
+
+
+def _keras_optimizer_name(optimizer: Any) -> str:
+    """The optimizer's name without the number Keras 3 adds to a name it made again in the
+    session ("adam_1" for the second ``Adam()``: KerasTuner builds one per trial), which
+    would tell runs of one optimizer apart. A name of the program's own ("my_adam") stays."""
+    name = getattr(optimizer, "name", None)
+    if not isinstance(name, str):
+        return type(optimizer).__name__
+    base, _, number = name.rpartition("_")
+    made = base.replace("_", "") == type(optimizer).__name__.lower()
+    return base if number.isdigit() and made else name
 
 
 def _keras_learning_rate(optimizer: Any) -> Any:

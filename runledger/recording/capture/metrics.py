@@ -65,6 +65,7 @@ same thing in the same phase with the same values as printed (``Loss: 0.25`` rea
 
 from __future__ import annotations
 
+import bisect
 import copy
 import decimal
 import functools
@@ -138,6 +139,7 @@ from runledger.recording.capture.output_formats import (
 Step = int | float
 
 MAX_LINE_BYTES: Final = 64 * 1024
+MAX_PLACED: Final = 1000  # step-less points remembered with the stepped line before them
 MAX_BAR_STATES: Final = 16  # tqdm bars remembered per stream (their last draw)
 # Lines of a bar that may be the run's only one (_LongBar), kept until that is known; more
 # and it is read as any other bar.
@@ -985,6 +987,13 @@ class MetricsCollector:
         # latest of any stream, for a stream that has none of its own.
         self._context_steps: dict[str, Step] = {}
         self._latest_context: Step | None = None
+        # The stepped line that set a stream's context step (its step and values), and each
+        # step-less point placed at it: at the end, at the step where the in-process capture
+        # gave that line's values, if at another (_context_steps_captured).
+        self._context_lines: dict[str, tuple[Step, Mapping[str, float]]] = {}
+        self._placed_at_lines: list[tuple[str, Step, Mapping[str, float]]] = []
+        # Each name's last value on a line with a step, and that step (_printed_again).
+        self._stepped_last: dict[str, tuple[Step, float]] = {}
         # Metric name -> how many points it got by order, before any step (_add_stepless),
         # while those are all its printed points: one is moved before the first step it
         # would reach (_move_unheaded).
@@ -1011,6 +1020,9 @@ class MetricsCollector:
         self._bar_header: dict[str, int] = {}
         self._fit_offset: dict[str, int] = {}
         self._evaluated: dict[str, float] = {}
+        # test_* name -> the name it was read from, of each bar taken for evaluate()'s
+        # (_fit_bar_as_evaluate: Keras 3 prints no header for a fit(epochs=1)).
+        self._bar_tested: dict[str, str] = {}
         self._sgd_fits: dict[str, _SgdFits] = {}
         # Streams whose last line named only a phase ("Test Error:"): the phase of the
         # step-less metrics of the line after it (_add_output_line).
@@ -1245,9 +1257,57 @@ class MetricsCollector:
         view = self._explicit_view()
         yield from view.items()
         explicit = {series_key(name) for name in view}
+        moved = self._context_steps_captured(view)
         for name, store in self._printed.items():
-            if series_key(name) not in explicit and not self._printed_twice(name, store, view):
-                yield name, store
+            if series_key(name) in explicit or self._printed_twice(name, store, view):
+                continue
+            if self._fit_bar_as_evaluate(name, store, view):
+                continue
+            steps = moved.get(name)
+            yield name, (store if steps is None else _restepped(store, steps))
+
+    def _context_steps_captured(
+        self, explicit_stores: Mapping[str, _PointStore]
+    ) -> dict[str, dict[Step, Step]]:
+        """Printed metric name -> {step: step}: a step-less line printed after a stepped
+        one took that line's step (the epoch of the Hugging Face Trainer's printed dict), but
+        the in-process capture gave the stepped line's values at a step of its own (the
+        Trainer's global step): the step-less values go there too, so that
+        ``print(trainer.predict(...).metrics)`` after training is at the run's last step,
+        not at its epoch count among the steps."""
+        if not self._placed_at_lines or not explicit_stores:
+            return {}
+        by_key = {series_key(name): store for name, store in explicit_stores.items()}
+        sorted_points: dict[str, tuple[list[float], list[Step]]] = {}
+        found: dict[int, Step | None] = {}
+        moved: dict[str, dict[Step, Step]] = {}
+        for name, step, line in self._placed_at_lines:
+            if id(line) not in found:
+                found[id(line)] = _captured_at(line, by_key, sorted_points)
+            captured = found[id(line)]
+            if captured is not None and captured != step:
+                moved.setdefault(name, {})[step] = captured
+        return moved
+
+    def _fit_bar_as_evaluate(
+        self, name: str, printed: _PointStore, explicit_stores: Mapping[str, _PointStore]
+    ) -> bool:
+        """Whether a ``test_*`` metric read from Keras bars taken for ``evaluate()``'s
+        (_add_keras_bar) is in fact a later ``fit(epochs=1)``'s training values: Keras 3 draws
+        that fit's bar with no ``Epoch 1/1`` header, as evaluate()'s, and the in-process
+        capture, which tells them apart, gave each printed value under the trained name at
+        the same step (KerasTuner's refit of the best model, keras-io's fine-tuning)."""
+        trained = self._bar_tested.get(name)
+        explicit = None if trained is None else explicit_stores.get(trained)
+        if explicit is None:
+            return False
+        series = explicit.series()
+        at_step = dict(zip(series.steps, series.values, strict=True))
+        shown = printed.series()
+        return all(
+            step in at_step and abs(value - at_step[step]) <= _print_tolerance(value)
+            for step, value in zip(shown.steps, shown.values, strict=True)
+        )
 
     def _printed_twice(
         self, name: str, printed: _PointStore, explicit_stores: Mapping[str, _PointStore]
@@ -1419,6 +1479,10 @@ class MetricsCollector:
             if self._restarts and self._add_counted(parsed.values, parsed.counted, stream):
                 return
         self._context_steps[stream] = self._latest_context = parsed.step
+        self._context_lines[stream] = (parsed.step, parsed.values)
+        for name, value in parsed.values.items():
+            if name in self._stepped_last or len(self._stepped_last) < MAX_PLACED:
+                self._stepped_last[name] = (parsed.step, value)
         self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
 
     def _add_erased_line(self, text: str, first: bytes, stream: str) -> None:
@@ -1704,6 +1768,9 @@ class MetricsCollector:
                     name if name.startswith("test_") else f"test_{name}": value
                     for name, value in values.items()
                 }
+                for name in values:
+                    if not name.startswith("test_"):
+                        self._bar_tested.setdefault(f"test_{name}", name)
                 self._evaluated.update(tested)
                 at = self._fraction(epoch, 1, 1)
                 self._add_locked(tested, epoch if at is None else at, OUTPUT_SOURCE)
@@ -1800,19 +1867,41 @@ class MetricsCollector:
             return
         for name, value in values.items():
             evaluated = self._evaluated.get(name)
-            if evaluated is not None and abs(evaluated - value) <= _print_tolerance(value):
+            # the bar shows 4 decimals; the program may print every digit, or fewer
+            if evaluated is not None and abs(evaluated - value) <= max(
+                _print_tolerance(evaluated), _print_tolerance(value)
+            ):
                 del self._evaluated[name]
                 continue  # evaluate()'s result printed by the program: its bar's point
             if self._unheaded:
                 self._move_unheaded(name, context)
             store = self._printed.get(name)
+            if store is not None and self._printed_again(name, context, value, store):
+                continue
             last = None if store is None else store.last_step
             if last == context and self._stepless_at.get(name) != last:
                 if store is not None and store.shows_last(last, value):
                     continue  # its line's value printed again (river's print(metric) at the end)
             step = context if last is None or last < context else last + 1
             self._stepless_at[name] = step
+            line = self._context_lines.get(stream)
+            if line is not None and line[0] == step and len(self._placed_at_lines) < MAX_PLACED:
+                self._placed_at_lines.append((name, step, line[1]))
             self._add_locked({name: value}, step, OUTPUT_SOURCE)
+
+    def _printed_again(self, name: str, step: Step, value: float, store: _PointStore) -> bool:
+        """Whether a step-less value is the one a line with a step printed there last, shown
+        again: Hugging Face's ``trainer.log_metrics("train", metrics)`` lists the results of
+        the Trainer's printed dict (``train_loss = 0.693`` under ``'train_loss': '0.693',
+        'epoch': '2'``), which are no second point one step on."""
+        stepped = self._stepped_last.get(name)
+        if stepped is None or stepped[0] != step or store.last_step != step:
+            return False
+        # transformers 4 prints the dict's floats whole and log_metrics' rounded to 4
+        # decimals: one number when they agree to the coarser one's 3 decimals or more
+        coarser = max(_print_tolerance(stepped[1]), _print_tolerance(value))
+        finer = min(_print_tolerance(stepped[1]), _print_tolerance(value))
+        return abs(stepped[1] - value) <= (coarser if coarser <= 0.0005 else finer)
 
     def _move_unheaded(self, name: str, step: Step) -> None:
         """A value printed once before any step (TensorFlow's basic_training_loops guide:
@@ -2494,6 +2583,46 @@ def _print_tolerance(value: float) -> float:
         return 0.0
     exponent = decimal.Decimal(repr(value)).as_tuple().exponent
     return 0.5 * 10.0**exponent if isinstance(exponent, int) else 0.0
+
+
+def _captured_at(
+    line: Mapping[str, float],
+    by_key: Mapping[str, _PointStore],
+    sorted_points: dict[str, tuple[list[float], list[Step]]],
+) -> Step | None:
+    """The last step at which the explicit stores hold every value of a printed ``line``
+    (each as printed, rounded), or None. ``sorted_points``: each store's values in order
+    with their steps, made once for all lines (a bisection per value, not a scan)."""
+    common: set[Step] | None = None
+    for name, printed in line.items():
+        key = series_key(name)
+        store = by_key.get(key)
+        if store is None or not math.isfinite(printed):
+            return None
+        if key not in sorted_points:
+            series = store.series()
+            points = zip(series.values, series.steps, strict=True)
+            pairs = sorted(point for point in points if math.isfinite(point[0]))
+            sorted_points[key] = ([value for value, _ in pairs], [step for _, step in pairs])
+        values, at = sorted_points[key]
+        tolerance = _print_tolerance(printed)
+        start = bisect.bisect_left(values, printed - tolerance)
+        end = bisect.bisect_right(values, printed + tolerance)
+        steps = set(at[start:end])
+        common = steps if common is None else common & steps
+        if not common:
+            return None
+    return None if common is None else max(common)
+
+
+def _restepped(store: _PointStore, steps: Mapping[Step, Step]) -> _PointStore:
+    """A copy of ``store`` with the points at each key of ``steps`` at its value."""
+    series = store.series()
+    times = series.times or [0.0] * len(series.steps)
+    moved = _PointStore(store.capacity)
+    for at, step, value in zip(times, series.steps, series.values, strict=False):
+        moved.append(steps.get(step, step), value, at)
+    return moved
 
 
 def _merged(first: _PointStore, second: _PointStore) -> _PointStore:

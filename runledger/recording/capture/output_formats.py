@@ -243,7 +243,9 @@ _HEAD_RE: Final = compile_later(
     r"|\[\s*+(?P<bword>epoch|step|iter|iteration|it)\s*+:?\s*+(?P<bn>[0-9]+)"
     r"(?:\s*+/\s*+(?P<bof>[0-9]+))?\s*+\]"
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
-    r"(?:\s++(?:results?|metrics?|set|stats)\s++-)?\s++)?"  # ignite's "Training Results - Epoch: 1"
+    r"(?:\s++(?:results?|metrics?|set|stats)\s++-)?\s++"  # ignite's "Training Results - Epoch: 1"
+    # the Flax NNX MNIST tutorial's "[train] step: 200, loss: 0.31, accuracy: 90.08"
+    r"|\[(?P<sqphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\]\s++)?"
     r"(?:(?<=\s)in\s++)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
     r"(?:end of\s++|current\s++)?(?P<word>epoch|step|iter|iteration|it|episode)\b"  # MONAI's
     r"\s*+[:#]?\s*+[\[(]?\s*+(?P<n>[0-9]+)"
@@ -861,7 +863,9 @@ def _parse_pieces_line(text: str) -> Shaped | None:
         elif head["pdone"] is not None:
             within = _counted(int(head["pdone"]), int(head["ptotal"]), head["ppct"])
             batch_phase = PHASES.get(head["bphase"].lower(), "")
-        phase = PHASES.get((head["phase"] or head["section"] or section or "").lower(), "")
+        phase = PHASES.get(
+            (head["phase"] or head["sqphase"] or head["section"] or section or "").lower(), ""
+        )
     if rest[:11] == "collection=" and head is not None and head["bracket"] is not None:
         collection = _CLU_COLLECTION_RE.match(rest)
         if collection is not None:  # clu's LoggingWriter(collection="train"): its phase
