@@ -134,6 +134,7 @@ from runledger.recording.capture.output_formats import (
     value_below,
     with_phase,
 )
+from runledger.safetext import drawn_over
 
 Step = int | float
 
@@ -444,7 +445,23 @@ _SETTINGS_HEADING_RE: Final = compile_later(
 def _visible_text(line: str) -> str:
     """What a terminal shows of the line: the text after the last carriage return."""
     line = line.rstrip("\r\n")
-    return line[line.rfind("\r") + 1 :]
+    line = line[line.rfind("\r") + 1 :]
+    return _drawn_over(line) if "\b" in line else line
+
+
+def _drawn_over(line: str) -> str:
+    """The line as drawn, where the program backs its cursor up and writes over it; a bare
+    ``N/M`` counter written so at its end is no part of it: kuangliu's ``progress_bar``
+    (pytorch-cifar, copied into many repositories) pads its message to the terminal's width,
+    backs up to the middle of its bar and writes `` 5/391 `` there, or inside the message on
+    a terminal narrower than the line."""
+    overlay = _BACKSPACED_COUNTER_RE.search(line)
+    if overlay is not None and "\b" not in line[: overlay.start()]:
+        return line[: overlay.start()]
+    return drawn_over(line)
+
+
+_BACKSPACED_COUNTER_RE: Final = compile_later(r"\x08+ *[0-9]+/[0-9]+ *\Z")
 
 
 def _unstripped_text(line: str) -> str:
@@ -1038,6 +1055,9 @@ class MetricsCollector:
         # under it), and the columns of the dash-ruled table it shows.
         self._last_header: dict[str, str] = {}
         self._dash_tables: dict[str, tuple[str, ...]] = {}
+        # kuangliu's progress bars ended under the stream's epoch header: (that epoch, how
+        # many); the second is the test set's (_second_drawn_over_bar).
+        self._drawn_over_bars: dict[str, tuple[Step, int]] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
@@ -1361,6 +1381,8 @@ class MetricsCollector:
             if parsed.within is not None and stream in self._bar_header:
                 self._add_keras_bar(parsed.values, parsed.within, stream)
             elif parsed.counter is None or not self._add_within_header(parsed, stream):
+                if phase is None and "\b" in text:
+                    phase = self._second_drawn_over_bar(text, stream)
                 values = parsed.values if phase is None else with_phase(parsed.values, phase)
                 if self._sgd_fits and text.startswith(_SGD_LINE):
                     values = self._sgd_names(values, stream)
@@ -1376,6 +1398,21 @@ class MetricsCollector:
                 return
         self._context_steps[stream] = self._latest_context = parsed.step
         self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
+
+    def _second_drawn_over_bar(self, text: str, stream: str) -> str | None:
+        """``"test"`` for the second bar with a counter drawn over it (:func:`_drawn_over`)
+        under one epoch header: kuangliu/pytorch-cifar's ``train(epoch)`` then ``test(epoch)``
+        each end with a ``Loss: | Acc:`` bar of the same names under ``Epoch: 3``; the
+        second is the test set's. None for the first, or without a header."""
+        if _BACKSPACED_COUNTER_RE.search(text.rstrip("\r\n")) is None:
+            return None
+        context = self._context_steps.get(stream)
+        if context is None:
+            return None
+        last, count = self._drawn_over_bars.get(stream, (None, 0))
+        count = count + 1 if last == context else 1
+        self._drawn_over_bars[stream] = (context, count)
+        return "test" if count == 2 else None
 
     def _add_erased_line(self, text: str, first: bytes, stream: str) -> None:
         """Text the program erased (:class:`_ErasedLine`): only a tqdm bar counts, as its loop

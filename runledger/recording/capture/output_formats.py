@@ -279,6 +279,11 @@ _RUNNING_AVERAGE_RE: Final = compile_later(
     rf"(?:(?<=[0-9])|(?<=[0-9]s)|(?<=/s))\s+\(\s*(?:{_NUM})\s*(?:s|ms)?"
     rf"(?:\s*,\s*(?:{_NUM})\s*/s)?\s*\)"
 )
+# kuangliu/pytorch-cifar's progress_bar (copied into many repositories): "Step: 8s497ms | Tot:
+# 1m5s | Loss: 2.303 | Acc: 10.000% (13/128)". The step's and the epoch's time so far, its
+# format_time's units, are no metrics; nor is the "(correct/total)" count behind a percentage.
+_BAR_TIMING_RE: Final = compile_later(r"(?:Step|Tot):\s*(?:[0-9]+(?:D|h|m|s|ms))+")
+_PERCENT_COUNT_RE: Final = compile_later(r"(?<=%)\s*\(\s*[0-9]+\s*/\s*[0-9]+\s*\)")
 # imagenet's batch_time = AverageMeter("Time"), data_time = AverageMeter("Data"); timm's too.
 _METER_TIMES: Final = {"time": "batch_time", "time_s": "batch_time_s", "data": "data_time"}
 _SB3_EVAL_RE: Final = compile_later(
@@ -1190,6 +1195,8 @@ def _read_pieces(
     meters = 0  # running averages cut
     if "(" in rest:  # "Loss 0.69 (0.71)": the value, then its running average (cut)
         rest, meters = _RUNNING_AVERAGE_RE.subn("\t", rest)
+        if "%" in rest:
+            rest = _PERCENT_COUNT_RE.sub("", rest)
     values: Fields = {}
     spaced_only = True  # every metric was "name value": needs a step or a table to count
     names: list[str] = []  # as written, to look for a metric word only when that decides
@@ -1217,6 +1224,8 @@ def _read_pieces(
                 phase = _clean_name(subset["subset"])
                 continue
             return None
+        if piece[-1:] == "s" and piece[:1] in "ST" and _BAR_TIMING_RE.fullmatch(piece):
+            continue
         step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
         leading = None
         if step is None and piece[:1] in _STEP_STARTS:

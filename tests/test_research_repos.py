@@ -1,0 +1,65 @@
+"""Popular research repositories' training scripts as a person reads their records, each
+imitated by a small program of our own that prints what the script prints, recorded through
+the real ``runledger exec``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from tests.conftest import Repo
+from tests.test_autocapture import exec_run
+
+# kuangliu/pytorch-cifar's main.py with its utils.progress_bar: "Epoch: N", then a bar per
+# batch redrawn with "\r" (the last ends with "\n"), its message padded to the terminal's
+# width (stty's), then backspaces to the middle of the bar and the batch counter written
+# there; train(epoch) then test(epoch) print the same "Loss: | Acc:" names.
+PYTORCH_CIFAR = """\
+import sys
+term_width = int(sys.argv[1])
+
+def format_time(seconds):
+    millis = int(seconds * 1000) % 1000
+    return '%ds%dms' % (int(seconds), millis) if seconds >= 1 else '%dms' % millis
+
+def progress_bar(current, total, msg):
+    done = int(65 * current / total)
+    sys.stdout.write(' [' + '=' * done + '>' + '.' * (65 - done - 1) + ']')
+    text = '  Step: %s | Tot: %s | %s' % (format_time(0.168), format_time(65.2), msg)
+    sys.stdout.write(text + ' ' * (term_width - 65 - len(text) - 3))
+    sys.stdout.write('\\b' * (term_width - 32 + 2) + ' %d/%d ' % (current + 1, total))
+    sys.stdout.write('\\r' if current < total - 1 else '\\n')
+    sys.stdout.flush()
+
+def run(batches, size, loss, acc):
+    for batch in range(batches):
+        seen = (batch + 1) * size
+        progress_bar(batch, batches, 'Loss: %.3f | Acc: %.3f%% (%d/%d)'
+                     % (loss + batch / 100, acc, int(acc * seen / 100), seen))
+
+for epoch in range(2):
+    print('\\nEpoch: %d' % epoch)
+    run(3, 128, 2.0 - epoch, 40.0 + 10 * epoch)
+    run(2, 100, 1.5 - epoch / 2, 45.0 + 10 * epoch)
+    print('Saving..')
+"""
+
+
+def test_pytorch_cifar_progress_bar_gives_train_and_test_loss_and_acc_per_epoch(
+    repo: Repo,
+) -> None:
+    repo.write("main.py", PYTORCH_CIFAR)
+    repo.commit_all("pytorch-cifar")
+
+    for width in ("80", "200"):  # the counter lands inside the message, or inside the bar
+        _, run = exec_run(repo, sys.executable, "main.py", width)
+
+        assert run["series"] == {
+            "loss": [[0, 2.02], [1, 1.02]],
+            "acc": [[0, 40.0], [1, 50.0]],
+            "test_loss": [[0, 1.51], [1, 1.01]],
+            "test_acc": [[0, 45.0], [1, 55.0]],
+        }, width
+        shown = repo.cli("show", run["id"]).stdout
+        assert "\\x08" not in shown  # the bar as a terminal shows it, not its backspaces
+        assert "Acc: 55.000% (110/200)" in shown
