@@ -63,3 +63,80 @@ def test_pytorch_cifar_progress_bar_gives_train_and_test_loss_and_acc_per_epoch(
         shown = repo.cli("show", run["id"]).stdout
         assert "\\x08" not in shown  # the bar as a terminal shows it, not its backspaces
         assert "Acc: 55.000% (110/200)" in shown
+
+
+# weiaicunzai/pytorch-cifar100: train.py reads its schedule from conf/global_settings.py
+# through `from conf import settings` (conf/__init__.py copies its UPPER_CASE names).
+CIFAR100_SETTINGS = """\
+from datetime import datetime
+CIFAR100_TRAIN_MEAN = (0.5070751592371323, 0.48654887331495095, 0.4409178433670343)
+CHECKPOINT_PATH = 'checkpoint'
+EPOCH = 200
+MILESTONES = [60, 120, 160]
+DATE_FORMAT = '%A_%d_%B_%Y_%Hh_%Mm_%Ss'
+TIME_NOW = datetime.now().strftime(DATE_FORMAT)
+SAVE_EPOCH = 10
+"""
+CIFAR100_CONF_INIT = """\
+import conf.global_settings as settings
+
+class Settings:
+    def __init__(self, settings):
+        for attr in dir(settings):
+            if attr.isupper():
+                setattr(self, attr, getattr(settings, attr))
+
+settings = Settings(settings)
+"""
+CIFAR100_TRAIN = """\
+import argparse
+from conf import settings
+parser = argparse.ArgumentParser()
+parser.add_argument('-net', type=str, required=True)
+parser.add_argument('-lr', type=float, default=0.1)
+args = parser.parse_args()
+for epoch in range(1, 3):
+    print('Test set: Epoch: {}, Average loss: {:.4f}, Accuracy: {:.4f}, Time consumed:{:.2f}s'
+          .format(epoch, 0.05 / epoch, 0.2 * epoch, 1.5))
+print(settings.EPOCH, settings.MILESTONES)
+"""
+
+
+def test_pytorch_cifar100_settings_module_constants_are_params(repo: Repo) -> None:
+    repo.write("conf/global_settings.py", CIFAR100_SETTINGS)
+    repo.write("conf/__init__.py", CIFAR100_CONF_INIT)
+    repo.write("train.py", CIFAR100_TRAIN)
+    repo.commit_all("pytorch-cifar100")
+
+    _, run = exec_run(repo, sys.executable, "train.py", "-net", "resnet18")
+
+    assert run["params"] == {
+        "net": "resnet18",
+        "lr": 0.1,
+        "EPOCH": 200,
+        "MILESTONES": [60, 120, 160],
+        "SAVE_EPOCH": 10,
+    }
+    assert run["param_sources"]["EPOCH"] == "default:conf/global_settings.py"
+    assert run["series"]["test_accuracy"] == [[1, 0.2], [2, 0.4]]
+
+
+def test_a_config_module_beside_the_script_gives_its_constants_and_loses_to_flags(
+    repo: Repo,
+) -> None:
+    repo.write("config.py", "BATCH_SIZE = 64\nLR = 3e-4\nUSE_AMP = True\nDATA_DIR = 'data'\n")
+    repo.write("helpers.py", "WIDTH = 512\n")
+    repo.write(
+        "train.py",
+        "import argparse\nimport config\nimport helpers\n"
+        "parser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--lr', type=float, default=config.LR)\n"
+        "print('lr', parser.parse_args().lr, helpers.WIDTH)\n",
+    )
+    repo.commit_all("config.py")
+
+    _, run = exec_run(repo, sys.executable, "train.py", "--lr", "0.01")
+
+    # config.LR is the flag's default: the flag's value stands for it
+    assert run["params"] == {"lr": 0.01, "BATCH_SIZE": 64, "USE_AMP": True}
+    assert run["param_sources"]["BATCH_SIZE"] == "default:config.py"

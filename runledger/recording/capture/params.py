@@ -702,6 +702,41 @@ def script_defaults(argv: Sequence[str], cwd: Path) -> tuple[str, dict[str, Any]
     return (given, defaults) if defaults else None
 
 
+def settings_module_defaults(argv: Sequence[str], cwd: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The constants of the settings modules the script imports (``from conf import
+    settings``, ``import config``: :func:`script_settings.settings_modules`), each with its
+    path as the run's directory names it: defaults, ranked lowest as the script's own are."""
+    import ast
+
+    from runledger.recording.capture import script_settings
+
+    given = _script_of(argv)
+    path = None if given is None else _existing_config(cwd, given)
+    if path is None:
+        return []
+    found: list[tuple[str, dict[str, Any]]] = []
+    try:
+        content = path.read_bytes()
+        if not script_settings.may_import_settings(content):
+            return []  # most scripts: no parse at all
+        for module_path in script_settings.settings_modules(ast.parse(content), path.parent):
+            if module_path.stat().st_size > MAX_CONFIG_BYTES:
+                continue
+            constants = script_settings.module_constants(ast.parse(module_path.read_bytes()))
+            if constants:
+                found.append((_shown_path(module_path, cwd), to_plain(constants)))
+    except Exception:  # noqa: BLE001 - the program's modules are its business; never stop the run
+        return found
+    return found
+
+
+def _shown_path(path: Path, cwd: Path) -> str:
+    try:
+        return path.relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def _hyperparameter_block(text: str, body: Sequence[Any]) -> dict[str, Any]:
     """The literal settings of the top-level block right under a ``# hyperparameters``
     comment: the assignments that follow it line after line (comment lines between them
