@@ -140,3 +140,32 @@ def test_a_config_module_beside_the_script_gives_its_constants_and_loses_to_flag
     # config.LR is the flag's default: the flag's value stands for it
     assert run["params"] == {"lr": 0.01, "BATCH_SIZE": 64, "USE_AMP": True}
     assert run["param_sources"]["BATCH_SIZE"] == "default:config.py"
+
+
+# lucidrains' training scripts (x-transformers' train_copy.py, enwik8 examples): settings as
+# UPPER_CASE constants, the counts written as int(1e5)
+LUCIDRAINS_TRAIN = """\
+NUM_BATCHES = int(1e5)
+BATCH_SIZE = 4
+GRADIENT_ACCUMULATE_EVERY = 4
+LEARNING_RATE = 1e-4
+PRIME_LENGTH = int(128.5)
+for i in range(3):
+    print(f'training loss: {3.0 - i / 10}')
+    if i % 2 == 0:
+        print(f'validation loss: {3.1 - i / 10}')
+"""
+
+
+def test_lucidrains_constants_written_as_int_of_a_float_are_params(repo: Repo) -> None:
+    repo.write("train.py", LUCIDRAINS_TRAIN)
+    repo.commit_all("lucidrains")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {
+        "NUM_BATCHES": 100000,
+        "BATCH_SIZE": 4,
+        "GRADIENT_ACCUMULATE_EVERY": 4,
+        "LEARNING_RATE": 1e-4,
+    }

@@ -31,7 +31,8 @@ SETTINGS_DICT_NAMES: Final = frozenset(
 )
 HYPERPARAMETER_CONSTANTS: Final = frozenset(
     "lr learning_rate batch_size epochs num_epochs n_epochs max_epochs steps num_steps max_steps "
-    "train_steps iters max_iters num_iters n_iters iterations num_iterations dropout "
+    "train_steps iters max_iters num_iters n_iters iterations num_iterations num_batches dropout "
+    "gradient_accumulate_every "
     "weight_decay momentum warmup_steps hidden_size hidden_dim embed_dim embedding_dim "
     "num_layers n_layers num_heads n_heads n_embd block_size seq_len max_len context_length "
     "seed gamma tau beta1 beta2 grad_clip max_grad_norm lr_decay patience label_smoothing "
@@ -193,9 +194,27 @@ _NOT_LITERAL: Final = object()
 
 def _literal(node: ast.expr) -> Any:
     try:
-        return ast.literal_eval(node)
+        return ast.literal_eval(_unwrapped_count(node))
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return _NOT_LITERAL
+
+
+def _unwrapped_count(node: ast.expr) -> ast.expr:
+    """``int(1e5)`` as the whole number it is: lucidrains' training scripts write their
+    ``NUM_BATCHES = int(1e5)`` so; other calls stay calls (not literals)."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "int"
+        and len(node.args) == 1
+        and not node.keywords
+        and isinstance(node.args[0], ast.Constant)
+        and type(node.args[0].value) is float
+        and node.args[0].value.is_integer()
+        and abs(node.args[0].value) < 1e15
+    ):
+        return ast.Constant(int(node.args[0].value))
+    return node
 
 
 # A module of the program's own that it imports by one of these names holds its settings:
