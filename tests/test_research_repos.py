@@ -169,3 +169,39 @@ def test_lucidrains_constants_written_as_int_of_a_float_are_params(repo: Repo) -
         "GRADIENT_ACCUMULATE_EVERY": 4,
         "LEARNING_RATE": 1e-4,
     }
+
+
+# pytorch-CycleGAN-and-pix2pix's train.py: options between rules of dashes, then
+# util/visualizer.py's losses every print_freq images (iters restarts every epoch, from 1)
+CYCLEGAN = """\
+options = {'batch_size': 1, 'lambda_L1': 100.0, 'lr': 0.0002, 'n_epochs': 2, 'name': 'facades'}
+print('----------------- Options ---------------')
+for k, v in sorted(options.items()):
+    comment = '\\t[default: 1]' if k == 'n_epochs' else ''
+    print('{:>25}: {:<30}{}'.format(str(k), str(v), comment))
+print('----------------- End -------------------')
+print('The number of training images = 400')
+print('[Network G] Total number of parameters : 54.414 M')
+for epoch in range(1, 3):
+    for iters in (200, 400):
+        losses = {'G_GAN': epoch + iters / 1000, 'G_L1': 30.0 - epoch, 'D_real': 0.5}
+        message = '(epoch: %d, iters: %d, time: %.3f, data: %.3f) ' % (epoch, iters, 0.06, 0.002)
+        for k, v in losses.items():
+            message += '%s: %.3f ' % (k, v)
+        print(message)
+    print('End of epoch %d / %d \\t Time Taken: %d sec' % (epoch, 2, 12))
+    print('learning rate %.7f -> %.7f' % (0.0002, 0.0001))
+"""
+
+
+def test_cyclegan_losses_at_the_fraction_of_epochs_and_its_options_no_metric(repo: Repo) -> None:
+    repo.write("train.py", CYCLEGAN)
+    repo.commit_all("pytorch-CycleGAN-and-pix2pix")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["series"] == {
+        "g_gan": [[0.5, 1.2], [1.0, 1.4], [1.5, 2.2], [2.0, 2.4]],
+        "g_l1": [[0.5, 29.0], [1.0, 29.0], [1.5, 28.0], [2.0, 28.0]],
+        "d_real": [[0.5, 0.5], [1.0, 0.5], [1.5, 0.5], [2.0, 0.5]],
+    }

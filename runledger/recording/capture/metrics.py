@@ -435,6 +435,14 @@ def _user_pattern_fields(text: str, patterns: Sequence[re.Pattern[str]]) -> dict
     return None
 
 
+# The rules of dashes around a printed block of options (_in_options_block).
+_OPTIONS_RULE_RE: Final = compile_later(
+    r"-{3,} *(?P<title>options|arguments|args|config|configs|configuration|settings"
+    r"|hyper-?parameters|parameters|params|end) *-{3,}",
+    re.IGNORECASE,
+)
+MAX_OPTIONS_LINES: Final = 500
+_OPTION_LINE_RE: Final = compile_later(r"[\w.\-\[\]]+:(?: .*)?")
 # A heading of a printed block of settings: "Params:", "Best params:", "Hyperparameters:".
 _SETTINGS_HEADING_RE: Final = compile_later(
     r"(?:best[ _])?(?:hyper-?)?(?:params|parameters|settings|arguments|args)\s*:",
@@ -1023,6 +1031,7 @@ class MetricsCollector:
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, tuple[int, int]] = {}  # stream -> (lines read, depth)
         self._settings_blocks: dict[str, int] = {}  # stream -> its heading's indent
+        self._options_blocks: dict[str, int] = {}  # stream -> lines read (_in_options_block)
         # Streams inside a logger table (SB3's): the table read so far.
         self._tables: dict[str, _LoggerTable] = {}
         # Streams showing a column table (fastai's): its names, the step its epochs start
@@ -1332,6 +1341,7 @@ class MetricsCollector:
             return
         if (
             self._in_settings_block(text, stream)
+            or self._in_options_block(text, stream)
             or self._in_results_frame(text, stream)
             or self._in_listing(text, stream)
             or self._in_table(text, stream)
@@ -1834,6 +1844,31 @@ class MetricsCollector:
             self._settings_blocks[stream] = depth
             return True
         return False
+
+    def _in_options_block(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is inside a block of options between rules of dashes:
+        pytorch-CycleGAN-and-pix2pix's ``print_options`` (copied by many repositories)
+        prints ``----------------- Options ---------------``, then ``{:>25}: {:<30}`` a
+        line each (``lambda_L1: 100.0``), then ``----------------- End -------------------``.
+        Settings, not metrics. The block ends at its closing rule, any other rule, a line
+        that is no ``name: value`` (a blank one, a metrics line naming two), or after
+        MAX_OPTIONS_LINES lines."""
+        read = self._options_blocks.get(stream)
+        if read is None and line[:3] != "---":
+            return False  # the common case, cheaply
+        shown = _shown_text(line) or ""
+        rule = _OPTIONS_RULE_RE.fullmatch(shown) if shown[:3] == "---" else None
+        if read is None:
+            if rule is None or rule["title"].lower() == "end":
+                return False
+            self._options_blocks[stream] = 0
+            return True
+        ends = shown.count(": ") > 1 or not _OPTION_LINE_RE.fullmatch(shown)
+        if rule is not None or shown[:3] == "---" or ends or read >= MAX_OPTIONS_LINES:
+            del self._options_blocks[stream]
+            return rule is not None or shown[:3] == "---"
+        self._options_blocks[stream] = read + 1
+        return True
 
     def _in_listing(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a field of a printed config listing (not metrics); follows

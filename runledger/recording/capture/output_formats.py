@@ -284,6 +284,15 @@ _RUNNING_AVERAGE_RE: Final = compile_later(
 # format_time's units, are no metrics; nor is the "(correct/total)" count behind a percentage.
 _BAR_TIMING_RE: Final = compile_later(r"(?:Step|Tot):\s*(?:[0-9]+(?:D|h|m|s|ms))+")
 _PERCENT_COUNT_RE: Final = compile_later(r"(?<=%)\s*\(\s*[0-9]+\s*/\s*[0-9]+\s*\)")
+# pytorch-CycleGAN-and-pix2pix's util/visualizer.py: "(epoch: %d, iters: %d, time: %.3f,
+# data: %.3f) " then "%s: %.3f " per loss (some copies: "[Total iters: %d] " before, "%+.3e").
+_CYCLEGAN_PAIR: Final = rf"(?P<name>[A-Za-z][\w/]*): (?P<value>{_NUM})"
+_CYCLEGAN_RE: Final = compile_later(
+    r"(?:\[Total iters: [0-9]+\] )?\(epoch: (?P<epoch>[0-9]+), iters: (?P<iters>[0-9]+)"
+    rf"(?:, time: (?:{_NUM}))?(?:, data: (?:{_NUM}))?\)\s*"
+    rf"(?P<losses>(?:[A-Za-z][\w/]*: (?:{_NUM})\s*)+)"
+)
+_CYCLEGAN_PAIR_RE: Final = compile_later(_CYCLEGAN_PAIR)
 # imagenet's batch_time = AverageMeter("Time"), data_time = AverageMeter("Data"); timm's too.
 _METER_TIMES: Final = {"time": "batch_time", "time_s": "batch_time_s", "data": "data_time"}
 _SB3_EVAL_RE: Final = compile_later(
@@ -693,6 +702,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         logged = _mmengine_line(text)
         if logged is not None:
             return logged
+    if "(epoch: " in text[:32]:
+        losses = _cyclegan_losses(text)
+        if losses is not None:
+            return losses
     if text[:8] == "Epoch: [":
         logged = _metric_logger_line(text)
         if logged is not None:
@@ -796,6 +809,23 @@ def _parse_shaped(text: str) -> Shaped | None:
     if without_spread != text:
         return _as_means(_parse_pieces_line(without_spread))
     return _parse_pieces_line(text)
+
+
+def _cyclegan_losses(text: str) -> Shaped | None:
+    """pytorch-CycleGAN-and-pix2pix's ``print_current_losses`` (copied by many GAN and
+    image-to-image repositories): ``(epoch: 3, iters: 200, time: 0.123, data: 0.004) G_GAN:
+    0.823 G_L1: 12.345 D_real: 0.512 D_fake: 0.431``. Its losses at the epoch's ``iters``
+    (a count of images that restarts every epoch); the time per image and the data
+    loading's are no metrics."""
+    match = _CYCLEGAN_RE.fullmatch(text)
+    if match is None:
+        return None
+    epoch, iters = int(match["epoch"]), int(match["iters"])
+    values: Fields = {
+        _clean_name(name): _number(raw) for name, raw in _CYCLEGAN_PAIR_RE.findall(match["losses"])
+    }
+    values["epoch"] = epoch
+    return Shaped(iters, values, counted=(epoch, iters, 0))
 
 
 def _as_means(shaped: Shaped | None) -> Shaped | None:
