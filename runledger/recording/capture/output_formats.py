@@ -273,6 +273,12 @@ _BRACKETED_STEP_RE: Final = compile_later(
     r"\b(epoch|step|iter|iteration|it|batch)\s*:?\s*\[\s*([0-9]+(?:\s*/\s*[0-9]+)?)\s*\]",
     re.IGNORECASE,
 )
+# The time so far as a clock, with its name: StarGAN's "Elapsed [0:00:10], " (its
+# str(timedelta), "1 day, 2:03:04" after a day; copied by many GAN repositories). No metric.
+_ELAPSED_RE: Final = compile_later(
+    r"\b[Ee]lapsed(?: [Tt]ime)?\s*:?\s*\[?\s*(?:[0-9]+ days?, )?[0-9]+(?::[0-9]{2}){1,2}"
+    r"(?:\.[0-9]+)?\s*\]?\s*,?"
+)
 # AverageMeter's "{val} ({avg})" (pytorch/examples imagenet, timm): the value counts, as every
 # other per-batch line's does; the running average (reset each epoch) is cut off.
 _RUNNING_AVERAGE_RE: Final = compile_later(
@@ -1220,6 +1226,8 @@ def _read_pieces(
     totals = {} if totals is None else totals
     # Keras' own "8/12 ━━━━" (Keras 3) or "120/313 [====>....]" (Keras 2) counter
     bar = _KERAS_PROGRESS_RE.match(rest.lstrip()) if rest[:1] in _BAR_STARTS else None
+    if "lapsed" in rest:  # StarGAN's "Elapsed [0:00:10], Iteration [10/200000], ..."
+        rest = _ELAPSED_RE.sub("", rest)
     if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
         rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
     meters = 0  # running averages cut
