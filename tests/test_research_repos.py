@@ -205,3 +205,34 @@ def test_cyclegan_losses_at_the_fraction_of_epochs_and_its_options_no_metric(rep
         "g_l1": [[0.5, 29.0], [1.0, 29.0], [1.5, 28.0], [2.0, 28.0]],
         "d_real": [[0.5, 0.5], [1.0, 0.5], [1.5, 0.5], [2.0, 0.5]],
     }
+
+
+# jadore801120/attention-is-all-you-need-pytorch's train.py: "[ Epoch 0 ]", then
+# print_performances for the training and the validation pass, both with the lr
+ATTENTION_IS_ALL_YOU_NEED = """\
+import math
+def print_performances(header, loss, accu, lr):
+    print('  - {header:12} ppl: {ppl: 8.5f}, accuracy: {accu:3.3f} %, lr: {lr:8.5f}, '
+          'elapse: {elapse:3.3f} min'.format(header=f"({header})", ppl=math.exp(loss),
+                                             accu=100 * accu, elapse=0.123, lr=lr))
+for epoch_i in range(2):
+    print('[ Epoch', epoch_i, ']')
+    print_performances('Training', 3.0 - epoch_i, 0.2 + epoch_i / 10, 0.00001 * (epoch_i + 1))
+    print_performances('Validation', 2.5 - epoch_i, 0.25 + epoch_i / 10, 0.00001 * (epoch_i + 1))
+    print('    - [Info] The checkpoint file has been updated.')
+"""
+
+
+def test_attention_is_all_you_need_train_and_valid_ppl_and_one_lr_per_epoch(repo: Repo) -> None:
+    repo.write("train.py", ATTENTION_IS_ALL_YOU_NEED)
+    repo.commit_all("attention-is-all-you-need-pytorch")
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["series"] == {
+        "train_ppl": [[0, 20.08554], [1, 7.38906]],
+        "train_accuracy": [[0, 20.0], [1, 30.0]],
+        "lr": [[0, 1e-05], [1, 2e-05]],
+        "val_ppl": [[0, 12.18249], [1, 4.48169]],
+        "val_accuracy": [[0, 25.0], [1, 35.0]],
+    }

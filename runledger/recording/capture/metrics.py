@@ -1795,6 +1795,9 @@ class MetricsCollector:
                     self._unheaded[name] = self._unheaded.get(name, 0) + 1
             self._add_locked(values, None, OUTPUT_SOURCE)
             return
+        # A line bringing a name new at the step (val_ppl after train_ppl) may repeat one that
+        # is there already, unchanged: that is the same point (attention-is-all-you-need's lr).
+        fresh = any(self._printed_before(name, context) for name in values)
         for name, value in values.items():
             evaluated = self._evaluated.get(name)
             if evaluated is not None and abs(evaluated - value) <= _print_tolerance(value):
@@ -1803,9 +1806,17 @@ class MetricsCollector:
             if self._unheaded:
                 self._move_unheaded(name, context)
             store = self._printed.get(name)
+            if store is not None and store.repeats_last(context, value) and fresh:
+                continue  # the learning rate on the train and the valid line of one epoch
             last = None if store is None else store.last_step
             step = context if last is None or last < context else last + 1
             self._add_locked({name: value}, step, OUTPUT_SOURCE)
+
+    def _printed_before(self, name: str, step: Step) -> bool:
+        """Whether the printed metric ``name`` has no point at ``step`` or after it."""
+        store = self._printed.get(name)
+        last = None if store is None else store.last_step
+        return last is None or last < step
 
     def _move_unheaded(self, name: str, step: Step) -> None:
         """A value printed once before any step (TensorFlow's basic_training_loops guide:

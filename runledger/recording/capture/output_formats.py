@@ -275,9 +275,17 @@ _BRACKETED_STEP_RE: Final = compile_later(
 )
 # The time so far as a clock, with its name: StarGAN's "Elapsed [0:00:10], " (its
 # str(timedelta), "1 day, 2:03:04" after a day; copied by many GAN repositories). No metric.
+# Or as a number of minutes: attention-is-all-you-need-pytorch's "elapse: 0.123 min".
 _ELAPSED_RE: Final = compile_later(
     r"\b[Ee]lapsed(?: [Tt]ime)?\s*:?\s*\[?\s*(?:[0-9]+ days?, )?[0-9]+(?::[0-9]{2}){1,2}"
     r"(?:\.[0-9]+)?\s*\]?\s*,?"
+    rf"|\belapsed?(?: time)?:\s*(?:{_NUM})\s*(?:{_TIME_UNIT})\b\s*,?"
+)
+# A phase in parentheses before a line's metrics (_phase_pieces).
+_PARENTHESIZED_PHASE_RE: Final = compile_later(
+    r"(?:-\s+)?\((?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"\)\s+",
+    re.IGNORECASE,
 )
 # AverageMeter's "{val} ({avg})" (pytorch/examples imagenet, timm): the value counts, as every
 # other per-batch line's does; the running average (reset each epoch) is cut off.
@@ -814,7 +822,25 @@ def _parse_shaped(text: str) -> Shaped | None:
             return Shaped(None, {name: _number(spread["mean"])})
     if without_spread != text:
         return _as_means(_parse_pieces_line(without_spread))
+    if text[:1] in "-(":
+        phased = _PARENTHESIZED_PHASE_RE.match(text)
+        if phased is not None:
+            return _phase_pieces(text[phased.end() :], PHASES[phased["phase"].lower()])
     return _parse_pieces_line(text)
+
+
+def _phase_pieces(text: str, phase: str) -> Shaped | None:
+    """The metrics after a phase in parentheses (attention-is-all-you-need-pytorch's
+    ``  - (Validation) ppl:  10.12345, accuracy: 50.123 %, lr:  0.00001, elapse: 0.045
+    min``), the measured ones under the phase's names (``val_ppl``); ``lr`` stays."""
+    shaped = _parse_pieces_line(text)
+    if shaped is None or shaped.step is not None:
+        return shaped
+    values = {
+        (_prefixed(name, phase) if has_metric_word(name) else name): value
+        for name, value in shaped.values.items()
+    }
+    return shaped._replace(values=values)
 
 
 def _cyclegan_losses(text: str) -> Shaped | None:
@@ -1226,7 +1252,7 @@ def _read_pieces(
     totals = {} if totals is None else totals
     # Keras' own "8/12 ━━━━" (Keras 3) or "120/313 [====>....]" (Keras 2) counter
     bar = _KERAS_PROGRESS_RE.match(rest.lstrip()) if rest[:1] in _BAR_STARTS else None
-    if "lapsed" in rest:  # StarGAN's "Elapsed [0:00:10], Iteration [10/200000], ..."
+    if "lapse" in rest:  # StarGAN's "Elapsed [0:00:10], Iteration [10/200000], ..."
         rest = _ELAPSED_RE.sub("", rest)
     if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
         rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
