@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
 from tests.conftest import Repo
 from tests.test_autocapture import exec_run
 
@@ -16,6 +18,8 @@ from tests.test_autocapture import exec_run
 # there; train(epoch) then test(epoch) print the same "Loss: | Acc:" names.
 PYTORCH_CIFAR = """\
 import sys
+
+import pytest
 term_width = int(sys.argv[1])
 
 def format_time(seconds):
@@ -236,3 +240,28 @@ def test_attention_is_all_you_need_train_and_valid_ppl_and_one_lr_per_epoch(repo
         "val_ppl": [[0, 12.18249], [1, 4.48169]],
         "val_accuracy": [[0, 25.0], [1, 35.0]],
     }
+
+
+# CleanRL's ppo.py: each finished episode printed and written to TensorBoard under
+# charts/; two environments ending on one global_step with one return print it twice
+CLEANRL = """\
+from tensorboardX import SummaryWriter
+writer = SummaryWriter("runs/ppo")
+for global_step, ret in [(24, 12.0), (58, 29.0), (648, 27.0), (648, 27.0), (670, 11.0)]:
+    print(f"global_step={global_step}, episodic_return={[ret]}")
+    writer.add_scalar("charts/episodic_return", ret, global_step)
+writer.close()
+"""
+
+
+def test_cleanrl_return_printed_twice_on_one_step_is_still_the_writers_series(repo: Repo) -> None:
+    pytest.importorskip("tensorboardX")
+    repo.write("ppo.py", CLEANRL)
+    repo.write(".gitignore", "runs/\n")
+    repo.commit_all("cleanrl")
+
+    _, run = exec_run(repo, sys.executable, "ppo.py")
+
+    # the printed episodic_return is the writer's charts/episodic_return: one series
+    assert set(run["series"]) == {"charts/episodic_return"}
+    assert run["series"]["charts/episodic_return"][-2:] == [[648, 27.0], [670, 11.0]]

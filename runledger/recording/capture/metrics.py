@@ -1279,7 +1279,15 @@ class MetricsCollector:
             if phases != words[1] and (words[1] or len(printed_values) < 2):
                 continue
             explicit_values = explicit.stored_values()
-            if explicit_values is not None and _printed_within(printed_values, explicit_values):
+            if explicit_values is None:
+                continue
+            if _printed_within(printed_values, explicit_values):
+                return True
+            # The writer's store keeps a point given twice once (repeats_last); a program
+            # printing it twice (CleanRL: two environments ending on one global_step with one
+            # return) prints it twice.
+            once = _without_repeats(printed, printed_values)
+            if once is not None and _printed_within(once, explicit_values):
                 return True
         return False
 
@@ -2501,6 +2509,20 @@ def _printed_unnamed(
         any(abs(value - other) <= _print_tolerance(value) for other in at_step.get(step, ()))
         for step, value in zip(shown.steps, shown.values, strict=True)
     )
+
+
+def _without_repeats(store: _PointStore, values: Sequence[float]) -> list[float] | None:
+    """``values`` (the store's) without a point that repeats the one before it, step and
+    value; None when no point does, or the steps do not line up with the values."""
+    steps = store.series().steps
+    if len(steps) != len(values):
+        return None
+    kept = [
+        value
+        for index, value in enumerate(values)
+        if index == 0 or (steps[index], value) != (steps[index - 1], values[index - 1])
+    ]
+    return kept if len(kept) != len(values) else None
 
 
 def _printed_within(printed: Sequence[float], explicit: Sequence[float]) -> bool:
