@@ -172,6 +172,7 @@ _STEP_NAMES: Final = {
     "iter": "iteration",
     "episode": "episode",  # "Episode 10\tLast reward: 9.00" (pytorch/examples RL)
     "epoch": "epoch",
+    "global_step": "step",  # TensorFlow's Estimator: "eval_loss = 0.41, global_step = 1000"
 }
 _STEP_PIECE_RE: Final = compile_later(
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\s*:?\s*[\[(]?\s*(?P<n>[0-9]+)"
@@ -290,7 +291,7 @@ _PARENTHESIZED_PHASE_RE: Final = compile_later(
 # AverageMeter's "{val} ({avg})" (pytorch/examples imagenet, timm): the value counts, as every
 # other per-batch line's does; the running average (reset each epoch) is cut off.
 _RUNNING_AVERAGE_RE: Final = compile_later(
-    rf"(?:(?<=[0-9])|(?<=[0-9]s)|(?<=/s))\s+\(\s*(?:{_NUM})\s*(?:s|ms)?"
+    rf"(?:(?<=[0-9])|(?<=[0-9]s)|(?<=/s))\s+\(\s*(?:{_NUM})\s*(?:s|ms|sec)?"
     rf"(?:\s*,\s*(?:{_NUM})\s*/s)?\s*\)"
 )
 # kuangliu/pytorch-cifar's progress_bar (copied into many repositories): "Step: 8s497ms | Tot:
@@ -298,6 +299,9 @@ _RUNNING_AVERAGE_RE: Final = compile_later(
 # format_time's units, are no metrics; nor is the "(correct/total)" count behind a percentage.
 _BAR_TIMING_RE: Final = compile_later(r"(?:Step|Tot):\s*(?:[0-9]+(?:D|h|m|s|ms))+")
 _PERCENT_COUNT_RE: Final = compile_later(r"(?<=%)\s*\(\s*[0-9]+\s*/\s*[0-9]+\s*\)")
+_SAVING_DICT_RE: Final = compile_later(
+    r"Saving dict for global step (?P<step>[0-9]+): (?P<rest>.+)"
+)
 # pytorch-CycleGAN-and-pix2pix's util/visualizer.py: "(epoch: %d, iters: %d, time: %.3f,
 # data: %.3f) " then "%s: %.3f " per loss (some copies: "[Total iters: %d] " before, "%+.3e").
 _CYCLEGAN_PAIR: Final = rf"(?P<name>[A-Za-z][\w/]*): (?P<value>{_NUM})"
@@ -720,6 +724,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         losses = _cyclegan_losses(text)
         if losses is not None:
             return losses
+    if text[:16] == "Saving dict for ":
+        evaluated = _estimator_evaluation(text)
+        if evaluated is not None:
+            return evaluated
     if text[:8] == "Epoch: [":
         logged = _metric_logger_line(text)
         if logged is not None:
@@ -840,6 +848,24 @@ def _phase_pieces(text: str, phase: str) -> Shaped | None:
         (_prefixed(name, phase) if has_metric_word(name) else name): value
         for name, value in shaped.values.items()
     }
+    return shaped._replace(values=values)
+
+
+def _estimator_evaluation(text: str) -> Shaped | None:
+    """TensorFlow's Estimator after each evaluation (google-research/bert's run_classifier,
+    tensorflow/models): ``Saving dict for global step 1000: eval_accuracy = 0.84, eval_loss
+    = 0.41, global_step = 1000, loss = 0.41``. At that step, the metrics as named; its
+    ``loss`` is the evaluation's (``eval_loss``, unless the metrics name one), never a
+    point of the training loss's series (``loss = 0.54, step = 100 (12.3 sec)``)."""
+    match = _SAVING_DICT_RE.fullmatch(text)
+    if match is None:
+        return None
+    shaped = _read_pieces(match["rest"], {"step": int(match["step"])}, "", True, False)
+    if shaped is None:
+        return None
+    values: Fields = {}
+    for name, value in shaped.values.items():
+        values.setdefault("eval_loss" if name == "loss" else name, value)
     return shaped._replace(values=values)
 
 
