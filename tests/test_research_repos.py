@@ -265,3 +265,40 @@ def test_cleanrl_return_printed_twice_on_one_step_is_still_the_writers_series(re
     # the printed episodic_return is the writer's charts/episodic_return: one series
     assert set(run["series"]) == {"charts/episodic_return"}
     assert run["series"]["charts/episodic_return"][-2:] == [[648, 27.0], [670, 11.0]]
+
+
+# bearpaw/pytorch-classification's cifar.py: "Epoch: [N | M] LR: ...", then a train and a
+# test pass, each a progress.bar.Bar redrawn with "\r" and ended with "\n"
+PYTORCH_CLASSIFICATION = """\
+import sys
+def bar_run(size, loss, top1):
+    for batch in range(1, size + 1):
+        suffix = ('({batch}/{size}) Data: {data:.3f}s | Batch: {bt:.3f}s | Total: {total:} | '
+                  'ETA: {eta:} | Loss: {loss:.4f} | top1: {top1: .4f} | top5: {top5: .4f}').format(
+            batch=batch, size=size, data=0.012, bt=0.345, total='0:00:%02d' % batch,
+            eta='0:00:01', loss=loss + batch / 100, top1=top1, top5=90.0)
+        filled = 32 * batch // size
+        sys.stdout.write('\\rProcessing |' + '#' * filled + ' ' * (32 - filled) + '| ' + suffix)
+        sys.stdout.flush()
+    sys.stdout.write('\\n')
+for epoch in range(2):
+    print('\\nEpoch: [%d | %d] LR: %f' % (epoch + 1, 2, 0.1))
+    bar_run(3, 2.0 - epoch, 40.0 + epoch)
+    bar_run(2, 1.5 - epoch, 45.0 + epoch)
+"""
+
+
+def test_pytorch_classification_bars_give_train_and_test_loss_and_top1(repo: Repo) -> None:
+    repo.write("cifar.py", PYTORCH_CLASSIFICATION)
+    repo.commit_all("pytorch-classification")
+
+    _, run = exec_run(repo, sys.executable, "cifar.py")
+
+    assert run["series"] == {
+        "loss": [[1, 2.03], [2, 1.03]],
+        "top1": [[1, 40.0], [2, 41.0]],
+        "top5": [[1, 90.0], [2, 90.0]],
+        "test_loss": [[1, 1.52], [2, 0.52]],
+        "test_top1": [[1, 45.0], [2, 46.0]],
+        "test_top5": [[1, 90.0], [2, 90.0]],
+    }

@@ -87,6 +87,7 @@ from runledger.recording.capture.output_formats import (
     IMBALANCED_AVERAGE,
     METRIC_WORDS,
     PHASES,
+    PROGRESS_SUFFIX_MARK,
     TqdmBar,
     boxed_cells,
     cma_drawn_lines,
@@ -106,6 +107,7 @@ from runledger.recording.capture.output_formats import (
     is_box_rule,
     is_cma_table,
     is_progress_header,
+    is_progress_suffix,
     is_report_header,
     is_results_border,
     is_results_title,
@@ -1064,9 +1066,9 @@ class MetricsCollector:
         # under it), and the columns of the dash-ruled table it shows.
         self._last_header: dict[str, str] = {}
         self._dash_tables: dict[str, tuple[str, ...]] = {}
-        # kuangliu's progress bars ended under the stream's epoch header: (that epoch, how
-        # many); the second is the test set's (_second_drawn_over_bar).
-        self._drawn_over_bars: dict[str, tuple[Step, int]] = {}
+        # Progress bars ended under the stream's epoch header: (that epoch, how many); the
+        # second is the test set's (_second_bar_under_header).
+        self._bars_under_header: dict[str, tuple[Step, int]] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
@@ -1399,8 +1401,8 @@ class MetricsCollector:
             if parsed.within is not None and stream in self._bar_header:
                 self._add_keras_bar(parsed.values, parsed.within, stream)
             elif parsed.counter is None or not self._add_within_header(parsed, stream):
-                if phase is None and "\b" in text:
-                    phase = self._second_drawn_over_bar(text, stream)
+                if phase is None and ("\b" in text or PROGRESS_SUFFIX_MARK in text):
+                    phase = self._second_bar_under_header(text, stream)
                 values = parsed.values if phase is None else with_phase(parsed.values, phase)
                 if self._sgd_fits and text.startswith(_SGD_LINE):
                     values = self._sgd_names(values, stream)
@@ -1417,19 +1419,23 @@ class MetricsCollector:
         self._context_steps[stream] = self._latest_context = parsed.step
         self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
 
-    def _second_drawn_over_bar(self, text: str, stream: str) -> str | None:
-        """``"test"`` for the second bar with a counter drawn over it (:func:`_drawn_over`)
-        under one epoch header: kuangliu/pytorch-cifar's ``train(epoch)`` then ``test(epoch)``
-        each end with a ``Loss: | Acc:`` bar of the same names under ``Epoch: 3``; the
-        second is the test set's. None for the first, or without a header."""
-        if _BACKSPACED_COUNTER_RE.search(text.rstrip("\r\n")) is None:
+    def _second_bar_under_header(self, text: str, stream: str) -> str | None:
+        """``"test"`` for the second finished progress bar under one epoch header, where a
+        train and a test pass print the same names: kuangliu/pytorch-cifar's ``train(epoch)``
+        then ``test(epoch)`` each end with a ``Loss: | Acc:`` bar with its counter drawn
+        over it (:func:`_drawn_over`) under ``Epoch: 3``; bearpaw/pytorch-classification's
+        two ``Processing`` bars under ``Epoch: [3 | 164]``. None for the first, for another
+        line, or without a header."""
+        line = text.rstrip("\r\n")
+        line = line[line.rfind("\r") + 1 :]
+        if _BACKSPACED_COUNTER_RE.search(line) is None and not is_progress_suffix(line):
             return None
         context = self._context_steps.get(stream)
         if context is None:
             return None
-        last, count = self._drawn_over_bars.get(stream, (None, 0))
+        last, count = self._bars_under_header.get(stream, (None, 0))
         count = count + 1 if last == context else 1
-        self._drawn_over_bars[stream] = (context, count)
+        self._bars_under_header[stream] = (context, count)
         return "test" if count == 2 else None
 
     def _add_erased_line(self, text: str, first: bytes, stream: str) -> None:

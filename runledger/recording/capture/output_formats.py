@@ -299,6 +299,16 @@ _RUNNING_AVERAGE_RE: Final = compile_later(
 # format_time's units, are no metrics; nor is the "(correct/total)" count behind a percentage.
 _BAR_TIMING_RE: Final = compile_later(r"(?:Step|Tot):\s*(?:[0-9]+(?:D|h|m|s|ms))+")
 _PERCENT_COUNT_RE: Final = compile_later(r"(?<=%)\s*\(\s*[0-9]+\s*/\s*[0-9]+\s*\)")
+# bearpaw/pytorch-classification (the progress package's Bar): "Epoch: [3 | 164] LR:
+# 0.100000", then "Processing |####    | (12/391) Data: 0.012s | Batch: 0.345s | Total:
+# 0:00:12 | ETA: 0:01:23 | Loss: 2.3026 | top1:  10.0000 | top5:  50.0000" redrawn: the
+# running averages; the times and the count are no metrics.
+_EPOCH_OF_RE: Final = compile_later(rf"Epoch: \[(?P<n>[0-9]+) \| [0-9]+\](?: LR: (?:{_NUM}))?")
+_PROGRESS_SUFFIX_RE: Final = compile_later(
+    r"(?:[\w ]*\s)?\|[#\s]*\|\s+\([0-9]+/[0-9]+\)\s+"
+    rf"Data: (?:{_NUM})s \| Batch: (?:{_NUM})s \| Total: [0-9:]+ \| (?P<rest>.+)"
+)
+PROGRESS_SUFFIX_MARK: Final = "| Batch: "
 _SAVING_DICT_RE: Final = compile_later(
     r"Saving dict for global step (?P<step>[0-9]+): (?P<rest>.+)"
 )
@@ -724,6 +734,10 @@ def _parse_shaped(text: str) -> Shaped | None:
         losses = _cyclegan_losses(text)
         if losses is not None:
             return losses
+    if "| (" in text:
+        suffix = _PROGRESS_SUFFIX_RE.fullmatch(text)
+        if suffix is not None:
+            return _read_pieces(suffix["rest"], {}, "", False, False)
     if text[:16] == "Saving dict for ":
         evaluated = _estimator_evaluation(text)
         if evaluated is not None:
@@ -849,6 +863,11 @@ def _phase_pieces(text: str, phase: str) -> Shaped | None:
         for name, value in shaped.values.items()
     }
     return shaped._replace(values=values)
+
+
+def is_progress_suffix(text: str) -> bool:
+    """Whether ``text`` (as shown) is bearpaw/pytorch-classification's progress bar."""
+    return _PROGRESS_SUFFIX_RE.fullmatch(text.strip()) is not None
 
 
 def _estimator_evaluation(text: str) -> Shaped | None:
@@ -1219,6 +1238,9 @@ def header_step(text: str) -> Number | None:
     """
     if text[:1] not in _HEAD_STARTS:
         return None
+    if text[:8] == "Epoch: [" and " | " in text:  # bearpaw/pytorch-classification's
+        numbered = _EPOCH_OF_RE.fullmatch(text)
+        return None if numbered is None else int(numbered["n"])
     if text[:13] == "Iteration No:":
         iteration = _ITERATION_NO_RE.fullmatch(text)
         return None if iteration is None else int(iteration["n"])
