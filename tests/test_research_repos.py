@@ -302,3 +302,40 @@ def test_pytorch_classification_bars_give_train_and_test_loss_and_top1(repo: Rep
         "test_top1": [[1, 45.0], [2, 46.0]],
         "test_top5": [[1, 90.0], [2, 90.0]],
     }
+
+
+# yunjey/pytorch-tutorial (and makemore's --learning-rate): the program's own learning_rate
+# handed to the optimizer as its lr
+YUNJEY_FEEDFORWARD = """\
+import sys
+import torch
+
+# Hyper-parameters
+learning_rate = 0.001
+num_epochs = 5
+
+model = torch.nn.Linear(4, 2)
+scale = float(sys.argv[1])
+optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate * scale)
+print('Epoch [1/5], Step [100/600], Loss: 0.2186')
+"""
+
+
+def test_the_optimizers_lr_that_restates_the_programs_learning_rate_is_not_a_second_param(
+    repo: Repo,
+) -> None:
+    pytest.importorskip("torch")
+    repo.write("main.py", YUNJEY_FEEDFORWARD)
+    repo.commit_all("yunjey")
+
+    _, same = exec_run(repo, sys.executable, "main.py", "1")
+    _, scaled = exec_run(repo, sys.executable, "main.py", "0.5")
+
+    assert same["params"] == {
+        "learning_rate": 0.001,
+        "num_epochs": 5,
+        "optimizer": "Adam",
+        "scale": 1,  # sys.argv[1], read by the script
+    }
+    # a rate the program changed before the optimizer got it is a setting of its own
+    assert scaled["params"]["lr"] == 0.0005 and scaled["params"]["learning_rate"] == 0.001

@@ -1117,8 +1117,12 @@ def merge_params(
         if source_rank(name) != default
         for key in params
     }
+    code = PRECEDENCE.index("torch")
+    rates = _learning_rates(params for name, params in sources if source_rank(name) != code)
     for name, params in sorted(sources, key=lambda source: source_rank(source[0])):
         normalized = normalize_keys(params)
+        if source_rank(name) == code and rates:
+            normalized = _without_restated_rate(normalized, rates)
         if source_rank(name) == inprocess:
             normalized = _parsed_values_that_count(normalized, flatten(merged))
         elif source_rank(name) == default:
@@ -1127,6 +1131,26 @@ def merge_params(
         for key in flatten(normalized):
             setter[key] = name
     return merged, {key: setter[key] for key in flatten(merged) if key in setter}
+
+
+def _learning_rates(sources: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """The values the program's own settings give a ``learning_rate`` (any case)."""
+    return [
+        value
+        for params in sources
+        for key, value in params.items()
+        if normalize_key(key).lower() == "learning_rate" and isinstance(value, (int, float))
+    ]
+
+
+def _without_restated_rate(code: dict[str, Any], rates: list[Any]) -> dict[str, Any]:
+    """The optimizer's settings less its ``lr`` where the program's ``learning_rate`` (its
+    flag, constant or default) has that value: one setting, which the program names
+    (makemore's ``--learning-rate``, yunjey's ``learning_rate = 0.001`` given to ``Adam``)."""
+    lr = code.get("lr")
+    if lr is None or not any(lr == rate for rate in rates):
+        return code
+    return {key: value for key, value in code.items() if key != "lr"}
 
 
 def _not_named_otherwise(defaults: dict[str, Any], named: set[str]) -> dict[str, Any]:
