@@ -309,6 +309,7 @@ _PROGRESS_SUFFIX_RE: Final = compile_later(
     rf"Data: (?:{_NUM})s \| Batch: (?:{_NUM})s \| Total: [0-9:]+ \| (?P<rest>.+)"
 )
 PROGRESS_SUFFIX_MARK: Final = "| Batch: "
+_RATE_NAMES: Final = frozenset({"lr", "learning_rate"})  # no phase's (_prefixed)
 _SAVING_DICT_RE: Final = compile_later(
     r"Saving dict for global step (?P<step>[0-9]+): (?P<rest>.+)"
 )
@@ -1595,6 +1596,8 @@ def _clean_name(name: str) -> str:
 
 def _prefixed(name: str, phase: str) -> str:
     if not phase or name.startswith(phase) or name.split("_", 1)[0] in PHASES:
+        return name
+    if name in _RATE_NAMES:  # the optimizer's, one for the run: pytorch-cifar100's "LR:"
         return name
     return f"{phase}_{name}"
 
