@@ -1339,6 +1339,8 @@ def _read_pieces(
             return None
         if piece[-1:] == "s" and piece[:1] in "ST" and _BAR_TIMING_RE.fullmatch(piece):
             continue
+        if piece[:8].lower() == "session " and piece[8:].strip().isdigit():
+            continue  # faster-rcnn.pytorch's "[session 1][epoch  1][iter  100/3000]": a run's id
         step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
         leading = None
         if step is None and piece[:1] in _STEP_STARTS:
