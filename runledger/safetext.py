@@ -100,3 +100,21 @@ def json_text(text: str) -> str:
     if text.isascii():
         return text
     return _JSON_UNSAFE.sub(_json_escape, text)
+
+
+def drawn_over(line: str) -> str:
+    """What a terminal shows of a line that backs its cursor up (``\\b``) and writes over
+    what it drew (kuangliu/pytorch-cifar's progress bar writes its counter so); no wrapping.
+    """
+    cells: list[str] = []
+    at = 0
+    for char in line:
+        if char == "\b":
+            at = max(at - 1, 0)
+            continue
+        if at < len(cells):
+            cells[at] = char
+        else:
+            cells.append(char)
+        at += 1
+    return "".join(cells)

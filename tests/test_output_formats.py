@@ -28,7 +28,7 @@ class Case:
 
 
 def _decode(text: str) -> str:
-    return text.replace("\\t", "\t").replace("\\e", "\x1b")
+    return text.replace("\\t", "\t").replace("\\e", "\x1b").replace("\\b", "\b")
 
 
 def _expected(text: str) -> ParsedLine | None:

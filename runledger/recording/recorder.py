@@ -601,6 +601,8 @@ def _params(
     command = prepared.options.command
     sources: list[tuple[str, Any]] = []
     config_files = []
+    for module, constants in params_capture.settings_module_defaults(command, prepared.cwd):
+        sources.append((f"default:{module}", constants))  # pytorch-cifar100's conf/
     defaults = params_capture.script_defaults(command, prepared.cwd)
     if defaults is not None:  # nanoGPT's train.py: its settings before exec(configurator.py)
         sources.append((f"default:{defaults[0]}", defaults[1]))

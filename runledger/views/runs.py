@@ -17,6 +17,7 @@ from runledger.model.dates import is_future
 from runledger.model.record import Reproduction, Run
 from runledger.model.row import RunRow
 from runledger.query.select import flatten
+from runledger.safetext import drawn_over
 from runledger.views.text import clipped, safe
 
 if TYPE_CHECKING:
@@ -392,7 +393,8 @@ def render_run(run: Run, out: Console | None = None) -> None:
             )
         )
         for line in lines[-10:]:
-            out.print(Text(safe(line.split("\r")[-1])), style="dim")
+            shown = line.split("\r")[-1]
+            out.print(Text(safe(drawn_over(shown) if "\b" in shown else shown)), style="dim")
 
 
 def _reproduction_text(reproduction: Reproduction) -> Text:

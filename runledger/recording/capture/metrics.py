@@ -88,6 +88,7 @@ from runledger.recording.capture.output_formats import (
     IMBALANCED_AVERAGE,
     METRIC_WORDS,
     PHASES,
+    PROGRESS_SUFFIX_MARK,
     TqdmBar,
     boxed_cells,
     cma_drawn_lines,
@@ -107,6 +108,7 @@ from runledger.recording.capture.output_formats import (
     is_box_rule,
     is_cma_table,
     is_progress_header,
+    is_progress_suffix,
     is_report_header,
     is_results_border,
     is_results_title,
@@ -135,6 +137,7 @@ from runledger.recording.capture.output_formats import (
     value_below,
     with_phase,
 )
+from runledger.safetext import drawn_over
 
 Step = int | float
 
@@ -456,6 +459,14 @@ def _user_pattern_fields(text: str, patterns: Sequence[re.Pattern[str]]) -> dict
     return None
 
 
+# The rules of dashes around a printed block of options (_in_options_block).
+_OPTIONS_RULE_RE: Final = compile_later(
+    r"-{3,} *(?P<title>options|arguments|args|config|configs|configuration|settings"
+    r"|hyper-?parameters|parameters|params|end) *-{3,}",
+    re.IGNORECASE,
+)
+MAX_OPTIONS_LINES: Final = 500
+_OPTION_LINE_RE: Final = compile_later(r"[\w.\-\[\]]+:(?: .*)?")
 # A heading of a printed block of settings: "Params:", "Best params:", "Hyperparameters:".
 _SETTINGS_HEADING_RE: Final = compile_later(
     r"(?:best[ _])?(?:hyper-?)?(?:params|parameters|settings|arguments|args)\s*:",
@@ -466,7 +477,23 @@ _SETTINGS_HEADING_RE: Final = compile_later(
 def _visible_text(line: str) -> str:
     """What a terminal shows of the line: the text after the last carriage return."""
     line = line.rstrip("\r\n")
-    return line[line.rfind("\r") + 1 :]
+    line = line[line.rfind("\r") + 1 :]
+    return _drawn_over(line) if "\b" in line else line
+
+
+def _drawn_over(line: str) -> str:
+    """The line as drawn, where the program backs its cursor up and writes over it; a bare
+    ``N/M`` counter written so at its end is no part of it: kuangliu's ``progress_bar``
+    (pytorch-cifar, copied into many repositories) pads its message to the terminal's width,
+    backs up to the middle of its bar and writes `` 5/391 `` there, or inside the message on
+    a terminal narrower than the line."""
+    overlay = _BACKSPACED_COUNTER_RE.search(line)
+    if overlay is not None and "\b" not in line[: overlay.start()]:
+        return line[: overlay.start()]
+    return drawn_over(line)
+
+
+_BACKSPACED_COUNTER_RE: Final = compile_later(r"\x08+ *[0-9]+/[0-9]+ *\Z")
 
 
 def _unstripped_text(line: str) -> str:
@@ -1041,6 +1068,7 @@ class MetricsCollector:
         # Streams inside a printed config listing (_LISTING_OPEN_RE): lines read in it so far.
         self._listings: dict[str, tuple[int, int]] = {}  # stream -> (lines read, depth)
         self._settings_blocks: dict[str, int] = {}  # stream -> its heading's indent
+        self._options_blocks: dict[str, int] = {}  # stream -> lines read (_in_options_block)
         # Streams inside a logger table (SB3's): the table read so far.
         self._tables: dict[str, _LoggerTable] = {}
         # Streams showing a column table (fastai's): its names, the step its epochs start
@@ -1073,6 +1101,9 @@ class MetricsCollector:
         # under it), and the columns of the dash-ruled table it shows.
         self._last_header: dict[str, str] = {}
         self._dash_tables: dict[str, tuple[str, ...]] = {}
+        # Progress bars ended under the stream's epoch header: (that epoch, how many); the
+        # second is the test set's (_second_bar_under_header).
+        self._bars_under_header: dict[str, tuple[Step, int]] = {}
         self._inprocess = InProcessReport()
         self._records: list[dict[str, Any]] = []
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
@@ -1333,7 +1364,15 @@ class MetricsCollector:
             if phases != words[1] and (words[1] or len(printed_values) < 2):
                 continue
             explicit_values = explicit.stored_values()
-            if explicit_values is not None and _printed_within(printed_values, explicit_values):
+            if explicit_values is None:
+                continue
+            if _printed_within(printed_values, explicit_values):
+                return True
+            # The writer's store keeps a point given twice once (repeats_last); a program
+            # printing it twice (CleanRL: two environments ending on one global_step with one
+            # return) prints it twice.
+            once = _without_repeats(printed, printed_values)
+            if once is not None and _printed_within(once, explicit_values):
                 return True
         return False
 
@@ -1416,6 +1455,7 @@ class MetricsCollector:
             return
         if (
             self._in_settings_block(text, stream)
+            or self._in_options_block(text, stream)
             or self._in_results_frame(text, stream)
             or self._in_listing(text, stream)
             or self._in_table(text, stream)
@@ -1465,6 +1505,8 @@ class MetricsCollector:
             if parsed.within is not None and stream in self._bar_header:
                 self._add_keras_bar(parsed.values, parsed.within, stream)
             elif parsed.counter is None or not self._add_within_header(parsed, stream):
+                if phase is None and ("\b" in text or PROGRESS_SUFFIX_MARK in text):
+                    phase = self._second_bar_under_header(text, stream)
                 values = parsed.values if phase is None else with_phase(parsed.values, phase)
                 if self._sgd_fits and text.startswith(_SGD_LINE):
                     values = self._sgd_names(values, stream)
@@ -1484,6 +1526,25 @@ class MetricsCollector:
             if name in self._stepped_last or len(self._stepped_last) < MAX_PLACED:
                 self._stepped_last[name] = (parsed.step, value)
         self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
+
+    def _second_bar_under_header(self, text: str, stream: str) -> str | None:
+        """``"test"`` for the second finished progress bar under one epoch header, where a
+        train and a test pass print the same names: kuangliu/pytorch-cifar's ``train(epoch)``
+        then ``test(epoch)`` each end with a ``Loss: | Acc:`` bar with its counter drawn
+        over it (:func:`_drawn_over`) under ``Epoch: 3``; bearpaw/pytorch-classification's
+        two ``Processing`` bars under ``Epoch: [3 | 164]``. None for the first, for another
+        line, or without a header."""
+        line = text.rstrip("\r\n")
+        line = line[line.rfind("\r") + 1 :]
+        if _BACKSPACED_COUNTER_RE.search(line) is None and not is_progress_suffix(line):
+            return None
+        context = self._context_steps.get(stream)
+        if context is None:
+            return None
+        last, count = self._bars_under_header.get(stream, (None, 0))
+        count = count + 1 if last == context else 1
+        self._bars_under_header[stream] = (context, count)
+        return "test" if count == 2 else None
 
     def _add_erased_line(self, text: str, first: bytes, stream: str) -> None:
         """Text the program erased (:class:`_ErasedLine`): only a tqdm bar counts, as its loop
@@ -1865,6 +1926,9 @@ class MetricsCollector:
                 if store is not None and store.last_step is not None:
                     self._stepless_at[name] = store.last_step
             return
+        # A line bringing a name new at the step (val_ppl after train_ppl) may repeat one that
+        # is there already, unchanged: that is the same point (attention-is-all-you-need's lr).
+        fresh = any(self._printed_before(name, context) for name in values)
         for name, value in values.items():
             evaluated = self._evaluated.get(name)
             # the bar shows 4 decimals; the program may print every digit, or fewer
@@ -1878,6 +1942,8 @@ class MetricsCollector:
             store = self._printed.get(name)
             if store is not None and self._printed_again(name, context, value, store):
                 continue
+            if store is not None and store.repeats_last(context, value) and fresh:
+                continue  # the learning rate on the train and the valid line of one epoch
             last = None if store is None else store.last_step
             if last == context and self._stepless_at.get(name) != last:
                 if store is not None and store.shows_last(last, value):
@@ -1902,6 +1968,12 @@ class MetricsCollector:
         coarser = max(_print_tolerance(stepped[1]), _print_tolerance(value))
         finer = min(_print_tolerance(stepped[1]), _print_tolerance(value))
         return abs(stepped[1] - value) <= (coarser if coarser <= 0.0005 else finer)
+
+    def _printed_before(self, name: str, step: Step) -> bool:
+        """Whether the printed metric ``name`` has no point at ``step`` or after it."""
+        store = self._printed.get(name)
+        last = None if store is None else store.last_step
+        return last is None or last < step
 
     def _move_unheaded(self, name: str, step: Step) -> None:
         """A value printed once before any step (TensorFlow's basic_training_loops guide:
@@ -1940,6 +2012,31 @@ class MetricsCollector:
             self._settings_blocks[stream] = depth
             return True
         return False
+
+    def _in_options_block(self, line: str, stream: str) -> bool:
+        """Whether ``line`` is inside a block of options between rules of dashes:
+        pytorch-CycleGAN-and-pix2pix's ``print_options`` (copied by many repositories)
+        prints ``----------------- Options ---------------``, then ``{:>25}: {:<30}`` a
+        line each (``lambda_L1: 100.0``), then ``----------------- End -------------------``.
+        Settings, not metrics. The block ends at its closing rule, any other rule, a line
+        that is no ``name: value`` (a blank one, a metrics line naming two), or after
+        MAX_OPTIONS_LINES lines."""
+        read = self._options_blocks.get(stream)
+        if read is None and line[:3] != "---":
+            return False  # the common case, cheaply
+        shown = _shown_text(line) or ""
+        rule = _OPTIONS_RULE_RE.fullmatch(shown) if shown[:3] == "---" else None
+        if read is None:
+            if rule is None or rule["title"].lower() == "end":
+                return False
+            self._options_blocks[stream] = 0
+            return True
+        ends = shown.count(": ") > 1 or not _OPTION_LINE_RE.fullmatch(shown)
+        if rule is not None or shown[:3] == "---" or ends or read >= MAX_OPTIONS_LINES:
+            del self._options_blocks[stream]
+            return rule is not None or shown[:3] == "---"
+        self._options_blocks[stream] = read + 1
+        return True
 
     def _in_listing(self, line: str, stream: str) -> bool:
         """Whether ``line`` is a field of a printed config listing (not metrics); follows
@@ -2561,6 +2658,20 @@ def _printed_unnamed(
         any(abs(value - other) <= _print_tolerance(value) for other in at_step.get(step, ()))
         for step, value in zip(shown.steps, shown.values, strict=True)
     )
+
+
+def _without_repeats(store: _PointStore, values: Sequence[float]) -> list[float] | None:
+    """``values`` (the store's) without a point that repeats the one before it, step and
+    value; None when no point does, or the steps do not line up with the values."""
+    steps = store.series().steps
+    if len(steps) != len(values):
+        return None
+    kept = [
+        value
+        for index, value in enumerate(values)
+        if index == 0 or (steps[index], value) != (steps[index - 1], values[index - 1])
+    ]
+    return kept if len(kept) != len(values) else None
 
 
 def _printed_within(printed: Sequence[float], explicit: Sequence[float]) -> bool:

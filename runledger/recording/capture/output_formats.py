@@ -172,6 +172,7 @@ _STEP_NAMES: Final = {
     "iter": "iteration",
     "episode": "episode",  # "Episode 10\tLast reward: 9.00" (pytorch/examples RL)
     "epoch": "epoch",
+    "global_step": "step",  # TensorFlow's Estimator: "eval_loss = 0.41, global_step = 1000"
 }
 _STEP_PIECE_RE: Final = compile_later(
     r"(?:end of\s+)?(?P<word>epoch|step|iter|iteration|it)\s*:?\s*[\[(]?\s*(?P<n>[0-9]+)"
@@ -275,12 +276,54 @@ _BRACKETED_STEP_RE: Final = compile_later(
     r"\b(epoch|step|iter|iteration|it|batch)\s*:?\s*\[\s*([0-9]+(?:\s*/\s*[0-9]+)?)\s*\]",
     re.IGNORECASE,
 )
+# The time so far as a clock, with its name: StarGAN's "Elapsed [0:00:10], " (its
+# str(timedelta), "1 day, 2:03:04" after a day; copied by many GAN repositories). No metric.
+# Or as a number of minutes: attention-is-all-you-need-pytorch's "elapse: 0.123 min".
+_ELAPSED_RE: Final = compile_later(
+    r"\b[Ee]lapsed(?: [Tt]ime)?\s*:?\s*\[?\s*(?:[0-9]+ days?, )?[0-9]+(?::[0-9]{2}){1,2}"
+    r"(?:\.[0-9]+)?\s*\]?\s*,?"
+    rf"|\belapsed?(?: time)?:\s*(?:{_NUM})\s*(?:{_TIME_UNIT})\b\s*,?"
+)
+# A phase in parentheses before a line's metrics (_phase_pieces).
+_PARENTHESIZED_PHASE_RE: Final = compile_later(
+    r"(?:-\s+)?\((?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
+    r"\)\s+",
+    re.IGNORECASE,
+)
 # AverageMeter's "{val} ({avg})" (pytorch/examples imagenet, timm): the value counts, as every
 # other per-batch line's does; the running average (reset each epoch) is cut off.
 _RUNNING_AVERAGE_RE: Final = compile_later(
-    rf"(?:(?<=[0-9])|(?<=[0-9]s)|(?<=/s))\s+\(\s*(?:{_NUM})\s*(?:s|ms)?"
+    rf"(?:(?<=[0-9])|(?<=[0-9]s)|(?<=/s))\s+\(\s*(?:{_NUM})\s*(?:s|ms|sec)?"
     rf"(?:\s*,\s*(?:{_NUM})\s*/s)?\s*\)"
 )
+# kuangliu/pytorch-cifar's progress_bar (copied into many repositories): "Step: 8s497ms | Tot:
+# 1m5s | Loss: 2.303 | Acc: 10.000% (13/128)". The step's and the epoch's time so far, its
+# format_time's units, are no metrics; nor is the "(correct/total)" count behind a percentage.
+_BAR_TIMING_RE: Final = compile_later(r"(?:Step|Tot):\s*(?:[0-9]+(?:D|h|m|s|ms))+")
+_PERCENT_COUNT_RE: Final = compile_later(r"(?<=%)\s*\(\s*[0-9]+\s*/\s*[0-9]+\s*\)")
+# bearpaw/pytorch-classification (the progress package's Bar): "Epoch: [3 | 164] LR:
+# 0.100000", then "Processing |####    | (12/391) Data: 0.012s | Batch: 0.345s | Total:
+# 0:00:12 | ETA: 0:01:23 | Loss: 2.3026 | top1:  10.0000 | top5:  50.0000" redrawn: the
+# running averages; the times and the count are no metrics.
+_EPOCH_OF_RE: Final = compile_later(rf"Epoch: \[(?P<n>[0-9]+) \| [0-9]+\](?: LR: (?:{_NUM}))?")
+_PROGRESS_SUFFIX_RE: Final = compile_later(
+    r"(?:[\w ]*\s)?\|[#\s]*\|\s+\([0-9]+/[0-9]+\)\s+"
+    rf"Data: (?:{_NUM})s \| Batch: (?:{_NUM})s \| Total: [0-9:]+ \| (?P<rest>.+)"
+)
+PROGRESS_SUFFIX_MARK: Final = "| Batch: "
+_RATE_NAMES: Final = frozenset({"lr", "learning_rate"})  # no phase's (_prefixed)
+_SAVING_DICT_RE: Final = compile_later(
+    r"Saving dict for global step (?P<step>[0-9]+): (?P<rest>.+)"
+)
+# pytorch-CycleGAN-and-pix2pix's util/visualizer.py: "(epoch: %d, iters: %d, time: %.3f,
+# data: %.3f) " then "%s: %.3f " per loss (some copies: "[Total iters: %d] " before, "%+.3e").
+_CYCLEGAN_PAIR: Final = rf"(?P<name>[A-Za-z][\w/]*): (?P<value>{_NUM})"
+_CYCLEGAN_RE: Final = compile_later(
+    r"(?:\[Total iters: [0-9]+\] )?\(epoch: (?P<epoch>[0-9]+), iters: (?P<iters>[0-9]+)"
+    rf"(?:, time: (?:{_NUM}))?(?:, data: (?:{_NUM}))?\)\s*"
+    rf"(?P<losses>(?:[A-Za-z][\w/]*: (?:{_NUM})\s*)+)"
+)
+_CYCLEGAN_PAIR_RE: Final = compile_later(_CYCLEGAN_PAIR)
 # imagenet's batch_time = AverageMeter("Time"), data_time = AverageMeter("Data"); timm's too.
 _METER_TIMES: Final = {"time": "batch_time", "time_s": "batch_time_s", "data": "data_time"}
 _SB3_EVAL_RE: Final = compile_later(
@@ -697,6 +740,18 @@ def _parse_shaped(text: str) -> Shaped | None:
         logged = _mmengine_line(text)
         if logged is not None:
             return logged
+    if "(epoch: " in text[:32]:
+        losses = _cyclegan_losses(text)
+        if losses is not None:
+            return losses
+    if "| (" in text:
+        suffix = _PROGRESS_SUFFIX_RE.fullmatch(text)
+        if suffix is not None:
+            return _read_pieces(suffix["rest"], {}, "", False, False)
+    if text[:16] == "Saving dict for ":
+        evaluated = _estimator_evaluation(text)
+        if evaluated is not None:
+            return evaluated
     if text[:8] == "Epoch: [":
         logged = _metric_logger_line(text)
         if logged is not None:
@@ -799,7 +854,65 @@ def _parse_shaped(text: str) -> Shaped | None:
             return Shaped(None, {name: _number(spread["mean"])})
     if without_spread != text:
         return _as_means(_parse_pieces_line(without_spread))
+    if text[:1] in "-(":
+        phased = _PARENTHESIZED_PHASE_RE.match(text)
+        if phased is not None:
+            return _phase_pieces(text[phased.end() :], PHASES[phased["phase"].lower()])
     return _parse_pieces_line(text)
+
+
+def _phase_pieces(text: str, phase: str) -> Shaped | None:
+    """The metrics after a phase in parentheses (attention-is-all-you-need-pytorch's
+    ``  - (Validation) ppl:  10.12345, accuracy: 50.123 %, lr:  0.00001, elapse: 0.045
+    min``), the measured ones under the phase's names (``val_ppl``); ``lr`` stays."""
+    shaped = _parse_pieces_line(text)
+    if shaped is None or shaped.step is not None:
+        return shaped
+    values = {
+        (_prefixed(name, phase) if has_metric_word(name) else name): value
+        for name, value in shaped.values.items()
+    }
+    return shaped._replace(values=values)
+
+
+def is_progress_suffix(text: str) -> bool:
+    """Whether ``text`` (as shown) is bearpaw/pytorch-classification's progress bar."""
+    return _PROGRESS_SUFFIX_RE.fullmatch(text.strip()) is not None
+
+
+def _estimator_evaluation(text: str) -> Shaped | None:
+    """TensorFlow's Estimator after each evaluation (google-research/bert's run_classifier,
+    tensorflow/models): ``Saving dict for global step 1000: eval_accuracy = 0.84, eval_loss
+    = 0.41, global_step = 1000, loss = 0.41``. At that step, the metrics as named; its
+    ``loss`` is the evaluation's (``eval_loss``, unless the metrics name one), never a
+    point of the training loss's series (``loss = 0.54, step = 100 (12.3 sec)``)."""
+    match = _SAVING_DICT_RE.fullmatch(text)
+    if match is None:
+        return None
+    shaped = _read_pieces(match["rest"], {"step": int(match["step"])}, "", True, False)
+    if shaped is None:
+        return None
+    values: Fields = {}
+    for name, value in shaped.values.items():
+        values.setdefault("eval_loss" if name == "loss" else name, value)
+    return shaped._replace(values=values)
+
+
+def _cyclegan_losses(text: str) -> Shaped | None:
+    """pytorch-CycleGAN-and-pix2pix's ``print_current_losses`` (copied by many GAN and
+    image-to-image repositories): ``(epoch: 3, iters: 200, time: 0.123, data: 0.004) G_GAN:
+    0.823 G_L1: 12.345 D_real: 0.512 D_fake: 0.431``. Its losses at the epoch's ``iters``
+    (a count of images that restarts every epoch); the time per image and the data
+    loading's are no metrics."""
+    match = _CYCLEGAN_RE.fullmatch(text)
+    if match is None:
+        return None
+    epoch, iters = int(match["epoch"]), int(match["iters"])
+    values: Fields = {
+        _clean_name(name): _number(raw) for name, raw in _CYCLEGAN_PAIR_RE.findall(match["losses"])
+    }
+    values["epoch"] = epoch
+    return Shaped(iters, values, counted=(epoch, iters, 0))
 
 
 def _as_means(shaped: Shaped | None) -> Shaped | None:
@@ -1137,6 +1250,9 @@ def header_step(text: str) -> Number | None:
     """
     if text[:1] not in _HEAD_STARTS:
         return None
+    if text[:8] == "Epoch: [" and " | " in text:  # bearpaw/pytorch-classification's
+        numbered = _EPOCH_OF_RE.fullmatch(text)
+        return None if numbered is None else int(numbered["n"])
     if text[:13] == "Iteration No:":
         iteration = _ITERATION_NO_RE.fullmatch(text)
         return None if iteration is None else int(iteration["n"])
@@ -1196,11 +1312,15 @@ def _read_pieces(
     totals = {} if totals is None else totals
     # Keras' own "8/12 ━━━━" (Keras 3) or "120/313 [====>....]" (Keras 2) counter
     bar = _KERAS_PROGRESS_RE.match(rest.lstrip()) if rest[:1] in _BAR_STARTS else None
+    if "lapse" in rest:  # StarGAN's "Elapsed [0:00:10], Iteration [10/200000], ..."
+        rest = _ELAPSED_RE.sub("", rest)
     if "[" in rest:  # Step [100/600] -> Step 100/600, so that brackets can cut pieces
         rest = _BRACKETED_STEP_RE.sub(r"\1 \2", rest)
     meters = 0  # running averages cut
     if "(" in rest:  # "Loss 0.69 (0.71)": the value, then its running average (cut)
         rest, meters = _RUNNING_AVERAGE_RE.subn("\t", rest)
+        if "%" in rest:
+            rest = _PERCENT_COUNT_RE.sub("", rest)
     values: Fields = {}
     spaced_only = True  # every metric was "name value": needs a step or a table to count
     names: list[str] = []  # as written, to look for a metric word only when that decides
@@ -1228,6 +1348,10 @@ def _read_pieces(
                 phase = _clean_name(subset["subset"])
                 continue
             return None
+        if piece[-1:] == "s" and piece[:1] in "ST" and _BAR_TIMING_RE.fullmatch(piece):
+            continue
+        if piece[:8].lower() == "session " and piece[8:].strip().isdigit():
+            continue  # faster-rcnn.pytorch's "[session 1][epoch  1][iter  100/3000]": a run's id
         step = _STEP_PIECE_RE.fullmatch(piece) if piece[:1] in _STEP_STARTS else None
         leading = None
         if step is None and piece[:1] in _STEP_STARTS:
@@ -1524,6 +1648,8 @@ def _clean_name(name: str) -> str:
 
 def _prefixed(name: str, phase: str) -> str:
     if not phase or name.startswith(phase) or name.split("_", 1)[0] in PHASES:
+        return name
+    if name in _RATE_NAMES:  # the optimizer's, one for the run: pytorch-cifar100's "LR:"
         return name
     return f"{phase}_{name}"
 

@@ -703,6 +703,41 @@ def script_defaults(argv: Sequence[str], cwd: Path) -> tuple[str, dict[str, Any]
     return (given, defaults) if defaults else None
 
 
+def settings_module_defaults(argv: Sequence[str], cwd: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The constants of the settings modules the script imports (``from conf import
+    settings``, ``import config``: :func:`script_settings.settings_modules`), each with its
+    path as the run's directory names it: defaults, ranked lowest as the script's own are."""
+    import ast
+
+    from runledger.recording.capture import script_settings
+
+    given = _script_of(argv)
+    path = None if given is None else _existing_config(cwd, given)
+    if path is None:
+        return []
+    found: list[tuple[str, dict[str, Any]]] = []
+    try:
+        content = path.read_bytes()
+        if not script_settings.may_import_settings(content):
+            return []  # most scripts: no parse at all
+        for module_path in script_settings.settings_modules(ast.parse(content), path.parent):
+            if module_path.stat().st_size > MAX_CONFIG_BYTES:
+                continue
+            constants = script_settings.module_constants(ast.parse(module_path.read_bytes()))
+            if constants:
+                found.append((_shown_path(module_path, cwd), to_plain(constants)))
+    except Exception:  # noqa: BLE001 - the program's modules are its business; never stop the run
+        return found
+    return found
+
+
+def _shown_path(path: Path, cwd: Path) -> str:
+    try:
+        return path.relative_to(cwd.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def _hyperparameter_block(text: str, body: Sequence[Any]) -> dict[str, Any]:
     """The literal settings of the top-level block right under a ``# hyperparameters``
     comment: the assignments that follow it line after line (comment lines between them
@@ -1083,8 +1118,12 @@ def merge_params(
         if source_rank(name) != default
         for key in params
     }
+    code = PRECEDENCE.index("torch")
+    rates = _learning_rates(params for name, params in sources if source_rank(name) != code)
     for name, params in sorted(sources, key=lambda source: source_rank(source[0])):
         normalized = normalize_keys(params)
+        if source_rank(name) == code and rates:
+            normalized = _without_restated_rate(normalized, rates)
         if source_rank(name) == inprocess:
             normalized = _parsed_values_that_count(normalized, flatten(merged))
         elif source_rank(name) == default:
@@ -1093,6 +1132,26 @@ def merge_params(
         for key in flatten(normalized):
             setter[key] = name
     return merged, {key: setter[key] for key in flatten(merged) if key in setter}
+
+
+def _learning_rates(sources: Iterable[Mapping[str, Any]]) -> list[Any]:
+    """The values the program's own settings give a ``learning_rate`` (any case)."""
+    return [
+        value
+        for params in sources
+        for key, value in params.items()
+        if normalize_key(key).lower() == "learning_rate" and isinstance(value, (int, float))
+    ]
+
+
+def _without_restated_rate(code: dict[str, Any], rates: list[Any]) -> dict[str, Any]:
+    """The optimizer's settings less its ``lr`` where the program's ``learning_rate`` (its
+    flag, constant or default) has that value: one setting, which the program names
+    (makemore's ``--learning-rate``, yunjey's ``learning_rate = 0.001`` given to ``Adam``)."""
+    lr = code.get("lr")
+    if lr is None or not any(lr == rate for rate in rates):
+        return code
+    return {key: value for key, value in code.items() if key != "lr"}
 
 
 def _not_named_otherwise(defaults: dict[str, Any], named: set[str]) -> dict[str, Any]:

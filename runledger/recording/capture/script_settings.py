@@ -23,6 +23,7 @@ import ast
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any, Final
 
 SETTINGS_DICT_NAMES: Final = frozenset(
@@ -30,7 +31,8 @@ SETTINGS_DICT_NAMES: Final = frozenset(
 )
 HYPERPARAMETER_CONSTANTS: Final = frozenset(
     "lr learning_rate batch_size epochs num_epochs n_epochs max_epochs steps num_steps max_steps "
-    "train_steps iters max_iters num_iters n_iters iterations num_iterations dropout "
+    "train_steps iters max_iters num_iters n_iters iterations num_iterations num_batches dropout "
+    "gradient_accumulate_every "
     "weight_decay momentum warmup_steps hidden_size hidden_dim embed_dim embedding_dim "
     "num_layers n_layers num_heads n_heads n_embd block_size seq_len max_len context_length "
     "seed gamma tau beta1 beta2 grad_clip max_grad_norm lr_decay patience label_smoothing "
@@ -192,6 +194,113 @@ _NOT_LITERAL: Final = object()
 
 def _literal(node: ast.expr) -> Any:
     try:
-        return ast.literal_eval(node)
+        return ast.literal_eval(_unwrapped_count(node))
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return _NOT_LITERAL
+
+
+def _unwrapped_count(node: ast.expr) -> ast.expr:
+    """``int(1e5)`` as the whole number it is: lucidrains' training scripts write their
+    ``NUM_BATCHES = int(1e5)`` so; other calls stay calls (not literals)."""
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "int"
+        and len(node.args) == 1
+        and not node.keywords
+        and isinstance(node.args[0], ast.Constant)
+        and type(node.args[0].value) is float
+        and node.args[0].value.is_integer()
+        and abs(node.args[0].value) < 1e15
+    ):
+        return ast.Constant(int(node.args[0].value))
+    return node
+
+
+# A module of the program's own that it imports by one of these names holds its settings:
+# weiaicunzai/pytorch-cifar100's train.py reads `settings.EPOCH` and `settings.MILESTONES`
+# through `from conf import settings` (conf/global_settings.py); many repositories keep a
+# config.py of UPPER_CASE constants beside train.py and `import config`.
+SETTINGS_MODULE_NAMES: Final = frozenset(
+    {"config", "configs", "settings", "global_settings", "conf", "cfg", "hparams", "hyperparams"}
+)
+_SETTINGS_IMPORT_HINT: Final = re.compile(
+    rb"^[ \t]*(?:from|import)[ \t]+[\w. \t,]*\b(?:"
+    + "|".join(sorted(SETTINGS_MODULE_NAMES)).encode()
+    + rb")\b",
+    re.MULTILINE,
+)
+MAX_SETTINGS_MODULES: Final = 4
+MAX_MODULE_CONSTANTS: Final = 100
+
+
+def may_import_settings(content: bytes) -> bool:
+    """Whether the script's bytes may import a settings module (a parse tells for sure)."""
+    return _SETTINGS_IMPORT_HINT.search(content) is not None
+
+
+def settings_modules(module: ast.Module, folder: Path) -> list[Path]:
+    """The files of the settings modules the script imports at its top, found in ``folder``
+    (the script's); a package's ``__init__.py`` gives the settings modules it imports in turn
+    (pytorch-cifar100's ``conf/__init__.py``: ``import conf.global_settings as settings``)."""
+    found: list[Path] = []
+    for path in _imported_files(module, folder, folder):
+        if path.name == "__init__.py":
+            try:
+                package = ast.parse(path.read_bytes())
+            except (OSError, SyntaxError, ValueError):
+                continue
+            found.extend(_imported_files(package, folder, path.parent))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))[:MAX_SETTINGS_MODULES]
+
+
+def module_constants(module: ast.Module) -> dict[str, Any]:
+    """A settings module's UPPER_CASE constants that are numbers or switches, or lists of
+    whole numbers (``MILESTONES = [60, 120, 160]``); not strings (paths, date formats) nor
+    lists of fractions (a data set's channel means)."""
+    assigned = _assignment_counts(module.body)
+    found: dict[str, Any] = {}
+    for node in module.body:
+        target, value = _single_target(node)
+        if target is None or value is None or not target.id.isupper() or assigned[target.id] > 1:
+            continue
+        literal = _literal(value)
+        if isinstance(literal, (int, float)) or (
+            isinstance(literal, (list, tuple))
+            and literal
+            and all(type(item) is int for item in literal)
+        ):
+            found[target.id] = list(literal) if isinstance(literal, tuple) else literal
+        if len(found) >= MAX_MODULE_CONSTANTS:
+            break
+    return found
+
+
+def _imported_files(module: ast.Module, root: Path, here: Path) -> Iterator[Path]:
+    """The files of ``module``'s top-level imports that name a settings module: absolute ones
+    from ``root``, relative ones (``from . import config``) from ``here``."""
+    for node in module.body:
+        dotted: list[tuple[Path, str]] = []
+        if isinstance(node, ast.Import):
+            dotted = [(root, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = root if node.level == 0 else here
+            if node.level > 1:
+                continue
+            parent = node.module or ""
+            dotted = [(base, f"{parent}.{alias.name}".strip(".")) for alias in node.names]
+            if parent:
+                dotted.append((base, parent))
+        for base, name in dotted:
+            parts = name.split(".")
+            if SETTINGS_MODULE_NAMES.isdisjoint(parts) or not all(map(str.isidentifier, parts)):
+                continue
+            for path in (
+                base.joinpath(*parts).with_suffix(".py"),
+                base.joinpath(*parts, "__init__.py"),
+            ):
+                if path.is_file():
+                    yield path
+                    break
