@@ -242,6 +242,26 @@ def test_tqdm_progress_bar_then_metric_line() -> None:
     assert _feed_whole(output) == {"loss": MetricSeries([0], [0.25])}
 
 
+def test_pykeen_training_loop_records_the_epochs_loss_not_its_previous_value_again() -> None:
+    # PyKEEN's pipeline: an epoch bar whose postfix shows the loss and the previous epoch's
+    # (set_postfix(loss=..., prev_loss=...)), a batch bar below it erased each epoch.
+    def epoch_bar(done: int, loss: float, prev: str) -> str:
+        return (
+            f"\rTraining epochs on cpu: {20 * done:3d}%|{'#' * 2 * done:10s}| {done}/5 "
+            f"[00:00<00:00,  4.85epoch/s, loss={loss}, prev_loss={prev}]"
+        )
+
+    batches = "\n\rTraining batches on cpu:   0%|          | 0.00/7.00 [00:00<?, ?batch/s]"
+    batches += "\x1b[A\n\r" + " " * 71 + "\x1b[A"
+    output = "Training epochs on cpu:   0%|          | 0/5 [00:00<?, ?epoch/s]"
+    previous = "nan"
+    for done, loss in enumerate([1.37, 1.39, 1.37], 1):
+        output += batches + epoch_bar(done - 1, loss, previous) + epoch_bar(done, loss, previous)
+        previous = str(loss)
+    series = _feed_whole((output + "\n").encode())
+    assert series == {"train_loss": MetricSeries([1, 2, 3], [1.37, 1.39, 1.37])}
+
+
 def _tqdm_redraws(desc: str, losses: list[float], total: int) -> str:
     return "".join(
         f"\r{desc}: {100 * n // total:3d}%|{'#' * (10 * n // total):10s}| {n}/{total} "

@@ -1152,7 +1152,7 @@ _OPTIMIZER_NOT_PARAMS = frozenset(
 # their own sources', so a run that uses one gets no ``torch`` params at all.
 _TORCH_FRAMEWORKS = (
     "lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras",
-    "stable_baselines3", "d3rlpy", "flair",
+    "stable_baselines3", "d3rlpy", "flair", "pykeen",
 )  # fmt: skip
 _TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
 _SHUFFLES = "__shuffles__"  # a loader's settings' mark: whether it shuffles, not a param
@@ -2622,6 +2622,71 @@ def _patch_sktime(_name: str, module: Any) -> None:
     _need(callable(getattr(base, "fit", None)), "sktime BaseForecaster.fit")
     seen: dict[str, Any] = {}
     _wrap(base, "fit", lambda original: _reporting_fit(original, seen, "sktime"))
+
+
+# --- PyKEEN: a knowledge-graph embedding pipeline --------------------------------------------
+
+
+def _patch_pykeen(_name: str, module: Any) -> None:
+    """``pykeen.pipeline.api``: ``pipeline(model="TransE", dataset="Nations", ...)`` trains and
+    evaluates in one call; its result's ``configuration`` holds what it ran with (its
+    defaults filled in) and ``metric_results`` the test ranks' metrics."""
+    _need(callable(getattr(module, "pipeline", None)), "pykeen.pipeline.api.pipeline")
+    _wrap(module, "pipeline", _reporting_pipeline)
+
+
+def _reporting_pipeline(original: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        depth = _state.get("pykeen_calls", 0)
+        _state["pykeen_calls"] = depth + 1
+        try:
+            result = original(*args, **kwargs)
+        finally:
+            _state["pykeen_calls"] = depth
+        if depth == 0:
+            _safely("pykeen", lambda: _report_pykeen(result))
+        return result
+
+    return wrapper
+
+
+def _report_pykeen(result: Any) -> None:
+    """Params: the configuration's names and numbers (``model``, ``dataset``, ``optimizer``,
+    ``num_epochs``, ``batch_size``) and those of its ``*_kwargs`` (``embedding_dim``, ``lr``),
+    not the objects it printed (an initializer's repr) nor its unset switches. Metrics: the
+    headline ranks of both sides, realistic (what ``get_metric("hits@10")`` gives)."""
+    configuration = getattr(result, "configuration", None)
+    if isinstance(configuration, dict):
+        params: dict[str, Any] = {}
+        nested = []
+        for key, value in configuration.items():
+            if isinstance(value, dict):
+                nested.append(value)
+            elif _pykeen_setting(value):
+                params[str(key)] = value
+        for settings in nested:
+            for key, value in settings.items():
+                if _pykeen_setting(value) and not isinstance(value, bool):
+                    params.setdefault(str(key), value)
+        report_params("pykeen", params)
+    flat = getattr(getattr(result, "metric_results", None), "to_flat_dict", None)
+    if callable(flat):
+        ranks = flat()
+        report_metrics(
+            "pykeen", {name: ranks.get("both.realistic." + name) for name in _PYKEEN_METRICS}
+        )
+
+
+def _pykeen_setting(value: Any) -> bool:
+    if isinstance(value, str):  # a name, not an object's repr
+        return 0 < len(value) <= 100 and not any(mark in value for mark in "<>()\n")
+    return isinstance(value, (int, float))
+
+
+_PYKEEN_METRICS = (
+    "hits_at_1", "hits_at_3", "hits_at_5", "hits_at_10", "inverse_harmonic_mean_rank",
+    "arithmetic_mean_rank", "adjusted_arithmetic_mean_rank_index",
+)  # fmt: skip
 
 
 # --- models configured by their constructor: gensim, Prophet -----------------------------
@@ -4365,6 +4430,7 @@ _PATCHERS = {
     "optax_inject": _patch_optax_inject,
     "flaml": _patch_flaml,
     "gensim": _patch_gensim,
+    "pykeen": _patch_pykeen,
     "prophet": _patch_prophet,
     "numpyro": _patch_numpyro,
     "pymc": _patch_pymc,

@@ -92,6 +92,7 @@ HOOKED = {
     "optax.schedules._inject": "optax_inject",
     "flaml.automl": "flaml",
     "gensim.models.word2vec": "gensim",
+    "pykeen.pipeline.api": "pykeen",
     "prophet.forecaster": "prophet",
     "numpyro.infer.mcmc": "numpyro",
     "pymc.sampling.mcmc": "pymc",

@@ -1749,6 +1749,9 @@ _BATCH_COUNTERS: Final = frozenset({"batch", "batch_id", "batch_idx", "batch_ind
 _COUNT_NAME_RE: Final = compile_later(
     r"[\w/]*_(?:steps?|episodes?)|(?:n|num)[_/](?:ep|st|steps?|episodes?)", re.IGNORECASE
 )
+# The value a postfix showed before, beside the one it shows now (PyKEEN's training loop:
+# "loss=1.39, prev_loss=1.37"): the same series one step late, no metric of its own.
+_PREVIOUS_NAME_RE: Final = compile_later(r"prev(?:ious)?_(?P<name>\w+)", re.IGNORECASE)
 _DESC_PHASES: Final = {**PHASES, "validating": "val", "evaluating": "eval"}
 # A phase in brackets within a description, glued to its words (pytorch/examples
 # vision_transformer: "EPOCH[TRAIN]3/10", "EPOCH[VALID]3/10").
@@ -1848,6 +1851,10 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
             if shaped is not None:
                 step = step if step is not None else shaped.step
                 shown = dict(shaped.values)
+    for name in list(shown):
+        previous = _PREVIOUS_NAME_RE.fullmatch(name)
+        if previous is not None and previous["name"] in shown:
+            del shown[name]
     steps: dict[str, Number] = {}
     for name in [name for name in shown if name.lower() in _STEP_NAMES]:
         steps.setdefault(_STEP_NAMES[name.lower()], shown.pop(name))

@@ -116,6 +116,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "implicit",
         "surprise",
         "nevergrad",
+        "pykeen",
         "wandb",
         "mlflow",
         "sacred",
