@@ -413,6 +413,18 @@ _SPREAD_RE: Final = compile_later(
     rf"(?<=[0-9%])\s*(?:±|\+/-)\s*(?:{_NUM})%?"
     rf"|(?<=[0-9%])\s*\(\s*(?:±|\+/-)\s*(?:{_NUM})%?\s*\)"
 )
+# mlxtend's SequentialFeatureSelector(verbose=2), its time stamp cut: the cross-validated score
+# of the best subset of each size, at its number of features. The score ends with no newline:
+# what is printed next follows on the line (joblib's "[Parallel(n_jobs=1)]: Done ...", the
+# program's print(sfs.subsets_) "{1: {'feature_idx': ...").
+_FEATURE_SELECTION_RE: Final = compile_later(
+    rf"Features: (?P<count>[0-9]+)/\S+ -- score: (?P<score>{_NUM})(?:[^\s0-9.].*)?"
+)
+# The model a mean is of, in brackets after its spread: "Accuracy: 0.95 (+/- 0.04) [Random
+# Forest]" (scikit-learn's VotingClassifier guide, mlxtend's StackingClassifier examples).
+_LABEL_AFTER_SPREAD_RE: Final = compile_later(
+    r"(?P<rest>.*?[0-9%])\s+\[\s*(?P<label>[A-Za-z][\w .+-]*?)\s*\]\s*"
+)
 # Words of a name that says it is a mean over folds or seeds already.
 _MEAN_WORDS: Final = frozenset("mean avg average cv cross crossval folds".split())
 # A percentage's spread in parentheses, percent too: machinelearningmastery's
@@ -684,6 +696,10 @@ def _parse_shaped(text: str) -> Shaped | None:
                     for name, raw in _CATBOOST_PAIR_RE.findall(catboost["values"])
                 }
                 return Shaped(int(catboost["step"]), values)
+    if text[:10] == "Features: ":
+        selected = _FEATURE_SELECTION_RE.fullmatch(text)
+        if selected is not None:
+            return Shaped(int(selected["count"]), {"score": _number(selected["score"])})
     if text[5:6] == "(" or text[4:5] == "(":
         logged = _mmengine_line(text)
         if logged is not None:
@@ -789,6 +805,14 @@ def _parse_shaped(text: str) -> Shaped | None:
             name = _mean_name(_clean_name(spread["name"]))
             return Shaped(None, {name: _number(spread["mean"])})
     if without_spread != text:
+        labelled = _LABEL_AFTER_SPREAD_RE.fullmatch(without_spread)
+        if labelled is not None:
+            shaped = _as_means(_parse_pieces_line(labelled["rest"]))
+            label = _clean_name(labelled["label"])
+            if shaped is not None and shaped.step is None and label:
+                return shaped._replace(
+                    values={f"{label}_{name}": value for name, value in shaped.values.items()}
+                )
         return _as_means(_parse_pieces_line(without_spread))
     return _parse_pieces_line(text)
 
