@@ -262,6 +262,25 @@ def test_pykeen_training_loop_records_the_epochs_loss_not_its_previous_value_aga
     assert series == {"train_loss": MetricSeries([1, 2, 3], [1.37, 1.39, 1.37])}
 
 
+def test_tpot_prints_each_generations_best_score_at_that_generation() -> None:
+    # TPOT 1.1's fit(verbose=3): a bar over the generations, TPOT's "Generation:  N" printed
+    # onto it (no newline before), then the best score on its own line. Before: steps 0, 1.
+    def bar(done: int) -> str:
+        return (
+            f"\rGeneration: {50 * done:3d}%|{'#' * 5 * done:10s}| {done}/2 [00:04<00:04,  4.43s/it]"
+        )
+
+    best = "Best roc_auc_score score: 0.9972222222222221\n"
+    output = "\r  0%|          | 0/2 [00:00<?, ?it/s]"
+    output += (
+        bar(0) + "Generation:  1\n" + best + bar(1) + "Generation:  2\n" + best + bar(2) + "\n"
+    )
+    series = _feed_whole(output.encode())
+    assert series == {
+        "best_roc_auc_score_score": MetricSeries([1, 2], [0.9972222222222221, 0.9972222222222221])
+    }
+
+
 def _tqdm_redraws(desc: str, losses: list[float], total: int) -> str:
     return "".join(
         f"\r{desc}: {100 * n // total:3d}%|{'#' * (10 * n // total):10s}| {n}/{total} "

@@ -245,7 +245,8 @@ _HEAD_RE: Final = compile_later(
     r"|(?:(?P<phase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)"
     r"(?:\s++(?:results?|metrics?|set|stats)\s++-)?\s++)?"  # ignite's "Training Results - Epoch: 1"
     r"(?:(?<=\s)in\s++)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
-    r"(?:end of\s++|current\s++)?(?P<word>epoch|step|iter|iteration|it|episode)\b"  # MONAI's
+    r"(?:end of\s++|current\s++)?"  # MONAI's; TPOT's "Generation 1 - Current best ...: 0.97"
+    r"(?P<word>epoch|step|iter|iteration|it|episode|generation)\b"
     r"\s*+[:#]?\s*+[\[(]?\s*+(?P<n>[0-9]+)"
     r"(?:\s*+/\s*+(?P<of>[0-9]+))?\s*+[\])]?"
     r"(?:\s*+:?\s*+\[\s*+(?P<done>[0-9]+)\s*+/\s*+(?P<total>[0-9]+)\s*+(?:\(\s*+[0-9.]+\s*+%\s*+\)\s*+)?\]"
@@ -517,7 +518,7 @@ _PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTFMS=-")
 _STEP_STARTS: Final = frozenset("eEsSiI")
 _SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
 _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
-_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcC")  # c: MONAI's "current epoch: 2"
+_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcCgG")  # c: MONAI's "current epoch: 2"
 _RELATIVE_TIME_RE: Final = compile_later(r" +([0-9]+) ")
 _RICH_SOURCE_RE: Final = compile_later(r"\s{2,}[\w.-]+\.py:[0-9]+$")
 # The logger's name after the level: "%(asctime)s %(levelname)s %(name)s: %(message)s",
