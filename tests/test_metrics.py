@@ -281,6 +281,33 @@ def test_tpot_prints_each_generations_best_score_at_that_generation() -> None:
     }
 
 
+def test_utilsforecasts_evaluation_frame_gives_each_models_metrics_of_its_first_series() -> None:
+    # print(evaluate(cv_df, metrics=[mae, mape, rmse])) after statsforecast's
+    # cross_validation (neuralforecast's too): a row per metric, a column per model; the one
+    # blank between "unique_id" and "metric" is pandas' own. Before: nothing.
+    output = (
+        "   unique_id metric    AutoETS  SeasonalNaive\n"
+        "0        1.0    mae  32.821512      35.916667\n"
+        "1        1.0   mape   0.072262       0.080602\n"
+        "2        1.0   rmse  40.355789      41.979161\n"
+        "3        2.0    mae  12.000000      13.000000\n"
+        "  metric      NHITS\n"
+        "0    mae  41.281918\n"
+        "  metric  description\n"
+        "0    mae  mean absolute error\n"
+    )
+    series = _feed_whole(output.encode())
+    assert {name: points.values for name, points in series.items()} == {
+        "autoets_mae": [32.821512],
+        "autoets_mape": [0.072262],
+        "autoets_rmse": [40.355789],
+        "seasonalnaive_mae": [35.916667],
+        "seasonalnaive_mape": [0.080602],
+        "seasonalnaive_rmse": [41.979161],
+        "nhits_mae": [41.281918],
+    }
+
+
 def _tqdm_redraws(desc: str, losses: list[float], total: int) -> str:
     return "".join(
         f"\r{desc}: {100 * n // total:3d}%|{'#' * (10 * n // total):10s}| {n}/{total} "

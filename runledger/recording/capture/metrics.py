@@ -78,7 +78,7 @@ from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from runledger.api import PARAMS_KEY
 from runledger.recording.capture.lazyre import bind, compile_later
@@ -134,6 +134,9 @@ from runledger.recording.capture.output_formats import (
     value_below,
     with_phase,
 )
+
+if TYPE_CHECKING:
+    from runledger.recording.capture.results_frames import Frame
 
 Step = int | float
 
@@ -1029,7 +1032,7 @@ class MetricsCollector:
         self._progress_tables: set[str] = set()  # streams inside _in_progress_table
         self._trial_summaries: set[str] = set()  # streams inside _in_trial_summary
         self._metrics_above: dict[str, str] = {}  # _in_metric_above's metric
-        self._frames: dict[str, tuple[str, ...]] = {}  # a results table's metrics, by model
+        self._frames: dict[str, Frame] = {}  # the results table each stream is in
         self._report_points: dict[str, int] = {}
         # Streams inside a statsmodels results summary (_in_results): -1 after its title,
         # then the rows of its first block read so far.
@@ -1951,23 +1954,24 @@ class MetricsCollector:
         pandas frame, tabulate, PrettyTable), a rule in it or a model's row, whose values
         are added as ``<model>_<metric>`` without a step of their own. Any other line ends
         the table."""
-        names = self._frames.get(stream)
-        if names is None and not (line[:1] in " |+M" or line[:1].isupper()):
+        frame = self._frames.get(stream)
+        if frame is None and not (line[:1] in " |+M" or line[:1].isupper()):
             return False  # the common case, cheaply
         from runledger.recording.capture import results_frames  # noqa: PLC0415 - rare
 
-        if names is None and not results_frames.names_a_label_column(line):
+        if frame is None and not results_frames.names_a_label_column(line):
             return False
         text = _shown_text(line)
         if text is None or not text:
             self._frames.pop(stream, None)
             return False
-        if names is not None:
+        if frame is not None:
             if results_frames.is_frame_rule(text):
                 return True
-            values = results_frames.frame_row(text, names)
-            if values is not None:
-                self._add_stepless(values, stream)
+            row = results_frames.frame_row(text, frame)
+            if row is not None:
+                self._add_stepless(row[0], stream)
+                self._frames[stream] = row[1]
                 return True
             del self._frames[stream]
         header = results_frames.frame_header(text)
