@@ -2364,8 +2364,11 @@ def _patch_sklearn(_name: str, module: Any) -> None:
     _patch_foreign_estimators(module.BaseEstimator, seen)
 
 
-def _reporting_fit(fit_method: Any, seen: dict[str, Any], source: str = "sklearn") -> Any:
-    """``fit_method``, reporting the model's params when it is fit outside any other fit."""
+def _reporting_fit(
+    fit_method: Any, seen: dict[str, Any], source: str = "sklearn", fit_settings: bool = False
+) -> Any:
+    """``fit_method``, reporting the model's params when it is fit outside any other fit;
+    with ``fit_settings``, the settings given to the fit too (:func:`_fit_settings`)."""
     fits = f"{source}_fits"
 
     def fit(estimator: Any, *fit_args: Any, **fit_kwargs: Any) -> Any:
@@ -2376,7 +2379,12 @@ def _reporting_fit(fit_method: Any, seen: dict[str, Any], source: str = "sklearn
         finally:
             _state[fits] = depth
         if depth == 0 and not _fit_by_library(estimator):
-            _safely(source, lambda: _report_estimator(estimator, seen, source))
+
+            def report() -> None:
+                given = _fit_settings(fit_method, estimator, fit_args, fit_kwargs)
+                _report_estimator(estimator, seen, source, given if fit_settings else {})
+
+            _safely(source, report)
         return result
 
     functools.update_wrapper(fit, fit_method)
@@ -2441,7 +2449,7 @@ def _wrap_foreign_fit(cls: Any, seen: dict[str, Any]) -> None:
     package = str(getattr(fit, "__module__", "") or "").partition(".")[0]
     if package in _OWN_HOOK_PACKAGES or getattr(fit, "__name__", "") != "fit":
         return
-    cls.fit = _reporting_fit(fit, seen)
+    cls.fit = _reporting_fit(fit, seen, fit_settings=True)
 
 
 def _patch_sklearn_candidates(name: str, module: Any) -> None:
@@ -2572,7 +2580,37 @@ def _is_model(estimator: Any) -> bool:
 _EMBEDDING_PACKAGES = ("umap",)
 
 
-def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklearn") -> None:
+def _fit_settings(fit_method: Any, estimator: Any, args: Any, kwargs: Any) -> dict[str, Any]:
+    """The numbers, strings and booleans given to a fit that differ from its defaults: the
+    training settings of a model on scikit-learn's API from another library (pytorch-tabnet's
+    ``fit(X, y, max_epochs=5, patience=3, batch_size=128)``); not its data (arrays), nor how
+    it shows or runs (``verbose``, ``num_workers``)."""
+    inspect = _stdlib("inspect")
+
+    parameters = inspect.signature(fit_method).parameters
+    given: dict[str, Any] = {}
+    for name, value in _bound_with_defaults(fit_method, (estimator, *args), kwargs).items():
+        parameter = parameters.get(name)
+        if (
+            parameter is None
+            or name in _FIT_MACHINERY
+            or not isinstance(value, (bool, int, float, str))
+        ):
+            continue
+        default = parameter.default
+        if not (type(default) is type(value) and default == value):
+            given[name] = value
+    return given
+
+
+_FIT_MACHINERY = frozenset(
+    {"self", "verbose", "num_workers", "n_jobs", "pin_memory", "show_progress", "progress_bar"}
+)
+
+
+def _report_estimator(
+    estimator: Any, seen: dict[str, Any], source: str = "sklearn", given: Any = None
+) -> None:
     """The params of a model fit outside any other fit (a search's, a pipeline's, a
     cross-validation's own fits are inside theirs or copies of one): those the program set
     (:func:`_changed_params`), for a search those of its best model and its
@@ -2594,6 +2632,7 @@ def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklea
     if best is None and searched:  # refit=False: the searched model's params, then the best
         model = getattr(estimator, "estimator", estimator)
     chosen = _changed_params(model)
+    chosen.update(given or {})
     if best is None and isinstance(getattr(estimator, "best_params_", None), dict):
         chosen.update(estimator.best_params_)  # refit=False: the best params, not a model
     score = _number(getattr(estimator, "best_score_", None))
