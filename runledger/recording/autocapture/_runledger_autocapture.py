@@ -2581,30 +2581,14 @@ _EMBEDDING_PACKAGES = ("umap",)
 
 
 def _fit_settings(fit_method: Any, estimator: Any, args: Any, kwargs: Any) -> dict[str, Any]:
-    """The numbers, strings and booleans given to a fit that differ from its defaults: the
-    training settings of a model on scikit-learn's API from another library (pytorch-tabnet's
-    ``fit(X, y, max_epochs=5, patience=3, batch_size=128)``); not its data (arrays), nor how
-    it shows or runs (``verbose``, ``num_workers``)."""
-    inspect = _stdlib("inspect")
-
-    parameters = inspect.signature(fit_method).parameters
-    given: dict[str, Any] = {}
-    for name, value in _bound_with_defaults(fit_method, (estimator, *args), kwargs).items():
-        parameter = parameters.get(name)
-        if (
-            parameter is None
-            or name in _FIT_MACHINERY
-            or not isinstance(value, (bool, int, float, str))
-        ):
-            continue
-        default = parameter.default
-        if not (type(default) is type(value) and default == value):
-            given[name] = value
-    return given
+    """The settings given to a fit: the training settings of a model on scikit-learn's API
+    from another library (pytorch-tabnet's ``fit(X, y, max_epochs=5, patience=3)``); not
+    its data (arrays), nor how it shows or runs (``verbose``, ``num_workers``)."""
+    return _given_arguments(fit_method, (estimator, *args), kwargs, _FIT_MACHINERY)
 
 
 _FIT_MACHINERY = frozenset(
-    {"self", "verbose", "num_workers", "n_jobs", "pin_memory", "show_progress", "progress_bar"}
+    {"verbose", "num_workers", "n_jobs", "pin_memory", "show_progress", "progress_bar"}
 )
 
 
@@ -2726,6 +2710,45 @@ _PYKEEN_METRICS = (
     "hits_at_1", "hits_at_3", "hits_at_5", "hits_at_10", "inverse_harmonic_mean_rank",
     "arithmetic_mean_rank", "adjusted_arithmetic_mean_rank_index",
 )  # fmt: skip
+
+
+# --- pmdarima: an ARIMA order searched -------------------------------------------------------
+
+
+def _patch_pmdarima(_name: str, module: Any) -> None:
+    """``pmdarima.arima.auto``: ``pm.auto_arima(y, seasonal=False, max_p=3, trace=True)``
+    searches the ARIMA orders and returns the best model: the arguments given that differ
+    from the defaults and the ``order`` (``seasonal_order``, ``with_intercept``) it chose.
+    The candidates it fits on the way are pmdarima's own fits, no model of the run's."""
+    _need(callable(getattr(module, "auto_arima", None)), "pmdarima.arima.auto.auto_arima")
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            model = original(*args, **kwargs)
+            _safely("pmdarima", lambda: _report_arima(original, args, kwargs, model))
+            return model
+
+        return wrapper
+
+    _wrap(module, "auto_arima", make)
+
+
+def _report_arima(search: Any, args: Any, kwargs: Any, model: Any) -> None:
+    params = _given_arguments(search, args, kwargs, _ARIMA_MACHINERY)
+    order = getattr(model, "order", None)
+    if isinstance(order, tuple):
+        params["order"] = [int(part) for part in order]
+    seasonal = getattr(model, "seasonal_order", None)
+    if isinstance(seasonal, tuple) and len(seasonal) == 4 and seasonal[3] > 1:
+        params["seasonal_order"] = [int(part) for part in seasonal]
+    intercept = getattr(model, "with_intercept", None)
+    if isinstance(intercept, bool):
+        params["with_intercept"] = intercept
+    report_params("pmdarima", params)
+
+
+# How the search shows its progress and treats failing fits: no settings of the model.
+_ARIMA_MACHINERY = ("y", "X", "trace", "suppress_warnings", "error_action", "n_jobs")
 
 
 # --- models configured by their constructor: gensim, Prophet -----------------------------
@@ -2966,11 +2989,18 @@ def _outermost(source: str, original: Any, report: Callable[..., None]) -> Any:
 
 
 def _report_init(source: str, init: Any, args: Any, kwargs: Any, not_params: Any) -> None:
+    report_params(source, _given_arguments(init, (None, *args), kwargs, not_params))
+
+
+def _given_arguments(function: Any, args: Any, kwargs: Any, not_params: Any) -> dict[str, Any]:
+    """The arguments of ``function(*args, **kwargs)`` that differ from their defaults:
+    numbers, strings and booleans (numpy's and torch's scalars too), not ``self`` nor any
+    of ``not_params``."""
     inspect = _stdlib("inspect")
 
-    parameters = inspect.signature(init).parameters
+    parameters = inspect.signature(function).parameters
     chosen = {}
-    for name, value in _bound_with_defaults(init, (None, *args), kwargs).items():
+    for name, value in _bound_with_defaults(function, args, kwargs).items():
         parameter = parameters.get(name)
         if parameter is None or name == "self" or name in not_params:
             continue
@@ -2981,7 +3011,7 @@ def _report_init(source: str, init: Any, args: Any, kwargs: Any, not_params: Any
         if type(default) is type(plain) and default == plain:
             continue
         chosen[name] = plain
-    report_params(source, chosen)
+    return chosen
 
 
 # --- spaCy ---------------------------------------------------------------------------------
@@ -4470,6 +4500,7 @@ _PATCHERS = {
     "flaml": _patch_flaml,
     "gensim": _patch_gensim,
     "pykeen": _patch_pykeen,
+    "pmdarima": _patch_pmdarima,
     "prophet": _patch_prophet,
     "numpyro": _patch_numpyro,
     "pymc": _patch_pymc,

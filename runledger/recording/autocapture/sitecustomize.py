@@ -93,6 +93,7 @@ HOOKED = {
     "flaml.automl": "flaml",
     "gensim.models.word2vec": "gensim",
     "pykeen.pipeline.api": "pykeen",
+    "pmdarima.arima.auto": "pmdarima",
     "prophet.forecaster": "prophet",
     "numpyro.infer.mcmc": "numpyro",
     "pymc.sampling.mcmc": "pymc",

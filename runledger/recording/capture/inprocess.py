@@ -28,7 +28,8 @@ PARAM_SOURCES: Final = (
     "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
     "spacy", "gensim", "prophet", "numpyro", "pymc", "fasttext", "implicit", "surprise",
-    "nevergrad", "pykeen", "wandb", "mlflow", "sacred", "dvclive", "comet", "neptune", "aim",
+    "nevergrad", "pykeen", "pmdarima", "wandb", "mlflow", "sacred", "dvclive", "comet", "neptune",
+    "aim",
     "d3rlpy", "stable_baselines3", "flair", "gluonts", "tensorboard", "keras", "lightning",
     "transformers", "peft", "hydra"
 )  # fmt: skip

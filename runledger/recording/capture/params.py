@@ -117,6 +117,7 @@ INPROCESS_SOURCES: Final = frozenset(
         "surprise",
         "nevergrad",
         "pykeen",
+        "pmdarima",
         "wandb",
         "mlflow",
         "sacred",
