@@ -4,6 +4,7 @@ prints only inside its trace (``Best model:  ARIMA(2,1,1)(0,0,0)[0]``) and its s
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from tests.conftest import Repo
 from tests.test_autocapture import exec_run
@@ -25,55 +26,46 @@ def auto_arima(y, X=None, start_p=2, d=None, max_p=5, max_q=5, m=1, seasonal=Tru
 """
 
 
-def test_auto_arima_gives_its_settings_and_the_order_it_chose(repo: Repo) -> None:
+SEARCH = """\
+from pmdarima.arima.auto import auto_arima
+
+model = auto_arima([1.0, 2.0, 3.0], seasonal=False, max_p=3, trace=True,
+                   error_action="ignore", information_criterion="bic")
+"""
+
+
+def _search_with_the_stand_in(repo: Repo, source: str) -> Any:
+    for package in ("pmdarima", "pmdarima/arima"):
+        repo.write(f"{package}/__init__.py", "")
+    repo.write("pmdarima/arima/auto.py", FAKE_AUTO)
+    program(repo, source)
+    _, run = exec_run(repo, sys.executable, "train.py")
+    return run
+
+
+def test_one_auto_arima_search_gives_what_it_was_given_and_the_order_it_chose(
+    repo: Repo,
+) -> None:
     # Before: no param (its candidate fits are pmdarima's own).
-    for package in ("pmdarima", "pmdarima/arima"):
-        repo.write(f"{package}/__init__.py", "")
-    repo.write("pmdarima/arima/auto.py", FAKE_AUTO)
-    program(
-        repo,
-        """\
-        from pmdarima.arima.auto import auto_arima
-
-        model = auto_arima([1.0, 2.0, 3.0], seasonal=False, max_p=3, trace=True,
-                           error_action="ignore", information_criterion="bic")
-        seasonal = auto_arima([1.0, 2.0, 3.0], m=12)
-        """,
-    )
-
-    _, run = exec_run(repo, sys.executable, "train.py")
-
-    # the last search's: its seasonal order (m=12), the first's settings gone
-    assert run["params"] == {
-        "m": 12,
-        "order": [2, 1, 1],
-        "seasonal_order": [1, 0, 0, 12],
-        "with_intercept": False,
-    }
-    assert run["param_sources"]["order"] == "pmdarima"
-
-
-def test_one_auto_arima_search_gives_what_it_was_given(repo: Repo) -> None:
-    for package in ("pmdarima", "pmdarima/arima"):
-        repo.write(f"{package}/__init__.py", "")
-    repo.write("pmdarima/arima/auto.py", FAKE_AUTO)
-    program(
-        repo,
-        """\
-        from pmdarima.arima.auto import auto_arima
-
-        model = auto_arima([1.0, 2.0, 3.0], seasonal=False, max_p=3, trace=True,
-                           error_action="ignore", information_criterion="bic")
-        """,
-    )
-
-    _, run = exec_run(repo, sys.executable, "train.py")
+    run = _search_with_the_stand_in(repo, SEARCH)
 
     assert run["params"] == {
         "max_p": 3,
         "seasonal": False,
         "information_criterion": "bic",
         "order": [2, 1, 1],
+        "with_intercept": False,
+    }
+    assert run["param_sources"]["order"] == "pmdarima"
+
+
+def test_a_second_search_gives_its_own_settings_and_seasonal_order(repo: Repo) -> None:
+    run = _search_with_the_stand_in(repo, SEARCH + "seasonal = auto_arima([1.0, 2.0], m=12)\n")
+
+    assert run["params"] == {
+        "m": 12,
+        "order": [2, 1, 1],
+        "seasonal_order": [1, 0, 0, 12],
         "with_intercept": False,
     }
 
