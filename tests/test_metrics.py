@@ -308,6 +308,32 @@ def test_utilsforecasts_evaluation_frame_gives_each_models_metrics_of_its_first_
     }
 
 
+def test_a_frame_by_metric_grouped_by_pandas_gives_each_models_metrics() -> None:
+    # statsforecast's docs: print(evaluation.drop(columns="unique_id").groupby("metric")
+    # .mean()): the models' names, then the index's name alone, then a row per metric;
+    # right after the frame it was grouped from, as the docs print both.
+    output = (
+        "   unique_id metric    AutoETS  SeasonalNaive\n"
+        "0        1.0   mape   0.072262       0.080602\n"
+        "          AutoETS  SeasonalNaive\n"
+        "metric                          \n"
+        "mae     32.821512      35.916667\n"
+        "rmse    40.355789      41.979161\n"
+        "        n_windows\n"
+        "seed\n"
+        "0               3\n"
+    )
+    series = _feed_whole(output.encode())
+    assert {name: points.values for name, points in series.items()} == {
+        "autoets_mae": [32.821512],
+        "autoets_rmse": [40.355789],
+        "autoets_mape": [0.072262],
+        "seasonalnaive_mae": [35.916667],
+        "seasonalnaive_rmse": [41.979161],
+        "seasonalnaive_mape": [0.080602],
+    }
+
+
 def _tqdm_redraws(desc: str, losses: list[float], total: int) -> str:
     return "".join(
         f"\r{desc}: {100 * n // total:3d}%|{'#' * (10 * n // total):10s}| {n}/{total} "

@@ -1033,6 +1033,7 @@ class MetricsCollector:
         self._trial_summaries: set[str] = set()  # streams inside _in_trial_summary
         self._metrics_above: dict[str, str] = {}  # _in_metric_above's metric
         self._frames: dict[str, Frame] = {}  # the results table each stream is in
+        self._lines_before: dict[str, str] = {}  # a results frame's header, maybe
         self._report_points: dict[str, int] = {}
         # Streams inside a statsmodels results summary (_in_results): -1 after its title,
         # then the rows of its first block read so far.
@@ -1955,12 +1956,22 @@ class MetricsCollector:
         are added as ``<model>_<metric>`` without a step of their own. Any other line ends
         the table."""
         frame = self._frames.get(stream)
-        if frame is None and not (line[:1] in " |+M" or line[:1].isupper()):
+        before = self._lines_before.pop(stream, None)
+        if frame is None and not (line[:1] in " |+Mm" or line[:1].isupper()):
             return False  # the common case, cheaply
         from runledger.recording.capture import results_frames  # noqa: PLC0415 - rare
 
         if frame is None and not results_frames.names_a_label_column(line):
+            if line[:1] == " ":  # pandas' header of a frame whose index is named, maybe
+                self._lines_before[stream] = line
             return False
+        if frame is None and before is not None and line.strip() in results_frames.METRIC_COLUMNS:
+            # print(evaluation.groupby("metric").mean()): the columns' names, then the
+            # index's name on a line of its own, then a row per metric
+            header = results_frames.index_named_header(_shown_text(before) or "")
+            if header is not None:
+                self._frames[stream] = header
+                return True
         text = _shown_text(line)
         if text is None or not text:
             self._frames.pop(stream, None)
@@ -1976,6 +1987,8 @@ class MetricsCollector:
             del self._frames[stream]
         header = results_frames.frame_header(text)
         if header is None:
+            if line[:1] == " ":
+                self._lines_before[stream] = line
             return False
         self._frames[stream] = header
         return True

@@ -80,6 +80,12 @@ def frame_header(text: str) -> Frame | None:
     return Frame(names)
 
 
+def index_named_header(text: str) -> Frame | None:
+    """The models' names over a frame by metric whose index (the metric) is named on the
+    line after: pandas' ``groupby("metric").mean()``, printed."""
+    return _by_metric_header(["metric", *_words(text)])
+
+
 def _by_metric_header(cells: list[str]) -> Frame | None:
     ids = 1 if cells[0].lower().endswith("id") and len(cells) > 2 else 0
     if cells[ids].lower() not in METRIC_COLUMNS:
