@@ -894,8 +894,8 @@ def _parse_pieces_line(text: str) -> Shaped | None:
     # A tree's guide line (rich's config tree: "│       lr: 0.001") is no table row: prose
     # unless its pieces are trusted on their own.
     shaped = _read_pieces(rest, steps, phase, has_step, table, within, totals)
-    if shaped is not None and not _OUTER_LOOPS.isdisjoint(map(str.lower, shaped.values)):
-        kept = {k: v for k, v in shaped.values.items() if k.lower() not in _OUTER_LOOPS}
+    if shaped is not None and not _OUTER_LOOPS.isdisjoint(shaped.values):
+        kept = {k: v for k, v in shaped.values.items() if k not in _OUTER_LOOPS}
         shaped = shaped._replace(values=kept) if kept else None
     if shaped is None or not batch_phase:
         return shaped
@@ -910,7 +910,11 @@ def _parse_pieces_line(text: str) -> Shaped | None:
 
 # Which restart, trial, fold or seed a line is of, before its step: no metric. kmodes'
 # KModes(n_init=2, verbose=1): "Run 1, iteration: 1/100, moves: 36, cost: 1241.0".
-_OUTER_LOOPS: Final = frozenset({"run", "trial", "fold", "seed", "restart", "repeat"})
+_OUTER_LOOPS: Final = frozenset(
+    spelled
+    for word in ("run", "trial", "fold", "seed", "restart", "repeat")
+    for spelled in (word, word.capitalize(), word.upper())
+)
 
 
 # fastText's test results, as "fasttext test model.bin valid.txt" and its tutorial's
