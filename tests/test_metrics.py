@@ -277,7 +277,7 @@ def test_tpot_prints_each_generations_best_score_at_that_generation() -> None:
     )
     series = _feed_whole(output.encode())
     assert series == {
-        "best_roc_auc_score_score": MetricSeries([1, 2], [0.9972222222222221, 0.9972222222222221])
+        "best_roc_auc_score": MetricSeries([1, 2], [0.9972222222222221, 0.9972222222222221])
     }
 
 

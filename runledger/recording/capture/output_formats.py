@@ -482,6 +482,9 @@ _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
 _PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]|(?<! ) +[-\u2013] +")
 _POSSESSIVE_RE: Final = compile_later(r"'s\b")
 _NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
+# A name's last word said twice, once in the scorer's name: TPOT 1.x's "Best roc_auc_score
+# score: 0.99" is best_roc_auc_score.
+_DOUBLED_END_RE: Final = compile_later(r"(_[a-z]+)\1$")
 _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
 _TWO_CELL_ROW_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
@@ -1506,6 +1509,8 @@ def _clean_name(name: str) -> str:
     if ". " in name:  # an abbreviation's dot: "Approx. Train" (PyG's examples) is approx_train
         name = name.replace(". ", " ")
     name = _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
+    if "_" in name:
+        name = _DOUBLED_END_RE.sub(r"\1", name)
     return _R2_NAME_RE.sub("r2", name) if "r" in name else name
 
 
