@@ -135,6 +135,29 @@ def test_joblib_dump_outside_the_work_tree_is_recorded_by_its_absolute_path(
     assert verify.exit_code == 0, verify.stdout + verify.stderr
 
 
+def test_a_library_s_cache_in_a_dot_folder_of_the_home_is_no_output(
+    repo: Repo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PyKEEN's pipeline torch.saves its dataset's split under ~/.data/pykeen/datasets/ on a
+    # first run: before, those four files were the run's artifacts beside its model.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    program(
+        repo,
+        "fit.py",
+        """
+        import os, joblib
+        cache = os.path.expanduser("~/.data/pykeen/datasets/nations/cache")
+        os.makedirs(cache)
+        joblib.dump([1, 2], os.path.join(cache, "base.pth"))
+        os.makedirs(os.path.expanduser("~/models"))
+        joblib.dump([3], os.path.expanduser("~/models/clf.joblib"))
+        print("accuracy=1.0")
+        """,
+    )
+    exec_(repo, PY, "fit.py")
+    assert list(artifacts(repo)) == [(tmp_path / "models" / "clf.joblib").as_posix()]
+
+
 def test_a_shell_command_s_weights_in_a_result_folder_are_found_by_the_walk(repo: Repo) -> None:
     # What ultralytics writes (runs/detect/train/weights/best.pt, results.csv), from a
     # command that is not Python; beside it, files that are no output of the run.

@@ -248,6 +248,37 @@ def test_the_event_files_of_one_folder_are_one_log(repo: Repo) -> None:
     assert run["metrics"]["hp_metric"] == -1.0
 
 
+# neuralforecast's NeuralForecast: fit() then predict(), each its own Trainer with its own
+# TensorBoardLogger folder; the predict trainer logs no metric, only the -1 placeholder.
+LIGHTNING_FIT_THEN_PREDICT = """\
+import os
+from tensorboardX import SummaryWriter
+for version, losses in (("version_0", (50.5, 28.5)), ("version_1", ())):
+    folder = "lightning_logs/" + version
+    writer = SummaryWriter(folder)
+    writer.add_scalar("hp_metric", -1, 0)
+    for step, loss in enumerate(losses):
+        writer.add_scalar("train_loss_epoch", loss, step)
+    writer.close()
+    with open(os.path.join(folder, "hparams.yaml"), "w") as file:
+        file.write("h: 12\\ninput_size: 24\\n")
+"""
+
+
+def test_a_lightning_loggers_hp_metric_placeholder_beside_its_hparams_is_no_metric(
+    repo: Repo,
+) -> None:
+    # Before: "version_1/hp_metric" = -1 (the predict trainer's folder, which no hook saw).
+    pytest.importorskip("tensorboardX")
+    pytest.importorskip("tensorboard")
+    commit_script(repo, "train.py", LIGHTNING_FIT_THEN_PREDICT)
+    proc = repo.run("exec", "--no-autocapture", PY, "train.py")
+    assert proc.returncode == 0, proc.stderr
+    run = recorded(repo)
+    assert set(run["series"]) == {"train_loss_epoch"}
+    assert run["series"]["train_loss_epoch"] == [[0, 50.5], [1, 28.5]]
+
+
 def test_event_files_are_read_without_importing_remote_file_libraries(tmp_path: Path) -> None:
     # tensorboard's file layer imported boto3 (and fsspec) where installed, for s3:// paths:
     # most of the reader's import, 0.2 s of CPU on every exec whose program wrote events.

@@ -242,6 +242,98 @@ def test_tqdm_progress_bar_then_metric_line() -> None:
     assert _feed_whole(output) == {"loss": MetricSeries([0], [0.25])}
 
 
+def test_pykeen_training_loop_records_the_epochs_loss_not_its_previous_value_again() -> None:
+    # PyKEEN's pipeline: an epoch bar whose postfix shows the loss and the previous epoch's
+    # (set_postfix(loss=..., prev_loss=...)), a batch bar below it erased each epoch.
+    def epoch_bar(done: int, loss: float, prev: str) -> str:
+        return (
+            f"\rTraining epochs on cpu: {20 * done:3d}%|{'#' * 2 * done:10s}| {done}/5 "
+            f"[00:00<00:00,  4.85epoch/s, loss={loss}, prev_loss={prev}]"
+        )
+
+    batches = "\n\rTraining batches on cpu:   0%|          | 0.00/7.00 [00:00<?, ?batch/s]"
+    batches += "\x1b[A\n\r" + " " * 71 + "\x1b[A"
+    output = "Training epochs on cpu:   0%|          | 0/5 [00:00<?, ?epoch/s]"
+    previous = "nan"
+    for done, loss in enumerate([1.37, 1.39, 1.37], 1):
+        output += batches + epoch_bar(done - 1, loss, previous) + epoch_bar(done, loss, previous)
+        previous = str(loss)
+    series = _feed_whole((output + "\n").encode())
+    assert series == {"train_loss": MetricSeries([1, 2, 3], [1.37, 1.39, 1.37])}
+
+
+def test_tpot_prints_each_generations_best_score_at_that_generation() -> None:
+    # TPOT 1.1's fit(verbose=3): a bar over the generations, TPOT's "Generation:  N" printed
+    # onto it (no newline before), then the best score on its own line. Before: steps 0, 1.
+    def bar(done: int) -> str:
+        return (
+            f"\rGeneration: {50 * done:3d}%|{'#' * 5 * done:10s}| {done}/2 [00:04<00:04,  4.43s/it]"
+        )
+
+    best = "Best roc_auc_score score: 0.9972222222222221\n"
+    output = "\r  0%|          | 0/2 [00:00<?, ?it/s]"
+    output += (
+        bar(0) + "Generation:  1\n" + best + bar(1) + "Generation:  2\n" + best + bar(2) + "\n"
+    )
+    series = _feed_whole(output.encode())
+    assert series == {
+        "best_roc_auc_score": MetricSeries([1, 2], [0.9972222222222221, 0.9972222222222221])
+    }
+
+
+def test_utilsforecasts_evaluation_frame_gives_each_models_metrics_of_its_first_series() -> None:
+    # print(evaluate(cv_df, metrics=[mae, mape, rmse])) after statsforecast's
+    # cross_validation (neuralforecast's too): a row per metric, a column per model; the one
+    # blank between "unique_id" and "metric" is pandas' own. Before: nothing.
+    output = (
+        "   unique_id metric    AutoETS  SeasonalNaive\n"
+        "0        1.0    mae  32.821512      35.916667\n"
+        "1        1.0   mape   0.072262       0.080602\n"
+        "2        1.0   rmse  40.355789      41.979161\n"
+        "3        2.0    mae  12.000000      13.000000\n"
+        "  metric      NHITS\n"
+        "0    mae  41.281918\n"
+        "  metric  description\n"
+        "0    mae  mean absolute error\n"
+    )
+    series = _feed_whole(output.encode())
+    assert {name: points.values for name, points in series.items()} == {
+        "autoets_mae": [32.821512],
+        "autoets_mape": [0.072262],
+        "autoets_rmse": [40.355789],
+        "seasonalnaive_mae": [35.916667],
+        "seasonalnaive_mape": [0.080602],
+        "seasonalnaive_rmse": [41.979161],
+        "nhits_mae": [41.281918],
+    }
+
+
+def test_a_frame_by_metric_grouped_by_pandas_gives_each_models_metrics() -> None:
+    # statsforecast's docs: print(evaluation.drop(columns="unique_id").groupby("metric")
+    # .mean()): the models' names, then the index's name alone, then a row per metric;
+    # right after the frame it was grouped from, as the docs print both.
+    output = (
+        "   unique_id metric    AutoETS  SeasonalNaive\n"
+        "0        1.0   mape   0.072262       0.080602\n"
+        "          AutoETS  SeasonalNaive\n"
+        "metric                          \n"
+        "mae     32.821512      35.916667\n"
+        "rmse    40.355789      41.979161\n"
+        "        n_windows\n"
+        "seed\n"
+        "0               3\n"
+    )
+    series = _feed_whole(output.encode())
+    assert {name: points.values for name, points in series.items()} == {
+        "autoets_mae": [32.821512],
+        "autoets_rmse": [40.355789],
+        "autoets_mape": [0.072262],
+        "seasonalnaive_mae": [35.916667],
+        "seasonalnaive_rmse": [41.979161],
+        "seasonalnaive_mape": [0.080602],
+    }
+
+
 def _tqdm_redraws(desc: str, losses: list[float], total: int) -> str:
     return "".join(
         f"\r{desc}: {100 * n // total:3d}%|{'#' * (10 * n // total):10s}| {n}/{total} "

@@ -663,6 +663,51 @@ def test_a_foreign_estimator_on_sklearns_api_gives_its_params_not_its_base_learn
 
 
 @needs("sklearn")
+def test_a_foreign_estimators_fit_settings_are_params(repo: Repo) -> None:
+    # pytorch-tabnet's TabModel(BaseEstimator): clf.fit(X, y, eval_set=..., max_epochs=5,
+    # patience=3, batch_size=128). Before, only what fit set on the model (input_dim);
+    # the epochs and patience the program chose were lost.
+    program(
+        repo,
+        """\
+        import numpy as np
+        from sklearn.base import BaseEstimator
+
+        class TabModel(BaseEstimator):
+            def __init__(self, n_d=8, seed=0, verbose=1):
+                self.n_d, self.seed, self.verbose = n_d, seed, verbose
+
+            def fit(self, X_train, y_train, eval_set=None, eval_name=None, weights=0,
+                    max_epochs=100, patience=10, batch_size=1024, num_workers=0,
+                    drop_last=True):
+                return self
+
+            def predict(self, X):
+                return np.zeros(len(X))
+
+        class TabNetClassifier(TabModel):
+            pass
+
+        X, y = np.zeros((8, 2)), np.zeros(8)
+        clf = TabNetClassifier(n_d=16, verbose=0)
+        clf.fit(X, y, eval_set=[(X, y)], eval_name=["valid"], max_epochs=5, patience=3,
+                batch_size=128, num_workers=2)
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert run["params"] == {
+        "n_d": 16,
+        "verbose": 0,
+        "max_epochs": 5,
+        "patience": 3,
+        "batch_size": 128,
+    }
+    assert run["param_sources"]["max_epochs"] == "sklearn"
+
+
+@needs("sklearn")
 def test_a_model_an_installed_library_fits_for_itself_gives_no_params(repo: Repo) -> None:
     # scikit-optimize's gp_minimize(f, space, noise=0.01) builds a GaussianProcessRegressor
     # of its own class and fits it at each iteration. Before, the run recorded that model's

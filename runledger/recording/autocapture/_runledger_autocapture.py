@@ -1152,7 +1152,7 @@ _OPTIMIZER_NOT_PARAMS = frozenset(
 # their own sources', so a run that uses one gets no ``torch`` params at all.
 _TORCH_FRAMEWORKS = (
     "lightning.pytorch", "pytorch_lightning", "transformers", "keras", "tf_keras",
-    "stable_baselines3", "d3rlpy", "flair",
+    "stable_baselines3", "d3rlpy", "flair", "pykeen",
 )  # fmt: skip
 _TORCH_DISTINCT = 2  # settings kept per kind: one is the run's, a second means none is
 _SHUFFLES = "__shuffles__"  # a loader's settings' mark: whether it shuffles, not a param
@@ -2447,8 +2447,11 @@ def _patch_sklearn(_name: str, module: Any) -> None:
     _patch_foreign_estimators(module.BaseEstimator, seen)
 
 
-def _reporting_fit(fit_method: Any, seen: dict[str, Any], source: str = "sklearn") -> Any:
-    """``fit_method``, reporting the model's params when it is fit outside any other fit."""
+def _reporting_fit(
+    fit_method: Any, seen: dict[str, Any], source: str = "sklearn", fit_settings: bool = False
+) -> Any:
+    """``fit_method``, reporting the model's params when it is fit outside any other fit;
+    with ``fit_settings``, the settings given to the fit too (:func:`_fit_settings`)."""
     fits = f"{source}_fits"
 
     def fit(estimator: Any, *fit_args: Any, **fit_kwargs: Any) -> Any:
@@ -2459,7 +2462,12 @@ def _reporting_fit(fit_method: Any, seen: dict[str, Any], source: str = "sklearn
         finally:
             _state[fits] = depth
         if depth == 0 and not _fit_by_library(estimator):
-            _safely(source, lambda: _report_estimator(estimator, seen, source))
+
+            def report() -> None:
+                given = _fit_settings(fit_method, estimator, fit_args, fit_kwargs)
+                _report_estimator(estimator, seen, source, given if fit_settings else {})
+
+            _safely(source, report)
         return result
 
     functools.update_wrapper(fit, fit_method)
@@ -2524,7 +2532,7 @@ def _wrap_foreign_fit(cls: Any, seen: dict[str, Any]) -> None:
     package = str(getattr(fit, "__module__", "") or "").partition(".")[0]
     if package in _OWN_HOOK_PACKAGES or getattr(fit, "__name__", "") != "fit":
         return
-    cls.fit = _reporting_fit(fit, seen)
+    cls.fit = _reporting_fit(fit, seen, fit_settings=True)
 
 
 def _patch_sklearn_candidates(name: str, module: Any) -> None:
@@ -2655,7 +2663,21 @@ def _is_model(estimator: Any) -> bool:
 _EMBEDDING_PACKAGES = ("umap",)
 
 
-def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklearn") -> None:
+def _fit_settings(fit_method: Any, estimator: Any, args: Any, kwargs: Any) -> dict[str, Any]:
+    """The settings given to a fit: the training settings of a model on scikit-learn's API
+    from another library (pytorch-tabnet's ``fit(X, y, max_epochs=5, patience=3)``); not
+    its data (arrays), nor how it shows or runs (``verbose``, ``num_workers``)."""
+    return _given_arguments(fit_method, (estimator, *args), kwargs, _FIT_MACHINERY)
+
+
+_FIT_MACHINERY = frozenset(
+    {"verbose", "num_workers", "n_jobs", "pin_memory", "show_progress", "progress_bar"}
+)
+
+
+def _report_estimator(
+    estimator: Any, seen: dict[str, Any], source: str = "sklearn", given: Any = None
+) -> None:
     """The params of a model fit outside any other fit (a search's, a pipeline's, a
     cross-validation's own fits are inside theirs or copies of one): those the program set
     (:func:`_changed_params`), for a search those of its best model and its
@@ -2677,6 +2699,7 @@ def _report_estimator(estimator: Any, seen: dict[str, Any], source: str = "sklea
     if best is None and searched:  # refit=False: the searched model's params, then the best
         model = getattr(estimator, "estimator", estimator)
     chosen = _changed_params(model)
+    chosen.update(given or {})
     if best is None and isinstance(getattr(estimator, "best_params_", None), dict):
         chosen.update(estimator.best_params_)  # refit=False: the best params, not a model
     score = _number(getattr(estimator, "best_score_", None))
@@ -2705,6 +2728,110 @@ def _patch_sktime(_name: str, module: Any) -> None:
     _need(callable(getattr(base, "fit", None)), "sktime BaseForecaster.fit")
     seen: dict[str, Any] = {}
     _wrap(base, "fit", lambda original: _reporting_fit(original, seen, "sktime"))
+
+
+# --- PyKEEN: a knowledge-graph embedding pipeline --------------------------------------------
+
+
+def _patch_pykeen(_name: str, module: Any) -> None:
+    """``pykeen.pipeline.api``: ``pipeline(model="TransE", dataset="Nations", ...)`` trains and
+    evaluates in one call; its result's ``configuration`` holds what it ran with (its
+    defaults filled in) and ``metric_results`` the test ranks' metrics."""
+    _need(callable(getattr(module, "pipeline", None)), "pykeen.pipeline.api.pipeline")
+    _wrap(module, "pipeline", _reporting_pipeline)
+
+
+def _reporting_pipeline(original: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        depth = _state.get("pykeen_calls", 0)
+        _state["pykeen_calls"] = depth + 1
+        try:
+            result = original(*args, **kwargs)
+        finally:
+            _state["pykeen_calls"] = depth
+        if depth == 0:
+            _safely("pykeen", lambda: _report_pykeen(result))
+        return result
+
+    return wrapper
+
+
+def _report_pykeen(result: Any) -> None:
+    """Params: the configuration's names and numbers (``model``, ``dataset``, ``optimizer``,
+    ``num_epochs``, ``batch_size``) and those of its ``*_kwargs`` (``embedding_dim``, ``lr``),
+    not the objects it printed (an initializer's repr) nor its unset switches. Metrics: the
+    headline ranks of both sides, realistic (what ``get_metric("hits@10")`` gives)."""
+    configuration = getattr(result, "configuration", None)
+    if isinstance(configuration, dict):
+        params: dict[str, Any] = {}
+        nested = []
+        for key, value in configuration.items():
+            if isinstance(value, dict):
+                nested.append(value)
+            elif _pykeen_setting(value):
+                params[str(key)] = value
+        for settings in nested:
+            for key, value in settings.items():
+                if _pykeen_setting(value) and not isinstance(value, bool):
+                    params.setdefault(str(key), value)
+        report_params("pykeen", params)
+    flat = getattr(getattr(result, "metric_results", None), "to_flat_dict", None)
+    if callable(flat):
+        ranks = flat()
+        report_metrics(
+            "pykeen", {name: ranks.get("both.realistic." + name) for name in _PYKEEN_METRICS}
+        )
+
+
+def _pykeen_setting(value: Any) -> bool:
+    if isinstance(value, str):  # a name, not an object's repr
+        return 0 < len(value) <= 100 and not any(mark in value for mark in "<>()\n")
+    return isinstance(value, (int, float))
+
+
+_PYKEEN_METRICS = (
+    "hits_at_1", "hits_at_3", "hits_at_5", "hits_at_10", "inverse_harmonic_mean_rank",
+    "arithmetic_mean_rank", "adjusted_arithmetic_mean_rank_index",
+)  # fmt: skip
+
+
+# --- pmdarima: an ARIMA order searched -------------------------------------------------------
+
+
+def _patch_pmdarima(_name: str, module: Any) -> None:
+    """``pmdarima.arima.auto``: ``pm.auto_arima(y, seasonal=False, max_p=3, trace=True)``
+    searches the ARIMA orders and returns the best model: the arguments given that differ
+    from the defaults and the ``order`` (``seasonal_order``, ``with_intercept``) it chose.
+    The candidates it fits on the way are pmdarima's own fits, no model of the run's."""
+    _need(callable(getattr(module, "auto_arima", None)), "pmdarima.arima.auto.auto_arima")
+
+    def make(original: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            model = original(*args, **kwargs)
+            _safely("pmdarima", lambda: _report_arima(original, args, kwargs, model))
+            return model
+
+        return wrapper
+
+    _wrap(module, "auto_arima", make)
+
+
+def _report_arima(search: Any, args: Any, kwargs: Any, model: Any) -> None:
+    params = _given_arguments(search, args, kwargs, _ARIMA_MACHINERY)
+    order = getattr(model, "order", None)
+    if isinstance(order, tuple):
+        params["order"] = [int(part) for part in order]
+    seasonal = getattr(model, "seasonal_order", None)
+    if isinstance(seasonal, tuple) and len(seasonal) == 4 and seasonal[3] > 1:
+        params["seasonal_order"] = [int(part) for part in seasonal]
+    intercept = getattr(model, "with_intercept", None)
+    if isinstance(intercept, bool):
+        params["with_intercept"] = intercept
+    report_params("pmdarima", params)
+
+
+# How the search shows its progress and treats failing fits: no settings of the model.
+_ARIMA_MACHINERY = ("y", "X", "trace", "suppress_warnings", "error_action", "n_jobs")
 
 
 # --- models configured by their constructor: gensim, Prophet -----------------------------
@@ -2945,11 +3072,18 @@ def _outermost(source: str, original: Any, report: Callable[..., None]) -> Any:
 
 
 def _report_init(source: str, init: Any, args: Any, kwargs: Any, not_params: Any) -> None:
+    report_params(source, _given_arguments(init, (None, *args), kwargs, not_params))
+
+
+def _given_arguments(function: Any, args: Any, kwargs: Any, not_params: Any) -> dict[str, Any]:
+    """The arguments of ``function(*args, **kwargs)`` that differ from their defaults:
+    numbers, strings and booleans (numpy's and torch's scalars too), not ``self`` nor any
+    of ``not_params``."""
     inspect = _stdlib("inspect")
 
-    parameters = inspect.signature(init).parameters
+    parameters = inspect.signature(function).parameters
     chosen = {}
-    for name, value in _bound_with_defaults(init, (None, *args), kwargs).items():
+    for name, value in _bound_with_defaults(function, args, kwargs).items():
         parameter = parameters.get(name)
         if parameter is None or name == "self" or name in not_params:
             continue
@@ -2960,7 +3094,7 @@ def _report_init(source: str, init: Any, args: Any, kwargs: Any, not_params: Any
         if type(default) is type(plain) and default == plain:
             continue
         chosen[name] = plain
-    report_params(source, chosen)
+    return chosen
 
 
 # --- spaCy ---------------------------------------------------------------------------------
@@ -4449,6 +4583,8 @@ _PATCHERS = {
     "optax_inject": _patch_optax_inject,
     "flaml": _patch_flaml,
     "gensim": _patch_gensim,
+    "pykeen": _patch_pykeen,
+    "pmdarima": _patch_pmdarima,
     "prophet": _patch_prophet,
     "numpyro": _patch_numpyro,
     "pymc": _patch_pymc,

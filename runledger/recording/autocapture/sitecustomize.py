@@ -94,6 +94,8 @@ HOOKED = {
     "optax.schedules._inject": "optax_inject",
     "flaml.automl": "flaml",
     "gensim.models.word2vec": "gensim",
+    "pykeen.pipeline.api": "pykeen",
+    "pmdarima.arima.auto": "pmdarima",
     "prophet.forecaster": "prophet",
     "numpyro.infer.mcmc": "numpyro",
     "pymc.sampling.mcmc": "pymc",

@@ -169,11 +169,15 @@ def _tracked(repo: git.Repo, commit: str, paths: Sequence[str]) -> Collection[st
 def _saved_files(
     saved: Sequence[str], root: Path, started_after: float, private: Sequence[Path]
 ) -> Iterator[Written]:
-    """The files at or under the paths the program saved to, written during the run."""
+    """The files at or under the paths the program saved to, written during the run; not a
+    library's cache outside the work tree (PyKEEN's datasets under ``~/.data``)."""
     hidden = tuple(os.path.join(os.path.realpath(folder), "") for folder in private)
+    inside = os.path.join(str(root), "")
     for given in saved:
         path = os.path.realpath(given)
         if os.path.join(path, "").startswith(hidden):
+            continue
+        if not path.startswith(inside) and _in_hidden_home_folder(path):
             continue
         try:
             st = os.stat(path)
@@ -186,6 +190,13 @@ def _saved_files(
                     yield found
         elif stat.S_ISREG(st.st_mode) and written_since(st.st_mtime_ns, started_after):
             yield Written(path, _recorded(path, root), st)
+
+
+def _in_hidden_home_folder(path: str) -> bool:
+    """Whether ``path`` is in a dot-folder of the home (``~/.cache``, ``~/.data``, ``~/.keras``):
+    where libraries keep what they download and derive, never a result of one run."""
+    home = os.path.join(os.path.realpath(os.path.expanduser("~")), "")
+    return path.startswith(home) and path[len(home) :].startswith(".")
 
 
 def _walked_files(listing: Listing, root: Path, started_after: float) -> Iterator[Written]:

@@ -28,9 +28,9 @@ PARAM_SOURCES: Final = (
     "torch", "optax", "argparse", "click", "jsonargparse", "absl", "ml_collections", "tyro", "fire",
     "gin", "omegaconf", "docopt", "xgboost", "lightgbm", "sklearn", "sktime", "catboost", "flaml",
     "spacy", "gensim", "prophet", "numpyro", "pymc", "fasttext", "implicit", "surprise",
-    "nevergrad", "wandb", "mlflow", "sacred", "dvclive", "comet", "neptune", "aim", "d3rlpy",
-    "stable_baselines3", "flair", "gluonts", "tensorboard", "keras", "lightning", "transformers",
-    "setfit", "peft", "hydra"
+    "nevergrad", "pykeen", "pmdarima", "wandb", "mlflow", "sacred", "dvclive", "comet", "neptune",
+    "aim", "d3rlpy", "stable_baselines3", "flair", "gluonts", "tensorboard", "keras", "lightning",
+    "transformers", "setfit", "peft", "hydra"
 )  # fmt: skip
 
 # In-process sources that rank below argv: argv's value of one of their names stays.

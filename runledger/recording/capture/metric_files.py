@@ -420,11 +420,18 @@ def _is_step_counter(series: FileSeries) -> bool:
 
 
 def _is_hp_metric_placeholder(series: FileSeries, root: Path, logger_folders: set[str]) -> bool:
-    return (
-        series.name.rpartition("/")[2] == LIGHTNING_PLACEHOLDER
-        and all(value == -1 for value in series.values)
-        and os.path.realpath(os.path.dirname(root / series.source)) in logger_folders
-    )
+    """In a folder Lightning's hook reported, or beside the ``hparams.yaml`` its TensorBoard
+    logger writes: a trainer that logged no metric (neuralforecast's ``predict``) is reported
+    by no hook, yet its logger wrote the placeholder."""
+    if series.name.rpartition("/")[2] != LIGHTNING_PLACEHOLDER:
+        return False
+    if not all(value == -1 for value in series.values):
+        return False
+    folder = os.path.realpath(os.path.dirname(root / series.source))
+    return folder in logger_folders or os.path.isfile(os.path.join(folder, _LIGHTNING_HPARAMS))
+
+
+_LIGHTNING_HPARAMS: Final = "hparams.yaml"
 
 
 def _relative(path: Path, root: Path) -> str:

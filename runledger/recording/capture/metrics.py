@@ -79,7 +79,7 @@ from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from runledger.api import PARAMS_KEY
 from runledger.recording.capture.lazyre import bind, compile_later
@@ -138,6 +138,9 @@ from runledger.recording.capture.output_formats import (
     with_phase,
 )
 from runledger.safetext import drawn_over
+
+if TYPE_CHECKING:
+    from runledger.recording.capture.results_frames import Frame
 
 Step = int | float
 
@@ -1092,7 +1095,8 @@ class MetricsCollector:
         self._progress_tables: set[str] = set()  # streams inside _in_progress_table
         self._trial_summaries: set[str] = set()  # streams inside _in_trial_summary
         self._metrics_above: dict[str, str] = {}  # _in_metric_above's metric
-        self._frames: dict[str, tuple[str, ...]] = {}  # a results table's metrics, by model
+        self._frames: dict[str, Frame] = {}  # the results table each stream is in
+        self._lines_before: dict[str, str] = {}  # a results frame's header, maybe
         self._report_points: dict[str, int] = {}
         # Streams inside a statsmodels results summary (_in_results): -1 after its title,
         # then the rows of its first block read so far.
@@ -2191,27 +2195,40 @@ class MetricsCollector:
         pandas frame, tabulate, PrettyTable), a rule in it or a model's row, whose values
         are added as ``<model>_<metric>`` without a step of their own. Any other line ends
         the table."""
-        names = self._frames.get(stream)
-        if names is None and not (line[:1] in " |+M" or line[:1].isupper()):
+        frame = self._frames.get(stream)
+        before = self._lines_before.pop(stream, None)
+        if frame is None and not (line[:1] in " |+Mm" or line[:1].isupper()):
             return False  # the common case, cheaply
         from runledger.recording.capture import results_frames  # noqa: PLC0415 - rare
 
-        if names is None and not results_frames.names_a_label_column(line):
+        if frame is None and not results_frames.names_a_label_column(line):
+            if line[:1] == " ":  # pandas' header of a frame whose index is named, maybe
+                self._lines_before[stream] = line
             return False
+        if frame is None and before is not None and line.strip() in results_frames.METRIC_COLUMNS:
+            # print(evaluation.groupby("metric").mean()): the columns' names, then the
+            # index's name on a line of its own, then a row per metric
+            header = results_frames.index_named_header(_shown_text(before) or "")
+            if header is not None:
+                self._frames[stream] = header
+                return True
         text = _shown_text(line)
         if text is None or not text:
             self._frames.pop(stream, None)
             return False
-        if names is not None:
+        if frame is not None:
             if results_frames.is_frame_rule(text):
                 return True
-            values = results_frames.frame_row(text, names)
-            if values is not None:
-                self._add_stepless(values, stream)
+            row = results_frames.frame_row(text, frame)
+            if row is not None:
+                self._add_stepless(row[0], stream)
+                self._frames[stream] = row[1]
                 return True
             del self._frames[stream]
         header = results_frames.frame_header(text)
         if header is None:
+            if line[:1] == " ":
+                self._lines_before[stream] = line
             return False
         self._frames[stream] = header
         return True

@@ -248,7 +248,8 @@ _HEAD_RE: Final = compile_later(
     # the Flax NNX MNIST tutorial's "[train] step: 200, loss: 0.31, accuracy: 90.08"
     r"|\[(?P<sqphase>train|training|val|valid|validation|test|testing|eval|evaluation|dev)\]\s++)?"
     r"(?:(?<=\s)in\s++)?"  # "train in step: 100, loss: 0.45" (Flax's nlp_seq example)
-    r"(?:end of\s++|current\s++)?(?P<word>epoch|step|iter|iteration|it|episode)\b"  # MONAI's
+    r"(?:end of\s++|current\s++)?"  # MONAI's; TPOT's "Generation 1 - Current best ...: 0.97"
+    r"(?P<word>epoch|step|iter|iteration|it|episode|generation)\b"
     r"\s*+[:#]?\s*+[\[(]?\s*+(?P<n>[0-9]+)"
     r"(?:\s*+/\s*+(?P<of>[0-9]+))?\s*+[\])]?"
     r"(?:\s*+:?\s*+\[\s*+(?P<done>[0-9]+)\s*+/\s*+(?P<total>[0-9]+)\s*+(?:\(\s*+[0-9.]+\s*+%\s*+\)\s*+)?\]"
@@ -458,6 +459,18 @@ _SPREAD_RE: Final = compile_later(
     rf"(?<=[0-9%])\s*(?:±|\+/-)\s*(?:{_NUM})%?"
     rf"|(?<=[0-9%])\s*\(\s*(?:±|\+/-)\s*(?:{_NUM})%?\s*\)"
 )
+# mlxtend's SequentialFeatureSelector(verbose=2), its time stamp cut: the cross-validated score
+# of the best subset of each size, at its number of features. The score ends with no newline:
+# what is printed next follows on the line (joblib's "[Parallel(n_jobs=1)]: Done ...", the
+# program's print(sfs.subsets_) "{1: {'feature_idx': ...").
+_FEATURE_SELECTION_RE: Final = compile_later(
+    rf"Features: (?P<count>[0-9]+)/\S+ -- score: (?P<score>{_NUM})(?:[^\s0-9.].*)?"
+)
+# The model a mean is of, in brackets after its spread: "Accuracy: 0.95 (+/- 0.04) [Random
+# Forest]" (scikit-learn's VotingClassifier guide, mlxtend's StackingClassifier examples).
+_LABEL_AFTER_SPREAD_RE: Final = compile_later(
+    r"(?P<rest>.*?[0-9%])\s+\[\s*(?P<label>[A-Za-z][\w .+-]*?)\s*\]\s*"
+)
 # Words of a name that says it is a mean over folds or seeds already.
 _MEAN_WORDS: Final = frozenset("mean avg average cv cross crossval folds".split())
 # A percentage's spread in parentheses, percent too: machinelearningmastery's
@@ -517,6 +530,9 @@ _SPACED_PAIR_RE: Final = compile_later(rf"({_WORD})\s+({_NUM})")
 _PIECE_SPLIT_RE: Final = compile_later(r"[,;|\t\u2502\[\]]|(?<! ) +[-\u2013] +")
 _POSSESSIVE_RE: Final = compile_later(r"'s\b")
 _NAME_CLEAN_RE: Final = compile_later(r"[^\w./]+")
+# A name's last word said twice, once in the scorer's name: TPOT 1.x's "Best roc_auc_score
+# score: 0.99" is best_roc_auc_score.
+_DOUBLED_END_RE: Final = compile_later(r"(_[a-z]+)\1$")
 _LABEL_RE: Final = compile_later(r"[^\W\d]+(?: [^\W\d]+){0,4}")  # | End of training |
 _TWO_CELL_ROW_RE: Final = compile_later(
     rf"(?P<name>{_NAME_WORDS})\s*[|\u2502]\s*(?P<value>{_NUM})", re.IGNORECASE
@@ -553,7 +569,7 @@ _PREFIX_STARTS: Final = frozenset("[0123456789DIWECNTFMS=-")
 _STEP_STARTS: Final = frozenset("eEsSiI")
 _SEPARATOR_RE: Final = compile_later(r"[:=|\t\u2502\[]")
 _NUMBER_HINT_RE: Final = compile_later(r"[0-9]|nan|inf", re.IGNORECASE)
-_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcC")  # c: MONAI's "current epoch: 2"
+_HEAD_STARTS: Final = frozenset("[eEsStTiIvVdDcCgG")  # c: MONAI's "current epoch: 2"
 _RELATIVE_TIME_RE: Final = compile_later(r" +([0-9]+) ")
 _RICH_SOURCE_RE: Final = compile_later(r"\s{2,}[\w.-]+\.py:[0-9]+$")
 # The logger's name after the level: "%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -736,6 +752,10 @@ def _parse_shaped(text: str) -> Shaped | None:
                     for name, raw in _CATBOOST_PAIR_RE.findall(catboost["values"])
                 }
                 return Shaped(int(catboost["step"]), values)
+    if text[:10] == "Features: ":
+        selected = _FEATURE_SELECTION_RE.fullmatch(text)
+        if selected is not None:
+            return Shaped(int(selected["count"]), {"score": _number(selected["score"])})
     if text[5:6] == "(" or text[4:5] == "(":
         logged = _mmengine_line(text)
         if logged is not None:
@@ -853,6 +873,14 @@ def _parse_shaped(text: str) -> Shaped | None:
             name = _mean_name(_clean_name(spread["name"]))
             return Shaped(None, {name: _number(spread["mean"])})
     if without_spread != text:
+        labelled = _LABEL_AFTER_SPREAD_RE.fullmatch(without_spread)
+        if labelled is not None:
+            shaped = _as_means(_parse_pieces_line(labelled["rest"]))
+            label = _clean_name(labelled["label"])
+            if shaped is not None and shaped.step is None and label:
+                return shaped._replace(
+                    values={f"{label}_{name}": value for name, value in shaped.values.items()}
+                )
         return _as_means(_parse_pieces_line(without_spread))
     if text[:1] in "-(":
         phased = _PARENTHESIZED_PHASE_RE.match(text)
@@ -993,6 +1021,9 @@ def _parse_pieces_line(text: str) -> Shaped | None:
     # A tree's guide line (rich's config tree: "│       lr: 0.001") is no table row: prose
     # unless its pieces are trusted on their own.
     shaped = _read_pieces(rest, steps, phase, has_step, table, within, totals)
+    if shaped is not None and not _OUTER_LOOPS.isdisjoint(shaped.values):
+        kept = {k: v for k, v in shaped.values.items() if k not in _OUTER_LOOPS}
+        shaped = shaped._replace(values=kept) if kept else None
     if shaped is None or not batch_phase:
         return shaped
     # Only the names of what is measured take the phase: timm's "LR:" stays "lr", as its
@@ -1002,6 +1033,15 @@ def _parse_pieces_line(text: str) -> Shaped | None:
         for name, value in shaped.values.items()
     }
     return shaped._replace(values=values)
+
+
+# Which restart, trial, fold or seed a line is of, before its step: no metric. kmodes'
+# KModes(n_init=2, verbose=1): "Run 1, iteration: 1/100, moves: 36, cost: 1241.0".
+_OUTER_LOOPS: Final = frozenset(
+    spelled
+    for word in ("run", "trial", "fold", "seed", "restart", "repeat")
+    for spelled in (word, word.capitalize(), word.upper())
+)
 
 
 # fastText's test results, as "fasttext test model.bin valid.txt" and its tutorial's
@@ -1643,6 +1683,8 @@ def _clean_name(name: str) -> str:
     if ". " in name:  # an abbreviation's dot: "Approx. Train" (PyG's examples) is approx_train
         name = name.replace(". ", " ")
     name = _NAME_CLEAN_RE.sub("_", _POSSESSIVE_RE.sub("", name)).strip("_").lower()
+    if "_" in name:
+        name = _DOUBLED_END_RE.sub(r"\1", name)
     return _R2_NAME_RE.sub("r2", name) if "r" in name else name
 
 
@@ -1925,6 +1967,9 @@ _BATCH_COUNTERS: Final = frozenset({"batch", "batch_id", "batch_idx", "batch_ind
 _COUNT_NAME_RE: Final = compile_later(
     r"[\w/]*_(?:steps?|episodes?)|(?:n|num)[_/](?:ep|st|steps?|episodes?)", re.IGNORECASE
 )
+# The value a postfix showed before, beside the one it shows now (PyKEEN's training loop:
+# "loss=1.39, prev_loss=1.37"): the same series one step late, no metric of its own.
+_PREVIOUS_NAME_RE: Final = compile_later(r"prev(?:ious)?_(?P<name>\w+)", re.IGNORECASE)
 _DESC_PHASES: Final = {**PHASES, "validating": "val", "evaluating": "eval"}
 # A phase in brackets within a description, glued to its words (pytorch/examples
 # vision_transformer: "EPOCH[TRAIN]3/10", "EPOCH[VALID]3/10").
@@ -2040,6 +2085,10 @@ def _tqdm_metrics(desc: str, postfix: str) -> Shaped | None:
             if shaped is not None:
                 step = step if step is not None else shaped.step
                 shown = dict(shaped.values)
+    for name in list(shown):
+        previous = _PREVIOUS_NAME_RE.fullmatch(name)
+        if previous is not None and previous["name"] in shown:
+            del shown[name]
     steps: dict[str, Number] = {}
     for name in [name for name in shown if name.lower() in _STEP_NAMES]:
         steps.setdefault(_STEP_NAMES[name.lower()], shown.pop(name))

@@ -116,6 +116,8 @@ INPROCESS_SOURCES: Final = frozenset(
         "implicit",
         "surprise",
         "nevergrad",
+        "pykeen",
+        "pmdarima",
         "wandb",
         "mlflow",
         "sacred",
