@@ -761,6 +761,11 @@ class _PointStore:
         self._latest_unstored: tuple[Step, float, float] | None = None
         self._summary = _RunningSummary()
         self._last: tuple[Step, float] | None = None
+        # A fit that starts again in the same program (:meth:`_fit_step`): the step its
+        # points are moved on by, and the step the current fit started from, as received.
+        self._offset: Step = 0
+        self._fit_start: Step | None = None
+        self._stored_last: Step | None = None
 
     @property
     def received(self) -> int:
@@ -797,8 +802,10 @@ class _PointStore:
         )
 
     def append(self, step: Step | None, value: float, at: float = 0.0) -> None:
-        point_step: Step = self._received if step is None else step
-        self._last = (point_step, value)
+        received_step: Step = self._received if step is None else step
+        point_step = received_step if step is None else self._fit_step(step)
+        self._last = (received_step, value)
+        self._stored_last = point_step
         index = self._received
         self._received += 1
         if self._holding:
@@ -819,6 +826,23 @@ class _PointStore:
             return
         self._store(point_step, value, at)
         self._latest_unstored = None
+
+    def _fit_step(self, step: Step) -> Step:
+        """Where a point at ``step`` goes: a step back to (or below) where the series
+        started, once it went past that, is a new fit of the same program (xgboost's
+        ``xgb_model=`` continuation, a second model, a fold): its points go on after the
+        last one, as Keras' epochs do across ``fit`` calls and wandb's step does, so the
+        chart does not zig-zag and the last value is the last fit's. The series' own steps
+        (1, 2, ... or 0, 1, ...) keep their spacing: epoch 1 follows epoch N at N + 1."""
+        last, start = self._last, self._fit_start
+        if last is None or start is None:
+            self._fit_start = step
+        elif step <= start < last[0] and self._stored_last is not None:
+            self._fit_start = step
+            self._offset = self._stored_last + (0 if step > 0 else 1 - step)
+            if isinstance(self._offset, float) and self._offset.is_integer():
+                self._offset = int(self._offset)
+        return step + self._offset if self._offset else step
 
     def stored_values(self) -> Sequence[float] | None:
         """Every value received, in order; None once the store has thinned some away."""
