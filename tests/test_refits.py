@@ -2,13 +2,16 @@
 
 A second fit (xgboost's ``xgb_model=`` continuation, a second model, a fold) goes on after
 the last step of the one before, as Keras' epochs do across ``fit`` calls: the series does
-not zig-zag and its last value is the last fit's. Steps that repeat within a fit (per-batch
-lines at their epoch, train and validation lines sharing a step) are one fit, as before.
+not zig-zag and its last value is the last fit's. The fits of an in-process Optuna study's
+trials are each their trial's child run's series; the study's run has the objective's value
+per trial number. Steps that repeat within a fit (per-batch lines at their epoch, train and
+validation lines sharing a step) are one fit, as before.
 """
 
 from __future__ import annotations
 
 import sys
+import textwrap
 from typing import Any
 
 from tests.conftest import Repo
@@ -18,6 +21,26 @@ from tests.test_autocapture_libs import needs, program, series
 
 def steps(run: dict[str, Any], name: str) -> list[float]:
     return [step for step, _ in series(run, name)]
+
+
+# A study's program: quiet Optuna and a small regression data set for xgboost.
+STUDY = """\
+import os, sys, numpy as np, optuna, xgboost as xgb
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+X = np.arange(80.0).reshape(40, 2)
+data = xgb.DMatrix(X, label=X[:, 0] % 5)
+"""
+
+
+def study_runs(repo: Repo, children: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """``exec`` of train.py, then ``show --json`` of the study's run and of its children."""
+    proc = repo.run("exec", sys.executable, "train.py", timeout=120)
+    assert f"with {children}".encode() in proc.stderr, proc.stderr.decode()
+    runs = repo.runs_json()
+    parent_id = next(run["id"] for run in runs if run["parent"] is None)
+    shown = [repo.cli("show", run["id"], "--json").json() for run in runs]
+    parent = next(run for run in shown if run["id"] == parent_id)
+    return parent, [run for run in shown if run["parent"] == parent_id]
 
 
 def test_a_printed_loop_training_two_models_goes_on_after_the_first(repo: Repo) -> None:
@@ -84,3 +107,74 @@ def test_xgboost_continuation_goes_on_from_the_rounds_trained_before(repo: Repo)
     assert [step for step, _ in points] == list(range(10))
     assert points[4][1] < points[3][1]  # the continuation improves on the first session
     assert run["metrics"]["train_rmse"] == points[-1][1]
+
+
+@needs("optuna", "xgboost")
+def test_each_optuna_trials_xgb_cv_rounds_are_its_child_runs_series(repo: Repo) -> None:
+    # optuna-examples' xgboost/xgboost_cv.py: xgb.cv in each trial's objective. Before, the
+    # study's run held every trial's rounds as one series (steps 0..2, 0..4, 0..3) and the
+    # children only their value.
+    program(
+        repo,
+        STUDY
+        + textwrap.dedent(
+            """\
+        def objective(trial):
+            rounds = trial.suggest_int("rounds", 3, 5)
+            params = {"objective": "reg:squarederror", "eta": 0.3}
+            results = xgb.cv(params, data, num_boost_round=rounds, nfold=2, seed=0,
+                             verbose_eval=True)
+            return float(results["test-rmse-mean"].values[-1])
+
+        search = optuna.samplers.GridSampler({"rounds": [3, 5, 4]}, seed=0)
+        study = optuna.create_study(sampler=search)
+        study.optimize(objective, n_trials=3)
+        """
+        ),
+    )
+
+    parent, children = study_runs(repo, "3 child runs")
+
+    assert not {"test_rmse", "train_rmse"} & set(parent["metrics"])  # printed ones neither
+    assert not {"test_rmse", "train_rmse"} & set(parent["series"])
+    assert len(children) == 3
+    history = []
+    for child in children:
+        rounds = child["params"]["rounds"]
+        assert steps(child, "test_rmse") == list(range(rounds))
+        assert steps(child, "train_rmse_std") == list(range(rounds))
+        assert child["metrics"]["test_rmse"] == child["metrics"]["value"]
+        history.append([child["trial"]["number"], child["metrics"]["value"]])
+    # the study's run: the objective's value per trial number, its best as the metric
+    assert series(parent, "value") == sorted(history)
+    assert parent["metrics"]["value"] == min(value for _, value in history)
+
+
+@needs("optuna", "xgboost")
+def test_a_trial_that_never_finished_leaves_its_rounds_to_the_study_run(repo: Repo) -> None:
+    # The process ends inside trial 1's objective: no trial line, no child run for it, so
+    # its rounds stay the run's own (nothing recorded is lost); trial 0's are its child's.
+    program(
+        repo,
+        STUDY
+        + textwrap.dedent(
+            """\
+        def objective(trial):
+            rounds = trial.suggest_int("rounds", 2, 9)
+            xgb.train({"objective": "reg:squarederror"}, data, rounds,
+                      evals=[(data, "train")], verbose_eval=False)
+            if trial.number == 1:
+                sys.stdout.flush()
+                os._exit(0)
+            return float(rounds)
+
+        search = optuna.samplers.GridSampler({"rounds": [3, 5]}, seed=0)
+        optuna.create_study(sampler=search).optimize(objective, n_trials=2)
+        """
+        ),
+    )
+
+    parent, (child,) = study_runs(repo, "1 child run")
+
+    assert steps(child, "train_rmse") == list(range(child["params"]["rounds"]))
+    assert len(series(parent, "train_rmse")) == 8 - child["params"]["rounds"]

@@ -155,6 +155,10 @@ INPROCESS_KEY: Final = "_runledger"
 # The tracker run (``wandb:2``) an in-process metrics or params line belongs to.
 TRACKER_RUN_KEY: Final = "_tracker_run"
 MAX_TRACKER_RUNS: Final = 1_000
+# The Optuna trial (its number) an in-process metrics line was reported in, by its objective.
+TRIAL_KEY: Final = "_trial"
+# A ``"trial"`` record in one of these states is a child run (recording/children.py).
+FINISHED_TRIAL_STATES: Final = ("COMPLETE", "PRUNED", "FAIL")
 MAX_CAPTURE_ERRORS: Final = 20
 MAX_LOGGER_FOLDERS: Final = 1000
 MAX_SAVED_PATHS: Final = 1000
@@ -1067,6 +1071,9 @@ class MetricsCollector:
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
         # tracker's only run counts as the run's own, two or more are the run's children.
         self._tracker_stores: dict[str, dict[str, _PointStore]] = {}
+        # The values each Optuna trial's objective reported, by trial number: a finished
+        # trial's are its child run's (trial_series), an unfinished one's the run's own.
+        self._trial_stores: dict[int, dict[str, _PointStore]] = {}
 
     @property
     def records(self) -> list[dict[str, Any]]:
@@ -1131,6 +1138,30 @@ class MetricsCollector:
                     )
             return found
 
+    def trial_series(self) -> dict[int, dict[str, MetricSeries]]:
+        """The series each finished trial of an in-process Optuna study reported while its
+        objective ran (``xgb.cv``'s rounds, a fit's epochs), by trial number: its child
+        run's, not the study's run's."""
+        with self._lock:
+            finished = self._finished_trials()
+            return {
+                number: {name: store.series() for name, store in stores.items()}
+                for number, stores in self._trial_stores.items()
+                if number in finished
+            }
+
+    def _finished_trials(self) -> set[int]:
+        numbers: set[int] = set()
+        for record in self._records:
+            number = record.get("number")
+            if (
+                record.get(RECORD_KEY) == "trial"
+                and isinstance(number, int)
+                and str(record.get("state", "")).upper() in FINISHED_TRIAL_STATES
+            ):
+                numbers.add(number)
+        return numbers
+
     def _own_tracker_run(self, tags: list[str]) -> str | None:
         """Of a tracker's runs, the one whose values are the run's own: its only run, or its
         only run not nested in another (the parent of nested runs); None when there are two
@@ -1150,11 +1181,17 @@ class MetricsCollector:
         return by_tracker
 
     def _explicit_view(self) -> dict[str, _PointStore]:
-        """The explicit stores of the run itself: the untagged ones and those of every
-        tracker's only run (a name both give merged, in arrival order)."""
-        if not self._tracker_stores:
+        """The explicit stores of the run itself: the untagged ones, those of every
+        tracker's only run and of a trial that never finished (a name both give merged, in
+        arrival order)."""
+        if not self._tracker_stores and not self._trial_stores:
             return self._explicit
         view = dict(self._explicit)
+        finished = self._finished_trials()
+        for number, stores in self._trial_stores.items():
+            if number not in finished:
+                for name, store in stores.items():
+                    view[name] = store if name not in view else _merged(view[name], store)
         for tags in self._tracker_tags_locked().values():
             own = self._own_tracker_run(tags)
             if own is None:
@@ -1246,6 +1283,10 @@ class MetricsCollector:
         view = self._explicit_view()
         yield from view.items()
         explicit = {series_key(name) for name in view}
+        # what the trials' objectives printed is theirs too (xgb.cv's verbose rounds)
+        explicit.update(
+            series_key(name) for stores in self._trial_stores.values() for name in stores
+        )
         for name, store in self._printed.items():
             if series_key(name) not in explicit and not self._printed_twice(name, store, view):
                 yield name, store
@@ -2261,11 +2302,19 @@ class MetricsCollector:
         if isinstance(params, dict):
             _deep_merge(self._logged_params, params)
         tag = decoded.pop(TRACKER_RUN_KEY, None) if kind == "metrics" else None
+        trial = decoded.pop(TRIAL_KEY, None) if kind == "metrics" else None
         parsed = _to_parsed_line(_numeric_json_fields(decoded))
         if parsed is None:
             return
         if isinstance(tag, str) and tag and len(self._tracker_stores) < MAX_TRACKER_RUNS:
             stores = self._tracker_stores.setdefault(tag, {})
+            self._add_locked(parsed.values, parsed.step, FILE_SOURCE, stores)
+        elif (
+            isinstance(trial, int)
+            and not isinstance(trial, bool)
+            and (trial in self._trial_stores or len(self._trial_stores) < MAX_TRACKER_RUNS)
+        ):
+            stores = self._trial_stores.setdefault(trial, {})
             self._add_locked(parsed.values, parsed.step, FILE_SOURCE, stores)
         else:
             self._add_locked(parsed.values, parsed.step, FILE_SOURCE)
