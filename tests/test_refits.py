@@ -53,6 +53,7 @@ def test_a_printed_loop_training_two_models_goes_on_after_the_first(repo: Repo) 
             for epoch in range(1, 4):
                 loss = (1.0 if model == "small" else 0.5) / epoch
                 print(f"Epoch {epoch}/3 - loss: {loss:.4f} - val_acc: {0.5 + epoch / 10:.2f}")
+            print(f"Test accuracy: {0.8 if model == 'small' else 0.9}")
         """,
     )
 
@@ -62,6 +63,8 @@ def test_a_printed_loop_training_two_models_goes_on_after_the_first(repo: Repo) 
     assert steps(run, "val_acc") == [1, 2, 3, 4, 5, 6]
     assert series(run, "loss")[3] == [4, 0.5]
     assert run["metrics"]["loss"] == round(0.5 / 3, 4)  # the last fit's
+    # each model's test line at its last epoch, as the epochs lie now
+    assert series(run, "test_accuracy") == [[3, 0.8], [6, 0.9]]
 
 
 def test_steps_that_repeat_within_a_fit_stay_and_the_next_fit_goes_on(repo: Repo) -> None:

@@ -786,6 +786,11 @@ class _PointStore:
         return None if self._last is None else self._last[1]
 
     @property
+    def offset(self) -> Step:
+        """How far the current fit's points are moved on (:meth:`_fit_step`)."""
+        return self._offset
+
+    @property
     def capacity(self) -> int:
         return self._max_points
 
@@ -1439,8 +1444,13 @@ class MetricsCollector:
                 return
             if self._restarts and self._add_counted(parsed.values, parsed.counted, stream):
                 return
-        self._context_steps[stream] = self._latest_context = parsed.step
         self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
+        # a fit that started again (_PointStore._fit_step): the step-less lines after this
+        # one are at its step as stored (a second model's "Test accuracy" at its last epoch)
+        name = next(iter(parsed.values), None)
+        store = None if name is None else self._printed.get(name)
+        moved = parsed.step if store is None else parsed.step + store.offset
+        self._context_steps[stream] = self._latest_context = moved
 
     def _add_erased_line(self, text: str, first: bytes, stream: str) -> None:
         """Text the program erased (:class:`_ErasedLine`): only a tqdm bar counts, as its loop
