@@ -181,3 +181,62 @@ def test_a_trial_that_never_finished_leaves_its_rounds_to_the_study_run(repo: Re
 
     assert steps(child, "train_rmse") == list(range(child["params"]["rounds"]))
     assert len(series(parent, "train_rmse")) == 8 - child["params"]["rounds"]
+
+
+@needs("optuna", "xgboost")
+def test_what_the_program_prints_after_its_study_stays_the_runs(repo: Repo) -> None:
+    # A value printed outside the trials under a name the trials reported (the refit of the
+    # best trial, say) is the run's own: its last value is that one, not a trial's round.
+    program(
+        repo,
+        STUDY
+        + textwrap.dedent(
+            """\
+        def objective(trial):
+            rounds = trial.suggest_int("rounds", 2, 3)
+            xgb.cv({"objective": "reg:squarederror"}, data, rounds, nfold=2, verbose_eval=True)
+            return float(rounds)
+
+        search = optuna.samplers.GridSampler({"rounds": [2, 3]}, seed=0)
+        optuna.create_study(sampler=search).optimize(objective, n_trials=2)
+        print("test_rmse=0.123456")
+        """
+        ),
+    )
+
+    parent, children = study_runs(repo, "2 child runs")
+
+    assert parent["metrics"]["test_rmse"] == 0.123456
+    assert sorted(len(series(child, "test_rmse")) for child in children) == [2, 3]
+
+
+@needs("optuna", "keras", "torch")
+def test_each_trials_keras_epochs_count_from_zero_in_its_child_run(repo: Repo) -> None:
+    # The Keras hook's epochs go on across fit calls; a trial's fit is its own child's
+    # series, from epoch 0, and the program's own fit after the study starts at 0 too.
+    program(
+        repo,
+        """\
+        import os
+        os.environ["KERAS_BACKEND"] = "torch"
+        import numpy as np, keras, optuna
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+        y = x.sum(axis=1, keepdims=True)
+
+        def fitted(lr, epochs):
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+            model.compile(optimizer=keras.optimizers.SGD(lr), loss="mse")
+            return model.fit(x, y, epochs=epochs, verbose=0).history["loss"][-1]
+
+        search = optuna.samplers.GridSampler({"lr": [0.01, 0.1]}, seed=0)
+        study = optuna.create_study(sampler=search)
+        study.optimize(lambda trial: fitted(trial.suggest_float("lr", 0.01, 0.1), 2), n_trials=2)
+        fitted(study.best_params["lr"], 3)
+        """,
+    )
+
+    parent, children = study_runs(repo, "2 child runs")
+
+    assert [steps(child, "loss") for child in children] == [[0, 1], [0, 1]]
+    assert steps(parent, "loss") == [0, 1, 2]

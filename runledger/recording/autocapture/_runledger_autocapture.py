@@ -2955,19 +2955,27 @@ def _patch_optuna(_name: str, module: Any) -> None:
     _wrap(study_class, "tell", make_tell)
 
 
+# Hooks' step counters that go on across fits (Keras' epochs): each trial counts its own.
+_PER_TRIAL_STATE = ("keras_step",)
+
+
 def _optuna_objective(func: Any) -> Any:
     """``func`` that marks the metrics reported while it runs as its trial's (``_trial``):
     each trial's ``xgb.cv`` rounds or epochs are then its child run's series, not one
-    series of every trial in turn in the study's run."""
+    series of every trial in turn in the study's run. A trial's Keras epochs start at 0."""
 
     def objective(trial: Any, *args: Any, **kwargs: Any) -> Any:
         previous = getattr(_local, "optuna_trial", None)
         number = getattr(trial, "number", None)
         _local.optuna_trial = number if isinstance(number, int) else None
+        outside = {key: _state.pop(key) for key in _PER_TRIAL_STATE if key in _state}
         try:
             return func(trial, *args, **kwargs)
         finally:
             _local.optuna_trial = previous
+            for key in _PER_TRIAL_STATE:
+                _state.pop(key, None)
+            _state.update(outside)
 
     try:
         functools.update_wrapper(objective, func)

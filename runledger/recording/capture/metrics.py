@@ -65,6 +65,7 @@ same thing in the same phase with the same values as printed (``Loss: 0.25`` rea
 
 from __future__ import annotations
 
+import bisect
 import copy
 import decimal
 import functools
@@ -1288,13 +1289,34 @@ class MetricsCollector:
         view = self._explicit_view()
         yield from view.items()
         explicit = {series_key(name) for name in view}
-        # what the trials' objectives printed is theirs too (xgb.cv's verbose rounds)
-        explicit.update(
-            series_key(name) for stores in self._trial_stores.values() for name in stores
-        )
         for name, store in self._printed.items():
-            if series_key(name) not in explicit and not self._printed_twice(name, store, view):
+            if (
+                series_key(name) not in explicit
+                and not self._printed_twice(name, store, view)
+                and not self._printed_by_trials(name, store)
+            ):
                 yield name, store
+
+    def _printed_by_trials(self, name: str, printed: _PointStore) -> bool:
+        """Whether each printed value of ``name`` is one the trials of an Optuna study
+        reported in process under that name, as printed (xgb.cv's ``verbose_eval`` rounds):
+        theirs, not the run's. A value printed outside them (a last fit of the program's
+        own) keeps the printed series the run's."""
+        key = series_key(name)
+        reported = sorted(
+            value
+            for stores in self._trial_stores.values()
+            for other, store in stores.items()
+            if series_key(other) == key
+            for value in store.series().values
+        )
+        if not reported:
+            return False
+        for value in printed.series().values:
+            at = bisect.bisect_left(reported, value - _print_tolerance(value))
+            if at == len(reported) or reported[at] > value + _print_tolerance(value):
+                return False
+        return True
 
     def _printed_twice(
         self, name: str, printed: _PointStore, explicit_stores: Mapping[str, _PointStore]
