@@ -813,7 +813,13 @@ class _PointStore:
 
     def append(self, step: Step | None, value: float, at: float = 0.0) -> None:
         received_step: Step = self._received if step is None else step
-        point_step = received_step if step is None else self._fit_step(step)
+        start = self._fit_start
+        if step is None:
+            point_step = received_step
+        elif start is not None and step > start:  # most points: within the current fit
+            point_step = step + self._offset if self._offset else step
+        else:
+            point_step = self._fit_step(step)
         self._last = (received_step, value)
         self._stored_last = point_step
         index = self._received
