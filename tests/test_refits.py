@@ -67,6 +67,33 @@ def test_a_printed_loop_training_two_models_goes_on_after_the_first(repo: Repo) 
     assert series(run, "test_accuracy") == [[3, 0.8], [6, 0.9]]
 
 
+def test_transfer_learning_tutorials_two_models_epochs_from_0_go_on(repo: Repo) -> None:
+    # PyTorch's transfer_learning_tutorial.py: train_model prints "Epoch 0/24" headers, a
+    # line per phase and "Best val Acc" for the fine-tuned model, then for the fixed feature
+    # extractor. The second model's headers went on by 2 only, its "Epoch 0/2" on the
+    # first's last epoch, so its "Best val Acc" lay at 4, not at its last epoch, 5.
+    program(
+        repo,
+        """\
+        for model in range(2):
+            for epoch in range(3):
+                print(f"Epoch {epoch}/2")
+                print("-" * 10)
+                print(f"train Loss: {0.5 - model / 10:.4f} Acc: {0.7 + epoch / 10:.4f}")
+                print(f"val Loss: {0.4 - model / 10:.4f} Acc: {0.8 + epoch / 20:.4f}")
+                print()
+            print("Training complete in 0m 1s")
+            print(f"Best val Acc: {0.9 + model / 20:4f}")
+        """,
+    )
+
+    _, run = exec_run(repo, sys.executable, "train.py")
+
+    assert steps(run, "train_acc") == [0, 1, 2, 3, 4, 5]
+    assert steps(run, "val_acc") == [0, 1, 2, 3, 4, 5]
+    assert series(run, "best_val_acc") == [[2, 0.9], [5, 0.95]]
+
+
 def test_steps_that_repeat_within_a_fit_stay_and_the_next_fit_goes_on(repo: Repo) -> None:
     # Per-batch lines at their epoch and a validation line sharing the epoch's step: one
     # fit, whose steps repeat. The second model's epochs go on after the first's.

@@ -1709,8 +1709,8 @@ class MetricsCollector:
         ``fit()`` call, whose epochs go on after the earlier calls' (as in process). Returns
         the header's epoch on that axis."""
         last = self._bar_header.get(stream)
-        if last is not None and epoch <= last:
-            self._fit_offset[stream] = self._fit_offset.get(stream, 0) + last
+        if last is not None and epoch <= last:  # counted from 0 (Epoch 0/24): 0 after last
+            self._fit_offset[stream] = self._fit_offset.get(stream, 0) + last + max(0, 1 - epoch)
         self._bar_header[stream] = epoch
         return epoch + self._fit_offset.get(stream, 0)
 
