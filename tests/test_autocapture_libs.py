@@ -431,10 +431,10 @@ def test_xgboost_and_lightgbm_cross_validation_give_the_mean_series_and_params(
 
     _, run = exec_run(repo, sys.executable, "train.py")
 
-    # the second cv's rounds go on the same axis as the first's (0, 1 again): the mean
-    # over the folds at each round, and its deviation beside it
-    assert [step for step, _ in series(run, "test_rmse")] == [0, 1, 2, 3, 0, 1]
-    assert [step for step, _ in series(run, "train_rmse")] == [0, 1, 2, 3, 0, 1]
+    # the mean over the folds at each round, and its deviation beside it; the second cv's
+    # rounds (0, 1 again) go on after the first's (tests/test_refits.py)
+    assert [step for step, _ in series(run, "test_rmse")] == [0, 1, 2, 3, 4, 5]
+    assert [step for step, _ in series(run, "train_rmse")] == [0, 1, 2, 3, 4, 5]
     assert all(40 < value < 200 for _, value in series(run, "test_rmse"))
     assert [step for step, _ in series(run, "valid_l2")] == [0, 1, 2]
     assert set(run["metrics"]) == {

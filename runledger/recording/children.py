@@ -36,7 +36,7 @@ from typing import Any
 from runledger import ids
 from runledger.model.flat import flatten
 from runledger.model.record import MetricSummary, Run
-from runledger.recording.capture.metrics import TrackerRun
+from runledger.recording.capture.metrics import MetricSeries, TrackerRun
 from runledger.recording.capture.params import HydraJob, hydra_config_entry
 from runledger.redact import Redactor
 from runledger.store import git
@@ -197,9 +197,14 @@ def iso_utc(text: Any) -> str | None:
 # --- Optuna trials written by the in-process capture -----------------------------------------
 
 
-def specs_from_trial_lines(records: Iterable[Mapping[str, Any]]) -> list[ChildSpec]:
+def specs_from_trial_lines(
+    records: Iterable[Mapping[str, Any]],
+    series: Mapping[int, Mapping[str, MetricSeries]] | None = None,
+) -> list[ChildSpec]:
     """One child per finished trial among the metrics file's ``_runledger`` records, in trial
-    order; a trial reported twice counts once (its last report)."""
+    order; a trial reported twice counts once (its last report). ``series``: what each
+    trial's objective reported, by trial number (:meth:`MetricsCollector.trial_series`),
+    beside its intermediate values."""
     by_number: dict[Any, Mapping[str, Any]] = {}
     for record in records:
         if record.get("_runledger") != TRIAL_RECORD:
@@ -207,7 +212,19 @@ def specs_from_trial_lines(records: Iterable[Mapping[str, Any]]) -> list[ChildSp
         if str(record.get("state", "")).upper() not in STATE_STATUS:
             continue  # RUNNING or WAITING: not finished
         by_number[record.get("number", len(by_number))] = record
-    return [_trial_spec(record) for _, record in sorted(by_number.items(), key=_number_order)]
+    specs = [_trial_spec(record) for _, record in sorted(by_number.items(), key=_number_order)]
+    return [_with_reported(spec, series or {}) for spec in specs]
+
+
+def _with_reported(spec: ChildSpec, series: Mapping[int, Mapping[str, MetricSeries]]) -> ChildSpec:
+    number = (spec.trial or {}).get("number")
+    reported = series.get(number) if isinstance(number, int) else None
+    if not reported:
+        return spec
+    points = {
+        name: list(zip(found.steps, found.values, strict=True)) for name, found in reported.items()
+    }
+    return replace(spec, series={**points, **spec.series})
 
 
 def _number_order(item: tuple[Any, Any]) -> tuple[int, Any]:
@@ -294,12 +311,35 @@ def with_study_best(parent: Run, specs: Sequence[ChildSpec], records: Iterable[A
     pick = min if direction == "minimize" else max
     best_spec, best = pick(finished, key=lambda item: item[1])  # ties: the earliest trial
     name = next(iter(best_spec.final))
-    metrics = dict(parent.metrics)
-    metrics.setdefault(name, MetricSummary(last=best, min=best, max=best))
-    table["metric"] = name
     if best_spec.trial and "number" in best_spec.trial:
         table["best_trial"] = best_spec.trial["number"]
-    return _with_best_params(replace(parent, metrics=metrics, trial=table), specs, best_spec)
+    table["metric"] = name
+    if name in parent.metrics:  # the program's own
+        return _with_best_params(replace(parent, trial=table), specs, best_spec)
+    values = [value for _, value in finished]
+    summary = MetricSummary(last=best, min=min(values), max=max(values), count=len(values))
+    metrics = {**parent.metrics, name: summary}
+    return _with_best_params(
+        replace(parent, metrics=metrics, trial=table, series=_with_history(parent, name, finished)),
+        specs,
+        best_spec,
+    )
+
+
+def _with_history(
+    parent: Run, name: str, finished: Sequence[tuple[ChildSpec, float]]
+) -> dict[str, tuple[list[float], list[float]]] | None:
+    """The parent's series with the study's history: each finished trial's objective value
+    at its trial number (Optuna's optimization history; wandb's callback logs it so)."""
+    points = sorted(
+        (float(spec.trial["number"]), value)
+        for spec, value in finished
+        if spec.trial and isinstance(spec.trial.get("number"), int)
+    )
+    series = dict(parent.series or {})
+    if points and name not in series:
+        series[name] = ([step for step, _ in points], [value for _, value in points])
+    return series or parent.series
 
 
 def _with_best_params(parent: Run, specs: Sequence[ChildSpec], best: ChildSpec | None) -> Run:

@@ -897,7 +897,9 @@ def child_specs(
     from runledger.recording import children
     from runledger.recording.capture import params as params_capture
 
-    specs = children.specs_from_trial_lines(outcome.collector.records)
+    specs = children.specs_from_trial_lines(
+        outcome.collector.records, outcome.collector.trial_series()
+    )
     tracker_specs = children.specs_from_tracker_runs(outcome.collector.tracker_runs(), status)
     if specs:
         specs, tracker_specs = children.with_tracker_runs(specs, tracker_specs)

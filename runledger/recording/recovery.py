@@ -288,7 +288,7 @@ def _child_specs(collector: MetricsCollector, status: str, redactor: Redactor) -
     (a Hydra multirun's jobs are not: they are read from its files, not the journal)."""
     from runledger.recording import children
 
-    specs = children.specs_from_trial_lines(collector.records)
+    specs = children.specs_from_trial_lines(collector.records, collector.trial_series())
     tracker_specs = children.specs_from_tracker_runs(collector.tracker_runs(), status)
     if specs:
         specs, tracker_specs = children.with_tracker_runs(specs, tracker_specs)

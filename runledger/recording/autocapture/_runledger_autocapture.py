@@ -15,7 +15,8 @@ runledger/recording/capture/metrics.py):
   name); a later line of one source replaces the earlier one (the last parse wins).
 - ``{"_runledger": "metrics", "_source": "tensorboard", "step": 3, "loss": 0.25}``: metric
   values, read like any metrics-file line.
-- ``{"_runledger": "trial", ...}``: one finished Optuna trial.
+- ``{"_runledger": "trial", ...}``: one finished Optuna trial; the metrics lines written while
+  its objective runs name it as ``"_trial": 3`` (its number).
 - ``{"_runledger": "tracker_run", "tracker_run": "wandb:2", "at": iso, "name": ..., "id": ...}``
   (and ``"ended": iso, "exit_code": 0`` when it ends): a wandb or MLflow run of the program;
   the params and metrics lines of a tracker run name it as ``"_tracker_run": "wandb:2"``.
@@ -251,7 +252,9 @@ def report_params(
 
 
 _TRACKER_RUN_KEY = "_tracker_run"
-_NOT_METRICS = ("step", "_runledger", "_source", _TRACKER_RUN_KEY)
+# The Optuna trial whose objective this thread is running: its metrics are its child run's.
+_TRIAL_KEY = "_trial"
+_NOT_METRICS = ("step", "_runledger", "_source", _TRACKER_RUN_KEY, _TRIAL_KEY)
 
 
 def report_metrics(
@@ -265,8 +268,11 @@ def report_metrics(
     if not numbers:
         return
     record: dict[str, Any] = {"_runledger": "metrics", "_source": source}
+    trial = getattr(_local, "optuna_trial", None)
     if tracker_run is not None:
         record[_TRACKER_RUN_KEY] = tracker_run
+    elif trial is not None:
+        record[_TRIAL_KEY] = trial
     step_number = _number(step)
     if step_number is not None:
         record["step"] = step_number
@@ -3137,6 +3143,8 @@ def _patch_optuna(_name: str, module: Any) -> None:
 
     def make_optimize(original: Any) -> Any:
         def wrapper(self: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+            if callable(func):
+                func = _optuna_objective(func)
             if len(args) < 5:  # optimize(func, n_trials, timeout, n_jobs, catch, callbacks)
                 callbacks = list(kwargs.get("callbacks") or [])
                 callbacks.append(lambda study, trial: _report_trial(study, trial, reported))
@@ -3162,6 +3170,35 @@ def _patch_optuna(_name: str, module: Any) -> None:
 
     _need(_wrap(study_class, "optimize", make_optimize), "optuna.study.Study.optimize")
     _wrap(study_class, "tell", make_tell)
+
+
+# Hooks' step counters that go on across fits (Keras' epochs): each trial counts its own.
+_PER_TRIAL_STATE = ("keras_step",)
+
+
+def _optuna_objective(func: Any) -> Any:
+    """``func`` that marks the metrics reported while it runs as its trial's (``_trial``):
+    each trial's ``xgb.cv`` rounds or epochs are then its child run's series, not one
+    series of every trial in turn in the study's run. A trial's Keras epochs start at 0."""
+
+    def objective(trial: Any, *args: Any, **kwargs: Any) -> Any:
+        previous = getattr(_local, "optuna_trial", None)
+        number = getattr(trial, "number", None)
+        _local.optuna_trial = number if isinstance(number, int) else None
+        outside = {key: _state.pop(key) for key in _PER_TRIAL_STATE if key in _state}
+        try:
+            return func(trial, *args, **kwargs)
+        finally:
+            _local.optuna_trial = previous
+            for key in _PER_TRIAL_STATE:
+                _state.pop(key, None)
+            _state.update(outside)
+
+    try:
+        functools.update_wrapper(objective, func)
+    except Exception:  # noqa: BLE001 - a callable without a name: the wrapper's own
+        pass
+    return objective
 
 
 def _patch_keras_tuner(_name: str, module: Any) -> None:

@@ -163,6 +163,10 @@ INPROCESS_KEY: Final = "_runledger"
 # The tracker run (``wandb:2``) an in-process metrics or params line belongs to.
 TRACKER_RUN_KEY: Final = "_tracker_run"
 MAX_TRACKER_RUNS: Final = 1_000
+# The Optuna trial (its number) an in-process metrics line was reported in, by its objective.
+TRIAL_KEY: Final = "_trial"
+# A ``"trial"`` record in one of these states is a child run (recording/children.py).
+FINISHED_TRIAL_STATES: Final = ("COMPLETE", "PRUNED", "FAIL")
 MAX_CAPTURE_ERRORS: Final = 20
 MAX_LOGGER_FOLDERS: Final = 1000
 MAX_SAVED_PATHS: Final = 1000
@@ -813,6 +817,11 @@ class _PointStore:
         self._latest_unstored: tuple[Step, float, float] | None = None
         self._summary = _RunningSummary()
         self._last: tuple[Step, float] | None = None
+        # A fit that starts again in the same program (:meth:`_fit_step`): the step its
+        # points are moved on by, and the step the current fit started from, as received.
+        self._offset: Step = 0
+        self._fit_start: Step | None = None
+        self._stored_last: Step | None = None
 
     @property
     def received(self) -> int:
@@ -827,6 +836,11 @@ class _PointStore:
     def last_value(self) -> float | None:
         """The value of the point received last; None before any."""
         return None if self._last is None else self._last[1]
+
+    @property
+    def offset(self) -> Step:
+        """How far the current fit's points are moved on (:meth:`_fit_step`)."""
+        return self._offset
 
     @property
     def capacity(self) -> int:
@@ -849,8 +863,16 @@ class _PointStore:
         )
 
     def append(self, step: Step | None, value: float, at: float = 0.0) -> None:
-        point_step: Step = self._received if step is None else step
-        self._last = (point_step, value)
+        received_step: Step = self._received if step is None else step
+        start = self._fit_start
+        if step is None:
+            point_step = received_step
+        elif start is not None and step > start:  # most points: within the current fit
+            point_step = step + self._offset if self._offset else step
+        else:
+            point_step = self._fit_step(step)
+        self._last = (received_step, value)
+        self._stored_last = point_step
         index = self._received
         self._received += 1
         if self._holding:
@@ -871,6 +893,23 @@ class _PointStore:
             return
         self._store(point_step, value, at)
         self._latest_unstored = None
+
+    def _fit_step(self, step: Step) -> Step:
+        """Where a point at ``step`` goes: a step back to (or below) where the series
+        started, once it went past that, is a new fit of the same program (xgboost's
+        ``xgb_model=`` continuation, a second model, a fold): its points go on after the
+        last one, as Keras' epochs do across ``fit`` calls and wandb's step does, so the
+        chart does not zig-zag and the last value is the last fit's. The series' own steps
+        (1, 2, ... or 0, 1, ...) keep their spacing: epoch 1 follows epoch N at N + 1."""
+        last, start = self._last, self._fit_start
+        if last is None or start is None:
+            self._fit_start = step
+        elif step <= start < last[0] and self._stored_last is not None:
+            self._fit_start = step
+            self._offset = self._stored_last + (0 if step > 0 else 1 - step)
+            if isinstance(self._offset, float) and self._offset.is_integer():
+                self._offset = int(self._offset)
+        return step + self._offset if self._offset else step
 
     def stored_values(self) -> Sequence[float] | None:
         """Every value received, in order; None once the store has thinned some away."""
@@ -1113,6 +1152,9 @@ class MetricsCollector:
         # The values of each tracker run (``wandb:2``) of the in-process capture, apart: a
         # tracker's only run counts as the run's own, two or more are the run's children.
         self._tracker_stores: dict[str, dict[str, _PointStore]] = {}
+        # The values each Optuna trial's objective reported, by trial number: a finished
+        # trial's are its child run's (trial_series), an unfinished one's the run's own.
+        self._trial_stores: dict[int, dict[str, _PointStore]] = {}
 
     @property
     def records(self) -> list[dict[str, Any]]:
@@ -1177,6 +1219,30 @@ class MetricsCollector:
                     )
             return found
 
+    def trial_series(self) -> dict[int, dict[str, MetricSeries]]:
+        """The series each finished trial of an in-process Optuna study reported while its
+        objective ran (``xgb.cv``'s rounds, a fit's epochs), by trial number: its child
+        run's, not the study's run's."""
+        with self._lock:
+            finished = self._finished_trials()
+            return {
+                number: {name: store.series() for name, store in stores.items()}
+                for number, stores in self._trial_stores.items()
+                if number in finished
+            }
+
+    def _finished_trials(self) -> set[int]:
+        numbers: set[int] = set()
+        for record in self._records:
+            number = record.get("number")
+            if (
+                record.get(RECORD_KEY) == "trial"
+                and isinstance(number, int)
+                and str(record.get("state", "")).upper() in FINISHED_TRIAL_STATES
+            ):
+                numbers.add(number)
+        return numbers
+
     def _own_tracker_run(self, tags: list[str]) -> str | None:
         """Of a tracker's runs, the one whose values are the run's own: its only run, or its
         only run not nested in another (the parent of nested runs); None when there are two
@@ -1196,11 +1262,17 @@ class MetricsCollector:
         return by_tracker
 
     def _explicit_view(self) -> dict[str, _PointStore]:
-        """The explicit stores of the run itself: the untagged ones and those of every
-        tracker's only run (a name both give merged, in arrival order)."""
-        if not self._tracker_stores:
+        """The explicit stores of the run itself: the untagged ones, those of every
+        tracker's only run and of a trial that never finished (a name both give merged, in
+        arrival order)."""
+        if not self._tracker_stores and not self._trial_stores:
             return self._explicit
         view = dict(self._explicit)
+        finished = self._finished_trials()
+        for number, stores in self._trial_stores.items():
+            if number not in finished:
+                for name, store in stores.items():
+                    view[name] = store if name not in view else _merged(view[name], store)
         for tags in self._tracker_tags_locked().values():
             own = self._own_tracker_run(tags)
             if own is None:
@@ -1296,6 +1368,8 @@ class MetricsCollector:
         for name, store in self._printed.items():
             if series_key(name) in explicit or self._printed_twice(name, store, view):
                 continue
+            if self._printed_by_trials(name, store):
+                continue
             if self._fit_bar_as_evaluate(name, store, view):
                 continue
             steps = moved.get(name)
@@ -1343,6 +1417,27 @@ class MetricsCollector:
             step in at_step and abs(value - at_step[step]) <= _print_tolerance(value)
             for step, value in zip(shown.steps, shown.values, strict=True)
         )
+
+    def _printed_by_trials(self, name: str, printed: _PointStore) -> bool:
+        """Whether each printed value of ``name`` is one the trials of an Optuna study
+        reported in process under that name, as printed (xgb.cv's ``verbose_eval`` rounds):
+        theirs, not the run's. A value printed outside them (a last fit of the program's
+        own) keeps the printed series the run's."""
+        key = series_key(name)
+        reported = sorted(
+            value
+            for stores in self._trial_stores.values()
+            for other, store in stores.items()
+            if series_key(other) == key
+            for value in store.series().values
+        )
+        if not reported:
+            return False
+        for value in printed.series().values:
+            at = bisect.bisect_left(reported, value - _print_tolerance(value))
+            if at == len(reported) or reported[at] > value + _print_tolerance(value):
+                return False
+        return True
 
     def _printed_twice(
         self, name: str, printed: _PointStore, explicit_stores: Mapping[str, _PointStore]
@@ -1524,12 +1619,17 @@ class MetricsCollector:
                 return
             if self._restarts and self._add_counted(parsed.values, parsed.counted, stream):
                 return
-        self._context_steps[stream] = self._latest_context = parsed.step
-        self._context_lines[stream] = (parsed.step, parsed.values)
+        self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
+        # a fit that started again (_PointStore._fit_step): the step-less lines after this
+        # one are at its step as stored (a second model's "Test accuracy" at its last epoch)
+        name = next(iter(parsed.values), None)
+        store = None if name is None else self._printed.get(name)
+        moved = parsed.step if store is None else parsed.step + store.offset
+        self._context_steps[stream] = self._latest_context = moved
+        self._context_lines[stream] = (moved, parsed.values)
         for name, value in parsed.values.items():
             if name in self._stepped_last or len(self._stepped_last) < MAX_PLACED:
-                self._stepped_last[name] = (parsed.step, value)
-        self._add_locked(parsed.values, self._position(parsed), OUTPUT_SOURCE)
+                self._stepped_last[name] = (moved, value)
 
     def _second_bar_under_header(self, text: str, stream: str) -> str | None:
         """``"test"`` for the second finished progress bar under one epoch header, where a
@@ -1779,8 +1879,8 @@ class MetricsCollector:
         ``fit()`` call, whose epochs go on after the earlier calls' (as in process). Returns
         the header's epoch on that axis."""
         last = self._bar_header.get(stream)
-        if last is not None and epoch <= last:
-            self._fit_offset[stream] = self._fit_offset.get(stream, 0) + last
+        if last is not None and epoch <= last:  # counted from 0 (Epoch 0/24): 0 after last
+            self._fit_offset[stream] = self._fit_offset.get(stream, 0) + last + max(0, 1 - epoch)
         self._bar_header[stream] = epoch
         return epoch + self._fit_offset.get(stream, 0)
 
@@ -2494,11 +2594,19 @@ class MetricsCollector:
         if isinstance(params, dict):
             _deep_merge(self._logged_params, params)
         tag = decoded.pop(TRACKER_RUN_KEY, None) if kind == "metrics" else None
+        trial = decoded.pop(TRIAL_KEY, None) if kind == "metrics" else None
         parsed = _to_parsed_line(_numeric_json_fields(decoded))
         if parsed is None:
             return
         if isinstance(tag, str) and tag and len(self._tracker_stores) < MAX_TRACKER_RUNS:
             stores = self._tracker_stores.setdefault(tag, {})
+            self._add_locked(parsed.values, parsed.step, FILE_SOURCE, stores)
+        elif (
+            isinstance(trial, int)
+            and not isinstance(trial, bool)
+            and (trial in self._trial_stores or len(self._trial_stores) < MAX_TRACKER_RUNS)
+        ):
+            stores = self._trial_stores.setdefault(trial, {})
             self._add_locked(parsed.values, parsed.step, FILE_SOURCE, stores)
         else:
             self._add_locked(parsed.values, parsed.step, FILE_SOURCE)

@@ -1024,6 +1024,8 @@ def _parse_pieces_line(text: str) -> Shaped | None:
     if shaped is not None and not _OUTER_LOOPS.isdisjoint(shaped.values):
         kept = {k: v for k, v in shaped.values.items() if k not in _OUTER_LOOPS}
         shaped = shaped._replace(values=kept) if kept else None
+    if shaped is not None and head is None and text.split(" ", 1)[0].lower() in PHASES:
+        return shaped._replace(values=_led_by_phase(shaped.values))  # "train Loss: 0.56 ..."
     if shaped is None or not batch_phase:
         return shaped
     # Only the names of what is measured take the phase: timm's "LR:" stays "lr", as its
@@ -1686,6 +1688,22 @@ def _clean_name(name: str) -> str:
     if "_" in name:
         name = _DOUBLED_END_RE.sub(r"\1", name)
     return _R2_NAME_RE.sub("r2", name) if "r" in name else name
+
+
+def _led_by_phase(values: Fields) -> Fields:
+    """A line whose first name starts with a phase, the only one it names, is that phase's:
+    PyTorch's transfer learning tutorial prints ``train Loss: 0.5634 Acc: 0.7008`` and ``val
+    Loss: ...``; its ``Acc`` is ``train_acc`` and ``val_acc``, not one series of both."""
+    first = next(iter(values)).split("_", 1)[0]
+    if first not in PHASES or len(values) < 2:
+        return values
+    if any(name.split("_", 1)[0] in PHASES and not name.startswith(first) for name in values):
+        return values  # "train loss 0.5 val loss 0.6 acc 0.9": whose acc is not told
+    led = {
+        _prefixed(name, first) if has_metric_word(name) else name: value
+        for name, value in values.items()
+    }
+    return led if len(led) == len(values) else values  # "val loss 0.1, loss 0.2": two
 
 
 def _prefixed(name: str, phase: str) -> str:
