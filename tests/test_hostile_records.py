@@ -774,3 +774,37 @@ def test_tags_history_shows_the_newest_200_changes_of_a_long_chain(
     assert "2026-01-01T00:00:49.000Z" not in shown.stdout  # the 201st newest
     assert "and 50 earlier changes (tags --history NAME --json lists them all)" in shown.stdout
     assert len(alice.cli("tags", "--history", "prod", "--json").json()) == 250
+
+
+@pytest.mark.parametrize("written", ["running", "hacked\x1b[2J", "OK"])
+def test_a_pulled_status_outside_the_contract_is_unknown(
+    team: tuple[Clone, Clone], written: str
+) -> None:
+    """A pulled run.toml's status was taken as written: status = "running" listed the run
+    as running in 'ls' (and matched '--status running'), and 'watch' said it was
+    "not running (it ended: running)". A record only ever ends ok, failed or interrupted:
+    anything else is unknown, with the index and without."""
+    mallory, alice = team
+    good = craft(mallory.path, metrics=LOSS)
+    odd = craft(mallory.path, status=written, metrics=LOSS)
+    share(mallory, alice)
+
+    for indexed in (True, False):  # with the index, then from the refs
+        if not indexed:
+            alice.break_index()
+        listed = alice.cli("ls", "--json")
+        assert listed.exit_code == 0, listed.stderr
+        assert {run["id"]: run["status"] for run in listed.json()} == {good: "ok", odd: "unknown"}
+        assert alice.cli("ls", "--status", "running", "--json").json() == []
+        assert [run["id"] for run in alice.cli("ls", "--status", "unknown", "--json").json()] == [
+            odd
+        ]
+        where = alice.cli("ls", "--where", "status == 'running'", "--json")
+        assert where.exit_code == 0 and where.json() == [], where.stderr
+        table = alice.cli("ls")
+        assert "running" not in table.stdout and "unknown" in table.stdout
+        assert alice.cli("show", odd, "--json").json()["status"] == "unknown"
+        watched = alice.cli("watch", odd)
+        assert watched.exit_code != 0
+        assert "ended: running" not in watched.stderr and "unknown" in watched.stderr
+        assert_clean(table.stdout + watched.stderr)

@@ -88,7 +88,7 @@ def test_ls_limit_and_status(repo: Repo) -> None:
     assert bad.exit_code == 1
     assert (
         bad.stderr == "runledger: error: unknown --status 'weird': use one of ok, failed, "
-        "interrupted, running\n"
+        "interrupted, unknown, running\n"
     )
 
 

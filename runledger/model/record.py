@@ -27,6 +27,9 @@ from runledger.model import tomlcodec
 
 SCHEMA_VERSION = schema_.SCHEMA_VERSION
 STATUSES = ("ok", "failed", "interrupted")
+# What a record's status reads as when it is none of STATUSES: runledger writes no other, so
+# such a record was made elsewhere (a pulled "running" is running on no machine of ours).
+UNKNOWN_STATUS = "unknown"
 
 RUN_FILE = "run.toml"
 METRICS_FILE = "metrics.toml"
@@ -363,7 +366,7 @@ class Run:
             return cls(
                 id=str(data["id"]),
                 name=data.get("name"),
-                status=str(data["status"]),
+                status=data["status"] if data["status"] in STATUSES else UNKNOWN_STATUS,
                 exit_code=data.get("exit_code"),
                 signal=data.get("signal"),
                 started_at=str(data["started_at"]),

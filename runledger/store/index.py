@@ -60,6 +60,7 @@ from runledger.model.record import (
     READ_LIMIT_BYTES,
     RUN_FILE,
     SCHEMA_VERSION,
+    STATUSES,
     GitInfo,
     MetricSummary,
     Run,
@@ -80,7 +81,7 @@ INDEX_FILE_NAME = "index.sqlite"
 # 3: bad refs (name, id, object) are error rows; 4: listing columns; 5: partial indexes,
 # run.toml as text in ``records``; 6: nested params also flattened (``params_flat``);
 # 7: each command as one shell line (``command_line``)
-LAYOUT_VERSION = 8
+LAYOUT_VERSION = 9
 BUSY_TIMEOUT_S = 30.0
 # Above this many loose refs, one listing of every ref is cheaper than naming them all.
 NAMED_REFS_LIMIT = 2_000
@@ -360,6 +361,7 @@ def _plain_row(
         or type(data["schema"]) is not int
         or not _PLAIN_KEYS.issuperset(data)
         or data.get("id") != run_id
+        or data.get("status") not in STATUSES
     ):
         return None
     if not schema_.plainly_valid(data):

@@ -26,7 +26,13 @@ if TYPE_CHECKING:
     from runledger.analysis.lineage import Found, Verification
     from runledger.views.layout import Column
 
-STATUS_STYLE = {"ok": "green", "failed": "red", "interrupted": "yellow", "running": "blue"}
+STATUS_STYLE = {
+    "ok": "green",
+    "failed": "red",
+    "interrupted": "yellow",
+    "running": "blue",
+    "unknown": "magenta",
+}
 HEADLINE_METRICS = 4
 SPARK = "▁▂▃▄▅▆▇█"
 

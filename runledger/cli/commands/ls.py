@@ -18,13 +18,13 @@ from runledger.cli.options import (
     print_json_lines,
 )
 from runledger.errors import UserError
-from runledger.model.record import STATUSES, Run, is_child_of
+from runledger.model.record import STATUSES, UNKNOWN_STATUS, Run, is_child_of
 from runledger.model.row import RunRow
 from runledger.query.select import parse_sort, row_filter, sort_runs
 from runledger.store import git
 from runledger.store.ledger import Ledger
 
-LS_STATUSES = (*STATUSES, "running")
+LS_STATUSES = (*STATUSES, UNKNOWN_STATUS, "running")
 # A terminal shows the newest PAGE runs, as ``git log`` pages; --limit and --all show more.
 PAGE = 50
 
@@ -175,7 +175,7 @@ def ls_command(
         str | None,
         typer.Option(
             "--status",
-            help="Only runs with this status: ok, failed, interrupted, running.",
+            help="Only runs with this status: ok, failed, interrupted, unknown, running.",
             metavar="STATUS",
         ),
     ] = None,

@@ -16,6 +16,7 @@ import typer
 
 from runledger import ids
 from runledger.errors import UserError
+from runledger.model.record import STATUSES
 from runledger.recording.live import LiveRun, live_runs, read_live
 from runledger.store import git
 from runledger.store.ledger import Ledger
@@ -34,6 +35,10 @@ def choose_live(repo: git.Repo, spec: str | None) -> LiveRun:
         raise UserError(f"run {spec!r} is ambiguous: {len(matching)} running runs start with it")
     # Not running: say how it ended when the ledger has it.
     run = Ledger(repo).read(spec)
+    if run.status not in STATUSES:  # a record made elsewhere: it tells nothing true here
+        raise UserError(
+            f"run {ids.short_id(run.id)} is not running here (its record's status is unknown)"
+        )
     raise UserError(f"run {ids.short_id(run.id)} is not running (it ended: {run.status})")
 
 
