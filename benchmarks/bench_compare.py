@@ -1,10 +1,13 @@
 """How long compare, ls --where/--sort and load_runs take over many runs.
 
     python benchmarks/bench_compare.py --runs 10000 [DIR]
+    python benchmarks/bench_compare.py --wide 5000
 
 Makes a git repository at DIR (a temporary one by default) holding N synthetic runs written
 through the ledger's own write path, then times each command as a user would run it (a fresh
-``python -m runledger`` process, best of three, after one warm-up run).
+``python -m runledger`` process, median of three, after one warm-up run). ``--wide M``: three
+runs of M metrics each instead (one per layer and statistic, as some trainers log), for
+compare and report, which ask about each metric name many times.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -38,18 +42,73 @@ COMMANDS = (
 )
 
 
-def make_runs(path: Path, count: int) -> None:
+WIDE_COMMANDS = (
+    ("compare (table)", ["compare"]),
+    ("compare csv", ["compare", "--format", "csv"]),
+    ("report", ["report", "-o", "report.html"]),
+)
+START = 1_767_225_600  # 2026-01-01
+STATISTICS = ("loss", "acc", "f1", "grad_norm", "lr", "time", "precision", "recall")
+
+
+def init_repo(path: Path) -> str:
+    """A git repository at ``path`` with one commit; its id."""
     subprocess.run(["git", "init", "-q", str(path)], check=True)
     (path / "README.md").write_text("bench\n")
     env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b", GIT_COMMITTER_NAME="b")
     env["GIT_COMMITTER_EMAIL"] = "b@b"
     subprocess.run(["git", "add", "-A"], cwd=path, check=True, env=env)
     subprocess.run(["git", "commit", "-qm", "init"], cwd=path, check=True, env=env)
+    return git.discover(path).git("rev-parse", "HEAD").stdout.decode().strip()
+
+
+def bench_run(
+    i: int,
+    head: str,
+    command: tuple[str, ...],
+    params: dict[str, Any],
+    metrics: dict[str, MetricSummary],
+    status: str = "ok",
+) -> Run:
+    """The ``i``-th run, started a minute after the one before it."""
+    started = START + i * 60
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(started))
+    return Run(
+        id=ids.new_run_id(started),
+        status=status,
+        started_at=stamp,
+        ended_at=stamp,
+        duration_s=60.0,
+        command=command,
+        git=GitInfo(commit=head, branch="main"),
+        exit_code=0,
+        params=params,
+        metrics=metrics,
+    )
+
+
+def make_wide_runs(path: Path, metric_count: int) -> None:
+    """Three runs, each with ``metric_count`` metrics named ``layerK/STATISTIC``."""
+    head = init_repo(path)
+    rng = random.Random(7)
+    runs = []
+    for i in range(3):
+        metrics = {
+            f"layer{j // len(STATISTICS)}/{STATISTICS[j % len(STATISTICS)]}": MetricSummary(
+                last=rng.random(), min=0.0, max=1.0
+            )
+            for j in range(metric_count)
+        }
+        command = ("python", "train.py", "--seed", str(i))
+        runs.append(bench_run(i, head, command, {"lr": 0.1 * (i + 1), "seed": i}, metrics))
+    Ledger(git.discover(path)).write_many(runs, "Bench <b@b>", START)
+
+
+def make_runs(path: Path, count: int) -> None:
+    head = init_repo(path)
     repo = git.discover(path)
-    head = repo.git("rev-parse", "HEAD").stdout.decode().strip()
     rng = random.Random(7)
     ledger = Ledger(repo)
-    start = 1_767_225_600  # 2026-01-01
     batch: list[Run] = []
     for i in range(count):
         lr = rng.choice([0.1, 0.03, 0.01, 0.003, 0.001])
@@ -67,26 +126,13 @@ def make_runs(path: Path, count: int) -> None:
             "acc": MetricSummary(last=1 - loss / 2, min=0.1, max=1 - loss / 2),
             "train_loss": MetricSummary(last=loss * 0.9, min=loss * 0.9, max=1.0),
         }
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(start + i * 60))
-        batch.append(
-            Run(
-                id=ids.new_run_id(start + i * 60),
-                status="ok" if i % 10 else "failed",
-                started_at=stamp,
-                ended_at=stamp,
-                duration_s=60.0,
-                command=("python", "train.py", "--lr", str(lr)),
-                git=GitInfo(commit=head, branch="main"),
-                exit_code=0,
-                params=params,
-                metrics=metrics,
-            )
-        )
+        command = ("python", "train.py", "--lr", str(lr))
+        batch.append(bench_run(i, head, command, params, metrics, "ok" if i % 10 else "failed"))
         if len(batch) == 1000:
-            ledger.write_many(batch, "Bench <b@b>", start)
+            ledger.write_many(batch, "Bench <b@b>", START)
             batch = []
     if batch:
-        ledger.write_many(batch, "Bench <b@b>", start)
+        ledger.write_many(batch, "Bench <b@b>", START)
     git.pack_refs(repo)
 
 
@@ -97,9 +143,16 @@ def time_command(path: Path, args: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--wide", type=int, metavar="METRICS", help="3 runs of this many metrics")
     parser.add_argument("dir", nargs="?")
     options = parser.parse_args()
     path = Path(options.dir or tempfile.mkdtemp(prefix="runledger-bench-"))
+    if options.wide:
+        if not (path / ".git").exists():
+            make_wide_runs(path, options.wide)
+        for label, args in WIDE_COMMANDS:
+            print(f"{label:24} {time_command(path, args):6.2f}s   runledger {' '.join(args)}")
+        return
     if not (path / ".git").exists():
         began = time.perf_counter()
         make_runs(path, options.runs)

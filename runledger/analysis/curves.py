@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from runledger import ids
@@ -149,11 +149,18 @@ def choose(
     """
     having = [run for run in runs if metric in run.metrics]
     limit = top if top else None
-    rows = [RunRow.of(run) for run in having or runs]
+    rows = rows_about(having, metric) if having else [RunRow.of(run) for run in runs]
     comparison = build(rows, metric=metric, maximize=maximize, limit=limit)
     by_id = {run.id: run for run in having}
     chosen = [by_id[run_id] for run_id in comparison.run_ids]
     return comparison, chosen, len(having) - len(chosen)
+
+
+def rows_about(runs: Sequence[Run], metric: str) -> list[RunRow]:
+    """The rows of ``runs`` with ``metric`` as their only metric: what ordering them by it
+    and labelling them by their params needs. A run may log 100,000 metrics, and the
+    comparison of every chart would lay them all out again."""
+    return [replace(row, metrics={metric: row.metrics.get(metric)}) for row in map(RunRow.of, runs)]
 
 
 def legend_labels(comparison: Comparison, names: Mapping[str, str | None]) -> dict[str, str]:

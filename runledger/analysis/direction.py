@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Literal
 
 Direction = Literal["min", "max", "none"]
+# How many metric names the guesses below remember: compare and report ask about each name
+# a score of times, and a run may log 100,000 names (one per layer and statistic). Above the
+# names in play, or a cyclic walk over them evicts every entry before its reuse.
+NAMES_REMEMBERED = 1 << 18
 
 # A metric whose name contains one of these words is better when lower (val_loss, test/error,
 # rmse, latency); every other metric is better when higher (acc, auc, f1, bleu, ...).
@@ -107,6 +112,7 @@ TIME_UNITS = frozenset(
 )
 
 
+@lru_cache(maxsize=NAMES_REMEMBERED)
 def is_schedule(name: str) -> bool:
     """Whether ``name`` is a learning rate or another optimiser setting logged per step
     (``lr``, ``train/lr``, ``lr-Adam``, ``lr_head``, ``momentum``), not a result."""
@@ -145,6 +151,11 @@ def metric_direction(name: str, declared: Mapping[str, str] | None = None) -> Di
             found = declared.get(candidate)
             if found in ("min", "max", "none"):
                 return found  # type: ignore[return-value]
+    return _guessed_direction(name)
+
+
+@lru_cache(maxsize=NAMES_REMEMBERED)
+def _guessed_direction(name: str) -> Direction:
     lowered = name.lower()
     rate = _rate_direction(lowered)
     if rate is not None:

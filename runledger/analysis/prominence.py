@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from runledger.analysis.direction import TIME_UNITS, metric_direction
+from runledger.analysis.direction import NAMES_REMEMBERED, TIME_UNITS, metric_direction
 
 # The splits a result is quoted on, most final first: a name holding one of these words
 # (test_loss, val_acc1, eval/accuracy, valid_ppl) is a held-out result.
@@ -35,7 +35,7 @@ _WORDS = re.compile(r"[a-z]+|\d+")
 _TIERS = 3
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=NAMES_REMEMBERED)
 def metric_prominence(name: str) -> int:
     """0 for a result on test data, 1 on validation data, 2 for another result (a training
     loss or accuracy), 3 for a timing, a counter or a setting: lower is shown first."""

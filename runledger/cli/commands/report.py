@@ -21,7 +21,7 @@ import typer
 
 from runledger import ids
 from runledger.analysis.compare import Comparison, build, cell_text, require_metric
-from runledger.analysis.curves import DEFAULT_TOP, choose, drawable
+from runledger.analysis.curves import DEFAULT_TOP, choose, drawable, rows_about
 from runledger.analysis.curves import chart as make_chart
 from runledger.analysis.importance import Importance, importance
 from runledger.cli.commands.plot import chosen_runs
@@ -221,7 +221,7 @@ def _dots(
     having = [run for run in runs if metric in run.metrics]
     if not having:
         return None
-    rows = [RunRow.of(run) for run in having]
+    rows = rows_about(having, metric)
     shown = build(rows, metric=metric, maximize=maximize, declared=declared, limit=top or None)
     index = shown.keys.index(f"metrics.{metric}")
     names = {run.id: run.name for run in having}
