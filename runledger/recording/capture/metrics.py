@@ -854,13 +854,15 @@ class _PointStore:
 
     def shows_last(self, step: Step, printed: float) -> bool:
         """Whether ``printed`` (a value as some line printed it, rounded) is the point just
-        received, at the same step."""
+        received, at the same step. Rounding counts only where the printed value keeps three
+        significant digits or more: ``loss=0.5`` after ``loss: 0.52`` is a new value."""
         last = self._last
-        return (
-            last is not None
-            and last[0] == step
-            and (abs(last[1] - printed) <= _print_tolerance(printed))
-        )
+        if last is None or last[0] != step:
+            return False
+        tolerance = _print_tolerance(printed)
+        if tolerance > 1e-3 * abs(printed):
+            return last[1] == printed
+        return abs(last[1] - printed) <= tolerance
 
     def append(self, step: Step | None, value: float, at: float = 0.0) -> None:
         received_step: Step = self._received if step is None else step
