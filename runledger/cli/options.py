@@ -116,7 +116,10 @@ MaximizeOption = Annotated[
     typer.Option("--maximize/--minimize", help=MAXIMIZE_HELP, show_default=False),
 ]
 LimitOption = Annotated[
-    int | None, typer.Option("--limit", "-n", min=0, help="Show at most N runs.", metavar="N")
+    int | None,
+    typer.Option(  # the index is SQLite, whose integers stop at 2**63 - 1
+        "--limit", "-n", min=0, max=2**63 - 1, help="Show at most N runs.", metavar="N"
+    ),
 ]
 FormatOption = Annotated[
     str, typer.Option("--format", "-f", help="table, csv, json or markdown.", metavar="FORMAT")

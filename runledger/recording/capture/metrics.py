@@ -854,15 +854,24 @@ class _PointStore:
 
     def shows_last(self, step: Step, printed: float) -> bool:
         """Whether ``printed`` (a value as some line printed it, rounded) is the point just
-        received, at the same step. Rounding counts only where the printed value keeps three
-        significant digits or more: ``loss=0.5`` after ``loss: 0.52`` is a new value."""
+        received, at the same step."""
+        last = self._last
+        return (
+            last is not None
+            and last[0] == step
+            and (abs(last[1] - printed) <= _print_tolerance(printed))
+        )
+
+    def reprints_last(self, step: Step, printed: float) -> bool:
+        """``shows_last`` for a line with no step of its own, which may as well be a new
+        value: rounding counts only where ``printed`` keeps three significant digits or more
+        (``loss=0.5`` after ``loss: 0.52`` is a new value)."""
         last = self._last
         if last is None or last[0] != step:
             return False
-        tolerance = _print_tolerance(printed)
-        if tolerance > 1e-3 * abs(printed):
+        if _print_tolerance(printed) > 1e-3 * abs(printed):
             return last[1] == printed
-        return abs(last[1] - printed) <= tolerance
+        return self.shows_last(step, printed)
 
     def append(self, step: Step | None, value: float, at: float = 0.0) -> None:
         received_step: Step = self._received if step is None else step
@@ -2052,7 +2061,7 @@ class MetricsCollector:
                 continue  # the learning rate on the train and the valid line of one epoch
             last = None if store is None else store.last_step
             if last == context and self._stepless_at.get(name) != last:
-                if store is not None and store.shows_last(last, value):
+                if store is not None and store.reprints_last(last, value):
                     continue  # its line's value printed again (river's print(metric) at the end)
             step = context if last is None or last < context else last + 1
             self._stepless_at[name] = step
