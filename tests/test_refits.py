@@ -177,6 +177,7 @@ def test_each_optuna_trials_xgb_cv_rounds_are_its_child_runs_series(repo: Repo) 
         history.append([child["trial"]["number"], child["metrics"]["value"]])
     # the study's run: the objective's value per trial number, its best as the metric
     assert series(parent, "value") == sorted(history)
+    assert all(isinstance(step, int) for step, _ in series(parent, "value"))  # not 0.0, 1.0
     assert parent["metrics"]["value"] == min(value for _, value in history)
 
 

@@ -332,7 +332,7 @@ def _with_history(
     """The parent's series with the study's history: each finished trial's objective value
     at its trial number (Optuna's optimization history; wandb's callback logs it so)."""
     points = sorted(
-        (float(spec.trial["number"]), value)
+        (spec.trial["number"], value)
         for spec, value in finished
         if spec.trial and isinstance(spec.trial.get("number"), int)
     )
